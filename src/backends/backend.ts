@@ -1,0 +1,95 @@
+/**
+ * The one interface both backends implement (DESIGN.md "Backends"). Core code, the collector
+ * and the contract tests speak only to this.
+ */
+import type { ClientConfig } from 'pg';
+
+export type BackendKind = 'local' | 'vers';
+
+/** What a checkpoint is made of, as recorded in the registry. */
+export interface CheckpointInfo {
+  tag: string;
+  backend: BackendKind;
+  /** Local: the template database name. Vers: the commit UUID. */
+  id: string;
+  /** The database (local) or VM (vers) it was taken from. */
+  source: string;
+  /** The database inside the checkpoint that migrations run against. */
+  database: string;
+  createdAt: string;
+  /** How the copy was made (local: WAL_LOG, FILE_COPY, FILE_COPY+clone; vers: commit). */
+  strategy: string;
+  /** Wall time to create the checkpoint, measured. */
+  durationMs: number;
+}
+
+export interface BranchInfo {
+  name: string;
+  backend: BackendKind;
+  checkpoint: string;
+  /** Local: the database name. Vers: the VM UUID. */
+  id: string;
+  database: string;
+  createdAt: string;
+  durationMs: number;
+  strategy: string;
+}
+
+/** A live connection target on a branch; close() releases tunnels. */
+export interface BranchConnection {
+  config: ClientConfig;
+  /** postgres:// URL with the password redacted, for messages. */
+  displayUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  stdin?: string;
+  /** Extra environment for the command (values are passed as env, never interpolated). */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface GcReport {
+  removed: string[];
+  kept: string[];
+  errors: string[];
+}
+
+export interface RollbackResult {
+  tag: string;
+  /** The fresh working copy made from the checkpoint (database or VM). */
+  target: string;
+  removed: string | null;
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Snapshot the source database (local) or VM (vers) under `tag`. */
+  checkpoint(tag: string, options?: { database?: string; signal?: AbortSignal }): Promise<CheckpointInfo>;
+  /** Create one branch per name from a checkpoint, all at once where the backend can. */
+  branch(checkpoint: string, names: readonly string[], options?: { signal?: AbortSignal }): Promise<BranchInfo[]>;
+  /** Connection parameters for the branch's database (through a tunnel on vers). */
+  connect(branch: string): Promise<BranchConnection>;
+  /** Run a shell command with the branch's database in PG* variables and DATABASE_URL. */
+  exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Make the source a fresh copy of the checkpoint again, discarding changes. */
+  rollback(tag: string, options?: { signal?: AbortSignal }): Promise<RollbackResult>;
+  /** Remove a branch and everything behind it. Idempotent. */
+  destroy(branch: string): Promise<void>;
+  /** Remove a checkpoint. Refuses while branches of it exist unless force. */
+  deleteCheckpoint(tag: string, options?: { force?: boolean }): Promise<void>;
+  /** Remove what the registry says should not exist, and tool-owned leftovers the registry does not know. */
+  gc(): Promise<GcReport>;
+  /** Release connections, servers and tunnels this process opened. */
+  close(): Promise<void>;
+}

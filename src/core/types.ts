@@ -1,0 +1,55 @@
+/** Inputs of the core operations shared by the CLI commands and the MCP tools. */
+import type { ProgressFn } from './context.js';
+
+/** A migration given by the user: a .sql file path, inline SQL text, or a shell command. */
+export interface MigrationInput {
+  /** Label for reports and the branch name; defaults to the file's base name. */
+  name?: string;
+  /** File path, SQL text, or shell command (see `kind`). */
+  migration: string;
+  /** 'auto' decides: an existing path or *.sql is a file; text that parses as SQL is SQL; else a command. */
+  kind?: 'auto' | 'file' | 'sql' | 'command';
+}
+
+export interface CheckpointInput {
+  tag: string;
+  /** Database to snapshot (local backend); defaults to the one in DATABASE_URL / `postgres`... */
+  database?: string;
+  includeStats?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+export interface TestMigrationInput extends MigrationInput {
+  baseline: string;
+  /** Shell command run on the branch after the migration; exit 0 = passed. */
+  validation?: string;
+  collectMetrics?: boolean;
+  keepBranch?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  /** Recorded in the registry as who created the branch. */
+  createdBy?: string;
+}
+
+export interface TestStrategiesInput {
+  baseline: string;
+  migrations: MigrationInput[];
+  validation?: string;
+  /** How many strategies run at once; default 1 on one machine (timings compete for CPU). */
+  parallel?: number;
+  collectMetrics?: boolean;
+  keepBranches?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  createdBy?: string;
+}
+
+export interface CompareInput {
+  branches: string[];
+  query?: string;
+  /** Statement timeout for the query, ms (default 30 s). */
+  timeoutMs?: number;
+  maxRows?: number;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,197 @@
+/**
+ * The Result JSON of DESIGN.md, as zod schemas. It is the CLI's `--json`, the MCP tools'
+ * structuredContent and the input of every report, so fields may be added but never renamed.
+ */
+import * as z from 'zod';
+
+export const StatementResultSchema = z.object({
+  index: z.number().int().describe('1-based position of the statement in the migration'),
+  sql: z.string(),
+  line: z.number().int().describe('line in the migration file where the statement starts'),
+  duration_ms: z.number(),
+  error: z.string().nullable(),
+  sqlstate: z.string().nullable().optional(),
+});
+
+export const LockHeldSchema = z.object({
+  relation: z.string().describe('schema-qualified relation name'),
+  mode: z.string().describe('Postgres lock mode, e.g. AccessExclusiveLock'),
+  held_ms: z.number().describe('how long the migration held the lock, from 10 ms sampling'),
+  statement: z.number().int().nullable().describe('statement index that was running when it was taken'),
+  start_ms: z.number().describe('when it was first seen, ms from the start of the migration'),
+  blocked_pids: z.number().int().optional().describe('sessions seen waiting on the migration while it held it'),
+});
+
+export const ProbeStatsSchema = z.object({
+  max_wait_ms: z.number().describe('longest time one probe waited for its lock'),
+  blocked_ms: z.number().describe('total time during which probes were waiting (union of waits)'),
+  probes: z.number().int(),
+  timeouts: z.number().int(),
+  errors: z.number().int(),
+});
+
+export const BlockingSchema = z.object({
+  reads: ProbeStatsSchema,
+  writes: ProbeStatsSchema,
+  tables: z.record(z.string(), z.object({ reads: ProbeStatsSchema, writes: ProbeStatsSchema })),
+});
+
+export const BloatEntrySchema = z.object({
+  relation: z.string(),
+  size_before: z.number().describe('bytes, table + indexes + toast'),
+  size_after: z.number(),
+  dead_tuples: z.number(),
+  dead_pct: z.number(),
+});
+
+export const IntegritySchema = z.object({
+  ok: z.boolean(),
+  row_counts: z.record(z.string(), z.object({ before: z.number(), after: z.number().nullable() })),
+  invalid_indexes: z.array(z.string()),
+  not_valid_constraints: z.array(z.string()),
+  problems: z.array(z.string()).optional().describe('why ok is false, in plain words'),
+});
+
+export const ValidationSchema = z.object({
+  status: z.enum(['passed', 'failed']),
+  output: z.string(),
+});
+
+export const LockEventSchema = z.object({
+  relation: z.string(),
+  mode: z.string(),
+  granted: z.boolean(),
+  start_ms: z.number(),
+  end_ms: z.number(),
+  statement: z.number().int().nullable(),
+});
+
+export const ProbeWaitSchema = z.object({
+  relation: z.string(),
+  kind: z.enum(['read', 'write']),
+  start_ms: z.number(),
+  wait_ms: z.number(),
+  timed_out: z.boolean(),
+});
+
+export const StrategyResultSchema = z.object({
+  name: z.string(),
+  branch: z.string(),
+  status: z.enum(['passed', 'failed']),
+  error: z.string().nullable(),
+  failed_statement: z.number().int().nullable().optional(),
+  duration_ms: z.number(),
+  statements: z.array(StatementResultSchema),
+  locks: z.array(LockHeldSchema),
+  blocking: BlockingSchema,
+  rewrites: z.array(z.string()),
+  bloat: z.object({ tables: z.array(BloatEntrySchema) }),
+  integrity: IntegritySchema,
+  validation: ValidationSchema.nullable(),
+  wal_bytes: z.number().nullable().optional(),
+  schema_changes: z.array(z.string()).optional().describe('catalog differences against the checkpoint'),
+  timeline: z
+    .object({ locks: z.array(LockEventSchema), waits: z.array(ProbeWaitSchema) })
+    .optional()
+    .describe('raw lock intervals and probe waits, for the HTML lock timeline'),
+  metrics: z.record(z.string(), z.number().nullable()).optional(),
+});
+
+export const RecommendationSchema = z.object({
+  name: z.string(),
+  reasons: z.array(z.string()),
+});
+
+export const ComparisonSchema = z.object({
+  baseline: z.string(),
+  backend: z.enum(['local', 'vers']),
+  mode: z.enum(['serial', 'parallel']).optional(),
+  results: z.array(StrategyResultSchema),
+  recommendation: RecommendationSchema.nullable(),
+  rejected: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+});
+
+export type StatementResult = z.infer<typeof StatementResultSchema>;
+export type LockHeld = z.infer<typeof LockHeldSchema>;
+export type ProbeStats = z.infer<typeof ProbeStatsSchema>;
+export type Blocking = z.infer<typeof BlockingSchema>;
+export type BloatEntry = z.infer<typeof BloatEntrySchema>;
+export type Integrity = z.infer<typeof IntegritySchema>;
+export type Validation = z.infer<typeof ValidationSchema>;
+export type LockEvent = z.infer<typeof LockEventSchema>;
+export type ProbeWait = z.infer<typeof ProbeWaitSchema>;
+export type StrategyResult = z.infer<typeof StrategyResultSchema>;
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
+/** db_checkpoint / `vers-db checkpoint`. */
+export const CheckpointReportSchema = z.object({
+  status: z.literal('checkpoint_created'),
+  tag: z.string(),
+  backend: z.enum(['local', 'vers']),
+  id: z.string().describe('template database (local) or commit UUID (vers)'),
+  source: z.string().describe('the database or VM that was snapshotted'),
+  database: z.string(),
+  strategy: z.string().describe('how the copy was made: WAL_LOG, FILE_COPY, FILE_COPY+clone, vers commit'),
+  duration_ms: z.number(),
+  created_at: z.string(),
+  tables: z
+    .array(z.object({ relation: z.string(), rows: z.number(), total_bytes: z.number() }))
+    .nullable()
+    .describe('row counts (exact) and sizes at checkpoint time, when include_stats'),
+  next: z.array(z.string()).describe('what to run next'),
+});
+export type CheckpointReport = z.infer<typeof CheckpointReportSchema>;
+
+/** db_compare_branches / `vers-db compare`. */
+export const BranchComparisonSchema = z.object({
+  branches: z.array(z.string()),
+  reference: z.string().describe('the checkpoint the first branch came from; differences are against it'),
+  query: z.string().nullable(),
+  query_results: z
+    .record(
+      z.string(),
+      z.object({
+        columns: z.array(z.string()),
+        rows: z.array(z.record(z.string(), z.unknown())),
+        row_count: z.number(),
+        truncated: z.boolean(),
+        error: z.string().nullable(),
+      }),
+    )
+    .describe('per branch: the comparison_query result (read-only transaction, statement timeout)'),
+  row_counts: z
+    .record(z.string(), z.record(z.string(), z.number().nullable()))
+    .describe('relation -> {checkpoint, <branch>...}: exact row counts; null where the table does not exist'),
+  schema_differences: z
+    .record(z.string(), z.array(z.string()))
+    .describe('per branch: catalog differences against the checkpoint'),
+});
+export type BranchComparison = z.infer<typeof BranchComparisonSchema>;
+
+/** db_branches / `vers-db branches`. */
+export const BranchListSchema = z.object({
+  checkpoints: z.array(
+    z.object({
+      tag: z.string(),
+      backend: z.enum(['local', 'vers']),
+      id: z.string(),
+      source: z.string(),
+      strategy: z.string(),
+      created_at: z.string(),
+      state: z.string(),
+    }),
+  ),
+  branches: z.array(
+    z.object({
+      name: z.string(),
+      backend: z.enum(['local', 'vers']),
+      checkpoint: z.string(),
+      id: z.string(),
+      created_at: z.string(),
+      created_by: z.string(),
+      state: z.string(),
+    }),
+  ),
+});
+export type BranchList = z.infer<typeof BranchListSchema>;

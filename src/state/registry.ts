@@ -1,0 +1,105 @@
+/**
+ * The registry: every checkpoint and branch the tool owns, recorded *before* it is created so
+ * that `gc` can always find leftovers, even after a crash. One JSON file, written atomically
+ * (temp file + rename) under a file lock, so the CLI and the MCP server can share it.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
+import { BackendError } from '../errors.js';
+
+export type EntryState = 'creating' | 'ready' | 'deleting';
+
+export interface CheckpointEntry extends CheckpointInfo {
+  state: EntryState;
+  /** Vers: the VM that holds the source database for this checkpoint's lineage. */
+  vm?: string;
+}
+
+export interface BranchEntry extends BranchInfo {
+  state: EntryState;
+  /** Who made it: "cli test", "mcp db_migration_test", "suite migrations", … */
+  createdBy: string;
+  pid: number;
+}
+
+/** A VM the vers backend created (base VM, branch VM, rollback VM). */
+export interface VmEntry {
+  id: string | null;
+  role: 'base' | 'branch' | 'working';
+  label: string;
+  state: EntryState;
+  createdAt: string;
+}
+
+export interface RegistryData {
+  version: 1;
+  checkpoints: Record<string, CheckpointEntry>;
+  branches: Record<string, BranchEntry>;
+  vms: Record<string, VmEntry>;
+  /** Backend-specific settings such as the vers base VM. */
+  settings: Record<string, string>;
+}
+
+const EMPTY: RegistryData = { version: 1, checkpoints: {}, branches: {}, vms: {}, settings: {} };
+
+export class Registry {
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = join(dir, 'registry.json');
+  }
+
+  async read(): Promise<RegistryData> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<RegistryData>;
+      return { ...structuredClone(EMPTY), ...parsed } as RegistryData;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
+      throw new BackendError(`cannot read the registry ${this.file}: ${(err as Error).message}`, {
+        hint: 'move the file away and run `vers-db gc` to rebuild what it can',
+        cause: err,
+      });
+    }
+  }
+
+  /** Read-modify-write under the lock. The callback's return value is passed through. */
+  async update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
+    await mkdir(this.dir, { recursive: true });
+    // proper-lockfile locks a path that must exist; lock the directory itself.
+    const release = await lockfile.lock(this.dir, {
+      lockfilePath: join(this.dir, 'registry.lock'),
+      retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
+      stale: 15_000,
+    });
+    try {
+      const data = await this.read();
+      const out = await mutate(data);
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
+      await rename(tmp, this.file);
+      return out;
+    } finally {
+      await release();
+    }
+  }
+
+  async checkpoint(tag: string): Promise<CheckpointEntry | undefined> {
+    return (await this.read()).checkpoints[tag];
+  }
+
+  async branch(name: string): Promise<BranchEntry | undefined> {
+    return (await this.read()).branches[name];
+  }
+
+  async listCheckpoints(backend?: BackendKind): Promise<CheckpointEntry[]> {
+    const all = Object.values((await this.read()).checkpoints);
+    return backend ? all.filter((c) => c.backend === backend) : all;
+  }
+
+  async listBranches(backend?: BackendKind): Promise<BranchEntry[]> {
+    const all = Object.values((await this.read()).branches);
+    return backend ? all.filter((b) => b.backend === backend) : all;
+  }
+}
