@@ -1,0 +1,123 @@
+/**
+ * Human units and the few summaries every report shares. Each summary reads a field of the
+ * result object; nothing here estimates or assumes a number.
+ */
+import type { BloatEntry, Comparison, LockHeld, ProbeStats, StrategyResult } from '../result.js';
+
+/** "12 ms" below one second, "2.4 s" below a minute, "3 min 5 s" above. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1000) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+
+/** A blocked duration: zero is "none", so a clean strategy reads as clean at a glance. */
+export function formatBlocked(ms: number): string {
+  return ms === 0 ? 'none' : formatMs(ms);
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatPct(pct: number): string {
+  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+
+/** The lock held longest; ties go to the stronger-looking first entry, as the collector ordered them. */
+export function longestLock(r: StrategyResult): LockHeld | null {
+  let best: LockHeld | null = null;
+  for (const lock of r.locks) if (!best || lock.held_ms > best.held_ms) best = lock;
+  return best;
+}
+
+/** The table with the most dead tuples after the run. */
+export function worstBloat(r: StrategyResult): BloatEntry | null {
+  let best: BloatEntry | null = null;
+  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  return best;
+}
+
+/** "none", or the union of waiting time, with timeouts called out (a timeout is a wait cut short). */
+export function describeProbe(stats: ProbeStats): string {
+  const parts = [formatBlocked(stats.blocked_ms)];
+  if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
+  return parts.join(', ');
+}
+
+export function describeLock(lock: LockHeld | null): string {
+  if (!lock) return 'none';
+  const stmt = lock.statement === null ? '' : ` (stmt ${lock.statement})`;
+  return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
+}
+
+export function describeBloat(r: StrategyResult): string {
+  const worst = worstBloat(r);
+  if (!worst || worst.dead_tuples === 0) return 'none';
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+}
+
+export function describeRewrites(r: StrategyResult): string {
+  return r.rewrites.length === 0 ? 'none' : r.rewrites.join(', ');
+}
+
+/** Why integrity is not ok: the collector's own words when given, else what its lists contain. */
+export function integrityProblems(r: StrategyResult): string[] {
+  if (r.integrity.ok) return [];
+  if (r.integrity.problems && r.integrity.problems.length > 0) return r.integrity.problems;
+  const out: string[] = [];
+  for (const idx of r.integrity.invalid_indexes) out.push(`invalid index ${idx}`);
+  for (const con of r.integrity.not_valid_constraints) out.push(`NOT VALID constraint ${con}`);
+  for (const [rel, c] of Object.entries(r.integrity.row_counts)) {
+    if (c.after === null) out.push(`${rel} no longer exists (${formatCount(c.before)} rows before)`);
+    else if (c.after !== c.before)
+      out.push(`${rel} row count ${formatCount(c.before)} → ${formatCount(c.after)}`);
+  }
+  return out.length > 0 ? out : ['integrity check failed'];
+}
+
+export type Verdict = 'recommended' | 'acceptable' | 'rejected';
+
+export function verdictOf(c: Comparison, r: StrategyResult): Verdict {
+  if (c.recommendation?.name === r.name) return 'recommended';
+  if (c.rejected?.some((x) => x.name === r.name)) return 'rejected';
+  if (r.status === 'failed' || !r.integrity.ok || r.validation?.status === 'failed') return 'rejected';
+  return 'acceptable';
+}
+
+/** Why a strategy was rejected: the analysis's reason, else the failure the result records. */
+export function rejectionReason(c: Comparison, r: StrategyResult): string | null {
+  const given = c.rejected?.find((x) => x.name === r.name);
+  if (given) return given.reason;
+  if (r.status === 'failed') return r.error ?? 'failed';
+  if (r.validation?.status === 'failed') return 'validation failed';
+  if (!r.integrity.ok) return integrityProblems(r).join('; ');
+  return null;
+}
+
+export function describeMode(c: Comparison): string {
+  if (c.mode === 'parallel') return 'run in parallel (timings competed for CPU and disk)';
+  if (c.mode === 'serial') return 'run serially, one strategy at a time';
+  return 'run mode not recorded';
+}
+
+/** The first line of a statement, shortened, for one-line listings. */
+export function sqlSummary(sql: string, max = 72): string {
+  const oneLine = sql.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
