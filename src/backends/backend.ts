@@ -72,17 +72,32 @@ export interface RollbackResult {
   removed: string | null;
 }
 
+export interface BranchOptions {
+  signal?: AbortSignal;
+  /** Recorded in the registry: which command or tool made the branch. */
+  createdBy?: string;
+  /** Kept on purpose; gc leaves kept branches alone even after their creator exits. */
+  keep?: boolean;
+}
+
 export interface Backend {
   readonly kind: BackendKind;
   /** Snapshot the source database (local) or VM (vers) under `tag`. */
   checkpoint(tag: string, options?: { database?: string; signal?: AbortSignal }): Promise<CheckpointInfo>;
   /** Create one branch per name from a checkpoint, all at once where the backend can. */
-  branch(checkpoint: string, names: readonly string[], options?: { signal?: AbortSignal }): Promise<BranchInfo[]>;
+  branch(checkpoint: string, names: readonly string[], options?: BranchOptions): Promise<BranchInfo[]>;
   /** Connection parameters for the branch's database (through a tunnel on vers). */
   connect(branch: string): Promise<BranchConnection>;
   /** Run a shell command with the branch's database in PG* variables and DATABASE_URL. */
   exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Make the source a fresh copy of the checkpoint again, discarding changes. */
+  /** Run a shell command against the source database (suite setup: `psql -f schema.sql`, restores). */
+  execSource(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Connection parameters for the source database (loading data, stats before a checkpoint). */
+  connectSource(): Promise<BranchConnection>;
+  /**
+   * A fresh writable working copy of the checkpoint, replacing the previous one made by rollback
+   * (local: database vdb_<id>_w_<tag>; vers: a new VM from the commit, the old one deleted).
+   */
   rollback(tag: string, options?: { signal?: AbortSignal }): Promise<RollbackResult>;
   /** Remove a branch and everything behind it. Idempotent. */
   destroy(branch: string): Promise<void>;

@@ -135,6 +135,7 @@ async function exists(p: string): Promise<boolean> {
 async function initCluster(stateDir: string, log: (msg: string) => void): Promise<EmbeddedState> {
   const bin = await binaries();
   const ids = await runAsIds();
+  await mkdir(stateDir, { recursive: true });
   let dataDir = join(stateDir, 'pg');
   // As root the postgres user must reach the data directory; a project under /root cannot.
   if (ids && !(await traversable(dataDir))) {

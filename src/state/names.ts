@@ -18,11 +18,16 @@ export function validateName(kind: 'checkpoint tag' | 'branch name', name: strin
   return name;
 }
 
-/** Every database the local backend creates starts with this, so gc can find leftovers. */
+/**
+ * Every database the local backend creates starts with `vdb_<instance>_`, where the instance id
+ * belongs to one state directory: gc removes unknown databases of its own instance only, never
+ * those of another project sharing the server. 4 + 6 + 3 + 48 = 61 bytes, under Postgres's 63.
+ */
 export const DB_PREFIX = 'vdb_';
-export const checkpointDatabaseName = (tag: string): string => `${DB_PREFIX}ckpt_${tag}`;
-export const branchDatabaseName = (branch: string): string => `${DB_PREFIX}br_${branch}`;
-export const workingDatabaseName = (tag: string): string => `${DB_PREFIX}work_${tag}`;
+export const instancePrefix = (instance: string): string => `${DB_PREFIX}${instance}_`;
+export const checkpointDatabaseName = (instance: string, tag: string): string => `${instancePrefix(instance)}c_${tag}`;
+export const branchDatabaseName = (instance: string, branch: string): string => `${instancePrefix(instance)}b_${branch}`;
+export const workingDatabaseName = (instance: string, tag: string): string => `${instancePrefix(instance)}w_${tag}`;
 
 /** A branch name derived from a strategy file or label, made valid and unique-ish. */
 export function deriveBranchName(label: string, suffix: string): string {

@@ -4,6 +4,7 @@
  * (temp file + rename) under a file lock, so the CLI and the MCP server can share it.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
@@ -22,6 +23,8 @@ export interface BranchEntry extends BranchInfo {
   /** Who made it: "cli test", "mcp db_migration_test", "suite migrations", … */
   createdBy: string;
   pid: number;
+  /** Kept on purpose (--keep-branch); gc removes unkept branches whose creator is gone. */
+  keep: boolean;
 }
 
 /** A VM the vers backend created (base VM, branch VM, rollback VM). */
@@ -35,6 +38,8 @@ export interface VmEntry {
 
 export interface RegistryData {
   version: 1;
+  /** Random id of this state directory; prefixes every database it creates (see names.ts). */
+  instance: string;
   checkpoints: Record<string, CheckpointEntry>;
   branches: Record<string, BranchEntry>;
   vms: Record<string, VmEntry>;
@@ -42,7 +47,9 @@ export interface RegistryData {
   settings: Record<string, string>;
 }
 
-const EMPTY: RegistryData = { version: 1, checkpoints: {}, branches: {}, vms: {}, settings: {} };
+const EMPTY: Omit<RegistryData, 'instance'> = { version: 1, checkpoints: {}, branches: {}, vms: {}, settings: {} };
+
+const newInstance = (): string => randomBytes(3).toString('hex');
 
 export class Registry {
   readonly file: string;
@@ -54,9 +61,9 @@ export class Registry {
   async read(): Promise<RegistryData> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<RegistryData>;
-      return { ...structuredClone(EMPTY), ...parsed } as RegistryData;
+      return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...structuredClone(EMPTY), instance: newInstance() };
       throw new BackendError(`cannot read the registry ${this.file}: ${(err as Error).message}`, {
         hint: 'move the file away and run `vers-db gc` to rebuild what it can',
         cause: err,
@@ -82,6 +89,22 @@ export class Registry {
       return out;
     } finally {
       await release();
+    }
+  }
+
+  /** This state directory's instance id, fixed on first use. */
+  async instance(): Promise<string> {
+    const current = await this.read();
+    if (await this.exists()) return current.instance;
+    return this.update((d) => d.instance);
+  }
+
+  private async exists(): Promise<boolean> {
+    try {
+      await readFile(this.file);
+      return true;
+    } catch {
+      return false;
     }
   }
 

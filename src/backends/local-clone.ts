@@ -1,0 +1,73 @@
+/**
+ * How the local backend copies a database. CREATE DATABASE … TEMPLATE has three ways:
+ * WAL_LOG (block by block through shared buffers, linear in size, the default since PG15),
+ * FILE_COPY (file-level copy with a checkpoint before and after), and on PG18 FILE_COPY with
+ * file_copy_method=clone (reflinks: near-instant on XFS/Btrfs/ZFS). We choose deliberately and
+ * record the choice with every checkpoint and branch.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { InvalidInputError } from '../errors.js';
+
+export type CloneStrategy = 'WAL_LOG' | 'FILE_COPY' | 'FILE_COPY+clone';
+
+/** Below this size WAL_LOG avoids FILE_COPY's two cluster-wide checkpoints and is as fast. */
+export const FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
+
+export interface CloneEnvironment {
+  serverVersionNum: number;
+  /** Whether the server's data directory supports reflinks; null when unknown (remote server). */
+  reflinks: boolean | null;
+}
+
+export function parseCloneStrategy(value: string | undefined): CloneStrategy | null {
+  if (!value) return null;
+  const v = value.trim().toUpperCase();
+  if (v === 'WAL_LOG') return 'WAL_LOG';
+  if (v === 'FILE_COPY') return 'FILE_COPY';
+  if (v === 'CLONE' || v === 'FILE_COPY+CLONE') return 'FILE_COPY+clone';
+  throw new InvalidInputError(`unknown clone strategy ${JSON.stringify(value)} in VERS_DB_CLONE_STRATEGY`, {
+    hint: 'use WAL_LOG, FILE_COPY or clone',
+  });
+}
+
+export function chooseCloneStrategy(sizeBytes: number, env: CloneEnvironment, forced: CloneStrategy | null): CloneStrategy {
+  if (forced === 'FILE_COPY+clone' && env.serverVersionNum < 180000) {
+    throw new InvalidInputError('clone needs PostgreSQL 18 or newer (file_copy_method)', {
+      hint: 'use WAL_LOG or FILE_COPY on this server',
+    });
+  }
+  if (forced) return forced;
+  if (env.serverVersionNum >= 180000 && env.reflinks) return 'FILE_COPY+clone';
+  return sizeBytes >= FILE_COPY_MIN_BYTES ? 'FILE_COPY' : 'WAL_LOG';
+}
+
+/** The SQL clause and session settings for a strategy. */
+export function strategyClause(strategy: CloneStrategy): { clause: string; setup: string | null } {
+  switch (strategy) {
+    case 'WAL_LOG':
+      return { clause: 'STRATEGY WAL_LOG', setup: null };
+    case 'FILE_COPY':
+      return { clause: 'STRATEGY FILE_COPY', setup: "SET file_copy_method = 'copy'" };
+    case 'FILE_COPY+clone':
+      return { clause: 'STRATEGY FILE_COPY', setup: "SET file_copy_method = 'clone'" };
+  }
+}
+
+/** Does the filesystem holding `dir` make reflink copies? (`cp --reflink=always` succeeds only then.) */
+export async function supportsReflinks(dir: string): Promise<boolean> {
+  const a = join(dir, `.reflink-probe-${randomBytes(4).toString('hex')}`);
+  const b = `${a}.copy`;
+  try {
+    await writeFile(a, 'probe');
+    const r = await execa('cp', ['--reflink=always', a, b], { reject: false });
+    return r.exitCode === 0;
+  } catch {
+    return false;
+  } finally {
+    await rm(a, { force: true });
+    await rm(b, { force: true });
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * The local backend: checkpoints and branches are template-database clones on one PostgreSQL
+ * server — the one in DATABASE_URL (13 or newer), or the embedded default.
+ */
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import type { Context } from '../core/context.js';
+import {
+  BackendError,
+  CancelledError,
+  ConflictError,
+  DatabaseError,
+  InvalidInputError,
+  NotFoundError,
+} from '../errors.js';
+import { branchDatabaseName, checkpointDatabaseName, instancePrefix, validateName, workingDatabaseName } from '../state/names.js';
+import type { BranchEntry } from '../state/registry.js';
+import { type ClientConfig, configFromUrl, displayUrl, quoteIdent, urlOf, withClient, withDatabase } from '../util/pg.js';
+import type {
+  Backend,
+  BranchOptions,
+  BranchConnection,
+  BranchInfo,
+  CheckpointInfo,
+  ExecOptions,
+  ExecResult,
+  GcReport,
+  RollbackResult,
+} from './backend.js';
+import { ensureEmbedded } from './embedded.js';
+import {
+  type CloneEnvironment,
+  type CloneStrategy,
+  chooseCloneStrategy,
+  parseCloneStrategy,
+  strategyClause,
+  supportsReflinks,
+} from './local-clone.js';
+
+/** The database the embedded default loads data into and checkpoints from. */
+export const EMBEDDED_SOURCE_DATABASE = 'app';
+const MIN_SERVER_VERSION = 130000;
+
+const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
+const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
+const DATABASE_SIZE_SQL = 'SELECT pg_database_size($1)::bigint AS size';
+/** Who else is connected to a database we are about to copy (CREATE DATABASE refuses then). */
+const OTHER_SESSIONS_SQL = `
+  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state
+  FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
+const TERMINATE_SESSIONS_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`;
+const OWN_DATABASES_SQL = `SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1`;
+
+/** node-postgres knows the server process id of a connection but does not declare it. */
+export const backendPid = (client: object): number => (client as { processID: number }).processID;
+
+interface OtherSession {
+  pid: number;
+  usename: string;
+  application_name: string;
+  client: string;
+  state: string | null;
+}
+
+export class LocalBackend implements Backend {
+  readonly kind = 'local' as const;
+  private cloneEnv: Promise<CloneEnvironment> | undefined;
+
+  constructor(
+    private readonly ctx: Context,
+    /** Connection to the source database (the one that is checkpointed). */
+    private readonly source: ClientConfig,
+    /** Where the embedded server keeps its data, when it is ours (for the reflink probe). */
+    private readonly dataDir: string | null,
+  ) {}
+
+  get sourceDatabase(): string {
+    return this.source.database ?? 'postgres';
+  }
+
+  /** Admin work runs from a database that is never copied: `postgres`, or template1 when postgres is the source. */
+  private get admin(): ClientConfig {
+    return withDatabase(this.source, this.sourceDatabase === 'postgres' ? 'template1' : 'postgres');
+  }
+
+  private async instance(): Promise<string> {
+    return this.ctx.registry.instance();
+  }
+
+  async verifyServer(): Promise<number> {
+    const { v } = await withClient(this.admin, async (c) => (await c.query<{ v: number }>(SERVER_VERSION_SQL)).rows[0]!);
+    if (v < MIN_SERVER_VERSION) {
+      throw new DatabaseError(`PostgreSQL ${Math.floor(v / 10000)} is not supported at ${displayUrl(this.source)}`, {
+        hint: 'vers-db needs PostgreSQL 13 or newer (DROP DATABASE … WITH (FORCE))',
+      });
+    }
+    return v;
+  }
+
+  private environment(): Promise<CloneEnvironment> {
+    this.cloneEnv ??= (async () => {
+      const serverVersionNum = await this.verifyServer();
+      const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
+      return { serverVersionNum, reflinks };
+    })();
+    return this.cloneEnv;
+  }
+
+  private async chooseStrategy(database: string): Promise<CloneStrategy> {
+    const env = await this.environment();
+    const size = await withClient(this.admin, async (c) => Number((await c.query(DATABASE_SIZE_SQL, [database])).rows[0].size));
+    return chooseCloneStrategy(size, env, parseCloneStrategy(this.ctx.env.VERS_DB_CLONE_STRATEGY));
+  }
+
+  /**
+   * CREATE DATABASE … TEMPLATE, timed. Sessions on a template the tool owns are terminated;
+   * sessions on the user's own database are named in the error instead.
+   */
+  private async cloneDatabase(
+    target: string,
+    template: string,
+    strategy: CloneStrategy,
+    owned: boolean,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const { clause, setup } = strategyClause(strategy);
+    return withClient(this.admin, async (c) => {
+      const others = (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows;
+      if (others.length > 0) {
+        if (owned) await c.query(TERMINATE_SESSIONS_SQL, [template]);
+        else throw this.busySourceError(template, others);
+      }
+      if (setup) await c.query(setup);
+      const onAbort = () => void withClient(this.admin, (k) => k.query('SELECT pg_cancel_backend($1)', [backendPid(c)])).catch(() => {});
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const start = performance.now();
+      try {
+        await c.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
+      } catch (err) {
+        const e = err as { code?: string; message: string };
+        if (signal?.aborted) throw new CancelledError();
+        if (e.code === '55006' && !owned) {
+          throw this.busySourceError(template, (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows);
+        }
+        if (e.code === '42P04') throw new ConflictError(`database ${JSON.stringify(target)} already exists`, { hint: 'run `vers-db gc`' });
+        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, { cause: err, code: e.code });
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+      return performance.now() - start;
+    });
+  }
+
+  private busySourceError(database: string, sessions: OtherSession[]): DatabaseError {
+    const list = sessions
+      .slice(0, 5)
+      .map((s) => `pid ${s.pid} (${s.application_name || 'no application_name'}, user ${s.usename}, ${s.client}, ${s.state ?? 'unknown'})`)
+      .join('; ');
+    return new DatabaseError(
+      `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ''}`,
+      {
+        hint: 'PostgreSQL copies a database only while nobody else is connected to it: close those sessions (or pg_terminate_backend them) and retry',
+        code: '55006',
+      },
+    );
+  }
+
+  private async dropDatabase(name: string): Promise<void> {
+    await withClient(this.admin, async (c) => {
+      // A template cannot be dropped; clear the flag first (ignore "does not exist").
+      await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => undefined);
+      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    });
+  }
+
+  private async databaseExists(name: string): Promise<boolean> {
+    return withClient(this.admin, async (c) => (await c.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
+  }
+
+  async checkpoint(tag: string, options: { database?: string; signal?: AbortSignal } = {}): Promise<CheckpointInfo> {
+    validateName('checkpoint tag', tag);
+    const source = options.database || this.sourceDatabase;
+    if (!(await this.databaseExists(source))) {
+      throw new NotFoundError(`database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`);
+    }
+    const instance = await this.instance();
+    const id = checkpointDatabaseName(instance, tag);
+    const strategy = await this.chooseStrategy(source);
+    const createdAt = new Date().toISOString();
+    const entry: CheckpointInfo = { tag, backend: 'local', id, source, database: id, createdAt, strategy, durationMs: 0 };
+    // Recorded before the database exists, so a crash leaves something gc can find.
+    await this.ctx.registry.update((d) => {
+      if (d.checkpoints[tag]) {
+        throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
+          hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`,
+        });
+      }
+      d.checkpoints[tag] = { ...entry, state: 'creating' };
+    });
+    try {
+      const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
+      await withClient(this.admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`));
+      const done = { ...entry, durationMs: Math.round(ms) };
+      await this.ctx.registry.update((d) => {
+        d.checkpoints[tag] = { ...done, state: 'ready' };
+      });
+      return done;
+    } catch (err) {
+      await this.dropDatabase(id).catch(() => undefined);
+      await this.ctx.registry.update((d) => {
+        delete d.checkpoints[tag];
+      });
+      throw err;
+    }
+  }
+
+  async branch(checkpoint: string, names: readonly string[], options: BranchOptions = {}): Promise<BranchInfo[]> {
+    for (const n of names) validateName('branch name', n);
+    if (new Set(names).size !== names.length) throw new InvalidInputError('branch names must be unique');
+    const ckpt = await this.ctx.registry.checkpoint(checkpoint);
+    if (!ckpt || ckpt.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(checkpoint);
+    const instance = await this.instance();
+    const createdAt = new Date().toISOString();
+    const planned: BranchEntry[] = names.map((name) => ({
+      name,
+      backend: 'local',
+      checkpoint,
+      id: branchDatabaseName(instance, name),
+      database: branchDatabaseName(instance, name),
+      createdAt,
+      durationMs: 0,
+      strategy: ckpt.strategy,
+      state: 'creating',
+      createdBy: options.createdBy ?? 'vers-db',
+      pid: process.pid,
+      keep: options.keep ?? false,
+    }));
+    await this.ctx.registry.update((d) => {
+      for (const b of planned) {
+        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
+      }
+      for (const b of planned) d.branches[b.name] = b;
+    });
+    const made: BranchInfo[] = [];
+    try {
+      // One at a time: FILE_COPY checkpoints of concurrent copies would collide.
+      for (const b of planned) {
+        if (options.signal?.aborted) throw new CancelledError();
+        const ms = await this.cloneDatabase(b.id, ckpt.id, ckpt.strategy as CloneStrategy, true, options.signal);
+        const info: BranchInfo = { ...b, durationMs: Math.round(ms) };
+        await this.ctx.registry.update((d) => {
+          const e = d.branches[b.name];
+          if (e) Object.assign(e, { state: 'ready', durationMs: info.durationMs });
+        });
+        made.push(info);
+      }
+      return made;
+    } catch (err) {
+      for (const b of planned) await this.destroy(b.name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async unknownCheckpoint(tag: string): Promise<NotFoundError> {
+    const known = (await this.ctx.registry.listCheckpoints('local')).filter((c) => c.state === 'ready').map((c) => c.tag);
+    return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
+      hint: known.length ? `known checkpoints: ${known.join(', ')}` : 'create one with `vers-db checkpoint <tag>` (db_checkpoint)',
+    });
+  }
+
+  private async branchEntry(name: string): Promise<BranchEntry> {
+    const b = await this.ctx.registry.branch(name);
+    if (!b || b.backend !== 'local') {
+      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: 'list them with `vers-db branches`' });
+    }
+    return b;
+  }
+
+  async connect(branch: string): Promise<BranchConnection> {
+    const b = await this.branchEntry(branch);
+    const config = withDatabase(this.source, b.database);
+    return { config, displayUrl: displayUrl(config), close: async () => {} };
+  }
+
+  async connectSource(): Promise<BranchConnection> {
+    return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {} };
+  }
+
+  private async run(config: ClientConfig, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const start = performance.now();
+    const pgEnv: Record<string, string> = {
+      PGHOST: String(config.host ?? '127.0.0.1'),
+      PGPORT: String(config.port ?? 5432),
+      PGUSER: String(config.user ?? ''),
+      PGPASSWORD: String(config.password ?? ''),
+      PGDATABASE: String(config.database ?? ''),
+      DATABASE_URL: urlOf(config),
+    };
+    // The command is the user's shell text; it runs as argv ['-c', command], never spliced into another string.
+    const r = await execa('bash', ['-c', command], {
+      cwd: options.cwd ?? this.ctx.cwd,
+      env: { ...options.env, ...pgEnv },
+      input: options.stdin,
+      timeout: options.timeoutMs,
+      cancelSignal: options.signal,
+      reject: false,
+      all: false,
+    });
+    if (options.signal?.aborted) throw new CancelledError();
+    if (r.timedOut) {
+      return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `${r.stderr ?? ''}\ntimed out after ${options.timeoutMs} ms`, durationMs: performance.now() - start };
+    }
+    return {
+      exitCode: r.exitCode ?? 1,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      durationMs: performance.now() - start,
+    };
+  }
+
+  async exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+    const { config } = await this.connect(branch);
+    return this.run(config, command, options);
+  }
+
+  async execSource(command: string, options?: ExecOptions): Promise<ExecResult> {
+    return this.run(this.source, command, options);
+  }
+
+  async rollback(tag: string, options: { signal?: AbortSignal } = {}): Promise<RollbackResult> {
+    const ckpt = await this.ctx.registry.checkpoint(tag);
+    if (!ckpt || ckpt.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(tag);
+    const target = workingDatabaseName(await this.instance(), tag);
+    const existed = await this.databaseExists(target);
+    if (existed) await this.dropDatabase(target);
+    await this.cloneDatabase(target, ckpt.id, ckpt.strategy as CloneStrategy, true, options.signal);
+    return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
+  }
+
+  async destroy(branch: string): Promise<void> {
+    const b = await this.ctx.registry.branch(branch);
+    if (!b || b.backend !== 'local') return;
+    await this.ctx.registry.update((d) => {
+      const e = d.branches[branch];
+      if (e) e.state = 'deleting';
+    });
+    await this.dropDatabase(b.database);
+    await this.ctx.registry.update((d) => {
+      delete d.branches[branch];
+    });
+  }
+
+  async deleteCheckpoint(tag: string, options: { force?: boolean } = {}): Promise<void> {
+    const ckpt = await this.ctx.registry.checkpoint(tag);
+    if (!ckpt || ckpt.backend !== 'local') throw await this.unknownCheckpoint(tag);
+    const children = (await this.ctx.registry.listBranches('local')).filter((b) => b.checkpoint === tag);
+    if (children.length > 0 && !options.force) {
+      throw new ConflictError(`checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(', ')}`, {
+        hint: 'delete those branches first',
+      });
+    }
+    for (const b of children) await this.destroy(b.name);
+    await this.ctx.registry.update((d) => {
+      const e = d.checkpoints[tag];
+      if (e) e.state = 'deleting';
+    });
+    await this.dropDatabase(ckpt.id);
+    await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
+    await this.ctx.registry.update((d) => {
+      delete d.checkpoints[tag];
+    });
+  }
+
+  async gc(): Promise<GcReport> {
+    const report: GcReport = { removed: [], kept: [], errors: [] };
+    const data = await this.ctx.registry.read();
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    };
+    const known = new Set<string>();
+    for (const b of Object.values(data.branches).filter((x) => x.backend === 'local')) {
+      const orphan = b.state !== 'ready' ? !alive(b.pid) || b.pid === process.pid : !b.keep && !alive(b.pid);
+      if (orphan) {
+        try {
+          await this.destroy(b.name);
+          report.removed.push(`branch ${b.name} (${b.database})`);
+        } catch (err) {
+          report.errors.push(`branch ${b.name}: ${(err as Error).message}`);
+        }
+      } else {
+        known.add(b.database);
+        report.kept.push(`branch ${b.name}`);
+      }
+    }
+    for (const c of Object.values(data.checkpoints).filter((x) => x.backend === 'local')) {
+      if (c.state !== 'ready') {
+        await this.dropDatabase(c.id).catch((err: Error) => report.errors.push(`checkpoint ${c.tag}: ${err.message}`));
+        await this.ctx.registry.update((d) => {
+          delete d.checkpoints[c.tag];
+        });
+        report.removed.push(`unfinished checkpoint ${c.tag} (${c.id})`);
+      } else {
+        known.add(c.id);
+        known.add(workingDatabaseName(data.instance, c.tag));
+        report.kept.push(`checkpoint ${c.tag}`);
+      }
+    }
+    // Databases with this state directory's prefix that the registry does not know: leftovers of a crash.
+    const own = await withClient(this.admin, async (c) =>
+      (await c.query<{ datname: string }>(OWN_DATABASES_SQL, [instancePrefix(data.instance)])).rows.map((r) => r.datname),
+    );
+    for (const name of own) {
+      if (known.has(name)) continue;
+      try {
+        await this.dropDatabase(name);
+        report.removed.push(`unregistered database ${name}`);
+      } catch (err) {
+        report.errors.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    return report;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The source server: DATABASE_URL when set (non-empty), else the embedded default with its `app` database. */
+export async function createLocalBackend(ctx: Context): Promise<LocalBackend> {
+  const url = ctx.env.DATABASE_URL?.trim();
+  if (url) {
+    let source: ClientConfig;
+    try {
+      source = configFromUrl(url);
+    } catch {
+      throw new InvalidInputError('DATABASE_URL is not a valid postgres:// URL');
+    }
+    const backend = new LocalBackend(ctx, source, null);
+    await backend.verifyServer();
+    return backend;
+  }
+  const server = await ensureEmbedded(ctx.stateDir, { log: ctx.log });
+  const admin = configFromUrl(server.url, 'postgres');
+  await withClient(admin, async (c) => {
+    const exists = (await c.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
+    if (!exists) await c.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
+  }).catch((err: unknown) => {
+    if ((err as { code?: string }).code === '42P04') return; // created concurrently by another process
+    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
+  });
+  return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
+}
