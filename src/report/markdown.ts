@@ -1,0 +1,138 @@
+/**
+ * `--markdown`: a pull-request comment. The comparison table, the recommendation with its
+ * reasons, rejected strategies, and each strategy's details folded in <details>.
+ */
+import type { Comparison, StrategyResult } from '../result.js';
+import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
+import {
+  describeBloat,
+  describeLock,
+  describeMode,
+  describeRewrites,
+  formatBlocked,
+  formatMs,
+  integrityProblems,
+  longestLock,
+  rejectionReason,
+  verdictOf,
+} from './format.js';
+import { renderStrategyResult } from './table.js';
+
+/** Text inside a table cell: pipes escaped, no line breaks, no HTML. */
+function cell(text: string): string {
+  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside it. */
+function fenced(text: string, lang = 'text'): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+function integrityCell(r: StrategyResult): string {
+  return r.integrity.ok ? 'ok' : `❌ ${integrityProblems(r).join('; ')}`;
+}
+
+function recCell(c: Comparison, r: StrategyResult): string {
+  const v = verdictOf(c, r);
+  return v === 'recommended' ? '✅ recommended' : v === 'acceptable' ? '✓' : '❌';
+}
+
+export function renderComparisonMarkdown(c: Comparison, opts: { title?: string } = {}): string {
+  const out: string[] = [];
+  out.push(`### ${escapeHtml(opts.title ?? 'Migration strategy comparison')}`);
+  out.push('');
+  out.push(`Baseline ${code(c.baseline)} · backend ${c.backend} · ${describeMode(c)}`);
+  out.push('');
+  out.push(
+    '| Strategy | Time | Reads blocked | Writes blocked | Longest lock | Rewrites | Bloat (dead / %) | Integrity | Rec |',
+  );
+  out.push('|---|---:|---:|---:|---|---|---|---|---|');
+  for (const r of c.results) {
+    const name = r.status === 'failed' ? `${r.name} (failed)` : r.name;
+    out.push(
+      `| ${[
+        cell(name),
+        formatMs(r.duration_ms),
+        formatBlocked(r.blocking.reads.blocked_ms),
+        formatBlocked(r.blocking.writes.blocked_ms),
+        cell(describeLock(longestLock(r))),
+        cell(describeRewrites(r)),
+        cell(describeBloat(r)),
+        cell(integrityCell(r)),
+        recCell(c, r),
+      ].join(' | ')} |`,
+    );
+  }
+  out.push('');
+  if (c.recommendation) {
+    out.push(`**Recommendation: ${code(c.recommendation.name)}**`);
+    out.push('');
+    for (const reason of c.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
+  } else {
+    out.push('**Recommendation: none** — no strategy passed every check.');
+  }
+  const rejected = c.results.filter((r) => verdictOf(c, r) === 'rejected');
+  if (rejected.length > 0) {
+    out.push('');
+    out.push('**Rejected**');
+    out.push('');
+    for (const r of rejected)
+      out.push(`- ❌ ${code(r.name)}: ${escapeHtml(rejectionReason(c, r) ?? 'rejected')}`);
+  }
+  for (const r of c.results) {
+    out.push('');
+    out.push('<details>');
+    out.push(`<summary>${escapeHtml(r.name)} — ${r.status}, ${formatMs(r.duration_ms)}</summary>`);
+    out.push('');
+    out.push(fenced(renderStrategyResult(r)));
+    out.push('');
+    out.push('</details>');
+  }
+  return out.join('\n');
+}
+
+function renderOutcome(s: SuiteOutcome): string {
+  const out: string[] = [];
+  out.push(
+    renderComparisonMarkdown(s.comparison, {
+      title: `Suite ${s.name} (${s.pattern}): ${s.passed ? 'passed' : 'FAILED'}`,
+    }),
+  );
+  if (s.checks.length > 0) {
+    out.push('');
+    out.push('**Checks**');
+    out.push('');
+    for (const ch of s.checks) {
+      const who = ch.branch ? `${code(ch.branch)} ` : '';
+      out.push(`- ${ch.passed ? '✅' : '❌'} ${who}${escapeHtml(ch.check)}: ${escapeHtml(ch.detail)}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function renderSuiteMarkdown(run: SuiteRunResult): string {
+  const out: string[] = [];
+  out.push(`## vers-db: ${escapeHtml(run.file)} — ${run.passed ? 'passed' : 'FAILED'}`);
+  out.push('');
+  out.push(
+    `${run.suites.length} suite(s) in ${formatMs(run.duration_ms)}, strategies ${run.mode === 'parallel' ? 'run in parallel' : 'run serially, one at a time'}.`,
+  );
+  for (const s of run.suites) {
+    out.push('');
+    out.push(renderOutcome(s));
+  }
+  return `${out.join('\n')}\n`;
+}
