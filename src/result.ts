@@ -11,6 +11,7 @@ export const StatementResultSchema = z.object({
   duration_ms: z.number(),
   error: z.string().nullable(),
   sqlstate: z.string().nullable().optional(),
+  start_ms: z.number().optional().describe('when the statement began, ms from the start of the migration'),
 });
 
 export const LockHeldSchema = z.object({
