@@ -1,7 +1,47 @@
+import { performance } from 'node:perf_hooks';
 import type { CheckpointReport } from '../result.js';
+import { validateName } from '../state/names.js';
+import { saveCheckpointSnapshot, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
 import type { CheckpointInput } from './types.js';
 
-export async function createCheckpoint(_ctx: Context, _input: CheckpointInput): Promise<CheckpointReport> {
-  throw new Error('createCheckpoint: being implemented');
+/** Snapshot the source database (or VM) under a tag, with its row counts and schema on record. */
+export async function createCheckpoint(ctx: Context, input: CheckpointInput): Promise<CheckpointReport> {
+  validateName('checkpoint tag', input.tag);
+  const backend = await ctx.backend();
+  input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
+  const source = await backend.connectSource();
+  const config = input.database ? { ...source.config, database: input.database } : source.config;
+  let snapshot: Awaited<ReturnType<typeof takeCheckpointSnapshot>>;
+  try {
+    snapshot = await takeCheckpointSnapshot(input.tag, config);
+  } finally {
+    await source.close();
+  }
+  input.onProgress?.({ message: `copying ${config.database} into checkpoint ${input.tag}`, progress: 1, total: 2 });
+  const start = performance.now();
+  const info = await backend.checkpoint(input.tag, { database: input.database, signal: input.signal });
+  await saveCheckpointSnapshot(ctx.stateDir, snapshot);
+  input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
+  const includeStats = input.includeStats ?? true;
+  return {
+    status: 'checkpoint_created',
+    tag: info.tag,
+    backend: info.backend,
+    id: info.id,
+    source: info.source,
+    database: info.database,
+    strategy: info.strategy,
+    duration_ms: info.durationMs || Math.round(performance.now() - start),
+    created_at: info.createdAt,
+    tables: includeStats
+      ? Object.entries(snapshot.rowCounts)
+          .map(([relation, rows]) => ({ relation, rows, total_bytes: snapshot.sizes[relation] ?? 0 }))
+          .sort((a, b) => b.rows - a.rows)
+      : null,
+    next: [
+      `vers-db test ${info.tag} <strategy-a.sql> <strategy-b.sql>   (MCP: db_test_strategies)`,
+      `vers-db rollback ${info.tag}   (a fresh writable copy of this checkpoint)`,
+    ],
+  };
 }

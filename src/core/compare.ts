@@ -1,7 +1,122 @@
+/**
+ * Compare branches: exact row counts and catalog schema of each against the checkpoint it came
+ * from, and optionally a user query run on each branch in a READ ONLY transaction with a
+ * statement timeout (it can read anything and change nothing).
+ */
+import { diffSchemas, exactRowCounts, snapshotSchema, splitStatements } from '../collector/index.js';
+import { InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
+import { withClient } from '../util/pg.js';
+import { loadCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
 import type { CompareInput } from './types.js';
 
-export async function compareBranches(_ctx: Context, _input: CompareInput): Promise<BranchComparison> {
-  throw new Error('compareBranches: being implemented');
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_ROWS = 200;
+const READ_ONLY_VIOLATION = '25006';
+
+type QueryResult = BranchComparison['query_results'][string];
+
+function checkQuery(query: string): void {
+  let count: number;
+  try {
+    count = splitStatements(query, 'comparison query').length;
+  } catch (err) {
+    throw new InvalidInputError(`comparison query is not valid SQL: ${(err as Error).message}`);
+  }
+  if (count !== 1) throw new InvalidInputError(`comparison query must be one statement, got ${count}`);
+}
+
+export async function compareBranches(ctx: Context, input: CompareInput): Promise<BranchComparison> {
+  if (input.branches.length === 0) throw new InvalidInputError('name at least one branch to compare');
+  if (input.query !== undefined) checkQuery(input.query);
+  const entries = [];
+  for (const name of input.branches) {
+    const b = await ctx.registry.branch(name);
+    if (!b || b.state !== 'ready') {
+      const known = (await ctx.registry.listBranches()).filter((x) => x.state === 'ready').map((x) => x.name);
+      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
+        hint: known.length
+          ? `existing branches: ${known.join(', ')}`
+          : 'branches exist only while kept: run a test with --keep-branch (keep_branch: true)',
+      });
+    }
+    entries.push(b);
+  }
+  const reference = entries[0]!.checkpoint;
+  const snap = await loadCheckpointSnapshot(ctx.stateDir, reference);
+  const backend = await ctx.backend();
+  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
+
+  const rowCounts: BranchComparison['row_counts'] = {};
+  const put = (relation: string, column: string, value: number | null) => {
+    rowCounts[relation] ??= {};
+    rowCounts[relation][column] = value;
+  };
+  for (const [rel, n] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n);
+
+  const queryResults: BranchComparison['query_results'] = {};
+  const schemaDifferences: BranchComparison['schema_differences'] = {};
+  for (const b of entries) {
+    throwIfAborted(input.signal);
+    const conn = await backend.connect(b.name);
+    try {
+      await withClient(
+        conn.config,
+        async (c) => {
+          const counts = await exactRowCounts(c);
+          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)])) put(rel, b.name, counts[rel] ?? null);
+          const diff = diffSchemas(snap.schema, await snapshotSchema(c));
+          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+          if (input.query !== undefined) queryResults[b.name] = await readOnlyQuery(c, input.query, timeoutMs, maxRows);
+        },
+        'vers-db:compare',
+      );
+    } finally {
+      await conn.close();
+    }
+  }
+  // A query that tries to write fails the same way on every branch: say so once, clearly.
+  const violation = Object.values(queryResults).find((r) => r.error?.startsWith(READ_ONLY_VIOLATION));
+  if (violation) {
+    throw new InvalidInputError(`comparison query must only read: ${violation.error!.slice(READ_ONLY_VIOLATION.length + 1)}`, {
+      hint: 'it runs in a READ ONLY transaction on every branch; use a SELECT',
+    });
+  }
+  return {
+    branches: input.branches,
+    reference,
+    query: input.query ?? null,
+    query_results: queryResults,
+    row_counts: rowCounts,
+    schema_differences: schemaDifferences,
+  };
+}
+
+async function readOnlyQuery(
+  c: import('pg').Client,
+  query: string,
+  timeoutMs: number,
+  maxRows: number,
+): Promise<QueryResult> {
+  await c.query('BEGIN READ ONLY');
+  try {
+    await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    // Extended protocol: exactly one statement, nothing can be smuggled after it.
+    const r = await c.query({ text: query, values: [], queryMode: 'extended' } as import('pg').QueryConfig);
+    const rows = (r.rows as Record<string, unknown>[]).slice(0, maxRows);
+    return {
+      columns: r.fields.map((f) => f.name),
+      rows,
+      row_count: r.rowCount ?? r.rows.length,
+      truncated: r.rows.length > maxRows,
+      error: null,
+    };
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    return { columns: [], rows: [], row_count: 0, truncated: false, error: `${e.code ?? 'error'} ${e.message}` };
+  } finally {
+    await c.query('ROLLBACK').catch(() => undefined);
+  }
 }

@@ -5,6 +5,6 @@
 export { createCheckpoint } from './checkpoint.js';
 export { compareBranches } from './compare.js';
 export { testMigration, testStrategies } from './test.js';
-export { deleteBranch, gcState, listState, rollbackCheckpoint } from './manage.js';
+export { deleteBranch, deleteCheckpoint, gcState, listState, rollbackCheckpoint } from './manage.js';
 export { createContext, type Context, type Progress, type ProgressFn } from './context.js';
 export type * from './types.js';

@@ -1,16 +1,49 @@
+/** Branch and checkpoint management: list (registry only, starts nothing), delete, gc, rollback. */
 import type { GcReport, RollbackResult } from '../backends/backend.js';
+import { NotFoundError } from '../errors.js';
 import type { BranchList } from '../result.js';
 import type { Context } from './context.js';
 
-export async function listState(_ctx: Context): Promise<BranchList> {
-  throw new Error('listState: being implemented');
+export async function listState(ctx: Context): Promise<BranchList> {
+  const data = await ctx.registry.read();
+  return {
+    checkpoints: Object.values(data.checkpoints).map((c) => ({
+      tag: c.tag,
+      backend: c.backend,
+      id: c.id,
+      source: c.source,
+      strategy: c.strategy,
+      created_at: c.createdAt,
+      state: c.state,
+    })),
+    branches: Object.values(data.branches).map((b) => ({
+      name: b.name,
+      backend: b.backend,
+      checkpoint: b.checkpoint,
+      id: b.id,
+      created_at: b.createdAt,
+      created_by: b.createdBy,
+      state: b.state,
+    })),
+  };
 }
-export async function deleteBranch(_ctx: Context, _name: string): Promise<{ removed: string }> {
-  throw new Error('deleteBranch: being implemented');
+
+export async function deleteBranch(ctx: Context, name: string): Promise<{ removed: string }> {
+  const b = await ctx.registry.branch(name);
+  if (!b) throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: 'list them with `vers-db branches`' });
+  await (await ctx.backend()).destroy(name);
+  return { removed: name };
 }
-export async function gcState(_ctx: Context): Promise<GcReport> {
-  throw new Error('gcState: being implemented');
+
+export async function deleteCheckpoint(ctx: Context, tag: string, force = false): Promise<{ removed: string }> {
+  await (await ctx.backend()).deleteCheckpoint(tag, { force });
+  return { removed: tag };
 }
-export async function rollbackCheckpoint(_ctx: Context, _tag: string): Promise<RollbackResult> {
-  throw new Error('rollbackCheckpoint: being implemented');
+
+export async function gcState(ctx: Context): Promise<GcReport> {
+  return (await ctx.backend()).gc();
+}
+
+export async function rollbackCheckpoint(ctx: Context, tag: string, signal?: AbortSignal): Promise<RollbackResult> {
+  return (await ctx.backend()).rollback(tag, { signal });
 }

@@ -1,11 +1,145 @@
-import type { Comparison, StrategyResult } from '../result.js';
-import type { Context } from './context.js';
+/**
+ * Test migrations on branches of a checkpoint: branch, run and measure, validate, remove the
+ * branch (unless kept), rank. The baseline is never touched; a cancelled or failed run leaves
+ * no branch behind.
+ */
+import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
+import { buildComparison } from '../analysis/rank.js';
+import type { Backend } from '../backends/backend.js';
+import { measureMigration } from '../collector/index.js';
+import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
+import type { Comparison, StrategyResult, Validation } from '../result.js';
+import { deriveBranchName } from '../state/names.js';
+import type { Context, ProgressFn } from './context.js';
+import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
-export async function testMigration(_ctx: Context, _input: TestMigrationInput): Promise<StrategyResult> {
-  throw new Error('testMigration: being implemented');
+/** Validation output kept in results: the tail, where test runners print their verdict. */
+const VALIDATION_OUTPUT_CHARS = 4000;
+const VALIDATION_TIMEOUT_MS = 10 * 60_000;
+
+async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
+  const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
+  const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c) => c.state === 'ready').map((c) => c.tag);
+  throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
+    hint: known.length
+      ? `known checkpoints: ${known.join(', ')}`
+      : 'create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)',
+  });
 }
 
-export async function testStrategies(_ctx: Context, _input: TestStrategiesInput): Promise<Comparison> {
-  throw new Error('testStrategies: being implemented');
+async function runValidation(backend: Backend, branch: string, command: string, signal?: AbortSignal): Promise<Validation> {
+  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
+  const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
+  return {
+    status: r.exitCode === 0 ? 'passed' : 'failed',
+    output: (r.exitCode === 0 ? '' : `exit code ${r.exitCode}\n`) + output.slice(-VALIDATION_OUTPUT_CHARS),
+  };
+}
+
+/** Measure one resolved migration on an existing branch, then validate. */
+async function measureOnBranch(
+  backend: Backend,
+  branch: string,
+  m: ResolvedMigration,
+  opts: { validation?: string; collectMetrics?: boolean; signal?: AbortSignal; onProgress?: ProgressFn },
+): Promise<StrategyResult> {
+  const conn = await backend.connect(branch);
+  try {
+    const result = await measureMigration({
+      name: m.name,
+      branch,
+      connection: conn.config,
+      migration: m.source,
+      exec: (command, o) => backend.exec(branch, command, o),
+      collectMetrics: opts.collectMetrics ?? true,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    if (opts.validation && result.status === 'passed') {
+      opts.onProgress?.({ message: `${m.name}: validating` });
+      result.validation = await runValidation(backend, branch, opts.validation, opts.signal);
+      if (result.validation.status === 'failed') {
+        result.status = 'failed';
+        result.error = 'validation failed';
+      }
+    }
+    return result;
+  } finally {
+    await conn.close();
+  }
+}
+
+const suffix = () => randomBytes(3).toString('hex');
+
+export async function testMigration(ctx: Context, input: TestMigrationInput): Promise<StrategyResult> {
+  const comparison = await testStrategies(ctx, {
+    baseline: input.baseline,
+    migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
+    validation: input.validation,
+    collectMetrics: input.collectMetrics,
+    keepBranches: input.keepBranch,
+    signal: input.signal,
+    onProgress: input.onProgress,
+    createdBy: input.createdBy,
+  });
+  return comparison.results[0]!;
+}
+
+export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
+  if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
+  const parallel = input.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new InvalidInputError('parallel must be a whole number ≥ 1');
+  // Everything the user gave is checked before any branch exists.
+  await requireCheckpoint(ctx, input.baseline);
+  const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
+  const names = new Set<string>();
+  for (const m of resolved) {
+    if (names.has(m.name)) {
+      throw new InvalidInputError(`two strategies are named ${JSON.stringify(m.name)}`, { hint: 'give them distinct names' });
+    }
+    names.add(m.name);
+  }
+  throwIfAborted(input.signal);
+  const backend = await ctx.backend();
+  const total = resolved.length;
+  input.onProgress?.({ message: `branching ${total} from ${input.baseline}`, progress: 0, total: total + 1 });
+  const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
+  const branches = await backend.branch(input.baseline, branchNames, {
+    signal: input.signal,
+    createdBy: input.createdBy ?? 'vers-db test',
+    keep: input.keepBranches ?? false,
+  });
+  let done = 0;
+  try {
+    const limit = pLimit(parallel);
+    const results = await Promise.all(
+      resolved.map((m, i) =>
+        limit(async () => {
+          throwIfAborted(input.signal);
+          const branch = branches[i]!.name;
+          input.onProgress?.({ message: `${m.name}: running on branch ${branch}`, progress: done + 1, total: total + 1 });
+          const r = await measureOnBranch(backend, branch, m, {
+            validation: input.validation,
+            collectMetrics: input.collectMetrics,
+            signal: input.signal,
+            onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
+          });
+          done++;
+          input.onProgress?.({ message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`, progress: done + 1, total: total + 1 });
+          if (!input.keepBranches) await backend.destroy(branch);
+          return r;
+        }),
+      ),
+    );
+    return buildComparison(input.baseline, backend.kind, results, parallel > 1 && total > 1 ? 'parallel' : 'serial');
+  } catch (err) {
+    throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
+  } finally {
+    if (!input.keepBranches) {
+      for (const b of branches) await backend.destroy(b.name).catch((e: Error) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));
+    }
+  }
 }

@@ -1,0 +1,121 @@
+/**
+ * Ranking and recommendation (DESIGN.md): reject failed, invalid or integrity-breaking
+ * strategies, then prefer the least blocking of writes and reads, then the shortest time, then
+ * the least bloat. Blocking below a tolerance counts as none, so a strategy that blocks for 3 ms
+ * is not rejected in favour of one that takes ten times as long. Reasons quote measured numbers.
+ */
+import type { Comparison, LockHeld, ProbeStats, Recommendation, StrategyResult } from '../result.js';
+import { formatMs } from '../report/format.js';
+
+export interface RankOptions {
+  /** Waits at or below this are treated as not blocking (default 100 ms). */
+  blockingToleranceMs?: number;
+}
+
+export const DEFAULT_BLOCKING_TOLERANCE_MS = 100;
+
+export interface Ranking {
+  ranked: StrategyResult[];
+  rejected: { name: string; reason: string }[];
+  recommendation: Recommendation | null;
+}
+
+export function rejectionReason(r: StrategyResult): string | null {
+  if (r.status === 'failed') return r.error ?? 'failed';
+  if (r.validation?.status === 'failed') return 'validation failed';
+  if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ['check failed']).join('; ')}`;
+  return null;
+}
+
+const deadTuples = (r: StrategyResult) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
+
+/** Blocking above the tolerance, in ms; below it, 0. */
+function excess(stats: ProbeStats, tolerance: number): number {
+  return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
+}
+
+function compare(a: StrategyResult, b: StrategyResult, tolerance: number): number {
+  return (
+    excess(a.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) ||
+    excess(a.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) ||
+    a.duration_ms - b.duration_ms ||
+    deadTuples(a) - deadTuples(b)
+  );
+}
+
+/** The lock that explains a strategy's worst write blocking: the longest-held lock. */
+function worstLock(r: StrategyResult): LockHeld | undefined {
+  return [...r.locks].sort((x, y) => y.held_ms - x.held_ms)[0];
+}
+
+function worstTable(r: StrategyResult, kind: 'reads' | 'writes'): string | undefined {
+  return Object.entries(r.blocking.tables).sort((x, y) => y[1][kind].max_wait_ms - x[1][kind].max_wait_ms)[0]?.[0];
+}
+
+function blockingSentence(r: StrategyResult, kind: 'reads' | 'writes'): string {
+  const stats = r.blocking[kind];
+  const table = worstTable(r, kind) ?? 'any table';
+  if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
+  return `${kind} to ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
+}
+
+function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: number): string[] {
+  const reasons: string[] = [];
+  reasons.push(`${blockingSentence(best, 'writes')}; ${blockingSentence(best, 'reads')} (${best.blocking.writes.probes + best.blocking.reads.probes} probes)`);
+  for (const o of others) {
+    const w = o.blocking.writes;
+    const rd = o.blocking.reads;
+    if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
+      const lock = worstLock(o);
+      const what = w.max_wait_ms >= rd.max_wait_ms ? 'writes' : 'reads';
+      const stats = what === 'writes' ? w : rd;
+      reasons.push(
+        `${o.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` +
+          (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? '?'}` : ''),
+      );
+    } else if (o.duration_ms < best.duration_ms) {
+      reasons.push(`${o.name} was faster (${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}) but blocked more`);
+    } else {
+      reasons.push(`${o.name} took ${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}`);
+    }
+  }
+  reasons.push(`took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(', ')}` : ', rewrote no table'}`);
+  const dead = deadTuples(best);
+  reasons.push(dead > 0 ? `left ${dead.toLocaleString('en-US')} dead tuples to vacuum` : 'left no dead tuples');
+  return reasons;
+}
+
+export function rank(results: StrategyResult[], options: RankOptions = {}): Ranking {
+  const tolerance = options.blockingToleranceMs ?? DEFAULT_BLOCKING_TOLERANCE_MS;
+  const rejected: Ranking['rejected'] = [];
+  const eligible: StrategyResult[] = [];
+  for (const r of results) {
+    const why = rejectionReason(r);
+    if (why) rejected.push({ name: r.name, reason: why });
+    else eligible.push(r);
+  }
+  const ranked = [...eligible].sort((a, b) => compare(a, b, tolerance));
+  const best = ranked[0];
+  const recommendation = best
+    ? {
+        name: best.name,
+        reasons: reasonsFor(
+          best,
+          ranked.slice(1),
+          tolerance,
+        ).concat(rejected.map((x) => `${x.name} was rejected: ${x.reason}`)),
+      }
+    : null;
+  return { ranked, rejected, recommendation };
+}
+
+export function buildComparison(
+  baseline: string,
+  backend: Comparison['backend'],
+  results: StrategyResult[],
+  mode: 'serial' | 'parallel',
+  options?: RankOptions,
+): Comparison {
+  const { recommendation, rejected } = rank(results, options);
+  return { baseline, backend, mode, results, recommendation, rejected };
+}

@@ -1,0 +1,91 @@
+/**
+ * `vers-db demo`: the use-case end to end on the server the local backend uses (the embedded
+ * default unless DATABASE_URL says otherwise). Loads examples/schema/v1.sql and generated data
+ * into its own database `vers_db_demo`, checkpoints it, tests strategies A, B and C on branches,
+ * and prints the measured comparison with a recommendation.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { Context } from '../core/context.js';
+import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
+import { BackendError, InvalidInputError } from '../errors.js';
+import { formatMs } from '../report/format.js';
+import { renderComparisonTable } from '../report/table.js';
+import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { printJson, printText, stderrProgress, useColor } from './output.js';
+import { writeReports } from './render.js';
+
+export const DEMO_DATABASE = 'vers_db_demo';
+const MAX_ROWS = 20_000_000;
+
+/** The examples/ folder shipped beside dist/ (or src/ when run from source). */
+export function examplesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'examples', 'migrations'))) return join(dir, 'examples');
+    dir = dirname(dir);
+  }
+  throw new BackendError('cannot find the examples/ folder next to vers-db');
+}
+
+export interface DemoOptions {
+  rows: number;
+  json?: boolean;
+  report?: string;
+  markdown?: string;
+  signal?: AbortSignal;
+}
+
+export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
+  if (o.rows > MAX_ROWS) throw new InvalidInputError(`--rows is at most ${MAX_ROWS.toLocaleString('en-US')}`);
+  if (ctx.backendKind !== 'local') throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');
+  const progress = stderrProgress();
+  const examples = examplesDir();
+  const backend = await ctx.backend();
+  const source = (await backend.connectSource()).config;
+  const admin = withDatabase(source, source.database === 'postgres' ? 'template1' : 'postgres');
+  const demo = withDatabase(source, DEMO_DATABASE);
+  const tag = `demo-baseline-${o.rows}`;
+
+  // The demo owns its database and checkpoint: start both fresh each run.
+  if (await ctx.registry.checkpoint(tag)) await deleteCheckpoint(ctx, tag, true);
+  progress({ message: `loading ${o.rows.toLocaleString('en-US')} users and ${(o.rows * 2).toLocaleString('en-US')} orders into ${DEMO_DATABASE}` });
+  const loadStart = performance.now();
+  await withClient(admin, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
+  });
+  const schema = await readFile(join(examples, 'schema', 'v1.sql'), 'utf8');
+  const seed = await readFile(join(examples, 'seeds', 'generate.sql'), 'utf8');
+  await withClient(demo, async (c) => {
+    await c.query(schema);
+    await c.query("SELECT set_config('vers_db.rows', $1, false)", [String(o.rows)]);
+    await c.query(seed);
+  });
+  progress({ message: `loaded in ${formatMs(performance.now() - loadStart)}` });
+
+  const ckpt = await createCheckpoint(ctx, { tag, database: DEMO_DATABASE, includeStats: true, signal: o.signal, onProgress: progress });
+  progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
+
+  const migrations = ['a', 'b', 'c'].map((s) => ({
+    migration: join(examples, 'migrations', `v2-strategy-${s}.sql`),
+    name: { a: 'add-column-with-default', b: 'add-nullable-backfill', c: 'new-table-swap' }[s],
+  }));
+  const comparison = await testStrategies(ctx, {
+    baseline: tag,
+    migrations,
+    signal: o.signal,
+    onProgress: progress,
+    createdBy: 'cli demo',
+  });
+  await writeReports(comparison, o, ctx.log);
+  if (o.json) printJson(comparison);
+  else {
+    printText(renderComparisonTable(comparison, { color: useColor() }));
+    printText(`\nData: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders; checkpoint ${tag} (${ckpt.strategy}, ${formatMs(ckpt.duration_ms)}).`);
+  }
+  return 0;
+}

@@ -1,0 +1,66 @@
+/** `vers-db doctor`: what works here and what does not, with the fix for each. */
+import { execa } from 'execa';
+import type { Context } from '../core/context.js';
+import { describeError } from '../errors.js';
+import { withClient } from '../util/pg.js';
+import { printText } from './output.js';
+
+interface Check {
+  name: string;
+  ok: boolean | 'warn';
+  detail: string;
+}
+
+const SERVER_SQL = `SELECT current_setting('server_version') AS version,
+  current_setting('max_connections')::int AS max_connections,
+  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple`;
+
+async function which(cmd: string, args: string[]): Promise<string | null> {
+  const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
+  return r.exitCode === 0 ? String(r.stdout).split('\n')[0]! : null;
+}
+
+export async function runDoctor(ctx: Context): Promise<number> {
+  const checks: Check[] = [];
+  const major = Number(process.versions.node.split('.')[0]);
+  checks.push({ name: 'Node.js', ok: major >= 20, detail: `v${process.versions.node}${major >= 20 ? '' : ' (need 20 or newer)'}` });
+  checks.push({ name: 'state directory', ok: true, detail: ctx.stateDir });
+  try {
+    await ctx.registry.read();
+    checks.push({ name: 'registry', ok: true, detail: ctx.registry.file });
+  } catch (err) {
+    checks.push({ name: 'registry', ok: false, detail: describeError(err) });
+  }
+  try {
+    const backend = await ctx.backend();
+    const src = await backend.connectSource();
+    const info = await withClient(src.config, async (c) => (await c.query(SERVER_SQL)).rows[0]);
+    checks.push({ name: 'PostgreSQL', ok: true, detail: `${info.version} at ${src.displayUrl}` });
+    checks.push({
+      name: 'connections',
+      ok: info.max_connections >= 50 ? true : 'warn',
+      detail: `max_connections ${info.max_connections} (probes use 2 per table while a migration runs)`,
+    });
+    checks.push({
+      name: 'pgstattuple',
+      ok: info.pgstattuple ? true : 'warn',
+      detail: info.pgstattuple ? 'available: exact dead tuples where installed' : 'not available: dead tuples from statistics',
+    });
+  } catch (err) {
+    checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
+  }
+  const psql = await which('psql', ['--version']).catch(() => null);
+  checks.push({
+    name: 'psql',
+    ok: psql ? true : 'warn',
+    detail: psql ?? 'not found: only needed for shell-command steps and suites that call psql (apt-get install postgresql-client)',
+  });
+  if (ctx.backendKind === 'vers') {
+    const vers = await which(ctx.env.VERS_BIN || 'vers', ['--version']).catch(() => null);
+    checks.push({ name: 'vers CLI', ok: Boolean(vers), detail: vers ?? 'not found: install it from https://vers.sh and set VERS_API_KEY' });
+    checks.push({ name: 'VERS_API_KEY', ok: ctx.env.VERS_API_KEY ? true : 'warn', detail: ctx.env.VERS_API_KEY ? 'set' : 'not set (falls back to ~/.versrc)' });
+  }
+  const mark = (c: Check) => (c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL');
+  printText(checks.map((c) => `${mark(c)}  ${c.name.padEnd(16)} ${c.detail}`).join('\n'));
+  return checks.some((c) => c.ok === false) ? 3 : 0;
+}

@@ -1,0 +1,278 @@
+/** The `vers-db` command line: each command is a thin call into src/core, like its MCP twin. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { embeddedStatus, ensureEmbedded, stopEmbedded } from '../backends/embedded.js';
+import { EMBEDDED_SOURCE_DATABASE } from '../backends/local.js';
+import {
+  compareBranches,
+  createCheckpoint,
+  deleteBranch,
+  deleteCheckpoint,
+  gcState,
+  listState,
+  rollbackCheckpoint,
+  testStrategies,
+} from '../core/index.js';
+import { renderComparisonTable } from '../report/table.js';
+import { configFromUrl, withClient } from '../util/pg.js';
+import { runDemo } from './demo.js';
+import { runDoctor } from './doctor.js';
+import { printJson, printText, stderrProgress, useColor } from './output.js';
+import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReports } from './render.js';
+import { runCommand } from './run-command.js';
+
+const VERSION = '0.1.0';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vers-db')
+    .description('Checkpoint a PostgreSQL database, branch it per migration strategy, measure what each does, recommend the safest.')
+    .version(VERSION)
+    .addOption(new Option('--backend <kind>', 'local (template databases) or vers (VMs)').env('VERS_DB_BACKEND'))
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .exitOverride((err) => {
+      // Usage errors are bad input (2); help and version are not errors.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+  const globals = () => program.opts<{ backend?: string }>();
+
+  program
+    .command('demo')
+    .description('load the seed example into the embedded server, checkpoint it, test strategies A, B and C, compare')
+    .option('--rows <n>', 'users to generate (orders are twice as many)', positiveInt, 200_000)
+    .option('--json', 'print the comparison as JSON only')
+    .option('--report <file>', 'write an HTML report with lock timelines')
+    .option('--markdown <file>', 'write a markdown report')
+    .action((o) => runCommand(globals(), (ctx, signal) => runDemo(ctx, { ...o, signal })));
+
+  program
+    .command('up')
+    .description('start the embedded PostgreSQL (kept running) and print its DATABASE_URL')
+    .action(() =>
+      runCommand(globals(), async (ctx) => {
+        if (ctx.backendKind === 'vers') {
+          const { versUp } = await import('./vers-up.js');
+          return versUp(ctx);
+        }
+        const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
+        const admin = configFromUrl(server.url, 'postgres');
+        await withClient(admin, async (c) => {
+          const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_SOURCE_DATABASE]);
+          if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
+        });
+        const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
+        printText(`DATABASE_URL=${url}`);
+        ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
+        ctx.log(`then:            vers-db checkpoint <tag>`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('down')
+    .description('stop the embedded PostgreSQL')
+    .action(() =>
+      runCommand(globals(), async (ctx) => {
+        const stopped = await stopEmbedded(ctx.stateDir);
+        ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
+        return 0;
+      }),
+    );
+
+  program
+    .command('status')
+    .description('show the embedded server, checkpoints and branches')
+    .option('--json', 'print JSON only')
+    .action((o: { json?: boolean }) =>
+      runCommand(globals(), async (ctx) => {
+        const server = await embeddedStatus(ctx.stateDir);
+        const state = await listState(ctx);
+        const url = server.state ? server.state.port : null;
+        const summary = {
+          state_dir: ctx.stateDir,
+          backend: ctx.backendKind,
+          database_url: ctx.env.DATABASE_URL ? 'from DATABASE_URL' : null,
+          embedded: { initialised: server.initialised, running: server.running, port: url, data_dir: server.state?.dataDir ?? null },
+          checkpoints: state.checkpoints.length,
+          branches: state.branches.length,
+        };
+        if (o.json) printJson(summary);
+        else {
+          printText(
+            [
+              `state directory: ${summary.state_dir}`,
+              `backend:         ${summary.backend}${ctx.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded default)'}`,
+              `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? 'stopped' : 'not initialised'}`,
+              `checkpoints:     ${summary.checkpoints}`,
+              `branches:        ${summary.branches}`,
+            ].join('\n'),
+          );
+        }
+        return 0;
+      }),
+    );
+
+  program
+    .command('checkpoint <tag>')
+    .description('snapshot the source database (DATABASE_URL, or the embedded `app` database) under a tag')
+    .option('--database <name>', 'database to snapshot instead of the one in DATABASE_URL')
+    .option('--no-stats', 'skip table row counts in the output')
+    .option('--json', 'print the result as JSON only')
+    .action((tag: string, o: { database?: string; stats: boolean; json?: boolean }) =>
+      runCommand(globals(), async (ctx, signal) => {
+        const report = await createCheckpoint(ctx, {
+          tag,
+          database: o.database,
+          includeStats: o.stats,
+          signal,
+          onProgress: stderrProgress(),
+        });
+        if (o.json) printJson(report);
+        else printText(renderCheckpoint(report));
+        return 0;
+      }),
+    );
+
+  program
+    .command('test <baseline> <migrations...>')
+    .description('run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare')
+    .option('--validate <cmd>', 'shell command run on each branch afterwards; non-zero exit fails the strategy')
+    .option('--parallel <n>', 'strategies run at once (default 1: on one machine timings compete)', positiveInt, 1)
+    .option('--keep-branch', 'keep the branches for `vers-db compare`')
+    .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
+    .option('--json', 'print the comparison as JSON only')
+    .option('--report <file>', 'write an HTML report with lock timelines')
+    .option('--markdown <file>', 'write a markdown report')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .action(
+      (
+        baseline: string,
+        migrations: string[],
+        o: { validate?: string; parallel: number; keepBranch?: boolean; metrics: boolean; json?: boolean; report?: string; markdown?: string; junit?: string },
+      ) =>
+        runCommand(globals(), async (ctx, signal) => {
+          const comparison = await testStrategies(ctx, {
+            baseline,
+            migrations: migrations.map((m) => ({ migration: m })),
+            validation: o.validate,
+            parallel: o.parallel,
+            keepBranches: o.keepBranch,
+            collectMetrics: o.metrics,
+            signal,
+            onProgress: stderrProgress(),
+            createdBy: 'cli test',
+          });
+          await writeReports(comparison, o, ctx.log);
+          if (o.json) printJson(comparison);
+          else printText(renderComparisonTable(comparison, { color: useColor() }));
+          return comparison.results.some((r) => r.status === 'failed') ? 1 : 0;
+        }),
+    );
+
+  program
+    .command('compare <branches...>')
+    .description('row counts and schema of kept branches against their checkpoint, and a read-only query on each')
+    .option('--query <sql>', 'one SQL statement run on every branch in a READ ONLY transaction')
+    .option('--timeout <ms>', 'statement timeout for the query', positiveInt, 30_000)
+    .option('--json', 'print the result as JSON only')
+    .action((branches: string[], o: { query?: string; timeout: number; json?: boolean }) =>
+      runCommand(globals(), async (ctx, signal) => {
+        const result = await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal });
+        if (o.json) printJson(result);
+        else printText(renderBranchComparison(result));
+        return 0;
+      }),
+    );
+
+  program
+    .command('branches')
+    .description('list checkpoints and branches')
+    .option('--json', 'print JSON only')
+    .action((o: { json?: boolean }) =>
+      runCommand(globals(), async (ctx) => {
+        const state = await listState(ctx);
+        if (o.json) printJson(state);
+        else printText(renderBranchList(state));
+        return 0;
+      }),
+    );
+
+  program
+    .command('delete <name>')
+    .description('remove a kept branch (or, with --checkpoint, a checkpoint)')
+    .option('--checkpoint', 'the name is a checkpoint tag')
+    .option('--force', 'with --checkpoint: also remove its branches')
+    .action((name: string, o: { checkpoint?: boolean; force?: boolean }) =>
+      runCommand(globals(), async (ctx) => {
+        const r = o.checkpoint ? await deleteCheckpoint(ctx, name, o.force) : await deleteBranch(ctx, name);
+        ctx.log(`removed ${o.checkpoint ? 'checkpoint' : 'branch'} ${r.removed}`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('gc')
+    .description('remove branches and databases/VMs that should no longer exist')
+    .option('--json', 'print JSON only')
+    .action((o: { json?: boolean }) =>
+      runCommand(globals(), async (ctx) => {
+        const report = await gcState(ctx);
+        if (o.json) printJson(report);
+        else {
+          printText(report.removed.length ? report.removed.map((r) => `removed ${r}`).join('\n') : 'nothing to remove');
+          for (const e of report.errors) ctx.log(`could not remove: ${e}`);
+        }
+        return report.errors.length ? 3 : 0;
+      }),
+    );
+
+  program
+    .command('rollback <tag>')
+    .description('make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL')
+    .option('--json', 'print JSON only')
+    .action((tag: string, o: { json?: boolean }) =>
+      runCommand(globals(), async (ctx, signal) => {
+        const r = await rollbackCheckpoint(ctx, tag, signal);
+        if (o.json) printJson(r);
+        else printText(`DATABASE_URL=${r.target}`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('run')
+    .description('run a vers-integration.yaml suite')
+    .option('-f, --file <file>', 'suite file', 'vers-integration.yaml')
+    .option('--suite <name>', 'run only this suite')
+    .option('--parallel', 'run branches at once (default: one after another, so timings do not compete)')
+    .option('--json', 'print JSON only')
+    .option('--report <file>', 'write an HTML report with lock timelines')
+    .option('--markdown <file>', 'write a markdown report')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .action((o) =>
+      runCommand(globals(), async (ctx, signal) => {
+        const { runSuiteCommand } = await import('./run-suite.js');
+        return runSuiteCommand(ctx, { ...o, signal });
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check the setup: Node, PostgreSQL, clone strategy, psql, vers CLI, state')
+    .action(() => runCommand(globals(), (ctx) => runDoctor(ctx)));
+
+  program
+    .command('mcp')
+    .description('run the MCP stdio server (same as dist/server.js)')
+    .action(async () => {
+      const { startStdioServer } = await import('../mcp/stdio.js');
+      await startStdioServer();
+    });
+
+  return program;
+}

@@ -1,0 +1,65 @@
+/**
+ * What a checkpoint looked like: exact row counts, sizes and the catalog schema, stored beside
+ * the registry when the checkpoint is made. Branch comparisons and rollback checks are judged
+ * against it (the checkpoint database itself accepts no connections, so it stays untouched).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exactRowCounts, type SchemaSnapshot, snapshotSchema, tableChecksums } from '../collector/index.js';
+import { NotFoundError } from '../errors.js';
+import { type ClientConfig, withClient } from '../util/pg.js';
+
+export interface CheckpointSnapshot {
+  tag: string;
+  takenAt: string;
+  rowCounts: Record<string, number>;
+  sizes: Record<string, number>;
+  checksums: Record<string, string> | null;
+  schema: SchemaSnapshot;
+}
+
+const TABLE_SIZES_SQL = `
+  SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
+  FROM pg_stat_user_tables ORDER BY 1`;
+
+export async function takeCheckpointSnapshot(
+  tag: string,
+  config: ClientConfig,
+  options: { checksums?: boolean } = {},
+): Promise<CheckpointSnapshot> {
+  return withClient(
+    config,
+    async (c) => {
+      const sizes: Record<string, number> = {};
+      for (const r of (await c.query<{ relation: string; bytes: string }>(TABLE_SIZES_SQL)).rows) {
+        sizes[r.relation] = Number(r.bytes);
+      }
+      return {
+        tag,
+        takenAt: new Date().toISOString(),
+        rowCounts: await exactRowCounts(c),
+        sizes,
+        checksums: options.checksums ? await tableChecksums(c) : null,
+        schema: await snapshotSchema(c),
+      };
+    },
+    'vers-db:snapshot',
+  );
+}
+
+const fileOf = (stateDir: string, tag: string) => join(stateDir, 'checkpoints', `${tag}.json`);
+
+export async function saveCheckpointSnapshot(stateDir: string, snap: CheckpointSnapshot): Promise<void> {
+  await mkdir(join(stateDir, 'checkpoints'), { recursive: true });
+  await writeFile(fileOf(stateDir, snap.tag), `${JSON.stringify(snap)}\n`);
+}
+
+export async function loadCheckpointSnapshot(stateDir: string, tag: string): Promise<CheckpointSnapshot> {
+  try {
+    return JSON.parse(await readFile(fileOf(stateDir, tag), 'utf8')) as CheckpointSnapshot;
+  } catch {
+    throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
+      hint: 'the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint',
+    });
+  }
+}
