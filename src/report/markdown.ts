@@ -4,6 +4,7 @@
  */
 import type { Comparison, StrategyResult } from '../result.js';
 import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
+import { escapeHtml } from './escape.js';
 import {
   describeBloat,
   describeLock,
@@ -21,10 +22,6 @@ import { renderStrategyResult } from './table.js';
 /** Text inside a table cell: pipes escaped, no line breaks, no HTML. */
 function cell(text: string): string {
   return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Inline code that survives backticks in the text. */
