@@ -1,0 +1,72 @@
+/**
+ * The registration loop: the only place where cross-cutting concerns live. Each call gets a
+ * signal that aborts on client cancellation or server shutdown, a progress sender, a call id in
+ * the stderr log, and its outcome turned into structuredContent + a short text, or an isError
+ * result. Handlers never see MCP types.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from '../core/index.js';
+import { TOOLS, type ToolDefinition, type ToolHints } from '../tools/index.js';
+import { errorResult } from './errors.js';
+import { progressSender } from './progress.js';
+
+export interface CallTracker {
+  /** Aborted when the server shuts down; every running call stops with it. */
+  readonly shutdown: AbortSignal;
+  /** Calls still running, so shutdown can wait for their cleanup (branch removal). */
+  readonly running: Set<Promise<unknown>>;
+}
+
+/** The vers backend drives remote VMs through the vers CLI: that is an open world. */
+export function hintsFor(tool: ToolDefinition, ctx: Context): ToolHints {
+  return { ...tool.annotations, openWorldHint: tool.annotations.openWorldHint || ctx.backendKind === 'vers' };
+}
+
+let nextCallId = 1;
+
+export function registerTools(
+  server: McpServer,
+  ctx: Context,
+  tracker: CallTracker,
+  tools: readonly ToolDefinition[] = TOOLS,
+): void {
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { title: tool.title, ...hintsFor(tool, ctx) },
+      },
+      async (args, extra): Promise<CallToolResult> => {
+        const id = nextCallId++;
+        const started = performance.now();
+        const signal = AbortSignal.any([extra.signal, tracker.shutdown]);
+        ctx.log(`[call ${id}] ${tool.name} started`);
+        const run = tool.handler(args, { ctx, signal, onProgress: progressSender(extra, ctx.log) });
+        tracker.running.add(run);
+        try {
+          const result = await run;
+          const failure = tool.failure?.(result) ?? null;
+          ctx.log(
+            `[call ${id}] ${tool.name} ${failure ? 'reported a failure' : 'done'} in ${Math.round(performance.now() - started)} ms`,
+          );
+          const text = tool.render(result);
+          return {
+            structuredContent: result,
+            content: [{ type: 'text', text: failure ? `${failure}\n${text}` : text }],
+            ...(failure ? { isError: true } : {}),
+          };
+        } catch (err) {
+          ctx.log(`[call ${id}] ${tool.name} failed after ${Math.round(performance.now() - started)} ms`);
+          return errorResult(tool.name, err, ctx.log);
+        } finally {
+          tracker.running.delete(run);
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,115 @@
+import * as z from 'zod';
+import { deleteBranch, gcState, listState, rollbackCheckpoint } from '../core/index.js';
+import { InvalidInputError } from '../errors.js';
+import { BranchListSchema } from '../result.js';
+import { defineTool } from './define.js';
+import { textTable } from './format.js';
+
+const InputSchema = z.object({
+  action: z
+    .enum(['list', 'delete', 'gc', 'rollback'])
+    .describe(
+      'list: checkpoints and branches; delete: remove the branch `name`; gc: remove leftovers of ' +
+        'interrupted runs; rollback: reset the source database to checkpoint `tag`, discarding its changes',
+    ),
+  name: z.string().optional().describe('Branch to delete (action "delete")'),
+  tag: z.string().optional().describe('Checkpoint to roll back to (action "rollback")'),
+});
+
+// One plain object at the root (Claude Code flattens root-level unions); one optional field per action.
+const OutputSchema = z.object({
+  action: z.enum(['list', 'delete', 'gc', 'rollback']),
+  list: BranchListSchema.optional().describe('action "list": what the registry holds'),
+  deleted: z
+    .object({ removed: z.string() })
+    .optional()
+    .describe('action "delete": the branch that was removed'),
+  gc: z
+    .object({
+      removed: z.array(z.string()).describe('leftover branches, checkpoints and databases removed'),
+      kept: z.array(z.string()).describe('entries that are in use and were kept'),
+      errors: z.array(z.string()).describe('what could not be removed, and why'),
+    })
+    .optional()
+    .describe('action "gc"'),
+  rollback: z
+    .object({
+      tag: z.string(),
+      target: z.string().describe('the fresh working copy made from the checkpoint (database or VM)'),
+      removed: z.string().nullable().describe('the previous working copy that was discarded'),
+    })
+    .optional()
+    .describe('action "rollback"'),
+});
+type BranchesResult = z.infer<typeof OutputSchema>;
+
+function required(value: string | undefined, field: 'name' | 'tag', action: string): string {
+  if (value === undefined || value === '') {
+    throw new InvalidInputError(`db_branches action "${action}" needs \`${field}\``, {
+      hint: 'run db_branches with action "list" to see the names',
+    });
+  }
+  return value;
+}
+
+function render(r: BranchesResult): string {
+  if (r.list) {
+    const { checkpoints, branches } = r.list;
+    const parts = [
+      checkpoints.length === 0
+        ? 'no checkpoints'
+        : textTable(
+            ['checkpoint', 'backend', 'source', 'created', 'state'],
+            checkpoints.map((c) => [c.tag, c.backend, c.source, c.created_at, c.state]),
+          ),
+      branches.length === 0
+        ? 'no branches'
+        : textTable(
+            ['branch', 'checkpoint', 'created by', 'created', 'state'],
+            branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state]),
+          ),
+    ];
+    return parts.join('\n\n');
+  }
+  if (r.deleted) return `removed branch ${r.deleted.removed}`;
+  if (r.gc) {
+    const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(', ') : 'nothing'}`];
+    if (r.gc.kept.length > 0) lines.push(`kept (in use): ${r.gc.kept.join(', ')}`);
+    for (const e of r.gc.errors) lines.push(`could not remove: ${e}`);
+    return lines.join('\n');
+  }
+  if (r.rollback) {
+    const removed = r.rollback.removed ? ` (discarded ${r.rollback.removed})` : '';
+    return `rolled back to checkpoint ${r.rollback.tag}: ${r.rollback.target} is a fresh copy${removed}`;
+  }
+  return r.action;
+}
+
+export const dbBranches = defineTool({
+  name: 'db_branches',
+  title: 'Manage checkpoints and branches',
+  description:
+    'List checkpoints and branches, delete a branch, garbage-collect leftovers of interrupted runs, or ' +
+    'roll the source database back to a checkpoint. "list" changes nothing; "delete", "gc" and ' +
+    '"rollback" remove data (rollback discards every change made to the source since the checkpoint).',
+  inputSchema: InputSchema,
+  outputSchema: OutputSchema,
+  // Not read-only as a whole: delete, gc and rollback drop databases. Repeating any of them is harmless.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async handler(args, { ctx }): Promise<BranchesResult> {
+    switch (args.action) {
+      case 'list':
+        return { action: 'list', list: await listState(ctx) };
+      case 'delete':
+        return { action: 'delete', deleted: await deleteBranch(ctx, required(args.name, 'name', 'delete')) };
+      case 'gc':
+        return { action: 'gc', gc: await gcState(ctx) };
+      case 'rollback':
+        return {
+          action: 'rollback',
+          rollback: await rollbackCheckpoint(ctx, required(args.tag, 'tag', 'rollback')),
+        };
+    }
+  },
+  render,
+});

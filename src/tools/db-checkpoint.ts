@@ -1,0 +1,59 @@
+import * as z from 'zod';
+import { createCheckpoint } from '../core/index.js';
+import { CheckpointReportSchema } from '../result.js';
+import { defineTool } from './define.js';
+import { formatBytes, formatMs } from './format.js';
+
+const InputSchema = z.object({
+  tag: z
+    .string()
+    .describe(
+      'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)',
+    ),
+  database: z
+    .string()
+    .optional()
+    .describe(
+      'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")',
+    ),
+  include_stats: z
+    .boolean()
+    .default(true)
+    .describe('Also report exact row counts and sizes of every user table at checkpoint time'),
+});
+
+export const dbCheckpoint = defineTool({
+  name: 'db_checkpoint',
+  title: 'Checkpoint the database',
+  description:
+    'Snapshot the current database state under a tag, so migrations can be tested on branches of it. ' +
+    'Run this once before db_migration_test / db_test_strategies; the tag is their `baseline`. ' +
+    'The source database is not changed; PostgreSQL copies it only while no other session is connected, ' +
+    'so the call fails naming those sessions if there are any. Returns the checkpoint id, how it was ' +
+    'copied, and per-table row counts and sizes.',
+  inputSchema: InputSchema,
+  outputSchema: CheckpointReportSchema,
+  // Adds a checkpoint and never overwrites one (an existing tag is a conflict), so not destructive.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  handler: (args, { ctx, signal, onProgress }) =>
+    createCheckpoint(ctx, {
+      tag: args.tag,
+      database: args.database,
+      includeStats: args.include_stats,
+      signal,
+      onProgress,
+    }),
+  render(report) {
+    const lines = [
+      `checkpoint ${report.tag} created from ${report.source} (${report.backend}, ${report.strategy}) ` +
+        `in ${formatMs(report.duration_ms)}`,
+    ];
+    if (report.tables) {
+      const rows = report.tables.reduce((n, t) => n + t.rows, 0);
+      const bytes = report.tables.reduce((n, t) => n + t.total_bytes, 0);
+      lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes(bytes)}`);
+    }
+    for (const next of report.next) lines.push(`next: ${next}`);
+    return lines.join('\n');
+  },
+});

@@ -1,0 +1,74 @@
+import * as z from 'zod';
+import { compareBranches } from '../core/index.js';
+import { type BranchComparison, BranchComparisonSchema } from '../result.js';
+import { defineTool } from './define.js';
+import { textTable } from './format.js';
+
+const InputSchema = z.object({
+  branches: z
+    .array(z.string())
+    .min(1)
+    .describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
+  comparison_query: z
+    .string()
+    .optional()
+    .describe(
+      'SQL run on every branch in a READ ONLY transaction with a statement timeout, e.g. ' +
+        '"SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused',
+    ),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .optional()
+    .describe('Statement timeout for comparison_query in milliseconds (default 30000)'),
+  max_rows: z.number().int().min(1).max(10_000).optional().describe('Rows returned per branch (default 100)'),
+});
+
+function renderBranchComparison(c: BranchComparison): string {
+  const out = [`compared ${c.branches.join(', ')} against checkpoint ${c.reference}`];
+  const columns = ['checkpoint', ...c.branches];
+  const changed = Object.entries(c.row_counts).filter(([, counts]) =>
+    c.branches.some((b) => counts[b] !== counts.checkpoint),
+  );
+  if (changed.length > 0) {
+    out.push(
+      textTable(
+        ['relation', ...columns],
+        changed.map(([relation, counts]) => [relation, ...columns.map((k) => String(counts[k] ?? '-'))]),
+      ),
+    );
+  } else {
+    out.push('row counts: identical to the checkpoint');
+  }
+  for (const [branch, diffs] of Object.entries(c.schema_differences)) {
+    out.push(`schema ${branch}: ${diffs.length === 0 ? 'unchanged' : diffs.slice(0, 10).join('; ')}`);
+  }
+  for (const [branch, r] of Object.entries(c.query_results)) {
+    if (r.error) out.push(`query on ${branch}: ERROR ${r.error}`);
+    else out.push(`query on ${branch}: ${r.row_count} rows${r.truncated ? ' (truncated)' : ''}`);
+  }
+  return out.join('\n');
+}
+
+export const dbCompareBranches = defineTool({
+  name: 'db_compare_branches',
+  title: 'Compare branches',
+  description:
+    'Compare kept branches with each other and with the checkpoint they came from: exact row counts per ' +
+    'table, schema (catalog) differences, and optionally the result of one read-only query on each ' +
+    'branch. Changes nothing.',
+  inputSchema: InputSchema,
+  outputSchema: BranchComparisonSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler: (args, { ctx, signal }) =>
+    compareBranches(ctx, {
+      branches: args.branches,
+      query: args.comparison_query,
+      timeoutMs: args.timeout_ms,
+      maxRows: args.max_rows,
+      signal,
+    }),
+  render: renderBranchComparison,
+});

@@ -1,0 +1,71 @@
+import * as z from 'zod';
+import { testMigration } from '../core/index.js';
+import { StrategyResultSchema } from '../result.js';
+import { defineTool } from './define.js';
+import { renderStrategy } from './format.js';
+
+export const MigrationKindSchema = z
+  .enum(['auto', 'file', 'sql', 'command'])
+  .default('auto')
+  .describe(
+    'How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, ' +
+      'anything else is a shell command), or force file / sql / command',
+  );
+
+const InputSchema = z.object({
+  baseline: z.string().describe('Checkpoint tag to branch from (made with db_checkpoint)'),
+  migration: z
+    .string()
+    .describe(
+      'The migration: a .sql file path (relative to the project), inline SQL text, or a shell command ' +
+        'such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
+    ),
+  name: z.string().optional().describe('Label for the result and the branch; defaults to the file name'),
+  kind: MigrationKindSchema,
+  validation: z
+    .string()
+    .optional()
+    .describe('Shell command run against the branch after the migration; exit code 0 means passed'),
+  collect_metrics: z
+    .boolean()
+    .default(true)
+    .describe('Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs'),
+  keep_branch: z
+    .boolean()
+    .default(false)
+    .describe('Keep the branch afterwards for inspection (db_compare_branches); by default it is removed'),
+});
+
+export const dbMigrationTest = defineTool({
+  name: 'db_migration_test',
+  title: 'Test one migration on a branch',
+  description:
+    'Branch the baseline checkpoint, run one migration on the branch statement by statement, and measure ' +
+    'what it did: duration, locks held, how long application reads and writes were blocked, table ' +
+    'rewrites, bloat and data integrity. The baseline and the source database are never changed; the ' +
+    'branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back ' +
+    'flagged as an error together with the full result: the failing statement, its error and the ' +
+    'measurements up to that point. Shell-command migrations and validation run on this machine.',
+  inputSchema: InputSchema,
+  outputSchema: StrategyResultSchema,
+  // Shell commands (command migrations, validation) can do anything, so this cannot claim to be harmless.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  handler: (args, { ctx, signal, onProgress }) =>
+    testMigration(ctx, {
+      baseline: args.baseline,
+      migration: args.migration,
+      name: args.name,
+      kind: args.kind,
+      validation: args.validation,
+      collectMetrics: args.collect_metrics,
+      keepBranch: args.keep_branch,
+      signal,
+      onProgress,
+      createdBy: 'mcp db_migration_test',
+    }),
+  render: renderStrategy,
+  failure: (r) =>
+    r.status === 'failed'
+      ? `the migration test failed on branch ${r.branch} (the baseline is unchanged): ${r.error ?? 'validation failed'}`
+      : null,
+});

@@ -1,0 +1,61 @@
+import * as z from 'zod';
+import { testStrategies } from '../core/index.js';
+import { ComparisonSchema } from '../result.js';
+import { MigrationKindSchema } from './db-migration-test.js';
+import { defineTool } from './define.js';
+import { renderComparison } from './format.js';
+
+const StrategySchema = z.union([
+  z.string().describe('A .sql file path, inline SQL text, or a shell command'),
+  z.object({
+    migration: z.string().describe('A .sql file path, inline SQL text, or a shell command'),
+    name: z.string().optional().describe('Label for this strategy; defaults to the file name'),
+    kind: MigrationKindSchema,
+  }),
+]);
+
+const InputSchema = z.object({
+  baseline: z.string().describe('Checkpoint tag every strategy branches from (made with db_checkpoint)'),
+  migrations: z
+    .array(StrategySchema)
+    .min(1)
+    .describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
+  validation: z
+    .string()
+    .optional()
+    .describe('Shell command run against each branch after its migration; exit code 0 means passed'),
+  parallel: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .optional()
+    .describe('How many strategies run at once (default 1: parallel runs compete for CPU and skew timings)'),
+  keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
+});
+
+export const dbTestStrategies = defineTool({
+  name: 'db_test_strategies',
+  title: 'Compare migration strategies',
+  description:
+    'Run several alternative migrations (strategies) for the same change, each on its own branch of the ' +
+    'baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, ' +
+    'bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never ' +
+    'changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ' +
+    'ALTER TABLE ... DEFAULT vs add-nullable-then-backfill.',
+  inputSchema: InputSchema,
+  outputSchema: ComparisonSchema,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  handler: (args, { ctx, signal, onProgress }) =>
+    testStrategies(ctx, {
+      baseline: args.baseline,
+      migrations: args.migrations.map((m) => (typeof m === 'string' ? { migration: m } : m)),
+      validation: args.validation,
+      parallel: args.parallel,
+      keepBranches: args.keep_branches,
+      signal,
+      onProgress,
+      createdBy: 'mcp db_test_strategies',
+    }),
+  render: renderComparison,
+});

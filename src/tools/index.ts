@@ -1,0 +1,19 @@
+/** Every MCP tool, in the order tools/list shows them. Names are the contract (DESIGN.md). */
+import { dbBranches } from './db-branches.js';
+import { dbCheckpoint } from './db-checkpoint.js';
+import { dbCompareBranches } from './db-compare-branches.js';
+import { dbMigrationTest } from './db-migration-test.js';
+import { dbRunSuite } from './db-run-suite.js';
+import { dbTestStrategies } from './db-test-strategies.js';
+import type { ToolDefinition } from './define.js';
+
+export const TOOLS = [
+  dbCheckpoint,
+  dbMigrationTest,
+  dbTestStrategies,
+  dbCompareBranches,
+  dbRunSuite,
+  dbBranches,
+] as const satisfies readonly ToolDefinition[];
+
+export type { ToolCall, ToolDefinition, ToolHints } from './define.js';

@@ -1,0 +1,41 @@
+/** Shared by the MCP tests: .mcp.json expansion the way Claude Code does it, and server spawning. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { expect } from 'vitest';
+
+export interface McpServerConfig {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export async function readMcpServerConfig(root: string): Promise<McpServerConfig> {
+  const file = JSON.parse(await readFile(resolve(root, '.mcp.json'), 'utf8')) as {
+    mcpServers: Record<string, McpServerConfig>;
+  };
+  expect(Object.keys(file.mcpServers)).toEqual(['vers-db']);
+  return file.mcpServers['vers-db']!;
+}
+
+/** `${VAR}` and `${VAR:-default}` as Claude Code expands them in command, args and env. */
+export function expandVars(text: string, vars: Record<string, string | undefined>): string {
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (whole, name: string, fallback?: string) => {
+      const value = vars[name];
+      if (value !== undefined && value !== '') return value;
+      return fallback ?? whole;
+    },
+  );
+}
+
+export function expandMcpConfig(
+  config: McpServerConfig,
+  vars: Record<string, string | undefined>,
+): Required<McpServerConfig> {
+  return {
+    command: expandVars(config.command, vars),
+    args: (config.args ?? []).map((a) => expandVars(a, vars)),
+    env: Object.fromEntries(Object.entries(config.env ?? {}).map(([k, v]) => [k, expandVars(v, vars)])),
+  };
+}
