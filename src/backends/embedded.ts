@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
 
 export interface EmbeddedState {
@@ -240,6 +241,24 @@ export async function stopEmbedded(stateDir: string): Promise<boolean> {
 export async function ensureEmbedded(
   stateDir: string,
   options: { persistent?: boolean; log?: (msg: string) => void } = {},
+): Promise<EmbeddedServer> {
+  // The CLI and the MCP server may both start it at once: one initdb/start at a time.
+  await mkdir(stateDir, { recursive: true });
+  const release = await lockfile.lock(stateDir, {
+    lockfilePath: join(stateDir, 'embedded.lock'),
+    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
+    stale: 120_000,
+  });
+  try {
+    return await ensureEmbeddedLocked(stateDir, options);
+  } finally {
+    await release();
+  }
+}
+
+async function ensureEmbeddedLocked(
+  stateDir: string,
+  options: { persistent?: boolean; log?: (msg: string) => void },
 ): Promise<EmbeddedServer> {
   const log = options.log ?? (() => {});
   let s = await readState(stateDir);
