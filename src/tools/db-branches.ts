@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { deleteBranch, gcState, listState, rollbackCheckpoint } from '../core/index.js';
+import { deleteBranch, deleteCheckpoint, gcState, listState, rollbackCheckpoint } from '../core/index.js';
 import { InvalidInputError } from '../errors.js';
 import { BranchListSchema } from '../result.js';
 import { defineTool } from './define.js';
@@ -9,11 +9,15 @@ const InputSchema = z.object({
   action: z
     .enum(['list', 'delete', 'gc', 'rollback'])
     .describe(
-      'list: checkpoints and branches; delete: remove the branch `name`; gc: remove leftovers of ' +
-        'interrupted runs; rollback: reset the source database to checkpoint `tag`, discarding its changes',
+      'list: checkpoints and branches; delete: remove the branch `name` (or the checkpoint `tag`); gc: ' +
+        'remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, ' +
+        'replacing the previous copy (the source database is not touched)',
     ),
   name: z.string().optional().describe('Branch to delete (action "delete")'),
-  tag: z.string().optional().describe('Checkpoint to roll back to (action "rollback")'),
+  tag: z
+    .string()
+    .optional()
+    .describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)'),
 });
 
 // One plain object at the root (Claude Code flattens root-level unions); one optional field per action.
@@ -21,9 +25,9 @@ const OutputSchema = z.object({
   action: z.enum(['list', 'delete', 'gc', 'rollback']),
   list: BranchListSchema.optional().describe('action "list": what the registry holds'),
   deleted: z
-    .object({ removed: z.string() })
+    .object({ removed: z.string(), kind: z.enum(['branch', 'checkpoint']) })
     .optional()
-    .describe('action "delete": the branch that was removed'),
+    .describe('action "delete": what was removed'),
   gc: z
     .object({
       removed: z.array(z.string()).describe('leftover branches, checkpoints and databases removed'),
@@ -35,15 +39,20 @@ const OutputSchema = z.object({
   rollback: z
     .object({
       tag: z.string(),
-      target: z.string().describe('the fresh working copy made from the checkpoint (database or VM)'),
-      removed: z.string().nullable().describe('the previous working copy that was discarded'),
+      target: z
+        .string()
+        .describe('the fresh working copy of the checkpoint: its postgres:// URL (password redacted) or VM'),
+      removed: z.string().nullable().describe('the previous working copy that was replaced'),
     })
     .optional()
     .describe('action "rollback"'),
 });
 type BranchesResult = z.infer<typeof OutputSchema>;
 
-function required(value: string | undefined, field: 'name' | 'tag', action: string): string {
+/** Passwords stay out of the model's context; the user's environment already has them. */
+const redactPassword = (target: string) => target.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+
+function required(value: string | undefined, field: string, action: string): string {
   if (value === undefined || value === '') {
     throw new InvalidInputError(`db_branches action "${action}" needs \`${field}\``, {
       hint: 'run db_branches with action "list" to see the names',
@@ -71,7 +80,7 @@ function render(r: BranchesResult): string {
     ];
     return parts.join('\n\n');
   }
-  if (r.deleted) return `removed branch ${r.deleted.removed}`;
+  if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
   if (r.gc) {
     const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(', ') : 'nothing'}`];
     if (r.gc.kept.length > 0) lines.push(`kept (in use): ${r.gc.kept.join(', ')}`);
@@ -79,8 +88,8 @@ function render(r: BranchesResult): string {
     return lines.join('\n');
   }
   if (r.rollback) {
-    const removed = r.rollback.removed ? ` (discarded ${r.rollback.removed})` : '';
-    return `rolled back to checkpoint ${r.rollback.tag}: ${r.rollback.target} is a fresh copy${removed}`;
+    const removed = r.rollback.removed ? ` (replacing the previous copy ${r.rollback.removed})` : '';
+    return `fresh writable copy of checkpoint ${r.rollback.tag}: ${r.rollback.target}${removed}`;
   }
   return r.action;
 }
@@ -89,26 +98,32 @@ export const dbBranches = defineTool({
   name: 'db_branches',
   title: 'Manage checkpoints and branches',
   description:
-    'List checkpoints and branches, delete a branch, garbage-collect leftovers of interrupted runs, or ' +
-    'roll the source database back to a checkpoint. "list" changes nothing; "delete", "gc" and ' +
-    '"rollback" remove data (rollback discards every change made to the source since the checkpoint).',
+    'List checkpoints and branches, delete a branch or a checkpoint, garbage-collect leftovers of ' +
+    'interrupted runs, or make a fresh writable copy of a checkpoint for rollback testing. "list" ' +
+    'changes nothing; "delete", "gc" and "rollback" drop databases (rollback replaces the previous copy ' +
+    'of that checkpoint). The source database is never touched.',
   inputSchema: InputSchema,
   outputSchema: OutputSchema,
   // Not read-only as a whole: delete, gc and rollback drop databases. Repeating any of them is harmless.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async handler(args, { ctx }): Promise<BranchesResult> {
+  async handler(args, { ctx, signal }): Promise<BranchesResult> {
     switch (args.action) {
       case 'list':
         return { action: 'list', list: await listState(ctx) };
-      case 'delete':
-        return { action: 'delete', deleted: await deleteBranch(ctx, required(args.name, 'name', 'delete')) };
+      case 'delete': {
+        if (!args.name && args.tag) {
+          const { removed } = await deleteCheckpoint(ctx, args.tag);
+          return { action: 'delete', deleted: { removed, kind: 'checkpoint' } };
+        }
+        const { removed } = await deleteBranch(ctx, required(args.name, 'name or tag', 'delete'));
+        return { action: 'delete', deleted: { removed, kind: 'branch' } };
+      }
       case 'gc':
         return { action: 'gc', gc: await gcState(ctx) };
-      case 'rollback':
-        return {
-          action: 'rollback',
-          rollback: await rollbackCheckpoint(ctx, required(args.tag, 'tag', 'rollback')),
-        };
+      case 'rollback': {
+        const r = await rollbackCheckpoint(ctx, required(args.tag, 'tag', 'rollback'), signal);
+        return { action: 'rollback', rollback: { ...r, target: redactPassword(r.target) } };
+      }
     }
   },
   render,

@@ -23,14 +23,17 @@ const InputSchema = z.object({
     .max(600_000)
     .optional()
     .describe('Statement timeout for comparison_query in milliseconds (default 30000)'),
-  max_rows: z.number().int().min(1).max(10_000).optional().describe('Rows returned per branch (default 100)'),
+  max_rows: z.number().int().min(1).max(10_000).optional().describe('Rows returned per branch (default 200)'),
 });
 
 function renderBranchComparison(c: BranchComparison): string {
   const out = [`compared ${c.branches.join(', ')} against checkpoint ${c.reference}`];
-  const columns = ['checkpoint', ...c.branches];
+  // The checkpoint's column is named after it ("checkpoint:<tag>"); the branches follow.
+  const sample = Object.values(c.row_counts)[0] ?? {};
+  const reference = Object.keys(sample).find((k) => k.startsWith('checkpoint')) ?? 'checkpoint';
+  const columns = [reference, ...c.branches];
   const changed = Object.entries(c.row_counts).filter(([, counts]) =>
-    c.branches.some((b) => counts[b] !== counts.checkpoint),
+    c.branches.some((b) => counts[b] !== counts[reference]),
   );
   if (changed.length > 0) {
     out.push(
@@ -40,14 +43,23 @@ function renderBranchComparison(c: BranchComparison): string {
       ),
     );
   } else {
-    out.push('row counts: identical to the checkpoint');
+    out.push(`row counts: identical to the checkpoint (${Object.keys(c.row_counts).length} tables)`);
   }
   for (const [branch, diffs] of Object.entries(c.schema_differences)) {
-    out.push(`schema ${branch}: ${diffs.length === 0 ? 'unchanged' : diffs.slice(0, 10).join('; ')}`);
+    out.push(`schema of ${branch}: ${diffs.length === 0 ? 'unchanged' : diffs.slice(0, 10).join('; ')}`);
   }
   for (const [branch, r] of Object.entries(c.query_results)) {
-    if (r.error) out.push(`query on ${branch}: ERROR ${r.error}`);
-    else out.push(`query on ${branch}: ${r.row_count} rows${r.truncated ? ' (truncated)' : ''}`);
+    if (r.error) {
+      out.push(`query on ${branch}: ERROR ${r.error}`);
+      continue;
+    }
+    const preview = r.rows
+      .slice(0, 5)
+      .map((row) => JSON.stringify(row))
+      .join(' ');
+    out.push(
+      `query on ${branch}: ${r.row_count} rows${r.truncated ? ' (truncated)' : ''} ${preview}`.trimEnd(),
+    );
   }
   return out.join('\n');
 }

@@ -98,7 +98,7 @@ describe('real tools, answered before any database is needed', () => {
       arguments: { action: 'delete' },
     })) as CallToolResult;
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('db_branches action "delete" needs `name`');
+    expect(textOf(r)).toContain('db_branches action "delete" needs `name or tag`');
     expect(textOf(r)).toContain('hint:');
   });
 

@@ -7,27 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { buildProgram } from '../../src/cli/program.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { expandMcpConfig, readMcpServerConfig } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PLUGIN_TOOL_PREFIX = 'mcp__plugin_vers-db_vers-db__';
-/** DESIGN.md "CLI": the commands `vers-db` has. */
-const CLI_COMMANDS = [
-  'demo',
-  'up',
-  'down',
-  'status',
-  'checkpoint',
-  'test',
-  'compare',
-  'run',
-  'branches',
-  'gc',
-  'rollback',
-  'doctor',
-  'mcp',
-];
+/** The commands the real `vers-db` program has. */
+const CLI_COMMANDS = buildProgram().commands.map((c) => c.name());
 
 const readJson = async (path: string) => JSON.parse(await readFile(resolve(ROOT, path), 'utf8'));
 
