@@ -34,6 +34,12 @@ export interface VmEntry {
   label: string;
   state: EntryState;
   createdAt: string;
+  /** The commit it was made from; null for a root VM (`vers run`). Lets gc find it while id is null. */
+  from?: string | null;
+  /** One vers call can create several VMs (`branch --count N`): they share a group. */
+  group?: string;
+  /** The process that asked for it: gc leaves 'creating' entries of live processes alone. */
+  pid?: number;
 }
 
 export interface RegistryData {

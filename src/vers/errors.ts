@@ -1,0 +1,185 @@
+/**
+ * Typed errors for vers CLI failures. vers picks its exit code by matching the error text
+ * (reference §3.0): 2 auth, 3 not found, 4 conflict, 5 bad request, 6 timeout, 7 cancelled.
+ * Each maps to the vers-db error family a user would expect (configuration problems exit 2,
+ * infrastructure problems exit 3). Messages never carry VERS_API_KEY (see redact.ts).
+ */
+import {
+  BackendError,
+  CancelledError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  type VersDbError,
+} from '../errors.js';
+
+export interface VersFailureDetails {
+  /** The vers command as the user could retype it, with secrets and scripts elided. */
+  command: string;
+  /** vers's own exit code; null when it never ran or we stopped it. */
+  versExitCode: number | null;
+  /** vers's stderr (redacted, trimmed). */
+  stderr?: string;
+  hint?: string;
+  cause?: unknown;
+}
+
+type Fields = { readonly command: string; readonly versExitCode: number | null; readonly stderr: string };
+
+function withDetails<T extends VersDbError>(err: T, d: VersFailureDetails): T & Fields {
+  return Object.assign(err, { command: d.command, versExitCode: d.versExitCode, stderr: d.stderr ?? '' });
+}
+
+/** Any vers failure without a more specific class (exit 1, unexpected output). */
+export class VersCommandError extends BackendError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** vers is not on PATH (or VERS_BIN points nowhere). */
+export class VersNotInstalledError extends InvalidInputError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** vers is older than v0.9.0 (no exec API, no remote exit codes). */
+export class VersTooOldError extends InvalidInputError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 2, or no API key at all: the user must log in or set VERS_API_KEY. */
+export class VersAuthError extends InvalidInputError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 3: an unknown VM, commit or tag. */
+export class VersNotFoundError extends NotFoundError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 4: e.g. a tag name already taken in the organisation. */
+export class VersConflictError extends ConflictError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 5: the API rejected the request (a bad tag name, an invalid size). */
+export class VersBadRequestError extends BackendError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 6, or vers-db's own deadline for the call ran out. */
+export class VersTimeoutError extends BackendError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message, { hint: d.hint, cause: d.cause });
+    withDetails(this, d);
+  }
+}
+
+/** Exit 7, or the caller's AbortSignal fired (vers was stopped). */
+export class VersCancelledError extends CancelledError {
+  declare readonly command: string;
+  declare readonly versExitCode: number | null;
+  declare readonly stderr: string;
+  constructor(message: string, d: VersFailureDetails) {
+    super(message);
+    withDetails(this, d);
+  }
+}
+
+export type VersError =
+  | VersCommandError
+  | VersNotInstalledError
+  | VersTooOldError
+  | VersAuthError
+  | VersNotFoundError
+  | VersConflictError
+  | VersBadRequestError
+  | VersTimeoutError
+  | VersCancelledError;
+
+export const INSTALL_HINT =
+  'install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases ' +
+  '(its install.sh puts `vers` on PATH), or set VERS_BIN to the binary';
+
+export const AUTH_HINT = 'set VERS_API_KEY (or run `vers login`) with a valid Vers API key';
+
+/** The first "Error: …" line vers printed, else its last non-empty stderr line. */
+export function versErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim());
+  const error = lines.find((l) => l.startsWith('Error: '));
+  if (error) return error.slice('Error: '.length);
+  return lines.filter(Boolean).at(-1) ?? '';
+}
+
+/** A failed vers call (non-zero exit, not exec's remote code) as the typed error for its exit code. */
+export function errorForExit(exitCode: number, d: VersFailureDetails): VersError {
+  const reason = versErrorLine(d.stderr ?? '') || `exit code ${exitCode}`;
+  const what = `\`${d.command}\``;
+  switch (exitCode) {
+    case 2:
+      return new VersAuthError(`vers refused the API key: ${reason}`, { ...d, hint: AUTH_HINT });
+    case 3:
+      return new VersNotFoundError(`vers: not found: ${reason} (${what})`, {
+        ...d,
+        hint:
+          d.hint ??
+          'the VM, commit or tag no longer exists; `vers status` lists VMs, `vers-db gc` cleans up the registry',
+      });
+    case 4:
+      return new VersConflictError(`vers: conflict: ${reason} (${what})`, d);
+    case 5:
+      return new VersBadRequestError(`vers rejected the request: ${reason} (${what})`, d);
+    case 6:
+      return new VersTimeoutError(`vers timed out: ${reason} (${what})`, d);
+    case 7:
+      return new VersCancelledError(`vers: cancelled: ${reason} (${what})`, d);
+    default:
+      if (/authentication required|no api key/i.test(`${reason}\n${d.stderr ?? ''}`)) {
+        return new VersAuthError('vers has no API key', { ...d, hint: AUTH_HINT });
+      }
+      return new VersCommandError(`vers failed (exit ${exitCode}): ${reason} (${what})`, d);
+  }
+}
