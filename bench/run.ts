@@ -1,0 +1,154 @@
+/**
+ * `npm run bench` — measures what vers-db achieves, side by side in one run, and writes
+ * bench/RESULTS.md. `--quick` (under 3 minutes): ~100 MB only. Full (up to ~20 minutes): ~100 MB
+ * and ~1 GB. BENCH_LARGE=1 adds ~4 GB. Everything runs on servers the bench starts in a private
+ * directory under /tmp and stops again, also on failure and Ctrl-C.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopOnDemandServers } from '../src/backends/embedded.js';
+import { freshCopy, type KeptData, type SizeCase } from './fresh-copy.js';
+import { calibrateUsers } from './lib/data.js';
+import { log } from './lib/log.js';
+import { describeMachine, finishMachine } from './lib/machine.js';
+import { type PartResult, renderResults, writeResults } from './lib/report.js';
+import { type BenchServer, ensurePg15Binaries, startDebian15, startEmbedded18 } from './lib/servers.js';
+
+const MB = 1024 ** 2;
+const RESULTS_FILE = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+
+export interface BenchContext {
+  quick: boolean;
+  dir: string;
+  cores: number;
+  pg18: BenchServer;
+  pg15: BenchServer | null;
+  pg15Missing: string | null;
+  data18: KeptData;
+  data15: KeptData | null;
+}
+
+function sizesFor(quick: boolean, large: boolean): SizeCase[] {
+  if (quick) return [{ label: '100MB', targetBytes: 100 * MB, branchReps: 2 }];
+  const sizes: SizeCase[] = [
+    { label: '100MB', targetBytes: 100 * MB, branchReps: 3 },
+    { label: '1GB', targetBytes: 1024 * MB, branchReps: 2 },
+  ];
+  if (large) sizes.push({ label: '4GB', targetBytes: 4096 * MB, branchReps: 1 });
+  return sizes;
+}
+
+/** Cleanup steps run in reverse order of registration, once, whatever ends the run. */
+const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const c = cleanups.pop()!;
+      try {
+        await c.run();
+      } catch (err) {
+        log(`cleanup: could not ${c.what}: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the servers and removing the bench directory`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+type Part = (b: BenchContext) => Promise<PartResult>;
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const large = !quick && process.env.BENCH_LARGE === '1';
+  const cores = cpus().length;
+  const dir = await mkdtemp(join(tmpdir(), 'vers-db-bench-'));
+  // The postgres OS user (the servers run as it when we are root) must reach the data directories.
+  await chmod(dir, 0o755);
+  cleanups.push({ what: `remove ${dir}`, run: () => rm(dir, { recursive: true, force: true }) });
+  log(`${quick ? 'quick' : 'full'} run in ${dir}`);
+
+  const pg18 = await startEmbedded18(dir);
+  cleanups.push({ what: 'stop the embedded PostgreSQL 18', run: () => pg18.stop() });
+  cleanups.push({ what: 'stop on-demand servers', run: stopOnDemandServers });
+  log(`started ${pg18.version}`);
+  const machine = await describeMachine(pg18.dataDir);
+  machine.servers.push(`${pg18.label}: ${pg18.version}`);
+
+  let pg15: BenchServer | null = null;
+  let pg15Missing: string | null = null;
+  const bins = await ensurePg15Binaries();
+  if (bins.ok) {
+    pg15 = await startDebian15(dir);
+    cleanups.push({ what: 'stop the Debian PostgreSQL 15', run: () => pg15!.stop() });
+    machine.servers.push(
+      `${pg15.label}: ${pg15.version}${bins.installed ? ' (installed by this run with apt-get)' : ''}`,
+    );
+    machine.clientTools = `Debian ${pg15.version.replace('PostgreSQL ', '')} (${pg15.clientBin}); they refuse to dump PostgreSQL 18`;
+    log(`started ${pg15.version}`);
+  } else {
+    pg15Missing = bins.reason;
+    machine.clientTools = `none usable: ${bins.reason}`;
+    log(`no PostgreSQL 15: ${bins.reason}`);
+  }
+
+  log('calibrating rows per MB with a 50 000-user sample');
+  const usersFor = await calibrateUsers(pg18.url, 'bench_calibrate');
+
+  const parts: PartResult[] = [];
+  const failures: string[] = [];
+  const p1 = await freshCopy(
+    { dir, cores, pg18, pg15, pg15Missing, sizes: sizesFor(quick, large), usersFor },
+    machine.reflinks,
+  );
+  parts.push(p1.part);
+  const bench: BenchContext = {
+    quick,
+    dir,
+    cores,
+    pg18,
+    pg15,
+    pg15Missing,
+    data18: p1.kept18,
+    data15: p1.kept15,
+  };
+
+  const later: Array<[string, () => Promise<Part>]> = [];
+  for (const [name, load] of later) {
+    try {
+      const run = await load();
+      parts.push(await run(bench));
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+      log(`${name} failed: ${(err as Error).message}`);
+    }
+  }
+
+  finishMachine(machine, cores);
+  const text = renderResults(
+    machine,
+    quick ? 'quick' : large ? 'full + BENCH_LARGE' : 'full',
+    parts,
+    failures,
+  );
+  await writeResults(RESULTS_FILE, text);
+  process.stdout.write(text);
+  log(`wrote ${RESULTS_FILE}`);
+}
+
+try {
+  await main();
+} catch (err) {
+  log(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
