@@ -1,0 +1,161 @@
+/**
+ * From sampler runs to lock intervals: when each lock was taken and released, and by which
+ * statement. A sample only says "held" or "not held" at one instant, so each edge is estimated
+ * as the midpoint between the last sample that did not see the lock and the first that did. The
+ * statements' own start/end times then sharpen the estimate: a relation lock is only taken while
+ * a statement runs, and only released while the statement ending its transaction runs.
+ */
+import type { LockEvent, LockHeld } from '../result.js';
+import { type Clock, round1 } from './clock.js';
+import type { StatementTiming } from './runner.js';
+import type { LockRun, SamplerData } from './sampler.js';
+import type { SqlStatement } from './split.js';
+
+export interface LockInterval {
+  relation: string;
+  mode: string;
+  granted: boolean;
+  start: number;
+  end: number;
+  statement: number | null;
+  waiters: Set<number>;
+}
+
+const mid = (a: { send: number; recv: number }) => (a.send + a.recv) / 2;
+
+/** Clamp x into [lo, hi] when that range is not empty; otherwise leave it. */
+function clampInto(x: number, lo: number, hi: number): number {
+  return lo <= hi ? Math.min(Math.max(x, lo), hi) : x;
+}
+
+const overlaps = (t: StatementTiming, lo: number, hi: number) => t.start <= hi && t.end >= lo;
+
+/** Which statement took the lock: among those running while it appeared, prefer one that names the relation. */
+function acquiringStatement(
+  timings: readonly StatementTiming[],
+  statements: ReadonlyMap<number, SqlStatement> | null,
+  lo: number,
+  hi: number,
+  estimate: number,
+  tableName: string,
+): StatementTiming | null {
+  let candidates = timings.filter((t) => overlaps(t, lo, hi));
+  if (candidates.length === 0) {
+    // Seen only after the last statement (a command's leftover session): the latest one that started.
+    return timings.filter((t) => t.start <= hi).at(-1) ?? null;
+  }
+  if (statements) {
+    const acting = candidates.filter((t) => !statements.get(t.index)?.transactionControl);
+    if (acting.length > 0) candidates = acting;
+    const naming = candidates.filter((t) => statements.get(t.index)?.relations.includes(tableName));
+    if (naming.length > 0) candidates = naming;
+  }
+  if (candidates.length === 1) return candidates[0]!;
+  const containing = candidates.find((t) => t.start <= estimate && estimate <= t.end);
+  if (containing) return containing;
+  const distance = (t: StatementTiming) => Math.min(Math.abs(t.start - estimate), Math.abs(t.end - estimate));
+  return [...candidates].sort((a, b) => distance(a) - distance(b))[0]!;
+}
+
+function intervalOf(
+  run: LockRun,
+  data: SamplerData,
+  timings: readonly StatementTiming[],
+  statements: ReadonlyMap<number, SqlStatement> | null,
+  endOfRun: number,
+): LockInterval {
+  const { samples } = data;
+  const relation = data.relations.get(run.oid)!;
+  const firstSeen = samples[run.first]!;
+  const before = run.first > 0 ? samples[run.first - 1]! : null;
+  // Taken after the previous sample started reading and before this one finished.
+  const acquireLo = before ? before.send : Number.NEGATIVE_INFINITY;
+  const acquireHi = firstSeen.recv;
+  const startEstimate = before ? (mid(before) + mid(firstSeen)) / 2 : mid(firstSeen);
+  const taker = acquiringStatement(timings, statements, acquireLo, acquireHi, startEstimate, relation.table);
+  const start = taker
+    ? clampInto(startEstimate, Math.max(acquireLo, taker.start), Math.min(acquireHi, taker.end))
+    : startEstimate;
+
+  const lastSeen = samples[run.last]!;
+  let end: number;
+  if (run.openAtEnd) {
+    // Still held after the last statement: the transaction stayed open until the connection closed.
+    end = Math.max(endOfRun, lastSeen.recv);
+  } else {
+    const after = samples[run.last + 1]!;
+    const releaseLo = lastSeen.send;
+    const releaseHi = after.recv;
+    const endEstimate = (mid(lastSeen) + mid(after)) / 2;
+    const endIndex = taker ? (statements?.get(taker.index)?.transactionEnd ?? taker.index) : null;
+    const releasing = timings.filter((t) => overlaps(t, releaseLo, releaseHi));
+    const releaser =
+      releasing.find((t) => t.index === endIndex) ?? (releasing.length === 1 ? releasing[0] : undefined);
+    end = releaser
+      ? clampInto(endEstimate, Math.max(releaseLo, releaser.start), Math.min(releaseHi, releaser.end))
+      : endEstimate;
+  }
+  return {
+    relation: relation.name,
+    mode: run.mode,
+    granted: run.granted,
+    start,
+    end: Math.max(end, start),
+    statement: taker?.index ?? null,
+    waiters: run.waiters,
+  };
+}
+
+export function lockIntervals(
+  data: SamplerData,
+  timings: readonly StatementTiming[],
+  statements: readonly SqlStatement[] | null,
+  endOfRun: number,
+): LockInterval[] {
+  const byIndex = statements ? new Map(statements.map((s) => [s.index, s])) : null;
+  return data.runs
+    .map((run) => intervalOf(run, data, timings, byIndex, endOfRun))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** The raw intervals, for the HTML lock timeline. */
+export function lockEvents(intervals: readonly LockInterval[], clock: Clock): LockEvent[] {
+  return intervals.map((i) => ({
+    relation: i.relation,
+    mode: i.mode,
+    granted: i.granted,
+    start_ms: clock.relative(i.start),
+    end_ms: clock.relative(i.end),
+    statement: i.statement,
+  }));
+}
+
+/** Granted locks, one entry per (relation, mode, statement): total time held, first seen, who waited. */
+export function locksHeld(intervals: readonly LockInterval[], clock: Clock): LockHeld[] {
+  const groups = new Map<
+    string,
+    { held: number; start: number; waiters: Set<number>; first: LockInterval }
+  >();
+  for (const i of intervals) {
+    if (!i.granted) continue;
+    const key = `${i.relation}\0${i.mode}\0${i.statement}`;
+    const g = groups.get(key);
+    if (g) {
+      g.held += i.end - i.start;
+      g.start = Math.min(g.start, i.start);
+      for (const w of i.waiters) g.waiters.add(w);
+    } else {
+      groups.set(key, { held: i.end - i.start, start: i.start, waiters: new Set(i.waiters), first: i });
+    }
+  }
+  return [...groups.values()]
+    .map((g) => ({
+      relation: g.first.relation,
+      mode: g.first.mode,
+      held_ms: round1(g.held),
+      statement: g.first.statement,
+      start_ms: clock.relative(g.start),
+      blocked_pids: g.waiters.size,
+    }))
+    .sort((a, b) => a.start_ms - b.start_ms || a.relation.localeCompare(b.relation));
+}
