@@ -1,0 +1,338 @@
+/**
+ * Runs a suite file: prepare the source database → setup commands (with the named checkpoints
+ * taken after the commands their `after:` names) → each suite's checkpoint → the branches of each
+ * selected suite, one at a time unless asked to run in parallel (on one machine the strategies'
+ * timings compete for CPU and disk) → thresholds and expectations → one SuiteRunResult.
+ */
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { buildComparison } from '../analysis/rank.js';
+import { evaluateThreshold } from '../analysis/thresholds.js';
+import type { Backend } from '../backends/backend.js';
+import type { Context, ProgressFn } from '../core/context.js';
+import { createCheckpoint } from '../core/index.js';
+import { BackendError, ConflictError, InvalidInputError, throwIfAborted } from '../errors.js';
+import type { Comparison, StrategyResult } from '../result.js';
+import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
+import { metricInfo } from './metrics.js';
+import {
+  type BranchRun,
+  type PatternContext,
+  runEtlBranch,
+  runMigrationBranch,
+  runPerformanceBranch,
+  runRollbackBranch,
+} from './patterns.js';
+import type { SuiteCheck, SuiteOutcome, SuiteRunResult } from './result.js';
+import type { Branch, Suite, SuiteFile } from './schema.js';
+
+export interface RunSuiteOptions {
+  /** The suite file; default vers-integration.yaml in ctx.cwd. */
+  file?: string;
+  /** Run only this suite (its setup and the setups it depends on still run). */
+  suite?: string;
+  /** true: up to 4 branches at once; a number: that many; false/unset: the suite's own setting, else serial. */
+  parallel?: boolean | number;
+  keepBranches?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+const MAX_DEFAULT_PARALLEL = 4;
+const SETUP_TIMEOUT_MS = 60 * 60_000;
+const SOURCE_MARKER = 'vers-db suite source: rebuilt by the setup of every `vers-db run`';
+
+const SOURCE_STATE_SQL = `
+  SELECT shobj_description(d.oid, 'pg_database') AS comment,
+         (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
+  FROM pg_database d WHERE d.datname = current_database()`;
+const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
+
+function concurrencyOf(suite: Suite, opts: RunSuiteOptions): number {
+  // Benchmarks timed side by side measure each other; performance suites always run serially.
+  if (suite.pattern === 'performance') return 1;
+  const n = suite.branches.length;
+  const choice = opts.parallel ?? suite.parallel ?? false;
+  if (choice === true) return Math.max(1, Math.min(MAX_DEFAULT_PARALLEL, n));
+  if (choice === false) return 1;
+  return Math.max(1, Math.min(choice, n));
+}
+
+/** Suites whose setup must run: the selected ones and those whose setup takes a checkpoint they need. */
+function setupOrder(file: SuiteFile, selected: Suite[]): Suite[] {
+  const needed = new Set(selected.map((s) => s.name));
+  for (const s of selected) {
+    const wanted = new Set([s.checkpoint]);
+    for (const b of s.branches)
+      if (b.pattern === 'rollback')
+        for (const e of b.expect) if (e.kind === 'schema_matches') wanted.add(e.checkpoint);
+    for (const c of file.checkpoints) if (wanted.has(c.name) && c.after) needed.add(c.after.suite);
+  }
+  return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
+}
+
+/**
+ * Setup builds the source database from scratch, so it must be a database vers-db may rebuild:
+ * empty, or marked by an earlier suite run. A database with someone's tables is never dropped.
+ */
+async function prepareSource(
+  ctx: Context,
+  backend: Backend,
+  file: SuiteFile,
+  rebuild: boolean,
+): Promise<void> {
+  const source = await backend.connectSource();
+  try {
+    const db = String(source.config.database ?? 'postgres');
+    const wanted = file.services.databases[0];
+    if (wanted && wanted !== db) {
+      throw new InvalidInputError(
+        `${file.file}: services.postgres.config.databases[0] is "${wanted}", but the source database is "${db}"`,
+        {
+          hint: `point DATABASE_URL at the "${wanted}" database (setup commands and checkpoints use the source database)`,
+        },
+      );
+    }
+    if (file.services.databases.length > 1) {
+      ctx.log(
+        `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`,
+      );
+    }
+    if (Object.keys(file.services.settings).length > 0 && backend.kind === 'local') {
+      ctx.log(
+        `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(', ')}) are server settings; ` +
+          'the local backend does not change the server, so they are not applied',
+      );
+    }
+    if (!rebuild) return;
+    const admin = withDatabase(source.config, db === 'postgres' ? 'template1' : 'postgres');
+    const exists = await withClient(
+      admin,
+      async (c) => (await c.query(DATABASE_EXISTS_SQL, [db])).rowCount === 1,
+    );
+    if (exists) {
+      const state = await withClient(source.config, async (c) => (await c.query(SOURCE_STATE_SQL)).rows[0]);
+      const ours = state?.comment === SOURCE_MARKER;
+      if (state && state.relations > 0 && !ours) {
+        throw new ConflictError(
+          `the suite's setup would run against database "${db}", which already has ${state.relations} table(s) or view(s) vers-db did not create`,
+          {
+            hint: `run the suite against an empty database (DATABASE_URL), or drop "${db}" yourself if it is disposable`,
+          },
+        );
+      }
+      if (ours && state.relations > 0) {
+        ctx.log(`rebuilding the suite's source database ${db} (made by an earlier run)`);
+        await withClient(admin, (c) => c.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
+      }
+    }
+    await withClient(admin, async (c) => {
+      if ((await c.query(DATABASE_EXISTS_SQL, [db])).rowCount === 0)
+        await c.query(`CREATE DATABASE ${quoteIdent(db)}`);
+      await c.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS '${SOURCE_MARKER.replace(/'/g, "''")}'`);
+    });
+    if (file.services.extensions.length > 0) {
+      await withClient(source.config, async (c) => {
+        for (const ext of file.services.extensions) {
+          await c.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)}`).catch((err: Error) => {
+            throw new BackendError(
+              `services.postgres.config.extensions: cannot create extension "${ext}": ${err.message}`,
+            );
+          });
+        }
+      });
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
+  switch (b.pattern) {
+    case 'migrations':
+      return runMigrationBranch(p, b);
+    case 'rollback':
+      return runRollbackBranch(p, b);
+    case 'etl':
+      return runEtlBranch(p, b);
+    case 'performance':
+      return runPerformanceBranch(p, b);
+  }
+}
+
+function thresholdChecks(suite: Suite, results: StrategyResult[]): SuiteCheck[] {
+  if (!suite.compare) return [];
+  const checks: SuiteCheck[] = [];
+  const base = results.find((r) => r.name === suite.compare!.baseline);
+  for (const { metric, threshold } of suite.compare.thresholds) {
+    const unit = metricInfo(suite.pattern, metric)?.unit === 'ms' ? 'ms' : '';
+    for (const r of results) {
+      if (r.name === suite.compare.baseline && threshold.kind === 'relative') continue;
+      const v = evaluateThreshold(metric, threshold, r.metrics?.[metric], base?.metrics?.[metric], unit);
+      checks.push({
+        branch: r.name,
+        check: `threshold ${metric} ${threshold.raw}`,
+        passed: v.passed,
+        detail: v.detail,
+      });
+    }
+  }
+  return checks;
+}
+
+function comparisonOf(
+  suite: Suite,
+  backend: Backend,
+  results: StrategyResult[],
+  mode: 'serial' | 'parallel',
+): Comparison {
+  if (suite.pattern === 'migrations') return buildComparison(suite.checkpoint, backend.kind, results, mode);
+  // Rollback, ETL and benchmark branches are judged by their checks, not ranked as alternatives.
+  return {
+    baseline: suite.checkpoint,
+    backend: backend.kind,
+    mode,
+    results,
+    recommendation: null,
+    rejected: results
+      .filter((r) => r.status === 'failed')
+      .map((r) => ({ name: r.name, reason: r.error ?? 'failed' })),
+  };
+}
+
+function failuresOf(results: StrategyResult[], checks: SuiteCheck[]): string[] {
+  const out: string[] = [];
+  for (const r of results) if (r.status === 'failed') out.push(`${r.name}: ${r.error ?? 'failed'}`);
+  for (const c of checks)
+    if (!c.passed) out.push(`${c.branch ? `${c.branch}: ` : ''}${c.check}: ${c.detail}`);
+  return out;
+}
+
+export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promise<SuiteRunResult> {
+  const started = performance.now();
+  const file = await loadSuiteFile(opts.file ?? DEFAULT_SUITE_FILE, ctx.cwd);
+  const selected = opts.suite ? file.suites.filter((s) => s.name === opts.suite) : file.suites;
+  if (selected.length === 0) {
+    throw new InvalidInputError(`no suite named ${JSON.stringify(opts.suite)} in ${file.file}`, {
+      hint: `suites: ${file.suites.map((s) => s.name).join(', ')}`,
+    });
+  }
+  const progress = (message: string) => opts.onProgress?.({ message });
+  const backend = await ctx.backend();
+  const setups = setupOrder(file, selected);
+  await prepareSource(ctx, backend, file, setups.length > 0);
+
+  const checkpoints: SuiteRunResult['checkpoints'] = [];
+  const taken = new Set<string>();
+  const setupFailed = new Map<string, string>();
+  const take = async (name: string, after: string | null) => {
+    throwIfAborted(opts.signal);
+    if (await ctx.registry.checkpoint(name)) {
+      ctx.log(`replacing checkpoint ${name} from an earlier run`);
+      await backend.deleteCheckpoint(name, { force: true });
+    }
+    progress(`checkpoint ${name}${after ? ` (after ${after})` : ''}`);
+    const r = await createCheckpoint(ctx, { tag: name, includeStats: false, signal: opts.signal });
+    checkpoints.push({ name, after, duration_ms: r.duration_ms });
+    taken.add(name);
+  };
+
+  for (const s of setups) {
+    for (const [i, command] of s.setup.entries()) {
+      throwIfAborted(opts.signal);
+      progress(`${s.name}: setup[${i}] ${command}`);
+      const r = await backend.execSource(command, {
+        cwd: file.dir,
+        timeoutMs: SETUP_TIMEOUT_MS,
+        signal: opts.signal,
+      });
+      if (r.exitCode !== 0) {
+        const tail = (r.stderr.trim() || r.stdout.trim()).slice(-1500);
+        setupFailed.set(
+          s.name,
+          `tests.${s.name}.setup[${i}] \`${command}\` exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`,
+        );
+        break;
+      }
+      for (const c of file.checkpoints)
+        if (c.after?.suite === s.name && c.after.index === i) await take(c.name, c.after.raw);
+    }
+    if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
+      await take(s.checkpoint, `tests.${s.name}.setup`);
+  }
+  // Suites without setup start from their named checkpoint if it exists, else from the source as it is now.
+  for (const s of selected) {
+    if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;
+    if (await ctx.registry.checkpoint(s.checkpoint)) continue;
+    await take(s.checkpoint, null);
+  }
+
+  const outcomes: SuiteOutcome[] = [];
+  let anyParallel = false;
+  for (const suite of selected) {
+    const concurrency = concurrencyOf(suite, opts);
+    const mode = concurrency > 1 && suite.branches.length > 1 ? 'parallel' : 'serial';
+    if (mode === 'parallel') anyParallel = true;
+    const failedSetup = setupFailed.get(suite.name);
+    if (failedSetup) {
+      outcomes.push({
+        name: suite.name,
+        pattern: suite.pattern,
+        checkpoint: suite.checkpoint,
+        comparison: comparisonOf(suite, backend, [], mode),
+        passed: false,
+        failures: [failedSetup],
+        checks: [{ branch: null, check: 'setup', passed: false, detail: failedSetup }],
+      });
+      continue;
+    }
+    const p: PatternContext = {
+      ctx,
+      backend,
+      dir: file.dir,
+      suite: suite.name,
+      checkpoint: suite.checkpoint,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      keepBranches: opts.keepBranches ?? false,
+    };
+    progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
+    const limit = pLimit(concurrency);
+    const runs = await Promise.all(
+      suite.branches.map((b) =>
+        limit(async () => {
+          throwIfAborted(opts.signal);
+          progress(`${suite.name}/${b.name}: running`);
+          const run = await runBranch(p, b);
+          progress(
+            `${suite.name}/${b.name}: ${run.result.status} in ${Math.round(run.result.duration_ms)} ms`,
+          );
+          return run;
+        }),
+      ),
+    );
+    const results = runs.map((r) => r.result);
+    const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
+    const failures = failuresOf(results, checks);
+    outcomes.push({
+      name: suite.name,
+      pattern: suite.pattern,
+      checkpoint: suite.checkpoint,
+      comparison: comparisonOf(suite, backend, results, mode),
+      passed: failures.length === 0,
+      failures,
+      checks,
+    });
+  }
+  return {
+    file: file.file,
+    mode: anyParallel ? 'parallel' : 'serial',
+    passed: outcomes.every((o) => o.passed),
+    duration_ms: Math.round(performance.now() - started),
+    checkpoints,
+    suites: outcomes,
+  };
+}
