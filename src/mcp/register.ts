@@ -46,10 +46,12 @@ export function registerTools(
         const started = performance.now();
         const signal = AbortSignal.any([extra.signal, tracker.shutdown]);
         ctx.log(`[call ${id}] ${tool.name} started`);
-        const run = tool.handler(args, { ctx, signal, onProgress: progressSender(extra, ctx.log) });
+        const progress = progressSender(extra, ctx.log);
+        const run = tool.handler(args, { ctx, signal, onProgress: progress.onProgress });
         tracker.running.add(run);
         try {
           const result = await run;
+          await progress.flush();
           const failure = tool.failure?.(result) ?? null;
           ctx.log(
             `[call ${id}] ${tool.name} ${failure ? 'reported a failure' : 'done'} in ${Math.round(performance.now() - started)} ms`,
@@ -61,6 +63,7 @@ export function registerTools(
             ...(failure ? { isError: true } : {}),
           };
         } catch (err) {
+          await progress.flush();
           ctx.log(`[call ${id}] ${tool.name} failed after ${Math.round(performance.now() - started)} ms`);
           return errorResult(tool.name, err, ctx.log);
         } finally {

@@ -66,6 +66,6 @@ export const dbMigrationTest = defineTool({
   render: renderStrategy,
   failure: (r) =>
     r.status === 'failed'
-      ? `the migration test failed on branch ${r.branch} (the baseline is unchanged): ${r.error ?? 'validation failed'}`
+      ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)`
       : null,
 });

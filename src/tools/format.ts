@@ -37,10 +37,8 @@ function integrityText(r: StrategyResult): string {
 /** One strategy in a few lines: outcome, the lock that mattered, what the application felt, integrity. */
 export function renderStrategy(r: StrategyResult): string {
   const lines = [`${r.name}: ${r.status} in ${formatMs(r.duration_ms)} (branch ${r.branch})`];
-  if (r.error) {
-    const at = r.failed_statement ? ` at statement ${r.failed_statement}` : '';
-    lines.push(`error${at}: ${r.error}`);
-  }
+  // The collector's error already names the statement and its line.
+  if (r.error) lines.push(`error: ${r.error}`);
   lines.push(
     `statements: ${r.statements.length}`,
     `longest lock: ${describeLock(longestLock(r))}`,

@@ -45,8 +45,9 @@ const MIGRATIONS: Record<string, string> = {
 };
 
 let project: string;
-let database: string;
-let tag: string;
+// Known before the tests are collected, so it.each tables can use them.
+const database = uniqueName('mcp_e2e');
+const tag = `e2e-${database.slice(-8)}`;
 let client: Client;
 let transport: StdioClientTransport;
 let stderr = '';
@@ -98,8 +99,6 @@ beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'vers-db-mcp-e2e-'));
   await mkdir(join(project, 'migrations'));
   for (const [file, sql] of Object.entries(MIGRATIONS)) await writeFile(join(project, file), sql);
-  database = uniqueName('mcp_e2e');
-  tag = `e2e-${database.slice(-8)}`;
   await createTestDatabase(database, SEED_SQL);
 
   const { command, args } = serverCommand();
@@ -166,7 +165,8 @@ describe('vers-db MCP server over stdio', () => {
     const r = await call('db_checkpoint', { tag }, { onprogress: (p) => progress.push(p.message ?? '') });
     expect(r.isError, textOf(r)).toBeFalsy();
     const report = r.structuredContent as CheckpointReport;
-    expect(report).toMatchObject({ status: 'checkpoint_created', tag, backend: 'local', database });
+    expect(report).toMatchObject({ status: 'checkpoint_created', tag, backend: 'local' });
+    expect(report.source).toContain(database);
     expect(report.tables).toContainEqual(expect.objectContaining({ relation: 'public.users', rows: ROWS }));
     expect(progress.length).toBeGreaterThan(0);
   });
@@ -336,7 +336,7 @@ describe('vers-db MCP server over stdio', () => {
       });
       expect(r.isError).toBe(true);
       expect(textOf(r)).toMatch(
-        /the migration test failed .*column "email" of relation "users" already exists/,
+        /the migration test failed [^\n]*\n[\s\S]*column "email" of relation "users" already exists/,
       );
       const result = r.structuredContent as StrategyResult;
       expect(result).toMatchObject({ status: 'failed', failed_statement: 2 });
