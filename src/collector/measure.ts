@@ -207,6 +207,17 @@ async function resolveProbeTable(control: pg.Client, name: string): Promise<Prob
   return { relation: `${schema}.${table}`, schema, table };
 }
 
+function statementsBetweenSamples(
+  outcome: RunOutcome,
+  samples: SamplerData['samples'],
+  statements: readonly SqlStatement[] | null,
+): number {
+  const control = new Set(statements?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
+  return outcome.timings.filter(
+    (t) => !control.has(t.index) && !samples.some((s) => s.send >= t.start && s.recv <= t.end),
+  ).length;
+}
+
 interface ResultInput {
   opts: MeasureOptions;
   statements: SqlStatement[] | null;
@@ -282,6 +293,10 @@ function buildResult(r: ResultInput): StrategyResult {
       samples: samples.length,
       sample_interval_ms:
         samples.length > 1 ? round1((samples.at(-1)!.send - samples[0]!.send) / (samples.length - 1)) : null,
+      // Statements so short no sample fell inside them: a lock they took and released may be missing.
+      statements_between_samples: r.samplerData
+        ? statementsBetweenSamples(outcome, samples, r.statements)
+        : null,
       probed_tables: r.probedTables,
       tables_not_probed: r.unprobed,
       dead_tuples_from_pgstattuple: r.samplerData

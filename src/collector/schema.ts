@@ -24,6 +24,12 @@ export interface ConstraintInfo {
   definition: string;
   validated: boolean;
 }
+export interface FunctionInfo {
+  /** function, procedure, aggregate, window function */
+  kind: string;
+  returns: string;
+  body_md5: string;
+}
 export interface SequenceInfo {
   type: string;
   increment: string;
@@ -39,8 +45,8 @@ export interface SchemaSnapshot {
   constraints: Record<string, ConstraintInfo>;
   /** "schema.view" -> definition */
   views: Record<string, string>;
-  /** "schema.name(args)" -> "returns <type>, body md5" */
-  functions: Record<string, string>;
+  /** "schema.name(args)" */
+  functions: Record<string, FunctionInfo>;
   sequences: Record<string, SequenceInfo>;
   /** name -> version */
   extensions: Record<string, string>;
@@ -78,13 +84,14 @@ const INDEXES_SQL = `
   JOIN pg_namespace n ON n.oid = ic.relnamespace
   WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION('pg_class', 'ic.oid')}`;
 
+/** PG18 stores NOT NULL as constraints too; a valid one is already the column's nullability. */
 const CONSTRAINTS_SQL = `
   SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
          pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
   FROM pg_constraint con
   JOIN pg_class c ON c.oid = con.conrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER}`;
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
 
 const VIEWS_SQL = `
   SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
@@ -93,9 +100,9 @@ const VIEWS_SQL = `
 
 const FUNCTIONS_SQL = `
   SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
-         format('%s returning %s, body md5 %s', CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
-                WHEN 'w' THEN 'window function' ELSE 'function' END,
-                coalesce(pg_get_function_result(p.oid), 'void'), md5(coalesce(p.prosrc, ''))) AS signature
+         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+                        ELSE 'function' END AS kind,
+         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION('pg_proc', 'p.oid')}`;
 
@@ -145,8 +152,8 @@ export async function snapshotSchema(client: pg.Client): Promise<SchemaSnapshot>
     snap.constraints[c.name] = { definition: c.definition, validated: c.validated };
   const views = await client.query<{ name: string; definition: string }>(VIEWS_SQL);
   for (const v of views.rows) snap.views[v.name] = v.definition.trim();
-  const functions = await client.query<{ name: string; signature: string }>(FUNCTIONS_SQL);
-  for (const f of functions.rows) snap.functions[f.name] = f.signature;
+  const functions = await client.query<FunctionInfo & { name: string }>(FUNCTIONS_SQL);
+  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
   const sequences = await client.query<SequenceInfo & { name: string }>(SEQUENCES_SQL);
   for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
   const extensions = await client.query<{ name: string; version: string }>(EXTENSIONS_SQL);
@@ -174,14 +181,14 @@ function diffByName<T>(
   kind: string,
   before: Record<string, T>,
   after: Record<string, T>,
-  describe: (x: T) => string,
+  describe: (x: T, name: string) => string,
   changes: (name: string, b: T, a: T) => string[],
 ): string[] {
   const lines: string[] = [];
   for (const name of sortedKeys(before, after)) {
     const b = before[name];
     const a = after[name];
-    if (b === undefined && a !== undefined) lines.push(`+ ${kind} ${name} ${describe(a)}`.trimEnd());
+    if (b === undefined && a !== undefined) lines.push(`+ ${kind} ${name} ${describe(a, name)}`.trimEnd());
     else if (b !== undefined && a === undefined) lines.push(`- ${kind} ${name}`);
     else if (b !== undefined && a !== undefined) lines.push(...changes(name, b, a));
   }
@@ -216,11 +223,9 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): stri
       'table',
       before.tables,
       after.tables,
-      (t) => {
+      (t, name) => {
         const was = nameByOid.get(t.oid);
-        const notes = [tableKind(t), was && !after.tables[was] ? `renamed from ${was}` : undefined].filter(
-          Boolean,
-        );
+        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : undefined].filter(Boolean);
         return notes.length ? `(${notes.join(', ')})` : '';
       },
       () => [],
@@ -272,8 +277,12 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): stri
       'function',
       before.functions,
       after.functions,
-      () => '',
-      (name, b, a) => (b === a ? [] : [`~ function ${name}: ${b} -> ${a}`]),
+      (f) => `${f.kind === 'function' ? '' : `(${f.kind}) `}returns ${f.returns}`,
+      (name, b, a) => [
+        ...(b.kind !== a.kind ? [`~ function ${name}: ${b.kind} -> ${a.kind}`] : []),
+        ...(b.returns !== a.returns ? [`~ function ${name}: returns ${b.returns} -> ${a.returns}`] : []),
+        ...(b.body_md5 !== a.body_md5 ? [`~ function ${name}: body changed`] : []),
+      ],
     ),
   );
   const describeSequence = (s: SequenceInfo) => `${s.type} INCREMENT ${s.increment}`;

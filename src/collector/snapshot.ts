@@ -164,11 +164,10 @@ export async function walBytesBetween(
 
 /** Everything the result compares before and after; `full: false` reads row counts only. */
 export async function snapshotDatabase(client: pg.Client, full: boolean): Promise<DatabaseSnapshot> {
-  const rowCounts = await exactRowCounts(client);
   if (!full) {
     return {
       tables: [],
-      rowCounts,
+      rowCounts: await exactRowCounts(client),
       invalidIndexes: [],
       notValidConstraints: [],
       walLsn: null,
@@ -177,6 +176,7 @@ export async function snapshotDatabase(client: pg.Client, full: boolean): Promis
     };
   }
   const walLsn = await currentWalLsn(client);
+  // Dead tuples first: a scan (the row counts below) prunes pages and would hide them.
   const dead = await deadTuples(client);
   const tables = (await listUserTables(client)).map((t) => ({
     oid: Number(t.oid),
@@ -188,6 +188,7 @@ export async function snapshotDatabase(client: pg.Client, full: boolean): Promis
     deadTuples: dead.byName.get(t.name)?.dead ?? (t.kind === 'p' ? 0 : null),
     deadPct: dead.byName.get(t.name)?.pct ?? (t.kind === 'p' ? 0 : null),
   }));
+  const rowCounts = await exactRowCounts(client);
   const invalidIndexes = (await client.query<{ name: string }>(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
   const notValidConstraints = (await client.query<{ name: string }>(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
     (r) => r.name,

@@ -152,6 +152,11 @@ function isMultiTransaction(kind: string, body: unknown): boolean {
  * psql meta-commands and parse errors.
  */
 export function splitStatements(sql: string, file?: string): SqlStatement[] {
+  const noStatements = () =>
+    new InvalidInputError(`${file ?? 'the migration'} contains no SQL statements`, {
+      hint: 'the file is empty or only comments',
+    });
+  if (sql.trim() === '') throw noStatements();
   const source = new SourceText(sql);
   const tokens = scanTokens(sql);
   rejectMetaCommands(source, tokens, file);
@@ -165,11 +170,7 @@ export function splitStatements(sql: string, file?: string): SqlStatement[] {
     throw parseError(err, sql, file);
   }
   const raw = parsed.stmts ?? [];
-  if (raw.length === 0) {
-    throw new InvalidInputError(`${file ?? 'the migration'} contains no SQL statements`, {
-      hint: 'the file is empty or only comments',
-    });
-  }
+  if (raw.length === 0) throw noStatements();
   const codeTokens = (tokens ?? []).filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ';');
 
   const statements: SqlStatement[] = raw.map((s, i) => {

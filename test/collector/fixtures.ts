@@ -21,7 +21,10 @@ export async function testDatabase(
   setupSql: string,
 ): Promise<{ name: string; config: ClientConfig; drop: () => Promise<void> }> {
   const name = uniqueName(prefix);
-  const config = await createTestDatabase(name, setupSql);
+  const config = await createTestDatabase(name, setupSql).catch(async (err) => {
+    await dropTestDatabase(name);
+    throw err;
+  });
   return { name, config, drop: () => dropTestDatabase(name) };
 }
 
