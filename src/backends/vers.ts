@@ -64,6 +64,7 @@ function processAlive(pid: number | undefined): boolean {
 /** `export` lines for the PG environment: the VM's own PGHOST/PGPORT win (the fake sets them). */
 export function pgEnvScript(database: string, password: string, extra: Record<string, string> = {}): string {
   const lines = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
     'export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"',
     `export PGUSER=postgres PGPASSWORD=${shQuote(password)} PGDATABASE=${shQuote(database)}`,
     `export DATABASE_URL="postgres://postgres:$PGPASSWORD@$PGHOST:$PGPORT/"${shQuote(encodeURIComponent(database))}`,
@@ -424,7 +425,12 @@ export class VersBackend implements Backend {
     });
     const config: ClientConfig = { host: '127.0.0.1', port: t.port, user: 'postgres', password, database };
     try {
-      await waitForLogin(config, 30_000, options.signal);
+      // A tunnel that dies while we wait (dead VM) ends the wait with its reason.
+      const died = t.closed.then((why) => {
+        throw why ?? new Error(`the tunnel to VM ${vm} closed`);
+      });
+      died.catch(() => undefined);
+      await Promise.race([waitForLogin(config, 30_000, options.signal), died]);
     } catch (err) {
       await t.close();
       throw err;
@@ -454,7 +460,7 @@ export class VersBackend implements Backend {
     options: ExecOptions = {},
   ): Promise<ExecResult> {
     const script = `${pgEnvScript(database, await this.password(), options.env)}\n${command}`;
-    return this.v(() =>
+    const r = await this.v(() =>
       this.client.exec(vm, script, {
         timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
         signal: options.signal,
@@ -462,6 +468,8 @@ export class VersBackend implements Backend {
         workdir: options.cwd,
       }),
     );
+    // Like the local backend (execa's default): one final newline is not part of the output.
+    return { ...r, stdout: stripFinalNewline(r.stdout), stderr: stripFinalNewline(r.stderr) };
   }
 
   /** Put a file into a VM (`exec -i … cat > path`); the path is quoted, never interpolated. */
@@ -624,6 +632,8 @@ export class VersBackend implements Backend {
     this.tunnels.clear();
   }
 }
+
+const stripFinalNewline = (s: string): string => s.replace(/\r?\n$/, '');
 
 /** PostgreSQL behind a fresh tunnel (or in a just-booted VM) may need a moment. */
 async function waitForLogin(config: ClientConfig, timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -37,8 +37,9 @@ export async function openTunnel(
   let exited = false;
   const closed: Promise<Error | null> = child.then((r) => {
     exited = true;
-    if (closing) return null;
     const stderr = o.redact(String(r.stderr ?? '')).trim();
+    // Stopped by us and quiet about it: a normal close. An "Error:" means it died first.
+    if (closing && !/^Error: /m.test(stderr)) return null;
     if (r.exitCode && r.exitCode !== 0)
       return errorForExit(r.exitCode, { command: o.command, versExitCode: r.exitCode, stderr });
     return new VersCommandError(
