@@ -3,14 +3,16 @@
  * a migrations suite, and the failures a suite must catch (a rollback that does not restore v1,
  * a p99 regression over the threshold, a source database with someone else's tables).
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Context, createContext } from '../../src/core/context.js';
 import { ConflictError } from '../../src/errors.js';
+import { renderSuiteHtml } from '../../src/report/html.js';
 import { renderSuiteJUnit } from '../../src/report/junit.js';
 import { renderSuiteMarkdown } from '../../src/report/markdown.js';
+import { renderSuiteRun } from '../../src/report/suite.js';
 import { renderComparisonTable } from '../../src/report/table.js';
 import { SuiteRunResultSchema } from '../../src/suite/result.js';
 import { runSuite } from '../../src/suite/runner.js';
@@ -77,9 +79,12 @@ describe('rollback suite', () => {
       ['expect data_preserved', true],
       ['expect schema_matches v1', true],
     ]);
-    // the up migration's measurements: ADD COLUMN ... DEFAULT takes an AccessExclusiveLock
-    expect(r.locks.some((l) => l.mode === 'AccessExclusiveLock' && l.relation === 'public.users')).toBe(true);
-    expect(r.metrics?.lock_duration).toBeGreaterThanOrEqual(0);
+    // the branch's result is the up migration's measurement (statements as run, with timings)
+    expect(r.statements.map((st) => st.sql.split(' ').slice(0, 3).join(' '))).toEqual([
+      'ALTER TABLE users',
+      'CREATE INDEX idx_users_premium',
+    ]);
+    expect(r.metrics?.lock_duration).toBeTypeOf('number');
     expect(r.metrics?.execution_time).toBe(r.duration_ms);
 
     // Running it again rebuilds the source it made and replaces its checkpoint.
@@ -149,6 +154,10 @@ describe('performance suite', () => {
     const check = suite!.checks.find((c) => c.check === 'threshold p99 +10%')!;
     expect(check).toMatchObject({ branch: 'with-new-index', passed: true });
     process.stderr.write(`performance example: ${check.detail}\n`);
+    const text = renderSuiteRun(run);
+    expect(text).toContain('✓ with-new-index: threshold p99 +10% — p99 ');
+    expect(text).toMatch(/│ p50\s+│ p95\s+│ p99\s+│ qps\s+│/);
+    expect(text).toContain('branches run serially');
   });
 
   it('a p99 regression beyond +10% fails the run and the JUnit testcase of that branch', async () => {
@@ -218,6 +227,11 @@ tests:
     expect(b!.metrics!.dead_tuples).toBe(0);
     expect(a!.metrics!.index_bloat).toBeGreaterThan(b!.metrics!.index_bloat!); // the pkey churned through 20k updates
     expect(suite!.comparison.recommendation).not.toBeNull();
+    // The HTML page of a real run: lock timelines from measured intervals (rendered in the HTML test).
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/suite-migrations.html', renderSuiteHtml(run));
+    // rewrite-all holds an AccessExclusiveLock through 20k updates: the sampler must have seen it
+    expect(renderSuiteHtml(run)).toMatch(/<svg class="timeline"[\s\S]*public\.users · AccessExclusiveLock/);
     const md = renderSuiteMarkdown(run);
     expect(md).toContain('run in parallel');
     expect(renderComparisonTable(suite!.comparison)).toContain('rewrite-all');
