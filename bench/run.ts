@@ -1,6 +1,6 @@
 /**
  * `npm run bench` — measures what vers-db achieves, side by side in one run, and writes
- * bench/RESULTS.md. `--quick` (under 3 minutes): ~100 MB only. Full (up to ~20 minutes): ~100 MB
+ * bench/RESULTS.md. `--quick` (under 3 minutes): ~50 MB only. Full (up to ~20 minutes): ~100 MB
  * and ~1 GB. BENCH_LARGE=1 adds ~4 GB. Everything runs on servers the bench starts in a private
  * directory under /tmp and stops again, also on failure and Ctrl-C.
  */
@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { stopOnDemandServers } from '../src/backends/embedded.js';
 import { freshCopy, type KeptData, type SizeCase } from './fresh-copy.js';
 import { calibrateUsers } from './lib/data.js';
@@ -31,7 +32,7 @@ export interface BenchContext {
 }
 
 function sizesFor(quick: boolean, large: boolean): SizeCase[] {
-  if (quick) return [{ label: '100MB', targetBytes: 100 * MB, branchReps: 2 }];
+  if (quick) return [{ label: '50MB', targetBytes: 50 * MB, branchReps: 2 }];
   const sizes: SizeCase[] = [
     { label: '100MB', targetBytes: 100 * MB, branchReps: 3 },
     { label: '1GB', targetBytes: 1024 * MB, branchReps: 2 },
@@ -64,6 +65,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** What pg_dump 15 says to the embedded PostgreSQL 18 (why the pg_restore rows run on PG15). */
+async function dumpVersusNewerServer(pg15: BenchServer, pg18: BenchServer): Promise<string> {
+  const u = new URL(pg18.url);
+  const r = await execa(
+    join(pg15.clientBin!, 'pg_dump'),
+    ['--schema-only', '-h', u.hostname, '-p', u.port, '-U', u.username, 'postgres'],
+    {
+      env: { PGPASSWORD: decodeURIComponent(u.password) },
+      reject: false,
+    },
+  );
+  if (r.exitCode === 0) return 'pg_dump worked';
+  const line =
+    String(r.stderr)
+      .split('\n')
+      .find((l) => /version|mismatch/i.test(l)) ?? String(r.stderr).split('\n')[0];
+  return `refused ("${line?.replace(/^pg_dump: (error: )?/, '').trim()}")`;
+}
+
 type Part = (b: BenchContext) => Promise<PartResult>;
 
 async function main(): Promise<void> {
@@ -92,7 +112,7 @@ async function main(): Promise<void> {
     machine.servers.push(
       `${pg15.label}: ${pg15.version}${bins.installed ? ' (installed by this run with apt-get)' : ''}`,
     );
-    machine.clientTools = `Debian ${pg15.version.replace('PostgreSQL ', '')} (${pg15.clientBin}); they refuse to dump PostgreSQL 18`;
+    machine.clientTools = `Debian ${pg15.version.replace('PostgreSQL ', '')} (${pg15.clientBin}); against PostgreSQL 18: ${await dumpVersusNewerServer(pg15, pg18)}`;
     log(`started ${pg15.version}`);
   } else {
     pg15Missing = bins.reason;
@@ -100,7 +120,7 @@ async function main(): Promise<void> {
     log(`no PostgreSQL 15: ${bins.reason}`);
   }
 
-  log('calibrating rows per MB with a 50 000-user sample');
+  log('calibrating rows per MB with a 20 000-user sample');
   const usersFor = await calibrateUsers(pg18.url, 'bench_calibrate');
 
   const parts: PartResult[] = [];
@@ -121,7 +141,11 @@ async function main(): Promise<void> {
     data15: p1.kept15,
   };
 
-  const later: Array<[string, () => Promise<Part>]> = [];
+  const later: Array<[string, () => Promise<Part>]> = [
+    ['2. end to end', async () => (await import('./end-to-end.js')).endToEnd],
+    ['3. cost of measuring', async () => (await import('./measuring-cost.js')).measuringCost],
+    ['4. MCP', async () => (await import('./mcp.js')).mcpRoundTrips],
+  ];
   for (const [name, load] of later) {
     try {
       const run = await load();

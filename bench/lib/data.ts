@@ -67,7 +67,7 @@ export async function calibrateUsers(
 ): Promise<(targetBytes: number) => number> {
   await loadSeed(serverUrl, scratch, 0);
   const empty = await databaseSize(serverUrl, scratch);
-  const sample = 50_000;
+  const sample = 20_000;
   await loadSeed(serverUrl, scratch, sample);
   const perUser = (await databaseSize(serverUrl, scratch)) - empty;
   await dropDatabase(serverUrl, scratch);
