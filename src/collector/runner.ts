@@ -34,7 +34,7 @@ export interface RunOutcome {
 export type ProgressFn = (p: { message: string; progress?: number; total?: number }) => void;
 
 const ROLLBACK_SQL = 'ROLLBACK';
-const MAX_PREVIEW = 60;
+const MAX_PREVIEW = 80;
 
 function preview(sql: string): string {
   const oneLine = sql.replace(/\s+/g, ' ');

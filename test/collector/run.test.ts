@@ -65,14 +65,21 @@ const query = <T extends object>(config: ClientConfig, sql: string) =>
 describe('running a migration like psql -f', () => {
   it('runs strategy B unmodified: a DO block that COMMITs, then CREATE INDEX CONCURRENTLY', async () => {
     const db = await freshUsers(25_000);
+    const progress: Array<{ message: string; progress?: number; total?: number }> = [];
     const result = StrategyResultSchema.parse(
       await measureMigration({
         name: 'add-nullable-backfill',
         branch: db.name,
         connection: db.config,
         migration: { kind: 'sql', sql: STRATEGY_B, file: 'migrations/v2-strategy-b.sql' },
+        onProgress: (p) => progress.push(p),
       }),
     );
+    expect(progress).toContainEqual({
+      message: 'statement 4/4 (line 33): CREATE INDEX CONCURRENTLY idx_users_premium ON users(premium_level)',
+      progress: 3,
+      total: 4,
+    });
     expect(result.status, result.error ?? '').toBe('passed');
     expect(result.statements.map((s) => [s.index, s.line, s.error])).toEqual([
       [1, 2, null],
@@ -93,6 +100,30 @@ describe('running a migration like psql -f', () => {
       '+ index public.idx_users_premium ON public.users USING btree (premium_level)',
     ]);
     expect(result.rewrites).toEqual([]);
+  });
+
+  it('with collectMetrics false, runs and times the statements and counts rows, nothing else', async () => {
+    const db = await freshUsers(200);
+    const result = StrategyResultSchema.parse(
+      await measureMigration({
+        name: 'plain',
+        branch: db.name,
+        connection: db.config,
+        collectMetrics: false,
+        migration: {
+          kind: 'sql',
+          sql: "BEGIN;\nLOCK TABLE users;\nSELECT pg_sleep(0.2);\nDELETE FROM users WHERE email = 'user1@example.com';\nCOMMIT;",
+        },
+      }),
+    );
+    expect(result.status).toBe('passed');
+    expect(result.statements[2]!.duration_ms).toBeGreaterThanOrEqual(200);
+    expect(result.locks).toEqual([]);
+    expect(result.blocking.reads.probes).toBe(0);
+    expect(result.timeline).toBeUndefined();
+    expect(result.schema_changes).toBeUndefined();
+    expect(result.integrity.row_counts['public.users']).toEqual({ before: 200, after: 199 });
+    expect(result.integrity.ok).toBe(false);
   });
 
   it('stops at the failing statement and says where and why; earlier timings are kept', async () => {
