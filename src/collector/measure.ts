@@ -80,7 +80,10 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
-  const onAbort = () => void connections.cancelAll({ external: migration.kind === 'command' });
+  let cancelling: Promise<void> | null = null;
+  const onAbort = () => {
+    cancelling = connections.cancelAll({ external: migration.kind === 'command' });
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let sampler: LockSampler | null = null;
   let probes: ProbeSet | null = null;
@@ -160,6 +163,8 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    // The cancel must reach the server before the sockets close, or a backend keeps running the statement.
+    await (cancelling as Promise<void> | null);
     if (sampler) await sampler.stop().catch(() => undefined);
     if (probes) await probes.stop(null).catch(() => undefined);
     await connections.closeAll();
