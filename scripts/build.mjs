@@ -1,6 +1,6 @@
 // Bundles the two entry points into dist/. With --check, builds into a temp dir and fails if the
 // committed dist/ differs: the plugin runs from dist/ without a build step, so it must never be stale.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComparisonSchema, CheckpointReportSchema } from '../src/result.js';
+import { CheckpointReportSchema, ComparisonSchema } from '../src/result.js';
 import { withClient } from '../src/util/pg.js';
 import { cli, startCli } from './helpers/cli.js';
 import { adminConfig } from './helpers/db.js';
@@ -70,9 +70,15 @@ describe('vers-db CLI', () => {
   });
 
   it('an unreachable server or a wrong password exits 3 and says which', async () => {
-    const refused = await cli(['checkpoint', 'x'], { ...p.env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/app' }, p.dir);
+    const refused = await cli(
+      ['checkpoint', 'x'],
+      { ...p.env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/app' },
+      p.dir,
+    );
     expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/app: connection refused/);
+    expect(refused.stderr).toMatch(
+      /cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/app: connection refused/,
+    );
     const url = new URL(p.databaseUrl);
     url.password = 'wrong';
     const denied = await cli(['checkpoint', 'x'], { ...p.env, DATABASE_URL: url.toString() }, p.dir);
@@ -86,8 +92,14 @@ describe('vers-db CLI', () => {
     const child = startCli(['test', 'base', 'slow.sql'], p.env, p.dir);
     // Wait until the migration is running on its branch, then interrupt.
     for (let i = 0; i < 100; i++) {
-      const running = await withClient(adminConfig(), async (c) =>
-        (await c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'vers-db:migration' AND query LIKE '%pg_sleep%'`)).rowCount,
+      const running = await withClient(
+        adminConfig(),
+        async (c) =>
+          (
+            await c.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = 'vers-db:migration' AND query LIKE '%pg_sleep%'`,
+            )
+          ).rowCount,
       );
       if (running) break;
       await sleep(200);
@@ -96,8 +108,10 @@ describe('vers-db CLI', () => {
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toMatch(/interrupted/);
-    const left = await withClient(adminConfig(), async (c) =>
-      (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'vdb\\_%\\_b\\_slow%'`)).rowCount,
+    const left = await withClient(
+      adminConfig(),
+      async (c) =>
+        (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'vdb\\_%\\_b\\_slow%'`)).rowCount,
     );
     expect(left).toBe(0);
     const branches = await cli(['branches', '--json'], p.env, p.dir);

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withClient, configFromUrl } from '../src/util/pg.js';
+import { configFromUrl, withClient } from '../src/util/pg.js';
 import { cli } from './helpers/cli.js';
 
 describe('embedded default', () => {
@@ -23,11 +23,15 @@ describe('embedded default', () => {
     expect(up.exitCode).toBe(0);
     const url = /^DATABASE_URL=(postgres:\/\/\S+\/app)$/m.exec(up.stdout)?.[1];
     expect(url).toBeTruthy();
-    await withClient(configFromUrl(url!), (c) => c.query('CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 10)'));
+    await withClient(configFromUrl(url!), (c) =>
+      c.query('CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 10)'),
+    );
 
     const ck = await cli(['checkpoint', 'loaded', '--json'], env, dir);
     expect(ck.exitCode).toBe(0);
-    expect(JSON.parse(ck.stdout).tables).toEqual([expect.objectContaining({ relation: 'public.t', rows: 10 })]);
+    expect(JSON.parse(ck.stdout).tables).toEqual([
+      expect.objectContaining({ relation: 'public.t', rows: 10 }),
+    ]);
 
     const status = await cli(['status'], env, dir);
     expect(status.stdout).toMatch(/embedded server: running on 127\.0\.0\.1:\d+/);

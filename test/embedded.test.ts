@@ -1,7 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { embeddedStatus } from '../src/backends/embedded.js';
-import { withClient, configFromUrl } from '../src/util/pg.js';
-import { inject } from 'vitest';
+import { configFromUrl, withClient } from '../src/util/pg.js';
 
 describe('embedded PostgreSQL', () => {
   it('runs PostgreSQL 18 and reports itself running', async () => {

@@ -12,7 +12,13 @@ import { createLocalBackend } from '../src/backends/local.js';
 import { createContext } from '../src/core/context.js';
 import { ConflictError, DatabaseError, InvalidInputError, NotFoundError } from '../src/errors.js';
 import { connect, quoteIdent, urlOf, withClient } from '../src/util/pg.js';
-import { adminConfig, createTestDatabase, dropTestDatabase, tableChecksums, uniqueName } from './helpers/db.js';
+import {
+  adminConfig,
+  createTestDatabase,
+  dropTestDatabase,
+  tableChecksums,
+  uniqueName,
+} from './helpers/db.js';
 
 const SCHEMA = `
   CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);
@@ -33,7 +39,8 @@ describe('local backend', () => {
 
   afterAll(async () => {
     await backend.gc();
-    for (const c of await ctx.registry.listCheckpoints()) await backend.deleteCheckpoint(c.tag, { force: true });
+    for (const c of await ctx.registry.listCheckpoints())
+      await backend.deleteCheckpoint(c.tag, { force: true });
     await dropTestDatabase(source);
     await rm(stateDir, { recursive: true, force: true });
   });
@@ -72,7 +79,10 @@ describe('local backend', () => {
     const ca = await backend.connect(a!.name);
     const cb = await backend.connect(b!.name);
     await withClient(ca.config, (c) => c.query('DELETE FROM users WHERE id <= 100'));
-    const countB = await withClient(cb.config, async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n);
+    const countB = await withClient(
+      cb.config,
+      async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n,
+    );
     expect(countB).toBe(5000);
     await backend.destroy(a!.name);
     await backend.destroy(b!.name);
@@ -84,7 +94,10 @@ describe('local backend', () => {
 
   it('exec runs a shell command with the branch in PG* variables and DATABASE_URL', async () => {
     const [b] = await backend.branch('base', ['exec-me']);
-    const r = await backend.exec(b!.name, 'printf "%s " "$PGDATABASE"; echo "$DATABASE_URL" | grep -c postgres://');
+    const r = await backend.exec(
+      b!.name,
+      'printf "%s " "$PGDATABASE"; echo "$DATABASE_URL" | grep -c postgres://',
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(`${b!.database} 1`);
     await backend.destroy(b!.name);

@@ -4,8 +4,10 @@
  * the least bloat. Blocking below a tolerance counts as none, so a strategy that blocks for 3 ms
  * is not rejected in favour of one that takes ten times as long. Reasons quote measured numbers.
  */
-import type { Comparison, LockHeld, ProbeStats, Recommendation, StrategyResult } from '../result.js';
+
 import { formatMs } from '../report/format.js';
+import type { Comparison, ProbeStats, Recommendation, StrategyResult } from '../result.js';
+import { longestBlockingLock } from './locks.js';
 
 export interface RankOptions {
   /** Waits at or below this are treated as not blocking (default 100 ms). */
@@ -43,13 +45,10 @@ function compare(a: StrategyResult, b: StrategyResult, tolerance: number): numbe
   );
 }
 
-/** The lock that explains a strategy's worst write blocking: the longest-held lock. */
-function worstLock(r: StrategyResult): LockHeld | undefined {
-  return [...r.locks].sort((x, y) => y.held_ms - x.held_ms)[0];
-}
-
 function worstTable(r: StrategyResult, kind: 'reads' | 'writes'): string | undefined {
-  return Object.entries(r.blocking.tables).sort((x, y) => y[1][kind].max_wait_ms - x[1][kind].max_wait_ms)[0]?.[0];
+  return Object.entries(r.blocking.tables).sort(
+    (x, y) => y[1][kind].max_wait_ms - x[1][kind].max_wait_ms,
+  )[0]?.[0];
 }
 
 function blockingSentence(r: StrategyResult, kind: 'reads' | 'writes'): string {
@@ -61,27 +60,36 @@ function blockingSentence(r: StrategyResult, kind: 'reads' | 'writes'): string {
 
 function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: number): string[] {
   const reasons: string[] = [];
-  reasons.push(`${blockingSentence(best, 'writes')}; ${blockingSentence(best, 'reads')} (${best.blocking.writes.probes + best.blocking.reads.probes} probes)`);
+  reasons.push(
+    `${blockingSentence(best, 'writes')}; ${blockingSentence(best, 'reads')} (${best.blocking.writes.probes + best.blocking.reads.probes} probes)`,
+  );
   for (const o of others) {
     const w = o.blocking.writes;
     const rd = o.blocking.reads;
     if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
-      const lock = worstLock(o);
       const what = w.max_wait_ms >= rd.max_wait_ms ? 'writes' : 'reads';
+      // Name the lock that explains it: the longest-held one that conflicts with that access.
+      const lock = longestBlockingLock(o.locks, what);
       const stats = what === 'writes' ? w : rd;
       reasons.push(
         `${o.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` +
           (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? '?'}` : ''),
       );
     } else if (o.duration_ms < best.duration_ms) {
-      reasons.push(`${o.name} was faster (${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}) but blocked more`);
+      reasons.push(
+        `${o.name} was faster (${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}) but blocked more`,
+      );
     } else {
       reasons.push(`${o.name} took ${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
   }
-  reasons.push(`took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(', ')}` : ', rewrote no table'}`);
+  reasons.push(
+    `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(', ')}` : ', rewrote no table'}`,
+  );
   const dead = deadTuples(best);
-  reasons.push(dead > 0 ? `left ${dead.toLocaleString('en-US')} dead tuples to vacuum` : 'left no dead tuples');
+  reasons.push(
+    dead > 0 ? `left ${dead.toLocaleString('en-US')} dead tuples to vacuum` : 'left no dead tuples',
+  );
   return reasons;
 }
 
@@ -99,11 +107,9 @@ export function rank(results: StrategyResult[], options: RankOptions = {}): Rank
   const recommendation = best
     ? {
         name: best.name,
-        reasons: reasonsFor(
-          best,
-          ranked.slice(1),
-          tolerance,
-        ).concat(rejected.map((x) => `${x.name} was rejected: ${x.reason}`)),
+        reasons: reasonsFor(best, ranked.slice(1), tolerance).concat(
+          rejected.map((x) => `${x.name} was rejected: ${x.reason}`),
+        ),
       }
     : null;
   return { ranked, rejected, recommendation };

@@ -101,10 +101,13 @@ async function runAsIds(): Promise<{ uid: number; gid: number } | null> {
       await execa('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
       return await lookup();
     } catch (err) {
-      throw new BackendError('running as root, and no `postgres` OS user could be created to run PostgreSQL', {
-        hint: 'create one with `useradd postgres`, or run vers-db as a normal user',
-        cause: err,
-      });
+      throw new BackendError(
+        'running as root, and no `postgres` OS user could be created to run PostgreSQL',
+        {
+          hint: 'create one with `useradd postgres`, or run vers-db as a normal user',
+          cause: err,
+        },
+      );
     }
   }
 }
@@ -175,9 +178,12 @@ async function initCluster(stateDir: string, log: (msg: string) => void): Promis
       { ...(ids ?? {}), env: { LC_MESSAGES: 'C' } },
     );
   } catch (err) {
-    throw new BackendError(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`, {
-      cause: err,
-    });
+    throw new BackendError(
+      `initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   } finally {
     await execa('rm', ['-f', pwfile]);
   }
@@ -210,11 +216,15 @@ async function startCluster(s: EmbeddedState, log: (msg: string) => void): Promi
   const bin = await binaries();
   const ids = await runAsIds();
   const logFile = join(s.dataDir, 'server.log');
-  const r = await execa(bin.pg_ctl, ['start', '-w', '-t', '60', '-D', s.dataDir, '-l', logFile, '-o', serverOptions(s)], {
-    ...(ids ?? {}),
-    reject: false,
-    env: { LC_MESSAGES: 'C' },
-  });
+  const r = await execa(
+    bin.pg_ctl,
+    ['start', '-w', '-t', '60', '-D', s.dataDir, '-l', logFile, '-o', serverOptions(s)],
+    {
+      ...(ids ?? {}),
+      reject: false,
+      env: { LC_MESSAGES: 'C' },
+    },
+  );
   if (r.exitCode !== 0) {
     const tail = await readFile(logFile, 'utf8').catch(() => '');
     throw new BackendError(
@@ -284,7 +294,8 @@ export async function embeddedStatus(
   stateDir: string,
 ): Promise<{ initialised: boolean; running: boolean; state: EmbeddedState | null }> {
   const s = await readState(stateDir);
-  if (!s || !(await exists(join(s.dataDir, 'PG_VERSION')))) return { initialised: false, running: false, state: s };
+  if (!s || !(await exists(join(s.dataDir, 'PG_VERSION'))))
+    return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
 

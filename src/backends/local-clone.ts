@@ -33,7 +33,11 @@ export function parseCloneStrategy(value: string | undefined): CloneStrategy | n
   });
 }
 
-export function chooseCloneStrategy(sizeBytes: number, env: CloneEnvironment, forced: CloneStrategy | null): CloneStrategy {
+export function chooseCloneStrategy(
+  sizeBytes: number,
+  env: CloneEnvironment,
+  forced: CloneStrategy | null,
+): CloneStrategy {
   if (forced === 'FILE_COPY+clone' && env.serverVersionNum < 180000) {
     throw new InvalidInputError('clone needs PostgreSQL 18 or newer (file_copy_method)', {
       hint: 'use WAL_LOG or FILE_COPY on this server',

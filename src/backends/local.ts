@@ -13,14 +13,28 @@ import {
   InvalidInputError,
   NotFoundError,
 } from '../errors.js';
-import { branchDatabaseName, checkpointDatabaseName, instancePrefix, validateName, workingDatabaseName } from '../state/names.js';
+import {
+  branchDatabaseName,
+  checkpointDatabaseName,
+  instancePrefix,
+  validateName,
+  workingDatabaseName,
+} from '../state/names.js';
 import type { BranchEntry } from '../state/registry.js';
-import { type ClientConfig, configFromUrl, displayUrl, quoteIdent, urlOf, withClient, withDatabase } from '../util/pg.js';
+import {
+  type ClientConfig,
+  configFromUrl,
+  displayUrl,
+  quoteIdent,
+  urlOf,
+  withClient,
+  withDatabase,
+} from '../util/pg.js';
 import type {
   Backend,
-  BranchOptions,
   BranchConnection,
   BranchInfo,
+  BranchOptions,
   CheckpointInfo,
   ExecOptions,
   ExecResult,
@@ -89,11 +103,17 @@ export class LocalBackend implements Backend {
   }
 
   async verifyServer(): Promise<number> {
-    const { v } = await withClient(this.admin, async (c) => (await c.query<{ v: number }>(SERVER_VERSION_SQL)).rows[0]!);
+    const { v } = await withClient(
+      this.admin,
+      async (c) => (await c.query<{ v: number }>(SERVER_VERSION_SQL)).rows[0]!,
+    );
     if (v < MIN_SERVER_VERSION) {
-      throw new DatabaseError(`PostgreSQL ${Math.floor(v / 10000)} is not supported at ${displayUrl(this.source)}`, {
-        hint: 'vers-db needs PostgreSQL 13 or newer (DROP DATABASE … WITH (FORCE))',
-      });
+      throw new DatabaseError(
+        `PostgreSQL ${Math.floor(v / 10000)} is not supported at ${displayUrl(this.source)}`,
+        {
+          hint: 'vers-db needs PostgreSQL 13 or newer (DROP DATABASE … WITH (FORCE))',
+        },
+      );
     }
     return v;
   }
@@ -109,7 +129,9 @@ export class LocalBackend implements Backend {
 
   private async chooseStrategy(database: string): Promise<CloneStrategy> {
     const env = await this.environment();
-    const size = await withClient(this.admin, async (c) => Number((await c.query(DATABASE_SIZE_SQL, [database])).rows[0].size));
+    const size = await withClient(this.admin, async (c) =>
+      Number((await c.query(DATABASE_SIZE_SQL, [database])).rows[0].size),
+    );
     return chooseCloneStrategy(size, env, parseCloneStrategy(this.ctx.env.VERS_DB_CLONE_STRATEGY));
   }
 
@@ -132,7 +154,10 @@ export class LocalBackend implements Backend {
         else throw this.busySourceError(template, others);
       }
       if (setup) await c.query(setup);
-      const onAbort = () => void withClient(this.admin, (k) => k.query('SELECT pg_cancel_backend($1)', [backendPid(c)])).catch(() => {});
+      const onAbort = () =>
+        void withClient(this.admin, (k) => k.query('SELECT pg_cancel_backend($1)', [backendPid(c)])).catch(
+          () => {},
+        );
       signal?.addEventListener('abort', onAbort, { once: true });
       const start = performance.now();
       try {
@@ -141,10 +166,19 @@ export class LocalBackend implements Backend {
         const e = err as { code?: string; message: string };
         if (signal?.aborted) throw new CancelledError();
         if (e.code === '55006' && !owned) {
-          throw this.busySourceError(template, (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows);
+          throw this.busySourceError(
+            template,
+            (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows,
+          );
         }
-        if (e.code === '42P04') throw new ConflictError(`database ${JSON.stringify(target)} already exists`, { hint: 'run `vers-db gc`' });
-        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, { cause: err, code: e.code });
+        if (e.code === '42P04')
+          throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
+            hint: 'run `vers-db gc`',
+          });
+        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
+          cause: err,
+          code: e.code,
+        });
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
@@ -155,7 +189,10 @@ export class LocalBackend implements Backend {
   private busySourceError(database: string, sessions: OtherSession[]): DatabaseError {
     const list = sessions
       .slice(0, 5)
-      .map((s) => `pid ${s.pid} (${s.application_name || 'no application_name'}, user ${s.usename}, ${s.client}, ${s.state ?? 'unknown'})`)
+      .map(
+        (s) =>
+          `pid ${s.pid} (${s.application_name || 'no application_name'}, user ${s.usename}, ${s.client}, ${s.state ?? 'unknown'})`,
+      )
       .join('; ');
     return new DatabaseError(
       `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ''}`,
@@ -178,17 +215,31 @@ export class LocalBackend implements Backend {
     return withClient(this.admin, async (c) => (await c.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
   }
 
-  async checkpoint(tag: string, options: { database?: string; signal?: AbortSignal } = {}): Promise<CheckpointInfo> {
+  async checkpoint(
+    tag: string,
+    options: { database?: string; signal?: AbortSignal } = {},
+  ): Promise<CheckpointInfo> {
     validateName('checkpoint tag', tag);
     const source = options.database || this.sourceDatabase;
     if (!(await this.databaseExists(source))) {
-      throw new NotFoundError(`database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`);
+      throw new NotFoundError(
+        `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`,
+      );
     }
     const instance = await this.instance();
     const id = checkpointDatabaseName(instance, tag);
     const strategy = await this.chooseStrategy(source);
     const createdAt = new Date().toISOString();
-    const entry: CheckpointInfo = { tag, backend: 'local', id, source, database: id, createdAt, strategy, durationMs: 0 };
+    const entry: CheckpointInfo = {
+      tag,
+      backend: 'local',
+      id,
+      source,
+      database: id,
+      createdAt,
+      strategy,
+      durationMs: 0,
+    };
     // Recorded before the database exists, so a crash leaves something gc can find.
     await this.ctx.registry.update((d) => {
       if (d.checkpoints[tag]) {
@@ -200,7 +251,9 @@ export class LocalBackend implements Backend {
     });
     try {
       const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
-      await withClient(this.admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`));
+      await withClient(this.admin, (c) =>
+        c.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`),
+      );
       const done = { ...entry, durationMs: Math.round(ms) };
       await this.ctx.registry.update((d) => {
         d.checkpoints[tag] = { ...done, state: 'ready' };
@@ -215,11 +268,15 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async branch(checkpoint: string, names: readonly string[], options: BranchOptions = {}): Promise<BranchInfo[]> {
+  async branch(
+    checkpoint: string,
+    names: readonly string[],
+    options: BranchOptions = {},
+  ): Promise<BranchInfo[]> {
     for (const n of names) validateName('branch name', n);
     if (new Set(names).size !== names.length) throw new InvalidInputError('branch names must be unique');
     const ckpt = await this.ctx.registry.checkpoint(checkpoint);
-    if (!ckpt || ckpt.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(checkpoint);
+    if (ckpt?.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(checkpoint);
     const instance = await this.instance();
     const createdAt = new Date().toISOString();
     const planned: BranchEntry[] = names.map((name) => ({
@@ -247,7 +304,13 @@ export class LocalBackend implements Backend {
       // One at a time: FILE_COPY checkpoints of concurrent copies would collide.
       for (const b of planned) {
         if (options.signal?.aborted) throw new CancelledError();
-        const ms = await this.cloneDatabase(b.id, ckpt.id, ckpt.strategy as CloneStrategy, true, options.signal);
+        const ms = await this.cloneDatabase(
+          b.id,
+          ckpt.id,
+          ckpt.strategy as CloneStrategy,
+          true,
+          options.signal,
+        );
         const info: BranchInfo = { ...b, durationMs: Math.round(ms) };
         await this.ctx.registry.update((d) => {
           const e = d.branches[b.name];
@@ -263,16 +326,22 @@ export class LocalBackend implements Backend {
   }
 
   private async unknownCheckpoint(tag: string): Promise<NotFoundError> {
-    const known = (await this.ctx.registry.listCheckpoints('local')).filter((c) => c.state === 'ready').map((c) => c.tag);
+    const known = (await this.ctx.registry.listCheckpoints('local'))
+      .filter((c) => c.state === 'ready')
+      .map((c) => c.tag);
     return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
-      hint: known.length ? `known checkpoints: ${known.join(', ')}` : 'create one with `vers-db checkpoint <tag>` (db_checkpoint)',
+      hint: known.length
+        ? `known checkpoints: ${known.join(', ')}`
+        : 'create one with `vers-db checkpoint <tag>` (db_checkpoint)',
     });
   }
 
   private async branchEntry(name: string): Promise<BranchEntry> {
     const b = await this.ctx.registry.branch(name);
-    if (!b || b.backend !== 'local') {
-      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: 'list them with `vers-db branches`' });
+    if (b?.backend !== 'local') {
+      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
+        hint: 'list them with `vers-db branches`',
+      });
     }
     return b;
   }
@@ -309,7 +378,12 @@ export class LocalBackend implements Backend {
     });
     if (options.signal?.aborted) throw new CancelledError();
     if (r.timedOut) {
-      return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `${r.stderr ?? ''}\ntimed out after ${options.timeoutMs} ms`, durationMs: performance.now() - start };
+      return {
+        exitCode: 124,
+        stdout: String(r.stdout ?? ''),
+        stderr: `${r.stderr ?? ''}\ntimed out after ${options.timeoutMs} ms`,
+        durationMs: performance.now() - start,
+      };
     }
     return {
       exitCode: r.exitCode ?? 1,
@@ -330,7 +404,7 @@ export class LocalBackend implements Backend {
 
   async rollback(tag: string, options: { signal?: AbortSignal } = {}): Promise<RollbackResult> {
     const ckpt = await this.ctx.registry.checkpoint(tag);
-    if (!ckpt || ckpt.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(tag);
+    if (ckpt?.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(tag);
     const target = workingDatabaseName(await this.instance(), tag);
     const existed = await this.databaseExists(target);
     if (existed) await this.dropDatabase(target);
@@ -340,7 +414,7 @@ export class LocalBackend implements Backend {
 
   async destroy(branch: string): Promise<void> {
     const b = await this.ctx.registry.branch(branch);
-    if (!b || b.backend !== 'local') return;
+    if (b?.backend !== 'local') return;
     await this.ctx.registry.update((d) => {
       const e = d.branches[branch];
       if (e) e.state = 'deleting';
@@ -353,12 +427,15 @@ export class LocalBackend implements Backend {
 
   async deleteCheckpoint(tag: string, options: { force?: boolean } = {}): Promise<void> {
     const ckpt = await this.ctx.registry.checkpoint(tag);
-    if (!ckpt || ckpt.backend !== 'local') throw await this.unknownCheckpoint(tag);
+    if (ckpt?.backend !== 'local') throw await this.unknownCheckpoint(tag);
     const children = (await this.ctx.registry.listBranches('local')).filter((b) => b.checkpoint === tag);
     if (children.length > 0 && !options.force) {
-      throw new ConflictError(`checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(', ')}`, {
-        hint: 'delete those branches first',
-      });
+      throw new ConflictError(
+        `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(', ')}`,
+        {
+          hint: 'delete those branches first',
+        },
+      );
     }
     for (const b of children) await this.destroy(b.name);
     await this.ctx.registry.update((d) => {
@@ -400,7 +477,9 @@ export class LocalBackend implements Backend {
     }
     for (const c of Object.values(data.checkpoints).filter((x) => x.backend === 'local')) {
       if (c.state !== 'ready') {
-        await this.dropDatabase(c.id).catch((err: Error) => report.errors.push(`checkpoint ${c.tag}: ${err.message}`));
+        await this.dropDatabase(c.id).catch((err: Error) =>
+          report.errors.push(`checkpoint ${c.tag}: ${err.message}`),
+        );
         await this.ctx.registry.update((d) => {
           delete d.checkpoints[c.tag];
         });
@@ -413,7 +492,9 @@ export class LocalBackend implements Backend {
     }
     // Databases with this state directory's prefix that the registry does not know: leftovers of a crash.
     const own = await withClient(this.admin, async (c) =>
-      (await c.query<{ datname: string }>(OWN_DATABASES_SQL, [instancePrefix(data.instance)])).rows.map((r) => r.datname),
+      (await c.query<{ datname: string }>(OWN_DATABASES_SQL, [instancePrefix(data.instance)])).rows.map(
+        (r) => r.datname,
+      ),
     );
     for (const name of own) {
       if (known.has(name)) continue;

@@ -41,7 +41,8 @@ export interface DemoOptions {
 
 export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   if (o.rows > MAX_ROWS) throw new InvalidInputError(`--rows is at most ${MAX_ROWS.toLocaleString('en-US')}`);
-  if (ctx.backendKind !== 'local') throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');
+  if (ctx.backendKind !== 'local')
+    throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');
   const progress = stderrProgress();
   const examples = examplesDir();
   const backend = await ctx.backend();
@@ -52,7 +53,9 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
 
   // The demo owns its database and checkpoint: start both fresh each run.
   if (await ctx.registry.checkpoint(tag)) await deleteCheckpoint(ctx, tag, true);
-  progress({ message: `loading ${o.rows.toLocaleString('en-US')} users and ${(o.rows * 2).toLocaleString('en-US')} orders into ${DEMO_DATABASE}` });
+  progress({
+    message: `loading ${o.rows.toLocaleString('en-US')} users and ${(o.rows * 2).toLocaleString('en-US')} orders into ${DEMO_DATABASE}`,
+  });
   const loadStart = performance.now();
   await withClient(admin, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
@@ -67,7 +70,13 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   });
   progress({ message: `loaded in ${formatMs(performance.now() - loadStart)}` });
 
-  const ckpt = await createCheckpoint(ctx, { tag, database: DEMO_DATABASE, includeStats: true, signal: o.signal, onProgress: progress });
+  const ckpt = await createCheckpoint(ctx, {
+    tag,
+    database: DEMO_DATABASE,
+    includeStats: true,
+    signal: o.signal,
+    onProgress: progress,
+  });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
 
   const migrations = ['a', 'b', 'c'].map((s) => ({
@@ -85,7 +94,9 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   if (o.json) printJson(comparison);
   else {
     printText(renderComparisonTable(comparison, { color: useColor() }));
-    printText(`\nData: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders; checkpoint ${tag} (${ckpt.strategy}, ${formatMs(ckpt.duration_ms)}).`);
+    printText(
+      `\nData: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders; checkpoint ${tag} (${ckpt.strategy}, ${formatMs(ckpt.duration_ms)}).`,
+    );
   }
   return 0;
 }

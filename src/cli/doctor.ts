@@ -23,7 +23,11 @@ async function which(cmd: string, args: string[]): Promise<string | null> {
 export async function runDoctor(ctx: Context): Promise<number> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ name: 'Node.js', ok: major >= 20, detail: `v${process.versions.node}${major >= 20 ? '' : ' (need 20 or newer)'}` });
+  checks.push({
+    name: 'Node.js',
+    ok: major >= 20,
+    detail: `v${process.versions.node}${major >= 20 ? '' : ' (need 20 or newer)'}`,
+  });
   checks.push({ name: 'state directory', ok: true, detail: ctx.stateDir });
   try {
     await ctx.registry.read();
@@ -44,7 +48,9 @@ export async function runDoctor(ctx: Context): Promise<number> {
     checks.push({
       name: 'pgstattuple',
       ok: info.pgstattuple ? true : 'warn',
-      detail: info.pgstattuple ? 'available: exact dead tuples where installed' : 'not available: dead tuples from statistics',
+      detail: info.pgstattuple
+        ? 'available: exact dead tuples where installed'
+        : 'not available: dead tuples from statistics',
     });
   } catch (err) {
     checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
@@ -53,12 +59,22 @@ export async function runDoctor(ctx: Context): Promise<number> {
   checks.push({
     name: 'psql',
     ok: psql ? true : 'warn',
-    detail: psql ?? 'not found: only needed for shell-command steps and suites that call psql (apt-get install postgresql-client)',
+    detail:
+      psql ??
+      'not found: only needed for shell-command steps and suites that call psql (apt-get install postgresql-client)',
   });
   if (ctx.backendKind === 'vers') {
     const vers = await which(ctx.env.VERS_BIN || 'vers', ['--version']).catch(() => null);
-    checks.push({ name: 'vers CLI', ok: Boolean(vers), detail: vers ?? 'not found: install it from https://vers.sh and set VERS_API_KEY' });
-    checks.push({ name: 'VERS_API_KEY', ok: ctx.env.VERS_API_KEY ? true : 'warn', detail: ctx.env.VERS_API_KEY ? 'set' : 'not set (falls back to ~/.versrc)' });
+    checks.push({
+      name: 'vers CLI',
+      ok: Boolean(vers),
+      detail: vers ?? 'not found: install it from https://vers.sh and set VERS_API_KEY',
+    });
+    checks.push({
+      name: 'VERS_API_KEY',
+      ok: ctx.env.VERS_API_KEY ? true : 'warn',
+      detail: ctx.env.VERS_API_KEY ? 'set' : 'not set (falls back to ~/.versrc)',
+    });
   }
   const mark = (c: Check) => (c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL');
   printText(checks.map((c) => `${mark(c)}  ${c.name.padEnd(16)} ${c.detail}`).join('\n'));

@@ -30,9 +30,13 @@ function positiveInt(value: string): number {
 
 export function buildProgram(): Command {
   const program = new Command('vers-db')
-    .description('Checkpoint a PostgreSQL database, branch it per migration strategy, measure what each does, recommend the safest.')
+    .description(
+      'Checkpoint a PostgreSQL database, branch it per migration strategy, measure what each does, recommend the safest.',
+    )
     .version(VERSION)
-    .addOption(new Option('--backend <kind>', 'local (template databases) or vers (VMs)').env('VERS_DB_BACKEND'))
+    .addOption(
+      new Option('--backend <kind>', 'local (template databases) or vers (VMs)').env('VERS_DB_BACKEND'),
+    )
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride((err) => {
@@ -43,8 +47,10 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('load the seed example into the embedded server, checkpoint it, test strategies A, B and C, compare')
-    .option('--rows <n>', 'users to generate (orders are twice as many)', positiveInt, 200_000)
+    .description(
+      'load the seed example into the embedded server, checkpoint it, test strategies A, B and C, compare',
+    )
+    .option('--rows <n>', 'users to generate (orders are twice as many)', positiveInt, 500_000)
     .option('--json', 'print the comparison as JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')
@@ -52,12 +58,17 @@ export function buildProgram(): Command {
 
   program
     .command('up')
-    .description('start the embedded PostgreSQL (kept running) and print its DATABASE_URL')
-    .action(() =>
+    .description(
+      'start the embedded PostgreSQL (kept running) and print its DATABASE_URL; with --backend vers, a VM with PostgreSQL',
+    )
+    .option('--template <postgres@N>', 'vers: PostgreSQL version to install in the VM', 'postgres@16')
+    .option('--database <name>', 'vers: database to create and checkpoint')
+    .option('--fresh', 'vers: make a new base VM even if one is set up')
+    .action((o: { template: string; database?: string; fresh?: boolean }) =>
       runCommand(globals(), async (ctx) => {
         if (ctx.backendKind === 'vers') {
           const { versUp } = await import('./vers-up.js');
-          return versUp(ctx);
+          return versUp(ctx, o);
         }
         const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
         const admin = configFromUrl(server.url, 'postgres');
@@ -97,7 +108,12 @@ export function buildProgram(): Command {
           state_dir: ctx.stateDir,
           backend: ctx.backendKind,
           database_url: ctx.env.DATABASE_URL ? 'from DATABASE_URL' : null,
-          embedded: { initialised: server.initialised, running: server.running, port: url, data_dir: server.state?.dataDir ?? null },
+          embedded: {
+            initialised: server.initialised,
+            running: server.running,
+            port: url,
+            data_dir: server.state?.dataDir ?? null,
+          },
           checkpoints: state.checkpoints.length,
           branches: state.branches.length,
         };
@@ -140,9 +156,19 @@ export function buildProgram(): Command {
 
   program
     .command('test <baseline> <migrations...>')
-    .description('run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare')
-    .option('--validate <cmd>', 'shell command run on each branch afterwards; non-zero exit fails the strategy')
-    .option('--parallel <n>', 'strategies run at once (default 1: on one machine timings compete)', positiveInt, 1)
+    .description(
+      'run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare',
+    )
+    .option(
+      '--validate <cmd>',
+      'shell command run on each branch afterwards; non-zero exit fails the strategy',
+    )
+    .option(
+      '--parallel <n>',
+      'strategies run at once (default 1: on one machine timings compete)',
+      positiveInt,
+      1,
+    )
     .option('--keep-branch', 'keep the branches for `vers-db compare`')
     .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
     .option('--json', 'print the comparison as JSON only')
@@ -153,7 +179,16 @@ export function buildProgram(): Command {
       (
         baseline: string,
         migrations: string[],
-        o: { validate?: string; parallel: number; keepBranch?: boolean; metrics: boolean; json?: boolean; report?: string; markdown?: string; junit?: string },
+        o: {
+          validate?: string;
+          parallel: number;
+          keepBranch?: boolean;
+          metrics: boolean;
+          json?: boolean;
+          report?: string;
+          markdown?: string;
+          junit?: string;
+        },
       ) =>
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
@@ -176,7 +211,9 @@ export function buildProgram(): Command {
 
   program
     .command('compare <branches...>')
-    .description('row counts and schema of kept branches against their checkpoint, and a read-only query on each')
+    .description(
+      'row counts and schema of kept branches against their checkpoint, and a read-only query on each',
+    )
     .option('--query <sql>', 'one SQL statement run on every branch in a READ ONLY transaction')
     .option('--timeout <ms>', 'statement timeout for the query', positiveInt, 30_000)
     .option('--json', 'print the result as JSON only')
@@ -224,7 +261,11 @@ export function buildProgram(): Command {
         const report = await gcState(ctx);
         if (o.json) printJson(report);
         else {
-          printText(report.removed.length ? report.removed.map((r) => `removed ${r}`).join('\n') : 'nothing to remove');
+          printText(
+            report.removed.length
+              ? report.removed.map((r) => `removed ${r}`).join('\n')
+              : 'nothing to remove',
+          );
           for (const e of report.errors) ctx.log(`could not remove: ${e}`);
         }
         return report.errors.length ? 3 : 0;
@@ -233,7 +274,9 @@ export function buildProgram(): Command {
 
   program
     .command('rollback <tag>')
-    .description('make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL')
+    .description(
+      'make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL',
+    )
     .option('--json', 'print JSON only')
     .action((tag: string, o: { json?: boolean }) =>
       runCommand(globals(), async (ctx, signal) => {

@@ -1,8 +1,8 @@
 /** Human renderings of the non-comparison results, and writing report files. */
 import { writeFile } from 'node:fs/promises';
 import Table from 'cli-table3';
-import type { BranchComparison, BranchList, CheckpointReport, Comparison } from '../result.js';
 import { formatBytes, formatMs } from '../report/format.js';
+import type { BranchComparison, BranchList, CheckpointReport, Comparison } from '../result.js';
 
 export function renderCheckpoint(r: CheckpointReport): string {
   const lines = [
@@ -10,7 +10,8 @@ export function renderCheckpoint(r: CheckpointReport): string {
   ];
   if (r.tables?.length) {
     const t = new Table({ head: ['Table', 'Rows', 'Size'], style: { head: [] } });
-    for (const x of r.tables) t.push([x.relation, x.rows.toLocaleString('en-US'), formatBytes(x.total_bytes)]);
+    for (const x of r.tables)
+      t.push([x.relation, x.rows.toLocaleString('en-US'), formatBytes(x.total_bytes)]);
     lines.push(t.toString());
   }
   lines.push('next:', ...r.next.map((n) => `  ${n}`));
@@ -18,15 +19,22 @@ export function renderCheckpoint(r: CheckpointReport): string {
 }
 
 export function renderBranchList(s: BranchList): string {
-  if (s.checkpoints.length === 0 && s.branches.length === 0) return 'no checkpoints or branches (make one with `vers-db checkpoint <tag>`)';
+  if (s.checkpoints.length === 0 && s.branches.length === 0)
+    return 'no checkpoints or branches (make one with `vers-db checkpoint <tag>`)';
   const out: string[] = [];
   if (s.checkpoints.length) {
-    const t = new Table({ head: ['Checkpoint', 'Backend', 'Id', 'Strategy', 'Created', 'State'], style: { head: [] } });
+    const t = new Table({
+      head: ['Checkpoint', 'Backend', 'Id', 'Strategy', 'Created', 'State'],
+      style: { head: [] },
+    });
     for (const c of s.checkpoints) t.push([c.tag, c.backend, c.id, c.strategy, c.created_at, c.state]);
     out.push(t.toString());
   }
   if (s.branches.length) {
-    const t = new Table({ head: ['Branch', 'Checkpoint', 'Backend', 'Id', 'Created by', 'State'], style: { head: [] } });
+    const t = new Table({
+      head: ['Branch', 'Checkpoint', 'Backend', 'Id', 'Created by', 'State'],
+      style: { head: [] },
+    });
     for (const b of s.branches) t.push([b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state]);
     out.push(t.toString());
   }
@@ -36,14 +44,25 @@ export function renderBranchList(s: BranchList): string {
 export function renderBranchComparison(r: BranchComparison): string {
   const out: string[] = [];
   const columns = [`checkpoint:${r.reference}`, ...r.branches];
-  const t = new Table({ head: ['Table', ...columns.map((c) => (c.startsWith('checkpoint:') ? r.reference : c))], style: { head: [] } });
+  const t = new Table({
+    head: ['Table', ...columns.map((c) => (c.startsWith('checkpoint:') ? r.reference : c))],
+    style: { head: [] },
+  });
   for (const [rel, counts] of Object.entries(r.row_counts).sort()) {
-    t.push([rel, ...columns.map((c) => (counts[c] === undefined || counts[c] === null ? '—' : counts[c]!.toLocaleString('en-US')))]);
+    t.push([
+      rel,
+      ...columns.map((c) =>
+        counts[c] === undefined || counts[c] === null ? '—' : counts[c]!.toLocaleString('en-US'),
+      ),
+    ]);
   }
   out.push('Row counts (exact):', t.toString());
   for (const b of r.branches) {
     const diff = r.schema_differences[b] ?? [];
-    out.push(`Schema of ${b} vs ${r.reference}: ${diff.length ? '' : 'identical'}`, ...diff.map((d) => `  ${d}`));
+    out.push(
+      `Schema of ${b} vs ${r.reference}: ${diff.length ? '' : 'identical'}`,
+      ...diff.map((d) => `  ${d}`),
+    );
   }
   if (r.query !== null) {
     for (const b of r.branches) {
@@ -68,7 +87,11 @@ export interface ReportFiles {
 }
 
 /** Write the report files asked for; the renderers live in src/report. */
-export async function writeReports(c: Comparison, files: ReportFiles, log: (m: string) => void): Promise<void> {
+export async function writeReports(
+  c: Comparison,
+  files: ReportFiles,
+  log: (m: string) => void,
+): Promise<void> {
   if (files.markdown) {
     const { renderComparisonMarkdown } = await import('../report/markdown.js');
     await writeFile(files.markdown, renderComparisonMarkdown(c));

@@ -21,7 +21,9 @@ export async function runCommand(globals: GlobalOptions, handler: Handler): Prom
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
-      logToStderr('interrupted: cancelling the running statement and removing branches (Ctrl-C again to force quit)');
+      logToStderr(
+        'interrupted: cancelling the running statement and removing branches (Ctrl-C again to force quit)',
+      );
       controller.abort();
     } else {
       process.exit(130);
@@ -39,7 +41,8 @@ export async function runCommand(globals: GlobalOptions, handler: Handler): Prom
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     const label = color ? pc.red('error:') : 'error:';
     logToStderr(`${label} ${describeError(err)}`);
-    if (!isVersDbError(err) && err instanceof Error && process.env.VERS_DB_DEBUG) logToStderr(err.stack ?? '');
+    if (!isVersDbError(err) && err instanceof Error && process.env.VERS_DB_DEBUG)
+      logToStderr(err.stack ?? '');
   } finally {
     await ctx?.close().catch(() => undefined);
     await stopOnDemandServers();

@@ -18,7 +18,11 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
   } finally {
     await source.close();
   }
-  input.onProgress?.({ message: `copying ${config.database} into checkpoint ${input.tag}`, progress: 1, total: 2 });
+  input.onProgress?.({
+    message: `copying ${config.database} into checkpoint ${input.tag}`,
+    progress: 1,
+    total: 2,
+  });
   const start = performance.now();
   const info = await backend.checkpoint(input.tag, { database: input.database, signal: input.signal });
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);

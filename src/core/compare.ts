@@ -33,7 +33,7 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   const entries = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);
-    if (!b || b.state !== 'ready') {
+    if (b?.state !== 'ready') {
       const known = (await ctx.registry.listBranches()).filter((x) => x.state === 'ready').map((x) => x.name);
       throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
         hint: known.length
@@ -66,10 +66,13 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
         conn.config,
         async (c) => {
           const counts = await exactRowCounts(c);
-          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)])) put(rel, b.name, counts[rel] ?? null);
+          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+            put(rel, b.name, counts[rel] ?? null);
           const diff = diffSchemas(snap.schema, await snapshotSchema(c));
-          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-          if (input.query !== undefined) queryResults[b.name] = await readOnlyQuery(c, input.query, timeoutMs, maxRows);
+          schemaDifferences[b.name] =
+            b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+          if (input.query !== undefined)
+            queryResults[b.name] = await readOnlyQuery(c, input.query, timeoutMs, maxRows);
         },
         'vers-db:compare',
       );
@@ -80,9 +83,12 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   // A query that tries to write fails the same way on every branch: say so once, clearly.
   const violation = Object.values(queryResults).find((r) => r.error?.startsWith(READ_ONLY_VIOLATION));
   if (violation) {
-    throw new InvalidInputError(`comparison query must only read: ${violation.error!.slice(READ_ONLY_VIOLATION.length + 1)}`, {
-      hint: 'it runs in a READ ONLY transaction on every branch; use a SELECT',
-    });
+    throw new InvalidInputError(
+      `comparison query must only read: ${violation.error!.slice(READ_ONLY_VIOLATION.length + 1)}`,
+      {
+        hint: 'it runs in a READ ONLY transaction on every branch; use a SELECT',
+      },
+    );
   }
   return {
     branches: input.branches,
@@ -115,7 +121,13 @@ async function readOnlyQuery(
     };
   } catch (err) {
     const e = err as { code?: string; message: string };
-    return { columns: [], rows: [], row_count: 0, truncated: false, error: `${e.code ?? 'error'} ${e.message}` };
+    return {
+      columns: [],
+      rows: [],
+      row_count: 0,
+      truncated: false,
+      error: `${e.code ?? 'error'} ${e.message}`,
+    };
   } finally {
     await c.query('ROLLBACK').catch(() => undefined);
   }

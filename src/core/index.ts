@@ -4,7 +4,7 @@
  */
 export { createCheckpoint } from './checkpoint.js';
 export { compareBranches } from './compare.js';
-export { testMigration, testStrategies } from './test.js';
+export { type Context, createContext, type Progress, type ProgressFn } from './context.js';
 export { deleteBranch, deleteCheckpoint, gcState, listState, rollbackCheckpoint } from './manage.js';
-export { createContext, type Context, type Progress, type ProgressFn } from './context.js';
+export { testMigration, testStrategies } from './test.js';
 export type * from './types.js';

@@ -30,12 +30,19 @@ export async function listState(ctx: Context): Promise<BranchList> {
 
 export async function deleteBranch(ctx: Context, name: string): Promise<{ removed: string }> {
   const b = await ctx.registry.branch(name);
-  if (!b) throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: 'list them with `vers-db branches`' });
+  if (!b)
+    throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
+      hint: 'list them with `vers-db branches`',
+    });
   await (await ctx.backend()).destroy(name);
   return { removed: name };
 }
 
-export async function deleteCheckpoint(ctx: Context, tag: string, force = false): Promise<{ removed: string }> {
+export async function deleteCheckpoint(
+  ctx: Context,
+  tag: string,
+  force = false,
+): Promise<{ removed: string }> {
   await (await ctx.backend()).deleteCheckpoint(tag, { force });
   return { removed: tag };
 }
@@ -44,6 +51,10 @@ export async function gcState(ctx: Context): Promise<GcReport> {
   return (await ctx.backend()).gc();
 }
 
-export async function rollbackCheckpoint(ctx: Context, tag: string, signal?: AbortSignal): Promise<RollbackResult> {
+export async function rollbackCheckpoint(
+  ctx: Context,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<RollbackResult> {
   return (await ctx.backend()).rollback(tag, { signal });
 }

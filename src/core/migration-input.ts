@@ -34,18 +34,28 @@ function parsesAsSql(text: string): boolean {
   }
 }
 
-export async function resolveMigration(input: MigrationInput, cwd: string, index: number): Promise<ResolvedMigration> {
+export async function resolveMigration(
+  input: MigrationInput,
+  cwd: string,
+  index: number,
+): Promise<ResolvedMigration> {
   const text = input.migration;
-  if (!text || !text.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
+  if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? 'auto';
   const path = resolve(cwd, text.trim());
-  if (kind === 'file' || (kind === 'auto' && (looksLikePath(text) || (!text.includes('\n') && (await isFile(path)))))) {
+  if (
+    kind === 'file' ||
+    (kind === 'auto' && (looksLikePath(text) || (!text.includes('\n') && (await isFile(path)))))
+  ) {
     if (!(await isFile(path))) {
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path}` });
     }
     const sql = await readFile(path, 'utf8');
     splitStatements(sql, text.trim()); // throws a located error for empty files, meta-commands, syntax errors
-    return { name: input.name ?? basename(path).replace(/\.sql$/i, ''), source: { kind: 'sql', sql, file: text.trim() } };
+    return {
+      name: input.name ?? basename(path).replace(/\.sql$/i, ''),
+      source: { kind: 'sql', sql, file: text.trim() },
+    };
   }
   if (kind === 'sql' || (kind === 'auto' && parsesAsSql(text))) {
     splitStatements(text, 'inline SQL');

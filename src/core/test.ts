@@ -22,7 +22,9 @@ const VALIDATION_TIMEOUT_MS = 10 * 60_000;
 async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
   const ckpt = await ctx.registry.checkpoint(baseline);
   if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
-  const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c) => c.state === 'ready').map((c) => c.tag);
+  const known = (await ctx.registry.listCheckpoints(ctx.backendKind))
+    .filter((c) => c.state === 'ready')
+    .map((c) => c.tag);
   throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
     hint: known.length
       ? `known checkpoints: ${known.join(', ')}`
@@ -30,7 +32,12 @@ async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> 
   });
 }
 
-async function runValidation(backend: Backend, branch: string, command: string, signal?: AbortSignal): Promise<Validation> {
+async function runValidation(
+  backend: Backend,
+  branch: string,
+  command: string,
+  signal?: AbortSignal,
+): Promise<Validation> {
   const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
   const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
   return {
@@ -91,14 +98,17 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
 export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
   const parallel = input.parallel ?? 1;
-  if (!Number.isInteger(parallel) || parallel < 1) throw new InvalidInputError('parallel must be a whole number ≥ 1');
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
   const names = new Set<string>();
   for (const m of resolved) {
     if (names.has(m.name)) {
-      throw new InvalidInputError(`two strategies are named ${JSON.stringify(m.name)}`, { hint: 'give them distinct names' });
+      throw new InvalidInputError(`two strategies are named ${JSON.stringify(m.name)}`, {
+        hint: 'give them distinct names',
+      });
     }
     names.add(m.name);
   }
@@ -120,7 +130,11 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         limit(async () => {
           throwIfAborted(input.signal);
           const branch = branches[i]!.name;
-          input.onProgress?.({ message: `${m.name}: running on branch ${branch}`, progress: done + 1, total: total + 1 });
+          input.onProgress?.({
+            message: `${m.name}: running on branch ${branch}`,
+            progress: done + 1,
+            total: total + 1,
+          });
           const r = await measureOnBranch(backend, branch, m, {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
@@ -128,18 +142,30 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });
           done++;
-          input.onProgress?.({ message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`, progress: done + 1, total: total + 1 });
+          input.onProgress?.({
+            message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
+            progress: done + 1,
+            total: total + 1,
+          });
           if (!input.keepBranches) await backend.destroy(branch);
           return r;
         }),
       ),
     );
-    return buildComparison(input.baseline, backend.kind, results, parallel > 1 && total > 1 ? 'parallel' : 'serial');
+    return buildComparison(
+      input.baseline,
+      backend.kind,
+      results,
+      parallel > 1 && total > 1 ? 'parallel' : 'serial',
+    );
   } catch (err) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {
     if (!input.keepBranches) {
-      for (const b of branches) await backend.destroy(b.name).catch((e: Error) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));
+      for (const b of branches)
+        await backend
+          .destroy(b.name)
+          .catch((e: Error) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));
     }
   }
 }

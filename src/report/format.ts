@@ -2,6 +2,7 @@
  * Human units and the few summaries every report shares. Each summary reads a field of the
  * result object; nothing here estimates or assumes a number.
  */
+import { longestBlockingLock } from '../analysis/locks.js';
 import type { BloatEntry, Comparison, LockHeld, ProbeStats, StrategyResult } from '../result.js';
 
 /** "12 ms" below one second, "2.4 s" below a minute, "3 min 5 s" above. */
@@ -38,11 +39,12 @@ export function formatPct(pct: number): string {
   return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
-/** The lock held longest; ties go to the stronger-looking first entry, as the collector ordered them. */
+/**
+ * The longest-held lock that blocks the application's writes (SHARE or stronger). A backfill's
+ * long ROW EXCLUSIVE or a copy's ACCESS SHARE blocks nobody, so it is not the lock to show.
+ */
 export function longestLock(r: StrategyResult): LockHeld | null {
-  let best: LockHeld | null = null;
-  for (const lock of r.locks) if (!best || lock.held_ms > best.held_ms) best = lock;
-  return best;
+  return longestBlockingLock(r.locks, 'any') ?? null;
 }
 
 /** The table with the most dead tuples after the run. */

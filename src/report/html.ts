@@ -92,7 +92,7 @@ function comparisonTable(c: Comparison): string {
   });
   return (
     '<table class="comparison"><thead><tr><th>Strategy</th><th>Time</th><th>Reads blocked</th><th>Writes blocked</th>' +
-    '<th>Longest lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead>' +
+    '<th>Longest blocking lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead>' +
     `<tbody>${rows.join('')}</tbody></table>`
   );
 }

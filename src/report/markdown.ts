@@ -54,7 +54,7 @@ export function renderComparisonMarkdown(c: Comparison, opts: { title?: string }
   out.push(`Baseline ${code(c.baseline)} · backend ${c.backend} · ${describeMode(c)}`);
   out.push('');
   out.push(
-    '| Strategy | Time | Reads blocked | Writes blocked | Longest lock | Rewrites | Bloat (dead / %) | Integrity | Rec |',
+    '| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |',
   );
   out.push('|---|---:|---:|---:|---|---|---|---|---|');
   for (const r of c.results) {

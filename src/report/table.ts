@@ -31,7 +31,7 @@ const HEAD = [
   'Time',
   'Reads blocked',
   'Writes blocked',
-  'Longest lock',
+  'Longest blocking lock',
   'Rewrites',
   'Bloat (dead / %)',
   'Integrity',

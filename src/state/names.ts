@@ -25,9 +25,12 @@ export function validateName(kind: 'checkpoint tag' | 'branch name', name: strin
  */
 export const DB_PREFIX = 'vdb_';
 export const instancePrefix = (instance: string): string => `${DB_PREFIX}${instance}_`;
-export const checkpointDatabaseName = (instance: string, tag: string): string => `${instancePrefix(instance)}c_${tag}`;
-export const branchDatabaseName = (instance: string, branch: string): string => `${instancePrefix(instance)}b_${branch}`;
-export const workingDatabaseName = (instance: string, tag: string): string => `${instancePrefix(instance)}w_${tag}`;
+export const checkpointDatabaseName = (instance: string, tag: string): string =>
+  `${instancePrefix(instance)}c_${tag}`;
+export const branchDatabaseName = (instance: string, branch: string): string =>
+  `${instancePrefix(instance)}b_${branch}`;
+export const workingDatabaseName = (instance: string, tag: string): string =>
+  `${instancePrefix(instance)}w_${tag}`;
 
 /** A branch name derived from a strategy file or label, made valid and unique-ish. */
 export function deriveBranchName(label: string, suffix: string): string {

@@ -3,8 +3,9 @@
  * that `gc` can always find leftovers, even after a crash. One JSON file, written atomically
  * (temp file + rename) under a file lock, so the CLI and the MCP server can share it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
@@ -53,7 +54,13 @@ export interface RegistryData {
   settings: Record<string, string>;
 }
 
-const EMPTY: Omit<RegistryData, 'instance'> = { version: 1, checkpoints: {}, branches: {}, vms: {}, settings: {} };
+const EMPTY: Omit<RegistryData, 'instance'> = {
+  version: 1,
+  checkpoints: {},
+  branches: {},
+  vms: {},
+  settings: {},
+};
 
 const newInstance = (): string => randomBytes(3).toString('hex');
 
@@ -69,7 +76,8 @@ export class Registry {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<RegistryData>;
       return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...structuredClone(EMPTY), instance: newInstance() };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return { ...structuredClone(EMPTY), instance: newInstance() };
       throw new BackendError(`cannot read the registry ${this.file}: ${(err as Error).message}`, {
         hint: 'move the file away and run `vers-db gc` to rebuild what it can',
         cause: err,

@@ -25,7 +25,11 @@ const SCHEMA = `
 
 async function branchDatabases(): Promise<string[]> {
   return withClient(adminConfig(), async (c) =>
-    (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'vdb\\_%\\_b\\_%'`)).rows.map((r) => r.datname),
+    (
+      await c.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'vdb\\_%\\_b\\_%'`,
+      )
+    ).rows.map((r) => r.datname),
   );
 }
 
@@ -45,8 +49,14 @@ describe('testing strategies on branches of a checkpoint', () => {
   });
 
   it('measures each strategy, recommends the non-blocking one with reasons, and removes the branches', async () => {
-    const blocking = await p.file('lock.sql', 'BEGIN;\nLOCK TABLE users IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(0.6);\nCOMMIT;\n');
-    const gentle = await p.file('gentle.sql', 'ALTER TABLE users ADD COLUMN premium_level integer;\nCREATE INDEX CONCURRENTLY users_premium ON users (premium_level);\n');
+    const blocking = await p.file(
+      'lock.sql',
+      'BEGIN;\nLOCK TABLE users IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(0.6);\nCOMMIT;\n',
+    );
+    const gentle = await p.file(
+      'gentle.sql',
+      'ALTER TABLE users ADD COLUMN premium_level integer;\nCREATE INDEX CONCURRENTLY users_premium ON users (premium_level);\n',
+    );
     const progress: string[] = [];
     const c = await testStrategies(p.ctx, {
       baseline: 'baseline',
@@ -60,14 +70,19 @@ describe('testing strategies on branches of a checkpoint', () => {
     expect(lock!.blocking.writes.max_wait_ms).toBeGreaterThan(400);
     expect(soft!.blocking.writes.max_wait_ms).toBeLessThan(100);
     expect(c.recommendation?.name).toBe('gentle');
-    expect(c.recommendation?.reasons.join('\n')).toMatch(/lock blocked (writes|reads) for \d+ ms.*AccessExclusiveLock on public\.users during statement 2/);
+    expect(c.recommendation?.reasons.join('\n')).toMatch(
+      /lock blocked (writes|reads) for \d+ ms.*AccessExclusiveLock on public\.users during statement 2/,
+    );
     expect(progress.some((m) => m.includes('running on branch'))).toBe(true);
     expect(await branchDatabases()).toEqual([]);
     expect((await listState(p.ctx)).branches).toEqual([]);
   });
 
   it('reports a failing statement with its index and SQLSTATE and leaves no branch', async () => {
-    const bad = await p.file('bad.sql', 'ALTER TABLE users ADD COLUMN a int;\nALTER TABLE users ADD COLUMN a int;\n');
+    const bad = await p.file(
+      'bad.sql',
+      'ALTER TABLE users ADD COLUMN a int;\nALTER TABLE users ADD COLUMN a int;\n',
+    );
     const r = await testMigration(p.ctx, { baseline: 'baseline', migration: bad });
     expect(r.status).toBe('failed');
     expect(r.failed_statement).toBe(2);
@@ -81,24 +96,42 @@ describe('testing strategies on branches of a checkpoint', () => {
     const r = await testMigration(p.ctx, { baseline: 'baseline', migration: drop, keepBranch: true });
     expect(r.integrity.ok).toBe(false);
     expect(r.integrity.row_counts['public.orders']).toEqual({ before: 20000, after: 15000 });
-    const cmp = await compareBranches(p.ctx, { branches: [r.branch], query: 'SELECT count(*)::int AS n FROM orders' });
+    const cmp = await compareBranches(p.ctx, {
+      branches: [r.branch],
+      query: 'SELECT count(*)::int AS n FROM orders',
+    });
     expect(cmp.row_counts['public.orders']).toEqual({ 'checkpoint:baseline': 20000, [r.branch]: 15000 });
     expect(cmp.query_results[r.branch]!.rows).toEqual([{ n: 15000 }]);
-    await expect(compareBranches(p.ctx, { branches: [r.branch], query: 'DELETE FROM orders' })).rejects.toThrow(/must only read/);
-    await expect(compareBranches(p.ctx, { branches: [r.branch], query: 'SELECT 1; DELETE FROM orders' })).rejects.toThrow(/one statement/);
-    const still = await compareBranches(p.ctx, { branches: [r.branch], query: 'SELECT count(*)::int AS n FROM orders' });
+    await expect(
+      compareBranches(p.ctx, { branches: [r.branch], query: 'DELETE FROM orders' }),
+    ).rejects.toThrow(/must only read/);
+    await expect(
+      compareBranches(p.ctx, { branches: [r.branch], query: 'SELECT 1; DELETE FROM orders' }),
+    ).rejects.toThrow(/one statement/);
+    const still = await compareBranches(p.ctx, {
+      branches: [r.branch],
+      query: 'SELECT count(*)::int AS n FROM orders',
+    });
     expect(still.query_results[r.branch]!.rows).toEqual([{ n: 15000 }]);
     await (await p.ctx.backend()).destroy(r.branch);
   });
 
   it('refuses bad input before creating anything', async () => {
     const ok = await p.file('ok.sql', 'SELECT 1;\n');
-    await expect(testMigration(p.ctx, { baseline: 'nope', migration: ok })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: 'missing.sql' })).rejects.toThrow(/migration file not found: missing\.sql/);
+    await expect(testMigration(p.ctx, { baseline: 'nope', migration: ok })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: 'missing.sql' })).rejects.toThrow(
+      /migration file not found: missing\.sql/,
+    );
     const empty = await p.file('empty.sql', '-- nothing here\n');
-    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: empty })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: empty })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
     const meta = await p.file('meta.sql', 'SELECT 1;\n\\set x 1\nSELECT 2;\n');
-    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: meta })).rejects.toThrow(/line 2.*meta-command/);
+    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: meta })).rejects.toThrow(
+      /line 2.*meta-command/,
+    );
     expect(await branchDatabases()).toEqual([]);
   });
 
@@ -107,7 +140,9 @@ describe('testing strategies on branches of a checkpoint', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1500);
     const started = Date.now();
-    await expect(testMigration(p.ctx, { baseline: 'baseline', migration: slow, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(
+      testMigration(p.ctx, { baseline: 'baseline', migration: slow, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(CancelledError);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await branchDatabases()).toEqual([]);
     expect((await listState(p.ctx)).branches).toEqual([]);

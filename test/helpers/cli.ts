@@ -1,10 +1,15 @@
 /** Run the real CLI as a user would: a child process, argv, exit code, stdout and stderr apart. */
 import { resolve } from 'node:path';
-import { type ResultPromise, execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** CI may point this at the committed bundle (`node dist/cli.js`); default runs the sources. */
-const CLI = process.env.VERS_DB_CLI_CMD?.split(' ') ?? [process.execPath, '--import', 'tsx', resolve(ROOT, 'src/cli.ts')];
+const CLI = process.env.VERS_DB_CLI_CMD?.split(' ') ?? [
+  process.execPath,
+  '--import',
+  'tsx',
+  resolve(ROOT, 'src/cli.ts'),
+];
 
 export interface CliResult {
   exitCode: number;

@@ -1,7 +1,7 @@
 /** Test databases on the shared server: each test file gets fresh ones and drops them after. */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { configFromUrl, quoteIdent, withClient, type ClientConfig } from '../../src/util/pg.js';
+import { type ClientConfig, configFromUrl, quoteIdent, withClient } from '../../src/util/pg.js';
 
 export const serverUrl = (): string => inject('pgUrl');
 export const adminConfig = (): ClientConfig => configFromUrl(serverUrl(), 'postgres');
@@ -30,7 +30,9 @@ export async function tableChecksums(config: ClientConfig): Promise<Record<strin
     );
     const out: Record<string, string> = {};
     for (const { t } of rows) {
-      const r = await c.query<{ h: string }>(`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) AS h FROM ${t} x`);
+      const r = await c.query<{ h: string }>(
+        `SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) AS h FROM ${t} x`,
+      );
       out[t] = r.rows[0]!.h;
     }
     return out;

@@ -21,7 +21,11 @@ export async function createProject(setupSql: string): Promise<TestProject> {
   const dir = await mkdtemp(join(tmpdir(), 'vers-db-proj-'));
   const databaseUrl = urlOf(config);
   const env = { DATABASE_URL: databaseUrl, VERS_DB_HOME: join(dir, '.vers-db') };
-  const ctx = createContext({ env: { ...process.env, ...env, VERS_DB_BACKEND: 'local' }, cwd: dir, log: () => {} });
+  const ctx = createContext({
+    env: { ...process.env, ...env, VERS_DB_BACKEND: 'local' },
+    cwd: dir,
+    log: () => {},
+  });
   return {
     ctx,
     dir,
@@ -36,7 +40,8 @@ export async function createProject(setupSql: string): Promise<TestProject> {
       const backend = await ctx.backend();
       await backend.gc();
       for (const b of await ctx.registry.listBranches()) await backend.destroy(b.name);
-      for (const c of await ctx.registry.listCheckpoints()) await backend.deleteCheckpoint(c.tag, { force: true });
+      for (const c of await ctx.registry.listCheckpoints())
+        await backend.deleteCheckpoint(c.tag, { force: true });
       await ctx.close();
       await dropTestDatabase(db);
       await rm(dir, { recursive: true, force: true });
