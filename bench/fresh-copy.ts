@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Context } from '../src/core/context.js';
 import { quoteIdent, withClient } from '../src/util/pg.js';
-import { admin, createDatabase, databaseSize, dropDatabase, inDatabase, loadSeed } from './lib/data.js';
+import {
+  admin,
+  createDatabase,
+  databaseSize,
+  dropDatabase,
+  inDatabase,
+  loadSeed,
+  vacuum,
+} from './lib/data.js';
 import { log } from './lib/log.js';
 import type { PartResult, Table, Target } from './lib/report.js';
 import type { BenchServer } from './lib/servers.js';
@@ -64,6 +72,7 @@ export interface KeptData {
   dumpFile: string | null;
 }
 
+const GB = 1024 ** 3;
 const STRATEGIES_18 = ['WAL_LOG', 'FILE_COPY', 'clone'];
 const STRATEGIES_15 = ['WAL_LOG', 'FILE_COPY'];
 const WRITABLE_SQL = 'CREATE TABLE bench_writable (x int); DROP TABLE bench_writable';
@@ -178,6 +187,8 @@ async function runOnServer(
   const reset = await timed(() => loadSeed(server.url, source, users));
   const bytes = await databaseSize(server.url, source);
   log(`${server.label} ${size.label}: ${fmtBytes(bytes)} loaded in ${fmtMs(reset.ms)}`);
+  // Not part of the reset loop: leaves autovacuum nothing to do, so no worker holds the source during a copy.
+  await vacuum(server.url, source);
   const run: ServerRun = {
     server,
     size,
@@ -329,7 +340,11 @@ function bestBranch(r: ServerRun): { strategy: string; ms: number } | null {
 function branchTarget(runs: ServerRun[], hasLarge: boolean): Target {
   const name = 'branch vs reload at 1 GB';
   const goal = '≥ 10× faster than pg_restore';
-  const big = runs.filter((r) => r.restoreMs !== null).sort((a, b) => b.bytes - a.bytes)[0];
+  const withRestore = runs.filter((r) => r.restoreMs !== null);
+  // The size nearest 1 GB (BENCH_LARGE adds bigger ones, reported in the table).
+  const big = [...withRestore].sort(
+    (a, b) => Math.abs(Math.log(a.bytes / GB)) - Math.abs(Math.log(b.bytes / GB)),
+  )[0];
   if (!big) {
     return {
       name,
@@ -341,20 +356,29 @@ function branchTarget(runs: ServerRun[], hasLarge: boolean): Target {
   }
   const best = bestBranch(big);
   if (!best) return { name, target: goal, measured: '—', met: null, why: 'every branch strategy failed' };
-  const x = big.restoreMs! / best.ms;
-  const atSize = `${fmtBytes(big.bytes)} on ${big.server.label}`;
+  const restore = big.restoreMs!;
+  const x = restore / best.ms;
+  const raw = big.strategies.filter((t) => t.rawSql && !t.error && t.endToEndMs.length > 0);
+  const failed = big.strategies.filter((t) => !t.rawSql && t.error);
+  const rawNote = raw
+    .map(
+      (t) =>
+        ` Plain CREATE DATABASE … STRATEGY ${t.strategy}, which vers-db failed to use here (${failed.map((f) => f.strategy).join(', ')}: see the table), reaches ${(restore / median(t.endToEndMs)).toFixed(1)}×.`,
+    )
+    .join('');
   const sizeNote = hasLarge
     ? ''
     : ` Measured at ${fmtBytes(big.bytes)} only (quick mode); run the full bench for 1 GB.`;
   return {
     name,
     target: goal,
-    measured: `${x.toFixed(1)}× (${best.strategy} ${fmtMs(best.ms)} vs pg_restore ${fmtMs(big.restoreMs!)}, ${atSize})`,
+    measured: `${x.toFixed(1)}× (${best.strategy} ${fmtMs(best.ms)} vs pg_restore -j ${fmtMs(restore)}, ${fmtBytes(big.bytes)} on ${big.server.label})`,
     met: hasLarge ? x >= 10 : null,
     why:
       (x >= 10
         ? 'A template copy moves files (or blocks) once; pg_restore re-inserts every row and rebuilds every index and constraint.'
-        : 'Without reflinks every strategy still copies every byte of the database (WAL_LOG through shared buffers and WAL, FILE_COPY with two checkpoints), so the copy is bound by disk bandwidth; pg_restore is bound by index builds. A filesystem with reflinks (XFS, Btrfs, ZFS) makes FILE_COPY + clone near-constant time (~0.2 s for 6 GB per boringsql) and would meet it.') +
+        : 'Without reflinks every strategy still copies every byte (WAL_LOG through shared buffers and WAL; FILE_COPY file by file, with two checkpoints), so a copy is bound by disk bandwidth, while pg_restore of this small schema (4 indexes, parallel jobs) is fast. A filesystem with reflinks (XFS, Btrfs, ZFS) makes FILE_COPY + clone near-constant time (~0.2 s for 6 GB per boringsql) and would meet it; so would larger databases with more indexes, where restore grows faster than a copy.') +
+      rawNote +
       sizeNote,
   };
 }
@@ -380,6 +404,7 @@ export async function freshCopy(
   const hasLarge = input.sizes.some((s) => s.targetBytes >= 1024 ** 3);
   const notes = [
     '"time to a writable copy" is measured by the bench around `backend.branch()` plus the first connection and a `CREATE TABLE` in the copy; "CREATE DATABASE only" is the `durationMs` the backend records. Dropping the previous copy is in no row.',
+    'After the reset loop, and outside its time, the bench runs VACUUM (ANALYZE) on the source: otherwise an autovacuum worker on a freshly loaded 1 GB source can make the checkpoint fail with "being accessed by other users" (seen in a run: user null, no application_name) — vers-db\'s local backend neither waits for nor skips autovacuum workers yet.',
     `pg_restore and the reset loop run once per size; branch times are the median of n. The reset loop uses the same generator that produced the data, so it is the cost of rebuilding the database from scratch.`,
     `The embedded server is PostgreSQL 18, and the only pg_dump/pg_restore on this machine are Debian's 15, which refuse a newer server; so the pg_restore rows run on a PostgreSQL 15 cluster the bench starts, and the PG18 rows are compared with the PG18 reset loop (and, across servers, with the PG15 pg_restore at the same size).`,
     reflinks

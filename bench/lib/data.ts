@@ -42,6 +42,10 @@ export async function loadSeed(serverUrl: string, name: string, users: number): 
   });
 }
 
+export async function vacuum(serverUrl: string, name: string): Promise<void> {
+  await withClient(inDatabase(serverUrl, name), (c) => c.query('VACUUM (ANALYZE)'));
+}
+
 export async function databaseSize(serverUrl: string, name: string): Promise<number> {
   return withClient(admin(serverUrl), async (c) =>
     Number((await c.query(DATABASE_SIZE_SQL, [name])).rows[0].size),
