@@ -2,11 +2,11 @@
  * `npm run bench` — measures what vers-db achieves, side by side in one run, and writes
  * bench/RESULTS.md. `--quick` (under 3 minutes): ~50 MB only. Full (up to ~20 minutes): ~100 MB
  * and ~1 GB. BENCH_LARGE=1 adds ~4 GB. Everything runs on servers the bench starts in a private
- * directory under /tmp and stops again, also on failure and Ctrl-C.
+ * directory under /tmp and stops again, also on failure and Ctrl-C. `--out FILE` writes elsewhere.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { stopOnDemandServers } from '../src/backends/embedded.js';
@@ -44,6 +44,7 @@ function sizesFor(quick: boolean, large: boolean): SizeCase[] {
 /** Cleanup steps run in reverse order of registration, once, whatever ends the run. */
 const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
 let cleaning: Promise<void> | null = null;
+let interrupted = false;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     while (cleanups.length > 0) {
@@ -60,6 +61,7 @@ function cleanup(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping the servers and removing the bench directory`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -88,6 +90,8 @@ type Part = (b: BenchContext) => Promise<PartResult>;
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const outAt = process.argv.indexOf('--out');
+  const outFile = outAt > 0 && process.argv[outAt + 1] ? resolve(process.argv[outAt + 1]!) : RESULTS_FILE;
   const large = !quick && process.env.BENCH_LARGE === '1';
   const cores = cpus().length;
   const dir = await mkdtemp(join(tmpdir(), 'vers-db-bench-'));
@@ -147,15 +151,18 @@ async function main(): Promise<void> {
     ['4. MCP', async () => (await import('./mcp.js')).mcpRoundTrips],
   ];
   for (const [name, load] of later) {
+    if (interrupted) return;
     try {
       const run = await load();
       parts.push(await run(bench));
     } catch (err) {
-      failures.push(`${name}: ${(err as Error).stack ?? String(err)}`);
-      log(`${name} failed: ${(err as Error).message}`);
+      failures.push(`${name}: ${(err as Error).message}`);
+      log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
     }
   }
 
+  // An interrupted run never overwrites RESULTS.md with a partial one.
+  if (interrupted) return;
   finishMachine(machine, cores);
   const text = renderResults(
     machine,
@@ -163,16 +170,17 @@ async function main(): Promise<void> {
     parts,
     failures,
   );
-  await writeResults(RESULTS_FILE, text);
+  await writeResults(outFile, text);
   process.stdout.write(text);
-  log(`wrote ${RESULTS_FILE}`);
+  log(`wrote ${outFile}`);
 }
 
 try {
   await main();
 } catch (err) {
-  log(`bench failed: ${(err as Error).stack ?? String(err)}`);
-  process.exitCode = 1;
+  // After Ctrl-C the servers go away under the running step; its error is expected noise.
+  if (!interrupted) log(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = interrupted ? 130 : 1;
 } finally {
   await cleanup();
 }
