@@ -36,17 +36,16 @@ export class SuiteFileError extends VersDbError {
     readonly file: string,
     readonly issues: readonly string[],
   ) {
-    super(`${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:\n  - ${issues.join('\n  - ')}`}`);
+    super(
+      `${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:\n  - ${issues.join('\n  - ')}`}`,
+    );
   }
 }
 
 /** The database server is unreachable, refused us, or failed outside a migration. */
 export class DatabaseError extends VersDbError {
   readonly exitCode = 3 as const;
-  constructor(
-    message: string,
-    options?: { hint?: string; cause?: unknown; readonly code?: string },
-  ) {
+  constructor(message: string, options?: { hint?: string; cause?: unknown; readonly code?: string }) {
     super(message, options);
     this.code = options?.code;
   }

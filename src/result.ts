@@ -20,7 +20,11 @@ export const LockHeldSchema = z.object({
   held_ms: z.number().describe('how long the migration held the lock, from 10 ms sampling'),
   statement: z.number().int().nullable().describe('statement index that was running when it was taken'),
   start_ms: z.number().describe('when it was first seen, ms from the start of the migration'),
-  blocked_pids: z.number().int().optional().describe('sessions seen waiting on the migration while it held it'),
+  blocked_pids: z
+    .number()
+    .int()
+    .optional()
+    .describe('sessions seen waiting on the migration while it held it'),
 });
 
 export const ProbeStatsSchema = z.object({

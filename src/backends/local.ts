@@ -103,8 +103,9 @@ export class LocalBackend implements Backend {
   }
 
   async verifyServer(): Promise<number> {
+    // Connect to the source itself: errors then name the database the user configured.
     const { v } = await withClient(
-      this.admin,
+      this.source,
       async (c) => (await c.query<{ v: number }>(SERVER_VERSION_SQL)).rows[0]!,
     );
     if (v < MIN_SERVER_VERSION) {

@@ -130,32 +130,50 @@ export function lockEvents(intervals: readonly LockInterval[], clock: Clock): Lo
   }));
 }
 
-/** Granted locks, one entry per (relation, mode, statement): total time held, first seen, who waited. */
+/** Total length of a set of intervals, counting overlaps once. */
+function unionLength(spans: { start: number; end: number }[]): number {
+  let total = 0;
+  let curStart = Number.NEGATIVE_INFINITY;
+  let curEnd = Number.NEGATIVE_INFINITY;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.start > curEnd) {
+      if (curEnd > curStart) total += curEnd - curStart;
+      curStart = s.start;
+      curEnd = s.end;
+    } else {
+      curEnd = Math.max(curEnd, s.end);
+    }
+  }
+  if (curEnd > curStart) total += curEnd - curStart;
+  return total;
+}
+
+/**
+ * Granted locks, one entry per (relation, mode, statement): time held, first seen, who waited.
+ * Intervals of one group may overlap — a rewrite rebuilds an index under a new OID that resolves to
+ * the same name — so held time is their union, never their sum.
+ */
 export function locksHeld(intervals: readonly LockInterval[], clock: Clock): LockHeld[] {
-  const groups = new Map<
-    string,
-    { held: number; start: number; waiters: Set<number>; first: LockInterval }
-  >();
+  const groups = new Map<string, { spans: LockInterval[]; waiters: Set<number> }>();
   for (const i of intervals) {
     if (!i.granted) continue;
     const key = `${i.relation}\0${i.mode}\0${i.statement}`;
-    const g = groups.get(key);
-    if (g) {
-      g.held += i.end - i.start;
-      g.start = Math.min(g.start, i.start);
-      for (const w of i.waiters) g.waiters.add(w);
-    } else {
-      groups.set(key, { held: i.end - i.start, start: i.start, waiters: new Set(i.waiters), first: i });
-    }
+    const g = groups.get(key) ?? { spans: [], waiters: new Set<number>() };
+    g.spans.push(i);
+    for (const w of i.waiters) g.waiters.add(w);
+    groups.set(key, g);
   }
   return [...groups.values()]
-    .map((g) => ({
-      relation: g.first.relation,
-      mode: g.first.mode,
-      held_ms: round1(g.held),
-      statement: g.first.statement,
-      start_ms: clock.relative(g.start),
-      blocked_pids: g.waiters.size,
-    }))
+    .map(({ spans, waiters }) => {
+      const first = spans.reduce((a, b) => (b.start < a.start ? b : a));
+      return {
+        relation: first.relation,
+        mode: first.mode,
+        held_ms: round1(unionLength(spans)),
+        statement: first.statement,
+        start_ms: clock.relative(first.start),
+        blocked_pids: waiters.size,
+      };
+    })
     .sort((a, b) => a.start_ms - b.start_ms || a.relation.localeCompare(b.relation));
 }

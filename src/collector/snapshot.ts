@@ -19,6 +19,10 @@ export interface TableState {
   deadPct: number | null;
 }
 
+function deadPct(dead: number, live: number): number {
+  return dead + live > 0 ? (100 * dead) / (dead + live) : 0;
+}
+
 export interface DatabaseSnapshot {
   tables: TableState[];
   rowCounts: Record<string, number>;
@@ -178,17 +182,23 @@ export async function snapshotDatabase(client: pg.Client, full: boolean): Promis
   const walLsn = await currentWalLsn(client);
   // Dead tuples first: a scan (the row counts below) prunes pages and would hide them.
   const dead = await deadTuples(client);
-  const tables = (await listUserTables(client)).map((t) => ({
-    oid: Number(t.oid),
-    name: t.name,
-    schema: t.schema,
-    table: t.table,
-    relfilenode: Number(t.relfilenode),
-    totalBytes: Number(t.total_bytes),
-    deadTuples: dead.byName.get(t.name)?.dead ?? (t.kind === 'p' ? 0 : null),
-    deadPct: dead.byName.get(t.name)?.pct ?? (t.kind === 'p' ? 0 : null),
-  }));
+  const listed = await listUserTables(client);
   const rowCounts = await exactRowCounts(client);
+  const tables = listed.map((t) => {
+    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === 'p' ? 0 : null);
+    return {
+      oid: Number(t.oid),
+      name: t.name,
+      schema: t.schema,
+      table: t.table,
+      relfilenode: Number(t.relfilenode),
+      totalBytes: Number(t.total_bytes),
+      deadTuples: deadCount,
+      // Share of dead among all tuples, against the exact live count: a branch is a new database,
+      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
+      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0),
+    };
+  });
   const invalidIndexes = (await client.query<{ name: string }>(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
   const notValidConstraints = (await client.query<{ name: string }>(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
     (r) => r.name,

@@ -1,19 +1,18 @@
 import * as z from 'zod';
-import { InvalidInputError } from '../errors.js';
-import { ComparisonSchema } from '../result.js';
+import { renderSuiteRun } from '../report/suite.js';
+import { SuiteRunResultSchema } from '../suite/result.js';
+import { runSuite } from '../suite/runner.js';
 import { defineTool } from './define.js';
-import { renderComparison } from './format.js';
 
 const InputSchema = z.object({
   file: z.string().optional().describe('Suite file, relative to the project (default vers-integration.yaml)'),
   suite: z.string().optional().describe('Run only this suite (a key under `tests:`); default all suites'),
-  parallel: z.boolean().optional().describe('Run the branches of a suite at the same time'),
-});
-
-// Placeholder until src/suite/ exports runSuite(ctx, {file, suite, parallel, signal, onProgress}).
-const OutputSchema = z.object({
-  file: z.string(),
-  suites: z.array(z.object({ suite: z.string(), comparison: ComparisonSchema })),
+  parallel: z
+    .union([z.boolean(), z.number().int().min(1).max(16)])
+    .optional()
+    .describe(
+      'Run the branches of a suite at the same time (true: up to 4, or a number); default one after another',
+    ),
 });
 
 export const dbRunSuite = defineTool({
@@ -22,14 +21,18 @@ export const dbRunSuite = defineTool({
   description:
     'Run the suites of a vers-integration.yaml file: set up, checkpoint, run every branch (migration, ETL ' +
     "job or query benchmark) and compare them against the file's thresholds. Returns one comparison per " +
-    'suite. Setup and branch commands are shell commands run on this machine.',
+    'suite, whether it passed, and why not. Setup and branch commands are shell commands run on this machine.',
   inputSchema: InputSchema,
-  outputSchema: OutputSchema,
+  outputSchema: SuiteRunResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  async handler() {
-    throw new InvalidInputError('suites are not available yet in this build', {
-      hint: "test the suite's migration files with db_test_strategies instead",
-    });
-  },
-  render: (r) => r.suites.map((s) => `suite ${s.suite}\n${renderComparison(s.comparison)}`).join('\n\n'),
+  handler: (args, { ctx, signal, onProgress }) =>
+    runSuite(ctx, { file: args.file, suite: args.suite, parallel: args.parallel, signal, onProgress }),
+  render: (r) => renderSuiteRun(r),
+  failure: (r) =>
+    r.passed
+      ? null
+      : `suite run failed: ${r.suites
+          .flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`))
+          .slice(0, 5)
+          .join('; ')}`,
 });

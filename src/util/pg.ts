@@ -50,9 +50,15 @@ export function connectionError(err: unknown, config: ClientConfig): DatabaseErr
       });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new DatabaseError(`cannot reach PostgreSQL at ${where}: unknown host`, { cause: err, code: e.code });
+      return new DatabaseError(`cannot reach PostgreSQL at ${where}: unknown host`, {
+        cause: err,
+        code: e.code,
+      });
     case 'ETIMEDOUT':
-      return new DatabaseError(`cannot reach PostgreSQL at ${where}: timed out`, { cause: err, code: e.code });
+      return new DatabaseError(`cannot reach PostgreSQL at ${where}: timed out`, {
+        cause: err,
+        code: e.code,
+      });
     case '28P01':
     case '28000':
       return new DatabaseError(`PostgreSQL at ${where} refused the login: ${e.message}`, {
@@ -73,11 +79,12 @@ export function connectionError(err: unknown, config: ClientConfig): DatabaseErr
   }
 }
 
-export async function connect(
-  config: ClientConfig,
-  applicationName = 'vers-db',
-): Promise<pg.Client> {
-  const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config, application_name: applicationName });
+export async function connect(config: ClientConfig, applicationName = 'vers-db'): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionTimeoutMillis: 10_000,
+    ...config,
+    application_name: applicationName,
+  });
   // A dropped connection must not crash the process; the next query reports it.
   client.on('error', () => {});
   try {

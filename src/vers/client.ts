@@ -114,8 +114,15 @@ export class VersClient {
   private readonly secrets: (string | undefined)[];
   private supported: Promise<VersVersion> | undefined;
 
+  private readonly childEnv: NodeJS.ProcessEnv;
+
   constructor(private readonly options: VersClientOptions) {
-    this.bin = options.bin ?? options.env.VERS_BIN ?? 'vers';
+    this.bin = options.bin ?? (options.env.VERS_BIN || 'vers');
+    // An empty variable (`.mcp.json` expands unset ones to '') would hide ~/.versrc and the
+    // project's .env from the vers CLI: pass only variables that have a value.
+    this.childEnv = Object.fromEntries(
+      Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
+    );
     this.secrets = [options.env.VERS_API_KEY, ...(options.secrets ?? [])];
     this.redact = redactor(this.secrets);
   }
@@ -144,7 +151,7 @@ export class VersClient {
     const start = performance.now();
     const r = await execa(this.bin, args, {
       cwd: this.options.cwd,
-      env: this.options.env,
+      env: this.childEnv,
       extendEnv: false,
       input: call.input,
       stdin: call.input === undefined ? 'ignore' : 'pipe',
@@ -393,7 +400,7 @@ export class VersClient {
     const args = ['tunnel', requireUuid('VM id', vmId), `${localPort}:${remotePort}`];
     const child: ResultPromise = execa(this.bin, args, {
       cwd: this.options.cwd,
-      env: this.options.env,
+      env: this.childEnv,
       extendEnv: false,
       stdin: 'ignore',
       reject: false,

@@ -1,13 +1,15 @@
 /** Run the real CLI as a user would: a child process, argv, exit code, stdout and stderr apart. */
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** CI may point this at the committed bundle (`node dist/cli.js`); default runs the sources. */
+// tsx is resolved here, not from the child's working directory (a temp project without node_modules).
 const CLI = process.env.VERS_DB_CLI_CMD?.split(' ') ?? [
   process.execPath,
   '--import',
-  'tsx',
+  pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
   resolve(ROOT, 'src/cli.ts'),
 ];
 

@@ -87,10 +87,13 @@ describe('real tools, answered before any database is needed', () => {
     client = await connect(server);
   });
 
-  it('db_run_suite says suites are not available yet', async () => {
-    const r = (await client.callTool({ name: 'db_run_suite', arguments: {} })) as CallToolResult;
+  it('db_run_suite names the suite file it could not find', async () => {
+    const r = (await client.callTool({
+      name: 'db_run_suite',
+      arguments: { file: 'no-such-suite.yaml' },
+    })) as CallToolResult;
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('suites are not available yet in this build');
+    expect(textOf(r)).toMatch(/no-such-suite\.yaml/);
   });
 
   it('db_branches delete without a name says which field is missing', async () => {
