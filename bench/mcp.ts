@@ -145,6 +145,18 @@ export async function mcpRoundTrips(b: BenchContext): Promise<PartResult> {
               `${tools} tools; min ${fmtMs(Math.min(...ready))}, max ${fmtMs(Math.max(...ready))}`,
             ],
             [
+              '… of which spawn → initialize',
+              fmtMs(median(inits)),
+              String(reps),
+              'Node start, loading the bundle, initialize',
+            ],
+            [
+              '… of which the first tools/list',
+              fmtMs(median(lists)),
+              String(reps),
+              "the tools' JSON schemas",
+            ],
+            [
               'db_compare_branches, first call',
               fmtMs(firstMs),
               '1',

@@ -49,7 +49,7 @@ async function overhead(b: BenchContext, stateDir: string): Promise<OverheadRow[
       };
       rows.push(row);
       // Alternate the order so a warm cache or a busy neighbour favours neither side.
-      for (const collect of [true, false, false, true]) {
+      for (const collect of b.quick ? [true, false, false, true] : [true, false, false, true, true, false]) {
         log(`collector overhead: ${row.strategy} with collectMetrics=${collect}`);
         const { ms, value } = await timed(() =>
           testMigration(ctx, {
