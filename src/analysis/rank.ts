@@ -69,7 +69,7 @@ function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: n
     if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
       const what = w.max_wait_ms >= rd.max_wait_ms ? 'writes' : 'reads';
       // Name the lock that explains it: the longest-held one that conflicts with that access.
-      const lock = longestBlockingLock(o.locks, what);
+      const lock = longestBlockingLock(o.locks, what, Object.keys(o.blocking.tables));
       const stats = what === 'writes' ? w : rd;
       reasons.push(
         `${o.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` +

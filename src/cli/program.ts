@@ -165,9 +165,8 @@ export function buildProgram(): Command {
     )
     .option(
       '--parallel <n>',
-      'strategies run at once (default 1: on one machine timings compete)',
+      'strategies run at once (default: 1 on the local backend, where timings compete; all of them on vers)',
       positiveInt,
-      1,
     )
     .option('--keep-branch', 'keep the branches for `vers-db compare`')
     .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
@@ -181,7 +180,7 @@ export function buildProgram(): Command {
         migrations: string[],
         o: {
           validate?: string;
-          parallel: number;
+          parallel?: number;
           keepBranch?: boolean;
           metrics: boolean;
           json?: boolean;

@@ -97,7 +97,9 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
 
 export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
-  const parallel = input.parallel ?? 1;
+  // On one machine strategies compete for CPU and disk, so they run one after another unless asked;
+  // Vers branches are separate VMs, so there they all run at once.
+  const parallel = input.parallel ?? (ctx.backendKind === 'vers' ? input.migrations.length : 1);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.

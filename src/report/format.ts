@@ -44,7 +44,7 @@ export function formatPct(pct: number): string {
  * long ROW EXCLUSIVE or a copy's ACCESS SHARE blocks nobody, so it is not the lock to show.
  */
 export function longestLock(r: StrategyResult): LockHeld | null {
-  return longestBlockingLock(r.locks, 'any') ?? null;
+  return longestBlockingLock(r.locks, 'any', Object.keys(r.blocking.tables)) ?? null;
 }
 
 /** The table with the most dead tuples after the run. */

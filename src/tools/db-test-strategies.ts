@@ -30,7 +30,9 @@ const InputSchema = z.object({
     .min(1)
     .max(16)
     .optional()
-    .describe('How many strategies run at once (default 1: parallel runs compete for CPU and skew timings)'),
+    .describe(
+      'How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)',
+    ),
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
 });
 
