@@ -22903,9 +22903,10 @@ var init_manage = __esm({
 function blocks(mode, kind) {
   return (kind === "reads" ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
 }
-function longestBlockingLock(locks, kind) {
+function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
-  return [...relevant].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  const longest = (xs) => [...xs].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
 }
 var BLOCKS_READS, BLOCKS_WRITES;
 var init_locks2 = __esm({
@@ -22945,7 +22946,7 @@ function formatPct(pct) {
   return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 function longestLock(r) {
-  return longestBlockingLock(r.locks, "any") ?? null;
+  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
 }
 function worstBloat(r) {
   let best = null;
@@ -23048,7 +23049,7 @@ function reasonsFor(best, others, tolerance) {
     const rd = o2.blocking.reads;
     if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
       const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
-      const lock = longestBlockingLock(o2.locks, what);
+      const lock = longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
       const stats = what === "writes" ? w : rd;
       reasons.push(
         `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
@@ -23215,7 +23216,7 @@ async function testMigration(ctx, input) {
 }
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
-  const parallel = input.parallel ?? 1;
+  const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   await requireCheckpoint(ctx, input.baseline);
@@ -59994,7 +59995,9 @@ var init_db_test_strategies = __esm({
       baseline: string2().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
       migrations: array(StrategySchema).min(1).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
       validation: string2().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
-      parallel: number2().int().min(1).max(16).optional().describe("How many strategies run at once (default 1: parallel runs compete for CPU and skew timings)"),
+      parallel: number2().int().min(1).max(16).optional().describe(
+        "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
+      ),
       keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
     });
     dbTestStrategies = defineTool({
@@ -60690,9 +60693,8 @@ function buildProgram() {
     "shell command run on each branch afterwards; non-zero exit fails the strategy"
   ).option(
     "--parallel <n>",
-    "strategies run at once (default 1: on one machine timings compete)",
-    positiveInt,
-    1
+    "strategies run at once (default: 1 on the local backend, where timings compete; all of them on vers)",
+    positiveInt
   ).option("--keep-branch", "keep the branches for `vers-db compare`").option("--no-metrics", "run and time statements only (no lock sampler, probes or snapshots)").option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
     (baseline, migrations, o2) => runCommand2(globals(), async (ctx, signal) => {
       const comparison = await testStrategies(ctx, {

@@ -44045,9 +44045,10 @@ var BLOCKS_WRITES = /* @__PURE__ */ new Set(["ShareLock", "ShareRowExclusiveLock
 function blocks(mode, kind) {
   return (kind === "reads" ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
 }
-function longestBlockingLock(locks, kind) {
+function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
-  return [...relevant].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  const longest = (xs) => [...xs].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
 }
 
 // src/report/format.ts
@@ -44079,7 +44080,7 @@ function formatPct(pct) {
   return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 function longestLock(r) {
-  return longestBlockingLock(r.locks, "any") ?? null;
+  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
 }
 function worstBloat(r) {
   let best = null;
@@ -44174,7 +44175,7 @@ function reasonsFor(best, others, tolerance) {
     const rd = o2.blocking.reads;
     if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
       const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
-      const lock = longestBlockingLock(o2.locks, what);
+      const lock = longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
       const stats = what === "writes" ? w : rd;
       reasons.push(
         `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
@@ -44331,7 +44332,7 @@ async function testMigration(ctx, input) {
 }
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
-  const parallel = input.parallel ?? 1;
+  const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   await requireCheckpoint(ctx, input.baseline);
@@ -54508,7 +54509,9 @@ var InputSchema6 = object({
   baseline: string2().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
   migrations: array(StrategySchema).min(1).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
   validation: string2().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
-  parallel: number2().int().min(1).max(16).optional().describe("How many strategies run at once (default 1: parallel runs compete for CPU and skew timings)"),
+  parallel: number2().int().min(1).max(16).optional().describe(
+    "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
+  ),
   keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
 });
 var dbTestStrategies = defineTool({
