@@ -16762,12 +16762,7 @@ var init_vers2 = __esm({
           pid: process.pid,
           keep: options.keep ?? false
         }));
-        await this.ctx.registry.update((d) => {
-          for (const b of planned) {
-            if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
-          }
-          for (const b of planned) d.branches[b.name] = b;
-        });
+        await this.ctx.registry.reserveBranches(planned);
         let keys = [];
         try {
           keys = await this.planVms("branch", names, ckpt.id);
@@ -17328,12 +17323,7 @@ var init_local = __esm({
           pid: process.pid,
           keep: options.keep ?? false
         }));
-        await this.ctx.registry.update((d) => {
-          for (const b of planned) {
-            if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
-          }
-          for (const b of planned) d.branches[b.name] = b;
-        });
+        await this.ctx.registry.reserveBranches(planned);
         const made = [];
         try {
           for (const b of planned) {
@@ -43928,6 +43918,15 @@ var Registry = class {
     } catch {
       return false;
     }
+  }
+  /** Record branches about to be created, all or none: a taken name is a ConflictError. */
+  async reserveBranches(entries) {
+    await this.update((d) => {
+      for (const b of entries) {
+        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
+      }
+      for (const b of entries) d.branches[b.name] = b;
+    });
   }
   async checkpoint(tag) {
     return (await this.read()).checkpoints[tag];

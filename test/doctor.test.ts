@@ -20,7 +20,11 @@ describe('vers-db doctor', () => {
   });
 
   it('fails with exit 3 and the reason when the server cannot be reached', async () => {
-    const r = await cli(['doctor'], { ...p.env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/app' }, p.dir);
+    const r = await cli(
+      ['doctor'],
+      { ...p.env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/app' },
+      p.dir,
+    );
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toMatch(/^FAIL\s+PostgreSQL\s+cannot reach PostgreSQL/m);
   });

@@ -294,12 +294,7 @@ export class LocalBackend implements Backend {
       pid: process.pid,
       keep: options.keep ?? false,
     }));
-    await this.ctx.registry.update((d) => {
-      for (const b of planned) {
-        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
-      }
-      for (const b of planned) d.branches[b.name] = b;
-    });
+    await this.ctx.registry.reserveBranches(planned);
     const made: BranchInfo[] = [];
     try {
       // One at a time: FILE_COPY checkpoints of concurrent copies would collide.

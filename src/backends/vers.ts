@@ -336,12 +336,7 @@ export class VersBackend implements Backend {
       pid: process.pid,
       keep: options.keep ?? false,
     }));
-    await this.ctx.registry.update((d) => {
-      for (const b of planned) {
-        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
-      }
-      for (const b of planned) d.branches[b.name] = b;
-    });
+    await this.ctx.registry.reserveBranches(planned);
     let keys: string[] = [];
     try {
       keys = await this.planVms('branch', names, ckpt.id);

@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError, ConflictError } from '../errors.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
 
@@ -120,6 +120,16 @@ export class Registry {
     } catch {
       return false;
     }
+  }
+
+  /** Record branches about to be created, all or none: a taken name is a ConflictError. */
+  async reserveBranches(entries: readonly BranchEntry[]): Promise<void> {
+    await this.update((d) => {
+      for (const b of entries) {
+        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
+      }
+      for (const b of entries) d.branches[b.name] = b;
+    });
   }
 
   async checkpoint(tag: string): Promise<CheckpointEntry | undefined> {

@@ -2,6 +2,8 @@
  * Acceptance: the migration runs as `psql -f` would (DO blocks with COMMIT, CONCURRENTLY, explicit
  * transactions), failures say where and why, and the integrity verdict catches what broke.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { ClientConfig } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,41 +13,11 @@ import { StrategyResultSchema } from '../../src/result.js';
 import { withClient } from '../../src/util/pg.js';
 import { testDatabase, usersTableSql } from './fixtures.js';
 
-/** Strategy B of the seed use case, verbatim. */
-const STRATEGY_B = `-- Step 1: Add nullable column (instant)
-ALTER TABLE users ADD COLUMN premium_level INTEGER;
-
--- Step 2: Backfill in batches (no lock)
-DO $$
-DECLARE
-  batch_size INTEGER := 10000;
-  total_rows INTEGER;
-  offset_val INTEGER := 0;
-BEGIN
-  SELECT COUNT(*) INTO total_rows FROM users WHERE premium_level IS NULL;
-
-  WHILE offset_val < total_rows LOOP
-    UPDATE users
-    SET premium_level = 0
-    WHERE id IN (
-      SELECT id FROM users
-      WHERE premium_level IS NULL
-      ORDER BY id
-      LIMIT batch_size
-    );
-    offset_val := offset_val + batch_size;
-    COMMIT;
-  END LOOP;
-END $$;
-
--- Step 3: Add constraint (brief lock)
-ALTER TABLE users
-ALTER COLUMN premium_level SET NOT NULL,
-ALTER COLUMN premium_level SET DEFAULT 0;
-
--- Step 4: Add index
-CREATE INDEX CONCURRENTLY idx_users_premium ON users(premium_level);
-`;
+/** Strategy B of the seed use case, verbatim, as shipped in examples/. */
+const STRATEGY_B = readFileSync(
+  resolve(import.meta.dirname, '../../examples/migrations/v2-strategy-b.sql'),
+  'utf8',
+);
 
 let drop: (() => Promise<void>) | undefined;
 afterEach(async () => {
