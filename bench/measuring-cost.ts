@@ -219,7 +219,7 @@ function targets(b: BenchContext, over: OverheadRow[], locks: LockRow[]): Target
           ? `The difference is within the run-to-run noise of this machine (the same migration without the collector varied by up to ${noise.toFixed(0)} %), so this run cannot tell a 5 % overhead from none. `
           : '') +
         (overheadMet
-          ? 'The sampler is one pg_locks query every 10 ms and the probes mostly wait; on this data they cost the migration little.'
+          ? `Within the goal in this run. The collector still runs about ${median(over.flatMap((r) => r.probeRate)).toFixed(0)} lock-probe transactions per second plus 100 pg_locks samples, so on a CPU-starved machine (${b.cores} cores shared with other work) the overhead varies from run to run and can exceed 5 %; a longer probe pause (20–25 ms) would keep it down.`
           : `On ${b.cores} cores the collector's queries compete with the migration's backend for CPU: the probes alone ran about ${median(over.flatMap((r) => r.probeRate)).toFixed(0)} lock-probe transactions per second (one round trip each, a 5 ms pause per probe loop, two loops per table), several times the sampler's 100 pg_locks queries per second. A longer probe pause (20–25 ms: a blocked probe still measures its whole wait) or a machine with cores to spare would meet it.`),
     },
     {

@@ -7,6 +7,7 @@ import type { Progress } from '../../src/core/context.js';
 
 const PHASES: Array<[RegExp, string]> = [
   [/^branching /, 'branch copies (CREATE DATABASE … TEMPLATE)'],
+  [/^created \d+ branch/, 'after the branch copies, before the first strategy'],
   [/: running on branch /, 'connect to the branch'],
   [/: snapshot before the migration$/, 'snapshot before (sizes, row counts, schema)'],
   [/: probing reads and writes/, 'start lock sampler and probes'],
