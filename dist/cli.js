@@ -21252,7 +21252,10 @@ function checkQuery(query) {
 }
 async function compareBranches(ctx, input) {
   if (input.branches.length === 0) throw new InvalidInputError("name at least one branch to compare");
-  if (input.query !== void 0) checkQuery(input.query);
+  if (input.query !== void 0) {
+    await loadParser();
+    checkQuery(input.query);
+  }
   const entries = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);
@@ -22898,6 +22901,31 @@ var init_manage = __esm({
   }
 });
 
+// src/util/units.ts
+function formatMs(ms) {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  const s = ms / 1e3;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+function formatBytes(bytes) {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+var init_units = __esm({
+  "src/util/units.ts"() {
+    "use strict";
+  }
+});
+
 // src/analysis/locks.ts
 function blocks(mode, kind) {
   return (kind === "reads" ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
@@ -22916,106 +22944,8 @@ var init_locks2 = __esm({
   }
 });
 
-// src/report/format.ts
-function formatMs(ms) {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  const s = ms / 1e3;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
-function formatBlocked(ms) {
-  return ms === 0 ? "none" : formatMs(ms);
-}
-function formatBytes(bytes) {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-function formatCount(n2) {
-  return n2.toLocaleString("en-US");
-}
-function formatPct(pct) {
-  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
-}
-function longestLock(r) {
-  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
-}
-function worstBloat(r) {
-  let best = null;
-  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
-  return best;
-}
-function describeProbe(stats) {
-  const parts = [formatBlocked(stats.blocked_ms)];
-  if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
-  if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
-  return parts.join(", ");
-}
-function describeLock(lock) {
-  if (!lock) return "none";
-  const stmt = lock.statement === null ? "" : ` (stmt ${lock.statement})`;
-  return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
-}
-function describeBloat(r) {
-  const worst = worstBloat(r);
-  if (!worst || worst.dead_tuples === 0) return "none";
-  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
-}
-function describeRewrites(r) {
-  return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
-}
-function integrityProblems(r) {
-  if (r.integrity.ok) return [];
-  if (r.integrity.problems && r.integrity.problems.length > 0) return r.integrity.problems;
-  const out = [];
-  for (const idx of r.integrity.invalid_indexes) out.push(`invalid index ${idx}`);
-  for (const con of r.integrity.not_valid_constraints) out.push(`NOT VALID constraint ${con}`);
-  for (const [rel, c3] of Object.entries(r.integrity.row_counts)) {
-    if (c3.after === null) out.push(`${rel} no longer exists (${formatCount(c3.before)} rows before)`);
-    else if (c3.after !== c3.before)
-      out.push(`${rel} row count ${formatCount(c3.before)} \u2192 ${formatCount(c3.after)}`);
-  }
-  return out.length > 0 ? out : ["integrity check failed"];
-}
-function verdictOf(c3, r) {
-  if (c3.recommendation?.name === r.name) return "recommended";
-  if (c3.rejected?.some((x) => x.name === r.name)) return "rejected";
-  if (r.status === "failed" || !r.integrity.ok || r.validation?.status === "failed") return "rejected";
-  return "acceptable";
-}
-function rejectionReason(c3, r) {
-  const given = c3.rejected?.find((x) => x.name === r.name);
-  if (given) return given.reason;
-  if (r.status === "failed") return r.error ?? "failed";
-  if (r.validation?.status === "failed") return "validation failed";
-  if (!r.integrity.ok) return integrityProblems(r).join("; ");
-  return null;
-}
-function describeMode(c3) {
-  if (c3.mode === "parallel") return "run in parallel (timings competed for CPU and disk)";
-  if (c3.mode === "serial") return "run serially, one strategy at a time";
-  return "run mode not recorded";
-}
-function sqlSummary(sql, max = 72) {
-  const oneLine = sql.replace(/\s+/g, " ").trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}\u2026` : oneLine;
-}
-var init_format = __esm({
-  "src/report/format.ts"() {
-    "use strict";
-    init_locks2();
-  }
-});
-
 // src/analysis/rank.ts
-function rejectionReason2(r) {
+function rejectionReason(r) {
   if (r.status === "failed") return r.error ?? "failed";
   if (r.validation?.status === "failed") return "validation failed";
   if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ["check failed"]).join("; ")}`;
@@ -23075,7 +23005,7 @@ function rank(results, options = {}) {
   const rejected = [];
   const eligible = [];
   for (const r of results) {
-    const why = rejectionReason2(r);
+    const why = rejectionReason(r);
     if (why) rejected.push({ name: r.name, reason: why });
     else eligible.push(r);
   }
@@ -23097,7 +23027,7 @@ var DEFAULT_BLOCKING_TOLERANCE_MS, deadTuples2;
 var init_rank = __esm({
   "src/analysis/rank.ts"() {
     "use strict";
-    init_format();
+    init_units();
     init_locks2();
     DEFAULT_BLOCKING_TOLERANCE_MS = 100;
     deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
@@ -23125,6 +23055,7 @@ function parsesAsSql(text) {
   }
 }
 async function resolveMigration(input, cwd, index) {
+  await loadParser();
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? "auto";
@@ -25193,6 +25124,88 @@ var require_picocolors = __commonJS({
   }
 });
 
+// src/report/format.ts
+function formatBlocked(ms) {
+  return ms === 0 ? "none" : formatMs(ms);
+}
+function formatCount(n2) {
+  return n2.toLocaleString("en-US");
+}
+function formatPct(pct) {
+  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+function longestLock(r) {
+  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
+}
+function worstBloat(r) {
+  let best = null;
+  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  return best;
+}
+function describeProbe(stats) {
+  const parts = [formatBlocked(stats.blocked_ms)];
+  if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
+  return parts.join(", ");
+}
+function describeLock(lock) {
+  if (!lock) return "none";
+  const stmt = lock.statement === null ? "" : ` (stmt ${lock.statement})`;
+  return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
+}
+function describeBloat(r) {
+  const worst = worstBloat(r);
+  if (!worst || worst.dead_tuples === 0) return "none";
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+}
+function describeRewrites(r) {
+  return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
+}
+function integrityProblems(r) {
+  if (r.integrity.ok) return [];
+  if (r.integrity.problems && r.integrity.problems.length > 0) return r.integrity.problems;
+  const out = [];
+  for (const idx of r.integrity.invalid_indexes) out.push(`invalid index ${idx}`);
+  for (const con of r.integrity.not_valid_constraints) out.push(`NOT VALID constraint ${con}`);
+  for (const [rel, c3] of Object.entries(r.integrity.row_counts)) {
+    if (c3.after === null) out.push(`${rel} no longer exists (${formatCount(c3.before)} rows before)`);
+    else if (c3.after !== c3.before)
+      out.push(`${rel} row count ${formatCount(c3.before)} \u2192 ${formatCount(c3.after)}`);
+  }
+  return out.length > 0 ? out : ["integrity check failed"];
+}
+function verdictOf(c3, r) {
+  if (c3.recommendation?.name === r.name) return "recommended";
+  if (c3.rejected?.some((x) => x.name === r.name)) return "rejected";
+  if (r.status === "failed" || !r.integrity.ok || r.validation?.status === "failed") return "rejected";
+  return "acceptable";
+}
+function rejectionReason2(c3, r) {
+  const given = c3.rejected?.find((x) => x.name === r.name);
+  if (given) return given.reason;
+  if (r.status === "failed") return r.error ?? "failed";
+  if (r.validation?.status === "failed") return "validation failed";
+  if (!r.integrity.ok) return integrityProblems(r).join("; ");
+  return null;
+}
+function describeMode(c3) {
+  if (c3.mode === "parallel" && c3.backend === "vers") return "run in parallel, each branch on its own VM";
+  if (c3.mode === "parallel") return "run in parallel on one server (timings competed for CPU and disk)";
+  if (c3.mode === "serial") return "run serially, one strategy at a time";
+  return "run mode not recorded";
+}
+function sqlSummary(sql, max = 72) {
+  const oneLine = sql.replace(/\s+/g, " ").trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}\u2026` : oneLine;
+}
+var init_format = __esm({
+  "src/report/format.ts"() {
+    "use strict";
+    init_locks2();
+    init_units();
+  }
+});
+
 // src/report/table.ts
 function renderComparisonTable(c3, opts = {}) {
   const pc3 = import_picocolors.default.createColors(opts.color ?? false);
@@ -25232,7 +25245,7 @@ ${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.stateme
   } else {
     lines.push(`${pc3.bold("Recommendation:")} ${pc3.red("none")} \u2014 no strategy passed every check`);
   }
-  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason(c3, r) : null })).filter((x) => x.reason !== null);
+  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null })).filter((x) => x.reason !== null);
   if (rejected.length > 0) {
     lines.push("");
     lines.push(pc3.bold("Rejected:"));
@@ -25435,7 +25448,7 @@ function renderComparisonMarkdown(c3, opts = {}) {
     out.push("**Rejected**");
     out.push("");
     for (const r of rejected)
-      out.push(`- \u274C ${code(r.name)}: ${escapeHtml(rejectionReason(c3, r) ?? "rejected")}`);
+      out.push(`- \u274C ${code(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}`);
   }
   for (const r of c3.results) {
     out.push("");
@@ -25838,7 +25851,7 @@ function recommendation(c3) {
   if (rejected.length > 0) {
     out.push(
       `<p><strong>Rejected</strong></p><ul class="rejected">${rejected.map(
-        (r) => `<li><span class="bad">\u2717</span> ${escapeHtml(r.name)}: ${escapeHtml(rejectionReason(c3, r) ?? "rejected")}</li>`
+        (r) => `<li><span class="bad">\u2717</span> ${escapeHtml(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}</li>`
       ).join("")}</ul>`
     );
   }
@@ -25992,6 +26005,13 @@ pre { background: #f6f7f9; padding: 8px; overflow-x: auto; font-size: 12.5px; }
 });
 
 // src/backends/vers-provision.ts
+var vers_provision_exports = {};
+__export(vers_provision_exports, {
+  installScript: () => installScript,
+  parseTemplate: () => parseTemplate2,
+  provisionVersBase: () => provisionVersBase,
+  versStatus: () => versStatus
+});
 import { randomBytes as randomBytes7 } from "node:crypto";
 function parseTemplate2(template) {
   if (template === void 0) return 16;
@@ -26165,6 +26185,30 @@ the VM stays recorded; fix the cause and run \`vers-db up --backend vers\` again
     serverVersion,
     pendingRestart
   };
+}
+async function versStatus(ctx) {
+  const data = await ctx.registry.read();
+  const s = data.settings;
+  const out = {
+    cli: null,
+    cliError: null,
+    baseVm: s[VERS_SETTINGS.baseVm] ?? null,
+    state: null,
+    database: s[VERS_SETTINGS.database] ?? null,
+    pgVersion: s[VERS_SETTINGS.pgVersion] ?? null,
+    checkpoints: Object.values(data.checkpoints).filter((c3) => c3.backend === "vers").length,
+    branches: Object.values(data.branches).filter((b) => b.backend === "vers").length,
+    vms: Object.values(data.vms).length
+  };
+  try {
+    const backend = await versBackendOf(ctx);
+    out.cli = (await backend.client.ensureSupported()).raw;
+    if (out.baseVm) out.state = (await backend.client.vmStatus(out.baseVm)).state;
+  } catch (err) {
+    if (err instanceof VersNotFoundError) out.state = "gone";
+    else out.cliError = err.message;
+  }
+  return out;
 }
 var TEMPLATE, SETTING_NAME, INSTALL_TIMEOUT_MS, DATABASE_EXISTS_SQL2, PENDING_RESTART_SQL;
 var init_vers_provision = __esm({
@@ -59652,7 +59696,7 @@ function renderComparison(c3) {
     out.push("Recommendation: none (no strategy passed every check)");
   }
   for (const r of c3.results) {
-    const why = verdictOf(c3, r) === "rejected" ? rejectionReason(c3, r) : null;
+    const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
     if (why) out.push(`Rejected ${r.name}: ${why}`);
   }
   return out.join("\n");
@@ -60640,6 +60684,24 @@ function buildProgram() {
   );
   program2.command("status").description("show the embedded server, checkpoints and branches").option("--json", "print JSON only").action(
     (o2) => runCommand2(globals(), async (ctx) => {
+      if (ctx.backendKind === "vers") {
+        const { versStatus: versStatus2 } = await Promise.resolve().then(() => (init_vers_provision(), vers_provision_exports));
+        const v = await versStatus2(ctx);
+        if (o2.json) printJson({ state_dir: ctx.stateDir, backend: "vers", ...v });
+        else {
+          printText(
+            [
+              `state directory: ${ctx.stateDir}`,
+              `vers CLI:        ${v.cli ?? `not usable: ${v.cliError}`}`,
+              `base VM:         ${v.baseVm ? `${v.baseVm} (${v.state ?? "state unknown"})` : "none (run `vers-db up --backend vers`)"}`,
+              `database:        ${v.database ?? "\u2014"}${v.pgVersion ? ` (PostgreSQL ${v.pgVersion})` : ""}`,
+              `checkpoints:     ${v.checkpoints}`,
+              `branches:        ${v.branches}`
+            ].join("\n")
+          );
+        }
+        return 0;
+      }
       const server = await embeddedStatus(ctx.stateDir);
       const state = await listState(ctx);
       const url = server.state ? server.state.port : null;

@@ -43751,7 +43751,10 @@ function checkQuery(query) {
 }
 async function compareBranches(ctx, input) {
   if (input.branches.length === 0) throw new InvalidInputError("name at least one branch to compare");
-  if (input.query !== void 0) checkQuery(input.query);
+  if (input.query !== void 0) {
+    await loadParser();
+    checkQuery(input.query);
+  }
   const entries = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);
@@ -44038,6 +44041,26 @@ async function rollbackCheckpoint(ctx, tag, signal) {
 init_p_limit();
 import { randomBytes as randomBytes6 } from "node:crypto";
 
+// src/util/units.ts
+function formatMs(ms) {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  const s = ms / 1e3;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+function formatBytes(bytes) {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
 // src/analysis/locks.ts
 var BLOCKS_READS = /* @__PURE__ */ new Set(["AccessExclusiveLock"]);
 var BLOCKS_WRITES = /* @__PURE__ */ new Set(["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]);
@@ -44050,97 +44073,9 @@ function longestBlockingLock(locks, kind, tables = []) {
   return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
 }
 
-// src/report/format.ts
-function formatMs(ms) {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  const s = ms / 1e3;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
-function formatBlocked(ms) {
-  return ms === 0 ? "none" : formatMs(ms);
-}
-function formatBytes(bytes) {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-function formatCount(n2) {
-  return n2.toLocaleString("en-US");
-}
-function formatPct(pct) {
-  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
-}
-function longestLock(r) {
-  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
-}
-function worstBloat(r) {
-  let best = null;
-  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
-  return best;
-}
-function describeProbe(stats) {
-  const parts = [formatBlocked(stats.blocked_ms)];
-  if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
-  if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
-  return parts.join(", ");
-}
-function describeLock(lock) {
-  if (!lock) return "none";
-  const stmt = lock.statement === null ? "" : ` (stmt ${lock.statement})`;
-  return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
-}
-function describeBloat(r) {
-  const worst = worstBloat(r);
-  if (!worst || worst.dead_tuples === 0) return "none";
-  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
-}
-function describeRewrites(r) {
-  return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
-}
-function integrityProblems(r) {
-  if (r.integrity.ok) return [];
-  if (r.integrity.problems && r.integrity.problems.length > 0) return r.integrity.problems;
-  const out = [];
-  for (const idx of r.integrity.invalid_indexes) out.push(`invalid index ${idx}`);
-  for (const con of r.integrity.not_valid_constraints) out.push(`NOT VALID constraint ${con}`);
-  for (const [rel, c3] of Object.entries(r.integrity.row_counts)) {
-    if (c3.after === null) out.push(`${rel} no longer exists (${formatCount(c3.before)} rows before)`);
-    else if (c3.after !== c3.before)
-      out.push(`${rel} row count ${formatCount(c3.before)} \u2192 ${formatCount(c3.after)}`);
-  }
-  return out.length > 0 ? out : ["integrity check failed"];
-}
-function verdictOf(c3, r) {
-  if (c3.recommendation?.name === r.name) return "recommended";
-  if (c3.rejected?.some((x) => x.name === r.name)) return "rejected";
-  if (r.status === "failed" || !r.integrity.ok || r.validation?.status === "failed") return "rejected";
-  return "acceptable";
-}
-function rejectionReason(c3, r) {
-  const given = c3.rejected?.find((x) => x.name === r.name);
-  if (given) return given.reason;
-  if (r.status === "failed") return r.error ?? "failed";
-  if (r.validation?.status === "failed") return "validation failed";
-  if (!r.integrity.ok) return integrityProblems(r).join("; ");
-  return null;
-}
-function describeMode(c3) {
-  if (c3.mode === "parallel") return "run in parallel (timings competed for CPU and disk)";
-  if (c3.mode === "serial") return "run serially, one strategy at a time";
-  return "run mode not recorded";
-}
-
 // src/analysis/rank.ts
 var DEFAULT_BLOCKING_TOLERANCE_MS = 100;
-function rejectionReason2(r) {
+function rejectionReason(r) {
   if (r.status === "failed") return r.error ?? "failed";
   if (r.validation?.status === "failed") return "validation failed";
   if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ["check failed"]).join("; ")}`;
@@ -44201,7 +44136,7 @@ function rank(results, options = {}) {
   const rejected = [];
   const eligible = [];
   for (const r of results) {
-    const why = rejectionReason2(r);
+    const why = rejectionReason(r);
     if (why) rejected.push({ name: r.name, reason: why });
     else eligible.push(r);
   }
@@ -44246,6 +44181,7 @@ function parsesAsSql(text) {
   }
 }
 async function resolveMigration(input, cwd, index) {
+  await loadParser();
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? "auto";
@@ -52633,6 +52569,77 @@ function defineTool(def) {
   return def;
 }
 
+// src/report/format.ts
+function formatBlocked(ms) {
+  return ms === 0 ? "none" : formatMs(ms);
+}
+function formatCount(n2) {
+  return n2.toLocaleString("en-US");
+}
+function formatPct(pct) {
+  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+function longestLock(r) {
+  return longestBlockingLock(r.locks, "any", Object.keys(r.blocking.tables)) ?? null;
+}
+function worstBloat(r) {
+  let best = null;
+  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  return best;
+}
+function describeProbe(stats) {
+  const parts = [formatBlocked(stats.blocked_ms)];
+  if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
+  return parts.join(", ");
+}
+function describeLock(lock) {
+  if (!lock) return "none";
+  const stmt = lock.statement === null ? "" : ` (stmt ${lock.statement})`;
+  return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
+}
+function describeBloat(r) {
+  const worst = worstBloat(r);
+  if (!worst || worst.dead_tuples === 0) return "none";
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+}
+function describeRewrites(r) {
+  return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
+}
+function integrityProblems(r) {
+  if (r.integrity.ok) return [];
+  if (r.integrity.problems && r.integrity.problems.length > 0) return r.integrity.problems;
+  const out = [];
+  for (const idx of r.integrity.invalid_indexes) out.push(`invalid index ${idx}`);
+  for (const con of r.integrity.not_valid_constraints) out.push(`NOT VALID constraint ${con}`);
+  for (const [rel, c3] of Object.entries(r.integrity.row_counts)) {
+    if (c3.after === null) out.push(`${rel} no longer exists (${formatCount(c3.before)} rows before)`);
+    else if (c3.after !== c3.before)
+      out.push(`${rel} row count ${formatCount(c3.before)} \u2192 ${formatCount(c3.after)}`);
+  }
+  return out.length > 0 ? out : ["integrity check failed"];
+}
+function verdictOf(c3, r) {
+  if (c3.recommendation?.name === r.name) return "recommended";
+  if (c3.rejected?.some((x) => x.name === r.name)) return "rejected";
+  if (r.status === "failed" || !r.integrity.ok || r.validation?.status === "failed") return "rejected";
+  return "acceptable";
+}
+function rejectionReason2(c3, r) {
+  const given = c3.rejected?.find((x) => x.name === r.name);
+  if (given) return given.reason;
+  if (r.status === "failed") return r.error ?? "failed";
+  if (r.validation?.status === "failed") return "validation failed";
+  if (!r.integrity.ok) return integrityProblems(r).join("; ");
+  return null;
+}
+function describeMode(c3) {
+  if (c3.mode === "parallel" && c3.backend === "vers") return "run in parallel, each branch on its own VM";
+  if (c3.mode === "parallel") return "run in parallel on one server (timings competed for CPU and disk)";
+  if (c3.mode === "serial") return "run serially, one strategy at a time";
+  return "run mode not recorded";
+}
+
 // src/tools/format.ts
 function textTable(header, rows) {
   const widths = header.map((h2, i2) => Math.max(h2.length, ...rows.map((r) => (r[i2] ?? "").length)));
@@ -52687,7 +52694,7 @@ function renderComparison(c3) {
     out.push("Recommendation: none (no strategy passed every check)");
   }
   for (const r of c3.results) {
-    const why = verdictOf(c3, r) === "rejected" ? rejectionReason(c3, r) : null;
+    const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
     if (why) out.push(`Rejected ${r.name}: ${why}`);
   }
   return out.join("\n");
@@ -53046,7 +53053,7 @@ ${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.stateme
   } else {
     lines.push(`${pc.bold("Recommendation:")} ${pc.red("none")} \u2014 no strategy passed every check`);
   }
-  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason(c3, r) : null })).filter((x) => x.reason !== null);
+  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null })).filter((x) => x.reason !== null);
   if (rejected.length > 0) {
     lines.push("");
     lines.push(pc.bold("Rejected:"));

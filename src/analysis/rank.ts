@@ -5,8 +5,8 @@
  * is not rejected in favour of one that takes ten times as long. Reasons quote measured numbers.
  */
 
-import { formatMs } from '../report/format.js';
 import type { Comparison, ProbeStats, Recommendation, StrategyResult } from '../result.js';
+import { formatMs } from '../util/units.js';
 import { longestBlockingLock } from './locks.js';
 
 export interface RankOptions {

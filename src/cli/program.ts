@@ -101,6 +101,24 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON only')
     .action((o: { json?: boolean }) =>
       runCommand(globals(), async (ctx) => {
+        if (ctx.backendKind === 'vers') {
+          const { versStatus } = await import('../backends/vers-provision.js');
+          const v = await versStatus(ctx);
+          if (o.json) printJson({ state_dir: ctx.stateDir, backend: 'vers', ...v });
+          else {
+            printText(
+              [
+                `state directory: ${ctx.stateDir}`,
+                `vers CLI:        ${v.cli ?? `not usable: ${v.cliError}`}`,
+                `base VM:         ${v.baseVm ? `${v.baseVm} (${v.state ?? 'state unknown'})` : 'none (run `vers-db up --backend vers`)'}`,
+                `database:        ${v.database ?? '—'}${v.pgVersion ? ` (PostgreSQL ${v.pgVersion})` : ''}`,
+                `checkpoints:     ${v.checkpoints}`,
+                `branches:        ${v.branches}`,
+              ].join('\n'),
+            );
+          }
+          return 0;
+        }
         const server = await embeddedStatus(ctx.stateDir);
         const state = await listState(ctx);
         const url = server.state ? server.state.port : null;

@@ -3,7 +3,13 @@
  * from, and optionally a user query run on each branch in a READ ONLY transaction with a
  * statement timeout (it can read anything and change nothing).
  */
-import { diffSchemas, exactRowCounts, snapshotSchema, splitStatements } from '../collector/index.js';
+import {
+  diffSchemas,
+  exactRowCounts,
+  loadParser,
+  snapshotSchema,
+  splitStatements,
+} from '../collector/index.js';
 import { InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
 import { withClient } from '../util/pg.js';
@@ -29,7 +35,10 @@ function checkQuery(query: string): void {
 
 export async function compareBranches(ctx: Context, input: CompareInput): Promise<BranchComparison> {
   if (input.branches.length === 0) throw new InvalidInputError('name at least one branch to compare');
-  if (input.query !== undefined) checkQuery(input.query);
+  if (input.query !== undefined) {
+    await loadParser();
+    checkQuery(input.query);
+  }
   const entries = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);

@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { type MigrationSource, splitStatements } from '../collector/index.js';
+import { loadParser, type MigrationSource, splitStatements } from '../collector/index.js';
 import { InvalidInputError } from '../errors.js';
 import type { MigrationInput } from './types.js';
 
@@ -39,6 +39,7 @@ export async function resolveMigration(
   cwd: string,
   index: number,
 ): Promise<ResolvedMigration> {
+  await loadParser(); // the parser is WebAssembly, loaded once per process
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? 'auto';

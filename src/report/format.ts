@@ -4,31 +4,13 @@
  */
 import { longestBlockingLock } from '../analysis/locks.js';
 import type { BloatEntry, Comparison, LockHeld, ProbeStats, StrategyResult } from '../result.js';
+import { formatBytes, formatMs } from '../util/units.js';
 
-/** "12 ms" below one second, "2.4 s" below a minute, "3 min 5 s" above. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1000) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
+export { formatBytes, formatMs };
 
 /** A blocked duration: zero is "none", so a clean strategy reads as clean at a glance. */
 export function formatBlocked(ms: number): string {
   return ms === 0 ? 'none' : formatMs(ms);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function formatCount(n: number): string {
@@ -113,7 +95,8 @@ export function rejectionReason(c: Comparison, r: StrategyResult): string | null
 }
 
 export function describeMode(c: Comparison): string {
-  if (c.mode === 'parallel') return 'run in parallel (timings competed for CPU and disk)';
+  if (c.mode === 'parallel' && c.backend === 'vers') return 'run in parallel, each branch on its own VM';
+  if (c.mode === 'parallel') return 'run in parallel on one server (timings competed for CPU and disk)';
   if (c.mode === 'serial') return 'run serially, one strategy at a time';
   return 'run mode not recorded';
 }
