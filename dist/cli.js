@@ -19778,8 +19778,16 @@ var init_integrity = __esm({
 function clampInto(x, lo, hi) {
   return lo <= hi ? Math.min(Math.max(x, lo), hi) : x;
 }
-function acquiringStatement(timings, statements, lo, hi, estimate, tableName) {
+function acquiringStatement(timings, statements, lo, hi, estimate, tableName, heldAt) {
   let candidates = timings.filter((t) => overlaps(t, lo, hi));
+  if (statements) {
+    const couldHold = candidates.filter((t) => {
+      const end = statements.get(t.index)?.transactionEnd;
+      const endTiming = end === null ? void 0 : timings.find((x) => x.index === (end ?? t.index));
+      return end === null || !endTiming || endTiming.end >= heldAt;
+    });
+    if (couldHold.length > 0) candidates = couldHold;
+  }
   if (candidates.length === 0) {
     return timings.filter((t) => t.start <= hi).at(-1) ?? null;
   }
@@ -19803,9 +19811,17 @@ function intervalOf(run, data, timings, statements, endOfRun) {
   const acquireLo = before ? before.send : Number.NEGATIVE_INFINITY;
   const acquireHi = firstSeen.recv;
   const startEstimate = before ? (mid(before) + mid(firstSeen)) / 2 : mid(firstSeen);
-  const taker = acquiringStatement(timings, statements, acquireLo, acquireHi, startEstimate, relation.table);
-  const start = taker ? clampInto(startEstimate, Math.max(acquireLo, taker.start), Math.min(acquireHi, taker.end)) : startEstimate;
   const lastSeen = samples[run.last];
+  const taker = acquiringStatement(
+    timings,
+    statements,
+    acquireLo,
+    acquireHi,
+    startEstimate,
+    relation.table,
+    lastSeen.send
+  );
+  const start = taker ? clampInto(startEstimate, Math.max(acquireLo, taker.start), Math.min(acquireHi, taker.end)) : startEstimate;
   let end;
   if (run.openAtEnd) {
     end = Math.max(endOfRun, lastSeen.recv);

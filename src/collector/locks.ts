@@ -38,8 +38,21 @@ function acquiringStatement(
   hi: number,
   estimate: number,
   tableName: string,
+  /** A moment the lock is known to be held (when the last sample that saw it was sent). */
+  heldAt: number,
 ): StatementTiming | null {
   let candidates = timings.filter((t) => overlaps(t, lo, hi));
+  if (statements) {
+    // A lock still held after a statement's transaction ended is not that statement's: an
+    // autocommit ALTER releases its locks when it returns, so a lock seen after that belongs to
+    // the statement that followed (the DO block, the CREATE INDEX CONCURRENTLY).
+    const couldHold = candidates.filter((t) => {
+      const end = statements.get(t.index)?.transactionEnd;
+      const endTiming = end === null ? undefined : timings.find((x) => x.index === (end ?? t.index));
+      return end === null || !endTiming || endTiming.end >= heldAt;
+    });
+    if (couldHold.length > 0) candidates = couldHold;
+  }
   if (candidates.length === 0) {
     // Seen only after the last statement (a command's leftover session): the latest one that started.
     return timings.filter((t) => t.start <= hi).at(-1) ?? null;
@@ -72,12 +85,20 @@ function intervalOf(
   const acquireLo = before ? before.send : Number.NEGATIVE_INFINITY;
   const acquireHi = firstSeen.recv;
   const startEstimate = before ? (mid(before) + mid(firstSeen)) / 2 : mid(firstSeen);
-  const taker = acquiringStatement(timings, statements, acquireLo, acquireHi, startEstimate, relation.table);
+  const lastSeen = samples[run.last]!;
+  const taker = acquiringStatement(
+    timings,
+    statements,
+    acquireLo,
+    acquireHi,
+    startEstimate,
+    relation.table,
+    lastSeen.send,
+  );
   const start = taker
     ? clampInto(startEstimate, Math.max(acquireLo, taker.start), Math.min(acquireHi, taker.end))
     : startEstimate;
 
-  const lastSeen = samples[run.last]!;
   let end: number;
   if (run.openAtEnd) {
     // Still held after the last statement: the transaction stayed open until the connection closed.

@@ -72,6 +72,10 @@ describe('running a migration like psql -f', () => {
       '+ index public.idx_users_premium ON public.users USING btree (premium_level)',
     ]);
     expect(result.rewrites).toEqual([]);
+    // The backfill's row locks belong to the DO block (statement 2), not to the ALTER before it,
+    // which released its locks when it returned.
+    const backfill = result.locks.find((l) => l.relation === 'public.users' && l.mode === 'RowExclusiveLock');
+    expect(backfill?.statement).toBe(2);
   });
 
   it('with collectMetrics false, runs and times the statements and counts rows, nothing else', async () => {
