@@ -17047,12 +17047,16 @@ function chooseCloneStrategy(sizeBytes, env, forced) {
   if (env.serverVersionNum >= 18e4 && env.reflinks) return "FILE_COPY+clone";
   return sizeBytes >= FILE_COPY_MIN_BYTES ? "FILE_COPY" : "WAL_LOG";
 }
-function strategyClause(strategy) {
+function strategyClause(strategy, serverVersionNum) {
+  const hasFileCopyMethod = serverVersionNum >= 18e4;
   switch (strategy) {
     case "WAL_LOG":
       return { clause: "STRATEGY WAL_LOG", setup: null };
     case "FILE_COPY":
-      return { clause: "STRATEGY FILE_COPY", setup: "SET file_copy_method = 'copy'" };
+      return {
+        clause: "STRATEGY FILE_COPY",
+        setup: hasFileCopyMethod ? "SET file_copy_method = 'copy'" : null
+      };
     case "FILE_COPY+clone":
       return { clause: "STRATEGY FILE_COPY", setup: "SET file_copy_method = 'clone'" };
   }
@@ -17090,6 +17094,10 @@ __export(local_exports, {
   createLocalBackend: () => createLocalBackend
 });
 import { performance as performance6 } from "node:perf_hooks";
+import { setTimeout as sleep2 } from "node:timers/promises";
+async function otherSessions(c3, database) {
+  return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
+}
 async function createLocalBackend(ctx) {
   const url = ctx.env.DATABASE_URL?.trim();
   if (url) {
@@ -17114,7 +17122,7 @@ async function createLocalBackend(ctx) {
   });
   return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
 }
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, TERMINATE_SESSIONS_SQL, OWN_DATABASES_SQL, backendPid, LocalBackend;
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
@@ -17130,10 +17138,11 @@ var init_local = __esm({
     DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
     DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
     OTHER_SESSIONS_SQL = `
-  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state
+  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
   FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
-    TERMINATE_SESSIONS_SQL = `
-  SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`;
+    SOURCE_BUSY = "55006";
+    CLONE_ATTEMPTS = 3;
+    CLONE_RETRY_MS = 300;
     OWN_DATABASES_SQL = `SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1`;
     backendPid = (client) => client.processID;
     LocalBackend = class {
@@ -17189,48 +17198,55 @@ var init_local = __esm({
         return chooseCloneStrategy(size, env, parseCloneStrategy(this.ctx.env.VERS_DB_CLONE_STRATEGY));
       }
       /**
-       * CREATE DATABASE … TEMPLATE, timed. Sessions on a template the tool owns are terminated;
-       * sessions on the user's own database are named in the error instead.
+       * CREATE DATABASE … TEMPLATE, timed. PostgreSQL refuses while anyone else is connected to the
+       * template: sessions on a template the tool owns are terminated, and so are autovacuum workers
+       * (vacuum simply starts again later); client sessions on the user's own database are named in
+       * the error instead. A session that slips in between the check and the copy gets a short retry.
        */
       async cloneDatabase(target, template, strategy, owned, signal) {
-        const { clause, setup } = strategyClause(strategy);
+        const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
         return withClient(this.admin, async (c3) => {
-          const others = (await c3.query(OTHER_SESSIONS_SQL, [template])).rows;
-          if (others.length > 0) {
-            if (owned) await c3.query(TERMINATE_SESSIONS_SQL, [template]);
-            else throw this.busySourceError(template, others);
-          }
           if (setup) await c3.query(setup);
-          const onAbort = () => void withClient(this.admin, (k) => k.query("SELECT pg_cancel_backend($1)", [backendPid(c3)])).catch(
-            () => {
-            }
-          );
-          signal?.addEventListener("abort", onAbort, { once: true });
-          const start = performance6.now();
-          try {
-            await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-          } catch (err) {
-            const e = err;
-            if (signal?.aborted) throw new CancelledError();
-            if (e.code === "55006" && !owned) {
-              throw this.busySourceError(
-                template,
-                (await c3.query(OTHER_SESSIONS_SQL, [template])).rows
-              );
-            }
-            if (e.code === "42P04")
-              throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
-                hint: "run `vers-db gc`"
+          for (let attempt = 1; ; attempt++) {
+            await this.clearTemplate(c3, template, owned);
+            const onAbort = () => void withClient(this.admin, (k) => k.query("SELECT pg_cancel_backend($1)", [backendPid(c3)])).catch(
+              () => {
+              }
+            );
+            signal?.addEventListener("abort", onAbort, { once: true });
+            const start = performance6.now();
+            try {
+              await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
+              return performance6.now() - start;
+            } catch (err) {
+              const e = err;
+              if (signal?.aborted) throw new CancelledError();
+              if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
+                await sleep2(CLONE_RETRY_MS);
+                continue;
+              }
+              if (e.code === SOURCE_BUSY) throw this.busySourceError(template, await otherSessions(c3, template));
+              if (e.code === "42P04")
+                throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
+                  hint: "run `vers-db gc`"
+                });
+              throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
+                cause: err,
+                code: e.code
               });
-            throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
-              cause: err,
-              code: e.code
-            });
-          } finally {
-            signal?.removeEventListener("abort", onAbort);
+            } finally {
+              signal?.removeEventListener("abort", onAbort);
+            }
           }
-          return performance6.now() - start;
         });
+      }
+      /** Make the template copyable, or say who keeps it busy. */
+      async clearTemplate(c3, template, owned) {
+        const others = await otherSessions(c3, template);
+        const clients = others.filter((o2) => o2.backend_type !== "autovacuum worker");
+        if (clients.length > 0 && !owned) throw this.busySourceError(template, clients);
+        const terminate = owned ? others : others.filter((o2) => o2.backend_type === "autovacuum worker");
+        for (const o2 of terminate) await c3.query("SELECT pg_terminate_backend($1)", [o2.pid]);
       }
       busySourceError(database, sessions) {
         const list = sessions.slice(0, 5).map(
@@ -54583,7 +54599,7 @@ function errorResult(tool, err, log2) {
 }
 
 // src/mcp/progress.ts
-var sleep2 = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+var sleep3 = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
 function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const token = extra._meta?.progressToken;
   if (token === void 0) return { onProgress: () => {
@@ -54626,7 +54642,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
     pending = null;
     await queue;
     const since = performance.now() - lastSentAt;
-    if (since < quietMs) await sleep2(quietMs - since);
+    if (since < quietMs) await sleep3(quietMs - since);
   };
   return { onProgress, flush };
 }

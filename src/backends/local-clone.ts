@@ -48,13 +48,23 @@ export function chooseCloneStrategy(
   return sizeBytes >= FILE_COPY_MIN_BYTES ? 'FILE_COPY' : 'WAL_LOG';
 }
 
-/** The SQL clause and session settings for a strategy. */
-export function strategyClause(strategy: CloneStrategy): { clause: string; setup: string | null } {
+/**
+ * The SQL clause and session setting for a strategy. `file_copy_method` exists only from
+ * PostgreSQL 18; before that FILE_COPY always copies and the setting must not be sent.
+ */
+export function strategyClause(
+  strategy: CloneStrategy,
+  serverVersionNum: number,
+): { clause: string; setup: string | null } {
+  const hasFileCopyMethod = serverVersionNum >= 180000;
   switch (strategy) {
     case 'WAL_LOG':
       return { clause: 'STRATEGY WAL_LOG', setup: null };
     case 'FILE_COPY':
-      return { clause: 'STRATEGY FILE_COPY', setup: "SET file_copy_method = 'copy'" };
+      return {
+        clause: 'STRATEGY FILE_COPY',
+        setup: hasFileCopyMethod ? "SET file_copy_method = 'copy'" : null,
+      };
     case 'FILE_COPY+clone':
       return { clause: 'STRATEGY FILE_COPY', setup: "SET file_copy_method = 'clone'" };
   }

@@ -3,6 +3,7 @@
  * server — the one in DATABASE_URL (13 or newer), or the embedded default.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Context } from '../core/context.js';
 import {
@@ -25,6 +26,7 @@ import {
   type ClientConfig,
   configFromUrl,
   displayUrl,
+  type PgClient,
   quoteIdent,
   urlOf,
   withClient,
@@ -60,16 +62,23 @@ const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 const DATABASE_SIZE_SQL = 'SELECT pg_database_size($1)::bigint AS size';
 /** Who else is connected to a database we are about to copy (CREATE DATABASE refuses then). */
 const OTHER_SESSIONS_SQL = `
-  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state
+  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
   FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
-const TERMINATE_SESSIONS_SQL = `
-  SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`;
+/** SQLSTATE 55006: source database "x" is being accessed by other users. */
+const SOURCE_BUSY = '55006';
+const CLONE_ATTEMPTS = 3;
+const CLONE_RETRY_MS = 300;
+
+async function otherSessions(c: PgClient, database: string): Promise<OtherSession[]> {
+  return (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [database])).rows;
+}
 const OWN_DATABASES_SQL = `SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1`;
 
 /** node-postgres knows the server process id of a connection but does not declare it. */
 export const backendPid = (client: object): number => (client as { processID: number }).processID;
 
 interface OtherSession {
+  backend_type: string;
   pid: number;
   usename: string;
   application_name: string;
@@ -137,8 +146,10 @@ export class LocalBackend implements Backend {
   }
 
   /**
-   * CREATE DATABASE … TEMPLATE, timed. Sessions on a template the tool owns are terminated;
-   * sessions on the user's own database are named in the error instead.
+   * CREATE DATABASE … TEMPLATE, timed. PostgreSQL refuses while anyone else is connected to the
+   * template: sessions on a template the tool owns are terminated, and so are autovacuum workers
+   * (vacuum simply starts again later); client sessions on the user's own database are named in
+   * the error instead. A session that slips in between the check and the copy gets a short retry.
    */
   private async cloneDatabase(
     target: string,
@@ -147,44 +158,50 @@ export class LocalBackend implements Backend {
     owned: boolean,
     signal?: AbortSignal,
   ): Promise<number> {
-    const { clause, setup } = strategyClause(strategy);
+    const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
     return withClient(this.admin, async (c) => {
-      const others = (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows;
-      if (others.length > 0) {
-        if (owned) await c.query(TERMINATE_SESSIONS_SQL, [template]);
-        else throw this.busySourceError(template, others);
-      }
       if (setup) await c.query(setup);
-      const onAbort = () =>
-        void withClient(this.admin, (k) => k.query('SELECT pg_cancel_backend($1)', [backendPid(c)])).catch(
-          () => {},
-        );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const start = performance.now();
-      try {
-        await c.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-      } catch (err) {
-        const e = err as { code?: string; message: string };
-        if (signal?.aborted) throw new CancelledError();
-        if (e.code === '55006' && !owned) {
-          throw this.busySourceError(
-            template,
-            (await c.query<OtherSession>(OTHER_SESSIONS_SQL, [template])).rows,
+      for (let attempt = 1; ; attempt++) {
+        await this.clearTemplate(c, template, owned);
+        const onAbort = () =>
+          void withClient(this.admin, (k) => k.query('SELECT pg_cancel_backend($1)', [backendPid(c)])).catch(
+            () => {},
           );
-        }
-        if (e.code === '42P04')
-          throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
-            hint: 'run `vers-db gc`',
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const start = performance.now();
+        try {
+          await c.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
+          return performance.now() - start;
+        } catch (err) {
+          const e = err as { code?: string; message: string };
+          if (signal?.aborted) throw new CancelledError();
+          if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
+            await sleep(CLONE_RETRY_MS);
+            continue;
+          }
+          if (e.code === SOURCE_BUSY) throw this.busySourceError(template, await otherSessions(c, template));
+          if (e.code === '42P04')
+            throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
+              hint: 'run `vers-db gc`',
+            });
+          throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
+            cause: err,
+            code: e.code,
           });
-        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
-          cause: err,
-          code: e.code,
-        });
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
       }
-      return performance.now() - start;
     });
+  }
+
+  /** Make the template copyable, or say who keeps it busy. */
+  private async clearTemplate(c: PgClient, template: string, owned: boolean): Promise<void> {
+    const others = await otherSessions(c, template);
+    const clients = others.filter((o) => o.backend_type !== 'autovacuum worker');
+    if (clients.length > 0 && !owned) throw this.busySourceError(template, clients);
+    const terminate = owned ? others : others.filter((o) => o.backend_type === 'autovacuum worker');
+    for (const o of terminate) await c.query('SELECT pg_terminate_backend($1)', [o.pid]);
   }
 
   private busySourceError(database: string, sessions: OtherSession[]): DatabaseError {
