@@ -42407,7 +42407,7 @@ function acquiringStatement(timings, statements, lo, hi, estimate, tableName, he
 }
 function intervalOf(run, data, timings, statements, endOfRun) {
   const { samples } = data;
-  const relation = data.relations.get(run.oid);
+  const relation = run.name ?? data.relations.get(run.oid);
   const firstSeen = samples[run.first];
   const before = run.first > 0 ? samples[run.first - 1] : null;
   const acquireLo = before ? before.send : Number.NEGATIVE_INFINITY;
@@ -42449,7 +42449,26 @@ function intervalOf(run, data, timings, statements, endOfRun) {
 }
 function lockIntervals(data, timings, statements, endOfRun) {
   const byIndex = statements ? new Map(statements.map((s) => [s.index, s])) : null;
-  return data.runs.map((run) => intervalOf(run, data, timings, byIndex, endOfRun)).sort((a2, b) => a2.start - b.start);
+  const boundaries = byIndex ? transactionEnds(timings, byIndex) : [];
+  return data.runs.flatMap((run) => splitAtTransactionEnds(run, data, boundaries)).map((run) => intervalOf(run, data, timings, byIndex, endOfRun)).sort((a2, b) => a2.start - b.start);
+}
+function transactionEnds(timings, statements) {
+  return timings.filter((t) => statements.get(t.index)?.transactionEnd === t.index).map((t) => t.end).sort((a2, b) => a2 - b);
+}
+function splitAtTransactionEnds(run, data, boundaries) {
+  const { samples } = data;
+  const pieces = [];
+  let first = run.first;
+  for (const t of boundaries) {
+    if (t <= mid(samples[first]) || t >= mid(samples[run.last])) continue;
+    let k = first;
+    while (k + 1 <= run.last && mid(samples[k + 1]) < t) k++;
+    if (k + 1 > run.last) break;
+    pieces.push({ ...run, first, last: k, openAtEnd: false });
+    first = k + 1;
+  }
+  pieces.push({ ...run, first });
+  return pieces;
 }
 function lockEvents(intervals, clock) {
   return intervals.map((i2) => ({
@@ -43129,6 +43148,7 @@ var LockSampler = class {
     const index = this.samples.push({ send, recv }) - 1;
     const seen = /* @__PURE__ */ new Set();
     const waiters = [];
+    const renamed = [];
     for (const row of rows) {
       if (!row.mine) {
         if (row.blocked_by_migration) waiters.push(row);
@@ -43141,7 +43161,7 @@ var LockSampler = class {
       const run = this.open.get(key);
       if (run) run.last = index;
       else {
-        this.open.set(key, {
+        const opened = {
           oid,
           mode: row.mode,
           granted: row.granted,
@@ -43149,7 +43169,9 @@ var LockSampler = class {
           last: index,
           openAtEnd: false,
           waiters: /* @__PURE__ */ new Set()
-        });
+        };
+        this.open.set(key, opened);
+        if (this.relations.has(oid)) renamed.push(opened);
       }
     }
     for (const [key, run] of this.open) {
@@ -43166,6 +43188,18 @@ var LockSampler = class {
     }
     const unknown2 = [...this.open.values()].map((r) => r.oid).filter((o2) => !this.relations.has(o2) && !this.ignored.has(o2) && (this.retryAt.get(o2) ?? 0) <= index);
     if (unknown2.length > 0) await this.resolve(unknown2, false);
+    if (renamed.length > 0) await this.nameRuns(renamed);
+  }
+  async nameRuns(runs) {
+    const { rows } = await this.client.query(
+      RESOLVE_RELATIONS_SQL,
+      [[...new Set(runs.map((r) => r.oid))]]
+    );
+    const byOid = new Map(rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name }]));
+    for (const run of runs) {
+      const name = byOid.get(run.oid);
+      if (name) run.name = name;
+    }
   }
   /** Name new relations; system ones are ignored. Invisible ones (created in an open transaction) wait for the end. */
   async resolve(oids, final = true) {

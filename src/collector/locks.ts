@@ -78,7 +78,7 @@ function intervalOf(
   endOfRun: number,
 ): LockInterval {
   const { samples } = data;
-  const relation = data.relations.get(run.oid)!;
+  const relation = run.name ?? data.relations.get(run.oid)!;
   const firstSeen = samples[run.first]!;
   const before = run.first > 0 ? samples[run.first - 1]! : null;
   // Taken after the previous sample started reading and before this one finished.
@@ -134,9 +134,44 @@ export function lockIntervals(
   endOfRun: number,
 ): LockInterval[] {
   const byIndex = statements ? new Map(statements.map((s) => [s.index, s])) : null;
+  const boundaries = byIndex ? transactionEnds(timings, byIndex) : [];
   return data.runs
+    .flatMap((run) => splitAtTransactionEnds(run, data, boundaries))
     .map((run) => intervalOf(run, data, timings, byIndex, endOfRun))
     .sort((a, b) => a.start - b.start);
+}
+
+/** When each transaction of the migration ended: every lock it took was released then. */
+function transactionEnds(
+  timings: readonly StatementTiming[],
+  statements: ReadonlyMap<number, SqlStatement>,
+): number[] {
+  return timings
+    .filter((t) => statements.get(t.index)?.transactionEnd === t.index)
+    .map((t) => t.end)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Samples only say "held" or "not held", so two autocommit statements that take the same lock
+ * back to back (CREATE INDEX, then another) look like one long hold. A transaction end between
+ * two samples that saw the lock means it was released and taken again: split the run there, so
+ * each statement's hold is measured and attributed on its own.
+ */
+function splitAtTransactionEnds(run: LockRun, data: SamplerData, boundaries: readonly number[]): LockRun[] {
+  const { samples } = data;
+  const pieces: LockRun[] = [];
+  let first = run.first;
+  for (const t of boundaries) {
+    if (t <= mid(samples[first]!) || t >= mid(samples[run.last]!)) continue;
+    let k = first;
+    while (k + 1 <= run.last && mid(samples[k + 1]!) < t) k++;
+    if (k + 1 > run.last) break;
+    pieces.push({ ...run, first, last: k, openAtEnd: false });
+    first = k + 1;
+  }
+  pieces.push({ ...run, first });
+  return pieces;
 }
 
 /** The raw intervals, for the HTML lock timeline. */

@@ -26,6 +26,8 @@ export interface LockRun {
   openAtEnd: boolean;
   /** Sessions seen waiting, blocked by the migration, for a mode that conflicts with this one. */
   waiters: Set<number>;
+  /** The relation's name when this run began (a table swapped in by RENAME changes name mid-run). */
+  name?: RelationName;
 }
 
 export interface RelationName {
@@ -183,6 +185,7 @@ export class LockSampler {
     const index = this.samples.push({ send, recv }) - 1;
     const seen = new Set<string>();
     const waiters: LockRow[] = [];
+    const renamed: LockRun[] = [];
     for (const row of rows) {
       if (!row.mine) {
         if (row.blocked_by_migration) waiters.push(row);
@@ -195,7 +198,7 @@ export class LockSampler {
       const run = this.open.get(key);
       if (run) run.last = index;
       else {
-        this.open.set(key, {
+        const opened: LockRun = {
           oid,
           mode: row.mode,
           granted: row.granted,
@@ -203,7 +206,9 @@ export class LockSampler {
           last: index,
           openAtEnd: false,
           waiters: new Set(),
-        });
+        };
+        this.open.set(key, opened);
+        if (this.relations.has(oid)) renamed.push(opened);
       }
     }
     for (const [key, run] of this.open) {
@@ -223,6 +228,21 @@ export class LockSampler {
       .filter((o) => !this.relations.has(o) && !this.ignored.has(o) && (this.retryAt.get(o) ?? 0) <= index);
     // Names as of when the lock was first seen: a table renamed later keeps the name it had.
     if (unknown.length > 0) await this.resolve(unknown, false);
+    // A known relation's new run is named as it is now: after `ALTER TABLE users_v2 RENAME TO
+    // users`, a CREATE INDEX on it locks "users", which is what the application sees.
+    if (renamed.length > 0) await this.nameRuns(renamed);
+  }
+
+  private async nameRuns(runs: LockRun[]): Promise<void> {
+    const { rows } = await this.client.query<{ oid: string; name: string; table_name: string }>(
+      RESOLVE_RELATIONS_SQL,
+      [[...new Set(runs.map((r) => r.oid))]],
+    );
+    const byOid = new Map(rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name }]));
+    for (const run of runs) {
+      const name = byOid.get(run.oid);
+      if (name) run.name = name;
+    }
   }
 
   /** Name new relations; system ones are ignored. Invisible ones (created in an open transaction) wait for the end. */
