@@ -22998,15 +22998,32 @@ function blocks(mode, kind) {
 }
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
-  const longest = (xs) => [...xs].sort((a2, b) => b.held_ms - a2.held_ms)[0];
-  return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
+  const onProbed = relevant.filter((l) => tables.includes(l.relation));
+  const pool = onProbed.length > 0 ? onProbed : relevant;
+  const longest = [...pool].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  if (!longest) return void 0;
+  const sameHold = pool.filter(
+    (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
+  );
+  return sameHold.sort((a2, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a2.mode))[0];
 }
-var BLOCKS_READS, BLOCKS_WRITES;
+var BLOCKS_READS, BLOCKS_WRITES, SAME_HOLD, STRENGTH;
 var init_locks2 = __esm({
   "src/analysis/locks.ts"() {
     "use strict";
     BLOCKS_READS = /* @__PURE__ */ new Set(["AccessExclusiveLock"]);
     BLOCKS_WRITES = /* @__PURE__ */ new Set(["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]);
+    SAME_HOLD = 0.9;
+    STRENGTH = [
+      "AccessShareLock",
+      "RowShareLock",
+      "RowExclusiveLock",
+      "ShareUpdateExclusiveLock",
+      "ShareLock",
+      "ShareRowExclusiveLock",
+      "ExclusiveLock",
+      "AccessExclusiveLock"
+    ];
   }
 });
 

@@ -44135,9 +44135,26 @@ function blocks(mode, kind) {
 }
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
-  const longest = (xs) => [...xs].sort((a2, b) => b.held_ms - a2.held_ms)[0];
-  return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
+  const onProbed = relevant.filter((l) => tables.includes(l.relation));
+  const pool = onProbed.length > 0 ? onProbed : relevant;
+  const longest = [...pool].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  if (!longest) return void 0;
+  const sameHold = pool.filter(
+    (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
+  );
+  return sameHold.sort((a2, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a2.mode))[0];
 }
+var SAME_HOLD = 0.9;
+var STRENGTH = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock"
+];
 
 // src/analysis/rank.ts
 var DEFAULT_BLOCKING_TOLERANCE_MS = 100;

@@ -25,6 +25,28 @@ export function longestBlockingLock(
   tables: readonly string[] = [],
 ): LockHeld | undefined {
   const relevant = locks.filter((l) => (kind === 'any' ? blocks(l.mode, 'writes') : blocks(l.mode, kind)));
-  const longest = (xs: LockHeld[]) => [...xs].sort((a, b) => b.held_ms - a.held_ms)[0];
-  return longest(relevant.filter((l) => tables.includes(l.relation))) ?? longest(relevant);
+  const onProbed = relevant.filter((l) => tables.includes(l.relation));
+  const pool = onProbed.length > 0 ? onProbed : relevant;
+  const longest = [...pool].sort((a, b) => b.held_ms - a.held_ms)[0];
+  if (!longest) return undefined;
+  // One statement often holds several modes on a table for the same time (a rewrite holds SHARE
+  // for its index builds inside ACCESS EXCLUSIVE): name the strongest, which explains the most.
+  const sameHold = pool.filter(
+    (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms,
+  );
+  return sameHold.sort((a, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a.mode))[0];
 }
+
+/** Holds within 10 % of each other on one relation are the same hold, seen in several modes. */
+const SAME_HOLD = 0.9;
+/** Table lock modes from weakest to strongest (PostgreSQL's conflict table order). */
+const STRENGTH = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+];
