@@ -52737,7 +52737,7 @@ function renderStrategy(r) {
   if (r.error) lines.push(`error: ${r.error}`);
   lines.push(
     `statements: ${r.statements.length}`,
-    `longest lock: ${describeLock(longestLock(r))}`,
+    `longest blocking lock: ${describeLock(longestLock(r))}`,
     `writes blocked: ${describeProbe(r.blocking.writes)}`,
     `reads blocked: ${describeProbe(r.blocking.reads)}`,
     `rewrites: ${describeRewrites(r)}`,
@@ -52752,7 +52752,7 @@ function renderComparison(c3) {
   const out = [
     `Baseline ${c3.baseline} (${c3.backend} backend, ${c3.results.length} strategies)`,
     "",
-    "| Strategy | Status | Time | Reads blocked | Writes blocked | Longest lock | Rewrites | Bloat | Integrity |",
+    "| Strategy | Status | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat | Integrity |",
     "|---|---|---:|---:|---:|---|---|---|---|"
   ];
   for (const r of c3.results) {

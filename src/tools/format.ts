@@ -41,7 +41,7 @@ export function renderStrategy(r: StrategyResult): string {
   if (r.error) lines.push(`error: ${r.error}`);
   lines.push(
     `statements: ${r.statements.length}`,
-    `longest lock: ${describeLock(longestLock(r))}`,
+    `longest blocking lock: ${describeLock(longestLock(r))}`,
     `writes blocked: ${describeProbe(r.blocking.writes)}`,
     `reads blocked: ${describeProbe(r.blocking.reads)}`,
     `rewrites: ${describeRewrites(r)}`,
@@ -60,7 +60,7 @@ export function renderComparison(c: Comparison): string {
   const out = [
     `Baseline ${c.baseline} (${c.backend} backend, ${c.results.length} strategies)`,
     '',
-    '| Strategy | Status | Time | Reads blocked | Writes blocked | Longest lock | Rewrites | Bloat | Integrity |',
+    '| Strategy | Status | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat | Integrity |',
     '|---|---|---:|---:|---:|---|---|---|---|',
   ];
   for (const r of c.results) {
