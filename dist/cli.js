@@ -19670,7 +19670,7 @@ async function waitForBackendExit(control, pid) {
     await new Promise((resolve4) => setTimeout(resolve4, BACKEND_EXIT_POLL_MS));
   }
 }
-var APP_MIGRATION, APP_SNAPSHOT, APP_SAMPLER, APP_CANCEL, CANCEL_OWN_SQL, CANCEL_EXTERNAL_SQL, BACKEND_ALIVE_SQL, BACKEND_EXIT_POLL_MS, BACKEND_EXIT_WAIT_MS, pidOf, Connections;
+var APP_MIGRATION, APP_SNAPSHOT, APP_SAMPLER, APP_CANCEL, APP_LONG_READER, CANCEL_OWN_SQL, CANCEL_EXTERNAL_SQL, BACKEND_ALIVE_SQL, BACKEND_EXIT_POLL_MS, BACKEND_EXIT_WAIT_MS, pidOf, Connections;
 var init_connections = __esm({
   "src/collector/connections.ts"() {
     "use strict";
@@ -19680,6 +19680,7 @@ var init_connections = __esm({
     APP_SNAPSHOT = "vers-db:snapshot";
     APP_SAMPLER = "vers-db:sampler";
     APP_CANCEL = "vers-db:cancel";
+    APP_LONG_READER = "vers-db:long-reader";
     CANCEL_OWN_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
     CANCEL_EXTERNAL_SQL = `
   SELECT pg_cancel_backend(pid) FROM pg_stat_activity
@@ -19939,6 +19940,26 @@ var init_locks = __esm({
     init_clock();
     mid = (a2) => (a2.send + a2.recv) / 2;
     overlaps = (t, lo, hi) => t.start <= hi && t.end >= lo;
+  }
+});
+
+// src/collector/long-reader.ts
+async function startLongReader(connections, tables, holdMs) {
+  const client = await connections.open(APP_LONG_READER);
+  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
+  await client.query("BEGIN");
+  if (list) await client.query(`LOCK TABLE ${list} IN ACCESS SHARE MODE`);
+  const finished7 = new Promise((resolve4) => setTimeout(resolve4, holdMs)).then(async () => {
+    await client.query("COMMIT").catch(() => void 0);
+    await connections.close(client).catch(() => void 0);
+  });
+  return { finished: finished7 };
+}
+var init_long_reader = __esm({
+  "src/collector/long-reader.ts"() {
+    "use strict";
+    init_pg();
+    init_connections();
   }
 });
 
@@ -21028,11 +21049,14 @@ async function measureMigration(opts) {
       );
     }
     throwIfAborted(opts.signal);
+    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs) : null;
+    if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     clock.origin = clock.now();
     const runOptions = { ...opts.signal ? { signal: opts.signal } : {}, onProgress: progress };
     const outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
+    await longReader?.finished;
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
     await probes?.stop(control);
@@ -21157,7 +21181,8 @@ function buildResult(r) {
       statements_between_samples: r.samplerData ? statementsBetweenSamples(outcome, samples, r.statements) : null,
       probed_tables: r.probedTables,
       tables_not_probed: r.unprobed,
-      dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null
+      dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null,
+      ...r.opts.longReaderMs ? { long_reader_ms: r.opts.longReaderMs } : {}
     }
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);
@@ -21175,6 +21200,7 @@ var init_measure = __esm({
     init_connections();
     init_integrity();
     init_locks();
+    init_long_reader();
     init_probes();
     init_runner();
     init_sampler();
@@ -23198,6 +23224,7 @@ async function measureOnBranch(backend, branch, m, opts) {
       migration: m.source,
       exec: (command, o2) => backend.exec(branch, command, o2),
       collectMetrics: opts.collectMetrics ?? true,
+      longReaderMs: opts.longReaderMs,
       signal: opts.signal,
       onProgress: opts.onProgress
     });
@@ -23220,6 +23247,7 @@ async function testMigration(ctx, input) {
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
     validation: input.validation,
     collectMetrics: input.collectMetrics,
+    longReaderMs: input.longReaderMs,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -23272,6 +23300,7 @@ async function testStrategies(ctx, input) {
           const r = await measureOnBranch(backend, branch, m, {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
+            longReaderMs: input.longReaderMs,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
           });
@@ -60039,6 +60068,9 @@ var init_db_migration_test = __esm({
       kind: MigrationKindSchema,
       validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
       collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
+      long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
+        "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+      ),
       keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
     });
     dbMigrationTest = defineTool({
@@ -60057,6 +60089,7 @@ var init_db_migration_test = __esm({
         validation: args.validation,
         collectMetrics: args.collect_metrics,
         keepBranch: args.keep_branch,
+        longReaderMs: args.long_reader_ms,
         signal,
         onProgress,
         createdBy: "mcp db_migration_test"
@@ -60124,6 +60157,9 @@ var init_db_test_strategies = __esm({
       parallel: number2().int().min(1).max(16).optional().describe(
         "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
       ),
+      long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
+        "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+      ),
       keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
     });
     dbTestStrategies = defineTool({
@@ -60139,6 +60175,7 @@ var init_db_test_strategies = __esm({
         validation: args.validation,
         parallel: args.parallel,
         keepBranches: args.keep_branches,
+        longReaderMs: args.long_reader_ms,
         signal,
         onProgress,
         createdBy: "mcp db_test_strategies"
@@ -60839,7 +60876,11 @@ function buildProgram() {
     "--parallel <n>",
     "strategies run at once (default: 1 on the local backend, where timings compete; all of them on vers)",
     positiveInt
-  ).option("--keep-branch", "keep the branches for `vers-db compare`").option("--no-metrics", "run and time statements only (no lock sampler, probes or snapshots)").option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
+  ).option("--keep-branch", "keep the branches for `vers-db compare`").option("--no-metrics", "run and time statements only (no lock sampler, probes or snapshots)").option(
+    "--long-reader <ms>",
+    "a slow query already reads every table for <ms> when the migration starts: shows lock-queue pile-ups",
+    positiveInt
+  ).option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
     (baseline, migrations, o2) => runCommand2(globals(), async (ctx, signal) => {
       const comparison = await testStrategies(ctx, {
         baseline,
@@ -60848,6 +60889,7 @@ function buildProgram() {
         parallel: o2.parallel,
         keepBranches: o2.keepBranch,
         collectMetrics: o2.metrics,
+        longReaderMs: o2.longReader,
         signal,
         onProgress: stderrProgress(),
         createdBy: "cli test"

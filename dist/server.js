@@ -42263,6 +42263,7 @@ var APP_MIGRATION = "vers-db:migration";
 var APP_SNAPSHOT = "vers-db:snapshot";
 var APP_SAMPLER = "vers-db:sampler";
 var APP_CANCEL = "vers-db:cancel";
+var APP_LONG_READER = "vers-db:long-reader";
 var CANCEL_OWN_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
 var CANCEL_EXTERNAL_SQL = `
   SELECT pg_cancel_backend(pid) FROM pg_stat_activity
@@ -42517,6 +42518,20 @@ function locksHeld(intervals, clock) {
       blocked_pids: waiters.size
     };
   }).sort((a2, b) => a2.start_ms - b.start_ms || a2.relation.localeCompare(b.relation));
+}
+
+// src/collector/long-reader.ts
+init_pg();
+async function startLongReader(connections, tables, holdMs) {
+  const client = await connections.open(APP_LONG_READER);
+  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
+  await client.query("BEGIN");
+  if (list) await client.query(`LOCK TABLE ${list} IN ACCESS SHARE MODE`);
+  const finished7 = new Promise((resolve4) => setTimeout(resolve4, holdMs)).then(async () => {
+    await client.query("COMMIT").catch(() => void 0);
+    await connections.close(client).catch(() => void 0);
+  });
+  return { finished: finished7 };
 }
 
 // src/collector/probes.ts
@@ -43578,11 +43593,14 @@ async function measureMigration(opts) {
       );
     }
     throwIfAborted(opts.signal);
+    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs) : null;
+    if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     clock.origin = clock.now();
     const runOptions = { ...opts.signal ? { signal: opts.signal } : {}, onProgress: progress };
     const outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
+    await longReader?.finished;
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
     await probes?.stop(control);
@@ -43707,7 +43725,8 @@ function buildResult(r) {
       statements_between_samples: r.samplerData ? statementsBetweenSamples(outcome, samples, r.statements) : null,
       probed_tables: r.probedTables,
       tables_not_probed: r.unprobed,
-      dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null
+      dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null,
+      ...r.opts.longReaderMs ? { long_reader_ms: r.opts.longReaderMs } : {}
     }
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);
@@ -44318,6 +44337,7 @@ async function measureOnBranch(backend, branch, m, opts) {
       migration: m.source,
       exec: (command, o2) => backend.exec(branch, command, o2),
       collectMetrics: opts.collectMetrics ?? true,
+      longReaderMs: opts.longReaderMs,
       signal: opts.signal,
       onProgress: opts.onProgress
     });
@@ -44341,6 +44361,7 @@ async function testMigration(ctx, input) {
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
     validation: input.validation,
     collectMetrics: input.collectMetrics,
+    longReaderMs: input.longReaderMs,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -44393,6 +44414,7 @@ async function testStrategies(ctx, input) {
           const r = await measureOnBranch(backend, branch, m, {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
+            longReaderMs: input.longReaderMs,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
           });
@@ -52985,6 +53007,9 @@ var InputSchema4 = object({
   kind: MigrationKindSchema,
   validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
   collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
+  long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
+    "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+  ),
   keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
 });
 var dbMigrationTest = defineTool({
@@ -53003,6 +53028,7 @@ var dbMigrationTest = defineTool({
     validation: args.validation,
     collectMetrics: args.collect_metrics,
     keepBranch: args.keep_branch,
+    longReaderMs: args.long_reader_ms,
     signal,
     onProgress,
     createdBy: "mcp db_migration_test"
@@ -54601,6 +54627,9 @@ var InputSchema6 = object({
   parallel: number2().int().min(1).max(16).optional().describe(
     "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
   ),
+  long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
+    "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+  ),
   keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
 });
 var dbTestStrategies = defineTool({
@@ -54616,6 +54645,7 @@ var dbTestStrategies = defineTool({
     validation: args.validation,
     parallel: args.parallel,
     keepBranches: args.keep_branches,
+    longReaderMs: args.long_reader_ms,
     signal,
     onProgress,
     createdBy: "mcp db_test_strategies"

@@ -188,6 +188,11 @@ export function buildProgram(): Command {
     )
     .option('--keep-branch', 'keep the branches for `vers-db compare`')
     .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
+    .option(
+      '--long-reader <ms>',
+      'a slow query already reads every table for <ms> when the migration starts: shows lock-queue pile-ups',
+      positiveInt,
+    )
     .option('--json', 'print the comparison as JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')
@@ -201,6 +206,7 @@ export function buildProgram(): Command {
           parallel?: number;
           keepBranch?: boolean;
           metrics: boolean;
+          longReader?: number;
           json?: boolean;
           report?: string;
           markdown?: string;
@@ -215,6 +221,7 @@ export function buildProgram(): Command {
             parallel: o.parallel,
             keepBranches: o.keepBranch,
             collectMetrics: o.metrics,
+            longReaderMs: o.longReader,
             signal,
             onProgress: stderrProgress(),
             createdBy: 'cli test',

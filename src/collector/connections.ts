@@ -11,6 +11,7 @@ export const APP_SNAPSHOT = 'vers-db:snapshot';
 export const APP_SAMPLER = 'vers-db:sampler';
 export const APP_PROBE = 'vers-db:probe';
 export const APP_CANCEL = 'vers-db:cancel';
+export const APP_LONG_READER = 'vers-db:long-reader';
 
 /** Cancel what our sessions are running; for a command step also what the command's sessions run. */
 const CANCEL_OWN_SQL = 'SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)';

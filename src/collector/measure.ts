@@ -18,6 +18,7 @@ import {
 } from './connections.js';
 import { integrityVerdict } from './integrity.js';
 import { lockEvents, lockIntervals, locksHeld } from './locks.js';
+import { startLongReader } from './long-reader.js';
 import { emptyProbeStats, type ProbeResults, ProbeSet, type ProbeTarget } from './probes.js';
 import { type ProgressFn, type RunOutcome, runCommand, runStatements, statementError } from './runner.js';
 import { LockSampler, type SamplerData } from './sampler.js';
@@ -47,6 +48,11 @@ export interface MeasureOptions {
   probeTables?: string[];
   /** Default 30000. */
   probeLockTimeoutMs?: number;
+  /**
+   * Hold ACCESS SHARE on every probed table for this long from the moment the migration starts,
+   * like a slow query already running: shows how its DDL queues and makes the application queue.
+   */
+  longReaderMs?: number;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -120,6 +126,11 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     }
     throwIfAborted(opts.signal);
 
+    const longReader =
+      opts.longReaderMs && opts.longReaderMs > 0
+        ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs)
+        : null;
+    if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     clock.origin = clock.now();
     const runOptions = { ...(opts.signal ? { signal: opts.signal } : {}), onProgress: progress };
     const outcome: RunOutcome =
@@ -128,6 +139,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
         : await runCommand(opts.exec!, migration.command, clock, runOptions);
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
+    await longReader?.finished;
 
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
@@ -307,6 +319,7 @@ function buildResult(r: ResultInput): StrategyResult {
       dead_tuples_from_pgstattuple: r.samplerData
         ? Number(after.deadTupleSource === 'pgstattuple_approx')
         : null,
+      ...(r.opts.longReaderMs ? { long_reader_ms: r.opts.longReaderMs } : {}),
     },
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);

@@ -51,7 +51,13 @@ async function measureOnBranch(
   backend: Backend,
   branch: string,
   m: ResolvedMigration,
-  opts: { validation?: string; collectMetrics?: boolean; signal?: AbortSignal; onProgress?: ProgressFn },
+  opts: {
+    validation?: string;
+    collectMetrics?: boolean;
+    longReaderMs?: number;
+    signal?: AbortSignal;
+    onProgress?: ProgressFn;
+  },
 ): Promise<StrategyResult> {
   const conn = await backend.connect(branch);
   try {
@@ -62,6 +68,7 @@ async function measureOnBranch(
       migration: m.source,
       exec: (command, o) => backend.exec(branch, command, o),
       collectMetrics: opts.collectMetrics ?? true,
+      longReaderMs: opts.longReaderMs,
       signal: opts.signal,
       onProgress: opts.onProgress,
     });
@@ -87,6 +94,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
     validation: input.validation,
     collectMetrics: input.collectMetrics,
+    longReaderMs: input.longReaderMs,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -145,6 +153,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
           const r = await measureOnBranch(backend, branch, m, {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
+            longReaderMs: input.longReaderMs,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });

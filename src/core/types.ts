@@ -25,6 +25,8 @@ export interface TestMigrationInput extends MigrationInput {
   /** Shell command run on the branch after the migration; exit 0 = passed. */
   validation?: string;
   collectMetrics?: boolean;
+  /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
+  longReaderMs?: number;
   keepBranch?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -39,6 +41,8 @@ export interface TestStrategiesInput {
   /** How many strategies run at once; default 1 on one machine (timings compete for CPU). */
   parallel?: number;
   collectMetrics?: boolean;
+  /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
+  longReaderMs?: number;
   keepBranches?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;

@@ -30,6 +30,17 @@ const InputSchema = z.object({
     .boolean()
     .default(true)
     .describe('Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs'),
+  long_reader_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .optional()
+    .describe(
+      'Simulate a slow query already reading every table for this many ms when the migration starts. ' +
+        'Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: ' +
+        'this measures the lock-queue pile-up behind most migration outages',
+    ),
   keep_branch: z
     .boolean()
     .default(false)
@@ -59,6 +70,7 @@ export const dbMigrationTest = defineTool({
       validation: args.validation,
       collectMetrics: args.collect_metrics,
       keepBranch: args.keep_branch,
+      longReaderMs: args.long_reader_ms,
       signal,
       onProgress,
       createdBy: 'mcp db_migration_test',

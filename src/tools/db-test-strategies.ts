@@ -33,6 +33,17 @@ const InputSchema = z.object({
     .describe(
       'How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)',
     ),
+  long_reader_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .optional()
+    .describe(
+      'Simulate a slow query already reading every table for this many ms when the migration starts. ' +
+        'Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: ' +
+        'this measures the lock-queue pile-up behind most migration outages',
+    ),
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
 });
 
@@ -55,6 +66,7 @@ export const dbTestStrategies = defineTool({
       validation: args.validation,
       parallel: args.parallel,
       keepBranches: args.keep_branches,
+      longReaderMs: args.long_reader_ms,
       signal,
       onProgress,
       createdBy: 'mcp db_test_strategies',

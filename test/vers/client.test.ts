@@ -290,7 +290,12 @@ describe('the fake rejects what vers v0.10.0 rejects', () => {
     const tag = await fakeVers(world, ['commit', '--tag', 'x']);
     expect([tag.exitCode, tag.stderr]).toEqual([1, expect.stringContaining('unknown flag: --tag')]);
     const positional = await fakeVers(world, ['commit', vm]);
-    expect([positional.exitCode, positional.stderr]).toEqual([1, expect.stringContaining('unknown command')]);
+    expect(positional.stderr).toContain('unknown command');
+    // vers picks exit codes by searching the error text, so a VM id containing "404" or "400" turns
+    // this usage error into exit 3 or 5 (reference §3.0); an id without them gives the plain 1.
+    const misread = /40[01349]/.test(vm);
+    if (!misread) expect(positional.exitCode).toBe(1);
+    else expect(positional.exitCode).toBeGreaterThan(1);
     await fakeVers(world, ['tag', 'create', 'fidelity', commit]);
     const byTag = await fakeVers(world, ['run-commit', 'fidelity', '--format', 'json']);
     expect(byTag.exitCode).toBe(3);
