@@ -44154,8 +44154,7 @@ function blocks(mode, kind) {
 }
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
-  const onProbed = relevant.filter((l) => tables.includes(l.relation));
-  const pool = onProbed.length > 0 ? onProbed : relevant;
+  const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
   const longest = [...pool].sort((a2, b) => b.held_ms - a2.held_ms)[0];
   if (!longest) return void 0;
   const sameHold = pool.filter(

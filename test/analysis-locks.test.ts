@@ -24,6 +24,12 @@ describe('the blocking lock to name', () => {
       lock('public.users', 'ShareLock', 290, 8),
     ];
     expect(longestBlockingLock(locks, 'any', ['public.users'])?.relation).toBe('public.users');
+    // CREATE INDEX CONCURRENTLY: ACCESS EXCLUSIVE only on its own new index, nothing on the table.
+    const concurrent = [
+      lock('public.idx_new', 'AccessExclusiveLock', 8, 2),
+      lock('public.users', 'ShareUpdateExclusiveLock', 90, 2),
+    ];
+    expect(longestBlockingLock(concurrent, 'any', ['public.users'])).toBeUndefined();
   });
 
   it('names the strongest mode of one hold seen in several modes (a rewrite: SHARE inside ACCESS EXCLUSIVE)', () => {

@@ -14,10 +14,10 @@ export function blocks(mode: string, kind: 'reads' | 'writes'): boolean {
 }
 
 /**
- * The longest-held lock that would block `kind` (reads, writes, or 'any' = writes or stronger).
- * Locks on `tables` (the tables the application was probed on) come first: a CREATE INDEX holds
- * AccessExclusiveLock on the index it is building, which nobody else can see yet, while the
- * ShareLock it holds on the table is what the application waits for.
+ * The longest-held lock that would block `kind` (reads, writes, or 'any' = writes or stronger),
+ * on one of `tables` (the tables the application was probed on) when they are given: a CREATE
+ * INDEX holds AccessExclusiveLock on the index it is building, which nobody else can see yet,
+ * while the ShareLock it holds on the table is what the application waits for.
  */
 export function longestBlockingLock(
   locks: readonly LockHeld[],
@@ -25,8 +25,9 @@ export function longestBlockingLock(
   tables: readonly string[] = [],
 ): LockHeld | undefined {
   const relevant = locks.filter((l) => (kind === 'any' ? blocks(l.mode, 'writes') : blocks(l.mode, kind)));
-  const onProbed = relevant.filter((l) => tables.includes(l.relation));
-  const pool = onProbed.length > 0 ? onProbed : relevant;
+  // With probed tables known, only their locks matter to the application; a lock on an index
+  // being built (CREATE INDEX CONCURRENTLY takes ACCESS EXCLUSIVE on it) blocks nobody.
+  const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
   const longest = [...pool].sort((a, b) => b.held_ms - a.held_ms)[0];
   if (!longest) return undefined;
   // One statement often holds several modes on a table for the same time (a rewrite holds SHARE
