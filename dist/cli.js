@@ -12235,8 +12235,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile7;
-      function writeFile7(path6, data, options, cb) {
+      fs2.writeFile = writeFile8;
+      function writeFile8(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -13371,12 +13371,32 @@ var init_errors = __esm({
   }
 });
 
+// src/state/paths.ts
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+function stateDir(env = process.env, cwd = process.cwd()) {
+  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
+}
+async function ensureStateDir(dir) {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
+    flag: "wx"
+  }).catch((err) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+}
+var init_paths = __esm({
+  "src/state/paths.ts"() {
+    "use strict";
+  }
+});
+
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access, chmod, chown, constants as constants4, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { access, chmod, chown, constants as constants4, mkdir as mkdir2, readFile, stat, symlink, writeFile as writeFile2 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join as join2, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -13401,15 +13421,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile(join(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile(join2(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join(packageDir, target);
+    const to = join2(packageDir, target);
     if (await exists(to)) continue;
     try {
-      await symlink(relative(dirname(to), join(packageDir, source)), to);
+      await symlink(relative(dirname(to), join2(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -13428,14 +13448,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile(join(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile(join2(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
-  await mkdir(stateDir2, { recursive: true });
-  await writeFile(join(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await ensureStateDir(stateDir2);
+  await writeFile2(join2(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -13504,14 +13524,14 @@ async function exists(p) {
 async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  await mkdir(stateDir2, { recursive: true });
-  let dataDir = join(stateDir2, "pg");
+  await ensureStateDir(stateDir2);
+  let dataDir = join2(stateDir2, "pg");
   if (ids && !await traversable(dataDir)) {
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join(tmpdir(), `vers-db-${key}`, "pg");
+    dataDir = join2(tmpdir(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir(dataDir, { recursive: true, mode: 448 });
+  await mkdir2(dataDir, { recursive: true, mode: 448 });
   if (ids) {
     await chown(dataDir, ids.uid, ids.gid);
     await chown(dirname(dataDir), ids.uid, ids.gid).catch(() => void 0);
@@ -13524,8 +13544,8 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join(dirname(dataDir), `.pwfile-${process.pid}`);
-  await writeFile(pwfile, `${state.password}
+  const pwfile = join2(dirname(dataDir), `.pwfile-${process.pid}`);
+  await writeFile2(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
@@ -13574,7 +13594,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join(s.dataDir, "server.log");
+  const logFile = join2(s.dataDir, "server.log");
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -13603,9 +13623,9 @@ async function stopEmbedded(stateDir2) {
   return true;
 }
 async function ensureEmbedded(stateDir2, options = {}) {
-  await mkdir(stateDir2, { recursive: true });
+  await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join(stateDir2, "embedded.lock"),
+    lockfilePath: join2(stateDir2, "embedded.lock"),
     retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
     stale: 12e4
   });
@@ -13619,7 +13639,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   const log2 = options.log ?? (() => {
   });
   let s = await readState(stateDir2);
-  if (!s || !await exists(join(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists(join2(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -13638,7 +13658,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
 }
 async function embeddedStatus(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists(join(s.dataDir, "PG_VERSION")))
+  if (!s || !await exists(join2(s.dataDir, "PG_VERSION")))
     return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
@@ -13663,6 +13683,7 @@ var init_embedded = __esm({
     init_execa();
     import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
+    init_paths();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
     hooked = false;
@@ -19128,8 +19149,8 @@ var init_pg = __esm({
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
+import { rm, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -19165,10 +19186,10 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join2(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
+  const a2 = join3(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile2(a2, "probe");
+    await writeFile3(a2, "probe");
     const r = await execa("cp", ["--reflink=always", a2, b], { reject: false });
     return r.exitCode === 0;
   } catch {
@@ -21233,8 +21254,8 @@ var init_collector = __esm({
 });
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir2, readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile2, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -21256,8 +21277,8 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
   );
 }
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir2(join3(stateDir2, "checkpoints"), { recursive: true });
-  await writeFile3(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+  await mkdir3(join4(stateDir2, "checkpoints"), { recursive: true });
+  await writeFile4(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `);
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
@@ -21279,7 +21300,7 @@ var init_checkpoint_snapshot = __esm({
     TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
-    fileOf = (stateDir2, tag) => join3(stateDir2, "checkpoints", `${tag}.json`);
+    fileOf = (stateDir2, tag) => join4(stateDir2, "checkpoints", `${tag}.json`);
   }
 });
 
@@ -21451,27 +21472,17 @@ var init_compare = __esm({
   }
 });
 
-// src/state/paths.ts
-import { resolve } from "node:path";
-function stateDir(env = process.env, cwd = process.cwd()) {
-  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
-}
-var init_paths = __esm({
-  "src/state/paths.ts"() {
-    "use strict";
-  }
-});
-
 // src/state/registry.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
-import { mkdir as mkdir3, readFile as readFile3, rename, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { readFile as readFile3, rename, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 var import_proper_lockfile2, EMPTY, newInstance, Registry;
 var init_registry = __esm({
   "src/state/registry.ts"() {
     "use strict";
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
     init_errors();
+    init_paths();
     EMPTY = {
       version: 1,
       checkpoints: {},
@@ -21483,7 +21494,7 @@ var init_registry = __esm({
     Registry = class {
       constructor(dir) {
         this.dir = dir;
-        this.file = join4(dir, "registry.json");
+        this.file = join5(dir, "registry.json");
       }
       dir;
       file;
@@ -21502,9 +21513,9 @@ var init_registry = __esm({
       }
       /** Read-modify-write under the lock. The callback's return value is passed through. */
       async update(mutate) {
-        await mkdir3(this.dir, { recursive: true });
+        await ensureStateDir(this.dir);
         const release = await import_proper_lockfile2.default.lock(this.dir, {
-          lockfilePath: join4(this.dir, "registry.lock"),
+          lockfilePath: join5(this.dir, "registry.lock"),
           retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
           stale: 15e3
         });
@@ -21512,7 +21523,7 @@ var init_registry = __esm({
           const data = await this.read();
           const out = await mutate(data);
           const tmp = `${this.file}.${process.pid}.tmp`;
-          await writeFile4(tmp, `${JSON.stringify(data, null, 2)}
+          await writeFile5(tmp, `${JSON.stringify(data, null, 2)}
 `);
           await rename(tmp, this.file);
           return out;
@@ -42250,7 +42261,7 @@ var run_suite_exports = {};
 __export(run_suite_exports, {
   runSuiteCommand: () => runSuiteCommand
 });
-import { writeFile as writeFile6 } from "node:fs/promises";
+import { writeFile as writeFile7 } from "node:fs/promises";
 async function runSuiteCommand(ctx, o2) {
   const run = await runSuite(ctx, {
     file: o2.file,
@@ -42260,15 +42271,15 @@ async function runSuiteCommand(ctx, o2) {
     onProgress: stderrProgress()
   });
   if (o2.markdown) {
-    await writeFile6(o2.markdown, renderSuiteMarkdown(run));
+    await writeFile7(o2.markdown, renderSuiteMarkdown(run));
     ctx.log(`markdown report: ${o2.markdown}`);
   }
   if (o2.junit) {
-    await writeFile6(o2.junit, renderSuiteJUnit(run));
+    await writeFile7(o2.junit, renderSuiteJUnit(run));
     ctx.log(`JUnit report: ${o2.junit}`);
   }
   if (o2.report) {
-    await writeFile6(o2.report, renderSuiteHtml(run));
+    await writeFile7(o2.report, renderSuiteHtml(run));
     ctx.log(`HTML report: ${o2.report}`);
   }
   if (o2.json) printJson(run);
@@ -60460,14 +60471,14 @@ init_pg();
 init_output3();
 import { existsSync } from "node:fs";
 import { readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname2, join as join5 } from "node:path";
+import { dirname as dirname2, join as join6 } from "node:path";
 import { performance as performance7 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
 
 // src/cli/render.ts
 var import_cli_table32 = __toESM(require_cli_table3(), 1);
 init_format();
-import { writeFile as writeFile5 } from "node:fs/promises";
+import { writeFile as writeFile6 } from "node:fs/promises";
 function renderCheckpoint(r) {
   const lines = [
     `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`
@@ -60544,17 +60555,17 @@ function renderBranchComparison(r) {
 async function writeReports(c3, files, log2) {
   if (files.markdown) {
     const { renderComparisonMarkdown: renderComparisonMarkdown2 } = await Promise.resolve().then(() => (init_markdown(), markdown_exports));
-    await writeFile5(files.markdown, renderComparisonMarkdown2(c3));
+    await writeFile6(files.markdown, renderComparisonMarkdown2(c3));
     log2(`markdown report: ${files.markdown}`);
   }
   if (files.junit) {
     const { renderJUnit: renderJUnit2 } = await Promise.resolve().then(() => (init_junit(), junit_exports));
-    await writeFile5(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
+    await writeFile6(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
     log2(`JUnit report: ${files.junit}`);
   }
   if (files.report) {
     const { renderHtml: renderHtml2 } = await Promise.resolve().then(() => (init_html(), html_exports));
-    await writeFile5(files.report, renderHtml2(c3));
+    await writeFile6(files.report, renderHtml2(c3));
     log2(`HTML report: ${files.report}`);
   }
 }
@@ -60565,7 +60576,7 @@ var MAX_ROWS = 2e7;
 function examplesDir() {
   let dir = dirname2(fileURLToPath3(import.meta.url));
   for (let i2 = 0; i2 < 5; i2++) {
-    if (existsSync(join5(dir, "examples", "migrations"))) return join5(dir, "examples");
+    if (existsSync(join6(dir, "examples", "migrations"))) return join6(dir, "examples");
     dir = dirname2(dir);
   }
   throw new BackendError("cannot find the examples/ folder next to vers-db");
@@ -60590,8 +60601,8 @@ async function runDemo(ctx, o2) {
     await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
     await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
-  const schema = await readFile5(join5(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile5(join5(examples, "seeds", "generate.sql"), "utf8");
+  const schema = await readFile5(join6(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile5(join6(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
@@ -60608,7 +60619,7 @@ async function runDemo(ctx, o2) {
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
   const migrations = ["a", "b", "c"].map((s) => ({
-    migration: join5(examples, "migrations", `v2-strategy-${s}.sql`),
+    migration: join6(examples, "migrations", `v2-strategy-${s}.sql`),
     name: { a: "add-column-with-default", b: "add-nullable-backfill", c: "new-table-swap" }[s]
   }));
   const comparison = await testStrategies(ctx, {

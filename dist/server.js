@@ -8809,8 +8809,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile5;
-      function writeFile5(path6, data, options, cb) {
+      fs2.writeFile = writeFile6;
+      function writeFile6(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -9945,12 +9945,32 @@ var init_errors = __esm({
   }
 });
 
+// src/state/paths.ts
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+function stateDir(env = process.env, cwd = process.cwd()) {
+  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
+}
+async function ensureStateDir(dir) {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
+    flag: "wx"
+  }).catch((err) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+}
+var init_paths = __esm({
+  "src/state/paths.ts"() {
+    "use strict";
+  }
+});
+
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access, chmod, chown, constants as constants4, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { access, chmod, chown, constants as constants4, mkdir as mkdir2, readFile, stat, symlink, writeFile as writeFile2 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join as join2, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -9975,15 +9995,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile(join(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile(join2(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join(packageDir, target);
+    const to = join2(packageDir, target);
     if (await exists(to)) continue;
     try {
-      await symlink(relative(dirname(to), join(packageDir, source)), to);
+      await symlink(relative(dirname(to), join2(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -10002,14 +10022,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile(join(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile(join2(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
-  await mkdir(stateDir2, { recursive: true });
-  await writeFile(join(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await ensureStateDir(stateDir2);
+  await writeFile2(join2(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -10078,14 +10098,14 @@ async function exists(p) {
 async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  await mkdir(stateDir2, { recursive: true });
-  let dataDir = join(stateDir2, "pg");
+  await ensureStateDir(stateDir2);
+  let dataDir = join2(stateDir2, "pg");
   if (ids && !await traversable(dataDir)) {
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join(tmpdir(), `vers-db-${key}`, "pg");
+    dataDir = join2(tmpdir(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir(dataDir, { recursive: true, mode: 448 });
+  await mkdir2(dataDir, { recursive: true, mode: 448 });
   if (ids) {
     await chown(dataDir, ids.uid, ids.gid);
     await chown(dirname(dataDir), ids.uid, ids.gid).catch(() => void 0);
@@ -10098,8 +10118,8 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join(dirname(dataDir), `.pwfile-${process.pid}`);
-  await writeFile(pwfile, `${state.password}
+  const pwfile = join2(dirname(dataDir), `.pwfile-${process.pid}`);
+  await writeFile2(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
@@ -10148,7 +10168,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join(s.dataDir, "server.log");
+  const logFile = join2(s.dataDir, "server.log");
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -10177,9 +10197,9 @@ async function stopEmbedded(stateDir2) {
   return true;
 }
 async function ensureEmbedded(stateDir2, options = {}) {
-  await mkdir(stateDir2, { recursive: true });
+  await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join(stateDir2, "embedded.lock"),
+    lockfilePath: join2(stateDir2, "embedded.lock"),
     retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
     stale: 12e4
   });
@@ -10193,7 +10213,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   const log2 = options.log ?? (() => {
   });
   let s = await readState(stateDir2);
-  if (!s || !await exists(join(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists(join2(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -10231,6 +10251,7 @@ var init_embedded = __esm({
     init_execa();
     import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
+    init_paths();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
     hooked = false;
@@ -17025,8 +17046,8 @@ ${command}`;
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-import { rm, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { rm, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -17062,10 +17083,10 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join4(dir, `.reflink-probe-${randomBytes5(4).toString("hex")}`);
+  const a2 = join5(dir, `.reflink-probe-${randomBytes5(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile4(a2, "probe");
+    await writeFile5(a2, "probe");
     const r = await execa("cp", ["--reflink=always", a2, b], { reject: false });
     return r.exitCode === 0;
   } catch {
@@ -42238,8 +42259,8 @@ init_names();
 import { performance as performance3 } from "node:perf_hooks";
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
 
 // src/collector/measure.ts
 init_errors();
@@ -43762,10 +43783,10 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
     "vers-db:snapshot"
   );
 }
-var fileOf = (stateDir2, tag) => join2(stateDir2, "checkpoints", `${tag}.json`);
+var fileOf = (stateDir2, tag) => join3(stateDir2, "checkpoints", `${tag}.json`);
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir2(join2(stateDir2, "checkpoints"), { recursive: true });
-  await writeFile2(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+  await mkdir3(join3(stateDir2, "checkpoints"), { recursive: true });
+  await writeFile3(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `);
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
@@ -43932,19 +43953,15 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
 
 // src/core/context.ts
 init_errors();
-
-// src/state/paths.ts
-import { resolve } from "node:path";
-function stateDir(env = process.env, cwd = process.cwd()) {
-  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
-}
+init_paths();
 
 // src/state/registry.ts
 var import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
 init_errors();
+init_paths();
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir3, readFile as readFile3, rename, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { readFile as readFile3, rename, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 var EMPTY = {
   version: 1,
   checkpoints: {},
@@ -43956,7 +43973,7 @@ var newInstance = () => randomBytes2(3).toString("hex");
 var Registry = class {
   constructor(dir) {
     this.dir = dir;
-    this.file = join3(dir, "registry.json");
+    this.file = join4(dir, "registry.json");
   }
   dir;
   file;
@@ -43975,9 +43992,9 @@ var Registry = class {
   }
   /** Read-modify-write under the lock. The callback's return value is passed through. */
   async update(mutate) {
-    await mkdir3(this.dir, { recursive: true });
+    await ensureStateDir(this.dir);
     const release = await import_proper_lockfile2.default.lock(this.dir, {
-      lockfilePath: join3(this.dir, "registry.lock"),
+      lockfilePath: join4(this.dir, "registry.lock"),
       retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
       stale: 15e3
     });
@@ -43985,7 +44002,7 @@ var Registry = class {
       const data = await this.read();
       const out = await mutate(data);
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile3(tmp, `${JSON.stringify(data, null, 2)}
+      await writeFile4(tmp, `${JSON.stringify(data, null, 2)}
 `);
       await rename(tmp, this.file);
       return out;

@@ -1,5 +1,5 @@
 /** Zero configuration: with no DATABASE_URL, `up` starts the embedded server and everything works on it. */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ describe('embedded default', () => {
     const up = await cli(['up'], env, dir);
     expect(up.exitCode).toBe(0);
     const url = /^DATABASE_URL=(postgres:\/\/\S+\/app)$/m.exec(up.stdout)?.[1];
+    // The state directory sits in the user's project: it must never be committed by accident.
+    expect(await readFile(join(dir, '.vers-db', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
     expect(url).toBeTruthy();
     await withClient(configFromUrl(url!), (c) =>
       c.query('CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 10)'),

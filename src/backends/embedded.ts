@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
+import { ensureStateDir } from '../state/paths.js';
 
 export interface EmbeddedState {
   dataDir: string;
@@ -105,7 +106,7 @@ async function readState(stateDir: string): Promise<EmbeddedState | null> {
 }
 
 async function writeState(stateDir: string, s: EmbeddedState): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
+  await ensureStateDir(stateDir);
   await writeFile(join(stateDir, STATE_FILE), `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -183,7 +184,7 @@ async function exists(p: string): Promise<boolean> {
 async function initCluster(stateDir: string, log: (msg: string) => void): Promise<EmbeddedState> {
   const bin = await binaries();
   const ids = await runAsIds();
-  await mkdir(stateDir, { recursive: true });
+  await ensureStateDir(stateDir);
   let dataDir = join(stateDir, 'pg');
   // As root the postgres user must reach the data directory; a project under /root cannot.
   if (ids && !(await traversable(dataDir))) {
@@ -297,7 +298,7 @@ export async function ensureEmbedded(
   options: { persistent?: boolean; log?: (msg: string) => void } = {},
 ): Promise<EmbeddedServer> {
   // The CLI and the MCP server may both start it at once: one initdb/start at a time.
-  await mkdir(stateDir, { recursive: true });
+  await ensureStateDir(stateDir);
   const release = await lockfile.lock(stateDir, {
     lockfilePath: join(stateDir, 'embedded.lock'),
     retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },

@@ -5,11 +5,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
 import { BackendError, ConflictError } from '../errors.js';
+import { ensureStateDir } from './paths.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
 
@@ -87,7 +88,7 @@ export class Registry {
 
   /** Read-modify-write under the lock. The callback's return value is passed through. */
   async update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureStateDir(this.dir);
     // proper-lockfile locks a path that must exist; lock the directory itself.
     const release = await lockfile.lock(this.dir, {
       lockfilePath: join(this.dir, 'registry.lock'),
