@@ -23284,16 +23284,30 @@ async function testStrategies(ctx, input) {
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
-  input.onProgress?.({ message: `branching ${total} from ${input.baseline}`, progress: 0, total: total + 1 });
   const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
-  const branches = await backend.branch(input.baseline, branchNames, {
-    signal: input.signal,
-    createdBy: input.createdBy ?? "vers-db test",
-    keep: input.keepBranches ?? false
-  });
-  input.onProgress?.({
-    message: `created ${branches.length} branch(es) from ${input.baseline} (${branches[0]?.strategy}): ${branches.map((b) => `${Math.round(b.durationMs)} ms`).join(", ")}`
-  });
+  const created = [];
+  const makeBranches = async (names2) => {
+    const made = await backend.branch(input.baseline, names2, {
+      signal: input.signal,
+      createdBy: input.createdBy ?? "vers-db test",
+      keep: input.keepBranches ?? false
+    });
+    created.push(...made);
+    return made;
+  };
+  const justInTime = backend.kind === "local" && parallel === 1 && !input.keepBranches;
+  let upfront = null;
+  if (!justInTime) {
+    input.onProgress?.({
+      message: `branching ${total} from ${input.baseline}`,
+      progress: 0,
+      total: total + 1
+    });
+    upfront = await makeBranches(branchNames);
+    input.onProgress?.({
+      message: `created ${upfront.length} branch(es) from ${input.baseline} (${upfront[0]?.strategy}): ${upfront.map((b) => `${Math.round(b.durationMs)} ms`).join(", ")}`
+    });
+  }
   let done = 0;
   try {
     const limit = pLimit(parallel);
@@ -23301,9 +23315,10 @@ async function testStrategies(ctx, input) {
       resolved.map(
         (m, i2) => limit(async () => {
           throwIfAborted(input.signal);
-          const branch = branches[i2].name;
+          const info = upfront ? upfront[i2] : (await makeBranches([branchNames[i2]]))[0];
+          const branch = info.name;
           input.onProgress?.({
-            message: `${m.name}: running on branch ${branch}`,
+            message: `${m.name}: running on branch ${branch} (made in ${Math.round(info.durationMs)} ms, ${info.strategy})`,
             progress: done + 1,
             total: total + 1
           });
@@ -23314,7 +23329,7 @@ async function testStrategies(ctx, input) {
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
           });
-          r.branch_ms = branches[i2].durationMs;
+          r.branch_ms = info.durationMs;
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
@@ -23336,7 +23351,7 @@ async function testStrategies(ctx, input) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {
     if (!input.keepBranches) {
-      for (const b of branches)
+      for (const b of created)
         await backend.destroy(b.name).catch((e) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));
     }
   }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
-import type { Backend } from '../backends/backend.js';
+import type { Backend, BranchInfo } from '../backends/backend.js';
 import { measureMigration } from '../collector/index.js';
 import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
@@ -125,18 +125,35 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
-  input.onProgress?.({ message: `branching ${total} from ${input.baseline}`, progress: 0, total: total + 1 });
   const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
-  const branches = await backend.branch(input.baseline, branchNames, {
-    signal: input.signal,
-    createdBy: input.createdBy ?? 'vers-db test',
-    keep: input.keepBranches ?? false,
-  });
-  input.onProgress?.({
-    message: `created ${branches.length} branch(es) from ${input.baseline} (${branches[0]?.strategy}): ${branches
-      .map((b) => `${Math.round(b.durationMs)} ms`)
-      .join(', ')}`,
-  });
+  const created: BranchInfo[] = [];
+  const makeBranches = async (names: string[]): Promise<BranchInfo[]> => {
+    const made = await backend.branch(input.baseline, names, {
+      signal: input.signal,
+      createdBy: input.createdBy ?? 'vers-db test',
+      keep: input.keepBranches ?? false,
+    });
+    created.push(...made);
+    return made;
+  };
+  // Serial local runs make each branch just before its strategy and drop it right after: one
+  // extra copy of the database on disk at a time, not one per strategy. Parallel runs, Vers (one
+  // `vers branch --count N` call) and kept branches make them all up front.
+  const justInTime = backend.kind === 'local' && parallel === 1 && !input.keepBranches;
+  let upfront: BranchInfo[] | null = null;
+  if (!justInTime) {
+    input.onProgress?.({
+      message: `branching ${total} from ${input.baseline}`,
+      progress: 0,
+      total: total + 1,
+    });
+    upfront = await makeBranches(branchNames);
+    input.onProgress?.({
+      message: `created ${upfront.length} branch(es) from ${input.baseline} (${upfront[0]?.strategy}): ${upfront
+        .map((b) => `${Math.round(b.durationMs)} ms`)
+        .join(', ')}`,
+    });
+  }
   let done = 0;
   try {
     const limit = pLimit(parallel);
@@ -144,9 +161,10 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
       resolved.map((m, i) =>
         limit(async () => {
           throwIfAborted(input.signal);
-          const branch = branches[i]!.name;
+          const info = upfront ? upfront[i]! : (await makeBranches([branchNames[i]!]))[0]!;
+          const branch = info.name;
           input.onProgress?.({
-            message: `${m.name}: running on branch ${branch}`,
+            message: `${m.name}: running on branch ${branch} (made in ${Math.round(info.durationMs)} ms, ${info.strategy})`,
             progress: done + 1,
             total: total + 1,
           });
@@ -157,7 +175,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });
-          r.branch_ms = branches[i]!.durationMs;
+          r.branch_ms = info.durationMs;
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
@@ -179,7 +197,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {
     if (!input.keepBranches) {
-      for (const b of branches)
+      for (const b of created)
         await backend
           .destroy(b.name)
           .catch((e: Error) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));

@@ -58,11 +58,17 @@ describe('testing strategies on branches of a checkpoint', () => {
       'ALTER TABLE users ADD COLUMN premium_level integer;\nCREATE INDEX CONCURRENTLY users_premium ON users (premium_level);\n',
     );
     const progress: string[] = [];
+    // Serial runs make each branch just in time: one extra copy of the database at a time.
+    const onDisk: Promise<string[]>[] = [];
     const c = await testStrategies(p.ctx, {
       baseline: 'baseline',
       migrations: [{ migration: blocking }, { migration: gentle }],
-      onProgress: (x) => progress.push(x.message),
+      onProgress: (x) => {
+        progress.push(x.message);
+        if (x.message.includes('running on branch')) onDisk.push(branchDatabases());
+      },
     });
+    expect((await Promise.all(onDisk)).map((dbs) => dbs.length)).toEqual([1, 1]);
     expect(ComparisonSchema.parse(c)).toBeTruthy();
     expect(c.mode).toBe('serial');
     expect(c.results.map((r) => r.status)).toEqual(['passed', 'passed']);
