@@ -20750,14 +20750,14 @@ async function deadTuples(client) {
   if (rows[0]?.installed) {
     try {
       const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
-      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead), pct: Number(x.pct) });
+      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
       return { source: "pgstattuple_approx", byName };
     } catch {
     }
   }
   await client.query(CLEAR_STATS_SNAPSHOT_SQL);
   const r = await client.query(N_DEAD_TUP_SQL);
-  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead), pct: Number(x.pct) });
+  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
   return { source: "n_dead_tup", byName };
 }
 async function currentWalLsn(client) {
@@ -20833,14 +20833,13 @@ var init_snapshot = __esm({
   ORDER BY n.nspname, c.relname`;
     HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
     PGSTATTUPLE_APPROX_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead, s.dead_tuple_percent AS pct
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
   WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
     CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
     N_DEAD_TUP_SQL = `
-  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead,
-         CASE WHEN n_live_tup + n_dead_tup > 0 THEN 100.0 * n_dead_tup / (n_live_tup + n_dead_tup) ELSE 0 END AS pct
+  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
   FROM pg_stat_user_tables`;
     WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
     WAL_DIFF_SQL = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;

@@ -47,7 +47,7 @@ const HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE ext
 
 /** Approximate but physical: skips all-visible pages using the visibility map. */
 const PGSTATTUPLE_APPROX_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead, s.dead_tuple_percent AS pct
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
   WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
@@ -55,8 +55,7 @@ const PGSTATTUPLE_APPROX_SQL = `
 /** The statistics counters; read after pg_stat_clear_snapshot() so they are not a stale cached copy. */
 const CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
 const N_DEAD_TUP_SQL = `
-  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead,
-         CASE WHEN n_live_tup + n_dead_tup > 0 THEN 100.0 * n_dead_tup / (n_live_tup + n_dead_tup) ELSE 0 END AS pct
+  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
   FROM pg_stat_user_tables`;
 
 const WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
@@ -129,22 +128,22 @@ export async function tableChecksums(client: pg.Client): Promise<Record<string, 
 
 async function deadTuples(client: pg.Client): Promise<{
   source: DatabaseSnapshot['deadTupleSource'];
-  byName: Map<string, { dead: number; pct: number }>;
+  byName: Map<string, { dead: number }>;
 }> {
-  const byName = new Map<string, { dead: number; pct: number }>();
+  const byName = new Map<string, { dead: number }>();
   const { rows } = await client.query<{ installed: boolean }>(HAS_PGSTATTUPLE_SQL);
   if (rows[0]?.installed) {
     try {
-      const r = await client.query<{ name: string; dead: string; pct: number }>(PGSTATTUPLE_APPROX_SQL);
-      for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead), pct: Number(x.pct) });
+      const r = await client.query<{ name: string; dead: string }>(PGSTATTUPLE_APPROX_SQL);
+      for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
       return { source: 'pgstattuple_approx', byName };
     } catch {
       // No privilege to call it: fall back to the statistics counters.
     }
   }
   await client.query(CLEAR_STATS_SNAPSHOT_SQL);
-  const r = await client.query<{ name: string; dead: string; pct: string }>(N_DEAD_TUP_SQL);
-  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead), pct: Number(x.pct) });
+  const r = await client.query<{ name: string; dead: string }>(N_DEAD_TUP_SQL);
+  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
   return { source: 'n_dead_tup', byName };
 }
 
