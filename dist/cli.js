@@ -20294,6 +20294,42 @@ var init_runner = __esm({
   }
 });
 
+// src/util/lock-modes.ts
+function modeStrength(mode) {
+  const i2 = LOCK_MODES.indexOf(mode);
+  return i2 < 0 ? -1 : i2;
+}
+function blocks(mode, kind) {
+  return modesConflict(mode, kind === "reads" ? "AccessShareLock" : "RowExclusiveLock");
+}
+var LOCK_MODES, CONFLICTS, modesConflict;
+var init_lock_modes = __esm({
+  "src/util/lock-modes.ts"() {
+    "use strict";
+    LOCK_MODES = [
+      "AccessShareLock",
+      "RowShareLock",
+      "RowExclusiveLock",
+      "ShareUpdateExclusiveLock",
+      "ShareLock",
+      "ShareRowExclusiveLock",
+      "ExclusiveLock",
+      "AccessExclusiveLock"
+    ];
+    CONFLICTS = {
+      AccessShareLock: ["AccessExclusiveLock"],
+      RowShareLock: ["ExclusiveLock", "AccessExclusiveLock"],
+      RowExclusiveLock: LOCK_MODES.slice(4),
+      ShareUpdateExclusiveLock: LOCK_MODES.slice(3),
+      ShareLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", ...LOCK_MODES.slice(5)],
+      ShareRowExclusiveLock: LOCK_MODES.slice(2),
+      ExclusiveLock: LOCK_MODES.slice(1),
+      AccessExclusiveLock: LOCK_MODES
+    };
+    modesConflict = (a2, b) => CONFLICTS[a2]?.includes(b) ?? false;
+  }
+});
+
 // src/collector/schema.ts
 async function snapshotSchema(client) {
   const snap = {
@@ -20511,11 +20547,12 @@ var init_schema = __esm({
 });
 
 // src/collector/sampler.ts
-var MIGRATION_BY_PID, MIGRATION_EXTERNAL, samplerSql, RESOLVE_RELATIONS_SQL, MODES, CONFLICTS, modesConflict, RETRY_INVISIBLE_EVERY_SAMPLES, LockSampler;
+var MIGRATION_BY_PID, MIGRATION_EXTERNAL, samplerSql, RESOLVE_RELATIONS_SQL, RETRY_INVISIBLE_EVERY_SAMPLES, LockSampler;
 var init_sampler = __esm({
   "src/collector/sampler.ts"() {
     "use strict";
     init_errors();
+    init_lock_modes();
     init_schema();
     MIGRATION_BY_PID = `SELECT pid FROM pg_stat_activity WHERE pid = $1 OR leader_pid = $1`;
     MIGRATION_EXTERNAL = `
@@ -20539,27 +20576,6 @@ var init_sampler = __esm({
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
   WHERE c.oid = ANY($1::oid[])`;
-    MODES = [
-      "AccessShareLock",
-      "RowShareLock",
-      "RowExclusiveLock",
-      "ShareUpdateExclusiveLock",
-      "ShareLock",
-      "ShareRowExclusiveLock",
-      "ExclusiveLock",
-      "AccessExclusiveLock"
-    ];
-    CONFLICTS = {
-      AccessShareLock: ["AccessExclusiveLock"],
-      RowShareLock: ["ExclusiveLock", "AccessExclusiveLock"],
-      RowExclusiveLock: MODES.slice(4),
-      ShareUpdateExclusiveLock: MODES.slice(3),
-      ShareLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", ...MODES.slice(5)],
-      ShareRowExclusiveLock: MODES.slice(2),
-      ExclusiveLock: MODES.slice(1),
-      AccessExclusiveLock: MODES
-    };
-    modesConflict = (a2, b) => CONFLICTS[a2]?.includes(b) ?? false;
     RETRY_INVISIBLE_EVERY_SAMPLES = 20;
     LockSampler = class {
       constructor(client, clock, migrationPid, intervalMs) {
@@ -23029,9 +23045,6 @@ var init_units = __esm({
 });
 
 // src/analysis/locks.ts
-function blocks(mode, kind) {
-  return (kind === "reads" ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
-}
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
   const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
@@ -23040,25 +23053,14 @@ function longestBlockingLock(locks, kind, tables = []) {
   const sameHold = pool.filter(
     (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
   );
-  return sameHold.sort((a2, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a2.mode))[0];
+  return sameHold.sort((a2, b) => modeStrength(b.mode) - modeStrength(a2.mode))[0];
 }
-var BLOCKS_READS, BLOCKS_WRITES, SAME_HOLD, STRENGTH;
+var SAME_HOLD;
 var init_locks2 = __esm({
   "src/analysis/locks.ts"() {
     "use strict";
-    BLOCKS_READS = /* @__PURE__ */ new Set(["AccessExclusiveLock"]);
-    BLOCKS_WRITES = /* @__PURE__ */ new Set(["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]);
+    init_lock_modes();
     SAME_HOLD = 0.9;
-    STRENGTH = [
-      "AccessShareLock",
-      "RowShareLock",
-      "RowExclusiveLock",
-      "ShareUpdateExclusiveLock",
-      "ShareLock",
-      "ShareRowExclusiveLock",
-      "ExclusiveLock",
-      "AccessExclusiveLock"
-    ];
   }
 });
 
@@ -25752,8 +25754,8 @@ var init_junit = __esm({
 
 // src/report/timeline.ts
 function modeRank(mode) {
-  const i2 = LOCK_MODES.indexOf(mode);
-  return i2 < 0 ? LOCK_MODES.length : i2;
+  const strength = modeStrength(mode);
+  return strength < 0 ? LOCK_MODES.length : LOCK_MODES.length - 1 - strength;
 }
 function tickStep(span) {
   const raw = span / 6;
@@ -25906,22 +25908,13 @@ function renderLegend(results) {
     ([label, color]) => `<li><span class="swatch" style="background:${color}"></span>${escapeHtml(label)}</li>`
   ).join("")}</ul>`;
 }
-var LOCK_MODES, MODE_COLORS, OTHER_MODE_COLOR, WAIT_COLORS, WIDTH, LABEL_W, PLOT_W, LANE_H, TICK_ROWS, LABEL_GAP, TOP, AXIS_H;
+var MODE_COLORS, OTHER_MODE_COLOR, WAIT_COLORS, WIDTH, LABEL_W, PLOT_W, LANE_H, TICK_ROWS, LABEL_GAP, TOP, AXIS_H;
 var init_timeline = __esm({
   "src/report/timeline.ts"() {
     "use strict";
+    init_lock_modes();
     init_escape2();
     init_format();
-    LOCK_MODES = [
-      "AccessExclusiveLock",
-      "ExclusiveLock",
-      "ShareRowExclusiveLock",
-      "ShareLock",
-      "ShareUpdateExclusiveLock",
-      "RowExclusiveLock",
-      "RowShareLock",
-      "AccessShareLock"
-    ];
     MODE_COLORS = {
       AccessExclusiveLock: "#d7263d",
       ExclusiveLock: "#f46036",
@@ -41531,7 +41524,7 @@ function migrationMetric(r, metric) {
     case "execution_time":
       return r.duration_ms;
     case "lock_duration":
-      return r.locks.filter((l) => APP_BLOCKING_MODES.has(l.mode)).reduce((m, l) => Math.max(m, l.held_ms), 0);
+      return r.locks.filter((l) => blocks(l.mode, "writes")).reduce((m, l) => Math.max(m, l.held_ms), 0);
     case "reads_blocked":
       return r.blocking.reads.blocked_ms;
     case "writes_blocked":
@@ -41628,16 +41621,11 @@ function blankResult(name, branch) {
     validation: null
   };
 }
-var APP_BLOCKING_MODES, INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2, IDLE;
+var INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2, IDLE;
 var init_measure2 = __esm({
   "src/suite/measure.ts"() {
     "use strict";
-    APP_BLOCKING_MODES = /* @__PURE__ */ new Set([
-      "ShareLock",
-      "ShareRowExclusiveLock",
-      "ExclusiveLock",
-      "AccessExclusiveLock"
-    ]);
+    init_lock_modes();
     INDEX_BLOAT_SQL = `
   SELECT format('%I.%I', n.nspname, c.relname) AS index,
          s.avg_leaf_density AS density,
@@ -60071,7 +60059,7 @@ var init_db_compare_branches = __esm({
 });
 
 // src/tools/db-migration-test.ts
-var MigrationKindSchema, InputSchema4, dbMigrationTest;
+var MigrationKindSchema, LongReaderSchema, InputSchema4, dbMigrationTest;
 var init_db_migration_test = __esm({
   "src/tools/db-migration-test.ts"() {
     "use strict";
@@ -60083,6 +60071,9 @@ var init_db_migration_test = __esm({
     MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
       "How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, anything else is a shell command), or force file / sql / command"
     );
+    LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
+      "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+    );
     InputSchema4 = object({
       baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
       migration: string2().describe(
@@ -60092,9 +60083,7 @@ var init_db_migration_test = __esm({
       kind: MigrationKindSchema,
       validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
       collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
-      long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
-        "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
-      ),
+      long_reader_ms: LongReaderSchema,
       keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
     });
     dbMigrationTest = defineTool({
@@ -60181,9 +60170,7 @@ var init_db_test_strategies = __esm({
       parallel: number2().int().min(1).max(16).optional().describe(
         "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
       ),
-      long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
-        "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
-      ),
+      long_reader_ms: LongReaderSchema,
       keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
     });
     dbTestStrategies = defineTool({

@@ -42854,6 +42854,36 @@ async function runCommand(exec, command, clock, options = {}) {
 // src/collector/sampler.ts
 init_errors();
 
+// src/util/lock-modes.ts
+var LOCK_MODES = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock"
+];
+var CONFLICTS = {
+  AccessShareLock: ["AccessExclusiveLock"],
+  RowShareLock: ["ExclusiveLock", "AccessExclusiveLock"],
+  RowExclusiveLock: LOCK_MODES.slice(4),
+  ShareUpdateExclusiveLock: LOCK_MODES.slice(3),
+  ShareLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", ...LOCK_MODES.slice(5)],
+  ShareRowExclusiveLock: LOCK_MODES.slice(2),
+  ExclusiveLock: LOCK_MODES.slice(1),
+  AccessExclusiveLock: LOCK_MODES
+};
+var modesConflict = (a2, b) => CONFLICTS[a2]?.includes(b) ?? false;
+function modeStrength(mode) {
+  const i2 = LOCK_MODES.indexOf(mode);
+  return i2 < 0 ? -1 : i2;
+}
+function blocks(mode, kind) {
+  return modesConflict(mode, kind === "reads" ? "AccessShareLock" : "RowExclusiveLock");
+}
+
 // src/collector/schema.ts
 var SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
 var NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
@@ -43087,27 +43117,6 @@ var RESOLVE_RELATIONS_SQL = `
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
   WHERE c.oid = ANY($1::oid[])`;
-var MODES = [
-  "AccessShareLock",
-  "RowShareLock",
-  "RowExclusiveLock",
-  "ShareUpdateExclusiveLock",
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock"
-];
-var CONFLICTS = {
-  AccessShareLock: ["AccessExclusiveLock"],
-  RowShareLock: ["ExclusiveLock", "AccessExclusiveLock"],
-  RowExclusiveLock: MODES.slice(4),
-  ShareUpdateExclusiveLock: MODES.slice(3),
-  ShareLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", ...MODES.slice(5)],
-  ShareRowExclusiveLock: MODES.slice(2),
-  ExclusiveLock: MODES.slice(1),
-  AccessExclusiveLock: MODES
-};
-var modesConflict = (a2, b) => CONFLICTS[a2]?.includes(b) ?? false;
 var RETRY_INVISIBLE_EVERY_SAMPLES = 20;
 var LockSampler = class {
   constructor(client, clock, migrationPid, intervalMs) {
@@ -44163,11 +44172,6 @@ function formatBytes(bytes) {
 }
 
 // src/analysis/locks.ts
-var BLOCKS_READS = /* @__PURE__ */ new Set(["AccessExclusiveLock"]);
-var BLOCKS_WRITES = /* @__PURE__ */ new Set(["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]);
-function blocks(mode, kind) {
-  return (kind === "reads" ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
-}
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
   const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
@@ -44176,19 +44180,9 @@ function longestBlockingLock(locks, kind, tables = []) {
   const sameHold = pool.filter(
     (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
   );
-  return sameHold.sort((a2, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a2.mode))[0];
+  return sameHold.sort((a2, b) => modeStrength(b.mode) - modeStrength(a2.mode))[0];
 }
 var SAME_HOLD = 0.9;
-var STRENGTH = [
-  "AccessShareLock",
-  "RowShareLock",
-  "RowExclusiveLock",
-  "ShareUpdateExclusiveLock",
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock"
-];
 
 // src/analysis/rank.ts
 var DEFAULT_BLOCKING_TOLERANCE_MS = 100;
@@ -53028,6 +53022,9 @@ var dbCompareBranches = defineTool({
 var MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
   "How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, anything else is a shell command), or force file / sql / command"
 );
+var LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
+  "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
+);
 var InputSchema4 = object({
   baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
   migration: string2().describe(
@@ -53037,9 +53034,7 @@ var InputSchema4 = object({
   kind: MigrationKindSchema,
   validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
   collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
-  long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
-    "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
-  ),
+  long_reader_ms: LongReaderSchema,
   keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
 });
 var dbMigrationTest = defineTool({
@@ -53916,18 +53911,12 @@ init_names();
 init_pg();
 
 // src/suite/measure.ts
-var APP_BLOCKING_MODES = /* @__PURE__ */ new Set([
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock"
-]);
 function migrationMetric(r, metric) {
   switch (metric) {
     case "execution_time":
       return r.duration_ms;
     case "lock_duration":
-      return r.locks.filter((l) => APP_BLOCKING_MODES.has(l.mode)).reduce((m, l) => Math.max(m, l.held_ms), 0);
+      return r.locks.filter((l) => blocks(l.mode, "writes")).reduce((m, l) => Math.max(m, l.held_ms), 0);
     case "reads_blocked":
       return r.blocking.reads.blocked_ms;
     case "writes_blocked":
@@ -54657,9 +54646,7 @@ var InputSchema6 = object({
   parallel: number2().int().min(1).max(16).optional().describe(
     "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
   ),
-  long_reader_ms: number2().int().min(1).max(6e5).optional().describe(
-    "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
-  ),
+  long_reader_ms: LongReaderSchema,
   keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
 });
 var dbTestStrategies = defineTool({

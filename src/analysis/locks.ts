@@ -1,17 +1,6 @@
-/**
- * Which held locks matter to the application. A read takes ACCESS SHARE, which only ACCESS
- * EXCLUSIVE blocks; a write takes ROW EXCLUSIVE, which SHARE and every stronger mode block
- * (PostgreSQL's table-level lock conflict matrix). A long ROW EXCLUSIVE lock from a backfill
- * blocks nobody; a short ACCESS EXCLUSIVE one blocks everybody.
- */
+/** Which held locks matter to the application, and which one a report names. */
 import type { LockHeld } from '../result.js';
-
-const BLOCKS_READS = new Set(['AccessExclusiveLock']);
-const BLOCKS_WRITES = new Set(['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock']);
-
-export function blocks(mode: string, kind: 'reads' | 'writes'): boolean {
-  return (kind === 'reads' ? BLOCKS_READS : BLOCKS_WRITES).has(mode);
-}
+import { blocks, modeStrength } from '../util/lock-modes.js';
 
 /**
  * The longest-held lock that would block `kind` (reads, writes, or 'any' = writes or stronger),
@@ -35,19 +24,8 @@ export function longestBlockingLock(
   const sameHold = pool.filter(
     (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms,
   );
-  return sameHold.sort((a, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a.mode))[0];
+  return sameHold.sort((a, b) => modeStrength(b.mode) - modeStrength(a.mode))[0];
 }
 
 /** Holds within 10 % of each other on one relation are the same hold, seen in several modes. */
 const SAME_HOLD = 0.9;
-/** Table lock modes from weakest to strongest (PostgreSQL's conflict table order). */
-const STRENGTH = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];

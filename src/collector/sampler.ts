@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { DatabaseError } from '../errors.js';
+import { modesConflict } from '../util/lock-modes.js';
 import type { Clock } from './clock.js';
 import { SYSTEM_SCHEMA_FILTER } from './schema.js';
 
@@ -70,29 +71,6 @@ const RESOLVE_RELATIONS_SQL = `
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
   WHERE c.oid = ANY($1::oid[])`;
-
-/** Which lock modes conflict (PostgreSQL docs, "Conflicting Lock Modes"). */
-const MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
-const CONFLICTS: Record<string, string[]> = {
-  AccessShareLock: ['AccessExclusiveLock'],
-  RowShareLock: ['ExclusiveLock', 'AccessExclusiveLock'],
-  RowExclusiveLock: MODES.slice(4),
-  ShareUpdateExclusiveLock: MODES.slice(3),
-  ShareLock: ['RowExclusiveLock', 'ShareUpdateExclusiveLock', ...MODES.slice(5)],
-  ShareRowExclusiveLock: MODES.slice(2),
-  ExclusiveLock: MODES.slice(1),
-  AccessExclusiveLock: MODES,
-};
-export const modesConflict = (a: string, b: string): boolean => CONFLICTS[a]?.includes(b) ?? false;
 
 const RETRY_INVISIBLE_EVERY_SAMPLES = 20;
 

@@ -5,20 +5,9 @@
  * statements[].start_ms); nothing is interpolated.
  */
 import type { LockEvent, ProbeWait, StrategyResult } from '../result.js';
+import { LOCK_MODES, modeStrength } from '../util/lock-modes.js';
 import { escapeHtml } from './escape.js';
 import { formatMs } from './format.js';
-
-/** Strongest first, so the lanes that matter most sit on top. */
-export const LOCK_MODES = [
-  'AccessExclusiveLock',
-  'ExclusiveLock',
-  'ShareRowExclusiveLock',
-  'ShareLock',
-  'ShareUpdateExclusiveLock',
-  'RowExclusiveLock',
-  'RowShareLock',
-  'AccessShareLock',
-] as const;
 
 export const MODE_COLORS: Record<string, string> = {
   AccessExclusiveLock: '#d7263d',
@@ -42,9 +31,10 @@ const LABEL_GAP = 22;
 const TOP = 14 + TICK_ROWS * 12;
 const AXIS_H = 26;
 
+/** Strongest first, so the lanes that matter most sit on top; unknown modes last. */
 function modeRank(mode: string): number {
-  const i = (LOCK_MODES as readonly string[]).indexOf(mode);
-  return i < 0 ? LOCK_MODES.length : i;
+  const strength = modeStrength(mode);
+  return strength < 0 ? LOCK_MODES.length : LOCK_MODES.length - 1 - strength;
 }
 
 /** 1-2-5 steps giving about six ticks over the span. */

@@ -6,15 +6,8 @@
 import type pg from 'pg';
 import type { Backend } from '../backends/backend.js';
 import type { StrategyResult } from '../result.js';
+import { blocks } from '../util/lock-modes.js';
 import type { NumberSourceSpec } from './schema.js';
-
-/** Lock modes that make application reads or writes wait (they conflict with RowExclusiveLock). */
-const APP_BLOCKING_MODES = new Set([
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-]);
 
 /** The migration metrics that are fields of the result (index_bloat is measured on the branch). */
 export function migrationMetric(r: StrategyResult, metric: string): number | null {
@@ -22,9 +15,7 @@ export function migrationMetric(r: StrategyResult, metric: string): number | nul
     case 'execution_time':
       return r.duration_ms;
     case 'lock_duration':
-      return r.locks
-        .filter((l) => APP_BLOCKING_MODES.has(l.mode))
-        .reduce((m, l) => Math.max(m, l.held_ms), 0);
+      return r.locks.filter((l) => blocks(l.mode, 'writes')).reduce((m, l) => Math.max(m, l.held_ms), 0);
     case 'reads_blocked':
       return r.blocking.reads.blocked_ms;
     case 'writes_blocked':

@@ -12,6 +12,19 @@ export const MigrationKindSchema = z
       'anything else is a shell command), or force file / sql / command',
   );
 
+/** Shared with db_test_strategies: the lock-queue trap, reproduced on purpose. */
+export const LongReaderSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(600_000)
+  .optional()
+  .describe(
+    'Simulate a slow query already reading every table for this many ms when the migration starts. ' +
+      'Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: ' +
+      'this measures the lock-queue pile-up behind most migration outages',
+  );
+
 const InputSchema = z.object({
   baseline: z.string().describe('Checkpoint tag to branch from (made with db_checkpoint)'),
   migration: z
@@ -30,17 +43,7 @@ const InputSchema = z.object({
     .boolean()
     .default(true)
     .describe('Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs'),
-  long_reader_ms: z
-    .number()
-    .int()
-    .min(1)
-    .max(600_000)
-    .optional()
-    .describe(
-      'Simulate a slow query already reading every table for this many ms when the migration starts. ' +
-        'Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: ' +
-        'this measures the lock-queue pile-up behind most migration outages',
-    ),
+  long_reader_ms: LongReaderSchema,
   keep_branch: z
     .boolean()
     .default(false)

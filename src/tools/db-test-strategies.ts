@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { testStrategies } from '../core/index.js';
 import { ComparisonSchema } from '../result.js';
-import { MigrationKindSchema } from './db-migration-test.js';
+import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
 import { renderComparison } from './format.js';
 
@@ -33,17 +33,7 @@ const InputSchema = z.object({
     .describe(
       'How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)',
     ),
-  long_reader_ms: z
-    .number()
-    .int()
-    .min(1)
-    .max(600_000)
-    .optional()
-    .describe(
-      'Simulate a slow query already reading every table for this many ms when the migration starts. ' +
-        'Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: ' +
-        'this measures the lock-queue pile-up behind most migration outages',
-    ),
+  long_reader_ms: LongReaderSchema,
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
 });
 
