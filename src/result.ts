@@ -27,12 +27,31 @@ export const LockHeldSchema = z.object({
     .describe('sessions seen waiting on the migration while it held it'),
 });
 
+export const WaitCauseSchema = z.object({
+  kind: z
+    .enum(['row_lock', 'index_lock', 'view_lock', 'table_lock', 'lock_queue', 'other_session', 'slow_execution'])
+    .describe('what the application statement waited for'),
+  relation: z.string().nullable().describe('the relation whose lock it waited for, when it was a relation lock'),
+  statement: z.number().int().nullable().describe('the migration statement that held it'),
+  sql: z.string().nullable().describe("that statement's text, shortened"),
+  text: z.string().describe('the cause in plain words'),
+});
+
+export const ProbeStatusSchema = z.enum(['measured', 'unmeasured', 'not_applicable']);
+
 export const ProbeStatsSchema = z.object({
-  max_wait_ms: z.number().describe('longest time one probe waited for its lock'),
+  max_wait_ms: z.number().describe('longest time one application statement (probe) waited'),
   blocked_ms: z.number().describe('total time during which probes were waiting (union of waits)'),
   probes: z.number().int(),
   timeouts: z.number().int(),
   errors: z.number().int(),
+  deadlocks: z.number().int().optional().describe('probes that deadlocked with the migration'),
+  waited_share: z.number().optional().describe('share (0-1) of probes that waited more than 100 ms'),
+  status: ProbeStatusSchema.optional().describe(
+    'measured; unmeasured (no probe could run: never read as 0 ms); not_applicable (writes to a view)',
+  ),
+  unmeasured_reason: z.string().optional(),
+  cause: WaitCauseSchema.nullable().optional().describe('why the longest wait waited'),
 });
 
 export const BlockingSchema = z.object({
@@ -77,6 +96,8 @@ export const ProbeWaitSchema = z.object({
   start_ms: z.number(),
   wait_ms: z.number(),
   timed_out: z.boolean(),
+  deadlock: z.boolean().optional().describe('the probe deadlocked with the migration'),
+  cause: WaitCauseSchema.optional(),
 });
 
 export const StrategyResultSchema = z.object({
@@ -123,6 +144,8 @@ export const ComparisonSchema = z.object({
 export type StatementResult = z.infer<typeof StatementResultSchema>;
 export type LockHeld = z.infer<typeof LockHeldSchema>;
 export type ProbeStats = z.infer<typeof ProbeStatsSchema>;
+export type WaitCause = z.infer<typeof WaitCauseSchema>;
+export type ProbeStatus = z.infer<typeof ProbeStatusSchema>;
 export type Blocking = z.infer<typeof BlockingSchema>;
 export type BloatEntry = z.infer<typeof BloatEntrySchema>;
 export type Integrity = z.infer<typeof IntegritySchema>;

@@ -19,12 +19,14 @@ import {
 import { integrityVerdict } from './integrity.js';
 import { lockEvents, lockIntervals, locksHeld } from './locks.js';
 import { startLongReader } from './long-reader.js';
-import { emptyProbeStats, type ProbeResults, ProbeSet, type ProbeTarget } from './probes.js';
+import { type ProbePlan, planProbes } from './probe-targets.js';
+import { emptyProbeStats, type ProbeFootprint, type ProbeResults, ProbeSet } from './probes.js';
 import { type ProgressFn, type RunOutcome, runCommand, runStatements, statementError } from './runner.js';
 import { LockSampler, type SamplerData } from './sampler.js';
 import { diffSchemas } from './schema.js';
 import { type DatabaseSnapshot, snapshotDatabase, walBytesBetween } from './snapshot.js';
 import { loadParser, type SqlStatement, splitStatements } from './split.js';
+import { causeResolver } from './wait-causes.js';
 
 export type MigrationSource =
   | { kind: 'sql'; sql: string; file?: string }
@@ -44,13 +46,14 @@ export interface MeasureOptions {
   collectMetrics?: boolean;
   /** Default 10. */
   sampleIntervalMs?: number;
-  /** Extra tables to probe ("schema.table" or "table"); every user table is probed anyway. */
+  /** Relations to probe first ("schema.name" or "name"); every user relation is probed as the budget allows. */
   probeTables?: string[];
   /** Default 30000. */
   probeLockTimeoutMs?: number;
   /**
-   * Hold ACCESS SHARE on every probed table for this long from the moment the migration starts,
-   * like a slow query already running: shows how its DDL queues and makes the application queue.
+   * A report query already running when the migration starts: a REPEATABLE READ transaction that
+   * read every probed relation (their locks and a snapshot), held this long. Shows how the DDL
+   * queues behind it and makes the application queue behind the DDL.
    */
   longReaderMs?: number;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
@@ -60,7 +63,7 @@ export interface MeasureOptions {
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10;
 export const DEFAULT_PROBE_LOCK_TIMEOUT_MS = 30_000;
-/** At most this many probe connections (two per table); beyond it the most relevant tables are probed. */
+/** At most this many probe connections (read + write per table, read per view); beyond it the most relevant first. */
 export const MAX_PROBE_CONNECTIONS = 40;
 /** Connections left free for the application, the sampler and the snapshots. */
 const CONNECTION_HEADROOM = 10;
@@ -68,9 +71,6 @@ const CONNECTION_HEADROOM = 10;
 const FREE_CONNECTIONS_SQL = `
   SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
          - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
-const RESOLVE_TABLE_SQL = `
-  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
 
 /** Run the migration on the branch and measure it. `validation` is left null for the caller. */
 export async function measureMigration(opts: MeasureOptions): Promise<StrategyResult> {
@@ -104,8 +104,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const migrationClient = migration.kind === 'sql' ? await connections.open(APP_MIGRATION) : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
-    let targets: ProbeTarget[] = [];
-    let unprobed = 0;
+    let plan: ProbePlan = { targets: [], unmeasured: [] };
     if (collect) {
       sampler = new LockSampler(
         await connections.open(APP_SAMPLER),
@@ -114,23 +113,30 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
         opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS,
       );
       await sampler.start();
-      ({ targets, unprobed } = await chooseProbeTargets(control, before, statements, opts.probeTables ?? []));
-      progress({ message: `probing reads and writes of ${targets.length} table(s)` });
+      plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
+      progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
       probes = await ProbeSet.start(
         opts.connection,
         clock,
-        targets,
+        plan,
         opts.probeLockTimeoutMs ?? DEFAULT_PROBE_LOCK_TIMEOUT_MS,
         (c) => connections.adopt(c),
+        control,
       );
+      sampler.watchProbes(probes.pids);
     }
     throwIfAborted(opts.signal);
 
     const longReader =
       opts.longReaderMs && opts.longReaderMs > 0
-        ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs)
+        ? await startLongReader(
+            connections,
+            plan.targets.length ? plan.targets : before.tables,
+            opts.longReaderMs,
+          )
         : null;
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
+    probes?.beginMigration();
     clock.origin = clock.now();
     const runOptions = { ...(opts.signal ? { signal: opts.signal } : {}), onProgress: progress };
     const outcome: RunOutcome =
@@ -144,7 +150,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
     await probes?.stop(control);
-    const probeResults = probes?.results() ?? null;
+    const stoppedProbes = probes;
     probes = null;
     if (migrationClient) {
       await connections.close(migrationClient);
@@ -165,10 +171,10 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       clock,
       runEnd,
       samplerData,
-      probeResults,
+      probes: stoppedProbes,
+      migrationPid,
       walBytes,
-      probedTables: targets.length,
-      unprobed,
+      plan,
     });
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -183,45 +189,10 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   }
 }
 
-/**
- * Every user table, as many as the server's free connections allow (two per table): the tables
- * the caller named first, then those the migration names, then the biggest.
- */
-async function chooseProbeTargets(
-  control: pg.Client,
-  before: DatabaseSnapshot,
-  statements: readonly SqlStatement[] | null,
-  extra: readonly string[],
-): Promise<{ targets: ProbeTarget[]; unprobed: number }> {
+/** Probe connections the server can spare: its free connections less headroom, at most MAX_PROBE_CONNECTIONS. */
+async function probeBudget(control: pg.Client): Promise<number> {
   const free = Number((await control.query<{ free: number }>(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  const maxTables = Math.max(0, Math.floor(Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM) / 2));
-  const named: ProbeTarget[] = [];
-  for (const name of extra) named.push(await resolveProbeTable(control, name));
-  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
-  const tables = [...before.tables]
-    .sort(
-      (a, b) =>
-        Number(mentioned.has(b.table)) - Number(mentioned.has(a.table)) || b.totalBytes - a.totalBytes,
-    )
-    .map((t) => ({ relation: t.name, schema: t.schema, table: t.table }));
-  const all: ProbeTarget[] = [];
-  for (const t of [...named, ...tables]) if (!all.some((x) => x.relation === t.relation)) all.push(t);
-  return { targets: all.slice(0, maxTables), unprobed: Math.max(0, all.length - maxTables) };
-}
-
-/** "schema.table" or "table": the catalog's spelling if it exists now, else taken as written. */
-async function resolveProbeTable(control: pg.Client, name: string): Promise<ProbeTarget> {
-  const trimmed = name.trim();
-  if (!trimmed) throw new InvalidInputError('probeTables contains an empty table name');
-  const found = await control
-    .query<{ schema: string; table: string; name: string }>(RESOLVE_TABLE_SQL, [trimmed])
-    .then((r) => r.rows[0])
-    .catch(() => undefined);
-  if (found) return { relation: found.name, schema: found.schema, table: found.table };
-  const dot = trimmed.indexOf('.');
-  const schema = dot > 0 ? trimmed.slice(0, dot) : 'public';
-  const table = dot > 0 ? trimmed.slice(dot + 1) : trimmed;
-  return { relation: `${schema}.${table}`, schema, table };
+  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
 
 function statementsBetweenSamples(
@@ -244,10 +215,10 @@ interface ResultInput {
   clock: Clock;
   runEnd: number;
   samplerData: SamplerData | null;
-  probeResults: ProbeResults | null;
+  probes: ProbeSet | null;
+  migrationPid: number | null;
   walBytes: number | null;
-  probedTables: number;
-  unprobed: number;
+  plan: ProbePlan;
 }
 
 function buildResult(r: ResultInput): StrategyResult {
@@ -258,6 +229,20 @@ function buildResult(r: ResultInput): StrategyResult {
   const intervals = r.samplerData
     ? lockIntervals(r.samplerData, outcome.timings, r.statements, r.runEnd)
     : [];
+  const probeResults: ProbeResults | null =
+    r.probes && r.samplerData
+      ? r.probes.results(
+          causeResolver({
+            sampler: r.samplerData,
+            intervals,
+            timings: outcome.timings,
+            statements: r.statements,
+            migrationPid: r.migrationPid,
+          }),
+        )
+      : null;
+  // What the probes wrote themselves is not the migration's: kept apart, reported as such.
+  const footprint: ProbeFootprint = r.probes?.footprint() ?? { walBytes: 0, deadTuples: {} };
   const afterByOid = new Map(after.tables.map((t) => [t.oid, t]));
   const rewrites = before.tables
     .filter((t) => {
@@ -280,7 +265,7 @@ function buildResult(r: ResultInput): StrategyResult {
     duration_ms: first && last ? round1(last.end - first.start) : 0,
     statements: outcome.results,
     locks: locksHeld(intervals, clock),
-    blocking: r.probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
+    blocking: probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
     rewrites,
     bloat: {
       tables:
@@ -293,7 +278,7 @@ function buildResult(r: ResultInput): StrategyResult {
                 relation: name,
                 size_before: b?.totalBytes ?? 0,
                 size_after: a?.totalBytes ?? 0,
-                dead_tuples: a?.deadTuples ?? 0,
+                dead_tuples: Math.max(0, (a?.deadTuples ?? 0) - (footprint.deadTuples[name] ?? 0)),
                 dead_pct: round1(a?.deadPct ?? 0),
               };
             }),
@@ -305,7 +290,7 @@ function buildResult(r: ResultInput): StrategyResult {
       leftTransactionOpen: outcome.leftTransactionOpen,
     }),
     validation: null,
-    wal_bytes: r.walBytes,
+    wal_bytes: r.walBytes === null ? null : Math.max(0, r.walBytes - footprint.walBytes),
     metrics: {
       samples: samples.length,
       sample_interval_ms:
@@ -314,8 +299,10 @@ function buildResult(r: ResultInput): StrategyResult {
       statements_between_samples: r.samplerData
         ? statementsBetweenSamples(outcome, samples, r.statements)
         : null,
-      probed_tables: r.probedTables,
-      tables_not_probed: r.unprobed,
+      probed_tables: r.plan.targets.length,
+      tables_not_probed: r.plan.unmeasured.length,
+      probe_wal_bytes: r.probes ? footprint.walBytes : null,
+      probe_dead_tuples: r.probes ? Object.values(footprint.deadTuples).reduce((n, x) => n + x, 0) : null,
       dead_tuples_from_pgstattuple: r.samplerData
         ? Number(after.deadTupleSource === 'pgstattuple_approx')
         : null,
@@ -323,8 +310,8 @@ function buildResult(r: ResultInput): StrategyResult {
     },
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);
-  if (r.samplerData || r.probeResults) {
-    result.timeline = { locks: lockEvents(intervals, clock), waits: r.probeResults?.waits ?? [] };
+  if (r.samplerData || probeResults) {
+    result.timeline = { locks: lockEvents(intervals, clock), waits: probeResults?.waits ?? [] };
   }
   return result;
 }

@@ -36,12 +36,31 @@ export interface RelationName {
   name: string;
   /** For an index, the table it is on (unqualified), so it matches statements that name the table. */
   table: string;
+  /** pg_class.relkind: 'i' index, 'v' view, 'm' materialized view, 'r'/'p' table. */
+  kind?: string;
+}
+
+/** A probe seen waiting for a lock: what for, and which sessions it was behind. */
+export interface ProbeWaitSample {
+  /** Middle of the sample, on the shared clock. */
+  at: number;
+  pid: number;
+  /** pg_stat_activity.wait_event of type Lock: relation, transactionid, tuple, virtualxid… */
+  event: string;
+  /** For a relation lock: the relation awaited. */
+  oid: number | null;
+  blockers: number[];
+  /** Blockers that were themselves waiting for a lock (the lock queue). */
+  waitingBlockers: number[];
 }
 
 export interface SamplerData {
   samples: Sample[];
   runs: LockRun[];
   relations: Map<number, RelationName>;
+  probeWaits: ProbeWaitSample[];
+  /** Every session seen acting as the migration (the migration connection, its workers, a command's sessions). */
+  migrationPids: Set<number>;
 }
 
 /** Sessions that are the migration: our migration connection and its parallel workers. */
@@ -65,8 +84,19 @@ const samplerSql = (migrationSessions: string) => `
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND (l.pid IN (SELECT pid FROM migration) OR NOT l.granted)`;
 
+/** Probes waiting for a lock, what they wait for, and who they wait behind. */
+const PROBE_WAITS_SQL = `
+  SELECT a.pid, a.wait_event AS event,
+         (SELECT l.relation::int8 FROM pg_locks l
+          WHERE l.pid = a.pid AND NOT l.granted AND l.locktype = 'relation' LIMIT 1) AS oid,
+         b.blockers,
+         coalesce((SELECT array_agg(w.pid) FROM pg_stat_activity w
+                   WHERE w.pid = ANY(b.blockers) AND w.wait_event_type = 'Lock'), '{}') AS waiting_blockers
+  FROM pg_stat_activity a CROSS JOIN LATERAL (SELECT pg_blocking_pids(a.pid) AS blockers) b
+  WHERE a.pid = ANY($1::int[]) AND a.wait_event_type = 'Lock'`;
+
 const RESOLVE_RELATIONS_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind,
          coalesce(t.relname, c.relname) AS table_name, ${SYSTEM_SCHEMA_FILTER} AS user_relation
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
@@ -98,6 +128,9 @@ export class LockSampler {
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failure: unknown = null;
+  private probePids: number[] = [];
+  private readonly probeWaits: ProbeWaitSample[] = [];
+  private readonly migrationPids = new Set<number>();
 
   constructor(
     private readonly client: pg.Client,
@@ -108,6 +141,11 @@ export class LockSampler {
   ) {
     this.sql = samplerSql(migrationPid === null ? MIGRATION_EXTERNAL : MIGRATION_BY_PID);
     this.params = migrationPid === null ? [] : [migrationPid];
+  }
+
+  /** From now on, also record what these probe sessions wait for when they wait. */
+  watchProbes(pids: readonly number[]): void {
+    this.probePids = [...pids];
   }
 
   /** Take the first sample, then keep sampling in the background. */
@@ -130,9 +168,16 @@ export class LockSampler {
     await this.sampleOnce();
     for (const run of this.open.values()) this.closed.push({ ...run, openAtEnd: true });
     this.open.clear();
-    await this.resolve([...new Set(this.closed.map((r) => r.oid))]);
+    const awaited = this.probeWaits.flatMap((w) => (w.oid === null ? [] : [w.oid]));
+    await this.resolve([...new Set([...this.closed.map((r) => r.oid), ...awaited])]);
     const runs = this.closed.filter((r) => this.relations.has(r.oid)).sort((a, b) => a.first - b.first);
-    return { samples: this.samples, runs, relations: this.relations };
+    return {
+      samples: this.samples,
+      runs,
+      relations: this.relations,
+      probeWaits: this.probeWaits,
+      migrationPids: this.migrationPids,
+    };
   }
 
   private async run(): Promise<void> {
@@ -161,6 +206,7 @@ export class LockSampler {
     const { rows } = await this.client.query<LockRow>(this.sql, this.params);
     const recv = this.clock.now();
     const index = this.samples.push({ send, recv }) - 1;
+    if (this.probePids.length > 0) await this.sampleProbeWaits((send + recv) / 2);
     const seen = new Set<string>();
     const waiters: LockRow[] = [];
     const renamed: LockRun[] = [];
@@ -169,6 +215,7 @@ export class LockSampler {
         if (row.blocked_by_migration) waiters.push(row);
         continue;
       }
+      this.migrationPids.add(row.pid);
       const oid = Number(row.oid);
       const key = `${oid}/${row.mode}/${row.granted}`;
       if (seen.has(key)) continue; // the same lock held by the leader and a parallel worker
@@ -211,12 +258,34 @@ export class LockSampler {
     if (renamed.length > 0) await this.nameRuns(renamed);
   }
 
+  private async sampleProbeWaits(at: number): Promise<void> {
+    const { rows } = await this.client.query<{
+      pid: number;
+      event: string;
+      oid: string | null;
+      blockers: number[];
+      waiting_blockers: number[];
+    }>(PROBE_WAITS_SQL, [this.probePids]);
+    for (const r of rows) {
+      this.probeWaits.push({
+        at,
+        pid: r.pid,
+        event: r.event,
+        oid: r.oid === null ? null : Number(r.oid),
+        blockers: r.blockers,
+        waitingBlockers: r.waiting_blockers,
+      });
+    }
+  }
+
   private async nameRuns(runs: LockRun[]): Promise<void> {
-    const { rows } = await this.client.query<{ oid: string; name: string; table_name: string }>(
+    const { rows } = await this.client.query<{ oid: string; name: string; table_name: string; kind: string }>(
       RESOLVE_RELATIONS_SQL,
       [[...new Set(runs.map((r) => r.oid))]],
     );
-    const byOid = new Map(rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name }]));
+    const byOid = new Map(
+      rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind }]),
+    );
     for (const run of runs) {
       const name = byOid.get(run.oid);
       if (name) run.name = name;
@@ -231,10 +300,12 @@ export class LockSampler {
       oid: string;
       name: string;
       table_name: string;
+      kind: string;
       user_relation: boolean;
     }>(RESOLVE_RELATIONS_SQL, [todo]);
     for (const r of rows) {
-      if (r.user_relation) this.relations.set(Number(r.oid), { name: r.name, table: r.table_name });
+      if (r.user_relation)
+        this.relations.set(Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind });
       else this.ignored.add(Number(r.oid));
     }
     for (const o of todo) {

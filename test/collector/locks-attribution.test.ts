@@ -29,6 +29,8 @@ const data = (runs: LockRun[], n = 200): SamplerData => ({
   samples: samples(n),
   runs,
   relations: new Map([[16400, { name: 'public.users', table: 'users' }]]),
+  probeWaits: [],
+  migrationPids: new Set(),
 });
 
 describe('lock intervals', () => {
