@@ -31,15 +31,29 @@ export function rejectionReason(r: StrategyResult): string | null {
 
 const deadTuples = (r: StrategyResult) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
 
-/** Blocking above the tolerance, in ms; below it, 0. */
+/** Blocking above the tolerance, in ms; below it, 0. A deadlock with the application outranks any wait. */
 function excess(stats: ProbeStats, tolerance: number): number {
+  if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
   return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
+}
+
+/** Relations (and access) nobody could measure: unknown, never "0 ms". */
+export function unmeasuredOf(
+  r: StrategyResult,
+): { relation: string; kind: 'reads' | 'writes'; reason: string }[] {
+  return Object.entries(r.blocking.tables).flatMap(([relation, t]) =>
+    (['reads', 'writes'] as const)
+      .filter((kind) => t[kind].status === 'unmeasured')
+      .map((kind) => ({ relation, kind, reason: t[kind].unmeasured_reason ?? 'not measured' })),
+  );
 }
 
 function compare(a: StrategyResult, b: StrategyResult, tolerance: number): number {
   return (
     excess(a.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) ||
     excess(a.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) ||
+    // Unknown is not safe: with blocking equal, a strategy measured everywhere goes first.
+    unmeasuredOf(a).length - unmeasuredOf(b).length ||
     a.duration_ms - b.duration_ms ||
     deadTuples(a) - deadTuples(b)
   );
@@ -54,8 +68,11 @@ function worstTable(r: StrategyResult, kind: 'reads' | 'writes'): string | undef
 function blockingSentence(r: StrategyResult, kind: 'reads' | 'writes'): string {
   const stats = r.blocking[kind];
   const table = worstTable(r, kind) ?? 'any table';
+  if (stats.status === 'unmeasured')
+    return `${kind} were not measured (${stats.unmeasured_reason ?? 'no probe ran'})`;
   if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
-  return `${kind} to ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
+  if (stats.cause && stats.max_wait_ms > DEFAULT_BLOCKING_TOLERANCE_MS) return stats.cause.text;
+  return `${kind === 'reads' ? 'reads of' : 'writes to'} ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
 }
 
 function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: number): string[] {
@@ -66,14 +83,25 @@ function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: n
   for (const o of others) {
     const w = o.blocking.writes;
     const rd = o.blocking.reads;
-    if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
+    const deadlocked = (w.deadlocks ?? 0) + (rd.deadlocks ?? 0);
+    if (deadlocked > 0) {
+      const cause = (w.deadlocks ? w : rd).cause;
+      reasons.push(
+        `${o.name}: ${deadlocked} application statement(s) deadlocked with it` +
+          (cause ? ` (${cause.text})` : ''),
+      );
+    } else if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
       const what = w.max_wait_ms >= rd.max_wait_ms ? 'writes' : 'reads';
-      // Name the lock that explains it: the longest-held one that conflicts with that access.
-      const lock = longestBlockingLock(o.locks, what, Object.keys(o.blocking.tables));
       const stats = what === 'writes' ? w : rd;
+      // Name what explains it: the measured cause, else the longest-held conflicting lock.
+      const lock = stats.cause ? null : longestBlockingLock(o.locks, what, Object.keys(o.blocking.tables));
       reasons.push(
         `${o.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` +
-          (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? '?'}` : ''),
+          (stats.cause
+            ? `: ${stats.cause.text}`
+            : lock
+              ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? '?'}`
+              : ''),
       );
     } else if (o.duration_ms < best.duration_ms) {
       reasons.push(
@@ -82,6 +110,13 @@ function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: n
     } else {
       reasons.push(`${o.name} took ${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
+  }
+  const unknown = unmeasuredOf(best);
+  if (unknown.length > 0) {
+    const listed = unknown.slice(0, 3).map((u) => `${u.kind} of ${u.relation} (${u.reason})`);
+    reasons.push(
+      `not measured, so unknown: ${listed.join('; ')}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}`,
+    );
   }
   reasons.push(
     `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(', ')}` : ', rewrote no table'}`,

@@ -153,7 +153,6 @@ class Probe {
 
   /** Returns how long to pause before the next probe. */
   private async probeOnce(statement: ProbeStatement): Promise<number> {
-    const phase = this.phase();
     this.inFlight = true;
     if (statement === 'update') this.lastUpdate = this.clock.now();
     const sql = probeSql(this.target, statement, this.randomKey(), this.lockTimeoutMs);
@@ -180,6 +179,9 @@ class Probe {
     }
     const end = this.clock.now();
     this.inFlight = false;
+    // The phase when the run ended: a run sent just before the migration began and caught behind
+    // its first lock is a wait of the migration's.
+    const phase = this.phase();
     this.runs[statement]++;
     if (statement === 'update' && outcome === 'ok') this.updatesApplied.count++;
     if (phase === 'baseline') {

@@ -33,8 +33,12 @@ const KEY_COLUMN_SQL = `
   ORDER BY i.indisprimary DESC, i.indisunique DESC, i.indnatts, ic.relname
   LIMIT 1`;
 
-/** The planner's row estimate, to choose a sampling rate that reads only a few pages. */
-const ROW_ESTIMATE_SQL = `SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = to_regclass($1)`;
+/** Pages of the relation (of all its partitions, for a partitioned table), from its size on disk. */
+const PAGES_SQL = `
+  SELECT CASE WHEN c.relkind = 'p'
+           THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+           ELSE pg_relation_size(c.oid) END::float8 / current_setting('block_size')::float8 AS pages
+  FROM pg_class c WHERE c.oid = to_regclass($1)`;
 
 export async function findKeyColumn(
   client: pg.Client,
@@ -48,8 +52,9 @@ export async function findKeyColumn(
 
 /**
  * Up to `limit` values of the key column, as text (the server casts a text parameter to the
- * column's type), spread over the whole table: block sampling reads a few pages from all of it,
- * and a small or never-analysed table is read whole.
+ * column's type), spread over the whole table: one row from each of about 2 × `limit` pages
+ * sampled from all of it (so a backfill sweeping the table meets a sampled key as early as it
+ * would meet the application's), and a small table is sampled row by row from all of it.
  */
 export async function sampleKeyValues(
   client: pg.Client,
@@ -58,21 +63,34 @@ export async function sampleKeyValues(
 ): Promise<string[]> {
   const qualified = `${quoteIdent(key.schema)}.${quoteIdent(key.table)}`;
   const column = key.column === 'ctid' ? 'ctid' : quoteIdent(key.column);
-  const estimate = Number((await client.query<{ n: number }>(ROW_ESTIMATE_SQL, [qualified])).rows[0]?.n ?? 0);
-  // Four times the values wanted, as a share of the rows; below 1,000 rows (or unknown) read it all.
-  const percent = estimate > 1000 ? Math.min(100, ((limit * 4) / estimate) * 100) : 100;
-  const sampled = percent < 100 ? ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})` : '';
-  const sql = `SELECT ${column}::text AS v FROM ${qualified}${sampled} WHERE ${column} IS NOT NULL LIMIT ${limit * 4}`;
+  const pages = Number((await client.query<{ pages: number }>(PAGES_SQL, [qualified])).rows[0]?.pages ?? 0);
+  const wantedPages = limit * 2;
+  if (pages <= wantedPages) {
+    const sql = `SELECT ${column}::text AS v FROM ${qualified} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${limit}`;
+    return (await client.query<{ v: string }>(sql)).rows.map((r) => r.v);
+  }
+  const percent = Math.min(100, (wantedPages / pages) * 100);
+  // One row per sampled page: the block number is the first part of a row's ctid.
+  const sql = `SELECT DISTINCT ON ((ctid::text::point)[0]) ${column}::text AS v
+    FROM ${qualified} TABLESAMPLE SYSTEM (${percent.toFixed(6)}) WHERE ${column} IS NOT NULL`;
   let values = (await client.query<{ v: string }>(sql)).rows.map((r) => r.v);
-  if (values.length === 0 && sampled) {
-    // A stale estimate can make the sample miss every page: take the first rows instead.
+  if (values.length === 0) {
+    // An unlucky sample of empty pages: take the first rows instead.
     values = (
       await client.query<{ v: string }>(
         `SELECT ${column}::text AS v FROM ${qualified} WHERE ${column} IS NOT NULL LIMIT ${limit}`,
       )
     ).rows.map((r) => r.v);
   }
-  return spread(values, limit);
+  return spread(shuffle(values), limit);
+}
+
+function shuffle<T>(values: T[]): T[] {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [values[i], values[j]] = [values[j]!, values[i]!];
+  }
+  return values;
 }
 
 /** Keep `limit` values evenly from a list (the sample comes in physical order, so this keeps the spread). */

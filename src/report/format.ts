@@ -36,12 +36,37 @@ export function worstBloat(r: StrategyResult): BloatEntry | null {
   return best;
 }
 
-/** "none", or the union of waiting time, with timeouts called out (a timeout is a wait cut short). */
+/** A wait above this is worth naming its cause in a report line. */
+const CAUSE_WORTH_NAMING_MS = 100;
+
+/**
+ * "none", or the union of waiting time, with timeouts and deadlocks called out (a timeout is a
+ * wait cut short), the share of statements that waited noticeably, and why the longest one
+ * waited. Unmeasured is said as such: never "none".
+ */
 export function describeProbe(stats: ProbeStats): string {
+  if (stats.status === 'unmeasured') return `unmeasured (${stats.unmeasured_reason ?? 'no probe ran'})`;
+  if (stats.status === 'not_applicable') return 'not applicable';
   const parts = [formatBlocked(stats.blocked_ms)];
   if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.waited_share) parts.push(`${formatPct(stats.waited_share * 100)} of statements waited >100 ms`);
   if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
-  return parts.join(', ');
+  if (stats.deadlocks) parts.push(`${stats.deadlocks} deadlocked with the migration`);
+  const text = parts.join(', ');
+  return stats.cause && stats.max_wait_ms > CAUSE_WORTH_NAMING_MS ? `${text} — ${stats.cause.text}` : text;
+}
+
+/** A summary cell: the blocked time, or "unmeasured" where nothing could be measured. */
+export function blockedCell(stats: ProbeStats): string {
+  return stats.status === 'unmeasured' ? 'unmeasured' : formatBlocked(stats.blocked_ms);
+}
+
+/** Why the application waited, one line per strategy and access that waited noticeably. */
+export function waitCauses(r: StrategyResult): string[] {
+  return (['writes', 'reads'] as const)
+    .map((kind) => r.blocking[kind])
+    .filter((s) => s.cause && s.max_wait_ms > CAUSE_WORTH_NAMING_MS)
+    .map((s) => s.cause!.text);
 }
 
 export function describeLock(lock: LockHeld | null): string {

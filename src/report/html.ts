@@ -8,12 +8,12 @@ import type { Comparison, StrategyResult } from '../result.js';
 import type { SuiteCheck, SuiteRunResult } from '../suite/result.js';
 import { escapeHtml as h } from './escape.js';
 import {
+  blockedCell,
   describeBloat,
   describeLock,
   describeMode,
   describeProbe,
   describeRewrites,
-  formatBlocked,
   formatBytes,
   formatMs,
   integrityProblems,
@@ -83,9 +83,7 @@ function comparisonTable(c: Comparison): string {
     const name = r.status === 'failed' ? `${h(r.name)} <span class="badge failed">failed</span>` : h(r.name);
     return (
       `<tr class="${verdict}"><td>${name}</td><td class="num">${formatMs(r.duration_ms)}</td>` +
-      `<td class="num">${formatBlocked(r.blocking.reads.blocked_ms)}</td><td class="num">${formatBlocked(
-        r.blocking.writes.blocked_ms,
-      )}</td>` +
+      `<td class="num">${blockedCell(r.blocking.reads)}</td><td class="num">${blockedCell(r.blocking.writes)}</td>` +
       `<td>${h(describeLock(longestLock(r)))}</td><td>${h(describeRewrites(r))}</td><td>${h(describeBloat(r))}</td>` +
       `<td>${integrity}</td><td>${rec}</td></tr>`
     );

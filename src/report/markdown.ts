@@ -6,16 +6,17 @@ import type { Comparison, StrategyResult } from '../result.js';
 import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
 import { escapeHtml } from './escape.js';
 import {
+  blockedCell,
   describeBloat,
   describeLock,
   describeMode,
   describeRewrites,
-  formatBlocked,
   formatMs,
   integrityProblems,
   longestLock,
   rejectionReason,
   verdictOf,
+  waitCauses,
 } from './format.js';
 import { renderStrategyResult } from './table.js';
 
@@ -63,8 +64,8 @@ export function renderComparisonMarkdown(c: Comparison, opts: { title?: string }
       `| ${[
         cell(name),
         formatMs(r.duration_ms),
-        formatBlocked(r.blocking.reads.blocked_ms),
-        formatBlocked(r.blocking.writes.blocked_ms),
+        blockedCell(r.blocking.reads),
+        blockedCell(r.blocking.writes),
         cell(describeLock(longestLock(r))),
         cell(describeRewrites(r)),
         cell(describeBloat(r)),
@@ -80,6 +81,15 @@ export function renderComparisonMarkdown(c: Comparison, opts: { title?: string }
     for (const reason of c.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
   } else {
     out.push('**Recommendation: none** — no strategy passed every check.');
+  }
+  const waited = c.results.flatMap((r) =>
+    waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`),
+  );
+  if (waited.length > 0) {
+    out.push('');
+    out.push('**Why the application waited**');
+    out.push('');
+    for (const line of waited) out.push(`- ${line}`);
   }
   const rejected = c.results.filter((r) => verdictOf(c, r) === 'rejected');
   if (rejected.length > 0) {

@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import picocolors from 'picocolors';
-import type { Comparison, StrategyResult } from '../result.js';
+import type { Comparison, ProbeStats, StrategyResult } from '../result.js';
 import {
   describeBloat,
   describeMode,
@@ -51,12 +51,17 @@ export function renderComparisonTable(c: Comparison, opts: RenderOptions = {}): 
     const name = failed
       ? `${r.name}\n${pc.red(r.failed_statement ? `failed at statement ${r.failed_statement}` : 'failed')}`
       : r.name;
-    const blockedCell = (ms: number) => (ms === 0 ? pc.green('none') : pc.yellow(formatMs(ms)));
+    const blockedCell = (stats: ProbeStats) =>
+      stats.status === 'unmeasured'
+        ? pc.red('unmeasured')
+        : stats.blocked_ms === 0
+          ? pc.green('none')
+          : pc.yellow(formatMs(stats.blocked_ms));
     table.push([
       name,
       formatMs(r.duration_ms),
-      blockedCell(r.blocking.reads.blocked_ms),
-      blockedCell(r.blocking.writes.blocked_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
       lock
         ? `${lock.mode}\n${lock.relation}\n${formatMs(lock.held_ms)}${lock.statement === null ? '' : ` (stmt ${lock.statement})`}`
         : 'none',

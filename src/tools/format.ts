@@ -4,11 +4,11 @@
  * compact: a statement list or a per-table breakdown belongs in structuredContent, not here.
  */
 import {
+  blockedCell,
   describeBloat,
   describeLock,
   describeProbe,
   describeRewrites,
-  formatBlocked,
   formatMs,
   integrityProblems,
   longestLock,
@@ -68,8 +68,8 @@ export function renderComparison(c: Comparison): string {
       r.name,
       verdictOf(c, r) === 'recommended' ? `${r.status} (recommended)` : r.status,
       formatMs(r.duration_ms),
-      formatBlocked(r.blocking.reads.blocked_ms),
-      formatBlocked(r.blocking.writes.blocked_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
       describeLock(longestLock(r)),
       describeRewrites(r),
       describeBloat(r),
