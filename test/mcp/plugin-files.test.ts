@@ -173,3 +173,18 @@ describe('commands/vers-db-migration-test.md', () => {
     expect(body).not.toMatch(/\$ARGUMENTS\[/);
   });
 });
+
+describe('hooks/hooks.json', () => {
+  it('runs the guard bundle before every Bash command', async () => {
+    const hooks = await readJson('hooks/hooks.json');
+    const command = ['node "$', '{CLAUDE_PLUGIN_ROOT}/dist/guard.js"'].join('');
+    expect(hooks.hooks.PreToolUse).toEqual([
+      {
+        matcher: 'Bash',
+        hooks: [expect.objectContaining({ type: 'command', command })],
+      },
+    ]);
+    const build = await readFile(resolve(ROOT, 'scripts/build.mjs'), 'utf8');
+    expect(build).toMatch(/guard: 'src\/guard\.ts'/);
+  });
+});
