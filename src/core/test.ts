@@ -13,6 +13,7 @@ import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
+import { recordTestedStrategies } from './record-tested.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
 /** Validation output kept in results: the tail, where test runners print their verdict. */
@@ -187,12 +188,17 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         }),
       ),
     );
-    return buildComparison(
+    const comparison = buildComparison(
       input.baseline,
       backend.kind,
       results,
       parallel > 1 && total > 1 ? 'parallel' : 'serial',
     );
+    // What passed is recorded as tested: the guard hook asks before applying anything else.
+    await recordTestedStrategies(ctx, resolved, comparison).catch((e: Error) =>
+      ctx.log(`could not record the tested migrations: ${e.message}`),
+    );
+    return comparison;
   } catch (err) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {

@@ -10,6 +10,7 @@ import type { Context } from '../core/index.js';
 import { TOOLS, type ToolDefinition, type ToolHints } from '../tools/index.js';
 import { errorResult } from './errors.js';
 import { progressSender } from './progress.js';
+import { type ReportLink, writeReportFiles } from './reports.js';
 
 export interface CallTracker {
   /** Aborted when the server shuts down; every running call stops with it. */
@@ -24,6 +25,27 @@ export function hintsFor(tool: ToolDefinition, ctx: Context): ToolHints {
 }
 
 let nextCallId = 1;
+
+/** Claude Code's per-tool cap on result text (chars), raised for tools whose results can be long. */
+export const MAX_RESULT_SIZE_META = 'anthropic/maxResultSizeChars';
+export const MAX_RESULT_CHARS = 200_000;
+
+/** Writes the tool's reports; a report that cannot be written costs a log line, never the result. */
+async function reportLinks(
+  tool: ToolDefinition,
+  result: unknown,
+  args: unknown,
+  ctx: Context,
+  id: number,
+): Promise<ReportLink[]> {
+  if (!tool.reports) return [];
+  try {
+    return await writeReportFiles(ctx.stateDir, tool.reports(result as never, { args: args as never, ctx }));
+  } catch (err) {
+    ctx.log(`[call ${id}] could not write the reports: ${(err as Error).message}`);
+    return [];
+  }
+}
 
 export function registerTools(
   server: McpServer,
@@ -40,6 +62,7 @@ export function registerTools(
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...hintsFor(tool, ctx) },
+        ...(tool.longResults ? { _meta: { [MAX_RESULT_SIZE_META]: MAX_RESULT_CHARS } } : {}),
       },
       async (args, extra): Promise<CallToolResult> => {
         const id = nextCallId++;
@@ -56,10 +79,17 @@ export function registerTools(
           ctx.log(
             `[call ${id}] ${tool.name} ${failure ? 'reported a failure' : 'done'} in ${Math.round(performance.now() - started)} ms`,
           );
-          const text = tool.render(result);
+          const links = await reportLinks(tool, result, args, ctx, id);
+          const text = [
+            failure,
+            tool.render(result),
+            ...links.map((l) => `${l.description.split(':')[0]}: ${l.path}`),
+          ]
+            .filter(Boolean)
+            .join('\n');
           return {
-            structuredContent: result,
-            content: [{ type: 'text', text: failure ? `${failure}\n${text}` : text }],
+            structuredContent: tool.structured ? tool.structured(result) : result,
+            content: [{ type: 'text', text }, ...links.map(({ path: _, ...link }) => link)],
             ...(failure ? { isError: true } : {}),
           };
         } catch (err) {

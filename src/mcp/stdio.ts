@@ -8,10 +8,12 @@ import { stopOnDemandServers } from '../backends/embedded.js';
 import { createContext } from '../core/index.js';
 import { describeError } from '../errors.js';
 import { createServer } from './create-server.js';
+import { applyPluginConfig } from './plugin-config.js';
 
 const log = (message: string) => process.stderr.write(`[vers-db] ${message}\n`);
 
-export async function startStdioServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function startStdioServer(given: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const env = applyPluginConfig(given);
   let stopping = false;
   const exit = async (code: number) => {
     await stopOnDemandServers().catch(() => undefined);

@@ -83,4 +83,5 @@ export const dbCompareBranches = defineTool({
       signal,
     }),
   render: renderBranchComparison,
+  longResults: true,
 });

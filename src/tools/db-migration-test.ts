@@ -3,6 +3,7 @@ import { testMigration } from '../core/index.js';
 import { StrategyResultSchema } from '../result.js';
 import { defineTool } from './define.js';
 import { renderStrategy } from './format.js';
+import { comparisonReports, slimStrategy } from './reports.js';
 
 export const MigrationKindSchema = z
   .enum(['auto', 'file', 'sql', 'command'])
@@ -79,6 +80,12 @@ export const dbMigrationTest = defineTool({
       createdBy: 'mcp db_migration_test',
     }),
   render: renderStrategy,
+  reports: (r, { args, ctx }) =>
+    comparisonReports(
+      { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
+      `migration-${r.name}`,
+    ),
+  structured: slimStrategy,
   failure: (r) =>
     r.status === 'failed'
       ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)`

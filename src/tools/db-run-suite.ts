@@ -3,6 +3,7 @@ import { renderSuiteRun } from '../report/suite.js';
 import { SuiteRunResultSchema } from '../suite/result.js';
 import { runSuite } from '../suite/runner.js';
 import { defineTool } from './define.js';
+import { slimSuiteRun, suiteReports } from './reports.js';
 
 const InputSchema = z.object({
   file: z.string().optional().describe('Suite file, relative to the project (default vers-integration.yaml)'),
@@ -28,6 +29,9 @@ export const dbRunSuite = defineTool({
   handler: (args, { ctx, signal, onProgress }) =>
     runSuite(ctx, { file: args.file, suite: args.suite, parallel: args.parallel, signal, onProgress }),
   render: (r) => renderSuiteRun(r),
+  reports: suiteReports,
+  structured: slimSuiteRun,
+  longResults: true,
   failure: (r) =>
     r.passed
       ? null

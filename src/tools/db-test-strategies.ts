@@ -4,6 +4,7 @@ import { ComparisonSchema } from '../result.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
 import { renderComparison } from './format.js';
+import { comparisonReports, slimComparison } from './reports.js';
 
 const StrategySchema = z.union([
   z.string().describe('A .sql file path, inline SQL text, or a shell command'),
@@ -62,4 +63,7 @@ export const dbTestStrategies = defineTool({
       createdBy: 'mcp db_test_strategies',
     }),
   render: renderComparison,
+  reports: (c) => comparisonReports(c),
+  structured: slimComparison,
+  longResults: true,
 });

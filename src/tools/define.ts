@@ -41,6 +41,23 @@ export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extend
    * call is flagged isError and this headline leads the text; structuredContent is still sent.
    */
   failure?(result: z.output<Out>): string | null;
+  /**
+   * Report files for the result (HTML with the lock timelines, markdown, JUnit): the registration
+   * loop writes them to the state directory and links them (`resource_link`).
+   */
+  reports?(result: z.output<Out>, call: { args: z.output<In>; ctx: Context }): ToolReports;
+  /** structuredContent: the result without the bulky series the reports hold (default: as is). */
+  structured?(result: z.output<Out>): z.output<Out>;
+  /** The result can be long (many strategies or suites): registration raises Claude Code's cap. */
+  longResults?: boolean;
+}
+
+/** Rendered report documents, by format; `name` becomes part of the file names. */
+export interface ToolReports {
+  name: string;
+  html?: string;
+  markdown?: string;
+  junit?: string;
 }
 
 /** Identity function that keeps the input/output types of one definition tied together. */

@@ -1,5 +1,5 @@
 /**
- * The plugin as Claude Code reads it: manifest, marketplace, .mcp.json after variable expansion,
+ * The plugin as Claude Code reads it: manifest, marketplace, the MCP server after variable expansion,
  * and the skill and slash command naming only tools and CLI commands that exist.
  */
 import { existsSync } from 'node:fs';
@@ -55,13 +55,18 @@ describe('.claude-plugin', () => {
   });
 });
 
-describe('.mcp.json', () => {
+describe('plugin.json mcpServers', () => {
+  it('is the only MCP config: no root .mcp.json that Claude Code would also read as a project server', () => {
+    expect(existsSync(resolve(ROOT, '.mcp.json'))).toBe(false);
+  });
+
   it('runs dist/server.js from the plugin root with the state in the project', async () => {
     const raw = await readMcpServerConfig(ROOT);
     const expanded = expandMcpConfig(raw, {
       CLAUDE_PLUGIN_ROOT: '/plugins/cache/vers-db/0.1.0',
       CLAUDE_PROJECT_DIR: '/home/me/app',
       DATABASE_URL: 'postgres://me@db/app',
+      'user_config.backend': 'local',
     });
     expect(expanded.command).toBe('node');
     expect(expanded.args).toEqual(['/plugins/cache/vers-db/0.1.0/dist/server.js']);
@@ -69,6 +74,9 @@ describe('.mcp.json', () => {
       DATABASE_URL: 'postgres://me@db/app',
       VERS_DB_BACKEND: '',
       VERS_API_KEY: '',
+      VERS_DB_CONFIG_DATABASE_URL: '',
+      VERS_DB_CONFIG_VERS_API_KEY: '',
+      VERS_DB_CONFIG_BACKEND: 'local',
       VERS_DB_HOME: '/home/me/app/.vers-db',
     });
   });
@@ -80,6 +88,18 @@ describe('.mcp.json', () => {
     }
     const expanded = expandMcpConfig(raw, { CLAUDE_PLUGIN_ROOT: '/p', CLAUDE_PROJECT_DIR: '/q' });
     expect(JSON.stringify(expanded)).not.toContain('${');
+  });
+
+  it('passes every setting under its own variable; the URL and the API key are kept secret', async () => {
+    const plugin = await readJson('.claude-plugin/plugin.json');
+    const raw = await readMcpServerConfig(ROOT);
+    const settings = Object.entries(plugin.userConfig as Record<string, { sensitive?: boolean }>);
+    const passed = settings.filter(([key]) =>
+      Object.values(raw.env ?? {}).includes(`\${user_config.${key}}`),
+    );
+    expect(passed.map(([k]) => k).sort()).toEqual(['backend', 'database_url', 'vers_api_key']);
+    expect(plugin.userConfig.database_url.sensitive).toBe(true);
+    expect(plugin.userConfig.vers_api_key.sensitive).toBe(true);
   });
 
   it('points at the server entry the build produces', async () => {
@@ -151,5 +171,20 @@ describe('commands/vers-db-migration-test.md', () => {
     expect(body).toContain('$ARGUMENTS');
     expect(body).not.toMatch(/\$\d/);
     expect(body).not.toMatch(/\$ARGUMENTS\[/);
+  });
+});
+
+describe('hooks/hooks.json', () => {
+  it('runs the guard bundle before every Bash command', async () => {
+    const hooks = await readJson('hooks/hooks.json');
+    const command = ['node "$', '{CLAUDE_PLUGIN_ROOT}/dist/guard.js"'].join('');
+    expect(hooks.hooks.PreToolUse).toEqual([
+      {
+        matcher: 'Bash',
+        hooks: [expect.objectContaining({ type: 'command', command })],
+      },
+    ]);
+    const build = await readFile(resolve(ROOT, 'scripts/build.mjs'), 'utf8');
+    expect(build).toMatch(/guard: 'src\/guard\.ts'/);
   });
 });

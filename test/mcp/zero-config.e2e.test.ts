@@ -1,5 +1,5 @@
 /**
- * The plugin's own .mcp.json, expanded as Claude Code expands it for a user who configured
+ * The plugin's own MCP config (plugin.json), expanded as Claude Code expands it for a user who configured
  * nothing: no DATABASE_URL, no backend. The server must start, keep its state in the project,
  * checkpoint the embedded PostgreSQL it starts on demand, and stop that server when Claude Code
  * closes stdin.
@@ -28,16 +28,20 @@ afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
 });
 
-it('starts from .mcp.json with nothing configured and checkpoints the embedded default', async () => {
+it('starts from plugin.json with nothing configured and checkpoints the embedded default', async () => {
   project = await mkdtemp(join(tmpdir(), 'vers-db-zero-'));
   const config = expandMcpConfig(await readMcpServerConfig(ROOT), {
     CLAUDE_PLUGIN_ROOT: ROOT,
     CLAUDE_PROJECT_DIR: project,
+    'user_config.backend': 'local',
   });
   expect(config.env).toEqual({
     DATABASE_URL: '',
     VERS_DB_BACKEND: '',
     VERS_API_KEY: '',
+    VERS_DB_CONFIG_DATABASE_URL: '',
+    VERS_DB_CONFIG_VERS_API_KEY: '',
+    VERS_DB_CONFIG_BACKEND: 'local',
     VERS_DB_HOME: join(project, '.vers-db'),
   });
   // The shipped command runs dist/server.js; before the first build (or with VERS_DB_SERVER_CMD) run the source.

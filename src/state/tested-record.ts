@@ -1,0 +1,37 @@
+/**
+ * Records migrations that passed a vers-db test (see tested.ts): read-modify-write of tested.json
+ * under a lock, written atomically and private to the user.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { ensureStateDir } from './paths.js';
+import { readTested, type TestedEntry, testedFile } from './tested.js';
+
+/** Keep the file bounded: the oldest records go first. */
+const MAX_ENTRIES = 5000;
+
+export async function recordTested(stateDir: string, entries: Record<string, TestedEntry>): Promise<void> {
+  if (Object.keys(entries).length === 0) return;
+  await ensureStateDir(stateDir);
+  const release = await lockfile.lock(stateDir, {
+    lockfilePath: join(stateDir, 'tested.lock'),
+    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+    stale: 15_000,
+  });
+  try {
+    const data = readTested(stateDir);
+    for (const [hash, entry] of Object.entries(entries)) {
+      delete data.files[hash]; // re-inserted last: insertion order is age order
+      data.files[hash] = entry;
+    }
+    const keys = Object.keys(data.files);
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
+    const file = testedFile(stateDir);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+    await rename(tmp, file);
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What the test tools hand to the registration loop besides their result: the report documents
+ * (the CLI's --report/--markdown/--junit, same renderers) and the result slimmed for
+ * structuredContent. The raw lock intervals and probe waits (`timeline`) can run to thousands of
+ * entries per strategy; they are drawn in the HTML report and left out of structuredContent, so a
+ * large suite's result stays far below Claude Code's 25 k-token cap (test/mcp/results.test.ts).
+ */
+import { renderComparisonHtml, renderSuiteHtml } from '../report/html.js';
+import { renderJUnit, renderSuiteJUnit } from '../report/junit.js';
+import { renderComparisonMarkdown, renderSuiteMarkdown } from '../report/markdown.js';
+import type { Comparison, ProbeStats, StrategyResult } from '../result.js';
+import type { SuiteRunResult } from '../suite/result.js';
+import type { ToolReports } from './define.js';
+
+/** Statement text kept in structuredContent. */
+const SQL_CHARS = 500;
+
+const waited = (s: ProbeStats) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+
+/**
+ * Without the timeline, and with `blocking.tables` cut to the tables whose reads or writes
+ * waited (a schema of hundreds of tables would otherwise fill the result with zeros; the totals
+ * in `blocking.reads`/`writes` still count every probe, and the reports list every table), and
+ * statement text cut to its start.
+ */
+export function slimStrategy(r: StrategyResult): StrategyResult {
+  const { timeline: _, ...rest } = r;
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  return {
+    ...rest,
+    // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.
+    statements: r.statements.map((s) =>
+      s.sql.length > SQL_CHARS
+        ? { ...s, sql: `${s.sql.slice(0, SQL_CHARS)}… (${s.sql.length} characters)` }
+        : s,
+    ),
+    blocking: { ...r.blocking, tables: Object.fromEntries(tables) },
+  };
+}
+
+export const slimComparison = (c: Comparison): Comparison => ({ ...c, results: c.results.map(slimStrategy) });
+
+export const slimSuiteRun = (run: SuiteRunResult): SuiteRunResult => ({
+  ...run,
+  suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) })),
+});
+
+export function comparisonReports(c: Comparison, name = `test-${c.baseline}`): ToolReports {
+  return {
+    name,
+    html: renderComparisonHtml(c),
+    markdown: renderComparisonMarkdown(c),
+    junit: renderJUnit([{ name: `vers-db test ${c.baseline}`, comparison: c }]),
+  };
+}
+
+export function suiteReports(run: SuiteRunResult): ToolReports {
+  return {
+    name: `suite-${run.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')}`,
+    html: renderSuiteHtml(run),
+    markdown: renderSuiteMarkdown(run),
+    junit: renderSuiteJUnit(run),
+  };
+}
