@@ -15,7 +15,8 @@ interface Check {
 
 const SERVER_SQL = `SELECT current_setting('server_version') AS version,
   current_setting('max_connections')::int AS max_connections,
-  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple`;
+  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple,
+  current_setting('fsync') AS fsync`;
 
 async function which(cmd: string, args: string[]): Promise<string | null> {
   const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
@@ -23,14 +24,18 @@ async function which(cmd: string, args: string[]): Promise<string | null> {
 }
 
 /** How branches are made here: thin (reflink clones) or copy, and why. */
-async function branchCheck(ctx: Context, version: string): Promise<Check> {
+async function branchCheck(ctx: Context, version: string, fsync: string): Promise<Check> {
   const dataDir = ctx.env.DATABASE_URL ? null : ((await embeddedStatus(ctx.stateDir)).state?.dataDir ?? null);
   const b = await describeBranchStrategy({
     dataDir,
     serverMajor: Number.parseInt(version, 10) || null,
     forced: ctx.env.VERS_DB_CLONE_STRATEGY,
   });
-  return { name: 'branches', ok: b.mode === 'thin' ? true : 'warn', detail: `${b.mode}: ${b.reason}` };
+  return {
+    name: 'branches',
+    ok: b.mode === 'thin' ? true : 'warn',
+    detail: `${b.mode}: ${b.reason}${fsync === 'off' ? ' (fsync off)' : ''}`,
+  };
 }
 
 export async function runDoctor(ctx: Context): Promise<number> {
@@ -65,7 +70,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
         ? 'available: exact dead tuples where installed'
         : 'not available: dead tuples from statistics',
     });
-    if (ctx.backendKind === 'local') checks.push(await branchCheck(ctx, info.version));
+    if (ctx.backendKind === 'local') checks.push(await branchCheck(ctx, info.version, info.fsync));
   } catch (err) {
     checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
   }

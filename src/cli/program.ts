@@ -20,7 +20,7 @@ import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReports } from './render.js';
 import { runCommand } from './run-command.js';
-import { branchingStatus, prepareThin, renderThin } from './thin-up.js';
+import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
 
 const VERSION = '0.1.0';
 
@@ -70,27 +70,36 @@ export function buildProgram(): Command {
       '--thin [size]',
       'Linux, as root: keep the cluster on a loopback XFS volume with reflinks (sparse, default 20G), so branches are constant-time clones',
     )
-    .action((o: { template: string; database?: string; fresh?: boolean; thin?: string | true }) =>
-      runCommand(globals(), async (ctx) => {
-        if (ctx.backendKind === 'vers') {
-          const { versUp } = await import('./vers-up.js');
-          return versUp(ctx, o);
-        }
-        if (o.thin) {
-          await prepareThin(ctx, o.thin === true ? undefined : o.thin);
-        }
-        const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
-        const admin = configFromUrl(server.url, 'postgres');
-        await withClient(admin, async (c) => {
-          const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_SOURCE_DATABASE]);
-          if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
-        });
-        const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
-        printText(`DATABASE_URL=${url}`);
-        ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
-        ctx.log(`then:            vers-db checkpoint <tag>`);
-        return 0;
-      }),
+    .option('--fsync', 'turn fsync back on')
+    .option(
+      '--no-fsync',
+      'turn fsync off (kept): branches skip their fsyncs; an OS crash can then corrupt the cluster',
+    )
+    .action(
+      (o: { template: string; database?: string; fresh?: boolean; thin?: string | true; fsync?: boolean }) =>
+        runCommand(globals(), async (ctx) => {
+          if (ctx.backendKind === 'vers') {
+            const { versUp } = await import('./vers-up.js');
+            return versUp(ctx, o);
+          }
+          if (o.thin) {
+            await prepareThin(ctx, o.thin === true ? undefined : o.thin);
+          }
+          const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
+          const admin = configFromUrl(server.url, 'postgres');
+          await withClient(admin, async (c) => {
+            const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+              EMBEDDED_SOURCE_DATABASE,
+            ]);
+            if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
+            if (o.fsync !== undefined) await setFsync(c, o.fsync, ctx.log);
+          });
+          const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
+          printText(`DATABASE_URL=${url}`);
+          ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
+          ctx.log(`then:            vers-db checkpoint <tag>`);
+          return 0;
+        }),
     );
 
   program

@@ -6,6 +6,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import type { ClientBase } from 'pg';
 import { type BranchStrategyReport, describeBranchStrategy } from '../backends/branch-strategy.js';
 import { embeddedStatus, setEmbeddedDataDir, stopEmbedded } from '../backends/embedded.js';
 import {
@@ -111,4 +112,23 @@ export async function branchingStatus(
 export function renderThin(t: ThinStatus): string {
   if (!t.mounted) return `${t.image} (${formatSize(t.size_bytes)}), not mounted (\`vers-db up\` mounts it)`;
   return `${t.image} on ${t.mount_point}: ${formatSize(t.used_bytes ?? 0)} used of ${formatSize(t.size_bytes)}`;
+}
+
+const FSYNC_OFF_SQL = 'ALTER SYSTEM SET fsync = off';
+const FSYNC_RESET_SQL = 'ALTER SYSTEM RESET fsync';
+const RELOAD_SQL = 'SELECT pg_reload_conf()';
+
+/**
+ * `up --no-fsync` / `--fsync`. A FILE_COPY branch fsyncs every file it makes (hundreds per
+ * database) with a checkpoint on each side; on a clone those fsyncs are most of its time. Without
+ * them a PostgreSQL crash is still safe, an OS crash or power loss is not: reload the data then.
+ */
+export async function setFsync(c: ClientBase, on: boolean, log: (msg: string) => void): Promise<void> {
+  await c.query(on ? FSYNC_RESET_SQL : FSYNC_OFF_SQL);
+  await c.query(RELOAD_SQL);
+  log(
+    on
+      ? 'fsync on (the default)'
+      : 'fsync off: branches skip their fsyncs; after an OS crash or power loss, reload the data (`vers-db up --fsync` turns it back on)',
+  );
 }
