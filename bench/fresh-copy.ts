@@ -19,8 +19,10 @@ import {
 import { log } from './lib/log.js';
 import type { PartResult, Table, Target } from './lib/report.js';
 import type { BenchServer } from './lib/servers.js';
+import { moveDatabase, type ThinSpace } from './lib/thin.js';
 import { fmtBytes, fmtMs, median, ratio, timed } from './lib/timing.js';
 import { benchContext } from './lib/vers.js';
+import { thinLabel, thinRows, thinTargets } from './thin-copy.js';
 
 export interface SizeCase {
   label: string;
@@ -37,6 +39,9 @@ export interface FreshCopyInput {
   pg15Missing: string | null;
   sizes: SizeCase[];
   usersFor: (bytes: number) => number;
+  /** The loopback XFS volume as a tablespace of the PG18 server, or why there is none. */
+  thin?: ThinSpace | null;
+  thinMissing?: string | null;
 }
 
 interface StrategyTiming {
@@ -50,6 +55,8 @@ interface StrategyTiming {
   error: string | null;
   /** Set when vers-db failed and the same copy was timed with plain SQL instead. */
   rawSql: boolean;
+  /** Thin rows: bytes the XFS volume grew by across the checkpoint and branches. */
+  volumeGrowth?: number;
 }
 
 interface ServerRun {
@@ -61,6 +68,8 @@ interface ServerRun {
   dumpMs: number | null;
   restoreMs: number | null;
   strategies: StrategyTiming[];
+  /** ALTER DATABASE … SET TABLESPACE onto the XFS volume (one-time, before the thin rows). */
+  thinMoveMs?: number;
 }
 
 /** Datasets kept for the later parts: the smallest size on each server (and its dump on PG15). */
@@ -70,6 +79,8 @@ export interface KeptData {
   orders: number;
   bytes: number;
   dumpFile: string | null;
+  /** How long generating it took (the reset loop). */
+  loadMs?: number;
 }
 
 const GB = 1024 ** 3;
@@ -210,6 +221,7 @@ async function runOnServer(
     await dropDatabase(server.url, target);
   }
   const stateDir = join(input.dir, `vers-db-state-${short}`);
+  const keepThin = !server.clientBin && Boolean(input.thin) && size.label === '1GB';
   for (const strategy of server.clientBin ? STRATEGIES_15 : STRATEGIES_18) {
     const t: StrategyTiming = {
       strategy,
@@ -238,7 +250,22 @@ async function runOnServer(
       run.strategies.push(raw);
     }
   }
-  if (!keep) {
+  if (!server.clientBin && input.thin) {
+    const tr = await thinRows(
+      server,
+      input.thin,
+      source,
+      size.label,
+      size.branchReps,
+      stateDir,
+      timeBranches,
+    );
+    run.strategies.push(...tr.timings);
+    run.thinMoveMs = tr.moveMs;
+    // The later parts run on the machine's own filesystem, except part 5 (the 1 GB source, kept thin).
+    if (keep) await moveDatabase(server.url, source, 'pg_default');
+  }
+  if (!keep && !keepThin) {
     await dropDatabase(server.url, source);
     return { run, kept: null };
   }
@@ -251,10 +278,14 @@ async function runOnServer(
         )
       ).rows[0]!,
   );
-  return { run, kept: { database: source, users: counts.u, orders: counts.o, bytes, dumpFile } };
+  return {
+    run,
+    kept: { database: source, users: counts.u, orders: counts.o, bytes, dumpFile, loadMs: reset.ms },
+  };
 }
 
 function strategyLabel(t: StrategyTiming, reflinks: boolean): string {
+  if (t.strategy.startsWith('thin')) return thinLabel(t.strategy);
   if (t.rawSql)
     return `plain \`CREATE DATABASE … TEMPLATE … STRATEGY ${t.strategy}\` (vers-db failed here, row above)`;
   if (t.strategy === 'clone') {
@@ -323,6 +354,16 @@ function buildTables(runs: ServerRun[], reflinks: boolean, cores: number): Table
         fmtMs(t.checkpointMs),
       ]),
     ...(r.dumpMs !== null ? [[fmtBytes(r.bytes), r.server.label, 'pg_dump -Fc', fmtMs(r.dumpMs)]] : []),
+    ...(r.thinMoveMs !== undefined
+      ? [
+          [
+            fmtBytes(r.bytes),
+            r.server.label,
+            'move the source onto the XFS volume (ALTER DATABASE … SET TABLESPACE)',
+            fmtMs(r.thinMoveMs),
+          ],
+        ]
+      : []),
   ]);
   return [
     { head, rows },
@@ -386,15 +427,17 @@ function branchTarget(runs: ServerRun[], hasLarge: boolean): Target {
 export async function freshCopy(
   input: FreshCopyInput,
   reflinks: boolean,
-): Promise<{ part: PartResult; kept18: KeptData; kept15: KeptData | null }> {
+): Promise<{ part: PartResult; kept18: KeptData; kept15: KeptData | null; keptThin: KeptData | null }> {
   const runs: ServerRun[] = [];
   let kept18: KeptData | null = null;
+  let keptThin: KeptData | null = null;
   let kept15: KeptData | null = null;
   for (const [i, size] of input.sizes.entries()) {
     const keep = i === 0;
     const a = await runOnServer(input, input.pg18, size, keep);
     runs.push(a.run);
-    if (a.kept) kept18 = a.kept;
+    if (a.kept && keep) kept18 = a.kept;
+    else if (a.kept) keptThin = a.kept;
     if (input.pg15) {
       const b = await runOnServer(input, input.pg15, size, keep);
       runs.push(b.run);
@@ -412,6 +455,19 @@ export async function freshCopy(
       : 'The data directory is on a filesystem without reflinks: PG18 `file_copy_method=clone` calls copy_file_range, which the kernel serves with an in-kernel full copy here. It is reported because the backend can use it, but it is not copy-on-write on this machine.',
   ];
   if (input.pg15Missing) notes.push(`No PostgreSQL 15 rows: ${input.pg15Missing}.`);
+  if (input.thin) {
+    notes.push(
+      'Thin rows: the bench makes the same loopback XFS volume as `vers-db up --thin` (sparse image, `mkfs.xfs -m reflink=1`, `mount -o loop`) and gives it to the PG18 server as a tablespace; the source is moved there, then checkpointed and branched with FILE_COPY + file_copy_method=clone inside it. "fsync off" is the server setting `vers-db up --no-fsync` makes (a PostgreSQL crash stays safe, an OS crash does not).',
+      ...runs.flatMap((r) =>
+        r.strategies
+          .filter((t) => t.strategy.startsWith('thin') && t.volumeGrowth !== undefined)
+          .map(
+            (t) =>
+              `Blocks shared at ${fmtBytes(r.bytes)}, ${t.strategy}: the volume grew by ${fmtBytes(Math.max(0, t.volumeGrowth!))} for the checkpoint and ${t.endToEndMs.length} branches (a copy would be ${fmtBytes(r.bytes * (t.endToEndMs.length + 1))}).`,
+          ),
+      ),
+    );
+  } else if (input.thinMissing) notes.push(`No thin rows: ${input.thinMissing}.`);
   for (const r of runs.filter((x) => !x.server.clientBin && x.bytes > 0)) {
     const twin = runs.find((x) => x.server.clientBin && x.size === r.size && x.restoreMs !== null);
     const best = bestBranch(r);
@@ -433,9 +489,13 @@ export async function freshCopy(
         tables: buildTables(runs, reflinks, input.cores),
         notes,
       },
-      targets: [branchTarget(runs, hasLarge)],
+      targets: [
+        branchTarget(runs, hasLarge),
+        ...thinTargets(runs, input.thin ? null : (input.thinMissing ?? 'no thin volume in this run')),
+      ],
     },
     kept18: kept18!,
     kept15,
+    keptThin,
   };
 }

@@ -16,6 +16,7 @@ import { log } from './lib/log.js';
 import { describeMachine, finishMachine } from './lib/machine.js';
 import { type PartResult, renderResults, writeResults } from './lib/report.js';
 import { type BenchServer, ensurePg15Binaries, startDebian15, startEmbedded18 } from './lib/servers.js';
+import { addThinTablespace, makeThinVolume, removeThinVolume } from './lib/thin.js';
 
 const MB = 1024 ** 2;
 const RESULTS_FILE = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -29,9 +30,20 @@ export interface BenchContext {
   pg15Missing: string | null;
   data18: KeptData;
   data15: KeptData | null;
+  /** The ~1 GB source on the thin volume (part 5), when there is one. */
+  dataThin: KeptData | null;
 }
 
+const SIZE_CASES: Record<string, SizeCase> = {
+  '100MB': { label: '100MB', targetBytes: 100 * MB, branchReps: 3 },
+  '1GB': { label: '1GB', targetBytes: 1024 * MB, branchReps: 2 },
+  '4GB': { label: '4GB', targetBytes: 4096 * MB, branchReps: 2 },
+};
+
 function sizesFor(quick: boolean, large: boolean): SizeCase[] {
+  // BENCH_SIZES=100MB,4GB runs only those (with --only, a targeted re-measurement).
+  const only = process.env.BENCH_SIZES?.split(',').map((s) => SIZE_CASES[s.trim()]);
+  if (only?.every(Boolean)) return only as SizeCase[];
   if (quick) return [{ label: '50MB', targetBytes: 50 * MB, branchReps: 2 }];
   const sizes: SizeCase[] = [
     { label: '100MB', targetBytes: 100 * MB, branchReps: 3 },
@@ -100,6 +112,22 @@ async function main(): Promise<void> {
   cleanups.push({ what: `remove ${dir}`, run: () => rm(dir, { recursive: true, force: true }) });
   log(`${quick ? 'quick' : 'full'} run in ${dir}`);
 
+  // The thin volume is made before the server that uses it, so cleanup unmounts it after the server stops.
+  let thinVolume: { mountPoint: string; stateDir: string } | null = null;
+  let thinMissing: string | null = quick ? 'quick mode makes no thin volume' : null;
+  if (!quick) {
+    const sizes = sizesFor(quick, large);
+    const bytes = Math.max(...sizes.map((s) => s.targetBytes)) * 3 + 2 * 1024 * MB;
+    const v = await makeThinVolume(dir, bytes);
+    if (v.ok) {
+      thinVolume = v;
+      cleanups.push({ what: 'unmount and remove the thin volume', run: () => removeThinVolume(v) });
+    } else {
+      thinMissing = v.reason;
+      log(`no thin volume: ${v.reason}`);
+    }
+  }
+
   const pg18 = await startEmbedded18(dir);
   cleanups.push({ what: 'stop the embedded PostgreSQL 18', run: () => pg18.stop() });
   cleanups.push({ what: 'stop on-demand servers', run: stopOnDemandServers });
@@ -129,8 +157,9 @@ async function main(): Promise<void> {
 
   const parts: PartResult[] = [];
   const failures: string[] = [];
+  const thin = thinVolume ? await addThinTablespace(pg18, thinVolume) : null;
   const p1 = await freshCopy(
-    { dir, cores, pg18, pg15, pg15Missing, sizes: sizesFor(quick, large), usersFor },
+    { dir, cores, pg18, pg15, pg15Missing, sizes: sizesFor(quick, large), usersFor, thin, thinMissing },
     machine.reflinks,
   );
   parts.push(p1.part);
@@ -143,15 +172,21 @@ async function main(): Promise<void> {
     pg15Missing,
     data18: p1.kept18,
     data15: p1.kept15,
+    dataThin: p1.keptThin,
   };
 
   const later: Array<[string, () => Promise<Part>]> = [
     ['2. end to end', async () => (await import('./end-to-end.js')).endToEnd],
     ['3. cost of measuring', async () => (await import('./measuring-cost.js')).measuringCost],
     ['4. MCP', async () => (await import('./mcp.js')).mcpRoundTrips],
+    ['5. against the ideal tool', async () => (await import('./ideal.js')).idealTool],
   ];
+  // --only 1,5 runs part 1 and the listed later parts (a targeted re-measurement; pair it with --out).
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : null;
   for (const [name, load] of later) {
     if (interrupted) return;
+    if (only && !only.includes(name.split('.')[0]!)) continue;
     try {
       const run = await load();
       parts.push(await run(bench));

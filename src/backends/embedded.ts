@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
 import { ensureStateDir } from '../state/paths.js';
+import { mountThinVolume, thinDataDir } from './thin-volume.js';
 
 export interface EmbeddedState {
   dataDir: string;
@@ -185,7 +186,8 @@ async function initCluster(stateDir: string, log: (msg: string) => void): Promis
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir);
-  let dataDir = join(stateDir, 'pg');
+  // `vers-db up --thin`: the cluster lives on the loopback XFS volume (reflinks).
+  let dataDir = (await thinDataDir(stateDir)) ?? join(stateDir, 'pg');
   // As root the postgres user must reach the data directory; a project under /root cannot.
   if (ids && !(await traversable(dataDir))) {
     const key = Buffer.from(stateDir).toString('base64url').slice(-40);
@@ -316,6 +318,7 @@ async function ensureEmbeddedLocked(
   options: { persistent?: boolean; log?: (msg: string) => void },
 ): Promise<EmbeddedServer> {
   const log = options.log ?? (() => {});
+  await mountThinVolume(stateDir, log); // after a reboot; a no-op without a thin volume
   let s = await readState(stateDir);
   if (!s || !(await exists(join(s.dataDir, 'PG_VERSION')))) s = await initCluster(stateDir, log);
   let startedHere = false;
@@ -333,6 +336,12 @@ async function ensureEmbeddedLocked(
     stopOnExit.delete(stateDir);
   }
   return { url: embeddedUrl(s), state: s, startedHere };
+}
+
+/** Point the state at a cluster moved to `dataDir` (by `up --thin`); the server must be stopped. */
+export async function setEmbeddedDataDir(stateDir: string, dataDir: string): Promise<void> {
+  const s = await readState(stateDir);
+  if (s) await writeState(stateDir, { ...s, dataDir, persistent: false });
 }
 
 export async function embeddedStatus(

@@ -6,9 +6,8 @@
  * record the choice with every checkpoint and branch.
  */
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { constants, copyFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { InvalidInputError } from '../errors.js';
 
 export type CloneStrategy = 'WAL_LOG' | 'FILE_COPY' | 'FILE_COPY+clone';
@@ -70,14 +69,18 @@ export function strategyClause(
   }
 }
 
-/** Does the filesystem holding `dir` make reflink copies? (`cp --reflink=always` succeeds only then.) */
+/**
+ * Does the filesystem holding `dir` make reflink copies? Asks the filesystem itself: Node's
+ * `copyFile` with COPYFILE_FICLONE_FORCE is FICLONE on Linux (XFS, Btrfs, ZFS ≥ 2.2 with block
+ * cloning) and clonefile(2) on macOS (APFS), and fails rather than falling back to a copy.
+ */
 export async function supportsReflinks(dir: string): Promise<boolean> {
   const a = join(dir, `.reflink-probe-${randomBytes(4).toString('hex')}`);
   const b = `${a}.copy`;
   try {
     await writeFile(a, 'probe');
-    const r = await execa('cp', ['--reflink=always', a, b], { reject: false });
-    return r.exitCode === 0;
+    await copyFile(a, b, constants.COPYFILE_FICLONE_FORCE);
+    return true;
   } catch {
     return false;
   } finally {

@@ -1,5 +1,7 @@
 /** `vers-db doctor`: what works here and what does not, with the fix for each. */
 import { execa } from 'execa';
+import { describeBranchStrategy } from '../backends/branch-strategy.js';
+import { embeddedStatus } from '../backends/embedded.js';
 import type { Context } from '../core/context.js';
 import { describeError } from '../errors.js';
 import { withClient } from '../util/pg.js';
@@ -13,11 +15,27 @@ interface Check {
 
 const SERVER_SQL = `SELECT current_setting('server_version') AS version,
   current_setting('max_connections')::int AS max_connections,
-  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple`;
+  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple,
+  current_setting('fsync') AS fsync`;
 
 async function which(cmd: string, args: string[]): Promise<string | null> {
   const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
   return r.exitCode === 0 ? String(r.stdout).split('\n')[0]! : null;
+}
+
+/** How branches are made here: thin (reflink clones) or copy, and why. */
+async function branchCheck(ctx: Context, version: string, fsync: string): Promise<Check> {
+  const dataDir = ctx.env.DATABASE_URL ? null : ((await embeddedStatus(ctx.stateDir)).state?.dataDir ?? null);
+  const b = await describeBranchStrategy({
+    dataDir,
+    serverMajor: Number.parseInt(version, 10) || null,
+    forced: ctx.env.VERS_DB_CLONE_STRATEGY,
+  });
+  return {
+    name: 'branches',
+    ok: b.mode === 'thin' ? true : 'warn',
+    detail: `${b.mode}: ${b.reason}${fsync === 'off' ? ' (fsync off)' : ''}`,
+  };
 }
 
 export async function runDoctor(ctx: Context): Promise<number> {
@@ -52,6 +70,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
         ? 'available: exact dead tuples where installed'
         : 'not available: dead tuples from statistics',
     });
+    if (ctx.backendKind === 'local') checks.push(await branchCheck(ctx, info.version, info.fsync));
   } catch (err) {
     checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
   }

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { embeddedStatus, ensureEmbedded, stopEmbedded } from '../backends/embedded.js';
 import { EMBEDDED_SOURCE_DATABASE } from '../backends/local.js';
+import { unmountThinVolume } from '../backends/thin-volume.js';
 import {
   compareBranches,
   createCheckpoint,
@@ -19,6 +20,7 @@ import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReports } from './render.js';
 import { runCommand } from './run-command.js';
+import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
 
 const VERSION = '0.1.0';
 
@@ -64,24 +66,40 @@ export function buildProgram(): Command {
     .option('--template <postgres@N>', 'vers: PostgreSQL version to install in the VM', 'postgres@16')
     .option('--database <name>', 'vers: database to create and checkpoint')
     .option('--fresh', 'vers: make a new base VM even if one is set up')
-    .action((o: { template: string; database?: string; fresh?: boolean }) =>
-      runCommand(globals(), async (ctx) => {
-        if (ctx.backendKind === 'vers') {
-          const { versUp } = await import('./vers-up.js');
-          return versUp(ctx, o);
-        }
-        const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
-        const admin = configFromUrl(server.url, 'postgres');
-        await withClient(admin, async (c) => {
-          const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_SOURCE_DATABASE]);
-          if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
-        });
-        const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
-        printText(`DATABASE_URL=${url}`);
-        ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
-        ctx.log(`then:            vers-db checkpoint <tag>`);
-        return 0;
-      }),
+    .option(
+      '--thin [size]',
+      'Linux, as root: keep the cluster on a loopback XFS volume with reflinks (sparse, default 20G), so branches are constant-time clones',
+    )
+    .option('--fsync', 'turn fsync back on')
+    .option(
+      '--no-fsync',
+      'turn fsync off (kept): branches skip their fsyncs; an OS crash can then corrupt the cluster',
+    )
+    .action(
+      (o: { template: string; database?: string; fresh?: boolean; thin?: string | true; fsync?: boolean }) =>
+        runCommand(globals(), async (ctx) => {
+          if (ctx.backendKind === 'vers') {
+            const { versUp } = await import('./vers-up.js');
+            return versUp(ctx, o);
+          }
+          if (o.thin) {
+            await prepareThin(ctx, o.thin === true ? undefined : o.thin);
+          }
+          const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
+          const admin = configFromUrl(server.url, 'postgres');
+          await withClient(admin, async (c) => {
+            const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+              EMBEDDED_SOURCE_DATABASE,
+            ]);
+            if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
+            if (o.fsync !== undefined) await setFsync(c, o.fsync, ctx.log);
+          });
+          const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
+          printText(`DATABASE_URL=${url}`);
+          ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
+          ctx.log(`then:            vers-db checkpoint <tag>`);
+          return 0;
+        }),
     );
 
   program
@@ -91,6 +109,8 @@ export function buildProgram(): Command {
       runCommand(globals(), async (ctx) => {
         const stopped = await stopEmbedded(ctx.stateDir);
         ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
+        if (await unmountThinVolume(ctx.stateDir))
+          ctx.log('thin volume unmounted (`vers-db up` mounts it again)');
         return 0;
       }),
     );
@@ -134,6 +154,7 @@ export function buildProgram(): Command {
           },
           checkpoints: state.checkpoints.length,
           branches: state.branches.length,
+          ...(await branchingStatus(ctx, server)),
         };
         if (o.json) printJson(summary);
         else {
@@ -141,7 +162,9 @@ export function buildProgram(): Command {
             [
               `state directory: ${summary.state_dir}`,
               `backend:         ${summary.backend}${ctx.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded default)'}`,
-              `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? 'stopped' : 'not initialised'}`,
+              `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? 'stopped' : summary.thin_volume?.mounted === false ? 'stopped (its thin volume is not mounted)' : 'not initialised'}`,
+              `branching:       ${summary.branching.mode}: ${summary.branching.reason}`,
+              ...(summary.thin_volume ? [`thin volume:     ${renderThin(summary.thin_volume)}`] : []),
               `checkpoints:     ${summary.checkpoints}`,
               `branches:        ${summary.branches}`,
             ].join('\n'),
