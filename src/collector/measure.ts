@@ -25,7 +25,8 @@ import { type ProgressFn, type RunOutcome, runCommand, runStatements, statementE
 import { LockSampler, type SamplerData } from './sampler.js';
 import { diffSchemas } from './schema.js';
 import { type DatabaseSnapshot, snapshotDatabase, walBytesBetween } from './snapshot.js';
-import { loadParser, type SqlStatement, splitStatements } from './split.js';
+import type { SqlStatement } from './split.js';
+import { splitStatementsOffThread } from './split-offthread.js';
 import { causeResolver } from './wait-causes.js';
 
 export type MigrationSource =
@@ -81,8 +82,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   }
   let statements: SqlStatement[] | null = null;
   if (migration.kind === 'sql') {
-    await loadParser();
-    statements = splitStatements(migration.sql, migration.file);
+    statements = await splitStatementsOffThread(migration.sql, migration.file);
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
