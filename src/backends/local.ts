@@ -28,6 +28,7 @@ import {
   displayUrl,
   type PgClient,
   quoteIdent,
+  sslEnv,
   urlOf,
   withClient,
   withDatabase,
@@ -378,6 +379,7 @@ export class LocalBackend implements Backend {
       PGPASSWORD: String(config.password ?? ''),
       PGDATABASE: String(config.database ?? ''),
       DATABASE_URL: urlOf(config),
+      ...sslEnv(config),
     };
     // The command is the user's shell text; it runs as argv ['-c', command], never spliced into another string.
     const r = await execa('bash', ['-c', command], {
@@ -531,7 +533,8 @@ export async function createLocalBackend(ctx: Context): Promise<LocalBackend> {
     let source: ClientConfig;
     try {
       source = configFromUrl(url);
-    } catch {
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
       throw new InvalidInputError('DATABASE_URL is not a valid postgres:// URL');
     }
     const backend = new LocalBackend(ctx, source, null);

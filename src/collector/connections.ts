@@ -3,7 +3,7 @@
  * cancellation, a dropped connection) closes all of them, and cancellation can reach each one.
  */
 import pg from 'pg';
-import { connect } from '../util/pg.js';
+import { connect, withClient } from '../util/pg.js';
 
 /** Application names: anything starting with "vers-db" is never counted as the migration. */
 export const APP_MIGRATION = 'vers-db:migration';
@@ -31,8 +31,9 @@ export class Connections {
 
   constructor(readonly config: pg.ClientConfig) {}
 
-  async open(applicationName: string): Promise<pg.Client> {
-    const client = await connect(this.config, applicationName);
+  /** `settings`: startup parameters for this session only (e.g. the migration's statement_timeout). */
+  async open(applicationName: string, settings: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
+    const client = await connect({ ...this.config, ...settings }, applicationName);
     this.clients.add(client);
     return client;
   }
@@ -68,6 +69,17 @@ export class Connections {
     } finally {
       await canceller.end().catch(() => undefined);
     }
+  }
+
+  /** Cancel what the given sessions of ours are running (the migration's, at its total timeout). */
+  async cancelPids(pids: readonly number[]): Promise<void> {
+    await withClient(
+      this.config,
+      async (c) => {
+        await c.query(CANCEL_OWN_SQL, [pids]);
+      },
+      APP_CANCEL,
+    ).catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {

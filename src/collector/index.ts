@@ -10,4 +10,5 @@ export {
 export { BLOCKED_WAIT_FLOOR_MS } from './probes.js';
 export { diffSchemas, type SchemaSnapshot, snapshotSchema } from './schema.js';
 export { exactRowCounts, tableChecksums } from './snapshot.js';
-export { loadParser, type SqlStatement, splitStatements } from './split.js';
+export { loadParser, MAX_SQL_BYTES, type SqlStatement, splitStatements } from './split.js';
+export { splitStatementsOffThread } from './split-offthread.js';

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../util/timeouts.js';
 import { type Clock, createClock, round1 } from './clock.js';
 import {
   APP_MIGRATION,
@@ -25,7 +26,8 @@ import { type ProgressFn, type RunOutcome, runCommand, runStatements, statementE
 import { LockSampler, type SamplerData } from './sampler.js';
 import { diffSchemas } from './schema.js';
 import { type DatabaseSnapshot, snapshotDatabase, walBytesBetween } from './snapshot.js';
-import { loadParser, type SqlStatement, splitStatements } from './split.js';
+import type { SqlStatement } from './split.js';
+import { splitStatementsOffThread } from './split-offthread.js';
 import { causeResolver } from './wait-causes.js';
 
 export type MigrationSource =
@@ -58,6 +60,8 @@ export interface MeasureOptions {
   longReaderMs?: number;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
   signal?: AbortSignal;
+  /** Per-statement and total limits of the migration (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Pick<Timeouts, 'statementMs' | 'migrationMs'>>;
   onProgress?: ProgressFn;
 }
 
@@ -81,8 +85,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   }
   let statements: SqlStatement[] | null = null;
   if (migration.kind === 'sql') {
-    await loadParser();
-    statements = splitStatements(migration.sql, migration.file);
+    statements = await splitStatementsOffThread(migration.sql, migration.file);
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
@@ -101,7 +104,12 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const before = await snapshotDatabase(control, collect);
     throwIfAborted(opts.signal);
 
-    const migrationClient = migration.kind === 'sql' ? await connections.open(APP_MIGRATION) : null;
+    const statementMs = opts.timeouts?.statementMs ?? DEFAULT_TIMEOUTS.statementMs;
+    const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
+    const migrationClient =
+      migration.kind === 'sql'
+        ? await connections.open(APP_MIGRATION, { statement_timeout: statementMs })
+        : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
     let plan: ProbePlan = { targets: [], unmeasured: [] };
@@ -138,7 +146,13 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     probes?.beginMigration();
     clock.origin = clock.now();
-    const runOptions = { ...(opts.signal ? { signal: opts.signal } : {}), onProgress: progress };
+    const runOptions = {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: progress,
+      statementTimeoutMs: statementMs,
+      totalTimeoutMs: totalMs,
+      cancel: () => connections.cancelPids(migrationPid === null ? [] : [migrationPid]),
+    };
     const outcome: RunOutcome =
       migration.kind === 'sql'
         ? await runStatements(migrationClient!, statements!, clock, runOptions)

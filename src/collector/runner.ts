@@ -6,6 +6,8 @@
 import type pg from 'pg';
 import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import type { StatementResult } from '../result.js';
+import { TIMEOUT_ENV } from '../util/timeouts.js';
+import { formatMs } from '../util/units.js';
 import { type Clock, round1 } from './clock.js';
 import type { SqlStatement } from './split.js';
 
@@ -60,15 +62,84 @@ function transactionStatus(client: pg.Client): string | null {
   );
 }
 
+export interface RunLimits {
+  /** The session's statement_timeout, named in the error when a statement hits it. */
+  statementTimeoutMs?: number;
+  /** The whole run; past it the running statement is cancelled (through `cancel`) and the run fails. */
+  totalTimeoutMs?: number;
+  /** Cancels the statement running on the migration's session (pg_cancel_backend from elsewhere). */
+  cancel?: () => Promise<void>;
+}
+
+const QUERY_CANCELED = '57014';
+
+function timeoutMessage(
+  error: { message: string; sqlstate: string | null },
+  limits: RunLimits,
+  total: boolean,
+) {
+  if (total) {
+    return `${error.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+  }
+  if (
+    error.sqlstate === QUERY_CANCELED &&
+    /statement timeout/.test(error.message) &&
+    limits.statementTimeoutMs
+  ) {
+    return `${error.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
+  }
+  return error.message;
+}
+
 export async function runStatements(
   client: pg.Client,
   statements: readonly SqlStatement[],
   clock: Clock,
-  options: { signal?: AbortSignal; onProgress?: ProgressFn } = {},
+  options: { signal?: AbortSignal; onProgress?: ProgressFn } & RunLimits = {},
 ): Promise<RunOutcome> {
   const outcome: RunOutcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
+  let timedOut = false;
+  const timer =
+    options.totalTimeoutMs === undefined
+      ? null
+      : setTimeout(() => {
+          timedOut = true;
+          void options.cancel?.().catch(() => undefined);
+        }, options.totalTimeoutMs);
+  try {
+    await runEach(client, statements, clock, options, outcome, () => timedOut);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  // Like psql: a transaction left open (failed inside it, or never committed) is rolled back.
+  const status = transactionStatus(client);
+  if (status === 'T' || status === 'E') {
+    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
+    await client.query(ROLLBACK_SQL).catch(() => undefined);
+  }
+  options.onProgress?.({
+    message: 'migration finished',
+    progress: outcome.results.length,
+    total: statements.length,
+  });
+  return outcome;
+}
+
+async function runEach(
+  client: pg.Client,
+  statements: readonly SqlStatement[],
+  clock: Clock,
+  options: { signal?: AbortSignal; onProgress?: ProgressFn } & RunLimits,
+  outcome: RunOutcome,
+  timedOut: () => boolean,
+): Promise<void> {
   for (const s of statements) {
     if (options.signal?.aborted) break;
+    if (timedOut()) {
+      const message = `not run: the migration ran longer than its total limit of ${formatMs(options.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+      outcome.failure = { index: s.index, line: s.line, message, sqlstate: null };
+      break;
+    }
     options.onProgress?.({
       message: `statement ${s.index}/${statements.length} (line ${s.line}): ${preview(s.sql)}`,
       progress: s.index - 1,
@@ -79,7 +150,8 @@ export async function runStatements(
     try {
       await client.query(s.sql);
     } catch (err) {
-      error = describePgError(err);
+      const e = describePgError(err);
+      error = { ...e, message: timeoutMessage(e, options, timedOut()) };
     }
     const end = clock.now();
     outcome.timings.push({ index: s.index, start, end });
@@ -96,18 +168,6 @@ export async function runStatements(
       break;
     }
   }
-  // Like psql: a transaction left open (failed inside it, or never committed) is rolled back.
-  const status = transactionStatus(client);
-  if (status === 'T' || status === 'E') {
-    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL).catch(() => undefined);
-  }
-  options.onProgress?.({
-    message: 'migration finished',
-    progress: outcome.results.length,
-    total: statements.length,
-  });
-  return outcome;
 }
 
 export type ExecFn = (command: string, opts: ExecOptions) => Promise<ExecResult>;
@@ -119,14 +179,17 @@ export async function runCommand(
   exec: ExecFn,
   command: string,
   clock: Clock,
-  options: { signal?: AbortSignal; onProgress?: ProgressFn } = {},
+  options: { signal?: AbortSignal; onProgress?: ProgressFn; totalTimeoutMs?: number } = {},
 ): Promise<RunOutcome & { stdout: string; stderr: string }> {
   options.onProgress?.({ message: `command: ${preview(command)}`, progress: 0, total: 1 });
   const start = clock.now();
   let result: ExecResult | null = null;
   let thrown: unknown = null;
   try {
-    result = await exec(command, options.signal ? { signal: options.signal } : {});
+    result = await exec(command, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.totalTimeoutMs === undefined ? {} : { timeoutMs: options.totalTimeoutMs }),
+    });
   } catch (err) {
     thrown = err;
   }

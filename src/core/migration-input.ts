@@ -3,10 +3,17 @@
  * collector can run, and checks it before any branch is made: a missing file, an empty file, a
  * psql meta-command or a syntax error costs nothing and leaves nothing behind.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { loadParser, type MigrationSource, splitStatements } from '../collector/index.js';
+import {
+  loadParser,
+  MAX_SQL_BYTES,
+  type MigrationSource,
+  splitStatements,
+  splitStatementsOffThread,
+} from '../collector/index.js';
 import { InvalidInputError } from '../errors.js';
+import { readTextFile } from '../util/text-file.js';
 import type { MigrationInput } from './types.js';
 
 export interface ResolvedMigration {
@@ -51,15 +58,15 @@ export async function resolveMigration(
     if (!(await isFile(path))) {
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path}` });
     }
-    const sql = await readFile(path, 'utf8');
-    splitStatements(sql, text.trim()); // throws a located error for empty files, meta-commands, syntax errors
+    const sql = await readTextFile(path, text.trim(), MAX_SQL_BYTES);
+    await splitStatementsOffThread(sql, text.trim()); // throws a located error for empty files, meta-commands, syntax errors
     return {
       name: input.name ?? basename(path).replace(/\.sql$/i, ''),
       source: { kind: 'sql', sql, file: text.trim() },
     };
   }
   if (kind === 'sql' || (kind === 'auto' && parsesAsSql(text))) {
-    splitStatements(text, 'inline SQL');
+    await splitStatementsOffThread(text, 'inline SQL');
     return { name: input.name ?? `sql-${index + 1}`, source: { kind: 'sql', sql: text } };
   }
   return { name: input.name ?? `command-${index + 1}`, source: { kind: 'command', command: text } };

@@ -11,6 +11,7 @@ import { measureMigration } from '../collector/index.js';
 import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import { recordTestedStrategies } from './record-tested.js';
@@ -18,7 +19,6 @@ import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
 /** Validation output kept in results: the tail, where test runners print their verdict. */
 const VALIDATION_OUTPUT_CHARS = 4000;
-const VALIDATION_TIMEOUT_MS = 10 * 60_000;
 
 async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
   const ckpt = await ctx.registry.checkpoint(baseline);
@@ -37,9 +37,10 @@ async function runValidation(
   backend: Backend,
   branch: string,
   command: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
 ): Promise<Validation> {
-  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
+  const r = await backend.exec(branch, command, { timeoutMs, signal });
   const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
   return {
     status: r.exitCode === 0 ? 'passed' : 'failed',
@@ -58,6 +59,7 @@ async function measureOnBranch(
     longReaderMs?: number;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
+    timeouts: Timeouts;
   },
 ): Promise<StrategyResult> {
   const conn = await backend.connect(branch);
@@ -72,10 +74,17 @@ async function measureOnBranch(
       longReaderMs: opts.longReaderMs,
       signal: opts.signal,
       onProgress: opts.onProgress,
+      timeouts: opts.timeouts,
     });
     if (opts.validation && result.status === 'passed') {
       opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(backend, branch, opts.validation, opts.signal);
+      result.validation = await runValidation(
+        backend,
+        branch,
+        opts.validation,
+        opts.signal,
+        opts.timeouts.validationMs,
+      );
       if (result.validation.status === 'failed') {
         result.status = 'failed';
         result.error = 'validation failed';
@@ -112,6 +121,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.
+  const timeouts = timeoutsFromEnv(ctx.env);
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
   const names = new Set<string>();
@@ -175,6 +185,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             longReaderMs: input.longReaderMs,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
+            timeouts,
           });
           r.branch_ms = info.durationMs;
           done++;

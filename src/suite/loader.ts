@@ -6,12 +6,12 @@
  * SuiteFileError, so a user fixes the file in one pass.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { parseThreshold, ThresholdSyntaxError } from '../analysis/thresholds.js';
 import { NotFoundError, SuiteFileError } from '../errors.js';
+import { readTextFile } from '../util/text-file.js';
 import { knownMetrics, metricInfo } from './metrics.js';
 import { SUITE_PATTERNS, type SuitePattern } from './result.js';
 import {
@@ -34,6 +34,8 @@ import {
 export const DEFAULT_SUITE_FILE = 'vers-integration.yaml';
 export const DEFAULT_WARMUP = 3;
 export const DEFAULT_ITERATIONS = 20;
+/** A suite file is configuration: a few KB. Anything near this is a mistake (a data file passed by -f). */
+export const MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
 
 type PathPart = string | number;
 
@@ -481,10 +483,9 @@ export async function loadSuiteFile(file: string, cwd = process.cwd()): Promise<
   const abs = resolve(cwd, file);
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ENOENT') {
+    if (err instanceof NotFoundError) {
       throw new NotFoundError(`suite file not found: ${file}`, {
         hint: `looked for ${abs}; pass -f <file> or create ${DEFAULT_SUITE_FILE}`,
       });

@@ -9,7 +9,6 @@
  * Each returns a StrategyResult (the Result JSON) and the checks it made.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Backend, ExecOptions } from '../backends/backend.js';
@@ -20,7 +19,8 @@ import {
   snapshotSchema,
   tableChecksums,
 } from '../collector/index.js';
-import { loadParser, splitStatements } from '../collector/split.js';
+import { loadParser, MAX_SQL_BYTES } from '../collector/split.js';
+import { splitStatementsOffThread } from '../collector/split-offthread.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { testMigration } from '../core/index.js';
 import { resolveMigration } from '../core/migration-input.js';
@@ -28,6 +28,7 @@ import { throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
 import { connect } from '../util/pg.js';
+import { readTextFile } from '../util/text-file.js';
 import {
   blankResult,
   latencyStats,
@@ -367,7 +368,10 @@ export async function runEtlBranch(p: PatternContext, b: EtlBranch): Promise<Bra
 
 export async function runPerformanceBranch(p: PatternContext, b: PerformanceBranch): Promise<BranchRun> {
   await loadParser();
-  const queries = splitStatements(await readFile(b.queries, 'utf8'), b.queries);
+  const queries = await splitStatementsOffThread(
+    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
+    b.queries,
+  );
   return onBranch(p, b.name, async (branch, client, config) => {
     let result = blankResult(b.name, branch);
     if (b.setup.length > 0) {

@@ -14,6 +14,7 @@ import { createCheckpoint } from '../core/index.js';
 import { BackendError, ConflictError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { timeoutsFromEnv } from '../util/timeouts.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
 import { metricInfo } from './metrics.js';
 import {
@@ -40,7 +41,6 @@ export interface RunSuiteOptions {
 }
 
 const MAX_DEFAULT_PARALLEL = 4;
-const SETUP_TIMEOUT_MS = 60 * 60_000;
 const SOURCE_MARKER = 'vers-db suite source: rebuilt by the setup of every `vers-db run`';
 
 const SOURCE_STATE_SQL = `
@@ -246,7 +246,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       progress(`${s.name}: setup[${i}] ${command}`);
       const r = await backend.execSource(command, {
         cwd: file.dir,
-        timeoutMs: SETUP_TIMEOUT_MS,
+        timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
         signal: opts.signal,
       });
       if (r.exitCode !== 0) {
