@@ -165,6 +165,7 @@ export function buildProgram(): Command {
           includeStats: o.stats,
           signal,
           onProgress: stderrProgress(),
+          createdBy: 'cli checkpoint',
         });
         if (o.json) printJson(report);
         else printText(renderCheckpoint(report));
@@ -187,6 +188,10 @@ export function buildProgram(): Command {
       positiveInt,
     )
     .option('--keep-branch', 'keep the branches for `vers-db compare`')
+    .option(
+      '--superuser',
+      "run migrations and validation as the server's superuser, not each branch's own role (the report says so)",
+    )
     .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
     .option(
       '--long-reader <ms>',
@@ -205,6 +210,7 @@ export function buildProgram(): Command {
           validate?: string;
           parallel?: number;
           keepBranch?: boolean;
+          superuser?: boolean;
           metrics: boolean;
           longReader?: number;
           json?: boolean;
@@ -220,6 +226,7 @@ export function buildProgram(): Command {
             validation: o.validate,
             parallel: o.parallel,
             keepBranches: o.keepBranch,
+            superuser: o.superuser,
             collectMetrics: o.metrics,
             longReaderMs: o.longReader,
             signal,
@@ -317,6 +324,10 @@ export function buildProgram(): Command {
     .option('-f, --file <file>', 'suite file', 'vers-integration.yaml')
     .option('--suite <name>', 'run only this suite')
     .option('--parallel', 'run branches at once (default: one after another, so timings do not compete)')
+    .option(
+      '--rebuild',
+      "rebuild the source database even if it holds objects the suite's setup did not create",
+    )
     .option('--json', 'print JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')

@@ -8,11 +8,19 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { measureMigration } from '../collector/index.js';
-import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
+import {
+  CancelledError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  throwIfAborted,
+} from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
+import { outsideBranchWarnings } from './outside-branch.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
 /** Validation output kept in results: the tail, where test runners print their verdict. */
@@ -21,6 +29,11 @@ const VALIDATION_TIMEOUT_MS = 10 * 60_000;
 
 async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
   const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt?.damaged) {
+    throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {
+      hint: 'an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)',
+    });
+  }
   if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
   const known = (await ctx.registry.listCheckpoints(ctx.backendKind))
     .filter((c) => c.state === 'ready')
@@ -37,8 +50,9 @@ async function runValidation(
   branch: string,
   command: string,
   signal?: AbortSignal,
+  superuser?: boolean,
 ): Promise<Validation> {
-  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
+  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal, superuser });
   const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
   return {
     status: r.exitCode === 0 ? 'passed' : 'failed',
@@ -55,18 +69,20 @@ async function measureOnBranch(
     validation?: string;
     collectMetrics?: boolean;
     longReaderMs?: number;
+    superuser?: boolean;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
   },
 ): Promise<StrategyResult> {
-  const conn = await backend.connect(branch);
+  const su = opts.superuser ?? false;
+  const conn = await backend.connect(branch, { as: su ? 'superuser' : 'owner' });
   try {
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
-      exec: (command, o) => backend.exec(branch, command, o),
+      exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
       collectMetrics: opts.collectMetrics ?? true,
       longReaderMs: opts.longReaderMs,
       signal: opts.signal,
@@ -74,16 +90,36 @@ async function measureOnBranch(
     });
     if (opts.validation && result.status === 'passed') {
       opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(backend, branch, opts.validation, opts.signal);
+      result.validation = await runValidation(backend, branch, opts.validation, opts.signal, su);
       if (result.validation.status === 'failed') {
         result.status = 'failed';
         result.error = 'validation failed';
       }
     }
+    result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
     await conn.close();
   }
+}
+
+/** Who the migration ran as, and what of it reaches outside the branch (advisory). */
+async function sandboxOf(
+  backend: Backend,
+  branch: string,
+  m: ResolvedMigration,
+  superuser: boolean,
+): Promise<NonNullable<StrategyResult['sandbox']>> {
+  const warnings = m.source.kind === 'sql' ? outsideBranchWarnings(m.source.sql) : [];
+  if (backend.kind === 'vers') return { role: 'vm', warnings };
+  if (superuser) return { role: 'superuser', warnings };
+  return { role: (await branchIsSandboxed(backend, branch)) ? 'branch-owner' : 'server-user', warnings };
+}
+
+async function branchIsSandboxed(backend: Backend, branch: string): Promise<boolean> {
+  const owner = await backend.connect(branch, { as: 'owner' });
+  const server = await backend.connect(branch, { as: 'superuser' });
+  return owner.config.user !== server.config.user;
 }
 
 const suffix = () => randomBytes(3).toString('hex');
@@ -92,6 +128,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
+    superuser: input.superuser,
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
@@ -172,6 +209,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            superuser: input.superuser,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });
@@ -187,6 +225,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         }),
       ),
     );
+    await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     return buildComparison(
       input.baseline,
       backend.kind,
