@@ -56,7 +56,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   // The demo rebuilds its database and checkpoint each run, but only those it made itself:
   // everything is checked before anything is dropped.
   await assertMayReplace(ctx, tag, DEMO_CREATOR, DEMO_BRANCH_CREATOR, 'the demo needs that tag');
-  await assertDemoDatabaseIsOurs(ctx, admin, demo);
+  await assertDemoDatabaseIsOurs(ctx, admin, demo, DEMO_DATABASE);
   if (await ctx.registry.checkpoint(tag)) await deleteCheckpoint(ctx, tag, true);
   progress({
     message: `loading ${o.rows.toLocaleString('en-US')} users and ${(o.rows * 2).toLocaleString('en-US')} orders into ${DEMO_DATABASE}`,
@@ -119,31 +119,29 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
 
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 
-/** The demo drops vers_db_demo only if this project's demo made it and nobody added to it since. */
-async function assertDemoDatabaseIsOurs(
+/** The demo drops its database only if this project's demo made it and nobody added to it since. */
+export async function assertDemoDatabaseIsOurs(
   ctx: Context,
   admin: ClientConfig,
   demo: ClientConfig,
+  name: string,
 ): Promise<void> {
   const exists = await withClient(
     admin,
-    async (c) => (await c.query(DATABASE_EXISTS_SQL, [DEMO_DATABASE])).rowCount === 1,
+    async (c) => (await c.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1,
   );
   if (!exists) return;
-  const record = (await ctx.registry.read()).sources?.[DEMO_DATABASE];
-  const hint = `the demo rebuilds ${DEMO_DATABASE} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
+  const record = (await ctx.registry.read()).sources?.[name];
+  const hint = `the demo rebuilds ${name} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
   if (record?.createdBy !== DEMO_CREATOR) {
-    throw new ConflictError(
-      `database ${DEMO_DATABASE} exists and was not made by this project's \`vers-db demo\``,
-      {
-        hint,
-      },
-    );
+    throw new ConflictError(`database ${name} exists and was not made by this project's \`vers-db demo\``, {
+      hint,
+    });
   }
   const added = record.loading ? [] : addedObjects(record.objects, await databaseInventory(demo));
   if (added.length > 0) {
     throw new ConflictError(
-      `database ${DEMO_DATABASE} holds ${added.length} object(s) the demo did not create: ${added.slice(0, 5).join(', ')}`,
+      `database ${name} holds ${added.length} object(s) the demo did not create: ${added.slice(0, 5).join(', ')}`,
       { hint },
     );
   }

@@ -171,6 +171,14 @@ async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
   }
 }
 
+/** The checkpoints the setups take (their own and those `after:` one of their commands). */
+function checkpointsTaken(file: SuiteFile, setups: Suite[]): Set<string> {
+  const names = new Set(setups.map((s) => s.checkpoint));
+  const setupNames = new Set(setups.map((s) => s.name));
+  for (const c of file.checkpoints) if (c.after && setupNames.has(c.after.suite)) names.add(c.name);
+  return names;
+}
+
 function thresholdChecks(suite: Suite, results: StrategyResult[]): SuiteCheck[] {
   if (!suite.compare) return [];
   const checks: SuiteCheck[] = [];
@@ -231,6 +239,16 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const progress = (message: string) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
+  // Checkpoints this run would replace are checked before anything is rebuilt.
+  for (const name of checkpointsTaken(file, setups)) {
+    await assertMayReplace(
+      ctx,
+      name,
+      SUITE_CREATOR,
+      SUITE_CREATOR,
+      'name another checkpoint in the suite file',
+    );
+  }
   await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
 
   const checkpoints: SuiteRunResult['checkpoints'] = [];
