@@ -125,6 +125,19 @@ export const StrategyResultSchema = z.object({
     .optional()
     .describe('raw lock intervals and probe waits, for the HTML lock timeline'),
   metrics: z.record(z.string(), z.number().nullable()).optional(),
+  sandbox: z
+    .object({
+      role: z
+        .enum(['branch-owner', 'superuser', 'server-user', 'vm'])
+        .describe(
+          "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), " +
+            'the server user (no sandbox: it is not a superuser), or a Vers VM',
+        ),
+      warnings: z
+        .array(z.string())
+        .describe('statements that reach outside the branch (from the parse tree; advisory)'),
+    })
+    .optional(),
 });
 
 export const RecommendationSchema = z.object({

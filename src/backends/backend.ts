@@ -50,7 +50,16 @@ export interface ExecOptions {
   /** Extra environment for the command (values are passed as env, never interpolated). */
   env?: Record<string, string>;
   cwd?: string;
+  /** Local: run with the server's own (superuser) credentials instead of the branch's role (explicit opt-in). */
+  superuser?: boolean;
 }
+
+/**
+ * Who a connection to a branch logs in as (local backend; on Vers the VM is the sandbox):
+ * `owner` (default) owns the branch and nothing else, `reader` may only read it, `superuser`
+ * is the server's own user, for migrations that explicitly asked for it.
+ */
+export type BranchRole = 'owner' | 'reader' | 'superuser';
 
 export interface ExecResult {
   exitCode: number;
@@ -83,11 +92,14 @@ export interface BranchOptions {
 export interface Backend {
   readonly kind: BackendKind;
   /** Snapshot the source database (local) or VM (vers) under `tag`. */
-  checkpoint(tag: string, options?: { database?: string; signal?: AbortSignal }): Promise<CheckpointInfo>;
+  checkpoint(
+    tag: string,
+    options?: { database?: string; signal?: AbortSignal; createdBy?: string },
+  ): Promise<CheckpointInfo>;
   /** Create one branch per name from a checkpoint, all at once where the backend can. */
   branch(checkpoint: string, names: readonly string[], options?: BranchOptions): Promise<BranchInfo[]>;
   /** Connection parameters for the branch's database (through a tunnel on vers). */
-  connect(branch: string): Promise<BranchConnection>;
+  connect(branch: string, options?: { as?: BranchRole }): Promise<BranchConnection>;
   /** Run a shell command with the branch's database in PG* variables and DATABASE_URL. */
   exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Run a shell command against the source database (suite setup: `psql -f schema.sql`, restores). */
@@ -105,6 +117,11 @@ export interface Backend {
   deleteCheckpoint(tag: string, options?: { force?: boolean }): Promise<void>;
   /** Remove what the registry says should not exist, and tool-owned leftovers the registry does not know. */
   gc(): Promise<GcReport>;
+  /**
+   * Local: is the checkpoint still there, a template nobody can connect to, with the per-table
+   * checksums it was made with? Returns what is wrong (empty: intact). Checked after every run.
+   */
+  verifyCheckpoint?(tag: string): Promise<string[]>;
   /** Release connections, servers and tunnels this process opened. */
   close(): Promise<void>;
 }

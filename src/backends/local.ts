@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { tableChecksums } from '../collector/snapshot.js';
 import type { Context } from '../core/context.js';
 import {
   BackendError,
@@ -16,12 +17,15 @@ import {
 } from '../errors.js';
 import {
   branchDatabaseName,
+  branchOwnerRole,
+  branchReaderRole,
   checkpointDatabaseName,
+  checkpointOwnerRole,
   instancePrefix,
   validateName,
   workingDatabaseName,
 } from '../state/names.js';
-import type { BranchEntry } from '../state/registry.js';
+import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
 import {
   type ClientConfig,
   configFromUrl,
@@ -38,12 +42,14 @@ import type {
   BranchConnection,
   BranchInfo,
   BranchOptions,
+  BranchRole,
   CheckpointInfo,
   ExecOptions,
   ExecResult,
   GcReport,
   RollbackResult,
 } from './backend.js';
+import { assertReachable, commandEnv, commandIdentity } from './command-user.js';
 import { ensureEmbedded } from './embedded.js';
 import {
   type CloneEnvironment,
@@ -53,6 +59,17 @@ import {
   strategyClause,
   supportsReflinks,
 } from './local-clone.js';
+import {
+  createRole,
+  dropRoles,
+  grantReader,
+  isSuperuser,
+  newRolePassword,
+  reownObjects,
+  rolesWithPrefix,
+  sealBranch,
+} from './local-sandbox.js';
+import { checksumProblems } from './local-verify.js';
 
 /** The database the embedded default loads data into and checkpoints from. */
 export const EMBEDDED_SOURCE_DATABASE = 'app';
@@ -60,6 +77,9 @@ const MIN_SERVER_VERSION = 130000;
 
 const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
+const TEMPLATE_STATE_SQL = 'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1';
+/** SQLSTATE 57P01: our session was terminated (a concurrent branch copy clears its template). */
+const TERMINATED = '57P01';
 const DATABASE_SIZE_SQL = 'SELECT pg_database_size($1)::bigint AS size';
 /** Who else is connected to a database we are about to copy (CREATE DATABASE refuses then). */
 const OTHER_SESSIONS_SQL = `
@@ -90,6 +110,7 @@ interface OtherSession {
 export class LocalBackend implements Backend {
   readonly kind = 'local' as const;
   private cloneEnv: Promise<CloneEnvironment> | undefined;
+  private sandbox: Promise<boolean> | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -127,6 +148,18 @@ export class LocalBackend implements Backend {
       );
     }
     return v;
+  }
+
+  /**
+   * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
+   * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
+   */
+  private sandboxed(): Promise<boolean> {
+    this.sandbox ??= (async () => {
+      if (/^(off|0|false|no)$/i.test(this.ctx.env.VERS_DB_SANDBOX?.trim() ?? '')) return false;
+      return isSuperuser(this.admin);
+    })();
+    return this.sandbox;
   }
 
   private environment(): Promise<CloneEnvironment> {
@@ -223,6 +256,13 @@ export class LocalBackend implements Backend {
   }
 
   private async dropDatabase(name: string): Promise<void> {
+    // Only databases this state directory named: a damaged or rewritten registry drops nothing else.
+    const prefix = instancePrefix(await this.instance());
+    if (!name.startsWith(prefix)) {
+      throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+        hint: `vers-db only ever drops databases named ${prefix}…; the registry entry naming it was not written by vers-db`,
+      });
+    }
     await withClient(this.admin, async (c) => {
       // A template cannot be dropped; clear the flag first (ignore "does not exist").
       await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => undefined);
@@ -236,7 +276,7 @@ export class LocalBackend implements Backend {
 
   async checkpoint(
     tag: string,
-    options: { database?: string; signal?: AbortSignal } = {},
+    options: { database?: string; signal?: AbortSignal; createdBy?: string } = {},
   ): Promise<CheckpointInfo> {
     validateName('checkpoint tag', tag);
     const source = options.database || this.sourceDatabase;
@@ -266,25 +306,54 @@ export class LocalBackend implements Backend {
           hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`,
         });
       }
-      d.checkpoints[tag] = { ...entry, state: 'creating' };
+      d.checkpoints[tag] = { ...entry, state: 'creating', createdBy: options.createdBy };
     });
     try {
       const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
+      const sealed = await this.sealCheckpoint(id, tag);
       await withClient(this.admin, (c) =>
         c.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`),
       );
       const done = { ...entry, durationMs: Math.round(ms) };
       await this.ctx.registry.update((d) => {
-        d.checkpoints[tag] = { ...done, state: 'ready' };
+        d.checkpoints[tag] = { ...done, ...sealed, state: 'ready', createdBy: options.createdBy };
       });
       return done;
     } catch (err) {
       await this.dropDatabase(id).catch(() => undefined);
+      await dropRoles(this.admin, [checkpointOwnerRole(instance, tag)]).catch(() => undefined);
       await this.ctx.registry.update((d) => {
         delete d.checkpoints[tag];
       });
       throw err;
     }
+  }
+
+  /**
+   * Before a checkpoint becomes a template: its objects go to a NOLOGIN role of its own (those a
+   * superuser owned are recorded), nobody but the server user may connect to it, and its
+   * per-table checksums are taken, to be checked after every run.
+   */
+  private async sealCheckpoint(
+    id: string,
+    tag: string,
+  ): Promise<Pick<CheckpointEntry, 'owner' | 'reowned' | 'checksums'>> {
+    const owner = (await this.sandboxed()) ? checkpointOwnerRole(await this.instance(), tag) : undefined;
+    if (owner) await createRole(this.admin, owner, null);
+    await withClient(this.admin, (c) => c.query(`REVOKE ALL ON DATABASE ${quoteIdent(id)} FROM PUBLIC`));
+    return withClient(
+      withDatabase(this.admin, id),
+      async (c) => {
+        let reowned: CheckpointEntry['reowned'];
+        if (owner) {
+          const r = await reownObjects(c, owner);
+          reowned = r.fromSuperuser;
+          for (const f of r.failed) this.ctx.log(`checkpoint ${tag}: could not re-own ${f}`);
+        }
+        return { owner, reowned, checksums: await tableChecksums(c) };
+      },
+      'vers-db:checkpoint',
+    );
   }
 
   async branch(
@@ -298,6 +367,7 @@ export class LocalBackend implements Backend {
     if (ckpt?.backend !== 'local' || ckpt.state !== 'ready') throw await this.unknownCheckpoint(checkpoint);
     const instance = await this.instance();
     const createdAt = new Date().toISOString();
+    const sandboxed = await this.sandboxed();
     const planned: BranchEntry[] = names.map((name) => ({
       name,
       backend: 'local',
@@ -311,6 +381,14 @@ export class LocalBackend implements Backend {
       createdBy: options.createdBy ?? 'vers-db',
       pid: process.pid,
       keep: options.keep ?? false,
+      sandbox: sandboxed
+        ? {
+            owner: branchOwnerRole(instance, name),
+            ownerPassword: newRolePassword(),
+            reader: branchReaderRole(instance, name),
+            readerPassword: newRolePassword(),
+          }
+        : undefined,
     }));
     await this.ctx.registry.reserveBranches(planned);
     const made: BranchInfo[] = [];
@@ -318,6 +396,10 @@ export class LocalBackend implements Backend {
       // One at a time: FILE_COPY checkpoints of concurrent copies would collide.
       for (const b of planned) {
         if (options.signal?.aborted) throw new CancelledError();
+        if (b.sandbox) {
+          await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+          await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
+        }
         const ms = await this.cloneDatabase(
           b.id,
           ckpt.id,
@@ -325,6 +407,15 @@ export class LocalBackend implements Backend {
           true,
           options.signal,
         );
+        if (b.sandbox) {
+          const { owner, reader } = b.sandbox;
+          const sealed = await sealBranch(this.admin, b.database, {
+            owner,
+            reader,
+            checkpointOwner: ckpt.owner ?? null,
+          });
+          for (const f of sealed.failed) this.ctx.log(`branch ${b.name}: could not re-own ${f}`);
+        }
         const info: BranchInfo = { ...b, durationMs: Math.round(ms) };
         await this.ctx.registry.update((d) => {
           const e = d.branches[b.name];
@@ -360,9 +451,16 @@ export class LocalBackend implements Backend {
     return b;
   }
 
-  async connect(branch: string): Promise<BranchConnection> {
+  async connect(branch: string, options: { as?: BranchRole } = {}): Promise<BranchConnection> {
     const b = await this.branchEntry(branch);
-    const config = withDatabase(this.source, b.database);
+    let config = withDatabase(this.source, b.database);
+    const as = options.as ?? 'owner';
+    if (b.sandbox && as === 'owner') {
+      config = { ...config, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
+    } else if (b.sandbox && as === 'reader') {
+      await grantReader(this.admin, b.database, b.sandbox.reader);
+      config = { ...config, user: b.sandbox.reader, password: b.sandbox.readerPassword };
+    }
     return { config, displayUrl: displayUrl(config), close: async () => {} };
   }
 
@@ -381,10 +479,21 @@ export class LocalBackend implements Backend {
       DATABASE_URL: urlOf(config),
       ...sslEnv(config),
     };
+    // As root, the step runs as an unprivileged user that sees only these settings (command-user.ts).
+    const cwd = options.cwd ?? this.ctx.cwd;
+    const who = await commandIdentity(this.ctx.env);
+    if (who) await assertReachable(cwd, who);
     // The command is the user's shell text; it runs as argv ['-c', command], never spliced into another string.
     const r = await execa('bash', ['-c', command], {
-      cwd: options.cwd ?? this.ctx.cwd,
-      env: { ...options.env, ...pgEnv },
+      cwd,
+      ...(who
+        ? {
+            uid: who.uid,
+            gid: who.gid,
+            extendEnv: false,
+            env: commandEnv(process.env, { ...options.env, ...pgEnv }),
+          }
+        : { env: { ...options.env, ...pgEnv } }),
       input: options.stdin,
       timeout: options.timeoutMs,
       cancelSignal: options.signal,
@@ -409,7 +518,7 @@ export class LocalBackend implements Backend {
   }
 
   async exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult> {
-    const { config } = await this.connect(branch);
+    const { config } = await this.connect(branch, { as: options?.superuser ? 'superuser' : 'owner' });
     return this.run(config, command, options);
   }
 
@@ -424,17 +533,35 @@ export class LocalBackend implements Backend {
     const existed = await this.databaseExists(target);
     if (existed) await this.dropDatabase(target);
     await this.cloneDatabase(target, ckpt.id, ckpt.strategy as CloneStrategy, true, options.signal);
+    // The working copy is the user's to use: its objects go back to the server user, not the checkpoint's role.
+    if (ckpt.owner) {
+      const owner = ckpt.owner;
+      await withClient(withDatabase(this.admin, target), (c) =>
+        c.query(`REASSIGN OWNED BY ${quoteIdent(owner)} TO CURRENT_USER`),
+      );
+    }
     return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
   }
 
   async destroy(branch: string): Promise<void> {
     const b = await this.ctx.registry.branch(branch);
     if (b?.backend !== 'local') return;
+    if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+      // Not a name vers-db gives: the registry was rewritten. Forget the entry, touch nothing.
+      this.ctx.log(
+        `branch ${branch} names database ${b.database}, which vers-db did not create: not dropping it`,
+      );
+      await this.ctx.registry.update((d) => {
+        delete d.branches[branch];
+      });
+      return;
+    }
     await this.ctx.registry.update((d) => {
       const e = d.branches[branch];
       if (e) e.state = 'deleting';
     });
     await this.dropDatabase(b.database);
+    if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
     await this.ctx.registry.update((d) => {
       delete d.branches[branch];
     });
@@ -459,6 +586,7 @@ export class LocalBackend implements Backend {
     });
     await this.dropDatabase(ckpt.id);
     await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
+    if (ckpt.owner) await this.dropOwnRoles([ckpt.owner]);
     await this.ctx.registry.update((d) => {
       delete d.checkpoints[tag];
     });
@@ -520,7 +648,76 @@ export class LocalBackend implements Backend {
         report.errors.push(`${name}: ${(err as Error).message}`);
       }
     }
+    await this.gcRoles(report);
     return report;
+  }
+
+  /** Roles with this state directory's prefix that no live branch or checkpoint of the registry holds. */
+  private async gcRoles(report: GcReport): Promise<void> {
+    const data = await this.ctx.registry.read(); // re-read: a branch reserved meanwhile keeps its roles
+    const known = new Set<string>();
+    for (const b of Object.values(data.branches)) {
+      if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
+    }
+    for (const c of Object.values(data.checkpoints)) if (c.owner) known.add(c.owner);
+    for (const role of await rolesWithPrefix(this.admin, instancePrefix(data.instance))) {
+      if (known.has(role)) continue;
+      try {
+        await dropRoles(this.admin, [role]);
+        report.removed.push(`unregistered role ${role}`);
+      } catch (err) {
+        report.errors.push(`role ${role}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Drop roles this state directory made (its prefix), never any other. */
+  private async dropOwnRoles(roles: string[]): Promise<void> {
+    const prefix = instancePrefix(await this.instance());
+    const foreign = roles.find((r) => !r.startsWith(prefix));
+    if (foreign)
+      throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+    await dropRoles(this.admin, roles);
+  }
+
+  async verifyCheckpoint(tag: string): Promise<string[]> {
+    const ckpt = await this.ctx.registry.checkpoint(tag);
+    if (ckpt?.backend !== 'local') return [`checkpoint ${tag} is no longer in the registry`];
+    const row = await withClient(
+      this.admin,
+      async (c) =>
+        (await c.query<{ datistemplate: boolean; datallowconn: boolean }>(TEMPLATE_STATE_SQL, [ckpt.id]))
+          .rows[0],
+    );
+    if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+    const problems: string[] = [];
+    if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+    if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+    if (ckpt.checksums) {
+      const now = await this.checkpointChecksums(ckpt.id, !row.datallowconn);
+      problems.push(...checksumProblems(tag, ckpt.checksums, now));
+    }
+    return problems;
+  }
+
+  /** Read the checkpoint's checksums: connections are allowed for the read only (nobody else may CONNECT). */
+  private async checkpointChecksums(id: string, closeAfter: boolean): Promise<Record<string, string>> {
+    const allow = (on: boolean) =>
+      withClient(this.admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on}`));
+    await allow(true);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await withClient(withDatabase(this.admin, id), tableChecksums, 'vers-db:verify');
+        } catch (err) {
+          // A branch being copied from it right now terminates our session: read again.
+          if ((err as { code?: string }).code !== TERMINATED || attempt >= CLONE_ATTEMPTS) throw err;
+          await sleep(CLONE_RETRY_MS);
+        }
+      }
+    } finally {
+      if (closeAfter) await allow(false);
+    }
   }
 
   async close(): Promise<void> {}

@@ -11,10 +11,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
-import { BackendError, InvalidInputError } from '../errors.js';
+import { addedObjects, databaseInventory } from '../core/inventory.js';
+import { assertMayReplace, DEMO_BRANCH_CREATOR, DEMO_CREATOR, recordDatabase } from '../core/ownership.js';
+import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
-import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { type ClientConfig, quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 
@@ -57,7 +59,10 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o.rows}`;
 
-  // The demo owns its database and checkpoint: start both fresh each run.
+  // The demo rebuilds its database and checkpoint each run, but only those it made itself:
+  // everything is checked before anything is dropped.
+  await assertMayReplace(ctx, tag, DEMO_CREATOR, DEMO_BRANCH_CREATOR, 'the demo needs that tag');
+  await assertDemoDatabaseIsOurs(ctx, admin, demo, DEMO_DATABASE);
   if (await ctx.registry.checkpoint(tag)) await deleteCheckpoint(ctx, tag, true);
   progress({
     message: `loading ${o.rows.toLocaleString('en-US')} users and ${(o.rows * 2).toLocaleString('en-US')} orders into ${DEMO_DATABASE}`,
@@ -68,6 +73,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
+  await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true }); // ours even if loading is interrupted
   const schema = await readFile(join(examples, 'schema', 'v1.sql'), 'utf8');
   const seed = await readFile(join(examples, 'seeds', 'generate.sql'), 'utf8');
   await withClient(demo, async (c) => {
@@ -78,6 +84,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     await c.query(seed);
     await c.query('COMMIT');
   });
+  await recordDatabase(ctx, demo, DEMO_CREATOR);
   const loadMs = performance.now() - loadStart;
   progress({ message: `loaded in ${formatMs(loadMs)}` });
 
@@ -87,6 +94,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     includeStats: true,
     signal: o.signal,
     onProgress: progress,
+    createdBy: DEMO_CREATOR,
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
 
@@ -108,7 +116,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
         });
       } else progress(p);
     },
-    createdBy: 'cli demo',
+    createdBy: DEMO_BRANCH_CREATOR,
   });
   await writeReports(comparison, o, ctx.log);
   if (o.json) printJson(comparison);
@@ -127,4 +135,34 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     );
   }
   return 0;
+}
+
+const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
+
+/** The demo drops its database only if this project's demo made it and nobody added to it since. */
+export async function assertDemoDatabaseIsOurs(
+  ctx: Context,
+  admin: ClientConfig,
+  demo: ClientConfig,
+  name: string,
+): Promise<void> {
+  const exists = await withClient(
+    admin,
+    async (c) => (await c.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1,
+  );
+  if (!exists) return;
+  const record = (await ctx.registry.read()).sources?.[name];
+  const hint = `the demo rebuilds ${name} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
+  if (record?.createdBy !== DEMO_CREATOR) {
+    throw new ConflictError(`database ${name} exists and was not made by this project's \`vers-db demo\``, {
+      hint,
+    });
+  }
+  const added = record.loading ? [] : addedObjects(record.objects, await databaseInventory(demo));
+  if (added.length > 0) {
+    throw new ConflictError(
+      `database ${name} holds ${added.length} object(s) the demo did not create: ${added.slice(0, 5).join(', ')}`,
+      { hint },
+    );
+  }
 }

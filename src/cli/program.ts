@@ -188,6 +188,7 @@ export function buildProgram(): Command {
           includeStats: o.stats,
           signal,
           onProgress: stderrProgress(),
+          createdBy: 'cli checkpoint',
         });
         if (o.json) printJson(report);
         else printText(renderCheckpoint(report));
@@ -210,6 +211,10 @@ export function buildProgram(): Command {
       positiveInt,
     )
     .option('--keep-branch', 'keep the branches for `vers-db compare`')
+    .option(
+      '--superuser',
+      "run migrations and validation as the server's superuser, not each branch's own role (the report says so)",
+    )
     .option('--no-metrics', 'run and time statements only (no lock sampler, probes or snapshots)')
     .option(
       '--long-reader <ms>',
@@ -228,6 +233,7 @@ export function buildProgram(): Command {
           validate?: string;
           parallel?: number;
           keepBranch?: boolean;
+          superuser?: boolean;
           metrics: boolean;
           longReader?: number;
           json?: boolean;
@@ -243,6 +249,7 @@ export function buildProgram(): Command {
             validation: o.validate,
             parallel: o.parallel,
             keepBranches: o.keepBranch,
+            superuser: o.superuser,
             collectMetrics: o.metrics,
             longReaderMs: o.longReader,
             signal,
@@ -340,6 +347,10 @@ export function buildProgram(): Command {
     .option('-f, --file <file>', 'suite file', 'vers-integration.yaml')
     .option('--suite <name>', 'run only this suite')
     .option('--parallel', 'run branches at once (default: one after another, so timings do not compete)')
+    .option(
+      '--rebuild',
+      "rebuild the source database even if it holds objects the suite's setup did not create",
+    )
     .option('--json', 'print JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')

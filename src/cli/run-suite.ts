@@ -12,6 +12,7 @@ export interface RunSuiteCommandOptions {
   file?: string;
   suite?: string;
   parallel?: boolean;
+  rebuild?: boolean;
   json?: boolean;
   report?: string;
   markdown?: string;
@@ -24,6 +25,7 @@ export async function runSuiteCommand(ctx: Context, o: RunSuiteCommandOptions): 
     file: o.file,
     suite: o.suite,
     parallel: o.parallel,
+    rebuild: o.rebuild,
     signal: o.signal,
     onProgress: stderrProgress(),
   });

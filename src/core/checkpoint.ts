@@ -24,7 +24,18 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     total: 2,
   });
   const start = performance.now();
-  const info = await backend.checkpoint(input.tag, { database: input.database, signal: input.signal });
+  const info = await backend.checkpoint(input.tag, {
+    database: input.database,
+    signal: input.signal,
+    createdBy: input.createdBy,
+  });
+  // Who made it decides who may replace it (a suite run or the demo only their own); any backend.
+  if (input.createdBy) {
+    await ctx.registry.update((d) => {
+      const c = d.checkpoints[input.tag];
+      if (c) c.createdBy = input.createdBy;
+    });
+  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;

@@ -1,7 +1,8 @@
 /**
  * Compare branches: exact row counts and catalog schema of each against the checkpoint it came
  * from, and optionally a user query run on each branch in a READ ONLY transaction with a
- * statement timeout (it can read anything and change nothing).
+ * statement timeout, logged in as a role that may only read that branch (local backend): no
+ * server programs or files, no signalling other sessions, no other database.
  */
 import {
   diffSchemas,
@@ -69,7 +70,8 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   const schemaDifferences: BranchComparison['schema_differences'] = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
-    const conn = await backend.connect(b.name);
+    // As the branch's reader role: it can read the branch and nothing else, whatever the query calls.
+    const conn = await backend.connect(b.name, { as: 'reader' });
     try {
       await withClient(
         conn.config,

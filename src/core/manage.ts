@@ -14,7 +14,7 @@ export async function listState(ctx: Context): Promise<BranchList> {
       source: c.source,
       strategy: c.strategy,
       created_at: c.createdAt,
-      state: c.state,
+      state: c.damaged ? 'damaged' : c.state,
     })),
     branches: Object.values(data.branches).map((b) => ({
       name: b.name,

@@ -8,12 +8,20 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { measureMigration } from '../collector/index.js';
-import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
+import {
+  CancelledError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  throwIfAborted,
+} from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
+import { outsideBranchWarnings } from './outside-branch.js';
 import { recordTestedStrategies } from './record-tested.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
@@ -22,6 +30,11 @@ const VALIDATION_OUTPUT_CHARS = 4000;
 
 async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
   const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt?.damaged) {
+    throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {
+      hint: 'an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)',
+    });
+  }
   if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
   const known = (await ctx.registry.listCheckpoints(ctx.backendKind))
     .filter((c) => c.state === 'ready')
@@ -39,8 +52,9 @@ async function runValidation(
   command: string,
   signal: AbortSignal | undefined,
   timeoutMs: number,
+  superuser?: boolean,
 ): Promise<Validation> {
-  const r = await backend.exec(branch, command, { timeoutMs, signal });
+  const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
   const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
   return {
     status: r.exitCode === 0 ? 'passed' : 'failed',
@@ -57,19 +71,21 @@ async function measureOnBranch(
     validation?: string;
     collectMetrics?: boolean;
     longReaderMs?: number;
+    superuser?: boolean;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
     timeouts: Timeouts;
   },
 ): Promise<StrategyResult> {
-  const conn = await backend.connect(branch);
+  const su = opts.superuser ?? false;
+  const conn = await backend.connect(branch, { as: su ? 'superuser' : 'owner' });
   try {
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
-      exec: (command, o) => backend.exec(branch, command, o),
+      exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
       collectMetrics: opts.collectMetrics ?? true,
       longReaderMs: opts.longReaderMs,
       signal: opts.signal,
@@ -84,16 +100,37 @@ async function measureOnBranch(
         opts.validation,
         opts.signal,
         opts.timeouts.validationMs,
+        su,
       );
       if (result.validation.status === 'failed') {
         result.status = 'failed';
         result.error = 'validation failed';
       }
     }
+    result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
     await conn.close();
   }
+}
+
+/** Who the migration ran as, and what of it reaches outside the branch (advisory). */
+async function sandboxOf(
+  backend: Backend,
+  branch: string,
+  m: ResolvedMigration,
+  superuser: boolean,
+): Promise<NonNullable<StrategyResult['sandbox']>> {
+  const warnings = m.source.kind === 'sql' ? outsideBranchWarnings(m.source.sql) : [];
+  if (backend.kind === 'vers') return { role: 'vm', warnings };
+  if (superuser) return { role: 'superuser', warnings };
+  return { role: (await branchIsSandboxed(backend, branch)) ? 'branch-owner' : 'server-user', warnings };
+}
+
+async function branchIsSandboxed(backend: Backend, branch: string): Promise<boolean> {
+  const owner = await backend.connect(branch, { as: 'owner' });
+  const server = await backend.connect(branch, { as: 'superuser' });
+  return owner.config.user !== server.config.user;
 }
 
 const suffix = () => randomBytes(3).toString('hex');
@@ -102,6 +139,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
+    superuser: input.superuser,
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
@@ -183,6 +221,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            superuser: input.superuser,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts,
@@ -199,6 +238,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         }),
       ),
     );
+    await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     const comparison = buildComparison(
       input.baseline,
       backend.kind,

@@ -18,6 +18,8 @@ export interface CheckpointInput {
   includeStats?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /** Recorded in the registry: "cli checkpoint", "vers-db run", "vers-db demo", … (unset: the user). */
+  createdBy?: string;
 }
 
 export interface TestMigrationInput extends MigrationInput {
@@ -28,6 +30,8 @@ export interface TestMigrationInput extends MigrationInput {
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
   keepBranch?: boolean;
+  /** Run the migration and validation as the server's superuser instead of the branch's own role (explicit opt-in). */
+  superuser?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   /** Recorded in the registry as who created the branch. */
@@ -44,6 +48,8 @@ export interface TestStrategiesInput {
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
   keepBranches?: boolean;
+  /** Run migrations and validation as the server's superuser instead of each branch's own role (explicit opt-in). */
+  superuser?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   createdBy?: string;

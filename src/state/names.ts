@@ -24,13 +24,37 @@ export function validateName(kind: 'checkpoint tag' | 'branch name', name: strin
  * those of another project sharing the server. 4 + 6 + 3 + 48 = 61 bytes, under Postgres's 63.
  */
 export const DB_PREFIX = 'vdb_';
-export const instancePrefix = (instance: string): string => `${DB_PREFIX}${instance}_`;
+/** An instance id is 6 hex digits; anything else in a registry file was not written by vers-db. */
+const INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
+export function instancePrefix(instance: string): string {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new InvalidInputError(
+      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
+      {
+        hint: 'the registry file was edited or damaged; move it away and run `vers-db gc`',
+      },
+    );
+  }
+  return `${DB_PREFIX}${instance}_`;
+}
 export const checkpointDatabaseName = (instance: string, tag: string): string =>
   `${instancePrefix(instance)}c_${tag}`;
 export const branchDatabaseName = (instance: string, branch: string): string =>
   `${instancePrefix(instance)}b_${branch}`;
 export const workingDatabaseName = (instance: string, tag: string): string =>
   `${instancePrefix(instance)}w_${tag}`;
+
+/**
+ * Roles share the prefix (roles and databases are separate namespaces): a branch has an owner
+ * role (migrations, validations) and a reader role (comparison queries); a checkpoint has a
+ * NOLOGIN role that owns its objects until a branch takes them over.
+ */
+export const branchOwnerRole = (instance: string, branch: string): string =>
+  `${instancePrefix(instance)}o_${branch}`;
+export const branchReaderRole = (instance: string, branch: string): string =>
+  `${instancePrefix(instance)}r_${branch}`;
+export const checkpointOwnerRole = (instance: string, tag: string): string =>
+  `${instancePrefix(instance)}k_${tag}`;
 
 /** A branch name derived from a strategy file or label, made valid and unique-ish. */
 export function deriveBranchName(label: string, suffix: string): string {

@@ -16,6 +16,16 @@ export type EntryState = 'creating' | 'ready' | 'deleting';
 
 export interface CheckpointEntry extends CheckpointInfo {
   state: EntryState;
+  /** Who made it ("vers-db checkpoint", "vers-db run", "vers-db demo", …); missing = the user. */
+  createdBy?: string;
+  /** Local: the NOLOGIN role that owns the checkpoint's objects (sandboxed checkpoints only). */
+  owner?: string;
+  /** Local: objects a superuser owned in the source, re-owned to `owner` in the checkpoint. */
+  reowned?: { type: string; object: string; from: string }[];
+  /** Local: per-table checksums of the checkpoint when it was made; checked after every run. */
+  checksums?: Record<string, string>;
+  /** Set when a run found the checkpoint gone or changed: it is no longer offered as a baseline. */
+  damaged?: string;
   /** Vers: the VM that holds the source database for this checkpoint's lineage. */
   vm?: string;
 }
@@ -27,6 +37,27 @@ export interface BranchEntry extends BranchInfo {
   pid: number;
   /** Kept on purpose (--keep-branch); gc removes unkept branches whose creator is gone. */
   keep: boolean;
+  /** Local: the branch's own roles (absent when the server user is no superuser: no sandbox then). */
+  sandbox?: SandboxRoles;
+}
+
+export interface SandboxRoles {
+  /** Owns the branch database and its objects; migrations and validations log in as it. */
+  owner: string;
+  ownerPassword: string;
+  /** May only connect to the branch and read it; comparison queries log in as it. */
+  reader: string;
+  readerPassword: string;
+}
+
+/** A database a command of vers-db created for its own use (a suite's source, the demo's). */
+export interface SourceRecord {
+  createdBy: string;
+  createdAt: string;
+  /** The objects its setup made (pg_identify_object identities): anything else is the user's. */
+  objects: string[];
+  /** Made, still being filled: an interrupted load leaves it here, and it is still the command's own. */
+  loading?: boolean;
 }
 
 /** A VM the vers backend created (base VM, branch VM, rollback VM). */
@@ -53,6 +84,8 @@ export interface RegistryData {
   vms: Record<string, VmEntry>;
   /** Backend-specific settings such as the vers base VM. */
   settings: Record<string, string>;
+  /** Databases created by `vers-db run` / `vers-db demo`, by name: they may rebuild only these. */
+  sources?: Record<string, SourceRecord>;
 }
 
 const EMPTY: Omit<RegistryData, 'instance'> = {

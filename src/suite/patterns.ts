@@ -24,6 +24,7 @@ import { splitStatementsOffThread } from '../collector/split-offthread.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { testMigration } from '../core/index.js';
 import { resolveMigration } from '../core/migration-input.js';
+import { SUITE_CREATOR } from '../core/ownership.js';
 import { throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
@@ -57,7 +58,7 @@ export interface PatternContext {
   keepBranches: boolean;
 }
 
-const CREATED_BY = 'vers-db run';
+const CREATED_BY = SUITE_CREATOR;
 const COMMAND_TIMEOUT_MS = 30 * 60_000;
 const OUTPUT_TAIL = 4000;
 

@@ -11,7 +11,15 @@ import { evaluateThreshold } from '../analysis/thresholds.js';
 import type { Backend } from '../backends/backend.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { createCheckpoint } from '../core/index.js';
-import { BackendError, ConflictError, InvalidInputError, throwIfAborted } from '../errors.js';
+import { databaseInventory } from '../core/inventory.js';
+import {
+  assertMayReplace,
+  recordSource,
+  refuseForeignObjects,
+  SUITE_CREATOR,
+  sourceRecord,
+} from '../core/ownership.js';
+import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
@@ -36,6 +44,8 @@ export interface RunSuiteOptions {
   /** true: up to 4 branches at once; a number: that many; false/unset: the suite's own setting, else serial. */
   parallel?: boolean | number;
   keepBranches?: boolean;
+  /** Rebuild the source database even if it holds objects the setup did not create (`--rebuild`). */
+  rebuild?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
 }
@@ -76,13 +86,15 @@ function setupOrder(file: SuiteFile, selected: Suite[]): Suite[] {
 
 /**
  * Setup builds the source database from scratch, so it must be a database vers-db may rebuild:
- * empty, or marked by an earlier suite run. A database with someone's tables is never dropped.
+ * empty, or made by an earlier suite run and holding nothing its setup did not create. A
+ * database with someone's objects is never dropped unless `--rebuild` says so.
  */
 async function prepareSource(
   ctx: Context,
   backend: Backend,
   file: SuiteFile,
-  rebuild: boolean,
+  setupRuns: boolean,
+  forceRebuild: boolean,
 ): Promise<void> {
   const source = await backend.connectSource();
   try {
@@ -107,7 +119,7 @@ async function prepareSource(
           'the local backend does not change the server, so they are not applied',
       );
     }
-    if (!rebuild) return;
+    if (!setupRuns) return;
     const admin = withDatabase(source.config, db === 'postgres' ? 'template1' : 'postgres');
     const exists = await withClient(
       admin,
@@ -115,17 +127,13 @@ async function prepareSource(
     );
     if (exists) {
       const state = await withClient(source.config, async (c) => (await c.query(SOURCE_STATE_SQL)).rows[0]);
-      const ours = state?.comment === SOURCE_MARKER;
-      if (state && state.relations > 0 && !ours) {
-        throw new ConflictError(
-          `the suite's setup would run against database "${db}", which already has ${state.relations} table(s) or view(s) vers-db did not create`,
-          {
-            hint: `run the suite against an empty database (DATABASE_URL), or drop "${db}" yourself if it is disposable`,
-          },
+      const objects = await databaseInventory(source.config);
+      if (!forceRebuild)
+        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
+      if (objects.length > 0) {
+        ctx.log(
+          `rebuilding the suite's source database ${db}${forceRebuild ? ' (--rebuild)' : ' (made by an earlier run)'}`,
         );
-      }
-      if (ours && state.relations > 0) {
-        ctx.log(`rebuilding the suite's source database ${db} (made by an earlier run)`);
         await withClient(admin, (c) => c.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
       }
     }
@@ -161,6 +169,14 @@ async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
     case 'performance':
       return runPerformanceBranch(p, b);
   }
+}
+
+/** The checkpoints the setups take (their own and those `after:` one of their commands). */
+function checkpointsTaken(file: SuiteFile, setups: Suite[]): Set<string> {
+  const names = new Set(setups.map((s) => s.checkpoint));
+  const setupNames = new Set(setups.map((s) => s.name));
+  for (const c of file.checkpoints) if (c.after && setupNames.has(c.after.suite)) names.add(c.name);
+  return names;
 }
 
 function thresholdChecks(suite: Suite, results: StrategyResult[]): SuiteCheck[] {
@@ -223,7 +239,17 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const progress = (message: string) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
-  await prepareSource(ctx, backend, file, setups.length > 0);
+  // Checkpoints this run would replace are checked before anything is rebuilt.
+  for (const name of checkpointsTaken(file, setups)) {
+    await assertMayReplace(
+      ctx,
+      name,
+      SUITE_CREATOR,
+      SUITE_CREATOR,
+      'name another checkpoint in the suite file',
+    );
+  }
+  await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
 
   const checkpoints: SuiteRunResult['checkpoints'] = [];
   const taken = new Set<string>();
@@ -231,11 +257,23 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const take = async (name: string, after: string | null) => {
     throwIfAborted(opts.signal);
     if (await ctx.registry.checkpoint(name)) {
+      await assertMayReplace(
+        ctx,
+        name,
+        SUITE_CREATOR,
+        SUITE_CREATOR,
+        'name another checkpoint in the suite file',
+      );
       ctx.log(`replacing checkpoint ${name} from an earlier run`);
       await backend.deleteCheckpoint(name, { force: true });
     }
     progress(`checkpoint ${name}${after ? ` (after ${after})` : ''}`);
-    const r = await createCheckpoint(ctx, { tag: name, includeStats: false, signal: opts.signal });
+    const r = await createCheckpoint(ctx, {
+      tag: name,
+      includeStats: false,
+      signal: opts.signal,
+      createdBy: SUITE_CREATOR,
+    });
     checkpoints.push({ name, after, duration_ms: r.duration_ms });
     taken.add(name);
   };
@@ -263,6 +301,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
+  if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
   // Suites without setup start from their named checkpoint if it exists, else from the source as it is now.
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;

@@ -42,6 +42,7 @@ export const dbCheckpoint = defineTool({
       includeStats: args.include_stats,
       signal,
       onProgress,
+      createdBy: 'mcp db_checkpoint',
     }),
   render(report) {
     const lines = [

@@ -13,7 +13,7 @@ const InputSchema = z.object({
     .string()
     .optional()
     .describe(
-      'SQL run on every branch in a READ ONLY transaction with a statement timeout, e.g. ' +
+      'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. ' +
         '"SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused',
     ),
   timeout_ms: z

@@ -49,6 +49,13 @@ const InputSchema = z.object({
     .boolean()
     .default(false)
     .describe('Keep the branch afterwards for inspection (db_compare_branches); by default it is removed'),
+  superuser: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Run the migration and validation as the server's superuser instead of the branch's own role " +
+        '(only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so',
+    ),
 });
 
 export const dbMigrationTest = defineTool({
@@ -60,7 +67,8 @@ export const dbMigrationTest = defineTool({
     'rewrites, bloat and data integrity. The baseline and the source database are never changed; the ' +
     'branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back ' +
     'flagged as an error together with the full result: the failing statement, its error and the ' +
-    'measurements up to that point. Shell-command migrations and validation run on this machine.',
+    'measurements up to that point. On the local backend the migration runs as a role that owns the branch ' +
+    'and nothing else (superuser: true to opt out). Shell-command migrations and validation run on this machine.',
   inputSchema: InputSchema,
   outputSchema: StrategyResultSchema,
   // Shell commands (command migrations, validation) can do anything, so this cannot claim to be harmless.
@@ -74,6 +82,7 @@ export const dbMigrationTest = defineTool({
       validation: args.validation,
       collectMetrics: args.collect_metrics,
       keepBranch: args.keep_branch,
+      superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
       signal,
       onProgress,

@@ -14,6 +14,12 @@ const InputSchema = z.object({
     .describe(
       'Run the branches of a suite at the same time (true: up to 4, or a number); default one after another',
     ),
+  rebuild: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Rebuild the suite's source database even if it holds objects its setup did not create (they are lost)",
+    ),
 });
 
 export const dbRunSuite = defineTool({
@@ -27,7 +33,14 @@ export const dbRunSuite = defineTool({
   outputSchema: SuiteRunResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   handler: (args, { ctx, signal, onProgress }) =>
-    runSuite(ctx, { file: args.file, suite: args.suite, parallel: args.parallel, signal, onProgress }),
+    runSuite(ctx, {
+      file: args.file,
+      suite: args.suite,
+      parallel: args.parallel,
+      rebuild: args.rebuild,
+      signal,
+      onProgress,
+    }),
   render: (r) => renderSuiteRun(r),
   reports: suiteReports,
   structured: slimSuiteRun,

@@ -36,6 +36,13 @@ const InputSchema = z.object({
     ),
   long_reader_ms: LongReaderSchema,
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
+  superuser: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Run the migrations and validation as the server's superuser instead of each branch's own role " +
+        '(only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so',
+    ),
 });
 
 export const dbTestStrategies = defineTool({
@@ -57,6 +64,7 @@ export const dbTestStrategies = defineTool({
       validation: args.validation,
       parallel: args.parallel,
       keepBranches: args.keep_branches,
+      superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
       signal,
       onProgress,

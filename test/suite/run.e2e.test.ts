@@ -3,7 +3,7 @@
  * a migrations suite, and the failures a suite must catch (a rollback that does not restore v1,
  * a p99 regression over the threshold, a source database with someone else's tables).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,8 @@ afterAll(async () => {
 function copyExample(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `vers-db-${name}-`));
   cpSync(join(EXAMPLES, name), dir, { recursive: true });
+  // As root, shell steps run as an unprivileged user, which must be able to enter the suite's folder.
+  chmodSync(dir, 0o755);
   return dir;
 }
 
