@@ -3,6 +3,7 @@
  * structuredContent and the input of every report, so fields may be added but never renamed.
  */
 import * as z from 'zod';
+import { WorkloadResultSchema } from './workload/result.js';
 
 export const StatementResultSchema = z.object({
   index: z.number().int().describe('1-based position of the statement in the migration'),
@@ -125,6 +126,9 @@ export const StrategyResultSchema = z.object({
     .optional()
     .describe('raw lock intervals and probe waits, for the HTML lock timeline'),
   metrics: z.record(z.string(), z.number().nullable()).optional(),
+  workload: WorkloadResultSchema.optional().describe(
+    "the application's own workload (--workload): latency, errors, committed writes",
+  ),
 });
 
 export const RecommendationSchema = z.object({

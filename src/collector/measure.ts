@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
+import { applyWorkload, finishWorkload, WorkloadRun, type WorkloadSpec } from '../workload/index.js';
 import { type Clock, createClock, round1 } from './clock.js';
 import {
   APP_MIGRATION,
@@ -56,6 +57,8 @@ export interface MeasureOptions {
    * queues behind it and makes the application queue behind the DDL.
    */
   longReaderMs?: number;
+  /** The application's own statements, run before, during and after the migration (`--workload`). */
+  workload?: WorkloadSpec;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -93,6 +96,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let sampler: LockSampler | null = null;
   let probes: ProbeSet | null = null;
+  let workload: WorkloadRun | null = null;
   try {
     const progress = opts.onProgress ?? (() => {});
     const control = await connections.open(APP_SNAPSHOT);
@@ -101,6 +105,20 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const before = await snapshotDatabase(control, collect);
     throwIfAborted(opts.signal);
 
+    // The workload's baseline window runs before our other sessions start, so its WAL is its own.
+    if (opts.workload) {
+      progress({
+        message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`,
+      });
+      workload = await WorkloadRun.start({
+        connection: opts.connection,
+        spec: opts.workload,
+        clock: createClock(),
+        control,
+        adopt: (c) => connections.adopt(c),
+      });
+      await workload.baselineWindow();
+    }
     const migrationClient = migration.kind === 'sql' ? await connections.open(APP_MIGRATION) : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
@@ -138,11 +156,13 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     probes?.beginMigration();
     clock.origin = clock.now();
+    workload?.mark('migration');
     const runOptions = { ...(opts.signal ? { signal: opts.signal } : {}), onProgress: progress };
     const outcome: RunOutcome =
       migration.kind === 'sql'
         ? await runStatements(migrationClient!, statements!, clock, runOptions)
         : await runCommand(opts.exec!, migration.command, clock, runOptions);
+    workload?.mark('after');
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
     await longReader?.finished;
@@ -157,12 +177,15 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       await waitForBackendExit(control, migrationPid!);
     }
     throwIfAborted(opts.signal);
+    await workload?.afterWindow();
+    const workloadResult = workload ? await finishWorkload(workload, control) : null;
+    workload = null;
     progress({ message: 'snapshot after the migration' });
     const after = await snapshotDatabase(control, collect);
     const walBytes = collect ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
     throwIfAborted(opts.signal);
 
-    return buildResult({
+    const result = buildResult({
       opts,
       statements,
       outcome,
@@ -176,6 +199,8 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       walBytes,
       plan,
     });
+    if (workloadResult) applyWorkload(result, workloadResult);
+    return result;
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
@@ -185,6 +210,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     await (cancelling as Promise<void> | null);
     if (sampler) await sampler.stop().catch(() => undefined);
     if (probes) await probes.stop(null).catch(() => undefined);
+    if (workload) await workload.stop().catch(() => undefined);
     await connections.closeAll();
   }
 }

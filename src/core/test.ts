@@ -11,6 +11,7 @@ import { measureMigration } from '../collector/index.js';
 import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
@@ -55,6 +56,7 @@ async function measureOnBranch(
     validation?: string;
     collectMetrics?: boolean;
     longReaderMs?: number;
+    workload?: WorkloadSpec;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
   },
@@ -69,6 +71,7 @@ async function measureOnBranch(
       exec: (command, o) => backend.exec(branch, command, o),
       collectMetrics: opts.collectMetrics ?? true,
       longReaderMs: opts.longReaderMs,
+      workload: opts.workload,
       signal: opts.signal,
       onProgress: opts.onProgress,
     });
@@ -95,6 +98,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -122,6 +126,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
     }
     names.add(m.name);
   }
+  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
@@ -172,6 +177,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            workload,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
           });

@@ -28,6 +28,7 @@ import { throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
 import { connect } from '../util/pg.js';
+import type { WorkloadInput } from '../workload/index.js';
 import {
   blankResult,
   latencyStats,
@@ -54,6 +55,8 @@ export interface PatternContext {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   keepBranches: boolean;
+  /** migrations suites: the application's workload during each migration. */
+  workload?: WorkloadInput;
 }
 
 const CREATED_BY = 'vers-db run';
@@ -125,6 +128,7 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
     name: b.name,
     migration: b.migration,
     validation: b.validation ?? undefined,
+    workload: p.workload,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
