@@ -36,6 +36,8 @@ export interface DemoOptions {
   json?: boolean;
   report?: string;
   markdown?: string;
+  /** Default true: the example application (examples/workload/app.sql) runs during each strategy. */
+  workload?: boolean;
   signal?: AbortSignal;
 }
 
@@ -87,6 +89,8 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   const comparison = await testStrategies(ctx, {
     baseline: tag,
     migrations,
+    // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
+    workload: o.workload === false ? undefined : { file: join(examples, 'workload', 'app.sql') },
     signal: o.signal,
     onProgress: progress,
     createdBy: 'cli demo',
