@@ -1,7 +1,7 @@
 -- bench/workload-overhead.ts: the example application (examples/workload/app.sql) with every write rolled back, so all three
 -- strategies pass and their migration times compare with and without it.
 -- @rate 400
--- @concurrency 4
+-- @concurrency 8
 -- @baseline 2000
 -- @after 1000
 -- @timeout 30000

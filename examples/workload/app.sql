@@ -3,7 +3,7 @@
 -- Sign-ups commit, so after the migration every one of them must still be in `users`.
 -- About 200 sign-ups a second: one every ~5 ms.
 -- @rate 400
--- @concurrency 4
+-- @concurrency 8
 -- @baseline 2000
 -- @after 1000
 -- @timeout 30000
