@@ -75,6 +75,8 @@ export class WorkloadRun {
   private walBytesBaseline: number | null = null;
   private baselineWrites = 0;
   private lostSessions = 0;
+  private inFlight = 0;
+  private gate: { wait: Promise<void>; open: () => void } | null = null;
   private readonly picks: WorkloadStatement[];
 
   private constructor(
@@ -113,6 +115,29 @@ export class WorkloadRun {
     this.baselineWrites = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
   }
 
+  /**
+   * Hold new statements and wait for those running to finish: while the probes measure their own
+   * WAL before the migration, none of it may be the workload's.
+   */
+  async pause(): Promise<void> {
+    if (!this.gate) {
+      let open = () => {};
+      const wait = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      this.gate = { wait, open };
+    }
+    while (this.inFlight > 0) await sleep(2);
+  }
+
+  resume(): void {
+    const gate = this.gate;
+    this.gate = null;
+    // No burst of the slots missed while paused.
+    this.nextSlot = this.o.clock.now();
+    gate?.open();
+  }
+
   mark(phase: Phase): void {
     this.phase = phase;
     this.marks[phase] = this.o.clock.now();
@@ -127,6 +152,7 @@ export class WorkloadRun {
   /** Stop issuing statements, let those running finish (bounded by the statement timeout), close. */
   async stop(): Promise<WorkloadOutcome> {
     this.stopping = true;
+    this.resume();
     await Promise.all(this.workers);
     const now = this.o.clock.now();
     this.marks.end = now;
@@ -178,11 +204,16 @@ export class WorkloadRun {
   private async work(first: pg.Client): Promise<void> {
     let client: pg.Client | null = first;
     while (!this.stopping && client) {
+      if (this.gate) await this.gate.wait;
       const wait = this.claimSlot() - this.o.clock.now();
       if (wait > 0) await sleep(wait);
       if (this.stopping) break;
+      if (this.gate) continue;
       const s = this.picks[Math.floor(Math.random() * this.picks.length)]!;
-      const ok = await this.execute(client, s);
+      this.inFlight++;
+      const ok = await this.execute(client, s).finally(() => {
+        this.inFlight--;
+      });
       if (!ok) client = await this.reconnect(client);
     }
   }
