@@ -133,6 +133,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       await sampler.start();
       plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
       progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
+      await workload?.pause(); // the probes measure their own WAL alone
       probes = await ProbeSet.start(
         opts.connection,
         clock,
@@ -142,6 +143,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
         control,
       );
       sampler.watchProbes(probes.pids);
+      workload?.resume();
     }
     throwIfAborted(opts.signal);
 
