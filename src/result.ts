@@ -3,6 +3,7 @@
  * structuredContent and the input of every report, so fields may be added but never renamed.
  */
 import * as z from 'zod';
+import { WorkloadResultSchema } from './workload/result.js';
 
 export const StatementResultSchema = z.object({
   index: z.number().int().describe('1-based position of the statement in the migration'),
@@ -29,9 +30,20 @@ export const LockHeldSchema = z.object({
 
 export const WaitCauseSchema = z.object({
   kind: z
-    .enum(['row_lock', 'index_lock', 'view_lock', 'table_lock', 'lock_queue', 'other_session', 'slow_execution'])
+    .enum([
+      'row_lock',
+      'index_lock',
+      'view_lock',
+      'table_lock',
+      'lock_queue',
+      'other_session',
+      'slow_execution',
+    ])
     .describe('what the application statement waited for'),
-  relation: z.string().nullable().describe('the relation whose lock it waited for, when it was a relation lock'),
+  relation: z
+    .string()
+    .nullable()
+    .describe('the relation whose lock it waited for, when it was a relation lock'),
   statement: z.number().int().nullable().describe('the migration statement that held it'),
   sql: z.string().nullable().describe("that statement's text, shortened"),
   text: z.string().describe('the cause in plain words'),
@@ -138,6 +150,9 @@ export const StrategyResultSchema = z.object({
         .describe('statements that reach outside the branch (from the parse tree; advisory)'),
     })
     .optional(),
+  workload: WorkloadResultSchema.optional().describe(
+    "the application's own workload (--workload): latency, errors, committed writes",
+  ),
 });
 
 export const RecommendationSchema = z.object({

@@ -44,6 +44,8 @@ export interface DemoOptions {
   json?: boolean;
   report?: string;
   markdown?: string;
+  /** Default true: the example application (examples/workload/app.sql) runs during each strategy. */
+  workload?: boolean;
   signal?: AbortSignal;
 }
 
@@ -106,6 +108,8 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   const comparison = await testStrategies(ctx, {
     baseline: tag,
     migrations,
+    // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
+    workload: o.workload === false ? undefined : { file: join(examples, 'workload', 'app.sql') },
     signal: o.signal,
     onProgress: (p) => {
       // "<name>: passed in N ms" ends a strategy: the first one is when the user first sees a result.

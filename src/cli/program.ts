@@ -21,6 +21,7 @@ import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReports } from './render.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
+import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';
 
 const VERSION = '0.1.0';
 
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the comparison as JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')
+    .option('--no-workload', 'run the strategies without the example application inserting users meanwhile')
     .action((o) => runCommand(globals(), (ctx, signal) => runDemo(ctx, { ...o, signal })));
 
   program
@@ -240,7 +242,7 @@ export function buildProgram(): Command {
           report?: string;
           markdown?: string;
           junit?: string;
-        },
+        } & WorkloadFlags,
       ) =>
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
@@ -252,6 +254,7 @@ export function buildProgram(): Command {
             superuser: o.superuser,
             collectMetrics: o.metrics,
             longReaderMs: o.longReader,
+            workload: workloadInput(o),
             signal,
             onProgress: stderrProgress(),
             createdBy: 'cli test',
@@ -262,6 +265,8 @@ export function buildProgram(): Command {
           return comparison.results.some((r) => r.status === 'failed') ? 1 : 0;
         }),
     );
+
+  addWorkloadOptions(program.commands.find((c) => c.name() === 'test')!);
 
   program
     .command('compare <branches...>')

@@ -8,6 +8,7 @@ import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../util/timeouts.js';
+import { applyWorkload, finishWorkload, WorkloadRun, type WorkloadSpec } from '../workload/index.js';
 import { type Clock, createClock, round1 } from './clock.js';
 import {
   APP_MIGRATION,
@@ -58,6 +59,8 @@ export interface MeasureOptions {
    * queues behind it and makes the application queue behind the DDL.
    */
   longReaderMs?: number;
+  /** The application's own statements, run before, during and after the migration (`--workload`). */
+  workload?: WorkloadSpec;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
   signal?: AbortSignal;
   /** Per-statement and total limits of the migration (defaults: DEFAULT_TIMEOUTS). */
@@ -96,6 +99,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let sampler: LockSampler | null = null;
   let probes: ProbeSet | null = null;
+  let workload: WorkloadRun | null = null;
   try {
     const progress = opts.onProgress ?? (() => {});
     const control = await connections.open(APP_SNAPSHOT);
@@ -104,6 +108,20 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const before = await snapshotDatabase(control, collect);
     throwIfAborted(opts.signal);
 
+    // The workload's baseline window runs before our other sessions start, so its WAL is its own.
+    if (opts.workload) {
+      progress({
+        message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`,
+      });
+      workload = await WorkloadRun.start({
+        connection: opts.connection,
+        spec: opts.workload,
+        clock: createClock(),
+        control,
+        adopt: (c) => connections.adopt(c),
+      });
+      await workload.baselineWindow();
+    }
     const statementMs = opts.timeouts?.statementMs ?? DEFAULT_TIMEOUTS.statementMs;
     const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
     const migrationClient =
@@ -123,6 +141,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       await sampler.start();
       plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
       progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
+      await workload?.pause(); // the probes measure their own WAL alone
       probes = await ProbeSet.start(
         opts.connection,
         clock,
@@ -132,6 +151,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
         control,
       );
       sampler.watchProbes(probes.pids);
+      workload?.resume();
     }
     throwIfAborted(opts.signal);
 
@@ -146,6 +166,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
     probes?.beginMigration();
     clock.origin = clock.now();
+    workload?.mark('migration');
     const runOptions = {
       ...(opts.signal ? { signal: opts.signal } : {}),
       onProgress: progress,
@@ -157,6 +178,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       migration.kind === 'sql'
         ? await runStatements(migrationClient!, statements!, clock, runOptions)
         : await runCommand(opts.exec!, migration.command, clock, runOptions);
+    workload?.mark('after');
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
     await longReader?.finished;
@@ -171,12 +193,15 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       await waitForBackendExit(control, migrationPid!);
     }
     throwIfAborted(opts.signal);
+    await workload?.afterWindow();
+    const workloadResult = workload ? await finishWorkload(workload, control) : null;
+    workload = null;
     progress({ message: 'snapshot after the migration' });
     const after = await snapshotDatabase(control, collect);
     const walBytes = collect ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
     throwIfAborted(opts.signal);
 
-    return buildResult({
+    const result = buildResult({
       opts,
       statements,
       outcome,
@@ -190,6 +215,8 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       walBytes,
       plan,
     });
+    if (workloadResult) applyWorkload(result, workloadResult);
+    return result;
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
@@ -199,6 +226,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     await (cancelling as Promise<void> | null);
     if (sampler) await sampler.stop().catch(() => undefined);
     if (probes) await probes.stop(null).catch(() => undefined);
+    if (workload) await workload.stop().catch(() => undefined);
     await connections.closeAll();
   }
 }

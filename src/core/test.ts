@@ -17,8 +17,9 @@ import {
 } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
-import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
+import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
+import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import { outsideBranchWarnings } from './outside-branch.js';
@@ -72,6 +73,7 @@ async function measureOnBranch(
     collectMetrics?: boolean;
     longReaderMs?: number;
     superuser?: boolean;
+    workload?: WorkloadSpec;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
     timeouts: Timeouts;
@@ -88,6 +90,7 @@ async function measureOnBranch(
       exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
       collectMetrics: opts.collectMetrics ?? true,
       longReaderMs: opts.longReaderMs,
+      workload: opts.workload,
       signal: opts.signal,
       onProgress: opts.onProgress,
       timeouts: opts.timeouts,
@@ -143,6 +146,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -171,6 +175,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
     }
     names.add(m.name);
   }
+  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
@@ -222,6 +227,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
             superuser: input.superuser,
+            workload,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts,

@@ -1,4 +1,5 @@
 /** Inputs of the core operations shared by the CLI commands and the MCP tools. */
+import type { WorkloadInput } from '../workload/index.js';
 import type { ProgressFn } from './context.js';
 
 /** A migration given by the user: a .sql file path, inline SQL text, or a shell command. */
@@ -29,6 +30,8 @@ export interface TestMigrationInput extends MigrationInput {
   collectMetrics?: boolean;
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
+  /** The application's own statements, run before, during and after the migration. */
+  workload?: WorkloadInput;
   keepBranch?: boolean;
   /** Run the migration and validation as the server's superuser instead of the branch's own role (explicit opt-in). */
   superuser?: boolean;
@@ -47,6 +50,8 @@ export interface TestStrategiesInput {
   collectMetrics?: boolean;
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
+  /** The application's own statements, run before, during and after each migration. */
+  workload?: WorkloadInput;
   keepBranches?: boolean;
   /** Run migrations and validation as the server's superuser instead of each branch's own role (explicit opt-in). */
   superuser?: boolean;

@@ -21,6 +21,7 @@ import {
   sqlSummary,
   verdictOf,
 } from './format.js';
+import { renderWorkloadTable } from './workload.js';
 
 export interface RenderOptions {
   color?: boolean;
@@ -76,6 +77,8 @@ export function renderComparisonTable(c: Comparison, opts: RenderOptions = {}): 
   lines.push(pc.bold('Migration strategy comparison'));
   lines.push(`baseline ${c.baseline} · backend ${c.backend} · ${describeMode(c)}`);
   lines.push(table.toString());
+  const workload = renderWorkloadTable(c, pc);
+  if (workload) lines.push('', workload);
   lines.push('');
   if (c.recommendation) {
     lines.push(`${pc.bold('Recommendation:')} ${pc.green(c.recommendation.name)}`);

@@ -12,6 +12,8 @@ import type * as z from 'zod';
 import { parseThreshold, ThresholdSyntaxError } from '../analysis/thresholds.js';
 import { NotFoundError, SuiteFileError } from '../errors.js';
 import { readTextFile } from '../util/text-file.js';
+import type { WorkloadInput } from '../workload/index.js';
+import { toWorkloadInput } from '../workload/input.js';
 import { knownMetrics, metricInfo } from './metrics.js';
 import { SUITE_PATTERNS, type SuitePattern } from './result.js';
 import {
@@ -401,9 +403,27 @@ function buildSuites(raw: RawSuiteFile, dir: string, problems: Problems): Suite[
       parallel: rs.parallel ?? null,
       branches,
       compare,
+      workload: suiteWorkload(rs, pattern, dir, path, problems),
     });
   }
   return suites;
+}
+
+/** `workload:` (migrations suites only): the file resolves against the suite file's directory. */
+function suiteWorkload(
+  rs: RawSuite,
+  pattern: SuitePattern,
+  dir: string,
+  path: PathPart[],
+  problems: Problems,
+): WorkloadInput | null {
+  const input = toWorkloadInput(rs.workload);
+  if (!input) return null;
+  if (pattern !== 'migrations') {
+    problems.add([...path, 'workload'], `a workload runs with migrations suites, not ${pattern}`);
+    return null;
+  }
+  return { ...input, file: resolve(dir, input.file) };
 }
 
 function buildCheckpoints(raw: RawSuiteFile, problems: Problems): CheckpointSpec[] {

@@ -30,6 +30,7 @@ import type { StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
 import { connect } from '../util/pg.js';
 import { readTextFile } from '../util/text-file.js';
+import type { WorkloadInput } from '../workload/index.js';
 import {
   blankResult,
   latencyStats,
@@ -56,6 +57,8 @@ export interface PatternContext {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   keepBranches: boolean;
+  /** migrations suites: the application's workload during each migration. */
+  workload?: WorkloadInput;
 }
 
 const CREATED_BY = SUITE_CREATOR;
@@ -127,6 +130,7 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
     name: b.name,
     migration: b.migration,
     validation: b.validation ?? undefined,
+    workload: p.workload,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,

@@ -337,6 +337,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       signal: opts.signal,
       onProgress: opts.onProgress,
       keepBranches: opts.keepBranches ?? false,
+      workload: suite.workload ?? undefined,
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);

@@ -7,6 +7,8 @@
  */
 import * as z from 'zod';
 import type { Threshold } from '../analysis/thresholds.js';
+import type { WorkloadInput } from '../workload/index.js';
+import { WorkloadSchema } from '../workload/input.js';
 import type { SuitePattern } from './result.js';
 
 const Command = z.string().min(1, 'must not be empty');
@@ -83,6 +85,8 @@ export const RawSuiteSchema = z.strictObject({
   parallel: z.union([z.boolean(), z.number().int().min(1)]).optional(),
   warmup: z.number().int().min(0).optional(),
   iterations: z.number().int().min(1).optional(),
+  /** migrations suites: the application's own statements, run before, during and after each migration. */
+  workload: WorkloadSchema,
   branches: z.array(RawBranchSchema).min(1, 'a suite needs at least one branch'),
   compare: z
     .strictObject({
@@ -186,6 +190,8 @@ export interface Suite {
   parallel: boolean | number | null;
   branches: Branch[];
   compare: { baseline: string; thresholds: { metric: string; threshold: Threshold }[] } | null;
+  /** migrations suites: the workload file (absolute path) and its settings. */
+  workload: WorkloadInput | null;
 }
 
 export interface SuiteFile {

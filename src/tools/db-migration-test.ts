@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { testMigration } from '../core/index.js';
 import { StrategyResultSchema } from '../result.js';
+import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
 import { renderStrategy } from './format.js';
 import { comparisonReports, slimStrategy } from './reports.js';
@@ -45,6 +46,7 @@ const InputSchema = z.object({
     .default(true)
     .describe('Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs'),
   long_reader_ms: LongReaderSchema,
+  workload: WorkloadSchema,
   keep_branch: z
     .boolean()
     .default(false)
@@ -84,6 +86,7 @@ export const dbMigrationTest = defineTool({
       keepBranch: args.keep_branch,
       superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
+      workload: toWorkloadInput(args.workload),
       signal,
       onProgress,
       createdBy: 'mcp db_migration_test',

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { testStrategies } from '../core/index.js';
 import { ComparisonSchema } from '../result.js';
+import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
 import { renderComparison } from './format.js';
@@ -35,6 +36,7 @@ const InputSchema = z.object({
       'How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)',
     ),
   long_reader_ms: LongReaderSchema,
+  workload: WorkloadSchema,
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
   superuser: z
     .boolean()
@@ -66,6 +68,7 @@ export const dbTestStrategies = defineTool({
       keepBranches: args.keep_branches,
       superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
+      workload: toWorkloadInput(args.workload),
       signal,
       onProgress,
       createdBy: 'mcp db_test_strategies',

@@ -15,6 +15,7 @@ import {
   rejectionReason,
   verdictOf,
 } from '../report/format.js';
+import { describeWorkload } from '../report/workload.js';
 import type { Comparison, StrategyResult } from '../result.js';
 
 export { formatBytes, formatMs } from '../report/format.js';
@@ -48,6 +49,7 @@ export function renderStrategy(r: StrategyResult): string {
     `bloat (dead tuples): ${describeBloat(r)}`,
     `integrity: ${integrityText(r)}`,
   );
+  if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join('\n');
 }
@@ -88,5 +90,7 @@ export function renderComparison(c: Comparison): string {
     const why = verdictOf(c, r) === 'rejected' ? rejectionReason(c, r) : null;
     if (why) out.push(`Rejected ${r.name}: ${why}`);
   }
+  for (const r of c.results)
+    if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
   return out.join('\n');
 }
