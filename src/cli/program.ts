@@ -175,7 +175,15 @@ export function buildProgram(): Command {
   program
     .command('test <baseline> <migrations...>')
     .description(
-      'run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare',
+      'run each migration (.sql file or SQL text; shell commands with --kind command) on its own branch of <baseline> and compare',
+    )
+    .addOption(
+      new Option(
+        '--kind <kind>',
+        'how to read the migrations: auto (a *.sql or existing path is a file, else SQL text), file, sql, or command (shell commands: trusted code)',
+      )
+        .choices(['auto', 'file', 'sql', 'command'])
+        .default('auto'),
     )
     .option(
       '--validate <cmd>',
@@ -202,6 +210,7 @@ export function buildProgram(): Command {
         baseline: string,
         migrations: string[],
         o: {
+          kind: 'auto' | 'file' | 'sql' | 'command';
           validate?: string;
           parallel?: number;
           keepBranch?: boolean;
@@ -216,7 +225,7 @@ export function buildProgram(): Command {
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
             baseline,
-            migrations: migrations.map((m) => ({ migration: m })),
+            migrations: migrations.map((m) => ({ migration: m, kind: o.kind })),
             validation: o.validate,
             parallel: o.parallel,
             keepBranches: o.keepBranch,
