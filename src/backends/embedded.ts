@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
 import { ensureStateDir } from '../state/paths.js';
+import { addSecret } from '../util/secrets.js';
 
 export interface EmbeddedState {
   dataDir: string;
@@ -332,6 +333,7 @@ async function ensureEmbeddedLocked(
     await writeState(stateDir, s);
     stopOnExit.delete(stateDir);
   }
+  addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../core/index.js';
 import { renderComparisonTable } from '../report/table.js';
 import { configFromUrl, withClient } from '../util/pg.js';
+import { redactDeep } from '../util/secrets.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
@@ -252,7 +253,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON only')
     .action((branches: string[], o: { query?: string; timeout: number; json?: boolean }) =>
       runCommand(globals(), async (ctx, signal) => {
-        const result = await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal });
+        const result = redactDeep(
+          await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal }),
+        );
         if (o.json) printJson(result);
         else printText(renderBranchComparison(result));
         return 0;

@@ -11,6 +11,7 @@ import { measureMigration } from '../collector/index.js';
 import { CancelledError, InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { redactDeep } from '../util/secrets.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
@@ -187,11 +188,14 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         }),
       ),
     );
-    return buildComparison(
-      input.baseline,
-      backend.kind,
-      results,
-      parallel > 1 && total > 1 ? 'parallel' : 'serial',
+    // Validation and command output may echo DATABASE_URL or a password: no report carries one.
+    return redactDeep(
+      buildComparison(
+        input.baseline,
+        backend.kind,
+        results,
+        parallel > 1 && total > 1 ? 'parallel' : 'serial',
+      ),
     );
   } catch (err) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;

@@ -14,6 +14,7 @@ import { createCheckpoint } from '../core/index.js';
 import { BackendError, ConflictError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { redactDeep } from '../util/secrets.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
 import { metricInfo } from './metrics.js';
 import {
@@ -327,12 +328,12 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       checks,
     });
   }
-  return {
+  return redactDeep({
     file: file.file,
     mode: anyParallel ? 'parallel' : 'serial',
     passed: outcomes.every((o) => o.passed),
     duration_ms: Math.round(performance.now() - started),
     checkpoints,
     suites: outcomes,
-  };
+  } satisfies SuiteRunResult);
 }

@@ -1,6 +1,7 @@
 /** Small helpers around node-postgres: connecting with clear errors, quoting, URLs. */
 import pg from 'pg';
 import { DatabaseError } from '../errors.js';
+import { addUrlSecret } from './secrets.js';
 
 export type PgClient = pg.Client;
 export type ClientConfig = pg.ClientConfig;
@@ -9,6 +10,7 @@ export type ClientConfig = pg.ClientConfig;
 export const quoteIdent = (name: string): string => pg.escapeIdentifier(name);
 
 export function configFromUrl(url: string, database?: string): ClientConfig {
+  addUrlSecret(url); // its password is never printed, logged or reported
   const u = new URL(url);
   return {
     host: decodeURIComponent(u.hostname) || undefined,
