@@ -35,7 +35,13 @@ async function allCommandLines(): Promise<string[]> {
 
 describe('the fake vers forwards stdin like vers v0.10.0', () => {
   const run = (args: string[]) =>
-    execa(FAKE_VERS_BIN, args, { env: world.env, cwd: world.root, reject: false, extendEnv: false, input: 'data' });
+    execa(FAKE_VERS_BIN, args, {
+      env: world.env,
+      cwd: world.root,
+      reject: false,
+      extendEnv: false,
+      input: 'data',
+    });
 
   it('without -i the remote command gets no stdin; with -i it gets all of it', async () => {
     const without = await run(['exec', '-t', '5', '--', vm, 'bash', '-c', 'cat; echo "[end]"']);
