@@ -11,7 +11,12 @@ import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
-import { ensureStateDir } from '../state/paths.js';
+import {
+  EMBEDDED_DATA_SUBDIR,
+  ensureStateDir,
+  secureStateDir,
+  shareStateDirWithCluster,
+} from '../state/paths.js';
 import { addSecret } from '../util/secrets.js';
 
 export interface EmbeddedState {
@@ -186,9 +191,12 @@ async function initCluster(stateDir: string, log: (msg: string) => void): Promis
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir);
-  let dataDir = join(stateDir, 'pg');
-  // As root the postgres user must reach the data directory; a project under /root cannot.
+  let dataDir = join(stateDir, EMBEDDED_DATA_SUBDIR);
+  // As root the postgres user must reach the data directory: the state directory lets it
+  // traverse (0711, nothing listable or readable); a project under /root cannot.
+  if (ids) await shareStateDirWithCluster(stateDir);
   if (ids && !(await traversable(dataDir))) {
+    await secureStateDir(stateDir);
     const key = Buffer.from(stateDir).toString('base64url').slice(-40);
     dataDir = join(tmpdir(), `vers-db-${key}`, 'pg');
     log(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
