@@ -2,6 +2,8 @@
  * Typed errors with user-facing messages. Exit codes follow DESIGN.md:
  * 2 bad input or configuration, 3 backend/infrastructure error. A failed test is a result, not an error.
  */
+import { redact } from './util/secrets.js';
+
 export abstract class VersDbError extends Error {
   abstract readonly exitCode: 2 | 3;
   /** What the user can do about it, shown under the message. */
@@ -71,9 +73,10 @@ export function isVersDbError(err: unknown): err is VersDbError {
 
 /** One line for the user: the message, then the hint if there is one. Never a stack trace. */
 export function describeError(err: unknown): string {
-  if (isVersDbError(err)) return err.hint ? `${err.message}\nhint: ${err.hint}` : err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  // Messages quote command output and URLs: no known secret may reach the user through them.
+  if (isVersDbError(err)) return redact(err.hint ? `${err.message}\nhint: ${err.hint}` : err.message);
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -11,7 +11,13 @@ import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
-import { ensureStateDir } from '../state/paths.js';
+import {
+  EMBEDDED_DATA_SUBDIR,
+  ensureStateDir,
+  secureStateDir,
+  shareStateDirWithCluster,
+} from '../state/paths.js';
+import { addSecret } from '../util/secrets.js';
 import { mountThinVolume, thinDataDir } from './thin-volume.js';
 
 export interface EmbeddedState {
@@ -187,9 +193,12 @@ async function initCluster(stateDir: string, log: (msg: string) => void): Promis
   const ids = await runAsIds();
   await ensureStateDir(stateDir);
   // `vers-db up --thin`: the cluster lives on the loopback XFS volume (reflinks).
-  let dataDir = (await thinDataDir(stateDir)) ?? join(stateDir, 'pg');
-  // As root the postgres user must reach the data directory; a project under /root cannot.
+  let dataDir = (await thinDataDir(stateDir)) ?? join(stateDir, EMBEDDED_DATA_SUBDIR);
+  // As root the postgres user must reach the data directory: the state directory lets it
+  // traverse (0711, nothing listable or readable); a project under /root cannot.
+  if (ids) await shareStateDirWithCluster(stateDir);
   if (ids && !(await traversable(dataDir))) {
+    await secureStateDir(stateDir);
     const key = Buffer.from(stateDir).toString('base64url').slice(-40);
     dataDir = join(tmpdir(), `vers-db-${key}`, 'pg');
     log(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
@@ -335,6 +344,7 @@ async function ensureEmbeddedLocked(
     await writeState(stateDir, s);
     stopOnExit.delete(stateDir);
   }
+  addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
 }
 

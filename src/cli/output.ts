@@ -4,6 +4,7 @@
  */
 import pc from 'picocolors';
 import type { ProgressFn } from '../core/context.js';
+import { redact } from '../util/secrets.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -26,10 +27,10 @@ export function stderrProgress(): ProgressFn {
   return (p) => {
     const elapsed = `${((Date.now() - start) / 1000).toFixed(1)}s`.padStart(7);
     const step = p.total ? ` [${p.progress ?? 0}/${p.total}]` : '';
-    process.stderr.write(`${color ? pc.dim(elapsed) : elapsed}${step} ${p.message}\n`);
+    process.stderr.write(`${color ? pc.dim(elapsed) : elapsed}${step} ${redact(p.message)}\n`);
   };
 }
 
 export function logToStderr(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redact(message)}\n`);
 }

@@ -15,6 +15,7 @@ import {
 } from '../core/index.js';
 import { renderComparisonTable } from '../report/table.js';
 import { configFromUrl, withClient } from '../util/pg.js';
+import { redactDeep } from '../util/secrets.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
@@ -201,7 +202,15 @@ export function buildProgram(): Command {
   program
     .command('test <baseline> <migrations...>')
     .description(
-      'run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare',
+      'run each migration (.sql file or SQL text; shell commands with --kind command) on its own branch of <baseline> and compare',
+    )
+    .addOption(
+      new Option(
+        '--kind <kind>',
+        'how to read the migrations: auto (a *.sql or existing path is a file, else SQL text), file, sql, or command (shell commands: trusted code)',
+      )
+        .choices(['auto', 'file', 'sql', 'command'])
+        .default('auto'),
     )
     .option(
       '--validate <cmd>',
@@ -232,6 +241,7 @@ export function buildProgram(): Command {
         baseline: string,
         migrations: string[],
         o: {
+          kind: 'auto' | 'file' | 'sql' | 'command';
           validate?: string;
           parallel?: number;
           keepBranch?: boolean;
@@ -247,7 +257,7 @@ export function buildProgram(): Command {
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
             baseline,
-            migrations: migrations.map((m) => ({ migration: m })),
+            migrations: migrations.map((m) => ({ migration: m, kind: o.kind })),
             validation: o.validate,
             parallel: o.parallel,
             keepBranches: o.keepBranch,
@@ -278,7 +288,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON only')
     .action((branches: string[], o: { query?: string; timeout: number; json?: boolean }) =>
       runCommand(globals(), async (ctx, signal) => {
-        const result = await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal });
+        const result = redactDeep(
+          await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal }),
+        );
         if (o.json) printJson(result);
         else printText(renderBranchComparison(result));
         return 0;

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { formatBytes, formatMs } from '../report/format.js';
 import type { BranchComparison, BranchList, CheckpointReport, Comparison } from '../result.js';
+import { redactDeep } from '../util/secrets.js';
 
 export function renderCheckpoint(r: CheckpointReport): string {
   const lines = [
@@ -92,6 +93,7 @@ export async function writeReports(
   files: ReportFiles,
   log: (m: string) => void,
 ): Promise<void> {
+  c = redactDeep(c); // every report format, whoever built the comparison
   if (files.markdown) {
     const { renderComparisonMarkdown } = await import('../report/markdown.js');
     await writeFile(files.markdown, renderComparisonMarkdown(c));

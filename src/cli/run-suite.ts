@@ -6,6 +6,7 @@ import { renderSuiteJUnit } from '../report/junit.js';
 import { renderSuiteMarkdown } from '../report/markdown.js';
 import { renderSuiteRun } from '../report/suite.js';
 import { runSuite } from '../suite/runner.js';
+import { redactDeep } from '../util/secrets.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 
 export interface RunSuiteCommandOptions {
@@ -28,7 +29,7 @@ export async function runSuiteCommand(ctx: Context, o: RunSuiteCommandOptions): 
     rebuild: o.rebuild,
     signal: o.signal,
     onProgress: stderrProgress(),
-  });
+  }).then(redactDeep);
   if (o.markdown) {
     await writeFile(o.markdown, renderSuiteMarkdown(run));
     ctx.log(`markdown report: ${o.markdown}`);

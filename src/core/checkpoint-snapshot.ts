@@ -50,8 +50,8 @@ export async function takeCheckpointSnapshot(
 const fileOf = (stateDir: string, tag: string) => join(stateDir, 'checkpoints', `${tag}.json`);
 
 export async function saveCheckpointSnapshot(stateDir: string, snap: CheckpointSnapshot): Promise<void> {
-  await mkdir(join(stateDir, 'checkpoints'), { recursive: true });
-  await writeFile(fileOf(stateDir, snap.tag), `${JSON.stringify(snap)}\n`);
+  await mkdir(join(stateDir, 'checkpoints'), { recursive: true, mode: 0o700 });
+  await writeFile(fileOf(stateDir, snap.tag), `${JSON.stringify(snap)}\n`, { mode: 0o600 });
 }
 
 export async function loadCheckpointSnapshot(stateDir: string, tag: string): Promise<CheckpointSnapshot> {

@@ -6,6 +6,7 @@ import type { Backend, BackendKind } from '../backends/backend.js';
 import { InvalidInputError } from '../errors.js';
 import { stateDir as resolveStateDir } from '../state/paths.js';
 import { Registry } from '../state/registry.js';
+import { addSecretsFromEnv, redact } from '../util/secrets.js';
 
 export interface Progress {
   message: string;
@@ -47,7 +48,10 @@ export function createContext(options: ContextOptions = {}): Context {
   const dir = resolveStateDir(env, cwd);
   const registry = new Registry(dir);
   const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  // Passwords in DATABASE_URL, VERS_API_KEY, PGPASSWORD …: never printed, logged or reported.
+  addSecretsFromEnv(env);
+  const rawLog = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const log = (m: string) => rawLog(redact(m));
   let backend: Promise<Backend> | undefined;
   const ctx: Context = {
     env,

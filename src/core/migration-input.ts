@@ -1,7 +1,9 @@
 /**
- * Turns what the user gave (a file path, SQL text or a shell command) into a migration the
- * collector can run, and checks it before any branch is made: a missing file, an empty file, a
- * psql meta-command or a syntax error costs nothing and leaves nothing behind.
+ * Turns what the user gave (a file path or SQL text; a shell command only when asked for with
+ * kind "command") into a migration the collector can run, and checks it before any branch is
+ * made: a missing file, an empty file, a psql meta-command or a syntax error costs nothing and
+ * leaves nothing behind. SQL that fails to parse is a SQL error with its position, never a shell
+ * command: a typo (`ADD COLUM`) or text with `$(…)` in it must not reach bash.
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -9,7 +11,6 @@ import {
   loadParser,
   MAX_SQL_BYTES,
   type MigrationSource,
-  splitStatements,
   splitStatementsOffThread,
 } from '../collector/index.js';
 import { InvalidInputError } from '../errors.js';
@@ -20,6 +21,12 @@ export interface ResolvedMigration {
   name: string;
   source: MigrationSource;
 }
+
+export const MIGRATION_KINDS = ['auto', 'file', 'sql', 'command'] as const;
+export type MigrationKind = (typeof MIGRATION_KINDS)[number];
+
+const COMMAND_HINT =
+  'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
 
 async function isFile(path: string): Promise<boolean> {
   try {
@@ -33,11 +40,15 @@ function looksLikePath(text: string): boolean {
   return /\.sql$/i.test(text.trim()) && !/\s/.test(text.trim());
 }
 
-function parsesAsSql(text: string): boolean {
+/** Split, turning a parse error into one that also says how to ask for a shell command. */
+async function checkSql(sql: string, label: string, mentionCommand: boolean): Promise<void> {
   try {
-    return splitStatements(text).length > 0;
-  } catch {
-    return false;
+    await splitStatementsOffThread(sql, label); // throws a located error for empty text, meta-commands, syntax errors
+  } catch (err) {
+    if (mentionCommand && err instanceof InvalidInputError) {
+      throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ''}${COMMAND_HINT}` });
+    }
+    throw err;
   }
 }
 
@@ -49,7 +60,16 @@ export async function resolveMigration(
   await loadParser(); // the parser is WebAssembly, loaded once per process
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
-  const kind = input.kind ?? 'auto';
+  const kind: MigrationKind = input.kind ?? 'auto';
+  if (!MIGRATION_KINDS.includes(kind)) {
+    throw new InvalidInputError(`unknown migration kind ${JSON.stringify(kind)}`, {
+      hint: `use one of ${MIGRATION_KINDS.join(', ')}`,
+    });
+  }
+  // A shell command runs only when the caller said so: it is trusted code, never a fallback.
+  if (kind === 'command') {
+    return { name: input.name ?? `command-${index + 1}`, source: { kind: 'command', command: text } };
+  }
   const path = resolve(cwd, text.trim());
   if (
     kind === 'file' ||
@@ -59,15 +79,13 @@ export async function resolveMigration(
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path}` });
     }
     const sql = await readTextFile(path, text.trim(), MAX_SQL_BYTES);
-    await splitStatementsOffThread(sql, text.trim()); // throws a located error for empty files, meta-commands, syntax errors
+    await checkSql(sql, text.trim(), false);
     return {
       name: input.name ?? basename(path).replace(/\.sql$/i, ''),
       source: { kind: 'sql', sql, file: text.trim() },
     };
   }
-  if (kind === 'sql' || (kind === 'auto' && parsesAsSql(text))) {
-    await splitStatementsOffThread(text, 'inline SQL');
-    return { name: input.name ?? `sql-${index + 1}`, source: { kind: 'sql', sql: text } };
-  }
-  return { name: input.name ?? `command-${index + 1}`, source: { kind: 'command', command: text } };
+  // auto or sql: the text is SQL, and it must parse.
+  await checkSql(text, `${input.name ?? `migration ${index + 1}`} (inline SQL)`, kind === 'auto');
+  return { name: input.name ?? `sql-${index + 1}`, source: { kind: 'sql', sql: text } };
 }

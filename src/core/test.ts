@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import { redactDeep } from '../util/secrets.js';
 import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
 import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
 import { failIfCheckpointChanged } from './checkpoint-guard.js';
@@ -245,11 +246,14 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
       ),
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
-    const comparison = buildComparison(
-      input.baseline,
-      backend.kind,
-      results,
-      parallel > 1 && total > 1 ? 'parallel' : 'serial',
+    // Validation and command output may echo DATABASE_URL or a password: no report carries one.
+    const comparison = redactDeep(
+      buildComparison(
+        input.baseline,
+        backend.kind,
+        results,
+        parallel > 1 && total > 1 ? 'parallel' : 'serial',
+      ),
     );
     // What passed is recorded as tested: the guard hook asks before applying anything else.
     await recordTestedStrategies(ctx, resolved, comparison).catch((e: Error) =>

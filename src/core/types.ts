@@ -2,13 +2,16 @@
 import type { WorkloadInput } from '../workload/index.js';
 import type { ProgressFn } from './context.js';
 
-/** A migration given by the user: a .sql file path, inline SQL text, or a shell command. */
+/** A migration given by the user: a .sql file path or inline SQL text; a shell command only with kind 'command'. */
 export interface MigrationInput {
   /** Label for reports and the branch name; defaults to the file's base name. */
   name?: string;
-  /** File path, SQL text, or shell command (see `kind`). */
+  /** File path or SQL text; a shell command when kind is 'command'. */
   migration: string;
-  /** 'auto' decides: an existing path or *.sql is a file; text that parses as SQL is SQL; else a command. */
+  /**
+   * 'auto' (default): an existing path or *.sql is a file, anything else is SQL (and must parse).
+   * A shell command is never guessed: it runs only with 'command'.
+   */
   kind?: 'auto' | 'file' | 'sql' | 'command';
 }
 

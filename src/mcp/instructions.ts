@@ -8,7 +8,8 @@ Use it whenever a migration, schema change, data backfill or ETL job is written 
 Workflow:
 1. db_checkpoint {tag} snapshots the database (DATABASE_URL, or the embedded PostgreSQL 18 that
    vers-db starts by itself when nothing is configured). The tag is the baseline for the next steps.
-2. db_migration_test {baseline, migration} runs one migration (.sql file, SQL text or shell command)
+2. db_migration_test {baseline, migration} runs one migration (.sql file or SQL text; a shell command
+   only with kind: "command")
    on a throwaway branch of the checkpoint and measures duration, locks held, how long application
    reads and writes were blocked, table rewrites, bloat and data integrity.
 3. db_test_strategies {baseline, migrations: [...]} does that for several alternative strategies

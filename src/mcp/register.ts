@@ -8,6 +8,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from '../core/index.js';
 import { TOOLS, type ToolDefinition, type ToolHints } from '../tools/index.js';
+import { redact, redactDeep } from '../util/secrets.js';
 import { errorResult } from './errors.js';
 import { progressSender } from './progress.js';
 import { type ReportLink, writeReportFiles } from './reports.js';
@@ -70,7 +71,10 @@ export function registerTools(
         const signal = AbortSignal.any([extra.signal, tracker.shutdown]);
         ctx.log(`[call ${id}] ${tool.name} started`);
         const progress = progressSender(extra, ctx.log);
-        const run = tool.handler(args, { ctx, signal, onProgress: progress.onProgress });
+        const onProgress = (p: Parameters<typeof progress.onProgress>[0]) =>
+          progress.onProgress({ ...p, message: redact(p.message) });
+        // No known secret (a password echoed by a validation command) reaches the client.
+        const run = tool.handler(args, { ctx, signal, onProgress }).then(redactDeep);
         tracker.running.add(run);
         try {
           const result = await run;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** The state directory shared by the CLI and the MCP server: VERS_DB_HOME, else ./.vers-db. */
@@ -6,15 +6,65 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = pro
   return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, '.vers-db');
 }
 
+/** State files hold passwords (the registry, the embedded server's state): owner only. */
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIR_MODE = 0o700;
+/**
+ * As root the embedded cluster runs as the `postgres` OS user, which must reach its own 0700
+ * data directory inside: others may then traverse the state directory, never list or read it.
+ */
+const STATE_DIR_MODE_SHARED_CLUSTER = 0o711;
+/** The embedded cluster's data directory inside the state directory (see backends/embedded.ts). */
+export const EMBEDDED_DATA_SUBDIR = 'pg';
+
+const secured = new Set<string>();
+
+/** Does another OS user own the cluster directory inside `dir` (root running postgres)? */
+async function clusterOfAnotherUser(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Tighten a state directory once per process: 0700 (0711 around a cluster run by another OS
+ * user), every file in it and in checkpoints/ 0600. Directories made by older versions were
+ * 0755 with a 0644 registry holding the Vers VM's password.
+ */
+export async function secureStateDir(dir: string): Promise<void> {
+  await chmod(dir, (await clusterOfAnotherUser(dir)) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
+  for (const sub of [dir, join(dir, 'checkpoints')]) {
+    const entries = await readdir(sub, { withFileTypes: true }).catch(() => []);
+    if (sub !== dir) await chmod(sub, STATE_DIR_MODE).catch(() => undefined);
+    for (const e of entries)
+      if (e.isFile()) await chmod(join(sub, e.name), STATE_FILE_MODE).catch(() => undefined);
+  }
+  secured.add(dir);
+}
+
 /**
  * Create the state directory if needed. It lives in the user's project (a database cluster,
  * passwords, the registry), so it carries its own .gitignore and is never committed by accident.
  */
 export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
   await writeFile(join(dir, '.gitignore'), '# vers-db state: databases, passwords, registry\n*\n', {
     flag: 'wx',
+    mode: STATE_FILE_MODE,
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
   });
+  if (!secured.has(dir)) await secureStateDir(dir);
+}
+
+/** secureStateDir for a directory that exists, once per process (readers of older state). */
+export async function secureExistingStateDir(dir: string): Promise<void> {
+  if (!secured.has(dir)) await secureStateDir(dir).catch(() => undefined);
+}
+
+/** Let the postgres OS user (root runs the cluster as it) traverse to a cluster inside `dir`. */
+export async function shareStateDirWithCluster(dir: string): Promise<void> {
+  await chmod(dir, STATE_DIR_MODE_SHARED_CLUSTER);
 }

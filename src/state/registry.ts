@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
 import { BackendError, ConflictError } from '../errors.js';
-import { ensureStateDir } from './paths.js';
+import { ensureStateDir, STATE_FILE_MODE, secureExistingStateDir } from './paths.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
 
@@ -108,6 +108,7 @@ export class Registry {
   async read(): Promise<RegistryData> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<RegistryData>;
+      await secureExistingStateDir(this.dir);
       return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
@@ -132,7 +133,7 @@ export class Registry {
       const data = await this.read();
       const out = await mutate(data);
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
+      await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: STATE_FILE_MODE });
       await rename(tmp, this.file);
       return out;
     } finally {

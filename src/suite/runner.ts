@@ -22,6 +22,7 @@ import {
 import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { redactDeep } from '../util/secrets.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
 import { metricInfo } from './metrics.js';
@@ -367,12 +368,12 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       checks,
     });
   }
-  return {
+  return redactDeep({
     file: file.file,
     mode: anyParallel ? 'parallel' : 'serial',
     passed: outcomes.every((o) => o.passed),
     duration_ms: Math.round(performance.now() - started),
     checkpoints,
     suites: outcomes,
-  };
+  } satisfies SuiteRunResult);
 }

@@ -10,8 +10,9 @@ export const MigrationKindSchema = z
   .enum(['auto', 'file', 'sql', 'command'])
   .default('auto')
   .describe(
-    'How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, ' +
-      'anything else is a shell command), or force file / sql / command',
+    'How to read `migration`: auto (an existing path or *.sql is a file, anything else is SQL text, ' +
+      'which must parse), file, sql, or command: a shell command (an ETL job, `npm run migrate`) runs only ' +
+      'with kind "command", never as a fallback for SQL that does not parse',
   );
 
 /** Shared with db_test_strategies: the lock-queue trap, reproduced on purpose. */
@@ -32,8 +33,8 @@ const InputSchema = z.object({
   migration: z
     .string()
     .describe(
-      'The migration: a .sql file path (relative to the project), inline SQL text, or a shell command ' +
-        'such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
+      'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", ' +
+        'a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
     ),
   name: z.string().optional().describe('Label for the result and the branch; defaults to the file name'),
   kind: MigrationKindSchema,
@@ -69,8 +70,10 @@ export const dbMigrationTest = defineTool({
     'rewrites, bloat and data integrity. The baseline and the source database are never changed; the ' +
     'branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back ' +
     'flagged as an error together with the full result: the failing statement, its error and the ' +
-    'measurements up to that point. On the local backend the migration runs as a role that owns the branch ' +
-    'and nothing else (superuser: true to opt out). Shell-command migrations and validation run on this machine.',
+    'measurements up to that point. SQL that does not parse is an input error with its line and column. ' +
+    'On the local backend the migration runs as a role that owns the branch and nothing else (superuser: true to opt out). ' +
+    'A shell-command migration runs only with kind: "command"; it and validation are trusted code that runs ' +
+    'on this machine (on Vers, in the VM).',
   inputSchema: InputSchema,
   outputSchema: StrategyResultSchema,
   // Shell commands (command migrations, validation) can do anything, so this cannot claim to be harmless.

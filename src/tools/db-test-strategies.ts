@@ -8,9 +8,11 @@ import { renderComparison } from './format.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
 const StrategySchema = z.union([
-  z.string().describe('A .sql file path, inline SQL text, or a shell command'),
+  z.string().describe('A .sql file path or inline SQL text'),
   z.object({
-    migration: z.string().describe('A .sql file path, inline SQL text, or a shell command'),
+    migration: z
+      .string()
+      .describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
     name: z.string().optional().describe('Label for this strategy; defaults to the file name'),
     kind: MigrationKindSchema,
   }),
@@ -55,7 +57,8 @@ export const dbTestStrategies = defineTool({
     'baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, ' +
     'bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never ' +
     'changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ' +
-    'ALTER TABLE ... DEFAULT vs add-nullable-then-backfill.',
+    'ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs ' +
+    '{migration, kind: "command"}.',
   inputSchema: InputSchema,
   outputSchema: ComparisonSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },

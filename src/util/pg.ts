@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DatabaseError, InvalidInputError } from '../errors.js';
+import { addUrlSecret } from './secrets.js';
 
 export type PgClient = pg.Client;
 /** pg's config plus the libpq sslmode it was given, passed on as given to commands (PGSSLMODE, DATABASE_URL). */
@@ -33,6 +34,7 @@ function tlsFor(mode: SslMode | undefined, rootCert: string | undefined): pg.Cli
 export const quoteIdent = (name: string): string => pg.escapeIdentifier(name);
 
 export function configFromUrl(url: string, database?: string): ClientConfig {
+  addUrlSecret(url); // its password is never printed, logged or reported
   const u = new URL(url);
   const given = u.searchParams.get('sslmode') ?? undefined;
   if (given !== undefined && !(SSL_MODES as readonly string[]).includes(given)) {

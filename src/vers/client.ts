@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
 import { InvalidInputError } from '../errors.js';
+import { addSecret as addGlobalSecret } from '../util/secrets.js';
 import {
   errorForExit,
   INSTALL_HINT,
@@ -18,7 +19,15 @@ import {
   VersTooOldError,
   versErrorLine,
 } from './errors.js';
-import { parseJsonOutput, type Redactor, redactor, takeSentinel, wrapWithSentinel } from './output.js';
+import {
+  parseJsonOutput,
+  type Redactor,
+  redactor,
+  STDIN_BOOTSTRAP,
+  stdinPayload,
+  takeSentinel,
+  wrapWithSentinel,
+} from './output.js';
 import { openTunnel, type VersTunnel } from './tunnel.js';
 import { isSupported, parseVersion, TESTED_VERSION, type VersVersion } from './version.js';
 
@@ -59,7 +68,7 @@ export interface ExecCallOptions extends CallOptions {
   /** Sent as `-t`: vers's and the server's limit for the remote command. */
   timeoutMs: number;
   workdir?: string;
-  /** Sent with `-i`: vers reads all of it before starting the command. */
+  /** The script's own stdin (after the script itself, which always travels on stdin: `-i`). */
   stdin?: string | Buffer;
 }
 
@@ -124,11 +133,13 @@ export class VersClient {
       Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
     );
     this.secrets = [options.env.VERS_API_KEY, ...(options.secrets ?? [])];
+    for (const s of this.secrets) addGlobalSecret(s);
     this.redact = redactor(this.secrets);
   }
 
   /** Keep one more value (a database password) out of every message and result. */
   addSecret(secret: string): void {
+    addGlobalSecret(secret);
     this.secrets.push(secret);
     this.redact = redactor(this.secrets);
   }
@@ -344,7 +355,8 @@ export class VersClient {
   }
 
   /**
-   * Run a bash script in a VM: `vers exec -t S [-w DIR] [-i] -- <uuid> bash -c <script>`.
+   * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
+   * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
    * The remote exit code comes back as the result (0–255); only vers's own failures throw.
    */
   async exec(vmId: string, script: string, options: ExecCallOptions): Promise<ExecOutcome> {
@@ -353,14 +365,10 @@ export class VersClient {
     const marker = `__VERSDB_EXIT_${randomBytes(6).toString('hex')}__`;
     const args = ['exec', '-t', String(seconds)];
     if (options.workdir) args.push('-w', options.workdir);
-    if (options.stdin !== undefined) args.push('-i');
     // Flags before `--` and the VM: everything after the VM goes to the remote command.
-    args.push('--', requireUuid('VM id', vmId), 'bash', '-c', wrapWithSentinel(script, marker));
-    const r = await this.spawn(
-      args,
-      { signal: options.signal, input: options.stdin },
-      seconds * 1000 + EXEC_GRACE_MS,
-    );
+    args.push('-i', '--', requireUuid('VM id', vmId), 'bash', '-c', STDIN_BOOTSTRAP);
+    const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
+    const r = await this.spawn(args, { signal: options.signal, input }, seconds * 1000 + EXEC_GRACE_MS);
     const remote = takeSentinel(r.stdout, marker);
     if (remote) {
       return {

@@ -39,15 +39,32 @@ export function shQuote(value: string): string {
 /**
  * Wrap a script so its exit code comes back on stdout behind a per-call marker: vers exec's
  * own exit code cannot tell a remote `exit 3` from vers's "not found" (both 3). The script
- * runs in a nested bash, so its own `exit` cannot skip the marker.
+ * runs in a subshell, so its own `exit` cannot skip the marker, and (unlike a nested `bash -c`)
+ * its text never becomes a process argument inside the VM either.
  */
 export function wrapWithSentinel(script: string, marker: string): string {
   return [
-    `bash -c ${shQuote(script)}`,
+    `( eval ${shQuote(script)} )`,
     '__versdb_rc=$?',
     `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
     'exit "$__versdb_rc"',
   ].join('\n');
+}
+
+/**
+ * The only script vers exec ever sees in its argv: it reads the real one from stdin up to a NUL
+ * byte (bash's `read` takes one byte at a time from a pipe, so nothing after it is consumed) and
+ * runs it; whatever follows the NUL stays on stdin for the script (an uploaded file). So scripts,
+ * and the passwords in them, never show in `ps` on this machine or in the VM.
+ */
+export const STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
+
+/** What goes on vers exec's stdin: the wrapped script, a NUL, then the script's own input. */
+export function stdinPayload(wrapped: string, input?: string | Buffer): Buffer {
+  const head = Buffer.from(`${wrapped}\0`, 'utf8');
+  return input === undefined
+    ? head
+    : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
 }
 
 /** Split the marker line off: the remote exit code and the command's own stdout. */
