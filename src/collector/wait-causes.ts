@@ -64,10 +64,12 @@ export function causeResolver(input: CauseInput): WaitCauseOf {
   };
 
   /** The migration's lock on `relation` that covered the wait: granted, or (lock queue) still awaited. */
-  const holderOf = (relation: string, w: RawWait, granted: boolean): number | null =>
+  const lockOf = (relation: string, w: RawWait, granted: boolean): LockInterval | undefined =>
     intervals.find(
       (i) => i.relation === relation && i.granted === granted && i.start <= w.end && i.end >= w.start,
-    )?.statement ?? null;
+    );
+  const holderOf = (relation: string, w: RawWait, granted: boolean): number | null =>
+    lockOf(relation, w, granted)?.statement ?? null;
 
   /** For a row lock: the statement of the open transaction that last named the table before the wait began. */
   const rowHolder = (w: RawWait): number | null => {
@@ -144,7 +146,10 @@ export function causeResolver(input: CauseInput): WaitCauseOf {
             ? { kind: 'view_lock' as const, what: `the materialized view ${rel.name}` }
             : rel.kind === 'v'
               ? { kind: 'view_lock' as const, what: `the view ${rel.name}` }
-              : { kind: 'table_lock' as const, what: `a lock on ${rel.name}` };
+              : {
+                  kind: 'table_lock' as const,
+                  what: `${lockOf(rel.name, w, true)?.mode ?? 'a lock'} on ${rel.name}`,
+                };
       return {
         kind: on.kind,
         relation: rel.name,

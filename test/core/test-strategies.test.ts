@@ -77,7 +77,7 @@ describe('testing strategies on branches of a checkpoint', () => {
     expect(soft!.blocking.writes.max_wait_ms).toBeLessThan(100);
     expect(c.recommendation?.name).toBe('gentle');
     expect(c.recommendation?.reasons.join('\n')).toMatch(
-      /lock blocked (writes|reads) for \d+ ms.*AccessExclusiveLock on public\.users during statement 2/,
+      /lock blocked (writes|reads) for [\d.]+ m?s .*AccessExclusiveLock on public\.users, held by statement 2 \(LOCK TABLE/,
     );
     expect(progress.some((m) => m.includes('running on branch'))).toBe(true);
     expect(await branchDatabases()).toEqual([]);

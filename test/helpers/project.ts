@@ -1,5 +1,5 @@
 /** A throwaway vers-db project: a source database on the test server and a state directory. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Context, createContext } from '../../src/core/context.js';
@@ -19,6 +19,8 @@ export async function createProject(setupSql: string): Promise<TestProject> {
   const db = uniqueName('proj');
   const config = await createTestDatabase(db, setupSql);
   const dir = await mkdtemp(join(tmpdir(), 'vers-db-proj-'));
+  // Like a real project folder: as root, shell steps run as an unprivileged user that must enter it.
+  await chmod(dir, 0o755);
   const databaseUrl = urlOf(config);
   const env = { DATABASE_URL: databaseUrl, VERS_DB_HOME: join(dir, '.vers-db') };
   const ctx = createContext({

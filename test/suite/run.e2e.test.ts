@@ -194,6 +194,7 @@ describe('migrations suite', () => {
   it('runs each branch through testMigration, adds the asked metrics and recommends one', async () => {
     const { ctx } = await freshContext();
     const dir = mkdtempSync(join(tmpdir(), 'vers-db-migrations-'));
+    chmodSync(dir, 0o755);
     writeFileSync(
       join(dir, 'schema.sql'),
       "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);\nINSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 20000) g;\n",
