@@ -104,7 +104,12 @@ describe('untested migrations: ask', () => {
       permissionDecisionReason: expect.stringContaining(file),
     });
     expect(out!.hookSpecificOutput.permissionDecisionReason).toContain(`(${framework})`);
-    expect(out!.hookSpecificOutput.permissionDecisionReason).toContain('/vers-db-migration-test <baseline>');
+    const sql = ['Prisma', 'Flyway', 'Supabase'].includes(framework);
+    expect(out!.hookSpecificOutput.permissionDecisionReason).toContain(
+      sql
+        ? `/vers-db-migration-test <baseline> ${file}`
+        : `vers-db test <baseline> --kind command '${command}'`,
+    );
   });
 
   it('psql -f names the file it applies, relative to a `cd` before it', () => {
