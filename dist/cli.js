@@ -30351,9 +30351,10 @@ function causeResolver(input) {
     const s = index === null ? void 0 : byIndex.get(index);
     return { statement: index, sql: s ? preview2(s.sql) : null };
   };
-  const holderOf = (relation, w, granted) => intervals.find(
+  const lockOf = (relation, w, granted) => intervals.find(
     (i2) => i2.relation === relation && i2.granted === granted && i2.start <= w.end && i2.end >= w.start
-  )?.statement ?? null;
+  );
+  const holderOf = (relation, w, granted) => lockOf(relation, w, granted)?.statement ?? null;
   const rowHolder = (w) => {
     const table = w.relation.replace(/^.*\./, "").replace(/^"|"$/g, "");
     const started = timings.filter((t) => t.start <= w.start).sort((a2, b) => b.start - a2.start);
@@ -30418,7 +30419,10 @@ function causeResolver(input) {
       const on6 = rel.kind === "i" ? {
         kind: "index_lock",
         what: `index ${rel.name} (the planner locks every index of a table it reads)`
-      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : { kind: "table_lock", what: `a lock on ${rel.name}` };
+      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : {
+        kind: "table_lock",
+        what: `${lockOf(rel.name, w, true)?.mode ?? "a lock"} on ${rel.name}`
+      };
       return {
         kind: on6.kind,
         relation: rel.name,
@@ -33494,6 +33498,14 @@ async function recordTestedStrategies(ctx, resolved, comparison) {
   }
   await recordTested(ctx.stateDir, entries);
 }
+async function recordTestedSuiteBranches(ctx, dir, branches, comparison) {
+  const resolved = [];
+  for (const [i2, b] of branches.entries()) {
+    const m = await resolveMigration({ migration: b.migration }, dir, i2).catch(() => null);
+    if (m) resolved.push({ ...m, name: b.name });
+  }
+  await recordTestedStrategies(ctx, resolved, comparison);
+}
 var init_record_tested = __esm({
   "src/core/record-tested.ts"() {
     "use strict";
@@ -33502,6 +33514,7 @@ var init_record_tested = __esm({
     init_pending();
     init_tested();
     init_tested_record();
+    init_migration_input();
   }
 });
 
@@ -36134,14 +36147,14 @@ function renderComparisonMarkdown(c3, opts = {}) {
   } else {
     out.push("**Recommendation: none** \u2014 no strategy passed every check.");
   }
-  const waited2 = c3.results.flatMap(
+  const waited = c3.results.flatMap(
     (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
   );
-  if (waited2.length > 0) {
+  if (waited.length > 0) {
     out.push("");
     out.push("**Why the application waited**");
     out.push("");
-    for (const line of waited2) out.push(`- ${line}`);
+    for (const line of waited) out.push(`- ${line}`);
   }
   const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
   if (rejected.length > 0) {
@@ -36937,6 +36950,66 @@ var init_vers_up = __esm({
     "use strict";
     init_vers_provision();
     init_output3();
+  }
+});
+
+// src/cli/vers-admin.ts
+var vers_admin_exports = {};
+__export(vers_admin_exports, {
+  printVersRollback: () => printVersRollback,
+  versDown: () => versDown
+});
+async function versDown(ctx, o2) {
+  const data = await ctx.registry.read();
+  const vm = data.settings[VERS_SETTINGS.baseVm];
+  if (!vm) {
+    ctx.log("no Vers base VM is set up for this project: nothing to delete");
+    return 0;
+  }
+  const database = data.settings[VERS_SETTINGS.database] ?? "postgres";
+  const checkpoints = Object.values(data.checkpoints).filter((c3) => c3.backend === "vers").length;
+  const kept = Object.values(data.branches).filter((b) => b.backend === "vers").length;
+  const untouched = `its ${checkpoints} checkpoint(s) are Vers commits and stay; ${kept} branch VM(s) and rollback copies are not touched (vers-db delete, vers-db gc)`;
+  if (!o2.yes) {
+    printText(`would delete the Vers base VM ${vm} (PostgreSQL, database ${database})`);
+    ctx.log(untouched);
+    ctx.log("nothing was deleted: run `vers-db down --backend vers --yes` to delete it");
+    return 0;
+  }
+  const password = data.settings[VERS_SETTINGS.password];
+  const client = createVersClient(ctx, password ? [password] : []);
+  await client.ensureSupported();
+  await client.delete([vm], { timeoutMs: 9e4 }).catch((err) => {
+    if (!(err instanceof VersNotFoundError)) throw err;
+  });
+  await ctx.registry.update((d) => {
+    delete d.settings[VERS_SETTINGS.baseVm];
+    for (const [key, e] of Object.entries(d.vms)) if (e.id === vm) delete d.vms[key];
+  });
+  printText(`deleted the Vers base VM ${vm}`);
+  ctx.log(untouched);
+  ctx.log("`vers-db up --backend vers` makes a new one");
+  return 0;
+}
+async function printVersRollback(ctx, r) {
+  const settings = (await ctx.registry.read()).settings;
+  const database = encodeURIComponent(settings[VERS_SETTINGS.database] ?? "postgres");
+  printText(`VERS_VM=${r.target}`);
+  ctx.log(`a fresh VM from checkpoint ${r.tag}${r.removed ? `, replacing VM ${r.removed}` : ""}`);
+  ctx.log(
+    `reach its PostgreSQL: vers tunnel ${r.target} ${TUNNEL_PORT}:5432   then   DATABASE_URL=postgres://postgres:<password>@127.0.0.1:${TUNNEL_PORT}/${database}`
+  );
+  ctx.log(`the password is in ${ctx.registry.file} (settings."${VERS_SETTINGS.password}")`);
+  ctx.log(`a shell in the VM:    vers connect ${r.target}`);
+}
+var TUNNEL_PORT;
+var init_vers_admin = __esm({
+  "src/cli/vers-admin.ts"() {
+    "use strict";
+    init_vers2();
+    init_vers();
+    init_output3();
+    TUNNEL_PORT = 15432;
   }
 });
 
@@ -46049,11 +46122,19 @@ async function runSuite(ctx, opts = {}) {
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
     const failures2 = failuresOf2(results, checks);
+    const comparison = comparisonOf(suite, backend, results, mode);
+    if (suite.pattern === "migrations")
+      await recordTestedSuiteBranches(
+        ctx,
+        file.dir,
+        suite.branches.flatMap((b) => b.pattern === "migrations" ? [b] : []),
+        comparison
+      ).catch((e) => ctx.log(`could not record the tested migrations: ${e.message}`));
     outcomes.push({
       name: suite.name,
       pattern: suite.pattern,
       checkpoint: suite.checkpoint,
-      comparison: comparisonOf(suite, backend, results, mode),
+      comparison,
       passed: failures2.length === 0,
       failures: failures2,
       checks
@@ -46078,6 +46159,7 @@ var init_runner3 = __esm({
     init_core4();
     init_inventory();
     init_ownership();
+    init_record_tested();
     init_errors();
     init_pg();
     init_secrets();
@@ -63594,7 +63676,7 @@ The source database and the checkpoint are never changed by tests; branches are 
 A migration that fails is a result (status "failed", error, failed_statement), not a tool error.
 Report measured numbers to the user: max write/read wait, the lock mode and statement behind it,
 rewrites, integrity problems. Long calls send progress and can be cancelled; cancelling removes
-the branch. The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
+the branch. Test results link HTML/markdown/JUnit reports (lock timelines). The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
 state with this server.`;
   }
 });
@@ -63909,7 +63991,7 @@ var init_db_compare_branches = __esm({
 // src/tools/reports.ts
 function slimStrategy(r) {
   const { timeline: _, ...rest } = r;
-  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => notable(t.reads) || notable(t.writes));
   return {
     ...rest,
     // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.
@@ -63935,7 +64017,7 @@ function suiteReports(run) {
     junit: renderSuiteJUnit(run)
   };
 }
-var SQL_CHARS, waited, slimComparison, slimSuiteRun;
+var SQL_CHARS, notable, slimComparison, slimSuiteRun;
 var init_reports = __esm({
   "src/tools/reports.ts"() {
     "use strict";
@@ -63943,7 +64025,7 @@ var init_reports = __esm({
     init_junit();
     init_markdown();
     SQL_CHARS = 500;
-    waited = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+    notable = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0 || (s.deadlocks ?? 0) > 0 || s.status === "unmeasured";
     slimComparison = (c3) => ({ ...c3, results: c3.results.map(slimStrategy) });
     slimSuiteRun = (run) => ({
       ...run,
@@ -64510,12 +64592,13 @@ var import_cli_table33 = __toESM(require_cli_table3(), 1);
 init_format();
 init_secrets();
 import { writeFile as writeFile8 } from "node:fs/promises";
+var PLAIN = { head: [], border: [] };
 function renderCheckpoint(r) {
   const lines = [
     `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`
   ];
   if (r.tables?.length) {
-    const t = new import_cli_table33.default({ head: ["Table", "Rows", "Size"], style: { head: [] } });
+    const t = new import_cli_table33.default({ head: ["Table", "Rows", "Size"], style: PLAIN });
     for (const x of r.tables)
       t.push([x.relation, x.rows.toLocaleString("en-US"), formatBytes2(x.total_bytes)]);
     lines.push(t.toString());
@@ -64530,7 +64613,7 @@ function renderBranchList(s) {
   if (s.checkpoints.length) {
     const t = new import_cli_table33.default({
       head: ["Checkpoint", "Backend", "Id", "Strategy", "Created", "State"],
-      style: { head: [] }
+      style: PLAIN
     });
     for (const c3 of s.checkpoints) t.push([c3.tag, c3.backend, c3.id, c3.strategy, c3.created_at, c3.state]);
     out.push(t.toString());
@@ -64538,7 +64621,7 @@ function renderBranchList(s) {
   if (s.branches.length) {
     const t = new import_cli_table33.default({
       head: ["Branch", "Checkpoint", "Backend", "Id", "Created by", "State"],
-      style: { head: [] }
+      style: PLAIN
     });
     for (const b of s.branches) t.push([b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state]);
     out.push(t.toString());
@@ -64550,7 +64633,7 @@ function renderBranchComparison(r) {
   const columns = [`checkpoint:${r.reference}`, ...r.branches];
   const t = new import_cli_table33.default({
     head: ["Table", ...columns.map((c3) => c3.startsWith("checkpoint:") ? r.reference : c3)],
-    style: { head: [] }
+    style: PLAIN
   });
   for (const [rel, counts] of Object.entries(r.row_counts).sort()) {
     t.push([
@@ -64576,7 +64659,7 @@ function renderBranchComparison(r) {
         out.push(`Query on ${b}: ${q.error}`);
         continue;
       }
-      const qt = new import_cli_table33.default({ head: q.columns, style: { head: [] } });
+      const qt = new import_cli_table33.default({ head: q.columns, style: PLAIN });
       for (const row of q.rows) qt.push(q.columns.map((c3) => String(row[c3] ?? "NULL")));
       out.push(`Query on ${b} (${q.row_count} rows${q.truncated ? ", truncated" : ""}):`, qt.toString());
     }
@@ -64816,6 +64899,21 @@ async function describeBranchStrategy(input) {
 // src/cli/doctor.ts
 init_embedded();
 init_errors();
+
+// src/guard/hook.ts
+init_paths();
+init_tested();
+init_detect();
+init_pending();
+var OFF = /* @__PURE__ */ new Set(["false", "0", "off", "no"]);
+function guardDisabled(env) {
+  return [env.CLAUDE_PLUGIN_OPTION_GUARD, env.VERS_DB_GUARD].some(
+    (v) => v !== void 0 && OFF.has(v.trim().toLowerCase())
+  );
+}
+
+// src/cli/doctor.ts
+init_tested();
 init_pg();
 init_output3();
 var SERVER_SQL = `SELECT current_setting('server_version') AS version,
@@ -64892,6 +64990,12 @@ async function runDoctor(ctx) {
       detail: ctx.env.VERS_API_KEY ? "set" : "not set (falls back to ~/.versrc)"
     });
   }
+  const tested = Object.keys(readTested(ctx.stateDir).files).length;
+  checks.push({
+    name: "guard hook",
+    ok: true,
+    detail: guardDisabled(ctx.env) ? "off (VERS_DB_GUARD or the plugin setting)" : `on in Claude Code: ${tested} migration(s) recorded as tested in ${ctx.stateDir}`
+  });
   const mark = (c3) => c3.ok === true ? "ok  " : c3.ok === "warn" ? "warn" : "FAIL";
   printText(checks.map((c3) => `${mark(c3)}  ${c3.name.padEnd(16)} ${c3.detail}`).join("\n"));
   return checks.some((c3) => c3.ok === false) ? 3 : 0;
@@ -65122,8 +65226,9 @@ function buildProgram() {
       return 0;
     })
   );
-  program2.command("down").description("stop the embedded PostgreSQL").action(
-    () => runCommand2(globals(), async (ctx) => {
+  program2.command("down").description("stop the embedded PostgreSQL; with --backend vers, delete the base VM (only with --yes)").option("--yes", "vers: really delete the base VM (without it, says what it would delete)").action(
+    (o2) => runCommand2(globals(), async (ctx) => {
+      if (ctx.backendKind === "vers") return (await Promise.resolve().then(() => (init_vers_admin(), vers_admin_exports))).versDown(ctx, o2);
       const stopped = await stopEmbedded(ctx.stateDir);
       ctx.log(stopped ? "embedded PostgreSQL stopped" : "embedded PostgreSQL was not running");
       if (await unmountThinVolume(ctx.stateDir))
@@ -65285,11 +65390,13 @@ function buildProgram() {
     })
   );
   program2.command("rollback <tag>").description(
-    "make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL"
+    "make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL (vers: its VM)"
   ).option("--json", "print JSON only").action(
     (tag, o2) => runCommand2(globals(), async (ctx, signal) => {
       const r = await rollbackCheckpoint(ctx, tag, signal);
       if (o2.json) printJson(r);
+      else if (ctx.backendKind === "vers")
+        await (await Promise.resolve().then(() => (init_vers_admin(), vers_admin_exports))).printVersRollback(ctx, r);
       else printText(`DATABASE_URL=${r.target}`);
       return 0;
     })
@@ -65303,7 +65410,7 @@ function buildProgram() {
       return runSuiteCommand2(ctx, { ...o2, signal });
     })
   );
-  program2.command("doctor").description("check the setup: Node, PostgreSQL, clone strategy, psql, vers CLI, state").action(() => runCommand2(globals(), (ctx) => runDoctor(ctx)));
+  program2.command("doctor").description("check the setup: Node, PostgreSQL, branch strategy, psql, vers CLI, state, guard hook").action(() => runCommand2(globals(), (ctx) => runDoctor(ctx)));
   program2.command("mcp").description("run the MCP stdio server (same as dist/server.js)").action(async () => {
     const { startStdioServer: startStdioServer2 } = await Promise.resolve().then(() => (init_stdio4(), stdio_exports));
     await startStdioServer2();

@@ -512,7 +512,7 @@ function reason(commands, untested, cwd) {
   const shown = untested.map((f) => displayPath(f.path, cwd));
   const listed = shown.slice(0, MAX_LISTED).join(", ") + (shown.length > MAX_LISTED ? ` and ${shown.length - MAX_LISTED} more` : "");
   const sqlOnly = commands.every((c) => c.framework === null || c.framework.sql);
-  const howTo = sqlOnly ? `/vers-db-migration-test <baseline> ${shown.slice(0, MAX_LISTED).join(" ")}` : `/vers-db-migration-test <baseline> "${commands[0].text}" (the command runs on a branch of the checkpoint)`;
+  const howTo = sqlOnly ? `/vers-db-migration-test <baseline> ${shown.slice(0, MAX_LISTED).join(" ")}` : `vers-db test <baseline> --kind command '${commands[0].text}' (MCP: db_migration_test with kind "command"; the command runs against a branch of the checkpoint)`;
   return `vers-db: this command applies migrations (${what}) with no passing vers-db test for their current content: ${listed}. Test them on a branch of a checkpoint first: ${howTo}. A test that passes and is not rejected records them, and this question stops. Turn the check off with the vers-db plugin setting 'Ask before untested migrations'.`;
 }
 function guardDecision(input, env) {

@@ -45850,9 +45850,10 @@ function causeResolver(input) {
     const s = index === null ? void 0 : byIndex.get(index);
     return { statement: index, sql: s ? preview2(s.sql) : null };
   };
-  const holderOf = (relation, w, granted) => intervals.find(
+  const lockOf = (relation, w, granted) => intervals.find(
     (i2) => i2.relation === relation && i2.granted === granted && i2.start <= w.end && i2.end >= w.start
-  )?.statement ?? null;
+  );
+  const holderOf = (relation, w, granted) => lockOf(relation, w, granted)?.statement ?? null;
   const rowHolder = (w) => {
     const table = w.relation.replace(/^.*\./, "").replace(/^"|"$/g, "");
     const started = timings.filter((t) => t.start <= w.start).sort((a2, b) => b.start - a2.start);
@@ -45917,7 +45918,10 @@ function causeResolver(input) {
       const on6 = rel.kind === "i" ? {
         kind: "index_lock",
         what: `index ${rel.name} (the planner locks every index of a table it reads)`
-      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : { kind: "table_lock", what: `a lock on ${rel.name}` };
+      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : {
+        kind: "table_lock",
+        what: `${lockOf(rel.name, w, true)?.mode ?? "a lock"} on ${rel.name}`
+      };
       return {
         kind: on6.kind,
         relation: rel.name,
@@ -47506,6 +47510,14 @@ async function recordTestedStrategies(ctx, resolved, comparison) {
     }
   }
   await recordTested(ctx.stateDir, entries);
+}
+async function recordTestedSuiteBranches(ctx, dir, branches, comparison) {
+  const resolved = [];
+  for (const [i2, b] of branches.entries()) {
+    const m = await resolveMigration({ migration: b.migration }, dir, i2).catch(() => null);
+    if (m) resolved.push({ ...m, name: b.name });
+  }
+  await recordTestedStrategies(ctx, resolved, comparison);
 }
 
 // src/core/test.ts
@@ -55771,7 +55783,7 @@ The source database and the checkpoint are never changed by tests; branches are 
 A migration that fails is a result (status "failed", error, failed_statement), not a tool error.
 Report measured numbers to the user: max write/read wait, the lock mode and statement behind it,
 rewrites, integrity problems. Long calls send progress and can be cancelled; cancelling removes
-the branch. The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
+the branch. Test results link HTML/markdown/JUnit reports (lock timelines). The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
 state with this server.`;
 
 // src/tools/db-branches.ts
@@ -57038,14 +57050,14 @@ function renderComparisonMarkdown(c3, opts = {}) {
   } else {
     out.push("**Recommendation: none** \u2014 no strategy passed every check.");
   }
-  const waited2 = c3.results.flatMap(
+  const waited = c3.results.flatMap(
     (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
   );
-  if (waited2.length > 0) {
+  if (waited.length > 0) {
     out.push("");
     out.push("**Why the application waited**");
     out.push("");
-    for (const line of waited2) out.push(`- ${line}`);
+    for (const line of waited) out.push(`- ${line}`);
   }
   const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
   if (rejected.length > 0) {
@@ -57101,10 +57113,10 @@ function renderSuiteMarkdown(run) {
 
 // src/tools/reports.ts
 var SQL_CHARS = 500;
-var waited = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+var notable = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0 || (s.deadlocks ?? 0) > 0 || s.status === "unmeasured";
 function slimStrategy(r) {
   const { timeline: _, ...rest } = r;
-  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => notable(t.reads) || notable(t.writes));
   return {
     ...rest,
     // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.
@@ -58802,11 +58814,19 @@ async function runSuite(ctx, opts = {}) {
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
     const failures2 = failuresOf2(results, checks);
+    const comparison = comparisonOf(suite, backend, results, mode);
+    if (suite.pattern === "migrations")
+      await recordTestedSuiteBranches(
+        ctx,
+        file.dir,
+        suite.branches.flatMap((b) => b.pattern === "migrations" ? [b] : []),
+        comparison
+      ).catch((e) => ctx.log(`could not record the tested migrations: ${e.message}`));
     outcomes.push({
       name: suite.name,
       pattern: suite.pattern,
       checkpoint: suite.checkpoint,
-      comparison: comparisonOf(suite, backend, results, mode),
+      comparison,
       passed: failures2.length === 0,
       failures: failures2,
       checks

@@ -17,6 +17,7 @@ describe('vers-db doctor', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok\s+PostgreSQL\s+18\.\d+ at postgres:\/\/postgres:\*\*\*@/m);
     expect(r.stdout).toMatch(/^ok\s+Node\.js\s+v20/m);
+    expect(r.stdout).toMatch(/^ok\s+guard hook\s+on in Claude Code: 0 migration\(s\) recorded as tested/m);
   });
 
   it('fails with exit 3 and the reason when the server cannot be reached', async () => {

@@ -4,6 +4,8 @@ import { describeBranchStrategy } from '../backends/branch-strategy.js';
 import { embeddedStatus } from '../backends/embedded.js';
 import type { Context } from '../core/context.js';
 import { describeError } from '../errors.js';
+import { guardDisabled } from '../guard/hook.js';
+import { readTested } from '../state/tested.js';
 import { withClient } from '../util/pg.js';
 import { printText } from './output.js';
 
@@ -95,6 +97,15 @@ export async function runDoctor(ctx: Context): Promise<number> {
       detail: ctx.env.VERS_API_KEY ? 'set' : 'not set (falls back to ~/.versrc)',
     });
   }
+  // The plugin's guard hook asks before Claude applies migrations that no passing test recorded.
+  const tested = Object.keys(readTested(ctx.stateDir).files).length;
+  checks.push({
+    name: 'guard hook',
+    ok: true,
+    detail: guardDisabled(ctx.env)
+      ? 'off (VERS_DB_GUARD or the plugin setting)'
+      : `on in Claude Code: ${tested} migration(s) recorded as tested in ${ctx.stateDir}`,
+  });
   const mark = (c: Check) => (c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL');
   printText(checks.map((c) => `${mark(c)}  ${c.name.padEnd(16)} ${c.detail}`).join('\n'));
   return checks.some((c) => c.ok === false) ? 3 : 0;

@@ -107,9 +107,11 @@ export function buildProgram(): Command {
 
   program
     .command('down')
-    .description('stop the embedded PostgreSQL')
-    .action(() =>
+    .description('stop the embedded PostgreSQL; with --backend vers, delete the base VM (only with --yes)')
+    .option('--yes', 'vers: really delete the base VM (without it, says what it would delete)')
+    .action((o: { yes?: boolean }) =>
       runCommand(globals(), async (ctx) => {
+        if (ctx.backendKind === 'vers') return (await import('./vers-admin.js')).versDown(ctx, o);
         const stopped = await stopEmbedded(ctx.stateDir);
         ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
         if (await unmountThinVolume(ctx.stateDir))
@@ -346,13 +348,15 @@ export function buildProgram(): Command {
   program
     .command('rollback <tag>')
     .description(
-      'make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL',
+      'make a fresh writable copy of a checkpoint (replacing the previous one) and print its DATABASE_URL (vers: its VM)',
     )
     .option('--json', 'print JSON only')
     .action((tag: string, o: { json?: boolean }) =>
       runCommand(globals(), async (ctx, signal) => {
         const r = await rollbackCheckpoint(ctx, tag, signal);
         if (o.json) printJson(r);
+        else if (ctx.backendKind === 'vers')
+          await (await import('./vers-admin.js')).printVersRollback(ctx, r);
         else printText(`DATABASE_URL=${r.target}`);
         return 0;
       }),
@@ -381,7 +385,7 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('check the setup: Node, PostgreSQL, clone strategy, psql, vers CLI, state')
+    .description('check the setup: Node, PostgreSQL, branch strategy, psql, vers CLI, state, guard hook')
     .action(() => runCommand(globals(), (ctx) => runDoctor(ctx)));
 
   program

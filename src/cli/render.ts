@@ -5,12 +5,15 @@ import { formatBytes, formatMs } from '../report/format.js';
 import type { BranchComparison, BranchList, CheckpointReport, Comparison } from '../result.js';
 import { redactDeep } from '../util/secrets.js';
 
+/** cli-table3 colours borders grey by default, escape codes and all, even into a pipe: no colour here. */
+const PLAIN = { head: [], border: [] };
+
 export function renderCheckpoint(r: CheckpointReport): string {
   const lines = [
     `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`,
   ];
   if (r.tables?.length) {
-    const t = new Table({ head: ['Table', 'Rows', 'Size'], style: { head: [] } });
+    const t = new Table({ head: ['Table', 'Rows', 'Size'], style: PLAIN });
     for (const x of r.tables)
       t.push([x.relation, x.rows.toLocaleString('en-US'), formatBytes(x.total_bytes)]);
     lines.push(t.toString());
@@ -26,7 +29,7 @@ export function renderBranchList(s: BranchList): string {
   if (s.checkpoints.length) {
     const t = new Table({
       head: ['Checkpoint', 'Backend', 'Id', 'Strategy', 'Created', 'State'],
-      style: { head: [] },
+      style: PLAIN,
     });
     for (const c of s.checkpoints) t.push([c.tag, c.backend, c.id, c.strategy, c.created_at, c.state]);
     out.push(t.toString());
@@ -34,7 +37,7 @@ export function renderBranchList(s: BranchList): string {
   if (s.branches.length) {
     const t = new Table({
       head: ['Branch', 'Checkpoint', 'Backend', 'Id', 'Created by', 'State'],
-      style: { head: [] },
+      style: PLAIN,
     });
     for (const b of s.branches) t.push([b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state]);
     out.push(t.toString());
@@ -47,7 +50,7 @@ export function renderBranchComparison(r: BranchComparison): string {
   const columns = [`checkpoint:${r.reference}`, ...r.branches];
   const t = new Table({
     head: ['Table', ...columns.map((c) => (c.startsWith('checkpoint:') ? r.reference : c))],
-    style: { head: [] },
+    style: PLAIN,
   });
   for (const [rel, counts] of Object.entries(r.row_counts).sort()) {
     t.push([
@@ -73,7 +76,7 @@ export function renderBranchComparison(r: BranchComparison): string {
         out.push(`Query on ${b}: ${q.error}`);
         continue;
       }
-      const qt = new Table({ head: q.columns, style: { head: [] } });
+      const qt = new Table({ head: q.columns, style: PLAIN });
       for (const row of q.rows) qt.push(q.columns.map((c) => String(row[c] ?? 'NULL')));
       out.push(`Query on ${b} (${q.row_count} rows${q.truncated ? ', truncated' : ''}):`, qt.toString());
     }

@@ -12,7 +12,7 @@ import type { Comparison } from '../result.js';
 import { contentHash, type TestedEntry } from '../state/tested.js';
 import { recordTested } from '../state/tested-record.js';
 import type { Context } from './context.js';
-import type { ResolvedMigration } from './migration-input.js';
+import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 
 export async function recordTestedStrategies(
   ctx: Context,
@@ -34,4 +34,19 @@ export async function recordTestedStrategies(
     }
   }
   await recordTested(ctx.stateDir, entries);
+}
+
+/** A suite's migration branches after its run: each is a SQL file or SQL text (resolved in `dir`). */
+export async function recordTestedSuiteBranches(
+  ctx: Context,
+  dir: string,
+  branches: readonly { name: string; migration: string }[],
+  comparison: Comparison,
+): Promise<void> {
+  const resolved: ResolvedMigration[] = [];
+  for (const [i, b] of branches.entries()) {
+    const m = await resolveMigration({ migration: b.migration }, dir, i).catch(() => null);
+    if (m) resolved.push({ ...m, name: b.name });
+  }
+  await recordTestedStrategies(ctx, resolved, comparison);
 }

@@ -42,7 +42,7 @@ function reason(
   const sqlOnly = commands.every((c) => c.framework === null || c.framework.sql);
   const howTo = sqlOnly
     ? `/vers-db-migration-test <baseline> ${shown.slice(0, MAX_LISTED).join(' ')}`
-    : `/vers-db-migration-test <baseline> "${commands[0]!.text}" (the command runs on a branch of the checkpoint)`;
+    : `vers-db test <baseline> --kind command '${commands[0]!.text}' (MCP: db_migration_test with kind "command"; the command runs against a branch of the checkpoint)`;
   return (
     `vers-db: this command applies migrations (${what}) with no passing vers-db test for their current content: ${listed}. ` +
     `Test them on a branch of a checkpoint first: ${howTo}. ` +

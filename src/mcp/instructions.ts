@@ -22,5 +22,5 @@ The source database and the checkpoint are never changed by tests; branches are 
 A migration that fails is a result (status "failed", error, failed_statement), not a tool error.
 Report measured numbers to the user: max write/read wait, the lock mode and statement behind it,
 rewrites, integrity problems. Long calls send progress and can be cancelled; cancelling removes
-the branch. The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
+the branch. Test results link HTML/markdown/JUnit reports (lock timelines). The CLI twin is \`vers-db\` (checkpoint, test, compare, branches, gc, rollback) and shares
 state with this server.`;

@@ -19,6 +19,7 @@ import {
   SUITE_CREATOR,
   sourceRecord,
 } from '../core/ownership.js';
+import { recordTestedSuiteBranches } from '../core/record-tested.js';
 import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
@@ -358,11 +359,20 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
     const failures = failuresOf(results, checks);
+    const comparison = comparisonOf(suite, backend, results, mode);
+    // Migration branches that passed count as tested for the guard hook (core/record-tested.ts).
+    if (suite.pattern === 'migrations')
+      await recordTestedSuiteBranches(
+        ctx,
+        file.dir,
+        suite.branches.flatMap((b) => (b.pattern === 'migrations' ? [b] : [])),
+        comparison,
+      ).catch((e: Error) => ctx.log(`could not record the tested migrations: ${e.message}`));
     outcomes.push({
       name: suite.name,
       pattern: suite.pattern,
       checkpoint: suite.checkpoint,
-      comparison: comparisonOf(suite, backend, results, mode),
+      comparison,
       passed: failures.length === 0,
       failures,
       checks,

@@ -15,17 +15,19 @@ import type { ToolReports } from './define.js';
 /** Statement text kept in structuredContent. */
 const SQL_CHARS = 500;
 
-const waited = (s: ProbeStats) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+/** A table worth listing: its probes waited, failed, deadlocked, or could not run at all. */
+const notable = (s: ProbeStats) =>
+  s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0 || (s.deadlocks ?? 0) > 0 || s.status === 'unmeasured';
 
 /**
- * Without the timeline, and with `blocking.tables` cut to the tables whose reads or writes
- * waited (a schema of hundreds of tables would otherwise fill the result with zeros; the totals
- * in `blocking.reads`/`writes` still count every probe, and the reports list every table), and
+ * Without the timeline, with `blocking.tables` cut to the tables whose reads or writes waited or
+ * could not be measured (hundreds of idle tables would fill the result with zeros; the totals in
+ * `blocking.reads`/`writes` still count every probe, and the reports list every table), and with
  * statement text cut to its start.
  */
 export function slimStrategy(r: StrategyResult): StrategyResult {
   const { timeline: _, ...rest } = r;
-  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => notable(t.reads) || notable(t.writes));
   return {
     ...rest,
     // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.

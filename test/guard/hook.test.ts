@@ -83,20 +83,23 @@ afterAll(async () => {
   if (repo) await rm(repo, { recursive: true, force: true });
 });
 
+const ASKING_CASES: [string, string, string][] = [
+  ['Prisma', 'npx prisma migrate deploy', 'prisma/migrations/20260101000000_add_flag/migration.sql'],
+  ['Rails', 'bin/rails db:migrate RAILS_ENV=production', 'db/migrate/20260101000000_add_flag.rb'],
+  ['Alembic', 'poetry run alembic -c alembic.ini upgrade head', 'alembic/versions/0002_add_flag.py'],
+  [
+    'Flyway',
+    'flyway -url=jdbc:postgresql://db/app -locations=filesystem:sql migrate',
+    'sql/V2__add_flag.sql',
+  ],
+  ['Knex', 'npx knex migrate:latest --env production', 'migrations/20260101_add_flag.js'],
+  ['Django', 'python manage.py migrate', 'app/migrations/0002_add_flag.py'],
+  ['Supabase', 'supabase db push', 'supabase/migrations/20260101_add_flag.sql'],
+];
+const ASKING = ASKING_CASES.map(([, command]) => command);
+
 describe('untested migrations: ask', () => {
-  it.each([
-    ['Prisma', 'npx prisma migrate deploy', 'prisma/migrations/20260101000000_add_flag/migration.sql'],
-    ['Rails', 'bin/rails db:migrate RAILS_ENV=production', 'db/migrate/20260101000000_add_flag.rb'],
-    ['Alembic', 'poetry run alembic -c alembic.ini upgrade head', 'alembic/versions/0002_add_flag.py'],
-    [
-      'Flyway',
-      'flyway -url=jdbc:postgresql://db/app -locations=filesystem:sql migrate',
-      'sql/V2__add_flag.sql',
-    ],
-    ['Knex', 'npx knex migrate:latest --env production', 'migrations/20260101_add_flag.js'],
-    ['Django', 'python manage.py migrate', 'app/migrations/0002_add_flag.py'],
-    ['Supabase', 'supabase db push', 'supabase/migrations/20260101_add_flag.sql'],
-  ])('%s: %s', (framework, command, file) => {
+  it.each(ASKING_CASES)('%s: %s', (framework, command, file) => {
     const out = decide(command);
     expect(out?.hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
@@ -104,7 +107,12 @@ describe('untested migrations: ask', () => {
       permissionDecisionReason: expect.stringContaining(file),
     });
     expect(out!.hookSpecificOutput.permissionDecisionReason).toContain(`(${framework})`);
-    expect(out!.hookSpecificOutput.permissionDecisionReason).toContain('/vers-db-migration-test <baseline>');
+    const sql = ['Prisma', 'Flyway', 'Supabase'].includes(framework);
+    expect(out!.hookSpecificOutput.permissionDecisionReason).toContain(
+      sql
+        ? `/vers-db-migration-test <baseline> ${file}`
+        : `vers-db test <baseline> --kind command '${command}'`,
+    );
   });
 
   it('psql -f names the file it applies, relative to a `cd` before it', () => {
@@ -262,6 +270,30 @@ describe('the bundled hook process', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('through the shipped command (hooks/guard.sh): every framework above reaches the guard, the rest stops early', () => {
+    if (!existsSync(bundle)) return; // the shell script runs dist/guard.js
+    const viaHook = (command: string) =>
+      spawnSync('sh', [join(ROOT, 'hooks/guard.sh')], {
+        input: JSON.stringify(event(command)),
+        cwd: repo,
+        // A state directory with nothing tested yet (the tests above recorded some files).
+        env: { PATH: process.env.PATH, CLAUDE_PROJECT_DIR: repo, VERS_DB_HOME: join(repo, '.vers-db-none') },
+        encoding: 'utf8',
+      });
+    for (const command of [...ASKING, 'psql -f schema/add_index.sql', 'npm run db:deploy', 'make migrate']) {
+      const r = viaHook(command);
+      expect(r.status, command).toBe(0);
+      expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, command).toBe('ask');
+    }
+    const started = performance.now();
+    const quiet = viaHook('ls -la');
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).toBe('');
+    console.error(
+      `guard hook on an unrelated command: ${(performance.now() - started).toFixed(0)} ms (no Node)`,
+    );
   });
 
   it('decides in well under 100 ms (timed in-process; node start-up comes on top)', () => {

@@ -177,7 +177,7 @@ describe('commands/vers-db-migration-test.md', () => {
 describe('hooks/hooks.json', () => {
   it('runs the guard bundle before every Bash command', async () => {
     const hooks = await readJson('hooks/hooks.json');
-    const command = ['node "$', '{CLAUDE_PLUGIN_ROOT}/dist/guard.js"'].join('');
+    const command = ['sh "$', '{CLAUDE_PLUGIN_ROOT}/hooks/guard.sh"'].join('');
     expect(hooks.hooks.PreToolUse).toEqual([
       {
         matcher: 'Bash',
@@ -186,5 +186,6 @@ describe('hooks/hooks.json', () => {
     ]);
     const build = await readFile(resolve(ROOT, 'scripts/build.mjs'), 'utf8');
     expect(build).toMatch(/guard: 'src\/guard\.ts'/);
+    expect(await readFile(resolve(ROOT, 'hooks/guard.sh'), 'utf8')).toContain('/../dist/guard.js');
   });
 });

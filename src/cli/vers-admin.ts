@@ -1,0 +1,58 @@
+/**
+ * `down` and `rollback` on the vers backend. `down` deletes the project's base VM only with
+ * --yes (otherwise it says what it would delete); `rollback` prints the new VM and how to reach
+ * the PostgreSQL inside it, not a DATABASE_URL it cannot honour.
+ */
+import type { RollbackResult } from '../backends/backend.js';
+import { createVersClient, VERS_SETTINGS } from '../backends/vers.js';
+import type { Context } from '../core/context.js';
+import { VersNotFoundError } from '../vers/index.js';
+import { printText } from './output.js';
+
+const TUNNEL_PORT = 15432;
+
+export async function versDown(ctx: Context, o: { yes?: boolean }): Promise<number> {
+  const data = await ctx.registry.read();
+  const vm = data.settings[VERS_SETTINGS.baseVm];
+  if (!vm) {
+    ctx.log('no Vers base VM is set up for this project: nothing to delete');
+    return 0;
+  }
+  const database = data.settings[VERS_SETTINGS.database] ?? 'postgres';
+  const checkpoints = Object.values(data.checkpoints).filter((c) => c.backend === 'vers').length;
+  const kept = Object.values(data.branches).filter((b) => b.backend === 'vers').length;
+  const untouched = `its ${checkpoints} checkpoint(s) are Vers commits and stay; ${kept} branch VM(s) and rollback copies are not touched (vers-db delete, vers-db gc)`;
+  if (!o.yes) {
+    printText(`would delete the Vers base VM ${vm} (PostgreSQL, database ${database})`);
+    ctx.log(untouched);
+    ctx.log('nothing was deleted: run `vers-db down --backend vers --yes` to delete it');
+    return 0;
+  }
+  const password = data.settings[VERS_SETTINGS.password];
+  const client = createVersClient(ctx, password ? [password] : []);
+  await client.ensureSupported();
+  await client.delete([vm], { timeoutMs: 90_000 }).catch((err: unknown) => {
+    if (!(err instanceof VersNotFoundError)) throw err; // already gone: just forget it
+  });
+  await ctx.registry.update((d) => {
+    delete d.settings[VERS_SETTINGS.baseVm];
+    for (const [key, e] of Object.entries(d.vms)) if (e.id === vm) delete d.vms[key];
+  });
+  printText(`deleted the Vers base VM ${vm}`);
+  ctx.log(untouched);
+  ctx.log('`vers-db up --backend vers` makes a new one');
+  return 0;
+}
+
+/** The lines `rollback` prints for a VM: the id on stdout, how to reach it on stderr. */
+export async function printVersRollback(ctx: Context, r: RollbackResult): Promise<void> {
+  const settings = (await ctx.registry.read()).settings;
+  const database = encodeURIComponent(settings[VERS_SETTINGS.database] ?? 'postgres');
+  printText(`VERS_VM=${r.target}`);
+  ctx.log(`a fresh VM from checkpoint ${r.tag}${r.removed ? `, replacing VM ${r.removed}` : ''}`);
+  ctx.log(
+    `reach its PostgreSQL: vers tunnel ${r.target} ${TUNNEL_PORT}:5432   then   DATABASE_URL=postgres://postgres:<password>@127.0.0.1:${TUNNEL_PORT}/${database}`,
+  );
+  ctx.log(`the password is in ${ctx.registry.file} (settings."${VERS_SETTINGS.password}")`);
+  ctx.log(`a shell in the VM:    vers connect ${r.target}`);
+}
