@@ -234,7 +234,6 @@ export class WorkloadRun {
     const values = (this.sources.get(s.index) ?? []).map((f) => f());
     const query = { text: s.sql, values, types: TEXT_TYPES };
     const rollback = s.kind === 'write' && !s.commit;
-    const phase = this.phase;
     let start = this.o.clock.now();
     let error: string | null = null;
     let result: pg.QueryResult | null = null;
@@ -248,6 +247,9 @@ export class WorkloadRun {
       error = (err as { code?: string }).code ?? 'connection';
     }
     const end = this.o.clock.now();
+    // The phase it ended in: a statement sent just before the migration and caught behind its
+    // first lock waited on the migration; a write that committed during it was committed during it.
+    const phase = this.phase;
     if (rollback && error !== 'connection') await client.query('ROLLBACK').catch(() => undefined);
     this.executions.push({
       statement: s.index,
