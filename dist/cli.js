@@ -28916,7 +28916,6 @@ var init_runner = __esm({
         const values = (this.sources.get(s.index) ?? []).map((f) => f());
         const query = { text: s.sql, values, types: TEXT_TYPES };
         const rollback = s.kind === "write" && !s.commit;
-        const phase = this.phase;
         let start = this.o.clock.now();
         let error2 = null;
         let result = null;
@@ -28930,6 +28929,7 @@ var init_runner = __esm({
           error2 = err.code ?? "connection";
         }
         const end = this.o.clock.now();
+        const phase = this.phase;
         if (rollback && error2 !== "connection") await client.query("ROLLBACK").catch(() => void 0);
         this.executions.push({
           statement: s.index,

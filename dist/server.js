@@ -44502,7 +44502,6 @@ var WorkloadRun = class _WorkloadRun {
     const values = (this.sources.get(s.index) ?? []).map((f) => f());
     const query = { text: s.sql, values, types: TEXT_TYPES };
     const rollback = s.kind === "write" && !s.commit;
-    const phase = this.phase;
     let start = this.o.clock.now();
     let error2 = null;
     let result = null;
@@ -44516,6 +44515,7 @@ var WorkloadRun = class _WorkloadRun {
       error2 = err.code ?? "connection";
     }
     const end = this.o.clock.now();
+    const phase = this.phase;
     if (rollback && error2 !== "connection") await client.query("ROLLBACK").catch(() => void 0);
     this.executions.push({
       statement: s.index,
