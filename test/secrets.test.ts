@@ -24,6 +24,7 @@ describe('secrets', () => {
   let password: string;
   beforeAll(async () => {
     p = await createProject(SCHEMA);
+    await chmod(p.dir, 0o755); // as root, shell steps run as an unprivileged user that must enter it
     password = decodeURIComponent(new URL(p.databaseUrl).password);
     expect(password.length).toBeGreaterThanOrEqual(8);
     const r = await cli(['checkpoint', 'base'], p.env, p.dir);
