@@ -18,7 +18,10 @@ const HEADROOM = 10;
 
 const ROOM_SQL = `
   SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-           - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free,
+           - (SELECT count(*) FROM pg_stat_activity
+              -- A role without pg_read_all_stats sees other roles' sessions with backend_type
+              -- NULL: count them too (a few background workers are counted as well: conservative).
+              WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free,
          (SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p')) * 2 + count(*) FILTER (WHERE c.relkind IN ('v', 'm'))
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p', 'v', 'm')
