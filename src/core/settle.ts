@@ -35,15 +35,17 @@ export function unmeasuredResult(name: string, branch: string, err: unknown): St
 
 /**
  * Every fulfilled value, and `onRejected` for the rest. Throws CancelledError when `signal` was
- * aborted, and the first error when nothing at all succeeded (then there is nothing to compare).
+ * aborted, and (unless `allFailedThrows` is false) the first error when nothing at all succeeded:
+ * then there is nothing to compare, and one strategy's error stays an error.
  */
 export function collectSettled<T>(
   settled: readonly PromiseSettledResult<T>[],
   onRejected: (index: number, reason: unknown) => T,
   signal?: AbortSignal,
+  allFailedThrows = true,
 ): T[] {
   const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (signal?.aborted || rejected.some((r) => r.reason instanceof CancelledError)) throw new CancelledError();
-  if (rejected.length > 0 && rejected.length === settled.length) throw rejected[0]!.reason;
+  if (allFailedThrows && rejected.length > 0 && rejected.length === settled.length) throw rejected[0]!.reason;
   return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : onRejected(i, s.reason)));
 }

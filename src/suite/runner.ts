@@ -361,6 +361,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       settled,
       (i, reason) => ({ result: unmeasuredResult(suite.branches[i]!.name, '', reason), checks: [] }),
       opts.signal,
+      false, // a suite reports every suite's branches, whatever failed
     );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
