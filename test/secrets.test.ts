@@ -142,5 +142,9 @@ describe('secrets', () => {
     );
     expect(redact(`the password is ${password}.`)).toBe('the password is ***.');
     expect(redact('user postgres on database postgres')).toBe('user postgres on database postgres');
+    // SQL in a report stays as written.
+    expect(redact("UPDATE users SET password = 'x' WHERE id = 1")).toBe(
+      "UPDATE users SET password = 'x' WHERE id = 1",
+    );
   });
 });
