@@ -8364,7 +8364,7 @@ var init_secrets = __esm({
     pattern = null;
     SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
     URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
-    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(\s*=\s*)(['"]?)([^\s'"&]+)\3/gi;
+    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(=)(['"]?)([^\s'"&]+)\3/gi;
     escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
 });
@@ -8439,17 +8439,27 @@ var init_errors = __esm({
 });
 
 // src/state/paths.ts
-import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 function stateDir(env = process.env, cwd = process.cwd()) {
   return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
 }
 async function clusterOfAnotherUser(dir) {
+  const me = process.getuid?.();
+  const candidates = [join(dir, EMBEDDED_DATA_SUBDIR)];
   try {
-    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
+    const { dataDir } = JSON.parse(await readFile(join(dir, "embedded.json"), "utf8"));
+    if (typeof dataDir === "string" && dataDir.startsWith(`${dir}/`)) candidates.push(dataDir);
   } catch {
-    return false;
   }
+  for (const c3 of candidates) {
+    const owner = await stat(c3).then(
+      (st) => st.uid,
+      () => null
+    );
+    if (owner !== null && owner !== me) return true;
+  }
+  return false;
 }
 async function secureStateDir(dir) {
   await chmod(dir, await clusterOfAnotherUser(dir) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
@@ -8981,8 +8991,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile8;
-      function readFile8(path6, options, cb) {
+      fs2.readFile = readFile9;
+      function readFile9(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -10067,11 +10077,11 @@ var require_proper_lockfile = __commonJS({
 });
 
 // src/backends/embedded-users.ts
-import { mkdir as mkdir2, readdir as readdir2, readFile, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, readdir as readdir2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join2 } from "node:path";
 async function startTimeOf(pid) {
   try {
-    const stat6 = await readFile(`/proc/${pid}/stat`, "utf8");
+    const stat6 = await readFile2(`/proc/${pid}/stat`, "utf8");
     return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ")[19] ?? null;
   } catch {
     return null;
@@ -10104,7 +10114,7 @@ async function liveUsers(stateDir2) {
   const live = [];
   for (const name of names) {
     const pid = Number(name);
-    const recorded = await readFile(join2(dir, name), "utf8").catch(() => null);
+    const recorded = await readFile2(join2(dir, name), "utf8").catch(() => null);
     if (Number.isInteger(pid) && pid > 0 && recorded !== null && await stillRunning(pid, recorded.trim()))
       live.push(pid);
     else await rm(join2(dir, name), { force: true });
@@ -10135,12 +10145,12 @@ var init_embedded_users = __esm({
 });
 
 // src/backends/thin-volume.ts
-import { access, mkdir as mkdir3, open as open2, readFile as readFile2, rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { access, mkdir as mkdir3, open as open2, readFile as readFile3, rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
 import { dirname, join as join3 } from "node:path";
 async function readThinVolume(stateDir2) {
   try {
-    return JSON.parse(await readFile2(join3(stateDir2, THIN_FILE), "utf8"));
+    return JSON.parse(await readFile3(join3(stateDir2, THIN_FILE), "utf8"));
   } catch {
     return null;
   }
@@ -10224,7 +10234,7 @@ var init_thin_volume = __esm({
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile3, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
+import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
 import { dirname as dirname2, join as join4, relative } from "node:path";
@@ -10252,7 +10262,7 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile3(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile4(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
@@ -10279,7 +10289,7 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile3(join4(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile4(join4(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
@@ -10438,7 +10448,7 @@ async function startCluster(s, log2) {
     }
   );
   if (r.exitCode !== 0) {
-    const tail = await readFile3(logFile, "utf8").catch(() => "");
+    const tail = await readFile4(logFile, "utf8").catch(() => "");
     throw new BackendError(
       `the embedded PostgreSQL server did not start: ${r.stderr || r.stdout}
 ${tail.split("\n").slice(-8).join("\n")}`
@@ -43376,7 +43386,7 @@ init_names();
 import { performance as performance3 } from "node:perf_hooks";
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir5, readFile as readFile5, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir5, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // src/collector/measure.ts
@@ -43420,7 +43430,7 @@ function timeoutsFromEnv(env) {
 
 // src/workload/index.ts
 init_errors();
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 import { isAbsolute, resolve as resolve2 } from "node:path";
 
 // src/workload/file.ts
@@ -44632,7 +44642,7 @@ async function walDiff(client, from, to) {
 var MAX_FILE_BYTES = 1024 * 1024;
 async function loadWorkload(input, cwd) {
   const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
-  const text = await readFile4(path6, "utf8").catch((err) => {
+  const text = await readFile5(path6, "utf8").catch((err) => {
     throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
   });
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
@@ -46288,7 +46298,7 @@ async function saveCheckpointSnapshot(stateDir2, snap) {
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile5(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile6(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -46468,7 +46478,7 @@ init_errors();
 init_secrets();
 init_paths();
 import { randomBytes as randomBytes3 } from "node:crypto";
-import { readFile as readFile6, rename, writeFile as writeFile6 } from "node:fs/promises";
+import { readFile as readFile7, rename, writeFile as writeFile6 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var EMPTY = {
   version: 1,
@@ -46495,7 +46505,7 @@ var Registry = class {
   file;
   async read() {
     try {
-      const parsed = JSON.parse(await readFile6(this.file, "utf8"));
+      const parsed = JSON.parse(await readFile7(this.file, "utf8"));
       await secureExistingStateDir(this.dir);
       registerSecrets(parsed);
       return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
@@ -46536,7 +46546,7 @@ var Registry = class {
   }
   async exists() {
     try {
-      await readFile6(this.file);
+      await readFile7(this.file);
       return true;
     } catch {
       return false;
@@ -46904,7 +46914,7 @@ init_errors();
 
 // src/util/text-file.ts
 init_errors();
-import { readFile as readFile7, stat as stat4 } from "node:fs/promises";
+import { readFile as readFile8, stat as stat4 } from "node:fs/promises";
 var BOM = "\uFEFF";
 function firstInvalidUtf8(bytes) {
   const n2 = bytes.length;
@@ -46979,7 +46989,7 @@ async function readTextFile(path6, what, maxBytes) {
   }
   let bytes;
   try {
-    bytes = await readFile7(path6);
+    bytes = await readFile8(path6);
   } catch (err) {
     throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
   }
@@ -47710,10 +47720,10 @@ function unmeasuredResult(name, branch, err) {
     validation: null
   };
 }
-function collectSettled(settled, onRejected, signal) {
+function collectSettled(settled, onRejected, signal, allFailedThrows = true) {
   const rejected = settled.filter((s) => s.status === "rejected");
   if (signal?.aborted || rejected.some((r) => r.reason instanceof CancelledError)) throw new CancelledError();
-  if (rejected.length > 0 && rejected.length === settled.length) throw rejected[0].reason;
+  if (allFailedThrows && rejected.length > 0 && rejected.length === settled.length) throw rejected[0].reason;
   return settled.map((s, i2) => s.status === "fulfilled" ? s.value : onRejected(i2, s.reason));
 }
 
@@ -59024,7 +59034,9 @@ async function runSuite(ctx, opts = {}) {
     const runs = collectSettled(
       settled,
       (i2, reason) => ({ result: unmeasuredResult(suite.branches[i2].name, "", reason), checks: [] }),
-      opts.signal
+      opts.signal,
+      false
+      // a suite reports every suite's branches, whatever failed
     );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
