@@ -11726,6 +11726,205 @@ var init_execa = __esm({
   }
 });
 
+// src/util/secrets.ts
+function rebuild() {
+  const all = [...strong].sort((a2, b) => b.length - a2.length);
+  pattern = all.length ? new RegExp(all.map(escapeRegExp).join("|"), "g") : null;
+}
+function addSecret(value) {
+  if (!value || value.length < 3) return;
+  for (const v of /* @__PURE__ */ new Set([value, encodeURIComponent(value)])) {
+    const isWeak = v.length < STRONG_MIN_LENGTH || /^[a-z]+$/i.test(v);
+    if (isWeak) weak.add(v);
+    else if (!strong.has(v)) {
+      strong.add(v);
+      rebuild();
+    }
+  }
+}
+function addSecretsFromEnv(env) {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_ENV.test(name)) addSecret(value);
+    if (value.includes("://")) addUrlSecret(value);
+  }
+}
+function addUrlSecret(url) {
+  try {
+    const u2 = new URL(url);
+    if (u2.password) addSecret(decodeURIComponent(u2.password));
+  } catch {
+  }
+}
+function redact(text) {
+  if (!text) return text;
+  let out = text.replace(
+    URL_PASSWORD,
+    (_m, head, _pw, tail) => `${head}${MASK}${tail}`
+  );
+  out = out.replace(ASSIGNMENT, (_m, name, eq, q) => `${name}${eq}${q}${MASK}${q}`);
+  if (pattern) out = out.replace(pattern, MASK);
+  for (const w of weak) {
+    out = out.replaceAll(`:${w}@`, `:${MASK}@`).replace(new RegExp(`(PASSWORD\\s+')${escapeRegExp(w)}'`, "gi"), `$1${MASK}'`);
+  }
+  return out;
+}
+function redactDeep(value) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v));
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
+    return out;
+  }
+  return value;
+}
+var MASK, STRONG_MIN_LENGTH, strong, weak, pattern, SECRET_ENV, URL_PASSWORD, ASSIGNMENT, escapeRegExp;
+var init_secrets = __esm({
+  "src/util/secrets.ts"() {
+    "use strict";
+    MASK = "***";
+    STRONG_MIN_LENGTH = 8;
+    strong = /* @__PURE__ */ new Set();
+    weak = /* @__PURE__ */ new Set();
+    pattern = null;
+    SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
+    URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
+    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(=)(['"]?)([^\s'"&]+)\3/gi;
+    escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+});
+
+// src/errors.ts
+function isVersDbError(err) {
+  return err instanceof VersDbError;
+}
+function describeError(err) {
+  if (isVersDbError(err)) return redact(err.hint ? `${err.message}
+hint: ${err.hint}` : err.message);
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
+}
+function throwIfAborted(signal) {
+  if (signal?.aborted) throw new CancelledError();
+}
+var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError, DatabaseError, BackendError, CancelledError;
+var init_errors = __esm({
+  "src/errors.ts"() {
+    "use strict";
+    init_secrets();
+    VersDbError = class extends Error {
+      /** What the user can do about it, shown under the message. */
+      hint;
+      constructor(message, options) {
+        super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
+        this.name = new.target.name;
+        this.hint = options?.hint;
+      }
+    };
+    InvalidInputError = class extends VersDbError {
+      exitCode = 2;
+    };
+    NotFoundError = class extends VersDbError {
+      exitCode = 2;
+    };
+    ConflictError = class extends VersDbError {
+      exitCode = 2;
+    };
+    SuiteFileError = class extends VersDbError {
+      constructor(file, issues) {
+        super(
+          `${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:
+  - ${issues.join("\n  - ")}`}`
+        );
+        this.file = file;
+        this.issues = issues;
+      }
+      file;
+      issues;
+      exitCode = 2;
+    };
+    DatabaseError = class extends VersDbError {
+      exitCode = 3;
+      constructor(message, options) {
+        super(message, options);
+        this.code = options?.code;
+      }
+      code;
+    };
+    BackendError = class extends VersDbError {
+      exitCode = 3;
+    };
+    CancelledError = class extends VersDbError {
+      exitCode = 3;
+      constructor(message = "cancelled") {
+        super(message);
+      }
+    };
+  }
+});
+
+// src/state/paths.ts
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+function stateDir(env = process.env, cwd = process.cwd()) {
+  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
+}
+async function clusterOfAnotherUser(dir) {
+  const me = process.getuid?.();
+  const candidates = [join(dir, EMBEDDED_DATA_SUBDIR)];
+  try {
+    const { dataDir } = JSON.parse(await readFile(join(dir, "embedded.json"), "utf8"));
+    if (typeof dataDir === "string" && dataDir.startsWith(`${dir}/`)) candidates.push(dataDir);
+  } catch {
+  }
+  for (const c3 of candidates) {
+    const owner = await stat(c3).then(
+      (st) => st.uid,
+      () => null
+    );
+    if (owner !== null && owner !== me) return true;
+  }
+  return false;
+}
+async function secureStateDir(dir) {
+  await chmod(dir, await clusterOfAnotherUser(dir) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
+  for (const sub of [dir, join(dir, "checkpoints")]) {
+    const entries = await readdir(sub, { withFileTypes: true }).catch(() => []);
+    if (sub !== dir) await chmod(sub, STATE_DIR_MODE).catch(() => void 0);
+    for (const e of entries)
+      if (e.isFile()) await chmod(join(sub, e.name), STATE_FILE_MODE).catch(() => void 0);
+  }
+  secured.add(dir);
+}
+async function ensureStateDir(dir) {
+  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
+  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
+    flag: "wx",
+    mode: STATE_FILE_MODE
+  }).catch((err) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+  if (!secured.has(dir)) await secureStateDir(dir);
+}
+async function secureExistingStateDir(dir) {
+  if (!secured.has(dir)) await secureStateDir(dir).catch(() => void 0);
+}
+async function shareStateDirWithCluster(dir) {
+  await chmod(dir, STATE_DIR_MODE_SHARED_CLUSTER);
+}
+var STATE_FILE_MODE, STATE_DIR_MODE, STATE_DIR_MODE_SHARED_CLUSTER, EMBEDDED_DATA_SUBDIR, secured;
+var init_paths = __esm({
+  "src/state/paths.ts"() {
+    "use strict";
+    STATE_FILE_MODE = 384;
+    STATE_DIR_MODE = 448;
+    STATE_DIR_MODE_SHARED_CLUSTER = 457;
+    EMBEDDED_DATA_SUBDIR = "pg";
+    secured = /* @__PURE__ */ new Set();
+  }
+});
+
 // node_modules/graceful-fs/polyfills.js
 var require_polyfills = __commonJS({
   "node_modules/graceful-fs/polyfills.js"(exports, module) {
@@ -12218,8 +12417,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile8;
-      function readFile8(path6, options, cb) {
+      fs2.readFile = readFile10;
+      function readFile10(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -12235,8 +12434,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile11;
-      function writeFile11(path6, data, options, cb) {
+      fs2.writeFile = writeFile12;
+      function writeFile12(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -12290,9 +12489,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir3;
+      fs2.readdir = readdir4;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir3(path6, options, cb) {
+      function readdir4(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -13303,199 +13502,78 @@ var require_proper_lockfile = __commonJS({
   }
 });
 
-// src/util/secrets.ts
-function rebuild() {
-  const all = [...strong].sort((a2, b) => b.length - a2.length);
-  pattern = all.length ? new RegExp(all.map(escapeRegExp).join("|"), "g") : null;
-}
-function addSecret(value) {
-  if (!value || value.length < 3) return;
-  for (const v of /* @__PURE__ */ new Set([value, encodeURIComponent(value)])) {
-    const isWeak = v.length < STRONG_MIN_LENGTH || /^[a-z]+$/i.test(v);
-    if (isWeak) weak.add(v);
-    else if (!strong.has(v)) {
-      strong.add(v);
-      rebuild();
-    }
-  }
-}
-function addSecretsFromEnv(env) {
-  for (const [name, value] of Object.entries(env)) {
-    if (!value) continue;
-    if (SECRET_ENV.test(name)) addSecret(value);
-    if (value.includes("://")) addUrlSecret(value);
-  }
-}
-function addUrlSecret(url) {
+// src/backends/embedded-users.ts
+import { mkdir as mkdir2, readdir as readdir2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
+async function startTimeOf(pid) {
   try {
-    const u2 = new URL(url);
-    if (u2.password) addSecret(decodeURIComponent(u2.password));
+    const stat7 = await readFile2(`/proc/${pid}/stat`, "utf8");
+    return stat7.slice(stat7.lastIndexOf(")") + 2).split(" ")[19] ?? null;
   } catch {
+    return null;
   }
 }
-function redact(text) {
-  if (!text) return text;
-  let out = text.replace(
-    URL_PASSWORD,
-    (_m, head, _pw, tail) => `${head}${MASK}${tail}`
-  );
-  out = out.replace(ASSIGNMENT, (_m, name, eq, q) => `${name}${eq}${q}${MASK}${q}`);
-  if (pattern) out = out.replace(pattern, MASK);
-  for (const w of weak) {
-    out = out.replaceAll(`:${w}@`, `:${MASK}@`).replace(new RegExp(`(PASSWORD\\s+')${escapeRegExp(w)}'`, "gi"), `$1${MASK}'`);
-  }
-  return out;
-}
-function redactDeep(value) {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v));
-  if (value && typeof value === "object") {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
-    return out;
-  }
-  return value;
-}
-var MASK, STRONG_MIN_LENGTH, strong, weak, pattern, SECRET_ENV, URL_PASSWORD, ASSIGNMENT, escapeRegExp;
-var init_secrets = __esm({
-  "src/util/secrets.ts"() {
-    "use strict";
-    MASK = "***";
-    STRONG_MIN_LENGTH = 8;
-    strong = /* @__PURE__ */ new Set();
-    weak = /* @__PURE__ */ new Set();
-    pattern = null;
-    SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
-    URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
-    ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(\s*=\s*)(['"]?)([^\s'"&]+)\3/gi;
-    escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-});
-
-// src/errors.ts
-function isVersDbError(err) {
-  return err instanceof VersDbError;
-}
-function describeError(err) {
-  if (isVersDbError(err)) return redact(err.hint ? `${err.message}
-hint: ${err.hint}` : err.message);
-  if (err instanceof Error) return redact(err.message);
-  return redact(String(err));
-}
-function throwIfAborted(signal) {
-  if (signal?.aborted) throw new CancelledError();
-}
-var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError, DatabaseError, BackendError, CancelledError;
-var init_errors = __esm({
-  "src/errors.ts"() {
-    "use strict";
-    init_secrets();
-    VersDbError = class extends Error {
-      /** What the user can do about it, shown under the message. */
-      hint;
-      constructor(message, options) {
-        super(message, options?.cause === void 0 ? void 0 : { cause: options.cause });
-        this.name = new.target.name;
-        this.hint = options?.hint;
-      }
-    };
-    InvalidInputError = class extends VersDbError {
-      exitCode = 2;
-    };
-    NotFoundError = class extends VersDbError {
-      exitCode = 2;
-    };
-    ConflictError = class extends VersDbError {
-      exitCode = 2;
-    };
-    SuiteFileError = class extends VersDbError {
-      constructor(file, issues) {
-        super(
-          `${file}: ${issues.length === 1 ? issues[0] : `${issues.length} problems:
-  - ${issues.join("\n  - ")}`}`
-        );
-        this.file = file;
-        this.issues = issues;
-      }
-      file;
-      issues;
-      exitCode = 2;
-    };
-    DatabaseError = class extends VersDbError {
-      exitCode = 3;
-      constructor(message, options) {
-        super(message, options);
-        this.code = options?.code;
-      }
-      code;
-    };
-    BackendError = class extends VersDbError {
-      exitCode = 3;
-    };
-    CancelledError = class extends VersDbError {
-      exitCode = 3;
-      constructor(message = "cancelled") {
-        super(message);
-      }
-    };
-  }
-});
-
-// src/state/paths.ts
-import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-function stateDir(env = process.env, cwd = process.cwd()) {
-  return env.VERS_DB_HOME ? resolve(cwd, env.VERS_DB_HOME) : resolve(cwd, ".vers-db");
-}
-async function clusterOfAnotherUser(dir) {
+function alive(pid) {
   try {
-    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
-  } catch {
-    return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
   }
 }
-async function secureStateDir(dir) {
-  await chmod(dir, await clusterOfAnotherUser(dir) ? STATE_DIR_MODE_SHARED_CLUSTER : STATE_DIR_MODE);
-  for (const sub of [dir, join(dir, "checkpoints")]) {
-    const entries = await readdir(sub, { withFileTypes: true }).catch(() => []);
-    if (sub !== dir) await chmod(sub, STATE_DIR_MODE).catch(() => void 0);
-    for (const e of entries)
-      if (e.isFile()) await chmod(join(sub, e.name), STATE_FILE_MODE).catch(() => void 0);
-  }
-  secured.add(dir);
+async function stillRunning(pid, recorded) {
+  if (!alive(pid)) return false;
+  const now = await startTimeOf(pid);
+  return now === null || recorded === "" || now === recorded;
 }
-async function ensureStateDir(dir) {
-  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
-  await writeFile(join(dir, ".gitignore"), "# vers-db state: databases, passwords, registry\n*\n", {
-    flag: "wx",
-    mode: STATE_FILE_MODE
-  }).catch((err) => {
-    if (err.code !== "EEXIST") throw err;
+async function addUser(stateDir2, pid = process.pid) {
+  const dir = join2(stateDir2, USERS_DIR);
+  await mkdir2(dir, { recursive: true, mode: STATE_DIR_MODE });
+  await writeFile2(join2(dir, String(pid)), await startTimeOf(pid) ?? "", { mode: STATE_FILE_MODE });
+}
+async function removeUser(stateDir2, pid = process.pid) {
+  await rm(join2(stateDir2, USERS_DIR, String(pid)), { force: true });
+}
+async function liveUsers(stateDir2) {
+  const dir = join2(stateDir2, USERS_DIR);
+  const names = await readdir2(dir).catch(() => []);
+  const live = [];
+  for (const name of names) {
+    const pid = Number(name);
+    const recorded = await readFile2(join2(dir, name), "utf8").catch(() => null);
+    if (Number.isInteger(pid) && pid > 0 && recorded !== null && await stillRunning(pid, recorded.trim()))
+      live.push(pid);
+    else await rm(join2(dir, name), { force: true });
+  }
+  return live;
+}
+async function withEmbeddedLock(stateDir2, fn) {
+  await ensureStateDir(stateDir2);
+  const release = await import_proper_lockfile.default.lock(stateDir2, {
+    lockfilePath: join2(stateDir2, "embedded.lock"),
+    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
+    stale: 12e4
   });
-  if (!secured.has(dir)) await secureStateDir(dir);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
 }
-async function secureExistingStateDir(dir) {
-  if (!secured.has(dir)) await secureStateDir(dir).catch(() => void 0);
-}
-async function shareStateDirWithCluster(dir) {
-  await chmod(dir, STATE_DIR_MODE_SHARED_CLUSTER);
-}
-var STATE_FILE_MODE, STATE_DIR_MODE, STATE_DIR_MODE_SHARED_CLUSTER, EMBEDDED_DATA_SUBDIR, secured;
-var init_paths = __esm({
-  "src/state/paths.ts"() {
+var import_proper_lockfile, USERS_DIR;
+var init_embedded_users = __esm({
+  "src/backends/embedded-users.ts"() {
     "use strict";
-    STATE_FILE_MODE = 384;
-    STATE_DIR_MODE = 448;
-    STATE_DIR_MODE_SHARED_CLUSTER = 457;
-    EMBEDDED_DATA_SUBDIR = "pg";
-    secured = /* @__PURE__ */ new Set();
+    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
+    init_paths();
+    USERS_DIR = "embedded-users";
   }
 });
 
 // src/backends/thin-volume.ts
-import { access, mkdir as mkdir2, open, readFile, rm, stat as stat2, statfs, writeFile as writeFile2 } from "node:fs/promises";
+import { access, mkdir as mkdir3, open, readFile as readFile3, rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join2 } from "node:path";
+import { dirname, join as join3 } from "node:path";
 function parseSize(text) {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$/i.exec(text);
   if (!m)
@@ -13515,14 +13593,14 @@ function formatSize(bytes) {
 }
 async function readThinVolume(stateDir2) {
   try {
-    return JSON.parse(await readFile(join2(stateDir2, THIN_FILE), "utf8"));
+    return JSON.parse(await readFile3(join3(stateDir2, THIN_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function thinDataDir(stateDir2) {
   const v = await readThinVolume(stateDir2);
-  return v ? join2(v.mountPoint, "pg") : null;
+  return v ? join3(v.mountPoint, "pg") : null;
 }
 async function isMounted(mountPoint) {
   try {
@@ -13568,13 +13646,13 @@ function checkPlatform() {
     });
 }
 async function chooseMountPoint(stateDir2) {
-  const inside = join2(stateDir2, "thin");
+  const inside = join3(stateDir2, "thin");
   if (userInfo().uid !== 0 || await traversable(stateDir2)) return inside;
   const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-  return join2(tmpdir(), `vers-db-${key}`, "thin");
+  return join3(tmpdir(), `vers-db-${key}`, "thin");
 }
 async function mount(v, run) {
-  await mkdir2(v.mountPoint, { recursive: true });
+  await mkdir3(v.mountPoint, { recursive: true });
   const r = await run(["mount", "-t", "xfs", "-o", "loop", v.image, v.mountPoint]);
   if (r.exitCode !== 0)
     throw new BackendError(`cannot mount the thin volume ${v.image} on ${v.mountPoint}: ${r.stderr.trim()}`, {
@@ -13604,7 +13682,7 @@ async function createThinVolume(stateDir2, sizeBytes, log2) {
       { hint: `pass a smaller size: vers-db up --thin ${formatSize(Math.floor(free * 0.8))}` }
     );
   const v = {
-    image: join2(stateDir2, "thin.img"),
+    image: join3(stateDir2, "thin.img"),
     mountPoint: await chooseMountPoint(stateDir2),
     sizeBytes
   };
@@ -13620,10 +13698,10 @@ async function createThinVolume(stateDir2, sizeBytes, log2) {
     if (r.exitCode !== 0) throw new BackendError(`mkfs.xfs failed: ${String(r.stderr).trim()}`);
     await mount(v, run);
   } catch (err) {
-    await rm(v.image, { force: true });
+    await rm2(v.image, { force: true });
     throw err;
   }
-  await writeFile2(join2(stateDir2, THIN_FILE), `${JSON.stringify(v, null, 2)}
+  await writeFile3(join3(stateDir2, THIN_FILE), `${JSON.stringify(v, null, 2)}
 `, { mode: 384 });
   log2(`mounted on ${v.mountPoint}`);
   return v;
@@ -13633,7 +13711,7 @@ async function mountThinVolume(stateDir2, log2) {
   if (!v || await isMounted(v.mountPoint)) return v;
   if (!await exists(v.image))
     throw new BackendError(`the thin volume's image ${v.image} is gone`, {
-      hint: `remove ${join2(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+      hint: `remove ${join3(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
     });
   checkPlatform();
   const run = await privileged(
@@ -13673,9 +13751,9 @@ async function destroyThinVolume(stateDir2) {
   const v = await readThinVolume(stateDir2);
   if (!v) return;
   await unmountThinVolume(stateDir2);
-  await rm(v.image, { force: true });
-  await rm(join2(stateDir2, THIN_FILE), { force: true });
-  await rm(v.mountPoint, { recursive: true, force: true });
+  await rm2(v.image, { force: true });
+  await rm2(join3(stateDir2, THIN_FILE), { force: true });
+  await rm2(v.mountPoint, { recursive: true, force: true });
 }
 var THIN_FILE, MIN_BYTES, DEFAULT_THIN_SIZE, UNITS, CONTAINER_HINT;
 var init_thin_volume = __esm({
@@ -13694,10 +13772,10 @@ var init_thin_volume = __esm({
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir3, readFile as readFile2, stat as stat3, symlink, writeFile as writeFile3 } from "node:fs/promises";
+import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
-import { dirname as dirname2, join as join3, relative } from "node:path";
+import { dirname as dirname2, join as join4, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -13722,15 +13800,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile2(join3(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile4(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join3(packageDir, target);
+    const to = join4(packageDir, target);
     if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname2(to), join3(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join4(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -13749,14 +13827,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile2(join3(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile4(join4(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile3(join3(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile4(join4(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -13826,15 +13904,15 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = await thinDataDir(stateDir2) ?? join3(stateDir2, EMBEDDED_DATA_SUBDIR);
+  let dataDir = await thinDataDir(stateDir2) ?? join4(stateDir2, EMBEDDED_DATA_SUBDIR);
   if (ids) await shareStateDirWithCluster(stateDir2);
   if (ids && !await traversable2(dataDir)) {
     await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join3(tmpdir2(), `vers-db-${key}`, "pg");
+    dataDir = join4(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir3(dataDir, { recursive: true, mode: 448 });
+  await mkdir4(dataDir, { recursive: true, mode: 448 });
   if (ids) {
     await chown(dataDir, ids.uid, ids.gid);
     await chown(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
@@ -13847,8 +13925,8 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join3(dirname2(dataDir), `.pwfile-${process.pid}`);
-  await writeFile3(pwfile, `${state.password}
+  const pwfile = join4(dirname2(dataDir), `.pwfile-${process.pid}`);
+  await writeFile4(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
@@ -13897,7 +13975,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join3(s.dataDir, "server.log");
+  const logFile = join4(s.dataDir, "server.log");
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -13908,7 +13986,7 @@ async function startCluster(s, log2) {
     }
   );
   if (r.exitCode !== 0) {
-    const tail = await readFile2(logFile, "utf8").catch(() => "");
+    const tail = await readFile4(logFile, "utf8").catch(() => "");
     throw new BackendError(
       `the embedded PostgreSQL server did not start: ${r.stderr || r.stdout}
 ${tail.split("\n").slice(-8).join("\n")}`
@@ -13926,24 +14004,14 @@ async function stopEmbedded(stateDir2) {
   return true;
 }
 async function ensureEmbedded(stateDir2, options = {}) {
-  await ensureStateDir(stateDir2);
-  const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join3(stateDir2, "embedded.lock"),
-    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
-    stale: 12e4
-  });
-  try {
-    return await ensureEmbeddedLocked(stateDir2, options);
-  } finally {
-    await release();
-  }
+  return withEmbeddedLock(stateDir2, () => ensureEmbeddedLocked(stateDir2, options));
 }
 async function ensureEmbeddedLocked(stateDir2, options) {
   const log2 = options.log ?? (() => {
   });
   await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists2(join3(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -13952,11 +14020,14 @@ async function ensureEmbeddedLocked(stateDir2, options) {
     startedHere = true;
     s = { ...s, persistent: Boolean(options.persistent) };
     await writeState(stateDir2, s);
-    if (!options.persistent) registerStopOnExit(stateDir2);
   } else if (options.persistent && !s.persistent) {
     s = { ...s, persistent: true };
     await writeState(stateDir2, s);
     stopOnExit.delete(stateDir2);
+  }
+  if (!s.persistent) {
+    await addUser(stateDir2);
+    registerStopOnExit(stateDir2);
   }
   addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
@@ -13967,7 +14038,7 @@ async function setEmbeddedDataDir(stateDir2, dataDir) {
 }
 async function embeddedStatus(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists2(join3(s.dataDir, "PG_VERSION")))
+  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION")))
     return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
@@ -13981,19 +14052,26 @@ async function stopOnDemandServers() {
   const dirs = [...stopOnExit];
   stopOnExit.clear();
   for (const dir of dirs) {
-    const s = await readState(dir);
-    if (s && !s.persistent) await stopEmbedded(dir).catch(() => void 0);
+    await withEmbeddedLock(dir, async () => {
+      await removeUser(dir);
+      await stopIfUnusedLocked(dir);
+    }).catch(() => void 0);
   }
 }
-var import_proper_lockfile, loaded, STATE_FILE, stopOnExit, hooked;
+async function stopIfUnusedLocked(stateDir2) {
+  const s = await readState(stateDir2);
+  if (!s || s.persistent || (await liveUsers(stateDir2)).length > 0) return false;
+  return stopEmbedded(stateDir2);
+}
+var loaded, STATE_FILE, stopOnExit, hooked;
 var init_embedded = __esm({
   "src/backends/embedded.ts"() {
     "use strict";
     init_execa();
-    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
     init_errors();
     init_paths();
     init_secrets();
+    init_embedded_users();
     init_thin_volume();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
@@ -15406,8 +15484,8 @@ var require_sasl = __commonJS({
       const storedKey = await crypto.sha256(clientKey);
       const clientSignature = await crypto.hmacSha256(storedKey, authMessage);
       const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString("base64");
-      const serverKey = await crypto.hmacSha256(saltedPassword, "Server Key");
-      const serverSignatureBytes = await crypto.hmacSha256(serverKey, authMessage);
+      const serverKey2 = await crypto.hmacSha256(saltedPassword, "Server Key");
+      const serverSignatureBytes = await crypto.hmacSha256(serverKey2, authMessage);
       session.message = "SASLResponse";
       session.serverSignature = Buffer.from(serverSignatureBytes).toString("base64");
       session.response = clientFinalMessageWithoutProof + ",p=" + clientProof;
@@ -19966,8 +20044,8 @@ var init_command_user = __esm({
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { constants as constants5, copyFile, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { constants as constants5, copyFile, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -20003,17 +20081,17 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join4(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
+  const a2 = join5(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile4(a2, "probe");
+    await writeFile5(a2, "probe");
     await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await rm2(a2, { force: true });
-    await rm2(b, { force: true });
+    await rm3(a2, { force: true });
+    await rm3(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
@@ -20112,6 +20190,7 @@ var init_local_sandbox = __esm({
     "use strict";
     init_esm();
     init_pg();
+    init_secrets();
     IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
     ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
     ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
@@ -20176,7 +20255,11 @@ var init_local_sandbox = __esm({
     };
     LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
     OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT";
-    newRolePassword = () => randomBytes3(18).toString("hex");
+    newRolePassword = () => {
+      const password = randomBytes3(18).toString("hex");
+      addSecret(password);
+      return password;
+    };
   }
 });
 
@@ -20696,7 +20779,7 @@ timed out after ${options.timeoutMs} ms`,
       async gc() {
         const report = { removed: [], kept: [], errors: [] };
         const data = await this.ctx.registry.read();
-        const alive = (pid) => {
+        const alive2 = (pid) => {
           try {
             process.kill(pid, 0);
             return true;
@@ -20706,7 +20789,7 @@ timed out after ${options.timeoutMs} ms`,
         };
         const known = /* @__PURE__ */ new Set();
         for (const b of Object.values(data.branches).filter((x) => x.backend === "local")) {
-          const orphan = b.state !== "ready" ? !alive(b.pid) || b.pid === process.pid : !b.keep && !alive(b.pid);
+          const orphan = b.state !== "ready" ? !alive2(b.pid) || b.pid === process.pid : !b.keep && !alive2(b.pid);
           if (orphan) {
             try {
               await this.destroy(b.name);
@@ -28966,11 +29049,11 @@ var init_runner = __esm({
 });
 
 // src/workload/index.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 import { isAbsolute, resolve as resolve2 } from "node:path";
 async function loadWorkload(input, cwd) {
   const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
-  const text = await readFile3(path6, "utf8").catch((err) => {
+  const text = await readFile5(path6, "utf8").catch((err) => {
     throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
   });
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
@@ -30511,7 +30594,12 @@ async function measureMigration(opts) {
         opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS
       );
       await sampler.start();
-      plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
+      plan = await planProbes(
+        control,
+        statements,
+        opts.probeTables ?? [],
+        Math.min(await probeBudget(control), opts.maxProbeConnections ?? MAX_PROBE_CONNECTIONS)
+      );
       progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
       await workload?.pause();
       probes = await ProbeSet.start(
@@ -30724,8 +30812,8 @@ var init_collector = __esm({
 });
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile6, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -30747,13 +30835,13 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
   );
 }
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir4(join5(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
-  await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+  await mkdir5(join6(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await writeFile6(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `, { mode: 384 });
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile4(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile6(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -30770,7 +30858,7 @@ var init_checkpoint_snapshot = __esm({
     TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
-    fileOf = (stateDir2, tag) => join5(stateDir2, "checkpoints", `${tag}.json`);
+    fileOf = (stateDir2, tag) => join6(stateDir2, "checkpoints", `${tag}.json`);
   }
 });
 
@@ -30954,14 +31042,23 @@ var init_compare = __esm({
 
 // src/state/registry.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-import { readFile as readFile5, rename, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { readFile as readFile7, rename, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+function registerSecrets(data) {
+  for (const b of Object.values(data.branches ?? {})) {
+    addSecret(b.sandbox?.ownerPassword);
+    addSecret(b.sandbox?.readerPassword);
+  }
+  for (const [key, value] of Object.entries(data.settings ?? {}))
+    if (/password|secret|token|key$/i.test(key)) addSecret(value);
+}
 var import_proper_lockfile2, EMPTY, newInstance, Registry;
 var init_registry = __esm({
   "src/state/registry.ts"() {
     "use strict";
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
     init_errors();
+    init_secrets();
     init_paths();
     EMPTY = {
       version: 1,
@@ -30974,14 +31071,15 @@ var init_registry = __esm({
     Registry = class {
       constructor(dir) {
         this.dir = dir;
-        this.file = join6(dir, "registry.json");
+        this.file = join7(dir, "registry.json");
       }
       dir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await readFile5(this.file, "utf8"));
+          const parsed = JSON.parse(await readFile7(this.file, "utf8"));
           await secureExistingStateDir(this.dir);
+          registerSecrets(parsed);
           return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
         } catch (err) {
           if (err.code === "ENOENT")
@@ -30996,7 +31094,7 @@ var init_registry = __esm({
       async update(mutate) {
         await ensureStateDir(this.dir);
         const release = await import_proper_lockfile2.default.lock(this.dir, {
-          lockfilePath: join6(this.dir, "registry.lock"),
+          lockfilePath: join7(this.dir, "registry.lock"),
           retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
           stale: 15e3
         });
@@ -31004,7 +31102,7 @@ var init_registry = __esm({
           const data = await this.read();
           const out = await mutate(data);
           const tmp = `${this.file}.${process.pid}.tmp`;
-          await writeFile6(tmp, `${JSON.stringify(data, null, 2)}
+          await writeFile7(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: STATE_FILE_MODE });
           await rename(tmp, this.file);
           return out;
@@ -31020,7 +31118,7 @@ var init_registry = __esm({
       }
       async exists() {
         try {
-          await readFile5(this.file);
+          await readFile7(this.file);
           return true;
         } catch {
           return false;
@@ -32653,8 +32751,104 @@ var init_checkpoint_guard = __esm({
   }
 });
 
+// src/core/connection-budget.ts
+async function reserveConnections(config2, options) {
+  const { signal } = options;
+  const room = await withClient(
+    config2,
+    async (c3) => (await c3.query(ROOM_SQL)).rows[0],
+    "vers-db:budget"
+  );
+  const key = serverKey(config2);
+  let budget = budgets.get(key);
+  const total = Math.max(1, room.free + 1 - HEADROOM);
+  if (!budget) {
+    budget = new ConnectionBudget(total);
+    budgets.set(key, budget);
+  } else if (budget.idle) budget.total = total;
+  const want = BASE_CONNECTIONS + (options.probes ? Math.min(MAX_PROBE_CONNECTIONS, room.probes) : 0);
+  const reserved = Math.max(1, Math.min(want, budget.total));
+  const release = await budget.acquire(reserved, signal);
+  return { probeConnections: Math.max(0, reserved - BASE_CONNECTIONS), reserved, release };
+}
+var BASE_CONNECTIONS, HEADROOM, ROOM_SQL, ConnectionBudget, budgets, serverKey;
+var init_connection_budget = __esm({
+  "src/core/connection-budget.ts"() {
+    "use strict";
+    init_measure();
+    init_errors();
+    init_pg();
+    BASE_CONNECTIONS = 6;
+    HEADROOM = 10;
+    ROOM_SQL = `
+  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+           - (SELECT count(*) FROM pg_stat_activity
+              -- A role without pg_read_all_stats sees other roles' sessions with backend_type
+              -- NULL: count them too (a few background workers are counted as well: conservative).
+              WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free,
+         (SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p')) * 2 + count(*) FILTER (WHERE c.relkind IN ('v', 'm'))
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'v', 'm')
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%')::int AS probes`;
+    ConnectionBudget = class {
+      constructor(total) {
+        this.total = total;
+      }
+      total;
+      used = 0;
+      queue = [];
+      /** Nothing held and nobody waiting: the total may be re-measured. */
+      get idle() {
+        return this.used === 0 && this.queue.length === 0;
+      }
+      /** Take `n` (at most the total); resolves with the release function once they are free. */
+      acquire(n2, signal) {
+        const want = Math.max(1, Math.min(n2, this.total));
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          this.used -= want;
+          this.drain();
+        };
+        if (this.queue.length === 0 && this.used + want <= this.total) {
+          this.used += want;
+          return Promise.resolve(release);
+        }
+        return new Promise((resolve7, reject) => {
+          const waiter = {
+            n: want,
+            grant: () => {
+              signal?.removeEventListener("abort", onAbort);
+              resolve7(release);
+            }
+          };
+          const onAbort = () => {
+            const i2 = this.queue.indexOf(waiter);
+            if (i2 >= 0) this.queue.splice(i2, 1);
+            this.drain();
+            reject(new CancelledError());
+          };
+          if (signal?.aborted) return reject(new CancelledError());
+          signal?.addEventListener("abort", onAbort, { once: true });
+          this.queue.push(waiter);
+        });
+      }
+      drain() {
+        while (this.queue.length > 0 && this.used + this.queue[0].n <= this.total) {
+          const next = this.queue.shift();
+          this.used += next.n;
+          next.grant();
+        }
+      }
+    };
+    budgets = /* @__PURE__ */ new Map();
+    serverKey = (c3) => `${c3.host ?? "localhost"}:${c3.port ?? 5432}`;
+  }
+});
+
 // src/util/text-file.ts
-import { readFile as readFile6, stat as stat4 } from "node:fs/promises";
+import { readFile as readFile8, stat as stat4 } from "node:fs/promises";
 function firstInvalidUtf8(bytes) {
   const n2 = bytes.length;
   let i2 = 0;
@@ -32728,7 +32922,7 @@ async function readTextFile(path6, what, maxBytes) {
   }
   let bytes;
   try {
-    bytes = await readFile6(path6);
+    bytes = await readFile8(path6);
   } catch (err) {
     throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
   }
@@ -33175,7 +33369,7 @@ var init_shell2 = __esm({
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join7, resolve as resolve4 } from "node:path";
+import { join as join8, resolve as resolve4 } from "node:path";
 function scriptName(program2, args) {
   const positional = args.filter((a2) => !a2.startsWith("-"));
   const [first, second] = positional;
@@ -33192,7 +33386,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join7(cwd, "package.json"));
+  const text = readText(join8(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -33236,7 +33430,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join7(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join8(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -33358,7 +33552,7 @@ var init_detect = __esm({
 // src/state/tested.ts
 import { createHash } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -33374,14 +33568,14 @@ var init_tested = __esm({
     "use strict";
     TESTED_FILE = "tested.json";
     contentHash = (text) => createHash("sha256").update(text, "utf8").digest("hex");
-    testedFile = (stateDir2) => join8(stateDir2, TESTED_FILE);
+    testedFile = (stateDir2) => join9(stateDir2, TESTED_FILE);
   }
 });
 
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join9, relative as relative2 } from "node:path";
+import { join as join10, relative as relative2 } from "node:path";
 function changedFiles(cwd) {
   let root;
   try {
@@ -33415,7 +33609,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join9(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join10(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -33441,13 +33635,13 @@ var init_pending = __esm({
 });
 
 // src/state/tested-record.ts
-import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { rename as rename2, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 async function recordTested(stateDir2, entries) {
   if (Object.keys(entries).length === 0) return;
   await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile3.default.lock(stateDir2, {
-    lockfilePath: join10(stateDir2, "tested.lock"),
+    lockfilePath: join11(stateDir2, "tested.lock"),
     retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
     stale: 15e3
   });
@@ -33461,7 +33655,7 @@ async function recordTested(stateDir2, entries) {
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
     const file = testedFile(stateDir2);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile7(tmp, `${JSON.stringify(data, null, 2)}
+    await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: 384 });
     await rename2(tmp, file);
   } finally {
@@ -33518,6 +33712,44 @@ var init_record_tested = __esm({
   }
 });
 
+// src/core/settle.ts
+function unmeasuredResult(name, branch, err) {
+  return {
+    name,
+    branch,
+    status: "failed",
+    error: `could not be measured: ${describeError(err)}`,
+    duration_ms: 0,
+    statements: [],
+    locks: [],
+    blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
+    rewrites: [],
+    bloat: { tables: [] },
+    integrity: {
+      ok: false,
+      row_counts: {},
+      invalid_indexes: [],
+      not_valid_constraints: [],
+      problems: ["not measured: the strategy did not finish"]
+    },
+    validation: null
+  };
+}
+function collectSettled(settled, onRejected, signal, allFailedThrows = true) {
+  const rejected = settled.filter((s) => s.status === "rejected");
+  if (signal?.aborted || rejected.some((r) => r.reason instanceof CancelledError)) throw new CancelledError();
+  if (allFailedThrows && rejected.length > 0 && rejected.length === settled.length) throw rejected[0].reason;
+  return settled.map((s, i2) => s.status === "fulfilled" ? s.value : onRejected(i2, s.reason));
+}
+var IDLE;
+var init_settle = __esm({
+  "src/core/settle.ts"() {
+    "use strict";
+    init_errors();
+    IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
+  }
+});
+
 // src/core/test.ts
 import { randomBytes as randomBytes8 } from "node:crypto";
 async function requireCheckpoint(ctx, baseline) {
@@ -33546,14 +33778,18 @@ ${r.stderr}` : ""}`.trim();
 async function measureOnBranch(backend, branch, m, opts) {
   const su = opts.superuser ?? false;
   const conn = await backend.connect(branch, { as: su ? "superuser" : "owner" });
+  let reservation = null;
   try {
+    const collect = opts.collectMetrics ?? true;
+    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
       exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
-      collectMetrics: opts.collectMetrics ?? true,
+      collectMetrics: collect,
+      maxProbeConnections: reservation.probeConnections,
       longReaderMs: opts.longReaderMs,
       workload: opts.workload,
       signal: opts.signal,
@@ -33578,6 +33814,7 @@ async function measureOnBranch(backend, branch, m, opts) {
     result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
+    reservation?.release();
     await conn.close();
   }
 }
@@ -33656,7 +33893,7 @@ async function testStrategies(ctx, input) {
   let done = 0;
   try {
     const limit = pLimit(parallel);
-    const results = await Promise.all(
+    const settled = await Promise.allSettled(
       resolved.map(
         (m, i2) => limit(async () => {
           throwIfAborted(input.signal);
@@ -33684,10 +33921,18 @@ async function testStrategies(ctx, input) {
             progress: done + 1,
             total: total + 1
           });
-          if (!input.keepBranches) await backend.destroy(branch);
+          if (!input.keepBranches) await backend.destroy(branch).catch(() => void 0);
           return r;
         })
       )
+    );
+    const results = collectSettled(
+      settled,
+      (i2, reason) => {
+        ctx.log(`${resolved[i2].name}: could not be measured: ${describeError(reason)}`);
+        return unmeasuredResult(resolved[i2].name, upfront?.[i2]?.name ?? branchNames[i2], reason);
+      },
+      input.signal
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     const comparison = redactDeep(
@@ -33724,9 +33969,11 @@ var init_test = __esm({
     init_timeouts();
     init_workload();
     init_checkpoint_guard();
+    init_connection_budget();
     init_migration_input();
     init_outside_branch();
     init_record_tested();
+    init_settle();
     VALIDATION_OUTPUT_CHARS = 4e3;
     suffix = () => randomBytes8(3).toString("hex");
   }
@@ -45492,14 +45739,14 @@ function blankResult(name, branch) {
     duration_ms: 0,
     statements: [],
     locks: [],
-    blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
+    blocking: { reads: { ...IDLE2 }, writes: { ...IDLE2 }, tables: {} },
     rewrites: [],
     bloat: { tables: [] },
     integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
     validation: null
   };
 }
-var INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2, IDLE;
+var INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2, IDLE2;
 var init_measure2 = __esm({
   "src/suite/measure.ts"() {
     "use strict";
@@ -45517,7 +45764,7 @@ var init_measure2 = __esm({
     AND i.indisvalid AND s.leaf_pages > 0`;
     CREATE_PGSTATTUPLE_SQL = "CREATE EXTENSION IF NOT EXISTS pgstattuple";
     round2 = (x) => Math.round(x * 100) / 100;
-    IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
+    IDLE2 = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
   }
 });
 
@@ -46106,7 +46353,7 @@ async function runSuite(ctx, opts = {}) {
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
-    const runs = await Promise.all(
+    const settled = await Promise.allSettled(
       suite.branches.map(
         (b) => limit(async () => {
           throwIfAborted(opts.signal);
@@ -46118,6 +46365,13 @@ async function runSuite(ctx, opts = {}) {
           return run;
         })
       )
+    );
+    const runs = collectSettled(
+      settled,
+      (i2, reason) => ({ result: unmeasuredResult(suite.branches[i2].name, "", reason), checks: [] }),
+      opts.signal,
+      false
+      // a suite reports every suite's branches, whatever failed
     );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
@@ -46160,6 +46414,7 @@ var init_runner3 = __esm({
     init_inventory();
     init_ownership();
     init_record_tested();
+    init_settle();
     init_errors();
     init_pg();
     init_secrets();
@@ -46184,7 +46439,7 @@ var run_suite_exports = {};
 __export(run_suite_exports, {
   runSuiteCommand: () => runSuiteCommand
 });
-import { writeFile as writeFile9 } from "node:fs/promises";
+import { writeFile as writeFile10 } from "node:fs/promises";
 async function runSuiteCommand(ctx, o2) {
   const run = await runSuite(ctx, {
     file: o2.file,
@@ -46195,15 +46450,15 @@ async function runSuiteCommand(ctx, o2) {
     onProgress: stderrProgress()
   }).then(redactDeep);
   if (o2.markdown) {
-    await writeFile9(o2.markdown, renderSuiteMarkdown(run));
+    await writeFile10(o2.markdown, renderSuiteMarkdown(run));
     ctx.log(`markdown report: ${o2.markdown}`);
   }
   if (o2.junit) {
-    await writeFile9(o2.junit, renderSuiteJUnit(run));
+    await writeFile10(o2.junit, renderSuiteJUnit(run));
     ctx.log(`JUnit report: ${o2.junit}`);
   }
   if (o2.report) {
-    await writeFile9(o2.report, renderSuiteHtml(run));
+    await writeFile10(o2.report, renderSuiteHtml(run));
     ctx.log(`HTML report: ${o2.report}`);
   }
   if (o2.json) printJson(run);
@@ -64310,11 +64565,11 @@ var init_progress = __esm({
 
 // src/mcp/reports.ts
 import { randomBytes as randomBytes11 } from "node:crypto";
-import { readdir as readdir2, rm as rm4, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { readdir as readdir3, rm as rm5, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join14 } from "node:path";
 import { pathToFileURL } from "node:url";
 async function writeReportFiles(stateDir2, reports) {
-  const dir = join13(stateDir2, "reports");
+  const dir = join14(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
   const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes11(2).toString("hex")}`;
@@ -64322,8 +64577,8 @@ async function writeReportFiles(stateDir2, reports) {
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join13(dir, `${base}.${f.ext}`);
-    await writeFile10(path6, body, { mode: 384 });
+    const path6 = join14(dir, `${base}.${f.ext}`);
+    await writeFile11(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -64337,9 +64592,9 @@ async function writeReportFiles(stateDir2, reports) {
   return links;
 }
 async function prune(dir) {
-  const files = (await readdir2(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  const files = (await readdir3(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm4(join13(dir, old), { force: true });
+    await rm5(join14(dir, old), { force: true });
 }
 var KEEP_FILES, FORMATS, stamp, safe;
 var init_reports2 = __esm({
@@ -64582,8 +64837,8 @@ init_table();
 init_pg();
 init_output3();
 import { existsSync as existsSync2 } from "node:fs";
-import { readFile as readFile7 } from "node:fs/promises";
-import { dirname as dirname3, join as join11 } from "node:path";
+import { readFile as readFile9 } from "node:fs/promises";
+import { dirname as dirname3, join as join12 } from "node:path";
 import { performance as performance7 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 
@@ -64591,7 +64846,7 @@ import { fileURLToPath as fileURLToPath4 } from "node:url";
 var import_cli_table33 = __toESM(require_cli_table3(), 1);
 init_format();
 init_secrets();
-import { writeFile as writeFile8 } from "node:fs/promises";
+import { writeFile as writeFile9 } from "node:fs/promises";
 var PLAIN = { head: [], border: [] };
 function renderCheckpoint(r) {
   const lines = [
@@ -64670,17 +64925,17 @@ async function writeReports(c3, files, log2) {
   c3 = redactDeep(c3);
   if (files.markdown) {
     const { renderComparisonMarkdown: renderComparisonMarkdown2 } = await Promise.resolve().then(() => (init_markdown(), markdown_exports));
-    await writeFile8(files.markdown, renderComparisonMarkdown2(c3));
+    await writeFile9(files.markdown, renderComparisonMarkdown2(c3));
     log2(`markdown report: ${files.markdown}`);
   }
   if (files.junit) {
     const { renderJUnit: renderJUnit2 } = await Promise.resolve().then(() => (init_junit(), junit_exports));
-    await writeFile8(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
+    await writeFile9(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
     log2(`JUnit report: ${files.junit}`);
   }
   if (files.report) {
     const { renderHtml: renderHtml2 } = await Promise.resolve().then(() => (init_html(), html_exports));
-    await writeFile8(files.report, renderHtml2(c3));
+    await writeFile9(files.report, renderHtml2(c3));
     log2(`HTML report: ${files.report}`);
   }
 }
@@ -64693,7 +64948,7 @@ var SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica'
 function examplesDir() {
   let dir = dirname3(fileURLToPath4(import.meta.url));
   for (let i2 = 0; i2 < 5; i2++) {
-    if (existsSync2(join11(dir, "examples", "migrations"))) return join11(dir, "examples");
+    if (existsSync2(join12(dir, "examples", "migrations"))) return join12(dir, "examples");
     dir = dirname3(dir);
   }
   throw new BackendError("cannot find the examples/ folder next to vers-db");
@@ -64722,8 +64977,8 @@ async function runDemo(ctx, o2) {
     await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
-  const schema = await readFile7(join11(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile7(join11(examples, "seeds", "generate.sql"), "utf8");
+  const schema = await readFile9(join12(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile9(join12(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
@@ -64745,7 +65000,7 @@ async function runDemo(ctx, o2) {
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
   const migrations = ["a", "b", "c"].map((s) => ({
-    migration: join11(examples, "migrations", `v2-strategy-${s}.sql`),
+    migration: join12(examples, "migrations", `v2-strategy-${s}.sql`),
     name: { a: "add-column-with-default", b: "add-nullable-backfill", c: "new-table-swap" }[s]
   }));
   let firstResultMs = null;
@@ -64753,7 +65008,7 @@ async function runDemo(ctx, o2) {
     baseline: tag,
     migrations,
     // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
-    workload: o2.workload === false ? void 0 : { file: join11(examples, "workload", "app.sql") },
+    workload: o2.workload === false ? void 0 : { file: join12(examples, "workload", "app.sql") },
     signal: o2.signal,
     onProgress: (p) => {
       if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {
@@ -65052,8 +65307,8 @@ function exitCodeOf(err, aborted3) {
 
 // src/cli/thin-up.ts
 init_execa();
-import { rm as rm3, stat as stat6 } from "node:fs/promises";
-import { dirname as dirname4, join as join12 } from "node:path";
+import { rm as rm4, stat as stat6 } from "node:fs/promises";
+import { dirname as dirname4, join as join13 } from "node:path";
 init_embedded();
 init_thin_volume();
 init_errors();
@@ -65096,7 +65351,7 @@ async function prepareThin(ctx, sizeArg) {
   );
   if (status.running) await stopEmbedded(ctx.stateDir);
   const v = await createThinVolume(ctx.stateDir, size, ctx.log);
-  const to = join12(v.mountPoint, "pg");
+  const to = join13(v.mountPoint, "pg");
   const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
   if (cp.exitCode !== 0) {
     await destroyThinVolume(ctx.stateDir).catch(() => void 0);
@@ -65105,7 +65360,7 @@ async function prepareThin(ctx, sizeArg) {
     });
   }
   await setEmbeddedDataDir(ctx.stateDir, to);
-  await rm3(from, { recursive: true, force: true });
+  await rm4(from, { recursive: true, force: true });
   ctx.log(`moved the cluster to ${to}`);
 }
 async function nearestExisting(dir) {

@@ -24,6 +24,7 @@ describe('secrets', () => {
   let password: string;
   beforeAll(async () => {
     p = await createProject(SCHEMA);
+    await chmod(p.dir, 0o755); // as root, shell steps run as an unprivileged user that must enter it
     password = decodeURIComponent(new URL(p.databaseUrl).password);
     expect(password.length).toBeGreaterThanOrEqual(8);
     const r = await cli(['checkpoint', 'base'], p.env, p.dir);
@@ -141,5 +142,9 @@ describe('secrets', () => {
     );
     expect(redact(`the password is ${password}.`)).toBe('the password is ***.');
     expect(redact('user postgres on database postgres')).toBe('user postgres on database postgres');
+    // SQL in a report stays as written.
+    expect(redact("UPDATE users SET password = 'x' WHERE id = 1")).toBe(
+      "UPDATE users SET password = 'x' WHERE id = 1",
+    );
   });
 });

@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
-import lockfile from 'proper-lockfile';
 import { BackendError } from '../errors.js';
 import {
   EMBEDDED_DATA_SUBDIR,
@@ -18,6 +17,7 @@ import {
   shareStateDirWithCluster,
 } from '../state/paths.js';
 import { addSecret } from '../util/secrets.js';
+import { addUser, liveUsers, removeUser, withEmbeddedLock } from './embedded-users.js';
 import { mountThinVolume, thinDataDir } from './thin-volume.js';
 
 export interface EmbeddedState {
@@ -309,17 +309,7 @@ export async function ensureEmbedded(
   options: { persistent?: boolean; log?: (msg: string) => void } = {},
 ): Promise<EmbeddedServer> {
   // The CLI and the MCP server may both start it at once: one initdb/start at a time.
-  await ensureStateDir(stateDir);
-  const release = await lockfile.lock(stateDir, {
-    lockfilePath: join(stateDir, 'embedded.lock'),
-    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
-    stale: 120_000,
-  });
-  try {
-    return await ensureEmbeddedLocked(stateDir, options);
-  } finally {
-    await release();
-  }
+  return withEmbeddedLock(stateDir, () => ensureEmbeddedLocked(stateDir, options));
 }
 
 async function ensureEmbeddedLocked(
@@ -338,11 +328,15 @@ async function ensureEmbeddedLocked(
     startedHere = true;
     s = { ...s, persistent: Boolean(options.persistent) };
     await writeState(stateDir, s);
-    if (!options.persistent) registerStopOnExit(stateDir);
   } else if (options.persistent && !s.persistent) {
     s = { ...s, persistent: true };
     await writeState(stateDir, s);
     stopOnExit.delete(stateDir);
+  }
+  // Every process using an on-demand server is recorded; the last one to leave stops it.
+  if (!s.persistent) {
+    await addUser(stateDir);
+    registerStopOnExit(stateDir);
   }
   addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
@@ -371,12 +365,28 @@ function registerStopOnExit(stateDir: string): void {
   process.once('beforeExit', () => void stopOnDemandServers());
 }
 
-/** Stop servers this process started on demand (called by entry points on exit and signals). */
+/**
+ * Leave the on-demand servers this process used (called by entry points on exit and signals):
+ * each is stopped only when no other live process uses it.
+ */
 export async function stopOnDemandServers(): Promise<void> {
   const dirs = [...stopOnExit];
   stopOnExit.clear();
   for (const dir of dirs) {
-    const s = await readState(dir);
-    if (s && !s.persistent) await stopEmbedded(dir).catch(() => undefined);
+    await withEmbeddedLock(dir, async () => {
+      await removeUser(dir);
+      await stopIfUnusedLocked(dir);
+    }).catch(() => undefined);
   }
+}
+
+/** Stop an on-demand server no live process uses (after a crash left it running). */
+export async function stopEmbeddedIfUnused(stateDir: string): Promise<boolean> {
+  return withEmbeddedLock(stateDir, () => stopIfUnusedLocked(stateDir));
+}
+
+async function stopIfUnusedLocked(stateDir: string): Promise<boolean> {
+  const s = await readState(stateDir);
+  if (!s || s.persistent || (await liveUsers(stateDir)).length > 0) return false;
+  return stopEmbedded(stateDir);
 }

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type ClientConfig, type PgClient, quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { addSecret } from '../util/secrets.js';
 
 /** What a superuser owned in the source and a non-superuser role owns in the checkpoint. */
 export interface ReownedObject {
@@ -103,7 +104,11 @@ const ALTER_KEYWORD: Record<string, string> = {
 const LOGIN_ROLE_OPTIONS = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
 const OWNER_ROLE_OPTIONS = 'NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
 
-export const newRolePassword = (): string => randomBytes(18).toString('hex');
+export const newRolePassword = (): string => {
+  const password = randomBytes(18).toString('hex');
+  addSecret(password); // never printed, logged or reported
+  return password;
+};
 
 export async function isSuperuser(config: ClientConfig): Promise<boolean> {
   return withClient(config, async (c) =>

@@ -53,6 +53,8 @@ export interface MeasureOptions {
   probeTables?: string[];
   /** Default 30000. */
   probeLockTimeoutMs?: number;
+  /** Probe connections reserved for this run in the shared connection budget (default MAX_PROBE_CONNECTIONS). */
+  maxProbeConnections?: number;
   /**
    * A report query already running when the migration starts: a REPEATABLE READ transaction that
    * read every probed relation (their locks and a snapshot), held this long. Shows how the DDL
@@ -139,7 +141,12 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
         opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS,
       );
       await sampler.start();
-      plan = await planProbes(control, statements, opts.probeTables ?? [], await probeBudget(control));
+      plan = await planProbes(
+        control,
+        statements,
+        opts.probeTables ?? [],
+        Math.min(await probeBudget(control), opts.maxProbeConnections ?? MAX_PROBE_CONNECTIONS),
+      );
       progress({ message: `probing reads and writes of ${plan.targets.length} relation(s)` });
       await workload?.pause(); // the probes measure their own WAL alone
       probes = await ProbeSet.start(

@@ -11,6 +11,7 @@ import { measureMigration } from '../collector/index.js';
 import {
   CancelledError,
   ConflictError,
+  describeError,
   InvalidInputError,
   NotFoundError,
   throwIfAborted,
@@ -21,10 +22,12 @@ import { redactDeep } from '../util/secrets.js';
 import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
 import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
 import { failIfCheckpointChanged } from './checkpoint-guard.js';
+import { type Reservation, reserveConnections } from './connection-budget.js';
 import type { Context, ProgressFn } from './context.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import { outsideBranchWarnings } from './outside-branch.js';
 import { recordTestedStrategies } from './record-tested.js';
+import { collectSettled, unmeasuredResult } from './settle.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 
 /** Validation output kept in results: the tail, where test runners print their verdict. */
@@ -82,14 +85,19 @@ async function measureOnBranch(
 ): Promise<StrategyResult> {
   const su = opts.superuser ?? false;
   const conn = await backend.connect(branch, { as: su ? 'superuser' : 'owner' });
+  let reservation: Reservation | null = null;
   try {
+    // Parallel strategies share the server's connections: wait for room rather than fail.
+    const collect = opts.collectMetrics ?? true;
+    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
     const result = await measureMigration({
       name: m.name,
       branch,
       connection: conn.config,
       migration: m.source,
       exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
-      collectMetrics: opts.collectMetrics ?? true,
+      collectMetrics: collect,
+      maxProbeConnections: reservation.probeConnections,
       longReaderMs: opts.longReaderMs,
       workload: opts.workload,
       signal: opts.signal,
@@ -114,6 +122,7 @@ async function measureOnBranch(
     result.sandbox = await sandboxOf(backend, branch, m, su);
     return result;
   } finally {
+    reservation?.release();
     await conn.close();
   }
 }
@@ -212,7 +221,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   let done = 0;
   try {
     const limit = pLimit(parallel);
-    const results = await Promise.all(
+    const settled = await Promise.allSettled(
       resolved.map((m, i) =>
         limit(async () => {
           throwIfAborted(input.signal);
@@ -240,10 +249,19 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             progress: done + 1,
             total: total + 1,
           });
-          if (!input.keepBranches) await backend.destroy(branch);
+          // A branch that will not go away now is retried below; the result stands either way.
+          if (!input.keepBranches) await backend.destroy(branch).catch(() => undefined);
           return r;
         }),
       ),
+    );
+    const results = collectSettled(
+      settled,
+      (i, reason) => {
+        ctx.log(`${resolved[i]!.name}: could not be measured: ${describeError(reason)}`);
+        return unmeasuredResult(resolved[i]!.name, upfront?.[i]?.name ?? branchNames[i]!, reason);
+      },
+      input.signal,
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     // Validation and command output may echo DATABASE_URL or a password: no report carries one.

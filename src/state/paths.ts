@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** The state directory shared by the CLI and the MCP server: VERS_DB_HOME, else ./.vers-db. */
@@ -19,13 +19,29 @@ export const EMBEDDED_DATA_SUBDIR = 'pg';
 
 const secured = new Set<string>();
 
-/** Does another OS user own the cluster directory inside `dir` (root running postgres)? */
+/**
+ * Does another OS user (root runs the cluster as `postgres`) own a cluster directory inside
+ * `dir`: the default `pg`, or wherever embedded.json says it is (a thin volume mounted inside)?
+ */
 async function clusterOfAnotherUser(dir: string): Promise<boolean> {
+  const me = process.getuid?.();
+  const candidates = [join(dir, EMBEDDED_DATA_SUBDIR)];
   try {
-    return (await stat(join(dir, EMBEDDED_DATA_SUBDIR))).uid !== process.getuid?.();
+    const { dataDir } = JSON.parse(await readFile(join(dir, 'embedded.json'), 'utf8')) as {
+      dataDir?: string;
+    };
+    if (typeof dataDir === 'string' && dataDir.startsWith(`${dir}/`)) candidates.push(dataDir);
   } catch {
-    return false;
+    // no embedded server here
   }
+  for (const c of candidates) {
+    const owner = await stat(c).then(
+      (st) => st.uid,
+      () => null,
+    );
+    if (owner !== null && owner !== me) return true;
+  }
+  return false;
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
 import { BackendError, ConflictError } from '../errors.js';
+import { addSecret } from '../util/secrets.js';
 import { ensureStateDir, STATE_FILE_MODE, secureExistingStateDir } from './paths.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
@@ -98,6 +99,16 @@ const EMPTY: Omit<RegistryData, 'instance'> = {
 
 const newInstance = (): string => randomBytes(3).toString('hex');
 
+/** The passwords the registry holds (branch roles, the Vers VM) are kept out of every output. */
+function registerSecrets(data: Partial<RegistryData>): void {
+  for (const b of Object.values(data.branches ?? {})) {
+    addSecret(b.sandbox?.ownerPassword);
+    addSecret(b.sandbox?.readerPassword);
+  }
+  for (const [key, value] of Object.entries(data.settings ?? {}))
+    if (/password|secret|token|key$/i.test(key)) addSecret(value);
+}
+
 export class Registry {
   readonly file: string;
 
@@ -109,6 +120,7 @@ export class Registry {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<RegistryData>;
       await secureExistingStateDir(this.dir);
+      registerSecrets(parsed);
       return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')

@@ -20,6 +20,7 @@ import {
   sourceRecord,
 } from '../core/ownership.js';
 import { recordTestedSuiteBranches } from '../core/record-tested.js';
+import { collectSettled, unmeasuredResult } from '../core/settle.js';
 import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
@@ -343,7 +344,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
-    const runs = await Promise.all(
+    const settled = await Promise.allSettled(
       suite.branches.map((b) =>
         limit(async () => {
           throwIfAborted(opts.signal);
@@ -355,6 +356,13 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
           return run;
         }),
       ),
+    );
+    // One branch that could not be measured never discards the others' results.
+    const runs: BranchRun[] = collectSettled(
+      settled,
+      (i, reason) => ({ result: unmeasuredResult(suite.branches[i]!.name, '', reason), checks: [] }),
+      opts.signal,
+      false, // a suite reports every suite's branches, whatever failed
     );
     const results = runs.map((r) => r.result);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];

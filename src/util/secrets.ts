@@ -19,9 +19,9 @@ let pattern: RegExp | null = null;
 const SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
 /** URL userinfo: scheme://user:password@ (password up to the last @ before the host). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s'"/]+?)(@[^\s@'"]*[^\s@'".,;)])/gi;
-/** NAME=value and password=value (env dumps, libpq conninfo), quoted or not. */
+/** NAME=value and password=value as env dumps and libpq conninfo write them (no spaces: SQL's `password = …` is left alone). */
 const ASSIGNMENT =
-  /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(\s*=\s*)(['"]?)([^\s'"&]+)\3/gi;
+  /\b([A-Z0-9_]*(?:PASSWORD|PASSWD|API_?KEY|TOKEN|SECRET)|password)(=)(['"]?)([^\s'"&]+)\3/gi;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

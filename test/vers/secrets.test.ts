@@ -7,7 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgEnvScript } from '../../src/backends/vers.js';
+import { pgEnvScript, VERS_SETTINGS } from '../../src/backends/vers.js';
+import { provisionVersBase } from '../../src/backends/vers-provision.js';
+import { createCheckpoint, testStrategies } from '../../src/core/index.js';
 import { VersClient } from '../../src/vers/index.js';
 import { FAKE_VERS_BIN } from '../fixtures/fake-vers/control.mjs';
 import { type FakeVersWorld, fakeVersWorld } from './fake-env.js';
@@ -77,5 +79,28 @@ describe('vers exec carries scripts on stdin, never in argv', () => {
       stdin: bytes,
     });
     expect(r.stdout.trim()).toBe([...bytes].join(' '));
+  });
+});
+
+describe('the vers backend end to end', () => {
+  it('the VM password reaches no vers argv, no result and no log', async () => {
+    const log = join(world.root, 'argv-backend.log');
+    const ctx = world.context({ FAKE_VERS_LOG: log });
+    await provisionVersBase(ctx, { template: 'postgres@18', databases: ['app'] });
+    const password = (await ctx.registry.read()).settings[VERS_SETTINGS.password]!;
+    expect(password).toMatch(/^[0-9a-f]{32}$/);
+    await createCheckpoint(ctx, { tag: 'pw', includeStats: false });
+    const c = await testStrategies(ctx, {
+      baseline: 'pw',
+      migrations: [{ migration: 'CREATE TABLE t (id int)' }],
+      validation: 'echo "url=$DATABASE_URL pw=$PGPASSWORD"; exit 1',
+      collectMetrics: false,
+    });
+    expect(c.results[0]!.validation?.output).toMatch(/url=postgres:\/\/postgres:\*\*\*@\S+ pw=\*\*\*/);
+    expect(JSON.stringify(c)).not.toContain(password);
+    expect(world.logs.join('\n')).not.toContain(password);
+    const argv = await readFile(log, 'utf8');
+    expect(argv).toMatch(/"exec"/);
+    expect(argv).not.toContain(password);
   });
 });
