@@ -77,9 +77,11 @@ export const MAX_PROBE_CONNECTIONS = 40;
 /** Connections left free for the application, the sampler and the snapshots. */
 const CONNECTION_HEADROOM = 10;
 
+/** Sessions of other roles show a NULL backend_type to a role without pg_read_all_stats (the branch owner): they count. */
 const FREE_CONNECTIONS_SQL = `
   SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-         - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
+         - (SELECT count(*) FROM pg_stat_activity
+            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
 
 /** Run the migration on the branch and measure it. `validation` is left null for the caller. */
 export async function measureMigration(opts: MeasureOptions): Promise<StrategyResult> {
