@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { tableChecksums } from '../collector/snapshot.js';
 import { type ClientConfig, type PgClient, quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { addSecret } from '../util/secrets.js';
 
@@ -210,4 +211,50 @@ export async function rolesWithPrefix(admin: ClientConfig, prefix: string): Prom
   return withClient(admin, async (c) =>
     (await c.query<{ rolname: string }>(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname),
   );
+}
+
+/**
+ * Before a checkpoint becomes a template: its objects go to its NOLOGIN `owner` role (those a
+ * superuser owned are recorded), nobody but the server user may connect to it, and its
+ * per-table checksums are taken, to be checked after every run.
+ */
+export async function sealCheckpoint(
+  admin: ClientConfig,
+  database: string,
+  owner: string | undefined,
+  log: (message: string) => void,
+): Promise<{ owner?: string; reowned?: ReownedObject[]; checksums: Record<string, string> }> {
+  if (owner) await createRole(admin, owner, null);
+  await withClient(admin, (c) => c.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
+  return withClient(
+    withDatabase(admin, database),
+    async (c) => {
+      let reowned: ReownedObject[] | undefined;
+      if (owner) {
+        const r = await reownObjects(c, owner);
+        reowned = r.fromSuperuser;
+        for (const f of r.failed) log(`could not re-own ${f}`);
+      }
+      return { owner, reowned, checksums: await tableChecksums(c) };
+    },
+    'vers-db:checkpoint',
+  );
+}
+
+/** gc: drop the roles with `prefix` that nothing in the registry holds (leftovers of a crash). */
+export async function dropUnknownRoles(
+  admin: ClientConfig,
+  prefix: string,
+  known: Set<string>,
+  report: { removed: string[]; errors: string[] },
+): Promise<void> {
+  for (const role of await rolesWithPrefix(admin, prefix)) {
+    if (known.has(role)) continue;
+    try {
+      await dropRoles(admin, [role]);
+      report.removed.push(`unregistered role ${role}`);
+    } catch (err) {
+      report.errors.push(`role ${role}: ${(err as Error).message}`);
+    }
+  }
 }

@@ -1,4 +1,60 @@
-/** Is a checkpoint's data what it was when it was made? Per-table checksums, compared. */
+/**
+ * Is a checkpoint what it was when it was made? Its template database must still exist, still be
+ * a template that accepts no connections, and have the per-table checksums recorded then.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tableChecksums } from '../collector/snapshot.js';
+import type { CheckpointEntry } from '../state/registry.js';
+import { type ClientConfig, quoteIdent, withClient, withDatabase } from '../util/pg.js';
+
+const TEMPLATE_STATE_SQL = 'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1';
+/** SQLSTATE 57P01: our session was terminated (a branch copied from it right now clears its template). */
+const TERMINATED = '57P01';
+const READ_ATTEMPTS = 3;
+const RETRY_MS = 300;
+
+/** What is wrong with the checkpoint's database (empty: intact). */
+export async function verifyTemplate(admin: ClientConfig, ckpt: CheckpointEntry): Promise<string[]> {
+  const tag = ckpt.tag;
+  const row = await withClient(
+    admin,
+    async (c) =>
+      (await c.query<{ datistemplate: boolean; datallowconn: boolean }>(TEMPLATE_STATE_SQL, [ckpt.id]))
+        .rows[0],
+  );
+  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+  const problems: string[] = [];
+  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+  if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  if (ckpt.checksums) {
+    const now = await templateChecksums(admin, ckpt.id, !row.datallowconn);
+    problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  }
+  return problems;
+}
+
+/** Read a template's checksums: it accepts connections for the read only (only the server user may CONNECT). */
+async function templateChecksums(
+  admin: ClientConfig,
+  id: string,
+  closeAfter: boolean,
+): Promise<Record<string, string>> {
+  const allow = (on: boolean) =>
+    withClient(admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on}`));
+  await allow(true);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withClient(withDatabase(admin, id), tableChecksums, 'vers-db:verify');
+      } catch (err) {
+        if ((err as { code?: string }).code !== TERMINATED || attempt >= READ_ATTEMPTS) throw err;
+        await sleep(RETRY_MS);
+      }
+    }
+  } finally {
+    if (closeAfter) await allow(false);
+  }
+}
 
 /** What differs between the checksums recorded with a checkpoint and those read now (empty: nothing). */
 export function checksumProblems(

@@ -5,7 +5,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { tableChecksums } from '../collector/snapshot.js';
 import type { Context } from '../core/context.js';
 import {
   BackendError,
@@ -62,14 +61,14 @@ import {
 import {
   createRole,
   dropRoles,
+  dropUnknownRoles,
   grantReader,
   isSuperuser,
   newRolePassword,
-  reownObjects,
-  rolesWithPrefix,
   sealBranch,
+  sealCheckpoint,
 } from './local-sandbox.js';
-import { checksumProblems } from './local-verify.js';
+import { verifyTemplate } from './local-verify.js';
 
 /** The database the embedded default loads data into and checkpoints from. */
 export const EMBEDDED_SOURCE_DATABASE = 'app';
@@ -77,9 +76,6 @@ const MIN_SERVER_VERSION = 130000;
 
 const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
-const TEMPLATE_STATE_SQL = 'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1';
-/** SQLSTATE 57P01: our session was terminated (a concurrent branch copy clears its template). */
-const TERMINATED = '57P01';
 const DATABASE_SIZE_SQL = 'SELECT pg_database_size($1)::bigint AS size';
 /** Who else is connected to a database we are about to copy (CREATE DATABASE refuses then). */
 const OTHER_SESSIONS_SQL = `
@@ -339,21 +335,7 @@ export class LocalBackend implements Backend {
     tag: string,
   ): Promise<Pick<CheckpointEntry, 'owner' | 'reowned' | 'checksums'>> {
     const owner = (await this.sandboxed()) ? checkpointOwnerRole(await this.instance(), tag) : undefined;
-    if (owner) await createRole(this.admin, owner, null);
-    await withClient(this.admin, (c) => c.query(`REVOKE ALL ON DATABASE ${quoteIdent(id)} FROM PUBLIC`));
-    return withClient(
-      withDatabase(this.admin, id),
-      async (c) => {
-        let reowned: CheckpointEntry['reowned'];
-        if (owner) {
-          const r = await reownObjects(c, owner);
-          reowned = r.fromSuperuser;
-          for (const f of r.failed) this.ctx.log(`checkpoint ${tag}: could not re-own ${f}`);
-        }
-        return { owner, reowned, checksums: await tableChecksums(c) };
-      },
-      'vers-db:checkpoint',
-    );
+    return sealCheckpoint(this.admin, id, owner, (m) => this.ctx.log(`checkpoint ${tag}: ${m}`));
   }
 
   async branch(
@@ -656,19 +638,10 @@ export class LocalBackend implements Backend {
   private async gcRoles(report: GcReport): Promise<void> {
     const data = await this.ctx.registry.read(); // re-read: a branch reserved meanwhile keeps its roles
     const known = new Set<string>();
-    for (const b of Object.values(data.branches)) {
+    for (const b of Object.values(data.branches))
       if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
-    }
     for (const c of Object.values(data.checkpoints)) if (c.owner) known.add(c.owner);
-    for (const role of await rolesWithPrefix(this.admin, instancePrefix(data.instance))) {
-      if (known.has(role)) continue;
-      try {
-        await dropRoles(this.admin, [role]);
-        report.removed.push(`unregistered role ${role}`);
-      } catch (err) {
-        report.errors.push(`role ${role}: ${(err as Error).message}`);
-      }
-    }
+    await dropUnknownRoles(this.admin, instancePrefix(data.instance), known, report);
   }
 
   /** Drop roles this state directory made (its prefix), never any other. */
@@ -683,41 +656,7 @@ export class LocalBackend implements Backend {
   async verifyCheckpoint(tag: string): Promise<string[]> {
     const ckpt = await this.ctx.registry.checkpoint(tag);
     if (ckpt?.backend !== 'local') return [`checkpoint ${tag} is no longer in the registry`];
-    const row = await withClient(
-      this.admin,
-      async (c) =>
-        (await c.query<{ datistemplate: boolean; datallowconn: boolean }>(TEMPLATE_STATE_SQL, [ckpt.id]))
-          .rows[0],
-    );
-    if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
-    const problems: string[] = [];
-    if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-    if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
-    if (ckpt.checksums) {
-      const now = await this.checkpointChecksums(ckpt.id, !row.datallowconn);
-      problems.push(...checksumProblems(tag, ckpt.checksums, now));
-    }
-    return problems;
-  }
-
-  /** Read the checkpoint's checksums: connections are allowed for the read only (nobody else may CONNECT). */
-  private async checkpointChecksums(id: string, closeAfter: boolean): Promise<Record<string, string>> {
-    const allow = (on: boolean) =>
-      withClient(this.admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on}`));
-    await allow(true);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await withClient(withDatabase(this.admin, id), tableChecksums, 'vers-db:verify');
-        } catch (err) {
-          // A branch being copied from it right now terminates our session: read again.
-          if ((err as { code?: string }).code !== TERMINATED || attempt >= CLONE_ATTEMPTS) throw err;
-          await sleep(CLONE_RETRY_MS);
-        }
-      }
-    } finally {
-      if (closeAfter) await allow(false);
-    }
+    return verifyTemplate(this.admin, ckpt);
   }
 
   async close(): Promise<void> {}
