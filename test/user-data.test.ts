@@ -59,13 +59,15 @@ describe('gc and destroy with a rewritten registry', () => {
     );
     expect(await databaseExists(precious)).toBe(true);
     await p.ctx.registry.update((d) => {
+      d.checkpoints.base!.id = saved.checkpoints.base!.id;
       d.instance = 'zz';
     });
+    const before = await p.ctx.registry.read();
     await expect(backend.gc()).rejects.toThrow(/instance id "zz" is not one vers-db makes/);
+    expect(await p.ctx.registry.read()).toEqual(before); // refused before touching anything
     expect(await databaseExists(precious)).toBe(true);
     await p.ctx.registry.update((d) => {
       d.instance = saved.instance;
-      d.checkpoints.base!.id = saved.checkpoints.base!.id;
     });
   });
 });

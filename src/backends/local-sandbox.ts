@@ -122,7 +122,11 @@ export async function createRole(admin: ClientConfig, role: string, password: st
   await dropRoles(admin, [role]);
   const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
   const pw = password === null ? '' : ` PASSWORD ${pg.escapeLiteral(password)}`;
-  await withClient(admin, (c) => c.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`));
+  await withClient(admin, async (c) => {
+    await c.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`);
+    // Statistics functions on its own tables (pgstattuple_approx for dead tuples): read-only, no files, no signals.
+    if (password !== null) await c.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role)}`);
+  });
 }
 
 /** Give every object `role` does not own to `role`, one ALTER … OWNER TO at a time. */

@@ -13,8 +13,23 @@ const TERMINATED = '57P01';
 const READ_ATTEMPTS = 3;
 const RETRY_MS = 300;
 
+/** One verification of a checkpoint at a time in this process (parallel strategies finish together). */
+const inFlight = new Map<string, Promise<unknown>>();
+
 /** What is wrong with the checkpoint's database (empty: intact). */
-export async function verifyTemplate(admin: ClientConfig, ckpt: CheckpointEntry): Promise<string[]> {
+export function verifyTemplate(admin: ClientConfig, ckpt: CheckpointEntry): Promise<string[]> {
+  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => verifyNow(admin, ckpt));
+  inFlight.set(ckpt.id, mine);
+  void mine
+    .catch(() => undefined)
+    .then(() => {
+      if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
+    });
+  return mine;
+}
+
+async function verifyNow(admin: ClientConfig, ckpt: CheckpointEntry): Promise<string[]> {
   const tag = ckpt.tag;
   const row = await withClient(
     admin,
@@ -40,7 +55,9 @@ async function templateChecksums(
   closeAfter: boolean,
 ): Promise<Record<string, string>> {
   const allow = (on: boolean) =>
-    withClient(admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on}`));
+    retrying(() =>
+      withClient(admin, (c) => c.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on}`)),
+    );
   await allow(true);
   try {
     for (let attempt = 1; ; attempt++) {
@@ -53,6 +70,18 @@ async function templateChecksums(
     }
   } finally {
     if (closeAfter) await allow(false);
+  }
+}
+
+/** Another process changing the same pg_database row at once ("tuple concurrently updated"): again. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!/tuple concurrently updated/.test((err as Error).message) || attempt >= READ_ATTEMPTS) throw err;
+      await sleep(RETRY_MS);
+    }
   }
 }
 

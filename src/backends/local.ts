@@ -577,6 +577,7 @@ export class LocalBackend implements Backend {
   async gc(): Promise<GcReport> {
     const report: GcReport = { removed: [], kept: [], errors: [] };
     const data = await this.ctx.registry.read();
+    instancePrefix(data.instance); // a rewritten instance id stops gc before it touches anything
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);

@@ -140,7 +140,8 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
   for (const m of b.metrics) if (m !== 'index_bloat') metrics[m] = migrationMetric(result, m);
   if (wantsIndexBloat) {
     try {
-      const conn = await p.backend.connect(result.branch);
+      // vers-db's own read-only measurement: pgstattuple is no trusted extension, so as the server user.
+      const conn = await p.backend.connect(result.branch, { as: 'superuser' });
       try {
         const client = await connect(conn.config, 'vers-db:suite');
         try {

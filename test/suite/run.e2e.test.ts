@@ -194,7 +194,7 @@ describe('migrations suite', () => {
   it('runs each branch through testMigration, adds the asked metrics and recommends one', async () => {
     const { ctx } = await freshContext();
     const dir = mkdtempSync(join(tmpdir(), 'vers-db-migrations-'));
-    chmodSync(dir, 0o755);
+    chmodSync(dir, 0o755); // as root, shell steps run as an unprivileged user
     writeFileSync(
       join(dir, 'schema.sql'),
       "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);\nINSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 20000) g;\n",
@@ -226,7 +226,8 @@ tests:
       for (const k of ['dead_tuples', 'execution_time', 'index_bloat', 'lock_duration'])
         expect(r.metrics![k], k).toBeTypeOf('number');
     }
-    expect(a!.metrics!.dead_tuples).toBeGreaterThanOrEqual(20_000); // UPDATE of every row
+    // An UPDATE of every row: ~20k dead tuples (page pruning during the UPDATE may reclaim a handful).
+    expect(a!.metrics!.dead_tuples).toBeGreaterThanOrEqual(19_900);
     expect(b!.metrics!.dead_tuples).toBe(0);
     expect(a!.metrics!.index_bloat).toBeGreaterThan(b!.metrics!.index_bloat!); // the pkey churned through 20k updates
     expect(suite!.comparison.recommendation).not.toBeNull();
