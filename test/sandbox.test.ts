@@ -14,6 +14,9 @@ import { loadParser } from '../src/collector/split.js';
 import { compareBranches, createCheckpoint, testMigration, testStrategies } from '../src/core/index.js';
 import { outsideBranchWarnings } from '../src/core/outside-branch.js';
 import { ConflictError } from '../src/errors.js';
+import { renderComparisonMarkdown } from '../src/report/markdown.js';
+import { sandboxNotes } from '../src/report/sandbox-notes.js';
+import { renderComparisonTable } from '../src/report/table.js';
 import { connect, quoteIdent, withClient } from '../src/util/pg.js';
 import { adminConfig, uniqueName } from './helpers/db.js';
 import { createProject, type TestProject } from './helpers/project.js';
@@ -212,6 +215,10 @@ describe('sandboxed branches', () => {
     expect(cmp.results[2]!.sandbox?.warnings).toEqual([
       'statement 1 (line 1) creates a role (roles are server-wide)',
     ]);
+    const table = renderComparisonTable(cmp);
+    expect(table).toContain('Outside the branch:');
+    expect(table).toContain('attack-3: statement 1 (line 1) creates a role (roles are server-wide)');
+    expect(renderComparisonMarkdown(cmp)).toContain('**Outside the branch**');
     expect(await databaseExists(ckptDb)).toBe(true);
     expect(await databaseExists(unrelated)).toBe(true);
     expect(
@@ -240,6 +247,7 @@ describe('sandboxed branches', () => {
       collectMetrics: false,
     });
     expect(r.sandbox?.role).toBe('superuser');
+    expect(sandboxNotes([r])[0]).toMatch(/ran as the server's superuser \(asked for with --superuser\)/);
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(
       /checkpoint changed during the run: checkpoint victim: its database .* no longer exists/,

@@ -143,6 +143,8 @@ async function sandboxOf(
 async function branchIsSandboxed(backend: Backend, branch: string): Promise<boolean> {
   const owner = await backend.connect(branch, { as: 'owner' });
   const server = await backend.connect(branch, { as: 'superuser' });
+  await owner.close();
+  await server.close();
   return owner.config.user !== server.config.user;
 }
 

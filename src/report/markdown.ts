@@ -2,6 +2,7 @@
  * `--markdown`: a pull-request comment. The comparison table, the recommendation with its
  * reasons, rejected strategies, and each strategy's details folded in <details>.
  */
+
 import type { Comparison, StrategyResult } from '../result.js';
 import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
 import { escapeHtml } from './escape.js';
@@ -18,6 +19,7 @@ import {
   verdictOf,
   waitCauses,
 } from './format.js';
+import { sandboxNotes } from './sandbox-notes.js';
 import { renderStrategyResult } from './table.js';
 
 /** Text inside a table cell: pipes escaped, no line breaks, no HTML. */
@@ -98,6 +100,11 @@ export function renderComparisonMarkdown(c: Comparison, opts: { title?: string }
     out.push('');
     for (const r of rejected)
       out.push(`- ❌ ${code(r.name)}: ${escapeHtml(rejectionReason(c, r) ?? 'rejected')}`);
+  }
+  const notes = sandboxNotes(c.results);
+  if (notes.length > 0) {
+    out.push('', '**Outside the branch**', '');
+    for (const n of notes) out.push(`- ⚠️ ${escapeHtml(n)}`);
   }
   for (const r of c.results) {
     out.push('');

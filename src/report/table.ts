@@ -21,6 +21,7 @@ import {
   sqlSummary,
   verdictOf,
 } from './format.js';
+import { sandboxNotes } from './sandbox-notes.js';
 import { renderWorkloadTable } from './workload.js';
 
 export interface RenderOptions {
@@ -93,6 +94,11 @@ export function renderComparisonTable(c: Comparison, opts: RenderOptions = {}): 
     lines.push('');
     lines.push(pc.bold('Rejected:'));
     for (const { r, reason } of rejected) lines.push(`  ${pc.red('✗')} ${r.name}: ${reason}`);
+  }
+  const notes = sandboxNotes(c.results);
+  if (notes.length > 0) {
+    lines.push('', pc.bold('Outside the branch:'));
+    for (const n of notes) lines.push(`  ${pc.yellow('!')} ${n}`);
   }
   return lines.join('\n');
 }
