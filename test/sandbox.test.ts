@@ -293,6 +293,16 @@ describe('sandboxed branches', () => {
       });
       const password = String(adminConfig().password);
       expect(r.validation?.output).not.toContain(password);
+      const echoed = await testMigration(p.ctx, {
+        baseline: 'base',
+        migration: 'SELECT 1',
+        kind: 'sql',
+        collectMetrics: false,
+        validation: 'echo "$PGPASSWORD"; echo "$DATABASE_URL"',
+      });
+      // The branch role's password is a known secret: reports never show it.
+      expect(echoed.validation?.output.split('\n')[0]).toBe('***');
+      expect(echoed.validation?.output).toMatch(/postgres:\/\/vdb_\w+_o_[\w.-]+:\*\*\*@/);
       const [uid, user, leaked] = r.validation!.output.split('\n');
       expect(uid).toBe('65534');
       expect(user).toBe(`user=vdb_${instance}_o_${r.branch}`);

@@ -2,6 +2,7 @@
  * The local backend: checkpoints and branches are template-database clones on one PostgreSQL
  * server — the one in DATABASE_URL (13 or newer), or the embedded default.
  */
+
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -36,6 +37,7 @@ import {
   withClient,
   withDatabase,
 } from '../util/pg.js';
+import { addSecret } from '../util/secrets.js';
 import type {
   Backend,
   BranchConnection,
@@ -437,6 +439,11 @@ export class LocalBackend implements Backend {
     const b = await this.branchEntry(branch);
     let config = withDatabase(this.source, b.database);
     const as = options.as ?? 'owner';
+    if (b.sandbox) {
+      // Role passwords are secrets too: a validation that echoes DATABASE_URL must not print one.
+      addSecret(b.sandbox.ownerPassword);
+      addSecret(b.sandbox.readerPassword);
+    }
     if (b.sandbox && as === 'owner') {
       config = { ...config, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
     } else if (b.sandbox && as === 'reader') {
