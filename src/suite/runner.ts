@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import { evaluateThreshold } from '../analysis/thresholds.js';
 import type { Backend } from '../backends/backend.js';
+import { failIfCheckpointChanged } from '../core/checkpoint-guard.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { createCheckpoint } from '../core/index.js';
 import { databaseInventory } from '../core/inventory.js';
@@ -365,6 +366,9 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       false, // a suite reports every suite's branches, whatever failed
     );
     const results = runs.map((r) => r.result);
+    // Migration branches were checked by testMigration; the other patterns run on branches directly.
+    if (suite.pattern !== 'migrations')
+      await failIfCheckpointChanged(ctx, backend, suite.checkpoint, results);
     const checks = [...runs.flatMap((r) => r.checks), ...thresholdChecks(suite, results)];
     const failures = failuresOf(results, checks);
     const comparison = comparisonOf(suite, backend, results, mode);
