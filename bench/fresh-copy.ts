@@ -124,7 +124,12 @@ export async function pgRestore(
   return ms;
 }
 
-async function timeBranches(ctx: Context, tag: string, reps: number, t: StrategyTiming): Promise<void> {
+export async function timeBranches(
+  ctx: Context,
+  tag: string,
+  reps: number,
+  t: StrategyTiming,
+): Promise<void> {
   const backend = await ctx.backend();
   const ckpt = await timed(() => backend.checkpoint(tag));
   t.checkpointMs = ckpt.ms;
