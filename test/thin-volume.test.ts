@@ -105,6 +105,10 @@ describe.skipIf(!canThin && process.env.CI !== 'true')('vers-db up --thin', () =
     const thinMs = json(thin).results.map((r: { branch_ms: number }) => r.branch_ms) as number[];
     const grown = (await usedBytes(mnt)) - before;
 
+    // On record in the test log: the numbers bench/RESULTS.md quotes.
+    process.stderr.write(
+      `thin-volume: ${size} bytes, branch_ms plain ${plainMs.join(', ')} vs thin ${thinMs.join(', ')}, volume grew ${grown} bytes\n`,
+    );
     // Three kept branches of a 520 MB database: copies would take 1.5 GB; clones share blocks.
     expect(grown, `volume grew ${grown} bytes for 3 branches of ${size}`).toBeLessThan(size * 0.1);
     expect(
