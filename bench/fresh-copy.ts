@@ -24,6 +24,9 @@ import { fmtBytes, fmtMs, median, ratio, timed } from './lib/timing.js';
 import { benchContext } from './lib/vers.js';
 import { thinLabel, thinRows, thinTargets } from './thin-copy.js';
 
+/** The size part 5 (against the ideal tool) runs at: BENCH_IDEAL_SIZE, else 1GB. */
+const idealSize = () => process.env.BENCH_IDEAL_SIZE ?? '1GB';
+
 export interface SizeCase {
   label: string;
   targetBytes: number;
@@ -226,7 +229,7 @@ async function runOnServer(
     await dropDatabase(server.url, target);
   }
   const stateDir = join(input.dir, `vers-db-state-${short}`);
-  const keepThin = !server.clientBin && Boolean(input.thin) && size.label === '1GB';
+  const keepThin = !server.clientBin && Boolean(input.thin) && size.label === idealSize();
   for (const strategy of server.clientBin ? STRATEGIES_15 : STRATEGIES_18) {
     const t: StrategyTiming = {
       strategy,
@@ -268,7 +271,7 @@ async function runOnServer(
     run.strategies.push(...tr.timings);
     run.thinMoveMs = tr.moveMs;
     // The later parts run on the machine's own filesystem, except part 5 (the 1 GB source, kept thin).
-    if (keep) await moveDatabase(server.url, source, 'pg_default');
+    if (keep && !keepThin) await moveDatabase(server.url, source, 'pg_default');
   }
   if (!keep && !keepThin) {
     await dropDatabase(server.url, source);
@@ -442,7 +445,7 @@ export async function freshCopy(
     const a = await runOnServer(input, input.pg18, size, keep);
     runs.push(a.run);
     if (a.kept && keep) kept18 = a.kept;
-    else if (a.kept) keptThin = a.kept;
+    if (a.kept && input.thin && size.label === idealSize()) keptThin = a.kept;
     if (input.pg15) {
       const b = await runOnServer(input, input.pg15, size, keep);
       runs.push(b.run);

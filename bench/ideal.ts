@@ -22,8 +22,8 @@ import { benchContext } from './lib/vers.js';
 import type { BenchContext } from './run.js';
 
 const VALIDATE_SQL = fileURLToPath(new URL('./sql/validate.sql', import.meta.url));
-const TITLE = '5. Against the ideal tool: strategies A, B and C at 1 GB on thin branches';
-const TARGET = 'overhead vs an ideal zero-cost tool at 1 GB';
+const TITLE = '5. Against the ideal tool: strategies A, B and C on thin branches';
+const TARGET = 'overhead vs an ideal zero-cost tool (1 GB; BENCH_IDEAL_SIZE)';
 
 function pgEnv(server: BenchServer, database: string): Record<string, string> {
   const u = new URL(server.url);

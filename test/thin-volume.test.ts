@@ -89,12 +89,12 @@ describe.skipIf(!canThin && process.env.CI !== 'true')('vers-db up --thin', () =
     const thinUp = await cli(['up', '--thin', '4G', '--no-fsync'], env, dir);
     expect(thinUp.exitCode, thinUp.stderr).toBe(0);
     expect(thinUp.stderr).toMatch(/already holds a cluster .* moving it onto the thin volume/);
-    const mnt = join(stateDir(), 'thin');
+    const status = json(await cli(['status', '--json'], env, dir));
+    const mnt: string = status.thin_volume.mount_point;
     expect(await isMounted(mnt)).toBe(true);
     expect(execFileSync('findmnt', ['-no', 'FSTYPE', mnt], { encoding: 'utf8' }).trim()).toBe('xfs');
     const thinDoctor = await cli(['doctor'], env, dir);
     expect(thinDoctor.stdout).toMatch(/^ok\s+branches\s+thin: reflinks on xfs at .*\(fsync off\)$/m);
-    const status = json(await cli(['status', '--json'], env, dir));
     expect(status.branching.mode).toBe('thin');
     expect(status.thin_volume).toMatchObject({ mounted: true, mount_point: mnt });
 

@@ -5,7 +5,7 @@
  * makes a branch in constant time and branches share blocks with their checkpoint.
  * Mounting needs root (or passwordless sudo); every refusal says why and what to run instead.
  */
-import { access, mkdir, open, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -78,18 +78,6 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Every ancestor of `dir` lets others through (the `postgres` user runs the server when we are root). */
-async function traversable(dir: string): Promise<boolean> {
-  for (let d = dir; ; d = dirname(d)) {
-    const mode = await stat(d).then(
-      (s) => s.mode,
-      () => 0o777,
-    );
-    if ((mode & 0o001) === 0) return false;
-    if (dirname(d) === d) return true;
-  }
-}
-
 type Privileged = (argv: string[]) => Promise<{ exitCode?: number; stderr: string; stdout: string }>;
 
 /** Run as root: directly when we are root, else through passwordless sudo; refuse otherwise. */
@@ -121,10 +109,13 @@ function checkPlatform(): void {
 const CONTAINER_HINT =
   'loop devices and mounting are usually not allowed in containers: run the container with --privileged (or --cap-add SYS_ADMIN --device /dev/loop-control), or put VERS_DB_HOME on a host filesystem with reflinks (XFS, Btrfs, ZFS, APFS)';
 
-/** Where to mount: in the state directory, unless the `postgres` user could not reach it there. */
-async function chooseMountPoint(stateDir: string): Promise<string> {
-  const inside = join(stateDir, 'thin');
-  if (userInfo().uid !== 0 || (await traversable(stateDir))) return inside;
+/**
+ * Where to mount: in the state directory, except as root. Then PostgreSQL runs as the `postgres`
+ * OS user, who must reach the cluster, while the state directory stays private (0700): the mount
+ * goes under the temporary directory, as the embedded cluster itself does in that case.
+ */
+function chooseMountPoint(stateDir: string): string {
+  if (userInfo().uid !== 0) return join(stateDir, 'thin');
   const key = Buffer.from(stateDir).toString('base64url').slice(-40);
   return join(tmpdir(), `vers-db-${key}`, 'thin');
 }
@@ -168,7 +159,7 @@ export async function createThinVolume(
     );
   const v: ThinVolume = {
     image: join(stateDir, 'thin.img'),
-    mountPoint: await chooseMountPoint(stateDir),
+    mountPoint: chooseMountPoint(stateDir),
     sizeBytes,
   };
   log(`making a ${formatSize(sizeBytes)} loopback XFS volume with reflinks: ${v.image} (sparse)`);
@@ -258,4 +249,6 @@ export async function destroyThinVolume(stateDir: string): Promise<void> {
   await rm(v.image, { force: true });
   await rm(join(stateDir, THIN_FILE), { force: true });
   await rm(v.mountPoint, { recursive: true, force: true });
+  // The temporary parent made for root's mount point, when it is now empty.
+  if (dirname(v.mountPoint) !== stateDir) await rmdir(dirname(v.mountPoint)).catch(() => undefined);
 }
