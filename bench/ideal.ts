@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { createContext } from '../src/core/context.js';
 import { createCheckpoint, testStrategies } from '../src/core/index.js';
 import type { Comparison } from '../src/result.js';
 import { quoteIdent, urlOf, withClient } from '../src/util/pg.js';
@@ -18,7 +19,7 @@ import type { PartResult, Target } from './lib/report.js';
 import type { BenchServer } from './lib/servers.js';
 import { setServerFsync } from './lib/thin.js';
 import { fmtBytes, fmtMs, timed } from './lib/timing.js';
-import { benchContext } from './lib/vers.js';
+import { benchEnv } from './lib/vers.js';
 import type { BenchContext } from './run.js';
 
 const VALIDATE_SQL = fileURLToPath(new URL('./sql/validate.sql', import.meta.url));
@@ -86,7 +87,15 @@ async function versRun(
   const server = b.pg18;
   // Reached through DATABASE_URL, the backend cannot probe the server's files: clone is named here;
   // on a `vers-db up --thin` state directory it is chosen by itself.
-  const ctx = benchContext(server, source, `${b.dir}/vers-db-state-ideal`, 'clone');
+  // The validation is the bench's own script: trusted, so it runs as root (VERS_DB_COMMAND_USER=root) from b.dir.
+  const ctx = createContext({
+    env: {
+      ...benchEnv(server, source, `${b.dir}/vers-db-state-ideal`, 'clone'),
+      VERS_DB_COMMAND_USER: 'root',
+    },
+    cwd: b.dir,
+    log: () => {},
+  });
   const tag = fsyncOff ? 'ideal-nofsync' : 'ideal';
   try {
     if (fsyncOff) await setServerFsync(server.url, false);
