@@ -14,12 +14,15 @@ import {
 import { InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
 import { withClient } from '../util/pg.js';
+import { boundedQuery } from './bounded-query.js';
 import { loadCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
 import type { CompareInput } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ROWS = 200;
+/** Row data kept per branch; past it the result is truncated (a tool result must stay readable). */
+export const MAX_RESULT_BYTES = 4 * 1024 * 1024;
 const READ_ONLY_VIOLATION = '25006';
 
 type QueryResult = BranchComparison['query_results'][string];
@@ -120,14 +123,13 @@ async function readOnlyQuery(
   await c.query('BEGIN READ ONLY');
   try {
     await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    // Extended protocol: exactly one statement, nothing can be smuggled after it.
-    const r = await c.query({ text: query, values: [], queryMode: 'extended' } as import('pg').QueryConfig);
-    const rows = (r.rows as Record<string, unknown>[]).slice(0, maxRows);
+    // Extended protocol (exactly one statement, nothing smuggled after it), at most maxRows + 1 rows.
+    const r = await boundedQuery(c, query, maxRows, MAX_RESULT_BYTES);
     return {
-      columns: r.fields.map((f) => f.name),
-      rows,
-      row_count: r.rowCount ?? r.rows.length,
-      truncated: r.rows.length > maxRows,
+      columns: r.columns,
+      rows: r.rows,
+      row_count: r.rows.length,
+      truncated: r.truncated,
       error: null,
     };
   } catch (err) {

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors.js';
 import { BranchListSchema } from '../result.js';
 import { defineTool } from './define.js';
 import { textTable } from './format.js';
+import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
   action: z
@@ -13,9 +14,8 @@ const InputSchema = z.object({
         'remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, ' +
         'replacing the previous copy (the source database is not touched)',
     ),
-  name: z.string().optional().describe('Branch to delete (action "delete")'),
-  tag: z
-    .string()
+  name: nameInput().optional().describe('Branch to delete (action "delete")'),
+  tag: nameInput()
     .optional()
     .describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)'),
 });

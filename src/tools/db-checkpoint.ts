@@ -3,15 +3,13 @@ import { createCheckpoint } from '../core/index.js';
 import { CheckpointReportSchema } from '../result.js';
 import { defineTool } from './define.js';
 import { formatBytes, formatMs } from './format.js';
+import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
-  tag: z
-    .string()
-    .describe(
-      'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)',
-    ),
-  database: z
-    .string()
+  tag: nameInput().describe(
+    'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)',
+  ),
+  database: nameInput()
     .optional()
     .describe(
       'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")',

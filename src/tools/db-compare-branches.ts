@@ -3,14 +3,15 @@ import { compareBranches } from '../core/index.js';
 import { type BranchComparison, BranchComparisonSchema } from '../result.js';
 import { defineTool } from './define.js';
 import { textTable } from './format.js';
+import { INPUT_LIMITS, nameInput, queryInput } from './limits.js';
 
 const InputSchema = z.object({
   branches: z
-    .array(z.string())
+    .array(nameInput())
     .min(1)
+    .max(INPUT_LIMITS.branches)
     .describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
-  comparison_query: z
-    .string()
+  comparison_query: queryInput()
     .optional()
     .describe(
       'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. ' +

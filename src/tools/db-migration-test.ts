@@ -4,6 +4,7 @@ import { StrategyResultSchema } from '../result.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
 import { renderStrategy } from './format.js';
+import { commandInput, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimStrategy } from './reports.js';
 
 export const MigrationKindSchema = z
@@ -29,17 +30,14 @@ export const LongReaderSchema = z
   );
 
 const InputSchema = z.object({
-  baseline: z.string().describe('Checkpoint tag to branch from (made with db_checkpoint)'),
-  migration: z
-    .string()
-    .describe(
-      'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", ' +
-        'a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
-    ),
-  name: z.string().optional().describe('Label for the result and the branch; defaults to the file name'),
+  baseline: nameInput().describe('Checkpoint tag to branch from (made with db_checkpoint)'),
+  migration: migrationInput().describe(
+    'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", ' +
+      'a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
+  ),
+  name: nameInput().optional().describe('Label for the result and the branch; defaults to the file name'),
   kind: MigrationKindSchema,
-  validation: z
-    .string()
+  validation: commandInput()
     .optional()
     .describe('Shell command run against the branch after the migration; exit code 0 means passed'),
   collect_metrics: z

@@ -3,11 +3,14 @@ import { renderSuiteRun } from '../report/suite.js';
 import { SuiteRunResultSchema } from '../suite/result.js';
 import { runSuite } from '../suite/runner.js';
 import { defineTool } from './define.js';
+import { nameInput, pathInput } from './limits.js';
 import { slimSuiteRun, suiteReports } from './reports.js';
 
 const InputSchema = z.object({
-  file: z.string().optional().describe('Suite file, relative to the project (default vers-integration.yaml)'),
-  suite: z.string().optional().describe('Run only this suite (a key under `tests:`); default all suites'),
+  file: pathInput()
+    .optional()
+    .describe('Suite file, relative to the project (default vers-integration.yaml)'),
+  suite: nameInput().optional().describe('Run only this suite (a key under `tests:`); default all suites'),
   parallel: z
     .union([z.boolean(), z.number().int().min(1).max(16)])
     .optional()

@@ -5,27 +5,28 @@ import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
 import { renderComparison } from './format.js';
+import { commandInput, INPUT_LIMITS, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
 const StrategySchema = z.union([
-  z.string().describe('A .sql file path or inline SQL text'),
+  migrationInput().describe('A .sql file path or inline SQL text'),
   z.object({
-    migration: z
-      .string()
-      .describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
-    name: z.string().optional().describe('Label for this strategy; defaults to the file name'),
+    migration: migrationInput().describe(
+      'A .sql file path or inline SQL text; a shell command with kind "command"',
+    ),
+    name: nameInput().optional().describe('Label for this strategy; defaults to the file name'),
     kind: MigrationKindSchema,
   }),
 ]);
 
 const InputSchema = z.object({
-  baseline: z.string().describe('Checkpoint tag every strategy branches from (made with db_checkpoint)'),
+  baseline: nameInput().describe('Checkpoint tag every strategy branches from (made with db_checkpoint)'),
   migrations: z
     .array(StrategySchema)
     .min(1)
+    .max(INPUT_LIMITS.strategies)
     .describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
-  validation: z
-    .string()
+  validation: commandInput()
     .optional()
     .describe('Shell command run against each branch after its migration; exit code 0 means passed'),
   parallel: z

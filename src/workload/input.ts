@@ -4,9 +4,9 @@ import type { WorkloadInput } from './index.js';
 
 export const WorkloadSchema = z
   .union([
-    z.string().min(1),
+    z.string().min(1).max(4096),
     z.strictObject({
-      file: z.string().min(1).describe('the workload file'),
+      file: z.string().min(1).max(4096).describe('the workload file'),
       rate: z
         .number()
         .int()
