@@ -18,6 +18,7 @@ import {
 } from '../state/paths.js';
 import { addSecret } from '../util/secrets.js';
 import { addUser, liveUsers, removeUser, withEmbeddedLock } from './embedded-users.js';
+import { prepareSocketDir, socketDirFor } from './socket-dir.js';
 import { mountThinVolume, thinDataDir } from './thin-volume.js';
 
 export interface EmbeddedState {
@@ -259,7 +260,7 @@ function serverOptions(s: EmbeddedState): string {
   return [
     `-p ${s.port}`,
     "-c listen_addresses='127.0.0.1'",
-    `-c unix_socket_directories='${s.dataDir}'`,
+    `-c unix_socket_directories='${socketDirFor(s.dataDir)}'`,
     '-c max_connections=200',
     '-c shared_buffers=256MB',
     '-c max_wal_size=4GB',
@@ -272,6 +273,9 @@ async function startCluster(s: EmbeddedState, log: (msg: string) => void): Promi
   const bin = await binaries();
   const ids = await runAsIds();
   const logFile = join(s.dataDir, 'server.log');
+  await prepareSocketDir(s.dataDir, ids).catch((err: Error) => {
+    throw new BackendError(`cannot prepare a socket directory for the embedded server: ${err.message}`);
+  });
   const r = await execa(
     bin.pg_ctl,
     ['start', '-w', '-t', '60', '-D', s.dataDir, '-l', logFile, '-o', serverOptions(s)],

@@ -29,8 +29,8 @@ export async function runCommand(globals: GlobalOptions, handler: Handler): Prom
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP) is an interruption like any other: cancel, clean up, exit.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   let code = 0;
   let ctx: Context | undefined;
   try {

@@ -1,7 +1,10 @@
 import { InvalidInputError } from '../errors.js';
 
-/** Tags and branch names: what vers tags and quoted Postgres identifiers both accept. */
-const NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+/**
+ * Tags and branch names: what vers tags and quoted Postgres identifiers both accept, starting with
+ * a letter or digit (a name such as "-rf" or "--keep" would read as an option on a command line).
+ */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
 
 export function validateName(kind: 'checkpoint tag' | 'branch name', name: string): string {
   if (!NAME_PATTERN.test(name)) {
@@ -10,9 +13,11 @@ export function validateName(kind: 'checkpoint tag' | 'branch name', name: strin
         ? 'it is empty'
         : name.length > 48
           ? `it is ${name.length} characters long`
-          : `it contains ${JSON.stringify([...name].find((c) => !/[A-Za-z0-9._-]/.test(c)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name)}: ${why}`, {
-      hint: 'use letters, digits, ".", "_" and "-", at most 48 characters',
+          : !/^[A-Za-z0-9]/.test(name)
+            ? `it starts with ${JSON.stringify(name[0])}`
+            : `it contains ${JSON.stringify([...name].find((c) => !/[A-Za-z0-9._-]/.test(c)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
+      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters',
     });
   }
   return name;
@@ -61,7 +66,7 @@ export function deriveBranchName(label: string, suffix: string): string {
   const base = label
     .replace(/\.[A-Za-z0-9]+$/, '')
     .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/^[^A-Za-z0-9]+|-+$/g, '');
   const room = 48 - suffix.length - 1;
   return `${(base || 'branch').slice(0, room)}-${suffix}`;
 }
