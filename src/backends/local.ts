@@ -14,7 +14,9 @@ import {
   DatabaseError,
   InvalidInputError,
   NotFoundError,
+  throwIfAborted,
 } from '../errors.js';
+import { processAlive } from '../state/children.js';
 import {
   branchDatabaseName,
   branchOwnerRole,
@@ -71,6 +73,7 @@ import {
   sealCheckpoint,
 } from './local-sandbox.js';
 import { verifyTemplate } from './local-verify.js';
+import { superviseGroup } from './process-group.js';
 
 /** The database the embedded default loads data into and checkpoints from. */
 export const EMBEDDED_SOURCE_DATABASE = 'app';
@@ -304,7 +307,7 @@ export class LocalBackend implements Backend {
           hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`,
         });
       }
-      d.checkpoints[tag] = { ...entry, state: 'creating', createdBy: options.createdBy };
+      d.checkpoints[tag] = { ...entry, state: 'creating', createdBy: options.createdBy, pid: process.pid };
     });
     try {
       const ms = await this.cloneDatabase(id, source, strategy, false, options.signal);
@@ -472,8 +475,11 @@ export class LocalBackend implements Backend {
     const cwd = options.cwd ?? this.ctx.cwd;
     const who = await commandIdentity(this.ctx.env);
     if (who) await assertReachable(cwd, who);
+    throwIfAborted(options.signal);
     // The command is the user's shell text; it runs as argv ['-c', command], never spliced into another string.
-    const r = await execa('bash', ['-c', command], {
+    // Detached: it leads its own process group, so a timeout, a cancel or the next start after a crash
+    // stops everything it started (psql, npm and their children), not only bash.
+    const sub = execa('bash', ['-c', command], {
       cwd,
       ...(who
         ? {
@@ -484,13 +490,14 @@ export class LocalBackend implements Backend {
           }
         : { env: { ...options.env, ...pgEnv } }),
       input: options.stdin,
-      timeout: options.timeoutMs,
-      cancelSignal: options.signal,
+      detached: true,
       reject: false,
       all: false,
     });
+    const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
+    const r = await sub.finally(stop.done);
     if (options.signal?.aborted) throw new CancelledError();
-    if (r.timedOut) {
+    if (stop.timedOut()) {
       return {
         exitCode: 124,
         stdout: String(r.stdout ?? ''),
@@ -609,7 +616,11 @@ export class LocalBackend implements Backend {
       }
     }
     for (const c of Object.values(data.checkpoints).filter((x) => x.backend === 'local')) {
-      if (c.state !== 'ready') {
+      if (c.state !== 'ready' && c.pid !== undefined && c.pid !== process.pid && processAlive(c.pid)) {
+        // Another process is making it right now.
+        known.add(c.id);
+        report.kept.push(`checkpoint ${c.tag} (being created by process ${c.pid})`);
+      } else if (c.state !== 'ready') {
         await this.dropDatabase(c.id).catch((err: Error) =>
           report.errors.push(`checkpoint ${c.tag}: ${err.message}`),
         );

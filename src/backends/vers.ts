@@ -4,6 +4,7 @@
  * collector reaches a branch's PostgreSQL through `vers tunnel`. Every VM is written to the
  * registry before it is asked for, so gc can find it even when vers-db dies in between.
  */
+
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -15,6 +16,7 @@ import {
   NotFoundError,
   throwIfAborted,
 } from '../errors.js';
+import { recordChild } from '../state/children.js';
 import { validateName } from '../state/names.js';
 import type { BranchEntry, RegistryData, VmEntry } from '../state/registry.js';
 import { type ClientConfig, connect, displayUrl } from '../util/pg.js';
@@ -235,7 +237,7 @@ export class VersBackend implements Backend {
     };
     await this.ctx.registry.update((d) => {
       if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
-      d.checkpoints[tag] = { ...info, state: 'creating', vm: base.vm };
+      d.checkpoints[tag] = { ...info, state: 'creating', vm: base.vm, pid: process.pid };
     });
     const start = performance.now();
     let commitId: string | null = null;
@@ -414,7 +416,12 @@ export class VersBackend implements Backend {
     }
     const t = tunnel;
     this.tunnels.add(t);
+    const forget =
+      t.pid === undefined
+        ? async () => {}
+        : await recordChild(this.ctx.stateDir, t.pid, 'vers tunnel').catch(() => async () => {});
     void t.closed.then((why) => {
+      void forget();
       this.tunnels.delete(t);
       if (why) this.ctx.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
     });
@@ -566,6 +573,10 @@ export class VersBackend implements Backend {
     for (const c of Object.values(data.checkpoints).filter((x) => x.backend === 'vers')) {
       if (c.state === 'ready') {
         report.kept.push(`checkpoint ${c.tag}`);
+        continue;
+      }
+      if (c.pid !== undefined && !stale(c.state, c.pid)) {
+        report.kept.push(`checkpoint ${c.tag} (being created by pid ${c.pid})`);
         continue;
       }
       await this.forgetCheckpoint(c.tag, c.id || null);

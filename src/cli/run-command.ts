@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import { stopOnDemandServers } from '../backends/embedded.js';
 import { type Context, createContext } from '../core/context.js';
+import { recoverAfterCrashes } from '../core/recover.js';
 import { CancelledError, describeError, isVersDbError } from '../errors.js';
 import { logToStderr } from './output.js';
 
@@ -35,6 +36,7 @@ export async function runCommand(globals: GlobalOptions, handler: Handler): Prom
   let ctx: Context | undefined;
   try {
     ctx = createContext({ backend: globals.backend, log: logToStderr });
+    await recoverAfterCrashes(ctx);
     code = (await handler(ctx, controller.signal)) ?? 0;
   } catch (err) {
     code = exitCodeOf(err, controller.signal.aborted);

@@ -6,6 +6,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { stopOnDemandServers } from '../backends/embedded.js';
 import { createContext } from '../core/index.js';
+import { recoverAfterCrashes } from '../core/recover.js';
 import { describeError } from '../errors.js';
 import { createServer } from './create-server.js';
 import { applyPluginConfig } from './plugin-config.js';
@@ -23,6 +24,8 @@ export async function startStdioServer(given: NodeJS.ProcessEnv = process.env): 
     // Claude Code starts plugin servers with CLAUDE_PROJECT_DIR: relative migration paths are the project's.
     const ctx = createContext({ env, cwd: env.CLAUDE_PROJECT_DIR || process.cwd(), log });
     const { server, close } = createServer(ctx);
+    // In the background: the client's handshake does not wait for the cleanup after a crash.
+    void recoverAfterCrashes(ctx);
     const stop = async (why: string) => {
       if (stopping) return;
       stopping = true;

@@ -19,6 +19,8 @@ export interface CheckpointEntry extends CheckpointInfo {
   state: EntryState;
   /** Who made it ("vers-db checkpoint", "vers-db run", "vers-db demo", …); missing = the user. */
   createdBy?: string;
+  /** The process creating it: gc and crash recovery leave a 'creating' checkpoint of a live process alone. */
+  pid?: number;
   /** Local: the NOLOGIN role that owns the checkpoint's objects (sandboxed checkpoints only). */
   owner?: string;
   /** Local: objects a superuser owned in the source, re-owned to `owner` in the checkpoint. */

@@ -414,6 +414,8 @@ export class VersClient {
       reject: false,
       encoding: 'utf8',
       forceKillAfterDelay: 3000,
+      // Its own process group: the state directory records it, and the next start stops it if we die.
+      detached: true,
     });
     return openTunnel(child, localPort, {
       command: this.describe(args),

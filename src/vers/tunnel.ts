@@ -10,6 +10,8 @@ import type { Redactor } from './output.js';
 export interface VersTunnel {
   /** Local port on 127.0.0.1. */
   port: number;
+  /** The tunnel process, leader of its own process group (recorded so a crash does not orphan it). */
+  pid: number | undefined;
   /** Resolves when the tunnel process has exited, with why (null = closed by us). */
   closed: Promise<Error | null>;
   close(): Promise<void>;
@@ -66,7 +68,7 @@ export async function openTunnel(
         versExitCode: null,
       });
     }
-    if (await accepts(port)) return { port, closed, close };
+    if (await accepts(port)) return { port, pid: child.pid, closed, close };
     if (Date.now() > deadline) {
       await close();
       throw new VersTimeoutError(
