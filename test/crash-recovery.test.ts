@@ -79,7 +79,7 @@ describe('crash recovery', () => {
 
   it('kill -9 during a shell step: the next command stops its process group', async () => {
     const marker = `vers-db-crash-${process.pid}`;
-    const run = startCli(['test', 'base', `sleep 300; echo ${marker}`], p.env, p.dir);
+    const run = startCli(['test', 'base', '--kind', 'command', `sleep 300; echo ${marker}`], p.env, p.dir);
     const children = join(p.env.VERS_DB_HOME!, 'children');
     const files = await waitUntil(
       () => readdir(children).catch(() => [] as string[]),
