@@ -174,7 +174,9 @@ async function inject(kind: FaultKind, delay: number, c: InjectContext): Promise
       await sleep(delay);
       run.kill(kind === 'kill -9' ? 'SIGKILL' : kind);
       const r = await run;
-      if (kind !== 'kill -9' && ![0, 1, 130].includes(r.exitCode ?? -1))
+      // A signal before the CLI installed its handlers ends it by the signal: nothing was made yet.
+      const early = r.exitCode === undefined && r.signal === kind;
+      if (kind !== 'kill -9' && !early && ![0, 1, 130].includes(r.exitCode ?? -1))
         c.tally.badExits.push(`${c.label}: exited ${r.exitCode}: ${String(r.stderr).slice(-300)}`);
       return;
     }

@@ -6,6 +6,7 @@
  * in the common case (nothing died) this reads two small files and starts nothing.
  */
 
+import { embeddedStatus } from '../backends/embedded.js';
 import { processAlive, reapOrphanedChildren } from '../state/children.js';
 import type { RegistryData } from '../state/registry.js';
 import type { Context } from './context.js';
@@ -30,16 +31,29 @@ export function leftoversOf(data: RegistryData, backend: string): string[] {
   return out;
 }
 
+async function localServerUp(ctx: Context): Promise<boolean> {
+  if (ctx.backendKind !== 'local') return false;
+  if (ctx.env.DATABASE_URL?.trim()) return true;
+  return (await embeddedStatus(ctx.stateDir).catch(() => null))?.running ?? false;
+}
+
 /** Clean up after dead processes; returns one line per thing removed. Never throws. */
 export async function recoverAfterCrashes(ctx: Context): Promise<string[]> {
   const done: string[] = [];
   try {
     done.push(...(await reapOrphanedChildren(ctx.stateDir)).map((s) => `stopped ${s}`));
     const data = await ctx.registry.read();
-    if (leftoversOf(data, ctx.backendKind).length > 0) {
-      const report = await (await ctx.backend()).gc();
-      done.push(...report.removed.map((r) => `removed ${r}`));
-      for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+    const known = leftoversOf(data, ctx.backendKind).length > 0;
+    // A database a dead process made but never recorded (its CREATE finished after the process was
+    // gone) is found only on the server: sweep whenever the server is up anyway, never start one for it.
+    if (known || (await localServerUp(ctx))) {
+      try {
+        const report = await (await ctx.backend()).gc();
+        done.push(...report.removed.map((r) => `removed ${r}`));
+        for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+      } catch (err) {
+        if (known) throw err;
+      }
     }
   } catch (err) {
     ctx.log(`crash recovery skipped: ${(err as Error).message}`);
