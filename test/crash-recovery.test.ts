@@ -3,10 +3,12 @@
  * someone ran `gc`; backends kept running the migration; shell steps kept running. Now the
  * backend stops within seconds, and the next command (any command) cleans up on start.
  */
-import { chmod, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedStatus, stopEmbedded } from '../src/backends/embedded.js';
 import { processAlive } from '../src/state/children.js';
 import { withClient } from '../src/util/pg.js';
 import { cli, startCli } from './helpers/cli.js';
@@ -105,6 +107,30 @@ describe('crash recovery', () => {
     ).toBe(false);
     expect(await readdir(children)).toEqual([]);
     expect(await branchDatabases()).toEqual([]);
+  });
+
+  it('an on-demand embedded server whose starter was killed is stopped after the next command', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'vers-db-ondemand-'));
+    await chmod(home, 0o755);
+    const env = { VERS_DB_HOME: join(home, '.vers-db') };
+    try {
+      await writeFile(join(home, 'slow.sql'), 'SELECT pg_sleep(60);\n');
+      const first = startCli(['checkpoint', 'base'], env, home);
+      const running = () => embeddedStatus(env.VERS_DB_HOME).then((s) => s.running);
+      expect(await waitUntil(running, (up) => up, 90_000)).toBe(true);
+      await first; // the checkpoint finishes; now a test that gets killed
+      const second = startCli(['test', 'base', 'slow.sql'], env, home);
+      await sleep(4000);
+      second.kill('SIGKILL');
+      await second;
+      expect(await running()).toBe(true); // nobody left to stop it
+      const next = await cli(['branches'], env, home);
+      expect(next.exitCode).toBe(0);
+      expect(await running()).toBe(false);
+    } finally {
+      await stopEmbedded(env.VERS_DB_HOME).catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('SIGHUP cancels and cleans up like SIGTERM', async () => {
