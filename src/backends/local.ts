@@ -75,6 +75,10 @@ import {
 import { verifyTemplate } from './local-verify.js';
 import { superviseGroup } from './process-group.js';
 
+const TERMINATE_CREATING_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
+
 /** The database the embedded default loads data into and checkpoints from. */
 export const EMBEDDED_SOURCE_DATABASE = 'app';
 const MIN_SERVER_VERSION = 130000;
@@ -265,6 +269,14 @@ export class LocalBackend implements Backend {
       });
     }
     await withClient(this.admin, async (c) => {
+      // A CREATE DATABASE of a killed process may still be copying: stop it first, or the database
+      // appears after this DROP found nothing to drop.
+      const creating = `CREATE DATABASE ${quoteIdent(name)} `;
+      for (let i = 0; i < 100; i++) {
+        const { rowCount } = await c.query(TERMINATE_CREATING_SQL, [creating]);
+        if (!rowCount) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       // A template cannot be dropped; clear the flag first (ignore "does not exist").
       await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => undefined);
       await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
