@@ -26,7 +26,9 @@ const pending = new Map<number, Pending>();
 /** dist/split-worker.js beside the bundle; run from sources (tests, bench), the .ts file through tsx. */
 function spawnWorker(): Worker {
   const js = new URL('./split-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  // The parent's flags apply, except --input-type (only valid for inline code, which a worker file is not).
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv });
   const ts = new URL('./split-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(boot, { eval: true });
