@@ -12417,8 +12417,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile10;
-      function readFile10(path6, options, cb) {
+      fs2.readFile = readFile11;
+      function readFile11(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -12434,8 +12434,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile12;
-      function writeFile12(path6, data, options, cb) {
+      fs2.writeFile = writeFile13;
+      function writeFile13(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -12489,9 +12489,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir4;
+      fs2.readdir = readdir5;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir4(path6, options, cb) {
+      function readdir5(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -13570,10 +13570,41 @@ var init_embedded_users = __esm({
   }
 });
 
+// src/backends/socket-dir.ts
+import { createHash } from "node:crypto";
+import { chmod as chmod2, chown, lstat, mkdir as mkdir3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+function socketDirFor(dataDir) {
+  if (Buffer.byteLength(join3(dataDir, LONGEST_ENTRY)) <= SOCKET_PATH_MAX) return dataDir;
+  const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+  return join3("/tmp", `vers-db-${id}`);
+}
+async function prepareSocketDir(dataDir, owner) {
+  const dir = socketDirFor(dataDir);
+  if (dir === dataDir) return dir;
+  await mkdir3(dir, { recursive: true, mode: 448 });
+  const s = await lstat(dir);
+  const uid = owner?.uid ?? process.getuid?.() ?? s.uid;
+  if (!s.isDirectory() || s.isSymbolicLink() || s.uid !== uid && s.uid !== process.getuid?.()) {
+    throw new Error(`${dir} is not a private directory of this user`);
+  }
+  await chmod2(dir, 448);
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  return dir;
+}
+var LONGEST_ENTRY, SOCKET_PATH_MAX;
+var init_socket_dir = __esm({
+  "src/backends/socket-dir.ts"() {
+    "use strict";
+    LONGEST_ENTRY = ".s.PGSQL.65535.lock";
+    SOCKET_PATH_MAX = 100;
+  }
+});
+
 // src/backends/thin-volume.ts
-import { access, mkdir as mkdir3, open, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { access, mkdir as mkdir4, open, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join3 } from "node:path";
+import { dirname, join as join4 } from "node:path";
 function parseSize(text) {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$/i.exec(text);
   if (!m)
@@ -13593,14 +13624,14 @@ function formatSize(bytes) {
 }
 async function readThinVolume(stateDir2) {
   try {
-    return JSON.parse(await readFile3(join3(stateDir2, THIN_FILE), "utf8"));
+    return JSON.parse(await readFile3(join4(stateDir2, THIN_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function thinDataDir(stateDir2) {
   const v = await readThinVolume(stateDir2);
-  return v ? join3(v.mountPoint, "pg") : null;
+  return v ? join4(v.mountPoint, "pg") : null;
 }
 async function isMounted(mountPoint) {
   try {
@@ -13636,12 +13667,12 @@ function checkPlatform() {
     });
 }
 function chooseMountPoint(stateDir2) {
-  if (userInfo().uid !== 0) return join3(stateDir2, "thin");
+  if (userInfo().uid !== 0) return join4(stateDir2, "thin");
   const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-  return join3(tmpdir(), `vers-db-${key}`, "thin");
+  return join4(tmpdir(), `vers-db-${key}`, "thin");
 }
 async function mount(v, run) {
-  await mkdir3(v.mountPoint, { recursive: true });
+  await mkdir4(v.mountPoint, { recursive: true });
   const r = await run(["mount", "-t", "xfs", "-o", "loop", v.image, v.mountPoint]);
   if (r.exitCode !== 0)
     throw new BackendError(`cannot mount the thin volume ${v.image} on ${v.mountPoint}: ${r.stderr.trim()}`, {
@@ -13671,7 +13702,7 @@ async function createThinVolume(stateDir2, sizeBytes, log2) {
       { hint: `pass a smaller size: vers-db up --thin ${formatSize(Math.floor(free * 0.8))}` }
     );
   const v = {
-    image: join3(stateDir2, "thin.img"),
+    image: join4(stateDir2, "thin.img"),
     mountPoint: chooseMountPoint(stateDir2),
     sizeBytes
   };
@@ -13690,7 +13721,7 @@ async function createThinVolume(stateDir2, sizeBytes, log2) {
     await rm2(v.image, { force: true });
     throw err;
   }
-  await writeFile3(join3(stateDir2, THIN_FILE), `${JSON.stringify(v, null, 2)}
+  await writeFile3(join4(stateDir2, THIN_FILE), `${JSON.stringify(v, null, 2)}
 `, { mode: 384 });
   log2(`mounted on ${v.mountPoint}`);
   return v;
@@ -13700,7 +13731,7 @@ async function mountThinVolume(stateDir2, log2) {
   if (!v || await isMounted(v.mountPoint)) return v;
   if (!await exists(v.image))
     throw new BackendError(`the thin volume's image ${v.image} is gone`, {
-      hint: `remove ${join3(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+      hint: `remove ${join4(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
     });
   checkPlatform();
   const run = await privileged(
@@ -13741,7 +13772,7 @@ async function destroyThinVolume(stateDir2) {
   if (!v) return;
   await unmountThinVolume(stateDir2);
   await rm2(v.image, { force: true });
-  await rm2(join3(stateDir2, THIN_FILE), { force: true });
+  await rm2(join4(stateDir2, THIN_FILE), { force: true });
   await rm2(v.mountPoint, { recursive: true, force: true });
   if (dirname(v.mountPoint) !== stateDir2) await rmdir(dirname(v.mountPoint)).catch(() => void 0);
 }
@@ -13762,10 +13793,10 @@ var init_thin_volume = __esm({
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
+import { access as access2, chmod as chmod3, chown as chown2, constants as constants4, mkdir as mkdir5, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
-import { dirname as dirname2, join as join4, relative } from "node:path";
+import { dirname as dirname2, join as join5, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -13790,15 +13821,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile4(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile4(join5(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join4(packageDir, target);
+    const to = join5(packageDir, target);
     if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname2(to), join4(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join5(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -13817,14 +13848,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile4(join4(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile4(join5(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile4(join4(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile4(join5(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -13894,20 +13925,20 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = await thinDataDir(stateDir2) ?? join4(stateDir2, EMBEDDED_DATA_SUBDIR);
+  let dataDir = await thinDataDir(stateDir2) ?? join5(stateDir2, EMBEDDED_DATA_SUBDIR);
   if (ids) await shareStateDirWithCluster(stateDir2);
   if (ids && !await traversable(dataDir)) {
     await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join4(tmpdir2(), `vers-db-${key}`, "pg");
+    dataDir = join5(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir4(dataDir, { recursive: true, mode: 448 });
+  await mkdir5(dataDir, { recursive: true, mode: 448 });
   if (ids) {
-    await chown(dataDir, ids.uid, ids.gid);
-    await chown(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
+    await chown2(dataDir, ids.uid, ids.gid);
+    await chown2(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
   }
-  await chmod2(dataDir, 448);
+  await chmod3(dataDir, 448);
   const state = {
     dataDir,
     port: await freePort(54329),
@@ -13915,10 +13946,10 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join4(dirname2(dataDir), `.pwfile-${process.pid}`);
+  const pwfile = join5(dirname2(dataDir), `.pwfile-${process.pid}`);
   await writeFile4(pwfile, `${state.password}
 `, { mode: 384 });
-  if (ids) await chown(pwfile, ids.uid, ids.gid);
+  if (ids) await chown2(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
   try {
     await execa(
@@ -13956,7 +13987,7 @@ function serverOptions(s) {
   return [
     `-p ${s.port}`,
     "-c listen_addresses='127.0.0.1'",
-    `-c unix_socket_directories='${s.dataDir}'`,
+    `-c unix_socket_directories='${socketDirFor(s.dataDir)}'`,
     "-c max_connections=200",
     "-c shared_buffers=256MB",
     "-c max_wal_size=4GB"
@@ -13965,7 +13996,10 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join4(s.dataDir, "server.log");
+  const logFile = join5(s.dataDir, "server.log");
+  await prepareSocketDir(s.dataDir, ids).catch((err) => {
+    throw new BackendError(`cannot prepare a socket directory for the embedded server: ${err.message}`);
+  });
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -14001,7 +14035,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   });
   await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -14028,7 +14062,7 @@ async function setEmbeddedDataDir(stateDir2, dataDir) {
 }
 async function embeddedStatus(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION")))
+  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION")))
     return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
@@ -14062,6 +14096,7 @@ var init_embedded = __esm({
     init_paths();
     init_secrets();
     init_embedded_users();
+    init_socket_dir();
     init_thin_volume();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
@@ -14069,12 +14104,85 @@ var init_embedded = __esm({
   }
 });
 
+// src/state/children.ts
+import { mkdir as mkdir6, readdir as readdir3, readFile as readFile5, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat7 = await readFile5(`/proc/${pid}/stat`, "utf8");
+    return stat7.slice(stat7.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join6(stateDir2, CHILDREN_DIR);
+  const file = join6(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir6(dir, { recursive: true, mode: 448 });
+  await writeFile5(file, JSON.stringify(record2), { mode: 384 });
+  return () => rm3(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join6(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join6(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile5(file, "utf8"));
+    } catch {
+      await rm3(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm3(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    CHILDREN_DIR = "children";
+  }
+});
+
 // src/state/names.ts
 function validateName(kind, name) {
   if (!NAME_PATTERN.test(name)) {
-    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name)}: ${why}`, {
-      hint: 'use letters, digits, ".", "_" and "-", at most 48 characters'
+    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
+      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
     });
   }
   return name;
@@ -14091,7 +14199,7 @@ function instancePrefix(instance) {
   return `${DB_PREFIX}${instance}_`;
 }
 function deriveBranchName(label, suffix2) {
-  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
   const room = 48 - suffix2.length - 1;
   return `${(base || "branch").slice(0, room)}-${suffix2}`;
 }
@@ -14100,7 +14208,7 @@ var init_names = __esm({
   "src/state/names.ts"() {
     "use strict";
     init_errors();
-    NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
     DB_PREFIX = "vdb_";
     INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
     checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
@@ -19671,8 +19779,8 @@ var init_command_user = __esm({
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { constants as constants5, copyFile, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -19708,17 +19816,17 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join5(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
+  const a2 = join7(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile5(a2, "probe");
+    await writeFile6(a2, "probe");
     await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await rm3(a2, { force: true });
-    await rm3(b, { force: true });
+    await rm4(a2, { force: true });
+    await rm4(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
@@ -20365,6 +20473,50 @@ var init_local_verify = __esm({
   }
 });
 
+// src/backends/process-group.ts
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+  }
+}
+async function superviseGroup(pgid, stateDir2, options, what = "command") {
+  if (pgid === void 0) return { done: async () => {
+  }, timedOut: () => false };
+  const forget = await recordChild(stateDir2, pgid, what).catch(() => async () => {
+  });
+  let timedOut = false;
+  let killer;
+  const stop = () => {
+    signalGroup(pgid, "SIGTERM");
+    killer ??= setTimeout(() => signalGroup(pgid, "SIGKILL"), KILL_GRACE_MS);
+  };
+  const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  return {
+    timedOut: () => timedOut,
+    done: async () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      options.signal?.removeEventListener("abort", stop);
+      signalGroup(pgid, "SIGKILL");
+      await forget();
+    }
+  };
+}
+var KILL_GRACE_MS;
+var init_process_group = __esm({
+  "src/backends/process-group.ts"() {
+    "use strict";
+    init_children();
+    KILL_GRACE_MS = 2e3;
+  }
+});
+
 // src/backends/local.ts
 var local_exports = {};
 __export(local_exports, {
@@ -20403,12 +20555,13 @@ async function createLocalBackend(ctx) {
   });
   return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
 }
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
+var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
     init_execa();
     init_errors();
+    init_children();
     init_names();
     init_pg();
     init_secrets();
@@ -20417,6 +20570,10 @@ var init_local = __esm({
     init_local_clone();
     init_local_sandbox();
     init_local_verify();
+    init_process_group();
+    TERMINATE_CREATING_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
     EMBEDDED_SOURCE_DATABASE = "app";
     MIN_SERVER_VERSION = 13e4;
     SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
@@ -20565,6 +20722,12 @@ var init_local = __esm({
           });
         }
         await withClient(this.admin, async (c3) => {
+          const creating = `CREATE DATABASE ${quoteIdent(name)} `;
+          for (let i2 = 0; i2 < 100; i2++) {
+            const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
+            if (!rowCount) break;
+            await new Promise((resolve7) => setTimeout(resolve7, 100));
+          }
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
         });
@@ -20600,7 +20763,7 @@ var init_local = __esm({
               hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
             });
           }
-          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy };
+          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy, pid: process.pid };
         });
         try {
           const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
@@ -20748,7 +20911,8 @@ var init_local = __esm({
         const cwd = options.cwd ?? this.ctx.cwd;
         const who = await commandIdentity(this.ctx.env);
         if (who) await assertReachable(cwd, who);
-        const r = await execa("bash", ["-c", command], {
+        throwIfAborted(options.signal);
+        const sub = execa("bash", ["-c", command], {
           cwd,
           ...who ? {
             uid: who.uid,
@@ -20757,13 +20921,14 @@ var init_local = __esm({
             env: commandEnv(process.env, { ...options.env, ...pgEnv })
           } : { env: { ...options.env, ...pgEnv } },
           input: options.stdin,
-          timeout: options.timeoutMs,
-          cancelSignal: options.signal,
+          detached: true,
           reject: false,
           all: false
         });
+        const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
+        const r = await sub.finally(stop.done);
         if (options.signal?.aborted) throw new CancelledError();
-        if (r.timedOut) {
+        if (stop.timedOut()) {
           return {
             exitCode: 124,
             stdout: String(r.stdout ?? ""),
@@ -20876,7 +21041,10 @@ timed out after ${options.timeoutMs} ms`,
           }
         }
         for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "local")) {
-          if (c3.state !== "ready") {
+          if (c3.state !== "ready" && c3.pid !== void 0 && c3.pid !== process.pid && processAlive(c3.pid)) {
+            known.add(c3.id);
+            report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
+          } else if (c3.state !== "ready") {
             await this.dropDatabase(c3.id).catch(
               (err) => report.errors.push(`checkpoint ${c3.tag}: ${err.message}`)
             );
@@ -29084,11 +29252,11 @@ var init_runner = __esm({
 });
 
 // src/workload/index.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import { isAbsolute, resolve as resolve2 } from "node:path";
 async function loadWorkload(input, cwd) {
   const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
-  const text = await readFile5(path6, "utf8").catch((err) => {
+  const text = await readFile6(path6, "utf8").catch((err) => {
     throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
   });
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
@@ -30380,7 +30548,8 @@ import { fileURLToPath as fileURLToPath3 } from "node:url";
 import { Worker } from "node:worker_threads";
 function spawnWorker() {
   const js = new URL("./split-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath3(js))) return new Worker(js);
+  const execArgv2 = process.execArgv.filter((a2) => !a2.startsWith("--input-type"));
+  if (existsSync(fileURLToPath3(js))) return new Worker(js, { execArgv: execArgv2 });
   const ts = new URL("./split-worker.ts", import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(boot, { eval: true });
@@ -30848,8 +31017,8 @@ var init_collector = __esm({
 });
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir5, readFile as readFile6, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { mkdir as mkdir7, readFile as readFile7, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -30871,13 +31040,13 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
   );
 }
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir5(join6(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
-  await writeFile6(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+  await mkdir7(join8(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await writeFile7(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `, { mode: 384 });
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile6(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile7(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -30894,7 +31063,7 @@ var init_checkpoint_snapshot = __esm({
     TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
-    fileOf = (stateDir2, tag) => join6(stateDir2, "checkpoints", `${tag}.json`);
+    fileOf = (stateDir2, tag) => join8(stateDir2, "checkpoints", `${tag}.json`);
   }
 });
 
@@ -30954,6 +31123,59 @@ var init_checkpoint = __esm({
     "use strict";
     init_names();
     init_checkpoint_snapshot();
+  }
+});
+
+// src/core/bounded-query.ts
+async function boundedQuery(client, text, maxRows, maxBytes) {
+  const query = new esm_default.Query({
+    text,
+    values: [],
+    rows: maxRows + 1
+  });
+  let suspended = false;
+  let bytes = 0;
+  let overflow = false;
+  const addRow = query.handleDataRow.bind(query);
+  query.handleDataRow = (msg) => {
+    if (overflow) return;
+    for (const f of msg.fields) bytes += f === null ? 0 : f.length;
+    if (bytes > maxBytes) {
+      overflow = true;
+      return;
+    }
+    addRow(msg);
+  };
+  query.handlePortalSuspended = (connection) => {
+    suspended = true;
+    connection.sync();
+  };
+  const fail = query.handleError.bind(query);
+  query.handleError = (err, connection) => {
+    if (!suspended) {
+      try {
+        connection.sync();
+      } catch {
+      }
+    }
+    fail(err, connection);
+  };
+  const result = await new Promise((resolve7, reject) => {
+    query.on("end", resolve7);
+    query.on("error", reject);
+    client.query(query);
+  });
+  const rows = result.rows;
+  return {
+    columns: result.fields.map((f) => f.name),
+    rows: rows.slice(0, maxRows),
+    truncated: suspended || overflow || rows.length > maxRows
+  };
+}
+var init_bounded_query = __esm({
+  "src/core/bounded-query.ts"() {
+    "use strict";
+    init_esm();
   }
 });
 
@@ -31040,13 +31262,12 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
   await c3.query("BEGIN READ ONLY");
   try {
     await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const r = await c3.query({ text: query, values: [], queryMode: "extended" });
-    const rows = r.rows.slice(0, maxRows);
+    const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
     return {
-      columns: r.fields.map((f) => f.name),
-      rows,
-      row_count: r.rowCount ?? r.rows.length,
-      truncated: r.rows.length > maxRows,
+      columns: r.columns,
+      rows: r.rows,
+      row_count: r.rows.length,
+      truncated: r.truncated,
       error: null
     };
   } catch (err) {
@@ -31062,24 +31283,26 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
     await c3.query("ROLLBACK").catch(() => void 0);
   }
 }
-var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ROWS, READ_ONLY_VIOLATION;
+var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ROWS, MAX_RESULT_BYTES, READ_ONLY_VIOLATION;
 var init_compare = __esm({
   "src/core/compare.ts"() {
     "use strict";
     init_collector();
     init_errors();
     init_pg();
+    init_bounded_query();
     init_checkpoint_snapshot();
     DEFAULT_TIMEOUT_MS = 3e4;
     DEFAULT_MAX_ROWS = 200;
+    MAX_RESULT_BYTES = 4 * 1024 * 1024;
     READ_ONLY_VIOLATION = "25006";
   }
 });
 
 // src/state/registry.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-import { readFile as readFile7, rename, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { readFile as readFile8, rename, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 function registerSecrets(data) {
   for (const b of Object.values(data.branches ?? {})) {
     addSecret(b.sandbox?.ownerPassword);
@@ -31107,13 +31330,13 @@ var init_registry = __esm({
     Registry = class {
       constructor(dir) {
         this.dir = dir;
-        this.file = join7(dir, "registry.json");
+        this.file = join9(dir, "registry.json");
       }
       dir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await readFile7(this.file, "utf8"));
+          const parsed = JSON.parse(await readFile8(this.file, "utf8"));
           await secureExistingStateDir(this.dir);
           registerSecrets(parsed);
           return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
@@ -31130,7 +31353,7 @@ var init_registry = __esm({
       async update(mutate) {
         await ensureStateDir(this.dir);
         const release = await import_proper_lockfile2.default.lock(this.dir, {
-          lockfilePath: join7(this.dir, "registry.lock"),
+          lockfilePath: join9(this.dir, "registry.lock"),
           retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
           stale: 15e3
         });
@@ -31138,7 +31361,7 @@ var init_registry = __esm({
           const data = await this.read();
           const out = await mutate(data);
           const tmp = `${this.file}.${process.pid}.tmp`;
-          await writeFile7(tmp, `${JSON.stringify(data, null, 2)}
+          await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: STATE_FILE_MODE });
           await rename(tmp, this.file);
           return out;
@@ -31154,7 +31377,7 @@ var init_registry = __esm({
       }
       async exists() {
         try {
-          await readFile7(this.file);
+          await readFile8(this.file);
           return true;
         } catch {
           return false;
@@ -31569,7 +31792,7 @@ async function openTunnel(child, port, o2) {
         versExitCode: null
       });
     }
-    if (await accepts(port)) return { port, closed, close };
+    if (await accepts(port)) return { port, pid: child.pid, closed, close };
     if (Date.now() > deadline) {
       await close();
       throw new VersTimeoutError(
@@ -31901,7 +32124,9 @@ var init_client = __esm({
           stdin: "ignore",
           reject: false,
           encoding: "utf8",
-          forceKillAfterDelay: 3e3
+          forceKillAfterDelay: 3e3,
+          // Its own process group: the state directory records it, and the next start stops it if we die.
+          detached: true
         });
         return openTunnel(child, localPort, {
           command: this.describe(args),
@@ -31962,7 +32187,7 @@ __export(vers_exports, {
 });
 import { randomBytes as randomBytes7 } from "node:crypto";
 import { performance as performance6 } from "node:perf_hooks";
-function processAlive(pid) {
+function processAlive2(pid) {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -32021,6 +32246,7 @@ var init_vers2 = __esm({
     "use strict";
     init_p_limit();
     init_errors();
+    init_children();
     init_names();
     init_pg();
     init_vers();
@@ -32174,7 +32400,7 @@ var init_vers2 = __esm({
         };
         await this.ctx.registry.update((d) => {
           if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
-          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm };
+          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm, pid: process.pid };
         });
         const start = performance6.now();
         let commitId = null;
@@ -32329,7 +32555,11 @@ var init_vers2 = __esm({
         }
         const t = tunnel;
         this.tunnels.add(t);
+        const forget = t.pid === void 0 ? async () => {
+        } : await recordChild(this.ctx.stateDir, t.pid, "vers tunnel").catch(() => async () => {
+        });
         void t.closed.then((why) => {
+          void forget();
           this.tunnels.delete(t);
           if (why) this.ctx.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
         });
@@ -32445,7 +32675,7 @@ ${command}`;
       async gc() {
         const report = { removed: [], kept: [], errors: [] };
         let data = await this.ctx.registry.read();
-        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive(pid) || pid === process.pid : !keep && !processAlive(pid);
+        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive2(pid) || pid === process.pid : !keep && !processAlive2(pid);
         for (const b of Object.values(data.branches).filter((x) => x.backend === "vers")) {
           if (!stale(b.state, b.pid, b.keep)) {
             report.kept.push(`branch ${b.name}`);
@@ -32461,6 +32691,10 @@ ${command}`;
         for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "vers")) {
           if (c3.state === "ready") {
             report.kept.push(`checkpoint ${c3.tag}`);
+            continue;
+          }
+          if (c3.pid !== void 0 && !stale(c3.state, c3.pid)) {
+            report.kept.push(`checkpoint ${c3.tag} (being created by pid ${c3.pid})`);
             continue;
           }
           await this.forgetCheckpoint(c3.tag, c3.id || null);
@@ -32884,7 +33118,7 @@ var init_connection_budget = __esm({
 });
 
 // src/util/text-file.ts
-import { readFile as readFile8, stat as stat4 } from "node:fs/promises";
+import { readFile as readFile9, stat as stat4 } from "node:fs/promises";
 function firstInvalidUtf8(bytes) {
   const n2 = bytes.length;
   let i2 = 0;
@@ -32958,7 +33192,7 @@ async function readTextFile(path6, what, maxBytes) {
   }
   let bytes;
   try {
-    bytes = await readFile8(path6);
+    bytes = await readFile9(path6);
   } catch (err) {
     throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
   }
@@ -33405,7 +33639,7 @@ var init_shell2 = __esm({
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { join as join10, resolve as resolve4 } from "node:path";
 function scriptName(program2, args) {
   const positional = args.filter((a2) => !a2.startsWith("-"));
   const [first, second] = positional;
@@ -33422,7 +33656,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join8(cwd, "package.json"));
+  const text = readText(join10(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -33466,7 +33700,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join8(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join10(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -33586,9 +33820,9 @@ var init_detect = __esm({
 });
 
 // src/state/tested.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join11 } from "node:path";
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -33603,15 +33837,15 @@ var init_tested = __esm({
   "src/state/tested.ts"() {
     "use strict";
     TESTED_FILE = "tested.json";
-    contentHash = (text) => createHash("sha256").update(text, "utf8").digest("hex");
-    testedFile = (stateDir2) => join9(stateDir2, TESTED_FILE);
+    contentHash = (text) => createHash2("sha256").update(text, "utf8").digest("hex");
+    testedFile = (stateDir2) => join11(stateDir2, TESTED_FILE);
   }
 });
 
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join10, relative as relative2 } from "node:path";
+import { join as join12, relative as relative2 } from "node:path";
 function changedFiles(cwd) {
   let root;
   try {
@@ -33645,7 +33879,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join10(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join12(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -33671,13 +33905,13 @@ var init_pending = __esm({
 });
 
 // src/state/tested-record.ts
-import { rename as rename2, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { rename as rename2, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join13 } from "node:path";
 async function recordTested(stateDir2, entries) {
   if (Object.keys(entries).length === 0) return;
   await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile3.default.lock(stateDir2, {
-    lockfilePath: join11(stateDir2, "tested.lock"),
+    lockfilePath: join13(stateDir2, "tested.lock"),
     retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
     stale: 15e3
   });
@@ -33691,7 +33925,7 @@ async function recordTested(stateDir2, entries) {
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
     const file = testedFile(stateDir2);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
+    await writeFile9(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: 384 });
     await rename2(tmp, file);
   } finally {
@@ -37024,6 +37258,59 @@ pre { background: #f6f7f9; padding: 8px; overflow-x: auto; font-size: 12.5px; }
 .empty { color: #5c636e; font-style: italic; }
 `;
     renderHtml = (c3) => renderComparisonHtml(c3);
+  }
+});
+
+// src/core/recover.ts
+function leftoversOf(data, backend) {
+  const out = [];
+  for (const b of Object.values(data.branches)) {
+    if (b.backend !== backend) continue;
+    const dead = !processAlive(b.pid);
+    if (dead && (b.state !== "ready" || !b.keep)) out.push(`branch ${b.name}`);
+  }
+  for (const c3 of Object.values(data.checkpoints)) {
+    if (c3.backend !== backend || c3.state === "ready") continue;
+    if (c3.pid === void 0 || !processAlive(c3.pid)) out.push(`unfinished checkpoint ${c3.tag}`);
+  }
+  if (backend === "vers") {
+    for (const v of Object.values(data.vms ?? {})) {
+      if (v.state === "creating" && (v.pid === void 0 || !processAlive(v.pid))) out.push(`VM ${v.label}`);
+    }
+  }
+  return out;
+}
+async function localServerUp(ctx) {
+  if (ctx.backendKind !== "local") return false;
+  if (ctx.env.DATABASE_URL?.trim()) return true;
+  return (await embeddedStatus(ctx.stateDir).catch(() => null))?.running ?? false;
+}
+async function recoverAfterCrashes(ctx) {
+  const done = [];
+  try {
+    done.push(...(await reapOrphanedChildren(ctx.stateDir)).map((s) => `stopped ${s}`));
+    const data = await ctx.registry.read();
+    const known = leftoversOf(data, ctx.backendKind).length > 0;
+    if (known || await localServerUp(ctx)) {
+      try {
+        const report = await (await ctx.backend()).gc();
+        done.push(...report.removed.map((r) => `removed ${r}`));
+        for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+      } catch (err) {
+        if (known) throw err;
+      }
+    }
+  } catch (err) {
+    ctx.log(`crash recovery skipped: ${err.message}`);
+  }
+  if (done.length > 0) ctx.log(`cleaned up after an exited vers-db process: ${done.join("; ")}`);
+  return done;
+}
+var init_recover = __esm({
+  "src/core/recover.ts"() {
+    "use strict";
+    init_embedded();
+    init_children();
   }
 });
 
@@ -44911,9 +45198,9 @@ var init_input = __esm({
     "use strict";
     init_zod();
     WorkloadSchema = union([
-      string2().min(1),
+      string2().min(1).max(4096),
       strictObject({
-        file: string2().min(1).describe("the workload file"),
+        file: string2().min(1).max(4096).describe("the workload file"),
         rate: number2().int().min(0).max(1e4).optional().describe("statements per second, all sessions (0 = flat out)"),
         concurrency: number2().int().min(1).max(32).optional().describe("sessions running the workload"),
         baseline_ms: number2().int().min(0).max(6e5).optional().describe("window before the migration"),
@@ -46515,7 +46802,7 @@ var run_suite_exports = {};
 __export(run_suite_exports, {
   runSuiteCommand: () => runSuiteCommand
 });
-import { writeFile as writeFile10 } from "node:fs/promises";
+import { writeFile as writeFile11 } from "node:fs/promises";
 async function runSuiteCommand(ctx, o2) {
   const run = await runSuite(ctx, {
     file: o2.file,
@@ -46526,15 +46813,15 @@ async function runSuiteCommand(ctx, o2) {
     onProgress: stderrProgress()
   }).then(redactDeep);
   if (o2.markdown) {
-    await writeFile10(o2.markdown, renderSuiteMarkdown(run));
+    await writeFile11(o2.markdown, renderSuiteMarkdown(run));
     ctx.log(`markdown report: ${o2.markdown}`);
   }
   if (o2.junit) {
-    await writeFile10(o2.junit, renderSuiteJUnit(run));
+    await writeFile11(o2.junit, renderSuiteJUnit(run));
     ctx.log(`JUnit report: ${o2.junit}`);
   }
   if (o2.report) {
-    await writeFile10(o2.report, renderSuiteHtml(run));
+    await writeFile11(o2.report, renderSuiteHtml(run));
     ctx.log(`HTML report: ${o2.report}`);
   }
   if (o2.json) printJson(run);
@@ -64094,6 +64381,36 @@ var init_format2 = __esm({
   }
 });
 
+// src/tools/limits.ts
+var INPUT_LIMITS, nameInput, pathInput, migrationInput, commandInput, queryInput;
+var init_limits = __esm({
+  "src/tools/limits.ts"() {
+    "use strict";
+    init_zod();
+    INPUT_LIMITS = {
+      /** Checkpoint tags, branch names, labels, suite keys, database names. */
+      nameChars: 128,
+      /** Paths to files in the project. */
+      pathChars: 4096,
+      /** A migration given inline (SQL text or a path); larger SQL belongs in a file. */
+      migrationChars: 4 * 1024 * 1024,
+      /** A shell command (validation, command migration). */
+      commandChars: 64 * 1024,
+      /** One comparison query. */
+      queryChars: 1024 * 1024,
+      /** Branches compared at once. */
+      branches: 64,
+      /** Strategies tested at once. */
+      strategies: 32
+    };
+    nameInput = () => string2().max(INPUT_LIMITS.nameChars);
+    pathInput = () => string2().max(INPUT_LIMITS.pathChars);
+    migrationInput = () => string2().max(INPUT_LIMITS.migrationChars);
+    commandInput = () => string2().max(INPUT_LIMITS.commandChars);
+    queryInput = () => string2().max(INPUT_LIMITS.queryChars);
+  }
+});
+
 // src/tools/db-branches.ts
 function required2(value, field, action) {
   if (value === void 0 || value === "") {
@@ -64141,12 +64458,13 @@ var init_db_branches = __esm({
     init_result3();
     init_define();
     init_format2();
+    init_limits();
     InputSchema = object({
       action: _enum(["list", "delete", "gc", "rollback"]).describe(
         "list: checkpoints and branches; delete: remove the branch `name` (or the checkpoint `tag`); gc: remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, replacing the previous copy (the source database is not touched)"
       ),
-      name: string2().optional().describe('Branch to delete (action "delete")'),
-      tag: string2().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
+      name: nameInput().optional().describe('Branch to delete (action "delete")'),
+      tag: nameInput().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
     });
     OutputSchema = object({
       action: _enum(["list", "delete", "gc", "rollback"]),
@@ -64207,11 +64525,12 @@ var init_db_checkpoint = __esm({
     init_result3();
     init_define();
     init_format2();
+    init_limits();
     InputSchema2 = object({
-      tag: string2().describe(
+      tag: nameInput().describe(
         'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)'
       ),
-      database: string2().optional().describe(
+      database: nameInput().optional().describe(
         'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")'
       ),
       include_stats: boolean2().default(true).describe("Also report exact row counts and sizes of every user table at checkpoint time")
@@ -64291,9 +64610,10 @@ var init_db_compare_branches = __esm({
     init_result3();
     init_define();
     init_format2();
+    init_limits();
     InputSchema3 = object({
-      branches: array(string2()).min(1).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
-      comparison_query: string2().optional().describe(
+      branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
+      comparison_query: queryInput().optional().describe(
         'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
       ),
       timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
@@ -64376,6 +64696,7 @@ var init_db_migration_test = __esm({
     init_input();
     init_define();
     init_format2();
+    init_limits();
     init_reports();
     MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
       'How to read `migration`: auto (an existing path or *.sql is a file, anything else is SQL text, which must parse), file, sql, or command: a shell command (an ETL job, `npm run migrate`) runs only with kind "command", never as a fallback for SQL that does not parse'
@@ -64384,13 +64705,13 @@ var init_db_migration_test = __esm({
       "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
     );
     InputSchema4 = object({
-      baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
-      migration: string2().describe(
+      baseline: nameInput().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
+      migration: migrationInput().describe(
         'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
       ),
-      name: string2().optional().describe("Label for the result and the branch; defaults to the file name"),
+      name: nameInput().optional().describe("Label for the result and the branch; defaults to the file name"),
       kind: MigrationKindSchema,
-      validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
+      validation: commandInput().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
       collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
       long_reader_ms: LongReaderSchema,
       workload: WorkloadSchema,
@@ -64443,10 +64764,11 @@ var init_db_run_suite = __esm({
     init_result4();
     init_runner3();
     init_define();
+    init_limits();
     init_reports();
     InputSchema5 = object({
-      file: string2().optional().describe("Suite file, relative to the project (default vers-integration.yaml)"),
-      suite: string2().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
+      file: pathInput().optional().describe("Suite file, relative to the project (default vers-integration.yaml)"),
+      suite: nameInput().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
       parallel: union([boolean2(), number2().int().min(1).max(16)]).optional().describe(
         "Run the branches of a suite at the same time (true: up to 4, or a number); default one after another"
       ),
@@ -64490,19 +64812,22 @@ var init_db_test_strategies = __esm({
     init_db_migration_test();
     init_define();
     init_format2();
+    init_limits();
     init_reports();
     StrategySchema = union([
-      string2().describe("A .sql file path or inline SQL text"),
+      migrationInput().describe("A .sql file path or inline SQL text"),
       object({
-        migration: string2().describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
-        name: string2().optional().describe("Label for this strategy; defaults to the file name"),
+        migration: migrationInput().describe(
+          'A .sql file path or inline SQL text; a shell command with kind "command"'
+        ),
+        name: nameInput().optional().describe("Label for this strategy; defaults to the file name"),
         kind: MigrationKindSchema
       })
     ]);
     InputSchema6 = object({
-      baseline: string2().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
-      migrations: array(StrategySchema).min(1).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
-      validation: string2().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
+      baseline: nameInput().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
+      migrations: array(StrategySchema).min(1).max(INPUT_LIMITS.strategies).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
+      validation: commandInput().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
       parallel: number2().int().min(1).max(16).optional().describe(
         "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
       ),
@@ -64641,11 +64966,11 @@ var init_progress = __esm({
 
 // src/mcp/reports.ts
 import { randomBytes as randomBytes11 } from "node:crypto";
-import { readdir as readdir3, rm as rm5, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { readdir as readdir4, rm as rm6, writeFile as writeFile12 } from "node:fs/promises";
+import { join as join16 } from "node:path";
 import { pathToFileURL } from "node:url";
 async function writeReportFiles(stateDir2, reports) {
-  const dir = join14(stateDir2, "reports");
+  const dir = join16(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
   const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes11(2).toString("hex")}`;
@@ -64653,8 +64978,8 @@ async function writeReportFiles(stateDir2, reports) {
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join14(dir, `${base}.${f.ext}`);
-    await writeFile11(path6, body, { mode: 384 });
+    const path6 = join16(dir, `${base}.${f.ext}`);
+    await writeFile12(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -64668,9 +64993,9 @@ async function writeReportFiles(stateDir2, reports) {
   return links;
 }
 async function prune(dir) {
-  const files = (await readdir3(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm5(join14(dir, old), { force: true });
+    await rm6(join16(dir, old), { force: true });
 }
 var KEEP_FILES, FORMATS, stamp, safe;
 var init_reports2 = __esm({
@@ -64844,6 +65169,7 @@ async function startStdioServer(given = process.env) {
   try {
     const ctx = createContext({ env, cwd: env.CLAUDE_PROJECT_DIR || process.cwd(), log });
     const { server, close } = createServer2(ctx);
+    void recoverAfterCrashes(ctx);
     const stop = async (why) => {
       if (stopping) return;
       stopping = true;
@@ -64869,6 +65195,7 @@ var init_stdio4 = __esm({
     init_stdio3();
     init_embedded();
     init_core4();
+    init_recover();
     init_errors();
     init_create_server();
     init_plugin_config();
@@ -64913,8 +65240,8 @@ init_table();
 init_pg();
 init_output3();
 import { existsSync as existsSync2 } from "node:fs";
-import { readFile as readFile9 } from "node:fs/promises";
-import { dirname as dirname3, join as join12 } from "node:path";
+import { readFile as readFile10 } from "node:fs/promises";
+import { dirname as dirname3, join as join14 } from "node:path";
 import { performance as performance7 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 
@@ -64922,7 +65249,7 @@ import { fileURLToPath as fileURLToPath4 } from "node:url";
 var import_cli_table33 = __toESM(require_cli_table3(), 1);
 init_format();
 init_secrets();
-import { writeFile as writeFile9 } from "node:fs/promises";
+import { writeFile as writeFile10 } from "node:fs/promises";
 var PLAIN = { head: [], border: [] };
 function renderCheckpoint(r) {
   const lines = [
@@ -65001,17 +65328,17 @@ async function writeReports(c3, files, log2) {
   c3 = redactDeep(c3);
   if (files.markdown) {
     const { renderComparisonMarkdown: renderComparisonMarkdown2 } = await Promise.resolve().then(() => (init_markdown(), markdown_exports));
-    await writeFile9(files.markdown, renderComparisonMarkdown2(c3));
+    await writeFile10(files.markdown, renderComparisonMarkdown2(c3));
     log2(`markdown report: ${files.markdown}`);
   }
   if (files.junit) {
     const { renderJUnit: renderJUnit2 } = await Promise.resolve().then(() => (init_junit(), junit_exports));
-    await writeFile9(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
+    await writeFile10(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
     log2(`JUnit report: ${files.junit}`);
   }
   if (files.report) {
     const { renderHtml: renderHtml2 } = await Promise.resolve().then(() => (init_html(), html_exports));
-    await writeFile9(files.report, renderHtml2(c3));
+    await writeFile10(files.report, renderHtml2(c3));
     log2(`HTML report: ${files.report}`);
   }
 }
@@ -65024,7 +65351,7 @@ var SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica'
 function examplesDir() {
   let dir = dirname3(fileURLToPath4(import.meta.url));
   for (let i2 = 0; i2 < 5; i2++) {
-    if (existsSync2(join12(dir, "examples", "migrations"))) return join12(dir, "examples");
+    if (existsSync2(join14(dir, "examples", "migrations"))) return join14(dir, "examples");
     dir = dirname3(dir);
   }
   throw new BackendError("cannot find the examples/ folder next to vers-db");
@@ -65053,8 +65380,8 @@ async function runDemo(ctx, o2) {
     await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
-  const schema = await readFile9(join12(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile9(join12(examples, "seeds", "generate.sql"), "utf8");
+  const schema = await readFile10(join14(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile10(join14(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
@@ -65076,7 +65403,7 @@ async function runDemo(ctx, o2) {
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
   const migrations = ["a", "b", "c"].map((s) => ({
-    migration: join12(examples, "migrations", `v2-strategy-${s}.sql`),
+    migration: join14(examples, "migrations", `v2-strategy-${s}.sql`),
     name: { a: "add-column-with-default", b: "add-nullable-backfill", c: "new-table-swap" }[s]
   }));
   let firstResultMs = null;
@@ -65084,7 +65411,7 @@ async function runDemo(ctx, o2) {
     baseline: tag,
     migrations,
     // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
-    workload: o2.workload === false ? void 0 : { file: join12(examples, "workload", "app.sql") },
+    workload: o2.workload === false ? void 0 : { file: join14(examples, "workload", "app.sql") },
     signal: o2.signal,
     onProgress: (p) => {
       if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {
@@ -65339,6 +65666,7 @@ init_output3();
 var import_picocolors3 = __toESM(require_picocolors(), 1);
 init_embedded();
 init_context();
+init_recover();
 init_errors();
 init_output3();
 async function runCommand2(globals, handler) {
@@ -65355,12 +65683,12 @@ async function runCommand2(globals, handler) {
       process.exit(130);
     }
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
   let code2 = 0;
   let ctx;
   try {
     ctx = createContext({ backend: globals.backend, log: logToStderr });
+    await recoverAfterCrashes(ctx);
     code2 = await handler(ctx, controller.signal) ?? 0;
   } catch (err) {
     code2 = exitCodeOf(err, controller.signal.aborted);
@@ -65383,8 +65711,8 @@ function exitCodeOf(err, aborted3) {
 
 // src/cli/thin-up.ts
 init_execa();
-import { rm as rm4, stat as stat6 } from "node:fs/promises";
-import { dirname as dirname4, join as join13 } from "node:path";
+import { rm as rm5, stat as stat6 } from "node:fs/promises";
+import { dirname as dirname4, join as join15 } from "node:path";
 init_embedded();
 init_thin_volume();
 init_errors();
@@ -65427,7 +65755,7 @@ async function prepareThin(ctx, sizeArg) {
   );
   if (status.running) await stopEmbedded(ctx.stateDir);
   const v = await createThinVolume(ctx.stateDir, size, ctx.log);
-  const to = join13(v.mountPoint, "pg");
+  const to = join15(v.mountPoint, "pg");
   const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
   if (cp.exitCode !== 0) {
     await destroyThinVolume(ctx.stateDir).catch(() => void 0);
@@ -65436,7 +65764,7 @@ async function prepareThin(ctx, sizeArg) {
     });
   }
   await setEmbeddedDataDir(ctx.stateDir, to);
-  await rm4(from, { recursive: true, force: true });
+  await rm5(from, { recursive: true, force: true });
   ctx.log(`moved the cluster to ${to}`);
 }
 async function nearestExisting(dir) {

@@ -8991,8 +8991,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile9;
-      function readFile9(path6, options, cb) {
+      fs2.readFile = readFile10;
+      function readFile10(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -9008,8 +9008,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile10;
-      function writeFile10(path6, data, options, cb) {
+      fs2.writeFile = writeFile11;
+      function writeFile11(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -9063,9 +9063,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir4;
+      fs2.readdir = readdir5;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir4(path6, options, cb) {
+      function readdir5(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -10144,20 +10144,51 @@ var init_embedded_users = __esm({
   }
 });
 
+// src/backends/socket-dir.ts
+import { createHash } from "node:crypto";
+import { chmod as chmod2, chown, lstat, mkdir as mkdir3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+function socketDirFor(dataDir) {
+  if (Buffer.byteLength(join3(dataDir, LONGEST_ENTRY)) <= SOCKET_PATH_MAX) return dataDir;
+  const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+  return join3("/tmp", `vers-db-${id}`);
+}
+async function prepareSocketDir(dataDir, owner) {
+  const dir = socketDirFor(dataDir);
+  if (dir === dataDir) return dir;
+  await mkdir3(dir, { recursive: true, mode: 448 });
+  const s = await lstat(dir);
+  const uid = owner?.uid ?? process.getuid?.() ?? s.uid;
+  if (!s.isDirectory() || s.isSymbolicLink() || s.uid !== uid && s.uid !== process.getuid?.()) {
+    throw new Error(`${dir} is not a private directory of this user`);
+  }
+  await chmod2(dir, 448);
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  return dir;
+}
+var LONGEST_ENTRY, SOCKET_PATH_MAX;
+var init_socket_dir = __esm({
+  "src/backends/socket-dir.ts"() {
+    "use strict";
+    LONGEST_ENTRY = ".s.PGSQL.65535.lock";
+    SOCKET_PATH_MAX = 100;
+  }
+});
+
 // src/backends/thin-volume.ts
-import { access, mkdir as mkdir3, open as open2, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { access, mkdir as mkdir4, open as open2, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join3 } from "node:path";
+import { dirname, join as join4 } from "node:path";
 async function readThinVolume(stateDir2) {
   try {
-    return JSON.parse(await readFile3(join3(stateDir2, THIN_FILE), "utf8"));
+    return JSON.parse(await readFile3(join4(stateDir2, THIN_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function thinDataDir(stateDir2) {
   const v = await readThinVolume(stateDir2);
-  return v ? join3(v.mountPoint, "pg") : null;
+  return v ? join4(v.mountPoint, "pg") : null;
 }
 async function isMounted(mountPoint) {
   try {
@@ -10193,7 +10224,7 @@ function checkPlatform() {
     });
 }
 async function mount(v, run) {
-  await mkdir3(v.mountPoint, { recursive: true });
+  await mkdir4(v.mountPoint, { recursive: true });
   const r = await run(["mount", "-t", "xfs", "-o", "loop", v.image, v.mountPoint]);
   if (r.exitCode !== 0)
     throw new BackendError(`cannot mount the thin volume ${v.image} on ${v.mountPoint}: ${r.stderr.trim()}`, {
@@ -10207,7 +10238,7 @@ async function mountThinVolume(stateDir2, log2) {
   if (!v || await isMounted(v.mountPoint)) return v;
   if (!await exists(v.image))
     throw new BackendError(`the thin volume's image ${v.image} is gone`, {
-      hint: `remove ${join3(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+      hint: `remove ${join4(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
     });
   checkPlatform();
   const run = await privileged(
@@ -10234,10 +10265,10 @@ var init_thin_volume = __esm({
 
 // src/backends/embedded.ts
 import { randomBytes } from "node:crypto";
-import { access as access2, chmod as chmod2, chown, constants as constants4, mkdir as mkdir4, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
+import { access as access2, chmod as chmod3, chown as chown2, constants as constants4, mkdir as mkdir5, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
-import { dirname as dirname2, join as join4, relative } from "node:path";
+import { dirname as dirname2, join as join5, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -10262,15 +10293,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile4(join4(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile4(join5(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join4(packageDir, target);
+    const to = join5(packageDir, target);
     if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname2(to), join4(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join5(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -10289,14 +10320,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile4(join4(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile4(join5(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile4(join4(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile4(join5(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -10366,20 +10397,20 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = await thinDataDir(stateDir2) ?? join4(stateDir2, EMBEDDED_DATA_SUBDIR);
+  let dataDir = await thinDataDir(stateDir2) ?? join5(stateDir2, EMBEDDED_DATA_SUBDIR);
   if (ids) await shareStateDirWithCluster(stateDir2);
   if (ids && !await traversable(dataDir)) {
     await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join4(tmpdir2(), `vers-db-${key}`, "pg");
+    dataDir = join5(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
-  await mkdir4(dataDir, { recursive: true, mode: 448 });
+  await mkdir5(dataDir, { recursive: true, mode: 448 });
   if (ids) {
-    await chown(dataDir, ids.uid, ids.gid);
-    await chown(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
+    await chown2(dataDir, ids.uid, ids.gid);
+    await chown2(dirname2(dataDir), ids.uid, ids.gid).catch(() => void 0);
   }
-  await chmod2(dataDir, 448);
+  await chmod3(dataDir, 448);
   const state = {
     dataDir,
     port: await freePort(54329),
@@ -10387,10 +10418,10 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join4(dirname2(dataDir), `.pwfile-${process.pid}`);
+  const pwfile = join5(dirname2(dataDir), `.pwfile-${process.pid}`);
   await writeFile4(pwfile, `${state.password}
 `, { mode: 384 });
-  if (ids) await chown(pwfile, ids.uid, ids.gid);
+  if (ids) await chown2(pwfile, ids.uid, ids.gid);
   log2(`initialising an embedded PostgreSQL cluster in ${dataDir}`);
   try {
     await execa(
@@ -10428,7 +10459,7 @@ function serverOptions(s) {
   return [
     `-p ${s.port}`,
     "-c listen_addresses='127.0.0.1'",
-    `-c unix_socket_directories='${s.dataDir}'`,
+    `-c unix_socket_directories='${socketDirFor(s.dataDir)}'`,
     "-c max_connections=200",
     "-c shared_buffers=256MB",
     "-c max_wal_size=4GB"
@@ -10437,7 +10468,10 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join4(s.dataDir, "server.log");
+  const logFile = join5(s.dataDir, "server.log");
+  await prepareSocketDir(s.dataDir, ids).catch((err) => {
+    throw new BackendError(`cannot prepare a socket directory for the embedded server: ${err.message}`);
+  });
   const r = await execa(
     bin.pg_ctl,
     ["start", "-w", "-t", "60", "-D", s.dataDir, "-l", logFile, "-o", serverOptions(s)],
@@ -10473,7 +10507,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   });
   await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists2(join4(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -10493,6 +10527,12 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   }
   addSecret(s.password);
   return { url: embeddedUrl(s), state: s, startedHere };
+}
+async function embeddedStatus(stateDir2) {
+  const s = await readState(stateDir2);
+  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION")))
+    return { initialised: false, running: false, state: s };
+  return { initialised: true, running: await isRunning(s), state: s };
 }
 function registerStopOnExit(stateDir2) {
   stopOnExit.add(stateDir2);
@@ -10524,6 +10564,7 @@ var init_embedded = __esm({
     init_paths();
     init_secrets();
     init_embedded_users();
+    init_socket_dir();
     init_thin_volume();
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
@@ -10534,9 +10575,9 @@ var init_embedded = __esm({
 // src/state/names.ts
 function validateName(kind, name) {
   if (!NAME_PATTERN.test(name)) {
-    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name)}: ${why}`, {
-      hint: 'use letters, digits, ".", "_" and "-", at most 48 characters'
+    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
+      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
     });
   }
   return name;
@@ -10553,7 +10594,7 @@ function instancePrefix(instance) {
   return `${DB_PREFIX}${instance}_`;
 }
 function deriveBranchName(label, suffix2) {
-  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
   const room = 48 - suffix2.length - 1;
   return `${(base || "branch").slice(0, room)}-${suffix2}`;
 }
@@ -10562,7 +10603,7 @@ var init_names = __esm({
   "src/state/names.ts"() {
     "use strict";
     init_errors();
-    NAME_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
     DB_PREFIX = "vdb_";
     INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
     checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
@@ -16612,6 +16653,79 @@ var init_p_limit = __esm({
   }
 });
 
+// src/state/children.ts
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat6 = await readFile8(`/proc/${pid}/stat`, "utf8");
+    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const file = join8(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir7(dir, { recursive: true, mode: 448 });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 });
+  return () => rm3(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join8(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile8(file, "utf8"));
+    } catch {
+      await rm3(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm3(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    CHILDREN_DIR = "children";
+  }
+});
+
 // src/vers/errors.ts
 function withDetails(err, d) {
   return Object.assign(err, { command: d.command, versExitCode: d.versExitCode, stderr: d.stderr ?? "" });
@@ -16815,7 +16929,7 @@ async function openTunnel(child, port, o2) {
         versExitCode: null
       });
     }
-    if (await accepts(port)) return { port, closed, close };
+    if (await accepts(port)) return { port, pid: child.pid, closed, close };
     if (Date.now() > deadline) {
       await close();
       throw new VersTimeoutError(
@@ -17147,7 +17261,9 @@ var init_client = __esm({
           stdin: "ignore",
           reject: false,
           encoding: "utf8",
-          forceKillAfterDelay: 3e3
+          forceKillAfterDelay: 3e3,
+          // Its own process group: the state directory records it, and the next start stops it if we die.
+          detached: true
         });
         return openTunnel(child, localPort, {
           command: this.describe(args),
@@ -17208,7 +17324,7 @@ __export(vers_exports, {
 });
 import { randomBytes as randomBytes5 } from "node:crypto";
 import { performance as performance5 } from "node:perf_hooks";
-function processAlive(pid) {
+function processAlive2(pid) {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -17267,6 +17383,7 @@ var init_vers2 = __esm({
     "use strict";
     init_p_limit();
     init_errors();
+    init_children();
     init_names();
     init_pg();
     init_vers();
@@ -17420,7 +17537,7 @@ var init_vers2 = __esm({
         };
         await this.ctx.registry.update((d) => {
           if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
-          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm };
+          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm, pid: process.pid };
         });
         const start = performance5.now();
         let commitId = null;
@@ -17575,7 +17692,11 @@ var init_vers2 = __esm({
         }
         const t = tunnel;
         this.tunnels.add(t);
+        const forget = t.pid === void 0 ? async () => {
+        } : await recordChild(this.ctx.stateDir, t.pid, "vers tunnel").catch(() => async () => {
+        });
         void t.closed.then((why) => {
+          void forget();
           this.tunnels.delete(t);
           if (why) this.ctx.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
         });
@@ -17691,7 +17812,7 @@ ${command}`;
       async gc() {
         const report = { removed: [], kept: [], errors: [] };
         let data = await this.ctx.registry.read();
-        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive(pid) || pid === process.pid : !keep && !processAlive(pid);
+        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive2(pid) || pid === process.pid : !keep && !processAlive2(pid);
         for (const b of Object.values(data.branches).filter((x) => x.backend === "vers")) {
           if (!stale(b.state, b.pid, b.keep)) {
             report.kept.push(`branch ${b.name}`);
@@ -17707,6 +17828,10 @@ ${command}`;
         for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "vers")) {
           if (c3.state === "ready") {
             report.kept.push(`checkpoint ${c3.tag}`);
+            continue;
+          }
+          if (c3.pid !== void 0 && !stale(c3.state, c3.pid)) {
+            report.kept.push(`checkpoint ${c3.tag} (being created by pid ${c3.pid})`);
             continue;
           }
           await this.forgetCheckpoint(c3.tag, c3.id || null);
@@ -17831,8 +17956,8 @@ var init_command_user = __esm({
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes6 } from "node:crypto";
-import { constants as constants5, copyFile, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -17868,17 +17993,17 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join7(dir, `.reflink-probe-${randomBytes6(4).toString("hex")}`);
+  const a2 = join9(dir, `.reflink-probe-${randomBytes6(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
-    await writeFile7(a2, "probe");
+    await writeFile8(a2, "probe");
     await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
   } finally {
-    await rm3(a2, { force: true });
-    await rm3(b, { force: true });
+    await rm4(a2, { force: true });
+    await rm4(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
@@ -18162,6 +18287,50 @@ var init_local_verify = __esm({
   }
 });
 
+// src/backends/process-group.ts
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+  }
+}
+async function superviseGroup(pgid, stateDir2, options, what = "command") {
+  if (pgid === void 0) return { done: async () => {
+  }, timedOut: () => false };
+  const forget = await recordChild(stateDir2, pgid, what).catch(() => async () => {
+  });
+  let timedOut = false;
+  let killer;
+  const stop = () => {
+    signalGroup(pgid, "SIGTERM");
+    killer ??= setTimeout(() => signalGroup(pgid, "SIGKILL"), KILL_GRACE_MS);
+  };
+  const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  return {
+    timedOut: () => timedOut,
+    done: async () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      options.signal?.removeEventListener("abort", stop);
+      signalGroup(pgid, "SIGKILL");
+      await forget();
+    }
+  };
+}
+var KILL_GRACE_MS;
+var init_process_group = __esm({
+  "src/backends/process-group.ts"() {
+    "use strict";
+    init_children();
+    KILL_GRACE_MS = 2e3;
+  }
+});
+
 // src/backends/local.ts
 var local_exports = {};
 __export(local_exports, {
@@ -18200,12 +18369,13 @@ async function createLocalBackend(ctx) {
   });
   return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
 }
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
+var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
     init_execa();
     init_errors();
+    init_children();
     init_names();
     init_pg();
     init_secrets();
@@ -18214,6 +18384,10 @@ var init_local = __esm({
     init_local_clone();
     init_local_sandbox();
     init_local_verify();
+    init_process_group();
+    TERMINATE_CREATING_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
     EMBEDDED_SOURCE_DATABASE = "app";
     MIN_SERVER_VERSION = 13e4;
     SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
@@ -18362,6 +18536,12 @@ var init_local = __esm({
           });
         }
         await withClient(this.admin, async (c3) => {
+          const creating = `CREATE DATABASE ${quoteIdent(name)} `;
+          for (let i2 = 0; i2 < 100; i2++) {
+            const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
+            if (!rowCount) break;
+            await new Promise((resolve7) => setTimeout(resolve7, 100));
+          }
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
         });
@@ -18397,7 +18577,7 @@ var init_local = __esm({
               hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
             });
           }
-          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy };
+          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy, pid: process.pid };
         });
         try {
           const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
@@ -18545,7 +18725,8 @@ var init_local = __esm({
         const cwd = options.cwd ?? this.ctx.cwd;
         const who = await commandIdentity(this.ctx.env);
         if (who) await assertReachable(cwd, who);
-        const r = await execa("bash", ["-c", command], {
+        throwIfAborted(options.signal);
+        const sub = execa("bash", ["-c", command], {
           cwd,
           ...who ? {
             uid: who.uid,
@@ -18554,13 +18735,14 @@ var init_local = __esm({
             env: commandEnv(process.env, { ...options.env, ...pgEnv })
           } : { env: { ...options.env, ...pgEnv } },
           input: options.stdin,
-          timeout: options.timeoutMs,
-          cancelSignal: options.signal,
+          detached: true,
           reject: false,
           all: false
         });
+        const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
+        const r = await sub.finally(stop.done);
         if (options.signal?.aborted) throw new CancelledError();
-        if (r.timedOut) {
+        if (stop.timedOut()) {
           return {
             exitCode: 124,
             stdout: String(r.stdout ?? ""),
@@ -18673,7 +18855,10 @@ timed out after ${options.timeoutMs} ms`,
           }
         }
         for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "local")) {
-          if (c3.state !== "ready") {
+          if (c3.state !== "ready" && c3.pid !== void 0 && c3.pid !== process.pid && processAlive(c3.pid)) {
+            known.add(c3.id);
+            report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
+          } else if (c3.state !== "ready") {
             await this.dropDatabase(c3.id).catch(
               (err) => report.errors.push(`checkpoint ${c3.tag}: ${err.message}`)
             );
@@ -43431,8 +43616,8 @@ init_names();
 import { performance as performance3 } from "node:perf_hooks";
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir5, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { mkdir as mkdir6, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 
 // src/collector/measure.ts
 init_errors();
@@ -45897,7 +46082,8 @@ var nextId = 1;
 var pending = /* @__PURE__ */ new Map();
 function spawnWorker() {
   const js = new URL("./split-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath3(js))) return new Worker(js);
+  const execArgv2 = process.execArgv.filter((a2) => !a2.startsWith("--input-type"));
+  if (existsSync(fileURLToPath3(js))) return new Worker(js, { execArgv: execArgv2 });
   const ts = new URL("./split-worker.ts", import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(boot, { eval: true });
@@ -46340,9 +46526,9 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
     "vers-db:snapshot"
   );
 }
-var fileOf = (stateDir2, tag) => join5(stateDir2, "checkpoints", `${tag}.json`);
+var fileOf = (stateDir2, tag) => join6(stateDir2, "checkpoints", `${tag}.json`);
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir5(join5(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await mkdir6(join6(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
   await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `, { mode: 384 });
 }
@@ -46410,8 +46596,59 @@ async function createCheckpoint(ctx, input) {
 // src/core/compare.ts
 init_errors();
 init_pg();
+
+// src/core/bounded-query.ts
+init_esm();
+async function boundedQuery(client, text, maxRows, maxBytes) {
+  const query = new esm_default.Query({
+    text,
+    values: [],
+    rows: maxRows + 1
+  });
+  let suspended = false;
+  let bytes = 0;
+  let overflow = false;
+  const addRow = query.handleDataRow.bind(query);
+  query.handleDataRow = (msg) => {
+    if (overflow) return;
+    for (const f of msg.fields) bytes += f === null ? 0 : f.length;
+    if (bytes > maxBytes) {
+      overflow = true;
+      return;
+    }
+    addRow(msg);
+  };
+  query.handlePortalSuspended = (connection) => {
+    suspended = true;
+    connection.sync();
+  };
+  const fail = query.handleError.bind(query);
+  query.handleError = (err, connection) => {
+    if (!suspended) {
+      try {
+        connection.sync();
+      } catch {
+      }
+    }
+    fail(err, connection);
+  };
+  const result = await new Promise((resolve7, reject) => {
+    query.on("end", resolve7);
+    query.on("error", reject);
+    client.query(query);
+  });
+  const rows = result.rows;
+  return {
+    columns: result.fields.map((f) => f.name),
+    rows: rows.slice(0, maxRows),
+    truncated: suspended || overflow || rows.length > maxRows
+  };
+}
+
+// src/core/compare.ts
 var DEFAULT_TIMEOUT_MS = 3e4;
 var DEFAULT_MAX_ROWS = 200;
+var MAX_RESULT_BYTES = 4 * 1024 * 1024;
 var READ_ONLY_VIOLATION = "25006";
 function checkQuery(query) {
   let count2;
@@ -46495,13 +46732,12 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
   await c3.query("BEGIN READ ONLY");
   try {
     await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const r = await c3.query({ text: query, values: [], queryMode: "extended" });
-    const rows = r.rows.slice(0, maxRows);
+    const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
     return {
-      columns: r.fields.map((f) => f.name),
-      rows,
-      row_count: r.rowCount ?? r.rows.length,
-      truncated: r.rows.length > maxRows,
+      columns: r.columns,
+      rows: r.rows,
+      row_count: r.rows.length,
+      truncated: r.truncated,
       error: null
     };
   } catch (err) {
@@ -46529,7 +46765,7 @@ init_secrets();
 init_paths();
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { readFile as readFile7, rename, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 var EMPTY = {
   version: 1,
   checkpoints: {},
@@ -46549,7 +46785,7 @@ function registerSecrets(data) {
 var Registry = class {
   constructor(dir) {
     this.dir = dir;
-    this.file = join6(dir, "registry.json");
+    this.file = join7(dir, "registry.json");
   }
   dir;
   file;
@@ -46572,7 +46808,7 @@ var Registry = class {
   async update(mutate) {
     await ensureStateDir(this.dir);
     const release = await import_proper_lockfile2.default.lock(this.dir, {
-      lockfilePath: join6(this.dir, "registry.lock"),
+      lockfilePath: join7(this.dir, "registry.lock"),
       retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
       stale: 15e3
     });
@@ -46964,7 +47200,7 @@ init_errors();
 
 // src/util/text-file.ts
 init_errors();
-import { readFile as readFile8, stat as stat4 } from "node:fs/promises";
+import { readFile as readFile9, stat as stat4 } from "node:fs/promises";
 var BOM = "\uFEFF";
 function firstInvalidUtf8(bytes) {
   const n2 = bytes.length;
@@ -47039,7 +47275,7 @@ async function readTextFile(path6, what, maxBytes) {
   }
   let bytes;
   try {
-    bytes = await readFile8(path6);
+    bytes = await readFile9(path6);
   } catch (err) {
     throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
   }
@@ -47337,7 +47573,7 @@ var FRAMEWORKS = [
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join8, resolve as resolve4 } from "node:path";
+import { join as join10, resolve as resolve4 } from "node:path";
 
 // src/guard/shell.ts
 var OPERATORS = ["&&", "||", ";;", ";", "|", "&", "\n"];
@@ -47504,7 +47740,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join8(cwd, "package.json"));
+  const text = readText(join10(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -47548,7 +47784,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join8(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join10(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -47623,15 +47859,15 @@ function detectMigrationCommands(line, cwd) {
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join10, relative as relative2 } from "node:path";
+import { join as join12, relative as relative2 } from "node:path";
 
 // src/state/tested.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join11 } from "node:path";
 var TESTED_FILE = "tested.json";
-var contentHash = (text) => createHash("sha256").update(text, "utf8").digest("hex");
-var testedFile = (stateDir2) => join9(stateDir2, TESTED_FILE);
+var contentHash = (text) => createHash2("sha256").update(text, "utf8").digest("hex");
+var testedFile = (stateDir2) => join11(stateDir2, TESTED_FILE);
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -47683,7 +47919,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join10(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join12(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -47697,14 +47933,14 @@ function pendingFiles(commands) {
 // src/state/tested-record.ts
 var import_proper_lockfile3 = __toESM(require_proper_lockfile(), 1);
 init_paths();
-import { rename as rename2, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { rename as rename2, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join13 } from "node:path";
 var MAX_ENTRIES = 5e3;
 async function recordTested(stateDir2, entries) {
   if (Object.keys(entries).length === 0) return;
   await ensureStateDir(stateDir2);
   const release = await import_proper_lockfile3.default.lock(stateDir2, {
-    lockfilePath: join11(stateDir2, "tested.lock"),
+    lockfilePath: join13(stateDir2, "tested.lock"),
     retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
     stale: 15e3
   });
@@ -47718,7 +47954,7 @@ async function recordTested(stateDir2, entries) {
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
     const file = testedFile(stateDir2);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
+    await writeFile9(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: 384 });
     await rename2(tmp, file);
   } finally {
@@ -47993,6 +48229,54 @@ async function testStrategies(ctx, input) {
         await backend.destroy(b.name).catch((e) => ctx.log(`could not remove branch ${b.name}: ${e.message}`));
     }
   }
+}
+
+// src/core/recover.ts
+init_embedded();
+init_children();
+function leftoversOf(data, backend) {
+  const out = [];
+  for (const b of Object.values(data.branches)) {
+    if (b.backend !== backend) continue;
+    const dead = !processAlive(b.pid);
+    if (dead && (b.state !== "ready" || !b.keep)) out.push(`branch ${b.name}`);
+  }
+  for (const c3 of Object.values(data.checkpoints)) {
+    if (c3.backend !== backend || c3.state === "ready") continue;
+    if (c3.pid === void 0 || !processAlive(c3.pid)) out.push(`unfinished checkpoint ${c3.tag}`);
+  }
+  if (backend === "vers") {
+    for (const v of Object.values(data.vms ?? {})) {
+      if (v.state === "creating" && (v.pid === void 0 || !processAlive(v.pid))) out.push(`VM ${v.label}`);
+    }
+  }
+  return out;
+}
+async function localServerUp(ctx) {
+  if (ctx.backendKind !== "local") return false;
+  if (ctx.env.DATABASE_URL?.trim()) return true;
+  return (await embeddedStatus(ctx.stateDir).catch(() => null))?.running ?? false;
+}
+async function recoverAfterCrashes(ctx) {
+  const done = [];
+  try {
+    done.push(...(await reapOrphanedChildren(ctx.stateDir)).map((s) => `stopped ${s}`));
+    const data = await ctx.registry.read();
+    const known = leftoversOf(data, ctx.backendKind).length > 0;
+    if (known || await localServerUp(ctx)) {
+      try {
+        const report = await (await ctx.backend()).gc();
+        done.push(...report.removed.map((r) => `removed ${r}`));
+        for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+      } catch (err) {
+        if (known) throw err;
+      }
+    }
+  } catch (err) {
+    ctx.log(`crash recovery skipped: ${err.message}`);
+  }
+  if (done.length > 0) ctx.log(`cleaned up after an exited vers-db process: ${done.join("; ")}`);
+  return done;
 }
 
 // src/mcp/stdio.ts
@@ -56472,13 +56756,36 @@ function renderComparison(c3) {
   return out.join("\n");
 }
 
+// src/tools/limits.ts
+var INPUT_LIMITS = {
+  /** Checkpoint tags, branch names, labels, suite keys, database names. */
+  nameChars: 128,
+  /** Paths to files in the project. */
+  pathChars: 4096,
+  /** A migration given inline (SQL text or a path); larger SQL belongs in a file. */
+  migrationChars: 4 * 1024 * 1024,
+  /** A shell command (validation, command migration). */
+  commandChars: 64 * 1024,
+  /** One comparison query. */
+  queryChars: 1024 * 1024,
+  /** Branches compared at once. */
+  branches: 64,
+  /** Strategies tested at once. */
+  strategies: 32
+};
+var nameInput = () => string2().max(INPUT_LIMITS.nameChars);
+var pathInput = () => string2().max(INPUT_LIMITS.pathChars);
+var migrationInput = () => string2().max(INPUT_LIMITS.migrationChars);
+var commandInput = () => string2().max(INPUT_LIMITS.commandChars);
+var queryInput = () => string2().max(INPUT_LIMITS.queryChars);
+
 // src/tools/db-branches.ts
 var InputSchema = object({
   action: _enum(["list", "delete", "gc", "rollback"]).describe(
     "list: checkpoints and branches; delete: remove the branch `name` (or the checkpoint `tag`); gc: remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, replacing the previous copy (the source database is not touched)"
   ),
-  name: string2().optional().describe('Branch to delete (action "delete")'),
-  tag: string2().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
+  name: nameInput().optional().describe('Branch to delete (action "delete")'),
+  tag: nameInput().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
 });
 var OutputSchema = object({
   action: _enum(["list", "delete", "gc", "rollback"]),
@@ -56565,10 +56872,10 @@ var dbBranches = defineTool({
 
 // src/tools/db-checkpoint.ts
 var InputSchema2 = object({
-  tag: string2().describe(
+  tag: nameInput().describe(
     'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)'
   ),
-  database: string2().optional().describe(
+  database: nameInput().optional().describe(
     'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")'
   ),
   include_stats: boolean2().default(true).describe("Also report exact row counts and sizes of every user table at checkpoint time")
@@ -56605,8 +56912,8 @@ var dbCheckpoint = defineTool({
 
 // src/tools/db-compare-branches.ts
 var InputSchema3 = object({
-  branches: array(string2()).min(1).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
-  comparison_query: string2().optional().describe(
+  branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
+  comparison_query: queryInput().optional().describe(
     'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
   ),
   timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
@@ -56665,9 +56972,9 @@ var dbCompareBranches = defineTool({
 
 // src/workload/input.ts
 var WorkloadSchema = union([
-  string2().min(1),
+  string2().min(1).max(4096),
   strictObject({
-    file: string2().min(1).describe("the workload file"),
+    file: string2().min(1).max(4096).describe("the workload file"),
     rate: number2().int().min(0).max(1e4).optional().describe("statements per second, all sessions (0 = flat out)"),
     concurrency: number2().int().min(1).max(32).optional().describe("sessions running the workload"),
     baseline_ms: number2().int().min(0).max(6e5).optional().describe("window before the migration"),
@@ -57465,13 +57772,13 @@ var LongReaderSchema = number2().int().min(1).max(6e5).optional().describe(
   "Simulate a slow query already reading every table for this many ms when the migration starts. Even a brief ALTER then waits behind it, and all new reads and writes queue behind the ALTER: this measures the lock-queue pile-up behind most migration outages"
 );
 var InputSchema4 = object({
-  baseline: string2().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
-  migration: string2().describe(
+  baseline: nameInput().describe("Checkpoint tag to branch from (made with db_checkpoint)"),
+  migration: migrationInput().describe(
     'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)'
   ),
-  name: string2().optional().describe("Label for the result and the branch; defaults to the file name"),
+  name: nameInput().optional().describe("Label for the result and the branch; defaults to the file name"),
   kind: MigrationKindSchema,
-  validation: string2().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
+  validation: commandInput().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
   collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
   long_reader_ms: LongReaderSchema,
   workload: WorkloadSchema,
@@ -59162,8 +59469,8 @@ async function runSuite(ctx, opts = {}) {
 
 // src/tools/db-run-suite.ts
 var InputSchema5 = object({
-  file: string2().optional().describe("Suite file, relative to the project (default vers-integration.yaml)"),
-  suite: string2().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
+  file: pathInput().optional().describe("Suite file, relative to the project (default vers-integration.yaml)"),
+  suite: nameInput().optional().describe("Run only this suite (a key under `tests:`); default all suites"),
   parallel: union([boolean2(), number2().int().min(1).max(16)]).optional().describe(
     "Run the branches of a suite at the same time (true: up to 4, or a number); default one after another"
   ),
@@ -59195,17 +59502,19 @@ var dbRunSuite = defineTool({
 
 // src/tools/db-test-strategies.ts
 var StrategySchema = union([
-  string2().describe("A .sql file path or inline SQL text"),
+  migrationInput().describe("A .sql file path or inline SQL text"),
   object({
-    migration: string2().describe('A .sql file path or inline SQL text; a shell command with kind "command"'),
-    name: string2().optional().describe("Label for this strategy; defaults to the file name"),
+    migration: migrationInput().describe(
+      'A .sql file path or inline SQL text; a shell command with kind "command"'
+    ),
+    name: nameInput().optional().describe("Label for this strategy; defaults to the file name"),
     kind: MigrationKindSchema
   })
 ]);
 var InputSchema6 = object({
-  baseline: string2().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
-  migrations: array(StrategySchema).min(1).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
-  validation: string2().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
+  baseline: nameInput().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
+  migrations: array(StrategySchema).min(1).max(INPUT_LIMITS.strategies).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
+  validation: commandInput().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
   parallel: number2().int().min(1).max(16).optional().describe(
     "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
   ),
@@ -59323,8 +59632,8 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
 // src/mcp/reports.ts
 init_paths();
 import { randomBytes as randomBytes10 } from "node:crypto";
-import { readdir as readdir3, rm as rm4, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { readdir as readdir4, rm as rm5, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join14 } from "node:path";
 import { pathToFileURL } from "node:url";
 var KEEP_FILES = 150;
 var FORMATS = [
@@ -59335,7 +59644,7 @@ var FORMATS = [
 var stamp = (d) => d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 var safe = (name) => name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "report";
 async function writeReportFiles(stateDir2, reports) {
-  const dir = join12(stateDir2, "reports");
+  const dir = join14(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
   const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes10(2).toString("hex")}`;
@@ -59343,8 +59652,8 @@ async function writeReportFiles(stateDir2, reports) {
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join12(dir, `${base}.${f.ext}`);
-    await writeFile9(path6, body, { mode: 384 });
+    const path6 = join14(dir, `${base}.${f.ext}`);
+    await writeFile10(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -59358,9 +59667,9 @@ async function writeReportFiles(stateDir2, reports) {
   return links;
 }
 async function prune(dir) {
-  const files = (await readdir3(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm4(join12(dir, old), { force: true });
+    await rm5(join14(dir, old), { force: true });
 }
 
 // src/mcp/register.ts
@@ -59491,6 +59800,7 @@ async function startStdioServer(given = process.env) {
   try {
     const ctx = createContext({ env, cwd: env.CLAUDE_PROJECT_DIR || process.cwd(), log });
     const { server, close } = createServer2(ctx);
+    void recoverAfterCrashes(ctx);
     const stop = async (why) => {
       if (stopping) return;
       stopping = true;
