@@ -43991,7 +43991,7 @@ function factsOf(node2, out) {
   const obj = node2;
   for (const key in obj) {
     const value = obj[key];
-    if (key === "RangeVar" || key === "relation") {
+    if (key === "RangeVar" || key === "relation" || key === "view" || key === "rel") {
       const relname = value?.relname;
       if (typeof relname === "string") out.relations.add(relname);
     } else if (key === "IndexStmt") {

@@ -346,7 +346,7 @@ function factsOf(node, out) {
   const obj = node;
   for (const key in obj) {
     const value = obj[key];
-    if (key === "RangeVar" || key === "relation") {
+    if (key === "RangeVar" || key === "relation" || key === "view" || key === "rel") {
       const relname = value?.relname;
       if (typeof relname === "string") out.relations.add(relname);
     } else if (key === "IndexStmt") {

@@ -195,7 +195,9 @@ function factsOf(node: unknown, out: TreeFacts): TreeFacts {
   const obj = node as Record<string, unknown>;
   for (const key in obj) {
     const value = obj[key];
-    if (key === 'RangeVar' || key === 'relation') {
+    // A RangeVar is wrapped ({RangeVar: …}) or a typed field: `relation`, `view` (CREATE VIEW),
+    // `into` (CREATE TABLE AS / MATERIALIZED VIEW) — the view a CREATE OR REPLACE VIEW locks is named too.
+    if (key === 'RangeVar' || key === 'relation' || key === 'view' || key === 'rel') {
       const relname = (value as { relname?: unknown } | undefined)?.relname;
       if (typeof relname === 'string') out.relations.add(relname);
     } else if (key === 'IndexStmt') {

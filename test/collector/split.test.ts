@@ -48,6 +48,15 @@ describe('splitStatements', () => {
     expect(stmts[0]!.relations).toEqual(['users']);
   });
 
+  it('names the view or table a statement creates or replaces (its lock is attributed to it)', () => {
+    const [view, matview, refresh] = splitStatements(
+      'CREATE OR REPLACE VIEW vw AS SELECT id FROM t;\nCREATE MATERIALIZED VIEW mv AS SELECT 1;\nREFRESH MATERIALIZED VIEW mv;\n',
+    );
+    expect(view!.relations.sort()).toEqual(['t', 'vw']);
+    expect(matview!.relations).toEqual(['mv']);
+    expect(refresh!.relations).toEqual(['mv']);
+  });
+
   it('keeps byte offsets right after UTF-8 multibyte text', () => {
     const sql = "-- ünïcødé 日本語 🎉\nINSERT INTO t VALUES ('héllo 🎉');\n\nSELECT 'ß' AS x;";
     const stmts = splitStatements(sql);
