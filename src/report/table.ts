@@ -22,7 +22,7 @@ import {
   verdictOf,
 } from './format.js';
 import { sandboxNotes } from './sandbox-notes.js';
-import { renderWorkloadTable } from './workload.js';
+import { renderWorkloadTable, workloadDetail } from './workload.js';
 
 export interface RenderOptions {
   color?: boolean;
@@ -162,6 +162,8 @@ export function renderStrategyResult(r: StrategyResult, opts: RenderOptions = {}
     lines.push(`${pc.bold('Integrity:')} ${pc.red('problems')}`);
     for (const p of integrityProblems(r)) lines.push(`  - ${p}`);
   }
+
+  if (r.workload) lines.push(...workloadDetail(r.workload, pc));
 
   if (r.schema_changes && r.schema_changes.length > 0) {
     lines.push(pc.bold('Schema changes against the checkpoint'));

@@ -83,3 +83,23 @@ export function describeWorkload(w: WorkloadResult): string {
   });
   return `${statements.join('; ')}; committed writes ${describeWrites(w.writes, plain)}`;
 }
+
+/** The workload part of one strategy in full: each statement by window, then the committed writes. */
+export function workloadDetail(w: WorkloadResult, pc: Colors): string[] {
+  const lines = [
+    `${pc.bold('Application workload')} (${w.file}, ${w.rate ? `${w.rate}/s` : 'flat out'}, ${w.concurrency} sessions; windows ${formatMs(w.windows.baseline_ms)} / ${formatMs(w.windows.migration_ms)} / ${formatMs(w.windows.after_ms)})`,
+  ];
+  for (const s of w.statements) {
+    lines.push(`  ${s.name}${s.commit ? ' (commits)' : ''}, line ${s.line}:`);
+    for (const phase of ['baseline', 'migration', 'after'] as const) {
+      const p = s.phases[phase];
+      const fail = failures(p);
+      lines.push(
+        `    ${phase.padEnd(9)} ${formatCount(p.count).padStart(6)} runs  p50 ${ms(p.p50_ms)}  p95 ${ms(p.p95_ms)}  p99 ${ms(p.p99_ms)}  max ${ms(p.max_ms)}${fail ? `  ${pc.red(fail)}` : ''}`,
+      );
+    }
+  }
+  lines.push(`  committed writes: ${describeWrites(w.writes, pc)}`);
+  for (const p of w.writes.problems) lines.push(`  - ${p}`);
+  return lines;
+}
