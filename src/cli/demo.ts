@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
@@ -37,6 +37,12 @@ export function examplesDir(): string {
     dir = dirname(dir);
   }
   throw new BackendError('cannot find the examples/ folder next to vers-db');
+}
+
+/** examples/workload/app.sql when run from the repository, else the full path. */
+function shortPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 export interface DemoOptions {
@@ -109,7 +115,8 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     baseline: tag,
     migrations,
     // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
-    workload: o.workload === false ? undefined : { file: join(examples, 'workload', 'app.sql') },
+    workload:
+      o.workload === false ? undefined : { file: shortPath(join(examples, 'workload', 'app.sql'), ctx.cwd) },
     signal: o.signal,
     onProgress: (p) => {
       // "<name>: passed in N ms" ends a strategy: the first one is when the user first sees a result.

@@ -104,19 +104,21 @@ export function workloadResult(o: WorkloadOutcome, writes: CommittedWritesReport
   };
 }
 
+const n = (x: number) => x.toLocaleString('en-US');
+
 /** Lost committed writes fail integrity; the workload's own dead tuples and WAL leave the migration's figures. */
 export function applyWorkload(result: StrategyResult, workload: WorkloadResult): void {
   result.workload = workload;
   const w = workload.writes;
   if (w.missing > 0) {
     const where = Object.entries(w.found_in)
-      .map(([t, n]) => `${n} in ${t}`)
+      .map(([t, count]) => `${n(count)} in ${t}`)
       .join(', ');
     result.integrity.ok = false;
     result.integrity.problems = [
       ...(result.integrity.problems ?? []),
-      `${w.missing} of ${w.committed} writes the application committed are missing after the migration` +
-        ` (${w.missing_during_migration} of ${w.committed_during_migration} committed during it)` +
+      `${n(w.missing)} of ${n(w.committed)} writes the application committed are missing after the migration` +
+        ` (${n(w.missing_during_migration)} of ${n(w.committed_during_migration)} committed during it)` +
         (where ? `; found instead: ${where}` : ''),
     ];
   }

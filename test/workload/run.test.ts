@@ -23,6 +23,7 @@ async function users(rows: number) {
   return db;
 }
 
+const n = (x: number) => x.toLocaleString('en-US');
 const count = (config: object, sql: string) =>
   withClient(config, async (c) => Number((await c.query<{ n: string }>(sql)).rows[0]!.n));
 
@@ -75,7 +76,7 @@ describe('committed workload writes', () => {
     expect(result.integrity.problems).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `^${w.missing} of ${w.committed} writes the application committed are missing after the migration \\(${w.missing_during_migration} of ${w.committed_during_migration} committed during it\\); found instead: ${w.missing} in public.users_old$`,
+          `^${n(w.missing)} of ${n(w.committed)} writes the application committed are missing after the migration \\(${n(w.missing_during_migration)} of ${n(w.committed_during_migration)} committed during it\\); found instead: ${n(w.missing)} in public.users_old$`,
         ),
       ),
     );
