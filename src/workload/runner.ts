@@ -229,6 +229,17 @@ export class WorkloadRun {
     }
   }
 
+  /**
+   * A statement that overlapped the migration at all belongs to it: one sent just before and caught
+   * behind its first lock waited on the migration, and so did one that waited until its COMMIT and
+   * finished a moment after it.
+   */
+  private phaseOf(start: number, end: number): Phase {
+    const { migration, after } = this.marks;
+    if (migration === undefined || end < migration) return 'baseline';
+    return after === undefined || start < after ? 'migration' : 'after';
+  }
+
   /** Run one statement; false when the session is gone. */
   private async execute(client: pg.Client, s: WorkloadStatement): Promise<boolean> {
     const values = (this.sources.get(s.index) ?? []).map((f) => f());
@@ -247,9 +258,7 @@ export class WorkloadRun {
       error = (err as { code?: string }).code ?? 'connection';
     }
     const end = this.o.clock.now();
-    // The phase it ended in: a statement sent just before the migration and caught behind its
-    // first lock waited on the migration; a write that committed during it was committed during it.
-    const phase = this.phase;
+    const phase = this.phaseOf(start, end);
     if (rollback && error !== 'connection') await client.query('ROLLBACK').catch(() => undefined);
     this.executions.push({
       statement: s.index,

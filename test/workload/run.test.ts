@@ -151,16 +151,22 @@ SELECT $1::int;
       expect(baseline.count).toBeGreaterThan(10);
       expect(baseline.errors).toEqual({});
       expect(baseline.p99_ms!).toBeLessThan(100);
-      // Blocked behind the ACCESS EXCLUSIVE lock for most of its 800 ms.
-      expect(migration.max_ms!).toBeGreaterThan(500);
-      expect(migration.max_ms!).toBeLessThan(1500);
-      expect(s.change.migration.max_ms!).toBeGreaterThan(400);
+      // Whatever ran of it during the migration queued behind the lock, or ran before it was taken.
+      if (migration.count > 0) expect(migration.max_ms!).toBeLessThan(1500);
       expect(after.count).toBeGreaterThan(10);
       expect(after.p99_ms!).toBeLessThan(200);
       expect(baseline.p50_ms!).toBeLessThanOrEqual(baseline.p95_ms!);
       expect(baseline.p95_ms!).toBeLessThanOrEqual(baseline.p99_ms!);
       expect(baseline.p99_ms!).toBeLessThanOrEqual(baseline.max_ms!);
     }
+    // Every session ends up behind the ACCESS EXCLUSIVE lock for most of its 800 ms, on whichever of
+    // the two table statements it picked first (the third touches no table and never waits).
+    const worst = [read!, rename!].sort(
+      (x, y) => (y.phases.migration.max_ms ?? 0) - (x.phases.migration.max_ms ?? 0),
+    )[0]!;
+    expect(worst.phases.migration.max_ms!).toBeGreaterThan(500);
+    expect(worst.change.migration.max_ms!).toBeGreaterThan(400);
+    expect(read!.phases.migration.count + rename!.phases.migration.count).toBeGreaterThanOrEqual(3);
     const badTotal = bad!.phases.baseline.count + bad!.phases.migration.count + bad!.phases.after.count;
     expect(badTotal).toBeGreaterThan(10);
     expect(bad!.phases.baseline.errors).toEqual({ '22P02': bad!.phases.baseline.count });
