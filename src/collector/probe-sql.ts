@@ -6,7 +6,7 @@
  *   (`FOR NO KEY UPDATE`) — where a row UPDATE waits, without writing a row version — rolled back.
  * - cross-check: now and then a real `UPDATE … SET c = c`, rolled back; it also meets triggers and
  *   constraint checks the lock-only write skips.
- * All run in one round trip, in a transaction with lock_timeout and statement_timeout, and roll back.
+ * All run in one round trip under the session's lock_timeout and statement_timeout, and change nothing.
  */
 import pg from 'pg';
 import { quoteIdent } from '../util/pg.js';
@@ -49,25 +49,27 @@ export function probeBody(target: ProbeTarget, statement: ProbeStatement, key: s
   }
 }
 
-/** One round trip: begin, timeouts, clock, the statement, clock, rollback. */
-export function probeSql(
-  target: ProbeTarget,
-  statement: ProbeStatement,
-  key: string | null,
+/** A probe never runs longer than its lock wait allows plus this margin for the statement itself. */
+export const PROBE_STATEMENT_MARGIN_MS = 5000;
+
+/**
+ * One round trip: clock, the statement, clock. A read runs in the batch's implicit transaction;
+ * a write is wrapped in BEGIN … ROLLBACK, so the row locks it took and the cross-check's row
+ * version are undone. lock_timeout and statement_timeout are the probe session's own settings
+ * (see probeSessionConfig), so the round trip carries no SETs: probes stay cheap.
+ */
+export function probeSql(target: ProbeTarget, statement: ProbeStatement, key: string | null): string {
+  const body = [SERVER_MS, probeBody(target, statement, key), SERVER_MS];
+  return (statement === 'read' ? body : ['BEGIN', ...body, 'ROLLBACK']).join('; ');
+}
+
+/** The probe session's timeouts: set once at connect, in force for every probe. */
+export function probeSessionConfig<T extends object>(
+  config: T,
   lockTimeoutMs: number,
-): string {
+): T & { lock_timeout: number; statement_timeout: number } {
   const lockTimeout = Math.max(1, Math.round(lockTimeoutMs));
-  // A probe never runs longer than its lock wait allows plus a margin for the statement itself.
-  const statementTimeout = lockTimeout + 5000;
-  return [
-    'BEGIN',
-    `SET LOCAL lock_timeout = '${lockTimeout}ms'`,
-    `SET LOCAL statement_timeout = '${statementTimeout}ms'`,
-    SERVER_MS,
-    probeBody(target, statement, key),
-    SERVER_MS,
-    'ROLLBACK',
-  ].join('; ');
+  return { ...config, lock_timeout: lockTimeout, statement_timeout: lockTimeout + PROBE_STATEMENT_MARGIN_MS };
 }
 
 /** Server-side time of the probe statement, from the two timestamps around it, or null. */

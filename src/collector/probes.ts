@@ -11,7 +11,7 @@ import type pg from 'pg';
 import type { ProbeStats, ProbeWait } from '../result.js';
 import { connect } from '../util/pg.js';
 import { type Clock, round1 } from './clock.js';
-import { type ProbeStatement, probeSql, serverElapsed } from './probe-sql.js';
+import { type ProbeStatement, probeSessionConfig, probeSql, serverElapsed } from './probe-sql.js';
 import { emptyProbeStats, newTally, type ProbeTally, statsOf, type WaitCauseOf } from './probe-stats.js';
 import type { ProbeTarget, UnmeasuredRelation } from './probe-targets.js';
 
@@ -21,7 +21,7 @@ export { emptyProbeStats, unionLength } from './probe-stats.js';
 /** A probe that waited longer than this was blocked; below it is round-trip and scheduling noise. */
 export const BLOCKED_WAIT_FLOOR_MS = 5;
 /** Pause between two probes of one connection, so a few dozen probes do not saturate 2 cores. */
-export const PROBE_PAUSE_MS = 5;
+export const PROBE_PAUSE_MS = 20;
 /** How often a write probe runs the real UPDATE cross-check instead of the lock-only form. */
 export const UPDATE_CROSS_CHECK_EVERY_MS = 1000;
 /** Runs of each statement before the migration, whose median is the statement's own time. */
@@ -83,7 +83,6 @@ class Probe {
     readonly target: ProbeTarget,
     readonly kind: ProbeKind,
     private readonly clock: Clock,
-    private readonly lockTimeoutMs: number,
     private readonly phase: () => Phase,
   ) {}
 
@@ -155,7 +154,7 @@ class Probe {
   private async probeOnce(statement: ProbeStatement): Promise<number> {
     this.inFlight = true;
     if (statement === 'update') this.lastUpdate = this.clock.now();
-    const sql = probeSql(this.target, statement, this.randomKey(), this.lockTimeoutMs);
+    const sql = probeSql(this.target, statement, this.randomKey());
     const start = this.clock.now();
     let outcome: 'ok' | 'timeout' | 'error' | 'cancelled' | 'deadlock' = 'ok';
     let elapsed: number | null = null;
@@ -262,9 +261,9 @@ export class ProbeSet {
     );
     await Promise.all(
       pairs.map(async ({ t, kind }) => {
-        const client = await connect(config, 'vers-db:probe');
+        const client = await connect(probeSessionConfig(config, lockTimeoutMs), 'vers-db:probe');
         register(client);
-        set.probes.push(new Probe(client, t, kind, clock, lockTimeoutMs, () => set.phase));
+        set.probes.push(new Probe(client, t, kind, clock, () => set.phase));
       }),
     );
     await set.measureBaseline(control);
