@@ -33988,26 +33988,40 @@ var init_record_tested = __esm({
 });
 
 // src/core/settle.ts
-function unmeasuredResult(name, branch, err) {
+function blankResult(name, branch) {
   return {
     name,
     branch,
-    status: "failed",
-    error: `could not be measured: ${describeError(err)}`,
+    status: "passed",
+    error: null,
     duration_ms: 0,
     statements: [],
     locks: [],
     blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
     rewrites: [],
     bloat: { tables: [] },
+    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
+    validation: null
+  };
+}
+function unmeasuredResult(name, branch, err) {
+  const unmeasured = {
+    ...IDLE,
+    status: "unmeasured",
+    unmeasured_reason: "the strategy did not finish"
+  };
+  return {
+    ...blankResult(name, branch),
+    status: "failed",
+    error: `could not be measured: ${describeError(err)}`,
+    blocking: { reads: unmeasured, writes: { ...unmeasured }, tables: {} },
     integrity: {
       ok: false,
       row_counts: {},
       invalid_indexes: [],
       not_valid_constraints: [],
       problems: ["not measured: the strategy did not finish"]
-    },
-    validation: null
+    }
   };
 }
 function collectSettled(settled, onRejected, signal, allFailedThrows = true) {
@@ -46114,27 +46128,12 @@ function latencyStats(latencies, wallMs) {
     qps: round2(sorted.length / (wallMs / 1e3))
   };
 }
-function blankResult(name, branch) {
-  return {
-    name,
-    branch,
-    status: "passed",
-    error: null,
-    duration_ms: 0,
-    statements: [],
-    locks: [],
-    blocking: { reads: { ...IDLE2 }, writes: { ...IDLE2 }, tables: {} },
-    rewrites: [],
-    bloat: { tables: [] },
-    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
-    validation: null
-  };
-}
-var INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2, IDLE2;
+var INDEX_BLOAT_SQL, CREATE_PGSTATTUPLE_SQL, round2;
 var init_measure2 = __esm({
   "src/suite/measure.ts"() {
     "use strict";
     init_lock_modes();
+    init_settle();
     INDEX_BLOAT_SQL = `
   SELECT format('%I.%I', n.nspname, c.relname) AS index,
          s.avg_leaf_density AS density,
@@ -46148,7 +46147,6 @@ var init_measure2 = __esm({
     AND i.indisvalid AND s.leaf_pages > 0`;
     CREATE_PGSTATTUPLE_SQL = "CREATE EXTENSION IF NOT EXISTS pgstattuple";
     round2 = (x) => Math.round(x * 100) / 100;
-    IDLE2 = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
   }
 });
 

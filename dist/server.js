@@ -47997,26 +47997,40 @@ async function recordTestedSuiteBranches(ctx, dir, branches, comparison) {
 // src/core/settle.ts
 init_errors();
 var IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
-function unmeasuredResult(name, branch, err) {
+function blankResult(name, branch) {
   return {
     name,
     branch,
-    status: "failed",
-    error: `could not be measured: ${describeError(err)}`,
+    status: "passed",
+    error: null,
     duration_ms: 0,
     statements: [],
     locks: [],
     blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
     rewrites: [],
     bloat: { tables: [] },
+    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
+    validation: null
+  };
+}
+function unmeasuredResult(name, branch, err) {
+  const unmeasured = {
+    ...IDLE,
+    status: "unmeasured",
+    unmeasured_reason: "the strategy did not finish"
+  };
+  return {
+    ...blankResult(name, branch),
+    status: "failed",
+    error: `could not be measured: ${describeError(err)}`,
+    blocking: { reads: unmeasured, writes: { ...unmeasured }, tables: {} },
     integrity: {
       ok: false,
       row_counts: {},
       invalid_indexes: [],
       not_valid_constraints: [],
       problems: ["not measured: the strategy did not finish"]
-    },
-    validation: null
+    }
   };
 }
 function collectSettled(settled, onRejected, signal, allFailedThrows = true) {
@@ -58844,23 +58858,6 @@ function latencyStats(latencies, wallMs) {
     p99: round2(percentile2(sorted, 99)),
     mean: round2(mean),
     qps: round2(sorted.length / (wallMs / 1e3))
-  };
-}
-var IDLE2 = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
-function blankResult(name, branch) {
-  return {
-    name,
-    branch,
-    status: "passed",
-    error: null,
-    duration_ms: 0,
-    statements: [],
-    locks: [],
-    blocking: { reads: { ...IDLE2 }, writes: { ...IDLE2 }, tables: {} },
-    rewrites: [],
-    bloat: { tables: [] },
-    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
-    validation: null
   };
 }
 

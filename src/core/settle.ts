@@ -9,19 +9,36 @@ import type { StrategyResult } from '../result.js';
 
 const IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
 
-/** The result of a strategy that threw before it had a result: failed, with the reason. */
-export function unmeasuredResult(name: string, branch: string, err: unknown): StrategyResult {
+/** A result for a branch that ran no measured migration (a benchmark without setup). */
+export function blankResult(name: string, branch: string): StrategyResult {
   return {
     name,
     branch,
-    status: 'failed',
-    error: `could not be measured: ${describeError(err)}`,
+    status: 'passed',
+    error: null,
     duration_ms: 0,
     statements: [],
     locks: [],
     blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
     rewrites: [],
     bloat: { tables: [] },
+    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
+    validation: null,
+  };
+}
+
+/** The result of a strategy that threw before it had a result: failed, with the reason; nothing measured. */
+export function unmeasuredResult(name: string, branch: string, err: unknown): StrategyResult {
+  const unmeasured = {
+    ...IDLE,
+    status: 'unmeasured' as const,
+    unmeasured_reason: 'the strategy did not finish',
+  };
+  return {
+    ...blankResult(name, branch),
+    status: 'failed',
+    error: `could not be measured: ${describeError(err)}`,
+    blocking: { reads: unmeasured, writes: { ...unmeasured }, tables: {} },
     integrity: {
       ok: false,
       row_counts: {},
@@ -29,7 +46,6 @@ export function unmeasuredResult(name: string, branch: string, err: unknown): St
       not_valid_constraints: [],
       problems: ['not measured: the strategy did not finish'],
     },
-    validation: null,
   };
 }
 

@@ -135,22 +135,5 @@ export function latencyStats(latencies: readonly number[], wallMs: number): Reco
   };
 }
 
-const IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
-
 /** A result for a branch that ran no measured migration (a benchmark without setup). */
-export function blankResult(name: string, branch: string): StrategyResult {
-  return {
-    name,
-    branch,
-    status: 'passed',
-    error: null,
-    duration_ms: 0,
-    statements: [],
-    locks: [],
-    blocking: { reads: { ...IDLE }, writes: { ...IDLE }, tables: {} },
-    rewrites: [],
-    bloat: { tables: [] },
-    integrity: { ok: true, row_counts: {}, invalid_indexes: [], not_valid_constraints: [] },
-    validation: null,
-  };
-}
+export { blankResult } from '../core/settle.js';
