@@ -59338,15 +59338,8 @@ async function runSuite(ctx, opts = {}) {
   const progress = (message) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
-  for (const name of checkpointsTaken(file, setups)) {
-    await assertMayReplace(
-      ctx,
-      name,
-      SUITE_CREATOR,
-      SUITE_CREATOR,
-      "name another checkpoint in the suite file"
-    );
-  }
+  const mayReplace = (name) => assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, "name another checkpoint in the suite file");
+  for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
   await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
   const checkpoints = [];
   const taken = /* @__PURE__ */ new Set();
@@ -59354,13 +59347,7 @@ async function runSuite(ctx, opts = {}) {
   const take = async (name, after) => {
     throwIfAborted(opts.signal);
     if (await ctx.registry.checkpoint(name)) {
-      await assertMayReplace(
-        ctx,
-        name,
-        SUITE_CREATOR,
-        SUITE_CREATOR,
-        "name another checkpoint in the suite file"
-      );
+      await mayReplace(name);
       ctx.log(`replacing checkpoint ${name} from an earlier run`);
       await backend.deleteCheckpoint(name, { force: true });
     }

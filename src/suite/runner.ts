@@ -243,16 +243,10 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const progress = (message: string) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
-  // Checkpoints this run would replace are checked before anything is rebuilt.
-  for (const name of checkpointsTaken(file, setups)) {
-    await assertMayReplace(
-      ctx,
-      name,
-      SUITE_CREATOR,
-      SUITE_CREATOR,
-      'name another checkpoint in the suite file',
-    );
-  }
+  // Only checkpoints an earlier suite run made may be replaced; all are checked before anything is rebuilt.
+  const mayReplace = (name: string) =>
+    assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, 'name another checkpoint in the suite file');
+  for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
   await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
 
   const checkpoints: SuiteRunResult['checkpoints'] = [];
@@ -261,13 +255,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const take = async (name: string, after: string | null) => {
     throwIfAborted(opts.signal);
     if (await ctx.registry.checkpoint(name)) {
-      await assertMayReplace(
-        ctx,
-        name,
-        SUITE_CREATOR,
-        SUITE_CREATOR,
-        'name another checkpoint in the suite file',
-      );
+      await mayReplace(name);
       ctx.log(`replacing checkpoint ${name} from an earlier run`);
       await backend.deleteCheckpoint(name, { force: true });
     }
