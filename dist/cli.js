@@ -19716,67 +19716,6 @@ var init_pg = __esm({
   }
 });
 
-// src/backends/command-user.ts
-import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
-function commandIdentity(env) {
-  if (userInfo3().uid !== 0) return Promise.resolve(null);
-  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
-  if (name === "root") return Promise.resolve(null);
-  let found = cache.get(name);
-  if (!found) {
-    found = lookup(name);
-    cache.set(name, found);
-    found.catch(() => cache.delete(name));
-  }
-  return found;
-}
-async function lookup(name) {
-  const uid = await execa("id", ["-u", "--", name], { reject: false });
-  const gid = await execa("id", ["-g", "--", name], { reject: false });
-  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
-    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
-      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
-    });
-  }
-  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
-  if (identity3.uid === 0) {
-    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
-      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
-    });
-  }
-  return identity3;
-}
-async function assertReachable(dir, who) {
-  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
-  if (r.exitCode !== 0) {
-    throw new BackendError(
-      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
-      {
-        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
-      }
-    );
-  }
-}
-function commandEnv(parent, own2) {
-  const env = { HOME: tmpdir3() };
-  for (const k of PASSED_THROUGH) {
-    const v = parent[k];
-    if (v !== void 0) env[k] = v;
-  }
-  return { ...env, ...own2 };
-}
-var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
-var init_command_user = __esm({
-  "src/backends/command-user.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
-    DEFAULT_COMMAND_USER = "nobody";
-    cache = /* @__PURE__ */ new Map();
-  }
-});
-
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
@@ -20473,6 +20412,67 @@ var init_local_verify = __esm({
   }
 });
 
+// src/backends/command-user.ts
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
+function commandIdentity(env) {
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
+  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
+  if (name === "root") return Promise.resolve(null);
+  let found = cache.get(name);
+  if (!found) {
+    found = lookup(name);
+    cache.set(name, found);
+    found.catch(() => cache.delete(name));
+  }
+  return found;
+}
+async function lookup(name) {
+  const uid = await execa("id", ["-u", "--", name], { reject: false });
+  const gid = await execa("id", ["-g", "--", name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
+      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
+    });
+  }
+  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (identity3.uid === 0) {
+    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
+      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
+    });
+  }
+  return identity3;
+}
+async function assertReachable(dir, who) {
+  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(
+      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
+      {
+        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
+      }
+    );
+  }
+}
+function commandEnv(parent, own2) {
+  const env = { HOME: tmpdir3() };
+  for (const k of PASSED_THROUGH) {
+    const v = parent[k];
+    if (v !== void 0) env[k] = v;
+  }
+  return { ...env, ...own2 };
+}
+var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
+var init_command_user = __esm({
+  "src/backends/command-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
+    DEFAULT_COMMAND_USER = "nobody";
+    cache = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/backends/process-group.ts
 function signalGroup(pgid, signal) {
   try {
@@ -20517,6 +20517,66 @@ var init_process_group = __esm({
   }
 });
 
+// src/backends/shell-step.ts
+import { performance as performance2 } from "node:perf_hooks";
+async function runShellStep(ctx, config2, command, options = {}) {
+  const start = performance2.now();
+  const pgEnv = {
+    PGHOST: String(config2.host ?? "127.0.0.1"),
+    PGPORT: String(config2.port ?? 5432),
+    PGUSER: String(config2.user ?? ""),
+    PGPASSWORD: String(config2.password ?? ""),
+    PGDATABASE: String(config2.database ?? ""),
+    DATABASE_URL: urlOf(config2),
+    ...sslEnv(config2)
+  };
+  const cwd = options.cwd ?? ctx.cwd;
+  const who = await commandIdentity(ctx.env);
+  if (who) await assertReachable(cwd, who);
+  throwIfAborted(options.signal);
+  const sub = execa("bash", ["-c", command], {
+    cwd,
+    ...who ? {
+      uid: who.uid,
+      gid: who.gid,
+      extendEnv: false,
+      env: commandEnv(process.env, { ...options.env, ...pgEnv })
+    } : { env: { ...options.env, ...pgEnv } },
+    input: options.stdin,
+    detached: true,
+    reject: false,
+    all: false
+  });
+  const stop = await superviseGroup(sub.pid, ctx.stateDir, options);
+  const r = await sub.finally(stop.done);
+  if (options.signal?.aborted) throw new CancelledError();
+  if (stop.timedOut()) {
+    return {
+      exitCode: 124,
+      stdout: String(r.stdout ?? ""),
+      stderr: `${r.stderr ?? ""}
+timed out after ${options.timeoutMs} ms`,
+      durationMs: performance2.now() - start
+    };
+  }
+  return {
+    exitCode: r.exitCode ?? 1,
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    durationMs: performance2.now() - start
+  };
+}
+var init_shell_step = __esm({
+  "src/backends/shell-step.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    init_pg();
+    init_command_user();
+    init_process_group();
+  }
+});
+
 // src/backends/local.ts
 var local_exports = {};
 __export(local_exports, {
@@ -20525,7 +20585,7 @@ __export(local_exports, {
   backendPid: () => backendPid,
   createLocalBackend: () => createLocalBackend
 });
-import { performance as performance2 } from "node:perf_hooks";
+import { performance as performance3 } from "node:perf_hooks";
 import { setTimeout as sleep2 } from "node:timers/promises";
 async function otherSessions(c3, database) {
   return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
@@ -20559,18 +20619,16 @@ var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     init_children();
     init_names();
     init_pg();
     init_secrets();
-    init_command_user();
     init_embedded();
     init_local_clone();
     init_local_sandbox();
     init_local_verify();
-    init_process_group();
+    init_shell_step();
     TERMINATE_CREATING_SQL = `
   SELECT pg_terminate_backend(pid) FROM pg_stat_activity
   WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
@@ -20668,10 +20726,10 @@ var init_local = __esm({
               }
             );
             signal?.addEventListener("abort", onAbort, { once: true });
-            const start = performance2.now();
+            const start = performance3.now();
             try {
               await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-              return performance2.now() - start;
+              return performance3.now() - start;
             } catch (err) {
               const e = err;
               if (signal?.aborted) throw new CancelledError();
@@ -20897,52 +20955,8 @@ var init_local = __esm({
         return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
         } };
       }
-      async run(config2, command, options = {}) {
-        const start = performance2.now();
-        const pgEnv = {
-          PGHOST: String(config2.host ?? "127.0.0.1"),
-          PGPORT: String(config2.port ?? 5432),
-          PGUSER: String(config2.user ?? ""),
-          PGPASSWORD: String(config2.password ?? ""),
-          PGDATABASE: String(config2.database ?? ""),
-          DATABASE_URL: urlOf(config2),
-          ...sslEnv(config2)
-        };
-        const cwd = options.cwd ?? this.ctx.cwd;
-        const who = await commandIdentity(this.ctx.env);
-        if (who) await assertReachable(cwd, who);
-        throwIfAborted(options.signal);
-        const sub = execa("bash", ["-c", command], {
-          cwd,
-          ...who ? {
-            uid: who.uid,
-            gid: who.gid,
-            extendEnv: false,
-            env: commandEnv(process.env, { ...options.env, ...pgEnv })
-          } : { env: { ...options.env, ...pgEnv } },
-          input: options.stdin,
-          detached: true,
-          reject: false,
-          all: false
-        });
-        const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
-        const r = await sub.finally(stop.done);
-        if (options.signal?.aborted) throw new CancelledError();
-        if (stop.timedOut()) {
-          return {
-            exitCode: 124,
-            stdout: String(r.stdout ?? ""),
-            stderr: `${r.stderr ?? ""}
-timed out after ${options.timeoutMs} ms`,
-            durationMs: performance2.now() - start
-          };
-        }
-        return {
-          exitCode: r.exitCode ?? 1,
-          stdout: String(r.stdout ?? ""),
-          stderr: String(r.stderr ?? ""),
-          durationMs: performance2.now() - start
-        };
+      run(config2, command, options = {}) {
+        return runShellStep(this.ctx, config2, command, options);
       }
       async exec(branch, command, options) {
         const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
@@ -28840,11 +28854,11 @@ var init_zod = __esm({
 });
 
 // src/collector/clock.ts
-import { performance as performance3 } from "node:perf_hooks";
+import { performance as performance4 } from "node:perf_hooks";
 function createClock() {
   const clock = {
-    now: () => performance3.now(),
-    origin: performance3.now(),
+    now: () => performance4.now(),
+    origin: performance4.now(),
     relative: (t) => round1(t - clock.origin)
   };
   return clock;
@@ -30638,7 +30652,11 @@ function causeResolver(input) {
   const migration = new Set(sampler.migrationPids);
   if (input.migrationPid !== null) migration.add(input.migrationPid);
   const samplesOf = /* @__PURE__ */ new Map();
-  for (const s of sampler.probeWaits) samplesOf.set(s.pid, [...samplesOf.get(s.pid) ?? [], s]);
+  for (const s of sampler.probeWaits) {
+    const list = samplesOf.get(s.pid);
+    if (list) list.push(s);
+    else samplesOf.set(s.pid, [s]);
+  }
   const statementOf = (index) => {
     const s = index === null ? void 0 : byIndex.get(index);
     return { statement: index, sql: s ? preview2(s.sql) : null };
@@ -31073,7 +31091,7 @@ var init_checkpoint_snapshot = __esm({
 });
 
 // src/core/checkpoint.ts
-import { performance as performance4 } from "node:perf_hooks";
+import { performance as performance5 } from "node:perf_hooks";
 async function createCheckpoint(ctx, input) {
   validateName("checkpoint tag", input.tag);
   const backend = await ctx.backend();
@@ -31091,7 +31109,7 @@ async function createCheckpoint(ctx, input) {
     progress: 1,
     total: 2
   });
-  const start = performance4.now();
+  const start = performance5.now();
   const info = await backend.checkpoint(input.tag, {
     database: input.database,
     signal: input.signal,
@@ -31114,7 +31132,7 @@ async function createCheckpoint(ctx, input) {
     source: info.source,
     database: info.database,
     strategy: info.strategy,
-    duration_ms: info.durationMs || Math.round(performance4.now() - start),
+    duration_ms: info.durationMs || Math.round(performance5.now() - start),
     created_at: info.createdAt,
     tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows]) => ({ relation, rows, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
     next: [
@@ -31851,7 +31869,7 @@ var init_version = __esm({
 
 // src/vers/client.ts
 import { randomBytes as randomBytes6 } from "node:crypto";
-import { performance as performance5 } from "node:perf_hooks";
+import { performance as performance6 } from "node:perf_hooks";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
     throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
@@ -31908,7 +31926,7 @@ var init_client = __esm({
         const command = this.describe(args);
         if (call.signal?.aborted)
           throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-        const start = performance5.now();
+        const start = performance6.now();
         const r = await execa(this.bin, args, {
           cwd: this.options.cwd,
           env: this.childEnv,
@@ -31922,7 +31940,7 @@ var init_client = __esm({
           stripFinalNewline: false,
           encoding: "utf8"
         });
-        const durationMs = performance5.now() - start;
+        const durationMs = performance6.now() - start;
         const stderr = this.redact(String(r.stderr ?? ""));
         const stdout = String(r.stdout ?? "");
         if (this.options.debug)
@@ -32191,7 +32209,7 @@ __export(vers_exports, {
   pgEnvScript: () => pgEnvScript
 });
 import { randomBytes as randomBytes7 } from "node:crypto";
-import { performance as performance6 } from "node:perf_hooks";
+import { performance as performance7 } from "node:perf_hooks";
 function processAlive2(pid) {
   if (!pid) return false;
   try {
@@ -32407,7 +32425,7 @@ var init_vers2 = __esm({
           if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
           d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm, pid: process.pid };
         });
-        const start = performance6.now();
+        const start = performance7.now();
         let commitId = null;
         try {
           commitId = (await this.v(() => this.client.commitCreate(base.vm, { signal: options.signal }))).commitId;
@@ -32434,7 +32452,7 @@ var init_vers2 = __esm({
           await this.forgetCheckpoint(tag, commitId);
           throw err;
         }
-        const done = { ...info, id: commitId, durationMs: Math.round(performance6.now() - start) };
+        const done = { ...info, id: commitId, durationMs: Math.round(performance7.now() - start) };
         await this.ctx.registry.update((d) => {
           d.checkpoints[tag] = { ...done, state: "ready", vm: base.vm };
         });
@@ -32496,14 +32514,14 @@ var init_vers2 = __esm({
         let keys = [];
         try {
           keys = await this.planVms("branch", names, ckpt.id);
-          const start = performance6.now();
+          const start = performance7.now();
           const { newIds } = await this.creating(
             keys,
             () => this.v(
               () => this.client.branch(ckpt.id, names.length, { signal: options.signal, timeoutMs: 3e5 })
             )
           );
-          const durationMs = Math.round(performance6.now() - start);
+          const durationMs = Math.round(performance7.now() - start);
           await this.markVms(keys, newIds);
           await this.ctx.registry.update((d) => {
             names.forEach((n3, i2) => {
@@ -46152,7 +46170,7 @@ var init_measure2 = __esm({
 
 // src/suite/patterns.ts
 import { randomBytes as randomBytes10 } from "node:crypto";
-import { performance as performance8 } from "node:perf_hooks";
+import { performance as performance9 } from "node:perf_hooks";
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
@@ -46440,9 +46458,9 @@ async function runPerformanceBranch(p, b) {
     await client.query("ANALYZE");
     const runOnce = async (latencies) => {
       for (const q of queries) {
-        const start = performance8.now();
+        const start = performance9.now();
         await client.query(q.sql);
-        latencies?.push(performance8.now() - start);
+        latencies?.push(performance9.now() - start);
       }
     };
     try {
@@ -46452,12 +46470,12 @@ async function runPerformanceBranch(p, b) {
       p.onProgress?.({
         message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
       });
-      const start = performance8.now();
+      const start = performance9.now();
       for (let i2 = 0; i2 < b.iterations; i2++) {
         throwIfAborted(p.signal);
         await runOnce(latencies);
       }
-      const wall = performance8.now() - start;
+      const wall = performance9.now() - start;
       const stats = latencyStats(latencies, wall);
       result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
     } catch (err) {
@@ -46489,7 +46507,7 @@ var init_patterns = __esm({
 });
 
 // src/suite/runner.ts
-import { performance as performance9 } from "node:perf_hooks";
+import { performance as performance10 } from "node:perf_hooks";
 function concurrencyOf(suite, opts) {
   if (suite.pattern === "performance") return 1;
   const n3 = suite.branches.length;
@@ -46627,7 +46645,7 @@ function failuresOf2(results, checks) {
   return out;
 }
 async function runSuite(ctx, opts = {}) {
-  const started = performance9.now();
+  const started = performance10.now();
   const file = await loadSuiteFile(opts.file ?? DEFAULT_SUITE_FILE, ctx.cwd);
   const selected = opts.suite ? file.suites.filter((s) => s.name === opts.suite) : file.suites;
   if (selected.length === 0) {
@@ -46769,7 +46787,7 @@ async function runSuite(ctx, opts = {}) {
     file: file.file,
     mode: anyParallel ? "parallel" : "serial",
     passed: outcomes.every((o2) => o2.passed),
-    duration_ms: Math.round(performance9.now() - started),
+    duration_ms: Math.round(performance10.now() - started),
     checkpoints,
     suites: outcomes
   });
@@ -65251,7 +65269,7 @@ init_output3();
 import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile10 } from "node:fs/promises";
 import { dirname as dirname3, isAbsolute as isAbsolute3, join as join14, relative as relative4 } from "node:path";
-import { performance as performance7 } from "node:perf_hooks";
+import { performance as performance8 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 
 // src/cli/render.ts
@@ -65386,7 +65404,7 @@ async function runDemo(ctx, o2) {
   progress({
     message: `loading ${o2.rows.toLocaleString("en-US")} users and ${(o2.rows * 2).toLocaleString("en-US")} orders into ${DEMO_DATABASE}`
   });
-  const start = performance7.now();
+  const start = performance8.now();
   const loadStart = start;
   await withClient(admin, async (c3) => {
     await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
@@ -65404,7 +65422,7 @@ async function runDemo(ctx, o2) {
     await c3.query("COMMIT");
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR);
-  const loadMs = performance7.now() - loadStart;
+  const loadMs = performance8.now() - loadStart;
   progress({ message: `loaded in ${formatMs(loadMs)}` });
   const ckpt = await createCheckpoint(ctx, {
     tag,
@@ -65428,7 +65446,7 @@ async function runDemo(ctx, o2) {
     signal: o2.signal,
     onProgress: (p) => {
       if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {
-        firstResultMs = performance7.now() - start;
+        firstResultMs = performance8.now() - start;
         progress({
           message: `${p.message} (first result ${formatMs(firstResultMs)} after the demo started)`
         });
@@ -65448,7 +65466,7 @@ async function runDemo(ctx, o2) {
         "",
         `Data: ${o2.rows.toLocaleString("en-US")} users, ${(o2.rows * 2).toLocaleString("en-US")} orders (${formatBytes2(ckpt.tables?.reduce((n3, t) => n3 + t.total_bytes, 0) ?? 0)}), loaded in ${formatMs(loadMs)}.`,
         `Checkpoint ${tag}: ${formatMs(ckpt.duration_ms)} (${ckpt.strategy}); one branch each: ${branchTimes.join(", ")}.`,
-        `Time to first result: ${firstResultMs === null ? "\u2014" : formatMs(firstResultMs)}; all three: ${formatMs(performance7.now() - start)}.`
+        `Time to first result: ${firstResultMs === null ? "\u2014" : formatMs(firstResultMs)}; all three: ${formatMs(performance8.now() - start)}.`
       ].join("\n")
     );
   }

@@ -17893,67 +17893,6 @@ ${command}`;
   }
 });
 
-// src/backends/command-user.ts
-import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
-function commandIdentity(env) {
-  if (userInfo3().uid !== 0) return Promise.resolve(null);
-  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
-  if (name === "root") return Promise.resolve(null);
-  let found = cache.get(name);
-  if (!found) {
-    found = lookup(name);
-    cache.set(name, found);
-    found.catch(() => cache.delete(name));
-  }
-  return found;
-}
-async function lookup(name) {
-  const uid = await execa("id", ["-u", "--", name], { reject: false });
-  const gid = await execa("id", ["-g", "--", name], { reject: false });
-  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
-    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
-      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
-    });
-  }
-  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
-  if (identity3.uid === 0) {
-    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
-      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
-    });
-  }
-  return identity3;
-}
-async function assertReachable(dir, who) {
-  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
-  if (r.exitCode !== 0) {
-    throw new BackendError(
-      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
-      {
-        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
-      }
-    );
-  }
-}
-function commandEnv(parent, own2) {
-  const env = { HOME: tmpdir3() };
-  for (const k of PASSED_THROUGH) {
-    const v = parent[k];
-    if (v !== void 0) env[k] = v;
-  }
-  return { ...env, ...own2 };
-}
-var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
-var init_command_user = __esm({
-  "src/backends/command-user.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
-    DEFAULT_COMMAND_USER = "nobody";
-    cache = /* @__PURE__ */ new Map();
-  }
-});
-
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes6 } from "node:crypto";
 import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
@@ -18287,6 +18226,67 @@ var init_local_verify = __esm({
   }
 });
 
+// src/backends/command-user.ts
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
+function commandIdentity(env) {
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
+  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
+  if (name === "root") return Promise.resolve(null);
+  let found = cache.get(name);
+  if (!found) {
+    found = lookup(name);
+    cache.set(name, found);
+    found.catch(() => cache.delete(name));
+  }
+  return found;
+}
+async function lookup(name) {
+  const uid = await execa("id", ["-u", "--", name], { reject: false });
+  const gid = await execa("id", ["-g", "--", name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
+      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
+    });
+  }
+  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (identity3.uid === 0) {
+    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
+      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
+    });
+  }
+  return identity3;
+}
+async function assertReachable(dir, who) {
+  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(
+      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
+      {
+        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
+      }
+    );
+  }
+}
+function commandEnv(parent, own2) {
+  const env = { HOME: tmpdir3() };
+  for (const k of PASSED_THROUGH) {
+    const v = parent[k];
+    if (v !== void 0) env[k] = v;
+  }
+  return { ...env, ...own2 };
+}
+var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
+var init_command_user = __esm({
+  "src/backends/command-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
+    DEFAULT_COMMAND_USER = "nobody";
+    cache = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/backends/process-group.ts
 function signalGroup(pgid, signal) {
   try {
@@ -18331,6 +18331,66 @@ var init_process_group = __esm({
   }
 });
 
+// src/backends/shell-step.ts
+import { performance as performance6 } from "node:perf_hooks";
+async function runShellStep(ctx, config2, command, options = {}) {
+  const start = performance6.now();
+  const pgEnv = {
+    PGHOST: String(config2.host ?? "127.0.0.1"),
+    PGPORT: String(config2.port ?? 5432),
+    PGUSER: String(config2.user ?? ""),
+    PGPASSWORD: String(config2.password ?? ""),
+    PGDATABASE: String(config2.database ?? ""),
+    DATABASE_URL: urlOf(config2),
+    ...sslEnv(config2)
+  };
+  const cwd = options.cwd ?? ctx.cwd;
+  const who = await commandIdentity(ctx.env);
+  if (who) await assertReachable(cwd, who);
+  throwIfAborted(options.signal);
+  const sub = execa("bash", ["-c", command], {
+    cwd,
+    ...who ? {
+      uid: who.uid,
+      gid: who.gid,
+      extendEnv: false,
+      env: commandEnv(process.env, { ...options.env, ...pgEnv })
+    } : { env: { ...options.env, ...pgEnv } },
+    input: options.stdin,
+    detached: true,
+    reject: false,
+    all: false
+  });
+  const stop = await superviseGroup(sub.pid, ctx.stateDir, options);
+  const r = await sub.finally(stop.done);
+  if (options.signal?.aborted) throw new CancelledError();
+  if (stop.timedOut()) {
+    return {
+      exitCode: 124,
+      stdout: String(r.stdout ?? ""),
+      stderr: `${r.stderr ?? ""}
+timed out after ${options.timeoutMs} ms`,
+      durationMs: performance6.now() - start
+    };
+  }
+  return {
+    exitCode: r.exitCode ?? 1,
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    durationMs: performance6.now() - start
+  };
+}
+var init_shell_step = __esm({
+  "src/backends/shell-step.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    init_pg();
+    init_command_user();
+    init_process_group();
+  }
+});
+
 // src/backends/local.ts
 var local_exports = {};
 __export(local_exports, {
@@ -18339,7 +18399,7 @@ __export(local_exports, {
   backendPid: () => backendPid,
   createLocalBackend: () => createLocalBackend
 });
-import { performance as performance6 } from "node:perf_hooks";
+import { performance as performance7 } from "node:perf_hooks";
 import { setTimeout as sleep4 } from "node:timers/promises";
 async function otherSessions(c3, database) {
   return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
@@ -18373,18 +18433,16 @@ var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER
 var init_local = __esm({
   "src/backends/local.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     init_children();
     init_names();
     init_pg();
     init_secrets();
-    init_command_user();
     init_embedded();
     init_local_clone();
     init_local_sandbox();
     init_local_verify();
-    init_process_group();
+    init_shell_step();
     TERMINATE_CREATING_SQL = `
   SELECT pg_terminate_backend(pid) FROM pg_stat_activity
   WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
@@ -18482,10 +18540,10 @@ var init_local = __esm({
               }
             );
             signal?.addEventListener("abort", onAbort, { once: true });
-            const start = performance6.now();
+            const start = performance7.now();
             try {
               await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-              return performance6.now() - start;
+              return performance7.now() - start;
             } catch (err) {
               const e = err;
               if (signal?.aborted) throw new CancelledError();
@@ -18711,52 +18769,8 @@ var init_local = __esm({
         return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
         } };
       }
-      async run(config2, command, options = {}) {
-        const start = performance6.now();
-        const pgEnv = {
-          PGHOST: String(config2.host ?? "127.0.0.1"),
-          PGPORT: String(config2.port ?? 5432),
-          PGUSER: String(config2.user ?? ""),
-          PGPASSWORD: String(config2.password ?? ""),
-          PGDATABASE: String(config2.database ?? ""),
-          DATABASE_URL: urlOf(config2),
-          ...sslEnv(config2)
-        };
-        const cwd = options.cwd ?? this.ctx.cwd;
-        const who = await commandIdentity(this.ctx.env);
-        if (who) await assertReachable(cwd, who);
-        throwIfAborted(options.signal);
-        const sub = execa("bash", ["-c", command], {
-          cwd,
-          ...who ? {
-            uid: who.uid,
-            gid: who.gid,
-            extendEnv: false,
-            env: commandEnv(process.env, { ...options.env, ...pgEnv })
-          } : { env: { ...options.env, ...pgEnv } },
-          input: options.stdin,
-          detached: true,
-          reject: false,
-          all: false
-        });
-        const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
-        const r = await sub.finally(stop.done);
-        if (options.signal?.aborted) throw new CancelledError();
-        if (stop.timedOut()) {
-          return {
-            exitCode: 124,
-            stdout: String(r.stdout ?? ""),
-            stderr: `${r.stderr ?? ""}
-timed out after ${options.timeoutMs} ms`,
-            durationMs: performance6.now() - start
-          };
-        }
-        return {
-          exitCode: r.exitCode ?? 1,
-          stdout: String(r.stdout ?? ""),
-          stderr: String(r.stderr ?? ""),
-          durationMs: performance6.now() - start
-        };
+      run(config2, command, options = {}) {
+        return runShellStep(this.ctx, config2, command, options);
       }
       async exec(branch, command, options) {
         const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
@@ -46164,7 +46178,11 @@ function causeResolver(input) {
   const migration = new Set(sampler.migrationPids);
   if (input.migrationPid !== null) migration.add(input.migrationPid);
   const samplesOf = /* @__PURE__ */ new Map();
-  for (const s of sampler.probeWaits) samplesOf.set(s.pid, [...samplesOf.get(s.pid) ?? [], s]);
+  for (const s of sampler.probeWaits) {
+    const list = samplesOf.get(s.pid);
+    if (list) list.push(s);
+    else samplesOf.set(s.pid, [s]);
+  }
   const statementOf = (index) => {
     const s = index === null ? void 0 : byIndex.get(index);
     return { statement: index, sql: s ? preview2(s.sql) : null };
@@ -58028,7 +58046,7 @@ var SuiteRunResultSchema = object({
 
 // src/suite/runner.ts
 init_p_limit();
-import { performance as performance8 } from "node:perf_hooks";
+import { performance as performance9 } from "node:perf_hooks";
 
 // src/analysis/thresholds.ts
 var ThresholdSyntaxError = class extends Error {
@@ -58755,7 +58773,7 @@ function parseSuiteText(text, file) {
 
 // src/suite/patterns.ts
 import { randomBytes as randomBytes9 } from "node:crypto";
-import { performance as performance7 } from "node:perf_hooks";
+import { performance as performance8 } from "node:perf_hooks";
 init_errors();
 init_names();
 init_pg();
@@ -59152,9 +59170,9 @@ async function runPerformanceBranch(p, b) {
     await client.query("ANALYZE");
     const runOnce = async (latencies) => {
       for (const q of queries) {
-        const start = performance7.now();
+        const start = performance8.now();
         await client.query(q.sql);
-        latencies?.push(performance7.now() - start);
+        latencies?.push(performance8.now() - start);
       }
     };
     try {
@@ -59164,12 +59182,12 @@ async function runPerformanceBranch(p, b) {
       p.onProgress?.({
         message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
       });
-      const start = performance7.now();
+      const start = performance8.now();
       for (let i2 = 0; i2 < b.iterations; i2++) {
         throwIfAborted(p.signal);
         await runOnce(latencies);
       }
-      const wall = performance7.now() - start;
+      const wall = performance8.now() - start;
       const stats = latencyStats(latencies, wall);
       result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
     } catch (err) {
@@ -59327,7 +59345,7 @@ function failuresOf2(results, checks) {
   return out;
 }
 async function runSuite(ctx, opts = {}) {
-  const started = performance8.now();
+  const started = performance9.now();
   const file = await loadSuiteFile(opts.file ?? DEFAULT_SUITE_FILE, ctx.cwd);
   const selected = opts.suite ? file.suites.filter((s) => s.name === opts.suite) : file.suites;
   if (selected.length === 0) {
@@ -59469,7 +59487,7 @@ async function runSuite(ctx, opts = {}) {
     file: file.file,
     mode: anyParallel ? "parallel" : "serial",
     passed: outcomes.every((o2) => o2.passed),
-    duration_ms: Math.round(performance8.now() - started),
+    duration_ms: Math.round(performance9.now() - started),
     checkpoints,
     suites: outcomes
   });

@@ -5,7 +5,6 @@
 
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import type { Context } from '../core/context.js';
 import {
   BackendError,
@@ -14,7 +13,6 @@ import {
   DatabaseError,
   InvalidInputError,
   NotFoundError,
-  throwIfAborted,
 } from '../errors.js';
 import { processAlive } from '../state/children.js';
 import {
@@ -34,7 +32,6 @@ import {
   displayUrl,
   type PgClient,
   quoteIdent,
-  sslEnv,
   urlOf,
   withClient,
   withDatabase,
@@ -52,7 +49,6 @@ import type {
   GcReport,
   RollbackResult,
 } from './backend.js';
-import { assertReachable, commandEnv, commandIdentity } from './command-user.js';
 import { ensureEmbedded } from './embedded.js';
 import {
   type CloneEnvironment,
@@ -73,7 +69,7 @@ import {
   sealCheckpoint,
 } from './local-sandbox.js';
 import { verifyTemplate } from './local-verify.js';
-import { superviseGroup } from './process-group.js';
+import { runShellStep } from './shell-step.js';
 
 const TERMINATE_CREATING_SQL = `
   SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -472,57 +468,8 @@ export class LocalBackend implements Backend {
     return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {} };
   }
 
-  private async run(config: ClientConfig, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const start = performance.now();
-    const pgEnv: Record<string, string> = {
-      PGHOST: String(config.host ?? '127.0.0.1'),
-      PGPORT: String(config.port ?? 5432),
-      PGUSER: String(config.user ?? ''),
-      PGPASSWORD: String(config.password ?? ''),
-      PGDATABASE: String(config.database ?? ''),
-      DATABASE_URL: urlOf(config),
-      ...sslEnv(config),
-    };
-    // As root, the step runs as an unprivileged user that sees only these settings (command-user.ts).
-    const cwd = options.cwd ?? this.ctx.cwd;
-    const who = await commandIdentity(this.ctx.env);
-    if (who) await assertReachable(cwd, who);
-    throwIfAborted(options.signal);
-    // The command is the user's shell text; it runs as argv ['-c', command], never spliced into another string.
-    // Detached: it leads its own process group, so a timeout, a cancel or the next start after a crash
-    // stops everything it started (psql, npm and their children), not only bash.
-    const sub = execa('bash', ['-c', command], {
-      cwd,
-      ...(who
-        ? {
-            uid: who.uid,
-            gid: who.gid,
-            extendEnv: false,
-            env: commandEnv(process.env, { ...options.env, ...pgEnv }),
-          }
-        : { env: { ...options.env, ...pgEnv } }),
-      input: options.stdin,
-      detached: true,
-      reject: false,
-      all: false,
-    });
-    const stop = await superviseGroup(sub.pid, this.ctx.stateDir, options);
-    const r = await sub.finally(stop.done);
-    if (options.signal?.aborted) throw new CancelledError();
-    if (stop.timedOut()) {
-      return {
-        exitCode: 124,
-        stdout: String(r.stdout ?? ''),
-        stderr: `${r.stderr ?? ''}\ntimed out after ${options.timeoutMs} ms`,
-        durationMs: performance.now() - start,
-      };
-    }
-    return {
-      exitCode: r.exitCode ?? 1,
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
-      durationMs: performance.now() - start,
-    };
+  private run(config: ClientConfig, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return runShellStep(this.ctx, config, command, options);
   }
 
   async exec(branch: string, command: string, options?: ExecOptions): Promise<ExecResult> {

@@ -56,7 +56,11 @@ export function causeResolver(input: CauseInput): WaitCauseOf {
   const migration = new Set(sampler.migrationPids);
   if (input.migrationPid !== null) migration.add(input.migrationPid);
   const samplesOf = new Map<number, ProbeWaitSample[]>();
-  for (const s of sampler.probeWaits) samplesOf.set(s.pid, [...(samplesOf.get(s.pid) ?? []), s]);
+  for (const s of sampler.probeWaits) {
+    const list = samplesOf.get(s.pid);
+    if (list) list.push(s);
+    else samplesOf.set(s.pid, [s]);
+  }
 
   const statementOf = (index: number | null) => {
     const s = index === null ? undefined : byIndex.get(index);
