@@ -76,6 +76,19 @@ describe.skipIf(!HAVE_PG15)('local backend on PostgreSQL 15', () => {
     },
   );
 
+  it('a migration that creates a table in public passes as the branch owner (no NOINHERIT trap on 15)', async () => {
+    const ctx = contextWith('FILE_COPY');
+    await createCheckpoint(ctx, { tag: 'v15-create' });
+    const c = await testStrategies(ctx, {
+      baseline: 'v15-create',
+      migrations: [{ migration: 'CREATE TABLE audit (id int PRIMARY KEY, at timestamptz);', name: 'create' }],
+    });
+    expect(c.results[0]?.error ?? null).toBeNull();
+    expect(c.results[0]?.status).toBe('passed');
+    await (await ctx.backend()).deleteCheckpoint('v15-create', { force: true });
+    await ctx.close();
+  });
+
   it('clone is refused on 15 with the reason', async () => {
     const backend = await createLocalBackend(contextWith('clone'));
     const err = await backend.checkpoint('v15-clone').catch((e: unknown) => e);

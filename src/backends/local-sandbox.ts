@@ -101,9 +101,14 @@ const ALTER_KEYWORD: Record<string, string> = {
   'statistics object': 'STATISTICS',
 };
 
-/** The rights a sandbox role never has: no superuser, no new databases or roles, no replication. */
-const LOGIN_ROLE_OPTIONS = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
-const OWNER_ROLE_OPTIONS = 'NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
+/**
+ * The rights a sandbox role never has: no superuser, no new databases or roles, no replication.
+ * INHERIT: its only memberships are pg_stat_scan_tables (granted below) and, as the database's
+ * owner, pg_database_owner — which owns `public` on PostgreSQL ≥ 15; NOINHERIT there made every
+ * CREATE TABLE in a branch fail with "permission denied for schema public" on 15.
+ */
+const LOGIN_ROLE_OPTIONS = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT';
+const OWNER_ROLE_OPTIONS = 'NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT';
 
 export const newRolePassword = (): string => {
   const password = randomBytes(18).toString('hex');
