@@ -6,10 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tableChecksums } from '../collector/snapshot.js';
 import type { CheckpointEntry } from '../state/registry.js';
 import { type ClientConfig, quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 
 const TEMPLATE_STATE_SQL = 'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1';
-/** SQLSTATE 57P01: our session was terminated (a branch copied from it right now clears its template). */
-const TERMINATED = '57P01';
+/** Reads of the template state; SQLSTATE 57P01 (a branch copied from it right now clears its template) is retried. */
 const READ_ATTEMPTS = 3;
 const RETRY_MS = 300;
 
@@ -64,7 +64,8 @@ async function templateChecksums(
       try {
         return await withClient(withDatabase(admin, id), tableChecksums, 'vers-db:verify');
       } catch (err) {
-        if ((err as { code?: string }).code !== TERMINATED || attempt >= READ_ATTEMPTS) throw err;
+        if ((err as { code?: string }).code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
         await sleep(RETRY_MS);
       }
     }

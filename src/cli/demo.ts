@@ -16,7 +16,7 @@ import { assertMayReplace, DEMO_BRANCH_CREATOR, DEMO_CREATOR, recordDatabase } f
 import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
-import { type ClientConfig, quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { type ClientConfig, quoteIdent, withClient, withDatabase, withTransaction } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 
@@ -87,10 +87,10 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   await withClient(demo, async (c) => {
     await c.query(schema);
     await c.query("SELECT set_config('vers_db.rows', $1, false)", [String(o.rows)]);
-    await c.query('BEGIN');
-    await c.query(SKIP_TRIGGERS_SQL);
-    await c.query(seed);
-    await c.query('COMMIT');
+    await withTransaction(c, {}, async () => {
+      await c.query(SKIP_TRIGGERS_SQL);
+      await c.query(seed);
+    });
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR);
   const loadMs = performance.now() - loadStart;

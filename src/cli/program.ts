@@ -16,6 +16,7 @@ import {
 import { renderComparisonTable } from '../report/table.js';
 import { configFromUrl, withClient } from '../util/pg.js';
 import { redactDeep } from '../util/secrets.js';
+import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
@@ -23,8 +24,6 @@ import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReport
 import { runCommand } from './run-command.js';
 import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
 import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';
-
-const VERSION = '0.1.0';
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { ProbeStats, ProbeWait } from '../result.js';
 import { connect } from '../util/pg.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 import { type Clock, round1 } from './clock.js';
 import { type ProbeStatement, probeSessionConfig, probeSql, serverElapsed } from './probe-sql.js';
 import { emptyProbeStats, newTally, type ProbeTally, statsOf, type WaitCauseOf } from './probe-stats.js';
@@ -31,9 +32,6 @@ const PROBE_ERROR_PAUSE_MS = 20;
 /** When stopping, how long in-flight probes may finish before they are cancelled. */
 const STOP_GRACE_MS = 1000;
 
-const LOCK_NOT_AVAILABLE = '55P03';
-const QUERY_CANCELED = '57014';
-const DEADLOCK_DETECTED = '40P01';
 const ROLLBACK_SQL = 'ROLLBACK';
 const CANCEL_SQL = 'SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)';
 const WAL_LSN_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
@@ -164,11 +162,11 @@ class Probe {
     } catch (err) {
       const code = (err as { code?: string }).code;
       outcome =
-        code === LOCK_NOT_AVAILABLE
+        code === SQLSTATE.LOCK_NOT_AVAILABLE
           ? 'timeout'
-          : code === DEADLOCK_DETECTED
+          : code === SQLSTATE.DEADLOCK_DETECTED
             ? 'deadlock'
-            : code === QUERY_CANCELED && this.stopping
+            : code === SQLSTATE.QUERY_CANCELED && this.stopping
               ? 'cancelled'
               : 'error';
       message = (err as Error).message;

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import type { StatementResult } from '../result.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 import { TIMEOUT_ENV } from '../util/timeouts.js';
 import { formatMs } from '../util/units.js';
 import { type Clock, round1 } from './clock.js';
@@ -71,8 +72,6 @@ export interface RunLimits {
   cancel?: () => Promise<void>;
 }
 
-const QUERY_CANCELED = '57014';
-
 function timeoutMessage(
   error: { message: string; sqlstate: string | null },
   limits: RunLimits,
@@ -82,7 +81,7 @@ function timeoutMessage(
     return `${error.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
   }
   if (
-    error.sqlstate === QUERY_CANCELED &&
+    error.sqlstate === SQLSTATE.QUERY_CANCELED &&
     /statement timeout/.test(error.message) &&
     limits.statementTimeoutMs
   ) {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { withSource } from '../backends/with-branch.js';
 import type { CheckpointReport } from '../result.js';
 import { validateName } from '../state/names.js';
 import { saveCheckpointSnapshot, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
@@ -10,14 +11,10 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
   validateName('checkpoint tag', input.tag);
   const backend = await ctx.backend();
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
-  const source = await backend.connectSource();
-  const config = input.database ? { ...source.config, database: input.database } : source.config;
-  let snapshot: Awaited<ReturnType<typeof takeCheckpointSnapshot>>;
-  try {
-    snapshot = await takeCheckpointSnapshot(input.tag, config);
-  } finally {
-    await source.close();
-  }
+  const { config, snapshot } = await withSource(backend, async (source) => {
+    const config = input.database ? { ...source.config, database: input.database } : source.config;
+    return { config, snapshot: await takeCheckpointSnapshot(input.tag, config) };
+  });
   input.onProgress?.({
     message: `copying ${config.database} into checkpoint ${input.tag}`,
     progress: 1,

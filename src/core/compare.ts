@@ -4,6 +4,8 @@
  * statement timeout, logged in as a role that may only read that branch (local backend): no
  * server programs or files, no signalling other sessions, no other database.
  */
+
+import { withBranchClient } from '../backends/with-branch.js';
 import {
   diffSchemas,
   exactRowCounts,
@@ -13,7 +15,8 @@ import {
 } from '../collector/index.js';
 import { InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
-import { withClient } from '../util/pg.js';
+import { withTransaction } from '../util/pg.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 import { boundedQuery } from './bounded-query.js';
 import { loadCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
@@ -23,7 +26,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ROWS = 200;
 /** Row data kept per branch; past it the result is truncated (a tool result must stay readable). */
 export const MAX_RESULT_BYTES = 4 * 1024 * 1024;
-const READ_ONLY_VIOLATION = '25006';
 
 type QueryResult = BranchComparison['query_results'][string];
 
@@ -74,31 +76,29 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   for (const b of entries) {
     throwIfAborted(input.signal);
     // As the branch's reader role: it can read the branch and nothing else, whatever the query calls.
-    const conn = await backend.connect(b.name, { as: 'reader' });
-    try {
-      await withClient(
-        conn.config,
-        async (c) => {
-          const counts = await exactRowCounts(c);
-          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = diffSchemas(snap.schema, await snapshotSchema(c));
-          schemaDifferences[b.name] =
-            b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-          if (input.query !== undefined)
-            queryResults[b.name] = await readOnlyQuery(c, input.query, timeoutMs, maxRows);
-        },
-        'vers-db:compare',
-      );
-    } finally {
-      await conn.close();
-    }
+    await withBranchClient(
+      backend,
+      b.name,
+      async (c) => {
+        const counts = await exactRowCounts(c);
+        for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+          put(rel, b.name, counts[rel] ?? null);
+        const diff = diffSchemas(snap.schema, await snapshotSchema(c));
+        schemaDifferences[b.name] =
+          b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        if (input.query !== undefined)
+          queryResults[b.name] = await readOnlyQuery(c, input.query, timeoutMs, maxRows);
+      },
+      { as: 'reader', applicationName: 'vers-db:compare' },
+    );
   }
   // A query that tries to write fails the same way on every branch: say so once, clearly.
-  const violation = Object.values(queryResults).find((r) => r.error?.startsWith(READ_ONLY_VIOLATION));
+  const violation = Object.values(queryResults).find((r) =>
+    r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION),
+  );
   if (violation) {
     throw new InvalidInputError(
-      `comparison query must only read: ${violation.error!.slice(READ_ONLY_VIOLATION.length + 1)}`,
+      `comparison query must only read: ${violation.error!.slice(SQLSTATE.READ_ONLY_SQL_TRANSACTION.length + 1)}`,
       {
         hint: 'it runs in a READ ONLY transaction on every branch; use a SELECT',
       },
@@ -120,18 +120,19 @@ async function readOnlyQuery(
   timeoutMs: number,
   maxRows: number,
 ): Promise<QueryResult> {
-  await c.query('BEGIN READ ONLY');
   try {
-    await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    // Extended protocol (exactly one statement, nothing smuggled after it), at most maxRows + 1 rows.
-    const r = await boundedQuery(c, query, maxRows, MAX_RESULT_BYTES);
-    return {
-      columns: r.columns,
-      rows: r.rows,
-      row_count: r.rows.length,
-      truncated: r.truncated,
-      error: null,
-    };
+    return await withTransaction(c, { readOnly: true }, async () => {
+      await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      // Extended protocol (exactly one statement, nothing smuggled after it), at most maxRows + 1 rows.
+      const r = await boundedQuery(c, query, maxRows, MAX_RESULT_BYTES);
+      return {
+        columns: r.columns,
+        rows: r.rows,
+        row_count: r.rows.length,
+        truncated: r.truncated,
+        error: null,
+      };
+    });
   } catch (err) {
     const e = err as { code?: string; message: string };
     return {
@@ -141,7 +142,5 @@ async function readOnlyQuery(
       truncated: false,
       error: `${e.code ?? 'error'} ${e.message}`,
     };
-  } finally {
-    await c.query('ROLLBACK').catch(() => undefined);
   }
 }

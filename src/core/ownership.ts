@@ -5,6 +5,7 @@
  * (unless `vers-db run --rebuild` for a suite's source).
  */
 import type { Backend } from '../backends/backend.js';
+import { withSource } from '../backends/with-branch.js';
 import { ConflictError } from '../errors.js';
 import type { SourceRecord } from '../state/registry.js';
 import type { Context } from './context.js';
@@ -23,12 +24,7 @@ export async function sourceRecord(ctx: Context, database: string): Promise<Sour
 
 /** Record what the setup created in the source database, so the next run can tell what is not its own. */
 export async function recordSource(ctx: Context, backend: Backend, createdBy: string): Promise<void> {
-  const source = await backend.connectSource();
-  try {
-    await recordDatabase(ctx, source.config, createdBy);
-  } finally {
-    await source.close();
-  }
+  await withSource(backend, (source) => recordDatabase(ctx, source.config, createdBy));
 }
 
 /** Record a database as made by `createdBy`, with the objects it holds now. */

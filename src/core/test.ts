@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
+import { withBranch } from '../backends/with-branch.js';
 import { measureMigration } from '../collector/index.js';
 import {
   CancelledError,
@@ -84,47 +85,54 @@ async function measureOnBranch(
   },
 ): Promise<StrategyResult> {
   const su = opts.superuser ?? false;
-  const conn = await backend.connect(branch, { as: su ? 'superuser' : 'owner' });
-  let reservation: Reservation | null = null;
-  try {
-    // Parallel strategies share the server's connections: wait for room rather than fail.
-    const collect = opts.collectMetrics ?? true;
-    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
-    const result = await measureMigration({
-      name: m.name,
-      branch,
-      connection: conn.config,
-      migration: m.source,
-      exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
-      collectMetrics: collect,
-      maxProbeConnections: reservation.probeConnections,
-      longReaderMs: opts.longReaderMs,
-      workload: opts.workload,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      timeouts: opts.timeouts,
-    });
-    if (opts.validation && result.status === 'passed') {
-      opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(
-        backend,
-        branch,
-        opts.validation,
-        opts.signal,
-        opts.timeouts.validationMs,
-        su,
-      );
-      if (result.validation.status === 'failed') {
-        result.status = 'failed';
-        result.error = 'validation failed';
+  return withBranch(
+    backend,
+    branch,
+    async (conn) => {
+      // Parallel strategies share the server's connections: wait for room rather than fail.
+      const collect = opts.collectMetrics ?? true;
+      const reservation: Reservation = await reserveConnections(conn.config, {
+        probes: collect,
+        signal: opts.signal,
+      });
+      try {
+        const result = await measureMigration({
+          name: m.name,
+          branch,
+          connection: conn.config,
+          migration: m.source,
+          exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
+          collectMetrics: collect,
+          maxProbeConnections: reservation.probeConnections,
+          longReaderMs: opts.longReaderMs,
+          workload: opts.workload,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          timeouts: opts.timeouts,
+        });
+        if (opts.validation && result.status === 'passed') {
+          opts.onProgress?.({ message: `${m.name}: validating` });
+          result.validation = await runValidation(
+            backend,
+            branch,
+            opts.validation,
+            opts.signal,
+            opts.timeouts.validationMs,
+            su,
+          );
+          if (result.validation.status === 'failed') {
+            result.status = 'failed';
+            result.error = 'validation failed';
+          }
+        }
+        result.sandbox = await sandboxOf(backend, branch, m, su);
+        return result;
+      } finally {
+        reservation.release();
       }
-    }
-    result.sandbox = await sandboxOf(backend, branch, m, su);
-    return result;
-  } finally {
-    reservation?.release();
-    await conn.close();
-  }
+    },
+    { as: su ? 'superuser' : 'owner' },
+  );
 }
 
 /** Who the migration ran as, and what of it reaches outside the branch (advisory). */

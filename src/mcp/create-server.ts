@@ -4,11 +4,12 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Context } from '../core/index.js';
+import { VERSION } from '../version.js';
 import { INSTRUCTIONS } from './instructions.js';
 import { type CallTracker, registerTools } from './register.js';
 
-/** Kept equal to package.json and .claude-plugin/plugin.json (checked by test/mcp). */
-export const SERVER_VERSION = '0.1.0';
+/** The server's version is vers-db's (src/version.ts). */
+export const SERVER_VERSION = VERSION;
 export const SERVER_NAME = 'vers-db';
 
 /** How long shutdown waits for cancelled calls to clean up their branches. */

@@ -36,7 +36,7 @@ import {
   runMigrationBranch,
   runPerformanceBranch,
   runRollbackBranch,
-} from './patterns.js';
+} from './patterns/index.js';
 import type { SuiteCheck, SuiteOutcome, SuiteRunResult } from './result.js';
 import type { Branch, Suite, SuiteFile } from './schema.js';
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DatabaseError, InvalidInputError } from '../errors.js';
 import { addUrlSecret } from './secrets.js';
+import { SQLSTATE } from './sqlstate.js';
 
 export type PgClient = pg.Client;
 /** pg's config plus the libpq sslmode it was given, passed on as given to commands (PGSSLMODE, DATABASE_URL). */
@@ -117,14 +118,14 @@ export function connectionError(err: unknown, config: ClientConfig): DatabaseErr
         cause: err,
         code: e.code,
       });
-    case '28P01':
-    case '28000':
+    case SQLSTATE.INVALID_PASSWORD:
+    case SQLSTATE.INVALID_AUTHORIZATION_SPECIFICATION:
       return new DatabaseError(`PostgreSQL at ${where} refused the login: ${e.message}`, {
         hint: 'check the user and password in DATABASE_URL',
         cause: err,
         code: e.code,
       });
-    case '3D000':
+    case SQLSTATE.INVALID_CATALOG_NAME:
       return new DatabaseError(`database ${JSON.stringify(config.database)} does not exist at ${where}`, {
         cause: err,
         code: e.code,
@@ -199,4 +200,32 @@ export async function withClient<T>(
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+const BEGIN_SQL = 'BEGIN';
+const BEGIN_READ_ONLY_SQL = 'BEGIN READ ONLY';
+const COMMIT_SQL = 'COMMIT';
+const ROLLBACK_SQL = 'ROLLBACK';
+
+/**
+ * Run `fn` inside one transaction on `client`: committed when it returns, rolled back when it
+ * throws (and the error rethrown). A read-only transaction has nothing to keep: it always ends
+ * with ROLLBACK, and a failure to end it is not an error of `fn`.
+ */
+export async function withTransaction<T>(
+  client: pg.ClientBase,
+  options: { readOnly?: boolean },
+  fn: () => Promise<T>,
+): Promise<T> {
+  await client.query(options.readOnly ? BEGIN_READ_ONLY_SQL : BEGIN_SQL);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await client.query(ROLLBACK_SQL).catch(() => undefined);
+    throw err;
+  }
+  if (options.readOnly) await client.query(ROLLBACK_SQL).catch(() => undefined);
+  else await client.query(COMMIT_SQL);
+  return result;
 }

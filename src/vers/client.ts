@@ -5,16 +5,12 @@
  * AbortSignal, and turns vers's exit codes into typed errors without leaking VERS_API_KEY.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { execa, type ResultPromise } from 'execa';
 import { InvalidInputError } from '../errors.js';
 import { addSecret as addGlobalSecret } from '../util/secrets.js';
 import {
   errorForExit,
   INSTALL_HINT,
-  VersCancelledError,
   VersCommandError,
-  VersNotInstalledError,
   VersTimeoutError,
   VersTooOldError,
   versErrorLine,
@@ -28,8 +24,30 @@ import {
   takeSentinel,
   wrapWithSentinel,
 } from './output.js';
+import { childEnv, type RawResult, runVers, startVers, type VersProcess } from './process.js';
 import { openTunnel, type VersTunnel } from './tunnel.js';
+import type {
+  CallOptions,
+  ExecCallOptions,
+  ExecOutcome,
+  RunOptions,
+  TagInfo,
+  VersClientOptions,
+  VmInfo,
+  VmStatus,
+} from './types.js';
 import { isSupported, parseVersion, TESTED_VERSION, type VersVersion } from './version.js';
+
+export type {
+  CallOptions,
+  ExecCallOptions,
+  ExecOutcome,
+  RunOptions,
+  TagInfo,
+  VersClientOptions,
+  VmInfo,
+  VmStatus,
+} from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,75 +56,6 @@ const LIFECYCLE_TIMEOUT_MS = 90_000;
 const QUERY_TIMEOUT_MS = 45_000;
 /** How long after `-t` runs out we still wait for vers exec to report its own timeout. */
 const EXEC_GRACE_MS = 20_000;
-
-export interface VersClientOptions {
-  /** The vers binary: VERS_BIN, else `vers` on PATH. */
-  bin?: string;
-  /** Environment of every call (VERS_API_KEY, VERS_URL, HOME …); nothing else is inherited. */
-  env: NodeJS.ProcessEnv;
-  /** Working directory (vers reads ./vers.toml and writes ./.vers/HEAD there). */
-  cwd: string;
-  /** Debug lines (stderr); only called when `debug` is true. */
-  log?: (message: string) => void;
-  debug?: boolean;
-  /** More values to keep out of messages (database passwords). */
-  secrets?: string[];
-}
-
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface RunOptions extends CallOptions {
-  memSizeMib?: number;
-  vcpuCount?: number;
-  fsSizeMib?: number;
-}
-
-export interface ExecCallOptions extends CallOptions {
-  /** Sent as `-t`: vers's and the server's limit for the remote command. */
-  timeoutMs: number;
-  workdir?: string;
-  /** The script's own stdin (after the script itself, which always travels on stdin: `-i`). */
-  stdin?: string | Buffer;
-}
-
-export interface ExecOutcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
-
-export interface TagInfo {
-  tag_name: string;
-  commit_id: string;
-  tag_id?: string;
-  description?: string;
-  created_at?: string;
-  updated_at?: string;
-}
-
-export interface VmStatus {
-  vm_id: string;
-  state: string;
-  created_at?: string;
-  owner_id?: string;
-}
-
-export interface VmInfo extends VmStatus {
-  ip?: string;
-  parent_commit_id?: string | null;
-  grandparent_vm_id?: string | null;
-}
-
-interface RawResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  durationMs: number;
-}
 
 export function requireUuid(kind: string, value: string): string {
   if (!UUID.test(value)) {
@@ -123,15 +72,11 @@ export class VersClient {
   private readonly secrets: (string | undefined)[];
   private supported: Promise<VersVersion> | undefined;
 
-  private readonly childEnv: NodeJS.ProcessEnv;
+  private readonly versProcess: VersProcess;
 
   constructor(private readonly options: VersClientOptions) {
     this.bin = options.bin ?? (options.env.VERS_BIN || 'vers');
-    // An empty variable (`.mcp.json` expands unset ones to '') would hide ~/.versrc and the
-    // project's .env from the vers CLI: pass only variables that have a value.
-    this.childEnv = Object.fromEntries(
-      Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
-    );
+    this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
     this.secrets = [options.env.VERS_API_KEY, ...(options.secrets ?? [])];
     for (const s of this.secrets) addGlobalSecret(s);
     this.redact = redactor(this.secrets);
@@ -151,70 +96,19 @@ export class VersClient {
     return this.redact(['vers', ...shown].join(' '));
   }
 
-  private async spawn(
+  private spawn(
     args: string[],
     call: CallOptions & { input?: string | Buffer },
     timeoutMs: number,
   ): Promise<RawResult> {
-    const command = this.describe(args);
-    if (call.signal?.aborted)
-      throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-    const start = performance.now();
-    const r = await execa(this.bin, args, {
-      cwd: this.options.cwd,
-      env: this.childEnv,
-      extendEnv: false,
+    return runVers(this.versProcess, args, {
+      command: this.describe(args),
+      timeoutMs,
+      signal: call.signal,
       input: call.input,
-      stdin: call.input === undefined ? 'ignore' : 'pipe',
-      timeout: timeoutMs,
-      cancelSignal: call.signal,
-      forceKillAfterDelay: 3000,
-      reject: false,
-      stripFinalNewline: false,
-      encoding: 'utf8',
+      redact: this.redact,
+      log: this.options.debug ? this.options.log : undefined,
     });
-    const durationMs = performance.now() - start;
-    const stderr = this.redact(String(r.stderr ?? ''));
-    const stdout = String(r.stdout ?? '');
-    if (this.options.debug)
-      this.options.log?.(`${command} → exit ${r.exitCode ?? '-'} in ${Math.round(durationMs)} ms`);
-    if ((r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || r.code === 'ENOENT') {
-      throw new VersNotInstalledError(
-        `the vers CLI was not found (${JSON.stringify(this.bin)} is not on PATH)`,
-        {
-          command,
-          versExitCode: null,
-          hint: INSTALL_HINT,
-        },
-      );
-    }
-    if (r.isCanceled || call.signal?.aborted) {
-      throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
-        command,
-        versExitCode: null,
-        stderr,
-      });
-    }
-    if (r.timedOut) {
-      throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(timeoutMs / 1000)} s`, {
-        command,
-        versExitCode: null,
-        stderr,
-        hint: 'the Vers API may be slow or unreachable; check `vers status` and retry',
-      });
-    }
-    if (r.exitCode === undefined) {
-      throw new VersCommandError(
-        `\`${command}\` could not run: ${this.redact(r.shortMessage ?? 'unknown failure')}`,
-        {
-          command,
-          versExitCode: null,
-          stderr,
-          cause: r.cause,
-        },
-      );
-    }
-    return { stdout, stderr, exitCode: r.exitCode, durationMs };
   }
 
   /** Run vers; a non-zero exit is a typed error. */
@@ -406,17 +300,7 @@ export class VersClient {
   ): Promise<VersTunnel> {
     await this.ensureSupported(call);
     const args = ['tunnel', requireUuid('VM id', vmId), `${localPort}:${remotePort}`];
-    const child: ResultPromise = execa(this.bin, args, {
-      cwd: this.options.cwd,
-      env: this.childEnv,
-      extendEnv: false,
-      stdin: 'ignore',
-      reject: false,
-      encoding: 'utf8',
-      forceKillAfterDelay: 3000,
-      // Its own process group: the state directory records it, and the next start stops it if we die.
-      detached: true,
-    });
+    const child = startVers(this.versProcess, args);
     return openTunnel(child, localPort, {
       command: this.describe(args),
       timeoutMs: call.timeoutMs ?? 30_000,

@@ -24,110 +24,63 @@ export interface VersFailureDetails {
   cause?: unknown;
 }
 
-type Fields = { readonly command: string; readonly versExitCode: number | null; readonly stderr: string };
+/** What every vers error carries besides its message. */
+export interface VersFailureFields {
+  readonly command: string;
+  readonly versExitCode: number | null;
+  readonly stderr: string;
+}
 
-function withDetails<T extends VersDbError>(err: T, d: VersFailureDetails): T & Fields {
-  return Object.assign(err, { command: d.command, versExitCode: d.versExitCode, stderr: d.stderr ?? '' });
+type ErrorBase = abstract new (message: string, options?: { hint?: string; cause?: unknown }) => VersDbError;
+
+/**
+ * One vers error class on top of a vers-db error family: the family sets the exit code, this adds
+ * the command, vers's exit code and its stderr. (CancelledError takes no hint or cause.)
+ */
+function versFailure<B extends ErrorBase>(Base: B) {
+  abstract class VersFailure extends (Base as ErrorBase) {
+    readonly command: string;
+    readonly versExitCode: number | null;
+    readonly stderr: string;
+    constructor(message: string, d: VersFailureDetails) {
+      super(message, { hint: d.hint, cause: d.cause });
+      this.command = d.command;
+      this.versExitCode = d.versExitCode;
+      this.stderr = d.stderr ?? '';
+    }
+  }
+  return VersFailure as unknown as new (
+    message: string,
+    d: VersFailureDetails,
+  ) => InstanceType<B> & VersFailureFields;
 }
 
 /** Any vers failure without a more specific class (exit 1, unexpected output). */
-export class VersCommandError extends BackendError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersCommandError extends versFailure(BackendError) {}
 
 /** vers is not on PATH (or VERS_BIN points nowhere). */
-export class VersNotInstalledError extends InvalidInputError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersNotInstalledError extends versFailure(InvalidInputError) {}
 
 /** vers is older than v0.9.0 (no exec API, no remote exit codes). */
-export class VersTooOldError extends InvalidInputError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersTooOldError extends versFailure(InvalidInputError) {}
 
 /** Exit 2, or no API key at all: the user must log in or set VERS_API_KEY. */
-export class VersAuthError extends InvalidInputError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersAuthError extends versFailure(InvalidInputError) {}
 
 /** Exit 3: an unknown VM, commit or tag. */
-export class VersNotFoundError extends NotFoundError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersNotFoundError extends versFailure(NotFoundError) {}
 
 /** Exit 4: e.g. a tag name already taken in the organisation. */
-export class VersConflictError extends ConflictError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersConflictError extends versFailure(ConflictError) {}
 
 /** Exit 5: the API rejected the request (a bad tag name, an invalid size). */
-export class VersBadRequestError extends BackendError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersBadRequestError extends versFailure(BackendError) {}
 
 /** Exit 6, or vers-db's own deadline for the call ran out. */
-export class VersTimeoutError extends BackendError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message, { hint: d.hint, cause: d.cause });
-    withDetails(this, d);
-  }
-}
+export class VersTimeoutError extends versFailure(BackendError) {}
 
 /** Exit 7, or the caller's AbortSignal fired (vers was stopped). */
-export class VersCancelledError extends CancelledError {
-  declare readonly command: string;
-  declare readonly versExitCode: number | null;
-  declare readonly stderr: string;
-  constructor(message: string, d: VersFailureDetails) {
-    super(message);
-    withDetails(this, d);
-  }
-}
+export class VersCancelledError extends versFailure(CancelledError) {}
 
 export type VersError =
   | VersCommandError

@@ -8,12 +8,12 @@
 import type pg from 'pg';
 import { sleep } from '../collector/clock.js';
 import { connect } from '../util/pg.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 import type { TableRef, WorkloadSpec, WorkloadStatement } from './file.js';
 import { resolveParams, resolveTable, type ValueSource } from './params.js';
 import type { Execution, Phase } from './stats.js';
 
 export const APP_WORKLOAD = 'vers-db:workload';
-const QUERY_CANCELED = '57014';
 const WAL_LSN_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
 const WAL_DIFF_SQL = 'SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes';
 const SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
@@ -266,7 +266,7 @@ export class WorkloadRun {
       start,
       end,
       error,
-      timedOut: error === QUERY_CANCELED,
+      timedOut: error === SQLSTATE.QUERY_CANCELED,
     });
     if (result) this.record(s, result, phase, start, end, rollback);
     return error !== 'connection';
