@@ -59,6 +59,8 @@ export interface PatternContext {
   keepBranches: boolean;
   /** migrations suites: the application's workload during each migration. */
   workload?: WorkloadInput;
+  /** The suite asked for `superuser: true`: migrations, steps and commands run as the server's superuser. */
+  superuser?: boolean;
 }
 
 const CREATED_BY = SUITE_CREATOR;
@@ -82,7 +84,7 @@ async function onBranch<T>(
   );
   const branch = info!.name;
   try {
-    const conn = await p.backend.connect(branch);
+    const conn = await p.backend.connect(branch, { as: p.superuser ? 'superuser' : 'owner' });
     try {
       const client = await connect(conn.config, 'vers-db:suite');
       try {
@@ -104,7 +106,12 @@ async function onBranch<T>(
 
 function execIn(p: PatternContext, branch: string) {
   return (command: string, o: ExecOptions) =>
-    p.backend.exec(branch, command, { timeoutMs: COMMAND_TIMEOUT_MS, ...o, cwd: p.dir });
+    p.backend.exec(branch, command, {
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...o,
+      cwd: p.dir,
+      superuser: p.superuser,
+    });
 }
 
 async function validate(
@@ -116,6 +123,7 @@ async function validate(
     cwd: p.dir,
     timeoutMs: COMMAND_TIMEOUT_MS,
     signal: p.signal,
+    superuser: p.superuser,
   });
   const out = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim().slice(-OUTPUT_TAIL);
   return { ok: r.exitCode === 0, output: r.exitCode === 0 ? out : `exit code ${r.exitCode}\n${out}` };
@@ -131,6 +139,7 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
     migration: b.migration,
     validation: b.validation ?? undefined,
     workload: p.workload,
+    superuser: p.superuser,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
