@@ -13,6 +13,7 @@ import { resolveMigration } from '../src/core/migration-input.js';
 import { describeError, isVersDbError } from '../src/errors.js';
 import { createServer } from '../src/mcp/create-server.js';
 import { loadSuiteFile } from '../src/suite/loader.js';
+import { loadWorkload } from '../src/workload/index.js';
 import { cli } from './helpers/cli.js';
 import { createProject, type TestProject } from './helpers/project.js';
 
@@ -40,6 +41,11 @@ beforeAll(async () => {
       Buffer.from([0xe9, 0x27, 0x3b, 0x0a]),
     ]),
     'binary.sql': Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0x81]),
+    'ok.sql': 'ALTER TABLE users ADD COLUMN n int;\n',
+    'latin1-app.sql': Buffer.concat([
+      Buffer.from("SELECT id FROM users WHERE email = 'caf"),
+      Buffer.from([0xe9, 0x27, 0x3b, 0x0a]),
+    ]),
     'unterminated.sql': "SELECT 'open string;\n",
     'dollar.sql': 'DO $$ BEGIN RAISE NOTICE 1;\n',
     'comment.sql': '/* never closed\nSELECT 1;\n',
@@ -96,6 +102,11 @@ const CLI_CASES: [string, string[], RegExp, Record<string, string>?][] = [
   ['COPY FROM STDIN data', ['test', 'base', 'copy-stdin.sql'], /psql meta-command|COPY/],
   ['Latin-1 file', ['test', 'base', 'latin1.sql'], /latin1\.sql: line 1:\d+: not valid UTF-8 \(byte 0xE9/],
   ['binary file', ['test', 'base', 'binary.sql'], /not valid UTF-8|syntax error/],
+  [
+    'Latin-1 workload file',
+    ['test', 'base', 'ok.sql', '--workload', 'latin1-app.sql'],
+    /the workload file latin1-app\.sql: line 1:\d+: not valid UTF-8 \(byte 0xE9 at offset 39\)/,
+  ],
   ['unterminated string', ['test', 'base', 'unterminated.sql'], /unterminated quoted string/],
   ['unterminated dollar quote', ['test', 'base', 'dollar.sql'], /unterminated dollar-quoted string/],
   ['unterminated comment', ['test', 'base', 'comment.sql'], /unterminated \/\* comment/],
@@ -289,6 +300,20 @@ describe('bad input: files', () => {
       counted.files!++;
     });
   }
+
+  it('a Latin-1 workload file names the file, line and byte offset', async () => {
+    expect(await inputError(() => loadWorkload({ file: 'latin1-app.sql' }, p.dir))).toMatch(
+      /the workload file latin1-app\.sql: line 1:40: not valid UTF-8 \(byte 0xE9 at offset 39\)/,
+    );
+    counted.files!++;
+  });
+
+  it('a binary workload file', async () => {
+    expect(await inputError(() => loadWorkload({ file: 'binary.sql' }, p.dir))).toMatch(
+      /the workload file binary\.sql: line 1:2: not valid UTF-8 \(byte 0xFF at offset 1\)/,
+    );
+    counted.files!++;
+  });
 
   it('a file over the 64 MB limit', async () => {
     const big = join(p.dir, 'big.sql');

@@ -247,7 +247,7 @@ describe('sandboxed branches', () => {
       collectMetrics: false,
     });
     expect(r.sandbox?.role).toBe('superuser');
-    expect(sandboxNotes([r])[0]).toMatch(/ran as the server's superuser \(asked for with --superuser\)/);
+    expect(sandboxNotes([r])[0]).toMatch(/ran as the server's superuser \(asked for with --superuser/);
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(
       /checkpoint changed during the run: checkpoint victim: its database .* no longer exists/,

@@ -8,7 +8,7 @@ export function sandboxNotes(results: readonly StrategyResult[]): string[] {
   for (const r of results) {
     if (r.sandbox?.role === 'superuser')
       notes.push(
-        `${r.name} ran as the server's superuser (asked for with --superuser): it was not confined to its branch`,
+        `${r.name} ran as the server's superuser (asked for with --superuser or a suite's "superuser: true"): it was not confined to its branch`,
       );
     const warnings = r.sandbox?.warnings ?? [];
     for (const w of warnings.slice(0, MAX_WARNINGS)) notes.push(`${r.name}: ${w}`);

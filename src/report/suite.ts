@@ -9,6 +9,7 @@ import type { StrategyResult } from '../result.js';
 import { metricInfo } from '../suite/metrics.js';
 import type { SuiteOutcome, SuitePattern, SuiteRunResult } from '../suite/result.js';
 import { formatBytes, formatMs } from './format.js';
+import { sandboxNotes } from './sandbox-notes.js';
 import { type RenderOptions, renderComparisonTable } from './table.js';
 
 export function formatMetric(
@@ -65,6 +66,10 @@ export function renderSuiteOutcome(s: SuiteOutcome, opts: RenderOptions = {}): s
       `checkpoint ${s.checkpoint} · backend ${s.comparison.backend} · ${s.comparison.mode === 'parallel' ? 'run in parallel' : 'run serially, one branch at a time'}`,
     );
     lines.push(metricsTable(s, opts));
+    // Who ran as superuser (a suite's `superuser: true`): the comparison table says it for migrations.
+    const notes = sandboxNotes(s.comparison.results);
+    if (notes.length > 0)
+      lines.push(pc.bold('Outside the branch:'), ...notes.map((n) => `  ${pc.yellow('!')} ${n}`));
   }
   if (s.checks.length > 0) {
     lines.push(pc.bold('Checks:'));

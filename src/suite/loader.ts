@@ -104,6 +104,7 @@ function buildSuites(raw: RawSuiteFile, dir: string, problems: Problems): Suite[
       branches,
       compare,
       workload: suiteWorkload(rs, pattern, dir, path, problems),
+      superuser: rs.superuser ?? false,
     });
   }
   return suites;

@@ -163,6 +163,14 @@ async function prepareSource(
 }
 
 async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
+  const run = await runPattern(p, b);
+  // `superuser: true` in the suite: every pattern's result says who it ran as, so the report does.
+  if (p.superuser && p.backend.kind !== 'vers')
+    run.result.sandbox = { role: 'superuser', warnings: run.result.sandbox?.warnings ?? [] };
+  return run;
+}
+
+function runPattern(p: PatternContext, b: Branch): Promise<BranchRun> {
   switch (b.pattern) {
     case 'migrations':
       return runMigrationBranch(p, b);
@@ -330,6 +338,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       onProgress: opts.onProgress,
       keepBranches: opts.keepBranches ?? false,
       workload: suite.workload ?? undefined,
+      superuser: suite.superuser,
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);

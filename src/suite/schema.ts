@@ -87,6 +87,8 @@ export const RawSuiteSchema = z.strictObject({
   iterations: z.number().int().min(1).optional(),
   /** migrations suites: the application's own statements, run before, during and after each migration. */
   workload: WorkloadSchema,
+  /** Run the branches' migrations, steps and validations as the server's superuser (explicit opt-in). */
+  superuser: z.boolean().optional(),
   branches: z.array(RawBranchSchema).min(1, 'a suite needs at least one branch'),
   compare: z
     .strictObject({
@@ -192,6 +194,8 @@ export interface Suite {
   compare: { baseline: string; thresholds: { metric: string; threshold: Threshold }[] } | null;
   /** migrations suites: the workload file (absolute path) and its settings. */
   workload: WorkloadInput | null;
+  /** `superuser: true`: not confined to each branch's own role; every report says so. */
+  superuser: boolean;
 }
 
 export interface SuiteFile {

@@ -3,10 +3,10 @@
  * before any branch exists; start the run before the migration (the baseline window), mark the
  * migration, run the after window, then finish: per-statement stats and committed writes checked.
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type pg from 'pg';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import { readTextFile } from '../util/text-file.js';
 import { parseWorkloadFile, WORKLOAD_LIMITS, type WorkloadSettings, type WorkloadSpec } from './file.js';
 import { checkCommittedWrites } from './lost-writes.js';
 import { type WorkloadResult, workloadResult } from './result.js';
@@ -26,12 +26,16 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** Read and parse the workload file (relative to `cwd`), apply overrides, check the limits. */
 export async function loadWorkload(input: WorkloadInput, cwd: string): Promise<WorkloadSpec> {
   const path = isAbsolute(input.file) ? input.file : resolve(cwd, input.file);
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
-  });
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    throw new InvalidInputError(`the workload file ${input.file} is over 1 MiB`);
-  }
+  // Strict UTF-8, like migration files: Latin-1 is an error naming the line and byte offset.
+  const text = await readTextFile(path, `the workload file ${input.file}`, MAX_FILE_BYTES).catch(
+    (err: unknown) => {
+      if (err instanceof NotFoundError)
+        throw new NotFoundError(`cannot read the workload file ${input.file}: ENOENT`, {
+          hint: `looked for ${path}`,
+        });
+      throw err;
+    },
+  );
   const spec = await parseWorkloadFile(text, input.file);
   for (const key of Object.keys(WORKLOAD_LIMITS) as (keyof WorkloadSettings)[]) {
     const value = input[key];

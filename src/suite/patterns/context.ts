@@ -31,6 +31,8 @@ export interface PatternContext {
   keepBranches: boolean;
   /** migrations suites: the application's workload during each migration. */
   workload?: WorkloadInput;
+  /** The suite asked for `superuser: true`: migrations, steps and commands run as the server's superuser. */
+  superuser?: boolean;
 }
 
 export const CREATED_BY = SUITE_CREATOR;
@@ -58,6 +60,7 @@ export async function onBranch<T>(
   try {
     return await withBranchClient(p.backend, branch, (client, conn) => fn(branch, client, conn.config), {
       applicationName: SUITE_SESSION,
+      as: p.superuser ? 'superuser' : 'owner',
     });
   } finally {
     if (!p.keepBranches) {
@@ -70,7 +73,12 @@ export async function onBranch<T>(
 
 export function execIn(p: PatternContext, branch: string) {
   return (command: string, o: ExecOptions) =>
-    p.backend.exec(branch, command, { timeoutMs: COMMAND_TIMEOUT_MS, ...o, cwd: p.dir });
+    p.backend.exec(branch, command, {
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...o,
+      cwd: p.dir,
+      superuser: p.superuser,
+    });
 }
 
 export async function validate(
@@ -82,6 +90,7 @@ export async function validate(
     cwd: p.dir,
     timeoutMs: COMMAND_TIMEOUT_MS,
     signal: p.signal,
+    superuser: p.superuser,
   });
   const out = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim().slice(-OUTPUT_TAIL);
   return { ok: r.exitCode === 0, output: r.exitCode === 0 ? out : `exit code ${r.exitCode}\n${out}` };

@@ -13,6 +13,7 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
     migration: b.migration,
     validation: b.validation ?? undefined,
     workload: p.workload,
+    superuser: p.superuser,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
