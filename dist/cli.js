@@ -4546,12 +4546,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve7(is);
+              resolve8(is);
             }
           });
         });
@@ -4617,27 +4617,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve7, reject) => {
+      const step = (i2) => new Promise((resolve8, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve7(subStep(p, i2, 0));
+        resolve8(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
         if (ii === pathExt.length)
-          return resolve7(step(i2 + 1));
+          return resolve8(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve7(p + ext);
+              return resolve8(p + ext);
           }
-          return resolve7(subStep(p, i2, ii + 1));
+          return resolve8(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -5717,8 +5717,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve7, reject) => {
-        Object.assign(methods, { resolve: resolve7, reject });
+      const promise = new Promise((resolve8, reject) => {
+        Object.assign(methods, { resolve: resolve8, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -11016,11 +11016,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve7 = promise.resolve.bind(promise);
-      return { resolve: resolve7, promises };
+      const resolve8 = promise.resolve.bind(promise);
+      return { resolve: resolve8, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
-      resolve7();
+    waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+      resolve8();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -12417,8 +12417,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile11;
-      function readFile11(path6, options, cb) {
+      fs2.readFile = readFile10;
+      function readFile10(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -13424,12 +13424,12 @@ var require_adapter = __commonJS({
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve7, reject) => {
+      return (...args) => new Promise((resolve8, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve7(result);
+            resolve8(result);
           }
         });
         method(...args);
@@ -13859,12 +13859,12 @@ async function writeState(stateDir2, s) {
 `, { mode: 384 });
 }
 async function freePort(preferred) {
-  const tryPort = (port) => new Promise((resolve7, reject) => {
+  const tryPort = (port) => new Promise((resolve8, reject) => {
     const srv = createServer();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve7(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve8(typeof addr === "object" && addr ? addr.port : port));
     });
   });
   if (preferred) {
@@ -17278,7 +17278,7 @@ var require_dist = __commonJS({
     function parse3(stream, callback) {
       const parser = new parser_1.Parser();
       stream.on("data", (buffer) => parser.parse(buffer, callback));
-      return new Promise((resolve7) => stream.on("end", () => resolve7()));
+      return new Promise((resolve8) => stream.on("end", () => resolve8()));
     }
   }
 });
@@ -18047,12 +18047,12 @@ var require_client = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve7, reject) => {
+        return new this._Promise((resolve8, reject) => {
           this._connect((error2) => {
             if (error2) {
               reject(error2);
             } else {
-              resolve7(this);
+              resolve8(this);
             }
           });
         });
@@ -18434,8 +18434,8 @@ var require_client = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve7, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve7(res);
+            result = new this._Promise((resolve8, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve8(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -18535,8 +18535,8 @@ var require_client = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve7) => {
-            this.connection.once("end", resolve7);
+          return new this._Promise((resolve8) => {
+            this.connection.once("end", resolve8);
           });
         }
       }
@@ -18585,8 +18585,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve7, reject) {
-        res = resolve7;
+      const result = new Promise2(function(resolve8, reject) {
+        res = resolve8;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -18647,7 +18647,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve7) => resolve7(f()));
+        return new Promise2((resolve8) => resolve8(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -19042,8 +19042,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve7, reject) {
-          this._once("end", resolve7);
+        function(resolve8, reject) {
+          this._once("end", resolve8);
           this._once("error", reject);
         }.bind(this)
       );
@@ -19222,12 +19222,12 @@ var require_client2 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve7, reject) => {
+      return new this._Promise((resolve8, reject) => {
         this._connect((error2) => {
           if (error2) {
             reject(error2);
           } else {
-            resolve7(this);
+            resolve8(this);
           }
         });
       });
@@ -19251,8 +19251,8 @@ var require_client2 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve7, reject) => {
-            resolveOut = resolve7;
+          result = new this._Promise((resolve8, reject) => {
+            resolveOut = resolve8;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -19315,8 +19315,8 @@ var require_client2 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve7, reject) {
-          cb = (err) => err ? reject(err) : resolve7();
+        result = new this._Promise(function(resolve8, reject) {
+          cb = (err) => err ? reject(err) : resolve8();
         });
       }
       const doEnd = function() {
@@ -19551,6 +19551,40 @@ var init_esm = __esm({
   }
 });
 
+// src/util/sqlstate.ts
+var SQLSTATE;
+var init_sqlstate = __esm({
+  "src/util/sqlstate.ts"() {
+    "use strict";
+    SQLSTATE = {
+      /** 23505: a write collided with an existing key. */
+      UNIQUE_VIOLATION: "23505",
+      /** 25006: a write inside a READ ONLY transaction. */
+      READ_ONLY_SQL_TRANSACTION: "25006",
+      /** 28000: the server refused the login (pg_hba, no such role). */
+      INVALID_AUTHORIZATION_SPECIFICATION: "28000",
+      /** 28P01: wrong password. */
+      INVALID_PASSWORD: "28P01",
+      /** 3D000: no such database. */
+      INVALID_CATALOG_NAME: "3D000",
+      /** 40P01: the statement was chosen as a deadlock victim. */
+      DEADLOCK_DETECTED: "40P01",
+      /** 42P01: no such table. */
+      UNDEFINED_TABLE: "42P01",
+      /** 42P04: CREATE DATABASE of a name that exists. */
+      DUPLICATE_DATABASE: "42P04",
+      /** 55006: the object is in use (a template database with sessions on it). */
+      OBJECT_IN_USE: "55006",
+      /** 55P03: lock_timeout ran out. */
+      LOCK_NOT_AVAILABLE: "55P03",
+      /** 57014: statement_timeout ran out, or the statement was cancelled. */
+      QUERY_CANCELED: "57014",
+      /** 57P01: the session was terminated by an administrator (pg_terminate_backend). */
+      ADMIN_SHUTDOWN: "57P01"
+    };
+  }
+});
+
 // src/util/pg.ts
 import { readFileSync as readFileSync3 } from "node:fs";
 function tlsFor(mode, rootCert) {
@@ -19639,14 +19673,14 @@ function connectionError(err, config2) {
         cause: err,
         code: e.code
       });
-    case "28P01":
-    case "28000":
+    case SQLSTATE.INVALID_PASSWORD:
+    case SQLSTATE.INVALID_AUTHORIZATION_SPECIFICATION:
       return new DatabaseError(`PostgreSQL at ${where2} refused the login: ${e.message}`, {
         hint: "check the user and password in DATABASE_URL",
         cause: err,
         code: e.code
       });
-    case "3D000":
+    case SQLSTATE.INVALID_CATALOG_NAME:
       return new DatabaseError(`database ${JSON.stringify(config2.database)} does not exist at ${where2}`, {
         cause: err,
         code: e.code
@@ -19694,13 +19728,27 @@ async function withClient(config2, fn, applicationName) {
     await client.end().catch(() => void 0);
   }
 }
-var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL;
+async function withTransaction(client, options, fn) {
+  await client.query(options.readOnly ? BEGIN_READ_ONLY_SQL : BEGIN_SQL);
+  let result;
+  try {
+    result = await fn();
+  } catch (err) {
+    await client.query(ROLLBACK_SQL).catch(() => void 0);
+    throw err;
+  }
+  if (options.readOnly) await client.query(ROLLBACK_SQL).catch(() => void 0);
+  else await client.query(COMMIT_SQL);
+  return result;
+}
+var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL, BEGIN_SQL, BEGIN_READ_ONLY_SQL, COMMIT_SQL, ROLLBACK_SQL;
 var init_pg = __esm({
   "src/util/pg.ts"() {
     "use strict";
     init_esm();
     init_errors();
     init_secrets();
+    init_sqlstate();
     SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
     quoteIdent = (name) => esm_default.escapeIdentifier(name);
     SESSION_LIMITS = {
@@ -19713,6 +19761,10 @@ var init_pg = __esm({
   SELECT set_config('client_connection_check_interval', $1, false),
          set_config('idle_session_timeout', $2, false)
   WHERE current_setting('server_version_num')::int >= 140000`;
+    BEGIN_SQL = "BEGIN";
+    BEGIN_READ_ONLY_SQL = "BEGIN READ ONLY";
+    COMMIT_SQL = "COMMIT";
+    ROLLBACK_SQL = "ROLLBACK";
   }
 });
 
@@ -20369,7 +20421,8 @@ async function templateChecksums(admin, id, closeAfter) {
       try {
         return await withClient(withDatabase(admin, id), tableChecksums, "vers-db:verify");
       } catch (err) {
-        if (err.code !== TERMINATED || attempt >= READ_ATTEMPTS) throw err;
+        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
         await sleep(RETRY_MS);
       }
     }
@@ -20398,14 +20451,14 @@ function checksumProblems(tag, recorded, now) {
   }
   return problems;
 }
-var TEMPLATE_STATE_SQL, TERMINATED, READ_ATTEMPTS, RETRY_MS, inFlight;
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
 var init_local_verify = __esm({
   "src/backends/local-verify.ts"() {
     "use strict";
     init_snapshot();
     init_pg();
+    init_sqlstate();
     TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
-    TERMINATED = "57P01";
     READ_ATTEMPTS = 3;
     RETRY_MS = 300;
     inFlight = /* @__PURE__ */ new Map();
@@ -20784,7 +20837,7 @@ var init_local = __esm({
           for (let i2 = 0; i2 < 100; i2++) {
             const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
             if (!rowCount) break;
-            await new Promise((resolve7) => setTimeout(resolve7, 100));
+            await new Promise((resolve8) => setTimeout(resolve8, 100));
           }
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -21118,6 +21171,38 @@ var init_local = __esm({
   }
 });
 
+// src/backends/with-branch.ts
+async function withBranch(backend, branch, fn, options = {}) {
+  const conn = await backend.connect(branch, options.as ? { as: options.as } : void 0);
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
+}
+function withBranchClient(backend, branch, fn, options = {}) {
+  return withBranch(
+    backend,
+    branch,
+    (conn) => withClient(conn.config, (client) => fn(client, conn), options.applicationName),
+    options
+  );
+}
+async function withSource(backend, fn) {
+  const conn = await backend.connectSource();
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
+}
+var init_with_branch = __esm({
+  "src/backends/with-branch.ts"() {
+    "use strict";
+    init_pg();
+  }
+});
+
 // src/util/timeouts.ts
 function parseDuration(text, what) {
   const m = DURATION.exec(text.trim());
@@ -21157,6 +21242,96 @@ var init_timeouts = __esm({
     DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h)?$/;
     UNIT_MS = { ms: 1, s: 1e3, min: 6e4, h: 36e5 };
     MAX_MS = 7 * 24 * 36e5;
+  }
+});
+
+// src/util/text-file.ts
+import { readFile as readFile6, stat as stat4 } from "node:fs/promises";
+function firstInvalidUtf8(bytes) {
+  const n3 = bytes.length;
+  let i2 = 0;
+  while (i2 < n3) {
+    const b = bytes[i2];
+    if (b < 128) {
+      i2++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) {
+      need = 1;
+      min = 128;
+    } else if (b >= 224 && b <= 239) {
+      need = 2;
+      min = 2048;
+    } else if (b >= 240 && b <= 244) {
+      need = 3;
+      min = 65536;
+    } else return i2;
+    let cp = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c3 = bytes[i2 + k];
+      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
+      cp = cp << 6 | c3 & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
+    i2 += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, what) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let k = 0; k < bad; k++) {
+      if (bytes[k] === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
+    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
+    throw new InvalidInputError(
+      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
+      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
+    );
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+async function readTextFile(path6, what, maxBytes) {
+  let size;
+  try {
+    const s = await stat4(path6);
+    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
+    size = s.size;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    const code2 = err.code;
+    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  if (size > maxBytes) {
+    throw new InvalidInputError(
+      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
+      { hint: "split it into several files" }
+    );
+  }
+  let bytes;
+  try {
+    bytes = await readFile6(path6);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  return decodeUtf8(bytes, what);
+}
+var BOM;
+var init_text_file = __esm({
+  "src/util/text-file.ts"() {
+    "use strict";
+    init_errors();
+    BOM = "\uFEFF";
   }
 });
 
@@ -25416,7 +25591,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve7) {
+function isRecursive(inst, stack, resolve8) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -25426,7 +25601,7 @@ function isRecursive(inst, stack, resolve7) {
   let result = NONE;
   const check = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve7);
+      const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
         result = answer;
     }
@@ -25437,7 +25612,7 @@ function isRecursive(inst, stack, resolve7) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread2 && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -25501,7 +25676,7 @@ function isRecursive(inst, stack, resolve7) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -28868,7 +29043,7 @@ var init_clock = __esm({
   "src/collector/clock.ts"() {
     "use strict";
     round1 = (x) => Math.round(x * 10) / 10;
-    sleep3 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+    sleep3 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
   }
 });
 
@@ -29049,15 +29224,15 @@ async function walLsn(client) {
 async function walDiff(client, from, to) {
   return client.query(WAL_DIFF_SQL2, [from, to]).then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0))).catch(() => null);
 }
-var APP_WORKLOAD, QUERY_CANCELED, WAL_LSN_SQL2, WAL_DIFF_SQL2, SET_TIMEOUT_SQL, TEXT_TYPES, WorkloadRun;
+var APP_WORKLOAD, WAL_LSN_SQL2, WAL_DIFF_SQL2, SET_TIMEOUT_SQL, TEXT_TYPES, WorkloadRun;
 var init_runner = __esm({
   "src/workload/runner.ts"() {
     "use strict";
     init_clock();
     init_pg();
+    init_sqlstate();
     init_params();
     APP_WORKLOAD = "vers-db:workload";
-    QUERY_CANCELED = "57014";
     WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
     WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
     SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
@@ -29122,8 +29297,8 @@ var init_runner = __esm({
         if (!this.gate) {
           let open3 = () => {
           };
-          const wait = new Promise((resolve7) => {
-            open3 = resolve7;
+          const wait = new Promise((resolve8) => {
+            open3 = resolve8;
           });
           this.gate = { wait, open: open3 };
         }
@@ -29248,7 +29423,7 @@ var init_runner = __esm({
           start,
           end,
           error: error2,
-          timedOut: error2 === QUERY_CANCELED
+          timedOut: error2 === SQLSTATE.QUERY_CANCELED
         });
         if (result) this.record(s, result, phase, start, end, rollback);
         return error2 !== "connection";
@@ -29277,16 +29452,18 @@ var init_runner = __esm({
 });
 
 // src/workload/index.ts
-import { readFile as readFile6 } from "node:fs/promises";
 import { isAbsolute, resolve as resolve2 } from "node:path";
 async function loadWorkload(input, cwd) {
   const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
-  const text = await readFile6(path6, "utf8").catch((err) => {
-    throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
-  });
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    throw new InvalidInputError(`the workload file ${input.file} is over 1 MiB`);
-  }
+  const text = await readTextFile(path6, `the workload file ${input.file}`, MAX_FILE_BYTES).catch(
+    (err) => {
+      if (err instanceof NotFoundError)
+        throw new NotFoundError(`cannot read the workload file ${input.file}: ENOENT`, {
+          hint: `looked for ${path6}`
+        });
+      throw err;
+    }
+  );
   const spec = await parseWorkloadFile(text, input.file);
   for (const key of Object.keys(WORKLOAD_LIMITS)) {
     const value = input[key];
@@ -29312,6 +29489,7 @@ var init_workload = __esm({
   "src/workload/index.ts"() {
     "use strict";
     init_errors();
+    init_text_file();
     init_file();
     init_lost_writes();
     init_result2();
@@ -29327,7 +29505,7 @@ async function waitForBackendExit(control, pid) {
   while (Date.now() < deadline) {
     const { rowCount } = await control.query(BACKEND_ALIVE_SQL, [pid]);
     if (!rowCount) return;
-    await new Promise((resolve7) => setTimeout(resolve7, BACKEND_EXIT_POLL_MS));
+    await new Promise((resolve8) => setTimeout(resolve8, BACKEND_EXIT_POLL_MS));
   }
 }
 var APP_MIGRATION, APP_SNAPSHOT, APP_SAMPLER, APP_CANCEL, APP_LONG_READER, CANCEL_OWN_SQL, CANCEL_EXTERNAL_SQL, BACKEND_ALIVE_SQL, BACKEND_EXIT_POLL_MS, BACKEND_EXIT_WAIT_MS, pidOf, Connections;
@@ -29621,7 +29799,7 @@ async function startLongReader(connections, relations, holdMs) {
   for (const r of relations) {
     await client.query(`SELECT 1 FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)} LIMIT 1`);
   }
-  const finished7 = new Promise((resolve7) => setTimeout(resolve7, holdMs)).then(async () => {
+  const finished7 = new Promise((resolve8) => setTimeout(resolve8, holdMs)).then(async () => {
     await client.query("COMMIT").catch(() => void 0);
     await connections.close(client).catch(() => void 0);
   });
@@ -29845,11 +30023,12 @@ var init_probe_stats = __esm({
 });
 
 // src/collector/probes.ts
-var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, LOCK_NOT_AVAILABLE, QUERY_CANCELED2, DEADLOCK_DETECTED, ROLLBACK_SQL, CANCEL_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, median, Probe, ProbeSet;
+var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, ROLLBACK_SQL2, CANCEL_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, median, Probe, ProbeSet;
 var init_probes = __esm({
   "src/collector/probes.ts"() {
     "use strict";
     init_pg();
+    init_sqlstate();
     init_clock();
     init_probe_sql();
     init_probe_stats();
@@ -29860,10 +30039,7 @@ var init_probes = __esm({
     BASELINE_RUNS = 3;
     PROBE_ERROR_PAUSE_MS = 20;
     STOP_GRACE_MS = 1e3;
-    LOCK_NOT_AVAILABLE = "55P03";
-    QUERY_CANCELED2 = "57014";
-    DEADLOCK_DETECTED = "40P01";
-    ROLLBACK_SQL = "ROLLBACK";
+    ROLLBACK_SQL2 = "ROLLBACK";
     CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
     WAL_LSN_SQL3 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
     WAL_DIFF_SQL3 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
@@ -29916,11 +30092,11 @@ var init_probes = __esm({
       /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
       countedOnce(ms2) {
         if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
-        return new Promise((resolve7) => {
-          const timer = setTimeout(resolve7, ms2);
+        return new Promise((resolve8) => {
+          const timer = setTimeout(resolve8, ms2);
           this.firstCounted = () => {
             clearTimeout(timer);
-            resolve7();
+            resolve8();
           };
         });
       }
@@ -29935,9 +30111,9 @@ var init_probes = __esm({
       async run() {
         let pause = PROBE_PAUSE_MS;
         while (!this.stopping) {
-          await new Promise((resolve7) => {
-            this.wake = resolve7;
-            this.timer = setTimeout(resolve7, pause);
+          await new Promise((resolve8) => {
+            this.wake = resolve8;
+            this.timer = setTimeout(resolve8, pause);
           });
           this.wake = null;
           this.timer = null;
@@ -29964,10 +30140,10 @@ var init_probes = __esm({
           elapsed = serverElapsed(await this.client.query(sql));
         } catch (err) {
           const code2 = err.code;
-          outcome = code2 === LOCK_NOT_AVAILABLE ? "timeout" : code2 === DEADLOCK_DETECTED ? "deadlock" : code2 === QUERY_CANCELED2 && this.stopping ? "cancelled" : "error";
+          outcome = code2 === SQLSTATE.LOCK_NOT_AVAILABLE ? "timeout" : code2 === SQLSTATE.DEADLOCK_DETECTED ? "deadlock" : code2 === SQLSTATE.QUERY_CANCELED && this.stopping ? "cancelled" : "error";
           message = err.message;
           if (!/^[0-9A-Z]{5}$/.test(code2 ?? "")) this.stopping = true;
-          await this.client.query(ROLLBACK_SQL).catch(() => void 0);
+          await this.client.query(ROLLBACK_SQL2).catch(() => void 0);
         }
         const end = this.clock.now();
         this.inFlight = false;
@@ -30086,8 +30262,8 @@ var init_probes = __esm({
         for (const p of this.probes) p.requestStop();
         const all = Promise.all(this.probes.map((p) => p.finished()));
         let graceTimer;
-        const grace = new Promise((resolve7) => {
-          graceTimer = setTimeout(() => resolve7("late"), STOP_GRACE_MS);
+        const grace = new Promise((resolve8) => {
+          graceTimer = setTimeout(() => resolve8("late"), STOP_GRACE_MS);
         });
         const first = await Promise.race([all.then(() => "done"), grace]);
         clearTimeout(graceTimer);
@@ -30194,7 +30370,7 @@ function timeoutMessage(error2, limits, total) {
   if (total) {
     return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
   }
-  if (error2.sqlstate === QUERY_CANCELED3 && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
+  if (error2.sqlstate === SQLSTATE.QUERY_CANCELED && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
     return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
   }
   return error2.message;
@@ -30214,7 +30390,7 @@ async function runStatements(client, statements, clock, options = {}) {
   const status = transactionStatus(client);
   if (status === "T" || status === "E") {
     outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL2).catch(() => void 0);
+    await client.query(ROLLBACK_SQL3).catch(() => void 0);
   }
   options.onProgress?.({
     message: "migration finished",
@@ -30292,16 +30468,16 @@ async function runCommand(exec, command, clock, options = {}) {
     stderr: result?.stderr ?? ""
   };
 }
-var ROLLBACK_SQL2, MAX_PREVIEW, QUERY_CANCELED3, STDERR_TAIL_CHARS;
+var ROLLBACK_SQL3, MAX_PREVIEW, STDERR_TAIL_CHARS;
 var init_runner2 = __esm({
   "src/collector/runner.ts"() {
     "use strict";
+    init_sqlstate();
     init_timeouts();
     init_units();
     init_clock();
-    ROLLBACK_SQL2 = "ROLLBACK";
+    ROLLBACK_SQL3 = "ROLLBACK";
     MAX_PREVIEW = 80;
-    QUERY_CANCELED3 = "57014";
     STDERR_TAIL_CHARS = 2e3;
   }
 });
@@ -30450,9 +30626,9 @@ var init_sampler = __esm({
             const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
             const delay = next - this.clock.now();
             if (delay > 0) {
-              await new Promise((resolve7) => {
-                this.wake = resolve7;
-                this.timer = setTimeout(resolve7, delay);
+              await new Promise((resolve8) => {
+                this.wake = resolve8;
+                this.timer = setTimeout(resolve8, delay);
               });
               this.wake = null;
               this.timer = null;
@@ -30608,8 +30784,8 @@ async function splitStatementsOffThread(sql, file) {
   const w = worker;
   const id = nextId++;
   const request = file === void 0 ? { id, sql } : { id, sql, file };
-  return new Promise((resolve7, reject) => {
-    pending.set(id, { resolve: resolve7, reject });
+  return new Promise((resolve8, reject) => {
+    pending.set(id, { resolve: resolve8, reject });
     w.ref();
     w.postMessage(request);
   });
@@ -31096,14 +31272,10 @@ async function createCheckpoint(ctx, input) {
   validateName("checkpoint tag", input.tag);
   const backend = await ctx.backend();
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
-  const source = await backend.connectSource();
-  const config2 = input.database ? { ...source.config, database: input.database } : source.config;
-  let snapshot;
-  try {
-    snapshot = await takeCheckpointSnapshot(input.tag, config2);
-  } finally {
-    await source.close();
-  }
+  const { config: config2, snapshot } = await withSource(backend, async (source) => {
+    const config3 = input.database ? { ...source.config, database: input.database } : source.config;
+    return { config: config3, snapshot: await takeCheckpointSnapshot(input.tag, config3) };
+  });
   input.onProgress?.({
     message: `copying ${config2.database} into checkpoint ${input.tag}`,
     progress: 1,
@@ -31144,6 +31316,7 @@ async function createCheckpoint(ctx, input) {
 var init_checkpoint = __esm({
   "src/core/checkpoint.ts"() {
     "use strict";
+    init_with_branch();
     init_names();
     init_checkpoint_snapshot();
   }
@@ -31183,8 +31356,8 @@ async function boundedQuery(client, text, maxRows, maxBytes) {
     }
     fail(err, connection);
   };
-  const result = await new Promise((resolve7, reject) => {
-    query.on("end", resolve7);
+  const result = await new Promise((resolve8, reject) => {
+    query.on("end", resolve8);
     query.on("error", reject);
     client.query(query);
   });
@@ -31244,29 +31417,27 @@ async function compareBranches(ctx, input) {
   const schemaDifferences = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
-    const conn = await backend.connect(b.name, { as: "reader" });
-    try {
-      await withClient(
-        conn.config,
-        async (c3) => {
-          const counts = await exactRowCounts(c3);
-          for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = diffSchemas(snap.schema, await snapshotSchema(c3));
-          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-          if (input.query !== void 0)
-            queryResults[b.name] = await readOnlyQuery(c3, input.query, timeoutMs, maxRows);
-        },
-        "vers-db:compare"
-      );
-    } finally {
-      await conn.close();
-    }
+    await withBranchClient(
+      backend,
+      b.name,
+      async (c3) => {
+        const counts = await exactRowCounts(c3);
+        for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+          put(rel, b.name, counts[rel] ?? null);
+        const diff = diffSchemas(snap.schema, await snapshotSchema(c3));
+        schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        if (input.query !== void 0)
+          queryResults[b.name] = await readOnlyQuery(c3, input.query, timeoutMs, maxRows);
+      },
+      { as: "reader", applicationName: "vers-db:compare" }
+    );
   }
-  const violation = Object.values(queryResults).find((r) => r.error?.startsWith(READ_ONLY_VIOLATION));
+  const violation = Object.values(queryResults).find(
+    (r) => r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION)
+  );
   if (violation) {
     throw new InvalidInputError(
-      `comparison query must only read: ${violation.error.slice(READ_ONLY_VIOLATION.length + 1)}`,
+      `comparison query must only read: ${violation.error.slice(SQLSTATE.READ_ONLY_SQL_TRANSACTION.length + 1)}`,
       {
         hint: "it runs in a READ ONLY transaction on every branch; use a SELECT"
       }
@@ -31282,17 +31453,18 @@ async function compareBranches(ctx, input) {
   };
 }
 async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
-  await c3.query("BEGIN READ ONLY");
   try {
-    await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
-    return {
-      columns: r.columns,
-      rows: r.rows,
-      row_count: r.rows.length,
-      truncated: r.truncated,
-      error: null
-    };
+    return await withTransaction(c3, { readOnly: true }, async () => {
+      await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
+      return {
+        columns: r.columns,
+        rows: r.rows,
+        row_count: r.rows.length,
+        truncated: r.truncated,
+        error: null
+      };
+    });
   } catch (err) {
     const e = err;
     return {
@@ -31302,23 +31474,22 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
       truncated: false,
       error: `${e.code ?? "error"} ${e.message}`
     };
-  } finally {
-    await c3.query("ROLLBACK").catch(() => void 0);
   }
 }
-var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ROWS, MAX_RESULT_BYTES, READ_ONLY_VIOLATION;
+var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ROWS, MAX_RESULT_BYTES;
 var init_compare = __esm({
   "src/core/compare.ts"() {
     "use strict";
+    init_with_branch();
     init_collector();
     init_errors();
     init_pg();
+    init_sqlstate();
     init_bounded_query();
     init_checkpoint_snapshot();
     DEFAULT_TIMEOUT_MS = 3e4;
     DEFAULT_MAX_ROWS = 200;
     MAX_RESULT_BYTES = 4 * 1024 * 1024;
-    READ_ONLY_VIOLATION = "25006";
   }
 });
 
@@ -31526,27 +31697,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve7, arguments_) => {
+  const run = async (function_, resolve8, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve7(result);
+    resolve8(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve7, reject, arguments_) => {
+  const enqueue = (function_, resolve8, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve7, arguments_));
+    }).then(run.bind(void 0, function_, resolve8, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve7, reject) => {
-    enqueue(function_, resolve7, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve8, reject) => {
+    enqueue(function_, resolve8, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -31613,8 +31784,19 @@ var init_p_limit = __esm({
 });
 
 // src/vers/errors.ts
-function withDetails(err, d) {
-  return Object.assign(err, { command: d.command, versExitCode: d.versExitCode, stderr: d.stderr ?? "" });
+function versFailure(Base) {
+  class VersFailure extends Base {
+    command;
+    versExitCode;
+    stderr;
+    constructor(message, d) {
+      super(message, { hint: d.hint, cause: d.cause });
+      this.command = d.command;
+      this.versExitCode = d.versExitCode;
+      this.stderr = d.stderr ?? "";
+    }
+  }
+  return VersFailure;
 }
 function versErrorLine(stderr) {
   const lines = stderr.split("\n").map((l) => l.trim());
@@ -31654,59 +31836,23 @@ var init_errors4 = __esm({
   "src/vers/errors.ts"() {
     "use strict";
     init_errors();
-    VersCommandError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersCommandError = class extends versFailure(BackendError) {
     };
-    VersNotInstalledError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersNotInstalledError = class extends versFailure(InvalidInputError) {
     };
-    VersTooOldError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersTooOldError = class extends versFailure(InvalidInputError) {
     };
-    VersAuthError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersAuthError = class extends versFailure(InvalidInputError) {
     };
-    VersNotFoundError = class extends NotFoundError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersNotFoundError = class extends versFailure(NotFoundError) {
     };
-    VersConflictError = class extends ConflictError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersConflictError = class extends versFailure(ConflictError) {
     };
-    VersBadRequestError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersBadRequestError = class extends versFailure(BackendError) {
     };
-    VersTimeoutError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersTimeoutError = class extends versFailure(BackendError) {
     };
-    VersCancelledError = class extends CancelledError {
-      constructor(message, d) {
-        super(message);
-        withDetails(this, d);
-      }
+    VersCancelledError = class extends versFailure(CancelledError) {
     };
     INSTALL_HINT = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
     AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
@@ -31770,16 +31916,99 @@ var init_output2 = __esm({
   }
 });
 
+// src/vers/process.ts
+import { performance as performance6 } from "node:perf_hooks";
+function childEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
+}
+async function runVers(p, args, o2) {
+  const { command } = o2;
+  if (o2.signal?.aborted)
+    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
+  const start = performance6.now();
+  const r = await execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    input: o2.input,
+    stdin: o2.input === void 0 ? "ignore" : "pipe",
+    timeout: o2.timeoutMs,
+    cancelSignal: o2.signal,
+    forceKillAfterDelay: 3e3,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: "utf8"
+  });
+  const durationMs = performance6.now() - start;
+  const stderr = o2.redact(String(r.stderr ?? ""));
+  const stdout = String(r.stdout ?? "");
+  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
+  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
+    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
+      command,
+      versExitCode: null,
+      hint: INSTALL_HINT
+    });
+  }
+  if (r.isCanceled || o2.signal?.aborted) {
+    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
+      command,
+      versExitCode: null,
+      stderr
+    });
+  }
+  if (r.timedOut) {
+    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
+      command,
+      versExitCode: null,
+      stderr,
+      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
+    });
+  }
+  if (r.exitCode === void 0) {
+    throw new VersCommandError(
+      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
+      {
+        command,
+        versExitCode: null,
+        stderr,
+        cause: r.cause
+      }
+    );
+  }
+  return { stdout, stderr, exitCode: r.exitCode, durationMs };
+}
+function startVers(p, args) {
+  return execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    encoding: "utf8",
+    forceKillAfterDelay: 3e3,
+    // Its own process group: the state directory records it, and the next start stops it if we die.
+    detached: true
+  });
+}
+var init_process = __esm({
+  "src/vers/process.ts"() {
+    "use strict";
+    init_execa();
+    init_errors4();
+  }
+});
+
 // src/vers/tunnel.ts
 import { connect as tcpConnect } from "node:net";
 function accepts(port) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     const s = tcpConnect(port, "127.0.0.1");
     s.once("connect", () => {
       s.destroy();
-      resolve7(true);
+      resolve8(true);
     });
-    s.once("error", () => resolve7(false));
+    s.once("error", () => resolve8(false));
   });
 }
 async function openTunnel(child, port, o2) {
@@ -31869,7 +32098,6 @@ var init_version = __esm({
 
 // src/vers/client.ts
 import { randomBytes as randomBytes6 } from "node:crypto";
-import { performance as performance6 } from "node:perf_hooks";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
     throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
@@ -31882,11 +32110,11 @@ var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
 var init_client = __esm({
   "src/vers/client.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     init_secrets();
     init_errors4();
     init_output2();
+    init_process();
     init_tunnel();
     init_version();
     UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31897,9 +32125,7 @@ var init_client = __esm({
       constructor(options) {
         this.options = options;
         this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
-        this.childEnv = Object.fromEntries(
-          Object.entries(options.env).filter(([, v]) => v !== void 0 && v !== "")
-        );
+        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
         this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
         for (const s of this.secrets) addSecret(s);
         this.redact = redactor(this.secrets);
@@ -31909,7 +32135,7 @@ var init_client = __esm({
       redact;
       secrets;
       supported;
-      childEnv;
+      versProcess;
       /** Keep one more value (a database password) out of every message and result. */
       addSecret(secret) {
         addSecret(secret);
@@ -31922,66 +32148,15 @@ var init_client = __esm({
         const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
         return this.redact(["vers", ...shown].join(" "));
       }
-      async spawn(args, call, timeoutMs) {
-        const command = this.describe(args);
-        if (call.signal?.aborted)
-          throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-        const start = performance6.now();
-        const r = await execa(this.bin, args, {
-          cwd: this.options.cwd,
-          env: this.childEnv,
-          extendEnv: false,
+      spawn(args, call, timeoutMs) {
+        return runVers(this.versProcess, args, {
+          command: this.describe(args),
+          timeoutMs,
+          signal: call.signal,
           input: call.input,
-          stdin: call.input === void 0 ? "ignore" : "pipe",
-          timeout: timeoutMs,
-          cancelSignal: call.signal,
-          forceKillAfterDelay: 3e3,
-          reject: false,
-          stripFinalNewline: false,
-          encoding: "utf8"
+          redact: this.redact,
+          log: this.options.debug ? this.options.log : void 0
         });
-        const durationMs = performance6.now() - start;
-        const stderr = this.redact(String(r.stderr ?? ""));
-        const stdout = String(r.stdout ?? "");
-        if (this.options.debug)
-          this.options.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
-        if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
-          throw new VersNotInstalledError(
-            `the vers CLI was not found (${JSON.stringify(this.bin)} is not on PATH)`,
-            {
-              command,
-              versExitCode: null,
-              hint: INSTALL_HINT
-            }
-          );
-        }
-        if (r.isCanceled || call.signal?.aborted) {
-          throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
-            command,
-            versExitCode: null,
-            stderr
-          });
-        }
-        if (r.timedOut) {
-          throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(timeoutMs / 1e3)} s`, {
-            command,
-            versExitCode: null,
-            stderr,
-            hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
-          });
-        }
-        if (r.exitCode === void 0) {
-          throw new VersCommandError(
-            `\`${command}\` could not run: ${this.redact(r.shortMessage ?? "unknown failure")}`,
-            {
-              command,
-              versExitCode: null,
-              stderr,
-              cause: r.cause
-            }
-          );
-        }
-        return { stdout, stderr, exitCode: r.exitCode, durationMs };
       }
       /** Run vers; a non-zero exit is a typed error. */
       async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
@@ -32140,17 +32315,7 @@ var init_client = __esm({
       async tunnel(vmId, localPort, remotePort, call = {}) {
         await this.ensureSupported(call);
         const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
-        const child = execa(this.bin, args, {
-          cwd: this.options.cwd,
-          env: this.childEnv,
-          extendEnv: false,
-          stdin: "ignore",
-          reject: false,
-          encoding: "utf8",
-          forceKillAfterDelay: 3e3,
-          // Its own process group: the state directory records it, and the next start stops it if we die.
-          detached: true
-        });
+        const child = startVers(this.versProcess, args);
         return openTunnel(child, localPort, {
           command: this.describe(args),
           timeoutMs: call.timeoutMs ?? 3e4,
@@ -33108,12 +33273,12 @@ var init_connection_budget = __esm({
           this.used += want;
           return Promise.resolve(release);
         }
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           const waiter = {
             n: want,
             grant: () => {
               signal?.removeEventListener("abort", onAbort);
-              resolve7(release);
+              resolve8(release);
             }
           };
           const onAbort = () => {
@@ -33137,96 +33302,6 @@ var init_connection_budget = __esm({
     };
     budgets = /* @__PURE__ */ new Map();
     serverKey = (c3) => `${c3.host ?? "localhost"}:${c3.port ?? 5432}`;
-  }
-});
-
-// src/util/text-file.ts
-import { readFile as readFile9, stat as stat4 } from "node:fs/promises";
-function firstInvalidUtf8(bytes) {
-  const n3 = bytes.length;
-  let i2 = 0;
-  while (i2 < n3) {
-    const b = bytes[i2];
-    if (b < 128) {
-      i2++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) {
-      need = 1;
-      min = 128;
-    } else if (b >= 224 && b <= 239) {
-      need = 2;
-      min = 2048;
-    } else if (b >= 240 && b <= 244) {
-      need = 3;
-      min = 65536;
-    } else return i2;
-    let cp = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c3 = bytes[i2 + k];
-      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
-      cp = cp << 6 | c3 & 63;
-    }
-    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
-    i2 += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8(bytes, what) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) {
-    let line = 1;
-    let lineStart = 0;
-    for (let k = 0; k < bad; k++) {
-      if (bytes[k] === 10) {
-        line++;
-        lineStart = k + 1;
-      }
-    }
-    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
-    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
-    throw new InvalidInputError(
-      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
-      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
-    );
-  }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
-  return text.startsWith(BOM) ? text.slice(1) : text;
-}
-async function readTextFile(path6, what, maxBytes) {
-  let size;
-  try {
-    const s = await stat4(path6);
-    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
-    size = s.size;
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    const code2 = err.code;
-    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
-    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
-  }
-  if (size > maxBytes) {
-    throw new InvalidInputError(
-      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
-      { hint: "split it into several files" }
-    );
-  }
-  let bytes;
-  try {
-    bytes = await readFile9(path6);
-  } catch (err) {
-    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
-  }
-  return decodeUtf8(bytes, what);
-}
-var BOM;
-var init_text_file = __esm({
-  "src/util/text-file.ts"() {
-    "use strict";
-    init_errors();
-    BOM = "\uFEFF";
   }
 });
 
@@ -34084,46 +34159,53 @@ ${r.stderr}` : ""}`.trim();
 }
 async function measureOnBranch(backend, branch, m, opts) {
   const su = opts.superuser ?? false;
-  const conn = await backend.connect(branch, { as: su ? "superuser" : "owner" });
-  let reservation = null;
-  try {
-    const collect = opts.collectMetrics ?? true;
-    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
-    const result = await measureMigration({
-      name: m.name,
-      branch,
-      connection: conn.config,
-      migration: m.source,
-      exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
-      collectMetrics: collect,
-      maxProbeConnections: reservation.probeConnections,
-      longReaderMs: opts.longReaderMs,
-      workload: opts.workload,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      timeouts: opts.timeouts
-    });
-    if (opts.validation && result.status === "passed") {
-      opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(
-        backend,
-        branch,
-        opts.validation,
-        opts.signal,
-        opts.timeouts.validationMs,
-        su
-      );
-      if (result.validation.status === "failed") {
-        result.status = "failed";
-        result.error = "validation failed";
+  return withBranch(
+    backend,
+    branch,
+    async (conn) => {
+      const collect = opts.collectMetrics ?? true;
+      const reservation = await reserveConnections(conn.config, {
+        probes: collect,
+        signal: opts.signal
+      });
+      try {
+        const result = await measureMigration({
+          name: m.name,
+          branch,
+          connection: conn.config,
+          migration: m.source,
+          exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
+          collectMetrics: collect,
+          maxProbeConnections: reservation.probeConnections,
+          longReaderMs: opts.longReaderMs,
+          workload: opts.workload,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          timeouts: opts.timeouts
+        });
+        if (opts.validation && result.status === "passed") {
+          opts.onProgress?.({ message: `${m.name}: validating` });
+          result.validation = await runValidation(
+            backend,
+            branch,
+            opts.validation,
+            opts.signal,
+            opts.timeouts.validationMs,
+            su
+          );
+          if (result.validation.status === "failed") {
+            result.status = "failed";
+            result.error = "validation failed";
+          }
+        }
+        result.sandbox = await sandboxOf(backend, branch, m, su);
+        return result;
+      } finally {
+        reservation.release();
       }
-    }
-    result.sandbox = await sandboxOf(backend, branch, m, su);
-    return result;
-  } finally {
-    reservation?.release();
-    await conn.close();
-  }
+    },
+    { as: su ? "superuser" : "owner" }
+  );
 }
 async function sandboxOf(backend, branch, m, superuser) {
   const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
@@ -34271,6 +34353,7 @@ var init_test = __esm({
     "use strict";
     init_p_limit();
     init_rank();
+    init_with_branch();
     init_collector();
     init_errors();
     init_names();
@@ -36278,7 +36361,7 @@ function sandboxNotes(results) {
   for (const r of results) {
     if (r.sandbox?.role === "superuser")
       notes.push(
-        `${r.name} ran as the server's superuser (asked for with --superuser): it was not confined to its branch`
+        `${r.name} ran as the server's superuser (asked for with --superuser or a suite's "superuser: true"): it was not confined to its branch`
       );
     const warnings = r.sandbox?.warnings ?? [];
     for (const w of warnings.slice(0, MAX_WARNINGS)) notes.push(`${r.name}: ${w}`);
@@ -36526,6 +36609,15 @@ var init_table = __esm({
   }
 });
 
+// src/version.ts
+var VERSION;
+var init_version2 = __esm({
+  "src/version.ts"() {
+    "use strict";
+    VERSION = "0.1.0";
+  }
+});
+
 // src/core/inventory.ts
 async function databaseInventory(config2) {
   return withClient(
@@ -36571,12 +36663,7 @@ async function sourceRecord(ctx, database) {
   return (await ctx.registry.read()).sources?.[database];
 }
 async function recordSource(ctx, backend, createdBy) {
-  const source = await backend.connectSource();
-  try {
-    await recordDatabase(ctx, source.config, createdBy);
-  } finally {
-    await source.close();
-  }
+  await withSource(backend, (source) => recordDatabase(ctx, source.config, createdBy));
 }
 async function recordDatabase(ctx, config2, createdBy, options = {}) {
   const database = String(config2.database ?? "postgres");
@@ -36637,6 +36724,7 @@ var SUITE_CREATOR, DEMO_CREATOR, DEMO_BRANCH_CREATOR, SHOWN;
 var init_ownership = __esm({
   "src/core/ownership.ts"() {
     "use strict";
+    init_with_branch();
     init_errors();
     init_inventory();
     SUITE_CREATOR = "vers-db run";
@@ -37800,6 +37888,9 @@ function renderSuiteOutcome(s, opts = {}) {
       `checkpoint ${s.checkpoint} \xB7 backend ${s.comparison.backend} \xB7 ${s.comparison.mode === "parallel" ? "run in parallel" : "run serially, one branch at a time"}`
     );
     lines.push(metricsTable(s, opts));
+    const notes = sandboxNotes(s.comparison.results);
+    if (notes.length > 0)
+      lines.push(pc3.bold("Outside the branch:"), ...notes.map((n3) => `  ${pc3.yellow("!")} ${n3}`));
   }
   if (s.checks.length > 0) {
     lines.push(pc3.bold("Checks:"));
@@ -37828,6 +37919,7 @@ var init_suite = __esm({
     import_picocolors4 = __toESM(require_picocolors(), 1);
     init_metrics();
     init_format();
+    init_sandbox_notes();
     init_table();
   }
 });
@@ -37918,7 +38010,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
@@ -37954,7 +38046,7 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair;
     exports.isScalar = isScalar2;
@@ -42066,9 +42158,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -42104,7 +42196,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -42144,7 +42236,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -42167,7 +42259,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -42199,7 +42291,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -42215,7 +42307,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -45269,6 +45361,217 @@ var init_input = __esm({
   }
 });
 
+// src/suite/schema.ts
+var Command2, Name, NumberSource, SettingValue, RawServicesSchema, RawStepSchema, RawExpectSchema, RawBranchSchema, RawSuiteSchema, RawSuiteFileSchema;
+var init_schema2 = __esm({
+  "src/suite/schema.ts"() {
+    "use strict";
+    init_zod();
+    init_input();
+    Command2 = string2().min(1, "must not be empty");
+    Name = string2().min(1, "must not be empty").max(63, "must be at most 63 characters").regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      'use letters, digits, "-", "_" and "." (starting with a letter or digit)'
+    );
+    NumberSource = union([strictObject({ sql: Command2 }), strictObject({ command: Command2 })]);
+    SettingValue = union([string2(), number2(), boolean2()]);
+    RawServicesSchema = strictObject({
+      postgres: strictObject({
+        template: string2().regex(/^postgres(@\d+)?$/, 'expected "postgres" or "postgres@<major version>", e.g. postgres@15').optional(),
+        config: strictObject({
+          databases: array(Name).optional(),
+          extensions: array(string2().min(1)).optional(),
+          settings: record(string2(), SettingValue).optional()
+        }).optional()
+      }).optional()
+    });
+    RawStepSchema = union([
+      strictObject({ migration: Command2 }),
+      strictObject({ validation: Command2 }),
+      strictObject({ rollback: Command2 })
+    ]);
+    RawExpectSchema = union([
+      strictObject({ data_preserved: boolean2() }),
+      strictObject({ schema_matches: string2().min(1) })
+    ]);
+    RawBranchSchema = strictObject({
+      name: Name,
+      description: string2().optional(),
+      // migrations pattern
+      migration: Command2.optional(),
+      validation: Command2.optional(),
+      // rollback pattern
+      steps: array(RawStepSchema).min(1).optional(),
+      expect: array(RawExpectSchema).optional(),
+      // ETL pattern
+      command: Command2.optional(),
+      target: union([string2().min(1), array(string2().min(1)).min(1)]).optional(),
+      quality: NumberSource.optional(),
+      lag: NumberSource.optional(),
+      // performance pattern
+      setup: union([Command2, array(Command2)]).optional(),
+      queries: Command2.optional(),
+      warmup: number2().int().min(0).optional(),
+      iterations: number2().int().min(1).optional(),
+      metrics: array(string2()).optional()
+    });
+    RawSuiteSchema = strictObject({
+      pattern: _enum(["migrations", "rollback", "etl", "performance"]).optional(),
+      description: string2().optional(),
+      setup: array(Command2).optional(),
+      checkpoint: Name.optional(),
+      parallel: union([boolean2(), number2().int().min(1)]).optional(),
+      warmup: number2().int().min(0).optional(),
+      iterations: number2().int().min(1).optional(),
+      /** migrations suites: the application's own statements, run before, during and after each migration. */
+      workload: WorkloadSchema,
+      /** Run the branches' migrations, steps and validations as the server's superuser (explicit opt-in). */
+      superuser: boolean2().optional(),
+      branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
+      compare: strictObject({
+        baseline: string2().min(1),
+        threshold: record(string2(), union([string2(), number2()])).optional()
+      }).optional()
+    });
+    RawSuiteFileSchema = strictObject({
+      /** Optional so the use-case's pattern snippets load as written; defaults to the file's base name. */
+      name: string2().min(1).optional(),
+      version: union([string2(), number2()]).optional(),
+      description: string2().optional(),
+      vm: strictObject({
+        memory_mib: number2().int().positive().optional(),
+        vcpu: number2().int().positive().optional(),
+        storage_mib: number2().int().positive().optional()
+      }).optional(),
+      services: RawServicesSchema.optional(),
+      tests: record(Name, RawSuiteSchema),
+      checkpoints: array(strictObject({ name: Name, after: string2().min(1) })).optional()
+    });
+  }
+});
+
+// src/suite/problems.ts
+function formatPath(path6) {
+  let out = "";
+  for (const part of path6) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out || "(top level)";
+}
+function allowedKeysAt(path6) {
+  const p = path6.map((x) => typeof x === "number" ? "#" : x);
+  const at = (...shape) => p.length === shape.length && shape.every((s, i2) => s === "*" || s === p[i2]);
+  if (at()) return RawSuiteFileSchema.keyof().options;
+  if (at("vm")) return ["memory_mib", "vcpu", "storage_mib"];
+  if (at("services")) return RawServicesSchema.keyof().options;
+  if (at("services", "postgres")) return ["template", "config"];
+  if (at("services", "postgres", "config")) return ["databases", "extensions", "settings"];
+  if (at("tests", "*")) return RawSuiteSchema.keyof().options;
+  if (at("tests", "*", "branches", "#")) return RawBranchSchema.keyof().options;
+  if (at("tests", "*", "compare")) return ["baseline", "threshold"];
+  if (at("checkpoints", "#")) return ["name", "after"];
+  return null;
+}
+function unionHintAt(path6) {
+  const last = path6[path6.length - 1];
+  const parent = path6[path6.length - 2];
+  if (parent === "steps")
+    return "each step is one of {migration: <file>}, {validation: <command>}, {rollback: <file>}";
+  if (parent === "expect")
+    return "each expectation is one of {data_preserved: true|false}, {schema_matches: <checkpoint>}";
+  if (last === "quality" || last === "lag")
+    return "expected {sql: <query returning one number>} or {command: <command printing one number>}";
+  if (last === "setup") return "expected a SQL statement or a list of them";
+  if (last === "target") return "expected a table name or a list of table names";
+  if (last === "parallel") return "expected true, false or a number of branches to run at once";
+  if (last === "version") return "expected a version string such as 1.0.0";
+  return null;
+}
+function describeZodIssue(issue2, problems) {
+  const path6 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
+  switch (issue2.code) {
+    case "unrecognized_keys": {
+      const allowed = allowedKeysAt(path6);
+      for (const key of issue2.keys) {
+        problems.add([...path6, key], `unknown key${allowed ? ` (allowed here: ${allowed.join(", ")})` : ""}`);
+      }
+      return;
+    }
+    case "invalid_union": {
+      problems.add(path6, unionHintAt(path6) ?? issue2.message);
+      return;
+    }
+    case "invalid_value": {
+      problems.add(path6, `must be one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`);
+      return;
+    }
+    case "invalid_type": {
+      const expected = issue2.expected;
+      problems.add(path6, issue2.input === void 0 ? `is required (${expected})` : `expected ${expected}`);
+      return;
+    }
+    default:
+      problems.add(path6, issue2.message);
+  }
+}
+function parseYaml(text, file) {
+  const lines = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+      const where2 = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
+      return `malformed YAML at ${where2}: ${e.message.split("\n")[0]}`;
+    });
+    throw new SuiteFileError(file, issues);
+  }
+  return { doc, lines };
+}
+var import_yaml, Problems;
+var init_problems = __esm({
+  "src/suite/problems.ts"() {
+    "use strict";
+    import_yaml = __toESM(require_dist2(), 1);
+    init_errors();
+    init_schema2();
+    Problems = class {
+      constructor(doc, lines) {
+        this.doc = doc;
+        this.lines = lines;
+      }
+      doc;
+      lines;
+      list = [];
+      /** " (line 12, column 5)": the key of a map entry, else the node at the path or its nearest ancestor. */
+      where(path6) {
+        if (!this.doc || !this.lines) return "";
+        const last = path6[path6.length - 1];
+        const parent = this.doc.getIn(path6.slice(0, -1), true);
+        if (typeof last === "string" && (0, import_yaml.isMap)(parent)) {
+          const pair = parent.items.find((p) => (0, import_yaml.isScalar)(p.key) && p.key.value === last);
+          const range = pair && (0, import_yaml.isScalar)(pair.key) ? pair.key.range : void 0;
+          if (range) {
+            const { line, col } = this.lines.linePos(range[0]);
+            return ` (line ${line}, column ${col})`;
+          }
+        }
+        for (let n3 = path6.length; n3 >= 0; n3--) {
+          const node2 = this.doc.getIn(path6.slice(0, n3), true);
+          if (node2 && typeof node2 === "object" && node2.range) {
+            const { line, col } = this.lines.linePos(node2.range[0]);
+            return ` (line ${line}, column ${col})`;
+          }
+        }
+        return "";
+      }
+      add(path6, message) {
+        this.list.push(`${formatPath(path6)}: ${message}${this.where(path6)}`);
+      }
+    };
+  }
+});
+
 // src/result.ts
 var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
 var init_result3 = __esm({
@@ -45495,160 +45798,9 @@ var init_result4 = __esm({
   }
 });
 
-// src/suite/schema.ts
-var Command2, Name, NumberSource, SettingValue, RawServicesSchema, RawStepSchema, RawExpectSchema, RawBranchSchema, RawSuiteSchema, RawSuiteFileSchema;
-var init_schema2 = __esm({
-  "src/suite/schema.ts"() {
-    "use strict";
-    init_zod();
-    init_input();
-    Command2 = string2().min(1, "must not be empty");
-    Name = string2().min(1, "must not be empty").max(63, "must be at most 63 characters").regex(
-      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-      'use letters, digits, "-", "_" and "." (starting with a letter or digit)'
-    );
-    NumberSource = union([strictObject({ sql: Command2 }), strictObject({ command: Command2 })]);
-    SettingValue = union([string2(), number2(), boolean2()]);
-    RawServicesSchema = strictObject({
-      postgres: strictObject({
-        template: string2().regex(/^postgres(@\d+)?$/, 'expected "postgres" or "postgres@<major version>", e.g. postgres@15').optional(),
-        config: strictObject({
-          databases: array(Name).optional(),
-          extensions: array(string2().min(1)).optional(),
-          settings: record(string2(), SettingValue).optional()
-        }).optional()
-      }).optional()
-    });
-    RawStepSchema = union([
-      strictObject({ migration: Command2 }),
-      strictObject({ validation: Command2 }),
-      strictObject({ rollback: Command2 })
-    ]);
-    RawExpectSchema = union([
-      strictObject({ data_preserved: boolean2() }),
-      strictObject({ schema_matches: string2().min(1) })
-    ]);
-    RawBranchSchema = strictObject({
-      name: Name,
-      description: string2().optional(),
-      // migrations pattern
-      migration: Command2.optional(),
-      validation: Command2.optional(),
-      // rollback pattern
-      steps: array(RawStepSchema).min(1).optional(),
-      expect: array(RawExpectSchema).optional(),
-      // ETL pattern
-      command: Command2.optional(),
-      target: union([string2().min(1), array(string2().min(1)).min(1)]).optional(),
-      quality: NumberSource.optional(),
-      lag: NumberSource.optional(),
-      // performance pattern
-      setup: union([Command2, array(Command2)]).optional(),
-      queries: Command2.optional(),
-      warmup: number2().int().min(0).optional(),
-      iterations: number2().int().min(1).optional(),
-      metrics: array(string2()).optional()
-    });
-    RawSuiteSchema = strictObject({
-      pattern: _enum(["migrations", "rollback", "etl", "performance"]).optional(),
-      description: string2().optional(),
-      setup: array(Command2).optional(),
-      checkpoint: Name.optional(),
-      parallel: union([boolean2(), number2().int().min(1)]).optional(),
-      warmup: number2().int().min(0).optional(),
-      iterations: number2().int().min(1).optional(),
-      /** migrations suites: the application's own statements, run before, during and after each migration. */
-      workload: WorkloadSchema,
-      branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
-      compare: strictObject({
-        baseline: string2().min(1),
-        threshold: record(string2(), union([string2(), number2()])).optional()
-      }).optional()
-    });
-    RawSuiteFileSchema = strictObject({
-      /** Optional so the use-case's pattern snippets load as written; defaults to the file's base name. */
-      name: string2().min(1).optional(),
-      version: union([string2(), number2()]).optional(),
-      description: string2().optional(),
-      vm: strictObject({
-        memory_mib: number2().int().positive().optional(),
-        vcpu: number2().int().positive().optional(),
-        storage_mib: number2().int().positive().optional()
-      }).optional(),
-      services: RawServicesSchema.optional(),
-      tests: record(Name, RawSuiteSchema),
-      checkpoints: array(strictObject({ name: Name, after: string2().min(1) })).optional()
-    });
-  }
-});
-
-// src/suite/loader.ts
+// src/suite/branches.ts
 import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname5, resolve as resolve6 } from "node:path";
-function formatPath(path6) {
-  let out = "";
-  for (const part of path6) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${part}` : part;
-  }
-  return out || "(top level)";
-}
-function allowedKeysAt(path6) {
-  const p = path6.map((x) => typeof x === "number" ? "#" : x);
-  const at = (...shape) => p.length === shape.length && shape.every((s, i2) => s === "*" || s === p[i2]);
-  if (at()) return RawSuiteFileSchema.keyof().options;
-  if (at("vm")) return ["memory_mib", "vcpu", "storage_mib"];
-  if (at("services")) return RawServicesSchema.keyof().options;
-  if (at("services", "postgres")) return ["template", "config"];
-  if (at("services", "postgres", "config")) return ["databases", "extensions", "settings"];
-  if (at("tests", "*")) return RawSuiteSchema.keyof().options;
-  if (at("tests", "*", "branches", "#")) return RawBranchSchema.keyof().options;
-  if (at("tests", "*", "compare")) return ["baseline", "threshold"];
-  if (at("checkpoints", "#")) return ["name", "after"];
-  return null;
-}
-function unionHintAt(path6) {
-  const last = path6[path6.length - 1];
-  const parent = path6[path6.length - 2];
-  if (parent === "steps")
-    return "each step is one of {migration: <file>}, {validation: <command>}, {rollback: <file>}";
-  if (parent === "expect")
-    return "each expectation is one of {data_preserved: true|false}, {schema_matches: <checkpoint>}";
-  if (last === "quality" || last === "lag")
-    return "expected {sql: <query returning one number>} or {command: <command printing one number>}";
-  if (last === "setup") return "expected a SQL statement or a list of them";
-  if (last === "target") return "expected a table name or a list of table names";
-  if (last === "parallel") return "expected true, false or a number of branches to run at once";
-  if (last === "version") return "expected a version string such as 1.0.0";
-  return null;
-}
-function describeZodIssue(issue2, problems) {
-  const path6 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
-  switch (issue2.code) {
-    case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path6);
-      for (const key of issue2.keys) {
-        problems.add([...path6, key], `unknown key${allowed ? ` (allowed here: ${allowed.join(", ")})` : ""}`);
-      }
-      return;
-    }
-    case "invalid_union": {
-      problems.add(path6, unionHintAt(path6) ?? issue2.message);
-      return;
-    }
-    case "invalid_value": {
-      problems.add(path6, `must be one of ${issue2.values.map((v) => JSON.stringify(v)).join(", ")}`);
-      return;
-    }
-    case "invalid_type": {
-      const expected = issue2.expected;
-      problems.add(path6, issue2.input === void 0 ? `is required (${expected})` : `expected ${expected}`);
-      return;
-    }
-    default:
-      problems.add(path6, issue2.message);
-  }
-}
+import { resolve as resolve6 } from "node:path";
 function patternOfBranch(b) {
   return SUITE_PATTERNS.filter((p) => b[PATTERN_KEYS[p]] !== void 0);
 }
@@ -45784,6 +45936,40 @@ function decidePattern(name, raw, problems) {
   }
   return distinct[0] ?? null;
 }
+var DEFAULT_WARMUP, DEFAULT_ITERATIONS, PATTERN_KEYS, KEY_PATTERN;
+var init_branches = __esm({
+  "src/suite/branches.ts"() {
+    "use strict";
+    init_metrics();
+    init_problems();
+    init_result4();
+    DEFAULT_WARMUP = 3;
+    DEFAULT_ITERATIONS = 20;
+    PATTERN_KEYS = {
+      migrations: "migration",
+      rollback: "steps",
+      etl: "command",
+      performance: "queries"
+    };
+    KEY_PATTERN = {
+      migration: ["migrations"],
+      validation: ["migrations", "etl"],
+      steps: ["rollback"],
+      expect: ["rollback"],
+      command: ["etl"],
+      target: ["etl"],
+      quality: ["etl"],
+      lag: ["etl"],
+      setup: ["performance"],
+      queries: ["performance"],
+      warmup: ["performance"],
+      iterations: ["performance"]
+    };
+  }
+});
+
+// src/suite/loader.ts
+import { basename as basename2, dirname as dirname5, resolve as resolve7 } from "node:path";
 function buildSuites(raw, dir, problems) {
   const suites = [];
   for (const [name, rs] of Object.entries(raw.tests)) {
@@ -45846,7 +46032,8 @@ function buildSuites(raw, dir, problems) {
       parallel: rs.parallel ?? null,
       branches,
       compare: compare2,
-      workload: suiteWorkload(rs, pattern2, dir, path6, problems)
+      workload: suiteWorkload(rs, pattern2, dir, path6, problems),
+      superuser: rs.superuser ?? false
     });
   }
   return suites;
@@ -45858,7 +46045,7 @@ function suiteWorkload(rs, pattern2, dir, path6, problems) {
     problems.add([...path6, "workload"], `a workload runs with migrations suites, not ${pattern2}`);
     return null;
   }
-  return { ...input, file: resolve6(dir, input.file) };
+  return { ...input, file: resolve7(dir, input.file) };
 }
 function buildCheckpoints(raw, problems) {
   const out = [];
@@ -45913,21 +46100,8 @@ function checkSuiteCheckpoints(suites, checkpoints, problems) {
     }
   }
 }
-function parseYaml(text, file) {
-  const lines = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      const where2 = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
-      return `malformed YAML at ${where2}: ${e.message.split("\n")[0]}`;
-    });
-    throw new SuiteFileError(file, issues);
-  }
-  return { doc, lines };
-}
 async function loadSuiteFile(file, cwd = process.cwd()) {
-  const abs = resolve6(cwd, file);
+  const abs = resolve7(cwd, file);
   let text;
   try {
     text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
@@ -45945,7 +46119,7 @@ function parseSuiteText(text, file) {
   const { doc, lines } = parseYaml(text, file);
   const problems = new Problems(doc, lines);
   const contents = doc.toJS();
-  if (contents === null || contents === void 0 || !(0, import_yaml.isMap)(doc.contents) && !(0, import_yaml.isSeq)(doc.contents) && typeof contents !== "object") {
+  if (contents === null || contents === void 0 || !(0, import_yaml2.isMap)(doc.contents) && !(0, import_yaml2.isSeq)(doc.contents) && typeof contents !== "object") {
     throw new SuiteFileError(file, ["the file is empty or not a mapping; expected name:, tests: ..."]);
   }
   const parsed = RawSuiteFileSchema.safeParse(contents);
@@ -45985,76 +46159,23 @@ function parseSuiteText(text, file) {
     checkpoints
   };
 }
-var import_yaml, DEFAULT_SUITE_FILE, DEFAULT_WARMUP, DEFAULT_ITERATIONS, MAX_SUITE_FILE_BYTES, Problems, PATTERN_KEYS, KEY_PATTERN, AFTER;
+var import_yaml2, DEFAULT_SUITE_FILE, MAX_SUITE_FILE_BYTES, AFTER;
 var init_loader = __esm({
   "src/suite/loader.ts"() {
     "use strict";
-    import_yaml = __toESM(require_dist2(), 1);
+    import_yaml2 = __toESM(require_dist2(), 1);
     init_thresholds();
     init_errors();
     init_text_file();
     init_input();
+    init_branches();
     init_metrics();
-    init_result4();
+    init_problems();
     init_schema2();
+    init_branches();
+    init_problems();
     DEFAULT_SUITE_FILE = "vers-integration.yaml";
-    DEFAULT_WARMUP = 3;
-    DEFAULT_ITERATIONS = 20;
     MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
-    Problems = class {
-      constructor(doc, lines) {
-        this.doc = doc;
-        this.lines = lines;
-      }
-      doc;
-      lines;
-      list = [];
-      /** " (line 12, column 5)": the key of a map entry, else the node at the path or its nearest ancestor. */
-      where(path6) {
-        if (!this.doc || !this.lines) return "";
-        const last = path6[path6.length - 1];
-        const parent = this.doc.getIn(path6.slice(0, -1), true);
-        if (typeof last === "string" && (0, import_yaml.isMap)(parent)) {
-          const pair = parent.items.find((p) => (0, import_yaml.isScalar)(p.key) && p.key.value === last);
-          const range = pair && (0, import_yaml.isScalar)(pair.key) ? pair.key.range : void 0;
-          if (range) {
-            const { line, col } = this.lines.linePos(range[0]);
-            return ` (line ${line}, column ${col})`;
-          }
-        }
-        for (let n3 = path6.length; n3 >= 0; n3--) {
-          const node2 = this.doc.getIn(path6.slice(0, n3), true);
-          if (node2 && typeof node2 === "object" && node2.range) {
-            const { line, col } = this.lines.linePos(node2.range[0]);
-            return ` (line ${line}, column ${col})`;
-          }
-        }
-        return "";
-      }
-      add(path6, message) {
-        this.list.push(`${formatPath(path6)}: ${message}${this.where(path6)}`);
-      }
-    };
-    PATTERN_KEYS = {
-      migrations: "migration",
-      rollback: "steps",
-      etl: "command",
-      performance: "queries"
-    };
-    KEY_PATTERN = {
-      migration: ["migrations"],
-      validation: ["migrations", "etl"],
-      steps: ["rollback"],
-      expect: ["rollback"],
-      command: ["etl"],
-      target: ["etl"],
-      quality: ["etl"],
-      lag: ["etl"],
-      setup: ["performance"],
-      queries: ["performance"],
-      warmup: ["performance"],
-      iterations: ["performance"]
-    };
     AFTER = /^tests\.([^.[\]]+)\.setup\[(\d+)\]$/;
   }
 });
@@ -46168,9 +46289,8 @@ var init_measure2 = __esm({
   }
 });
 
-// src/suite/patterns.ts
+// src/suite/patterns/context.ts
 import { randomBytes as randomBytes10 } from "node:crypto";
-import { performance as performance9 } from "node:perf_hooks";
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
@@ -46183,17 +46303,10 @@ async function onBranch(p, name, fn) {
   );
   const branch = info.name;
   try {
-    const conn = await p.backend.connect(branch);
-    try {
-      const client = await connect(conn.config, "vers-db:suite");
-      try {
-        return await fn(branch, client, conn.config);
-      } finally {
-        await client.end().catch(() => void 0);
-      }
-    } finally {
-      await conn.close();
-    }
+    return await withBranchClient(p.backend, branch, (client, conn) => fn(branch, client, conn.config), {
+      applicationName: SUITE_SESSION,
+      as: p.superuser ? "superuser" : "owner"
+    });
   } finally {
     if (!p.keepBranches) {
       await p.backend.destroy(branch).catch((e) => p.ctx.log(`could not remove branch ${branch}: ${e.message}`));
@@ -46201,19 +46314,119 @@ async function onBranch(p, name, fn) {
   }
 }
 function execIn(p, branch) {
-  return (command, o2) => p.backend.exec(branch, command, { timeoutMs: COMMAND_TIMEOUT_MS, ...o2, cwd: p.dir });
+  return (command, o2) => p.backend.exec(branch, command, {
+    timeoutMs: COMMAND_TIMEOUT_MS,
+    ...o2,
+    cwd: p.dir,
+    superuser: p.superuser
+  });
 }
 async function validate2(p, branch, command) {
   const r = await p.backend.exec(branch, command, {
     cwd: p.dir,
     timeoutMs: COMMAND_TIMEOUT_MS,
-    signal: p.signal
+    signal: p.signal,
+    superuser: p.superuser
   });
   const out = `${r.stdout}${r.stderr ? `
 ${r.stderr}` : ""}`.trim().slice(-OUTPUT_TAIL);
   return { ok: r.exitCode === 0, output: r.exitCode === 0 ? out : `exit code ${r.exitCode}
 ${out}` };
 }
+var CREATED_BY, SUITE_SESSION, COMMAND_TIMEOUT_MS, OUTPUT_TAIL;
+var init_context2 = __esm({
+  "src/suite/patterns/context.ts"() {
+    "use strict";
+    init_with_branch();
+    init_ownership();
+    init_names();
+    CREATED_BY = SUITE_CREATOR;
+    SUITE_SESSION = "vers-db:suite";
+    COMMAND_TIMEOUT_MS = 30 * 6e4;
+    OUTPUT_TAIL = 4e3;
+  }
+});
+
+// src/suite/patterns/etl.ts
+function sumRows(counts, target) {
+  if (target.length === 0) return Object.values(counts).reduce((s, n3) => s + n3, 0);
+  return target.reduce((s, t) => s + (counts[t] ?? counts[`public.${t}`] ?? 0), 0);
+}
+async function runEtlBranch(p, b) {
+  return onBranch(p, b.name, async (branch, client, config2) => {
+    let stdout = "";
+    const exec = execIn(p, branch);
+    const result = await measureMigration({
+      name: b.name,
+      branch,
+      connection: config2,
+      migration: { kind: "command", command: b.command },
+      exec: async (command, o2) => {
+        const r = await exec(command, o2);
+        stdout += r.stdout;
+        return r;
+      },
+      collectMetrics: true,
+      signal: p.signal,
+      onProgress: (x) => p.onProgress?.({ message: `${b.name}: ${x.message}` })
+    });
+    const checks = [];
+    const metrics = {};
+    const counts = await exactRowCounts(client);
+    const missing = b.target.filter((t) => counts[t] === void 0 && counts[`public.${t}`] === void 0);
+    if (missing.length > 0) {
+      checks.push({
+        branch: b.name,
+        check: "target",
+        passed: false,
+        detail: `target table(s) not found after the job: ${missing.join(", ")}`
+      });
+    }
+    for (const m of b.metrics) {
+      if (m === "row_count") metrics[m] = sumRows(counts, b.target);
+      else if (m === "sync_time") metrics[m] = result.statements[0]?.duration_ms ?? result.duration_ms;
+      else if (m === "execution_time") metrics[m] = result.duration_ms;
+      else if (m === "data_quality_score" || m === "lag_time") {
+        const spec = m === "data_quality_score" ? b.quality : b.lag;
+        if (spec) {
+          const n3 = await readNumber(spec, client, p.backend, branch, p.dir);
+          metrics[m] = n3.value;
+          if (n3.error) checks.push({ branch: b.name, check: m, passed: false, detail: n3.error });
+        } else {
+          metrics[m] = printedMetric(stdout, m);
+          if (metrics[m] === null) {
+            checks.push({
+              branch: b.name,
+              check: m,
+              passed: false,
+              detail: `not measured: give \`${m === "data_quality_score" ? "quality" : "lag"}: {sql: ...}\` or print "${m}=<n>" from the job`
+            });
+          }
+        }
+      }
+    }
+    result.metrics = metrics;
+    if (b.validation && result.status === "passed") {
+      const v = await validate2(p, branch, b.validation);
+      result.validation = { status: v.ok ? "passed" : "failed", output: v.output };
+      if (!v.ok) {
+        result.status = "failed";
+        result.error = "validation failed";
+      }
+    }
+    return { result, checks };
+  });
+}
+var init_etl = __esm({
+  "src/suite/patterns/etl.ts"() {
+    "use strict";
+    init_collector();
+    init_measure2();
+    init_context2();
+  }
+});
+
+// src/suite/patterns/migrations.ts
 async function runMigrationBranch(p, b) {
   const wantsIndexBloat = b.metrics.includes("index_bloat");
   const result = await testMigration(p.ctx, {
@@ -46222,6 +46435,7 @@ async function runMigrationBranch(p, b) {
     migration: b.migration,
     validation: b.validation ?? void 0,
     workload: p.workload,
+    superuser: p.superuser,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
@@ -46231,17 +46445,12 @@ async function runMigrationBranch(p, b) {
   for (const m of b.metrics) if (m !== "index_bloat") metrics[m] = migrationMetric(result, m);
   if (wantsIndexBloat) {
     try {
-      const conn = await p.backend.connect(result.branch, { as: "superuser" });
-      try {
-        const client = await connect(conn.config, "vers-db:suite");
-        try {
-          metrics.index_bloat = result.status === "passed" ? await measureIndexBloat(client) : null;
-        } finally {
-          await client.end().catch(() => void 0);
-        }
-      } finally {
-        await conn.close();
-      }
+      metrics.index_bloat = await withBranchClient(
+        p.backend,
+        result.branch,
+        async (client) => result.status === "passed" ? await measureIndexBloat(client) : null,
+        { as: "superuser", applicationName: SUITE_SESSION }
+      );
     } finally {
       if (!p.keepBranches) await p.backend.destroy(result.branch).catch(() => void 0);
     }
@@ -46249,6 +46458,86 @@ async function runMigrationBranch(p, b) {
   if (b.metrics.length > 0) result.metrics = { ...result.metrics, ...metrics };
   return { result, checks: [] };
 }
+var init_migrations = __esm({
+  "src/suite/patterns/migrations.ts"() {
+    "use strict";
+    init_with_branch();
+    init_core4();
+    init_measure2();
+    init_context2();
+  }
+});
+
+// src/suite/patterns/performance.ts
+import { performance as performance9 } from "node:perf_hooks";
+async function runPerformanceBranch(p, b) {
+  await loadParser();
+  const queries = await splitStatementsOffThread(
+    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
+    b.queries
+  );
+  return onBranch(p, b.name, async (branch, client, config2) => {
+    let result = blankResult(b.name, branch);
+    if (b.setup.length > 0) {
+      result = await measureMigration({
+        name: b.name,
+        branch,
+        connection: config2,
+        migration: {
+          kind: "sql",
+          sql: b.setup.map((q) => q.trim().endsWith(";") ? q : `${q};`).join("\n")
+        },
+        exec: execIn(p, branch),
+        collectMetrics: true,
+        signal: p.signal,
+        onProgress: (x) => p.onProgress?.({ message: `${b.name}: setup: ${x.message}` })
+      });
+      if (result.status === "failed") return { result, checks: [] };
+    }
+    await client.query("ANALYZE");
+    const runOnce = async (latencies) => {
+      for (const q of queries) {
+        const start = performance9.now();
+        await client.query(q.sql);
+        latencies?.push(performance9.now() - start);
+      }
+    };
+    try {
+      p.onProgress?.({ message: `${b.name}: ${b.warmup} warm-up run(s)` });
+      for (let i2 = 0; i2 < b.warmup; i2++) await runOnce(null);
+      const latencies = [];
+      p.onProgress?.({
+        message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
+      });
+      const start = performance9.now();
+      for (let i2 = 0; i2 < b.iterations; i2++) {
+        throwIfAborted(p.signal);
+        await runOnce(latencies);
+      }
+      const wall = performance9.now() - start;
+      const stats = latencyStats(latencies, wall);
+      result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
+    } catch (err) {
+      result.status = "failed";
+      result.error = `queries failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return { result, checks: [] };
+  });
+}
+var init_performance = __esm({
+  "src/suite/patterns/performance.ts"() {
+    "use strict";
+    init_collector();
+    init_split2();
+    init_split_offthread();
+    init_errors();
+    init_text_file();
+    init_measure2();
+    init_context2();
+  }
+});
+
+// src/suite/patterns/rollback.ts
 async function stepSource(p, step, i2) {
   return (await resolveMigration({ migration: step.migration, kind: step.file ? "file" : "auto" }, p.dir, i2)).source;
 }
@@ -46362,147 +46651,26 @@ async function diffAgainstCheckpoint(p, checkpoint, schema) {
     async (_b, client) => diffSchemas(await snapshotSchema(client), schema)
   );
 }
-function sumRows(counts, target) {
-  if (target.length === 0) return Object.values(counts).reduce((s, n3) => s + n3, 0);
-  return target.reduce((s, t) => s + (counts[t] ?? counts[`public.${t}`] ?? 0), 0);
-}
-async function runEtlBranch(p, b) {
-  return onBranch(p, b.name, async (branch, client, config2) => {
-    let stdout = "";
-    const exec = execIn(p, branch);
-    const result = await measureMigration({
-      name: b.name,
-      branch,
-      connection: config2,
-      migration: { kind: "command", command: b.command },
-      exec: async (command, o2) => {
-        const r = await exec(command, o2);
-        stdout += r.stdout;
-        return r;
-      },
-      collectMetrics: true,
-      signal: p.signal,
-      onProgress: (x) => p.onProgress?.({ message: `${b.name}: ${x.message}` })
-    });
-    const checks = [];
-    const metrics = {};
-    const counts = await exactRowCounts(client);
-    const missing = b.target.filter((t) => counts[t] === void 0 && counts[`public.${t}`] === void 0);
-    if (missing.length > 0) {
-      checks.push({
-        branch: b.name,
-        check: "target",
-        passed: false,
-        detail: `target table(s) not found after the job: ${missing.join(", ")}`
-      });
-    }
-    for (const m of b.metrics) {
-      if (m === "row_count") metrics[m] = sumRows(counts, b.target);
-      else if (m === "sync_time") metrics[m] = result.statements[0]?.duration_ms ?? result.duration_ms;
-      else if (m === "execution_time") metrics[m] = result.duration_ms;
-      else if (m === "data_quality_score" || m === "lag_time") {
-        const spec = m === "data_quality_score" ? b.quality : b.lag;
-        if (spec) {
-          const n3 = await readNumber(spec, client, p.backend, branch, p.dir);
-          metrics[m] = n3.value;
-          if (n3.error) checks.push({ branch: b.name, check: m, passed: false, detail: n3.error });
-        } else {
-          metrics[m] = printedMetric(stdout, m);
-          if (metrics[m] === null) {
-            checks.push({
-              branch: b.name,
-              check: m,
-              passed: false,
-              detail: `not measured: give \`${m === "data_quality_score" ? "quality" : "lag"}: {sql: ...}\` or print "${m}=<n>" from the job`
-            });
-          }
-        }
-      }
-    }
-    result.metrics = metrics;
-    if (b.validation && result.status === "passed") {
-      const v = await validate2(p, branch, b.validation);
-      result.validation = { status: v.ok ? "passed" : "failed", output: v.output };
-      if (!v.ok) {
-        result.status = "failed";
-        result.error = "validation failed";
-      }
-    }
-    return { result, checks };
-  });
-}
-async function runPerformanceBranch(p, b) {
-  await loadParser();
-  const queries = await splitStatementsOffThread(
-    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
-    b.queries
-  );
-  return onBranch(p, b.name, async (branch, client, config2) => {
-    let result = blankResult(b.name, branch);
-    if (b.setup.length > 0) {
-      result = await measureMigration({
-        name: b.name,
-        branch,
-        connection: config2,
-        migration: {
-          kind: "sql",
-          sql: b.setup.map((q) => q.trim().endsWith(";") ? q : `${q};`).join("\n")
-        },
-        exec: execIn(p, branch),
-        collectMetrics: true,
-        signal: p.signal,
-        onProgress: (x) => p.onProgress?.({ message: `${b.name}: setup: ${x.message}` })
-      });
-      if (result.status === "failed") return { result, checks: [] };
-    }
-    await client.query("ANALYZE");
-    const runOnce = async (latencies) => {
-      for (const q of queries) {
-        const start = performance9.now();
-        await client.query(q.sql);
-        latencies?.push(performance9.now() - start);
-      }
-    };
-    try {
-      p.onProgress?.({ message: `${b.name}: ${b.warmup} warm-up run(s)` });
-      for (let i2 = 0; i2 < b.warmup; i2++) await runOnce(null);
-      const latencies = [];
-      p.onProgress?.({
-        message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
-      });
-      const start = performance9.now();
-      for (let i2 = 0; i2 < b.iterations; i2++) {
-        throwIfAborted(p.signal);
-        await runOnce(latencies);
-      }
-      const wall = performance9.now() - start;
-      const stats = latencyStats(latencies, wall);
-      result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
-    } catch (err) {
-      result.status = "failed";
-      result.error = `queries failed: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    return { result, checks: [] };
-  });
-}
-var CREATED_BY, COMMAND_TIMEOUT_MS, OUTPUT_TAIL;
-var init_patterns = __esm({
-  "src/suite/patterns.ts"() {
+var init_rollback = __esm({
+  "src/suite/patterns/rollback.ts"() {
     "use strict";
     init_collector();
     init_split2();
-    init_split_offthread();
-    init_core4();
     init_migration_input();
-    init_ownership();
     init_errors();
-    init_names();
-    init_pg();
-    init_text_file();
     init_measure2();
-    CREATED_BY = SUITE_CREATOR;
-    COMMAND_TIMEOUT_MS = 30 * 6e4;
-    OUTPUT_TAIL = 4e3;
+    init_context2();
+  }
+});
+
+// src/suite/patterns/index.ts
+var init_patterns = __esm({
+  "src/suite/patterns/index.ts"() {
+    "use strict";
+    init_etl();
+    init_migrations();
+    init_performance();
+    init_rollback();
   }
 });
 
@@ -46590,6 +46758,12 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
   }
 }
 async function runBranch(p, b) {
+  const run = await runPattern(p, b);
+  if (p.superuser && p.backend.kind !== "vers")
+    run.result.sandbox = { role: "superuser", warnings: run.result.sandbox?.warnings ?? [] };
+  return run;
+}
+function runPattern(p, b) {
   switch (b.pattern) {
     case "migrations":
       return runMigrationBranch(p, b);
@@ -46736,7 +46910,8 @@ async function runSuite(ctx, opts = {}) {
       signal: opts.signal,
       onProgress: opts.onProgress,
       keepBranches: opts.keepBranches ?? false,
-      workload: suite.workload ?? void 0
+      workload: suite.workload ?? void 0,
+      superuser: suite.superuser
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
@@ -48522,12 +48697,12 @@ var init_stdio3 = __esm({
         this.onclose?.();
       }
       send(message) {
-        return new Promise((resolve7) => {
+        return new Promise((resolve8) => {
           const json = serializeMessage(message);
           if (this._stdout.write(json)) {
-            resolve7();
+            resolve8();
           } else {
-            this._stdout.once("drain", resolve7);
+            this._stdout.once("drain", resolve8);
           }
         });
       }
@@ -54961,7 +55136,7 @@ var init_protocol = __esm({
               return;
             }
             const pollInterval = task2.pollInterval ?? this._options?.defaultTaskPollInterval ?? 1e3;
-            await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
+            await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
             options?.signal?.throwIfAborted();
           }
         } catch (error2) {
@@ -54978,7 +55153,7 @@ var init_protocol = __esm({
        */
       request(request, resultSchema, options) {
         const { relatedRequestId, resumptionToken, onresumptiontoken, task, relatedTask } = options ?? {};
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           const earlyReject = (error2) => {
             reject(error2);
           };
@@ -55056,7 +55231,7 @@ var init_protocol = __esm({
               if (!parseResult.success) {
                 reject(parseResult.error);
               } else {
-                resolve7(parseResult.data);
+                resolve8(parseResult.data);
               }
             } catch (error2) {
               reject(error2);
@@ -55318,12 +55493,12 @@ var init_protocol = __esm({
           }
         } catch {
         }
-        return new Promise((resolve7, reject) => {
+        return new Promise((resolve8, reject) => {
           if (signal.aborted) {
             reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
             return;
           }
-          const timeoutId = setTimeout(resolve7, interval);
+          const timeoutId = setTimeout(resolve8, interval);
           signal.addEventListener("abort", () => {
             clearTimeout(timeoutId);
             reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
@@ -58350,7 +58525,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve7.call(this, root, ref);
+      let _sch = resolve8.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a3 = root.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
@@ -58377,7 +58552,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve7(root, ref) {
+    function resolve8(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -59241,7 +59416,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve7(baseURI, relativeURI, options) {
+    function resolve8(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -59632,7 +59807,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve7,
+      resolve: resolve8,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -63791,7 +63966,7 @@ var init_mcp = __esm({
         let task = createTaskResult.task;
         const pollInterval = task.pollInterval ?? 5e3;
         while (task.status !== "completed" && task.status !== "failed" && task.status !== "cancelled") {
-          await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
+          await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
           const updatedTask = await extra.taskStore.getTask(taskId);
           if (!updatedTask) {
             throw new McpError(ErrorCode.InternalError, `Task ${taskId} not found during polling`);
@@ -64987,7 +65162,7 @@ var sleep5;
 var init_progress = __esm({
   "src/mcp/progress.ts"() {
     "use strict";
-    sleep5 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+    sleep5 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
   }
 });
 
@@ -65135,7 +65310,7 @@ function createServer2(ctx) {
         shutdown.abort();
         if (tracker.running.size > 0) {
           ctx.log(`waiting for ${tracker.running.size} running call(s) to clean up`);
-          const grace = new Promise((resolve7) => setTimeout(resolve7, SHUTDOWN_GRACE_MS).unref());
+          const grace = new Promise((resolve8) => setTimeout(resolve8, SHUTDOWN_GRACE_MS).unref());
           await Promise.race([Promise.allSettled([...tracker.running]), grace]);
         }
         await server.close().catch(() => void 0);
@@ -65150,9 +65325,10 @@ var init_create_server = __esm({
   "src/mcp/create-server.ts"() {
     "use strict";
     init_mcp();
+    init_version2();
     init_instructions();
     init_register();
-    SERVER_VERSION = "0.1.0";
+    SERVER_VERSION = VERSION;
     SERVER_NAME = "vers-db";
     SHUTDOWN_GRACE_MS = 15e3;
   }
@@ -65256,6 +65432,7 @@ init_core4();
 init_table();
 init_pg();
 init_secrets();
+init_version2();
 
 // src/cli/demo.ts
 init_core4();
@@ -65267,7 +65444,7 @@ init_table();
 init_pg();
 init_output3();
 import { existsSync as existsSync2 } from "node:fs";
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 import { dirname as dirname3, isAbsolute as isAbsolute3, join as join14, relative as relative4 } from "node:path";
 import { performance as performance8 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
@@ -65411,15 +65588,15 @@ async function runDemo(ctx, o2) {
     await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
-  const schema = await readFile10(join14(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile10(join14(examples, "seeds", "generate.sql"), "utf8");
+  const schema = await readFile9(join14(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile9(join14(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
-    await c3.query("BEGIN");
-    await c3.query(SKIP_TRIGGERS_SQL);
-    await c3.query(seed);
-    await c3.query("COMMIT");
+    await withTransaction(c3, {}, async () => {
+      await c3.query(SKIP_TRIGGERS_SQL);
+      await c3.query(seed);
+    });
   });
   await recordDatabase(ctx, demo, DEMO_CREATOR);
   const loadMs = performance8.now() - loadStart;
@@ -65865,7 +66042,6 @@ function workloadInput(o2, file = typeof o2.workload === "string" ? o2.workload 
 }
 
 // src/cli/program.ts
-var VERSION = "0.1.0";
 function positiveInt(value) {
   const n3 = Number(value);
   if (!Number.isInteger(n3) || n3 < 1) throw new InvalidArgumentError("expected a whole number \u2265 1");

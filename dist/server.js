@@ -1120,12 +1120,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve7, reject) {
+        return new Promise(function(resolve8, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve7(is);
+              resolve8(is);
             }
           });
         });
@@ -1191,27 +1191,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve7, reject) => {
+      const step = (i2) => new Promise((resolve8, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve7(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve7(subStep(p, i2, 0));
+        resolve8(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve7, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
         if (ii === pathExt.length)
-          return resolve7(step(i2 + 1));
+          return resolve8(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve7(p + ext);
+              return resolve8(p + ext);
           }
-          return resolve7(subStep(p, i2, ii + 1));
+          return resolve8(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -2291,8 +2291,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve7, reject) => {
-        Object.assign(methods, { resolve: resolve7, reject });
+      const promise = new Promise((resolve8, reject) => {
+        Object.assign(methods, { resolve: resolve8, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -7590,11 +7590,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve7 = promise.resolve.bind(promise);
-      return { resolve: resolve7, promises };
+      const resolve8 = promise.resolve.bind(promise);
+      return { resolve: resolve8, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve7, promises }, subprocess) => {
-      resolve7();
+    waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
+      resolve8();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -8991,8 +8991,8 @@ var require_graceful_fs = __commonJS({
       fs2.createReadStream = createReadStream2;
       fs2.createWriteStream = createWriteStream2;
       var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile10;
-      function readFile10(path6, options, cb) {
+      fs2.readFile = readFile9;
+      function readFile9(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path6, options, cb);
@@ -9998,12 +9998,12 @@ var require_adapter = __commonJS({
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve7, reject) => {
+      return (...args) => new Promise((resolve8, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve7(result);
+            resolve8(result);
           }
         });
         method(...args);
@@ -10331,12 +10331,12 @@ async function writeState(stateDir2, s) {
 `, { mode: 384 });
 }
 async function freePort(preferred) {
-  const tryPort = (port) => new Promise((resolve7, reject) => {
+  const tryPort = (port) => new Promise((resolve8, reject) => {
     const srv = createServer();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve7(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve8(typeof addr === "object" && addr ? addr.port : port));
     });
   });
   if (preferred) {
@@ -10569,49 +10569,6 @@ var init_embedded = __esm({
     STATE_FILE = "embedded.json";
     stopOnExit = /* @__PURE__ */ new Set();
     hooked = false;
-  }
-});
-
-// src/state/names.ts
-function validateName(kind, name) {
-  if (!NAME_PATTERN.test(name)) {
-    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
-      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
-    });
-  }
-  return name;
-}
-function instancePrefix(instance) {
-  if (!INSTANCE_PATTERN.test(instance)) {
-    throw new InvalidInputError(
-      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
-      {
-        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
-      }
-    );
-  }
-  return `${DB_PREFIX}${instance}_`;
-}
-function deriveBranchName(label, suffix2) {
-  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
-  const room = 48 - suffix2.length - 1;
-  return `${(base || "branch").slice(0, room)}-${suffix2}`;
-}
-var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
-var init_names = __esm({
-  "src/state/names.ts"() {
-    "use strict";
-    init_errors();
-    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
-    DB_PREFIX = "vdb_";
-    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
-    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
-    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
-    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
-    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
-    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
-    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
   }
 });
 
@@ -13673,7 +13630,7 @@ var require_dist = __commonJS({
     function parse3(stream, callback) {
       const parser = new parser_1.Parser();
       stream.on("data", (buffer) => parser.parse(buffer, callback));
-      return new Promise((resolve7) => stream.on("end", () => resolve7()));
+      return new Promise((resolve8) => stream.on("end", () => resolve8()));
     }
   }
 });
@@ -14442,12 +14399,12 @@ var require_client = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve7, reject) => {
+        return new this._Promise((resolve8, reject) => {
           this._connect((error2) => {
             if (error2) {
               reject(error2);
             } else {
-              resolve7(this);
+              resolve8(this);
             }
           });
         });
@@ -14829,8 +14786,8 @@ var require_client = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve7, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve7(res);
+            result = new this._Promise((resolve8, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve8(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -14930,8 +14887,8 @@ var require_client = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve7) => {
-            this.connection.once("end", resolve7);
+          return new this._Promise((resolve8) => {
+            this.connection.once("end", resolve8);
           });
         }
       }
@@ -14980,8 +14937,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve7, reject) {
-        res = resolve7;
+      const result = new Promise2(function(resolve8, reject) {
+        res = resolve8;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -15042,7 +14999,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve7) => resolve7(f()));
+        return new Promise2((resolve8) => resolve8(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -15437,8 +15394,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve7, reject) {
-          this._once("end", resolve7);
+        function(resolve8, reject) {
+          this._once("end", resolve8);
           this._once("error", reject);
         }.bind(this)
       );
@@ -15617,12 +15574,12 @@ var require_client2 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve7, reject) => {
+      return new this._Promise((resolve8, reject) => {
         this._connect((error2) => {
           if (error2) {
             reject(error2);
           } else {
-            resolve7(this);
+            resolve8(this);
           }
         });
       });
@@ -15646,8 +15603,8 @@ var require_client2 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve7, reject) => {
-            resolveOut = resolve7;
+          result = new this._Promise((resolve8, reject) => {
+            resolveOut = resolve8;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -15710,8 +15667,8 @@ var require_client2 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve7, reject) {
-          cb = (err) => err ? reject(err) : resolve7();
+        result = new this._Promise(function(resolve8, reject) {
+          cb = (err) => err ? reject(err) : resolve8();
         });
       }
       const doEnd = function() {
@@ -15946,6 +15903,40 @@ var init_esm = __esm({
   }
 });
 
+// src/util/sqlstate.ts
+var SQLSTATE;
+var init_sqlstate = __esm({
+  "src/util/sqlstate.ts"() {
+    "use strict";
+    SQLSTATE = {
+      /** 23505: a write collided with an existing key. */
+      UNIQUE_VIOLATION: "23505",
+      /** 25006: a write inside a READ ONLY transaction. */
+      READ_ONLY_SQL_TRANSACTION: "25006",
+      /** 28000: the server refused the login (pg_hba, no such role). */
+      INVALID_AUTHORIZATION_SPECIFICATION: "28000",
+      /** 28P01: wrong password. */
+      INVALID_PASSWORD: "28P01",
+      /** 3D000: no such database. */
+      INVALID_CATALOG_NAME: "3D000",
+      /** 40P01: the statement was chosen as a deadlock victim. */
+      DEADLOCK_DETECTED: "40P01",
+      /** 42P01: no such table. */
+      UNDEFINED_TABLE: "42P01",
+      /** 42P04: CREATE DATABASE of a name that exists. */
+      DUPLICATE_DATABASE: "42P04",
+      /** 55006: the object is in use (a template database with sessions on it). */
+      OBJECT_IN_USE: "55006",
+      /** 55P03: lock_timeout ran out. */
+      LOCK_NOT_AVAILABLE: "55P03",
+      /** 57014: statement_timeout ran out, or the statement was cancelled. */
+      QUERY_CANCELED: "57014",
+      /** 57P01: the session was terminated by an administrator (pg_terminate_backend). */
+      ADMIN_SHUTDOWN: "57P01"
+    };
+  }
+});
+
 // src/util/pg.ts
 import { readFileSync as readFileSync3 } from "node:fs";
 function tlsFor(mode, rootCert) {
@@ -16034,14 +16025,14 @@ function connectionError(err, config2) {
         cause: err,
         code: e.code
       });
-    case "28P01":
-    case "28000":
+    case SQLSTATE.INVALID_PASSWORD:
+    case SQLSTATE.INVALID_AUTHORIZATION_SPECIFICATION:
       return new DatabaseError(`PostgreSQL at ${where2} refused the login: ${e.message}`, {
         hint: "check the user and password in DATABASE_URL",
         cause: err,
         code: e.code
       });
-    case "3D000":
+    case SQLSTATE.INVALID_CATALOG_NAME:
       return new DatabaseError(`database ${JSON.stringify(config2.database)} does not exist at ${where2}`, {
         cause: err,
         code: e.code
@@ -16089,13 +16080,27 @@ async function withClient(config2, fn, applicationName) {
     await client.end().catch(() => void 0);
   }
 }
-var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL;
+async function withTransaction(client, options, fn) {
+  await client.query(options.readOnly ? BEGIN_READ_ONLY_SQL : BEGIN_SQL);
+  let result;
+  try {
+    result = await fn();
+  } catch (err) {
+    await client.query(ROLLBACK_SQL).catch(() => void 0);
+    throw err;
+  }
+  if (options.readOnly) await client.query(ROLLBACK_SQL).catch(() => void 0);
+  else await client.query(COMMIT_SQL);
+  return result;
+}
+var SSL_MODES, quoteIdent, SESSION_LIMITS, SESSION_LIMITS_SQL, BEGIN_SQL, BEGIN_READ_ONLY_SQL, COMMIT_SQL, ROLLBACK_SQL;
 var init_pg = __esm({
   "src/util/pg.ts"() {
     "use strict";
     init_esm();
     init_errors();
     init_secrets();
+    init_sqlstate();
     SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
     quoteIdent = (name) => esm_default.escapeIdentifier(name);
     SESSION_LIMITS = {
@@ -16108,6 +16113,53 @@ var init_pg = __esm({
   SELECT set_config('client_connection_check_interval', $1, false),
          set_config('idle_session_timeout', $2, false)
   WHERE current_setting('server_version_num')::int >= 140000`;
+    BEGIN_SQL = "BEGIN";
+    BEGIN_READ_ONLY_SQL = "BEGIN READ ONLY";
+    COMMIT_SQL = "COMMIT";
+    ROLLBACK_SQL = "ROLLBACK";
+  }
+});
+
+// src/state/names.ts
+function validateName(kind, name) {
+  if (!NAME_PATTERN.test(name)) {
+    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
+      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
+    });
+  }
+  return name;
+}
+function instancePrefix(instance) {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new InvalidInputError(
+      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
+      {
+        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
+      }
+    );
+  }
+  return `${DB_PREFIX}${instance}_`;
+}
+function deriveBranchName(label, suffix2) {
+  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
+  const room = 48 - suffix2.length - 1;
+  return `${(base || "branch").slice(0, room)}-${suffix2}`;
+}
+var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
+var init_names = __esm({
+  "src/state/names.ts"() {
+    "use strict";
+    init_errors();
+    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
+    DB_PREFIX = "vdb_";
+    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
+    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
+    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
+    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
+    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
+    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
+    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
   }
 });
 
@@ -16567,27 +16619,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve7, arguments_) => {
+  const run = async (function_, resolve8, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve7(result);
+    resolve8(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve7, reject, arguments_) => {
+  const enqueue = (function_, resolve8, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve7, arguments_));
+    }).then(run.bind(void 0, function_, resolve8, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve7, reject) => {
-    enqueue(function_, resolve7, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve8, reject) => {
+    enqueue(function_, resolve8, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -16727,8 +16779,19 @@ var init_children = __esm({
 });
 
 // src/vers/errors.ts
-function withDetails(err, d) {
-  return Object.assign(err, { command: d.command, versExitCode: d.versExitCode, stderr: d.stderr ?? "" });
+function versFailure(Base) {
+  class VersFailure extends Base {
+    command;
+    versExitCode;
+    stderr;
+    constructor(message, d) {
+      super(message, { hint: d.hint, cause: d.cause });
+      this.command = d.command;
+      this.versExitCode = d.versExitCode;
+      this.stderr = d.stderr ?? "";
+    }
+  }
+  return VersFailure;
 }
 function versErrorLine(stderr) {
   const lines = stderr.split("\n").map((l) => l.trim());
@@ -16768,59 +16831,23 @@ var init_errors2 = __esm({
   "src/vers/errors.ts"() {
     "use strict";
     init_errors();
-    VersCommandError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersCommandError = class extends versFailure(BackendError) {
     };
-    VersNotInstalledError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersNotInstalledError = class extends versFailure(InvalidInputError) {
     };
-    VersTooOldError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersTooOldError = class extends versFailure(InvalidInputError) {
     };
-    VersAuthError = class extends InvalidInputError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersAuthError = class extends versFailure(InvalidInputError) {
     };
-    VersNotFoundError = class extends NotFoundError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersNotFoundError = class extends versFailure(NotFoundError) {
     };
-    VersConflictError = class extends ConflictError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersConflictError = class extends versFailure(ConflictError) {
     };
-    VersBadRequestError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersBadRequestError = class extends versFailure(BackendError) {
     };
-    VersTimeoutError = class extends BackendError {
-      constructor(message, d) {
-        super(message, { hint: d.hint, cause: d.cause });
-        withDetails(this, d);
-      }
+    VersTimeoutError = class extends versFailure(BackendError) {
     };
-    VersCancelledError = class extends CancelledError {
-      constructor(message, d) {
-        super(message);
-        withDetails(this, d);
-      }
+    VersCancelledError = class extends versFailure(CancelledError) {
     };
     INSTALL_HINT = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
     AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
@@ -16884,16 +16911,99 @@ var init_output2 = __esm({
   }
 });
 
+// src/vers/process.ts
+import { performance as performance4 } from "node:perf_hooks";
+function childEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
+}
+async function runVers(p, args, o2) {
+  const { command } = o2;
+  if (o2.signal?.aborted)
+    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
+  const start = performance4.now();
+  const r = await execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    input: o2.input,
+    stdin: o2.input === void 0 ? "ignore" : "pipe",
+    timeout: o2.timeoutMs,
+    cancelSignal: o2.signal,
+    forceKillAfterDelay: 3e3,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: "utf8"
+  });
+  const durationMs = performance4.now() - start;
+  const stderr = o2.redact(String(r.stderr ?? ""));
+  const stdout = String(r.stdout ?? "");
+  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
+  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
+    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
+      command,
+      versExitCode: null,
+      hint: INSTALL_HINT
+    });
+  }
+  if (r.isCanceled || o2.signal?.aborted) {
+    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
+      command,
+      versExitCode: null,
+      stderr
+    });
+  }
+  if (r.timedOut) {
+    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
+      command,
+      versExitCode: null,
+      stderr,
+      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
+    });
+  }
+  if (r.exitCode === void 0) {
+    throw new VersCommandError(
+      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
+      {
+        command,
+        versExitCode: null,
+        stderr,
+        cause: r.cause
+      }
+    );
+  }
+  return { stdout, stderr, exitCode: r.exitCode, durationMs };
+}
+function startVers(p, args) {
+  return execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    encoding: "utf8",
+    forceKillAfterDelay: 3e3,
+    // Its own process group: the state directory records it, and the next start stops it if we die.
+    detached: true
+  });
+}
+var init_process = __esm({
+  "src/vers/process.ts"() {
+    "use strict";
+    init_execa();
+    init_errors2();
+  }
+});
+
 // src/vers/tunnel.ts
 import { connect as tcpConnect } from "node:net";
 function accepts(port) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     const s = tcpConnect(port, "127.0.0.1");
     s.once("connect", () => {
       s.destroy();
-      resolve7(true);
+      resolve8(true);
     });
-    s.once("error", () => resolve7(false));
+    s.once("error", () => resolve8(false));
   });
 }
 async function openTunnel(child, port, o2) {
@@ -16983,7 +17093,6 @@ var init_version = __esm({
 
 // src/vers/client.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
-import { performance as performance4 } from "node:perf_hooks";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
     throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
@@ -16996,11 +17105,11 @@ var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
 var init_client = __esm({
   "src/vers/client.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     init_secrets();
     init_errors2();
     init_output2();
+    init_process();
     init_tunnel();
     init_version();
     UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17011,9 +17120,7 @@ var init_client = __esm({
       constructor(options) {
         this.options = options;
         this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
-        this.childEnv = Object.fromEntries(
-          Object.entries(options.env).filter(([, v]) => v !== void 0 && v !== "")
-        );
+        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
         this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
         for (const s of this.secrets) addSecret(s);
         this.redact = redactor(this.secrets);
@@ -17023,7 +17130,7 @@ var init_client = __esm({
       redact;
       secrets;
       supported;
-      childEnv;
+      versProcess;
       /** Keep one more value (a database password) out of every message and result. */
       addSecret(secret) {
         addSecret(secret);
@@ -17036,66 +17143,15 @@ var init_client = __esm({
         const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
         return this.redact(["vers", ...shown].join(" "));
       }
-      async spawn(args, call, timeoutMs) {
-        const command = this.describe(args);
-        if (call.signal?.aborted)
-          throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-        const start = performance4.now();
-        const r = await execa(this.bin, args, {
-          cwd: this.options.cwd,
-          env: this.childEnv,
-          extendEnv: false,
+      spawn(args, call, timeoutMs) {
+        return runVers(this.versProcess, args, {
+          command: this.describe(args),
+          timeoutMs,
+          signal: call.signal,
           input: call.input,
-          stdin: call.input === void 0 ? "ignore" : "pipe",
-          timeout: timeoutMs,
-          cancelSignal: call.signal,
-          forceKillAfterDelay: 3e3,
-          reject: false,
-          stripFinalNewline: false,
-          encoding: "utf8"
+          redact: this.redact,
+          log: this.options.debug ? this.options.log : void 0
         });
-        const durationMs = performance4.now() - start;
-        const stderr = this.redact(String(r.stderr ?? ""));
-        const stdout = String(r.stdout ?? "");
-        if (this.options.debug)
-          this.options.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
-        if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
-          throw new VersNotInstalledError(
-            `the vers CLI was not found (${JSON.stringify(this.bin)} is not on PATH)`,
-            {
-              command,
-              versExitCode: null,
-              hint: INSTALL_HINT
-            }
-          );
-        }
-        if (r.isCanceled || call.signal?.aborted) {
-          throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
-            command,
-            versExitCode: null,
-            stderr
-          });
-        }
-        if (r.timedOut) {
-          throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(timeoutMs / 1e3)} s`, {
-            command,
-            versExitCode: null,
-            stderr,
-            hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
-          });
-        }
-        if (r.exitCode === void 0) {
-          throw new VersCommandError(
-            `\`${command}\` could not run: ${this.redact(r.shortMessage ?? "unknown failure")}`,
-            {
-              command,
-              versExitCode: null,
-              stderr,
-              cause: r.cause
-            }
-          );
-        }
-        return { stdout, stderr, exitCode: r.exitCode, durationMs };
       }
       /** Run vers; a non-zero exit is a typed error. */
       async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
@@ -17254,17 +17310,7 @@ var init_client = __esm({
       async tunnel(vmId, localPort, remotePort, call = {}) {
         await this.ensureSupported(call);
         const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
-        const child = execa(this.bin, args, {
-          cwd: this.options.cwd,
-          env: this.childEnv,
-          extendEnv: false,
-          stdin: "ignore",
-          reject: false,
-          encoding: "utf8",
-          forceKillAfterDelay: 3e3,
-          // Its own process group: the state directory records it, and the next start stops it if we die.
-          detached: true
-        });
+        const child = startVers(this.versProcess, args);
         return openTunnel(child, localPort, {
           command: this.describe(args),
           timeoutMs: call.timeoutMs ?? 3e4,
@@ -18183,7 +18229,8 @@ async function templateChecksums(admin, id, closeAfter) {
       try {
         return await withClient(withDatabase(admin, id), tableChecksums, "vers-db:verify");
       } catch (err) {
-        if (err.code !== TERMINATED || attempt >= READ_ATTEMPTS) throw err;
+        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
         await sleep3(RETRY_MS);
       }
     }
@@ -18212,14 +18259,14 @@ function checksumProblems(tag, recorded, now) {
   }
   return problems;
 }
-var TEMPLATE_STATE_SQL, TERMINATED, READ_ATTEMPTS, RETRY_MS, inFlight;
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
 var init_local_verify = __esm({
   "src/backends/local-verify.ts"() {
     "use strict";
     init_snapshot();
     init_pg();
+    init_sqlstate();
     TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
-    TERMINATED = "57P01";
     READ_ATTEMPTS = 3;
     RETRY_MS = 300;
     inFlight = /* @__PURE__ */ new Map();
@@ -18598,7 +18645,7 @@ var init_local = __esm({
           for (let i2 = 0; i2 < 100; i2++) {
             const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
             if (!rowCount) break;
-            await new Promise((resolve7) => setTimeout(resolve7, 100));
+            await new Promise((resolve8) => setTimeout(resolve8, 100));
           }
           await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
           await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -21883,7 +21930,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve7.call(this, root, ref);
+      let _sch = resolve8.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a3 = root.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
@@ -21910,7 +21957,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve7(root, ref) {
+    function resolve8(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -22774,7 +22821,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve7(baseURI, relativeURI, options) {
+    function resolve8(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -23165,7 +23212,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve7,
+      resolve: resolve8,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -28044,7 +28091,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
@@ -28080,7 +28127,7 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair;
     exports.isScalar = isScalar2;
@@ -32192,9 +32239,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -32230,7 +32277,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -32270,7 +32317,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -32293,7 +32340,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -32325,7 +32372,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -32341,7 +32388,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -38718,7 +38765,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve7) {
+function isRecursive(inst, stack, resolve8) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -38728,7 +38775,7 @@ function isRecursive(inst, stack, resolve7) {
   let result = NONE;
   const check = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve7);
+      const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
         result = answer;
     }
@@ -38739,7 +38786,7 @@ function isRecursive(inst, stack, resolve7) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread2 && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -38803,7 +38850,7 @@ function isRecursive(inst, stack, resolve7) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -43611,12 +43658,12 @@ var StdioServerTransport = class {
     this.onclose?.();
   }
   send(message) {
-    return new Promise((resolve7) => {
+    return new Promise((resolve8) => {
       const json = serializeMessage(message);
       if (this._stdout.write(json)) {
-        resolve7();
+        resolve8();
       } else {
-        this._stdout.once("drain", resolve7);
+        this._stdout.once("drain", resolve8);
       }
     });
   }
@@ -43626,8 +43673,37 @@ var StdioServerTransport = class {
 init_embedded();
 
 // src/core/checkpoint.ts
-init_names();
 import { performance as performance3 } from "node:perf_hooks";
+
+// src/backends/with-branch.ts
+init_pg();
+async function withBranch(backend, branch, fn, options = {}) {
+  const conn = await backend.connect(branch, options.as ? { as: options.as } : void 0);
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
+}
+function withBranchClient(backend, branch, fn, options = {}) {
+  return withBranch(
+    backend,
+    branch,
+    (conn) => withClient(conn.config, (client) => fn(client, conn), options.applicationName),
+    options
+  );
+}
+async function withSource(backend, fn) {
+  const conn = await backend.connectSource();
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
+}
+
+// src/core/checkpoint.ts
+init_names();
 
 // src/core/checkpoint-snapshot.ts
 import { mkdir as mkdir6, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
@@ -43674,8 +43750,91 @@ function timeoutsFromEnv(env) {
 
 // src/workload/index.ts
 init_errors();
-import { readFile as readFile5 } from "node:fs/promises";
 import { isAbsolute, resolve as resolve2 } from "node:path";
+
+// src/util/text-file.ts
+init_errors();
+import { readFile as readFile5, stat as stat4 } from "node:fs/promises";
+var BOM = "\uFEFF";
+function firstInvalidUtf8(bytes) {
+  const n3 = bytes.length;
+  let i2 = 0;
+  while (i2 < n3) {
+    const b = bytes[i2];
+    if (b < 128) {
+      i2++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) {
+      need = 1;
+      min = 128;
+    } else if (b >= 224 && b <= 239) {
+      need = 2;
+      min = 2048;
+    } else if (b >= 240 && b <= 244) {
+      need = 3;
+      min = 65536;
+    } else return i2;
+    let cp = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c3 = bytes[i2 + k];
+      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
+      cp = cp << 6 | c3 & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
+    i2 += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, what) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let k = 0; k < bad; k++) {
+      if (bytes[k] === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
+    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
+    throw new InvalidInputError(
+      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
+      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
+    );
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+async function readTextFile(path6, what, maxBytes) {
+  let size;
+  try {
+    const s = await stat4(path6);
+    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
+    size = s.size;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    const code2 = err.code;
+    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  if (size > maxBytes) {
+    throw new InvalidInputError(
+      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
+      { hint: "split it into several files" }
+    );
+  }
+  let bytes;
+  try {
+    bytes = await readFile5(path6);
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
+  }
+  return decodeUtf8(bytes, what);
+}
 
 // src/workload/file.ts
 import { parseSync as parseSync2 } from "libpg-query";
@@ -44511,7 +44670,7 @@ function createClock() {
   return clock;
 }
 var round1 = (x) => Math.round(x * 10) / 10;
-var sleep = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+var sleep = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
 
 // src/workload/stats.ts
 var PHASES = ["baseline", "migration", "after"];
@@ -44669,8 +44828,8 @@ function applyWorkload(result, workload) {
 
 // src/workload/runner.ts
 init_pg();
+init_sqlstate();
 var APP_WORKLOAD = "vers-db:workload";
-var QUERY_CANCELED = "57014";
 var WAL_LSN_SQL = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
 var WAL_DIFF_SQL = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
 var SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
@@ -44735,8 +44894,8 @@ var WorkloadRun = class _WorkloadRun {
     if (!this.gate) {
       let open3 = () => {
       };
-      const wait = new Promise((resolve7) => {
-        open3 = resolve7;
+      const wait = new Promise((resolve8) => {
+        open3 = resolve8;
       });
       this.gate = { wait, open: open3 };
     }
@@ -44861,7 +45020,7 @@ var WorkloadRun = class _WorkloadRun {
       start,
       end,
       error: error2,
-      timedOut: error2 === QUERY_CANCELED
+      timedOut: error2 === SQLSTATE.QUERY_CANCELED
     });
     if (result) this.record(s, result, phase, start, end, rollback);
     return error2 !== "connection";
@@ -44897,12 +45056,15 @@ async function walDiff(client, from, to) {
 var MAX_FILE_BYTES = 1024 * 1024;
 async function loadWorkload(input, cwd) {
   const path6 = isAbsolute(input.file) ? input.file : resolve2(cwd, input.file);
-  const text = await readFile5(path6, "utf8").catch((err) => {
-    throw new NotFoundError(`cannot read the workload file ${input.file}: ${err.code ?? err.message}`);
-  });
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    throw new InvalidInputError(`the workload file ${input.file} is over 1 MiB`);
-  }
+  const text = await readTextFile(path6, `the workload file ${input.file}`, MAX_FILE_BYTES).catch(
+    (err) => {
+      if (err instanceof NotFoundError)
+        throw new NotFoundError(`cannot read the workload file ${input.file}: ENOENT`, {
+          hint: `looked for ${path6}`
+        });
+      throw err;
+    }
+  );
   const spec = await parseWorkloadFile(text, input.file);
   for (const key of Object.keys(WORKLOAD_LIMITS)) {
     const value = input[key];
@@ -45004,7 +45166,7 @@ async function waitForBackendExit(control, pid) {
   while (Date.now() < deadline) {
     const { rowCount } = await control.query(BACKEND_ALIVE_SQL, [pid]);
     if (!rowCount) return;
-    await new Promise((resolve7) => setTimeout(resolve7, BACKEND_EXIT_POLL_MS));
+    await new Promise((resolve8) => setTimeout(resolve8, BACKEND_EXIT_POLL_MS));
   }
 }
 
@@ -45208,7 +45370,7 @@ async function startLongReader(connections, relations, holdMs) {
   for (const r of relations) {
     await client.query(`SELECT 1 FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)} LIMIT 1`);
   }
-  const finished7 = new Promise((resolve7) => setTimeout(resolve7, holdMs)).then(async () => {
+  const finished7 = new Promise((resolve8) => setTimeout(resolve8, holdMs)).then(async () => {
     await client.query("COMMIT").catch(() => void 0);
     await connections.close(client).catch(() => void 0);
   });
@@ -45301,6 +45463,7 @@ async function resolveNamed(control, name) {
 
 // src/collector/probes.ts
 init_pg();
+init_sqlstate();
 
 // src/collector/probe-sql.ts
 init_esm();
@@ -45412,10 +45575,7 @@ var UPDATE_CROSS_CHECK_EVERY_MS = 1e3;
 var BASELINE_RUNS = 3;
 var PROBE_ERROR_PAUSE_MS = 20;
 var STOP_GRACE_MS = 1e3;
-var LOCK_NOT_AVAILABLE = "55P03";
-var QUERY_CANCELED2 = "57014";
-var DEADLOCK_DETECTED = "40P01";
-var ROLLBACK_SQL = "ROLLBACK";
+var ROLLBACK_SQL2 = "ROLLBACK";
 var CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
 var WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
 var WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
@@ -45468,11 +45628,11 @@ var Probe = class {
   /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
   countedOnce(ms2) {
     if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
-    return new Promise((resolve7) => {
-      const timer = setTimeout(resolve7, ms2);
+    return new Promise((resolve8) => {
+      const timer = setTimeout(resolve8, ms2);
       this.firstCounted = () => {
         clearTimeout(timer);
-        resolve7();
+        resolve8();
       };
     });
   }
@@ -45487,9 +45647,9 @@ var Probe = class {
   async run() {
     let pause = PROBE_PAUSE_MS;
     while (!this.stopping) {
-      await new Promise((resolve7) => {
-        this.wake = resolve7;
-        this.timer = setTimeout(resolve7, pause);
+      await new Promise((resolve8) => {
+        this.wake = resolve8;
+        this.timer = setTimeout(resolve8, pause);
       });
       this.wake = null;
       this.timer = null;
@@ -45516,10 +45676,10 @@ var Probe = class {
       elapsed = serverElapsed(await this.client.query(sql));
     } catch (err) {
       const code2 = err.code;
-      outcome = code2 === LOCK_NOT_AVAILABLE ? "timeout" : code2 === DEADLOCK_DETECTED ? "deadlock" : code2 === QUERY_CANCELED2 && this.stopping ? "cancelled" : "error";
+      outcome = code2 === SQLSTATE.LOCK_NOT_AVAILABLE ? "timeout" : code2 === SQLSTATE.DEADLOCK_DETECTED ? "deadlock" : code2 === SQLSTATE.QUERY_CANCELED && this.stopping ? "cancelled" : "error";
       message = err.message;
       if (!/^[0-9A-Z]{5}$/.test(code2 ?? "")) this.stopping = true;
-      await this.client.query(ROLLBACK_SQL).catch(() => void 0);
+      await this.client.query(ROLLBACK_SQL2).catch(() => void 0);
     }
     const end = this.clock.now();
     this.inFlight = false;
@@ -45638,8 +45798,8 @@ var ProbeSet = class _ProbeSet {
     for (const p of this.probes) p.requestStop();
     const all = Promise.all(this.probes.map((p) => p.finished()));
     let graceTimer;
-    const grace = new Promise((resolve7) => {
-      graceTimer = setTimeout(() => resolve7("late"), STOP_GRACE_MS);
+    const grace = new Promise((resolve8) => {
+      graceTimer = setTimeout(() => resolve8("late"), STOP_GRACE_MS);
     });
     const first = await Promise.race([all.then(() => "done"), grace]);
     clearTimeout(graceTimer);
@@ -45697,6 +45857,9 @@ var ProbeSet = class _ProbeSet {
   }
 };
 
+// src/collector/runner.ts
+init_sqlstate();
+
 // src/util/units.ts
 function formatMs(ms2) {
   if (!Number.isFinite(ms2)) return String(ms2);
@@ -45718,7 +45881,7 @@ function formatBytes2(bytes) {
 }
 
 // src/collector/runner.ts
-var ROLLBACK_SQL2 = "ROLLBACK";
+var ROLLBACK_SQL3 = "ROLLBACK";
 var MAX_PREVIEW = 80;
 function preview(sql) {
   const oneLine = sql.replace(/\s+/g, " ");
@@ -45737,12 +45900,11 @@ function statementError(f) {
 function transactionStatus(client) {
   return client.getTransactionStatus?.() ?? null;
 }
-var QUERY_CANCELED3 = "57014";
 function timeoutMessage(error2, limits, total) {
   if (total) {
     return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
   }
-  if (error2.sqlstate === QUERY_CANCELED3 && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
+  if (error2.sqlstate === SQLSTATE.QUERY_CANCELED && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
     return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
   }
   return error2.message;
@@ -45762,7 +45924,7 @@ async function runStatements(client, statements, clock, options = {}) {
   const status = transactionStatus(client);
   if (status === "T" || status === "E") {
     outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL2).catch(() => void 0);
+    await client.query(ROLLBACK_SQL3).catch(() => void 0);
   }
   options.onProgress?.({
     message: "migration finished",
@@ -45977,9 +46139,9 @@ var LockSampler = class {
         const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
         const delay = next - this.clock.now();
         if (delay > 0) {
-          await new Promise((resolve7) => {
-            this.wake = resolve7;
-            this.timer = setTimeout(resolve7, delay);
+          await new Promise((resolve8) => {
+            this.wake = resolve8;
+            this.timer = setTimeout(resolve8, delay);
           });
           this.wake = null;
           this.timer = null;
@@ -46142,8 +46304,8 @@ async function splitStatementsOffThread(sql, file) {
   const w = worker;
   const id = nextId++;
   const request = file === void 0 ? { id, sql } : { id, sql, file };
-  return new Promise((resolve7, reject) => {
-    pending.set(id, { resolve: resolve7, reject });
+  return new Promise((resolve8, reject) => {
+    pending.set(id, { resolve: resolve8, reject });
     w.ref();
     w.postMessage(request);
   });
@@ -46570,14 +46732,10 @@ async function createCheckpoint(ctx, input) {
   validateName("checkpoint tag", input.tag);
   const backend = await ctx.backend();
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
-  const source = await backend.connectSource();
-  const config2 = input.database ? { ...source.config, database: input.database } : source.config;
-  let snapshot;
-  try {
-    snapshot = await takeCheckpointSnapshot(input.tag, config2);
-  } finally {
-    await source.close();
-  }
+  const { config: config2, snapshot } = await withSource(backend, async (source) => {
+    const config3 = input.database ? { ...source.config, database: input.database } : source.config;
+    return { config: config3, snapshot: await takeCheckpointSnapshot(input.tag, config3) };
+  });
   input.onProgress?.({
     message: `copying ${config2.database} into checkpoint ${input.tag}`,
     progress: 1,
@@ -46619,6 +46777,7 @@ async function createCheckpoint(ctx, input) {
 // src/core/compare.ts
 init_errors();
 init_pg();
+init_sqlstate();
 
 // src/core/bounded-query.ts
 init_esm();
@@ -46655,8 +46814,8 @@ async function boundedQuery(client, text, maxRows, maxBytes) {
     }
     fail(err, connection);
   };
-  const result = await new Promise((resolve7, reject) => {
-    query.on("end", resolve7);
+  const result = await new Promise((resolve8, reject) => {
+    query.on("end", resolve8);
     query.on("error", reject);
     client.query(query);
   });
@@ -46672,7 +46831,6 @@ async function boundedQuery(client, text, maxRows, maxBytes) {
 var DEFAULT_TIMEOUT_MS = 3e4;
 var DEFAULT_MAX_ROWS = 200;
 var MAX_RESULT_BYTES = 4 * 1024 * 1024;
-var READ_ONLY_VIOLATION = "25006";
 function checkQuery(query) {
   let count2;
   try {
@@ -46714,29 +46872,27 @@ async function compareBranches(ctx, input) {
   const schemaDifferences = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
-    const conn = await backend.connect(b.name, { as: "reader" });
-    try {
-      await withClient(
-        conn.config,
-        async (c3) => {
-          const counts = await exactRowCounts(c3);
-          for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = diffSchemas(snap.schema, await snapshotSchema(c3));
-          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-          if (input.query !== void 0)
-            queryResults[b.name] = await readOnlyQuery(c3, input.query, timeoutMs, maxRows);
-        },
-        "vers-db:compare"
-      );
-    } finally {
-      await conn.close();
-    }
+    await withBranchClient(
+      backend,
+      b.name,
+      async (c3) => {
+        const counts = await exactRowCounts(c3);
+        for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+          put(rel, b.name, counts[rel] ?? null);
+        const diff = diffSchemas(snap.schema, await snapshotSchema(c3));
+        schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        if (input.query !== void 0)
+          queryResults[b.name] = await readOnlyQuery(c3, input.query, timeoutMs, maxRows);
+      },
+      { as: "reader", applicationName: "vers-db:compare" }
+    );
   }
-  const violation = Object.values(queryResults).find((r) => r.error?.startsWith(READ_ONLY_VIOLATION));
+  const violation = Object.values(queryResults).find(
+    (r) => r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION)
+  );
   if (violation) {
     throw new InvalidInputError(
-      `comparison query must only read: ${violation.error.slice(READ_ONLY_VIOLATION.length + 1)}`,
+      `comparison query must only read: ${violation.error.slice(SQLSTATE.READ_ONLY_SQL_TRANSACTION.length + 1)}`,
       {
         hint: "it runs in a READ ONLY transaction on every branch; use a SELECT"
       }
@@ -46752,17 +46908,18 @@ async function compareBranches(ctx, input) {
   };
 }
 async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
-  await c3.query("BEGIN READ ONLY");
   try {
-    await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
-    return {
-      columns: r.columns,
-      rows: r.rows,
-      row_count: r.rows.length,
-      truncated: r.truncated,
-      error: null
-    };
+    return await withTransaction(c3, { readOnly: true }, async () => {
+      await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
+      return {
+        columns: r.columns,
+        rows: r.rows,
+        row_count: r.rows.length,
+        truncated: r.truncated,
+        error: null
+      };
+    });
   } catch (err) {
     const e = err;
     return {
@@ -46772,8 +46929,6 @@ async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
       truncated: false,
       error: `${e.code ?? "error"} ${e.message}`
     };
-  } finally {
-    await c3.query("ROLLBACK").catch(() => void 0);
   }
 }
 
@@ -47167,12 +47322,12 @@ var ConnectionBudget = class {
       this.used += want;
       return Promise.resolve(release);
     }
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       const waiter = {
         n: want,
         grant: () => {
           signal?.removeEventListener("abort", onAbort);
-          resolve7(release);
+          resolve8(release);
         }
       };
       const onAbort = () => {
@@ -47220,92 +47375,6 @@ async function reserveConnections(config2, options) {
 import { stat as stat5 } from "node:fs/promises";
 import { basename, resolve as resolve3 } from "node:path";
 init_errors();
-
-// src/util/text-file.ts
-init_errors();
-import { readFile as readFile9, stat as stat4 } from "node:fs/promises";
-var BOM = "\uFEFF";
-function firstInvalidUtf8(bytes) {
-  const n3 = bytes.length;
-  let i2 = 0;
-  while (i2 < n3) {
-    const b = bytes[i2];
-    if (b < 128) {
-      i2++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) {
-      need = 1;
-      min = 128;
-    } else if (b >= 224 && b <= 239) {
-      need = 2;
-      min = 2048;
-    } else if (b >= 240 && b <= 244) {
-      need = 3;
-      min = 65536;
-    } else return i2;
-    let cp = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c3 = bytes[i2 + k];
-      if (c3 === void 0 || (c3 & 192) !== 128) return i2;
-      cp = cp << 6 | c3 & 63;
-    }
-    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i2;
-    i2 += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8(bytes, what) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) {
-    let line = 1;
-    let lineStart = 0;
-    for (let k = 0; k < bad; k++) {
-      if (bytes[k] === 10) {
-        line++;
-        lineStart = k + 1;
-      }
-    }
-    const column = Buffer.from(bytes.subarray(lineStart, bad)).toString("utf8").length + 1;
-    const hex = `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`;
-    throw new InvalidInputError(
-      `${what}: line ${line}:${column}: not valid UTF-8 (byte ${hex} at offset ${bad})`,
-      { hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.sql > out.sql`" }
-    );
-  }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
-  return text.startsWith(BOM) ? text.slice(1) : text;
-}
-async function readTextFile(path6, what, maxBytes) {
-  let size;
-  try {
-    const s = await stat4(path6);
-    if (!s.isFile()) throw new InvalidInputError(`${what} is not a file`, { hint: `looked at ${path6}` });
-    size = s.size;
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    const code2 = err.code;
-    if (code2 === "ENOENT") throw new NotFoundError(`file not found: ${what}`, { hint: `looked for ${path6}` });
-    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
-  }
-  if (size > maxBytes) {
-    throw new InvalidInputError(
-      `${what} is ${(size / (1024 * 1024)).toFixed(1)} MB; vers-db reads files of at most ${(maxBytes / (1024 * 1024)).toFixed(0)} MB`,
-      { hint: "split it into several files" }
-    );
-  }
-  let bytes;
-  try {
-    bytes = await readFile9(path6);
-  } catch (err) {
-    throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
-  }
-  return decodeUtf8(bytes, what);
-}
-
-// src/core/migration-input.ts
 var MIGRATION_KINDS = ["auto", "file", "sql", "command"];
 var COMMAND_HINT = 'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
 async function isFile(path6) {
@@ -48085,46 +48154,53 @@ ${r.stderr}` : ""}`.trim();
 }
 async function measureOnBranch(backend, branch, m, opts) {
   const su = opts.superuser ?? false;
-  const conn = await backend.connect(branch, { as: su ? "superuser" : "owner" });
-  let reservation = null;
-  try {
-    const collect = opts.collectMetrics ?? true;
-    reservation = await reserveConnections(conn.config, { probes: collect, signal: opts.signal });
-    const result = await measureMigration({
-      name: m.name,
-      branch,
-      connection: conn.config,
-      migration: m.source,
-      exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
-      collectMetrics: collect,
-      maxProbeConnections: reservation.probeConnections,
-      longReaderMs: opts.longReaderMs,
-      workload: opts.workload,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      timeouts: opts.timeouts
-    });
-    if (opts.validation && result.status === "passed") {
-      opts.onProgress?.({ message: `${m.name}: validating` });
-      result.validation = await runValidation(
-        backend,
-        branch,
-        opts.validation,
-        opts.signal,
-        opts.timeouts.validationMs,
-        su
-      );
-      if (result.validation.status === "failed") {
-        result.status = "failed";
-        result.error = "validation failed";
+  return withBranch(
+    backend,
+    branch,
+    async (conn) => {
+      const collect = opts.collectMetrics ?? true;
+      const reservation = await reserveConnections(conn.config, {
+        probes: collect,
+        signal: opts.signal
+      });
+      try {
+        const result = await measureMigration({
+          name: m.name,
+          branch,
+          connection: conn.config,
+          migration: m.source,
+          exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: su }),
+          collectMetrics: collect,
+          maxProbeConnections: reservation.probeConnections,
+          longReaderMs: opts.longReaderMs,
+          workload: opts.workload,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          timeouts: opts.timeouts
+        });
+        if (opts.validation && result.status === "passed") {
+          opts.onProgress?.({ message: `${m.name}: validating` });
+          result.validation = await runValidation(
+            backend,
+            branch,
+            opts.validation,
+            opts.signal,
+            opts.timeouts.validationMs,
+            su
+          );
+          if (result.validation.status === "failed") {
+            result.status = "failed";
+            result.error = "validation failed";
+          }
+        }
+        result.sandbox = await sandboxOf(backend, branch, m, su);
+        return result;
+      } finally {
+        reservation.release();
       }
-    }
-    result.sandbox = await sandboxOf(backend, branch, m, su);
-    return result;
-  } finally {
-    reservation?.release();
-    await conn.close();
-  }
+    },
+    { as: su ? "superuser" : "owner" }
+  );
 }
 async function sandboxOf(backend, branch, m, superuser) {
   const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
@@ -54293,7 +54369,7 @@ var Protocol = class {
           return;
         }
         const pollInterval = task2.pollInterval ?? this._options?.defaultTaskPollInterval ?? 1e3;
-        await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
+        await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
         options?.signal?.throwIfAborted();
       }
     } catch (error2) {
@@ -54310,7 +54386,7 @@ var Protocol = class {
    */
   request(request, resultSchema, options) {
     const { relatedRequestId, resumptionToken, onresumptiontoken, task, relatedTask } = options ?? {};
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       const earlyReject = (error2) => {
         reject(error2);
       };
@@ -54388,7 +54464,7 @@ var Protocol = class {
           if (!parseResult.success) {
             reject(parseResult.error);
           } else {
-            resolve7(parseResult.data);
+            resolve8(parseResult.data);
           }
         } catch (error2) {
           reject(error2);
@@ -54650,12 +54726,12 @@ var Protocol = class {
       }
     } catch {
     }
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       if (signal.aborted) {
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
         return;
       }
-      const timeoutId = setTimeout(resolve7, interval);
+      const timeoutId = setTimeout(resolve8, interval);
       signal.addEventListener("abort", () => {
         clearTimeout(timeoutId);
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
@@ -55795,7 +55871,7 @@ var McpServer = class {
     let task = createTaskResult.task;
     const pollInterval = task.pollInterval ?? 5e3;
     while (task.status !== "completed" && task.status !== "failed" && task.status !== "cancelled") {
-      await new Promise((resolve7) => setTimeout(resolve7, pollInterval));
+      await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
       const updatedTask = await extra.taskStore.getTask(taskId);
       if (!updatedTask) {
         throw new McpError(ErrorCode.InternalError, `Task ${taskId} not found during polling`);
@@ -56362,6 +56438,9 @@ var EMPTY_COMPLETION_RESULT = {
     hasMore: false
   }
 };
+
+// src/version.ts
+var VERSION = "0.1.0";
 
 // src/mcp/instructions.ts
 var INSTRUCTIONS = `vers-db measures what a PostgreSQL migration does before it reaches production.
@@ -57421,7 +57500,7 @@ function sandboxNotes(results) {
   for (const r of results) {
     if (r.sandbox?.role === "superuser")
       notes.push(
-        `${r.name} ran as the server's superuser (asked for with --superuser): it was not confined to its branch`
+        `${r.name} ran as the server's superuser (asked for with --superuser or a suite's "superuser: true"): it was not confined to its branch`
       );
     const warnings = r.sandbox?.warnings ?? [];
     for (const w of warnings.slice(0, MAX_WARNINGS)) notes.push(`${r.name}: ${w}`);
@@ -57997,6 +58076,9 @@ function renderSuiteOutcome(s, opts = {}) {
       `checkpoint ${s.checkpoint} \xB7 backend ${s.comparison.backend} \xB7 ${s.comparison.mode === "parallel" ? "run in parallel" : "run serially, one branch at a time"}`
     );
     lines.push(metricsTable(s, opts));
+    const notes = sandboxNotes(s.comparison.results);
+    if (notes.length > 0)
+      lines.push(pc.bold("Outside the branch:"), ...notes.map((n3) => `  ${pc.yellow("!")} ${n3}`));
   }
   if (s.checks.length > 0) {
     lines.push(pc.bold("Checks:"));
@@ -58157,12 +58239,7 @@ async function sourceRecord(ctx, database) {
   return (await ctx.registry.read()).sources?.[database];
 }
 async function recordSource(ctx, backend, createdBy) {
-  const source = await backend.connectSource();
-  try {
-    await recordDatabase(ctx, source.config, createdBy);
-  } finally {
-    await source.close();
-  }
+  await withSource(backend, (source) => recordDatabase(ctx, source.config, createdBy));
 }
 async function recordDatabase(ctx, config2, createdBy, options = {}) {
   const database = String(config2.database ?? "postgres");
@@ -58226,9 +58303,16 @@ init_pg();
 init_secrets();
 
 // src/suite/loader.ts
-var import_yaml = __toESM(require_dist3(), 1);
+var import_yaml2 = __toESM(require_dist3(), 1);
+import { basename as basename2, dirname as dirname3, resolve as resolve7 } from "node:path";
+init_errors();
+
+// src/suite/branches.ts
 import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname3, resolve as resolve6 } from "node:path";
+import { resolve as resolve6 } from "node:path";
+
+// src/suite/problems.ts
+var import_yaml = __toESM(require_dist3(), 1);
 init_errors();
 
 // src/suite/schema.ts
@@ -58289,6 +58373,8 @@ var RawSuiteSchema = strictObject({
   iterations: number2().int().min(1).optional(),
   /** migrations suites: the application's own statements, run before, during and after each migration. */
   workload: WorkloadSchema,
+  /** Run the branches' migrations, steps and validations as the server's superuser (explicit opt-in). */
+  superuser: boolean2().optional(),
   branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
   compare: strictObject({
     baseline: string2().min(1),
@@ -58310,11 +58396,7 @@ var RawSuiteFileSchema = strictObject({
   checkpoints: array(strictObject({ name: Name, after: string2().min(1) })).optional()
 });
 
-// src/suite/loader.ts
-var DEFAULT_SUITE_FILE = "vers-integration.yaml";
-var DEFAULT_WARMUP = 3;
-var DEFAULT_ITERATIONS = 20;
-var MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
+// src/suite/problems.ts
 function formatPath(path6) {
   let out = "";
   for (const part of path6) {
@@ -58413,6 +58495,23 @@ function describeZodIssue(issue2, problems) {
       problems.add(path6, issue2.message);
   }
 }
+function parseYaml(text, file) {
+  const lines = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+      const where2 = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
+      return `malformed YAML at ${where2}: ${e.message.split("\n")[0]}`;
+    });
+    throw new SuiteFileError(file, issues);
+  }
+  return { doc, lines };
+}
+
+// src/suite/branches.ts
+var DEFAULT_WARMUP = 3;
+var DEFAULT_ITERATIONS = 20;
 var PATTERN_KEYS = {
   migrations: "migration",
   rollback: "steps",
@@ -58568,6 +58667,10 @@ function decidePattern(name, raw, problems) {
   }
   return distinct[0] ?? null;
 }
+
+// src/suite/loader.ts
+var DEFAULT_SUITE_FILE = "vers-integration.yaml";
+var MAX_SUITE_FILE_BYTES = 4 * 1024 * 1024;
 var AFTER = /^tests\.([^.[\]]+)\.setup\[(\d+)\]$/;
 function buildSuites(raw, dir, problems) {
   const suites = [];
@@ -58631,7 +58734,8 @@ function buildSuites(raw, dir, problems) {
       parallel: rs.parallel ?? null,
       branches,
       compare: compare2,
-      workload: suiteWorkload(rs, pattern2, dir, path6, problems)
+      workload: suiteWorkload(rs, pattern2, dir, path6, problems),
+      superuser: rs.superuser ?? false
     });
   }
   return suites;
@@ -58643,7 +58747,7 @@ function suiteWorkload(rs, pattern2, dir, path6, problems) {
     problems.add([...path6, "workload"], `a workload runs with migrations suites, not ${pattern2}`);
     return null;
   }
-  return { ...input, file: resolve6(dir, input.file) };
+  return { ...input, file: resolve7(dir, input.file) };
 }
 function buildCheckpoints(raw, problems) {
   const out = [];
@@ -58698,21 +58802,8 @@ function checkSuiteCheckpoints(suites, checkpoints, problems) {
     }
   }
 }
-function parseYaml(text, file) {
-  const lines = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      const where2 = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
-      return `malformed YAML at ${where2}: ${e.message.split("\n")[0]}`;
-    });
-    throw new SuiteFileError(file, issues);
-  }
-  return { doc, lines };
-}
 async function loadSuiteFile(file, cwd = process.cwd()) {
-  const abs = resolve6(cwd, file);
+  const abs = resolve7(cwd, file);
   let text;
   try {
     text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
@@ -58730,7 +58821,7 @@ function parseSuiteText(text, file) {
   const { doc, lines } = parseYaml(text, file);
   const problems = new Problems(doc, lines);
   const contents = doc.toJS();
-  if (contents === null || contents === void 0 || !(0, import_yaml.isMap)(doc.contents) && !(0, import_yaml.isSeq)(doc.contents) && typeof contents !== "object") {
+  if (contents === null || contents === void 0 || !(0, import_yaml2.isMap)(doc.contents) && !(0, import_yaml2.isSeq)(doc.contents) && typeof contents !== "object") {
     throw new SuiteFileError(file, ["the file is empty or not a mapping; expected name:, tests: ..."]);
   }
   const parsed = RawSuiteFileSchema.safeParse(contents);
@@ -58770,13 +58861,6 @@ function parseSuiteText(text, file) {
     checkpoints
   };
 }
-
-// src/suite/patterns.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
-import { performance as performance8 } from "node:perf_hooks";
-init_errors();
-init_names();
-init_pg();
 
 // src/suite/measure.ts
 function migrationMetric(r, metric) {
@@ -58879,8 +58963,11 @@ function latencyStats(latencies, wallMs) {
   };
 }
 
-// src/suite/patterns.ts
+// src/suite/patterns/context.ts
+import { randomBytes as randomBytes9 } from "node:crypto";
+init_names();
 var CREATED_BY = SUITE_CREATOR;
+var SUITE_SESSION = "vers-db:suite";
 var COMMAND_TIMEOUT_MS = 30 * 6e4;
 var OUTPUT_TAIL = 4e3;
 async function onBranch(p, name, fn) {
@@ -58895,17 +58982,10 @@ async function onBranch(p, name, fn) {
   );
   const branch = info.name;
   try {
-    const conn = await p.backend.connect(branch);
-    try {
-      const client = await connect(conn.config, "vers-db:suite");
-      try {
-        return await fn(branch, client, conn.config);
-      } finally {
-        await client.end().catch(() => void 0);
-      }
-    } finally {
-      await conn.close();
-    }
+    return await withBranchClient(p.backend, branch, (client, conn) => fn(branch, client, conn.config), {
+      applicationName: SUITE_SESSION,
+      as: p.superuser ? "superuser" : "owner"
+    });
   } finally {
     if (!p.keepBranches) {
       await p.backend.destroy(branch).catch((e) => p.ctx.log(`could not remove branch ${branch}: ${e.message}`));
@@ -58913,19 +58993,98 @@ async function onBranch(p, name, fn) {
   }
 }
 function execIn(p, branch) {
-  return (command, o2) => p.backend.exec(branch, command, { timeoutMs: COMMAND_TIMEOUT_MS, ...o2, cwd: p.dir });
+  return (command, o2) => p.backend.exec(branch, command, {
+    timeoutMs: COMMAND_TIMEOUT_MS,
+    ...o2,
+    cwd: p.dir,
+    superuser: p.superuser
+  });
 }
 async function validate2(p, branch, command) {
   const r = await p.backend.exec(branch, command, {
     cwd: p.dir,
     timeoutMs: COMMAND_TIMEOUT_MS,
-    signal: p.signal
+    signal: p.signal,
+    superuser: p.superuser
   });
   const out = `${r.stdout}${r.stderr ? `
 ${r.stderr}` : ""}`.trim().slice(-OUTPUT_TAIL);
   return { ok: r.exitCode === 0, output: r.exitCode === 0 ? out : `exit code ${r.exitCode}
 ${out}` };
 }
+
+// src/suite/patterns/etl.ts
+function sumRows(counts, target) {
+  if (target.length === 0) return Object.values(counts).reduce((s, n3) => s + n3, 0);
+  return target.reduce((s, t) => s + (counts[t] ?? counts[`public.${t}`] ?? 0), 0);
+}
+async function runEtlBranch(p, b) {
+  return onBranch(p, b.name, async (branch, client, config2) => {
+    let stdout = "";
+    const exec = execIn(p, branch);
+    const result = await measureMigration({
+      name: b.name,
+      branch,
+      connection: config2,
+      migration: { kind: "command", command: b.command },
+      exec: async (command, o2) => {
+        const r = await exec(command, o2);
+        stdout += r.stdout;
+        return r;
+      },
+      collectMetrics: true,
+      signal: p.signal,
+      onProgress: (x) => p.onProgress?.({ message: `${b.name}: ${x.message}` })
+    });
+    const checks = [];
+    const metrics = {};
+    const counts = await exactRowCounts(client);
+    const missing = b.target.filter((t) => counts[t] === void 0 && counts[`public.${t}`] === void 0);
+    if (missing.length > 0) {
+      checks.push({
+        branch: b.name,
+        check: "target",
+        passed: false,
+        detail: `target table(s) not found after the job: ${missing.join(", ")}`
+      });
+    }
+    for (const m of b.metrics) {
+      if (m === "row_count") metrics[m] = sumRows(counts, b.target);
+      else if (m === "sync_time") metrics[m] = result.statements[0]?.duration_ms ?? result.duration_ms;
+      else if (m === "execution_time") metrics[m] = result.duration_ms;
+      else if (m === "data_quality_score" || m === "lag_time") {
+        const spec = m === "data_quality_score" ? b.quality : b.lag;
+        if (spec) {
+          const n3 = await readNumber(spec, client, p.backend, branch, p.dir);
+          metrics[m] = n3.value;
+          if (n3.error) checks.push({ branch: b.name, check: m, passed: false, detail: n3.error });
+        } else {
+          metrics[m] = printedMetric(stdout, m);
+          if (metrics[m] === null) {
+            checks.push({
+              branch: b.name,
+              check: m,
+              passed: false,
+              detail: `not measured: give \`${m === "data_quality_score" ? "quality" : "lag"}: {sql: ...}\` or print "${m}=<n>" from the job`
+            });
+          }
+        }
+      }
+    }
+    result.metrics = metrics;
+    if (b.validation && result.status === "passed") {
+      const v = await validate2(p, branch, b.validation);
+      result.validation = { status: v.ok ? "passed" : "failed", output: v.output };
+      if (!v.ok) {
+        result.status = "failed";
+        result.error = "validation failed";
+      }
+    }
+    return { result, checks };
+  });
+}
+
+// src/suite/patterns/migrations.ts
 async function runMigrationBranch(p, b) {
   const wantsIndexBloat = b.metrics.includes("index_bloat");
   const result = await testMigration(p.ctx, {
@@ -58934,6 +59093,7 @@ async function runMigrationBranch(p, b) {
     migration: b.migration,
     validation: b.validation ?? void 0,
     workload: p.workload,
+    superuser: p.superuser,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
@@ -58943,17 +59103,12 @@ async function runMigrationBranch(p, b) {
   for (const m of b.metrics) if (m !== "index_bloat") metrics[m] = migrationMetric(result, m);
   if (wantsIndexBloat) {
     try {
-      const conn = await p.backend.connect(result.branch, { as: "superuser" });
-      try {
-        const client = await connect(conn.config, "vers-db:suite");
-        try {
-          metrics.index_bloat = result.status === "passed" ? await measureIndexBloat(client) : null;
-        } finally {
-          await client.end().catch(() => void 0);
-        }
-      } finally {
-        await conn.close();
-      }
+      metrics.index_bloat = await withBranchClient(
+        p.backend,
+        result.branch,
+        async (client) => result.status === "passed" ? await measureIndexBloat(client) : null,
+        { as: "superuser", applicationName: SUITE_SESSION }
+      );
     } finally {
       if (!p.keepBranches) await p.backend.destroy(result.branch).catch(() => void 0);
     }
@@ -58961,6 +59116,67 @@ async function runMigrationBranch(p, b) {
   if (b.metrics.length > 0) result.metrics = { ...result.metrics, ...metrics };
   return { result, checks: [] };
 }
+
+// src/suite/patterns/performance.ts
+import { performance as performance8 } from "node:perf_hooks";
+init_errors();
+async function runPerformanceBranch(p, b) {
+  await loadParser();
+  const queries = await splitStatementsOffThread(
+    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
+    b.queries
+  );
+  return onBranch(p, b.name, async (branch, client, config2) => {
+    let result = blankResult(b.name, branch);
+    if (b.setup.length > 0) {
+      result = await measureMigration({
+        name: b.name,
+        branch,
+        connection: config2,
+        migration: {
+          kind: "sql",
+          sql: b.setup.map((q) => q.trim().endsWith(";") ? q : `${q};`).join("\n")
+        },
+        exec: execIn(p, branch),
+        collectMetrics: true,
+        signal: p.signal,
+        onProgress: (x) => p.onProgress?.({ message: `${b.name}: setup: ${x.message}` })
+      });
+      if (result.status === "failed") return { result, checks: [] };
+    }
+    await client.query("ANALYZE");
+    const runOnce = async (latencies) => {
+      for (const q of queries) {
+        const start = performance8.now();
+        await client.query(q.sql);
+        latencies?.push(performance8.now() - start);
+      }
+    };
+    try {
+      p.onProgress?.({ message: `${b.name}: ${b.warmup} warm-up run(s)` });
+      for (let i2 = 0; i2 < b.warmup; i2++) await runOnce(null);
+      const latencies = [];
+      p.onProgress?.({
+        message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
+      });
+      const start = performance8.now();
+      for (let i2 = 0; i2 < b.iterations; i2++) {
+        throwIfAborted(p.signal);
+        await runOnce(latencies);
+      }
+      const wall = performance8.now() - start;
+      const stats = latencyStats(latencies, wall);
+      result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
+    } catch (err) {
+      result.status = "failed";
+      result.error = `queries failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return { result, checks: [] };
+  });
+}
+
+// src/suite/patterns/rollback.ts
+init_errors();
 async function stepSource(p, step, i2) {
   return (await resolveMigration({ migration: step.migration, kind: step.file ? "file" : "auto" }, p.dir, i2)).source;
 }
@@ -59074,129 +59290,6 @@ async function diffAgainstCheckpoint(p, checkpoint, schema) {
     async (_b, client) => diffSchemas(await snapshotSchema(client), schema)
   );
 }
-function sumRows(counts, target) {
-  if (target.length === 0) return Object.values(counts).reduce((s, n3) => s + n3, 0);
-  return target.reduce((s, t) => s + (counts[t] ?? counts[`public.${t}`] ?? 0), 0);
-}
-async function runEtlBranch(p, b) {
-  return onBranch(p, b.name, async (branch, client, config2) => {
-    let stdout = "";
-    const exec = execIn(p, branch);
-    const result = await measureMigration({
-      name: b.name,
-      branch,
-      connection: config2,
-      migration: { kind: "command", command: b.command },
-      exec: async (command, o2) => {
-        const r = await exec(command, o2);
-        stdout += r.stdout;
-        return r;
-      },
-      collectMetrics: true,
-      signal: p.signal,
-      onProgress: (x) => p.onProgress?.({ message: `${b.name}: ${x.message}` })
-    });
-    const checks = [];
-    const metrics = {};
-    const counts = await exactRowCounts(client);
-    const missing = b.target.filter((t) => counts[t] === void 0 && counts[`public.${t}`] === void 0);
-    if (missing.length > 0) {
-      checks.push({
-        branch: b.name,
-        check: "target",
-        passed: false,
-        detail: `target table(s) not found after the job: ${missing.join(", ")}`
-      });
-    }
-    for (const m of b.metrics) {
-      if (m === "row_count") metrics[m] = sumRows(counts, b.target);
-      else if (m === "sync_time") metrics[m] = result.statements[0]?.duration_ms ?? result.duration_ms;
-      else if (m === "execution_time") metrics[m] = result.duration_ms;
-      else if (m === "data_quality_score" || m === "lag_time") {
-        const spec = m === "data_quality_score" ? b.quality : b.lag;
-        if (spec) {
-          const n3 = await readNumber(spec, client, p.backend, branch, p.dir);
-          metrics[m] = n3.value;
-          if (n3.error) checks.push({ branch: b.name, check: m, passed: false, detail: n3.error });
-        } else {
-          metrics[m] = printedMetric(stdout, m);
-          if (metrics[m] === null) {
-            checks.push({
-              branch: b.name,
-              check: m,
-              passed: false,
-              detail: `not measured: give \`${m === "data_quality_score" ? "quality" : "lag"}: {sql: ...}\` or print "${m}=<n>" from the job`
-            });
-          }
-        }
-      }
-    }
-    result.metrics = metrics;
-    if (b.validation && result.status === "passed") {
-      const v = await validate2(p, branch, b.validation);
-      result.validation = { status: v.ok ? "passed" : "failed", output: v.output };
-      if (!v.ok) {
-        result.status = "failed";
-        result.error = "validation failed";
-      }
-    }
-    return { result, checks };
-  });
-}
-async function runPerformanceBranch(p, b) {
-  await loadParser();
-  const queries = await splitStatementsOffThread(
-    await readTextFile(b.queries, b.queries, MAX_SQL_BYTES),
-    b.queries
-  );
-  return onBranch(p, b.name, async (branch, client, config2) => {
-    let result = blankResult(b.name, branch);
-    if (b.setup.length > 0) {
-      result = await measureMigration({
-        name: b.name,
-        branch,
-        connection: config2,
-        migration: {
-          kind: "sql",
-          sql: b.setup.map((q) => q.trim().endsWith(";") ? q : `${q};`).join("\n")
-        },
-        exec: execIn(p, branch),
-        collectMetrics: true,
-        signal: p.signal,
-        onProgress: (x) => p.onProgress?.({ message: `${b.name}: setup: ${x.message}` })
-      });
-      if (result.status === "failed") return { result, checks: [] };
-    }
-    await client.query("ANALYZE");
-    const runOnce = async (latencies) => {
-      for (const q of queries) {
-        const start = performance8.now();
-        await client.query(q.sql);
-        latencies?.push(performance8.now() - start);
-      }
-    };
-    try {
-      p.onProgress?.({ message: `${b.name}: ${b.warmup} warm-up run(s)` });
-      for (let i2 = 0; i2 < b.warmup; i2++) await runOnce(null);
-      const latencies = [];
-      p.onProgress?.({
-        message: `${b.name}: ${b.iterations} measured run(s) of ${queries.length} statement(s)`
-      });
-      const start = performance8.now();
-      for (let i2 = 0; i2 < b.iterations; i2++) {
-        throwIfAborted(p.signal);
-        await runOnce(latencies);
-      }
-      const wall = performance8.now() - start;
-      const stats = latencyStats(latencies, wall);
-      result.metrics = Object.fromEntries(b.metrics.map((m) => [m, stats[m] ?? null]));
-    } catch (err) {
-      result.status = "failed";
-      result.error = `queries failed: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    return { result, checks: [] };
-  });
-}
 
 // src/suite/runner.ts
 var MAX_DEFAULT_PARALLEL = 4;
@@ -59290,6 +59383,12 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
   }
 }
 async function runBranch(p, b) {
+  const run = await runPattern(p, b);
+  if (p.superuser && p.backend.kind !== "vers")
+    run.result.sandbox = { role: "superuser", warnings: run.result.sandbox?.warnings ?? [] };
+  return run;
+}
+function runPattern(p, b) {
   switch (b.pattern) {
     case "migrations":
       return runMigrationBranch(p, b);
@@ -59436,7 +59535,8 @@ async function runSuite(ctx, opts = {}) {
       signal: opts.signal,
       onProgress: opts.onProgress,
       keepBranches: opts.keepBranches ?? false,
-      workload: suite.workload ?? void 0
+      workload: suite.workload ?? void 0,
+      superuser: suite.superuser
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
@@ -59607,7 +59707,7 @@ function errorResult(tool, err, log2) {
 }
 
 // src/mcp/progress.ts
-var sleep5 = (ms2) => new Promise((resolve7) => setTimeout(resolve7, ms2));
+var sleep5 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
 function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const token = extra._meta?.progressToken;
   if (token === void 0) return { onProgress: () => {
@@ -59766,7 +59866,7 @@ function registerTools(server, ctx, tracker, tools = TOOLS) {
 }
 
 // src/mcp/create-server.ts
-var SERVER_VERSION = "0.1.0";
+var SERVER_VERSION = VERSION;
 var SERVER_NAME = "vers-db";
 var SHUTDOWN_GRACE_MS = 15e3;
 function createServer2(ctx) {
@@ -59785,7 +59885,7 @@ function createServer2(ctx) {
         shutdown.abort();
         if (tracker.running.size > 0) {
           ctx.log(`waiting for ${tracker.running.size} running call(s) to clean up`);
-          const grace = new Promise((resolve7) => setTimeout(resolve7, SHUTDOWN_GRACE_MS).unref());
+          const grace = new Promise((resolve8) => setTimeout(resolve8, SHUTDOWN_GRACE_MS).unref());
           await Promise.race([Promise.allSettled([...tracker.running]), grace]);
         }
         await server.close().catch(() => void 0);
