@@ -1,7 +1,9 @@
 /** Output into a pipe or with NO_COLOR carries no escape codes: not in tables, not in their borders. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { useColor } from '../src/cli/output.js';
-import { renderBranchComparison, renderBranchList, renderCheckpoint } from '../src/cli/render.js';
+import { renderBranchComparison } from '../src/report/branch-comparison.js';
+import { renderBranchList } from '../src/report/branch-list.js';
+import { renderCheckpoint } from '../src/report/checkpoint.js';
 import { renderComparisonTable } from '../src/report/table.js';
 import { comparison } from './report/fixtures.js';
 

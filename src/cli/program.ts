@@ -13,6 +13,9 @@ import {
   rollbackCheckpoint,
   testStrategies,
 } from '../core/index.js';
+import { renderBranchComparison } from '../report/branch-comparison.js';
+import { renderBranchList } from '../report/branch-list.js';
+import { renderCheckpoint } from '../report/checkpoint.js';
 import { renderComparisonTable } from '../report/table.js';
 import { configFromUrl, withClient } from '../util/pg.js';
 import { redactDeep } from '../util/secrets.js';
@@ -20,7 +23,7 @@ import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
-import { renderBranchComparison, renderBranchList, renderCheckpoint, writeReports } from './render.js';
+import { writeReports } from './render.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
 import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';

@@ -3,29 +3,13 @@
  * reasons, rejected strategies, and each strategy's details folded in <details>.
  */
 
-import type { Comparison, StrategyResult } from '../result.js';
+import type { Comparison } from '../result.js';
 import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
+import { comparisonTableLines } from './comparison-table.js';
 import { escapeHtml } from './escape.js';
-import {
-  blockedCell,
-  describeBloat,
-  describeLock,
-  describeMode,
-  describeRewrites,
-  formatMs,
-  integrityProblems,
-  longestLock,
-  rejectionReason,
-  verdictOf,
-  waitCauses,
-} from './format.js';
+import { describeMode, formatMs, rejectionReason, verdictOf, waitCauses } from './format.js';
 import { sandboxNotes } from './sandbox-notes.js';
 import { renderStrategyResult } from './table.js';
-
-/** Text inside a table cell: pipes escaped, no line breaks, no HTML. */
-function cell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
 
 /** Inline code that survives backticks in the text. */
 function code(text: string): string {
@@ -41,41 +25,13 @@ function fenced(text: string, lang = 'text'): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
-function integrityCell(r: StrategyResult): string {
-  return r.integrity.ok ? 'ok' : `❌ ${integrityProblems(r).join('; ')}`;
-}
-
-function recCell(c: Comparison, r: StrategyResult): string {
-  const v = verdictOf(c, r);
-  return v === 'recommended' ? '✅ recommended' : v === 'acceptable' ? '✓' : '❌';
-}
-
 export function renderComparisonMarkdown(c: Comparison, opts: { title?: string } = {}): string {
   const out: string[] = [];
   out.push(`### ${escapeHtml(opts.title ?? 'Migration strategy comparison')}`);
   out.push('');
   out.push(`Baseline ${code(c.baseline)} · backend ${c.backend} · ${describeMode(c)}`);
   out.push('');
-  out.push(
-    '| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |',
-  );
-  out.push('|---|---:|---:|---:|---|---|---|---|---|');
-  for (const r of c.results) {
-    const name = r.status === 'failed' ? `${r.name} (failed)` : r.name;
-    out.push(
-      `| ${[
-        cell(name),
-        formatMs(r.duration_ms),
-        blockedCell(r.blocking.reads),
-        blockedCell(r.blocking.writes),
-        cell(describeLock(longestLock(r))),
-        cell(describeRewrites(r)),
-        cell(describeBloat(r)),
-        cell(integrityCell(r)),
-        recCell(c, r),
-      ].join(' | ')} |`,
-    );
-  }
+  out.push(...comparisonTableLines(c));
   out.push('');
   if (c.recommendation) {
     out.push(`**Recommendation: ${code(c.recommendation.name)}**`);

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { deleteBranch, deleteCheckpoint, gcState, listState, rollbackCheckpoint } from '../core/index.js';
 import { InvalidInputError } from '../errors.js';
+import { renderBranchListText } from '../report/branch-list.js';
 import { BranchListSchema } from '../result.js';
 import { defineTool } from './define.js';
-import { textTable } from './format.js';
 import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
@@ -62,24 +62,7 @@ function required(value: string | undefined, field: string, action: string): str
 }
 
 function render(r: BranchesResult): string {
-  if (r.list) {
-    const { checkpoints, branches } = r.list;
-    const parts = [
-      checkpoints.length === 0
-        ? 'no checkpoints'
-        : textTable(
-            ['checkpoint', 'backend', 'source', 'created', 'state'],
-            checkpoints.map((c) => [c.tag, c.backend, c.source, c.created_at, c.state]),
-          ),
-      branches.length === 0
-        ? 'no branches'
-        : textTable(
-            ['branch', 'checkpoint', 'created by', 'created', 'state'],
-            branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state]),
-          ),
-    ];
-    return parts.join('\n\n');
-  }
+  if (r.list) return renderBranchListText(r.list);
   if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
   if (r.gc) {
     const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(', ') : 'nothing'}`];

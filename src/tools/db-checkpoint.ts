@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { createCheckpoint } from '../core/index.js';
+import { renderCheckpointText } from '../report/checkpoint.js';
 import { CheckpointReportSchema } from '../result.js';
 import { defineTool } from './define.js';
-import { formatBytes, formatMs } from './format.js';
 import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
@@ -42,17 +42,5 @@ export const dbCheckpoint = defineTool({
       onProgress,
       createdBy: 'mcp db_checkpoint',
     }),
-  render(report) {
-    const lines = [
-      `checkpoint ${report.tag} created from ${report.source} (${report.backend}, ${report.strategy}) ` +
-        `in ${formatMs(report.duration_ms)}`,
-    ];
-    if (report.tables) {
-      const rows = report.tables.reduce((n, t) => n + t.rows, 0);
-      const bytes = report.tables.reduce((n, t) => n + t.total_bytes, 0);
-      lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes(bytes)}`);
-    }
-    for (const next of report.next) lines.push(`next: ${next}`);
-    return lines.join('\n');
-  },
+  render: renderCheckpointText,
 });

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { testMigration } from '../core/index.js';
+import { renderStrategyText } from '../report/text.js';
 import { StrategyResultSchema } from '../result.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
-import { renderStrategy } from './format.js';
 import { commandInput, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimStrategy } from './reports.js';
 
@@ -92,7 +92,7 @@ export const dbMigrationTest = defineTool({
       onProgress,
       createdBy: 'mcp db_migration_test',
     }),
-  render: renderStrategy,
+  render: renderStrategyText,
   reports: (r, { args, ctx }) =>
     comparisonReports(
       { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },

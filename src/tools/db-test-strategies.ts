@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { testStrategies } from '../core/index.js';
+import { renderComparisonText } from '../report/text.js';
 import { ComparisonSchema } from '../result.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
-import { renderComparison } from './format.js';
 import { commandInput, INPUT_LIMITS, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
@@ -77,7 +77,7 @@ export const dbTestStrategies = defineTool({
       onProgress,
       createdBy: 'mcp db_test_strategies',
     }),
-  render: renderComparison,
+  render: renderComparisonText,
   reports: (c) => comparisonReports(c),
   structured: slimComparison,
   longResults: true,

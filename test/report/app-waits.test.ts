@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { rank } from '../../src/analysis/rank.js';
 import { blockedCell, describeProbe } from '../../src/report/format.js';
 import { renderComparisonMarkdown } from '../../src/report/markdown.js';
+import { renderComparisonText as renderComparison } from '../../src/report/text.js';
 import type { ProbeStats, StrategyResult } from '../../src/result.js';
-import { renderComparison } from '../../src/tools/format.js';
 import { comparison, strategyA, strategyB } from './fixtures.js';
 
 const rowLockWait: ProbeStats = {

@@ -1,8 +1,8 @@
 /** The workload in the terminal table, a strategy's detail and the MCP text. */
 import { describe, expect, it } from 'vitest';
 import { renderComparisonTable, renderStrategyResult } from '../../src/report/table.js';
+import { renderComparisonText as renderComparison } from '../../src/report/text.js';
 import { type Comparison, ComparisonSchema, type StrategyResult } from '../../src/result.js';
-import { renderComparison } from '../../src/tools/format.js';
 import type { WorkloadResult } from '../../src/workload/result.js';
 import { comparison, strategyC } from '../report/fixtures.js';
 
