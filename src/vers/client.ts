@@ -38,17 +38,6 @@ import type {
 } from './types.js';
 import { isSupported, parseVersion, TESTED_VERSION, type VersVersion } from './version.js';
 
-export type {
-  CallOptions,
-  ExecCallOptions,
-  ExecOutcome,
-  RunOptions,
-  TagInfo,
-  VersClientOptions,
-  VmInfo,
-  VmStatus,
-} from './types.js';
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** vers's own client budgets are 60 s for lifecycle calls; ours wait a little longer. */
