@@ -4,35 +4,30 @@
  * (drop, create, load the schema, generate the data again).
  */
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { Context } from '../src/core/context.js';
 import { quoteIdent, withClient } from '../src/util/pg.js';
 import {
-  admin,
-  createDatabase,
-  databaseSize,
-  dropDatabase,
-  inDatabase,
-  loadSeed,
-  vacuum,
-} from './lib/data.js';
+  bestBranch,
+  branchTarget,
+  buildTables,
+  type ServerRun,
+  type SizeCase,
+  type StrategyTiming,
+} from './lib/copy-tables.js';
+import { admin, databaseSize, dropDatabase, inDatabase, loadSeed, vacuum } from './lib/data.js';
+import { pgDump, pgRestore } from './lib/dump.js';
 import { log } from './lib/log.js';
-import type { PartResult, Table, Target } from './lib/report.js';
+import type { PartResult } from './lib/report.js';
 import type { BenchServer } from './lib/servers.js';
 import { moveDatabase, type ThinSpace } from './lib/thin.js';
 import { fmtBytes, fmtMs, median, ratio, timed } from './lib/timing.js';
 import { benchContext } from './lib/vers.js';
 import { thinLabel, thinRows, thinTargets } from './thin-copy.js';
 
+export type { SizeCase } from './lib/copy-tables.js';
+
 /** The size part 5 (against the ideal tool) runs at: BENCH_IDEAL_SIZE, else 1GB. */
 const idealSize = () => process.env.BENCH_IDEAL_SIZE ?? '1GB';
-
-export interface SizeCase {
-  label: string;
-  targetBytes: number;
-  /** How many branches per strategy (the median is reported). */
-  branchReps: number;
-}
 
 export interface FreshCopyInput {
   dir: string;
@@ -47,34 +42,6 @@ export interface FreshCopyInput {
   thinMissing?: string | null;
 }
 
-interface StrategyTiming {
-  strategy: string;
-  /** What the backend recorded (CREATE DATABASE … TEMPLATE only), per branch. */
-  createMs: number[];
-  /** branch() call + first connection + a write: what a test waits for. */
-  endToEndMs: number[];
-  checkpointMs: number;
-  recorded: string;
-  error: string | null;
-  /** Set when vers-db failed and the same copy was timed with plain SQL instead. */
-  rawSql: boolean;
-  /** Thin rows: bytes the XFS volume grew by across the checkpoint and branches. */
-  volumeGrowth?: number;
-}
-
-interface ServerRun {
-  server: BenchServer;
-  size: SizeCase;
-  users: number;
-  bytes: number;
-  resetLoopMs: number;
-  dumpMs: number | null;
-  restoreMs: number | null;
-  strategies: StrategyTiming[];
-  /** ALTER DATABASE … SET TABLESPACE onto the XFS volume (one-time, before the thin rows). */
-  thinMoveMs?: number;
-}
-
 /** Datasets kept for the later parts: the smallest size on each server (and its dump on PG15). */
 export interface KeptData {
   database: string;
@@ -86,46 +53,9 @@ export interface KeptData {
   loadMs?: number;
 }
 
-const GB = 1024 ** 3;
 const STRATEGIES_18 = ['WAL_LOG', 'FILE_COPY', 'clone'];
 const STRATEGIES_15 = ['WAL_LOG', 'FILE_COPY'];
 const WRITABLE_SQL = 'CREATE TABLE bench_writable (x int); DROP TABLE bench_writable';
-
-function pgArgs(server: BenchServer): string[] {
-  const u = new URL(server.url);
-  return ['-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username)];
-}
-
-export async function pgDump(server: BenchServer, database: string, file: string): Promise<number> {
-  const { ms } = await timed(() =>
-    execa(join(server.clientBin!, 'pg_dump'), [...pgArgs(server), '-Fc', '-f', file, database], {
-      env: { PGPASSWORD: '' },
-    }),
-  );
-  return ms;
-}
-
-/** Create the database and pg_restore the dump into it with one job per core (the fastest plain reload). */
-export async function pgRestore(
-  server: BenchServer,
-  database: string,
-  file: string,
-  jobs: number,
-): Promise<number> {
-  const { ms } = await timed(async () => {
-    await createDatabase(server.url, database);
-    await execa(join(server.clientBin!, 'pg_restore'), [
-      ...pgArgs(server),
-      '-j',
-      String(jobs),
-      '--no-owner',
-      '-d',
-      database,
-      file,
-    ]);
-  });
-  return ms;
-}
 
 export async function timeBranches(
   ctx: Context,
@@ -302,136 +232,6 @@ function strategyLabel(t: StrategyTiming, reflinks: boolean): string {
   return `vers-db branch, ${t.strategy}`;
 }
 
-function buildTables(runs: ServerRun[], reflinks: boolean, cores: number): Table[] {
-  const head = [
-    'size',
-    'server',
-    'how',
-    'time to a writable copy',
-    'CREATE DATABASE only',
-    'n',
-    'vs pg_restore (same server)',
-    'vs reset loop (same server)',
-  ];
-  const rows: string[][] = [];
-  for (const r of runs) {
-    const size = `${fmtBytes(r.bytes)} (${r.users.toLocaleString('en-US')} users)`;
-    for (const t of r.strategies) {
-      const e2e = median(t.endToEndMs);
-      rows.push([
-        size,
-        r.server.label,
-        strategyLabel(t, reflinks),
-        t.error ? `failed: ${t.error}` : fmtMs(e2e),
-        t.error ? '—' : fmtMs(median(t.createMs)),
-        String(t.endToEndMs.length),
-        r.restoreMs === null ? 'n/a (no pg_dump for this server)' : ratio(r.restoreMs, e2e),
-        ratio(r.resetLoopMs, e2e),
-      ]);
-    }
-    if (r.restoreMs !== null) {
-      rows.push([
-        size,
-        r.server.label,
-        `pg_restore -j ${cores} of a pg_dump -Fc (create + restore)`,
-        fmtMs(r.restoreMs),
-        '—',
-        '1',
-        '1.0×',
-        ratio(r.resetLoopMs, r.restoreMs),
-      ]);
-    }
-    rows.push([
-      size,
-      r.server.label,
-      'reset loop: drop + create + schema + generate',
-      fmtMs(r.resetLoopMs),
-      '—',
-      '1',
-      r.restoreMs === null ? '—' : ratio(r.restoreMs, r.resetLoopMs),
-      '1.0×',
-    ]);
-  }
-  const once: string[][] = runs.flatMap((r) => [
-    ...r.strategies
-      .filter((t) => !t.error)
-      .map((t) => [
-        fmtBytes(r.bytes),
-        r.server.label,
-        t.rawSql ? `template copy (${t.recorded})` : `vers-db checkpoint (${t.recorded})`,
-        fmtMs(t.checkpointMs),
-      ]),
-    ...(r.dumpMs !== null ? [[fmtBytes(r.bytes), r.server.label, 'pg_dump -Fc', fmtMs(r.dumpMs)]] : []),
-    ...(r.thinMoveMs !== undefined
-      ? [
-          [
-            fmtBytes(r.bytes),
-            r.server.label,
-            'move the source onto the XFS volume (ALTER DATABASE … SET TABLESPACE)',
-            fmtMs(r.thinMoveMs),
-          ],
-        ]
-      : []),
-  ]);
-  return [
-    { head, rows },
-    { head: ['size', 'server', 'one-time cost (not in the table above)', 'time'], rows: once },
-  ];
-}
-
-function bestBranch(r: ServerRun): { strategy: string; ms: number } | null {
-  const ok = r.strategies.filter((t) => !t.error && !t.rawSql && t.endToEndMs.length > 0);
-  if (ok.length === 0) return null;
-  const best = ok.reduce((a, b) => (median(a.endToEndMs) <= median(b.endToEndMs) ? a : b));
-  return { strategy: best.strategy, ms: median(best.endToEndMs) };
-}
-
-function branchTarget(runs: ServerRun[], hasLarge: boolean): Target {
-  const name = 'branch vs reload at 1 GB';
-  const goal = '≥ 10× faster than pg_restore';
-  const withRestore = runs.filter((r) => r.restoreMs !== null);
-  // The size nearest 1 GB (BENCH_LARGE adds bigger ones, reported in the table).
-  const big = [...withRestore].sort(
-    (a, b) => Math.abs(Math.log(a.bytes / GB)) - Math.abs(Math.log(b.bytes / GB)),
-  )[0];
-  if (!big) {
-    return {
-      name,
-      target: goal,
-      measured: '—',
-      met: null,
-      why: 'no pg_restore row: the PostgreSQL 15 server was not available',
-    };
-  }
-  const best = bestBranch(big);
-  if (!best) return { name, target: goal, measured: '—', met: null, why: 'every branch strategy failed' };
-  const restore = big.restoreMs!;
-  const x = restore / best.ms;
-  const raw = big.strategies.filter((t) => t.rawSql && !t.error && t.endToEndMs.length > 0);
-  const failed = big.strategies.filter((t) => !t.rawSql && t.error);
-  const rawNote = raw
-    .map(
-      (t) =>
-        ` Plain CREATE DATABASE … STRATEGY ${t.strategy}, which vers-db failed to use here (${failed.map((f) => f.strategy).join(', ')}: see the table), reaches ${(restore / median(t.endToEndMs)).toFixed(1)}×.`,
-    )
-    .join('');
-  const sizeNote = hasLarge
-    ? ''
-    : ` Measured at ${fmtBytes(big.bytes)} only (quick mode); run the full bench for 1 GB.`;
-  return {
-    name,
-    target: goal,
-    measured: `${x.toFixed(1)}× (${best.strategy} ${fmtMs(best.ms)} vs pg_restore -j ${fmtMs(restore)}, ${fmtBytes(big.bytes)} on ${big.server.label})`,
-    met: hasLarge ? x >= 10 : null,
-    why:
-      (x >= 10
-        ? 'A template copy moves files (or blocks) once; pg_restore re-inserts every row and rebuilds every index and constraint.'
-        : 'Without reflinks every strategy still copies every byte (WAL_LOG through shared buffers and WAL; FILE_COPY file by file, with two checkpoints), so a copy is bound by disk bandwidth, while pg_restore of this small schema (4 indexes, parallel jobs) is fast. A filesystem with reflinks (XFS, Btrfs, ZFS) makes FILE_COPY + clone near-constant time (~0.2 s for 6 GB per boringsql) and would meet it; so would larger databases with more indexes, where restore grows faster than a copy.') +
-      rawNote +
-      sizeNote,
-  };
-}
-
 export async function freshCopy(
   input: FreshCopyInput,
   reflinks: boolean,
@@ -494,7 +294,7 @@ export async function freshCopy(
           '`CREATE DATABASE … TEMPLATE <checkpoint>` (one row per clone strategy the server offers); the alternatives are',
           "pg_restore of a dump, or the use-case's reset loop that rebuilds the database from the schema and the generator.",
         ],
-        tables: buildTables(runs, reflinks, input.cores),
+        tables: buildTables(runs, input.cores, (t) => strategyLabel(t, reflinks)),
         notes,
       },
       targets: [
