@@ -1,5 +1,5 @@
 /**
- * Typed errors with user-facing messages. Exit codes follow DESIGN.md:
+ * Typed errors with user-facing messages. Exit codes (as the README lists them):
  * 2 bad input or configuration, 3 backend/infrastructure error. A failed test is a result, not an error.
  */
 import { redact } from './util/secrets.js';

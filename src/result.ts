@@ -1,5 +1,5 @@
 /**
- * The Result JSON of DESIGN.md, as zod schemas. It is the CLI's `--json`, the MCP tools'
+ * The Result JSON, as zod schemas. It is the CLI's `--json`, the MCP tools'
  * structuredContent and the input of every report, so fields may be added but never renamed.
  */
 import * as z from 'zod';

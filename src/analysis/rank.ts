@@ -1,5 +1,5 @@
 /**
- * Ranking and recommendation (DESIGN.md): reject failed, invalid or integrity-breaking
+ * Ranking and recommendation: reject failed, invalid or integrity-breaking
  * strategies, then prefer the least blocking of writes and reads, then the shortest time, then
  * the least bloat. Blocking below a tolerance counts as none, so a strategy that blocks for 3 ms
  * is not rejected in favour of one that takes ten times as long. Reasons quote measured numbers.

@@ -1,5 +1,5 @@
 /**
- * The one interface both backends implement (DESIGN.md "Backends"). Core code, the collector
+ * The one interface both backends implement (contract tests: test/contract/). Core code, the collector
  * and the contract tests speak only to this.
  */
 import type { ClientConfig } from 'pg';

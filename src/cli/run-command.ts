@@ -1,7 +1,7 @@
 /**
- * The one place CLI errors become exit codes (DESIGN.md): 0 ok, 1 a test or threshold failed,
- * 2 bad input or configuration, 3 backend/infrastructure error. Ctrl-C aborts the running work
- * (the statement is cancelled, the branch removed) before the process exits.
+ * The one place CLI errors become exit codes (as the README lists them): 0 ok, 1 a test or
+ * threshold failed, 2 bad input or configuration, 3 backend/infrastructure error. Ctrl-C aborts
+ * the running work (the statement is cancelled, the branch removed) before the process exits.
  */
 import pc from 'picocolors';
 import { stopOnDemandServers } from '../backends/embedded.js';

@@ -1,4 +1,4 @@
-/** The collector: runs a migration on a branch and measures what it did (DESIGN.md "The collector"). */
+/** The collector: runs a migration on a branch and measures what it did (README "What is measured, and how"). */
 
 export {
   DEFAULT_PROBE_LOCK_TIMEOUT_MS,

@@ -11,7 +11,7 @@ import type { SourceRecord } from '../state/registry.js';
 import type { Context } from './context.js';
 import { addedObjects, databaseInventory } from './inventory.js';
 
-/** The creator recorded for everything a suite run makes (branches too, see suite/patterns.ts). */
+/** The creator recorded for everything a suite run makes (branches too, see src/suite/patterns/context.ts). */
 export const SUITE_CREATOR = 'vers-db run';
 /** The demo's database and checkpoint; its branches are recorded as DEMO_BRANCH_CREATOR. */
 export const DEMO_CREATOR = 'vers-db demo';

@@ -25,7 +25,7 @@ export interface ToolCall {
 }
 
 export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
-  /** The contract name (DESIGN.md), snake_case. */
+  /** The contract name (README "Claude Code"), snake_case. */
   readonly name: string;
   readonly title: string;
   /** Product copy for the model: when to use it, what it returns, what it changes. */

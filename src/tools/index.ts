@@ -1,4 +1,4 @@
-/** Every MCP tool, in the order tools/list shows them. Names are the contract (DESIGN.md). */
+/** Every MCP tool, in the order tools/list shows them. Names are the contract (README "Claude Code", test/mcp/registry.test.ts). */
 import { dbBranches } from './db-branches.js';
 import { dbCheckpoint } from './db-checkpoint.js';
 import { dbCompareBranches } from './db-compare-branches.js';

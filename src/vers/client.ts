@@ -1,8 +1,9 @@
 /**
- * VersClient: one method per vers CLI operation vers-db uses, v0.10.0 semantics
- * (/work/shared/reference/vers-cli.md). Every call is an argv array through execa (never a
- * shell string), names explicit UUIDs (never HEAD or aliases), has a deadline and an
- * AbortSignal, and turns vers's exit codes into typed errors without leaking VERS_API_KEY.
+ * VersClient: one method per vers CLI operation vers-db uses, v0.10.0 semantics (README
+ * "Running on Vers"; test/fixtures/fake-vers keeps the same contract). Every call is an argv
+ * array through execa (never a shell string), names explicit UUIDs (never HEAD or aliases), has
+ * a deadline and an AbortSignal, and turns vers's exit codes into typed errors without leaking
+ * VERS_API_KEY.
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';

@@ -1,8 +1,8 @@
 /**
  * Typed errors for vers CLI failures. vers picks its exit code by matching the error text
- * (reference §3.0): 2 auth, 3 not found, 4 conflict, 5 bad request, 6 timeout, 7 cancelled.
+ * (v0.7.0 and later): 2 auth, 3 not found, 4 conflict, 5 bad request, 6 timeout, 7 cancelled.
  * Each maps to the vers-db error family a user would expect (configuration problems exit 2,
- * infrastructure problems exit 3). Messages never carry VERS_API_KEY (see redact.ts).
+ * infrastructure problems exit 3). Messages never carry VERS_API_KEY (see redactor in output.ts).
  */
 import {
   BackendError,

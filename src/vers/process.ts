@@ -41,7 +41,7 @@ export interface RunVersOptions {
 }
 
 /**
- * An empty variable (`.mcp.json` expands unset ones to '') would hide ~/.versrc and the
+ * An empty variable (the plugin's MCP config expands unset ones to '') would hide ~/.versrc and the
  * project's .env from the vers CLI: pass only variables that have a value.
  */
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
