@@ -18,6 +18,12 @@ export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** A result on stdout: exactly its JSON with --json, else its human rendering. */
+export function printResult<T>(json: boolean | undefined, result: T, render: (result: T) => string): void {
+  if (json) printJson(result);
+  else printText(render(result));
+}
+
 export const useColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 
 /** Progress lines on stderr, with elapsed time, so a long run shows it is alive. */

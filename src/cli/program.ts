@@ -22,7 +22,7 @@ import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
-import { printJson, printText, stderrProgress, useColor } from './output.js';
+import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
@@ -197,8 +197,7 @@ export function buildProgram(): Command {
           onProgress: stderrProgress(),
           createdBy: 'cli checkpoint',
         });
-        if (o.json) printJson(report);
-        else printText(renderCheckpoint(report));
+        printResult(o.json, report, renderCheckpoint);
         return 0;
       }),
     );
@@ -274,8 +273,7 @@ export function buildProgram(): Command {
             createdBy: 'cli test',
           });
           await writeReports(comparison, o, ctx.log);
-          if (o.json) printJson(comparison);
-          else printText(renderComparisonTable(comparison, { color: useColor() }));
+          printResult(o.json, comparison, (c) => renderComparisonTable(c, { color: useColor() }));
           return comparison.results.some((r) => r.status === 'failed') ? 1 : 0;
         }),
     );
@@ -295,8 +293,7 @@ export function buildProgram(): Command {
         const result = redactDeep(
           await compareBranches(ctx, { branches, query: o.query, timeoutMs: o.timeout, signal }),
         );
-        if (o.json) printJson(result);
-        else printText(renderBranchComparison(result));
+        printResult(o.json, result, renderBranchComparison);
         return 0;
       }),
     );
@@ -307,9 +304,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON only')
     .action((o: { json?: boolean }) =>
       runCommand(globals(), async (ctx) => {
-        const state = await listState(ctx);
-        if (o.json) printJson(state);
-        else printText(renderBranchList(state));
+        printResult(o.json, await listState(ctx), renderBranchList);
         return 0;
       }),
     );
