@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { describeBranchStrategy } from '../backends/branch-strategy.js';
 import { embeddedStatus } from '../backends/embedded.js';
+import { withSource } from '../backends/with-branch.js';
 import type { Context } from '../core/context.js';
 import { describeError } from '../errors.js';
 import { guardDisabled } from '../guard/hook.js';
@@ -57,9 +58,11 @@ export async function runDoctor(ctx: Context): Promise<number> {
   }
   try {
     const backend = await ctx.backend();
-    const src = await backend.connectSource();
-    const info = await withClient(src.config, async (c) => (await c.query(SERVER_SQL)).rows[0]);
-    checks.push({ name: 'PostgreSQL', ok: true, detail: `${info.version} at ${src.displayUrl}` });
+    const { info, where } = await withSource(backend, async (src) => ({
+      info: await withClient(src.config, async (c) => (await c.query(SERVER_SQL)).rows[0]),
+      where: src.displayUrl,
+    }));
+    checks.push({ name: 'PostgreSQL', ok: true, detail: `${info.version} at ${where}` });
     checks.push({
       name: 'connections',
       ok: info.max_connections >= 50 ? true : 'warn',

@@ -149,11 +149,9 @@ async function sandboxOf(
 }
 
 async function branchIsSandboxed(backend: Backend, branch: string): Promise<boolean> {
-  const owner = await backend.connect(branch, { as: 'owner' });
-  const server = await backend.connect(branch, { as: 'superuser' });
-  await owner.close();
-  await server.close();
-  return owner.config.user !== server.config.user;
+  const userAs = (as: 'owner' | 'superuser') =>
+    withBranch(backend, branch, async (conn) => conn.config.user, { as });
+  return (await userAs('owner')) !== (await userAs('superuser'));
 }
 
 const suffix = () => randomBytes(3).toString('hex');
