@@ -1,5 +1,6 @@
 /** Writing the report files `--report`, `--markdown` and `--junit` ask for; the renderers live in src/report. */
 import { writeFile } from 'node:fs/promises';
+import { comparisonDocuments, type ReportDocuments } from '../report/documents.js';
 import type { Comparison } from '../result.js';
 import { redactDeep } from '../util/secrets.js';
 
@@ -9,26 +10,25 @@ export interface ReportFiles {
   junit?: string;
 }
 
-/** Write the report files asked for; the renderers live in src/report. */
-export async function writeReports(
-  c: Comparison,
+/** Write the documents the flags name, in this order, saying where each went. */
+export async function writeReportFiles(
+  docs: ReportDocuments,
   files: ReportFiles,
   log: (m: string) => void,
 ): Promise<void> {
-  c = redactDeep(c); // every report format, whoever built the comparison
-  if (files.markdown) {
-    const { renderComparisonMarkdown } = await import('../report/markdown.js');
-    await writeFile(files.markdown, renderComparisonMarkdown(c));
-    log(`markdown report: ${files.markdown}`);
+  const wanted = [
+    { file: files.markdown, render: docs.markdown, what: 'markdown report' },
+    { file: files.junit, render: docs.junit, what: 'JUnit report' },
+    { file: files.report, render: docs.html, what: 'HTML report' },
+  ];
+  for (const w of wanted) {
+    if (!w.file) continue;
+    await writeFile(w.file, w.render());
+    log(`${w.what}: ${w.file}`);
   }
-  if (files.junit) {
-    const { renderJUnit } = await import('../report/junit.js');
-    await writeFile(files.junit, renderJUnit([{ name: `vers-db test ${c.baseline}`, comparison: c }]));
-    log(`JUnit report: ${files.junit}`);
-  }
-  if (files.report) {
-    const { renderHtml } = await import('../report/html.js');
-    await writeFile(files.report, renderHtml(c));
-    log(`HTML report: ${files.report}`);
-  }
+}
+
+/** A comparison's report files; every format is redacted, whoever built the comparison. */
+export function writeReports(c: Comparison, files: ReportFiles, log: (m: string) => void): Promise<void> {
+  return writeReportFiles(comparisonDocuments(redactDeep(c)), files, log);
 }

@@ -1,13 +1,11 @@
 /** `vers-db run`: a vers-integration.yaml suite, with the same report flags as `test`. */
-import { writeFile } from 'node:fs/promises';
 import type { Context } from '../core/context.js';
-import { renderSuiteHtml } from '../report/html.js';
-import { renderSuiteJUnit } from '../report/junit.js';
-import { renderSuiteMarkdown } from '../report/markdown.js';
+import { suiteDocuments } from '../report/documents.js';
 import { renderSuiteRun } from '../report/suite.js';
 import { runSuite } from '../suite/runner.js';
 import { redactDeep } from '../util/secrets.js';
-import { printJson, printText, stderrProgress, useColor } from './output.js';
+import { printResult, stderrProgress, useColor } from './output.js';
+import { writeReportFiles } from './render.js';
 
 export interface RunSuiteCommandOptions {
   file?: string;
@@ -30,19 +28,7 @@ export async function runSuiteCommand(ctx: Context, o: RunSuiteCommandOptions): 
     signal: o.signal,
     onProgress: stderrProgress(),
   }).then(redactDeep);
-  if (o.markdown) {
-    await writeFile(o.markdown, renderSuiteMarkdown(run));
-    ctx.log(`markdown report: ${o.markdown}`);
-  }
-  if (o.junit) {
-    await writeFile(o.junit, renderSuiteJUnit(run));
-    ctx.log(`JUnit report: ${o.junit}`);
-  }
-  if (o.report) {
-    await writeFile(o.report, renderSuiteHtml(run));
-    ctx.log(`HTML report: ${o.report}`);
-  }
-  if (o.json) printJson(run);
-  else printText(renderSuiteRun(run, { color: useColor() }));
+  await writeReportFiles(suiteDocuments(run), o, ctx.log);
+  printResult(o.json, run, (r) => renderSuiteRun(r, { color: useColor() }));
   return run.passed ? 0 : 1;
 }

@@ -5,9 +5,7 @@
  * entries per strategy; they are drawn in the HTML report and left out of structuredContent, so a
  * large suite's result stays far below Claude Code's 25 k-token cap (test/mcp/results.test.ts).
  */
-import { renderComparisonHtml, renderSuiteHtml } from '../report/html.js';
-import { renderJUnit, renderSuiteJUnit } from '../report/junit.js';
-import { renderComparisonMarkdown, renderSuiteMarkdown } from '../report/markdown.js';
+import { comparisonDocuments, type ReportDocuments, suiteDocuments } from '../report/documents.js';
 import type { Comparison, ProbeStats, StrategyResult } from '../result.js';
 import type { SuiteRunResult } from '../suite/result.js';
 import type { ToolReports } from './define.js';
@@ -47,20 +45,16 @@ export const slimSuiteRun = (run: SuiteRunResult): SuiteRunResult => ({
   suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) })),
 });
 
-export function comparisonReports(c: Comparison, name = `test-${c.baseline}`): ToolReports {
-  return {
-    name,
-    html: renderComparisonHtml(c),
-    markdown: renderComparisonMarkdown(c),
-    junit: renderJUnit([{ name: `vers-db test ${c.baseline}`, comparison: c }]),
-  };
-}
+/** Every report document, rendered, under the name the files get. */
+const allOf = (name: string, docs: ReportDocuments): ToolReports => ({
+  name,
+  html: docs.html(),
+  markdown: docs.markdown(),
+  junit: docs.junit(),
+});
 
-export function suiteReports(run: SuiteRunResult): ToolReports {
-  return {
-    name: `suite-${run.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')}`,
-    html: renderSuiteHtml(run),
-    markdown: renderSuiteMarkdown(run),
-    junit: renderSuiteJUnit(run),
-  };
-}
+export const comparisonReports = (c: Comparison, name = `test-${c.baseline}`): ToolReports =>
+  allOf(name, comparisonDocuments(c));
+
+export const suiteReports = (run: SuiteRunResult): ToolReports =>
+  allOf(`suite-${run.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')}`, suiteDocuments(run));
