@@ -16,15 +16,7 @@ import {
 import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
 import { type ClientConfig, displayUrl, quoteIdent, urlOf, withClient, withDatabase } from '../util/pg.js';
 import { addSecret } from '../util/secrets.js';
-import type {
-  BackendCapabilities,
-  BranchConnection,
-  BranchRole,
-  ExecOptions,
-  ExecResult,
-  GcReport,
-  RollbackResult,
-} from './backend.js';
+import type * as B from './backend.js';
 import { type BackendDeps, stateDirOf } from './deps.js';
 import type { BranchPlan, CheckpointPlan, CreateBranchesOptions, StorageDriver } from './driver.js';
 import {
@@ -52,7 +44,7 @@ const SEAL_TEMPLATE_SQL = (db: string) =>
   `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
 const REASSIGN_TO_SERVER_USER_SQL = (role: string) => `REASSIGN OWNED BY ${quoteIdent(role)} TO CURRENT_USER`;
 
-export const LOCAL_CAPABILITIES: BackendCapabilities = {
+export const LOCAL_CAPABILITIES: B.BackendCapabilities = {
   batchBranching: false,
   defaultParallel: 1,
   isolation: 'roles',
@@ -216,7 +208,7 @@ export class LocalDriver implements StorageDriver {
     if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
   }
 
-  async connect(b: BranchEntry, as: BranchRole): Promise<BranchConnection> {
+  async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
     let config = withDatabase(this.source, b.database);
     if (b.sandbox) {
       // Role passwords are secrets too: a validation that echoes DATABASE_URL must not print one.
@@ -232,20 +224,20 @@ export class LocalDriver implements StorageDriver {
     return { config, displayUrl: displayUrl(config), close: async () => {} };
   }
 
-  async exec(b: BranchEntry, command: string, options: ExecOptions): Promise<ExecResult> {
+  async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     const { config } = await this.connect(b, options.superuser ? 'superuser' : 'owner');
     return this.run(config, command, options);
   }
 
-  async connectSource(): Promise<BranchConnection> {
+  async connectSource(): Promise<B.BranchConnection> {
     return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {} };
   }
 
-  execSource(command: string, options: ExecOptions): Promise<ExecResult> {
+  execSource(command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     return this.run(this.source, command, options);
   }
 
-  private run(config: ClientConfig, command: string, options: ExecOptions): Promise<ExecResult> {
+  private run(config: ClientConfig, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     const { cwd, env } = this.deps;
     return runShellStep({ cwd, env, stateDir: stateDirOf(this.deps) }, config, command, options);
   }
@@ -254,7 +246,7 @@ export class LocalDriver implements StorageDriver {
     return fn(this.admin);
   }
 
-  async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<RollbackResult> {
+  async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<B.RollbackResult> {
     const target = workingDatabaseName(await this.instance(), ckpt.tag);
     const existed = await databaseExists(this.admin, target);
     if (existed) await this.dropOwn(target);
@@ -271,7 +263,7 @@ export class LocalDriver implements StorageDriver {
   }
 
   /** Databases and roles of crashed processes, which the registry does not hold. */
-  sweep(report: GcReport): Promise<void> {
+  sweep(report: B.GcReport): Promise<void> {
     return sweepUnregistered(this.admin, this.deps.registry, report);
   }
 

@@ -10,15 +10,7 @@ import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import type { BranchEntry, CheckpointEntry, RegistryData } from '../state/registry.js';
 import type { ClientConfig } from '../util/pg.js';
 import { type VersClient, VersConflictError } from '../vers/index.js';
-import type {
-  BackendCapabilities,
-  BranchConnection,
-  BranchRole,
-  ExecOptions,
-  ExecResult,
-  GcReport,
-  RollbackResult,
-} from './backend.js';
+import type * as B from './backend.js';
 import type { BackendDeps } from './deps.js';
 import type {
   BranchPlan,
@@ -44,7 +36,7 @@ export const VERS_SETTINGS = {
   workingPrefix: 'vers.working.',
 } as const;
 
-export const VERS_CAPABILITIES: BackendCapabilities = {
+export const VERS_CAPABILITIES: B.BackendCapabilities = {
   batchBranching: true,
   defaultParallel: 'all',
   isolation: 'vm',
@@ -184,7 +176,7 @@ export class VersDriver implements StorageDriver {
     if (b.id) await this.vms.remove([b.id]);
   }
 
-  async connect(b: BranchEntry, as: BranchRole): Promise<BranchConnection> {
+  async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
     const { password } = await this.base();
     if (as !== 'reader') return this.session.connect(b.id, b.database, password);
     const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
@@ -196,16 +188,16 @@ export class VersDriver implements StorageDriver {
     return this.session.connect(b.id, b.database, reader, { user: VERS_READER_ROLE });
   }
 
-  async exec(b: BranchEntry, command: string, options: ExecOptions): Promise<ExecResult> {
+  async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     return this.session.exec(b.id, b.database, (await this.base()).password, command, options);
   }
 
-  async connectSource(): Promise<BranchConnection> {
+  async connectSource(): Promise<B.BranchConnection> {
     const base = await this.base();
     return this.session.connect(base.vm, base.database, base.password);
   }
 
-  async execSource(command: string, options: ExecOptions): Promise<ExecResult> {
+  async execSource(command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     const base = await this.base();
     return this.session.exec(base.vm, base.database, base.password, command, options);
   }
@@ -220,7 +212,7 @@ export class VersDriver implements StorageDriver {
   }
 
   /** A new VM from the commit; the one the previous rollback made is deleted. */
-  async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<RollbackResult> {
+  async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<B.RollbackResult> {
     const [vmId] = await this.vms.record('working', [ckpt.tag], ckpt.id, async () => [
       (await this.v(() => this.client.runCommit(ckpt.id, { signal: o.signal }))).vmId,
     ]);
@@ -234,7 +226,7 @@ export class VersDriver implements StorageDriver {
   }
 
   /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
-  async sweep(report: GcReport): Promise<void> {
+  async sweep(report: B.GcReport): Promise<void> {
     const data = await this.deps.registry.read();
     const needed = new Set<string>(
       [
