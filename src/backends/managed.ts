@@ -60,7 +60,14 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
       this.verifyCheckpoint = async (tag) => {
         const ckpt = await this.deps.registry.checkpoint(tag);
         if (ckpt?.backend !== this.kind) return [`checkpoint ${tag} is no longer in the registry`];
-        return verify(ckpt);
+        const problems = await verify(ckpt);
+        // A changed checkpoint is no longer offered as a baseline.
+        if (problems.length > 0)
+          await this.registry.update((d) => {
+            const c = d.checkpoints[tag];
+            if (c) c.damaged = problems.join('; ');
+          });
+        return problems;
       };
     }
   }

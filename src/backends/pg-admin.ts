@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, ConflictError, DatabaseError } from '../errors.js';
 import { type ClientConfig, type PgClient, quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 const DATABASE_SIZE_SQL = 'SELECT pg_database_size($1)::bigint AS size';
@@ -22,10 +23,9 @@ const TERMINATE_CREATING_SQL = `
 const TERMINATE_SQL = 'SELECT pg_terminate_backend($1)';
 const CANCEL_SQL = 'SELECT pg_cancel_backend($1)';
 
-/** SQLSTATE 55006: source database "x" is being accessed by other users. */
-const SOURCE_BUSY = '55006';
-/** SQLSTATE 42P04: duplicate_database. */
-const DUPLICATE_DATABASE = '42P04';
+/** "source database x is being accessed by other users". */
+const SOURCE_BUSY = SQLSTATE.OBJECT_IN_USE;
+const DUPLICATE_DATABASE = SQLSTATE.DUPLICATE_DATABASE;
 const CLONE_ATTEMPTS = 3;
 const CLONE_RETRY_MS = 300;
 

@@ -8,6 +8,7 @@ import type { LimitFunction } from 'p-limit';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
 import { recordChild } from '../state/children.js';
 import { type ClientConfig, connect, displayUrl } from '../util/pg.js';
+import { isLoginRefusal } from '../util/sqlstate.js';
 import { shQuote, type VersClient, VersNotFoundError, type VersTunnel } from '../vers/index.js';
 import type { BranchConnection, ExecOptions, ExecResult } from './backend.js';
 import { type BackendDeps, stateDirOf } from './deps.js';
@@ -18,8 +19,6 @@ export const VM_PG_PORT = 5432;
 const DEFAULT_EXEC_TIMEOUT_MS = 3_600_000;
 const LOGIN_TIMEOUT_MS = 30_000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Wrong password or database: waiting for the server will not help. */
-const FINAL_LOGIN_ERRORS = new Set(['28P01', '28000', '3D000']);
 
 /** `export` lines for the PG environment: the VM's own PGHOST/PGPORT win (the fake sets them). */
 export function pgEnvScript(database: string, password: string, extra: Record<string, string> = {}): string {
@@ -153,7 +152,8 @@ async function waitForLogin(config: ClientConfig, timeoutMs: number, signal?: Ab
       return;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if ((code && FINAL_LOGIN_ERRORS.has(code)) || Date.now() > deadline) throw err;
+      // Wrong password or database: waiting for the server will not help.
+      if (isLoginRefusal(code) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

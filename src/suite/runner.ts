@@ -158,7 +158,7 @@ async function prepareSource(
 async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
   const run = await runPattern(p, b);
   // `superuser: true` in the suite: every pattern's result says who it ran as, so the report does.
-  if (p.superuser && p.backend.kind !== 'vers')
+  if (p.superuser && p.backend.capabilities.isolation !== 'vm')
     run.result.sandbox = { role: 'superuser', warnings: run.result.sandbox?.warnings ?? [] };
   return run;
 }
