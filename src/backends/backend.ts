@@ -55,9 +55,10 @@ export interface ExecOptions {
 }
 
 /**
- * Who a connection to a branch logs in as (local backend; on Vers the VM is the sandbox):
- * `owner` (default) owns the branch and nothing else, `reader` may only read it, `superuser`
- * is the server's own user, for migrations that explicitly asked for it.
+ * Who a connection to a branch logs in as: `owner` (default) owns the branch and nothing else
+ * (on Vers the VM is the sandbox and this is its postgres user), `reader` may only read it (a
+ * role that can only read, on both backends), `superuser` is the server's own user, for
+ * migrations that explicitly asked for it.
  */
 export type BranchRole = 'owner' | 'reader' | 'superuser';
 
@@ -89,8 +90,38 @@ export interface BranchOptions {
   keep?: boolean;
 }
 
+/** What a backend can do, for callers that would otherwise branch on its kind. */
+export interface BackendCapabilities {
+  /** Many branches are made side by side in one call (vers: one VM each); else one copy at a time. */
+  batchBranching: boolean;
+  /** How many strategies run at once when the caller does not say: all of them, or this many. */
+  defaultParallel: 'all' | number;
+  /** What keeps a migration inside its branch: per-branch roles on a shared server, or a VM of its own. */
+  isolation: 'roles' | 'vm';
+  /** A suite's server settings (postgresql.conf) are applied when the source is provisioned. */
+  appliesServerSettings: boolean;
+}
+
+/**
+ * A database on the source's server (the source itself by default): the suite runner, `up` and
+ * the demo make and rebuild theirs through this, never with their own CREATE/DROP DATABASE.
+ */
+export interface SourceDatabase {
+  readonly name: string;
+  exists(): Promise<boolean>;
+  /** Create it when missing (made meanwhile by another process counts); optionally label it. */
+  ensure(options?: { comment?: string }): Promise<void>;
+  /** Drop it (its sessions are ended) and create it empty. */
+  reset(options?: { comment?: string }): Promise<void>;
+  /** Drop it, sessions ended; a missing one is fine. */
+  drop(): Promise<void>;
+}
+
 export interface Backend {
   readonly kind: BackendKind;
+  readonly capabilities: BackendCapabilities;
+  /** A database on the source's server, by name (the source database, or one beside it). */
+  sourceDatabase(name: string): SourceDatabase;
   /** Snapshot the source database (local) or VM (vers) under `tag`. */
   checkpoint(
     tag: string,

@@ -5,7 +5,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import type { Context } from '../core/context.js';
 import { CancelledError, throwIfAborted } from '../errors.js';
 import { type ClientConfig, sslEnv, urlOf } from '../util/pg.js';
 import type { ExecOptions, ExecResult } from './backend.js';
@@ -13,7 +12,7 @@ import { assertReachable, commandEnv, commandIdentity } from './command-user.js'
 import { superviseGroup } from './process-group.js';
 
 export async function runShellStep(
-  ctx: Pick<Context, 'cwd' | 'env' | 'stateDir'>,
+  ctx: { cwd: string; env: NodeJS.ProcessEnv; stateDir: string },
   config: ClientConfig,
   command: string,
   options: ExecOptions = {},

@@ -5,11 +5,12 @@
  * running it again reuses the VM and changes only what is missing.
  */
 import { randomBytes } from 'node:crypto';
-import type { Context } from '../core/context.js';
 import { BackendError, InvalidInputError } from '../errors.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
-import { shQuote, VersNotFoundError } from '../vers/index.js';
-import { createVersBackend, VERS_SETTINGS, VersBackend } from './vers.js';
+import { shQuote, type VersClient, VersNotFoundError } from '../vers/index.js';
+import type { BackendDeps } from './deps.js';
+import { ensureDatabase } from './pg-admin.js';
+import { createVersClient, openVersProvisioner, VERS_SETTINGS, type VersProvisioner } from './vers.js';
 
 export interface ProvisionOptions {
   /** `postgres@N` as in a suite's services.postgres.template; default postgres@16. */
@@ -45,7 +46,6 @@ const TEMPLATE = /^postgres(?:ql)?@(\d{2})$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const INSTALL_TIMEOUT_MS = 1_800_000;
 
-const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 const PENDING_RESTART_SQL = 'SELECT name FROM pg_settings WHERE pending_restart ORDER BY name';
 
 export function parseTemplate(template: string | undefined): number {
@@ -101,23 +101,15 @@ echo "versdb: server_version=$(PGPASSWORD="$PW" psql -X -qtA -h "\${PGHOST:-127.
 `;
 }
 
-async function versBackendOf(ctx: Context): Promise<VersBackend> {
-  if (ctx.backendKind === 'vers') {
-    const b = await ctx.backend();
-    if (b instanceof VersBackend) return b;
-  }
-  return createVersBackend(ctx);
-}
-
 /** Is the recorded base VM still there and running? */
 async function usableBase(
-  backend: VersBackend,
+  client: VersClient,
   vm: string | undefined,
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (!vm) return false;
   try {
-    const s = await backend.client.vmStatus(vm, { signal });
+    const s = await client.vmStatus(vm, { signal });
     return s.state.toLowerCase() === 'running';
   } catch (err) {
     if (err instanceof VersNotFoundError) return false;
@@ -126,8 +118,21 @@ async function usableBase(
 }
 
 export async function provisionVersBase(
-  ctx: Context,
+  ctx: BackendDeps,
   options: ProvisionOptions = {},
+): Promise<ProvisionResult> {
+  const vers = await openVersProvisioner(ctx);
+  try {
+    return await provision(ctx, vers, options);
+  } finally {
+    await vers.close();
+  }
+}
+
+async function provision(
+  ctx: BackendDeps,
+  vers: VersProvisioner,
+  options: ProvisionOptions,
 ): Promise<ProvisionResult> {
   const major = parseTemplate(options.template);
   const databases = options.databases?.length ? options.databases : ['postgres'];
@@ -136,16 +141,14 @@ export async function provisionVersBase(
       throw new InvalidInputError(`services.postgres.settings: invalid setting name ${JSON.stringify(name)}`);
   }
   const progress = options.onProgress ?? ctx.log;
-  const backend = await versBackendOf(ctx);
-  const { client } = backend;
+  const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
   const previous = settings[VERS_SETTINGS.baseVm];
   let vm = previous;
   let created = false;
-  if (options.fresh || !(await usableBase(backend, vm, options.signal))) {
+  if (options.fresh || !(await usableBase(client, vm, options.signal))) {
     progress('starting a Vers VM (vers run --wait)…');
-    const keys = await backend.planVms('base', ['base'], null);
-    const { vmId } = await backend.creating(keys, () =>
+    vm = await vers.runRootVm(() =>
       client.run({
         signal: options.signal,
         memSizeMib: options.memSizeMib,
@@ -153,8 +156,6 @@ export async function provisionVersBase(
         fsSizeMib: options.fsSizeMib,
       }),
     );
-    await backend.markVms(keys, [vmId]);
-    vm = vmId;
     created = true;
   }
   const baseVm = vm!;
@@ -170,9 +171,7 @@ export async function provisionVersBase(
     await client
       .delete([previous])
       .catch((err: Error) => ctx.log(`could not delete the old base VM ${previous}: ${err.message}`));
-    await ctx.registry.update((d) => {
-      for (const [k, e] of Object.entries(d.vms)) if (e.id === previous) delete d.vms[k];
-    });
+    await vers.forgetVm(previous);
   }
 
   progress(`making sure PostgreSQL ${major} runs in VM ${baseVm}…`);
@@ -195,16 +194,12 @@ export async function provisionVersBase(
     ctx.log(`note: the VM runs PostgreSQL ${serverVersion}, not ${major} (it was there already)`);
   }
 
-  const conn = await backend.connectVm(baseVm, 'postgres', { password, signal: options.signal });
+  const conn = await vers.connect(baseVm, 'postgres', password, options.signal);
   let pendingRestart: string[] = [];
   try {
     await withClient(conn.config, async (c) => {
-      for (const db of databases) {
-        if ((await c.query(DATABASE_EXISTS_SQL, [db])).rowCount === 0) {
-          progress(`creating database ${db}`);
-          await c.query(`CREATE DATABASE ${quoteIdent(db)}`);
-        }
-      }
+      for (const db of databases)
+        if (await ensureDatabase(conn.config, db)) progress(`created database ${db}`);
       for (const [name, value] of Object.entries(options.settings ?? {})) {
         await c.query(`ALTER SYSTEM SET ${name} = ${c.escapeLiteral(String(value))}`);
       }
@@ -260,7 +255,7 @@ export interface VersStatus {
 }
 
 /** What `vers-db status --backend vers` shows; never throws for a missing CLI or VM. */
-export async function versStatus(ctx: Context): Promise<VersStatus> {
+export async function versStatus(ctx: BackendDeps): Promise<VersStatus> {
   const data = await ctx.registry.read();
   const s = data.settings;
   const out: VersStatus = {
@@ -275,12 +270,28 @@ export async function versStatus(ctx: Context): Promise<VersStatus> {
     vms: Object.values(data.vms).length,
   };
   try {
-    const backend = await versBackendOf(ctx);
-    out.cli = (await backend.client.ensureSupported()).raw;
-    if (out.baseVm) out.state = (await backend.client.vmStatus(out.baseVm)).state;
+    const client = createVersClient(ctx);
+    out.cli = (await client.ensureSupported()).raw;
+    if (out.baseVm) out.state = (await client.vmStatus(out.baseVm)).state;
   } catch (err) {
     if (err instanceof VersNotFoundError) out.state = 'gone';
     else out.cliError = (err as Error).message;
   }
   return out;
+}
+
+/** `down`: delete the project's base VM (one already gone counts as deleted) and forget it. */
+export async function deleteVersBase(deps: BackendDeps, vm: string): Promise<void> {
+  const vers = await openVersProvisioner(deps);
+  try {
+    await vers.client.delete([vm], { timeoutMs: 90_000 }).catch((err: unknown) => {
+      if (!(err instanceof VersNotFoundError)) throw err;
+    });
+    await deps.registry.update((d) => {
+      delete d.settings[VERS_SETTINGS.baseVm];
+    });
+    await vers.forgetVm(vm);
+  } finally {
+    await vers.close();
+  }
 }

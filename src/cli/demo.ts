@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { adminConfigFor, databaseExists } from '../backends/pg-admin.js';
 import type { Context } from '../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
 import { addedObjects, databaseInventory } from '../core/inventory.js';
@@ -16,7 +17,7 @@ import { assertMayReplace, DEMO_BRANCH_CREATOR, DEMO_CREATOR, recordDatabase } f
 import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
-import { type ClientConfig, quoteIdent, withClient, withDatabase, withTransaction } from '../util/pg.js';
+import { type ClientConfig, withClient, withDatabase, withTransaction } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 
@@ -63,7 +64,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   const examples = examplesDir();
   const backend = await ctx.backend();
   const source = (await backend.connectSource()).config;
-  const admin = withDatabase(source, source.database === 'postgres' ? 'template1' : 'postgres');
+  const admin = adminConfigFor(source);
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o.rows}`;
 
@@ -77,10 +78,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   });
   const start = performance.now();
   const loadStart = start;
-  await withClient(admin, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
-  });
+  await backend.sourceDatabase(DEMO_DATABASE).reset();
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true }); // ours even if loading is interrupted
   const schema = await readFile(join(examples, 'schema', 'v1.sql'), 'utf8');
   const seed = await readFile(join(examples, 'seeds', 'generate.sql'), 'utf8');
@@ -148,8 +146,6 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   return 0;
 }
 
-const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
-
 /** The demo drops its database only if this project's demo made it and nobody added to it since. */
 export async function assertDemoDatabaseIsOurs(
   ctx: Context,
@@ -157,11 +153,7 @@ export async function assertDemoDatabaseIsOurs(
   demo: ClientConfig,
   name: string,
 ): Promise<void> {
-  const exists = await withClient(
-    admin,
-    async (c) => (await c.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1,
-  );
-  if (!exists) return;
+  if (!(await databaseExists(admin, name))) return;
   const record = (await ctx.registry.read()).sources?.[name];
   const hint = `the demo rebuilds ${name} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
   if (record?.createdBy !== DEMO_CREATOR) {

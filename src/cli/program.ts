@@ -1,7 +1,6 @@
 /** The `vers-db` command line: each command is a thin call into src/core, like its MCP twin. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { embeddedStatus, ensureEmbedded, stopEmbedded } from '../backends/embedded.js';
-import { EMBEDDED_SOURCE_DATABASE } from '../backends/local.js';
+import { embeddedStatus, stopEmbedded } from '../backends/embedded.js';
 import { unmountThinVolume } from '../backends/thin-volume.js';
 import {
   compareBranches,
@@ -17,7 +16,6 @@ import { renderBranchComparison } from '../report/branch-comparison.js';
 import { renderBranchList } from '../report/branch-list.js';
 import { renderCheckpoint } from '../report/checkpoint.js';
 import { renderComparisonTable } from '../report/table.js';
-import { configFromUrl, withClient } from '../util/pg.js';
 import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
@@ -25,7 +23,7 @@ import { runDoctor } from './doctor.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 import { runCommand } from './run-command.js';
-import { branchingStatus, prepareThin, renderThin, setFsync } from './thin-up.js';
+import { branchingStatus, renderThin } from './thin-up.js';
 import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';
 
 function positiveInt(value: string): number {
@@ -87,23 +85,7 @@ export function buildProgram(): Command {
             const { versUp } = await import('./vers-up.js');
             return versUp(ctx, o);
           }
-          if (o.thin) {
-            await prepareThin(ctx, o.thin === true ? undefined : o.thin);
-          }
-          const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
-          const admin = configFromUrl(server.url, 'postgres');
-          await withClient(admin, async (c) => {
-            const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-              EMBEDDED_SOURCE_DATABASE,
-            ]);
-            if (r.rowCount === 0) await c.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
-            if (o.fsync !== undefined) await setFsync(c, o.fsync, ctx.log);
-          });
-          const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
-          printText(`DATABASE_URL=${url}`);
-          ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
-          ctx.log(`then:            vers-db checkpoint <tag>`);
-          return 0;
+          return (await import('./local-up.js')).localUp(ctx, o);
         }),
     );
 

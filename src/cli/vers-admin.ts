@@ -4,9 +4,9 @@
  * the PostgreSQL inside it, not a DATABASE_URL it cannot honour.
  */
 import type { RollbackResult } from '../backends/backend.js';
-import { createVersClient, VERS_SETTINGS } from '../backends/vers.js';
+import { VERS_SETTINGS } from '../backends/vers.js';
+import { deleteVersBase } from '../backends/vers-provision.js';
 import type { Context } from '../core/context.js';
-import { VersNotFoundError } from '../vers/index.js';
 import { printText } from './output.js';
 
 const TUNNEL_PORT = 15432;
@@ -28,16 +28,7 @@ export async function versDown(ctx: Context, o: { yes?: boolean }): Promise<numb
     ctx.log('nothing was deleted: run `vers-db down --backend vers --yes` to delete it');
     return 0;
   }
-  const password = data.settings[VERS_SETTINGS.password];
-  const client = createVersClient(ctx, password ? [password] : []);
-  await client.ensureSupported();
-  await client.delete([vm], { timeoutMs: 90_000 }).catch((err: unknown) => {
-    if (!(err instanceof VersNotFoundError)) throw err; // already gone: just forget it
-  });
-  await ctx.registry.update((d) => {
-    delete d.settings[VERS_SETTINGS.baseVm];
-    for (const [key, e] of Object.entries(d.vms)) if (e.id === vm) delete d.vms[key];
-  });
+  await deleteVersBase(ctx, vm);
   printText(`deleted the Vers base VM ${vm}`);
   ctx.log(untouched);
   ctx.log('`vers-db up --backend vers` makes a new one');

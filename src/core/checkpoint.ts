@@ -26,13 +26,7 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     signal: input.signal,
     createdBy: input.createdBy,
   });
-  // Who made it decides who may replace it (a suite run or the demo only their own); any backend.
-  if (input.createdBy) {
-    await ctx.registry.update((d) => {
-      const c = d.checkpoints[input.tag];
-      if (c) c.createdBy = input.createdBy;
-    });
-  }
+  // Who made it (recorded by the backend) decides who may replace it: a suite run or the demo only their own.
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;

@@ -3,6 +3,7 @@
  * the backend (created lazily, so `vers-db branches` never starts a server).
  */
 import type { Backend, BackendKind } from '../backends/backend.js';
+import type { BackendDeps } from '../backends/deps.js';
 import { InvalidInputError } from '../errors.js';
 import { stateDir as resolveStateDir } from '../state/paths.js';
 import { Registry } from '../state/registry.js';
@@ -74,11 +75,13 @@ export function createContext(options: ContextOptions = {}): Context {
   return ctx;
 }
 
+/** Backends get only what they need (BackendDeps), never the context itself. */
 async function createBackend(ctx: Context): Promise<Backend> {
+  const deps: BackendDeps = { registry: ctx.registry, env: ctx.env, cwd: ctx.cwd, log: ctx.log };
   if (ctx.backendKind === 'vers') {
     const { createVersBackend } = await import('../backends/vers.js');
-    return createVersBackend(ctx);
+    return createVersBackend(deps);
   }
   const { createLocalBackend } = await import('../backends/local.js');
-  return createLocalBackend(ctx);
+  return createLocalBackend(deps);
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
+import { unknownCheckpoint } from '../backends/messages.js';
 import { withBranch } from '../backends/with-branch.js';
 import { measureMigration } from '../collector/index.js';
 import {
@@ -14,7 +15,6 @@ import {
   ConflictError,
   describeError,
   InvalidInputError,
-  NotFoundError,
   throwIfAborted,
 } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
@@ -42,14 +42,7 @@ async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> 
     });
   }
   if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
-  const known = (await ctx.registry.listCheckpoints(ctx.backendKind))
-    .filter((c) => c.state === 'ready')
-    .map((c) => c.tag);
-  throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-    hint: known.length
-      ? `known checkpoints: ${known.join(', ')}`
-      : 'create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)',
-  });
+  throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
 }
 
 async function runValidation(
@@ -143,7 +136,7 @@ async function sandboxOf(
   superuser: boolean,
 ): Promise<NonNullable<StrategyResult['sandbox']>> {
   const warnings = m.source.kind === 'sql' ? outsideBranchWarnings(m.source.sql) : [];
-  if (backend.kind === 'vers') return { role: 'vm', warnings };
+  if (backend.capabilities.isolation === 'vm') return { role: 'vm', warnings };
   if (superuser) return { role: 'superuser', warnings };
   return { role: (await branchIsSandboxed(backend, branch)) ? 'branch-owner' : 'server-user', warnings };
 }
@@ -177,8 +170,8 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
   // On one machine strategies compete for CPU and disk, so they run one after another unless asked;
   // Vers branches are separate VMs, so there they all run at once.
-  const parallel = input.parallel ?? (ctx.backendKind === 'vers' ? input.migrations.length : 1);
-  if (!Number.isInteger(parallel) || parallel < 1)
+  const asked = input.parallel;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1))
     throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.
   const timeouts = timeoutsFromEnv(ctx.env);
@@ -196,6 +189,8 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
+  const { defaultParallel } = backend.capabilities;
+  const parallel = asked ?? (defaultParallel === 'all' ? input.migrations.length : defaultParallel);
   const total = resolved.length;
   const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
   const created: BranchInfo[] = [];
@@ -211,7 +206,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   // Serial local runs make each branch just before its strategy and drop it right after: one
   // extra copy of the database on disk at a time, not one per strategy. Parallel runs, Vers (one
   // `vers branch --count N` call) and kept branches make them all up front.
-  const justInTime = backend.kind === 'local' && parallel === 1 && !input.keepBranches;
+  const justInTime = !backend.capabilities.batchBranching && parallel === 1 && !input.keepBranches;
   let upfront: BranchInfo[] | null = null;
   if (!justInTime) {
     input.onProgress?.({

@@ -24,7 +24,7 @@ import { recordTestedSuiteBranches } from '../core/record-tested.js';
 import { collectSettled, unmeasuredResult } from '../core/settle.js';
 import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
-import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
+import { quoteIdent, withClient } from '../util/pg.js';
 import { redactDeep } from '../util/secrets.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
@@ -63,7 +63,6 @@ const SOURCE_STATE_SQL = `
            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
   FROM pg_database d WHERE d.datname = current_database()`;
-const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 
 function concurrencyOf(suite: Suite, opts: RunSuiteOptions): number {
   // Benchmarks timed side by side measure each other; performance suites always run serially.
@@ -117,19 +116,16 @@ async function prepareSource(
         `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`,
       );
     }
-    if (Object.keys(file.services.settings).length > 0 && backend.kind === 'local') {
+    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
       ctx.log(
         `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(', ')}) are server settings; ` +
           'the local backend does not change the server, so they are not applied',
       );
     }
     if (!setupRuns) return;
-    const admin = withDatabase(source.config, db === 'postgres' ? 'template1' : 'postgres');
-    const exists = await withClient(
-      admin,
-      async (c) => (await c.query(DATABASE_EXISTS_SQL, [db])).rowCount === 1,
-    );
-    if (exists) {
+    const database = backend.sourceDatabase(db);
+    let rebuilt = false;
+    if (await database.exists()) {
       const state = await withClient(source.config, async (c) => (await c.query(SOURCE_STATE_SQL)).rows[0]);
       const objects = await databaseInventory(source.config);
       if (!forceRebuild)
@@ -138,14 +134,11 @@ async function prepareSource(
         ctx.log(
           `rebuilding the suite's source database ${db}${forceRebuild ? ' (--rebuild)' : ' (made by an earlier run)'}`,
         );
-        await withClient(admin, (c) => c.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
+        await database.reset({ comment: SOURCE_MARKER });
+        rebuilt = true;
       }
     }
-    await withClient(admin, async (c) => {
-      if ((await c.query(DATABASE_EXISTS_SQL, [db])).rowCount === 0)
-        await c.query(`CREATE DATABASE ${quoteIdent(db)}`);
-      await c.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS '${SOURCE_MARKER.replace(/'/g, "''")}'`);
-    });
+    if (!rebuilt) await database.ensure({ comment: SOURCE_MARKER });
     if (file.services.extensions.length > 0) {
       await withClient(source.config, async (c) => {
         for (const ext of file.services.extensions) {
@@ -165,7 +158,7 @@ async function prepareSource(
 async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
   const run = await runPattern(p, b);
   // `superuser: true` in the suite: every pattern's result says who it ran as, so the report does.
-  if (p.superuser && p.backend.kind !== 'vers')
+  if (p.superuser && p.backend.capabilities.isolation !== 'vm')
     run.result.sandbox = { role: 'superuser', warnings: run.result.sandbox?.warnings ?? [] };
   return run;
 }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BranchConnection } from '../../src/backends/backend.js';
+import { checkpointTaken, stillHasBranches, unknownBranch } from '../../src/backends/messages.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/errors.js';
 import type { Registry } from '../../src/state/registry.js';
 import { withClient } from '../../src/util/pg.js';
@@ -61,6 +62,28 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       await expect(b.checkpoint('no spaces')).rejects.toBeInstanceOf(InvalidInputError);
     });
 
+    it('a taken tag is refused with the same message and hint on every backend', async () => {
+      const err = await b.checkpoint('base').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect(err).toMatchObject({
+        message: checkpointTaken('base').message,
+        hint: checkpointTaken('base').hint,
+      });
+      expect((err as ConflictError).hint).toMatch(/pick another tag/);
+      // The refused call left the checkpoint as it was.
+      expect((await h.registry.checkpoint('base'))?.state).toBe('ready');
+    });
+
+    it('declares what it can do instead of its kind', () => {
+      const c = b.capabilities;
+      expect(typeof c.batchBranching).toBe('boolean');
+      expect(
+        c.defaultParallel === 'all' || (Number.isInteger(c.defaultParallel) && c.defaultParallel >= 1),
+      ).toBe(true);
+      expect(['roles', 'vm']).toContain(c.isolation);
+      expect(typeof c.appliesServerSettings).toBe('boolean');
+    });
+
     it('branch makes one full copy per name in one call', async () => {
       const made = await b.branch('base', ['one', 'two', 'three']);
       expect(made.map((x) => x.name)).toEqual(['one', 'two', 'three']);
@@ -73,6 +96,51 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       expect(counts).toEqual([100, 100, 100]);
       await expect(b.branch('no-such-checkpoint', ['x'])).rejects.toBeInstanceOf(NotFoundError);
       await expect(b.branch('base', ['one'])).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('unknown checkpoints and branches fail with the same errors and hints everywhere', async () => {
+      for (const call of [
+        () => b.branch('nope', ['x']),
+        () => b.rollback('nope'),
+        () => b.deleteCheckpoint('nope'),
+      ]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(NotFoundError);
+        expect((err as Error).message).toBe('no checkpoint named "nope"');
+        expect((err as NotFoundError).hint).toBe('known checkpoints: base');
+      }
+      expect(await h.registry.branch('x')).toBeUndefined();
+      for (const call of [() => b.connect('nope'), () => b.exec('nope', 'true')]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(NotFoundError);
+        expect(err).toMatchObject({
+          message: unknownBranch('nope').message,
+          hint: unknownBranch('nope').hint,
+        });
+      }
+    });
+
+    it('a branch still being created cannot be used yet, on every backend', async () => {
+      const ready = (await h.registry.branch('three'))!;
+      // Another (live) process has reserved it and is still making it.
+      await h.registry.update((d) => {
+        d.branches['in-the-making'] = { ...ready, name: 'in-the-making', id: '', state: 'creating' };
+      });
+      try {
+        for (const call of [
+          () => b.connect('in-the-making'),
+          () => b.connect('in-the-making', { as: 'reader' }),
+          () => b.exec('in-the-making', 'true'),
+        ]) {
+          const err = await call().catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(ConflictError);
+          expect((err as Error).message).toBe('branch "in-the-making" is still being created');
+        }
+      } finally {
+        await h.registry.update((d) => {
+          delete d.branches['in-the-making'];
+        });
+      }
     });
 
     it('branches are isolated from each other and from the source', async () => {
@@ -124,6 +192,37 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       expect(stdin.stdout.trim()).toBe('3');
     });
 
+    it('a reader connection reads the branch and cannot change it', async () => {
+      expect(await count(await b.connect('two', { as: 'reader' }))).toBe(70);
+      for (const write of [
+        'DELETE FROM items',
+        'INSERT INTO items VALUES (1000, $$x$$)',
+        'CREATE TABLE sneaky (id int)',
+        'ALTER TABLE items ADD COLUMN sneaky int',
+      ]) {
+        await expect(query(await b.connect('two', { as: 'reader' }), write)).rejects.toThrow();
+      }
+      expect(await count(await b.connect('two'))).toBe(70);
+      const owner = await b.connect('two');
+      const reader = await b.connect('two', { as: 'reader' });
+      expect(reader.config.user).not.toBe(owner.config.user);
+      await Promise.all([owner.close(), reader.close()]);
+    });
+
+    it('source databases are made, rebuilt and dropped through the backend', async () => {
+      const name = `contract_scratch_${Math.random().toString(36).slice(2, 8)}`;
+      const db = b.sourceDatabase(name);
+      expect(await db.exists()).toBe(false);
+      await db.ensure({ comment: 'made by the contract test' });
+      await db.ensure();
+      expect(await db.exists()).toBe(true);
+      await db.reset();
+      expect(await db.exists()).toBe(true);
+      await db.drop();
+      await db.drop();
+      expect(await db.exists()).toBe(false);
+    });
+
     it('rollback makes a fresh copy of the checkpoint and replaces the previous one', async () => {
       const first = await b.rollback('base');
       expect(first.tag).toBe('base');
@@ -159,7 +258,11 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
     });
 
     it('deleteCheckpoint refuses while branches exist, and removes everything with force', async () => {
-      await expect(b.deleteCheckpoint('base')).rejects.toBeInstanceOf(ConflictError);
+      const refused = await b.deleteCheckpoint('base').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConflictError);
+      expect((refused as Error).message).toBe('checkpoint "base" still has branches: two, three');
+      expect((refused as ConflictError).hint).toBe(stillHasBranches('base', []).hint);
+      expect((await h.registry.checkpoint('base'))?.state).toBe('ready');
       await b.deleteCheckpoint('base', { force: true });
       expect(await h.registry.checkpoint('base')).toBeUndefined();
       expect(await h.registry.listBranches(b.kind)).toEqual([]);

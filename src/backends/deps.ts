@@ -1,0 +1,16 @@
+/**
+ * What a backend needs from its caller: the registry (which also names the state directory),
+ * the environment, the working directory and a logger to stderr. Not the whole command context,
+ * so backends never import core/ (no import cycle).
+ */
+import type { Registry } from '../state/registry.js';
+
+export interface BackendDeps {
+  readonly registry: Registry;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  log(message: string): void;
+}
+
+/** The state directory: where the registry, the embedded cluster and child records live. */
+export const stateDirOf = (deps: BackendDeps): string => deps.registry.dir;

@@ -1,0 +1,246 @@
+/**
+ * The vers storage driver: the source is a base VM with PostgreSQL (vers-provision.ts), a
+ * checkpoint is a vers commit plus a tag, a branch is a VM made from that commit (all of one
+ * call side by side), and a branch's PostgreSQL is reached through `vers tunnel`.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
+import type { BranchEntry, CheckpointEntry, RegistryData } from '../state/registry.js';
+import type { ClientConfig } from '../util/pg.js';
+import { type VersClient, VersConflictError } from '../vers/index.js';
+import type * as B from './backend.js';
+import type { BackendDeps } from './deps.js';
+import type {
+  BranchPlan,
+  CheckpointPlan,
+  CreateBranchesOptions,
+  CreateCheckpointOptions,
+  StorageDriver,
+} from './driver.js';
+import { adminConfigFor } from './pg-admin.js';
+import { ensureReaderRole, VERS_READER_ROLE } from './vers-reader.js';
+import { VersSession } from './vers-session.js';
+import { VersVms } from './vers-vms.js';
+
+/** Registry settings keys the vers backend owns. */
+export const VERS_SETTINGS = {
+  baseVm: 'vers.baseVm',
+  password: 'vers.pgPassword',
+  /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
+  readerPassword: 'vers.readerPassword',
+  database: 'vers.database',
+  pgVersion: 'vers.pgVersion',
+  /** + tag: the working VM the last rollback of that checkpoint made. */
+  workingPrefix: 'vers.working.',
+} as const;
+
+export const VERS_CAPABILITIES: B.BackendCapabilities = {
+  batchBranching: true,
+  defaultParallel: 'all',
+  isolation: 'vm',
+  appliesServerSettings: true,
+};
+
+const BRANCH_TIMEOUT_MS = 300_000;
+
+export class VersDriver implements StorageDriver {
+  readonly kind = 'vers' as const;
+  readonly capabilities = VERS_CAPABILITIES;
+  /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
+  readonly v: LimitFunction;
+  readonly vms: VersVms;
+  readonly session: VersSession;
+
+  constructor(
+    private readonly deps: BackendDeps,
+    readonly client: VersClient,
+  ) {
+    const n = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
+    this.v = pLimit(Number.isInteger(n) && n > 0 ? n : 8);
+    this.vms = new VersVms(deps, client, this.v);
+    this.session = new VersSession(deps, client, this.v);
+  }
+
+  private async settings(): Promise<RegistryData['settings']> {
+    return (await this.deps.registry.read()).settings;
+  }
+
+  async base(): Promise<{ vm: string; database: string; password: string }> {
+    const s = await this.settings();
+    const vm = s[VERS_SETTINGS.baseVm];
+    const password = s[VERS_SETTINGS.password];
+    if (!vm || !password) {
+      throw new InvalidInputError('no Vers base VM is set up for this project', {
+        hint: 'run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint',
+      });
+    }
+    return { vm, password, database: s[VERS_SETTINGS.database] ?? 'postgres' };
+  }
+
+  async planCheckpoint(_tag: string, database: string | undefined): Promise<CheckpointPlan> {
+    const base = await this.base();
+    return {
+      id: '',
+      source: base.vm,
+      database: database || base.database,
+      strategy: 'vers commit',
+      extra: { vm: base.vm },
+    };
+  }
+
+  async createCheckpoint(tag: string, plan: CheckpointPlan, o: CreateCheckpointOptions) {
+    const base = await this.base();
+    await this.ensureReader(base, o.signal);
+    const start = performance.now();
+    const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o.signal }));
+    await o.recordId(commitId);
+    await this.v(() =>
+      this.client.tagCreate(tag, commitId, { signal: o.signal, description: 'vers-db checkpoint' }),
+    ).catch((err: unknown) => {
+      if (!(err instanceof VersConflictError)) throw err;
+      throw new ConflictError(
+        `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
+        {
+          hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``,
+        },
+      );
+    });
+    // Docs say a commit may leave the VM paused; the source must stay usable.
+    const status = await this.v(() => this.client.vmStatus(plan.source, { signal: o.signal }));
+    if (status.state.toLowerCase() === 'paused')
+      await this.v(() => this.client.resume(plan.source, { signal: o.signal }));
+    return { id: commitId, durationMs: performance.now() - start };
+  }
+
+  /** The read-only role, made in the base VM before the commit so every VM of the commit has it. */
+  private async ensureReader(base: { vm: string; database: string; password: string }, signal?: AbortSignal) {
+    let password = (await this.settings())[VERS_SETTINGS.readerPassword];
+    if (!password) {
+      const made = randomBytes(16).toString('hex');
+      password = made;
+      await this.deps.registry.update((d) => {
+        d.settings[VERS_SETTINGS.readerPassword] ??= made;
+        password = d.settings[VERS_SETTINGS.readerPassword];
+      });
+    }
+    this.client.addSecret(password);
+    const conn = await this.session.connect(base.vm, base.database, base.password, { signal });
+    try {
+      await ensureReaderRole(conn.config, password);
+    } finally {
+      await conn.close();
+    }
+  }
+
+  /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
+  async removeCheckpoint(entry: CheckpointEntry): Promise<void> {
+    const setting = VERS_SETTINGS.workingPrefix + entry.tag;
+    const working = (await this.settings())[setting];
+    if (working) await this.vms.remove([working]);
+    const commitId = entry.id;
+    if (commitId) {
+      const t = await this.v(() => this.client.tagGet(entry.tag, { timeoutMs: 30_000 })).catch(() => null);
+      if (t?.commit_id === commitId)
+        await this.v(() => this.client.tagDelete(entry.tag, { timeoutMs: 30_000 }));
+      // A commit with VMs made from it cannot be deleted; it then stays as harmless storage.
+      await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 60_000 })).catch((err: Error) =>
+        this.deps.log(`kept vers commit ${commitId}: ${err.message}`),
+      );
+    }
+    await this.deps.registry.update((d) => {
+      delete d.settings[setting];
+    });
+  }
+
+  async planBranches(ckpt: CheckpointEntry, names: readonly string[]): Promise<BranchPlan[]> {
+    return names.map(() => ({ id: '', database: ckpt.database, strategy: 'vers branch' }));
+  }
+
+  /** One vers call for all of them: the API boots them side by side. */
+  async createBranches(ckpt: CheckpointEntry, planned: readonly BranchEntry[], o: CreateBranchesOptions) {
+    const names = planned.map((b) => b.name);
+    const start = performance.now();
+    const ids = await this.vms.record('branch', names, ckpt.id, async () => {
+      const r = await this.v(() =>
+        this.client.branch(ckpt.id, names.length, { signal: o.signal, timeoutMs: BRANCH_TIMEOUT_MS }),
+      );
+      return r.newIds;
+    });
+    const durationMs = performance.now() - start;
+    for (const [i, name] of names.entries()) await o.ready(name, ids[i]!, durationMs);
+  }
+
+  async removeBranch(b: BranchEntry): Promise<void> {
+    if (b.id) await this.vms.remove([b.id]);
+  }
+
+  async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
+    const { password } = await this.base();
+    if (as !== 'reader') return this.session.connect(b.id, b.database, password);
+    const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
+    if (!reader) {
+      throw new BackendError(`branch ${b.name} has no read-only role`, {
+        hint: 'its checkpoint was made by an older vers-db: make a new checkpoint and branch it again',
+      });
+    }
+    return this.session.connect(b.id, b.database, reader, { user: VERS_READER_ROLE });
+  }
+
+  async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
+    return this.session.exec(b.id, b.database, (await this.base()).password, command, options);
+  }
+
+  async connectSource(): Promise<B.BranchConnection> {
+    const base = await this.base();
+    return this.session.connect(base.vm, base.database, base.password);
+  }
+
+  async execSource(command: string, options: B.ExecOptions): Promise<B.ExecResult> {
+    const base = await this.base();
+    return this.session.exec(base.vm, base.database, base.password, command, options);
+  }
+
+  async withAdmin<T>(fn: (admin: ClientConfig) => Promise<T>): Promise<T> {
+    const conn = await this.connectSource();
+    try {
+      return await fn(adminConfigFor(conn.config));
+    } finally {
+      await conn.close();
+    }
+  }
+
+  /** A new VM from the commit; the one the previous rollback made is deleted. */
+  async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<B.RollbackResult> {
+    const [vmId] = await this.vms.record('working', [ckpt.tag], ckpt.id, async () => [
+      (await this.v(() => this.client.runCommit(ckpt.id, { signal: o.signal }))).vmId,
+    ]);
+    const setting = VERS_SETTINGS.workingPrefix + ckpt.tag;
+    const previous = (await this.settings())[setting] ?? null;
+    await this.deps.registry.update((d) => {
+      d.settings[setting] = vmId!;
+    });
+    if (previous) await this.vms.remove([previous]);
+    return { tag: ckpt.tag, target: vmId!, removed: previous };
+  }
+
+  /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+  async sweep(report: B.GcReport): Promise<void> {
+    const data = await this.deps.registry.read();
+    const needed = new Set<string>(
+      [
+        data.settings[VERS_SETTINGS.baseVm],
+        ...Object.entries(data.settings)
+          .filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix))
+          .map(([, v]) => v),
+        ...Object.values(data.branches).map((b) => b.id),
+      ].filter((x): x is string => Boolean(x)),
+    );
+    await this.vms.sweep(report, needed);
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}
