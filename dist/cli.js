@@ -12434,8 +12434,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile13;
-      function writeFile13(path6, data, options, cb) {
+      fs2.writeFile = writeFile12;
+      function writeFile12(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -14104,122 +14104,6 @@ var init_embedded = __esm({
   }
 });
 
-// src/state/children.ts
-import { mkdir as mkdir6, readdir as readdir3, readFile as readFile5, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-async function startTimeOf2(pid) {
-  try {
-    const stat7 = await readFile5(`/proc/${pid}/stat`, "utf8");
-    return stat7.slice(stat7.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === "EPERM";
-  }
-}
-async function sameProcess(pid, start) {
-  if (!processAlive(pid)) return false;
-  const now = await startTimeOf2(pid);
-  return now === null || start === "" || now === start;
-}
-async function recordChild(stateDir2, pgid, what) {
-  const dir = join6(stateDir2, CHILDREN_DIR);
-  const file = join6(dir, `${pgid}.json`);
-  const record2 = {
-    pgid,
-    owner: process.pid,
-    ownerStart: await startTimeOf2(process.pid) ?? "",
-    leaderStart: await startTimeOf2(pgid) ?? "",
-    what
-  };
-  await mkdir6(dir, { recursive: true, mode: 448 });
-  await writeFile5(file, JSON.stringify(record2), { mode: 384 });
-  return () => rm3(file, { force: true });
-}
-async function reapOrphanedChildren(stateDir2) {
-  const dir = join6(stateDir2, CHILDREN_DIR);
-  const names = await readdir3(dir).catch(() => []);
-  const stopped = [];
-  for (const name of names) {
-    const file = join6(dir, name);
-    let r;
-    try {
-      r = JSON.parse(await readFile5(file, "utf8"));
-    } catch {
-      await rm3(file, { force: true });
-      continue;
-    }
-    if (await sameProcess(r.owner, r.ownerStart)) continue;
-    const leaderNow = await startTimeOf2(r.pgid);
-    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
-    if (!reused) {
-      try {
-        process.kill(-r.pgid, "SIGKILL");
-        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
-      } catch {
-      }
-    }
-    await rm3(file, { force: true });
-  }
-  return stopped;
-}
-var CHILDREN_DIR;
-var init_children = __esm({
-  "src/state/children.ts"() {
-    "use strict";
-    CHILDREN_DIR = "children";
-  }
-});
-
-// src/state/names.ts
-function validateName(kind, name) {
-  if (!NAME_PATTERN.test(name)) {
-    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
-    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
-      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
-    });
-  }
-  return name;
-}
-function instancePrefix(instance) {
-  if (!INSTANCE_PATTERN.test(instance)) {
-    throw new InvalidInputError(
-      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
-      {
-        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
-      }
-    );
-  }
-  return `${DB_PREFIX}${instance}_`;
-}
-function deriveBranchName(label, suffix2) {
-  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
-  const room = 48 - suffix2.length - 1;
-  return `${(base || "branch").slice(0, room)}-${suffix2}`;
-}
-var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
-var init_names = __esm({
-  "src/state/names.ts"() {
-    "use strict";
-    init_errors();
-    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
-    DB_PREFIX = "vdb_";
-    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
-    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
-    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
-    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
-    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
-    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
-    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
-  }
-});
-
 // node_modules/postgres-array/index.js
 var require_postgres_array = __commonJS({
   "node_modules/postgres-array/index.js"(exports) {
@@ -15391,7 +15275,7 @@ var require_utils2 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes12,
+      randomBytes: randomBytes13,
       deriveKey,
       sha256,
       hashByName,
@@ -15401,7 +15285,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes12(length) {
+    function randomBytes13(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -19552,6 +19436,9 @@ var init_esm = __esm({
 });
 
 // src/util/sqlstate.ts
+function isLoginRefusal(code2) {
+  return code2 === SQLSTATE.INVALID_PASSWORD || code2 === SQLSTATE.INVALID_AUTHORIZATION_SPECIFICATION || code2 === SQLSTATE.INVALID_CATALOG_NAME;
+}
 var SQLSTATE;
 var init_sqlstate = __esm({
   "src/util/sqlstate.ts"() {
@@ -19768,1409 +19655,6 @@ var init_pg = __esm({
   }
 });
 
-// src/backends/local-clone.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-function parseCloneStrategy(value) {
-  if (!value) return null;
-  const v = value.trim().toUpperCase();
-  if (v === "WAL_LOG") return "WAL_LOG";
-  if (v === "FILE_COPY") return "FILE_COPY";
-  if (v === "CLONE" || v === "FILE_COPY+CLONE") return "FILE_COPY+clone";
-  throw new InvalidInputError(`unknown clone strategy ${JSON.stringify(value)} in VERS_DB_CLONE_STRATEGY`, {
-    hint: "use WAL_LOG, FILE_COPY or clone"
-  });
-}
-function chooseCloneStrategy(sizeBytes, env, forced) {
-  if (forced === "FILE_COPY+clone" && env.serverVersionNum < 18e4) {
-    throw new InvalidInputError("clone needs PostgreSQL 18 or newer (file_copy_method)", {
-      hint: "use WAL_LOG or FILE_COPY on this server"
-    });
-  }
-  if (forced) return forced;
-  if (env.serverVersionNum >= 18e4 && env.reflinks) return "FILE_COPY+clone";
-  return sizeBytes >= FILE_COPY_MIN_BYTES ? "FILE_COPY" : "WAL_LOG";
-}
-function strategyClause(strategy, serverVersionNum) {
-  const hasFileCopyMethod = serverVersionNum >= 18e4;
-  switch (strategy) {
-    case "WAL_LOG":
-      return { clause: "STRATEGY WAL_LOG", setup: null };
-    case "FILE_COPY":
-      return {
-        clause: "STRATEGY FILE_COPY",
-        setup: hasFileCopyMethod ? "SET file_copy_method = 'copy'" : null
-      };
-    case "FILE_COPY+clone":
-      return { clause: "STRATEGY FILE_COPY", setup: "SET file_copy_method = 'clone'" };
-  }
-}
-async function supportsReflinks(dir) {
-  const a2 = join7(dir, `.reflink-probe-${randomBytes2(4).toString("hex")}`);
-  const b = `${a2}.copy`;
-  try {
-    await writeFile6(a2, "probe");
-    await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await rm4(a2, { force: true });
-    await rm4(b, { force: true });
-  }
-}
-var FILE_COPY_MIN_BYTES;
-var init_local_clone = __esm({
-  "src/backends/local-clone.ts"() {
-    "use strict";
-    init_errors();
-    FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
-  }
-});
-
-// src/collector/schema.ts
-async function snapshotSchema(client) {
-  const snap = {
-    tables: {},
-    indexes: {},
-    constraints: {},
-    views: {},
-    functions: {},
-    sequences: {},
-    extensions: {}
-  };
-  const tables = await client.query(TABLES_SQL);
-  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
-  const columns = await client.query(COLUMNS_SQL);
-  for (const c3 of columns.rows) {
-    const table = snap.tables[c3.table_name];
-    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
-  }
-  const indexes = await client.query(INDEXES_SQL);
-  for (const i2 of indexes.rows)
-    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
-  const constraints = await client.query(
-    CONSTRAINTS_SQL
-  );
-  for (const c3 of constraints.rows)
-    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
-  const views = await client.query(VIEWS_SQL);
-  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
-  const functions = await client.query(FUNCTIONS_SQL);
-  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
-  const sequences = await client.query(SEQUENCES_SQL);
-  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
-  const extensions = await client.query(EXTENSIONS_SQL);
-  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
-  return snap;
-}
-function describeColumn(c3) {
-  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
-}
-function describeIndex(i2) {
-  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
-  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
-  return i2.valid ? text : `${text} (INVALID)`;
-}
-function sortedKeys(...records) {
-  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
-}
-function diffByName(kind, before, after, describe3, changes) {
-  const lines = [];
-  for (const name of sortedKeys(before, after)) {
-    const b = before[name];
-    const a2 = after[name];
-    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe3(a2, name)}`.trimEnd());
-    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
-    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
-  }
-  return lines;
-}
-function columnChanges(name, b, a2) {
-  const lines = [];
-  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
-  if (b.nullable !== a2.nullable) {
-    lines.push(
-      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
-    );
-  }
-  if (b.default !== a2.default)
-    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
-  return lines;
-}
-function diffSchemas(before, after) {
-  const lines = [];
-  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
-  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
-  lines.push(
-    ...diffByName(
-      "table",
-      before.tables,
-      after.tables,
-      (t, name) => {
-        const was = nameByOid.get(t.oid);
-        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
-        return notes.length ? `(${notes.join(", ")})` : "";
-      },
-      () => []
-    )
-  );
-  for (const table of sortedKeys(before.tables)) {
-    const b = before.tables[table];
-    const a2 = after.tables[table];
-    if (!b || !a2) continue;
-    const qualified2 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
-    lines.push(
-      ...diffByName("column", qualified2(b.columns), qualified2(a2.columns), describeColumn, columnChanges)
-    );
-  }
-  lines.push(
-    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
-      const out = [];
-      if (b.definition !== a2.definition)
-        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
-      else if (b.valid !== a2.valid)
-        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
-      return out;
-    })
-  );
-  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
-  lines.push(
-    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
-      if (b.definition !== a2.definition)
-        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
-      if (b.validated !== a2.validated) {
-        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
-      }
-      return [];
-    })
-  );
-  lines.push(
-    ...diffByName(
-      "view",
-      before.views,
-      after.views,
-      () => "",
-      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "function",
-      before.functions,
-      after.functions,
-      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
-      (name, b, a2) => [
-        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
-        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
-        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
-      ]
-    )
-  );
-  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
-  lines.push(
-    ...diffByName(
-      "sequence",
-      before.sequences,
-      after.sequences,
-      describeSequence,
-      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
-    )
-  );
-  lines.push(
-    ...diffByName(
-      "extension",
-      before.extensions,
-      after.extensions,
-      (v) => v,
-      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
-    )
-  );
-  return lines;
-}
-var SYSTEM_SCHEMA_FILTER, NOT_FROM_EXTENSION, TABLES_SQL, COLUMNS_SQL, INDEXES_SQL, CONSTRAINTS_SQL, VIEWS_SQL, FUNCTIONS_SQL, SEQUENCES_SQL, EXTENSIONS_SQL;
-var init_schema = __esm({
-  "src/collector/schema.ts"() {
-    "use strict";
-    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
-    NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
-    TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
-    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-    COLUMNS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
-         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
-         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
-  FROM pg_attribute a
-  JOIN pg_class c ON c.oid = a.attrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY 1, a.attnum`;
-    INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
-         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
-  FROM pg_index i
-  JOIN pg_class ic ON ic.oid = i.indexrelid
-  JOIN pg_class tc ON tc.oid = i.indrelid
-  JOIN pg_namespace n ON n.oid = ic.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
-    CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
-         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
-  FROM pg_constraint con
-  JOIN pg_class c ON c.oid = con.conrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
-    VIEWS_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
-    FUNCTIONS_SQL = `
-  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
-         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
-                        ELSE 'function' END AS kind,
-         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
-    SEQUENCES_SQL = `
-  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
-         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
-  FROM pg_sequences
-  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
-    EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
-  }
-});
-
-// src/collector/snapshot.ts
-function deadPct(dead, live) {
-  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
-}
-async function listUserTables(client) {
-  return (await client.query(USER_TABLES_SQL)).rows;
-}
-async function exactRowCounts(client) {
-  const counts = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
-    counts[t.name] = Number(rows[0]?.n ?? 0);
-  }
-  return counts;
-}
-function fromClause(t) {
-  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-}
-async function isPopulated(client, oid) {
-  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
-  return rows[0]?.populated ?? false;
-}
-async function tableChecksums(client) {
-  const sums = {};
-  for (const t of await listUserTables(client)) {
-    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows } = await client.query(
-      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
-                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
-       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
-    );
-    sums[t.name] = rows[0]?.h ?? "";
-  }
-  return sums;
-}
-async function deadTuples(client) {
-  const byName = /* @__PURE__ */ new Map();
-  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
-  if (rows[0]?.installed) {
-    try {
-      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
-      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
-      return { source: "pgstattuple_approx", byName };
-    } catch {
-    }
-  }
-  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
-  const r = await client.query(N_DEAD_TUP_SQL);
-  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
-  return { source: "n_dead_tup", byName };
-}
-async function currentWalLsn(client) {
-  try {
-    return (await client.query(WAL_LSN_SQL)).rows[0]?.lsn ?? null;
-  } catch {
-    return null;
-  }
-}
-async function walBytesBetween(client, from, to) {
-  if (!from || !to) return null;
-  const { rows } = await client.query(WAL_DIFF_SQL, [to, from]);
-  return rows[0] ? Number(rows[0].bytes) : null;
-}
-async function snapshotDatabase(client, full) {
-  if (!full) {
-    return {
-      tables: [],
-      rowCounts: await exactRowCounts(client),
-      invalidIndexes: [],
-      notValidConstraints: [],
-      walLsn: null,
-      schema: null,
-      deadTupleSource: "n_dead_tup"
-    };
-  }
-  const walLsn2 = await currentWalLsn(client);
-  const dead = await deadTuples(client);
-  const listed = await listUserTables(client);
-  const rowCounts = await exactRowCounts(client);
-  const tables = listed.map((t) => {
-    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
-    return {
-      oid: Number(t.oid),
-      name: t.name,
-      schema: t.schema,
-      table: t.table,
-      relfilenode: Number(t.relfilenode),
-      totalBytes: Number(t.total_bytes),
-      deadTuples: deadCount,
-      // Share of dead among all tuples, against the exact live count: a branch is a new database,
-      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
-      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
-    };
-  });
-  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
-  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
-    (r) => r.name
-  );
-  const schema = await snapshotSchema(client);
-  return {
-    tables,
-    rowCounts,
-    invalidIndexes,
-    notValidConstraints,
-    walLsn: walLsn2,
-    schema,
-    deadTupleSource: dead.source
-  };
-}
-var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL, WAL_DIFF_SQL, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
-var init_snapshot = __esm({
-  "src/collector/snapshot.ts"() {
-    "use strict";
-    init_pg();
-    init_schema();
-    USER_TABLES_SQL = `
-  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
-         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
-         pg_total_relation_size(c.oid)::int8 AS total_bytes
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
-  ORDER BY n.nspname, c.relname`;
-    HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
-    PGSTATTUPLE_APPROX_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
-  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
-    CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
-    N_DEAD_TUP_SQL = `
-  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
-  FROM pg_stat_user_tables`;
-    WAL_LSN_SQL = `SELECT pg_current_wal_lsn()::text AS lsn`;
-    WAL_DIFF_SQL = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
-    INVALID_INDEXES_SQL = `
-  SELECT format('%I.%I', n.nspname, c.relname) AS name
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-    NOT_VALID_CONSTRAINTS_SQL = `
-  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
-  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
-    MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
-  }
-});
-
-// src/backends/local-sandbox.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-async function isSuperuser(config2) {
-  return withClient(
-    config2,
-    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
-  );
-}
-async function createRole(admin, role, password) {
-  await dropRoles(admin, [role]);
-  const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
-  const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
-  await withClient(admin, async (c3) => {
-    await c3.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`);
-    if (password !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role)}`);
-  });
-}
-async function reownObjects(c3, role) {
-  const report = { fromSuperuser: [], count: 0, failed: [] };
-  const { rows } = await c3.query(
-    FOREIGN_OWNED_SQL,
-    [role]
-  );
-  for (const o2 of rows) {
-    const keyword2 = ALTER_KEYWORD[o2.type];
-    if (!keyword2) {
-      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
-      continue;
-    }
-    try {
-      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role)}`);
-      report.count++;
-      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
-    } catch (err) {
-      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
-    }
-  }
-  return report;
-}
-async function sealBranch(admin, database, roles) {
-  const db = quoteIdent(database);
-  await withClient(admin, async (c3) => {
-    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
-    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
-    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
-  });
-  return withClient(withDatabase(admin, database), async (c3) => {
-    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL, [roles.checkpointOwner])).rowCount === 1) {
-      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
-    }
-    return reownObjects(c3, roles.owner);
-  });
-}
-async function grantReader(admin, database, reader) {
-  await withClient(withDatabase(admin, database), async (c3) => {
-    const schemas = (await c3.query(USER_SCHEMAS_SQL)).rows.map(
-      (r) => quoteIdent(r.nspname)
-    );
-    if (schemas.length === 0) return;
-    const list = schemas.join(", ");
-    const who = quoteIdent(reader);
-    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
-    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
-    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
-  });
-}
-async function dropRoles(admin, roles) {
-  for (const role of roles) {
-    await withClient(admin, async (c3) => {
-      if ((await c3.query(ROLE_EXISTS_SQL, [role])).rowCount === 0) return;
-      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role])).rows.map((r) => r.datname);
-      for (const db of dbs) {
-        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role)}`));
-      }
-      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
-    });
-  }
-}
-async function rolesWithPrefix(admin, prefix) {
-  return withClient(
-    admin,
-    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
-  );
-}
-async function sealCheckpoint(admin, database, owner, log2) {
-  if (owner) await createRole(admin, owner, null);
-  await withClient(admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
-  return withClient(
-    withDatabase(admin, database),
-    async (c3) => {
-      let reowned;
-      if (owner) {
-        const r = await reownObjects(c3, owner);
-        reowned = r.fromSuperuser;
-        for (const f of r.failed) log2(`could not re-own ${f}`);
-      }
-      return { owner, reowned, checksums: await tableChecksums(c3) };
-    },
-    "vers-db:checkpoint"
-  );
-}
-async function dropUnknownRoles(admin, prefix, known, report) {
-  for (const role of await rolesWithPrefix(admin, prefix)) {
-    if (known.has(role)) continue;
-    try {
-      await dropRoles(admin, [role]);
-      report.removed.push(`unregistered role ${role}`);
-    } catch (err) {
-      report.errors.push(`role ${role}: ${err.message}`);
-    }
-  }
-}
-var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
-var init_local_sandbox = __esm({
-  "src/backends/local-sandbox.ts"() {
-    "use strict";
-    init_esm();
-    init_snapshot();
-    init_pg();
-    init_secrets();
-    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
-    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
-    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
-    ROLE_DATABASES_SQL = `
-  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
-  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
-    AND d.datallowconn`;
-    USER_SCHEMAS_SQL = `
-  SELECT nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
-    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
-    FOREIGN_OWNED_SQL = `
-  WITH objs(classid, objid, owner, nsp) AS (
-    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
-    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
-        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
-    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
-    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
-      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
-    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
-    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
-    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
-    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
-    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
-    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
-    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
-  )
-  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
-  FROM objs o
-  JOIN pg_namespace ns ON ns.oid = o.nsp
-  JOIN pg_roles r ON r.oid = o.owner
-  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
-  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
-    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
-                    AND d.deptype IN ('e', 'i'))
-  ORDER BY o.classid::oid, i.identity`;
-    ALTER_KEYWORD = {
-      schema: "SCHEMA",
-      table: "TABLE",
-      view: "VIEW",
-      "materialized view": "MATERIALIZED VIEW",
-      "foreign table": "FOREIGN TABLE",
-      sequence: "SEQUENCE",
-      "composite type": "TYPE",
-      type: "TYPE",
-      function: "FUNCTION",
-      procedure: "PROCEDURE",
-      aggregate: "AGGREGATE",
-      collation: "COLLATION",
-      conversion: "CONVERSION",
-      "text search configuration": "TEXT SEARCH CONFIGURATION",
-      "text search dictionary": "TEXT SEARCH DICTIONARY",
-      operator: "OPERATOR",
-      "operator class": "OPERATOR CLASS",
-      "operator family": "OPERATOR FAMILY",
-      "statistics object": "STATISTICS"
-    };
-    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
-    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
-    newRolePassword = () => {
-      const password = randomBytes3(18).toString("hex");
-      addSecret(password);
-      return password;
-    };
-  }
-});
-
-// src/backends/local-verify.ts
-import { setTimeout as sleep } from "node:timers/promises";
-function verifyTemplate(admin, ckpt) {
-  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
-  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt));
-  inFlight.set(ckpt.id, mine);
-  void mine.catch(() => void 0).then(() => {
-    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
-  });
-  return mine;
-}
-async function verifyNow(admin, ckpt) {
-  const tag = ckpt.tag;
-  const row = await withClient(
-    admin,
-    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
-  );
-  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
-  const problems = [];
-  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-  if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
-  if (ckpt.checksums) {
-    const now = await templateChecksums(admin, ckpt.id, !row.datallowconn);
-    problems.push(...checksumProblems(tag, ckpt.checksums, now));
-  }
-  return problems;
-}
-async function templateChecksums(admin, id, closeAfter) {
-  const allow = (on6) => retrying(
-    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`))
-  );
-  await allow(true);
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withClient(withDatabase(admin, id), tableChecksums, "vers-db:verify");
-      } catch (err) {
-        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
-          throw err;
-        await sleep(RETRY_MS);
-      }
-    }
-  } finally {
-    if (closeAfter) await allow(false);
-  }
-}
-async function retrying(fn) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
-      await sleep(RETRY_MS);
-    }
-  }
-}
-function checksumProblems(tag, recorded, now) {
-  const problems = [];
-  for (const [table, sum] of Object.entries(recorded)) {
-    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
-    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
-  }
-  for (const table of Object.keys(now)) {
-    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
-  }
-  return problems;
-}
-var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
-var init_local_verify = __esm({
-  "src/backends/local-verify.ts"() {
-    "use strict";
-    init_snapshot();
-    init_pg();
-    init_sqlstate();
-    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
-    READ_ATTEMPTS = 3;
-    RETRY_MS = 300;
-    inFlight = /* @__PURE__ */ new Map();
-  }
-});
-
-// src/backends/command-user.ts
-import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
-function commandIdentity(env) {
-  if (userInfo3().uid !== 0) return Promise.resolve(null);
-  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
-  if (name === "root") return Promise.resolve(null);
-  let found = cache.get(name);
-  if (!found) {
-    found = lookup(name);
-    cache.set(name, found);
-    found.catch(() => cache.delete(name));
-  }
-  return found;
-}
-async function lookup(name) {
-  const uid = await execa("id", ["-u", "--", name], { reject: false });
-  const gid = await execa("id", ["-g", "--", name], { reject: false });
-  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
-    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
-      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
-    });
-  }
-  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
-  if (identity3.uid === 0) {
-    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
-      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
-    });
-  }
-  return identity3;
-}
-async function assertReachable(dir, who) {
-  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
-  if (r.exitCode !== 0) {
-    throw new BackendError(
-      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
-      {
-        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
-      }
-    );
-  }
-}
-function commandEnv(parent, own2) {
-  const env = { HOME: tmpdir3() };
-  for (const k of PASSED_THROUGH) {
-    const v = parent[k];
-    if (v !== void 0) env[k] = v;
-  }
-  return { ...env, ...own2 };
-}
-var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
-var init_command_user = __esm({
-  "src/backends/command-user.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
-    DEFAULT_COMMAND_USER = "nobody";
-    cache = /* @__PURE__ */ new Map();
-  }
-});
-
-// src/backends/process-group.ts
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-  }
-}
-async function superviseGroup(pgid, stateDir2, options, what = "command") {
-  if (pgid === void 0) return { done: async () => {
-  }, timedOut: () => false };
-  const forget = await recordChild(stateDir2, pgid, what).catch(() => async () => {
-  });
-  let timedOut = false;
-  let killer;
-  const stop = () => {
-    signalGroup(pgid, "SIGTERM");
-    killer ??= setTimeout(() => signalGroup(pgid, "SIGKILL"), KILL_GRACE_MS);
-  };
-  const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, options.timeoutMs);
-  options.signal?.addEventListener("abort", stop, { once: true });
-  if (options.signal?.aborted) stop();
-  return {
-    timedOut: () => timedOut,
-    done: async () => {
-      clearTimeout(timer);
-      clearTimeout(killer);
-      options.signal?.removeEventListener("abort", stop);
-      signalGroup(pgid, "SIGKILL");
-      await forget();
-    }
-  };
-}
-var KILL_GRACE_MS;
-var init_process_group = __esm({
-  "src/backends/process-group.ts"() {
-    "use strict";
-    init_children();
-    KILL_GRACE_MS = 2e3;
-  }
-});
-
-// src/backends/shell-step.ts
-import { performance as performance2 } from "node:perf_hooks";
-async function runShellStep(ctx, config2, command, options = {}) {
-  const start = performance2.now();
-  const pgEnv = {
-    PGHOST: String(config2.host ?? "127.0.0.1"),
-    PGPORT: String(config2.port ?? 5432),
-    PGUSER: String(config2.user ?? ""),
-    PGPASSWORD: String(config2.password ?? ""),
-    PGDATABASE: String(config2.database ?? ""),
-    DATABASE_URL: urlOf(config2),
-    ...sslEnv(config2)
-  };
-  const cwd = options.cwd ?? ctx.cwd;
-  const who = await commandIdentity(ctx.env);
-  if (who) await assertReachable(cwd, who);
-  throwIfAborted(options.signal);
-  const sub = execa("bash", ["-c", command], {
-    cwd,
-    ...who ? {
-      uid: who.uid,
-      gid: who.gid,
-      extendEnv: false,
-      env: commandEnv(process.env, { ...options.env, ...pgEnv })
-    } : { env: { ...options.env, ...pgEnv } },
-    input: options.stdin,
-    detached: true,
-    reject: false,
-    all: false
-  });
-  const stop = await superviseGroup(sub.pid, ctx.stateDir, options);
-  const r = await sub.finally(stop.done);
-  if (options.signal?.aborted) throw new CancelledError();
-  if (stop.timedOut()) {
-    return {
-      exitCode: 124,
-      stdout: String(r.stdout ?? ""),
-      stderr: `${r.stderr ?? ""}
-timed out after ${options.timeoutMs} ms`,
-      durationMs: performance2.now() - start
-    };
-  }
-  return {
-    exitCode: r.exitCode ?? 1,
-    stdout: String(r.stdout ?? ""),
-    stderr: String(r.stderr ?? ""),
-    durationMs: performance2.now() - start
-  };
-}
-var init_shell_step = __esm({
-  "src/backends/shell-step.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    init_pg();
-    init_command_user();
-    init_process_group();
-  }
-});
-
-// src/backends/local.ts
-var local_exports = {};
-__export(local_exports, {
-  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
-  LocalBackend: () => LocalBackend,
-  backendPid: () => backendPid,
-  createLocalBackend: () => createLocalBackend
-});
-import { performance as performance3 } from "node:perf_hooks";
-import { setTimeout as sleep2 } from "node:timers/promises";
-async function otherSessions(c3, database) {
-  return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
-}
-async function createLocalBackend(ctx) {
-  const url = ctx.env.DATABASE_URL?.trim();
-  if (url) {
-    let source;
-    try {
-      source = configFromUrl(url);
-    } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
-      throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
-    }
-    const backend = new LocalBackend(ctx, source, null);
-    await backend.verifyServer();
-    return backend;
-  }
-  const server = await ensureEmbedded(ctx.stateDir, { log: ctx.log });
-  const admin = configFromUrl(server.url, "postgres");
-  await withClient(admin, async (c3) => {
-    const exists3 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
-    if (!exists3) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
-  }).catch((err) => {
-    if (err.code === "42P04") return;
-    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
-  });
-  return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
-}
-var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
-var init_local = __esm({
-  "src/backends/local.ts"() {
-    "use strict";
-    init_errors();
-    init_children();
-    init_names();
-    init_pg();
-    init_secrets();
-    init_embedded();
-    init_local_clone();
-    init_local_sandbox();
-    init_local_verify();
-    init_shell_step();
-    TERMINATE_CREATING_SQL = `
-  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
-    EMBEDDED_SOURCE_DATABASE = "app";
-    MIN_SERVER_VERSION = 13e4;
-    SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
-    DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
-    DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
-    OTHER_SESSIONS_SQL = `
-  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
-  FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
-    SOURCE_BUSY = "55006";
-    CLONE_ATTEMPTS = 3;
-    CLONE_RETRY_MS = 300;
-    OWN_DATABASES_SQL = `SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1`;
-    backendPid = (client) => client.processID;
-    LocalBackend = class {
-      constructor(ctx, source, dataDir) {
-        this.ctx = ctx;
-        this.source = source;
-        this.dataDir = dataDir;
-      }
-      ctx;
-      source;
-      dataDir;
-      kind = "local";
-      cloneEnv;
-      sandbox;
-      get sourceDatabase() {
-        return this.source.database ?? "postgres";
-      }
-      /** Admin work runs from a database that is never copied: `postgres`, or template1 when postgres is the source. */
-      get admin() {
-        return withDatabase(this.source, this.sourceDatabase === "postgres" ? "template1" : "postgres");
-      }
-      async instance() {
-        return this.ctx.registry.instance();
-      }
-      async verifyServer() {
-        const { v } = await withClient(
-          this.source,
-          async (c3) => (await c3.query(SERVER_VERSION_SQL)).rows[0]
-        );
-        if (v < MIN_SERVER_VERSION) {
-          throw new DatabaseError(
-            `PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(this.source)}`,
-            {
-              hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
-            }
-          );
-        }
-        return v;
-      }
-      /**
-       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
-       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
-       */
-      sandboxed() {
-        this.sandbox ??= (async () => {
-          if (/^(off|0|false|no)$/i.test(this.ctx.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
-          return isSuperuser(this.admin);
-        })();
-        return this.sandbox;
-      }
-      environment() {
-        this.cloneEnv ??= (async () => {
-          const serverVersionNum = await this.verifyServer();
-          const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
-          return { serverVersionNum, reflinks };
-        })();
-        return this.cloneEnv;
-      }
-      async chooseStrategy(database) {
-        const env = await this.environment();
-        const size = await withClient(
-          this.admin,
-          async (c3) => Number((await c3.query(DATABASE_SIZE_SQL, [database])).rows[0].size)
-        );
-        return chooseCloneStrategy(size, env, parseCloneStrategy(this.ctx.env.VERS_DB_CLONE_STRATEGY));
-      }
-      /**
-       * CREATE DATABASE … TEMPLATE, timed. PostgreSQL refuses while anyone else is connected to the
-       * template: sessions on a template the tool owns are terminated, and so are autovacuum workers
-       * (vacuum simply starts again later); client sessions on the user's own database are named in
-       * the error instead. A session that slips in between the check and the copy gets a short retry.
-       */
-      async cloneDatabase(target, template, strategy, owned, signal) {
-        const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
-        return withClient(this.admin, async (c3) => {
-          if (setup) await c3.query(setup);
-          for (let attempt = 1; ; attempt++) {
-            await this.clearTemplate(c3, template, owned);
-            const onAbort = () => void withClient(this.admin, (k) => k.query("SELECT pg_cancel_backend($1)", [backendPid(c3)])).catch(
-              () => {
-              }
-            );
-            signal?.addEventListener("abort", onAbort, { once: true });
-            const start = performance3.now();
-            try {
-              await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-              return performance3.now() - start;
-            } catch (err) {
-              const e = err;
-              if (signal?.aborted) throw new CancelledError();
-              if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
-                await sleep2(CLONE_RETRY_MS);
-                continue;
-              }
-              if (e.code === SOURCE_BUSY) throw this.busySourceError(template, await otherSessions(c3, template));
-              if (e.code === "42P04")
-                throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
-                  hint: "run `vers-db gc`"
-                });
-              throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
-                cause: err,
-                code: e.code
-              });
-            } finally {
-              signal?.removeEventListener("abort", onAbort);
-            }
-          }
-        });
-      }
-      /** Make the template copyable, or say who keeps it busy. */
-      async clearTemplate(c3, template, owned) {
-        const others = await otherSessions(c3, template);
-        const clients = others.filter((o2) => o2.backend_type !== "autovacuum worker");
-        if (clients.length > 0 && !owned) throw this.busySourceError(template, clients);
-        const terminate = owned ? others : others.filter((o2) => o2.backend_type === "autovacuum worker");
-        for (const o2 of terminate) await c3.query("SELECT pg_terminate_backend($1)", [o2.pid]);
-      }
-      busySourceError(database, sessions) {
-        const list = sessions.slice(0, 5).map(
-          (s) => `pid ${s.pid} (${s.application_name || "no application_name"}, user ${s.usename}, ${s.client}, ${s.state ?? "unknown"})`
-        ).join("; ");
-        return new DatabaseError(
-          `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ""}`,
-          {
-            hint: "PostgreSQL copies a database only while nobody else is connected to it: close those sessions (or pg_terminate_backend them) and retry",
-            code: "55006"
-          }
-        );
-      }
-      async dropDatabase(name) {
-        const prefix = instancePrefix(await this.instance());
-        if (!name.startsWith(prefix)) {
-          throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
-            hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
-          });
-        }
-        await withClient(this.admin, async (c3) => {
-          const creating = `CREATE DATABASE ${quoteIdent(name)} `;
-          for (let i2 = 0; i2 < 100; i2++) {
-            const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
-            if (!rowCount) break;
-            await new Promise((resolve8) => setTimeout(resolve8, 100));
-          }
-          await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
-          await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        });
-      }
-      async databaseExists(name) {
-        return withClient(this.admin, async (c3) => (await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
-      }
-      async checkpoint(tag, options = {}) {
-        validateName("checkpoint tag", tag);
-        const source = options.database || this.sourceDatabase;
-        if (!await this.databaseExists(source)) {
-          throw new NotFoundError(
-            `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`
-          );
-        }
-        const instance = await this.instance();
-        const id = checkpointDatabaseName(instance, tag);
-        const strategy = await this.chooseStrategy(source);
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const entry = {
-          tag,
-          backend: "local",
-          id,
-          source,
-          database: id,
-          createdAt,
-          strategy,
-          durationMs: 0
-        };
-        await this.ctx.registry.update((d) => {
-          if (d.checkpoints[tag]) {
-            throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
-              hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
-            });
-          }
-          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy, pid: process.pid };
-        });
-        try {
-          const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
-          const sealed = await this.sealCheckpoint(id, tag);
-          await withClient(
-            this.admin,
-            (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`)
-          );
-          const done = { ...entry, durationMs: Math.round(ms2) };
-          await this.ctx.registry.update((d) => {
-            d.checkpoints[tag] = { ...done, ...sealed, state: "ready", createdBy: options.createdBy };
-          });
-          return done;
-        } catch (err) {
-          await this.dropDatabase(id).catch(() => void 0);
-          await dropRoles(this.admin, [checkpointOwnerRole(instance, tag)]).catch(() => void 0);
-          await this.ctx.registry.update((d) => {
-            delete d.checkpoints[tag];
-          });
-          throw err;
-        }
-      }
-      /**
-       * Before a checkpoint becomes a template: its objects go to a NOLOGIN role of its own (those a
-       * superuser owned are recorded), nobody but the server user may connect to it, and its
-       * per-table checksums are taken, to be checked after every run.
-       */
-      async sealCheckpoint(id, tag) {
-        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
-        return sealCheckpoint(this.admin, id, owner, (m) => this.ctx.log(`checkpoint ${tag}: ${m}`));
-      }
-      async branch(checkpoint, names, options = {}) {
-        for (const n3 of names) validateName("branch name", n3);
-        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
-        const ckpt = await this.ctx.registry.checkpoint(checkpoint);
-        if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(checkpoint);
-        const instance = await this.instance();
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const sandboxed = await this.sandboxed();
-        const planned = names.map((name) => ({
-          name,
-          backend: "local",
-          checkpoint,
-          id: branchDatabaseName(instance, name),
-          database: branchDatabaseName(instance, name),
-          createdAt,
-          durationMs: 0,
-          strategy: ckpt.strategy,
-          state: "creating",
-          createdBy: options.createdBy ?? "vers-db",
-          pid: process.pid,
-          keep: options.keep ?? false,
-          sandbox: sandboxed ? {
-            owner: branchOwnerRole(instance, name),
-            ownerPassword: newRolePassword(),
-            reader: branchReaderRole(instance, name),
-            readerPassword: newRolePassword()
-          } : void 0
-        }));
-        await this.ctx.registry.reserveBranches(planned);
-        const made = [];
-        try {
-          for (const b of planned) {
-            if (options.signal?.aborted) throw new CancelledError();
-            if (b.sandbox) {
-              await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
-              await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
-            }
-            const ms2 = await this.cloneDatabase(
-              b.id,
-              ckpt.id,
-              ckpt.strategy,
-              true,
-              options.signal
-            );
-            if (b.sandbox) {
-              const { owner, reader } = b.sandbox;
-              const sealed = await sealBranch(this.admin, b.database, {
-                owner,
-                reader,
-                checkpointOwner: ckpt.owner ?? null
-              });
-              for (const f of sealed.failed) this.ctx.log(`branch ${b.name}: could not re-own ${f}`);
-            }
-            const info = { ...b, durationMs: Math.round(ms2) };
-            await this.ctx.registry.update((d) => {
-              const e = d.branches[b.name];
-              if (e) Object.assign(e, { state: "ready", durationMs: info.durationMs });
-            });
-            made.push(info);
-          }
-          return made;
-        } catch (err) {
-          for (const b of planned) await this.destroy(b.name).catch(() => void 0);
-          throw err;
-        }
-      }
-      async unknownCheckpoint(tag) {
-        const known = (await this.ctx.registry.listCheckpoints("local")).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
-        return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
-          hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one with `vers-db checkpoint <tag>` (db_checkpoint)"
-        });
-      }
-      async branchEntry(name) {
-        const b = await this.ctx.registry.branch(name);
-        if (b?.backend !== "local") {
-          throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
-            hint: "list them with `vers-db branches`"
-          });
-        }
-        return b;
-      }
-      async connect(branch, options = {}) {
-        const b = await this.branchEntry(branch);
-        let config2 = withDatabase(this.source, b.database);
-        const as = options.as ?? "owner";
-        if (b.sandbox) {
-          addSecret(b.sandbox.ownerPassword);
-          addSecret(b.sandbox.readerPassword);
-        }
-        if (b.sandbox && as === "owner") {
-          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
-        } else if (b.sandbox && as === "reader") {
-          await grantReader(this.admin, b.database, b.sandbox.reader);
-          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
-        }
-        return { config: config2, displayUrl: displayUrl(config2), close: async () => {
-        } };
-      }
-      async connectSource() {
-        return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
-        } };
-      }
-      run(config2, command, options = {}) {
-        return runShellStep(this.ctx, config2, command, options);
-      }
-      async exec(branch, command, options) {
-        const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
-        return this.run(config2, command, options);
-      }
-      async execSource(command, options) {
-        return this.run(this.source, command, options);
-      }
-      async rollback(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(tag);
-        const target = workingDatabaseName(await this.instance(), tag);
-        const existed = await this.databaseExists(target);
-        if (existed) await this.dropDatabase(target);
-        await this.cloneDatabase(target, ckpt.id, ckpt.strategy, true, options.signal);
-        if (ckpt.owner) {
-          const owner = ckpt.owner;
-          await withClient(
-            withDatabase(this.admin, target),
-            (c3) => c3.query(`REASSIGN OWNED BY ${quoteIdent(owner)} TO CURRENT_USER`)
-          );
-        }
-        return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
-      }
-      async destroy(branch) {
-        const b = await this.ctx.registry.branch(branch);
-        if (b?.backend !== "local") return;
-        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
-          this.ctx.log(
-            `branch ${branch} names database ${b.database}, which vers-db did not create: not dropping it`
-          );
-          await this.ctx.registry.update((d) => {
-            delete d.branches[branch];
-          });
-          return;
-        }
-        await this.ctx.registry.update((d) => {
-          const e = d.branches[branch];
-          if (e) e.state = "deleting";
-        });
-        await this.dropDatabase(b.database);
-        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
-        await this.ctx.registry.update((d) => {
-          delete d.branches[branch];
-        });
-      }
-      async deleteCheckpoint(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local") throw await this.unknownCheckpoint(tag);
-        const children = (await this.ctx.registry.listBranches("local")).filter((b) => b.checkpoint === tag);
-        if (children.length > 0 && !options.force) {
-          throw new ConflictError(
-            `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
-            {
-              hint: "delete those branches first"
-            }
-          );
-        }
-        for (const b of children) await this.destroy(b.name);
-        await this.ctx.registry.update((d) => {
-          const e = d.checkpoints[tag];
-          if (e) e.state = "deleting";
-        });
-        await this.dropDatabase(ckpt.id);
-        await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
-        if (ckpt.owner) await this.dropOwnRoles([ckpt.owner]);
-        await this.ctx.registry.update((d) => {
-          delete d.checkpoints[tag];
-        });
-      }
-      async gc() {
-        const report = { removed: [], kept: [], errors: [] };
-        const data = await this.ctx.registry.read();
-        instancePrefix(data.instance);
-        const alive2 = (pid) => {
-          try {
-            process.kill(pid, 0);
-            return true;
-          } catch (err) {
-            return err.code === "EPERM";
-          }
-        };
-        const known = /* @__PURE__ */ new Set();
-        for (const b of Object.values(data.branches).filter((x) => x.backend === "local")) {
-          const orphan = b.state !== "ready" ? !alive2(b.pid) || b.pid === process.pid : !b.keep && !alive2(b.pid);
-          if (orphan) {
-            try {
-              await this.destroy(b.name);
-              report.removed.push(`branch ${b.name} (${b.database})`);
-            } catch (err) {
-              report.errors.push(`branch ${b.name}: ${err.message}`);
-            }
-          } else {
-            known.add(b.database);
-            report.kept.push(`branch ${b.name}`);
-          }
-        }
-        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "local")) {
-          if (c3.state !== "ready" && c3.pid !== void 0 && c3.pid !== process.pid && processAlive(c3.pid)) {
-            known.add(c3.id);
-            report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
-          } else if (c3.state !== "ready") {
-            await this.dropDatabase(c3.id).catch(
-              (err) => report.errors.push(`checkpoint ${c3.tag}: ${err.message}`)
-            );
-            await this.ctx.registry.update((d) => {
-              delete d.checkpoints[c3.tag];
-            });
-            report.removed.push(`unfinished checkpoint ${c3.tag} (${c3.id})`);
-          } else {
-            known.add(c3.id);
-            known.add(workingDatabaseName(data.instance, c3.tag));
-            report.kept.push(`checkpoint ${c3.tag}`);
-          }
-        }
-        const own2 = await withClient(
-          this.admin,
-          async (c3) => (await c3.query(OWN_DATABASES_SQL, [instancePrefix(data.instance)])).rows.map(
-            (r) => r.datname
-          )
-        );
-        for (const name of own2) {
-          if (known.has(name)) continue;
-          try {
-            await this.dropDatabase(name);
-            report.removed.push(`unregistered database ${name}`);
-          } catch (err) {
-            report.errors.push(`${name}: ${err.message}`);
-          }
-        }
-        await this.gcRoles(report);
-        return report;
-      }
-      /** Roles with this state directory's prefix that no live branch or checkpoint of the registry holds. */
-      async gcRoles(report) {
-        const data = await this.ctx.registry.read();
-        const known = /* @__PURE__ */ new Set();
-        for (const b of Object.values(data.branches))
-          if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
-        for (const c3 of Object.values(data.checkpoints)) if (c3.owner) known.add(c3.owner);
-        await dropUnknownRoles(this.admin, instancePrefix(data.instance), known, report);
-      }
-      /** Drop roles this state directory made (its prefix), never any other. */
-      async dropOwnRoles(roles) {
-        const prefix = instancePrefix(await this.instance());
-        const foreign = roles.find((r) => !r.startsWith(prefix));
-        if (foreign)
-          throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
-        await dropRoles(this.admin, roles);
-      }
-      async verifyCheckpoint(tag) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local") return [`checkpoint ${tag} is no longer in the registry`];
-        return verifyTemplate(this.admin, ckpt);
-      }
-      async close() {
-      }
-    };
-  }
-});
-
 // src/backends/with-branch.ts
 async function withBranch(backend, branch, fn, options = {}) {
   const conn = await backend.connect(branch, options.as ? { as: options.as } : void 0);
@@ -21200,6 +19684,49 @@ var init_with_branch = __esm({
   "src/backends/with-branch.ts"() {
     "use strict";
     init_pg();
+  }
+});
+
+// src/state/names.ts
+function validateName(kind, name) {
+  if (!NAME_PATTERN.test(name)) {
+    const why = name.length === 0 ? "it is empty" : name.length > 48 ? `it is ${name.length} characters long` : !/^[A-Za-z0-9]/.test(name) ? `it starts with ${JSON.stringify(name[0])}` : `it contains ${JSON.stringify([...name].find((c3) => !/[A-Za-z0-9._-]/.test(c3)))}`;
+    throw new InvalidInputError(`invalid ${kind} ${JSON.stringify(name.slice(0, 64))}: ${why}`, {
+      hint: 'start with a letter or digit, then letters, digits, ".", "_" and "-", at most 48 characters'
+    });
+  }
+  return name;
+}
+function instancePrefix(instance) {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new InvalidInputError(
+      `the registry's instance id ${JSON.stringify(instance)} is not one vers-db makes`,
+      {
+        hint: "the registry file was edited or damaged; move it away and run `vers-db gc`"
+      }
+    );
+  }
+  return `${DB_PREFIX}${instance}_`;
+}
+function deriveBranchName(label, suffix2) {
+  const base = label.replace(/\.[A-Za-z0-9]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "");
+  const room = 48 - suffix2.length - 1;
+  return `${(base || "branch").slice(0, room)}-${suffix2}`;
+}
+var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDatabaseName, workingDatabaseName, branchOwnerRole, branchReaderRole, checkpointOwnerRole;
+var init_names = __esm({
+  "src/state/names.ts"() {
+    "use strict";
+    init_errors();
+    NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
+    DB_PREFIX = "vdb_";
+    INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
+    checkpointDatabaseName = (instance, tag) => `${instancePrefix(instance)}c_${tag}`;
+    branchDatabaseName = (instance, branch) => `${instancePrefix(instance)}b_${branch}`;
+    workingDatabaseName = (instance, tag) => `${instancePrefix(instance)}w_${tag}`;
+    branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
+    branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
+    checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
   }
 });
 
@@ -21246,7 +19773,7 @@ var init_timeouts = __esm({
 });
 
 // src/util/text-file.ts
-import { readFile as readFile6, stat as stat4 } from "node:fs/promises";
+import { readFile as readFile5, stat as stat4 } from "node:fs/promises";
 function firstInvalidUtf8(bytes) {
   const n3 = bytes.length;
   let i2 = 0;
@@ -21320,7 +19847,7 @@ async function readTextFile(path6, what, maxBytes) {
   }
   let bytes;
   try {
-    bytes = await readFile6(path6);
+    bytes = await readFile5(path6);
   } catch (err) {
     throw new InvalidInputError(`cannot read ${what}: ${err.message}`);
   }
@@ -21998,12 +20525,12 @@ var init_sample_keys = __esm({
 });
 
 // src/workload/params.ts
-import { randomBytes as randomBytes4, randomUUID } from "node:crypto";
+import { randomBytes as randomBytes2, randomUUID } from "node:crypto";
 async function resolveTable(client, ref) {
   return (await client.query(RESOLVE_SQL, [qualifiedRef(ref)])).rows[0] ?? null;
 }
 async function resolveParams(client, spec) {
-  const run = randomBytes4(3).toString("hex");
+  const run = randomBytes2(3).toString("hex");
   let counter = 0;
   const keyCache = /* @__PURE__ */ new Map();
   const out = /* @__PURE__ */ new Map();
@@ -26868,22 +25395,22 @@ function foldObjects(members2) {
   return folded;
 }
 function foldIntersection(json) {
-  const allOf = json.allOf;
-  if (!Array.isArray(allOf) || allOf.length < 2)
+  const allOf2 = json.allOf;
+  if (!Array.isArray(allOf2) || allOf2.length < 2)
     return;
   for (const key of FOLDABLE_KEYS)
     if (key in json)
       return;
-  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
+  const unions = allOf2.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
   if (!unions.length) {
-    folded = foldObjects(allOf);
+    folded = foldObjects(allOf2);
   } else {
     const union2 = unions[0];
     const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
     if (Object.keys(union2).length !== 1)
       return;
-    const rest = allOf.filter((m) => m !== union2);
+    const rest = allOf2.filter((m) => m !== union2);
     const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
     if (branches.some((b) => !b))
       return;
@@ -26975,18 +25502,18 @@ function finalize(ctx, schema) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
         for (const json of [seen.schema, seen.def]) {
-          const allOf = json?.allOf;
-          if (!Array.isArray(allOf))
+          const allOf2 = json?.allOf;
+          if (!Array.isArray(allOf2))
             continue;
-          const existing = carriers.get(allOf);
+          const existing = carriers.get(allOf2);
           if (existing)
             existing.push(json);
           else
-            carriers.set(allOf, [json]);
+            carriers.set(allOf2, [json]);
         }
       }
-      for (const allOf of ctx.intersections) {
-        for (const json of carriers.get(allOf) ?? [])
+      for (const allOf2 of ctx.intersections) {
+        for (const json of carriers.get(allOf2) ?? [])
           foldIntersection(json);
       }
     }
@@ -27641,12 +26168,12 @@ var init_json_schema_processors = __esm({
         path: [...params.path, "allOf", 1]
       });
       const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
-      const allOf = [
+      const allOf2 = [
         ...isSimpleIntersection(a2) ? a2.allOf : [a2],
         ...isSimpleIntersection(b) ? b.allOf : [b]
       ];
-      json.allOf = allOf;
-      ctx.intersections.push(allOf);
+      json.allOf = allOf2;
+      ctx.intersections.push(allOf2);
     };
     tupleProcessor = (schema, ctx, _json, params) => {
       const json = _json;
@@ -29029,21 +27556,21 @@ var init_zod = __esm({
 });
 
 // src/collector/clock.ts
-import { performance as performance4 } from "node:perf_hooks";
+import { performance as performance2 } from "node:perf_hooks";
 function createClock() {
   const clock = {
-    now: () => performance4.now(),
-    origin: performance4.now(),
+    now: () => performance2.now(),
+    origin: performance2.now(),
     relative: (t) => round1(t - clock.origin)
   };
   return clock;
 }
-var round1, sleep3;
+var round1, sleep;
 var init_clock = __esm({
   "src/collector/clock.ts"() {
     "use strict";
     round1 = (x) => Math.round(x * 10) / 10;
-    sleep3 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
   }
 });
 
@@ -29219,12 +27746,12 @@ var init_result2 = __esm({
 
 // src/workload/runner.ts
 async function walLsn(client) {
-  return client.query(WAL_LSN_SQL2).then((r) => r.rows[0]?.lsn ?? null).catch(() => null);
+  return client.query(WAL_LSN_SQL).then((r) => r.rows[0]?.lsn ?? null).catch(() => null);
 }
 async function walDiff(client, from, to) {
-  return client.query(WAL_DIFF_SQL2, [from, to]).then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0))).catch(() => null);
+  return client.query(WAL_DIFF_SQL, [from, to]).then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0))).catch(() => null);
 }
-var APP_WORKLOAD, WAL_LSN_SQL2, WAL_DIFF_SQL2, SET_TIMEOUT_SQL, TEXT_TYPES, WorkloadRun;
+var APP_WORKLOAD, WAL_LSN_SQL, WAL_DIFF_SQL, SET_TIMEOUT_SQL, TEXT_TYPES, WorkloadRun;
 var init_runner = __esm({
   "src/workload/runner.ts"() {
     "use strict";
@@ -29233,8 +27760,8 @@ var init_runner = __esm({
     init_sqlstate();
     init_params();
     APP_WORKLOAD = "vers-db:workload";
-    WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
-    WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
+    WAL_LSN_SQL = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+    WAL_DIFF_SQL = "SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes";
     SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
     TEXT_TYPES = { getTypeParser: () => (value) => value };
     WorkloadRun = class _WorkloadRun {
@@ -29282,7 +27809,7 @@ var init_runner = __esm({
       }
       /** Let the baseline window run its length, and measure the WAL the workload writes alone. */
       async baselineWindow() {
-        await sleep3(Math.max(0, this.o.spec.baselineMs - (this.o.clock.now() - this.marks.baseline)));
+        await sleep(Math.max(0, this.o.spec.baselineMs - (this.o.clock.now() - this.marks.baseline)));
         if (this.walStart) {
           const end = await walLsn(this.o.control);
           this.walBytesBaseline = end ? await walDiff(this.o.control, this.walStart, end) : null;
@@ -29302,7 +27829,7 @@ var init_runner = __esm({
           });
           this.gate = { wait, open: open3 };
         }
-        while (this.inFlight > 0) await sleep3(2);
+        while (this.inFlight > 0) await sleep(2);
       }
       resume() {
         const gate = this.gate;
@@ -29317,7 +27844,7 @@ var init_runner = __esm({
       /** Let the after window (marked when the migration ended) run the rest of its length. */
       async afterWindow() {
         if (this.phase !== "after") this.mark("after");
-        await sleep3(Math.max(0, this.o.spec.afterMs - (this.o.clock.now() - this.marks.after)));
+        await sleep(Math.max(0, this.o.spec.afterMs - (this.o.clock.now() - this.marks.after)));
       }
       /** Stop issuing statements, let those running finish (bounded by the statement timeout), close. */
       async stop() {
@@ -29366,7 +27893,7 @@ var init_runner = __esm({
         while (!this.stopping && client) {
           if (this.gate) await this.gate.wait;
           const wait = this.claimSlot() - this.o.clock.now();
-          if (wait > 0) await sleep3(wait);
+          if (wait > 0) await sleep(wait);
           if (this.stopping) break;
           if (this.gate) continue;
           const s = this.picks[Math.floor(Math.random() * this.picks.length)];
@@ -30023,7 +28550,7 @@ var init_probe_stats = __esm({
 });
 
 // src/collector/probes.ts
-var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, ROLLBACK_SQL2, CANCEL_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, median, Probe, ProbeSet;
+var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, ROLLBACK_SQL2, CANCEL_SQL, WAL_LSN_SQL2, WAL_DIFF_SQL2, median, Probe, ProbeSet;
 var init_probes = __esm({
   "src/collector/probes.ts"() {
     "use strict";
@@ -30041,8 +28568,8 @@ var init_probes = __esm({
     STOP_GRACE_MS = 1e3;
     ROLLBACK_SQL2 = "ROLLBACK";
     CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
-    WAL_LSN_SQL3 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
-    WAL_DIFF_SQL3 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
+    WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+    WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
     median = (xs) => {
       if (xs.length === 0) return 0;
       const s = [...xs].sort((a2, b) => a2 - b);
@@ -30225,8 +28752,8 @@ var init_probes = __esm({
       }
       /** Each statement BASELINE_RUNS times; the WAL written by the lock-only runs and by the UPDATEs, apart. */
       async measureBaseline(control) {
-        const lsn = async () => (await control.query(WAL_LSN_SQL3)).rows[0].lsn;
-        const diff = async (a2, b) => Number((await control.query(WAL_DIFF_SQL3, [b, a2])).rows[0]?.bytes ?? 0);
+        const lsn = async () => (await control.query(WAL_LSN_SQL2)).rows[0].lsn;
+        const diff = async (a2, b) => Number((await control.query(WAL_DIFF_SQL2, [b, a2])).rows[0]?.bytes ?? 0);
         const l0 = await lsn();
         await Promise.all(this.probes.map((p) => p.runTimes(p.kind, BASELINE_RUNS)));
         const l1 = await lsn();
@@ -30518,6 +29045,222 @@ var init_lock_modes = __esm({
   }
 });
 
+// src/collector/schema.ts
+async function snapshotSchema(client) {
+  const snap = {
+    tables: {},
+    indexes: {},
+    constraints: {},
+    views: {},
+    functions: {},
+    sequences: {},
+    extensions: {}
+  };
+  const tables = await client.query(TABLES_SQL);
+  for (const t of tables.rows) snap.tables[t.name] = { oid: Number(t.oid), kind: t.kind, columns: {} };
+  const columns = await client.query(COLUMNS_SQL);
+  for (const c3 of columns.rows) {
+    const table = snap.tables[c3.table_name];
+    if (table) table.columns[c3.column_name] = { type: c3.type, nullable: c3.nullable, default: c3.default_expr };
+  }
+  const indexes = await client.query(INDEXES_SQL);
+  for (const i2 of indexes.rows)
+    snap.indexes[i2.name] = { table: i2.table_name, definition: i2.definition, valid: i2.valid };
+  const constraints = await client.query(
+    CONSTRAINTS_SQL
+  );
+  for (const c3 of constraints.rows)
+    snap.constraints[c3.name] = { definition: c3.definition, validated: c3.validated };
+  const views = await client.query(VIEWS_SQL);
+  for (const v of views.rows) snap.views[v.name] = v.definition.trim();
+  const functions = await client.query(FUNCTIONS_SQL);
+  for (const { name, ...info } of functions.rows) snap.functions[name] = info;
+  const sequences = await client.query(SEQUENCES_SQL);
+  for (const { name, ...info } of sequences.rows) snap.sequences[name] = info;
+  const extensions = await client.query(EXTENSIONS_SQL);
+  for (const e of extensions.rows) snap.extensions[e.name] = e.version;
+  return snap;
+}
+function describeColumn(c3) {
+  return `${c3.type}${c3.nullable ? "" : " NOT NULL"}${c3.default === null ? "" : ` DEFAULT ${c3.default}`}`;
+}
+function describeIndex(i2) {
+  const m = /^CREATE (UNIQUE )?INDEX \S+ (ON .*)$/s.exec(i2.definition);
+  const text = m ? `${m[1] ? "UNIQUE " : ""}${m[2]}` : i2.definition;
+  return i2.valid ? text : `${text} (INVALID)`;
+}
+function sortedKeys(...records) {
+  return [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+}
+function diffByName(kind, before, after, describe3, changes) {
+  const lines = [];
+  for (const name of sortedKeys(before, after)) {
+    const b = before[name];
+    const a2 = after[name];
+    if (b === void 0 && a2 !== void 0) lines.push(`+ ${kind} ${name} ${describe3(a2, name)}`.trimEnd());
+    else if (b !== void 0 && a2 === void 0) lines.push(`- ${kind} ${name}`);
+    else if (b !== void 0 && a2 !== void 0) lines.push(...changes(name, b, a2));
+  }
+  return lines;
+}
+function columnChanges(name, b, a2) {
+  const lines = [];
+  if (b.type !== a2.type) lines.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
+  if (b.nullable !== a2.nullable) {
+    lines.push(
+      `~ column ${name}: ${b.nullable ? "NULL" : "NOT NULL"} -> ${a2.nullable ? "NULL" : "NOT NULL"}`
+    );
+  }
+  if (b.default !== a2.default)
+    lines.push(`~ column ${name}: default ${b.default ?? "none"} -> ${a2.default ?? "none"}`);
+  return lines;
+}
+function diffSchemas(before, after) {
+  const lines = [];
+  const nameByOid = new Map(Object.entries(before.tables).map(([name, t]) => [t.oid, name]));
+  const tableKind = (t) => ({ p: "partitioned table", m: "materialized view", f: "foreign table" })[t.kind];
+  lines.push(
+    ...diffByName(
+      "table",
+      before.tables,
+      after.tables,
+      (t, name) => {
+        const was = nameByOid.get(t.oid);
+        const notes = [tableKind(t), was && was !== name ? `renamed from ${was}` : void 0].filter(Boolean);
+        return notes.length ? `(${notes.join(", ")})` : "";
+      },
+      () => []
+    )
+  );
+  for (const table of sortedKeys(before.tables)) {
+    const b = before.tables[table];
+    const a2 = after.tables[table];
+    if (!b || !a2) continue;
+    const qualified2 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
+    lines.push(
+      ...diffByName("column", qualified2(b.columns), qualified2(a2.columns), describeColumn, columnChanges)
+    );
+  }
+  lines.push(
+    ...diffByName("index", before.indexes, after.indexes, describeIndex, (name, b, a2) => {
+      const out = [];
+      if (b.definition !== a2.definition)
+        out.push(`~ index ${name}: ${describeIndex(b)} -> ${describeIndex(a2)}`);
+      else if (b.valid !== a2.valid)
+        out.push(`~ index ${name}: ${b.valid ? "valid -> INVALID" : "INVALID -> valid"}`);
+      return out;
+    })
+  );
+  const describeConstraint = (c3) => `${c3.definition}${c3.validated ? "" : " NOT VALID"}`;
+  lines.push(
+    ...diffByName("constraint", before.constraints, after.constraints, describeConstraint, (name, b, a2) => {
+      if (b.definition !== a2.definition)
+        return [`~ constraint ${name}: ${describeConstraint(b)} -> ${describeConstraint(a2)}`];
+      if (b.validated !== a2.validated) {
+        return [`~ constraint ${name}: ${b.validated ? "valid -> NOT VALID" : "NOT VALID -> validated"}`];
+      }
+      return [];
+    })
+  );
+  lines.push(
+    ...diffByName(
+      "view",
+      before.views,
+      after.views,
+      () => "",
+      (name, b, a2) => b === a2 ? [] : [`~ view ${name}: definition changed`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "function",
+      before.functions,
+      after.functions,
+      (f) => `${f.kind === "function" ? "" : `(${f.kind}) `}returns ${f.returns}`,
+      (name, b, a2) => [
+        ...b.kind !== a2.kind ? [`~ function ${name}: ${b.kind} -> ${a2.kind}`] : [],
+        ...b.returns !== a2.returns ? [`~ function ${name}: returns ${b.returns} -> ${a2.returns}`] : [],
+        ...b.body_md5 !== a2.body_md5 ? [`~ function ${name}: body changed`] : []
+      ]
+    )
+  );
+  const describeSequence = (s) => `${s.type} INCREMENT ${s.increment}`;
+  lines.push(
+    ...diffByName(
+      "sequence",
+      before.sequences,
+      after.sequences,
+      describeSequence,
+      (name, b, a2) => JSON.stringify(b) === JSON.stringify(a2) ? [] : [`~ sequence ${name}: ${describeSequence(b)} -> ${describeSequence(a2)}`]
+    )
+  );
+  lines.push(
+    ...diffByName(
+      "extension",
+      before.extensions,
+      after.extensions,
+      (v) => v,
+      (name, b, a2) => b === a2 ? [] : [`~ extension ${name}: ${b} -> ${a2}`]
+    )
+  );
+  return lines;
+}
+var SYSTEM_SCHEMA_FILTER, NOT_FROM_EXTENSION, TABLES_SQL, COLUMNS_SQL, INDEXES_SQL, CONSTRAINTS_SQL, VIEWS_SQL, FUNCTIONS_SQL, SEQUENCES_SQL, EXTENSIONS_SQL;
+var init_schema = __esm({
+  "src/collector/schema.ts"() {
+    "use strict";
+    SYSTEM_SCHEMA_FILTER = `nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+    NOT_FROM_EXTENSION = (classId, oid) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classId}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+    TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND ${SYSTEM_SCHEMA_FILTER}
+    AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    COLUMNS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS table_name, a.attname AS column_name,
+         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+         pg_get_expr(ad.adbin, ad.adrelid) AS default_expr
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  WHERE c.relkind IN ('r', 'p', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY 1, a.attnum`;
+    INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, ic.relname) AS name, format('%I.%I', n.nspname, tc.relname) AS table_name,
+         pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_class tc ON tc.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = ic.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "ic.oid")}`;
+    CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name,
+         pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND (con.contype <> 'n' OR NOT con.convalidated)`;
+    VIEWS_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, pg_get_viewdef(c.oid) AS definition
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'v' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_class", "c.oid")}`;
+    FUNCTIONS_SQL = `
+  SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,
+         CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+                        ELSE 'function' END AS kind,
+         coalesce(pg_get_function_result(p.oid), 'void') AS returns, md5(coalesce(p.prosrc, '')) AS body_md5
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE ${SYSTEM_SCHEMA_FILTER} AND ${NOT_FROM_EXTENSION("pg_proc", "p.oid")}`;
+    SEQUENCES_SQL = `
+  SELECT format('%I.%I', schemaname, sequencename) AS name, data_type::text AS type,
+         increment_by::text AS increment, min_value::text AS min, max_value::text AS max
+  FROM pg_sequences
+  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
+    EXTENSIONS_SQL = `SELECT extname AS name, extversion AS version FROM pg_extension`;
+  }
+});
+
 // src/collector/sampler.ts
 var MIGRATION_BY_PID, MIGRATION_EXTERNAL, samplerSql, PROBE_WAITS_SQL, RESOLVE_RELATIONS_SQL, RETRY_INVISIBLE_EVERY_SAMPLES, LockSampler;
 var init_sampler = __esm({
@@ -30734,6 +29477,153 @@ var init_sampler = __esm({
         }
       }
     };
+  }
+});
+
+// src/collector/snapshot.ts
+function deadPct(dead, live) {
+  return dead + live > 0 ? 100 * dead / (dead + live) : 0;
+}
+async function listUserTables(client) {
+  return (await client.query(USER_TABLES_SQL)).rows;
+}
+async function exactRowCounts(client) {
+  const counts = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
+    counts[t.name] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+function fromClause(t) {
+  return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+}
+async function isPopulated(client, oid) {
+  const { rows } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
+  return rows[0]?.populated ?? false;
+}
+async function tableChecksums(client) {
+  const sums = {};
+  for (const t of await listUserTables(client)) {
+    if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
+    const { rows } = await client.query(
+      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
+                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+       FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
+    );
+    sums[t.name] = rows[0]?.h ?? "";
+  }
+  return sums;
+}
+async function deadTuples(client) {
+  const byName = /* @__PURE__ */ new Map();
+  const { rows } = await client.query(HAS_PGSTATTUPLE_SQL);
+  if (rows[0]?.installed) {
+    try {
+      const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
+      for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
+      return { source: "pgstattuple_approx", byName };
+    } catch {
+    }
+  }
+  await client.query(CLEAR_STATS_SNAPSHOT_SQL);
+  const r = await client.query(N_DEAD_TUP_SQL);
+  for (const x of r.rows) byName.set(x.name, { dead: Number(x.dead) });
+  return { source: "n_dead_tup", byName };
+}
+async function currentWalLsn(client) {
+  try {
+    return (await client.query(WAL_LSN_SQL3)).rows[0]?.lsn ?? null;
+  } catch {
+    return null;
+  }
+}
+async function walBytesBetween(client, from, to) {
+  if (!from || !to) return null;
+  const { rows } = await client.query(WAL_DIFF_SQL3, [to, from]);
+  return rows[0] ? Number(rows[0].bytes) : null;
+}
+async function snapshotDatabase(client, full) {
+  if (!full) {
+    return {
+      tables: [],
+      rowCounts: await exactRowCounts(client),
+      invalidIndexes: [],
+      notValidConstraints: [],
+      walLsn: null,
+      schema: null,
+      deadTupleSource: "n_dead_tup"
+    };
+  }
+  const walLsn2 = await currentWalLsn(client);
+  const dead = await deadTuples(client);
+  const listed = await listUserTables(client);
+  const rowCounts = await exactRowCounts(client);
+  const tables = listed.map((t) => {
+    const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
+    return {
+      oid: Number(t.oid),
+      name: t.name,
+      schema: t.schema,
+      table: t.table,
+      relfilenode: Number(t.relfilenode),
+      totalBytes: Number(t.total_bytes),
+      deadTuples: deadCount,
+      // Share of dead among all tuples, against the exact live count: a branch is a new database,
+      // so its n_live_tup starts at 0 and would make every dead tuple look like 100 %.
+      deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
+    };
+  });
+  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
+  const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
+    (r) => r.name
+  );
+  const schema = await snapshotSchema(client);
+  return {
+    tables,
+    rowCounts,
+    invalidIndexes,
+    notValidConstraints,
+    walLsn: walLsn2,
+    schema,
+    deadTupleSource: dead.source
+  };
+}
+var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
+var init_snapshot = __esm({
+  "src/collector/snapshot.ts"() {
+    "use strict";
+    init_pg();
+    init_schema();
+    USER_TABLES_SQL = `
+  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         c.relkind::text AS kind, c.relfilenode::int8 AS relfilenode,
+         pg_total_relation_size(c.oid)::int8 AS total_bytes
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMA_FILTER}
+  ORDER BY n.nspname, c.relname`;
+    HAS_PGSTATTUPLE_SQL = `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple') AS installed`;
+    PGSTATTUPLE_APPROX_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name, s.dead_tuple_count::int8 AS dead
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL pgstattuple_approx(c.oid) s
+  WHERE c.relkind IN ('r', 'm') AND ${SYSTEM_SCHEMA_FILTER}`;
+    CLEAR_STATS_SNAPSHOT_SQL = `SELECT pg_stat_clear_snapshot()`;
+    N_DEAD_TUP_SQL = `
+  SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup::int8 AS dead
+  FROM pg_stat_user_tables`;
+    WAL_LSN_SQL3 = `SELECT pg_current_wal_lsn()::text AS lsn`;
+    WAL_DIFF_SQL3 = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
+    INVALID_INDEXES_SQL = `
+  SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    NOT_VALID_CONSTRAINTS_SQL = `
+  SELECT format('%I.%I.%I', n.nspname, c.relname, con.conname) AS name
+  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
+    MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
   }
 });
 
@@ -31216,8 +30106,8 @@ var init_collector = __esm({
 });
 
 // src/core/checkpoint-snapshot.ts
-import { mkdir as mkdir7, readFile as readFile7, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { mkdir as mkdir6, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -31239,13 +30129,13 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
   );
 }
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir7(join8(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
-  await writeFile7(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
+  await mkdir6(join6(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `, { mode: 384 });
 }
 async function loadCheckpointSnapshot(stateDir2, tag) {
   try {
-    return JSON.parse(await readFile7(fileOf(stateDir2, tag), "utf8"));
+    return JSON.parse(await readFile6(fileOf(stateDir2, tag), "utf8"));
   } catch {
     throw new NotFoundError(`no snapshot recorded for checkpoint ${JSON.stringify(tag)}`, {
       hint: "the checkpoint was made by an older vers-db or its state file was removed; make a new checkpoint"
@@ -31262,12 +30152,12 @@ var init_checkpoint_snapshot = __esm({
     TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
-    fileOf = (stateDir2, tag) => join8(stateDir2, "checkpoints", `${tag}.json`);
+    fileOf = (stateDir2, tag) => join6(stateDir2, "checkpoints", `${tag}.json`);
   }
 });
 
 // src/core/checkpoint.ts
-import { performance as performance5 } from "node:perf_hooks";
+import { performance as performance3 } from "node:perf_hooks";
 async function createCheckpoint(ctx, input) {
   validateName("checkpoint tag", input.tag);
   const backend = await ctx.backend();
@@ -31281,18 +30171,12 @@ async function createCheckpoint(ctx, input) {
     progress: 1,
     total: 2
   });
-  const start = performance5.now();
+  const start = performance3.now();
   const info = await backend.checkpoint(input.tag, {
     database: input.database,
     signal: input.signal,
     createdBy: input.createdBy
   });
-  if (input.createdBy) {
-    await ctx.registry.update((d) => {
-      const c3 = d.checkpoints[input.tag];
-      if (c3) c3.createdBy = input.createdBy;
-    });
-  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
@@ -31304,7 +30188,7 @@ async function createCheckpoint(ctx, input) {
     source: info.source,
     database: info.database,
     strategy: info.strategy,
-    duration_ms: info.durationMs || Math.round(performance5.now() - start),
+    duration_ms: info.durationMs || Math.round(performance3.now() - start),
     created_at: info.createdAt,
     tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows]) => ({ relation, rows, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
     next: [
@@ -31494,9 +30378,9 @@ var init_compare = __esm({
 });
 
 // src/state/registry.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { readFile as readFile8, rename, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { readFile as readFile7, rename, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 function registerSecrets(data) {
   for (const b of Object.values(data.branches ?? {})) {
     addSecret(b.sandbox?.ownerPassword);
@@ -31520,17 +30404,17 @@ var init_registry = __esm({
       vms: {},
       settings: {}
     };
-    newInstance = () => randomBytes5(3).toString("hex");
+    newInstance = () => randomBytes3(3).toString("hex");
     Registry = class {
       constructor(dir) {
         this.dir = dir;
-        this.file = join9(dir, "registry.json");
+        this.file = join7(dir, "registry.json");
       }
       dir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await readFile8(this.file, "utf8"));
+          const parsed = JSON.parse(await readFile7(this.file, "utf8"));
           await secureExistingStateDir(this.dir);
           registerSecrets(parsed);
           return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
@@ -31547,7 +30431,7 @@ var init_registry = __esm({
       async update(mutate) {
         await ensureStateDir(this.dir);
         const release = await import_proper_lockfile2.default.lock(this.dir, {
-          lockfilePath: join9(this.dir, "registry.lock"),
+          lockfilePath: join7(this.dir, "registry.lock"),
           retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
           stale: 15e3
         });
@@ -31555,7 +30439,7 @@ var init_registry = __esm({
           const data = await this.read();
           const out = await mutate(data);
           const tmp = `${this.file}.${process.pid}.tmp`;
-          await writeFile8(tmp, `${JSON.stringify(data, null, 2)}
+          await writeFile6(tmp, `${JSON.stringify(data, null, 2)}
 `, { mode: STATE_FILE_MODE });
           await rename(tmp, this.file);
           return out;
@@ -31571,7 +30455,7 @@ var init_registry = __esm({
       }
       async exists() {
         try {
-          await readFile8(this.file);
+          await readFile7(this.file);
           return true;
         } catch {
           return false;
@@ -31599,6 +30483,1110 @@ var init_registry = __esm({
       async listBranches(backend) {
         const all = Object.values((await this.read()).branches);
         return backend ? all.filter((b) => b.backend === backend) : all;
+      }
+    };
+  }
+});
+
+// src/vers/errors.ts
+function versFailure(Base) {
+  class VersFailure extends Base {
+    command;
+    versExitCode;
+    stderr;
+    constructor(message, d) {
+      super(message, { hint: d.hint, cause: d.cause });
+      this.command = d.command;
+      this.versExitCode = d.versExitCode;
+      this.stderr = d.stderr ?? "";
+    }
+  }
+  return VersFailure;
+}
+function versErrorLine(stderr) {
+  const lines = stderr.split("\n").map((l) => l.trim());
+  const error2 = lines.find((l) => l.startsWith("Error: "));
+  if (error2) return error2.slice("Error: ".length);
+  return lines.filter(Boolean).at(-1) ?? "";
+}
+function errorForExit(exitCode, d) {
+  const reason = versErrorLine(d.stderr ?? "") || `exit code ${exitCode}`;
+  const what = `\`${d.command}\``;
+  switch (exitCode) {
+    case 2:
+      return new VersAuthError(`vers refused the API key: ${reason}`, { ...d, hint: AUTH_HINT });
+    case 3:
+      return new VersNotFoundError(`vers: not found: ${reason} (${what})`, {
+        ...d,
+        hint: d.hint ?? "the VM, commit or tag no longer exists; `vers status` lists VMs, `vers-db gc` cleans up the registry"
+      });
+    case 4:
+      return new VersConflictError(`vers: conflict: ${reason} (${what})`, d);
+    case 5:
+      return new VersBadRequestError(`vers rejected the request: ${reason} (${what})`, d);
+    case 6:
+      return new VersTimeoutError(`vers timed out: ${reason} (${what})`, d);
+    case 7:
+      return new VersCancelledError(`vers: cancelled: ${reason} (${what})`, d);
+    default:
+      if (/authentication required|no api key/i.test(`${reason}
+${d.stderr ?? ""}`)) {
+        return new VersAuthError("vers has no API key", { ...d, hint: AUTH_HINT });
+      }
+      return new VersCommandError(`vers failed (exit ${exitCode}): ${reason} (${what})`, d);
+  }
+}
+var VersCommandError, VersNotInstalledError, VersTooOldError, VersAuthError, VersNotFoundError, VersConflictError, VersBadRequestError, VersTimeoutError, VersCancelledError, INSTALL_HINT, AUTH_HINT;
+var init_errors4 = __esm({
+  "src/vers/errors.ts"() {
+    "use strict";
+    init_errors();
+    VersCommandError = class extends versFailure(BackendError) {
+    };
+    VersNotInstalledError = class extends versFailure(InvalidInputError) {
+    };
+    VersTooOldError = class extends versFailure(InvalidInputError) {
+    };
+    VersAuthError = class extends versFailure(InvalidInputError) {
+    };
+    VersNotFoundError = class extends versFailure(NotFoundError) {
+    };
+    VersConflictError = class extends versFailure(ConflictError) {
+    };
+    VersBadRequestError = class extends versFailure(BackendError) {
+    };
+    VersTimeoutError = class extends versFailure(BackendError) {
+    };
+    VersCancelledError = class extends versFailure(CancelledError) {
+    };
+    INSTALL_HINT = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
+    AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
+  }
+});
+
+// src/vers/output.ts
+function parseJsonOutput(stdout, command) {
+  const lines = stdout.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("{") || l.startsWith("["));
+  if (start >= 0) {
+    for (let end = start; end < lines.length; end++) {
+      const last = lines[end].trimEnd();
+      if (!last.endsWith("}") && !last.endsWith("]")) continue;
+      try {
+        return JSON.parse(lines.slice(start, end + 1).join("\n"));
+      } catch {
+      }
+    }
+  }
+  throw new VersCommandError(`\`${command}\` printed no JSON document`, {
+    command,
+    versExitCode: 0,
+    stderr: "",
+    hint: `its output began with: ${JSON.stringify(stdout.slice(0, 200))}`
+  });
+}
+function shQuote(value) {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+function wrapWithSentinel(script, marker) {
+  return [
+    `( eval ${shQuote(script)} )`,
+    "__versdb_rc=$?",
+    `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
+    'exit "$__versdb_rc"'
+  ].join("\n");
+}
+function stdinPayload(wrapped, input) {
+  const head = Buffer.from(`${wrapped}\0`, "utf8");
+  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
+}
+function takeSentinel(stdout, marker) {
+  const at = stdout.lastIndexOf(`${marker}`);
+  if (at < 0) return null;
+  const match = /^(\d+)/.exec(stdout.slice(at + marker.length));
+  if (!match) return null;
+  const own2 = stdout.slice(0, at);
+  return { exitCode: Number(match[1]), stdout: own2.endsWith("\n") ? own2.slice(0, -1) : own2 };
+}
+function redactor(secrets) {
+  const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
+  return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
+}
+var STDIN_BOOTSTRAP;
+var init_output2 = __esm({
+  "src/vers/output.ts"() {
+    "use strict";
+    init_errors4();
+    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
+  }
+});
+
+// src/vers/process.ts
+import { performance as performance4 } from "node:perf_hooks";
+function childEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
+}
+async function runVers(p, args, o2) {
+  const { command } = o2;
+  if (o2.signal?.aborted)
+    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
+  const start = performance4.now();
+  const r = await execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    input: o2.input,
+    stdin: o2.input === void 0 ? "ignore" : "pipe",
+    timeout: o2.timeoutMs,
+    cancelSignal: o2.signal,
+    forceKillAfterDelay: 3e3,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: "utf8"
+  });
+  const durationMs = performance4.now() - start;
+  const stderr = o2.redact(String(r.stderr ?? ""));
+  const stdout = String(r.stdout ?? "");
+  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
+  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
+    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
+      command,
+      versExitCode: null,
+      hint: INSTALL_HINT
+    });
+  }
+  if (r.isCanceled || o2.signal?.aborted) {
+    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
+      command,
+      versExitCode: null,
+      stderr
+    });
+  }
+  if (r.timedOut) {
+    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
+      command,
+      versExitCode: null,
+      stderr,
+      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
+    });
+  }
+  if (r.exitCode === void 0) {
+    throw new VersCommandError(
+      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
+      {
+        command,
+        versExitCode: null,
+        stderr,
+        cause: r.cause
+      }
+    );
+  }
+  return { stdout, stderr, exitCode: r.exitCode, durationMs };
+}
+function startVers(p, args) {
+  return execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    encoding: "utf8",
+    forceKillAfterDelay: 3e3,
+    // Its own process group: the state directory records it, and the next start stops it if we die.
+    detached: true
+  });
+}
+var init_process = __esm({
+  "src/vers/process.ts"() {
+    "use strict";
+    init_execa();
+    init_errors4();
+  }
+});
+
+// src/vers/tunnel.ts
+import { connect as tcpConnect } from "node:net";
+function accepts(port) {
+  return new Promise((resolve8) => {
+    const s = tcpConnect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve8(true);
+    });
+    s.once("error", () => resolve8(false));
+  });
+}
+async function openTunnel(child, port, o2) {
+  let closing = false;
+  let exited = false;
+  const closed = child.then((r) => {
+    exited = true;
+    const stderr = o2.redact(String(r.stderr ?? "")).trim();
+    if (closing && !/^Error: /m.test(stderr)) return null;
+    if (r.exitCode && r.exitCode !== 0)
+      return errorForExit(r.exitCode, { command: o2.command, versExitCode: r.exitCode, stderr });
+    return new VersCommandError(
+      `\`${o2.command}\` stopped: ${stderr || r.shortMessage || "the tunnel process exited"}`,
+      {
+        command: o2.command,
+        versExitCode: r.exitCode ?? null,
+        stderr
+      }
+    );
+  });
+  const close = async () => {
+    if (exited) return;
+    closing = true;
+    child.kill("SIGTERM");
+    await closed;
+  };
+  const deadline = Date.now() + o2.timeoutMs;
+  while (!exited) {
+    if (o2.signal?.aborted) {
+      await close();
+      throw new VersCancelledError(`cancelled while opening \`${o2.command}\``, {
+        command: o2.command,
+        versExitCode: null
+      });
+    }
+    if (await accepts(port)) return { port, pid: child.pid, closed, close };
+    if (Date.now() > deadline) {
+      await close();
+      throw new VersTimeoutError(
+        `\`${o2.command}\` did not open 127.0.0.1:${port} within ${Math.round(o2.timeoutMs / 1e3)} s`,
+        {
+          command: o2.command,
+          versExitCode: null
+        }
+      );
+    }
+    await sleep2(100);
+  }
+  throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
+    command: o2.command,
+    versExitCode: null
+  });
+}
+var sleep2;
+var init_tunnel = __esm({
+  "src/vers/tunnel.ts"() {
+    "use strict";
+    init_errors4();
+    sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2));
+  }
+});
+
+// src/vers/version.ts
+function parseVersion(output) {
+  const raw = output.trim().split("\n").find((l) => /v?\d+\.\d+\.\d+|nightly-|dev-/.test(l))?.trim();
+  if (!raw) return null;
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+  if (m) return { raw, semver: [Number(m[1]), Number(m[2]), Number(m[3])] };
+  return { raw, semver: null };
+}
+function isSupported(v) {
+  if (!v.semver) return true;
+  const [major, minor, patch] = v.semver;
+  const [minMajor, minMinor, minPatch] = MIN_VERSION;
+  if (major !== minMajor) return major > minMajor;
+  if (minor !== minMinor) return minor > minMinor;
+  return patch >= minPatch;
+}
+var MIN_VERSION, TESTED_VERSION;
+var init_version = __esm({
+  "src/vers/version.ts"() {
+    "use strict";
+    MIN_VERSION = [0, 9, 0];
+    TESTED_VERSION = "v0.10.0";
+  }
+});
+
+// src/vers/client.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+function requireUuid(kind, value) {
+  if (!UUID.test(value)) {
+    throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
+      hint: "vers-db passes explicit VM and commit UUIDs to vers, never HEAD, aliases or tag names"
+    });
+  }
+  return value;
+}
+var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
+var init_client = __esm({
+  "src/vers/client.ts"() {
+    "use strict";
+    init_errors();
+    init_secrets();
+    init_errors4();
+    init_output2();
+    init_process();
+    init_tunnel();
+    init_version();
+    UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    LIFECYCLE_TIMEOUT_MS = 9e4;
+    QUERY_TIMEOUT_MS = 45e3;
+    EXEC_GRACE_MS = 2e4;
+    VersClient = class {
+      constructor(options) {
+        this.options = options;
+        this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
+        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
+        this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
+        for (const s of this.secrets) addSecret(s);
+        this.redact = redactor(this.secrets);
+      }
+      options;
+      bin;
+      redact;
+      secrets;
+      supported;
+      versProcess;
+      /** Keep one more value (a database password) out of every message and result. */
+      addSecret(secret) {
+        addSecret(secret);
+        this.secrets.push(secret);
+        this.redact = redactor(this.secrets);
+      }
+      /** A command line for messages: scripts elided, secrets removed. */
+      describe(args) {
+        const dash = args.indexOf("-c");
+        const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
+        return this.redact(["vers", ...shown].join(" "));
+      }
+      spawn(args, call, timeoutMs) {
+        return runVers(this.versProcess, args, {
+          command: this.describe(args),
+          timeoutMs,
+          signal: call.signal,
+          input: call.input,
+          redact: this.redact,
+          log: this.options.debug ? this.options.log : void 0
+        });
+      }
+      /** Run vers; a non-zero exit is a typed error. */
+      async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
+        await this.ensureSupported(call);
+        const r = await this.spawn(args, call, call.timeoutMs ?? defaultTimeoutMs);
+        if (r.exitCode !== 0)
+          throw errorForExit(r.exitCode, {
+            command: this.describe(args),
+            versExitCode: r.exitCode,
+            stderr: r.stderr.trim()
+          });
+        return r;
+      }
+      async callJson(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
+        const r = await this.call([...args, "--format", "json"], call, defaultTimeoutMs);
+        return parseJsonOutput(r.stdout, this.describe(args));
+      }
+      /** `vers --version` as printed (e.g. "vers version v0.10.0"), parsed. */
+      async version(call = {}) {
+        const r = await this.spawn(["--version"], call, call.timeoutMs ?? 15e3);
+        const v = parseVersion(r.stdout);
+        if (r.exitCode !== 0 || !v) {
+          throw new VersCommandError(`\`${this.bin} --version\` did not print a version (exit ${r.exitCode})`, {
+            command: "vers --version",
+            versExitCode: r.exitCode,
+            stderr: r.stderr,
+            hint: `is ${this.bin} the Vers CLI? ${INSTALL_HINT}`
+          });
+        }
+        return v;
+      }
+      /** Checked once per client: a CLI older than v0.9.0 gets a clear error. */
+      ensureSupported(call = {}) {
+        this.supported ??= this.version({ signal: call.signal }).then((v) => {
+          if (!isSupported(v)) {
+            throw new VersTooOldError(
+              `vers ${v.raw} is too old: vers-db needs v0.9.0 or newer (tested with ${TESTED_VERSION})`,
+              {
+                command: "vers --version",
+                versExitCode: 0,
+                hint: `upgrade with \`vers upgrade\`, or ${INSTALL_HINT}`
+              }
+            );
+          }
+          if (!v.semver)
+            this.options.log?.(`vers ${v.raw}: a development build, assuming it behaves like ${TESTED_VERSION}`);
+          return v;
+        });
+        this.supported.catch(() => {
+          this.supported = void 0;
+        });
+        return this.supported;
+      }
+      /** A root VM from ./vers.toml (flags override it). */
+      async run(options = {}) {
+        const args = ["run", "--wait"];
+        if (options.memSizeMib) args.push("--mem-size", String(options.memSizeMib));
+        if (options.vcpuCount) args.push("--vcpu-count", String(options.vcpuCount));
+        if (options.fsSizeMib) args.push("--fs-size-vm", String(options.fsSizeMib));
+        const r = await this.callJson(args, options, LIFECYCLE_TIMEOUT_MS);
+        return { vmId: requireUuid("new VM id", r.vm_id) };
+      }
+      /** A new VM from a commit (a tag name is not accepted by v0.10.0: resolve it with tagGet). */
+      async runCommit(commitId, call = {}) {
+        const r = await this.callJson(
+          ["run-commit", requireUuid("commit id", commitId), "--wait"],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+        return { vmId: requireUuid("new VM id", r.vm_id) };
+      }
+      async commitCreate(vmId, call = {}) {
+        const r = await this.callJson(
+          ["commit", "create", requireUuid("VM id", vmId)],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+        return { commitId: requireUuid("commit id", r.commit_id) };
+      }
+      async commitDelete(commitId, call = {}) {
+        await this.call(["commit", "delete", requireUuid("commit id", commitId)], call, LIFECYCLE_TIMEOUT_MS);
+      }
+      async tagCreate(name, commitId, call = {}) {
+        const args = ["tag", "create", name, requireUuid("commit id", commitId)];
+        if (call.description) args.push("-d", call.description);
+        await this.call(args, call);
+      }
+      async tagGet(name, call = {}) {
+        return this.callJson(["tag", "get", name], call);
+      }
+      async tagList(call = {}) {
+        return this.callJson(["tag", "list"], call);
+      }
+      async tagDelete(name, call = {}) {
+        await this.call(["tag", "delete", name], call);
+      }
+      /** `count` new VMs from a commit (or a VM) in one call. */
+      async branch(sourceId, count2, call = {}) {
+        if (!Number.isInteger(count2) || count2 < 1)
+          throw new InvalidInputError(`branch count must be a positive integer, not ${count2}`);
+        const args = ["branch", requireUuid("commit or VM id", sourceId), "--count", String(count2), "--wait"];
+        const r = await this.callJson(args, call, LIFECYCLE_TIMEOUT_MS);
+        if (!Array.isArray(r.new_ids) || r.new_ids.length !== count2) {
+          throw new VersCommandError(
+            `\`${this.describe(args)}\` returned ${r.new_ids?.length ?? 0} VMs instead of ${count2}`,
+            {
+              command: this.describe(args),
+              versExitCode: 0
+            }
+          );
+        }
+        return { newIds: r.new_ids.map((id) => requireUuid("new VM id", id)) };
+      }
+      /**
+       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
+       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
+       * The remote exit code comes back as the result (0–255); only vers's own failures throw.
+       */
+      async exec(vmId, script, options) {
+        await this.ensureSupported(options);
+        const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
+        const marker = `__VERSDB_EXIT_${randomBytes4(6).toString("hex")}__`;
+        const args = ["exec", "-t", String(seconds2)];
+        if (options.workdir) args.push("-w", options.workdir);
+        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
+        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
+        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
+        const remote = takeSentinel(r.stdout, marker);
+        if (remote) {
+          return {
+            exitCode: remote.exitCode,
+            stdout: this.redact(remote.stdout),
+            stderr: r.stderr,
+            durationMs: r.durationMs
+          };
+        }
+        const command = this.describe(args);
+        if (r.exitCode === 6) {
+          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds2} s`, {
+            command,
+            versExitCode: 6,
+            stderr: r.stderr.trim(),
+            hint: "raise the timeout, or check whether the VM is overloaded (the remote command may still be running)"
+          });
+        }
+        if (r.exitCode !== 0)
+          throw errorForExit(r.exitCode, { command, versExitCode: r.exitCode, stderr: r.stderr.trim() });
+        throw new VersCommandError(`\`${command}\` ended without reporting the remote exit code`, {
+          command,
+          versExitCode: 0,
+          stderr: r.stderr.trim(),
+          hint: `output began with ${JSON.stringify(this.redact(r.stdout.slice(0, 200)))}`
+        });
+      }
+      /** A port forward 127.0.0.1:<localPort> → VM:<remotePort>, ready when the local port accepts. */
+      async tunnel(vmId, localPort, remotePort, call = {}) {
+        await this.ensureSupported(call);
+        const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
+        const child = startVers(this.versProcess, args);
+        return openTunnel(child, localPort, {
+          command: this.describe(args),
+          timeoutMs: call.timeoutMs ?? 3e4,
+          signal: call.signal,
+          redact: this.redact
+        });
+      }
+      /** `vers delete -y <ids…>` (never interactive). */
+      async delete(vmIds, call = {}) {
+        if (vmIds.length === 0) return;
+        await this.call(
+          ["delete", "-y", ...vmIds.map((id) => requireUuid("VM id", id))],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+      }
+      async status(call = {}) {
+        return this.callJson(["status"], call);
+      }
+      async vmStatus(vmId, call = {}) {
+        return this.callJson(["status", requireUuid("VM id", vmId)], call);
+      }
+      async info(vmId, call = {}) {
+        return this.callJson(["info", requireUuid("VM id", vmId)], call);
+      }
+      async resume(vmId, call = {}) {
+        await this.callJson(["resume", requireUuid("VM id", vmId), "--wait"], call, LIFECYCLE_TIMEOUT_MS);
+      }
+      /** Used by callers that show vers's reason for a failure in their own words. */
+      static reason(stderr) {
+        return versErrorLine(stderr);
+      }
+    };
+  }
+});
+
+// src/vers/index.ts
+var init_vers = __esm({
+  "src/vers/index.ts"() {
+    "use strict";
+    init_client();
+    init_errors4();
+    init_output2();
+    init_version();
+  }
+});
+
+// src/backends/messages.ts
+async function unknownCheckpoint(registry2, kind, tag) {
+  const known = (await registry2.listCheckpoints(kind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
+  return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
+    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
+  });
+}
+var checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
+var init_messages = __esm({
+  "src/backends/messages.ts"() {
+    "use strict";
+    init_errors();
+    checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
+      hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
+    });
+    unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
+    branchNotReady = (b) => new ConflictError(
+      `branch ${JSON.stringify(b.name)} is ${b.state === "deleting" ? "being removed" : "still being created"}`,
+      {
+        hint: `wait for the process that is making it (pid ${b.pid}) to finish; \`vers-db gc\` removes it if that process is gone`
+      }
+    );
+    stillHasBranches = (tag, children) => new ConflictError(
+      `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
+      { hint: "delete those branches first, or delete the checkpoint with --force" }
+    );
+  }
+});
+
+// src/state/children.ts
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat7 = await readFile8(`/proc/${pid}/stat`, "utf8");
+    return stat7.slice(stat7.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const file = join8(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir7(dir, { recursive: true, mode: 448 });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 });
+  return () => rm3(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join8(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile8(file, "utf8"));
+    } catch {
+      await rm3(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm3(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    CHILDREN_DIR = "children";
+  }
+});
+
+// src/backends/orphans.ts
+function isOrphan(e) {
+  const alive2 = e.pid !== void 0 && e.pid > 0 && processAlive(e.pid);
+  if (e.state !== "ready") return !alive2 || e.pid === process.pid;
+  return !e.keep && !alive2;
+}
+var init_orphans = __esm({
+  "src/backends/orphans.ts"() {
+    "use strict";
+    init_children();
+  }
+});
+
+// src/backends/pg-admin.ts
+import { performance as performance5 } from "node:perf_hooks";
+import { setTimeout as sleep3 } from "node:timers/promises";
+function adminConfigFor(source) {
+  return withDatabase(source, (source.database ?? "postgres") === "postgres" ? "template1" : "postgres");
+}
+async function databaseExists(admin, name) {
+  return withClient(admin, async (c3) => (await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
+}
+async function databaseSize(admin, name) {
+  return withClient(admin, async (c3) => Number((await c3.query(DATABASE_SIZE_SQL, [name])).rows[0].size));
+}
+async function databasesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(OWN_DATABASES_SQL, [prefix])).rows.map((r) => r.datname)
+  );
+}
+async function ensureDatabase(admin, name) {
+  return withClient(admin, async (c3) => {
+    if ((await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1) return false;
+    try {
+      await c3.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      return true;
+    } catch (err) {
+      if (err.code === DUPLICATE_DATABASE) return false;
+      throw err;
+    }
+  });
+}
+async function commentOnDatabase(admin, name, comment) {
+  await withClient(
+    admin,
+    (c3) => c3.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${c3.escapeLiteral(comment)}`)
+  );
+}
+async function dropDatabase(admin, name) {
+  await withClient(admin, async (c3) => {
+    const creating = `CREATE DATABASE ${quoteIdent(name)} `;
+    for (let i2 = 0; i2 < 100; i2++) {
+      const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
+      if (!rowCount) break;
+      await sleep3(100);
+    }
+    await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
+    await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  });
+}
+async function otherSessions(c3, database) {
+  return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
+}
+async function cloneDatabase(admin, target, template, o2) {
+  return withClient(admin, async (c3) => {
+    if (o2.setup) await c3.query(o2.setup);
+    for (let attempt = 1; ; attempt++) {
+      await clearTemplate(c3, template, o2.owned);
+      const onAbort = () => void withClient(admin, (k) => k.query(CANCEL_SQL2, [backendPid(c3)])).catch(() => {
+      });
+      o2.signal?.addEventListener("abort", onAbort, { once: true });
+      const start = performance5.now();
+      try {
+        await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${o2.clause}`);
+        return performance5.now() - start;
+      } catch (err) {
+        const e = err;
+        if (o2.signal?.aborted) throw new CancelledError();
+        if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
+          await sleep3(CLONE_RETRY_MS);
+          continue;
+        }
+        if (e.code === SOURCE_BUSY) throw busySourceError(template, await otherSessions(c3, template));
+        if (e.code === DUPLICATE_DATABASE)
+          throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
+            hint: "run `vers-db gc`"
+          });
+        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
+          cause: err,
+          code: e.code
+        });
+      } finally {
+        o2.signal?.removeEventListener("abort", onAbort);
+      }
+    }
+  });
+}
+async function clearTemplate(c3, template, owned) {
+  const others = await otherSessions(c3, template);
+  const clients = others.filter((o2) => o2.backend_type !== "autovacuum worker");
+  if (clients.length > 0 && !owned) throw busySourceError(template, clients);
+  const terminate = owned ? others : others.filter((o2) => o2.backend_type === "autovacuum worker");
+  for (const o2 of terminate) await c3.query(TERMINATE_SQL, [o2.pid]);
+}
+function busySourceError(database, sessions) {
+  const list = sessions.slice(0, 5).map(
+    (s) => `pid ${s.pid} (${s.application_name || "no application_name"}, user ${s.usename}, ${s.client}, ${s.state ?? "unknown"})`
+  ).join("; ");
+  return new DatabaseError(
+    `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ""}`,
+    {
+      hint: "PostgreSQL copies a database only while nobody else is connected to it: close those sessions (or pg_terminate_backend them) and retry",
+      code: SOURCE_BUSY
+    }
+  );
+}
+var DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OWN_DATABASES_SQL, OTHER_SESSIONS_SQL, TERMINATE_CREATING_SQL, TERMINATE_SQL, CANCEL_SQL2, SOURCE_BUSY, DUPLICATE_DATABASE, CLONE_ATTEMPTS, CLONE_RETRY_MS, backendPid;
+var init_pg_admin = __esm({
+  "src/backends/pg-admin.ts"() {
+    "use strict";
+    init_errors();
+    init_pg();
+    init_sqlstate();
+    DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
+    DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
+    OWN_DATABASES_SQL = "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1";
+    OTHER_SESSIONS_SQL = `
+  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
+  FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
+    TERMINATE_CREATING_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
+    TERMINATE_SQL = "SELECT pg_terminate_backend($1)";
+    CANCEL_SQL2 = "SELECT pg_cancel_backend($1)";
+    SOURCE_BUSY = SQLSTATE.OBJECT_IN_USE;
+    DUPLICATE_DATABASE = SQLSTATE.DUPLICATE_DATABASE;
+    CLONE_ATTEMPTS = 3;
+    CLONE_RETRY_MS = 300;
+    backendPid = (client) => client.processID;
+  }
+});
+
+// src/backends/managed.ts
+var toInfo, ManagedBackend;
+var init_managed = __esm({
+  "src/backends/managed.ts"() {
+    "use strict";
+    init_errors();
+    init_names();
+    init_messages();
+    init_orphans();
+    init_pg_admin();
+    toInfo = (b) => ({
+      name: b.name,
+      backend: b.backend,
+      checkpoint: b.checkpoint,
+      id: b.id,
+      database: b.database,
+      createdAt: b.createdAt,
+      durationMs: b.durationMs,
+      strategy: b.strategy
+    });
+    ManagedBackend = class {
+      constructor(deps, driver) {
+        this.deps = deps;
+        this.driver = driver;
+        const verify = driver.verifyCheckpoint?.bind(driver);
+        if (verify) {
+          this.verifyCheckpoint = async (tag) => {
+            const ckpt = await this.deps.registry.checkpoint(tag);
+            if (ckpt?.backend !== this.kind) return [`checkpoint ${tag} is no longer in the registry`];
+            const problems = await verify(ckpt);
+            if (problems.length > 0)
+              await this.registry.update((d) => {
+                const c3 = d.checkpoints[tag];
+                if (c3) c3.damaged = problems.join("; ");
+              });
+            return problems;
+          };
+        }
+      }
+      deps;
+      driver;
+      verifyCheckpoint;
+      get kind() {
+        return this.driver.kind;
+      }
+      get capabilities() {
+        return this.driver.capabilities;
+      }
+      get registry() {
+        return this.deps.registry;
+      }
+      // ---- checkpoints ----
+      async checkpoint(tag, options = {}) {
+        validateName("checkpoint tag", tag);
+        const plan = await this.driver.planCheckpoint(tag, options.database);
+        const info = {
+          tag,
+          backend: this.kind,
+          id: plan.id,
+          source: plan.source,
+          database: plan.database,
+          createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+          strategy: plan.strategy,
+          durationMs: 0
+        };
+        await this.registry.update((d) => {
+          if (d.checkpoints[tag]) throw checkpointTaken(tag);
+          d.checkpoints[tag] = {
+            ...info,
+            ...plan.extra,
+            state: "creating",
+            createdBy: options.createdBy,
+            pid: process.pid
+          };
+        });
+        try {
+          const made = await this.driver.createCheckpoint(tag, plan, {
+            signal: options.signal,
+            recordId: (id) => this.registry.update((d) => {
+              const e = d.checkpoints[tag];
+              if (e) e.id = id;
+            })
+          });
+          const done = { ...info, id: made.id, durationMs: Math.round(made.durationMs) };
+          await this.registry.update((d) => {
+            d.checkpoints[tag] = {
+              ...done,
+              ...plan.extra,
+              ...made.extra,
+              state: "ready",
+              createdBy: options.createdBy
+            };
+          });
+          return done;
+        } catch (err) {
+          await this.undoCheckpoint(tag);
+          throw err;
+        }
+      }
+      /** Remove what a failed checkpoint made and forget it; on failure leave it for gc. */
+      async undoCheckpoint(tag) {
+        const entry = await this.registry.checkpoint(tag);
+        if (!entry) return;
+        try {
+          await this.driver.removeCheckpoint(entry);
+          await this.forgetCheckpoint(tag);
+        } catch (cleanup) {
+          this.deps.log(
+            `could not clean up checkpoint ${tag} (${cleanup.message}); \`vers-db gc\` will retry`
+          );
+        }
+      }
+      async forgetCheckpoint(tag) {
+        await this.registry.update((d) => {
+          delete d.checkpoints[tag];
+        });
+      }
+      /** A ready checkpoint of this backend, or the one "no checkpoint named …" error. */
+      async readyCheckpoint(tag) {
+        const c3 = await this.registry.checkpoint(tag);
+        if (c3?.backend !== this.kind || c3.state !== "ready")
+          throw await unknownCheckpoint(this.registry, this.kind, tag);
+        return c3;
+      }
+      async deleteCheckpoint(tag, options = {}) {
+        const ckpt = await this.registry.checkpoint(tag);
+        if (ckpt?.backend !== this.kind) throw await unknownCheckpoint(this.registry, this.kind, tag);
+        const children = (await this.registry.listBranches(this.kind)).filter((b) => b.checkpoint === tag);
+        if (children.length > 0 && !options.force) throw stillHasBranches(tag, children);
+        await this.destroyAll(children.map((b) => b.name));
+        await this.registry.update((d) => {
+          const e = d.checkpoints[tag];
+          if (e) e.state = "deleting";
+        });
+        await this.driver.removeCheckpoint(ckpt);
+        await this.forgetCheckpoint(tag);
+      }
+      // ---- branches ----
+      async branch(checkpoint, names, options = {}) {
+        for (const n3 of names) validateName("branch name", n3);
+        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
+        const ckpt = await this.readyCheckpoint(checkpoint);
+        if (names.length === 0) return [];
+        throwIfAborted(options.signal);
+        const plans = await this.driver.planBranches(ckpt, names);
+        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const planned = names.map((name, i2) => ({
+          name,
+          backend: this.kind,
+          checkpoint,
+          ...plans[i2],
+          createdAt,
+          durationMs: 0,
+          state: "creating",
+          createdBy: options.createdBy ?? "vers-db",
+          pid: process.pid,
+          keep: options.keep ?? false
+        }));
+        await this.registry.reserveBranches(planned);
+        const made = /* @__PURE__ */ new Map();
+        try {
+          await this.driver.createBranches(ckpt, planned, {
+            signal: options.signal,
+            ready: async (name, id, durationMs) => {
+              const ms2 = Math.round(durationMs);
+              await this.registry.update((d) => {
+                const e = d.branches[name];
+                if (e) Object.assign(e, { id, state: "ready", durationMs: ms2 });
+              });
+              const b = planned.find((p) => p.name === name);
+              made.set(name, toInfo({ ...b, id, durationMs: ms2 }));
+            }
+          });
+          return names.map((n3) => made.get(n3));
+        } catch (err) {
+          for (const b of planned) await this.destroy(b.name).catch(() => void 0);
+          throw err;
+        }
+      }
+      /** A ready branch of this backend: unknown and not-ready branches fail the same way on every backend. */
+      async readyBranch(name) {
+        const b = await this.registry.branch(name);
+        if (b?.backend !== this.kind) throw unknownBranch(name);
+        if (b.state !== "ready" || !b.id) throw branchNotReady(b);
+        return b;
+      }
+      async connect(branch, options = {}) {
+        return this.driver.connect(await this.readyBranch(branch), options.as ?? "owner");
+      }
+      async exec(branch, command, options = {}) {
+        return this.driver.exec(await this.readyBranch(branch), command, options);
+      }
+      async execSource(command, options = {}) {
+        return this.driver.execSource(command, options);
+      }
+      async connectSource() {
+        return this.driver.connectSource();
+      }
+      sourceDatabase(name) {
+        const admin = (fn) => this.driver.withAdmin(fn);
+        const label = async (comment) => {
+          if (comment !== void 0) await admin((a2) => commentOnDatabase(a2, name, comment));
+        };
+        return {
+          name,
+          exists: () => admin((a2) => databaseExists(a2, name)),
+          ensure: async (o2 = {}) => {
+            await admin((a2) => ensureDatabase(a2, name));
+            await label(o2.comment);
+          },
+          reset: async (o2 = {}) => {
+            await admin(async (a2) => {
+              await dropDatabase(a2, name);
+              await ensureDatabase(a2, name);
+            });
+            await label(o2.comment);
+          },
+          drop: () => admin((a2) => dropDatabase(a2, name))
+        };
+      }
+      async rollback(tag, options = {}) {
+        return this.driver.rollback(await this.readyCheckpoint(tag), options);
+      }
+      async destroy(branch) {
+        const b = await this.registry.branch(branch);
+        if (b?.backend !== this.kind) return;
+        await this.registry.update((d) => {
+          const e = d.branches[branch];
+          if (e) e.state = "deleting";
+        });
+        await this.driver.removeBranch(b);
+        await this.registry.update((d) => {
+          delete d.branches[branch];
+        });
+      }
+      /** Several at once where branches are independent machines, else one after another. */
+      async destroyAll(names) {
+        if (this.capabilities.batchBranching) await Promise.all(names.map((n3) => this.destroy(n3)));
+        else for (const n3 of names) await this.destroy(n3);
+      }
+      // ---- gc ----
+      async gc() {
+        const report = { removed: [], kept: [], errors: [] };
+        const data = await this.registry.read();
+        for (const b of Object.values(data.branches).filter((x) => x.backend === this.kind)) {
+          if (!isOrphan(b)) {
+            report.kept.push(`branch ${b.name}`);
+            continue;
+          }
+          try {
+            await this.destroy(b.name);
+            report.removed.push(`branch ${b.name}${b.id ? ` (${b.id})` : ""}`);
+          } catch (err) {
+            report.errors.push(`branch ${b.name}: ${err.message}`);
+          }
+        }
+        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === this.kind)) {
+          if (c3.state === "ready") report.kept.push(`checkpoint ${c3.tag}`);
+          else if (!isOrphan(c3)) report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
+          else {
+            try {
+              await this.driver.removeCheckpoint(c3);
+              await this.forgetCheckpoint(c3.tag);
+              report.removed.push(`unfinished checkpoint ${c3.tag}${c3.id ? ` (${c3.id})` : ""}`);
+            } catch (err) {
+              report.errors.push(`checkpoint ${c3.tag}: ${err.message}`);
+            }
+          }
+        }
+        await this.driver.sweep(report);
+        return report;
+      }
+      async close() {
+        await this.driver.close();
       }
     };
   }
@@ -31783,607 +31771,48 @@ var init_p_limit = __esm({
   }
 });
 
-// src/vers/errors.ts
-function versFailure(Base) {
-  class VersFailure extends Base {
-    command;
-    versExitCode;
-    stderr;
-    constructor(message, d) {
-      super(message, { hint: d.hint, cause: d.cause });
-      this.command = d.command;
-      this.versExitCode = d.versExitCode;
-      this.stderr = d.stderr ?? "";
+// src/backends/vers-reader.ts
+async function ensureReaderRole(source, password) {
+  await withClient(source, async (c3) => {
+    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0)
+      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password)}`);
+    await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+    const { v } = (await c3.query(SERVER_VERSION_SQL)).rows[0];
+    if (v >= 14e4) {
+      await c3.query(`GRANT pg_read_all_data TO ${role}`);
+      return;
     }
-  }
-  return VersFailure;
-}
-function versErrorLine(stderr) {
-  const lines = stderr.split("\n").map((l) => l.trim());
-  const error2 = lines.find((l) => l.startsWith("Error: "));
-  if (error2) return error2.slice("Error: ".length);
-  return lines.filter(Boolean).at(-1) ?? "";
-}
-function errorForExit(exitCode, d) {
-  const reason = versErrorLine(d.stderr ?? "") || `exit code ${exitCode}`;
-  const what = `\`${d.command}\``;
-  switch (exitCode) {
-    case 2:
-      return new VersAuthError(`vers refused the API key: ${reason}`, { ...d, hint: AUTH_HINT });
-    case 3:
-      return new VersNotFoundError(`vers: not found: ${reason} (${what})`, {
-        ...d,
-        hint: d.hint ?? "the VM, commit or tag no longer exists; `vers status` lists VMs, `vers-db gc` cleans up the registry"
-      });
-    case 4:
-      return new VersConflictError(`vers: conflict: ${reason} (${what})`, d);
-    case 5:
-      return new VersBadRequestError(`vers rejected the request: ${reason} (${what})`, d);
-    case 6:
-      return new VersTimeoutError(`vers timed out: ${reason} (${what})`, d);
-    case 7:
-      return new VersCancelledError(`vers: cancelled: ${reason} (${what})`, d);
-    default:
-      if (/authentication required|no api key/i.test(`${reason}
-${d.stderr ?? ""}`)) {
-        return new VersAuthError("vers has no API key", { ...d, hint: AUTH_HINT });
-      }
-      return new VersCommandError(`vers failed (exit ${exitCode}): ${reason} (${what})`, d);
-  }
-}
-var VersCommandError, VersNotInstalledError, VersTooOldError, VersAuthError, VersNotFoundError, VersConflictError, VersBadRequestError, VersTimeoutError, VersCancelledError, INSTALL_HINT, AUTH_HINT;
-var init_errors4 = __esm({
-  "src/vers/errors.ts"() {
-    "use strict";
-    init_errors();
-    VersCommandError = class extends versFailure(BackendError) {
-    };
-    VersNotInstalledError = class extends versFailure(InvalidInputError) {
-    };
-    VersTooOldError = class extends versFailure(InvalidInputError) {
-    };
-    VersAuthError = class extends versFailure(InvalidInputError) {
-    };
-    VersNotFoundError = class extends versFailure(NotFoundError) {
-    };
-    VersConflictError = class extends versFailure(ConflictError) {
-    };
-    VersBadRequestError = class extends versFailure(BackendError) {
-    };
-    VersTimeoutError = class extends versFailure(BackendError) {
-    };
-    VersCancelledError = class extends versFailure(CancelledError) {
-    };
-    INSTALL_HINT = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
-    AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
-  }
-});
-
-// src/vers/output.ts
-function parseJsonOutput(stdout, command) {
-  const lines = stdout.split("\n");
-  const start = lines.findIndex((l) => l.startsWith("{") || l.startsWith("["));
-  if (start >= 0) {
-    for (let end = start; end < lines.length; end++) {
-      const last = lines[end].trimEnd();
-      if (!last.endsWith("}") && !last.endsWith("]")) continue;
-      try {
-        return JSON.parse(lines.slice(start, end + 1).join("\n"));
-      } catch {
-      }
+    for (const { nspname } of (await c3.query(USER_SCHEMAS_SQL)).rows) {
+      await c3.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${role}`);
+      await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${role}`);
     }
-  }
-  throw new VersCommandError(`\`${command}\` printed no JSON document`, {
-    command,
-    versExitCode: 0,
-    stderr: "",
-    hint: `its output began with: ${JSON.stringify(stdout.slice(0, 200))}`
   });
 }
-function shQuote(value) {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-function wrapWithSentinel(script, marker) {
-  return [
-    `( eval ${shQuote(script)} )`,
-    "__versdb_rc=$?",
-    `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
-    'exit "$__versdb_rc"'
-  ].join("\n");
-}
-function stdinPayload(wrapped, input) {
-  const head = Buffer.from(`${wrapped}\0`, "utf8");
-  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
-}
-function takeSentinel(stdout, marker) {
-  const at = stdout.lastIndexOf(`${marker}`);
-  if (at < 0) return null;
-  const match = /^(\d+)/.exec(stdout.slice(at + marker.length));
-  if (!match) return null;
-  const own2 = stdout.slice(0, at);
-  return { exitCode: Number(match[1]), stdout: own2.endsWith("\n") ? own2.slice(0, -1) : own2 };
-}
-function redactor(secrets) {
-  const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
-  return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
-}
-var STDIN_BOOTSTRAP;
-var init_output2 = __esm({
-  "src/vers/output.ts"() {
+var VERS_READER_ROLE, SERVER_VERSION_SQL, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role;
+var init_vers_reader = __esm({
+  "src/backends/vers-reader.ts"() {
     "use strict";
-    init_errors4();
-    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
+    init_pg();
+    VERS_READER_ROLE = "vers_db_reader";
+    SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v`;
+    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    USER_SCHEMAS_SQL = `SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`;
+    role = quoteIdent(VERS_READER_ROLE);
   }
 });
 
-// src/vers/process.ts
-import { performance as performance6 } from "node:perf_hooks";
-function childEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
-}
-async function runVers(p, args, o2) {
-  const { command } = o2;
-  if (o2.signal?.aborted)
-    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-  const start = performance6.now();
-  const r = await execa(p.bin, args, {
-    cwd: p.cwd,
-    env: p.env,
-    extendEnv: false,
-    input: o2.input,
-    stdin: o2.input === void 0 ? "ignore" : "pipe",
-    timeout: o2.timeoutMs,
-    cancelSignal: o2.signal,
-    forceKillAfterDelay: 3e3,
-    reject: false,
-    stripFinalNewline: false,
-    encoding: "utf8"
-  });
-  const durationMs = performance6.now() - start;
-  const stderr = o2.redact(String(r.stderr ?? ""));
-  const stdout = String(r.stdout ?? "");
-  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
-  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
-    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
-      command,
-      versExitCode: null,
-      hint: INSTALL_HINT
-    });
-  }
-  if (r.isCanceled || o2.signal?.aborted) {
-    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
-      command,
-      versExitCode: null,
-      stderr
-    });
-  }
-  if (r.timedOut) {
-    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
-      command,
-      versExitCode: null,
-      stderr,
-      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
-    });
-  }
-  if (r.exitCode === void 0) {
-    throw new VersCommandError(
-      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
-      {
-        command,
-        versExitCode: null,
-        stderr,
-        cause: r.cause
-      }
-    );
-  }
-  return { stdout, stderr, exitCode: r.exitCode, durationMs };
-}
-function startVers(p, args) {
-  return execa(p.bin, args, {
-    cwd: p.cwd,
-    env: p.env,
-    extendEnv: false,
-    stdin: "ignore",
-    reject: false,
-    encoding: "utf8",
-    forceKillAfterDelay: 3e3,
-    // Its own process group: the state directory records it, and the next start stops it if we die.
-    detached: true
-  });
-}
-var init_process = __esm({
-  "src/vers/process.ts"() {
+// src/backends/deps.ts
+var stateDirOf;
+var init_deps = __esm({
+  "src/backends/deps.ts"() {
     "use strict";
-    init_execa();
-    init_errors4();
+    stateDirOf = (deps) => deps.registry.dir;
   }
 });
 
-// src/vers/tunnel.ts
-import { connect as tcpConnect } from "node:net";
-function accepts(port) {
-  return new Promise((resolve8) => {
-    const s = tcpConnect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve8(true);
-    });
-    s.once("error", () => resolve8(false));
-  });
-}
-async function openTunnel(child, port, o2) {
-  let closing = false;
-  let exited = false;
-  const closed = child.then((r) => {
-    exited = true;
-    const stderr = o2.redact(String(r.stderr ?? "")).trim();
-    if (closing && !/^Error: /m.test(stderr)) return null;
-    if (r.exitCode && r.exitCode !== 0)
-      return errorForExit(r.exitCode, { command: o2.command, versExitCode: r.exitCode, stderr });
-    return new VersCommandError(
-      `\`${o2.command}\` stopped: ${stderr || r.shortMessage || "the tunnel process exited"}`,
-      {
-        command: o2.command,
-        versExitCode: r.exitCode ?? null,
-        stderr
-      }
-    );
-  });
-  const close = async () => {
-    if (exited) return;
-    closing = true;
-    child.kill("SIGTERM");
-    await closed;
-  };
-  const deadline = Date.now() + o2.timeoutMs;
-  while (!exited) {
-    if (o2.signal?.aborted) {
-      await close();
-      throw new VersCancelledError(`cancelled while opening \`${o2.command}\``, {
-        command: o2.command,
-        versExitCode: null
-      });
-    }
-    if (await accepts(port)) return { port, pid: child.pid, closed, close };
-    if (Date.now() > deadline) {
-      await close();
-      throw new VersTimeoutError(
-        `\`${o2.command}\` did not open 127.0.0.1:${port} within ${Math.round(o2.timeoutMs / 1e3)} s`,
-        {
-          command: o2.command,
-          versExitCode: null
-        }
-      );
-    }
-    await sleep4(100);
-  }
-  throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
-    command: o2.command,
-    versExitCode: null
-  });
-}
-var sleep4;
-var init_tunnel = __esm({
-  "src/vers/tunnel.ts"() {
-    "use strict";
-    init_errors4();
-    sleep4 = (ms2) => new Promise((r) => setTimeout(r, ms2));
-  }
-});
-
-// src/vers/version.ts
-function parseVersion(output) {
-  const raw = output.trim().split("\n").find((l) => /v?\d+\.\d+\.\d+|nightly-|dev-/.test(l))?.trim();
-  if (!raw) return null;
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-  if (m) return { raw, semver: [Number(m[1]), Number(m[2]), Number(m[3])] };
-  return { raw, semver: null };
-}
-function isSupported(v) {
-  if (!v.semver) return true;
-  const [major, minor, patch] = v.semver;
-  const [minMajor, minMinor, minPatch] = MIN_VERSION;
-  if (major !== minMajor) return major > minMajor;
-  if (minor !== minMinor) return minor > minMinor;
-  return patch >= minPatch;
-}
-var MIN_VERSION, TESTED_VERSION;
-var init_version = __esm({
-  "src/vers/version.ts"() {
-    "use strict";
-    MIN_VERSION = [0, 9, 0];
-    TESTED_VERSION = "v0.10.0";
-  }
-});
-
-// src/vers/client.ts
-import { randomBytes as randomBytes6 } from "node:crypto";
-function requireUuid(kind, value) {
-  if (!UUID.test(value)) {
-    throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
-      hint: "vers-db passes explicit VM and commit UUIDs to vers, never HEAD, aliases or tag names"
-    });
-  }
-  return value;
-}
-var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
-var init_client = __esm({
-  "src/vers/client.ts"() {
-    "use strict";
-    init_errors();
-    init_secrets();
-    init_errors4();
-    init_output2();
-    init_process();
-    init_tunnel();
-    init_version();
-    UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    LIFECYCLE_TIMEOUT_MS = 9e4;
-    QUERY_TIMEOUT_MS = 45e3;
-    EXEC_GRACE_MS = 2e4;
-    VersClient = class {
-      constructor(options) {
-        this.options = options;
-        this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
-        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
-        this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
-        for (const s of this.secrets) addSecret(s);
-        this.redact = redactor(this.secrets);
-      }
-      options;
-      bin;
-      redact;
-      secrets;
-      supported;
-      versProcess;
-      /** Keep one more value (a database password) out of every message and result. */
-      addSecret(secret) {
-        addSecret(secret);
-        this.secrets.push(secret);
-        this.redact = redactor(this.secrets);
-      }
-      /** A command line for messages: scripts elided, secrets removed. */
-      describe(args) {
-        const dash = args.indexOf("-c");
-        const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
-        return this.redact(["vers", ...shown].join(" "));
-      }
-      spawn(args, call, timeoutMs) {
-        return runVers(this.versProcess, args, {
-          command: this.describe(args),
-          timeoutMs,
-          signal: call.signal,
-          input: call.input,
-          redact: this.redact,
-          log: this.options.debug ? this.options.log : void 0
-        });
-      }
-      /** Run vers; a non-zero exit is a typed error. */
-      async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
-        await this.ensureSupported(call);
-        const r = await this.spawn(args, call, call.timeoutMs ?? defaultTimeoutMs);
-        if (r.exitCode !== 0)
-          throw errorForExit(r.exitCode, {
-            command: this.describe(args),
-            versExitCode: r.exitCode,
-            stderr: r.stderr.trim()
-          });
-        return r;
-      }
-      async callJson(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
-        const r = await this.call([...args, "--format", "json"], call, defaultTimeoutMs);
-        return parseJsonOutput(r.stdout, this.describe(args));
-      }
-      /** `vers --version` as printed (e.g. "vers version v0.10.0"), parsed. */
-      async version(call = {}) {
-        const r = await this.spawn(["--version"], call, call.timeoutMs ?? 15e3);
-        const v = parseVersion(r.stdout);
-        if (r.exitCode !== 0 || !v) {
-          throw new VersCommandError(`\`${this.bin} --version\` did not print a version (exit ${r.exitCode})`, {
-            command: "vers --version",
-            versExitCode: r.exitCode,
-            stderr: r.stderr,
-            hint: `is ${this.bin} the Vers CLI? ${INSTALL_HINT}`
-          });
-        }
-        return v;
-      }
-      /** Checked once per client: a CLI older than v0.9.0 gets a clear error. */
-      ensureSupported(call = {}) {
-        this.supported ??= this.version({ signal: call.signal }).then((v) => {
-          if (!isSupported(v)) {
-            throw new VersTooOldError(
-              `vers ${v.raw} is too old: vers-db needs v0.9.0 or newer (tested with ${TESTED_VERSION})`,
-              {
-                command: "vers --version",
-                versExitCode: 0,
-                hint: `upgrade with \`vers upgrade\`, or ${INSTALL_HINT}`
-              }
-            );
-          }
-          if (!v.semver)
-            this.options.log?.(`vers ${v.raw}: a development build, assuming it behaves like ${TESTED_VERSION}`);
-          return v;
-        });
-        this.supported.catch(() => {
-          this.supported = void 0;
-        });
-        return this.supported;
-      }
-      /** A root VM from ./vers.toml (flags override it). */
-      async run(options = {}) {
-        const args = ["run", "--wait"];
-        if (options.memSizeMib) args.push("--mem-size", String(options.memSizeMib));
-        if (options.vcpuCount) args.push("--vcpu-count", String(options.vcpuCount));
-        if (options.fsSizeMib) args.push("--fs-size-vm", String(options.fsSizeMib));
-        const r = await this.callJson(args, options, LIFECYCLE_TIMEOUT_MS);
-        return { vmId: requireUuid("new VM id", r.vm_id) };
-      }
-      /** A new VM from a commit (a tag name is not accepted by v0.10.0: resolve it with tagGet). */
-      async runCommit(commitId, call = {}) {
-        const r = await this.callJson(
-          ["run-commit", requireUuid("commit id", commitId), "--wait"],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-        return { vmId: requireUuid("new VM id", r.vm_id) };
-      }
-      async commitCreate(vmId, call = {}) {
-        const r = await this.callJson(
-          ["commit", "create", requireUuid("VM id", vmId)],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-        return { commitId: requireUuid("commit id", r.commit_id) };
-      }
-      async commitDelete(commitId, call = {}) {
-        await this.call(["commit", "delete", requireUuid("commit id", commitId)], call, LIFECYCLE_TIMEOUT_MS);
-      }
-      async tagCreate(name, commitId, call = {}) {
-        const args = ["tag", "create", name, requireUuid("commit id", commitId)];
-        if (call.description) args.push("-d", call.description);
-        await this.call(args, call);
-      }
-      async tagGet(name, call = {}) {
-        return this.callJson(["tag", "get", name], call);
-      }
-      async tagList(call = {}) {
-        return this.callJson(["tag", "list"], call);
-      }
-      async tagDelete(name, call = {}) {
-        await this.call(["tag", "delete", name], call);
-      }
-      /** `count` new VMs from a commit (or a VM) in one call. */
-      async branch(sourceId, count2, call = {}) {
-        if (!Number.isInteger(count2) || count2 < 1)
-          throw new InvalidInputError(`branch count must be a positive integer, not ${count2}`);
-        const args = ["branch", requireUuid("commit or VM id", sourceId), "--count", String(count2), "--wait"];
-        const r = await this.callJson(args, call, LIFECYCLE_TIMEOUT_MS);
-        if (!Array.isArray(r.new_ids) || r.new_ids.length !== count2) {
-          throw new VersCommandError(
-            `\`${this.describe(args)}\` returned ${r.new_ids?.length ?? 0} VMs instead of ${count2}`,
-            {
-              command: this.describe(args),
-              versExitCode: 0
-            }
-          );
-        }
-        return { newIds: r.new_ids.map((id) => requireUuid("new VM id", id)) };
-      }
-      /**
-       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
-       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
-       * The remote exit code comes back as the result (0–255); only vers's own failures throw.
-       */
-      async exec(vmId, script, options) {
-        await this.ensureSupported(options);
-        const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
-        const marker = `__VERSDB_EXIT_${randomBytes6(6).toString("hex")}__`;
-        const args = ["exec", "-t", String(seconds2)];
-        if (options.workdir) args.push("-w", options.workdir);
-        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
-        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
-        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
-        const remote = takeSentinel(r.stdout, marker);
-        if (remote) {
-          return {
-            exitCode: remote.exitCode,
-            stdout: this.redact(remote.stdout),
-            stderr: r.stderr,
-            durationMs: r.durationMs
-          };
-        }
-        const command = this.describe(args);
-        if (r.exitCode === 6) {
-          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds2} s`, {
-            command,
-            versExitCode: 6,
-            stderr: r.stderr.trim(),
-            hint: "raise the timeout, or check whether the VM is overloaded (the remote command may still be running)"
-          });
-        }
-        if (r.exitCode !== 0)
-          throw errorForExit(r.exitCode, { command, versExitCode: r.exitCode, stderr: r.stderr.trim() });
-        throw new VersCommandError(`\`${command}\` ended without reporting the remote exit code`, {
-          command,
-          versExitCode: 0,
-          stderr: r.stderr.trim(),
-          hint: `output began with ${JSON.stringify(this.redact(r.stdout.slice(0, 200)))}`
-        });
-      }
-      /** A port forward 127.0.0.1:<localPort> → VM:<remotePort>, ready when the local port accepts. */
-      async tunnel(vmId, localPort, remotePort, call = {}) {
-        await this.ensureSupported(call);
-        const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
-        const child = startVers(this.versProcess, args);
-        return openTunnel(child, localPort, {
-          command: this.describe(args),
-          timeoutMs: call.timeoutMs ?? 3e4,
-          signal: call.signal,
-          redact: this.redact
-        });
-      }
-      /** `vers delete -y <ids…>` (never interactive). */
-      async delete(vmIds, call = {}) {
-        if (vmIds.length === 0) return;
-        await this.call(
-          ["delete", "-y", ...vmIds.map((id) => requireUuid("VM id", id))],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-      }
-      async status(call = {}) {
-        return this.callJson(["status"], call);
-      }
-      async vmStatus(vmId, call = {}) {
-        return this.callJson(["status", requireUuid("VM id", vmId)], call);
-      }
-      async info(vmId, call = {}) {
-        return this.callJson(["info", requireUuid("VM id", vmId)], call);
-      }
-      async resume(vmId, call = {}) {
-        await this.callJson(["resume", requireUuid("VM id", vmId), "--wait"], call, LIFECYCLE_TIMEOUT_MS);
-      }
-      /** Used by callers that show vers's reason for a failure in their own words. */
-      static reason(stderr) {
-        return versErrorLine(stderr);
-      }
-    };
-  }
-});
-
-// src/vers/index.ts
-var init_vers = __esm({
-  "src/vers/index.ts"() {
-    "use strict";
-    init_client();
-    init_errors4();
-    init_output2();
-    init_version();
-  }
-});
-
-// src/backends/vers.ts
-var vers_exports = {};
-__export(vers_exports, {
-  VERS_SETTINGS: () => VERS_SETTINGS,
-  VM_PG_PORT: () => VM_PG_PORT,
-  VersBackend: () => VersBackend,
-  createVersBackend: () => createVersBackend,
-  createVersClient: () => createVersClient,
-  pgEnvScript: () => pgEnvScript
-});
-import { randomBytes as randomBytes7 } from "node:crypto";
-import { performance as performance7 } from "node:perf_hooks";
-function processAlive2(pid) {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === "EPERM";
-  }
-}
+// src/backends/vers-session.ts
 function pgEnvScript(database, password, extra = {}) {
   const lines = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
@@ -32408,330 +31837,38 @@ async function waitForLogin(config2, timeoutMs, signal) {
       return;
     } catch (err) {
       const code2 = err.code;
-      if (code2 === "28P01" || code2 === "28000" || code2 === "3D000" || Date.now() > deadline) throw err;
+      if (isLoginRefusal(code2) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
-function createVersClient(ctx, secrets = []) {
-  return new VersClient({
-    env: ctx.env,
-    cwd: ctx.cwd,
-    log: ctx.log,
-    debug: Boolean(ctx.env.VERS_DB_DEBUG),
-    secrets
-  });
-}
-async function createVersBackend(ctx) {
-  const password = (await ctx.registry.read()).settings[VERS_SETTINGS.password];
-  const client = createVersClient(ctx, password ? [password] : []);
-  await client.ensureSupported();
-  return new VersBackend(ctx, client);
-}
-var VERS_SETTINGS, VM_PG_PORT, DEFAULT_EXEC_TIMEOUT_MS, CREATION_WINDOW_MS, ENV_NAME, newGroup, VersBackend, stripFinalNewline2;
-var init_vers2 = __esm({
-  "src/backends/vers.ts"() {
+var VM_PG_PORT, DEFAULT_EXEC_TIMEOUT_MS, LOGIN_TIMEOUT_MS, ENV_NAME, VersSession, stripFinalNewline2;
+var init_vers_session = __esm({
+  "src/backends/vers-session.ts"() {
     "use strict";
-    init_p_limit();
     init_errors();
     init_children();
-    init_names();
     init_pg();
+    init_sqlstate();
     init_vers();
+    init_deps();
     init_embedded();
-    VERS_SETTINGS = {
-      baseVm: "vers.baseVm",
-      password: "vers.pgPassword",
-      database: "vers.database",
-      pgVersion: "vers.pgVersion",
-      /** + tag: the working VM the last rollback of that checkpoint made. */
-      workingPrefix: "vers.working."
-    };
     VM_PG_PORT = 5432;
     DEFAULT_EXEC_TIMEOUT_MS = 36e5;
-    CREATION_WINDOW_MS = 12e4;
+    LOGIN_TIMEOUT_MS = 3e4;
     ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    newGroup = () => randomBytes7(4).toString("hex");
-    VersBackend = class {
-      constructor(ctx, client) {
-        this.ctx = ctx;
+    VersSession = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
         this.client = client;
-        const n3 = Number(ctx.env.VERS_DB_VERS_CONCURRENCY ?? 8);
-        this.limit = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
+        this.v = v;
       }
-      ctx;
+      deps;
       client;
-      kind = "vers";
+      v;
       tunnels = /* @__PURE__ */ new Set();
-      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
-      limit;
-      v(fn) {
-        return this.limit(fn);
-      }
-      // ---- settings ----
-      async settings() {
-        return (await this.ctx.registry.read()).settings;
-      }
-      async base() {
-        const s = await this.settings();
-        const vm = s[VERS_SETTINGS.baseVm];
-        const password = s[VERS_SETTINGS.password];
-        if (!vm || !password) {
-          throw new InvalidInputError("no Vers base VM is set up for this project", {
-            hint: "run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint"
-          });
-        }
-        return { vm, password, database: s[VERS_SETTINGS.database] ?? "postgres" };
-      }
-      async password() {
-        return (await this.base()).password;
-      }
-      // ---- VM bookkeeping ----
-      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
-      async planVms(role, labels, from) {
-        const group = newGroup();
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const keys = labels.map((_, i2) => `${role}-${group}-${i2}`);
-        await this.ctx.registry.update((d) => {
-          labels.forEach((label, i2) => {
-            d.vms[keys[i2]] = {
-              id: null,
-              role,
-              label,
-              state: "creating",
-              createdAt,
-              from,
-              group,
-              pid: process.pid
-            };
-          });
-        });
-        return keys;
-      }
-      async markVms(keys, ids) {
-        await this.ctx.registry.update((d) => {
-          keys.forEach((k, i2) => {
-            const e = d.vms[k];
-            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
-          });
-        });
-      }
-      /**
-       * VMs our failed or interrupted call may have created: not in the registry, made from the same
-       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
-       */
-      async unrecordedVms(entries, data) {
-        if (entries.length === 0) return { ids: [], ambiguous: false };
-        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
-        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
-        const from = entries[0].from ?? null;
-        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
-        const recent = all.filter(
-          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
-        );
-        const infos = await Promise.all(
-          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
-        );
-        const matching = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
-        if (from === null && matching.length > entries.length) return { ids: [], ambiguous: true };
-        return { ids: matching.slice(0, entries.length), ambiguous: false };
-      }
-      /** Delete VMs, treating "already gone" as done. */
-      async deleteVms(ids) {
-        await Promise.all(
-          ids.map(
-            (id) => this.v(() => this.client.delete([id], { timeoutMs: 9e4 })).catch((err) => {
-              if (!(err instanceof VersNotFoundError)) throw err;
-            })
-          )
-        );
-      }
-      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
-      async reap(keys) {
-        const data = await this.ctx.registry.read();
-        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
-        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
-        const pending2 = entries.filter((e) => !e.id);
-        const found = await this.unrecordedVms(pending2, data);
-        await this.deleteVms([...ids, ...found.ids]);
-        await this.ctx.registry.update((d) => {
-          for (const k of keys) delete d.vms[k];
-        });
-        return [...ids, ...found.ids];
-      }
-      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
-      async creating(keys, create) {
-        try {
-          return await create();
-        } catch (err) {
-          await this.reap(keys).catch(
-            (cleanup) => this.ctx.log(
-              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
-            )
-          );
-          throw err;
-        }
-      }
-      // ---- checkpoints ----
-      async checkpoint(tag, options = {}) {
-        validateName("checkpoint tag", tag);
-        const base = await this.base();
-        const info = {
-          tag,
-          backend: "vers",
-          id: "",
-          source: base.vm,
-          database: options.database || base.database,
-          createdAt: (/* @__PURE__ */ new Date()).toISOString(),
-          strategy: "vers commit",
-          durationMs: 0
-        };
-        await this.ctx.registry.update((d) => {
-          if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
-          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm, pid: process.pid };
-        });
-        const start = performance7.now();
-        let commitId = null;
-        try {
-          commitId = (await this.v(() => this.client.commitCreate(base.vm, { signal: options.signal }))).commitId;
-          const id = commitId;
-          await this.ctx.registry.update((d) => {
-            const e = d.checkpoints[tag];
-            if (e) e.id = id;
-          });
-          await this.v(
-            () => this.client.tagCreate(tag, id, { signal: options.signal, description: "vers-db checkpoint" })
-          ).catch((err) => {
-            if (!(err instanceof VersConflictError)) throw err;
-            throw new ConflictError(
-              `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
-              {
-                hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
-              }
-            );
-          });
-          const status = await this.v(() => this.client.vmStatus(base.vm, { signal: options.signal }));
-          if (status.state.toLowerCase() === "paused")
-            await this.v(() => this.client.resume(base.vm, { signal: options.signal }));
-        } catch (err) {
-          await this.forgetCheckpoint(tag, commitId);
-          throw err;
-        }
-        const done = { ...info, id: commitId, durationMs: Math.round(performance7.now() - start) };
-        await this.ctx.registry.update((d) => {
-          d.checkpoints[tag] = { ...done, state: "ready", vm: base.vm };
-        });
-        return done;
-      }
-      /** Remove a checkpoint's tag (only if it still points at our commit) and try to delete the commit. */
-      async forgetCheckpoint(tag, commitId) {
-        try {
-          if (commitId) {
-            const t = await this.v(() => this.client.tagGet(tag, { timeoutMs: 3e4 })).catch(() => null);
-            if (t?.commit_id === commitId) await this.v(() => this.client.tagDelete(tag, { timeoutMs: 3e4 }));
-            await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
-              (err) => this.ctx.log(`kept vers commit ${commitId}: ${err.message}`)
-            );
-          }
-          await this.ctx.registry.update((d) => {
-            delete d.checkpoints[tag];
-            delete d.settings[VERS_SETTINGS.workingPrefix + tag];
-          });
-        } catch (err) {
-          this.ctx.log(
-            `could not clean up checkpoint ${tag} (${err.message}); \`vers-db gc\` will retry`
-          );
-        }
-      }
-      async readyCheckpoint(tag) {
-        const c3 = await this.ctx.registry.checkpoint(tag);
-        if (c3?.backend !== "vers" || c3.state !== "ready") {
-          const known = (await this.ctx.registry.listCheckpoints("vers")).filter((x) => x.state === "ready").map((x) => x.tag);
-          throw new NotFoundError(`no vers checkpoint named ${JSON.stringify(tag)}`, {
-            hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one with `vers-db checkpoint <tag> --backend vers`"
-          });
-        }
-        return c3;
-      }
-      // ---- branches ----
-      async branch(checkpoint, names, options = {}) {
-        for (const n3 of names) validateName("branch name", n3);
-        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
-        if (names.length === 0) return [];
-        const ckpt = await this.readyCheckpoint(checkpoint);
-        throwIfAborted(options.signal);
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const planned = names.map((name) => ({
-          name,
-          backend: "vers",
-          checkpoint,
-          id: "",
-          database: ckpt.database,
-          createdAt,
-          durationMs: 0,
-          strategy: "vers branch",
-          state: "creating",
-          createdBy: options.createdBy ?? "vers-db",
-          pid: process.pid,
-          keep: options.keep ?? false
-        }));
-        await this.ctx.registry.reserveBranches(planned);
-        let keys = [];
-        try {
-          keys = await this.planVms("branch", names, ckpt.id);
-          const start = performance7.now();
-          const { newIds } = await this.creating(
-            keys,
-            () => this.v(
-              () => this.client.branch(ckpt.id, names.length, { signal: options.signal, timeoutMs: 3e5 })
-            )
-          );
-          const durationMs = Math.round(performance7.now() - start);
-          await this.markVms(keys, newIds);
-          await this.ctx.registry.update((d) => {
-            names.forEach((n3, i2) => {
-              const e = d.branches[n3];
-              if (e) Object.assign(e, { id: newIds[i2], state: "ready", durationMs });
-            });
-          });
-          return planned.map((b, i2) => ({
-            name: b.name,
-            backend: "vers",
-            checkpoint,
-            id: newIds[i2],
-            database: b.database,
-            createdAt,
-            durationMs,
-            strategy: b.strategy
-          }));
-        } catch (err) {
-          await this.ctx.registry.update((d) => {
-            for (const n3 of names) delete d.branches[n3];
-          });
-          throw err;
-        }
-      }
-      async branchVm(name) {
-        const b = await this.ctx.registry.branch(name);
-        if (b?.backend !== "vers" || b.state !== "ready" || !b.id) {
-          throw new NotFoundError(`no vers branch named ${JSON.stringify(name)}`, {
-            hint: "list them with `vers-db branches`"
-          });
-        }
-        return { vm: b.id, database: b.database };
-      }
-      // ---- connections and commands ----
-      async connect(branch) {
-        const b = await this.branchVm(branch);
-        return this.connectVm(b.vm, b.database);
-      }
-      async connectSource() {
-        const base = await this.base();
-        return this.connectVm(base.vm, base.database);
-      }
-      /** A tunnel to the VM's PostgreSQL, returned once a login through it works. */
-      async connectVm(vm, database, options = {}) {
-        const password = options.password ?? await this.password();
+      /** A tunnel to the VM's PostgreSQL as `user` (default postgres), returned once a login through it works. */
+      async connect(vm, database, password, options = {}) {
         let tunnel;
         for (let attempt = 0; !tunnel; attempt++) {
           const port = await freePort();
@@ -32744,20 +31881,21 @@ var init_vers2 = __esm({
         const t = tunnel;
         this.tunnels.add(t);
         const forget = t.pid === void 0 ? async () => {
-        } : await recordChild(this.ctx.stateDir, t.pid, "vers tunnel").catch(() => async () => {
+        } : await recordChild(stateDirOf(this.deps), t.pid, "vers tunnel").catch(() => async () => {
         });
         void t.closed.then((why) => {
           void forget();
           this.tunnels.delete(t);
-          if (why) this.ctx.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
+          if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
         });
-        const config2 = { host: "127.0.0.1", port: t.port, user: "postgres", password, database };
+        const user = options.user ?? "postgres";
+        const config2 = { host: "127.0.0.1", port: t.port, user, password, database };
         try {
           const died = t.closed.then((why) => {
             throw why ?? new Error(`the tunnel to VM ${vm} closed`);
           });
           died.catch(() => void 0);
-          await Promise.race([waitForLogin(config2, 3e4, options.signal), died]);
+          await Promise.race([waitForLogin(config2, LOGIN_TIMEOUT_MS, options.signal), died]);
         } catch (err) {
           await t.close();
           throw err;
@@ -32768,17 +31906,9 @@ var init_vers2 = __esm({
           close: () => t.close()
         };
       }
-      async exec(branch, command, options = {}) {
-        const b = await this.branchVm(branch);
-        return this.execVm(b.vm, b.database, command, options);
-      }
-      async execSource(command, options = {}) {
-        const base = await this.base();
-        return this.execVm(base.vm, base.database, command, options);
-      }
-      /** `command` runs in bash in the VM with the branch's database in PG* and DATABASE_URL. */
-      async execVm(vm, database, command, options = {}) {
-        const script = `${pgEnvScript(database, await this.password(), options.env)}
+      /** `command` runs in bash in the VM with `database` in PG* and DATABASE_URL. */
+      async exec(vm, database, password, command, options = {}) {
+        const script = `${pgEnvScript(database, password, options.env)}
 ${command}`;
         const r = await this.v(
           () => this.client.exec(vm, script, {
@@ -32803,106 +31933,149 @@ ${command}`;
           );
         }
       }
-      // ---- rollback, destroy, gc ----
-      async rollback(tag, options = {}) {
-        const ckpt = await this.readyCheckpoint(tag);
-        const keys = await this.planVms("working", [tag], ckpt.id);
-        const { vmId } = await this.creating(
-          keys,
-          () => this.v(() => this.client.runCommit(ckpt.id, { signal: options.signal }))
-        );
-        await this.markVms(keys, [vmId]);
-        const setting = VERS_SETTINGS.workingPrefix + tag;
-        const previous = (await this.settings())[setting] ?? null;
-        await this.ctx.registry.update((d) => {
-          d.settings[setting] = vmId;
-        });
-        if (previous) {
-          await this.deleteVms([previous]);
-          await this.ctx.registry.update((d) => {
-            for (const [k, e] of Object.entries(d.vms)) if (e.id === previous) delete d.vms[k];
+      async close() {
+        await Promise.all([...this.tunnels].map((t) => t.close()));
+        this.tunnels.clear();
+      }
+    };
+    stripFinalNewline2 = (s) => s.replace(/\r?\n$/, "");
+  }
+});
+
+// src/backends/vers-vms.ts
+import { randomBytes as randomBytes5 } from "node:crypto";
+var CREATION_WINDOW_MS, newGroup, VersVms;
+var init_vers_vms = __esm({
+  "src/backends/vers-vms.ts"() {
+    "use strict";
+    init_vers();
+    init_orphans();
+    CREATION_WINDOW_MS = 12e4;
+    newGroup = () => randomBytes5(4).toString("hex");
+    VersVms = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
+        this.client = client;
+        this.v = v;
+      }
+      deps;
+      client;
+      v;
+      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
+      async plan(role2, labels, from) {
+        const group = newGroup();
+        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const keys = labels.map((_, i2) => `${role2}-${group}-${i2}`);
+        await this.deps.registry.update((d) => {
+          labels.forEach((label, i2) => {
+            d.vms[keys[i2]] = {
+              id: null,
+              role: role2,
+              label,
+              state: "creating",
+              createdAt,
+              from,
+              group,
+              pid: process.pid
+            };
           });
-        }
-        return { tag, target: vmId, removed: previous };
-      }
-      async destroy(branch) {
-        const b = await this.ctx.registry.branch(branch);
-        if (b?.backend !== "vers") return;
-        await this.ctx.registry.update((d) => {
-          const e = d.branches[branch];
-          if (e) e.state = "deleting";
         });
-        if (b.id) await this.deleteVms([b.id]);
-        await this.ctx.registry.update((d) => {
-          delete d.branches[branch];
-          for (const [k, e] of Object.entries(d.vms)) if (b.id && e.id === b.id) delete d.vms[k];
+        return keys;
+      }
+      async mark(keys, ids) {
+        await this.deps.registry.update((d) => {
+          keys.forEach((k, i2) => {
+            const e = d.vms[k];
+            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
+          });
         });
       }
-      async deleteCheckpoint(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "vers") throw new NotFoundError(`no vers checkpoint named ${JSON.stringify(tag)}`);
-        const children = (await this.ctx.registry.listBranches("vers")).filter((b) => b.checkpoint === tag);
-        if (children.length > 0 && !options.force) {
-          throw new ConflictError(
-            `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
-            {
-              hint: "delete those branches first"
-            }
+      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
+      async creating(keys, create) {
+        try {
+          return await create();
+        } catch (err) {
+          await this.reap(keys).catch(
+            (cleanup) => this.deps.log(
+              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
+            )
           );
+          throw err;
         }
-        await Promise.all(children.map((b) => this.destroy(b.name)));
-        const working = (await this.settings())[VERS_SETTINGS.workingPrefix + tag];
-        if (working) {
-          await this.deleteVms([working]);
-          await this.ctx.registry.update((d) => {
-            for (const [k, e] of Object.entries(d.vms)) if (e.id === working) delete d.vms[k];
-          });
-        }
-        await this.forgetCheckpoint(tag, ckpt.id || null);
       }
-      async gc() {
-        const report = { removed: [], kept: [], errors: [] };
-        let data = await this.ctx.registry.read();
-        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive2(pid) || pid === process.pid : !keep && !processAlive2(pid);
-        for (const b of Object.values(data.branches).filter((x) => x.backend === "vers")) {
-          if (!stale(b.state, b.pid, b.keep)) {
-            report.kept.push(`branch ${b.name}`);
-            continue;
-          }
-          try {
-            await this.destroy(b.name);
-            report.removed.push(`branch ${b.name}${b.id ? ` (VM ${b.id})` : ""}`);
-          } catch (err) {
-            report.errors.push(`branch ${b.name}: ${err.message}`);
-          }
-        }
-        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "vers")) {
-          if (c3.state === "ready") {
-            report.kept.push(`checkpoint ${c3.tag}`);
-            continue;
-          }
-          if (c3.pid !== void 0 && !stale(c3.state, c3.pid)) {
-            report.kept.push(`checkpoint ${c3.tag} (being created by pid ${c3.pid})`);
-            continue;
-          }
-          await this.forgetCheckpoint(c3.tag, c3.id || null);
-          report.removed.push(`unfinished checkpoint ${c3.tag}${c3.id ? ` (commit ${c3.id})` : ""}`);
-        }
-        data = await this.ctx.registry.read();
-        const needed = new Set(
-          [
-            data.settings[VERS_SETTINGS.baseVm],
-            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
-            ...Object.values(data.branches).map((b) => b.id)
-          ].filter((x) => Boolean(x))
+      /** Plan, create, mark: one recorded VM per id `create` returns. */
+      async record(role2, labels, from, create) {
+        const keys = await this.plan(role2, labels, from);
+        const ids = await this.creating(keys, create);
+        await this.mark(keys, ids);
+        return [...ids];
+      }
+      /** Delete VMs, treating "already gone" as done. */
+      async delete(ids) {
+        await Promise.all(
+          ids.map(
+            (id) => this.v(() => this.client.delete([id], { timeoutMs: 9e4 })).catch((err) => {
+              if (!(err instanceof VersNotFoundError)) throw err;
+            })
+          )
         );
+      }
+      /** Delete VMs and forget their entries. */
+      async remove(ids) {
+        if (ids.length === 0) return;
+        await this.delete(ids);
+        await this.forget(ids);
+      }
+      async forget(ids) {
+        await this.deps.registry.update((d) => {
+          for (const [k, e] of Object.entries(d.vms)) if (e.id && ids.includes(e.id)) delete d.vms[k];
+        });
+      }
+      /**
+       * VMs our failed or interrupted call may have created: not in the registry, made from the same
+       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
+       */
+      async unrecorded(entries, data) {
+        if (entries.length === 0) return { ids: [], ambiguous: false };
+        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
+        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
+        const from = entries[0].from ?? null;
+        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
+        const recent = all.filter(
+          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
+        );
+        const infos = await Promise.all(
+          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
+        );
+        const matching = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
+        if (from === null && matching.length > entries.length) return { ids: [], ambiguous: true };
+        return { ids: matching.slice(0, entries.length), ambiguous: false };
+      }
+      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
+      async reap(keys) {
+        const data = await this.deps.registry.read();
+        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
+        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
+        const found = await this.unrecorded(
+          entries.filter((e) => !e.id),
+          data
+        );
+        await this.delete([...ids, ...found.ids]);
+        await this.deps.registry.update((d) => {
+          for (const k of keys) delete d.vms[k];
+        });
+        return [...ids, ...found.ids];
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report, needed) {
+        const data = await this.deps.registry.read();
         const groups = /* @__PURE__ */ new Map();
         for (const [key, e] of Object.entries(data.vms)) {
           if (e.id && needed.has(e.id) && e.state === "ready") {
             report.kept.push(`${e.role} VM ${e.id}`);
             continue;
           }
-          if (e.state === "creating" && !stale(e.state, e.pid)) {
+          if (e.state === "creating" && !isOrphan(e)) {
             report.kept.push(`${e.role} VM for ${e.label} (being created by pid ${e.pid})`);
             continue;
           }
@@ -32910,37 +32083,1147 @@ ${command}`;
           groups.set(g, [...groups.get(g) ?? [], [key, e]]);
         }
         for (const members2 of groups.values()) {
+          const first = members2[0][1];
           try {
             const ids = members2.flatMap(([, e]) => e.id ? [e.id] : []);
-            const found = await this.unrecordedVms(
+            const found = await this.unrecorded(
               members2.filter(([, e]) => !e.id).map(([, e]) => e),
               data
             );
             if (found.ambiguous) {
               report.errors.push(
-                `could not tell which new VM belongs to ${members2[0][1].label}: check \`vers status\` by hand`
+                `could not tell which new VM belongs to ${first.label}: check \`vers status\` by hand`
               );
             }
-            await this.deleteVms([...ids, ...found.ids]);
-            await this.ctx.registry.update((d) => {
+            await this.delete([...ids, ...found.ids]);
+            await this.deps.registry.update((d) => {
               for (const [k] of members2) delete d.vms[k];
             });
             for (const id of [...ids, ...found.ids])
-              report.removed.push(`VM ${id} (${members2[0][1].role} ${members2[0][1].label})`);
+              report.removed.push(`VM ${id} (${first.role} ${first.label})`);
             if (ids.length + found.ids.length === 0)
-              report.removed.push(`registry entry for ${members2[0][1].label} (no VM was made)`);
+              report.removed.push(`registry entry for ${first.label} (no VM was made)`);
           } catch (err) {
-            report.errors.push(`VMs for ${members2[0][1].label}: ${err.message}`);
+            report.errors.push(`VMs for ${first.label}: ${err.message}`);
           }
         }
-        return report;
-      }
-      async close() {
-        await Promise.all([...this.tunnels].map((t) => t.close()));
-        this.tunnels.clear();
       }
     };
-    stripFinalNewline2 = (s) => s.replace(/\r?\n$/, "");
+  }
+});
+
+// src/backends/vers-driver.ts
+import { randomBytes as randomBytes6 } from "node:crypto";
+import { performance as performance6 } from "node:perf_hooks";
+var VERS_SETTINGS, VERS_CAPABILITIES, BRANCH_TIMEOUT_MS, VersDriver;
+var init_vers_driver = __esm({
+  "src/backends/vers-driver.ts"() {
+    "use strict";
+    init_p_limit();
+    init_errors();
+    init_vers();
+    init_pg_admin();
+    init_vers_reader();
+    init_vers_session();
+    init_vers_vms();
+    VERS_SETTINGS = {
+      baseVm: "vers.baseVm",
+      password: "vers.pgPassword",
+      /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
+      readerPassword: "vers.readerPassword",
+      database: "vers.database",
+      pgVersion: "vers.pgVersion",
+      /** + tag: the working VM the last rollback of that checkpoint made. */
+      workingPrefix: "vers.working."
+    };
+    VERS_CAPABILITIES = {
+      batchBranching: true,
+      defaultParallel: "all",
+      isolation: "vm",
+      appliesServerSettings: true
+    };
+    BRANCH_TIMEOUT_MS = 3e5;
+    VersDriver = class {
+      constructor(deps, client) {
+        this.deps = deps;
+        this.client = client;
+        const n3 = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
+        this.v = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
+        this.vms = new VersVms(deps, client, this.v);
+        this.session = new VersSession(deps, client, this.v);
+      }
+      deps;
+      client;
+      kind = "vers";
+      capabilities = VERS_CAPABILITIES;
+      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
+      v;
+      vms;
+      session;
+      async settings() {
+        return (await this.deps.registry.read()).settings;
+      }
+      async base() {
+        const s = await this.settings();
+        const vm = s[VERS_SETTINGS.baseVm];
+        const password = s[VERS_SETTINGS.password];
+        if (!vm || !password) {
+          throw new InvalidInputError("no Vers base VM is set up for this project", {
+            hint: "run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint"
+          });
+        }
+        return { vm, password, database: s[VERS_SETTINGS.database] ?? "postgres" };
+      }
+      async planCheckpoint(_tag, database) {
+        const base = await this.base();
+        return {
+          id: "",
+          source: base.vm,
+          database: database || base.database,
+          strategy: "vers commit",
+          extra: { vm: base.vm }
+        };
+      }
+      async createCheckpoint(tag, plan, o2) {
+        const base = await this.base();
+        await this.ensureReader(base, o2.signal);
+        const start = performance6.now();
+        const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o2.signal }));
+        await o2.recordId(commitId);
+        await this.v(
+          () => this.client.tagCreate(tag, commitId, { signal: o2.signal, description: "vers-db checkpoint" })
+        ).catch((err) => {
+          if (!(err instanceof VersConflictError)) throw err;
+          throw new ConflictError(
+            `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
+            {
+              hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
+            }
+          );
+        });
+        const status = await this.v(() => this.client.vmStatus(plan.source, { signal: o2.signal }));
+        if (status.state.toLowerCase() === "paused")
+          await this.v(() => this.client.resume(plan.source, { signal: o2.signal }));
+        return { id: commitId, durationMs: performance6.now() - start };
+      }
+      /** The read-only role, made in the base VM before the commit so every VM of the commit has it. */
+      async ensureReader(base, signal) {
+        let password = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!password) {
+          const made = randomBytes6(16).toString("hex");
+          password = made;
+          await this.deps.registry.update((d) => {
+            d.settings[VERS_SETTINGS.readerPassword] ??= made;
+            password = d.settings[VERS_SETTINGS.readerPassword];
+          });
+        }
+        this.client.addSecret(password);
+        const conn = await this.session.connect(base.vm, base.database, base.password, { signal });
+        try {
+          await ensureReaderRole(conn.config, password);
+        } finally {
+          await conn.close();
+        }
+      }
+      /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
+      async removeCheckpoint(entry) {
+        const setting = VERS_SETTINGS.workingPrefix + entry.tag;
+        const working = (await this.settings())[setting];
+        if (working) await this.vms.remove([working]);
+        const commitId = entry.id;
+        if (commitId) {
+          const t = await this.v(() => this.client.tagGet(entry.tag, { timeoutMs: 3e4 })).catch(() => null);
+          if (t?.commit_id === commitId)
+            await this.v(() => this.client.tagDelete(entry.tag, { timeoutMs: 3e4 }));
+          await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
+            (err) => this.deps.log(`kept vers commit ${commitId}: ${err.message}`)
+          );
+        }
+        await this.deps.registry.update((d) => {
+          delete d.settings[setting];
+        });
+      }
+      async planBranches(ckpt, names) {
+        return names.map(() => ({ id: "", database: ckpt.database, strategy: "vers branch" }));
+      }
+      /** One vers call for all of them: the API boots them side by side. */
+      async createBranches(ckpt, planned, o2) {
+        const names = planned.map((b) => b.name);
+        const start = performance6.now();
+        const ids = await this.vms.record("branch", names, ckpt.id, async () => {
+          const r = await this.v(
+            () => this.client.branch(ckpt.id, names.length, { signal: o2.signal, timeoutMs: BRANCH_TIMEOUT_MS })
+          );
+          return r.newIds;
+        });
+        const durationMs = performance6.now() - start;
+        for (const [i2, name] of names.entries()) await o2.ready(name, ids[i2], durationMs);
+      }
+      async removeBranch(b) {
+        if (b.id) await this.vms.remove([b.id]);
+      }
+      async connect(b, as) {
+        const { password } = await this.base();
+        if (as !== "reader") return this.session.connect(b.id, b.database, password);
+        const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!reader) {
+          throw new BackendError(`branch ${b.name} has no read-only role`, {
+            hint: "its checkpoint was made by an older vers-db: make a new checkpoint and branch it again"
+          });
+        }
+        return this.session.connect(b.id, b.database, reader, { user: VERS_READER_ROLE });
+      }
+      async exec(b, command, options) {
+        return this.session.exec(b.id, b.database, (await this.base()).password, command, options);
+      }
+      async connectSource() {
+        const base = await this.base();
+        return this.session.connect(base.vm, base.database, base.password);
+      }
+      async execSource(command, options) {
+        const base = await this.base();
+        return this.session.exec(base.vm, base.database, base.password, command, options);
+      }
+      async withAdmin(fn) {
+        const conn = await this.connectSource();
+        try {
+          return await fn(adminConfigFor(conn.config));
+        } finally {
+          await conn.close();
+        }
+      }
+      /** A new VM from the commit; the one the previous rollback made is deleted. */
+      async rollback(ckpt, o2) {
+        const [vmId] = await this.vms.record("working", [ckpt.tag], ckpt.id, async () => [
+          (await this.v(() => this.client.runCommit(ckpt.id, { signal: o2.signal }))).vmId
+        ]);
+        const setting = VERS_SETTINGS.workingPrefix + ckpt.tag;
+        const previous = (await this.settings())[setting] ?? null;
+        await this.deps.registry.update((d) => {
+          d.settings[setting] = vmId;
+        });
+        if (previous) await this.vms.remove([previous]);
+        return { tag: ckpt.tag, target: vmId, removed: previous };
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report) {
+        const data = await this.deps.registry.read();
+        const needed = new Set(
+          [
+            data.settings[VERS_SETTINGS.baseVm],
+            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
+            ...Object.values(data.branches).map((b) => b.id)
+          ].filter((x) => Boolean(x))
+        );
+        await this.vms.sweep(report, needed);
+      }
+      async close() {
+        await this.session.close();
+      }
+    };
+  }
+});
+
+// src/backends/vers.ts
+var vers_exports = {};
+__export(vers_exports, {
+  VERS_CAPABILITIES: () => VERS_CAPABILITIES,
+  VERS_SETTINGS: () => VERS_SETTINGS,
+  VM_PG_PORT: () => VM_PG_PORT,
+  VersBackend: () => VersBackend,
+  createVersBackend: () => createVersBackend,
+  createVersClient: () => createVersClient,
+  openVersClient: () => openVersClient,
+  openVersProvisioner: () => openVersProvisioner,
+  pgEnvScript: () => pgEnvScript
+});
+function createVersClient(deps, secrets = []) {
+  return new VersClient({
+    env: deps.env,
+    cwd: deps.cwd,
+    log: (m) => deps.log(m),
+    debug: Boolean(deps.env.VERS_DB_DEBUG),
+    secrets
+  });
+}
+async function openVersClient(deps) {
+  const settings = (await deps.registry.read()).settings;
+  const secrets = [settings[VERS_SETTINGS.password], settings[VERS_SETTINGS.readerPassword]];
+  const client = createVersClient(
+    deps,
+    secrets.filter((s) => Boolean(s))
+  );
+  await client.ensureSupported();
+  return client;
+}
+async function createVersBackend(deps) {
+  return new VersBackend(deps, new VersDriver(deps, await openVersClient(deps)));
+}
+async function openVersProvisioner(deps) {
+  const driver = new VersDriver(deps, await openVersClient(deps));
+  return {
+    client: driver.client,
+    runRootVm: async (run) => (await driver.vms.record("base", ["base"], null, async () => [(await run()).vmId]))[0],
+    forgetVm: (id) => driver.vms.forget([id]),
+    connect: (vm, database, password, signal) => driver.session.connect(vm, database, password, { signal }),
+    close: () => driver.close()
+  };
+}
+var VersBackend;
+var init_vers2 = __esm({
+  "src/backends/vers.ts"() {
+    "use strict";
+    init_vers();
+    init_managed();
+    init_vers_driver();
+    init_vers_driver();
+    init_vers_session();
+    VersBackend = class extends ManagedBackend {
+      get client() {
+        return this.driver.client;
+      }
+      /** A tunnel to a VM's PostgreSQL as its postgres user (the project's password unless given). */
+      async connectVm(vm, database, options = {}) {
+        const password = options.password ?? (await this.driver.base()).password;
+        return this.driver.session.connect(vm, database, password, { signal: options.signal });
+      }
+      /** Put a file into a VM (`exec -i … cat > path`). */
+      upload(vm, remotePath, content, options = {}) {
+        return this.driver.session.upload(vm, remotePath, content, options);
+      }
+    };
+  }
+});
+
+// src/backends/local-clone.ts
+import { randomBytes as randomBytes7 } from "node:crypto";
+import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+function parseCloneStrategy(value) {
+  if (!value) return null;
+  const v = value.trim().toUpperCase();
+  if (v === "WAL_LOG") return "WAL_LOG";
+  if (v === "FILE_COPY") return "FILE_COPY";
+  if (v === "CLONE" || v === "FILE_COPY+CLONE") return "FILE_COPY+clone";
+  throw new InvalidInputError(`unknown clone strategy ${JSON.stringify(value)} in VERS_DB_CLONE_STRATEGY`, {
+    hint: "use WAL_LOG, FILE_COPY or clone"
+  });
+}
+function chooseCloneStrategy(sizeBytes, env, forced) {
+  if (forced === "FILE_COPY+clone" && env.serverVersionNum < 18e4) {
+    throw new InvalidInputError("clone needs PostgreSQL 18 or newer (file_copy_method)", {
+      hint: "use WAL_LOG or FILE_COPY on this server"
+    });
+  }
+  if (forced) return forced;
+  if (env.serverVersionNum >= 18e4 && env.reflinks) return "FILE_COPY+clone";
+  return sizeBytes >= FILE_COPY_MIN_BYTES ? "FILE_COPY" : "WAL_LOG";
+}
+function strategyClause(strategy, serverVersionNum) {
+  const hasFileCopyMethod = serverVersionNum >= 18e4;
+  switch (strategy) {
+    case "WAL_LOG":
+      return { clause: "STRATEGY WAL_LOG", setup: null };
+    case "FILE_COPY":
+      return {
+        clause: "STRATEGY FILE_COPY",
+        setup: hasFileCopyMethod ? "SET file_copy_method = 'copy'" : null
+      };
+    case "FILE_COPY+clone":
+      return { clause: "STRATEGY FILE_COPY", setup: "SET file_copy_method = 'clone'" };
+  }
+}
+async function supportsReflinks(dir) {
+  const a2 = join9(dir, `.reflink-probe-${randomBytes7(4).toString("hex")}`);
+  const b = `${a2}.copy`;
+  try {
+    await writeFile8(a2, "probe");
+    await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm4(a2, { force: true });
+    await rm4(b, { force: true });
+  }
+}
+var FILE_COPY_MIN_BYTES;
+var init_local_clone = __esm({
+  "src/backends/local-clone.ts"() {
+    "use strict";
+    init_errors();
+    FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
+  }
+});
+
+// src/backends/local-sandbox.ts
+import { randomBytes as randomBytes8 } from "node:crypto";
+async function isSuperuser(config2) {
+  return withClient(
+    config2,
+    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
+  );
+}
+async function createRole(admin, role2, password) {
+  await dropRoles(admin, [role2]);
+  const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
+  const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
+  await withClient(admin, async (c3) => {
+    await c3.query(`CREATE ROLE ${quoteIdent(role2)} ${options}${pw}`);
+    if (password !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
+  });
+}
+async function reownObjects(c3, role2) {
+  const report = { fromSuperuser: [], count: 0, failed: [] };
+  const { rows } = await c3.query(
+    FOREIGN_OWNED_SQL,
+    [role2]
+  );
+  for (const o2 of rows) {
+    const keyword2 = ALTER_KEYWORD[o2.type];
+    if (!keyword2) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
+      continue;
+    }
+    try {
+      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role2)}`);
+      report.count++;
+      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
+    } catch (err) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
+    }
+  }
+  return report;
+}
+async function sealBranch(admin, database, roles) {
+  const db = quoteIdent(database);
+  await withClient(admin, async (c3) => {
+    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
+    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
+  });
+  return withClient(withDatabase(admin, database), async (c3) => {
+    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL2, [roles.checkpointOwner])).rowCount === 1) {
+      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
+    }
+    return reownObjects(c3, roles.owner);
+  });
+}
+async function grantReader(admin, database, reader) {
+  await withClient(withDatabase(admin, database), async (c3) => {
+    const schemas = (await c3.query(USER_SCHEMAS_SQL2)).rows.map(
+      (r) => quoteIdent(r.nspname)
+    );
+    if (schemas.length === 0) return;
+    const list = schemas.join(", ");
+    const who = quoteIdent(reader);
+    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
+  });
+}
+async function dropRoles(admin, roles) {
+  for (const role2 of roles) {
+    await withClient(admin, async (c3) => {
+      if ((await c3.query(ROLE_EXISTS_SQL2, [role2])).rowCount === 0) return;
+      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role2])).rows.map((r) => r.datname);
+      for (const db of dbs) {
+        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role2)}`));
+      }
+      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role2)}`);
+    });
+  }
+}
+async function rolesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
+  );
+}
+async function sealCheckpoint(admin, database, owner, log2) {
+  if (owner) await createRole(admin, owner, null);
+  await withClient(admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
+  return withClient(
+    withDatabase(admin, database),
+    async (c3) => {
+      let reowned;
+      if (owner) {
+        const r = await reownObjects(c3, owner);
+        reowned = r.fromSuperuser;
+        for (const f of r.failed) log2(`could not re-own ${f}`);
+      }
+      return { owner, reowned, checksums: await tableChecksums(c3) };
+    },
+    "vers-db:checkpoint"
+  );
+}
+async function dropUnknownRoles(admin, prefix, known, report) {
+  for (const role2 of await rolesWithPrefix(admin, prefix)) {
+    if (known.has(role2)) continue;
+    try {
+      await dropRoles(admin, [role2]);
+      report.removed.push(`unregistered role ${role2}`);
+    } catch (err) {
+      report.errors.push(`role ${role2}: ${err.message}`);
+    }
+  }
+}
+var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL2, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL2, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
+var init_local_sandbox = __esm({
+  "src/backends/local-sandbox.ts"() {
+    "use strict";
+    init_esm();
+    init_snapshot();
+    init_pg();
+    init_secrets();
+    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
+    ROLE_EXISTS_SQL2 = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
+    ROLE_DATABASES_SQL = `
+  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    AND d.datallowconn`;
+    USER_SCHEMAS_SQL2 = `
+  SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
+    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
+    FOREIGN_OWNED_SQL = `
+  WITH objs(classid, objid, owner, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
+    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
+    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
+    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
+    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
+    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
+    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
+    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
+  )
+  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  JOIN pg_roles r ON r.oid = o.owner
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i'))
+  ORDER BY o.classid::oid, i.identity`;
+    ALTER_KEYWORD = {
+      schema: "SCHEMA",
+      table: "TABLE",
+      view: "VIEW",
+      "materialized view": "MATERIALIZED VIEW",
+      "foreign table": "FOREIGN TABLE",
+      sequence: "SEQUENCE",
+      "composite type": "TYPE",
+      type: "TYPE",
+      function: "FUNCTION",
+      procedure: "PROCEDURE",
+      aggregate: "AGGREGATE",
+      collation: "COLLATION",
+      conversion: "CONVERSION",
+      "text search configuration": "TEXT SEARCH CONFIGURATION",
+      "text search dictionary": "TEXT SEARCH DICTIONARY",
+      operator: "OPERATOR",
+      "operator class": "OPERATOR CLASS",
+      "operator family": "OPERATOR FAMILY",
+      "statistics object": "STATISTICS"
+    };
+    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
+    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
+    newRolePassword = () => {
+      const password = randomBytes8(18).toString("hex");
+      addSecret(password);
+      return password;
+    };
+  }
+});
+
+// src/backends/local-own.ts
+async function dropOwnDatabase(admin, instance, name) {
+  const prefix = instancePrefix(instance);
+  if (!name.startsWith(prefix)) {
+    throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+      hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
+    });
+  }
+  await dropDatabase(admin, name);
+}
+async function dropOwnRoles(admin, instance, roles) {
+  const prefix = instancePrefix(instance);
+  const foreign = roles.find((r) => !r.startsWith(prefix));
+  if (foreign)
+    throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+  await dropRoles(admin, roles);
+}
+async function sweepUnregistered(admin, registry2, report) {
+  const data = await registry2.read();
+  const prefix = instancePrefix(data.instance);
+  const databases = /* @__PURE__ */ new Set();
+  const roles = /* @__PURE__ */ new Set();
+  for (const b of Object.values(data.branches)) {
+    if (b.backend === "local") databases.add(b.database);
+    if (b.sandbox) roles.add(b.sandbox.owner).add(b.sandbox.reader);
+  }
+  for (const c3 of Object.values(data.checkpoints)) {
+    if (c3.owner) roles.add(c3.owner);
+    if (c3.backend !== "local") continue;
+    databases.add(c3.id).add(workingDatabaseName(data.instance, c3.tag));
+    if (c3.state !== "ready") roles.add(checkpointOwnerRole(data.instance, c3.tag));
+  }
+  for (const name of await databasesWithPrefix(admin, prefix)) {
+    if (databases.has(name)) continue;
+    try {
+      await dropOwnDatabase(admin, data.instance, name);
+      report.removed.push(`unregistered database ${name}`);
+    } catch (err) {
+      report.errors.push(`${name}: ${err.message}`);
+    }
+  }
+  await dropUnknownRoles(admin, prefix, roles, report);
+}
+var init_local_own = __esm({
+  "src/backends/local-own.ts"() {
+    "use strict";
+    init_errors();
+    init_names();
+    init_local_sandbox();
+    init_pg_admin();
+  }
+});
+
+// src/backends/local-verify.ts
+import { setTimeout as sleep4 } from "node:timers/promises";
+function verifyTemplate(admin, ckpt) {
+  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
+  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt));
+  inFlight.set(ckpt.id, mine);
+  void mine.catch(() => void 0).then(() => {
+    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
+  });
+  return mine;
+}
+async function verifyNow(admin, ckpt) {
+  const tag = ckpt.tag;
+  const row = await withClient(
+    admin,
+    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
+  );
+  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+  const problems = [];
+  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+  if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  if (ckpt.checksums) {
+    const now = await templateChecksums(admin, ckpt.id, !row.datallowconn);
+    problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  }
+  return problems;
+}
+async function templateChecksums(admin, id, closeAfter) {
+  const allow = (on6) => retrying(
+    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`))
+  );
+  await allow(true);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withClient(withDatabase(admin, id), tableChecksums, "vers-db:verify");
+      } catch (err) {
+        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
+        await sleep4(RETRY_MS);
+      }
+    }
+  } finally {
+    if (closeAfter) await allow(false);
+  }
+}
+async function retrying(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
+      await sleep4(RETRY_MS);
+    }
+  }
+}
+function checksumProblems(tag, recorded, now) {
+  const problems = [];
+  for (const [table, sum] of Object.entries(recorded)) {
+    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
+    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
+  }
+  for (const table of Object.keys(now)) {
+    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
+  }
+  return problems;
+}
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
+var init_local_verify = __esm({
+  "src/backends/local-verify.ts"() {
+    "use strict";
+    init_snapshot();
+    init_pg();
+    init_sqlstate();
+    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
+    READ_ATTEMPTS = 3;
+    RETRY_MS = 300;
+    inFlight = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/backends/command-user.ts
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
+function commandIdentity(env) {
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
+  const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
+  if (name === "root") return Promise.resolve(null);
+  let found = cache.get(name);
+  if (!found) {
+    found = lookup(name);
+    cache.set(name, found);
+    found.catch(() => cache.delete(name));
+  }
+  return found;
+}
+async function lookup(name) {
+  const uid = await execa("id", ["-u", "--", name], { reject: false });
+  const gid = await execa("id", ["-g", "--", name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(`shell steps run as the OS user ${JSON.stringify(name)}, which does not exist`, {
+      hint: "vers-db runs as root, so commands run as an unprivileged user: create it, or set VERS_DB_COMMAND_USER to another one"
+    });
+  }
+  const identity3 = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (identity3.uid === 0) {
+    throw new BackendError(`VERS_DB_COMMAND_USER ${JSON.stringify(name)} is root`, {
+      hint: "use VERS_DB_COMMAND_USER=root to run shell steps as trusted code on purpose"
+    });
+  }
+  return identity3;
+}
+async function assertReachable(dir, who) {
+  const r = await execa("test", ["-x", dir, "-a", "-r", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(
+      `shell steps run as ${who.name} (vers-db runs as root), and ${who.name} cannot enter ${dir}`,
+      {
+        hint: `make the directory and its parents readable by others (chmod o+rx), or set VERS_DB_COMMAND_USER=root to run shell steps as trusted code`
+      }
+    );
+  }
+}
+function commandEnv(parent, own2) {
+  const env = { HOME: tmpdir3() };
+  for (const k of PASSED_THROUGH) {
+    const v = parent[k];
+    if (v !== void 0) env[k] = v;
+  }
+  return { ...env, ...own2 };
+}
+var PASSED_THROUGH, DEFAULT_COMMAND_USER, cache;
+var init_command_user = __esm({
+  "src/backends/command-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
+    DEFAULT_COMMAND_USER = "nobody";
+    cache = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/backends/process-group.ts
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+  }
+}
+async function superviseGroup(pgid, stateDir2, options, what = "command") {
+  if (pgid === void 0) return { done: async () => {
+  }, timedOut: () => false };
+  const forget = await recordChild(stateDir2, pgid, what).catch(() => async () => {
+  });
+  let timedOut = false;
+  let killer;
+  const stop = () => {
+    signalGroup(pgid, "SIGTERM");
+    killer ??= setTimeout(() => signalGroup(pgid, "SIGKILL"), KILL_GRACE_MS);
+  };
+  const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  return {
+    timedOut: () => timedOut,
+    done: async () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      options.signal?.removeEventListener("abort", stop);
+      signalGroup(pgid, "SIGKILL");
+      await forget();
+    }
+  };
+}
+var KILL_GRACE_MS;
+var init_process_group = __esm({
+  "src/backends/process-group.ts"() {
+    "use strict";
+    init_children();
+    KILL_GRACE_MS = 2e3;
+  }
+});
+
+// src/backends/shell-step.ts
+import { performance as performance7 } from "node:perf_hooks";
+async function runShellStep(ctx, config2, command, options = {}) {
+  const start = performance7.now();
+  const pgEnv = {
+    PGHOST: String(config2.host ?? "127.0.0.1"),
+    PGPORT: String(config2.port ?? 5432),
+    PGUSER: String(config2.user ?? ""),
+    PGPASSWORD: String(config2.password ?? ""),
+    PGDATABASE: String(config2.database ?? ""),
+    DATABASE_URL: urlOf(config2),
+    ...sslEnv(config2)
+  };
+  const cwd = options.cwd ?? ctx.cwd;
+  const who = await commandIdentity(ctx.env);
+  if (who) await assertReachable(cwd, who);
+  throwIfAborted(options.signal);
+  const sub = execa("bash", ["-c", command], {
+    cwd,
+    ...who ? {
+      uid: who.uid,
+      gid: who.gid,
+      extendEnv: false,
+      env: commandEnv(process.env, { ...options.env, ...pgEnv })
+    } : { env: { ...options.env, ...pgEnv } },
+    input: options.stdin,
+    detached: true,
+    reject: false,
+    all: false
+  });
+  const stop = await superviseGroup(sub.pid, ctx.stateDir, options);
+  const r = await sub.finally(stop.done);
+  if (options.signal?.aborted) throw new CancelledError();
+  if (stop.timedOut()) {
+    return {
+      exitCode: 124,
+      stdout: String(r.stdout ?? ""),
+      stderr: `${r.stderr ?? ""}
+timed out after ${options.timeoutMs} ms`,
+      durationMs: performance7.now() - start
+    };
+  }
+  return {
+    exitCode: r.exitCode ?? 1,
+    stdout: String(r.stdout ?? ""),
+    stderr: String(r.stderr ?? ""),
+    durationMs: performance7.now() - start
+  };
+}
+var init_shell_step = __esm({
+  "src/backends/shell-step.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    init_pg();
+    init_command_user();
+    init_process_group();
+  }
+});
+
+// src/backends/local-driver.ts
+var SEAL_TEMPLATE_SQL, REASSIGN_TO_SERVER_USER_SQL, LOCAL_CAPABILITIES, LocalDriver;
+var init_local_driver = __esm({
+  "src/backends/local-driver.ts"() {
+    "use strict";
+    init_errors();
+    init_names();
+    init_pg();
+    init_secrets();
+    init_deps();
+    init_local_clone();
+    init_local_own();
+    init_local_sandbox();
+    init_local_verify();
+    init_pg_admin();
+    init_shell_step();
+    SEAL_TEMPLATE_SQL = (db) => `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
+    REASSIGN_TO_SERVER_USER_SQL = (role2) => `REASSIGN OWNED BY ${quoteIdent(role2)} TO CURRENT_USER`;
+    LOCAL_CAPABILITIES = {
+      batchBranching: false,
+      defaultParallel: 1,
+      isolation: "roles",
+      appliesServerSettings: false
+    };
+    LocalDriver = class {
+      constructor(deps, source, dataDir, serverVersionNum) {
+        this.deps = deps;
+        this.source = source;
+        this.dataDir = dataDir;
+        this.serverVersionNum = serverVersionNum;
+      }
+      deps;
+      source;
+      dataDir;
+      serverVersionNum;
+      kind = "local";
+      capabilities = LOCAL_CAPABILITIES;
+      cloneEnv;
+      sandbox;
+      get admin() {
+        return adminConfigFor(this.source);
+      }
+      instance() {
+        return this.deps.registry.instance();
+      }
+      /**
+       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
+       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
+       */
+      sandboxed() {
+        this.sandbox ??= (async () => {
+          if (/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
+          return isSuperuser(this.admin);
+        })();
+        return this.sandbox;
+      }
+      environment() {
+        this.cloneEnv ??= (async () => {
+          const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
+          return { serverVersionNum: this.serverVersionNum, reflinks };
+        })();
+        return this.cloneEnv;
+      }
+      async copy(target, template, strategy, owned, signal) {
+        const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
+        return cloneDatabase(this.admin, target, template, { clause, setup, owned, signal });
+      }
+      async dropOwn(name) {
+        await dropOwnDatabase(this.admin, await this.instance(), name);
+      }
+      async dropOwnRoles(roles) {
+        await dropOwnRoles(this.admin, await this.instance(), roles);
+      }
+      async planCheckpoint(tag, database) {
+        const source = database || (this.source.database ?? "postgres");
+        if (!await databaseExists(this.admin, source)) {
+          throw new NotFoundError(
+            `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`
+          );
+        }
+        const id = checkpointDatabaseName(await this.instance(), tag);
+        const strategy = chooseCloneStrategy(
+          await databaseSize(this.admin, source),
+          await this.environment(),
+          parseCloneStrategy(this.deps.env.VERS_DB_CLONE_STRATEGY)
+        );
+        return { id, source, database: id, strategy };
+      }
+      /**
+       * The copy becomes a template nobody connects to; before that its objects go to a NOLOGIN role
+       * of its own (those a superuser owned are recorded) and its per-table checksums are taken.
+       */
+      async createCheckpoint(tag, plan, o2) {
+        const ms2 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
+        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
+        const sealed = await sealCheckpoint(
+          this.admin,
+          plan.id,
+          owner,
+          (m) => this.deps.log(`checkpoint ${tag}: ${m}`)
+        );
+        await withClient(this.admin, (c3) => c3.query(SEAL_TEMPLATE_SQL(plan.id)));
+        return { id: plan.id, durationMs: ms2, extra: sealed };
+      }
+      async removeCheckpoint(entry) {
+        const instance = await this.instance();
+        await this.dropOwn(entry.id || checkpointDatabaseName(instance, entry.tag));
+        await this.dropOwn(workingDatabaseName(instance, entry.tag));
+        const owner = entry.owner ?? (await this.sandboxed() ? checkpointOwnerRole(instance, entry.tag) : null);
+        if (owner) await this.dropOwnRoles([owner]);
+      }
+      async planBranches(_ckpt, names) {
+        const instance = await this.instance();
+        const sandboxed = await this.sandboxed();
+        return names.map((name) => ({
+          id: branchDatabaseName(instance, name),
+          database: branchDatabaseName(instance, name),
+          strategy: _ckpt.strategy,
+          sandbox: sandboxed ? {
+            owner: branchOwnerRole(instance, name),
+            ownerPassword: newRolePassword(),
+            reader: branchReaderRole(instance, name),
+            readerPassword: newRolePassword()
+          } : void 0
+        }));
+      }
+      async createBranches(ckpt, planned, o2) {
+        for (const b of planned) {
+          if (o2.signal?.aborted) throw new CancelledError();
+          if (b.sandbox) {
+            await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+            await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
+          }
+          const ms2 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
+          if (b.sandbox) {
+            const { owner, reader } = b.sandbox;
+            const sealed = await sealBranch(this.admin, b.database, {
+              owner,
+              reader,
+              checkpointOwner: ckpt.owner ?? null
+            });
+            for (const f of sealed.failed) this.deps.log(`branch ${b.name}: could not re-own ${f}`);
+          }
+          await o2.ready(b.name, b.id, ms2);
+        }
+      }
+      async removeBranch(b) {
+        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+          this.deps.log(
+            `branch ${b.name} names database ${b.database}, which vers-db did not create: not dropping it`
+          );
+          return;
+        }
+        await this.dropOwn(b.database);
+        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
+      }
+      async connect(b, as) {
+        let config2 = withDatabase(this.source, b.database);
+        if (b.sandbox) {
+          addSecret(b.sandbox.ownerPassword);
+          addSecret(b.sandbox.readerPassword);
+        }
+        if (b.sandbox && as === "owner") {
+          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
+        } else if (b.sandbox && as === "reader") {
+          await grantReader(this.admin, b.database, b.sandbox.reader);
+          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
+        }
+        return { config: config2, displayUrl: displayUrl(config2), close: async () => {
+        } };
+      }
+      async exec(b, command, options) {
+        const { config: config2 } = await this.connect(b, options.superuser ? "superuser" : "owner");
+        return this.run(config2, command, options);
+      }
+      async connectSource() {
+        return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
+        } };
+      }
+      execSource(command, options) {
+        return this.run(this.source, command, options);
+      }
+      run(config2, command, options) {
+        const { cwd, env } = this.deps;
+        return runShellStep({ cwd, env, stateDir: stateDirOf(this.deps) }, config2, command, options);
+      }
+      withAdmin(fn) {
+        return fn(this.admin);
+      }
+      async rollback(ckpt, o2) {
+        const target = workingDatabaseName(await this.instance(), ckpt.tag);
+        const existed = await databaseExists(this.admin, target);
+        if (existed) await this.dropOwn(target);
+        await this.copy(target, ckpt.id, ckpt.strategy, true, o2.signal);
+        const owner = ckpt.owner;
+        if (owner)
+          await withClient(withDatabase(this.admin, target), (c3) => c3.query(REASSIGN_TO_SERVER_USER_SQL(owner)));
+        return {
+          tag: ckpt.tag,
+          target: urlOf(withDatabase(this.source, target)),
+          removed: existed ? target : null
+        };
+      }
+      /** Databases and roles of crashed processes, which the registry does not hold. */
+      sweep(report) {
+        return sweepUnregistered(this.admin, this.deps.registry, report);
+      }
+      verifyCheckpoint(entry) {
+        return verifyTemplate(this.admin, entry);
+      }
+      async close() {
+      }
+    };
+  }
+});
+
+// src/backends/local.ts
+var local_exports = {};
+__export(local_exports, {
+  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
+  LocalBackend: () => LocalBackend,
+  createLocalBackend: () => createLocalBackend,
+  openEmbeddedBackend: () => openEmbeddedBackend,
+  verifyServer: () => verifyServer
+});
+async function verifyServer(source) {
+  const { v } = await withClient(
+    source,
+    async (c3) => (await c3.query(SERVER_VERSION_SQL2)).rows[0]
+  );
+  if (v < MIN_SERVER_VERSION) {
+    throw new DatabaseError(`PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(source)}`, {
+      hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
+    });
+  }
+  return v;
+}
+async function createLocalBackend(deps) {
+  const url = deps.env.DATABASE_URL?.trim();
+  if (!url) return (await openEmbeddedBackend(deps)).backend;
+  let source;
+  try {
+    source = configFromUrl(url);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
+    throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
+  }
+  const version2 = await verifyServer(source);
+  return new LocalBackend(deps, new LocalDriver(deps, source, null, version2));
+}
+async function openEmbeddedBackend(deps, options = {}) {
+  const server = await ensureEmbedded(stateDirOf(deps), { persistent: options.persistent, log: deps.log });
+  const admin = configFromUrl(server.url, "postgres");
+  await ensureDatabase(admin, EMBEDDED_SOURCE_DATABASE).catch((err) => {
+    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
+  });
+  const source = withDatabase(admin, EMBEDDED_SOURCE_DATABASE);
+  const version2 = await verifyServer(source);
+  const backend = new LocalBackend(deps, new LocalDriver(deps, source, server.state.dataDir, version2));
+  return { backend, url: server.url, source };
+}
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL2, LocalBackend;
+var init_local = __esm({
+  "src/backends/local.ts"() {
+    "use strict";
+    init_errors();
+    init_pg();
+    init_deps();
+    init_embedded();
+    init_local_driver();
+    init_managed();
+    init_pg_admin();
+    EMBEDDED_SOURCE_DATABASE = "app";
+    MIN_SERVER_VERSION = 13e4;
+    SERVER_VERSION_SQL2 = `SELECT current_setting('server_version_num')::int AS v`;
+    LocalBackend = class extends ManagedBackend {
+    };
   }
 });
 
@@ -32983,12 +33266,13 @@ function createContext(options = {}) {
   return ctx;
 }
 async function createBackend(ctx) {
+  const deps = { registry: ctx.registry, env: ctx.env, cwd: ctx.cwd, log: ctx.log };
   if (ctx.backendKind === "vers") {
     const { createVersBackend: createVersBackend2 } = await Promise.resolve().then(() => (init_vers2(), vers_exports));
-    return createVersBackend2(ctx);
+    return createVersBackend2(deps);
   }
   const { createLocalBackend: createLocalBackend2 } = await Promise.resolve().then(() => (init_local(), local_exports));
-  return createLocalBackend2(ctx);
+  return createLocalBackend2(deps);
 }
 var init_context = __esm({
   "src/core/context.ts"() {
@@ -33197,10 +33481,6 @@ async function failIfCheckpointChanged(ctx, backend, tag, results) {
       r.error = reason;
     }
   }
-  await ctx.registry.update((d) => {
-    const c3 = d.checkpoints[tag];
-    if (c3) c3.damaged = problems.join("; ");
-  });
   ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
 }
 var init_checkpoint_guard = __esm({
@@ -34133,7 +34413,7 @@ var init_settle = __esm({
 });
 
 // src/core/test.ts
-import { randomBytes as randomBytes8 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 async function requireCheckpoint(ctx, baseline) {
   const ckpt = await ctx.registry.checkpoint(baseline);
   if (ckpt?.damaged) {
@@ -34142,10 +34422,7 @@ async function requireCheckpoint(ctx, baseline) {
     });
   }
   if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return;
-  const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
-  throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
-  });
+  throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
 }
 async function runValidation(backend, branch, command, signal, timeoutMs, superuser) {
   const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
@@ -34209,16 +34486,13 @@ async function measureOnBranch(backend, branch, m, opts) {
 }
 async function sandboxOf(backend, branch, m, superuser) {
   const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
-  if (backend.kind === "vers") return { role: "vm", warnings };
+  if (backend.capabilities.isolation === "vm") return { role: "vm", warnings };
   if (superuser) return { role: "superuser", warnings };
   return { role: await branchIsSandboxed(backend, branch) ? "branch-owner" : "server-user", warnings };
 }
 async function branchIsSandboxed(backend, branch) {
-  const owner = await backend.connect(branch, { as: "owner" });
-  const server = await backend.connect(branch, { as: "superuser" });
-  await owner.close();
-  await server.close();
-  return owner.config.user !== server.config.user;
+  const userAs = (as) => withBranch(backend, branch, async (conn) => conn.config.user, { as });
+  return await userAs("owner") !== await userAs("superuser");
 }
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
@@ -34238,8 +34512,8 @@ async function testMigration(ctx, input) {
 }
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
-  const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
-  if (!Number.isInteger(parallel) || parallel < 1)
+  const asked = input.parallel;
+  if (asked !== void 0 && (!Number.isInteger(asked) || asked < 1))
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   const timeouts = timeoutsFromEnv(ctx.env);
   await requireCheckpoint(ctx, input.baseline);
@@ -34256,6 +34530,8 @@ async function testStrategies(ctx, input) {
   const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
+  const { defaultParallel } = backend.capabilities;
+  const parallel = asked ?? (defaultParallel === "all" ? input.migrations.length : defaultParallel);
   const total = resolved.length;
   const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
   const created = [];
@@ -34268,7 +34544,7 @@ async function testStrategies(ctx, input) {
     created.push(...made);
     return made;
   };
-  const justInTime = backend.kind === "local" && parallel === 1 && !input.keepBranches;
+  const justInTime = !backend.capabilities.batchBranching && parallel === 1 && !input.keepBranches;
   let upfront = null;
   if (!justInTime) {
     input.onProgress?.({
@@ -34353,6 +34629,7 @@ var init_test = __esm({
     "use strict";
     init_p_limit();
     init_rank();
+    init_messages();
     init_with_branch();
     init_collector();
     init_errors();
@@ -34367,7 +34644,7 @@ var init_test = __esm({
     init_record_tested();
     init_settle();
     VALIDATION_OUTPUT_CHARS = 4e3;
-    suffix = () => randomBytes8(3).toString("hex");
+    suffix = () => randomBytes9(3).toString("hex");
   }
 });
 
@@ -35867,17 +36144,17 @@ var require_layout_manager = __commonJS({
         let alloc = {};
         table.forEach(function(row, rowIndex) {
           let col = 0;
-          row.forEach(function(cell3) {
-            cell3.y = rowIndex;
-            cell3.x = rowIndex ? next(alloc, col) : col;
-            const rowSpan = cell3.rowSpan || 1;
-            const colSpan = cell3.colSpan || 1;
+          row.forEach(function(cell2) {
+            cell2.y = rowIndex;
+            cell2.x = rowIndex ? next(alloc, col) : col;
+            const rowSpan = cell2.rowSpan || 1;
+            const colSpan = cell2.colSpan || 1;
             if (rowSpan > 1) {
               for (let cs = 0; cs < colSpan; cs++) {
-                alloc[cell3.x + cs] = rowSpan;
+                alloc[cell2.x + cs] = rowSpan;
               }
             }
-            col = cell3.x + colSpan;
+            col = cell2.x + colSpan;
           });
           Object.keys(alloc).forEach((idx) => {
             alloc[idx]--;
@@ -35888,8 +36165,8 @@ var require_layout_manager = __commonJS({
       function maxWidth(table) {
         let mw = 0;
         table.forEach(function(row) {
-          row.forEach(function(cell3) {
-            mw = Math.max(mw, cell3.x + (cell3.colSpan || 1));
+          row.forEach(function(cell2) {
+            mw = Math.max(mw, cell2.x + (cell2.colSpan || 1));
           });
         });
         return mw;
@@ -35897,26 +36174,26 @@ var require_layout_manager = __commonJS({
       function maxHeight(table) {
         return table.length;
       }
-      function cellsConflict(cell1, cell22) {
+      function cellsConflict(cell1, cell2) {
         let yMin1 = cell1.y;
         let yMax1 = cell1.y - 1 + (cell1.rowSpan || 1);
-        let yMin2 = cell22.y;
-        let yMax2 = cell22.y - 1 + (cell22.rowSpan || 1);
+        let yMin2 = cell2.y;
+        let yMax2 = cell2.y - 1 + (cell2.rowSpan || 1);
         let yConflict = !(yMin1 > yMax2 || yMin2 > yMax1);
         let xMin1 = cell1.x;
         let xMax1 = cell1.x - 1 + (cell1.colSpan || 1);
-        let xMin2 = cell22.x;
-        let xMax2 = cell22.x - 1 + (cell22.colSpan || 1);
+        let xMin2 = cell2.x;
+        let xMax2 = cell2.x - 1 + (cell2.colSpan || 1);
         let xConflict = !(xMin1 > xMax2 || xMin2 > xMax1);
         return yConflict && xConflict;
       }
       function conflictExists(rows, x, y) {
         let i_max = Math.min(rows.length - 1, y);
-        let cell3 = { x, y };
+        let cell2 = { x, y };
         for (let i2 = 0; i2 <= i_max; i2++) {
           let row = rows[i2];
           for (let j = 0; j < row.length; j++) {
-            if (cellsConflict(cell3, row[j])) {
+            if (cellsConflict(cell2, row[j])) {
               return true;
             }
           }
@@ -35933,12 +36210,12 @@ var require_layout_manager = __commonJS({
       }
       function addRowSpanCells(table) {
         table.forEach(function(row, rowIndex) {
-          row.forEach(function(cell3) {
-            for (let i2 = 1; i2 < cell3.rowSpan; i2++) {
-              let rowSpanCell = new RowSpanCell(cell3);
-              rowSpanCell.x = cell3.x;
-              rowSpanCell.y = cell3.y + i2;
-              rowSpanCell.colSpan = cell3.colSpan;
+          row.forEach(function(cell2) {
+            for (let i2 = 1; i2 < cell2.rowSpan; i2++) {
+              let rowSpanCell = new RowSpanCell(cell2);
+              rowSpanCell.x = cell2.x;
+              rowSpanCell.y = cell2.y + i2;
+              rowSpanCell.colSpan = cell2.colSpan;
               insertCell(rowSpanCell, table[rowIndex + i2]);
             }
           });
@@ -35948,22 +36225,22 @@ var require_layout_manager = __commonJS({
         for (let rowIndex = cellRows.length - 1; rowIndex >= 0; rowIndex--) {
           let cellColumns = cellRows[rowIndex];
           for (let columnIndex = 0; columnIndex < cellColumns.length; columnIndex++) {
-            let cell3 = cellColumns[columnIndex];
-            for (let k = 1; k < cell3.colSpan; k++) {
+            let cell2 = cellColumns[columnIndex];
+            for (let k = 1; k < cell2.colSpan; k++) {
               let colSpanCell = new ColSpanCell();
-              colSpanCell.x = cell3.x + k;
-              colSpanCell.y = cell3.y;
+              colSpanCell.x = cell2.x + k;
+              colSpanCell.y = cell2.y;
               cellColumns.splice(columnIndex + 1, 0, colSpanCell);
             }
           }
         }
       }
-      function insertCell(cell3, row) {
+      function insertCell(cell2, row) {
         let x = 0;
-        while (x < row.length && row[x].x < cell3.x) {
+        while (x < row.length && row[x].x < cell2.x) {
           x++;
         }
-        row.splice(x, 0, cell3);
+        row.splice(x, 0, cell2);
       }
       function fillInTable(table) {
         let h_max = maxHeight(table);
@@ -35983,11 +36260,11 @@ var require_layout_manager = __commonJS({
                 opts.rowSpan++;
                 y2++;
               }
-              let cell3 = new Cell(opts);
-              cell3.x = opts.x;
-              cell3.y = opts.y;
-              warn(`Missing cell at ${cell3.y}-${cell3.x}.`);
-              insertCell(cell3, table[y]);
+              let cell2 = new Cell(opts);
+              cell2.x = opts.x;
+              cell2.y = opts.y;
+              warn(`Missing cell at ${cell2.y}-${cell2.x}.`);
+              insertCell(cell2, table[y]);
             }
           }
         }
@@ -36004,8 +36281,8 @@ var require_layout_manager = __commonJS({
               row = [key, row];
             }
           }
-          return row.map(function(cell3) {
-            return new Cell(cell3);
+          return row.map(function(cell2) {
+            return new Cell(cell2);
           });
         });
       }
@@ -36033,11 +36310,11 @@ var require_layout_manager = __commonJS({
         let spanners = [];
         let auto = {};
         table.forEach(function(row) {
-          row.forEach(function(cell3) {
-            if ((cell3[colSpan] || 1) > 1) {
-              spanners.push(cell3);
+          row.forEach(function(cell2) {
+            if ((cell2[colSpan] || 1) > 1) {
+              spanners.push(cell2);
             } else {
-              result[cell3[x]] = Math.max(result[cell3[x]] || 0, cell3[desiredWidth] || 0, forcedMin);
+              result[cell2[x]] = Math.max(result[cell2[x]] || 0, cell2[desiredWidth] || 0, forcedMin);
             }
           });
         });
@@ -36047,9 +36324,9 @@ var require_layout_manager = __commonJS({
           }
         });
         for (let k = spanners.length - 1; k >= 0; k--) {
-          let cell3 = spanners[k];
-          let span = cell3[colSpan];
-          let col = cell3[x];
+          let cell2 = spanners[k];
+          let span = cell2[colSpan];
+          let col = cell2[x];
           let existingWidth = result[col];
           let editableCols = typeof vals[col] === "number" ? 0 : 1;
           if (typeof existingWidth === "number") {
@@ -36060,16 +36337,16 @@ var require_layout_manager = __commonJS({
               }
             }
           } else {
-            existingWidth = desiredWidth === "desiredWidth" ? cell3.desiredWidth - 1 : 1;
+            existingWidth = desiredWidth === "desiredWidth" ? cell2.desiredWidth - 1 : 1;
             if (!auto[col] || auto[col] < existingWidth) {
               auto[col] = existingWidth;
             }
           }
-          if (cell3[desiredWidth] > existingWidth) {
+          if (cell2[desiredWidth] > existingWidth) {
             let i2 = 0;
-            while (editableCols > 0 && cell3[desiredWidth] > existingWidth) {
+            while (editableCols > 0 && cell2[desiredWidth] > existingWidth) {
               if (typeof vals[col + i2] !== "number") {
-                let dif = Math.round((cell3[desiredWidth] - existingWidth) / editableCols);
+                let dif = Math.round((cell2[desiredWidth] - existingWidth) / editableCols);
                 existingWidth += dif;
                 result[col + i2] += dif;
                 editableCols--;
@@ -36136,15 +36413,15 @@ var require_table = __commonJS({
         }
         let cells = tableLayout.makeTableLayout(array2);
         cells.forEach(function(row) {
-          row.forEach(function(cell3) {
-            cell3.mergeTableOptions(this.options, cells);
+          row.forEach(function(cell2) {
+            cell2.mergeTableOptions(this.options, cells);
           }, this);
         }, this);
         tableLayout.computeWidths(this.options.colWidths, cells);
         tableLayout.computeHeights(this.options.rowHeights, cells);
         cells.forEach(function(row) {
-          row.forEach(function(cell3) {
-            cell3.init(this.options);
+          row.forEach(function(cell2) {
+            cell2.init(this.options);
           }, this);
         }, this);
         let result = [];
@@ -36171,8 +36448,8 @@ var require_table = __commonJS({
     Table5.reset = () => debug.reset();
     function doDraw(row, lineNum, result) {
       let line = [];
-      row.forEach(function(cell3) {
-        line.push(cell3.draw(lineNum));
+      row.forEach(function(cell2) {
+        line.push(cell2.draw(lineNum));
       });
       let str = line.join("");
       if (str.length) result.push(str);
@@ -36188,75 +36465,145 @@ var require_cli_table3 = __commonJS({
   }
 });
 
-// node_modules/picocolors/picocolors.js
-var require_picocolors = __commonJS({
-  "node_modules/picocolors/picocolors.js"(exports, module) {
-    var p = process || {};
-    var argv = p.argv || [];
-    var env = p.env || {};
-    var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
-    var formatter = (open3, close, replace = open3) => (input) => {
-      let string3 = "" + input, index = string3.indexOf(close, open3.length);
-      return ~index ? open3 + replaceClose(string3, close, replace, index) + close : open3 + string3 + close;
-    };
-    var replaceClose = (string3, close, replace, index) => {
-      let result = "", cursor = 0;
-      do {
-        result += string3.substring(cursor, index) + replace;
-        cursor = index + close.length;
-        index = string3.indexOf(close, cursor);
-      } while (~index);
-      return result + string3.substring(cursor);
-    };
-    var createColors = (enabled = isColorSupported) => {
-      let f = enabled ? formatter : () => String;
-      return {
-        isColorSupported: enabled,
-        reset: f("\x1B[0m", "\x1B[0m"),
-        bold: f("\x1B[1m", "\x1B[22m", "\x1B[22m\x1B[1m"),
-        dim: f("\x1B[2m", "\x1B[22m", "\x1B[22m\x1B[2m"),
-        italic: f("\x1B[3m", "\x1B[23m"),
-        underline: f("\x1B[4m", "\x1B[24m"),
-        inverse: f("\x1B[7m", "\x1B[27m"),
-        hidden: f("\x1B[8m", "\x1B[28m"),
-        strikethrough: f("\x1B[9m", "\x1B[29m"),
-        black: f("\x1B[30m", "\x1B[39m"),
-        red: f("\x1B[31m", "\x1B[39m"),
-        green: f("\x1B[32m", "\x1B[39m"),
-        yellow: f("\x1B[33m", "\x1B[39m"),
-        blue: f("\x1B[34m", "\x1B[39m"),
-        magenta: f("\x1B[35m", "\x1B[39m"),
-        cyan: f("\x1B[36m", "\x1B[39m"),
-        white: f("\x1B[37m", "\x1B[39m"),
-        gray: f("\x1B[90m", "\x1B[39m"),
-        bgBlack: f("\x1B[40m", "\x1B[49m"),
-        bgRed: f("\x1B[41m", "\x1B[49m"),
-        bgGreen: f("\x1B[42m", "\x1B[49m"),
-        bgYellow: f("\x1B[43m", "\x1B[49m"),
-        bgBlue: f("\x1B[44m", "\x1B[49m"),
-        bgMagenta: f("\x1B[45m", "\x1B[49m"),
-        bgCyan: f("\x1B[46m", "\x1B[49m"),
-        bgWhite: f("\x1B[47m", "\x1B[49m"),
-        blackBright: f("\x1B[90m", "\x1B[39m"),
-        redBright: f("\x1B[91m", "\x1B[39m"),
-        greenBright: f("\x1B[92m", "\x1B[39m"),
-        yellowBright: f("\x1B[93m", "\x1B[39m"),
-        blueBright: f("\x1B[94m", "\x1B[39m"),
-        magentaBright: f("\x1B[95m", "\x1B[39m"),
-        cyanBright: f("\x1B[96m", "\x1B[39m"),
-        whiteBright: f("\x1B[97m", "\x1B[39m"),
-        bgBlackBright: f("\x1B[100m", "\x1B[49m"),
-        bgRedBright: f("\x1B[101m", "\x1B[49m"),
-        bgGreenBright: f("\x1B[102m", "\x1B[49m"),
-        bgYellowBright: f("\x1B[103m", "\x1B[49m"),
-        bgBlueBright: f("\x1B[104m", "\x1B[49m"),
-        bgMagentaBright: f("\x1B[105m", "\x1B[49m"),
-        bgCyanBright: f("\x1B[106m", "\x1B[49m"),
-        bgWhiteBright: f("\x1B[107m", "\x1B[49m")
-      };
-    };
-    module.exports = createColors();
-    module.exports.createColors = createColors;
+// src/report/tables.ts
+function terminalTable(head, rows) {
+  const t = new import_cli_table3.default({ head: [...head], style: PLAIN_STYLE });
+  for (const row of rows) t.push([...row]);
+  return t.toString();
+}
+function textTable(header, rows) {
+  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows.map((r) => (r[i2] ?? "").length)));
+  const line = (cells) => cells.map((c3, i2) => c3.padEnd(widths[i2] ?? 0)).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+var import_cli_table3, PLAIN_STYLE;
+var init_tables = __esm({
+  "src/report/tables.ts"() {
+    "use strict";
+    import_cli_table3 = __toESM(require_cli_table3(), 1);
+    PLAIN_STYLE = { head: [], border: [] };
+  }
+});
+
+// src/report/branch-comparison.ts
+function countColumns(r) {
+  return [`checkpoint:${r.reference}`, ...r.branches];
+}
+function renderBranchComparison(r) {
+  const out = [];
+  const columns = countColumns(r);
+  const counts = terminalTable(
+    ["Table", ...columns.map((c3) => c3.startsWith("checkpoint:") ? r.reference : c3)],
+    Object.entries(r.row_counts).sort().map(([rel, n3]) => [
+      rel,
+      ...columns.map((c3) => n3[c3] === void 0 || n3[c3] === null ? "\u2014" : n3[c3].toLocaleString("en-US"))
+    ])
+  );
+  out.push("Row counts (exact):", counts);
+  for (const b of r.branches) {
+    const diff = r.schema_differences[b] ?? [];
+    out.push(
+      `Schema of ${b} vs ${r.reference}: ${diff.length ? "" : "identical"}`,
+      ...diff.map((d) => `  ${d}`)
+    );
+  }
+  if (r.query !== null) {
+    for (const b of r.branches) {
+      const q = r.query_results[b];
+      if (!q) continue;
+      if (q.error) {
+        out.push(`Query on ${b}: ${q.error}`);
+        continue;
+      }
+      out.push(
+        `Query on ${b} (${q.row_count} rows${q.truncated ? ", truncated" : ""}):`,
+        terminalTable(
+          q.columns,
+          q.rows.map((row) => q.columns.map((c3) => String(row[c3] ?? "NULL")))
+        )
+      );
+    }
+  }
+  return out.join("\n");
+}
+function renderBranchComparisonText(c3) {
+  const out = [`compared ${c3.branches.join(", ")} against checkpoint ${c3.reference}`];
+  const columns = countColumns(c3);
+  const reference = columns[0];
+  const changed = Object.entries(c3.row_counts).filter(
+    ([, counts]) => c3.branches.some((b) => counts[b] !== counts[reference])
+  );
+  if (changed.length > 0) {
+    out.push(
+      textTable(
+        ["relation", ...columns],
+        changed.map(([relation, counts]) => [relation, ...columns.map((k) => String(counts[k] ?? "-"))])
+      )
+    );
+  } else {
+    out.push(`row counts: identical to the checkpoint (${Object.keys(c3.row_counts).length} tables)`);
+  }
+  for (const [branch, diffs] of Object.entries(c3.schema_differences)) {
+    out.push(`schema of ${branch}: ${diffs.length === 0 ? "unchanged" : diffs.slice(0, 10).join("; ")}`);
+  }
+  for (const [branch, r] of Object.entries(c3.query_results)) {
+    if (r.error) {
+      out.push(`query on ${branch}: ERROR ${r.error}`);
+      continue;
+    }
+    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
+    out.push(
+      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
+    );
+  }
+  return out.join("\n");
+}
+var init_branch_comparison = __esm({
+  "src/report/branch-comparison.ts"() {
+    "use strict";
+    init_tables();
+  }
+});
+
+// src/report/branch-list.ts
+function renderBranchList(s) {
+  if (s.checkpoints.length === 0 && s.branches.length === 0)
+    return "no checkpoints or branches (make one with `vers-db checkpoint <tag>`)";
+  const out = [];
+  if (s.checkpoints.length) {
+    out.push(
+      terminalTable(
+        ["Checkpoint", "Backend", "Id", "Strategy", "Created", "State"],
+        s.checkpoints.map((c3) => [c3.tag, c3.backend, c3.id, c3.strategy, c3.created_at, c3.state])
+      )
+    );
+  }
+  if (s.branches.length) {
+    out.push(
+      terminalTable(
+        ["Branch", "Checkpoint", "Backend", "Id", "Created by", "State"],
+        s.branches.map((b) => [b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state])
+      )
+    );
+  }
+  return out.join("\n");
+}
+function renderBranchListText({ checkpoints, branches }) {
+  return [
+    checkpoints.length === 0 ? "no checkpoints" : textTable(
+      ["checkpoint", "backend", "source", "created", "state"],
+      checkpoints.map((c3) => [c3.tag, c3.backend, c3.source, c3.created_at, c3.state])
+    ),
+    branches.length === 0 ? "no branches" : textTable(
+      ["branch", "checkpoint", "created by", "created", "state"],
+      branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state])
+    )
+  ].join("\n\n");
+}
+var init_branch_list = __esm({
+  "src/report/branch-list.ts"() {
+    "use strict";
+    init_tables();
   }
 });
 
@@ -36355,6 +36702,114 @@ var init_format = __esm({
   }
 });
 
+// src/report/checkpoint.ts
+function renderCheckpoint(r) {
+  const lines = [
+    `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`
+  ];
+  if (r.tables?.length) {
+    lines.push(
+      terminalTable(
+        ["Table", "Rows", "Size"],
+        r.tables.map((x) => [x.relation, x.rows.toLocaleString("en-US"), formatBytes2(x.total_bytes)])
+      )
+    );
+  }
+  lines.push("next:", ...r.next.map((n3) => `  ${n3}`));
+  return lines.join("\n");
+}
+function renderCheckpointText(r) {
+  const lines = [
+    `checkpoint ${r.tag} created from ${r.source} (${r.backend}, ${r.strategy}) in ${formatMs(r.duration_ms)}`
+  ];
+  if (r.tables) {
+    const rows = r.tables.reduce((n3, t) => n3 + t.rows, 0);
+    const bytes = r.tables.reduce((n3, t) => n3 + t.total_bytes, 0);
+    lines.push(`${r.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
+  }
+  for (const next of r.next) lines.push(`next: ${next}`);
+  return lines.join("\n");
+}
+var init_checkpoint2 = __esm({
+  "src/report/checkpoint.ts"() {
+    "use strict";
+    init_format();
+    init_tables();
+  }
+});
+
+// node_modules/picocolors/picocolors.js
+var require_picocolors = __commonJS({
+  "node_modules/picocolors/picocolors.js"(exports, module) {
+    var p = process || {};
+    var argv = p.argv || [];
+    var env = p.env || {};
+    var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
+    var formatter = (open3, close, replace = open3) => (input) => {
+      let string3 = "" + input, index = string3.indexOf(close, open3.length);
+      return ~index ? open3 + replaceClose(string3, close, replace, index) + close : open3 + string3 + close;
+    };
+    var replaceClose = (string3, close, replace, index) => {
+      let result = "", cursor = 0;
+      do {
+        result += string3.substring(cursor, index) + replace;
+        cursor = index + close.length;
+        index = string3.indexOf(close, cursor);
+      } while (~index);
+      return result + string3.substring(cursor);
+    };
+    var createColors = (enabled = isColorSupported) => {
+      let f = enabled ? formatter : () => String;
+      return {
+        isColorSupported: enabled,
+        reset: f("\x1B[0m", "\x1B[0m"),
+        bold: f("\x1B[1m", "\x1B[22m", "\x1B[22m\x1B[1m"),
+        dim: f("\x1B[2m", "\x1B[22m", "\x1B[22m\x1B[2m"),
+        italic: f("\x1B[3m", "\x1B[23m"),
+        underline: f("\x1B[4m", "\x1B[24m"),
+        inverse: f("\x1B[7m", "\x1B[27m"),
+        hidden: f("\x1B[8m", "\x1B[28m"),
+        strikethrough: f("\x1B[9m", "\x1B[29m"),
+        black: f("\x1B[30m", "\x1B[39m"),
+        red: f("\x1B[31m", "\x1B[39m"),
+        green: f("\x1B[32m", "\x1B[39m"),
+        yellow: f("\x1B[33m", "\x1B[39m"),
+        blue: f("\x1B[34m", "\x1B[39m"),
+        magenta: f("\x1B[35m", "\x1B[39m"),
+        cyan: f("\x1B[36m", "\x1B[39m"),
+        white: f("\x1B[37m", "\x1B[39m"),
+        gray: f("\x1B[90m", "\x1B[39m"),
+        bgBlack: f("\x1B[40m", "\x1B[49m"),
+        bgRed: f("\x1B[41m", "\x1B[49m"),
+        bgGreen: f("\x1B[42m", "\x1B[49m"),
+        bgYellow: f("\x1B[43m", "\x1B[49m"),
+        bgBlue: f("\x1B[44m", "\x1B[49m"),
+        bgMagenta: f("\x1B[45m", "\x1B[49m"),
+        bgCyan: f("\x1B[46m", "\x1B[49m"),
+        bgWhite: f("\x1B[47m", "\x1B[49m"),
+        blackBright: f("\x1B[90m", "\x1B[39m"),
+        redBright: f("\x1B[91m", "\x1B[39m"),
+        greenBright: f("\x1B[92m", "\x1B[39m"),
+        yellowBright: f("\x1B[93m", "\x1B[39m"),
+        blueBright: f("\x1B[94m", "\x1B[39m"),
+        magentaBright: f("\x1B[95m", "\x1B[39m"),
+        cyanBright: f("\x1B[96m", "\x1B[39m"),
+        whiteBright: f("\x1B[97m", "\x1B[39m"),
+        bgBlackBright: f("\x1B[100m", "\x1B[49m"),
+        bgRedBright: f("\x1B[101m", "\x1B[49m"),
+        bgGreenBright: f("\x1B[102m", "\x1B[49m"),
+        bgYellowBright: f("\x1B[103m", "\x1B[49m"),
+        bgBlueBright: f("\x1B[104m", "\x1B[49m"),
+        bgMagentaBright: f("\x1B[105m", "\x1B[49m"),
+        bgCyanBright: f("\x1B[106m", "\x1B[49m"),
+        bgWhiteBright: f("\x1B[107m", "\x1B[49m")
+      };
+    };
+    module.exports = createColors();
+    module.exports.createColors = createColors;
+  }
+});
+
 // src/report/sandbox-notes.ts
 function sandboxNotes(results) {
   const notes = [];
@@ -36397,7 +36852,7 @@ function renderWorkloadTable(c3, pc3) {
   const runs = c3.results.filter((r) => !!r.workload);
   const first = runs[0]?.workload;
   if (!first) return "";
-  const table = new import_cli_table3.default({
+  const table = new import_cli_table32.default({
     head: [
       "Strategy",
       "Statement",
@@ -36456,11 +36911,11 @@ function workloadDetail(w, pc3) {
   for (const p of w.writes.problems) lines.push(`  - ${p}`);
   return lines;
 }
-var import_cli_table3, ms, plain;
+var import_cli_table32, ms, plain;
 var init_workload2 = __esm({
   "src/report/workload.ts"() {
     "use strict";
-    import_cli_table3 = __toESM(require_cli_table3(), 1);
+    import_cli_table32 = __toESM(require_cli_table3(), 1);
     init_format();
     ms = (v) => v === null ? "\u2014" : formatMs(v);
     plain = { red: (s) => s };
@@ -36470,7 +36925,7 @@ var init_workload2 = __esm({
 // src/report/table.ts
 function renderComparisonTable(c3, opts = {}) {
   const pc3 = import_picocolors.default.createColors(opts.color ?? false);
-  const table = new import_cli_table32.default({
+  const table = new import_cli_table33.default({
     head: HEAD.map((h2) => pc3.bold(h2)),
     style: { head: [], border: [], compact: false }
   });
@@ -36586,11 +37041,11 @@ function renderStrategyResult(r, opts = {}) {
   }
   return lines.join("\n");
 }
-var import_cli_table32, import_picocolors, HEAD;
+var import_cli_table33, import_picocolors, HEAD;
 var init_table = __esm({
   "src/report/table.ts"() {
     "use strict";
-    import_cli_table32 = __toESM(require_cli_table3(), 1);
+    import_cli_table33 = __toESM(require_cli_table3(), 1);
     import_picocolors = __toESM(require_picocolors(), 1);
     init_format();
     init_sandbox_notes();
@@ -36743,6 +37198,10 @@ function printText(text) {
   process.stdout.write(text.endsWith("\n") ? text : `${text}
 `);
 }
+function printResult(json, result, render2) {
+  if (json) printJson(result);
+  else printText(render2(result));
+}
 function stderrProgress() {
   const start = Date.now();
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
@@ -36774,255 +37233,6 @@ function escapeHtml(text) {
 var init_escape2 = __esm({
   "src/report/escape.ts"() {
     "use strict";
-  }
-});
-
-// src/report/markdown.ts
-var markdown_exports = {};
-__export(markdown_exports, {
-  renderComparisonMarkdown: () => renderComparisonMarkdown,
-  renderSuiteMarkdown: () => renderSuiteMarkdown
-});
-function cell(text) {
-  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
-}
-function code(text) {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((s) => s.length));
-  const fence = "`".repeat(longest + 1);
-  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
-}
-function fenced(text, lang = "text") {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((s) => s.length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}
-${text}
-${fence}`;
-}
-function integrityCell(r) {
-  return r.integrity.ok ? "ok" : `\u274C ${integrityProblems(r).join("; ")}`;
-}
-function recCell(c3, r) {
-  const v = verdictOf(c3, r);
-  return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
-}
-function renderComparisonMarkdown(c3, opts = {}) {
-  const out = [];
-  out.push(`### ${escapeHtml(opts.title ?? "Migration strategy comparison")}`);
-  out.push("");
-  out.push(`Baseline ${code(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
-  out.push("");
-  out.push(
-    "| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |"
-  );
-  out.push("|---|---:|---:|---:|---|---|---|---|---|");
-  for (const r of c3.results) {
-    const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
-    out.push(
-      `| ${[
-        cell(name),
-        formatMs(r.duration_ms),
-        blockedCell(r.blocking.reads),
-        blockedCell(r.blocking.writes),
-        cell(describeLock(longestLock(r))),
-        cell(describeRewrites(r)),
-        cell(describeBloat(r)),
-        cell(integrityCell(r)),
-        recCell(c3, r)
-      ].join(" | ")} |`
-    );
-  }
-  out.push("");
-  if (c3.recommendation) {
-    out.push(`**Recommendation: ${code(c3.recommendation.name)}**`);
-    out.push("");
-    for (const reason of c3.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
-  } else {
-    out.push("**Recommendation: none** \u2014 no strategy passed every check.");
-  }
-  const waited = c3.results.flatMap(
-    (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
-  );
-  if (waited.length > 0) {
-    out.push("");
-    out.push("**Why the application waited**");
-    out.push("");
-    for (const line of waited) out.push(`- ${line}`);
-  }
-  const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
-  if (rejected.length > 0) {
-    out.push("");
-    out.push("**Rejected**");
-    out.push("");
-    for (const r of rejected)
-      out.push(`- \u274C ${code(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}`);
-  }
-  const notes = sandboxNotes(c3.results);
-  if (notes.length > 0) {
-    out.push("", "**Outside the branch**", "");
-    for (const n3 of notes) out.push(`- \u26A0\uFE0F ${escapeHtml(n3)}`);
-  }
-  for (const r of c3.results) {
-    out.push("");
-    out.push("<details>");
-    out.push(`<summary>${escapeHtml(r.name)} \u2014 ${r.status}, ${formatMs(r.duration_ms)}</summary>`);
-    out.push("");
-    out.push(fenced(renderStrategyResult(r)));
-    out.push("");
-    out.push("</details>");
-  }
-  return out.join("\n");
-}
-function renderOutcome(s) {
-  const out = [];
-  out.push(
-    renderComparisonMarkdown(s.comparison, {
-      title: `Suite ${s.name} (${s.pattern}): ${s.passed ? "passed" : "FAILED"}`
-    })
-  );
-  if (s.checks.length > 0) {
-    out.push("");
-    out.push("**Checks**");
-    out.push("");
-    for (const ch of s.checks) {
-      const who = ch.branch ? `${code(ch.branch)} ` : "";
-      out.push(`- ${ch.passed ? "\u2705" : "\u274C"} ${who}${escapeHtml(ch.check)}: ${escapeHtml(ch.detail)}`);
-    }
-  }
-  return out.join("\n");
-}
-function renderSuiteMarkdown(run) {
-  const out = [];
-  out.push(`## vers-db: ${escapeHtml(run.file)} \u2014 ${run.passed ? "passed" : "FAILED"}`);
-  out.push("");
-  out.push(
-    `${run.suites.length} suite(s) in ${formatMs(run.duration_ms)}, strategies ${run.mode === "parallel" ? "run in parallel" : "run serially, one at a time"}.`
-  );
-  for (const s of run.suites) {
-    out.push("");
-    out.push(renderOutcome(s));
-  }
-  return `${out.join("\n")}
-`;
-}
-var init_markdown = __esm({
-  "src/report/markdown.ts"() {
-    "use strict";
-    init_escape2();
-    init_format();
-    init_sandbox_notes();
-    init_table();
-  }
-});
-
-// src/report/junit.ts
-var junit_exports = {};
-__export(junit_exports, {
-  escapeXml: () => escapeXml,
-  renderJUnit: () => renderJUnit,
-  renderSuiteJUnit: () => renderSuiteJUnit
-});
-function escapeXml(text) {
-  return text.replace(INVALID_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
-}
-function seconds(ms2) {
-  return (ms2 / 1e3).toFixed(3);
-}
-function failuresOf(r, checks) {
-  const out = [];
-  if (r.status === "failed") {
-    const where2 = r.failed_statement ? ` at statement ${r.failed_statement}` : "";
-    out.push({ type: "migration", message: `migration failed${where2}: ${r.error ?? "unknown error"}` });
-  }
-  if (r.validation?.status === "failed") {
-    const last = r.validation.output.trim().split("\n").slice(-1)[0] ?? "";
-    out.push({ type: "validation", message: `validation failed${last ? `: ${last}` : ""}` });
-  }
-  for (const p of integrityProblems(r)) out.push({ type: "integrity", message: `integrity: ${p}` });
-  for (const ch of checks) if (!ch.passed) out.push({ type: ch.check, message: `${ch.check}: ${ch.detail}` });
-  return out;
-}
-function testcase(classname, name, timeMs, failures2, systemOut) {
-  const lines = [
-    `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}" time="${seconds(timeMs)}">`
-  ];
-  if (failures2.length > 0) {
-    const first = failures2[0];
-    const type = failures2.length === 1 ? first.type : failures2.map((f) => f.type).join(",");
-    lines.push(
-      `      <failure message="${escapeXml(first.message)}" type="${escapeXml(type)}">${escapeXml(
-        failures2.map((f) => f.message).join("\n")
-      )}</failure>`
-    );
-  }
-  if (systemOut) lines.push(`      <system-out>${escapeXml(systemOut)}</system-out>`);
-  lines.push("    </testcase>");
-  return lines.join("\n");
-}
-function testsuite(input) {
-  const { comparison: c3 } = input;
-  const checks = input.checks ?? [];
-  const classname = `vers-db.${input.name}`;
-  const cases = [];
-  let failures2 = 0;
-  let timeMs = 0;
-  for (const r of c3.results) {
-    const f = failuresOf(
-      r,
-      checks.filter((ch) => ch.branch === r.name)
-    );
-    if (f.length > 0) failures2 += 1;
-    timeMs += r.duration_ms;
-    cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
-  }
-  const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
-  if (suiteWide.length > 0) {
-    const f = suiteWide.filter((ch) => !ch.passed).map((ch) => ({ type: ch.check, message: `${ch.check}: ${ch.detail}` }));
-    if (f.length > 0) failures2 += 1;
-    const out = suiteWide.map((ch) => `${ch.passed ? "ok  " : "FAIL"} ${ch.check}: ${ch.detail}`).join("\n");
-    cases.push(testcase(classname, "suite checks", 0, f, out));
-  }
-  const props = [
-    ["baseline", c3.baseline],
-    ["backend", c3.backend],
-    ["mode", c3.mode ?? "unknown"],
-    ["recommendation", c3.recommendation?.name ?? "none"]
-  ].map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`).join("\n");
-  const xml = [
-    `  <testsuite name="${escapeXml(input.name)}" tests="${cases.length}" failures="${failures2}" errors="0" skipped="0" time="${seconds(timeMs)}">`,
-    `    <properties>
-${props}
-    </properties>`,
-    ...cases,
-    "  </testsuite>"
-  ].join("\n");
-  return { xml, tests: cases.length, failures: failures2, timeMs };
-}
-function renderJUnit(suites, name = "vers-db") {
-  const rendered = suites.map(testsuite);
-  const tests = rendered.reduce((n3, s) => n3 + s.tests, 0);
-  const failures2 = rendered.reduce((n3, s) => n3 + s.failures, 0);
-  const timeMs = rendered.reduce((n3, s) => n3 + s.timeMs, 0);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures2}" errors="0" time="${seconds(timeMs)}">`,
-    ...rendered.map((s) => s.xml),
-    "</testsuites>",
-    ""
-  ].join("\n");
-}
-function renderSuiteJUnit(run) {
-  return renderJUnit(
-    run.suites.map((s) => ({ name: s.name, comparison: s.comparison, checks: s.checks })),
-    `vers-db ${run.file}`
-  );
-}
-var INVALID_XML_CHARS;
-var init_junit = __esm({
-  "src/report/junit.ts"() {
-    "use strict";
-    init_format();
-    init_table();
-    INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
   }
 });
 
@@ -37213,13 +37423,6 @@ var init_timeline = __esm({
 });
 
 // src/report/html.ts
-var html_exports = {};
-__export(html_exports, {
-  renderComparisonHtml: () => renderComparisonHtml,
-  renderHtml: () => renderHtml,
-  renderHtmlReport: () => renderHtmlReport,
-  renderSuiteHtml: () => renderSuiteHtml
-});
 function changeClass(line) {
   if (line.startsWith("+")) return "add";
   if (line.startsWith("-")) return "del";
@@ -37371,7 +37574,7 @@ function renderSuiteHtml(run) {
     }))
   });
 }
-var CSS, renderHtml;
+var CSS;
 var init_html = __esm({
   "src/report/html.ts"() {
     "use strict";
@@ -37401,7 +37604,398 @@ ul.schema-diff { font-family: ui-monospace, "Liberation Mono", monospace; font-s
 pre { background: #f6f7f9; padding: 8px; overflow-x: auto; font-size: 12.5px; }
 .empty { color: #5c636e; font-style: italic; }
 `;
-    renderHtml = (c3) => renderComparisonHtml(c3);
+  }
+});
+
+// src/report/junit.ts
+function escapeXml(text) {
+  return text.replace(INVALID_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+function seconds(ms2) {
+  return (ms2 / 1e3).toFixed(3);
+}
+function failuresOf(r, checks) {
+  const out = [];
+  if (r.status === "failed") {
+    const where2 = r.failed_statement ? ` at statement ${r.failed_statement}` : "";
+    out.push({ type: "migration", message: `migration failed${where2}: ${r.error ?? "unknown error"}` });
+  }
+  if (r.validation?.status === "failed") {
+    const last = r.validation.output.trim().split("\n").slice(-1)[0] ?? "";
+    out.push({ type: "validation", message: `validation failed${last ? `: ${last}` : ""}` });
+  }
+  for (const p of integrityProblems(r)) out.push({ type: "integrity", message: `integrity: ${p}` });
+  for (const ch of checks) if (!ch.passed) out.push({ type: ch.check, message: `${ch.check}: ${ch.detail}` });
+  return out;
+}
+function testcase(classname, name, timeMs, failures2, systemOut) {
+  const lines = [
+    `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}" time="${seconds(timeMs)}">`
+  ];
+  if (failures2.length > 0) {
+    const first = failures2[0];
+    const type = failures2.length === 1 ? first.type : failures2.map((f) => f.type).join(",");
+    lines.push(
+      `      <failure message="${escapeXml(first.message)}" type="${escapeXml(type)}">${escapeXml(
+        failures2.map((f) => f.message).join("\n")
+      )}</failure>`
+    );
+  }
+  if (systemOut) lines.push(`      <system-out>${escapeXml(systemOut)}</system-out>`);
+  lines.push("    </testcase>");
+  return lines.join("\n");
+}
+function testsuite(input) {
+  const { comparison: c3 } = input;
+  const checks = input.checks ?? [];
+  const classname = `vers-db.${input.name}`;
+  const cases = [];
+  let failures2 = 0;
+  let timeMs = 0;
+  for (const r of c3.results) {
+    const f = failuresOf(
+      r,
+      checks.filter((ch) => ch.branch === r.name)
+    );
+    if (f.length > 0) failures2 += 1;
+    timeMs += r.duration_ms;
+    cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
+  }
+  const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
+  if (suiteWide.length > 0) {
+    const f = suiteWide.filter((ch) => !ch.passed).map((ch) => ({ type: ch.check, message: `${ch.check}: ${ch.detail}` }));
+    if (f.length > 0) failures2 += 1;
+    const out = suiteWide.map((ch) => `${ch.passed ? "ok  " : "FAIL"} ${ch.check}: ${ch.detail}`).join("\n");
+    cases.push(testcase(classname, "suite checks", 0, f, out));
+  }
+  const props = [
+    ["baseline", c3.baseline],
+    ["backend", c3.backend],
+    ["mode", c3.mode ?? "unknown"],
+    ["recommendation", c3.recommendation?.name ?? "none"]
+  ].map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`).join("\n");
+  const xml = [
+    `  <testsuite name="${escapeXml(input.name)}" tests="${cases.length}" failures="${failures2}" errors="0" skipped="0" time="${seconds(timeMs)}">`,
+    `    <properties>
+${props}
+    </properties>`,
+    ...cases,
+    "  </testsuite>"
+  ].join("\n");
+  return { xml, tests: cases.length, failures: failures2, timeMs };
+}
+function renderJUnit(suites, name = "vers-db") {
+  const rendered = suites.map(testsuite);
+  const tests = rendered.reduce((n3, s) => n3 + s.tests, 0);
+  const failures2 = rendered.reduce((n3, s) => n3 + s.failures, 0);
+  const timeMs = rendered.reduce((n3, s) => n3 + s.timeMs, 0);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures2}" errors="0" time="${seconds(timeMs)}">`,
+    ...rendered.map((s) => s.xml),
+    "</testsuites>",
+    ""
+  ].join("\n");
+}
+function renderSuiteJUnit(run) {
+  return renderJUnit(
+    run.suites.map((s) => ({ name: s.name, comparison: s.comparison, checks: s.checks })),
+    `vers-db ${run.file}`
+  );
+}
+var INVALID_XML_CHARS;
+var init_junit = __esm({
+  "src/report/junit.ts"() {
+    "use strict";
+    init_format();
+    init_table();
+    INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+  }
+});
+
+// src/report/comparison-table.ts
+function cell(text) {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+function integrityCell(r) {
+  return r.integrity.ok ? "ok" : `\u274C ${integrityProblems(r).join("; ")}`;
+}
+function recCell(c3, r) {
+  const v = verdictOf(c3, r);
+  return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
+}
+function comparisonTableLines(c3) {
+  const rows = c3.results.map((r) => {
+    const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
+    const cells = [
+      cell(name),
+      formatMs(r.duration_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
+      cell(describeLock(longestLock(r))),
+      cell(describeRewrites(r)),
+      cell(describeBloat(r)),
+      cell(integrityCell(r)),
+      recCell(c3, r)
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return [HEADER, ALIGN, ...rows];
+}
+var HEADER, ALIGN;
+var init_comparison_table = __esm({
+  "src/report/comparison-table.ts"() {
+    "use strict";
+    init_escape2();
+    init_format();
+    HEADER = "| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |";
+    ALIGN = "|---|---:|---:|---:|---|---|---|---|---|";
+  }
+});
+
+// src/report/markdown.ts
+function code(text) {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = "`".repeat(longest + 1);
+  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+function fenced(text, lang = "text") {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${lang}
+${text}
+${fence}`;
+}
+function renderComparisonMarkdown(c3, opts = {}) {
+  const out = [];
+  out.push(`### ${escapeHtml(opts.title ?? "Migration strategy comparison")}`);
+  out.push("");
+  out.push(`Baseline ${code(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
+  out.push("");
+  out.push(...comparisonTableLines(c3));
+  out.push("");
+  if (c3.recommendation) {
+    out.push(`**Recommendation: ${code(c3.recommendation.name)}**`);
+    out.push("");
+    for (const reason of c3.recommendation.reasons) out.push(`- ${escapeHtml(reason)}`);
+  } else {
+    out.push("**Recommendation: none** \u2014 no strategy passed every check.");
+  }
+  const waited = c3.results.flatMap(
+    (r) => waitCauses(r).map((text) => `${code(r.name)}: ${escapeHtml(text)}`)
+  );
+  if (waited.length > 0) {
+    out.push("");
+    out.push("**Why the application waited**");
+    out.push("");
+    for (const line of waited) out.push(`- ${line}`);
+  }
+  const rejected = c3.results.filter((r) => verdictOf(c3, r) === "rejected");
+  if (rejected.length > 0) {
+    out.push("");
+    out.push("**Rejected**");
+    out.push("");
+    for (const r of rejected)
+      out.push(`- \u274C ${code(r.name)}: ${escapeHtml(rejectionReason2(c3, r) ?? "rejected")}`);
+  }
+  const notes = sandboxNotes(c3.results);
+  if (notes.length > 0) {
+    out.push("", "**Outside the branch**", "");
+    for (const n3 of notes) out.push(`- \u26A0\uFE0F ${escapeHtml(n3)}`);
+  }
+  for (const r of c3.results) {
+    out.push("");
+    out.push("<details>");
+    out.push(`<summary>${escapeHtml(r.name)} \u2014 ${r.status}, ${formatMs(r.duration_ms)}</summary>`);
+    out.push("");
+    out.push(fenced(renderStrategyResult(r)));
+    out.push("");
+    out.push("</details>");
+  }
+  return out.join("\n");
+}
+function renderOutcome(s) {
+  const out = [];
+  out.push(
+    renderComparisonMarkdown(s.comparison, {
+      title: `Suite ${s.name} (${s.pattern}): ${s.passed ? "passed" : "FAILED"}`
+    })
+  );
+  if (s.checks.length > 0) {
+    out.push("");
+    out.push("**Checks**");
+    out.push("");
+    for (const ch of s.checks) {
+      const who = ch.branch ? `${code(ch.branch)} ` : "";
+      out.push(`- ${ch.passed ? "\u2705" : "\u274C"} ${who}${escapeHtml(ch.check)}: ${escapeHtml(ch.detail)}`);
+    }
+  }
+  return out.join("\n");
+}
+function renderSuiteMarkdown(run) {
+  const out = [];
+  out.push(`## vers-db: ${escapeHtml(run.file)} \u2014 ${run.passed ? "passed" : "FAILED"}`);
+  out.push("");
+  out.push(
+    `${run.suites.length} suite(s) in ${formatMs(run.duration_ms)}, strategies ${run.mode === "parallel" ? "run in parallel" : "run serially, one at a time"}.`
+  );
+  for (const s of run.suites) {
+    out.push("");
+    out.push(renderOutcome(s));
+  }
+  return `${out.join("\n")}
+`;
+}
+var init_markdown = __esm({
+  "src/report/markdown.ts"() {
+    "use strict";
+    init_comparison_table();
+    init_escape2();
+    init_format();
+    init_sandbox_notes();
+    init_table();
+  }
+});
+
+// src/report/documents.ts
+function comparisonDocuments(c3) {
+  return {
+    html: () => renderComparisonHtml(c3),
+    markdown: () => renderComparisonMarkdown(c3),
+    junit: () => renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
+  };
+}
+function suiteDocuments(run) {
+  return {
+    html: () => renderSuiteHtml(run),
+    markdown: () => renderSuiteMarkdown(run),
+    junit: () => renderSuiteJUnit(run)
+  };
+}
+var init_documents = __esm({
+  "src/report/documents.ts"() {
+    "use strict";
+    init_html();
+    init_junit();
+    init_markdown();
+  }
+});
+
+// src/cli/render.ts
+import { writeFile as writeFile10 } from "node:fs/promises";
+async function writeReportFiles(docs, files, log2) {
+  const wanted = [
+    { file: files.markdown, render: docs.markdown, what: "markdown report" },
+    { file: files.junit, render: docs.junit, what: "JUnit report" },
+    { file: files.report, render: docs.html, what: "HTML report" }
+  ];
+  for (const w of wanted) {
+    if (!w.file) continue;
+    await writeFile10(w.file, w.render());
+    log2(`${w.what}: ${w.file}`);
+  }
+}
+function writeReports(c3, files, log2) {
+  return writeReportFiles(comparisonDocuments(redactDeep(c3)), files, log2);
+}
+var init_render = __esm({
+  "src/cli/render.ts"() {
+    "use strict";
+    init_documents();
+    init_secrets();
+  }
+});
+
+// src/backends/branch-strategy.ts
+import { statfs as statfs2 } from "node:fs/promises";
+import { platform as platform4 } from "node:os";
+async function filesystemType(dir) {
+  try {
+    const s = await statfs2(dir);
+    if (platform4() === "linux") return LINUX_FS_TYPES[s.type] ?? `unknown (0x${s.type.toString(16)})`;
+    if (platform4() === "darwin") return "macOS volume";
+    return null;
+  } catch {
+    return null;
+  }
+}
+async function describeBranchStrategy(input) {
+  const forced = parseCloneStrategy(input.forced);
+  if (!input.dataDir) {
+    if (forced === "FILE_COPY+clone")
+      return {
+        mode: "thin",
+        strategy: forced,
+        filesystem: null,
+        reflinks: null,
+        reason: "VERS_DB_CLONE_STRATEGY=clone: the server at DATABASE_URL is trusted to have reflinks"
+      };
+    return {
+      mode: forced ? "copy" : "unknown",
+      strategy: forced ?? "FILE_COPY or WAL_LOG",
+      filesystem: null,
+      reflinks: null,
+      reason: "the server at DATABASE_URL keeps its files where vers-db cannot probe them; branches copy unless VERS_DB_CLONE_STRATEGY=clone (PostgreSQL 18 on XFS, Btrfs, APFS or ZFS)"
+    };
+  }
+  const [filesystem, reflinks] = await Promise.all([
+    filesystemType(input.dataDir),
+    supportsReflinks(input.dataDir)
+  ]);
+  const where2 = `${filesystem ?? "filesystem"} at ${input.dataDir}`;
+  const pg18 = input.serverMajor !== null && input.serverMajor >= 18;
+  if (forced && forced !== "FILE_COPY+clone")
+    return {
+      mode: "copy",
+      strategy: forced,
+      filesystem,
+      reflinks,
+      reason: `VERS_DB_CLONE_STRATEGY=${forced}`
+    };
+  if (reflinks && (pg18 || forced === "FILE_COPY+clone"))
+    return {
+      mode: "thin",
+      strategy: "FILE_COPY+clone",
+      filesystem,
+      reflinks,
+      reason: `reflinks on ${where2} and PostgreSQL ${input.serverMajor ?? "18"} (file_copy_method=clone): a branch takes constant time and shares blocks with its checkpoint`
+    };
+  const copyStrategy = `FILE_COPY from ${FILE_COPY_MIN_BYTES / 1024 / 1024} MB, WAL_LOG below`;
+  if (reflinks)
+    return {
+      mode: "copy",
+      strategy: "FILE_COPY or WAL_LOG",
+      filesystem,
+      reflinks,
+      reason: `reflinks on ${where2}, but clone needs PostgreSQL 18 (file_copy_method); ${copyStrategy}`
+    };
+  return {
+    mode: "copy",
+    strategy: "FILE_COPY or WAL_LOG",
+    filesystem,
+    reflinks,
+    reason: `no reflinks on ${where2}: every branch copies every byte (${copyStrategy}); ${THIN_HINT}`
+  };
+}
+var LINUX_FS_TYPES, THIN_HINT;
+var init_branch_strategy = __esm({
+  "src/backends/branch-strategy.ts"() {
+    "use strict";
+    init_local_clone();
+    LINUX_FS_TYPES = {
+      61267: "ext4",
+      1481003842: "xfs",
+      2435016766: "btrfs",
+      801189825: "zfs",
+      2035054128: "overlay",
+      16914836: "tmpfs",
+      26985: "nfs",
+      4076150800: "f2fs",
+      3393526350: "bcachefs",
+      1702057286: "fuse",
+      16914839: "9p"
+    };
+    THIN_HINT = "as root on Linux, `vers-db up --thin 20G` puts the cluster on a loopback XFS volume with reflinks";
   }
 });
 
@@ -37458,15 +38052,124 @@ var init_recover = __esm({
   }
 });
 
+// src/cli/thin-up.ts
+import { rm as rm5, stat as stat6 } from "node:fs/promises";
+import { dirname as dirname4, join as join15 } from "node:path";
+async function diskUsage(dir) {
+  const r = await execa("du", ["-sb", "--", dir], { reject: false });
+  return Number(String(r.stdout).split("	")[0]) || 0;
+}
+async function prepareThin(ctx, sizeArg) {
+  if (ctx.env.DATABASE_URL)
+    throw new InvalidInputError(
+      "--thin puts the embedded cluster on a volume, but DATABASE_URL points at your own server",
+      {
+        hint: "unset DATABASE_URL to use the embedded default, or keep your server's data directory on XFS, Btrfs or ZFS"
+      }
+    );
+  const existing = await readThinVolume(ctx.stateDir);
+  if (existing) {
+    if (sizeArg && parseSize(sizeArg) !== existing.sizeBytes)
+      ctx.log(
+        `the state directory already has a ${formatSize(existing.sizeBytes)} thin volume; keeping it (a volume is not resized)`
+      );
+    await mountThinVolume(ctx.stateDir, ctx.log);
+    return;
+  }
+  const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
+  const status = await embeddedStatus(ctx.stateDir);
+  if (!status.initialised || !status.state) {
+    await createThinVolume(ctx.stateDir, size, ctx.log);
+    return;
+  }
+  const from = status.state.dataDir;
+  const bytes = await diskUsage(from);
+  if (bytes > size * 0.8)
+    throw new InvalidInputError(
+      `the existing cluster in ${from} (${formatSize(bytes)}) would not fit a ${formatSize(size)} thin volume`,
+      { hint: `vers-db up --thin ${formatSize(Math.max(bytes * 3, 2 ** 30))}` }
+    );
+  ctx.log(
+    `this state directory already holds a cluster (${formatSize(bytes)} in ${from}): moving it onto the thin volume; checkpoints and branches keep their names`
+  );
+  if (status.running) await stopEmbedded(ctx.stateDir);
+  const v = await createThinVolume(ctx.stateDir, size, ctx.log);
+  const to = join15(v.mountPoint, "pg");
+  const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
+  if (cp.exitCode !== 0) {
+    await destroyThinVolume(ctx.stateDir).catch(() => void 0);
+    throw new BackendError(`could not copy the cluster onto the thin volume: ${String(cp.stderr).trim()}`, {
+      hint: "the cluster is untouched where it was; `vers-db up` starts it without --thin"
+    });
+  }
+  await setEmbeddedDataDir(ctx.stateDir, to);
+  await rm5(from, { recursive: true, force: true });
+  ctx.log(`moved the cluster to ${to}`);
+}
+async function nearestExisting(dir) {
+  for (let d = dir; ; d = dirname4(d)) {
+    if (await stat6(d).catch(() => null) || dirname4(d) === d) return d;
+  }
+}
+async function branchingStatus(ctx, server) {
+  const thin = await thinStatus(ctx.stateDir);
+  if (thin && !thin.mounted && !ctx.env.DATABASE_URL) {
+    const reason = "the cluster is on the thin volume, which is not mounted (`vers-db up` mounts it)";
+    return {
+      branching: { mode: "thin", strategy: "FILE_COPY+clone", filesystem: "xfs", reflinks: null, reason },
+      thin_volume: thin
+    };
+  }
+  let dataDir = null;
+  if (!ctx.env.DATABASE_URL) {
+    if (thin) dataDir = thin.mount_point;
+    else if (server.initialised && server.state) dataDir = server.state.dataDir;
+    else dataDir = await nearestExisting(ctx.stateDir);
+  }
+  const branching = await describeBranchStrategy({
+    dataDir,
+    serverMajor: 18,
+    // the embedded server is PostgreSQL 18
+    forced: ctx.env.VERS_DB_CLONE_STRATEGY
+  });
+  return { branching, thin_volume: thin };
+}
+function renderThin(t) {
+  if (!t.mounted) return `${t.image} (${formatSize(t.size_bytes)}), not mounted (\`vers-db up\` mounts it)`;
+  return `${t.image} on ${t.mount_point}: ${formatSize(t.used_bytes ?? 0)} used of ${formatSize(t.size_bytes)}`;
+}
+async function setFsync(c3, on6, log2) {
+  await c3.query(on6 ? FSYNC_RESET_SQL : FSYNC_OFF_SQL);
+  await c3.query(RELOAD_SQL);
+  log2(
+    on6 ? "fsync on (the default)" : "fsync off: branches skip their fsyncs; after an OS crash or power loss, reload the data (`vers-db up --fsync` turns it back on)"
+  );
+}
+var FSYNC_OFF_SQL, FSYNC_RESET_SQL, RELOAD_SQL;
+var init_thin_up = __esm({
+  "src/cli/thin-up.ts"() {
+    "use strict";
+    init_execa();
+    init_branch_strategy();
+    init_embedded();
+    init_thin_volume();
+    init_errors();
+    FSYNC_OFF_SQL = "ALTER SYSTEM SET fsync = off";
+    FSYNC_RESET_SQL = "ALTER SYSTEM RESET fsync";
+    RELOAD_SQL = "SELECT pg_reload_conf()";
+  }
+});
+
 // src/backends/vers-provision.ts
 var vers_provision_exports = {};
 __export(vers_provision_exports, {
+  deleteVersBase: () => deleteVersBase,
   installScript: () => installScript,
   parseTemplate: () => parseTemplate2,
   provisionVersBase: () => provisionVersBase,
   versStatus: () => versStatus
 });
-import { randomBytes as randomBytes9 } from "node:crypto";
+import { randomBytes as randomBytes10 } from "node:crypto";
 function parseTemplate2(template) {
   if (template === void 0) return 16;
   const m = TEMPLATE.exec(template.trim());
@@ -37513,17 +38216,10 @@ try_psql "ALTER USER postgres WITH PASSWORD '$PW'" >/dev/null || { echo "versdb:
 echo "versdb: server_version=$(PGPASSWORD="$PW" psql -X -qtA -h "\${PGHOST:-127.0.0.1}" -U postgres -c 'SHOW server_version')"
 `;
 }
-async function versBackendOf(ctx) {
-  if (ctx.backendKind === "vers") {
-    const b = await ctx.backend();
-    if (b instanceof VersBackend) return b;
-  }
-  return createVersBackend(ctx);
-}
-async function usableBase(backend, vm, signal) {
+async function usableBase(client, vm, signal) {
   if (!vm) return false;
   try {
-    const s = await backend.client.vmStatus(vm, { signal });
+    const s = await client.vmStatus(vm, { signal });
     return s.state.toLowerCase() === "running";
   } catch (err) {
     if (err instanceof VersNotFoundError) return false;
@@ -37531,6 +38227,14 @@ async function usableBase(backend, vm, signal) {
   }
 }
 async function provisionVersBase(ctx, options = {}) {
+  const vers = await openVersProvisioner(ctx);
+  try {
+    return await provision(ctx, vers, options);
+  } finally {
+    await vers.close();
+  }
+}
+async function provision(ctx, vers, options) {
   const major = parseTemplate2(options.template);
   const databases = options.databases?.length ? options.databases : ["postgres"];
   for (const [name] of Object.entries(options.settings ?? {})) {
@@ -37538,17 +38242,14 @@ async function provisionVersBase(ctx, options = {}) {
       throw new InvalidInputError(`services.postgres.settings: invalid setting name ${JSON.stringify(name)}`);
   }
   const progress = options.onProgress ?? ctx.log;
-  const backend = await versBackendOf(ctx);
-  const { client } = backend;
+  const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
   const previous = settings[VERS_SETTINGS.baseVm];
   let vm = previous;
   let created = false;
-  if (options.fresh || !await usableBase(backend, vm, options.signal)) {
+  if (options.fresh || !await usableBase(client, vm, options.signal)) {
     progress("starting a Vers VM (vers run --wait)\u2026");
-    const keys = await backend.planVms("base", ["base"], null);
-    const { vmId } = await backend.creating(
-      keys,
+    vm = await vers.runRootVm(
       () => client.run({
         signal: options.signal,
         memSizeMib: options.memSizeMib,
@@ -37556,12 +38257,10 @@ async function provisionVersBase(ctx, options = {}) {
         fsSizeMib: options.fsSizeMib
       })
     );
-    await backend.markVms(keys, [vmId]);
-    vm = vmId;
     created = true;
   }
   const baseVm = vm;
-  const password = settings[VERS_SETTINGS.password] ?? randomBytes9(16).toString("hex");
+  const password = settings[VERS_SETTINGS.password] ?? randomBytes10(16).toString("hex");
   client.addSecret(password);
   await ctx.registry.update((d) => {
     d.settings[VERS_SETTINGS.baseVm] = baseVm;
@@ -37571,9 +38270,7 @@ async function provisionVersBase(ctx, options = {}) {
   });
   if (created && previous && previous !== baseVm) {
     await client.delete([previous]).catch((err) => ctx.log(`could not delete the old base VM ${previous}: ${err.message}`));
-    await ctx.registry.update((d) => {
-      for (const [k, e] of Object.entries(d.vms)) if (e.id === previous) delete d.vms[k];
-    });
+    await vers.forgetVm(previous);
   }
   progress(`making sure PostgreSQL ${major} runs in VM ${baseVm}\u2026`);
   const r = await client.exec(baseVm, installScript(major, password), {
@@ -37591,16 +38288,12 @@ the VM stays recorded; fix the cause and run \`vers-db up --backend vers\` again
   if (options.template !== void 0 && !serverVersion.startsWith(`${major}.`) && !serverVersion.startsWith(`${major}beta`)) {
     ctx.log(`note: the VM runs PostgreSQL ${serverVersion}, not ${major} (it was there already)`);
   }
-  const conn = await backend.connectVm(baseVm, "postgres", { password, signal: options.signal });
+  const conn = await vers.connect(baseVm, "postgres", password, options.signal);
   let pendingRestart = [];
   try {
     await withClient(conn.config, async (c3) => {
-      for (const db2 of databases) {
-        if ((await c3.query(DATABASE_EXISTS_SQL3, [db2])).rowCount === 0) {
-          progress(`creating database ${db2}`);
-          await c3.query(`CREATE DATABASE ${quoteIdent(db2)}`);
-        }
-      }
+      for (const db2 of databases)
+        if (await ensureDatabase(conn.config, db2)) progress(`created database ${db2}`);
       for (const [name, value] of Object.entries(options.settings ?? {})) {
         await c3.query(`ALTER SYSTEM SET ${name} = ${c3.escapeLiteral(String(value))}`);
       }
@@ -37655,27 +38348,41 @@ async function versStatus(ctx) {
     vms: Object.values(data.vms).length
   };
   try {
-    const backend = await versBackendOf(ctx);
-    out.cli = (await backend.client.ensureSupported()).raw;
-    if (out.baseVm) out.state = (await backend.client.vmStatus(out.baseVm)).state;
+    const client = createVersClient(ctx);
+    out.cli = (await client.ensureSupported()).raw;
+    if (out.baseVm) out.state = (await client.vmStatus(out.baseVm)).state;
   } catch (err) {
     if (err instanceof VersNotFoundError) out.state = "gone";
     else out.cliError = err.message;
   }
   return out;
 }
-var TEMPLATE, SETTING_NAME, INSTALL_TIMEOUT_MS, DATABASE_EXISTS_SQL3, PENDING_RESTART_SQL;
+async function deleteVersBase(deps, vm) {
+  const vers = await openVersProvisioner(deps);
+  try {
+    await vers.client.delete([vm], { timeoutMs: 9e4 }).catch((err) => {
+      if (!(err instanceof VersNotFoundError)) throw err;
+    });
+    await deps.registry.update((d) => {
+      delete d.settings[VERS_SETTINGS.baseVm];
+    });
+    await vers.forgetVm(vm);
+  } finally {
+    await vers.close();
+  }
+}
+var TEMPLATE, SETTING_NAME, INSTALL_TIMEOUT_MS, PENDING_RESTART_SQL;
 var init_vers_provision = __esm({
   "src/backends/vers-provision.ts"() {
     "use strict";
     init_errors();
     init_pg();
     init_vers();
+    init_pg_admin();
     init_vers2();
     TEMPLATE = /^postgres(?:ql)?@(\d{2})$/;
     SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
     INSTALL_TIMEOUT_MS = 18e5;
-    DATABASE_EXISTS_SQL3 = "SELECT 1 FROM pg_database WHERE datname = $1";
     PENDING_RESTART_SQL = "SELECT name FROM pg_settings WHERE pending_restart ORDER BY name";
   }
 });
@@ -37704,6 +38411,36 @@ var init_vers_up = __esm({
   }
 });
 
+// src/cli/local-up.ts
+var local_up_exports = {};
+__export(local_up_exports, {
+  localUp: () => localUp
+});
+async function localUp(ctx, o2 = {}) {
+  if (o2.thin) await prepareThin(ctx, o2.thin === true ? void 0 : o2.thin);
+  const { backend, url: serverUrl, source } = await openEmbeddedBackend(ctx, { persistent: true });
+  try {
+    const fsync = o2.fsync;
+    if (fsync !== void 0) await withClient(source, (c3) => setFsync(c3, fsync, ctx.log));
+  } finally {
+    await backend.close();
+  }
+  const url = serverUrl.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
+  printText(`DATABASE_URL=${url}`);
+  ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
+  ctx.log(`then:            vers-db checkpoint <tag>`);
+  return 0;
+}
+var init_local_up = __esm({
+  "src/cli/local-up.ts"() {
+    "use strict";
+    init_local();
+    init_pg();
+    init_output3();
+    init_thin_up();
+  }
+});
+
 // src/cli/vers-admin.ts
 var vers_admin_exports = {};
 __export(vers_admin_exports, {
@@ -37727,16 +38464,7 @@ async function versDown(ctx, o2) {
     ctx.log("nothing was deleted: run `vers-db down --backend vers --yes` to delete it");
     return 0;
   }
-  const password = data.settings[VERS_SETTINGS.password];
-  const client = createVersClient(ctx, password ? [password] : []);
-  await client.ensureSupported();
-  await client.delete([vm], { timeoutMs: 9e4 }).catch((err) => {
-    if (!(err instanceof VersNotFoundError)) throw err;
-  });
-  await ctx.registry.update((d) => {
-    delete d.settings[VERS_SETTINGS.baseVm];
-    for (const [key, e] of Object.entries(d.vms)) if (e.id === vm) delete d.vms[key];
-  });
+  await deleteVersBase(ctx, vm);
   printText(`deleted the Vers base VM ${vm}`);
   ctx.log(untouched);
   ctx.log("`vers-db up --backend vers` makes a new one");
@@ -37758,7 +38486,7 @@ var init_vers_admin = __esm({
   "src/cli/vers-admin.ts"() {
     "use strict";
     init_vers2();
-    init_vers();
+    init_vers_provision();
     init_output3();
     TUNNEL_PORT = 15432;
   }
@@ -46290,11 +47018,11 @@ var init_measure2 = __esm({
 });
 
 // src/suite/patterns/context.ts
-import { randomBytes as randomBytes10 } from "node:crypto";
+import { randomBytes as randomBytes11 } from "node:crypto";
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes10(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes11(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -46714,18 +47442,15 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
         `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`
       );
     }
-    if (Object.keys(file.services.settings).length > 0 && backend.kind === "local") {
+    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
       ctx.log(
         `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
       );
     }
     if (!setupRuns) return;
-    const admin = withDatabase(source.config, db === "postgres" ? "template1" : "postgres");
-    const exists3 = await withClient(
-      admin,
-      async (c3) => (await c3.query(DATABASE_EXISTS_SQL4, [db])).rowCount === 1
-    );
-    if (exists3) {
+    const database = backend.sourceDatabase(db);
+    let rebuilt = false;
+    if (await database.exists()) {
       const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
       const objects = await databaseInventory(source.config);
       if (!forceRebuild)
@@ -46734,14 +47459,11 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
         ctx.log(
           `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
         );
-        await withClient(admin, (c3) => c3.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
+        await database.reset({ comment: SOURCE_MARKER });
+        rebuilt = true;
       }
     }
-    await withClient(admin, async (c3) => {
-      if ((await c3.query(DATABASE_EXISTS_SQL4, [db])).rowCount === 0)
-        await c3.query(`CREATE DATABASE ${quoteIdent(db)}`);
-      await c3.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS '${SOURCE_MARKER.replace(/'/g, "''")}'`);
-    });
+    if (!rebuilt) await database.ensure({ comment: SOURCE_MARKER });
     if (file.services.extensions.length > 0) {
       await withClient(source.config, async (c3) => {
         for (const ext of file.services.extensions) {
@@ -46759,7 +47481,7 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
 }
 async function runBranch(p, b) {
   const run = await runPattern(p, b);
-  if (p.superuser && p.backend.kind !== "vers")
+  if (p.superuser && p.backend.capabilities.isolation !== "vm")
     run.result.sandbox = { role: "superuser", warnings: run.result.sandbox?.warnings ?? [] };
   return run;
 }
@@ -46967,7 +47689,7 @@ async function runSuite(ctx, opts = {}) {
     suites: outcomes
   });
 }
-var MAX_DEFAULT_PARALLEL, SOURCE_MARKER, SOURCE_STATE_SQL, DATABASE_EXISTS_SQL4;
+var MAX_DEFAULT_PARALLEL, SOURCE_MARKER, SOURCE_STATE_SQL;
 var init_runner3 = __esm({
   "src/suite/runner.ts"() {
     "use strict";
@@ -46995,7 +47717,6 @@ var init_runner3 = __esm({
            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
   FROM pg_database d WHERE d.datname = current_database()`;
-    DATABASE_EXISTS_SQL4 = "SELECT 1 FROM pg_database WHERE datname = $1";
   }
 });
 
@@ -47004,7 +47725,6 @@ var run_suite_exports = {};
 __export(run_suite_exports, {
   runSuiteCommand: () => runSuiteCommand
 });
-import { writeFile as writeFile11 } from "node:fs/promises";
 async function runSuiteCommand(ctx, o2) {
   const run = await runSuite(ctx, {
     file: o2.file,
@@ -47014,32 +47734,19 @@ async function runSuiteCommand(ctx, o2) {
     signal: o2.signal,
     onProgress: stderrProgress()
   }).then(redactDeep);
-  if (o2.markdown) {
-    await writeFile11(o2.markdown, renderSuiteMarkdown(run));
-    ctx.log(`markdown report: ${o2.markdown}`);
-  }
-  if (o2.junit) {
-    await writeFile11(o2.junit, renderSuiteJUnit(run));
-    ctx.log(`JUnit report: ${o2.junit}`);
-  }
-  if (o2.report) {
-    await writeFile11(o2.report, renderSuiteHtml(run));
-    ctx.log(`HTML report: ${o2.report}`);
-  }
-  if (o2.json) printJson(run);
-  else printText(renderSuiteRun(run, { color: useColor() }));
+  await writeReportFiles(suiteDocuments(run), o2, ctx.log);
+  printResult(o2.json, run, (r) => renderSuiteRun(r, { color: useColor() }));
   return run.passed ? 0 : 1;
 }
 var init_run_suite = __esm({
   "src/cli/run-suite.ts"() {
     "use strict";
-    init_html();
-    init_junit();
-    init_markdown();
+    init_documents();
     init_suite();
     init_runner3();
     init_secrets();
     init_output3();
+    init_render();
   }
 });
 
@@ -53305,7 +54012,7 @@ var init_enum = __esm({
 
 // node_modules/zod-to-json-schema/dist/esm/parsers/intersection.js
 function parseIntersectionDef(def, refs) {
-  const allOf = [
+  const allOf2 = [
     parseDef(def.left._def, {
       ...refs,
       currentPath: [...refs.currentPath, "allOf", "0"]
@@ -53317,7 +54024,7 @@ function parseIntersectionDef(def, refs) {
   ].filter((x) => !!x);
   let unevaluatedProperties = refs.target === "jsonSchema2019-09" ? { unevaluatedProperties: false } : void 0;
   const mergedAllOf = [];
-  allOf.forEach((schema) => {
+  allOf2.forEach((schema) => {
     if (isJsonSchema7AllOfType(schema)) {
       mergedAllOf.push(...schema.allOf);
       if (schema.unevaluatedProperties === void 0) {
@@ -64511,78 +65218,6 @@ var init_define = __esm({
   }
 });
 
-// src/tools/format.ts
-function textTable(header, rows) {
-  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows.map((r) => (r[i2] ?? "").length)));
-  const line = (cells) => cells.map((c3, i2) => c3.padEnd(widths[i2] ?? 0)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-function integrityText(r) {
-  return r.integrity.ok ? "ok" : `PROBLEMS: ${integrityProblems(r).join("; ")}`;
-}
-function renderStrategy(r) {
-  const lines = [`${r.name}: ${r.status} in ${formatMs(r.duration_ms)} (branch ${r.branch})`];
-  if (r.error) lines.push(`error: ${r.error}`);
-  lines.push(
-    `statements: ${r.statements.length}`,
-    `longest blocking lock: ${describeLock(longestLock(r))}`,
-    `writes blocked: ${describeProbe(r.blocking.writes)}`,
-    `reads blocked: ${describeProbe(r.blocking.reads)}`,
-    `rewrites: ${describeRewrites(r)}`,
-    `bloat (dead tuples): ${describeBloat(r)}`,
-    `integrity: ${integrityText(r)}`
-  );
-  if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
-  if (r.validation) lines.push(`validation: ${r.validation.status}`);
-  return lines.join("\n");
-}
-function renderComparison(c3) {
-  const out = [
-    `Baseline ${c3.baseline} (${c3.backend} backend, ${c3.results.length} strategies)`,
-    "",
-    "| Strategy | Status | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat | Integrity |",
-    "|---|---|---:|---:|---:|---|---|---|---|"
-  ];
-  for (const r of c3.results) {
-    const cells = [
-      r.name,
-      verdictOf(c3, r) === "recommended" ? `${r.status} (recommended)` : r.status,
-      formatMs(r.duration_ms),
-      blockedCell(r.blocking.reads),
-      blockedCell(r.blocking.writes),
-      describeLock(longestLock(r)),
-      describeRewrites(r),
-      describeBloat(r),
-      r.integrity.ok ? "ok" : integrityProblems(r).join("; ")
-    ];
-    out.push(`| ${cells.map(cell2).join(" | ")} |`);
-  }
-  out.push("");
-  if (c3.recommendation) {
-    out.push(`Recommendation: ${c3.recommendation.name}`);
-    for (const reason of c3.recommendation.reasons) out.push(`- ${reason}`);
-  } else {
-    out.push("Recommendation: none (no strategy passed every check)");
-  }
-  for (const r of c3.results) {
-    const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
-    if (why) out.push(`Rejected ${r.name}: ${why}`);
-  }
-  for (const r of c3.results)
-    if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
-  return out.join("\n");
-}
-var cell2;
-var init_format2 = __esm({
-  "src/tools/format.ts"() {
-    "use strict";
-    init_format();
-    init_workload2();
-    init_format();
-    cell2 = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-  }
-});
-
 // src/tools/limits.ts
 var INPUT_LIMITS, nameInput, pathInput, migrationInput, commandInput, queryInput;
 var init_limits = __esm({
@@ -64623,20 +65258,7 @@ function required2(value, field, action) {
   return value;
 }
 function render(r) {
-  if (r.list) {
-    const { checkpoints, branches } = r.list;
-    const parts = [
-      checkpoints.length === 0 ? "no checkpoints" : textTable(
-        ["checkpoint", "backend", "source", "created", "state"],
-        checkpoints.map((c3) => [c3.tag, c3.backend, c3.source, c3.created_at, c3.state])
-      ),
-      branches.length === 0 ? "no branches" : textTable(
-        ["branch", "checkpoint", "created by", "created", "state"],
-        branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state])
-      )
-    ];
-    return parts.join("\n\n");
-  }
+  if (r.list) return renderBranchListText(r.list);
   if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
   if (r.gc) {
     const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(", ") : "nothing"}`];
@@ -64657,9 +65279,9 @@ var init_db_branches = __esm({
     init_zod();
     init_core4();
     init_errors();
+    init_branch_list();
     init_result3();
     init_define();
-    init_format2();
     init_limits();
     InputSchema = object({
       action: _enum(["list", "delete", "gc", "rollback"]).describe(
@@ -64724,9 +65346,9 @@ var init_db_checkpoint = __esm({
     "use strict";
     init_zod();
     init_core4();
+    init_checkpoint2();
     init_result3();
     init_define();
-    init_format2();
     init_limits();
     InputSchema2 = object({
       tag: nameInput().describe(
@@ -64753,65 +65375,21 @@ var init_db_checkpoint = __esm({
         onProgress,
         createdBy: "mcp db_checkpoint"
       }),
-      render(report) {
-        const lines = [
-          `checkpoint ${report.tag} created from ${report.source} (${report.backend}, ${report.strategy}) in ${formatMs(report.duration_ms)}`
-        ];
-        if (report.tables) {
-          const rows = report.tables.reduce((n3, t) => n3 + t.rows, 0);
-          const bytes = report.tables.reduce((n3, t) => n3 + t.total_bytes, 0);
-          lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
-        }
-        for (const next of report.next) lines.push(`next: ${next}`);
-        return lines.join("\n");
-      }
+      render: renderCheckpointText
     });
   }
 });
 
 // src/tools/db-compare-branches.ts
-function renderBranchComparison2(c3) {
-  const out = [`compared ${c3.branches.join(", ")} against checkpoint ${c3.reference}`];
-  const sample = Object.values(c3.row_counts)[0] ?? {};
-  const reference = Object.keys(sample).find((k) => k.startsWith("checkpoint")) ?? "checkpoint";
-  const columns = [reference, ...c3.branches];
-  const changed = Object.entries(c3.row_counts).filter(
-    ([, counts]) => c3.branches.some((b) => counts[b] !== counts[reference])
-  );
-  if (changed.length > 0) {
-    out.push(
-      textTable(
-        ["relation", ...columns],
-        changed.map(([relation, counts]) => [relation, ...columns.map((k) => String(counts[k] ?? "-"))])
-      )
-    );
-  } else {
-    out.push(`row counts: identical to the checkpoint (${Object.keys(c3.row_counts).length} tables)`);
-  }
-  for (const [branch, diffs] of Object.entries(c3.schema_differences)) {
-    out.push(`schema of ${branch}: ${diffs.length === 0 ? "unchanged" : diffs.slice(0, 10).join("; ")}`);
-  }
-  for (const [branch, r] of Object.entries(c3.query_results)) {
-    if (r.error) {
-      out.push(`query on ${branch}: ERROR ${r.error}`);
-      continue;
-    }
-    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
-    out.push(
-      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
-    );
-  }
-  return out.join("\n");
-}
 var InputSchema3, dbCompareBranches;
 var init_db_compare_branches = __esm({
   "src/tools/db-compare-branches.ts"() {
     "use strict";
     init_zod();
     init_core4();
+    init_branch_comparison();
     init_result3();
     init_define();
-    init_format2();
     init_limits();
     InputSchema3 = object({
       branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
@@ -64835,9 +65413,59 @@ var init_db_compare_branches = __esm({
         maxRows: args.max_rows,
         signal
       }),
-      render: renderBranchComparison2,
+      render: renderBranchComparisonText,
       longResults: true
     });
+  }
+});
+
+// src/report/text.ts
+function integrityText(r) {
+  return r.integrity.ok ? "ok" : `PROBLEMS: ${integrityProblems(r).join("; ")}`;
+}
+function renderStrategyText(r) {
+  const lines = [`${r.name}: ${r.status} in ${formatMs(r.duration_ms)} (branch ${r.branch})`];
+  if (r.error) lines.push(`error: ${r.error}`);
+  lines.push(
+    `statements: ${r.statements.length}`,
+    `longest blocking lock: ${describeLock(longestLock(r))}`,
+    `writes blocked: ${describeProbe(r.blocking.writes)}`,
+    `reads blocked: ${describeProbe(r.blocking.reads)}`,
+    `rewrites: ${describeRewrites(r)}`,
+    `bloat (dead tuples): ${describeBloat(r)}`,
+    `integrity: ${integrityText(r)}`
+  );
+  if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
+  if (r.validation) lines.push(`validation: ${r.validation.status}`);
+  return lines.join("\n");
+}
+function renderComparisonText(c3) {
+  const out = [
+    `Baseline ${c3.baseline} (${c3.backend} backend, ${c3.results.length} strategies)`,
+    "",
+    ...comparisonTableLines(c3),
+    ""
+  ];
+  if (c3.recommendation) {
+    out.push(`Recommendation: ${c3.recommendation.name}`);
+    for (const reason of c3.recommendation.reasons) out.push(`- ${reason}`);
+  } else {
+    out.push("Recommendation: none (no strategy passed every check)");
+  }
+  for (const r of c3.results) {
+    const why = verdictOf(c3, r) === "rejected" ? rejectionReason2(c3, r) : null;
+    if (why) out.push(`Rejected ${r.name}: ${why}`);
+  }
+  for (const r of c3.results)
+    if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
+  return out.join("\n");
+}
+var init_text = __esm({
+  "src/report/text.ts"() {
+    "use strict";
+    init_comparison_table();
+    init_format();
+    init_workload2();
   }
 });
 
@@ -64854,29 +65482,11 @@ function slimStrategy(r) {
     blocking: { ...r.blocking, tables: Object.fromEntries(tables) }
   };
 }
-function comparisonReports(c3, name = `test-${c3.baseline}`) {
-  return {
-    name,
-    html: renderComparisonHtml(c3),
-    markdown: renderComparisonMarkdown(c3),
-    junit: renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
-  };
-}
-function suiteReports(run) {
-  return {
-    name: `suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`,
-    html: renderSuiteHtml(run),
-    markdown: renderSuiteMarkdown(run),
-    junit: renderSuiteJUnit(run)
-  };
-}
-var SQL_CHARS, notable, slimComparison, slimSuiteRun;
+var SQL_CHARS, notable, slimComparison, slimSuiteRun, allOf, comparisonReports, suiteReports;
 var init_reports = __esm({
   "src/tools/reports.ts"() {
     "use strict";
-    init_html();
-    init_junit();
-    init_markdown();
+    init_documents();
     SQL_CHARS = 500;
     notable = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0 || (s.deadlocks ?? 0) > 0 || s.status === "unmeasured";
     slimComparison = (c3) => ({ ...c3, results: c3.results.map(slimStrategy) });
@@ -64884,6 +65494,14 @@ var init_reports = __esm({
       ...run,
       suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) }))
     });
+    allOf = (name, docs) => ({
+      name,
+      html: docs.html(),
+      markdown: docs.markdown(),
+      junit: docs.junit()
+    });
+    comparisonReports = (c3, name = `test-${c3.baseline}`) => allOf(name, comparisonDocuments(c3));
+    suiteReports = (run) => allOf(`suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`, suiteDocuments(run));
   }
 });
 
@@ -64894,10 +65512,10 @@ var init_db_migration_test = __esm({
     "use strict";
     init_zod();
     init_core4();
+    init_text();
     init_result3();
     init_input();
     init_define();
-    init_format2();
     init_limits();
     init_reports();
     MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
@@ -64945,7 +65563,7 @@ var init_db_migration_test = __esm({
         onProgress,
         createdBy: "mcp db_migration_test"
       }),
-      render: renderStrategy,
+      render: renderStrategyText,
       reports: (r, { args, ctx }) => comparisonReports(
         { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
         `migration-${r.name}`
@@ -65009,11 +65627,11 @@ var init_db_test_strategies = __esm({
     "use strict";
     init_zod();
     init_core4();
+    init_text();
     init_result3();
     init_input();
     init_db_migration_test();
     init_define();
-    init_format2();
     init_limits();
     init_reports();
     StrategySchema = union([
@@ -65060,7 +65678,7 @@ var init_db_test_strategies = __esm({
         onProgress,
         createdBy: "mcp db_test_strategies"
       }),
-      render: renderComparison,
+      render: renderComparisonText,
       reports: (c3) => comparisonReports(c3),
       structured: slimComparison,
       longResults: true
@@ -65167,21 +65785,21 @@ var init_progress = __esm({
 });
 
 // src/mcp/reports.ts
-import { randomBytes as randomBytes11 } from "node:crypto";
-import { readdir as readdir4, rm as rm6, writeFile as writeFile12 } from "node:fs/promises";
+import { randomBytes as randomBytes12 } from "node:crypto";
+import { readdir as readdir4, rm as rm6, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 import { pathToFileURL } from "node:url";
-async function writeReportFiles(stateDir2, reports) {
+async function writeReportFiles2(stateDir2, reports) {
   const dir = join16(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
-  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes11(2).toString("hex")}`;
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes12(2).toString("hex")}`;
   const links = [];
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
     const path6 = join16(dir, `${base}.${f.ext}`);
-    await writeFile12(path6, body, { mode: 384 });
+    await writeFile11(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -65222,7 +65840,7 @@ function hintsFor(tool, ctx) {
 async function reportLinks(tool, result, args, ctx, id) {
   if (!tool.reports) return [];
   try {
-    return await writeReportFiles(ctx.stateDir, tool.reports(result, { args, ctx }));
+    return await writeReportFiles2(ctx.stateDir, tool.reports(result, { args, ctx }));
   } catch (err) {
     ctx.log(`[call ${id}] could not write the reports: ${err.message}`);
     return [];
@@ -65426,15 +66044,17 @@ var {
 
 // src/cli/program.ts
 init_embedded();
-init_local();
 init_thin_volume();
 init_core4();
+init_branch_comparison();
+init_branch_list();
+init_checkpoint2();
 init_table();
-init_pg();
 init_secrets();
 init_version2();
 
 // src/cli/demo.ts
+init_pg_admin();
 init_core4();
 init_inventory();
 init_ownership();
@@ -65443,111 +66063,12 @@ init_format();
 init_table();
 init_pg();
 init_output3();
+init_render();
 import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile9 } from "node:fs/promises";
 import { dirname as dirname3, isAbsolute as isAbsolute3, join as join14, relative as relative4 } from "node:path";
 import { performance as performance8 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
-
-// src/cli/render.ts
-var import_cli_table33 = __toESM(require_cli_table3(), 1);
-init_format();
-init_secrets();
-import { writeFile as writeFile10 } from "node:fs/promises";
-var PLAIN = { head: [], border: [] };
-function renderCheckpoint(r) {
-  const lines = [
-    `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`
-  ];
-  if (r.tables?.length) {
-    const t = new import_cli_table33.default({ head: ["Table", "Rows", "Size"], style: PLAIN });
-    for (const x of r.tables)
-      t.push([x.relation, x.rows.toLocaleString("en-US"), formatBytes2(x.total_bytes)]);
-    lines.push(t.toString());
-  }
-  lines.push("next:", ...r.next.map((n3) => `  ${n3}`));
-  return lines.join("\n");
-}
-function renderBranchList(s) {
-  if (s.checkpoints.length === 0 && s.branches.length === 0)
-    return "no checkpoints or branches (make one with `vers-db checkpoint <tag>`)";
-  const out = [];
-  if (s.checkpoints.length) {
-    const t = new import_cli_table33.default({
-      head: ["Checkpoint", "Backend", "Id", "Strategy", "Created", "State"],
-      style: PLAIN
-    });
-    for (const c3 of s.checkpoints) t.push([c3.tag, c3.backend, c3.id, c3.strategy, c3.created_at, c3.state]);
-    out.push(t.toString());
-  }
-  if (s.branches.length) {
-    const t = new import_cli_table33.default({
-      head: ["Branch", "Checkpoint", "Backend", "Id", "Created by", "State"],
-      style: PLAIN
-    });
-    for (const b of s.branches) t.push([b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state]);
-    out.push(t.toString());
-  }
-  return out.join("\n");
-}
-function renderBranchComparison(r) {
-  const out = [];
-  const columns = [`checkpoint:${r.reference}`, ...r.branches];
-  const t = new import_cli_table33.default({
-    head: ["Table", ...columns.map((c3) => c3.startsWith("checkpoint:") ? r.reference : c3)],
-    style: PLAIN
-  });
-  for (const [rel, counts] of Object.entries(r.row_counts).sort()) {
-    t.push([
-      rel,
-      ...columns.map(
-        (c3) => counts[c3] === void 0 || counts[c3] === null ? "\u2014" : counts[c3].toLocaleString("en-US")
-      )
-    ]);
-  }
-  out.push("Row counts (exact):", t.toString());
-  for (const b of r.branches) {
-    const diff = r.schema_differences[b] ?? [];
-    out.push(
-      `Schema of ${b} vs ${r.reference}: ${diff.length ? "" : "identical"}`,
-      ...diff.map((d) => `  ${d}`)
-    );
-  }
-  if (r.query !== null) {
-    for (const b of r.branches) {
-      const q = r.query_results[b];
-      if (!q) continue;
-      if (q.error) {
-        out.push(`Query on ${b}: ${q.error}`);
-        continue;
-      }
-      const qt = new import_cli_table33.default({ head: q.columns, style: PLAIN });
-      for (const row of q.rows) qt.push(q.columns.map((c3) => String(row[c3] ?? "NULL")));
-      out.push(`Query on ${b} (${q.row_count} rows${q.truncated ? ", truncated" : ""}):`, qt.toString());
-    }
-  }
-  return out.join("\n");
-}
-async function writeReports(c3, files, log2) {
-  c3 = redactDeep(c3);
-  if (files.markdown) {
-    const { renderComparisonMarkdown: renderComparisonMarkdown2 } = await Promise.resolve().then(() => (init_markdown(), markdown_exports));
-    await writeFile10(files.markdown, renderComparisonMarkdown2(c3));
-    log2(`markdown report: ${files.markdown}`);
-  }
-  if (files.junit) {
-    const { renderJUnit: renderJUnit2 } = await Promise.resolve().then(() => (init_junit(), junit_exports));
-    await writeFile10(files.junit, renderJUnit2([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }]));
-    log2(`JUnit report: ${files.junit}`);
-  }
-  if (files.report) {
-    const { renderHtml: renderHtml2 } = await Promise.resolve().then(() => (init_html(), html_exports));
-    await writeFile10(files.report, renderHtml2(c3));
-    log2(`HTML report: ${files.report}`);
-  }
-}
-
-// src/cli/demo.ts
 var DEMO_DATABASE = "vers_db_demo";
 var MAX_ROWS = 2e7;
 var SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica', true)
@@ -65572,7 +66093,7 @@ async function runDemo(ctx, o2) {
   const examples = examplesDir();
   const backend = await ctx.backend();
   const source = (await backend.connectSource()).config;
-  const admin = withDatabase(source, source.database === "postgres" ? "template1" : "postgres");
+  const admin = adminConfigFor(source);
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o2.rows}`;
   await assertMayReplace(ctx, tag, DEMO_CREATOR, DEMO_BRANCH_CREATOR, "the demo needs that tag");
@@ -65583,10 +66104,7 @@ async function runDemo(ctx, o2) {
   });
   const start = performance8.now();
   const loadStart = start;
-  await withClient(admin, async (c3) => {
-    await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(DEMO_DATABASE)} WITH (FORCE)`);
-    await c3.query(`CREATE DATABASE ${quoteIdent(DEMO_DATABASE)}`);
-  });
+  await backend.sourceDatabase(DEMO_DATABASE).reset();
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
   const schema = await readFile9(join14(examples, "schema", "v1.sql"), "utf8");
   const seed = await readFile9(join14(examples, "seeds", "generate.sql"), "utf8");
@@ -65649,13 +66167,8 @@ async function runDemo(ctx, o2) {
   }
   return 0;
 }
-var DATABASE_EXISTS_SQL2 = "SELECT 1 FROM pg_database WHERE datname = $1";
 async function assertDemoDatabaseIsOurs(ctx, admin, demo, name) {
-  const exists3 = await withClient(
-    admin,
-    async (c3) => (await c3.query(DATABASE_EXISTS_SQL2, [name])).rowCount === 1
-  );
-  if (!exists3) return;
+  if (!await databaseExists(admin, name)) return;
   const record2 = (await ctx.registry.read()).sources?.[name];
   const hint = `the demo rebuilds ${name} on every run: drop or rename it yourself if it is disposable, or run the demo against another server (DATABASE_URL)`;
   if (record2?.createdBy !== DEMO_CREATOR) {
@@ -65674,96 +66187,9 @@ async function assertDemoDatabaseIsOurs(ctx, admin, demo, name) {
 
 // src/cli/doctor.ts
 init_execa();
-
-// src/backends/branch-strategy.ts
-init_local_clone();
-import { statfs as statfs2 } from "node:fs/promises";
-import { platform as platform4 } from "node:os";
-var LINUX_FS_TYPES = {
-  61267: "ext4",
-  1481003842: "xfs",
-  2435016766: "btrfs",
-  801189825: "zfs",
-  2035054128: "overlay",
-  16914836: "tmpfs",
-  26985: "nfs",
-  4076150800: "f2fs",
-  3393526350: "bcachefs",
-  1702057286: "fuse",
-  16914839: "9p"
-};
-async function filesystemType(dir) {
-  try {
-    const s = await statfs2(dir);
-    if (platform4() === "linux") return LINUX_FS_TYPES[s.type] ?? `unknown (0x${s.type.toString(16)})`;
-    if (platform4() === "darwin") return "macOS volume";
-    return null;
-  } catch {
-    return null;
-  }
-}
-var THIN_HINT = "as root on Linux, `vers-db up --thin 20G` puts the cluster on a loopback XFS volume with reflinks";
-async function describeBranchStrategy(input) {
-  const forced = parseCloneStrategy(input.forced);
-  if (!input.dataDir) {
-    if (forced === "FILE_COPY+clone")
-      return {
-        mode: "thin",
-        strategy: forced,
-        filesystem: null,
-        reflinks: null,
-        reason: "VERS_DB_CLONE_STRATEGY=clone: the server at DATABASE_URL is trusted to have reflinks"
-      };
-    return {
-      mode: forced ? "copy" : "unknown",
-      strategy: forced ?? "FILE_COPY or WAL_LOG",
-      filesystem: null,
-      reflinks: null,
-      reason: "the server at DATABASE_URL keeps its files where vers-db cannot probe them; branches copy unless VERS_DB_CLONE_STRATEGY=clone (PostgreSQL 18 on XFS, Btrfs, APFS or ZFS)"
-    };
-  }
-  const [filesystem, reflinks] = await Promise.all([
-    filesystemType(input.dataDir),
-    supportsReflinks(input.dataDir)
-  ]);
-  const where2 = `${filesystem ?? "filesystem"} at ${input.dataDir}`;
-  const pg18 = input.serverMajor !== null && input.serverMajor >= 18;
-  if (forced && forced !== "FILE_COPY+clone")
-    return {
-      mode: "copy",
-      strategy: forced,
-      filesystem,
-      reflinks,
-      reason: `VERS_DB_CLONE_STRATEGY=${forced}`
-    };
-  if (reflinks && (pg18 || forced === "FILE_COPY+clone"))
-    return {
-      mode: "thin",
-      strategy: "FILE_COPY+clone",
-      filesystem,
-      reflinks,
-      reason: `reflinks on ${where2} and PostgreSQL ${input.serverMajor ?? "18"} (file_copy_method=clone): a branch takes constant time and shares blocks with its checkpoint`
-    };
-  const copyStrategy = `FILE_COPY from ${FILE_COPY_MIN_BYTES / 1024 / 1024} MB, WAL_LOG below`;
-  if (reflinks)
-    return {
-      mode: "copy",
-      strategy: "FILE_COPY or WAL_LOG",
-      filesystem,
-      reflinks,
-      reason: `reflinks on ${where2}, but clone needs PostgreSQL 18 (file_copy_method); ${copyStrategy}`
-    };
-  return {
-    mode: "copy",
-    strategy: "FILE_COPY or WAL_LOG",
-    filesystem,
-    reflinks,
-    reason: `no reflinks on ${where2}: every branch copies every byte (${copyStrategy}); ${THIN_HINT}`
-  };
-}
-
-// src/cli/doctor.ts
+init_branch_strategy();
 init_embedded();
+init_with_branch();
 init_errors();
 
 // src/guard/hook.ts
@@ -65820,9 +66246,11 @@ async function runDoctor(ctx) {
   }
   try {
     const backend = await ctx.backend();
-    const src = await backend.connectSource();
-    const info = await withClient(src.config, async (c3) => (await c3.query(SERVER_SQL)).rows[0]);
-    checks.push({ name: "PostgreSQL", ok: true, detail: `${info.version} at ${src.displayUrl}` });
+    const { info, where: where2 } = await withSource(backend, async (src) => ({
+      info: await withClient(src.config, async (c3) => (await c3.query(SERVER_SQL)).rows[0]),
+      where: src.displayUrl
+    }));
+    checks.push({ name: "PostgreSQL", ok: true, detail: `${info.version} at ${where2}` });
     checks.push({
       name: "connections",
       ok: info.max_connections >= 50 ? true : "warn",
@@ -65869,6 +66297,7 @@ async function runDoctor(ctx) {
 
 // src/cli/program.ts
 init_output3();
+init_render();
 
 // src/cli/run-command.ts
 var import_picocolors3 = __toESM(require_picocolors(), 1);
@@ -65917,106 +66346,8 @@ function exitCodeOf(err, aborted3) {
   return 3;
 }
 
-// src/cli/thin-up.ts
-init_execa();
-import { rm as rm5, stat as stat6 } from "node:fs/promises";
-import { dirname as dirname4, join as join15 } from "node:path";
-init_embedded();
-init_thin_volume();
-init_errors();
-async function diskUsage(dir) {
-  const r = await execa("du", ["-sb", "--", dir], { reject: false });
-  return Number(String(r.stdout).split("	")[0]) || 0;
-}
-async function prepareThin(ctx, sizeArg) {
-  if (ctx.env.DATABASE_URL)
-    throw new InvalidInputError(
-      "--thin puts the embedded cluster on a volume, but DATABASE_URL points at your own server",
-      {
-        hint: "unset DATABASE_URL to use the embedded default, or keep your server's data directory on XFS, Btrfs or ZFS"
-      }
-    );
-  const existing = await readThinVolume(ctx.stateDir);
-  if (existing) {
-    if (sizeArg && parseSize(sizeArg) !== existing.sizeBytes)
-      ctx.log(
-        `the state directory already has a ${formatSize(existing.sizeBytes)} thin volume; keeping it (a volume is not resized)`
-      );
-    await mountThinVolume(ctx.stateDir, ctx.log);
-    return;
-  }
-  const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
-  const status = await embeddedStatus(ctx.stateDir);
-  if (!status.initialised || !status.state) {
-    await createThinVolume(ctx.stateDir, size, ctx.log);
-    return;
-  }
-  const from = status.state.dataDir;
-  const bytes = await diskUsage(from);
-  if (bytes > size * 0.8)
-    throw new InvalidInputError(
-      `the existing cluster in ${from} (${formatSize(bytes)}) would not fit a ${formatSize(size)} thin volume`,
-      { hint: `vers-db up --thin ${formatSize(Math.max(bytes * 3, 2 ** 30))}` }
-    );
-  ctx.log(
-    `this state directory already holds a cluster (${formatSize(bytes)} in ${from}): moving it onto the thin volume; checkpoints and branches keep their names`
-  );
-  if (status.running) await stopEmbedded(ctx.stateDir);
-  const v = await createThinVolume(ctx.stateDir, size, ctx.log);
-  const to = join15(v.mountPoint, "pg");
-  const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
-  if (cp.exitCode !== 0) {
-    await destroyThinVolume(ctx.stateDir).catch(() => void 0);
-    throw new BackendError(`could not copy the cluster onto the thin volume: ${String(cp.stderr).trim()}`, {
-      hint: "the cluster is untouched where it was; `vers-db up` starts it without --thin"
-    });
-  }
-  await setEmbeddedDataDir(ctx.stateDir, to);
-  await rm5(from, { recursive: true, force: true });
-  ctx.log(`moved the cluster to ${to}`);
-}
-async function nearestExisting(dir) {
-  for (let d = dir; ; d = dirname4(d)) {
-    if (await stat6(d).catch(() => null) || dirname4(d) === d) return d;
-  }
-}
-async function branchingStatus(ctx, server) {
-  const thin = await thinStatus(ctx.stateDir);
-  if (thin && !thin.mounted && !ctx.env.DATABASE_URL) {
-    const reason = "the cluster is on the thin volume, which is not mounted (`vers-db up` mounts it)";
-    return {
-      branching: { mode: "thin", strategy: "FILE_COPY+clone", filesystem: "xfs", reflinks: null, reason },
-      thin_volume: thin
-    };
-  }
-  let dataDir = null;
-  if (!ctx.env.DATABASE_URL) {
-    if (thin) dataDir = thin.mount_point;
-    else if (server.initialised && server.state) dataDir = server.state.dataDir;
-    else dataDir = await nearestExisting(ctx.stateDir);
-  }
-  const branching = await describeBranchStrategy({
-    dataDir,
-    serverMajor: 18,
-    // the embedded server is PostgreSQL 18
-    forced: ctx.env.VERS_DB_CLONE_STRATEGY
-  });
-  return { branching, thin_volume: thin };
-}
-function renderThin(t) {
-  if (!t.mounted) return `${t.image} (${formatSize(t.size_bytes)}), not mounted (\`vers-db up\` mounts it)`;
-  return `${t.image} on ${t.mount_point}: ${formatSize(t.used_bytes ?? 0)} used of ${formatSize(t.size_bytes)}`;
-}
-var FSYNC_OFF_SQL = "ALTER SYSTEM SET fsync = off";
-var FSYNC_RESET_SQL = "ALTER SYSTEM RESET fsync";
-var RELOAD_SQL = "SELECT pg_reload_conf()";
-async function setFsync(c3, on6, log2) {
-  await c3.query(on6 ? FSYNC_RESET_SQL : FSYNC_OFF_SQL);
-  await c3.query(RELOAD_SQL);
-  log2(
-    on6 ? "fsync on (the default)" : "fsync off: branches skip their fsyncs; after an OS crash or power loss, reload the data (`vers-db up --fsync` turns it back on)"
-  );
-}
+// src/cli/program.ts
+init_thin_up();
 
 // src/cli/workload-options.ts
 function wholeNumber(value) {
@@ -66073,23 +66404,7 @@ function buildProgram() {
         const { versUp: versUp2 } = await Promise.resolve().then(() => (init_vers_up(), vers_up_exports));
         return versUp2(ctx, o2);
       }
-      if (o2.thin) {
-        await prepareThin(ctx, o2.thin === true ? void 0 : o2.thin);
-      }
-      const server = await ensureEmbedded(ctx.stateDir, { persistent: true, log: ctx.log });
-      const admin = configFromUrl(server.url, "postgres");
-      await withClient(admin, async (c3) => {
-        const r = await c3.query("SELECT 1 FROM pg_database WHERE datname = $1", [
-          EMBEDDED_SOURCE_DATABASE
-        ]);
-        if (r.rowCount === 0) await c3.query(`CREATE DATABASE ${EMBEDDED_SOURCE_DATABASE}`);
-        if (o2.fsync !== void 0) await setFsync(c3, o2.fsync, ctx.log);
-      });
-      const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_SOURCE_DATABASE}`);
-      printText(`DATABASE_URL=${url}`);
-      ctx.log(`load data with:  psql "${url}" -f schema.sql   or   pg_restore -d "${url}" dump.file`);
-      ctx.log(`then:            vers-db checkpoint <tag>`);
-      return 0;
+      return (await Promise.resolve().then(() => (init_local_up(), local_up_exports))).localUp(ctx, o2);
     })
   );
   program2.command("down").description("stop the embedded PostgreSQL; with --backend vers, delete the base VM (only with --yes)").option("--yes", "vers: really delete the base VM (without it, says what it would delete)").action(
@@ -66166,8 +66481,7 @@ function buildProgram() {
         onProgress: stderrProgress(),
         createdBy: "cli checkpoint"
       });
-      if (o2.json) printJson(report);
-      else printText(renderCheckpoint(report));
+      printResult(o2.json, report, renderCheckpoint);
       return 0;
     })
   );
@@ -66209,8 +66523,7 @@ function buildProgram() {
         createdBy: "cli test"
       });
       await writeReports(comparison, o2, ctx.log);
-      if (o2.json) printJson(comparison);
-      else printText(renderComparisonTable(comparison, { color: useColor() }));
+      printResult(o2.json, comparison, (c3) => renderComparisonTable(c3, { color: useColor() }));
       return comparison.results.some((r) => r.status === "failed") ? 1 : 0;
     })
   );
@@ -66222,16 +66535,13 @@ function buildProgram() {
       const result = redactDeep(
         await compareBranches(ctx, { branches, query: o2.query, timeoutMs: o2.timeout, signal })
       );
-      if (o2.json) printJson(result);
-      else printText(renderBranchComparison(result));
+      printResult(o2.json, result, renderBranchComparison);
       return 0;
     })
   );
   program2.command("branches").description("list checkpoints and branches").option("--json", "print JSON only").action(
     (o2) => runCommand2(globals(), async (ctx) => {
-      const state = await listState(ctx);
-      if (o2.json) printJson(state);
-      else printText(renderBranchList(state));
+      printResult(o2.json, await listState(ctx), renderBranchList);
       return 0;
     })
   );

@@ -11743,7 +11743,7 @@ var require_utils2 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes11,
+      randomBytes: randomBytes12,
       deriveKey,
       sha256,
       hashByName,
@@ -11753,7 +11753,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes11(length) {
+    function randomBytes12(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -15904,6 +15904,9 @@ var init_esm = __esm({
 });
 
 // src/util/sqlstate.ts
+function isLoginRefusal(code2) {
+  return code2 === SQLSTATE.INVALID_PASSWORD || code2 === SQLSTATE.INVALID_AUTHORIZATION_SPECIFICATION || code2 === SQLSTATE.INVALID_CATALOG_NAME;
+}
 var SQLSTATE;
 var init_sqlstate = __esm({
   "src/util/sqlstate.ts"() {
@@ -16526,258 +16529,6 @@ var init_snapshot = __esm({
   }
 });
 
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esm({
-  "node_modules/yocto-queue/index.js"() {
-    Node = class {
-      value;
-      next;
-      constructor(value) {
-        this.value = value;
-      }
-    };
-    Queue = class {
-      #head;
-      #tail;
-      #size;
-      constructor() {
-        this.clear();
-      }
-      enqueue(value) {
-        const node2 = new Node(value);
-        if (this.#head) {
-          this.#tail.next = node2;
-          this.#tail = node2;
-        } else {
-          this.#head = node2;
-          this.#tail = node2;
-        }
-        this.#size++;
-      }
-      dequeue() {
-        const current = this.#head;
-        if (!current) {
-          return;
-        }
-        this.#head = this.#head.next;
-        this.#size--;
-        if (!this.#head) {
-          this.#tail = void 0;
-        }
-        return current.value;
-      }
-      peek() {
-        if (!this.#head) {
-          return;
-        }
-        return this.#head.value;
-      }
-      clear() {
-        this.#head = void 0;
-        this.#tail = void 0;
-        this.#size = 0;
-      }
-      get size() {
-        return this.#size;
-      }
-      *[Symbol.iterator]() {
-        let current = this.#head;
-        while (current) {
-          yield current.value;
-          current = current.next;
-        }
-      }
-      *drain() {
-        while (this.#head) {
-          yield this.dequeue();
-        }
-      }
-    };
-  }
-});
-
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-  let rejectOnClear = false;
-  if (typeof concurrency === "object") {
-    ({ concurrency, rejectOnClear = false } = concurrency);
-  }
-  validateConcurrency(concurrency);
-  if (typeof rejectOnClear !== "boolean") {
-    throw new TypeError("Expected `rejectOnClear` to be a boolean");
-  }
-  const queue = new Queue();
-  let activeCount = 0;
-  const resumeNext = () => {
-    if (activeCount < concurrency && queue.size > 0) {
-      activeCount++;
-      queue.dequeue().run();
-    }
-  };
-  const next = () => {
-    activeCount--;
-    resumeNext();
-  };
-  const run = async (function_, resolve8, arguments_) => {
-    const result = (async () => function_(...arguments_))();
-    resolve8(result);
-    try {
-      await result;
-    } catch {
-    }
-    next();
-  };
-  const enqueue = (function_, resolve8, reject, arguments_) => {
-    const queueItem = { reject };
-    new Promise((internalResolve) => {
-      queueItem.run = internalResolve;
-      queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve8, arguments_));
-    if (activeCount < concurrency) {
-      resumeNext();
-    }
-  };
-  const generator = (function_, ...arguments_) => new Promise((resolve8, reject) => {
-    enqueue(function_, resolve8, reject, arguments_);
-  });
-  Object.defineProperties(generator, {
-    activeCount: {
-      get: () => activeCount
-    },
-    pendingCount: {
-      get: () => queue.size
-    },
-    clearQueue: {
-      value() {
-        if (!rejectOnClear) {
-          queue.clear();
-          return;
-        }
-        const abortError = AbortSignal.abort().reason;
-        while (queue.size > 0) {
-          queue.dequeue().reject(abortError);
-        }
-      }
-    },
-    concurrency: {
-      get: () => concurrency,
-      set(newConcurrency) {
-        validateConcurrency(newConcurrency);
-        concurrency = newConcurrency;
-        queueMicrotask(() => {
-          while (activeCount < concurrency && queue.size > 0) {
-            resumeNext();
-          }
-        });
-      }
-    },
-    map: {
-      async value(iterable, function_) {
-        const promises = [];
-        try {
-          Array.from(iterable, (value, index) => {
-            const promise = generator(function_, value, index);
-            promises.push(promise);
-            return promise;
-          });
-        } catch (error2) {
-          for (const promise of promises) {
-            promise.catch(() => {
-            });
-          }
-          throw error2;
-        }
-        return Promise.all(promises);
-      }
-    }
-  });
-  return generator;
-}
-function validateConcurrency(concurrency) {
-  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-  }
-}
-var init_p_limit = __esm({
-  "node_modules/p-limit/index.js"() {
-    init_yocto_queue();
-  }
-});
-
-// src/state/children.ts
-import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-async function startTimeOf2(pid) {
-  try {
-    const stat6 = await readFile8(`/proc/${pid}/stat`, "utf8");
-    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === "EPERM";
-  }
-}
-async function sameProcess(pid, start) {
-  if (!processAlive(pid)) return false;
-  const now = await startTimeOf2(pid);
-  return now === null || start === "" || now === start;
-}
-async function recordChild(stateDir2, pgid, what) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const file = join8(dir, `${pgid}.json`);
-  const record2 = {
-    pgid,
-    owner: process.pid,
-    ownerStart: await startTimeOf2(process.pid) ?? "",
-    leaderStart: await startTimeOf2(pgid) ?? "",
-    what
-  };
-  await mkdir7(dir, { recursive: true, mode: 448 });
-  await writeFile7(file, JSON.stringify(record2), { mode: 384 });
-  return () => rm3(file, { force: true });
-}
-async function reapOrphanedChildren(stateDir2) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const names = await readdir3(dir).catch(() => []);
-  const stopped = [];
-  for (const name of names) {
-    const file = join8(dir, name);
-    let r;
-    try {
-      r = JSON.parse(await readFile8(file, "utf8"));
-    } catch {
-      await rm3(file, { force: true });
-      continue;
-    }
-    if (await sameProcess(r.owner, r.ownerStart)) continue;
-    const leaderNow = await startTimeOf2(r.pgid);
-    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
-    if (!reused) {
-      try {
-        process.kill(-r.pgid, "SIGKILL");
-        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
-      } catch {
-      }
-    }
-    await rm3(file, { force: true });
-  }
-  return stopped;
-}
-var CHILDREN_DIR;
-var init_children = __esm({
-  "src/state/children.ts"() {
-    "use strict";
-    CHILDREN_DIR = "children";
-  }
-});
-
 // src/vers/errors.ts
 function versFailure(Base) {
   class VersFailure extends Base {
@@ -17358,20 +17109,47 @@ var init_vers = __esm({
   }
 });
 
-// src/backends/vers.ts
-var vers_exports = {};
-__export(vers_exports, {
-  VERS_SETTINGS: () => VERS_SETTINGS,
-  VM_PG_PORT: () => VM_PG_PORT,
-  VersBackend: () => VersBackend,
-  createVersBackend: () => createVersBackend,
-  createVersClient: () => createVersClient,
-  pgEnvScript: () => pgEnvScript
+// src/backends/messages.ts
+async function unknownCheckpoint(registry2, kind, tag) {
+  const known = (await registry2.listCheckpoints(kind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
+  return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
+    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
+  });
+}
+var checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
+var init_messages = __esm({
+  "src/backends/messages.ts"() {
+    "use strict";
+    init_errors();
+    checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
+      hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
+    });
+    unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
+    branchNotReady = (b) => new ConflictError(
+      `branch ${JSON.stringify(b.name)} is ${b.state === "deleting" ? "being removed" : "still being created"}`,
+      {
+        hint: `wait for the process that is making it (pid ${b.pid}) to finish; \`vers-db gc\` removes it if that process is gone`
+      }
+    );
+    stillHasBranches = (tag, children) => new ConflictError(
+      `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
+      { hint: "delete those branches first, or delete the checkpoint with --force" }
+    );
+  }
 });
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { performance as performance5 } from "node:perf_hooks";
-function processAlive2(pid) {
-  if (!pid) return false;
+
+// src/state/children.ts
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat6 = await readFile8(`/proc/${pid}/stat`, "utf8");
+    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
@@ -17379,6 +17157,703 @@ function processAlive2(pid) {
     return err.code === "EPERM";
   }
 }
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const file = join8(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir7(dir, { recursive: true, mode: 448 });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 });
+  return () => rm3(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join8(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile8(file, "utf8"));
+    } catch {
+      await rm3(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm3(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    CHILDREN_DIR = "children";
+  }
+});
+
+// src/backends/orphans.ts
+function isOrphan(e) {
+  const alive2 = e.pid !== void 0 && e.pid > 0 && processAlive(e.pid);
+  if (e.state !== "ready") return !alive2 || e.pid === process.pid;
+  return !e.keep && !alive2;
+}
+var init_orphans = __esm({
+  "src/backends/orphans.ts"() {
+    "use strict";
+    init_children();
+  }
+});
+
+// src/backends/pg-admin.ts
+import { performance as performance5 } from "node:perf_hooks";
+import { setTimeout as sleep3 } from "node:timers/promises";
+function adminConfigFor(source) {
+  return withDatabase(source, (source.database ?? "postgres") === "postgres" ? "template1" : "postgres");
+}
+async function databaseExists(admin, name) {
+  return withClient(admin, async (c3) => (await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
+}
+async function databaseSize(admin, name) {
+  return withClient(admin, async (c3) => Number((await c3.query(DATABASE_SIZE_SQL, [name])).rows[0].size));
+}
+async function databasesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(OWN_DATABASES_SQL, [prefix])).rows.map((r) => r.datname)
+  );
+}
+async function ensureDatabase(admin, name) {
+  return withClient(admin, async (c3) => {
+    if ((await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1) return false;
+    try {
+      await c3.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      return true;
+    } catch (err) {
+      if (err.code === DUPLICATE_DATABASE) return false;
+      throw err;
+    }
+  });
+}
+async function commentOnDatabase(admin, name, comment) {
+  await withClient(
+    admin,
+    (c3) => c3.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${c3.escapeLiteral(comment)}`)
+  );
+}
+async function dropDatabase(admin, name) {
+  await withClient(admin, async (c3) => {
+    const creating = `CREATE DATABASE ${quoteIdent(name)} `;
+    for (let i2 = 0; i2 < 100; i2++) {
+      const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
+      if (!rowCount) break;
+      await sleep3(100);
+    }
+    await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
+    await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  });
+}
+async function otherSessions(c3, database) {
+  return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
+}
+async function cloneDatabase(admin, target, template, o2) {
+  return withClient(admin, async (c3) => {
+    if (o2.setup) await c3.query(o2.setup);
+    for (let attempt = 1; ; attempt++) {
+      await clearTemplate(c3, template, o2.owned);
+      const onAbort = () => void withClient(admin, (k) => k.query(CANCEL_SQL2, [backendPid(c3)])).catch(() => {
+      });
+      o2.signal?.addEventListener("abort", onAbort, { once: true });
+      const start = performance5.now();
+      try {
+        await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${o2.clause}`);
+        return performance5.now() - start;
+      } catch (err) {
+        const e = err;
+        if (o2.signal?.aborted) throw new CancelledError();
+        if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
+          await sleep3(CLONE_RETRY_MS);
+          continue;
+        }
+        if (e.code === SOURCE_BUSY) throw busySourceError(template, await otherSessions(c3, template));
+        if (e.code === DUPLICATE_DATABASE)
+          throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
+            hint: "run `vers-db gc`"
+          });
+        throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
+          cause: err,
+          code: e.code
+        });
+      } finally {
+        o2.signal?.removeEventListener("abort", onAbort);
+      }
+    }
+  });
+}
+async function clearTemplate(c3, template, owned) {
+  const others = await otherSessions(c3, template);
+  const clients = others.filter((o2) => o2.backend_type !== "autovacuum worker");
+  if (clients.length > 0 && !owned) throw busySourceError(template, clients);
+  const terminate = owned ? others : others.filter((o2) => o2.backend_type === "autovacuum worker");
+  for (const o2 of terminate) await c3.query(TERMINATE_SQL, [o2.pid]);
+}
+function busySourceError(database, sessions) {
+  const list = sessions.slice(0, 5).map(
+    (s) => `pid ${s.pid} (${s.application_name || "no application_name"}, user ${s.usename}, ${s.client}, ${s.state ?? "unknown"})`
+  ).join("; ");
+  return new DatabaseError(
+    `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ""}`,
+    {
+      hint: "PostgreSQL copies a database only while nobody else is connected to it: close those sessions (or pg_terminate_backend them) and retry",
+      code: SOURCE_BUSY
+    }
+  );
+}
+var DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OWN_DATABASES_SQL, OTHER_SESSIONS_SQL, TERMINATE_CREATING_SQL, TERMINATE_SQL, CANCEL_SQL2, SOURCE_BUSY, DUPLICATE_DATABASE, CLONE_ATTEMPTS, CLONE_RETRY_MS, backendPid;
+var init_pg_admin = __esm({
+  "src/backends/pg-admin.ts"() {
+    "use strict";
+    init_errors();
+    init_pg();
+    init_sqlstate();
+    DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
+    DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
+    OWN_DATABASES_SQL = "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1";
+    OTHER_SESSIONS_SQL = `
+  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
+  FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
+    TERMINATE_CREATING_SQL = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
+    TERMINATE_SQL = "SELECT pg_terminate_backend($1)";
+    CANCEL_SQL2 = "SELECT pg_cancel_backend($1)";
+    SOURCE_BUSY = SQLSTATE.OBJECT_IN_USE;
+    DUPLICATE_DATABASE = SQLSTATE.DUPLICATE_DATABASE;
+    CLONE_ATTEMPTS = 3;
+    CLONE_RETRY_MS = 300;
+    backendPid = (client) => client.processID;
+  }
+});
+
+// src/backends/managed.ts
+var toInfo, ManagedBackend;
+var init_managed = __esm({
+  "src/backends/managed.ts"() {
+    "use strict";
+    init_errors();
+    init_names();
+    init_messages();
+    init_orphans();
+    init_pg_admin();
+    toInfo = (b) => ({
+      name: b.name,
+      backend: b.backend,
+      checkpoint: b.checkpoint,
+      id: b.id,
+      database: b.database,
+      createdAt: b.createdAt,
+      durationMs: b.durationMs,
+      strategy: b.strategy
+    });
+    ManagedBackend = class {
+      constructor(deps, driver) {
+        this.deps = deps;
+        this.driver = driver;
+        const verify = driver.verifyCheckpoint?.bind(driver);
+        if (verify) {
+          this.verifyCheckpoint = async (tag) => {
+            const ckpt = await this.deps.registry.checkpoint(tag);
+            if (ckpt?.backend !== this.kind) return [`checkpoint ${tag} is no longer in the registry`];
+            const problems = await verify(ckpt);
+            if (problems.length > 0)
+              await this.registry.update((d) => {
+                const c3 = d.checkpoints[tag];
+                if (c3) c3.damaged = problems.join("; ");
+              });
+            return problems;
+          };
+        }
+      }
+      deps;
+      driver;
+      verifyCheckpoint;
+      get kind() {
+        return this.driver.kind;
+      }
+      get capabilities() {
+        return this.driver.capabilities;
+      }
+      get registry() {
+        return this.deps.registry;
+      }
+      // ---- checkpoints ----
+      async checkpoint(tag, options = {}) {
+        validateName("checkpoint tag", tag);
+        const plan = await this.driver.planCheckpoint(tag, options.database);
+        const info = {
+          tag,
+          backend: this.kind,
+          id: plan.id,
+          source: plan.source,
+          database: plan.database,
+          createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+          strategy: plan.strategy,
+          durationMs: 0
+        };
+        await this.registry.update((d) => {
+          if (d.checkpoints[tag]) throw checkpointTaken(tag);
+          d.checkpoints[tag] = {
+            ...info,
+            ...plan.extra,
+            state: "creating",
+            createdBy: options.createdBy,
+            pid: process.pid
+          };
+        });
+        try {
+          const made = await this.driver.createCheckpoint(tag, plan, {
+            signal: options.signal,
+            recordId: (id) => this.registry.update((d) => {
+              const e = d.checkpoints[tag];
+              if (e) e.id = id;
+            })
+          });
+          const done = { ...info, id: made.id, durationMs: Math.round(made.durationMs) };
+          await this.registry.update((d) => {
+            d.checkpoints[tag] = {
+              ...done,
+              ...plan.extra,
+              ...made.extra,
+              state: "ready",
+              createdBy: options.createdBy
+            };
+          });
+          return done;
+        } catch (err) {
+          await this.undoCheckpoint(tag);
+          throw err;
+        }
+      }
+      /** Remove what a failed checkpoint made and forget it; on failure leave it for gc. */
+      async undoCheckpoint(tag) {
+        const entry = await this.registry.checkpoint(tag);
+        if (!entry) return;
+        try {
+          await this.driver.removeCheckpoint(entry);
+          await this.forgetCheckpoint(tag);
+        } catch (cleanup) {
+          this.deps.log(
+            `could not clean up checkpoint ${tag} (${cleanup.message}); \`vers-db gc\` will retry`
+          );
+        }
+      }
+      async forgetCheckpoint(tag) {
+        await this.registry.update((d) => {
+          delete d.checkpoints[tag];
+        });
+      }
+      /** A ready checkpoint of this backend, or the one "no checkpoint named …" error. */
+      async readyCheckpoint(tag) {
+        const c3 = await this.registry.checkpoint(tag);
+        if (c3?.backend !== this.kind || c3.state !== "ready")
+          throw await unknownCheckpoint(this.registry, this.kind, tag);
+        return c3;
+      }
+      async deleteCheckpoint(tag, options = {}) {
+        const ckpt = await this.registry.checkpoint(tag);
+        if (ckpt?.backend !== this.kind) throw await unknownCheckpoint(this.registry, this.kind, tag);
+        const children = (await this.registry.listBranches(this.kind)).filter((b) => b.checkpoint === tag);
+        if (children.length > 0 && !options.force) throw stillHasBranches(tag, children);
+        await this.destroyAll(children.map((b) => b.name));
+        await this.registry.update((d) => {
+          const e = d.checkpoints[tag];
+          if (e) e.state = "deleting";
+        });
+        await this.driver.removeCheckpoint(ckpt);
+        await this.forgetCheckpoint(tag);
+      }
+      // ---- branches ----
+      async branch(checkpoint, names, options = {}) {
+        for (const n3 of names) validateName("branch name", n3);
+        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
+        const ckpt = await this.readyCheckpoint(checkpoint);
+        if (names.length === 0) return [];
+        throwIfAborted(options.signal);
+        const plans = await this.driver.planBranches(ckpt, names);
+        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const planned = names.map((name, i2) => ({
+          name,
+          backend: this.kind,
+          checkpoint,
+          ...plans[i2],
+          createdAt,
+          durationMs: 0,
+          state: "creating",
+          createdBy: options.createdBy ?? "vers-db",
+          pid: process.pid,
+          keep: options.keep ?? false
+        }));
+        await this.registry.reserveBranches(planned);
+        const made = /* @__PURE__ */ new Map();
+        try {
+          await this.driver.createBranches(ckpt, planned, {
+            signal: options.signal,
+            ready: async (name, id, durationMs) => {
+              const ms2 = Math.round(durationMs);
+              await this.registry.update((d) => {
+                const e = d.branches[name];
+                if (e) Object.assign(e, { id, state: "ready", durationMs: ms2 });
+              });
+              const b = planned.find((p) => p.name === name);
+              made.set(name, toInfo({ ...b, id, durationMs: ms2 }));
+            }
+          });
+          return names.map((n3) => made.get(n3));
+        } catch (err) {
+          for (const b of planned) await this.destroy(b.name).catch(() => void 0);
+          throw err;
+        }
+      }
+      /** A ready branch of this backend: unknown and not-ready branches fail the same way on every backend. */
+      async readyBranch(name) {
+        const b = await this.registry.branch(name);
+        if (b?.backend !== this.kind) throw unknownBranch(name);
+        if (b.state !== "ready" || !b.id) throw branchNotReady(b);
+        return b;
+      }
+      async connect(branch, options = {}) {
+        return this.driver.connect(await this.readyBranch(branch), options.as ?? "owner");
+      }
+      async exec(branch, command, options = {}) {
+        return this.driver.exec(await this.readyBranch(branch), command, options);
+      }
+      async execSource(command, options = {}) {
+        return this.driver.execSource(command, options);
+      }
+      async connectSource() {
+        return this.driver.connectSource();
+      }
+      sourceDatabase(name) {
+        const admin = (fn) => this.driver.withAdmin(fn);
+        const label = async (comment) => {
+          if (comment !== void 0) await admin((a2) => commentOnDatabase(a2, name, comment));
+        };
+        return {
+          name,
+          exists: () => admin((a2) => databaseExists(a2, name)),
+          ensure: async (o2 = {}) => {
+            await admin((a2) => ensureDatabase(a2, name));
+            await label(o2.comment);
+          },
+          reset: async (o2 = {}) => {
+            await admin(async (a2) => {
+              await dropDatabase(a2, name);
+              await ensureDatabase(a2, name);
+            });
+            await label(o2.comment);
+          },
+          drop: () => admin((a2) => dropDatabase(a2, name))
+        };
+      }
+      async rollback(tag, options = {}) {
+        return this.driver.rollback(await this.readyCheckpoint(tag), options);
+      }
+      async destroy(branch) {
+        const b = await this.registry.branch(branch);
+        if (b?.backend !== this.kind) return;
+        await this.registry.update((d) => {
+          const e = d.branches[branch];
+          if (e) e.state = "deleting";
+        });
+        await this.driver.removeBranch(b);
+        await this.registry.update((d) => {
+          delete d.branches[branch];
+        });
+      }
+      /** Several at once where branches are independent machines, else one after another. */
+      async destroyAll(names) {
+        if (this.capabilities.batchBranching) await Promise.all(names.map((n3) => this.destroy(n3)));
+        else for (const n3 of names) await this.destroy(n3);
+      }
+      // ---- gc ----
+      async gc() {
+        const report = { removed: [], kept: [], errors: [] };
+        const data = await this.registry.read();
+        for (const b of Object.values(data.branches).filter((x) => x.backend === this.kind)) {
+          if (!isOrphan(b)) {
+            report.kept.push(`branch ${b.name}`);
+            continue;
+          }
+          try {
+            await this.destroy(b.name);
+            report.removed.push(`branch ${b.name}${b.id ? ` (${b.id})` : ""}`);
+          } catch (err) {
+            report.errors.push(`branch ${b.name}: ${err.message}`);
+          }
+        }
+        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === this.kind)) {
+          if (c3.state === "ready") report.kept.push(`checkpoint ${c3.tag}`);
+          else if (!isOrphan(c3)) report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
+          else {
+            try {
+              await this.driver.removeCheckpoint(c3);
+              await this.forgetCheckpoint(c3.tag);
+              report.removed.push(`unfinished checkpoint ${c3.tag}${c3.id ? ` (${c3.id})` : ""}`);
+            } catch (err) {
+              report.errors.push(`checkpoint ${c3.tag}: ${err.message}`);
+            }
+          }
+        }
+        await this.driver.sweep(report);
+        return report;
+      }
+      async close() {
+        await this.driver.close();
+      }
+    };
+  }
+});
+
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esm({
+  "node_modules/yocto-queue/index.js"() {
+    Node = class {
+      value;
+      next;
+      constructor(value) {
+        this.value = value;
+      }
+    };
+    Queue = class {
+      #head;
+      #tail;
+      #size;
+      constructor() {
+        this.clear();
+      }
+      enqueue(value) {
+        const node2 = new Node(value);
+        if (this.#head) {
+          this.#tail.next = node2;
+          this.#tail = node2;
+        } else {
+          this.#head = node2;
+          this.#tail = node2;
+        }
+        this.#size++;
+      }
+      dequeue() {
+        const current = this.#head;
+        if (!current) {
+          return;
+        }
+        this.#head = this.#head.next;
+        this.#size--;
+        if (!this.#head) {
+          this.#tail = void 0;
+        }
+        return current.value;
+      }
+      peek() {
+        if (!this.#head) {
+          return;
+        }
+        return this.#head.value;
+      }
+      clear() {
+        this.#head = void 0;
+        this.#tail = void 0;
+        this.#size = 0;
+      }
+      get size() {
+        return this.#size;
+      }
+      *[Symbol.iterator]() {
+        let current = this.#head;
+        while (current) {
+          yield current.value;
+          current = current.next;
+        }
+      }
+      *drain() {
+        while (this.#head) {
+          yield this.dequeue();
+        }
+      }
+    };
+  }
+});
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  let rejectOnClear = false;
+  if (typeof concurrency === "object") {
+    ({ concurrency, rejectOnClear = false } = concurrency);
+  }
+  validateConcurrency(concurrency);
+  if (typeof rejectOnClear !== "boolean") {
+    throw new TypeError("Expected `rejectOnClear` to be a boolean");
+  }
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      activeCount++;
+      queue.dequeue().run();
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run = async (function_, resolve8, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve8(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve8, reject, arguments_) => {
+    const queueItem = { reject };
+    new Promise((internalResolve) => {
+      queueItem.run = internalResolve;
+      queue.enqueue(queueItem);
+    }).then(run.bind(void 0, function_, resolve8, arguments_));
+    if (activeCount < concurrency) {
+      resumeNext();
+    }
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve8, reject) => {
+    enqueue(function_, resolve8, reject, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        if (!rejectOnClear) {
+          queue.clear();
+          return;
+        }
+        const abortError = AbortSignal.abort().reason;
+        while (queue.size > 0) {
+          queue.dequeue().reject(abortError);
+        }
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    },
+    map: {
+      async value(iterable, function_) {
+        const promises = [];
+        try {
+          Array.from(iterable, (value, index) => {
+            const promise = generator(function_, value, index);
+            promises.push(promise);
+            return promise;
+          });
+        } catch (error2) {
+          for (const promise of promises) {
+            promise.catch(() => {
+            });
+          }
+          throw error2;
+        }
+        return Promise.all(promises);
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
+}
+var init_p_limit = __esm({
+  "node_modules/p-limit/index.js"() {
+    init_yocto_queue();
+  }
+});
+
+// src/backends/vers-reader.ts
+async function ensureReaderRole(source, password) {
+  await withClient(source, async (c3) => {
+    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0)
+      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password)}`);
+    await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+    const { v } = (await c3.query(SERVER_VERSION_SQL)).rows[0];
+    if (v >= 14e4) {
+      await c3.query(`GRANT pg_read_all_data TO ${role}`);
+      return;
+    }
+    for (const { nspname } of (await c3.query(USER_SCHEMAS_SQL)).rows) {
+      await c3.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${role}`);
+      await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${role}`);
+    }
+  });
+}
+var VERS_READER_ROLE, SERVER_VERSION_SQL, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role;
+var init_vers_reader = __esm({
+  "src/backends/vers-reader.ts"() {
+    "use strict";
+    init_pg();
+    VERS_READER_ROLE = "vers_db_reader";
+    SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v`;
+    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    USER_SCHEMAS_SQL = `SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`;
+    role = quoteIdent(VERS_READER_ROLE);
+  }
+});
+
+// src/backends/deps.ts
+var stateDirOf;
+var init_deps = __esm({
+  "src/backends/deps.ts"() {
+    "use strict";
+    stateDirOf = (deps) => deps.registry.dir;
+  }
+});
+
+// src/backends/vers-session.ts
 function pgEnvScript(database, password, extra = {}) {
   const lines = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
@@ -17403,330 +17878,38 @@ async function waitForLogin(config2, timeoutMs, signal) {
       return;
     } catch (err) {
       const code2 = err.code;
-      if (code2 === "28P01" || code2 === "28000" || code2 === "3D000" || Date.now() > deadline) throw err;
+      if (isLoginRefusal(code2) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
-function createVersClient(ctx, secrets = []) {
-  return new VersClient({
-    env: ctx.env,
-    cwd: ctx.cwd,
-    log: ctx.log,
-    debug: Boolean(ctx.env.VERS_DB_DEBUG),
-    secrets
-  });
-}
-async function createVersBackend(ctx) {
-  const password = (await ctx.registry.read()).settings[VERS_SETTINGS.password];
-  const client = createVersClient(ctx, password ? [password] : []);
-  await client.ensureSupported();
-  return new VersBackend(ctx, client);
-}
-var VERS_SETTINGS, VM_PG_PORT, DEFAULT_EXEC_TIMEOUT_MS, CREATION_WINDOW_MS, ENV_NAME, newGroup, VersBackend, stripFinalNewline2;
-var init_vers2 = __esm({
-  "src/backends/vers.ts"() {
+var VM_PG_PORT, DEFAULT_EXEC_TIMEOUT_MS, LOGIN_TIMEOUT_MS, ENV_NAME, VersSession, stripFinalNewline2;
+var init_vers_session = __esm({
+  "src/backends/vers-session.ts"() {
     "use strict";
-    init_p_limit();
     init_errors();
     init_children();
-    init_names();
     init_pg();
+    init_sqlstate();
     init_vers();
+    init_deps();
     init_embedded();
-    VERS_SETTINGS = {
-      baseVm: "vers.baseVm",
-      password: "vers.pgPassword",
-      database: "vers.database",
-      pgVersion: "vers.pgVersion",
-      /** + tag: the working VM the last rollback of that checkpoint made. */
-      workingPrefix: "vers.working."
-    };
     VM_PG_PORT = 5432;
     DEFAULT_EXEC_TIMEOUT_MS = 36e5;
-    CREATION_WINDOW_MS = 12e4;
+    LOGIN_TIMEOUT_MS = 3e4;
     ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    newGroup = () => randomBytes5(4).toString("hex");
-    VersBackend = class {
-      constructor(ctx, client) {
-        this.ctx = ctx;
+    VersSession = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
         this.client = client;
-        const n3 = Number(ctx.env.VERS_DB_VERS_CONCURRENCY ?? 8);
-        this.limit = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
+        this.v = v;
       }
-      ctx;
+      deps;
       client;
-      kind = "vers";
+      v;
       tunnels = /* @__PURE__ */ new Set();
-      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
-      limit;
-      v(fn) {
-        return this.limit(fn);
-      }
-      // ---- settings ----
-      async settings() {
-        return (await this.ctx.registry.read()).settings;
-      }
-      async base() {
-        const s = await this.settings();
-        const vm = s[VERS_SETTINGS.baseVm];
-        const password = s[VERS_SETTINGS.password];
-        if (!vm || !password) {
-          throw new InvalidInputError("no Vers base VM is set up for this project", {
-            hint: "run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint"
-          });
-        }
-        return { vm, password, database: s[VERS_SETTINGS.database] ?? "postgres" };
-      }
-      async password() {
-        return (await this.base()).password;
-      }
-      // ---- VM bookkeeping ----
-      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
-      async planVms(role, labels, from) {
-        const group = newGroup();
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const keys = labels.map((_, i2) => `${role}-${group}-${i2}`);
-        await this.ctx.registry.update((d) => {
-          labels.forEach((label, i2) => {
-            d.vms[keys[i2]] = {
-              id: null,
-              role,
-              label,
-              state: "creating",
-              createdAt,
-              from,
-              group,
-              pid: process.pid
-            };
-          });
-        });
-        return keys;
-      }
-      async markVms(keys, ids) {
-        await this.ctx.registry.update((d) => {
-          keys.forEach((k, i2) => {
-            const e = d.vms[k];
-            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
-          });
-        });
-      }
-      /**
-       * VMs our failed or interrupted call may have created: not in the registry, made from the same
-       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
-       */
-      async unrecordedVms(entries, data) {
-        if (entries.length === 0) return { ids: [], ambiguous: false };
-        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
-        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
-        const from = entries[0].from ?? null;
-        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
-        const recent = all.filter(
-          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
-        );
-        const infos = await Promise.all(
-          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
-        );
-        const matching = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
-        if (from === null && matching.length > entries.length) return { ids: [], ambiguous: true };
-        return { ids: matching.slice(0, entries.length), ambiguous: false };
-      }
-      /** Delete VMs, treating "already gone" as done. */
-      async deleteVms(ids) {
-        await Promise.all(
-          ids.map(
-            (id) => this.v(() => this.client.delete([id], { timeoutMs: 9e4 })).catch((err) => {
-              if (!(err instanceof VersNotFoundError)) throw err;
-            })
-          )
-        );
-      }
-      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
-      async reap(keys) {
-        const data = await this.ctx.registry.read();
-        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
-        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
-        const pending2 = entries.filter((e) => !e.id);
-        const found = await this.unrecordedVms(pending2, data);
-        await this.deleteVms([...ids, ...found.ids]);
-        await this.ctx.registry.update((d) => {
-          for (const k of keys) delete d.vms[k];
-        });
-        return [...ids, ...found.ids];
-      }
-      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
-      async creating(keys, create) {
-        try {
-          return await create();
-        } catch (err) {
-          await this.reap(keys).catch(
-            (cleanup) => this.ctx.log(
-              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
-            )
-          );
-          throw err;
-        }
-      }
-      // ---- checkpoints ----
-      async checkpoint(tag, options = {}) {
-        validateName("checkpoint tag", tag);
-        const base = await this.base();
-        const info = {
-          tag,
-          backend: "vers",
-          id: "",
-          source: base.vm,
-          database: options.database || base.database,
-          createdAt: (/* @__PURE__ */ new Date()).toISOString(),
-          strategy: "vers commit",
-          durationMs: 0
-        };
-        await this.ctx.registry.update((d) => {
-          if (d.checkpoints[tag]) throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`);
-          d.checkpoints[tag] = { ...info, state: "creating", vm: base.vm, pid: process.pid };
-        });
-        const start = performance5.now();
-        let commitId = null;
-        try {
-          commitId = (await this.v(() => this.client.commitCreate(base.vm, { signal: options.signal }))).commitId;
-          const id = commitId;
-          await this.ctx.registry.update((d) => {
-            const e = d.checkpoints[tag];
-            if (e) e.id = id;
-          });
-          await this.v(
-            () => this.client.tagCreate(tag, id, { signal: options.signal, description: "vers-db checkpoint" })
-          ).catch((err) => {
-            if (!(err instanceof VersConflictError)) throw err;
-            throw new ConflictError(
-              `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
-              {
-                hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
-              }
-            );
-          });
-          const status = await this.v(() => this.client.vmStatus(base.vm, { signal: options.signal }));
-          if (status.state.toLowerCase() === "paused")
-            await this.v(() => this.client.resume(base.vm, { signal: options.signal }));
-        } catch (err) {
-          await this.forgetCheckpoint(tag, commitId);
-          throw err;
-        }
-        const done = { ...info, id: commitId, durationMs: Math.round(performance5.now() - start) };
-        await this.ctx.registry.update((d) => {
-          d.checkpoints[tag] = { ...done, state: "ready", vm: base.vm };
-        });
-        return done;
-      }
-      /** Remove a checkpoint's tag (only if it still points at our commit) and try to delete the commit. */
-      async forgetCheckpoint(tag, commitId) {
-        try {
-          if (commitId) {
-            const t = await this.v(() => this.client.tagGet(tag, { timeoutMs: 3e4 })).catch(() => null);
-            if (t?.commit_id === commitId) await this.v(() => this.client.tagDelete(tag, { timeoutMs: 3e4 }));
-            await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
-              (err) => this.ctx.log(`kept vers commit ${commitId}: ${err.message}`)
-            );
-          }
-          await this.ctx.registry.update((d) => {
-            delete d.checkpoints[tag];
-            delete d.settings[VERS_SETTINGS.workingPrefix + tag];
-          });
-        } catch (err) {
-          this.ctx.log(
-            `could not clean up checkpoint ${tag} (${err.message}); \`vers-db gc\` will retry`
-          );
-        }
-      }
-      async readyCheckpoint(tag) {
-        const c3 = await this.ctx.registry.checkpoint(tag);
-        if (c3?.backend !== "vers" || c3.state !== "ready") {
-          const known = (await this.ctx.registry.listCheckpoints("vers")).filter((x) => x.state === "ready").map((x) => x.tag);
-          throw new NotFoundError(`no vers checkpoint named ${JSON.stringify(tag)}`, {
-            hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one with `vers-db checkpoint <tag> --backend vers`"
-          });
-        }
-        return c3;
-      }
-      // ---- branches ----
-      async branch(checkpoint, names, options = {}) {
-        for (const n3 of names) validateName("branch name", n3);
-        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
-        if (names.length === 0) return [];
-        const ckpt = await this.readyCheckpoint(checkpoint);
-        throwIfAborted(options.signal);
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const planned = names.map((name) => ({
-          name,
-          backend: "vers",
-          checkpoint,
-          id: "",
-          database: ckpt.database,
-          createdAt,
-          durationMs: 0,
-          strategy: "vers branch",
-          state: "creating",
-          createdBy: options.createdBy ?? "vers-db",
-          pid: process.pid,
-          keep: options.keep ?? false
-        }));
-        await this.ctx.registry.reserveBranches(planned);
-        let keys = [];
-        try {
-          keys = await this.planVms("branch", names, ckpt.id);
-          const start = performance5.now();
-          const { newIds } = await this.creating(
-            keys,
-            () => this.v(
-              () => this.client.branch(ckpt.id, names.length, { signal: options.signal, timeoutMs: 3e5 })
-            )
-          );
-          const durationMs = Math.round(performance5.now() - start);
-          await this.markVms(keys, newIds);
-          await this.ctx.registry.update((d) => {
-            names.forEach((n3, i2) => {
-              const e = d.branches[n3];
-              if (e) Object.assign(e, { id: newIds[i2], state: "ready", durationMs });
-            });
-          });
-          return planned.map((b, i2) => ({
-            name: b.name,
-            backend: "vers",
-            checkpoint,
-            id: newIds[i2],
-            database: b.database,
-            createdAt,
-            durationMs,
-            strategy: b.strategy
-          }));
-        } catch (err) {
-          await this.ctx.registry.update((d) => {
-            for (const n3 of names) delete d.branches[n3];
-          });
-          throw err;
-        }
-      }
-      async branchVm(name) {
-        const b = await this.ctx.registry.branch(name);
-        if (b?.backend !== "vers" || b.state !== "ready" || !b.id) {
-          throw new NotFoundError(`no vers branch named ${JSON.stringify(name)}`, {
-            hint: "list them with `vers-db branches`"
-          });
-        }
-        return { vm: b.id, database: b.database };
-      }
-      // ---- connections and commands ----
-      async connect(branch) {
-        const b = await this.branchVm(branch);
-        return this.connectVm(b.vm, b.database);
-      }
-      async connectSource() {
-        const base = await this.base();
-        return this.connectVm(base.vm, base.database);
-      }
-      /** A tunnel to the VM's PostgreSQL, returned once a login through it works. */
-      async connectVm(vm, database, options = {}) {
-        const password = options.password ?? await this.password();
+      /** A tunnel to the VM's PostgreSQL as `user` (default postgres), returned once a login through it works. */
+      async connect(vm, database, password, options = {}) {
         let tunnel;
         for (let attempt = 0; !tunnel; attempt++) {
           const port = await freePort();
@@ -17739,20 +17922,21 @@ var init_vers2 = __esm({
         const t = tunnel;
         this.tunnels.add(t);
         const forget = t.pid === void 0 ? async () => {
-        } : await recordChild(this.ctx.stateDir, t.pid, "vers tunnel").catch(() => async () => {
+        } : await recordChild(stateDirOf(this.deps), t.pid, "vers tunnel").catch(() => async () => {
         });
         void t.closed.then((why) => {
           void forget();
           this.tunnels.delete(t);
-          if (why) this.ctx.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
+          if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
         });
-        const config2 = { host: "127.0.0.1", port: t.port, user: "postgres", password, database };
+        const user = options.user ?? "postgres";
+        const config2 = { host: "127.0.0.1", port: t.port, user, password, database };
         try {
           const died = t.closed.then((why) => {
             throw why ?? new Error(`the tunnel to VM ${vm} closed`);
           });
           died.catch(() => void 0);
-          await Promise.race([waitForLogin(config2, 3e4, options.signal), died]);
+          await Promise.race([waitForLogin(config2, LOGIN_TIMEOUT_MS, options.signal), died]);
         } catch (err) {
           await t.close();
           throw err;
@@ -17763,17 +17947,9 @@ var init_vers2 = __esm({
           close: () => t.close()
         };
       }
-      async exec(branch, command, options = {}) {
-        const b = await this.branchVm(branch);
-        return this.execVm(b.vm, b.database, command, options);
-      }
-      async execSource(command, options = {}) {
-        const base = await this.base();
-        return this.execVm(base.vm, base.database, command, options);
-      }
-      /** `command` runs in bash in the VM with the branch's database in PG* and DATABASE_URL. */
-      async execVm(vm, database, command, options = {}) {
-        const script = `${pgEnvScript(database, await this.password(), options.env)}
+      /** `command` runs in bash in the VM with `database` in PG* and DATABASE_URL. */
+      async exec(vm, database, password, command, options = {}) {
+        const script = `${pgEnvScript(database, password, options.env)}
 ${command}`;
         const r = await this.v(
           () => this.client.exec(vm, script, {
@@ -17798,138 +17974,6 @@ ${command}`;
           );
         }
       }
-      // ---- rollback, destroy, gc ----
-      async rollback(tag, options = {}) {
-        const ckpt = await this.readyCheckpoint(tag);
-        const keys = await this.planVms("working", [tag], ckpt.id);
-        const { vmId } = await this.creating(
-          keys,
-          () => this.v(() => this.client.runCommit(ckpt.id, { signal: options.signal }))
-        );
-        await this.markVms(keys, [vmId]);
-        const setting = VERS_SETTINGS.workingPrefix + tag;
-        const previous = (await this.settings())[setting] ?? null;
-        await this.ctx.registry.update((d) => {
-          d.settings[setting] = vmId;
-        });
-        if (previous) {
-          await this.deleteVms([previous]);
-          await this.ctx.registry.update((d) => {
-            for (const [k, e] of Object.entries(d.vms)) if (e.id === previous) delete d.vms[k];
-          });
-        }
-        return { tag, target: vmId, removed: previous };
-      }
-      async destroy(branch) {
-        const b = await this.ctx.registry.branch(branch);
-        if (b?.backend !== "vers") return;
-        await this.ctx.registry.update((d) => {
-          const e = d.branches[branch];
-          if (e) e.state = "deleting";
-        });
-        if (b.id) await this.deleteVms([b.id]);
-        await this.ctx.registry.update((d) => {
-          delete d.branches[branch];
-          for (const [k, e] of Object.entries(d.vms)) if (b.id && e.id === b.id) delete d.vms[k];
-        });
-      }
-      async deleteCheckpoint(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "vers") throw new NotFoundError(`no vers checkpoint named ${JSON.stringify(tag)}`);
-        const children = (await this.ctx.registry.listBranches("vers")).filter((b) => b.checkpoint === tag);
-        if (children.length > 0 && !options.force) {
-          throw new ConflictError(
-            `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
-            {
-              hint: "delete those branches first"
-            }
-          );
-        }
-        await Promise.all(children.map((b) => this.destroy(b.name)));
-        const working = (await this.settings())[VERS_SETTINGS.workingPrefix + tag];
-        if (working) {
-          await this.deleteVms([working]);
-          await this.ctx.registry.update((d) => {
-            for (const [k, e] of Object.entries(d.vms)) if (e.id === working) delete d.vms[k];
-          });
-        }
-        await this.forgetCheckpoint(tag, ckpt.id || null);
-      }
-      async gc() {
-        const report = { removed: [], kept: [], errors: [] };
-        let data = await this.ctx.registry.read();
-        const stale = (state, pid, keep = false) => state !== "ready" ? !processAlive2(pid) || pid === process.pid : !keep && !processAlive2(pid);
-        for (const b of Object.values(data.branches).filter((x) => x.backend === "vers")) {
-          if (!stale(b.state, b.pid, b.keep)) {
-            report.kept.push(`branch ${b.name}`);
-            continue;
-          }
-          try {
-            await this.destroy(b.name);
-            report.removed.push(`branch ${b.name}${b.id ? ` (VM ${b.id})` : ""}`);
-          } catch (err) {
-            report.errors.push(`branch ${b.name}: ${err.message}`);
-          }
-        }
-        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "vers")) {
-          if (c3.state === "ready") {
-            report.kept.push(`checkpoint ${c3.tag}`);
-            continue;
-          }
-          if (c3.pid !== void 0 && !stale(c3.state, c3.pid)) {
-            report.kept.push(`checkpoint ${c3.tag} (being created by pid ${c3.pid})`);
-            continue;
-          }
-          await this.forgetCheckpoint(c3.tag, c3.id || null);
-          report.removed.push(`unfinished checkpoint ${c3.tag}${c3.id ? ` (commit ${c3.id})` : ""}`);
-        }
-        data = await this.ctx.registry.read();
-        const needed = new Set(
-          [
-            data.settings[VERS_SETTINGS.baseVm],
-            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
-            ...Object.values(data.branches).map((b) => b.id)
-          ].filter((x) => Boolean(x))
-        );
-        const groups = /* @__PURE__ */ new Map();
-        for (const [key, e] of Object.entries(data.vms)) {
-          if (e.id && needed.has(e.id) && e.state === "ready") {
-            report.kept.push(`${e.role} VM ${e.id}`);
-            continue;
-          }
-          if (e.state === "creating" && !stale(e.state, e.pid)) {
-            report.kept.push(`${e.role} VM for ${e.label} (being created by pid ${e.pid})`);
-            continue;
-          }
-          const g = e.group ?? key;
-          groups.set(g, [...groups.get(g) ?? [], [key, e]]);
-        }
-        for (const members2 of groups.values()) {
-          try {
-            const ids = members2.flatMap(([, e]) => e.id ? [e.id] : []);
-            const found = await this.unrecordedVms(
-              members2.filter(([, e]) => !e.id).map(([, e]) => e),
-              data
-            );
-            if (found.ambiguous) {
-              report.errors.push(
-                `could not tell which new VM belongs to ${members2[0][1].label}: check \`vers status\` by hand`
-              );
-            }
-            await this.deleteVms([...ids, ...found.ids]);
-            await this.ctx.registry.update((d) => {
-              for (const [k] of members2) delete d.vms[k];
-            });
-            for (const id of [...ids, ...found.ids])
-              report.removed.push(`VM ${id} (${members2[0][1].role} ${members2[0][1].label})`);
-            if (ids.length + found.ids.length === 0)
-              report.removed.push(`registry entry for ${members2[0][1].label} (no VM was made)`);
-          } catch (err) {
-            report.errors.push(`VMs for ${members2[0][1].label}: ${err.message}`);
-          }
-        }
-        return report;
-      }
       async close() {
         await Promise.all([...this.tunnels].map((t) => t.close()));
         this.tunnels.clear();
@@ -17939,8 +17983,461 @@ ${command}`;
   }
 });
 
-// src/backends/local-clone.ts
+// src/backends/vers-vms.ts
+import { randomBytes as randomBytes5 } from "node:crypto";
+var CREATION_WINDOW_MS, newGroup, VersVms;
+var init_vers_vms = __esm({
+  "src/backends/vers-vms.ts"() {
+    "use strict";
+    init_vers();
+    init_orphans();
+    CREATION_WINDOW_MS = 12e4;
+    newGroup = () => randomBytes5(4).toString("hex");
+    VersVms = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
+        this.client = client;
+        this.v = v;
+      }
+      deps;
+      client;
+      v;
+      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
+      async plan(role2, labels, from) {
+        const group = newGroup();
+        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const keys = labels.map((_, i2) => `${role2}-${group}-${i2}`);
+        await this.deps.registry.update((d) => {
+          labels.forEach((label, i2) => {
+            d.vms[keys[i2]] = {
+              id: null,
+              role: role2,
+              label,
+              state: "creating",
+              createdAt,
+              from,
+              group,
+              pid: process.pid
+            };
+          });
+        });
+        return keys;
+      }
+      async mark(keys, ids) {
+        await this.deps.registry.update((d) => {
+          keys.forEach((k, i2) => {
+            const e = d.vms[k];
+            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
+          });
+        });
+      }
+      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
+      async creating(keys, create) {
+        try {
+          return await create();
+        } catch (err) {
+          await this.reap(keys).catch(
+            (cleanup) => this.deps.log(
+              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
+            )
+          );
+          throw err;
+        }
+      }
+      /** Plan, create, mark: one recorded VM per id `create` returns. */
+      async record(role2, labels, from, create) {
+        const keys = await this.plan(role2, labels, from);
+        const ids = await this.creating(keys, create);
+        await this.mark(keys, ids);
+        return [...ids];
+      }
+      /** Delete VMs, treating "already gone" as done. */
+      async delete(ids) {
+        await Promise.all(
+          ids.map(
+            (id) => this.v(() => this.client.delete([id], { timeoutMs: 9e4 })).catch((err) => {
+              if (!(err instanceof VersNotFoundError)) throw err;
+            })
+          )
+        );
+      }
+      /** Delete VMs and forget their entries. */
+      async remove(ids) {
+        if (ids.length === 0) return;
+        await this.delete(ids);
+        await this.forget(ids);
+      }
+      async forget(ids) {
+        await this.deps.registry.update((d) => {
+          for (const [k, e] of Object.entries(d.vms)) if (e.id && ids.includes(e.id)) delete d.vms[k];
+        });
+      }
+      /**
+       * VMs our failed or interrupted call may have created: not in the registry, made from the same
+       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
+       */
+      async unrecorded(entries, data) {
+        if (entries.length === 0) return { ids: [], ambiguous: false };
+        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
+        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
+        const from = entries[0].from ?? null;
+        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
+        const recent = all.filter(
+          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
+        );
+        const infos = await Promise.all(
+          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
+        );
+        const matching = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
+        if (from === null && matching.length > entries.length) return { ids: [], ambiguous: true };
+        return { ids: matching.slice(0, entries.length), ambiguous: false };
+      }
+      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
+      async reap(keys) {
+        const data = await this.deps.registry.read();
+        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
+        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
+        const found = await this.unrecorded(
+          entries.filter((e) => !e.id),
+          data
+        );
+        await this.delete([...ids, ...found.ids]);
+        await this.deps.registry.update((d) => {
+          for (const k of keys) delete d.vms[k];
+        });
+        return [...ids, ...found.ids];
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report, needed) {
+        const data = await this.deps.registry.read();
+        const groups = /* @__PURE__ */ new Map();
+        for (const [key, e] of Object.entries(data.vms)) {
+          if (e.id && needed.has(e.id) && e.state === "ready") {
+            report.kept.push(`${e.role} VM ${e.id}`);
+            continue;
+          }
+          if (e.state === "creating" && !isOrphan(e)) {
+            report.kept.push(`${e.role} VM for ${e.label} (being created by pid ${e.pid})`);
+            continue;
+          }
+          const g = e.group ?? key;
+          groups.set(g, [...groups.get(g) ?? [], [key, e]]);
+        }
+        for (const members2 of groups.values()) {
+          const first = members2[0][1];
+          try {
+            const ids = members2.flatMap(([, e]) => e.id ? [e.id] : []);
+            const found = await this.unrecorded(
+              members2.filter(([, e]) => !e.id).map(([, e]) => e),
+              data
+            );
+            if (found.ambiguous) {
+              report.errors.push(
+                `could not tell which new VM belongs to ${first.label}: check \`vers status\` by hand`
+              );
+            }
+            await this.delete([...ids, ...found.ids]);
+            await this.deps.registry.update((d) => {
+              for (const [k] of members2) delete d.vms[k];
+            });
+            for (const id of [...ids, ...found.ids])
+              report.removed.push(`VM ${id} (${first.role} ${first.label})`);
+            if (ids.length + found.ids.length === 0)
+              report.removed.push(`registry entry for ${first.label} (no VM was made)`);
+          } catch (err) {
+            report.errors.push(`VMs for ${first.label}: ${err.message}`);
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/backends/vers-driver.ts
 import { randomBytes as randomBytes6 } from "node:crypto";
+import { performance as performance6 } from "node:perf_hooks";
+var VERS_SETTINGS, VERS_CAPABILITIES, BRANCH_TIMEOUT_MS, VersDriver;
+var init_vers_driver = __esm({
+  "src/backends/vers-driver.ts"() {
+    "use strict";
+    init_p_limit();
+    init_errors();
+    init_vers();
+    init_pg_admin();
+    init_vers_reader();
+    init_vers_session();
+    init_vers_vms();
+    VERS_SETTINGS = {
+      baseVm: "vers.baseVm",
+      password: "vers.pgPassword",
+      /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
+      readerPassword: "vers.readerPassword",
+      database: "vers.database",
+      pgVersion: "vers.pgVersion",
+      /** + tag: the working VM the last rollback of that checkpoint made. */
+      workingPrefix: "vers.working."
+    };
+    VERS_CAPABILITIES = {
+      batchBranching: true,
+      defaultParallel: "all",
+      isolation: "vm",
+      appliesServerSettings: true
+    };
+    BRANCH_TIMEOUT_MS = 3e5;
+    VersDriver = class {
+      constructor(deps, client) {
+        this.deps = deps;
+        this.client = client;
+        const n3 = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
+        this.v = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
+        this.vms = new VersVms(deps, client, this.v);
+        this.session = new VersSession(deps, client, this.v);
+      }
+      deps;
+      client;
+      kind = "vers";
+      capabilities = VERS_CAPABILITIES;
+      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
+      v;
+      vms;
+      session;
+      async settings() {
+        return (await this.deps.registry.read()).settings;
+      }
+      async base() {
+        const s = await this.settings();
+        const vm = s[VERS_SETTINGS.baseVm];
+        const password = s[VERS_SETTINGS.password];
+        if (!vm || !password) {
+          throw new InvalidInputError("no Vers base VM is set up for this project", {
+            hint: "run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint"
+          });
+        }
+        return { vm, password, database: s[VERS_SETTINGS.database] ?? "postgres" };
+      }
+      async planCheckpoint(_tag, database) {
+        const base = await this.base();
+        return {
+          id: "",
+          source: base.vm,
+          database: database || base.database,
+          strategy: "vers commit",
+          extra: { vm: base.vm }
+        };
+      }
+      async createCheckpoint(tag, plan, o2) {
+        const base = await this.base();
+        await this.ensureReader(base, o2.signal);
+        const start = performance6.now();
+        const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o2.signal }));
+        await o2.recordId(commitId);
+        await this.v(
+          () => this.client.tagCreate(tag, commitId, { signal: o2.signal, description: "vers-db checkpoint" })
+        ).catch((err) => {
+          if (!(err instanceof VersConflictError)) throw err;
+          throw new ConflictError(
+            `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
+            {
+              hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
+            }
+          );
+        });
+        const status = await this.v(() => this.client.vmStatus(plan.source, { signal: o2.signal }));
+        if (status.state.toLowerCase() === "paused")
+          await this.v(() => this.client.resume(plan.source, { signal: o2.signal }));
+        return { id: commitId, durationMs: performance6.now() - start };
+      }
+      /** The read-only role, made in the base VM before the commit so every VM of the commit has it. */
+      async ensureReader(base, signal) {
+        let password = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!password) {
+          const made = randomBytes6(16).toString("hex");
+          password = made;
+          await this.deps.registry.update((d) => {
+            d.settings[VERS_SETTINGS.readerPassword] ??= made;
+            password = d.settings[VERS_SETTINGS.readerPassword];
+          });
+        }
+        this.client.addSecret(password);
+        const conn = await this.session.connect(base.vm, base.database, base.password, { signal });
+        try {
+          await ensureReaderRole(conn.config, password);
+        } finally {
+          await conn.close();
+        }
+      }
+      /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
+      async removeCheckpoint(entry) {
+        const setting = VERS_SETTINGS.workingPrefix + entry.tag;
+        const working = (await this.settings())[setting];
+        if (working) await this.vms.remove([working]);
+        const commitId = entry.id;
+        if (commitId) {
+          const t = await this.v(() => this.client.tagGet(entry.tag, { timeoutMs: 3e4 })).catch(() => null);
+          if (t?.commit_id === commitId)
+            await this.v(() => this.client.tagDelete(entry.tag, { timeoutMs: 3e4 }));
+          await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
+            (err) => this.deps.log(`kept vers commit ${commitId}: ${err.message}`)
+          );
+        }
+        await this.deps.registry.update((d) => {
+          delete d.settings[setting];
+        });
+      }
+      async planBranches(ckpt, names) {
+        return names.map(() => ({ id: "", database: ckpt.database, strategy: "vers branch" }));
+      }
+      /** One vers call for all of them: the API boots them side by side. */
+      async createBranches(ckpt, planned, o2) {
+        const names = planned.map((b) => b.name);
+        const start = performance6.now();
+        const ids = await this.vms.record("branch", names, ckpt.id, async () => {
+          const r = await this.v(
+            () => this.client.branch(ckpt.id, names.length, { signal: o2.signal, timeoutMs: BRANCH_TIMEOUT_MS })
+          );
+          return r.newIds;
+        });
+        const durationMs = performance6.now() - start;
+        for (const [i2, name] of names.entries()) await o2.ready(name, ids[i2], durationMs);
+      }
+      async removeBranch(b) {
+        if (b.id) await this.vms.remove([b.id]);
+      }
+      async connect(b, as) {
+        const { password } = await this.base();
+        if (as !== "reader") return this.session.connect(b.id, b.database, password);
+        const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!reader) {
+          throw new BackendError(`branch ${b.name} has no read-only role`, {
+            hint: "its checkpoint was made by an older vers-db: make a new checkpoint and branch it again"
+          });
+        }
+        return this.session.connect(b.id, b.database, reader, { user: VERS_READER_ROLE });
+      }
+      async exec(b, command, options) {
+        return this.session.exec(b.id, b.database, (await this.base()).password, command, options);
+      }
+      async connectSource() {
+        const base = await this.base();
+        return this.session.connect(base.vm, base.database, base.password);
+      }
+      async execSource(command, options) {
+        const base = await this.base();
+        return this.session.exec(base.vm, base.database, base.password, command, options);
+      }
+      async withAdmin(fn) {
+        const conn = await this.connectSource();
+        try {
+          return await fn(adminConfigFor(conn.config));
+        } finally {
+          await conn.close();
+        }
+      }
+      /** A new VM from the commit; the one the previous rollback made is deleted. */
+      async rollback(ckpt, o2) {
+        const [vmId] = await this.vms.record("working", [ckpt.tag], ckpt.id, async () => [
+          (await this.v(() => this.client.runCommit(ckpt.id, { signal: o2.signal }))).vmId
+        ]);
+        const setting = VERS_SETTINGS.workingPrefix + ckpt.tag;
+        const previous = (await this.settings())[setting] ?? null;
+        await this.deps.registry.update((d) => {
+          d.settings[setting] = vmId;
+        });
+        if (previous) await this.vms.remove([previous]);
+        return { tag: ckpt.tag, target: vmId, removed: previous };
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report) {
+        const data = await this.deps.registry.read();
+        const needed = new Set(
+          [
+            data.settings[VERS_SETTINGS.baseVm],
+            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
+            ...Object.values(data.branches).map((b) => b.id)
+          ].filter((x) => Boolean(x))
+        );
+        await this.vms.sweep(report, needed);
+      }
+      async close() {
+        await this.session.close();
+      }
+    };
+  }
+});
+
+// src/backends/vers.ts
+var vers_exports = {};
+__export(vers_exports, {
+  VERS_CAPABILITIES: () => VERS_CAPABILITIES,
+  VERS_SETTINGS: () => VERS_SETTINGS,
+  VM_PG_PORT: () => VM_PG_PORT,
+  VersBackend: () => VersBackend,
+  createVersBackend: () => createVersBackend,
+  createVersClient: () => createVersClient,
+  openVersClient: () => openVersClient,
+  openVersProvisioner: () => openVersProvisioner,
+  pgEnvScript: () => pgEnvScript
+});
+function createVersClient(deps, secrets = []) {
+  return new VersClient({
+    env: deps.env,
+    cwd: deps.cwd,
+    log: (m) => deps.log(m),
+    debug: Boolean(deps.env.VERS_DB_DEBUG),
+    secrets
+  });
+}
+async function openVersClient(deps) {
+  const settings = (await deps.registry.read()).settings;
+  const secrets = [settings[VERS_SETTINGS.password], settings[VERS_SETTINGS.readerPassword]];
+  const client = createVersClient(
+    deps,
+    secrets.filter((s) => Boolean(s))
+  );
+  await client.ensureSupported();
+  return client;
+}
+async function createVersBackend(deps) {
+  return new VersBackend(deps, new VersDriver(deps, await openVersClient(deps)));
+}
+async function openVersProvisioner(deps) {
+  const driver = new VersDriver(deps, await openVersClient(deps));
+  return {
+    client: driver.client,
+    runRootVm: async (run) => (await driver.vms.record("base", ["base"], null, async () => [(await run()).vmId]))[0],
+    forgetVm: (id) => driver.vms.forget([id]),
+    connect: (vm, database, password, signal) => driver.session.connect(vm, database, password, { signal }),
+    close: () => driver.close()
+  };
+}
+var VersBackend;
+var init_vers2 = __esm({
+  "src/backends/vers.ts"() {
+    "use strict";
+    init_vers();
+    init_managed();
+    init_vers_driver();
+    init_vers_driver();
+    init_vers_session();
+    VersBackend = class extends ManagedBackend {
+      get client() {
+        return this.driver.client;
+      }
+      /** A tunnel to a VM's PostgreSQL as its postgres user (the project's password unless given). */
+      async connectVm(vm, database, options = {}) {
+        const password = options.password ?? (await this.driver.base()).password;
+        return this.driver.session.connect(vm, database, password, { signal: options.signal });
+      }
+      /** Put a file into a VM (`exec -i … cat > path`). */
+      upload(vm, remotePath, content, options = {}) {
+        return this.driver.session.upload(vm, remotePath, content, options);
+      }
+    };
+  }
+});
+
+// src/backends/local-clone.ts
+import { randomBytes as randomBytes7 } from "node:crypto";
 import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 function parseCloneStrategy(value) {
@@ -17978,7 +18475,7 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join9(dir, `.reflink-probe-${randomBytes6(4).toString("hex")}`);
+  const a2 = join9(dir, `.reflink-probe-${randomBytes7(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
     await writeFile8(a2, "probe");
@@ -18001,27 +18498,27 @@ var init_local_clone = __esm({
 });
 
 // src/backends/local-sandbox.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
+import { randomBytes as randomBytes8 } from "node:crypto";
 async function isSuperuser(config2) {
   return withClient(
     config2,
     async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
   );
 }
-async function createRole(admin, role, password) {
-  await dropRoles(admin, [role]);
+async function createRole(admin, role2, password) {
+  await dropRoles(admin, [role2]);
   const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
   const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
   await withClient(admin, async (c3) => {
-    await c3.query(`CREATE ROLE ${quoteIdent(role)} ${options}${pw}`);
-    if (password !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role)}`);
+    await c3.query(`CREATE ROLE ${quoteIdent(role2)} ${options}${pw}`);
+    if (password !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
   });
 }
-async function reownObjects(c3, role) {
+async function reownObjects(c3, role2) {
   const report = { fromSuperuser: [], count: 0, failed: [] };
   const { rows } = await c3.query(
     FOREIGN_OWNED_SQL,
-    [role]
+    [role2]
   );
   for (const o2 of rows) {
     const keyword2 = ALTER_KEYWORD[o2.type];
@@ -18030,7 +18527,7 @@ async function reownObjects(c3, role) {
       continue;
     }
     try {
-      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role)}`);
+      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role2)}`);
       report.count++;
       if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
     } catch (err) {
@@ -18047,7 +18544,7 @@ async function sealBranch(admin, database, roles) {
     await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
   });
   return withClient(withDatabase(admin, database), async (c3) => {
-    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL, [roles.checkpointOwner])).rowCount === 1) {
+    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL2, [roles.checkpointOwner])).rowCount === 1) {
       await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
     }
     return reownObjects(c3, roles.owner);
@@ -18055,7 +18552,7 @@ async function sealBranch(admin, database, roles) {
 }
 async function grantReader(admin, database, reader) {
   await withClient(withDatabase(admin, database), async (c3) => {
-    const schemas = (await c3.query(USER_SCHEMAS_SQL)).rows.map(
+    const schemas = (await c3.query(USER_SCHEMAS_SQL2)).rows.map(
       (r) => quoteIdent(r.nspname)
     );
     if (schemas.length === 0) return;
@@ -18067,14 +18564,14 @@ async function grantReader(admin, database, reader) {
   });
 }
 async function dropRoles(admin, roles) {
-  for (const role of roles) {
+  for (const role2 of roles) {
     await withClient(admin, async (c3) => {
-      if ((await c3.query(ROLE_EXISTS_SQL, [role])).rowCount === 0) return;
-      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role])).rows.map((r) => r.datname);
+      if ((await c3.query(ROLE_EXISTS_SQL2, [role2])).rowCount === 0) return;
+      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role2])).rows.map((r) => r.datname);
       for (const db of dbs) {
-        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role)}`));
+        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role2)}`));
       }
-      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role2)}`);
     });
   }
 }
@@ -18102,17 +18599,17 @@ async function sealCheckpoint(admin, database, owner, log2) {
   );
 }
 async function dropUnknownRoles(admin, prefix, known, report) {
-  for (const role of await rolesWithPrefix(admin, prefix)) {
-    if (known.has(role)) continue;
+  for (const role2 of await rolesWithPrefix(admin, prefix)) {
+    if (known.has(role2)) continue;
     try {
-      await dropRoles(admin, [role]);
-      report.removed.push(`unregistered role ${role}`);
+      await dropRoles(admin, [role2]);
+      report.removed.push(`unregistered role ${role2}`);
     } catch (err) {
-      report.errors.push(`role ${role}: ${err.message}`);
+      report.errors.push(`role ${role2}: ${err.message}`);
     }
   }
 }
-var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
+var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL2, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL2, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
 var init_local_sandbox = __esm({
   "src/backends/local-sandbox.ts"() {
     "use strict";
@@ -18121,13 +18618,13 @@ var init_local_sandbox = __esm({
     init_pg();
     init_secrets();
     IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
-    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    ROLE_EXISTS_SQL2 = "SELECT 1 FROM pg_roles WHERE rolname = $1";
     ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
     ROLE_DATABASES_SQL = `
   SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
   WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
     AND d.datallowconn`;
-    USER_SCHEMAS_SQL = `
+    USER_SCHEMAS_SQL2 = `
   SELECT nspname FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
     AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
@@ -18185,15 +18682,68 @@ var init_local_sandbox = __esm({
     LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
     OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
     newRolePassword = () => {
-      const password = randomBytes7(18).toString("hex");
+      const password = randomBytes8(18).toString("hex");
       addSecret(password);
       return password;
     };
   }
 });
 
+// src/backends/local-own.ts
+async function dropOwnDatabase(admin, instance, name) {
+  const prefix = instancePrefix(instance);
+  if (!name.startsWith(prefix)) {
+    throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+      hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
+    });
+  }
+  await dropDatabase(admin, name);
+}
+async function dropOwnRoles(admin, instance, roles) {
+  const prefix = instancePrefix(instance);
+  const foreign = roles.find((r) => !r.startsWith(prefix));
+  if (foreign)
+    throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+  await dropRoles(admin, roles);
+}
+async function sweepUnregistered(admin, registry2, report) {
+  const data = await registry2.read();
+  const prefix = instancePrefix(data.instance);
+  const databases = /* @__PURE__ */ new Set();
+  const roles = /* @__PURE__ */ new Set();
+  for (const b of Object.values(data.branches)) {
+    if (b.backend === "local") databases.add(b.database);
+    if (b.sandbox) roles.add(b.sandbox.owner).add(b.sandbox.reader);
+  }
+  for (const c3 of Object.values(data.checkpoints)) {
+    if (c3.owner) roles.add(c3.owner);
+    if (c3.backend !== "local") continue;
+    databases.add(c3.id).add(workingDatabaseName(data.instance, c3.tag));
+    if (c3.state !== "ready") roles.add(checkpointOwnerRole(data.instance, c3.tag));
+  }
+  for (const name of await databasesWithPrefix(admin, prefix)) {
+    if (databases.has(name)) continue;
+    try {
+      await dropOwnDatabase(admin, data.instance, name);
+      report.removed.push(`unregistered database ${name}`);
+    } catch (err) {
+      report.errors.push(`${name}: ${err.message}`);
+    }
+  }
+  await dropUnknownRoles(admin, prefix, roles, report);
+}
+var init_local_own = __esm({
+  "src/backends/local-own.ts"() {
+    "use strict";
+    init_errors();
+    init_names();
+    init_local_sandbox();
+    init_pg_admin();
+  }
+});
+
 // src/backends/local-verify.ts
-import { setTimeout as sleep3 } from "node:timers/promises";
+import { setTimeout as sleep4 } from "node:timers/promises";
 function verifyTemplate(admin, ckpt) {
   const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
   const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt));
@@ -18231,7 +18781,7 @@ async function templateChecksums(admin, id, closeAfter) {
       } catch (err) {
         if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
           throw err;
-        await sleep3(RETRY_MS);
+        await sleep4(RETRY_MS);
       }
     }
   } finally {
@@ -18244,7 +18794,7 @@ async function retrying(fn) {
       return await fn();
     } catch (err) {
       if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
-      await sleep3(RETRY_MS);
+      await sleep4(RETRY_MS);
     }
   }
 }
@@ -18379,9 +18929,9 @@ var init_process_group = __esm({
 });
 
 // src/backends/shell-step.ts
-import { performance as performance6 } from "node:perf_hooks";
+import { performance as performance7 } from "node:perf_hooks";
 async function runShellStep(ctx, config2, command, options = {}) {
-  const start = performance6.now();
+  const start = performance7.now();
   const pgEnv = {
     PGHOST: String(config2.host ?? "127.0.0.1"),
     PGPORT: String(config2.port ?? 5432),
@@ -18417,14 +18967,14 @@ async function runShellStep(ctx, config2, command, options = {}) {
       stdout: String(r.stdout ?? ""),
       stderr: `${r.stderr ?? ""}
 timed out after ${options.timeoutMs} ms`,
-      durationMs: performance6.now() - start
+      durationMs: performance7.now() - start
     };
   }
   return {
     exitCode: r.exitCode ?? 1,
     stdout: String(r.stdout ?? ""),
     stderr: String(r.stderr ?? ""),
-    durationMs: performance6.now() - start
+    durationMs: performance7.now() - start
   };
 }
 var init_shell_step = __esm({
@@ -18438,110 +18988,50 @@ var init_shell_step = __esm({
   }
 });
 
-// src/backends/local.ts
-var local_exports = {};
-__export(local_exports, {
-  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
-  LocalBackend: () => LocalBackend,
-  backendPid: () => backendPid,
-  createLocalBackend: () => createLocalBackend
-});
-import { performance as performance7 } from "node:perf_hooks";
-import { setTimeout as sleep4 } from "node:timers/promises";
-async function otherSessions(c3, database) {
-  return (await c3.query(OTHER_SESSIONS_SQL, [database])).rows;
-}
-async function createLocalBackend(ctx) {
-  const url = ctx.env.DATABASE_URL?.trim();
-  if (url) {
-    let source;
-    try {
-      source = configFromUrl(url);
-    } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
-      throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
-    }
-    const backend = new LocalBackend(ctx, source, null);
-    await backend.verifyServer();
-    return backend;
-  }
-  const server = await ensureEmbedded(ctx.stateDir, { log: ctx.log });
-  const admin = configFromUrl(server.url, "postgres");
-  await withClient(admin, async (c3) => {
-    const exists3 = (await c3.query(DATABASE_EXISTS_SQL, [EMBEDDED_SOURCE_DATABASE])).rowCount === 1;
-    if (!exists3) await c3.query(`CREATE DATABASE ${quoteIdent(EMBEDDED_SOURCE_DATABASE)}`);
-  }).catch((err) => {
-    if (err.code === "42P04") return;
-    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
-  });
-  return new LocalBackend(ctx, withDatabase(admin, EMBEDDED_SOURCE_DATABASE), server.state.dataDir);
-}
-var TERMINATE_CREATING_SQL, EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL, DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, OTHER_SESSIONS_SQL, SOURCE_BUSY, CLONE_ATTEMPTS, CLONE_RETRY_MS, OWN_DATABASES_SQL, backendPid, LocalBackend;
-var init_local = __esm({
-  "src/backends/local.ts"() {
+// src/backends/local-driver.ts
+var SEAL_TEMPLATE_SQL, REASSIGN_TO_SERVER_USER_SQL, LOCAL_CAPABILITIES, LocalDriver;
+var init_local_driver = __esm({
+  "src/backends/local-driver.ts"() {
     "use strict";
     init_errors();
-    init_children();
     init_names();
     init_pg();
     init_secrets();
-    init_embedded();
+    init_deps();
     init_local_clone();
+    init_local_own();
     init_local_sandbox();
     init_local_verify();
+    init_pg_admin();
     init_shell_step();
-    TERMINATE_CREATING_SQL = `
-  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-  WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`;
-    EMBEDDED_SOURCE_DATABASE = "app";
-    MIN_SERVER_VERSION = 13e4;
-    SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v, current_setting('data_directory', true) AS data_dir`;
-    DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = $1";
-    DATABASE_SIZE_SQL = "SELECT pg_database_size($1)::bigint AS size";
-    OTHER_SESSIONS_SQL = `
-  SELECT pid, usename, application_name, coalesce(client_addr::text, 'local') AS client, state, backend_type
-  FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid`;
-    SOURCE_BUSY = "55006";
-    CLONE_ATTEMPTS = 3;
-    CLONE_RETRY_MS = 300;
-    OWN_DATABASES_SQL = `SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1`;
-    backendPid = (client) => client.processID;
-    LocalBackend = class {
-      constructor(ctx, source, dataDir) {
-        this.ctx = ctx;
+    SEAL_TEMPLATE_SQL = (db) => `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
+    REASSIGN_TO_SERVER_USER_SQL = (role2) => `REASSIGN OWNED BY ${quoteIdent(role2)} TO CURRENT_USER`;
+    LOCAL_CAPABILITIES = {
+      batchBranching: false,
+      defaultParallel: 1,
+      isolation: "roles",
+      appliesServerSettings: false
+    };
+    LocalDriver = class {
+      constructor(deps, source, dataDir, serverVersionNum) {
+        this.deps = deps;
         this.source = source;
         this.dataDir = dataDir;
+        this.serverVersionNum = serverVersionNum;
       }
-      ctx;
+      deps;
       source;
       dataDir;
+      serverVersionNum;
       kind = "local";
+      capabilities = LOCAL_CAPABILITIES;
       cloneEnv;
       sandbox;
-      get sourceDatabase() {
-        return this.source.database ?? "postgres";
-      }
-      /** Admin work runs from a database that is never copied: `postgres`, or template1 when postgres is the source. */
       get admin() {
-        return withDatabase(this.source, this.sourceDatabase === "postgres" ? "template1" : "postgres");
+        return adminConfigFor(this.source);
       }
-      async instance() {
-        return this.ctx.registry.instance();
-      }
-      async verifyServer() {
-        const { v } = await withClient(
-          this.source,
-          async (c3) => (await c3.query(SERVER_VERSION_SQL)).rows[0]
-        );
-        if (v < MIN_SERVER_VERSION) {
-          throw new DatabaseError(
-            `PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(this.source)}`,
-            {
-              hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
-            }
-          );
-        }
-        return v;
+      instance() {
+        return this.deps.registry.instance();
       }
       /**
        * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
@@ -18549,192 +19039,73 @@ var init_local = __esm({
        */
       sandboxed() {
         this.sandbox ??= (async () => {
-          if (/^(off|0|false|no)$/i.test(this.ctx.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
+          if (/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
           return isSuperuser(this.admin);
         })();
         return this.sandbox;
       }
       environment() {
         this.cloneEnv ??= (async () => {
-          const serverVersionNum = await this.verifyServer();
           const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
-          return { serverVersionNum, reflinks };
+          return { serverVersionNum: this.serverVersionNum, reflinks };
         })();
         return this.cloneEnv;
       }
-      async chooseStrategy(database) {
-        const env = await this.environment();
-        const size = await withClient(
-          this.admin,
-          async (c3) => Number((await c3.query(DATABASE_SIZE_SQL, [database])).rows[0].size)
-        );
-        return chooseCloneStrategy(size, env, parseCloneStrategy(this.ctx.env.VERS_DB_CLONE_STRATEGY));
-      }
-      /**
-       * CREATE DATABASE … TEMPLATE, timed. PostgreSQL refuses while anyone else is connected to the
-       * template: sessions on a template the tool owns are terminated, and so are autovacuum workers
-       * (vacuum simply starts again later); client sessions on the user's own database are named in
-       * the error instead. A session that slips in between the check and the copy gets a short retry.
-       */
-      async cloneDatabase(target, template, strategy, owned, signal) {
+      async copy(target, template, strategy, owned, signal) {
         const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
-        return withClient(this.admin, async (c3) => {
-          if (setup) await c3.query(setup);
-          for (let attempt = 1; ; attempt++) {
-            await this.clearTemplate(c3, template, owned);
-            const onAbort = () => void withClient(this.admin, (k) => k.query("SELECT pg_cancel_backend($1)", [backendPid(c3)])).catch(
-              () => {
-              }
-            );
-            signal?.addEventListener("abort", onAbort, { once: true });
-            const start = performance7.now();
-            try {
-              await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${clause}`);
-              return performance7.now() - start;
-            } catch (err) {
-              const e = err;
-              if (signal?.aborted) throw new CancelledError();
-              if (e.code === SOURCE_BUSY && attempt < CLONE_ATTEMPTS) {
-                await sleep4(CLONE_RETRY_MS);
-                continue;
-              }
-              if (e.code === SOURCE_BUSY) throw this.busySourceError(template, await otherSessions(c3, template));
-              if (e.code === "42P04")
-                throw new ConflictError(`database ${JSON.stringify(target)} already exists`, {
-                  hint: "run `vers-db gc`"
-                });
-              throw new DatabaseError(`could not copy ${template} to ${target}: ${e.message}`, {
-                cause: err,
-                code: e.code
-              });
-            } finally {
-              signal?.removeEventListener("abort", onAbort);
-            }
-          }
-        });
+        return cloneDatabase(this.admin, target, template, { clause, setup, owned, signal });
       }
-      /** Make the template copyable, or say who keeps it busy. */
-      async clearTemplate(c3, template, owned) {
-        const others = await otherSessions(c3, template);
-        const clients = others.filter((o2) => o2.backend_type !== "autovacuum worker");
-        if (clients.length > 0 && !owned) throw this.busySourceError(template, clients);
-        const terminate = owned ? others : others.filter((o2) => o2.backend_type === "autovacuum worker");
-        for (const o2 of terminate) await c3.query("SELECT pg_terminate_backend($1)", [o2.pid]);
+      async dropOwn(name) {
+        await dropOwnDatabase(this.admin, await this.instance(), name);
       }
-      busySourceError(database, sessions) {
-        const list = sessions.slice(0, 5).map(
-          (s) => `pid ${s.pid} (${s.application_name || "no application_name"}, user ${s.usename}, ${s.client}, ${s.state ?? "unknown"})`
-        ).join("; ");
-        return new DatabaseError(
-          `source database ${JSON.stringify(database)} is being accessed by other users: ${list}${sessions.length > 5 ? ` and ${sessions.length - 5} more` : ""}`,
-          {
-            hint: "PostgreSQL copies a database only while nobody else is connected to it: close those sessions (or pg_terminate_backend them) and retry",
-            code: "55006"
-          }
-        );
+      async dropOwnRoles(roles) {
+        await dropOwnRoles(this.admin, await this.instance(), roles);
       }
-      async dropDatabase(name) {
-        const prefix = instancePrefix(await this.instance());
-        if (!name.startsWith(prefix)) {
-          throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
-            hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
-          });
-        }
-        await withClient(this.admin, async (c3) => {
-          const creating = `CREATE DATABASE ${quoteIdent(name)} `;
-          for (let i2 = 0; i2 < 100; i2++) {
-            const { rowCount } = await c3.query(TERMINATE_CREATING_SQL, [creating]);
-            if (!rowCount) break;
-            await new Promise((resolve8) => setTimeout(resolve8, 100));
-          }
-          await c3.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => void 0);
-          await c3.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        });
-      }
-      async databaseExists(name) {
-        return withClient(this.admin, async (c3) => (await c3.query(DATABASE_EXISTS_SQL, [name])).rowCount === 1);
-      }
-      async checkpoint(tag, options = {}) {
-        validateName("checkpoint tag", tag);
-        const source = options.database || this.sourceDatabase;
-        if (!await this.databaseExists(source)) {
+      async planCheckpoint(tag, database) {
+        const source = database || (this.source.database ?? "postgres");
+        if (!await databaseExists(this.admin, source)) {
           throw new NotFoundError(
             `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`
           );
         }
-        const instance = await this.instance();
-        const id = checkpointDatabaseName(instance, tag);
-        const strategy = await this.chooseStrategy(source);
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const entry = {
-          tag,
-          backend: "local",
-          id,
-          source,
-          database: id,
-          createdAt,
-          strategy,
-          durationMs: 0
-        };
-        await this.ctx.registry.update((d) => {
-          if (d.checkpoints[tag]) {
-            throw new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
-              hint: `pick another tag, or remove it first with \`vers-db branches\` / db_branches delete`
-            });
-          }
-          d.checkpoints[tag] = { ...entry, state: "creating", createdBy: options.createdBy, pid: process.pid };
-        });
-        try {
-          const ms2 = await this.cloneDatabase(id, source, strategy, false, options.signal);
-          const sealed = await this.sealCheckpoint(id, tag);
-          await withClient(
-            this.admin,
-            (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`)
-          );
-          const done = { ...entry, durationMs: Math.round(ms2) };
-          await this.ctx.registry.update((d) => {
-            d.checkpoints[tag] = { ...done, ...sealed, state: "ready", createdBy: options.createdBy };
-          });
-          return done;
-        } catch (err) {
-          await this.dropDatabase(id).catch(() => void 0);
-          await dropRoles(this.admin, [checkpointOwnerRole(instance, tag)]).catch(() => void 0);
-          await this.ctx.registry.update((d) => {
-            delete d.checkpoints[tag];
-          });
-          throw err;
-        }
+        const id = checkpointDatabaseName(await this.instance(), tag);
+        const strategy = chooseCloneStrategy(
+          await databaseSize(this.admin, source),
+          await this.environment(),
+          parseCloneStrategy(this.deps.env.VERS_DB_CLONE_STRATEGY)
+        );
+        return { id, source, database: id, strategy };
       }
       /**
-       * Before a checkpoint becomes a template: its objects go to a NOLOGIN role of its own (those a
-       * superuser owned are recorded), nobody but the server user may connect to it, and its
-       * per-table checksums are taken, to be checked after every run.
+       * The copy becomes a template nobody connects to; before that its objects go to a NOLOGIN role
+       * of its own (those a superuser owned are recorded) and its per-table checksums are taken.
        */
-      async sealCheckpoint(id, tag) {
+      async createCheckpoint(tag, plan, o2) {
+        const ms2 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
         const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
-        return sealCheckpoint(this.admin, id, owner, (m) => this.ctx.log(`checkpoint ${tag}: ${m}`));
+        const sealed = await sealCheckpoint(
+          this.admin,
+          plan.id,
+          owner,
+          (m) => this.deps.log(`checkpoint ${tag}: ${m}`)
+        );
+        await withClient(this.admin, (c3) => c3.query(SEAL_TEMPLATE_SQL(plan.id)));
+        return { id: plan.id, durationMs: ms2, extra: sealed };
       }
-      async branch(checkpoint, names, options = {}) {
-        for (const n3 of names) validateName("branch name", n3);
-        if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
-        const ckpt = await this.ctx.registry.checkpoint(checkpoint);
-        if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(checkpoint);
+      async removeCheckpoint(entry) {
         const instance = await this.instance();
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        await this.dropOwn(entry.id || checkpointDatabaseName(instance, entry.tag));
+        await this.dropOwn(workingDatabaseName(instance, entry.tag));
+        const owner = entry.owner ?? (await this.sandboxed() ? checkpointOwnerRole(instance, entry.tag) : null);
+        if (owner) await this.dropOwnRoles([owner]);
+      }
+      async planBranches(_ckpt, names) {
+        const instance = await this.instance();
         const sandboxed = await this.sandboxed();
-        const planned = names.map((name) => ({
-          name,
-          backend: "local",
-          checkpoint,
+        return names.map((name) => ({
           id: branchDatabaseName(instance, name),
           database: branchDatabaseName(instance, name),
-          createdAt,
-          durationMs: 0,
-          strategy: ckpt.strategy,
-          state: "creating",
-          createdBy: options.createdBy ?? "vers-db",
-          pid: process.pid,
-          keep: options.keep ?? false,
+          strategy: _ckpt.strategy,
           sandbox: sandboxed ? {
             owner: branchOwnerRole(instance, name),
             ownerPassword: newRolePassword(),
@@ -18742,63 +19113,39 @@ var init_local = __esm({
             readerPassword: newRolePassword()
           } : void 0
         }));
-        await this.ctx.registry.reserveBranches(planned);
-        const made = [];
-        try {
-          for (const b of planned) {
-            if (options.signal?.aborted) throw new CancelledError();
-            if (b.sandbox) {
-              await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
-              await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
-            }
-            const ms2 = await this.cloneDatabase(
-              b.id,
-              ckpt.id,
-              ckpt.strategy,
-              true,
-              options.signal
-            );
-            if (b.sandbox) {
-              const { owner, reader } = b.sandbox;
-              const sealed = await sealBranch(this.admin, b.database, {
-                owner,
-                reader,
-                checkpointOwner: ckpt.owner ?? null
-              });
-              for (const f of sealed.failed) this.ctx.log(`branch ${b.name}: could not re-own ${f}`);
-            }
-            const info = { ...b, durationMs: Math.round(ms2) };
-            await this.ctx.registry.update((d) => {
-              const e = d.branches[b.name];
-              if (e) Object.assign(e, { state: "ready", durationMs: info.durationMs });
-            });
-            made.push(info);
+      }
+      async createBranches(ckpt, planned, o2) {
+        for (const b of planned) {
+          if (o2.signal?.aborted) throw new CancelledError();
+          if (b.sandbox) {
+            await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+            await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
           }
-          return made;
-        } catch (err) {
-          for (const b of planned) await this.destroy(b.name).catch(() => void 0);
-          throw err;
+          const ms2 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
+          if (b.sandbox) {
+            const { owner, reader } = b.sandbox;
+            const sealed = await sealBranch(this.admin, b.database, {
+              owner,
+              reader,
+              checkpointOwner: ckpt.owner ?? null
+            });
+            for (const f of sealed.failed) this.deps.log(`branch ${b.name}: could not re-own ${f}`);
+          }
+          await o2.ready(b.name, b.id, ms2);
         }
       }
-      async unknownCheckpoint(tag) {
-        const known = (await this.ctx.registry.listCheckpoints("local")).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
-        return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
-          hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one with `vers-db checkpoint <tag>` (db_checkpoint)"
-        });
-      }
-      async branchEntry(name) {
-        const b = await this.ctx.registry.branch(name);
-        if (b?.backend !== "local") {
-          throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
-            hint: "list them with `vers-db branches`"
-          });
+      async removeBranch(b) {
+        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+          this.deps.log(
+            `branch ${b.name} names database ${b.database}, which vers-db did not create: not dropping it`
+          );
+          return;
         }
-        return b;
+        await this.dropOwn(b.database);
+        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
       }
-      async connect(branch, options = {}) {
-        const b = await this.branchEntry(branch);
+      async connect(b, as) {
         let config2 = withDatabase(this.source, b.database);
-        const as = options.as ?? "owner";
         if (b.sandbox) {
           addSecret(b.sandbox.ownerPassword);
           addSecret(b.sandbox.readerPassword);
@@ -18812,169 +19159,111 @@ var init_local = __esm({
         return { config: config2, displayUrl: displayUrl(config2), close: async () => {
         } };
       }
+      async exec(b, command, options) {
+        const { config: config2 } = await this.connect(b, options.superuser ? "superuser" : "owner");
+        return this.run(config2, command, options);
+      }
       async connectSource() {
         return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
         } };
       }
-      run(config2, command, options = {}) {
-        return runShellStep(this.ctx, config2, command, options);
-      }
-      async exec(branch, command, options) {
-        const { config: config2 } = await this.connect(branch, { as: options?.superuser ? "superuser" : "owner" });
-        return this.run(config2, command, options);
-      }
-      async execSource(command, options) {
+      execSource(command, options) {
         return this.run(this.source, command, options);
       }
-      async rollback(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local" || ckpt.state !== "ready") throw await this.unknownCheckpoint(tag);
-        const target = workingDatabaseName(await this.instance(), tag);
-        const existed = await this.databaseExists(target);
-        if (existed) await this.dropDatabase(target);
-        await this.cloneDatabase(target, ckpt.id, ckpt.strategy, true, options.signal);
-        if (ckpt.owner) {
-          const owner = ckpt.owner;
-          await withClient(
-            withDatabase(this.admin, target),
-            (c3) => c3.query(`REASSIGN OWNED BY ${quoteIdent(owner)} TO CURRENT_USER`)
-          );
-        }
-        return { tag, target: urlOf(withDatabase(this.source, target)), removed: existed ? target : null };
+      run(config2, command, options) {
+        const { cwd, env } = this.deps;
+        return runShellStep({ cwd, env, stateDir: stateDirOf(this.deps) }, config2, command, options);
       }
-      async destroy(branch) {
-        const b = await this.ctx.registry.branch(branch);
-        if (b?.backend !== "local") return;
-        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
-          this.ctx.log(
-            `branch ${branch} names database ${b.database}, which vers-db did not create: not dropping it`
-          );
-          await this.ctx.registry.update((d) => {
-            delete d.branches[branch];
-          });
-          return;
-        }
-        await this.ctx.registry.update((d) => {
-          const e = d.branches[branch];
-          if (e) e.state = "deleting";
-        });
-        await this.dropDatabase(b.database);
-        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
-        await this.ctx.registry.update((d) => {
-          delete d.branches[branch];
-        });
+      withAdmin(fn) {
+        return fn(this.admin);
       }
-      async deleteCheckpoint(tag, options = {}) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local") throw await this.unknownCheckpoint(tag);
-        const children = (await this.ctx.registry.listBranches("local")).filter((b) => b.checkpoint === tag);
-        if (children.length > 0 && !options.force) {
-          throw new ConflictError(
-            `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
-            {
-              hint: "delete those branches first"
-            }
-          );
-        }
-        for (const b of children) await this.destroy(b.name);
-        await this.ctx.registry.update((d) => {
-          const e = d.checkpoints[tag];
-          if (e) e.state = "deleting";
-        });
-        await this.dropDatabase(ckpt.id);
-        await this.dropDatabase(workingDatabaseName(await this.instance(), tag));
-        if (ckpt.owner) await this.dropOwnRoles([ckpt.owner]);
-        await this.ctx.registry.update((d) => {
-          delete d.checkpoints[tag];
-        });
-      }
-      async gc() {
-        const report = { removed: [], kept: [], errors: [] };
-        const data = await this.ctx.registry.read();
-        instancePrefix(data.instance);
-        const alive2 = (pid) => {
-          try {
-            process.kill(pid, 0);
-            return true;
-          } catch (err) {
-            return err.code === "EPERM";
-          }
+      async rollback(ckpt, o2) {
+        const target = workingDatabaseName(await this.instance(), ckpt.tag);
+        const existed = await databaseExists(this.admin, target);
+        if (existed) await this.dropOwn(target);
+        await this.copy(target, ckpt.id, ckpt.strategy, true, o2.signal);
+        const owner = ckpt.owner;
+        if (owner)
+          await withClient(withDatabase(this.admin, target), (c3) => c3.query(REASSIGN_TO_SERVER_USER_SQL(owner)));
+        return {
+          tag: ckpt.tag,
+          target: urlOf(withDatabase(this.source, target)),
+          removed: existed ? target : null
         };
-        const known = /* @__PURE__ */ new Set();
-        for (const b of Object.values(data.branches).filter((x) => x.backend === "local")) {
-          const orphan = b.state !== "ready" ? !alive2(b.pid) || b.pid === process.pid : !b.keep && !alive2(b.pid);
-          if (orphan) {
-            try {
-              await this.destroy(b.name);
-              report.removed.push(`branch ${b.name} (${b.database})`);
-            } catch (err) {
-              report.errors.push(`branch ${b.name}: ${err.message}`);
-            }
-          } else {
-            known.add(b.database);
-            report.kept.push(`branch ${b.name}`);
-          }
-        }
-        for (const c3 of Object.values(data.checkpoints).filter((x) => x.backend === "local")) {
-          if (c3.state !== "ready" && c3.pid !== void 0 && c3.pid !== process.pid && processAlive(c3.pid)) {
-            known.add(c3.id);
-            report.kept.push(`checkpoint ${c3.tag} (being created by process ${c3.pid})`);
-          } else if (c3.state !== "ready") {
-            await this.dropDatabase(c3.id).catch(
-              (err) => report.errors.push(`checkpoint ${c3.tag}: ${err.message}`)
-            );
-            await this.ctx.registry.update((d) => {
-              delete d.checkpoints[c3.tag];
-            });
-            report.removed.push(`unfinished checkpoint ${c3.tag} (${c3.id})`);
-          } else {
-            known.add(c3.id);
-            known.add(workingDatabaseName(data.instance, c3.tag));
-            report.kept.push(`checkpoint ${c3.tag}`);
-          }
-        }
-        const own2 = await withClient(
-          this.admin,
-          async (c3) => (await c3.query(OWN_DATABASES_SQL, [instancePrefix(data.instance)])).rows.map(
-            (r) => r.datname
-          )
-        );
-        for (const name of own2) {
-          if (known.has(name)) continue;
-          try {
-            await this.dropDatabase(name);
-            report.removed.push(`unregistered database ${name}`);
-          } catch (err) {
-            report.errors.push(`${name}: ${err.message}`);
-          }
-        }
-        await this.gcRoles(report);
-        return report;
       }
-      /** Roles with this state directory's prefix that no live branch or checkpoint of the registry holds. */
-      async gcRoles(report) {
-        const data = await this.ctx.registry.read();
-        const known = /* @__PURE__ */ new Set();
-        for (const b of Object.values(data.branches))
-          if (b.sandbox) known.add(b.sandbox.owner).add(b.sandbox.reader);
-        for (const c3 of Object.values(data.checkpoints)) if (c3.owner) known.add(c3.owner);
-        await dropUnknownRoles(this.admin, instancePrefix(data.instance), known, report);
+      /** Databases and roles of crashed processes, which the registry does not hold. */
+      sweep(report) {
+        return sweepUnregistered(this.admin, this.deps.registry, report);
       }
-      /** Drop roles this state directory made (its prefix), never any other. */
-      async dropOwnRoles(roles) {
-        const prefix = instancePrefix(await this.instance());
-        const foreign = roles.find((r) => !r.startsWith(prefix));
-        if (foreign)
-          throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
-        await dropRoles(this.admin, roles);
-      }
-      async verifyCheckpoint(tag) {
-        const ckpt = await this.ctx.registry.checkpoint(tag);
-        if (ckpt?.backend !== "local") return [`checkpoint ${tag} is no longer in the registry`];
-        return verifyTemplate(this.admin, ckpt);
+      verifyCheckpoint(entry) {
+        return verifyTemplate(this.admin, entry);
       }
       async close() {
       }
+    };
+  }
+});
+
+// src/backends/local.ts
+var local_exports = {};
+__export(local_exports, {
+  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
+  LocalBackend: () => LocalBackend,
+  createLocalBackend: () => createLocalBackend,
+  openEmbeddedBackend: () => openEmbeddedBackend,
+  verifyServer: () => verifyServer
+});
+async function verifyServer(source) {
+  const { v } = await withClient(
+    source,
+    async (c3) => (await c3.query(SERVER_VERSION_SQL2)).rows[0]
+  );
+  if (v < MIN_SERVER_VERSION) {
+    throw new DatabaseError(`PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(source)}`, {
+      hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
+    });
+  }
+  return v;
+}
+async function createLocalBackend(deps) {
+  const url = deps.env.DATABASE_URL?.trim();
+  if (!url) return (await openEmbeddedBackend(deps)).backend;
+  let source;
+  try {
+    source = configFromUrl(url);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
+    throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
+  }
+  const version2 = await verifyServer(source);
+  return new LocalBackend(deps, new LocalDriver(deps, source, null, version2));
+}
+async function openEmbeddedBackend(deps, options = {}) {
+  const server = await ensureEmbedded(stateDirOf(deps), { persistent: options.persistent, log: deps.log });
+  const admin = configFromUrl(server.url, "postgres");
+  await ensureDatabase(admin, EMBEDDED_SOURCE_DATABASE).catch((err) => {
+    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
+  });
+  const source = withDatabase(admin, EMBEDDED_SOURCE_DATABASE);
+  const version2 = await verifyServer(source);
+  const backend = new LocalBackend(deps, new LocalDriver(deps, source, server.state.dataDir, version2));
+  return { backend, url: server.url, source };
+}
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL2, LocalBackend;
+var init_local = __esm({
+  "src/backends/local.ts"() {
+    "use strict";
+    init_errors();
+    init_pg();
+    init_deps();
+    init_embedded();
+    init_local_driver();
+    init_managed();
+    init_pg_admin();
+    EMBEDDED_SOURCE_DATABASE = "app";
+    MIN_SERVER_VERSION = 13e4;
+    SERVER_VERSION_SQL2 = `SELECT current_setting('server_version_num')::int AS v`;
+    LocalBackend = class extends ManagedBackend {
     };
   }
 });
@@ -27685,17 +27974,17 @@ var require_layout_manager = __commonJS({
         let alloc = {};
         table.forEach(function(row, rowIndex) {
           let col = 0;
-          row.forEach(function(cell3) {
-            cell3.y = rowIndex;
-            cell3.x = rowIndex ? next(alloc, col) : col;
-            const rowSpan = cell3.rowSpan || 1;
-            const colSpan = cell3.colSpan || 1;
+          row.forEach(function(cell2) {
+            cell2.y = rowIndex;
+            cell2.x = rowIndex ? next(alloc, col) : col;
+            const rowSpan = cell2.rowSpan || 1;
+            const colSpan = cell2.colSpan || 1;
             if (rowSpan > 1) {
               for (let cs = 0; cs < colSpan; cs++) {
-                alloc[cell3.x + cs] = rowSpan;
+                alloc[cell2.x + cs] = rowSpan;
               }
             }
-            col = cell3.x + colSpan;
+            col = cell2.x + colSpan;
           });
           Object.keys(alloc).forEach((idx) => {
             alloc[idx]--;
@@ -27706,8 +27995,8 @@ var require_layout_manager = __commonJS({
       function maxWidth(table) {
         let mw = 0;
         table.forEach(function(row) {
-          row.forEach(function(cell3) {
-            mw = Math.max(mw, cell3.x + (cell3.colSpan || 1));
+          row.forEach(function(cell2) {
+            mw = Math.max(mw, cell2.x + (cell2.colSpan || 1));
           });
         });
         return mw;
@@ -27715,26 +28004,26 @@ var require_layout_manager = __commonJS({
       function maxHeight(table) {
         return table.length;
       }
-      function cellsConflict(cell1, cell22) {
+      function cellsConflict(cell1, cell2) {
         let yMin1 = cell1.y;
         let yMax1 = cell1.y - 1 + (cell1.rowSpan || 1);
-        let yMin2 = cell22.y;
-        let yMax2 = cell22.y - 1 + (cell22.rowSpan || 1);
+        let yMin2 = cell2.y;
+        let yMax2 = cell2.y - 1 + (cell2.rowSpan || 1);
         let yConflict = !(yMin1 > yMax2 || yMin2 > yMax1);
         let xMin1 = cell1.x;
         let xMax1 = cell1.x - 1 + (cell1.colSpan || 1);
-        let xMin2 = cell22.x;
-        let xMax2 = cell22.x - 1 + (cell22.colSpan || 1);
+        let xMin2 = cell2.x;
+        let xMax2 = cell2.x - 1 + (cell2.colSpan || 1);
         let xConflict = !(xMin1 > xMax2 || xMin2 > xMax1);
         return yConflict && xConflict;
       }
       function conflictExists(rows, x, y) {
         let i_max = Math.min(rows.length - 1, y);
-        let cell3 = { x, y };
+        let cell2 = { x, y };
         for (let i2 = 0; i2 <= i_max; i2++) {
           let row = rows[i2];
           for (let j = 0; j < row.length; j++) {
-            if (cellsConflict(cell3, row[j])) {
+            if (cellsConflict(cell2, row[j])) {
               return true;
             }
           }
@@ -27751,12 +28040,12 @@ var require_layout_manager = __commonJS({
       }
       function addRowSpanCells(table) {
         table.forEach(function(row, rowIndex) {
-          row.forEach(function(cell3) {
-            for (let i2 = 1; i2 < cell3.rowSpan; i2++) {
-              let rowSpanCell = new RowSpanCell(cell3);
-              rowSpanCell.x = cell3.x;
-              rowSpanCell.y = cell3.y + i2;
-              rowSpanCell.colSpan = cell3.colSpan;
+          row.forEach(function(cell2) {
+            for (let i2 = 1; i2 < cell2.rowSpan; i2++) {
+              let rowSpanCell = new RowSpanCell(cell2);
+              rowSpanCell.x = cell2.x;
+              rowSpanCell.y = cell2.y + i2;
+              rowSpanCell.colSpan = cell2.colSpan;
               insertCell(rowSpanCell, table[rowIndex + i2]);
             }
           });
@@ -27766,22 +28055,22 @@ var require_layout_manager = __commonJS({
         for (let rowIndex = cellRows.length - 1; rowIndex >= 0; rowIndex--) {
           let cellColumns = cellRows[rowIndex];
           for (let columnIndex = 0; columnIndex < cellColumns.length; columnIndex++) {
-            let cell3 = cellColumns[columnIndex];
-            for (let k = 1; k < cell3.colSpan; k++) {
+            let cell2 = cellColumns[columnIndex];
+            for (let k = 1; k < cell2.colSpan; k++) {
               let colSpanCell = new ColSpanCell();
-              colSpanCell.x = cell3.x + k;
-              colSpanCell.y = cell3.y;
+              colSpanCell.x = cell2.x + k;
+              colSpanCell.y = cell2.y;
               cellColumns.splice(columnIndex + 1, 0, colSpanCell);
             }
           }
         }
       }
-      function insertCell(cell3, row) {
+      function insertCell(cell2, row) {
         let x = 0;
-        while (x < row.length && row[x].x < cell3.x) {
+        while (x < row.length && row[x].x < cell2.x) {
           x++;
         }
-        row.splice(x, 0, cell3);
+        row.splice(x, 0, cell2);
       }
       function fillInTable(table) {
         let h_max = maxHeight(table);
@@ -27801,11 +28090,11 @@ var require_layout_manager = __commonJS({
                 opts.rowSpan++;
                 y2++;
               }
-              let cell3 = new Cell(opts);
-              cell3.x = opts.x;
-              cell3.y = opts.y;
-              warn(`Missing cell at ${cell3.y}-${cell3.x}.`);
-              insertCell(cell3, table[y]);
+              let cell2 = new Cell(opts);
+              cell2.x = opts.x;
+              cell2.y = opts.y;
+              warn(`Missing cell at ${cell2.y}-${cell2.x}.`);
+              insertCell(cell2, table[y]);
             }
           }
         }
@@ -27822,8 +28111,8 @@ var require_layout_manager = __commonJS({
               row = [key, row];
             }
           }
-          return row.map(function(cell3) {
-            return new Cell(cell3);
+          return row.map(function(cell2) {
+            return new Cell(cell2);
           });
         });
       }
@@ -27851,11 +28140,11 @@ var require_layout_manager = __commonJS({
         let spanners = [];
         let auto = {};
         table.forEach(function(row) {
-          row.forEach(function(cell3) {
-            if ((cell3[colSpan] || 1) > 1) {
-              spanners.push(cell3);
+          row.forEach(function(cell2) {
+            if ((cell2[colSpan] || 1) > 1) {
+              spanners.push(cell2);
             } else {
-              result[cell3[x]] = Math.max(result[cell3[x]] || 0, cell3[desiredWidth] || 0, forcedMin);
+              result[cell2[x]] = Math.max(result[cell2[x]] || 0, cell2[desiredWidth] || 0, forcedMin);
             }
           });
         });
@@ -27865,9 +28154,9 @@ var require_layout_manager = __commonJS({
           }
         });
         for (let k = spanners.length - 1; k >= 0; k--) {
-          let cell3 = spanners[k];
-          let span = cell3[colSpan];
-          let col = cell3[x];
+          let cell2 = spanners[k];
+          let span = cell2[colSpan];
+          let col = cell2[x];
           let existingWidth = result[col];
           let editableCols = typeof vals[col] === "number" ? 0 : 1;
           if (typeof existingWidth === "number") {
@@ -27878,16 +28167,16 @@ var require_layout_manager = __commonJS({
               }
             }
           } else {
-            existingWidth = desiredWidth === "desiredWidth" ? cell3.desiredWidth - 1 : 1;
+            existingWidth = desiredWidth === "desiredWidth" ? cell2.desiredWidth - 1 : 1;
             if (!auto[col] || auto[col] < existingWidth) {
               auto[col] = existingWidth;
             }
           }
-          if (cell3[desiredWidth] > existingWidth) {
+          if (cell2[desiredWidth] > existingWidth) {
             let i2 = 0;
-            while (editableCols > 0 && cell3[desiredWidth] > existingWidth) {
+            while (editableCols > 0 && cell2[desiredWidth] > existingWidth) {
               if (typeof vals[col + i2] !== "number") {
-                let dif = Math.round((cell3[desiredWidth] - existingWidth) / editableCols);
+                let dif = Math.round((cell2[desiredWidth] - existingWidth) / editableCols);
                 existingWidth += dif;
                 result[col + i2] += dif;
                 editableCols--;
@@ -27911,7 +28200,7 @@ var require_table = __commonJS({
     var debug = require_debug();
     var utils = require_utils4();
     var tableLayout = require_layout_manager();
-    var Table4 = class extends Array {
+    var Table5 = class extends Array {
       constructor(opts) {
         super();
         const options = utils.mergeOptions(opts);
@@ -27954,15 +28243,15 @@ var require_table = __commonJS({
         }
         let cells = tableLayout.makeTableLayout(array2);
         cells.forEach(function(row) {
-          row.forEach(function(cell3) {
-            cell3.mergeTableOptions(this.options, cells);
+          row.forEach(function(cell2) {
+            cell2.mergeTableOptions(this.options, cells);
           }, this);
         }, this);
         tableLayout.computeWidths(this.options.colWidths, cells);
         tableLayout.computeHeights(this.options.rowHeights, cells);
         cells.forEach(function(row) {
-          row.forEach(function(cell3) {
-            cell3.init(this.options);
+          row.forEach(function(cell2) {
+            cell2.init(this.options);
           }, this);
         }, this);
         let result = [];
@@ -27986,16 +28275,16 @@ var require_table = __commonJS({
         return str[0].length;
       }
     };
-    Table4.reset = () => debug.reset();
+    Table5.reset = () => debug.reset();
     function doDraw(row, lineNum, result) {
       let line = [];
-      row.forEach(function(cell3) {
-        line.push(cell3.draw(lineNum));
+      row.forEach(function(cell2) {
+        line.push(cell2.draw(lineNum));
       });
       let str = line.join("");
       if (str.length) result.push(str);
     }
-    module.exports = Table4;
+    module.exports = Table5;
   }
 });
 
@@ -39999,22 +40288,22 @@ function foldObjects(members2) {
   return folded;
 }
 function foldIntersection(json) {
-  const allOf = json.allOf;
-  if (!Array.isArray(allOf) || allOf.length < 2)
+  const allOf2 = json.allOf;
+  if (!Array.isArray(allOf2) || allOf2.length < 2)
     return;
   for (const key of FOLDABLE_KEYS)
     if (key in json)
       return;
-  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
+  const unions = allOf2.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
   if (!unions.length) {
-    folded = foldObjects(allOf);
+    folded = foldObjects(allOf2);
   } else {
     const union2 = unions[0];
     const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
     if (Object.keys(union2).length !== 1)
       return;
-    const rest = allOf.filter((m) => m !== union2);
+    const rest = allOf2.filter((m) => m !== union2);
     const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
     if (branches.some((b) => !b))
       return;
@@ -40106,18 +40395,18 @@ function finalize(ctx, schema) {
       const carriers = /* @__PURE__ */ new Map();
       for (const seen of ctx.seen.values()) {
         for (const json of [seen.schema, seen.def]) {
-          const allOf = json?.allOf;
-          if (!Array.isArray(allOf))
+          const allOf2 = json?.allOf;
+          if (!Array.isArray(allOf2))
             continue;
-          const existing = carriers.get(allOf);
+          const existing = carriers.get(allOf2);
           if (existing)
             existing.push(json);
           else
-            carriers.set(allOf, [json]);
+            carriers.set(allOf2, [json]);
         }
       }
-      for (const allOf of ctx.intersections) {
-        for (const json of carriers.get(allOf) ?? [])
+      for (const allOf2 of ctx.intersections) {
+        for (const json of carriers.get(allOf2) ?? [])
           foldIntersection(json);
       }
     }
@@ -40647,12 +40936,12 @@ var intersectionProcessor = (schema, ctx, json, params) => {
     path: [...params.path, "allOf", 1]
   });
   const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
-  const allOf = [
+  const allOf2 = [
     ...isSimpleIntersection(a2) ? a2.allOf : [a2],
     ...isSimpleIntersection(b) ? b.allOf : [b]
   ];
-  json.allOf = allOf;
-  ctx.intersections.push(allOf);
+  json.allOf = allOf2;
+  ctx.intersections.push(allOf2);
 };
 var tupleProcessor = (schema, ctx, _json, params) => {
   const json = _json;
@@ -46747,12 +47036,6 @@ async function createCheckpoint(ctx, input) {
     signal: input.signal,
     createdBy: input.createdBy
   });
-  if (input.createdBy) {
-    await ctx.registry.update((d) => {
-      const c3 = d.checkpoints[input.tag];
-      if (c3) c3.createdBy = input.createdBy;
-    });
-  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
@@ -47081,12 +47364,13 @@ function createContext(options = {}) {
   return ctx;
 }
 async function createBackend(ctx) {
+  const deps = { registry: ctx.registry, env: ctx.env, cwd: ctx.cwd, log: ctx.log };
   if (ctx.backendKind === "vers") {
     const { createVersBackend: createVersBackend2 } = await Promise.resolve().then(() => (init_vers2(), vers_exports));
-    return createVersBackend2(ctx);
+    return createVersBackend2(deps);
   }
   const { createLocalBackend: createLocalBackend2 } = await Promise.resolve().then(() => (init_local(), local_exports));
-  return createLocalBackend2(ctx);
+  return createLocalBackend2(deps);
 }
 
 // src/core/manage.ts
@@ -47136,7 +47420,7 @@ async function rollbackCheckpoint(ctx, tag, signal) {
 
 // src/core/test.ts
 init_p_limit();
-import { randomBytes as randomBytes8 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 
 // src/analysis/locks.ts
 function longestBlockingLock(locks, kind, tables = []) {
@@ -47257,6 +47541,7 @@ function buildComparison(baseline, backend, results, mode, options) {
 }
 
 // src/core/test.ts
+init_messages();
 init_errors();
 init_names();
 init_secrets();
@@ -47275,10 +47560,6 @@ async function failIfCheckpointChanged(ctx, backend, tag, results) {
       r.error = reason;
     }
   }
-  await ctx.registry.update((d) => {
-    const c3 = d.checkpoints[tag];
-    if (c3) c3.damaged = problems.join("; ");
-  });
   ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
 }
 
@@ -48137,10 +48418,7 @@ async function requireCheckpoint(ctx, baseline) {
     });
   }
   if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return;
-  const known = (await ctx.registry.listCheckpoints(ctx.backendKind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
-  throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
-  });
+  throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
 }
 async function runValidation(backend, branch, command, signal, timeoutMs, superuser) {
   const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
@@ -48204,18 +48482,15 @@ async function measureOnBranch(backend, branch, m, opts) {
 }
 async function sandboxOf(backend, branch, m, superuser) {
   const warnings = m.source.kind === "sql" ? outsideBranchWarnings(m.source.sql) : [];
-  if (backend.kind === "vers") return { role: "vm", warnings };
+  if (backend.capabilities.isolation === "vm") return { role: "vm", warnings };
   if (superuser) return { role: "superuser", warnings };
   return { role: await branchIsSandboxed(backend, branch) ? "branch-owner" : "server-user", warnings };
 }
 async function branchIsSandboxed(backend, branch) {
-  const owner = await backend.connect(branch, { as: "owner" });
-  const server = await backend.connect(branch, { as: "superuser" });
-  await owner.close();
-  await server.close();
-  return owner.config.user !== server.config.user;
+  const userAs = (as) => withBranch(backend, branch, async (conn) => conn.config.user, { as });
+  return await userAs("owner") !== await userAs("superuser");
 }
-var suffix = () => randomBytes8(3).toString("hex");
+var suffix = () => randomBytes9(3).toString("hex");
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
@@ -48234,8 +48509,8 @@ async function testMigration(ctx, input) {
 }
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
-  const parallel = input.parallel ?? (ctx.backendKind === "vers" ? input.migrations.length : 1);
-  if (!Number.isInteger(parallel) || parallel < 1)
+  const asked = input.parallel;
+  if (asked !== void 0 && (!Number.isInteger(asked) || asked < 1))
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   const timeouts = timeoutsFromEnv(ctx.env);
   await requireCheckpoint(ctx, input.baseline);
@@ -48252,6 +48527,8 @@ async function testStrategies(ctx, input) {
   const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
+  const { defaultParallel } = backend.capabilities;
+  const parallel = asked ?? (defaultParallel === "all" ? input.migrations.length : defaultParallel);
   const total = resolved.length;
   const branchNames = resolved.map((m) => deriveBranchName(m.name, suffix()));
   const created = [];
@@ -48264,7 +48541,7 @@ async function testStrategies(ctx, input) {
     created.push(...made);
     return made;
   };
-  const justInTime = backend.kind === "local" && parallel === 1 && !input.keepBranches;
+  const justInTime = !backend.capabilities.batchBranching && parallel === 1 && !input.keepBranches;
   let upfront = null;
   if (!justInTime) {
     input.onProgress?.({
@@ -52792,7 +53069,7 @@ var isJsonSchema7AllOfType = (type) => {
   return "allOf" in type;
 };
 function parseIntersectionDef(def, refs) {
-  const allOf = [
+  const allOf2 = [
     parseDef(def.left._def, {
       ...refs,
       currentPath: [...refs.currentPath, "allOf", "0"]
@@ -52804,7 +53081,7 @@ function parseIntersectionDef(def, refs) {
   ].filter((x) => !!x);
   let unevaluatedProperties = refs.target === "jsonSchema2019-09" ? { unevaluatedProperties: false } : void 0;
   const mergedAllOf = [];
-  allOf.forEach((schema) => {
+  allOf2.forEach((schema) => {
     if (isJsonSchema7AllOfType(schema)) {
       mergedAllOf.push(...schema.allOf);
       if (schema.unevaluatedProperties === void 0) {
@@ -56469,6 +56746,28 @@ state with this server.`;
 // src/tools/db-branches.ts
 init_errors();
 
+// src/report/tables.ts
+var import_cli_table3 = __toESM(require_cli_table3(), 1);
+function textTable(header, rows) {
+  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows.map((r) => (r[i2] ?? "").length)));
+  const line = (cells) => cells.map((c3, i2) => c3.padEnd(widths[i2] ?? 0)).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+// src/report/branch-list.ts
+function renderBranchListText({ checkpoints, branches }) {
+  return [
+    checkpoints.length === 0 ? "no checkpoints" : textTable(
+      ["checkpoint", "backend", "source", "created", "state"],
+      checkpoints.map((c3) => [c3.tag, c3.backend, c3.source, c3.created_at, c3.state])
+    ),
+    branches.length === 0 ? "no branches" : textTable(
+      ["branch", "checkpoint", "created by", "created", "state"],
+      branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state])
+    )
+  ].join("\n\n");
+}
+
 // src/result.ts
 var StatementResultSchema = object({
   index: number2().int().describe("1-based position of the statement in the migration"),
@@ -56658,6 +56957,107 @@ function defineTool(def) {
   return def;
 }
 
+// src/tools/limits.ts
+var INPUT_LIMITS = {
+  /** Checkpoint tags, branch names, labels, suite keys, database names. */
+  nameChars: 128,
+  /** Paths to files in the project. */
+  pathChars: 4096,
+  /** A migration given inline (SQL text or a path); larger SQL belongs in a file. */
+  migrationChars: 4 * 1024 * 1024,
+  /** A shell command (validation, command migration). */
+  commandChars: 64 * 1024,
+  /** One comparison query. */
+  queryChars: 1024 * 1024,
+  /** Branches compared at once. */
+  branches: 64,
+  /** Strategies tested at once. */
+  strategies: 32
+};
+var nameInput = () => string2().max(INPUT_LIMITS.nameChars);
+var pathInput = () => string2().max(INPUT_LIMITS.pathChars);
+var migrationInput = () => string2().max(INPUT_LIMITS.migrationChars);
+var commandInput = () => string2().max(INPUT_LIMITS.commandChars);
+var queryInput = () => string2().max(INPUT_LIMITS.queryChars);
+
+// src/tools/db-branches.ts
+var InputSchema = object({
+  action: _enum(["list", "delete", "gc", "rollback"]).describe(
+    "list: checkpoints and branches; delete: remove the branch `name` (or the checkpoint `tag`); gc: remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, replacing the previous copy (the source database is not touched)"
+  ),
+  name: nameInput().optional().describe('Branch to delete (action "delete")'),
+  tag: nameInput().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
+});
+var OutputSchema = object({
+  action: _enum(["list", "delete", "gc", "rollback"]),
+  list: BranchListSchema.optional().describe('action "list": what the registry holds'),
+  deleted: object({ removed: string2(), kind: _enum(["branch", "checkpoint"]) }).optional().describe('action "delete": what was removed'),
+  gc: object({
+    removed: array(string2()).describe("leftover branches, checkpoints and databases removed"),
+    kept: array(string2()).describe("entries that are in use and were kept"),
+    errors: array(string2()).describe("what could not be removed, and why")
+  }).optional().describe('action "gc"'),
+  rollback: object({
+    tag: string2(),
+    target: string2().describe("the fresh working copy of the checkpoint: its postgres:// URL (password redacted) or VM"),
+    removed: string2().nullable().describe("the previous working copy that was replaced")
+  }).optional().describe('action "rollback"')
+});
+var redactPassword = (target) => target.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+function required2(value, field, action) {
+  if (value === void 0 || value === "") {
+    throw new InvalidInputError(`db_branches action "${action}" needs \`${field}\``, {
+      hint: 'run db_branches with action "list" to see the names'
+    });
+  }
+  return value;
+}
+function render(r) {
+  if (r.list) return renderBranchListText(r.list);
+  if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
+  if (r.gc) {
+    const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(", ") : "nothing"}`];
+    if (r.gc.kept.length > 0) lines.push(`kept (in use): ${r.gc.kept.join(", ")}`);
+    for (const e of r.gc.errors) lines.push(`could not remove: ${e}`);
+    return lines.join("\n");
+  }
+  if (r.rollback) {
+    const removed = r.rollback.removed ? ` (replacing the previous copy ${r.rollback.removed})` : "";
+    return `fresh writable copy of checkpoint ${r.rollback.tag}: ${r.rollback.target}${removed}`;
+  }
+  return r.action;
+}
+var dbBranches = defineTool({
+  name: "db_branches",
+  title: "Manage checkpoints and branches",
+  description: 'List checkpoints and branches, delete a branch or a checkpoint, garbage-collect leftovers of interrupted runs, or make a fresh writable copy of a checkpoint for rollback testing. "list" changes nothing; "delete", "gc" and "rollback" drop databases (rollback replaces the previous copy of that checkpoint). The source database is never touched.',
+  inputSchema: InputSchema,
+  outputSchema: OutputSchema,
+  // Not read-only as a whole: delete, gc and rollback drop databases. Repeating any of them is harmless.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async handler(args, { ctx, signal }) {
+    switch (args.action) {
+      case "list":
+        return { action: "list", list: await listState(ctx) };
+      case "delete": {
+        if (!args.name && args.tag) {
+          const { removed: removed2 } = await deleteCheckpoint(ctx, args.tag);
+          return { action: "delete", deleted: { removed: removed2, kind: "checkpoint" } };
+        }
+        const { removed } = await deleteBranch(ctx, required2(args.name, "name or tag", "delete"));
+        return { action: "delete", deleted: { removed, kind: "branch" } };
+      }
+      case "gc":
+        return { action: "gc", gc: await gcState(ctx) };
+      case "rollback": {
+        const r = await rollbackCheckpoint(ctx, required2(args.tag, "tag", "rollback"), signal);
+        return { action: "rollback", rollback: { ...r, target: redactPassword(r.target) } };
+      }
+    }
+  },
+  render
+});
+
 // src/report/format.ts
 function formatBlocked(ms2) {
   return ms2 === 0 ? "none" : formatMs(ms2);
@@ -56745,8 +57145,152 @@ function sqlSummary(sql, max = 72) {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}\u2026` : oneLine;
 }
 
+// src/report/checkpoint.ts
+function renderCheckpointText(r) {
+  const lines = [
+    `checkpoint ${r.tag} created from ${r.source} (${r.backend}, ${r.strategy}) in ${formatMs(r.duration_ms)}`
+  ];
+  if (r.tables) {
+    const rows = r.tables.reduce((n3, t) => n3 + t.rows, 0);
+    const bytes = r.tables.reduce((n3, t) => n3 + t.total_bytes, 0);
+    lines.push(`${r.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
+  }
+  for (const next of r.next) lines.push(`next: ${next}`);
+  return lines.join("\n");
+}
+
+// src/tools/db-checkpoint.ts
+var InputSchema2 = object({
+  tag: nameInput().describe(
+    'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)'
+  ),
+  database: nameInput().optional().describe(
+    'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")'
+  ),
+  include_stats: boolean2().default(true).describe("Also report exact row counts and sizes of every user table at checkpoint time")
+});
+var dbCheckpoint = defineTool({
+  name: "db_checkpoint",
+  title: "Checkpoint the database",
+  description: "Snapshot the current database state under a tag, so migrations can be tested on branches of it. Run this once before db_migration_test / db_test_strategies; the tag is their `baseline`. The source database is not changed; PostgreSQL copies it only while no other session is connected, so the call fails naming those sessions if there are any. Returns the checkpoint id, how it was copied, and per-table row counts and sizes.",
+  inputSchema: InputSchema2,
+  outputSchema: CheckpointReportSchema,
+  // Adds a checkpoint and never overwrites one (an existing tag is a conflict), so not destructive.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  handler: (args, { ctx, signal, onProgress }) => createCheckpoint(ctx, {
+    tag: args.tag,
+    database: args.database,
+    includeStats: args.include_stats,
+    signal,
+    onProgress,
+    createdBy: "mcp db_checkpoint"
+  }),
+  render: renderCheckpointText
+});
+
+// src/report/branch-comparison.ts
+function countColumns(r) {
+  return [`checkpoint:${r.reference}`, ...r.branches];
+}
+function renderBranchComparisonText(c3) {
+  const out = [`compared ${c3.branches.join(", ")} against checkpoint ${c3.reference}`];
+  const columns = countColumns(c3);
+  const reference = columns[0];
+  const changed = Object.entries(c3.row_counts).filter(
+    ([, counts]) => c3.branches.some((b) => counts[b] !== counts[reference])
+  );
+  if (changed.length > 0) {
+    out.push(
+      textTable(
+        ["relation", ...columns],
+        changed.map(([relation, counts]) => [relation, ...columns.map((k) => String(counts[k] ?? "-"))])
+      )
+    );
+  } else {
+    out.push(`row counts: identical to the checkpoint (${Object.keys(c3.row_counts).length} tables)`);
+  }
+  for (const [branch, diffs] of Object.entries(c3.schema_differences)) {
+    out.push(`schema of ${branch}: ${diffs.length === 0 ? "unchanged" : diffs.slice(0, 10).join("; ")}`);
+  }
+  for (const [branch, r] of Object.entries(c3.query_results)) {
+    if (r.error) {
+      out.push(`query on ${branch}: ERROR ${r.error}`);
+      continue;
+    }
+    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
+    out.push(
+      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
+    );
+  }
+  return out.join("\n");
+}
+
+// src/tools/db-compare-branches.ts
+var InputSchema3 = object({
+  branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
+  comparison_query: queryInput().optional().describe(
+    'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
+  ),
+  timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
+  max_rows: number2().int().min(1).max(1e4).optional().describe("Rows returned per branch (default 200)")
+});
+var dbCompareBranches = defineTool({
+  name: "db_compare_branches",
+  title: "Compare branches",
+  description: "Compare kept branches with each other and with the checkpoint they came from: exact row counts per table, schema (catalog) differences, and optionally the result of one read-only query on each branch. Changes nothing.",
+  inputSchema: InputSchema3,
+  outputSchema: BranchComparisonSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler: (args, { ctx, signal }) => compareBranches(ctx, {
+    branches: args.branches,
+    query: args.comparison_query,
+    timeoutMs: args.timeout_ms,
+    maxRows: args.max_rows,
+    signal
+  }),
+  render: renderBranchComparisonText,
+  longResults: true
+});
+
+// src/report/escape.ts
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+// src/report/comparison-table.ts
+var HEADER = "| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |";
+var ALIGN = "|---|---:|---:|---:|---|---|---|---|---|";
+function cell(text) {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+function integrityCell(r) {
+  return r.integrity.ok ? "ok" : `\u274C ${integrityProblems(r).join("; ")}`;
+}
+function recCell(c3, r) {
+  const v = verdictOf(c3, r);
+  return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
+}
+function comparisonTableLines(c3) {
+  const rows = c3.results.map((r) => {
+    const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
+    const cells = [
+      cell(name),
+      formatMs(r.duration_ms),
+      blockedCell(r.blocking.reads),
+      blockedCell(r.blocking.writes),
+      cell(describeLock(longestLock(r))),
+      cell(describeRewrites(r)),
+      cell(describeBloat(r)),
+      cell(integrityCell(r)),
+      recCell(c3, r)
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return [HEADER, ALIGN, ...rows];
+}
+
 // src/report/workload.ts
-var import_cli_table3 = __toESM(require_cli_table3(), 1);
+var import_cli_table32 = __toESM(require_cli_table3(), 1);
 var ms = (v) => v === null ? "\u2014" : formatMs(v);
 function failures(p) {
   const parts = Object.entries(p.errors).map(([code2, n3]) => `${formatCount(n3)} \xD7 ${code2}`);
@@ -56766,7 +57310,7 @@ function renderWorkloadTable(c3, pc) {
   const runs = c3.results.filter((r) => !!r.workload);
   const first = runs[0]?.workload;
   if (!first) return "";
-  const table = new import_cli_table3.default({
+  const table = new import_cli_table32.default({
     head: [
       "Strategy",
       "Statement",
@@ -56827,16 +57371,11 @@ function workloadDetail(w, pc) {
   return lines;
 }
 
-// src/tools/format.ts
-function textTable(header, rows) {
-  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows.map((r) => (r[i2] ?? "").length)));
-  const line = (cells) => cells.map((c3, i2) => c3.padEnd(widths[i2] ?? 0)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
+// src/report/text.ts
 function integrityText(r) {
   return r.integrity.ok ? "ok" : `PROBLEMS: ${integrityProblems(r).join("; ")}`;
 }
-function renderStrategy(r) {
+function renderStrategyText(r) {
   const lines = [`${r.name}: ${r.status} in ${formatMs(r.duration_ms)} (branch ${r.branch})`];
   if (r.error) lines.push(`error: ${r.error}`);
   lines.push(
@@ -56852,29 +57391,13 @@ function renderStrategy(r) {
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join("\n");
 }
-var cell = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-function renderComparison(c3) {
+function renderComparisonText(c3) {
   const out = [
     `Baseline ${c3.baseline} (${c3.backend} backend, ${c3.results.length} strategies)`,
     "",
-    "| Strategy | Status | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat | Integrity |",
-    "|---|---|---:|---:|---:|---|---|---|---|"
+    ...comparisonTableLines(c3),
+    ""
   ];
-  for (const r of c3.results) {
-    const cells = [
-      r.name,
-      verdictOf(c3, r) === "recommended" ? `${r.status} (recommended)` : r.status,
-      formatMs(r.duration_ms),
-      blockedCell(r.blocking.reads),
-      blockedCell(r.blocking.writes),
-      describeLock(longestLock(r)),
-      describeRewrites(r),
-      describeBloat(r),
-      r.integrity.ok ? "ok" : integrityProblems(r).join("; ")
-    ];
-    out.push(`| ${cells.map(cell).join(" | ")} |`);
-  }
-  out.push("");
   if (c3.recommendation) {
     out.push(`Recommendation: ${c3.recommendation.name}`);
     for (const reason of c3.recommendation.reasons) out.push(`- ${reason}`);
@@ -56889,220 +57412,6 @@ function renderComparison(c3) {
     if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
   return out.join("\n");
 }
-
-// src/tools/limits.ts
-var INPUT_LIMITS = {
-  /** Checkpoint tags, branch names, labels, suite keys, database names. */
-  nameChars: 128,
-  /** Paths to files in the project. */
-  pathChars: 4096,
-  /** A migration given inline (SQL text or a path); larger SQL belongs in a file. */
-  migrationChars: 4 * 1024 * 1024,
-  /** A shell command (validation, command migration). */
-  commandChars: 64 * 1024,
-  /** One comparison query. */
-  queryChars: 1024 * 1024,
-  /** Branches compared at once. */
-  branches: 64,
-  /** Strategies tested at once. */
-  strategies: 32
-};
-var nameInput = () => string2().max(INPUT_LIMITS.nameChars);
-var pathInput = () => string2().max(INPUT_LIMITS.pathChars);
-var migrationInput = () => string2().max(INPUT_LIMITS.migrationChars);
-var commandInput = () => string2().max(INPUT_LIMITS.commandChars);
-var queryInput = () => string2().max(INPUT_LIMITS.queryChars);
-
-// src/tools/db-branches.ts
-var InputSchema = object({
-  action: _enum(["list", "delete", "gc", "rollback"]).describe(
-    "list: checkpoints and branches; delete: remove the branch `name` (or the checkpoint `tag`); gc: remove leftovers of interrupted runs; rollback: make a fresh writable copy of checkpoint `tag`, replacing the previous copy (the source database is not touched)"
-  ),
-  name: nameInput().optional().describe('Branch to delete (action "delete")'),
-  tag: nameInput().optional().describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)')
-});
-var OutputSchema = object({
-  action: _enum(["list", "delete", "gc", "rollback"]),
-  list: BranchListSchema.optional().describe('action "list": what the registry holds'),
-  deleted: object({ removed: string2(), kind: _enum(["branch", "checkpoint"]) }).optional().describe('action "delete": what was removed'),
-  gc: object({
-    removed: array(string2()).describe("leftover branches, checkpoints and databases removed"),
-    kept: array(string2()).describe("entries that are in use and were kept"),
-    errors: array(string2()).describe("what could not be removed, and why")
-  }).optional().describe('action "gc"'),
-  rollback: object({
-    tag: string2(),
-    target: string2().describe("the fresh working copy of the checkpoint: its postgres:// URL (password redacted) or VM"),
-    removed: string2().nullable().describe("the previous working copy that was replaced")
-  }).optional().describe('action "rollback"')
-});
-var redactPassword = (target) => target.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
-function required2(value, field, action) {
-  if (value === void 0 || value === "") {
-    throw new InvalidInputError(`db_branches action "${action}" needs \`${field}\``, {
-      hint: 'run db_branches with action "list" to see the names'
-    });
-  }
-  return value;
-}
-function render(r) {
-  if (r.list) {
-    const { checkpoints, branches } = r.list;
-    const parts = [
-      checkpoints.length === 0 ? "no checkpoints" : textTable(
-        ["checkpoint", "backend", "source", "created", "state"],
-        checkpoints.map((c3) => [c3.tag, c3.backend, c3.source, c3.created_at, c3.state])
-      ),
-      branches.length === 0 ? "no branches" : textTable(
-        ["branch", "checkpoint", "created by", "created", "state"],
-        branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state])
-      )
-    ];
-    return parts.join("\n\n");
-  }
-  if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
-  if (r.gc) {
-    const lines = [`gc removed ${r.gc.removed.length > 0 ? r.gc.removed.join(", ") : "nothing"}`];
-    if (r.gc.kept.length > 0) lines.push(`kept (in use): ${r.gc.kept.join(", ")}`);
-    for (const e of r.gc.errors) lines.push(`could not remove: ${e}`);
-    return lines.join("\n");
-  }
-  if (r.rollback) {
-    const removed = r.rollback.removed ? ` (replacing the previous copy ${r.rollback.removed})` : "";
-    return `fresh writable copy of checkpoint ${r.rollback.tag}: ${r.rollback.target}${removed}`;
-  }
-  return r.action;
-}
-var dbBranches = defineTool({
-  name: "db_branches",
-  title: "Manage checkpoints and branches",
-  description: 'List checkpoints and branches, delete a branch or a checkpoint, garbage-collect leftovers of interrupted runs, or make a fresh writable copy of a checkpoint for rollback testing. "list" changes nothing; "delete", "gc" and "rollback" drop databases (rollback replaces the previous copy of that checkpoint). The source database is never touched.',
-  inputSchema: InputSchema,
-  outputSchema: OutputSchema,
-  // Not read-only as a whole: delete, gc and rollback drop databases. Repeating any of them is harmless.
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async handler(args, { ctx, signal }) {
-    switch (args.action) {
-      case "list":
-        return { action: "list", list: await listState(ctx) };
-      case "delete": {
-        if (!args.name && args.tag) {
-          const { removed: removed2 } = await deleteCheckpoint(ctx, args.tag);
-          return { action: "delete", deleted: { removed: removed2, kind: "checkpoint" } };
-        }
-        const { removed } = await deleteBranch(ctx, required2(args.name, "name or tag", "delete"));
-        return { action: "delete", deleted: { removed, kind: "branch" } };
-      }
-      case "gc":
-        return { action: "gc", gc: await gcState(ctx) };
-      case "rollback": {
-        const r = await rollbackCheckpoint(ctx, required2(args.tag, "tag", "rollback"), signal);
-        return { action: "rollback", rollback: { ...r, target: redactPassword(r.target) } };
-      }
-    }
-  },
-  render
-});
-
-// src/tools/db-checkpoint.ts
-var InputSchema2 = object({
-  tag: nameInput().describe(
-    'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)'
-  ),
-  database: nameInput().optional().describe(
-    'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")'
-  ),
-  include_stats: boolean2().default(true).describe("Also report exact row counts and sizes of every user table at checkpoint time")
-});
-var dbCheckpoint = defineTool({
-  name: "db_checkpoint",
-  title: "Checkpoint the database",
-  description: "Snapshot the current database state under a tag, so migrations can be tested on branches of it. Run this once before db_migration_test / db_test_strategies; the tag is their `baseline`. The source database is not changed; PostgreSQL copies it only while no other session is connected, so the call fails naming those sessions if there are any. Returns the checkpoint id, how it was copied, and per-table row counts and sizes.",
-  inputSchema: InputSchema2,
-  outputSchema: CheckpointReportSchema,
-  // Adds a checkpoint and never overwrites one (an existing tag is a conflict), so not destructive.
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  handler: (args, { ctx, signal, onProgress }) => createCheckpoint(ctx, {
-    tag: args.tag,
-    database: args.database,
-    includeStats: args.include_stats,
-    signal,
-    onProgress,
-    createdBy: "mcp db_checkpoint"
-  }),
-  render(report) {
-    const lines = [
-      `checkpoint ${report.tag} created from ${report.source} (${report.backend}, ${report.strategy}) in ${formatMs(report.duration_ms)}`
-    ];
-    if (report.tables) {
-      const rows = report.tables.reduce((n3, t) => n3 + t.rows, 0);
-      const bytes = report.tables.reduce((n3, t) => n3 + t.total_bytes, 0);
-      lines.push(`${report.tables.length} tables, ${rows} rows, ${formatBytes2(bytes)}`);
-    }
-    for (const next of report.next) lines.push(`next: ${next}`);
-    return lines.join("\n");
-  }
-});
-
-// src/tools/db-compare-branches.ts
-var InputSchema3 = object({
-  branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
-  comparison_query: queryInput().optional().describe(
-    'SQL run on every branch in a READ ONLY transaction with a statement timeout, as a role that can only read that branch (local backend), e.g. "SELECT count(*) FROM users WHERE email IS NULL"; statements that write are refused'
-  ),
-  timeout_ms: number2().int().min(1).max(6e5).optional().describe("Statement timeout for comparison_query in milliseconds (default 30000)"),
-  max_rows: number2().int().min(1).max(1e4).optional().describe("Rows returned per branch (default 200)")
-});
-function renderBranchComparison(c3) {
-  const out = [`compared ${c3.branches.join(", ")} against checkpoint ${c3.reference}`];
-  const sample = Object.values(c3.row_counts)[0] ?? {};
-  const reference = Object.keys(sample).find((k) => k.startsWith("checkpoint")) ?? "checkpoint";
-  const columns = [reference, ...c3.branches];
-  const changed = Object.entries(c3.row_counts).filter(
-    ([, counts]) => c3.branches.some((b) => counts[b] !== counts[reference])
-  );
-  if (changed.length > 0) {
-    out.push(
-      textTable(
-        ["relation", ...columns],
-        changed.map(([relation, counts]) => [relation, ...columns.map((k) => String(counts[k] ?? "-"))])
-      )
-    );
-  } else {
-    out.push(`row counts: identical to the checkpoint (${Object.keys(c3.row_counts).length} tables)`);
-  }
-  for (const [branch, diffs] of Object.entries(c3.schema_differences)) {
-    out.push(`schema of ${branch}: ${diffs.length === 0 ? "unchanged" : diffs.slice(0, 10).join("; ")}`);
-  }
-  for (const [branch, r] of Object.entries(c3.query_results)) {
-    if (r.error) {
-      out.push(`query on ${branch}: ERROR ${r.error}`);
-      continue;
-    }
-    const preview3 = r.rows.slice(0, 5).map((row) => JSON.stringify(row)).join(" ");
-    out.push(
-      `query on ${branch}: ${r.row_count} rows${r.truncated ? " (truncated)" : ""} ${preview3}`.trimEnd()
-    );
-  }
-  return out.join("\n");
-}
-var dbCompareBranches = defineTool({
-  name: "db_compare_branches",
-  title: "Compare branches",
-  description: "Compare kept branches with each other and with the checkpoint they came from: exact row counts per table, schema (catalog) differences, and optionally the result of one read-only query on each branch. Changes nothing.",
-  inputSchema: InputSchema3,
-  outputSchema: BranchComparisonSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handler: (args, { ctx, signal }) => compareBranches(ctx, {
-    branches: args.branches,
-    query: args.comparison_query,
-    timeoutMs: args.timeout_ms,
-    maxRows: args.max_rows,
-    signal
-  }),
-  render: renderBranchComparison,
-  longResults: true
-});
 
 // src/workload/input.ts
 var WorkloadSchema = union([
@@ -57129,11 +57438,6 @@ function toWorkloadInput(w) {
     afterMs: w.after_ms,
     timeoutMs: w.timeout_ms
   };
-}
-
-// src/report/escape.ts
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 // src/report/timeline.ts
@@ -57490,7 +57794,7 @@ function renderSuiteHtml(run) {
 }
 
 // src/report/table.ts
-var import_cli_table32 = __toESM(require_cli_table3(), 1);
+var import_cli_table33 = __toESM(require_cli_table3(), 1);
 var import_picocolors = __toESM(require_picocolors(), 1);
 
 // src/report/sandbox-notes.ts
@@ -57524,7 +57828,7 @@ var HEAD = [
 ];
 function renderComparisonTable(c3, opts = {}) {
   const pc = import_picocolors.default.createColors(opts.color ?? false);
-  const table = new import_cli_table32.default({
+  const table = new import_cli_table33.default({
     head: HEAD.map((h2) => pc.bold(h2)),
     style: { head: [], border: [], compact: false }
   });
@@ -57740,9 +58044,6 @@ function renderSuiteJUnit(run) {
 }
 
 // src/report/markdown.ts
-function cell2(text) {
-  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
-}
 function code(text) {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((s) => s.length));
   const fence = "`".repeat(longest + 1);
@@ -57755,39 +58056,13 @@ function fenced(text, lang = "text") {
 ${text}
 ${fence}`;
 }
-function integrityCell(r) {
-  return r.integrity.ok ? "ok" : `\u274C ${integrityProblems(r).join("; ")}`;
-}
-function recCell(c3, r) {
-  const v = verdictOf(c3, r);
-  return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
-}
 function renderComparisonMarkdown(c3, opts = {}) {
   const out = [];
   out.push(`### ${escapeHtml(opts.title ?? "Migration strategy comparison")}`);
   out.push("");
   out.push(`Baseline ${code(c3.baseline)} \xB7 backend ${c3.backend} \xB7 ${describeMode(c3)}`);
   out.push("");
-  out.push(
-    "| Strategy | Time | Reads blocked | Writes blocked | Longest blocking lock | Rewrites | Bloat (dead / %) | Integrity | Rec |"
-  );
-  out.push("|---|---:|---:|---:|---|---|---|---|---|");
-  for (const r of c3.results) {
-    const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
-    out.push(
-      `| ${[
-        cell2(name),
-        formatMs(r.duration_ms),
-        blockedCell(r.blocking.reads),
-        blockedCell(r.blocking.writes),
-        cell2(describeLock(longestLock(r))),
-        cell2(describeRewrites(r)),
-        cell2(describeBloat(r)),
-        cell2(integrityCell(r)),
-        recCell(c3, r)
-      ].join(" | ")} |`
-    );
-  }
+  out.push(...comparisonTableLines(c3));
   out.push("");
   if (c3.recommendation) {
     out.push(`**Recommendation: ${code(c3.recommendation.name)}**`);
@@ -57862,6 +58137,22 @@ function renderSuiteMarkdown(run) {
 `;
 }
 
+// src/report/documents.ts
+function comparisonDocuments(c3) {
+  return {
+    html: () => renderComparisonHtml(c3),
+    markdown: () => renderComparisonMarkdown(c3),
+    junit: () => renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
+  };
+}
+function suiteDocuments(run) {
+  return {
+    html: () => renderSuiteHtml(run),
+    markdown: () => renderSuiteMarkdown(run),
+    junit: () => renderSuiteJUnit(run)
+  };
+}
+
 // src/tools/reports.ts
 var SQL_CHARS = 500;
 var notable = (s) => s.max_wait_ms > 0 || s.timeouts > 0 || s.errors > 0 || (s.deadlocks ?? 0) > 0 || s.status === "unmeasured";
@@ -57882,22 +58173,14 @@ var slimSuiteRun = (run) => ({
   ...run,
   suites: run.suites.map((s) => ({ ...s, comparison: slimComparison(s.comparison) }))
 });
-function comparisonReports(c3, name = `test-${c3.baseline}`) {
-  return {
-    name,
-    html: renderComparisonHtml(c3),
-    markdown: renderComparisonMarkdown(c3),
-    junit: renderJUnit([{ name: `vers-db test ${c3.baseline}`, comparison: c3 }])
-  };
-}
-function suiteReports(run) {
-  return {
-    name: `suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`,
-    html: renderSuiteHtml(run),
-    markdown: renderSuiteMarkdown(run),
-    junit: renderSuiteJUnit(run)
-  };
-}
+var allOf = (name, docs) => ({
+  name,
+  html: docs.html(),
+  markdown: docs.markdown(),
+  junit: docs.junit()
+});
+var comparisonReports = (c3, name = `test-${c3.baseline}`) => allOf(name, comparisonDocuments(c3));
+var suiteReports = (run) => allOf(`suite-${run.file.replace(/^.*\//, "").replace(/\.ya?ml$/, "")}`, suiteDocuments(run));
 
 // src/tools/db-migration-test.ts
 var MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
@@ -57945,7 +58228,7 @@ var dbMigrationTest = defineTool({
     onProgress,
     createdBy: "mcp db_migration_test"
   }),
-  render: renderStrategy,
+  render: renderStrategyText,
   reports: (r, { args, ctx }) => comparisonReports(
     { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
     `migration-${r.name}`
@@ -57955,7 +58238,7 @@ var dbMigrationTest = defineTool({
 });
 
 // src/report/suite.ts
-var import_cli_table33 = __toESM(require_cli_table3(), 1);
+var import_cli_table34 = __toESM(require_cli_table3(), 1);
 var import_picocolors2 = __toESM(require_picocolors(), 1);
 
 // src/suite/metrics.ts
@@ -58051,7 +58334,7 @@ function metricsTable(s, opts) {
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics ?? {})))].filter(
     (m) => metricInfo(s.pattern, m)
   );
-  const table = new import_cli_table33.default({
+  const table = new import_cli_table34.default({
     head: ["Branch", "Time", ...metrics, "Status"].map((h2) => pc.bold(h2)),
     style: { head: [], border: [] }
   });
@@ -58964,7 +59247,7 @@ function latencyStats(latencies, wallMs) {
 }
 
 // src/suite/patterns/context.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
+import { randomBytes as randomBytes10 } from "node:crypto";
 init_names();
 var CREATED_BY = SUITE_CREATOR;
 var SUITE_SESSION = "vers-db:suite";
@@ -58973,7 +59256,7 @@ var OUTPUT_TAIL = 4e3;
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes9(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes10(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -59300,7 +59583,6 @@ var SOURCE_STATE_SQL = `
            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
   FROM pg_database d WHERE d.datname = current_database()`;
-var DATABASE_EXISTS_SQL2 = "SELECT 1 FROM pg_database WHERE datname = $1";
 function concurrencyOf(suite, opts) {
   if (suite.pattern === "performance") return 1;
   const n3 = suite.branches.length;
@@ -59339,18 +59621,15 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
         `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`
       );
     }
-    if (Object.keys(file.services.settings).length > 0 && backend.kind === "local") {
+    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
       ctx.log(
         `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
       );
     }
     if (!setupRuns) return;
-    const admin = withDatabase(source.config, db === "postgres" ? "template1" : "postgres");
-    const exists3 = await withClient(
-      admin,
-      async (c3) => (await c3.query(DATABASE_EXISTS_SQL2, [db])).rowCount === 1
-    );
-    if (exists3) {
+    const database = backend.sourceDatabase(db);
+    let rebuilt = false;
+    if (await database.exists()) {
       const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
       const objects = await databaseInventory(source.config);
       if (!forceRebuild)
@@ -59359,14 +59638,11 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
         ctx.log(
           `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
         );
-        await withClient(admin, (c3) => c3.query(`DROP DATABASE ${quoteIdent(db)} WITH (FORCE)`));
+        await database.reset({ comment: SOURCE_MARKER });
+        rebuilt = true;
       }
     }
-    await withClient(admin, async (c3) => {
-      if ((await c3.query(DATABASE_EXISTS_SQL2, [db])).rowCount === 0)
-        await c3.query(`CREATE DATABASE ${quoteIdent(db)}`);
-      await c3.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS '${SOURCE_MARKER.replace(/'/g, "''")}'`);
-    });
+    if (!rebuilt) await database.ensure({ comment: SOURCE_MARKER });
     if (file.services.extensions.length > 0) {
       await withClient(source.config, async (c3) => {
         for (const ext of file.services.extensions) {
@@ -59384,7 +59660,7 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
 }
 async function runBranch(p, b) {
   const run = await runPattern(p, b);
-  if (p.superuser && p.backend.kind !== "vers")
+  if (p.superuser && p.backend.capabilities.isolation !== "vm")
     run.result.sandbox = { role: "superuser", warnings: run.result.sandbox?.warnings ?? [] };
   return run;
 }
@@ -59671,7 +59947,7 @@ var dbTestStrategies = defineTool({
     onProgress,
     createdBy: "mcp db_test_strategies"
   }),
-  render: renderComparison,
+  render: renderComparisonText,
   reports: (c3) => comparisonReports(c3),
   structured: slimComparison,
   longResults: true
@@ -59757,7 +60033,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
 
 // src/mcp/reports.ts
 init_paths();
-import { randomBytes as randomBytes10 } from "node:crypto";
+import { randomBytes as randomBytes11 } from "node:crypto";
 import { readdir as readdir4, rm as rm5, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join14 } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -59773,7 +60049,7 @@ async function writeReportFiles(stateDir2, reports) {
   const dir = join14(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
-  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes10(2).toString("hex")}`;
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes11(2).toString("hex")}`;
   const links = [];
   for (const f of FORMATS) {
     const body = reports[f.key];
