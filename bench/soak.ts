@@ -23,6 +23,7 @@ import {
   commitDigest,
   noteVersLeaks,
   setupVersWorld,
+  teardownVers,
   type VersWorld,
   versFailure,
   versLeaks,
@@ -50,7 +51,7 @@ const QUICK_SQL = 'CREATE INDEX ON orders (user_id);\nSELECT pg_sleep(0.3);\n';
 
 async function main(): Promise<void> {
   if (!existsSync(CLI) || !existsSync(SERVER)) throw new Error('dist/ is missing: run `npm run build` first');
-  const kinds = ONLY ?? KINDS;
+  let kinds = ONLY ?? KINDS;
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
   const random = rng(seed);
   const started = Date.now();
@@ -62,8 +63,18 @@ async function main(): Promise<void> {
   await execa('mkdir', ['-p', project]);
   await chmod(project, 0o755);
   // The state directory lives on a small volume of its own: the full-disk fault fills it.
-  await mountSmallVolume(home, STATE_VOLUME_KB);
+  const mounted = await mountSmallVolume(home, STATE_VOLUME_KB).then(
+    () => true,
+    (err: Error) => {
+      process.stderr.write(
+        `no full-disk faults: cannot mount a tmpfs volume (${err.message.split('\n')[0]}); run as root\n`,
+      );
+      return false;
+    },
+  );
+  if (!mounted) kinds = kinds.filter((k) => k !== 'full disk');
   let vers: VersWorld | null = null;
+  let versSetup: Promise<VersWorld> | null = null;
   const tally = newTally();
   const versSorts: Record<string, number> = {};
   try {
@@ -88,13 +99,16 @@ async function main(): Promise<void> {
       });
     await writeFile(join(project, 'slow.sql'), SLOW_SQL);
     await writeFile(join(project, 'quick.sql'), QUICK_SQL);
+    // Set up while the local checkpoint is made; awaited below.
+    versSetup = kinds.includes('vers failure') ? setupVersWorld(root, CLI) : null;
+    versSetup?.catch(() => undefined);
     const ck = await cli(['checkpoint', 'base']);
     if (ck.exitCode !== 0) throw new Error(`checkpoint failed: ${ck.stderr}`);
     const ckptDb = (await readRegistry(home)).checkpoints.base!.id;
     const checksums = async () => JSON.stringify(await checkpointChecksums(admin, ckptDb, TABLES));
     const reference = await checksums();
-    if (kinds.includes('vers failure')) {
-      vers = await setupVersWorld(root, CLI);
+    if (versSetup) {
+      vers = await versSetup;
       await writeFile(join(vers.project, 'slow.sql'), SLOW_SQL);
       await writeFile(join(vers.project, 'quick.sql'), QUICK_SQL);
     }
@@ -103,6 +117,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < FAULTS; i++) {
       const kind = kinds[i % kinds.length]!;
       const counts = countsOf(tally, kind);
+      const faultStarted = Date.now();
       counts.faults++;
       const delay = 200 + Math.floor(random() * (QUICK ? 1600 : 2800));
       const label = `#${i + 1} ${kind} after ${delay} ms`;
@@ -148,14 +163,16 @@ async function main(): Promise<void> {
           tally.checksumChanges++;
         }
       }
+      counts.seconds = Math.round((counts.seconds + (Date.now() - faultStarted) / 1000) * 10) / 10;
       process.stderr.write(
         `${label}: leaks ${tally.leaks.length}, lost ${tally.lostResults.length}, unclear ${tally.badExits.length}\n`,
       );
     }
   } finally {
-    vers?.teardown();
+    await versSetup?.catch(() => undefined);
+    teardownVers(root); // every fake VM's PostgreSQL stopped, even after a failed setup
     await stopEmbedded(serverHome).catch(() => undefined);
-    await unmountVolume(home);
+    if (mounted) await unmountVolume(home);
     if (await isMounted(home))
       note(tally, 'full disk', 'leaks', `the soak's volume at ${home} is still mounted`);
     await rm(root, { recursive: true, force: true }).catch(() => undefined);

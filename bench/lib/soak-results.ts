@@ -17,7 +17,7 @@ export async function writeResults(file: string, s: SoakSummary): Promise<void> 
   const rows = Object.entries(s.kinds)
     .map(
       ([k, n]) =>
-        `| ${k} | ${n.faults} | ${n.leaks} | ${n.lostResults} | ${n.checksumChecks} | ${n.checksumChanges} | ${n.badExits} |`,
+        `| ${k} | ${n.faults} | ${n.leaks} | ${n.lostResults} | ${n.checksumChecks} | ${n.checksumChanges} | ${n.badExits} | ${Math.round(n.seconds)} s |`,
     )
     .join('\n');
   const sorts = Object.entries(s.versSorts)
@@ -31,8 +31,8 @@ ${s.total} faults in ${s.seconds} s, each at a random point of a running test, t
 everything checked. **${s.leaks.length} leaks, ${s.lostResults.length} lost results, ${s.checksumChanges} checkpoint
 checksum changes** (in ${s.checksumChecks} checks, one after every fault), ${s.badExits.length} unclear exits.
 
-| fault | injected | leaks | lost results | checksum checks | checksum changes | unclear exits |
-|---|---|---|---|---|---|---|
+| fault | injected | leaks | lost results | checksum checks | checksum changes | unclear exits | time |
+|---|---|---|---|---|---|---|---|
 ${rows}
 
 A leak is a registry entry, branch database, role, vers-db session, recorded process group, Vers VM or

@@ -32,6 +32,8 @@ export interface KindCounts {
   checksumChecks: number;
   checksumChanges: number;
   badExits: number;
+  /** Wall time of the faults of this kind, each with its checks. */
+  seconds: number;
 }
 
 export interface Tally {
@@ -48,15 +50,17 @@ export function newTally(): Tally {
 }
 
 export function countsOf(t: Tally, kind: string): KindCounts {
-  t.kinds[kind] ??= {
+  const counts = t.kinds[kind] ?? {
     faults: 0,
     leaks: 0,
     lostResults: 0,
     checksumChecks: 0,
     checksumChanges: 0,
     badExits: 0,
+    seconds: 0,
   };
-  return t.kinds[kind];
+  t.kinds[kind] = counts;
+  return counts;
 }
 
 /** One finding of a fault: the list says what and where, the per-kind counter says how many. */

@@ -34,14 +34,15 @@ export interface VersWorld {
   env: Record<string, string>;
   cli: (args: string[], extra?: Record<string, string>) => ReturnType<typeof execa>;
   commit: string;
-  teardown(): void;
 }
+
+const FAKE_HOME = 'fake-vers';
 
 export async function setupVersWorld(root: string, cliPath: string): Promise<VersWorld> {
   const project = join(root, 'vers-project');
   await mkdir(project, { recursive: true, mode: 0o755 });
   const home = join(project, '.vers-db');
-  const fakeHome = join(root, 'fake-vers');
+  const fakeHome = join(root, FAKE_HOME);
   const env: Record<string, string> = {
     VERS_DB_HOME: home,
     VERS_DB_BACKEND: 'vers',
@@ -77,7 +78,12 @@ export async function setupVersWorld(root: string, cliPath: string): Promise<Ver
       reject: false,
       timeout: 120_000,
     });
-  return { project, home, fakeHome, env, cli, commit, teardown: () => destroyAll(fakeHome) };
+  return { project, home, fakeHome, env, cli, commit };
+}
+
+/** Stop every fake VM's PostgreSQL and remove the fake's home. */
+export function teardownVers(root: string): void {
+  destroyAll(join(root, FAKE_HOME));
 }
 
 /** A digest of every file of the checkpoint's commit (its whole filesystem): must never change. */
@@ -135,6 +141,19 @@ export async function versFailure(
     if (victim) await killVm(w.fakeHome, victim);
   }
   const r = await run;
+  if (process.env.SOAK_DEBUG) {
+    const statuses = /^\{/.test(String(r.stdout))
+      ? (JSON.parse(String(r.stdout)) as { results: { status: string; error: string | null }[] }).results.map(
+          (x) => `${x.status}${x.error ? ` (${x.error.slice(0, 120)})` : ''}`,
+        )
+      : [];
+    process.stderr.write(
+      `${c.label} (${sort}): exit ${r.exitCode} ${statuses.join(', ')} ${String(r.stderr)
+        .split('\n')
+        .filter((l) => /^(error|could not)/.test(l))
+        .join(' / ')}\n`,
+    );
+  }
   // `vers branch` failing leaves no strategy to run: then a clear error (exit 3) is the answer.
   if (sort === 'vers branch fails' && r.exitCode === 3 && /vers branch/.test(String(r.stderr))) return sort;
   countResults(c.tally, c.kind, `${c.label} (${sort})`, r, 2);
