@@ -133,6 +133,37 @@ describe('crash recovery', () => {
     }
   });
 
+  it('SIGHUP of a CLI that started the embedded server on demand: no branch and no server left, without another command', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'vers-db-hup-'));
+    await chmod(home, 0o755);
+    const env = { VERS_DB_HOME: join(home, '.vers-db') };
+    try {
+      await writeFile(join(home, 'slow.sql'), 'SELECT pg_sleep(60);\n');
+      expect((await cli(['checkpoint', 'base'], env, home)).exitCode).toBe(0);
+      const running = () => embeddedStatus(env.VERS_DB_HOME).then((s) => s.running);
+      expect(await running()).toBe(false); // its starter left: stopped
+      const branches = async () =>
+        Object.keys(
+          (
+            JSON.parse(await readFile(join(env.VERS_DB_HOME, 'registry.json'), 'utf8')) as {
+              branches: object;
+            }
+          ).branches,
+        );
+      const run = startCli(['test', 'base', 'slow.sql'], env, home);
+      expect(await waitUntil(branches, (b) => b.length === 1, 90_000)).toHaveLength(1);
+      await sleep(1500); // the migration is running
+      run.kill('SIGHUP');
+      const r = await run;
+      expect(r.exitCode).toBe(130);
+      expect(await branches()).toEqual([]);
+      expect(await running()).toBe(false);
+    } finally {
+      await stopEmbedded(env.VERS_DB_HOME).catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('SIGHUP cancels and cleans up like SIGTERM', async () => {
     await p.file('slow2.sql', 'SELECT pg_sleep(120);\n');
     const run = startCli(['test', 'base', 'slow2.sql'], p.env, p.dir);

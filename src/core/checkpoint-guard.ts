@@ -1,11 +1,45 @@
 /**
  * After every run, before any pass is reported: is the checkpoint still there, unchanged? A
  * migration that escaped its branch (with --superuser, or through a hole in the sandbox) must
- * fail the run, and the registry must stop calling a damaged checkpoint ready.
+ * fail the run, and the registry must stop calling a damaged checkpoint ready. A server that
+ * cannot be reached (restarting, shutting down) is waited for a while; if it stays away the
+ * checkpoint is unverified: nothing is reported as passed, every result is kept, and the
+ * checkpoint is not called damaged (nothing shows that it is).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../backends/backend.js';
+import { describeError } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import type { Context } from './context.js';
+
+/** Connection-level failures: the server is restarting or unreachable, not the checkpoint changed. */
+const UNREACHABLE =
+  /cannot (connect to|reach) PostgreSQL|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
+const UNREACHABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const WAIT_MS = 15_000;
+const RETRY_MS = 500;
+
+export function isUnreachable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    if (UNREACHABLE_CODES.has((e as { code?: string }).code ?? '')) return true;
+    if (UNREACHABLE.test((e as Error).message ?? '')) return true;
+  }
+  return false;
+}
+
+async function verifyPatiently(backend: Backend, tag: string): Promise<string[]> {
+  const until = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      return await backend.verifyCheckpoint!(tag);
+    } catch (err) {
+      if (!isUnreachable(err) || Date.now() >= until) throw err;
+      await sleep(RETRY_MS);
+    }
+  }
+}
 
 export async function failIfCheckpointChanged(
   ctx: Context,
@@ -14,7 +48,23 @@ export async function failIfCheckpointChanged(
   results: StrategyResult[],
 ): Promise<void> {
   if (!backend.verifyCheckpoint) return; // Vers: a commit cannot change
-  const problems = await backend.verifyCheckpoint(tag);
+  let problems: string[];
+  try {
+    problems = await verifyPatiently(backend, tag);
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    const reason = `the checkpoint could not be verified after the run: ${describeError(err)}`;
+    for (const r of results) {
+      r.integrity.ok = false;
+      r.integrity.problems = [...(r.integrity.problems ?? []), reason];
+      if (r.status === 'passed') {
+        r.status = 'failed';
+        r.error = reason;
+      }
+    }
+    ctx.log(`checkpoint ${tag}: ${reason}`);
+    return;
+  }
   if (problems.length === 0) return;
   const reason = `the checkpoint changed during the run: ${problems.join('; ')}`;
   for (const r of results) {

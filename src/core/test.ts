@@ -265,6 +265,9 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
         return unmeasuredResult(resolved[i]!.name, upfront?.[i]?.name ?? branchNames[i]!, reason);
       },
       input.signal,
+      // One strategy's error stays an error; of several, each keeps its own result even if all
+      // failed (a server restart or a full disk mid-run must not turn them into one bare error).
+      total === 1,
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     // Validation and command output may echo DATABASE_URL or a password: no report carries one.

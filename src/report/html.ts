@@ -21,6 +21,7 @@ import {
   rejectionReason,
   verdictOf,
 } from './format.js';
+import { sandboxNotes } from './sandbox-notes.js';
 import { renderLegend, renderLockTimeline } from './timeline.js';
 
 export interface HtmlReportSuite {
@@ -211,6 +212,12 @@ function suiteSection(s: HtmlReportSuite): string {
   out.push('<section class="comparison-section"><h3>Comparison</h3>');
   out.push(comparisonTable(c));
   out.push(recommendation(c));
+  // Who ran as superuser, and statements that reach outside the branch: said in every report.
+  const notes = sandboxNotes(c.results);
+  if (notes.length > 0)
+    out.push(
+      `<div class="sandbox"><h4>Outside the branch</h4><ul>${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul></div>`,
+    );
   out.push('</section>');
   out.push(checksList(s.checks ?? []));
   out.push(renderLegend(c.results));

@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stateWriteError } from './atomic-write.js';
 
 const CHILDREN_DIR = 'children';
 
@@ -63,7 +64,10 @@ export async function recordChild(
     what,
   };
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(file, JSON.stringify(record), { mode: 0o600 });
+  await writeFile(file, JSON.stringify(record), { mode: 0o600 }).catch(async (err: unknown) => {
+    await rm(file, { force: true }).catch(() => undefined);
+    throw stateWriteError(file, err);
+  });
   return () => rm(file, { force: true });
 }
 

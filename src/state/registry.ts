@@ -5,12 +5,13 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
 import { BackendError, ConflictError } from '../errors.js';
 import { addSecret } from '../util/secrets.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { ensureStateDir, STATE_FILE_MODE, secureExistingStateDir } from './paths.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
@@ -146,9 +147,7 @@ export class Registry {
     try {
       const data = await this.read();
       const out = await mutate(data);
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: STATE_FILE_MODE });
-      await rename(tmp, this.file);
+      await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, STATE_FILE_MODE);
       return out;
     } finally {
       await release();

@@ -2,9 +2,9 @@
  * Records migrations that passed a vers-db test (see tested.ts): read-modify-write of tested.json
  * under a lock, written atomically and private to the user.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { writeFileAtomic } from './atomic-write.js';
 import { ensureStateDir } from './paths.js';
 import { readTested, type TestedEntry, testedFile } from './tested.js';
 
@@ -28,9 +28,7 @@ export async function recordTested(stateDir: string, entries: Record<string, Tes
     const keys = Object.keys(data.files);
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
     const file = testedFile(stateDir);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
+    await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
   } finally {
     await release();
   }

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderSuiteHtml } from '../../src/report/html.js';
 import { renderSuiteMarkdown } from '../../src/report/markdown.js';
 import { renderSuiteRun } from '../../src/report/suite.js';
 import { loadSuiteFile } from '../../src/suite/loader.js';
@@ -98,5 +99,8 @@ describe('suite superuser opt-in', () => {
     const md = renderSuiteMarkdown(run);
     expect(md).toMatch(/needs-su ran as the server(&#39;|')s superuser/);
     expect(md).toMatch(/round-trip ran as the server(&#39;|')s superuser/);
+    const html = renderSuiteHtml(run);
+    expect(html).toMatch(/needs-su ran as the server(&#39;|&#x27;|')s superuser/);
+    expect(html).toMatch(/round-trip ran as the server(&#39;|&#x27;|')s superuser/);
   });
 });
