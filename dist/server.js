@@ -8566,7 +8566,7 @@ var require_polyfills = __commonJS({
       }
       if (platform4 === "win32") {
         fs.rename = typeof fs.rename !== "function" ? fs.rename : (function(fs$rename) {
-          function rename3(from, to, cb) {
+          function rename2(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
@@ -8586,8 +8586,8 @@ var require_polyfills = __commonJS({
               if (cb) cb(er);
             });
           }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename3, fs$rename);
-          return rename3;
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
+          return rename2;
         })(fs.rename);
       }
       fs.read = typeof fs.read !== "function" ? fs.read : (function(fs$read) {
@@ -9008,8 +9008,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile11;
-      function writeFile11(path6, data, options, cb) {
+      fs2.writeFile = writeFile10;
+      function writeFile10(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -16529,6 +16529,44 @@ var init_snapshot = __esm({
   }
 });
 
+// src/state/atomic-write.ts
+import { rename, rm as rm3, writeFile as writeFile6 } from "node:fs/promises";
+async function writeFileAtomic(file, content, mode) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile6(tmp, content, { mode });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm3(tmp, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  }
+}
+function stateWriteError(file, err) {
+  const code2 = err.code ?? "";
+  if (FULL.has(code2))
+    return new BackendError(`cannot write ${file}: no space left on the device holding it (${code2})`, {
+      hint: "free some space there, or point VERS_DB_HOME at a disk with room; nothing was changed",
+      cause: err
+    });
+  if (code2 === "EROFS" || code2 === "EACCES" || code2 === "EPERM")
+    return new BackendError(
+      `cannot write ${file}: ${code2 === "EROFS" ? "read-only file system" : "permission denied"}`,
+      {
+        hint: "vers-db keeps its state there (VERS_DB_HOME): make it writable, or point VERS_DB_HOME elsewhere",
+        cause: err
+      }
+    );
+  return err;
+}
+var FULL;
+var init_atomic_write = __esm({
+  "src/state/atomic-write.ts"() {
+    "use strict";
+    init_errors();
+    FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+  }
+});
+
 // src/vers/errors.ts
 function versFailure(Base) {
   class VersFailure extends Base {
@@ -17139,7 +17177,7 @@ var init_messages = __esm({
 });
 
 // src/state/children.ts
-import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 async function startTimeOf2(pid) {
   try {
@@ -17173,8 +17211,11 @@ async function recordChild(stateDir2, pgid, what) {
     what
   };
   await mkdir7(dir, { recursive: true, mode: 448 });
-  await writeFile7(file, JSON.stringify(record2), { mode: 384 });
-  return () => rm3(file, { force: true });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 }).catch(async (err) => {
+    await rm4(file, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  });
+  return () => rm4(file, { force: true });
 }
 async function reapOrphanedChildren(stateDir2) {
   const dir = join8(stateDir2, CHILDREN_DIR);
@@ -17186,7 +17227,7 @@ async function reapOrphanedChildren(stateDir2) {
     try {
       r = JSON.parse(await readFile8(file, "utf8"));
     } catch {
-      await rm3(file, { force: true });
+      await rm4(file, { force: true });
       continue;
     }
     if (await sameProcess(r.owner, r.ownerStart)) continue;
@@ -17199,7 +17240,7 @@ async function reapOrphanedChildren(stateDir2) {
       } catch {
       }
     }
-    await rm3(file, { force: true });
+    await rm4(file, { force: true });
   }
   return stopped;
 }
@@ -17207,6 +17248,7 @@ var CHILDREN_DIR;
 var init_children = __esm({
   "src/state/children.ts"() {
     "use strict";
+    init_atomic_write();
     CHILDREN_DIR = "children";
   }
 });
@@ -18438,7 +18480,7 @@ var init_vers2 = __esm({
 
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes7 } from "node:crypto";
-import { constants as constants5, copyFile, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
+import { constants as constants5, copyFile, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
@@ -18484,8 +18526,8 @@ async function supportsReflinks(dir) {
   } catch {
     return false;
   } finally {
-    await rm4(a2, { force: true });
-    await rm4(b, { force: true });
+    await rm5(a2, { force: true });
+    await rm5(b, { force: true });
   }
 }
 var FILE_COPY_MIN_BYTES;
@@ -47223,9 +47265,10 @@ init_paths();
 var import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
 init_errors();
 init_secrets();
+init_atomic_write();
 init_paths();
 import { randomBytes as randomBytes3 } from "node:crypto";
-import { readFile as readFile7, rename, writeFile as writeFile6 } from "node:fs/promises";
+import { readFile as readFile7 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 var EMPTY = {
   version: 1,
@@ -47276,10 +47319,8 @@ var Registry = class {
     try {
       const data = await this.read();
       const out = await mutate(data);
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile6(tmp, `${JSON.stringify(data, null, 2)}
-`, { mode: STATE_FILE_MODE });
-      await rename(tmp, this.file);
+      await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}
+`, STATE_FILE_MODE);
       return out;
     } finally {
       await release();
@@ -47547,9 +47588,51 @@ init_names();
 init_secrets();
 
 // src/core/checkpoint-guard.ts
+init_errors();
+import { setTimeout as sleep5 } from "node:timers/promises";
+var UNREACHABLE = /cannot (connect to|reach) PostgreSQL|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
+var UNREACHABLE_CODES = /* @__PURE__ */ new Set(["57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+var WAIT_MS = 15e3;
+var RETRY_MS2 = 500;
+function isUnreachable(err) {
+  const seen = /* @__PURE__ */ new Set();
+  for (let e = err; e && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (UNREACHABLE_CODES.has(e.code ?? "")) return true;
+    if (UNREACHABLE.test(e.message ?? "")) return true;
+  }
+  return false;
+}
+async function verifyPatiently(backend, tag) {
+  const until = Date.now() + WAIT_MS;
+  for (; ; ) {
+    try {
+      return await backend.verifyCheckpoint(tag);
+    } catch (err) {
+      if (!isUnreachable(err) || Date.now() >= until) throw err;
+      await sleep5(RETRY_MS2);
+    }
+  }
+}
 async function failIfCheckpointChanged(ctx, backend, tag, results) {
   if (!backend.verifyCheckpoint) return;
-  const problems = await backend.verifyCheckpoint(tag);
+  let problems;
+  try {
+    problems = await verifyPatiently(backend, tag);
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    const reason2 = `the checkpoint could not be verified after the run: ${describeError(err)}`;
+    for (const r of results) {
+      r.integrity.ok = false;
+      r.integrity.problems = [...r.integrity.problems ?? [], reason2];
+      if (r.status === "passed") {
+        r.status = "failed";
+        r.error = reason2;
+      }
+    }
+    ctx.log(`checkpoint ${tag}: ${reason2}`);
+    return;
+  }
   if (problems.length === 0) return;
   const reason = `the checkpoint changed during the run: ${problems.join("; ")}`;
   for (const r of results) {
@@ -48305,8 +48388,8 @@ function pendingFiles(commands) {
 
 // src/state/tested-record.ts
 var import_proper_lockfile3 = __toESM(require_proper_lockfile(), 1);
+init_atomic_write();
 init_paths();
-import { rename as rename2, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join13 } from "node:path";
 var MAX_ENTRIES = 5e3;
 async function recordTested(stateDir2, entries) {
@@ -48326,10 +48409,8 @@ async function recordTested(stateDir2, entries) {
     const keys = Object.keys(data.files);
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
     const file = testedFile(stateDir2);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile9(tmp, `${JSON.stringify(data, null, 2)}
-`, { mode: 384 });
-    await rename2(tmp, file);
+    await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}
+`, 384);
   } finally {
     await release();
   }
@@ -48596,7 +48677,10 @@ async function testStrategies(ctx, input) {
         ctx.log(`${resolved[i2].name}: could not be measured: ${describeError(reason)}`);
         return unmeasuredResult(resolved[i2].name, upfront?.[i2]?.name ?? branchNames[i2], reason);
       },
-      input.signal
+      input.signal,
+      // One strategy's error stays an error; of several, each keeps its own result even if all
+      // failed (a server restart or a full disk mid-run must not turn them into one bare error).
+      total === 1
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     const comparison = redactDeep(
@@ -57440,6 +57524,23 @@ function toWorkloadInput(w) {
   };
 }
 
+// src/report/sandbox-notes.ts
+var MAX_WARNINGS = 5;
+function sandboxNotes(results) {
+  const notes = [];
+  for (const r of results) {
+    if (r.sandbox?.role === "superuser")
+      notes.push(
+        `${r.name} ran as the server's superuser (asked for with --superuser or a suite's "superuser: true"): it was not confined to its branch`
+      );
+    const warnings = r.sandbox?.warnings ?? [];
+    for (const w of warnings.slice(0, MAX_WARNINGS)) notes.push(`${r.name}: ${w}`);
+    if (warnings.length > MAX_WARNINGS)
+      notes.push(`${r.name}: and ${warnings.length - MAX_WARNINGS} more statements reach outside the branch`);
+  }
+  return notes;
+}
+
 // src/report/timeline.ts
 var MODE_COLORS = {
   AccessExclusiveLock: "#d7263d",
@@ -57748,6 +57849,11 @@ function suiteSection(s) {
   out.push('<section class="comparison-section"><h3>Comparison</h3>');
   out.push(comparisonTable(c3));
   out.push(recommendation(c3));
+  const notes = sandboxNotes(c3.results);
+  if (notes.length > 0)
+    out.push(
+      `<div class="sandbox"><h4>Outside the branch</h4><ul>${notes.map((n3) => `<li>${escapeHtml(n3)}</li>`).join("")}</ul></div>`
+    );
   out.push("</section>");
   out.push(checksList(s.checks ?? []));
   out.push(renderLegend(c3.results));
@@ -57796,25 +57902,6 @@ function renderSuiteHtml(run) {
 // src/report/table.ts
 var import_cli_table33 = __toESM(require_cli_table3(), 1);
 var import_picocolors = __toESM(require_picocolors(), 1);
-
-// src/report/sandbox-notes.ts
-var MAX_WARNINGS = 5;
-function sandboxNotes(results) {
-  const notes = [];
-  for (const r of results) {
-    if (r.sandbox?.role === "superuser")
-      notes.push(
-        `${r.name} ran as the server's superuser (asked for with --superuser or a suite's "superuser: true"): it was not confined to its branch`
-      );
-    const warnings = r.sandbox?.warnings ?? [];
-    for (const w of warnings.slice(0, MAX_WARNINGS)) notes.push(`${r.name}: ${w}`);
-    if (warnings.length > MAX_WARNINGS)
-      notes.push(`${r.name}: and ${warnings.length - MAX_WARNINGS} more statements reach outside the branch`);
-  }
-  return notes;
-}
-
-// src/report/table.ts
 var HEAD = [
   "Strategy",
   "Time",
@@ -58558,14 +58645,14 @@ function refuseForeignObjects(database, marked, objects, record2) {
     );
   }
 }
-async function assertMayReplace(ctx, tag, creator, branchCreator, rename3) {
+async function assertMayReplace(ctx, tag, creator, branchCreator, rename2) {
   const ckpt = await ctx.registry.checkpoint(tag);
   if (!ckpt) return;
   if (ckpt.createdBy !== creator) {
     throw new ConflictError(
       `checkpoint "${tag}" already exists and was made by ${ckpt.createdBy ?? "the user"}, not by \`${creator}\`: it is not replaced`,
       {
-        hint: `${rename3}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
+        hint: `${rename2}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
       }
     );
   }
@@ -59983,7 +60070,7 @@ function errorResult(tool, err, log2) {
 }
 
 // src/mcp/progress.ts
-var sleep5 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+var sleep6 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
 function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const token = extra._meta?.progressToken;
   if (token === void 0) return { onProgress: () => {
@@ -60026,7 +60113,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
     pending2 = null;
     await queue;
     const since = performance.now() - lastSentAt;
-    if (since < quietMs) await sleep5(quietMs - since);
+    if (since < quietMs) await sleep6(quietMs - since);
   };
   return { onProgress, flush };
 }
@@ -60034,7 +60121,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
 // src/mcp/reports.ts
 init_paths();
 import { randomBytes as randomBytes11 } from "node:crypto";
-import { readdir as readdir4, rm as rm5, writeFile as writeFile10 } from "node:fs/promises";
+import { readdir as readdir4, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join14 } from "node:path";
 import { pathToFileURL } from "node:url";
 var KEEP_FILES = 150;
@@ -60055,7 +60142,7 @@ async function writeReportFiles(stateDir2, reports) {
     const body = reports[f.key];
     if (body === void 0) continue;
     const path6 = join14(dir, `${base}.${f.ext}`);
-    await writeFile10(path6, body, { mode: 384 });
+    await writeFile9(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -60071,7 +60158,7 @@ async function writeReportFiles(stateDir2, reports) {
 async function prune(dir) {
   const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm5(join14(dir, old), { force: true });
+    await rm6(join14(dir, old), { force: true });
 }
 
 // src/mcp/register.ts
