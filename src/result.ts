@@ -112,6 +112,71 @@ export const ProbeWaitSchema = z.object({
   cause: WaitCauseSchema.optional(),
 });
 
+// ---- Deploy rehearsal (`--deploy-lock-timeout`, issue 15): each strategy run as a careful deploy would.
+
+export const AppWaitsSchema = z.object({
+  waits: z.number().int().describe('application statements (probes) that waited more than 5 ms'),
+  max_wait_ms: z.number().describe('the longest of those waits'),
+  blocked_ms: z.number().describe('time during which at least one of them was waiting (union)'),
+  timeouts: z.number().int().describe('probes that gave up waiting'),
+});
+
+export const DeployAttemptSchema = z.object({
+  first_statement: z
+    .number()
+    .int()
+    .describe('first statement of the transaction tried (its BEGIN, or the statement alone)'),
+  last_statement: z.number().int().describe('last statement of that transaction'),
+  attempt: z.number().int().describe('1-based try of this transaction'),
+  statement: z.number().int().describe('the statement the try ended on: the one that failed, or the last'),
+  start_ms: z.number().describe('ms from the start of the migration'),
+  duration_ms: z.number(),
+  outcome: z.enum(['ok', 'lock_timeout', 'error']),
+  error: z.string().nullable(),
+  backoff_ms: z.number().describe('wait before the next try (0: none followed)'),
+  cleanup: z
+    .array(
+      z.object({
+        index: z.string().describe('schema.name of the INVALID index the timed-out statement left'),
+        dropped: z.boolean().describe('dropped (DROP INDEX CONCURRENTLY) before the next try'),
+        tries: z.number().int(),
+        error: z.string().nullable(),
+      }),
+    )
+    .optional(),
+  app_waits: AppWaitsSchema.nullable().describe(
+    "the application's waits during this try (null: not measured)",
+  ),
+});
+
+export const DeployRehearsalSchema = z.object({
+  lock_timeout_ms: z.number().int().describe('lock_timeout every statement ran under'),
+  retries: z.number().int().describe('retries allowed per transaction after a lock timeout'),
+  backoff_ms: z.number().int().describe('wait before the first retry; doubled for each further one'),
+  budget_ms: z.number().int().describe('no retry starts past this time since the deploy began'),
+  got_through: z.boolean().describe('every statement completed within the retries and the budget'),
+  reason: z.string().nullable().describe('why it did not get through'),
+  total_ms: z.number().describe('the whole deploy: every try and every wait between them'),
+  statements: z.array(
+    z.object({
+      index: z.number().int(),
+      attempts: z.number().int().describe('times the statement was sent'),
+      lock_timeouts: z.number().int(),
+      got_through: z.boolean().describe('its transaction committed (or, alone, it completed)'),
+    }),
+  ),
+  attempts: z.array(DeployAttemptSchema),
+  app_waits: AppWaitsSchema.nullable().describe(
+    "the application's waits across all tries and the waits between them",
+  ),
+});
+
+export type AppWaits = z.infer<typeof AppWaitsSchema>;
+export type DeployAttempt = z.infer<typeof DeployAttemptSchema>;
+export type DeployRehearsalResult = z.infer<typeof DeployRehearsalSchema>;
+
+// ---- end of the deploy rehearsal block
+
 export const StrategyResultSchema = z.object({
   name: z.string(),
   branch: z.string(),
@@ -152,6 +217,9 @@ export const StrategyResultSchema = z.object({
     .optional(),
   workload: WorkloadResultSchema.optional().describe(
     "the application's own workload (--workload): latency, errors, committed writes",
+  ),
+  deploy: DeployRehearsalSchema.optional().describe(
+    'the deploy rehearsal (--deploy-lock-timeout): tries per statement under lock_timeout, retries, app waits per try',
   ),
 });
 

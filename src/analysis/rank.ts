@@ -23,6 +23,8 @@ export interface Ranking {
 }
 
 export function rejectionReason(r: StrategyResult): string | null {
+  // A deploy that would not get through with its lock_timeout and retries is rejected for that.
+  if (r.deploy && !r.deploy.got_through && r.deploy.reason) return `deploy rehearsal: ${r.deploy.reason}`;
   if (r.status === 'failed') return r.error ?? 'failed';
   if (r.validation?.status === 'failed') return 'validation failed';
   if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ['check failed']).join('; ')}`;

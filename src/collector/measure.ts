@@ -18,6 +18,9 @@ import {
   pidOf,
   waitForBackendExit,
 } from './connections.js';
+import type { DeployRehearsal } from './deploy-options.js';
+import { type RehearsalLog, runDeployRehearsal } from './deploy-rehearsal.js';
+import { deployResult } from './deploy-report.js';
 import { integrityVerdict } from './integrity.js';
 import { lockEvents, lockIntervals, locksHeld } from './locks.js';
 import { startLongReader } from './long-reader.js';
@@ -61,6 +64,8 @@ export interface MeasureOptions {
    * queues behind it and makes the application queue behind the DDL.
    */
   longReaderMs?: number;
+  /** Deploy rehearsal: every statement under this lock_timeout, a timed-out transaction retried (SQL only). */
+  deploy?: DeployRehearsal | null;
   /** The application's own statements, run before, during and after the migration (`--workload`). */
   workload?: WorkloadSpec;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
@@ -87,6 +92,11 @@ const FREE_CONNECTIONS_SQL = `
 export async function measureMigration(opts: MeasureOptions): Promise<StrategyResult> {
   throwIfAborted(opts.signal);
   const { migration } = opts;
+  if (migration.kind === 'command' && opts.deploy) {
+    throw new InvalidInputError(
+      'the deploy rehearsal runs SQL migrations statement by statement, not shell commands',
+    );
+  }
   if (migration.kind === 'command' && !opts.exec) {
     throw new InvalidInputError('a command migration needs an exec function to run it on the branch');
   }
@@ -130,7 +140,10 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
     const migrationClient =
       migration.kind === 'sql'
-        ? await connections.open(APP_MIGRATION, { statement_timeout: statementMs })
+        ? await connections.open(APP_MIGRATION, {
+            statement_timeout: statementMs,
+            ...(opts.deploy ? { lock_timeout: opts.deploy.lockTimeoutMs } : {}),
+          })
         : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
@@ -183,10 +196,22 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       totalTimeoutMs: totalMs,
       cancel: () => connections.cancelPids(migrationPid === null ? [] : [migrationPid]),
     };
-    const outcome: RunOutcome =
-      migration.kind === 'sql'
-        ? await runStatements(migrationClient!, statements!, clock, runOptions)
-        : await runCommand(opts.exec!, migration.command, clock, runOptions);
+    let rehearsal: RehearsalLog | null = null;
+    let outcome: RunOutcome;
+    if (migration.kind === 'sql' && opts.deploy) {
+      ({ outcome, log: rehearsal } = await runDeployRehearsal(
+        migrationClient!,
+        statements!,
+        clock,
+        opts.deploy,
+        runOptions,
+      ));
+    } else {
+      outcome =
+        migration.kind === 'sql'
+          ? await runStatements(migrationClient!, statements!, clock, runOptions)
+          : await runCommand(opts.exec!, migration.command, clock, runOptions);
+    }
     workload?.mark('after');
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
@@ -224,6 +249,8 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
       walBytes,
       plan,
     });
+    if (rehearsal)
+      result.deploy = deployResult(rehearsal, statements!, clock, result.timeline?.waits ?? null);
     if (workloadResult) applyWorkload(result, workloadResult);
     return result;
   } catch (err) {
