@@ -19,6 +19,7 @@ import { renderComparisonTable } from '../report/table.js';
 import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
+import { addDeployOptions, type DeployFlags, deployInput } from './deploy-flags.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
@@ -237,7 +238,8 @@ export function buildProgram(): Command {
           report?: string;
           markdown?: string;
           junit?: string;
-        } & WorkloadFlags,
+        } & WorkloadFlags &
+          DeployFlags,
       ) =>
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
@@ -249,6 +251,7 @@ export function buildProgram(): Command {
             superuser: o.superuser,
             collectMetrics: o.metrics,
             longReaderMs: o.longReader,
+            deploy: deployInput(o),
             workload: workloadInput(o),
             signal,
             onProgress: stderrProgress(),
@@ -260,7 +263,7 @@ export function buildProgram(): Command {
         }),
     );
 
-  addWorkloadOptions(program.commands.find((c) => c.name() === 'test')!);
+  addDeployOptions(addWorkloadOptions(program.commands.find((c) => c.name() === 'test')!));
 
   program
     .command('compare <branches...>')

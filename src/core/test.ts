@@ -9,6 +9,7 @@ import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { unknownCheckpoint } from '../backends/messages.js';
 import { withBranch } from '../backends/with-branch.js';
+import { type DeployRehearsal, deployRehearsalFrom } from '../collector/deploy-options.js';
 import { measureMigration } from '../collector/index.js';
 import {
   CancelledError,
@@ -70,6 +71,7 @@ async function measureOnBranch(
     validation?: string;
     collectMetrics?: boolean;
     longReaderMs?: number;
+    deploy?: DeployRehearsal | null;
     superuser?: boolean;
     workload?: WorkloadSpec;
     signal?: AbortSignal;
@@ -98,6 +100,7 @@ async function measureOnBranch(
           collectMetrics: collect,
           maxProbeConnections: reservation.probeConnections,
           longReaderMs: opts.longReaderMs,
+          deploy: opts.deploy,
           workload: opts.workload,
           signal: opts.signal,
           onProgress: opts.onProgress,
@@ -157,6 +160,7 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    deploy: input.deploy,
     workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
@@ -175,8 +179,18 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
     throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.
   const timeouts = timeoutsFromEnv(ctx.env);
+  const deploy = deployRehearsalFrom(input.deploy);
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
+  const command = deploy ? resolved.find((m) => m.source.kind === 'command') : undefined;
+  if (command) {
+    throw new InvalidInputError(
+      `the deploy rehearsal runs SQL migrations, and ${command.name} is a shell command`,
+      {
+        hint: 'rehearse the SQL files themselves, or drop --deploy-lock-timeout',
+      },
+    );
+  }
   const names = new Set<string>();
   for (const m of resolved) {
     if (names.has(m.name)) {
@@ -239,6 +253,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            deploy,
             superuser: input.superuser,
             workload,
             signal: input.signal,

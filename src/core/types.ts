@@ -1,4 +1,5 @@
 /** Inputs of the core operations shared by the CLI commands and the MCP tools. */
+import type { DeployInput } from '../collector/deploy-options.js';
 import type { WorkloadInput } from '../workload/index.js';
 import type { ProgressFn } from './context.js';
 
@@ -33,6 +34,8 @@ export interface TestMigrationInput extends MigrationInput {
   collectMetrics?: boolean;
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
+  /** Deploy rehearsal: every statement under a lock_timeout, timed-out transactions retried. */
+  deploy?: DeployInput;
   /** The application's own statements, run before, during and after the migration. */
   workload?: WorkloadInput;
   keepBranch?: boolean;
@@ -53,6 +56,8 @@ export interface TestStrategiesInput {
   collectMetrics?: boolean;
   /** Simulate a slow query already reading the tables for this long (the lock-queue trap). */
   longReaderMs?: number;
+  /** Deploy rehearsal: every statement under a lock_timeout, timed-out transactions retried. */
+  deploy?: DeployInput;
   /** The application's own statements, run before, during and after each migration. */
   workload?: WorkloadInput;
   keepBranches?: boolean;

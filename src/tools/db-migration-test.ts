@@ -4,6 +4,7 @@ import { renderStrategyText } from '../report/text.js';
 import { StrategyResultSchema } from '../result.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
+import { DeployFields, toDeployInput } from './deploy-input.js';
 import { commandInput, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimStrategy } from './reports.js';
 
@@ -45,6 +46,7 @@ const InputSchema = z.object({
     .default(true)
     .describe('Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs'),
   long_reader_ms: LongReaderSchema,
+  ...DeployFields,
   workload: WorkloadSchema,
   keep_branch: z
     .boolean()
@@ -87,6 +89,7 @@ export const dbMigrationTest = defineTool({
       keepBranch: args.keep_branch,
       superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
+      deploy: toDeployInput(args),
       workload: toWorkloadInput(args.workload),
       signal,
       onProgress,

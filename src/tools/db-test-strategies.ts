@@ -5,6 +5,7 @@ import { ComparisonSchema } from '../result.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
+import { DeployFields, toDeployInput } from './deploy-input.js';
 import { commandInput, INPUT_LIMITS, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
@@ -39,6 +40,7 @@ const InputSchema = z.object({
       'How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)',
     ),
   long_reader_ms: LongReaderSchema,
+  ...DeployFields,
   workload: WorkloadSchema,
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
   superuser: z
@@ -72,6 +74,7 @@ export const dbTestStrategies = defineTool({
       keepBranches: args.keep_branches,
       superuser: args.superuser,
       longReaderMs: args.long_reader_ms,
+      deploy: toDeployInput(args),
       workload: toWorkloadInput(args.workload),
       signal,
       onProgress,
