@@ -13,6 +13,7 @@ import { readTextFile } from '../util/text-file.js';
 import type { WorkloadInput } from '../workload/index.js';
 import { toWorkloadInput } from '../workload/input.js';
 import { buildBranch, decidePattern } from './branches.js';
+import { suiteDeploy } from './deploy.js';
 import { knownMetrics, metricInfo } from './metrics.js';
 import { describeZodIssue, type PathPart, Problems, parseYaml } from './problems.js';
 import type { SuitePattern } from './result.js';
@@ -105,6 +106,7 @@ function buildSuites(raw: RawSuiteFile, dir: string, problems: Problems): Suite[
       compare,
       workload: suiteWorkload(rs, pattern, dir, path, problems),
       superuser: rs.superuser ?? false,
+      deploy: suiteDeploy(rs.deploy, pattern, (m) => problems.add([...path, 'deploy'], m)),
     });
   }
   return suites;

@@ -332,6 +332,7 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       keepBranches: opts.keepBranches ?? false,
       workload: suite.workload ?? undefined,
       superuser: suite.superuser,
+      deploy: suite.deploy ?? undefined,
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);

@@ -7,8 +7,10 @@
  */
 import * as z from 'zod';
 import type { Threshold } from '../analysis/thresholds.js';
+import type { DeployRehearsal } from '../collector/deploy-options.js';
 import type { WorkloadInput } from '../workload/index.js';
 import { WorkloadSchema } from '../workload/input.js';
+import { RawDeploySchema } from './deploy.js';
 import type { SuitePattern } from './result.js';
 
 const Command = z.string().min(1, 'must not be empty');
@@ -89,6 +91,8 @@ export const RawSuiteSchema = z.strictObject({
   workload: WorkloadSchema,
   /** Run the branches' migrations, steps and validations as the server's superuser (explicit opt-in). */
   superuser: z.boolean().optional(),
+  /** migrations suites: rehearse each migration as a deploy (lock_timeout, retries); see deploy.ts. */
+  deploy: RawDeploySchema,
   branches: z.array(RawBranchSchema).min(1, 'a suite needs at least one branch'),
   compare: z
     .strictObject({
@@ -196,6 +200,8 @@ export interface Suite {
   workload: WorkloadInput | null;
   /** `superuser: true`: not confined to each branch's own role; every report says so. */
   superuser: boolean;
+  /** migrations suites: the deploy rehearsal's settings. */
+  deploy?: DeployRehearsal | null;
 }
 
 export interface SuiteFile {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Backend, ExecOptions } from '../../backends/backend.js';
 import { withBranchClient } from '../../backends/with-branch.js';
+import type { DeployInput } from '../../collector/deploy-options.js';
 import type { Context, ProgressFn } from '../../core/context.js';
 import { SUITE_CREATOR } from '../../core/ownership.js';
 import type { StrategyResult } from '../../result.js';
@@ -33,6 +34,8 @@ export interface PatternContext {
   workload?: WorkloadInput;
   /** The suite asked for `superuser: true`: migrations, steps and commands run as the server's superuser. */
   superuser?: boolean;
+  /** migrations suites: the deploy rehearsal (lock_timeout, retries). */
+  deploy?: DeployInput;
 }
 
 export const CREATED_BY = SUITE_CREATOR;

@@ -14,6 +14,7 @@ export async function runMigrationBranch(p: PatternContext, b: MigrationBranch):
     validation: b.validation ?? undefined,
     workload: p.workload,
     superuser: p.superuser,
+    deploy: p.deploy,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
