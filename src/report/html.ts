@@ -6,6 +6,7 @@
  */
 import type { Comparison, StrategyResult } from '../result.js';
 import type { SuiteCheck, SuiteRunResult } from '../suite/result.js';
+import { deployHtml } from './deploy.js';
 import { escapeHtml as h } from './escape.js';
 import {
   blockedCell,
@@ -175,6 +176,7 @@ function strategySection(suite: string, c: Comparison, r: StrategyResult): strin
   if (r.wal_bytes !== undefined && r.wal_bytes !== null) facts.push(`WAL ${formatBytes(r.wal_bytes)}`);
   out.push(`<p class="meta">${h(facts.join(' · '))} · branch <code>${h(r.branch)}</code></p>`);
   if (r.error) out.push(`<p class="bad">${h(r.error)}</p>`);
+  if (r.deploy) out.push(deployHtml(r.deploy));
   if (r.validation) {
     out.push(
       `<p>Validation: <span class="${r.validation.status === 'passed' ? 'ok' : 'bad'}">${r.validation.status}</span></p>`,

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import picocolors from 'picocolors';
 import type { Comparison, ProbeStats, StrategyResult } from '../result.js';
+import { deployLines } from './deploy.js';
 import {
   describeBloat,
   describeMode,
@@ -164,6 +165,7 @@ export function renderStrategyResult(r: StrategyResult, opts: RenderOptions = {}
   }
 
   if (r.workload) lines.push(...workloadDetail(r.workload, pc));
+  if (r.deploy) lines.push(pc.bold('Deploy rehearsal'), ...deployLines(r.deploy).map((l) => `  ${l}`));
 
   if (r.schema_changes && r.schema_changes.length > 0) {
     lines.push(pc.bold('Schema changes against the checkpoint'));
