@@ -8,6 +8,7 @@
  * without the rehearsal. What happened is kept per try, on the shared clock, for the report.
  */
 import type pg from 'pg';
+import { SQLSTATE } from '../util/sqlstate.js';
 import { formatMs } from '../util/units.js';
 import type { Clock } from './clock.js';
 import { backoffDelay, type DeployRehearsal } from './deploy-options.js';
@@ -28,8 +29,7 @@ import {
 } from './runner.js';
 import type { SqlStatement } from './split.js';
 
-/** lock_not_available: lock_timeout expired (or NOWAIT). */
-export const LOCK_NOT_AVAILABLE = '55P03';
+const LOCK_NOT_AVAILABLE = SQLSTATE.LOCK_NOT_AVAILABLE;
 
 export interface Cleanup {
   index: string;
