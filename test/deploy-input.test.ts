@@ -17,6 +17,7 @@ import {
 import { createCheckpoint, testStrategies } from '../src/core/index.js';
 import { InvalidInputError } from '../src/errors.js';
 import { createServer } from '../src/mcp/create-server.js';
+import type { Comparison } from '../src/result.js';
 import { cli } from './helpers/cli.js';
 import { createProject, type TestProject } from './helpers/project.js';
 
@@ -108,6 +109,28 @@ describe('deploy settings from the CLI, MCP and the core', () => {
     const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
     expect(text).toMatch(message);
     expect(text).not.toMatch(STACK);
+  });
+
+  it('MCP to the collector and back: the rehearsal in structuredContent, the blocked strategy rejected', async () => {
+    await createCheckpoint(p.ctx, { tag: 'rehearsed' });
+    const r = (await client.callTool({
+      name: 'db_test_strategies',
+      arguments: {
+        baseline: 'rehearsed',
+        migrations: ['add.sql'],
+        long_reader_ms: 1500,
+        deploy_lock_timeout_ms: 300,
+      },
+    })) as CallToolResult;
+    expect(r.isError ?? false).toBe(false);
+    const c = r.structuredContent as unknown as Comparison;
+    const d = c.results[0]!.deploy!;
+    expect(d).toMatchObject({ lock_timeout_ms: 300, retries: 0, got_through: false });
+    expect(d.attempts.map((a) => a.outcome)).toEqual(['lock_timeout']);
+    expect(c.recommendation).toBeNull();
+    expect(c.rejected?.[0]?.reason).toMatch(/^deploy rehearsal: statement 1 .* with no retries/);
+    const text = r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n');
+    expect(text).toMatch(/deploy rehearsal/);
   });
 
   it('refuses to rehearse a shell-command migration', async () => {
