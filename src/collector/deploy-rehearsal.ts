@@ -169,18 +169,16 @@ export async function runDeployRehearsal(
         break;
       }
       bump(log.lockTimeouts, f.index);
-      if (watched) {
-        record.cleanup = await dropLeftBehind(client, watched, settings, elapsed, options.signal);
-        const stuck = record.cleanup.find((c) => !c.dropped);
-        if (stuck) {
-          stop(
-            f,
-            `the INVALID index ${stuck.index} left by statement ${f.index} could not be dropped: ${stuck.error}`,
-          );
-          break;
-        }
+      // Dropped even when no retry follows: a deploy that gives up leaves no INVALID index behind.
+      if (watched) record.cleanup = await dropLeftBehind(client, watched, settings, elapsed, options.signal);
+      const stuck = record.cleanup.find((c) => !c.dropped);
+      const timedOut =
+        `statement ${f.index} (line ${f.line}) timed out waiting for a lock (lock_timeout ${formatMs(settings.lockTimeoutMs)})` +
+        (stuck ? `; the INVALID index ${stuck.index} it left could not be dropped (${stuck.error})` : '');
+      if (stuck) {
+        stop(f, timedOut);
+        break;
       }
-      const timedOut = `statement ${f.index} (line ${f.line}) timed out waiting for a lock (lock_timeout ${formatMs(settings.lockTimeoutMs)})`;
       if (attempt > settings.retries) {
         const tries = settings.retries === 0 ? 'with no retries' : `on all ${attempt} tries`;
         stop({ ...f, message: `${f.message}; did not get through ${tries}` }, `${timedOut} ${tries}`);
@@ -209,6 +207,9 @@ export async function runDeployRehearsal(
   return { outcome, log };
 }
 
+/** Tries of one DROP INDEX CONCURRENTLY that itself times out (within the budget in any case). */
+const MAX_DROP_TRIES = 20;
+
 /** Drop what the timed-out statement left INVALID, retrying a drop that itself times out. */
 async function dropLeftBehind(
   client: pg.Client,
@@ -234,7 +235,7 @@ async function dropLeftBehind(
         const delay = backoffDelay(c.tries, settings.backoffMs);
         if (
           e.sqlstate !== LOCK_NOT_AVAILABLE ||
-          c.tries > settings.retries ||
+          c.tries >= MAX_DROP_TRIES ||
           elapsed() + delay > settings.budgetMs
         )
           break;

@@ -108,6 +108,20 @@ describe('deploy rehearsal behind a long reader', () => {
   });
 
   it('drops the INVALID index a timed-out CREATE INDEX CONCURRENTLY left, then builds it again', async () => {
+    // Giving up, the deploy still leaves no INVALID index behind.
+    const gaveUp = await run(
+      'cic-once',
+      'CREATE INDEX CONCURRENTLY "Users Email" ON users (email);\n',
+      deploy({ lockTimeoutMs: 300, retries: 0, backoffMs: 200 }),
+      1500,
+    );
+    expect(gaveUp.status).toBe('failed');
+    expect(gaveUp.deploy!.reason).toMatch(/with no retries$/);
+    expect(gaveUp.deploy!.attempts[0]!.cleanup).toEqual([
+      expect.objectContaining({ index: 'public.Users Email', dropped: true }),
+    ]);
+    expect(gaveUp.integrity.invalid_indexes).toEqual([]);
+
     const r = await run(
       'cic',
       'CREATE INDEX CONCURRENTLY "Users Email" ON users (email);\n',
