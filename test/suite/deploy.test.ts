@@ -1,10 +1,14 @@
 /** Issue 15: `deploy:` in a migrations suite, checked like the rest of the file. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createContext } from '../../src/core/context.js';
 import { SuiteFileError } from '../../src/errors.js';
 import { loadSuiteFile } from '../../src/suite/loader.js';
+import { runSuite } from '../../src/suite/runner.js';
+import { urlOf } from '../../src/util/pg.js';
+import { createTestDatabase, dropTestDatabase, uniqueName } from '../helpers/db.js';
 
 async function load(suite: string) {
   const dir = mkdtempSync(join(tmpdir(), 'vers-db-suite-deploy-'));
@@ -55,5 +59,43 @@ describe('suite deploy rehearsal', () => {
     const perf =
       '  p:\n    checkpoint: base\n    deploy: { lock_timeout_ms: 100 }\n    branches:\n      - name: a\n        setup: a.sql\n        queries: q.sql\n';
     expect((await problemsOf(perf)).join('\n')).toMatch(/deploy.*migrations suites, not performance/);
+  });
+});
+
+describe('suite deploy rehearsal, run', () => {
+  it("gives each branch's result its deploy block", async () => {
+    const db = uniqueName('suite_deploy');
+    const config = await createTestDatabase(db);
+    const ctx = createContext({
+      env: {
+        ...process.env,
+        DATABASE_URL: urlOf(config),
+        VERS_DB_HOME: mkdtempSync(join(tmpdir(), 'vers-db-suite-home-')),
+      },
+      cwd: resolve('.'),
+      backend: 'local',
+      log: () => {},
+    });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'vers-db-deploy-suite-'));
+      chmodSync(dir, 0o755); // as root, shell steps run as an unprivileged user
+      writeFileSync(join(dir, 'schema.sql'), 'CREATE TABLE users (id int PRIMARY KEY);\n');
+      writeFileSync(join(dir, 'b.sql'), 'ALTER TABLE users ADD COLUMN tier integer;\n');
+      writeFileSync(
+        join(dir, 'vers-integration.yaml'),
+        'tests:\n  m:\n    setup: [psql -X -q -v ON_ERROR_STOP=1 -f schema.sql]\n    checkpoint: base\n' +
+          '    deploy: { lock_timeout_ms: 500, retries: 2 }\n    branches:\n      - {name: nullable, migration: b.sql}\n',
+      );
+      const run = await runSuite(ctx, { file: join(dir, 'vers-integration.yaml') });
+      const r = run.suites[0]!.comparison.results[0]!;
+      expect(r.status, r.error ?? '').toBe('passed');
+      expect(r.deploy).toMatchObject({ lock_timeout_ms: 500, retries: 2, got_through: true });
+      expect(r.deploy!.statements).toEqual([{ index: 1, attempts: 1, lock_timeouts: 0, got_through: true }]);
+    } finally {
+      const backend = await ctx.backend().catch(() => null);
+      if (backend) await backend.gc().catch(() => undefined);
+      await ctx.close();
+      await dropTestDatabase(db);
+    }
   });
 });
