@@ -1,6 +1,7 @@
 /** The deploy rehearsal's flags of `vers-db test` (issue 15): milliseconds, like --long-reader. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEPLOY_LIMITS, type DeployInput } from '../collector/deploy-options.js';
+import { type WorkloadFlags, workloadInput } from './workload-options.js';
 
 export interface DeployFlags {
   deployLockTimeout?: number;
@@ -53,3 +54,8 @@ export function deployInput(o: DeployFlags): DeployInput | undefined {
   if (o.budget !== undefined) input.budgetMs = o.budget;
   return Object.keys(input).length ? input : undefined;
 }
+
+/** Every flag of `vers-db test` that becomes a core input beside the migrations. */
+export type TestRunFlags = WorkloadFlags & DeployFlags;
+
+export const testRunInputs = (o: TestRunFlags) => ({ workload: workloadInput(o), deploy: deployInput(o) });

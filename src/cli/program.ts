@@ -19,13 +19,13 @@ import { renderComparisonTable } from '../report/table.js';
 import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
-import { addDeployOptions, type DeployFlags, deployInput } from './deploy-flags.js';
+import { addDeployOptions, type TestRunFlags, testRunInputs } from './deploy-flags.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './render.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, renderThin } from './thin-up.js';
-import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';
+import { addWorkloadOptions } from './workload-options.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -238,8 +238,7 @@ export function buildProgram(): Command {
           report?: string;
           markdown?: string;
           junit?: string;
-        } & WorkloadFlags &
-          DeployFlags,
+        } & TestRunFlags,
       ) =>
         runCommand(globals(), async (ctx, signal) => {
           const comparison = await testStrategies(ctx, {
@@ -251,8 +250,7 @@ export function buildProgram(): Command {
             superuser: o.superuser,
             collectMetrics: o.metrics,
             longReaderMs: o.longReader,
-            deploy: deployInput(o),
-            workload: workloadInput(o),
+            ...testRunInputs(o),
             signal,
             onProgress: stderrProgress(),
             createdBy: 'cli test',
