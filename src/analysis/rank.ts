@@ -113,6 +113,12 @@ function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: n
       reasons.push(`${o.name} took ${formatMs(o.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
   }
+  if (best.deploy) {
+    const d = best.deploy;
+    reasons.push(
+      `the deploy got through under lock_timeout ${formatMs(d.lock_timeout_ms)} in ${d.attempts.length} ${d.attempts.length === 1 ? 'try' : 'tries'} (${formatMs(d.total_ms)})`,
+    );
+  }
   const unknown = unmeasuredOf(best);
   if (unknown.length > 0) {
     const listed = unknown.slice(0, 3).map((u) => `${u.kind} of ${u.relation} (${u.reason})`);

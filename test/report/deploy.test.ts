@@ -64,6 +64,9 @@ describe('deploy rehearsal in the reports', () => {
 
   it('rejects the strategy that did not get through, with the reason', () => {
     expect(c.rejected).toEqual([{ name: a.name, reason: `deploy rehearsal: ${blocked.reason}` }]);
+    expect(c.recommendation?.reasons).toContain(
+      'the deploy got through under lock_timeout 1.0 s in 2 tries (3.0 s)',
+    );
   });
 
   it('terminal and markdown: each try with its application waits', () => {
