@@ -17,7 +17,7 @@ import {
 import { createCheckpoint, testStrategies } from '../src/core/index.js';
 import { InvalidInputError } from '../src/errors.js';
 import { createServer } from '../src/mcp/create-server.js';
-import type { Comparison } from '../src/result.js';
+import type { Comparison, StrategyResult } from '../src/result.js';
 import { cli } from './helpers/cli.js';
 import { createProject, type TestProject } from './helpers/project.js';
 
@@ -131,6 +131,24 @@ describe('deploy settings from the CLI, MCP and the core', () => {
     expect(c.rejected?.[0]?.reason).toMatch(/^deploy rehearsal: statement 1 .* with no retries/);
     const text = r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n');
     expect(text).toMatch(/deploy rehearsal/);
+  });
+
+  it('db_migration_test: a deploy that does not get through is an error result that says why', async () => {
+    const r = (await client.callTool({
+      name: 'db_migration_test',
+      arguments: {
+        baseline: 'rehearsed',
+        migration: 'add.sql',
+        long_reader_ms: 1500,
+        deploy_lock_timeout_ms: 300,
+      },
+    })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    const text = r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n');
+    expect(text).toMatch(
+      /^the deploy rehearsal did not get through on branch \S+: statement 1 \(line 1\) timed out/,
+    );
+    expect((r.structuredContent as unknown as StrategyResult).deploy?.got_through).toBe(false);
   });
 
   it('refuses to rehearse a shell-command migration', async () => {

@@ -197,6 +197,7 @@ export async function runDeployRehearsal(
         break;
       }
       record.backoffMs = delay;
+      options.onProgress?.({ message: `${timedOut}: trying again in ${formatMs(delay)}` });
       await sleepUnlessAborted(delay, options.signal);
     }
     if (outcome.failure || options.signal?.aborted) break;

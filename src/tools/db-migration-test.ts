@@ -103,7 +103,9 @@ export const dbMigrationTest = defineTool({
     ),
   structured: slimStrategy,
   failure: (r) =>
-    r.status === 'failed'
-      ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)`
-      : null,
+    r.deploy && !r.deploy.got_through
+      ? `the deploy rehearsal did not get through on branch ${r.branch}: ${r.deploy.reason} (the baseline is unchanged)`
+      : r.status === 'failed'
+        ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)`
+        : null,
 });
