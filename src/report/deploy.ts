@@ -39,6 +39,10 @@ function attemptLine(a: DeployAttempt): string {
   return `try ${a.attempt} of ${statements(a)} at ${formatMs(a.start_ms)}: ${outcome} after ${formatMs(a.duration_ms)}; ${describeAppWaits(a.app_waits)}${cleanup}${backoff}`;
 }
 
+/** One line: the verdict and the application's waits across all tries. */
+export const deployText = (d: DeployRehearsalResult): string =>
+  `${deploySummary(d)}; across all tries ${describeAppWaits(d.app_waits)}`;
+
 /** Plain lines (the caller indents and colors the title). */
 export function deployLines(d: DeployRehearsalResult): string[] {
   const lines = [deploySummary(d)];

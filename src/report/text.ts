@@ -6,6 +6,7 @@
  */
 import type { Comparison, StrategyResult } from '../result.js';
 import { comparisonTableLines } from './comparison-table.js';
+import { deployText } from './deploy.js';
 import {
   describeBloat,
   describeLock,
@@ -38,6 +39,7 @@ export function renderStrategyText(r: StrategyResult): string {
     `integrity: ${integrityText(r)}`,
   );
   if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
+  if (r.deploy) lines.push(`deploy rehearsal: ${deployText(r.deploy)}`);
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join('\n');
 }
@@ -62,5 +64,6 @@ export function renderComparisonText(c: Comparison): string {
   }
   for (const r of c.results)
     if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
+  for (const r of c.results) if (r.deploy) out.push(`Deploy rehearsal of ${r.name}: ${deployText(r.deploy)}`);
   return out.join('\n');
 }

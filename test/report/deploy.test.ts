@@ -4,6 +4,7 @@ import { buildComparison } from '../../src/analysis/rank.js';
 import { renderComparisonHtml } from '../../src/report/html.js';
 import { renderComparisonMarkdown } from '../../src/report/markdown.js';
 import { renderComparisonTable, renderStrategyResult } from '../../src/report/table.js';
+import { renderComparisonText, renderStrategyText } from '../../src/report/text.js';
 import { type DeployRehearsalResult, StrategyResultSchema } from '../../src/result.js';
 import { strategyA, strategyB } from './fixtures.js';
 
@@ -82,6 +83,13 @@ describe('deploy rehearsal in the reports', () => {
     const md = renderComparisonMarkdown(c);
     expect(md).toMatch(/did not get through in 1\.0 s, 1 try/);
     expect(md).toMatch(/across all tries: the application waited 2×/);
+  });
+
+  it('MCP text: one line per strategy', () => {
+    expect(renderStrategyText(b)).toMatch(
+      /deploy rehearsal: got through in 3\.0 s, 2 tries .*; across all tries the application waited 2×/,
+    );
+    expect(renderComparisonText(c)).toMatch(/Deploy rehearsal of .*: did not get through in 1\.0 s, 1 try/);
   });
 
   it('HTML: a section per strategy, open when it did not get through', () => {
