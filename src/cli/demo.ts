@@ -20,7 +20,7 @@ import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
 import { type ClientConfig, withClient, withDatabase, withTransaction } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
-import { writeReports } from './render.js';
+import { writeReports } from './report-files.js';
 
 export const DEMO_DATABASE = 'vers_db_demo';
 const MAX_ROWS = 20_000_000;

@@ -21,7 +21,7 @@ import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
-import { writeReports } from './render.js';
+import { writeReports } from './report-files.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, renderThin } from './thin-up.js';
 import { addWorkloadOptions, type WorkloadFlags, workloadInput } from './workload-options.js';
