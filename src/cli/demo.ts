@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { adminConfigFor, databaseExists } from '../backends/pg-admin.js';
+import { withSource } from '../backends/with-branch.js';
 import type { Context } from '../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
 import { addedObjects, databaseInventory } from '../core/inventory.js';
@@ -19,7 +20,7 @@ import { formatBytes, formatMs } from '../report/format.js';
 import { renderComparisonTable } from '../report/table.js';
 import { type ClientConfig, withClient, withDatabase, withTransaction } from '../util/pg.js';
 import { printJson, printText, stderrProgress, useColor } from './output.js';
-import { writeReports } from './render.js';
+import { writeReports } from './report-files.js';
 
 export const DEMO_DATABASE = 'vers_db_demo';
 const MAX_ROWS = 20_000_000;
@@ -63,7 +64,7 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
   const progress = stderrProgress();
   const examples = examplesDir();
   const backend = await ctx.backend();
-  const source = (await backend.connectSource()).config;
+  const source = await withSource(backend, async (s) => s.config);
   const admin = adminConfigFor(source);
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o.rows}`;

@@ -22,7 +22,7 @@ import { runDemo } from './demo.js';
 import { addDeployOptions, type TestRunFlags, testRunInputs } from './deploy-flags.js';
 import { runDoctor } from './doctor.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
-import { writeReports } from './render.js';
+import { writeReports } from './report-files.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, renderThin } from './thin-up.js';
 import { addWorkloadOptions } from './workload-options.js';

@@ -5,7 +5,7 @@ import { renderSuiteRun } from '../report/suite.js';
 import { runSuite } from '../suite/runner.js';
 import { redactDeep } from '../util/secrets.js';
 import { printResult, stderrProgress, useColor } from './output.js';
-import { writeReportFiles } from './render.js';
+import { writeReportFiles } from './report-files.js';
 
 export interface RunSuiteCommandOptions {
   file?: string;

@@ -10,12 +10,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../backends/backend.js';
 import { describeError } from '../errors.js';
 import type { StrategyResult } from '../result.js';
+import { SQLSTATE } from '../util/sqlstate.js';
 import type { Context } from './context.js';
 
 /** Connection-level failures: the server is restarting or unreachable, not the checkpoint changed. */
 const UNREACHABLE =
   /cannot (connect to|reach) PostgreSQL|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
-const UNREACHABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNREACHABLE_CODES = new Set<string>([
+  SQLSTATE.ADMIN_SHUTDOWN,
+  SQLSTATE.CRASH_SHUTDOWN,
+  SQLSTATE.CANNOT_CONNECT_NOW,
+  SQLSTATE.CONNECTION_EXCEPTION,
+  SQLSTATE.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+  SQLSTATE.CONNECTION_DOES_NOT_EXIST,
+  SQLSTATE.CONNECTION_FAILURE,
+]);
 const WAIT_MS = 15_000;
 const RETRY_MS = 500;
 

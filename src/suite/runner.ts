@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import { evaluateThreshold } from '../analysis/thresholds.js';
 import type { Backend } from '../backends/backend.js';
+import { withSource } from '../backends/with-branch.js';
 import { failIfCheckpointChanged } from '../core/checkpoint-guard.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { createCheckpoint } from '../core/index.js';
@@ -99,8 +100,7 @@ async function prepareSource(
   setupRuns: boolean,
   forceRebuild: boolean,
 ): Promise<void> {
-  const source = await backend.connectSource();
-  try {
+  await withSource(backend, async (source) => {
     const db = String(source.config.database ?? 'postgres');
     const wanted = file.services.databases[0];
     if (wanted && wanted !== db) {
@@ -150,9 +150,7 @@ async function prepareSource(
         }
       });
     }
-  } finally {
-    await source.close();
-  }
+  });
 }
 
 async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {

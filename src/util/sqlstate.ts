@@ -3,6 +3,14 @@
  * manual's appendix "PostgreSQL Error Codes". Compare `err.code` with these, never with literals.
  */
 export const SQLSTATE = {
+  /** 08000: the connection failed (class 08, connection exception). */
+  CONNECTION_EXCEPTION: '08000',
+  /** 08001: the client could not establish the connection. */
+  SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION: '08001',
+  /** 08003: the connection does not exist (any more). */
+  CONNECTION_DOES_NOT_EXIST: '08003',
+  /** 08006: the connection broke. */
+  CONNECTION_FAILURE: '08006',
   /** 23505: a write collided with an existing key. */
   UNIQUE_VIOLATION: '23505',
   /** 25006: a write inside a READ ONLY transaction. */
@@ -25,8 +33,12 @@ export const SQLSTATE = {
   LOCK_NOT_AVAILABLE: '55P03',
   /** 57014: statement_timeout ran out, or the statement was cancelled. */
   QUERY_CANCELED: '57014',
-  /** 57P01: the session was terminated by an administrator (pg_terminate_backend). */
+  /** 57P01: the session was terminated by an administrator (pg_terminate_backend, a fast shutdown). */
   ADMIN_SHUTDOWN: '57P01',
+  /** 57P02: the server is shutting down after a crash. */
+  CRASH_SHUTDOWN: '57P02',
+  /** 57P03: the server is starting up or in recovery and takes no connections yet. */
+  CANNOT_CONNECT_NOW: '57P03',
 } as const;
 
 export type SqlState = (typeof SQLSTATE)[keyof typeof SQLSTATE];

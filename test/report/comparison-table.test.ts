@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeReports } from '../../src/cli/render.js';
+import { writeReports } from '../../src/cli/report-files.js';
 import { dbTestStrategies } from '../../src/tools/db-test-strategies.js';
 import { comparison } from './fixtures.js';
 
