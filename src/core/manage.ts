@@ -1,6 +1,6 @@
 /** Branch and checkpoint management: list (registry only, starts nothing), delete, gc, rollback. */
 import type { GcReport, RollbackResult } from '../backends/backend.js';
-import { NotFoundError } from '../errors.js';
+import { unknownBranch } from '../backends/messages.js';
 import type { BranchList } from '../result.js';
 import type { Context } from './context.js';
 
@@ -30,10 +30,7 @@ export async function listState(ctx: Context): Promise<BranchList> {
 
 export async function deleteBranch(ctx: Context, name: string): Promise<{ removed: string }> {
   const b = await ctx.registry.branch(name);
-  if (!b)
-    throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
-      hint: 'list them with `vers-db branches`',
-    });
+  if (!b) throw unknownBranch(name);
   await (await ctx.backend()).destroy(name);
   return { removed: name };
 }

@@ -8,6 +8,7 @@ import { checkpointTaken, stillHasBranches, unknownBranch } from '../../src/back
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/errors.js';
 import type { Registry } from '../../src/state/registry.js';
 import { withClient } from '../../src/util/pg.js';
+import { deadPid } from '../vers/fake-env.js';
 
 export interface ContractHarness {
   backend: Backend;
@@ -242,6 +243,31 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       expect(await h.registry.branch('one')).toBeUndefined();
       await expect(b.connect('one')).rejects.toBeInstanceOf(NotFoundError);
       expect(await count(await b.connect('two'))).toBe(70);
+    });
+
+    it('gc applies the same rules on every backend: kept branches and live creators are left alone', async () => {
+      await b.branch('base', ['kept'], { keep: true });
+      const dead = await deadPid();
+      await h.registry.update((d) => {
+        d.branches.kept!.pid = dead;
+        d.branches['live-making'] = { ...d.branches.three!, name: 'live-making', id: '', state: 'creating' };
+        d.branches['live-making'].pid = process.ppid; // alive, and not this process
+      });
+      try {
+        const report = await b.gc();
+        expect(report.errors).toEqual([]);
+        expect(report.kept).toEqual(
+          expect.arrayContaining(['branch kept', 'branch live-making', 'branch two']),
+        );
+        expect(report.removed.join('\n')).not.toMatch(/kept|live-making/);
+        expect((await h.registry.branch('kept'))?.state).toBe('ready');
+        expect(await count(await b.connect('kept'))).toBe(100);
+      } finally {
+        await h.registry.update((d) => {
+          delete d.branches['live-making'];
+        });
+        await b.destroy('kept');
+      }
     });
 
     it('gc after a crash removes the half-made branch and its copy, and keeps live ones', async () => {
