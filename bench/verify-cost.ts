@@ -21,8 +21,8 @@ try {
   await withClient(admin, (c) => c.query(`CREATE DATABASE ${quoteIdent(db)}`));
   const checksums = await withClient({ ...admin, database: db }, async (c) => {
     await c.query(`CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, n int DEFAULT 0, created timestamptz DEFAULT now());
-      INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' FROM generate_series(1, ${rows}) g;
-      VACUUM ANALYZE users;`);
+      INSERT INTO users (id, email) SELECT g, 'u' || g || '@example.com' FROM generate_series(1, ${rows}) g;`);
+    await c.query('VACUUM ANALYZE users');
     return tableChecksums(c);
   });
   await withClient(admin, (c) =>
