@@ -38,8 +38,8 @@ export function isUnreachable(err: unknown): boolean {
   return false;
 }
 
-async function verifyPatiently(backend: Backend, tag: string): Promise<string[]> {
-  const until = Date.now() + WAIT_MS;
+async function verifyPatiently(backend: Backend, tag: string, waitMs: number): Promise<string[]> {
+  const until = Date.now() + waitMs;
   for (;;) {
     try {
       return await backend.verifyCheckpoint!(tag);
@@ -55,11 +55,12 @@ export async function failIfCheckpointChanged(
   backend: Backend,
   tag: string,
   results: StrategyResult[],
+  options: { waitMs?: number } = {},
 ): Promise<void> {
   if (!backend.verifyCheckpoint) return; // Vers: a commit cannot change
   let problems: string[];
   try {
-    problems = await verifyPatiently(backend, tag);
+    problems = await verifyPatiently(backend, tag, options.waitMs ?? WAIT_MS);
   } catch (err) {
     if (!isUnreachable(err)) throw err;
     const reason = `the checkpoint could not be verified after the run: ${describeError(err)}`;
