@@ -153,6 +153,17 @@ export const StrategyResultSchema = z.object({
   workload: WorkloadResultSchema.optional().describe(
     "the application's own workload (--workload): latency, errors, committed writes",
   ),
+  equivalence: z
+    .object({
+      status: z.enum(['original', 'same', 'different', 'unchecked']),
+      original: z.string().describe('the strategy whose end state this one is compared with'),
+      differences: z.array(z.string()).describe('schema lines (+/-/~) and tables whose data differ'),
+      reason: z.string().optional().describe('why it was not checked'),
+    })
+    .optional()
+    .describe(
+      "same end-state schema (column order aside) and data (volatile values aside) as the original's",
+    ),
 });
 
 export const RecommendationSchema = z.object({

@@ -129,12 +129,12 @@ function render(analysed: Analysed[], ids: ReadonlySet<string>, header: string[]
     let closed = false;
     for (const s of steps) {
       const outside = stmt.inTransactionBlock && s.outsideBlock === true;
-      if (outside && !closed) out.push('COMMIT -- vers-db: what follows runs outside the transaction');
+      if (outside && !closed) out.push('-- vers-db: what follows runs outside the transaction\nCOMMIT');
       else if (!outside && closed) out.push('BEGIN');
       closed = outside;
       out.push(s.sql);
     }
-    if (closed) out.push('BEGIN -- vers-db: the original transaction goes on');
+    if (closed) out.push('-- vers-db: the original transaction goes on\nBEGIN');
   }
   return `${header.map((h) => `-- ${h.replace(/\n/g, ' ')}`).join('\n')}\n\n${out.map((s) => `${s};`).join('\n\n')}\n`;
 }

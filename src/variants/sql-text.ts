@@ -78,8 +78,11 @@ export function withoutLocations(node: Node): Node {
   if (Array.isArray(node)) return node.map(withoutLocations);
   if (node && typeof node === 'object') {
     const out: Record<string, Node> = {};
-    for (const [k, v] of Object.entries(node))
+    // Sorted keys: two trees that say the same thing print the same.
+    for (const k of Object.keys(node).sort()) {
+      const v = node[k];
       if (k !== 'location' && v !== false && v !== undefined) out[k] = withoutLocations(v);
+    }
     return out;
   }
   return node;
