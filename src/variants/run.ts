@@ -25,7 +25,7 @@ async function withCheckpointCatalog<T>(
   fn: (catalog: Catalog) => Promise<T>,
 ): Promise<T> {
   const ckpt = await ctx.registry.checkpoint(baseline);
-  if (!ckpt || ckpt.state !== 'ready' || ckpt.backend !== ctx.backendKind)
+  if (ckpt?.state !== 'ready' || ckpt.backend !== ctx.backendKind)
     throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
       hint: 'create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)',
     });
