@@ -94,7 +94,7 @@ export const expandContract: Rewrite = {
       checked(`DROP TRIGGER ${trigger} ON ${qualified}`, (t) => Boolean(t.DropStmt)),
       checked(`DROP FUNCTION ${fn}()`, (t) => Boolean(t.DropStmt)),
       alter(`${header} DROP COLUMN ${oldName}`),
-      alter(`${header} RENAME COLUMN ${newName} TO ${oldName}`),
+      checked(`${header} RENAME COLUMN ${newName} TO ${oldName}`, (t) => Boolean(t.RenameStmt)),
       ...(column.notNull
         ? [
             alter(`${header} ALTER COLUMN ${oldName} SET NOT NULL`),
