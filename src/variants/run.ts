@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
+import { buildComparison } from '../analysis/rank.js';
 import type { Context } from '../core/context.js';
 import { testStrategies } from '../core/index.js';
 import { resolveMigration } from '../core/migration-input.js';
@@ -101,30 +102,51 @@ export async function testWithVariants(
   ];
   const volatile = new Set(variants.flatMap((v) => v.volatile_columns));
   const states = new Map<number, EndState>();
-  const skipWhy = input.workload ? 'a workload wrote to the branch meanwhile' : null;
-  const comparison = await testStrategies(ctx, {
+  const readState: TestStrategiesInput['afterRun'] = async (backend, branch, index, result) => {
+    if (result.status !== 'passed') return;
+    const conn = await backend.connect(branch, { as: input.superuser ? 'superuser' : 'owner' });
+    try {
+      states.set(index, await withClient(conn.config, (c) => readEndState(c, volatile), 'vers-db:end-state'));
+    } catch (err) {
+      ctx.log(`${result.name}: could not read its end state: ${(err as Error).message}`);
+    } finally {
+      await conn.close();
+    }
+  };
+  if (!input.workload) {
+    const comparison = await testStrategies(ctx, {
+      ...input,
+      migrations,
+      afterRun: readState,
+      beforeRank: (results) => judge(results, states),
+    });
+    return { ...comparison, variants: reports };
+  }
+  // A workload writes to the branch while it runs: the end states are read on a second, quiet
+  // run of each strategy (no workload, no probes), and the measured results judged by them.
+  const measured = await testStrategies(ctx, { ...input, migrations });
+  ctx.log('end states: running each strategy again without the workload');
+  await testStrategies(ctx, {
     ...input,
     migrations,
-    afterRun: async (backend, branch, index, result) => {
-      if (skipWhy || result.status !== 'passed') return;
-      const conn = await backend.connect(branch, { as: 'owner' });
-      try {
-        states.set(
-          index,
-          await withClient(conn.config, (c) => readEndState(c, volatile), 'vers-db:end-state'),
-        );
-      } catch (err) {
-        ctx.log(`${result.name}: could not read its end state: ${(err as Error).message}`);
-      } finally {
-        await conn.close();
-      }
-    },
-    beforeRank: (results) => judge(results, states, skipWhy),
+    workload: undefined,
+    collectMetrics: false,
+    longReaderMs: undefined,
+    validation: undefined,
+    keepBranches: false,
+    afterRun: readState,
   });
-  return { ...comparison, variants: reports };
+  judge(measured.results, states);
+  const ranked = buildComparison(
+    measured.baseline,
+    measured.backend,
+    measured.results,
+    measured.mode ?? 'serial',
+  );
+  return { ...ranked, variants: reports };
 }
 
-function judge(results: StrategyResult[], states: Map<number, EndState>, skipWhy: string | null): void {
+function judge(results: StrategyResult[], states: Map<number, EndState>): void {
   const original = results[0];
   if (!original) return;
   const reference = states.get(0);
@@ -137,8 +159,7 @@ function judge(results: StrategyResult[], states: Map<number, EndState>, skipWhy
       differences: [],
       reason,
     });
-    if (skipWhy) r.equivalence = unchecked(skipWhy);
-    else if (!reference) r.equivalence = unchecked(`${original.name} did not finish`);
+    if (!reference) r.equivalence = unchecked(`${original.name} did not finish`);
     else if (!state)
       r.equivalence = unchecked(r.status === 'passed' ? 'its end state could not be read' : 'it failed');
     else {

@@ -108,6 +108,25 @@ describe('test --variants: each rewrite blocks less and ends in the same schema'
     await compare(p, 'type.sql', 'ALTER TABLE users ALTER COLUMN n TYPE bigint;\n', 'expand-contract');
   });
 
+  it('with a workload writing meanwhile, judges the end states on a quiet second run', async () => {
+    const path = await p.file('nn-w.sql', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n');
+    const workload = await p.file(
+      'app.sql',
+      '-- @rate 50\n-- @concurrency 2\n-- @baseline 500\n-- @after 200\n' +
+        '-- @name order\n-- @commit\n-- @param $1 fresh int orders(id)\n' +
+        'INSERT INTO orders (id, user_id, total) VALUES ($1, 1, 1) RETURNING id;\n',
+    );
+    const c = await testWithVariants(p.ctx, {
+      baseline: 'base',
+      migrations: [{ migration: path }],
+      workload: { file: workload },
+    });
+    const variant = c.results.find((r) => r.name === 'nn-w.set-not-null')!;
+    expect(variant.workload?.writes?.committed ?? 0).toBeGreaterThan(0);
+    expect(variant.equivalence?.status).toBe('same');
+    expect(c.rejected ?? []).toEqual([]);
+  });
+
   it('a strategy that ends differently is listed and not recommended', async () => {
     const original = await p.file('o.sql', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n');
     const other = await p.file('other.sql', 'DELETE FROM users WHERE email IS NULL OR id > 299990;\n');
