@@ -1,6 +1,6 @@
 /**
  * A whole-table UPDATE cut into batches that commit: a DO block walking an integer primary key
- * in ranges, COMMIT after each, so no row lock is held for longer than one batch and autovacuum
+ * in key ranges of BATCH_ROWS rows, COMMIT after each, so no row lock is held for longer than one batch and autovacuum
  * can keep up. The SET list and the condition are the user's, checked by parsing (sql-text.ts).
  */
 import { quoteIdent } from '../util/pg.js';
@@ -25,7 +25,10 @@ export interface BatchedUpdate {
 export function batchedUpdate(b: BatchedUpdate): string {
   const pk = quoteIdent(b.pk);
   const rows = b.batchRows ?? BATCH_ROWS;
-  const range = `${pk} >= vers_db_lo AND ${pk} < vers_db_lo + ${rows}`;
+  // Keyset batches: each ends where the next starts, found by an index scan of `rows` keys, so
+  // sparse keys cost nothing extra. Rows inserted after the start (keys above the maximum then)
+  // are left alone, as the original UPDATE's snapshot would have left them.
+  const range = `${pk} >= vers_db_lo AND ${pk} <= vers_db_max AND (vers_db_hi IS NULL OR ${pk} < vers_db_hi)`;
   const update = checked(
     `UPDATE ${b.table} SET ${b.set} WHERE ${range}${b.where ? ` AND (${b.where.text})` : ''}`,
     (t) => {
@@ -39,13 +42,15 @@ export function batchedUpdate(b: BatchedUpdate): string {
   const body = [
     'DECLARE',
     '  vers_db_lo bigint;',
+    '  vers_db_hi bigint;',
     '  vers_db_max bigint;',
     'BEGIN',
     `  SELECT min(${pk}), max(${pk}) INTO vers_db_lo, vers_db_max FROM ${b.table};`,
-    '  WHILE vers_db_lo <= vers_db_max LOOP',
+    '  WHILE vers_db_lo IS NOT NULL AND vers_db_lo <= vers_db_max LOOP',
+    `    vers_db_hi := (SELECT ${pk} FROM ${b.table} WHERE ${pk} >= vers_db_lo ORDER BY ${pk} OFFSET ${rows} LIMIT 1);`,
     `    ${update};`,
     '    COMMIT;',
-    `    vers_db_lo := vers_db_lo + ${rows};`,
+    '    vers_db_lo := vers_db_hi;',
     '  END LOOP;',
     'END',
   ].join('\n');
