@@ -181,6 +181,7 @@ async function main(): Promise<void> {
     ['4. MCP', async () => (await import('./mcp.js')).mcpRoundTrips],
     ['5. against the ideal tool', async () => (await import('./ideal.js')).idealTool],
     ['6. workload mode', async () => (await import('./workload-overhead.js')).workloadOverhead],
+    ['7. variants', async () => (await import('./variants.js')).variantsBench],
   ];
   // --only 1,5 runs part 1 and the listed later parts (a targeted re-measurement; pair it with --out).
   const onlyAt = process.argv.indexOf('--only');

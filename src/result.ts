@@ -221,6 +221,17 @@ export const StrategyResultSchema = z.object({
   deploy: DeployRehearsalSchema.optional().describe(
     'the deploy rehearsal (--deploy-lock-timeout): tries per statement under lock_timeout, retries, app waits per try',
   ),
+  equivalence: z
+    .object({
+      status: z.enum(['original', 'same', 'different', 'unchecked']),
+      original: z.string().describe('the strategy whose end state this one is compared with'),
+      differences: z.array(z.string()).describe('schema lines (+/-/~) and tables whose data differ'),
+      reason: z.string().optional().describe('why it was not checked'),
+    })
+    .optional()
+    .describe(
+      "same end-state schema (column order aside) and data (volatile values aside) as the original's",
+    ),
 });
 
 export const RecommendationSchema = z.object({

@@ -28,6 +28,8 @@ export function rejectionReason(r: StrategyResult): string | null {
   if (r.status === 'failed') return r.error ?? 'failed';
   if (r.validation?.status === 'failed') return 'validation failed';
   if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ['check failed']).join('; ')}`;
+  if (r.equivalence?.status === 'different')
+    return `does not end like ${r.equivalence.original}: ${r.equivalence.differences.slice(0, 3).join('; ')}`;
   return null;
 }
 

@@ -10,12 +10,10 @@ import {
   gcState,
   listState,
   rollbackCheckpoint,
-  testStrategies,
 } from '../core/index.js';
 import { renderBranchComparison } from '../report/branch-comparison.js';
 import { renderBranchList } from '../report/branch-list.js';
 import { renderCheckpoint } from '../report/checkpoint.js';
-import { renderComparisonTable } from '../report/table.js';
 import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import { runDemo } from './demo.js';
@@ -25,6 +23,7 @@ import { printJson, printResult, printText, stderrProgress, useColor } from './o
 import { writeReports } from './report-files.js';
 import { runCommand } from './run-command.js';
 import { branchingStatus, renderThin } from './thin-up.js';
+import * as variants from './variants-command.js';
 import { addWorkloadOptions } from './workload-options.js';
 
 function positiveInt(value: string): number {
@@ -238,10 +237,11 @@ export function buildProgram(): Command {
           report?: string;
           markdown?: string;
           junit?: string;
+          variants?: boolean;
         } & TestRunFlags,
       ) =>
         runCommand(globals(), async (ctx, signal) => {
-          const comparison = await testStrategies(ctx, {
+          const comparison = await variants.runTest(ctx, o.variants, {
             baseline,
             migrations: migrations.map((m) => ({ migration: m, kind: o.kind })),
             validation: o.validate,
@@ -256,13 +256,13 @@ export function buildProgram(): Command {
             createdBy: 'cli test',
           });
           await writeReports(comparison, o, ctx.log);
-          printResult(o.json, comparison, (c) => renderComparisonTable(c, { color: useColor() }));
+          printResult(o.json, comparison, (c) => variants.renderTest(c, useColor()));
           return comparison.results.some((r) => r.status === 'failed') ? 1 : 0;
         }),
     );
 
   addDeployOptions(addWorkloadOptions(program.commands.find((c) => c.name() === 'test')!));
-
+  variants.addVariantsCommand(program, globals);
   program
     .command('compare <branches...>')
     .description(

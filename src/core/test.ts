@@ -261,6 +261,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             timeouts,
           });
           r.branch_ms = info.durationMs;
+          await input.afterRun?.(backend, branch, i, r);
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
@@ -285,6 +286,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
       total === 1,
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
+    input.beforeRank?.(results);
     // Validation and command output may echo DATABASE_URL or a password: no report carries one.
     const comparison = redactDeep(
       buildComparison(

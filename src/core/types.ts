@@ -1,5 +1,8 @@
 /** Inputs of the core operations shared by the CLI commands and the MCP tools. */
+
+import type { Backend } from '../backends/backend.js';
 import type { DeployInput } from '../collector/deploy-options.js';
+import type { StrategyResult } from '../result.js';
 import type { WorkloadInput } from '../workload/index.js';
 import type { ProgressFn } from './context.js';
 
@@ -66,6 +69,10 @@ export interface TestStrategiesInput {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   createdBy?: string;
+  /** Called on each strategy's branch after it ran, before the branch goes (the variants' end-state check). */
+  afterRun?: (backend: Backend, branch: string, index: number, result: StrategyResult) => Promise<void>;
+  /** Called with every result before ranking. */
+  beforeRank?: (results: StrategyResult[]) => void;
 }
 
 export interface CompareInput {

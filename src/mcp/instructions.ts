@@ -14,6 +14,7 @@ Workflow:
    reads and writes were blocked, table rewrites, bloat and data integrity.
 3. db_test_strategies {baseline, migrations: [...]} does that for several alternative strategies
    and recommends the safest with reasons. Prefer it when there is more than one way to do a change.
+   db_suggest_variants writes safer rewrites (CONCURRENTLY, NOT VALID, batches); variants: true tests them too.
 4. db_compare_branches {branches, comparison_query?} compares branches kept with keep_branch(es):
    row counts, schema differences, a read-only query on each.
 5. db_branches {action: list|delete|gc|rollback} manages checkpoints and branches.

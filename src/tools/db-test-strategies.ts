@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { testStrategies } from '../core/index.js';
 import { renderComparisonText } from '../report/text.js';
 import { ComparisonSchema } from '../result.js';
+import { testWithVariants } from '../variants/run.js';
+import { VariantsReportSchema } from '../variants/schema.js';
 import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
@@ -43,6 +45,13 @@ const InputSchema = z.object({
   ...DeployFields,
   workload: WorkloadSchema,
   keep_branches: z.boolean().default(false).describe('Keep the branches afterwards for db_compare_branches'),
+  variants: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Also test the catalogue's safer rewrites of the first migration (see db_suggest_variants) beside it; each " +
+        "strategy is checked to end in the original's schema and data, and one that does not is not recommended",
+    ),
   superuser: z
     .boolean()
     .default(false)
@@ -63,10 +72,10 @@ export const dbTestStrategies = defineTool({
     'ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs ' +
     '{migration, kind: "command"}.',
   inputSchema: InputSchema,
-  outputSchema: ComparisonSchema,
+  outputSchema: ComparisonSchema.extend({ variants: z.array(VariantsReportSchema).optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   handler: (args, { ctx, signal, onProgress }) =>
-    testStrategies(ctx, {
+    (args.variants ? testWithVariants : testStrategies)(ctx, {
       baseline: args.baseline,
       migrations: args.migrations.map((m) => (typeof m === 'string' ? { migration: m } : m)),
       validation: args.validation,

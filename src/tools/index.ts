@@ -4,6 +4,7 @@ import { dbCheckpoint } from './db-checkpoint.js';
 import { dbCompareBranches } from './db-compare-branches.js';
 import { dbMigrationTest } from './db-migration-test.js';
 import { dbRunSuite } from './db-run-suite.js';
+import { dbSuggestVariants } from './db-suggest-variants.js';
 import { dbTestStrategies } from './db-test-strategies.js';
 import type { ToolDefinition } from './define.js';
 
@@ -11,6 +12,7 @@ export const TOOLS = [
   dbCheckpoint,
   dbMigrationTest,
   dbTestStrategies,
+  dbSuggestVariants,
   dbCompareBranches,
   dbRunSuite,
   dbBranches,

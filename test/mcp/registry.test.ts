@@ -12,6 +12,7 @@ const CONTRACT = [
   'db_migration_test',
   'db_compare_branches',
   'db_test_strategies',
+  'db_suggest_variants',
   'db_run_suite',
   'db_branches',
 ];
