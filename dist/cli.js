@@ -12434,8 +12434,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile11;
-      function writeFile11(path6, data, options, cb) {
+      fs2.writeFile = writeFile12;
+      function writeFile12(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -13362,7 +13362,7 @@ var require_lockfile = __commonJS({
         removeLock(file2, options, callback);
       });
     }
-    function check(file, options, callback) {
+    function check2(file, options, callback) {
       options = {
         stale: 1e4,
         realpath: true,
@@ -13396,7 +13396,7 @@ var require_lockfile = __commonJS({
     });
     module.exports.lock = lock;
     module.exports.unlock = unlock;
-    module.exports.check = check;
+    module.exports.check = check2;
     module.exports.getLocks = getLocks;
   }
 });
@@ -13486,7 +13486,7 @@ var require_proper_lockfile = __commonJS({
     function unlockSync(file, options) {
       return toSync(lockfile4.unlock)(file, toSyncOptions(options));
     }
-    function check(file, options) {
+    function check2(file, options) {
       return toPromise(lockfile4.check)(file, options);
     }
     function checkSync(file, options) {
@@ -13497,7 +13497,7 @@ var require_proper_lockfile = __commonJS({
     module.exports.unlock = unlock;
     module.exports.lockSync = lockSync;
     module.exports.unlockSync = unlockSync;
-    module.exports.check = check;
+    module.exports.check = check2;
     module.exports.checkSync = checkSync;
   }
 });
@@ -14240,12 +14240,12 @@ var require_postgres_date = __commonJS({
       var hour = parseInt(matches[4], 10);
       var minute = parseInt(matches[5], 10);
       var second = parseInt(matches[6], 10);
-      var ms2 = matches[7];
-      ms2 = ms2 ? 1e3 * parseFloat(ms2) : 0;
+      var ms4 = matches[7];
+      ms4 = ms4 ? 1e3 * parseFloat(ms4) : 0;
       var date3;
       var offset = timeZoneOffset(isoDate);
       if (offset != null) {
-        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms2));
+        date3 = new Date(Date.UTC(year, month, day, hour, minute, second, ms4));
         if (is0To99(year)) {
           date3.setUTCFullYear(year);
         }
@@ -14253,7 +14253,7 @@ var require_postgres_date = __commonJS({
           date3.setTime(date3.getTime() - offset);
         }
       } else {
-        date3 = new Date(year, month, day, hour, minute, second, ms2);
+        date3 = new Date(year, month, day, hour, minute, second, ms4);
         if (is0To99(year)) {
           date3.setFullYear(year);
         }
@@ -15275,7 +15275,7 @@ var require_utils2 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes13,
+      randomBytes: randomBytes14,
       deriveKey,
       sha256,
       hashByName,
@@ -15285,7 +15285,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes13(length) {
+    function randomBytes14(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -19444,6 +19444,14 @@ var init_sqlstate = __esm({
   "src/util/sqlstate.ts"() {
     "use strict";
     SQLSTATE = {
+      /** 08000: the connection failed (class 08, connection exception). */
+      CONNECTION_EXCEPTION: "08000",
+      /** 08001: the client could not establish the connection. */
+      SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION: "08001",
+      /** 08003: the connection does not exist (any more). */
+      CONNECTION_DOES_NOT_EXIST: "08003",
+      /** 08006: the connection broke. */
+      CONNECTION_FAILURE: "08006",
       /** 23505: a write collided with an existing key. */
       UNIQUE_VIOLATION: "23505",
       /** 25006: a write inside a READ ONLY transaction. */
@@ -19466,8 +19474,12 @@ var init_sqlstate = __esm({
       LOCK_NOT_AVAILABLE: "55P03",
       /** 57014: statement_timeout ran out, or the statement was cancelled. */
       QUERY_CANCELED: "57014",
-      /** 57P01: the session was terminated by an administrator (pg_terminate_backend). */
-      ADMIN_SHUTDOWN: "57P01"
+      /** 57P01: the session was terminated by an administrator (pg_terminate_backend, a fast shutdown). */
+      ADMIN_SHUTDOWN: "57P01",
+      /** 57P02: the server is shutting down after a crash. */
+      CRASH_SHUTDOWN: "57P02",
+      /** 57P03: the server is starting up or in recovery and takes no connections yet. */
+      CANNOT_CONNECT_NOW: "57P03"
     };
   }
 });
@@ -19733,13 +19745,13 @@ var init_names = __esm({
 // src/util/timeouts.ts
 function parseDuration(text, what) {
   const m = DURATION.exec(text.trim());
-  const ms2 = m ? Number(m[1]) * UNIT_MS[m[2] ?? "ms"] : Number.NaN;
-  if (!Number.isFinite(ms2) || ms2 < 1 || ms2 > MAX_MS) {
+  const ms4 = m ? Number(m[1]) * UNIT_MS[m[2] ?? "ms"] : Number.NaN;
+  if (!Number.isFinite(ms4) || ms4 < 1 || ms4 > MAX_MS) {
     throw new InvalidInputError(`${what}: ${JSON.stringify(text)} is not a duration`, {
       hint: 'use a number of milliseconds or a value such as "90s", "30min" or "2h" (at most 7 days)'
     });
   }
-  return Math.round(ms2);
+  return Math.round(ms4);
 }
 function timeoutsFromEnv(env) {
   const out = { ...DEFAULT_TIMEOUTS };
@@ -20190,7 +20202,7 @@ function splitStatements(sql, file) {
   rejectMetaCommand(source, file);
   const raw = parseChunks(source, file);
   if (raw.length === 0) throw noStatements();
-  const statements = raw.map((s, i2) => {
+  const statements2 = raw.map((s, i2) => {
     const code2 = source.lex.runs.within(s.start, s.end);
     const first = code2?.first ?? s.start;
     const last = code2?.last ?? s.end;
@@ -20212,12 +20224,12 @@ function splitStatements(sql, file) {
       relations: [...facts.relations]
     };
   });
-  markTransactionBlocks(statements);
-  return statements;
+  markTransactionBlocks(statements2);
+  return statements2;
 }
-function markTransactionBlocks(statements) {
+function markTransactionBlocks(statements2) {
   let block = null;
-  for (const s of statements) {
+  for (const s of statements2) {
     if (s.startsTransaction && !block) block = [];
     if (block) {
       block.push(s);
@@ -20271,7 +20283,7 @@ async function parseWorkloadFile(text, file) {
   await loadParser();
   const at = (line) => `${file}:${line}`;
   const bad = (line, message, hint) => new InvalidInputError(`${at(line)}: ${message}`, hint ? { hint } : void 0);
-  const statements = splitStatements(text, file);
+  const statements2 = splitStatements(text, file);
   const directives = [];
   text.split("\n").forEach((l, i2) => {
     const m = DIRECTIVE_RE.exec(l);
@@ -20292,11 +20304,11 @@ async function parseWorkloadFile(text, file) {
         "directives: @rate @concurrency @baseline @after @timeout (file), @name @weight @commit @param (statement)"
       );
     }
-    const next = statements.find((s) => s.line > d.line);
+    const next = statements2.find((s) => s.line > d.line);
     if (!next) throw bad(d.line, `@${d.name} is not followed by a statement`);
     pending2.set(next.index, [...pending2.get(next.index) ?? [], d]);
   }
-  const out = statements.map((s) => {
+  const out = statements2.map((s) => {
     const command = COMMANDS[s.kind];
     if (!command) {
       throw bad(
@@ -24126,7 +24138,7 @@ function isRecursive(inst, stack, resolve8) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check = (child) => {
+  const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
       const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
@@ -24155,32 +24167,32 @@ function isRecursive(inst, stack, resolve8) {
     case "object": {
       const raw = rawShape(def);
       merge2(raw ? shape(raw, true) : ASSUMED);
-      check(def.catchall);
+      check2(def.catchall);
       break;
     }
     case "array":
-      check(def.element);
+      check2(def.element);
       break;
     case "tuple":
       for (const el of def.items)
-        check(el);
-      check(def.rest);
+        check2(el);
+      check2(def.rest);
       break;
     case "record":
     case "map":
-      check(def.keyType);
-      check(def.valueType);
+      check2(def.keyType);
+      check2(def.valueType);
       break;
     case "set":
-      check(def.valueType);
+      check2(def.valueType);
       break;
     case "union":
       for (const el of def.options)
-        check(el);
+        check2(el);
       break;
     case "intersection":
-      check(def.left);
-      check(def.right);
+      check2(def.left);
+      check2(def.right);
       break;
     case "optional":
     case "nullable":
@@ -24191,15 +24203,15 @@ function isRecursive(inst, stack, resolve8) {
     case "nonoptional":
     case "promise":
     case "success":
-      check(def.innerType);
+      check2(def.innerType);
       break;
     case "pipe":
-      check(def.in);
-      check(def.out);
+      check2(def.in);
+      check2(def.out);
       break;
     case "function":
-      check(def.input);
-      check(def.output);
+      check2(def.input);
+      check2(def.output);
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
@@ -24240,10 +24252,10 @@ function isRecursive(inst, stack, resolve8) {
         if (!value || typeof value !== "object")
           continue;
         if (value._zod)
-          check(value);
+          check2(value);
         else if (Array.isArray(value))
           for (const el of value)
-            check(el);
+            check2(el);
       }
     }
   }
@@ -26757,8 +26769,8 @@ var init_schemas2 = __esm({
         reg.add(this, meta2);
         return this;
       },
-      refine(check, params) {
-        return this.check(refine(check, params));
+      refine(check2, params) {
+        return this.check(refine(check2, params));
       },
       superRefine(refinement, params) {
         return this.check(superRefine(refinement, params));
@@ -27570,7 +27582,7 @@ var init_clock = __esm({
   "src/collector/clock.ts"() {
     "use strict";
     round1 = (x) => Math.round(x * 10) / 10;
-    sleep = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep = (ms4) => new Promise((resolve8) => setTimeout(resolve8, ms4));
   }
 });
 
@@ -28116,6 +28128,533 @@ var init_connections = __esm({
   }
 });
 
+// src/util/units.ts
+function formatMs(ms4) {
+  if (!Number.isFinite(ms4)) return String(ms4);
+  if (ms4 < 1e3) return `${ms4 < 10 && ms4 % 1 !== 0 ? ms4.toFixed(1) : Math.round(ms4)} ms`;
+  const s = ms4 / 1e3;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const min = Math.floor(s / 60);
+  return `${min} min ${Math.round(s - min * 60)} s`;
+}
+function formatBytes2(bytes) {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+var init_units = __esm({
+  "src/util/units.ts"() {
+    "use strict";
+  }
+});
+
+// src/collector/deploy-options.ts
+function checked(key, value) {
+  const { min, max } = DEPLOY_LIMITS[key];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(`${FLAG[key]}: ${value} is out of range`, {
+      hint: `give a whole number from ${min} to ${max}${key === "retries" ? "" : " (milliseconds)"}`
+    });
+  }
+  return value;
+}
+function deployRehearsalFrom(input) {
+  if (!input) return null;
+  if (input.lockTimeoutMs === void 0) {
+    const given = ["retries", "backoffMs", "budgetMs"].filter((k) => input[k] !== void 0);
+    if (given.length === 0) return null;
+    throw new InvalidInputError(
+      `${given.map((k) => FLAG[k]).join(", ")} without --deploy-lock-timeout: nothing would ever time out to be retried`,
+      { hint: "add --deploy-lock-timeout <ms> (MCP: deploy_lock_timeout_ms), e.g. 2000" }
+    );
+  }
+  return {
+    lockTimeoutMs: checked("lockTimeoutMs", input.lockTimeoutMs),
+    retries: checked("retries", input.retries ?? 0),
+    backoffMs: checked("backoffMs", input.backoffMs ?? DEFAULT_BACKOFF_MS),
+    budgetMs: checked("budgetMs", input.budgetMs ?? DEFAULT_BUDGET_MS)
+  };
+}
+function backoffDelay(n3, backoffMs) {
+  return Math.min(Math.max(MAX_BACKOFF_MS, backoffMs), backoffMs * 2 ** Math.max(0, n3 - 1));
+}
+var DEPLOY_LIMITS, DEFAULT_BACKOFF_MS, DEFAULT_BUDGET_MS, MAX_BACKOFF_MS, FLAG;
+var init_deploy_options = __esm({
+  "src/collector/deploy-options.ts"() {
+    "use strict";
+    init_errors();
+    DEPLOY_LIMITS = {
+      lockTimeoutMs: { min: 1, max: 6e5 },
+      retries: { min: 0, max: 100 },
+      backoffMs: { min: 0, max: 6e5 },
+      budgetMs: { min: 1, max: 36e5 }
+    };
+    DEFAULT_BACKOFF_MS = 1e3;
+    DEFAULT_BUDGET_MS = 6e4;
+    MAX_BACKOFF_MS = 3e4;
+    FLAG = {
+      lockTimeoutMs: "--deploy-lock-timeout (deploy_lock_timeout_ms)",
+      retries: "--retries (retries)",
+      backoffMs: "--backoff (backoff_ms)",
+      budgetMs: "--budget (budget_ms)"
+    };
+  }
+});
+
+// src/collector/invalid-indexes.ts
+async function invalidIndexes(client) {
+  const { rows } = await client.query(INVALID_INDEXES_SQL);
+  return rows.map((r) => ({ oid: String(r.oid), schema: r.schema, name: r.name }));
+}
+function leftBehind(before, after) {
+  const known = new Set(before.map((i2) => i2.oid));
+  return after.filter((i2) => !known.has(i2.oid));
+}
+async function dropInvalidIndex(client, i2) {
+  await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(i2)}`);
+}
+function mayLeaveInvalidIndex(s) {
+  return s.multiTransaction && (s.kind === "IndexStmt" || s.kind === "ReindexStmt");
+}
+var INVALID_INDEXES_SQL, qualifiedName;
+var init_invalid_indexes = __esm({
+  "src/collector/invalid-indexes.ts"() {
+    "use strict";
+    init_pg();
+    INVALID_INDEXES_SQL = /* SQL */
+    `
+  SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT i.indisvalid AND c.relkind = 'i'`;
+    qualifiedName = (i2) => `${quoteIdent(i2.schema)}.${quoteIdent(i2.name)}`;
+  }
+});
+
+// src/collector/runner.ts
+function preview(sql) {
+  const oneLine = sql.replace(/\s+/g, " ");
+  return oneLine.length > MAX_PREVIEW ? `${oneLine.slice(0, MAX_PREVIEW - 1)}\u2026` : oneLine;
+}
+function describePgError(err) {
+  const e = err;
+  const sqlstate = typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : null;
+  const base = e.message ?? String(err);
+  const message = sqlstate ? e.detail ? `${base} (${e.detail})` : base : `connection lost: ${base}`;
+  return { message, sqlstate };
+}
+function statementError(f) {
+  return `statement ${f.index} (line ${f.line}): ${f.sqlstate ? `${f.sqlstate} ` : ""}${f.message}`;
+}
+function transactionStatus(client) {
+  return client.getTransactionStatus?.() ?? null;
+}
+function timeoutMessage(error2, limits, total) {
+  if (total) {
+    return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+  }
+  if (error2.sqlstate === SQLSTATE.QUERY_CANCELED && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
+    return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
+  }
+  return error2.message;
+}
+async function runStatements(client, statements2, clock, options = {}) {
+  const outcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
+  let timedOut = false;
+  const timer = options.totalTimeoutMs === void 0 ? null : setTimeout(() => {
+    timedOut = true;
+    void options.cancel?.().catch(() => void 0);
+  }, options.totalTimeoutMs);
+  try {
+    await runEach(client, statements2, clock, options, outcome, () => timedOut);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const status = transactionStatus(client);
+  if (status === "T" || status === "E") {
+    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
+    await client.query(ROLLBACK_SQL2).catch(() => void 0);
+  }
+  options.onProgress?.({
+    message: "migration finished",
+    progress: outcome.results.length,
+    total: statements2.length
+  });
+  return outcome;
+}
+async function runEach(client, statements2, clock, options, outcome, timedOut) {
+  for (const s of statements2) {
+    if (options.signal?.aborted) break;
+    if (timedOut()) {
+      const message = `not run: the migration ran longer than its total limit of ${formatMs(options.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
+      outcome.failure = { index: s.index, line: s.line, message, sqlstate: null };
+      break;
+    }
+    options.onProgress?.({
+      message: `statement ${s.index}/${statements2.length} (line ${s.line}): ${preview(s.sql)}`,
+      progress: s.index - 1,
+      total: statements2.length
+    });
+    const start = clock.now();
+    let error2 = null;
+    try {
+      await client.query(s.sql);
+    } catch (err) {
+      const e = describePgError(err);
+      error2 = { ...e, message: timeoutMessage(e, options, timedOut()) };
+    }
+    const end = clock.now();
+    outcome.timings.push({ index: s.index, start, end });
+    outcome.results.push({
+      index: s.index,
+      sql: s.sql,
+      line: s.line,
+      duration_ms: round1(end - start),
+      error: error2?.message ?? null,
+      sqlstate: error2?.sqlstate ?? null
+    });
+    if (error2) {
+      outcome.failure = { index: s.index, line: s.line, ...error2 };
+      break;
+    }
+  }
+}
+async function runCommand(exec, command, clock, options = {}) {
+  options.onProgress?.({ message: `command: ${preview(command)}`, progress: 0, total: 1 });
+  const start = clock.now();
+  let result = null;
+  let thrown = null;
+  try {
+    result = await exec(command, {
+      ...options.signal ? { signal: options.signal } : {},
+      ...options.totalTimeoutMs === void 0 ? {} : { timeoutMs: options.totalTimeoutMs }
+    });
+  } catch (err) {
+    thrown = err;
+  }
+  const end = clock.now();
+  let message = null;
+  if (thrown) message = thrown instanceof Error ? thrown.message : String(thrown);
+  else if (result && result.exitCode !== 0) {
+    const tail = (result.stderr.trim() || result.stdout.trim()).slice(-STDERR_TAIL_CHARS);
+    message = `command exited with code ${result.exitCode}${tail ? `: ${tail}` : ""}`;
+  }
+  options.onProgress?.({ message: "command finished", progress: 1, total: 1 });
+  return {
+    results: [
+      { index: 1, sql: command, line: 1, duration_ms: round1(end - start), error: message, sqlstate: null }
+    ],
+    timings: [{ index: 1, start, end }],
+    failure: message === null ? null : { index: 1, line: 1, message, sqlstate: null },
+    leftTransactionOpen: false,
+    stdout: result?.stdout ?? "",
+    stderr: result?.stderr ?? ""
+  };
+}
+var ROLLBACK_SQL2, MAX_PREVIEW, STDERR_TAIL_CHARS;
+var init_runner2 = __esm({
+  "src/collector/runner.ts"() {
+    "use strict";
+    init_sqlstate();
+    init_timeouts();
+    init_units();
+    init_clock();
+    ROLLBACK_SQL2 = "ROLLBACK";
+    MAX_PREVIEW = 80;
+    STDERR_TAIL_CHARS = 2e3;
+  }
+});
+
+// src/collector/deploy-rehearsal.ts
+function transactionUnits(statements2) {
+  const units = [];
+  let i2 = 0;
+  while (i2 < statements2.length) {
+    const s = statements2[i2];
+    let next = i2 + 1;
+    if (s.startsTransaction && s.inTransactionBlock) {
+      const end = s.transactionEnd === null ? -1 : statements2.findIndex((x) => x.index === s.transactionEnd);
+      next = end < i2 ? statements2.length : end + 1;
+    }
+    units.push(statements2.slice(i2, next));
+    i2 = next;
+  }
+  return units;
+}
+function sleepUnlessAborted(ms4, signal) {
+  return new Promise((resolve8) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve8();
+    };
+    const timer = setTimeout(done, ms4);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+async function runDeployRehearsal(client, statements2, clock, settings, options = {}) {
+  const outcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
+  const start = clock.now();
+  const log2 = {
+    settings,
+    start,
+    end: start,
+    attempts: [],
+    sent: /* @__PURE__ */ new Map(),
+    lockTimeouts: /* @__PURE__ */ new Map(),
+    through: /* @__PURE__ */ new Set(),
+    gotThrough: false,
+    reason: null
+  };
+  const elapsed = () => clock.now() - start;
+  const units = transactionUnits(statements2);
+  const stop = (failure2, reason) => {
+    outcome.failure = failure2;
+    log2.reason = reason;
+  };
+  for (const unit of units) {
+    const first = unit[0];
+    const last = unit.at(-1);
+    for (let attempt = 1; !options.signal?.aborted; attempt++) {
+      const watched = unit.length === 1 && mayLeaveInvalidIndex(first) ? await invalidIndexes(client) : null;
+      options.onProgress?.({
+        message: `statement ${first.index}${unit.length > 1 ? `-${last.index}` : ""}/${statements2.length}: try ${attempt} of ${settings.retries + 1} under lock_timeout ${formatMs(settings.lockTimeoutMs)}`,
+        progress: first.index - 1,
+        total: statements2.length
+      });
+      const remaining = options.totalTimeoutMs === void 0 ? void 0 : options.totalTimeoutMs - elapsed();
+      const run = await runStatements(client, unit, clock, {
+        ...options,
+        onProgress: void 0,
+        totalTimeoutMs: remaining === void 0 ? void 0 : Math.max(1, remaining)
+      });
+      for (const r of run.results) bump(log2.sent, r.index);
+      outcome.timings.push(...run.timings);
+      outcome.results = outcome.results.filter((r) => r.index < first.index).concat(run.results);
+      outcome.leftTransactionOpen = run.leftTransactionOpen;
+      const f = run.failure;
+      const record2 = {
+        first: first.index,
+        last: last.index,
+        attempt,
+        statement: f?.index ?? run.results.at(-1)?.index ?? last.index,
+        start: run.timings[0]?.start ?? clock.now(),
+        end: run.timings.at(-1)?.end ?? clock.now(),
+        outcome: f === null ? "ok" : f.sqlstate === LOCK_NOT_AVAILABLE ? "lock_timeout" : "error",
+        error: f?.message ?? null,
+        backoffMs: 0,
+        cleanup: []
+      };
+      log2.attempts.push(record2);
+      if (f === null) {
+        for (const s of unit) log2.through.add(s.index);
+        break;
+      }
+      if (f.sqlstate !== LOCK_NOT_AVAILABLE) {
+        stop(f, `statement ${f.index} (line ${f.line}) failed: ${f.message}`);
+        break;
+      }
+      bump(log2.lockTimeouts, f.index);
+      if (watched) record2.cleanup = await dropLeftBehind(client, watched, settings, elapsed, options.signal);
+      const stuck = record2.cleanup.find((c3) => !c3.dropped);
+      const timedOut = `statement ${f.index} (line ${f.line}) timed out waiting for a lock (lock_timeout ${formatMs(settings.lockTimeoutMs)})` + (stuck ? `; the INVALID index ${stuck.index} it left could not be dropped (${stuck.error})` : "");
+      if (stuck) {
+        stop(f, timedOut);
+        break;
+      }
+      if (attempt > settings.retries) {
+        const tries = settings.retries === 0 ? "with no retries" : `on all ${attempt} tries`;
+        stop({ ...f, message: `${f.message}; did not get through ${tries}` }, `${timedOut} ${tries}`);
+        break;
+      }
+      const delay = backoffDelay(attempt, settings.backoffMs);
+      if (elapsed() + delay > settings.budgetMs) {
+        const why = `${timedOut} on ${attempt} tries; the next one would start past the budget of ${formatMs(settings.budgetMs)}`;
+        stop(
+          {
+            ...f,
+            message: `${f.message}; did not get through within the budget of ${formatMs(settings.budgetMs)}`
+          },
+          why
+        );
+        break;
+      }
+      record2.backoffMs = delay;
+      options.onProgress?.({ message: `${timedOut}: trying again in ${formatMs(delay)}` });
+      await sleepUnlessAborted(delay, options.signal);
+    }
+    if (outcome.failure || options.signal?.aborted) break;
+  }
+  log2.end = clock.now();
+  log2.gotThrough = outcome.failure === null && !options.signal?.aborted && log2.through.size === statements2.length;
+  return { outcome, log: log2 };
+}
+async function dropLeftBehind(client, before, settings, elapsed, signal) {
+  const out = [];
+  for (const index of leftBehind(before, await invalidIndexes(client))) {
+    const c3 = { index: `${index.schema}.${index.name}`, dropped: false, tries: 0, error: null };
+    out.push(c3);
+    while (!signal?.aborted) {
+      c3.tries++;
+      try {
+        await dropInvalidIndex(client, index);
+        c3.dropped = true;
+        c3.error = null;
+        break;
+      } catch (err) {
+        const e = describePgError(err);
+        c3.error = e.message;
+        const delay = backoffDelay(c3.tries, settings.backoffMs);
+        if (e.sqlstate !== LOCK_NOT_AVAILABLE || c3.tries >= MAX_DROP_TRIES || elapsed() + delay > settings.budgetMs)
+          break;
+        await sleepUnlessAborted(delay, signal);
+      }
+    }
+  }
+  return out;
+}
+var LOCK_NOT_AVAILABLE, bump, MAX_DROP_TRIES;
+var init_deploy_rehearsal = __esm({
+  "src/collector/deploy-rehearsal.ts"() {
+    "use strict";
+    init_sqlstate();
+    init_units();
+    init_deploy_options();
+    init_invalid_indexes();
+    init_runner2();
+    LOCK_NOT_AVAILABLE = SQLSTATE.LOCK_NOT_AVAILABLE;
+    bump = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
+    MAX_DROP_TRIES = 20;
+  }
+});
+
+// src/collector/probe-stats.ts
+function unionLength(intervals) {
+  const sorted = [...intervals].sort((a2, b) => a2[0] - b[0]);
+  let total = 0;
+  let curStart = Number.NaN;
+  let curEnd = Number.NaN;
+  for (const [s, e] of sorted) {
+    if (Number.isNaN(curStart) || s > curEnd) {
+      if (!Number.isNaN(curStart)) total += curEnd - curStart;
+      curStart = s;
+      curEnd = e;
+    } else curEnd = Math.max(curEnd, e);
+  }
+  if (!Number.isNaN(curStart)) total += curEnd - curStart;
+  return total;
+}
+function statsOf(tallies, causeOf) {
+  const sum = (f) => tallies.reduce((n3, t) => n3 + f(t), 0);
+  const measured = sum((t) => t.measured);
+  const waits = tallies.flatMap((t) => t.waits);
+  const worst = waits.reduce(
+    (a2, w) => !a2 || w.end - w.start > a2.end - a2.start ? w : a2,
+    null
+  );
+  const stats = {
+    max_wait_ms: round1(Math.max(0, ...tallies.map((t) => t.maxWait))),
+    blocked_ms: round1(unionLength(waits.map((w) => [w.start, w.end]))),
+    probes: sum((t) => t.probes),
+    timeouts: sum((t) => t.timeouts),
+    errors: sum((t) => t.errors),
+    deadlocks: sum((t) => t.deadlocks),
+    waited_share: measured > 0 ? Math.round(sum((t) => t.over100) / measured * 1e3) / 1e3 : 0,
+    status: measured > 0 ? "measured" : "unmeasured",
+    cause: worst ? causeOf(worst) : null
+  };
+  if (measured === 0) {
+    const error2 = tallies.find((t) => t.firstError)?.firstError;
+    stats.unmeasured_reason = error2 ? `every probe failed: ${error2}` : "no probe ran while the migration did";
+  }
+  return stats;
+}
+var newTally, emptyProbeStats;
+var init_probe_stats = __esm({
+  "src/collector/probe-stats.ts"() {
+    "use strict";
+    init_clock();
+    newTally = () => ({
+      probes: 0,
+      measured: 0,
+      timeouts: 0,
+      errors: 0,
+      deadlocks: 0,
+      maxWait: 0,
+      over100: 0,
+      firstError: null,
+      waits: []
+    });
+    emptyProbeStats = () => ({
+      max_wait_ms: 0,
+      blocked_ms: 0,
+      probes: 0,
+      timeouts: 0,
+      errors: 0
+    });
+  }
+});
+
+// src/collector/deploy-report.ts
+function appWaits(waits, from, to) {
+  const inside = waits.filter((w) => w.start_ms < to && w.start_ms + w.wait_ms > from);
+  return {
+    waits: inside.length,
+    max_wait_ms: round1(Math.max(0, ...inside.map((w) => w.wait_ms))),
+    blocked_ms: round1(unionLength(inside.map((w) => [w.start_ms, w.start_ms + w.wait_ms]))),
+    timeouts: inside.filter((w) => w.timed_out).length
+  };
+}
+function deployResult(log2, statements2, clock, waits) {
+  const s = log2.settings;
+  return {
+    lock_timeout_ms: s.lockTimeoutMs,
+    retries: s.retries,
+    backoff_ms: s.backoffMs,
+    budget_ms: s.budgetMs,
+    got_through: log2.gotThrough,
+    reason: log2.reason,
+    total_ms: round1(log2.end - log2.start),
+    statements: statements2.map((st) => ({
+      index: st.index,
+      attempts: log2.sent.get(st.index) ?? 0,
+      lock_timeouts: log2.lockTimeouts.get(st.index) ?? 0,
+      got_through: log2.through.has(st.index)
+    })),
+    attempts: log2.attempts.map((a2) => {
+      const start = clock.relative(a2.start);
+      const end = clock.relative(a2.end);
+      return {
+        first_statement: a2.first,
+        last_statement: a2.last,
+        attempt: a2.attempt,
+        statement: a2.statement,
+        start_ms: start,
+        duration_ms: round1(a2.end - a2.start),
+        outcome: a2.outcome,
+        error: a2.error,
+        backoff_ms: a2.backoffMs,
+        ...a2.cleanup.length ? { cleanup: a2.cleanup } : {},
+        app_waits: waits ? appWaits(waits, start, end) : null
+      };
+    }),
+    app_waits: waits ? appWaits(waits, clock.relative(log2.start), clock.relative(log2.end)) : null
+  };
+}
+var init_deploy_report = __esm({
+  "src/collector/deploy-report.ts"() {
+    "use strict";
+    init_clock();
+    init_probe_stats();
+  }
+});
+
 // src/collector/integrity.ts
 function integrityVerdict({
   before,
@@ -28171,11 +28710,11 @@ var init_integrity = __esm({
 function clampInto(x, lo, hi) {
   return lo <= hi ? Math.min(Math.max(x, lo), hi) : x;
 }
-function acquiringStatement(timings, statements, lo, hi, estimate, tableName, heldAt) {
+function acquiringStatement(timings, statements2, lo, hi, estimate, tableName, heldAt) {
   let candidates = timings.filter((t) => overlaps(t, lo, hi));
-  if (statements) {
+  if (statements2) {
     const couldHold = candidates.filter((t) => {
-      const end = statements.get(t.index)?.transactionEnd;
+      const end = statements2.get(t.index)?.transactionEnd;
       const endTiming = end === null ? void 0 : timings.find((x) => x.index === (end ?? t.index));
       return end === null || !endTiming || endTiming.end >= heldAt;
     });
@@ -28184,10 +28723,10 @@ function acquiringStatement(timings, statements, lo, hi, estimate, tableName, he
   if (candidates.length === 0) {
     return timings.filter((t) => t.start <= hi).at(-1) ?? null;
   }
-  if (statements) {
-    const acting = candidates.filter((t) => !statements.get(t.index)?.transactionControl);
+  if (statements2) {
+    const acting = candidates.filter((t) => !statements2.get(t.index)?.transactionControl);
     if (acting.length > 0) candidates = acting;
-    const naming = candidates.filter((t) => statements.get(t.index)?.relations.includes(tableName));
+    const naming = candidates.filter((t) => statements2.get(t.index)?.relations.includes(tableName));
     if (naming.length > 0) candidates = naming;
   }
   if (candidates.length === 1) return candidates[0];
@@ -28196,7 +28735,7 @@ function acquiringStatement(timings, statements, lo, hi, estimate, tableName, he
   const distance = (t) => Math.min(Math.abs(t.start - estimate), Math.abs(t.end - estimate));
   return [...candidates].sort((a2, b) => distance(a2) - distance(b))[0];
 }
-function intervalOf(run, data, timings, statements, endOfRun) {
+function intervalOf(run, data, timings, statements2, endOfRun) {
   const { samples } = data;
   const relation = run.name ?? data.relations.get(run.oid);
   const firstSeen = samples[run.first];
@@ -28207,7 +28746,7 @@ function intervalOf(run, data, timings, statements, endOfRun) {
   const lastSeen = samples[run.last];
   const taker = acquiringStatement(
     timings,
-    statements,
+    statements2,
     acquireLo,
     acquireHi,
     startEstimate,
@@ -28223,7 +28762,7 @@ function intervalOf(run, data, timings, statements, endOfRun) {
     const releaseLo = lastSeen.send;
     const releaseHi = after.recv;
     const endEstimate = (mid(lastSeen) + mid(after)) / 2;
-    const endIndex = taker ? statements?.get(taker.index)?.transactionEnd ?? taker.index : null;
+    const endIndex = taker ? statements2?.get(taker.index)?.transactionEnd ?? taker.index : null;
     const releasing = timings.filter((t) => overlaps(t, releaseLo, releaseHi));
     const releaser = releasing.find((t) => t.index === endIndex) ?? (releasing.length === 1 ? releasing[0] : void 0);
     end = releaser ? clampInto(endEstimate, Math.max(releaseLo, releaser.start), Math.min(releaseHi, releaser.end)) : endEstimate;
@@ -28238,13 +28777,13 @@ function intervalOf(run, data, timings, statements, endOfRun) {
     waiters: run.waiters
   };
 }
-function lockIntervals(data, timings, statements, endOfRun) {
-  const byIndex = statements ? new Map(statements.map((s) => [s.index, s])) : null;
+function lockIntervals(data, timings, statements2, endOfRun) {
+  const byIndex = statements2 ? new Map(statements2.map((s) => [s.index, s])) : null;
   const boundaries = byIndex ? transactionEnds(timings, byIndex) : [];
   return data.runs.flatMap((run) => splitAtTransactionEnds(run, data, boundaries)).map((run) => intervalOf(run, data, timings, byIndex, endOfRun)).sort((a2, b) => a2.start - b.start);
 }
-function transactionEnds(timings, statements) {
-  return timings.filter((t) => statements.get(t.index)?.transactionEnd === t.index).map((t) => t.end).sort((a2, b) => a2 - b);
+function transactionEnds(timings, statements2) {
+  return timings.filter((t) => statements2.get(t.index)?.transactionEnd === t.index).map((t) => t.end).sort((a2, b) => a2 - b);
 }
 function splitAtTransactionEnds(run, data, boundaries) {
   const { samples } = data;
@@ -28271,7 +28810,7 @@ function lockEvents(intervals, clock) {
     statement: i2.statement
   }));
 }
-function unionLength(spans) {
+function unionLength2(spans) {
   let total = 0;
   let curStart = Number.NEGATIVE_INFINITY;
   let curEnd = Number.NEGATIVE_INFINITY;
@@ -28302,7 +28841,7 @@ function locksHeld(intervals, clock) {
     return {
       relation: first.relation,
       mode: first.mode,
-      held_ms: round1(unionLength(spans)),
+      held_ms: round1(unionLength2(spans)),
       statement: first.statement,
       start_ms: clock.relative(first.start),
       blocked_pids: waiters.size
@@ -28343,11 +28882,11 @@ var init_long_reader = __esm({
 });
 
 // src/collector/probe-targets.ts
-async function planProbes(control, statements, named, budget) {
+async function planProbes(control, statements2, named, budget) {
   const rows = (await control.query(RELATIONS_SQL)).rows;
   const namedNames = /* @__PURE__ */ new Set();
   for (const n3 of named) namedNames.add(await resolveNamed(control, n3));
-  const mentioned = new Set(statements?.flatMap((s) => s.relations) ?? []);
+  const mentioned = new Set(statements2?.flatMap((s) => s.relations) ?? []);
   const isNamed = (r) => namedNames.has(r.name);
   const isMentioned = (r) => mentioned.has(r.table) || mentioned.has(r.name);
   const firstTier = new Set(rows.filter((r) => isNamed(r) || isMentioned(r)).map((r) => r.name));
@@ -28482,75 +29021,8 @@ var init_probe_sql = __esm({
   }
 });
 
-// src/collector/probe-stats.ts
-function unionLength2(intervals) {
-  const sorted = [...intervals].sort((a2, b) => a2[0] - b[0]);
-  let total = 0;
-  let curStart = Number.NaN;
-  let curEnd = Number.NaN;
-  for (const [s, e] of sorted) {
-    if (Number.isNaN(curStart) || s > curEnd) {
-      if (!Number.isNaN(curStart)) total += curEnd - curStart;
-      curStart = s;
-      curEnd = e;
-    } else curEnd = Math.max(curEnd, e);
-  }
-  if (!Number.isNaN(curStart)) total += curEnd - curStart;
-  return total;
-}
-function statsOf(tallies, causeOf) {
-  const sum = (f) => tallies.reduce((n3, t) => n3 + f(t), 0);
-  const measured = sum((t) => t.measured);
-  const waits = tallies.flatMap((t) => t.waits);
-  const worst = waits.reduce(
-    (a2, w) => !a2 || w.end - w.start > a2.end - a2.start ? w : a2,
-    null
-  );
-  const stats = {
-    max_wait_ms: round1(Math.max(0, ...tallies.map((t) => t.maxWait))),
-    blocked_ms: round1(unionLength2(waits.map((w) => [w.start, w.end]))),
-    probes: sum((t) => t.probes),
-    timeouts: sum((t) => t.timeouts),
-    errors: sum((t) => t.errors),
-    deadlocks: sum((t) => t.deadlocks),
-    waited_share: measured > 0 ? Math.round(sum((t) => t.over100) / measured * 1e3) / 1e3 : 0,
-    status: measured > 0 ? "measured" : "unmeasured",
-    cause: worst ? causeOf(worst) : null
-  };
-  if (measured === 0) {
-    const error2 = tallies.find((t) => t.firstError)?.firstError;
-    stats.unmeasured_reason = error2 ? `every probe failed: ${error2}` : "no probe ran while the migration did";
-  }
-  return stats;
-}
-var newTally, emptyProbeStats;
-var init_probe_stats = __esm({
-  "src/collector/probe-stats.ts"() {
-    "use strict";
-    init_clock();
-    newTally = () => ({
-      probes: 0,
-      measured: 0,
-      timeouts: 0,
-      errors: 0,
-      deadlocks: 0,
-      maxWait: 0,
-      over100: 0,
-      firstError: null,
-      waits: []
-    });
-    emptyProbeStats = () => ({
-      max_wait_ms: 0,
-      blocked_ms: 0,
-      probes: 0,
-      timeouts: 0,
-      errors: 0
-    });
-  }
-});
-
 // src/collector/probes.ts
-var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, ROLLBACK_SQL2, CANCEL_SQL, WAL_LSN_SQL2, WAL_DIFF_SQL2, median, Probe, ProbeSet;
+var BLOCKED_WAIT_FLOOR_MS, PROBE_PAUSE_MS, UPDATE_CROSS_CHECK_EVERY_MS, BASELINE_RUNS, PROBE_ERROR_PAUSE_MS, STOP_GRACE_MS, ROLLBACK_SQL3, CANCEL_SQL, WAL_LSN_SQL2, WAL_DIFF_SQL2, median, Probe, ProbeSet;
 var init_probes = __esm({
   "src/collector/probes.ts"() {
     "use strict";
@@ -28566,7 +29038,7 @@ var init_probes = __esm({
     BASELINE_RUNS = 3;
     PROBE_ERROR_PAUSE_MS = 20;
     STOP_GRACE_MS = 1e3;
-    ROLLBACK_SQL2 = "ROLLBACK";
+    ROLLBACK_SQL3 = "ROLLBACK";
     CANCEL_SQL = "SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS t(pid)";
     WAL_LSN_SQL2 = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
     WAL_DIFF_SQL2 = "SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS bytes";
@@ -28617,10 +29089,10 @@ var init_probes = __esm({
         this.loop = this.run();
       }
       /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
-      countedOnce(ms2) {
+      countedOnce(ms4) {
         if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
         return new Promise((resolve8) => {
-          const timer = setTimeout(resolve8, ms2);
+          const timer = setTimeout(resolve8, ms4);
           this.firstCounted = () => {
             clearTimeout(timer);
             resolve8();
@@ -28670,7 +29142,7 @@ var init_probes = __esm({
           outcome = code2 === SQLSTATE.LOCK_NOT_AVAILABLE ? "timeout" : code2 === SQLSTATE.DEADLOCK_DETECTED ? "deadlock" : code2 === SQLSTATE.QUERY_CANCELED && this.stopping ? "cancelled" : "error";
           message = err.message;
           if (!/^[0-9A-Z]{5}$/.test(code2 ?? "")) this.stopping = true;
-          await this.client.query(ROLLBACK_SQL2).catch(() => void 0);
+          await this.client.query(ROLLBACK_SQL3).catch(() => void 0);
         }
         const end = this.clock.now();
         this.inFlight = false;
@@ -28847,165 +29319,6 @@ var init_probes = __esm({
         };
       }
     };
-  }
-});
-
-// src/util/units.ts
-function formatMs(ms2) {
-  if (!Number.isFinite(ms2)) return String(ms2);
-  if (ms2 < 1e3) return `${ms2 < 10 && ms2 % 1 !== 0 ? ms2.toFixed(1) : Math.round(ms2)} ms`;
-  const s = ms2 / 1e3;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const min = Math.floor(s / 60);
-  return `${min} min ${Math.round(s - min * 60)} s`;
-}
-function formatBytes2(bytes) {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-var init_units = __esm({
-  "src/util/units.ts"() {
-    "use strict";
-  }
-});
-
-// src/collector/runner.ts
-function preview(sql) {
-  const oneLine = sql.replace(/\s+/g, " ");
-  return oneLine.length > MAX_PREVIEW ? `${oneLine.slice(0, MAX_PREVIEW - 1)}\u2026` : oneLine;
-}
-function describePgError(err) {
-  const e = err;
-  const sqlstate = typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : null;
-  const base = e.message ?? String(err);
-  const message = sqlstate ? e.detail ? `${base} (${e.detail})` : base : `connection lost: ${base}`;
-  return { message, sqlstate };
-}
-function statementError(f) {
-  return `statement ${f.index} (line ${f.line}): ${f.sqlstate ? `${f.sqlstate} ` : ""}${f.message}`;
-}
-function transactionStatus(client) {
-  return client.getTransactionStatus?.() ?? null;
-}
-function timeoutMessage(error2, limits, total) {
-  if (total) {
-    return `${error2.message}: the migration ran longer than its total limit of ${formatMs(limits.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
-  }
-  if (error2.sqlstate === SQLSTATE.QUERY_CANCELED && /statement timeout/.test(error2.message) && limits.statementTimeoutMs) {
-    return `${error2.message} (the limit per statement is ${formatMs(limits.statementTimeoutMs)}; ${TIMEOUT_ENV.statementMs} raises it)`;
-  }
-  return error2.message;
-}
-async function runStatements(client, statements, clock, options = {}) {
-  const outcome = { results: [], timings: [], failure: null, leftTransactionOpen: false };
-  let timedOut = false;
-  const timer = options.totalTimeoutMs === void 0 ? null : setTimeout(() => {
-    timedOut = true;
-    void options.cancel?.().catch(() => void 0);
-  }, options.totalTimeoutMs);
-  try {
-    await runEach(client, statements, clock, options, outcome, () => timedOut);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-  const status = transactionStatus(client);
-  if (status === "T" || status === "E") {
-    outcome.leftTransactionOpen = outcome.failure === null && !options.signal?.aborted;
-    await client.query(ROLLBACK_SQL3).catch(() => void 0);
-  }
-  options.onProgress?.({
-    message: "migration finished",
-    progress: outcome.results.length,
-    total: statements.length
-  });
-  return outcome;
-}
-async function runEach(client, statements, clock, options, outcome, timedOut) {
-  for (const s of statements) {
-    if (options.signal?.aborted) break;
-    if (timedOut()) {
-      const message = `not run: the migration ran longer than its total limit of ${formatMs(options.totalTimeoutMs ?? 0)} (${TIMEOUT_ENV.migrationMs})`;
-      outcome.failure = { index: s.index, line: s.line, message, sqlstate: null };
-      break;
-    }
-    options.onProgress?.({
-      message: `statement ${s.index}/${statements.length} (line ${s.line}): ${preview(s.sql)}`,
-      progress: s.index - 1,
-      total: statements.length
-    });
-    const start = clock.now();
-    let error2 = null;
-    try {
-      await client.query(s.sql);
-    } catch (err) {
-      const e = describePgError(err);
-      error2 = { ...e, message: timeoutMessage(e, options, timedOut()) };
-    }
-    const end = clock.now();
-    outcome.timings.push({ index: s.index, start, end });
-    outcome.results.push({
-      index: s.index,
-      sql: s.sql,
-      line: s.line,
-      duration_ms: round1(end - start),
-      error: error2?.message ?? null,
-      sqlstate: error2?.sqlstate ?? null
-    });
-    if (error2) {
-      outcome.failure = { index: s.index, line: s.line, ...error2 };
-      break;
-    }
-  }
-}
-async function runCommand(exec, command, clock, options = {}) {
-  options.onProgress?.({ message: `command: ${preview(command)}`, progress: 0, total: 1 });
-  const start = clock.now();
-  let result = null;
-  let thrown = null;
-  try {
-    result = await exec(command, {
-      ...options.signal ? { signal: options.signal } : {},
-      ...options.totalTimeoutMs === void 0 ? {} : { timeoutMs: options.totalTimeoutMs }
-    });
-  } catch (err) {
-    thrown = err;
-  }
-  const end = clock.now();
-  let message = null;
-  if (thrown) message = thrown instanceof Error ? thrown.message : String(thrown);
-  else if (result && result.exitCode !== 0) {
-    const tail = (result.stderr.trim() || result.stdout.trim()).slice(-STDERR_TAIL_CHARS);
-    message = `command exited with code ${result.exitCode}${tail ? `: ${tail}` : ""}`;
-  }
-  options.onProgress?.({ message: "command finished", progress: 1, total: 1 });
-  return {
-    results: [
-      { index: 1, sql: command, line: 1, duration_ms: round1(end - start), error: message, sqlstate: null }
-    ],
-    timings: [{ index: 1, start, end }],
-    failure: message === null ? null : { index: 1, line: 1, message, sqlstate: null },
-    leftTransactionOpen: false,
-    stdout: result?.stdout ?? "",
-    stderr: result?.stderr ?? ""
-  };
-}
-var ROLLBACK_SQL3, MAX_PREVIEW, STDERR_TAIL_CHARS;
-var init_runner2 = __esm({
-  "src/collector/runner.ts"() {
-    "use strict";
-    init_sqlstate();
-    init_timeouts();
-    init_units();
-    init_clock();
-    ROLLBACK_SQL3 = "ROLLBACK";
-    MAX_PREVIEW = 80;
-    STDERR_TAIL_CHARS = 2e3;
   }
 });
 
@@ -29575,7 +29888,7 @@ async function snapshotDatabase(client, full) {
       deadPct: deadCount === null ? null : deadPct(deadCount, rowCounts[t.name] ?? 0)
     };
   });
-  const invalidIndexes = (await client.query(INVALID_INDEXES_SQL)).rows.map((r) => r.name);
+  const invalidIndexes2 = (await client.query(INVALID_INDEXES_SQL2)).rows.map((r) => r.name);
   const notValidConstraints = (await client.query(NOT_VALID_CONSTRAINTS_SQL)).rows.map(
     (r) => r.name
   );
@@ -29583,14 +29896,14 @@ async function snapshotDatabase(client, full) {
   return {
     tables,
     rowCounts,
-    invalidIndexes,
+    invalidIndexes: invalidIndexes2,
     notValidConstraints,
     walLsn: walLsn2,
     schema,
     deadTupleSource: dead.source
   };
 }
-var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, INVALID_INDEXES_SQL, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
+var USER_TABLES_SQL, HAS_PGSTATTUPLE_SQL, PGSTATTUPLE_APPROX_SQL, CLEAR_STATS_SNAPSHOT_SQL, N_DEAD_TUP_SQL, WAL_LSN_SQL3, WAL_DIFF_SQL3, INVALID_INDEXES_SQL2, NOT_VALID_CONSTRAINTS_SQL, MATVIEW_POPULATED_SQL;
 var init_snapshot = __esm({
   "src/collector/snapshot.ts"() {
     "use strict";
@@ -29615,7 +29928,7 @@ var init_snapshot = __esm({
   FROM pg_stat_user_tables`;
     WAL_LSN_SQL3 = `SELECT pg_current_wal_lsn()::text AS lsn`;
     WAL_DIFF_SQL3 = `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::int8 AS bytes`;
-    INVALID_INDEXES_SQL = `
+    INVALID_INDEXES_SQL2 = `
   SELECT format('%I.%I', n.nspname, c.relname) AS name
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE NOT i.indisvalid AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
@@ -29713,8 +30026,8 @@ function mostCommon(xs, key) {
   return best;
 }
 function causeResolver(input) {
-  const { sampler, intervals, timings, statements } = input;
-  const byIndex = new Map(statements?.map((s) => [s.index, s]) ?? []);
+  const { sampler, intervals, timings, statements: statements2 } = input;
+  const byIndex = new Map(statements2?.map((s) => [s.index, s]) ?? []);
   const migration = new Set(sampler.migrationPids);
   if (input.migrationPid !== null) migration.add(input.migrationPid);
   const samplesOf = /* @__PURE__ */ new Map();
@@ -29743,20 +30056,20 @@ function causeResolver(input) {
     return (naming ?? open3.find((t) => !byIndex.get(t.index)?.transactionControl) ?? started[0])?.index ?? null;
   };
   return (w) => {
-    const ms2 = w.end - w.start;
+    const ms4 = w.end - w.start;
     const subject = `${w.kind === "read" ? "reads of" : "writes to"} ${w.relation}`;
     const seen = (samplesOf.get(w.pid) ?? []).filter(
       (s) => s.at >= w.start - EDGE_MS && s.at <= w.end + EDGE_MS
     );
     const sample = mostCommon(seen, (s) => `${s.event}/${s.oid}`);
     if (!sample) {
-      if (ms2 < SLOW_EXECUTION_FLOOR_MS || w.deadlock) return null;
+      if (ms4 < SLOW_EXECUTION_FLOOR_MS || w.deadlock) return null;
       return {
         kind: "slow_execution",
         relation: null,
         statement: null,
         sql: null,
-        text: `${subject} took ${formatMs(ms2)} longer than before the migration without waiting for a lock (the migration's I/O or CPU slowed it)`
+        text: `${subject} took ${formatMs(ms4)} longer than before the migration without waiting for a lock (the migration's I/O or CPU slowed it)`
       };
     }
     const blockers = new Set(seen.flatMap((s) => s.blockers));
@@ -29769,7 +30082,7 @@ function causeResolver(input) {
         relation: rel?.name ?? null,
         statement: null,
         sql: null,
-        text: `${subject} waited ${formatMs(ms2)} for another session's lock (pid ${[...blockers].join(", ") || "?"}), not the migration's`
+        text: `${subject} waited ${formatMs(ms4)} for another session's lock (pid ${[...blockers].join(", ") || "?"}), not the migration's`
       };
     }
     if (ROW_EVENTS.has(sample.event)) {
@@ -29778,7 +30091,7 @@ function causeResolver(input) {
         kind: "row_lock",
         relation: w.relation,
         ...held,
-        text: `${subject} waited ${formatMs(ms2)} on row locks held by ${describe2(held)}`
+        text: `${subject} waited ${formatMs(ms4)} on row locks held by ${describe2(held)}`
       };
     }
     if (queued && rel) {
@@ -29787,7 +30100,7 @@ function causeResolver(input) {
         kind: "lock_queue",
         relation: rel.name,
         ...held,
-        text: `${subject} waited ${formatMs(ms2)} in the lock queue of ${rel.name} behind ${describe2(held)}, which was itself waiting for another session's lock`
+        text: `${subject} waited ${formatMs(ms4)} in the lock queue of ${rel.name} behind ${describe2(held)}, which was itself waiting for another session's lock`
       };
     }
     if (rel) {
@@ -29803,7 +30116,7 @@ function causeResolver(input) {
         kind: on6.kind,
         relation: rel.name,
         ...held,
-        text: `${subject} waited ${formatMs(ms2)} on ${on6.what}, held by ${describe2(held)}`
+        text: `${subject} waited ${formatMs(ms4)} on ${on6.what}, held by ${describe2(held)}`
       };
     }
     return {
@@ -29811,7 +30124,7 @@ function causeResolver(input) {
       relation: null,
       statement: null,
       sql: null,
-      text: `${subject} waited ${formatMs(ms2)} on a ${sample.event} lock held by the migration`
+      text: `${subject} waited ${formatMs(ms4)} on a ${sample.event} lock held by the migration`
     };
   };
 }
@@ -29835,12 +30148,17 @@ var init_wait_causes = __esm({
 async function measureMigration(opts) {
   throwIfAborted(opts.signal);
   const { migration } = opts;
+  if (migration.kind === "command" && opts.deploy) {
+    throw new InvalidInputError(
+      "the deploy rehearsal runs SQL migrations statement by statement, not shell commands"
+    );
+  }
   if (migration.kind === "command" && !opts.exec) {
     throw new InvalidInputError("a command migration needs an exec function to run it on the branch");
   }
-  let statements = null;
+  let statements2 = null;
   if (migration.kind === "sql") {
-    statements = await splitStatementsOffThread(migration.sql, migration.file);
+    statements2 = await splitStatementsOffThread(migration.sql, migration.file);
   }
   const collect = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
@@ -29875,7 +30193,10 @@ async function measureMigration(opts) {
     }
     const statementMs = opts.timeouts?.statementMs ?? DEFAULT_TIMEOUTS.statementMs;
     const totalMs = opts.timeouts?.migrationMs ?? DEFAULT_TIMEOUTS.migrationMs;
-    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION, { statement_timeout: statementMs }) : null;
+    const migrationClient = migration.kind === "sql" ? await connections.open(APP_MIGRATION, {
+      statement_timeout: statementMs,
+      ...opts.deploy ? { lock_timeout: opts.deploy.lockTimeoutMs } : {}
+    }) : null;
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
     let plan = { targets: [], unmeasured: [] };
@@ -29889,7 +30210,7 @@ async function measureMigration(opts) {
       await sampler.start();
       plan = await planProbes(
         control,
-        statements,
+        statements2,
         opts.probeTables ?? [],
         Math.min(await probeBudget(control), opts.maxProbeConnections ?? MAX_PROBE_CONNECTIONS)
       );
@@ -29923,7 +30244,19 @@ async function measureMigration(opts) {
       totalTimeoutMs: totalMs,
       cancel: () => connections.cancelPids(migrationPid === null ? [] : [migrationPid])
     };
-    const outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
+    let rehearsal = null;
+    let outcome;
+    if (migration.kind === "sql" && opts.deploy) {
+      ({ outcome, log: rehearsal } = await runDeployRehearsal(
+        migrationClient,
+        statements2,
+        clock,
+        opts.deploy,
+        runOptions
+      ));
+    } else {
+      outcome = migration.kind === "sql" ? await runStatements(migrationClient, statements2, clock, runOptions) : await runCommand(opts.exec, migration.command, clock, runOptions);
+    }
     workload?.mark("after");
     throwIfAborted(opts.signal);
     const runEnd = clock.now();
@@ -29947,7 +30280,7 @@ async function measureMigration(opts) {
     throwIfAborted(opts.signal);
     const result = buildResult({
       opts,
-      statements,
+      statements: statements2,
       outcome,
       before,
       after,
@@ -29959,6 +30292,8 @@ async function measureMigration(opts) {
       walBytes,
       plan
     });
+    if (rehearsal)
+      result.deploy = deployResult(rehearsal, statements2, clock, result.timeline?.waits ?? null);
     if (workloadResult2) applyWorkload(result, workloadResult2);
     return result;
   } catch (err) {
@@ -29977,8 +30312,8 @@ async function probeBudget(control) {
   const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
   return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
-function statementsBetweenSamples(outcome, samples, statements) {
-  const control = new Set(statements?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
+function statementsBetweenSamples(outcome, samples, statements2) {
+  const control = new Set(statements2?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
   return outcome.timings.filter(
     (t) => !control.has(t.index) && !samples.some((s) => s.send >= t.start && s.recv <= t.end)
   ).length;
@@ -30070,6 +30405,8 @@ var init_measure = __esm({
     init_workload();
     init_clock();
     init_connections();
+    init_deploy_rehearsal();
+    init_deploy_report();
     init_integrity();
     init_locks();
     init_long_reader();
@@ -30809,7 +31146,7 @@ var init_tunnel = __esm({
   "src/vers/tunnel.ts"() {
     "use strict";
     init_errors4();
-    sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2));
+    sleep2 = (ms4) => new Promise((r) => setTimeout(r, ms4));
   }
 });
 
@@ -31518,13 +31855,13 @@ var init_managed = __esm({
           await this.driver.createBranches(ckpt, planned, {
             signal: options.signal,
             ready: async (name, id, durationMs) => {
-              const ms2 = Math.round(durationMs);
+              const ms4 = Math.round(durationMs);
               await this.registry.update((d) => {
                 const e = d.branches[name];
-                if (e) Object.assign(e, { id, state: "ready", durationMs: ms2 });
+                if (e) Object.assign(e, { id, state: "ready", durationMs: ms4 });
               });
               const b = planned.find((p) => p.name === name);
-              made.set(name, toInfo({ ...b, id, durationMs: ms2 }));
+              made.set(name, toInfo({ ...b, id, durationMs: ms4 }));
             }
           });
           return names.map((n3) => made.get(n3));
@@ -31815,8 +32152,11 @@ var init_p_limit = __esm({
 // src/backends/vers-reader.ts
 async function ensureReaderRole(source, password) {
   await withClient(source, async (c3) => {
-    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0)
-      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0) {
+      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`).catch((err) => {
+        if (err.code !== DUPLICATE_OBJECT) throw err;
+      });
+    }
     await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password)}`);
     await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
     const { v } = (await c3.query(SERVER_VERSION_SQL)).rows[0];
@@ -31830,7 +32170,7 @@ async function ensureReaderRole(source, password) {
     }
   });
 }
-var VERS_READER_ROLE, SERVER_VERSION_SQL, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role;
+var VERS_READER_ROLE, SERVER_VERSION_SQL, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role, DUPLICATE_OBJECT;
 var init_vers_reader = __esm({
   "src/backends/vers-reader.ts"() {
     "use strict";
@@ -31841,6 +32181,7 @@ var init_vers_reader = __esm({
     USER_SCHEMAS_SQL = `SELECT nspname FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`;
     role = quoteIdent(VERS_READER_ROLE);
+    DUPLICATE_OBJECT = "42710";
   }
 });
 
@@ -33052,8 +33393,8 @@ var init_local_driver = __esm({
         return this.cloneEnv;
       }
       async copy(target, template, strategy, owned, signal) {
-        const { clause, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
-        return cloneDatabase(this.admin, target, template, { clause, setup, owned, signal });
+        const { clause: clause2, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
+        return cloneDatabase(this.admin, target, template, { clause: clause2, setup, owned, signal });
       }
       async dropOwn(name) {
         await dropOwnDatabase(this.admin, await this.instance(), name);
@@ -33081,7 +33422,7 @@ var init_local_driver = __esm({
        * of its own (those a superuser owned are recorded) and its per-table checksums are taken.
        */
       async createCheckpoint(tag, plan, o2) {
-        const ms2 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
+        const ms4 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
         const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
         const sealed = await sealCheckpoint(
           this.admin,
@@ -33090,7 +33431,7 @@ var init_local_driver = __esm({
           (m) => this.deps.log(`checkpoint ${tag}: ${m}`)
         );
         await withClient(this.admin, (c3) => c3.query(SEAL_TEMPLATE_SQL(plan.id)));
-        return { id: plan.id, durationMs: ms2, extra: sealed };
+        return { id: plan.id, durationMs: ms4, extra: sealed };
       }
       async removeCheckpoint(entry) {
         const instance = await this.instance();
@@ -33121,7 +33462,7 @@ var init_local_driver = __esm({
             await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
             await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
           }
-          const ms2 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
+          const ms4 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
           if (b.sandbox) {
             const { owner, reader } = b.sandbox;
             const sealed = await sealBranch(this.admin, b.database, {
@@ -33131,7 +33472,7 @@ var init_local_driver = __esm({
             });
             for (const f of sealed.failed) this.deps.log(`branch ${b.name}: could not re-own ${f}`);
           }
-          await o2.ready(b.name, b.id, ms2);
+          await o2.ready(b.name, b.id, ms4);
         }
       }
       async removeBranch(b) {
@@ -33351,10 +33692,7 @@ async function listState(ctx) {
 }
 async function deleteBranch(ctx, name) {
   const b = await ctx.registry.branch(name);
-  if (!b)
-    throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
-      hint: "list them with `vers-db branches`"
-    });
+  if (!b) throw unknownBranch(name);
   await (await ctx.backend()).destroy(name);
   return { removed: name };
 }
@@ -33371,7 +33709,7 @@ async function rollbackCheckpoint(ctx, tag, signal) {
 var init_manage = __esm({
   "src/core/manage.ts"() {
     "use strict";
-    init_errors();
+    init_messages();
   }
 });
 
@@ -33397,9 +33735,12 @@ var init_locks2 = __esm({
 
 // src/analysis/rank.ts
 function rejectionReason(r) {
+  if (r.deploy && !r.deploy.got_through && r.deploy.reason) return `deploy rehearsal: ${r.deploy.reason}`;
   if (r.status === "failed") return r.error ?? "failed";
   if (r.validation?.status === "failed") return "validation failed";
   if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ["check failed"]).join("; ")}`;
+  if (r.equivalence?.status === "different")
+    return `does not end like ${r.equivalence.original}: ${r.equivalence.differences.slice(0, 3).join("; ")}`;
   return null;
 }
 function excess(stats, tolerance) {
@@ -33457,6 +33798,12 @@ function reasonsFor(best, others, tolerance) {
     } else {
       reasons.push(`${o2.name} took ${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}`);
     }
+  }
+  if (best.deploy) {
+    const d = best.deploy;
+    reasons.push(
+      `the deploy got through under lock_timeout ${formatMs(d.lock_timeout_ms)} in ${d.attempts.length} ${d.attempts.length === 1 ? "try" : "tries"} (${formatMs(d.total_ms)})`
+    );
   }
   const unknown2 = unmeasuredOf(best);
   if (unknown2.length > 0) {
@@ -33519,8 +33866,8 @@ function isUnreachable(err) {
   }
   return false;
 }
-async function verifyPatiently(backend, tag) {
-  const until = Date.now() + WAIT_MS;
+async function verifyPatiently(backend, tag, waitMs) {
+  const until = Date.now() + waitMs;
   for (; ; ) {
     try {
       return await backend.verifyCheckpoint(tag);
@@ -33530,11 +33877,11 @@ async function verifyPatiently(backend, tag) {
     }
   }
 }
-async function failIfCheckpointChanged(ctx, backend, tag, results) {
+async function failIfCheckpointChanged(ctx, backend, tag, results, options = {}) {
   if (!backend.verifyCheckpoint) return;
   let problems;
   try {
-    problems = await verifyPatiently(backend, tag);
+    problems = await verifyPatiently(backend, tag, options.waitMs ?? WAIT_MS);
   } catch (err) {
     if (!isUnreachable(err)) throw err;
     const reason2 = `the checkpoint could not be verified after the run: ${describeError(err)}`;
@@ -33566,8 +33913,17 @@ var init_checkpoint_guard = __esm({
   "src/core/checkpoint-guard.ts"() {
     "use strict";
     init_errors();
+    init_sqlstate();
     UNREACHABLE = /cannot (connect to|reach) PostgreSQL|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
-    UNREACHABLE_CODES = /* @__PURE__ */ new Set(["57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+    UNREACHABLE_CODES = /* @__PURE__ */ new Set([
+      SQLSTATE.ADMIN_SHUTDOWN,
+      SQLSTATE.CRASH_SHUTDOWN,
+      SQLSTATE.CANNOT_CONNECT_NOW,
+      SQLSTATE.CONNECTION_EXCEPTION,
+      SQLSTATE.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+      SQLSTATE.CONNECTION_DOES_NOT_EXIST,
+      SQLSTATE.CONNECTION_FAILURE
+    ]);
     WAIT_MS = 15e3;
     RETRY_MS2 = 500;
   }
@@ -34537,6 +34893,7 @@ async function measureOnBranch(backend, branch, m, opts) {
           collectMetrics: collect,
           maxProbeConnections: reservation.probeConnections,
           longReaderMs: opts.longReaderMs,
+          deploy: opts.deploy,
           workload: opts.workload,
           signal: opts.signal,
           onProgress: opts.onProgress,
@@ -34584,6 +34941,7 @@ async function testMigration(ctx, input) {
     validation: input.validation,
     collectMetrics: input.collectMetrics,
     longReaderMs: input.longReaderMs,
+    deploy: input.deploy,
     workload: input.workload,
     keepBranches: input.keepBranch,
     signal: input.signal,
@@ -34598,8 +34956,18 @@ async function testStrategies(ctx, input) {
   if (asked !== void 0 && (!Number.isInteger(asked) || asked < 1))
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   const timeouts = timeoutsFromEnv(ctx.env);
+  const deploy = deployRehearsalFrom(input.deploy);
   await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2)));
+  const command = deploy ? resolved.find((m) => m.source.kind === "command") : void 0;
+  if (command) {
+    throw new InvalidInputError(
+      `the deploy rehearsal runs SQL migrations, and ${command.name} is a shell command`,
+      {
+        hint: "rehearse the SQL files themselves, or drop --deploy-lock-timeout"
+      }
+    );
+  }
   const names = /* @__PURE__ */ new Set();
   for (const m of resolved) {
     if (names.has(m.name)) {
@@ -34657,6 +35025,7 @@ async function testStrategies(ctx, input) {
             validation: input.validation,
             collectMetrics: input.collectMetrics,
             longReaderMs: input.longReaderMs,
+            deploy,
             superuser: input.superuser,
             workload,
             signal: input.signal,
@@ -34664,6 +35033,7 @@ async function testStrategies(ctx, input) {
             timeouts
           });
           r.branch_ms = info.durationMs;
+          await input.afterRun?.(backend, branch, i2, r);
           done++;
           input.onProgress?.({
             message: `${m.name}: ${r.status} in ${Math.round(r.duration_ms)} ms`,
@@ -34687,6 +35057,7 @@ async function testStrategies(ctx, input) {
       total === 1
     );
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
+    input.beforeRank?.(results);
     const comparison = redactDeep(
       buildComparison(
         input.baseline,
@@ -34716,6 +35087,7 @@ var init_test = __esm({
     init_rank();
     init_messages();
     init_with_branch();
+    init_deploy_options();
     init_collector();
     init_errors();
     init_names();
@@ -36693,8 +37065,8 @@ var init_branch_list = __esm({
 });
 
 // src/report/format.ts
-function formatBlocked(ms2) {
-  return ms2 === 0 ? "none" : formatMs(ms2);
+function formatBlocked(ms4) {
+  return ms4 === 0 ? "none" : formatMs(ms4);
 }
 function formatCount(n3) {
   return n3.toLocaleString("en-US");
@@ -36823,6 +37195,131 @@ var init_checkpoint2 = __esm({
   }
 });
 
+// src/version.ts
+var VERSION;
+var init_version2 = __esm({
+  "src/version.ts"() {
+    "use strict";
+    VERSION = "0.1.0";
+  }
+});
+
+// src/core/inventory.ts
+async function databaseInventory(config2) {
+  return withClient(
+    config2,
+    async (c3) => (await c3.query(INVENTORY_SQL)).rows.map((r) => r.object),
+    "vers-db:inventory"
+  );
+}
+function addedObjects(recorded, now) {
+  const known = new Set(recorded);
+  return now.filter((o2) => !known.has(o2));
+}
+var INVENTORY_SQL;
+var init_inventory = __esm({
+  "src/core/inventory.ts"() {
+    "use strict";
+    init_pg();
+    INVENTORY_SQL = `
+  WITH objs(classid, objid, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_extension'::regclass, x.oid, x.extnamespace FROM pg_extension x
+  )
+  SELECT i.type || ' ' || i.identity AS object
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE o.objid >= 16384
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i', 'a'))
+  ORDER BY 1`;
+  }
+});
+
+// src/core/ownership.ts
+async function sourceRecord(ctx, database) {
+  return (await ctx.registry.read()).sources?.[database];
+}
+async function recordSource(ctx, backend, createdBy) {
+  await withSource(backend, (source) => recordDatabase(ctx, source.config, createdBy));
+}
+async function recordDatabase(ctx, config2, createdBy, options = {}) {
+  const database = String(config2.database ?? "postgres");
+  const objects = options.loading ? [] : await databaseInventory(config2);
+  await ctx.registry.update((d) => {
+    d.sources ??= {};
+    d.sources[database] = {
+      createdBy,
+      createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+      objects,
+      loading: options.loading
+    };
+  });
+}
+function refuseForeignObjects(database, marked, objects, record2) {
+  if (objects.length === 0) return;
+  const list = (xs) => `${xs.slice(0, SHOWN).join(", ")}${xs.length > SHOWN ? ` and ${xs.length - SHOWN} more` : ""}`;
+  if (!marked || !record2) {
+    throw new ConflictError(
+      `the suite's setup would rebuild database "${database}", which holds ${objects.length} object(s) no suite run of this project created: ${list(objects)}`,
+      {
+        hint: `run the suite against an empty database (DATABASE_URL), or pass --rebuild (MCP: rebuild: true) to drop "${database}" and everything in it`
+      }
+    );
+  }
+  const added = addedObjects(record2.objects, objects);
+  if (added.length > 0) {
+    throw new ConflictError(
+      `database "${database}" holds ${added.length} object(s) the suite's setup did not create: ${list(added)}`,
+      {
+        hint: `they were added after the last \`vers-db run\` (${record2.createdAt}); move them elsewhere, or pass --rebuild (MCP: rebuild: true) to drop them with the database`
+      }
+    );
+  }
+}
+async function assertMayReplace(ctx, tag, creator, branchCreator, rename2) {
+  const ckpt = await ctx.registry.checkpoint(tag);
+  if (!ckpt) return;
+  if (ckpt.createdBy !== creator) {
+    throw new ConflictError(
+      `checkpoint "${tag}" already exists and was made by ${ckpt.createdBy ?? "the user"}, not by \`${creator}\`: it is not replaced`,
+      {
+        hint: `${rename2}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
+      }
+    );
+  }
+  const foreign = (await ctx.registry.listBranches()).filter(
+    (b) => b.checkpoint === tag && b.createdBy !== branchCreator
+  );
+  if (foreign.length > 0) {
+    throw new ConflictError(
+      `checkpoint "${tag}" has branches made outside suite runs (${foreign.map((b) => `${b.name} by ${b.createdBy}`).join(", ")}): it is not replaced`,
+      { hint: "delete those branches yourself (`vers-db delete <branch>`) when you are done with them" }
+    );
+  }
+}
+var SUITE_CREATOR, DEMO_CREATOR, DEMO_BRANCH_CREATOR, SHOWN;
+var init_ownership = __esm({
+  "src/core/ownership.ts"() {
+    "use strict";
+    init_with_branch();
+    init_errors();
+    init_inventory();
+    SUITE_CREATOR = "vers-db run";
+    DEMO_CREATOR = "vers-db demo";
+    DEMO_BRANCH_CREATOR = "cli demo";
+    SHOWN = 5;
+  }
+});
+
 // node_modules/picocolors/picocolors.js
 var require_picocolors = __commonJS({
   "node_modules/picocolors/picocolors.js"(exports, module) {
@@ -36892,6 +37389,54 @@ var require_picocolors = __commonJS({
     };
     module.exports = createColors();
     module.exports.createColors = createColors;
+  }
+});
+
+// src/report/escape.ts
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+var init_escape2 = __esm({
+  "src/report/escape.ts"() {
+    "use strict";
+  }
+});
+
+// src/report/deploy.ts
+function deploySummary(d) {
+  const verdict = d.got_through ? "got through" : "did not get through";
+  return `${verdict} in ${formatMs(d.total_ms)}, ${d.attempts.length} tr${d.attempts.length === 1 ? "y" : "ies"} (lock_timeout ${formatMs(d.lock_timeout_ms)}, ${d.retries} retries, backoff ${formatMs(d.backoff_ms)}, budget ${formatMs(d.budget_ms)})`;
+}
+function describeAppWaits(w) {
+  if (!w) return "application waits not measured";
+  if (w.waits === 0) return "the application never waited";
+  return `the application waited ${w.waits}\xD7 (longest ${formatMs(w.max_wait_ms)}, ${formatMs(w.blocked_ms)} in all${w.timeouts ? `, ${w.timeouts} timed out` : ""})`;
+}
+function attemptLine(a2) {
+  const outcome = a2.outcome === "ok" ? "ok" : a2.outcome === "lock_timeout" ? `lock timeout at statement ${a2.statement}` : `error at statement ${a2.statement}: ${a2.error ?? ""}`;
+  const cleanup = (a2.cleanup ?? []).map((c3) => `; ${c3.dropped ? "dropped" : "could not drop"} INVALID index ${c3.index}`).join("");
+  const backoff = a2.backoff_ms > 0 ? `; retried after ${formatMs(a2.backoff_ms)}` : "";
+  return `try ${a2.attempt} of ${statements(a2)} at ${formatMs(a2.start_ms)}: ${outcome} after ${formatMs(a2.duration_ms)}; ${describeAppWaits(a2.app_waits)}${cleanup}${backoff}`;
+}
+function deployLines(d) {
+  const lines = [deploySummary(d)];
+  if (d.reason) lines.push(d.reason);
+  for (const a2 of d.attempts) lines.push(attemptLine(a2));
+  lines.push(`across all tries: ${describeAppWaits(d.app_waits)}`);
+  return lines;
+}
+function deployHtml(d) {
+  const rows = d.attempts.map((a2) => `<li>${escapeHtml(attemptLine(a2))}</li>`).join("");
+  return `<details class="deploy"${d.got_through ? "" : " open"}><summary>Deploy rehearsal: ${escapeHtml(deploySummary(d))}</summary>${d.reason ? `<p class="bad">${escapeHtml(d.reason)}</p>` : ""}<ul>${rows}</ul><p>Across all tries: ${escapeHtml(describeAppWaits(d.app_waits))}</p></details>`;
+}
+var statements, deployText;
+var init_deploy = __esm({
+  "src/report/deploy.ts"() {
+    "use strict";
+    init_escape2();
+    init_format();
+    statements = (a2) => a2.first_statement === a2.last_statement ? `statement ${a2.first_statement}` : `statements ${a2.first_statement}-${a2.last_statement}`;
+    deployText = (d) => `${deploySummary(d)}; across all tries ${describeAppWaits(d.app_waits)}`;
   }
 });
 
@@ -36971,12 +37516,12 @@ function renderWorkloadTable(c3, pc3) {
   return lines.join("\n");
 }
 function describeWorkload(w) {
-  const statements = w.statements.map((s) => {
+  const statements2 = w.statements.map((s) => {
     const { baseline, migration } = s.phases;
     const fail = failures(migration);
     return `${s.name} p99 ${ms(baseline.p99_ms)} \u2192 ${ms(migration.p99_ms)} (max ${ms(migration.max_ms)})${fail ? `, ${fail}` : ""}`;
   });
-  return `${statements.join("; ")}; committed writes ${describeWrites(w.writes, plain)}`;
+  return `${statements2.join("; ")}; committed writes ${describeWrites(w.writes, plain)}`;
 }
 function workloadDetail(w, pc3) {
   const lines = [
@@ -37110,6 +37655,7 @@ function renderStrategyResult(r, opts = {}) {
     for (const p of integrityProblems(r)) lines.push(`  - ${p}`);
   }
   if (r.workload) lines.push(...workloadDetail(r.workload, pc3));
+  if (r.deploy) lines.push(pc3.bold("Deploy rehearsal"), ...deployLines(r.deploy).map((l) => `  ${l}`));
   if (r.schema_changes && r.schema_changes.length > 0) {
     lines.push(pc3.bold("Schema changes against the checkpoint"));
     for (const change of r.schema_changes) lines.push(`  ${change}`);
@@ -37132,6 +37678,7 @@ var init_table = __esm({
     "use strict";
     import_cli_table33 = __toESM(require_cli_table3(), 1);
     import_picocolors = __toESM(require_picocolors(), 1);
+    init_deploy();
     init_format();
     init_sandbox_notes();
     init_workload2();
@@ -37149,131 +37696,6 @@ var init_table = __esm({
   }
 });
 
-// src/version.ts
-var VERSION;
-var init_version2 = __esm({
-  "src/version.ts"() {
-    "use strict";
-    VERSION = "0.1.0";
-  }
-});
-
-// src/core/inventory.ts
-async function databaseInventory(config2) {
-  return withClient(
-    config2,
-    async (c3) => (await c3.query(INVENTORY_SQL)).rows.map((r) => r.object),
-    "vers-db:inventory"
-  );
-}
-function addedObjects(recorded, now) {
-  const known = new Set(recorded);
-  return now.filter((o2) => !known.has(o2));
-}
-var INVENTORY_SQL;
-var init_inventory = __esm({
-  "src/core/inventory.ts"() {
-    "use strict";
-    init_pg();
-    INVENTORY_SQL = `
-  WITH objs(classid, objid, nsp) AS (
-    SELECT 'pg_namespace'::regclass, n.oid, n.oid FROM pg_namespace n
-    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relnamespace FROM pg_class c
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
-    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.pronamespace FROM pg_proc p
-    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typnamespace FROM pg_type t
-      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-    UNION ALL SELECT 'pg_extension'::regclass, x.oid, x.extnamespace FROM pg_extension x
-  )
-  SELECT i.type || ' ' || i.identity AS object
-  FROM objs o
-  JOIN pg_namespace ns ON ns.oid = o.nsp
-  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
-  WHERE o.objid >= 16384
-    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
-                    AND d.deptype IN ('e', 'i', 'a'))
-  ORDER BY 1`;
-  }
-});
-
-// src/core/ownership.ts
-async function sourceRecord(ctx, database) {
-  return (await ctx.registry.read()).sources?.[database];
-}
-async function recordSource(ctx, backend, createdBy) {
-  await withSource(backend, (source) => recordDatabase(ctx, source.config, createdBy));
-}
-async function recordDatabase(ctx, config2, createdBy, options = {}) {
-  const database = String(config2.database ?? "postgres");
-  const objects = options.loading ? [] : await databaseInventory(config2);
-  await ctx.registry.update((d) => {
-    d.sources ??= {};
-    d.sources[database] = {
-      createdBy,
-      createdAt: (/* @__PURE__ */ new Date()).toISOString(),
-      objects,
-      loading: options.loading
-    };
-  });
-}
-function refuseForeignObjects(database, marked, objects, record2) {
-  if (objects.length === 0) return;
-  const list = (xs) => `${xs.slice(0, SHOWN).join(", ")}${xs.length > SHOWN ? ` and ${xs.length - SHOWN} more` : ""}`;
-  if (!marked || !record2) {
-    throw new ConflictError(
-      `the suite's setup would rebuild database "${database}", which holds ${objects.length} object(s) no suite run of this project created: ${list(objects)}`,
-      {
-        hint: `run the suite against an empty database (DATABASE_URL), or pass --rebuild (MCP: rebuild: true) to drop "${database}" and everything in it`
-      }
-    );
-  }
-  const added = addedObjects(record2.objects, objects);
-  if (added.length > 0) {
-    throw new ConflictError(
-      `database "${database}" holds ${added.length} object(s) the suite's setup did not create: ${list(added)}`,
-      {
-        hint: `they were added after the last \`vers-db run\` (${record2.createdAt}); move them elsewhere, or pass --rebuild (MCP: rebuild: true) to drop them with the database`
-      }
-    );
-  }
-}
-async function assertMayReplace(ctx, tag, creator, branchCreator, rename2) {
-  const ckpt = await ctx.registry.checkpoint(tag);
-  if (!ckpt) return;
-  if (ckpt.createdBy !== creator) {
-    throw new ConflictError(
-      `checkpoint "${tag}" already exists and was made by ${ckpt.createdBy ?? "the user"}, not by \`${creator}\`: it is not replaced`,
-      {
-        hint: `${rename2}, or remove it yourself (\`vers-db delete ${tag} --checkpoint --force\`)`
-      }
-    );
-  }
-  const foreign = (await ctx.registry.listBranches()).filter(
-    (b) => b.checkpoint === tag && b.createdBy !== branchCreator
-  );
-  if (foreign.length > 0) {
-    throw new ConflictError(
-      `checkpoint "${tag}" has branches made outside suite runs (${foreign.map((b) => `${b.name} by ${b.createdBy}`).join(", ")}): it is not replaced`,
-      { hint: "delete those branches yourself (`vers-db delete <branch>`) when you are done with them" }
-    );
-  }
-}
-var SUITE_CREATOR, DEMO_CREATOR, DEMO_BRANCH_CREATOR, SHOWN;
-var init_ownership = __esm({
-  "src/core/ownership.ts"() {
-    "use strict";
-    init_with_branch();
-    init_errors();
-    init_inventory();
-    SUITE_CREATOR = "vers-db run";
-    DEMO_CREATOR = "vers-db demo";
-    DEMO_BRANCH_CREATOR = "cli demo";
-    SHOWN = 5;
-  }
-});
-
 // src/cli/output.ts
 function printJson(value) {
   process.stdout.write(`${JSON.stringify(value, null, 2)}
@@ -37283,9 +37705,9 @@ function printText(text) {
   process.stdout.write(text.endsWith("\n") ? text : `${text}
 `);
 }
-function printResult(json, result, render2) {
+function printResult(json, result, render3) {
   if (json) printJson(result);
-  else printText(render2(result));
+  else printText(render3(result));
 }
 function stderrProgress() {
   const start = Date.now();
@@ -37308,16 +37730,6 @@ var init_output3 = __esm({
     import_picocolors2 = __toESM(require_picocolors(), 1);
     init_secrets();
     useColor = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  }
-});
-
-// src/report/escape.ts
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-var init_escape2 = __esm({
-  "src/report/escape.ts"() {
-    "use strict";
   }
 });
 
@@ -37395,7 +37807,7 @@ function renderLockTimeline(r) {
     return '<p class="empty timeline-empty">No locks on user relations were seen and no probe waited.</p>';
   }
   const span = spanOf(r, lanes);
-  const x = (ms2) => LABEL_W + Math.max(0, ms2) / span * PLOT_W;
+  const x = (ms4) => LABEL_W + Math.max(0, ms4) / span * PLOT_W;
   const height = TOP + lanes.length * LANE_H + AXIS_H;
   const out = [];
   const title = `Lock timeline of ${r.name}`;
@@ -37584,6 +37996,7 @@ function strategySection(suite, c3, r) {
   if (r.wal_bytes !== void 0 && r.wal_bytes !== null) facts.push(`WAL ${formatBytes2(r.wal_bytes)}`);
   out.push(`<p class="meta">${escapeHtml(facts.join(" \xB7 "))} \xB7 branch <code>${escapeHtml(r.branch)}</code></p>`);
   if (r.error) out.push(`<p class="bad">${escapeHtml(r.error)}</p>`);
+  if (r.deploy) out.push(deployHtml(r.deploy));
   if (r.validation) {
     out.push(
       `<p>Validation: <span class="${r.validation.status === "passed" ? "ok" : "bad"}">${r.validation.status}</span></p>`
@@ -37668,6 +38081,7 @@ var CSS;
 var init_html = __esm({
   "src/report/html.ts"() {
     "use strict";
+    init_deploy();
     init_escape2();
     init_format();
     init_sandbox_notes();
@@ -37702,8 +38116,8 @@ pre { background: #f6f7f9; padding: 8px; overflow-x: auto; font-size: 12.5px; }
 function escapeXml(text) {
   return text.replace(INVALID_XML_CHARS, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
-function seconds(ms2) {
-  return (ms2 / 1e3).toFixed(3);
+function seconds(ms4) {
+  return (ms4 / 1e3).toFixed(3);
 }
 function failuresOf(r, checks) {
   const out = [];
@@ -37972,7 +38386,7 @@ var init_documents = __esm({
   }
 });
 
-// src/cli/render.ts
+// src/cli/report-files.ts
 import { writeFile as writeFile9 } from "node:fs/promises";
 async function writeReportFiles(docs, files, log2) {
   const wanted = [
@@ -37989,8 +38403,8 @@ async function writeReportFiles(docs, files, log2) {
 function writeReports(c3, files, log2) {
   return writeReportFiles(comparisonDocuments(redactDeep(c3)), files, log2);
 }
-var init_render = __esm({
-  "src/cli/render.ts"() {
+var init_report_files = __esm({
+  "src/cli/report-files.ts"() {
     "use strict";
     init_documents();
     init_secrets();
@@ -38251,6 +38665,1214 @@ var init_thin_up = __esm({
   }
 });
 
+// src/variants/sql-text.ts
+import { parseSync as parseSync4, scanSync } from "libpg-query";
+function parseOne(sql) {
+  try {
+    const stmts = parseSync4(sql).stmts ?? [];
+    return stmts.length === 1 ? stmts[0].stmt : null;
+  } catch {
+    return null;
+  }
+}
+function withoutLocations(node2) {
+  if (Array.isArray(node2)) return node2.map(withoutLocations);
+  if (node2 && typeof node2 === "object") {
+    const out = {};
+    for (const k of Object.keys(node2).sort()) {
+      const v = node2[k];
+      if (k !== "location" && v !== false && v !== void 0) out[k] = withoutLocations(v);
+    }
+    return out;
+  }
+  return node2;
+}
+function checked2(sql, expect) {
+  const tree = parseOne(sql);
+  if (!tree || !expect(tree)) throw new RewriteRefused(`generated SQL did not parse as intended: ${sql}`);
+  return sql;
+}
+function quoted(rel) {
+  return rel.schema ? `${quoteIdent(rel.schema)}.${quoteIdent(rel.name)}` : quoteIdent(rel.name);
+}
+function functionsCalled(node2, out = /* @__PURE__ */ new Set()) {
+  if (Array.isArray(node2)) for (const x of node2) functionsCalled(x, out);
+  else if (node2 && typeof node2 === "object") {
+    for (const [k, v] of Object.entries(node2)) {
+      if (k === "FuncCall") {
+        const names = v.funcname ?? [];
+        const last = names[names.length - 1]?.String?.sval;
+        if (typeof last === "string") out.add(last);
+      }
+      functionsCalled(v, out);
+    }
+  }
+  return out;
+}
+function dollarTag(body) {
+  for (let i2 = 0; ; i2++) {
+    const tag = `$vers_db${i2 || ""}$`;
+    if (!body.includes(tag)) return tag;
+  }
+}
+var StatementText, sameTree, RewriteRefused, relationOf2;
+var init_sql_text = __esm({
+  "src/variants/sql-text.ts"() {
+    "use strict";
+    init_pg();
+    StatementText = class {
+      constructor(sql) {
+        this.sql = sql;
+        this.bytes = Buffer.from(sql, "utf8");
+        this.tokens = scanSync(sql).tokens.map((t) => ({
+          start: t.start,
+          end: t.end,
+          keyword: t.keywordKind > 0,
+          word: t.keywordKind > 0 ? t.text.toUpperCase() : t.text
+        }));
+      }
+      sql;
+      bytes;
+      tokens;
+      slice(start, end = this.bytes.length) {
+        return this.bytes.subarray(start, end).toString("utf8");
+      }
+      /** Index of the first token starting at or after a byte offset. */
+      tokenAt(offset) {
+        const i2 = this.tokens.findIndex((t) => t.start >= offset);
+        return i2 < 0 ? this.tokens.length : i2;
+      }
+      /** Token indices at parenthesis depth 0 from `from` on where `test` holds. */
+      topLevel(from, test) {
+        const out = [];
+        let depth = 0;
+        for (let i2 = from; i2 < this.tokens.length; i2++) {
+          const t = this.tokens[i2];
+          if (t.word === "(" || t.word === "[") depth++;
+          else if (t.word === ")" || t.word === "]") depth--;
+          else if (depth === 0 && test(t)) out.push(i2);
+        }
+        return out;
+      }
+      /** The token after a possibly qualified name that starts at `offset` (schema.table). */
+      afterName(offset) {
+        let i2 = this.tokenAt(offset) + 1;
+        while (this.tokens[i2]?.word === ".") i2 += 2;
+        return i2;
+      }
+    };
+    sameTree = (a2, b) => JSON.stringify(withoutLocations(a2)) === JSON.stringify(withoutLocations(b));
+    RewriteRefused = class extends Error {
+    };
+    relationOf2 = (rangeVar) => ({
+      schema: rangeVar?.schemaname ?? null,
+      name: rangeVar?.relname
+    });
+  }
+});
+
+// src/variants/catalog.ts
+var NO_CATALOG, TABLE_SQL, PARTITIONS_SQL, INTEGER_PK_SQL, COLUMNS_SQL2, RELATION_NAMES_SQL, CONSTRAINT_NAMES_SQL, VOLATILE_SQL, TYPE_SQL, CAST_SQL, TYPE_OID_SQL, GROWABLE, PgCatalog;
+var init_catalog = __esm({
+  "src/variants/catalog.ts"() {
+    "use strict";
+    init_sql_text();
+    NO_CATALOG = {
+      available: false,
+      table: async () => null,
+      anyVolatile: async () => null,
+      type: async () => null,
+      typeChangeRewrites: async () => true
+    };
+    TABLE_SQL = /* SQL */
+    `
+  SELECT c.oid::int8 AS oid, n.oid::int8 AS nsp, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.oid = to_regclass($1)`;
+    PARTITIONS_SQL = /* SQL */
+    `
+  SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE i.inhparent = $1 ORDER BY n.nspname, c.relname`;
+    INTEGER_PK_SQL = /* SQL */
+    `
+  SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+  WHERE i.indrelid = $1 AND i.indisprimary AND i.indnkeyatts = 1
+    AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`;
+    COLUMNS_SQL2 = /* SQL */
+    `
+  SELECT a.attname AS name, a.atttypid::int8 AS type_oid, a.atttypmod AS typmod,
+         format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, a.atthasdef AS has_default,
+         (a.attidentity <> '' OR a.attgenerated <> '') AS special,
+         ARRAY(SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid)
+               FROM pg_depend d
+               WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
+                 AND d.classid <> 'pg_attrdef'::regclass
+                 AND NOT (d.classid = 'pg_class'::regclass AND d.objid = a.attrelid)
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint x
+                                 WHERE d.classid = 'pg_constraint'::regclass AND x.oid = d.objid AND x.contype = 'n')
+               ORDER BY 1) AS used_by
+  FROM pg_attribute a
+  WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`;
+    RELATION_NAMES_SQL = /* SQL */
+    `SELECT relname AS name FROM pg_class WHERE relnamespace = $1`;
+    CONSTRAINT_NAMES_SQL = /* SQL */
+    `SELECT conname AS name FROM pg_constraint WHERE connamespace = $1`;
+    VOLATILE_SQL = /* SQL */
+    `
+  SELECT bool_or(provolatile = 'v') AS volatile FROM pg_proc WHERE proname = ANY($1::text[])`;
+    TYPE_SQL = /* SQL */
+    `
+  SELECT to_regtype($1)::oid::int8 AS oid, to_regtypemod($1) AS typmod,
+         format_type(to_regtype($1), to_regtypemod($1)) AS name`;
+    CAST_SQL = /* SQL */
+    `SELECT castmethod::text AS method FROM pg_cast WHERE castsource = $1 AND casttarget = $2`;
+    TYPE_OID_SQL = /* SQL */
+    `SELECT $1::regtype::oid::int8 AS oid`;
+    GROWABLE = ["varchar", "varbit", "timestamp", "timestamptz", "time", "timetz", "interval"];
+    PgCatalog = class {
+      constructor(client) {
+        this.client = client;
+      }
+      client;
+      available = true;
+      tables = /* @__PURE__ */ new Map();
+      table(rel) {
+        const key = quoted(rel);
+        let facts = this.tables.get(key);
+        if (!facts) {
+          facts = this.readTable(key);
+          this.tables.set(key, facts);
+        }
+        return facts;
+      }
+      async readTable(qualified2) {
+        const c3 = this.client;
+        const t = (await c3.query(TABLE_SQL, [
+          qualified2
+        ])).rows[0];
+        if (!t) return null;
+        const partitions = (await c3.query(PARTITIONS_SQL, [t.oid])).rows;
+        const pk = (await c3.query(INTEGER_PK_SQL, [t.oid])).rows[0] ?? null;
+        const columns = {};
+        const rows = await c3.query(COLUMNS_SQL2, [t.oid]);
+        for (const r of rows.rows) {
+          columns[r.name] = {
+            typeOid: Number(r.type_oid),
+            typmod: r.typmod,
+            type: r.type,
+            notNull: r.not_null,
+            hasDefault: r.has_default,
+            special: r.special,
+            usedBy: r.used_by
+          };
+        }
+        const names = async (sql) => new Set((await c3.query(sql, [t.nsp])).rows.map((r) => r.name));
+        return {
+          schema: t.schema,
+          name: t.name,
+          kind: t.kind,
+          partitions,
+          pk,
+          columns,
+          relationNames: await names(RELATION_NAMES_SQL),
+          constraintNames: await names(CONSTRAINT_NAMES_SQL)
+        };
+      }
+      async anyVolatile(functions) {
+        if (functions.length === 0) return false;
+        const r = await this.client.query(VOLATILE_SQL, [functions]);
+        return r.rows[0]?.volatile ?? null;
+      }
+      async type(text) {
+        try {
+          const r = await this.client.query(TYPE_SQL, [
+            text
+          ]);
+          const row = r.rows[0];
+          return row?.oid ? { oid: Number(row.oid), typmod: row.typmod, name: row.name } : null;
+        } catch {
+          return null;
+        }
+      }
+      async typeChangeRewrites(from, to) {
+        if (from.typeOid === to.oid) {
+          if (from.typmod === to.typmod) return false;
+          const oids = await Promise.all(
+            [...GROWABLE, "numeric"].map(
+              async (t) => Number((await this.client.query(TYPE_OID_SQL, [t])).rows[0]?.oid)
+            )
+          );
+          const name = [...GROWABLE, "numeric"][oids.indexOf(from.typeOid)];
+          if (!name) return true;
+          if (to.typmod === -1) return false;
+          if (name === "numeric") {
+            const scale = (m) => m - 4 & 2047;
+            const precision = (m) => m - 4 >> 16 & 65535;
+            return from.typmod === -1 || scale(from.typmod) !== scale(to.typmod) || precision(to.typmod) < precision(from.typmod);
+          }
+          return from.typmod === -1 || to.typmod < from.typmod;
+        }
+        const r = await this.client.query(CAST_SQL, [from.typeOid, to.oid]);
+        return !(r.rows[0]?.method === "b" && to.typmod === -1);
+      }
+    };
+  }
+});
+
+// src/variants/equivalence.ts
+async function readEndState(client, declared) {
+  const data = {};
+  const excluded = {};
+  const volatile = new Set(declared);
+  for (const r of (await client.query(VOLATILE_DEFAULTS_SQL)).rows) volatile.add(r.name);
+  const tables = await client.query(
+    TABLE_COLUMNS_SQL
+  );
+  for (const t of tables.rows) {
+    const left = t.columns.filter((c3) => volatile.has(`${t.schema}.${t.table}.${c3}`));
+    if (left.length) excluded[t.name] = left;
+    const cols = t.columns.filter((c3) => !volatile.has(`${t.schema}.${t.table}.${c3}`)).map((c3) => `x.${quoteIdent(c3)}`);
+    const from = `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.table)} x`;
+    const r = await client.query(fingerprintSql(cols.length ? cols : ["1"], from));
+    data[t.name] = r.rows[0]?.h ?? "";
+  }
+  return { schema: await snapshotSchema(client), data, excluded };
+}
+function endStateDifferences(original, other) {
+  const lines = diffSchemas(original.schema, other.schema);
+  for (const name of [.../* @__PURE__ */ new Set([...Object.keys(original.data), ...Object.keys(other.data)])].sort()) {
+    const a2 = (original.excluded[name] ?? []).join(", ");
+    const b = (other.excluded[name] ?? []).join(", ");
+    if (a2 !== b) lines.push(`~ data of ${name}: volatile columns differ (${a2 || "none"} -> ${b || "none"})`);
+    else if (original.data[name] !== other.data[name] && original.data[name] && other.data[name])
+      lines.push(`~ data of ${name} differs${a2 ? ` (volatile columns ${a2} aside)` : ""}`);
+  }
+  return lines;
+}
+var VOLATILE_DEFAULTS_SQL, TABLE_COLUMNS_SQL, fingerprintSql;
+var init_equivalence = __esm({
+  "src/variants/equivalence.ts"() {
+    "use strict";
+    init_collector();
+    init_pg();
+    VOLATILE_DEFAULTS_SQL = /* SQL */
+    `
+  SELECT DISTINCT n.nspname || '.' || c.relname || '.' || a.attname AS name
+  FROM pg_attrdef d
+  JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+                    AND dep.refclassid = 'pg_proc'::regclass
+  JOIN pg_proc p ON p.oid = dep.refobjid AND p.provolatile = 'v'
+  JOIN pg_class c ON c.oid = d.adrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum`;
+    TABLE_COLUMNS_SQL = /* SQL */
+    `
+  SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
+         array_agg(a.attname::text ORDER BY a.attname) AS columns
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.relkind IN ('r', 'm') AND c.relispopulated
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  GROUP BY n.nspname, c.relname ORDER BY 3`;
+    fingerprintSql = (columns, from) => (
+      /* SQL */
+      `
+  SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
+                    coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+  FROM (SELECT md5(row(${columns.join(", ")})::text) AS h FROM ${from}) rows`
+    );
+  }
+});
+
+// src/variants/names.ts
+function clip(s, bytes) {
+  let out = "";
+  for (const ch of s) {
+    if (Buffer.byteLength(out + ch, "utf8") > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+function makeObjectName(name1, name2, label) {
+  let n1 = Buffer.byteLength(name1, "utf8");
+  let n22 = name2 ? Buffer.byteLength(name2, "utf8") : 0;
+  const overhead = (label ? Buffer.byteLength(label, "utf8") + 1 : 0) + (name2 ? 1 : 0);
+  const avail = NAMEDATALEN - 1 - overhead;
+  while (n1 + n22 > avail) {
+    if (n1 > n22) n1--;
+    else n22--;
+  }
+  return [clip(name1, n1), name2 ? clip(name2, n22) : null, label].filter((x) => x !== null).join("_");
+}
+function chooseName(name1, name2, label, taken) {
+  for (let pass = 0; ; pass++) {
+    const name = makeObjectName(name1, name2, pass === 0 ? label : `${label}${pass}`);
+    if (!taken.has(name)) return name;
+  }
+}
+function nameAddition(columns) {
+  let buf = "";
+  for (const c3 of columns) {
+    if (buf.length > 0) buf += "_";
+    buf += clip(c3, NAMEDATALEN - 1 - Buffer.byteLength(buf, "utf8"));
+    if (Buffer.byteLength(buf, "utf8") >= NAMEDATALEN - 1) break;
+  }
+  return buf;
+}
+function indexColumnNames(params) {
+  const out = [];
+  for (const p of params) {
+    const base = p.indexcolname ?? p.name ?? "expr";
+    let name = base;
+    for (let i2 = 1; out.includes(name); i2++) name = `${base}${i2}`;
+    out.push(name);
+  }
+  return out;
+}
+var NAMEDATALEN;
+var init_names2 = __esm({
+  "src/variants/names.ts"() {
+    "use strict";
+    NAMEDATALEN = 64;
+  }
+});
+
+// src/variants/alter.ts
+function alterHeader(stmt) {
+  return `ALTER TABLE ${stmt.relation?.inh === false ? "ONLY " : ""}${quoted(relationOf2(stmt.relation))}`;
+}
+function splitAlter(text, tree) {
+  const stmt = tree.AlterTableStmt;
+  if (stmt?.objtype !== "OBJECT_TABLE" || stmt.missing_ok) return null;
+  const cmds = stmt.cmds;
+  const first = text.afterName(stmt.relation.location);
+  const commas = text.topLevel(first, (t) => t.word === ",");
+  if (commas.length !== cmds.length - 1) return null;
+  const bounds = [first, ...commas.map((c3) => c3 + 1)];
+  const pieces = [];
+  for (let i2 = 0; i2 < cmds.length; i2++) {
+    const start = text.tokens[bounds[i2]].start;
+    const end = i2 < commas.length ? text.tokens[commas[i2]].start : text.bytes.length;
+    const sql = `${alterHeader(stmt)} ${text.slice(start, end).trim()}`;
+    try {
+      pieces.push(
+        checked2(sql, (t) => {
+          const s = t.AlterTableStmt;
+          return s?.cmds?.length === 1 && sameTree(s.cmds[0], cmds[i2]) && sameTree(s.relation, stmt.relation);
+        })
+      );
+    } catch {
+      return null;
+    }
+  }
+  return pieces;
+}
+function notNullViaCheck(header, rel, column, constraintNames) {
+  const name = chooseName(rel.name, column, "vdb_not_null", constraintNames);
+  const col = quoteIdent(column);
+  const con = quoteIdent(name);
+  return [
+    { sql: check(`${header} ADD CONSTRAINT ${con} CHECK (${col} IS NOT NULL) NOT VALID`) },
+    { sql: check(`${header} VALIDATE CONSTRAINT ${con}`), outsideBlock: true },
+    { sql: check(`${header} ALTER COLUMN ${col} SET NOT NULL`) },
+    { sql: check(`${header} DROP CONSTRAINT ${con}`) }
+  ];
+}
+var check;
+var init_alter = __esm({
+  "src/variants/alter.ts"() {
+    "use strict";
+    init_pg();
+    init_names2();
+    init_sql_text();
+    check = (sql) => checked2(sql, (t) => Boolean(t.AlterTableStmt));
+  }
+});
+
+// src/variants/batches.ts
+function batchedUpdate(b) {
+  const pk = quoteIdent(b.pk);
+  const rows = b.batchRows ?? BATCH_ROWS;
+  const range = `${pk} >= vers_db_lo AND ${pk} <= vers_db_max AND (vers_db_hi IS NULL OR ${pk} < vers_db_hi)`;
+  const update = checked2(
+    `UPDATE ${b.table} SET ${b.set} WHERE ${range}${b.where ? ` AND (${b.where.text})` : ""}`,
+    (t) => {
+      const u2 = t.UpdateStmt;
+      if (!u2 || !sameTree(u2.targetList, b.setTree)) return false;
+      if (!b.where) return true;
+      const args = u2.whereClause?.BoolExpr?.args;
+      return Array.isArray(args) && sameTree(args[args.length - 1], b.where.tree);
+    }
+  );
+  const body = [
+    "DECLARE",
+    "  vers_db_lo bigint;",
+    "  vers_db_hi bigint;",
+    "  vers_db_max bigint;",
+    "BEGIN",
+    `  SELECT min(${pk}), max(${pk}) INTO vers_db_lo, vers_db_max FROM ${b.table};`,
+    "  WHILE vers_db_lo IS NOT NULL AND vers_db_lo <= vers_db_max LOOP",
+    `    vers_db_hi := (SELECT ${pk} FROM ${b.table} WHERE ${pk} >= vers_db_lo ORDER BY ${pk} OFFSET ${rows} LIMIT 1);`,
+    `    ${update};`,
+    "    COMMIT;",
+    "    vers_db_lo := vers_db_hi;",
+    "  END LOOP;",
+    "END"
+  ].join("\n");
+  const tag = dollarTag(body);
+  return checked2(`DO ${tag}
+${body}
+${tag}`, (t) => Boolean(t.DoStmt));
+}
+var BATCH_ROWS;
+var init_batches = __esm({
+  "src/variants/batches.ts"() {
+    "use strict";
+    init_pg();
+    init_sql_text();
+    BATCH_ROWS = 5e3;
+  }
+});
+
+// src/variants/rewrites/batched-backfill.ts
+function clause(text, fromToken, until) {
+  const stops = text.topLevel(fromToken + 1, (t) => t.keyword && until.includes(t.word));
+  const end = stops.length ? text.tokens[stops[0]].start : text.bytes.length;
+  return text.slice(text.tokens[fromToken].end, end).trim();
+}
+async function volatileTargets(targets, table, catalog) {
+  const out = [];
+  for (const t of targets) {
+    const fns = [...functionsCalled(t.ResTarget?.val)];
+    if (fns.length && await catalog.anyVolatile(fns) !== false) out.push(`${table}.${t.ResTarget.name}`);
+  }
+  return out;
+}
+var batchedBackfill;
+var init_batched_backfill = __esm({
+  "src/variants/rewrites/batched-backfill.ts"() {
+    "use strict";
+    init_batches();
+    init_sql_text();
+    batchedBackfill = {
+      id: "batched-backfill",
+      title: "one-statement backfill \u2192 batches that commit",
+      async apply({ text, tree, catalog }) {
+        const u2 = tree.UpdateStmt;
+        if (!u2) return null;
+        if (u2.fromClause || u2.returningList || u2.withClause || u2.relation?.alias || u2.relation?.inh === false)
+          return { skipped: "UPDATE with FROM, RETURNING, WITH, an alias or ONLY is not batched" };
+        const rel = relationOf2(u2.relation);
+        const table = await catalog.table(rel);
+        if (!catalog.available)
+          return { skipped: "batching needs the checkpoint (its primary key): give a baseline" };
+        if (!table?.pk) return { skipped: `${rel.name} has no one-column integer primary key to batch by` };
+        const targets = u2.targetList;
+        if (targets.some((t) => t.ResTarget?.name === table.pk.column || t.ResTarget?.indirection))
+          return { skipped: "the UPDATE sets the primary key (or a field of a column): not batched" };
+        const setAt = text.topLevel(text.afterName(u2.relation.location), (t) => t.keyword && t.word === "SET")[0];
+        if (setAt === void 0) return null;
+        const set = clause(text, setAt, ["WHERE"]);
+        const whereAt = text.topLevel(setAt, (t) => t.keyword && t.word === "WHERE")[0];
+        const where2 = u2.whereClause && whereAt !== void 0 ? { text: clause(text, whereAt, []), tree: u2.whereClause } : void 0;
+        if (u2.whereClause && !where2) return null;
+        const qualified2 = quoted(rel);
+        const sql = batchedUpdate({ table: qualified2, pk: table.pk.column, set, setTree: targets, where: where2 });
+        return {
+          steps: [{ sql, outsideBlock: true }],
+          what: `runs the UPDATE in batches of primary-key ranges of ${table.pk.column}, committing after each`,
+          why: "one UPDATE holds a row lock on every row it changed until it commits, so writes to those rows wait for the whole statement; each batch holds its locks only until its own COMMIT",
+          volatileColumns: await volatileTargets(targets, `${table.schema}.${table.name}`, catalog)
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/concurrent-index.ts
+var concurrentIndex;
+var init_concurrent_index = __esm({
+  "src/variants/rewrites/concurrent-index.ts"() {
+    "use strict";
+    init_sql_text();
+    concurrentIndex = {
+      id: "concurrent-index",
+      title: "CREATE INDEX \u2192 CREATE INDEX CONCURRENTLY",
+      async apply({ text, tree, catalog }) {
+        const idx = tree.IndexStmt;
+        if (!idx || idx.concurrent || idx.relation?.inh === false) return null;
+        const table = await catalog.table(relationOf2(idx.relation));
+        if (table?.kind === "p") return null;
+        const at = text.tokens.findIndex((t) => t.keyword && t.word === "INDEX");
+        if (at < 0) return null;
+        const cut = text.tokens[at].end;
+        const sql = checked2(
+          `${text.slice(0, cut)} CONCURRENTLY${text.slice(cut)}`,
+          (t) => sameTree(t.IndexStmt, { ...idx, concurrent: true })
+        );
+        return {
+          steps: [{ sql, outsideBlock: true }],
+          what: "builds the index CONCURRENTLY, in a transaction of its own",
+          why: "a plain CREATE INDEX holds a SHARE lock on the table for the whole build, so every write waits; CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which writes do not wait for"
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/expand-contract.ts
+var expandContract;
+var init_expand_contract = __esm({
+  "src/variants/rewrites/expand-contract.ts"() {
+    "use strict";
+    init_pg();
+    init_alter();
+    init_batches();
+    init_names2();
+    init_sql_text();
+    expandContract = {
+      id: "expand-contract",
+      title: "a type change that rewrites \u2192 expand/contract with a new column",
+      async apply({ text, tree, catalog }) {
+        const stmt = tree.AlterTableStmt;
+        if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
+        const cmd = stmt.cmds[0].AlterTableCmd;
+        const def = cmd?.subtype === "AT_AlterColumnType" ? cmd.def?.ColumnDef : null;
+        if (!def) return null;
+        if (!catalog.available)
+          return { skipped: "whether the type change rewrites is read from the checkpoint: give a baseline" };
+        if (def.raw_default || def.collClause) return { skipped: "USING or COLLATE: not rewritten" };
+        const rel = relationOf2(stmt.relation);
+        const table = await catalog.table(rel);
+        const column = table?.columns[cmd.name];
+        if (!table || !column) return null;
+        const typeText = text.slice(def.typeName.location).trim();
+        const target = await catalog.type(typeText);
+        if (!target) return null;
+        if (!await catalog.typeChangeRewrites(column, target)) return null;
+        if (table.kind !== "r") return { skipped: "not an ordinary table: not rewritten" };
+        if (!table.pk || table.pk.column === cmd.name)
+          return {
+            skipped: `${rel.name} has no one-column integer primary key (other than ${cmd.name}) to batch by`
+          };
+        if (column.hasDefault || column.special || column.usedBy.length)
+          return {
+            skipped: `${cmd.name} has a default, is identity/generated, or is used by ${column.usedBy.join(", ") || "its default"}: expand/contract would have to rebuild those`
+          };
+        const header = alterHeader(stmt);
+        const oldName = quoteIdent(cmd.name);
+        const fresh = makeObjectName(cmd.name, null, "vdb_new");
+        const newName = quoteIdent(fresh);
+        const schema = quoteIdent(table.schema);
+        const fn = `${schema}.${quoteIdent(makeObjectName(table.name, cmd.name, "vdb_sync"))}`;
+        const trigger = quoteIdent(makeObjectName(table.name, cmd.name, "vdb_sync"));
+        const qualified2 = quoted({ schema: table.schema, name: table.name });
+        const alter = (sql) => checked2(sql, (t) => Boolean(t.AlterTableStmt));
+        const addColumn = checked2(
+          `${header} ADD COLUMN ${newName} ${typeText}`,
+          (t) => sameTree(t.AlterTableStmt?.cmds?.[0]?.AlterTableCmd?.def?.ColumnDef?.typeName, def.typeName)
+        );
+        const body = `BEGIN NEW.${newName} := NEW.${oldName}; RETURN NEW; END`;
+        const tag = dollarTag(body);
+        const createFn = checked2(
+          `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${tag} ${body} ${tag}`,
+          (t) => Boolean(t.CreateFunctionStmt)
+        );
+        const createTrigger = checked2(
+          `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${qualified2} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+          (t) => Boolean(t.CreateTrigStmt)
+        );
+        const probe = parseOne(`UPDATE x SET ${newName} = ${oldName}`).UpdateStmt;
+        const steps = [
+          { sql: addColumn },
+          { sql: createFn },
+          { sql: createTrigger },
+          {
+            sql: batchedUpdate({
+              table: qualified2,
+              pk: table.pk.column,
+              set: `${newName} = ${oldName}`,
+              setTree: probe.targetList
+            }),
+            outsideBlock: true
+          }
+        ];
+        const check2 = quoteIdent(chooseName(table.name, fresh, "vdb_not_null", table.constraintNames));
+        if (column.notNull) {
+          steps.push(
+            {
+              sql: alter(`${header} ADD CONSTRAINT ${check2} CHECK (${newName} IS NOT NULL) NOT VALID`),
+              outsideBlock: true
+            },
+            { sql: alter(`${header} VALIDATE CONSTRAINT ${check2}`), outsideBlock: true }
+          );
+        }
+        const swap = [
+          "BEGIN",
+          checked2(`DROP TRIGGER ${trigger} ON ${qualified2}`, (t) => Boolean(t.DropStmt)),
+          checked2(`DROP FUNCTION ${fn}()`, (t) => Boolean(t.DropStmt)),
+          alter(`${header} DROP COLUMN ${oldName}`),
+          checked2(`${header} RENAME COLUMN ${newName} TO ${oldName}`, (t) => Boolean(t.RenameStmt)),
+          ...column.notNull ? [
+            alter(`${header} ALTER COLUMN ${oldName} SET NOT NULL`),
+            alter(`${header} DROP CONSTRAINT ${check2}`)
+          ] : [],
+          "COMMIT"
+        ];
+        steps.push(...swap.map((sql) => ({ sql, outsideBlock: true })));
+        return {
+          steps,
+          what: `adds ${fresh} ${target.name}, keeps it in step with a trigger, backfills it in batches, then swaps it in for ${cmd.name} in one short transaction`,
+          why: `changing ${cmd.name} from ${column.type} to ${target.name} rewrites every row under ACCESS EXCLUSIVE, so reads and writes wait for the whole rewrite; the swap holds that lock for a catalog change only (column order changes: ${cmd.name} becomes the last column)`
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/not-valid-constraint.ts
+function columnRefs(node2, out = []) {
+  if (Array.isArray(node2)) for (const x of node2) columnRefs(x, out);
+  else if (node2 && typeof node2 === "object") {
+    for (const [k, v] of Object.entries(node2)) {
+      if (k === "ColumnRef") {
+        const fields = v.fields ?? [];
+        out.push(String(fields[fields.length - 1]?.String?.sval));
+      }
+      columnRefs(v, out);
+    }
+  }
+  return out;
+}
+var notValidConstraint;
+var init_not_valid_constraint = __esm({
+  "src/variants/rewrites/not-valid-constraint.ts"() {
+    "use strict";
+    init_pg();
+    init_alter();
+    init_names2();
+    init_sql_text();
+    notValidConstraint = {
+      id: "not-valid-constraint",
+      title: "ADD FOREIGN KEY / CHECK \u2192 NOT VALID, then VALIDATE CONSTRAINT",
+      async apply({ text, tree, catalog }) {
+        const stmt = tree.AlterTableStmt;
+        if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
+        const cmd = stmt.cmds[0].AlterTableCmd;
+        const con = cmd?.subtype === "AT_AddConstraint" ? cmd.def?.Constraint : null;
+        if (!con || !["CONSTR_FOREIGN", "CONSTR_CHECK"].includes(con.contype) || con.skip_validation) return null;
+        if (con.is_enforced === false) return null;
+        const rel = relationOf2(stmt.relation);
+        const table = await catalog.table(rel);
+        if (table?.kind === "p")
+          return { skipped: "NOT VALID constraints are not supported on partitioned tables" };
+        const fk = con.contype === "CONSTR_FOREIGN";
+        let name = con.conname;
+        let sql = text.sql;
+        const taken = table?.constraintNames ?? /* @__PURE__ */ new Set();
+        if (!name) {
+          const refs = fk ? [] : columnRefs(con.raw_expr);
+          name = fk ? chooseName(
+            rel.name,
+            nameAddition(con.fk_attrs.map((a2) => a2.String.sval)),
+            "fkey",
+            taken
+          ) : chooseName(rel.name, refs.length === 1 ? refs[0] : null, "check", taken);
+          sql = `${text.slice(0, con.location)}CONSTRAINT ${quoteIdent(name)} ${text.slice(con.location)}`;
+        }
+        const notValid = checked2(`${sql} NOT VALID`, (t) => {
+          const c3 = t.AlterTableStmt?.cmds?.[0]?.AlterTableCmd?.def?.Constraint;
+          return t.AlterTableStmt.cmds.length === 1 && sameTree(c3, { ...con, conname: name, skip_validation: true, initially_valid: false });
+        });
+        const validate3 = checked2(
+          `${alterHeader(stmt)} VALIDATE CONSTRAINT ${quoteIdent(name)}`,
+          (t) => Boolean(t.AlterTableStmt)
+        );
+        return {
+          steps: [{ sql: notValid }, { sql: validate3, outsideBlock: true }],
+          what: `adds ${fk ? "the foreign key" : "the CHECK"} ${name} NOT VALID, then validates it in a later transaction`,
+          why: fk ? "adding a foreign key scans the table under SHARE ROW EXCLUSIVE on both tables, so writes to either wait; VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE, which reads and writes do not wait for" : "adding a CHECK scans the table under ACCESS EXCLUSIVE, so reads and writes wait; VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE, which they do not wait for"
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/partitioned-index.ts
+var partitionedIndex;
+var init_partitioned_index = __esm({
+  "src/variants/rewrites/partitioned-index.ts"() {
+    "use strict";
+    init_pg();
+    init_names2();
+    init_sql_text();
+    partitionedIndex = {
+      id: "partitioned-index",
+      title: "CREATE INDEX on a partitioned table \u2192 ON ONLY the parent, CONCURRENTLY per partition, ATTACH",
+      async apply({ text, tree, catalog }) {
+        const idx = tree.IndexStmt;
+        if (!idx || idx.concurrent || idx.relation?.inh === false) return null;
+        const rel = relationOf2(idx.relation);
+        const table = await catalog.table(rel);
+        if (table?.kind !== "p") return null;
+        if (idx.if_not_exists)
+          return { skipped: "CREATE INDEX IF NOT EXISTS on a partitioned table: not rewritten" };
+        if (table.partitions.some((p) => p.kind !== "r"))
+          return { skipped: `${rel.name} has sub-partitioned or foreign partitions: not rewritten` };
+        const columns = indexColumnNames(idx.indexParams.map((p) => p.IndexElem));
+        const taken = new Set(table.relationNames);
+        const name = idx.idxname ?? chooseName(rel.name, nameAddition(columns), "idx", taken);
+        taken.add(name);
+        const at = text.tokens.findIndex((t) => t.keyword && t.word === "INDEX");
+        const afterIndex = text.tokens[at].end;
+        const relStart = idx.relation.location;
+        const rest = text.slice(text.tokens[text.afterName(relStart)]?.start ?? text.bytes.length);
+        const named = idx.idxname ? text.slice(afterIndex, relStart) : ` ${quoteIdent(name)} ON `;
+        const parent = checked2(
+          `${text.slice(0, afterIndex)}${named}ONLY ${text.slice(relStart)}`,
+          (t) => sameTree(t.IndexStmt, { ...idx, idxname: name, relation: { ...idx.relation, inh: false } })
+        );
+        const qualifiedIndex = `${quoteIdent(table.schema)}.${quoteIdent(name)}`;
+        const steps = [{ sql: parent }];
+        for (const p of table.partitions) {
+          const child = chooseName(p.name, nameAddition(columns), "idx", taken);
+          taken.add(child);
+          const partition = quoted({ schema: p.schema, name: p.name });
+          const create = checked2(
+            `CREATE ${idx.unique ? "UNIQUE " : ""}INDEX CONCURRENTLY ${quoteIdent(child)} ON ${partition} ${rest}`,
+            (t) => sameTree(t.IndexStmt, {
+              ...idx,
+              idxname: child,
+              concurrent: true,
+              relation: { schemaname: p.schema, relname: p.name, inh: true, relpersistence: "p" }
+            })
+          );
+          const attach = checked2(
+            `ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${quoteIdent(p.schema)}.${quoteIdent(child)}`,
+            (t) => Boolean(t.AlterTableStmt)
+          );
+          steps.push({ sql: create, outsideBlock: true }, { sql: attach });
+        }
+        return {
+          steps,
+          what: `creates ${name} ON ONLY ${rel.name}, then each of its ${table.partitions.length} partitions' index CONCURRENTLY and attaches it`,
+          why: "CREATE INDEX on a partitioned table cannot be CONCURRENTLY and holds SHARE locks on every partition for the whole build, so writes wait; per-partition CONCURRENTLY builds take SHARE UPDATE EXCLUSIVE, which writes do not wait for"
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/set-not-null.ts
+var setNotNull;
+var init_set_not_null = __esm({
+  "src/variants/rewrites/set-not-null.ts"() {
+    "use strict";
+    init_alter();
+    init_sql_text();
+    setNotNull = {
+      id: "set-not-null",
+      title: "SET NOT NULL \u2192 validated CHECK (\u2026 IS NOT NULL) first",
+      async apply({ tree, catalog }) {
+        const stmt = tree.AlterTableStmt;
+        if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
+        const cmd = stmt.cmds[0].AlterTableCmd;
+        if (cmd?.subtype !== "AT_SetNotNull" || !cmd.name) return null;
+        const rel = relationOf2(stmt.relation);
+        const table = await catalog.table(rel);
+        if (table?.columns[cmd.name]?.notNull) return null;
+        return {
+          steps: notNullViaCheck(alterHeader(stmt), rel, cmd.name, table?.constraintNames ?? /* @__PURE__ */ new Set()),
+          what: `checks ${cmd.name} IS NOT NULL with a NOT VALID CHECK validated in its own transaction, then sets NOT NULL (no scan) and drops the CHECK`,
+          why: "a bare SET NOT NULL scans every row under ACCESS EXCLUSIVE, so reads and writes wait; VALIDATE CONSTRAINT scans under SHARE UPDATE EXCLUSIVE, and SET NOT NULL then trusts the validated CHECK"
+        };
+      }
+    };
+  }
+});
+
+// src/variants/rewrites/volatile-default.ts
+var ALLOWED, volatileDefault;
+var init_volatile_default = __esm({
+  "src/variants/rewrites/volatile-default.ts"() {
+    "use strict";
+    init_pg();
+    init_alter();
+    init_batches();
+    init_sql_text();
+    ALLOWED = /* @__PURE__ */ new Set(["CONSTR_DEFAULT", "CONSTR_NOTNULL", "CONSTR_NULL"]);
+    volatileDefault = {
+      id: "volatile-default",
+      title: "ADD COLUMN with a volatile default \u2192 nullable, SET DEFAULT, batched backfill, CHECK, SET NOT NULL",
+      async apply({ text, tree, catalog }) {
+        const stmt = tree.AlterTableStmt;
+        if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
+        const cmd = stmt.cmds[0].AlterTableCmd;
+        const col = cmd?.subtype === "AT_AddColumn" ? cmd.def?.ColumnDef : null;
+        const constraints = col?.constraints ?? [];
+        const dflt = constraints.find((c3) => c3.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
+        if (!col || !dflt) return null;
+        const fns = [...functionsCalled(dflt.raw_expr)];
+        if (fns.length === 0) return null;
+        const volatile = await catalog.anyVolatile(fns);
+        if (volatile === false) return null;
+        if (!catalog.available)
+          return { skipped: "whether the default is volatile is read from the checkpoint: give a baseline" };
+        if (volatile === null) return { skipped: `unknown function(s) ${fns.join(", ")}` };
+        if (cmd.missing_ok || col.collClause || constraints.some((c3) => !ALLOWED.has(c3.Constraint?.contype)))
+          return { skipped: "IF NOT EXISTS, COLLATE or constraints besides DEFAULT / NOT NULL: not rewritten" };
+        const rel = relationOf2(stmt.relation);
+        const table = await catalog.table(rel);
+        if (!table?.pk)
+          return { skipped: `${rel.name} has no one-column integer primary key to batch the backfill by` };
+        if (table.kind === "p") return { skipped: "partitioned table: not rewritten" };
+        const header = alterHeader(stmt);
+        const name = quoteIdent(col.colname);
+        const starts = constraints.map((c3) => c3.Constraint.location).sort((a2, b) => a2 - b);
+        const typeText = text.slice(col.typeName.location, starts[0]).trim();
+        const addColumn = checked2(
+          `${header} ADD COLUMN ${name} ${typeText}`,
+          (t) => sameTree(t.AlterTableStmt?.cmds?.[0]?.AlterTableCmd?.def?.ColumnDef?.typeName, col.typeName)
+        );
+        const defaultAt = text.tokenAt(dflt.location);
+        const next = starts.find((s) => s > dflt.location) ?? text.bytes.length;
+        const exprText = text.slice(text.tokens[defaultAt].end, next).trim();
+        const setDefault = checked2(
+          `${header} ALTER COLUMN ${name} SET DEFAULT ${exprText}`,
+          (t) => sameTree(t.AlterTableStmt?.cmds?.[0]?.AlterTableCmd?.def, dflt.raw_expr)
+        );
+        const probe = parseOne(`UPDATE x SET ${name} = DEFAULT WHERE ${name} IS NULL`).UpdateStmt;
+        const steps = [
+          { sql: addColumn },
+          { sql: setDefault },
+          {
+            sql: batchedUpdate({
+              table: quoted(rel),
+              pk: table.pk.column,
+              set: `${name} = DEFAULT`,
+              setTree: probe.targetList,
+              where: { text: `${name} IS NULL`, tree: probe.whereClause }
+            }),
+            outsideBlock: true
+          }
+        ];
+        const notNull = constraints.some((c3) => c3.Constraint.contype === "CONSTR_NOTNULL");
+        if (notNull) steps.push(...notNullViaCheck(header, rel, col.colname, table.constraintNames));
+        return {
+          steps,
+          what: `adds ${col.colname} nullable, sets its default, fills existing rows in batches${notNull ? ", then sets NOT NULL through a validated CHECK" : ""}`,
+          why: `a volatile default (${fns.join(", ")}) cannot be stored once in the catalog, so ADD COLUMN rewrites the whole table under ACCESS EXCLUSIVE; the steps each hold that lock only briefly, and rows inserted meanwhile get the default`,
+          volatileColumns: [`${table.schema}.${table.name}.${col.colname}`]
+        };
+      }
+    };
+  }
+});
+
+// src/variants/types.ts
+var isSkip;
+var init_types = __esm({
+  "src/variants/types.ts"() {
+    "use strict";
+    isSkip = (r) => "skipped" in r;
+  }
+});
+
+// src/variants/generate.ts
+import { createHash as createHash3 } from "node:crypto";
+import { mkdir as mkdir8, writeFile as writeFile10 } from "node:fs/promises";
+import { basename as basename2, join as join16 } from "node:path";
+async function analyse(stmt, catalog, report) {
+  const tree = parseOne(stmt.sql);
+  const whole = new StatementText(stmt.sql);
+  const split = tree?.AlterTableStmt?.cmds?.length > 1 ? splitAlter(whole, tree) : null;
+  const texts = split ?? [stmt.sql];
+  const pieces = [];
+  for (const sql of texts) {
+    const piece = { sql, rewritten: /* @__PURE__ */ new Map() };
+    const pieceTree = split ? parseOne(sql) : tree;
+    if (pieceTree) {
+      const input = {
+        text: split ? new StatementText(sql) : whole,
+        tree: pieceTree,
+        catalog,
+        inTransactionBlock: stmt.inTransactionBlock
+      };
+      for (const rw of REWRITES) {
+        let r;
+        try {
+          r = await rw.apply(input);
+        } catch (err) {
+          if (!(err instanceof RewriteRefused)) throw err;
+          r = { skipped: "the rewrite could not be checked against the parser; left as it is" };
+        }
+        if (!r) continue;
+        if (isSkip(r))
+          report.not_rewritten.push({
+            statement: stmt.index,
+            line: stmt.line,
+            rewrite: rw.id,
+            reason: r.skipped
+          });
+        else piece.rewritten.set(rw.id, r);
+        break;
+      }
+    }
+    pieces.push(piece);
+  }
+  return { stmt, pieces };
+}
+function render(analysed, ids, header) {
+  const out = [];
+  for (const { stmt, pieces } of analysed) {
+    const used = pieces.some((p) => [...p.rewritten.keys()].some((k) => ids.has(k)));
+    if (!used) {
+      out.push(stmt.sql);
+      continue;
+    }
+    const steps = pieces.flatMap((p) => {
+      const id = [...p.rewritten.keys()].find((k) => ids.has(k));
+      return id ? p.rewritten.get(id).steps : [{ sql: p.sql }];
+    });
+    let closed = false;
+    for (const s of steps) {
+      const outside = stmt.inTransactionBlock && s.outsideBlock === true;
+      if (outside && !closed) out.push("-- vers-db: what follows runs outside the transaction\nCOMMIT");
+      else if (!outside && closed) out.push("BEGIN");
+      closed = outside;
+      out.push(s.sql);
+    }
+    if (closed) out.push("-- vers-db: the original transaction goes on\nBEGIN");
+  }
+  return `${header.map((h2) => `-- ${h2.replace(/\n/g, " ")}`).join("\n")}
+
+${out.map((s) => `${s};`).join("\n\n")}
+`;
+}
+async function suggestVariants(o2) {
+  await loadParser();
+  const report = {
+    migration: o2.migration,
+    catalog: o2.catalog.available,
+    variants: [],
+    not_rewritten: []
+  };
+  const analysed = [];
+  for (const stmt of splitStatements(o2.sql, o2.migration))
+    analysed.push(await analyse(stmt, o2.catalog, report));
+  const found = REWRITES.map((r) => r.id).filter(
+    (id) => analysed.some((a2) => a2.pieces.some((p) => p.rewritten.has(id)))
+  );
+  const hash = createHash3("sha256").update(o2.sql).digest("hex").slice(0, 10);
+  const dir = join16(o2.stateDir, "variants", `${basename2(o2.name)}-${hash}`);
+  const sets = found.map((id) => [id]);
+  if (found.length > 1) sets.push(found);
+  for (const ids of sets) {
+    const chosen = new Set(ids);
+    const name = `${o2.name}.${ids.length > 1 ? "all" : ids[0]}`;
+    const changes = [];
+    const volatile = /* @__PURE__ */ new Set();
+    for (const a2 of analysed)
+      for (const p of a2.pieces)
+        for (const [id, r] of p.rewritten) {
+          if (!chosen.has(id)) continue;
+          changes.push({ statement: a2.stmt.index, line: a2.stmt.line, rewrite: id, what: r.what, why: r.why });
+          for (const c3 of r.volatileColumns ?? []) volatile.add(c3);
+        }
+    const header = [
+      `vers-db variant of ${o2.migration}: ${ids.map((id) => REWRITES.find((r) => r.id === id).title).join("; ")}`,
+      ...changes.map((c3) => `statement ${c3.statement} (line ${c3.line}): ${c3.what}`)
+    ];
+    const sql = render(analysed, chosen, header);
+    splitStatements(sql, name);
+    const file = join16(dir, `${name}.sql`);
+    report.variants.push({ name, rewrites: ids, file, sql, changes, volatile_columns: [...volatile] });
+  }
+  if (report.variants.length) {
+    await mkdir8(dir, { recursive: true, mode: 448 });
+    for (const v of report.variants) await writeFile10(v.file, v.sql, { mode: 384 });
+    const { variants, ...rest } = report;
+    await writeFile10(
+      join16(dir, "report.json"),
+      `${JSON.stringify({ ...rest, variants: variants.map(({ sql: _, ...v }) => v) }, null, 2)}
+`,
+      { mode: 384 }
+    );
+  }
+  return report;
+}
+var REWRITES;
+var init_generate = __esm({
+  "src/variants/generate.ts"() {
+    "use strict";
+    init_collector();
+    init_alter();
+    init_batched_backfill();
+    init_concurrent_index();
+    init_expand_contract();
+    init_not_valid_constraint();
+    init_partitioned_index();
+    init_set_not_null();
+    init_volatile_default();
+    init_sql_text();
+    init_types();
+    REWRITES = [
+      partitionedIndex,
+      concurrentIndex,
+      notValidConstraint,
+      setNotNull,
+      volatileDefault,
+      expandContract,
+      batchedBackfill
+    ];
+  }
+});
+
+// src/variants/run.ts
+import { randomBytes as randomBytes10 } from "node:crypto";
+import { basename as basename3 } from "node:path";
+async function withCheckpointCatalog(ctx, baseline, signal, fn) {
+  const ckpt = await ctx.registry.checkpoint(baseline);
+  if (ckpt?.state !== "ready" || ckpt.backend !== ctx.backendKind)
+    throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
+      hint: "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
+    });
+  const backend = await ctx.backend();
+  const name = deriveBranchName("catalog", randomBytes10(3).toString("hex"));
+  const [branch] = await backend.branch(baseline, [name], { signal, createdBy: "vers-db variants" });
+  try {
+    const conn = await backend.connect(branch.name, { as: "owner" });
+    try {
+      return await withClient(conn.config, (c3) => fn(new PgCatalog(c3)), "vers-db:catalog");
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    await backend.destroy(branch.name).catch((e) => ctx.log(`could not remove ${branch.name}: ${e.message}`));
+  }
+}
+async function suggestForMigrations(ctx, input) {
+  const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2)));
+  const run = async (catalog) => {
+    const reports = [];
+    for (const m of resolved) {
+      if (m.source.kind !== "sql") continue;
+      reports.push(
+        await suggestVariants({
+          sql: m.source.sql,
+          migration: m.source.file ?? m.name,
+          name: basename3(m.name),
+          catalog,
+          stateDir: ctx.stateDir
+        })
+      );
+    }
+    return reports;
+  };
+  return input.baseline ? withCheckpointCatalog(ctx, input.baseline, input.signal, run) : run(NO_CATALOG);
+}
+async function testWithVariants(ctx, input) {
+  const reports = await suggestForMigrations(ctx, {
+    migrations: input.migrations,
+    baseline: input.baseline,
+    signal: input.signal
+  });
+  const variants = reports.flatMap((r) => r.variants);
+  for (const r of reports) {
+    for (const n3 of r.not_rewritten) ctx.log(`${r.migration}: statement ${n3.statement}: ${n3.reason}`);
+    if (r.variants.length === 0) ctx.log(`${r.migration}: the catalogue has no safer rewrite for it`);
+  }
+  const migrations = [
+    ...input.migrations,
+    ...variants.map((v) => ({ migration: v.file, name: v.name, kind: "file" }))
+  ];
+  const volatile = new Set(variants.flatMap((v) => v.volatile_columns));
+  const states = /* @__PURE__ */ new Map();
+  const readState2 = async (backend, branch, index, result) => {
+    if (result.status !== "passed") return;
+    const conn = await backend.connect(branch, { as: input.superuser ? "superuser" : "owner" });
+    try {
+      states.set(index, await withClient(conn.config, (c3) => readEndState(c3, volatile), "vers-db:end-state"));
+    } catch (err) {
+      ctx.log(`${result.name}: could not read its end state: ${err.message}`);
+    } finally {
+      await conn.close();
+    }
+  };
+  if (!input.workload) {
+    const comparison = await testStrategies(ctx, {
+      ...input,
+      migrations,
+      afterRun: readState2,
+      beforeRank: (results) => judge(results, states)
+    });
+    return { ...comparison, variants: reports };
+  }
+  const measured = await testStrategies(ctx, { ...input, migrations });
+  ctx.log("end states: running each strategy again without the workload");
+  await testStrategies(ctx, {
+    ...input,
+    migrations,
+    workload: void 0,
+    collectMetrics: false,
+    longReaderMs: void 0,
+    validation: void 0,
+    keepBranches: false,
+    afterRun: readState2
+  });
+  judge(measured.results, states);
+  const ranked = buildComparison(
+    measured.baseline,
+    measured.backend,
+    measured.results,
+    measured.mode ?? "serial"
+  );
+  return { ...ranked, variants: reports };
+}
+function judge(results, states) {
+  const original = results[0];
+  if (!original) return;
+  const reference = states.get(0);
+  original.equivalence = { status: "original", original: original.name, differences: [] };
+  results.slice(1).forEach((r, i2) => {
+    const state = states.get(i2 + 1);
+    const unchecked = (reason) => ({
+      status: "unchecked",
+      original: original.name,
+      differences: [],
+      reason
+    });
+    if (!reference) r.equivalence = unchecked(`${original.name} did not finish`);
+    else if (!state)
+      r.equivalence = unchecked(r.status === "passed" ? "its end state could not be read" : "it failed");
+    else {
+      const differences = endStateDifferences(reference, state);
+      r.equivalence = {
+        status: differences.length ? "different" : "same",
+        original: original.name,
+        differences
+      };
+    }
+  });
+}
+var init_run = __esm({
+  "src/variants/run.ts"() {
+    "use strict";
+    init_rank();
+    init_core4();
+    init_migration_input();
+    init_errors();
+    init_names();
+    init_pg();
+    init_catalog();
+    init_equivalence();
+    init_generate();
+  }
+});
+
 // src/backends/vers-provision.ts
 var vers_provision_exports = {};
 __export(vers_provision_exports, {
@@ -38260,7 +39882,7 @@ __export(vers_provision_exports, {
   provisionVersBase: () => provisionVersBase,
   versStatus: () => versStatus
 });
-import { randomBytes as randomBytes10 } from "node:crypto";
+import { randomBytes as randomBytes11 } from "node:crypto";
 function parseTemplate2(template) {
   if (template === void 0) return 16;
   const m = TEMPLATE.exec(template.trim());
@@ -38351,7 +39973,7 @@ async function provision(ctx, vers, options) {
     created = true;
   }
   const baseVm = vm;
-  const password = settings[VERS_SETTINGS.password] ?? randomBytes10(16).toString("hex");
+  const password = settings[VERS_SETTINGS.password] ?? randomBytes11(16).toString("hex");
   client.addSecret(password);
   await ctx.registry.update((d) => {
     d.settings[VERS_SETTINGS.baseVm] = baseVm;
@@ -46180,6 +47802,36 @@ var init_input = __esm({
   }
 });
 
+// src/suite/deploy.ts
+function suiteDeploy(raw, pattern2, problem) {
+  if (!raw) return null;
+  if (pattern2 !== "migrations") {
+    problem(`a deploy rehearsal runs with migrations suites, not ${pattern2}`);
+    return null;
+  }
+  return deployRehearsalFrom({
+    lockTimeoutMs: raw.lock_timeout_ms,
+    retries: raw.retries,
+    backoffMs: raw.backoff_ms,
+    budgetMs: raw.budget_ms
+  });
+}
+var ms2, RawDeploySchema;
+var init_deploy2 = __esm({
+  "src/suite/deploy.ts"() {
+    "use strict";
+    init_zod();
+    init_deploy_options();
+    ms2 = (key) => number2().int().min(DEPLOY_LIMITS[key].min, `must be at least ${DEPLOY_LIMITS[key].min}`).max(DEPLOY_LIMITS[key].max, `must be at most ${DEPLOY_LIMITS[key].max}`);
+    RawDeploySchema = strictObject({
+      lock_timeout_ms: ms2("lockTimeoutMs"),
+      retries: ms2("retries").optional(),
+      backoff_ms: ms2("backoffMs").optional(),
+      budget_ms: ms2("budgetMs").optional()
+    }).optional();
+  }
+});
+
 // src/suite/schema.ts
 var Command2, Name, NumberSource, SettingValue, RawServicesSchema, RawStepSchema, RawExpectSchema, RawBranchSchema, RawSuiteSchema, RawSuiteFileSchema;
 var init_schema2 = __esm({
@@ -46187,6 +47839,7 @@ var init_schema2 = __esm({
     "use strict";
     init_zod();
     init_input();
+    init_deploy2();
     Command2 = string2().min(1, "must not be empty");
     Name = string2().min(1, "must not be empty").max(63, "must be at most 63 characters").regex(
       /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
@@ -46246,6 +47899,8 @@ var init_schema2 = __esm({
       workload: WorkloadSchema,
       /** Run the branches' migrations, steps and validations as the server's superuser (explicit opt-in). */
       superuser: boolean2().optional(),
+      /** migrations suites: rehearse each migration as a deploy (lock_timeout, retries); see deploy.ts. */
+      deploy: RawDeploySchema,
       branches: array(RawBranchSchema).min(1, "a suite needs at least one branch"),
       compare: strictObject({
         baseline: string2().min(1),
@@ -46392,7 +48047,7 @@ var init_problems = __esm({
 });
 
 // src/result.ts
-var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
+var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, AppWaitsSchema, DeployAttemptSchema, DeployRehearsalSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
 var init_result3 = __esm({
   "src/result.ts"() {
     "use strict";
@@ -46485,6 +48140,55 @@ var init_result3 = __esm({
       deadlock: boolean2().optional().describe("the probe deadlocked with the migration"),
       cause: WaitCauseSchema.optional()
     });
+    AppWaitsSchema = object({
+      waits: number2().int().describe("application statements (probes) that waited more than 5 ms"),
+      max_wait_ms: number2().describe("the longest of those waits"),
+      blocked_ms: number2().describe("time during which at least one of them was waiting (union)"),
+      timeouts: number2().int().describe("probes that gave up waiting")
+    });
+    DeployAttemptSchema = object({
+      first_statement: number2().int().describe("first statement of the transaction tried (its BEGIN, or the statement alone)"),
+      last_statement: number2().int().describe("last statement of that transaction"),
+      attempt: number2().int().describe("1-based try of this transaction"),
+      statement: number2().int().describe("the statement the try ended on: the one that failed, or the last"),
+      start_ms: number2().describe("ms from the start of the migration"),
+      duration_ms: number2(),
+      outcome: _enum(["ok", "lock_timeout", "error"]),
+      error: string2().nullable(),
+      backoff_ms: number2().describe("wait before the next try (0: none followed)"),
+      cleanup: array(
+        object({
+          index: string2().describe("schema.name of the INVALID index the timed-out statement left"),
+          dropped: boolean2().describe("dropped (DROP INDEX CONCURRENTLY) before the next try"),
+          tries: number2().int(),
+          error: string2().nullable()
+        })
+      ).optional(),
+      app_waits: AppWaitsSchema.nullable().describe(
+        "the application's waits during this try (null: not measured)"
+      )
+    });
+    DeployRehearsalSchema = object({
+      lock_timeout_ms: number2().int().describe("lock_timeout every statement ran under"),
+      retries: number2().int().describe("retries allowed per transaction after a lock timeout"),
+      backoff_ms: number2().int().describe("wait before the first retry; doubled for each further one"),
+      budget_ms: number2().int().describe("no retry starts past this time since the deploy began"),
+      got_through: boolean2().describe("every statement completed within the retries and the budget"),
+      reason: string2().nullable().describe("why it did not get through"),
+      total_ms: number2().describe("the whole deploy: every try and every wait between them"),
+      statements: array(
+        object({
+          index: number2().int(),
+          attempts: number2().int().describe("times the statement was sent"),
+          lock_timeouts: number2().int(),
+          got_through: boolean2().describe("its transaction committed (or, alone, it completed)")
+        })
+      ),
+      attempts: array(DeployAttemptSchema),
+      app_waits: AppWaitsSchema.nullable().describe(
+        "the application's waits across all tries and the waits between them"
+      )
+    });
     StrategyResultSchema = object({
       name: string2(),
       branch: string2(),
@@ -46512,6 +48216,17 @@ var init_result3 = __esm({
       }).optional(),
       workload: WorkloadResultSchema.optional().describe(
         "the application's own workload (--workload): latency, errors, committed writes"
+      ),
+      deploy: DeployRehearsalSchema.optional().describe(
+        "the deploy rehearsal (--deploy-lock-timeout): tries per statement under lock_timeout, retries, app waits per try"
+      ),
+      equivalence: object({
+        status: _enum(["original", "same", "different", "unchecked"]),
+        original: string2().describe("the strategy whose end state this one is compared with"),
+        differences: array(string2()).describe("schema lines (+/-/~) and tables whose data differ"),
+        reason: string2().optional().describe("why it was not checked")
+      }).optional().describe(
+        "same end-state schema (column order aside) and data (volatile values aside) as the original's"
       )
     });
     RecommendationSchema = object({
@@ -46788,7 +48503,7 @@ var init_branches = __esm({
 });
 
 // src/suite/loader.ts
-import { basename as basename2, dirname as dirname5, resolve as resolve7 } from "node:path";
+import { basename as basename4, dirname as dirname5, resolve as resolve7 } from "node:path";
 function buildSuites(raw, dir, problems) {
   const suites = [];
   for (const [name, rs] of Object.entries(raw.tests)) {
@@ -46852,7 +48567,8 @@ function buildSuites(raw, dir, problems) {
       branches,
       compare: compare2,
       workload: suiteWorkload(rs, pattern2, dir, path6, problems),
-      superuser: rs.superuser ?? false
+      superuser: rs.superuser ?? false,
+      deploy: suiteDeploy(rs.deploy, pattern2, (m) => problems.add([...path6, "deploy"], m))
     });
   }
   return suites;
@@ -46958,7 +48674,7 @@ function parseSuiteText(text, file) {
   return {
     file,
     dir,
-    name: raw.name ?? basename2(file).replace(/\.ya?ml$/i, ""),
+    name: raw.name ?? basename4(file).replace(/\.ya?ml$/i, ""),
     version: raw.version === void 0 ? null : String(raw.version),
     services: {
       template,
@@ -46988,6 +48704,7 @@ var init_loader = __esm({
     init_text_file();
     init_input();
     init_branches();
+    init_deploy2();
     init_metrics();
     init_problems();
     init_schema2();
@@ -47109,11 +48826,11 @@ var init_measure2 = __esm({
 });
 
 // src/suite/patterns/context.ts
-import { randomBytes as randomBytes11 } from "node:crypto";
+import { randomBytes as randomBytes12 } from "node:crypto";
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes11(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes12(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -47255,6 +48972,7 @@ async function runMigrationBranch(p, b) {
     validation: b.validation ?? void 0,
     workload: p.workload,
     superuser: p.superuser,
+    deploy: p.deploy,
     keepBranch: p.keepBranches || wantsIndexBloat,
     signal: p.signal,
     onProgress: p.onProgress,
@@ -47516,8 +49234,7 @@ function setupOrder(file, selected) {
   return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
 }
 async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
-  const source = await backend.connectSource();
-  try {
+  await withSource(backend, async (source) => {
     const db = String(source.config.database ?? "postgres");
     const wanted = file.services.databases[0];
     if (wanted && wanted !== db) {
@@ -47566,9 +49283,7 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
         }
       });
     }
-  } finally {
-    await source.close();
-  }
+  });
 }
 async function runBranch(p, b) {
   const run = await runPattern(p, b);
@@ -47724,7 +49439,8 @@ async function runSuite(ctx, opts = {}) {
       onProgress: opts.onProgress,
       keepBranches: opts.keepBranches ?? false,
       workload: suite.workload ?? void 0,
-      superuser: suite.superuser
+      superuser: suite.superuser,
+      deploy: suite.deploy ?? void 0
     };
     progress(`${suite.name}: ${suite.branches.length} branch(es) from ${suite.checkpoint}, ${mode}`);
     const limit = pLimit(concurrency);
@@ -47787,6 +49503,7 @@ var init_runner3 = __esm({
     init_p_limit();
     init_rank();
     init_thresholds();
+    init_with_branch();
     init_checkpoint_guard();
     init_core4();
     init_inventory();
@@ -47837,7 +49554,7 @@ var init_run_suite = __esm({
     init_runner3();
     init_secrets();
     init_output3();
-    init_render();
+    init_report_files();
   }
 });
 
@@ -47869,7 +49586,7 @@ function assertCompleteRequestResourceTemplate(request) {
   void request;
 }
 var LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, RELATED_TASK_META_KEY, JSONRPC_VERSION, AssertObjectSchema, ProgressTokenSchema, CursorSchema, TaskCreationParamsSchema, TaskMetadataSchema, RelatedTaskMetadataSchema, RequestMetaSchema, BaseRequestParamsSchema, TaskAugmentedRequestParamsSchema, isTaskAugmentedRequestParams, RequestSchema, NotificationsParamsSchema, NotificationSchema, ResultSchema, RequestIdSchema, JSONRPCRequestSchema, isJSONRPCRequest, JSONRPCNotificationSchema, isJSONRPCNotification, JSONRPCResultResponseSchema, isJSONRPCResultResponse, ErrorCode, JSONRPCErrorResponseSchema, isJSONRPCErrorResponse, JSONRPCMessageSchema, JSONRPCResponseSchema, EmptyResultSchema, CancelledNotificationParamsSchema, CancelledNotificationSchema, IconSchema, IconsSchema, BaseMetadataSchema, ImplementationSchema, FormElicitationCapabilitySchema, ElicitationCapabilitySchema, ClientTasksCapabilitySchema, ServerTasksCapabilitySchema, ClientCapabilitiesSchema, InitializeRequestParamsSchema, InitializeRequestSchema, ServerCapabilitiesSchema, InitializeResultSchema, InitializedNotificationSchema, PingRequestSchema, ProgressSchema, ProgressNotificationParamsSchema, ProgressNotificationSchema, PaginatedRequestParamsSchema, PaginatedRequestSchema, PaginatedResultSchema, TaskStatusSchema, TaskSchema, CreateTaskResultSchema, TaskStatusNotificationParamsSchema, TaskStatusNotificationSchema, GetTaskRequestSchema, GetTaskResultSchema, GetTaskPayloadRequestSchema, GetTaskPayloadResultSchema, ListTasksRequestSchema, ListTasksResultSchema, CancelTaskRequestSchema, CancelTaskResultSchema, ResourceContentsSchema, TextResourceContentsSchema, Base64Schema, BlobResourceContentsSchema, RoleSchema, AnnotationsSchema, ResourceSchema, ResourceTemplateSchema, ListResourcesRequestSchema, ListResourcesResultSchema, ListResourceTemplatesRequestSchema, ListResourceTemplatesResultSchema, ResourceRequestParamsSchema, ReadResourceRequestParamsSchema, ReadResourceRequestSchema, ReadResourceResultSchema, ResourceListChangedNotificationSchema, SubscribeRequestParamsSchema, SubscribeRequestSchema, UnsubscribeRequestParamsSchema, UnsubscribeRequestSchema, ResourceUpdatedNotificationParamsSchema, ResourceUpdatedNotificationSchema, PromptArgumentSchema, PromptSchema, ListPromptsRequestSchema, ListPromptsResultSchema, GetPromptRequestParamsSchema, GetPromptRequestSchema, TextContentSchema, ImageContentSchema, AudioContentSchema, ToolUseContentSchema, EmbeddedResourceSchema, ResourceLinkSchema, ContentBlockSchema, PromptMessageSchema, GetPromptResultSchema, PromptListChangedNotificationSchema, ToolAnnotationsSchema, ToolExecutionSchema, ToolSchema, ListToolsRequestSchema, ListToolsResultSchema, CallToolResultSchema, CompatibilityCallToolResultSchema, CallToolRequestParamsSchema, CallToolRequestSchema, ToolListChangedNotificationSchema, ListChangedOptionsBaseSchema, LoggingLevelSchema, SetLevelRequestParamsSchema, SetLevelRequestSchema, LoggingMessageNotificationParamsSchema, LoggingMessageNotificationSchema, ModelHintSchema, ModelPreferencesSchema, ToolChoiceSchema, ToolResultContentSchema, SamplingContentSchema, SamplingMessageContentBlockSchema, SamplingMessageSchema, CreateMessageRequestParamsSchema, CreateMessageRequestSchema, CreateMessageResultSchema, CreateMessageResultWithToolsSchema, BooleanSchemaSchema, StringSchemaSchema, NumberSchemaSchema, UntitledSingleSelectEnumSchemaSchema, TitledSingleSelectEnumSchemaSchema, LegacyTitledEnumSchemaSchema, SingleSelectEnumSchemaSchema, UntitledMultiSelectEnumSchemaSchema, TitledMultiSelectEnumSchemaSchema, MultiSelectEnumSchemaSchema, EnumSchemaSchema, PrimitiveSchemaDefinitionSchema, ElicitRequestFormParamsSchema, ElicitRequestURLParamsSchema, ElicitRequestParamsSchema, ElicitRequestSchema, ElicitationCompleteNotificationParamsSchema, ElicitationCompleteNotificationSchema, ElicitResultSchema, ResourceTemplateReferenceSchema, PromptReferenceSchema, CompleteRequestParamsSchema, CompleteRequestSchema, CompleteResultSchema, RootSchema, ListRootsRequestSchema, ListRootsResultSchema, RootsListChangedNotificationSchema, ClientRequestSchema, ClientNotificationSchema, ClientResultSchema, ServerRequestSchema, ServerNotificationSchema, ServerResultSchema, McpError, UrlElicitationRequiredError;
-var init_types = __esm({
+var init_types2 = __esm({
   "node_modules/@modelcontextprotocol/sdk/dist/esm/types.js"() {
     init_v4();
     LATEST_PROTOCOL_VERSION = "2025-11-25";
@@ -49401,7 +51118,7 @@ function serializeMessage(message) {
 var STDIO_DEFAULT_MAX_BUFFER_SIZE, ReadBuffer;
 var init_stdio2 = __esm({
   "node_modules/@modelcontextprotocol/sdk/dist/esm/shared/stdio.js"() {
-    init_types();
+    init_types2();
     STDIO_DEFAULT_MAX_BUFFER_SIZE = 10 * 1024 * 1024;
     ReadBuffer = class {
       constructor(options) {
@@ -50205,7 +51922,7 @@ function createZodEnum(values, params) {
   });
 }
 var ParseInputLazyPath, handleResult2, ZodType2, cuidRegex, cuid2Regex, ulidRegex, uuidRegex, nanoidRegex, jwtRegex, durationRegex, emailRegex, _emojiRegex, emojiRegex, ipv4Regex, ipv4CidrRegex, ipv6Regex, ipv6CidrRegex, base64Regex, base64urlRegex, dateRegexSource, dateRegex, ZodString2, ZodNumber2, ZodBigInt, ZodBoolean2, ZodDate, ZodSymbol, ZodUndefined, ZodNull2, ZodAny, ZodUnknown2, ZodNever2, ZodVoid, ZodArray2, ZodObject2, ZodUnion2, getDiscriminator, ZodDiscriminatedUnion2, ZodIntersection2, ZodTuple, ZodRecord2, ZodMap, ZodSet, ZodFunction, ZodLazy, ZodLiteral2, ZodEnum2, ZodNativeEnum, ZodPromise, ZodEffects, ZodOptional2, ZodNullable2, ZodDefault2, ZodCatch2, ZodNaN, ZodBranded, ZodPipeline, ZodReadonly2, late, ZodFirstPartyTypeKind2, stringType, numberType, nanType, bigIntType, booleanType, dateType, symbolType, undefinedType, nullType, anyType, unknownType, neverType, voidType, arrayType, objectType, strictObjectType, unionType, discriminatedUnionType, intersectionType, tupleType, recordType, mapType, setType, functionType, lazyType, literalType, enumType, nativeEnumType, promiseType, effectsType, optionalType, nullableType, preprocessType, pipelineType;
-var init_types2 = __esm({
+var init_types3 = __esm({
   "node_modules/zod/v3/types.js"() {
     init_ZodError();
     init_errors5();
@@ -50372,7 +52089,7 @@ var init_types2 = __esm({
         const result = await (isAsync(maybeAsyncResult) ? maybeAsyncResult : Promise.resolve(maybeAsyncResult));
         return handleResult2(ctx, result);
       }
-      refine(check, message) {
+      refine(check2, message) {
         const getIssueProperties = (val) => {
           if (typeof message === "string" || typeof message === "undefined") {
             return { message };
@@ -50383,7 +52100,7 @@ var init_types2 = __esm({
           }
         };
         return this._refinement((val, ctx) => {
-          const result = check(val);
+          const result = check2(val);
           const setError = () => ctx.addIssue({
             code: ZodIssueCode.custom,
             ...getIssueProperties(val)
@@ -50406,9 +52123,9 @@ var init_types2 = __esm({
           }
         });
       }
-      refinement(check, refinementData) {
+      refinement(check2, refinementData) {
         return this._refinement((val, ctx) => {
-          if (!check(val)) {
+          if (!check2(val)) {
             ctx.addIssue(typeof refinementData === "function" ? refinementData(val, ctx) : refinementData);
             return false;
           } else {
@@ -50567,70 +52284,70 @@ var init_types2 = __esm({
         }
         const status = new ParseStatus();
         let ctx = void 0;
-        for (const check of this._def.checks) {
-          if (check.kind === "min") {
-            if (input.data.length < check.value) {
+        for (const check2 of this._def.checks) {
+          if (check2.kind === "min") {
+            if (input.data.length < check2.value) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_small,
-                minimum: check.value,
+                minimum: check2.value,
                 type: "string",
                 inclusive: true,
                 exact: false,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "max") {
-            if (input.data.length > check.value) {
+          } else if (check2.kind === "max") {
+            if (input.data.length > check2.value) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_big,
-                maximum: check.value,
+                maximum: check2.value,
                 type: "string",
                 inclusive: true,
                 exact: false,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "length") {
-            const tooBig = input.data.length > check.value;
-            const tooSmall = input.data.length < check.value;
+          } else if (check2.kind === "length") {
+            const tooBig = input.data.length > check2.value;
+            const tooSmall = input.data.length < check2.value;
             if (tooBig || tooSmall) {
               ctx = this._getOrReturnCtx(input, ctx);
               if (tooBig) {
                 addIssueToContext(ctx, {
                   code: ZodIssueCode.too_big,
-                  maximum: check.value,
+                  maximum: check2.value,
                   type: "string",
                   inclusive: true,
                   exact: true,
-                  message: check.message
+                  message: check2.message
                 });
               } else if (tooSmall) {
                 addIssueToContext(ctx, {
                   code: ZodIssueCode.too_small,
-                  minimum: check.value,
+                  minimum: check2.value,
                   type: "string",
                   inclusive: true,
                   exact: true,
-                  message: check.message
+                  message: check2.message
                 });
               }
               status.dirty();
             }
-          } else if (check.kind === "email") {
+          } else if (check2.kind === "email") {
             if (!emailRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "email",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "emoji") {
+          } else if (check2.kind === "emoji") {
             if (!emojiRegex) {
               emojiRegex = new RegExp(_emojiRegex, "u");
             }
@@ -50639,61 +52356,61 @@ var init_types2 = __esm({
               addIssueToContext(ctx, {
                 validation: "emoji",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "uuid") {
+          } else if (check2.kind === "uuid") {
             if (!uuidRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "uuid",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "nanoid") {
+          } else if (check2.kind === "nanoid") {
             if (!nanoidRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "nanoid",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "cuid") {
+          } else if (check2.kind === "cuid") {
             if (!cuidRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "cuid",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "cuid2") {
+          } else if (check2.kind === "cuid2") {
             if (!cuid2Regex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "cuid2",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "ulid") {
+          } else if (check2.kind === "ulid") {
             if (!ulidRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "ulid",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "url") {
+          } else if (check2.kind === "url") {
             try {
               new URL(input.data);
             } catch {
@@ -50701,153 +52418,153 @@ var init_types2 = __esm({
               addIssueToContext(ctx, {
                 validation: "url",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "regex") {
-            check.regex.lastIndex = 0;
-            const testResult = check.regex.test(input.data);
+          } else if (check2.kind === "regex") {
+            check2.regex.lastIndex = 0;
+            const testResult = check2.regex.test(input.data);
             if (!testResult) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "regex",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "trim") {
+          } else if (check2.kind === "trim") {
             input.data = input.data.trim();
-          } else if (check.kind === "includes") {
-            if (!input.data.includes(check.value, check.position)) {
+          } else if (check2.kind === "includes") {
+            if (!input.data.includes(check2.value, check2.position)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
-                validation: { includes: check.value, position: check.position },
-                message: check.message
+                validation: { includes: check2.value, position: check2.position },
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "toLowerCase") {
+          } else if (check2.kind === "toLowerCase") {
             input.data = input.data.toLowerCase();
-          } else if (check.kind === "toUpperCase") {
+          } else if (check2.kind === "toUpperCase") {
             input.data = input.data.toUpperCase();
-          } else if (check.kind === "startsWith") {
-            if (!input.data.startsWith(check.value)) {
+          } else if (check2.kind === "startsWith") {
+            if (!input.data.startsWith(check2.value)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
-                validation: { startsWith: check.value },
-                message: check.message
+                validation: { startsWith: check2.value },
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "endsWith") {
-            if (!input.data.endsWith(check.value)) {
+          } else if (check2.kind === "endsWith") {
+            if (!input.data.endsWith(check2.value)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
-                validation: { endsWith: check.value },
-                message: check.message
+                validation: { endsWith: check2.value },
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "datetime") {
-            const regex = datetimeRegex(check);
+          } else if (check2.kind === "datetime") {
+            const regex = datetimeRegex(check2);
             if (!regex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
                 validation: "datetime",
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "date") {
+          } else if (check2.kind === "date") {
             const regex = dateRegex;
             if (!regex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
                 validation: "date",
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "time") {
-            const regex = timeRegex(check);
+          } else if (check2.kind === "time") {
+            const regex = timeRegex(check2);
             if (!regex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_string,
                 validation: "time",
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "duration") {
+          } else if (check2.kind === "duration") {
             if (!durationRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "duration",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "ip") {
-            if (!isValidIP(input.data, check.version)) {
+          } else if (check2.kind === "ip") {
+            if (!isValidIP(input.data, check2.version)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "ip",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "jwt") {
-            if (!isValidJWT2(input.data, check.alg)) {
+          } else if (check2.kind === "jwt") {
+            if (!isValidJWT2(input.data, check2.alg)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "jwt",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "cidr") {
-            if (!isValidCidr(input.data, check.version)) {
+          } else if (check2.kind === "cidr") {
+            if (!isValidCidr(input.data, check2.version)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "cidr",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "base64") {
+          } else if (check2.kind === "base64") {
             if (!base64Regex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "base64",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "base64url") {
+          } else if (check2.kind === "base64url") {
             if (!base64urlRegex.test(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 validation: "base64url",
                 code: ZodIssueCode.invalid_string,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
           } else {
-            util.assertNever(check);
+            util.assertNever(check2);
           }
         }
         return { status: status.value, value: input.data };
@@ -50859,10 +52576,10 @@ var init_types2 = __esm({
           ...errorUtil.errToObj(message)
         });
       }
-      _addCheck(check) {
+      _addCheck(check2) {
         return new _ZodString2({
           ...this._def,
-          checks: [...this._def.checks, check]
+          checks: [...this._def.checks, check2]
         });
       }
       email(message) {
@@ -51119,67 +52836,67 @@ var init_types2 = __esm({
         }
         let ctx = void 0;
         const status = new ParseStatus();
-        for (const check of this._def.checks) {
-          if (check.kind === "int") {
+        for (const check2 of this._def.checks) {
+          if (check2.kind === "int") {
             if (!util.isInteger(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.invalid_type,
                 expected: "integer",
                 received: "float",
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "min") {
-            const tooSmall = check.inclusive ? input.data < check.value : input.data <= check.value;
+          } else if (check2.kind === "min") {
+            const tooSmall = check2.inclusive ? input.data < check2.value : input.data <= check2.value;
             if (tooSmall) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_small,
-                minimum: check.value,
+                minimum: check2.value,
                 type: "number",
-                inclusive: check.inclusive,
+                inclusive: check2.inclusive,
                 exact: false,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "max") {
-            const tooBig = check.inclusive ? input.data > check.value : input.data >= check.value;
+          } else if (check2.kind === "max") {
+            const tooBig = check2.inclusive ? input.data > check2.value : input.data >= check2.value;
             if (tooBig) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_big,
-                maximum: check.value,
+                maximum: check2.value,
                 type: "number",
-                inclusive: check.inclusive,
+                inclusive: check2.inclusive,
                 exact: false,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "multipleOf") {
-            if (floatSafeRemainder2(input.data, check.value) !== 0) {
+          } else if (check2.kind === "multipleOf") {
+            if (floatSafeRemainder2(input.data, check2.value) !== 0) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.not_multiple_of,
-                multipleOf: check.value,
-                message: check.message
+                multipleOf: check2.value,
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "finite") {
+          } else if (check2.kind === "finite") {
             if (!Number.isFinite(input.data)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.not_finite,
-                message: check.message
+                message: check2.message
               });
               status.dirty();
             }
           } else {
-            util.assertNever(check);
+            util.assertNever(check2);
           }
         }
         return { status: status.value, value: input.data };
@@ -51210,10 +52927,10 @@ var init_types2 = __esm({
           ]
         });
       }
-      _addCheck(check) {
+      _addCheck(check2) {
         return new _ZodNumber({
           ...this._def,
-          checks: [...this._def.checks, check]
+          checks: [...this._def.checks, check2]
         });
       }
       int(message) {
@@ -51348,45 +53065,45 @@ var init_types2 = __esm({
         }
         let ctx = void 0;
         const status = new ParseStatus();
-        for (const check of this._def.checks) {
-          if (check.kind === "min") {
-            const tooSmall = check.inclusive ? input.data < check.value : input.data <= check.value;
+        for (const check2 of this._def.checks) {
+          if (check2.kind === "min") {
+            const tooSmall = check2.inclusive ? input.data < check2.value : input.data <= check2.value;
             if (tooSmall) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_small,
                 type: "bigint",
-                minimum: check.value,
-                inclusive: check.inclusive,
-                message: check.message
+                minimum: check2.value,
+                inclusive: check2.inclusive,
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "max") {
-            const tooBig = check.inclusive ? input.data > check.value : input.data >= check.value;
+          } else if (check2.kind === "max") {
+            const tooBig = check2.inclusive ? input.data > check2.value : input.data >= check2.value;
             if (tooBig) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_big,
                 type: "bigint",
-                maximum: check.value,
-                inclusive: check.inclusive,
-                message: check.message
+                maximum: check2.value,
+                inclusive: check2.inclusive,
+                message: check2.message
               });
               status.dirty();
             }
-          } else if (check.kind === "multipleOf") {
-            if (input.data % check.value !== BigInt(0)) {
+          } else if (check2.kind === "multipleOf") {
+            if (input.data % check2.value !== BigInt(0)) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.not_multiple_of,
-                multipleOf: check.value,
-                message: check.message
+                multipleOf: check2.value,
+                message: check2.message
               });
               status.dirty();
             }
           } else {
-            util.assertNever(check);
+            util.assertNever(check2);
           }
         }
         return { status: status.value, value: input.data };
@@ -51426,10 +53143,10 @@ var init_types2 = __esm({
           ]
         });
       }
-      _addCheck(check) {
+      _addCheck(check2) {
         return new _ZodBigInt({
           ...this._def,
-          checks: [...this._def.checks, check]
+          checks: [...this._def.checks, check2]
         });
       }
       positive(message) {
@@ -51549,35 +53266,35 @@ var init_types2 = __esm({
         }
         const status = new ParseStatus();
         let ctx = void 0;
-        for (const check of this._def.checks) {
-          if (check.kind === "min") {
-            if (input.data.getTime() < check.value) {
+        for (const check2 of this._def.checks) {
+          if (check2.kind === "min") {
+            if (input.data.getTime() < check2.value) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_small,
-                message: check.message,
+                message: check2.message,
                 inclusive: true,
                 exact: false,
-                minimum: check.value,
+                minimum: check2.value,
                 type: "date"
               });
               status.dirty();
             }
-          } else if (check.kind === "max") {
-            if (input.data.getTime() > check.value) {
+          } else if (check2.kind === "max") {
+            if (input.data.getTime() > check2.value) {
               ctx = this._getOrReturnCtx(input, ctx);
               addIssueToContext(ctx, {
                 code: ZodIssueCode.too_big,
-                message: check.message,
+                message: check2.message,
                 inclusive: true,
                 exact: false,
-                maximum: check.value,
+                maximum: check2.value,
                 type: "date"
               });
               status.dirty();
             }
           } else {
-            util.assertNever(check);
+            util.assertNever(check2);
           }
         }
         return {
@@ -51585,10 +53302,10 @@ var init_types2 = __esm({
           value: new Date(input.data.getTime())
         };
       }
-      _addCheck(check) {
+      _addCheck(check2) {
         return new _ZodDate({
           ...this._def,
-          checks: [...this._def.checks, check]
+          checks: [...this._def.checks, check2]
         });
       }
       min(minDate, message) {
@@ -53457,7 +55174,7 @@ var init_external2 = __esm({
     init_parseUtil();
     init_typeAliases();
     init_util2();
-    init_types2();
+    init_types3();
     init_ZodError();
   }
 });
@@ -53925,38 +55642,38 @@ function parseBigintDef(def, refs) {
   };
   if (!def.checks)
     return res;
-  for (const check of def.checks) {
-    switch (check.kind) {
+  for (const check2 of def.checks) {
+    switch (check2.kind) {
       case "min":
         if (refs.target === "jsonSchema7") {
-          if (check.inclusive) {
-            setResponseValueAndErrors(res, "minimum", check.value, check.message, refs);
+          if (check2.inclusive) {
+            setResponseValueAndErrors(res, "minimum", check2.value, check2.message, refs);
           } else {
-            setResponseValueAndErrors(res, "exclusiveMinimum", check.value, check.message, refs);
+            setResponseValueAndErrors(res, "exclusiveMinimum", check2.value, check2.message, refs);
           }
         } else {
-          if (!check.inclusive) {
+          if (!check2.inclusive) {
             res.exclusiveMinimum = true;
           }
-          setResponseValueAndErrors(res, "minimum", check.value, check.message, refs);
+          setResponseValueAndErrors(res, "minimum", check2.value, check2.message, refs);
         }
         break;
       case "max":
         if (refs.target === "jsonSchema7") {
-          if (check.inclusive) {
-            setResponseValueAndErrors(res, "maximum", check.value, check.message, refs);
+          if (check2.inclusive) {
+            setResponseValueAndErrors(res, "maximum", check2.value, check2.message, refs);
           } else {
-            setResponseValueAndErrors(res, "exclusiveMaximum", check.value, check.message, refs);
+            setResponseValueAndErrors(res, "exclusiveMaximum", check2.value, check2.message, refs);
           }
         } else {
-          if (!check.inclusive) {
+          if (!check2.inclusive) {
             res.exclusiveMaximum = true;
           }
-          setResponseValueAndErrors(res, "maximum", check.value, check.message, refs);
+          setResponseValueAndErrors(res, "maximum", check2.value, check2.message, refs);
         }
         break;
       case "multipleOf":
-        setResponseValueAndErrors(res, "multipleOf", check.value, check.message, refs);
+        setResponseValueAndErrors(res, "multipleOf", check2.value, check2.message, refs);
         break;
     }
   }
@@ -54036,15 +55753,15 @@ var init_date = __esm({
       if (refs.target === "openApi3") {
         return res;
       }
-      for (const check of def.checks) {
-        switch (check.kind) {
+      for (const check2 of def.checks) {
+        switch (check2.kind) {
           case "min":
             setResponseValueAndErrors(
               res,
               "minimum",
-              check.value,
+              check2.value,
               // This is in milliseconds
-              check.message,
+              check2.message,
               refs
             );
             break;
@@ -54052,9 +55769,9 @@ var init_date = __esm({
             setResponseValueAndErrors(
               res,
               "maximum",
-              check.value,
+              check2.value,
               // This is in milliseconds
-              check.message,
+              check2.message,
               refs
             );
             break;
@@ -54179,118 +55896,118 @@ function parseStringDef(def, refs) {
     type: "string"
   };
   if (def.checks) {
-    for (const check of def.checks) {
-      switch (check.kind) {
+    for (const check2 of def.checks) {
+      switch (check2.kind) {
         case "min":
-          setResponseValueAndErrors(res, "minLength", typeof res.minLength === "number" ? Math.max(res.minLength, check.value) : check.value, check.message, refs);
+          setResponseValueAndErrors(res, "minLength", typeof res.minLength === "number" ? Math.max(res.minLength, check2.value) : check2.value, check2.message, refs);
           break;
         case "max":
-          setResponseValueAndErrors(res, "maxLength", typeof res.maxLength === "number" ? Math.min(res.maxLength, check.value) : check.value, check.message, refs);
+          setResponseValueAndErrors(res, "maxLength", typeof res.maxLength === "number" ? Math.min(res.maxLength, check2.value) : check2.value, check2.message, refs);
           break;
         case "email":
           switch (refs.emailStrategy) {
             case "format:email":
-              addFormat(res, "email", check.message, refs);
+              addFormat(res, "email", check2.message, refs);
               break;
             case "format:idn-email":
-              addFormat(res, "idn-email", check.message, refs);
+              addFormat(res, "idn-email", check2.message, refs);
               break;
             case "pattern:zod":
-              addPattern2(res, zodPatterns.email, check.message, refs);
+              addPattern2(res, zodPatterns.email, check2.message, refs);
               break;
           }
           break;
         case "url":
-          addFormat(res, "uri", check.message, refs);
+          addFormat(res, "uri", check2.message, refs);
           break;
         case "uuid":
-          addFormat(res, "uuid", check.message, refs);
+          addFormat(res, "uuid", check2.message, refs);
           break;
         case "regex":
-          addPattern2(res, check.regex, check.message, refs);
+          addPattern2(res, check2.regex, check2.message, refs);
           break;
         case "cuid":
-          addPattern2(res, zodPatterns.cuid, check.message, refs);
+          addPattern2(res, zodPatterns.cuid, check2.message, refs);
           break;
         case "cuid2":
-          addPattern2(res, zodPatterns.cuid2, check.message, refs);
+          addPattern2(res, zodPatterns.cuid2, check2.message, refs);
           break;
         case "startsWith":
-          addPattern2(res, RegExp(`^${escapeLiteralCheckValue(check.value, refs)}`), check.message, refs);
+          addPattern2(res, RegExp(`^${escapeLiteralCheckValue(check2.value, refs)}`), check2.message, refs);
           break;
         case "endsWith":
-          addPattern2(res, RegExp(`${escapeLiteralCheckValue(check.value, refs)}$`), check.message, refs);
+          addPattern2(res, RegExp(`${escapeLiteralCheckValue(check2.value, refs)}$`), check2.message, refs);
           break;
         case "datetime":
-          addFormat(res, "date-time", check.message, refs);
+          addFormat(res, "date-time", check2.message, refs);
           break;
         case "date":
-          addFormat(res, "date", check.message, refs);
+          addFormat(res, "date", check2.message, refs);
           break;
         case "time":
-          addFormat(res, "time", check.message, refs);
+          addFormat(res, "time", check2.message, refs);
           break;
         case "duration":
-          addFormat(res, "duration", check.message, refs);
+          addFormat(res, "duration", check2.message, refs);
           break;
         case "length":
-          setResponseValueAndErrors(res, "minLength", typeof res.minLength === "number" ? Math.max(res.minLength, check.value) : check.value, check.message, refs);
-          setResponseValueAndErrors(res, "maxLength", typeof res.maxLength === "number" ? Math.min(res.maxLength, check.value) : check.value, check.message, refs);
+          setResponseValueAndErrors(res, "minLength", typeof res.minLength === "number" ? Math.max(res.minLength, check2.value) : check2.value, check2.message, refs);
+          setResponseValueAndErrors(res, "maxLength", typeof res.maxLength === "number" ? Math.min(res.maxLength, check2.value) : check2.value, check2.message, refs);
           break;
         case "includes": {
-          addPattern2(res, RegExp(escapeLiteralCheckValue(check.value, refs)), check.message, refs);
+          addPattern2(res, RegExp(escapeLiteralCheckValue(check2.value, refs)), check2.message, refs);
           break;
         }
         case "ip": {
-          if (check.version !== "v6") {
-            addFormat(res, "ipv4", check.message, refs);
+          if (check2.version !== "v6") {
+            addFormat(res, "ipv4", check2.message, refs);
           }
-          if (check.version !== "v4") {
-            addFormat(res, "ipv6", check.message, refs);
+          if (check2.version !== "v4") {
+            addFormat(res, "ipv6", check2.message, refs);
           }
           break;
         }
         case "base64url":
-          addPattern2(res, zodPatterns.base64url, check.message, refs);
+          addPattern2(res, zodPatterns.base64url, check2.message, refs);
           break;
         case "jwt":
-          addPattern2(res, zodPatterns.jwt, check.message, refs);
+          addPattern2(res, zodPatterns.jwt, check2.message, refs);
           break;
         case "cidr": {
-          if (check.version !== "v6") {
-            addPattern2(res, zodPatterns.ipv4Cidr, check.message, refs);
+          if (check2.version !== "v6") {
+            addPattern2(res, zodPatterns.ipv4Cidr, check2.message, refs);
           }
-          if (check.version !== "v4") {
-            addPattern2(res, zodPatterns.ipv6Cidr, check.message, refs);
+          if (check2.version !== "v4") {
+            addPattern2(res, zodPatterns.ipv6Cidr, check2.message, refs);
           }
           break;
         }
         case "emoji":
-          addPattern2(res, zodPatterns.emoji(), check.message, refs);
+          addPattern2(res, zodPatterns.emoji(), check2.message, refs);
           break;
         case "ulid": {
-          addPattern2(res, zodPatterns.ulid, check.message, refs);
+          addPattern2(res, zodPatterns.ulid, check2.message, refs);
           break;
         }
         case "base64": {
           switch (refs.base64Strategy) {
             case "format:binary": {
-              addFormat(res, "binary", check.message, refs);
+              addFormat(res, "binary", check2.message, refs);
               break;
             }
             case "contentEncoding:base64": {
-              setResponseValueAndErrors(res, "contentEncoding", "base64", check.message, refs);
+              setResponseValueAndErrors(res, "contentEncoding", "base64", check2.message, refs);
               break;
             }
             case "pattern:zod": {
-              addPattern2(res, zodPatterns.base64, check.message, refs);
+              addPattern2(res, zodPatterns.base64, check2.message, refs);
               break;
             }
           }
           break;
         }
         case "nanoid": {
-          addPattern2(res, zodPatterns.nanoid, check.message, refs);
+          addPattern2(res, zodPatterns.nanoid, check2.message, refs);
         }
         case "toLowerCase":
         case "toUpperCase":
@@ -54298,7 +56015,7 @@ function parseStringDef(def, refs) {
           break;
         default:
           /* @__PURE__ */ ((_) => {
-          })(check);
+          })(check2);
       }
     }
   }
@@ -54763,42 +56480,42 @@ function parseNumberDef(def, refs) {
   };
   if (!def.checks)
     return res;
-  for (const check of def.checks) {
-    switch (check.kind) {
+  for (const check2 of def.checks) {
+    switch (check2.kind) {
       case "int":
         res.type = "integer";
-        addErrorMessage(res, "type", check.message, refs);
+        addErrorMessage(res, "type", check2.message, refs);
         break;
       case "min":
         if (refs.target === "jsonSchema7") {
-          if (check.inclusive) {
-            setResponseValueAndErrors(res, "minimum", check.value, check.message, refs);
+          if (check2.inclusive) {
+            setResponseValueAndErrors(res, "minimum", check2.value, check2.message, refs);
           } else {
-            setResponseValueAndErrors(res, "exclusiveMinimum", check.value, check.message, refs);
+            setResponseValueAndErrors(res, "exclusiveMinimum", check2.value, check2.message, refs);
           }
         } else {
-          if (!check.inclusive) {
+          if (!check2.inclusive) {
             res.exclusiveMinimum = true;
           }
-          setResponseValueAndErrors(res, "minimum", check.value, check.message, refs);
+          setResponseValueAndErrors(res, "minimum", check2.value, check2.message, refs);
         }
         break;
       case "max":
         if (refs.target === "jsonSchema7") {
-          if (check.inclusive) {
-            setResponseValueAndErrors(res, "maximum", check.value, check.message, refs);
+          if (check2.inclusive) {
+            setResponseValueAndErrors(res, "maximum", check2.value, check2.message, refs);
           } else {
-            setResponseValueAndErrors(res, "exclusiveMaximum", check.value, check.message, refs);
+            setResponseValueAndErrors(res, "exclusiveMaximum", check2.value, check2.message, refs);
           }
         } else {
-          if (!check.inclusive) {
+          if (!check2.inclusive) {
             res.exclusiveMaximum = true;
           }
-          setResponseValueAndErrors(res, "maximum", check.value, check.message, refs);
+          setResponseValueAndErrors(res, "maximum", check2.value, check2.message, refs);
         }
         break;
       case "multipleOf":
-        setResponseValueAndErrors(res, "multipleOf", check.value, check.message, refs);
+        setResponseValueAndErrors(res, "multipleOf", check2.value, check2.message, refs);
         break;
     }
   }
@@ -55410,7 +57127,7 @@ var DEFAULT_REQUEST_TIMEOUT_MSEC, Protocol;
 var init_protocol = __esm({
   "node_modules/@modelcontextprotocol/sdk/dist/esm/shared/protocol.js"() {
     init_zod_compat();
-    init_types();
+    init_types2();
     init_interfaces();
     init_zod_json_schema_compat();
     DEFAULT_REQUEST_TIMEOUT_MSEC = 6e4;
@@ -63671,7 +65388,7 @@ var init_ajv_provider = __esm({
 var ExperimentalServerTasks;
 var init_server = __esm({
   "node_modules/@modelcontextprotocol/sdk/dist/esm/experimental/tasks/server.js"() {
-    init_types();
+    init_types2();
     ExperimentalServerTasks = class {
       constructor(_server) {
         this._server = _server;
@@ -63930,7 +65647,7 @@ var Server;
 var init_server2 = __esm({
   "node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.js"() {
     init_protocol();
-    init_types();
+    init_types2();
     init_ajv_provider();
     init_zod_compat();
     init_server();
@@ -64522,7 +66239,7 @@ var init_mcp = __esm({
     init_server2();
     init_zod_compat();
     init_zod_json_schema_compat();
-    init_types();
+    init_types2();
     init_completable();
     init_uriTemplate();
     init_toolNameValidation();
@@ -65286,6 +67003,7 @@ Workflow:
    reads and writes were blocked, table rewrites, bloat and data integrity.
 3. db_test_strategies {baseline, migrations: [...]} does that for several alternative strategies
    and recommends the safest with reasons. Prefer it when there is more than one way to do a change.
+   db_suggest_variants writes safer rewrites (CONCURRENTLY, NOT VALID, batches); variants: true tests them too.
 4. db_compare_branches {branches, comparison_query?} compares branches kept with keep_branch(es):
    row counts, schema differences, a read-only query on each.
 5. db_branches {action: list|delete|gc|rollback} manages checkpoints and branches.
@@ -65348,7 +67066,7 @@ function required2(value, field, action) {
   }
   return value;
 }
-function render(r) {
+function render2(r) {
   if (r.list) return renderBranchListText(r.list);
   if (r.deleted) return `removed ${r.deleted.kind} ${r.deleted.removed}`;
   if (r.gc) {
@@ -65425,7 +67143,7 @@ var init_db_branches = __esm({
           }
         }
       },
-      render
+      render: render2
     });
   }
 });
@@ -65527,6 +67245,7 @@ function renderStrategyText(r) {
     `integrity: ${integrityText(r)}`
   );
   if (r.workload) lines.push(`application workload: ${describeWorkload(r.workload)}`);
+  if (r.deploy) lines.push(`deploy rehearsal: ${deployText(r.deploy)}`);
   if (r.validation) lines.push(`validation: ${r.validation.status}`);
   return lines.join("\n");
 }
@@ -65549,14 +67268,49 @@ function renderComparisonText(c3) {
   }
   for (const r of c3.results)
     if (r.workload) out.push(`Workload during ${r.name}: ${describeWorkload(r.workload)}`);
+  for (const r of c3.results) if (r.deploy) out.push(`Deploy rehearsal of ${r.name}: ${deployText(r.deploy)}`);
   return out.join("\n");
 }
 var init_text = __esm({
   "src/report/text.ts"() {
     "use strict";
     init_comparison_table();
+    init_deploy();
     init_format();
     init_workload2();
+  }
+});
+
+// src/tools/deploy-input.ts
+function toDeployInput(args) {
+  const input = {};
+  if (args.deploy_lock_timeout_ms !== void 0) input.lockTimeoutMs = args.deploy_lock_timeout_ms;
+  if (args.retries !== void 0) input.retries = args.retries;
+  if (args.backoff_ms !== void 0) input.backoffMs = args.backoff_ms;
+  if (args.budget_ms !== void 0) input.budgetMs = args.budget_ms;
+  return Object.keys(input).length ? input : void 0;
+}
+var ms3, DeployFields;
+var init_deploy_input = __esm({
+  "src/tools/deploy-input.ts"() {
+    "use strict";
+    init_zod();
+    init_deploy_options();
+    ms3 = (key) => number2().int().min(DEPLOY_LIMITS[key].min).max(DEPLOY_LIMITS[key].max).optional();
+    DeployFields = {
+      deploy_lock_timeout_ms: ms3("lockTimeoutMs").describe(
+        "Rehearse the deploy: run every statement under this lock_timeout (ms), as a careful deploy would; a statement that times out has its whole transaction retried (retries). The result gets `deploy`: tries per statement, whether it got through, total time and the application's waits per try"
+      ),
+      retries: ms3("retries").describe(
+        "With deploy_lock_timeout_ms: retries per transaction after a lock timeout (default 0)"
+      ),
+      backoff_ms: ms3("backoffMs").describe(
+        "With deploy_lock_timeout_ms: wait before the first retry, doubled for each further one (default 1000)"
+      ),
+      budget_ms: ms3("budgetMs").describe(
+        "With deploy_lock_timeout_ms: no retry starts past this time; a strategy not through is rejected (default 60000)"
+      )
+    };
   }
 });
 
@@ -65607,6 +67361,7 @@ var init_db_migration_test = __esm({
     init_result3();
     init_input();
     init_define();
+    init_deploy_input();
     init_limits();
     init_reports();
     MigrationKindSchema = _enum(["auto", "file", "sql", "command"]).default("auto").describe(
@@ -65625,6 +67380,7 @@ var init_db_migration_test = __esm({
       validation: commandInput().optional().describe("Shell command run against the branch after the migration; exit code 0 means passed"),
       collect_metrics: boolean2().default(true).describe("Measure locks, blocking of reads/writes, rewrites, bloat and integrity while it runs"),
       long_reader_ms: LongReaderSchema,
+      ...DeployFields,
       workload: WorkloadSchema,
       keep_branch: boolean2().default(false).describe("Keep the branch afterwards for inspection (db_compare_branches); by default it is removed"),
       superuser: boolean2().default(false).describe(
@@ -65649,6 +67405,7 @@ var init_db_migration_test = __esm({
         keepBranch: args.keep_branch,
         superuser: args.superuser,
         longReaderMs: args.long_reader_ms,
+        deploy: toDeployInput(args),
         workload: toWorkloadInput(args.workload),
         signal,
         onProgress,
@@ -65660,7 +67417,7 @@ var init_db_migration_test = __esm({
         `migration-${r.name}`
       ),
       structured: slimStrategy,
-      failure: (r) => r.status === "failed" ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)` : null
+      failure: (r) => r.deploy && !r.deploy.got_through ? `the deploy rehearsal did not get through on branch ${r.branch}: ${r.deploy.reason} (the baseline is unchanged)` : r.status === "failed" ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)` : null
     });
   }
 });
@@ -65711,8 +67468,91 @@ var init_db_run_suite = __esm({
   }
 });
 
+// src/variants/schema.ts
+var VariantsReportSchema;
+var init_schema3 = __esm({
+  "src/variants/schema.ts"() {
+    "use strict";
+    init_zod();
+    VariantsReportSchema = object({
+      migration: string2(),
+      catalog: boolean2().describe("whether the checkpoint's catalog was read (partitions, keys, volatility, types)"),
+      variants: array(
+        object({
+          name: string2().describe("strategy name: <migration>.<rewrite> or <migration>.all"),
+          rewrites: array(string2()),
+          file: string2().describe("where the variant was written (under the state directory)"),
+          sql: string2().optional(),
+          changes: array(
+            object({
+              statement: number2().int(),
+              line: number2().int(),
+              rewrite: string2(),
+              what: string2(),
+              why: string2()
+            })
+          ),
+          volatile_columns: array(string2()).describe("columns filled from volatile expressions: values not compared")
+        })
+      ),
+      not_rewritten: array(
+        object({
+          statement: number2().int(),
+          line: number2().int(),
+          rewrite: string2(),
+          reason: string2()
+        })
+      )
+    });
+  }
+});
+
+// src/tools/db-suggest-variants.ts
+var InputSchema6, OutputSchema2, dbSuggestVariants;
+var init_db_suggest_variants = __esm({
+  "src/tools/db-suggest-variants.ts"() {
+    "use strict";
+    init_zod();
+    init_run();
+    init_schema3();
+    init_define();
+    init_limits();
+    InputSchema6 = object({
+      migrations: array(pathInput()).min(1).max(INPUT_LIMITS.strategies).describe('The .sql migration files to rewrite, e.g. ["migrations/0042_add_index.sql"]'),
+      baseline: nameInput().optional().describe(
+        "Checkpoint whose catalog tells what the parse tree cannot: partitions, primary keys (for batches), whether a default is volatile, whether a type change rewrites. Without it those rewrites are not tried."
+      )
+    });
+    OutputSchema2 = object({ reports: array(VariantsReportSchema) });
+    dbSuggestVariants = defineTool({
+      name: "db_suggest_variants",
+      title: "Suggest safer variants of a migration",
+      description: "Recognise risky forms in a migration from its parse tree (CREATE INDEX without CONCURRENTLY, ADD FOREIGN KEY / CHECK validated at once, SET NOT NULL, one-statement backfills, volatile-default ADD COLUMN, indexes on partitioned tables, type changes that rewrite) and write the known safer rewrites as .sql files under the vers-db state directory (never beside the project's migrations), with what changed and why. Nothing runs on a database except catalog reads on a throwaway branch when a baseline is given. Measure them with db_test_strategies {variants: true}.",
+      inputSchema: InputSchema6,
+      outputSchema: OutputSchema2,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      handler: async (args, { ctx, signal }) => ({
+        reports: await suggestForMigrations(ctx, {
+          migrations: args.migrations.map((m) => ({ migration: m, kind: "file" })),
+          baseline: args.baseline,
+          signal
+        })
+      }),
+      render: (r) => r.reports.map(
+        (x) => [
+          `${x.migration}: ${x.variants.length ? x.variants.map((v) => `${v.name} \u2192 ${v.file}`).join(", ") : "no safer rewrite in the catalogue"}`,
+          ...x.variants.flatMap(
+            (v) => v.changes.map((c3) => `  statement ${c3.statement}: ${c3.what} (${c3.why})`)
+          ),
+          ...x.not_rewritten.map((n3) => `  statement ${n3.statement}: not rewritten: ${n3.reason}`)
+        ].join("\n")
+      ).join("\n")
+    });
+  }
+});
+
 // src/tools/db-test-strategies.ts
-var StrategySchema, InputSchema6, dbTestStrategies;
+var StrategySchema, InputSchema7, dbTestStrategies;
 var init_db_test_strategies = __esm({
   "src/tools/db-test-strategies.ts"() {
     "use strict";
@@ -65720,9 +67560,12 @@ var init_db_test_strategies = __esm({
     init_core4();
     init_text();
     init_result3();
+    init_run();
+    init_schema3();
     init_input();
     init_db_migration_test();
     init_define();
+    init_deploy_input();
     init_limits();
     init_reports();
     StrategySchema = union([
@@ -65735,7 +67578,7 @@ var init_db_test_strategies = __esm({
         kind: MigrationKindSchema
       })
     ]);
-    InputSchema6 = object({
+    InputSchema7 = object({
       baseline: nameInput().describe("Checkpoint tag every strategy branches from (made with db_checkpoint)"),
       migrations: array(StrategySchema).min(1).max(INPUT_LIMITS.strategies).describe('The strategies to compare, one branch each, e.g. ["migrations/a.sql", "migrations/b.sql"]'),
       validation: commandInput().optional().describe("Shell command run against each branch after its migration; exit code 0 means passed"),
@@ -65743,8 +67586,12 @@ var init_db_test_strategies = __esm({
         "How many strategies run at once (default: 1 on the local backend, where parallel runs compete for CPU and skew timings; all at once on Vers VMs)"
       ),
       long_reader_ms: LongReaderSchema,
+      ...DeployFields,
       workload: WorkloadSchema,
       keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches"),
+      variants: boolean2().default(false).describe(
+        "Also test the catalogue's safer rewrites of the first migration (see db_suggest_variants) beside it; each strategy is checked to end in the original's schema and data, and one that does not is not recommended"
+      ),
       superuser: boolean2().default(false).describe(
         "Run the migrations and validation as the server's superuser instead of each branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
       )
@@ -65753,10 +67600,10 @@ var init_db_test_strategies = __esm({
       name: "db_test_strategies",
       title: "Compare migration strategies",
       description: 'Run several alternative migrations (strategies) for the same change, each on its own branch of the baseline checkpoint, measure each (time, locks, blocking of application reads/writes, rewrites, bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs {migration, kind: "command"}.',
-      inputSchema: InputSchema6,
-      outputSchema: ComparisonSchema,
+      inputSchema: InputSchema7,
+      outputSchema: ComparisonSchema.extend({ variants: array(VariantsReportSchema).optional() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-      handler: (args, { ctx, signal, onProgress }) => testStrategies(ctx, {
+      handler: (args, { ctx, signal, onProgress }) => (args.variants ? testWithVariants : testStrategies)(ctx, {
         baseline: args.baseline,
         migrations: args.migrations.map((m) => typeof m === "string" ? { migration: m } : m),
         validation: args.validation,
@@ -65764,6 +67611,7 @@ var init_db_test_strategies = __esm({
         keepBranches: args.keep_branches,
         superuser: args.superuser,
         longReaderMs: args.long_reader_ms,
+        deploy: toDeployInput(args),
         workload: toWorkloadInput(args.workload),
         signal,
         onProgress,
@@ -65787,11 +67635,13 @@ var init_tools = __esm({
     init_db_compare_branches();
     init_db_migration_test();
     init_db_run_suite();
+    init_db_suggest_variants();
     init_db_test_strategies();
     TOOLS = [
       dbCheckpoint,
       dbMigrationTest,
       dbTestStrategies,
+      dbSuggestVariants,
       dbCompareBranches,
       dbRunSuite,
       dbBranches
@@ -65871,26 +67721,26 @@ var sleep6;
 var init_progress = __esm({
   "src/mcp/progress.ts"() {
     "use strict";
-    sleep6 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep6 = (ms4) => new Promise((resolve8) => setTimeout(resolve8, ms4));
   }
 });
 
 // src/mcp/reports.ts
-import { randomBytes as randomBytes12 } from "node:crypto";
-import { readdir as readdir4, rm as rm7, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { randomBytes as randomBytes13 } from "node:crypto";
+import { readdir as readdir4, rm as rm7, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join17 } from "node:path";
 import { pathToFileURL } from "node:url";
 async function writeReportFiles2(stateDir2, reports) {
-  const dir = join16(stateDir2, "reports");
+  const dir = join17(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
-  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes12(2).toString("hex")}`;
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes13(2).toString("hex")}`;
   const links = [];
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join16(dir, `${base}.${f.ext}`);
-    await writeFile10(path6, body, { mode: 384 });
+    const path6 = join17(dir, `${base}.${f.ext}`);
+    await writeFile11(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -65906,7 +67756,7 @@ async function writeReportFiles2(stateDir2, reports) {
 async function prune(dir) {
   const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm7(join16(dir, old), { force: true });
+    await rm7(join17(dir, old), { force: true });
 }
 var KEEP_FILES, FORMATS, stamp, safe;
 var init_reports2 = __esm({
@@ -66140,12 +67990,12 @@ init_core4();
 init_branch_comparison();
 init_branch_list();
 init_checkpoint2();
-init_table();
 init_secrets();
 init_version2();
 
 // src/cli/demo.ts
 init_pg_admin();
+init_with_branch();
 init_core4();
 init_inventory();
 init_ownership();
@@ -66154,7 +68004,7 @@ init_format();
 init_table();
 init_pg();
 init_output3();
-init_render();
+init_report_files();
 import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile9 } from "node:fs/promises";
 import { dirname as dirname3, isAbsolute as isAbsolute3, join as join14, relative as relative4 } from "node:path";
@@ -66183,7 +68033,7 @@ async function runDemo(ctx, o2) {
   const progress = stderrProgress();
   const examples = examplesDir();
   const backend = await ctx.backend();
-  const source = (await backend.connectSource()).config;
+  const source = await withSource(backend, async (s) => s.config);
   const admin = adminConfigFor(source);
   const demo = withDatabase(source, DEMO_DATABASE);
   const tag = `demo-baseline-${o2.rows}`;
@@ -66275,6 +68125,72 @@ async function assertDemoDatabaseIsOurs(ctx, admin, demo, name) {
     );
   }
 }
+
+// src/cli/deploy-flags.ts
+init_deploy_options();
+
+// src/cli/workload-options.ts
+function wholeNumber(value) {
+  const n3 = Number(value);
+  if (!Number.isInteger(n3) || n3 < 0) throw new InvalidArgumentError("expected a whole number \u2265 0");
+  return n3;
+}
+function addWorkloadOptions(command) {
+  return command.option(
+    "--workload <file>",
+    "the application's own statements (see README: workload files), run before, during and after the migration"
+  ).option("--workload-rate <n>", "statements per second, all sessions together (0 = flat out)", wholeNumber).option("--workload-concurrency <n>", "sessions running the workload", wholeNumber).option("--workload-baseline <ms>", "workload window before the migration starts", wholeNumber).option("--workload-after <ms>", "workload window after the migration ends", wholeNumber).option("--workload-timeout <ms>", "statement_timeout of each workload statement", wholeNumber);
+}
+function workloadInput(o2, file = typeof o2.workload === "string" ? o2.workload : void 0) {
+  if (!file) return void 0;
+  const input = { file };
+  if (o2.workloadRate !== void 0) input.rate = o2.workloadRate;
+  if (o2.workloadConcurrency !== void 0) input.concurrency = o2.workloadConcurrency;
+  if (o2.workloadBaseline !== void 0) input.baselineMs = o2.workloadBaseline;
+  if (o2.workloadAfter !== void 0) input.afterMs = o2.workloadAfter;
+  if (o2.workloadTimeout !== void 0) input.timeoutMs = o2.workloadTimeout;
+  return input;
+}
+
+// src/cli/deploy-flags.ts
+function bounded(key) {
+  const { min, max } = DEPLOY_LIMITS[key];
+  return (value) => {
+    const n3 = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n3) || n3 < min || n3 > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n3;
+  };
+}
+function addDeployOptions(command) {
+  return command.option(
+    "--deploy-lock-timeout <ms>",
+    "rehearse the deploy: every statement under this lock_timeout; a timed-out transaction is retried (--retries)",
+    bounded("lockTimeoutMs")
+  ).option(
+    "--retries <n>",
+    "with --deploy-lock-timeout: retries per transaction (default 0)",
+    bounded("retries")
+  ).option(
+    "--backoff <ms>",
+    "with --deploy-lock-timeout: wait before the first retry, doubled for each further one (default 1000)",
+    bounded("backoffMs")
+  ).option(
+    "--budget <ms>",
+    "with --deploy-lock-timeout: no retry starts past this time; a strategy not through by then is rejected (default 60000)",
+    bounded("budgetMs")
+  );
+}
+function deployInput(o2) {
+  const input = {};
+  if (o2.deployLockTimeout !== void 0) input.lockTimeoutMs = o2.deployLockTimeout;
+  if (o2.retries !== void 0) input.retries = o2.retries;
+  if (o2.backoff !== void 0) input.backoffMs = o2.backoff;
+  if (o2.budget !== void 0) input.budgetMs = o2.budget;
+  return Object.keys(input).length ? input : void 0;
+}
+var testRunInputs = (o2) => ({ workload: workloadInput(o2), deploy: deployInput(o2) });
 
 // src/cli/doctor.ts
 init_execa();
@@ -66388,7 +68304,7 @@ async function runDoctor(ctx) {
 
 // src/cli/program.ts
 init_output3();
-init_render();
+init_report_files();
 
 // src/cli/run-command.ts
 var import_picocolors3 = __toESM(require_picocolors(), 1);
@@ -66440,27 +68356,68 @@ function exitCodeOf(err, aborted3) {
 // src/cli/program.ts
 init_thin_up();
 
-// src/cli/workload-options.ts
-function wholeNumber(value) {
-  const n3 = Number(value);
-  if (!Number.isInteger(n3) || n3 < 0) throw new InvalidArgumentError("expected a whole number \u2265 0");
-  return n3;
+// src/cli/variants-command.ts
+init_core4();
+init_table();
+init_run();
+init_output3();
+function runTest(ctx, withVariants, input) {
+  return withVariants ? testWithVariants(ctx, input) : testStrategies(ctx, input);
 }
-function addWorkloadOptions(command) {
-  return command.option(
-    "--workload <file>",
-    "the application's own statements (see README: workload files), run before, during and after the migration"
-  ).option("--workload-rate <n>", "statements per second, all sessions together (0 = flat out)", wholeNumber).option("--workload-concurrency <n>", "sessions running the workload", wholeNumber).option("--workload-baseline <ms>", "workload window before the migration starts", wholeNumber).option("--workload-after <ms>", "workload window after the migration ends", wholeNumber).option("--workload-timeout <ms>", "statement_timeout of each workload statement", wholeNumber);
+function renderTest(c3, color) {
+  return renderComparisonTable(c3, { color }) + renderVariantNotes(c3);
 }
-function workloadInput(o2, file = typeof o2.workload === "string" ? o2.workload : void 0) {
-  if (!file) return void 0;
-  const input = { file };
-  if (o2.workloadRate !== void 0) input.rate = o2.workloadRate;
-  if (o2.workloadConcurrency !== void 0) input.concurrency = o2.workloadConcurrency;
-  if (o2.workloadBaseline !== void 0) input.baselineMs = o2.workloadBaseline;
-  if (o2.workloadAfter !== void 0) input.afterMs = o2.workloadAfter;
-  if (o2.workloadTimeout !== void 0) input.timeoutMs = o2.workloadTimeout;
-  return input;
+function renderVariantsReport(reports) {
+  const lines = [];
+  for (const r of reports) {
+    lines.push(
+      `${r.migration}${r.catalog ? "" : " (no checkpoint given: rewrites that need its catalog were not tried)"}`
+    );
+    if (r.variants.length === 0) lines.push("  the catalogue has no safer rewrite for it");
+    for (const v of r.variants) {
+      lines.push(`  ${v.name}: ${v.file}`);
+      for (const c3 of v.changes)
+        lines.push(`    statement ${c3.statement} (line ${c3.line}): ${c3.what}`, `      why: ${c3.why}`);
+    }
+    for (const n3 of r.not_rewritten)
+      lines.push(`  statement ${n3.statement} (line ${n3.line}): not rewritten (${n3.rewrite}): ${n3.reason}`);
+  }
+  return lines.join("\n");
+}
+function renderVariantNotes(c3) {
+  const v = c3.variants;
+  if (!v) return "";
+  const lines = ["", renderVariantsReport(v), "", "end state against the original (schema and data):"];
+  for (const r of c3.results) {
+    const e = r.equivalence;
+    if (!e || e.status === "original") continue;
+    const detail = e.status === "different" ? `: ${e.differences.join("; ")}` : e.reason ? ` (${e.reason})` : "";
+    lines.push(`  ${r.name}: ${e.status}${detail}`);
+  }
+  return lines.join("\n");
+}
+function addVariantsCommand(program2, globals) {
+  program2.commands.find((c3) => c3.name() === "test")?.option(
+    "--variants",
+    "also test the catalogue's safer rewrites of the first migration, each checked to end in the same schema and data"
+  );
+  program2.command("variants <migrations...>").description(
+    "write the safer rewrites of a migration (CONCURRENTLY, NOT VALID + VALIDATE, batches, expand/contract\u2026) under the state directory, with what changed and why"
+  ).option(
+    "--baseline <tag>",
+    "checkpoint whose catalog tells partitions, primary keys, volatility, type changes"
+  ).option("--json", "print the report as JSON only").action(
+    (migrations, o2) => runCommand2(globals(), async (ctx, signal) => {
+      const reports = await suggestForMigrations(ctx, {
+        migrations: migrations.map((m) => ({ migration: m, kind: "file" })),
+        baseline: o2.baseline,
+        signal
+      });
+      if (o2.json) printJson(reports);
+      else printText(renderVariantsReport(reports));
+      return 0;
+    })
+  );
 }
 
 // src/cli/program.ts
@@ -66599,7 +68556,7 @@ function buildProgram() {
     positiveInt
   ).option("--json", "print the comparison as JSON only").option("--report <file>", "write an HTML report with lock timelines").option("--markdown <file>", "write a markdown report").option("--junit <file>", "write a JUnit XML report").action(
     (baseline, migrations, o2) => runCommand2(globals(), async (ctx, signal) => {
-      const comparison = await testStrategies(ctx, {
+      const comparison = await runTest(ctx, o2.variants, {
         baseline,
         migrations: migrations.map((m) => ({ migration: m, kind: o2.kind })),
         validation: o2.validate,
@@ -66608,17 +68565,18 @@ function buildProgram() {
         superuser: o2.superuser,
         collectMetrics: o2.metrics,
         longReaderMs: o2.longReader,
-        workload: workloadInput(o2),
+        ...testRunInputs(o2),
         signal,
         onProgress: stderrProgress(),
         createdBy: "cli test"
       });
       await writeReports(comparison, o2, ctx.log);
-      printResult(o2.json, comparison, (c3) => renderComparisonTable(c3, { color: useColor() }));
+      printResult(o2.json, comparison, (c3) => renderTest(c3, useColor()));
       return comparison.results.some((r) => r.status === "failed") ? 1 : 0;
     })
   );
-  addWorkloadOptions(program2.commands.find((c3) => c3.name() === "test"));
+  addDeployOptions(addWorkloadOptions(program2.commands.find((c3) => c3.name() === "test")));
+  addVariantsCommand(program2, globals);
   program2.command("compare <branches...>").description(
     "row counts and schema of kept branches against their checkpoint, and a read-only query on each"
   ).option("--query <sql>", "one SQL statement run on every branch in a READ ONLY transaction").option("--timeout <ms>", "statement timeout for the query", positiveInt, 3e4).option("--json", "print the result as JSON only").action(
