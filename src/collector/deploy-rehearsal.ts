@@ -4,7 +4,8 @@
  * waiting for a lock (SQLSTATE 55P03) the whole transaction it belongs to is tried again after a
  * backoff: a statement outside BEGIN … COMMIT is its own transaction, a failed explicit
  * transaction is rolled back and re-run from its BEGIN. An INVALID index left by a timed-out
- * `CREATE INDEX CONCURRENTLY` is dropped before the retry. Any other error stops the run, as
+ * `CREATE INDEX CONCURRENTLY` is dropped before the retry (and when giving up, so no deploy leaves
+ * one behind). No retry starts past the budget. Any other error stops the run, as
  * without the rehearsal. What happened is kept per try, on the shared clock, for the report.
  */
 import type pg from 'pg';
@@ -60,7 +61,7 @@ export interface RehearsalLog {
   /** Statement index → times sent / lock timeouts. */
   sent: Map<number, number>;
   lockTimeouts: Map<number, number>;
-  /** Statements whose transaction committed. */
+  /** Statements whose transaction ran to its end (its COMMIT, or alone: completed). */
   through: Set<number>;
   gotThrough: boolean;
   reason: string | null;

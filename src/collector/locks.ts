@@ -48,7 +48,9 @@ function acquiringStatement(
     // the statement that followed (the DO block, the CREATE INDEX CONCURRENTLY).
     const couldHold = candidates.filter((t) => {
       const end = statements.get(t.index)?.transactionEnd;
-      const endTiming = end === null ? undefined : timings.find((x) => x.index === (end ?? t.index));
+      // The end of this run of the statement (a deploy rehearsal sends a statement more than once).
+      const endTiming =
+        end === null ? undefined : timings.find((x) => x.index === (end ?? t.index) && x.start >= t.start);
       return end === null || !endTiming || endTiming.end >= heldAt;
     });
     if (couldHold.length > 0) candidates = couldHold;

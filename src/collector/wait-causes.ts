@@ -81,7 +81,10 @@ export function causeResolver(input: CauseInput): WaitCauseOf {
     const started = timings.filter((t) => t.start <= w.start).sort((a, b) => b.start - a.start);
     const open = started.filter((t) => {
       const end = byIndex.get(t.index)?.transactionEnd;
-      const endTiming = end === null || end === undefined ? undefined : timings.find((x) => x.index === end);
+      const endTiming =
+        end === null || end === undefined
+          ? undefined
+          : timings.find((x) => x.index === end && x.start >= t.start);
       return !endTiming || endTiming.end >= w.start;
     });
     const naming = open.find((t) => byIndex.get(t.index)?.relations.includes(table));
