@@ -57,7 +57,7 @@ export function addVariantsCommand(program: Command, globals: () => GlobalOption
     .find((c) => c.name() === 'test')
     ?.option(
       '--variants',
-      "also test the catalogue's safer rewrites of the first migration, each checked to end in the same schema and data",
+      "also test the catalogue's safer rewrites of the migrations; every strategy after the first is checked to end in its schema and data",
     );
   program
     .command('variants <migrations...>')

@@ -49,8 +49,8 @@ const InputSchema = z.object({
     .boolean()
     .default(false)
     .describe(
-      "Also test the catalogue's safer rewrites of the first migration (see db_suggest_variants) beside it; each " +
-        "strategy is checked to end in the original's schema and data, and one that does not is not recommended",
+      "Also test the catalogue's safer rewrites of the migrations (see db_suggest_variants) beside them; every " +
+        'strategy after the first (the original) is checked to end in its schema and data; one that does not is not recommended',
     ),
   superuser: z
     .boolean()

@@ -130,6 +130,7 @@ export async function testWithVariants(
     ...input,
     migrations,
     workload: undefined,
+    deploy: undefined,
     collectMetrics: false,
     longReaderMs: undefined,
     validation: undefined,
