@@ -1,0 +1,187 @@
+/**
+ * The lock sampler's SQL and its reading, on a real MariaDB: a metadata-lock wait behind a long
+ * reader (with the queue it causes), and a row-lock wait behind a one-statement UPDATE.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mysqlServerAvailable } from '../../../src/engines/mysql/binaries.js';
+import { connectMysql, type MysqlConnection } from '../../../src/engines/mysql/client.js';
+import {
+  detectLockSources,
+  type LockSample,
+  type LockSources,
+  readLockSample,
+} from '../../../src/engines/mysql/lock-sources.js';
+import {
+  mdlBlocks,
+  mdlConflicts,
+  mdlQueuesBehind,
+  parseQuotedTable,
+} from '../../../src/engines/mysql/locks.js';
+import { pidAlive } from '../../../src/engines/mysql/process.js';
+import { type MysqlServer, startServer, stopServer } from '../../../src/engines/mysql/server.js';
+
+const available = await mysqlServerAvailable();
+if (!available)
+  console.error('skipping MariaDB lock tests: mariadbd is not installed (apt-get install mariadb-server)');
+
+describe('metadata-lock compatibility (mdl.cc matrices)', () => {
+  it.each([
+    ['SHARED_READ', 'EXCLUSIVE', true],
+    ['SHARED_READ', 'SHARED_UPGRADABLE', false],
+    ['SHARED_WRITE', 'SHARED_NO_WRITE', true],
+    ['SHARED_READ', 'SHARED_NO_WRITE', false],
+    ['EXCLUSIVE', 'SHARED_READ', true],
+    ['SHARED_UPGRADABLE', 'SHARED_UPGRADABLE', true],
+    ['MDL_SHARED_WRITE', 'MDL_SHARED_READ', false],
+    ['SOMETHING_ELSE', 'EXCLUSIVE', false],
+  ] as const)('%s requested beside granted %s: conflict %s', (req, granted, expected) => {
+    expect(mdlConflicts(req, granted)).toBe(expected);
+  });
+
+  it('a pending EXCLUSIVE queues new reads and writes; SHARED_HIGH_PRIO jumps the queue', () => {
+    expect(mdlQueuesBehind('SHARED_READ', 'EXCLUSIVE')).toBe(true);
+    expect(mdlQueuesBehind('SHARED_WRITE', 'EXCLUSIVE')).toBe(true);
+    expect(mdlQueuesBehind('SHARED_HIGH_PRIO', 'EXCLUSIVE')).toBe(false);
+    expect(mdlQueuesBehind('SHARED_READ', 'SHARED_UPGRADABLE')).toBe(false);
+  });
+
+  it('says what a held type blocks', () => {
+    expect(mdlBlocks('SHARED_NO_WRITE')).toEqual({ reads: false, writes: true });
+    expect(mdlBlocks('EXCLUSIVE')).toEqual({ reads: true, writes: true });
+    expect(mdlBlocks('SHARED_UPGRADABLE')).toEqual({ reads: false, writes: false });
+  });
+
+  it('reads InnoDB table names', () => {
+    expect(parseQuotedTable('`app`.`t`')).toBe('app.t');
+    expect(parseQuotedTable('`a``b`.`c.d`')).toBe('a`b.c.d');
+  });
+});
+
+describe.skipIf(!available)('lock sampling on MariaDB', () => {
+  let dir: string;
+  let server: MysqlServer;
+  let sampler: MysqlConnection;
+  let sources: LockSources;
+  const open: MysqlConnection[] = [];
+
+  const connect = async () => {
+    const c = await connectMysql({ ...server.settings, database: 'app' });
+    open.push(c);
+    return c;
+  };
+
+  /** Sample every 10 ms until `found` says yes (or 10 s). */
+  async function sampleUntil(watched: number[], found: (s: LockSample) => boolean): Promise<LockSample> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const s = await readLockSample(sampler, sources, watched);
+      if (found(s) || Date.now() > deadline) return s;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vdb-my-locks-'));
+    await chmod(dir, 0o755);
+    server = await startServer(join(dir, 's'));
+    const admin = await connectMysql(server.settings);
+    await admin.query('CREATE DATABASE app');
+    await admin.query('CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(20))');
+    await admin.query("INSERT INTO app.t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    await admin.end();
+    sampler = await connect();
+    sources = await detectLockSources(sampler);
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.destroy();
+    if (server) {
+      await stopServer(server.layout.root);
+      expect(await pidAlive(server.pid)).toBe(false);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds performance_schema metadata locks and INNODB_LOCK_WAITS on MariaDB 10.11', () => {
+    expect(sources).toEqual({
+      metadataLocks: 'performance_schema',
+      rowLocks: 'information_schema.INNODB_LOCK_WAITS',
+      processlist: 'mariadb',
+    });
+  });
+
+  it('sees an ALTER … ALGORITHM=COPY wait for the metadata lock of an open reader, and a read queued behind it', async () => {
+    const reader = await connect();
+    const migration = await connect();
+    const probe = await connect();
+    await reader.query('START TRANSACTION');
+    await reader.query('SELECT * FROM app.t WHERE id = 1');
+    const alter = migration.query('ALTER TABLE app.t MODIFY v VARCHAR(40), ALGORITHM=COPY');
+    const first = await sampleUntil([migration.threadId], (s) =>
+      s.mdl.waits.some((w) => w.waiter === migration.threadId),
+    );
+    const wait = first.mdl.waits.find((w) => w.waiter === migration.threadId);
+    expect(wait).toMatchObject({ relation: 'app.t', holders: [reader.threadId] });
+    expect(mdlBlocks(wait!.mode).reads).toBe(true);
+    expect(first.mdl.locks).toContainEqual(
+      expect.objectContaining({
+        connection: reader.threadId,
+        relation: 'app.t',
+        mode: 'SHARED_READ',
+        granted: true,
+      }),
+    );
+    expect(first.processlistWaits).toContainEqual(
+      expect.objectContaining({ waiter: migration.threadId, kind: 'table-metadata' }),
+    );
+
+    // A plain read now queues behind the pending ALTER, not behind the reader.
+    await probe.query('SET SESSION lock_wait_timeout = 10');
+    const read = probe.query('SELECT v FROM app.t WHERE id = 2');
+    const queued = await sampleUntil([migration.threadId], (s) =>
+      s.mdl.waits.some((w) => w.waiter === probe.threadId),
+    );
+    expect(queued.mdl.waits.find((w) => w.waiter === probe.threadId)).toMatchObject({
+      relation: 'app.t',
+      mode: 'SHARED_READ',
+      holders: [],
+      queuedBehind: [migration.threadId],
+    });
+
+    await reader.query('COMMIT');
+    await alter;
+    await read;
+    const after = await readLockSample(sampler, sources, [migration.threadId]);
+    expect(after.mdl.waits).toEqual([]);
+  });
+
+  it('sees a probe UPDATE wait for the row lock of a one-statement UPDATE', async () => {
+    const migration = await connect();
+    const probe = await connect();
+    // One statement that holds row 1 while it sleeps on the rows after it.
+    const backfill = migration.query("UPDATE app.t SET v = CONCAT('x', SLEEP(0.5)) ORDER BY id");
+    await new Promise((r) => setTimeout(r, 100));
+    await probe.query('SET SESSION innodb_lock_wait_timeout = 10');
+    await probe.query('START TRANSACTION');
+    const write = probe.query("UPDATE app.t SET v = 'probe' WHERE id = 1");
+    const s = await sampleUntil([migration.threadId], (x) =>
+      x.rowWaits.some((w) => w.waiter === probe.threadId),
+    );
+    expect(s.rowWaits).toContainEqual(
+      expect.objectContaining({
+        waiter: probe.threadId,
+        holder: migration.threadId,
+        relation: 'app.t',
+        index: 'PRIMARY',
+        lockType: 'RECORD',
+      }),
+    );
+    expect(s.rowWaits.find((w) => w.waiter === probe.threadId)?.waiterMode).toMatch(/^X/);
+    await backfill;
+    await write;
+    await probe.query('ROLLBACK');
+  });
+});
