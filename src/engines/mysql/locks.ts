@@ -93,7 +93,7 @@ export interface MdlLock {
   /** `<database>.<table>`, the Result JSON's relation key on MySQL. */
   relation: string;
   mode: string;
-  duration: string;
+  duration: string | null;
   granted: boolean;
 }
 

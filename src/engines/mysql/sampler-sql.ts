@@ -58,8 +58,8 @@ export interface MdlLockRow {
   object_name: string;
   /** SHARED_READ, SHARED_WRITE, SHARED_UPGRADABLE, SHARED_NO_WRITE, EXCLUSIVE, … */
   lock_type: string;
-  /** STATEMENT, TRANSACTION, EXPLICIT */
-  lock_duration: string;
+  /** STATEMENT, TRANSACTION, EXPLICIT (null from metadata_lock_info on MariaDB 10.11) */
+  lock_duration: string | null;
   /** GRANTED or PENDING (MySQL 8 adds VICTIM, TIMEOUT, KILLED, PRE_ACQUIRE_NOTIFY, POST_RELEASE_NOTIFY). */
   lock_status: string;
 }
@@ -67,6 +67,7 @@ export interface MdlLockRow {
 /**
  * MariaDB's metadata_lock_info plugin, where performance_schema is off on a server we do not own:
  * granted locks only (a waiter is found through the processlist), modes as MDL_SHARED_READ…
+ * (installed with INSTALL SONAME 'metadata_lock_info').
  */
 export const METADATA_LOCK_INFO_SQL = /* SQL */ `
   SELECT THREAD_ID AS connection_id, TABLE_SCHEMA AS object_schema, TABLE_NAME AS object_name,

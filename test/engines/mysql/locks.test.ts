@@ -184,4 +184,43 @@ describe.skipIf(!available)('lock sampling on MariaDB', () => {
     await write;
     await probe.query('ROLLBACK');
   });
+
+  // Last: it turns the MDL instrument off for the rest of the server's life.
+  it('falls back to metadata_lock_info for holders and the processlist for waiters', async () => {
+    await sampler.query("INSTALL SONAME 'metadata_lock_info'");
+    await sampler.query(
+      "UPDATE performance_schema.setup_instruments SET ENABLED = 'NO' WHERE NAME = 'wait/lock/metadata/sql/mdl'",
+    );
+    const fallback = await detectLockSources(sampler);
+    expect(fallback.metadataLocks).toBe('metadata_lock_info');
+    const reader = await connect();
+    const migration = await connect();
+    await reader.query('START TRANSACTION');
+    await reader.query('SELECT * FROM app.t WHERE id = 1');
+    const alter = migration.query('ALTER TABLE app.t ADD COLUMN w INT, ALGORITHM=COPY');
+    const s = await (async () => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const x = await readLockSample(sampler, fallback, [migration.threadId]);
+        if (x.processlistWaits.some((w) => w.waiter === migration.threadId) || Date.now() > deadline)
+          return x;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    expect(s.processlistWaits).toContainEqual(
+      expect.objectContaining({ waiter: migration.threadId, kind: 'table-metadata' }),
+    );
+    expect(s.mdl.locks).toContainEqual(
+      expect.objectContaining({
+        connection: reader.threadId,
+        relation: 'app.t',
+        mode: 'SHARED_READ',
+        granted: true,
+      }),
+    );
+    // The plugin shows granted locks only: the waiter is known from the processlist, not from it.
+    expect(s.mdl.waits).toEqual([]);
+    await reader.query('COMMIT');
+    await alter;
+  });
 });

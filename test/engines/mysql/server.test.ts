@@ -5,7 +5,9 @@
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findMysqlBinaries,
@@ -150,6 +152,41 @@ describe.skipIf(!available)('tool-owned MariaDB server', () => {
     expect(await reapServer(source)).toBe('stopped');
     expect(await pidAlive(server.pid)).toBe(false);
     expect(await reapServer(source)).toBe('nothing');
+  });
+
+  it('reaps the server of a vers-db process that was killed (the server outlives it, detached)', async () => {
+    expect(await serverStatus(source)).toBe('stopped');
+    const repo = resolve(import.meta.dirname, '../../..');
+    const script = `
+      const { startServer } = await import(${JSON.stringify(pathToFileURL(join(repo, 'src/engines/mysql/server.ts')).href)});
+      const s = await startServer(${JSON.stringify(source)});
+      console.log(JSON.stringify({ pid: s.pid }));
+      setInterval(() => {}, 1000);`;
+    const child = execa(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { reject: false },
+    );
+    const pid = await new Promise<number>((resolvePid, reject) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        const m = /"pid":(\d+)/.exec(String(d));
+        if (m) resolvePid(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error('the child exited before starting the server')));
+    });
+    pids.add(pid);
+    child.kill('SIGKILL');
+    await child;
+    expect(await pidAlive(pid)).toBe(true);
+    expect(await serverStatus(source)).toBe('running');
+    expect(await reapServer(source)).toBe('stopped');
+    expect(await pidAlive(pid)).toBe(false);
   });
 
   it('says what to install when the programs are missing', async () => {
