@@ -4,15 +4,22 @@
  * own port. The copy keeps the tool user and its password; port and pid are the copy's own.
  */
 import { rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BackendError, ConflictError } from '../../errors.js';
 import { type CopyStats, copyDataDir } from './datadir.js';
 import { prepareLayout, serverLayout } from './layout.js';
-import { assertEnterable, serverOsUser } from './os-user.js';
-import { type MysqlServer, type StartOptions, serverStatus, startServer } from './server.js';
+import { serverOsUser } from './os-user.js';
+import { type MysqlServer, reapLocked, type StartOptions, serverStatus, startServer } from './server.js';
+import { withServerLock } from './server-lock.js';
 import { readServerState, writeServerState } from './state.js';
 
 /** Copy the stopped server in `fromRoot` to a new server directory `toRoot` (not started). */
-export async function copyServer(fromRoot: string, toRoot: string): Promise<CopyStats> {
+export function copyServer(fromRoot: string, toRoot: string): Promise<CopyStats> {
+  // The source stays stopped while it is copied: nobody starts it under the lock.
+  return withServerLock(fromRoot, () => withServerLock(toRoot, () => copyLocked(fromRoot, toRoot)));
+}
+
+async function copyLocked(fromRoot: string, toRoot: string): Promise<CopyStats> {
   const from = serverLayout(fromRoot);
   const to = serverLayout(toRoot);
   const state = await readServerState(from.stateFile);
@@ -41,15 +48,30 @@ export async function copyServer(fromRoot: string, toRoot: string): Promise<Copy
   }
   const owner = await serverOsUser();
   await prepareLayout(to, owner);
-  await assertEnterable(to.root, owner);
   try {
     const stats = await copyDataDir(from.dataDir, to.dataDir, owner);
     await writeServerState(to.stateFile, { ...state, port: null, pid: null });
     return stats;
   } catch (err) {
-    await rm(to.root, { recursive: true, force: true });
+    await removeFiles(toRoot);
     throw err;
   }
+}
+
+/** Everything of a server but its lock file (removed with the directory once the lock is released). */
+async function removeFiles(root: string): Promise<void> {
+  const l = serverLayout(root);
+  for (const path of [l.dataDir, l.runDir, l.stateFile]) await rm(path, { recursive: true, force: true });
+  if (dirname(l.socket) !== l.runDir) await rm(dirname(l.socket), { recursive: true, force: true });
+}
+
+/** Stop the server of `root` if it runs, and remove it with its files (a destroyed branch). */
+export async function destroyServer(root: string): Promise<void> {
+  await withServerLock(root, async () => {
+    await reapLocked(root);
+    await removeFiles(root);
+  });
+  await rm(root, { recursive: true, force: true });
 }
 
 export interface Branch {

@@ -2,7 +2,7 @@
  * A tool-owned data directory: initialised once with mariadb-install-db, measured, and copied
  * physically (reflinked where the filesystem can, copied otherwise) while its server is stopped.
  */
-import { chown, constants, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { chown, constants, copyFile, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BackendError } from '../../errors.js';
@@ -40,6 +40,8 @@ export async function initialiseDataDir(
     { reject: false, all: true },
   );
   if (r.exitCode !== 0) {
+    // A half-made directory would look initialised next time.
+    await rm(l.dataDir, { recursive: true, force: true });
     throw new BackendError(`mariadb-install-db failed (exit ${r.exitCode}) in ${l.dataDir}`, {
       hint: tail(r.all ?? '', 8),
     });

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { chmod, chown, lstat, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BackendError } from '../../errors.js';
-import type { ServerOsUser } from './os-user.js';
+import { assertEnterable, type ServerOsUser } from './os-user.js';
 
 export interface ServerLayout {
   root: string;
@@ -49,6 +49,17 @@ export function serverLayout(root: string): ServerLayout {
   };
 }
 
+/**
+ * The server's directory, and any missing directory above it traversable by others (0711), so
+ * that the server's OS user can reach what is inside; the user's own directories are not changed.
+ */
+export async function makeRoot(root: string): Promise<void> {
+  await mkdir(dirname(root), { recursive: true, mode: 0o711 });
+  await mkdir(root, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
 /** A directory the server's user owns (0700), made if missing; never a link or someone else's. */
 export async function ownedDir(dir: string, owner: ServerOsUser | null): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -66,8 +77,9 @@ export async function ownedDir(dir: string, owner: ServerOsUser | null): Promise
  * another user; `run/` and the socket's directory belong to the server.
  */
 export async function prepareLayout(l: ServerLayout, owner: ServerOsUser | null): Promise<void> {
-  await mkdir(l.root, { recursive: true, mode: 0o700 });
+  await makeRoot(l.root);
   await chmod(l.root, owner ? 0o711 : 0o700);
+  await assertEnterable(l.root, owner);
   await ownedDir(l.runDir, owner);
   const socketDir = join(l.socket, '..');
   if (socketDir !== l.runDir) await ownedDir(socketDir, owner);

@@ -11,9 +11,10 @@ import { connectMysql, type MysqlSettings } from './client.js';
 import { initialiseDataDir, isInitialised, tail, treeBytes } from './datadir.js';
 import { prepareLayout, type ServerLayout, serverLayout } from './layout.js';
 import { bufferPoolFor, DEFAULT_REDO_LOG_BYTES, serverArgs } from './options.js';
-import { assertEnterable, serverOsUser } from './os-user.js';
+import { serverOsUser } from './os-user.js';
 import { freeTcpPort } from './port.js';
 import { isServerOf, pidAlive, readPid, signal, waitForExit } from './process.js';
+import { withServerLock } from './server-lock.js';
 import { newState, readServerState, type ServerState, toolUserSql, writeServerState } from './state.js';
 
 export interface MysqlServer {
@@ -73,12 +74,15 @@ async function clearStale(l: ServerLayout, s: ServerState | null): Promise<void>
 }
 
 /** Start the server of `root` (initialising its data directory the first time), or return the running one. */
-export async function startServer(root: string, options: StartOptions = {}): Promise<MysqlServer> {
+export function startServer(root: string, options: StartOptions = {}): Promise<MysqlServer> {
+  return withServerLock(root, () => startLocked(root, options));
+}
+
+async function startLocked(root: string, options: StartOptions): Promise<MysqlServer> {
   const l = serverLayout(root);
   const bin = await findMysqlBinaries(options.env);
   const owner = await serverOsUser();
   await prepareLayout(l, owner);
-  await assertEnterable(l.root, owner);
   let s = await readServerState(l.stateFile);
   const running = await livePid(l, s);
   if (running !== null && s?.port) {
@@ -201,7 +205,14 @@ async function stopPid(pid: number, timeoutMs = STOP_TIMEOUT_MS): Promise<'clean
  * Stop the server of `root` and wait for its process to be gone. A clean stop leaves a data
  * directory that can be copied; `killed` means it had to be killed (InnoDB recovers at next start).
  */
-export async function stopServer(
+export function stopServer(
+  root: string,
+  options: { timeoutMs?: number } = {},
+): Promise<'clean' | 'killed' | 'not-running'> {
+  return withServerLock(root, () => stopLocked(root, options));
+}
+
+async function stopLocked(
   root: string,
   options: { timeoutMs?: number } = {},
 ): Promise<'clean' | 'killed' | 'not-running'> {
@@ -218,10 +229,15 @@ export async function stopServer(
  * that died leaves its pid file and socket, which are removed. Returns what was found. The caller
  * decides that no live process uses the server (the registry's owner rules).
  */
-export async function reapServer(root: string): Promise<'stopped' | 'cleared' | 'nothing'> {
+export function reapServer(root: string): Promise<'stopped' | 'cleared' | 'nothing'> {
+  return withServerLock(root, () => reapLocked(root));
+}
+
+/** reapServer for a caller that holds the server's lock already. */
+export async function reapLocked(root: string): Promise<'stopped' | 'cleared' | 'nothing'> {
   const status = await serverStatus(root);
   if (status === 'running') {
-    await stopServer(root);
+    await stopLocked(root);
     return 'stopped';
   }
   const l = serverLayout(root);

@@ -3,9 +3,9 @@
  * own port, crash and reap. One source server for the file; every test checks that no server
  * process outlives it.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   mysqlServerAvailable,
   serverVersion,
 } from '../../../src/engines/mysql/binaries.js';
-import { branchServer, copyServer } from '../../../src/engines/mysql/branch.js';
+import { branchServer, copyServer, destroyServer } from '../../../src/engines/mysql/branch.js';
 import { withMysql } from '../../../src/engines/mysql/client.js';
 import { pidAlive } from '../../../src/engines/mysql/process.js';
 import {
@@ -100,8 +100,11 @@ describe.skipIf(!available)('tool-owned MariaDB server', () => {
     expect(await pidAlive(pid)).toBe(false);
     expect(await serverStatus(source)).toBe('stopped');
     t0 = performance.now();
-    const server = await start(source);
+    // Two callers at once: one starts it, the other finds it running.
+    const [server, other] = await Promise.all([start(source), startServer(source)]);
     log(`restart: ${ms(t0)} ms`);
+    expect(other.pid).toBe(server.pid);
+    expect([server.startedHere, other.startedHere].sort()).toEqual([false, true]);
     await withMysql(server.settings, async (c) => {
       const [rows] = await c.query<import('mysql2').RowDataPacket[]>('SELECT COUNT(*) AS n FROM app.t');
       expect(Number(rows[0]?.n)).toBe(2);
@@ -187,6 +190,32 @@ describe.skipIf(!available)('tool-owned MariaDB server', () => {
     expect(await serverStatus(source)).toBe('running');
     expect(await reapServer(source)).toBe('stopped');
     expect(await pidAlive(pid)).toBe(false);
+  });
+
+  it('serves a branch in a deep directory through a short socket path, and destroys it', async () => {
+    const deep = join(
+      dir,
+      'a-rather-long-directory-name-for-a-branch',
+      'and-another-level-below-it',
+      'branch',
+    );
+    expect(await serverStatus(source)).toBe('stopped');
+    const b = await branchServer(source, deep);
+    pids.add(b.server.pid);
+    expect(b.server.layout.socket.startsWith('/tmp/vers-db-my-')).toBe(true);
+    expect((await stat(b.server.layout.socket)).isSocket()).toBe(true);
+    await destroyServer(deep);
+    expect(await pidAlive(b.server.pid)).toBe(false);
+    await expect(stat(deep)).rejects.toThrow(/ENOENT/);
+    await expect(stat(dirname(b.server.layout.socket))).rejects.toThrow(/ENOENT/);
+  });
+
+  it.skipIf(userInfo().uid !== 0)('says so when the mysql OS user cannot enter the directory', async () => {
+    const closed = join(dir, 'closed');
+    await mkdir(closed, { mode: 0o700 });
+    const err = await startServer(join(closed, 's')).catch((e) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err.message).toMatch(/OS user mysql, which cannot enter/);
   });
 
   it('says what to install when the programs are missing', async () => {
