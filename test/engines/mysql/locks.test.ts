@@ -21,6 +21,7 @@ import {
   parseQuotedTable,
 } from '../../../src/engines/mysql/locks.js';
 import { pidAlive } from '../../../src/engines/mysql/process.js';
+import { MysqlLockSampler, runSpanMs } from '../../../src/engines/mysql/sampler.js';
 import { type MysqlServer, startServer, stopServer } from '../../../src/engines/mysql/server.js';
 
 const available = await mysqlServerAvailable();
@@ -183,6 +184,41 @@ describe.skipIf(!available)('lock sampling on MariaDB', () => {
     await backfill;
     await write;
     await probe.query('ROLLBACK');
+  });
+
+  it("samples every 10 ms: the ALTER's wait lasts as long as the reader kept its transaction open", async () => {
+    const reader = await connect();
+    const migration = await connect();
+    const sampling = new MysqlLockSampler(sampler, sources, [migration.threadId], {
+      now: () => performance.now(),
+    });
+    await sampling.start();
+    await reader.query('START TRANSACTION');
+    await reader.query('SELECT * FROM app.t WHERE id = 3');
+    const sent = performance.now();
+    const alter = migration.query('ALTER TABLE app.t MODIFY v VARCHAR(60), ALGORITHM=COPY');
+    await new Promise((r) => setTimeout(r, 600));
+    await reader.query('COMMIT');
+    const committed = performance.now();
+    await alter;
+    const data = await sampling.stop();
+    expect(data.samples.length).toBeGreaterThan(20);
+
+    const waits = data.waits.filter((w) => w.waiter === migration.threadId && w.kind === 'metadata');
+    expect(waits.length).toBeGreaterThan(0);
+    expect(waits.every((w) => w.relation === 'app.t' && w.holders.has(reader.threadId))).toBe(true);
+    const measured = Math.max(...waits.map((w) => runSpanMs(w, data.samples, 10)));
+    const independent = committed - sent;
+    console.error(
+      `[mariadb] ALTER waited: sampled ${Math.round(measured)} ms, timed ${Math.round(independent)} ms`,
+    );
+    expect(Math.abs(measured - independent)).toBeLessThan(Math.max(0.2 * independent, 50));
+
+    const held = data.held.filter(
+      (h) => h.connection === migration.threadId && h.granted && h.relation === 'app.t',
+    );
+    expect(held.map((h) => h.mode)).toContain('SHARED_UPGRADABLE');
+    expect(data.held.every((h) => h.connection === migration.threadId)).toBe(true);
   });
 
   // Last: it turns the MDL instrument off for the rest of the server's life.
