@@ -7,6 +7,7 @@
  * same shape the PostgreSQL sampler gives its interval logic.
  */
 import { DatabaseError } from '../../errors.js';
+import { PeriodicLoop } from '../periodic.js';
 import type { MysqlConnection } from './client.js';
 import { type LockSample, type LockSources, readLockSample } from './lock-sources.js';
 
@@ -97,11 +98,7 @@ export class MysqlLockSampler {
   private readonly openWaits = new Map<string, WaitRun>();
   private readonly held: HeldRun[] = [];
   private readonly waits: WaitRun[] = [];
-  private loop: Promise<void> | null = null;
-  private stopping = false;
-  private timer: NodeJS.Timeout | null = null;
-  private wake: (() => void) | null = null;
-  private failure: unknown = null;
+  private readonly loop: PeriodicLoop;
 
   constructor(
     private readonly connection: MysqlConnection,
@@ -109,24 +106,27 @@ export class MysqlLockSampler {
     /** The migration's connection ids: every lock they hold is recorded. */
     private readonly watched: readonly number[],
     private readonly clock: { now(): number },
-    private readonly intervalMs = 10,
-  ) {}
+    intervalMs = 10,
+  ) {
+    this.loop = new PeriodicLoop(
+      () => this.sampleOnce(),
+      intervalMs,
+      () => clock.now(),
+    );
+  }
 
   /** Take the first sample, then keep sampling in the background. */
   async start(): Promise<void> {
     await this.sampleOnce();
-    this.loop = this.run();
+    this.loop.start(this.samples[0]?.send);
   }
 
   /** Take a final sample, stop, and return every run. */
   async stop(): Promise<MysqlSamplerData> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    await this.loop;
-    if (this.failure) {
-      throw new DatabaseError(`the lock sampler lost its connection: ${(this.failure as Error).message}`, {
-        cause: this.failure,
+    const failure = await this.loop.stop();
+    if (failure) {
+      throw new DatabaseError(`the lock sampler lost its connection: ${(failure as Error).message}`, {
+        cause: failure,
       });
     }
     await this.sampleOnce();
@@ -140,27 +140,6 @@ export class MysqlLockSampler {
       waits: this.waits.sort((a, b) => a.first - b.first),
       sources: this.sources,
     };
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (!this.stopping) {
-        const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
-        const delay = next - this.clock.now();
-        if (delay > 0) {
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-            this.timer = setTimeout(resolve, delay);
-          });
-          this.wake = null;
-          this.timer = null;
-        }
-        if (this.stopping) break;
-        await this.sampleOnce();
-      }
-    } catch (err) {
-      this.failure = err;
-    }
   }
 
   private async sampleOnce(): Promise<void> {

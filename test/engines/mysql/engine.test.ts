@@ -1,11 +1,7 @@
 /** The MySQL engine's description: how it is chosen, and its admin SQL run on a real MariaDB. */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineByName, engineForUrl } from '../../../src/engines/index.js';
-import { mysqlServerAvailable } from '../../../src/engines/mysql/binaries.js';
 import {
   connectMysql,
   type MysqlConnection,
@@ -13,9 +9,8 @@ import {
   urlFromSettings,
 } from '../../../src/engines/mysql/client.js';
 import { mysqlEngine } from '../../../src/engines/mysql/engine.js';
-import { pidAlive } from '../../../src/engines/mysql/process.js';
-import { type MysqlServer, startServer, stopServer } from '../../../src/engines/mysql/server.js';
 import { InvalidInputError } from '../../../src/errors.js';
+import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
 describe('choosing the MySQL engine', () => {
   it.each([
@@ -52,15 +47,10 @@ describe('choosing the MySQL engine', () => {
   });
 });
 
-const available = await mysqlServerAvailable();
-if (!available)
-  console.error(
-    'skipping MariaDB admin SQL tests: mariadbd is not installed (apt-get install mariadb-server)',
-  );
+noteSkipped('MariaDB admin SQL tests');
 
-describe.skipIf(!available)('admin SQL on MariaDB', () => {
-  let dir: string;
-  let server: MysqlServer;
+describe.skipIf(!mariadbAvailable)('admin SQL on MariaDB', () => {
+  const server = useMariadb('engine');
   let c: MysqlConnection;
   const admin = mysqlEngine.admin;
   const weird = 'we`ird db';
@@ -71,20 +61,9 @@ describe.skipIf(!available)('admin SQL on MariaDB', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vdb-my-engine-'));
-    await chmod(dir, 0o755);
-    server = await startServer(join(dir, 's'));
-    c = await connectMysql(server.settings);
+    c = await connectMysql(server().settings);
   });
-
-  afterAll(async () => {
-    c?.destroy();
-    if (server) {
-      await stopServer(server.layout.root);
-      expect(await pidAlive(server.pid)).toBe(false);
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => c?.destroy());
 
   it('creates, measures, lists sessions of, and drops a database with an awkward name', async () => {
     expect(Number((await one(admin.databaseExists, [weird]))[0]?.n)).toBe(0);
@@ -93,7 +72,7 @@ describe.skipIf(!available)('admin SQL on MariaDB', () => {
     await c.query(`CREATE TABLE ${mysqlEngine.quoteIdent(weird)}.t (id INT PRIMARY KEY, v TEXT)`);
     expect(Number((await one(admin.databaseSize, [weird]))[0]?.bytes)).toBeGreaterThan(0);
 
-    const user = await connectMysql({ ...server.settings, database: weird });
+    const user = await connectMysql({ ...server().settings, database: weird });
     const sessions = await one(admin.databaseSessions, [weird]);
     expect(sessions.map((s) => Number(s.id))).toEqual([user.threadId]);
     await c.query(admin.killConnection(user.threadId));

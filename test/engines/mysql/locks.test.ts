@@ -2,11 +2,7 @@
  * The lock sampler's SQL and its reading, on a real MariaDB: a metadata-lock wait behind a long
  * reader (with the queue it causes), and a row-lock wait behind a one-statement UPDATE.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlServerAvailable } from '../../../src/engines/mysql/binaries.js';
 import { connectMysql, type MysqlConnection } from '../../../src/engines/mysql/client.js';
 import {
   detectLockSources,
@@ -20,13 +16,10 @@ import {
   mdlQueuesBehind,
   parseQuotedTable,
 } from '../../../src/engines/mysql/locks.js';
-import { pidAlive } from '../../../src/engines/mysql/process.js';
 import { MysqlLockSampler, runSpanMs } from '../../../src/engines/mysql/sampler.js';
-import { type MysqlServer, startServer, stopServer } from '../../../src/engines/mysql/server.js';
+import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
-const available = await mysqlServerAvailable();
-if (!available)
-  console.error('skipping MariaDB lock tests: mariadbd is not installed (apt-get install mariadb-server)');
+noteSkipped('MariaDB lock tests');
 
 describe('metadata-lock compatibility (mdl.cc matrices)', () => {
   it.each([
@@ -61,15 +54,14 @@ describe('metadata-lock compatibility (mdl.cc matrices)', () => {
   });
 });
 
-describe.skipIf(!available)('lock sampling on MariaDB', () => {
-  let dir: string;
-  let server: MysqlServer;
+describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
+  const server = useMariadb('locks');
   let sampler: MysqlConnection;
   let sources: LockSources;
   const open: MysqlConnection[] = [];
 
   const connect = async () => {
-    const c = await connectMysql({ ...server.settings, database: 'app' });
+    const c = await connectMysql({ ...server().settings, database: 'app' });
     open.push(c);
     return c;
   };
@@ -85,10 +77,7 @@ describe.skipIf(!available)('lock sampling on MariaDB', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vdb-my-locks-'));
-    await chmod(dir, 0o755);
-    server = await startServer(join(dir, 's'));
-    const admin = await connectMysql(server.settings);
+    const admin = await connectMysql(server().settings);
     await admin.query('CREATE DATABASE app');
     await admin.query('CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(20))');
     await admin.query("INSERT INTO app.t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
@@ -99,11 +88,6 @@ describe.skipIf(!available)('lock sampling on MariaDB', () => {
 
   afterAll(async () => {
     for (const c of open) c.destroy();
-    if (server) {
-      await stopServer(server.layout.root);
-      expect(await pidAlive(server.pid)).toBe(false);
-    }
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('finds performance_schema metadata locks and INNODB_LOCK_WAITS on MariaDB 10.11', () => {

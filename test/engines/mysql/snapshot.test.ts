@@ -2,14 +2,8 @@
  * Before/after facts on a real MariaDB: a rebuild is seen from the table's InnoDB identity
  * (COPY and FORCE rebuild, INSTANT does not), checksums follow the rows, redo grows with writes.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlServerAvailable } from '../../../src/engines/mysql/binaries.js';
 import { connectMysql, type MysqlConnection } from '../../../src/engines/mysql/client.js';
-import { pidAlive } from '../../../src/engines/mysql/process.js';
-import { type MysqlServer, startServer, stopServer } from '../../../src/engines/mysql/server.js';
 import {
   decodeInnodbName,
   exactRowCount,
@@ -19,6 +13,7 @@ import {
   tableChecksum,
   tableSnapshots,
 } from '../../../src/engines/mysql/snapshot.js';
+import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
 it('decodes InnoDB file names', () => {
   expect(decodeInnodbName('a@0020b')).toBe('a b');
@@ -26,36 +21,21 @@ it('decodes InnoDB file names', () => {
   expect(decodeInnodbName('@0G')).toBeNull();
 });
 
-const available = await mysqlServerAvailable();
-if (!available)
-  console.error(
-    'skipping MariaDB snapshot tests: mariadbd is not installed (apt-get install mariadb-server)',
-  );
+noteSkipped('MariaDB snapshot tests');
 
-describe.skipIf(!available)('snapshots on MariaDB', () => {
-  let dir: string;
-  let server: MysqlServer;
+describe.skipIf(!mariadbAvailable)('snapshots on MariaDB', () => {
+  const server = useMariadb('snap');
   let c: MysqlConnection;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vdb-my-snap-'));
-    await chmod(dir, 0o755);
-    server = await startServer(join(dir, 's'));
-    c = await connectMysql(server.settings);
+    c = await connectMysql(server().settings);
     await c.query('CREATE DATABASE app');
     await c.query('CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB');
     await c.query('CREATE TABLE app.`odd name` (id INT PRIMARY KEY) ENGINE=InnoDB');
     await c.query("INSERT INTO app.t SELECT seq, CONCAT('v', seq) FROM app.seq_1_to_500");
   });
 
-  afterAll(async () => {
-    c?.destroy();
-    if (server) {
-      await stopServer(server.layout.root);
-      expect(await pidAlive(server.pid)).toBe(false);
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => c?.destroy());
 
   const identity = async (table: string): Promise<TableIdentity | null> =>
     (await tableSnapshots(c, 'app')).find((t) => t.relation === `app.${table}`)?.identity ?? null;
