@@ -7,7 +7,7 @@
  * same shape the PostgreSQL sampler gives its interval logic.
  */
 import { DatabaseError } from '../../errors.js';
-import { PeriodicLoop } from '../periodic.js';
+import { PeriodicLoop } from '../../util/periodic.js';
 import type { MysqlConnection } from './client.js';
 import { type LockSample, type LockSources, readLockSample } from './lock-sources.js';
 
