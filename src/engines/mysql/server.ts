@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chown, open, rm, stat, writeFile } from 'node:fs/promises';
-import { BackendError } from '../../errors.js';
+import { BackendError, DatabaseError } from '../../errors.js';
 import { findMysqlBinaries } from './binaries.js';
 import { connectMysql, type MysqlSettings } from './client.js';
 import { initialiseDataDir, isInitialised, tail, treeBytes } from './datadir.js';
@@ -85,8 +85,14 @@ async function startLocked(root: string, options: StartOptions): Promise<MysqlSe
   await prepareLayout(l, owner);
   let s = await readServerState(l.stateFile);
   const running = await livePid(l, s);
-  if (running !== null && s?.port) {
-    return { layout: l, settings: settingsOf(s, s.port), pid: running, startedHere: false };
+  if (running !== null) {
+    if (s?.port) return { layout: l, settings: settingsOf(s, s.port), pid: running, startedHere: false };
+    throw new BackendError(
+      `a MariaDB server (pid ${running}) runs on ${l.dataDir}, but ${l.stateFile} has no port`,
+      {
+        hint: `stop it (kill ${running}), then start again`,
+      },
+    );
   }
   await clearStale(l, s);
   if (!(await isInitialised(l.dataDir))) {
@@ -154,7 +160,16 @@ async function launch(
         hint: `its error log (${l.errorLog}) says:\n${tail(log, 8)}`,
       });
     }
-    if (await acceptsConnections(settingsOf(s, settings.port))) break;
+    const ready = await acceptsConnections(settingsOf(s, settings.port));
+    if (ready === true) break;
+    if (ready === 'refused-login') {
+      // Up, but the tool user does not work: waiting longer would not change that.
+      await stopPid(pid);
+      await clearStale(l, { ...s, pid });
+      throw new BackendError(`the MariaDB server for ${l.dataDir} refuses vers-db's user ${s.user}`, {
+        hint: `${l.stateFile} and the data directory do not belong together; its error log: ${l.errorLog}`,
+      });
+    }
     if (Date.now() >= deadline) {
       await stopPid(pid);
       await clearStale(l, { ...s, pid });
@@ -168,13 +183,14 @@ async function launch(
   return pid;
 }
 
-async function acceptsConnections(settings: MysqlSettings): Promise<boolean> {
+/** true when the tool user can log in; 'refused-login' when the server answers but refuses it. */
+async function acceptsConnections(settings: MysqlSettings): Promise<boolean | 'refused-login'> {
   try {
     const c = await connectMysql(settings, { connectTimeoutMs: 1000 });
     await c.end();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return err instanceof DatabaseError && err.code === 'ER_ACCESS_DENIED_ERROR' ? 'refused-login' : false;
   }
 }
 

@@ -3,7 +3,7 @@
  * own port, crash and reap. One source server for the file; every test checks that no server
  * process outlives it.
  */
-import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -216,6 +216,23 @@ describe.skipIf(!available)('tool-owned MariaDB server', () => {
     const err = await startServer(join(closed, 's')).catch((e) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect(err.message).toMatch(/OS user mysql, which cannot enter/);
+  });
+
+  it('fails at once, and stops the server, when the data directory refuses the tool user', async () => {
+    expect(await serverStatus(source)).toBe('stopped');
+    const file = join(source, 'server.json');
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, good.replace(/"password": "[0-9a-f]+"/, '"password": "0000"'));
+    try {
+      const t0 = performance.now();
+      const err = await startServer(source).catch((e) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect(err.message).toMatch(/refuses vers-db's user versdb/);
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      expect(await serverStatus(source)).toBe('stopped');
+    } finally {
+      await writeFile(file, good);
+    }
   });
 
   it('says what to install when the programs are missing', async () => {
