@@ -1,0 +1,46 @@
+/**
+ * The engine axis beside the backend axis: what differs between database engines (PostgreSQL,
+ * MySQL/MariaDB, later others such as MongoDB) behind one small description. Each engine lives in
+ * its own folder (`src/engines/<name>/`) and exports one `Engine`; `index.ts` lists them. Code
+ * outside an engine's folder sees only this interface, so adding an engine touches no other.
+ */
+
+/** One step of a migration file as the engine's own client would send it. */
+export interface EngineStatement {
+  /** 1-based position in the file. */
+  index: number;
+  /** The text sent to the server. */
+  sql: string;
+  /** 1-based line of the statement's first token, for failure positions. */
+  line: number;
+}
+
+export interface Engine<Admin = unknown, Statement extends EngineStatement = EngineStatement> {
+  /** Recorded with each checkpoint and on every result: 'postgres', 'mysql', … */
+  readonly name: string;
+  /** For messages: "PostgreSQL", "MySQL/MariaDB". */
+  readonly label: string;
+  /** URL schemes that select this engine, without the colon ("mysql", "mariadb"). */
+  readonly urlSchemes: readonly string[];
+  readonly defaultPort: number;
+  /**
+   * Split a migration file's text as the engine's client does (psql, mysql, mongosh), with the
+   * positions a failure is reported at. `file` names the text in errors.
+   */
+  split(text: string, file?: string): Promise<Statement[]>;
+  /** Quote an identifier for this engine's SQL (or query language). */
+  quoteIdent(name: string): string;
+  /**
+   * The Result JSON's relation key for an object in a container: `<schema>.<table>` on PostgreSQL,
+   * `<database>.<table>` on MySQL, `<database>.<collection>` on MongoDB.
+   */
+  relationKey(container: string, name: string): string;
+  /** The engine's administrative statements (databases, sessions, server facts): engine-specific shape. */
+  readonly admin: Admin;
+}
+
+/** The URL scheme of `url` ("mysql" for mysql://…), lower-cased, or null when it is not a URL. */
+export function urlScheme(url: string): string | null {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
+  return m?.[1] ? m[1].toLowerCase() : null;
+}

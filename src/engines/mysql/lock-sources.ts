@@ -1,0 +1,109 @@
+/**
+ * Where this server tells who holds and who waits for locks, decided once per server, and one
+ * sample read from there. A tool-owned server always has performance_schema with the MDL
+ * instrument; a user's server may have it off, then MariaDB's metadata_lock_info plugin gives the
+ * holders and the processlist the waiters. The sources chosen are reported with the result.
+ */
+import type { RowDataPacket } from 'mysql2';
+import type { MysqlConnection } from './client.js';
+import {
+  interpretMdl,
+  interpretProcesslistWaits,
+  interpretRowLockWaits,
+  type MdlSnapshot,
+  type ProcesslistWait,
+  type RowLockWait,
+} from './locks.js';
+import {
+  DATA_LOCK_WAITS_SQL,
+  INNODB_LOCK_WAITS_SQL,
+  LOCK_TABLES_SQL,
+  type LockTableRow,
+  MDL_INSTRUMENT_SQL,
+  MDL_LOCKS_SQL,
+  type MdlInstrumentRow,
+  type MdlLockRow,
+  METADATA_LOCK_INFO_SQL,
+  PROCESSLIST_WAITS_MYSQL_SQL,
+  PROCESSLIST_WAITS_SQL,
+  type ProcesslistWaitRow,
+  type RowLockWaitRow,
+  SERVER_VERSION_SQL,
+  type ServerVersionRow,
+} from './sampler-sql.js';
+
+export interface LockSources {
+  /** Metadata locks: holders and waiters (performance_schema), holders only (plugin), or none. */
+  metadataLocks: 'performance_schema' | 'metadata_lock_info' | null;
+  rowLocks: 'information_schema.INNODB_LOCK_WAITS' | 'performance_schema.data_lock_waits' | null;
+  /** The processlist always names waiting sessions; MariaDB gives milliseconds. */
+  processlist: 'mariadb' | 'mysql';
+}
+
+async function rows<T>(c: MysqlConnection, sql: string, values?: unknown[]): Promise<T[]> {
+  const [result] = await c.query<RowDataPacket[]>(sql, values);
+  return result as T[];
+}
+
+export async function detectLockSources(c: MysqlConnection): Promise<LockSources> {
+  const tables = new Set((await rows<LockTableRow>(c, LOCK_TABLES_SQL)).map((r) => r.name.toLowerCase()));
+  const [instrument] = await rows<MdlInstrumentRow>(c, MDL_INSTRUMENT_SQL).catch(() => []);
+  const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === 'YES';
+  const [version] = await rows<ServerVersionRow>(c, SERVER_VERSION_SQL);
+  return {
+    metadataLocks:
+      psOn && tables.has('performance_schema.metadata_locks')
+        ? 'performance_schema'
+        : tables.has('information_schema.metadata_lock_info')
+          ? 'metadata_lock_info'
+          : null,
+    rowLocks: tables.has('information_schema.innodb_lock_waits')
+      ? 'information_schema.INNODB_LOCK_WAITS'
+      : tables.has('performance_schema.data_lock_waits')
+        ? 'performance_schema.data_lock_waits'
+        : null,
+    processlist: /mariadb/i.test(version?.version ?? '') ? 'mariadb' : 'mysql',
+  };
+}
+
+export interface LockSample {
+  /** Table metadata locks of the watched connections and of every contended table. */
+  mdl: MdlSnapshot;
+  rowWaits: RowLockWait[];
+  /** Sessions the processlist shows waiting for a lock (the fallback, and a cross-check). */
+  processlistWaits: ProcesslistWait[];
+}
+
+/**
+ * One sample. `watched` are the connections whose every lock is wanted (the migration's); other
+ * connections' locks are read only on tables someone waits for.
+ */
+export async function readLockSample(
+  c: MysqlConnection,
+  sources: LockSources,
+  watched: readonly number[],
+): Promise<LockSample> {
+  const ids = watched.length > 0 ? [...watched] : [0];
+  const mdlRows =
+    sources.metadataLocks === 'performance_schema'
+      ? await rows<MdlLockRow>(c, MDL_LOCKS_SQL, [ids])
+      : sources.metadataLocks === 'metadata_lock_info'
+        ? await rows<MdlLockRow>(c, METADATA_LOCK_INFO_SQL)
+        : [];
+  const rowSql =
+    sources.rowLocks === 'information_schema.INNODB_LOCK_WAITS'
+      ? INNODB_LOCK_WAITS_SQL
+      : sources.rowLocks === 'performance_schema.data_lock_waits'
+        ? DATA_LOCK_WAITS_SQL
+        : null;
+  const rowRows = rowSql ? await rows<RowLockWaitRow>(c, rowSql) : [];
+  const plRows = await rows<ProcesslistWaitRow>(
+    c,
+    sources.processlist === 'mariadb' ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL,
+  );
+  return {
+    mdl: interpretMdl(mdlRows),
+    rowWaits: interpretRowLockWaits(rowRows),
+    processlistWaits: interpretProcesslistWaits(plRows),
+  };
+}
