@@ -28715,7 +28715,7 @@ function acquiringStatement(timings, statements2, lo, hi, estimate, tableName, h
   if (statements2) {
     const couldHold = candidates.filter((t) => {
       const end = statements2.get(t.index)?.transactionEnd;
-      const endTiming = end === null ? void 0 : timings.find((x) => x.index === (end ?? t.index));
+      const endTiming = end === null ? void 0 : timings.find((x) => x.index === (end ?? t.index) && x.start >= t.start);
       return end === null || !endTiming || endTiming.end >= heldAt;
     });
     if (couldHold.length > 0) candidates = couldHold;
@@ -30049,7 +30049,7 @@ function causeResolver(input) {
     const started = timings.filter((t) => t.start <= w.start).sort((a2, b) => b.start - a2.start);
     const open3 = started.filter((t) => {
       const end = byIndex.get(t.index)?.transactionEnd;
-      const endTiming = end === null || end === void 0 ? void 0 : timings.find((x) => x.index === end);
+      const endTiming = end === null || end === void 0 ? void 0 : timings.find((x) => x.index === end && x.start >= t.start);
       return !endTiming || endTiming.end >= w.start;
     });
     const naming = open3.find((t) => byIndex.get(t.index)?.relations.includes(table));
@@ -39817,6 +39817,7 @@ async function testWithVariants(ctx, input) {
     ...input,
     migrations,
     workload: void 0,
+    deploy: void 0,
     collectMetrics: false,
     longReaderMs: void 0,
     validation: void 0,
@@ -67590,7 +67591,7 @@ var init_db_test_strategies = __esm({
       workload: WorkloadSchema,
       keep_branches: boolean2().default(false).describe("Keep the branches afterwards for db_compare_branches"),
       variants: boolean2().default(false).describe(
-        "Also test the catalogue's safer rewrites of the first migration (see db_suggest_variants) beside it; each strategy is checked to end in the original's schema and data, and one that does not is not recommended"
+        "Also test the catalogue's safer rewrites of the migrations (see db_suggest_variants) beside them; every strategy after the first (the original) is checked to end in its schema and data; one that does not is not recommended"
       ),
       superuser: boolean2().default(false).describe(
         "Run the migrations and validation as the server's superuser instead of each branch's own role (only for migrations that truly need it: untrusted extensions, server-wide objects); the result says so"
@@ -68399,7 +68400,7 @@ function renderVariantNotes(c3) {
 function addVariantsCommand(program2, globals) {
   program2.commands.find((c3) => c3.name() === "test")?.option(
     "--variants",
-    "also test the catalogue's safer rewrites of the first migration, each checked to end in the same schema and data"
+    "also test the catalogue's safer rewrites of the migrations; every strategy after the first is checked to end in its schema and data"
   );
   program2.command("variants <migrations...>").description(
     "write the safer rewrites of a migration (CONCURRENTLY, NOT VALID + VALIDATE, batches, expand/contract\u2026) under the state directory, with what changed and why"
