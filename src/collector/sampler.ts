@@ -4,9 +4,11 @@
  * records runs of consecutive samples per (relation, mode, granted); locks.ts turns them into
  * timed intervals attributed to statements.
  */
+
 import type pg from 'pg';
 import { DatabaseError } from '../errors.js';
 import { modesConflict } from '../util/lock-modes.js';
+import { PeriodicLoop } from '../util/periodic.js';
 import type { Clock } from './clock.js';
 import { SYSTEM_SCHEMA_FILTER } from './schema.js';
 
@@ -123,11 +125,7 @@ export class LockSampler {
   private readonly params: number[];
   /** Relations not visible yet (created in the migration's open transaction): sample index of the next try. */
   private readonly retryAt = new Map<number, number>();
-  private loop: Promise<void> | null = null;
-  private stopping = false;
-  private wake: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private failure: unknown = null;
+  private loop: PeriodicLoop | null = null;
   private probePids: number[] = [];
   private readonly probeWaits: ProbeWaitSample[] = [];
   private readonly migrationPids = new Set<number>();
@@ -151,18 +149,20 @@ export class LockSampler {
   /** Take the first sample, then keep sampling in the background. */
   async start(): Promise<void> {
     await this.sampleOnce();
-    this.loop = this.run();
+    this.loop = new PeriodicLoop(
+      () => this.sampleOnce(),
+      this.intervalMs,
+      () => this.clock.now(),
+    );
+    this.loop.start(this.samples.at(-1)?.send);
   }
 
   /** Take a final sample (it sees what the last statement released), stop, resolve relation names. */
   async stop(): Promise<SamplerData> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    await this.loop;
-    if (this.failure) {
-      throw new DatabaseError(`the lock sampler lost its connection: ${(this.failure as Error).message}`, {
-        cause: this.failure,
+    const failure = await this.loop?.stop();
+    if (failure) {
+      throw new DatabaseError(`the lock sampler lost its connection: ${(failure as Error).message}`, {
+        cause: failure,
       });
     }
     await this.sampleOnce();
@@ -178,27 +178,6 @@ export class LockSampler {
       probeWaits: this.probeWaits,
       migrationPids: this.migrationPids,
     };
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (!this.stopping) {
-        const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
-        const delay = next - this.clock.now();
-        if (delay > 0) {
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-            this.timer = setTimeout(resolve, delay);
-          });
-          this.wake = null;
-          this.timer = null;
-        }
-        if (this.stopping) break;
-        await this.sampleOnce();
-      }
-    } catch (err) {
-      this.failure = err;
-    }
   }
 
   private async sampleOnce(): Promise<void> {
