@@ -29358,6 +29358,62 @@ var init_lock_modes = __esm({
   }
 });
 
+// src/util/periodic.ts
+var PeriodicLoop;
+var init_periodic = __esm({
+  "src/util/periodic.ts"() {
+    "use strict";
+    PeriodicLoop = class {
+      constructor(step, intervalMs, now) {
+        this.step = step;
+        this.intervalMs = intervalMs;
+        this.now = now;
+      }
+      step;
+      intervalMs;
+      now;
+      loop = null;
+      stopping = false;
+      timer = null;
+      wake = null;
+      failure = null;
+      /** Start stepping in the background; the first step comes one interval after `lastStart`. */
+      start(lastStart = this.now()) {
+        this.loop = this.run(lastStart);
+      }
+      /** Stop after the step in progress; resolves with the step's error if one failed. */
+      async stop() {
+        this.stopping = true;
+        if (this.timer) clearTimeout(this.timer);
+        this.wake?.();
+        await this.loop;
+        return this.failure;
+      }
+      async run(lastStart) {
+        let started = lastStart;
+        try {
+          while (!this.stopping) {
+            const delay = started + this.intervalMs - this.now();
+            if (delay > 0) {
+              await new Promise((resolve8) => {
+                this.wake = resolve8;
+                this.timer = setTimeout(resolve8, delay);
+              });
+              this.wake = null;
+              this.timer = null;
+            }
+            if (this.stopping) break;
+            started = this.now();
+            await this.step();
+          }
+        } catch (err) {
+          this.failure = err;
+        }
+      }
+    };
+  }
+});
+
 // src/collector/schema.ts
 async function snapshotSchema(client) {
   const snap = {
@@ -29581,6 +29637,7 @@ var init_sampler = __esm({
     "use strict";
     init_errors();
     init_lock_modes();
+    init_periodic();
     init_schema();
     MIGRATION_BY_PID = `SELECT pid FROM pg_stat_activity WHERE pid = $1 OR leader_pid = $1`;
     MIGRATION_EXTERNAL = `
@@ -29635,10 +29692,6 @@ var init_sampler = __esm({
       /** Relations not visible yet (created in the migration's open transaction): sample index of the next try. */
       retryAt = /* @__PURE__ */ new Map();
       loop = null;
-      stopping = false;
-      wake = null;
-      timer = null;
-      failure = null;
       probePids = [];
       probeWaits = [];
       migrationPids = /* @__PURE__ */ new Set();
@@ -29649,17 +29702,19 @@ var init_sampler = __esm({
       /** Take the first sample, then keep sampling in the background. */
       async start() {
         await this.sampleOnce();
-        this.loop = this.run();
+        this.loop = new PeriodicLoop(
+          () => this.sampleOnce(),
+          this.intervalMs,
+          () => this.clock.now()
+        );
+        this.loop.start(this.samples.at(-1)?.send);
       }
       /** Take a final sample (it sees what the last statement released), stop, resolve relation names. */
       async stop() {
-        this.stopping = true;
-        if (this.timer) clearTimeout(this.timer);
-        this.wake?.();
-        await this.loop;
-        if (this.failure) {
-          throw new DatabaseError(`the lock sampler lost its connection: ${this.failure.message}`, {
-            cause: this.failure
+        const failure2 = await this.loop?.stop();
+        if (failure2) {
+          throw new DatabaseError(`the lock sampler lost its connection: ${failure2.message}`, {
+            cause: failure2
           });
         }
         await this.sampleOnce();
@@ -29675,26 +29730,6 @@ var init_sampler = __esm({
           probeWaits: this.probeWaits,
           migrationPids: this.migrationPids
         };
-      }
-      async run() {
-        try {
-          while (!this.stopping) {
-            const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
-            const delay = next - this.clock.now();
-            if (delay > 0) {
-              await new Promise((resolve8) => {
-                this.wake = resolve8;
-                this.timer = setTimeout(resolve8, delay);
-              });
-              this.wake = null;
-              this.timer = null;
-            }
-            if (this.stopping) break;
-            await this.sampleOnce();
-          }
-        } catch (err) {
-          this.failure = err;
-        }
       }
       async sampleOnce() {
         const send = this.clock.now();

@@ -46658,6 +46658,56 @@ function blocks(mode, kind) {
   return modesConflict(mode, kind === "reads" ? "AccessShareLock" : "RowExclusiveLock");
 }
 
+// src/util/periodic.ts
+var PeriodicLoop = class {
+  constructor(step, intervalMs, now) {
+    this.step = step;
+    this.intervalMs = intervalMs;
+    this.now = now;
+  }
+  step;
+  intervalMs;
+  now;
+  loop = null;
+  stopping = false;
+  timer = null;
+  wake = null;
+  failure = null;
+  /** Start stepping in the background; the first step comes one interval after `lastStart`. */
+  start(lastStart = this.now()) {
+    this.loop = this.run(lastStart);
+  }
+  /** Stop after the step in progress; resolves with the step's error if one failed. */
+  async stop() {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.loop;
+    return this.failure;
+  }
+  async run(lastStart) {
+    let started = lastStart;
+    try {
+      while (!this.stopping) {
+        const delay = started + this.intervalMs - this.now();
+        if (delay > 0) {
+          await new Promise((resolve8) => {
+            this.wake = resolve8;
+            this.timer = setTimeout(resolve8, delay);
+          });
+          this.wake = null;
+          this.timer = null;
+        }
+        if (this.stopping) break;
+        started = this.now();
+        await this.step();
+      }
+    } catch (err) {
+      this.failure = err;
+    }
+  }
+};
+
 // src/collector/sampler.ts
 init_schema();
 var MIGRATION_BY_PID = `SELECT pid FROM pg_stat_activity WHERE pid = $1 OR leader_pid = $1`;
@@ -46713,10 +46763,6 @@ var LockSampler = class {
   /** Relations not visible yet (created in the migration's open transaction): sample index of the next try. */
   retryAt = /* @__PURE__ */ new Map();
   loop = null;
-  stopping = false;
-  wake = null;
-  timer = null;
-  failure = null;
   probePids = [];
   probeWaits = [];
   migrationPids = /* @__PURE__ */ new Set();
@@ -46727,17 +46773,19 @@ var LockSampler = class {
   /** Take the first sample, then keep sampling in the background. */
   async start() {
     await this.sampleOnce();
-    this.loop = this.run();
+    this.loop = new PeriodicLoop(
+      () => this.sampleOnce(),
+      this.intervalMs,
+      () => this.clock.now()
+    );
+    this.loop.start(this.samples.at(-1)?.send);
   }
   /** Take a final sample (it sees what the last statement released), stop, resolve relation names. */
   async stop() {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    await this.loop;
-    if (this.failure) {
-      throw new DatabaseError(`the lock sampler lost its connection: ${this.failure.message}`, {
-        cause: this.failure
+    const failure2 = await this.loop?.stop();
+    if (failure2) {
+      throw new DatabaseError(`the lock sampler lost its connection: ${failure2.message}`, {
+        cause: failure2
       });
     }
     await this.sampleOnce();
@@ -46753,26 +46801,6 @@ var LockSampler = class {
       probeWaits: this.probeWaits,
       migrationPids: this.migrationPids
     };
-  }
-  async run() {
-    try {
-      while (!this.stopping) {
-        const next = (this.samples.at(-1)?.send ?? this.clock.now()) + this.intervalMs;
-        const delay = next - this.clock.now();
-        if (delay > 0) {
-          await new Promise((resolve8) => {
-            this.wake = resolve8;
-            this.timer = setTimeout(resolve8, delay);
-          });
-          this.wake = null;
-          this.timer = null;
-        }
-        if (this.stopping) break;
-        await this.sampleOnce();
-      }
-    } catch (err) {
-      this.failure = err;
-    }
   }
   async sampleOnce() {
     const send = this.clock.now();
