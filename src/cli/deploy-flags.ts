@@ -1,6 +1,6 @@
 /** The deploy rehearsal's flags of `vers-db test` (issue 15): milliseconds, like --long-reader. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEPLOY_LIMITS, type DeployInput } from '../collector/deploy-options.js';
+import { DEPLOY_LIMITS, type DeployInput, givenDeployInput } from '../collector/deploy-options.js';
 import { type WorkloadFlags, workloadInput } from './workload-options.js';
 
 export interface DeployFlags {
@@ -47,12 +47,12 @@ export function addDeployOptions(command: Command): Command {
 
 /** The flags as the core's DeployInput (checked there: retries without a lock timeout is an error). */
 export function deployInput(o: DeployFlags): DeployInput | undefined {
-  const input: DeployInput = {};
-  if (o.deployLockTimeout !== undefined) input.lockTimeoutMs = o.deployLockTimeout;
-  if (o.retries !== undefined) input.retries = o.retries;
-  if (o.backoff !== undefined) input.backoffMs = o.backoff;
-  if (o.budget !== undefined) input.budgetMs = o.budget;
-  return Object.keys(input).length ? input : undefined;
+  return givenDeployInput({
+    lockTimeoutMs: o.deployLockTimeout,
+    retries: o.retries,
+    backoffMs: o.backoff,
+    budgetMs: o.budget,
+  });
 }
 
 /** Every flag of `vers-db test` that becomes a core input beside the migrations. */

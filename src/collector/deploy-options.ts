@@ -18,6 +18,12 @@ export interface DeployInput {
   budgetMs?: number;
 }
 
+/** A DeployInput of the values actually given (none given: undefined, the rehearsal stays off). */
+export function givenDeployInput(values: DeployInput): DeployInput | undefined {
+  const input = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  return Object.keys(input).length ? (input as DeployInput) : undefined;
+}
+
 /** Checked and completed with the defaults. */
 export interface DeployRehearsal {
   lockTimeoutMs: number;

@@ -2,9 +2,9 @@ import * as z from 'zod';
 import { testMigration } from '../core/index.js';
 import { renderStrategyText } from '../report/text.js';
 import { StrategyResultSchema } from '../result.js';
-import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
+import { WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
-import { DeployFields, toDeployInput } from './deploy-input.js';
+import { DeployFields, runInputs } from './deploy-input.js';
 import { commandInput, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimStrategy } from './reports.js';
 
@@ -87,10 +87,7 @@ export const dbMigrationTest = defineTool({
       validation: args.validation,
       collectMetrics: args.collect_metrics,
       keepBranch: args.keep_branch,
-      superuser: args.superuser,
-      longReaderMs: args.long_reader_ms,
-      deploy: toDeployInput(args),
-      workload: toWorkloadInput(args.workload),
+      ...runInputs(args),
       signal,
       onProgress,
       createdBy: 'mcp db_migration_test',

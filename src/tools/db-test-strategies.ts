@@ -4,10 +4,10 @@ import { renderComparisonText } from '../report/text.js';
 import { ComparisonSchema } from '../result.js';
 import { testWithVariants } from '../variants/run.js';
 import { VariantsReportSchema } from '../variants/schema.js';
-import { toWorkloadInput, WorkloadSchema } from '../workload/input.js';
+import { WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
-import { DeployFields, toDeployInput } from './deploy-input.js';
+import { DeployFields, runInputs } from './deploy-input.js';
 import { commandInput, INPUT_LIMITS, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
@@ -81,10 +81,7 @@ export const dbTestStrategies = defineTool({
       validation: args.validation,
       parallel: args.parallel,
       keepBranches: args.keep_branches,
-      superuser: args.superuser,
-      longReaderMs: args.long_reader_ms,
-      deploy: toDeployInput(args),
-      workload: toWorkloadInput(args.workload),
+      ...runInputs(args),
       signal,
       onProgress,
       createdBy: 'mcp db_test_strategies',

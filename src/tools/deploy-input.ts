@@ -3,7 +3,8 @@
  * the CLI's --deploy-lock-timeout/--retries/--backoff/--budget, bounded as there.
  */
 import * as z from 'zod';
-import { DEPLOY_LIMITS, type DeployInput } from '../collector/deploy-options.js';
+import { DEPLOY_LIMITS, type DeployInput, givenDeployInput } from '../collector/deploy-options.js';
+import { toWorkloadInput, type WorkloadSchema } from '../workload/input.js';
 
 const ms = (key: keyof typeof DEPLOY_LIMITS) =>
   z.number().int().min(DEPLOY_LIMITS[key].min).max(DEPLOY_LIMITS[key].max).optional();
@@ -31,10 +32,28 @@ export function toDeployInput(args: {
   backoff_ms?: number;
   budget_ms?: number;
 }): DeployInput | undefined {
-  const input: DeployInput = {};
-  if (args.deploy_lock_timeout_ms !== undefined) input.lockTimeoutMs = args.deploy_lock_timeout_ms;
-  if (args.retries !== undefined) input.retries = args.retries;
-  if (args.backoff_ms !== undefined) input.backoffMs = args.backoff_ms;
-  if (args.budget_ms !== undefined) input.budgetMs = args.budget_ms;
-  return Object.keys(input).length ? input : undefined;
+  return givenDeployInput({
+    lockTimeoutMs: args.deploy_lock_timeout_ms,
+    retries: args.retries,
+    backoffMs: args.backoff_ms,
+    budgetMs: args.budget_ms,
+  });
+}
+
+/** What db_migration_test and db_test_strategies pass to the core beside the migrations. */
+export function runInputs(args: {
+  superuser?: boolean;
+  long_reader_ms?: number;
+  workload?: z.infer<typeof WorkloadSchema>;
+  deploy_lock_timeout_ms?: number;
+  retries?: number;
+  backoff_ms?: number;
+  budget_ms?: number;
+}) {
+  return {
+    superuser: args.superuser,
+    longReaderMs: args.long_reader_ms,
+    deploy: toDeployInput(args),
+    workload: toWorkloadInput(args.workload),
+  };
 }
