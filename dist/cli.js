@@ -28154,6 +28154,10 @@ var init_units = __esm({
 });
 
 // src/collector/deploy-options.ts
+function givenDeployInput(values) {
+  const input = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== void 0));
+  return Object.keys(input).length ? input : void 0;
+}
 function checked(key, value) {
   const { min, max } = DEPLOY_LIMITS[key];
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -67319,12 +67323,20 @@ var init_text = __esm({
 
 // src/tools/deploy-input.ts
 function toDeployInput(args) {
-  const input = {};
-  if (args.deploy_lock_timeout_ms !== void 0) input.lockTimeoutMs = args.deploy_lock_timeout_ms;
-  if (args.retries !== void 0) input.retries = args.retries;
-  if (args.backoff_ms !== void 0) input.backoffMs = args.backoff_ms;
-  if (args.budget_ms !== void 0) input.budgetMs = args.budget_ms;
-  return Object.keys(input).length ? input : void 0;
+  return givenDeployInput({
+    lockTimeoutMs: args.deploy_lock_timeout_ms,
+    retries: args.retries,
+    backoffMs: args.backoff_ms,
+    budgetMs: args.budget_ms
+  });
+}
+function runInputs(args) {
+  return {
+    superuser: args.superuser,
+    longReaderMs: args.long_reader_ms,
+    deploy: toDeployInput(args),
+    workload: toWorkloadInput(args.workload)
+  };
 }
 var ms3, DeployFields;
 var init_deploy_input = __esm({
@@ -67332,6 +67344,7 @@ var init_deploy_input = __esm({
     "use strict";
     init_zod();
     init_deploy_options();
+    init_input();
     ms3 = (key) => number2().int().min(DEPLOY_LIMITS[key].min).max(DEPLOY_LIMITS[key].max).optional();
     DeployFields = {
       deploy_lock_timeout_ms: ms3("lockTimeoutMs").describe(
@@ -67439,10 +67452,7 @@ var init_db_migration_test = __esm({
         validation: args.validation,
         collectMetrics: args.collect_metrics,
         keepBranch: args.keep_branch,
-        superuser: args.superuser,
-        longReaderMs: args.long_reader_ms,
-        deploy: toDeployInput(args),
-        workload: toWorkloadInput(args.workload),
+        ...runInputs(args),
         signal,
         onProgress,
         createdBy: "mcp db_migration_test"
@@ -67645,10 +67655,7 @@ var init_db_test_strategies = __esm({
         validation: args.validation,
         parallel: args.parallel,
         keepBranches: args.keep_branches,
-        superuser: args.superuser,
-        longReaderMs: args.long_reader_ms,
-        deploy: toDeployInput(args),
-        workload: toWorkloadInput(args.workload),
+        ...runInputs(args),
         signal,
         onProgress,
         createdBy: "mcp db_test_strategies"
@@ -68219,12 +68226,12 @@ function addDeployOptions(command) {
   );
 }
 function deployInput(o2) {
-  const input = {};
-  if (o2.deployLockTimeout !== void 0) input.lockTimeoutMs = o2.deployLockTimeout;
-  if (o2.retries !== void 0) input.retries = o2.retries;
-  if (o2.backoff !== void 0) input.backoffMs = o2.backoff;
-  if (o2.budget !== void 0) input.budgetMs = o2.budget;
-  return Object.keys(input).length ? input : void 0;
+  return givenDeployInput({
+    lockTimeoutMs: o2.deployLockTimeout,
+    retries: o2.retries,
+    backoffMs: o2.backoff,
+    budgetMs: o2.budget
+  });
 }
 var testRunInputs = (o2) => ({ workload: workloadInput(o2), deploy: deployInput(o2) });
 

@@ -45542,6 +45542,10 @@ function formatBytes2(bytes) {
 
 // src/collector/deploy-options.ts
 init_errors();
+function givenDeployInput(values) {
+  const input = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== void 0));
+  return Object.keys(input).length ? input : void 0;
+}
 var DEPLOY_LIMITS = {
   lockTimeoutMs: { min: 1, max: 6e5 },
   retries: { min: 0, max: 100 },
@@ -58004,12 +58008,20 @@ var DeployFields = {
   )
 };
 function toDeployInput(args) {
-  const input = {};
-  if (args.deploy_lock_timeout_ms !== void 0) input.lockTimeoutMs = args.deploy_lock_timeout_ms;
-  if (args.retries !== void 0) input.retries = args.retries;
-  if (args.backoff_ms !== void 0) input.backoffMs = args.backoff_ms;
-  if (args.budget_ms !== void 0) input.budgetMs = args.budget_ms;
-  return Object.keys(input).length ? input : void 0;
+  return givenDeployInput({
+    lockTimeoutMs: args.deploy_lock_timeout_ms,
+    retries: args.retries,
+    backoffMs: args.backoff_ms,
+    budgetMs: args.budget_ms
+  });
+}
+function runInputs(args) {
+  return {
+    superuser: args.superuser,
+    longReaderMs: args.long_reader_ms,
+    deploy: toDeployInput(args),
+    workload: toWorkloadInput(args.workload)
+  };
 }
 
 // src/report/sandbox-notes.ts
@@ -58799,10 +58811,7 @@ var dbMigrationTest = defineTool({
     validation: args.validation,
     collectMetrics: args.collect_metrics,
     keepBranch: args.keep_branch,
-    superuser: args.superuser,
-    longReaderMs: args.long_reader_ms,
-    deploy: toDeployInput(args),
-    workload: toWorkloadInput(args.workload),
+    ...runInputs(args),
     signal,
     onProgress,
     createdBy: "mcp db_migration_test"
@@ -61717,10 +61726,7 @@ var dbTestStrategies = defineTool({
     validation: args.validation,
     parallel: args.parallel,
     keepBranches: args.keep_branches,
-    superuser: args.superuser,
-    longReaderMs: args.long_reader_ms,
-    deploy: toDeployInput(args),
-    workload: toWorkloadInput(args.workload),
+    ...runInputs(args),
     signal,
     onProgress,
     createdBy: "mcp db_test_strategies"
