@@ -4,9 +4,10 @@
  * server started on demand is stopped only when no live process is left in it (issue 10: a CLI
  * that had started the server stopped it on exit while another CLI was mid-test).
  */
+
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { SERVER_SECTION, withFileLock } from '../state/file-lock.js';
 import { ensureStateDir, STATE_DIR_MODE, STATE_FILE_MODE } from '../state/paths.js';
 
 const USERS_DIR = 'embedded-users';
@@ -66,14 +67,5 @@ export async function liveUsers(stateDir: string): Promise<number[]> {
 /** Starting, joining and stopping the server happen one at a time across processes. */
 export async function withEmbeddedLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   await ensureStateDir(stateDir);
-  const release = await lockfile.lock(stateDir, {
-    lockfilePath: join(stateDir, 'embedded.lock'),
-    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
-    stale: 120_000,
-  });
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
+  return withFileLock(stateDir, 'embedded.lock', SERVER_SECTION, fn);
 }

@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
 import { BackendError, ConflictError } from '../errors.js';
 import { addSecret } from '../util/secrets.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { SHORT_SECTION, withFileLock } from './file-lock.js';
 import { ensureStateDir, STATE_FILE_MODE, secureExistingStateDir } from './paths.js';
 
 export type EntryState = 'creating' | 'ready' | 'deleting';
@@ -138,20 +138,12 @@ export class Registry {
   /** Read-modify-write under the lock. The callback's return value is passed through. */
   async update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
     await ensureStateDir(this.dir);
-    // proper-lockfile locks a path that must exist; lock the directory itself.
-    const release = await lockfile.lock(this.dir, {
-      lockfilePath: join(this.dir, 'registry.lock'),
-      retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
-      stale: 15_000,
-    });
-    try {
+    return withFileLock(this.dir, 'registry.lock', SHORT_SECTION, async () => {
       const data = await this.read();
       const out = await mutate(data);
       await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, STATE_FILE_MODE);
       return out;
-    } finally {
-      await release();
-    }
+    });
   }
 
   /** This state directory's instance id, fixed on first use. */

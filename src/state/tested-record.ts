@@ -2,9 +2,9 @@
  * Records migrations that passed a vers-db test (see tested.ts): read-modify-write of tested.json
  * under a lock, written atomically and private to the user.
  */
-import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+
 import { writeFileAtomic } from './atomic-write.js';
+import { SHORT_SECTION, withFileLock } from './file-lock.js';
 import { ensureStateDir } from './paths.js';
 import { readTested, type TestedEntry, testedFile } from './tested.js';
 
@@ -14,12 +14,7 @@ const MAX_ENTRIES = 5000;
 export async function recordTested(stateDir: string, entries: Record<string, TestedEntry>): Promise<void> {
   if (Object.keys(entries).length === 0) return;
   await ensureStateDir(stateDir);
-  const release = await lockfile.lock(stateDir, {
-    lockfilePath: join(stateDir, 'tested.lock'),
-    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
-    stale: 15_000,
-  });
-  try {
+  await withFileLock(stateDir, 'tested.lock', SHORT_SECTION, async () => {
     const data = readTested(stateDir);
     for (const [hash, entry] of Object.entries(entries)) {
       delete data.files[hash]; // re-inserted last: insertion order is age order
@@ -27,9 +22,6 @@ export async function recordTested(stateDir: string, entries: Record<string, Tes
     }
     const keys = Object.keys(data.files);
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
-    const file = testedFile(stateDir);
-    await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
-  } finally {
-    await release();
-  }
+    await writeFileAtomic(testedFile(stateDir), `${JSON.stringify(data, null, 2)}\n`, 0o600);
+  });
 }
