@@ -37,6 +37,7 @@ const schema = (rows: number) => `
 const CASES: [rewrite: string, sql: string][] = [
   ['concurrent-index', 'CREATE INDEX users_n ON users (n, email);'],
   ['not-valid-constraint', 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);'],
+  ['unique-using-index', 'ALTER TABLE users ADD UNIQUE (email);'],
   ['set-not-null', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;'],
   ['batched-backfill', 'UPDATE users SET n = n + 1;'],
   ['volatile-default', 'ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();'],

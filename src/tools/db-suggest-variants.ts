@@ -25,7 +25,7 @@ export const dbSuggestVariants = defineTool({
   title: 'Suggest safer variants of a migration',
   description:
     'Recognise risky forms in a migration from its parse tree (CREATE INDEX without CONCURRENTLY, ADD FOREIGN ' +
-    'KEY / CHECK validated at once, SET NOT NULL, one-statement backfills, volatile-default ADD COLUMN, indexes on ' +
+    'KEY / CHECK validated at once, ADD UNIQUE / PRIMARY KEY, SET NOT NULL, one-statement backfills, volatile-default ADD COLUMN, indexes on ' +
     'partitioned tables, type changes that rewrite) and write the known safer rewrites as .sql files under the ' +
     "vers-db state directory (never beside the project's migrations), with what changed and why. Nothing runs on a " +
     'database except catalog reads on a throwaway branch when a baseline is given. Measure them with ' +

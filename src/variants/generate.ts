@@ -16,6 +16,7 @@ import { expandContract } from './rewrites/expand-contract.js';
 import { notValidConstraint } from './rewrites/not-valid-constraint.js';
 import { partitionedIndex } from './rewrites/partitioned-index.js';
 import { setNotNull } from './rewrites/set-not-null.js';
+import { uniqueUsingIndex } from './rewrites/unique-using-index.js';
 import { volatileDefault } from './rewrites/volatile-default.js';
 import { parseOne, RewriteRefused, StatementText } from './sql-text.js';
 import { isSkip, type Rewrite, type Rewritten, type Step } from './types.js';
@@ -25,6 +26,7 @@ export const REWRITES: readonly Rewrite[] = [
   partitionedIndex,
   concurrentIndex,
   notValidConstraint,
+  uniqueUsingIndex,
   setNotNull,
   volatileDefault,
   expandContract,

@@ -86,6 +86,16 @@ describe('test --variants: each rewrite blocks less and ends in the same schema'
     );
   });
 
+  it('ADD UNIQUE → unique index CONCURRENTLY, then USING INDEX', async () => {
+    const { variant } = await compare(
+      p,
+      'uniq.sql',
+      'ALTER TABLE users ADD UNIQUE (email);\n',
+      'unique-using-index',
+    );
+    expect(variant.statements.map((s) => s.sql).join('\n')).toMatch(/UNIQUE USING INDEX "users_email_key"/);
+  });
+
   it('SET NOT NULL → validated CHECK first', async () => {
     await compare(p, 'nn.sql', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n', 'set-not-null');
   });
