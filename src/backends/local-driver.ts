@@ -3,7 +3,7 @@
  * PostgreSQL server (the one in DATABASE_URL, or the embedded default). Branches are sandboxed
  * with roles of their own when the server user may make roles (local-sandbox.ts).
  */
-import { CancelledError, NotFoundError } from '../errors.js';
+import { CancelledError } from '../errors.js';
 import {
   branchDatabaseName,
   branchOwnerRole,
@@ -37,6 +37,7 @@ import {
   sealCheckpoint,
 } from './local-sandbox.js';
 import { verifyTemplate } from './local-verify.js';
+import { unknownSourceDatabase } from './messages.js';
 import { adminConfigFor, cloneDatabase, databaseExists, databaseSize } from './pg-admin.js';
 import { runShellStep } from './shell-step.js';
 
@@ -115,11 +116,8 @@ export class LocalDriver implements StorageDriver {
 
   async planCheckpoint(tag: string, database: string | undefined): Promise<CheckpointPlan> {
     const source = database || (this.source.database ?? 'postgres');
-    if (!(await databaseExists(this.admin, source))) {
-      throw new NotFoundError(
-        `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`,
-      );
-    }
+    if (!(await databaseExists(this.admin, source)))
+      throw unknownSourceDatabase(source, displayUrl(this.admin));
     const id = checkpointDatabaseName(await this.instance(), tag);
     const strategy = chooseCloneStrategy(
       await databaseSize(this.admin, source),

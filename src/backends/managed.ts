@@ -91,6 +91,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     options: { database?: string; signal?: AbortSignal; createdBy?: string } = {},
   ): Promise<CheckpointInfo> {
     validateName('checkpoint tag', tag);
+    if (await this.registry.checkpoint(tag)) throw checkpointTaken(tag); // before any work; checked again below
     const plan = await this.driver.planCheckpoint(tag, options.database);
     const info: CheckpointInfo = {
       tag,

@@ -20,6 +20,12 @@ export async function unknownCheckpoint(
   });
 }
 
+/** The database a checkpoint was asked of is not on the source's server (`where`: its URL or VM). */
+export const unknownSourceDatabase = (name: string, where: string): NotFoundError =>
+  new NotFoundError(`database ${JSON.stringify(name)} does not exist at ${where}`, {
+    hint: 'checkpoint the source database (leave the database out), or create that database first',
+  });
+
 export const checkpointTaken = (tag: string): ConflictError =>
   new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
     hint: 'pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)',

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import type { BranchEntry, CheckpointEntry, RegistryData } from '../state/registry.js';
-import type { ClientConfig } from '../util/pg.js';
+import { type ClientConfig, withDatabase } from '../util/pg.js';
 import { type VersClient, VersConflictError } from '../vers/index.js';
 import type * as B from './backend.js';
 import type { BackendDeps } from './deps.js';
@@ -19,7 +19,8 @@ import type {
   CreateCheckpointOptions,
   StorageDriver,
 } from './driver.js';
-import { adminConfigFor } from './pg-admin.js';
+import { unknownSourceDatabase } from './messages.js';
+import { adminConfigFor, databaseExists } from './pg-admin.js';
 import { ensureReaderRole, VERS_READER_ROLE } from './vers-reader.js';
 import { VersSession } from './vers-session.js';
 import { VersVms } from './vers-vms.js';
@@ -79,20 +80,23 @@ export class VersDriver implements StorageDriver {
     return { vm, password, database: s[VERS_SETTINGS.database] ?? 'postgres' };
   }
 
+  /** The database must exist in the base VM; the read-only role is made there before the commit. */
   async planCheckpoint(_tag: string, database: string | undefined): Promise<CheckpointPlan> {
     const base = await this.base();
-    return {
-      id: '',
-      source: base.vm,
-      database: database || base.database,
-      strategy: 'vers commit',
-      extra: { vm: base.vm },
-    };
+    const db = database || base.database;
+    const reader = await this.readerPassword();
+    const conn = await this.session.connect(base.vm, base.database, base.password);
+    try {
+      if (!(await databaseExists(conn.config, db))) throw unknownSourceDatabase(db, `VM ${base.vm}`);
+      await ensureReaderRole(withDatabase(conn.config, db), reader);
+    } finally {
+      await conn.close();
+    }
+    return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra: { vm: base.vm } };
   }
 
   async createCheckpoint(tag: string, plan: CheckpointPlan, o: CreateCheckpointOptions) {
     const base = await this.base();
-    await this.ensureReader(base, o.signal);
     const start = performance.now();
     const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o.signal }));
     await o.recordId(commitId);
@@ -114,24 +118,18 @@ export class VersDriver implements StorageDriver {
     return { id: commitId, durationMs: performance.now() - start };
   }
 
-  /** The read-only role, made in the base VM before the commit so every VM of the commit has it. */
-  private async ensureReader(base: { vm: string; database: string; password: string }, signal?: AbortSignal) {
+  /** The read-only role's password, made once per project (every VM of it has the role). */
+  private async readerPassword(): Promise<string> {
     let password = (await this.settings())[VERS_SETTINGS.readerPassword];
     if (!password) {
       const made = randomBytes(16).toString('hex');
-      password = made;
-      await this.deps.registry.update((d) => {
+      password = await this.deps.registry.update((d) => {
         d.settings[VERS_SETTINGS.readerPassword] ??= made;
-        password = d.settings[VERS_SETTINGS.readerPassword];
+        return d.settings[VERS_SETTINGS.readerPassword]!;
       });
     }
     this.client.addSecret(password);
-    const conn = await this.session.connect(base.vm, base.database, base.password, { signal });
-    try {
-      await ensureReaderRole(conn.config, password);
-    } finally {
-      await conn.close();
-    }
+    return password;
   }
 
   /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */

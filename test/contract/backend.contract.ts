@@ -75,6 +75,19 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       expect((await h.registry.checkpoint('base'))?.state).toBe('ready');
     });
 
+    it('a checkpoint of a database that does not exist is refused the same way, leaving nothing', async () => {
+      const err = await b.checkpoint('ghost', { database: 'no_such_db' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((err as Error).message).toMatch(/^database "no_such_db" does not exist at /);
+      expect(await h.registry.checkpoint('ghost')).toBeUndefined();
+    });
+
+    it('malformed or repeated branch names are refused before anything is recorded', async () => {
+      await expect(b.branch('base', ['dup', 'dup'])).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(b.branch('base', ['no spaces'])).rejects.toBeInstanceOf(InvalidInputError);
+      expect(await h.registry.branch('dup')).toBeUndefined();
+    });
+
     it('declares what it can do instead of its kind', () => {
       const c = b.capabilities;
       expect(typeof c.batchBranching).toBe('boolean');
