@@ -79,7 +79,7 @@ function waitsOf(s: LockSample, sources: LockSources): SeenWait[] {
     });
   }
   // Where metadata_locks shows waiters, the processlist only repeats them.
-  if (sources.metadataLocks !== 'performance_schema') {
+  if (sources.metadataLocks === 'metadata_lock_info' || sources.metadataLocks === null) {
     for (const w of s.processlistWaits) {
       out.push({
         key: `p|${w.waiter}|${w.state}`,

@@ -11,6 +11,7 @@ import {
   readLockSample,
 } from '../../../src/engines/mysql/lock-sources.js';
 import {
+  interpretMdl,
   mdlBlocks,
   mdlConflicts,
   mdlQueuesBehind,
@@ -46,6 +47,30 @@ describe('metadata-lock compatibility (mdl.cc matrices)', () => {
     expect(mdlBlocks('SHARED_NO_WRITE')).toEqual({ reads: false, writes: true });
     expect(mdlBlocks('EXCLUSIVE')).toEqual({ reads: true, writes: true });
     expect(mdlBlocks('SHARED_UPGRADABLE')).toEqual({ reads: false, writes: false });
+  });
+
+  it('infers the holder of an upgraded lock that performance_schema still shows as SHARED_UPGRADABLE', () => {
+    const row = (id: number, type: string, status: string) => ({
+      connection_id: id,
+      object_schema: 'app',
+      object_name: 't',
+      lock_type: type,
+      lock_duration: 'TRANSACTION',
+      lock_status: status,
+    });
+    const seen = interpretMdl([row(7, 'SHARED_UPGRADABLE', 'GRANTED'), row(9, 'SHARED_WRITE', 'PENDING')]);
+    expect(seen.waits).toEqual([
+      {
+        waiter: 9,
+        relation: 'app.t',
+        mode: 'SHARED_WRITE',
+        holders: [7],
+        queuedBehind: [],
+        holdersInferred: true,
+      },
+    ]);
+    const plain = interpretMdl([row(7, 'SHARED_NO_WRITE', 'GRANTED'), row(9, 'SHARED_WRITE', 'PENDING')]);
+    expect(plain.waits[0]).toMatchObject({ holders: [7], holdersInferred: false });
   });
 
   it('reads InnoDB table names', () => {
@@ -92,7 +117,7 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
 
   it('finds performance_schema metadata locks and INNODB_LOCK_WAITS on MariaDB 10.11', () => {
     expect(sources).toEqual({
-      metadataLocks: 'performance_schema',
+      metadataLocks: 'performance_schema+metadata_lock_info',
       rowLocks: 'information_schema.INNODB_LOCK_WAITS',
       processlist: 'mariadb',
     });
@@ -201,13 +226,13 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
     const held = data.held.filter(
       (h) => h.connection === migration.threadId && h.granted && h.relation === 'app.t',
     );
-    expect(held.map((h) => h.mode)).toContain('SHARED_UPGRADABLE');
+    // The plugin shows the ALTER's lock as it is while it waits: upgraded to SHARED_NO_WRITE.
+    expect(held.map((h) => h.mode)).toContain('SHARED_NO_WRITE');
     expect(data.held.every((h) => h.connection === migration.threadId)).toBe(true);
   });
 
   // Last: it turns the MDL instrument off for the rest of the server's life.
-  it('falls back to metadata_lock_info for holders and the processlist for waiters', async () => {
-    await sampler.query("INSTALL SONAME 'metadata_lock_info'");
+  it('without the MDL instrument: metadata_lock_info for holders, the processlist for waiters', async () => {
     await sampler.query(
       "UPDATE performance_schema.setup_instruments SET ENABLED = 'NO' WHERE NAME = 'wait/lock/metadata/sql/mdl'",
     );
