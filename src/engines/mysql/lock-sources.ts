@@ -74,10 +74,23 @@ export async function detectLockSources(c: MysqlConnection): Promise<LockSources
   };
 }
 
+/**
+ * InnoDB refreshes what information_schema.INNODB_TRX/LOCKS/LOCK_WAITS show only when nobody has
+ * read them for 100 ms (trx0i_s.cc, CACHE_MIN_IDLE_TIME_US): read every 10 ms, they would freeze.
+ * So row-lock waits from there are read at most this often; probes time the waits themselves.
+ */
+export const INNODB_LOCK_WAITS_MIN_GAP_MS = 120;
+
+/** How long to leave between two reads of the row-lock source (0: every sample). */
+export function rowWaitGapMs(sources: LockSources): number {
+  return sources.rowLocks === 'information_schema.INNODB_LOCK_WAITS' ? INNODB_LOCK_WAITS_MIN_GAP_MS : 0;
+}
+
 export interface LockSample {
   /** Table metadata locks of the watched connections and of every contended table. */
   mdl: MdlSnapshot;
-  rowWaits: RowLockWait[];
+  /** null when this sample did not read them (see rowWaitGapMs). */
+  rowWaits: RowLockWait[] | null;
   /** Sessions the processlist shows waiting for a lock (the fallback, and a cross-check). */
   processlistWaits: ProcesslistWait[];
 }
@@ -90,6 +103,7 @@ export async function readLockSample(
   c: MysqlConnection,
   sources: LockSources,
   watched: readonly number[],
+  options: { rowWaits?: boolean } = {},
 ): Promise<LockSample> {
   const mdlRows = await metadataLockRows(c, sources, watched);
   const rowSql =
@@ -98,14 +112,15 @@ export async function readLockSample(
       : sources.rowLocks === 'performance_schema.data_lock_waits'
         ? DATA_LOCK_WAITS_SQL
         : null;
-  const rowRows = rowSql ? await rows<RowLockWaitRow>(c, rowSql) : [];
+  const readRows = rowSql !== null && options.rowWaits !== false;
+  const rowRows = readRows ? await rows<RowLockWaitRow>(c, rowSql) : [];
   const plRows = await rows<ProcesslistWaitRow>(
     c,
     sources.processlist === 'mariadb' ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL,
   );
   return {
     mdl: interpretMdl(mdlRows),
-    rowWaits: interpretRowLockWaits(rowRows),
+    rowWaits: readRows || rowSql === null ? interpretRowLockWaits(rowRows) : null,
     processlistWaits: interpretProcesslistWaits(plRows),
   };
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMysql, type MysqlConnection } from '../../../src/engines/mysql/client.js';
 import {
   detectLockSources,
+  INNODB_LOCK_WAITS_MIN_GAP_MS,
   type LockSample,
   type LockSources,
   readLockSample,
@@ -92,12 +93,16 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
   };
 
   /** Sample every 10 ms until `found` says yes (or 10 s). */
-  async function sampleUntil(watched: number[], found: (s: LockSample) => boolean): Promise<LockSample> {
+  async function sampleUntil(
+    watched: number[],
+    found: (s: LockSample) => boolean,
+    pauseMs = 10,
+  ): Promise<LockSample> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const s = await readLockSample(sampler, sources, watched);
       if (found(s) || Date.now() > deadline) return s;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, pauseMs));
     }
   }
 
@@ -177,8 +182,11 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
     await probe.query('SET SESSION innodb_lock_wait_timeout = 10');
     await probe.query('START TRANSACTION');
     const write = probe.query("UPDATE app.t SET v = 'probe' WHERE id = 1");
-    const s = await sampleUntil([migration.threadId], (x) =>
-      x.rowWaits.some((w) => w.waiter === probe.threadId),
+    // InnoDB's lock tables refresh only after 100 ms without a read: poll them more slowly.
+    const s = await sampleUntil(
+      [migration.threadId],
+      (x) => x.rowWaits?.some((w) => w.waiter === probe.threadId) ?? false,
+      INNODB_LOCK_WAITS_MIN_GAP_MS,
     );
     expect(s.rowWaits).toContainEqual(
       expect.objectContaining({
@@ -189,7 +197,7 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
         lockType: 'RECORD',
       }),
     );
-    expect(s.rowWaits.find((w) => w.waiter === probe.threadId)?.waiterMode).toMatch(/^X/);
+    expect(s.rowWaits?.find((w) => w.waiter === probe.threadId)?.waiterMode).toMatch(/^X/);
     await backfill;
     await write;
     await probe.query('ROLLBACK');
