@@ -33,8 +33,12 @@ import {
 } from './sampler-sql.js';
 
 export interface LockSources {
-  /** Metadata locks: holders and waiters (performance_schema), holders only (plugin), or none. */
-  metadataLocks: 'performance_schema' | 'metadata_lock_info' | null;
+  /**
+   * Metadata locks: waiters from performance_schema with the granted types from the
+   * metadata_lock_info plugin (tool-owned servers), performance_schema alone (a granted lock that
+   * was upgraded shows its first type there), the plugin alone (holders only), or none.
+   */
+  metadataLocks: 'performance_schema+metadata_lock_info' | 'performance_schema' | 'metadata_lock_info' | null;
   rowLocks: 'information_schema.INNODB_LOCK_WAITS' | 'performance_schema.data_lock_waits' | null;
   /** The processlist always names waiting sessions; MariaDB gives milliseconds. */
   processlist: 'mariadb' | 'mysql';
@@ -50,13 +54,17 @@ export async function detectLockSources(c: MysqlConnection): Promise<LockSources
   const [instrument] = await rows<MdlInstrumentRow>(c, MDL_INSTRUMENT_SQL).catch(() => []);
   const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === 'YES';
   const [version] = await rows<ServerVersionRow>(c, SERVER_VERSION_SQL);
+  const ps = psOn && tables.has('performance_schema.metadata_locks');
+  const plugin = tables.has('information_schema.metadata_lock_info');
   return {
     metadataLocks:
-      psOn && tables.has('performance_schema.metadata_locks')
-        ? 'performance_schema'
-        : tables.has('information_schema.metadata_lock_info')
-          ? 'metadata_lock_info'
-          : null,
+      ps && plugin
+        ? 'performance_schema+metadata_lock_info'
+        : ps
+          ? 'performance_schema'
+          : plugin
+            ? 'metadata_lock_info'
+            : null,
     rowLocks: tables.has('information_schema.innodb_lock_waits')
       ? 'information_schema.INNODB_LOCK_WAITS'
       : tables.has('performance_schema.data_lock_waits')
@@ -66,10 +74,23 @@ export async function detectLockSources(c: MysqlConnection): Promise<LockSources
   };
 }
 
+/**
+ * InnoDB refreshes what information_schema.INNODB_TRX/LOCKS/LOCK_WAITS show only when nobody has
+ * read them for 100 ms (trx0i_s.cc, CACHE_MIN_IDLE_TIME_US): read every 10 ms, they would freeze.
+ * So row-lock waits from there are read at most this often; probes time the waits themselves.
+ */
+export const INNODB_LOCK_WAITS_MIN_GAP_MS = 120;
+
+/** How long to leave between two reads of the row-lock source (0: every sample). */
+export function rowWaitGapMs(sources: LockSources): number {
+  return sources.rowLocks === 'information_schema.INNODB_LOCK_WAITS' ? INNODB_LOCK_WAITS_MIN_GAP_MS : 0;
+}
+
 export interface LockSample {
   /** Table metadata locks of the watched connections and of every contended table. */
   mdl: MdlSnapshot;
-  rowWaits: RowLockWait[];
+  /** null when this sample did not read them (see rowWaitGapMs). */
+  rowWaits: RowLockWait[] | null;
   /** Sessions the processlist shows waiting for a lock (the fallback, and a cross-check). */
   processlistWaits: ProcesslistWait[];
 }
@@ -82,28 +103,52 @@ export async function readLockSample(
   c: MysqlConnection,
   sources: LockSources,
   watched: readonly number[],
+  options: { rowWaits?: boolean } = {},
 ): Promise<LockSample> {
-  const ids = watched.length > 0 ? [...watched] : [0];
-  const mdlRows =
-    sources.metadataLocks === 'performance_schema'
-      ? await rows<MdlLockRow>(c, MDL_LOCKS_SQL, [ids])
-      : sources.metadataLocks === 'metadata_lock_info'
-        ? await rows<MdlLockRow>(c, METADATA_LOCK_INFO_SQL)
-        : [];
+  const mdlRows = await metadataLockRows(c, sources, watched);
   const rowSql =
     sources.rowLocks === 'information_schema.INNODB_LOCK_WAITS'
       ? INNODB_LOCK_WAITS_SQL
       : sources.rowLocks === 'performance_schema.data_lock_waits'
         ? DATA_LOCK_WAITS_SQL
         : null;
-  const rowRows = rowSql ? await rows<RowLockWaitRow>(c, rowSql) : [];
+  const readRows = rowSql !== null && options.rowWaits !== false;
+  const rowRows = readRows ? await rows<RowLockWaitRow>(c, rowSql) : [];
   const plRows = await rows<ProcesslistWaitRow>(
     c,
     sources.processlist === 'mariadb' ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL,
   );
   return {
     mdl: interpretMdl(mdlRows),
-    rowWaits: interpretRowLockWaits(rowRows),
+    rowWaits: readRows || rowSql === null ? interpretRowLockWaits(rowRows) : null,
     processlistWaits: interpretProcesslistWaits(plRows),
   };
+}
+
+/** Table metadata locks from the sources there are; with both, granted types come from the plugin. */
+async function metadataLockRows(
+  c: MysqlConnection,
+  sources: LockSources,
+  watched: readonly number[],
+): Promise<MdlLockRow[]> {
+  const ids = watched.length > 0 ? [...watched] : [0];
+  switch (sources.metadataLocks) {
+    case 'performance_schema':
+      return rows<MdlLockRow>(c, MDL_LOCKS_SQL, [ids]);
+    case 'metadata_lock_info':
+      return rows<MdlLockRow>(c, METADATA_LOCK_INFO_SQL);
+    case 'performance_schema+metadata_lock_info': {
+      const pending = (await rows<MdlLockRow>(c, MDL_LOCKS_SQL, [ids])).filter(
+        (r) => r.lock_status !== 'GRANTED',
+      );
+      const contended = new Set(pending.map((r) => `${r.object_schema}.${r.object_name}`));
+      const mine = new Set(ids);
+      const granted = (await rows<MdlLockRow>(c, METADATA_LOCK_INFO_SQL)).filter(
+        (r) => mine.has(Number(r.connection_id)) || contended.has(`${r.object_schema}.${r.object_name}`),
+      );
+      return [...granted, ...pending];
+    }
+    default:
+      return [];
+  }
 }

@@ -106,6 +106,11 @@ export interface MdlWait {
   holders: number[];
   /** Connections with an incompatible request pending on the same table (the lock queue). */
   queuedBehind: number[];
+  /**
+   * No granted or queued type explains the wait, so the holders are those of a SHARED_UPGRADABLE
+   * lock: performance_schema keeps showing an upgraded lock at its first type (MariaDB).
+   */
+  holdersInferred: boolean;
 }
 
 export interface MdlSnapshot {
@@ -142,12 +147,17 @@ export function interpretMdl(rows: readonly MdlLockRow[]): MdlSnapshot {
     const queuedBehind = others
       .filter((o) => !o.granted && mdlQueuesBehind(w.mode, o.mode))
       .map((o) => o.connection);
+    const inferred = holders.length === 0 && queuedBehind.length === 0;
+    const upgradable = inferred
+      ? others.filter((o) => o.granted && o.mode === 'SHARED_UPGRADABLE').map((o) => o.connection)
+      : [];
     waits.push({
       waiter: w.connection,
       relation: w.relation,
       mode: w.mode,
-      holders: unique(holders),
+      holders: unique(inferred ? upgradable : holders),
       queuedBehind: unique(queuedBehind),
+      holdersInferred: inferred && upgradable.length > 0,
     });
   }
   return { locks, waits };

@@ -52,5 +52,8 @@ export function serverArgs(l: ServerLayout, s: ServerSettings, user: ServerOsUse
     '--performance-schema-instrument=wait/lock/metadata/sql/mdl=ON',
     '--performance-schema-consumer-global-instrumentation=ON',
     '--performance-schema-consumer-thread-instrumentation=ON',
+    // MariaDB's performance_schema keeps showing an upgraded lock (ALTER's SHARED_UPGRADABLE, really
+    // SHARED_NO_WRITE while it copies) at its first type; this plugin shows the granted type as it is.
+    '--plugin-load-add=metadata_lock_info.so',
   ];
 }

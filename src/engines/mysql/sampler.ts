@@ -9,7 +9,8 @@
 import { DatabaseError } from '../../errors.js';
 import { PeriodicLoop } from '../../util/periodic.js';
 import type { MysqlConnection } from './client.js';
-import { type LockSample, type LockSources, readLockSample } from './lock-sources.js';
+import { type LockSample, type LockSources, readLockSample, rowWaitGapMs } from './lock-sources.js';
+import type { RowLockWait } from './locks.js';
 
 export interface SampleTime {
   send: number;
@@ -60,7 +61,7 @@ interface SeenWait {
   queuedBehind: number[];
 }
 
-function waitsOf(s: LockSample, sources: LockSources): SeenWait[] {
+function waitsOf(s: LockSample & { rowWaits: RowLockWait[] }, sources: LockSources): SeenWait[] {
   const out: SeenWait[] = [];
   for (const w of s.mdl.waits) {
     out.push({
@@ -79,7 +80,7 @@ function waitsOf(s: LockSample, sources: LockSources): SeenWait[] {
     });
   }
   // Where metadata_locks shows waiters, the processlist only repeats them.
-  if (sources.metadataLocks !== 'performance_schema') {
+  if (sources.metadataLocks === 'metadata_lock_info' || sources.metadataLocks === null) {
     for (const w of s.processlistWaits) {
       out.push({
         key: `p|${w.waiter}|${w.state}`,
@@ -99,6 +100,8 @@ export class MysqlLockSampler {
   private readonly held: HeldRun[] = [];
   private readonly waits: WaitRun[] = [];
   private readonly loop: PeriodicLoop;
+  private rowWaits: RowLockWait[] = [];
+  private rowWaitsReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly connection: MysqlConnection,
@@ -144,8 +147,15 @@ export class MysqlLockSampler {
 
   private async sampleOnce(): Promise<void> {
     const send = this.clock.now();
-    const s = await readLockSample(this.connection, this.sources, this.watched);
+    const readRows = send - this.rowWaitsReadAt >= rowWaitGapMs(this.sources);
+    const read = await readLockSample(this.connection, this.sources, this.watched, { rowWaits: readRows });
     const recv = this.clock.now();
+    if (read.rowWaits !== null) {
+      this.rowWaits = read.rowWaits;
+      this.rowWaitsReadAt = send;
+    }
+    // Between two reads of the row-lock source, its last answer stands.
+    const s = { ...read, rowWaits: this.rowWaits };
     const index = this.samples.push({ send, recv }) - 1;
     const watched = new Set(this.watched);
 

@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMysql, type MysqlConnection } from '../../../src/engines/mysql/client.js';
 import {
   detectLockSources,
+  INNODB_LOCK_WAITS_MIN_GAP_MS,
   type LockSample,
   type LockSources,
   readLockSample,
 } from '../../../src/engines/mysql/lock-sources.js';
 import {
+  interpretMdl,
   mdlBlocks,
   mdlConflicts,
   mdlQueuesBehind,
@@ -48,6 +50,30 @@ describe('metadata-lock compatibility (mdl.cc matrices)', () => {
     expect(mdlBlocks('SHARED_UPGRADABLE')).toEqual({ reads: false, writes: false });
   });
 
+  it('infers the holder of an upgraded lock that performance_schema still shows as SHARED_UPGRADABLE', () => {
+    const row = (id: number, type: string, status: string) => ({
+      connection_id: id,
+      object_schema: 'app',
+      object_name: 't',
+      lock_type: type,
+      lock_duration: 'TRANSACTION',
+      lock_status: status,
+    });
+    const seen = interpretMdl([row(7, 'SHARED_UPGRADABLE', 'GRANTED'), row(9, 'SHARED_WRITE', 'PENDING')]);
+    expect(seen.waits).toEqual([
+      {
+        waiter: 9,
+        relation: 'app.t',
+        mode: 'SHARED_WRITE',
+        holders: [7],
+        queuedBehind: [],
+        holdersInferred: true,
+      },
+    ]);
+    const plain = interpretMdl([row(7, 'SHARED_NO_WRITE', 'GRANTED'), row(9, 'SHARED_WRITE', 'PENDING')]);
+    expect(plain.waits[0]).toMatchObject({ holders: [7], holdersInferred: false });
+  });
+
   it('reads InnoDB table names', () => {
     expect(parseQuotedTable('`app`.`t`')).toBe('app.t');
     expect(parseQuotedTable('`a``b`.`c.d`')).toBe('a`b.c.d');
@@ -67,12 +93,16 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
   };
 
   /** Sample every 10 ms until `found` says yes (or 10 s). */
-  async function sampleUntil(watched: number[], found: (s: LockSample) => boolean): Promise<LockSample> {
+  async function sampleUntil(
+    watched: number[],
+    found: (s: LockSample) => boolean,
+    pauseMs = 10,
+  ): Promise<LockSample> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const s = await readLockSample(sampler, sources, watched);
       if (found(s) || Date.now() > deadline) return s;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, pauseMs));
     }
   }
 
@@ -92,7 +122,7 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
 
   it('finds performance_schema metadata locks and INNODB_LOCK_WAITS on MariaDB 10.11', () => {
     expect(sources).toEqual({
-      metadataLocks: 'performance_schema',
+      metadataLocks: 'performance_schema+metadata_lock_info',
       rowLocks: 'information_schema.INNODB_LOCK_WAITS',
       processlist: 'mariadb',
     });
@@ -152,8 +182,11 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
     await probe.query('SET SESSION innodb_lock_wait_timeout = 10');
     await probe.query('START TRANSACTION');
     const write = probe.query("UPDATE app.t SET v = 'probe' WHERE id = 1");
-    const s = await sampleUntil([migration.threadId], (x) =>
-      x.rowWaits.some((w) => w.waiter === probe.threadId),
+    // InnoDB's lock tables refresh only after 100 ms without a read: poll them more slowly.
+    const s = await sampleUntil(
+      [migration.threadId],
+      (x) => x.rowWaits?.some((w) => w.waiter === probe.threadId) ?? false,
+      INNODB_LOCK_WAITS_MIN_GAP_MS,
     );
     expect(s.rowWaits).toContainEqual(
       expect.objectContaining({
@@ -164,7 +197,7 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
         lockType: 'RECORD',
       }),
     );
-    expect(s.rowWaits.find((w) => w.waiter === probe.threadId)?.waiterMode).toMatch(/^X/);
+    expect(s.rowWaits?.find((w) => w.waiter === probe.threadId)?.waiterMode).toMatch(/^X/);
     await backfill;
     await write;
     await probe.query('ROLLBACK');
@@ -201,13 +234,13 @@ describe.skipIf(!mariadbAvailable)('lock sampling on MariaDB', () => {
     const held = data.held.filter(
       (h) => h.connection === migration.threadId && h.granted && h.relation === 'app.t',
     );
-    expect(held.map((h) => h.mode)).toContain('SHARED_UPGRADABLE');
+    // The plugin shows the ALTER's lock as it is while it waits: upgraded to SHARED_NO_WRITE.
+    expect(held.map((h) => h.mode)).toContain('SHARED_NO_WRITE');
     expect(data.held.every((h) => h.connection === migration.threadId)).toBe(true);
   });
 
   // Last: it turns the MDL instrument off for the rest of the server's life.
-  it('falls back to metadata_lock_info for holders and the processlist for waiters', async () => {
-    await sampler.query("INSTALL SONAME 'metadata_lock_info'");
+  it('without the MDL instrument: metadata_lock_info for holders, the processlist for waiters', async () => {
     await sampler.query(
       "UPDATE performance_schema.setup_instruments SET ENABLED = 'NO' WHERE NAME = 'wait/lock/metadata/sql/mdl'",
     );
