@@ -25,7 +25,10 @@ const SCHEMA = `
   CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);
   INSERT INTO users SELECT g, 'u' || g || '@x' FROM generate_series(1, 2000) g;
   CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM users';
-  CREATE TYPE mood AS ENUM ('ok', 'sad');`;
+  CREATE TYPE mood AS ENUM ('ok', 'sad');
+  CREATE TABLE events (id int, at date NOT NULL) PARTITION BY RANGE (at);
+  CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+  INSERT INTO events VALUES (1, '2026-05-01');`;
 
 const PRIVILEGED_ROLES = [
   'pg_execute_server_program',
@@ -89,10 +92,32 @@ describe('sandboxed branches', () => {
     expect(ckpt?.owner).toBe(`vdb_${instance}_k_base`);
     const objects = ckpt?.reowned?.map((o) => `${o.type} ${o.object}`) ?? [];
     expect(objects).toEqual(
-      expect.arrayContaining(['table public.users', 'function public.user_count()', 'type public.mood']),
+      expect.arrayContaining([
+        'table public.users',
+        'function public.user_count()',
+        'type public.mood',
+        // a partitioned table depends on its own key columns; it is re-owned all the same
+        'table public.events',
+        'table public.events_2026',
+      ]),
     );
     expect(new Set(ckpt?.reowned?.map((o) => o.from))).toEqual(new Set([adminConfig().user]));
-    expect(Object.keys(ckpt?.checksums ?? {})).toEqual(['public.users']);
+    expect(Object.keys(ckpt?.checksums ?? {})).toEqual(expect.arrayContaining(['public.users']));
+  });
+
+  it("a branch's role reads and writes a partitioned table of the source", async () => {
+    const [b] = await backend.branch('base', ['partitioned']);
+    const { config, close } = await backend.connect(b!.name);
+    try {
+      await withClient(config, async (c) => {
+        await c.query("INSERT INTO events VALUES (2, '2026-06-01')");
+        expect((await c.query('SELECT count(*)::int AS n FROM events')).rows[0].n).toBe(2);
+        await c.query('CREATE INDEX ON events (at)');
+      });
+    } finally {
+      await close();
+      await backend.destroy(b!.name);
+    }
   });
 
   it("a branch's role owns the branch and its objects, and has no server-wide rights", async () => {

@@ -75,7 +75,9 @@ const FOREIGN_OWNED_SQL = `
     AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
     AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
-                    AND d.deptype IN ('e', 'i'))
+                    AND d.deptype IN ('e', 'i')
+                    -- a partitioned table depends internally on its own key columns: still re-owned
+                    AND NOT (d.refclassid = o.classid AND d.refobjid = o.objid))
   ORDER BY o.classid::oid, i.identity`;
 
 /** pg_identify_object's type → the ALTER command that changes its owner. */
