@@ -153,9 +153,7 @@ describe('test --variants: each rewrite blocks less and ends in the same schema'
   });
 });
 
-// A partitioned table in the source database makes the sandboxed branch role fail to read it
-// ("permission denied for table events", a bug of the local sandbox outside this feature), so
-// this one runs as the server's superuser, in a database of its own.
+// In a database of its own, as the sandboxed branch role (partitioned tables are re-owned like any).
 describe('test --variants on a partitioned table', () => {
   let p: TestProject;
 
@@ -174,7 +172,6 @@ describe('test --variants on a partitioned table', () => {
       'pidx.sql',
       'CREATE INDEX ON events (v);\n',
       'partitioned-index',
-      true,
     );
     expect(variant.statements.map((s) => s.sql).join('\n')).toMatch(
       /ATTACH PARTITION "public"."events_2_v_idx"/,
