@@ -10044,27 +10044,27 @@ var require_adapter = __commonJS({
 var require_proper_lockfile = __commonJS({
   "node_modules/proper-lockfile/index.js"(exports, module) {
     "use strict";
-    var lockfile4 = require_lockfile();
+    var lockfile2 = require_lockfile();
     var { toPromise, toSync, toSyncOptions } = require_adapter();
     async function lock(file, options) {
-      const release = await toPromise(lockfile4.lock)(file, options);
+      const release = await toPromise(lockfile2.lock)(file, options);
       return toPromise(release);
     }
     function lockSync(file, options) {
-      const release = toSync(lockfile4.lock)(file, toSyncOptions(options));
+      const release = toSync(lockfile2.lock)(file, toSyncOptions(options));
       return toSync(release);
     }
     function unlock(file, options) {
-      return toPromise(lockfile4.unlock)(file, options);
+      return toPromise(lockfile2.unlock)(file, options);
     }
     function unlockSync(file, options) {
-      return toSync(lockfile4.unlock)(file, toSyncOptions(options));
+      return toSync(lockfile2.unlock)(file, toSyncOptions(options));
     }
     function check2(file, options) {
-      return toPromise(lockfile4.check)(file, options);
+      return toPromise(lockfile2.check)(file, options);
     }
     function checkSync(file, options) {
-      return toSync(lockfile4.check)(file, toSyncOptions(options));
+      return toSync(lockfile2.check)(file, toSyncOptions(options));
     }
     module.exports = lock;
     module.exports.lock = lock;
@@ -10076,9 +10076,44 @@ var require_proper_lockfile = __commonJS({
   }
 });
 
+// src/state/file-lock.ts
+import { join as join2 } from "node:path";
+async function withFileLock(dir, name, timing, fn) {
+  const release = await import_proper_lockfile.default.lock(dir, {
+    lockfilePath: join2(dir, name),
+    realpath: false,
+    retries: { retries: timing.retries, minTimeout: timing.minTimeoutMs, maxTimeout: timing.maxTimeoutMs },
+    stale: timing.staleMs
+  });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+var import_proper_lockfile, SHORT_SECTION, SERVER_SECTION;
+var init_file_lock = __esm({
+  "src/state/file-lock.ts"() {
+    "use strict";
+    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
+    SHORT_SECTION = {
+      retries: 100,
+      minTimeoutMs: 20,
+      maxTimeoutMs: 200,
+      staleMs: 15e3
+    };
+    SERVER_SECTION = {
+      retries: 900,
+      minTimeoutMs: 100,
+      maxTimeoutMs: 200,
+      staleMs: 12e4
+    };
+  }
+});
+
 // src/backends/embedded-users.ts
 import { mkdir as mkdir2, readdir as readdir2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 async function startTimeOf(pid) {
   try {
     const stat6 = await readFile2(`/proc/${pid}/stat`, "utf8");
@@ -10101,44 +10136,35 @@ async function stillRunning(pid, recorded) {
   return now === null || recorded === "" || now === recorded;
 }
 async function addUser(stateDir2, pid = process.pid) {
-  const dir = join2(stateDir2, USERS_DIR);
+  const dir = join3(stateDir2, USERS_DIR);
   await mkdir2(dir, { recursive: true, mode: STATE_DIR_MODE });
-  await writeFile2(join2(dir, String(pid)), await startTimeOf(pid) ?? "", { mode: STATE_FILE_MODE });
+  await writeFile2(join3(dir, String(pid)), await startTimeOf(pid) ?? "", { mode: STATE_FILE_MODE });
 }
 async function removeUser(stateDir2, pid = process.pid) {
-  await rm(join2(stateDir2, USERS_DIR, String(pid)), { force: true });
+  await rm(join3(stateDir2, USERS_DIR, String(pid)), { force: true });
 }
 async function liveUsers(stateDir2) {
-  const dir = join2(stateDir2, USERS_DIR);
+  const dir = join3(stateDir2, USERS_DIR);
   const names = await readdir2(dir).catch(() => []);
   const live = [];
   for (const name of names) {
     const pid = Number(name);
-    const recorded = await readFile2(join2(dir, name), "utf8").catch(() => null);
+    const recorded = await readFile2(join3(dir, name), "utf8").catch(() => null);
     if (Number.isInteger(pid) && pid > 0 && recorded !== null && await stillRunning(pid, recorded.trim()))
       live.push(pid);
-    else await rm(join2(dir, name), { force: true });
+    else await rm(join3(dir, name), { force: true });
   }
   return live;
 }
 async function withEmbeddedLock(stateDir2, fn) {
   await ensureStateDir(stateDir2);
-  const release = await import_proper_lockfile.default.lock(stateDir2, {
-    lockfilePath: join2(stateDir2, "embedded.lock"),
-    retries: { retries: 600, minTimeout: 100, maxTimeout: 200 },
-    stale: 12e4
-  });
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
+  return withFileLock(stateDir2, "embedded.lock", SERVER_SECTION, fn);
 }
-var import_proper_lockfile, USERS_DIR;
+var USERS_DIR;
 var init_embedded_users = __esm({
   "src/backends/embedded-users.ts"() {
     "use strict";
-    import_proper_lockfile = __toESM(require_proper_lockfile(), 1);
+    init_file_lock();
     init_paths();
     USERS_DIR = "embedded-users";
   }
@@ -10147,11 +10173,11 @@ var init_embedded_users = __esm({
 // src/backends/socket-dir.ts
 import { createHash } from "node:crypto";
 import { chmod as chmod2, chown, lstat, mkdir as mkdir3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 function socketDirFor(dataDir) {
-  if (Buffer.byteLength(join3(dataDir, LONGEST_ENTRY)) <= SOCKET_PATH_MAX) return dataDir;
+  if (Buffer.byteLength(join4(dataDir, LONGEST_ENTRY)) <= SOCKET_PATH_MAX) return dataDir;
   const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
-  return join3("/tmp", `vers-db-${id}`);
+  return join4("/tmp", `vers-db-${id}`);
 }
 async function prepareSocketDir(dataDir, owner) {
   const dir = socketDirFor(dataDir);
@@ -10178,17 +10204,17 @@ var init_socket_dir = __esm({
 // src/backends/thin-volume.ts
 import { access, mkdir as mkdir4, open as open2, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
-import { dirname, join as join4 } from "node:path";
+import { dirname, join as join5 } from "node:path";
 async function readThinVolume(stateDir2) {
   try {
-    return JSON.parse(await readFile3(join4(stateDir2, THIN_FILE), "utf8"));
+    return JSON.parse(await readFile3(join5(stateDir2, THIN_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function thinDataDir(stateDir2) {
   const v = await readThinVolume(stateDir2);
-  return v ? join4(v.mountPoint, "pg") : null;
+  return v ? join5(v.mountPoint, "pg") : null;
 }
 async function isMounted(mountPoint) {
   try {
@@ -10238,7 +10264,7 @@ async function mountThinVolume(stateDir2, log2) {
   if (!v || await isMounted(v.mountPoint)) return v;
   if (!await exists(v.image))
     throw new BackendError(`the thin volume's image ${v.image} is gone`, {
-      hint: `remove ${join4(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
+      hint: `remove ${join5(stateDir2, THIN_FILE)} and run \`vers-db up --thin\` again (the cluster on it is lost)`
     });
   checkPlatform();
   const run = await privileged(
@@ -10268,7 +10294,7 @@ import { randomBytes } from "node:crypto";
 import { access as access2, chmod as chmod3, chown as chown2, constants as constants4, mkdir as mkdir5, readFile as readFile4, stat as stat3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform as platform3, tmpdir as tmpdir2, userInfo as userInfo2 } from "node:os";
-import { dirname as dirname2, join as join5, relative } from "node:path";
+import { dirname as dirname2, join as join6, relative } from "node:path";
 function binaries() {
   loaded ??= loadBinaries().catch((err) => {
     loaded = void 0;
@@ -10293,15 +10319,15 @@ async function loadBinaries() {
 async function hydrateSymlinks(packageDir) {
   let links;
   try {
-    links = JSON.parse(await readFile4(join5(packageDir, "native", "pg-symlinks.json"), "utf8"));
+    links = JSON.parse(await readFile4(join6(packageDir, "native", "pg-symlinks.json"), "utf8"));
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    const to = join5(packageDir, target);
+    const to = join6(packageDir, target);
     if (await exists2(to)) continue;
     try {
-      await symlink(relative(dirname2(to), join5(packageDir, source)), to);
+      await symlink(relative(dirname2(to), join6(packageDir, source)), to);
     } catch (err) {
       if (err.code !== "EEXIST") {
         throw new BackendError(
@@ -10320,14 +10346,14 @@ function embeddedUrl(s, database = "postgres") {
 }
 async function readState(stateDir2) {
   try {
-    return JSON.parse(await readFile4(join5(stateDir2, STATE_FILE), "utf8"));
+    return JSON.parse(await readFile4(join6(stateDir2, STATE_FILE), "utf8"));
   } catch {
     return null;
   }
 }
 async function writeState(stateDir2, s) {
   await ensureStateDir(stateDir2);
-  await writeFile4(join5(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
+  await writeFile4(join6(stateDir2, STATE_FILE), `${JSON.stringify(s, null, 2)}
 `, { mode: 384 });
 }
 async function freePort(preferred) {
@@ -10397,12 +10423,12 @@ async function initCluster(stateDir2, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
   await ensureStateDir(stateDir2);
-  let dataDir = await thinDataDir(stateDir2) ?? join5(stateDir2, EMBEDDED_DATA_SUBDIR);
+  let dataDir = await thinDataDir(stateDir2) ?? join6(stateDir2, EMBEDDED_DATA_SUBDIR);
   if (ids) await shareStateDirWithCluster(stateDir2);
   if (ids && !await traversable(dataDir)) {
     await secureStateDir(stateDir2);
     const key = Buffer.from(stateDir2).toString("base64url").slice(-40);
-    dataDir = join5(tmpdir2(), `vers-db-${key}`, "pg");
+    dataDir = join6(tmpdir2(), `vers-db-${key}`, "pg");
     log2(`state directory is not reachable by the postgres user; keeping the cluster in ${dataDir}`);
   }
   await mkdir5(dataDir, { recursive: true, mode: 448 });
@@ -10418,7 +10444,7 @@ async function initCluster(stateDir2, log2) {
     password: randomBytes(12).toString("base64url"),
     persistent: false
   };
-  const pwfile = join5(dirname2(dataDir), `.pwfile-${process.pid}`);
+  const pwfile = join6(dirname2(dataDir), `.pwfile-${process.pid}`);
   await writeFile4(pwfile, `${state.password}
 `, { mode: 384 });
   if (ids) await chown2(pwfile, ids.uid, ids.gid);
@@ -10468,7 +10494,7 @@ function serverOptions(s) {
 async function startCluster(s, log2) {
   const bin = await binaries();
   const ids = await runAsIds();
-  const logFile = join5(s.dataDir, "server.log");
+  const logFile = join6(s.dataDir, "server.log");
   await prepareSocketDir(s.dataDir, ids).catch((err) => {
     throw new BackendError(`cannot prepare a socket directory for the embedded server: ${err.message}`);
   });
@@ -10507,7 +10533,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
   });
   await mountThinVolume(stateDir2, log2);
   let s = await readState(stateDir2);
-  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
+  if (!s || !await exists2(join6(s.dataDir, "PG_VERSION"))) s = await initCluster(stateDir2, log2);
   let startedHere = false;
   if (!await isRunning(s)) {
     const port = await freePort(s.port);
@@ -10530,7 +10556,7 @@ async function ensureEmbeddedLocked(stateDir2, options) {
 }
 async function embeddedStatus(stateDir2) {
   const s = await readState(stateDir2);
-  if (!s || !await exists2(join5(s.dataDir, "PG_VERSION")))
+  if (!s || !await exists2(join6(s.dataDir, "PG_VERSION")))
     return { initialised: false, running: false, state: s };
   return { initialised: true, running: await isRunning(s), state: s };
 }
@@ -17166,11 +17192,14 @@ async function unknownCheckpoint(registry2, kind, tag) {
     hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
   });
 }
-var checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
+var unknownSourceDatabase, checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
 var init_messages = __esm({
   "src/backends/messages.ts"() {
     "use strict";
     init_errors();
+    unknownSourceDatabase = (name, where2) => new NotFoundError(`database ${JSON.stringify(name)} does not exist at ${where2}`, {
+      hint: "checkpoint the source database (leave the database out), or create that database first"
+    });
     checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
       hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
     });
@@ -17190,7 +17219,7 @@ var init_messages = __esm({
 
 // src/state/children.ts
 import { mkdir as mkdir7, readdir as readdir3, readFile as readFile8, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 async function startTimeOf2(pid) {
   try {
     const stat6 = await readFile8(`/proc/${pid}/stat`, "utf8");
@@ -17213,8 +17242,8 @@ async function sameProcess(pid, start) {
   return now === null || start === "" || now === start;
 }
 async function recordChild(stateDir2, pgid, what) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const file = join8(dir, `${pgid}.json`);
+  const dir = join9(stateDir2, CHILDREN_DIR);
+  const file = join9(dir, `${pgid}.json`);
   const record2 = {
     pgid,
     owner: process.pid,
@@ -17230,11 +17259,11 @@ async function recordChild(stateDir2, pgid, what) {
   return () => rm4(file, { force: true });
 }
 async function reapOrphanedChildren(stateDir2) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
+  const dir = join9(stateDir2, CHILDREN_DIR);
   const names = await readdir3(dir).catch(() => []);
   const stopped = [];
   for (const name of names) {
-    const file = join8(dir, name);
+    const file = join9(dir, name);
     let r;
     try {
       r = JSON.parse(await readFile8(file, "utf8"));
@@ -17462,6 +17491,7 @@ var init_managed = __esm({
       // ---- checkpoints ----
       async checkpoint(tag, options = {}) {
         validateName("checkpoint tag", tag);
+        if (await this.registry.checkpoint(tag)) throw checkpointTaken(tag);
         const plan = await this.driver.planCheckpoint(tag, options.database);
         const info = {
           tag,
@@ -18220,7 +18250,9 @@ var init_vers_driver = __esm({
     "use strict";
     init_p_limit();
     init_errors();
+    init_pg();
     init_vers();
+    init_messages();
     init_pg_admin();
     init_vers_reader();
     init_vers_session();
@@ -18273,19 +18305,22 @@ var init_vers_driver = __esm({
         }
         return { vm, password, database: s[VERS_SETTINGS.database] ?? "postgres" };
       }
+      /** The database must exist in the base VM; the read-only role is made there before the commit. */
       async planCheckpoint(_tag, database) {
         const base = await this.base();
-        return {
-          id: "",
-          source: base.vm,
-          database: database || base.database,
-          strategy: "vers commit",
-          extra: { vm: base.vm }
-        };
+        const db = database || base.database;
+        const reader = await this.readerPassword();
+        const conn = await this.session.connect(base.vm, base.database, base.password);
+        try {
+          if (!await databaseExists(conn.config, db)) throw unknownSourceDatabase(db, `VM ${base.vm}`);
+          await ensureReaderRole(withDatabase(conn.config, db), reader);
+        } finally {
+          await conn.close();
+        }
+        return { id: "", source: base.vm, database: db, strategy: "vers commit", extra: { vm: base.vm } };
       }
       async createCheckpoint(tag, plan, o2) {
         const base = await this.base();
-        await this.ensureReader(base, o2.signal);
         const start = performance6.now();
         const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o2.signal }));
         await o2.recordId(commitId);
@@ -18305,24 +18340,18 @@ var init_vers_driver = __esm({
           await this.v(() => this.client.resume(plan.source, { signal: o2.signal }));
         return { id: commitId, durationMs: performance6.now() - start };
       }
-      /** The read-only role, made in the base VM before the commit so every VM of the commit has it. */
-      async ensureReader(base, signal) {
+      /** The read-only role's password, made once per project (every VM of it has the role). */
+      async readerPassword() {
         let password = (await this.settings())[VERS_SETTINGS.readerPassword];
         if (!password) {
           const made = randomBytes6(16).toString("hex");
-          password = made;
-          await this.deps.registry.update((d) => {
+          password = await this.deps.registry.update((d) => {
             d.settings[VERS_SETTINGS.readerPassword] ??= made;
-            password = d.settings[VERS_SETTINGS.readerPassword];
+            return d.settings[VERS_SETTINGS.readerPassword];
           });
         }
         this.client.addSecret(password);
-        const conn = await this.session.connect(base.vm, base.database, base.password, { signal });
-        try {
-          await ensureReaderRole(conn.config, password);
-        } finally {
-          await conn.close();
-        }
+        return password;
       }
       /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
       async removeCheckpoint(entry) {
@@ -18497,7 +18526,7 @@ var init_vers2 = __esm({
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes7 } from "node:crypto";
 import { constants as constants5, copyFile, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -18533,7 +18562,7 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join9(dir, `.reflink-probe-${randomBytes7(4).toString("hex")}`);
+  const a2 = join10(dir, `.reflink-probe-${randomBytes7(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
     await writeFile8(a2, "probe");
@@ -18714,7 +18743,9 @@ var init_local_sandbox = __esm({
     AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
     AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
-                    AND d.deptype IN ('e', 'i'))
+                    AND d.deptype IN ('e', 'i')
+                    -- a partitioned table depends internally on its own key columns: still re-owned
+                    AND NOT (d.refclassid = o.classid AND d.refobjid = o.objid))
   ORDER BY o.classid::oid, i.identity`;
     ALTER_KEYWORD = {
       schema: "SCHEMA",
@@ -19060,6 +19091,7 @@ var init_local_driver = __esm({
     init_local_own();
     init_local_sandbox();
     init_local_verify();
+    init_messages();
     init_pg_admin();
     init_shell_step();
     SEAL_TEMPLATE_SQL = (db) => `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
@@ -19121,11 +19153,8 @@ var init_local_driver = __esm({
       }
       async planCheckpoint(tag, database) {
         const source = database || (this.source.database ?? "postgres");
-        if (!await databaseExists(this.admin, source)) {
-          throw new NotFoundError(
-            `database ${JSON.stringify(source)} does not exist at ${displayUrl(this.admin)}`
-          );
-        }
+        if (!await databaseExists(this.admin, source))
+          throw unknownSourceDatabase(source, displayUrl(this.admin));
         const id = checkpointDatabaseName(await this.instance(), tag);
         const strategy = chooseCloneStrategy(
           await databaseSize(this.admin, source),
@@ -44054,7 +44083,7 @@ init_names();
 
 // src/core/checkpoint-snapshot.ts
 import { mkdir as mkdir6, readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 
 // src/collector/measure.ts
 init_errors();
@@ -47386,9 +47415,9 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
     "vers-db:snapshot"
   );
 }
-var fileOf = (stateDir2, tag) => join6(stateDir2, "checkpoints", `${tag}.json`);
+var fileOf = (stateDir2, tag) => join7(stateDir2, "checkpoints", `${tag}.json`);
 async function saveCheckpointSnapshot(stateDir2, snap) {
-  await mkdir6(join6(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
+  await mkdir6(join7(stateDir2, "checkpoints"), { recursive: true, mode: 448 });
   await writeFile5(fileOf(stateDir2, snap.tag), `${JSON.stringify(snap)}
 `, { mode: 384 });
 }
@@ -47606,14 +47635,14 @@ init_errors();
 init_paths();
 
 // src/state/registry.ts
-var import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
 init_errors();
 init_secrets();
 init_atomic_write();
+init_file_lock();
 init_paths();
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { readFile as readFile7 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var EMPTY = {
   version: 1,
   checkpoints: {},
@@ -47633,7 +47662,7 @@ function registerSecrets(data) {
 var Registry = class {
   constructor(dir) {
     this.dir = dir;
-    this.file = join7(dir, "registry.json");
+    this.file = join8(dir, "registry.json");
   }
   dir;
   file;
@@ -47655,20 +47684,13 @@ var Registry = class {
   /** Read-modify-write under the lock. The callback's return value is passed through. */
   async update(mutate) {
     await ensureStateDir(this.dir);
-    const release = await import_proper_lockfile2.default.lock(this.dir, {
-      lockfilePath: join7(this.dir, "registry.lock"),
-      retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
-      stale: 15e3
-    });
-    try {
+    return withFileLock(this.dir, "registry.lock", SHORT_SECTION, async () => {
       const data = await this.read();
       const out = await mutate(data);
       await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}
 `, STATE_FILE_MODE);
       return out;
-    } finally {
-      await release();
-    }
+    });
   }
   /** This state directory's instance id, fixed on first use. */
   async instance() {
@@ -48388,7 +48410,7 @@ var FRAMEWORKS = [
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join10, resolve as resolve4 } from "node:path";
+import { join as join11, resolve as resolve4 } from "node:path";
 
 // src/guard/shell.ts
 var OPERATORS = ["&&", "||", ";;", ";", "|", "&", "\n"];
@@ -48555,7 +48577,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join10(cwd, "package.json"));
+  const text = readText(join11(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -48599,7 +48621,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join10(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join11(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -48674,15 +48696,15 @@ function detectMigrationCommands(line, cwd) {
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join12, relative as relative2 } from "node:path";
+import { join as join13, relative as relative2 } from "node:path";
 
 // src/state/tested.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 var TESTED_FILE = "tested.json";
 var contentHash = (text) => createHash2("sha256").update(text, "utf8").digest("hex");
-var testedFile = (stateDir2) => join11(stateDir2, TESTED_FILE);
+var testedFile = (stateDir2) => join12(stateDir2, TESTED_FILE);
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -48734,7 +48756,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join12(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join13(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -48746,20 +48768,14 @@ function pendingFiles(commands) {
 }
 
 // src/state/tested-record.ts
-var import_proper_lockfile3 = __toESM(require_proper_lockfile(), 1);
 init_atomic_write();
+init_file_lock();
 init_paths();
-import { join as join13 } from "node:path";
 var MAX_ENTRIES = 5e3;
 async function recordTested(stateDir2, entries) {
   if (Object.keys(entries).length === 0) return;
   await ensureStateDir(stateDir2);
-  const release = await import_proper_lockfile3.default.lock(stateDir2, {
-    lockfilePath: join13(stateDir2, "tested.lock"),
-    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
-    stale: 15e3
-  });
-  try {
+  await withFileLock(stateDir2, "tested.lock", SHORT_SECTION, async () => {
     const data = readTested(stateDir2);
     for (const [hash, entry] of Object.entries(entries)) {
       delete data.files[hash];
@@ -48767,12 +48783,9 @@ async function recordTested(stateDir2, entries) {
     }
     const keys = Object.keys(data.files);
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
-    const file = testedFile(stateDir2);
-    await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}
+    await writeFileAtomic(testedFile(stateDir2), `${JSON.stringify(data, null, 2)}
 `, 384);
-  } finally {
-    await release();
-  }
+  });
 }
 
 // src/core/record-tested.ts
@@ -61290,6 +61303,61 @@ var setNotNull = {
   }
 };
 
+// src/variants/rewrites/unique-using-index.ts
+init_pg();
+var UNSUPPORTED = [
+  "including",
+  "options",
+  "indexspace",
+  "deferrable",
+  "nulls_not_distinct",
+  "indexname",
+  "where_clause",
+  "exclusions"
+];
+var uniqueUsingIndex = {
+  id: "unique-using-index",
+  title: "ADD UNIQUE / PRIMARY KEY \u2192 unique index CONCURRENTLY, then USING INDEX",
+  async apply({ tree, catalog }) {
+    const stmt = tree.AlterTableStmt;
+    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
+    const cmd = stmt.cmds[0].AlterTableCmd;
+    const con = cmd?.subtype === "AT_AddConstraint" ? cmd.def?.Constraint : null;
+    if (!con || !["CONSTR_UNIQUE", "CONSTR_PRIMARY"].includes(con.contype)) return null;
+    if (UNSUPPORTED.some((k) => con[k]))
+      return { skipped: "constraint options beyond the key columns: not rewritten" };
+    const rel = relationOf2(stmt.relation);
+    const table = await catalog.table(rel);
+    if (!table)
+      return {
+        skipped: "which table, and whether it is partitioned, is read from the checkpoint: give a baseline"
+      };
+    if (table.kind !== "r")
+      return { skipped: "not an ordinary table (CONCURRENTLY is refused): not rewritten" };
+    const keys = con.keys.map((k) => k.String.sval);
+    const primary = con.contype === "CONSTR_PRIMARY";
+    if (primary && keys.some((k) => !table.columns[k]?.notNull))
+      return {
+        skipped: "PRIMARY KEY on a nullable column: make it NOT NULL first (set-not-null), then retry"
+      };
+    const taken = /* @__PURE__ */ new Set([...table.relationNames, ...table.constraintNames]);
+    const name = con.conname ?? (primary ? chooseName(rel.name, null, "pkey", taken) : chooseName(rel.name, nameAddition(keys), "key", taken));
+    const index = checked2(
+      `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${quoted({ schema: table.schema, name: table.name })} (${keys.map(quoteIdent).join(", ")})`,
+      (t) => t.IndexStmt?.concurrent === true && t.IndexStmt.unique === true
+    );
+    const attach = checked2(
+      `${alterHeader(stmt)} ADD CONSTRAINT ${quoteIdent(name)} ${primary ? "PRIMARY KEY" : "UNIQUE"} USING INDEX ${quoteIdent(name)}`,
+      (t) => t.AlterTableStmt?.cmds?.[0]?.AlterTableCmd?.def?.Constraint?.indexname === name
+    );
+    return {
+      steps: [{ sql: index, outsideBlock: true }, { sql: attach }],
+      what: `builds the unique index ${name} CONCURRENTLY, then adds the ${primary ? "primary key" : "UNIQUE constraint"} USING INDEX`,
+      why: `adding a ${primary ? "primary key" : "UNIQUE constraint"} builds its index under ACCESS EXCLUSIVE, so reads and writes wait for the whole build; CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, and USING INDEX is a catalog change`
+    };
+  }
+};
+
 // src/variants/rewrites/volatile-default.ts
 init_pg();
 var ALLOWED = /* @__PURE__ */ new Set(["CONSTR_DEFAULT", "CONSTR_NOTNULL", "CONSTR_NULL"]);
@@ -61367,6 +61435,7 @@ var REWRITES = [
   partitionedIndex,
   concurrentIndex,
   notValidConstraint,
+  uniqueUsingIndex,
   setNotNull,
   volatileDefault,
   expandContract,
@@ -61662,7 +61731,7 @@ var OutputSchema2 = object({ reports: array(VariantsReportSchema) });
 var dbSuggestVariants = defineTool({
   name: "db_suggest_variants",
   title: "Suggest safer variants of a migration",
-  description: "Recognise risky forms in a migration from its parse tree (CREATE INDEX without CONCURRENTLY, ADD FOREIGN KEY / CHECK validated at once, SET NOT NULL, one-statement backfills, volatile-default ADD COLUMN, indexes on partitioned tables, type changes that rewrite) and write the known safer rewrites as .sql files under the vers-db state directory (never beside the project's migrations), with what changed and why. Nothing runs on a database except catalog reads on a throwaway branch when a baseline is given. Measure them with db_test_strategies {variants: true}.",
+  description: "Recognise risky forms in a migration from its parse tree (CREATE INDEX without CONCURRENTLY, ADD FOREIGN KEY / CHECK validated at once, ADD UNIQUE / PRIMARY KEY, SET NOT NULL, one-statement backfills, volatile-default ADD COLUMN, indexes on partitioned tables, type changes that rewrite) and write the known safer rewrites as .sql files under the vers-db state directory (never beside the project's migrations), with what changed and why. Nothing runs on a database except catalog reads on a throwaway branch when a baseline is given. Measure them with db_test_strategies {variants: true}.",
   inputSchema: InputSchema6,
   outputSchema: OutputSchema2,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
