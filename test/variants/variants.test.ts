@@ -167,12 +167,7 @@ describe('test --variants on a partitioned table', () => {
   });
 
   it('CREATE INDEX on a partitioned table → ON ONLY, CONCURRENTLY per partition, ATTACH', async () => {
-    const { variant } = await compare(
-      p,
-      'pidx.sql',
-      'CREATE INDEX ON events (v);\n',
-      'partitioned-index',
-    );
+    const { variant } = await compare(p, 'pidx.sql', 'CREATE INDEX ON events (v);\n', 'partitioned-index');
     expect(variant.statements.map((s) => s.sql).join('\n')).toMatch(
       /ATTACH PARTITION "public"."events_2_v_idx"/,
     );
