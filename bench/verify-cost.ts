@@ -32,7 +32,7 @@ try {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    const problems = await verifyTemplate(admin, entry);
+    const problems = await verifyTemplate(admin, entry, home);
     times.push(performance.now() - t);
     if (problems.length) throw new Error(problems.join('; '));
   }

@@ -266,7 +266,7 @@ export class LocalDriver implements StorageDriver {
   }
 
   verifyCheckpoint(entry: CheckpointEntry): Promise<string[]> {
-    return verifyTemplate(this.admin, entry);
+    return verifyTemplate(this.admin, entry, stateDirOf(this.deps));
   }
 
   async close(): Promise<void> {}
