@@ -70,7 +70,8 @@ describe.skipIf(!mariadbAvailable)('probes on MariaDB', () => {
   const maxWait = (rs: ProbeResult[], kind: string) =>
     Math.max(0, ...rs.filter((r) => r.kind === kind).map((r) => r.end - r.start));
 
-  it('ALGORITHM=COPY: writes wait for the whole copy, behind the ALTER; reads do not', async () => {
+  /** Run `sql` on a migration connection with the sampler on and probes beside it; times on `clock`. */
+  async function measure(sql: string) {
     const migration = await connect();
     const samplerConn = await connect();
     const sampler = new MysqlLockSampler(
@@ -80,14 +81,25 @@ describe.skipIf(!mariadbAvailable)('probes on MariaDB', () => {
       clock,
     );
     await sampler.start();
-    const alterStart = clock.now();
-    let alterEnd = 0;
-    const alter = migration.query('ALTER TABLE app.big MODIFY pad VARCHAR(250), ALGORITHM=COPY').then(() => {
-      alterEnd = clock.now();
+    const start = clock.now();
+    let end = 0;
+    const run = migration.query(sql).then(() => {
+      end = clock.now();
     });
-    const results = await probeWhile(alter);
+    const results = await probeWhile(run);
     const data = await sampler.stop();
     expect(results.every((r) => r.outcome === 'ok')).toBe(true);
+    return { migration, start, end, results, data };
+  }
+
+  it('ALGORITHM=COPY: writes wait for the whole copy, behind the ALTER; reads do not', async () => {
+    const {
+      migration,
+      start: alterStart,
+      end: alterEnd,
+      results,
+      data,
+    } = await measure('ALTER TABLE app.big MODIFY pad VARCHAR(250), ALGORITHM=COPY');
 
     const alterMs = alterEnd - alterStart;
     // Independent timing: the first write probe sent after the ALTER began can finish only when it ends.
@@ -150,22 +162,7 @@ describe.skipIf(!mariadbAvailable)('probes on MariaDB', () => {
   });
 
   it('a one-statement backfill: writes to its rows wait for row locks until it commits; reads do not', async () => {
-    const migration = await connect();
-    const samplerConn = await connect();
-    const sampler = new MysqlLockSampler(
-      samplerConn,
-      await detectLockSources(samplerConn),
-      [migration.threadId],
-      clock,
-    );
-    await sampler.start();
-    const start = clock.now();
-    let end = 0;
-    const backfill = migration.query('UPDATE app.big SET a = a + 1').then(() => {
-      end = clock.now();
-    });
-    const results = await probeWhile(backfill);
-    const data = await sampler.stop();
+    const { migration, start, end, results, data } = await measure('UPDATE app.big SET a = a + 1');
     // The probed keys are the table's first: locked early, released at commit.
     const firstWrite = results.find((r) => r.kind === 'write' && r.start >= start)!;
     const expected = end - firstWrite.start;
