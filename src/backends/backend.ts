@@ -118,6 +118,7 @@ export interface SourceDatabase {
 }
 
 export interface Backend {
+  /** Which backend, for records and reports; callers decide behaviour by `capabilities`. */
   readonly kind: BackendKind;
   readonly capabilities: BackendCapabilities;
   /** A database on the source's server, by name (the source database, or one beside it). */

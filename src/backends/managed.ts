@@ -29,6 +29,7 @@ import type { BackendDeps } from './deps.js';
 import type { StorageDriver } from './driver.js';
 import {
   branchNotReady,
+  branchTaken,
   checkpointTaken,
   stillHasBranches,
   unknownBranch,
@@ -193,6 +194,9 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     if (new Set(names).size !== names.length) throw new InvalidInputError('branch names must be unique');
     const ckpt = await this.readyCheckpoint(checkpoint);
     if (names.length === 0) return [];
+    const data = await this.registry.read();
+    const taken = names.find((n) => data.branches[n]);
+    if (taken) throw branchTaken(taken); // before any work; reserveBranches checks again, atomically
     throwIfAborted(options.signal);
     const plans = await this.driver.planBranches(ckpt, names);
     const createdAt = new Date().toISOString();

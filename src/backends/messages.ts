@@ -31,6 +31,11 @@ export const checkpointTaken = (tag: string): ConflictError =>
     hint: 'pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)',
   });
 
+export const branchTaken = (name: string): ConflictError =>
+  new ConflictError(`branch ${JSON.stringify(name)} already exists`, {
+    hint: `pick another name, or remove it first with \`vers-db delete ${name}\` (MCP: db_branches delete)`,
+  });
+
 export const unknownBranch = (name: string): NotFoundError =>
   new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: 'list them with `vers-db branches`' });
 

@@ -4,7 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BranchConnection } from '../../src/backends/backend.js';
-import { checkpointTaken, stillHasBranches, unknownBranch } from '../../src/backends/messages.js';
+import {
+  branchTaken,
+  checkpointTaken,
+  stillHasBranches,
+  unknownBranch,
+} from '../../src/backends/messages.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/errors.js';
 import type { Registry } from '../../src/state/registry.js';
 import { withClient } from '../../src/util/pg.js';
@@ -110,6 +115,14 @@ export function backendContract(name: string, setup: () => Promise<ContractHarne
       expect(counts).toEqual([100, 100, 100]);
       await expect(b.branch('no-such-checkpoint', ['x'])).rejects.toBeInstanceOf(NotFoundError);
       await expect(b.branch('base', ['one'])).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('a taken branch name is refused with the same message and hint on every backend', async () => {
+      const err = await b.branch('base', ['fresh-name', 'one']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect(err).toMatchObject({ message: branchTaken('one').message, hint: branchTaken('one').hint });
+      expect(await h.registry.branch('fresh-name')).toBeUndefined();
+      expect((await h.registry.branch('one'))?.state).toBe('ready');
     });
 
     it('unknown checkpoints and branches fail with the same errors and hints everywhere', async () => {
