@@ -12434,8 +12434,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile12;
-      function writeFile12(path6, data, options, cb) {
+      fs2.writeFile = writeFile13;
+      function writeFile13(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -12489,9 +12489,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir5;
+      fs2.readdir = readdir6;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir5(path6, options, cb) {
+      function readdir6(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -31507,7 +31507,7 @@ async function unknownCheckpoint(registry2, kind, tag) {
     hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
   });
 }
-var unknownSourceDatabase, checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
+var unknownSourceDatabase, checkpointTaken, branchTaken, unknownBranch, branchNotReady, stillHasBranches;
 var init_messages = __esm({
   "src/backends/messages.ts"() {
     "use strict";
@@ -31517,6 +31517,9 @@ var init_messages = __esm({
     });
     checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
       hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
+    });
+    branchTaken = (name) => new ConflictError(`branch ${JSON.stringify(name)} already exists`, {
+      hint: `pick another name, or remove it first with \`vers-db delete ${name}\` (MCP: db_branches delete)`
     });
     unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
     branchNotReady = (b) => new ConflictError(
@@ -31896,6 +31899,9 @@ var init_managed = __esm({
         if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
         const ckpt = await this.readyCheckpoint(checkpoint);
         if (names.length === 0) return [];
+        const data = await this.registry.read();
+        const taken = names.find((n3) => data.branches[n3]);
+        if (taken) throw branchTaken(taken);
         throwIfAborted(options.signal);
         const plans = await this.driver.planBranches(ckpt, names);
         const createdAt = (/* @__PURE__ */ new Date()).toISOString();
@@ -33147,17 +33153,19 @@ var init_local_own = __esm({
 });
 
 // src/backends/local-verify.ts
+import { mkdir as mkdir8, readdir as readdir4, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 import { setTimeout as sleep4 } from "node:timers/promises";
-function verifyTemplate(admin, ckpt) {
+function verifyTemplate(admin, ckpt, stateDir2) {
   const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
-  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt));
+  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
   inFlight.set(ckpt.id, mine);
   void mine.catch(() => void 0).then(() => {
     if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
   });
   return mine;
 }
-async function verifyNow(admin, ckpt) {
+async function verifyNow(admin, ckpt, stateDir2) {
   const tag = ckpt.tag;
   const row = await withClient(
     admin,
@@ -33166,17 +33174,52 @@ async function verifyNow(admin, ckpt) {
   if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
   const problems = [];
   if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-  if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
+  const openedByUs = openers.live > 0 || openers.dead.length > 0;
+  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
   if (ckpt.checksums) {
-    const now = await templateChecksums(admin, ckpt.id, !row.datallowconn);
+    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
     problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  } else if (closeAfter && row.datallowconn) {
+    await allowConnections(admin, ckpt.id, false);
   }
+  await Promise.all(openers.dead.map((f) => rm6(f, { force: true })));
   return problems;
 }
-async function templateChecksums(admin, id, closeAfter) {
-  const allow = (on6) => retrying(
+async function verifiers(stateDir2, id) {
+  const dir = join11(stateDir2, MARKER_DIR);
+  const names = await readdir4(dir).catch(() => []);
+  const out = { live: 0, dead: [] };
+  for (const name of names) {
+    if (!name.startsWith(`${id}.`)) continue;
+    const pid = Number(name.slice(id.length + 1));
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
+    else out.dead.push(join11(dir, name));
+  }
+  return out;
+}
+async function markedOpen(stateDir2, id, fn) {
+  const dir = join11(stateDir2, MARKER_DIR);
+  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
+  const marker = join11(dir, `${id}.${process.pid}`);
+  await writeFile9(marker, "", { mode: STATE_FILE_MODE });
+  try {
+    return await fn();
+  } finally {
+    await rm6(marker, { force: true });
+  }
+}
+function allowConnections(admin, id, on6) {
+  return retrying(
     () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`))
   );
+}
+async function templateChecksums(admin, id, closeAfter, stateDir2) {
+  return markedOpen(stateDir2, id, () => readOpened(admin, id, closeAfter));
+}
+async function readOpened(admin, id, closeAfter) {
+  const allow = (on6) => allowConnections(admin, id, on6);
   await allow(true);
   try {
     for (let attempt = 1; ; attempt++) {
@@ -33213,17 +33256,20 @@ function checksumProblems(tag, recorded, now) {
   }
   return problems;
 }
-var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
 var init_local_verify = __esm({
   "src/backends/local-verify.ts"() {
     "use strict";
     init_snapshot();
+    init_children();
+    init_paths();
     init_pg();
     init_sqlstate();
     TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
     READ_ATTEMPTS = 3;
     RETRY_MS = 300;
     inFlight = /* @__PURE__ */ new Map();
+    MARKER_DIR = "verifying";
   }
 });
 
@@ -33598,7 +33644,7 @@ var init_local_driver = __esm({
         return sweepUnregistered(this.admin, this.deps.registry, report);
       }
       verifyCheckpoint(entry) {
-        return verifyTemplate(this.admin, entry);
+        return verifyTemplate(this.admin, entry, stateDirOf(this.deps));
       }
       async close() {
       }
@@ -34518,7 +34564,7 @@ var init_shell2 = __esm({
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join11, resolve as resolve4 } from "node:path";
+import { join as join12, resolve as resolve4 } from "node:path";
 function scriptName(program2, args) {
   const positional = args.filter((a2) => !a2.startsWith("-"));
   const [first, second] = positional;
@@ -34535,7 +34581,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join11(cwd, "package.json"));
+  const text = readText(join12(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -34579,7 +34625,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join11(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join12(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -34701,7 +34747,7 @@ var init_detect = __esm({
 // src/state/tested.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -34717,14 +34763,14 @@ var init_tested = __esm({
     "use strict";
     TESTED_FILE = "tested.json";
     contentHash = (text) => createHash2("sha256").update(text, "utf8").digest("hex");
-    testedFile = (stateDir2) => join12(stateDir2, TESTED_FILE);
+    testedFile = (stateDir2) => join13(stateDir2, TESTED_FILE);
   }
 });
 
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join13, relative as relative2 } from "node:path";
+import { join as join14, relative as relative2 } from "node:path";
 function changedFiles(cwd) {
   let root;
   try {
@@ -34758,7 +34804,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join13(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join14(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -38439,7 +38485,7 @@ var init_documents = __esm({
 });
 
 // src/cli/report-files.ts
-import { writeFile as writeFile9 } from "node:fs/promises";
+import { writeFile as writeFile10 } from "node:fs/promises";
 async function writeReportFiles(docs, files, log2) {
   const wanted = [
     { file: files.markdown, render: docs.markdown, what: "markdown report" },
@@ -38448,7 +38494,7 @@ async function writeReportFiles(docs, files, log2) {
   ];
   for (const w of wanted) {
     if (!w.file) continue;
-    await writeFile9(w.file, w.render());
+    await writeFile10(w.file, w.render());
     log2(`${w.what}: ${w.file}`);
   }
 }
@@ -38610,8 +38656,8 @@ var init_recover = __esm({
 });
 
 // src/cli/thin-up.ts
-import { rm as rm6, stat as stat6 } from "node:fs/promises";
-import { dirname as dirname4, join as join15 } from "node:path";
+import { rm as rm7, stat as stat6 } from "node:fs/promises";
+import { dirname as dirname4, join as join16 } from "node:path";
 async function diskUsage(dir) {
   const r = await execa("du", ["-sb", "--", dir], { reject: false });
   return Number(String(r.stdout).split("	")[0]) || 0;
@@ -38651,7 +38697,7 @@ async function prepareThin(ctx, sizeArg) {
   );
   if (status.running) await stopEmbedded(ctx.stateDir);
   const v = await createThinVolume(ctx.stateDir, size, ctx.log);
-  const to = join15(v.mountPoint, "pg");
+  const to = join16(v.mountPoint, "pg");
   const cp = await execa("cp", ["-a", "--", from, to], { reject: false });
   if (cp.exitCode !== 0) {
     await destroyThinVolume(ctx.stateDir).catch(() => void 0);
@@ -38660,7 +38706,7 @@ async function prepareThin(ctx, sizeArg) {
     });
   }
   await setEmbeddedDataDir(ctx.stateDir, to);
-  await rm6(from, { recursive: true, force: true });
+  await rm7(from, { recursive: true, force: true });
   ctx.log(`moved the cluster to ${to}`);
 }
 async function nearestExisting(dir) {
@@ -39699,8 +39745,8 @@ var init_types = __esm({
 
 // src/variants/generate.ts
 import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir8, writeFile as writeFile10 } from "node:fs/promises";
-import { basename as basename2, join as join16 } from "node:path";
+import { mkdir as mkdir9, writeFile as writeFile11 } from "node:fs/promises";
+import { basename as basename2, join as join17 } from "node:path";
 async function analyse(stmt, catalog, report) {
   const tree = parseOne(stmt.sql);
   const whole = new StatementText(stmt.sql);
@@ -39783,7 +39829,7 @@ async function suggestVariants(o2) {
     (id) => analysed.some((a2) => a2.pieces.some((p) => p.rewritten.has(id)))
   );
   const hash = createHash3("sha256").update(o2.sql).digest("hex").slice(0, 10);
-  const dir = join16(o2.stateDir, "variants", `${basename2(o2.name)}-${hash}`);
+  const dir = join17(o2.stateDir, "variants", `${basename2(o2.name)}-${hash}`);
   const sets = found.map((id) => [id]);
   if (found.length > 1) sets.push(found);
   for (const ids of sets) {
@@ -39804,15 +39850,15 @@ async function suggestVariants(o2) {
     ];
     const sql = render(analysed, chosen, header);
     splitStatements(sql, name);
-    const file = join16(dir, `${name}.sql`);
+    const file = join17(dir, `${name}.sql`);
     report.variants.push({ name, rewrites: ids, file, sql, changes, volatile_columns: [...volatile] });
   }
   if (report.variants.length) {
-    await mkdir8(dir, { recursive: true, mode: 448 });
-    for (const v of report.variants) await writeFile10(v.file, v.sql, { mode: 384 });
+    await mkdir9(dir, { recursive: true, mode: 448 });
+    for (const v of report.variants) await writeFile11(v.file, v.sql, { mode: 384 });
     const { variants, ...rest } = report;
-    await writeFile10(
-      join16(dir, "report.json"),
+    await writeFile11(
+      join17(dir, "report.json"),
       `${JSON.stringify({ ...rest, variants: variants.map(({ sql: _, ...v }) => v) }, null, 2)}
 `,
       { mode: 384 }
@@ -67849,11 +67895,11 @@ var init_progress = __esm({
 
 // src/mcp/reports.ts
 import { randomBytes as randomBytes13 } from "node:crypto";
-import { readdir as readdir4, rm as rm7, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { readdir as readdir5, rm as rm8, writeFile as writeFile12 } from "node:fs/promises";
+import { join as join18 } from "node:path";
 import { pathToFileURL } from "node:url";
 async function writeReportFiles2(stateDir2, reports) {
-  const dir = join17(stateDir2, "reports");
+  const dir = join18(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
   const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes13(2).toString("hex")}`;
@@ -67861,8 +67907,8 @@ async function writeReportFiles2(stateDir2, reports) {
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join17(dir, `${base}.${f.ext}`);
-    await writeFile11(path6, body, { mode: 384 });
+    const path6 = join18(dir, `${base}.${f.ext}`);
+    await writeFile12(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -67876,9 +67922,9 @@ async function writeReportFiles2(stateDir2, reports) {
   return links;
 }
 async function prune(dir) {
-  const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  const files = (await readdir5(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm7(join17(dir, old), { force: true });
+    await rm8(join18(dir, old), { force: true });
 }
 var KEEP_FILES, FORMATS, stamp, safe;
 var init_reports2 = __esm({
@@ -68129,7 +68175,7 @@ init_output3();
 init_report_files();
 import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile9 } from "node:fs/promises";
-import { dirname as dirname3, isAbsolute as isAbsolute3, join as join14, relative as relative4 } from "node:path";
+import { dirname as dirname3, isAbsolute as isAbsolute3, join as join15, relative as relative4 } from "node:path";
 import { performance as performance8 } from "node:perf_hooks";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var DEMO_DATABASE = "vers_db_demo";
@@ -68139,7 +68185,7 @@ var SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica'
 function examplesDir() {
   let dir = dirname3(fileURLToPath4(import.meta.url));
   for (let i2 = 0; i2 < 5; i2++) {
-    if (existsSync2(join14(dir, "examples", "migrations"))) return join14(dir, "examples");
+    if (existsSync2(join15(dir, "examples", "migrations"))) return join15(dir, "examples");
     dir = dirname3(dir);
   }
   throw new BackendError("cannot find the examples/ folder next to vers-db");
@@ -68169,8 +68215,8 @@ async function runDemo(ctx, o2) {
   const loadStart = start;
   await backend.sourceDatabase(DEMO_DATABASE).reset();
   await recordDatabase(ctx, demo, DEMO_CREATOR, { loading: true });
-  const schema = await readFile9(join14(examples, "schema", "v1.sql"), "utf8");
-  const seed = await readFile9(join14(examples, "seeds", "generate.sql"), "utf8");
+  const schema = await readFile9(join15(examples, "schema", "v1.sql"), "utf8");
+  const seed = await readFile9(join15(examples, "seeds", "generate.sql"), "utf8");
   await withClient(demo, async (c3) => {
     await c3.query(schema);
     await c3.query("SELECT set_config('vers_db.rows', $1, false)", [String(o2.rows)]);
@@ -68192,7 +68238,7 @@ async function runDemo(ctx, o2) {
   });
   progress({ message: `checkpoint ${tag}: ${ckpt.strategy} in ${formatMs(ckpt.duration_ms)}` });
   const migrations = ["a", "b", "c"].map((s) => ({
-    migration: join14(examples, "migrations", `v2-strategy-${s}.sql`),
+    migration: join15(examples, "migrations", `v2-strategy-${s}.sql`),
     name: { a: "add-column-with-default", b: "add-nullable-backfill", c: "new-table-swap" }[s]
   }));
   let firstResultMs = null;
@@ -68200,7 +68246,7 @@ async function runDemo(ctx, o2) {
     baseline: tag,
     migrations,
     // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
-    workload: o2.workload === false ? void 0 : { file: shortPath(join14(examples, "workload", "app.sql"), ctx.cwd) },
+    workload: o2.workload === false ? void 0 : { file: shortPath(join15(examples, "workload", "app.sql"), ctx.cwd) },
     signal: o2.signal,
     onProgress: (p) => {
       if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {

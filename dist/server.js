@@ -9008,8 +9008,8 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile11;
-      function writeFile11(path6, data, options, cb) {
+      fs2.writeFile = writeFile12;
+      function writeFile12(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$writeFile(path6, data, options, cb);
@@ -9063,9 +9063,9 @@ var require_graceful_fs = __commonJS({
         }
       }
       var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir5;
+      fs2.readdir = readdir6;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir5(path6, options, cb) {
+      function readdir6(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
@@ -17192,7 +17192,7 @@ async function unknownCheckpoint(registry2, kind, tag) {
     hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
   });
 }
-var unknownSourceDatabase, checkpointTaken, unknownBranch, branchNotReady, stillHasBranches;
+var unknownSourceDatabase, checkpointTaken, branchTaken, unknownBranch, branchNotReady, stillHasBranches;
 var init_messages = __esm({
   "src/backends/messages.ts"() {
     "use strict";
@@ -17202,6 +17202,9 @@ var init_messages = __esm({
     });
     checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
       hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
+    });
+    branchTaken = (name) => new ConflictError(`branch ${JSON.stringify(name)} already exists`, {
+      hint: `pick another name, or remove it first with \`vers-db delete ${name}\` (MCP: db_branches delete)`
     });
     unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
     branchNotReady = (b) => new ConflictError(
@@ -17581,6 +17584,9 @@ var init_managed = __esm({
         if (new Set(names).size !== names.length) throw new InvalidInputError("branch names must be unique");
         const ckpt = await this.readyCheckpoint(checkpoint);
         if (names.length === 0) return [];
+        const data = await this.registry.read();
+        const taken = names.find((n3) => data.branches[n3]);
+        if (taken) throw branchTaken(taken);
         throwIfAborted(options.signal);
         const plans = await this.driver.planBranches(ckpt, names);
         const createdAt = (/* @__PURE__ */ new Date()).toISOString();
@@ -18832,17 +18838,19 @@ var init_local_own = __esm({
 });
 
 // src/backends/local-verify.ts
+import { mkdir as mkdir8, readdir as readdir4, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 import { setTimeout as sleep4 } from "node:timers/promises";
-function verifyTemplate(admin, ckpt) {
+function verifyTemplate(admin, ckpt, stateDir2) {
   const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
-  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt));
+  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
   inFlight.set(ckpt.id, mine);
   void mine.catch(() => void 0).then(() => {
     if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
   });
   return mine;
 }
-async function verifyNow(admin, ckpt) {
+async function verifyNow(admin, ckpt, stateDir2) {
   const tag = ckpt.tag;
   const row = await withClient(
     admin,
@@ -18851,17 +18859,52 @@ async function verifyNow(admin, ckpt) {
   if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
   const problems = [];
   if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-  if (row.datallowconn) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
+  const openedByUs = openers.live > 0 || openers.dead.length > 0;
+  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
   if (ckpt.checksums) {
-    const now = await templateChecksums(admin, ckpt.id, !row.datallowconn);
+    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
     problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  } else if (closeAfter && row.datallowconn) {
+    await allowConnections(admin, ckpt.id, false);
   }
+  await Promise.all(openers.dead.map((f) => rm6(f, { force: true })));
   return problems;
 }
-async function templateChecksums(admin, id, closeAfter) {
-  const allow = (on6) => retrying(
+async function verifiers(stateDir2, id) {
+  const dir = join11(stateDir2, MARKER_DIR);
+  const names = await readdir4(dir).catch(() => []);
+  const out = { live: 0, dead: [] };
+  for (const name of names) {
+    if (!name.startsWith(`${id}.`)) continue;
+    const pid = Number(name.slice(id.length + 1));
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
+    else out.dead.push(join11(dir, name));
+  }
+  return out;
+}
+async function markedOpen(stateDir2, id, fn) {
+  const dir = join11(stateDir2, MARKER_DIR);
+  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
+  const marker = join11(dir, `${id}.${process.pid}`);
+  await writeFile9(marker, "", { mode: STATE_FILE_MODE });
+  try {
+    return await fn();
+  } finally {
+    await rm6(marker, { force: true });
+  }
+}
+function allowConnections(admin, id, on6) {
+  return retrying(
     () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id)} WITH ALLOW_CONNECTIONS ${on6}`))
   );
+}
+async function templateChecksums(admin, id, closeAfter, stateDir2) {
+  return markedOpen(stateDir2, id, () => readOpened(admin, id, closeAfter));
+}
+async function readOpened(admin, id, closeAfter) {
+  const allow = (on6) => allowConnections(admin, id, on6);
   await allow(true);
   try {
     for (let attempt = 1; ; attempt++) {
@@ -18898,17 +18941,20 @@ function checksumProblems(tag, recorded, now) {
   }
   return problems;
 }
-var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight;
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
 var init_local_verify = __esm({
   "src/backends/local-verify.ts"() {
     "use strict";
     init_snapshot();
+    init_children();
+    init_paths();
     init_pg();
     init_sqlstate();
     TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
     READ_ATTEMPTS = 3;
     RETRY_MS = 300;
     inFlight = /* @__PURE__ */ new Map();
+    MARKER_DIR = "verifying";
   }
 });
 
@@ -19283,7 +19329,7 @@ var init_local_driver = __esm({
         return sweepUnregistered(this.admin, this.deps.registry, report);
       }
       verifyCheckpoint(entry) {
-        return verifyTemplate(this.admin, entry);
+        return verifyTemplate(this.admin, entry, stateDirOf(this.deps));
       }
       async close() {
       }
@@ -48410,7 +48456,7 @@ var FRAMEWORKS = [
 
 // src/guard/scripts.ts
 import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join11, resolve as resolve4 } from "node:path";
+import { join as join12, resolve as resolve4 } from "node:path";
 
 // src/guard/shell.ts
 var OPERATORS = ["&&", "||", ";;", ";", "|", "&", "\n"];
@@ -48577,7 +48623,7 @@ function npmScript(words, cwd) {
     words.slice(1).map((w) => w.text)
   );
   if (!name) return null;
-  const text = readText(join11(cwd, "package.json"));
+  const text = readText(join12(cwd, "package.json"));
   if (!text) return null;
   const scripts = JSON.parse(text).scripts ?? {};
   const lines = [`pre${name}`, name, `post${name}`].map((s) => scripts[s]).filter((s) => typeof s === "string");
@@ -48621,7 +48667,7 @@ function makeTargets(words, cwd) {
     else if (a2.startsWith("-") || a2.includes("=")) continue;
     else targets.push(a2);
   }
-  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join11(dir, f));
+  const candidates = file ? [resolve4(dir, file)] : ["GNUmakefile", "makefile", "Makefile"].map((f) => join12(dir, f));
   for (const path6 of candidates) {
     const text = readText(path6);
     if (text !== null) {
@@ -48696,15 +48742,15 @@ function detectMigrationCommands(line, cwd) {
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
 import { readFileSync as readFileSync6 } from "node:fs";
-import { join as join13, relative as relative2 } from "node:path";
+import { join as join14, relative as relative2 } from "node:path";
 
 // src/state/tested.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 var TESTED_FILE = "tested.json";
 var contentHash = (text) => createHash2("sha256").update(text, "utf8").digest("hex");
-var testedFile = (stateDir2) => join12(stateDir2, TESTED_FILE);
+var testedFile = (stateDir2) => join13(stateDir2, TESTED_FILE);
 function readTested(stateDir2) {
   try {
     const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
@@ -48756,7 +48802,7 @@ function pendingFiles(commands) {
       if (!changed.has(c3.cwd)) changed.set(c3.cwd, changedFiles(c3.cwd));
       const repo = changed.get(c3.cwd);
       const pattern2 = c3.framework.files;
-      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join13(repo.root, p)) : [];
+      paths = repo ? repo.paths.filter((p) => pattern2.test(p)).map((p) => join14(repo.root, p)) : [];
     }
     for (const p of paths) {
       if (seen.has(p)) continue;
@@ -60862,8 +60908,8 @@ function endStateDifferences(original, other) {
 
 // src/variants/generate.ts
 import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir8, writeFile as writeFile9 } from "node:fs/promises";
-import { basename as basename3, join as join14 } from "node:path";
+import { mkdir as mkdir9, writeFile as writeFile10 } from "node:fs/promises";
+import { basename as basename3, join as join15 } from "node:path";
 
 // src/variants/alter.ts
 init_pg();
@@ -61523,7 +61569,7 @@ async function suggestVariants(o2) {
     (id) => analysed.some((a2) => a2.pieces.some((p) => p.rewritten.has(id)))
   );
   const hash = createHash3("sha256").update(o2.sql).digest("hex").slice(0, 10);
-  const dir = join14(o2.stateDir, "variants", `${basename3(o2.name)}-${hash}`);
+  const dir = join15(o2.stateDir, "variants", `${basename3(o2.name)}-${hash}`);
   const sets = found.map((id) => [id]);
   if (found.length > 1) sets.push(found);
   for (const ids of sets) {
@@ -61544,15 +61590,15 @@ async function suggestVariants(o2) {
     ];
     const sql = render2(analysed, chosen, header);
     splitStatements(sql, name);
-    const file = join14(dir, `${name}.sql`);
+    const file = join15(dir, `${name}.sql`);
     report.variants.push({ name, rewrites: ids, file, sql, changes, volatile_columns: [...volatile] });
   }
   if (report.variants.length) {
-    await mkdir8(dir, { recursive: true, mode: 448 });
-    for (const v of report.variants) await writeFile9(v.file, v.sql, { mode: 384 });
+    await mkdir9(dir, { recursive: true, mode: 448 });
+    for (const v of report.variants) await writeFile10(v.file, v.sql, { mode: 384 });
     const { variants, ...rest } = report;
-    await writeFile9(
-      join14(dir, "report.json"),
+    await writeFile10(
+      join15(dir, "report.json"),
       `${JSON.stringify({ ...rest, variants: variants.map(({ sql: _, ...v }) => v) }, null, 2)}
 `,
       { mode: 384 }
@@ -61888,8 +61934,8 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
 // src/mcp/reports.ts
 init_paths();
 import { randomBytes as randomBytes12 } from "node:crypto";
-import { readdir as readdir4, rm as rm6, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { readdir as readdir5, rm as rm7, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join16 } from "node:path";
 import { pathToFileURL } from "node:url";
 var KEEP_FILES = 150;
 var FORMATS = [
@@ -61900,7 +61946,7 @@ var FORMATS = [
 var stamp = (d) => d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 var safe = (name) => name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "report";
 async function writeReportFiles(stateDir2, reports) {
-  const dir = join15(stateDir2, "reports");
+  const dir = join16(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
   const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes12(2).toString("hex")}`;
@@ -61908,8 +61954,8 @@ async function writeReportFiles(stateDir2, reports) {
   for (const f of FORMATS) {
     const body = reports[f.key];
     if (body === void 0) continue;
-    const path6 = join15(dir, `${base}.${f.ext}`);
-    await writeFile10(path6, body, { mode: 384 });
+    const path6 = join16(dir, `${base}.${f.ext}`);
+    await writeFile11(path6, body, { mode: 384 });
     links.push({
       type: "resource_link",
       uri: pathToFileURL(path6).href,
@@ -61923,9 +61969,9 @@ async function writeReportFiles(stateDir2, reports) {
   return links;
 }
 async function prune(dir) {
-  const files = (await readdir4(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
+  const files = (await readdir5(dir)).filter((f) => /^\d{8}-\d{6}-/.test(f)).sort();
   for (const old of files.slice(0, Math.max(0, files.length - KEEP_FILES)))
-    await rm6(join15(dir, old), { force: true });
+    await rm7(join16(dir, old), { force: true });
 }
 
 // src/mcp/register.ts
