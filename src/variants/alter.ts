@@ -16,6 +16,17 @@ import {
 } from './sql-text.js';
 import type { Step } from './types.js';
 
+/**
+ * A one-command ALTER TABLE of a table whose command is `subtype`: the statement and the command
+ * (both empty objects otherwise, so a rewrite reads `cmd.def` without checks and returns null).
+ */
+export function singleAlterCommand(tree: Node, subtype: string): { stmt: Node; cmd: Node | null } {
+  const stmt = tree.AlterTableStmt;
+  if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return { stmt: {}, cmd: null };
+  const cmd = stmt.cmds[0].AlterTableCmd;
+  return { stmt, cmd: cmd?.subtype === subtype ? cmd : null };
+}
+
 /** `ALTER TABLE [ONLY] "schema"."table"` for an AlterTableStmt's relation. */
 export function alterHeader(stmt: Node): string {
   return `ALTER TABLE ${stmt.relation?.inh === false ? 'ONLY ' : ''}${quoted(relationOf(stmt.relation))}`;

@@ -6,7 +6,7 @@
  * ACCESS EXCLUSIVE: reads and writes wait for the whole rewrite.
  */
 import { quoteIdent } from '../../util/pg.js';
-import { alterHeader } from '../alter.js';
+import { alterHeader, singleAlterCommand } from '../alter.js';
 import { batchedUpdate } from '../batches.js';
 import { chooseName, makeObjectName } from '../names.js';
 import { checked, dollarTag, parseOne, quoted, relationOf, sameTree } from '../sql-text.js';
@@ -16,10 +16,8 @@ export const expandContract: Rewrite = {
   id: 'expand-contract',
   title: 'a type change that rewrites → expand/contract with a new column',
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const def = cmd?.subtype === 'AT_AlterColumnType' ? cmd.def?.ColumnDef : null;
+    const { stmt, cmd } = singleAlterCommand(tree, 'AT_AlterColumnType');
+    const def = cmd?.def?.ColumnDef;
     if (!def) return null;
     if (!catalog.available)
       return { skipped: 'whether the type change rewrites is read from the checkpoint: give a baseline' };

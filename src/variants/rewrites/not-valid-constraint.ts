@@ -5,7 +5,7 @@
  * NOT VALID only checks new rows; VALIDATE then scans under SHARE UPDATE EXCLUSIVE.
  */
 import { quoteIdent } from '../../util/pg.js';
-import { alterHeader } from '../alter.js';
+import { alterHeader, singleAlterCommand } from '../alter.js';
 import { chooseName, nameAddition } from '../names.js';
 import { checked, type Node, relationOf, sameTree } from '../sql-text.js';
 import type { Rewrite } from '../types.js';
@@ -29,10 +29,8 @@ export const notValidConstraint: Rewrite = {
   id: 'not-valid-constraint',
   title: 'ADD FOREIGN KEY / CHECK → NOT VALID, then VALIDATE CONSTRAINT',
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const con = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : null;
+    const { stmt, cmd } = singleAlterCommand(tree, 'AT_AddConstraint');
+    const con = cmd?.def?.Constraint;
     if (!con || !['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(con.contype) || con.skip_validation) return null;
     if (con.is_enforced === false) return null;
     const rel = relationOf(stmt.relation);

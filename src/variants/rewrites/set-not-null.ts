@@ -3,7 +3,7 @@
  * NULL (which trusts the validated CHECK and skips its scan), then the CHECK goes. A bare SET
  * NOT NULL scans the whole table under ACCESS EXCLUSIVE: reads and writes wait.
  */
-import { alterHeader, notNullViaCheck } from '../alter.js';
+import { alterHeader, notNullViaCheck, singleAlterCommand } from '../alter.js';
 import { relationOf } from '../sql-text.js';
 import type { Rewrite } from '../types.js';
 
@@ -11,10 +11,8 @@ export const setNotNull: Rewrite = {
   id: 'set-not-null',
   title: 'SET NOT NULL → validated CHECK (… IS NOT NULL) first',
   async apply({ tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    if (cmd?.subtype !== 'AT_SetNotNull' || !cmd.name) return null;
+    const { stmt, cmd } = singleAlterCommand(tree, 'AT_SetNotNull');
+    if (!cmd?.name) return null;
     const rel = relationOf(stmt.relation);
     const table = await catalog.table(rel);
     if (table?.columns[cmd.name]?.notNull) return null; // already NOT NULL: nothing to scan

@@ -4,7 +4,7 @@
  * the whole build); attaching a ready index is a catalog change.
  */
 import { quoteIdent } from '../../util/pg.js';
-import { alterHeader } from '../alter.js';
+import { alterHeader, singleAlterCommand } from '../alter.js';
 import { chooseName, nameAddition } from '../names.js';
 import { checked, type Node, quoted, relationOf } from '../sql-text.js';
 import type { Rewrite } from '../types.js';
@@ -25,10 +25,8 @@ export const uniqueUsingIndex: Rewrite = {
   id: 'unique-using-index',
   title: 'ADD UNIQUE / PRIMARY KEY → unique index CONCURRENTLY, then USING INDEX',
   async apply({ tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const con = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : null;
+    const { stmt, cmd } = singleAlterCommand(tree, 'AT_AddConstraint');
+    const con = cmd?.def?.Constraint;
     if (!con || !['CONSTR_UNIQUE', 'CONSTR_PRIMARY'].includes(con.contype)) return null;
     if (UNSUPPORTED.some((k) => con[k]))
       return { skipped: 'constraint options beyond the key columns: not rewritten' };

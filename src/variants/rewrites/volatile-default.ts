@@ -5,7 +5,7 @@
  * stored once in the catalog: ADD COLUMN rewrites the whole table under ACCESS EXCLUSIVE.
  */
 import { quoteIdent } from '../../util/pg.js';
-import { alterHeader, notNullViaCheck } from '../alter.js';
+import { alterHeader, notNullViaCheck, singleAlterCommand } from '../alter.js';
 import { batchedUpdate } from '../batches.js';
 import { checked, functionsCalled, type Node, parseOne, quoted, relationOf, sameTree } from '../sql-text.js';
 import type { Rewrite, Step } from '../types.js';
@@ -16,10 +16,8 @@ export const volatileDefault: Rewrite = {
   id: 'volatile-default',
   title: 'ADD COLUMN with a volatile default → nullable, SET DEFAULT, batched backfill, CHECK, SET NOT NULL',
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== 'OBJECT_TABLE' || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const col = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : null;
+    const { stmt, cmd } = singleAlterCommand(tree, 'AT_AddColumn');
+    const col = cmd?.def?.ColumnDef;
     const constraints = (col?.constraints ?? []) as Node[];
     const dflt = constraints.find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint;
     if (!col || !dflt) return null;
