@@ -116,35 +116,45 @@ export function quoted(rel: RelationName): string {
   return rel.schema ? `${quoteIdent(rel.schema)}.${quoteIdent(rel.name)}` : quoteIdent(rel.name);
 }
 
-/** Names of the functions an expression calls (last part of each name), for a volatility look-up. */
-export function functionsCalled(node: Node, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const x of node) functionsCalled(x, out);
+/** Call `fn` with every node of kind `kind` in a parse tree (nested ones too), in tree order. */
+export function eachNode(node: Node, kind: string, fn: (n: Node) => void): void {
+  if (Array.isArray(node)) for (const x of node) eachNode(x, kind, fn);
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'FuncCall') {
-        const names = ((v as Node).funcname ?? []) as Node[];
-        const last = names[names.length - 1]?.String?.sval;
-        if (typeof last === 'string') out.add(last);
-      }
-      functionsCalled(v, out);
+      if (k === kind) fn(v);
+      eachNode(v, kind, fn);
     }
   }
+}
+
+/** The last part of a qualified name list (`schema.fn` → fn), when it is a plain string. */
+function lastName(names: Node[] | undefined): string | undefined {
+  const last = names?.[names.length - 1]?.String?.sval;
+  return typeof last === 'string' ? last : undefined;
+}
+
+/** Names of the functions an expression calls (last part of each name), for a volatility look-up. */
+export function functionsCalled(node: Node, out = new Set<string>()): Set<string> {
+  eachNode(node, 'FuncCall', (f) => {
+    const name = lastName(f.funcname);
+    if (name) out.add(name);
+  });
   return out;
 }
 
-/** Column names an expression references (last field of each ColumnRef). */
+/** Column names an expression references (last field of each ColumnRef), once each or every time. */
 export function columnsReferenced(node: Node, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const x of node) columnsReferenced(x, out);
-  else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'ColumnRef') {
-        const fields = ((v as Node).fields ?? []) as Node[];
-        const last = fields[fields.length - 1]?.String?.sval;
-        if (typeof last === 'string') out.add(last);
-      }
-      columnsReferenced(v, out);
-    }
-  }
+  for (const name of columnRefs(node)) out.add(name);
+  return out;
+}
+
+/** Every ColumnRef's column name, duplicates included (pull_var_clause counts them so). */
+export function columnRefs(node: Node): string[] {
+  const out: string[] = [];
+  eachNode(node, 'ColumnRef', (c) => {
+    const name = lastName(c.fields);
+    if (name) out.push(name);
+  });
   return out;
 }
 

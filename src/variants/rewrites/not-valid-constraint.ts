@@ -7,23 +7,8 @@
 import { quoteIdent } from '../../util/pg.js';
 import { alterHeader, singleAlterCommand } from '../alter.js';
 import { chooseName, nameAddition } from '../names.js';
-import { checked, type Node, relationOf, sameTree } from '../sql-text.js';
+import { checked, columnRefs, type Node, relationOf, sameTree } from '../sql-text.js';
 import type { Rewrite } from '../types.js';
-
-/** Every ColumnRef, duplicates included (pull_var_clause counts them so). */
-function columnRefs(node: Node, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const x of node) columnRefs(x, out);
-  else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'ColumnRef') {
-        const fields = ((v as Node).fields ?? []) as Node[];
-        out.push(String(fields[fields.length - 1]?.String?.sval));
-      }
-      columnRefs(v, out);
-    }
-  }
-  return out;
-}
 
 export const notValidConstraint: Rewrite = {
   id: 'not-valid-constraint',
