@@ -60659,18 +60659,32 @@ var relationOf2 = (rangeVar) => ({
 function quoted(rel) {
   return rel.schema ? `${quoteIdent(rel.schema)}.${quoteIdent(rel.name)}` : quoteIdent(rel.name);
 }
-function functionsCalled(node2, out = /* @__PURE__ */ new Set()) {
-  if (Array.isArray(node2)) for (const x of node2) functionsCalled(x, out);
+function eachNode(node2, kind, fn) {
+  if (Array.isArray(node2)) for (const x of node2) eachNode(x, kind, fn);
   else if (node2 && typeof node2 === "object") {
     for (const [k, v] of Object.entries(node2)) {
-      if (k === "FuncCall") {
-        const names = v.funcname ?? [];
-        const last = names[names.length - 1]?.String?.sval;
-        if (typeof last === "string") out.add(last);
-      }
-      functionsCalled(v, out);
+      if (k === kind) fn(v);
+      eachNode(v, kind, fn);
     }
   }
+}
+function lastName(names) {
+  const last = names?.[names.length - 1]?.String?.sval;
+  return typeof last === "string" ? last : void 0;
+}
+function functionsCalled(node2, out = /* @__PURE__ */ new Set()) {
+  eachNode(node2, "FuncCall", (f) => {
+    const name = lastName(f.funcname);
+    if (name) out.add(name);
+  });
+  return out;
+}
+function columnRefs(node2) {
+  const out = [];
+  eachNode(node2, "ColumnRef", (c3) => {
+    const name = lastName(c3.fields);
+    if (name) out.push(name);
+  });
   return out;
 }
 function dollarTag(body) {
@@ -60962,6 +60976,12 @@ function indexColumnNames(params) {
 }
 
 // src/variants/alter.ts
+function singleAlterCommand(tree, subtype) {
+  const stmt = tree.AlterTableStmt;
+  if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return { stmt: {}, cmd: null };
+  const cmd = stmt.cmds[0].AlterTableCmd;
+  return { stmt, cmd: cmd?.subtype === subtype ? cmd : null };
+}
 function alterHeader(stmt) {
   return `ALTER TABLE ${stmt.relation?.inh === false ? "ONLY " : ""}${quoted(relationOf2(stmt.relation))}`;
 }
@@ -61119,10 +61139,8 @@ var expandContract = {
   id: "expand-contract",
   title: "a type change that rewrites \u2192 expand/contract with a new column",
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const def = cmd?.subtype === "AT_AlterColumnType" ? cmd.def?.ColumnDef : null;
+    const { stmt, cmd } = singleAlterCommand(tree, "AT_AlterColumnType");
+    const def = cmd?.def?.ColumnDef;
     if (!def) return null;
     if (!catalog.available)
       return { skipped: "whether the type change rewrites is read from the checkpoint: give a baseline" };
@@ -61215,27 +61233,12 @@ var expandContract = {
 
 // src/variants/rewrites/not-valid-constraint.ts
 init_pg();
-function columnRefs(node2, out = []) {
-  if (Array.isArray(node2)) for (const x of node2) columnRefs(x, out);
-  else if (node2 && typeof node2 === "object") {
-    for (const [k, v] of Object.entries(node2)) {
-      if (k === "ColumnRef") {
-        const fields = v.fields ?? [];
-        out.push(String(fields[fields.length - 1]?.String?.sval));
-      }
-      columnRefs(v, out);
-    }
-  }
-  return out;
-}
 var notValidConstraint = {
   id: "not-valid-constraint",
   title: "ADD FOREIGN KEY / CHECK \u2192 NOT VALID, then VALIDATE CONSTRAINT",
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const con = cmd?.subtype === "AT_AddConstraint" ? cmd.def?.Constraint : null;
+    const { stmt, cmd } = singleAlterCommand(tree, "AT_AddConstraint");
+    const con = cmd?.def?.Constraint;
     if (!con || !["CONSTR_FOREIGN", "CONSTR_CHECK"].includes(con.contype) || con.skip_validation) return null;
     if (con.is_enforced === false) return null;
     const rel = relationOf2(stmt.relation);
@@ -61334,10 +61337,8 @@ var setNotNull = {
   id: "set-not-null",
   title: "SET NOT NULL \u2192 validated CHECK (\u2026 IS NOT NULL) first",
   async apply({ tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    if (cmd?.subtype !== "AT_SetNotNull" || !cmd.name) return null;
+    const { stmt, cmd } = singleAlterCommand(tree, "AT_SetNotNull");
+    if (!cmd?.name) return null;
     const rel = relationOf2(stmt.relation);
     const table = await catalog.table(rel);
     if (table?.columns[cmd.name]?.notNull) return null;
@@ -61365,10 +61366,8 @@ var uniqueUsingIndex = {
   id: "unique-using-index",
   title: "ADD UNIQUE / PRIMARY KEY \u2192 unique index CONCURRENTLY, then USING INDEX",
   async apply({ tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const con = cmd?.subtype === "AT_AddConstraint" ? cmd.def?.Constraint : null;
+    const { stmt, cmd } = singleAlterCommand(tree, "AT_AddConstraint");
+    const con = cmd?.def?.Constraint;
     if (!con || !["CONSTR_UNIQUE", "CONSTR_PRIMARY"].includes(con.contype)) return null;
     if (UNSUPPORTED.some((k) => con[k]))
       return { skipped: "constraint options beyond the key columns: not rewritten" };
@@ -61411,10 +61410,8 @@ var volatileDefault = {
   id: "volatile-default",
   title: "ADD COLUMN with a volatile default \u2192 nullable, SET DEFAULT, batched backfill, CHECK, SET NOT NULL",
   async apply({ text, tree, catalog }) {
-    const stmt = tree.AlterTableStmt;
-    if (stmt?.objtype !== "OBJECT_TABLE" || stmt.cmds?.length !== 1) return null;
-    const cmd = stmt.cmds[0].AlterTableCmd;
-    const col = cmd?.subtype === "AT_AddColumn" ? cmd.def?.ColumnDef : null;
+    const { stmt, cmd } = singleAlterCommand(tree, "AT_AddColumn");
+    const col = cmd?.def?.ColumnDef;
     const constraints = col?.constraints ?? [];
     const dflt = constraints.find((c3) => c3.Constraint?.contype === "CONSTR_DEFAULT")?.Constraint;
     if (!col || !dflt) return null;
