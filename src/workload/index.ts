@@ -12,8 +12,9 @@ import { checkCommittedWrites } from './lost-writes.js';
 import { type WorkloadResult, workloadResult } from './result.js';
 import type { WorkloadRun } from './runner.js';
 
+export { applyWorkload } from './apply.js';
 export type { WorkloadSpec } from './file.js';
-export { applyWorkload, type WorkloadResult, WorkloadResultSchema } from './result.js';
+export { type WorkloadResult, WorkloadResultSchema } from './result.js';
 export { WorkloadRun } from './runner.js';
 
 /** What a user gives: the file, and settings that override the file's own `-- @rate` etc. */
