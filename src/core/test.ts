@@ -35,7 +35,8 @@ import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 /** Validation output kept in results: the tail, where test runners print their verdict. */
 const VALIDATION_OUTPUT_CHARS = 4000;
 
-async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
+/** A ready, undamaged checkpoint of this backend, or the user-facing error that says what is wrong. */
+export async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
   const ckpt = await ctx.registry.checkpoint(baseline);
   if (ckpt?.damaged) {
     throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {

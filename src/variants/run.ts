@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { buildComparison } from '../analysis/rank.js';
+import { withBranchClient } from '../backends/with-branch.js';
 import type { Context } from '../core/context.js';
 import { testStrategies } from '../core/index.js';
 import { resolveMigration } from '../core/migration-input.js';
+import { requireCheckpoint } from '../core/test.js';
 import type { MigrationInput, TestStrategiesInput } from '../core/types.js';
-import { NotFoundError } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
-import { withClient } from '../util/pg.js';
 import { type Catalog, NO_CATALOG, PgCatalog } from './catalog.js';
 import { type EndState, endStateDifferences, readEndState } from './equivalence.js';
 import { suggestVariants, type VariantsReport } from './generate.js';
@@ -25,21 +25,15 @@ async function withCheckpointCatalog<T>(
   signal: AbortSignal | undefined,
   fn: (catalog: Catalog) => Promise<T>,
 ): Promise<T> {
-  const ckpt = await ctx.registry.checkpoint(baseline);
-  if (ckpt?.state !== 'ready' || ckpt.backend !== ctx.backendKind)
-    throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-      hint: 'create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)',
-    });
+  await requireCheckpoint(ctx, baseline);
   const backend = await ctx.backend();
   const name = deriveBranchName('catalog', randomBytes(3).toString('hex'));
   const [branch] = await backend.branch(baseline, [name], { signal, createdBy: 'vers-db variants' });
   try {
-    const conn = await backend.connect(branch!.name, { as: 'owner' });
-    try {
-      return await withClient(conn.config, (c) => fn(new PgCatalog(c)), 'vers-db:catalog');
-    } finally {
-      await conn.close();
-    }
+    return await withBranchClient(backend, branch!.name, (c) => fn(new PgCatalog(c)), {
+      as: 'owner',
+      applicationName: 'vers-db:catalog',
+    });
   } finally {
     await backend
       .destroy(branch!.name)
@@ -104,13 +98,14 @@ export async function testWithVariants(
   const states = new Map<number, EndState>();
   const readState: TestStrategiesInput['afterRun'] = async (backend, branch, index, result) => {
     if (result.status !== 'passed') return;
-    const conn = await backend.connect(branch, { as: input.superuser ? 'superuser' : 'owner' });
     try {
-      states.set(index, await withClient(conn.config, (c) => readEndState(c, volatile), 'vers-db:end-state'));
+      const state = await withBranchClient(backend, branch, (c) => readEndState(c, volatile), {
+        as: input.superuser ? 'superuser' : 'owner',
+        applicationName: 'vers-db:end-state',
+      });
+      states.set(index, state);
     } catch (err) {
       ctx.log(`${result.name}: could not read its end state: ${(err as Error).message}`);
-    } finally {
-      await conn.close();
     }
   };
   if (!input.workload) {
