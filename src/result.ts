@@ -76,8 +76,11 @@ export const BloatEntrySchema = z.object({
   relation: z.string(),
   size_before: z.number().describe('bytes, table + indexes + toast'),
   size_after: z.number(),
-  dead_tuples: z.number(),
-  dead_pct: z.number(),
+  dead_tuples: z
+    .number()
+    .nullable()
+    .describe('dead row versions left; null where the engine has none to count (InnoDB purges them itself)'),
+  dead_pct: z.number().nullable(),
 });
 
 export const IntegritySchema = z.object({
@@ -177,8 +180,18 @@ export type DeployRehearsalResult = z.infer<typeof DeployRehearsalSchema>;
 
 // ---- end of the deploy rehearsal block
 
+// ---- Engines (issue 12): which database engine a result was measured on; postgres where omitted.
+export const EngineNameSchema = z.enum(['postgres', 'mysql']);
+export type EngineName = z.infer<typeof EngineNameSchema>;
+const engineField = EngineNameSchema.optional().describe(
+  'the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, ' +
+    'locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes',
+);
+// ---- end of the engines block
+
 export const StrategyResultSchema = z.object({
   name: z.string(),
+  engine: engineField,
   branch: z.string(),
   status: z.enum(['passed', 'failed']),
   error: z.string().nullable(),
@@ -241,6 +254,7 @@ export const RecommendationSchema = z.object({
 
 export const ComparisonSchema = z.object({
   baseline: z.string(),
+  engine: engineField,
   backend: z.enum(['local', 'vers']),
   mode: z.enum(['serial', 'parallel']).optional(),
   results: z.array(StrategyResultSchema),

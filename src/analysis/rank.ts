@@ -33,7 +33,7 @@ export function rejectionReason(r: StrategyResult): string | null {
   return null;
 }
 
-const deadTuples = (r: StrategyResult) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
+const deadTuples = (r: StrategyResult) => r.bloat.tables.reduce((sum, t) => sum + (t.dead_tuples ?? 0), 0);
 
 /** Blocking above the tolerance, in ms; below it, 0. A deadlock with the application outranks any wait. */
 function excess(stats: ProbeStats, tolerance: number): number {

@@ -32,7 +32,7 @@ export function longestLock(r: StrategyResult): LockHeld | null {
 /** The table with the most dead tuples after the run. */
 export function worstBloat(r: StrategyResult): BloatEntry | null {
   let best: BloatEntry | null = null;
-  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  for (const entry of r.bloat.tables) if (!best || (entry.dead_tuples ?? 0) > (best.dead_tuples ?? 0)) best = entry;
   return best;
 }
 
@@ -77,8 +77,8 @@ export function describeLock(lock: LockHeld | null): string {
 
 export function describeBloat(r: StrategyResult): string {
   const worst = worstBloat(r);
-  if (!worst || worst.dead_tuples === 0) return 'none';
-  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+  if (!worst || !worst.dead_tuples) return 'none';
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct ?? 0)} ${worst.relation}`;
 }
 
 export function describeRewrites(r: StrategyResult): string {

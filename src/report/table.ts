@@ -152,7 +152,9 @@ export function renderStrategyResult(r: StrategyResult, opts: RenderOptions = {}
   for (const b of r.bloat.tables) {
     lines.push(
       `  ${b.relation}  ${formatBytes(b.size_before)} → ${formatBytes(b.size_after)}, ` +
-        `${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`,
+        (b.dead_tuples === null
+          ? 'dead tuples: n/a'
+          : `${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct ?? 0)})`),
     );
   }
   if (r.wal_bytes !== undefined && r.wal_bytes !== null)

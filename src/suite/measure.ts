@@ -25,7 +25,7 @@ export function migrationMetric(r: StrategyResult, metric: string): number | nul
     case 'max_write_wait':
       return r.blocking.writes.max_wait_ms;
     case 'dead_tuples':
-      return r.bloat.tables.reduce((s, t) => s + t.dead_tuples, 0);
+      return r.bloat.tables.reduce((s, t) => s + (t.dead_tuples ?? 0), 0);
     case 'rewrites':
       return r.rewrites.length;
     case 'wal_bytes':

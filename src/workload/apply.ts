@@ -26,7 +26,7 @@ export function applyWorkload(result: StrategyResult, workload: WorkloadResult):
   }
   for (const t of result.bloat.tables) {
     const own = workload.dead_tuples[t.relation] ?? 0;
-    if (own === 0 || t.dead_tuples === 0) continue;
+    if (own === 0 || !t.dead_tuples || t.dead_pct === null) continue;
     const left = Math.max(0, t.dead_tuples - own);
     t.dead_pct = round1((t.dead_pct * left) / t.dead_tuples);
     t.dead_tuples = left;
