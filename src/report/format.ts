@@ -32,7 +32,8 @@ export function longestLock(r: StrategyResult): LockHeld | null {
 /** The table with the most dead tuples after the run. */
 export function worstBloat(r: StrategyResult): BloatEntry | null {
   let best: BloatEntry | null = null;
-  for (const entry of r.bloat.tables) if (!best || (entry.dead_tuples ?? 0) > (best.dead_tuples ?? 0)) best = entry;
+  for (const entry of r.bloat.tables)
+    if (!best || (entry.dead_tuples ?? 0) > (best.dead_tuples ?? 0)) best = entry;
   return best;
 }
 
