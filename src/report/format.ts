@@ -78,7 +78,7 @@ export function describeLock(lock: LockHeld | null): string {
 
 export function describeBloat(r: StrategyResult): string {
   const worst = worstBloat(r);
-  if (!worst || !worst.dead_tuples) return 'none';
+  if (!worst?.dead_tuples) return 'none';
   return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct ?? 0)} ${worst.relation}`;
 }
 
