@@ -1,0 +1,163 @@
+/**
+ * Measure one migration on a MySQL/MariaDB branch and give the same Result JSON as the PostgreSQL
+ * collector (src/collector/measure.ts). The mapping:
+ *   - relations are keyed `<database>.<table>`;
+ *   - `locks[].mode` is the metadata-lock type the migration held (SHARED_UPGRADABLE,
+ *     SHARED_NO_WRITE, EXCLUSIVE, …), from performance_schema.metadata_locks or the
+ *     metadata_lock_info plugin, sampled every 10 ms;
+ *   - `blocking.reads` / `blocking.writes` come from the probes' measured waits (keyed SELECT,
+ *     rolled-back keyed UPDATE per table, baseline subtracted), their `cause` from the sampler:
+ *     a metadata lock (table_lock, or lock_queue behind the migration's pending request), an
+ *     InnoDB row lock (row_lock), with the migration statement that held it;
+ *   - `wal_bytes` is the InnoDB redo written meanwhile (LSN delta; the probes change no row, so
+ *     their own redo is negligible);
+ *   - `bloat.tables[].dead_tuples` / `dead_pct` are null: InnoDB purges old row versions itself;
+ *   - `rewrites` are the tables whose InnoDB table id or tablespace changed (rebuilt, whatever
+ *     ALGORITHM was asked for);
+ *   - `integrity`: exact row counts of every table, CHECKSUM TABLE of tables the migration does
+ *     not name;
+ *   - `engine: 'mysql'`.
+ * Statements are split as the `mysql` client does (split.ts) and run in order on one connection;
+ * a failure stops the run, is reported with its line and column, and any open transaction is
+ * rolled back.
+ */
+import { createClock } from '../../../collector/clock.js';
+import { emptyProbeStats } from '../../../collector/probe-stats.js';
+import type { StrategyResult } from '../../../result.js';
+import { connectMysql, type MysqlConnection, type MysqlSettings } from '../client.js';
+import { detectLockSources } from '../lock-sources.js';
+import { probeTarget } from '../probe.js';
+import { MysqlLockSampler, type MysqlSamplerData } from '../sampler.js';
+import { splitMysql } from '../split.js';
+import { causeFinder } from './causes.js';
+import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from './facts.js';
+import { lockEvents, locksHeld } from './locks.js';
+import { MysqlProbeSet } from './probes.js';
+import { runStatements, statementResults } from './runner.js';
+
+export interface MysqlMeasureConfig {
+  /** The branch server's connection settings; `database` is the database the migration runs in. */
+  settings: MysqlSettings & { database: string };
+  /** Strategy and branch names for the result. */
+  name: string;
+  branch: string;
+}
+
+export interface MysqlMeasureOptions {
+  /** Run the application probes (default true). */
+  probes?: boolean;
+  /** Longest a probe waits for a lock before it gives up (default 30 s). */
+  probeTimeoutMs?: number;
+  /** Lock sampling period (default 10 ms). */
+  intervalMs?: number;
+  /** The file's name, for messages. */
+  file?: string;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
+export const DEFAULT_INTERVAL_MS = 10;
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function close(c: MysqlConnection | null): Promise<void> {
+  if (c) await c.end().catch(() => c.destroy());
+}
+
+export async function measureMysqlMigration(
+  config: MysqlMeasureConfig,
+  migrationSql: string,
+  options: MysqlMeasureOptions = {},
+): Promise<StrategyResult> {
+  const statements = splitMysql(migrationSql, options.file);
+  const database = config.settings.database;
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const clock = createClock();
+  let admin: MysqlConnection | null = null;
+  let migration: MysqlConnection | null = null;
+  let samplerConn: MysqlConnection | null = null;
+  let probes: MysqlProbeSet | null = null;
+  let sampler: MysqlLockSampler | null = null;
+  try {
+    admin = await connectMysql(config.settings);
+    migration = await connectMysql(config.settings);
+    samplerConn = await connectMysql(config.settings);
+
+    const tableNames = (await readFacts(admin, database, null)).tables;
+    const unnamed = new Set(
+      [...tableNames.keys()].map((r) => r.slice(database.length + 1)).filter((t) => t !== ''),
+    );
+    for (const t of namedTables(statements, [...unnamed])) unnamed.delete(t);
+    const before = await readFacts(admin, database, unnamed);
+
+    if (options.probes !== false) {
+      const targets = [];
+      for (const relation of before.tables.keys()) {
+        const target = await probeTarget(admin, database, relation.slice(database.length + 1));
+        if (target) targets.push({ relation, target });
+      }
+      probes = await MysqlProbeSet.start(config.settings, targets, clock, {
+        timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+      });
+    }
+    sampler = new MysqlLockSampler(
+      samplerConn,
+      await detectLockSources(samplerConn),
+      [migration.threadId],
+      clock,
+      intervalMs,
+    );
+    await sampler.start();
+
+    clock.origin = clock.now();
+    probes?.beginMigration(clock.origin);
+    const outcome = await runStatements(migration, statements, clock);
+    const end = clock.now();
+    probes?.endMigration(end);
+
+    const data: MysqlSamplerData = await sampler.stop();
+    sampler = null;
+    await probes?.stop();
+    const causeOf = causeFinder(data, migration.threadId, outcome.ran, intervalMs);
+    const blocking = probes?.blocking(causeOf) ?? {
+      reads: { ...emptyProbeStats(), status: 'unmeasured' as const, unmeasured_reason: 'probes were off' },
+      writes: { ...emptyProbeStats(), status: 'unmeasured' as const, unmeasured_reason: 'probes were off' },
+      tables: {},
+    };
+
+    const after = await readFacts(admin, database, unnamed);
+    const relative = (t: number) => clock.relative(t);
+    return {
+      name: config.name,
+      engine: 'mysql',
+      branch: config.branch,
+      status: outcome.failed ? 'failed' : 'passed',
+      error: outcome.failed?.error ?? null,
+      failed_statement: outcome.failed?.statement.index ?? null,
+      duration_ms: round1(end - clock.origin),
+      statements: statementResults(outcome.ran, relative),
+      locks: locksHeld(data, outcome.ran, relative, intervalMs),
+      blocking,
+      rewrites: rewrites(before, after),
+      bloat: { tables: bloat(before, after) },
+      integrity: integrityOf(
+        before,
+        after,
+        outcome.failed?.statement.index ?? null,
+        outcome.leftTransactionOpen,
+      ),
+      validation: null,
+      wal_bytes: redoBytes(before, after),
+      timeline: {
+        locks: lockEvents(data, outcome.ran, relative, intervalMs),
+        waits: probes?.timeline(relative, causeOf) ?? [],
+      },
+      metrics: { lock_samples: data.samples.length },
+    };
+  } finally {
+    if (sampler) await sampler.stop().catch(() => undefined);
+    if (probes) await probes.stop().catch(() => undefined);
+    await close(migration);
+    await close(samplerConn);
+    await close(admin);
+  }
+}
