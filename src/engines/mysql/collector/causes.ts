@@ -73,17 +73,20 @@ export function causeFinder(
     }
     const relation = run.relation;
     const on = relation ? ` on ${relation}` : '';
-    if (run.holders.has(migration)) {
-      return {
-        kind: 'table_lock',
-        relation,
-        statement,
-        sql,
-        text: `waited for a metadata lock (${run.mode})${on} held by the migration's ${by}`,
-      };
-    }
-    if (run.queuedBehind.has(migration)) {
-      const holders = others.length > 0 ? `session ${others.join(', ')}` : 'another session';
+    // The migration itself already waiting on the table when the probe began to: the probe queued
+    // behind its request (an upgraded lock can look held by the migration while it still waits).
+    // A brief wait of the migration later on (a COPY's final upgrade) does not make it a queue.
+    const stuck = data.waits.find(
+      (m) =>
+        m.waiter === migration &&
+        m.kind === 'metadata' &&
+        m.relation === relation &&
+        m.first <= run.first &&
+        m.last >= run.first,
+    );
+    if (stuck || (run.queuedBehind.has(migration) && !run.holders.has(migration))) {
+      const blockers = [...(stuck?.holders ?? run.holders)].filter((h) => h !== migration && h !== w.pid);
+      const holders = blockers.length > 0 ? `session ${blockers.join(', ')}` : 'another session';
       return {
         kind: 'lock_queue',
         relation,
@@ -92,6 +95,15 @@ export function causeFinder(
         text:
           `queued${on} behind the migration's pending metadata lock (${by}), ` +
           `which waited for ${holders} (an open transaction that used the table)`,
+      };
+    }
+    if (run.holders.has(migration)) {
+      return {
+        kind: 'table_lock',
+        relation,
+        statement,
+        sql,
+        text: `waited for a metadata lock (${run.mode})${on} held by the migration's ${by}`,
       };
     }
     return {

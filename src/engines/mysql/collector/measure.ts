@@ -112,7 +112,6 @@ export async function measureMysqlMigration(
     probes?.beginMigration(clock.origin);
     const outcome = await runStatements(migration, statements, clock);
     const end = clock.now();
-    probes?.endMigration(end);
 
     const data: MysqlSamplerData = await sampler.stop();
     sampler = null;

@@ -34,6 +34,8 @@ export const PROBE_PAUSE_MS = 20;
 export const BASELINE_RUNS = 3;
 /** Keys each probe cycles through (the table's first, in key order). */
 export const PROBE_KEYS = 20;
+/** At the end, how long a probe may take to count its first run for the migration. */
+export const STOP_GRACE_MS = 1000;
 
 /** MariaDB bounds a statement in seconds (fractions allowed); MySQL 8 bounds SELECTs in ms. */
 export const MARIADB_STATEMENT_TIME_SQL = 'SET SESSION max_statement_time = ?';
@@ -66,6 +68,7 @@ class Probe {
   private readonly ownTime: number[] = [];
   private loop: Promise<void> | null = null;
   private stopping = false;
+  private firstCounted: (() => void) | null = null;
 
   constructor(
     readonly kind: ProbeKind,
@@ -74,7 +77,7 @@ class Probe {
     private readonly c: MysqlConnection,
     private readonly keys: unknown[],
     private readonly clock: { now(): number },
-    private readonly window: { start: number; end: number },
+    private readonly window: { start: number },
     private readonly pauseMs: number,
   ) {}
 
@@ -99,6 +102,18 @@ class Probe {
     })();
   }
 
+  /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
+  countedOnce(ms: number): Promise<void> {
+    if (this.tally.probes > 0 || this.stopping || this.loop === null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.firstCounted = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   /** Stop looping and close the connection (again: nothing). */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -113,10 +128,12 @@ class Probe {
 
   /** Count a run that overlapped the migration: its time beyond the baseline is its wait. */
   private count(r: ProbeResult): void {
-    const w = this.window;
-    if (r.end <= w.start || r.start >= w.end) return;
+    // Runs ending once the migration began count (one caught behind its first lock is its wait).
+    if (r.end <= this.window.start) return;
     const t = this.tally;
     t.probes++;
+    this.firstCounted?.();
+    this.firstCounted = null;
     const deadlock = r.outcome === 'error' && /deadlock/i.test(r.error ?? '');
     if (r.outcome === 'error' && !deadlock) {
       t.errors++;
@@ -145,8 +162,8 @@ class Probe {
 }
 
 export class MysqlProbeSet {
-  /** Counted runs are those overlapping [start, end]; end is open until the migration ends. */
-  private readonly window = { start: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+  /** Runs ending after `start` count (as the PostgreSQL probes' migration phase). */
+  private readonly window = { start: Number.POSITIVE_INFINITY };
   private readonly probes: Probe[] = [];
 
   /** Connect a read and a write probe per target, run their baselines, and leave them looping. */
@@ -195,11 +212,11 @@ export class MysqlProbeSet {
     this.window.start = at;
   }
 
-  endMigration(at: number): void {
-    this.window.end = at;
-  }
-
+  /** Once each probe has counted a run (so a migration of a few ms is measured too), stop them all. */
   async stop(): Promise<void> {
+    if (Number.isFinite(this.window.start)) {
+      await Promise.all(this.probes.map((p) => p.countedOnce(STOP_GRACE_MS)));
+    }
     await Promise.all(this.probes.map((p) => p.stop()));
   }
 
