@@ -119,6 +119,7 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     expect(Math.abs(r.blocking.writes.max_wait_ms - alterMs)).toBeLessThan(Math.max(0.2 * alterMs, 50));
     expect(r.blocking.writes.cause).toMatchObject({ kind: 'table_lock', relation: 'app.big', statement: 1 });
     expect(r.rewrites).toEqual(['app.big']);
+    expect(r.schema_changes).toEqual(['~ column app.big.pad: type varchar(200) -> varchar(250)']);
     expect(r.locks.some((l) => l.relation === 'app.big' && l.mode === 'SHARED_NO_WRITE')).toBe(true);
     expect(r.integrity).toMatchObject({ ok: true, row_counts: { 'app.big': { before: ROWS, after: ROWS } } });
     expect(r.bloat.tables.find((t) => t.relation === 'app.big')?.dead_tuples).toBeNull();
@@ -135,6 +136,7 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     agree('INSTANT: writes', r.blocking.writes.max_wait_ms, writes);
     agree('INSTANT: reads', r.blocking.reads.max_wait_ms, reads);
     expect(r.rewrites).toEqual([]);
+    expect(r.schema_changes).toEqual(['+ column app.big.extra int(11) NULL DEFAULT NULL']);
   }, 60_000);
 
   it('online CREATE INDEX (INPLACE, LOCK=NONE): writes are not blocked beyond brief metadata-lock phases', async () => {
@@ -149,6 +151,7 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     agree('CREATE INDEX LOCK=NONE: writes', r.blocking.writes.max_wait_ms, writes);
     agree('CREATE INDEX LOCK=NONE: reads', r.blocking.reads.max_wait_ms, reads);
     expect(r.rewrites).toEqual([]);
+    expect(r.schema_changes).toEqual(['+ index app.big.big_a (a, pad)']);
   }, 120_000);
 
   it('a one-statement backfill held open ~1 s: writes to its rows wait for row locks; reads do not', async () => {

@@ -16,6 +16,7 @@
  *     ALGORITHM was asked for);
  *   - `integrity`: exact row counts of every table, CHECKSUM TABLE of tables the migration does
  *     not name;
+ *   - `schema_changes`: tables, columns and indexes from information_schema, compared;
  *   - `engine: 'mysql'`.
  * Statements are split as the `mysql` client does (split.ts) and run in order on one connection;
  * a failure stops the run, is reported with its line and column, and any open transaction is
@@ -34,6 +35,7 @@ import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from 
 import { lockEvents, locksHeld } from './locks.js';
 import { MysqlProbeSet } from './probes.js';
 import { runStatements, statementResults } from './runner.js';
+import { readSchema, schemaChanges } from './schema.js';
 
 export interface MysqlMeasureConfig {
   /** The branch server's connection settings; `database` is the database the migration runs in. */
@@ -88,6 +90,7 @@ export async function measureMysqlMigration(
     );
     for (const t of namedTables(statements, [...unnamed])) unnamed.delete(t);
     const before = await readFacts(admin, database, unnamed);
+    const schemaBefore = await readSchema(admin, database);
 
     if (options.probes !== false) {
       const targets = [];
@@ -124,6 +127,7 @@ export async function measureMysqlMigration(
     };
 
     const after = await readFacts(admin, database, unnamed);
+    const schemaAfter = await readSchema(admin, database);
     const relative = (t: number) => clock.relative(t);
     return {
       name: config.name,
@@ -146,6 +150,7 @@ export async function measureMysqlMigration(
       ),
       validation: null,
       wal_bytes: redoBytes(before, after),
+      schema_changes: schemaChanges(schemaBefore, schemaAfter),
       timeline: {
         locks: lockEvents(data, outcome.ran, relative, intervalMs),
         waits: probes?.timeline(relative, causeOf) ?? [],
