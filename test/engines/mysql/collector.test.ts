@@ -22,15 +22,20 @@ const verdict = (ms: number): Verdict => (ms >= 300 ? 'long' : ms < 100 ? 'none'
 /** Measured vs independent, printed at the end as the report's table. */
 const table: string[] = [];
 
+/**
+ * Agreement: the same long / none verdict; long waits within 20 % or 50 ms. A wait of 100-300 ms
+ * is no verdict (a brief metadata-lock phase one statement caught and another did not, or a
+ * statement stalled on a busy machine), so beside a "none" it is no disagreement; beside a "long"
+ * it is one.
+ */
 function agree(what: string, measured: number, independent: number): void {
-  table.push(
-    `| ${what} | ${Math.round(measured)} ms | ${Math.round(independent)} ms | ${verdict(measured)} / ${verdict(independent)} |`,
-  );
-  expect(verdict(measured), `${what}: measured ${measured} ms, independent ${independent} ms`).toBe(
-    verdict(independent),
-  );
-  if (verdict(independent) === 'long') {
-    expect(Math.abs(measured - independent)).toBeLessThan(Math.max(0.2 * independent, 50));
+  const m = verdict(measured);
+  const i = verdict(independent);
+  table.push(`| ${what} | ${Math.round(measured)} ms | ${Math.round(independent)} ms | ${m} / ${i} |`);
+  const message = `${what}: measured ${measured} ms, independent ${independent} ms`;
+  if (m === 'long' || i === 'long') {
+    expect(m, message).toBe(i);
+    expect(Math.abs(measured - independent), message).toBeLessThan(Math.max(0.2 * independent, 50));
   }
 }
 
@@ -135,6 +140,8 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     expect(r.blocking.writes.status).toBe('measured');
     agree('INSTANT: writes', r.blocking.writes.max_wait_ms, writes);
     agree('INSTANT: reads', r.blocking.reads.max_wait_ms, reads);
+    // None (< 100 ms) on a quiet machine; a probe stalled on a busy one is still no block.
+    expect(r.blocking.writes.max_wait_ms).toBeLessThan(300);
     expect(r.rewrites).toEqual([]);
     expect(r.schema_changes).toEqual(['+ column app.big.extra int(11) NULL DEFAULT NULL']);
   }, 60_000);
@@ -150,6 +157,8 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     );
     agree('CREATE INDEX LOCK=NONE: writes', r.blocking.writes.max_wait_ms, writes);
     agree('CREATE INDEX LOCK=NONE: reads', r.blocking.reads.max_wait_ms, reads);
+    // Not blocked for the build (seconds): at most a brief metadata-lock phase.
+    expect(r.blocking.writes.max_wait_ms).toBeLessThan(300);
     expect(r.rewrites).toEqual([]);
     expect(r.schema_changes).toEqual(['+ index app.big.big_a (a, pad)']);
   }, 120_000);
@@ -226,4 +235,23 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     // Only this file's own idle connections remain: none is the migration's.
     expect(Number((sessions as Array<{ n: number }>)[0]?.n)).toBeLessThanOrEqual(open.length - 1);
   }, 60_000);
+
+  it("a bounded migration lock wait ends a migration stuck behind a reader, reported as the statement's error", async () => {
+    const reader = await connect();
+    await reader.query('START TRANSACTION');
+    await reader.query('SELECT * FROM app.other WHERE id = 1');
+    try {
+      const r = await measureMysqlMigration(
+        { settings, name: 'stuck', branch: 'b' },
+        'ALTER TABLE app.other ADD COLUMN w INT, ALGORITHM=INSTANT;',
+        { probes: false, migrationLockWaitSeconds: 1 },
+      );
+      expect(r.status).toBe('failed');
+      expect(r.failed_statement).toBe(1);
+      expect(r.error).toMatch(/Lock wait timeout/i);
+      expect(r.statements[0]!.duration_ms).toBeGreaterThanOrEqual(900);
+    } finally {
+      await reader.query('COMMIT');
+    }
+  }, 30_000);
 });

@@ -25,6 +25,7 @@
 import { createClock } from '../../../collector/clock.js';
 import { emptyProbeStats } from '../../../collector/probe-stats.js';
 import type { StrategyResult } from '../../../result.js';
+import { SESSION_TIMEOUTS_SQL } from '../admin-sql.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../client.js';
 import { detectLockSources } from '../lock-sources.js';
 import { probeTarget } from '../probe.js';
@@ -54,6 +55,11 @@ export interface MysqlMeasureOptions {
   intervalMs?: number;
   /** The file's name, for messages. */
   file?: string;
+  /**
+   * Bound the migration's own lock waits (metadata and row locks), seconds; by default the
+   * server's (a year for metadata locks: a migration behind a reader that never ends never ends).
+   */
+  migrationLockWaitSeconds?: number;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -82,6 +88,10 @@ export async function measureMysqlMigration(
   try {
     admin = await connectMysql(config.settings);
     migration = await connectMysql(config.settings);
+    if (options.migrationLockWaitSeconds !== undefined) {
+      const seconds = Math.max(1, Math.ceil(options.migrationLockWaitSeconds));
+      await migration.query(SESSION_TIMEOUTS_SQL, [seconds, seconds]);
+    }
     samplerConn = await connectMysql(config.settings);
 
     const tableNames = (await readFacts(admin, database, null)).tables;
