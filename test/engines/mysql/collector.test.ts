@@ -58,6 +58,7 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     await c.query(`INSERT INTO app.big SELECT seq, seq % 100, REPEAT('p', 150) FROM app.seq_1_to_${ROWS}`);
     await c.query('CREATE TABLE app.other (id INT PRIMARY KEY, v VARCHAR(20))');
     await c.query("INSERT INTO app.other SELECT seq, 'x' FROM app.seq_1_to_100");
+    await c.query('CREATE TABLE app.nokey (v INT)');
   }, 120_000);
 
   afterAll(() => {
@@ -86,7 +87,8 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     const longest = { read: 0, write: 0 };
     const loop = async (kind: 'read' | 'write', c: MysqlConnection) => {
       for (let i = 0; !done; i++) {
-        const key = (i % 20) + 1;
+        // Not the probes' keys (the table's first 20): the two must not wait on each other's row locks.
+        const key = (i % 20) + 1001;
         const start = now();
         if (kind === 'read') await c.query('SELECT * FROM app.big WHERE id = ?', [key]);
         else await c.query('UPDATE app.big SET a = a WHERE id = ?', [key]);
@@ -128,6 +130,11 @@ describe.skipIf(!mariadbAvailable)('measureMysqlMigration on MariaDB', () => {
     expect(r.locks.some((l) => l.relation === 'app.big' && l.mode === 'SHARED_NO_WRITE')).toBe(true);
     expect(r.integrity).toMatchObject({ ok: true, row_counts: { 'app.big': { before: ROWS, after: ROWS } } });
     expect(r.bloat.tables.find((t) => t.relation === 'app.big')?.dead_tuples).toBeNull();
+    expect(r.blocking.tables['app.nokey']?.writes).toMatchObject({
+      status: 'unmeasured',
+      unmeasured_reason: expect.stringMatching(/no primary key/),
+    });
+    expect(r.blocking.tables['app.other']?.writes.status).toBe('measured');
     expect(r.wal_bytes).toBeGreaterThan(1_000_000); // a copy of the table goes through the redo log
   }, 120_000);
 

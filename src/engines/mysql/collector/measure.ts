@@ -23,13 +23,12 @@
  * rolled back.
  */
 import { createClock } from '../../../collector/clock.js';
-import { emptyProbeStats } from '../../../collector/probe-stats.js';
 import type { StrategyResult } from '../../../result.js';
 import { SESSION_TIMEOUTS_SQL } from '../admin-sql.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../client.js';
 import { detectLockSources } from '../lock-sources.js';
-import { probeTarget } from '../probe.js';
 import { MysqlLockSampler, type MysqlSamplerData } from '../sampler.js';
+import { tableSnapshots } from '../snapshot.js';
 import { splitMysql } from '../split.js';
 import { causeFinder } from './causes.js';
 import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from './facts.js';
@@ -37,6 +36,7 @@ import { lockEvents, locksHeld } from './locks.js';
 import { MysqlProbeSet } from './probes.js';
 import { runStatements, statementResults } from './runner.js';
 import { readSchema, schemaChanges } from './schema.js';
+import { planProbes, unmeasuredStats } from './targets.js';
 
 export interface MysqlMeasureConfig {
   /** The branch server's connection settings; `database` is the database the migration runs in. */
@@ -60,6 +60,8 @@ export interface MysqlMeasureOptions {
    * server's (a year for metadata locks: a migration behind a reader that never ends never ends).
    */
   migrationLockWaitSeconds?: number;
+  /** Tables probed at most (two connections each; default MAX_PROBED_TABLES). */
+  maxProbedTables?: number;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -94,21 +96,19 @@ export async function measureMysqlMigration(
     }
     samplerConn = await connectMysql(config.settings);
 
-    const tableNames = (await readFacts(admin, database, null)).tables;
-    const unnamed = new Set(
-      [...tableNames.keys()].map((r) => r.slice(database.length + 1)).filter((t) => t !== ''),
-    );
-    for (const t of namedTables(statements, [...unnamed])) unnamed.delete(t);
+    // Tables the migration names may change; the rest are checksummed before and after.
+    const all = (await tableSnapshots(admin, database)).map((t) => t.relation.slice(database.length + 1));
+    const named = namedTables(statements, all);
+    const unnamed = new Set(all.filter((t) => !named.has(t)));
     const before = await readFacts(admin, database, unnamed);
     const schemaBefore = await readSchema(admin, database);
 
-    if (options.probes !== false) {
-      const targets = [];
-      for (const relation of before.tables.keys()) {
-        const target = await probeTarget(admin, database, relation.slice(database.length + 1));
-        if (target) targets.push({ relation, target });
-      }
-      probes = await MysqlProbeSet.start(config.settings, targets, clock, {
+    const plan =
+      options.probes === false
+        ? null
+        : await planProbes(admin, database, before.tables, named, options.maxProbedTables);
+    if (plan) {
+      probes = await MysqlProbeSet.start(config.settings, plan.targets, clock, {
         timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
       });
     }
@@ -131,10 +131,13 @@ export async function measureMysqlMigration(
     await probes?.stop();
     const causeOf = causeFinder(data, migration.threadId, outcome.ran, intervalMs);
     const blocking = probes?.blocking(causeOf) ?? {
-      reads: { ...emptyProbeStats(), status: 'unmeasured' as const, unmeasured_reason: 'probes were off' },
-      writes: { ...emptyProbeStats(), status: 'unmeasured' as const, unmeasured_reason: 'probes were off' },
+      reads: unmeasuredStats('probes were off'),
+      writes: unmeasuredStats('probes were off'),
       tables: {},
     };
+    for (const [relation, reason] of plan?.unmeasured ?? []) {
+      blocking.tables[relation] = { reads: unmeasuredStats(reason), writes: unmeasuredStats(reason) };
+    }
 
     const after = await readFacts(admin, database, unnamed);
     const schemaAfter = await readSchema(admin, database);
