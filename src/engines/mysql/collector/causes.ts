@@ -52,7 +52,7 @@ export function causeFinder(
         text: 'no lock wait was seen: the statement was slow by itself (the server was busy)',
       };
     }
-    const by = `statement ${statement ?? '?'}${sql ? ` (${sql})` : ''}`;
+    const by = `statement ${statement ?? '?'}${sql ? ` \`${sql}\`` : ''}`;
     const others = [...run.holders].filter((h) => h !== migration);
     if (run.kind === 'row') {
       return run.holders.has(migration)
@@ -93,8 +93,8 @@ export function causeFinder(
         statement,
         sql,
         text:
-          `queued${on} behind the migration's pending metadata lock (${by}), ` +
-          `which waited for ${holders} (an open transaction that used the table)`,
+          `queued${on} behind the migration's ${by}, whose metadata-lock request waited ` +
+          `for ${holders} (an open transaction that used the table)`,
       };
     }
     if (run.holders.has(migration)) {
