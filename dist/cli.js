@@ -27700,29 +27700,7 @@ function workloadResult(o2, writes) {
     lost_sessions: o2.lostSessions
   };
 }
-function applyWorkload(result, workload) {
-  result.workload = workload;
-  const w = workload.writes;
-  if (w.missing > 0) {
-    const where2 = Object.entries(w.found_in).map(([t, count2]) => `${n2(count2)} in ${t}`).join(", ");
-    result.integrity.ok = false;
-    result.integrity.problems = [
-      ...result.integrity.problems ?? [],
-      `${n2(w.missing)} of ${n2(w.committed)} writes the application committed are missing after the migration (${n2(w.missing_during_migration)} of ${n2(w.committed_during_migration)} committed during it)` + (where2 ? `; found instead: ${where2}` : "")
-    ];
-  }
-  for (const t of result.bloat.tables) {
-    const own2 = workload.dead_tuples[t.relation] ?? 0;
-    if (own2 === 0 || t.dead_tuples === 0) continue;
-    const left = Math.max(0, t.dead_tuples - own2);
-    t.dead_pct = round1(t.dead_pct * left / t.dead_tuples);
-    t.dead_tuples = left;
-  }
-  if (typeof result.wal_bytes === "number" && workload.wal_bytes !== null) {
-    result.wal_bytes = Math.max(0, result.wal_bytes - workload.wal_bytes);
-  }
-}
-var PhaseStatsSchema, PhaseChangeSchema, WorkloadResultSchema, n2;
+var PhaseStatsSchema, PhaseChangeSchema, WorkloadResultSchema;
 var init_result2 = __esm({
   "src/workload/result.ts"() {
     "use strict";
@@ -27778,6 +27756,37 @@ var init_result2 = __esm({
       wal_bytes_baseline: number2().nullable().describe("WAL written during the baseline window, by the workload alone"),
       lost_sessions: number2().int()
     });
+  }
+});
+
+// src/workload/apply.ts
+function applyWorkload(result, workload) {
+  result.workload = workload;
+  const w = workload.writes;
+  if (w.missing > 0) {
+    const where2 = Object.entries(w.found_in).map(([t, count2]) => `${n2(count2)} in ${t}`).join(", ");
+    result.integrity.ok = false;
+    result.integrity.problems = [
+      ...result.integrity.problems ?? [],
+      `${n2(w.missing)} of ${n2(w.committed)} writes the application committed are missing after the migration (${n2(w.missing_during_migration)} of ${n2(w.committed_during_migration)} committed during it)` + (where2 ? `; found instead: ${where2}` : "")
+    ];
+  }
+  for (const t of result.bloat.tables) {
+    const own2 = workload.dead_tuples[t.relation] ?? 0;
+    if (own2 === 0 || !t.dead_tuples || t.dead_pct === null) continue;
+    const left = Math.max(0, t.dead_tuples - own2);
+    t.dead_pct = round1(t.dead_pct * left / t.dead_tuples);
+    t.dead_tuples = left;
+  }
+  if (typeof result.wal_bytes === "number" && workload.wal_bytes !== null) {
+    result.wal_bytes = Math.max(0, result.wal_bytes - workload.wal_bytes);
+  }
+}
+var n2;
+var init_apply = __esm({
+  "src/workload/apply.ts"() {
+    "use strict";
+    init_clock();
     n2 = (x) => x.toLocaleString("en-US");
   }
 });
@@ -28058,6 +28067,7 @@ var init_workload = __esm({
     init_file();
     init_lost_writes();
     init_result2();
+    init_apply();
     init_result2();
     init_runner();
     MAX_FILE_BYTES = 1024 * 1024;
@@ -33958,7 +33968,7 @@ var init_rank = __esm({
     init_units();
     init_locks2();
     DEFAULT_BLOCKING_TOLERANCE_MS = 100;
-    deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
+    deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + (t.dead_tuples ?? 0), 0);
   }
 });
 
@@ -37177,7 +37187,8 @@ function longestLock(r) {
 }
 function worstBloat(r) {
   let best = null;
-  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  for (const entry of r.bloat.tables)
+    if (!best || (entry.dead_tuples ?? 0) > (best.dead_tuples ?? 0)) best = entry;
   return best;
 }
 function describeProbe(stats) {
@@ -37204,8 +37215,8 @@ function describeLock(lock) {
 }
 function describeBloat(r) {
   const worst = worstBloat(r);
-  if (!worst || worst.dead_tuples === 0) return "none";
-  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+  if (!worst?.dead_tuples) return "none";
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct ?? 0)} ${worst.relation}`;
 }
 function describeRewrites(r) {
   return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
@@ -37742,7 +37753,7 @@ function renderStrategyResult(r, opts = {}) {
   if (r.bloat.tables.length === 0) lines.push("  (no tables measured)");
   for (const b of r.bloat.tables) {
     lines.push(
-      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`
+      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ` + (b.dead_tuples === null ? "dead tuples: n/a" : `${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct ?? 0)})`)
     );
   }
   if (r.wal_bytes !== void 0 && r.wal_bytes !== null)
@@ -39896,21 +39907,15 @@ var init_generate = __esm({
 import { randomBytes as randomBytes10 } from "node:crypto";
 import { basename as basename3 } from "node:path";
 async function withCheckpointCatalog(ctx, baseline, signal, fn) {
-  const ckpt = await ctx.registry.checkpoint(baseline);
-  if (ckpt?.state !== "ready" || ckpt.backend !== ctx.backendKind)
-    throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-      hint: "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
-    });
+  await requireCheckpoint(ctx, baseline);
   const backend = await ctx.backend();
   const name = deriveBranchName("catalog", randomBytes10(3).toString("hex"));
   const [branch] = await backend.branch(baseline, [name], { signal, createdBy: "vers-db variants" });
   try {
-    const conn = await backend.connect(branch.name, { as: "owner" });
-    try {
-      return await withClient(conn.config, (c3) => fn(new PgCatalog(c3)), "vers-db:catalog");
-    } finally {
-      await conn.close();
-    }
+    return await withBranchClient(backend, branch.name, (c3) => fn(new PgCatalog(c3)), {
+      as: "owner",
+      applicationName: "vers-db:catalog"
+    });
   } finally {
     await backend.destroy(branch.name).catch((e) => ctx.log(`could not remove ${branch.name}: ${e.message}`));
   }
@@ -39954,13 +39959,14 @@ async function testWithVariants(ctx, input) {
   const states = /* @__PURE__ */ new Map();
   const readState2 = async (backend, branch, index, result) => {
     if (result.status !== "passed") return;
-    const conn = await backend.connect(branch, { as: input.superuser ? "superuser" : "owner" });
     try {
-      states.set(index, await withClient(conn.config, (c3) => readEndState(c3, volatile), "vers-db:end-state"));
+      const state = await withBranchClient(backend, branch, (c3) => readEndState(c3, volatile), {
+        as: input.superuser ? "superuser" : "owner",
+        applicationName: "vers-db:end-state"
+      });
+      states.set(index, state);
     } catch (err) {
       ctx.log(`${result.name}: could not read its end state: ${err.message}`);
-    } finally {
-      await conn.close();
     }
   };
   if (!input.workload) {
@@ -40024,11 +40030,11 @@ var init_run = __esm({
   "src/variants/run.ts"() {
     "use strict";
     init_rank();
+    init_with_branch();
     init_core4();
     init_migration_input();
-    init_errors();
+    init_test();
     init_names();
-    init_pg();
     init_catalog();
     init_equivalence();
     init_generate();
@@ -48209,7 +48215,7 @@ var init_problems = __esm({
 });
 
 // src/result.ts
-var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, AppWaitsSchema, DeployAttemptSchema, DeployRehearsalSchema, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
+var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, AppWaitsSchema, DeployAttemptSchema, DeployRehearsalSchema, EngineNameSchema, engineField, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
 var init_result3 = __esm({
   "src/result.ts"() {
     "use strict";
@@ -48271,8 +48277,8 @@ var init_result3 = __esm({
       relation: string2(),
       size_before: number2().describe("bytes, table + indexes + toast"),
       size_after: number2(),
-      dead_tuples: number2(),
-      dead_pct: number2()
+      dead_tuples: number2().nullable().describe("dead row versions left; null where the engine has none to count (InnoDB purges them itself)"),
+      dead_pct: number2().nullable()
     });
     IntegritySchema = object({
       ok: boolean2(),
@@ -48351,8 +48357,13 @@ var init_result3 = __esm({
         "the application's waits across all tries and the waits between them"
       )
     });
+    EngineNameSchema = _enum(["postgres", "mysql"]);
+    engineField = EngineNameSchema.optional().describe(
+      "the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes"
+    );
     StrategyResultSchema = object({
       name: string2(),
+      engine: engineField,
       branch: string2(),
       status: _enum(["passed", "failed"]),
       error: string2().nullable(),
@@ -48397,6 +48408,7 @@ var init_result3 = __esm({
     });
     ComparisonSchema = object({
       baseline: string2(),
+      engine: engineField,
       backend: _enum(["local", "vers"]),
       mode: _enum(["serial", "parallel"]).optional(),
       results: array(StrategyResultSchema),
@@ -48894,7 +48906,7 @@ function migrationMetric(r, metric) {
     case "max_write_wait":
       return r.blocking.writes.max_wait_ms;
     case "dead_tuples":
-      return r.bloat.tables.reduce((s, t) => s + t.dead_tuples, 0);
+      return r.bloat.tables.reduce((s, t) => s + (t.dead_tuples ?? 0), 0);
     case "rewrites":
       return r.rewrites.length;
     case "wal_bytes":

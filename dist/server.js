@@ -45224,6 +45224,8 @@ function workloadResult(o2, writes) {
     lost_sessions: o2.lostSessions
   };
 }
+
+// src/workload/apply.ts
 var n2 = (x) => x.toLocaleString("en-US");
 function applyWorkload(result, workload) {
   result.workload = workload;
@@ -45238,7 +45240,7 @@ function applyWorkload(result, workload) {
   }
   for (const t of result.bloat.tables) {
     const own2 = workload.dead_tuples[t.relation] ?? 0;
-    if (own2 === 0 || t.dead_tuples === 0) continue;
+    if (own2 === 0 || !t.dead_tuples || t.dead_pct === null) continue;
     const left = Math.max(0, t.dead_tuples - own2);
     t.dead_pct = round1(t.dead_pct * left / t.dead_tuples);
     t.dead_tuples = left;
@@ -47896,7 +47898,7 @@ function rejectionReason(r) {
     return `does not end like ${r.equivalence.original}: ${r.equivalence.differences.slice(0, 3).join("; ")}`;
   return null;
 }
-var deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + t.dead_tuples, 0);
+var deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + (t.dead_tuples ?? 0), 0);
 function excess(stats, tolerance) {
   if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
   return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
@@ -57343,8 +57345,8 @@ var BloatEntrySchema = object({
   relation: string2(),
   size_before: number2().describe("bytes, table + indexes + toast"),
   size_after: number2(),
-  dead_tuples: number2(),
-  dead_pct: number2()
+  dead_tuples: number2().nullable().describe("dead row versions left; null where the engine has none to count (InnoDB purges them itself)"),
+  dead_pct: number2().nullable()
 });
 var IntegritySchema = object({
   ok: boolean2(),
@@ -57423,8 +57425,13 @@ var DeployRehearsalSchema = object({
     "the application's waits across all tries and the waits between them"
   )
 });
+var EngineNameSchema = _enum(["postgres", "mysql"]);
+var engineField = EngineNameSchema.optional().describe(
+  "the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes"
+);
 var StrategyResultSchema = object({
   name: string2(),
+  engine: engineField,
   branch: string2(),
   status: _enum(["passed", "failed"]),
   error: string2().nullable(),
@@ -57469,6 +57476,7 @@ var RecommendationSchema = object({
 });
 var ComparisonSchema = object({
   baseline: string2(),
+  engine: engineField,
   backend: _enum(["local", "vers"]),
   mode: _enum(["serial", "parallel"]).optional(),
   results: array(StrategyResultSchema),
@@ -57651,7 +57659,8 @@ function longestLock(r) {
 }
 function worstBloat(r) {
   let best = null;
-  for (const entry of r.bloat.tables) if (!best || entry.dead_tuples > best.dead_tuples) best = entry;
+  for (const entry of r.bloat.tables)
+    if (!best || (entry.dead_tuples ?? 0) > (best.dead_tuples ?? 0)) best = entry;
   return best;
 }
 var CAUSE_WORTH_NAMING_MS = 100;
@@ -57679,8 +57688,8 @@ function describeLock(lock) {
 }
 function describeBloat(r) {
   const worst = worstBloat(r);
-  if (!worst || worst.dead_tuples === 0) return "none";
-  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct)} ${worst.relation}`;
+  if (!worst?.dead_tuples) return "none";
+  return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct ?? 0)} ${worst.relation}`;
 }
 function describeRewrites(r) {
   return r.rewrites.length === 0 ? "none" : r.rewrites.join(", ");
@@ -58564,7 +58573,7 @@ function renderStrategyResult(r, opts = {}) {
   if (r.bloat.tables.length === 0) lines.push("  (no tables measured)");
   for (const b of r.bloat.tables) {
     lines.push(
-      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct)})`
+      `  ${b.relation}  ${formatBytes2(b.size_before)} \u2192 ${formatBytes2(b.size_after)}, ` + (b.dead_tuples === null ? "dead tuples: n/a" : `${formatCount(b.dead_tuples)} dead tuples (${formatPct(b.dead_pct ?? 0)})`)
     );
   }
   if (r.wal_bytes !== void 0 && r.wal_bytes !== null)
@@ -59833,7 +59842,7 @@ function migrationMetric(r, metric) {
     case "max_write_wait":
       return r.blocking.writes.max_wait_ms;
     case "dead_tuples":
-      return r.bloat.tables.reduce((s, t) => s + t.dead_tuples, 0);
+      return r.bloat.tables.reduce((s, t) => s + (t.dead_tuples ?? 0), 0);
     case "rewrites":
       return r.rewrites.length;
     case "wal_bytes":
@@ -60576,9 +60585,7 @@ var dbRunSuite = defineTool({
 // src/variants/run.ts
 import { randomBytes as randomBytes11 } from "node:crypto";
 import { basename as basename4 } from "node:path";
-init_errors();
 init_names();
-init_pg();
 
 // src/variants/sql-text.ts
 init_pg();
@@ -61606,21 +61613,15 @@ async function suggestVariants(o2) {
 
 // src/variants/run.ts
 async function withCheckpointCatalog(ctx, baseline, signal, fn) {
-  const ckpt = await ctx.registry.checkpoint(baseline);
-  if (ckpt?.state !== "ready" || ckpt.backend !== ctx.backendKind)
-    throw new NotFoundError(`no checkpoint named ${JSON.stringify(baseline)}`, {
-      hint: "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
-    });
+  await requireCheckpoint(ctx, baseline);
   const backend = await ctx.backend();
   const name = deriveBranchName("catalog", randomBytes11(3).toString("hex"));
   const [branch] = await backend.branch(baseline, [name], { signal, createdBy: "vers-db variants" });
   try {
-    const conn = await backend.connect(branch.name, { as: "owner" });
-    try {
-      return await withClient(conn.config, (c3) => fn(new PgCatalog(c3)), "vers-db:catalog");
-    } finally {
-      await conn.close();
-    }
+    return await withBranchClient(backend, branch.name, (c3) => fn(new PgCatalog(c3)), {
+      as: "owner",
+      applicationName: "vers-db:catalog"
+    });
   } finally {
     await backend.destroy(branch.name).catch((e) => ctx.log(`could not remove ${branch.name}: ${e.message}`));
   }
@@ -61664,13 +61665,14 @@ async function testWithVariants(ctx, input) {
   const states = /* @__PURE__ */ new Map();
   const readState2 = async (backend, branch, index, result) => {
     if (result.status !== "passed") return;
-    const conn = await backend.connect(branch, { as: input.superuser ? "superuser" : "owner" });
     try {
-      states.set(index, await withClient(conn.config, (c3) => readEndState(c3, volatile), "vers-db:end-state"));
+      const state = await withBranchClient(backend, branch, (c3) => readEndState(c3, volatile), {
+        as: input.superuser ? "superuser" : "owner",
+        applicationName: "vers-db:end-state"
+      });
+      states.set(index, state);
     } catch (err) {
       ctx.log(`${result.name}: could not read its end state: ${err.message}`);
-    } finally {
-      await conn.close();
     }
   };
   if (!input.workload) {
