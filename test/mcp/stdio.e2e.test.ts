@@ -152,7 +152,7 @@ afterAll(async () => {
 });
 
 describe('vers-db MCP server over stdio', () => {
-  it('lists the six tools with input and output schemas', async () => {
+  it('lists the seven tools with input and output schemas', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       'db_branches',
@@ -160,6 +160,7 @@ describe('vers-db MCP server over stdio', () => {
       'db_compare_branches',
       'db_migration_test',
       'db_run_suite',
+      'db_suggest_variants',
       'db_test_strategies',
     ]);
     for (const tool of tools) {
