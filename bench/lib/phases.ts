@@ -8,6 +8,7 @@ import type { Progress } from '../../src/core/context.js';
 const PHASES: Array<[RegExp, string]> = [
   [/^branching /, 'branch copies (CREATE DATABASE … TEMPLATE)'],
   [/^created \d+ branch/, 'after the branch copies, before the first strategy'],
+  [/: branching from /, 'make the branch (CREATE DATABASE … TEMPLATE)'],
   [/: running on branch /, 'connect to the branch'],
   [/: snapshot before the migration$/, 'snapshot before (sizes, row counts, schema)'],
   [/: probing reads and writes/, 'start lock sampler and probes'],
@@ -16,6 +17,7 @@ const PHASES: Array<[RegExp, string]> = [
   [/: snapshot after the migration$/, 'snapshot after, integrity'],
   [/: validating$/, 'validation command'],
   [/: (passed|failed) in \d+ ms$/, 'drop the branch'],
+  [/^verifying checkpoint /, 'verify the checkpoint (checksums), record the result'],
 ];
 
 export class PhaseClock {

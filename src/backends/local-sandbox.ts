@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { tableChecksums } from '../collector/snapshot.js';
+import { tableChecksumsAndCounts } from '../collector/snapshot.js';
 import { type ClientConfig, type PgClient, quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { addSecret } from '../util/secrets.js';
 
@@ -234,7 +234,12 @@ export async function sealCheckpoint(
   database: string,
   owner: string | undefined,
   log: (message: string) => void,
-): Promise<{ owner?: string; reowned?: ReownedObject[]; checksums: Record<string, string> }> {
+): Promise<{
+  owner?: string;
+  reowned?: ReownedObject[];
+  checksums: Record<string, string>;
+  rowCounts: Record<string, number>;
+}> {
   if (owner) await createRole(admin, owner, null);
   await withClient(admin, (c) => c.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
   return withClient(
@@ -246,7 +251,7 @@ export async function sealCheckpoint(
         reowned = r.fromSuperuser;
         for (const f of r.failed) log(`could not re-own ${f}`);
       }
-      return { owner, reowned, checksums: await tableChecksums(c) };
+      return { owner, reowned, ...(await tableChecksumsAndCounts(c)) };
     },
     'vers-db:checkpoint',
   );

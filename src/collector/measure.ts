@@ -68,6 +68,12 @@ export interface MeasureOptions {
   deploy?: DeployRehearsal | null;
   /** The application's own statements, run before, during and after the migration (`--workload`). */
   workload?: WorkloadSpec;
+  /**
+   * The branch's exact row counts before the migration, when already known: a fresh branch of a
+   * checkpoint that recorded them (and whose checksums are verified after the run). Spares one
+   * full scan of every table; the counts after the migration are always taken.
+   */
+  knownRowCounts?: Record<string, number>;
   /** Abort cancels the running statement, stops, and throws CancelledError. */
   signal?: AbortSignal;
   /** Per-statement and total limits of the migration (defaults: DEFAULT_TIMEOUTS). */
@@ -119,7 +125,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     const control = await connections.open(APP_SNAPSHOT);
     throwIfAborted(opts.signal);
     progress({ message: 'snapshot before the migration' });
-    const before = await snapshotDatabase(control, collect);
+    const before = await snapshotDatabase(control, collect, opts.knownRowCounts);
     throwIfAborted(opts.signal);
 
     // The workload's baseline window runs before our other sessions start, so its WAL is its own.

@@ -113,17 +113,31 @@ async function isPopulated(client: pg.Client, oid: number): Promise<boolean> {
  * stored in, and it needs constant memory on big tables.
  */
 export async function tableChecksums(client: pg.Client): Promise<Record<string, string>> {
-  const sums: Record<string, string> = {};
+  return (await tableChecksumsAndCounts(client)).checksums;
+}
+
+/**
+ * The fingerprints above and, from the same scan, the exact row count of every table (the same
+ * tables exactRowCounts counts). A checkpoint records both: a fresh branch of it has exactly
+ * these counts as long as the checkpoint still has these checksums (checked after every run).
+ */
+export async function tableChecksumsAndCounts(
+  client: pg.Client,
+): Promise<{ checksums: Record<string, string>; rowCounts: Record<string, number> }> {
+  const checksums: Record<string, string> = {};
+  const rowCounts: Record<string, number> = {};
   for (const t of await listUserTables(client)) {
     if (t.kind === 'm' && !(await isPopulated(client, Number(t.oid)))) continue;
-    const { rows } = await client.query<{ h: string }>(
+    const { rows } = await client.query<{ h: string; n: string }>(
       `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
-                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h,
+              count(*)::int8 AS n
        FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`,
     );
-    sums[t.name] = rows[0]?.h ?? '';
+    checksums[t.name] = rows[0]?.h ?? '';
+    rowCounts[t.name] = Number(rows[0]?.n ?? 0);
   }
-  return sums;
+  return { checksums, rowCounts };
 }
 
 async function deadTuples(client: pg.Client): Promise<{
@@ -165,12 +179,21 @@ export async function walBytesBetween(
   return rows[0] ? Number(rows[0].bytes) : null;
 }
 
-/** Everything the result compares before and after; `full: false` reads row counts only. */
-export async function snapshotDatabase(client: pg.Client, full: boolean): Promise<DatabaseSnapshot> {
+/**
+ * Everything the result compares before and after; `full: false` reads row counts only.
+ * `knownRowCounts`: the exact counts are already known (a fresh branch of a checkpoint that
+ * recorded them), so the tables are not scanned again.
+ */
+export async function snapshotDatabase(
+  client: pg.Client,
+  full: boolean,
+  knownRowCounts?: Record<string, number>,
+): Promise<DatabaseSnapshot> {
+  const counts = async () => (knownRowCounts ? { ...knownRowCounts } : await exactRowCounts(client));
   if (!full) {
     return {
       tables: [],
-      rowCounts: await exactRowCounts(client),
+      rowCounts: await counts(),
       invalidIndexes: [],
       notValidConstraints: [],
       walLsn: null,
@@ -182,7 +205,7 @@ export async function snapshotDatabase(client: pg.Client, full: boolean): Promis
   // Dead tuples first: a scan (the row counts below) prunes pages and would hide them.
   const dead = await deadTuples(client);
   const listed = await listUserTables(client);
-  const rowCounts = await exactRowCounts(client);
+  const rowCounts = await counts();
   const tables = listed.map((t) => {
     const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === 'p' ? 0 : null);
     return {

@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import type { Comparison, StrategyResult, Validation } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
+import type { CheckpointEntry } from '../state/registry.js';
 import { redactDeep } from '../util/secrets.js';
 import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
 import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
@@ -36,14 +37,14 @@ import type { TestMigrationInput, TestStrategiesInput } from './types.js';
 const VALIDATION_OUTPUT_CHARS = 4000;
 
 /** A ready, undamaged checkpoint of this backend, or the user-facing error that says what is wrong. */
-export async function requireCheckpoint(ctx: Context, baseline: string): Promise<void> {
+export async function requireCheckpoint(ctx: Context, baseline: string): Promise<CheckpointEntry> {
   const ckpt = await ctx.registry.checkpoint(baseline);
   if (ckpt?.damaged) {
     throw new ConflictError(`checkpoint ${JSON.stringify(baseline)} is damaged: ${ckpt.damaged}`, {
       hint: 'an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)',
     });
   }
-  if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return;
+  if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return ckpt;
   throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
 }
 
@@ -75,6 +76,7 @@ async function measureOnBranch(
     deploy?: DeployRehearsal | null;
     superuser?: boolean;
     workload?: WorkloadSpec;
+    knownRowCounts?: Record<string, number>;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
     timeouts: Timeouts;
@@ -103,6 +105,7 @@ async function measureOnBranch(
           longReaderMs: opts.longReaderMs,
           deploy: opts.deploy,
           workload: opts.workload,
+          knownRowCounts: opts.knownRowCounts,
           signal: opts.signal,
           onProgress: opts.onProgress,
           timeouts: opts.timeouts,
@@ -151,6 +154,19 @@ async function branchIsSandboxed(backend: Backend, branch: string): Promise<bool
   return (await userAs('owner')) !== (await userAs('superuser'));
 }
 
+/**
+ * A fresh branch holds exactly the rows its checkpoint held when it was sealed, as long as the
+ * checkpoint still has the checksums it was sealed with, which is verified after every run
+ * (a changed checkpoint fails the run). Then the counts recorded with the checksums stand for
+ * the before-snapshot's, and the tables need not be scanned once more per branch.
+ */
+function rowCountsOfFreshBranches(
+  ckpt: CheckpointEntry,
+  backend: Backend,
+): Record<string, number> | undefined {
+  return ckpt.rowCounts && ckpt.checksums && backend.verifyCheckpoint ? ckpt.rowCounts : undefined;
+}
+
 const suffix = () => randomBytes(3).toString('hex');
 
 export async function testMigration(ctx: Context, input: TestMigrationInput): Promise<StrategyResult> {
@@ -181,7 +197,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   // Everything the user gave is checked before any branch exists.
   const timeouts = timeoutsFromEnv(ctx.env);
   const deploy = deployRehearsalFrom(input.deploy);
-  await requireCheckpoint(ctx, input.baseline);
+  const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
   const command = deploy ? resolved.find((m) => m.source.kind === 'command') : undefined;
   if (command) {
@@ -204,6 +220,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
+  const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);
   const { defaultParallel } = backend.capabilities;
   const parallel = asked ?? (defaultParallel === 'all' ? input.migrations.length : defaultParallel);
   const total = resolved.length;
@@ -243,6 +260,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
       resolved.map((m, i) =>
         limit(async () => {
           throwIfAborted(input.signal);
+          if (!upfront) input.onProgress?.({ message: `${m.name}: branching from ${input.baseline}` });
           const info = upfront ? upfront[i]! : (await makeBranches([branchNames[i]!]))[0]!;
           const branch = info.name;
           input.onProgress?.({
@@ -257,6 +275,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
             deploy,
             superuser: input.superuser,
             workload,
+            knownRowCounts,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts,
@@ -286,6 +305,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
       // failed (a server restart or a full disk mid-run must not turn them into one bare error).
       total === 1,
     );
+    input.onProgress?.({ message: `verifying checkpoint ${input.baseline}` });
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     input.beforeRank?.(results);
     // Validation and command output may echo DATABASE_URL or a password: no report carries one.

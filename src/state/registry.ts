@@ -28,6 +28,8 @@ export interface CheckpointEntry extends CheckpointInfo {
   reowned?: { type: string; object: string; from: string }[];
   /** Local: per-table checksums of the checkpoint when it was made; checked after every run. */
   checksums?: Record<string, string>;
+  /** Local: exact row counts taken with the checksums (a fresh branch has these; valid while the checksums hold). */
+  rowCounts?: Record<string, number>;
   /** Set when a run found the checkpoint gone or changed: it is no longer offered as a baseline. */
   damaged?: string;
   /** Vers: the VM that holds the source database for this checkpoint's lineage. */
