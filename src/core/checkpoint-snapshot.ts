@@ -22,10 +22,15 @@ const TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
 
+/** The source's exact row counts, for a checkpoint whose backend did not record its own. */
+export function sourceRowCounts(config: ClientConfig): Promise<Record<string, number>> {
+  return withClient(config, exactRowCounts, 'vers-db:snapshot');
+}
+
 export async function takeCheckpointSnapshot(
   tag: string,
   config: ClientConfig,
-  options: { checksums?: boolean } = {},
+  options: { checksums?: boolean; rowCounts?: boolean } = {},
 ): Promise<CheckpointSnapshot> {
   return withClient(
     config,
@@ -37,7 +42,8 @@ export async function takeCheckpointSnapshot(
       return {
         tag,
         takenAt: new Date().toISOString(),
-        rowCounts: await exactRowCounts(c),
+        // Left out when the checkpoint counts its own rows as it is sealed (the local backends).
+        rowCounts: options.rowCounts === false ? {} : await exactRowCounts(c),
         sizes,
         checksums: options.checksums ? await tableChecksums(c) : null,
         schema: await snapshotSchema(c),

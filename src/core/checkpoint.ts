@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { withSource } from '../backends/with-branch.js';
 import type { CheckpointReport } from '../result.js';
 import { validateName } from '../state/names.js';
-import { saveCheckpointSnapshot, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
+import { saveCheckpointSnapshot, sourceRowCounts, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
 import type { CheckpointInput } from './types.js';
 
@@ -10,10 +10,16 @@ import type { CheckpointInput } from './types.js';
 export async function createCheckpoint(ctx: Context, input: CheckpointInput): Promise<CheckpointReport> {
   validateName('checkpoint tag', input.tag);
   const backend = await ctx.backend();
+  // A local checkpoint counts its rows exactly as it is sealed (with its checksums): the source
+  // need not be scanned for them too, and the counts are those of the checkpoint itself.
+  const sealedCounts = Boolean(backend.verifyCheckpoint);
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
   const { config, snapshot } = await withSource(backend, async (source) => {
     const config = input.database ? { ...source.config, database: input.database } : source.config;
-    return { config, snapshot: await takeCheckpointSnapshot(input.tag, config) };
+    return {
+      config,
+      snapshot: await takeCheckpointSnapshot(input.tag, config, { rowCounts: !sealedCounts }),
+    };
   });
   input.onProgress?.({
     message: `copying ${config.database} into checkpoint ${input.tag}`,
@@ -26,6 +32,10 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     signal: input.signal,
     createdBy: input.createdBy,
   });
+  if (sealedCounts) {
+    snapshot.rowCounts =
+      (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? (await sourceRowCounts(config));
+  }
   // Who made it (recorded by the backend) decides who may replace it: a suite run or the demo only their own.
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });

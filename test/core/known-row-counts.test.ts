@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactRowCounts } from '../../src/collector/index.js';
+import { loadCheckpointSnapshot } from '../../src/core/checkpoint-snapshot.js';
 import { createCheckpoint, testStrategies } from '../../src/core/index.js';
 import { configFromUrl, withClient } from '../../src/util/pg.js';
 import { createProject, type TestProject } from '../helpers/project.js';
@@ -27,7 +28,10 @@ describe('row counts before the migration, from the checkpoint', () => {
   beforeAll(async () => {
     p = await createProject(SCHEMA);
     exact = await withClient(configFromUrl(p.databaseUrl), exactRowCounts);
-    await createCheckpoint(p.ctx, { tag: 'counted' });
+    const report = await createCheckpoint(p.ctx, { tag: 'counted' });
+    // The report and the stored snapshot (compare, rollback checks) carry the sealed counts.
+    expect(Object.fromEntries((report.tables ?? []).map((t) => [t.relation, t.rows]))).toEqual(exact);
+    expect((await loadCheckpointSnapshot(p.ctx.stateDir, 'counted')).rowCounts).toEqual(exact);
   });
 
   afterAll(async () => {
