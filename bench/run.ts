@@ -36,6 +36,7 @@ export interface BenchContext {
 
 const SIZE_CASES: Record<string, SizeCase> = {
   '100MB': { label: '100MB', targetBytes: 100 * MB, branchReps: 3 },
+  '300MB': { label: '300MB', targetBytes: 300 * MB, branchReps: 2 },
   '1GB': { label: '1GB', targetBytes: 1024 * MB, branchReps: 2 },
   '4GB': { label: '4GB', targetBytes: 4096 * MB, branchReps: 2 },
 };
