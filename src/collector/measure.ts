@@ -127,6 +127,7 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     progress({ message: 'snapshot before the migration' });
     const before = await snapshotDatabase(control, collect, opts.knownRowCounts);
     throwIfAborted(opts.signal);
+    if (collect) progress({ message: 'starting the lock sampler, choosing the rows to probe' });
 
     // The workload's baseline window runs before our other sessions start, so its WAL is its own.
     if (opts.workload) {
