@@ -7,11 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exactRowCounts } from '../src/collector/index.js';
-import {
-  snapshotDatabase,
-  tableChecksumsAndCounts,
-  tableChecksumsAndCountsParallel,
-} from '../src/collector/snapshot.js';
+import { snapshotDatabase } from '../src/collector/snapshot.js';
 import { configFromUrl, withClient } from '../src/util/pg.js';
 import { databaseSize, loadSeed, vacuum } from './lib/data.js';
 import { log } from './lib/log.js';
@@ -35,13 +31,7 @@ async function main(): Promise<void> {
     const bytes = await databaseSize(server.url, 'snap_src');
     const config = configFromUrl(server.url, 'snap_src');
     const known = await withClient(config, exactRowCounts);
-    const t = {
-      counts: [] as number[],
-      scanned: [] as number[],
-      known: [] as number[],
-      sums1: [] as number[],
-      sumsN: [] as number[],
-    };
+    const t = { counts: [] as number[], scanned: [] as number[], known: [] as number[] };
     for (let i = 0; i < reps; i++) {
       await withClient(config, async (c) => {
         const sides: Array<keyof typeof t> =
@@ -56,16 +46,6 @@ async function main(): Promise<void> {
           t[side].push(r.ms);
         }
       });
-      // The checkpoint's checksums (made when it is sealed, verified after every run): one session, then several.
-      for (const side of i % 2 ? (['sumsN', 'sums1'] as const) : (['sums1', 'sumsN'] as const)) {
-        const r = await timed(
-          async (): Promise<unknown> =>
-            side === 'sums1'
-              ? withClient(config, tableChecksumsAndCounts)
-              : tableChecksumsAndCountsParallel(config),
-        );
-        t[side].push(r.ms);
-      }
       log(`rep ${i + 1}/${reps}`);
     }
     const line = (label: string, xs: number[]) =>
@@ -76,8 +56,6 @@ async function main(): Promise<void> {
         line('exact row counts alone', t.counts),
         line('before-snapshot, counting rows', t.scanned),
         line('before-snapshot, counts from the checkpoint', t.known),
-        line('checksums + counts, one session', t.sums1),
-        line('checksums + counts, parallel sessions', t.sumsN),
       ].join('\n')}\n`,
     );
   } finally {

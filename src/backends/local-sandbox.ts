@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { tableChecksumsAndCountsParallel } from '../collector/snapshot.js';
+import { tableChecksumsAndCounts } from '../collector/snapshot.js';
 import { type ClientConfig, type PgClient, quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { addSecret } from '../util/secrets.js';
 
@@ -242,18 +242,19 @@ export async function sealCheckpoint(
 }> {
   if (owner) await createRole(admin, owner, null);
   await withClient(admin, (c) => c.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
-  const reowned = await withClient(
+  return withClient(
     withDatabase(admin, database),
     async (c) => {
-      if (!owner) return undefined;
-      const r = await reownObjects(c, owner);
-      for (const f of r.failed) log(`could not re-own ${f}`);
-      return r.fromSuperuser;
+      let reowned: ReownedObject[] | undefined;
+      if (owner) {
+        const r = await reownObjects(c, owner);
+        reowned = r.fromSuperuser;
+        for (const f of r.failed) log(`could not re-own ${f}`);
+      }
+      return { owner, reowned, ...(await tableChecksumsAndCounts(c)) };
     },
     'vers-db:checkpoint',
   );
-  const sums = await tableChecksumsAndCountsParallel(withDatabase(admin, database), 'vers-db:checkpoint');
-  return { owner, reowned, ...sums };
 }
 
 /** gc: drop the roles with `prefix` that nothing in the registry holds (leftovers of a crash). */

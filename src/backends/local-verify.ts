@@ -10,7 +10,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tableChecksumsAndCountsParallel } from '../collector/snapshot.js';
+import { tableChecksums } from '../collector/snapshot.js';
 import { processAlive } from '../state/children.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE } from '../state/paths.js';
 import type { CheckpointEntry } from '../state/registry.js';
@@ -123,7 +123,7 @@ async function readOpened(
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await tableChecksumsAndCountsParallel(withDatabase(admin, id), 'vers-db:verify')).checksums;
+        return await withClient(withDatabase(admin, id), tableChecksums, 'vers-db:verify');
       } catch (err) {
         if ((err as { code?: string }).code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
           throw err;

@@ -2,9 +2,8 @@
  * Before/after state of the branch database: sizes, relfilenodes (rewrites), dead tuples, WAL
  * position, exact row counts, invalid indexes, NOT VALID constraints and the catalog schema.
  */
-import { availableParallelism } from 'node:os';
 import type pg from 'pg';
-import { type ClientConfig, quoteIdent, withClient } from '../util/pg.js';
+import { quoteIdent } from '../util/pg.js';
 import { type SchemaSnapshot, SYSTEM_SCHEMA_FILTER, snapshotSchema } from './schema.js';
 
 export interface TableState {
@@ -125,62 +124,15 @@ export async function tableChecksums(client: pg.Client): Promise<Record<string, 
 export async function tableChecksumsAndCounts(
   client: pg.Client,
 ): Promise<{ checksums: Record<string, string>; rowCounts: Record<string, number> }> {
-  return checksumTables(await countedTables(client), async (fn) => fn(client));
-}
-
-/** Sessions that read a checkpoint's checksums at once: one per core, at most 4. */
-export const CHECKSUM_CONNECTIONS = Math.min(4, Math.max(1, availableParallelism()));
-
-/**
- * The same, read over up to `connections` sessions at once (one table per session at a time,
- * the largest first): the scan of a checkpoint, made and verified on every run, is CPU-bound.
- */
-export async function tableChecksumsAndCountsParallel(
-  config: ClientConfig,
-  applicationName?: string,
-  connections = CHECKSUM_CONNECTIONS,
-): Promise<{ checksums: Record<string, string>; rowCounts: Record<string, number> }> {
-  const tables = await withClient(config, countedTables, applicationName);
-  const queue = [...tables].sort((a, b) => Number(b.total_bytes) - Number(a.total_bytes));
   const checksums: Record<string, string> = {};
   const rowCounts: Record<string, number> = {};
-  const worker = (c: pg.Client) =>
-    (async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) {
-        const r = await checksumTables([t], async (fn) => fn(c));
-        Object.assign(checksums, r.checksums);
-        Object.assign(rowCounts, r.rowCounts);
-      }
-    })();
-  const n = Math.max(1, Math.min(connections, tables.length));
-  await Promise.all(Array.from({ length: n }, () => withClient(config, worker, applicationName)));
-  return { checksums, rowCounts };
-}
-
-/** The tables checksums and counts cover: matviews only when populated. */
-async function countedTables(client: pg.Client): Promise<UserTableRow[]> {
-  const out: UserTableRow[] = [];
   for (const t of await listUserTables(client)) {
     if (t.kind === 'm' && !(await isPopulated(client, Number(t.oid)))) continue;
-    out.push(t);
-  }
-  return out;
-}
-
-async function checksumTables(
-  tables: readonly UserTableRow[],
-  use: <T>(fn: (c: pg.Client) => Promise<T>) => Promise<T>,
-): Promise<{ checksums: Record<string, string>; rowCounts: Record<string, number> }> {
-  const checksums: Record<string, string> = {};
-  const rowCounts: Record<string, number> = {};
-  for (const t of tables) {
-    const { rows } = await use((c) =>
-      c.query<{ h: string; n: string }>(
-        `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
+    const { rows } = await client.query<{ h: string; n: string }>(
+      `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
                          coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h,
               count(*)::int8 AS n
        FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`,
-      ),
     );
     checksums[t.name] = rows[0]?.h ?? '';
     rowCounts[t.name] = Number(rows[0]?.n ?? 0);
