@@ -16444,17 +16444,23 @@ async function isPopulated(client, oid) {
   return rows[0]?.populated ?? false;
 }
 async function tableChecksums(client) {
-  const sums = {};
+  return (await tableChecksumsAndCounts(client)).checksums;
+}
+async function tableChecksumsAndCounts(client) {
+  const checksums = {};
+  const rowCounts = {};
   for (const t of await listUserTables(client)) {
     if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
     const { rows } = await client.query(
       `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
-                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h
+                         coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h,
+              count(*)::int8 AS n
        FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
     );
-    sums[t.name] = rows[0]?.h ?? "";
+    checksums[t.name] = rows[0]?.h ?? "";
+    rowCounts[t.name] = Number(rows[0]?.n ?? 0);
   }
-  return sums;
+  return { checksums, rowCounts };
 }
 async function deadTuples(client) {
   const byName = /* @__PURE__ */ new Map();
@@ -16484,11 +16490,12 @@ async function walBytesBetween(client, from, to) {
   const { rows } = await client.query(WAL_DIFF_SQL3, [to, from]);
   return rows[0] ? Number(rows[0].bytes) : null;
 }
-async function snapshotDatabase(client, full) {
+async function snapshotDatabase(client, full, knownRowCounts) {
+  const counts = async () => knownRowCounts ? { ...knownRowCounts } : await exactRowCounts(client);
   if (!full) {
     return {
       tables: [],
-      rowCounts: await exactRowCounts(client),
+      rowCounts: await counts(),
       invalidIndexes: [],
       notValidConstraints: [],
       walLsn: null,
@@ -16499,7 +16506,7 @@ async function snapshotDatabase(client, full) {
   const walLsn2 = await currentWalLsn(client);
   const dead = await deadTuples(client);
   const listed = await listUserTables(client);
-  const rowCounts = await exactRowCounts(client);
+  const rowCounts = await counts();
   const tables = listed.map((t) => {
     const deadCount = dead.byName.get(t.name)?.dead ?? (t.kind === "p" ? 0 : null);
     return {
@@ -18686,7 +18693,7 @@ async function sealCheckpoint(admin, database, owner, log2) {
         reowned = r.fromSuperuser;
         for (const f of r.failed) log2(`could not re-own ${f}`);
       }
-      return { owner, reowned, checksums: await tableChecksums(c3) };
+      return { owner, reowned, ...await tableChecksumsAndCounts(c3) };
     },
     "vers-db:checkpoint"
   );
@@ -47212,8 +47219,9 @@ async function measureMigration(opts) {
     const control = await connections.open(APP_SNAPSHOT);
     throwIfAborted(opts.signal);
     progress({ message: "snapshot before the migration" });
-    const before = await snapshotDatabase(control, collect);
+    const before = await snapshotDatabase(control, collect, opts.knownRowCounts);
     throwIfAborted(opts.signal);
+    if (collect) progress({ message: "starting the lock sampler, choosing the rows to probe" });
     if (opts.workload) {
       progress({
         message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`
@@ -47443,6 +47451,9 @@ init_pg();
 var TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
   FROM pg_stat_user_tables ORDER BY 1`;
+function sourceRowCounts(config2) {
+  return withClient(config2, exactRowCounts, "vers-db:snapshot");
+}
 async function takeCheckpointSnapshot(tag, config2, options = {}) {
   return withClient(
     config2,
@@ -47454,7 +47465,8 @@ async function takeCheckpointSnapshot(tag, config2, options = {}) {
       return {
         tag,
         takenAt: (/* @__PURE__ */ new Date()).toISOString(),
-        rowCounts: await exactRowCounts(c3),
+        // Left out when the checkpoint counts its own rows as it is sealed (the local backends).
+        rowCounts: options.rowCounts === false ? {} : await exactRowCounts(c3),
         sizes,
         checksums: options.checksums ? await tableChecksums(c3) : null,
         schema: await snapshotSchema(c3)
@@ -47483,10 +47495,14 @@ async function loadCheckpointSnapshot(stateDir2, tag) {
 async function createCheckpoint(ctx, input) {
   validateName("checkpoint tag", input.tag);
   const backend = await ctx.backend();
+  const sealedCounts = Boolean(backend.verifyCheckpoint);
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
   const { config: config2, snapshot } = await withSource(backend, async (source) => {
     const config3 = input.database ? { ...source.config, database: input.database } : source.config;
-    return { config: config3, snapshot: await takeCheckpointSnapshot(input.tag, config3) };
+    return {
+      config: config3,
+      snapshot: await takeCheckpointSnapshot(input.tag, config3, { rowCounts: !sealedCounts })
+    };
   });
   input.onProgress?.({
     message: `copying ${config2.database} into checkpoint ${input.tag}`,
@@ -47499,6 +47515,9 @@ async function createCheckpoint(ctx, input) {
     signal: input.signal,
     createdBy: input.createdBy
   });
+  if (sealedCounts) {
+    snapshot.rowCounts = (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? await sourceRowCounts(config2);
+  }
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
@@ -48918,7 +48937,7 @@ async function requireCheckpoint(ctx, baseline) {
       hint: "an earlier run changed it; make a new checkpoint (and delete this one with `vers-db delete --checkpoint`)"
     });
   }
-  if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return;
+  if (ckpt && ckpt.state === "ready" && ckpt.backend === ctx.backendKind) return ckpt;
   throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
 }
 async function runValidation(backend, branch, command, signal, timeoutMs, superuser) {
@@ -48954,6 +48973,7 @@ async function measureOnBranch(backend, branch, m, opts) {
           longReaderMs: opts.longReaderMs,
           deploy: opts.deploy,
           workload: opts.workload,
+          knownRowCounts: opts.knownRowCounts,
           signal: opts.signal,
           onProgress: opts.onProgress,
           timeouts: opts.timeouts
@@ -48992,6 +49012,9 @@ async function branchIsSandboxed(backend, branch) {
   const userAs = (as) => withBranch(backend, branch, async (conn) => conn.config.user, { as });
   return await userAs("owner") !== await userAs("superuser");
 }
+function rowCountsOfFreshBranches(ckpt, backend) {
+  return ckpt.rowCounts && ckpt.checksums && backend.verifyCheckpoint ? ckpt.rowCounts : void 0;
+}
 var suffix = () => randomBytes9(3).toString("hex");
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
@@ -49017,7 +49040,7 @@ async function testStrategies(ctx, input) {
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   const timeouts = timeoutsFromEnv(ctx.env);
   const deploy = deployRehearsalFrom(input.deploy);
-  await requireCheckpoint(ctx, input.baseline);
+  const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2)));
   const command = deploy ? resolved.find((m) => m.source.kind === "command") : void 0;
   if (command) {
@@ -49040,6 +49063,7 @@ async function testStrategies(ctx, input) {
   const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
+  const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);
   const { defaultParallel } = backend.capabilities;
   const parallel = asked ?? (defaultParallel === "all" ? input.migrations.length : defaultParallel);
   const total = resolved.length;
@@ -49074,6 +49098,7 @@ async function testStrategies(ctx, input) {
       resolved.map(
         (m, i2) => limit(async () => {
           throwIfAborted(input.signal);
+          if (!upfront) input.onProgress?.({ message: `${m.name}: branching from ${input.baseline}` });
           const info = upfront ? upfront[i2] : (await makeBranches([branchNames[i2]]))[0];
           const branch = info.name;
           input.onProgress?.({
@@ -49088,6 +49113,7 @@ async function testStrategies(ctx, input) {
             deploy,
             superuser: input.superuser,
             workload,
+            knownRowCounts,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts
@@ -49116,6 +49142,7 @@ async function testStrategies(ctx, input) {
       // failed (a server restart or a full disk mid-run must not turn them into one bare error).
       total === 1
     );
+    input.onProgress?.({ message: `verifying checkpoint ${input.baseline}` });
     await failIfCheckpointChanged(ctx, backend, input.baseline, results);
     input.beforeRank?.(results);
     const comparison = redactDeep(
