@@ -14,12 +14,16 @@ export interface IntegrityInput {
   leftTransactionOpen: boolean;
 }
 
-export function integrityVerdict({
-  before,
-  after,
-  failedStatement,
-  leftTransactionOpen,
-}: IntegrityInput): Integrity {
+/**
+ * What every engine checks: the migration finished and committed, and no table lost rows or
+ * disappeared. Returns the problems found and the before/after row counts.
+ */
+export function rowIntegrity(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  failedStatement: number | null,
+  leftTransactionOpen: boolean,
+): { problems: string[]; rowCounts: Integrity['row_counts'] } {
   const problems: string[] = [];
   if (failedStatement !== null) problems.push(`the migration failed at statement ${failedStatement}`);
   if (leftTransactionOpen) {
@@ -28,12 +32,27 @@ export function integrityVerdict({
     );
   }
   const rowCounts: Integrity['row_counts'] = {};
-  for (const [table, count] of Object.entries(before.rowCounts)) {
-    const now = after.rowCounts[table];
+  for (const [table, count] of Object.entries(before)) {
+    const now = after[table];
     rowCounts[table] = { before: count, after: now ?? null };
     if (now === undefined) problems.push(`table ${table} is gone (it had ${count} rows)`);
     else if (now < count) problems.push(`table ${table} lost ${count - now} rows (${count} -> ${now})`);
   }
+  return { problems, rowCounts };
+}
+
+export function integrityVerdict({
+  before,
+  after,
+  failedStatement,
+  leftTransactionOpen,
+}: IntegrityInput): Integrity {
+  const { problems, rowCounts } = rowIntegrity(
+    before.rowCounts,
+    after.rowCounts,
+    failedStatement,
+    leftTransactionOpen,
+  );
   const wasInvalid = new Set(before.invalidIndexes);
   for (const index of after.invalidIndexes) {
     if (!wasInvalid.has(index)) {

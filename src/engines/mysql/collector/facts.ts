@@ -6,6 +6,7 @@
  * CHECKSUM TABLE of the tables the migration does not name (not meant to change: any change there
  * is a problem).
  */
+import { rowIntegrity } from '../../../collector/integrity.js';
 import type { BloatEntry, Integrity } from '../../../result.js';
 import type { MysqlConnection } from '../client.js';
 import {
@@ -92,20 +93,12 @@ export function integrityOf(
   failedStatement: number | null,
   leftTransactionOpen: boolean,
 ): Integrity {
-  const problems: string[] = [];
-  if (failedStatement !== null) problems.push(`the migration failed at statement ${failedStatement}`);
-  if (leftTransactionOpen) {
-    problems.push(
-      'the migration opened a transaction and never committed it, so its work was rolled back at the end',
-    );
-  }
-  const rowCounts: Integrity['row_counts'] = {};
-  for (const [relation, count] of Object.entries(before.rowCounts)) {
-    const now = after.rowCounts[relation];
-    rowCounts[relation] = { before: count, after: now ?? null };
-    if (now === undefined) problems.push(`table ${relation} is gone (it had ${count} rows)`);
-    else if (now < count) problems.push(`table ${relation} lost ${count - now} rows (${count} -> ${now})`);
-  }
+  const { problems, rowCounts } = rowIntegrity(
+    before.rowCounts,
+    after.rowCounts,
+    failedStatement,
+    leftTransactionOpen,
+  );
   for (const [relation, sum] of Object.entries(before.checksums)) {
     const now = after.checksums[relation];
     if (now !== undefined && now !== sum) {
