@@ -46087,12 +46087,7 @@ function deployResult(log2, statements2, clock, waits) {
 }
 
 // src/collector/integrity.ts
-function integrityVerdict({
-  before,
-  after,
-  failedStatement,
-  leftTransactionOpen
-}) {
+function rowIntegrity(before, after, failedStatement, leftTransactionOpen) {
   const problems = [];
   if (failedStatement !== null) problems.push(`the migration failed at statement ${failedStatement}`);
   if (leftTransactionOpen) {
@@ -46101,12 +46096,26 @@ function integrityVerdict({
     );
   }
   const rowCounts = {};
-  for (const [table, count2] of Object.entries(before.rowCounts)) {
-    const now = after.rowCounts[table];
+  for (const [table, count2] of Object.entries(before)) {
+    const now = after[table];
     rowCounts[table] = { before: count2, after: now ?? null };
     if (now === void 0) problems.push(`table ${table} is gone (it had ${count2} rows)`);
     else if (now < count2) problems.push(`table ${table} lost ${count2 - now} rows (${count2} -> ${now})`);
   }
+  return { problems, rowCounts };
+}
+function integrityVerdict({
+  before,
+  after,
+  failedStatement,
+  leftTransactionOpen
+}) {
+  const { problems, rowCounts } = rowIntegrity(
+    before.rowCounts,
+    after.rowCounts,
+    failedStatement,
+    leftTransactionOpen
+  );
   const wasInvalid = new Set(before.invalidIndexes);
   for (const index of after.invalidIndexes) {
     if (!wasInvalid.has(index)) {
