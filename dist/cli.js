@@ -38309,7 +38309,9 @@ function testsuite(input) {
     );
     if (f.length > 0) failures2 += 1;
     timeMs += r.duration_ms;
-    cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
+    const notes = sandboxNotes([r]);
+    const out = [...notes, renderStrategyResult(r)].join("\n");
+    cases.push(testcase(classname, r.name, r.duration_ms, f, out));
   }
   const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
   if (suiteWide.length > 0) {
@@ -38358,6 +38360,7 @@ var init_junit = __esm({
   "src/report/junit.ts"() {
     "use strict";
     init_format();
+    init_sandbox_notes();
     init_table();
     INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
   }

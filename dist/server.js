@@ -58691,7 +58691,9 @@ function testsuite(input) {
     );
     if (f.length > 0) failures2 += 1;
     timeMs += r.duration_ms;
-    cases.push(testcase(classname, r.name, r.duration_ms, f, renderStrategyResult(r)));
+    const notes = sandboxNotes([r]);
+    const out = [...notes, renderStrategyResult(r)].join("\n");
+    cases.push(testcase(classname, r.name, r.duration_ms, f, out));
   }
   const suiteWide = checks.filter((ch) => ch.branch === null || !c3.results.some((r) => r.name === ch.branch));
   if (suiteWide.length > 0) {

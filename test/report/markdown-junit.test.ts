@@ -105,6 +105,16 @@ describe('JUnit report', () => {
     expect(doc.attrs.failures).toBe('2');
   });
 
+  it("says in the testcase's output when a strategy ran as the server's superuser", () => {
+    const asSuperuser = {
+      ...comparison,
+      results: [{ ...comparison.results[0]!, sandbox: { role: 'superuser' as const, warnings: [] } }],
+    };
+    const [testcase] = findAll(parseXml(renderJUnit([{ name: 'x', comparison: asSuperuser }])), 'testcase');
+    const out = findAll(testcase!, 'system-out')[0]!.text;
+    expect(out.split('\n')[0]).toMatch(/^add-column-with-default ran as the server's superuser/);
+  });
+
   it('drops characters XML cannot carry', () => {
     const bad = {
       ...comparison,
