@@ -28930,6 +28930,24 @@ var init_long_reader = __esm({
   }
 });
 
+// src/collector/probe-budget.ts
+async function probeBudget(control) {
+  const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
+  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
+}
+var MAX_PROBE_CONNECTIONS, CONNECTION_HEADROOM, FREE_CONNECTIONS_SQL;
+var init_probe_budget = __esm({
+  "src/collector/probe-budget.ts"() {
+    "use strict";
+    MAX_PROBE_CONNECTIONS = 40;
+    CONNECTION_HEADROOM = 10;
+    FREE_CONNECTIONS_SQL = `
+  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+         - (SELECT count(*) FROM pg_stat_activity
+            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
+  }
+});
+
 // src/collector/probe-targets.ts
 async function planProbes(control, statements2, named, budget) {
   const rows = (await control.query(RELATIONS_SQL)).rows;
@@ -30400,10 +30418,6 @@ async function measureMigration(opts) {
     await connections.closeAll();
   }
 }
-async function probeBudget(control) {
-  const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
-}
 function statementsBetweenSamples(outcome, samples, statements2) {
   const control = new Set(statements2?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);
   return outcome.timings.filter(
@@ -30488,7 +30502,7 @@ function buildResult(r) {
   }
   return result;
 }
-var DEFAULT_SAMPLE_INTERVAL_MS, DEFAULT_PROBE_LOCK_TIMEOUT_MS, MAX_PROBE_CONNECTIONS, CONNECTION_HEADROOM, FREE_CONNECTIONS_SQL;
+var DEFAULT_SAMPLE_INTERVAL_MS, DEFAULT_PROBE_LOCK_TIMEOUT_MS;
 var init_measure = __esm({
   "src/collector/measure.ts"() {
     "use strict";
@@ -30502,6 +30516,7 @@ var init_measure = __esm({
     init_integrity();
     init_locks();
     init_long_reader();
+    init_probe_budget();
     init_probe_targets();
     init_probes();
     init_runner2();
@@ -30512,12 +30527,6 @@ var init_measure = __esm({
     init_wait_causes();
     DEFAULT_SAMPLE_INTERVAL_MS = 10;
     DEFAULT_PROBE_LOCK_TIMEOUT_MS = 3e4;
-    MAX_PROBE_CONNECTIONS = 40;
-    CONNECTION_HEADROOM = 10;
-    FREE_CONNECTIONS_SQL = `
-  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-         - (SELECT count(*) FROM pg_stat_activity
-            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
   }
 });
 
@@ -34098,7 +34107,7 @@ var BASE_CONNECTIONS, HEADROOM, ROOM_SQL, ConnectionBudget, budgets, serverKey;
 var init_connection_budget = __esm({
   "src/core/connection-budget.ts"() {
     "use strict";
-    init_measure();
+    init_probe_budget();
     init_errors();
     init_pg();
     BASE_CONNECTIONS = 6;

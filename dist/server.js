@@ -46302,6 +46302,18 @@ async function startLongReader(connections, relations, holdMs) {
   return { finished: finished7 };
 }
 
+// src/collector/probe-budget.ts
+var MAX_PROBE_CONNECTIONS = 40;
+var CONNECTION_HEADROOM = 10;
+var FREE_CONNECTIONS_SQL = `
+  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+         - (SELECT count(*) FROM pg_stat_activity
+            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
+async function probeBudget(control) {
+  const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
+  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
+}
+
 // src/collector/probe-targets.ts
 init_errors();
 var RELATIONS_SQL = `
@@ -47191,12 +47203,6 @@ function describe2(held) {
 // src/collector/measure.ts
 var DEFAULT_SAMPLE_INTERVAL_MS = 10;
 var DEFAULT_PROBE_LOCK_TIMEOUT_MS = 3e4;
-var MAX_PROBE_CONNECTIONS = 40;
-var CONNECTION_HEADROOM = 10;
-var FREE_CONNECTIONS_SQL = `
-  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-         - (SELECT count(*) FROM pg_stat_activity
-            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
 async function measureMigration(opts) {
   throwIfAborted(opts.signal);
   const { migration } = opts;
@@ -47360,10 +47366,6 @@ async function measureMigration(opts) {
     if (workload) await workload.stop().catch(() => void 0);
     await connections.closeAll();
   }
-}
-async function probeBudget(control) {
-  const free = Number((await control.query(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
 function statementsBetweenSamples(outcome, samples, statements2) {
   const control = new Set(statements2?.filter((s) => s.transactionControl).map((s) => s.index) ?? []);

@@ -3,6 +3,7 @@
  * migration (SQL file or shell command), stop everything, snapshot again, and put every
  * measured number into a StrategyResult.
  */
+
 import type pg from 'pg';
 import type { ExecOptions, ExecResult } from '../backends/backend.js';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
@@ -24,6 +25,7 @@ import { deployResult } from './deploy-report.js';
 import { integrityVerdict } from './integrity.js';
 import { lockEvents, lockIntervals, locksHeld } from './locks.js';
 import { startLongReader } from './long-reader.js';
+import { MAX_PROBE_CONNECTIONS, probeBudget } from './probe-budget.js';
 import { type ProbePlan, planProbes } from './probe-targets.js';
 import { emptyProbeStats, type ProbeFootprint, type ProbeResults, ProbeSet } from './probes.js';
 import { type ProgressFn, type RunOutcome, runCommand, runStatements, statementError } from './runner.js';
@@ -83,17 +85,6 @@ export interface MeasureOptions {
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10;
 export const DEFAULT_PROBE_LOCK_TIMEOUT_MS = 30_000;
-/** At most this many probe connections (read + write per table, read per view); beyond it the most relevant first. */
-export const MAX_PROBE_CONNECTIONS = 40;
-/** Connections left free for the application, the sampler and the snapshots. */
-const CONNECTION_HEADROOM = 10;
-
-/** Sessions of other roles show a NULL backend_type to a role without pg_read_all_stats (the branch owner): they count. */
-const FREE_CONNECTIONS_SQL = `
-  SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-         - (SELECT count(*) FROM pg_stat_activity
-            WHERE backend_type = 'client backend' OR backend_type IS NULL)::int AS free`;
-
 /** Run the migration on the branch and measure it. `validation` is left null for the caller. */
 export async function measureMigration(opts: MeasureOptions): Promise<StrategyResult> {
   throwIfAborted(opts.signal);
@@ -272,12 +263,6 @@ export async function measureMigration(opts: MeasureOptions): Promise<StrategyRe
     if (workload) await workload.stop().catch(() => undefined);
     await connections.closeAll();
   }
-}
-
-/** Probe connections the server can spare: its free connections less headroom, at most MAX_PROBE_CONNECTIONS. */
-async function probeBudget(control: pg.Client): Promise<number> {
-  const free = Number((await control.query<{ free: number }>(FREE_CONNECTIONS_SQL)).rows[0]?.free ?? 0);
-  return Math.max(0, Math.min(MAX_PROBE_CONNECTIONS, free - CONNECTION_HEADROOM));
 }
 
 function statementsBetweenSamples(

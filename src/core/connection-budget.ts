@@ -7,7 +7,7 @@
  * exhausted the server's connections).
  */
 import type pg from 'pg';
-import { MAX_PROBE_CONNECTIONS } from '../collector/measure.js';
+import { MAX_PROBE_CONNECTIONS } from '../collector/probe-budget.js';
 import { CancelledError } from '../errors.js';
 import { withClient } from '../util/pg.js';
 
