@@ -18,7 +18,7 @@ import { checkpointChecksums, localLeaks, readRegistry } from './lib/soak-checks
 import { type InjectContext, injectProcessFault } from './lib/soak-faults.js';
 import { fullDisk, isMounted, mountSmallVolume, serverRestart, unmountVolume } from './lib/soak-infra.js';
 import { writeResults } from './lib/soak-results.js';
-import { countsOf, type FaultKind, KINDS, newTally, note, rng } from './lib/soak-tally.js';
+import { countsOf, type FaultKind, KINDS, newTally, note, noteBadExit, rng } from './lib/soak-tally.js';
 import {
   commitDigest,
   noteVersLeaks,
@@ -126,13 +126,7 @@ async function main(): Promise<void> {
         const sort = await versFailure(vers, counts.faults - 1, delay, { tally, kind, label });
         versSorts[sort] = (versSorts[sort] ?? 0) + 1;
         const next = await vers.cli(['branches', '--json']);
-        if (next.exitCode !== 0)
-          note(
-            tally,
-            kind,
-            'badExits',
-            `${label}: next command exited ${next.exitCode}: ${String(next.stderr).slice(-300)}`,
-          );
+        noteBadExit(tally, kind, label, next);
         noteVersLeaks(tally, kind, label, await versLeaks(vers));
         counts.checksumChecks++;
         tally.checksumChecks++;
@@ -147,13 +141,7 @@ async function main(): Promise<void> {
         else await injectProcessFault(kind, delay, c);
         // The next command starts: it must clean up after whatever the fault left.
         const next = await cli(['branches', '--json']);
-        if (next.exitCode !== 0)
-          note(
-            tally,
-            kind,
-            'badExits',
-            `${label}: next command exited ${next.exitCode}: ${String(next.stderr).slice(-300)}`,
-          );
+        noteBadExit(tally, kind, label, next);
         for (const leak of await localLeaks(admin, home, await readRegistry(home)))
           note(tally, kind, 'leaks', `${label}: ${leak}`);
         counts.checksumChecks++;

@@ -4,6 +4,7 @@
  * The targets: ≥ 100× faster than pg_restore at 4 GB, and < 2× growth from 0.1 to 4 GB.
  */
 import type { Context } from '../src/core/context.js';
+import type { StrategyTiming } from './lib/copy-tables.js';
 import { log } from './lib/log.js';
 import type { Target } from './lib/report.js';
 import type { BenchServer } from './lib/servers.js';
@@ -13,18 +14,8 @@ import { benchContext } from './lib/vers.js';
 
 export const THIN_STRATEGIES = ['thin', 'thin, fsync off'] as const;
 
-/** The slice of fresh-copy's per-strategy record these rows fill. */
-export interface ThinTiming {
-  strategy: string;
-  createMs: number[];
-  endToEndMs: number[];
-  checkpointMs: number;
-  recorded: string;
-  error: string | null;
-  rawSql: boolean;
-  /** Bytes the volume grew by across the branches (each dropped after its timing). */
-  volumeGrowth?: number;
-}
+/** Thin rows fill fresh-copy's per-strategy record. */
+export type ThinTiming = StrategyTiming;
 
 export interface ThinRun {
   moveMs: number;

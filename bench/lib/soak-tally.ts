@@ -82,3 +82,19 @@ export function rng(seed: number): () => number {
     return s / 2 ** 32;
   };
 }
+
+/** The command started after a fault must succeed: it is what cleans up after the fault. */
+export function noteBadExit(
+  t: Tally,
+  kind: string,
+  label: string,
+  next: { exitCode?: number; stderr?: unknown },
+): void {
+  if (next.exitCode !== 0)
+    note(
+      t,
+      kind,
+      'badExits',
+      `${label}: next command exited ${next.exitCode}: ${String(next.stderr).slice(-300)}`,
+    );
+}
