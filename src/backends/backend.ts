@@ -3,6 +3,7 @@
  * and the contract tests speak only to this.
  */
 import type { ClientConfig } from 'pg';
+import type { EngineName } from '../engines/engine.js';
 
 export type BackendKind = 'local' | 'vers';
 
@@ -37,8 +38,11 @@ export interface BranchInfo {
 
 /** A live connection target on a branch; close() releases tunnels. */
 export interface BranchConnection {
+  /** The server this connection is to (absent: PostgreSQL). */
+  engine?: EngineName;
+  /** host, port, user, password and database; on MySQL only these (pg's other settings stay unset). */
   config: ClientConfig;
-  /** postgres:// URL with the password redacted, for messages. */
+  /** postgres:// (or mysql://user@host:port/db) URL with the password redacted, for messages. */
   displayUrl: string;
   close(): Promise<void>;
 }
@@ -120,6 +124,8 @@ export interface SourceDatabase {
 export interface Backend {
   /** Which backend, for records and reports; callers decide behaviour by `capabilities`. */
   readonly kind: BackendKind;
+  /** The database engine behind it (absent: PostgreSQL). */
+  readonly engine?: EngineName;
   readonly capabilities: BackendCapabilities;
   /** A database on the source's server, by name (the source database, or one beside it). */
   sourceDatabase(name: string): SourceDatabase;

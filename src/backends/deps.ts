@@ -3,12 +3,15 @@
  * the environment, the working directory and a logger to stderr. Not the whole command context,
  * so backends never import core/ (no import cycle).
  */
+import type { EngineName } from '../engines/engine.js';
 import type { Registry } from '../state/registry.js';
 
 export interface BackendDeps {
   readonly registry: Registry;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The database engine the caller chose (absent: PostgreSQL). */
+  readonly engine?: EngineName;
   log(message: string): void;
 }
 

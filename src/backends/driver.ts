@@ -5,6 +5,7 @@
  * processes with their own data directory and port); it never edits the registry's checkpoint
  * or branch records: the managed layer reserves, marks ready and forgets them.
  */
+import type { EngineName } from '../engines/engine.js';
 import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
 import type { ClientConfig } from '../util/pg.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   ExecResult,
   GcReport,
   RollbackResult,
+  SourceDatabase,
 } from './backend.js';
 
 /** What a checkpoint will be, recorded (state 'creating') before it is made. */
@@ -46,6 +48,8 @@ export interface CreateBranchesOptions {
 
 export interface StorageDriver {
   readonly kind: BackendKind;
+  /** The engine it stores (absent: PostgreSQL); recorded with every checkpoint and branch. */
+  readonly engine?: EngineName;
   readonly capabilities: BackendCapabilities;
 
   /** Check the source (`database`, default the configured one) and say what its checkpoint will be. */
@@ -73,8 +77,10 @@ export interface StorageDriver {
   exec(entry: BranchEntry, command: string, options: ExecOptions): Promise<ExecResult>;
   connectSource(): Promise<BranchConnection>;
   execSource(command: string, options: ExecOptions): Promise<ExecResult>;
-  /** An admin session on the source's server (a database that is never copied), for `fn` only. */
+  /** An admin session on the source's server (a database that is never copied), for `fn` only (PostgreSQL). */
   withAdmin<T>(fn: (admin: ClientConfig) => Promise<T>): Promise<T>;
+  /** A database beside the source, for engines whose admin SQL is not PostgreSQL's (else built on withAdmin). */
+  sourceDatabase?(name: string): SourceDatabase;
 
   rollback(ckpt: CheckpointEntry, options: { signal?: AbortSignal }): Promise<RollbackResult>;
   /**

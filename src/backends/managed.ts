@@ -6,6 +6,7 @@
  * owns the rules gc applies to those records and every "not found / taken / still has branches"
  * message, so the backends cannot drift apart.
  */
+import { type EngineName, engineOf } from '../engines/engine.js';
 import { InvalidInputError, throwIfAborted } from '../errors.js';
 import { validateName } from '../state/names.js';
 import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
@@ -31,6 +32,7 @@ import {
   branchNotReady,
   branchTaken,
   checkpointTaken,
+  engineMismatch,
   stillHasBranches,
   unknownBranch,
   unknownCheckpoint,
@@ -77,6 +79,21 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     return this.driver.kind;
   }
 
+  /** The engine of the driver's storage: recorded with every checkpoint and branch it makes. */
+  get engine(): EngineName {
+    return this.driver.engine ?? 'postgres';
+  }
+
+  /** Records of this backend and engine (gc and listings leave the other engine's alone). */
+  private mine(e: { backend: BackendKind; engine?: EngineName }): boolean {
+    return e.backend === this.kind && engineOf(e) === this.engine;
+  }
+
+  /** A record of this backend made on the other engine is a clear error naming both. */
+  private assertEngine(what: 'checkpoint' | 'branch', name: string, e: { engine?: EngineName }): void {
+    if (engineOf(e) !== this.engine) throw engineMismatch(what, name, engineOf(e), this.engine);
+  }
+
   get capabilities(): BackendCapabilities {
     return this.driver.capabilities;
   }
@@ -110,6 +127,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
       d.checkpoints[tag] = {
         ...info,
         ...plan.extra,
+        engine: this.engine,
         state: 'creating',
         createdBy: options.createdBy,
         pid: process.pid,
@@ -130,6 +148,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
           ...done,
           ...plan.extra,
           ...made.extra,
+          engine: this.engine,
           state: 'ready',
           createdBy: options.createdBy,
         };
@@ -166,12 +185,14 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     const c = await this.registry.checkpoint(tag);
     if (c?.backend !== this.kind || c.state !== 'ready')
       throw await unknownCheckpoint(this.registry, this.kind, tag);
+    this.assertEngine('checkpoint', tag, c);
     return c;
   }
 
   async deleteCheckpoint(tag: string, options: { force?: boolean } = {}): Promise<void> {
     const ckpt = await this.registry.checkpoint(tag);
     if (ckpt?.backend !== this.kind) throw await unknownCheckpoint(this.registry, this.kind, tag);
+    this.assertEngine('checkpoint', tag, ckpt);
     const children = (await this.registry.listBranches(this.kind)).filter((b) => b.checkpoint === tag);
     if (children.length > 0 && !options.force) throw stillHasBranches(tag, children);
     await this.destroyAll(children.map((b) => b.name));
@@ -203,6 +224,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     const planned: BranchEntry[] = names.map((name, i) => ({
       name,
       backend: this.kind,
+      engine: this.engine,
       checkpoint,
       ...plans[i]!,
       createdAt,
@@ -239,6 +261,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
   private async readyBranch(name: string): Promise<BranchEntry> {
     const b = await this.registry.branch(name);
     if (b?.backend !== this.kind) throw unknownBranch(name);
+    this.assertEngine('branch', name, b);
     if (b.state !== 'ready' || !b.id) throw branchNotReady(b);
     return b;
   }
@@ -260,6 +283,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
   }
 
   sourceDatabase(name: string): SourceDatabase {
+    if (this.driver.sourceDatabase) return this.driver.sourceDatabase(name);
     const admin = <T>(fn: (a: ClientConfig) => Promise<T>) => this.driver.withAdmin(fn);
     const label = async (comment?: string) => {
       if (comment !== undefined) await admin((a) => commentOnDatabase(a, name, comment));
@@ -289,6 +313,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
   async destroy(branch: string): Promise<void> {
     const b = await this.registry.branch(branch);
     if (b?.backend !== this.kind) return;
+    this.assertEngine('branch', branch, b);
     await this.registry.update((d) => {
       const e = d.branches[branch];
       if (e) e.state = 'deleting';
@@ -310,7 +335,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
   async gc(): Promise<GcReport> {
     const report: GcReport = { removed: [], kept: [], errors: [] };
     const data = await this.registry.read();
-    for (const b of Object.values(data.branches).filter((x) => x.backend === this.kind)) {
+    for (const b of Object.values(data.branches).filter((x) => this.mine(x))) {
       if (!isOrphan(b)) {
         report.kept.push(`branch ${b.name}`);
         continue;
@@ -322,7 +347,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
         report.errors.push(`branch ${b.name}: ${(err as Error).message}`);
       }
     }
-    for (const c of Object.values(data.checkpoints).filter((x) => x.backend === this.kind)) {
+    for (const c of Object.values(data.checkpoints).filter((x) => this.mine(x))) {
       if (c.state === 'ready') report.kept.push(`checkpoint ${c.tag}`);
       else if (!isOrphan(c)) report.kept.push(`checkpoint ${c.tag} (being created by process ${c.pid})`);
       else {

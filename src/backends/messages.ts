@@ -2,7 +2,9 @@
  * Every user-facing "not found / taken / still has branches" message of the backends, once, so
  * both backends (and core, which checks a baseline before it starts a backend) say the same.
  */
-import { ConflictError, NotFoundError } from '../errors.js';
+import type { EngineName } from '../engines/engine.js';
+import { engineLabel } from '../engines/index.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { BranchEntry, Registry } from '../state/registry.js';
 import type { BackendKind } from './backend.js';
 
@@ -52,4 +54,18 @@ export const stillHasBranches = (tag: string, children: readonly BranchEntry[]):
   new ConflictError(
     `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(', ')}`,
     { hint: 'delete those branches first, or delete the checkpoint with --force' },
+  );
+
+/** A checkpoint or branch of one engine used from a context of the other. */
+export const engineMismatch = (
+  what: 'checkpoint' | 'branch',
+  name: string,
+  has: EngineName,
+  wants: EngineName,
+): InvalidInputError =>
+  new InvalidInputError(
+    `${what} ${JSON.stringify(name)} is a ${engineLabel(has)} ${what}, but this command runs on ${engineLabel(wants)}`,
+    {
+      hint: `run it with --engine ${has} (MCP: engine "${has}"), or use a ${what} made on ${engineLabel(wants)}`,
+    },
   );

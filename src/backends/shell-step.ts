@@ -17,7 +17,6 @@ export async function runShellStep(
   command: string,
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const start = performance.now();
   const pgEnv: Record<string, string> = {
     PGHOST: String(config.host ?? '127.0.0.1'),
     PGPORT: String(config.port ?? 5432),
@@ -27,6 +26,21 @@ export async function runShellStep(
     DATABASE_URL: urlOf(config),
     ...sslEnv(config),
   };
+  return runShellCommand(ctx, pgEnv, command, options);
+}
+
+/**
+ * The same for any engine: `connEnv` holds the connection's variables (PG*, or MYSQL_* and
+ * DATABASE_URL), passed as environment, never spliced into the command.
+ */
+export async function runShellCommand(
+  ctx: { cwd: string; env: NodeJS.ProcessEnv; stateDir: string },
+  connEnv: Record<string, string>,
+  command: string,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const start = performance.now();
+  const pgEnv = connEnv;
   // As root, the step runs as an unprivileged user that sees only these settings (command-user.ts).
   const cwd = options.cwd ?? ctx.cwd;
   const who = await commandIdentity(ctx.env);

@@ -4,6 +4,8 @@
  */
 import type { Backend, BackendKind } from '../backends/backend.js';
 import type { BackendDeps } from '../backends/deps.js';
+import type { EngineName } from '../engines/engine.js';
+import { chooseEngine } from '../engines/index.js';
 import { InvalidInputError } from '../errors.js';
 import { stateDir as resolveStateDir } from '../state/paths.js';
 import { Registry } from '../state/registry.js';
@@ -23,6 +25,8 @@ export interface Context {
   readonly stateDir: string;
   readonly registry: Registry;
   readonly backendKind: BackendKind;
+  /** The database engine: --engine / MCP `engine`, else VERS_DB_ENGINE, else DATABASE_URL's scheme, else postgres. */
+  readonly engine: EngineName;
   /** Diagnostics go to stderr (never stdout: it carries JSON or MCP protocol). */
   log(message: string): void;
   backend(): Promise<Backend>;
@@ -33,6 +37,8 @@ export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   backend?: string;
+  /** 'postgres' or 'mysql' (also 'postgresql', 'pg'); else VERS_DB_ENGINE, else DATABASE_URL's scheme. */
+  engine?: string;
   log?: (message: string) => void;
 }
 
@@ -49,6 +55,7 @@ export function createContext(options: ContextOptions = {}): Context {
   const dir = resolveStateDir(env, cwd);
   const registry = new Registry(dir);
   const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
+  const engine = chooseEngine(options.engine, env);
   // Passwords in DATABASE_URL, VERS_API_KEY, PGPASSWORD …: never printed, logged or reported.
   addSecretsFromEnv(env);
   const rawLog = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -60,6 +67,7 @@ export function createContext(options: ContextOptions = {}): Context {
     stateDir: dir,
     registry,
     backendKind: kind,
+    engine,
     log,
     backend() {
       backend ??= createBackend(ctx).catch((err: unknown) => {
@@ -77,7 +85,17 @@ export function createContext(options: ContextOptions = {}): Context {
 
 /** Backends get only what they need (BackendDeps), never the context itself. */
 async function createBackend(ctx: Context): Promise<Backend> {
-  const deps: BackendDeps = { registry: ctx.registry, env: ctx.env, cwd: ctx.cwd, log: ctx.log };
+  const deps: BackendDeps = {
+    registry: ctx.registry,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    log: ctx.log,
+    engine: ctx.engine,
+  };
+  if (ctx.engine === 'mysql' && ctx.backendKind === 'local') {
+    const { createMysqlLocalBackend } = await import('../engines/mysql/local-backend.js');
+    return createMysqlLocalBackend(deps);
+  }
   if (ctx.backendKind === 'vers') {
     const { createVersBackend } = await import('../backends/vers.js');
     return createVersBackend(deps);

@@ -5,6 +5,12 @@
  * outside an engine's folder sees only this interface, so adding an engine touches no other.
  */
 
+/** The engines vers-db runs on: recorded with checkpoints and branches (absent in a record = 'postgres'). */
+export type EngineName = 'postgres' | 'mysql';
+
+/** The engine a registry record or connection belongs to (records made before engines were recorded are PostgreSQL's). */
+export const engineOf = (e: { engine?: EngineName } | undefined): EngineName => e?.engine ?? 'postgres';
+
 /** One step of a migration file as the engine's own client would send it. */
 export interface EngineStatement {
   /** 1-based position in the file. */

@@ -16,6 +16,8 @@ export const STATE_DIR_MODE = 0o700;
 const STATE_DIR_MODE_SHARED_CLUSTER = 0o711;
 /** The embedded cluster's data directory inside the state directory (see backends/embedded.ts). */
 export const EMBEDDED_DATA_SUBDIR = 'pg';
+/** The local MySQL servers' directory inside the state directory (engines/mysql/local-layout.ts). */
+export const MYSQL_SUBDIR = 'mysql';
 
 const secured = new Set<string>();
 
@@ -41,7 +43,12 @@ async function clusterOfAnotherUser(dir: string): Promise<boolean> {
     );
     if (owner !== null && owner !== me) return true;
   }
-  return false;
+  // As root, the tool-owned MySQL servers (engines/mysql/local-layout.ts) run as the `mysql` OS user.
+  const mysqlServers = await stat(join(dir, MYSQL_SUBDIR)).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  return me === 0 && mysqlServers;
 }
 
 /**

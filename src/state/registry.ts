@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendKind, BranchInfo, CheckpointInfo } from '../backends/backend.js';
+import type { EngineName } from '../engines/engine.js';
 import { BackendError, ConflictError } from '../errors.js';
 import { addSecret } from '../util/secrets.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -18,6 +19,8 @@ export type EntryState = 'creating' | 'ready' | 'deleting';
 
 export interface CheckpointEntry extends CheckpointInfo {
   state: EntryState;
+  /** The database engine it was taken on (absent: PostgreSQL, as every record before engines were). */
+  engine?: EngineName;
   /** Who made it ("vers-db checkpoint", "vers-db run", "vers-db demo", …); missing = the user. */
   createdBy?: string;
   /** The process creating it: gc and crash recovery leave a 'creating' checkpoint of a live process alone. */
@@ -38,6 +41,8 @@ export interface CheckpointEntry extends CheckpointInfo {
 
 export interface BranchEntry extends BranchInfo {
   state: EntryState;
+  /** The database engine of its checkpoint (absent: PostgreSQL). */
+  engine?: EngineName;
   /** Who made it: "cli test", "mcp db_migration_test", "suite migrations", … */
   createdBy: string;
   pid: number;

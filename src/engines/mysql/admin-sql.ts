@@ -29,6 +29,10 @@ export function createDatabaseSql(name: string): string {
   return `CREATE DATABASE ${quoteMysqlIdent(name)}`;
 }
 
+export function ensureDatabaseSql(name: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(name)}`;
+}
+
 export function dropDatabaseSql(name: string): string {
   return `DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`;
 }
