@@ -328,6 +328,7 @@ export const BranchListSchema = z.object({
     z.object({
       tag: z.string(),
       backend: z.enum(['local', 'vers']),
+      engine: z.enum(['postgres', 'mysql']),
       id: z.string(),
       source: z.string(),
       strategy: z.string(),
@@ -339,6 +340,7 @@ export const BranchListSchema = z.object({
     z.object({
       name: z.string(),
       backend: z.enum(['local', 'vers']),
+      engine: z.enum(['postgres', 'mysql']),
       checkpoint: z.string(),
       id: z.string(),
       created_at: z.string(),

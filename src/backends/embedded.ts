@@ -18,6 +18,7 @@ import {
 } from '../state/paths.js';
 import { addSecret } from '../util/secrets.js';
 import { addUser, liveUsers, removeUser, withEmbeddedLock } from './embedded-users.js';
+import { leaveOnDemandServers } from './on-demand.js';
 import { prepareSocketDir, socketDirFor } from './socket-dir.js';
 import { mountThinVolume, thinDataDir } from './thin-volume.js';
 
@@ -382,6 +383,7 @@ export async function stopOnDemandServers(): Promise<void> {
       await stopIfUnusedLocked(dir);
     }).catch(() => undefined);
   }
+  await leaveOnDemandServers(); // the other engines' on-demand servers (on-demand.ts)
 }
 
 /** Stop an on-demand server no live process uses (after a crash left it running). */

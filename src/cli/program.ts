@@ -41,13 +41,17 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--backend <kind>', 'local (template databases) or vers (VMs)').env('VERS_DB_BACKEND'),
     )
+    .option(
+      '--engine <name>',
+      "postgres or mysql (MariaDB); default: VERS_DB_ENGINE, else DATABASE_URL's scheme",
+    )
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride((err) => {
       // Usage errors are bad input (2); help and version are not errors.
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
-  const globals = () => program.opts<{ backend?: string }>();
+  const globals = () => program.opts<{ backend?: string; engine?: string }>();
 
   program
     .command('demo')
@@ -64,7 +68,7 @@ export function buildProgram(): Command {
   program
     .command('up')
     .description(
-      'start the embedded PostgreSQL (kept running) and print its DATABASE_URL; with --backend vers, a VM with PostgreSQL',
+      'start the embedded PostgreSQL (kept running) and print its DATABASE_URL; --engine mysql: a MariaDB server of its own; --backend vers: a VM',
     )
     .option('--template <postgres@N>', 'vers: PostgreSQL version to install in the VM', 'postgres@16')
     .option('--database <name>', 'vers: database to create and checkpoint')
@@ -85,17 +89,21 @@ export function buildProgram(): Command {
             const { versUp } = await import('./vers-up.js');
             return versUp(ctx, o);
           }
+          if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlUp(ctx, o);
           return (await import('./local-up.js')).localUp(ctx, o);
         }),
     );
 
   program
     .command('down')
-    .description('stop the embedded PostgreSQL; with --backend vers, delete the base VM (only with --yes)')
+    .description(
+      'stop the embedded PostgreSQL (--engine mysql: the MariaDB servers); with --backend vers, delete the base VM (only with --yes)',
+    )
     .option('--yes', 'vers: really delete the base VM (without it, says what it would delete)')
     .action((o: { yes?: boolean }) =>
       runCommand(globals(), async (ctx) => {
         if (ctx.backendKind === 'vers') return (await import('./vers-admin.js')).versDown(ctx, o);
+        if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlDown(ctx);
         const stopped = await stopEmbedded(ctx.stateDir);
         ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
         if (await unmountThinVolume(ctx.stateDir))
@@ -128,12 +136,14 @@ export function buildProgram(): Command {
           }
           return 0;
         }
+        if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlStatus(ctx, o.json);
         const server = await embeddedStatus(ctx.stateDir);
         const state = await listState(ctx);
         const url = server.state ? server.state.port : null;
         const summary = {
           state_dir: ctx.stateDir,
           backend: ctx.backendKind,
+          engine: ctx.engine,
           database_url: ctx.env.DATABASE_URL ? 'from DATABASE_URL' : null,
           embedded: {
             initialised: server.initialised,

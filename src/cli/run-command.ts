@@ -12,6 +12,8 @@ import { logToStderr } from './output.js';
 
 export interface GlobalOptions {
   backend?: string;
+  /** --engine / VERS_DB_ENGINE: postgres or mysql (else DATABASE_URL's scheme). */
+  engine?: string;
 }
 
 export type Handler = (ctx: Context, signal: AbortSignal) => Promise<number | undefined>;
@@ -35,7 +37,7 @@ export async function runCommand(globals: GlobalOptions, handler: Handler): Prom
   let code = 0;
   let ctx: Context | undefined;
   try {
-    ctx = createContext({ backend: globals.backend, log: logToStderr });
+    ctx = createContext({ backend: globals.backend, engine: globals.engine, log: logToStderr });
     await recoverAfterCrashes(ctx);
     code = (await handler(ctx, controller.signal)) ?? 0;
   } catch (err) {

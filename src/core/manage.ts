@@ -1,6 +1,7 @@
 /** Branch and checkpoint management: list (registry only, starts nothing), delete, gc, rollback. */
 import type { GcReport, RollbackResult } from '../backends/backend.js';
 import { unknownBranch } from '../backends/messages.js';
+import { engineOf } from '../engines/engine.js';
 import type { BranchList } from '../result.js';
 import type { Context } from './context.js';
 
@@ -10,6 +11,7 @@ export async function listState(ctx: Context): Promise<BranchList> {
     checkpoints: Object.values(data.checkpoints).map((c) => ({
       tag: c.tag,
       backend: c.backend,
+      engine: engineOf(c),
       id: c.id,
       source: c.source,
       strategy: c.strategy,
@@ -19,6 +21,7 @@ export async function listState(ctx: Context): Promise<BranchList> {
     branches: Object.values(data.branches).map((b) => ({
       name: b.name,
       backend: b.backend,
+      engine: engineOf(b),
       checkpoint: b.checkpoint,
       id: b.id,
       created_at: b.createdAt,

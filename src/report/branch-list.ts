@@ -9,16 +9,16 @@ export function renderBranchList(s: BranchList): string {
   if (s.checkpoints.length) {
     out.push(
       terminalTable(
-        ['Checkpoint', 'Backend', 'Id', 'Strategy', 'Created', 'State'],
-        s.checkpoints.map((c) => [c.tag, c.backend, c.id, c.strategy, c.created_at, c.state]),
+        ['Checkpoint', 'Engine', 'Backend', 'Id', 'Strategy', 'Created', 'State'],
+        s.checkpoints.map((c) => [c.tag, c.engine, c.backend, c.id, c.strategy, c.created_at, c.state]),
       ),
     );
   }
   if (s.branches.length) {
     out.push(
       terminalTable(
-        ['Branch', 'Checkpoint', 'Backend', 'Id', 'Created by', 'State'],
-        s.branches.map((b) => [b.name, b.checkpoint, b.backend, b.id, b.created_by, b.state]),
+        ['Branch', 'Checkpoint', 'Engine', 'Backend', 'Id', 'Created by', 'State'],
+        s.branches.map((b) => [b.name, b.checkpoint, b.engine, b.backend, b.id, b.created_by, b.state]),
       ),
     );
   }
@@ -30,14 +30,14 @@ export function renderBranchListText({ checkpoints, branches }: BranchList): str
     checkpoints.length === 0
       ? 'no checkpoints'
       : textTable(
-          ['checkpoint', 'backend', 'source', 'created', 'state'],
-          checkpoints.map((c) => [c.tag, c.backend, c.source, c.created_at, c.state]),
+          ['checkpoint', 'engine', 'backend', 'source', 'created', 'state'],
+          checkpoints.map((c) => [c.tag, c.engine, c.backend, c.source, c.created_at, c.state]),
         ),
     branches.length === 0
       ? 'no branches'
       : textTable(
-          ['branch', 'checkpoint', 'created by', 'created', 'state'],
-          branches.map((b) => [b.name, b.checkpoint, b.created_by, b.created_at, b.state]),
+          ['branch', 'checkpoint', 'engine', 'created by', 'created', 'state'],
+          branches.map((b) => [b.name, b.checkpoint, b.engine, b.created_by, b.created_at, b.state]),
         ),
   ].join('\n\n');
 }

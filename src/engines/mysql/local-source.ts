@@ -6,6 +6,7 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addUser, liveUsers, removeUser } from '../../backends/embedded-users.js';
+import { onLeave } from '../../backends/on-demand.js';
 import { SERVER_SECTION, withFileLock } from '../../state/file-lock.js';
 import { ensureStateDir, STATE_FILE_MODE, shareStateDirWithCluster } from '../../state/paths.js';
 import { ensureDatabaseSql } from './admin-sql.js';
@@ -75,6 +76,7 @@ export async function ensureSource(stateDir: string, options: SourceOptions = {}
     return s;
   });
   await withMysql(server.settings, (c) => c.query(ensureDatabaseSql(MYSQL_SOURCE_DATABASE)));
+  if (stopOnExit.size > 0) onLeave(stopOnDemandMysql); // the entry points' exit path runs it
   if (!hooked) {
     hooked = true;
     process.once('beforeExit', () => void stopOnDemandMysql());
