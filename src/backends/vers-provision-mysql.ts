@@ -96,6 +96,7 @@ export async function provisionMysql(
   const { vm, created } = await ensureBaseVm(ctx, vers, options, 'mysql', (d) => {
     d.settings[VERS_SETTINGS.mysqlPassword] = password;
     d.settings[VERS_SETTINGS.database] = databases[0]!;
+    delete d.settings[VERS_SETTINGS.pgVersion];
   });
 
   progress(`making sure MariaDB runs in VM ${vm}…`);

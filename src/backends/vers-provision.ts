@@ -286,6 +286,8 @@ export interface VersStatus {
   /** running, paused, dead, … or null when unknown or not set up. */
   state: string | null;
   database: string | null;
+  /** The engine the base VM serves. */
+  engine: 'postgres' | 'mysql';
   pgVersion: string | null;
   checkpoints: number;
   branches: number;
@@ -302,6 +304,7 @@ export async function versStatus(ctx: BackendDeps): Promise<VersStatus> {
     baseVm: s[VERS_SETTINGS.baseVm] ?? null,
     state: null,
     database: s[VERS_SETTINGS.database] ?? null,
+    engine: s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres',
     pgVersion: s[VERS_SETTINGS.pgVersion] ?? null,
     checkpoints: Object.values(data.checkpoints).filter((c) => c.backend === 'vers').length,
     branches: Object.values(data.branches).filter((b) => b.backend === 'vers').length,

@@ -127,6 +127,7 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
   it('exec runs with the MySQL environment of the branch', async () => {
     const r = await b.exec(
       'one',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion
       'mariadb -u "$MYSQL_USER" -N -B -e "SELECT COUNT(*) FROM items" "$MYSQL_DATABASE"; echo "${DATABASE_URL%%:*} $MYSQL_DATABASE"; test -n "$MYSQL_PWD"',
     );
     expect(r.exitCode).toBe(0);
