@@ -1,7 +1,9 @@
 /**
- * The vers storage driver: the source is a base VM with PostgreSQL (vers-provision.ts), a
- * checkpoint is a vers commit plus a tag, a branch is a VM made from that commit (all of one
- * call side by side), and a branch's PostgreSQL is reached through `vers tunnel`.
+ * The vers storage driver: the source is a base VM with PostgreSQL or MariaDB (vers-provision.ts,
+ * vers-provision-mysql.ts), a checkpoint is a vers commit plus a tag, a branch is a VM made from
+ * that commit (all of one call side by side), and a branch's server is reached through `vers
+ * tunnel`. The engine is the base VM's, recorded with each checkpoint (entries without one are
+ * PostgreSQL).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +23,15 @@ import type {
 } from './driver.js';
 import { unknownSourceDatabase } from './messages.js';
 import { adminConfigFor, databaseExists } from './pg-admin.js';
+import {
+  engineOf,
+  ensureMysqlReader,
+  flushForCommit,
+  mysqlDatabaseExists,
+  mysqlSettingsOf,
+  VERS_MYSQL_READER,
+  type VersEngine,
+} from './vers-mysql.js';
 import { ensureReaderRole, VERS_READER_ROLE } from './vers-reader.js';
 import { VersSession } from './vers-session.js';
 import { VersVms } from './vers-vms.js';
@@ -33,6 +44,10 @@ export const VERS_SETTINGS = {
   readerPassword: 'vers.readerPassword',
   database: 'vers.database',
   pgVersion: 'vers.pgVersion',
+  /** 'mysql' when the base VM runs MariaDB (absent: PostgreSQL). */
+  engine: 'vers.engine',
+  /** The password of the base VM's MariaDB user versdb. */
+  mysqlPassword: 'vers.mysqlPassword',
   /** + tag: the working VM the last rollback of that checkpoint made. */
   workingPrefix: 'vers.working.',
 } as const;
@@ -68,16 +83,37 @@ export class VersDriver implements StorageDriver {
     return (await this.deps.registry.read()).settings;
   }
 
-  async base(): Promise<{ vm: string; database: string; password: string }> {
+  async base(): Promise<{ vm: string; database: string; password: string; engine: VersEngine }> {
     const s = await this.settings();
     const vm = s[VERS_SETTINGS.baseVm];
-    const password = s[VERS_SETTINGS.password];
+    const engine: VersEngine = s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
+    const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
     if (!vm || !password) {
       throw new InvalidInputError('no Vers base VM is set up for this project', {
         hint: 'run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint',
       });
     }
-    return { vm, password, database: s[VERS_SETTINGS.database] ?? 'postgres' };
+    return { vm, password, engine, database: s[VERS_SETTINGS.database] ?? 'postgres' };
+  }
+
+  /** A branch's engine: its own, its checkpoint's, else PostgreSQL (entries made before engines). */
+  private async engineOfBranch(b: BranchEntry): Promise<VersEngine> {
+    return engineOf(b) ?? engineOf(await this.deps.registry.checkpoint(b.checkpoint)) ?? 'postgres';
+  }
+
+  /** The password of the engine's own user: a VM made from a commit has the base VM's. */
+  private async passwordFor(engine: VersEngine): Promise<string> {
+    const s = await this.settings();
+    const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
+    if (!password) {
+      throw new BackendError(
+        `this project has no ${engine === 'mysql' ? 'MariaDB' : 'PostgreSQL'} password recorded`,
+        {
+          hint: `run \`vers-db up --backend vers${engine === 'mysql' ? ' --engine mysql' : ''}\` again`,
+        },
+      );
+    }
+    return password;
   }
 
   /** The database must exist in the base VM; the read-only role is made there before the commit. */
@@ -85,6 +121,7 @@ export class VersDriver implements StorageDriver {
     const base = await this.base();
     const db = database || base.database;
     const reader = await this.readerPassword();
+    if (base.engine === 'mysql') return this.planMysqlCheckpoint(base, db, reader);
     const conn = await this.session.connect(base.vm, base.database, base.password);
     try {
       if (!(await databaseExists(conn.config, db))) throw unknownSourceDatabase(db, `VM ${base.vm}`);
@@ -93,6 +130,31 @@ export class VersDriver implements StorageDriver {
       await conn.close();
     }
     return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra: { vm: base.vm } };
+  }
+
+  /**
+   * MySQL: the reader user is made, then every table is flushed (FLUSH TABLES). No read lock is
+   * held across the commit and the server is not stopped: a vers commit pauses the VM and keeps
+   * its memory with its disk, so a lock held then would be held forever in every branch by a
+   * session whose client is gone, and a stopped server would be stopped in every branch. InnoDB's
+   * redo log makes even a disk-only snapshot recoverable; the flush covers the Aria system tables.
+   */
+  private async planMysqlCheckpoint(
+    base: { vm: string; database: string; password: string },
+    db: string,
+    reader: string,
+  ): Promise<CheckpointPlan> {
+    const conn = await this.session.connect(base.vm, base.database, base.password, { engine: 'mysql' });
+    try {
+      const s = mysqlSettingsOf(conn);
+      if (!(await mysqlDatabaseExists(s, db))) throw unknownSourceDatabase(db, `VM ${base.vm}`);
+      await ensureMysqlReader(s, db, reader);
+      await flushForCommit(s);
+    } finally {
+      await conn.close();
+    }
+    const extra = { vm: base.vm, engine: 'mysql' } as Partial<CheckpointEntry>;
+    return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra };
   }
 
   async createCheckpoint(tag: string, plan: CheckpointPlan, o: CreateCheckpointOptions) {
@@ -175,32 +237,47 @@ export class VersDriver implements StorageDriver {
   }
 
   async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
-    const { password } = await this.base();
-    if (as !== 'reader') return this.session.connect(b.id, b.database, password);
+    const engine = await this.engineOfBranch(b);
+    if (as !== 'reader')
+      return this.session.connect(b.id, b.database, await this.passwordFor(engine), { engine });
     const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
     if (!reader) {
       throw new BackendError(`branch ${b.name} has no read-only role`, {
         hint: 'its checkpoint was made by an older vers-db: make a new checkpoint and branch it again',
       });
     }
-    return this.session.connect(b.id, b.database, reader, { user: VERS_READER_ROLE });
+    const user = engine === 'mysql' ? VERS_MYSQL_READER : VERS_READER_ROLE;
+    return this.session.connect(b.id, b.database, reader, { user, engine });
   }
 
   async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
-    return this.session.exec(b.id, b.database, (await this.base()).password, command, options);
+    const engine = await this.engineOfBranch(b);
+    const password = await this.passwordFor(engine);
+    return this.session.exec(b.id, b.database, password, command, { ...options, engine });
   }
 
   async connectSource(): Promise<B.BranchConnection> {
     const base = await this.base();
-    return this.session.connect(base.vm, base.database, base.password);
+    return this.session.connect(base.vm, base.database, base.password, { engine: base.engine });
   }
 
   async execSource(command: string, options: B.ExecOptions): Promise<B.ExecResult> {
     const base = await this.base();
-    return this.session.exec(base.vm, base.database, base.password, command, options);
+    return this.session.exec(base.vm, base.database, base.password, command, {
+      ...options,
+      engine: base.engine,
+    });
   }
 
   async withAdmin<T>(fn: (admin: ClientConfig) => Promise<T>): Promise<T> {
+    if ((await this.base()).engine === 'mysql') {
+      throw new BackendError(
+        'source databases are made through PostgreSQL admin SQL; the Vers base VM runs MariaDB',
+        {
+          hint: 'create the database in the VM yourself (vers exec … mariadb -e "CREATE DATABASE …")',
+        },
+      );
+    }
     const conn = await this.connectSource();
     try {
       return await fn(adminConfigFor(conn.config));

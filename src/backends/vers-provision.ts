@@ -13,6 +13,8 @@ import { ensureDatabase } from './pg-admin.js';
 import { createVersClient, openVersProvisioner, VERS_SETTINGS, type VersProvisioner } from './vers.js';
 
 export interface ProvisionOptions {
+  /** The engine the VM serves: 'postgres' (default) or 'mysql' (MariaDB: vers-provision-mysql.ts). */
+  engine?: 'postgres' | 'mysql';
   /** `postgres@N` as in a suite's services.postgres.template; default postgres@16. */
   template?: string;
   /** Databases to create; the first is the one checkpoints and branches work on (default `postgres`). */
@@ -102,7 +104,7 @@ echo "versdb: server_version=$(PGPASSWORD="$PW" psql -X -qtA -h "\${PGHOST:-127.
 }
 
 /** Is the recorded base VM still there and running? */
-async function usableBase(
+export async function usableBase(
   client: VersClient,
   vm: string | undefined,
   signal?: AbortSignal,
@@ -123,6 +125,10 @@ export async function provisionVersBase(
 ): Promise<ProvisionResult> {
   const vers = await openVersProvisioner(ctx);
   try {
+    if (options.engine === 'mysql') {
+      const { provisionMysql } = await import('./vers-provision-mysql.js');
+      return await provisionMysql(ctx, vers, options);
+    }
     return await provision(ctx, vers, options);
   } finally {
     await vers.close();
@@ -143,36 +149,13 @@ async function provision(
   const progress = options.onProgress ?? ctx.log;
   const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
-  const previous = settings[VERS_SETTINGS.baseVm];
-  let vm = previous;
-  let created = false;
-  if (options.fresh || !(await usableBase(client, vm, options.signal))) {
-    progress('starting a Vers VM (vers run --wait)…');
-    vm = await vers.runRootVm(() =>
-      client.run({
-        signal: options.signal,
-        memSizeMib: options.memSizeMib,
-        vcpuCount: options.vcpuCount,
-        fsSizeMib: options.fsSizeMib,
-      }),
-    );
-    created = true;
-  }
-  const baseVm = vm!;
   const password = settings[VERS_SETTINGS.password] ?? randomBytes(16).toString('hex');
   client.addSecret(password);
-  await ctx.registry.update((d) => {
-    d.settings[VERS_SETTINGS.baseVm] = baseVm;
+  const { vm: baseVm, created } = await ensureBaseVm(ctx, vers, options, 'postgres', (d) => {
     d.settings[VERS_SETTINGS.password] = password;
     d.settings[VERS_SETTINGS.database] = databases[0]!;
     d.settings[VERS_SETTINGS.pgVersion] = String(major);
   });
-  if (created && previous && previous !== baseVm) {
-    await client
-      .delete([previous])
-      .catch((err: Error) => ctx.log(`could not delete the old base VM ${previous}: ${err.message}`));
-    await vers.forgetVm(previous);
-  }
 
   progress(`making sure PostgreSQL ${major} runs in VM ${baseVm}…`);
   const r = await client.exec(baseVm, installScript(major, password), {
@@ -241,6 +224,61 @@ async function provision(
   };
 }
 
+type Settings = { settings: Record<string, string> };
+
+/**
+ * The base VM: the recorded one if it runs (and serves `engine`), else a new one from `vers run`.
+ * `record` adds the engine's settings to the registry with it; a replaced VM is deleted.
+ */
+export async function ensureBaseVm(
+  ctx: BackendDeps,
+  vers: VersProvisioner,
+  options: ProvisionOptions,
+  engine: 'postgres' | 'mysql',
+  record: (d: Settings) => void,
+): Promise<{ vm: string; created: boolean }> {
+  const { client } = vers;
+  const settings = (await ctx.registry.read()).settings;
+  const previous = settings[VERS_SETTINGS.baseVm];
+  const previousEngine = settings[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
+  let vm = previous;
+  let created = false;
+  const usable = !options.fresh && (await usableBase(client, vm, options.signal));
+  if (usable && previousEngine !== engine) {
+    const label = (e: string) => (e === 'mysql' ? 'MariaDB' : 'PostgreSQL');
+    throw new InvalidInputError(
+      `this project's Vers base VM ${previous} serves ${label(previousEngine)}, not ${label(engine)}`,
+      { hint: `add --fresh to replace it with a new ${label(engine)} VM (its checkpoints stay usable)` },
+    );
+  }
+  if (!usable) {
+    (options.onProgress ?? ctx.log)('starting a Vers VM (vers run --wait)…');
+    vm = await vers.runRootVm(() =>
+      client.run({
+        signal: options.signal,
+        memSizeMib: options.memSizeMib,
+        vcpuCount: options.vcpuCount,
+        fsSizeMib: options.fsSizeMib,
+      }),
+    );
+    created = true;
+  }
+  const baseVm = vm!;
+  await ctx.registry.update((d) => {
+    d.settings[VERS_SETTINGS.baseVm] = baseVm;
+    if (engine === 'mysql') d.settings[VERS_SETTINGS.engine] = 'mysql';
+    else delete d.settings[VERS_SETTINGS.engine];
+    record(d);
+  });
+  if (created && previous && previous !== baseVm) {
+    await client
+      .delete([previous])
+      .catch((err: Error) => ctx.log(`could not delete the old base VM ${previous}: ${err.message}`));
+    await vers.forgetVm(previous);
+  }
+  return { vm: baseVm, created };
+}
+
 export interface VersStatus {
   cli: string | null;
   cliError: string | null;
@@ -248,6 +286,8 @@ export interface VersStatus {
   /** running, paused, dead, … or null when unknown or not set up. */
   state: string | null;
   database: string | null;
+  /** The engine the base VM serves. */
+  engine: 'postgres' | 'mysql';
   pgVersion: string | null;
   checkpoints: number;
   branches: number;
@@ -264,6 +304,7 @@ export async function versStatus(ctx: BackendDeps): Promise<VersStatus> {
     baseVm: s[VERS_SETTINGS.baseVm] ?? null,
     state: null,
     database: s[VERS_SETTINGS.database] ?? null,
+    engine: s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres',
     pgVersion: s[VERS_SETTINGS.pgVersion] ?? null,
     checkpoints: Object.values(data.checkpoints).filter((c) => c.backend === 'vers').length,
     branches: Object.values(data.branches).filter((b) => b.backend === 'vers').length,

@@ -1,7 +1,8 @@
 /**
- * Reaching the PostgreSQL inside a VM: a `vers tunnel` to it (returned once a login through it
- * works, closed with the connection), commands run in it by `vers exec` with the database in
- * PG* and DATABASE_URL, and files put into it over stdin. Secrets go over stdin or the tunnel,
+ * Reaching the database server inside a VM (PostgreSQL, or MariaDB: vers-mysql.ts): a `vers
+ * tunnel` to it (returned once a login through it works, closed with the connection), commands
+ * run in it by `vers exec` with the database in PG* (MYSQL_*) and DATABASE_URL, and files put into
+ * it over stdin. Secrets go over stdin or the tunnel,
  * never on a vers argv.
  */
 import type { LimitFunction } from 'p-limit';
@@ -13,6 +14,14 @@ import { shQuote, type VersClient, VersNotFoundError, type VersTunnel } from '..
 import type { BranchConnection, ExecOptions, ExecResult } from './backend.js';
 import { type BackendDeps, stateDirOf } from './deps.js';
 import { freePort } from './embedded.js';
+import {
+  mysqlDisplayUrl,
+  mysqlEnvScript,
+  VERS_MYSQL_USER,
+  type VersEngine,
+  VM_MYSQL_PORT,
+  waitForMysqlLogin,
+} from './vers-mysql.js';
 
 /** PostgreSQL listens here inside a VM; tunnels forward to it. */
 export const VM_PG_PORT = 5432;
@@ -45,18 +54,23 @@ export class VersSession {
     private readonly v: LimitFunction,
   ) {}
 
-  /** A tunnel to the VM's PostgreSQL as `user` (default postgres), returned once a login through it works. */
+  /**
+   * A tunnel to the VM's database server as `user` (default postgres, or versdb on MySQL),
+   * returned once a login through it works.
+   */
   async connect(
     vm: string,
     database: string,
     password: string,
-    options: { signal?: AbortSignal; user?: string } = {},
+    options: { signal?: AbortSignal; user?: string; engine?: VersEngine } = {},
   ): Promise<BranchConnection> {
+    const mysql = options.engine === 'mysql';
+    const remotePort = mysql ? VM_MYSQL_PORT : VM_PG_PORT;
     let tunnel: VersTunnel | undefined;
     for (let attempt = 0; !tunnel; attempt++) {
       const port = await freePort();
       try {
-        tunnel = await this.client.tunnel(vm, port, VM_PG_PORT, { signal: options.signal });
+        tunnel = await this.client.tunnel(vm, port, remotePort, { signal: options.signal });
       } catch (err) {
         // Another process may have taken the port between our probe and vers's listen.
         if (attempt >= 1 || err instanceof CancelledError || err instanceof VersNotFoundError) throw err;
@@ -73,35 +87,45 @@ export class VersSession {
       this.tunnels.delete(t);
       if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
     });
-    const user = options.user ?? 'postgres';
+    const user = options.user ?? (mysql ? VERS_MYSQL_USER : 'postgres');
     const config: ClientConfig = { host: '127.0.0.1', port: t.port, user, password, database };
+    const settings = { host: '127.0.0.1', port: t.port, user, password, database };
     try {
       // A tunnel that dies while we wait (dead VM) ends the wait with its reason.
       const died = t.closed.then((why) => {
         throw why ?? new Error(`the tunnel to VM ${vm} closed`);
       });
       died.catch(() => undefined);
-      await Promise.race([waitForLogin(config, LOGIN_TIMEOUT_MS, options.signal), died]);
+      const login = mysql
+        ? waitForMysqlLogin(settings, LOGIN_TIMEOUT_MS, options.signal)
+        : waitForLogin(config, LOGIN_TIMEOUT_MS, options.signal);
+      await Promise.race([login, died]);
     } catch (err) {
       await t.close();
       throw err;
     }
-    return {
+    const conn = {
       config,
-      displayUrl: `${displayUrl(config)} (vers tunnel to VM ${vm})`,
+      displayUrl: `${mysql ? mysqlDisplayUrl(settings) : displayUrl(config)} (vers tunnel to VM ${vm})`,
       close: () => t.close(),
+      engine: options.engine ?? 'postgres',
     };
+    return conn;
   }
 
-  /** `command` runs in bash in the VM with `database` in PG* and DATABASE_URL. */
+  /** `command` runs in bash in the VM with `database` in PG* (MYSQL_* on MySQL) and DATABASE_URL. */
   async exec(
     vm: string,
     database: string,
     password: string,
     command: string,
-    options: ExecOptions = {},
+    options: ExecOptions & { engine?: VersEngine } = {},
   ): Promise<ExecResult> {
-    const script = `${pgEnvScript(database, password, options.env)}\n${command}`;
+    const env =
+      options.engine === 'mysql'
+        ? mysqlEnvScript(database, password, options.env)
+        : pgEnvScript(database, password, options.env);
+    const script = `${env}\n${command}`;
     const r = await this.v(() =>
       this.client.exec(vm, script, {
         timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,

@@ -2,11 +2,13 @@
  * The vers backend: the managed layer over the vers storage driver (vers-driver.ts), plus what
  * only a VM has: a tunnel to any VM the project owns and files put into it.
  */
+import { BackendError } from '../errors.js';
 import { VersClient } from '../vers/index.js';
 import type { BranchConnection } from './backend.js';
 import type { BackendDeps } from './deps.js';
 import { ManagedBackend } from './managed.js';
 import { VERS_SETTINGS, VersDriver } from './vers-driver.js';
+import type { VersEngine } from './vers-mysql.js';
 
 export { VERS_CAPABILITIES, VERS_SETTINGS } from './vers-driver.js';
 export { pgEnvScript, VM_PG_PORT } from './vers-session.js';
@@ -16,14 +18,26 @@ export class VersBackend extends ManagedBackend<VersDriver> {
     return this.driver.client;
   }
 
-  /** A tunnel to a VM's PostgreSQL as its postgres user (the project's password unless given). */
+  /**
+   * A tunnel to a VM's database server as its own user (postgres, or versdb on MariaDB) with the
+   * project's password unless given; the engine is the base VM's unless given.
+   */
   async connectVm(
     vm: string,
     database: string,
-    options: { signal?: AbortSignal; password?: string } = {},
+    options: { signal?: AbortSignal; password?: string; engine?: VersEngine } = {},
   ): Promise<BranchConnection> {
-    const password = options.password ?? (await this.driver.base()).password;
-    return this.driver.session.connect(vm, database, password, { signal: options.signal });
+    const base = await this.driver.base();
+    const engine = options.engine ?? base.engine;
+    const password =
+      options.password ??
+      (engine === base.engine
+        ? base.password
+        : (await this.deps.registry.read()).settings[
+            engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password
+          ]);
+    if (!password) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
+    return this.driver.session.connect(vm, database, password, { signal: options.signal, engine });
   }
 
   /** Put a file into a VM (`exec -i … cat > path`). */
@@ -45,7 +59,11 @@ export function createVersClient(deps: BackendDeps, secrets: string[] = []): Ver
 /** A vers client that already knows the project's secrets and has checked the vers CLI (v0.9.0+). */
 export async function openVersClient(deps: BackendDeps): Promise<VersClient> {
   const settings = (await deps.registry.read()).settings;
-  const secrets = [settings[VERS_SETTINGS.password], settings[VERS_SETTINGS.readerPassword]];
+  const secrets = [
+    settings[VERS_SETTINGS.password],
+    settings[VERS_SETTINGS.readerPassword],
+    settings[VERS_SETTINGS.mysqlPassword],
+  ];
   const client = createVersClient(
     deps,
     secrets.filter((s): s is string => Boolean(s)),
@@ -66,7 +84,13 @@ export interface VersProvisioner {
   runRootVm(run: () => Promise<{ vmId: string }>): Promise<string>;
   /** Forget the registry's record of a VM deleted by other means. */
   forgetVm(id: string): Promise<void>;
-  connect(vm: string, database: string, password: string, signal?: AbortSignal): Promise<BranchConnection>;
+  connect(
+    vm: string,
+    database: string,
+    password: string,
+    signal?: AbortSignal,
+    engine?: VersEngine,
+  ): Promise<BranchConnection>;
   close(): Promise<void>;
 }
 
@@ -77,7 +101,8 @@ export async function openVersProvisioner(deps: BackendDeps): Promise<VersProvis
     runRootVm: async (run) =>
       (await driver.vms.record('base', ['base'], null, async () => [(await run()).vmId]))[0]!,
     forgetVm: (id) => driver.vms.forget([id]),
-    connect: (vm, database, password, signal) => driver.session.connect(vm, database, password, { signal }),
+    connect: (vm, database, password, signal, engine) =>
+      driver.session.connect(vm, database, password, { signal, engine }),
     close: () => driver.close(),
   };
 }

@@ -1,4 +1,7 @@
-/** `vers-db up --backend vers`: a base VM with PostgreSQL, recorded so every command can use it. */
+/**
+ * `vers-db up --backend vers`: a base VM with PostgreSQL (or MariaDB with `--engine mysql`),
+ * recorded so every command can use it.
+ */
 import { provisionVersBase } from '../backends/vers-provision.js';
 import type { Context } from '../core/context.js';
 import { printText } from './output.js';
@@ -10,7 +13,9 @@ export interface VersUpOptions {
 }
 
 export async function versUp(ctx: Context, o: VersUpOptions = {}): Promise<number> {
+  const engine = (ctx as { engine?: string }).engine === 'mysql' ? 'mysql' : undefined;
   const r = await provisionVersBase(ctx, {
+    engine,
     template: o.template,
     databases: o.database ? [o.database] : undefined,
     fresh: o.fresh,
