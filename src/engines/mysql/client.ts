@@ -58,6 +58,8 @@ export async function connectMysql(
       supportBigNumbers: true,
       bigNumberStrings: true,
       multipleStatements: false,
+      // No LOAD DATA LOCAL INFILE: a migration could otherwise ask this process for its files.
+      flags: ['-LOCAL_FILES'],
     });
   } catch (err) {
     const e = err as { code?: string; message?: string };

@@ -62,6 +62,12 @@ export interface MysqlMeasureOptions {
   migrationLockWaitSeconds?: number;
   /** Tables probed at most (two connections each; default MAX_PROBED_TABLES). */
   maxProbedTables?: number;
+  /**
+   * Run the migration's statements as this user (the branch's owner: sandbox.ts branchUsers),
+   * on config.settings' server and database. Snapshots, the lock sampler and the probes stay on
+   * config.settings (the tool user): they need performance_schema and the whole process list.
+   */
+  runAs?: { user: string; password: string };
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -89,7 +95,10 @@ export async function measureMysqlMigration(
   let sampler: MysqlLockSampler | null = null;
   try {
     admin = await connectMysql(config.settings);
-    migration = await connectMysql(config.settings);
+    const runAs = options.runAs;
+    migration = await connectMysql(
+      runAs ? { ...config.settings, user: runAs.user, password: runAs.password } : config.settings,
+    );
     if (options.migrationLockWaitSeconds !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.migrationLockWaitSeconds));
       await migration.query(SESSION_TIMEOUTS_SQL, [seconds, seconds]);
