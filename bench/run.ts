@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     ['5. against the ideal tool', async () => (await import('./ideal.js')).idealTool],
     ['6. workload mode', async () => (await import('./workload-overhead.js')).workloadOverhead],
     ['7. variants', async () => (await import('./variants.js')).variantsBench],
+    ['8. MySQL branches', async () => (await import('./mysql-branch.js')).mysqlBranchesBench],
   ];
   // --only 1,5 runs part 1 and the listed later parts (a targeted re-measurement; pair it with --out).
   const onlyAt = process.argv.indexOf('--only');

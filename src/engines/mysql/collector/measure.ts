@@ -33,6 +33,7 @@ import { splitMysql } from '../split.js';
 import { causeFinder } from './causes.js';
 import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from './facts.js';
 import { lockEvents, locksHeld } from './locks.js';
+import { type MysqlLongReader, startMysqlLongReader } from './long-reader.js';
 import { MysqlProbeSet } from './probes.js';
 import { runStatements, statementResults } from './runner.js';
 import { readSchema, schemaChanges } from './schema.js';
@@ -68,6 +69,8 @@ export interface MysqlMeasureOptions {
    * config.settings (the tool user): they need performance_schema and the whole process list.
    */
   runAs?: { user: string; password: string };
+  /** The long-reader trap: a transaction that read every table stays open this long as the migration starts. */
+  longReaderMs?: number;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -93,6 +96,7 @@ export async function measureMysqlMigration(
   let samplerConn: MysqlConnection | null = null;
   let probes: MysqlProbeSet | null = null;
   let sampler: MysqlLockSampler | null = null;
+  let longReader: MysqlLongReader | null = null;
   try {
     admin = await connectMysql(config.settings);
     const runAs = options.runAs;
@@ -129,11 +133,15 @@ export async function measureMysqlMigration(
       intervalMs,
     );
     await sampler.start();
+    if (options.longReaderMs && options.longReaderMs > 0) {
+      longReader = await startMysqlLongReader(config.settings, database, all, options.longReaderMs);
+    }
 
     clock.origin = clock.now();
     probes?.beginMigration(clock.origin);
     const outcome = await runStatements(migration, statements, clock);
     const end = clock.now();
+    await longReader?.finished;
 
     const data: MysqlSamplerData = await sampler.stop();
     sampler = null;
@@ -180,6 +188,7 @@ export async function measureMysqlMigration(
       metrics: { lock_samples: data.samples.length },
     };
   } finally {
+    await longReader?.stop();
     if (sampler) await sampler.stop().catch(() => undefined);
     if (probes) await probes.stop().catch(() => undefined);
     await close(migration);
