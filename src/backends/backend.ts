@@ -40,6 +40,8 @@ export interface BranchConnection {
   config: ClientConfig;
   /** postgres:// URL with the password redacted, for messages. */
   displayUrl: string;
+  /** The database engine behind it (absent: postgres); `config` carries host/port/user/password/database. */
+  engine?: 'postgres' | 'mysql';
   close(): Promise<void>;
 }
 

@@ -23,6 +23,8 @@ export interface Context {
   readonly stateDir: string;
   readonly registry: Registry;
   readonly backendKind: BackendKind;
+  /** The database engine checkpoints are made of (default postgres). */
+  readonly engine: 'postgres' | 'mysql';
   /** Diagnostics go to stderr (never stdout: it carries JSON or MCP protocol). */
   log(message: string): void;
   backend(): Promise<Backend>;
@@ -33,6 +35,7 @@ export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   backend?: string;
+  engine?: 'postgres' | 'mysql';
   log?: (message: string) => void;
 }
 
@@ -60,6 +63,7 @@ export function createContext(options: ContextOptions = {}): Context {
     stateDir: dir,
     registry,
     backendKind: kind,
+    engine: options.engine ?? 'postgres',
     log,
     backend() {
       backend ??= createBackend(ctx).catch((err: unknown) => {

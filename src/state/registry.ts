@@ -34,6 +34,8 @@ export interface CheckpointEntry extends CheckpointInfo {
   damaged?: string;
   /** Vers: the VM that holds the source database for this checkpoint's lineage. */
   vm?: string;
+  /** The database engine (absent: postgres). */
+  engine?: 'postgres' | 'mysql';
 }
 
 export interface BranchEntry extends BranchInfo {
@@ -45,6 +47,8 @@ export interface BranchEntry extends BranchInfo {
   keep: boolean;
   /** Local: the branch's own roles (absent when the server user is no superuser: no sandbox then). */
   sandbox?: SandboxRoles;
+  /** The database engine (absent: postgres). */
+  engine?: 'postgres' | 'mysql';
 }
 
 export interface SandboxRoles {
