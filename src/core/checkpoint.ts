@@ -44,6 +44,8 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     createdBy: input.createdBy,
   });
   await before.afterCopy(ctx, input.signal);
+  // Who made it (recorded by the backend) decides who may replace it: a suite run or the demo only their own.
+  await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
   const includeStats = input.includeStats ?? true;
   return {

@@ -64,7 +64,7 @@ export async function readCheckpointOnBranch(
  */
 export async function verifyMysqlCheckpoint(ctx: Context, backend: Backend, tag: string): Promise<string[]> {
   const entry = await ctx.registry.checkpoint(tag);
-  if (!entry || entry.state !== 'ready') return [`checkpoint ${tag}: it no longer exists`];
+  if (entry?.state !== 'ready') return [`checkpoint ${tag}: it no longer exists`];
   const recorded = entry.checksums ?? (await loadCheckpointSnapshot(ctx.stateDir, tag)).checksums;
   if (!recorded) return [`checkpoint ${tag}: no checksums were recorded when it was made`];
   const now = await readCheckpointOnBranch(backend, tag);
