@@ -4,8 +4,22 @@
  * MySQL backend. It shares the state directory, registry, environment and log; its backend is
  * its own, released by `done()` (nothing to release when the engine was already the context's).
  */
+import { engineForUrl } from '../engines/index.js';
 import type { EngineName } from '../result.js';
 import { type Context, createContext } from './context.js';
+
+/**
+ * The environment for the other engine's context: a DATABASE_URL of the first engine says where
+ * its source is, not the other's (and an engine chosen beside a URL of another would be refused).
+ */
+function envFor(env: NodeJS.ProcessEnv, engine: EngineName): NodeJS.ProcessEnv {
+  const url = env.DATABASE_URL?.trim();
+  const urlEngine = url ? (engineForUrl(url)?.name ?? 'postgres') : null;
+  const { VERS_DB_ENGINE: _chosen, ...rest } = env;
+  if (urlEngine === null || urlEngine === engine) return rest;
+  const { DATABASE_URL: _other, ...withoutUrl } = rest;
+  return withoutUrl;
+}
 
 export interface EngineContext {
   ctx: Context;
@@ -15,7 +29,7 @@ export interface EngineContext {
 export function contextForEngine(ctx: Context, engine: EngineName | undefined): EngineContext {
   if (!engine || engine === (ctx.engine ?? 'postgres')) return { ctx, done: async () => undefined };
   const other = createContext({
-    env: ctx.env,
+    env: envFor(ctx.env, engine),
     cwd: ctx.cwd,
     backend: ctx.backendKind,
     engine,

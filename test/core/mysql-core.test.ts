@@ -67,7 +67,7 @@ describe('MySQL pieces without a server', () => {
     const held = (mode: string, ms: number) => ({
       relation: 'app.t',
       mode,
-      granted_at_ms: 0,
+      start_ms: 0,
       held_ms: ms,
       statement: 1,
     });
