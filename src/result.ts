@@ -281,6 +281,7 @@ export type Comparison = z.infer<typeof ComparisonSchema>;
 export const CheckpointReportSchema = z.object({
   status: z.literal('checkpoint_created'),
   tag: z.string(),
+  engine: engineField,
   backend: z.enum(['local', 'vers']),
   id: z.string().describe('template database (local) or commit UUID (vers)'),
   source: z.string().describe('the database or VM that was snapshotted'),
@@ -299,6 +300,7 @@ export type CheckpointReport = z.infer<typeof CheckpointReportSchema>;
 /** db_compare_branches / `vers-db compare`. */
 export const BranchComparisonSchema = z.object({
   branches: z.array(z.string()),
+  engine: engineField,
   reference: z.string().describe('the checkpoint the first branch came from; differences are against it'),
   query: z.string().nullable(),
   query_results: z

@@ -1,6 +1,21 @@
 /** Which held locks matter to the application, and which one a report names. */
+import { MDL_TYPES, mdlBlocks, normaliseMdlType } from '../engines/mysql/locks.js';
 import type { LockHeld } from '../result.js';
-import { blocks, modeStrength } from '../util/lock-modes.js';
+import { blocks as pgBlocks, modeStrength as pgModeStrength } from '../util/lock-modes.js';
+
+/** A MySQL metadata-lock type (SHARED_NO_WRITE, EXCLUSIVE, …) rather than a PostgreSQL lock mode. */
+const isMdl = (mode: string) => (MDL_TYPES as readonly string[]).includes(normaliseMdlType(mode));
+
+/** Does holding `mode` make the application's reads or writes wait (either engine's modes)? */
+function blocks(mode: string, kind: 'reads' | 'writes'): boolean {
+  return isMdl(mode) ? mdlBlocks(mode)[kind] : pgBlocks(mode, kind);
+}
+
+function modeStrength(mode: string): number {
+  return isMdl(mode)
+    ? (MDL_TYPES as readonly string[]).indexOf(normaliseMdlType(mode))
+    : pgModeStrength(mode);
+}
 
 /**
  * The longest-held lock that would block `kind` (reads, writes, or 'any' = writes or stronger),

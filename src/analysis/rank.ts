@@ -168,5 +168,7 @@ export function buildComparison(
   options?: RankOptions,
 ): Comparison {
   const { recommendation, rejected } = rank(results, options);
-  return { baseline, backend, mode, results, recommendation, rejected };
+  // The engine the results were measured on (absent, as on each result, for postgres).
+  const engine = results.find((r) => r.engine)?.engine;
+  return { baseline, ...(engine ? { engine } : {}), backend, mode, results, recommendation, rejected };
 }

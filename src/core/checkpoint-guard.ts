@@ -12,10 +12,11 @@ import { describeError } from '../errors.js';
 import type { StrategyResult } from '../result.js';
 import { SQLSTATE } from '../util/sqlstate.js';
 import type { Context } from './context.js';
+import { checkpointEngine, coreVerifiesMysql, verifyMysqlCheckpoint } from './mysql-checkpoint.js';
 
 /** Connection-level failures: the server is restarting or unreachable, not the checkpoint changed. */
 const UNREACHABLE =
-  /cannot (connect to|reach) PostgreSQL|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
+  /cannot (connect to|reach) (PostgreSQL|MySQL)|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
 const UNREACHABLE_CODES = new Set<string>([
   SQLSTATE.ADMIN_SHUTDOWN,
   SQLSTATE.CRASH_SHUTDOWN,
@@ -38,16 +39,27 @@ export function isUnreachable(err: unknown): boolean {
   return false;
 }
 
-async function verifyPatiently(backend: Backend, tag: string, waitMs: number): Promise<string[]> {
+type Verify = (tag: string) => Promise<string[]>;
+
+async function verifyPatiently(verify: Verify, tag: string, waitMs: number): Promise<string[]> {
   const until = Date.now() + waitMs;
   for (;;) {
     try {
-      return await backend.verifyCheckpoint!(tag);
+      return await verify(tag);
     } catch (err) {
       if (!isUnreachable(err) || Date.now() >= until) throw err;
       await sleep(RETRY_MS);
     }
   }
+}
+
+/** The driver's own verification, the core's for a local MySQL checkpoint, or none (Vers). */
+async function verifierOf(ctx: Context, backend: Backend, tag: string): Promise<Verify | null> {
+  if (backend.verifyCheckpoint) return (t) => backend.verifyCheckpoint!(t);
+  const ckpt = await ctx.registry.checkpoint(tag);
+  if (!ckpt) return null;
+  const engine = await checkpointEngine(ctx, ckpt);
+  return coreVerifiesMysql({ engine }, backend) ? (t) => verifyMysqlCheckpoint(ctx, backend, t) : null;
 }
 
 export async function failIfCheckpointChanged(
@@ -57,10 +69,11 @@ export async function failIfCheckpointChanged(
   results: StrategyResult[],
   options: { waitMs?: number } = {},
 ): Promise<void> {
-  if (!backend.verifyCheckpoint) return; // Vers: a commit cannot change
+  const verify = await verifierOf(ctx, backend, tag);
+  if (!verify) return; // Vers: a commit cannot change
   let problems: string[];
   try {
-    problems = await verifyPatiently(backend, tag, options.waitMs ?? WAIT_MS);
+    problems = await verifyPatiently(verify, tag, options.waitMs ?? WAIT_MS);
   } catch (err) {
     if (!isUnreachable(err)) throw err;
     const reason = `the checkpoint could not be verified after the run: ${describeError(err)}`;

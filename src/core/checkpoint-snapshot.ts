@@ -8,14 +8,18 @@ import { join } from 'node:path';
 import { exactRowCounts, type SchemaSnapshot, snapshotSchema, tableChecksums } from '../collector/index.js';
 import { NotFoundError } from '../errors.js';
 import { type ClientConfig, withClient } from '../util/pg.js';
+import type { MysqlSchemaJson } from './mysql-snapshot.js';
 
 export interface CheckpointSnapshot {
   tag: string;
+  /** Absent: postgres. */
+  engine?: 'mysql';
   takenAt: string;
   rowCounts: Record<string, number>;
   sizes: Record<string, number>;
   checksums: Record<string, string> | null;
-  schema: SchemaSnapshot;
+  /** The catalog (postgres) or information_schema (mysql, `engine: 'mysql'` inside) at checkpoint time. */
+  schema: SchemaSnapshot | MysqlSchemaJson;
 }
 
 const TABLE_SIZES_SQL = `

@@ -4,25 +4,36 @@ import type { CheckpointReport } from '../result.js';
 import { validateName } from '../state/names.js';
 import { saveCheckpointSnapshot, sourceRowCounts, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
+import { isMysql } from './engine-of.js';
+import { mysqlBefore } from './mysql-checkpoint-create.js';
 import type { CheckpointInput } from './types.js';
 
 /** Snapshot the source database (or VM) under a tag, with its row counts and schema on record. */
 export async function createCheckpoint(ctx: Context, input: CheckpointInput): Promise<CheckpointReport> {
   validateName('checkpoint tag', input.tag);
   const backend = await ctx.backend();
-  // A local checkpoint counts its rows exactly as it is sealed (with its checksums): the source
-  // need not be scanned for them too, and the counts are those of the checkpoint itself.
-  const sealedCounts = Boolean(backend.verifyCheckpoint);
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
-  const { config, snapshot } = await withSource(backend, async (source) => {
+  const before = await withSource(backend, async (source) => {
     const config = input.database ? { ...source.config, database: input.database } : source.config;
+    if (isMysql(source)) return mysqlBefore(input.tag, { ...source, config }, backend);
+    // A local checkpoint counts its rows exactly as it is sealed (with its checksums): the source
+    // need not be scanned for them too, and the counts are those of the checkpoint itself.
+    const sealed = Boolean(backend.verifyCheckpoint);
+    const snapshot = await takeCheckpointSnapshot(input.tag, config, { rowCounts: !sealed });
     return {
-      config,
-      snapshot: await takeCheckpointSnapshot(input.tag, config, { rowCounts: !sealedCounts }),
+      database: config.database,
+      snapshot,
+      afterCopy: async () => {
+        if (sealed) {
+          snapshot.rowCounts =
+            (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? (await sourceRowCounts(config));
+        }
+      },
     };
   });
+  const { snapshot } = before;
   input.onProgress?.({
-    message: `copying ${config.database} into checkpoint ${input.tag}`,
+    message: `copying ${before.database} into checkpoint ${input.tag}`,
     progress: 1,
     total: 2,
   });
@@ -32,10 +43,7 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     signal: input.signal,
     createdBy: input.createdBy,
   });
-  if (sealedCounts) {
-    snapshot.rowCounts =
-      (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? (await sourceRowCounts(config));
-  }
+  await before.afterCopy(ctx, input.signal);
   // Who made it (recorded by the backend) decides who may replace it: a suite run or the demo only their own.
   await saveCheckpointSnapshot(ctx.stateDir, snapshot);
   input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
@@ -50,6 +58,7 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
     strategy: info.strategy,
     duration_ms: info.durationMs || Math.round(performance.now() - start),
     created_at: info.createdAt,
+    ...(snapshot.engine ? { engine: snapshot.engine } : {}),
     tables: includeStats
       ? Object.entries(snapshot.rowCounts)
           .map(([relation, rows]) => ({ relation, rows, total_bytes: snapshot.sizes[relation] ?? 0 }))

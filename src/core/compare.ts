@@ -20,6 +20,9 @@ import { SQLSTATE } from '../util/sqlstate.js';
 import { boundedQuery } from './bounded-query.js';
 import { loadCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
+import { compareMysqlBranches } from './mysql-compare.js';
+import { checkMysqlQuery } from './mysql-query.js';
+import { isMysqlSchemaJson } from './mysql-snapshot.js';
 import type { CompareInput } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -41,10 +44,6 @@ function checkQuery(query: string): void {
 
 export async function compareBranches(ctx: Context, input: CompareInput): Promise<BranchComparison> {
   if (input.branches.length === 0) throw new InvalidInputError('name at least one branch to compare');
-  if (input.query !== undefined) {
-    await loadParser();
-    checkQuery(input.query);
-  }
   const entries = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);
@@ -60,9 +59,25 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   }
   const reference = entries[0]!.checkpoint;
   const snap = await loadCheckpointSnapshot(ctx.stateDir, reference);
-  const backend = await ctx.backend();
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
+  const engine = entries[0]!.engine ?? snap.engine ?? 'postgres';
+  for (const b of entries) {
+    if ((b.engine ?? engine) !== engine)
+      throw new InvalidInputError(`branches ${entries[0]!.name} and ${b.name} are of different engines`);
+  }
+  if (engine === 'mysql') {
+    if (input.query !== undefined) checkMysqlQuery(input.query);
+    const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
+    return compareMysqlBranches(await ctx.backend(), entries, snap, input, limits);
+  }
+  if (input.query !== undefined) {
+    await loadParser();
+    checkQuery(input.query);
+  }
+  if (isMysqlSchemaJson(snap.schema)) throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB`);
+  const pgSchema = snap.schema;
+  const backend = await ctx.backend();
 
   const rowCounts: BranchComparison['row_counts'] = {};
   const put = (relation: string, column: string, value: number | null) => {
@@ -83,7 +98,7 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
         const counts = await exactRowCounts(c);
         for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
           put(rel, b.name, counts[rel] ?? null);
-        const diff = diffSchemas(snap.schema, await snapshotSchema(c));
+        const diff = diffSchemas(pgSchema, await snapshotSchema(c));
         schemaDifferences[b.name] =
           b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         if (input.query !== undefined)

@@ -13,7 +13,9 @@ import {
   type MigrationSource,
   splitStatementsOffThread,
 } from '../collector/index.js';
+import { splitMysql } from '../engines/mysql/split.js';
 import { InvalidInputError } from '../errors.js';
+import type { EngineName } from '../result.js';
 import { readTextFile } from '../util/text-file.js';
 import type { MigrationInput } from './types.js';
 
@@ -41,9 +43,19 @@ function looksLikePath(text: string): boolean {
 }
 
 /** Split, turning a parse error into one that also says how to ask for a shell command. */
-async function checkSql(sql: string, label: string, mentionCommand: boolean): Promise<void> {
+async function checkSql(
+  sql: string,
+  label: string,
+  mentionCommand: boolean,
+  engine: EngineName,
+): Promise<void> {
   try {
-    await splitStatementsOffThread(sql, label); // throws a located error for empty text, meta-commands, syntax errors
+    // Throws a located error for empty text, meta-commands, syntax errors (MySQL: as the mysql client splits).
+    if (engine === 'mysql') {
+      if (splitMysql(sql, label).length === 0) throw new InvalidInputError(`${label} holds no SQL statement`);
+    } else {
+      await splitStatementsOffThread(sql, label);
+    }
   } catch (err) {
     if (mentionCommand && err instanceof InvalidInputError) {
       throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ''}${COMMAND_HINT}` });
@@ -56,6 +68,7 @@ export async function resolveMigration(
   input: MigrationInput,
   cwd: string,
   index: number,
+  engine: EngineName = 'postgres',
 ): Promise<ResolvedMigration> {
   await loadParser(); // the parser is WebAssembly, loaded once per process
   const text = input.migration;
@@ -79,13 +92,13 @@ export async function resolveMigration(
       throw new InvalidInputError(`migration file not found: ${text.trim()}`, { hint: `looked for ${path}` });
     }
     const sql = await readTextFile(path, text.trim(), MAX_SQL_BYTES);
-    await checkSql(sql, text.trim(), false);
+    await checkSql(sql, text.trim(), false, engine);
     return {
       name: input.name ?? basename(path).replace(/\.sql$/i, ''),
       source: { kind: 'sql', sql, file: text.trim() },
     };
   }
   // auto or sql: the text is SQL, and it must parse.
-  await checkSql(text, `${input.name ?? `migration ${index + 1}`} (inline SQL)`, kind === 'auto');
+  await checkSql(text, `${input.name ?? `migration ${index + 1}`} (inline SQL)`, kind === 'auto', engine);
   return { name: input.name ?? `sql-${index + 1}`, source: { kind: 'sql', sql: text } };
 }

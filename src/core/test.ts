@@ -8,9 +8,7 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { unknownCheckpoint } from '../backends/messages.js';
-import { withBranch } from '../backends/with-branch.js';
-import { type DeployRehearsal, deployRehearsalFrom } from '../collector/deploy-options.js';
-import { measureMigration } from '../collector/index.js';
+import { deployRehearsalFrom } from '../collector/deploy-options.js';
 import {
   CancelledError,
   ConflictError,
@@ -18,23 +16,22 @@ import {
   InvalidInputError,
   throwIfAborted,
 } from '../errors.js';
-import type { Comparison, StrategyResult, Validation } from '../result.js';
+import type { Comparison, EngineName, StrategyResult } from '../result.js';
 import { deriveBranchName } from '../state/names.js';
 import type { CheckpointEntry } from '../state/registry.js';
 import { redactDeep } from '../util/secrets.js';
-import { type Timeouts, timeoutsFromEnv } from '../util/timeouts.js';
-import { loadWorkload, type WorkloadSpec } from '../workload/index.js';
+import { timeoutsFromEnv } from '../util/timeouts.js';
+import { loadWorkload } from '../workload/index.js';
 import { failIfCheckpointChanged } from './checkpoint-guard.js';
-import { type Reservation, reserveConnections } from './connection-budget.js';
-import type { Context, ProgressFn } from './context.js';
+import type { Context } from './context.js';
+import { withEngine } from './engine-context.js';
+import { postgresOnly } from './engine-of.js';
+import { measureOnBranch } from './measure-branch.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
-import { outsideBranchWarnings } from './outside-branch.js';
+import { checkpointEngine } from './mysql-checkpoint.js';
 import { recordTestedStrategies } from './record-tested.js';
 import { collectSettled, unmeasuredResult } from './settle.js';
 import type { TestMigrationInput, TestStrategiesInput } from './types.js';
-
-/** Validation output kept in results: the tail, where test runners print their verdict. */
-const VALIDATION_OUTPUT_CHARS = 4000;
 
 /** A ready, undamaged checkpoint of this backend, or the user-facing error that says what is wrong. */
 export async function requireCheckpoint(ctx: Context, baseline: string): Promise<CheckpointEntry> {
@@ -46,112 +43,6 @@ export async function requireCheckpoint(ctx: Context, baseline: string): Promise
   }
   if (ckpt && ckpt.state === 'ready' && ckpt.backend === ctx.backendKind) return ckpt;
   throw await unknownCheckpoint(ctx.registry, ctx.backendKind, baseline);
-}
-
-async function runValidation(
-  backend: Backend,
-  branch: string,
-  command: string,
-  signal: AbortSignal | undefined,
-  timeoutMs: number,
-  superuser?: boolean,
-): Promise<Validation> {
-  const r = await backend.exec(branch, command, { timeoutMs, signal, superuser });
-  const output = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim();
-  return {
-    status: r.exitCode === 0 ? 'passed' : 'failed',
-    output: (r.exitCode === 0 ? '' : `exit code ${r.exitCode}\n`) + output.slice(-VALIDATION_OUTPUT_CHARS),
-  };
-}
-
-/** Measure one resolved migration on an existing branch, then validate. */
-async function measureOnBranch(
-  backend: Backend,
-  branch: string,
-  m: ResolvedMigration,
-  opts: {
-    validation?: string;
-    collectMetrics?: boolean;
-    longReaderMs?: number;
-    deploy?: DeployRehearsal | null;
-    superuser?: boolean;
-    workload?: WorkloadSpec;
-    knownRowCounts?: Record<string, number>;
-    signal?: AbortSignal;
-    onProgress?: ProgressFn;
-    timeouts: Timeouts;
-  },
-): Promise<StrategyResult> {
-  const su = opts.superuser ?? false;
-  return withBranch(
-    backend,
-    branch,
-    async (conn) => {
-      // Parallel strategies share the server's connections: wait for room rather than fail.
-      const collect = opts.collectMetrics ?? true;
-      const reservation: Reservation = await reserveConnections(conn.config, {
-        probes: collect,
-        signal: opts.signal,
-      });
-      try {
-        const result = await measureMigration({
-          name: m.name,
-          branch,
-          connection: conn.config,
-          migration: m.source,
-          exec: (command, o) => backend.exec(branch, command, { ...o, superuser: su }),
-          collectMetrics: collect,
-          maxProbeConnections: reservation.probeConnections,
-          longReaderMs: opts.longReaderMs,
-          deploy: opts.deploy,
-          workload: opts.workload,
-          knownRowCounts: opts.knownRowCounts,
-          signal: opts.signal,
-          onProgress: opts.onProgress,
-          timeouts: opts.timeouts,
-        });
-        if (opts.validation && result.status === 'passed') {
-          opts.onProgress?.({ message: `${m.name}: validating` });
-          result.validation = await runValidation(
-            backend,
-            branch,
-            opts.validation,
-            opts.signal,
-            opts.timeouts.validationMs,
-            su,
-          );
-          if (result.validation.status === 'failed') {
-            result.status = 'failed';
-            result.error = 'validation failed';
-          }
-        }
-        result.sandbox = await sandboxOf(backend, branch, m, su);
-        return result;
-      } finally {
-        reservation.release();
-      }
-    },
-    { as: su ? 'superuser' : 'owner' },
-  );
-}
-
-/** Who the migration ran as, and what of it reaches outside the branch (advisory). */
-async function sandboxOf(
-  backend: Backend,
-  branch: string,
-  m: ResolvedMigration,
-  superuser: boolean,
-): Promise<NonNullable<StrategyResult['sandbox']>> {
-  const warnings = m.source.kind === 'sql' ? outsideBranchWarnings(m.source.sql) : [];
-  if (backend.capabilities.isolation === 'vm') return { role: 'vm', warnings };
-  if (superuser) return { role: 'superuser', warnings };
-  return { role: (await branchIsSandboxed(backend, branch)) ? 'branch-owner' : 'server-user', warnings };
-}
-
-async function branchIsSandboxed(backend: Backend, branch: string): Promise<boolean> {
-  const userAs = (as: 'owner' | 'superuser') =>
-    withBranch(backend, branch, async (conn) => conn.config.user, { as });
-  return (await userAs('owner')) !== (await userAs('superuser'));
 }
 
 /**
@@ -187,8 +78,32 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
   return comparison.results[0]!;
 }
 
+/** What only the PostgreSQL collector has so far, refused for a MySQL checkpoint before any branch is made. */
+function refuseForMysql(input: TestStrategiesInput, resolved: readonly ResolvedMigration[]): void {
+  if (input.workload)
+    throw postgresOnly('the application workload (--workload)', 'leave it out to measure with probes');
+  if (input.deploy) throw postgresOnly('the deploy rehearsal (--deploy-lock-timeout)', 'leave it out');
+  if (input.longReaderMs !== undefined)
+    throw postgresOnly('the long-reader trap (--long-reader)', 'leave it out');
+  if (input.afterRun || input.beforeRank)
+    throw postgresOnly('strategy variants', 'test the strategies as written');
+  const command = resolved.find((m) => m.source.kind === 'command');
+  if (command) throw postgresOnly(`a shell-command strategy (${command.name})`, 'give the migration as SQL');
+}
+
 export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
+  const checkpoint = await requireCheckpoint(ctx, input.baseline);
+  const engine = await checkpointEngine(ctx, checkpoint);
+  // A MySQL checkpoint from a context made for PostgreSQL (no --engine) is run by the MySQL backend.
+  return withEngine(ctx, engine, (c) => runStrategies(c, input, engine));
+}
+
+async function runStrategies(
+  ctx: Context,
+  input: TestStrategiesInput,
+  engine: EngineName,
+): Promise<Comparison> {
   // On one machine strategies compete for CPU and disk, so they run one after another unless asked;
   // Vers branches are separate VMs, so there they all run at once.
   const asked = input.parallel;
@@ -198,7 +113,8 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   const timeouts = timeoutsFromEnv(ctx.env);
   const deploy = deployRehearsalFrom(input.deploy);
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
-  const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i)));
+  const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i, engine)));
+  if (engine === 'mysql') refuseForMysql(input, resolved);
   const command = deploy ? resolved.find((m) => m.source.kind === 'command') : undefined;
   if (command) {
     throw new InvalidInputError(

@@ -1,0 +1,57 @@
+/**
+ * Which engine a connection, checkpoint or branch belongs to (absent: postgres, as everything
+ * recorded before issue 12), and a MySQL connection's settings from the BranchConnection shape
+ * both engines share. Core code asks these instead of looking at fields itself.
+ */
+import type { BranchConnection } from '../backends/backend.js';
+import type { MysqlSettings } from '../engines/mysql/client.js';
+import { InvalidInputError } from '../errors.js';
+import type { EngineName } from '../result.js';
+import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
+
+export const ENGINE_NAMES = ['postgres', 'mysql'] as const;
+
+export const engineOf = (x: { engine?: EngineName } | null | undefined): EngineName =>
+  x?.engine ?? 'postgres';
+
+export const isMysql = (x: { engine?: EngineName } | null | undefined): boolean => engineOf(x) === 'mysql';
+
+export const ENGINE_LABEL: Readonly<Record<EngineName, string>> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL/MariaDB',
+};
+
+/** A MySQL branch's or source's connection settings, with the database the migration runs in. */
+export function mysqlSettingsOf(conn: BranchConnection): MysqlSettings & { database: string } {
+  const c = conn.config;
+  const password = typeof c.password === 'string' ? c.password : '';
+  if (!c.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
+  return {
+    host: c.host ?? '127.0.0.1',
+    port: Number(c.port ?? 3306),
+    user: c.user ?? 'root',
+    password,
+    database: c.database,
+  };
+}
+
+/** The error for options that only the PostgreSQL collector has so far (given before any branch is made). */
+export function postgresOnly(what: string, hint: string): InvalidInputError {
+  return new InvalidInputError(`${what} is PostgreSQL-only for now: this checkpoint is MySQL/MariaDB`, {
+    hint,
+  });
+}
+
+/** Say so when a checkpoint's engine is not the one this command was started for. */
+export function checkEngine(
+  ckpt: Pick<CheckpointEntry, 'tag' | 'engine'> | Pick<BranchEntry, 'name' | 'engine'>,
+  expected: EngineName,
+): void {
+  const actual = engineOf(ckpt);
+  if (actual === expected) return;
+  const what =
+    'tag' in ckpt ? `checkpoint ${JSON.stringify(ckpt.tag)}` : `branch ${JSON.stringify(ckpt.name)}`;
+  throw new InvalidInputError(`${what} is ${ENGINE_LABEL[actual]}, not ${ENGINE_LABEL[expected]}`, {
+    hint: `run it with --engine ${actual} (MCP: engine: "${actual}")`,
+  });
+}

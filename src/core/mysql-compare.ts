@@ -1,0 +1,87 @@
+/**
+ * Compare MySQL/MariaDB branches: exact row counts and the information_schema schema of each
+ * against the checkpoint it came from, and optionally a query run on each in a READ ONLY
+ * transaction with a time limit (mysql-query.ts), logged in as the branch's reader where the
+ * backend has one. Reads only; the same BranchComparison JSON as PostgreSQL, with `engine`.
+ */
+import type { Backend } from '../backends/backend.js';
+import { withBranch } from '../backends/with-branch.js';
+import { withMysql } from '../engines/mysql/client.js';
+import { exactRowCount, tableSnapshots } from '../engines/mysql/snapshot.js';
+import { InvalidInputError, throwIfAborted } from '../errors.js';
+import type { BranchComparison } from '../result.js';
+import type { BranchEntry } from '../state/registry.js';
+import type { CheckpointSnapshot } from './checkpoint-snapshot.js';
+import { mysqlSettingsOf } from './engine-of.js';
+import { readOnlyMysqlQuery } from './mysql-query.js';
+import { isMysqlSchemaJson, mysqlSchemaDiff } from './mysql-snapshot.js';
+import type { CompareInput } from './types.js';
+
+export interface QueryLimits {
+  timeoutMs: number;
+  maxRows: number;
+  maxBytes: number;
+}
+
+export async function compareMysqlBranches(
+  backend: Backend,
+  entries: readonly BranchEntry[],
+  snap: CheckpointSnapshot,
+  input: CompareInput,
+  limits: QueryLimits,
+): Promise<BranchComparison> {
+  const reference = entries[0]!.checkpoint;
+  const recorded = snap.schema;
+  if (!isMysqlSchemaJson(recorded)) {
+    throw new InvalidInputError(`checkpoint ${reference} is PostgreSQL, its branches MySQL/MariaDB`);
+  }
+  const rowCounts: BranchComparison['row_counts'] = {};
+  const put = (relation: string, column: string, value: number | null) => {
+    rowCounts[relation] ??= {};
+    rowCounts[relation][column] = value;
+  };
+  for (const [rel, n] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n);
+  const queryResults: BranchComparison['query_results'] = {};
+  const schemaDifferences: BranchComparison['schema_differences'] = {};
+  for (const b of entries) {
+    throwIfAborted(input.signal);
+    await withBranch(
+      backend,
+      b.name,
+      async (conn) => {
+        const settings = mysqlSettingsOf(conn);
+        const database = settings.database;
+        await withMysql(settings, async (c) => {
+          const counts: Record<string, number> = {};
+          for (const t of await tableSnapshots(c, database)) {
+            counts[t.relation] = await exactRowCount(c, database, t.relation.slice(database.length + 1));
+          }
+          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+            put(rel, b.name, counts[rel] ?? null);
+          const diff = await mysqlSchemaDiff(c, database, recorded);
+          schemaDifferences[b.name] =
+            b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        });
+        if (input.query !== undefined) {
+          queryResults[b.name] = await readOnlyMysqlQuery(
+            settings,
+            input.query,
+            limits.timeoutMs,
+            limits.maxRows,
+            limits.maxBytes,
+          );
+        }
+      },
+      { as: 'reader' },
+    );
+  }
+  return {
+    branches: input.branches,
+    engine: 'mysql',
+    reference,
+    query: input.query ?? null,
+    query_results: queryResults,
+    row_counts: rowCounts,
+    schema_differences: schemaDifferences,
+  };
+}
