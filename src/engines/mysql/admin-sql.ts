@@ -3,7 +3,7 @@
  * one, and the per-session settings of vers-db's own connections. Names go through
  * quoteMysqlIdent, values are `?` parameters (mysql2 formats them client-side).
  */
-import { quoteMysqlIdent } from './client.js';
+import { quoteMysqlIdent } from './quote.js';
 
 export const DATABASE_EXISTS_SQL = /* SQL */ `
   SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`;

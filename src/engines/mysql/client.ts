@@ -16,11 +16,7 @@ export interface MysqlSettings {
   database?: string;
 }
 
-/** Quote an identifier with backticks (a backtick inside is doubled), as MySQL does. */
-export function quoteMysqlIdent(name: string): string {
-  if (name.includes('\0')) throw new DatabaseError('an identifier cannot contain a NUL character');
-  return `\`${name.replaceAll('`', '``')}\``;
-}
+export { quoteMysqlIdent } from './quote.js';
 
 export function settingsFromUrl(url: string): MysqlSettings {
   addUrlSecret(url);

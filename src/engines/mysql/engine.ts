@@ -5,8 +5,8 @@
  */
 import type { Engine } from '../engine.js';
 import { type MysqlAdminSql, mysqlAdminSql } from './admin-sql.js';
-import { quoteMysqlIdent } from './client.js';
 import { relationKey } from './locks.js';
+import { quoteMysqlIdent } from './quote.js';
 import { type MysqlStatement, splitMysql } from './split.js';
 
 export const mysqlEngine: Engine<MysqlAdminSql, MysqlStatement> = {

@@ -11,10 +11,11 @@ import { SERVER_SECTION, withFileLock } from '../../state/file-lock.js';
 import { ensureStateDir, STATE_FILE_MODE, shareStateDirWithCluster } from '../../state/paths.js';
 import { ensureDatabaseSql } from './admin-sql.js';
 import { withMysql } from './client.js';
-import { makeRoot } from './layout.js';
+import { makeRoot, serverLayout } from './layout.js';
 import { MYSQL_SOURCE_DATABASE, mysqlStateRoot, sourceRoot } from './local-layout.js';
 import { serverOsUser } from './os-user.js';
 import { type MysqlServer, type ServerStatus, serverStatus, startServer, stopServer } from './server.js';
+import { readServerState } from './state.js';
 
 const MODE_FILE = 'source-mode.json';
 
@@ -60,8 +61,29 @@ export async function prepareMysqlState(stateDir: string): Promise<void> {
   await chmod(mysqlStateRoot(stateDir), shared ? 0o711 : 0o700);
 }
 
+/** Sources this process has joined already: while they run, no lock, no start, no checks. */
+const joined = new Set<string>();
+
+async function runningSource(stateDir: string): Promise<MysqlServer | null> {
+  const root = sourceRoot(stateDir);
+  if ((await serverStatus(root)) !== 'running') return null;
+  const layout = serverLayout(root);
+  const s = await readServerState(layout.stateFile);
+  if (!s?.port || !s.pid) return null;
+  return {
+    layout,
+    settings: { host: '127.0.0.1', port: s.port, user: s.user, password: s.password },
+    pid: s.pid,
+    startedHere: false,
+  };
+}
+
 /** The source server, running, with its `app` database. */
 export async function ensureSource(stateDir: string, options: SourceOptions = {}): Promise<MysqlServer> {
+  if (joined.has(stateDir) && !options.persistent) {
+    const running = await runningSource(stateDir);
+    if (running) return running;
+  }
   await prepareMysqlState(stateDir);
   const server = await withSourceLock(stateDir, async () => {
     const s = await startServer(sourceRoot(stateDir), { log: options.log, env: options.env });
@@ -76,6 +98,7 @@ export async function ensureSource(stateDir: string, options: SourceOptions = {}
     return s;
   });
   await withMysql(server.settings, (c) => c.query(ensureDatabaseSql(MYSQL_SOURCE_DATABASE)));
+  joined.add(stateDir);
   if (stopOnExit.size > 0) onLeave(stopOnDemandMysql); // the entry points' exit path runs it
   if (!hooked) {
     hooked = true;

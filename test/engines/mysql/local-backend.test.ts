@@ -122,6 +122,15 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
     expect(src.stdout.trim()).toBe('101');
   });
 
+  it('a branch whose server was stopped (`down`, a reboot) starts again when it is used', async () => {
+    const root = serverRoot(state, 'branch', 'one');
+    const pid = await serverPid(root);
+    expect(await stopServer(root)).toBe('clean');
+    expect(await pidAlive(pid!)).toBe(false);
+    expect(await count(await b.connect('one'))).toBe(70);
+    expect(await serverPid(root)).not.toBe(pid);
+  });
+
   it('rollback makes a fresh working copy server of the checkpoint, replacing the previous one', async () => {
     const first = await b.rollback('base');
     expect(first.removed).toBeNull();
