@@ -37,6 +37,8 @@ export interface CheckpointEntry extends CheckpointInfo {
   damaged?: string;
   /** Vers: the VM that holds the source database for this checkpoint's lineage. */
   vm?: string;
+  /** Local MySQL: how the checkpoint's copy was made (the source's clean stop, the copy, the restart). */
+  copy?: { stopMs: number; copyMs: number; restartMs: number; files: number; bytes: number };
 }
 
 export interface BranchEntry extends BranchInfo {

@@ -104,6 +104,9 @@ export class MysqlLocalDriver implements StorageDriver {
   async createCheckpoint(tag: string, plan: CheckpointPlan, o: { signal?: AbortSignal }) {
     if (o.signal?.aborted) throw new CancelledError();
     const root = this.root('ckpt', tag);
+    this.deps.log(
+      `checkpoint ${tag}: the source server restarts for a consistent copy; its sessions are closed`,
+    );
     await destroyServer(root); // a leftover of a crashed run under this reserved tag
     const { value: copy, timings } = await withSourceStopped(
       this.stateDir,
@@ -114,7 +117,15 @@ export class MysqlLocalDriver implements StorageDriver {
     this.deps.log(
       `checkpoint ${tag}: source stopped in ${Math.round(timings.stopMs)} ms, ${copy.files} files (${Math.round(copy.bytes / 1048576)} MB) copied in ${Math.round(timings.copyMs)} ms, restarted in ${Math.round(timings.restartMs)} ms`,
     );
-    return { id: plan.id, durationMs: ms };
+    const round = (n: number) => Math.round(n);
+    const recorded = {
+      stopMs: round(timings.stopMs),
+      copyMs: round(timings.copyMs),
+      restartMs: round(timings.restartMs),
+      files: copy.files,
+      bytes: copy.bytes,
+    };
+    return { id: plan.id, durationMs: ms, extra: { copy: recorded } };
   }
 
   async removeCheckpoint(entry: CheckpointEntry): Promise<void> {

@@ -84,6 +84,8 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
     expect(info.durationMs).toBeGreaterThan(0);
     const entry = await ctx.registry.checkpoint('base');
     expect(entry).toMatchObject({ state: 'ready', engine: 'mysql' });
+    expect(entry?.copy?.files).toBeGreaterThan(0);
+    expect(entry?.copy?.bytes).toBeGreaterThan(0);
     expect(await exists(join(serverLayout(serverRoot(state, 'ckpt', 'base')).dataDir, 'ibdata1'))).toBe(true);
     // The checkpoint's copy is not served; the source is back, and changes after it are not in it.
     expect(await serverPid(serverRoot(state, 'ckpt', 'base'))).toBeNull();
@@ -182,6 +184,29 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
       await pg.close();
       await dropTestDatabase(pgName);
     }
+  });
+
+  it('source databases beside the source are made, rebuilt and dropped through the backend', async () => {
+    const db = b.sourceDatabase('suite_src');
+    expect(await db.exists()).toBe(false);
+    await db.ensure({ comment: 'made by a test' });
+    await db.ensure(); // made already: fine
+    expect(await db.exists()).toBe(true);
+    const src = await b.connectSource();
+    await rows(src, 'CREATE TABLE suite_src.x (id INT)');
+    // A session inside it does not keep reset from rebuilding it empty.
+    await withMysql({ ...settingsOf(src), database: 'suite_src' }, async (c) => {
+      await c.query('SELECT 1');
+      await db.reset();
+    }).catch(() => undefined);
+    const left = await rows(
+      src,
+      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'suite_src'`,
+    );
+    expect(Number(left[0]!.n)).toBe(0);
+    await db.drop();
+    await db.drop(); // gone already: fine
+    expect(await db.exists()).toBe(false);
   });
 
   it('an explicit engine that contradicts DATABASE_URL is refused', () => {
