@@ -1,28 +1,11 @@
 /**
- * Connections to the local MySQL servers as the managed layer hands them out: who logs in for a
- * role (branchUser: the seam for the branch's own sandbox user), the BranchConnection shape (pg's
- * ClientConfig fields host/port/user/password/database), and the environment of a shell step.
+ * Connections to the local MySQL servers as the managed layer hands them out: the
+ * BranchConnection shape (pg's ClientConfig fields host/port/user/password/database) and the
+ * environment of a shell step. Who logs in for a role is sandbox.ts's branchUser.
  */
-import type { BranchConnection, BranchRole } from '../../backends/backend.js';
-import type { BranchEntry } from '../../state/registry.js';
+import type { BranchConnection } from '../../backends/backend.js';
 import { addSecret } from '../../util/secrets.js';
 import { type MysqlSettings, urlFromSettings } from './client.js';
-
-/**
- * Who a connection to a branch logs in as. For now every role is the tool user (the server is the
- * branch's own, copied from the checkpoint); a branch with its own sandbox user (BranchEntry's
- * `sandbox`) logs in as that user for `owner` and `reader`, and as the tool user for `superuser`.
- */
-export function branchUser(
-  b: Pick<BranchEntry, 'sandbox'>,
-  role: BranchRole,
-  tool: Pick<MysqlSettings, 'user' | 'password'>,
-): { user: string; password: string } {
-  const sandbox = b.sandbox;
-  if (sandbox && role === 'owner') return { user: sandbox.owner, password: sandbox.ownerPassword };
-  if (sandbox && role === 'reader') return { user: sandbox.reader, password: sandbox.readerPassword };
-  return { user: tool.user, password: tool.password };
-}
 
 /** mysql://user@host:port/db: the password is never in it. */
 export function mysqlDisplayUrl(s: MysqlSettings): string {

@@ -24,7 +24,7 @@ import type { ClientConfig } from '../../util/pg.js';
 import { copyServer, destroyServer } from './branch.js';
 import { type MysqlSettings, urlFromSettings, withMysql } from './client.js';
 import { serverLayout } from './layout.js';
-import { branchUser, mysqlConnection, mysqlDisplayUrl, mysqlEnv } from './local-connection.js';
+import { mysqlConnection, mysqlDisplayUrl, mysqlEnv } from './local-connection.js';
 import {
   kindDir,
   mysqlStateRoot,
@@ -35,6 +35,7 @@ import {
   sourceRoot,
 } from './local-layout.js';
 import { ensureSource, stopSourceIfUnused, withSourceStopped } from './local-source.js';
+import { branchUser, branchUsers } from './sandbox.js';
 import { type MysqlServer, serverStatus, startServer } from './server.js';
 import { mysqlDatabaseExists, mysqlSourceDatabase } from './source-database.js';
 import { readServerState } from './state.js';
@@ -77,13 +78,25 @@ export class MysqlLocalDriver implements StorageDriver {
     return ensureSource(this.stateDir, this.startOptions);
   }
 
-  /** The server of a checkpoint's copy, a branch or a working copy, started if it is not running. */
-  private async serve(root: string): Promise<MysqlSettings> {
+  /** The server of a branch, started if it is not running (after `down`, a reboot). */
+  private async serve(root: string): Promise<MysqlServer> {
     if ((await serverStatus(root)) === 'running') {
-      const s = await readServerState(serverLayout(root).stateFile);
-      if (s?.port) return { host: '127.0.0.1', port: s.port, user: s.user, password: s.password };
+      const layout = serverLayout(root);
+      const s = await readServerState(layout.stateFile);
+      if (s?.port && s.pid) {
+        const settings = { host: '127.0.0.1', port: s.port, user: s.user, password: s.password };
+        return { layout, settings, pid: s.pid, startedHere: false };
+      }
     }
-    return (await startServer(root, this.startOptions)).settings;
+    return startServer(root, this.startOptions);
+  }
+
+  /**
+   * Branches are sandboxed (an owner and a reader user of the branch's database only, sandbox.ts)
+   * unless VERS_DB_SANDBOX=off, as on PostgreSQL; then every role is the tool user.
+   */
+  private get sandboxed(): boolean {
+    return !/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? '');
   }
 
   async planCheckpoint(tag: string, database: string | undefined): Promise<CheckpointPlan> {
@@ -150,7 +163,8 @@ export class MysqlLocalDriver implements StorageDriver {
       await destroyServer(root); // a leftover of a crashed run under this reserved name
       const t0 = performance.now();
       await copyServer(this.root('ckpt', ckpt.tag), root);
-      await startServer(root, this.startOptions);
+      const server = await startServer(root, this.startOptions);
+      if (this.sandboxed) await branchUsers(server, b.database);
       await o.ready(b.name, serverId('branch', b.name), performance.now() - t0);
     }
   }
@@ -160,8 +174,8 @@ export class MysqlLocalDriver implements StorageDriver {
   }
 
   async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
-    const tool = await this.serve(this.root('branch', b.name));
-    return mysqlConnection({ ...tool, ...branchUser(b, as, tool), database: b.database });
+    const server = await this.serve(this.root('branch', b.name));
+    return mysqlConnection(await branchUser(server, b.database, this.sandboxed ? as : 'superuser'));
   }
 
   async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {

@@ -101,13 +101,20 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
     const one = await b.connect('one');
     const two = await b.connect('two');
     expect(one.config.port).not.toBe(two.config.port);
-    expect(one.displayUrl).toMatch(/^mysql:\/\/versdb@127\.0\.0\.1:\d+\/app$/);
+    // The owner is the branch's own sandbox user, with rights on its database only.
+    expect(one.displayUrl).toMatch(/^mysql:\/\/versdb_owner@127\.0\.0\.1:\d+\/app$/);
     expect(one.displayUrl).not.toContain(String(one.config.password));
     expect(await count(one)).toBe(100);
     await rows(one, 'DELETE FROM items WHERE id <= 30');
     expect(await count(one)).toBe(70);
     expect(await count(two)).toBe(100);
     expect(await count(await b.connectSource())).toBe(101);
+    await expect(rows(one, 'SELECT COUNT(*) FROM mysql.user')).rejects.toThrow(/denied/i);
+    const reader = await b.connect('two', { as: 'reader' });
+    expect(await count(reader)).toBe(100);
+    await expect(rows(reader, 'DELETE FROM items')).rejects.toThrow(/denied/i);
+    const superuser = await b.connect('two', { as: 'superuser' });
+    expect(superuser.config.user).toBe('versdb');
   });
 
   it('exec runs a shell command with the branch in DATABASE_URL and MYSQL_* variables', async () => {
