@@ -5,21 +5,26 @@
  * server programs or files, no signalling other sessions, no other database.
  */
 
+import type { Backend } from '../backends/backend.js';
 import { withBranchClient } from '../backends/with-branch.js';
 import {
   diffSchemas,
   exactRowCounts,
   loadParser,
+  type SchemaSnapshot,
   snapshotSchema,
   splitStatements,
 } from '../collector/index.js';
 import { InvalidInputError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
+import type { BranchEntry } from '../state/registry.js';
 import { withTransaction } from '../util/pg.js';
 import { SQLSTATE } from '../util/sqlstate.js';
 import { boundedQuery } from './bounded-query.js';
 import { loadCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
+import { withEngine } from './engine-context.js';
+import { checkEngine } from './engine-of.js';
 import { compareMysqlBranches } from './mysql-compare.js';
 import { checkMysqlQuery } from './mysql-query.js';
 import { isMysqlSchemaJson } from './mysql-snapshot.js';
@@ -44,7 +49,7 @@ function checkQuery(query: string): void {
 
 export async function compareBranches(ctx: Context, input: CompareInput): Promise<BranchComparison> {
   if (input.branches.length === 0) throw new InvalidInputError('name at least one branch to compare');
-  const entries = [];
+  const entries: BranchEntry[] = [];
   for (const name of input.branches) {
     const b = await ctx.registry.branch(name);
     if (b?.state !== 'ready') {
@@ -62,6 +67,7 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
   const engine = entries[0]!.engine ?? snap.engine ?? 'postgres';
+  if (input.engine) checkEngine({ name: entries[0]!.name, engine }, input.engine);
   for (const b of entries) {
     if ((b.engine ?? engine) !== engine)
       throw new InvalidInputError(`branches ${entries[0]!.name} and ${b.name} are of different engines`);
@@ -69,7 +75,10 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   if (engine === 'mysql') {
     if (input.query !== undefined) checkMysqlQuery(input.query);
     const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
-    return compareMysqlBranches(await ctx.backend(), entries, snap, input, limits);
+    // Read through the backend of the branches' engine, whichever this context was made for.
+    return withEngine(ctx, engine, async (c) =>
+      compareMysqlBranches(await c.backend(), entries, snap, input, limits),
+    );
   }
   if (input.query !== undefined) {
     await loadParser();
@@ -77,14 +86,28 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
   }
   if (isMysqlSchemaJson(snap.schema)) throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB`);
   const pgSchema = snap.schema;
-  const backend = await ctx.backend();
+  return withEngine(ctx, engine, async (c) =>
+    comparePostgres(await c.backend(), entries, pgSchema, snap.rowCounts, input),
+  );
+}
+
+async function comparePostgres(
+  backend: Backend,
+  entries: readonly BranchEntry[],
+  pgSchema: SchemaSnapshot,
+  checkpointCounts: Record<string, number>,
+  input: CompareInput,
+): Promise<BranchComparison> {
+  const reference = entries[0]!.checkpoint;
+  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
 
   const rowCounts: BranchComparison['row_counts'] = {};
   const put = (relation: string, column: string, value: number | null) => {
     rowCounts[relation] ??= {};
     rowCounts[relation][column] = value;
   };
-  for (const [rel, n] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n);
+  for (const [rel, n] of Object.entries(checkpointCounts)) put(rel, `checkpoint:${reference}`, n);
 
   const queryResults: BranchComparison['query_results'] = {};
   const schemaDifferences: BranchComparison['schema_differences'] = {};
@@ -96,7 +119,7 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
       b.name,
       async (c) => {
         const counts = await exactRowCounts(c);
-        for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+        for (const rel of new Set([...Object.keys(checkpointCounts), ...Object.keys(counts)]))
           put(rel, b.name, counts[rel] ?? null);
         const diff = diffSchemas(pgSchema, await snapshotSchema(c));
         schemaDifferences[b.name] =

@@ -2,8 +2,11 @@
 import type { GcReport, RollbackResult } from '../backends/backend.js';
 import { unknownBranch } from '../backends/messages.js';
 import { engineOf } from '../engines/engine.js';
-import type { BranchList } from '../result.js';
+import { describeError } from '../errors.js';
+import type { BranchList, EngineName } from '../result.js';
 import type { Context } from './context.js';
+import { withEngine } from './engine-context.js';
+import { checkpointEngine } from './mysql-checkpoint.js';
 
 export async function listState(ctx: Context): Promise<BranchList> {
   const data = await ctx.registry.read();
@@ -34,7 +37,8 @@ export async function listState(ctx: Context): Promise<BranchList> {
 export async function deleteBranch(ctx: Context, name: string): Promise<{ removed: string }> {
   const b = await ctx.registry.branch(name);
   if (!b) throw unknownBranch(name);
-  await (await ctx.backend()).destroy(name);
+  // Removed by the backend of its own engine, whichever this context was made for.
+  await withEngine(ctx, b.engine ?? 'postgres', async (c) => (await c.backend()).destroy(name));
   return { removed: name };
 }
 
@@ -43,12 +47,35 @@ export async function deleteCheckpoint(
   tag: string,
   force = false,
 ): Promise<{ removed: string }> {
-  await (await ctx.backend()).deleteCheckpoint(tag, { force });
+  const entry = await ctx.registry.checkpoint(tag);
+  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
+  await withEngine(ctx, engine, async (c) => (await c.backend()).deleteCheckpoint(tag, { force }));
   return { removed: tag };
 }
 
+/** gc by this context's engine, and by every other engine the registry holds records of. */
 export async function gcState(ctx: Context): Promise<GcReport> {
-  return (await ctx.backend()).gc();
+  const data = await ctx.registry.read();
+  const engines = new Set<EngineName>([ctx.engine]);
+  for (const e of [...Object.values(data.checkpoints), ...Object.values(data.branches)])
+    engines.add(e.engine ?? 'postgres');
+  const out: GcReport = { removed: [], kept: [], errors: [] };
+  for (const engine of engines) {
+    const gc = () => withEngine(ctx, engine, async (c) => (await c.backend()).gc());
+    // Another engine's leftovers are reported, not fatal to this engine's gc.
+    const r =
+      engine === ctx.engine
+        ? await gc()
+        : await gc().catch((e: unknown) => ({
+            removed: [],
+            kept: [],
+            errors: [`${engine}: ${describeError(e)}`],
+          }));
+    out.removed.push(...r.removed);
+    out.kept.push(...r.kept);
+    out.errors.push(...r.errors);
+  }
+  return out;
 }
 
 export async function rollbackCheckpoint(
@@ -56,5 +83,7 @@ export async function rollbackCheckpoint(
   tag: string,
   signal?: AbortSignal,
 ): Promise<RollbackResult> {
-  return (await ctx.backend()).rollback(tag, { signal });
+  const entry = await ctx.registry.checkpoint(tag);
+  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
+  return withEngine(ctx, engine, async (c) => (await c.backend()).rollback(tag, { signal }));
 }

@@ -66,7 +66,7 @@ export async function measureOnBranch(
       const mysqlDatabase = isMysql(conn) ? mysqlSettingsOf(conn).database : null;
       const result =
         mysqlDatabase !== null
-          ? await measureMysqlOnBranch(conn, branch, m, opts)
+          ? await measureMysqlOnBranch(backend, conn, branch, m, opts)
           : await measurePostgresOnBranch(backend, conn, branch, m, opts);
       if (opts.validation && result.status === 'passed') {
         opts.onProgress?.({ message: `${m.name}: validating` });
@@ -126,26 +126,42 @@ async function measurePostgresOnBranch(
 }
 
 /**
- * The MySQL collector: SQL migrations only, probes on or off (test.ts refuses the options it
- * does not have before any branch is made). It cannot be interrupted mid-statement yet: a
+ * The MySQL collector: SQL migrations only (test.ts refuses the options it does not have before
+ * any branch is made). Snapshots, the lock sampler and the probes log in as the server's tool
+ * user (they need performance_schema and the whole process list); the migration runs as the
+ * branch's owner unless superuser was asked for. It cannot be interrupted mid-statement yet: a
  * cancellation is honoured before it starts and as soon as it returns.
  */
 async function measureMysqlOnBranch(
+  backend: Backend,
   conn: BranchConnection,
   branch: string,
   m: ResolvedMigration,
   opts: MeasureOptions,
 ): Promise<StrategyResult> {
   if (m.source.kind !== 'sql') throw new InvalidInputError(`${m.name}: MySQL strategies are SQL`);
+  const sql = m.source.sql;
+  const file = m.source.file;
   throwIfAborted(opts.signal);
   opts.onProgress?.({ message: 'running the migration (MySQL/MariaDB collector)' });
-  const result = await measureMysqlMigration(
-    { settings: mysqlSettingsOf(conn), name: m.name, branch },
-    m.source.sql,
-    {
-      probes: opts.collectMetrics ?? true,
-      ...(m.source.file ? { file: m.source.file } : {}),
+  const owner = mysqlSettingsOf(conn);
+  const result = await withBranch(
+    backend,
+    branch,
+    async (toolConn) => {
+      const settings = mysqlSettingsOf(toolConn);
+      const runAs =
+        opts.superuser || owner.user === settings.user
+          ? undefined
+          : { user: owner.user, password: owner.password };
+      return measureMysqlMigration({ settings, name: m.name, branch }, sql, {
+        probes: opts.collectMetrics ?? true,
+        ...(file ? { file } : {}),
+        ...(runAs ? { runAs } : {}),
+        ...(opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {}),
+      });
     },
+    { as: 'superuser' },
   );
   throwIfAborted(opts.signal);
   return result;

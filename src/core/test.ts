@@ -25,7 +25,7 @@ import { loadWorkload } from '../workload/index.js';
 import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import type { Context } from './context.js';
 import { withEngine } from './engine-context.js';
-import { postgresOnly } from './engine-of.js';
+import { checkEngine, postgresOnly } from './engine-of.js';
 import { measureOnBranch } from './measure-branch.js';
 import { type ResolvedMigration, resolveMigration } from './migration-input.js';
 import { checkpointEngine } from './mysql-checkpoint.js';
@@ -63,6 +63,7 @@ const suffix = () => randomBytes(3).toString('hex');
 export async function testMigration(ctx: Context, input: TestMigrationInput): Promise<StrategyResult> {
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
+    engine: input.engine,
     migrations: [{ migration: input.migration, name: input.name, kind: input.kind }],
     superuser: input.superuser,
     validation: input.validation,
@@ -95,6 +96,7 @@ export async function testStrategies(ctx: Context, input: TestStrategiesInput): 
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const engine = await checkpointEngine(ctx, checkpoint);
+  if (input.engine) checkEngine({ tag: checkpoint.tag, engine }, input.engine);
   // A MySQL checkpoint from a context made for PostgreSQL (no --engine) is run by the MySQL backend.
   return withEngine(ctx, engine, (c) => runStrategies(c, input, engine));
 }

@@ -2,7 +2,7 @@
 
 import type { Backend } from '../backends/backend.js';
 import type { DeployInput } from '../collector/deploy-options.js';
-import type { StrategyResult } from '../result.js';
+import type { EngineName, StrategyResult } from '../result.js';
 import type { WorkloadInput } from '../workload/index.js';
 import type { ProgressFn } from './context.js';
 
@@ -32,6 +32,8 @@ export interface CheckpointInput {
 
 export interface TestMigrationInput extends MigrationInput {
   baseline: string;
+  /** The engine the caller expects (MCP `engine`); a checkpoint of another is an error. Unset: the checkpoint's. */
+  engine?: EngineName;
   /** Shell command run on the branch after the migration; exit 0 = passed. */
   validation?: string;
   collectMetrics?: boolean;
@@ -52,6 +54,8 @@ export interface TestMigrationInput extends MigrationInput {
 
 export interface TestStrategiesInput {
   baseline: string;
+  /** The engine the caller expects (MCP `engine`); a checkpoint of another is an error. Unset: the checkpoint's. */
+  engine?: EngineName;
   migrations: MigrationInput[];
   validation?: string;
   /** How many strategies run at once; default 1 on one machine (timings compete for CPU). */
@@ -77,6 +81,8 @@ export interface TestStrategiesInput {
 
 export interface CompareInput {
   branches: string[];
+  /** The engine the caller expects (MCP `engine`); branches of another are an error. Unset: theirs. */
+  engine?: EngineName;
   query?: string;
   /** Statement timeout for the query, ms (default 30 s). */
   timeoutMs?: number;

@@ -24,6 +24,7 @@ export function renderBranchComparison(r: BranchComparison): string {
         ...columns.map((c) => (n[c] === undefined || n[c] === null ? '—' : n[c]!.toLocaleString('en-US'))),
       ]),
   );
+  if (r.engine === 'mysql') out.push('Engine: MySQL/MariaDB');
   out.push('Row counts (exact):', counts);
   for (const b of r.branches) {
     const diff = r.schema_differences[b] ?? [];

@@ -1,11 +1,14 @@
 /** A new checkpoint: for the terminal (`vers-db checkpoint`) and as MCP text (db_checkpoint). */
 import type { CheckpointReport } from '../result.js';
-import { formatBytes, formatMs } from './format.js';
+import { engineNote, formatBytes, formatMs } from './format.js';
+
+const enginePrefix = (r: CheckpointReport) => (engineNote(r) ? `${engineNote(r)}, ` : '');
+
 import { terminalTable } from './tables.js';
 
 export function renderCheckpoint(r: CheckpointReport): string {
   const lines = [
-    `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${r.backend}, ${r.strategy}) from ${r.source}`,
+    `checkpoint ${r.tag} created in ${formatMs(r.duration_ms)} (${enginePrefix(r)}${r.backend}, ${r.strategy}) from ${r.source}`,
   ];
   if (r.tables?.length) {
     lines.push(
@@ -22,7 +25,7 @@ export function renderCheckpoint(r: CheckpointReport): string {
 /** Totals instead of the per-table list, which structuredContent carries. */
 export function renderCheckpointText(r: CheckpointReport): string {
   const lines = [
-    `checkpoint ${r.tag} created from ${r.source} (${r.backend}, ${r.strategy}) in ${formatMs(r.duration_ms)}`,
+    `checkpoint ${r.tag} created from ${r.source} (${enginePrefix(r)}${r.backend}, ${r.strategy}) in ${formatMs(r.duration_ms)}`,
   ];
   if (r.tables) {
     const rows = r.tables.reduce((n, t) => n + t.rows, 0);

@@ -77,6 +77,14 @@ export function describeLock(lock: LockHeld | null): string {
 }
 
 export function describeBloat(r: StrategyResult): string {
+  // InnoDB counts no dead rows (it purges them itself): the largest growth in size says more.
+  if (r.engine === 'mysql') {
+    const grown = [...r.bloat.tables].sort(
+      (a, b) => b.size_after - b.size_before - (a.size_after - a.size_before),
+    )[0];
+    if (!grown || grown.size_after <= grown.size_before) return 'none';
+    return `+${formatBytes(grown.size_after - grown.size_before)} ${grown.relation}`;
+  }
   const worst = worstBloat(r);
   if (!worst?.dead_tuples) return 'none';
   return `${formatCount(worst.dead_tuples)} / ${formatPct(worst.dead_pct ?? 0)} ${worst.relation}`;
@@ -119,6 +127,17 @@ export function rejectionReason(c: Comparison, r: StrategyResult): string | null
   if (!r.integrity.ok) return integrityProblems(r).join('; ');
   return null;
 }
+
+/** "MySQL/MariaDB" for a MySQL result, checkpoint or comparison; null for PostgreSQL (reports stay as they were). */
+export function engineNote(x: { engine?: string }): string | null {
+  return x.engine === 'mysql' ? 'MySQL/MariaDB' : null;
+}
+
+/** " · engine MySQL/MariaDB" after a report's meta line, or nothing for PostgreSQL. */
+export const engineMeta = (x: { engine?: string }): string => {
+  const e = engineNote(x);
+  return e ? ` · engine ${e}` : '';
+};
 
 export function describeMode(c: Comparison): string {
   if (c.mode === 'parallel' && c.backend === 'vers') return 'run in parallel, each branch on its own VM';

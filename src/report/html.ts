@@ -15,6 +15,7 @@ import {
   describeMode,
   describeProbe,
   describeRewrites,
+  engineMeta,
   formatBytes,
   formatMs,
   integrityProblems,
@@ -210,7 +211,9 @@ function suiteSection(s: HtmlReportSuite): string {
   const out: string[] = [];
   out.push(`<section class="suite" id="${anchor('suite', s.name)}">`);
   out.push(`<h2>${h(s.name)}${s.pattern ? ` <small>(${h(s.pattern)})</small>` : ''}${verdict}</h2>`);
-  out.push(`<p class="meta">checkpoint ${h(c.baseline)} · backend ${c.backend} · ${h(describeMode(c))}</p>`);
+  out.push(
+    `<p class="meta">checkpoint ${h(c.baseline)} · backend ${c.backend}${engineMeta(c)} · ${h(describeMode(c))}</p>`,
+  );
   out.push('<section class="comparison-section"><h3>Comparison</h3>');
   out.push(comparisonTable(c));
   out.push(recommendation(c));

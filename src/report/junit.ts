@@ -109,6 +109,7 @@ function testsuite(input: JUnitSuiteInput): { xml: string; tests: number; failur
   const props = [
     ['baseline', c.baseline],
     ['backend', c.backend],
+    ...(c.engine ? [['engine', c.engine]] : []),
     ['mode', c.mode ?? 'unknown'],
     ['recommendation', c.recommendation?.name ?? 'none'],
   ]

@@ -7,7 +7,7 @@ import type { Comparison } from '../result.js';
 import type { SuiteOutcome, SuiteRunResult } from '../suite/result.js';
 import { comparisonTableLines } from './comparison-table.js';
 import { escapeHtml } from './escape.js';
-import { describeMode, formatMs, rejectionReason, verdictOf, waitCauses } from './format.js';
+import { describeMode, engineMeta, formatMs, rejectionReason, verdictOf, waitCauses } from './format.js';
 import { sandboxNotes } from './sandbox-notes.js';
 import { renderStrategyResult } from './table.js';
 
@@ -29,7 +29,7 @@ export function renderComparisonMarkdown(c: Comparison, opts: { title?: string }
   const out: string[] = [];
   out.push(`### ${escapeHtml(opts.title ?? 'Migration strategy comparison')}`);
   out.push('');
-  out.push(`Baseline ${code(c.baseline)} · backend ${c.backend} · ${describeMode(c)}`);
+  out.push(`Baseline ${code(c.baseline)} · backend ${c.backend}${engineMeta(c)} · ${describeMode(c)}`);
   out.push('');
   out.push(...comparisonTableLines(c));
   out.push('');

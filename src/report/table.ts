@@ -12,6 +12,7 @@ import {
   describeMode,
   describeProbe,
   describeRewrites,
+  engineMeta,
   formatBytes,
   formatCount,
   formatMs,
@@ -77,7 +78,7 @@ export function renderComparisonTable(c: Comparison, opts: RenderOptions = {}): 
 
   const lines: string[] = [];
   lines.push(pc.bold('Migration strategy comparison'));
-  lines.push(`baseline ${c.baseline} · backend ${c.backend} · ${describeMode(c)}`);
+  lines.push(`baseline ${c.baseline} · backend ${c.backend}${engineMeta(c)} · ${describeMode(c)}`);
   lines.push(table.toString());
   const workload = renderWorkloadTable(c, pc);
   if (workload) lines.push('', workload);

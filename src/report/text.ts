@@ -12,6 +12,7 @@ import {
   describeLock,
   describeProbe,
   describeRewrites,
+  engineNote,
   formatMs,
   integrityProblems,
   longestLock,
@@ -47,7 +48,7 @@ export function renderStrategyText(r: StrategyResult): string {
 /** The comparison table (the markdown report's), then the recommendation and its reasons. */
 export function renderComparisonText(c: Comparison): string {
   const out = [
-    `Baseline ${c.baseline} (${c.backend} backend, ${c.results.length} strategies)`,
+    `Baseline ${c.baseline} (${engineNote(c) ? `${engineNote(c)}, ` : ''}${c.backend} backend, ${c.results.length} strategies)`,
     '',
     ...comparisonTableLines(c),
     '',

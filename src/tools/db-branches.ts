@@ -1,9 +1,11 @@
 import * as z from 'zod';
+import { withEngine } from '../core/engine-context.js';
 import { deleteBranch, deleteCheckpoint, gcState, listState, rollbackCheckpoint } from '../core/index.js';
 import { InvalidInputError } from '../errors.js';
 import { renderBranchListText } from '../report/branch-list.js';
 import { BranchListSchema } from '../result.js';
 import { defineTool } from './define.js';
+import { EngineInput } from './engine-input.js';
 import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
@@ -18,6 +20,10 @@ const InputSchema = z.object({
   tag: nameInput()
     .optional()
     .describe('Checkpoint to copy (action "rollback"), or to delete (action "delete" without `name`)'),
+  engine: EngineInput.describe(
+    'gc: also sweep this engine\'s leftovers ("postgres" or "mysql"; every engine with records is swept anyway). ' +
+      'Other actions use the engine recorded with the branch or checkpoint.',
+  ),
 });
 
 // One plain object at the root (Claude Code flattens root-level unions); one optional field per action.
@@ -102,7 +108,7 @@ export const dbBranches = defineTool({
         return { action: 'delete', deleted: { removed, kind: 'branch' } };
       }
       case 'gc':
-        return { action: 'gc', gc: await gcState(ctx) };
+        return { action: 'gc', gc: await withEngine(ctx, args.engine, gcState) };
       case 'rollback': {
         const r = await rollbackCheckpoint(ctx, required(args.tag, 'tag', 'rollback'), signal);
         return { action: 'rollback', rollback: { ...r, target: redactPassword(r.target) } };

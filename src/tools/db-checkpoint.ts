@@ -1,8 +1,10 @@
 import * as z from 'zod';
+import { withEngine } from '../core/engine-context.js';
 import { createCheckpoint } from '../core/index.js';
 import { renderCheckpointText } from '../report/checkpoint.js';
 import { CheckpointReportSchema } from '../result.js';
 import { defineTool } from './define.js';
+import { EngineInput } from './engine-input.js';
 import { nameInput } from './limits.js';
 
 const InputSchema = z.object({
@@ -12,8 +14,9 @@ const InputSchema = z.object({
   database: nameInput()
     .optional()
     .describe(
-      'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres")',
+      'Database to snapshot on the local backend; defaults to the one in DATABASE_URL (or "postgres"; on MySQL the tool-owned server\'s "app")',
     ),
+  engine: EngineInput,
   include_stats: z
     .boolean()
     .default(true)
@@ -34,13 +37,15 @@ export const dbCheckpoint = defineTool({
   // Adds a checkpoint and never overwrites one (an existing tag is a conflict), so not destructive.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   handler: (args, { ctx, signal, onProgress }) =>
-    createCheckpoint(ctx, {
-      tag: args.tag,
-      database: args.database,
-      includeStats: args.include_stats,
-      signal,
-      onProgress,
-      createdBy: 'mcp db_checkpoint',
-    }),
+    withEngine(ctx, args.engine, (c) =>
+      createCheckpoint(c, {
+        tag: args.tag,
+        database: args.database,
+        includeStats: args.include_stats,
+        signal,
+        onProgress,
+        createdBy: 'mcp db_checkpoint',
+      }),
+    ),
   render: renderCheckpointText,
 });

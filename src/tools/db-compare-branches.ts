@@ -3,6 +3,7 @@ import { compareBranches } from '../core/index.js';
 import { renderBranchComparisonText } from '../report/branch-comparison.js';
 import { BranchComparisonSchema } from '../result.js';
 import { defineTool } from './define.js';
+import { EngineInput } from './engine-input.js';
 import { INPUT_LIMITS, nameInput, queryInput } from './limits.js';
 
 const InputSchema = z.object({
@@ -11,6 +12,7 @@ const InputSchema = z.object({
     .min(1)
     .max(INPUT_LIMITS.branches)
     .describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
+  engine: EngineInput,
   comparison_query: queryInput()
     .optional()
     .describe(
@@ -40,6 +42,7 @@ export const dbCompareBranches = defineTool({
   handler: (args, { ctx, signal }) =>
     compareBranches(ctx, {
       branches: args.branches,
+      engine: args.engine,
       query: args.comparison_query,
       timeoutMs: args.timeout_ms,
       maxRows: args.max_rows,

@@ -5,6 +5,7 @@ import { StrategyResultSchema } from '../result.js';
 import { WorkloadSchema } from '../workload/input.js';
 import { defineTool } from './define.js';
 import { DeployFields, runInputs } from './deploy-input.js';
+import { EngineInput } from './engine-input.js';
 import { commandInput, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimStrategy } from './reports.js';
 
@@ -32,6 +33,7 @@ export const LongReaderSchema = z
 
 const InputSchema = z.object({
   baseline: nameInput().describe('Checkpoint tag to branch from (made with db_checkpoint)'),
+  engine: EngineInput,
   migration: migrationInput().describe(
     'The migration: a .sql file path (relative to the project) or inline SQL text; with kind "command", ' +
       'a shell command such as "npm run migrate" (it gets PGHOST/PGPORT/PGDATABASE/DATABASE_URL of the branch)',
@@ -81,6 +83,7 @@ export const dbMigrationTest = defineTool({
   handler: (args, { ctx, signal, onProgress }) =>
     testMigration(ctx, {
       baseline: args.baseline,
+      engine: args.engine,
       migration: args.migration,
       name: args.name,
       kind: args.kind,
@@ -95,7 +98,13 @@ export const dbMigrationTest = defineTool({
   render: renderStrategyText,
   reports: (r, { args, ctx }) =>
     comparisonReports(
-      { baseline: args.baseline, backend: ctx.backendKind, results: [r], recommendation: null },
+      {
+        baseline: args.baseline,
+        ...(r.engine ? { engine: r.engine } : {}),
+        backend: ctx.backendKind,
+        results: [r],
+        recommendation: null,
+      },
       `migration-${r.name}`,
     ),
   structured: slimStrategy,

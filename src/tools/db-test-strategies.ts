@@ -8,6 +8,7 @@ import { WorkloadSchema } from '../workload/input.js';
 import { LongReaderSchema, MigrationKindSchema } from './db-migration-test.js';
 import { defineTool } from './define.js';
 import { DeployFields, runInputs } from './deploy-input.js';
+import { EngineInput } from './engine-input.js';
 import { commandInput, INPUT_LIMITS, migrationInput, nameInput } from './limits.js';
 import { comparisonReports, slimComparison } from './reports.js';
 
@@ -24,6 +25,7 @@ const StrategySchema = z.union([
 
 const InputSchema = z.object({
   baseline: nameInput().describe('Checkpoint tag every strategy branches from (made with db_checkpoint)'),
+  engine: EngineInput,
   migrations: z
     .array(StrategySchema)
     .min(1)
@@ -70,13 +72,15 @@ export const dbTestStrategies = defineTool({
     'bloat, integrity) and recommend the safest, with reasons in plain words. The baseline is never ' +
     'changed; branches are removed unless keep_branches. Use it to choose between approaches, e.g. ' +
     'ALTER TABLE ... DEFAULT vs add-nullable-then-backfill. A strategy that is a shell command needs ' +
-    '{migration, kind: "command"}.',
+    '{migration, kind: "command"}. On a MySQL/MariaDB checkpoint the strategies are MySQL SQL (workload, deploy ' +
+    'rehearsal, long reader and variants are PostgreSQL-only for now).',
   inputSchema: InputSchema,
   outputSchema: ComparisonSchema.extend({ variants: z.array(VariantsReportSchema).optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   handler: (args, { ctx, signal, onProgress }) =>
     (args.variants ? testWithVariants : testStrategies)(ctx, {
       baseline: args.baseline,
+      engine: args.engine,
       migrations: args.migrations.map((m) => (typeof m === 'string' ? { migration: m } : m)),
       validation: args.validation,
       parallel: args.parallel,
