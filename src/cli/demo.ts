@@ -31,11 +31,8 @@ const MAX_ROWS = 20_000_000;
 const SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica', true)
   WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
 
-/** The engine the context was made for (`--engine`, VERS_DB_ENGINE, DATABASE_URL's scheme). */
-const engineOf = (ctx: Context): string => (ctx as Context & { engine?: string }).engine ?? 'postgres';
-
 export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
-  if (engineOf(ctx) === 'mysql') return (await import('./demo/mysql.js')).runMysqlDemo(ctx, o);
+  if (ctx.engine === 'mysql') return (await import('./demo/mysql.js')).runMysqlDemo(ctx, o);
   if (o.rows > MAX_ROWS) throw new InvalidInputError(`--rows is at most ${MAX_ROWS.toLocaleString('en-US')}`);
   if (ctx.backendKind !== 'local')
     throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');
