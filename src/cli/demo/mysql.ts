@@ -43,11 +43,14 @@ function longReaderNotes(comparison: Comparison, holdMs: number): string[] {
     `Long reader: a transaction that had read users and orders stayed open ${formatMs(holdMs)} as each migration started.`,
   ];
   for (const r of comparison.results) {
-    const first = r.statements[0];
+    const longest = r.statements.reduce<(typeof r.statements)[number] | null>(
+      (a, s) => (a === null || s.duration_ms > a.duration_ms ? s : a),
+      null,
+    );
     const w = r.blocking.writes;
     const cause = w.cause?.kind ? ` (${w.cause.kind.replace('_', ' ')})` : '';
     lines.push(
-      `  ${r.name}: statement 1 waited/ran ${first ? formatMs(first.duration_ms) : '—'}; application writes waited up to ${formatMs(w.max_wait_ms)}${cause}, reads up to ${formatMs(r.blocking.reads.max_wait_ms)}.`,
+      `  ${r.name}: its longest statement (${longest ? `${longest.index}, ${formatMs(longest.duration_ms)}` : '—'}) includes the wait; application writes waited up to ${formatMs(w.max_wait_ms)}${cause}, reads up to ${formatMs(r.blocking.reads.max_wait_ms)}.`,
     );
   }
   return lines;
