@@ -144,6 +144,7 @@ async function measureMysqlOnBranch(
     m.source.sql,
     {
       probes: opts.collectMetrics ?? true,
+      ...(opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {}),
       ...(m.source.file ? { file: m.source.file } : {}),
     },
   );
