@@ -68,6 +68,11 @@ interface Row {
   reload: { freshServerMs: number; loadMs: number; totalMs: number };
 }
 
+const loadText = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
 const branchMedian = (r: Row) => median(r.branches.map((b) => b.totalMs));
 
 async function countUsers(settings: Parameters<typeof withMysql>[0]): Promise<number> {
@@ -160,19 +165,21 @@ export async function measureMysqlBranches(
   dir: string,
   sizes: Size[],
   thin: boolean,
-): Promise<{ rows: Row[]; thinMissing: string | null }> {
+): Promise<{ rows: Row[]; thinMissing: string | null; load: string }> {
   const rows: Row[] = [];
+  const loadAtStart = loadText();
   let usersFor: ((bytes: number) => number) | null = null;
   for (const size of sizes) {
     const r = await measureAt(join(dir, `mysql-${size.label}`), size, 'copy', usersFor, null);
     usersFor = r.usersFor;
     rows.push(r.row);
   }
-  if (!thin) return { rows, thinMissing: 'not asked for (--no-thin)' };
+  const load = () => `${loadAtStart} at the start, ${loadText()} at the end`;
+  if (!thin) return { rows, thinMissing: 'not asked for (--no-thin)', load: load() };
   const largest = Math.max(...sizes.map((s) => s.bytes));
   // Source, checkpoint, fresh server and the dump at full size; branches share their blocks.
   const v = await makeThinVolume(join(dir, 'mysql-thin'), largest * 5 + 1024 * MB);
-  if (!v.ok) return { rows, thinMissing: v.reason };
+  if (!v.ok) return { rows, thinMissing: v.reason, load: load() };
   try {
     for (const size of sizes) {
       const r = await measureAt(join(v.mountPoint, size.label), size, 'thin', usersFor, v.mountPoint);
@@ -181,7 +188,7 @@ export async function measureMysqlBranches(
   } finally {
     await removeThinVolume(v);
   }
-  return { rows, thinMissing: null };
+  return { rows, thinMissing: null, load: load() };
 }
 
 function storageLabel(r: Row): string {
@@ -228,7 +235,12 @@ function targets(rows: Row[]): Target[] {
     }));
 }
 
-export function mysqlSection(rows: Row[], version: string, thinMissing: string | null): PartResult {
+export function mysqlSection(
+  rows: Row[],
+  version: string,
+  thinMissing: string | null,
+  load: string,
+): PartResult {
   return {
     section: {
       title: '8. MySQL branches vs mysqldump reload',
@@ -237,9 +249,7 @@ export function mysqlSection(rows: Row[], version: string, thinMissing: string |
         "orders, generated on the server). A branch is a copy of the checkpoint's data directory served by its own",
         '`mariadbd`, timed until it accepts connections; the reload is what a reset loop without branches does: a fresh',
         'server, then `mariadb < dump.sql` from a `mariadb-dump --single-transaction` made once (its time shown apart).',
-        `Load average when the part started: ${loadavg()
-          .map((x) => x.toFixed(2))
-          .join(' ')}.`,
+        `Load average (1, 5, 15 min) on this 2-core machine: ${load}.`,
       ],
       tables: [mysqlTable(rows)],
       notes: [
@@ -254,11 +264,12 @@ export function mysqlSection(rows: Row[], version: string, thinMissing: string |
 
 export async function mysqlBranchesBench(b: BenchContext): Promise<PartResult> {
   const sizes = b.quick ? [SIZES['50MB']!] : [SIZES['100MB']!, SIZES['1GB']!];
-  const { rows, thinMissing } = await measureMysqlBranches(b.dir, sizes, !b.quick);
+  const { rows, thinMissing, load } = await measureMysqlBranches(b.dir, sizes, !b.quick);
   return mysqlSection(
     rows,
     await mariadbVersion(),
     b.quick ? 'quick mode makes no thin volume' : thinMissing,
+    load,
   );
 }
 
@@ -269,8 +280,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = await mkdtemp(join(tmpdir(), 'vers-db-bench-mysql-'));
   await import('node:fs/promises').then((fs) => fs.chmod(dir, 0o755));
   try {
-    const { rows, thinMissing } = await measureMysqlBranches(dir, sizes, !process.argv.includes('--no-thin'));
-    const part = mysqlSection(rows, await mariadbVersion(), thinMissing);
+    const { rows, thinMissing, load } = await measureMysqlBranches(
+      dir,
+      sizes,
+      !process.argv.includes('--no-thin'),
+    );
+    const part = mysqlSection(rows, await mariadbVersion(), thinMissing, load);
     process.stdout.write(`## ${part.section.title}\n\n${part.section.intro.join('\n')}\n\n`);
     process.stdout.write(`${markdownTable(part.section.tables[0]!)}\n\n`);
     process.stdout.write(`${part.section.notes.map((n) => `- ${n}`).join('\n')}\n\n`);

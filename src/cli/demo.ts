@@ -2,25 +2,25 @@
  * `vers-db demo`: the use-case end to end on the server the local backend uses (the embedded
  * default unless DATABASE_URL says otherwise). Loads examples/schema/v1.sql and generated data
  * into its own database `vers_db_demo`, checkpoints it, tests strategies A, B and C on branches,
- * and prints the measured comparison with a recommendation.
+ * and prints the measured comparison with a recommendation. With `--engine mysql` the MySQL demo
+ * (demo/mysql.ts) runs instead; what both share is in demo/shared.ts.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { adminConfigFor, databaseExists } from '../backends/pg-admin.js';
 import { withSource } from '../backends/with-branch.js';
 import type { Context } from '../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../core/index.js';
 import { addedObjects, databaseInventory } from '../core/inventory.js';
 import { assertMayReplace, DEMO_BRANCH_CREATOR, DEMO_CREATOR, recordDatabase } from '../core/ownership.js';
-import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
-import { formatBytes, formatMs } from '../report/format.js';
-import { renderComparisonTable } from '../report/table.js';
+import { ConflictError, InvalidInputError } from '../errors.js';
+import { formatMs } from '../report/format.js';
 import { type ClientConfig, withClient, withDatabase, withTransaction } from '../util/pg.js';
-import { printJson, printText, stderrProgress, useColor } from './output.js';
-import { writeReports } from './report-files.js';
+import { type DemoOptions, examplesDir, firstResultProgress, printDemo, shortPath } from './demo/shared.js';
+import { stderrProgress } from './output.js';
+
+export { type DemoOptions, examplesDir } from './demo/shared.js';
 
 export const DEMO_DATABASE = 'vers_db_demo';
 const MAX_ROWS = 20_000_000;
@@ -31,33 +31,8 @@ const MAX_ROWS = 20_000_000;
 const SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replica', true)
   WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
 
-/** The examples/ folder shipped beside dist/ (or src/ when run from source). */
-export function examplesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'examples', 'migrations'))) return join(dir, 'examples');
-    dir = dirname(dir);
-  }
-  throw new BackendError('cannot find the examples/ folder next to vers-db');
-}
-
-/** examples/workload/app.sql when run from the repository, else the full path. */
-function shortPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
-
-export interface DemoOptions {
-  rows: number;
-  json?: boolean;
-  report?: string;
-  markdown?: string;
-  /** Default true: the example application (examples/workload/app.sql) runs during each strategy. */
-  workload?: boolean;
-  signal?: AbortSignal;
-}
-
 export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
+  if (ctx.engine === 'mysql') return (await import('./demo/mysql.js')).runMysqlDemo(ctx, o);
   if (o.rows > MAX_ROWS) throw new InvalidInputError(`--rows is at most ${MAX_ROWS.toLocaleString('en-US')}`);
   if (ctx.backendKind !== 'local')
     throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');
@@ -109,41 +84,24 @@ export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
     migration: join(examples, 'migrations', `v2-strategy-${s}.sql`),
     name: { a: 'add-column-with-default', b: 'add-nullable-backfill', c: 'new-table-swap' }[s],
   }));
-  let firstResultMs: number | null = null;
+  const first = firstResultProgress(progress, start);
   const comparison = await testStrategies(ctx, {
     baseline: tag,
     migrations,
     // The shop keeps signing up customers while each strategy runs: a swap that loses them is rejected.
     workload:
       o.workload === false ? undefined : { file: shortPath(join(examples, 'workload', 'app.sql'), ctx.cwd) },
+    longReaderMs: o.longReader,
     signal: o.signal,
-    onProgress: (p) => {
-      // "<name>: passed in N ms" ends a strategy: the first one is when the user first sees a result.
-      if (firstResultMs === null && /: (passed|failed) in \d+ ms$/.test(p.message)) {
-        firstResultMs = performance.now() - start;
-        progress({
-          message: `${p.message} (first result ${formatMs(firstResultMs)} after the demo started)`,
-        });
-      } else progress(p);
-    },
+    onProgress: first.onProgress,
     createdBy: DEMO_BRANCH_CREATOR,
   });
-  await writeReports(comparison, o, ctx.log);
-  if (o.json) printJson(comparison);
-  else {
-    printText(renderComparisonTable(comparison, { color: useColor() }));
-    const branchTimes = comparison.results.map((r) =>
-      r.branch_ms === undefined ? '?' : formatMs(r.branch_ms),
-    );
-    printText(
-      [
-        '',
-        `Data: ${o.rows.toLocaleString('en-US')} users, ${(o.rows * 2).toLocaleString('en-US')} orders (${formatBytes(ckpt.tables?.reduce((n, t) => n + t.total_bytes, 0) ?? 0)}), loaded in ${formatMs(loadMs)}.`,
-        `Checkpoint ${tag}: ${formatMs(ckpt.duration_ms)} (${ckpt.strategy}); one branch each: ${branchTimes.join(', ')}.`,
-        `Time to first result: ${firstResultMs === null ? '—' : formatMs(firstResultMs)}; all three: ${formatMs(performance.now() - start)}.`,
-      ].join('\n'),
-    );
-  }
+  await printDemo(
+    comparison,
+    o,
+    { rows: o.rows, loadMs, tag, checkpoint: ckpt, firstResultMs: first.firstResultMs(), start },
+    ctx.log,
+  );
   return 0;
 }
 

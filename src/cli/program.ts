@@ -56,13 +56,21 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description(
-      'load the seed example into the embedded server, checkpoint it, test strategies A, B and C, compare',
+      'load the seed example into the embedded server (or, with --engine mysql, a tool-owned MariaDB), checkpoint it, test strategies A, B and C, compare',
     )
     .option('--rows <n>', 'users to generate (orders are twice as many)', positiveInt, 500_000)
     .option('--json', 'print the comparison as JSON only')
     .option('--report <file>', 'write an HTML report with lock timelines')
     .option('--markdown <file>', 'write a markdown report')
     .option('--no-workload', 'run the strategies without the example application inserting users meanwhile')
+    .addOption(
+      new Option(
+        '--long-reader [ms]',
+        'a slow report query has read the tables and stays open this long (ms) as each migration starts: even an instant ALTER waits, and the application queues behind it',
+      )
+        .preset('3000')
+        .argParser(positiveInt),
+    )
     .action((o) => runCommand(globals(), (ctx, signal) => runDemo(ctx, { ...o, signal })));
 
   program

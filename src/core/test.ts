@@ -84,8 +84,6 @@ function refuseForMysql(input: TestStrategiesInput, resolved: readonly ResolvedM
   if (input.workload)
     throw postgresOnly('the application workload (--workload)', 'leave it out to measure with probes');
   if (input.deploy) throw postgresOnly('the deploy rehearsal (--deploy-lock-timeout)', 'leave it out');
-  if (input.longReaderMs !== undefined)
-    throw postgresOnly('the long-reader trap (--long-reader)', 'leave it out');
   if (input.afterRun || input.beforeRank)
     throw postgresOnly('strategy variants', 'test the strategies as written');
   const command = resolved.find((m) => m.source.kind === 'command');

@@ -23,7 +23,7 @@ describe.skipIf(!mariadbAvailable)('bench part 8 (MySQL branches) on a tiny data
     dir = await mkdtemp(join(tmpdir(), 'vers-db-bench-mysql-smoke-'));
     const { chmod } = await import('node:fs/promises');
     await chmod(dir, 0o755);
-    const { rows, thinMissing } = await measureMysqlBranches(
+    const { rows, thinMissing, load } = await measureMysqlBranches(
       dir,
       [{ label: 'tiny', bytes: 1024 * 1024, branchReps: 1 }],
       false,
@@ -36,7 +36,7 @@ describe.skipIf(!mariadbAvailable)('bench part 8 (MySQL branches) on a tiny data
     expect(r.branches).toHaveLength(1);
     expect(r.reload.totalMs).toBeGreaterThan(r.reload.loadMs);
     expect(r.dumpBytes).toBeGreaterThan(0);
-    const part = mysqlSection(rows, '10.11', thinMissing);
+    const part = mysqlSection(rows, '10.11', thinMissing, load);
     expect(part.section.title).toMatch(/MySQL branches vs mysqldump reload/);
     expect(markdownTable(part.section.tables[0]!)).toMatch(/full copy|reflinked/);
     expect(part.targets[0]!.met).not.toBeNull();

@@ -52,18 +52,19 @@ export async function runMysqlFile(c: MysqlConnection, path: string): Promise<vo
 }
 
 /**
- * Create `database` on the server (it must not exist) and load the example into it: `rows` users
- * and twice as many orders, generated on the server.
+ * Create `database` on the server (it must not exist; `create: false`: it exists and is empty) and
+ * load the example into it: `rows` users and twice as many orders, generated on the server.
  */
 export async function loadMysqlExample(
   settings: MysqlSettings,
   examples: string,
   database: string,
   rows: number,
+  options: { create?: boolean } = {},
 ): Promise<void> {
   const dir = mysqlExamplesDir(examples);
   await withMysql(settings, async (c) => {
-    await c.query(createDatabaseSql(database));
+    if (options.create !== false) await c.query(createDatabaseSql(database));
     await c.query(`USE ${quoteMysqlIdent(database)}`);
     await runMysqlFile(c, join(dir, 'schema', 'v1.sql'));
     await c.query(SET_ROWS_SQL, [rows]);
