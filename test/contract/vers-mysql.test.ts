@@ -10,6 +10,7 @@ import { mysqlSettingsOf } from '../../src/backends/vers-mysql.js';
 import { provisionVersBase } from '../../src/backends/vers-provision.js';
 import { withMysql } from '../../src/engines/mysql/client.js';
 import { listCommits } from '../fixtures/fake-vers/control.mjs';
+import { cli } from '../helpers/cli.js';
 import { mariadbAvailable, noteSkipped } from '../helpers/mariadb.js';
 import { deadPid, type FakeVersWorld, fakeVers, fakeVersWorld } from '../vers/fake-env.js';
 
@@ -28,11 +29,20 @@ async function sql(conn: BranchConnection, text: string, params: unknown[] = [])
     await conn.close();
   }
 }
+function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ ...world.env, VERS_DB_BACKEND: 'vers', ...extra }).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  );
+}
+
 const count = async (conn: BranchConnection) =>
   Number(((await sql(conn, 'SELECT COUNT(*) AS n FROM items')) as { n: string }[])[0]!.n);
 
+let world: FakeVersWorld;
+
 describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with mariadbd VMs)', () => {
-  let world: FakeVersWorld;
   let b: VersBackend;
 
   /** VMs the registry accounts for; the fake must hold exactly these. */
@@ -162,6 +172,15 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
     expect(second.removed).toBe(first.target);
     expect(await count(await b.connectVm(second.target, 'app'))).toBe(100);
     expect(await count(await b.connectSource())).toBe(110);
+    expect(world.vmIds()).toEqual(await accounted());
+    // The CLI says how to reach the MariaDB of the new VM.
+    const r = await cli(['rollback', 'base'], cliEnv(), world.root);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const vm = /^VERS_VM=(\S+)$/m.exec(r.stdout)?.[1];
+    expect(world.vmIds()).toContain(vm);
+    expect(r.stderr).toContain(`vers tunnel ${vm} 13306:3306`);
+    expect(r.stderr).toContain('mysql://versdb:<password>@127.0.0.1:13306/app');
+    expect(await count(await b.connectVm(vm!, 'app'))).toBe(100);
     expect(world.vmIds()).toEqual(await accounted());
   }, 300_000);
 
