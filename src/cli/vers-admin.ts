@@ -5,9 +5,9 @@
  */
 import type { RollbackResult } from '../backends/backend.js';
 import { VERS_SETTINGS } from '../backends/vers.js';
-import { engineOf } from '../backends/vers-mysql.js';
 import { deleteVersBase } from '../backends/vers-provision.js';
 import type { Context } from '../core/context.js';
+import { engineOf } from '../engines/engine.js';
 import { printText } from './output.js';
 
 const TUNNEL_PORT = 15432;
