@@ -9,7 +9,9 @@ import { VERS_SETTINGS, type VersBackend } from '../../src/backends/vers.js';
 import { mysqlSettingsOf } from '../../src/backends/vers-mysql.js';
 import { provisionVersBase } from '../../src/backends/vers-provision.js';
 import type { Context } from '../../src/core/context.js';
+import { createCheckpoint, testStrategies } from '../../src/core/index.js';
 import { withMysql } from '../../src/engines/mysql/client.js';
+import { ComparisonSchema } from '../../src/result.js';
 import { listCommits } from '../fixtures/fake-vers/control.mjs';
 import { cli } from '../helpers/cli.js';
 import { mariadbAvailable, noteSkipped } from '../helpers/mariadb.js';
@@ -246,7 +248,43 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
     expect(await count(await b.connect('two'))).toBe(100);
   }, 300_000);
 
+  it('the core checkpoints and tests MySQL strategies on parallel VM branches, with a valid comparison', async () => {
+    await createCheckpoint(ctx, { tag: 'core-base' });
+    const comparison = await testStrategies(ctx, {
+      baseline: 'core-base',
+      parallel: 3,
+      migrations: [
+        {
+          name: 'instant',
+          migration: 'ALTER TABLE items ADD COLUMN note INT, ALGORITHM=INSTANT;',
+          kind: 'sql',
+        },
+        {
+          name: 'copy',
+          migration: 'ALTER TABLE items MODIFY label VARCHAR(80) NOT NULL, ALGORITHM=COPY;',
+          kind: 'sql',
+        },
+        { name: 'broken', migration: 'ALTER TABLE no_such_table ADD COLUMN x INT;', kind: 'sql' },
+      ],
+      validation:
+        'test "$(mariadb -u "$MYSQL_USER" -N -B -e "SELECT COUNT(*) FROM items" "$MYSQL_DATABASE")" = 110',
+    });
+    const parsed = ComparisonSchema.parse(comparison);
+    expect(parsed.backend).toBe('vers');
+    expect(parsed.engine).toBe('mysql');
+    const byName = Object.fromEntries(comparison.results.map((r) => [r.name, r]));
+    expect(byName.instant?.status).toBe('passed');
+    expect(byName.copy?.status).toBe('passed');
+    expect(byName.broken?.status).toBe('failed');
+    expect(byName.instant?.validation?.status).toBe('passed');
+    expect(byName.copy?.locks.map((l) => l.relation)).toContain('app.items');
+    expect(comparison.recommendation?.name).not.toBe('broken');
+    expect((await ctx.registry.listBranches('vers')).map((x) => x.name)).toEqual(['two']);
+    expect(world.vmIds()).toEqual(await accounted());
+  }, 600_000);
+
   it('deleteCheckpoint with force removes its branches, rollback VM and commit', async () => {
+    await b.deleteCheckpoint('core-base', { force: true });
     await b.deleteCheckpoint('base', { force: true });
     expect(await ctx.registry.checkpoint('base')).toBeUndefined();
     expect(world.vmIds()).toEqual(await accounted());
