@@ -2,12 +2,14 @@
  * The vers storage driver: the source is a base VM with PostgreSQL or MariaDB (vers-provision.ts,
  * vers-provision-mysql.ts), a checkpoint is a vers commit plus a tag, a branch is a VM made from
  * that commit (all of one call side by side), and a branch's server is reached through `vers
- * tunnel`. The engine is the base VM's, recorded with each checkpoint (entries without one are
- * PostgreSQL).
+ * tunnel`. The driver's engine is the context's (--engine); the base VM serves one engine, and a
+ * context of the other is told so before anything is done.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { EngineName } from '../engines/engine.js';
+import { mysqlSourceDatabase } from '../engines/mysql/source-database.js';
 import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import type { BranchEntry, CheckpointEntry, RegistryData } from '../state/registry.js';
 import { type ClientConfig, withDatabase } from '../util/pg.js';
@@ -24,13 +26,11 @@ import type {
 import { unknownSourceDatabase } from './messages.js';
 import { adminConfigFor, databaseExists } from './pg-admin.js';
 import {
-  engineOf,
   ensureMysqlReader,
   flushForCommit,
   mysqlDatabaseExists,
   mysqlSettingsOf,
   VERS_MYSQL_READER,
-  type VersEngine,
 } from './vers-mysql.js';
 import { ensureReaderRole, VERS_READER_ROLE } from './vers-reader.js';
 import { VersSession } from './vers-session.js';
@@ -69,10 +69,17 @@ export class VersDriver implements StorageDriver {
   readonly vms: VersVms;
   readonly session: VersSession;
 
+  /** The context's engine; the base VM must serve it (base()). */
+  readonly engine: EngineName;
+  /** Only on MySQL: PostgreSQL's source databases are the managed layer's (withAdmin). */
+  readonly sourceDatabase?: (name: string) => B.SourceDatabase;
+
   constructor(
     private readonly deps: BackendDeps,
     readonly client: VersClient,
   ) {
+    this.engine = deps.engine ?? 'postgres';
+    if (this.engine === 'mysql') this.sourceDatabase = (name) => this.mysqlSourceDatabase(name);
     const n = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
     this.v = pLimit(Number.isInteger(n) && n > 0 ? n : 8);
     this.vms = new VersVms(deps, client, this.v);
@@ -83,26 +90,35 @@ export class VersDriver implements StorageDriver {
     return (await this.deps.registry.read()).settings;
   }
 
-  async base(): Promise<{ vm: string; database: string; password: string; engine: VersEngine }> {
+  /** The base VM, which must serve this driver's engine. */
+  async base(): Promise<{ vm: string; database: string; password: string; engine: EngineName }> {
     const s = await this.settings();
     const vm = s[VERS_SETTINGS.baseVm];
-    const engine: VersEngine = s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
+    const engine: EngineName = s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
     const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
+    const mysql = this.engine === 'mysql';
     if (!vm || !password) {
       throw new InvalidInputError('no Vers base VM is set up for this project', {
-        hint: 'run `vers-db up --backend vers` to create a VM with PostgreSQL, load your data into it, then checkpoint',
+        hint: `run \`vers-db up --backend vers${mysql ? ' --engine mysql' : ''}\` to create a VM with ${mysql ? 'MariaDB' : 'PostgreSQL'}, load your data into it, then checkpoint`,
       });
+    }
+    if (engine !== this.engine) {
+      const label = (e: EngineName) => (e === 'mysql' ? 'MariaDB' : 'PostgreSQL');
+      throw new InvalidInputError(
+        `this project's Vers base VM ${vm} serves ${label(engine)}, but this command runs on ${label(this.engine)}`,
+        {
+          hint: `run it with --engine ${engine} (or VERS_DB_ENGINE=${engine}), or make a ${label(this.engine)} base VM with \`vers-db up --backend vers --engine ${this.engine} --fresh\``,
+        },
+      );
     }
     return { vm, password, engine, database: s[VERS_SETTINGS.database] ?? 'postgres' };
   }
 
-  /** A branch's engine: its own, its checkpoint's, else PostgreSQL (entries made before engines). */
-  private async engineOfBranch(b: BranchEntry): Promise<VersEngine> {
-    return engineOf(b) ?? engineOf(await this.deps.registry.checkpoint(b.checkpoint)) ?? 'postgres';
-  }
-
-  /** The password of the engine's own user: a VM made from a commit has the base VM's. */
-  private async passwordFor(engine: VersEngine): Promise<string> {
+  /**
+   * The password of the engine's own user in VMs made from commits (they have the base VM's),
+   * kept even when the base VM was replaced by one of the other engine.
+   */
+  private async passwordFor(engine: EngineName): Promise<string> {
     const s = await this.settings();
     const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
     if (!password) {
@@ -153,8 +169,7 @@ export class VersDriver implements StorageDriver {
     } finally {
       await conn.close();
     }
-    const extra = { vm: base.vm, engine: 'mysql' } as Partial<CheckpointEntry>;
-    return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra };
+    return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra: { vm: base.vm } };
   }
 
   async createCheckpoint(tag: string, plan: CheckpointPlan, o: CreateCheckpointOptions) {
@@ -237,7 +252,7 @@ export class VersDriver implements StorageDriver {
   }
 
   async connect(b: BranchEntry, as: B.BranchRole): Promise<B.BranchConnection> {
-    const engine = await this.engineOfBranch(b);
+    const engine = this.engine;
     if (as !== 'reader')
       return this.session.connect(b.id, b.database, await this.passwordFor(engine), { engine });
     const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
@@ -251,7 +266,7 @@ export class VersDriver implements StorageDriver {
   }
 
   async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
-    const engine = await this.engineOfBranch(b);
+    const engine = this.engine;
     const password = await this.passwordFor(engine);
     return this.session.exec(b.id, b.database, password, command, { ...options, engine });
   }
@@ -269,14 +284,28 @@ export class VersDriver implements StorageDriver {
     });
   }
 
+  /** MySQL: databases beside the source, in the base VM's MariaDB (a tunnel per call). */
+  private mysqlSourceDatabase(name: string): B.SourceDatabase {
+    const run = async <T>(fn: (db: B.SourceDatabase) => Promise<T>): Promise<T> => {
+      const conn = await this.connectSource();
+      try {
+        return await fn(mysqlSourceDatabase(async () => mysqlSettingsOf(conn), name));
+      } finally {
+        await conn.close();
+      }
+    };
+    return {
+      name,
+      exists: () => run((db) => db.exists()),
+      ensure: (o) => run((db) => db.ensure(o)),
+      reset: (o) => run((db) => db.reset(o)),
+      drop: () => run((db) => db.drop()),
+    };
+  }
+
   async withAdmin<T>(fn: (admin: ClientConfig) => Promise<T>): Promise<T> {
-    if ((await this.base()).engine === 'mysql') {
-      throw new BackendError(
-        'source databases are made through PostgreSQL admin SQL; the Vers base VM runs MariaDB',
-        {
-          hint: 'create the database in the VM yourself (vers exec … mariadb -e "CREATE DATABASE …")',
-        },
-      );
+    if (this.engine === 'mysql') {
+      throw new BackendError('this is a bug in vers-db: MySQL source databases go through sourceDatabase()');
     }
     const conn = await this.connectSource();
     try {

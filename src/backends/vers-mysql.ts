@@ -16,8 +16,6 @@ export const VM_MYSQL_PORT = 3306;
 export const VERS_MYSQL_USER = 'versdb';
 export const VERS_MYSQL_READER = 'vers_db_reader';
 
-export type VersEngine = 'postgres' | 'mysql';
-
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const DATABASE_EXISTS_SQL = 'SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?';
@@ -31,12 +29,6 @@ const readerGrantSql = (database: string) =>
  * tables) are on disk as well as InnoDB's (which its redo log makes crash-safe anyway).
  */
 const FLUSH_SQL = 'FLUSH TABLES';
-
-/** The engine a registry entry records (entries made before engines have none). */
-export function engineOf(entry: object | undefined | null): VersEngine | undefined {
-  const e = (entry as { engine?: unknown } | undefined | null)?.engine;
-  return e === 'mysql' || e === 'postgres' ? e : undefined;
-}
 
 /** `export` lines for the MySQL environment: the VM's own MYSQL_HOST/MYSQL_TCP_PORT win (the fake sets them). */
 export function mysqlEnvScript(

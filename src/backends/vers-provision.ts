@@ -13,7 +13,7 @@ import { ensureDatabase } from './pg-admin.js';
 import { createVersClient, openVersProvisioner, VERS_SETTINGS, type VersProvisioner } from './vers.js';
 
 export interface ProvisionOptions {
-  /** The engine the VM serves: 'postgres' (default) or 'mysql' (MariaDB: vers-provision-mysql.ts). */
+  /** The engine the VM serves (default: the context's): 'mysql' is MariaDB (vers-provision-mysql.ts). */
   engine?: 'postgres' | 'mysql';
   /** `postgres@N` as in a suite's services.postgres.template; default postgres@16. */
   template?: string;
@@ -125,7 +125,7 @@ export async function provisionVersBase(
 ): Promise<ProvisionResult> {
   const vers = await openVersProvisioner(ctx);
   try {
-    if (options.engine === 'mysql') {
+    if ((options.engine ?? ctx.engine) === 'mysql') {
       const { provisionMysql } = await import('./vers-provision-mysql.js');
       return await provisionMysql(ctx, vers, options);
     }

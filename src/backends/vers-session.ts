@@ -6,6 +6,7 @@
  * never on a vers argv.
  */
 import type { LimitFunction } from 'p-limit';
+import type { EngineName } from '../engines/engine.js';
 import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
 import { recordChild } from '../state/children.js';
 import { type ClientConfig, connect, displayUrl } from '../util/pg.js';
@@ -18,7 +19,6 @@ import {
   mysqlDisplayUrl,
   mysqlEnvScript,
   VERS_MYSQL_USER,
-  type VersEngine,
   VM_MYSQL_PORT,
   waitForMysqlLogin,
 } from './vers-mysql.js';
@@ -62,7 +62,7 @@ export class VersSession {
     vm: string,
     database: string,
     password: string,
-    options: { signal?: AbortSignal; user?: string; engine?: VersEngine } = {},
+    options: { signal?: AbortSignal; user?: string; engine?: EngineName } = {},
   ): Promise<BranchConnection> {
     const mysql = options.engine === 'mysql';
     const remotePort = mysql ? VM_MYSQL_PORT : VM_PG_PORT;
@@ -119,7 +119,7 @@ export class VersSession {
     database: string,
     password: string,
     command: string,
-    options: ExecOptions & { engine?: VersEngine } = {},
+    options: ExecOptions & { engine?: EngineName } = {},
   ): Promise<ExecResult> {
     const env =
       options.engine === 'mysql'

@@ -2,13 +2,13 @@
  * The vers backend: the managed layer over the vers storage driver (vers-driver.ts), plus what
  * only a VM has: a tunnel to any VM the project owns and files put into it.
  */
+import type { EngineName } from '../engines/engine.js';
 import { BackendError } from '../errors.js';
 import { VersClient } from '../vers/index.js';
 import type { BranchConnection } from './backend.js';
 import type { BackendDeps } from './deps.js';
 import { ManagedBackend } from './managed.js';
 import { VERS_SETTINGS, VersDriver } from './vers-driver.js';
-import type { VersEngine } from './vers-mysql.js';
 
 export { VERS_CAPABILITIES, VERS_SETTINGS } from './vers-driver.js';
 export { pgEnvScript, VM_PG_PORT } from './vers-session.js';
@@ -25,7 +25,7 @@ export class VersBackend extends ManagedBackend<VersDriver> {
   async connectVm(
     vm: string,
     database: string,
-    options: { signal?: AbortSignal; password?: string; engine?: VersEngine } = {},
+    options: { signal?: AbortSignal; password?: string; engine?: EngineName } = {},
   ): Promise<BranchConnection> {
     const base = await this.driver.base();
     const engine = options.engine ?? base.engine;
@@ -89,7 +89,7 @@ export interface VersProvisioner {
     database: string,
     password: string,
     signal?: AbortSignal,
-    engine?: VersEngine,
+    engine?: EngineName,
   ): Promise<BranchConnection>;
   close(): Promise<void>;
 }

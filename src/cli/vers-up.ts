@@ -13,9 +13,7 @@ export interface VersUpOptions {
 }
 
 export async function versUp(ctx: Context, o: VersUpOptions = {}): Promise<number> {
-  const engine = (ctx as { engine?: string }).engine === 'mysql' ? 'mysql' : undefined;
   const r = await provisionVersBase(ctx, {
-    engine,
     template: o.template,
     databases: o.database ? [o.database] : undefined,
     fresh: o.fresh,

@@ -8,8 +8,12 @@ import type { BranchConnection } from '../../src/backends/backend.js';
 import { VERS_SETTINGS, type VersBackend } from '../../src/backends/vers.js';
 import { mysqlSettingsOf } from '../../src/backends/vers-mysql.js';
 import { provisionVersBase } from '../../src/backends/vers-provision.js';
+import type { Context } from '../../src/core/context.js';
+import { createCheckpoint, testStrategies } from '../../src/core/index.js';
 import { withMysql } from '../../src/engines/mysql/client.js';
+import { ComparisonSchema } from '../../src/result.js';
 import { listCommits } from '../fixtures/fake-vers/control.mjs';
+import { cli } from '../helpers/cli.js';
 import { mariadbAvailable, noteSkipped } from '../helpers/mariadb.js';
 import { deadPid, type FakeVersWorld, fakeVers, fakeVersWorld } from '../vers/fake-env.js';
 
@@ -28,16 +32,27 @@ async function sql(conn: BranchConnection, text: string, params: unknown[] = [])
     await conn.close();
   }
 }
+function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ ...world.env, VERS_DB_BACKEND: 'vers', VERS_DB_ENGINE: 'mysql', ...extra }).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  );
+}
+
 const count = async (conn: BranchConnection) =>
   Number(((await sql(conn, 'SELECT COUNT(*) AS n FROM items')) as { n: string }[])[0]!.n);
 
+let world: FakeVersWorld;
+/** A context on the MySQL engine (world.ctx is PostgreSQL's). */
+let ctx: Context;
+
 describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with mariadbd VMs)', () => {
-  let world: FakeVersWorld;
   let b: VersBackend;
 
   /** VMs the registry accounts for; the fake must hold exactly these. */
   async function accounted(): Promise<string[]> {
-    const d = await world.ctx.registry.read();
+    const d = await ctx.registry.read();
     return [
       d.settings[VERS_SETTINGS.baseVm]!,
       ...Object.entries(d.settings)
@@ -49,21 +64,31 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
 
   beforeAll(async () => {
     world = await fakeVersWorld();
+    ctx = world.context({ VERS_DB_ENGINE: 'mysql' });
   }, 120_000);
   afterAll(async () => {
     await world?.teardown();
   });
 
-  it('up --engine mysql installs MariaDB in the VM with performance_schema and the MDL instrument', async () => {
-    const r = await provisionVersBase(world.ctx, { engine: 'mysql' });
-    expect(r).toMatchObject({ created: true, installed: true });
-    expect(r.serverVersion).toMatch(/MariaDB/);
-    expect(r.databaseUrlHint).toMatch(/^mysql:\/\/versdb:\*\*\*@127\.0\.0\.1:13306\/app /);
-    const settings = (await world.ctx.registry.read()).settings;
+  it('up --backend vers --engine mysql installs MariaDB in the VM with performance_schema and the MDL instrument', async () => {
+    const r = await cli(
+      ['up', '--backend', 'vers', '--engine', 'mysql'],
+      cliEnv({ VERS_DB_ENGINE: '' }),
+      world.root,
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const vm = /^VERS_VM=(\S+)$/m.exec(r.stdout)?.[1];
+    expect(world.vmIds()).toEqual([vm]);
+    expect(r.stderr).toContain(`making sure MariaDB runs in VM ${vm}`);
+    expect(r.stderr).toMatch(/MariaDB 10\.\d+\.\d+-MariaDB/);
+    expect(r.stderr).toContain('DATABASE_URL=mysql://versdb:***@127.0.0.1:13306/app');
+    expect(r.stderr).toContain(`vers tunnel ${vm} 13306:3306`);
+    const settings = (await ctx.registry.read()).settings;
     expect(settings[VERS_SETTINGS.engine]).toBe('mysql');
     expect(settings[VERS_SETTINGS.database]).toBe('app');
-    expect(JSON.stringify(r)).not.toContain(settings[VERS_SETTINGS.mysqlPassword]!);
-    b = (await world.ctx.backend()) as VersBackend;
+    expect(r.stdout + r.stderr).not.toContain(settings[VERS_SETTINGS.mysqlPassword]!);
+    b = (await ctx.backend()) as VersBackend;
+    expect(b.engine).toBe('mysql');
     const conn = await b.connectSource();
     expect((conn as { engine?: string }).engine).toBe('mysql');
     expect(conn.displayUrl).toMatch(/^mysql:\/\/versdb:\*\*\*@127\.0\.0\.1:\d+\/app \(vers tunnel to VM /);
@@ -86,18 +111,36 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
   }, 300_000);
 
   it('up again reuses the VM, keeps the data, and refuses to turn it into a PostgreSQL VM', async () => {
-    const vm = (await world.ctx.registry.read()).settings[VERS_SETTINGS.baseVm];
-    const again = await provisionVersBase(world.ctx, { engine: 'mysql' });
+    const vm = (await ctx.registry.read()).settings[VERS_SETTINGS.baseVm];
+    const again = await provisionVersBase(ctx);
     expect(again).toMatchObject({ vm, created: false, installed: false });
+    expect(again.serverVersion).toMatch(/MariaDB/);
+    expect(again.databaseUrlHint).toMatch(/^mysql:\/\/versdb:\*\*\*@127\.0\.0\.1:13306\/app /);
     expect(await count(await b.connectSource())).toBe(100);
-    await expect(provisionVersBase(world.ctx, {})).rejects.toThrow(/serves MariaDB, not PostgreSQL/);
+    await expect(provisionVersBase(world.ctx)).rejects.toThrow(/serves MariaDB, not PostgreSQL/);
+    // A PostgreSQL context is told which engine the VM serves, before anything is done.
+    const pg = (await world.ctx.backend()) as VersBackend;
+    const err = await pg.checkpoint('wrong-engine').catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/serves MariaDB, but this command runs on PostgreSQL/);
+    expect((err as { hint?: string }).hint).toContain('--engine mysql');
+    expect(await ctx.registry.checkpoint('wrong-engine')).toBeUndefined();
   }, 300_000);
+
+  it('source databases beside the source are made and dropped in the VM', async () => {
+    const db = b.sourceDatabase('scratch_db');
+    expect(await db.exists()).toBe(false);
+    await db.ensure();
+    expect(await db.exists()).toBe(true);
+    await db.reset();
+    await db.drop();
+    expect(await db.exists()).toBe(false);
+  }, 120_000);
 
   it('checkpoint is a vers commit recorded with the engine', async () => {
     const info = await b.checkpoint('base');
     expect(info.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(listCommits(world.home).map((c) => c.commit_id)).toContain(info.id);
-    expect(await world.ctx.registry.checkpoint('base')).toMatchObject({ state: 'ready', engine: 'mysql' });
+    expect(await ctx.registry.checkpoint('base')).toMatchObject({ state: 'ready', engine: 'mysql' });
     const missing = await b.checkpoint('ghost', { database: 'no_such_db' }).catch((e: unknown) => e);
     expect((missing as Error).message).toMatch(/^database "no_such_db" does not exist at VM /);
   }, 120_000);
@@ -163,18 +206,27 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
     expect(await count(await b.connectVm(second.target, 'app'))).toBe(100);
     expect(await count(await b.connectSource())).toBe(110);
     expect(world.vmIds()).toEqual(await accounted());
+    // The CLI says how to reach the MariaDB of the new VM.
+    const r = await cli(['rollback', 'base'], cliEnv(), world.root);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const vm = /^VERS_VM=(\S+)$/m.exec(r.stdout)?.[1];
+    expect(world.vmIds()).toContain(vm);
+    expect(r.stderr).toContain(`vers tunnel ${vm} 13306:3306`);
+    expect(r.stderr).toMatch(/DATABASE_URL=mysql:\/\/versdb:\S+@127\.0\.0\.1:13306\/app/);
+    expect(await count(await b.connectVm(vm!, 'app'))).toBe(100);
+    expect(world.vmIds()).toEqual(await accounted());
   }, 300_000);
 
   it('destroy removes a branch VM and is idempotent; gc removes what a crash left', async () => {
     await b.destroy('one');
     await b.destroy('one');
-    expect(await world.ctx.registry.branch('one')).toBeUndefined();
+    expect(await ctx.registry.branch('one')).toBeUndefined();
     expect(world.vmIds()).toEqual(await accounted());
     // A branch call that went out while vers-db died: the VM exists, the registry says 'creating'.
-    const commit = (await world.ctx.registry.checkpoint('base'))!.id;
+    const commit = (await ctx.registry.checkpoint('base'))!.id;
     const pid = await deadPid();
     const createdAt = new Date().toISOString();
-    await world.ctx.registry.update((d) => {
+    await ctx.registry.update((d) => {
       d.vms['branch-dead0001-0'] = {
         id: null,
         role: 'branch',
@@ -196,9 +248,45 @@ describe.skipIf(!mariadbAvailable)('vers backend, MySQL engine (fake vers with m
     expect(await count(await b.connect('two'))).toBe(100);
   }, 300_000);
 
+  it('the core checkpoints and tests MySQL strategies on parallel VM branches, with a valid comparison', async () => {
+    await createCheckpoint(ctx, { tag: 'core-base' });
+    const comparison = await testStrategies(ctx, {
+      baseline: 'core-base',
+      parallel: 3,
+      migrations: [
+        {
+          name: 'instant',
+          migration: 'ALTER TABLE items ADD COLUMN note INT, ALGORITHM=INSTANT;',
+          kind: 'sql',
+        },
+        {
+          name: 'copy',
+          migration: 'ALTER TABLE items MODIFY label VARCHAR(80) NOT NULL, ALGORITHM=COPY;',
+          kind: 'sql',
+        },
+        { name: 'broken', migration: 'ALTER TABLE no_such_table ADD COLUMN x INT;', kind: 'sql' },
+      ],
+      validation:
+        'test "$(mariadb -u "$MYSQL_USER" -N -B -e "SELECT COUNT(*) FROM items" "$MYSQL_DATABASE")" = 110',
+    });
+    const parsed = ComparisonSchema.parse(comparison);
+    expect(parsed.backend).toBe('vers');
+    expect(parsed.engine).toBe('mysql');
+    const byName = Object.fromEntries(comparison.results.map((r) => [r.name, r]));
+    expect(byName.instant?.status).toBe('passed');
+    expect(byName.copy?.status).toBe('passed');
+    expect(byName.broken?.status).toBe('failed');
+    expect(byName.instant?.validation?.status).toBe('passed');
+    expect(byName.copy?.locks.map((l) => l.relation)).toContain('app.items');
+    expect(comparison.recommendation?.name).not.toBe('broken');
+    expect((await ctx.registry.listBranches('vers')).map((x) => x.name)).toEqual(['two']);
+    expect(world.vmIds()).toEqual(await accounted());
+  }, 600_000);
+
   it('deleteCheckpoint with force removes its branches, rollback VM and commit', async () => {
+    await b.deleteCheckpoint('core-base', { force: true });
     await b.deleteCheckpoint('base', { force: true });
-    expect(await world.ctx.registry.checkpoint('base')).toBeUndefined();
+    expect(await ctx.registry.checkpoint('base')).toBeUndefined();
     expect(world.vmIds()).toEqual(await accounted());
     expect(await accounted()).toHaveLength(1);
   }, 300_000);
