@@ -7,10 +7,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { branchServer, destroyServer } from '../../../src/engines/mysql/branch.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../../../src/engines/mysql/client.js';
 import { measureMysqlMigration } from '../../../src/engines/mysql/collector/measure.js';
 import { type BranchUsers, branchUser, branchUsers, USERS_FILE } from '../../../src/engines/mysql/sandbox.js';
 import { grantDatabase } from '../../../src/engines/mysql/sandbox-sql.js';
+import { stopServer } from '../../../src/engines/mysql/server.js';
 import { StrategyResultSchema } from '../../../src/result.js';
 import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
@@ -204,5 +206,25 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     });
     expect(outside.status).toBe('failed');
     expect(outside.error).toMatch(/denied.*statement 1, line 1/);
+  });
+
+  it('a branch copied from a checkpoint gets passwords of its own (last: stops the server)', async () => {
+    const root = server().layout.root;
+    await stopServer(root);
+    const branchRoot = `${root}-branch`;
+    const { server: branch } = await branchServer(root, branchRoot);
+    try {
+      await expect(stat(join(branchRoot, USERS_FILE))).rejects.toThrow();
+      const mine = await branchUsers(branch, 'app_1');
+      expect(mine.owner.password).not.toBe(users.owner.password);
+      // The copied data directory held the checkpoint's users; their passwords no longer work here.
+      const old = { ...users.owner, port: branch.settings.port };
+      await expect(connectMysql(old)).rejects.toThrow(/Access denied/);
+      const c = await connect(mine.owner);
+      expect(await codeOf(c, 'SELECT COUNT(*) FROM t')).toBe('ok');
+      expect(await codeOf(c, 'SELECT * FROM other.t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
+    } finally {
+      await destroyServer(branchRoot);
+    }
   });
 });
