@@ -10,9 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchServer, destroyServer } from '../../../src/engines/mysql/branch.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../../../src/engines/mysql/client.js';
 import { measureMysqlMigration } from '../../../src/engines/mysql/collector/measure.js';
-import { type BranchUsers, branchUser, branchUsers, USERS_FILE } from '../../../src/engines/mysql/sandbox.js';
+import {
+  type BranchUsers,
+  branchUser,
+  branchUsers,
+  SANDBOX_DIR,
+  USERS_FILE,
+} from '../../../src/engines/mysql/sandbox.js';
 import { grantDatabase } from '../../../src/engines/mysql/sandbox-sql.js';
 import { stopServer } from '../../../src/engines/mysql/server.js';
+import { withServerLock } from '../../../src/engines/mysql/server-lock.js';
 import { StrategyResultSchema } from '../../../src/result.js';
 import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
@@ -80,13 +87,14 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     }
     expect(users.owner.password).toMatch(/^[0-9a-f]{36}$/);
     expect(users.reader.password).not.toBe(users.owner.password);
-    const file = join(server().layout.root, USERS_FILE);
+    const file = join(server().layout.root, SANDBOX_DIR, USERS_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toContain(users.owner.password);
   });
 
   it('is idempotent: a second call gives the same users, and their sessions keep working', async () => {
-    const again = await branchUsers(server(), 'app_1');
+    // Also while the server's own lock is held (a driver asking for its users mid-operation).
+    const again = await withServerLock(server().layout.root, () => branchUsers(server(), 'app_1'));
     expect(again).toEqual(users);
     expect(await branchUser(server(), 'app_1', 'owner')).toEqual(users.owner);
     expect(await codeOf(owner, 'SELECT COUNT(*) FROM t')).toBe('ok');
@@ -214,7 +222,7 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     const branchRoot = `${root}-branch`;
     const { server: branch } = await branchServer(root, branchRoot);
     try {
-      await expect(stat(join(branchRoot, USERS_FILE))).rejects.toThrow();
+      await expect(stat(join(branchRoot, SANDBOX_DIR))).rejects.toThrow();
       const mine = await branchUsers(branch, 'app_1');
       expect(mine.owner.password).not.toBe(users.owner.password);
       // The copied data directory held the checkpoint's users; their passwords no longer work here.
