@@ -147,6 +147,14 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
       'ER_DBACCESS_DENIED_ERROR',
     );
     expect(await codeOf(owner, 'SELECT * FROM performance_schema.threads')).not.toBe('ok');
+    expect(await codeOf(owner, 'SHOW ENGINE INNODB STATUS')).toMatch(DENIED);
+    expect(await codeOf(owner, 'FLUSH TABLES')).toMatch(DENIED);
+    expect(await codeOf(owner, "INSTALL SONAME 'ha_example'")).toMatch(DENIED);
+    expect(
+      await codeOf(owner, `CREATE DEFINER='${server().settings.user}'@'127.0.0.1' VIEW tv AS SELECT 1 AS x`),
+    ).toMatch(DENIED);
+    const [others] = await owner.query('SELECT USER AS u FROM information_schema.PROCESSLIST');
+    expect(new Set((others as Array<{ u: string }>).map((p) => p.u))).toEqual(new Set(['versdb_owner']));
     // The tool's session is still there.
     expect(await codeOf(tool, 'SELECT 1')).toBe('ok');
     const [grants] = await owner.query('SHOW GRANTS');

@@ -17,7 +17,12 @@
  *   - `integrity`: exact row counts of every table, CHECKSUM TABLE of tables the migration does
  *     not name;
  *   - `schema_changes`: tables, columns and indexes from information_schema, compared;
- *   - `engine: 'mysql'`.
+ *   - `engine: 'mysql'`;
+ *   - `workload` (option `workload`, from loadMysqlWorkload): the application's statements before,
+ *     during and after the migration, as on PostgreSQL; committed writes missing afterwards fail
+ *     integrity. Tables the workload commits to are not checksummed (their writes are checked).
+ * With `runAs` (the branch owner, sandbox.ts) the migration and the workload connect as that user;
+ * snapshots, sampler and probes stay on the tool user, which can see every session.
  * Statements are split as the `mysql` client does (split.ts) and run in order on one connection;
  * a failure stops the run, is reported with its line and column, and any open transaction is
  * rolled back.
