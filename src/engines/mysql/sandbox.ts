@@ -21,13 +21,14 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { SHORT_SECTION, withFileLock } from '../../state/file-lock.js';
 import { addSecret } from '../../util/secrets.js';
-import { type MysqlSettings, withMysql } from './client.js';
+import { connectMysql, type MysqlConnection, type MysqlSettings, withMysql } from './client.js';
 import {
   COUNT_ACCOUNTS_SQL,
   createUserSql,
   grantSql,
   OWNER_PRIVILEGES,
   OWNER_USER,
+  READ_ONLY_SESSION_SQL,
   READER_PRIVILEGES,
   READER_USER,
   revokeAllSql,
@@ -152,4 +153,20 @@ export async function branchUser(
     return { ...server.settings, database };
   }
   return (await branchUsers(server, database))[role];
+}
+
+/**
+ * A reader session (comparison queries): connected as the reader, and read-only, so that not even
+ * a view the owner defined over a writing function can write through it. Use this, not a plain
+ * connection, for the reader's settings.
+ */
+export async function connectBranchReader(settings: BranchUserSettings): Promise<MysqlConnection> {
+  const c = await connectMysql(settings);
+  try {
+    await c.query(READ_ONLY_SESSION_SQL);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
+  return c;
 }

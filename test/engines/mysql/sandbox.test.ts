@@ -14,6 +14,7 @@ import {
   type BranchUsers,
   branchUser,
   branchUsers,
+  connectBranchReader,
   SANDBOX_DIR,
   USERS_FILE,
 } from '../../../src/engines/mysql/sandbox.js';
@@ -174,6 +175,28 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     expect(await codeOf(reader, 'CREATE TABLE r (id INT)')).toBe('ER_TABLEACCESS_DENIED_ERROR');
     expect(await codeOf(reader, 'DROP TABLE t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
     expect(await codeOf(reader, 'SELECT * FROM other.t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
+  });
+
+  it('a reader session cannot write even through a view the owner defined over a writing function', async () => {
+    await owner.query(
+      'CREATE FUNCTION add_row() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO t (id, v) VALUES (99, 99); RETURN 1; END',
+    );
+    await owner.query('CREATE VIEW writes AS SELECT add_row() AS x');
+    const rows = async () => {
+      const [r] = await tool.query('SELECT COUNT(*) AS n FROM app_1.t WHERE id = 99');
+      return Number((r as Array<{ n: unknown }>)[0]?.n);
+    };
+    // A plain SELECT-only session would write (with the owner's rights); the reader session does not.
+    const session = await connectBranchReader(users.reader);
+    open.push(session);
+    expect(await codeOf(session, 'SELECT * FROM writes')).toBe('ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION');
+    expect(await rows()).toBe(0);
+    expect(await codeOf(session, 'SELECT COUNT(*) FROM t')).toBe('ok');
+    expect(await codeOf(reader, 'SELECT * FROM writes')).toBe('ok');
+    expect(await rows()).toBe(1);
+    await owner.query('DROP VIEW writes');
+    await owner.query('DROP FUNCTION add_row');
+    await owner.query('DELETE FROM t WHERE id = 99');
   });
 
   it('granting another database takes the first one away', async () => {
