@@ -67,6 +67,8 @@ export interface WorkloadSettings {
 
 export interface WorkloadSpec extends WorkloadSettings {
   file: string;
+  /** The SQL it was parsed as (absent: PostgreSQL). */
+  dialect?: 'postgres' | 'mysql';
   statements: WorkloadStatement[];
 }
 
@@ -111,13 +113,71 @@ interface Directive {
   arg: string;
 }
 
-/** Parse a workload file. Throws InvalidInputError naming the file and line of the first mistake. */
-export async function parseWorkloadFile(text: string, file: string): Promise<WorkloadSpec> {
-  await loadParser();
+/** One statement of a workload file as a dialect reads it. */
+export interface AnalysedStatement {
+  index: number;
+  sql: string;
+  line: number;
+  /** What the statement is, for messages ("CreateStmt", "CREATE"). */
+  what: string;
+  /** null: not an application statement. */
+  command: StatementCommand | null;
+  /** A SELECT that locks rows (FOR UPDATE, …) is a write. */
+  locksRows: boolean;
+  target: TableRef | null;
+  returning: boolean;
+  /** The `$n` parameters it uses. */
+  params: Set<number>;
+}
+
+/** How one engine's SQL is split and read (PostgreSQL here; MySQL in src/engines/mysql/workload/). */
+export interface WorkloadDialect {
+  readonly name: 'postgres' | 'mysql';
+  analyse(text: string, file: string): Promise<AnalysedStatement[]>;
+  /** Said when a committing write has no RETURNING. */
+  readonly returningHint: string;
+}
+
+/** PostgreSQL's: the real parser (libpg-query). */
+export const postgresDialect: WorkloadDialect = {
+  name: 'postgres',
+  returningHint: 'e.g. INSERT ... RETURNING id',
+  async analyse(text, file) {
+    await loadParser();
+    return splitStatements(text, file).map((s) => {
+      const command = COMMANDS[s.kind] ?? null;
+      const tree = JSON.stringify(parseSync(s.sql).stmts?.[0]?.stmt ?? {});
+      const body = (JSON.parse(tree) as Record<string, Record<string, unknown>>)[s.kind] ?? {};
+      return {
+        index: s.index,
+        sql: s.sql,
+        line: s.line,
+        what: s.kind,
+        command,
+        locksRows: command === 'select' && tree.includes('"lockingClause"'),
+        target: command === null || command === 'select' ? null : relationOf(body.relation),
+        returning: tree.includes('"returningList"') || tree.includes('"returningClause"'),
+        params: paramNumbers(tree),
+      };
+    });
+  },
+};
+
+/** Parse a PostgreSQL workload file. Throws InvalidInputError naming the file and line of the first mistake. */
+export function parseWorkloadFile(text: string, file: string): Promise<WorkloadSpec> {
+  return parseWorkload(text, file, postgresDialect);
+}
+
+/** Parse a workload file in `dialect`'s SQL; the directives are the same for every engine. */
+export async function parseWorkload(
+  text: string,
+  file: string,
+  dialect: WorkloadDialect,
+): Promise<WorkloadSpec> {
   const at = (line: number) => `${file}:${line}`;
   const bad = (line: number, message: string, hint?: string) =>
     new InvalidInputError(`${at(line)}: ${message}`, hint ? { hint } : undefined);
-  const statements = splitStatements(text, file);
+  const statements = await dialect.analyse(text, file);
   const directives: Directive[] = [];
   text.split('\n').forEach((l, i) => {
     const m = DIRECTIVE_RE.exec(l);
@@ -143,29 +203,26 @@ export async function parseWorkloadFile(text: string, file: string): Promise<Wor
     pending.set(next.index, [...(pending.get(next.index) ?? []), d]);
   }
   const out = statements.map((s) => {
-    const command = COMMANDS[s.kind];
+    const command = s.command;
     if (!command) {
       throw bad(
         s.line,
-        `a workload holds application statements (SELECT, INSERT, UPDATE, DELETE), not ${s.kind}`,
+        `a workload holds application statements (SELECT, INSERT, UPDATE, DELETE), not ${s.what}`,
         'transactions are added by vers-db: writes roll back unless marked -- @commit',
       );
     }
-    const tree = JSON.stringify(parseSync(s.sql).stmts?.[0]?.stmt ?? {});
-    const locksRows = command === 'select' && tree.includes('"lockingClause"');
-    const body = (JSON.parse(tree) as Record<string, Record<string, unknown>>)[s.kind] ?? {};
     const stmt: WorkloadStatement = {
       index: s.index,
       name: `stmt${s.index}`,
       sql: s.sql,
       line: s.line,
       command,
-      kind: command === 'select' && !locksRows ? 'read' : 'write',
+      kind: command === 'select' && !s.locksRows ? 'read' : 'write',
       commit: false,
       weight: 1,
       params: [],
-      target: command === 'select' ? null : relationOf(body.relation),
-      returning: tree.includes('"returningList"') || tree.includes('"returningClause"'),
+      target: command === 'select' ? null : s.target,
+      returning: s.returning,
     };
     const bound = new Map<number, ParamBinding>();
     for (const d of pending.get(s.index) ?? []) {
@@ -184,12 +241,11 @@ export async function parseWorkloadFile(text: string, file: string): Promise<Wor
         bound.set(n, binding(m[2]!.toLowerCase(), m[3]!, d.line, bad));
       }
     }
-    const used = paramNumbers(tree);
-    for (const n of used) {
+    for (const n of s.params) {
       if (!bound.has(n)) throw bad(s.line, `$${n} has no @param binding`, PARAM_HINT);
     }
     for (const n of bound.keys()) {
-      if (!used.has(n)) throw bad(s.line, `@param $${n} is bound but the statement does not use $${n}`);
+      if (!s.params.has(n)) throw bad(s.line, `@param $${n} is bound but the statement does not use $${n}`);
     }
     stmt.params = [...bound.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
     if (stmt.commit) {
@@ -203,7 +259,7 @@ export async function parseWorkloadFile(text: string, file: string): Promise<Wor
         throw bad(
           s.line,
           'a committing write must say RETURNING: the returned values are what is checked after the migration',
-          'e.g. INSERT ... RETURNING id',
+          dialect.returningHint,
         );
       }
     }
@@ -214,7 +270,7 @@ export async function parseWorkloadFile(text: string, file: string): Promise<Wor
     if (names.has(s.name)) throw bad(s.line, `two statements are named "${s.name}"`);
     names.add(s.name);
   }
-  return { file, statements: out, ...settings };
+  return { file, dialect: dialect.name, statements: out, ...settings };
 }
 
 const PARAM_HINT =

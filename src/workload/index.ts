@@ -7,13 +7,20 @@ import { isAbsolute, resolve } from 'node:path';
 import type pg from 'pg';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { readTextFile } from '../util/text-file.js';
-import { parseWorkloadFile, WORKLOAD_LIMITS, type WorkloadSettings, type WorkloadSpec } from './file.js';
+import {
+  parseWorkload,
+  postgresDialect,
+  WORKLOAD_LIMITS,
+  type WorkloadDialect,
+  type WorkloadSettings,
+  type WorkloadSpec,
+} from './file.js';
 import { checkCommittedWrites } from './lost-writes.js';
 import { type WorkloadResult, workloadResult } from './result.js';
 import type { WorkloadRun } from './runner.js';
 
 export { applyWorkload } from './apply.js';
-export type { WorkloadSpec } from './file.js';
+export type { WorkloadDialect, WorkloadSpec } from './file.js';
 export { type WorkloadResult, WorkloadResultSchema } from './result.js';
 export { WorkloadRun } from './runner.js';
 
@@ -24,8 +31,15 @@ export interface WorkloadInput extends Partial<WorkloadSettings> {
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
-/** Read and parse the workload file (relative to `cwd`), apply overrides, check the limits. */
-export async function loadWorkload(input: WorkloadInput, cwd: string): Promise<WorkloadSpec> {
+/**
+ * Read and parse the workload file (relative to `cwd`), apply overrides, check the limits. The SQL
+ * is PostgreSQL's unless another dialect is given (MySQL's: src/engines/mysql/workload/).
+ */
+export async function loadWorkload(
+  input: WorkloadInput,
+  cwd: string,
+  dialect: WorkloadDialect = postgresDialect,
+): Promise<WorkloadSpec> {
   const path = isAbsolute(input.file) ? input.file : resolve(cwd, input.file);
   // Strict UTF-8, like migration files: Latin-1 is an error naming the line and byte offset.
   const text = await readTextFile(path, `the workload file ${input.file}`, MAX_FILE_BYTES).catch(
@@ -37,7 +51,7 @@ export async function loadWorkload(input: WorkloadInput, cwd: string): Promise<W
       throw err;
     },
   );
-  const spec = await parseWorkloadFile(text, input.file);
+  const spec = await parseWorkload(text, input.file, dialect);
   for (const key of Object.keys(WORKLOAD_LIMITS) as (keyof WorkloadSettings)[]) {
     const value = input[key];
     if (value === undefined) continue;

@@ -31,9 +31,42 @@ export async function resolveTable(client: pg.Client, ref: TableRef): Promise<Re
   return (await client.query<ResolvedTable>(RESOLVE_SQL, [qualifiedRef(ref)])).rows[0] ?? null;
 }
 
+/** What drawing values needs from an engine: tables as the application names them, keys, maxima. */
+export interface ParamLookup {
+  resolveTable(ref: TableRef): Promise<ResolvedTable | null>;
+  /** The largest value of an integer column (0 when the table is empty). */
+  maxOf(table: ResolvedTable, column: string): Promise<bigint>;
+  /** The key column (given, else the table's own key) and values of it drawn from across the table. */
+  keyValues(table: ResolvedTable, column: string | null): Promise<{ column: string; values: string[] }>;
+}
+
+/** PostgreSQL's lookup, on `client`. */
+export function pgParamLookup(client: pg.Client): ParamLookup {
+  return {
+    resolveTable: (ref) => resolveTable(client, ref),
+    async maxOf(table, column) {
+      const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
+      const r = await client.query<{ m: string | null }>(
+        `SELECT max(${quoteIdent(column)})::text AS m FROM ${qualified}`,
+      );
+      return BigInt(r.rows[0]?.m ?? '0');
+    },
+    async keyValues(table, column) {
+      const at = { schema: table.schema, table: table.table };
+      const key = column ? { ...at, column } : await findKeyColumn(client, at);
+      return { column: key.column, values: await sampleKeyValues(client, key) };
+    },
+  };
+}
+
+/** One value source per parameter of each statement, indexed by statement index (PostgreSQL). */
+export function resolveParams(client: pg.Client, spec: WorkloadSpec): Promise<Map<number, ValueSource[]>> {
+  return resolveParamsWith(pgParamLookup(client), spec);
+}
+
 /** One value source per parameter of each statement, indexed by statement index. */
-export async function resolveParams(
-  client: pg.Client,
+export async function resolveParamsWith(
+  lookup: ParamLookup,
   spec: WorkloadSpec,
 ): Promise<Map<number, ValueSource[]>> {
   const run = randomBytes(3).toString('hex');
@@ -52,33 +85,30 @@ export async function resolveParams(
     if (b.kind === 'value') return () => b.value;
     if (b.kind === 'fresh-uuid') return () => randomUUID();
     if (b.kind === 'fresh-text') return () => b.template.replaceAll('{n}', `${run}-${++counter}`);
-    const table = await resolveTable(client, b.relation);
+    const table = await lookup.resolveTable(b.relation);
     if (!table) {
-      throw new InvalidInputError(`${where}: table ${qualifiedRef(b.relation)} does not exist on the branch`);
+      const named =
+        spec.dialect === 'mysql'
+          ? [b.relation.schema, b.relation.table].filter(Boolean).join('.')
+          : qualifiedRef(b.relation);
+      throw new InvalidInputError(`${where}: table ${named} does not exist on the branch`);
     }
     if (b.kind === 'fresh-int') {
-      const column = quoteIdent(b.column);
-      const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
-      const max = await client
-        .query<{ m: string | null }>(`SELECT max(${column})::text AS m FROM ${qualified}`)
-        .then((r) => BigInt(r.rows[0]?.m ?? '0'))
-        .catch((err: Error) => {
-          throw new InvalidInputError(`${where}: fresh int ${b.column}: ${err.message}`);
-        });
-      let next = max;
+      let next = await lookup.maxOf(table, b.column).catch((err: Error) => {
+        throw new InvalidInputError(`${where}: fresh int ${b.column}: ${err.message}`);
+      });
       return () => String(++next);
     }
-    const at = { schema: table.schema, table: table.table };
-    const key = b.column ? { ...at, column: b.column } : await findKeyColumn(client, at);
-    const cacheKey = `${key.schema}.${key.table}.${key.column}`;
+    const cacheKey = JSON.stringify([table.name, b.column]);
     let values = keyCache.get(cacheKey);
     if (!values) {
-      values = await sampleKeyValues(client, key).catch((err: Error) => {
-        throw new InvalidInputError(`${where}: cannot draw keys from ${cacheKey}: ${err.message}`);
+      const key = await lookup.keyValues(table, b.column).catch((err: Error) => {
+        throw new InvalidInputError(`${where}: cannot draw keys from ${table.name}: ${err.message}`);
       });
-      if (values.length === 0) {
-        throw new InvalidInputError(`${where}: ${key.schema}.${key.table} has no rows to draw keys from`);
+      if (key.values.length === 0) {
+        throw new InvalidInputError(`${where}: ${table.name} has no rows to draw keys from`);
       }
+      values = key.values;
       keyCache.set(cacheKey, values);
     }
     const pool = values;

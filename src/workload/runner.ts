@@ -7,18 +7,14 @@
  */
 import type pg from 'pg';
 import { sleep } from '../collector/clock.js';
-import { connect } from '../util/pg.js';
-import { SQLSTATE } from '../util/sqlstate.js';
+import type { StatementRun, WorkloadDriver } from './driver.js';
 import type { TableRef, WorkloadSpec, WorkloadStatement } from './file.js';
-import { resolveParams, resolveTable, type ValueSource } from './params.js';
+import { pgParamLookup, resolveParamsWith, type ValueSource } from './params.js';
+import { PgWorkloadDriver } from './pg-driver.js';
 import type { Execution, Phase } from './stats.js';
 
-export const APP_WORKLOAD = 'vers-db:workload';
-const WAL_LSN_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
-const WAL_DIFF_SQL = 'SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::float8 AS bytes';
-const SET_TIMEOUT_SQL = "SELECT set_config('statement_timeout', $1, false)";
-/** Every value comes back as the server's text, so it can be compared exactly afterwards. */
-const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
+export type { StatementRun, WorkloadDriver } from './driver.js';
+export { APP_WORKLOAD } from './pg-driver.js';
 
 /** A committed write: what its RETURNING clause gave back. */
 export interface CommittedWrite {
@@ -51,6 +47,16 @@ interface Clock {
   now(): number;
 }
 
+/** The engine-neutral start: a driver, the values each parameter draws, the tables writes target. */
+export interface WorkloadRunParts<S> {
+  driver: WorkloadDriver<S>;
+  spec: WorkloadSpec;
+  clock: Clock;
+  sources: Map<number, ValueSource[]>;
+  /** Statement index → the written table as the snapshots name it. */
+  targets: Map<number, string>;
+}
+
 export interface StartWorkloadOptions {
   connection: pg.ClientConfig;
   spec: WorkloadSpec;
@@ -61,7 +67,8 @@ export interface StartWorkloadOptions {
   adopt?: (client: pg.Client) => void;
 }
 
-export class WorkloadRun {
+// biome-ignore lint/suspicious/noExplicitAny: the session type is the driver's own
+export class WorkloadRun<S = any> {
   private phase: Phase = 'baseline';
   private stopping = false;
   private nextSlot = 0;
@@ -70,7 +77,7 @@ export class WorkloadRun {
   private readonly marks: Partial<Record<Phase | 'end', number>> = {};
   private readonly deadTuples: Record<string, number> = {};
   private workers: Promise<void>[] = [];
-  private readonly clients = new Set<pg.Client>();
+  private readonly clients = new Set<S>();
   private walStart: string | null = null;
   private walBytesBaseline: number | null = null;
   private baselineWrites = 0;
@@ -79,29 +86,46 @@ export class WorkloadRun {
   private gate: { wait: Promise<void>; open: () => void } | null = null;
   private readonly picks: WorkloadStatement[];
 
-  private constructor(
-    private readonly o: StartWorkloadOptions,
-    private readonly sources: Map<number, ValueSource[]>,
-    private readonly targets: Map<number, string>,
-  ) {
-    this.picks = o.spec.statements.flatMap((s) => Array<WorkloadStatement>(s.weight).fill(s));
+  private readonly driver: WorkloadDriver<S>;
+  private readonly sources: Map<number, ValueSource[]>;
+  private readonly targets: Map<number, string>;
+  private readonly o: { spec: WorkloadSpec; clock: Clock };
+
+  private constructor(parts: WorkloadRunParts<S>) {
+    this.driver = parts.driver;
+    this.sources = parts.sources;
+    this.targets = parts.targets;
+    this.o = { spec: parts.spec, clock: parts.clock };
+    this.picks = parts.spec.statements.flatMap((s) => Array<WorkloadStatement>(s.weight).fill(s));
   }
 
-  /** Draw keys, open the sessions and start issuing statements: the baseline window begins. */
-  static async start(o: StartWorkloadOptions): Promise<WorkloadRun> {
-    const sources = await resolveParams(o.control, o.spec);
+  /** PostgreSQL: draw keys, open the sessions and start issuing statements: the baseline window begins. */
+  static async start(o: StartWorkloadOptions): Promise<WorkloadRun<pg.Client>> {
+    const lookup = pgParamLookup(o.control);
+    const sources = await resolveParamsWith(lookup, o.spec);
     const targets = new Map<number, string>();
     for (const s of o.spec.statements) {
-      const t = s.target ? await resolveTable(o.control, s.target) : null;
+      const t = s.target ? await lookup.resolveTable(s.target) : null;
       if (t) targets.set(s.index, t.name);
     }
-    const run = new WorkloadRun(o, sources, targets);
-    const clients: pg.Client[] = [];
-    for (let i = 0; i < o.spec.concurrency; i++) clients.push(await run.open());
-    run.walStart = await walLsn(o.control);
-    run.marks.baseline = o.clock.now();
-    run.nextSlot = o.clock.now();
-    run.workers = clients.map((c) => run.work(c));
+    const driver = new PgWorkloadDriver(o.connection, o.spec, o.control, o.clock, o.adopt);
+    return WorkloadRun.begin({ driver, spec: o.spec, clock: o.clock, sources, targets });
+  }
+
+  /** Any engine: open the sessions and start issuing statements: the baseline window begins. */
+  static async begin<T>(parts: WorkloadRunParts<T>): Promise<WorkloadRun<T>> {
+    const run = new WorkloadRun<T>(parts);
+    const sessions: T[] = [];
+    try {
+      for (let i = 0; i < parts.spec.concurrency; i++) sessions.push(await run.open());
+    } catch (err) {
+      await Promise.all(sessions.map((c) => parts.driver.close(c).catch(() => undefined)));
+      throw err;
+    }
+    run.walStart = await parts.driver.logPosition();
+    run.marks.baseline = parts.clock.now();
+    run.nextSlot = parts.clock.now();
+    run.workers = sessions.map((c) => run.work(c));
     return run;
   }
 
@@ -109,8 +133,8 @@ export class WorkloadRun {
   async baselineWindow(): Promise<void> {
     await sleep(Math.max(0, this.o.spec.baselineMs - (this.o.clock.now() - this.marks.baseline!)));
     if (this.walStart) {
-      const end = await walLsn(this.o.control);
-      this.walBytesBaseline = end ? await walDiff(this.o.control, this.walStart, end) : null;
+      const end = await this.driver.logPosition();
+      this.walBytesBaseline = end ? await this.driver.logBytes(this.walStart, end) : null;
     }
     this.baselineWrites = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
   }
@@ -158,7 +182,7 @@ export class WorkloadRun {
     this.marks.end = now;
     this.marks.migration ??= now;
     this.marks.after ??= now;
-    await Promise.all([...this.clients].map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...this.clients].map((c) => this.driver.close(c).catch(() => undefined)));
     this.clients.clear();
     const writes = this.executions.filter((e) => this.isWrite(e.statement) && !e.error).length;
     const perWrite =
@@ -184,12 +208,10 @@ export class WorkloadRun {
     return this.o.spec.statements[index - 1]?.kind === 'write';
   }
 
-  private async open(): Promise<pg.Client> {
-    const client = await connect(this.o.connection, APP_WORKLOAD);
-    await client.query(SET_TIMEOUT_SQL, [String(this.o.spec.timeoutMs)]);
-    this.clients.add(client);
-    this.o.adopt?.(client);
-    return client;
+  private async open(): Promise<S> {
+    const session = await this.driver.open();
+    this.clients.add(session);
+    return session;
   }
 
   /** The next start time: one slot per 1/rate s, never catching up in bursts after a stall. */
@@ -201,8 +223,8 @@ export class WorkloadRun {
     return t;
   }
 
-  private async work(first: pg.Client): Promise<void> {
-    let client: pg.Client | null = first;
+  private async work(first: S): Promise<void> {
+    let client: S | null = first;
     while (!this.stopping && client) {
       if (this.gate) await this.gate.wait;
       const wait = this.claimSlot() - this.o.clock.now();
@@ -218,9 +240,9 @@ export class WorkloadRun {
     }
   }
 
-  private async reconnect(old: pg.Client): Promise<pg.Client | null> {
+  private async reconnect(old: S): Promise<S | null> {
     this.clients.delete(old);
-    await old.end().catch(() => undefined);
+    await this.driver.close(old).catch(() => undefined);
     try {
       return await this.open();
     } catch {
@@ -241,79 +263,43 @@ export class WorkloadRun {
   }
 
   /** Run one statement; false when the session is gone. */
-  private async execute(client: pg.Client, s: WorkloadStatement): Promise<boolean> {
+  private async execute(session: S, s: WorkloadStatement): Promise<boolean> {
     const values = (this.sources.get(s.index) ?? []).map((f) => f());
-    const query = { text: s.sql, values, types: TEXT_TYPES };
     const rollback = s.kind === 'write' && !s.commit;
-    let start = this.o.clock.now();
-    let error: string | null = null;
-    let result: pg.QueryResult | null = null;
-    try {
-      if (rollback) {
-        await client.query('BEGIN');
-        start = this.o.clock.now();
-      }
-      result = await client.query(query);
-    } catch (err) {
-      error = (err as { code?: string }).code ?? 'connection';
-    }
-    const end = this.o.clock.now();
-    const phase = this.phaseOf(start, end);
-    if (rollback && error !== 'connection') await client.query('ROLLBACK').catch(() => undefined);
+    const r = await this.driver.run(session, s, values, rollback);
+    const phase = this.phaseOf(r.start, r.end);
     this.executions.push({
       statement: s.index,
       phase,
-      start,
-      end,
-      error,
-      timedOut: error === SQLSTATE.QUERY_CANCELED,
+      start: r.start,
+      end: r.end,
+      error: r.error,
+      timedOut: r.timedOut,
     });
-    if (result) this.record(s, result, phase, start, end, rollback);
-    return error !== 'connection';
+    if (r.error === null) this.record(s, r, phase, rollback);
+    return r.error !== 'connection';
   }
 
-  private record(
-    s: WorkloadStatement,
-    result: pg.QueryResult,
-    phase: Phase,
-    start: number,
-    end: number,
-    rolledBack: boolean,
-  ): void {
-    const rows = result.rowCount ?? 0;
+  private record(s: WorkloadStatement, r: StatementRun, phase: Phase, rolledBack: boolean): void {
     const target = this.targets.get(s.index);
     // Rolled back: the inserted or updated versions are dead. Committed: the old versions are.
     const dead = rolledBack
       ? s.command === 'insert' || s.command === 'update'
       : s.command === 'update' || s.command === 'delete';
-    if (target && dead && rows > 0) this.deadTuples[target] = (this.deadTuples[target] ?? 0) + rows;
+    if (this.driver.leavesDeadTuples && target && dead && r.rowCount > 0) {
+      this.deadTuples[target] = (this.deadTuples[target] ?? 0) + r.rowCount;
+    }
     if (!s.commit || !s.target) return;
-    const columns = result.fields.map((f) => f.name);
-    for (const row of result.rows as Record<string, string | null>[]) {
+    for (const values of r.rows) {
       this.committed.push({
         statement: s.index,
         phase,
-        start,
-        end,
+        start: r.start,
+        end: r.end,
         target: s.target,
-        columns,
-        values: columns.map((c) => row[c] ?? null),
+        columns: r.columns,
+        values,
       });
     }
   }
-}
-
-async function walLsn(client: pg.Client): Promise<string | null> {
-  // A standby or a server without WAL functions: no WAL figure rather than a failed run.
-  return client
-    .query<{ lsn: string }>(WAL_LSN_SQL)
-    .then((r) => r.rows[0]?.lsn ?? null)
-    .catch(() => null);
-}
-
-async function walDiff(client: pg.Client, from: string, to: string): Promise<number | null> {
-  return client
-    .query<{ bytes: number }>(WAL_DIFF_SQL, [from, to])
-    .then((r) => Math.max(0, Number(r.rows[0]?.bytes ?? 0)))
-    .catch(() => null);
 }

@@ -63,4 +63,10 @@ export function grantSql(user: string, host: string, privileges: string, databas
 /** mysql2 expands the list parameter to `?, ?`. */
 export const COUNT_ACCOUNTS_SQL = 'SELECT COUNT(*) AS n FROM mysql.user WHERE User IN (?, ?) AND Host IN (?)';
 
+/**
+ * Every reader session is read-only too: SELECT alone does not stop a write done with the owner's
+ * rights through a view the owner defined (SQL SECURITY DEFINER) over a function that writes.
+ */
+export const READ_ONLY_SESSION_SQL = 'SET SESSION TRANSACTION READ ONLY';
+
 export const SHOW_GRANTS_SQL = 'SHOW GRANTS FOR CURRENT_USER()';

@@ -8,24 +8,27 @@
  * (performance_schema, the process list, information_schema.INNODB_*).
  *
  * The users are created, or re-made, by `branchUsers`, idempotently: passwords are generated once
- * per server directory and kept in its `users.json` (owner-only); every call sets them again and
- * replaces whatever the users were granted with the grants on the one database. A copy of a
- * server (checkpoint → branch) does not copy `users.json`, so each branch's users get passwords
- * of their own even though the copied data directory holds the same user names.
+ * per server directory and kept in its `sandbox/users.json` (owner-only); a call for another
+ * database re-makes them (passwords set again, every grant replaced by those on that database); a
+ * call for the same database finds them made and changes nothing, so no session of theirs loses a
+ * right meanwhile. A copy of a server (checkpoint → branch) does not copy `sandbox/`, so each
+ * branch's users get passwords of their own once branchUsers runs on it (until then the copied
+ * data directory's users keep the checkpoint's passwords).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { SHORT_SECTION, withFileLock } from '../../state/file-lock.js';
 import { addSecret } from '../../util/secrets.js';
-import { type MysqlSettings, withMysql } from './client.js';
+import { connectMysql, type MysqlConnection, type MysqlSettings, withMysql } from './client.js';
 import {
   COUNT_ACCOUNTS_SQL,
   createUserSql,
   grantSql,
   OWNER_PRIVILEGES,
   OWNER_USER,
+  READ_ONLY_SESSION_SQL,
   READER_PRIVILEGES,
   READER_USER,
   revokeAllSql,
@@ -50,6 +53,12 @@ interface SandboxPasswords {
   database?: string;
 }
 
+/**
+ * `<root>/sandbox/users.json`, locked by `<root>/sandbox/users.lock`: a directory of its own, as
+ * proper-lockfile keeps one lock per locked directory in a process, and the server's root is
+ * locked by server-lock.ts (a caller may hold that one while it asks for the users).
+ */
+export const SANDBOX_DIR = 'sandbox';
 export const USERS_FILE = 'users.json';
 const USERS_LOCK = 'users.lock';
 
@@ -91,14 +100,15 @@ function checkDatabase(database: string): void {
 
 /**
  * Make the owner and reader users of `database` on `server` (again: the same passwords, the
- * grants replaced) and say how to connect as each role. Run while the server runs, not under the
- * server's lock (server-lock.ts): it takes a lock of its own, `users.lock`.
+ * grants replaced) and say how to connect as each role. Run while the server runs; it takes a
+ * lock of its own (not server-lock.ts's), so it may be called while holding that one.
  */
 export async function branchUsers(server: MysqlServer, database: string): Promise<BranchUsers> {
   checkDatabase(database);
-  const root = server.layout.root;
-  const file = join(root, USERS_FILE);
-  const passwords = await withFileLock(root, USERS_LOCK, SHORT_SECTION, async () => {
+  const dir = join(server.layout.root, SANDBOX_DIR);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, USERS_FILE);
+  const passwords = await withFileLock(dir, USERS_LOCK, SHORT_SECTION, async () => {
     const kept = await readPasswords(file);
     const p = { owner: kept?.owner ?? newPassword(), reader: kept?.reader ?? newPassword() };
     addSecret(p.owner);
@@ -143,4 +153,20 @@ export async function branchUser(
     return { ...server.settings, database };
   }
   return (await branchUsers(server, database))[role];
+}
+
+/**
+ * A reader session (comparison queries): connected as the reader, and read-only, so that not even
+ * a view the owner defined over a writing function can write through it. Use this, not a plain
+ * connection, for the reader's settings.
+ */
+export async function connectBranchReader(settings: BranchUserSettings): Promise<MysqlConnection> {
+  const c = await connectMysql(settings);
+  try {
+    await c.query(READ_ONLY_SESSION_SQL);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
+  return c;
 }

@@ -7,10 +7,20 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { branchServer, destroyServer } from '../../../src/engines/mysql/branch.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../../../src/engines/mysql/client.js';
 import { measureMysqlMigration } from '../../../src/engines/mysql/collector/measure.js';
-import { type BranchUsers, branchUser, branchUsers, USERS_FILE } from '../../../src/engines/mysql/sandbox.js';
+import {
+  type BranchUsers,
+  branchUser,
+  branchUsers,
+  connectBranchReader,
+  SANDBOX_DIR,
+  USERS_FILE,
+} from '../../../src/engines/mysql/sandbox.js';
 import { grantDatabase } from '../../../src/engines/mysql/sandbox-sql.js';
+import { stopServer } from '../../../src/engines/mysql/server.js';
+import { withServerLock } from '../../../src/engines/mysql/server-lock.js';
 import { StrategyResultSchema } from '../../../src/result.js';
 import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
@@ -78,13 +88,14 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     }
     expect(users.owner.password).toMatch(/^[0-9a-f]{36}$/);
     expect(users.reader.password).not.toBe(users.owner.password);
-    const file = join(server().layout.root, USERS_FILE);
+    const file = join(server().layout.root, SANDBOX_DIR, USERS_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toContain(users.owner.password);
   });
 
   it('is idempotent: a second call gives the same users, and their sessions keep working', async () => {
-    const again = await branchUsers(server(), 'app_1');
+    // Also while the server's own lock is held (a driver asking for its users mid-operation).
+    const again = await withServerLock(server().layout.root, () => branchUsers(server(), 'app_1'));
     expect(again).toEqual(users);
     expect(await branchUser(server(), 'app_1', 'owner')).toEqual(users.owner);
     expect(await codeOf(owner, 'SELECT COUNT(*) FROM t')).toBe('ok');
@@ -137,6 +148,14 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
       'ER_DBACCESS_DENIED_ERROR',
     );
     expect(await codeOf(owner, 'SELECT * FROM performance_schema.threads')).not.toBe('ok');
+    expect(await codeOf(owner, 'SHOW ENGINE INNODB STATUS')).toMatch(DENIED);
+    expect(await codeOf(owner, 'FLUSH TABLES')).toMatch(DENIED);
+    expect(await codeOf(owner, "INSTALL SONAME 'ha_example'")).toMatch(DENIED);
+    expect(
+      await codeOf(owner, `CREATE DEFINER='${server().settings.user}'@'127.0.0.1' VIEW tv AS SELECT 1 AS x`),
+    ).toMatch(DENIED);
+    const [others] = await owner.query('SELECT USER AS u FROM information_schema.PROCESSLIST');
+    expect(new Set((others as Array<{ u: string }>).map((p) => p.u))).toEqual(new Set(['versdb_owner']));
     // The tool's session is still there.
     expect(await codeOf(tool, 'SELECT 1')).toBe('ok');
     const [grants] = await owner.query('SHOW GRANTS');
@@ -156,6 +175,28 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     expect(await codeOf(reader, 'CREATE TABLE r (id INT)')).toBe('ER_TABLEACCESS_DENIED_ERROR');
     expect(await codeOf(reader, 'DROP TABLE t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
     expect(await codeOf(reader, 'SELECT * FROM other.t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
+  });
+
+  it('a reader session cannot write even through a view the owner defined over a writing function', async () => {
+    await owner.query(
+      'CREATE FUNCTION add_row() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO t (id, v) VALUES (99, 99); RETURN 1; END',
+    );
+    await owner.query('CREATE VIEW writes AS SELECT add_row() AS x');
+    const rows = async () => {
+      const [r] = await tool.query('SELECT COUNT(*) AS n FROM app_1.t WHERE id = 99');
+      return Number((r as Array<{ n: unknown }>)[0]?.n);
+    };
+    // A plain SELECT-only session would write (with the owner's rights); the reader session does not.
+    const session = await connectBranchReader(users.reader);
+    open.push(session);
+    expect(await codeOf(session, 'SELECT * FROM writes')).toBe('ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION');
+    expect(await rows()).toBe(0);
+    expect(await codeOf(session, 'SELECT COUNT(*) FROM t')).toBe('ok');
+    expect(await codeOf(reader, 'SELECT * FROM writes')).toBe('ok');
+    expect(await rows()).toBe(1);
+    await owner.query('DROP VIEW writes');
+    await owner.query('DROP FUNCTION add_row');
+    await owner.query('DELETE FROM t WHERE id = 99');
   });
 
   it('granting another database takes the first one away', async () => {
@@ -204,5 +245,25 @@ describe.skipIf(!mariadbAvailable)('MySQL branch sandbox users on MariaDB', () =
     });
     expect(outside.status).toBe('failed');
     expect(outside.error).toMatch(/denied.*statement 1, line 1/);
+  });
+
+  it('a branch copied from a checkpoint gets passwords of its own (last: stops the server)', async () => {
+    const root = server().layout.root;
+    await stopServer(root);
+    const branchRoot = `${root}-branch`;
+    const { server: branch } = await branchServer(root, branchRoot);
+    try {
+      await expect(stat(join(branchRoot, SANDBOX_DIR))).rejects.toThrow();
+      const mine = await branchUsers(branch, 'app_1');
+      expect(mine.owner.password).not.toBe(users.owner.password);
+      // The copied data directory held the checkpoint's users; their passwords no longer work here.
+      const old = { ...users.owner, port: branch.settings.port };
+      await expect(connectMysql(old)).rejects.toThrow(/Access denied/);
+      const c = await connect(mine.owner);
+      expect(await codeOf(c, 'SELECT COUNT(*) FROM t')).toBe('ok');
+      expect(await codeOf(c, 'SELECT * FROM other.t')).toBe('ER_TABLEACCESS_DENIED_ERROR');
+    } finally {
+      await destroyServer(branchRoot);
+    }
   });
 });

@@ -17,19 +17,31 @@
  *   - `integrity`: exact row counts of every table, CHECKSUM TABLE of tables the migration does
  *     not name;
  *   - `schema_changes`: tables, columns and indexes from information_schema, compared;
- *   - `engine: 'mysql'`.
+ *   - `engine: 'mysql'`;
+ *   - `workload` (option `workload`, from loadMysqlWorkload): the application's statements before,
+ *     during and after the migration, as on PostgreSQL; committed writes missing afterwards fail
+ *     integrity. Tables the workload commits to are not checksummed (their writes are checked).
+ * With `runAs` (the branch owner, sandbox.ts) the migration and the workload connect as that user;
+ * snapshots, sampler and probes stay on the tool user, which can see every session.
  * Statements are split as the `mysql` client does (split.ts) and run in order on one connection;
  * a failure stops the run, is reported with its line and column, and any open transaction is
  * rolled back.
  */
 import { createClock } from '../../../collector/clock.js';
 import type { StrategyResult } from '../../../result.js';
+import {
+  applyWorkload,
+  type WorkloadResult,
+  type WorkloadRun,
+  type WorkloadSpec,
+} from '../../../workload/index.js';
 import { SESSION_TIMEOUTS_SQL } from '../admin-sql.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../client.js';
 import { detectLockSources } from '../lock-sources.js';
 import { MysqlLockSampler, type MysqlSamplerData } from '../sampler.js';
 import { tableSnapshots } from '../snapshot.js';
 import { splitMysql } from '../split.js';
+import { committedTargets, finishMysqlWorkload, startMysqlWorkload } from '../workload/index.js';
 import { causeFinder } from './causes.js';
 import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from './facts.js';
 import { lockEvents, locksHeld } from './locks.js';
@@ -71,6 +83,12 @@ export interface MysqlMeasureOptions {
   runAs?: { user: string; password: string };
   /** The long-reader trap: a transaction that read every table stays open this long as the migration starts. */
   longReaderMs?: number;
+  /**
+   * The application's own statements (from loadMysqlWorkload), run as `runAs` (else the tool
+   * user) before, during and after the migration; the result gains `workload`, and committed
+   * writes missing afterwards fail integrity.
+   */
+  workload?: WorkloadSpec;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -97,12 +115,14 @@ export async function measureMysqlMigration(
   let probes: MysqlProbeSet | null = null;
   let sampler: MysqlLockSampler | null = null;
   let longReader: MysqlLongReader | null = null;
+  let workload: WorkloadRun<MysqlConnection> | null = null;
   try {
     admin = await connectMysql(config.settings);
     const runAs = options.runAs;
-    migration = await connectMysql(
-      runAs ? { ...config.settings, user: runAs.user, password: runAs.password } : config.settings,
-    );
+    const appSettings = runAs
+      ? { ...config.settings, user: runAs.user, password: runAs.password }
+      : config.settings;
+    migration = await connectMysql(appSettings);
     if (options.migrationLockWaitSeconds !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.migrationLockWaitSeconds));
       await migration.query(SESSION_TIMEOUTS_SQL, [seconds, seconds]);
@@ -112,7 +132,9 @@ export async function measureMysqlMigration(
     // Tables the migration names may change; the rest are checksummed before and after.
     const all = (await tableSnapshots(admin, database)).map((t) => t.relation.slice(database.length + 1));
     const named = namedTables(statements, all);
-    const unnamed = new Set(all.filter((t) => !named.has(t)));
+    // Tables the workload commits to change too: their writes are checked one by one instead.
+    const written = options.workload ? await committedTargets(admin, database, options.workload) : new Set();
+    const unnamed = new Set(all.filter((t) => !named.has(t) && !written.has(`${database}.${t}`)));
     const before = await readFacts(admin, database, unnamed);
     const schemaBefore = await readSchema(admin, database);
 
@@ -120,6 +142,17 @@ export async function measureMysqlMigration(
       options.probes === false
         ? null
         : await planProbes(admin, database, before.tables, named, options.maxProbedTables);
+    if (options.workload) {
+      workload = await startMysqlWorkload({
+        settings: appSettings,
+        database,
+        spec: options.workload,
+        clock,
+        control: admin,
+      });
+      await workload.baselineWindow();
+    }
+    await workload?.pause(); // the probes' baseline runs are their own time, not the workload's
     if (plan) {
       probes = await MysqlProbeSet.start(config.settings, plan.targets, clock, {
         timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
@@ -136,12 +169,15 @@ export async function measureMysqlMigration(
     if (options.longReaderMs && options.longReaderMs > 0) {
       longReader = await startMysqlLongReader(config.settings, database, all, options.longReaderMs);
     }
+    workload?.resume();
 
     clock.origin = clock.now();
     probes?.beginMigration(clock.origin);
+    workload?.mark('migration');
     const outcome = await runStatements(migration, statements, clock);
     const end = clock.now();
     await longReader?.finished;
+    workload?.mark('after');
 
     const data: MysqlSamplerData = await sampler.stop();
     sampler = null;
@@ -156,10 +192,16 @@ export async function measureMysqlMigration(
       blocking.tables[relation] = { reads: unmeasuredStats(reason), writes: unmeasuredStats(reason) };
     }
 
+    let workloadResult: WorkloadResult | null = null;
+    if (workload) {
+      await workload.afterWindow();
+      workloadResult = await finishMysqlWorkload(workload, admin, database);
+      workload = null;
+    }
     const after = await readFacts(admin, database, unnamed);
     const schemaAfter = await readSchema(admin, database);
     const relative = (t: number) => clock.relative(t);
-    return {
+    const result: StrategyResult = {
       name: config.name,
       engine: 'mysql',
       branch: config.branch,
@@ -187,10 +229,13 @@ export async function measureMysqlMigration(
       },
       metrics: { lock_samples: data.samples.length },
     };
+    if (workloadResult) applyWorkload(result, workloadResult);
+    return result;
   } finally {
     await longReader?.stop();
     if (sampler) await sampler.stop().catch(() => undefined);
     if (probes) await probes.stop().catch(() => undefined);
+    if (workload) await workload.stop().catch(() => undefined);
     await close(migration);
     await close(samplerConn);
     await close(admin);
