@@ -119,12 +119,12 @@ describe.skipIf(!mariadbAvailable)('the workload during a MySQL migration on Mar
   it('catches a copy-and-swap that loses the writes made during the copy', async () => {
     // Sign-ups and reads (a rolled-back UPDATE would wait for the copy's shared row locks).
     const spec = await parseMysqlWorkload(SIGN_UPS.split('-- @name touch')[0]!, 'signups.sql');
-    // Copy, index the copy (as such scripts do, to copy faster), swap: what is written to users
-    // after the copy read it goes to users_old.
+    // Copy, a pause (checks, the index build of a real script: 1 s), swap: what is written to
+    // users after the copy read it goes to users_old (as test/workload/run.test.ts on PostgreSQL).
     const migration = [
       'CREATE TABLE users_new LIKE users;',
       'INSERT INTO users_new SELECT * FROM users;',
-      'ALTER TABLE users_new ADD INDEX users_email (email);',
+      'DO SLEEP(1);',
       'RENAME TABLE users TO users_old, users_new TO users;',
     ].join('\n');
     const result = await measureMysqlMigration(
@@ -135,7 +135,16 @@ describe.skipIf(!mariadbAvailable)('the workload during a MySQL migration on Mar
     StrategyResultSchema.parse(result);
     expect(result.status, result.error ?? '').toBe('passed');
     const w = result.workload!.writes;
-    console.error(`copy-and-swap: ${JSON.stringify(w)}; migration ${result.duration_ms} ms`);
+    console.error(
+      `copy-and-swap: ${JSON.stringify(w)}; migration ${result.duration_ms} ms; statements ${result.statements.map((x) => x.duration_ms).join(', ')} ms`,
+    );
+    // What the check says is what the tables hold: sign-ups in users_old and not in users.
+    const [truth] = await tool.query(
+      "SELECT (SELECT COUNT(*) FROM swap.users_old WHERE email LIKE 'user-%') AS old_n, (SELECT COUNT(*) FROM swap.users WHERE email LIKE 'user-%') AS new_n",
+    );
+    const { old_n, new_n } = (truth as Array<{ old_n: string; new_n: string }>)[0]!;
+    expect(w.committed).toBe(Number(old_n));
+    expect(w.missing).toBe(Number(old_n) - Number(new_n));
     expect(w.committed).toBeGreaterThan(0);
     expect(w.missing).toBeGreaterThan(0);
     expect(w.missing_during_migration).toBeGreaterThan(0);
@@ -170,5 +179,27 @@ describe.skipIf(!mariadbAvailable)('the workload during a MySQL migration on Mar
     const [n] = await tool.query("SELECT COUNT(*) AS n FROM inplace.users WHERE email LIKE 'user-%'");
     expect(Number((n as Array<{ n: unknown }>)[0]?.n)).toBe(w.committed);
     for (const s of result.workload!.statements) expect(s.phases.baseline.errors).toEqual({});
+  });
+
+  it('counts statements cut off by the workload timeout as timeouts (a write behind ALGORITHM=COPY)', async () => {
+    const spec = await parseMysqlWorkload(
+      SIGN_UPS.split('-- @name read-user')[0]!.replace('-- @timeout 20000', '-- @timeout 300'),
+      'signups.sql',
+    );
+    const result = await measureMysqlMigration(
+      { settings: { ...server().settings, database: 'inplace' }, name: 'copy', branch: 'b' },
+      'ALTER TABLE users MODIFY pad VARCHAR(220), ALGORITHM=COPY;',
+      { workload: spec, probes: false },
+    );
+    expect(result.status, result.error ?? '').toBe('passed');
+    const phases = result.workload!.statements[0]!.phases;
+    console.error(
+      `timeouts behind ALGORITHM=COPY: ${JSON.stringify(phases.migration)}; ${result.duration_ms} ms`,
+    );
+    expect(result.duration_ms).toBeGreaterThan(600);
+    expect(phases.migration.timeouts).toBeGreaterThan(0);
+    expect(phases.migration.max_ms!).toBeLessThan(1500);
+    expect(phases.baseline.timeouts).toBe(0);
+    expect(result.workload!.writes.missing).toBe(0);
   });
 });
