@@ -166,18 +166,18 @@ export async function measureMysqlMigration(
       intervalMs,
     );
     await sampler.start();
+    workload?.resume();
     if (options.longReaderMs && options.longReaderMs > 0) {
       longReader = await startMysqlLongReader(config.settings, database, all, options.longReaderMs);
     }
-    workload?.resume();
 
     clock.origin = clock.now();
     probes?.beginMigration(clock.origin);
     workload?.mark('migration');
     const outcome = await runStatements(migration, statements, clock);
     const end = clock.now();
-    await longReader?.finished;
     workload?.mark('after');
+    await longReader?.finished;
 
     const data: MysqlSamplerData = await sampler.stop();
     sampler = null;
