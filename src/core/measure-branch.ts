@@ -159,6 +159,7 @@ async function measureMysqlOnBranch(
         ...(file ? { file } : {}),
         ...(runAs ? { runAs } : {}),
         ...(opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {}),
+        ...(opts.workload ? { workload: opts.workload } : {}),
       });
     },
     { as: 'superuser' },

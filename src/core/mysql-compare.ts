@@ -45,6 +45,8 @@ export async function compareMysqlBranches(
   const schemaDifferences: BranchComparison['schema_differences'] = {};
   for (const b of entries) {
     throwIfAborted(input.signal);
+    // vers-db's own fixed reads (counts, schema) as the tool user: listing InnoDB tables needs
+    // PROCESS. The user's query runs as the branch's reader, in a READ ONLY transaction.
     await withBranch(
       backend,
       b.name,
@@ -62,18 +64,19 @@ export async function compareMysqlBranches(
           schemaDifferences[b.name] =
             b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         });
-        if (input.query !== undefined) {
-          queryResults[b.name] = await readOnlyMysqlQuery(
-            settings,
-            input.query,
-            limits.timeoutMs,
-            limits.maxRows,
-            limits.maxBytes,
-          );
-        }
       },
-      { as: 'reader' },
+      { as: 'superuser' },
     );
+    const query = input.query;
+    if (query !== undefined) {
+      queryResults[b.name] = await withBranch(
+        backend,
+        b.name,
+        (conn) =>
+          readOnlyMysqlQuery(mysqlSettingsOf(conn), query, limits.timeoutMs, limits.maxRows, limits.maxBytes),
+        { as: 'reader' },
+      );
+    }
   }
   return {
     branches: input.branches,

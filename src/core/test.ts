@@ -9,6 +9,7 @@ import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { unknownCheckpoint } from '../backends/messages.js';
 import { deployRehearsalFrom } from '../collector/deploy-options.js';
+import { loadMysqlWorkload } from '../engines/mysql/workload/index.js';
 import {
   CancelledError,
   ConflictError,
@@ -81,8 +82,6 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
 
 /** What only the PostgreSQL collector has so far, refused for a MySQL checkpoint before any branch is made. */
 function refuseForMysql(input: TestStrategiesInput, resolved: readonly ResolvedMigration[]): void {
-  if (input.workload)
-    throw postgresOnly('the application workload (--workload)', 'leave it out to measure with probes');
   if (input.deploy) throw postgresOnly('the deploy rehearsal (--deploy-lock-timeout)', 'leave it out');
   if (input.afterRun || input.beforeRank)
     throw postgresOnly('strategy variants', 'test the strategies as written');
@@ -133,7 +132,9 @@ async function runStrategies(
     }
     names.add(m.name);
   }
-  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : undefined;
+  // The workload file is read in the engine's own SQL dialect (parameters, RETURNING).
+  const readWorkload = engine === 'mysql' ? loadMysqlWorkload : loadWorkload;
+  const workload = input.workload ? await readWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);

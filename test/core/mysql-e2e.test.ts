@@ -3,9 +3,10 @@
  * tool-owned source with data, test an ALGORITHM=INSTANT add column against an ALGORITHM=COPY
  * column change (results with engine mysql; the COPY one blocks writes and is ranked below),
  * the checkpoint verified untouched after the run (and found changed when it was), compare the
- * two kept branches. Options the MySQL collector does not have are refused before any branch.
+ * two kept branches, the application workload catching a copy-and-swap that drops writes. Options
+ * the MySQL collector does not have are refused before any branch.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe.skipIf(!mariadbAvailable)('core on MySQL', () => {
       testStrategies(ctx, {
         baseline: 'base',
         migrations: [{ migration: INSTANT }],
-        workload: { file: 'w.yaml' } as never,
+        deploy: { lockTimeoutMs: 100 },
       }),
     ).rejects.toThrow(/PostgreSQL-only/);
     await expect(
@@ -152,6 +153,43 @@ describe.skipIf(!mariadbAvailable)('core on MySQL', () => {
       /must only read/,
     );
   }, 120_000);
+
+  it('runs the application workload on MySQL: a copy-and-swap that drops the writes made meanwhile is rejected', async () => {
+    // Sign-ups with fresh ids while the migration copies, pauses and swaps: the rows written to
+    // items after the copy read it stay in items_old, and the core reports them missing.
+    await writeFile(
+      join(dir, 'app.sql'),
+      [
+        '-- @rate 100',
+        '-- @baseline 400',
+        '-- @after 300',
+        '-- @name sign-up',
+        '-- @commit',
+        '-- @param $1 fresh int items(id)',
+        "INSERT INTO items (id, label, qty) VALUES ($1, 'new', 1) RETURNING id;",
+        '',
+      ].join('\n'),
+    );
+    const swap = [
+      'CREATE TABLE items_new LIKE items;',
+      'INSERT INTO items_new SELECT * FROM items;',
+      'DO SLEEP(1);',
+      'RENAME TABLE items TO items_old, items_new TO items;',
+    ].join('\n');
+    const c = await testStrategies(ctx, {
+      baseline: 'base',
+      migrations: [{ name: 'swap', migration: swap }],
+      workload: { file: 'app.sql' },
+    });
+    const r = c.results[0]!;
+    expect(r.engine).toBe('mysql');
+    expect(r.workload?.writes.committed_during_migration).toBeGreaterThan(0);
+    expect(r.workload?.writes.missing).toBeGreaterThan(0);
+    expect(r.workload?.writes.found_in['app.items_old']).toBe(r.workload?.writes.missing);
+    expect(r.integrity.ok).toBe(false);
+    expect(c.recommendation).toBeNull();
+    expect(c.rejected).toEqual([{ name: 'swap', reason: expect.stringMatching(/^integrity: /) }]);
+  }, 300_000);
 
   it('finds a changed checkpoint: the run fails and the checkpoint is marked damaged', async () => {
     const root = serverRoot(state, 'ckpt', 'base');
