@@ -48,10 +48,16 @@ export async function readCheckpointOnBranch(
   const name = deriveBranchName(`verify-${tag}`, randomBytes(3).toString('hex'));
   const [info] = await backend.branch(tag, [name], { signal, createdBy: VERIFY_CREATED_BY, keep: false });
   try {
-    return await withBranch(backend, info!.name, (conn) => {
-      const settings = mysqlSettingsOf(conn);
-      return mysqlSealFacts(settings, settings.database);
-    });
+    // The tool user: InnoDB's dictionary (table ids) needs PROCESS, which a sandbox owner lacks.
+    return await withBranch(
+      backend,
+      info!.name,
+      (conn) => {
+        const settings = mysqlSettingsOf(conn);
+        return mysqlSealFacts(settings, settings.database);
+      },
+      { as: 'superuser' },
+    );
   } finally {
     await backend.destroy(info?.name ?? name);
   }

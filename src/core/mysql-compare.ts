@@ -62,18 +62,27 @@ export async function compareMysqlBranches(
           schemaDifferences[b.name] =
             b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         });
-        if (input.query !== undefined) {
+      },
+      // Table sizes and ids come from InnoDB's dictionary, which needs PROCESS: the tool user reads them.
+      { as: 'superuser' },
+    );
+    const query = input.query;
+    if (query !== undefined) {
+      await withBranch(
+        backend,
+        b.name,
+        async (conn) => {
           queryResults[b.name] = await readOnlyMysqlQuery(
-            settings,
-            input.query,
+            mysqlSettingsOf(conn),
+            query,
             limits.timeoutMs,
             limits.maxRows,
             limits.maxBytes,
           );
-        }
-      },
-      { as: 'reader' },
-    );
+        },
+        { as: 'reader' },
+      );
+    }
   }
   return {
     branches: input.branches,
