@@ -54,6 +54,7 @@ export const LOCAL_CAPABILITIES: B.BackendCapabilities = {
 
 export class LocalDriver implements StorageDriver {
   readonly kind = 'local' as const;
+  readonly engine = 'postgres' as const;
   readonly capabilities = LOCAL_CAPABILITIES;
   private cloneEnv: Promise<CloneEnvironment> | undefined;
   private sandbox: Promise<boolean> | undefined;

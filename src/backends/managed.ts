@@ -79,19 +79,28 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     return this.driver.kind;
   }
 
-  /** The engine of the driver's storage: recorded with every checkpoint and branch it makes. */
-  get engine(): EngineName {
+  /**
+   * The one engine the driver stores (local: each engine has its own driver), or undefined when
+   * it is decided per record (vers: the base VM's engine, which the driver records as `extra`).
+   */
+  get engine(): EngineName | undefined {
+    return this.driver.engine;
+  }
+
+  /** The engine a new checkpoint is recorded with, unless the driver's fields (`extra`) say otherwise. */
+  private get recordedEngine(): EngineName {
     return this.driver.engine ?? 'postgres';
   }
 
-  /** Records of this backend and engine (gc and listings leave the other engine's alone). */
+  /** Records of this backend (and of its engine, when it has one): gc leaves the other engine's alone. */
   private mine(e: { backend: BackendKind; engine?: EngineName }): boolean {
-    return e.backend === this.kind && engineOf(e) === this.engine;
+    return e.backend === this.kind && (this.engine === undefined || engineOf(e) === this.engine);
   }
 
   /** A record of this backend made on the other engine is a clear error naming both. */
   private assertEngine(what: 'checkpoint' | 'branch', name: string, e: { engine?: EngineName }): void {
-    if (engineOf(e) !== this.engine) throw engineMismatch(what, name, engineOf(e), this.engine);
+    const mine = this.engine;
+    if (mine !== undefined && engineOf(e) !== mine) throw engineMismatch(what, name, engineOf(e), mine);
   }
 
   get capabilities(): BackendCapabilities {
@@ -126,8 +135,8 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
       if (d.checkpoints[tag]) throw checkpointTaken(tag);
       d.checkpoints[tag] = {
         ...info,
+        engine: this.recordedEngine,
         ...plan.extra,
-        engine: this.engine,
         state: 'creating',
         createdBy: options.createdBy,
         pid: process.pid,
@@ -146,9 +155,9 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
       await this.registry.update((d) => {
         d.checkpoints[tag] = {
           ...done,
+          engine: this.recordedEngine,
           ...plan.extra,
           ...made.extra,
-          engine: this.engine,
           state: 'ready',
           createdBy: options.createdBy,
         };
@@ -224,7 +233,7 @@ export class ManagedBackend<D extends StorageDriver = StorageDriver> implements 
     const planned: BranchEntry[] = names.map((name, i) => ({
       name,
       backend: this.kind,
-      engine: this.engine,
+      engine: engineOf(ckpt), // a branch is of its checkpoint's engine
       checkpoint,
       ...plans[i]!,
       createdAt,
