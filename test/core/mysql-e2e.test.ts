@@ -58,7 +58,12 @@ describe.skipIf(!mariadbAvailable)('core on MySQL', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await (await ctx?.backend())?.gc().catch(() => undefined);
+    // The kept branches' servers are stopped with them (gc leaves kept branches alone).
+    const backend = await ctx?.backend();
+    for (const name of Object.keys((await ctx.registry.read()).branches)) {
+      await backend?.destroy(name).catch(() => undefined);
+    }
+    await backend?.gc().catch(() => undefined);
     await ctx?.close();
     if (state) await stopSource(state).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
