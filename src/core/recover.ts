@@ -6,24 +6,29 @@
  * in the common case (nothing died) this reads two small files and starts nothing.
  */
 
+import type { Backend } from '../backends/backend.js';
 import { embeddedStatus } from '../backends/embedded.js';
+import { ENGINE_NAMES, type EngineName } from '../engines/engine.js';
 import { processAlive, reapOrphanedChildren } from '../state/children.js';
 import type { RegistryData } from '../state/registry.js';
 import type { Context } from './context.js';
+import { withEngine } from './engine-context.js';
 
-/** Registry entries of this backend left behind by processes that are gone. */
-export function leftoversOf(data: RegistryData, backend: string): string[] {
+/** Registry entries of this backend and engine left behind by processes that are gone. */
+export function leftoversOf(data: RegistryData, backend: string, engine: EngineName = 'postgres'): string[] {
   const out: string[] = [];
+  const other = (e: { backend: string; engine?: EngineName }) =>
+    e.backend !== backend || (e.engine ?? 'postgres') !== engine;
   for (const b of Object.values(data.branches)) {
-    if (b.backend !== backend) continue;
+    if (other(b)) continue;
     const dead = !processAlive(b.pid);
     if (dead && (b.state !== 'ready' || !b.keep)) out.push(`branch ${b.name}`);
   }
   for (const c of Object.values(data.checkpoints)) {
-    if (c.backend !== backend || c.state === 'ready') continue;
+    if (other(c) || c.state === 'ready') continue;
     if (c.pid === undefined || !processAlive(c.pid)) out.push(`unfinished checkpoint ${c.tag}`);
   }
-  if (backend === 'vers') {
+  if (backend === 'vers' && engine === 'postgres') {
     for (const v of Object.values(data.vms ?? {})) {
       if (v.state === 'creating' && (v.pid === undefined || !processAlive(v.pid))) out.push(`VM ${v.label}`);
     }
@@ -32,9 +37,15 @@ export function leftoversOf(data: RegistryData, backend: string): string[] {
 }
 
 async function localServerUp(ctx: Context): Promise<boolean> {
-  if (ctx.backendKind !== 'local') return false;
+  if (ctx.backendKind !== 'local' || ctx.engine !== 'postgres') return false;
   if (ctx.env.DATABASE_URL?.trim()) return true;
   return (await embeddedStatus(ctx.stateDir).catch(() => null))?.running ?? false;
+}
+
+async function collect(ctx: Context, backend: Backend): Promise<string[]> {
+  const report = await backend.gc();
+  for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+  return report.removed.map((r) => `removed ${r}`);
 }
 
 /** Clean up after dead processes; returns one line per thing removed. Never throws. */
@@ -43,17 +54,20 @@ export async function recoverAfterCrashes(ctx: Context): Promise<string[]> {
   try {
     done.push(...(await reapOrphanedChildren(ctx.stateDir)).map((s) => `stopped ${s}`));
     const data = await ctx.registry.read();
-    const known = leftoversOf(data, ctx.backendKind).length > 0;
+    const known = leftoversOf(data, ctx.backendKind, ctx.engine).length > 0;
     // A database a dead process made but never recorded (its CREATE finished after the process was
     // gone) is found only on the server: sweep whenever the server is up anyway, never start one for it.
     if (known || (await localServerUp(ctx))) {
       try {
-        const report = await (await ctx.backend()).gc();
-        done.push(...report.removed.map((r) => `removed ${r}`));
-        for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+        done.push(...(await collect(ctx, await ctx.backend())));
       } catch (err) {
         if (known) throw err;
       }
+    }
+    // Another engine's leftovers (a MySQL run killed, then a PostgreSQL command) by its own backend.
+    for (const engine of ENGINE_NAMES) {
+      if (engine === ctx.engine || leftoversOf(data, ctx.backendKind, engine).length === 0) continue;
+      done.push(...(await withEngine(ctx, engine, async (c) => collect(c, await c.backend()))));
     }
   } catch (err) {
     ctx.log(`crash recovery skipped: ${(err as Error).message}`);

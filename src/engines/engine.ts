@@ -7,6 +7,7 @@
 
 /** The engines vers-db runs on: recorded with checkpoints and branches (absent in a record = 'postgres'). */
 export type EngineName = 'postgres' | 'mysql';
+export const ENGINE_NAMES: readonly EngineName[] = ['postgres', 'mysql'];
 
 /** The engine a registry record or connection belongs to (records made before engines were recorded are PostgreSQL's). */
 export const engineOf = (e: { engine?: EngineName } | undefined): EngineName => e?.engine ?? 'postgres';

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BranchConnection } from '../../../src/backends/backend.js';
+import { embeddedStatus } from '../../../src/backends/embedded.js';
 import { createLocalBackend } from '../../../src/backends/local.js';
 import { type Context, createContext } from '../../../src/core/context.js';
+import { recoverAfterCrashes } from '../../../src/core/recover.js';
 import { copyServer } from '../../../src/engines/mysql/branch.js';
 import { settingsFromUrl, withMysql } from '../../../src/engines/mysql/client.js';
 import { serverLayout } from '../../../src/engines/mysql/layout.js';
@@ -263,6 +265,43 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
     expect(await ctx.registry.branch('crashed')).toBeUndefined();
     // A kept branch of a live process stays.
     expect(await ctx.registry.branch('two')).toBeDefined();
+  });
+
+  it('crash recovery at the start of a PostgreSQL command removes a killed MySQL run, starting no PostgreSQL', async () => {
+    const root = serverRoot(state, 'branch', 'killed');
+    await copyServer(serverRoot(state, 'ckpt', 'base'), root);
+    const server = await startServer(root);
+    await ctx.registry.update(async (d) => {
+      d.branches.killed = {
+        name: 'killed',
+        backend: 'local',
+        engine: 'mysql',
+        checkpoint: 'base',
+        id: 'killed',
+        database: 'app',
+        createdAt: new Date().toISOString(),
+        durationMs: 0,
+        strategy: 'datadir-copy',
+        state: 'ready',
+        createdBy: 'killed test',
+        pid: await deadPid(),
+        keep: false,
+      };
+    });
+    const env: NodeJS.ProcessEnv = { ...process.env, VERS_DB_HOME: state };
+    delete env.DATABASE_URL;
+    delete env.VERS_DB_ENGINE;
+    const pg = createContext({ env, cwd: dir, backend: 'local', log: () => {} });
+    expect(pg.engine).toBe('postgres');
+    try {
+      expect(await recoverAfterCrashes(pg)).toContain('removed branch killed (killed)');
+    } finally {
+      await pg.close();
+    }
+    expect(await pidAlive(server.pid)).toBe(false);
+    expect(await exists(root)).toBe(false);
+    expect(await ctx.registry.branch('killed')).toBeUndefined();
+    expect((await embeddedStatus(state)).running).toBe(false);
   });
 
   it('deleteCheckpoint refuses while branches exist, and with force removes all servers', async () => {
