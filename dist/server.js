@@ -38013,10 +38013,11 @@ function urlScheme(url) {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
   return m?.[1] ? m[1].toLowerCase() : null;
 }
-var engineOf2;
+var ENGINE_NAMES, engineOf2;
 var init_engine = __esm({
   "src/engines/engine.ts"() {
     "use strict";
+    ENGINE_NAMES = ["postgres", "mysql"];
     engineOf2 = (e) => e?.engine ?? "postgres";
   }
 });
@@ -38530,17 +38531,25 @@ var init_managed = __esm({
       get kind() {
         return this.driver.kind;
       }
-      /** The engine of the driver's storage: recorded with every checkpoint and branch it makes. */
+      /**
+       * The one engine the driver stores (local: each engine has its own driver), or undefined when
+       * it is decided per record (vers: the base VM's engine, which the driver records as `extra`).
+       */
       get engine() {
+        return this.driver.engine;
+      }
+      /** The engine a new checkpoint is recorded with, unless the driver's fields (`extra`) say otherwise. */
+      get recordedEngine() {
         return this.driver.engine ?? "postgres";
       }
-      /** Records of this backend and engine (gc and listings leave the other engine's alone). */
+      /** Records of this backend (and of its engine, when it has one): gc leaves the other engine's alone. */
       mine(e) {
-        return e.backend === this.kind && engineOf2(e) === this.engine;
+        return e.backend === this.kind && (this.engine === void 0 || engineOf2(e) === this.engine);
       }
       /** A record of this backend made on the other engine is a clear error naming both. */
       assertEngine(what, name, e) {
-        if (engineOf2(e) !== this.engine) throw engineMismatch(what, name, engineOf2(e), this.engine);
+        const mine = this.engine;
+        if (mine !== void 0 && engineOf2(e) !== mine) throw engineMismatch(what, name, engineOf2(e), mine);
       }
       get capabilities() {
         return this.driver.capabilities;
@@ -38567,8 +38576,8 @@ var init_managed = __esm({
           if (d.checkpoints[tag]) throw checkpointTaken(tag);
           d.checkpoints[tag] = {
             ...info,
+            engine: this.recordedEngine,
             ...plan.extra,
-            engine: this.engine,
             state: "creating",
             createdBy: options.createdBy,
             pid: process.pid
@@ -38586,9 +38595,9 @@ var init_managed = __esm({
           await this.registry.update((d) => {
             d.checkpoints[tag] = {
               ...done,
+              engine: this.recordedEngine,
               ...plan.extra,
               ...made.extra,
-              engine: this.engine,
               state: "ready",
               createdBy: options.createdBy
             };
@@ -38654,7 +38663,8 @@ var init_managed = __esm({
         const planned = names.map((name, i2) => ({
           name,
           backend: this.kind,
-          engine: this.engine,
+          engine: engineOf2(ckpt),
+          // a branch is of its checkpoint's engine
           checkpoint,
           ...plans[i2],
           createdAt,
@@ -42153,6 +42163,7 @@ var init_local_driver2 = __esm({
       dataDir;
       serverVersionNum;
       kind = "local";
+      engine = "postgres";
       capabilities = LOCAL_CAPABILITIES;
       cloneEnv;
       sandbox;
@@ -61654,7 +61665,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect = (iss, side) => {
+  const collect2 = (iss, side) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -61675,11 +61686,11 @@ function handleIntersectionResults(result, left, right) {
     return true;
   };
   for (const iss of left.issues) {
-    if (!collect(iss, "l"))
+    if (!collect2(iss, "l"))
       result.issues.push(iss);
   }
   for (const iss of right.issues) {
-    if (!collect(iss, "r"))
+    if (!collect2(iss, "r"))
       result.issues.push(iss);
   }
   const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
@@ -70288,7 +70299,7 @@ async function measureMigration(opts) {
   if (migration.kind === "sql") {
     statements2 = await splitStatementsOffThread(migration.sql, migration.file);
   }
-  const collect = opts.collectMetrics ?? true;
+  const collect2 = opts.collectMetrics ?? true;
   const connections = new Connections(opts.connection);
   let cancelling = null;
   const onAbort = () => {
@@ -70304,9 +70315,9 @@ async function measureMigration(opts) {
     const control = await connections.open(APP_SNAPSHOT);
     throwIfAborted(opts.signal);
     progress({ message: "snapshot before the migration" });
-    const before = await snapshotDatabase(control, collect, opts.knownRowCounts);
+    const before = await snapshotDatabase(control, collect2, opts.knownRowCounts);
     throwIfAborted(opts.signal);
-    if (collect) progress({ message: "starting the lock sampler, choosing the rows to probe" });
+    if (collect2) progress({ message: "starting the lock sampler, choosing the rows to probe" });
     if (opts.workload) {
       progress({
         message: `workload ${opts.workload.file}: baseline window of ${opts.workload.baselineMs} ms`
@@ -70329,7 +70340,7 @@ async function measureMigration(opts) {
     const migrationPid = migrationClient ? pidOf(migrationClient) : null;
     const clock = createClock();
     let plan = { targets: [], unmeasured: [] };
-    if (collect) {
+    if (collect2) {
       sampler = new LockSampler(
         await connections.open(APP_SAMPLER),
         clock,
@@ -70404,8 +70415,8 @@ async function measureMigration(opts) {
     const workloadResult2 = workload ? await finishWorkload(workload, control) : null;
     workload = null;
     progress({ message: "snapshot after the migration" });
-    const after = await snapshotDatabase(control, collect);
-    const walBytes = collect ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
+    const after = await snapshotDatabase(control, collect2);
+    const walBytes = collect2 ? await walBytesBetween(control, before.walLsn, after.walLsn) : null;
     throwIfAborted(opts.signal);
     const result = buildResult({
       opts,
@@ -70871,10 +70882,15 @@ async function readCheckpointOnBranch(backend, tag, signal2) {
   const name = deriveBranchName(`verify-${tag}`, randomBytes3(3).toString("hex"));
   const [info] = await backend.branch(tag, [name], { signal: signal2, createdBy: VERIFY_CREATED_BY, keep: false });
   try {
-    return await withBranch(backend, info.name, (conn) => {
-      const settings = mysqlSettingsOf(conn);
-      return mysqlSealFacts(settings, settings.database);
-    });
+    return await withBranch(
+      backend,
+      info.name,
+      (conn) => {
+        const settings = mysqlSettingsOf(conn);
+        return mysqlSealFacts(settings, settings.database);
+      },
+      { as: "superuser" }
+    );
   } finally {
     await backend.destroy(info?.name ?? name);
   }
@@ -71357,18 +71373,18 @@ async function compareMysqlBranches(backend, entries, snap, input, limits) {
           const diff = await mysqlSchemaDiff(c3, database, recorded);
           schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         });
-        if (input.query !== void 0) {
-          queryResults[b.name] = await readOnlyMysqlQuery(
-            settings,
-            input.query,
-            limits.timeoutMs,
-            limits.maxRows,
-            limits.maxBytes
-          );
-        }
       },
-      { as: "reader" }
+      { as: "superuser" }
     );
+    const query = input.query;
+    if (query !== void 0) {
+      queryResults[b.name] = await withBranch(
+        backend,
+        b.name,
+        (conn) => readOnlyMysqlQuery(mysqlSettingsOf(conn), query, limits.timeoutMs, limits.maxRows, limits.maxBytes),
+        { as: "reader" }
+      );
+    }
   }
   return {
     branches: input.branches,
@@ -71720,6 +71736,558 @@ function buildComparison(baseline, backend, results, mode, options) {
 
 // src/core/test.ts
 init_messages();
+
+// src/engines/mysql/workload/index.ts
+init_errors();
+
+// src/engines/mysql/workload/driver.ts
+init_admin_sql();
+init_client();
+init_locks();
+
+// src/engines/mysql/probe.ts
+init_admin_sql();
+
+// src/engines/mysql/probe-sql.ts
+init_client();
+var PRIMARY_KEY_SQL = (
+  /* SQL */
+  `
+  SELECT COLUMN_NAME AS column_name FROM information_schema.STATISTICS
+  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1`
+);
+var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified3(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
+var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified3(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
+var writeProbeSql = (database, table, key) => {
+  const k = quoteMysqlIdent(key);
+  return `UPDATE ${qualified3(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
+};
+var START_TRANSACTION_SQL = "START TRANSACTION";
+var ROLLBACK_SQL5 = "ROLLBACK";
+var LOCK_WAIT_TIMEOUT_ERRNO = 1205;
+var STATEMENT_TIMEOUT_ERRNOS = /* @__PURE__ */ new Set([1969, 3024]);
+var qualified3 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
+
+// src/engines/mysql/probe.ts
+async function probeTarget(c3, database, table) {
+  const [rows4] = await c3.query(PRIMARY_KEY_SQL, [database, table]);
+  const key = rows4[0]?.column_name;
+  return key ? { database, table, key } : null;
+}
+async function sampleKeys(c3, t, count2) {
+  const [rows4] = await c3.query(sampleKeysSql(t.database, t.table, t.key), [count2]);
+  return rows4.map((r) => r.k);
+}
+async function prepareProbeConnection(c3, lockWaitSeconds) {
+  const s = Math.max(1, Math.ceil(lockWaitSeconds));
+  await c3.query(SESSION_TIMEOUTS_SQL, [s, s]);
+}
+async function runProbe(c3, kind, t, key, clock) {
+  const start = clock.now();
+  let outcome = "ok";
+  let error2 = null;
+  let end = start;
+  try {
+    if (kind === "read") {
+      await c3.query(readProbeSql(t.database, t.table, t.key), [key]);
+      end = clock.now();
+    } else {
+      await c3.query(START_TRANSACTION_SQL);
+      try {
+        await c3.query(writeProbeSql(t.database, t.table, t.key), [key]);
+        end = clock.now();
+      } finally {
+        await c3.query(ROLLBACK_SQL5);
+      }
+    }
+  } catch (err) {
+    end = clock.now();
+    const errno = err.errno;
+    outcome = errno === LOCK_WAIT_TIMEOUT_ERRNO || errno && STATEMENT_TIMEOUT_ERRNOS.has(errno) ? "timeout" : "error";
+    error2 = err.message;
+  }
+  return { kind, connection: c3.threadId, start, end, outcome, error: error2 };
+}
+
+// src/engines/mysql/workload/statement.ts
+init_errors();
+init_split2();
+var WORD_CHAR = /[0-9A-Za-z_$\u0080-\uffff]/;
+var isSpace3 = (c3) => c3 === " " || c3 === "	" || c3 === "\n" || c3 === "\r" || c3 === "\f";
+function skipQuoted2(sql, i2, quote, escapes) {
+  let j = i2 + 1;
+  while (j < sql.length) {
+    const c3 = sql[j];
+    if (escapes && c3 === "\\") j += 2;
+    else if (c3 === quote && sql[j + 1] === quote) j += 2;
+    else if (c3 === quote) return j + 1;
+    else j++;
+  }
+  return j;
+}
+function lexMysql(sql) {
+  const tokens = [];
+  let depth = 0;
+  let i2 = 0;
+  while (i2 < sql.length) {
+    const c3 = sql[i2];
+    const next = sql[i2 + 1];
+    if (isSpace3(c3)) i2++;
+    else if (c3 === "'" || c3 === '"') i2 = skipQuoted2(sql, i2, c3, true);
+    else if (c3 === "#" || c3 === "-" && next === "-" && (sql.charCodeAt(i2 + 2) <= 32 || i2 + 2 >= sql.length)) {
+      const eol = sql.indexOf("\n", i2);
+      i2 = eol < 0 ? sql.length : eol + 1;
+    } else if (c3 === "/" && next === "*" && (sql[i2 + 2] === "!" || sql[i2 + 2] === "+")) {
+      i2 += 3;
+      while (i2 < sql.length && /[0-9]/.test(sql[i2])) i2++;
+    } else if (c3 === "*" && next === "/") i2 += 2;
+    else if (c3 === "/" && next === "*") {
+      const close2 = sql.indexOf("*/", i2 + 2);
+      i2 = close2 < 0 ? sql.length : close2 + 2;
+    } else if (c3 === "`") {
+      const end = skipQuoted2(sql, i2, "`", false);
+      tokens.push({
+        kind: "name",
+        text: sql.slice(i2 + 1, end - 1).replaceAll("``", "`"),
+        start: i2,
+        end,
+        depth
+      });
+      i2 = end;
+    } else if (WORD_CHAR.test(c3)) {
+      let j = i2 + 1;
+      while (j < sql.length && WORD_CHAR.test(sql[j])) j++;
+      const text = sql.slice(i2, j);
+      tokens.push({ kind: /^\$\d+$/.test(text) ? "param" : "word", text, start: i2, end: j, depth });
+      i2 = j;
+    } else {
+      if (c3 === ")") depth = Math.max(0, depth - 1);
+      tokens.push({ kind: "punct", text: c3, start: i2, end: i2 + 1, depth });
+      if (c3 === "(") depth++;
+      i2++;
+    }
+  }
+  return tokens;
+}
+var COMMANDS2 = {
+  SELECT: "select",
+  WITH: "select",
+  INSERT: "insert",
+  REPLACE: "insert",
+  UPDATE: "update",
+  DELETE: "delete"
+};
+var MODIFIERS = /* @__PURE__ */ new Set(["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "QUICK", "INTO", "FROM"]);
+var upper = (t) => t?.kind === "word" ? t.text.toUpperCase() : "";
+var isName = (t) => t?.kind === "word" || t?.kind === "name";
+function targetOf(tokens) {
+  let i2 = 1;
+  while (MODIFIERS.has(upper(tokens[i2]))) i2++;
+  const first = tokens[i2];
+  if (!isName(first)) return null;
+  if (tokens[i2 + 1]?.text === "." && isName(tokens[i2 + 2])) {
+    return { schema: first.text, table: tokens[i2 + 2].text };
+  }
+  return { schema: null, table: first.text };
+}
+function analyseOne(sql, line, index, file) {
+  const tokens = lexMysql(sql);
+  const keyword2 = upper(tokens[0]) || (tokens[0]?.text ?? "");
+  const command = COMMANDS2[keyword2] ?? null;
+  const top = tokens.filter((t) => t.depth === 0);
+  const words = top.map(upper);
+  const has = (...seq) => words.some((_, i2) => seq.every((w, k) => words[i2 + k] === w));
+  const returning = words.includes("RETURNING");
+  if (tokens.some((t) => t.kind === "punct" && t.text === "?")) {
+    throw new InvalidInputError(`${file}:${line}: a workload statement takes $1, $2 \u2026 as parameters, not ?`, {
+      hint: "bind each with -- @param $1 \u2026"
+    });
+  }
+  if (command === "update" && returning) {
+    throw new InvalidInputError(
+      `${file}:${line}: MariaDB has no UPDATE \u2026 RETURNING (10.11 has INSERT \u2026 RETURNING and DELETE \u2026 RETURNING; MySQL has neither)`,
+      {
+        hint: "commit INSERT \u2026 RETURNING writes to have them checked afterwards; leave UPDATEs rolled back (no -- @commit)"
+      }
+    );
+  }
+  const params = new Set(tokens.filter((t) => t.kind === "param").map((t) => Number(t.text.slice(1))));
+  for (let n3 = 1; n3 <= params.size; n3++) {
+    if (!params.has(n3)) {
+      throw new InvalidInputError(
+        `${file}:${line}: parameters are numbered $1 \u2026 $${params.size} without gaps; $${n3} is missing`
+      );
+    }
+  }
+  return {
+    index,
+    sql,
+    line,
+    what: keyword2,
+    command,
+    locksRows: command === "select" && (has("FOR", "UPDATE") || has("FOR", "SHARE") || has("LOCK", "IN", "SHARE", "MODE")),
+    target: command === null || command === "select" ? null : targetOf(tokens),
+    returning,
+    params
+  };
+}
+var mysqlDialect = {
+  name: "mysql",
+  returningHint: "e.g. INSERT ... RETURNING id (MariaDB \u2265 10.5; MariaDB has no UPDATE ... RETURNING, MySQL no RETURNING at all)",
+  async analyse(text, file) {
+    return splitMysql(text, file).map((s) => analyseOne(s.sql, s.line, s.index, file));
+  }
+};
+function stringLiteral(value) {
+  return value === null ? "NULL" : `_utf8mb4 X'${Buffer.from(value, "utf8").toString("hex")}'`;
+}
+function bindParams(sql, values) {
+  let out = "";
+  let at = 0;
+  for (const t of lexMysql(sql)) {
+    if (t.kind !== "param") continue;
+    const n3 = Number(t.text.slice(1));
+    if (n3 < 1 || n3 > values.length) throw new Error(`no value for ${t.text}`);
+    out += `${sql.slice(at, t.start)}${stringLiteral(values[n3 - 1] ?? null)}`;
+    at = t.end;
+  }
+  return out + sql.slice(at);
+}
+
+// src/engines/mysql/workload/driver.ts
+var RESOLVE_TABLE_SQL = (
+  /* SQL */
+  `
+  SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND LOWER(TABLE_NAME) = LOWER(?) AND TABLE_TYPE = 'BASE TABLE'
+  ORDER BY TABLE_NAME = ? DESC, TABLE_NAME LIMIT 2`
+);
+var MARIADB_STATEMENT_TIME_SQL = "SET SESSION max_statement_time = ?";
+var START_TRANSACTION_SQL2 = "START TRANSACTION";
+var ROLLBACK_SQL6 = "ROLLBACK";
+var WORKLOAD_KEYS = 1e3;
+var BINARY_STRING_TYPES = /* @__PURE__ */ new Set([15, 249, 250, 251, 252, 253, 254]);
+var BINARY_CHARSET = 63;
+var isBinaryField = (f) => f.characterSet === BINARY_CHARSET && BINARY_STRING_TYPES.has(f.columnType ?? f.type ?? -1);
+async function textQuery(c3, sql, values) {
+  const [result, fields] = await c3.query({
+    sql,
+    ...values ? { values } : {},
+    rowsAsArray: true,
+    typeCast: (field) => field.buffer()
+  });
+  if (!Array.isArray(result)) {
+    return { rowCount: result.affectedRows ?? 0, columns: [], rows: [] };
+  }
+  const fs = fields ?? [];
+  const binary = fs.map(isBinaryField);
+  const rows4 = result.map(
+    (r) => r.map((v, i2) => v === null ? null : binary[i2] ? v.toString("hex") : v.toString("utf8"))
+  );
+  return { rowCount: rows4.length, columns: fs.map((f) => f.name), rows: rows4 };
+}
+var MysqlWorkloadDriver = class {
+  constructor(settings, timeoutMs, control, clock) {
+    this.settings = settings;
+    this.timeoutMs = timeoutMs;
+    this.control = control;
+    this.clock = clock;
+  }
+  settings;
+  timeoutMs;
+  control;
+  clock;
+  leavesDeadTuples = false;
+  async open() {
+    const c3 = await connectMysql(this.settings);
+    try {
+      const seconds2 = Math.max(1, Math.ceil(this.timeoutMs / 1e3));
+      await c3.query(SESSION_TIMEOUTS_SQL, [seconds2, seconds2]);
+      await c3.query(MARIADB_STATEMENT_TIME_SQL, [this.timeoutMs / 1e3]).catch(() => void 0);
+    } catch (err) {
+      c3.destroy();
+      throw err;
+    }
+    return c3;
+  }
+  async close(c3) {
+    await c3.end().catch(() => c3.destroy());
+  }
+  async run(c3, s, values, rollback) {
+    const sql = bindParams(s.sql, values);
+    let start = this.clock.now();
+    let error2 = null;
+    let timedOut = false;
+    let out = null;
+    try {
+      if (rollback) {
+        await c3.query(START_TRANSACTION_SQL2);
+        start = this.clock.now();
+      }
+      out = await textQuery(c3, sql);
+    } catch (err) {
+      const e = err;
+      error2 = e.fatal || !e.code ? "connection" : e.code;
+      timedOut = e.errno === LOCK_WAIT_TIMEOUT_ERRNO || !!e.errno && STATEMENT_TIMEOUT_ERRNOS.has(e.errno);
+    }
+    const end = this.clock.now();
+    if (rollback && error2 !== "connection") await c3.query(ROLLBACK_SQL6).catch(() => void 0);
+    return {
+      start,
+      end,
+      error: error2,
+      timedOut,
+      rowCount: out?.rowCount ?? 0,
+      columns: out?.columns ?? [],
+      rows: out?.rows ?? []
+    };
+  }
+  async logPosition() {
+    const lsn = await redoLsn(this.control).catch(() => null);
+    return lsn === null ? null : String(lsn);
+  }
+  async logBytes(from, to) {
+    const d = BigInt(to) - BigInt(from);
+    return d > 0n ? Number(d) : 0;
+  }
+};
+async function resolveMysqlTable(c3, database, ref) {
+  const db = ref.schema ?? database;
+  const [rows4] = await c3.query(RESOLVE_TABLE_SQL, [db, ref.table, ref.table]);
+  const found = rows4;
+  const hit = found[0]?.name === ref.table || found.length === 1 ? found[0] : void 0;
+  return hit ? { schema: hit.db, table: hit.name, name: relationKey(hit.db, hit.name) } : null;
+}
+function mysqlParamLookup(c3, database) {
+  const qualified4 = (t) => `${quoteMysqlIdent(t.schema)}.${quoteMysqlIdent(t.table)}`;
+  return {
+    resolveTable: (ref) => resolveMysqlTable(c3, database, ref),
+    async maxOf(table, column) {
+      const [rows4] = await c3.query(
+        `SELECT CAST(MAX(${quoteMysqlIdent(column)}) AS CHAR) AS m FROM ${qualified4(table)}`
+      );
+      return BigInt(rows4[0]?.m ?? "0");
+    },
+    async keyValues(table, column) {
+      const target = column ? { database: table.schema, table: table.table, key: column } : await probeTarget(c3, table.schema, table.table);
+      if (!target)
+        throw new Error(`${table.name} has no primary key: name the column, key ${table.table}(<column>)`);
+      const keys = await textQuery(c3, sampleKeysSql(target.database, target.table, target.key), [
+        WORKLOAD_KEYS
+      ]);
+      const values = keys.rows.map((r) => r[0] ?? null).filter((k) => k !== null);
+      return { column: target.key, values };
+    }
+  };
+}
+
+// src/engines/mysql/workload/lost-writes.ts
+init_client();
+init_locks();
+var COLUMN_TYPES_SQL2 = (
+  /* SQL */
+  `
+  SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS column_type,
+         NUMERIC_PRECISION AS num_precision, NUMERIC_SCALE AS num_scale, DATETIME_PRECISION AS dt_precision
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`
+);
+var LOOKALIKE_TABLES_SQL2 = (
+  /* SQL */
+  `
+  SELECT c.TABLE_NAME AS name FROM information_schema.COLUMNS c
+  JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+  WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME <> ? AND c.COLUMN_NAME IN (?) AND t.TABLE_TYPE = 'BASE TABLE'
+  GROUP BY c.TABLE_NAME HAVING COUNT(*) = ? ORDER BY 1 LIMIT 10`
+);
+var BATCH = 200;
+var BINARY = /* @__PURE__ */ new Set(["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"]);
+var INTEGER = /* @__PURE__ */ new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint"]);
+var int2 = (v) => Math.max(0, Math.min(65, Number(v ?? 0) || 0));
+function typedLiteral(col, value) {
+  if (value === null) return "NULL";
+  if (BINARY.has(col.type)) {
+    return /^(?:[0-9a-f]{2})*$/.test(value) ? `X'${value}'` : stringLiteral(value);
+  }
+  const s = stringLiteral(value);
+  if (INTEGER.has(col.type))
+    return `CAST(${s} AS ${/unsigned/i.test(col.column_type) ? "UNSIGNED" : "SIGNED"})`;
+  if (col.type === "decimal")
+    return `CAST(${s} AS DECIMAL(${int2(col.num_precision)}, ${int2(col.num_scale)}))`;
+  if (col.type === "float" || col.type === "double") return `CAST(${s} AS DOUBLE)`;
+  if (col.type === "date") return `CAST(${s} AS DATE)`;
+  if (col.type === "datetime" || col.type === "timestamp")
+    return `CAST(${s} AS DATETIME(${int2(col.dt_precision)}))`;
+  if (col.type === "time") return `CAST(${s} AS TIME(${int2(col.dt_precision)}))`;
+  return s;
+}
+function latestPerRow2(writes) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const w of [...writes].sort((a2, b) => a2.end - b.end)) {
+    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
+  }
+  return [...byKey.values()];
+}
+async function matching(c3, db, table, cols, rows4, wantMissing) {
+  const from = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table)}`;
+  const out = [];
+  for (let b = 0; b < rows4.length; b += BATCH) {
+    const parts = rows4.slice(b, b + BATCH).map((values, k) => {
+      const match = cols.map(
+        (col, i2) => `x.${quoteMysqlIdent(col.name)} ${i2 === 0 ? "=" : "<=>"} ${typedLiteral(col, values[i2] ?? null)}`
+      ).join(" AND ");
+      return `SELECT ${b + k} AS i FROM DUAL WHERE ${wantMissing ? "NOT " : ""}EXISTS (SELECT 1 FROM ${from} x WHERE ${match})`;
+    });
+    const [found] = await c3.query(parts.join(" UNION ALL "));
+    for (const r of found) out.push(Number(r.i));
+  }
+  return out;
+}
+async function checkMysqlCommittedWrites(c3, database, writes, migration) {
+  const rows4 = latestPerRow2(writes);
+  const during = (w) => w.end >= migration.start && w.end <= migration.end;
+  const report = {
+    committed: rows4.length,
+    committed_during_migration: rows4.filter(during).length,
+    checked: 0,
+    missing: 0,
+    missing_during_migration: 0,
+    unverifiable: 0,
+    found_in: {},
+    problems: []
+  };
+  const groups = /* @__PURE__ */ new Map();
+  for (const w of rows4) {
+    if (w.values[0] === null || w.columns.length === 0) {
+      report.unverifiable++;
+      continue;
+    }
+    const key = JSON.stringify([w.target, w.columns]);
+    groups.set(key, [...groups.get(key) ?? [], w]);
+  }
+  for (const group of groups.values()) {
+    const { target, columns } = group[0];
+    const written = target.schema ? relationKey(target.schema, target.table) : relationKey(database, target.table);
+    const countMissing = (missing2) => {
+      report.checked += group.length;
+      report.missing += missing2.length;
+      report.missing_during_migration += missing2.filter(during).length;
+    };
+    const table = await resolveMysqlTable(c3, database, target);
+    if (!table) {
+      countMissing(group);
+      report.problems.push(
+        `table ${written}, which ${group.length} committed writes went to, no longer exists`
+      );
+      continue;
+    }
+    const [typeRows] = await c3.query(COLUMN_TYPES_SQL2, [table.schema, table.table]);
+    const types2 = typeRows;
+    const typed = columns.map((name) => types2.find((t) => t.name.toLowerCase() === name.toLowerCase()));
+    if (typed.some((t) => !t)) {
+      report.unverifiable += group.length;
+      const gone = columns.filter((_, i2) => !typed[i2]);
+      report.problems.push(
+        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
+      );
+      continue;
+    }
+    const cols = typed;
+    let missing;
+    try {
+      const idx = await matching(
+        c3,
+        table.schema,
+        table.table,
+        cols,
+        group.map((w) => w.values),
+        true
+      );
+      missing = idx.map((i2) => group[i2]);
+    } catch (err) {
+      report.unverifiable += group.length;
+      report.problems.push(
+        `committed writes to ${table.name} could not be checked: ${err.message}`
+      );
+      continue;
+    }
+    countMissing(missing);
+    if (missing.length === 0) continue;
+    const [others] = await c3.query(LOOKALIKE_TABLES_SQL2, [
+      table.schema,
+      table.table,
+      cols.map((col) => col.name),
+      cols.length
+    ]);
+    for (const { name } of others) {
+      const found = await matching(
+        c3,
+        table.schema,
+        name,
+        cols,
+        missing.map((w) => w.values),
+        false
+      ).catch(() => []);
+      if (found.length > 0) report.found_in[relationKey(table.schema, name)] = found.length;
+    }
+  }
+  return report;
+}
+
+// src/engines/mysql/workload/index.ts
+var VERSION_SQL = "SELECT VERSION() AS v";
+function loadMysqlWorkload(input, cwd) {
+  return loadWorkload(input, cwd, mysqlDialect);
+}
+async function startMysqlWorkload(o2) {
+  if (o2.spec.dialect !== "mysql") {
+    throw new InvalidInputError(`the workload ${o2.spec.file} was read as PostgreSQL SQL, not MySQL's`, {
+      hint: "read it with loadMysqlWorkload (src/engines/mysql/workload/)"
+    });
+  }
+  const [version2] = await o2.control.query(VERSION_SQL);
+  const returning = o2.spec.statements.find((s) => s.returning);
+  if (returning && !/mariadb/i.test(String(version2[0]?.v ?? ""))) {
+    throw new InvalidInputError(
+      `${o2.spec.file}:${returning.line}: this server is MySQL, which has no RETURNING`,
+      {
+        hint: "committed writes are checked from what RETURNING gives back: MariaDB \u2265 10.5 has INSERT \u2026 RETURNING"
+      }
+    );
+  }
+  const lookup2 = mysqlParamLookup(o2.control, o2.database);
+  const sources = await resolveParamsWith(lookup2, o2.spec);
+  const targets = /* @__PURE__ */ new Map();
+  for (const s of o2.spec.statements) {
+    const t = s.target ? await lookup2.resolveTable(s.target) : null;
+    if (t) targets.set(s.index, t.name);
+  }
+  const driver = new MysqlWorkloadDriver(
+    { ...o2.settings, database: o2.database },
+    o2.spec.timeoutMs,
+    o2.control,
+    o2.clock
+  );
+  return WorkloadRun.begin({ driver, spec: o2.spec, clock: o2.clock, sources, targets });
+}
+async function finishMysqlWorkload(run, control, database) {
+  const outcome = await run.stop();
+  const writes = await checkMysqlCommittedWrites(control, database, outcome.committed, {
+    start: outcome.marks.migration,
+    end: outcome.marks.after
+  });
+  return workloadResult(outcome, writes);
+}
+async function committedTargets(control, database, spec) {
+  const lookup2 = mysqlParamLookup(control, database);
+  const out = /* @__PURE__ */ new Set();
+  for (const s of spec.statements) {
+    const t = s.commit && s.target ? await lookup2.resolveTable(s.target) : null;
+    if (t) out.add(t.name);
+  }
+  return out;
+}
+
+// src/core/test.ts
 init_errors();
 init_names();
 init_secrets();
@@ -72094,484 +72662,6 @@ function runSpanMs(run, samples, intervalMs) {
 
 // src/engines/mysql/collector/measure.ts
 init_split2();
-
-// src/engines/mysql/workload/index.ts
-init_errors();
-
-// src/engines/mysql/workload/driver.ts
-init_admin_sql();
-init_client();
-init_locks();
-
-// src/engines/mysql/probe.ts
-init_admin_sql();
-
-// src/engines/mysql/probe-sql.ts
-init_client();
-var PRIMARY_KEY_SQL = (
-  /* SQL */
-  `
-  SELECT COLUMN_NAME AS column_name FROM information_schema.STATISTICS
-  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1`
-);
-var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified3(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
-var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified3(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
-var writeProbeSql = (database, table, key) => {
-  const k = quoteMysqlIdent(key);
-  return `UPDATE ${qualified3(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
-};
-var START_TRANSACTION_SQL = "START TRANSACTION";
-var ROLLBACK_SQL5 = "ROLLBACK";
-var LOCK_WAIT_TIMEOUT_ERRNO = 1205;
-var STATEMENT_TIMEOUT_ERRNOS = /* @__PURE__ */ new Set([1969, 3024]);
-var qualified3 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
-
-// src/engines/mysql/probe.ts
-async function probeTarget(c3, database, table) {
-  const [rows4] = await c3.query(PRIMARY_KEY_SQL, [database, table]);
-  const key = rows4[0]?.column_name;
-  return key ? { database, table, key } : null;
-}
-async function sampleKeys(c3, t, count2) {
-  const [rows4] = await c3.query(sampleKeysSql(t.database, t.table, t.key), [count2]);
-  return rows4.map((r) => r.k);
-}
-async function prepareProbeConnection(c3, lockWaitSeconds) {
-  const s = Math.max(1, Math.ceil(lockWaitSeconds));
-  await c3.query(SESSION_TIMEOUTS_SQL, [s, s]);
-}
-async function runProbe(c3, kind, t, key, clock) {
-  const start = clock.now();
-  let outcome = "ok";
-  let error2 = null;
-  let end = start;
-  try {
-    if (kind === "read") {
-      await c3.query(readProbeSql(t.database, t.table, t.key), [key]);
-      end = clock.now();
-    } else {
-      await c3.query(START_TRANSACTION_SQL);
-      try {
-        await c3.query(writeProbeSql(t.database, t.table, t.key), [key]);
-        end = clock.now();
-      } finally {
-        await c3.query(ROLLBACK_SQL5);
-      }
-    }
-  } catch (err) {
-    end = clock.now();
-    const errno = err.errno;
-    outcome = errno === LOCK_WAIT_TIMEOUT_ERRNO || errno && STATEMENT_TIMEOUT_ERRNOS.has(errno) ? "timeout" : "error";
-    error2 = err.message;
-  }
-  return { kind, connection: c3.threadId, start, end, outcome, error: error2 };
-}
-
-// src/engines/mysql/workload/statement.ts
-init_errors();
-init_split2();
-var WORD_CHAR = /[0-9A-Za-z_$\u0080-\uffff]/;
-var isSpace3 = (c3) => c3 === " " || c3 === "	" || c3 === "\n" || c3 === "\r" || c3 === "\f";
-function skipQuoted2(sql, i2, quote, escapes) {
-  let j = i2 + 1;
-  while (j < sql.length) {
-    const c3 = sql[j];
-    if (escapes && c3 === "\\") j += 2;
-    else if (c3 === quote && sql[j + 1] === quote) j += 2;
-    else if (c3 === quote) return j + 1;
-    else j++;
-  }
-  return j;
-}
-function lexMysql(sql) {
-  const tokens = [];
-  let depth = 0;
-  let i2 = 0;
-  while (i2 < sql.length) {
-    const c3 = sql[i2];
-    const next = sql[i2 + 1];
-    if (isSpace3(c3)) i2++;
-    else if (c3 === "'" || c3 === '"') i2 = skipQuoted2(sql, i2, c3, true);
-    else if (c3 === "#" || c3 === "-" && next === "-" && (sql.charCodeAt(i2 + 2) <= 32 || i2 + 2 >= sql.length)) {
-      const eol = sql.indexOf("\n", i2);
-      i2 = eol < 0 ? sql.length : eol + 1;
-    } else if (c3 === "/" && next === "*" && (sql[i2 + 2] === "!" || sql[i2 + 2] === "+")) {
-      i2 += 3;
-      while (i2 < sql.length && /[0-9]/.test(sql[i2])) i2++;
-    } else if (c3 === "*" && next === "/") i2 += 2;
-    else if (c3 === "/" && next === "*") {
-      const close2 = sql.indexOf("*/", i2 + 2);
-      i2 = close2 < 0 ? sql.length : close2 + 2;
-    } else if (c3 === "`") {
-      const end = skipQuoted2(sql, i2, "`", false);
-      tokens.push({
-        kind: "name",
-        text: sql.slice(i2 + 1, end - 1).replaceAll("``", "`"),
-        start: i2,
-        end,
-        depth
-      });
-      i2 = end;
-    } else if (WORD_CHAR.test(c3)) {
-      let j = i2 + 1;
-      while (j < sql.length && WORD_CHAR.test(sql[j])) j++;
-      const text = sql.slice(i2, j);
-      tokens.push({ kind: /^\$\d+$/.test(text) ? "param" : "word", text, start: i2, end: j, depth });
-      i2 = j;
-    } else {
-      if (c3 === ")") depth = Math.max(0, depth - 1);
-      tokens.push({ kind: "punct", text: c3, start: i2, end: i2 + 1, depth });
-      if (c3 === "(") depth++;
-      i2++;
-    }
-  }
-  return tokens;
-}
-function stringLiteral(value) {
-  return value === null ? "NULL" : `_utf8mb4 X'${Buffer.from(value, "utf8").toString("hex")}'`;
-}
-function bindParams(sql, values) {
-  let out = "";
-  let at = 0;
-  for (const t of lexMysql(sql)) {
-    if (t.kind !== "param") continue;
-    const n3 = Number(t.text.slice(1));
-    if (n3 < 1 || n3 > values.length) throw new Error(`no value for ${t.text}`);
-    out += `${sql.slice(at, t.start)}${stringLiteral(values[n3 - 1] ?? null)}`;
-    at = t.end;
-  }
-  return out + sql.slice(at);
-}
-
-// src/engines/mysql/workload/driver.ts
-var RESOLVE_TABLE_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = ? AND LOWER(TABLE_NAME) = LOWER(?) AND TABLE_TYPE = 'BASE TABLE'
-  ORDER BY TABLE_NAME = ? DESC, TABLE_NAME LIMIT 2`
-);
-var MARIADB_STATEMENT_TIME_SQL = "SET SESSION max_statement_time = ?";
-var START_TRANSACTION_SQL2 = "START TRANSACTION";
-var ROLLBACK_SQL6 = "ROLLBACK";
-var WORKLOAD_KEYS = 1e3;
-var BINARY_STRING_TYPES = /* @__PURE__ */ new Set([15, 249, 250, 251, 252, 253, 254]);
-var BINARY_CHARSET = 63;
-var isBinaryField = (f) => f.characterSet === BINARY_CHARSET && BINARY_STRING_TYPES.has(f.columnType ?? f.type ?? -1);
-async function textQuery(c3, sql, values) {
-  const [result, fields] = await c3.query({
-    sql,
-    ...values ? { values } : {},
-    rowsAsArray: true,
-    typeCast: (field) => field.buffer()
-  });
-  if (!Array.isArray(result)) {
-    return { rowCount: result.affectedRows ?? 0, columns: [], rows: [] };
-  }
-  const fs = fields ?? [];
-  const binary = fs.map(isBinaryField);
-  const rows4 = result.map(
-    (r) => r.map((v, i2) => v === null ? null : binary[i2] ? v.toString("hex") : v.toString("utf8"))
-  );
-  return { rowCount: rows4.length, columns: fs.map((f) => f.name), rows: rows4 };
-}
-var MysqlWorkloadDriver = class {
-  constructor(settings, timeoutMs, control, clock) {
-    this.settings = settings;
-    this.timeoutMs = timeoutMs;
-    this.control = control;
-    this.clock = clock;
-  }
-  settings;
-  timeoutMs;
-  control;
-  clock;
-  leavesDeadTuples = false;
-  async open() {
-    const c3 = await connectMysql(this.settings);
-    try {
-      const seconds2 = Math.max(1, Math.ceil(this.timeoutMs / 1e3));
-      await c3.query(SESSION_TIMEOUTS_SQL, [seconds2, seconds2]);
-      await c3.query(MARIADB_STATEMENT_TIME_SQL, [this.timeoutMs / 1e3]).catch(() => void 0);
-    } catch (err) {
-      c3.destroy();
-      throw err;
-    }
-    return c3;
-  }
-  async close(c3) {
-    await c3.end().catch(() => c3.destroy());
-  }
-  async run(c3, s, values, rollback) {
-    const sql = bindParams(s.sql, values);
-    let start = this.clock.now();
-    let error2 = null;
-    let timedOut = false;
-    let out = null;
-    try {
-      if (rollback) {
-        await c3.query(START_TRANSACTION_SQL2);
-        start = this.clock.now();
-      }
-      out = await textQuery(c3, sql);
-    } catch (err) {
-      const e = err;
-      error2 = e.fatal || !e.code ? "connection" : e.code;
-      timedOut = e.errno === LOCK_WAIT_TIMEOUT_ERRNO || !!e.errno && STATEMENT_TIMEOUT_ERRNOS.has(e.errno);
-    }
-    const end = this.clock.now();
-    if (rollback && error2 !== "connection") await c3.query(ROLLBACK_SQL6).catch(() => void 0);
-    return {
-      start,
-      end,
-      error: error2,
-      timedOut,
-      rowCount: out?.rowCount ?? 0,
-      columns: out?.columns ?? [],
-      rows: out?.rows ?? []
-    };
-  }
-  async logPosition() {
-    const lsn = await redoLsn(this.control).catch(() => null);
-    return lsn === null ? null : String(lsn);
-  }
-  async logBytes(from, to) {
-    const d = BigInt(to) - BigInt(from);
-    return d > 0n ? Number(d) : 0;
-  }
-};
-async function resolveMysqlTable(c3, database, ref) {
-  const db = ref.schema ?? database;
-  const [rows4] = await c3.query(RESOLVE_TABLE_SQL, [db, ref.table, ref.table]);
-  const found = rows4;
-  const hit = found[0]?.name === ref.table || found.length === 1 ? found[0] : void 0;
-  return hit ? { schema: hit.db, table: hit.name, name: relationKey(hit.db, hit.name) } : null;
-}
-function mysqlParamLookup(c3, database) {
-  const qualified4 = (t) => `${quoteMysqlIdent(t.schema)}.${quoteMysqlIdent(t.table)}`;
-  return {
-    resolveTable: (ref) => resolveMysqlTable(c3, database, ref),
-    async maxOf(table, column) {
-      const [rows4] = await c3.query(
-        `SELECT CAST(MAX(${quoteMysqlIdent(column)}) AS CHAR) AS m FROM ${qualified4(table)}`
-      );
-      return BigInt(rows4[0]?.m ?? "0");
-    },
-    async keyValues(table, column) {
-      const target = column ? { database: table.schema, table: table.table, key: column } : await probeTarget(c3, table.schema, table.table);
-      if (!target)
-        throw new Error(`${table.name} has no primary key: name the column, key ${table.table}(<column>)`);
-      const keys = await textQuery(c3, sampleKeysSql(target.database, target.table, target.key), [
-        WORKLOAD_KEYS
-      ]);
-      const values = keys.rows.map((r) => r[0] ?? null).filter((k) => k !== null);
-      return { column: target.key, values };
-    }
-  };
-}
-
-// src/engines/mysql/workload/lost-writes.ts
-init_client();
-init_locks();
-var COLUMN_TYPES_SQL2 = (
-  /* SQL */
-  `
-  SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS column_type,
-         NUMERIC_PRECISION AS num_precision, NUMERIC_SCALE AS num_scale, DATETIME_PRECISION AS dt_precision
-  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`
-);
-var LOOKALIKE_TABLES_SQL2 = (
-  /* SQL */
-  `
-  SELECT c.TABLE_NAME AS name FROM information_schema.COLUMNS c
-  JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
-  WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME <> ? AND c.COLUMN_NAME IN (?) AND t.TABLE_TYPE = 'BASE TABLE'
-  GROUP BY c.TABLE_NAME HAVING COUNT(*) = ? ORDER BY 1 LIMIT 10`
-);
-var BATCH = 200;
-var BINARY = /* @__PURE__ */ new Set(["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"]);
-var INTEGER = /* @__PURE__ */ new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint"]);
-var int2 = (v) => Math.max(0, Math.min(65, Number(v ?? 0) || 0));
-function typedLiteral(col, value) {
-  if (value === null) return "NULL";
-  if (BINARY.has(col.type)) {
-    return /^(?:[0-9a-f]{2})*$/.test(value) ? `X'${value}'` : stringLiteral(value);
-  }
-  const s = stringLiteral(value);
-  if (INTEGER.has(col.type))
-    return `CAST(${s} AS ${/unsigned/i.test(col.column_type) ? "UNSIGNED" : "SIGNED"})`;
-  if (col.type === "decimal")
-    return `CAST(${s} AS DECIMAL(${int2(col.num_precision)}, ${int2(col.num_scale)}))`;
-  if (col.type === "float" || col.type === "double") return `CAST(${s} AS DOUBLE)`;
-  if (col.type === "date") return `CAST(${s} AS DATE)`;
-  if (col.type === "datetime" || col.type === "timestamp")
-    return `CAST(${s} AS DATETIME(${int2(col.dt_precision)}))`;
-  if (col.type === "time") return `CAST(${s} AS TIME(${int2(col.dt_precision)}))`;
-  return s;
-}
-function latestPerRow2(writes) {
-  const byKey = /* @__PURE__ */ new Map();
-  for (const w of [...writes].sort((a2, b) => a2.end - b.end)) {
-    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
-  }
-  return [...byKey.values()];
-}
-async function matching(c3, db, table, cols, rows4, wantMissing) {
-  const from = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table)}`;
-  const out = [];
-  for (let b = 0; b < rows4.length; b += BATCH) {
-    const parts = rows4.slice(b, b + BATCH).map((values, k) => {
-      const match = cols.map(
-        (col, i2) => `x.${quoteMysqlIdent(col.name)} ${i2 === 0 ? "=" : "<=>"} ${typedLiteral(col, values[i2] ?? null)}`
-      ).join(" AND ");
-      return `SELECT ${b + k} AS i FROM DUAL WHERE ${wantMissing ? "NOT " : ""}EXISTS (SELECT 1 FROM ${from} x WHERE ${match})`;
-    });
-    const [found] = await c3.query(parts.join(" UNION ALL "));
-    for (const r of found) out.push(Number(r.i));
-  }
-  return out;
-}
-async function checkMysqlCommittedWrites(c3, database, writes, migration) {
-  const rows4 = latestPerRow2(writes);
-  const during = (w) => w.end >= migration.start && w.end <= migration.end;
-  const report = {
-    committed: rows4.length,
-    committed_during_migration: rows4.filter(during).length,
-    checked: 0,
-    missing: 0,
-    missing_during_migration: 0,
-    unverifiable: 0,
-    found_in: {},
-    problems: []
-  };
-  const groups = /* @__PURE__ */ new Map();
-  for (const w of rows4) {
-    if (w.values[0] === null || w.columns.length === 0) {
-      report.unverifiable++;
-      continue;
-    }
-    const key = JSON.stringify([w.target, w.columns]);
-    groups.set(key, [...groups.get(key) ?? [], w]);
-  }
-  for (const group of groups.values()) {
-    const { target, columns } = group[0];
-    const written = target.schema ? relationKey(target.schema, target.table) : relationKey(database, target.table);
-    const countMissing = (missing2) => {
-      report.checked += group.length;
-      report.missing += missing2.length;
-      report.missing_during_migration += missing2.filter(during).length;
-    };
-    const table = await resolveMysqlTable(c3, database, target);
-    if (!table) {
-      countMissing(group);
-      report.problems.push(
-        `table ${written}, which ${group.length} committed writes went to, no longer exists`
-      );
-      continue;
-    }
-    const [typeRows] = await c3.query(COLUMN_TYPES_SQL2, [table.schema, table.table]);
-    const types2 = typeRows;
-    const typed = columns.map((name) => types2.find((t) => t.name.toLowerCase() === name.toLowerCase()));
-    if (typed.some((t) => !t)) {
-      report.unverifiable += group.length;
-      const gone = columns.filter((_, i2) => !typed[i2]);
-      report.problems.push(
-        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
-      );
-      continue;
-    }
-    const cols = typed;
-    let missing;
-    try {
-      const idx = await matching(
-        c3,
-        table.schema,
-        table.table,
-        cols,
-        group.map((w) => w.values),
-        true
-      );
-      missing = idx.map((i2) => group[i2]);
-    } catch (err) {
-      report.unverifiable += group.length;
-      report.problems.push(
-        `committed writes to ${table.name} could not be checked: ${err.message}`
-      );
-      continue;
-    }
-    countMissing(missing);
-    if (missing.length === 0) continue;
-    const [others] = await c3.query(LOOKALIKE_TABLES_SQL2, [
-      table.schema,
-      table.table,
-      cols.map((col) => col.name),
-      cols.length
-    ]);
-    for (const { name } of others) {
-      const found = await matching(
-        c3,
-        table.schema,
-        name,
-        cols,
-        missing.map((w) => w.values),
-        false
-      ).catch(() => []);
-      if (found.length > 0) report.found_in[relationKey(table.schema, name)] = found.length;
-    }
-  }
-  return report;
-}
-
-// src/engines/mysql/workload/index.ts
-var VERSION_SQL = "SELECT VERSION() AS v";
-async function startMysqlWorkload(o2) {
-  if (o2.spec.dialect !== "mysql") {
-    throw new InvalidInputError(`the workload ${o2.spec.file} was read as PostgreSQL SQL, not MySQL's`, {
-      hint: "read it with loadMysqlWorkload (src/engines/mysql/workload/)"
-    });
-  }
-  const [version2] = await o2.control.query(VERSION_SQL);
-  const returning = o2.spec.statements.find((s) => s.returning);
-  if (returning && !/mariadb/i.test(String(version2[0]?.v ?? ""))) {
-    throw new InvalidInputError(
-      `${o2.spec.file}:${returning.line}: this server is MySQL, which has no RETURNING`,
-      {
-        hint: "committed writes are checked from what RETURNING gives back: MariaDB \u2265 10.5 has INSERT \u2026 RETURNING"
-      }
-    );
-  }
-  const lookup2 = mysqlParamLookup(o2.control, o2.database);
-  const sources = await resolveParamsWith(lookup2, o2.spec);
-  const targets = /* @__PURE__ */ new Map();
-  for (const s of o2.spec.statements) {
-    const t = s.target ? await lookup2.resolveTable(s.target) : null;
-    if (t) targets.set(s.index, t.name);
-  }
-  const driver = new MysqlWorkloadDriver(
-    { ...o2.settings, database: o2.database },
-    o2.spec.timeoutMs,
-    o2.control,
-    o2.clock
-  );
-  return WorkloadRun.begin({ driver, spec: o2.spec, clock: o2.clock, sources, targets });
-}
-async function finishMysqlWorkload(run, control, database) {
-  const outcome = await run.stop();
-  const writes = await checkMysqlCommittedWrites(control, database, outcome.committed, {
-    start: outcome.marks.migration,
-    end: outcome.marks.after
-  });
-  return workloadResult(outcome, writes);
-}
-async function committedTargets(control, database, spec) {
-  const lookup2 = mysqlParamLookup(control, database);
-  const out = /* @__PURE__ */ new Set();
-  for (const s of spec.statements) {
-    const t = s.commit && s.target ? await lookup2.resolveTable(s.target) : null;
-    if (t) out.add(t.name);
-  }
-  return out;
-}
 
 // src/engines/mysql/collector/runner.ts
 var IN_TRANSACTION_SQL = "SELECT @@in_transaction AS open";
@@ -73509,9 +73599,9 @@ async function measureOnBranch(backend, branch, m, opts) {
   );
 }
 async function measurePostgresOnBranch(backend, conn, branch, m, opts) {
-  const collect = opts.collectMetrics ?? true;
+  const collect2 = opts.collectMetrics ?? true;
   const reservation = await reserveConnections(conn.config, {
-    probes: collect,
+    probes: collect2,
     signal: opts.signal
   });
   try {
@@ -73521,7 +73611,7 @@ async function measurePostgresOnBranch(backend, conn, branch, m, opts) {
       connection: conn.config,
       migration: m.source,
       exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: opts.superuser ?? false }),
-      collectMetrics: collect,
+      collectMetrics: collect2,
       maxProbeConnections: reservation.probeConnections,
       longReaderMs: opts.longReaderMs,
       deploy: opts.deploy,
@@ -73552,7 +73642,8 @@ async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
         probes: opts.collectMetrics ?? true,
         ...file ? { file } : {},
         ...runAs ? { runAs } : {},
-        ...opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {}
+        ...opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {},
+        ...opts.workload ? { workload: opts.workload } : {}
       });
     },
     { as: "superuser" }
@@ -74249,8 +74340,6 @@ async function testMigration(ctx, input) {
   return comparison.results[0];
 }
 function refuseForMysql(input, resolved) {
-  if (input.workload)
-    throw postgresOnly("the application workload (--workload)", "leave it out to measure with probes");
   if (input.deploy) throw postgresOnly("the deploy rehearsal (--deploy-lock-timeout)", "leave it out");
   if (input.afterRun || input.beforeRank)
     throw postgresOnly("strategy variants", "test the strategies as written");
@@ -74291,7 +74380,8 @@ async function runStrategies(ctx, input, engine) {
     }
     names.add(m.name);
   }
-  const workload = input.workload ? await loadWorkload(input.workload, ctx.cwd) : void 0;
+  const readWorkload = engine === "mysql" ? loadMysqlWorkload : loadWorkload;
+  const workload = input.workload ? await readWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);
@@ -74400,19 +74490,21 @@ async function runStrategies(ctx, input, engine) {
 
 // src/core/recover.ts
 init_embedded();
+init_engine();
 init_children();
-function leftoversOf(data, backend) {
+function leftoversOf(data, backend, engine = "postgres") {
   const out = [];
+  const other = (e) => e.backend !== backend || (e.engine ?? "postgres") !== engine;
   for (const b of Object.values(data.branches)) {
-    if (b.backend !== backend) continue;
+    if (other(b)) continue;
     const dead = !processAlive(b.pid);
     if (dead && (b.state !== "ready" || !b.keep)) out.push(`branch ${b.name}`);
   }
   for (const c3 of Object.values(data.checkpoints)) {
-    if (c3.backend !== backend || c3.state === "ready") continue;
+    if (other(c3) || c3.state === "ready") continue;
     if (c3.pid === void 0 || !processAlive(c3.pid)) out.push(`unfinished checkpoint ${c3.tag}`);
   }
-  if (backend === "vers") {
+  if (backend === "vers" && engine === "postgres") {
     for (const v of Object.values(data.vms ?? {})) {
       if (v.state === "creating" && (v.pid === void 0 || !processAlive(v.pid))) out.push(`VM ${v.label}`);
     }
@@ -74420,24 +74512,31 @@ function leftoversOf(data, backend) {
   return out;
 }
 async function localServerUp(ctx) {
-  if (ctx.backendKind !== "local") return false;
+  if (ctx.backendKind !== "local" || ctx.engine !== "postgres") return false;
   if (ctx.env.DATABASE_URL?.trim()) return true;
   return (await embeddedStatus(ctx.stateDir).catch(() => null))?.running ?? false;
+}
+async function collect(ctx, backend) {
+  const report = await backend.gc();
+  for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+  return report.removed.map((r) => `removed ${r}`);
 }
 async function recoverAfterCrashes(ctx) {
   const done = [];
   try {
     done.push(...(await reapOrphanedChildren(ctx.stateDir)).map((s) => `stopped ${s}`));
     const data = await ctx.registry.read();
-    const known = leftoversOf(data, ctx.backendKind).length > 0;
+    const known = leftoversOf(data, ctx.backendKind, ctx.engine).length > 0;
     if (known || await localServerUp(ctx)) {
       try {
-        const report = await (await ctx.backend()).gc();
-        done.push(...report.removed.map((r) => `removed ${r}`));
-        for (const e of report.errors) ctx.log(`crash recovery: could not clean up ${e}`);
+        done.push(...await collect(ctx, await ctx.backend()));
       } catch (err) {
         if (known) throw err;
       }
+    }
+    for (const engine of ENGINE_NAMES) {
+      if (engine === ctx.engine || leftoversOf(data, ctx.backendKind, engine).length === 0) continue;
+      done.push(...await withEngine(ctx, engine, async (c3) => collect(c3, await c3.backend())));
     }
   } catch (err) {
     ctx.log(`crash recovery skipped: ${err.message}`);
