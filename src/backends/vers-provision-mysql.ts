@@ -11,9 +11,9 @@ import { BackendError, InvalidInputError } from '../errors.js';
 import { shQuote } from '../vers/index.js';
 import type { BackendDeps } from './deps.js';
 import type { VersProvisioner } from './vers.js';
+import { ensureBaseVm, type ProvisionOptions, type ProvisionResult } from './vers-base-vm.js';
 import { VERS_SETTINGS } from './vers-driver.js';
 import { createMysqlDatabase, mysqlSettingsOf, VERS_MYSQL_USER } from './vers-mysql.js';
-import { ensureBaseVm, type ProvisionOptions, type ProvisionResult } from './vers-provision.js';
 
 const INSTALL_TIMEOUT_MS = 1_800_000;
 /** The suite's databases; MariaDB's own limit is 64 characters. */

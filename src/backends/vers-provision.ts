@@ -7,42 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { BackendError, InvalidInputError } from '../errors.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
-import { shQuote, type VersClient, VersNotFoundError } from '../vers/index.js';
+import { shQuote, VersNotFoundError } from '../vers/index.js';
 import type { BackendDeps } from './deps.js';
 import { ensureDatabase } from './pg-admin.js';
 import { createVersClient, openVersProvisioner, VERS_SETTINGS, type VersProvisioner } from './vers.js';
+import { ensureBaseVm, type ProvisionOptions, type ProvisionResult } from './vers-base-vm.js';
 
-export interface ProvisionOptions {
-  /** The engine the VM serves (default: the context's): 'mysql' is MariaDB (vers-provision-mysql.ts). */
-  engine?: 'postgres' | 'mysql';
-  /** `postgres@N` as in a suite's services.postgres.template; default postgres@16. */
-  template?: string;
-  /** Databases to create; the first is the one checkpoints and branches work on (default `postgres`). */
-  databases?: string[];
-  extensions?: string[];
-  /** postgresql.conf settings, applied with ALTER SYSTEM. */
-  settings?: Record<string, string | number | boolean>;
-  memSizeMib?: number;
-  vcpuCount?: number;
-  fsSizeMib?: number;
-  /** Make a new VM even if one is set up (the old one is deleted once the new one works). */
-  fresh?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (message: string) => void;
-}
-
-export interface ProvisionResult {
-  vm: string;
-  /** A URL to show, password redacted, valid while `vers tunnel <vm> 15432:5432` runs. */
-  databaseUrlHint: string;
-  /** What to do next, one line each, for the CLI to print. */
-  instructions: string[];
-  created: boolean;
-  installed: boolean;
-  serverVersion: string;
-  /** Settings written with ALTER SYSTEM that only take effect after a restart. */
-  pendingRestart: string[];
-}
+export type { ProvisionOptions, ProvisionResult } from './vers-base-vm.js';
 
 const TEMPLATE = /^postgres(?:ql)?@(\d{2})$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -104,20 +75,6 @@ echo "versdb: server_version=$(PGPASSWORD="$PW" psql -X -qtA -h "\${PGHOST:-127.
 }
 
 /** Is the recorded base VM still there and running? */
-export async function usableBase(
-  client: VersClient,
-  vm: string | undefined,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  if (!vm) return false;
-  try {
-    const s = await client.vmStatus(vm, { signal });
-    return s.state.toLowerCase() === 'running';
-  } catch (err) {
-    if (err instanceof VersNotFoundError) return false;
-    throw err;
-  }
-}
 
 export async function provisionVersBase(
   ctx: BackendDeps,
@@ -222,61 +179,6 @@ async function provision(
     serverVersion,
     pendingRestart,
   };
-}
-
-type Settings = { settings: Record<string, string> };
-
-/**
- * The base VM: the recorded one if it runs (and serves `engine`), else a new one from `vers run`.
- * `record` adds the engine's settings to the registry with it; a replaced VM is deleted.
- */
-export async function ensureBaseVm(
-  ctx: BackendDeps,
-  vers: VersProvisioner,
-  options: ProvisionOptions,
-  engine: 'postgres' | 'mysql',
-  record: (d: Settings) => void,
-): Promise<{ vm: string; created: boolean }> {
-  const { client } = vers;
-  const settings = (await ctx.registry.read()).settings;
-  const previous = settings[VERS_SETTINGS.baseVm];
-  const previousEngine = settings[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
-  let vm = previous;
-  let created = false;
-  const usable = !options.fresh && (await usableBase(client, vm, options.signal));
-  if (usable && previousEngine !== engine) {
-    const label = (e: string) => (e === 'mysql' ? 'MariaDB' : 'PostgreSQL');
-    throw new InvalidInputError(
-      `this project's Vers base VM ${previous} serves ${label(previousEngine)}, not ${label(engine)}`,
-      { hint: `add --fresh to replace it with a new ${label(engine)} VM (its checkpoints stay usable)` },
-    );
-  }
-  if (!usable) {
-    (options.onProgress ?? ctx.log)('starting a Vers VM (vers run --wait)…');
-    vm = await vers.runRootVm(() =>
-      client.run({
-        signal: options.signal,
-        memSizeMib: options.memSizeMib,
-        vcpuCount: options.vcpuCount,
-        fsSizeMib: options.fsSizeMib,
-      }),
-    );
-    created = true;
-  }
-  const baseVm = vm!;
-  await ctx.registry.update((d) => {
-    d.settings[VERS_SETTINGS.baseVm] = baseVm;
-    if (engine === 'mysql') d.settings[VERS_SETTINGS.engine] = 'mysql';
-    else delete d.settings[VERS_SETTINGS.engine];
-    record(d);
-  });
-  if (created && previous && previous !== baseVm) {
-    await client
-      .delete([previous])
-      .catch((err: Error) => ctx.log(`could not delete the old base VM ${previous}: ${err.message}`));
-    await vers.forgetVm(previous);
-  }
-  return { vm: baseVm, created };
 }
 
 export interface VersStatus {
