@@ -129,8 +129,8 @@ async function measurePostgresOnBranch(
  * The MySQL collector: SQL migrations only (test.ts refuses the options it does not have before
  * any branch is made). Snapshots, the lock sampler and the probes log in as the server's tool
  * user (they need performance_schema and the whole process list); the migration runs as the
- * branch's owner unless superuser was asked for. It cannot be interrupted mid-statement yet: a
- * cancellation is honoured before it starts and as soon as it returns.
+ * branch's owner unless superuser was asked for. A cancellation or a statement or migration timeout
+ * ends the running statement on the server (KILL QUERY, engines/mysql/collector/interrupt.ts).
  */
 async function measureMysqlOnBranch(
   backend: Backend,
@@ -160,6 +160,9 @@ async function measureMysqlOnBranch(
         ...(runAs ? { runAs } : {}),
         ...(opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {}),
         ...(opts.workload ? { workload: opts.workload } : {}),
+        signal: opts.signal,
+        statementTimeoutMs: opts.timeouts.statementMs,
+        migrationTimeoutMs: opts.timeouts.migrationMs,
       });
     },
     { as: 'superuser' },

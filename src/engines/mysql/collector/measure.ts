@@ -28,6 +28,7 @@
  * rolled back.
  */
 import { createClock } from '../../../collector/clock.js';
+import { throwIfAborted } from '../../../errors.js';
 import type { StrategyResult } from '../../../result.js';
 import {
   applyWorkload,
@@ -44,6 +45,7 @@ import { splitMysql } from '../split.js';
 import { committedTargets, finishMysqlWorkload, startMysqlWorkload } from '../workload/index.js';
 import { causeFinder } from './causes.js';
 import { bloat, integrityOf, namedTables, readFacts, redoBytes, rewrites } from './facts.js';
+import { MigrationInterrupter } from './interrupt.js';
 import { lockEvents, locksHeld } from './locks.js';
 import { type MysqlLongReader, startMysqlLongReader } from './long-reader.js';
 import { MysqlProbeSet } from './probes.js';
@@ -89,6 +91,11 @@ export interface MysqlMeasureOptions {
    * writes missing afterwards fail integrity.
    */
   workload?: WorkloadSpec;
+  /** A cancelled call ends the running statement (KILL QUERY) and the run throws CancelledError. */
+  signal?: AbortSignal;
+  /** Longest one statement / all statements may run, ms (VERS_DB_STATEMENT_TIMEOUT / _MIGRATION_TIMEOUT). */
+  statementTimeoutMs?: number;
+  migrationTimeoutMs?: number;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -174,8 +181,20 @@ export async function measureMysqlMigration(
     clock.origin = clock.now();
     probes?.beginMigration(clock.origin);
     workload?.mark('migration');
-    const outcome = await runStatements(migration, statements, clock);
+    const interrupter = new MigrationInterrupter(config.settings, migration.threadId, {
+      signal: options.signal,
+      statementMs: options.statementTimeoutMs,
+      migrationMs: options.migrationTimeoutMs,
+    });
+    interrupter.start();
+    const outcome = await runStatements(migration, statements, clock, interrupter).finally(() =>
+      interrupter.stop(),
+    );
     const end = clock.now();
+    // Cancelled: nothing more is measured (the caller removes the branch).
+    throwIfAborted(options.signal);
+    if (outcome.failed && interrupter.reason)
+      outcome.failed.error = `${interrupter.reason}: ${outcome.failed.error}`;
     workload?.mark('after');
     await longReader?.finished;
 

@@ -29,15 +29,23 @@ export interface RunOutcome {
 export const IN_TRANSACTION_SQL = 'SELECT @@in_transaction AS open';
 export const ROLLBACK_SQL = 'ROLLBACK';
 
+/** Told as each statement starts and ends (the timeout watchdog, interrupt.ts). */
+export interface StatementHooks {
+  statementStarted(): void;
+  statementEnded(): void;
+}
+
 export async function runStatements(
   c: MysqlConnection,
   statements: readonly MysqlStatement[],
   clock: { now(): number },
+  hooks?: StatementHooks,
 ): Promise<RunOutcome> {
   const ran: RanStatement[] = [];
   let failed: RanStatement | null = null;
   for (const statement of statements) {
     const start = clock.now();
+    hooks?.statementStarted();
     try {
       await c.query(statement.sql);
       ran.push({ statement, start, end: clock.now(), error: null, sqlstate: null });
@@ -52,6 +60,8 @@ export async function runStatements(
       };
       ran.push(failed);
       break;
+    } finally {
+      hooks?.statementEnded();
     }
   }
   let leftTransactionOpen = false;
