@@ -152,3 +152,14 @@ async function metadataLockRows(
       return [];
   }
 }
+
+/** Without a metadata-lock source, who blocks whom cannot be named: the result says so. */
+export const NO_LOCK_HOLDERS =
+  'none: lock holders cannot be named (this server has neither performance_schema with the ' +
+  "wait/lock/metadata/sql/mdl instrument nor MariaDB's metadata_lock_info plugin; waiters come from the processlist only)";
+
+/** What a result's `lock_source` says: the metadata-lock source, the row-lock one, or the warning. */
+export function lockSourceNote(sources: LockSources): string {
+  if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
+  return sources.rowLocks ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}` : sources.metadataLocks;
+}
