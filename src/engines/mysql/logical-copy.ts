@@ -16,6 +16,7 @@ import type { RowDataPacket } from 'mysql2';
 import { BackendError } from '../../errors.js';
 import { createDatabaseSql, DATABASE_SIZE_SQL, dropDatabaseSql } from './admin-sql.js';
 import type { MysqlConnection } from './client.js';
+import { relationKey } from './locks.js';
 import {
   BASE_TABLES_SQL,
   COPY_SESSION_SQL,
@@ -33,6 +34,7 @@ import {
   useSql,
   VIEWS_SQL,
 } from './logical-copy-sql.js';
+import { exactRowCount, tableChecksum } from './snapshot.js';
 
 export interface LogicalCopyStats {
   tables: number;
@@ -166,4 +168,25 @@ async function recreate(
     pending = left;
   }
   return made;
+}
+
+export interface CopyFacts {
+  rowCounts: Record<string, number>;
+  checksums: Record<string, string>;
+}
+
+/**
+ * Exact rows and CHECKSUM TABLE of every base table of the copy `database`, keyed as the copied
+ * database's relations (`<as>.<table>`): what a checkpoint is sealed with and verified against.
+ */
+export async function copyFacts(c: MysqlConnection, database: string, as: string): Promise<CopyFacts> {
+  const rowCounts: Record<string, number> = {};
+  const checksums: Record<string, string> = {};
+  for (const t of (await rows<Named>(c, BASE_TABLES_SQL, [database])).map((r) => r.name)) {
+    const key = relationKey(as, t);
+    rowCounts[key] = await exactRowCount(c, database, t);
+    const sum = await tableChecksum(c, database, t);
+    if (sum !== null) checksums[key] = sum;
+  }
+  return { rowCounts, checksums };
 }

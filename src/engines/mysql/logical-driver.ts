@@ -17,6 +17,7 @@ import type {
   CreateBranchesOptions,
   StorageDriver,
 } from '../../backends/driver.js';
+import { checksumProblems } from '../../backends/local-verify.js';
 import { unknownSourceDatabase } from '../../backends/messages.js';
 import { runShellCommand } from '../../backends/shell-step.js';
 import { BackendError, CancelledError } from '../../errors.js';
@@ -29,7 +30,7 @@ import {
 import type { BranchEntry, CheckpointEntry } from '../../state/registry.js';
 import type { ClientConfig } from '../../util/pg.js';
 import { type MysqlConnection, type MysqlSettings, urlFromSettings, withMysql } from './client.js';
-import { type LogicalCopyStats, copyDatabase } from './logical-copy.js';
+import { copyDatabase, copyFacts, type LogicalCopyStats } from './logical-copy.js';
 import { DATABASES_LIKE_SQL, likePrefix } from './logical-copy-sql.js';
 import {
   canCreateUsers,
@@ -133,7 +134,18 @@ export class MysqlLogicalDriver implements StorageDriver {
       copyMs: s.durationMs,
       ...(s.notes.length > 0 ? { notes: s.notes } : {}),
     };
-    return { id: plan.id, durationMs: s.durationMs, extra: { logicalCopy } };
+    // Sealed on the copy itself (it is a live database): no temporary branch, no second copy.
+    const facts = await this.withAdmin_((c) => copyFacts(c, plan.id, plan.database));
+    return { id: plan.id, durationMs: s.durationMs, extra: { logicalCopy, ...facts } };
+  }
+
+  /** The checkpoint's database read now against the checksums it was sealed with. */
+  async verifyCheckpoint(entry: CheckpointEntry): Promise<string[]> {
+    if (!entry.checksums) return [`checkpoint ${entry.tag}: no checksums were recorded when it was made`];
+    const exists = await this.withAdmin_((c) => mysqlDatabaseExists(c, entry.id));
+    if (!exists) return [`checkpoint ${entry.tag}: its database ${entry.id} is gone`];
+    const now = await this.withAdmin_((c) => copyFacts(c, entry.id, entry.database));
+    return checksumProblems(entry.tag, entry.checksums, now.checksums);
   }
 
   async removeCheckpoint(entry: CheckpointEntry): Promise<void> {
