@@ -55,7 +55,7 @@ export async function sourceDatabaseFromUrl(stateDir: string, url: string): Prom
     if (!s.database) {
       throw new InvalidInputError(
         `DATABASE_URL points at a MySQL/MariaDB server vers-db does not run (${mysqlDisplayUrl(s)}) and names no database`,
-        { hint: 'name the database to test migrations on: mysql://user:password@host:3306/<database>' },
+        { hint: 'name the database to test migrations on at the end of the URL: mysql://…/<database>' },
       );
     }
     return { foreign: { ...s, database: s.database } };
@@ -67,6 +67,7 @@ export async function createMysqlLocalBackend(deps: BackendDeps): Promise<MysqlL
   const url = deps.env.DATABASE_URL?.trim();
   const source =
     url && engineForUrl(url) ? await sourceDatabaseFromUrl(stateDirOf(deps), url) : MYSQL_SOURCE_DATABASE;
-  if (typeof source !== 'string') return new MysqlLocalBackend(deps, new MysqlLogicalDriver(deps, source.foreign));
+  if (typeof source !== 'string')
+    return new MysqlLocalBackend(deps, new MysqlLogicalDriver(deps, source.foreign));
   return new MysqlLocalBackend(deps, new MysqlLocalDriver(deps, source));
 }

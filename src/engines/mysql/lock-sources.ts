@@ -161,5 +161,7 @@ export const NO_LOCK_HOLDERS =
 /** What a result's `lock_source` says: the metadata-lock source, the row-lock one, or the warning. */
 export function lockSourceNote(sources: LockSources): string {
   if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
-  return sources.rowLocks ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}` : sources.metadataLocks;
+  return sources.rowLocks
+    ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}`
+    : sources.metadataLocks;
 }

@@ -19,8 +19,8 @@ import type { MysqlConnection } from './client.js';
 import { relationKey } from './locks.js';
 import {
   BASE_TABLES_SQL,
-  COPY_SESSION_SQL,
   CONSISTENT_SNAPSHOT_SQL,
+  COPY_SESSION_SQL,
   EVENTS_SQL,
   INSERTABLE_COLUMNS_SQL,
   insertSelectSql,
@@ -65,7 +65,8 @@ function createText(row: Record<string, unknown> | undefined, column: string, wh
   return text;
 }
 
-const DEFINER = /\bDEFINER\s*=\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+)(?:\s*@\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+))?\s*/i;
+const DEFINER =
+  /\bDEFINER\s*=\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+)(?:\s*@\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+))?\s*/i;
 
 /** The server's CREATE text made to run in the copy: no DEFINER, the copied database renamed. */
 export function retarget(text: string, from: string, to: string): string {
@@ -124,9 +125,7 @@ export async function copyDatabase(c: MysqlConnection, from: string, to: string)
       routines,
       durationMs: Math.round(performance.now() - t0),
       notes:
-        events.length > 0
-          ? [`events not copied (they would run in every branch): ${events.join(', ')}`]
-          : [],
+        events.length > 0 ? [`events not copied (they would run in every branch): ${events.join(', ')}`] : [],
     };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);

@@ -30,6 +30,7 @@ import {
 import type { BranchEntry, CheckpointEntry } from '../../state/registry.js';
 import type { ClientConfig } from '../../util/pg.js';
 import { type MysqlConnection, type MysqlSettings, urlFromSettings, withMysql } from './client.js';
+import { mysqlConnection, mysqlDisplayUrl, mysqlEnv } from './local-connection.js';
 import { copyDatabase, copyFacts, type LogicalCopyStats } from './logical-copy.js';
 import { DATABASES_LIKE_SQL, likePrefix } from './logical-copy-sql.js';
 import {
@@ -40,7 +41,6 @@ import {
   plannedBranchUsers,
   usersWithPrefix,
 } from './logical-sandbox.js';
-import { mysqlConnection, mysqlDisplayUrl, mysqlEnv } from './local-connection.js';
 import { mysqlDatabaseExists, mysqlSourceDatabase } from './source-database.js';
 
 export const MYSQL_LOGICAL_CAPABILITIES: B.BackendCapabilities = {

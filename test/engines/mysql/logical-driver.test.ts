@@ -6,7 +6,7 @@
  * the core reports where its lock holders came from, destroy drops the database and its users,
  * and gc removes a leftover `vdb_` database and user nobody records.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,11 +50,15 @@ describe.skipIf(!mariadbAvailable)('logical MySQL driver (a user-owned server)',
       await c.query(
         'CREATE TABLE orders (id INT PRIMARY KEY, item INT NOT NULL, FOREIGN KEY (item) REFERENCES items (id))',
       );
-      await c.query("INSERT INTO items (id, label, qty) SELECT seq, CONCAT('item ', seq), seq % 7 FROM seq_1_to_5000");
+      await c.query(
+        "INSERT INTO items (id, label, qty) SELECT seq, CONCAT('item ', seq), seq % 7 FROM seq_1_to_5000",
+      );
       await c.query('INSERT INTO orders SELECT seq, seq FROM seq_1_to_100');
       await c.query('CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, item INT)');
       await c.query(`CREATE VIEW big AS SELECT id, label FROM ${SOURCE}.items WHERE qty > 3`);
-      await c.query('CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (item) VALUES (NEW.id)');
+      await c.query(
+        'CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (item) VALUES (NEW.id)',
+      );
       await c.query('CREATE FUNCTION doubled(x INT) RETURNS INT DETERMINISTIC RETURN x * 2');
     });
     dir = await mkdtemp(join(tmpdir(), 'vdb-my-logical-'));
@@ -128,7 +132,11 @@ describe.skipIf(!mariadbAvailable)('logical MySQL driver (a user-owned server)',
     expect(r.lock_source).toMatch(/^performance_schema|^metadata_lock_info/);
     expect(r.integrity.ok).toBe(true);
     expect(await b.verifyCheckpoint?.('base')).toEqual([]);
-    const cols = await query(admin, 'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME = ?', [SOURCE, 'note']);
+    const cols = await query(
+      admin,
+      'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME = ?',
+      [SOURCE, 'note'],
+    );
     expect(cols).toEqual([]);
   }, 120_000);
 

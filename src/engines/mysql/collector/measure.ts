@@ -159,13 +159,7 @@ export async function measureMysqlMigration(
       });
     }
     const lockSources = await detectLockSources(samplerConn);
-    sampler = new MysqlLockSampler(
-      samplerConn,
-      lockSources,
-      [migration.threadId],
-      clock,
-      intervalMs,
-    );
+    sampler = new MysqlLockSampler(samplerConn, lockSources, [migration.threadId], clock, intervalMs);
     await sampler.start();
     workload?.resume();
     if (options.longReaderMs && options.longReaderMs > 0) {
