@@ -55,7 +55,18 @@ export async function detectLockSources(c: MysqlConnection): Promise<LockSources
   const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === 'YES';
   const [version] = await rows<ServerVersionRow>(c, SERVER_VERSION_SQL);
   const ps = psOn && tables.has('performance_schema.metadata_locks');
-  const plugin = tables.has('information_schema.metadata_lock_info');
+  // A table that is there may still be closed to this user (INNODB_LOCK_WAITS needs PROCESS).
+  const readable = (sql: string, values?: unknown[]) =>
+    rows(c, sql, values).then(
+      () => true,
+      () => false,
+    );
+  const plugin =
+    tables.has('information_schema.metadata_lock_info') && (await readable(METADATA_LOCK_INFO_SQL));
+  if (tables.has('information_schema.innodb_lock_waits') && !(await readable(INNODB_LOCK_WAITS_SQL)))
+    tables.delete('information_schema.innodb_lock_waits');
+  if (tables.has('performance_schema.data_lock_waits') && !(await readable(DATA_LOCK_WAITS_SQL)))
+    tables.delete('performance_schema.data_lock_waits');
   return {
     metadataLocks:
       ps && plugin

@@ -57,10 +57,11 @@ async function rows<T>(c: MysqlConnection, sql: string, values?: unknown[]): Pro
 }
 
 /** The CREATE text of a SHOW CREATE row (its column name differs per object kind). */
-function createText(row: Record<string, unknown> | undefined, column: string, what: string): string {
+function createText(row: Record<string, unknown> | undefined, column: string, what?: string): string {
   const text = row?.[column];
   if (typeof text !== 'string' || text === '') {
-    throw new BackendError(`${what}: the server does not show its definition to this user`);
+    const why = 'the server does not show its definition to this user';
+    throw new BackendError(what ? `${what}: ${why}` : why);
   }
   return text;
 }
@@ -153,7 +154,7 @@ async function recreate(
       try {
         const [sql, column] = show(r);
         const [row] = await rows<Record<string, unknown>>(c, sql);
-        await c.query(retarget(createText(row, column, `${kind} ${r.name}`), from, to));
+        await c.query(retarget(createText(row, column), from, to));
         made++;
       } catch (err) {
         left.push(r);

@@ -140,6 +140,38 @@ describe.skipIf(!mariadbAvailable)('logical MySQL driver (a user-owned server)',
     expect(cols).toEqual([]);
   }, 120_000);
 
+  it("without CREATE USER, migrations run as the URL's user and the result says so", async () => {
+    await query(admin, "CREATE USER 'limited'@'%' IDENTIFIED BY 'limited-pw'");
+    await query(admin, `GRANT ALL PRIVILEGES ON \`${SOURCE}\`.* TO 'limited'@'%'`);
+    await query(admin, "GRANT ALL PRIVILEGES ON `vdb\\_%`.* TO 'limited'@'%'");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      VERS_DB_HOME: join(dir, 'state-limited'),
+      DATABASE_URL: urlFromSettings({ ...admin, user: 'limited', password: 'limited-pw', database: SOURCE }),
+    };
+    const lim = createContext({ env, cwd: dir, backend: 'local', engine: 'mysql', log: () => {} });
+    try {
+      // A routine another user defined: its text is hidden from this user, and the error says which.
+      await expect(createCheckpoint(lim, { tag: 'lim' })).rejects.toThrow(
+        /routine doubled: the server does not show its definition to this user/,
+      );
+      await query(admin, "GRANT SELECT ON mysql.proc TO 'limited'@'%'");
+      await createCheckpoint(lim, { tag: 'lim' });
+      const c = await testStrategies(lim, {
+        baseline: 'lim',
+        migrations: [{ name: 'idx', migration: 'CREATE INDEX by_qty ON items (qty)' }],
+      });
+      const r = c.results[0]!;
+      // Without PROCESS nor performance_schema rights, holders come from the plugin alone.
+      expect(r.integrity.ok).toBe(true);
+      expect(r).toMatchObject({ status: 'passed', sandbox: { role: 'server-user' } });
+      expect(r.lock_source).toEqual(expect.any(String));
+      await (await lim.backend()).deleteCheckpoint('lim');
+    } finally {
+      await lim.close();
+    }
+  }, 120_000);
+
   it('destroy drops the branch database and its users', async () => {
     const entry = (await ctx.registry.read()).branches.b1!;
     await b.destroy('b1');
