@@ -45,6 +45,7 @@ export const q = quoteMysqlIdent;
 export const qualified = (db: string, name: string): string => `${q(db)}.${q(name)}`;
 
 export const useSql = (db: string): string => `USE ${q(db)}`;
+export const analyzeTableSql = (db: string, t: string) => `ANALYZE TABLE ${qualified(db, t)}`;
 export const showCreateTableSql = (db: string, t: string) => `SHOW CREATE TABLE ${qualified(db, t)}`;
 export const showCreateViewSql = (db: string, v: string) => `SHOW CREATE VIEW ${qualified(db, v)}`;
 export const showCreateTriggerSql = (db: string, t: string) => `SHOW CREATE TRIGGER ${qualified(db, t)}`;

@@ -18,6 +18,7 @@ import { createDatabaseSql, DATABASE_SIZE_SQL, dropDatabaseSql } from './admin-s
 import type { MysqlConnection } from './client.js';
 import { relationKey } from './locks.js';
 import {
+  analyzeTableSql,
   BASE_TABLES_SQL,
   CONSISTENT_SNAPSHOT_SQL,
   COPY_SESSION_SQL,
@@ -39,7 +40,7 @@ import { exactRowCount, tableChecksum } from './snapshot.js';
 export interface LogicalCopyStats {
   tables: number;
   rows: number;
-  /** The source's data and index bytes (InnoDB's estimate): what was read and written again. */
+  /** The copy's data and index bytes (InnoDB's estimate after ANALYZE): what was written again. */
   bytes: number;
   views: number;
   triggers: number;
@@ -80,7 +81,6 @@ export function retarget(text: string, from: string, to: string): string {
  */
 export async function copyDatabase(c: MysqlConnection, from: string, to: string): Promise<LogicalCopyStats> {
   const t0 = performance.now();
-  const [size] = await rows<{ bytes: unknown }>(c, DATABASE_SIZE_SQL, [from]);
   await c.query(createDatabaseSql(to));
   try {
     await c.query(useSql(to));
@@ -98,6 +98,10 @@ export async function copyDatabase(c: MysqlConnection, from: string, to: string)
       copied += Number((result as { affectedRows?: number }).affectedRows ?? 0);
     }
     await c.query('COMMIT');
+    // The copy's statistics refreshed (only the copy's: the user's tables are left alone), so
+    // its size is not the stale estimate a table shows right after a bulk load.
+    for (const t of tables) await c.query(analyzeTableSql(to, t));
+    const [size] = await rows<{ bytes: unknown }>(c, DATABASE_SIZE_SQL, [to]);
     const failed: string[] = [];
     const views = await recreate(c, from, to, VIEWS_SQL, 'view', failed, (v) => [
       showCreateViewSql(from, v.name),
