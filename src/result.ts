@@ -215,6 +215,13 @@ export const StrategyResultSchema = z.object({
     .optional()
     .describe('raw lock intervals and probe waits, for the HTML lock timeline'),
   metrics: z.record(z.string(), z.number().nullable()).optional(),
+  lock_source: z
+    .string()
+    .optional()
+    .describe(
+      'MySQL: where lock holders and waiters were read (performance_schema, the metadata_lock_info plugin, ' +
+        'both, or none: then lock holders cannot be named)',
+    ),
   sandbox: z
     .object({
       role: z

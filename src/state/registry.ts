@@ -39,6 +39,8 @@ export interface CheckpointEntry extends CheckpointInfo {
   vm?: string;
   /** Local MySQL: how the checkpoint's copy was made (the source's clean stop, the copy, the restart). */
   copy?: { stopMs: number; copyMs: number; restartMs: number; files: number; bytes: number };
+  /** A user's MySQL server: the logical copy (every row read and written again) and its cost. */
+  logicalCopy?: { tables: number; rows: number; bytes: number; copyMs: number; notes?: string[] };
 }
 
 export interface BranchEntry extends BranchInfo {

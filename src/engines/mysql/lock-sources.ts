@@ -55,7 +55,18 @@ export async function detectLockSources(c: MysqlConnection): Promise<LockSources
   const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === 'YES';
   const [version] = await rows<ServerVersionRow>(c, SERVER_VERSION_SQL);
   const ps = psOn && tables.has('performance_schema.metadata_locks');
-  const plugin = tables.has('information_schema.metadata_lock_info');
+  // A table that is there may still be closed to this user (INNODB_LOCK_WAITS needs PROCESS).
+  const readable = (sql: string, values?: unknown[]) =>
+    rows(c, sql, values).then(
+      () => true,
+      () => false,
+    );
+  const plugin =
+    tables.has('information_schema.metadata_lock_info') && (await readable(METADATA_LOCK_INFO_SQL));
+  if (tables.has('information_schema.innodb_lock_waits') && !(await readable(INNODB_LOCK_WAITS_SQL)))
+    tables.delete('information_schema.innodb_lock_waits');
+  if (tables.has('performance_schema.data_lock_waits') && !(await readable(DATA_LOCK_WAITS_SQL)))
+    tables.delete('performance_schema.data_lock_waits');
   return {
     metadataLocks:
       ps && plugin
@@ -151,4 +162,17 @@ async function metadataLockRows(
     default:
       return [];
   }
+}
+
+/** Without a metadata-lock source, who blocks whom cannot be named: the result says so. */
+export const NO_LOCK_HOLDERS =
+  'none: lock holders cannot be named (this server has neither performance_schema with the ' +
+  "wait/lock/metadata/sql/mdl instrument nor MariaDB's metadata_lock_info plugin; waiters come from the processlist only)";
+
+/** What a result's `lock_source` says: the metadata-lock source, the row-lock one, or the warning. */
+export function lockSourceNote(sources: LockSources): string {
+  if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
+  return sources.rowLocks
+    ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}`
+    : sources.metadataLocks;
 }

@@ -61,11 +61,23 @@ export function decodeInnodbName(name: string): string | null {
   return out;
 }
 
-/** InnoDB identities by relation key, from whichever dictionary table this server has. */
+const accessDenied = (err: unknown) => (err as { errno?: number }).errno === 1227; // needs PROCESS
+
+/**
+ * InnoDB identities by relation key, from whichever dictionary table this server has; none when
+ * the user may not read them (no PROCESS privilege, a user's own server): rebuilds are unknown then.
+ */
 export async function innodbIdentities(c: MysqlConnection): Promise<Map<string, TableIdentity>> {
-  const found = await rows<InnodbTableRow>(c, INNODB_SYS_TABLES_SQL).catch(() =>
-    rows<InnodbTableRow>(c, INNODB_TABLES_SQL),
-  );
+  let denied = false;
+  const found = await rows<InnodbTableRow>(c, INNODB_SYS_TABLES_SQL)
+    .catch((err) => {
+      denied = accessDenied(err);
+      return rows<InnodbTableRow>(c, INNODB_TABLES_SQL);
+    })
+    .catch((err) => {
+      if (denied || accessDenied(err)) return [] as InnodbTableRow[];
+      throw err;
+    });
   const out = new Map<string, TableIdentity>();
   for (const r of found) {
     const slash = r.name.indexOf('/');

@@ -71,17 +71,17 @@ describe.skipIf(!mariadbAvailable)('vers-db up --engine mysql', () => {
     expect(after.stdout).toMatch(/source server:\s+stopped/);
   });
 
-  it('a MySQL server vers-db does not run is refused with what to do instead', async () => {
+  it('a MySQL server vers-db does not run must name its database (the logical fallback copies it)', async () => {
     const home = await mkdtemp(join(tmpdir(), 'vdb-my-foreign-'));
     try {
       const r = await cli(
         ['gc'],
-        { VERS_DB_HOME: home, DATABASE_URL: 'mysql://app:secret@db.example:3306/shop' },
+        { VERS_DB_HOME: home, DATABASE_URL: 'mysql://app:secret@db.example:3306/' },
         home,
       );
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toMatch(/a user's own MySQL server is not supported yet/);
-      expect(r.stderr).toMatch(/vers-db up --engine mysql/);
+      expect(r.stderr).toMatch(/a MySQL\/MariaDB server vers-db does not run .* names no database/);
+      expect(r.stderr).toMatch(/mysql:\/\/…\/<database>/);
       expect(r.stderr).not.toContain('secret');
     } finally {
       await rm(home, { recursive: true, force: true });

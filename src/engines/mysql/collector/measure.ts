@@ -38,7 +38,7 @@ import {
 } from '../../../workload/index.js';
 import { SESSION_TIMEOUTS_SQL } from '../admin-sql.js';
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../client.js';
-import { detectLockSources } from '../lock-sources.js';
+import { detectLockSources, lockSourceNote } from '../lock-sources.js';
 import { MysqlLockSampler, type MysqlSamplerData } from '../sampler.js';
 import { tableSnapshots } from '../snapshot.js';
 import { splitMysql } from '../split.js';
@@ -165,13 +165,8 @@ export async function measureMysqlMigration(
         timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
       });
     }
-    sampler = new MysqlLockSampler(
-      samplerConn,
-      await detectLockSources(samplerConn),
-      [migration.threadId],
-      clock,
-      intervalMs,
-    );
+    const lockSources = await detectLockSources(samplerConn);
+    sampler = new MysqlLockSampler(samplerConn, lockSources, [migration.threadId], clock, intervalMs);
     await sampler.start();
     workload?.resume();
     if (options.longReaderMs && options.longReaderMs > 0) {
@@ -247,6 +242,7 @@ export async function measureMysqlMigration(
         waits: probes?.timeline(relative, causeOf) ?? [],
       },
       metrics: { lock_samples: data.samples.length },
+      lock_source: lockSourceNote(lockSources),
     };
     if (workloadResult) applyWorkload(result, workloadResult);
     return result;
