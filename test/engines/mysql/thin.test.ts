@@ -51,7 +51,8 @@ async function usedBytes(dir: string): Promise<number> {
 async function serverPids(home: string): Promise<number[]> {
   const roots = [join(home, 'source')];
   for (const kind of ['ckpt', 'branch', 'work'])
-    for (const n of await readdir(join(home, kind)).catch(() => [] as string[])) roots.push(join(home, kind, n));
+    for (const n of await readdir(join(home, kind)).catch(() => [] as string[]))
+      roots.push(join(home, kind, n));
   const pids: number[] = [];
   for (const r of roots) {
     const pid = (await readServerState(serverLayout(r).stateFile))?.pid;
@@ -98,7 +99,10 @@ describe.skipIf(!canThin || !mariadbAvailable)('vers-db up --thin --engine mysql
     const mnt: string = status.thin_volume.mount_point;
     expect(servers).toBe(join(mnt, 'mysql'));
     expect(await isMounted(mnt)).toBe(true);
-    expect(status.source_server).toMatchObject({ status: 'running', data_dir: join(servers, 'source', 'data') });
+    expect(status.source_server).toMatchObject({
+      status: 'running',
+      data_dir: join(servers, 'source', 'data'),
+    });
     expect(status.branch_copies.reflinks).toBe(true);
     const doctor = await cli(['doctor'], env, dir);
     expect(doctor.stdout).toMatch(/^ok\s+MySQL copies\s+reflinked: on the thin volume/m);
@@ -123,7 +127,8 @@ describe.skipIf(!canThin || !mariadbAvailable)('vers-db up --thin --engine mysql
     expect(ckpt.stderr).toMatch(/checkpoint ck: .* files \(\d+ MB\) reflinked in/);
     const test = await cli(['test', 'ck', ...migrations, '--keep-branch', '--json'], env, dir);
     expect(test.exitCode, test.stderr).toBe(0);
-    const branchCopies = test.stderr.match(/branch \S+: \d+ files \(\d+ MB\) (reflinked|copied[^\n]*)/g) ?? [];
+    const branchCopies =
+      test.stderr.match(/branch \S+: \d+ files \(\d+ MB\) (reflinked|copied[^\n]*)/g) ?? [];
     // The three branches, and the after-run check's own branch of the checkpoint.
     expect(branchCopies.length, test.stderr).toBeGreaterThanOrEqual(3);
     for (const line of branchCopies) expect(line).toMatch(/reflinked$/);
