@@ -61,6 +61,20 @@ export async function runningServersUnder(home: string): Promise<number> {
 
 const hasServers = async (home: string) => (await serverRootsUnder(home)).length > 0;
 
+/**
+ * `up --thin` for PostgreSQL on a state directory whose MySQL servers are in `<state>/mysql`:
+ * once a volume exists their home is on it, so they would be left behind; refuse, saying what moves them.
+ */
+export async function refuseStrandedMysql(stateDir: string): Promise<void> {
+  if ((await readThinVolume(stateDir)) || !(await hasServers(plainMysqlRoot(stateDir)))) return;
+  throw new InvalidInputError(
+    `this state directory has MySQL servers in ${plainMysqlRoot(stateDir)}, which a thin volume would leave behind`,
+    {
+      hint: 'run `vers-db up --thin --engine mysql` first (it makes the volume and moves them), then `vers-db up --thin`',
+    },
+  );
+}
+
 async function diskUsage(dir: string): Promise<number> {
   const r = await execa('du', ['-sb', '--', dir], { reject: false });
   return Number(String(r.stdout).split('\t')[0]) || 0;

@@ -37,7 +37,9 @@ export async function mysqlUp(ctx: Context, o: MysqlUpOptions = {}): Promise<num
     });
   }
   await findMysqlBinaries(ctx.env); // a clear "install mariadb-server" before anything is made
-  if (o.thin) await prepareMysqlThin(ctx, o.thin === true ? undefined : o.thin);
+  // With a volume already there (made for PostgreSQL, say), `up` mounts it and moves servers onto it too.
+  if (o.thin || (await thinStatus(ctx.stateDir)))
+    await prepareMysqlThin(ctx, typeof o.thin === 'string' ? o.thin : undefined);
   const server = await ensureSource(ctx.stateDir, { persistent: true, log: ctx.log, env: ctx.env });
   const url = urlFromSettings({ ...server.settings, database: MYSQL_SOURCE_DATABASE });
   printText(`DATABASE_URL=${url}`);

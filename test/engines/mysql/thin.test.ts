@@ -160,3 +160,22 @@ describe.skipIf(!canThin || !mariadbAvailable)('vers-db up --thin --engine mysql
     expect(await isMounted(mnt)).toBe(true);
   }, 900_000);
 });
+
+describe.skipIf(!mariadbAvailable)('vers-db up --thin (PostgreSQL) beside MySQL servers', () => {
+  it('refuses to strand MySQL servers in the state directory, naming the command that moves them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vdb-my-strand-'));
+    await chmod(dir, 0o755);
+    const env = { VERS_DB_HOME: join(dir, '.vers-db') };
+    try {
+      expect((await cli(['up', '--engine', 'mysql'], env, dir)).exitCode).toBe(0);
+      const r = await cli(['up', '--thin', '1G'], env, dir);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/MySQL servers in .* a thin volume would leave behind/);
+      expect(r.stderr).toMatch(/vers-db up --thin --engine mysql/);
+      expect(existsSync(join(env.VERS_DB_HOME, 'thin.json'))).toBe(false);
+    } finally {
+      await cli(['down', '--engine', 'mysql'], env, dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
