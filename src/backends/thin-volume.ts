@@ -5,6 +5,7 @@
  * makes a branch in constant time and branches share blocks with their checkpoint.
  * Mounting needs root (or passwordless sudo); every refusal says why and what to run instead.
  */
+import { readFileSync } from 'node:fs';
 import { access, mkdir, open, readFile, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,15 @@ export function formatSize(bytes: number): string {
 export async function readThinVolume(stateDir: string): Promise<ThinVolume | null> {
   try {
     return JSON.parse(await readFile(join(stateDir, THIN_FILE), 'utf8')) as ThinVolume;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the state directory's thin volume is mounted (whether or not it is now), or null: no volume. */
+export function thinMountPointSync(stateDir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(stateDir, THIN_FILE), 'utf8')) as ThinVolume).mountPoint;
   } catch {
     return null;
   }

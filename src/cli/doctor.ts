@@ -41,6 +41,16 @@ async function branchCheck(ctx: Context, version: string, fsync: string): Promis
   };
 }
 
+/** The MySQL engine's checkpoint and branch copies: reflinked (sharing blocks) or full copies. */
+async function mysqlCopiesCheck(ctx: Context): Promise<Check> {
+  const { copies } = await (await import('./mysql-thin.js')).mysqlCopies(ctx.stateDir);
+  return {
+    name: 'MySQL copies',
+    ok: copies.reflinks ? true : 'warn',
+    detail: `${copies.reflinks === null ? 'unknown' : copies.reflinks ? 'reflinked' : 'full copies'}: ${copies.reason}`,
+  };
+}
+
 export async function runDoctor(ctx: Context): Promise<number> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -79,6 +89,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
   } catch (err) {
     checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
   }
+  if (ctx.backendKind === 'local' && ctx.engine === 'mysql') checks.push(await mysqlCopiesCheck(ctx));
   const psql = await which('psql', ['--version']).catch(() => null);
   checks.push({
     name: 'psql',

@@ -1,26 +1,29 @@
 /**
  * `vers-db up|down|status --engine mysql` on the local backend: the tool-owned MariaDB source
- * server (`<state>/mysql/source`, database `app`), kept running by `up`, and the branch and
- * working-copy servers beside it, stopped cleanly by `down`.
+ * server (`<state>/mysql/source`, or on the thin volume with `--thin`: mysql-thin.ts), kept running
+ * by `up`, and the branch and working-copy servers beside it, stopped cleanly by `down`.
  */
-import { readdir } from 'node:fs/promises';
+import { embeddedStatus } from '../backends/embedded.js';
+import { thinStatus, unmountThinVolume } from '../backends/thin-volume.js';
 import type { Context } from '../core/context.js';
 import { listState } from '../core/manage.js';
 import { findMysqlBinaries } from '../engines/mysql/binaries.js';
 import { urlFromSettings } from '../engines/mysql/client.js';
 import { serverLayout } from '../engines/mysql/layout.js';
-import {
-  kindDir,
-  MYSQL_SOURCE_DATABASE,
-  SERVER_KINDS,
-  serverRoot,
-  sourceRoot,
-} from '../engines/mysql/local-layout.js';
+import { MYSQL_SOURCE_DATABASE, mysqlStateRoot, sourceRoot } from '../engines/mysql/local-layout.js';
 import { ensureSource, stopSource } from '../engines/mysql/local-source.js';
-import { serverStatus, stopServer } from '../engines/mysql/server.js';
+import { serverStatus } from '../engines/mysql/server.js';
 import { readServerState } from '../engines/mysql/state.js';
 import { InvalidInputError } from '../errors.js';
+import {
+  mysqlCopies,
+  prepareMysqlThin,
+  runningServersUnder,
+  serverRootsUnder,
+  stopServersUnder,
+} from './mysql-thin.js';
 import { printJson, printText } from './output.js';
+import { renderThin } from './thin-up.js';
 
 export interface MysqlUpOptions {
   thin?: string | true;
@@ -28,12 +31,15 @@ export interface MysqlUpOptions {
 }
 
 export async function mysqlUp(ctx: Context, o: MysqlUpOptions = {}): Promise<number> {
-  if (o.thin || o.fsync !== undefined) {
-    throw new InvalidInputError(`--${o.thin ? 'thin' : 'fsync'} is for the embedded PostgreSQL`, {
-      hint: "the MySQL engine's copies are reflinked wherever the state directory's filesystem allows",
+  if (o.fsync !== undefined) {
+    throw new InvalidInputError('--fsync is for the embedded PostgreSQL', {
+      hint: "the MySQL engine's servers keep MariaDB's own durability settings",
     });
   }
   await findMysqlBinaries(ctx.env); // a clear "install mariadb-server" before anything is made
+  // With a volume already there (made for PostgreSQL, say), `up` mounts it and moves servers onto it too.
+  if (o.thin || (await thinStatus(ctx.stateDir)))
+    await prepareMysqlThin(ctx, typeof o.thin === 'string' ? o.thin : undefined);
   const server = await ensureSource(ctx.stateDir, { persistent: true, log: ctx.log, env: ctx.env });
   const url = urlFromSettings({ ...server.settings, database: MYSQL_SOURCE_DATABASE });
   printText(`DATABASE_URL=${url}`);
@@ -45,24 +51,28 @@ export async function mysqlUp(ctx: Context, o: MysqlUpOptions = {}): Promise<num
   return 0;
 }
 
-/** Every server directory of the MySQL engine: the source, then checkpoints' copies, branches, working copies. */
-async function serverRoots(stateDir: string): Promise<string[]> {
-  const roots = [sourceRoot(stateDir)];
-  for (const kind of SERVER_KINDS)
-    for (const name of await readdir(kindDir(stateDir, kind)).catch(() => [] as string[]))
-      roots.push(serverRoot(stateDir, kind, name));
-  return roots;
-}
-
 export async function mysqlDown(ctx: Context): Promise<number> {
-  const source = await stopSource(ctx.stateDir).catch(() => 'not-running' as const);
-  ctx.log(source === 'not-running' ? 'MySQL source server was not running' : 'MySQL source server stopped');
-  let stopped = 0;
-  for (const root of (await serverRoots(ctx.stateDir)).slice(1)) {
-    if ((await stopServer(root)) !== 'not-running') stopped++;
+  const thin = await thinStatus(ctx.stateDir);
+  if (thin && !thin.mounted) {
+    ctx.log('MySQL servers are on the thin volume, which is not mounted: none is running');
+    return 0;
   }
+  const home = mysqlStateRoot(ctx.stateDir);
+  const hasSource = (await serverRootsUnder(home)).includes(sourceRoot(ctx.stateDir));
+  const source = hasSource
+    ? await stopSource(ctx.stateDir).catch(() => 'not-running' as const)
+    : 'not-running';
+  ctx.log(source === 'not-running' ? 'MySQL source server was not running' : 'MySQL source server stopped');
+  const stopped = await stopServersUnder(home);
   if (stopped > 0)
     ctx.log(`stopped ${stopped} branch and working-copy server(s); branches start again when used`);
+  if (!thin) return 0;
+  const pg = await embeddedStatus(ctx.stateDir);
+  if (pg.running && pg.state?.dataDir.startsWith(`${thin.mount_point}/`)) {
+    ctx.log('the thin volume stays mounted: the embedded PostgreSQL runs on it (`vers-db down` stops both)');
+  } else if (await unmountThinVolume(ctx.stateDir)) {
+    ctx.log('thin volume unmounted (`vers-db up --engine mysql` mounts it again)');
+  }
   return 0;
 }
 
@@ -70,10 +80,9 @@ export async function mysqlStatus(ctx: Context, json: boolean | undefined): Prom
   const root = sourceRoot(ctx.stateDir);
   const state = await readServerState(serverLayout(root).stateFile);
   const status = state ? await serverStatus(root) : 'not initialised';
-  let running = 0;
-  for (const r of (await serverRoots(ctx.stateDir)).slice(1))
-    if ((await serverStatus(r)) === 'running') running++;
+  const running = (await runningServersUnder(mysqlStateRoot(ctx.stateDir))) - (status === 'running' ? 1 : 0);
   const all = await listState(ctx);
+  const { copies, thin_volume } = await mysqlCopies(ctx.stateDir);
   const summary = {
     state_dir: ctx.stateDir,
     backend: ctx.backendKind,
@@ -85,6 +94,8 @@ export async function mysqlStatus(ctx: Context, json: boolean | undefined): Prom
       data_dir: serverLayout(root).dataDir,
     },
     other_servers_running: running,
+    branch_copies: copies,
+    thin_volume,
     checkpoints: all.checkpoints.filter((c) => c.engine === 'mysql').length,
     branches: all.branches.filter((b) => b.engine === 'mysql').length,
   };
@@ -96,6 +107,8 @@ export async function mysqlStatus(ctx: Context, json: boolean | undefined): Prom
         `backend:         ${summary.backend}, engine mysql (MariaDB servers vers-db runs itself)`,
         `source server:   ${status === 'running' ? `running on 127.0.0.1:${summary.source_server.port}` : status}${status === 'not initialised' ? ' (run `vers-db up --engine mysql`)' : ''}`,
         `other servers:   ${running} running (checkpoint copies are never served; branches and rollback copies are)`,
+        `branch copies:   ${copies.reflinks === null ? 'unknown' : copies.reflinks ? 'reflinked' : 'full copies'} (${copies.reason})`,
+        ...(thin_volume ? [`thin volume:     ${renderThin(thin_volume)}`] : []),
         `checkpoints:     ${summary.checkpoints}`,
         `branches:        ${summary.branches}`,
       ].join('\n'),

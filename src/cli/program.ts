@@ -114,6 +114,8 @@ export function buildProgram(): Command {
         if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlDown(ctx);
         const stopped = await stopEmbedded(ctx.stateDir);
         ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
+        const mysql = await (await import('./mysql-thin.js')).stopMysqlOnVolume(ctx.stateDir);
+        if (mysql > 0) ctx.log(`stopped ${mysql} MySQL server(s) on the thin volume`);
         if (await unmountThinVolume(ctx.stateDir))
           ctx.log('thin volume unmounted (`vers-db up` mounts it again)');
         return 0;

@@ -46,6 +46,7 @@ export async function prepareThin(ctx: Context, sizeArg: string | undefined): Pr
     return;
   }
   const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
+  await (await import('./mysql-thin.js')).refuseStrandedMysql(ctx.stateDir);
   const status = await embeddedStatus(ctx.stateDir);
   if (!status.initialised || !status.state) {
     await createThinVolume(ctx.stateDir, size, ctx.log);

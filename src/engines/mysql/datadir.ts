@@ -56,16 +56,34 @@ export interface CopyStats {
   files: number;
   /** Apparent bytes copied (on XFS/Btrfs the blocks are shared, not written). */
   bytes: number;
+  /** Files reflinked (sharing blocks with the original); the rest were copied in full. */
+  reflinked: number;
   elapsedMs: number;
 }
 
+/** errno codes of a filesystem (or a pair of them) that cannot reflink: copy the bytes instead. */
+const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ETXTBSY']);
+
+/** Reflink `src` to `dst`, or copy it in full where the filesystem cannot; true when reflinked. */
+async function cloneOrCopy(src: string, dst: string): Promise<boolean> {
+  try {
+    await copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
+    return true;
+  } catch (err) {
+    if (!NO_REFLINK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    await rm(dst, { force: true });
+    await copyFile(src, dst, constants.COPYFILE_EXCL);
+    return false;
+  }
+}
+
 /**
- * Copy `from` to `to` (which must not exist) file by file, with COPYFILE_FICLONE: a reflink on
- * XFS/Btrfs, a plain copy elsewhere. Modes are kept; as root the copy is given to the server's user.
+ * Copy `from` to `to` (which must not exist) file by file: a reflink on XFS/Btrfs (and a thin
+ * volume, thin-volume.ts), a plain copy elsewhere; the stats count which. Modes are kept; as root the copy is given to the server's user.
  */
 export async function copyDataDir(from: string, to: string, owner: ServerOsUser | null): Promise<CopyStats> {
   const started = performance.now();
-  const stats = { files: 0, bytes: 0 };
+  const stats = { files: 0, bytes: 0, reflinked: 0 };
   await copyTree(from, to, owner, stats);
   return { ...stats, elapsedMs: Math.round(performance.now() - started) };
 }
@@ -74,7 +92,7 @@ async function copyTree(
   from: string,
   to: string,
   owner: ServerOsUser | null,
-  stats: { files: number; bytes: number },
+  stats: { files: number; bytes: number; reflinked: number },
 ): Promise<void> {
   const s = await lstat(from);
   await mkdir(to, { mode: s.mode & 0o7777 });
@@ -85,7 +103,7 @@ async function copyTree(
     if (e.isDirectory()) {
       await copyTree(src, dst, owner, stats);
     } else if (e.isFile()) {
-      await copyFile(src, dst, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+      if (await cloneOrCopy(src, dst)) stats.reflinked += 1;
       if (owner) await chown(dst, owner.uid, owner.gid);
       stats.files += 1;
       stats.bytes += (await stat(dst)).size;

@@ -18,11 +18,13 @@ import type {
 import { supportsReflinks } from '../../backends/local-clone.js';
 import { unknownSourceDatabase } from '../../backends/messages.js';
 import { runShellCommand } from '../../backends/shell-step.js';
+import { mountThinVolume } from '../../backends/thin-volume.js';
 import { BackendError, CancelledError } from '../../errors.js';
 import type { BranchEntry, CheckpointEntry } from '../../state/registry.js';
 import type { ClientConfig } from '../../util/pg.js';
 import { copyServer, destroyServer } from './branch.js';
 import { type MysqlSettings, urlFromSettings, withMysql } from './client.js';
+import type { CopyStats } from './datadir.js';
 import { serverLayout } from './layout.js';
 import { mysqlConnection, mysqlDisplayUrl, mysqlEnv } from './local-connection.js';
 import {
@@ -51,6 +53,14 @@ export const MYSQL_LOCAL_CAPABILITIES: B.BackendCapabilities = {
 const STRATEGY_COPY = 'datadir-copy';
 const STRATEGY_CLONE = 'datadir-copy+clone';
 
+/** "120 files (96 MB) reflinked" / "… copied in full" / "… (80 of 120 reflinked)". */
+export function describeCopy(c: CopyStats): string {
+  const what = `${c.files} files (${Math.round(c.bytes / 1048576)} MB)`;
+  if (c.reflinked === c.files) return `${what} reflinked`;
+  if (c.reflinked === 0) return `${what} copied in full`;
+  return `${what} copied (${c.reflinked} of ${c.files} reflinked)`;
+}
+
 export class MysqlLocalDriver implements StorageDriver {
   readonly kind = 'local' as const;
   readonly engine = 'mysql' as const;
@@ -74,12 +84,18 @@ export class MysqlLocalDriver implements StorageDriver {
     return serverRoot(this.stateDir, kind, name);
   }
 
+  /** The servers' thin volume mounted, when the state directory has one (after `down`, a reboot). */
+  private async mounted(): Promise<void> {
+    await mountThinVolume(this.stateDir, this.deps.log);
+  }
+
   private source(): Promise<MysqlServer> {
     return ensureSource(this.stateDir, this.startOptions);
   }
 
   /** The server of a branch, started if it is not running (after `down`, a reboot). */
   private async serve(root: string): Promise<MysqlServer> {
+    await this.mounted();
     if ((await serverStatus(root)) === 'running') {
       const layout = serverLayout(root);
       const s = await readServerState(layout.stateFile);
@@ -128,7 +144,7 @@ export class MysqlLocalDriver implements StorageDriver {
     );
     const ms = timings.stopMs + timings.copyMs + timings.restartMs;
     this.deps.log(
-      `checkpoint ${tag}: source stopped in ${Math.round(timings.stopMs)} ms, ${copy.files} files (${Math.round(copy.bytes / 1048576)} MB) copied in ${Math.round(timings.copyMs)} ms, restarted in ${Math.round(timings.restartMs)} ms`,
+      `checkpoint ${tag}: source stopped in ${Math.round(timings.stopMs)} ms, ${describeCopy(copy)} in ${Math.round(timings.copyMs)} ms, restarted in ${Math.round(timings.restartMs)} ms`,
     );
     const round = (n: number) => Math.round(n);
     const recorded = {
@@ -137,11 +153,13 @@ export class MysqlLocalDriver implements StorageDriver {
       restartMs: round(timings.restartMs),
       files: copy.files,
       bytes: copy.bytes,
+      reflinked: copy.reflinked,
     };
     return { id: plan.id, durationMs: ms, extra: { copy: recorded } };
   }
 
   async removeCheckpoint(entry: CheckpointEntry): Promise<void> {
+    await this.mounted();
     await destroyServer(this.root('work', entry.tag));
     await destroyServer(this.root('ckpt', entry.tag));
   }
@@ -156,13 +174,15 @@ export class MysqlLocalDriver implements StorageDriver {
     planned: readonly BranchEntry[],
     o: CreateBranchesOptions,
   ): Promise<void> {
+    await this.mounted();
     // One at a time: each branch is a whole server (copy, then start).
     for (const b of planned) {
       if (o.signal?.aborted) throw new CancelledError();
       const root = this.root('branch', b.name);
       await destroyServer(root); // a leftover of a crashed run under this reserved name
       const t0 = performance.now();
-      await copyServer(this.root('ckpt', ckpt.tag), root);
+      const copy = await copyServer(this.root('ckpt', ckpt.tag), root);
+      this.deps.log(`branch ${b.name}: ${describeCopy(copy)} in ${copy.elapsedMs} ms`);
       const server = await startServer(root, this.startOptions);
       if (this.sandboxed) await branchUsers(server, b.database);
       await o.ready(b.name, serverId('branch', b.name), performance.now() - t0);
@@ -170,6 +190,7 @@ export class MysqlLocalDriver implements StorageDriver {
   }
 
   async removeBranch(b: BranchEntry): Promise<void> {
+    await this.mounted();
     await destroyServer(this.root('branch', b.name));
   }
 
@@ -214,6 +235,7 @@ export class MysqlLocalDriver implements StorageDriver {
 
   async rollback(ckpt: CheckpointEntry, o: { signal?: AbortSignal }): Promise<B.RollbackResult> {
     if (o.signal?.aborted) throw new CancelledError();
+    await this.mounted();
     const root = this.root('work', ckpt.tag);
     const existed = (await readServerState(serverLayout(root).stateFile)) !== null;
     await destroyServer(root);
@@ -231,6 +253,7 @@ export class MysqlLocalDriver implements StorageDriver {
    * left. Listed before the registry is read: a directory is made only after its entry is recorded.
    */
   async sweep(report: B.GcReport): Promise<void> {
+    await this.mounted();
     const found: { kind: ServerKind; name: string }[] = [];
     for (const kind of SERVER_KINDS) {
       for (const name of await readdir(kindDir(this.stateDir, kind)).catch(() => [] as string[]))

@@ -7,6 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addUser, liveUsers, removeUser } from '../../backends/embedded-users.js';
 import { onLeave } from '../../backends/on-demand.js';
+import { mountThinVolume } from '../../backends/thin-volume.js';
 import { SERVER_SECTION, withFileLock } from '../../state/file-lock.js';
 import { ensureStateDir, STATE_FILE_MODE, shareStateDirWithCluster } from '../../state/paths.js';
 import { ensureDatabaseSql } from './admin-sql.js';
@@ -50,13 +51,16 @@ function withSourceLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The state directory and `<state>/mysql`, made if missing; as root, traversable (never listable)
- * by the `mysql` OS user the servers run as (state/paths.ts keeps it so).
+ * The state directory and the servers' home, made if missing: `<state>/mysql`, or on the state
+ * directory's thin volume (mounted first if it is not, after `down` or a reboot). As root,
+ * traversable (never listable) by the `mysql` OS user the servers run as (state/paths.ts keeps
+ * the state directory so; a volume's mount point is outside it, thin-volume.ts).
  */
-export async function prepareMysqlState(stateDir: string): Promise<void> {
+export async function prepareMysqlState(stateDir: string, log?: (msg: string) => void): Promise<void> {
   await ensureStateDir(stateDir);
+  const thin = await mountThinVolume(stateDir, log ?? (() => undefined));
   const shared = (await serverOsUser()) !== null;
-  if (shared) await shareStateDirWithCluster(stateDir);
+  if (shared && !thin) await shareStateDirWithCluster(stateDir);
   await makeRoot(mysqlStateRoot(stateDir));
   await chmod(mysqlStateRoot(stateDir), shared ? 0o711 : 0o700);
 }
@@ -84,7 +88,7 @@ export async function ensureSource(stateDir: string, options: SourceOptions = {}
     const running = await runningSource(stateDir);
     if (running) return running;
   }
-  await prepareMysqlState(stateDir);
+  await prepareMysqlState(stateDir, options.log);
   const server = await withSourceLock(stateDir, async () => {
     const s = await startServer(sourceRoot(stateDir), { log: options.log, env: options.env });
     const mode = await readMode(stateDir);
