@@ -7,6 +7,7 @@
  * A PostgreSQL-only option in a MySQL suite is refused, naming the suite and the option, before
  * any checkpoint exists.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,10 @@ describe.skipIf(!mariadbAvailable)('suites on MySQL', () => {
       join(suiteDir, 'pg-only.yaml'),
       `${SUITE_YAML.replace('name: mysql-suite', 'name: pg-only').replace('items-loaded', 'pg-only-base')}    deploy:\n      lock_timeout_ms: 2000\n`,
     );
+    await writeFile(
+      join(suiteDir, 'etl.yaml'),
+      'engine: mysql\ntests:\n  load:\n    branches:\n      - name: job\n        command: echo done\n',
+    );
     const env: NodeJS.ProcessEnv = { ...process.env, VERS_DB_HOME: state };
     delete env.DATABASE_URL;
     delete env.VERS_DB_ENGINE;
@@ -84,14 +89,18 @@ describe.skipIf(!mariadbAvailable)('suites on MySQL', () => {
   }, 60_000);
 
   afterAll(async () => {
-    const backend = await mysqlCtx?.backend().catch(() => null);
-    for (const name of Object.keys((await mysqlCtx.registry.read()).branches)) {
+    // Nothing made (only the refusals ran): nothing to clean up (gc and stopSource on a state
+    // directory the MySQL backend never initialised wait about 3 minutes, for their source lock).
+    const reg = await mysqlCtx.registry.read();
+    const made = Object.keys(reg.branches).length + Object.keys(reg.checkpoints).length > 0;
+    const backend = made ? await mysqlCtx.backend().catch(() => null) : null;
+    for (const name of Object.keys(reg.branches)) {
       await backend?.destroy(name).catch(() => undefined);
     }
     await backend?.gc().catch(() => undefined);
     await mysqlCtx?.close();
     await ctx?.close();
-    if (state) await stopSource(state).catch(() => undefined);
+    if (state && existsSync(join(state, 'mysql'))) await stopSource(state).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -100,6 +109,9 @@ describe.skipIf(!mariadbAvailable)('suites on MySQL', () => {
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(
       /tests\.add-note\.deploy: the deploy rehearsal is PostgreSQL-only/,
+    );
+    await expect(runSuite(ctx, { file: 'etl.yaml' })).rejects.toThrow(
+      /tests\.load: the etl pattern is PostgreSQL-only/,
     );
     const reg = await ctx.registry.read();
     expect(Object.keys(reg.checkpoints)).toEqual([]);
