@@ -379,7 +379,7 @@ export function buildProgram(): Command {
     .action((o) =>
       runCommand(globals(), async (ctx, signal) => {
         const { runSuiteCommand } = await import('./run-suite.js');
-        return runSuiteCommand(ctx, { ...o, signal });
+        return runSuiteCommand(ctx, { ...o, engine: globals().engine, signal });
       }),
     );
 

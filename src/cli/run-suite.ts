@@ -12,6 +12,8 @@ export interface RunSuiteCommandOptions {
   suite?: string;
   parallel?: boolean;
   rebuild?: boolean;
+  /** --engine, as given (the suite file's `engine:` must agree). */
+  engine?: string;
   json?: boolean;
   report?: string;
   markdown?: string;
@@ -25,6 +27,7 @@ export async function runSuiteCommand(ctx: Context, o: RunSuiteCommandOptions): 
     suite: o.suite,
     parallel: o.parallel,
     rebuild: o.rebuild,
+    engine: o.engine,
     signal: o.signal,
     onProgress: stderrProgress(),
   }).then(redactDeep);

@@ -8,6 +8,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import { parseThreshold, ThresholdSyntaxError } from '../analysis/thresholds.js';
+import { engineNameOf } from '../engines/index.js';
 import { NotFoundError, SuiteFileError } from '../errors.js';
 import { readTextFile } from '../util/text-file.js';
 import type { WorkloadInput } from '../workload/index.js';
@@ -236,6 +237,7 @@ export function parseSuiteText(text: string, file: string): SuiteFile {
     dir,
     name: raw.name ?? basename(file).replace(/\.ya?ml$/i, ''),
     version: raw.version === undefined ? null : String(raw.version),
+    engine: raw.engine === undefined ? null : raw.engine === 'mariadb' ? 'mysql' : engineNameOf(raw.engine),
     services: {
       template,
       majorVersion: major,

@@ -9,27 +9,29 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import { evaluateThreshold } from '../analysis/thresholds.js';
 import type { Backend } from '../backends/backend.js';
-import { withSource } from '../backends/with-branch.js';
 import { failIfCheckpointChanged } from '../core/checkpoint-guard.js';
 import type { Context, ProgressFn } from '../core/context.js';
+import { withEngine } from '../core/engine-context.js';
 import { createCheckpoint } from '../core/index.js';
-import { databaseInventory } from '../core/inventory.js';
-import {
-  assertMayReplace,
-  recordSource,
-  refuseForeignObjects,
-  SUITE_CREATOR,
-  sourceRecord,
-} from '../core/ownership.js';
+import { assertMayReplace, recordSource, SUITE_CREATOR } from '../core/ownership.js';
 import { recordTestedSuiteBranches } from '../core/record-tested.js';
 import { collectSettled, unmeasuredResult } from '../core/settle.js';
-import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
+import type { EngineName } from '../engines/engine.js';
+import { engineNameOf } from '../engines/index.js';
+import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
-import { quoteIdent, withClient } from '../util/pg.js';
 import { redactDeep } from '../util/secrets.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
 import { metricInfo } from './metrics.js';
+import {
+  prepareMysqlSource,
+  recordMysqlSource,
+  refusePostgresOnly,
+  runMysqlSetupFile,
+  setupSqlFile,
+  suiteEngine,
+} from './mysql.js';
 import {
   type BranchRun,
   type PatternContext,
@@ -38,6 +40,7 @@ import {
   runPerformanceBranch,
   runRollbackBranch,
 } from './patterns/index.js';
+import { preparePgSource } from './pg-source.js';
 import type { SuiteCheck, SuiteOutcome, SuiteRunResult } from './result.js';
 import type { Branch, Suite, SuiteFile } from './schema.js';
 
@@ -51,20 +54,13 @@ export interface RunSuiteOptions {
   keepBranches?: boolean;
   /** Rebuild the source database even if it holds objects the setup did not create (`--rebuild`). */
   rebuild?: boolean;
+  /** The engine asked for by the run (--engine, MCP `engine`); the file's `engine:` must agree. */
+  engine?: string;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
 }
 
 const MAX_DEFAULT_PARALLEL = 4;
-const SOURCE_MARKER = 'vers-db suite source: rebuilt by the setup of every `vers-db run`';
-
-const SOURCE_STATE_SQL = `
-  SELECT shobj_description(d.oid, 'pg_database') AS comment,
-         (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
-  FROM pg_database d WHERE d.datname = current_database()`;
-
 function concurrencyOf(suite: Suite, opts: RunSuiteOptions): number {
   // Benchmarks timed side by side measure each other; performance suites always run serially.
   if (suite.pattern === 'performance') return 1;
@@ -86,71 +82,6 @@ function setupOrder(file: SuiteFile, selected: Suite[]): Suite[] {
     for (const c of file.checkpoints) if (wanted.has(c.name) && c.after) needed.add(c.after.suite);
   }
   return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
-}
-
-/**
- * Setup builds the source database from scratch, so it must be a database vers-db may rebuild:
- * empty, or made by an earlier suite run and holding nothing its setup did not create. A
- * database with someone's objects is never dropped unless `--rebuild` says so.
- */
-async function prepareSource(
-  ctx: Context,
-  backend: Backend,
-  file: SuiteFile,
-  setupRuns: boolean,
-  forceRebuild: boolean,
-): Promise<void> {
-  await withSource(backend, async (source) => {
-    const db = String(source.config.database ?? 'postgres');
-    const wanted = file.services.databases[0];
-    if (wanted && wanted !== db) {
-      throw new InvalidInputError(
-        `${file.file}: services.postgres.config.databases[0] is "${wanted}", but the source database is "${db}"`,
-        {
-          hint: `point DATABASE_URL at the "${wanted}" database (setup commands and checkpoints use the source database)`,
-        },
-      );
-    }
-    if (file.services.databases.length > 1) {
-      ctx.log(
-        `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`,
-      );
-    }
-    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
-      ctx.log(
-        `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(', ')}) are server settings; ` +
-          'the local backend does not change the server, so they are not applied',
-      );
-    }
-    if (!setupRuns) return;
-    const database = backend.sourceDatabase(db);
-    let rebuilt = false;
-    if (await database.exists()) {
-      const state = await withClient(source.config, async (c) => (await c.query(SOURCE_STATE_SQL)).rows[0]);
-      const objects = await databaseInventory(source.config);
-      if (!forceRebuild)
-        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
-      if (objects.length > 0) {
-        ctx.log(
-          `rebuilding the suite's source database ${db}${forceRebuild ? ' (--rebuild)' : ' (made by an earlier run)'}`,
-        );
-        await database.reset({ comment: SOURCE_MARKER });
-        rebuilt = true;
-      }
-    }
-    if (!rebuilt) await database.ensure({ comment: SOURCE_MARKER });
-    if (file.services.extensions.length > 0) {
-      await withClient(source.config, async (c) => {
-        for (const ext of file.services.extensions) {
-          await c.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)}`).catch((err: Error) => {
-            throw new BackendError(
-              `services.postgres.config.extensions: cannot create extension "${ext}": ${err.message}`,
-            );
-          });
-        }
-      });
-    }
-  });
 }
 
 async function runBranch(p: PatternContext, b: Branch): Promise<BranchRun> {
@@ -239,6 +170,20 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
       hint: `suites: ${file.suites.map((s) => s.name).join(', ')}`,
     });
   }
+  const engine = suiteEngine(file, ctx.engine, opts.engine ? engineNameOf(opts.engine) : undefined);
+  // Everything a MySQL run cannot do is refused before any database, checkpoint or branch is made.
+  if (engine === 'mysql') await refusePostgresOnly(file, file.suites);
+  return withEngine(ctx, engine, (c) => runLoaded(c, file, selected, engine, opts, started));
+}
+
+async function runLoaded(
+  ctx: Context,
+  file: SuiteFile,
+  selected: Suite[],
+  engine: EngineName,
+  opts: RunSuiteOptions,
+  started: number,
+): Promise<SuiteRunResult> {
   const progress = (message: string) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
@@ -246,7 +191,8 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
   const mayReplace = (name: string) =>
     assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, 'name another checkpoint in the suite file');
   for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
-  await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
+  if (engine === 'mysql') await prepareMysqlSource(ctx, backend, setups.length > 0, opts.rebuild ?? false);
+  else await preparePgSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
 
   const checkpoints: SuiteRunResult['checkpoints'] = [];
   const taken = new Set<string>();
@@ -273,11 +219,15 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     for (const [i, command] of s.setup.entries()) {
       throwIfAborted(opts.signal);
       progress(`${s.name}: setup[${i}] ${command}`);
-      const r = await backend.execSource(command, {
-        cwd: file.dir,
-        timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
-        signal: opts.signal,
-      });
+      // On MySQL a step naming a .sql file is loaded through the engine (split as the mysql client does).
+      const sqlFile = engine === 'mysql' ? setupSqlFile(command, file.dir) : null;
+      const r = sqlFile
+        ? await runMysqlSetupFile(backend, sqlFile, command.trim(), opts.signal)
+        : await backend.execSource(command, {
+            cwd: file.dir,
+            timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
+            signal: opts.signal,
+          });
       if (r.exitCode !== 0) {
         const tail = (r.stderr.trim() || r.stdout.trim()).slice(-1500);
         setupFailed.set(
@@ -292,7 +242,8 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
-  if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
+  if (setups.length > 0 && engine === 'mysql') await recordMysqlSource(ctx, backend);
+  else if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
   // Suites without setup start from their named checkpoint if it exists, else from the source as it is now.
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;

@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import type { Threshold } from '../analysis/thresholds.js';
 import type { DeployRehearsal } from '../collector/deploy-options.js';
+import type { EngineName } from '../engines/engine.js';
 import type { WorkloadInput } from '../workload/index.js';
 import { WorkloadSchema } from '../workload/input.js';
 import { RawDeploySchema } from './deploy.js';
@@ -107,6 +108,8 @@ export const RawSuiteFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   version: z.union([z.string(), z.number()]).optional(),
   description: z.string().optional(),
+  /** The database engine the suite runs on: postgres (default) or mysql (MySQL/MariaDB). */
+  engine: z.enum(['postgres', 'postgresql', 'pg', 'mysql', 'mariadb']).optional(),
   vm: z
     .strictObject({
       memory_mib: z.number().int().positive().optional(),
@@ -210,6 +213,8 @@ export interface SuiteFile {
   dir: string;
   name: string;
   version: string | null;
+  /** `engine:` as written (mysql for mariadb too), or null: the run's engine decides. */
+  engine: EngineName | null;
   services: {
     template: string | null;
     majorVersion: number | null;

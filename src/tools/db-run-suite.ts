@@ -3,6 +3,7 @@ import { renderSuiteRun } from '../report/suite.js';
 import { SuiteRunResultSchema } from '../suite/result.js';
 import { runSuite } from '../suite/runner.js';
 import { defineTool } from './define.js';
+import { EngineInput } from './engine-input.js';
 import { nameInput, pathInput } from './limits.js';
 import { slimSuiteRun, suiteReports } from './reports.js';
 
@@ -23,6 +24,9 @@ const InputSchema = z.object({
     .describe(
       "Rebuild the suite's source database even if it holds objects its setup did not create (they are lost)",
     ),
+  engine: EngineInput.describe(
+    'The engine to run the suite on ("postgres" or "mysql"); default the file\'s `engine:`, else the server\'s',
+  ),
 });
 
 export const dbRunSuite = defineTool({
@@ -41,6 +45,7 @@ export const dbRunSuite = defineTool({
       suite: args.suite,
       parallel: args.parallel,
       rebuild: args.rebuild,
+      engine: args.engine,
       signal,
       onProgress,
     }),

@@ -160,7 +160,7 @@ describe('suite file: bad input', () => {
     ]);
     const top = await problemsOf(`${GOOD}extra: 1\n`, MIGRATIONS);
     expect(top[0]).toMatch(
-      /^extra: unknown key \(allowed here: name, version, description, vm, services, tests, checkpoints\)/,
+      /^extra: unknown key \(allowed here: name, version, description, engine, vm, services, tests, checkpoints\)/,
     );
   });
 
@@ -305,6 +305,16 @@ describe('suite file: bad input', () => {
     expect(err).toBeInstanceOf(SuiteFileError);
     expect((err as SuiteFileError).exitCode).toBe(2);
     expect((err as Error).message).toContain('2 problems:');
+  });
+
+  it('reads engine: (mariadb is mysql, absent is null) and refuses an unknown one', async () => {
+    const text = (engine: string) =>
+      `name: e\n${engine}tests:\n  s:\n    branches:\n      - name: a\n        migration: SELECT 1\n`;
+    expect(parseSuiteText(text(''), '/x/vers-integration.yaml').engine).toBeNull();
+    expect(parseSuiteText(text('engine: mariadb\n'), '/x/vers-integration.yaml').engine).toBe('mysql');
+    expect(parseSuiteText(text('engine: postgresql\n'), '/x/vers-integration.yaml').engine).toBe('postgres');
+    const problems = await problemsOf(text('engine: oracle\n'));
+    expect(problems.join('\n')).toMatch(/engine/);
   });
 
   it('parseSuiteText takes text directly', () => {
