@@ -3,7 +3,7 @@
  * `app`): kept running by `vers-db up --engine mysql`, otherwise started on demand and stopped
  * when the last process that used it exits (the same rule as the embedded PostgreSQL).
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addUser, liveUsers, removeUser } from '../../backends/embedded-users.js';
 import { onLeave } from '../../backends/on-demand.js';
@@ -43,6 +43,17 @@ async function writeMode(stateDir: string, mode: SourceMode): Promise<void> {
   await writeFile(join(mysqlStateRoot(stateDir), MODE_FILE), `${JSON.stringify(mode)}\n`, {
     mode: STATE_FILE_MODE,
   });
+}
+
+/**
+ * Has this state directory ever had a MySQL server? Without its directory there is nothing to
+ * stop, and no lock file can be made there (the lock would retry until it gives up, minutes).
+ */
+async function hasMysqlState(stateDir: string): Promise<boolean> {
+  return stat(mysqlStateRoot(stateDir)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Starting, joining and leaving the source happen one at a time across processes. */
@@ -156,6 +167,7 @@ export function sourceStatus(stateDir: string): Promise<ServerStatus> {
 
 /** `vers-db down --engine mysql`: stop the source (also when `up` started it). */
 export async function stopSource(stateDir: string): Promise<'clean' | 'killed' | 'not-running'> {
+  if (!(await hasMysqlState(stateDir))) return 'not-running';
   return withSourceLock(stateDir, async () => {
     await writeMode(stateDir, { persistent: false }).catch(() => undefined);
     return stopServer(sourceRoot(stateDir));
@@ -167,6 +179,7 @@ let hooked = false;
 
 /** Stop an on-demand source that no live process uses and `up` did not start (gc, after a crash). */
 export async function stopSourceIfUnused(stateDir: string): Promise<boolean> {
+  if (!(await hasMysqlState(stateDir))) return false;
   return withSourceLock(stateDir, async () => {
     if ((await readMode(stateDir)).persistent) return false;
     if ((await liveUsers(mysqlStateRoot(stateDir))).length > 0) return false;
