@@ -1049,15 +1049,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat9, path6, options) {
-      if (!stat9.isSymbolicLink() && !stat9.isFile()) {
+    function checkStat(stat10, path6, options) {
+      if (!stat10.isSymbolicLink() && !stat10.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat9) {
-        cb(er, er ? false : checkStat(stat9, path6, options));
+      fs.stat(path6, function(er, stat10) {
+        cb(er, er ? false : checkStat(stat10, path6, options));
       });
     }
     function sync(path6, options) {
@@ -1073,20 +1073,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat9) {
-        cb(er, er ? false : checkStat(stat9, options));
+      fs.stat(path6, function(er, stat10) {
+        cb(er, er ? false : checkStat(stat10, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat9, options) {
-      return stat9.isFile() && checkMode(stat9, options);
+    function checkStat(stat10, options) {
+      return stat10.isFile() && checkMode(stat10, options);
     }
-    function checkMode(stat9, options) {
-      var mod = stat9.mode;
-      var uid = stat9.uid;
-      var gid = stat9.gid;
+    function checkMode(stat10, options) {
+      var mod = stat10.mode;
+      var uid = stat10.uid;
+      var gid = stat10.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -1120,12 +1120,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve8, reject) {
+        return new Promise(function(resolve9, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve8(is);
+              resolve9(is);
             }
           });
         });
@@ -1191,27 +1191,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve8, reject) => {
+      const step = (i2) => new Promise((resolve9, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve9(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve8(subStep(p, i2, 0));
+        resolve9(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve9, reject) => {
         if (ii === pathExt.length)
-          return resolve8(step(i2 + 1));
+          return resolve9(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve8(p + ext);
+              return resolve9(p + ext);
           }
-          return resolve8(subStep(p, i2, ii + 1));
+          return resolve9(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -2291,8 +2291,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve8, reject) => {
-        Object.assign(methods, { resolve: resolve8, reject });
+      const promise = new Promise((resolve9, reject) => {
+        Object.assign(methods, { resolve: resolve9, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -7590,11 +7590,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve8 = promise.resolve.bind(promise);
-      return { resolve: resolve8, promises };
+      const resolve9 = promise.resolve.bind(promise);
+      return { resolve: resolve9, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
-      resolve8();
+    waitForConcurrentStreams = async ({ resolve: resolve9, promises }, subprocess) => {
+      resolve9();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -8336,7 +8336,7 @@ function redact(text) {
     URL_PASSWORD,
     (_m, head, _pw, tail2) => `${head}${MASK}${tail2}`
   );
-  out = out.replace(ASSIGNMENT, (_m, name, eq, q) => `${name}${eq}${q}${MASK}${q}`);
+  out = out.replace(ASSIGNMENT, (_m, name, eq, q2) => `${name}${eq}${q2}${MASK}${q2}`);
   if (pattern) out = out.replace(pattern, MASK);
   for (const w of weak) {
     out = out.replaceAll(`:${w}@`, `:${MASK}@`).replace(new RegExp(`(PASSWORD\\s+')${escapeRegExp(w)}'`, "gi"), `$1${MASK}'`);
@@ -9709,11 +9709,11 @@ var require_mtime_precision = __commonJS({
     function probe(file, fs, callback) {
       const cachedPrecision = fs[cacheSymbol];
       if (cachedPrecision) {
-        return fs.stat(file, (err, stat9) => {
+        return fs.stat(file, (err, stat10) => {
           if (err) {
             return callback(err);
           }
-          callback(null, stat9.mtime, cachedPrecision);
+          callback(null, stat10.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
@@ -9721,13 +9721,13 @@ var require_mtime_precision = __commonJS({
         if (err) {
           return callback(err);
         }
-        fs.stat(file, (err2, stat9) => {
+        fs.stat(file, (err2, stat10) => {
           if (err2) {
             return callback(err2);
           }
-          const precision = stat9.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          const precision = stat10.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
           Object.defineProperty(fs, cacheSymbol, { value: precision });
-          callback(null, stat9.mtime, precision);
+          callback(null, stat10.mtime, precision);
         });
       });
     }
@@ -9781,14 +9781,14 @@ var require_lockfile = __commonJS({
         if (options.stale <= 0) {
           return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat9) => {
+        options.fs.stat(lockfilePath, (err2, stat10) => {
           if (err2) {
             if (err2.code === "ENOENT") {
               return acquireLock(file, { ...options, stale: 0 }, callback);
             }
             return callback(err2);
           }
-          if (!isLockStale(stat9, options)) {
+          if (!isLockStale(stat10, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock(file, options, (err3) => {
@@ -9800,8 +9800,8 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function isLockStale(stat9, options) {
-      return stat9.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat10, options) {
+      return stat10.mtime.getTime() < Date.now() - options.stale;
     }
     function removeLock(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
@@ -9819,7 +9819,7 @@ var require_lockfile = __commonJS({
       lock2.updateDelay = lock2.updateDelay || options.update;
       lock2.updateTimeout = setTimeout(() => {
         lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat9) => {
+        options.fs.stat(lock2.lockfilePath, (err, stat10) => {
           const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -9828,7 +9828,7 @@ var require_lockfile = __commonJS({
             lock2.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock2.mtime.getTime() === stat9.mtime.getTime();
+          const isMtimeOurs = lock2.mtime.getTime() === stat10.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -9953,11 +9953,11 @@ var require_lockfile = __commonJS({
         if (err) {
           return callback(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat9) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat10) => {
           if (err2) {
             return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
           }
-          return callback(null, !isLockStale(stat9, options));
+          return callback(null, !isLockStale(stat10, options));
         });
       });
     }
@@ -10003,12 +10003,12 @@ var require_adapter = __commonJS({
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve8, reject) => {
+      return (...args) => new Promise((resolve9, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve8(result);
+            resolve9(result);
           }
         });
         method(...args);
@@ -10121,8 +10121,8 @@ import { mkdir as mkdir2, readdir as readdir2, readFile as readFile2, rm, writeF
 import { join as join3 } from "node:path";
 async function startTimeOf(pid) {
   try {
-    const stat9 = await readFile2(`/proc/${pid}/stat`, "utf8");
-    return stat9.slice(stat9.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    const stat10 = await readFile2(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
   } catch {
     return null;
   }
@@ -10224,12 +10224,20 @@ var init_socket_dir = __esm({
 });
 
 // src/backends/thin-volume.ts
+import { readFileSync as readFileSync3 } from "node:fs";
 import { access, mkdir as mkdir4, open as open2, readFile as readFile3, rm as rm2, rmdir, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { platform as platform2, tmpdir, userInfo } from "node:os";
 import { dirname, join as join5 } from "node:path";
 async function readThinVolume(stateDir2) {
   try {
     return JSON.parse(await readFile3(join5(stateDir2, THIN_FILE), "utf8"));
+  } catch {
+    return null;
+  }
+}
+function thinMountPointSync(stateDir2) {
+  try {
+    return JSON.parse(readFileSync3(join5(stateDir2, THIN_FILE), "utf8")).mountPoint;
   } catch {
     return null;
   }
@@ -10379,12 +10387,12 @@ async function writeState(stateDir2, s) {
 `, { mode: 384 });
 }
 async function freePort(preferred) {
-  const tryPort = (port) => new Promise((resolve8, reject) => {
+  const tryPort = (port) => new Promise((resolve9, reject) => {
     const srv = createServer();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve8(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve9(typeof addr === "object" && addr ? addr.port : port));
     });
   });
   if (preferred) {
@@ -11793,7 +11801,7 @@ var require_utils2 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes16,
+      randomBytes: randomBytes17,
       deriveKey,
       sha256,
       hashByName,
@@ -11803,7 +11811,7 @@ var require_utils2 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes16(length) {
+    function randomBytes17(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string3) {
@@ -11811,12 +11819,12 @@ var require_utils2 = __commonJS({
         return nodeCrypto.createHash("md5").update(string3, "utf-8").digest("hex");
       } catch (e) {
         const data = typeof string3 === "string" ? textEncoder3.encode(string3) : string3;
-        const hash = await subtleCrypto.digest("MD5", data);
-        return Array.from(new Uint8Array(hash)).map((b) => b.toString(16).padStart(2, "0")).join("");
+        const hash2 = await subtleCrypto.digest("MD5", data);
+        return Array.from(new Uint8Array(hash2)).map((b) => b.toString(16).padStart(2, "0")).join("");
       }
     }
-    async function postgresMd5PasswordHash(user, password, salt) {
-      const inner = await md5(password + user);
+    async function postgresMd5PasswordHash(user, password2, salt) {
+      const inner = await md5(password2 + user);
       const outer = await md5(Buffer.concat([Buffer.from(inner), salt]));
       return "md5" + outer;
     }
@@ -11830,8 +11838,8 @@ var require_utils2 = __commonJS({
       const key = await subtleCrypto.importKey("raw", keyBuffer, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
       return await subtleCrypto.sign("HMAC", key, textEncoder3.encode(msg));
     }
-    async function deriveKey(password, salt, iterations) {
-      const key = await subtleCrypto.importKey("raw", textEncoder3.encode(password), "PBKDF2", false, ["deriveBits"]);
+    async function deriveKey(password2, salt, iterations) {
+      const key = await subtleCrypto.importKey("raw", textEncoder3.encode(password2), "PBKDF2", false, ["deriveBits"]);
       const params = { name: "PBKDF2", hash: "SHA-256", salt, iterations };
       return await subtleCrypto.deriveBits(params, key, 32 * 8, ["deriveBits"]);
     }
@@ -11957,10 +11965,10 @@ var require_sasl = __commonJS({
     "use strict";
     var crypto = require_utils2();
     var { signatureAlgorithmHashFromCertificate } = require_cert_signatures();
-    function saslprep(password) {
+    function saslprep(password2) {
       const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g;
       const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g;
-      return password.replace(nonAsciiSpace, " ").replace(mappedToNothing, "").normalize("NFKC");
+      return password2.replace(nonAsciiSpace, " ").replace(mappedToNothing, "").normalize("NFKC");
     }
     var DEFAULT_MAX_SCRAM_ITERATIONS = 1e5;
     function startSession(mechanisms, stream, scramMaxIterations = DEFAULT_MAX_SCRAM_ITERATIONS) {
@@ -11983,14 +11991,14 @@ var require_sasl = __commonJS({
         scramMaxIterations
       };
     }
-    async function continueSession(session, password, serverData, stream) {
+    async function continueSession(session, password2, serverData, stream) {
       if (session.message !== "SASLInitialResponse") {
         throw new Error("SASL: Last message was not SASLInitialResponse");
       }
-      if (typeof password !== "string") {
+      if (typeof password2 !== "string") {
         throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string");
       }
-      if (password === "") {
+      if (password2 === "") {
         throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a non-empty string");
       }
       if (typeof serverData !== "string") {
@@ -12022,7 +12030,7 @@ var require_sasl = __commonJS({
       const clientFinalMessageWithoutProof = "c=" + channelBinding + ",r=" + sv.nonce;
       const authMessage = clientFirstMessageBare + "," + serverFirstMessage + "," + clientFinalMessageWithoutProof;
       const saltBytes = Buffer.from(sv.salt, "base64");
-      const saltedPassword = await crypto.deriveKey(saslprep(password), saltBytes, sv.iteration);
+      const saltedPassword = await crypto.deriveKey(saslprep(password2), saltBytes, sv.iteration);
       const clientKey = await crypto.hmacSha256(saltedPassword, "Client Key");
       const storedKey = await crypto.sha256(clientKey);
       const clientSignature = await crypto.hmacSha256(storedKey, authMessage);
@@ -12750,12 +12758,12 @@ var require_query = __commonJS({
       handlePortalSuspended(connection) {
         this._getRows(connection, this.rows);
       }
-      _getRows(connection, rows4) {
+      _getRows(connection, rows5) {
         connection.execute({
           portal: this.portal,
-          rows: rows4
+          rows: rows5
         });
-        if (!rows4) {
+        if (!rows5) {
           connection.sync();
         } else {
           connection.flush();
@@ -13105,8 +13113,8 @@ var require_serializer = __commonJS({
       response.writeInt32BE(80877103, 4);
       return response;
     };
-    var password = (password2) => {
-      return writer.addCString(password2).flush(
+    var password2 = (password3) => {
+      return writer.addCString(password3).flush(
         112
         /* code.startup */
       );
@@ -13200,7 +13208,7 @@ var require_serializer = __commonJS({
         return emptyExecute;
       }
       const portal = config2.portal || "";
-      const rows4 = config2.rows || 0;
+      const rows5 = config2.rows || 0;
       const portalLength = Buffer.byteLength(portal);
       const len = 4 + portalLength + 1 + 4;
       const buff = Buffer.allocUnsafe(1 + len);
@@ -13208,7 +13216,7 @@ var require_serializer = __commonJS({
       buff.writeInt32BE(len, 1);
       buff.write(portal, 5, "utf-8");
       buff[portalLength + 5] = 0;
-      buff.writeUInt32BE(rows4, buff.length - 4);
+      buff.writeUInt32BE(rows5, buff.length - 4);
       return buff;
     };
     var cancel = (processID, secretKey) => {
@@ -13273,7 +13281,7 @@ var require_serializer = __commonJS({
     );
     var serialize2 = {
       startup,
-      password,
+      password: password2,
       requestSsl,
       sendSASLInitialResponseMessage,
       sendSCRAMClientFinalMessage,
@@ -13680,7 +13688,7 @@ var require_dist = __commonJS({
     function parse3(stream, callback) {
       const parser = new parser_1.Parser();
       stream.on("data", (buffer) => parser.parse(buffer, callback));
-      return new Promise((resolve8) => stream.on("end", () => resolve8()));
+      return new Promise((resolve9) => stream.on("end", () => resolve9()));
     }
   }
 });
@@ -13888,8 +13896,8 @@ var require_connection = __commonJS({
       cancel(processID, secretKey) {
         this._send(serialize2.cancel(processID, secretKey));
       }
-      password(password) {
-        this._send(serialize2.password(password));
+      password(password2) {
+        this._send(serialize2.password(password2));
       }
       sendSASLInitialResponseMessage(mechanism, initialResponse) {
         this._send(serialize2.sendSASLInitialResponseMessage(mechanism, initialResponse));
@@ -14243,8 +14251,8 @@ var require_lib = __commonJS({
     var helper = require_helper();
     module.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs.stat(file, function(err, stat9) {
-        if (err || !helper.usePgPass(stat9, file)) {
+      fs.stat(file, function(err, stat10) {
+        if (err || !helper.usePgPass(stat10, file)) {
           return cb(void 0);
         }
         var st = fs.createReadStream(file);
@@ -14449,12 +14457,12 @@ var require_client = __commonJS({
           this._connect(callback);
           return;
         }
-        return new this._Promise((resolve8, reject) => {
+        return new this._Promise((resolve9, reject) => {
           this._connect((error2) => {
             if (error2) {
               reject(error2);
             } else {
-              resolve8(this);
+              resolve9(this);
             }
           });
         });
@@ -14836,8 +14844,8 @@ var require_client = __commonJS({
         } else {
           query = new Query2(config2, values, callback);
           if (!query.callback) {
-            result = new this._Promise((resolve8, reject) => {
-              query.callback = (err, res) => err ? reject(err) : resolve8(res);
+            result = new this._Promise((resolve9, reject) => {
+              query.callback = (err, res) => err ? reject(err) : resolve9(res);
             }).catch((err) => {
               Error.captureStackTrace(err);
               throw err;
@@ -14937,8 +14945,8 @@ var require_client = __commonJS({
         if (cb) {
           this.connection.once("end", cb);
         } else {
-          return new this._Promise((resolve8) => {
-            this.connection.once("end", resolve8);
+          return new this._Promise((resolve9) => {
+            this.connection.once("end", resolve9);
           });
         }
       }
@@ -14987,8 +14995,8 @@ var require_pg_pool = __commonJS({
       const cb = function(err, client) {
         err ? rej(err) : res(client);
       };
-      const result = new Promise2(function(resolve8, reject) {
-        res = resolve8;
+      const result = new Promise2(function(resolve9, reject) {
+        res = resolve9;
         rej = reject;
       }).catch((err) => {
         Error.captureStackTrace(err);
@@ -15049,7 +15057,7 @@ var require_pg_pool = __commonJS({
         if (typeof Promise2.try === "function") {
           return Promise2.try(f);
         }
-        return new Promise2((resolve8) => resolve8(f()));
+        return new Promise2((resolve9) => resolve9(f()));
       }
       _isFull() {
         return this._clients.length >= this.options.max;
@@ -15444,8 +15452,8 @@ var require_query2 = __commonJS({
     NativeQuery.prototype._getPromise = function() {
       if (this._promise) return this._promise;
       this._promise = new Promise(
-        function(resolve8, reject) {
-          this._once("end", resolve8);
+        function(resolve9, reject) {
+          this._once("end", resolve9);
           this._once("error", reject);
         }.bind(this)
       );
@@ -15456,7 +15464,7 @@ var require_query2 = __commonJS({
       const self2 = this;
       this.native = client.native;
       client.native.arrayMode = this._arrayMode;
-      let after = function(err, rows4, results) {
+      let after = function(err, rows5, results) {
         client.native.arrayMode = false;
         setImmediate(function() {
           self2.emit("_done");
@@ -15466,13 +15474,13 @@ var require_query2 = __commonJS({
         }
         if (self2._emitRowEvents) {
           if (results.length > 1) {
-            rows4.forEach((rowOfRows, i2) => {
+            rows5.forEach((rowOfRows, i2) => {
               rowOfRows.forEach((row) => {
                 self2.emit("row", row, results[i2]);
               });
             });
           } else {
-            rows4.forEach(function(row) {
+            rows5.forEach(function(row) {
               self2.emit("row", row, results);
             });
           }
@@ -15624,12 +15632,12 @@ var require_client2 = __commonJS({
         this._connect(callback);
         return;
       }
-      return new this._Promise((resolve8, reject) => {
+      return new this._Promise((resolve9, reject) => {
         this._connect((error2) => {
           if (error2) {
             reject(error2);
           } else {
-            resolve8(this);
+            resolve9(this);
           }
         });
       });
@@ -15653,8 +15661,8 @@ var require_client2 = __commonJS({
         query = new NativeQuery(config2, values, callback);
         if (!query.callback) {
           let resolveOut, rejectOut;
-          result = new this._Promise((resolve8, reject) => {
-            resolveOut = resolve8;
+          result = new this._Promise((resolve9, reject) => {
+            resolveOut = resolve9;
             rejectOut = reject;
           }).catch((err) => {
             Error.captureStackTrace(err);
@@ -15717,8 +15725,8 @@ var require_client2 = __commonJS({
       }
       let result;
       if (!cb) {
-        result = new this._Promise(function(resolve8, reject) {
-          cb = (err) => err ? reject(err) : resolve8();
+        result = new this._Promise(function(resolve9, reject) {
+          cb = (err) => err ? reject(err) : resolve9();
         });
       }
       const doEnd = function() {
@@ -15800,9 +15808,9 @@ var require_client2 = __commonJS({
           self2._connected = false;
           self2._queryable = false;
           for (let i2 = 0; i2 < nativeQueries.length; i2++) {
-            const q = nativeQueries[i2];
-            q.native = self2.native;
-            q.handleError(err);
+            const q2 = nativeQueries[i2];
+            q2.native = self2.native;
+            q2.handleError(err);
           }
           self2._errorAllQueries(err);
           self2.emit("error", err);
@@ -15810,23 +15818,23 @@ var require_client2 = __commonJS({
           return;
         }
         for (let i2 = 0; i2 < nativeQueries.length; i2++) {
-          const q = nativeQueries[i2];
+          const q2 = nativeQueries[i2];
           const r = results[i2];
-          q.native = self2.native;
+          q2.native = self2.native;
           if (r.err) {
-            q.handleError(r.err);
+            q2.handleError(r.err);
           } else {
-            if (q.name) {
-              self2.namedQueries[q.name] = q.text;
+            if (q2.name) {
+              self2.namedQueries[q2.name] = q2.text;
             }
-            q.state = "end";
-            q.emit("end", r.result);
-            if (q.callback) {
-              q.callback(null, r.result);
+            q2.state = "end";
+            q2.emit("end", r.result);
+            if (q2.callback) {
+              q2.callback(null, r.result);
             }
           }
           setImmediate(function() {
-            q.emit("_done");
+            q2.emit("_done");
           });
         }
         self2._pulsePipelinedQueryQueue();
@@ -16003,9 +16011,9 @@ var init_sqlstate = __esm({
 });
 
 // src/util/pg.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 function tlsFor(mode, rootCert) {
-  const ca = rootCert ? readFileSync3(rootCert, "utf8") : void 0;
+  const ca = rootCert ? readFileSync4(rootCert, "utf8") : void 0;
   switch (mode) {
     case "require":
       return ca ? { ca, checkServerIdentity: () => void 0 } : { rejectUnauthorized: false };
@@ -16319,9 +16327,9 @@ function diffSchemas(before, after) {
     const b = before.tables[table];
     const a2 = after.tables[table];
     if (!b || !a2) continue;
-    const qualified4 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
+    const qualified5 = (cols) => Object.fromEntries(Object.entries(cols).map(([c3, info]) => [`${table}.${c3}`, info]));
     lines.push(
-      ...diffByName("column", qualified4(b.columns), qualified4(a2.columns), describeColumn, columnChanges)
+      ...diffByName("column", qualified5(b.columns), qualified5(a2.columns), describeColumn, columnChanges)
     );
   }
   lines.push(
@@ -16455,8 +16463,8 @@ async function exactRowCounts(client) {
   const counts = {};
   for (const t of await listUserTables(client)) {
     if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows: rows4 } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
-    counts[t.name] = Number(rows4[0]?.n ?? 0);
+    const { rows: rows5 } = await client.query(`SELECT count(*)::int8 AS n FROM ${fromClause(t)}`);
+    counts[t.name] = Number(rows5[0]?.n ?? 0);
   }
   return counts;
 }
@@ -16464,8 +16472,8 @@ function fromClause(t) {
   return `${t.kind === "p" ? "" : "ONLY "}${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 }
 async function isPopulated(client, oid) {
-  const { rows: rows4 } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
-  return rows4[0]?.populated ?? false;
+  const { rows: rows5 } = await client.query(MATVIEW_POPULATED_SQL, [oid]);
+  return rows5[0]?.populated ?? false;
 }
 async function tableChecksums(client) {
   return (await tableChecksumsAndCounts(client)).checksums;
@@ -16475,21 +16483,21 @@ async function tableChecksumsAndCounts(client) {
   const rowCounts = {};
   for (const t of await listUserTables(client)) {
     if (t.kind === "m" && !await isPopulated(client, Number(t.oid))) continue;
-    const { rows: rows4 } = await client.query(
+    const { rows: rows5 } = await client.query(
       `SELECT md5(format('%s:%s:%s', count(*), coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::int8::numeric), 0),
                          coalesce(sum(('x' || substr(h, 16, 15))::bit(60)::int8::numeric), 0))) AS h,
               count(*)::int8 AS n
        FROM (SELECT md5(x::text) AS h FROM ${fromClause(t)} x) rows`
     );
-    checksums[t.name] = rows4[0]?.h ?? "";
-    rowCounts[t.name] = Number(rows4[0]?.n ?? 0);
+    checksums[t.name] = rows5[0]?.h ?? "";
+    rowCounts[t.name] = Number(rows5[0]?.n ?? 0);
   }
   return { checksums, rowCounts };
 }
 async function deadTuples(client) {
   const byName = /* @__PURE__ */ new Map();
-  const { rows: rows4 } = await client.query(HAS_PGSTATTUPLE_SQL);
-  if (rows4[0]?.installed) {
+  const { rows: rows5 } = await client.query(HAS_PGSTATTUPLE_SQL);
+  if (rows5[0]?.installed) {
     try {
       const r2 = await client.query(PGSTATTUPLE_APPROX_SQL);
       for (const x of r2.rows) byName.set(x.name, { dead: Number(x.dead) });
@@ -16511,8 +16519,8 @@ async function currentWalLsn(client) {
 }
 async function walBytesBetween(client, from, to) {
   if (!from || !to) return null;
-  const { rows: rows4 } = await client.query(WAL_DIFF_SQL3, [to, from]);
-  return rows4[0] ? Number(rows4[0].bytes) : null;
+  const { rows: rows5 } = await client.query(WAL_DIFF_SQL3, [to, from]);
+  return rows5[0] ? Number(rows5[0].bytes) : null;
 }
 async function snapshotDatabase(client, full, knownRowCounts) {
   const counts = async () => knownRowCounts ? { ...knownRowCounts } : await exactRowCounts(client);
@@ -16641,8 +16649,8 @@ import { mkdir as mkdir7, readdir as readdir3, readFile as readFile7, rm as rm4,
 import { join as join8 } from "node:path";
 async function startTimeOf2(pid) {
   try {
-    const stat9 = await readFile7(`/proc/${pid}/stat`, "utf8");
-    return stat9.slice(stat9.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    const stat10 = await readFile7(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
   } catch {
     return null;
   }
@@ -17774,56 +17782,56 @@ var require_parser_cache = __commonJS({
     function optionBits(type, options, config2, nestTables, dateStrings) {
       return (type === "binary" ? 1 : 0) | (options.rowsAsArray ? 2 : 0) | (options.supportBigNumbers || config2.supportBigNumbers ? 4 : 0) | (options.bigNumberStrings || config2.bigNumberStrings ? 8 : 0) | typeCastKind(options.typeCast) << 4 | (options.decimalNumbers ? 64 : 0) | (config2.jsonStrings ? 128 : 0) | (nestTables === true ? 256 : 0) | (typeof nestTables === "string" ? 512 : 0) | (dateStrings === true ? 1024 : 0) | (Array.isArray(dateStrings) ? 2048 : 0);
     }
-    function mixNumber(hash, value) {
-      return Math.imul(hash ^ (value | 0), 2654435761) | 0;
+    function mixNumber(hash2, value) {
+      return Math.imul(hash2 ^ (value | 0), 2654435761) | 0;
     }
-    function mixString(hash, string3) {
+    function mixString(hash2, string3) {
       if (typeof string3 !== "string") {
-        return mixNumber(hash, string3 === void 0 ? -1 : -2);
+        return mixNumber(hash2, string3 === void 0 ? -1 : -2);
       }
-      hash = mixNumber(hash, string3.length);
+      hash2 = mixNumber(hash2, string3.length);
       for (let i2 = 0; i2 < string3.length; ++i2) {
-        hash = Math.imul(hash, 31) + string3.charCodeAt(i2) | 0;
+        hash2 = Math.imul(hash2, 31) + string3.charCodeAt(i2) | 0;
       }
-      return hash;
+      return hash2;
     }
     function hashKey(type, fields, options, config2) {
       const nestTables = nestTablesKey(options.nestTables);
       const dateStrings = dateStringsKey(options.dateStrings || config2.dateStrings);
       const includeTable = nestTables !== false;
-      let hash = mixNumber(
+      let hash2 = mixNumber(
         2166136261,
         optionBits(type, options, config2, nestTables, dateStrings)
       );
-      hash = mixString(hash, String(options.timezone || config2.timezone));
+      hash2 = mixString(hash2, String(options.timezone || config2.timezone));
       if (typeof nestTables === "string") {
-        hash = mixString(hash, nestTables);
+        hash2 = mixString(hash2, nestTables);
       }
       if (Array.isArray(dateStrings)) {
         for (let i2 = 0; i2 < dateStrings.length; ++i2) {
-          hash = mixString(hash, dateStrings[i2]);
+          hash2 = mixString(hash2, dateStrings[i2]);
         }
       }
-      hash = mixNumber(hash, fields.length);
+      hash2 = mixNumber(hash2, fields.length);
       for (let i2 = 0; i2 < fields.length; ++i2) {
         const field = fields[i2];
-        hash = mixNumber(
-          hash,
+        hash2 = mixNumber(
+          hash2,
           field.columnType | field.characterSet << 8 | field.decimals << 24
         );
-        hash = mixNumber(hash, field.flags);
-        hash = mixString(hash, field.name);
+        hash2 = mixNumber(hash2, field.flags);
+        hash2 = mixString(hash2, field.name);
         if (field.extendedTypeName !== void 0) {
-          hash = mixString(hash, field.extendedTypeName);
+          hash2 = mixString(hash2, field.extendedTypeName);
         }
         if (field.extendedFormat !== void 0) {
-          hash = mixString(hash, field.extendedFormat);
+          hash2 = mixString(hash2, field.extendedFormat);
         }
         if (includeTable) {
-          hash = mixString(hash, field.table);
+          hash2 = mixString(hash2, field.table);
         }
       }
-      return hash & 1073741823;
+      return hash2 & 1073741823;
     }
     function sameList(a2, b) {
       if (a2.length !== b.length) {
@@ -17895,8 +17903,8 @@ var require_parser_cache = __commonJS({
       }
     };
     function getParser(type, fields, options, config2, compiler) {
-      const hash = hashKey(type, fields, options, config2);
-      let entries = parserCache.get(hash);
+      const hash2 = hashKey(type, fields, options, config2);
+      let entries = parserCache.get(hash2);
       if (entries !== void 0) {
         for (let i2 = 0; i2 < entries.length; ++i2) {
           if (entries[i2].matches(type, fields, options, config2)) {
@@ -17907,7 +17915,7 @@ var require_parser_cache = __commonJS({
       const parser = compiler(fields, options, config2);
       if (entries === void 0) {
         entries = [];
-        parserCache.set(hash, entries);
+        parserCache.set(hash2, entries);
       }
       entries.push(new Entry(parser, type, fields, options, config2));
       return parser;
@@ -28818,15 +28826,15 @@ var require_auth_41 = __commonJS({
     "use strict";
     var crypto = __require("crypto");
     function sha1(msg, msg1, msg2) {
-      const hash = crypto.createHash("sha1");
-      hash.update(msg);
+      const hash2 = crypto.createHash("sha1");
+      hash2.update(msg);
       if (msg1) {
-        hash.update(msg1);
+        hash2.update(msg1);
       }
       if (msg2) {
-        hash.update(msg2);
+        hash2.update(msg2);
       }
-      return hash.digest();
+      return hash2.digest();
     }
     function xor(a2, b) {
       const result = Buffer.allocUnsafe(a2.length);
@@ -28836,11 +28844,11 @@ var require_auth_41 = __commonJS({
       return result;
     }
     exports.xor = xor;
-    function token(password, scramble1, scramble2) {
-      if (!password) {
+    function token(password2, scramble1, scramble2) {
+      if (!password2) {
         return Buffer.alloc(0);
       }
-      const stage1 = sha1(password);
+      const stage1 = sha1(password2);
       return exports.calculateTokenFromPasswordSha(stage1, scramble1, scramble2);
     }
     exports.calculateTokenFromPasswordSha = function(passwordSha, scramble1, scramble2) {
@@ -28856,8 +28864,8 @@ var require_auth_41 = __commonJS({
       const candidateHash2 = sha1(hashStage1);
       return candidateHash2.compare(doubleSha) === 0;
     };
-    exports.doubleSha1 = function(password) {
-      return sha1(sha1(password));
+    exports.doubleSha1 = function(password2) {
+      return sha1(sha1(password2));
     };
     function xorRotating(a2, seed) {
       const result = Buffer.allocUnsafe(a2.length);
@@ -31251,8 +31259,8 @@ var require_sha256_password = __commonJS({
     var STATE_INITIAL = 0;
     var STATE_WAIT_SERVER_KEY = 1;
     var STATE_FINAL = -1;
-    function encrypt(password, scramble, key) {
-      const stage1 = xorRotating(Buffer.from(`${password}\0`, "utf8"), scramble);
+    function encrypt(password2, scramble, key) {
+      const stage1 = xorRotating(Buffer.from(`${password2}\0`, "utf8"), scramble);
       return crypto.publicEncrypt(
         {
           key,
@@ -31264,9 +31272,9 @@ var require_sha256_password = __commonJS({
     module.exports = (pluginOptions = {}) => ({ connection }) => {
       let state = 0;
       let scramble = null;
-      const password = connection.config.password;
+      const password2 = connection.config.password;
       const authWithKey = (serverKey2) => {
-        const _password = encrypt(password, scramble, serverKey2);
+        const _password = encrypt(password2, scramble, serverKey2);
         state = STATE_FINAL;
         return _password;
       };
@@ -31274,7 +31282,7 @@ var require_sha256_password = __commonJS({
         switch (state) {
           case STATE_INITIAL:
             if (connection.stream instanceof Tls.TLSSocket && connection.stream.encrypted === true) {
-              return Buffer.from(`${password}\0`, "utf8");
+              return Buffer.from(`${password2}\0`, "utf8");
             }
             scramble = data.slice(0, 20);
             if (pluginOptions.serverPublicKey) {
@@ -31315,21 +31323,21 @@ var require_caching_sha2_password = __commonJS({
     var STATE_WAIT_SERVER_KEY = 2;
     var STATE_FINAL = -1;
     function sha256(msg) {
-      const hash = crypto.createHash("sha256");
-      hash.update(msg);
-      return hash.digest();
+      const hash2 = crypto.createHash("sha256");
+      hash2.update(msg);
+      return hash2.digest();
     }
-    function calculateToken(password, scramble) {
-      if (!password) {
+    function calculateToken(password2, scramble) {
+      if (!password2) {
         return Buffer.alloc(0);
       }
-      const stage1 = sha256(Buffer.from(password));
+      const stage1 = sha256(Buffer.from(password2));
       const stage2 = sha256(stage1);
       const stage3 = sha256(Buffer.concat([stage2, scramble]));
       return xor(stage1, stage3);
     }
-    function encrypt(password, scramble, key) {
-      const stage1 = xorRotating(Buffer.from(`${password}\0`, "utf8"), scramble);
+    function encrypt(password2, scramble, key) {
+      const stage1 = xorRotating(Buffer.from(`${password2}\0`, "utf8"), scramble);
       return crypto.publicEncrypt(
         {
           key,
@@ -31342,9 +31350,9 @@ var require_caching_sha2_password = __commonJS({
     var pluginFactory = (pluginOptions = {}) => ({ connection }) => {
       let state = 0;
       let scramble = null;
-      const password = connection.config.password;
+      const password2 = connection.config.password;
       const authWithKey = (serverKey2) => {
-        const _password = encrypt(password, scramble, serverKey2);
+        const _password = encrypt(password2, scramble, serverKey2);
         state = STATE_FINAL;
         return _password;
       };
@@ -31353,7 +31361,7 @@ var require_caching_sha2_password = __commonJS({
           case STATE_INITIAL:
             scramble = data.slice(0, 20);
             state = STATE_TOKEN_SENT;
-            return calculateToken(password, scramble);
+            return calculateToken(password2, scramble);
           case STATE_TOKEN_SENT:
             if (FAST_AUTH_SUCCESS_PACKET.equals(data)) {
               state = STATE_FINAL;
@@ -31363,7 +31371,7 @@ var require_caching_sha2_password = __commonJS({
               const isSecureConnection = typeof pluginOptions.overrideIsSecure === "undefined" ? connection.config.ssl || connection.config.socketPath : pluginOptions.overrideIsSecure;
               if (isSecureConnection) {
                 state = STATE_FINAL;
-                return Buffer.from(`${password}\0`, "utf8");
+                return Buffer.from(`${password2}\0`, "utf8");
               }
               if (pluginOptions.serverPublicKey) {
                 return authWithKey(pluginOptions.serverPublicKey);
@@ -31400,7 +31408,7 @@ var require_mysql_native_password = __commonJS({
     "use strict";
     var auth41 = require_auth_41();
     module.exports = (pluginOptions) => ({ connection, command }) => {
-      const password = command.password || pluginOptions.password || connection.config.password;
+      const password2 = command.password || pluginOptions.password || connection.config.password;
       const passwordSha1 = command.passwordSha1 || pluginOptions.passwordSha1 || connection.config.passwordSha1;
       return (data) => {
         const authPluginData1 = data.slice(0, 8);
@@ -31414,7 +31422,7 @@ var require_mysql_native_password = __commonJS({
           );
         } else {
           authToken = auth41.calculateToken(
-            password,
+            password2,
             authPluginData1,
             authPluginData2
           );
@@ -31433,9 +31441,9 @@ var require_mysql_clear_password = __commonJS({
       return Buffer.from(`${str}\0`);
     }
     var create_mysql_clear_password_plugin = (pluginOptions) => function mysql_clear_password_plugin({ connection, command }) {
-      const password = command.password || pluginOptions.password || connection.config.password;
+      const password2 = command.password || pluginOptions.password || connection.config.password;
       return function() {
-        return bufferFromStr(password);
+        return bufferFromStr(password2);
       };
     };
     module.exports = create_mysql_clear_password_plugin;
@@ -31842,19 +31850,19 @@ var require_client_handshake = __commonJS({
         }
         return authToken;
       }
-      calculateSha256Token(password, scramble) {
-        return calculateSha2Token(password, scramble);
+      calculateSha256Token(password2, scramble) {
+        return calculateSha2Token(password2, scramble);
       }
       // Helper: Calculate auth token for a specific auth method
-      calculateAuthToken(authMethod, password, authPluginData) {
+      calculateAuthToken(authMethod, password2, authPluginData) {
         switch (authMethod) {
           case "mysql_native_password":
             return this.calculateNativePasswordAuthToken(authPluginData);
           case "caching_sha2_password":
-            return this.calculateSha256Token(password, authPluginData);
+            return this.calculateSha256Token(password2, authPluginData);
           case "sha256_password":
           case "mysql_clear_password":
-            return password ? Buffer.from(`${password}\0`, "utf8") : Buffer.alloc(0);
+            return password2 ? Buffer.from(`${password2}\0`, "utf8") : Buffer.alloc(0);
           default:
             return this.calculateNativePasswordAuthToken(authPluginData);
         }
@@ -33652,21 +33660,21 @@ var require_query4 = __commonJS({
           this.queryTimeout = null;
         }
         if (this.onResult) {
-          let rows4, fields;
+          let rows5, fields;
           if (this._resultIndex === 0) {
-            rows4 = this._rows[0];
+            rows5 = this._rows[0];
             fields = this._fields[0];
           } else {
-            rows4 = this._rows;
+            rows5 = this._rows;
             fields = this._fields;
           }
           if (fields) {
             process11.nextTick(() => {
-              this.onResult(null, rows4, fields);
+              this.onResult(null, rows5, fields);
             });
           } else {
             process11.nextTick(() => {
-              this.onResult(null, rows4);
+              this.onResult(null, rows5);
             });
           }
         }
@@ -35280,8 +35288,8 @@ var require_named_placeholders = __commonJS({
       compile.parse = parse3;
       return compile;
     }
-    function toNumbered(q, params) {
-      const tree = parse3(q);
+    function toNumbered(q2, params) {
+      const tree = parse3(q2);
       const paramsArr = [];
       if (tree.length === 1) {
         return [tree[0], paramsArr];
@@ -35462,11 +35470,11 @@ var require_connection2 = __commonJS({
             const config2 = this.config;
             tracePromise(
               connectChannel,
-              () => new Promise((resolve8, reject) => {
+              () => new Promise((resolve9, reject) => {
                 let onConnect, onError;
                 onConnect = (param) => {
                   this.removeListener("error", onError);
-                  resolve8(param);
+                  resolve9(param);
                 };
                 onError = (err) => {
                   this.removeListener("connect", onConnect);
@@ -35913,9 +35921,9 @@ var require_connection2 = __commonJS({
         } else if (shouldTrace(queryChannel)) {
           tracePromise(
             queryChannel,
-            () => new Promise((resolve8, reject) => {
+            () => new Promise((resolve9, reject) => {
               cmdQuery.once("error", reject);
-              cmdQuery.once("end", () => resolve8());
+              cmdQuery.once("end", () => resolve9());
               this.addCommand(cmdQuery);
             }),
             () => {
@@ -36062,12 +36070,12 @@ var require_connection2 = __commonJS({
         } else if (shouldTrace(executeChannel)) {
           tracePromise(
             executeChannel,
-            () => new Promise((resolve8, reject) => {
+            () => new Promise((resolve9, reject) => {
               prepareAndExecute((err) => {
                 executeCommand.emit("error", err);
               });
               executeCommand.once("error", reject);
-              executeCommand.once("end", () => resolve8());
+              executeCommand.once("end", () => resolve9());
             }),
             () => {
               const server = getServerContext(this.config);
@@ -36223,9 +36231,9 @@ var require_connection2 = __commonJS({
           Packets.BinaryRow.toPacket(column, this.serverConfig.encoding)
         );
       }
-      writeTextResult(rows4, columns, binary = false) {
+      writeTextResult(rows5, columns, binary = false) {
         this.writeColumns(columns);
-        rows4.forEach((row) => {
+        rows5.forEach((row) => {
           const arrayRow = new Array(columns.length);
           columns.forEach((column) => {
             arrayRow.push(row[column.name]);
@@ -36334,13 +36342,13 @@ var require_make_done_cb = __commonJS({
   "node_modules/mysql2/lib/promise/make_done_cb.js"(exports, module) {
     "use strict";
     var { applyCapturedStack } = require_capture_local_err();
-    function makeDoneCb(resolve8, reject, stackHolder) {
-      return function(err, rows4, fields) {
+    function makeDoneCb(resolve9, reject, stackHolder) {
+      return function(err, rows5, fields) {
         if (err) {
           applyCapturedStack(err, stackHolder);
           reject(err);
         } else {
-          resolve8([rows4, fields]);
+          resolve9([rows5, fields]);
         }
       };
     }
@@ -36362,8 +36370,8 @@ var require_prepared_statement_info = __commonJS({
       execute(parameters) {
         const s = this.statement;
         const stackHolder = s._connection.config.trace ? captureStackHolder(_PromisePreparedStatementInfo.prototype.execute) : void 0;
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           if (parameters) {
             s.execute(parameters, done);
           } else {
@@ -36372,9 +36380,9 @@ var require_prepared_statement_info = __commonJS({
         });
       }
       close() {
-        return new this.Promise((resolve8) => {
+        return new this.Promise((resolve9) => {
           this.statement.close();
-          resolve8();
+          resolve9();
         });
       }
     };
@@ -36447,8 +36455,8 @@ var require_connection3 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           if (params !== void 0) {
             c3.query(query, params, done);
           } else {
@@ -36464,8 +36472,8 @@ var require_connection3 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           if (params !== void 0) {
             c3.execute(query, params, done);
           } else {
@@ -36474,8 +36482,8 @@ var require_connection3 = __commonJS({
         });
       }
       end() {
-        return new this.Promise((resolve8) => {
-          this.connection.end(resolve8);
+        return new this.Promise((resolve9) => {
+          this.connection.end(resolve9);
         });
       }
       async [Symbol.asyncDispose]() {
@@ -36486,37 +36494,37 @@ var require_connection3 = __commonJS({
       beginTransaction() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.beginTransaction) : void 0;
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           c3.beginTransaction(done);
         });
       }
       commit() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.commit) : void 0;
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           c3.commit(done);
         });
       }
       rollback() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.rollback) : void 0;
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           c3.rollback(done);
         });
       }
       ping() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.ping) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           c3.ping((err) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8(true);
+              resolve9(true);
             }
           });
         });
@@ -36524,13 +36532,13 @@ var require_connection3 = __commonJS({
       reset() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.reset) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           c3.reset((err) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8();
+              resolve9();
             }
           });
         });
@@ -36538,13 +36546,13 @@ var require_connection3 = __commonJS({
       connect() {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.connect) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           c3.connect((err, param) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8(param);
+              resolve9(param);
             }
           });
         });
@@ -36553,7 +36561,7 @@ var require_connection3 = __commonJS({
         const c3 = this.connection;
         const promiseImpl = this.Promise;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.prepare) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           c3.prepare(options, (err, statement) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
@@ -36563,7 +36571,7 @@ var require_connection3 = __commonJS({
                 statement,
                 promiseImpl
               );
-              resolve8(wrappedStatement);
+              resolve9(wrappedStatement);
             }
           });
         });
@@ -36571,13 +36579,13 @@ var require_connection3 = __commonJS({
       changeUser(options) {
         const c3 = this.connection;
         const stackHolder = c3.config.trace ? captureStackHolder(_PromiseConnection.prototype.changeUser) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           c3.changeUser(options, (err) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8();
+              resolve9();
             }
           });
         });
@@ -36948,9 +36956,9 @@ var require_pool = __commonJS({
             let queryError = null;
             const origOnResult = cmdQuery.onResult;
             if (origOnResult) {
-              cmdQuery.onResult = function(err2, rows4, fields) {
+              cmdQuery.onResult = function(err2, rows5, fields) {
                 queryError = err2 || null;
-                origOnResult(err2, rows4, fields);
+                origOnResult(err2, rows5, fields);
               };
             } else {
               cmdQuery.once("error", (err2) => {
@@ -36985,11 +36993,11 @@ var require_pool = __commonJS({
             return cb(err);
           }
           try {
-            conn.execute(sql, values, (err2, rows4, fields) => {
+            conn.execute(sql, values, (err2, rows5, fields) => {
               if (isReadOnlyError(err2)) {
                 conn.destroy();
               }
-              cb(err2, rows4, fields);
+              cb(err2, rows5, fields);
             }).once("end", () => {
               conn.release();
             });
@@ -37067,12 +37075,12 @@ var require_pool2 = __commonJS({
       }
       getConnection() {
         const corePool = this.pool;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           corePool.getConnection((err, coreConnection) => {
             if (err) {
               reject(err);
             } else {
-              resolve8(new PromisePoolConnection(coreConnection, this.Promise));
+              resolve9(new PromisePoolConnection(coreConnection, this.Promise));
             }
           });
         });
@@ -37088,8 +37096,8 @@ var require_pool2 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           if (args !== void 0) {
             corePool.query(sql, args, done);
           } else {
@@ -37105,8 +37113,8 @@ var require_pool2 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           if (args) {
             corePool.execute(sql, args, done);
           } else {
@@ -37117,13 +37125,13 @@ var require_pool2 = __commonJS({
       end() {
         const corePool = this.pool;
         const stackHolder = corePool.config.connectionConfig.trace ? captureStackHolder(_PromisePool.prototype.end) : void 0;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           corePool.end((err) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8();
+              resolve9();
             }
           });
         });
@@ -37565,12 +37573,12 @@ var require_pool_cluster2 = __commonJS({
       }
       getConnection() {
         const corePoolNamespace = this.poolNamespace;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           corePoolNamespace.getConnection((err, coreConnection) => {
             if (err) {
               reject(err);
             } else {
-              resolve8(new PromisePoolConnection(coreConnection, this.Promise));
+              resolve9(new PromisePoolConnection(coreConnection, this.Promise));
             }
           });
         });
@@ -37583,8 +37591,8 @@ var require_pool_cluster2 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           corePoolNamespace.query(sql, values, done);
         });
       }
@@ -37596,8 +37604,8 @@ var require_pool_cluster2 = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           corePoolNamespace.execute(sql, values, done);
         });
       }
@@ -37636,9 +37644,9 @@ var require_promise = __commonJS({
           "no Promise implementation available.Use promise-enabled node version or pass userland Promise implementation as parameter, for example: { Promise: require('bluebird') }"
         );
       }
-      return new thePromise((resolve8, reject) => {
+      return new thePromise((resolve9, reject) => {
         coreConnection.once("connect", () => {
-          resolve8(new PromiseConnection(coreConnection, thePromise));
+          resolve9(new PromiseConnection(coreConnection, thePromise));
         });
         coreConnection.once("error", (err) => {
           applyCapturedStack(err, stackHolder);
@@ -37665,7 +37673,7 @@ var require_promise = __commonJS({
       }
       getConnection(pattern2, selector) {
         const corePoolCluster = this.poolCluster;
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           corePoolCluster.getConnection(
             pattern2,
             selector,
@@ -37673,7 +37681,7 @@ var require_promise = __commonJS({
               if (err) {
                 reject(err);
               } else {
-                resolve8(new PromisePoolConnection(coreConnection, this.Promise));
+                resolve9(new PromisePoolConnection(coreConnection, this.Promise));
               }
             }
           );
@@ -37687,8 +37695,8 @@ var require_promise = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           corePoolCluster.query(sql, args, done);
         });
       }
@@ -37702,8 +37710,8 @@ var require_promise = __commonJS({
             "Callback function is not available with promise clients."
           );
         }
-        return new this.Promise((resolve8, reject) => {
-          const done = makeDoneCb(resolve8, reject, stackHolder);
+        return new this.Promise((resolve9, reject) => {
+          const done = makeDoneCb(resolve9, reject, stackHolder);
           corePoolCluster.execute(sql, args, done);
         });
       }
@@ -37716,13 +37724,13 @@ var require_promise = __commonJS({
       end() {
         const corePoolCluster = this.poolCluster;
         const stackHolder = captureStackHolder(_PromisePoolCluster.prototype.end);
-        return new this.Promise((resolve8, reject) => {
+        return new this.Promise((resolve9, reject) => {
           corePoolCluster.end((err) => {
             if (err) {
               applyCapturedStack(err, stackHolder);
               reject(err);
             } else {
-              resolve8();
+              resolve9();
             }
           });
         });
@@ -37886,8 +37894,8 @@ function mdlBlocks(type) {
 function relationKey(schema, table) {
   return `${schema}.${table}`;
 }
-function interpretMdl(rows4) {
-  const locks = rows4.map((r) => ({
+function interpretMdl(rows5) {
+  const locks = rows5.map((r) => ({
     connection: id(r.connection_id),
     relation: relationKey(r.object_schema, r.object_name),
     mode: normaliseMdlType(r.lock_type),
@@ -37926,8 +37934,8 @@ function parseQuotedTable(quoted2) {
     parts.push((m[1] ?? "").replaceAll("``", "`"));
   return parts.length > 0 ? parts.join(".") : quoted2;
 }
-function interpretRowLockWaits(rows4) {
-  return rows4.map((r) => ({
+function interpretRowLockWaits(rows5) {
+  return rows5.map((r) => ({
     waiter: id(r.waiting_id),
     holder: id(r.blocking_id),
     relation: parseQuotedTable(r.lock_table),
@@ -37946,8 +37954,8 @@ function waitKindOfState(state) {
   if (s.includes("global read lock")) return "global-read";
   return "other";
 }
-function interpretProcesslistWaits(rows4) {
-  return rows4.map((r) => ({
+function interpretProcesslistWaits(rows5) {
+  return rows5.map((r) => ({
     waiter: id(r.connection_id),
     kind: waitKindOfState(r.state),
     state: r.state,
@@ -38005,6 +38013,117 @@ var init_locks = __esm({
     isMdlType = (t) => MDL_TYPES.includes(t);
     id = (v) => Number(v);
     unique = (ids) => [...new Set(ids)].sort((a2, b) => a2 - b);
+  }
+});
+
+// src/engines/mysql/snapshot-sql.ts
+var TABLES_SQL2, INNODB_SYS_TABLES_SQL, INNODB_TABLES_SQL, REDO_LSN_SQL, rowCountSql, checksumSql;
+var init_snapshot_sql = __esm({
+  "src/engines/mysql/snapshot-sql.ts"() {
+    "use strict";
+    TABLES_SQL2 = /* SQL */
+    `
+  SELECT TABLE_NAME AS table_name, ENGINE AS engine, TABLE_ROWS AS estimated_rows,
+         DATA_LENGTH AS data_bytes, INDEX_LENGTH AS index_bytes, DATA_FREE AS free_bytes
+  FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'
+  ORDER BY TABLE_NAME`;
+    INNODB_SYS_TABLES_SQL = /* SQL */
+    `
+  SELECT TABLE_ID AS table_id, NAME AS name, SPACE AS space
+  FROM information_schema.INNODB_SYS_TABLES WHERE NAME LIKE '%/%'`;
+    INNODB_TABLES_SQL = /* SQL */
+    `
+  SELECT TABLE_ID AS table_id, NAME AS name, SPACE AS space
+  FROM information_schema.INNODB_TABLES WHERE NAME LIKE '%/%'`;
+    REDO_LSN_SQL = /* SQL */
+    `
+  SELECT VARIABLE_VALUE AS lsn FROM information_schema.GLOBAL_STATUS
+  WHERE VARIABLE_NAME = 'INNODB_LSN_CURRENT'`;
+    rowCountSql = (qualified5) => `SELECT COUNT(*) AS n FROM ${qualified5}`;
+    checksumSql = (qualified5) => `CHECKSUM TABLE ${qualified5}`;
+  }
+});
+
+// src/engines/mysql/snapshot.ts
+async function rows2(c3, sql, values) {
+  const [result] = await c3.query(sql, values);
+  return result;
+}
+function decodeInnodbName(name) {
+  let out = "";
+  for (let i2 = 0; i2 < name.length; i2++) {
+    const ch = name[i2];
+    if (ch !== "@") {
+      out += ch;
+      continue;
+    }
+    const hex = name.slice(i2 + 1, i2 + 5);
+    if (!/^[0-9a-f]{4}$/i.test(hex)) return null;
+    out += String.fromCharCode(Number.parseInt(hex, 16));
+    i2 += 4;
+  }
+  return out;
+}
+async function innodbIdentities(c3) {
+  let denied = false;
+  const found = await rows2(c3, INNODB_SYS_TABLES_SQL).catch((err) => {
+    denied = accessDenied(err);
+    return rows2(c3, INNODB_TABLES_SQL);
+  }).catch((err) => {
+    if (denied || accessDenied(err)) return [];
+    throw err;
+  });
+  const out = /* @__PURE__ */ new Map();
+  for (const r of found) {
+    const slash = r.name.indexOf("/");
+    const db = decodeInnodbName(r.name.slice(0, slash));
+    const table = decodeInnodbName(r.name.slice(slash + 1));
+    if (db !== null && table !== null) {
+      out.set(relationKey(db, table), { tableId: String(r.table_id), space: String(r.space) });
+    }
+  }
+  return out;
+}
+async function tableSnapshots(c3, database) {
+  const identities = await innodbIdentities(c3);
+  return (await rows2(c3, TABLES_SQL2, [database])).map((t) => {
+    const relation = relationKey(database, t.table_name);
+    return {
+      relation,
+      engine: t.engine,
+      dataBytes: Number(t.data_bytes ?? 0),
+      indexBytes: Number(t.index_bytes ?? 0),
+      freeBytes: Number(t.free_bytes ?? 0),
+      identity: identities.get(relation) ?? null
+    };
+  });
+}
+function rebuilt(before, after) {
+  if (!before || !after) return null;
+  return before.tableId !== after.tableId || before.space !== after.space;
+}
+async function exactRowCount(c3, database, table) {
+  const [r] = await rows2(c3, rowCountSql(qualified2(database, table)));
+  return Number(r?.n ?? 0);
+}
+async function tableChecksum(c3, database, table) {
+  const [r] = await rows2(c3, checksumSql(qualified2(database, table)));
+  return r?.Checksum == null ? null : String(r.Checksum);
+}
+async function redoLsn(c3) {
+  const [r] = await rows2(c3, REDO_LSN_SQL);
+  return r ? BigInt(r.lsn) : null;
+}
+var accessDenied, qualified2;
+var init_snapshot2 = __esm({
+  "src/engines/mysql/snapshot.ts"() {
+    "use strict";
+    init_client();
+    init_locks();
+    init_snapshot_sql();
+    accessDenied = (err) => err.errno === 1227;
+    qualified2 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
   }
 });
 
@@ -39279,9 +39398,20 @@ async function initialiseDataDir(l, bin, owner, redoLogBytes) {
 function tail(text, lines) {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
+async function cloneOrCopy(src, dst) {
+  try {
+    await copyFile2(src, dst, constants7.COPYFILE_FICLONE_FORCE | constants7.COPYFILE_EXCL);
+    return true;
+  } catch (err) {
+    if (!NO_REFLINK.has(err.code ?? "")) throw err;
+    await rm7(dst, { force: true });
+    await copyFile2(src, dst, constants7.COPYFILE_EXCL);
+    return false;
+  }
+}
 async function copyDataDir(from, to, owner) {
   const started = performance.now();
-  const stats = { files: 0, bytes: 0 };
+  const stats = { files: 0, bytes: 0, reflinked: 0 };
   await copyTree(from, to, owner, stats);
   return { ...stats, elapsedMs: Math.round(performance.now() - started) };
 }
@@ -39295,7 +39425,7 @@ async function copyTree(from, to, owner, stats) {
     if (e.isDirectory()) {
       await copyTree(src, dst, owner, stats);
     } else if (e.isFile()) {
-      await copyFile2(src, dst, constants7.COPYFILE_FICLONE | constants7.COPYFILE_EXCL);
+      if (await cloneOrCopy(src, dst)) stats.reflinked += 1;
       if (owner) await chown4(dst, owner.uid, owner.gid);
       stats.files += 1;
       stats.bytes += (await stat5(dst)).size;
@@ -39315,6 +39445,7 @@ async function treeBytes(dir) {
   }
   return total;
 }
+var NO_REFLINK;
 var init_datadir = __esm({
   "src/engines/mysql/datadir.ts"() {
     "use strict";
@@ -39322,18 +39453,19 @@ var init_datadir = __esm({
     init_errors();
     init_layout();
     init_options2();
+    NO_REFLINK = /* @__PURE__ */ new Set(["ENOTSUP", "EOPNOTSUPP", "EXDEV", "EINVAL", "ENOSYS", "ETXTBSY"]);
   }
 });
 
 // src/engines/mysql/port.ts
 import { createServer as createServer2 } from "node:net";
 function listenOn(port) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve9, reject) => {
     const srv = createServer2();
     srv.once("error", reject);
     srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => resolve8(typeof addr === "object" && addr ? addr.port : port));
+      srv.close(() => resolve9(typeof addr === "object" && addr ? addr.port : port));
     });
   });
 }
@@ -39361,8 +39493,8 @@ async function pidAlive(pid) {
     if (err.code !== "EPERM") return false;
   }
   try {
-    const stat9 = await readFile9(`/proc/${pid}/stat`, "utf8");
-    return stat9.slice(stat9.lastIndexOf(")") + 2, stat9.lastIndexOf(")") + 3) !== "Z";
+    const stat10 = await readFile9(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2, stat10.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return process.platform !== "linux";
   }
@@ -39551,7 +39683,7 @@ async function launch(l, server, s, settings, owner, options) {
   const args = serverArgs(l, { ...settings, redoLogBytes: s.redoLogBytes }, owner);
   if (!s.userCreated) args.push(`--init-file=${l.initFile}`);
   const child = spawn2(server, args, { detached: true, stdio: "ignore" });
-  const spawnError = new Promise((resolve8) => child.once("error", resolve8));
+  const spawnError = new Promise((resolve9) => child.once("error", resolve9));
   child.unref();
   const pid = child.pid;
   if (pid === void 0) throw new BackendError(`cannot start ${server}: ${(await spawnError).message}`);
@@ -39733,28 +39865,33 @@ var init_branch = __esm({
 
 // src/engines/mysql/local-layout.ts
 import { join as join15 } from "node:path";
+function mysqlStateRoot(stateDir2) {
+  const mount2 = thinMountPointSync(stateDir2);
+  return mount2 ? join15(mount2, MYSQL_SUBDIR) : plainMysqlRoot(stateDir2);
+}
 function serverRoot(stateDir2, kind, name) {
   if (!SEGMENT.test(name)) throw new BackendError(`${JSON.stringify(name)} is not a name vers-db gives`);
   return join15(kindDir(stateDir2, kind), name);
 }
-var MYSQL_SOURCE_DATABASE, SERVER_KINDS, SEGMENT, mysqlStateRoot, sourceRoot, kindDir, serverId;
+var MYSQL_SOURCE_DATABASE, SERVER_KINDS, SEGMENT, plainMysqlRoot, sourceRoot, kindDir, serverId;
 var init_local_layout = __esm({
   "src/engines/mysql/local-layout.ts"() {
     "use strict";
+    init_thin_volume();
     init_errors();
     init_paths();
     MYSQL_SOURCE_DATABASE = "app";
     SERVER_KINDS = ["ckpt", "branch", "work"];
     SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
-    mysqlStateRoot = (stateDir2) => join15(stateDir2, MYSQL_SUBDIR);
-    sourceRoot = (stateDir2) => join15(stateDir2, MYSQL_SUBDIR, "source");
-    kindDir = (stateDir2, kind) => join15(stateDir2, MYSQL_SUBDIR, kind);
+    plainMysqlRoot = (stateDir2) => join15(stateDir2, MYSQL_SUBDIR);
+    sourceRoot = (stateDir2) => join15(mysqlStateRoot(stateDir2), "source");
+    kindDir = (stateDir2, kind) => join15(mysqlStateRoot(stateDir2), kind);
     serverId = (kind, name) => `${MYSQL_SUBDIR}/${kind}/${name}`;
   }
 });
 
 // src/engines/mysql/local-source.ts
-import { chmod as chmod5, readFile as readFile11, writeFile as writeFile12 } from "node:fs/promises";
+import { chmod as chmod5, readFile as readFile11, stat as stat8, writeFile as writeFile12 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 async function readMode(stateDir2) {
   try {
@@ -39769,13 +39906,20 @@ async function writeMode(stateDir2, mode) {
     mode: STATE_FILE_MODE
   });
 }
+async function hasMysqlState(stateDir2) {
+  return stat8(mysqlStateRoot(stateDir2)).then(
+    (s) => s.isDirectory(),
+    () => false
+  );
+}
 function withSourceLock(stateDir2, fn) {
   return withFileLock(mysqlStateRoot(stateDir2), "source.lock", SERVER_SECTION, fn);
 }
-async function prepareMysqlState(stateDir2) {
+async function prepareMysqlState(stateDir2, log2) {
   await ensureStateDir(stateDir2);
+  const thin = await mountThinVolume(stateDir2, log2 ?? (() => void 0));
   const shared = await serverOsUser() !== null;
-  if (shared) await shareStateDirWithCluster(stateDir2);
+  if (shared && !thin) await shareStateDirWithCluster(stateDir2);
   await makeRoot(mysqlStateRoot(stateDir2));
   await chmod5(mysqlStateRoot(stateDir2), shared ? 457 : 448);
 }
@@ -39797,7 +39941,7 @@ async function ensureSource(stateDir2, options = {}) {
     const running = await runningSource(stateDir2);
     if (running) return running;
   }
-  await prepareMysqlState(stateDir2);
+  await prepareMysqlState(stateDir2, options.log);
   const server = await withSourceLock(stateDir2, async () => {
     const s = await startServer(sourceRoot(stateDir2), { log: options.log, env: options.env });
     const mode = await readMode(stateDir2);
@@ -39841,6 +39985,7 @@ async function withSourceStopped(stateDir2, fn, options = {}) {
   });
 }
 async function stopSourceIfUnused(stateDir2) {
+  if (!await hasMysqlState(stateDir2)) return false;
   return withSourceLock(stateDir2, async () => {
     if ((await readMode(stateDir2)).persistent) return false;
     if ((await liveUsers(mysqlStateRoot(stateDir2))).length > 0) return false;
@@ -39865,6 +40010,7 @@ var init_local_source = __esm({
     "use strict";
     init_embedded_users();
     init_on_demand();
+    init_thin_volume();
     init_file_lock();
     init_paths();
     init_admin_sql();
@@ -39949,8 +40095,8 @@ async function writePasswords(file, p) {
 }
 async function accountsExist(settings) {
   return withMysql(settings, async (c3) => {
-    const [rows4] = await c3.query(COUNT_ACCOUNTS_SQL, [OWNER_USER, READER_USER, [...SANDBOX_HOSTS]]);
-    return Number(rows4[0]?.n ?? 0) === 2 * SANDBOX_HOSTS.length;
+    const [rows5] = await c3.query(COUNT_ACCOUNTS_SQL, [OWNER_USER, READER_USER, [...SANDBOX_HOSTS]]);
+    return Number(rows5[0]?.n ?? 0) === 2 * SANDBOX_HOSTS.length;
   });
 }
 function checkDatabase(database) {
@@ -40019,12 +40165,12 @@ var init_sandbox = __esm({
 
 // src/engines/mysql/source-database.ts
 async function mysqlDatabaseExists(c3, name) {
-  const [rows4] = await c3.query(DATABASE_EXISTS_SQL, [name]);
-  return Number(rows4[0]?.n ?? 0) > 0;
+  const [rows5] = await c3.query(DATABASE_EXISTS_SQL, [name]);
+  return Number(rows5[0]?.n ?? 0) > 0;
 }
 async function dropWithSessions(c3, name) {
-  const [rows4] = await c3.query(DATABASE_SESSIONS_SQL, [name]);
-  for (const s of rows4) {
+  const [rows5] = await c3.query(DATABASE_SESSIONS_SQL, [name]);
+  for (const s of rows5) {
     await c3.query(killConnectionSql(Number(s.id))).catch(() => void 0);
   }
   await c3.query(dropDatabaseSql(name));
@@ -40056,6 +40202,12 @@ var init_source_database = __esm({
 
 // src/engines/mysql/local-driver.ts
 import { readdir as readdir6 } from "node:fs/promises";
+function describeCopy(c3) {
+  const what = `${c3.files} files (${Math.round(c3.bytes / 1048576)} MB)`;
+  if (c3.reflinked === c3.files) return `${what} reflinked`;
+  if (c3.reflinked === 0) return `${what} copied in full`;
+  return `${what} copied (${c3.reflinked} of ${c3.files} reflinked)`;
+}
 var MYSQL_LOCAL_CAPABILITIES, STRATEGY_COPY, STRATEGY_CLONE, MysqlLocalDriver;
 var init_local_driver = __esm({
   "src/engines/mysql/local-driver.ts"() {
@@ -40064,6 +40216,7 @@ var init_local_driver = __esm({
     init_local_clone();
     init_messages();
     init_shell_step();
+    init_thin_volume();
     init_errors();
     init_branch();
     init_client();
@@ -40102,11 +40255,16 @@ var init_local_driver = __esm({
       root(kind, name) {
         return serverRoot(this.stateDir, kind, name);
       }
+      /** The servers' thin volume mounted, when the state directory has one (after `down`, a reboot). */
+      async mounted() {
+        await mountThinVolume(this.stateDir, this.deps.log);
+      }
       source() {
         return ensureSource(this.stateDir, this.startOptions);
       }
       /** The server of a branch, started if it is not running (after `down`, a reboot). */
       async serve(root) {
+        await this.mounted();
         if (await serverStatus(root) === "running") {
           const layout = serverLayout(root);
           const s = await readServerState(layout.stateFile);
@@ -40152,7 +40310,7 @@ var init_local_driver = __esm({
         );
         const ms4 = timings.stopMs + timings.copyMs + timings.restartMs;
         this.deps.log(
-          `checkpoint ${tag}: source stopped in ${Math.round(timings.stopMs)} ms, ${copy.files} files (${Math.round(copy.bytes / 1048576)} MB) copied in ${Math.round(timings.copyMs)} ms, restarted in ${Math.round(timings.restartMs)} ms`
+          `checkpoint ${tag}: source stopped in ${Math.round(timings.stopMs)} ms, ${describeCopy(copy)} in ${Math.round(timings.copyMs)} ms, restarted in ${Math.round(timings.restartMs)} ms`
         );
         const round = (n3) => Math.round(n3);
         const recorded = {
@@ -40160,11 +40318,13 @@ var init_local_driver = __esm({
           copyMs: round(timings.copyMs),
           restartMs: round(timings.restartMs),
           files: copy.files,
-          bytes: copy.bytes
+          bytes: copy.bytes,
+          reflinked: copy.reflinked
         };
         return { id: plan.id, durationMs: ms4, extra: { copy: recorded } };
       }
       async removeCheckpoint(entry) {
+        await this.mounted();
         await destroyServer(this.root("work", entry.tag));
         await destroyServer(this.root("ckpt", entry.tag));
       }
@@ -40172,18 +40332,21 @@ var init_local_driver = __esm({
         return names.map(() => ({ id: "", database: ckpt.database, strategy: ckpt.strategy }));
       }
       async createBranches(ckpt, planned, o2) {
+        await this.mounted();
         for (const b of planned) {
           if (o2.signal?.aborted) throw new CancelledError();
           const root = this.root("branch", b.name);
           await destroyServer(root);
           const t0 = performance.now();
-          await copyServer(this.root("ckpt", ckpt.tag), root);
+          const copy = await copyServer(this.root("ckpt", ckpt.tag), root);
+          this.deps.log(`branch ${b.name}: ${describeCopy(copy)} in ${copy.elapsedMs} ms`);
           const server = await startServer(root, this.startOptions);
           if (this.sandboxed) await branchUsers(server, b.database);
           await o2.ready(b.name, serverId("branch", b.name), performance.now() - t0);
         }
       }
       async removeBranch(b) {
+        await this.mounted();
         await destroyServer(this.root("branch", b.name));
       }
       async connect(b, as) {
@@ -40219,6 +40382,7 @@ var init_local_driver = __esm({
       }
       async rollback(ckpt, o2) {
         if (o2.signal?.aborted) throw new CancelledError();
+        await this.mounted();
         const root = this.root("work", ckpt.tag);
         const existed = await readServerState(serverLayout(root).stateFile) !== null;
         await destroyServer(root);
@@ -40235,6 +40399,7 @@ var init_local_driver = __esm({
        * left. Listed before the registry is read: a directory is made only after its entry is recorded.
        */
       async sweep(report) {
+        await this.mounted();
         const found = [];
         for (const kind of SERVER_KINDS) {
           for (const name of await readdir6(kindDir(this.stateDir, kind)).catch(() => []))
@@ -40261,6 +40426,482 @@ var init_local_driver = __esm({
   }
 });
 
+// src/engines/mysql/logical-copy-sql.ts
+function showCreateRoutineSql(db, name, type) {
+  if (type !== "PROCEDURE" && type !== "FUNCTION") throw new Error(`not a routine type: ${type}`);
+  return `SHOW CREATE ${type} ${qualified3(db, name)}`;
+}
+function insertSelectSql(from, to, table, columns) {
+  const list = columns.map(q).join(", ");
+  return `INSERT INTO ${qualified3(to, table)} (${list}) SELECT ${list} FROM ${qualified3(from, table)}`;
+}
+function likePrefix(prefix) {
+  return `${prefix.replace(/[\\_%]/g, (c3) => `\\${c3}`)}%`;
+}
+var BASE_TABLES_SQL, VIEWS_SQL2, TRIGGERS_SQL, ROUTINES_SQL, EVENTS_SQL, INSERTABLE_COLUMNS_SQL, DATABASES_LIKE_SQL, COPY_SESSION_SQL, CONSISTENT_SNAPSHOT_SQL, GRANTS_SQL, q, qualified3, useSql, analyzeTableSql, showCreateTableSql, showCreateViewSql, showCreateTriggerSql;
+var init_logical_copy_sql = __esm({
+  "src/engines/mysql/logical-copy-sql.ts"() {
+    "use strict";
+    init_quote();
+    BASE_TABLES_SQL = /* SQL */
+    `
+  SELECT TABLE_NAME AS name FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`;
+    VIEWS_SQL2 = /* SQL */
+    `
+  SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`;
+    TRIGGERS_SQL = /* SQL */
+    `
+  SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS
+  WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER`;
+    ROUTINES_SQL = /* SQL */
+    `
+  SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
+  WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_NAME`;
+    EVENTS_SQL = /* SQL */
+    `
+  SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?`;
+    INSERTABLE_COLUMNS_SQL = /* SQL */
+    `
+  SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+    AND UPPER(EXTRA) NOT LIKE '%GENERATED%' AND UPPER(EXTRA) NOT LIKE '%VIRTUAL%'
+    AND UPPER(EXTRA) NOT LIKE '%PERSISTENT%' AND UPPER(EXTRA) NOT LIKE '%STORED%'
+  ORDER BY ORDINAL_POSITION`;
+    DATABASES_LIKE_SQL = /* SQL */
+    `
+  SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`;
+    COPY_SESSION_SQL = "SET SESSION foreign_key_checks = 0, unique_checks = 0";
+    CONSISTENT_SNAPSHOT_SQL = "START TRANSACTION WITH CONSISTENT SNAPSHOT";
+    GRANTS_SQL = "SHOW GRANTS FOR CURRENT_USER()";
+    q = quoteMysqlIdent;
+    qualified3 = (db, name) => `${q(db)}.${q(name)}`;
+    useSql = (db) => `USE ${q(db)}`;
+    analyzeTableSql = (db, t) => `ANALYZE TABLE ${qualified3(db, t)}`;
+    showCreateTableSql = (db, t) => `SHOW CREATE TABLE ${qualified3(db, t)}`;
+    showCreateViewSql = (db, v) => `SHOW CREATE VIEW ${qualified3(db, v)}`;
+    showCreateTriggerSql = (db, t) => `SHOW CREATE TRIGGER ${qualified3(db, t)}`;
+  }
+});
+
+// src/engines/mysql/logical-copy.ts
+async function rows3(c3, sql, values) {
+  const [result] = await c3.query(sql, values);
+  return result;
+}
+function createText(row, column, what) {
+  const text = row?.[column];
+  if (typeof text !== "string" || text === "") {
+    const why = "the server does not show its definition to this user";
+    throw new BackendError(what ? `${what}: ${why}` : why);
+  }
+  return text;
+}
+function retarget(text, from, to) {
+  return text.replace(DEFINER, "").replaceAll(`${q(from)}.`, `${q(to)}.`);
+}
+async function copyDatabase(c3, from, to) {
+  const t0 = performance.now();
+  await c3.query(createDatabaseSql(to));
+  try {
+    await c3.query(useSql(to));
+    await c3.query(COPY_SESSION_SQL);
+    const tables = (await rows3(c3, BASE_TABLES_SQL, [from])).map((r) => r.name);
+    for (const t of tables) {
+      const [row] = await rows3(c3, showCreateTableSql(from, t));
+      await c3.query(createText(row, "Create Table", `table ${t}`));
+    }
+    let copied = 0;
+    await c3.query(CONSISTENT_SNAPSHOT_SQL);
+    for (const t of tables) {
+      const columns = (await rows3(c3, INSERTABLE_COLUMNS_SQL, [from, t])).map((r) => r.name);
+      const [result] = await c3.query(insertSelectSql(from, to, t, columns));
+      copied += Number(result.affectedRows ?? 0);
+    }
+    await c3.query("COMMIT");
+    for (const t of tables) await c3.query(analyzeTableSql(to, t));
+    const [size] = await rows3(c3, DATABASE_SIZE_SQL, [to]);
+    const failed = [];
+    const views = await recreate(c3, from, to, VIEWS_SQL2, "view", failed, (v) => [
+      showCreateViewSql(from, v.name),
+      "Create View"
+    ]);
+    const routines = await recreate(c3, from, to, ROUTINES_SQL, "routine", failed, (r) => [
+      showCreateRoutineSql(from, r.name, String(r.type)),
+      r.type === "FUNCTION" ? "Create Function" : "Create Procedure"
+    ]);
+    const triggers = await recreate(c3, from, to, TRIGGERS_SQL, "trigger", failed, (t) => [
+      showCreateTriggerSql(from, t.name),
+      "SQL Original Statement"
+    ]);
+    if (failed.length > 0) {
+      throw new BackendError(`cannot copy database ${from} logically: ${failed.join("; ")}`, {
+        hint: "the copying user needs to see and create these objects (SHOW VIEW, CREATE ROUTINE, TRIGGER); or use a tool-owned server (`vers-db up --engine mysql`)"
+      });
+    }
+    const events = (await rows3(c3, EVENTS_SQL, [from])).map((r) => r.name);
+    return {
+      tables: tables.length,
+      rows: copied,
+      bytes: Number(size?.bytes ?? 0),
+      views,
+      triggers,
+      routines,
+      durationMs: Math.round(performance.now() - t0),
+      notes: events.length > 0 ? [`events not copied (they would run in every branch): ${events.join(", ")}`] : []
+    };
+  } catch (err) {
+    await c3.query("ROLLBACK").catch(() => void 0);
+    await c3.query(dropDatabaseSql(to)).catch(() => void 0);
+    throw err;
+  }
+}
+async function recreate(c3, from, to, listSql, kind, failed, show2) {
+  let pending2 = await rows3(c3, listSql, [from]);
+  let made = 0;
+  while (pending2.length > 0) {
+    const left = [];
+    const errors = /* @__PURE__ */ new Map();
+    for (const r of pending2) {
+      try {
+        const [sql, column] = show2(r);
+        const [row] = await rows3(c3, sql);
+        await c3.query(retarget(createText(row, column), from, to));
+        made++;
+      } catch (err) {
+        left.push(r);
+        errors.set(r.name, err.message);
+      }
+    }
+    if (left.length === pending2.length) {
+      for (const r of left) failed.push(`${kind} ${r.name}: ${errors.get(r.name)}`);
+      break;
+    }
+    pending2 = left;
+  }
+  return made;
+}
+async function copyFacts(c3, database, as) {
+  const rowCounts = {};
+  const checksums = {};
+  for (const t of (await rows3(c3, BASE_TABLES_SQL, [database])).map((r) => r.name)) {
+    const key = relationKey(as, t);
+    rowCounts[key] = await exactRowCount(c3, database, t);
+    const sum = await tableChecksum(c3, database, t);
+    if (sum !== null) checksums[key] = sum;
+  }
+  return { rowCounts, checksums };
+}
+var DEFINER;
+var init_logical_copy = __esm({
+  "src/engines/mysql/logical-copy.ts"() {
+    "use strict";
+    init_errors();
+    init_admin_sql();
+    init_locks();
+    init_logical_copy_sql();
+    init_snapshot2();
+    DEFINER = /\bDEFINER\s*=\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+)(?:\s*@\s*(?:`(?:[^`]|``)*`|'[^']*'|[\w.%-]+))?\s*/i;
+  }
+});
+
+// src/engines/mysql/logical-sandbox.ts
+import { createHash as createHash3, randomBytes as randomBytes8 } from "node:crypto";
+function account2(user) {
+  if (!USER_PATTERN.test(user)) throw new Error(`not a vers-db branch user: ${user}`);
+  return `'${user}'@'${HOST}'`;
+}
+function plannedBranchUsers(instance, branch) {
+  const prefix = instancePrefix(instance);
+  return {
+    owner: `${prefix}o_${hash(branch)}`,
+    ownerPassword: password(),
+    reader: `${prefix}r_${hash(branch)}`,
+    readerPassword: password()
+  };
+}
+async function canCreateUsers(c3) {
+  const [grants] = await c3.query(GRANTS_SQL);
+  return grants.some((row) => {
+    const g = String(Object.values(row)[0] ?? "");
+    return /\bON \*\.\* TO\b/i.test(g) && /\bWITH GRANT OPTION\b/i.test(g) && /^GRANT (ALL PRIVILEGES|.*\bCREATE USER\b)/i.test(g);
+  });
+}
+async function makeBranchUsers(c3, roles, database) {
+  for (const [user, pw, privileges] of [
+    [roles.owner, roles.ownerPassword, OWNER_PRIVILEGES],
+    [roles.reader, roles.readerPassword, READER_PRIVILEGES]
+  ]) {
+    await c3.query(dropUserSql(user));
+    await c3.query(createUserSql2(user), [pw]);
+    await c3.query(grantSql2(user, privileges, database));
+  }
+}
+async function dropBranchUsers(c3, roles) {
+  for (const user of [roles.owner, roles.reader]) await c3.query(dropUserSql(user));
+}
+async function usersWithPrefix(c3, instance) {
+  const [found] = await c3.query(USERS_LIKE_SQL, [likePrefix(instancePrefix(instance))]).catch(() => [[]]);
+  return found.map((r) => String(r.name)).filter((u2) => USER_PATTERN.test(u2));
+}
+async function dropUser(c3, user) {
+  await c3.query(dropUserSql(user));
+}
+var USER_PATTERN, HOST, createUserSql2, dropUserSql, grantSql2, USERS_LIKE_SQL, hash, password;
+var init_logical_sandbox = __esm({
+  "src/engines/mysql/logical-sandbox.ts"() {
+    "use strict";
+    init_names();
+    init_logical_copy_sql();
+    init_sandbox_sql();
+    USER_PATTERN = /^vdb_[0-9a-f]{6}_[or]_[0-9a-f]{12}$/;
+    HOST = "%";
+    createUserSql2 = (user) => `CREATE USER ${account2(user)} IDENTIFIED BY ?`;
+    dropUserSql = (user) => `DROP USER IF EXISTS ${account2(user)}`;
+    grantSql2 = (user, privileges, database) => `GRANT ${privileges} ON ${grantDatabase(database)}.* TO ${account2(user)}`;
+    USERS_LIKE_SQL = `SELECT DISTINCT User AS name FROM mysql.user WHERE User LIKE ? AND Host = '${HOST}'`;
+    hash = (branch) => createHash3("sha256").update(branch).digest("hex").slice(0, 12);
+    password = () => randomBytes8(18).toString("hex");
+  }
+});
+
+// src/engines/mysql/logical-driver.ts
+var MYSQL_LOGICAL_CAPABILITIES, STRATEGY_LOGICAL, LOGICAL_COST_WARNING, mb, MysqlLogicalDriver;
+var init_logical_driver = __esm({
+  "src/engines/mysql/logical-driver.ts"() {
+    "use strict";
+    init_deps();
+    init_local_verify();
+    init_messages();
+    init_shell_step();
+    init_errors();
+    init_names();
+    init_client();
+    init_local_connection();
+    init_logical_copy();
+    init_logical_copy_sql();
+    init_logical_sandbox();
+    init_source_database();
+    MYSQL_LOGICAL_CAPABILITIES = {
+      batchBranching: false,
+      defaultParallel: 1,
+      isolation: "roles",
+      appliesServerSettings: false
+    };
+    STRATEGY_LOGICAL = "logical-copy";
+    LOGICAL_COST_WARNING = "each branch is a logical copy on your server: every row is read and written again, so its time and space grow with the data (a tool-owned server's `vers-db up --engine mysql` copies files instead)";
+    mb = (bytes2) => `${(bytes2 / 1048576).toFixed(1)} MB`;
+    MysqlLogicalDriver = class {
+      constructor(deps, url) {
+        this.deps = deps;
+        this.url = url;
+      }
+      deps;
+      url;
+      kind = "local";
+      engine = "mysql";
+      capabilities = MYSQL_LOGICAL_CAPABILITIES;
+      get admin() {
+        const { database: _db, ...admin } = this.url;
+        return admin;
+      }
+      withAdmin_(fn) {
+        return withMysql(this.admin, fn);
+      }
+      instance() {
+        return this.deps.registry.instance();
+      }
+      get sandboxed() {
+        return !/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? "");
+      }
+      /** Drop a database of this state directory's (its sessions ended first); refuses any other. */
+      async dropOwn(name) {
+        const prefix = instancePrefix(await this.instance());
+        if (!name.startsWith(prefix)) {
+          throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+            hint: `vers-db only ever drops databases named ${prefix}\u2026 on your server`
+          });
+        }
+        await mysqlSourceDatabase(async () => this.admin, name).drop();
+      }
+      async copy(from, to, what) {
+        await this.dropOwn(to);
+        const stats = await this.withAdmin_((c3) => copyDatabase(c3, from, to));
+        this.deps.log(
+          `${what}: logical copy of ${stats.tables} tables, ${stats.rows} rows (${mb(stats.bytes)}) in ${stats.durationMs} ms; ${LOGICAL_COST_WARNING}`
+        );
+        for (const note of stats.notes) this.deps.log(`${what}: ${note}`);
+        return stats;
+      }
+      checkKind(ckpt) {
+        if (ckpt.strategy !== STRATEGY_LOGICAL) {
+          throw new BackendError(
+            `checkpoint ${ckpt.tag} is on vers-db's own MySQL server (${ckpt.strategy}), not on the server DATABASE_URL names`,
+            { hint: "unset DATABASE_URL to use it, or take a new checkpoint of your server" }
+          );
+        }
+      }
+      async planCheckpoint(tag, database) {
+        const db = database || this.url.database;
+        if (!await this.withAdmin_((c3) => mysqlDatabaseExists(c3, db)))
+          throw unknownSourceDatabase(db, mysqlDisplayUrl(this.admin));
+        const id2 = checkpointDatabaseName(await this.instance(), tag);
+        return { id: id2, source: db, database: db, strategy: STRATEGY_LOGICAL };
+      }
+      async createCheckpoint(tag, plan, o2) {
+        if (o2.signal?.aborted) throw new CancelledError();
+        const s = await this.copy(plan.source, plan.id, `checkpoint ${tag}`);
+        const logicalCopy = {
+          tables: s.tables,
+          rows: s.rows,
+          bytes: s.bytes,
+          copyMs: s.durationMs,
+          ...s.notes.length > 0 ? { notes: s.notes } : {}
+        };
+        const facts = await this.withAdmin_((c3) => copyFacts(c3, plan.id, plan.database));
+        return { id: plan.id, durationMs: s.durationMs, extra: { logicalCopy, ...facts } };
+      }
+      /** The checkpoint's database read now against the checksums it was sealed with. */
+      async verifyCheckpoint(entry) {
+        if (!entry.checksums) return [`checkpoint ${entry.tag}: no checksums were recorded when it was made`];
+        const exists3 = await this.withAdmin_((c3) => mysqlDatabaseExists(c3, entry.id));
+        if (!exists3) return [`checkpoint ${entry.tag}: its database ${entry.id} is gone`];
+        const now = await this.withAdmin_((c3) => copyFacts(c3, entry.id, entry.database));
+        return checksumProblems(entry.tag, entry.checksums, now.checksums);
+      }
+      async removeCheckpoint(entry) {
+        const instance = await this.instance();
+        await this.dropOwn(workingDatabaseName(instance, entry.tag));
+        await this.dropOwn(entry.id || checkpointDatabaseName(instance, entry.tag));
+      }
+      async planBranches(ckpt, names) {
+        this.checkKind(ckpt);
+        const instance = await this.instance();
+        const users = this.sandboxed && await this.withAdmin_(canCreateUsers);
+        if (!users) {
+          this.deps.log(
+            `no branch users on ${mysqlDisplayUrl(this.admin)}: ${this.sandboxed ? "its user may not create users and grant" : "VERS_DB_SANDBOX=off"}; migrations run as that user`
+          );
+        }
+        return names.map((name) => {
+          const database = branchDatabaseName(instance, name);
+          return {
+            id: database,
+            database,
+            strategy: STRATEGY_LOGICAL,
+            ...users ? { sandbox: plannedBranchUsers(instance, name) } : {}
+          };
+        });
+      }
+      async createBranches(ckpt, planned, o2) {
+        this.checkKind(ckpt);
+        for (const b of planned) {
+          if (o2.signal?.aborted) throw new CancelledError();
+          const t0 = performance.now();
+          await this.copy(ckpt.id, b.database, `branch ${b.name}`);
+          const roles = b.sandbox;
+          if (roles) await this.withAdmin_((c3) => makeBranchUsers(c3, roles, b.database));
+          await o2.ready(b.name, b.database, performance.now() - t0);
+        }
+      }
+      async removeBranch(b) {
+        const roles = b.sandbox;
+        if (roles) await this.withAdmin_((c3) => dropBranchUsers(c3, roles));
+        await this.dropOwn(b.database);
+      }
+      async connect(b, as) {
+        const at = { host: this.url.host, port: this.url.port, database: b.database };
+        const r = b.sandbox;
+        if (as === "owner" && r) return mysqlConnection({ ...at, user: r.owner, password: r.ownerPassword });
+        if (as === "reader" && r) return mysqlConnection({ ...at, user: r.reader, password: r.readerPassword });
+        return mysqlConnection({ ...this.admin, database: b.database });
+      }
+      async exec(b, command, options) {
+        const { config: config2 } = await this.connect(b, options.superuser ? "superuser" : "owner");
+        const s = config2;
+        return this.run(s, command, options);
+      }
+      async connectSource() {
+        return mysqlConnection(this.url);
+      }
+      async execSource(command, options) {
+        return this.run(this.url, command, options);
+      }
+      run(s, command, options) {
+        const { cwd, env } = this.deps;
+        const stateDir2 = stateDirOf(this.deps);
+        return runShellCommand({ cwd, env, stateDir: stateDir2 }, mysqlEnv(s), command, options);
+      }
+      withAdmin(_fn) {
+        return Promise.reject(
+          new BackendError("a PostgreSQL admin session was asked of the MySQL/MariaDB backend", {
+            hint: "this is a bug in vers-db: MySQL source databases go through sourceDatabase()"
+          })
+        );
+      }
+      sourceDatabase(name) {
+        return mysqlSourceDatabase(async () => this.admin, name);
+      }
+      async rollback(ckpt, o2) {
+        this.checkKind(ckpt);
+        if (o2.signal?.aborted) throw new CancelledError();
+        const work = workingDatabaseName(await this.instance(), ckpt.tag);
+        const existed = await this.withAdmin_((c3) => mysqlDatabaseExists(c3, work));
+        await this.copy(ckpt.id, work, `rollback ${ckpt.tag}`);
+        return {
+          tag: ckpt.tag,
+          target: urlFromSettings({ ...this.admin, database: work }),
+          removed: existed ? work : null
+        };
+      }
+      /**
+       * Databases and users with this state directory's prefix that the registry does not account
+       * for: what crashed runs left. Listed before the registry is read (an entry is recorded before
+       * its database is made), so nothing being made now is taken for a leftover.
+       */
+      async sweep(report) {
+        const instance = await this.instance();
+        const prefix = instancePrefix(instance);
+        const { databases, users } = await this.withAdmin_(async (c3) => {
+          const [found] = await c3.query(DATABASES_LIKE_SQL, [likePrefix(prefix)]);
+          const names = found.map((r) => String(r.name));
+          return { databases: names, users: await usersWithPrefix(c3, instance) };
+        });
+        const data = await this.deps.registry.read();
+        const known = /* @__PURE__ */ new Set();
+        const knownUsers = /* @__PURE__ */ new Set();
+        for (const c3 of Object.values(data.checkpoints)) {
+          if (c3.strategy !== STRATEGY_LOGICAL) continue;
+          known.add(c3.id || checkpointDatabaseName(instance, c3.tag)).add(workingDatabaseName(instance, c3.tag));
+        }
+        for (const b of Object.values(data.branches)) {
+          if (b.strategy !== STRATEGY_LOGICAL) continue;
+          known.add(b.database);
+          if (b.sandbox) knownUsers.add(b.sandbox.owner).add(b.sandbox.reader);
+        }
+        for (const name of databases.filter((d) => d.startsWith(prefix) && !known.has(d))) {
+          try {
+            await this.dropOwn(name);
+            report.removed.push(`unregistered MySQL database ${name}`);
+          } catch (err) {
+            report.errors.push(`MySQL database ${name}: ${err.message}`);
+          }
+        }
+        for (const user of users.filter((u2) => !knownUsers.has(u2))) {
+          try {
+            await this.withAdmin_((c3) => dropUser(c3, user));
+            report.removed.push(`unregistered MySQL user ${user}`);
+          } catch (err) {
+            report.errors.push(`MySQL user ${user}: ${err.message}`);
+          }
+        }
+      }
+      async close() {
+      }
+    };
+  }
+});
+
 // src/engines/mysql/local-backend.ts
 var local_backend_exports = {};
 __export(local_backend_exports, {
@@ -40277,21 +40918,30 @@ async function sourceDatabaseFromUrl(stateDir2, url) {
   }
   const state = await readServerState(serverLayout(sourceRoot(stateDir2)).stateFile);
   const ours = state !== null && LOOPBACK.has(s.host) && s.user === state.user && s.password === state.password && state.port === s.port;
-  if (!ours) {
-    const moved = state !== null && s.password === state.password && state.port !== null;
+  const moved = !ours && state !== null && s.password === state.password && state.port !== null;
+  if (moved) {
     throw new InvalidInputError(
-      moved ? `DATABASE_URL names port ${s.port}, but vers-db's MySQL source server now listens on ${state.port}` : `DATABASE_URL points at a MySQL/MariaDB server vers-db does not run (${mysqlDisplayUrl(s)}): a user's own MySQL server is not supported yet`,
-      {
-        hint: moved ? "run `vers-db up --engine mysql` and use the DATABASE_URL it prints" : "run `vers-db up --engine mysql` for a tool-owned server, load your data into it (e.g. `mysqldump \u2026 | mysql \u2026`), and use the DATABASE_URL it prints"
-      }
+      `DATABASE_URL names port ${s.port}, but vers-db's MySQL source server now listens on ${state.port}`,
+      { hint: "run `vers-db up --engine mysql` and use the DATABASE_URL it prints" }
     );
+  }
+  if (!ours) {
+    if (!s.database) {
+      throw new InvalidInputError(
+        `DATABASE_URL points at a MySQL/MariaDB server vers-db does not run (${mysqlDisplayUrl(s)}) and names no database`,
+        { hint: "name the database to test migrations on at the end of the URL: mysql://\u2026/<database>" }
+      );
+    }
+    return { foreign: { ...s, database: s.database } };
   }
   return s.database || MYSQL_SOURCE_DATABASE;
 }
 async function createMysqlLocalBackend(deps) {
   const url = deps.env.DATABASE_URL?.trim();
-  const database = url && engineForUrl(url) ? await sourceDatabaseFromUrl(stateDirOf(deps), url) : MYSQL_SOURCE_DATABASE;
-  return new MysqlLocalBackend(deps, new MysqlLocalDriver(deps, database));
+  const source = url && engineForUrl(url) ? await sourceDatabaseFromUrl(stateDirOf(deps), url) : MYSQL_SOURCE_DATABASE;
+  if (typeof source !== "string")
+    return new MysqlLocalBackend(deps, new MysqlLogicalDriver(deps, source.foreign));
+  return new MysqlLocalBackend(deps, new MysqlLocalDriver(deps, source));
 }
 var LOOPBACK, MysqlLocalBackend;
 var init_local_backend = __esm({
@@ -40306,6 +40956,7 @@ var init_local_backend = __esm({
     init_local_connection();
     init_local_driver();
     init_local_layout();
+    init_logical_driver();
     init_state();
     LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
     MysqlLocalBackend = class extends ManagedBackend {
@@ -40532,13 +41183,13 @@ var init_process2 = __esm({
 // src/vers/tunnel.ts
 import { connect as tcpConnect } from "node:net";
 function accepts(port) {
-  return new Promise((resolve8) => {
+  return new Promise((resolve9) => {
     const s = tcpConnect(port, "127.0.0.1");
     s.once("connect", () => {
       s.destroy();
-      resolve8(true);
+      resolve9(true);
     });
-    s.once("error", () => resolve8(false));
+    s.once("error", () => resolve9(false));
   });
 }
 async function openTunnel(child, port, o2) {
@@ -40627,7 +41278,7 @@ var init_version = __esm({
 });
 
 // src/vers/client.ts
-import { randomBytes as randomBytes8 } from "node:crypto";
+import { randomBytes as randomBytes9 } from "node:crypto";
 function requireUuid(kind, value) {
   if (!UUID.test(value)) {
     throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
@@ -40808,7 +41459,7 @@ var init_client2 = __esm({
       async exec(vmId, script, options) {
         await this.ensureSupported(options);
         const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
-        const marker = `__VERSDB_EXIT_${randomBytes8(6).toString("hex")}__`;
+        const marker = `__VERSDB_EXIT_${randomBytes9(6).toString("hex")}__`;
         const args = ["exec", "-t", String(seconds2)];
         if (options.workdir) args.push("-w", options.workdir);
         args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
@@ -40986,27 +41637,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve8, arguments_) => {
+  const run = async (function_, resolve9, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve8(result);
+    resolve9(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve8, reject, arguments_) => {
+  const enqueue = (function_, resolve9, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve8, arguments_));
+    }).then(run.bind(void 0, function_, resolve9, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve8, reject) => {
-    enqueue(function_, resolve8, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve9, reject) => {
+    enqueue(function_, resolve9, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -41073,11 +41724,11 @@ var init_p_limit = __esm({
 });
 
 // src/backends/vers-mysql.ts
-function mysqlEnvScript(database, password, extra = {}, user = VERS_MYSQL_USER) {
+function mysqlEnvScript(database, password2, extra = {}, user = VERS_MYSQL_USER) {
   const lines = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
     'export MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}" MYSQL_TCP_PORT="${MYSQL_TCP_PORT:-3306}"',
-    `export MYSQL_PWD=${shQuote(password)} MYSQL_USER=${shQuote(user)} MYSQL_DATABASE=${shQuote(database)}`,
+    `export MYSQL_PWD=${shQuote(password2)} MYSQL_USER=${shQuote(user)} MYSQL_DATABASE=${shQuote(database)}`,
     `export DATABASE_URL="mysql://"${shQuote(encodeURIComponent(user))}":$MYSQL_PWD@$MYSQL_HOST:$MYSQL_TCP_PORT/"${shQuote(encodeURIComponent(database))}`
   ];
   for (const [name, value] of Object.entries(extra)) {
@@ -41101,14 +41752,14 @@ function mysqlDisplayUrl2(s) {
 }
 async function mysqlDatabaseExists2(s, database) {
   return withMysql({ ...s, database: void 0 }, async (c3) => {
-    const [rows4] = await c3.query(DATABASE_EXISTS_SQL3, [database]);
-    return Number(rows4[0]?.n ?? 0) > 0;
+    const [rows5] = await c3.query(DATABASE_EXISTS_SQL3, [database]);
+    return Number(rows5[0]?.n ?? 0) > 0;
   });
 }
-async function ensureMysqlReader(s, database, password) {
+async function ensureMysqlReader(s, database, password2) {
   await withMysql({ ...s, database: void 0 }, async (c3) => {
-    await c3.query(READER_CREATE_SQL, [VERS_MYSQL_READER, password]);
-    await c3.query(READER_PASSWORD_SQL, [VERS_MYSQL_READER, password]);
+    await c3.query(READER_CREATE_SQL, [VERS_MYSQL_READER, password2]);
+    await c3.query(READER_PASSWORD_SQL, [VERS_MYSQL_READER, password2]);
     await c3.query(readerGrantSql(database), [VERS_MYSQL_READER]);
   });
 }
@@ -41151,14 +41802,14 @@ var init_vers_mysql = __esm({
 });
 
 // src/backends/vers-reader.ts
-async function ensureReaderRole(source, password) {
+async function ensureReaderRole(source, password2) {
   await withClient(source, async (c3) => {
     if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0) {
       await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`).catch((err) => {
         if (err.code !== DUPLICATE_OBJECT) throw err;
       });
     }
-    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password)}`);
+    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password2)}`);
     await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
     const { v } = (await c3.query(SERVER_VERSION_SQL)).rows[0];
     if (v >= 14e4) {
@@ -41187,11 +41838,11 @@ var init_vers_reader = __esm({
 });
 
 // src/backends/vers-session.ts
-function pgEnvScript(database, password, extra = {}) {
+function pgEnvScript(database, password2, extra = {}) {
   const lines = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
     'export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"',
-    `export PGUSER=postgres PGPASSWORD=${shQuote(password)} PGDATABASE=${shQuote(database)}`,
+    `export PGUSER=postgres PGPASSWORD=${shQuote(password2)} PGDATABASE=${shQuote(database)}`,
     `export DATABASE_URL="postgres://postgres:$PGPASSWORD@$PGHOST:$PGPORT/"${shQuote(encodeURIComponent(database))}`
   ];
   for (const [name, value] of Object.entries(extra)) {
@@ -41246,7 +41897,7 @@ var init_vers_session = __esm({
        * A tunnel to the VM's database server as `user` (default postgres, or versdb on MySQL),
        * returned once a login through it works.
        */
-      async connect(vm, database, password, options = {}) {
+      async connect(vm, database, password2, options = {}) {
         const mysql2 = options.engine === "mysql";
         const remotePort = mysql2 ? VM_MYSQL_PORT : VM_PG_PORT;
         let tunnel;
@@ -41269,8 +41920,8 @@ var init_vers_session = __esm({
           if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
         });
         const user = options.user ?? (mysql2 ? VERS_MYSQL_USER : "postgres");
-        const config2 = { host: "127.0.0.1", port: t.port, user, password, database };
-        const settings = { host: "127.0.0.1", port: t.port, user, password, database };
+        const config2 = { host: "127.0.0.1", port: t.port, user, password: password2, database };
+        const settings = { host: "127.0.0.1", port: t.port, user, password: password2, database };
         try {
           const died = t.closed.then((why) => {
             throw why ?? new Error(`the tunnel to VM ${vm} closed`);
@@ -41291,8 +41942,8 @@ var init_vers_session = __esm({
         return conn;
       }
       /** `command` runs in bash in the VM with `database` in PG* (MYSQL_* on MySQL) and DATABASE_URL. */
-      async exec(vm, database, password, command, options = {}) {
-        const env = options.engine === "mysql" ? mysqlEnvScript(database, password, options.env) : pgEnvScript(database, password, options.env);
+      async exec(vm, database, password2, command, options = {}) {
+        const env = options.engine === "mysql" ? mysqlEnvScript(database, password2, options.env) : pgEnvScript(database, password2, options.env);
         const script = `${env}
 ${command}`;
         const r = await this.v(
@@ -41328,7 +41979,7 @@ ${command}`;
 });
 
 // src/backends/vers-vms.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
+import { randomBytes as randomBytes10 } from "node:crypto";
 var CREATION_WINDOW_MS, newGroup, VersVms;
 var init_vers_vms = __esm({
   "src/backends/vers-vms.ts"() {
@@ -41336,7 +41987,7 @@ var init_vers_vms = __esm({
     init_vers();
     init_orphans();
     CREATION_WINDOW_MS = 12e4;
-    newGroup = () => randomBytes9(4).toString("hex");
+    newGroup = () => randomBytes10(4).toString("hex");
     VersVms = class {
       constructor(deps, client, v) {
         this.deps = deps;
@@ -41498,7 +42149,7 @@ var init_vers_vms = __esm({
 });
 
 // src/backends/vers-driver.ts
-import { randomBytes as randomBytes10 } from "node:crypto";
+import { randomBytes as randomBytes11 } from "node:crypto";
 import { performance as performance7 } from "node:perf_hooks";
 var VERS_SETTINGS, VERS_CAPABILITIES, BRANCH_TIMEOUT_MS, VersDriver;
 var init_vers_driver = __esm({
@@ -41567,9 +42218,9 @@ var init_vers_driver = __esm({
         const s = await this.settings();
         const vm = s[VERS_SETTINGS.baseVm];
         const engine = s[VERS_SETTINGS.engine] === "mysql" ? "mysql" : "postgres";
-        const password = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
+        const password2 = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
         const mysql2 = this.engine === "mysql";
-        if (!vm || !password) {
+        if (!vm || !password2) {
           throw new InvalidInputError("no Vers base VM is set up for this project", {
             hint: `run \`vers-db up --backend vers${mysql2 ? " --engine mysql" : ""}\` to create a VM with ${mysql2 ? "MariaDB" : "PostgreSQL"}, load your data into it, then checkpoint`
           });
@@ -41583,7 +42234,7 @@ var init_vers_driver = __esm({
             }
           );
         }
-        return { vm, password, engine, database: s[VERS_SETTINGS.database] ?? "postgres" };
+        return { vm, password: password2, engine, database: s[VERS_SETTINGS.database] ?? "postgres" };
       }
       /**
        * The password of the engine's own user in VMs made from commits (they have the base VM's),
@@ -41591,8 +42242,8 @@ var init_vers_driver = __esm({
        */
       async passwordFor(engine) {
         const s = await this.settings();
-        const password = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
-        if (!password) {
+        const password2 = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
+        if (!password2) {
           throw new BackendError(
             `this project has no ${engine === "mysql" ? "MariaDB" : "PostgreSQL"} password recorded`,
             {
@@ -41600,7 +42251,7 @@ var init_vers_driver = __esm({
             }
           );
         }
-        return password;
+        return password2;
       }
       /** The database must exist in the base VM; the read-only role is made there before the commit. */
       async planCheckpoint(_tag, database) {
@@ -41659,16 +42310,16 @@ var init_vers_driver = __esm({
       }
       /** The read-only role's password, made once per project (every VM of it has the role). */
       async readerPassword() {
-        let password = (await this.settings())[VERS_SETTINGS.readerPassword];
-        if (!password) {
-          const made = randomBytes10(16).toString("hex");
-          password = await this.deps.registry.update((d) => {
+        let password2 = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!password2) {
+          const made = randomBytes11(16).toString("hex");
+          password2 = await this.deps.registry.update((d) => {
             d.settings[VERS_SETTINGS.readerPassword] ??= made;
             return d.settings[VERS_SETTINGS.readerPassword];
           });
         }
-        this.client.addSecret(password);
-        return password;
+        this.client.addSecret(password2);
+        return password2;
       }
       /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
       async removeCheckpoint(entry) {
@@ -41722,8 +42373,8 @@ var init_vers_driver = __esm({
       }
       async exec(b, command, options) {
         const engine = this.engine;
-        const password = await this.passwordFor(engine);
-        return this.session.exec(b.id, b.database, password, command, { ...options, engine });
+        const password2 = await this.passwordFor(engine);
+        return this.session.exec(b.id, b.database, password2, command, { ...options, engine });
       }
       async connectSource() {
         const base = await this.base();
@@ -41842,7 +42493,7 @@ async function openVersProvisioner(deps) {
     client: driver.client,
     runRootVm: async (run) => (await driver.vms.record("base", ["base"], null, async () => [(await run()).vmId]))[0],
     forgetVm: (id2) => driver.vms.forget([id2]),
-    connect: (vm, database, password, signal2, engine) => driver.session.connect(vm, database, password, { signal: signal2, engine }),
+    connect: (vm, database, password2, signal2, engine) => driver.session.connect(vm, database, password2, { signal: signal2, engine }),
     close: () => driver.close()
   };
 }
@@ -41867,9 +42518,9 @@ var init_vers2 = __esm({
       async connectVm(vm, database, options = {}) {
         const base = await this.driver.base();
         const engine = options.engine ?? base.engine;
-        const password = options.password ?? (engine === base.engine ? base.password : (await this.deps.registry.read()).settings[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password]);
-        if (!password) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
-        return this.driver.session.connect(vm, database, password, { signal: options.signal, engine });
+        const password2 = options.password ?? (engine === base.engine ? base.password : (await this.deps.registry.read()).settings[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password]);
+        if (!password2) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
+        return this.driver.session.connect(vm, database, password2, { signal: options.signal, engine });
       }
       /** Put a file into a VM (`exec -i … cat > path`). */
       upload(vm, remotePath, content, options = {}) {
@@ -41880,29 +42531,29 @@ var init_vers2 = __esm({
 });
 
 // src/backends/local-sandbox.ts
-import { randomBytes as randomBytes11 } from "node:crypto";
+import { randomBytes as randomBytes12 } from "node:crypto";
 async function isSuperuser(config2) {
   return withClient(
     config2,
     async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
   );
 }
-async function createRole(admin, role2, password) {
+async function createRole(admin, role2, password2) {
   await dropRoles(admin, [role2]);
-  const options = password === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
-  const pw = password === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password)}`;
+  const options = password2 === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
+  const pw = password2 === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password2)}`;
   await withClient(admin, async (c3) => {
     await c3.query(`CREATE ROLE ${quoteIdent(role2)} ${options}${pw}`);
-    if (password !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
+    if (password2 !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
   });
 }
 async function reownObjects(c3, role2) {
   const report = { fromSuperuser: [], count: 0, failed: [] };
-  const { rows: rows4 } = await c3.query(
+  const { rows: rows5 } = await c3.query(
     FOREIGN_OWNED_SQL,
     [role2]
   );
-  for (const o2 of rows4) {
+  for (const o2 of rows5) {
     const keyword2 = ALTER_KEYWORD[o2.type];
     if (!keyword2) {
       report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
@@ -42066,9 +42717,9 @@ var init_local_sandbox = __esm({
     LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
     OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
     newRolePassword = () => {
-      const password = randomBytes11(18).toString("hex");
-      addSecret(password);
-      return password;
+      const password2 = randomBytes12(18).toString("hex");
+      addSecret(password2);
+      return password2;
     };
   }
 });
@@ -43433,10 +44084,10 @@ var require_util = __commonJS({
     var codegen_1 = require_codegen();
     var code_1 = require_code();
     function toHash(arr) {
-      const hash = {};
+      const hash2 = {};
       for (const item of arr)
-        hash[item] = true;
-      return hash;
+        hash2[item] = true;
+      return hash2;
     }
     exports.toHash = toHash;
     function alwaysValidSchema(it, schema) {
@@ -45356,7 +46007,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve8.call(this, root, ref);
+      let _sch = resolve9.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a3 = root.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
@@ -45383,7 +46034,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve8(root, ref) {
+    function resolve9(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -46247,7 +46898,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve8(baseURI, relativeURI, options) {
+    function resolve9(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -46638,7 +47289,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve8,
+      resolve: resolve9,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -51154,11 +51805,11 @@ var require_layout_manager = __commonJS({
         let xConflict = !(xMin1 > xMax2 || xMin2 > xMax1);
         return yConflict && xConflict;
       }
-      function conflictExists(rows4, x, y) {
-        let i_max = Math.min(rows4.length - 1, y);
+      function conflictExists(rows5, x, y) {
+        let i_max = Math.min(rows5.length - 1, y);
         let cell2 = { x, y };
         for (let i2 = 0; i2 <= i_max; i2++) {
-          let row = rows4[i2];
+          let row = rows5[i2];
           for (let j = 0; j < row.length; j++) {
             if (cellsConflict(cell2, row[j])) {
               return true;
@@ -51167,9 +51818,9 @@ var require_layout_manager = __commonJS({
         }
         return false;
       }
-      function allBlank(rows4, y, xMin, xMax) {
+      function allBlank(rows5, y, xMin, xMax) {
         for (let x = xMin; x < xMax; x++) {
-          if (conflictExists(rows4, x, y)) {
+          if (conflictExists(rows5, x, y)) {
             return false;
           }
         }
@@ -51236,8 +51887,8 @@ var require_layout_manager = __commonJS({
           }
         }
       }
-      function generateCells(rows4) {
-        return rows4.map(function(row) {
+      function generateCells(rows5) {
+        return rows5.map(function(row) {
           if (!Array.isArray(row)) {
             let key = Object.keys(row)[0];
             row = row[key];
@@ -51253,8 +51904,8 @@ var require_layout_manager = __commonJS({
           });
         });
       }
-      function makeTableLayout(rows4) {
-        let cellRows = generateCells(rows4);
+      function makeTableLayout(rows5) {
+        let cellRows = generateCells(rows5);
         layoutTable(cellRows);
         fillInTable(cellRows);
         addRowSpanCells(cellRows);
@@ -60125,8 +60776,8 @@ function datetime(args) {
   const opts = ["Z"];
   if (args.offset)
     opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
-  const qualified4 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
-  const timeRegex2 = args.local ? `${qualified4}|${timeSource({ precision: args.precision })}` : qualified4;
+  const qualified5 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
+  const timeRegex2 = args.local ? `${qualified5}|${timeSource({ precision: args.precision })}` : qualified5;
   return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
@@ -62191,7 +62842,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve8) {
+function isRecursive(inst, stack, resolve9) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -62201,7 +62852,7 @@ function isRecursive(inst, stack, resolve8) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve8);
+      const answer = isRecursive(child, stack, resolve9);
       if (answer > result)
         result = answer;
     }
@@ -62212,7 +62863,7 @@ function isRecursive(inst, stack, resolve8) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread2 && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -62276,7 +62927,7 @@ function isRecursive(inst, stack, resolve8) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -67084,12 +67735,12 @@ var StdioServerTransport = class {
     this.onclose?.();
   }
   send(message) {
-    return new Promise((resolve8) => {
+    return new Promise((resolve9) => {
       const json = serializeMessage(message);
       if (this._stdout.write(json)) {
-        resolve8();
+        resolve9();
       } else {
-        this._stdout.once("drain", resolve8);
+        this._stdout.once("drain", resolve9);
       }
     });
   }
@@ -67890,26 +68541,26 @@ var PAGES_SQL = `
            ELSE pg_relation_size(c.oid) END::float8 / current_setting('block_size')::float8 AS pages
   FROM pg_class c WHERE c.oid = to_regclass($1)`;
 async function findKeyColumn(client, target) {
-  const qualified4 = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
-  const row = (await client.query(KEY_COLUMN_SQL, [qualified4])).rows[0];
+  const qualified5 = `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+  const row = (await client.query(KEY_COLUMN_SQL, [qualified5])).rows[0];
   return row ? { ...target, column: row.column, via: row.via } : { ...target, column: "ctid", via: "ctid" };
 }
 async function sampleKeyValues(client, key, limit = DEFAULT_KEY_SAMPLE) {
-  const qualified4 = `${quoteIdent(key.schema)}.${quoteIdent(key.table)}`;
+  const qualified5 = `${quoteIdent(key.schema)}.${quoteIdent(key.table)}`;
   const column = key.column === "ctid" ? "ctid" : quoteIdent(key.column);
-  const pages = Number((await client.query(PAGES_SQL, [qualified4])).rows[0]?.pages ?? 0);
+  const pages = Number((await client.query(PAGES_SQL, [qualified5])).rows[0]?.pages ?? 0);
   const wantedPages = limit * 2;
   if (pages <= wantedPages) {
-    const sql2 = `SELECT ${column}::text AS v FROM ${qualified4} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${limit}`;
+    const sql2 = `SELECT ${column}::text AS v FROM ${qualified5} WHERE ${column} IS NOT NULL ORDER BY random() LIMIT ${limit}`;
     return (await client.query(sql2)).rows.map((r) => r.v);
   }
   const percent = Math.min(100, wantedPages / pages * 100);
   const sql = `SELECT DISTINCT ON ((ctid::text::point)[0]) ${column}::text AS v
-    FROM ${qualified4} TABLESAMPLE SYSTEM (${percent.toFixed(6)}) WHERE ${column} IS NOT NULL`;
+    FROM ${qualified5} TABLESAMPLE SYSTEM (${percent.toFixed(6)}) WHERE ${column} IS NOT NULL`;
   let values = (await client.query(sql)).rows.map((r) => r.v);
   if (values.length === 0) {
     values = (await client.query(
-      `SELECT ${column}::text AS v FROM ${qualified4} WHERE ${column} IS NOT NULL LIMIT ${limit}`
+      `SELECT ${column}::text AS v FROM ${qualified5} WHERE ${column} IS NOT NULL LIMIT ${limit}`
     )).rows.map((r) => r.v);
   }
   return spread(shuffle(values), limit);
@@ -67941,9 +68592,9 @@ function pgParamLookup(client) {
   return {
     resolveTable: (ref) => resolveTable(client, ref),
     async maxOf(table, column) {
-      const qualified4 = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
+      const qualified5 = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`;
       const r = await client.query(
-        `SELECT max(${quoteIdent(column)})::text AS m FROM ${qualified4}`
+        `SELECT max(${quoteIdent(column)})::text AS m FROM ${qualified5}`
       );
       return BigInt(r.rows[0]?.m ?? "0");
     },
@@ -68018,8 +68669,8 @@ function latestPerRow(writes) {
   }
   return [...byKey.values()];
 }
-async function unmatched(client, table, columns, rows4, wantMissing) {
-  const arrays = columns.map((_, c3) => rows4.map((r2) => r2[c3] ?? null));
+async function unmatched(client, table, columns, rows5, wantMissing) {
+  const arrays = columns.map((_, c3) => rows5.map((r2) => r2[c3] ?? null));
   const aliases = columns.map((_, c3) => `v${c3}`);
   const unnest = [`$1::int[]`, ...columns.map((_, c3) => `$${c3 + 2}::text[]`)].join(", ");
   const match = columns.map(
@@ -68027,16 +68678,16 @@ async function unmatched(client, table, columns, rows4, wantMissing) {
   ).join(" AND ");
   const sql = `SELECT t.i FROM unnest(${unnest}) AS t(i, ${aliases.join(", ")})
     WHERE ${wantMissing ? "NOT " : ""}EXISTS (SELECT 1 FROM ${table} x WHERE ${match})`;
-  const indexes = rows4.map((_, i2) => i2);
+  const indexes = rows5.map((_, i2) => i2);
   const r = await client.query(sql, [indexes, ...arrays]);
   return r.rows.map((x) => x.i);
 }
 async function checkCommittedWrites(client, writes, migration) {
-  const rows4 = latestPerRow(writes);
+  const rows5 = latestPerRow(writes);
   const during = (w) => w.end >= migration.start && w.end <= migration.end;
   const report = {
-    committed: rows4.length,
-    committed_during_migration: rows4.filter(during).length,
+    committed: rows5.length,
+    committed_during_migration: rows5.filter(during).length,
     checked: 0,
     missing: 0,
     missing_during_migration: 0,
@@ -68045,7 +68696,7 @@ async function checkCommittedWrites(client, writes, migration) {
     problems: []
   };
   const groups = /* @__PURE__ */ new Map();
-  for (const w of rows4) {
+  for (const w of rows5) {
     if (w.values[0] === null || w.columns.length === 0) {
       report.unverifiable++;
       continue;
@@ -68128,7 +68779,7 @@ function createClock() {
   return clock;
 }
 var round1 = (x) => Math.round(x * 10) / 10;
-var sleep = (ms4) => new Promise((resolve8) => setTimeout(resolve8, ms4));
+var sleep = (ms4) => new Promise((resolve9) => setTimeout(resolve9, ms4));
 
 // src/workload/stats.ts
 var PHASES = ["baseline", "migration", "after"];
@@ -68145,8 +68796,8 @@ function phaseStats(executions) {
     if (e.timedOut) timeouts++;
     else if (e.error) errors[e.error] = (errors[e.error] ?? 0) + 1;
   }
-  const p = (q) => {
-    const v = percentile(latencies, q);
+  const p = (q2) => {
+    const v = percentile(latencies, q2);
     return v === null ? null : round1(v);
   };
   return {
@@ -68428,8 +69079,8 @@ var WorkloadRun = class _WorkloadRun {
     if (!this.gate) {
       let open4 = () => {
       };
-      const wait = new Promise((resolve8) => {
-        open4 = resolve8;
+      const wait = new Promise((resolve9) => {
+        open4 = resolve9;
       });
       this.gate = { wait, open: open4 };
     }
@@ -68678,7 +69329,7 @@ async function waitForBackendExit(control, pid) {
   while (Date.now() < deadline) {
     const { rowCount } = await control.query(BACKEND_ALIVE_SQL, [pid]);
     if (!rowCount) return;
-    await new Promise((resolve8) => setTimeout(resolve8, BACKEND_EXIT_POLL_MS));
+    await new Promise((resolve9) => setTimeout(resolve9, BACKEND_EXIT_POLL_MS));
   }
 }
 
@@ -68768,8 +69419,8 @@ var INVALID_INDEXES_SQL = (
   WHERE NOT i.indisvalid AND c.relkind = 'i'`
 );
 async function invalidIndexes(client) {
-  const { rows: rows4 } = await client.query(INVALID_INDEXES_SQL);
-  return rows4.map((r) => ({ oid: String(r.oid), schema: r.schema, name: r.name }));
+  const { rows: rows5 } = await client.query(INVALID_INDEXES_SQL);
+  return rows5.map((r) => ({ oid: String(r.oid), schema: r.schema, name: r.name }));
 }
 function leftBehind(before, after) {
   const known = new Set(before.map((i2) => i2.oid));
@@ -68926,11 +69577,11 @@ function transactionUnits(statements2) {
   return units;
 }
 function sleepUnlessAborted(ms4, signal2) {
-  return new Promise((resolve8) => {
+  return new Promise((resolve9) => {
     const done = () => {
       clearTimeout(timer);
       signal2?.removeEventListener("abort", done);
-      resolve8();
+      resolve9();
     };
     const timer = setTimeout(done, ms4);
     signal2?.addEventListener("abort", done, { once: true });
@@ -69376,7 +70027,7 @@ async function startLongReader(connections, relations, holdMs) {
   for (const r of relations) {
     await client.query(`SELECT 1 FROM ${quoteIdent(r.schema)}.${quoteIdent(r.table)} LIMIT 1`);
   }
-  const finished7 = new Promise((resolve8) => setTimeout(resolve8, holdMs)).then(async () => {
+  const finished7 = new Promise((resolve9) => setTimeout(resolve9, holdMs)).then(async () => {
     await client.query("COMMIT").catch(() => void 0);
     await connections.close(client).catch(() => void 0);
   });
@@ -69423,13 +70074,13 @@ var BUDGET_REASON = "not probed: no connection left in the budget (probe it by n
 var kindOf = (row) => row.relkind === "v" ? "view" : row.relkind === "m" ? "matview" : row.relkind === "p" ? "partitioned" : row.is_partition ? "partition" : "table";
 var bare = (name) => name.replace(/^.*\./, "").replace(/^"|"$/g, "");
 async function planProbes(control, statements2, named, budget) {
-  const rows4 = (await control.query(RELATIONS_SQL)).rows;
+  const rows5 = (await control.query(RELATIONS_SQL)).rows;
   const namedNames = /* @__PURE__ */ new Set();
   for (const n3 of named) namedNames.add(await resolveNamed(control, n3));
   const mentioned = new Set(statements2?.flatMap((s) => s.relations) ?? []);
   const isNamed = (r) => namedNames.has(r.name);
   const isMentioned = (r) => mentioned.has(r.table) || mentioned.has(r.name);
-  const firstTier = new Set(rows4.filter((r) => isNamed(r) || isMentioned(r)).map((r) => r.name));
+  const firstTier = new Set(rows5.filter((r) => isNamed(r) || isMentioned(r)).map((r) => r.name));
   const touches = (list) => list.some((d) => firstTier.has(d) || mentioned.has(bare(d)));
   const tier = (r) => {
     if (isNamed(r)) return 0;
@@ -69438,7 +70089,7 @@ async function planProbes(control, statements2, named, budget) {
     if (touches(r.depends_on)) return 3;
     return 4;
   };
-  const ordered = [...rows4].sort(
+  const ordered = [...rows5].sort(
     (a2, b) => tier(a2) - tier(b) || Number(b.bytes) - Number(a2.bytes) || a2.name.localeCompare(b.name)
   );
   const unmeasured = [];
@@ -69586,11 +70237,11 @@ var Probe = class {
   /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
   countedOnce(ms4) {
     if (this.tally.probes > 0 || this.stopping) return Promise.resolve();
-    return new Promise((resolve8) => {
-      const timer = setTimeout(resolve8, ms4);
+    return new Promise((resolve9) => {
+      const timer = setTimeout(resolve9, ms4);
       this.firstCounted = () => {
         clearTimeout(timer);
-        resolve8();
+        resolve9();
       };
     });
   }
@@ -69605,9 +70256,9 @@ var Probe = class {
   async run() {
     let pause = PROBE_PAUSE_MS;
     while (!this.stopping) {
-      await new Promise((resolve8) => {
-        this.wake = resolve8;
-        this.timer = setTimeout(resolve8, pause);
+      await new Promise((resolve9) => {
+        this.wake = resolve9;
+        this.timer = setTimeout(resolve9, pause);
       });
       this.wake = null;
       this.timer = null;
@@ -69756,8 +70407,8 @@ var ProbeSet = class _ProbeSet {
     for (const p of this.probes) p.requestStop();
     const all = Promise.all(this.probes.map((p) => p.finished()));
     let graceTimer;
-    const grace = new Promise((resolve8) => {
-      graceTimer = setTimeout(() => resolve8("late"), STOP_GRACE_MS);
+    const grace = new Promise((resolve9) => {
+      graceTimer = setTimeout(() => resolve9("late"), STOP_GRACE_MS);
     });
     const first = await Promise.race([all.then(() => "done"), grace]);
     clearTimeout(graceTimer);
@@ -69881,9 +70532,9 @@ var PeriodicLoop = class {
       while (!this.stopping) {
         const delay = started + this.intervalMs - this.now();
         if (delay > 0) {
-          await new Promise((resolve8) => {
-            this.wake = resolve8;
-            this.timer = setTimeout(resolve8, delay);
+          await new Promise((resolve9) => {
+            this.wake = resolve9;
+            this.timer = setTimeout(resolve9, delay);
           });
           this.wake = null;
           this.timer = null;
@@ -69994,14 +70645,14 @@ var LockSampler = class {
   }
   async sampleOnce() {
     const send = this.clock.now();
-    const { rows: rows4 } = await this.client.query(this.sql, this.params);
+    const { rows: rows5 } = await this.client.query(this.sql, this.params);
     const recv = this.clock.now();
     const index = this.samples.push({ send, recv }) - 1;
     if (this.probePids.length > 0) await this.sampleProbeWaits((send + recv) / 2);
     const seen = /* @__PURE__ */ new Set();
     const waiters = [];
     const renamed = [];
-    for (const row of rows4) {
+    for (const row of rows5) {
       if (!row.mine) {
         if (row.blocked_by_migration) waiters.push(row);
         continue;
@@ -70044,8 +70695,8 @@ var LockSampler = class {
     if (renamed.length > 0) await this.nameRuns(renamed);
   }
   async sampleProbeWaits(at) {
-    const { rows: rows4 } = await this.client.query(PROBE_WAITS_SQL, [this.probePids]);
-    for (const r of rows4) {
+    const { rows: rows5 } = await this.client.query(PROBE_WAITS_SQL, [this.probePids]);
+    for (const r of rows5) {
       this.probeWaits.push({
         at,
         pid: r.pid,
@@ -70057,12 +70708,12 @@ var LockSampler = class {
     }
   }
   async nameRuns(runs) {
-    const { rows: rows4 } = await this.client.query(
+    const { rows: rows5 } = await this.client.query(
       RESOLVE_RELATIONS_SQL,
       [[...new Set(runs.map((r) => r.oid))]]
     );
     const byOid = new Map(
-      rows4.map((r) => [Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind }])
+      rows5.map((r) => [Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind }])
     );
     for (const run of runs) {
       const name = byOid.get(run.oid);
@@ -70073,8 +70724,8 @@ var LockSampler = class {
   async resolve(oids, final = true) {
     const todo = oids.filter((o2) => !this.relations.has(o2) && !this.ignored.has(o2));
     if (todo.length === 0) return;
-    const { rows: rows4 } = await this.client.query(RESOLVE_RELATIONS_SQL, [todo]);
-    for (const r of rows4) {
+    const { rows: rows5 } = await this.client.query(RESOLVE_RELATIONS_SQL, [todo]);
+    for (const r of rows5) {
       if (r.user_relation)
         this.relations.set(Number(r.oid), { name: r.name, table: r.table_name, kind: r.kind });
       else this.ignored.add(Number(r.oid));
@@ -70143,8 +70794,8 @@ async function splitStatementsOffThread(sql, file) {
   const w = worker;
   const id2 = nextId++;
   const request = file === void 0 ? { id: id2, sql } : { id: id2, sql, file };
-  return new Promise((resolve8, reject) => {
-    pending.set(id2, { resolve: resolve8, reject });
+  return new Promise((resolve9, reject) => {
+    pending.set(id2, { resolve: resolve9, reject });
     w.ref();
     w.postMessage(request);
   });
@@ -70593,13 +71244,13 @@ var ENGINE_LABEL = {
 };
 function mysqlSettingsOf(conn) {
   const c3 = conn.config;
-  const password = typeof c3.password === "string" ? c3.password : "";
+  const password2 = typeof c3.password === "string" ? c3.password : "";
   if (!c3.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
   return {
     host: c3.host ?? "127.0.0.1",
     port: Number(c3.port ?? 3306),
     user: c3.user ?? "root",
-    password,
+    password: password2,
     database: c3.database
   };
 }
@@ -70655,22 +71306,22 @@ async function rows(c3, sql, database) {
   return r;
 }
 async function readSchema(c3, database) {
-  const q = (t) => `${database}.${t}`;
+  const q2 = (t) => `${database}.${t}`;
   const tables = new Map(
     (await rows(c3, SCHEMA_TABLES_SQL, database)).map((r) => [
-      q(r.t),
+      q2(r.t),
       r.engine ?? ""
     ])
   );
   const columns = new Map(
-    (await rows(c3, SCHEMA_COLUMNS_SQL, database)).map((r) => [`${q(r.t)}.${r.c}`, r])
+    (await rows(c3, SCHEMA_COLUMNS_SQL, database)).map((r) => [`${q2(r.t)}.${r.c}`, r])
   );
   const indexes = new Map(
     (await rows(
       c3,
       SCHEMA_INDEXES_SQL,
       database
-    )).map((r) => [`${q(r.t)}.${r.i}`, `${Number(r.non_unique) === 0 ? "UNIQUE " : ""}(${r.cols})`])
+    )).map((r) => [`${q2(r.t)}.${r.i}`, `${Number(r.non_unique) === 0 ? "UNIQUE " : ""}(${r.cols})`])
   );
   return { tables, columns, indexes };
 }
@@ -70716,109 +71367,8 @@ function schemaChanges(before, after) {
   ];
 }
 
-// src/engines/mysql/snapshot.ts
-init_client();
-init_locks();
-
-// src/engines/mysql/snapshot-sql.ts
-var TABLES_SQL2 = (
-  /* SQL */
-  `
-  SELECT TABLE_NAME AS table_name, ENGINE AS engine, TABLE_ROWS AS estimated_rows,
-         DATA_LENGTH AS data_bytes, INDEX_LENGTH AS index_bytes, DATA_FREE AS free_bytes
-  FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'
-  ORDER BY TABLE_NAME`
-);
-var INNODB_SYS_TABLES_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_ID AS table_id, NAME AS name, SPACE AS space
-  FROM information_schema.INNODB_SYS_TABLES WHERE NAME LIKE '%/%'`
-);
-var INNODB_TABLES_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_ID AS table_id, NAME AS name, SPACE AS space
-  FROM information_schema.INNODB_TABLES WHERE NAME LIKE '%/%'`
-);
-var REDO_LSN_SQL = (
-  /* SQL */
-  `
-  SELECT VARIABLE_VALUE AS lsn FROM information_schema.GLOBAL_STATUS
-  WHERE VARIABLE_NAME = 'INNODB_LSN_CURRENT'`
-);
-var rowCountSql = (qualified4) => `SELECT COUNT(*) AS n FROM ${qualified4}`;
-var checksumSql = (qualified4) => `CHECKSUM TABLE ${qualified4}`;
-
-// src/engines/mysql/snapshot.ts
-async function rows2(c3, sql, values) {
-  const [result] = await c3.query(sql, values);
-  return result;
-}
-function decodeInnodbName(name) {
-  let out = "";
-  for (let i2 = 0; i2 < name.length; i2++) {
-    const ch = name[i2];
-    if (ch !== "@") {
-      out += ch;
-      continue;
-    }
-    const hex = name.slice(i2 + 1, i2 + 5);
-    if (!/^[0-9a-f]{4}$/i.test(hex)) return null;
-    out += String.fromCharCode(Number.parseInt(hex, 16));
-    i2 += 4;
-  }
-  return out;
-}
-async function innodbIdentities(c3) {
-  const found = await rows2(c3, INNODB_SYS_TABLES_SQL).catch(
-    () => rows2(c3, INNODB_TABLES_SQL)
-  );
-  const out = /* @__PURE__ */ new Map();
-  for (const r of found) {
-    const slash = r.name.indexOf("/");
-    const db = decodeInnodbName(r.name.slice(0, slash));
-    const table = decodeInnodbName(r.name.slice(slash + 1));
-    if (db !== null && table !== null) {
-      out.set(relationKey(db, table), { tableId: String(r.table_id), space: String(r.space) });
-    }
-  }
-  return out;
-}
-async function tableSnapshots(c3, database) {
-  const identities = await innodbIdentities(c3);
-  return (await rows2(c3, TABLES_SQL2, [database])).map((t) => {
-    const relation = relationKey(database, t.table_name);
-    return {
-      relation,
-      engine: t.engine,
-      dataBytes: Number(t.data_bytes ?? 0),
-      indexBytes: Number(t.index_bytes ?? 0),
-      freeBytes: Number(t.free_bytes ?? 0),
-      identity: identities.get(relation) ?? null
-    };
-  });
-}
-function rebuilt(before, after) {
-  if (!before || !after) return null;
-  return before.tableId !== after.tableId || before.space !== after.space;
-}
-var qualified2 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
-async function exactRowCount(c3, database, table) {
-  const [r] = await rows2(c3, rowCountSql(qualified2(database, table)));
-  return Number(r?.n ?? 0);
-}
-async function tableChecksum(c3, database, table) {
-  const [r] = await rows2(c3, checksumSql(qualified2(database, table)));
-  return r?.Checksum == null ? null : String(r.Checksum);
-}
-async function redoLsn(c3) {
-  const [r] = await rows2(c3, REDO_LSN_SQL);
-  return r ? BigInt(r.lsn) : null;
-}
-
 // src/core/mysql-snapshot.ts
+init_snapshot2();
 function schemaToJson(s) {
   return {
     engine: "mysql",
@@ -70998,7 +71548,7 @@ async function createCheckpoint(ctx, input) {
     duration_ms: info.durationMs || Math.round(performance3.now() - start),
     created_at: info.createdAt,
     ...snapshot.engine ? { engine: snapshot.engine } : {},
-    tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows4]) => ({ relation, rows: rows4, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
+    tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows5]) => ({ relation, rows: rows5, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
     next: [
       `vers-db test ${info.tag} <strategy-a.sql> <strategy-b.sql>   (MCP: db_test_strategies)`,
       `vers-db rollback ${info.tag}   (a fresh writable copy of this checkpoint)`
@@ -71046,16 +71596,16 @@ async function boundedQuery(client, text, maxRows, maxBytes) {
     }
     fail(err, connection);
   };
-  const result = await new Promise((resolve8, reject) => {
-    query.on("end", resolve8);
+  const result = await new Promise((resolve9, reject) => {
+    query.on("end", resolve9);
     query.on("error", reject);
     client.query(query);
   });
-  const rows4 = result.rows;
+  const rows5 = result.rows;
   return {
     columns: result.fields.map((f) => f.name),
-    rows: rows4.slice(0, maxRows),
-    truncated: suspended || overflow || rows4.length > maxRows
+    rows: rows5.slice(0, maxRows),
+    truncated: suspended || overflow || rows5.length > maxRows
   };
 }
 
@@ -71256,6 +71806,7 @@ async function withEngine(ctx, engine, fn) {
 
 // src/core/mysql-compare.ts
 init_client();
+init_snapshot2();
 init_errors();
 
 // src/core/mysql-query.ts
@@ -71308,8 +71859,8 @@ async function readOnlyMysqlQuery(settings, query, timeoutMs, maxRows, maxBytes)
   }
 }
 function boundedRows(c3, sql, timeoutMs, maxRows, maxBytes) {
-  return new Promise((resolve8, reject) => {
-    const rows4 = [];
+  return new Promise((resolve9, reject) => {
+    const rows5 = [];
     let columns = [];
     let bytes2 = 0;
     let done = false;
@@ -71317,26 +71868,26 @@ function boundedRows(c3, sql, timeoutMs, maxRows, maxBytes) {
       if (done) return;
       done = true;
       if (truncated) c3.destroy();
-      resolve8({ columns, rows: rows4, truncated });
+      resolve9({ columns, rows: rows5, truncated });
     };
     const core = c3.connection;
-    const q = core.query({ sql, timeout: timeoutMs + 1e3 });
-    q.on("fields", (fields) => {
+    const q2 = core.query({ sql, timeout: timeoutMs + 1e3 });
+    q2.on("fields", (fields) => {
       columns = fields.map((f) => f.name);
     });
-    q.on("result", (row) => {
+    q2.on("result", (row) => {
       if (done) return;
       bytes2 += JSON.stringify(row).length;
-      if (rows4.length >= maxRows || bytes2 > maxBytes) return finish(true);
-      rows4.push({ ...row });
+      if (rows5.length >= maxRows || bytes2 > maxBytes) return finish(true);
+      rows5.push({ ...row });
     });
-    q.on("error", (err) => {
+    q2.on("error", (err) => {
       if (!done) {
         done = true;
         reject(err);
       }
     });
-    q.on("end", () => finish(false));
+    q2.on("end", () => finish(false));
   });
 }
 
@@ -71596,7 +72147,7 @@ async function rollbackCheckpoint(ctx, tag, signal2) {
 
 // src/core/test.ts
 init_p_limit();
-import { randomBytes as randomBytes12 } from "node:crypto";
+import { randomBytes as randomBytes13 } from "node:crypto";
 
 // src/analysis/locks.ts
 init_locks();
@@ -71756,27 +72307,27 @@ var PRIMARY_KEY_SQL = (
   SELECT COLUMN_NAME AS column_name FROM information_schema.STATISTICS
   WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1`
 );
-var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified3(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
-var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified3(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
+var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified4(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
+var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified4(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
 var writeProbeSql = (database, table, key) => {
   const k = quoteMysqlIdent(key);
-  return `UPDATE ${qualified3(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
+  return `UPDATE ${qualified4(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
 };
 var START_TRANSACTION_SQL = "START TRANSACTION";
 var ROLLBACK_SQL5 = "ROLLBACK";
 var LOCK_WAIT_TIMEOUT_ERRNO = 1205;
 var STATEMENT_TIMEOUT_ERRNOS = /* @__PURE__ */ new Set([1969, 3024]);
-var qualified3 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
+var qualified4 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
 
 // src/engines/mysql/probe.ts
 async function probeTarget(c3, database, table) {
-  const [rows4] = await c3.query(PRIMARY_KEY_SQL, [database, table]);
-  const key = rows4[0]?.column_name;
+  const [rows5] = await c3.query(PRIMARY_KEY_SQL, [database, table]);
+  const key = rows5[0]?.column_name;
   return key ? { database, table, key } : null;
 }
 async function sampleKeys(c3, t, count2) {
-  const [rows4] = await c3.query(sampleKeysSql(t.database, t.table, t.key), [count2]);
-  return rows4.map((r) => r.k);
+  const [rows5] = await c3.query(sampleKeysSql(t.database, t.table, t.key), [count2]);
+  return rows5.map((r) => r.k);
 }
 async function prepareProbeConnection(c3, lockWaitSeconds) {
   const s = Math.max(1, Math.ceil(lockWaitSeconds));
@@ -71808,6 +72359,9 @@ async function runProbe(c3, kind, t, key, clock) {
   }
   return { kind, connection: c3.threadId, start, end, outcome, error: error2 };
 }
+
+// src/engines/mysql/workload/driver.ts
+init_snapshot2();
 
 // src/engines/mysql/workload/statement.ts
 init_errors();
@@ -71981,10 +72535,10 @@ async function textQuery(c3, sql, values) {
   }
   const fs = fields ?? [];
   const binary = fs.map(isBinaryField);
-  const rows4 = result.map(
+  const rows5 = result.map(
     (r) => r.map((v, i2) => v === null ? null : binary[i2] ? v.toString("hex") : v.toString("utf8"))
   );
-  return { rowCount: rows4.length, columns: fs.map((f) => f.name), rows: rows4 };
+  return { rowCount: rows5.length, columns: fs.map((f) => f.name), rows: rows5 };
 }
 var MysqlWorkloadDriver = class {
   constructor(settings, timeoutMs, control, clock) {
@@ -72053,20 +72607,20 @@ var MysqlWorkloadDriver = class {
 };
 async function resolveMysqlTable(c3, database, ref) {
   const db = ref.schema ?? database;
-  const [rows4] = await c3.query(RESOLVE_TABLE_SQL, [db, ref.table, ref.table]);
-  const found = rows4;
+  const [rows5] = await c3.query(RESOLVE_TABLE_SQL, [db, ref.table, ref.table]);
+  const found = rows5;
   const hit = found[0]?.name === ref.table || found.length === 1 ? found[0] : void 0;
   return hit ? { schema: hit.db, table: hit.name, name: relationKey(hit.db, hit.name) } : null;
 }
 function mysqlParamLookup(c3, database) {
-  const qualified4 = (t) => `${quoteMysqlIdent(t.schema)}.${quoteMysqlIdent(t.table)}`;
+  const qualified5 = (t) => `${quoteMysqlIdent(t.schema)}.${quoteMysqlIdent(t.table)}`;
   return {
     resolveTable: (ref) => resolveMysqlTable(c3, database, ref),
     async maxOf(table, column) {
-      const [rows4] = await c3.query(
-        `SELECT CAST(MAX(${quoteMysqlIdent(column)}) AS CHAR) AS m FROM ${qualified4(table)}`
+      const [rows5] = await c3.query(
+        `SELECT CAST(MAX(${quoteMysqlIdent(column)}) AS CHAR) AS m FROM ${qualified5(table)}`
       );
-      return BigInt(rows4[0]?.m ?? "0");
+      return BigInt(rows5[0]?.m ?? "0");
     },
     async keyValues(table, column) {
       const target = column ? { database: table.schema, table: table.table, key: column } : await probeTarget(c3, table.schema, table.table);
@@ -72127,11 +72681,11 @@ function latestPerRow2(writes) {
   }
   return [...byKey.values()];
 }
-async function matching(c3, db, table, cols, rows4, wantMissing) {
+async function matching(c3, db, table, cols, rows5, wantMissing) {
   const from = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table)}`;
   const out = [];
-  for (let b = 0; b < rows4.length; b += BATCH) {
-    const parts = rows4.slice(b, b + BATCH).map((values, k) => {
+  for (let b = 0; b < rows5.length; b += BATCH) {
+    const parts = rows5.slice(b, b + BATCH).map((values, k) => {
       const match = cols.map(
         (col, i2) => `x.${quoteMysqlIdent(col.name)} ${i2 === 0 ? "=" : "<=>"} ${typedLiteral(col, values[i2] ?? null)}`
       ).join(" AND ");
@@ -72143,11 +72697,11 @@ async function matching(c3, db, table, cols, rows4, wantMissing) {
   return out;
 }
 async function checkMysqlCommittedWrites(c3, database, writes, migration) {
-  const rows4 = latestPerRow2(writes);
+  const rows5 = latestPerRow2(writes);
   const during = (w) => w.end >= migration.start && w.end <= migration.end;
   const report = {
-    committed: rows4.length,
-    committed_during_migration: rows4.filter(during).length,
+    committed: rows5.length,
+    committed_during_migration: rows5.filter(during).length,
     checked: 0,
     missing: 0,
     missing_during_migration: 0,
@@ -72156,7 +72710,7 @@ async function checkMysqlCommittedWrites(c3, database, writes, migration) {
     problems: []
   };
   const groups = /* @__PURE__ */ new Map();
-  for (const w of rows4) {
+  for (const w of rows5) {
     if (w.values[0] === null || w.columns.length === 0) {
       report.unverifiable++;
       continue;
@@ -72369,6 +72923,7 @@ async function failIfCheckpointChanged(ctx, backend, tag, results, options = {})
 }
 
 // src/engines/mysql/collector/measure.ts
+init_errors();
 init_admin_sql();
 init_client();
 
@@ -72460,17 +73015,25 @@ var PROCESSLIST_WAITS_MYSQL_SQL = (
 );
 
 // src/engines/mysql/lock-sources.ts
-async function rows3(c3, sql, values) {
+async function rows4(c3, sql, values) {
   const [result] = await c3.query(sql, values);
   return result;
 }
 async function detectLockSources(c3) {
-  const tables = new Set((await rows3(c3, LOCK_TABLES_SQL)).map((r) => r.name.toLowerCase()));
-  const [instrument] = await rows3(c3, MDL_INSTRUMENT_SQL).catch(() => []);
+  const tables = new Set((await rows4(c3, LOCK_TABLES_SQL)).map((r) => r.name.toLowerCase()));
+  const [instrument] = await rows4(c3, MDL_INSTRUMENT_SQL).catch(() => []);
   const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === "YES";
-  const [version2] = await rows3(c3, SERVER_VERSION_SQL3);
+  const [version2] = await rows4(c3, SERVER_VERSION_SQL3);
   const ps = psOn && tables.has("performance_schema.metadata_locks");
-  const plugin = tables.has("information_schema.metadata_lock_info");
+  const readable2 = (sql, values) => rows4(c3, sql, values).then(
+    () => true,
+    () => false
+  );
+  const plugin = tables.has("information_schema.metadata_lock_info") && await readable2(METADATA_LOCK_INFO_SQL);
+  if (tables.has("information_schema.innodb_lock_waits") && !await readable2(INNODB_LOCK_WAITS_SQL))
+    tables.delete("information_schema.innodb_lock_waits");
+  if (tables.has("performance_schema.data_lock_waits") && !await readable2(DATA_LOCK_WAITS_SQL))
+    tables.delete("performance_schema.data_lock_waits");
   return {
     metadataLocks: ps && plugin ? "performance_schema+metadata_lock_info" : ps ? "performance_schema" : plugin ? "metadata_lock_info" : null,
     rowLocks: tables.has("information_schema.innodb_lock_waits") ? "information_schema.INNODB_LOCK_WAITS" : tables.has("performance_schema.data_lock_waits") ? "performance_schema.data_lock_waits" : null,
@@ -72485,8 +73048,8 @@ async function readLockSample(c3, sources, watched, options = {}) {
   const mdlRows = await metadataLockRows(c3, sources, watched);
   const rowSql = sources.rowLocks === "information_schema.INNODB_LOCK_WAITS" ? INNODB_LOCK_WAITS_SQL : sources.rowLocks === "performance_schema.data_lock_waits" ? DATA_LOCK_WAITS_SQL : null;
   const readRows = rowSql !== null && options.rowWaits !== false;
-  const rowRows = readRows ? await rows3(c3, rowSql) : [];
-  const plRows = await rows3(
+  const rowRows = readRows ? await rows4(c3, rowSql) : [];
+  const plRows = await rows4(
     c3,
     sources.processlist === "mariadb" ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL
   );
@@ -72500,16 +73063,16 @@ async function metadataLockRows(c3, sources, watched) {
   const ids = watched.length > 0 ? [...watched] : [0];
   switch (sources.metadataLocks) {
     case "performance_schema":
-      return rows3(c3, MDL_LOCKS_SQL, [ids]);
+      return rows4(c3, MDL_LOCKS_SQL, [ids]);
     case "metadata_lock_info":
-      return rows3(c3, METADATA_LOCK_INFO_SQL);
+      return rows4(c3, METADATA_LOCK_INFO_SQL);
     case "performance_schema+metadata_lock_info": {
-      const pending2 = (await rows3(c3, MDL_LOCKS_SQL, [ids])).filter(
+      const pending2 = (await rows4(c3, MDL_LOCKS_SQL, [ids])).filter(
         (r) => r.lock_status !== "GRANTED"
       );
       const contended = new Set(pending2.map((r) => `${r.object_schema}.${r.object_name}`));
       const mine = new Set(ids);
-      const granted = (await rows3(c3, METADATA_LOCK_INFO_SQL)).filter(
+      const granted = (await rows4(c3, METADATA_LOCK_INFO_SQL)).filter(
         (r) => mine.has(Number(r.connection_id)) || contended.has(`${r.object_schema}.${r.object_name}`)
       );
       return [...granted, ...pending2];
@@ -72517,6 +73080,11 @@ async function metadataLockRows(c3, sources, watched) {
     default:
       return [];
   }
+}
+var NO_LOCK_HOLDERS = "none: lock holders cannot be named (this server has neither performance_schema with the wait/lock/metadata/sql/mdl instrument nor MariaDB's metadata_lock_info plugin; waiters come from the processlist only)";
+function lockSourceNote(sources) {
+  if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
+  return sources.rowLocks ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}` : sources.metadataLocks;
 }
 
 // src/engines/mysql/sampler.ts
@@ -72633,7 +73201,7 @@ var MysqlLockSampler = class {
       if (run) {
         run.last = index;
         for (const h2 of w.holders) run.holders.add(h2);
-        for (const q of w.queuedBehind) run.queuedBehind.add(q);
+        for (const q2 of w.queuedBehind) run.queuedBehind.add(q2);
       } else {
         this.openWaits.set(w.key, {
           ...w.base,
@@ -72661,16 +73229,18 @@ function runSpanMs(run, samples, intervalMs) {
 }
 
 // src/engines/mysql/collector/measure.ts
+init_snapshot2();
 init_split2();
 
 // src/engines/mysql/collector/runner.ts
 var IN_TRANSACTION_SQL = "SELECT @@in_transaction AS open";
 var ROLLBACK_SQL7 = "ROLLBACK";
-async function runStatements2(c3, statements2, clock) {
+async function runStatements2(c3, statements2, clock, hooks) {
   const ran = [];
   let failed = null;
   for (const statement of statements2) {
     const start = clock.now();
+    hooks?.statementStarted();
     try {
       await c3.query(statement.sql);
       ran.push({ statement, start, end: clock.now(), error: null, sqlstate: null });
@@ -72685,12 +73255,14 @@ async function runStatements2(c3, statements2, clock) {
       };
       ran.push(failed);
       break;
+    } finally {
+      hooks?.statementEnded();
     }
   }
   let leftTransactionOpen = false;
   try {
-    const [rows4] = await c3.query(IN_TRANSACTION_SQL);
-    leftTransactionOpen = Number(rows4[0]?.open ?? 0) === 1;
+    const [rows5] = await c3.query(IN_TRANSACTION_SQL);
+    leftTransactionOpen = Number(rows5[0]?.open ?? 0) === 1;
   } finally {
     await c3.query(ROLLBACK_SQL7);
   }
@@ -72797,6 +73369,7 @@ function causeFinder(data, migration, ran, intervalMs) {
 }
 
 // src/engines/mysql/collector/facts.ts
+init_snapshot2();
 var tableOf = (relation, database) => relation.slice(database.length + 1);
 function namedTables(statements2, tables) {
   const text = statements2.map((s) => s.sql.toLowerCase()).join("\n");
@@ -72866,6 +73439,71 @@ function integrityOf(before, after, failedStatement, leftTransactionOpen) {
     ...problems.length > 0 ? { problems } : {}
   };
 }
+
+// src/engines/mysql/collector/interrupt.ts
+init_client();
+var KILL_QUERY_SQL = "KILL QUERY ?";
+var MigrationInterrupter = class {
+  constructor(settings, threadId, options) {
+    this.settings = settings;
+    this.threadId = threadId;
+    this.options = options;
+  }
+  settings;
+  threadId;
+  options;
+  /** Why the running statement was ended (null: it was not). */
+  reason = null;
+  statementTimer = null;
+  migrationTimer = null;
+  killing = null;
+  onAbort = () => this.interrupt("the call was cancelled");
+  start() {
+    const { signal: signal2, migrationMs } = this.options;
+    signal2?.addEventListener("abort", this.onAbort, { once: true });
+    if (signal2?.aborted) this.onAbort();
+    if (migrationMs !== void 0 && migrationMs > 0) {
+      this.migrationTimer = setTimeout(
+        () => this.interrupt(`the migration ran longer than ${migrationMs} ms (VERS_DB_MIGRATION_TIMEOUT)`),
+        migrationMs
+      );
+    }
+  }
+  statementStarted() {
+    const ms4 = this.options.statementMs;
+    if (ms4 === void 0 || ms4 <= 0) return;
+    this.statementTimer = setTimeout(
+      () => this.interrupt(`the statement ran longer than ${ms4} ms (VERS_DB_STATEMENT_TIMEOUT)`),
+      ms4
+    );
+  }
+  statementEnded() {
+    if (this.statementTimer) clearTimeout(this.statementTimer);
+    this.statementTimer = null;
+  }
+  /** Stop watching; waits for a KILL already on its way so no session outlives the run. */
+  async stop() {
+    this.statementEnded();
+    if (this.migrationTimer) clearTimeout(this.migrationTimer);
+    this.migrationTimer = null;
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    await this.killing;
+  }
+  interrupt(reason) {
+    if (this.reason) return;
+    this.reason = reason;
+    this.killing = (async () => {
+      const c3 = await connectMysql(this.settings).catch(() => null);
+      if (!c3) return;
+      try {
+        await c3.query(KILL_QUERY_SQL, [this.threadId]);
+      } catch {
+      } finally {
+        await c3.end().catch(() => c3.destroy());
+      }
+    })();
+  }
+};
 
 // src/engines/mysql/collector/locks.ts
 var mid2 = (samples, i2) => {
@@ -72943,8 +73581,8 @@ async function startMysqlLongReader(settings, database, tables, holdMs) {
     throw err;
   }
   let timer;
-  const finished7 = new Promise((resolve8) => {
-    timer = setTimeout(resolve8, holdMs);
+  const finished7 = new Promise((resolve9) => {
+    timer = setTimeout(resolve9, holdMs);
   }).then(end);
   return {
     finished: finished7,
@@ -73023,11 +73661,11 @@ var Probe2 = class {
   /** Resolves once a run has counted for the migration (or after `ms`), so a short migration is measured too. */
   countedOnce(ms4) {
     if (this.tally.probes > 0 || this.stopping || this.loop === null) return Promise.resolve();
-    return new Promise((resolve8) => {
-      const timer = setTimeout(resolve8, ms4);
+    return new Promise((resolve9) => {
+      const timer = setTimeout(resolve9, ms4);
       this.firstCounted = () => {
         clearTimeout(timer);
-        resolve8();
+        resolve9();
       };
     });
   }
@@ -73231,13 +73869,8 @@ async function measureMysqlMigration(config2, migrationSql, options = {}) {
         timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
       });
     }
-    sampler = new MysqlLockSampler(
-      samplerConn,
-      await detectLockSources(samplerConn),
-      [migration.threadId],
-      clock,
-      intervalMs
-    );
+    const lockSources = await detectLockSources(samplerConn);
+    sampler = new MysqlLockSampler(samplerConn, lockSources, [migration.threadId], clock, intervalMs);
     await sampler.start();
     workload?.resume();
     if (options.longReaderMs && options.longReaderMs > 0) {
@@ -73246,8 +73879,19 @@ async function measureMysqlMigration(config2, migrationSql, options = {}) {
     clock.origin = clock.now();
     probes?.beginMigration(clock.origin);
     workload?.mark("migration");
-    const outcome = await runStatements2(migration, statements2, clock);
+    const interrupter = new MigrationInterrupter(config2.settings, migration.threadId, {
+      signal: options.signal,
+      statementMs: options.statementTimeoutMs,
+      migrationMs: options.migrationTimeoutMs
+    });
+    interrupter.start();
+    const outcome = await runStatements2(migration, statements2, clock, interrupter).finally(
+      () => interrupter.stop()
+    );
     const end = clock.now();
+    throwIfAborted(options.signal);
+    if (outcome.failed && interrupter.reason)
+      outcome.failed.error = `${interrupter.reason}: ${outcome.failed.error}`;
     workload?.mark("after");
     await longReader?.finished;
     const data = await sampler.stop();
@@ -73297,7 +73941,8 @@ async function measureMysqlMigration(config2, migrationSql, options = {}) {
         locks: lockEvents2(data, outcome.ran, relative4, intervalMs),
         waits: probes?.timeline(relative4, causeOf) ?? []
       },
-      metrics: { lock_samples: data.samples.length }
+      metrics: { lock_samples: data.samples.length },
+      lock_source: lockSourceNote(lockSources)
     };
     if (workloadResult2) applyWorkload(result, workloadResult2);
     return result;
@@ -73355,12 +74000,12 @@ var ConnectionBudget = class {
       this.used += want;
       return Promise.resolve(release);
     }
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve9, reject) => {
       const waiter = {
         n: want,
         grant: () => {
           signal2?.removeEventListener("abort", onAbort);
-          resolve8(release);
+          resolve9(release);
         }
       };
       const onAbort = () => {
@@ -73643,7 +74288,10 @@ async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
         ...file ? { file } : {},
         ...runAs ? { runAs } : {},
         ...opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {},
-        ...opts.workload ? { workload: opts.workload } : {}
+        ...opts.workload ? { workload: opts.workload } : {},
+        signal: opts.signal,
+        statementTimeoutMs: opts.timeouts.statementMs,
+        migrationTimeoutMs: opts.timeouts.migrationMs
       });
     },
     { as: "superuser" }
@@ -73664,7 +74312,7 @@ async function branchIsSandboxed(backend, branch) {
 }
 
 // src/core/migration-input.ts
-import { stat as stat8 } from "node:fs/promises";
+import { stat as stat9 } from "node:fs/promises";
 import { basename, resolve as resolve3 } from "node:path";
 init_split2();
 init_errors();
@@ -73672,7 +74320,7 @@ var MIGRATION_KINDS = ["auto", "file", "sql", "command"];
 var COMMAND_HINT = 'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
 async function isFile(path6) {
   try {
-    return (await stat8(path6)).isFile();
+    return (await stat9(path6)).isFile();
   } catch {
     return false;
   }
@@ -73854,7 +74502,7 @@ var FRAMEWORKS = [
 ];
 
 // src/guard/scripts.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 import { join as join18, resolve as resolve4 } from "node:path";
 
 // src/guard/shell.ts
@@ -73978,7 +74626,7 @@ function matchText(words) {
 // src/guard/scripts.ts
 var readText = (path6) => {
   try {
-    return readFileSync4(path6, "utf8");
+    return readFileSync5(path6, "utf8");
   } catch {
     return null;
   }
@@ -74140,19 +74788,19 @@ function detectMigrationCommands(line, cwd) {
 
 // src/guard/pending.ts
 import { execFileSync } from "node:child_process";
-import { readFileSync as readFileSync6 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 import { join as join20, relative as relative2 } from "node:path";
 
 // src/state/tested.ts
-import { createHash as createHash3 } from "node:crypto";
-import { readFileSync as readFileSync5 } from "node:fs";
+import { createHash as createHash4 } from "node:crypto";
+import { readFileSync as readFileSync6 } from "node:fs";
 import { join as join19 } from "node:path";
 var TESTED_FILE = "tested.json";
-var contentHash = (text) => createHash3("sha256").update(text, "utf8").digest("hex");
+var contentHash = (text) => createHash4("sha256").update(text, "utf8").digest("hex");
 var testedFile = (stateDir2) => join19(stateDir2, TESTED_FILE);
 function readTested(stateDir2) {
   try {
-    const data = JSON.parse(readFileSync5(testedFile(stateDir2), "utf8"));
+    const data = JSON.parse(readFileSync6(testedFile(stateDir2), "utf8"));
     if (data && typeof data.files === "object" && data.files !== null)
       return { version: 1, files: data.files };
   } catch {
@@ -74187,7 +74835,7 @@ function changedFiles(cwd) {
 }
 function hashed(path6) {
   try {
-    return { path: path6, hash: contentHash(readFileSync6(path6, "utf8")) };
+    return { path: path6, hash: contentHash(readFileSync7(path6, "utf8")) };
   } catch {
     return null;
   }
@@ -74222,9 +74870,9 @@ async function recordTested(stateDir2, entries) {
   await ensureStateDir(stateDir2);
   await withFileLock(stateDir2, "tested.lock", SHORT_SECTION, async () => {
     const data = readTested(stateDir2);
-    for (const [hash, entry] of Object.entries(entries)) {
-      delete data.files[hash];
-      data.files[hash] = entry;
+    for (const [hash2, entry] of Object.entries(entries)) {
+      delete data.files[hash2];
+      data.files[hash2] = entry;
     }
     const keys = Object.keys(data.files);
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete data.files[old];
@@ -74320,7 +74968,7 @@ async function requireCheckpoint(ctx, baseline) {
 function rowCountsOfFreshBranches(ckpt, backend) {
   return ckpt.rowCounts && ckpt.checksums && backend.verifyCheckpoint ? ckpt.rowCounts : void 0;
 }
-var suffix = () => randomBytes12(3).toString("hex");
+var suffix = () => randomBytes13(3).toString("hex");
 async function testMigration(ctx, input) {
   const comparison = await testStrategies(ctx, {
     baseline: input.baseline,
@@ -80522,7 +81170,7 @@ var Protocol = class {
           return;
         }
         const pollInterval = task2.pollInterval ?? this._options?.defaultTaskPollInterval ?? 1e3;
-        await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
+        await new Promise((resolve9) => setTimeout(resolve9, pollInterval));
         options?.signal?.throwIfAborted();
       }
     } catch (error2) {
@@ -80539,7 +81187,7 @@ var Protocol = class {
    */
   request(request, resultSchema, options) {
     const { relatedRequestId, resumptionToken, onresumptiontoken, task, relatedTask } = options ?? {};
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve9, reject) => {
       const earlyReject = (error2) => {
         reject(error2);
       };
@@ -80617,7 +81265,7 @@ var Protocol = class {
           if (!parseResult.success) {
             reject(parseResult.error);
           } else {
-            resolve8(parseResult.data);
+            resolve9(parseResult.data);
           }
         } catch (error2) {
           reject(error2);
@@ -80879,12 +81527,12 @@ var Protocol = class {
       }
     } catch {
     }
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve9, reject) => {
       if (signal2.aborted) {
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
         return;
       }
-      const timeoutId = setTimeout(resolve8, interval);
+      const timeoutId = setTimeout(resolve9, interval);
       signal2.addEventListener("abort", () => {
         clearTimeout(timeoutId);
         reject(new McpError(ErrorCode.InvalidRequest, "Request cancelled"));
@@ -82024,7 +82672,7 @@ var McpServer = class {
     let task = createTaskResult.task;
     const pollInterval = task.pollInterval ?? 5e3;
     while (task.status !== "completed" && task.status !== "failed" && task.status !== "cancelled") {
-      await new Promise((resolve8) => setTimeout(resolve8, pollInterval));
+      await new Promise((resolve9) => setTimeout(resolve9, pollInterval));
       const updatedTask = await extra.taskStore.getTask(taskId);
       if (!updatedTask) {
         throw new McpError(ErrorCode.InternalError, `Task ${taskId} not found during polling`);
@@ -82625,10 +83273,10 @@ init_errors();
 
 // src/report/tables.ts
 var import_cli_table3 = __toESM(require_cli_table3(), 1);
-function textTable(header, rows4) {
-  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows4.map((r) => (r[i2] ?? "").length)));
+function textTable(header, rows5) {
+  const widths = header.map((h2, i2) => Math.max(h2.length, ...rows5.map((r) => (r[i2] ?? "").length)));
   const line = (cells) => cells.map((c3, i2) => c3.padEnd(widths[i2] ?? 0)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows4.map(line)].join("\n");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows5.map(line)].join("\n");
 }
 
 // src/report/branch-list.ts
@@ -82806,6 +83454,9 @@ var StrategyResultSchema = object({
   schema_changes: array(string2()).optional().describe("catalog differences against the checkpoint"),
   timeline: object({ locks: array(LockEventSchema), waits: array(ProbeWaitSchema) }).optional().describe("raw lock intervals and probe waits, for the HTML lock timeline"),
   metrics: record(string2(), number2().nullable()).optional(),
+  lock_source: string2().optional().describe(
+    "MySQL: where lock holders and waiters were read (performance_schema, the metadata_lock_info plugin, both, or none: then lock holders cannot be named)"
+  ),
   sandbox: object({
     role: _enum(["branch-owner", "superuser", "server-user", "vm"]).describe(
       "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), the server user (no sandbox: it is not a superuser), or a Vers VM"
@@ -83122,9 +83773,9 @@ function renderCheckpointText(r) {
     `checkpoint ${r.tag} created from ${r.source} (${enginePrefix(r)}${r.backend}, ${r.strategy}) in ${formatMs(r.duration_ms)}`
   ];
   if (r.tables) {
-    const rows4 = r.tables.reduce((n3, t) => n3 + t.rows, 0);
+    const rows5 = r.tables.reduce((n3, t) => n3 + t.rows, 0);
     const bytes2 = r.tables.reduce((n3, t) => n3 + t.total_bytes, 0);
-    lines.push(`${r.tables.length} tables, ${rows4} rows, ${formatBytes2(bytes2)}`);
+    lines.push(`${r.tables.length} tables, ${rows5} rows, ${formatBytes2(bytes2)}`);
   }
   for (const next of r.next) lines.push(`next: ${next}`);
   return lines.join("\n");
@@ -83249,7 +83900,7 @@ function recCell(c3, r) {
   return v === "recommended" ? "\u2705 recommended" : v === "acceptable" ? "\u2713" : "\u274C";
 }
 function comparisonTableLines(c3) {
-  const rows4 = c3.results.map((r) => {
+  const rows5 = c3.results.map((r) => {
     const name = r.status === "failed" ? `${r.name} (failed)` : r.name;
     const cells = [
       cell(name),
@@ -83264,7 +83915,7 @@ function comparisonTableLines(c3) {
     ];
     return `| ${cells.join(" | ")} |`;
   });
-  return [HEADER, ALIGN, ...rows4];
+  return [HEADER, ALIGN, ...rows5];
 }
 
 // src/report/deploy.ts
@@ -83293,8 +83944,8 @@ function deployLines(d) {
   return lines;
 }
 function deployHtml(d) {
-  const rows4 = d.attempts.map((a2) => `<li>${escapeHtml(attemptLine(a2))}</li>`).join("");
-  return `<details class="deploy"${d.got_through ? "" : " open"}><summary>Deploy rehearsal: ${escapeHtml(deploySummary(d))}</summary>${d.reason ? `<p class="bad">${escapeHtml(d.reason)}</p>` : ""}<ul>${rows4}</ul><p>Across all tries: ${escapeHtml(describeAppWaits(d.app_waits))}</p></details>`;
+  const rows5 = d.attempts.map((a2) => `<li>${escapeHtml(attemptLine(a2))}</li>`).join("");
+  return `<details class="deploy"${d.got_through ? "" : " open"}><summary>Deploy rehearsal: ${escapeHtml(deploySummary(d))}</summary>${d.reason ? `<p class="bad">${escapeHtml(d.reason)}</p>` : ""}<ul>${rows5}</ul><p>Across all tries: ${escapeHtml(describeAppWaits(d.app_waits))}</p></details>`;
 }
 
 // src/report/workload.ts
@@ -83558,8 +84209,8 @@ function lanesOf(r) {
   }
   const sortedLocks = [...locks.entries()].sort(([a2], [b]) => {
     const [ra = "", ma = ""] = a2.split("\0");
-    const [rb = "", mb = ""] = b.split("\0");
-    return ra.localeCompare(rb) || modeRank(ma) - modeRank(mb);
+    const [rb = "", mb2 = ""] = b.split("\0");
+    return ra.localeCompare(rb) || modeRank(ma) - modeRank(mb2);
   }).map(([, lane]) => lane);
   const waits = /* @__PURE__ */ new Map();
   for (const w of r.timeline?.waits ?? []) {
@@ -83710,14 +84361,14 @@ function anchor2(...parts) {
   return parts.join("-").replace(/[^A-Za-z0-9_-]+/g, "_");
 }
 function comparisonTable(c3) {
-  const rows4 = c3.results.map((r) => {
+  const rows5 = c3.results.map((r) => {
     const verdict = verdictOf(c3, r);
     const rec = verdict === "recommended" ? "\u2713 recommended" : verdict === "acceptable" ? "\u2713" : "\u2717";
     const integrity = r.integrity.ok ? '<span class="ok">ok</span>' : `<span class="bad">${escapeHtml(integrityProblems(r).join("; "))}</span>`;
     const name = r.status === "failed" ? `${escapeHtml(r.name)} <span class="badge failed">failed</span>` : escapeHtml(r.name);
     return `<tr class="${verdict}"><td>${name}</td><td class="num">${formatMs(r.duration_ms)}</td><td class="num">${blockedCell(r.blocking.reads)}</td><td class="num">${blockedCell(r.blocking.writes)}</td><td>${escapeHtml(describeLock(longestLock(r)))}</td><td>${escapeHtml(describeRewrites(r))}</td><td>${escapeHtml(describeBloat(r))}</td><td>${integrity}</td><td>${rec}</td></tr>`;
   });
-  return `<table class="comparison"><thead><tr><th>Strategy</th><th>Time</th><th>Reads blocked</th><th>Writes blocked</th><th>Longest blocking lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead><tbody>${rows4.join("")}</tbody></table>`;
+  return `<table class="comparison"><thead><tr><th>Strategy</th><th>Time</th><th>Reads blocked</th><th>Writes blocked</th><th>Longest blocking lock</th><th>Rewrites</th><th>Bloat (dead / %)</th><th>Integrity</th><th>Rec</th></tr></thead><tbody>${rows5.join("")}</tbody></table>`;
 }
 function recommendation(c3) {
   const out = [];
@@ -83757,10 +84408,10 @@ function schemaDiff(r, checkpoint) {
 }
 function statementsTable(r) {
   if (r.statements.length === 0) return "";
-  const rows4 = r.statements.map(
+  const rows5 = r.statements.map(
     (s) => `<tr><td class="num">${s.index}</td><td class="num">${s.line}</td><td class="num">${s.start_ms === void 0 ? "" : formatMs(s.start_ms)}</td><td class="num">${formatMs(s.duration_ms)}</td><td><pre>${escapeHtml(s.sql)}</pre>${s.error ? `<div class="bad">${escapeHtml(s.sqlstate ? `${s.sqlstate}: ${s.error}` : s.error)}</div>` : ""}</td></tr>`
   ).join("");
-  return `<details class="statements"><summary>Statements (${r.statements.length})</summary><table><thead><tr><th>#</th><th>Line</th><th>Start</th><th>Time</th><th>SQL</th></tr></thead><tbody>${rows4}</tbody></table></details>`;
+  return `<details class="statements"><summary>Statements (${r.statements.length})</summary><table><thead><tr><th>#</th><th>Line</th><th>Start</th><th>Time</th><th>SQL</th></tr></thead><tbody>${rows5}</tbody></table></details>`;
 }
 function strategySection(suite, c3, r) {
   const out = [];
@@ -84540,6 +85191,9 @@ function evaluateThreshold(metric, t, value, baseline, unit = "") {
   };
 }
 
+// src/core/ownership.ts
+init_errors();
+
 // src/core/inventory.ts
 init_pg();
 var INVENTORY_SQL = `
@@ -84575,7 +85229,6 @@ function addedObjects(recorded, now) {
 }
 
 // src/core/ownership.ts
-init_errors();
 var SUITE_CREATOR = "vers-db run";
 var SHOWN = 5;
 async function sourceRecord(ctx, database) {
@@ -84641,13 +85294,14 @@ async function assertMayReplace(ctx, tag, creator, branchCreator, rename4) {
 }
 
 // src/suite/runner.ts
+init_engines();
 init_errors();
-init_pg();
 init_secrets();
 
 // src/suite/loader.ts
 var import_yaml2 = __toESM(require_dist3(), 1);
 import { basename as basename2, dirname as dirname5, resolve as resolve7 } from "node:path";
+init_engines();
 init_errors();
 
 // src/suite/branches.ts
@@ -84753,6 +85407,8 @@ var RawSuiteFileSchema = strictObject({
   name: string2().min(1).optional(),
   version: union([string2(), number2()]).optional(),
   description: string2().optional(),
+  /** The database engine the suite runs on: postgres (default) or mysql (MySQL/MariaDB). */
+  engine: _enum(["postgres", "postgresql", "pg", "mysql", "mariadb"]).optional(),
   vm: strictObject({
     memory_mib: number2().int().positive().optional(),
     vcpu: number2().int().positive().optional(),
@@ -85211,6 +85867,7 @@ function parseSuiteText(text, file) {
     dir,
     name: raw.name ?? basename2(file).replace(/\.ya?ml$/i, ""),
     version: raw.version === void 0 ? null : String(raw.version),
+    engine: raw.engine === void 0 ? null : raw.engine === "mariadb" ? "mysql" : engineNameOf(raw.engine),
     services: {
       template,
       majorVersion: major,
@@ -85228,6 +85885,145 @@ function parseSuiteText(text, file) {
     suites,
     checkpoints
   };
+}
+
+// src/suite/mysql.ts
+import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
+import { resolve as resolve8 } from "node:path";
+
+// src/cli/demo/mysql-owner.ts
+init_admin_sql();
+init_client();
+init_errors();
+var INVENTORY_SQL2 = (
+  /* SQL */
+  `
+  SELECT CONCAT(LOWER(TABLE_TYPE), ' ', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+  UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+  UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+  UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+  ORDER BY 1`
+);
+async function mysqlInventory(settings, database) {
+  return withMysql(settings, async (c3) => {
+    const [rows5] = await c3.query(INVENTORY_SQL2, [database, database, database, database]);
+    return rows5.map((r) => r.o);
+  });
+}
+
+// src/suite/mysql.ts
+init_client();
+init_split2();
+init_errors();
+var MAX_SETUP_SQL_BYTES = 512 * 1024 * 1024;
+var sourceKey = (database) => `mysql:${database}`;
+function suiteEngine(file, runEngine, explicit) {
+  if (file.engine && explicit && explicit !== file.engine) {
+    throw new InvalidInputError(
+      `${file.file} says engine: ${file.engine}, but the run asked for ${explicit}`,
+      {
+        hint: `drop one of them, or make them agree`
+      }
+    );
+  }
+  return file.engine ?? explicit ?? runEngine;
+}
+function setupSqlFile(command, dir) {
+  const t = command.trim();
+  if (!/\.sql$/i.test(t) || /\s/.test(t)) return null;
+  const abs = resolve8(dir, t);
+  return existsSync3(abs) && statSync3(abs).isFile() ? abs : null;
+}
+async function refusePostgresOnly(file, suites) {
+  const problems = [];
+  const s = file.services;
+  if (s.template || s.databases.length > 0 || s.extensions.length > 0 || Object.keys(s.settings).length > 0)
+    problems.push("services.postgres (template, databases, extensions, settings) configures PostgreSQL");
+  for (const suite of suites) {
+    const at = `tests.${suite.name}`;
+    if (suite.pattern !== "migrations") {
+      problems.push(`${at}: the ${suite.pattern} pattern is PostgreSQL-only (MySQL suites run migrations)`);
+      continue;
+    }
+    if (suite.deploy) problems.push(`${at}.deploy: the deploy rehearsal is PostgreSQL-only`);
+    for (const b of suite.branches) {
+      if (b.pattern !== "migrations") continue;
+      if (b.metrics.includes("index_bloat"))
+        problems.push(`${b.path}.metrics: index_bloat (pgstattuple) is PostgreSQL-only`);
+      const m = await resolveMigration({ migration: b.migration, name: b.name }, file.dir, 0, "mysql").catch(
+        (e) => {
+          problems.push(`${b.path}.migration: ${e.message}`);
+          return null;
+        }
+      );
+      if (m?.source.kind === "command")
+        problems.push(`${b.path}.migration: shell-command strategies are PostgreSQL-only; give SQL`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new InvalidInputError(
+    `${file.file} runs on MySQL/MariaDB, and uses what only PostgreSQL suites have:
+  ${problems.join("\n  ")}`,
+    { hint: "remove those options, or run the suite on PostgreSQL (engine: postgres)" }
+  );
+}
+async function prepareMysqlSource(ctx, backend, setupRuns, forceRebuild) {
+  if (!setupRuns) return;
+  await withSource(backend, async (source) => {
+    const settings = mysqlSettingsOf(source);
+    const db = settings.database;
+    const database = backend.sourceDatabase(db);
+    if (!await database.exists()) return database.ensure();
+    const objects = await mysqlInventory(settings, db);
+    const record2 = (await ctx.registry.read()).sources?.[sourceKey(db)];
+    if (!forceRebuild) refuseForeignObjects(db, record2?.createdBy === SUITE_CREATOR, objects, record2);
+    if (objects.length > 0) {
+      ctx.log(
+        `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
+      );
+      await database.reset();
+    }
+  });
+}
+async function runMysqlSetupFile(backend, path6, label, signal2) {
+  const text = await readTextFile(path6, label, MAX_SETUP_SQL_BYTES);
+  const statements2 = splitMysql(text, label);
+  return withSource(backend, async (source) => {
+    const c3 = await connectMysql(mysqlSettingsOf(source));
+    try {
+      for (const st of statements2) {
+        throwIfAborted(signal2);
+        try {
+          await c3.query(st.sql);
+        } catch (err) {
+          return {
+            exitCode: 1,
+            stdout: "",
+            stderr: `${label}:${st.line}: statement ${st.index}: ${err.message}`
+          };
+        }
+      }
+      return { exitCode: 0, stdout: "", stderr: "" };
+    } finally {
+      await c3.end().catch(() => c3.destroy());
+    }
+  });
+}
+async function recordMysqlSource(ctx, backend) {
+  await withSource(backend, async (source) => {
+    const settings = mysqlSettingsOf(source);
+    const objects = await mysqlInventory(settings, settings.database).catch((e) => {
+      throw new BackendError(`cannot list the objects of ${settings.database}: ${e.message}`);
+    });
+    await ctx.registry.update((d) => {
+      d.sources ??= {};
+      d.sources[sourceKey(settings.database)] = {
+        createdBy: SUITE_CREATOR,
+        createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+        objects
+      };
+    });
+  });
 }
 
 // src/suite/measure.ts
@@ -85272,9 +86068,9 @@ var CREATE_PGSTATTUPLE_SQL = "CREATE EXTENSION IF NOT EXISTS pgstattuple";
 async function measureIndexBloat(client) {
   try {
     await client.query(CREATE_PGSTATTUPLE_SQL);
-    const { rows: rows4 } = await client.query(INDEX_BLOAT_SQL);
+    const { rows: rows5 } = await client.query(INDEX_BLOAT_SQL);
     let worst = 0;
-    for (const r of rows4) {
+    for (const r of rows5) {
       const pct = Math.max(0, (1 - Number(r.density) / Number(r.fillfactor)) * 100);
       worst = Math.max(worst, pct);
     }
@@ -85332,7 +86128,7 @@ function latencyStats(latencies, wallMs) {
 }
 
 // src/suite/patterns/context.ts
-import { randomBytes as randomBytes13 } from "node:crypto";
+import { randomBytes as randomBytes14 } from "node:crypto";
 init_names();
 var CREATED_BY = SUITE_CREATOR;
 var SUITE_SESSION = "vers-db:suite";
@@ -85341,7 +86137,7 @@ var OUTPUT_TAIL = 4e3;
 async function onBranch(p, name, fn) {
   const [info] = await p.backend.branch(
     p.checkpoint,
-    [deriveBranchName(`${p.suite}-${name}`, randomBytes13(3).toString("hex"))],
+    [deriveBranchName(`${p.suite}-${name}`, randomBytes14(3).toString("hex"))],
     {
       signal: p.signal,
       createdBy: CREATED_BY,
@@ -85504,7 +86300,7 @@ async function runPerformanceBranch(p, b) {
         connection: config2,
         migration: {
           kind: "sql",
-          sql: b.setup.map((q) => q.trim().endsWith(";") ? q : `${q};`).join("\n")
+          sql: b.setup.map((q2) => q2.trim().endsWith(";") ? q2 : `${q2};`).join("\n")
         },
         exec: execIn(p, branch),
         collectMetrics: true,
@@ -85515,9 +86311,9 @@ async function runPerformanceBranch(p, b) {
     }
     await client.query("ANALYZE");
     const runOnce = async (latencies) => {
-      for (const q of queries) {
+      for (const q2 of queries) {
         const start = performance8.now();
-        await client.query(q.sql);
+        await client.query(q2.sql);
         latencies?.push(performance8.now() - start);
       }
     };
@@ -85660,8 +86456,9 @@ async function diffAgainstCheckpoint(p, checkpoint, schema) {
   );
 }
 
-// src/suite/runner.ts
-var MAX_DEFAULT_PARALLEL = 4;
+// src/suite/pg-source.ts
+init_errors();
+init_pg();
 var SOURCE_MARKER = "vers-db suite source: rebuilt by the setup of every `vers-db run`";
 var SOURCE_STATE_SQL = `
   SELECT shobj_description(d.oid, 'pg_database') AS comment,
@@ -85669,27 +86466,7 @@ var SOURCE_STATE_SQL = `
            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
   FROM pg_database d WHERE d.datname = current_database()`;
-function concurrencyOf(suite, opts) {
-  if (suite.pattern === "performance") return 1;
-  const n3 = suite.branches.length;
-  const choice = opts.parallel ?? suite.parallel ?? false;
-  if (choice === true) return Math.max(1, Math.min(MAX_DEFAULT_PARALLEL, n3));
-  if (choice === false) return 1;
-  return Math.max(1, Math.min(choice, n3));
-}
-function setupOrder(file, selected) {
-  const needed = new Set(selected.map((s) => s.name));
-  for (const s of selected) {
-    const wanted = /* @__PURE__ */ new Set([s.checkpoint]);
-    for (const b of s.branches)
-      if (b.pattern === "rollback") {
-        for (const e of b.expect) if (e.kind === "schema_matches") wanted.add(e.checkpoint);
-      }
-    for (const c3 of file.checkpoints) if (wanted.has(c3.name) && c3.after) needed.add(c3.after.suite);
-  }
-  return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
-}
-async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
+async function preparePgSource(ctx, backend, file, setupRuns, forceRebuild) {
   await withSource(backend, async (source) => {
     const db = String(source.config.database ?? "postgres");
     const wanted = file.services.databases[0];
@@ -85740,6 +86517,29 @@ async function prepareSource(ctx, backend, file, setupRuns, forceRebuild) {
       });
     }
   });
+}
+
+// src/suite/runner.ts
+var MAX_DEFAULT_PARALLEL = 4;
+function concurrencyOf(suite, opts) {
+  if (suite.pattern === "performance") return 1;
+  const n3 = suite.branches.length;
+  const choice = opts.parallel ?? suite.parallel ?? false;
+  if (choice === true) return Math.max(1, Math.min(MAX_DEFAULT_PARALLEL, n3));
+  if (choice === false) return 1;
+  return Math.max(1, Math.min(choice, n3));
+}
+function setupOrder(file, selected) {
+  const needed = new Set(selected.map((s) => s.name));
+  for (const s of selected) {
+    const wanted = /* @__PURE__ */ new Set([s.checkpoint]);
+    for (const b of s.branches)
+      if (b.pattern === "rollback") {
+        for (const e of b.expect) if (e.kind === "schema_matches") wanted.add(e.checkpoint);
+      }
+    for (const c3 of file.checkpoints) if (wanted.has(c3.name) && c3.after) needed.add(c3.after.suite);
+  }
+  return file.suites.filter((s) => needed.has(s.name) && s.setup.length > 0);
 }
 async function runBranch(p, b) {
   const run = await runPattern(p, b);
@@ -85811,12 +86611,18 @@ async function runSuite(ctx, opts = {}) {
       hint: `suites: ${file.suites.map((s) => s.name).join(", ")}`
     });
   }
+  const engine = suiteEngine(file, ctx.engine, opts.engine ? engineNameOf(opts.engine) : void 0);
+  if (engine === "mysql") await refusePostgresOnly(file, file.suites);
+  return withEngine(ctx, engine, (c3) => runLoaded(c3, file, selected, engine, opts, started));
+}
+async function runLoaded(ctx, file, selected, engine, opts, started) {
   const progress = (message) => opts.onProgress?.({ message });
   const backend = await ctx.backend();
   const setups = setupOrder(file, selected);
   const mayReplace = (name) => assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, "name another checkpoint in the suite file");
   for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
-  await prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
+  if (engine === "mysql") await prepareMysqlSource(ctx, backend, setups.length > 0, opts.rebuild ?? false);
+  else await preparePgSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
   const checkpoints = [];
   const taken = /* @__PURE__ */ new Set();
   const setupFailed = /* @__PURE__ */ new Map();
@@ -85841,7 +86647,8 @@ async function runSuite(ctx, opts = {}) {
     for (const [i2, command] of s.setup.entries()) {
       throwIfAborted(opts.signal);
       progress(`${s.name}: setup[${i2}] ${command}`);
-      const r = await backend.execSource(command, {
+      const sqlFile = engine === "mysql" ? setupSqlFile(command, file.dir) : null;
+      const r = sqlFile ? await runMysqlSetupFile(backend, sqlFile, command.trim(), opts.signal) : await backend.execSource(command, {
         cwd: file.dir,
         timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
         signal: opts.signal
@@ -85860,7 +86667,8 @@ async function runSuite(ctx, opts = {}) {
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
-  if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
+  if (setups.length > 0 && engine === "mysql") await recordMysqlSource(ctx, backend);
+  else if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;
     if (await ctx.registry.checkpoint(s.checkpoint)) continue;
@@ -85962,6 +86770,9 @@ var InputSchema5 = object({
   ),
   rebuild: boolean2().default(false).describe(
     "Rebuild the suite's source database even if it holds objects its setup did not create (they are lost)"
+  ),
+  engine: EngineInput.describe(
+    'The engine to run the suite on ("postgres" or "mysql"); default the file\'s `engine:`, else the server\'s'
   )
 });
 var dbRunSuite = defineTool({
@@ -85976,6 +86787,7 @@ var dbRunSuite = defineTool({
     suite: args.suite,
     parallel: args.parallel,
     rebuild: args.rebuild,
+    engine: args.engine,
     signal: signal2,
     onProgress
   }),
@@ -85987,7 +86799,7 @@ var dbRunSuite = defineTool({
 });
 
 // src/variants/run.ts
-import { randomBytes as randomBytes14 } from "node:crypto";
+import { randomBytes as randomBytes15 } from "node:crypto";
 import { basename as basename4 } from "node:path";
 init_names();
 
@@ -86196,17 +87008,17 @@ var PgCatalog = class {
     }
     return facts;
   }
-  async readTable(qualified4) {
+  async readTable(qualified5) {
     const c3 = this.client;
     const t = (await c3.query(TABLE_SQL, [
-      qualified4
+      qualified5
     ])).rows[0];
     if (!t) return null;
     const partitions = (await c3.query(PARTITIONS_SQL, [t.oid])).rows;
     const pk = (await c3.query(INTEGER_PK_SQL, [t.oid])).rows[0] ?? null;
     const columns = {};
-    const rows4 = await c3.query(COLUMNS_SQL2, [t.oid]);
-    for (const r of rows4.rows) {
+    const rows5 = await c3.query(COLUMNS_SQL2, [t.oid]);
+    for (const r of rows5.rows) {
       columns[r.name] = {
         typeOid: Number(r.type_oid),
         typmod: r.typmod,
@@ -86332,7 +87144,7 @@ function endStateDifferences(original, other) {
 }
 
 // src/variants/generate.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { mkdir as mkdir12, writeFile as writeFile14 } from "node:fs/promises";
 import { basename as basename3, join as join21 } from "node:path";
 
@@ -86440,7 +87252,7 @@ init_pg();
 var BATCH_ROWS = 5e3;
 function batchedUpdate(b) {
   const pk = quoteIdent(b.pk);
-  const rows4 = b.batchRows ?? BATCH_ROWS;
+  const rows5 = b.batchRows ?? BATCH_ROWS;
   const range = `${pk} >= vers_db_lo AND ${pk} <= vers_db_max AND (vers_db_hi IS NULL OR ${pk} < vers_db_hi)`;
   const update = checked2(
     `UPDATE ${b.table} SET ${b.set} WHERE ${range}${b.where ? ` AND (${b.where.text})` : ""}`,
@@ -86460,7 +87272,7 @@ function batchedUpdate(b) {
     "BEGIN",
     `  SELECT min(${pk}), max(${pk}) INTO vers_db_lo, vers_db_max FROM ${b.table};`,
     "  WHILE vers_db_lo IS NOT NULL AND vers_db_lo <= vers_db_max LOOP",
-    `    vers_db_hi := (SELECT ${pk} FROM ${b.table} WHERE ${pk} >= vers_db_lo ORDER BY ${pk} OFFSET ${rows4} LIMIT 1);`,
+    `    vers_db_hi := (SELECT ${pk} FROM ${b.table} WHERE ${pk} >= vers_db_lo ORDER BY ${pk} OFFSET ${rows5} LIMIT 1);`,
     `    ${update};`,
     "    COMMIT;",
     "    vers_db_lo := vers_db_hi;",
@@ -86509,8 +87321,8 @@ var batchedBackfill = {
     const whereAt = text.topLevel(setAt, (t) => t.keyword && t.word === "WHERE")[0];
     const where2 = u2.whereClause && whereAt !== void 0 ? { text: clause(text, whereAt, []), tree: u2.whereClause } : void 0;
     if (u2.whereClause && !where2) return null;
-    const qualified4 = quoted(rel);
-    const sql = batchedUpdate({ table: qualified4, pk: table.pk.column, set, setTree: targets, where: where2 });
+    const qualified5 = quoted(rel);
+    const sql = batchedUpdate({ table: qualified5, pk: table.pk.column, set, setTree: targets, where: where2 });
     return {
       steps: [{ sql, outsideBlock: true }],
       what: `runs the UPDATE in batches of primary-key ranges of ${table.pk.column}, committing after each`,
@@ -86580,7 +87392,7 @@ var expandContract = {
     const schema = quoteIdent(table.schema);
     const fn = `${schema}.${quoteIdent(makeObjectName(table.name, cmd.name, "vdb_sync"))}`;
     const trigger = quoteIdent(makeObjectName(table.name, cmd.name, "vdb_sync"));
-    const qualified4 = quoted({ schema: table.schema, name: table.name });
+    const qualified5 = quoted({ schema: table.schema, name: table.name });
     const alter = (sql) => checked2(sql, (t) => Boolean(t.AlterTableStmt));
     const addColumn = checked2(
       `${header} ADD COLUMN ${newName} ${typeText}`,
@@ -86593,7 +87405,7 @@ var expandContract = {
       (t) => Boolean(t.CreateFunctionStmt)
     );
     const createTrigger = checked2(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${qualified4} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+      `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${qualified5} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
       (t) => Boolean(t.CreateTrigStmt)
     );
     const probe = parseOne(`UPDATE x SET ${newName} = ${oldName}`).UpdateStmt;
@@ -86603,7 +87415,7 @@ var expandContract = {
       { sql: createTrigger },
       {
         sql: batchedUpdate({
-          table: qualified4,
+          table: qualified5,
           pk: table.pk.column,
           set: `${newName} = ${oldName}`,
           setTree: probe.targetList
@@ -86623,7 +87435,7 @@ var expandContract = {
     }
     const swap = [
       "BEGIN",
-      checked2(`DROP TRIGGER ${trigger} ON ${qualified4}`, (t) => Boolean(t.DropStmt)),
+      checked2(`DROP TRIGGER ${trigger} ON ${qualified5}`, (t) => Boolean(t.DropStmt)),
       checked2(`DROP FUNCTION ${fn}()`, (t) => Boolean(t.DropStmt)),
       alter(`${header} DROP COLUMN ${oldName}`),
       checked2(`${header} RENAME COLUMN ${newName} TO ${oldName}`, (t) => Boolean(t.RenameStmt)),
@@ -86976,8 +87788,8 @@ async function suggestVariants(o2) {
   const found = REWRITES.map((r) => r.id).filter(
     (id2) => analysed.some((a2) => a2.pieces.some((p) => p.rewritten.has(id2)))
   );
-  const hash = createHash4("sha256").update(o2.sql).digest("hex").slice(0, 10);
-  const dir = join21(o2.stateDir, "variants", `${basename3(o2.name)}-${hash}`);
+  const hash2 = createHash5("sha256").update(o2.sql).digest("hex").slice(0, 10);
+  const dir = join21(o2.stateDir, "variants", `${basename3(o2.name)}-${hash2}`);
   const sets = found.map((id2) => [id2]);
   if (found.length > 1) sets.push(found);
   for (const ids of sets) {
@@ -87019,7 +87831,7 @@ async function suggestVariants(o2) {
 async function withCheckpointCatalog(ctx, baseline, signal2, fn) {
   await requireCheckpoint(ctx, baseline);
   const backend = await ctx.backend();
-  const name = deriveBranchName("catalog", randomBytes14(3).toString("hex"));
+  const name = deriveBranchName("catalog", randomBytes15(3).toString("hex"));
   const [branch] = await backend.branch(baseline, [name], { signal: signal2, createdBy: "vers-db variants" });
   try {
     return await withBranchClient(backend, branch.name, (c3) => fn(new PgCatalog(c3)), {
@@ -87288,7 +88100,7 @@ function errorResult(tool, err, log2) {
 }
 
 // src/mcp/progress.ts
-var sleep7 = (ms4) => new Promise((resolve8) => setTimeout(resolve8, ms4));
+var sleep7 = (ms4) => new Promise((resolve9) => setTimeout(resolve9, ms4));
 function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
   const token = extra._meta?.progressToken;
   if (token === void 0) return { onProgress: () => {
@@ -87338,7 +88150,7 @@ function progressSender(extra, log2, { intervalMs = 100, quietMs = 100 } = {}) {
 
 // src/mcp/reports.ts
 init_paths();
-import { randomBytes as randomBytes15 } from "node:crypto";
+import { randomBytes as randomBytes16 } from "node:crypto";
 import { readdir as readdir7, rm as rm10, writeFile as writeFile15 } from "node:fs/promises";
 import { join as join22 } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -87354,7 +88166,7 @@ async function writeReportFiles(stateDir2, reports) {
   const dir = join22(stateDir2, "reports");
   await ensureStateDir(stateDir2);
   await ensureStateDir(dir);
-  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes15(2).toString("hex")}`;
+  const base = `${stamp(/* @__PURE__ */ new Date())}-${safe(reports.name)}-${randomBytes16(2).toString("hex")}`;
   const links = [];
   for (const f of FORMATS) {
     const body = reports[f.key];
@@ -87466,7 +88278,7 @@ function createServer3(ctx) {
         shutdown.abort();
         if (tracker.running.size > 0) {
           ctx.log(`waiting for ${tracker.running.size} running call(s) to clean up`);
-          const grace = new Promise((resolve8) => setTimeout(resolve8, SHUTDOWN_GRACE_MS).unref());
+          const grace = new Promise((resolve9) => setTimeout(resolve9, SHUTDOWN_GRACE_MS).unref());
           await Promise.race([Promise.allSettled([...tracker.running]), grace]);
         }
         await server.close().catch(() => void 0);
