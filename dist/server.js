@@ -71279,6 +71279,23 @@ init_names();
 // src/core/mysql-snapshot.ts
 init_client();
 
+// src/engines/mysql/collector/relation-names.ts
+function renameDatabase(value, from, to) {
+  if (from === to) return value;
+  const plain2 = `${from}.`;
+  const quoted2 = `\`${from}\`.`;
+  const rename4 = (s) => s.includes(from) ? s.split(plain2).join(`${to}.`).split(quoted2).join(`\`${to}\`.`) : s;
+  const walk = (v) => {
+    if (typeof v === "string") return rename4(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [rename4(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
+
 // src/engines/mysql/collector/schema.ts
 var SCHEMA_TABLES_SQL = (
   /* SQL */
@@ -71387,8 +71404,10 @@ function schemaFromJson(j) {
 function isMysqlSchemaJson(x) {
   return typeof x === "object" && x !== null && x.engine === "mysql";
 }
-async function mysqlSchemaDiff(c3, database, recorded) {
-  return schemaChanges(schemaFromJson(recorded), await readSchema(c3, database));
+async function mysqlSchemaDiff(c3, database, recorded, recordedDatabase = database) {
+  const now = schemaToJson(await readSchema(c3, database));
+  const named = schemaFromJson(renameDatabase(now, database, recordedDatabase));
+  return schemaChanges(schemaFromJson(recorded), named);
 }
 async function readSealFacts(c3, database) {
   const rowCounts = {};
@@ -71892,7 +71911,7 @@ function boundedRows(c3, sql, timeoutMs, maxRows, maxBytes) {
 }
 
 // src/core/mysql-compare.ts
-async function compareMysqlBranches(backend, entries, snap, input, limits) {
+async function compareMysqlBranches(backend, entries, snap, input, limits, sourceDatabase) {
   const reference = entries[0].checkpoint;
   const recorded = snap.schema;
   if (!isMysqlSchemaJson(recorded)) {
@@ -71916,12 +71935,14 @@ async function compareMysqlBranches(backend, entries, snap, input, limits) {
         const database = settings.database;
         await withMysql(settings, async (c3) => {
           const counts = {};
+          const named = (text) => renameDatabase(text, database, sourceDatabase ?? database);
           for (const t of await tableSnapshots(c3, database)) {
-            counts[t.relation] = await exactRowCount(c3, database, t.relation.slice(database.length + 1));
+            const n3 = await exactRowCount(c3, database, t.relation.slice(database.length + 1));
+            counts[named(t.relation)] = n3;
           }
           for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
             put(rel, b.name, counts[rel] ?? null);
-          const diff = await mysqlSchemaDiff(c3, database, recorded);
+          const diff = await mysqlSchemaDiff(c3, database, recorded, sourceDatabase ?? database);
           schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         });
       },
@@ -71987,10 +72008,11 @@ async function compareBranches(ctx, input) {
   if (engine === "mysql") {
     if (input.query !== void 0) checkMysqlQuery(input.query);
     const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
+    const source = (await ctx.registry.checkpoint(reference))?.database;
     return withEngine(
       ctx,
       engine,
-      async (c3) => compareMysqlBranches(await c3.backend(), entries, snap, input, limits)
+      async (c3) => compareMysqlBranches(await c3.backend(), entries, snap, input, limits, source)
     );
   }
   if (input.query !== void 0) {
@@ -74283,7 +74305,7 @@ async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
     async (toolConn) => {
       const settings = mysqlSettingsOf(toolConn);
       const runAs = opts.superuser || owner.user === settings.user ? void 0 : { user: owner.user, password: owner.password };
-      return measureMysqlMigration({ settings, name: m.name, branch }, sql, {
+      const measured = await measureMysqlMigration({ settings, name: m.name, branch }, sql, {
         probes: opts.collectMetrics ?? true,
         ...file ? { file } : {},
         ...runAs ? { runAs } : {},
@@ -74293,6 +74315,8 @@ async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
         statementTimeoutMs: opts.timeouts.statementMs,
         migrationTimeoutMs: opts.timeouts.migrationMs
       });
+      const named = opts.relationDatabase ?? settings.database;
+      return renameDatabase(measured, settings.database, named);
     },
     { as: "superuser" }
   );
@@ -75083,6 +75107,7 @@ async function runStrategies(ctx, input, engine) {
             superuser: input.superuser,
             workload,
             knownRowCounts,
+            relationDatabase: checkpoint.database,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts

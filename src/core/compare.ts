@@ -76,8 +76,9 @@ export async function compareBranches(ctx: Context, input: CompareInput): Promis
     if (input.query !== undefined) checkMysqlQuery(input.query);
     const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
     // Read through the backend of the branches' engine, whichever this context was made for.
+    const source = (await ctx.registry.checkpoint(reference))?.database;
     return withEngine(ctx, engine, async (c) =>
-      compareMysqlBranches(await c.backend(), entries, snap, input, limits),
+      compareMysqlBranches(await c.backend(), entries, snap, input, limits, source),
     );
   }
   if (input.query !== undefined) {

@@ -8,6 +8,7 @@ import { withBranch } from '../backends/with-branch.js';
 import type { DeployRehearsal } from '../collector/deploy-options.js';
 import { measureMigration } from '../collector/index.js';
 import { measureMysqlMigration } from '../engines/mysql/collector/index.js';
+import { renameDatabase } from '../engines/mysql/collector/relation-names.js';
 import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { StrategyResult, Validation } from '../result.js';
 import type { Timeouts } from '../util/timeouts.js';
@@ -30,6 +31,8 @@ export interface MeasureOptions {
   superuser?: boolean;
   workload?: WorkloadSpec;
   knownRowCounts?: Record<string, number>;
+  /** MySQL: the database results name relations in (the checkpoint's source; a logical copy serves another). */
+  relationDatabase?: string;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   timeouts: Timeouts;
@@ -154,7 +157,7 @@ async function measureMysqlOnBranch(
         opts.superuser || owner.user === settings.user
           ? undefined
           : { user: owner.user, password: owner.password };
-      return measureMysqlMigration({ settings, name: m.name, branch }, sql, {
+      const measured = await measureMysqlMigration({ settings, name: m.name, branch }, sql, {
         probes: opts.collectMetrics ?? true,
         ...(file ? { file } : {}),
         ...(runAs ? { runAs } : {}),
@@ -164,6 +167,8 @@ async function measureMysqlOnBranch(
         statementTimeoutMs: opts.timeouts.statementMs,
         migrationTimeoutMs: opts.timeouts.migrationMs,
       });
+      const named = opts.relationDatabase ?? settings.database;
+      return renameDatabase(measured, settings.database, named);
     },
     { as: 'superuser' },
   );

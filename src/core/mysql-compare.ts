@@ -7,6 +7,7 @@
 import type { Backend } from '../backends/backend.js';
 import { withBranch } from '../backends/with-branch.js';
 import { withMysql } from '../engines/mysql/client.js';
+import { renameDatabase } from '../engines/mysql/collector/relation-names.js';
 import { exactRowCount, tableSnapshots } from '../engines/mysql/snapshot.js';
 import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
@@ -29,6 +30,8 @@ export async function compareMysqlBranches(
   snap: CheckpointSnapshot,
   input: CompareInput,
   limits: QueryLimits,
+  /** The checkpoint's source database: a logical copy's branch serves it under another name. */
+  sourceDatabase?: string,
 ): Promise<BranchComparison> {
   const reference = entries[0]!.checkpoint;
   const recorded = snap.schema;
@@ -55,12 +58,14 @@ export async function compareMysqlBranches(
         const database = settings.database;
         await withMysql(settings, async (c) => {
           const counts: Record<string, number> = {};
+          const named = (text: string) => renameDatabase(text, database, sourceDatabase ?? database);
           for (const t of await tableSnapshots(c, database)) {
-            counts[t.relation] = await exactRowCount(c, database, t.relation.slice(database.length + 1));
+            const n = await exactRowCount(c, database, t.relation.slice(database.length + 1));
+            counts[named(t.relation)] = n;
           }
           for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
             put(rel, b.name, counts[rel] ?? null);
-          const diff = await mysqlSchemaDiff(c, database, recorded);
+          const diff = await mysqlSchemaDiff(c, database, recorded, sourceDatabase ?? database);
           schemaDifferences[b.name] =
             b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
         });

@@ -4,7 +4,9 @@
  * (tables, columns, indexes). The schema is kept as plain JSON in the checkpoint's state file
  * and compared with the MySQL collector's schemaChanges. Reads only.
  */
+
 import { type MysqlConnection, type MysqlSettings, withMysql } from '../engines/mysql/client.js';
+import { renameDatabase } from '../engines/mysql/collector/relation-names.js';
 import { type MysqlSchema, readSchema, schemaChanges } from '../engines/mysql/collector/schema.js';
 import { exactRowCount, tableChecksum, tableSnapshots } from '../engines/mysql/snapshot.js';
 
@@ -49,8 +51,12 @@ export async function mysqlSchemaDiff(
   c: MysqlConnection,
   database: string,
   recorded: MysqlSchemaJson,
+  /** The name `recorded` gives the database (a logical copy's branch serves it as `database`). */
+  recordedDatabase: string = database,
 ): Promise<string[]> {
-  return schemaChanges(schemaFromJson(recorded), await readSchema(c, database));
+  const now = schemaToJson(await readSchema(c, database));
+  const named = schemaFromJson(renameDatabase(now, database, recordedDatabase));
+  return schemaChanges(schemaFromJson(recorded), named);
 }
 
 /** Exact row counts and CHECKSUM TABLE of every base table of `database`, on an open session. */

@@ -193,6 +193,7 @@ async function runStrategies(
             superuser: input.superuser,
             workload,
             knownRowCounts,
+            relationDatabase: checkpoint.database,
             signal: input.signal,
             onProgress: (p) => input.onProgress?.({ message: `${m.name}: ${p.message}` }),
             timeouts,

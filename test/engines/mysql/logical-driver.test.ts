@@ -131,6 +131,10 @@ describe.skipIf(!mariadbAvailable)('logical MySQL driver (a user-owned server)',
     expect(r.sandbox?.role).toBe('branch-owner');
     expect(r.lock_source).toMatch(/^performance_schema|^metadata_lock_info/);
     expect(r.integrity.ok).toBe(true);
+    // Relations are named as the application knows them, not by the branch's copy database.
+    expect(Object.keys(r.integrity.row_counts)).toContain(`${SOURCE}.items`);
+    expect(JSON.stringify(r)).not.toMatch(/vdb_[0-9a-f]+_b_/);
+    expect((r.schema_changes ?? []).join('\n')).toMatch(new RegExp(`${SOURCE}\\.items\\.note`));
     expect(await b.verifyCheckpoint?.('base')).toEqual([]);
     const cols = await query(
       admin,
