@@ -75020,6 +75020,7 @@ function refuseForMysql(input, resolved) {
 }
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
+  deployRehearsalFrom(input.deploy);
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const engine = await checkpointEngine(ctx, checkpoint);
   if (input.engine) checkEngine({ tag: checkpoint.tag, engine }, input.engine);

@@ -91,6 +91,8 @@ function refuseForMysql(input: TestStrategiesInput, resolved: readonly ResolvedM
 
 export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
+  // Bad options are the user's first error, before the checkpoint is even looked up.
+  deployRehearsalFrom(input.deploy);
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const engine = await checkpointEngine(ctx, checkpoint);
   if (input.engine) checkEngine({ tag: checkpoint.tag, engine }, input.engine);
