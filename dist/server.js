@@ -16606,242 +16606,6 @@ var init_snapshot = __esm({
   }
 });
 
-// src/state/atomic-write.ts
-import { rename, rm as rm3, writeFile as writeFile6 } from "node:fs/promises";
-async function writeFileAtomic(file, content, mode) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile6(tmp, content, { mode });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm3(tmp, { force: true }).catch(() => void 0);
-    throw stateWriteError(file, err);
-  }
-}
-function stateWriteError(file, err) {
-  const code2 = err.code ?? "";
-  if (FULL.has(code2))
-    return new BackendError(`cannot write ${file}: no space left on the device holding it (${code2})`, {
-      hint: "free some space there, or point VERS_DB_HOME at a disk with room; nothing was changed",
-      cause: err
-    });
-  if (code2 === "EROFS" || code2 === "EACCES" || code2 === "EPERM")
-    return new BackendError(
-      `cannot write ${file}: ${code2 === "EROFS" ? "read-only file system" : "permission denied"}`,
-      {
-        hint: "vers-db keeps its state there (VERS_DB_HOME): make it writable, or point VERS_DB_HOME elsewhere",
-        cause: err
-      }
-    );
-  return err;
-}
-var FULL;
-var init_atomic_write = __esm({
-  "src/state/atomic-write.ts"() {
-    "use strict";
-    init_errors();
-    FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
-  }
-});
-
-// src/state/children.ts
-import { mkdir as mkdir7, readdir as readdir3, readFile as readFile7, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-async function startTimeOf2(pid) {
-  try {
-    const stat10 = await readFile7(`/proc/${pid}/stat`, "utf8");
-    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === "EPERM";
-  }
-}
-async function sameProcess(pid, start) {
-  if (!processAlive(pid)) return false;
-  const now = await startTimeOf2(pid);
-  return now === null || start === "" || now === start;
-}
-async function recordChild(stateDir2, pgid, what) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const file = join8(dir, `${pgid}.json`);
-  const record2 = {
-    pgid,
-    owner: process.pid,
-    ownerStart: await startTimeOf2(process.pid) ?? "",
-    leaderStart: await startTimeOf2(pgid) ?? "",
-    what
-  };
-  await mkdir7(dir, { recursive: true, mode: 448 });
-  await writeFile7(file, JSON.stringify(record2), { mode: 384 }).catch(async (err) => {
-    await rm4(file, { force: true }).catch(() => void 0);
-    throw stateWriteError(file, err);
-  });
-  return () => rm4(file, { force: true });
-}
-async function reapOrphanedChildren(stateDir2) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const names = await readdir3(dir).catch(() => []);
-  const stopped = [];
-  for (const name of names) {
-    const file = join8(dir, name);
-    let r;
-    try {
-      r = JSON.parse(await readFile7(file, "utf8"));
-    } catch {
-      await rm4(file, { force: true });
-      continue;
-    }
-    if (await sameProcess(r.owner, r.ownerStart)) continue;
-    const leaderNow = await startTimeOf2(r.pgid);
-    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
-    if (!reused) {
-      try {
-        process.kill(-r.pgid, "SIGKILL");
-        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
-      } catch {
-      }
-    }
-    await rm4(file, { force: true });
-  }
-  return stopped;
-}
-var CHILDREN_DIR;
-var init_children = __esm({
-  "src/state/children.ts"() {
-    "use strict";
-    init_atomic_write();
-    CHILDREN_DIR = "children";
-  }
-});
-
-// src/backends/local-verify.ts
-import { mkdir as mkdir8, readdir as readdir4, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-import { setTimeout as sleep2 } from "node:timers/promises";
-function verifyTemplate(admin, ckpt, stateDir2) {
-  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
-  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
-  inFlight.set(ckpt.id, mine);
-  void mine.catch(() => void 0).then(() => {
-    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
-  });
-  return mine;
-}
-async function verifyNow(admin, ckpt, stateDir2) {
-  const tag = ckpt.tag;
-  const row = await withClient(
-    admin,
-    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
-  );
-  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
-  const problems = [];
-  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
-  const openedByUs = openers.live > 0 || openers.dead.length > 0;
-  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
-  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
-  if (ckpt.checksums) {
-    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
-    problems.push(...checksumProblems(tag, ckpt.checksums, now));
-  } else if (closeAfter && row.datallowconn) {
-    await allowConnections(admin, ckpt.id, false);
-  }
-  await Promise.all(openers.dead.map((f) => rm5(f, { force: true })));
-  return problems;
-}
-async function verifiers(stateDir2, id2) {
-  const dir = join9(stateDir2, MARKER_DIR);
-  const names = await readdir4(dir).catch(() => []);
-  const out = { live: 0, dead: [] };
-  for (const name of names) {
-    if (!name.startsWith(`${id2}.`)) continue;
-    const pid = Number(name.slice(id2.length + 1));
-    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
-    else out.dead.push(join9(dir, name));
-  }
-  return out;
-}
-async function markedOpen(stateDir2, id2, fn) {
-  const dir = join9(stateDir2, MARKER_DIR);
-  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
-  const marker = join9(dir, `${id2}.${process.pid}`);
-  await writeFile8(marker, "", { mode: STATE_FILE_MODE });
-  try {
-    return await fn();
-  } finally {
-    await rm5(marker, { force: true });
-  }
-}
-function allowConnections(admin, id2, on6) {
-  return retrying(
-    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id2)} WITH ALLOW_CONNECTIONS ${on6}`))
-  );
-}
-async function templateChecksums(admin, id2, closeAfter, stateDir2) {
-  return markedOpen(stateDir2, id2, () => readOpened(admin, id2, closeAfter));
-}
-async function readOpened(admin, id2, closeAfter) {
-  const allow = (on6) => allowConnections(admin, id2, on6);
-  await allow(true);
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withClient(withDatabase(admin, id2), tableChecksums, "vers-db:verify");
-      } catch (err) {
-        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
-          throw err;
-        await sleep2(RETRY_MS);
-      }
-    }
-  } finally {
-    if (closeAfter) await allow(false);
-  }
-}
-async function retrying(fn) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
-      await sleep2(RETRY_MS);
-    }
-  }
-}
-function checksumProblems(tag, recorded, now) {
-  const problems = [];
-  for (const [table, sum] of Object.entries(recorded)) {
-    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
-    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
-  }
-  for (const table of Object.keys(now)) {
-    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
-  }
-  return problems;
-}
-var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
-var init_local_verify = __esm({
-  "src/backends/local-verify.ts"() {
-    "use strict";
-    init_snapshot();
-    init_children();
-    init_paths();
-    init_pg();
-    init_sqlstate();
-    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
-    READ_ATTEMPTS = 3;
-    RETRY_MS = 300;
-    inFlight = /* @__PURE__ */ new Map();
-    MARKER_DIR = "verifying";
-  }
-});
-
 // node_modules/sql-escaper/lib/index.js
 var require_lib3 = __commonJS({
   "node_modules/sql-escaper/lib/index.js"(exports) {
@@ -37874,6 +37638,284 @@ var init_client = __esm({
   }
 });
 
+// src/engines/mysql/local-connection.ts
+function mysqlDisplayUrl(s) {
+  return `mysql://${encodeURIComponent(s.user)}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
+}
+function mysqlConnection(s) {
+  addSecret(s.password);
+  return {
+    engine: "mysql",
+    config: { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database },
+    displayUrl: mysqlDisplayUrl(s),
+    close: async () => {
+    }
+  };
+}
+function settingsOf(conn) {
+  const c3 = conn.config;
+  return {
+    host: String(c3.host ?? "127.0.0.1"),
+    port: Number(c3.port ?? 3306),
+    user: String(c3.user ?? ""),
+    password: typeof c3.password === "string" ? c3.password : "",
+    ...c3.database ? { database: c3.database } : {}
+  };
+}
+function mysqlEnv(s) {
+  return {
+    DATABASE_URL: urlFromSettings(s),
+    MYSQL_HOST: s.host,
+    MYSQL_TCP_PORT: String(s.port),
+    MYSQL_PWD: s.password,
+    MYSQL_USER: s.user,
+    MYSQL_DATABASE: s.database ?? ""
+  };
+}
+var init_local_connection = __esm({
+  "src/engines/mysql/local-connection.ts"() {
+    "use strict";
+    init_secrets();
+    init_client();
+  }
+});
+
+// src/state/atomic-write.ts
+import { rename, rm as rm3, writeFile as writeFile6 } from "node:fs/promises";
+async function writeFileAtomic(file, content, mode) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile6(tmp, content, { mode });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm3(tmp, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  }
+}
+function stateWriteError(file, err) {
+  const code2 = err.code ?? "";
+  if (FULL.has(code2))
+    return new BackendError(`cannot write ${file}: no space left on the device holding it (${code2})`, {
+      hint: "free some space there, or point VERS_DB_HOME at a disk with room; nothing was changed",
+      cause: err
+    });
+  if (code2 === "EROFS" || code2 === "EACCES" || code2 === "EPERM")
+    return new BackendError(
+      `cannot write ${file}: ${code2 === "EROFS" ? "read-only file system" : "permission denied"}`,
+      {
+        hint: "vers-db keeps its state there (VERS_DB_HOME): make it writable, or point VERS_DB_HOME elsewhere",
+        cause: err
+      }
+    );
+  return err;
+}
+var FULL;
+var init_atomic_write = __esm({
+  "src/state/atomic-write.ts"() {
+    "use strict";
+    init_errors();
+    FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+  }
+});
+
+// src/state/children.ts
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile7, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat10 = await readFile7(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const file = join8(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir7(dir, { recursive: true, mode: 448 });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 }).catch(async (err) => {
+    await rm4(file, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  });
+  return () => rm4(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join8(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile7(file, "utf8"));
+    } catch {
+      await rm4(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm4(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    init_atomic_write();
+    CHILDREN_DIR = "children";
+  }
+});
+
+// src/backends/local-verify.ts
+import { mkdir as mkdir8, readdir as readdir4, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+import { setTimeout as sleep2 } from "node:timers/promises";
+function verifyTemplate(admin, ckpt, stateDir2) {
+  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
+  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
+  inFlight.set(ckpt.id, mine);
+  void mine.catch(() => void 0).then(() => {
+    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
+  });
+  return mine;
+}
+async function verifyNow(admin, ckpt, stateDir2) {
+  const tag = ckpt.tag;
+  const row = await withClient(
+    admin,
+    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
+  );
+  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+  const problems = [];
+  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
+  const openedByUs = openers.live > 0 || openers.dead.length > 0;
+  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
+  if (ckpt.checksums) {
+    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
+    problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  } else if (closeAfter && row.datallowconn) {
+    await allowConnections(admin, ckpt.id, false);
+  }
+  await Promise.all(openers.dead.map((f) => rm5(f, { force: true })));
+  return problems;
+}
+async function verifiers(stateDir2, id2) {
+  const dir = join9(stateDir2, MARKER_DIR);
+  const names = await readdir4(dir).catch(() => []);
+  const out = { live: 0, dead: [] };
+  for (const name of names) {
+    if (!name.startsWith(`${id2}.`)) continue;
+    const pid = Number(name.slice(id2.length + 1));
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
+    else out.dead.push(join9(dir, name));
+  }
+  return out;
+}
+async function markedOpen(stateDir2, id2, fn) {
+  const dir = join9(stateDir2, MARKER_DIR);
+  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
+  const marker = join9(dir, `${id2}.${process.pid}`);
+  await writeFile8(marker, "", { mode: STATE_FILE_MODE });
+  try {
+    return await fn();
+  } finally {
+    await rm5(marker, { force: true });
+  }
+}
+function allowConnections(admin, id2, on6) {
+  return retrying(
+    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id2)} WITH ALLOW_CONNECTIONS ${on6}`))
+  );
+}
+async function templateChecksums(admin, id2, closeAfter, stateDir2) {
+  return markedOpen(stateDir2, id2, () => readOpened(admin, id2, closeAfter));
+}
+async function readOpened(admin, id2, closeAfter) {
+  const allow = (on6) => allowConnections(admin, id2, on6);
+  await allow(true);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withClient(withDatabase(admin, id2), tableChecksums, "vers-db:verify");
+      } catch (err) {
+        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
+        await sleep2(RETRY_MS);
+      }
+    }
+  } finally {
+    if (closeAfter) await allow(false);
+  }
+}
+async function retrying(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
+      await sleep2(RETRY_MS);
+    }
+  }
+}
+function checksumProblems(tag, recorded, now) {
+  const problems = [];
+  for (const [table, sum] of Object.entries(recorded)) {
+    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
+    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
+  }
+  for (const table of Object.keys(now)) {
+    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
+  }
+  return problems;
+}
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
+var init_local_verify = __esm({
+  "src/backends/local-verify.ts"() {
+    "use strict";
+    init_snapshot();
+    init_children();
+    init_paths();
+    init_pg();
+    init_sqlstate();
+    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
+    READ_ATTEMPTS = 3;
+    RETRY_MS = 300;
+    inFlight = /* @__PURE__ */ new Map();
+    MARKER_DIR = "verifying";
+  }
+});
+
 // src/engines/mysql/locks.ts
 function normaliseMdlType(type) {
   return type.toUpperCase().replace(/^MDL_/, "");
@@ -39059,38 +39101,6 @@ var init_layout = __esm({
   }
 });
 
-// src/engines/mysql/local-connection.ts
-function mysqlDisplayUrl(s) {
-  return `mysql://${encodeURIComponent(s.user)}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
-}
-function mysqlConnection(s) {
-  addSecret(s.password);
-  return {
-    engine: "mysql",
-    config: { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database },
-    displayUrl: mysqlDisplayUrl(s),
-    close: async () => {
-    }
-  };
-}
-function mysqlEnv(s) {
-  return {
-    DATABASE_URL: urlFromSettings(s),
-    MYSQL_HOST: s.host,
-    MYSQL_TCP_PORT: String(s.port),
-    MYSQL_PWD: s.password,
-    MYSQL_USER: s.user,
-    MYSQL_DATABASE: s.database ?? ""
-  };
-}
-var init_local_connection = __esm({
-  "src/engines/mysql/local-connection.ts"() {
-    "use strict";
-    init_secrets();
-    init_client();
-  }
-});
-
 // src/backends/local-clone.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
 import { constants as constants6, copyFile, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
@@ -39605,7 +39615,7 @@ var init_state = __esm({
 // src/engines/mysql/server.ts
 import { spawn as spawn2 } from "node:child_process";
 import { chown as chown5, open as open3, rm as rm8, stat as stat6, writeFile as writeFile11 } from "node:fs/promises";
-function settingsOf(s, port) {
+function settingsOf2(s, port) {
   return { host: "127.0.0.1", port, user: s.user, password: s.password };
 }
 async function livePid(l, s) {
@@ -39637,7 +39647,7 @@ async function startLocked(root, options) {
   let s = await readServerState(l.stateFile);
   const running = await livePid(l, s);
   if (running !== null) {
-    if (s?.port) return { layout: l, settings: settingsOf(s, s.port), pid: running, startedHere: false };
+    if (s?.port) return { layout: l, settings: settingsOf2(s, s.port), pid: running, startedHere: false };
     throw new BackendError(
       `a MariaDB server (pid ${running}) runs on ${l.dataDir}, but ${l.stateFile} has no port`,
       {
@@ -39666,7 +39676,7 @@ async function startLocked(root, options) {
       const pid = await launch(l, bin.server, state, { port, bufferPoolBytes }, owner, options);
       const started = { ...state, port, pid, userCreated: true };
       await writeServerState(l.stateFile, started);
-      return { layout: l, settings: settingsOf(started, port), pid, startedHere: true };
+      return { layout: l, settings: settingsOf2(started, port), pid, startedHere: true };
     } catch (err) {
       if (!(err instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw err;
       options.log?.(`port ${port} was taken before the server bound it; trying another`);
@@ -39701,7 +39711,7 @@ async function launch(l, server, s, settings, owner, options) {
 ${tail(log2, 8)}`
       });
     }
-    const ready = await acceptsConnections(settingsOf(s, settings.port));
+    const ready = await acceptsConnections(settingsOf2(s, settings.port));
     if (ready === true) break;
     if (ready === "refused-login") {
       await stopPid(pid);
@@ -71235,6 +71245,7 @@ async function loadCheckpointSnapshot(stateDir2, tag) {
 }
 
 // src/core/engine-of.ts
+init_local_connection();
 init_errors();
 var engineOf = (x) => x?.engine ?? "postgres";
 var isMysql = (x) => engineOf(x) === "mysql";
@@ -71243,16 +71254,9 @@ var ENGINE_LABEL = {
   mysql: "MySQL/MariaDB"
 };
 function mysqlSettingsOf(conn) {
-  const c3 = conn.config;
-  const password2 = typeof c3.password === "string" ? c3.password : "";
-  if (!c3.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
-  return {
-    host: c3.host ?? "127.0.0.1",
-    port: Number(c3.port ?? 3306),
-    user: c3.user ?? "root",
-    password: password2,
-    database: c3.database
-  };
+  const settings = settingsOf(conn);
+  if (!settings.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
+  return { ...settings, database: settings.database };
 }
 function postgresOnly(what, hint) {
   return new InvalidInputError(`${what} is PostgreSQL-only for now: this checkpoint is MySQL/MariaDB`, {

@@ -5,6 +5,7 @@
  */
 import type { BranchConnection } from '../backends/backend.js';
 import type { MysqlSettings } from '../engines/mysql/client.js';
+import { settingsOf } from '../engines/mysql/local-connection.js';
 import { InvalidInputError } from '../errors.js';
 import type { EngineName } from '../result.js';
 import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
@@ -23,16 +24,9 @@ export const ENGINE_LABEL: Readonly<Record<EngineName, string>> = {
 
 /** A MySQL branch's or source's connection settings, with the database the migration runs in. */
 export function mysqlSettingsOf(conn: BranchConnection): MysqlSettings & { database: string } {
-  const c = conn.config;
-  const password = typeof c.password === 'string' ? c.password : '';
-  if (!c.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
-  return {
-    host: c.host ?? '127.0.0.1',
-    port: Number(c.port ?? 3306),
-    user: c.user ?? 'root',
-    password,
-    database: c.database,
-  };
+  const settings = settingsOf(conn);
+  if (!settings.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
+  return { ...settings, database: settings.database };
 }
 
 /** The error for options that only the PostgreSQL collector has so far (given before any branch is made). */

@@ -7,14 +7,14 @@
  * `--long-reader` keeps a transaction that read the tables open as each migration starts: even
  * the INSTANT ALTER then waits for its metadata lock, and the application's statements queue.
  */
+
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { BranchConnection } from '../../backends/backend.js';
 import { withSource } from '../../backends/with-branch.js';
 import type { Context } from '../../core/context.js';
 import { createCheckpoint, deleteCheckpoint, testStrategies } from '../../core/index.js';
 import { assertMayReplace, DEMO_BRANCH_CREATOR, DEMO_CREATOR } from '../../core/ownership.js';
-import type { MysqlSettings } from '../../engines/mysql/client.js';
+import { settingsOf } from '../../engines/mysql/local-connection.js';
 import { InvalidInputError } from '../../errors.js';
 import { formatMs } from '../../report/format.js';
 import type { Comparison } from '../../result.js';
@@ -25,17 +25,6 @@ import { type DemoOptions, examplesDir, firstResultProgress, printDemo } from '.
 
 /** Its own name: the registry records the PostgreSQL demo's `vers_db_demo` under that name. */
 export const MYSQL_DEMO_DATABASE = 'vers_db_demo_mysql';
-
-/** The tool user's settings on the source server (the backend hands out host, port, user, password). */
-function serverSettings(conn: BranchConnection): MysqlSettings {
-  const c = conn.config;
-  return {
-    host: String(c.host ?? '127.0.0.1'),
-    port: Number(c.port ?? 3306),
-    user: String(c.user ?? ''),
-    password: typeof c.password === 'string' ? c.password : '',
-  };
-}
 
 /** What the long reader did to each strategy: how long its first statement and the application waited. */
 function longReaderNotes(comparison: Comparison, holdMs: number): string[] {
@@ -64,7 +53,10 @@ export async function runMysqlDemo(ctx: Context, o: DemoOptions): Promise<number
   const progress = stderrProgress();
   const examples = examplesDir();
   const backend = await ctx.backend();
-  const settings = await withSource(backend, async (s) => serverSettings(s));
+  const settings = await withSource(backend, async (s) => {
+    const { database: _source, ...server } = settingsOf(s);
+    return server;
+  });
   const database = MYSQL_DEMO_DATABASE;
   const tag = `demo-mysql-baseline-${o.rows}`;
 
