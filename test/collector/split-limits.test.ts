@@ -44,7 +44,7 @@ function cpuMs(fn: () => void): number {
 describe('splitter limits', () => {
   const sql = bigFile();
 
-  it('splits 20k statements (1.5 MB) in well under a second of CPU, with the right lines', () => {
+  it('splits 20k statements (1.5 MB) in seconds of CPU, not the minute it once took, with the right lines', () => {
     expect(Buffer.byteLength(sql)).toBeGreaterThan(1_300_000);
     splitStatements(bigFile(2000)); // warm the WebAssembly parser
     let stmts: ReturnType<typeof splitStatements> = [];
@@ -54,8 +54,10 @@ describe('splitter limits', () => {
     expect(stmts).toHaveLength(20_000);
     expect(stmts[2]).toMatchObject({ line: 4, sql: 'ALTER TABLE t2 ADD COLUMN IF NOT EXISTS c2 integer' });
     expect(stmts.at(-1)).toMatchObject({ index: 20_000, line: 25_000, kind: 'IndexStmt' });
-    // Was 57 s (a filter over all tokens per statement, a line count from the start per statement).
-    expect(ms).toBeLessThan(1000);
+    // Was 57 s (a filter over all tokens per statement, a line count from the start per statement);
+    // linear now (~0.5 s of CPU on a quiet 2-core machine, 1.03 s once in CI). The bound catches a return
+    // to quadratic work, not a busy runner.
+    expect(ms).toBeLessThan(5000);
   });
 
   it('splits a large file on a worker thread: the event loop keeps turning meanwhile', async () => {
