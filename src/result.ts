@@ -337,7 +337,7 @@ export const BranchListSchema = z.object({
     z.object({
       tag: z.string(),
       backend: z.enum(['local', 'vers']),
-      engine: z.enum(['postgres', 'mysql']),
+      engine: EngineNameSchema,
       id: z.string(),
       source: z.string(),
       strategy: z.string(),
@@ -349,7 +349,7 @@ export const BranchListSchema = z.object({
     z.object({
       name: z.string(),
       backend: z.enum(['local', 'vers']),
-      engine: z.enum(['postgres', 'mysql']),
+      engine: EngineNameSchema,
       checkpoint: z.string(),
       id: z.string(),
       created_at: z.string(),

@@ -3,16 +3,19 @@
  * serves the engine asked for), else a new one from `vers run`; and the options and result of
  * provisioning it (PostgreSQL: vers-provision.ts; MariaDB: vers-provision-mysql.ts).
  */
+import type { EngineName } from '../engines/engine.js';
 import { InvalidInputError } from '../errors.js';
 import { type VersClient, VersNotFoundError } from '../vers/index.js';
 import type { BackendDeps } from './deps.js';
 import { VERS_SETTINGS, type VersProvisioner } from './vers.js';
+import { versEngine } from './vers-engines.js';
+import { baseVmEngine, recordBaseVmEngine } from './vers-settings.js';
 
 type Settings = { settings: Record<string, string> };
 
 export interface ProvisionOptions {
   /** The engine the VM serves (default: the context's): 'mysql' is MariaDB (vers-provision-mysql.ts). */
-  engine?: 'postgres' | 'mysql';
+  engine?: EngineName;
   /** `postgres@N` as in a suite's services.postgres.template; default postgres@16. */
   template?: string;
   /** Databases to create; the first is the one checkpoints and branches work on (default `postgres`). */
@@ -65,18 +68,18 @@ export async function ensureBaseVm(
   ctx: BackendDeps,
   vers: VersProvisioner,
   options: ProvisionOptions,
-  engine: 'postgres' | 'mysql',
+  engine: EngineName,
   record: (d: Settings) => void,
 ): Promise<{ vm: string; created: boolean }> {
   const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
   const previous = settings[VERS_SETTINGS.baseVm];
-  const previousEngine = settings[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
+  const previousEngine = baseVmEngine(settings);
   let vm = previous;
   let created = false;
   const usable = !options.fresh && (await usableBase(client, vm, options.signal));
   if (usable && previousEngine !== engine) {
-    const label = (e: string) => (e === 'mysql' ? 'MariaDB' : 'PostgreSQL');
+    const label = (e: EngineName) => versEngine(e).server;
     throw new InvalidInputError(
       `this project's Vers base VM ${previous} serves ${label(previousEngine)}, not ${label(engine)}`,
       { hint: `add --fresh to replace it with a new ${label(engine)} VM (its checkpoints stay usable)` },
@@ -97,8 +100,7 @@ export async function ensureBaseVm(
   const baseVm = vm!;
   await ctx.registry.update((d) => {
     d.settings[VERS_SETTINGS.baseVm] = baseVm;
-    if (engine === 'mysql') d.settings[VERS_SETTINGS.engine] = 'mysql';
-    else delete d.settings[VERS_SETTINGS.engine];
+    recordBaseVmEngine(d.settings, engine);
     record(d);
   });
   if (created && previous && previous !== baseVm) {

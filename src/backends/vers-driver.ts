@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { EngineName } from '../engines/engine.js';
-import { mysqlSourceDatabase } from '../engines/mysql/source-database.js';
+import { DEFAULT_ENGINE } from '../engines/index.js';
 import { BackendError, ConflictError, InvalidInputError } from '../errors.js';
 import type { BranchEntry, CheckpointEntry, RegistryData } from '../state/registry.js';
-import { type ClientConfig, withDatabase } from '../util/pg.js';
+import type { ClientConfig } from '../util/pg.js';
 import { type VersClient, VersConflictError } from '../vers/index.js';
 import type * as B from './backend.js';
 import type { BackendDeps } from './deps.js';
@@ -23,34 +23,13 @@ import type {
   CreateCheckpointOptions,
   StorageDriver,
 } from './driver.js';
-import { unknownSourceDatabase } from './messages.js';
-import { adminConfigFor, databaseExists } from './pg-admin.js';
-import {
-  ensureMysqlReader,
-  flushForCommit,
-  mysqlDatabaseExists,
-  mysqlSettingsOf,
-  VERS_MYSQL_READER,
-} from './vers-mysql.js';
-import { ensureReaderRole, VERS_READER_ROLE } from './vers-reader.js';
+import { adminConfigFor } from './pg-admin.js';
+import { type VersEngine, versEngine } from './vers-engines.js';
 import { VersSession } from './vers-session.js';
+import { baseVmEngine, VERS_SETTINGS } from './vers-settings.js';
 import { VersVms } from './vers-vms.js';
 
-/** Registry settings keys the vers backend owns. */
-export const VERS_SETTINGS = {
-  baseVm: 'vers.baseVm',
-  password: 'vers.pgPassword',
-  /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
-  readerPassword: 'vers.readerPassword',
-  database: 'vers.database',
-  pgVersion: 'vers.pgVersion',
-  /** 'mysql' when the base VM runs MariaDB (absent: PostgreSQL). */
-  engine: 'vers.engine',
-  /** The password of the base VM's MariaDB user versdb. */
-  mysqlPassword: 'vers.mysqlPassword',
-  /** + tag: the working VM the last rollback of that checkpoint made. */
-  workingPrefix: 'vers.working.',
-} as const;
+export { VERS_SETTINGS } from './vers-settings.js';
 
 export const VERS_CAPABILITIES: B.BackendCapabilities = {
   batchBranching: true,
@@ -71,15 +50,17 @@ export class VersDriver implements StorageDriver {
 
   /** The context's engine; the base VM must serve it (base()). */
   readonly engine: EngineName;
-  /** Only on MySQL: PostgreSQL's source databases are the managed layer's (withAdmin). */
+  private readonly server: VersEngine;
+  /** Only where the engine makes them itself (MySQL): else the managed layer's (withAdmin). */
   readonly sourceDatabase?: (name: string) => B.SourceDatabase;
 
   constructor(
     private readonly deps: BackendDeps,
     readonly client: VersClient,
   ) {
-    this.engine = deps.engine ?? 'postgres';
-    if (this.engine === 'mysql') this.sourceDatabase = (name) => this.mysqlSourceDatabase(name);
+    this.engine = deps.engine ?? DEFAULT_ENGINE;
+    this.server = versEngine(this.engine);
+    if (this.server.sourceDatabase) this.sourceDatabase = (name) => this.engineSourceDatabase(name);
     const n = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
     this.v = pLimit(Number.isInteger(n) && n > 0 ? n : 8);
     this.vms = new VersVms(deps, client, this.v);
@@ -94,20 +75,19 @@ export class VersDriver implements StorageDriver {
   async base(): Promise<{ vm: string; database: string; password: string; engine: EngineName }> {
     const s = await this.settings();
     const vm = s[VERS_SETTINGS.baseVm];
-    const engine: EngineName = s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres';
-    const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
-    const mysql = this.engine === 'mysql';
+    const engine = baseVmEngine(s);
+    const password = s[versEngine(engine).passwordSetting];
+    const wanted = this.server;
     if (!vm || !password) {
       throw new InvalidInputError('no Vers base VM is set up for this project', {
-        hint: `run \`vers-db up --backend vers${mysql ? ' --engine mysql' : ''}\` to create a VM with ${mysql ? 'MariaDB' : 'PostgreSQL'}, load your data into it, then checkpoint`,
+        hint: `run \`vers-db up --backend vers${upEngineFlag(wanted.name)}\` to create a VM with ${wanted.server}, load your data into it, then checkpoint`,
       });
     }
     if (engine !== this.engine) {
-      const label = (e: EngineName) => (e === 'mysql' ? 'MariaDB' : 'PostgreSQL');
       throw new InvalidInputError(
-        `this project's Vers base VM ${vm} serves ${label(engine)}, but this command runs on ${label(this.engine)}`,
+        `this project's Vers base VM ${vm} serves ${versEngine(engine).server}, but this command runs on ${wanted.server}`,
         {
-          hint: `run it with --engine ${engine} (or VERS_DB_ENGINE=${engine}), or make a ${label(this.engine)} base VM with \`vers-db up --backend vers --engine ${this.engine} --fresh\``,
+          hint: `run it with --engine ${engine} (or VERS_DB_ENGINE=${engine}), or make a ${wanted.server} base VM with \`vers-db up --backend vers --engine ${this.engine} --fresh\``,
         },
       );
     }
@@ -119,53 +99,24 @@ export class VersDriver implements StorageDriver {
    * kept even when the base VM was replaced by one of the other engine.
    */
   private async passwordFor(engine: EngineName): Promise<string> {
-    const s = await this.settings();
-    const password = s[engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
+    const server = versEngine(engine);
+    const password = (await this.settings())[server.passwordSetting];
     if (!password) {
-      throw new BackendError(
-        `this project has no ${engine === 'mysql' ? 'MariaDB' : 'PostgreSQL'} password recorded`,
-        {
-          hint: `run \`vers-db up --backend vers${engine === 'mysql' ? ' --engine mysql' : ''}\` again`,
-        },
-      );
+      throw new BackendError(`this project has no ${server.server} password recorded`, {
+        hint: `run \`vers-db up --backend vers${upEngineFlag(engine)}\` again`,
+      });
     }
     return password;
   }
 
-  /** The database must exist in the base VM; the read-only role is made there before the commit. */
+  /** The database must exist in the base VM; the read-only user is made there before the commit. */
   async planCheckpoint(_tag: string, database: string | undefined): Promise<CheckpointPlan> {
     const base = await this.base();
     const db = database || base.database;
     const reader = await this.readerPassword();
-    if (base.engine === 'mysql') return this.planMysqlCheckpoint(base, db, reader);
-    const conn = await this.session.connect(base.vm, base.database, base.password);
+    const conn = await this.session.connect(base.vm, base.database, base.password, { engine: base.engine });
     try {
-      if (!(await databaseExists(conn.config, db))) throw unknownSourceDatabase(db, `VM ${base.vm}`);
-      await ensureReaderRole(withDatabase(conn.config, db), reader);
-    } finally {
-      await conn.close();
-    }
-    return { id: '', source: base.vm, database: db, strategy: 'vers commit', extra: { vm: base.vm } };
-  }
-
-  /**
-   * MySQL: the reader user is made, then every table is flushed (FLUSH TABLES). No read lock is
-   * held across the commit and the server is not stopped: a vers commit pauses the VM and keeps
-   * its memory with its disk, so a lock held then would be held forever in every branch by a
-   * session whose client is gone, and a stopped server would be stopped in every branch. InnoDB's
-   * redo log makes even a disk-only snapshot recoverable; the flush covers the Aria system tables.
-   */
-  private async planMysqlCheckpoint(
-    base: { vm: string; database: string; password: string },
-    db: string,
-    reader: string,
-  ): Promise<CheckpointPlan> {
-    const conn = await this.session.connect(base.vm, base.database, base.password, { engine: 'mysql' });
-    try {
-      const s = mysqlSettingsOf(conn);
-      if (!(await mysqlDatabaseExists(s, db))) throw unknownSourceDatabase(db, `VM ${base.vm}`);
-      await ensureMysqlReader(s, db, reader);
-      await flushForCommit(s);
+      await versEngine(base.engine).prepareCommit(conn, db, reader, base.vm);
     } finally {
       await conn.close();
     }
@@ -261,8 +212,7 @@ export class VersDriver implements StorageDriver {
         hint: 'its checkpoint was made by an older vers-db: make a new checkpoint and branch it again',
       });
     }
-    const user = engine === 'mysql' ? VERS_MYSQL_READER : VERS_READER_ROLE;
-    return this.session.connect(b.id, b.database, reader, { user, engine });
+    return this.session.connect(b.id, b.database, reader, { user: this.server.readerUser, engine });
   }
 
   async exec(b: BranchEntry, command: string, options: B.ExecOptions): Promise<B.ExecResult> {
@@ -284,12 +234,13 @@ export class VersDriver implements StorageDriver {
     });
   }
 
-  /** MySQL: databases beside the source, in the base VM's MariaDB (a tunnel per call). */
-  private mysqlSourceDatabase(name: string): B.SourceDatabase {
+  /** Databases beside the source, made by the engine through the base VM's server (a tunnel per call). */
+  private engineSourceDatabase(name: string): B.SourceDatabase {
+    const make = this.server.sourceDatabase!;
     const run = async <T>(fn: (db: B.SourceDatabase) => Promise<T>): Promise<T> => {
       const conn = await this.connectSource();
       try {
-        return await fn(mysqlSourceDatabase(async () => mysqlSettingsOf(conn), name));
+        return await fn(make(conn, name));
       } finally {
         await conn.close();
       }
@@ -304,8 +255,10 @@ export class VersDriver implements StorageDriver {
   }
 
   async withAdmin<T>(fn: (admin: ClientConfig) => Promise<T>): Promise<T> {
-    if (this.engine === 'mysql') {
-      throw new BackendError('this is a bug in vers-db: MySQL source databases go through sourceDatabase()');
+    if (this.sourceDatabase) {
+      throw new BackendError(
+        `this is a bug in vers-db: ${this.server.server} source databases go through sourceDatabase()`,
+      );
     }
     const conn = await this.connectSource();
     try {
@@ -348,3 +301,6 @@ export class VersDriver implements StorageDriver {
     await this.session.close();
   }
 }
+
+/** The `--engine` flag `vers-db up` needs for an engine (none for the default). */
+const upEngineFlag = (engine: EngineName): string => (engine === DEFAULT_ENGINE ? '' : ` --engine ${engine}`);

@@ -1,12 +1,3 @@
-/**
- * The base VM of the vers backend on the MySQL engine: `vers run`, then MariaDB installed from the
- * distribution (`apt-get install mariadb-server`) and configured by an exec'd script with what lock
- * measurement needs at start-up (performance_schema, the metadata-lock instrument, the
- * metadata_lock_info plugin), a password-authenticated user `versdb` (root logs in by unix socket),
- * and the databases made through a tunnel. Idempotent: a second run changes only what is missing
- * and restarts the server only when its configuration changed.
- */
-import { randomBytes } from 'node:crypto';
 import { BackendError, InvalidInputError } from '../errors.js';
 import { shQuote } from '../vers/index.js';
 import type { BackendDeps } from './deps.js';
@@ -14,6 +5,7 @@ import type { VersProvisioner } from './vers.js';
 import { ensureBaseVm, type ProvisionOptions, type ProvisionResult } from './vers-base-vm.js';
 import { VERS_SETTINGS } from './vers-driver.js';
 import { createMysqlDatabase, mysqlSettingsOf, VERS_MYSQL_USER } from './vers-mysql.js';
+import { checkScriptPassword, vmPassword } from './vers-settings.js';
 
 const INSTALL_TIMEOUT_MS = 1_800_000;
 /** The suite's databases; MariaDB's own limit is 64 characters. */
@@ -42,8 +34,7 @@ innodb_buffer_pool_load_at_startup = OFF
  * the user is put into this script. Exit codes 20–25 name the step that failed.
  */
 export function mysqlInstallScript(password: string): string {
-  if (!/^[0-9a-f]{16,64}$/.test(password))
-    throw new InvalidInputError('the MariaDB password must be 16–64 hex digits');
+  checkScriptPassword(password, 'MariaDB');
   return `set -u
 PW=${shQuote(password)}
 U=${shQuote(VERS_MYSQL_USER)}
@@ -91,7 +82,7 @@ export async function provisionMysql(
   const progress = options.onProgress ?? ctx.log;
   const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
-  const password = settings[VERS_SETTINGS.mysqlPassword] ?? randomBytes(16).toString('hex');
+  const password = vmPassword(settings, VERS_SETTINGS.mysqlPassword);
   client.addSecret(password);
   const { vm, created } = await ensureBaseVm(ctx, vers, options, 'mysql', (d) => {
     d.settings[VERS_SETTINGS.mysqlPassword] = password;

@@ -1,10 +1,5 @@
-/**
- * The base VM of the vers backend: `vers run`, then PostgreSQL N installed and started by an
- * exec'd script (skipped when PostgreSQL already answers), a known password for the postgres
- * user, and the suite's databases, extensions and settings made through a tunnel. Idempotent:
- * running it again reuses the VM and changes only what is missing.
- */
-import { randomBytes } from 'node:crypto';
+import type { EngineName } from '../engines/engine.js';
+import { DEFAULT_ENGINE } from '../engines/index.js';
 import { BackendError, InvalidInputError } from '../errors.js';
 import { quoteIdent, withClient, withDatabase } from '../util/pg.js';
 import { shQuote, VersNotFoundError } from '../vers/index.js';
@@ -12,6 +7,7 @@ import type { BackendDeps } from './deps.js';
 import { ensureDatabase } from './pg-admin.js';
 import { createVersClient, openVersProvisioner, VERS_SETTINGS, type VersProvisioner } from './vers.js';
 import { ensureBaseVm, type ProvisionOptions, type ProvisionResult } from './vers-base-vm.js';
+import { baseVmEngine, checkScriptPassword, vmPassword } from './vers-settings.js';
 
 export type { ProvisionOptions, ProvisionResult } from './vers-base-vm.js';
 
@@ -41,8 +37,7 @@ export function parseTemplate(template: string | undefined): number {
  * is hex, checked before it is put here.
  */
 export function installScript(major: number, password: string): string {
-  if (!/^[0-9a-f]{16,64}$/.test(password))
-    throw new InvalidInputError('the postgres password must be 16–64 hex digits');
+  checkScriptPassword(password, 'postgres');
   return `set -u
 PW=${shQuote(password)}
 PGV=${shQuote(String(major))}
@@ -76,17 +71,26 @@ echo "versdb: server_version=$(PGPASSWORD="$PW" psql -X -qtA -h "\${PGHOST:-127.
 
 /** Is the recorded base VM still there and running? */
 
+type Provisioner = (
+  ctx: BackendDeps,
+  vers: VersProvisioner,
+  options: ProvisionOptions,
+) => Promise<ProvisionResult>;
+
+/** How a base VM gets each engine's server (MariaDB's is loaded only when asked for). */
+const PROVISIONERS: Readonly<Record<EngineName, Provisioner>> = {
+  postgres: (ctx, vers, options) => provision(ctx, vers, options),
+  mysql: async (ctx, vers, options) =>
+    (await import('./vers-provision-mysql.js')).provisionMysql(ctx, vers, options),
+};
+
 export async function provisionVersBase(
   ctx: BackendDeps,
   options: ProvisionOptions = {},
 ): Promise<ProvisionResult> {
   const vers = await openVersProvisioner(ctx);
   try {
-    if ((options.engine ?? ctx.engine) === 'mysql') {
-      const { provisionMysql } = await import('./vers-provision-mysql.js');
-      return await provisionMysql(ctx, vers, options);
-    }
-    return await provision(ctx, vers, options);
+    return await PROVISIONERS[options.engine ?? ctx.engine ?? DEFAULT_ENGINE](ctx, vers, options);
   } finally {
     await vers.close();
   }
@@ -106,7 +110,7 @@ async function provision(
   const progress = options.onProgress ?? ctx.log;
   const { client } = vers;
   const settings = (await ctx.registry.read()).settings;
-  const password = settings[VERS_SETTINGS.password] ?? randomBytes(16).toString('hex');
+  const password = vmPassword(settings, VERS_SETTINGS.password);
   client.addSecret(password);
   const { vm: baseVm, created } = await ensureBaseVm(ctx, vers, options, 'postgres', (d) => {
     d.settings[VERS_SETTINGS.password] = password;
@@ -206,7 +210,7 @@ export async function versStatus(ctx: BackendDeps): Promise<VersStatus> {
     baseVm: s[VERS_SETTINGS.baseVm] ?? null,
     state: null,
     database: s[VERS_SETTINGS.database] ?? null,
-    engine: s[VERS_SETTINGS.engine] === 'mysql' ? 'mysql' : 'postgres',
+    engine: baseVmEngine(s),
     pgVersion: s[VERS_SETTINGS.pgVersion] ?? null,
     checkpoints: Object.values(data.checkpoints).filter((c) => c.backend === 'vers').length,
     branches: Object.values(data.branches).filter((b) => b.backend === 'vers').length,

@@ -7,43 +7,18 @@
  */
 import type { LimitFunction } from 'p-limit';
 import type { EngineName } from '../engines/engine.js';
-import { CancelledError, InvalidInputError, throwIfAborted } from '../errors.js';
+import { DEFAULT_ENGINE } from '../engines/index.js';
+import { CancelledError, InvalidInputError } from '../errors.js';
 import { recordChild } from '../state/children.js';
-import { type ClientConfig, connect, displayUrl } from '../util/pg.js';
-import { isLoginRefusal } from '../util/sqlstate.js';
+import type { ClientConfig } from '../util/pg.js';
 import { shQuote, type VersClient, VersNotFoundError, type VersTunnel } from '../vers/index.js';
 import type { BranchConnection, ExecOptions, ExecResult } from './backend.js';
 import { type BackendDeps, stateDirOf } from './deps.js';
 import { freePort } from './embedded.js';
-import {
-  mysqlDisplayUrl,
-  mysqlEnvScript,
-  VERS_MYSQL_USER,
-  VM_MYSQL_PORT,
-  waitForMysqlLogin,
-} from './vers-mysql.js';
+import { versEngine } from './vers-engines.js';
 
-/** PostgreSQL listens here inside a VM; tunnels forward to it. */
-export const VM_PG_PORT = 5432;
 const DEFAULT_EXEC_TIMEOUT_MS = 3_600_000;
 const LOGIN_TIMEOUT_MS = 30_000;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** `export` lines for the PG environment: the VM's own PGHOST/PGPORT win (the fake sets them). */
-export function pgEnvScript(database: string, password: string, extra: Record<string, string> = {}): string {
-  const lines = [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
-    'export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"',
-    `export PGUSER=postgres PGPASSWORD=${shQuote(password)} PGDATABASE=${shQuote(database)}`,
-    `export DATABASE_URL="postgres://postgres:$PGPASSWORD@$PGHOST:$PGPORT/"${shQuote(encodeURIComponent(database))}`,
-  ];
-  for (const [name, value] of Object.entries(extra)) {
-    if (!ENV_NAME.test(name))
-      throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`);
-    lines.push(`export ${name}=${shQuote(value)}`);
-  }
-  return lines.join('\n');
-}
 
 export class VersSession {
   private readonly tunnels = new Set<VersTunnel>();
@@ -64,13 +39,12 @@ export class VersSession {
     password: string,
     options: { signal?: AbortSignal; user?: string; engine?: EngineName } = {},
   ): Promise<BranchConnection> {
-    const mysql = options.engine === 'mysql';
-    const remotePort = mysql ? VM_MYSQL_PORT : VM_PG_PORT;
+    const engine = versEngine(options.engine ?? DEFAULT_ENGINE);
     let tunnel: VersTunnel | undefined;
     for (let attempt = 0; !tunnel; attempt++) {
       const port = await freePort();
       try {
-        tunnel = await this.client.tunnel(vm, port, remotePort, { signal: options.signal });
+        tunnel = await this.client.tunnel(vm, port, engine.port, { signal: options.signal });
       } catch (err) {
         // Another process may have taken the port between our probe and vers's listen.
         if (attempt >= 1 || err instanceof CancelledError || err instanceof VersNotFoundError) throw err;
@@ -87,28 +61,24 @@ export class VersSession {
       this.tunnels.delete(t);
       if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
     });
-    const user = options.user ?? (mysql ? VERS_MYSQL_USER : 'postgres');
+    const user = options.user ?? engine.user;
     const config: ClientConfig = { host: '127.0.0.1', port: t.port, user, password, database };
-    const settings = { host: '127.0.0.1', port: t.port, user, password, database };
     try {
       // A tunnel that dies while we wait (dead VM) ends the wait with its reason.
       const died = t.closed.then((why) => {
         throw why ?? new Error(`the tunnel to VM ${vm} closed`);
       });
       died.catch(() => undefined);
-      const login = mysql
-        ? waitForMysqlLogin(settings, LOGIN_TIMEOUT_MS, options.signal)
-        : waitForLogin(config, LOGIN_TIMEOUT_MS, options.signal);
-      await Promise.race([login, died]);
+      await Promise.race([engine.waitForLogin(config, LOGIN_TIMEOUT_MS, options.signal), died]);
     } catch (err) {
       await t.close();
       throw err;
     }
     const conn = {
       config,
-      displayUrl: `${mysql ? mysqlDisplayUrl(settings) : displayUrl(config)} (vers tunnel to VM ${vm})`,
+      displayUrl: `${engine.displayUrl(config)} (vers tunnel to VM ${vm})`,
       close: () => t.close(),
-      engine: options.engine ?? 'postgres',
+      engine: engine.name,
     };
     return conn;
   }
@@ -121,10 +91,7 @@ export class VersSession {
     command: string,
     options: ExecOptions & { engine?: EngineName } = {},
   ): Promise<ExecResult> {
-    const env =
-      options.engine === 'mysql'
-        ? mysqlEnvScript(database, password, options.env)
-        : pgEnvScript(database, password, options.env);
+    const env = versEngine(options.engine ?? DEFAULT_ENGINE).envScript(database, password, options.env);
     const script = `${env}\n${command}`;
     const r = await this.v(() =>
       this.client.exec(vm, script, {
@@ -164,21 +131,3 @@ export class VersSession {
 }
 
 const stripFinalNewline = (s: string): string => s.replace(/\r?\n$/, '');
-
-/** PostgreSQL behind a fresh tunnel (or in a just-booted VM) may need a moment. */
-async function waitForLogin(config: ClientConfig, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfAborted(signal);
-    try {
-      const c = await connect({ ...config, connectionTimeoutMillis: 5000 }, 'vers-db:probe');
-      await c.end();
-      return;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      // Wrong password or database: waiting for the server will not help.
-      if (isLoginRefusal(code) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}

@@ -9,9 +9,10 @@ import type { BranchConnection } from './backend.js';
 import type { BackendDeps } from './deps.js';
 import { ManagedBackend } from './managed.js';
 import { VERS_SETTINGS, VersDriver } from './vers-driver.js';
+import { versEngine } from './vers-engines.js';
 
 export { VERS_CAPABILITIES, VERS_SETTINGS } from './vers-driver.js';
-export { pgEnvScript, VM_PG_PORT } from './vers-session.js';
+export { pgEnvScript, VM_PG_PORT } from './vers-postgres.js';
 
 export class VersBackend extends ManagedBackend<VersDriver> {
   get client(): VersClient {
@@ -33,9 +34,7 @@ export class VersBackend extends ManagedBackend<VersDriver> {
       options.password ??
       (engine === base.engine
         ? base.password
-        : (await this.deps.registry.read()).settings[
-            engine === 'mysql' ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password
-          ]);
+        : (await this.deps.registry.read()).settings[versEngine(engine).passwordSetting]);
     if (!password) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
     return this.driver.session.connect(vm, database, password, { signal: options.signal, engine });
   }

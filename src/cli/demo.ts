@@ -32,7 +32,6 @@ const SKIP_TRIGGERS_SQL = `SELECT set_config('session_replication_role', 'replic
   WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
 
 export async function runDemo(ctx: Context, o: DemoOptions): Promise<number> {
-  if (ctx.engine === 'mysql') return (await import('./demo/mysql.js')).runMysqlDemo(ctx, o);
   if (o.rows > MAX_ROWS) throw new InvalidInputError(`--rows is at most ${MAX_ROWS.toLocaleString('en-US')}`);
   if (ctx.backendKind !== 'local')
     throw new InvalidInputError('the demo runs on the local backend (embedded default or DATABASE_URL)');

@@ -4,17 +4,13 @@ import { describeBranchStrategy } from '../backends/branch-strategy.js';
 import { embeddedStatus } from '../backends/embedded.js';
 import { withSource } from '../backends/with-branch.js';
 import type { Context } from '../core/context.js';
+import type { EngineName } from '../engines/engine.js';
 import { describeError } from '../errors.js';
 import { guardDisabled } from '../guard/hook.js';
 import { readTested } from '../state/tested.js';
 import { withClient } from '../util/pg.js';
+import type { Check } from './doctor-checks.js';
 import { printText } from './output.js';
-
-interface Check {
-  name: string;
-  ok: boolean | 'warn';
-  detail: string;
-}
 
 const SERVER_SQL = `SELECT current_setting('server_version') AS version,
   current_setting('max_connections')::int AS max_connections,
@@ -41,31 +37,9 @@ async function branchCheck(ctx: Context, version: string, fsync: string): Promis
   };
 }
 
-/** The MySQL engine's checkpoint and branch copies: reflinked (sharing blocks) or full copies. */
-async function mysqlCopiesCheck(ctx: Context): Promise<Check> {
-  const { copies } = await (await import('./mysql-thin.js')).mysqlCopies(ctx.stateDir);
-  return {
-    name: 'MySQL copies',
-    ok: copies.reflinks ? true : 'warn',
-    detail: `${copies.reflinks === null ? 'unknown' : copies.reflinks ? 'reflinked' : 'full copies'}: ${copies.reason}`,
-  };
-}
-
-export async function runDoctor(ctx: Context): Promise<number> {
+/** The server's version, connections, extensions and how branches are made (PostgreSQL). */
+async function postgresServerChecks(ctx: Context): Promise<Check[]> {
   const checks: Check[] = [];
-  const major = Number(process.versions.node.split('.')[0]);
-  checks.push({
-    name: 'Node.js',
-    ok: major >= 20,
-    detail: `v${process.versions.node}${major >= 20 ? '' : ' (need 20 or newer)'}`,
-  });
-  checks.push({ name: 'state directory', ok: true, detail: ctx.stateDir });
-  try {
-    await ctx.registry.read();
-    checks.push({ name: 'registry', ok: true, detail: ctx.registry.file });
-  } catch (err) {
-    checks.push({ name: 'registry', ok: false, detail: describeError(err) });
-  }
   try {
     const backend = await ctx.backend();
     const { info, where } = await withSource(backend, async (src) => ({
@@ -89,7 +63,31 @@ export async function runDoctor(ctx: Context): Promise<number> {
   } catch (err) {
     checks.push({ name: 'PostgreSQL', ok: false, detail: describeError(err) });
   }
-  if (ctx.backendKind === 'local' && ctx.engine === 'mysql') checks.push(await mysqlCopiesCheck(ctx));
+  return checks;
+}
+
+/** Each engine's server checks (MySQL's load mysql2 only when asked for). */
+const SERVER_CHECKS: Readonly<Record<EngineName, (ctx: Context) => Promise<Check[]>>> = {
+  postgres: postgresServerChecks,
+  mysql: async (ctx) => (await import('./doctor-mysql.js')).mysqlServerChecks(ctx),
+};
+
+export async function runDoctor(ctx: Context): Promise<number> {
+  const checks: Check[] = [];
+  const major = Number(process.versions.node.split('.')[0]);
+  checks.push({
+    name: 'Node.js',
+    ok: major >= 20,
+    detail: `v${process.versions.node}${major >= 20 ? '' : ' (need 20 or newer)'}`,
+  });
+  checks.push({ name: 'state directory', ok: true, detail: ctx.stateDir });
+  try {
+    await ctx.registry.read();
+    checks.push({ name: 'registry', ok: true, detail: ctx.registry.file });
+  } catch (err) {
+    checks.push({ name: 'registry', ok: false, detail: describeError(err) });
+  }
+  checks.push(...(await SERVER_CHECKS[ctx.engine](ctx)));
   const psql = await which('psql', ['--version']).catch(() => null);
   checks.push({
     name: 'psql',

@@ -11,8 +11,6 @@ import { supportsReflinks } from '../backends/local-clone.js';
 import {
   createThinVolume,
   DEFAULT_THIN_SIZE,
-  formatSize,
-  mountThinVolume,
   parseSize,
   readThinVolume,
   type ThinStatus,
@@ -24,6 +22,7 @@ import { mysqlStateRoot, plainMysqlRoot, SERVER_KINDS } from '../engines/mysql/l
 import { stopSource } from '../engines/mysql/local-source.js';
 import { serverStatus, stopServer } from '../engines/mysql/server.js';
 import { BackendError, InvalidInputError } from '../errors.js';
+import { checkFits, mountExistingVolume } from './thin-move.js';
 
 /**
  * Every server under a servers' home that holds one (its server.json): the source, then
@@ -75,36 +74,20 @@ export async function refuseStrandedMysql(stateDir: string): Promise<void> {
   );
 }
 
-async function diskUsage(dir: string): Promise<number> {
-  const r = await execa('du', ['-sb', '--', dir], { reject: false });
-  return Number(String(r.stdout).split('\t')[0]) || 0;
-}
-
 /**
  * `up --thin [SIZE] --engine mysql`: make (or mount) the volume; servers already in `<state>/mysql`
  * are stopped and moved onto it, keeping their names, ports and users.
  */
 export async function prepareMysqlThin(ctx: Context, sizeArg: string | undefined): Promise<void> {
   const plain = plainMysqlRoot(ctx.stateDir);
-  const existing = await readThinVolume(ctx.stateDir);
   const toMove = (await hasServers(plain)) ? plain : null;
-  if (existing) {
-    if (sizeArg && parseSize(sizeArg) !== existing.sizeBytes)
-      ctx.log(
-        `the state directory already has a ${formatSize(existing.sizeBytes)} thin volume; keeping it (a volume is not resized)`,
-      );
-    await mountThinVolume(ctx.stateDir, ctx.log);
+  if (await mountExistingVolume(ctx, sizeArg)) {
     if (toMove) await moveServers(ctx, toMove, mysqlStateRoot(ctx.stateDir));
     return;
   }
   const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
   if (toMove) {
-    const bytes = await diskUsage(toMove);
-    if (bytes > size * 0.8)
-      throw new InvalidInputError(
-        `the MySQL servers in ${toMove} (${formatSize(bytes)}) would not fit a ${formatSize(size)} thin volume`,
-        { hint: `vers-db up --thin ${formatSize(Math.max(bytes * 3, 2 ** 30))} --engine mysql` },
-      );
+    await checkFits('the MySQL servers', toMove, size, ' --engine mysql');
     // Stopped before the volume exists: afterwards their paths resolve onto it.
     const stopped = await stopServersUnder(toMove);
     if (stopped > 0) ctx.log(`stopped ${stopped} MySQL server(s) in ${toMove} to move them`);

@@ -1,7 +1,5 @@
 /** The `vers-db` command line: each command is a thin call into src/core, like its MCP twin. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { embeddedStatus, stopEmbedded } from '../backends/embedded.js';
-import { unmountThinVolume } from '../backends/thin-volume.js';
 import {
   compareBranches,
   createCheckpoint,
@@ -16,13 +14,12 @@ import { renderBranchList } from '../report/branch-list.js';
 import { renderCheckpoint } from '../report/checkpoint.js';
 import { redactDeep } from '../util/secrets.js';
 import { VERSION } from '../version.js';
-import { runDemo } from './demo.js';
 import { addDeployOptions, type TestRunFlags, testRunInputs } from './deploy-flags.js';
 import { runDoctor } from './doctor.js';
+import { localCommands } from './local-commands.js';
 import { printJson, printResult, printText, stderrProgress, useColor } from './output.js';
 import { writeReports } from './report-files.js';
 import { runCommand } from './run-command.js';
-import { branchingStatus, renderThin } from './thin-up.js';
 import * as variants from './variants-command.js';
 import { addWorkloadOptions } from './workload-options.js';
 
@@ -71,7 +68,11 @@ export function buildProgram(): Command {
         .preset('3000')
         .argParser(positiveInt),
     )
-    .action((o) => runCommand(globals(), (ctx, signal) => runDemo(ctx, { ...o, signal })));
+    .action((o) =>
+      runCommand(globals(), async (ctx, signal) =>
+        (await localCommands(ctx.engine)).demo(ctx, { ...o, signal }),
+      ),
+    );
 
   program
     .command('up')
@@ -97,8 +98,7 @@ export function buildProgram(): Command {
             const { versUp } = await import('./vers-up.js');
             return versUp(ctx, o);
           }
-          if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlUp(ctx, o);
-          return (await import('./local-up.js')).localUp(ctx, o);
+          return (await localCommands(ctx.engine)).up(ctx, o);
         }),
     );
 
@@ -111,14 +111,7 @@ export function buildProgram(): Command {
     .action((o: { yes?: boolean }) =>
       runCommand(globals(), async (ctx) => {
         if (ctx.backendKind === 'vers') return (await import('./vers-admin.js')).versDown(ctx, o);
-        if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlDown(ctx);
-        const stopped = await stopEmbedded(ctx.stateDir);
-        ctx.log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL was not running');
-        const mysql = await (await import('./mysql-thin.js')).stopMysqlOnVolume(ctx.stateDir);
-        if (mysql > 0) ctx.log(`stopped ${mysql} MySQL server(s) on the thin volume`);
-        if (await unmountThinVolume(ctx.stateDir))
-          ctx.log('thin volume unmounted (`vers-db up` mounts it again)');
-        return 0;
+        return (await localCommands(ctx.engine)).down(ctx);
       }),
     );
 
@@ -146,40 +139,7 @@ export function buildProgram(): Command {
           }
           return 0;
         }
-        if (ctx.engine === 'mysql') return (await import('./mysql-up.js')).mysqlStatus(ctx, o.json);
-        const server = await embeddedStatus(ctx.stateDir);
-        const state = await listState(ctx);
-        const url = server.state ? server.state.port : null;
-        const summary = {
-          state_dir: ctx.stateDir,
-          backend: ctx.backendKind,
-          engine: ctx.engine,
-          database_url: ctx.env.DATABASE_URL ? 'from DATABASE_URL' : null,
-          embedded: {
-            initialised: server.initialised,
-            running: server.running,
-            port: url,
-            data_dir: server.state?.dataDir ?? null,
-          },
-          checkpoints: state.checkpoints.length,
-          branches: state.branches.length,
-          ...(await branchingStatus(ctx, server)),
-        };
-        if (o.json) printJson(summary);
-        else {
-          printText(
-            [
-              `state directory: ${summary.state_dir}`,
-              `backend:         ${summary.backend}${ctx.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded default)'}`,
-              `embedded server: ${server.running ? `running on 127.0.0.1:${url}` : server.initialised ? 'stopped' : summary.thin_volume?.mounted === false ? 'stopped (its thin volume is not mounted)' : 'not initialised'}`,
-              `branching:       ${summary.branching.mode}: ${summary.branching.reason}`,
-              ...(summary.thin_volume ? [`thin volume:     ${renderThin(summary.thin_volume)}`] : []),
-              `checkpoints:     ${summary.checkpoints}`,
-              `branches:        ${summary.branches}`,
-            ].join('\n'),
-          );
-        }
-        return 0;
+        return (await localCommands(ctx.engine)).status(ctx, o.json);
       }),
     );
 

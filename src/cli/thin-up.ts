@@ -14,19 +14,13 @@ import {
   DEFAULT_THIN_SIZE,
   destroyThinVolume,
   formatSize,
-  mountThinVolume,
   parseSize,
-  readThinVolume,
   type ThinStatus,
   thinStatus,
 } from '../backends/thin-volume.js';
 import type { Context } from '../core/context.js';
 import { BackendError, InvalidInputError } from '../errors.js';
-
-async function diskUsage(dir: string): Promise<number> {
-  const r = await execa('du', ['-sb', '--', dir], { reject: false });
-  return Number(String(r.stdout).split('\t')[0]) || 0;
-}
+import { checkFits, mountExistingVolume } from './thin-move.js';
 
 export async function prepareThin(ctx: Context, sizeArg: string | undefined): Promise<void> {
   if (ctx.env.DATABASE_URL)
@@ -36,15 +30,7 @@ export async function prepareThin(ctx: Context, sizeArg: string | undefined): Pr
         hint: "unset DATABASE_URL to use the embedded default, or keep your server's data directory on XFS, Btrfs or ZFS",
       },
     );
-  const existing = await readThinVolume(ctx.stateDir);
-  if (existing) {
-    if (sizeArg && parseSize(sizeArg) !== existing.sizeBytes)
-      ctx.log(
-        `the state directory already has a ${formatSize(existing.sizeBytes)} thin volume; keeping it (a volume is not resized)`,
-      );
-    await mountThinVolume(ctx.stateDir, ctx.log);
-    return;
-  }
+  if (await mountExistingVolume(ctx, sizeArg)) return;
   const size = parseSize(sizeArg ?? DEFAULT_THIN_SIZE);
   await (await import('./mysql-thin.js')).refuseStrandedMysql(ctx.stateDir);
   const status = await embeddedStatus(ctx.stateDir);
@@ -53,12 +39,7 @@ export async function prepareThin(ctx: Context, sizeArg: string | undefined): Pr
     return;
   }
   const from = status.state.dataDir;
-  const bytes = await diskUsage(from);
-  if (bytes > size * 0.8)
-    throw new InvalidInputError(
-      `the existing cluster in ${from} (${formatSize(bytes)}) would not fit a ${formatSize(size)} thin volume`,
-      { hint: `vers-db up --thin ${formatSize(Math.max(bytes * 3, 2 ** 30))}` },
-    );
+  const bytes = await checkFits('the existing cluster', from, size);
   ctx.log(
     `this state directory already holds a cluster (${formatSize(bytes)} in ${from}): moving it onto the thin volume; checkpoints and branches keep their names`,
   );

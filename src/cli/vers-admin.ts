@@ -5,13 +5,12 @@
  */
 import type { RollbackResult } from '../backends/backend.js';
 import { VERS_SETTINGS } from '../backends/vers.js';
+import { versEngine } from '../backends/vers-engines.js';
 import { deleteVersBase } from '../backends/vers-provision.js';
+import { baseVmEngine } from '../backends/vers-settings.js';
 import type { Context } from '../core/context.js';
 import { engineOf } from '../engines/engine.js';
 import { printText } from './output.js';
-
-const TUNNEL_PORT = 15432;
-const MYSQL_TUNNEL_PORT = 13306;
 
 export async function versDown(ctx: Context, o: { yes?: boolean }): Promise<number> {
   const data = await ctx.registry.read();
@@ -25,7 +24,7 @@ export async function versDown(ctx: Context, o: { yes?: boolean }): Promise<numb
   const kept = Object.values(data.branches).filter((b) => b.backend === 'vers').length;
   const untouched = `its ${checkpoints} checkpoint(s) are Vers commits and stay; ${kept} branch VM(s) and rollback copies are not touched (vers-db delete, vers-db gc)`;
   if (!o.yes) {
-    const label = data.settings[VERS_SETTINGS.engine] === 'mysql' ? 'MariaDB' : 'PostgreSQL';
+    const label = versEngine(baseVmEngine(data.settings)).server;
     printText(`would delete the Vers base VM ${vm} (${label}, database ${database})`);
     ctx.log(untouched);
     ctx.log('nothing was deleted: run `vers-db down --backend vers --yes` to delete it');
@@ -44,17 +43,11 @@ export async function printVersRollback(ctx: Context, r: RollbackResult): Promis
   const database = encodeURIComponent(settings[VERS_SETTINGS.database] ?? 'postgres');
   printText(`VERS_VM=${r.target}`);
   ctx.log(`a fresh VM from checkpoint ${r.tag}${r.removed ? `, replacing VM ${r.removed}` : ''}`);
-  if (engineOf(await ctx.registry.checkpoint(r.tag)) === 'mysql') {
-    ctx.log(
-      `reach its MariaDB: vers tunnel ${r.target} ${MYSQL_TUNNEL_PORT}:3306   then   DATABASE_URL=mysql://versdb:<password>@127.0.0.1:${MYSQL_TUNNEL_PORT}/${database}`,
-    );
-    ctx.log(`the password is in ${ctx.registry.file} (settings."${VERS_SETTINGS.mysqlPassword}")`);
-    ctx.log(`a shell in the VM:    vers connect ${r.target}`);
-    return;
-  }
+  const server = versEngine(engineOf(await ctx.registry.checkpoint(r.tag)));
+  const local = server.tunnelPort;
   ctx.log(
-    `reach its PostgreSQL: vers tunnel ${r.target} ${TUNNEL_PORT}:5432   then   DATABASE_URL=postgres://postgres:<password>@127.0.0.1:${TUNNEL_PORT}/${database}`,
+    `reach its ${server.server}: vers tunnel ${r.target} ${local}:${server.port}   then   DATABASE_URL=${server.urlScheme}://${server.user}:<password>@127.0.0.1:${local}/${database}`,
   );
-  ctx.log(`the password is in ${ctx.registry.file} (settings."${VERS_SETTINGS.password}")`);
+  ctx.log(`the password is in ${ctx.registry.file} (settings."${server.passwordSetting}")`);
   ctx.log(`a shell in the VM:    vers connect ${r.target}`);
 }

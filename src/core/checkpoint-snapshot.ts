@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exactRowCounts, type SchemaSnapshot, snapshotSchema, tableChecksums } from '../collector/index.js';
+import type { EngineName } from '../engines/engine.js';
 import { NotFoundError } from '../errors.js';
 import { type ClientConfig, withClient } from '../util/pg.js';
 import type { MysqlSchemaJson } from './mysql-snapshot.js';
@@ -13,7 +14,7 @@ import type { MysqlSchemaJson } from './mysql-snapshot.js';
 export interface CheckpointSnapshot {
   tag: string;
   /** Absent: postgres. */
-  engine?: 'mysql';
+  engine?: EngineName;
   takenAt: string;
   rowCounts: Record<string, number>;
   sizes: Record<string, number>;

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { withSource } from '../backends/with-branch.js';
+import { engineOf } from '../engines/engine.js';
 import type { CheckpointReport } from '../result.js';
 import { validateName } from '../state/names.js';
-import { saveCheckpointSnapshot, sourceRowCounts, takeCheckpointSnapshot } from './checkpoint-snapshot.js';
+import { saveCheckpointSnapshot } from './checkpoint-snapshot.js';
 import type { Context } from './context.js';
-import { isMysql } from './engine-of.js';
-import { mysqlBefore } from './mysql-checkpoint-create.js';
+import { coreEngine } from './engines/index.js';
 import type { CheckpointInput } from './types.js';
 
 /** Snapshot the source database (or VM) under a tag, with its row counts and schema on record. */
@@ -15,21 +15,7 @@ export async function createCheckpoint(ctx: Context, input: CheckpointInput): Pr
   input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
   const before = await withSource(backend, async (source) => {
     const config = input.database ? { ...source.config, database: input.database } : source.config;
-    if (isMysql(source)) return mysqlBefore(input.tag, { ...source, config }, backend);
-    // A local checkpoint counts its rows exactly as it is sealed (with its checksums): the source
-    // need not be scanned for them too, and the counts are those of the checkpoint itself.
-    const sealed = Boolean(backend.verifyCheckpoint);
-    const snapshot = await takeCheckpointSnapshot(input.tag, config, { rowCounts: !sealed });
-    return {
-      database: config.database,
-      snapshot,
-      afterCopy: async () => {
-        if (sealed) {
-          snapshot.rowCounts =
-            (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? (await sourceRowCounts(config));
-        }
-      },
-    };
+    return coreEngine(engineOf(source)).readSource(ctx, input.tag, { ...source, config }, backend);
   });
   const { snapshot } = before;
   input.onProgress?.({

@@ -92,14 +92,15 @@ async function createBackend(ctx: Context): Promise<Backend> {
     log: ctx.log,
     engine: ctx.engine,
   };
-  if (ctx.engine === 'mysql' && ctx.backendKind === 'local') {
-    const { createMysqlLocalBackend } = await import('../engines/mysql/local-backend.js');
-    return createMysqlLocalBackend(deps);
-  }
   if (ctx.backendKind === 'vers') {
     const { createVersBackend } = await import('../backends/vers.js');
     return createVersBackend(deps);
   }
-  const { createLocalBackend } = await import('../backends/local.js');
-  return createLocalBackend(deps);
+  return LOCAL_BACKENDS[ctx.engine](deps);
 }
+
+/** The local backend of each engine (Vers serves every engine from one backend), loaded when used. */
+const LOCAL_BACKENDS: Readonly<Record<EngineName, (deps: BackendDeps) => Promise<Backend>>> = {
+  postgres: async (deps) => (await import('../backends/local.js')).createLocalBackend(deps),
+  mysql: async (deps) => (await import('../engines/mysql/local-backend.js')).createMysqlLocalBackend(deps),
+};

@@ -4,7 +4,7 @@
  * MySQL backend. It shares the state directory, registry, environment and log; its backend is
  * its own, released by `done()` (nothing to release when the engine was already the context's).
  */
-import { engineForUrl } from '../engines/index.js';
+import { DEFAULT_ENGINE, engineForUrl } from '../engines/index.js';
 import type { EngineName } from '../result.js';
 import { type Context, createContext } from './context.js';
 
@@ -14,7 +14,7 @@ import { type Context, createContext } from './context.js';
  */
 function envFor(env: NodeJS.ProcessEnv, engine: EngineName): NodeJS.ProcessEnv {
   const url = env.DATABASE_URL?.trim();
-  const urlEngine = url ? (engineForUrl(url)?.name ?? 'postgres') : null;
+  const urlEngine = url ? (engineForUrl(url)?.name ?? DEFAULT_ENGINE) : null;
   const { VERS_DB_ENGINE: _chosen, ...rest } = env;
   if (urlEngine === null || urlEngine === engine) return rest;
   const { DATABASE_URL: _other, ...withoutUrl } = rest;
@@ -27,7 +27,7 @@ export interface EngineContext {
 }
 
 export function contextForEngine(ctx: Context, engine: EngineName | undefined): EngineContext {
-  if (!engine || engine === (ctx.engine ?? 'postgres')) return { ctx, done: async () => undefined };
+  if (!engine || engine === (ctx.engine ?? DEFAULT_ENGINE)) return { ctx, done: async () => undefined };
   const other = createContext({
     env: envFor(ctx.env, engine),
     cwd: ctx.cwd,

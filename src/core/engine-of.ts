@@ -1,26 +1,18 @@
 /**
- * Which engine a connection, checkpoint or branch belongs to (absent: postgres, as everything
- * recorded before issue 12), and a MySQL connection's settings from the BranchConnection shape
- * both engines share. Core code asks these instead of looking at fields itself.
+ * Core's questions about engines: is a connection, checkpoint or branch MySQL's, a MySQL
+ * connection's settings from the BranchConnection shape both engines share, and the errors for
+ * a record used under the wrong engine or an option only PostgreSQL has. Names and labels come
+ * from the engine registry (src/engines/).
  */
 import type { BranchConnection } from '../backends/backend.js';
+import { type EngineName, engineOf } from '../engines/engine.js';
+import { engineLabel } from '../engines/index.js';
 import type { MysqlSettings } from '../engines/mysql/client.js';
 import { settingsOf } from '../engines/mysql/local-connection.js';
 import { InvalidInputError } from '../errors.js';
-import type { EngineName } from '../result.js';
 import type { BranchEntry, CheckpointEntry } from '../state/registry.js';
 
-export const ENGINE_NAMES = ['postgres', 'mysql'] as const;
-
-export const engineOf = (x: { engine?: EngineName } | null | undefined): EngineName =>
-  x?.engine ?? 'postgres';
-
 export const isMysql = (x: { engine?: EngineName } | null | undefined): boolean => engineOf(x) === 'mysql';
-
-export const ENGINE_LABEL: Readonly<Record<EngineName, string>> = {
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL/MariaDB',
-};
 
 /** A MySQL branch's or source's connection settings, with the database the migration runs in. */
 export function mysqlSettingsOf(conn: BranchConnection): MysqlSettings & { database: string } {
@@ -45,7 +37,7 @@ export function checkEngine(
   if (actual === expected) return;
   const what =
     'tag' in ckpt ? `checkpoint ${JSON.stringify(ckpt.tag)}` : `branch ${JSON.stringify(ckpt.name)}`;
-  throw new InvalidInputError(`${what} is ${ENGINE_LABEL[actual]}, not ${ENGINE_LABEL[expected]}`, {
+  throw new InvalidInputError(`${what} is ${engineLabel(actual)}, not ${engineLabel(expected)}`, {
     hint: `run it with --engine ${actual} (MCP: engine: "${actual}")`,
   });
 }

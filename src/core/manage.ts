@@ -38,7 +38,7 @@ export async function deleteBranch(ctx: Context, name: string): Promise<{ remove
   const b = await ctx.registry.branch(name);
   if (!b) throw unknownBranch(name);
   // Removed by the backend of its own engine, whichever this context was made for.
-  await withEngine(ctx, b.engine ?? 'postgres', async (c) => (await c.backend()).destroy(name));
+  await withEngine(ctx, engineOf(b), async (c) => (await c.backend()).destroy(name));
   return { removed: name };
 }
 
@@ -58,7 +58,7 @@ export async function gcState(ctx: Context): Promise<GcReport> {
   const data = await ctx.registry.read();
   const engines = new Set<EngineName>([ctx.engine]);
   for (const e of [...Object.values(data.checkpoints), ...Object.values(data.branches)])
-    engines.add(e.engine ?? 'postgres');
+    engines.add(engineOf(e));
   const out: GcReport = { removed: [], kept: [], errors: [] };
   for (const engine of engines) {
     const gc = () => withEngine(ctx, engine, async (c) => (await c.backend()).gc());

@@ -7,13 +7,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import {
-  loadParser,
-  MAX_SQL_BYTES,
-  type MigrationSource,
-  splitStatementsOffThread,
-} from '../collector/index.js';
-import { splitMysql } from '../engines/mysql/split.js';
+import { loadParser, MAX_SQL_BYTES, type MigrationSource } from '../collector/index.js';
+import { DEFAULT_ENGINE, engineByName } from '../engines/index.js';
 import { InvalidInputError } from '../errors.js';
 import type { EngineName } from '../result.js';
 import { readTextFile } from '../util/text-file.js';
@@ -50,12 +45,9 @@ async function checkSql(
   engine: EngineName,
 ): Promise<void> {
   try {
-    // Throws a located error for empty text, meta-commands, syntax errors (MySQL: as the mysql client splits).
-    if (engine === 'mysql') {
-      if (splitMysql(sql, label).length === 0) throw new InvalidInputError(`${label} holds no SQL statement`);
-    } else {
-      await splitStatementsOffThread(sql, label);
-    }
+    // Split as the engine's own client would: a located error for meta-commands and syntax errors.
+    const statements = await engineByName(engine).split(sql, label);
+    if (statements.length === 0) throw new InvalidInputError(`${label} holds no SQL statement`);
   } catch (err) {
     if (mentionCommand && err instanceof InvalidInputError) {
       throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ''}${COMMAND_HINT}` });
@@ -68,7 +60,7 @@ export async function resolveMigration(
   input: MigrationInput,
   cwd: string,
   index: number,
-  engine: EngineName = 'postgres',
+  engine: EngineName = DEFAULT_ENGINE,
 ): Promise<ResolvedMigration> {
   await loadParser(); // the parser is WebAssembly, loaded once per process
   const text = input.migration;

@@ -8,17 +8,10 @@
 import type { Backend, BranchConnection } from '../backends/backend.js';
 import { BackendError, describeError } from '../errors.js';
 import type { CheckpointSnapshot } from './checkpoint-snapshot.js';
-import type { Context } from './context.js';
 import { mysqlSettingsOf } from './engine-of.js';
+import type { SourceRead } from './engines/types.js';
 import { coreVerifiesMysql, readCheckpointOnBranch } from './mysql-checkpoint.js';
 import { mysqlCheckpointFacts } from './mysql-snapshot.js';
-
-export interface SourceRead {
-  database: string | undefined;
-  snapshot: CheckpointSnapshot;
-  /** Complete the record once the checkpoint exists. */
-  afterCopy(ctx: Context, signal?: AbortSignal): Promise<void>;
-}
 
 export async function mysqlBefore(
   tag: string,

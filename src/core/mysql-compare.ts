@@ -4,35 +4,20 @@
  * transaction with a time limit (mysql-query.ts), logged in as the branch's reader where the
  * backend has one. Reads only; the same BranchComparison JSON as PostgreSQL, with `engine`.
  */
-import type { Backend } from '../backends/backend.js';
 import { withBranch } from '../backends/with-branch.js';
 import { withMysql } from '../engines/mysql/client.js';
 import { renameDatabase } from '../engines/mysql/collector/relation-names.js';
 import { exactRowCount, tableSnapshots } from '../engines/mysql/snapshot.js';
 import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
-import type { BranchEntry } from '../state/registry.js';
-import type { CheckpointSnapshot } from './checkpoint-snapshot.js';
 import { mysqlSettingsOf } from './engine-of.js';
+import type { CompareRequest } from './engines/types.js';
 import { readOnlyMysqlQuery } from './mysql-query.js';
 import { isMysqlSchemaJson, mysqlSchemaDiff } from './mysql-snapshot.js';
-import type { CompareInput } from './types.js';
 
-export interface QueryLimits {
-  timeoutMs: number;
-  maxRows: number;
-  maxBytes: number;
-}
-
-export async function compareMysqlBranches(
-  backend: Backend,
-  entries: readonly BranchEntry[],
-  snap: CheckpointSnapshot,
-  input: CompareInput,
-  limits: QueryLimits,
-  /** The checkpoint's source database: a logical copy's branch serves it under another name. */
-  sourceDatabase?: string,
-): Promise<BranchComparison> {
+export async function compareMysqlBranches(request: CompareRequest): Promise<BranchComparison> {
+  // sourceDatabase: a logical copy's branch serves the checkpoint's source database under another name.
+  const { backend, entries, snapshot: snap, input, limits, sourceDatabase } = request;
   const reference = entries[0]!.checkpoint;
   const recorded = snap.schema;
   if (!isMysqlSchemaJson(recorded)) {

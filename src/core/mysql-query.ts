@@ -10,6 +10,7 @@ import { connectMysql, type MysqlConnection, type MysqlSettings } from '../engin
 import { splitMysql } from '../engines/mysql/split.js';
 import { InvalidInputError } from '../errors.js';
 import type { BranchComparison } from '../result.js';
+import { failedQueryResult } from './bounded-query.js';
 
 type QueryResult = BranchComparison['query_results'][string];
 
@@ -60,14 +61,7 @@ export async function readOnlyMysqlQuery(
     if (!r.truncated) await c.query(ROLLBACK_SQL);
     return { ...r, row_count: r.rows.length, error: null };
   } catch (err) {
-    const e = err as { code?: string; message: string };
-    return {
-      columns: [],
-      rows: [],
-      row_count: 0,
-      truncated: false,
-      error: `${e.code ?? 'error'} ${e.message}`,
-    };
+    return failedQueryResult(err);
   } finally {
     if (c) await c.end().catch(() => c!.destroy());
   }

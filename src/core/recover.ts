@@ -8,17 +8,22 @@
 
 import type { Backend } from '../backends/backend.js';
 import { embeddedStatus } from '../backends/embedded.js';
-import { ENGINE_NAMES, type EngineName } from '../engines/engine.js';
+import { ENGINE_NAMES, type EngineName, engineOf } from '../engines/engine.js';
+import { DEFAULT_ENGINE } from '../engines/index.js';
 import { processAlive, reapOrphanedChildren } from '../state/children.js';
 import type { RegistryData } from '../state/registry.js';
 import type { Context } from './context.js';
 import { withEngine } from './engine-context.js';
 
 /** Registry entries of this backend and engine left behind by processes that are gone. */
-export function leftoversOf(data: RegistryData, backend: string, engine: EngineName = 'postgres'): string[] {
+export function leftoversOf(
+  data: RegistryData,
+  backend: string,
+  engine: EngineName = DEFAULT_ENGINE,
+): string[] {
   const out: string[] = [];
   const other = (e: { backend: string; engine?: EngineName }) =>
-    e.backend !== backend || (e.engine ?? 'postgres') !== engine;
+    e.backend !== backend || engineOf(e) !== engine;
   for (const b of Object.values(data.branches)) {
     if (other(b)) continue;
     const dead = !processAlive(b.pid);
@@ -28,7 +33,8 @@ export function leftoversOf(data: RegistryData, backend: string, engine: EngineN
     if (other(c) || c.state === 'ready') continue;
     if (c.pid === undefined || !processAlive(c.pid)) out.push(`unfinished checkpoint ${c.tag}`);
   }
-  if (backend === 'vers' && engine === 'postgres') {
+  // VMs are the backend's, not an engine's: listed once, with the default engine's leftovers.
+  if (backend === 'vers' && engine === DEFAULT_ENGINE) {
     for (const v of Object.values(data.vms ?? {})) {
       if (v.state === 'creating' && (v.pid === undefined || !processAlive(v.pid))) out.push(`VM ${v.label}`);
     }

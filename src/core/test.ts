@@ -8,8 +8,7 @@ import pLimit from 'p-limit';
 import { buildComparison } from '../analysis/rank.js';
 import type { Backend, BranchInfo } from '../backends/backend.js';
 import { unknownCheckpoint } from '../backends/messages.js';
-import { deployRehearsalFrom } from '../collector/deploy-options.js';
-import { loadMysqlWorkload } from '../engines/mysql/workload/index.js';
+import { type DeployRehearsal, deployRehearsalFrom } from '../collector/deploy-options.js';
 import {
   CancelledError,
   ConflictError,
@@ -22,13 +21,13 @@ import { deriveBranchName } from '../state/names.js';
 import type { CheckpointEntry } from '../state/registry.js';
 import { redactDeep } from '../util/secrets.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
-import { loadWorkload } from '../workload/index.js';
 import { failIfCheckpointChanged } from './checkpoint-guard.js';
 import type { Context } from './context.js';
 import { withEngine } from './engine-context.js';
-import { checkEngine, postgresOnly } from './engine-of.js';
+import { checkEngine } from './engine-of.js';
+import { coreEngine } from './engines/index.js';
 import { measureOnBranch } from './measure-branch.js';
-import { type ResolvedMigration, resolveMigration } from './migration-input.js';
+import { resolveMigration } from './migration-input.js';
 import { checkpointEngine } from './mysql-checkpoint.js';
 import { recordTestedStrategies } from './record-tested.js';
 import { collectSettled, unmeasuredResult } from './settle.js';
@@ -81,30 +80,23 @@ export async function testMigration(ctx: Context, input: TestMigrationInput): Pr
 }
 
 /** What only the PostgreSQL collector has so far, refused for a MySQL checkpoint before any branch is made. */
-function refuseForMysql(input: TestStrategiesInput, resolved: readonly ResolvedMigration[]): void {
-  if (input.deploy) throw postgresOnly('the deploy rehearsal (--deploy-lock-timeout)', 'leave it out');
-  if (input.afterRun || input.beforeRank)
-    throw postgresOnly('strategy variants', 'test the strategies as written');
-  const command = resolved.find((m) => m.source.kind === 'command');
-  if (command) throw postgresOnly(`a shell-command strategy (${command.name})`, 'give the migration as SQL');
-}
-
 export async function testStrategies(ctx: Context, input: TestStrategiesInput): Promise<Comparison> {
   if (input.migrations.length === 0) throw new InvalidInputError('give at least one migration to test');
   // Bad options are the user's first error, before the checkpoint is even looked up.
-  deployRehearsalFrom(input.deploy);
+  const deploy = deployRehearsalFrom(input.deploy);
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const engine = await checkpointEngine(ctx, checkpoint);
   if (input.engine) checkEngine({ tag: checkpoint.tag, engine }, input.engine);
   // A MySQL checkpoint from a context made for PostgreSQL (no --engine) is run by the MySQL backend.
-  return withEngine(ctx, engine, (c) => runStrategies(c, input, engine));
+  return withEngine(ctx, engine, (c) => runStrategies(c, input, { engine, checkpoint, deploy }));
 }
 
 async function runStrategies(
   ctx: Context,
   input: TestStrategiesInput,
-  engine: EngineName,
+  checked: { engine: EngineName; checkpoint: CheckpointEntry; deploy: DeployRehearsal | null },
 ): Promise<Comparison> {
+  const { engine, checkpoint, deploy } = checked;
   // On one machine strategies compete for CPU and disk, so they run one after another unless asked;
   // Vers branches are separate VMs, so there they all run at once.
   const asked = input.parallel;
@@ -112,10 +104,9 @@ async function runStrategies(
     throw new InvalidInputError('parallel must be a whole number ≥ 1');
   // Everything the user gave is checked before any branch exists.
   const timeouts = timeoutsFromEnv(ctx.env);
-  const deploy = deployRehearsalFrom(input.deploy);
-  const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i) => resolveMigration(m, ctx.cwd, i, engine)));
-  if (engine === 'mysql') refuseForMysql(input, resolved);
+  const core = coreEngine(engine);
+  core.refuseUnsupported(input, resolved);
   const command = deploy ? resolved.find((m) => m.source.kind === 'command') : undefined;
   if (command) {
     throw new InvalidInputError(
@@ -135,8 +126,7 @@ async function runStrategies(
     names.add(m.name);
   }
   // The workload file is read in the engine's own SQL dialect (parameters, RETURNING).
-  const readWorkload = engine === 'mysql' ? loadMysqlWorkload : loadWorkload;
-  const workload = input.workload ? await readWorkload(input.workload, ctx.cwd) : undefined;
+  const workload = input.workload ? await core.loadWorkload(input.workload, ctx.cwd) : undefined;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);

@@ -5,12 +5,15 @@
  * outside an engine's folder sees only this interface, so adding an engine touches no other.
  */
 
+import { type EngineName, EngineNameSchema } from '../result.js';
+
 /** The engines vers-db runs on: recorded with checkpoints and branches (absent in a record = 'postgres'). */
-export type EngineName = 'postgres' | 'mysql';
-export const ENGINE_NAMES: readonly EngineName[] = ['postgres', 'mysql'];
+export type { EngineName };
+export const ENGINE_NAMES: readonly EngineName[] = EngineNameSchema.options;
 
 /** The engine a registry record or connection belongs to (records made before engines were recorded are PostgreSQL's). */
-export const engineOf = (e: { engine?: EngineName } | undefined): EngineName => e?.engine ?? 'postgres';
+export const engineOf = (e: { engine?: EngineName } | null | undefined): EngineName =>
+  e?.engine ?? 'postgres';
 
 /** One step of a migration file as the engine's own client would send it. */
 export interface EngineStatement {
@@ -24,9 +27,11 @@ export interface EngineStatement {
 
 export interface Engine<Admin = unknown, Statement extends EngineStatement = EngineStatement> {
   /** Recorded with each checkpoint and on every result: 'postgres', 'mysql', … */
-  readonly name: string;
+  readonly name: EngineName;
   /** For messages: "PostgreSQL", "MySQL/MariaDB". */
   readonly label: string;
+  /** Other names `--engine` accepts for it ("postgresql", "pg"). */
+  readonly aliases: readonly string[];
   /** URL schemes that select this engine, without the colon ("mysql", "mariadb"). */
   readonly urlSchemes: readonly string[];
   readonly defaultPort: number;

@@ -5,6 +5,7 @@
  * structuredContent holds the rest.
  */
 import type { BranchComparison } from '../result.js';
+import { engineNote } from './format.js';
 import { terminalTable, textTable } from './tables.js';
 
 /** The row-count columns: the checkpoint's ("checkpoint:<tag>", as core/compare.ts names it), then each branch. */
@@ -24,7 +25,8 @@ export function renderBranchComparison(r: BranchComparison): string {
         ...columns.map((c) => (n[c] === undefined || n[c] === null ? '—' : n[c]!.toLocaleString('en-US'))),
       ]),
   );
-  if (r.engine === 'mysql') out.push('Engine: MySQL/MariaDB');
+  const engine = engineNote(r);
+  if (engine) out.push(`Engine: ${engine}`);
   out.push('Row counts (exact):', counts);
   for (const b of r.branches) {
     const diff = r.schema_differences[b] ?? [];

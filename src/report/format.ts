@@ -3,7 +3,8 @@
  * result object; nothing here estimates or assumes a number.
  */
 import { longestBlockingLock } from '../analysis/locks.js';
-import type { BloatEntry, Comparison, LockHeld, ProbeStats, StrategyResult } from '../result.js';
+import { DEFAULT_ENGINE, engineLabel } from '../engines/index.js';
+import type { BloatEntry, Comparison, EngineName, LockHeld, ProbeStats, StrategyResult } from '../result.js';
 import { formatBytes, formatMs } from '../util/units.js';
 
 export { formatBytes, formatMs };
@@ -77,8 +78,8 @@ export function describeLock(lock: LockHeld | null): string {
 }
 
 export function describeBloat(r: StrategyResult): string {
-  // InnoDB counts no dead rows (it purges them itself): the largest growth in size says more.
-  if (r.engine === 'mysql') {
+  // An engine without dead-row counts (InnoDB purges its own) reports null: the largest growth says more.
+  if (r.bloat.tables.length > 0 && r.bloat.tables.every((t) => t.dead_tuples === null)) {
     const grown = [...r.bloat.tables].sort(
       (a, b) => b.size_after - b.size_before - (a.size_after - a.size_before),
     )[0];
@@ -128,13 +129,13 @@ export function rejectionReason(c: Comparison, r: StrategyResult): string | null
   return null;
 }
 
-/** "MySQL/MariaDB" for a MySQL result, checkpoint or comparison; null for PostgreSQL (reports stay as they were). */
-export function engineNote(x: { engine?: string }): string | null {
-  return x.engine === 'mysql' ? 'MySQL/MariaDB' : null;
+/** "MySQL/MariaDB" for a MySQL result, checkpoint or comparison; null for the default engine (reports stay as they were). */
+export function engineNote(x: { engine?: EngineName }): string | null {
+  return x.engine && x.engine !== DEFAULT_ENGINE ? engineLabel(x.engine) : null;
 }
 
 /** " · engine MySQL/MariaDB" after a report's meta line, or nothing for PostgreSQL. */
-export const engineMeta = (x: { engine?: string }): string => {
+export const engineMeta = (x: { engine?: EngineName }): string => {
   const e = engineNote(x);
   return e ? ` · engine ${e}` : '';
 };

@@ -237,7 +237,7 @@ export function parseSuiteText(text: string, file: string): SuiteFile {
     dir,
     name: raw.name ?? basename(file).replace(/\.ya?ml$/i, ''),
     version: raw.version === undefined ? null : String(raw.version),
-    engine: raw.engine === undefined ? null : raw.engine === 'mariadb' ? 'mysql' : engineNameOf(raw.engine),
+    engine: raw.engine === undefined ? null : engineNameOf(raw.engine),
     services: {
       template,
       majorVersion: major,

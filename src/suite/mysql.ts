@@ -1,6 +1,5 @@
 /**
- * Suites on MySQL/MariaDB: which engine a run uses (the file's `engine:`, else the run's), the
- * suite options only the PostgreSQL side has (refused before anything is made, naming the suite
+ * Suites on MySQL/MariaDB (./engines.ts lists them beside PostgreSQL's): the suite options only the PostgreSQL side has (refused before anything is made, naming the suite
  * and the option), and the MySQL source database: rebuilt only when an earlier suite run made it,
  * its setup SQL files run through the engine's own splitter, its objects recorded afterwards.
  * Migrations, validations and checkpoints go through the same core path as on PostgreSQL.
@@ -9,13 +8,12 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Backend } from '../backends/backend.js';
 import { withSource } from '../backends/with-branch.js';
-import { mysqlInventory } from '../cli/demo/mysql-owner.js';
 import type { Context } from '../core/context.js';
 import { mysqlSettingsOf } from '../core/engine-of.js';
 import { resolveMigration } from '../core/migration-input.js';
 import { refuseForeignObjects, SUITE_CREATOR } from '../core/ownership.js';
-import type { EngineName } from '../engines/engine.js';
 import { connectMysql } from '../engines/mysql/client.js';
+import { mysqlInventory } from '../engines/mysql/inventory.js';
 import { splitMysql } from '../engines/mysql/split.js';
 import { BackendError, InvalidInputError, throwIfAborted } from '../errors.js';
 import { readTextFile } from '../util/text-file.js';
@@ -25,27 +23,6 @@ const MAX_SETUP_SQL_BYTES = 512 * 1024 * 1024;
 
 /** The registry key of a MySQL suite source (PostgreSQL sources are keyed by their bare name). */
 const sourceKey = (database: string) => `mysql:${database}`;
-
-/**
- * The engine of a run: `engine:` in the file, else the run's (--engine, MCP `engine`,
- * VERS_DB_ENGINE, DATABASE_URL's scheme). An engine asked for by the run that contradicts the
- * file's is bad input.
- */
-export function suiteEngine(
-  file: SuiteFile,
-  runEngine: EngineName,
-  explicit: EngineName | undefined,
-): EngineName {
-  if (file.engine && explicit && explicit !== file.engine) {
-    throw new InvalidInputError(
-      `${file.file} says engine: ${file.engine}, but the run asked for ${explicit}`,
-      {
-        hint: `drop one of them, or make them agree`,
-      },
-    );
-  }
-  return file.engine ?? explicit ?? runEngine;
-}
 
 /** A setup step that names one existing .sql file next to the suite file: loaded through the engine. */
 export function setupSqlFile(command: string, dir: string): string | null {

@@ -13,7 +13,7 @@ import { failIfCheckpointChanged } from '../core/checkpoint-guard.js';
 import type { Context, ProgressFn } from '../core/context.js';
 import { withEngine } from '../core/engine-context.js';
 import { createCheckpoint } from '../core/index.js';
-import { assertMayReplace, recordSource, SUITE_CREATOR } from '../core/ownership.js';
+import { assertMayReplace, SUITE_CREATOR } from '../core/ownership.js';
 import { recordTestedSuiteBranches } from '../core/record-tested.js';
 import { collectSettled, unmeasuredResult } from '../core/settle.js';
 import type { EngineName } from '../engines/engine.js';
@@ -22,16 +22,9 @@ import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { Comparison, StrategyResult } from '../result.js';
 import { redactDeep } from '../util/secrets.js';
 import { timeoutsFromEnv } from '../util/timeouts.js';
+import { suiteEngine, suiteEngineOps } from './engines.js';
 import { DEFAULT_SUITE_FILE, loadSuiteFile } from './loader.js';
 import { metricInfo } from './metrics.js';
-import {
-  prepareMysqlSource,
-  recordMysqlSource,
-  refusePostgresOnly,
-  runMysqlSetupFile,
-  setupSqlFile,
-  suiteEngine,
-} from './mysql.js';
 import {
   type BranchRun,
   type PatternContext,
@@ -40,7 +33,6 @@ import {
   runPerformanceBranch,
   runRollbackBranch,
 } from './patterns/index.js';
-import { preparePgSource } from './pg-source.js';
 import type { SuiteCheck, SuiteOutcome, SuiteRunResult } from './result.js';
 import type { Branch, Suite, SuiteFile } from './schema.js';
 
@@ -171,8 +163,8 @@ export async function runSuite(ctx: Context, opts: RunSuiteOptions = {}): Promis
     });
   }
   const engine = suiteEngine(file, ctx.engine, opts.engine ? engineNameOf(opts.engine) : undefined);
-  // Everything a MySQL run cannot do is refused before any database, checkpoint or branch is made.
-  if (engine === 'mysql') await refusePostgresOnly(file, file.suites);
+  // Everything the engine's runs cannot do is refused before any database, checkpoint or branch is made.
+  await suiteEngineOps(engine).refuseUnsupported(file, file.suites);
   return withEngine(ctx, engine, (c) => runLoaded(c, file, selected, engine, opts, started));
 }
 
@@ -191,8 +183,8 @@ async function runLoaded(
   const mayReplace = (name: string) =>
     assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, 'name another checkpoint in the suite file');
   for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
-  if (engine === 'mysql') await prepareMysqlSource(ctx, backend, setups.length > 0, opts.rebuild ?? false);
-  else await preparePgSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
+  const ops = suiteEngineOps(engine);
+  await ops.prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
 
   const checkpoints: SuiteRunResult['checkpoints'] = [];
   const taken = new Set<string>();
@@ -220,14 +212,13 @@ async function runLoaded(
       throwIfAborted(opts.signal);
       progress(`${s.name}: setup[${i}] ${command}`);
       // On MySQL a step naming a .sql file is loaded through the engine (split as the mysql client does).
-      const sqlFile = engine === 'mysql' ? setupSqlFile(command, file.dir) : null;
-      const r = sqlFile
-        ? await runMysqlSetupFile(backend, sqlFile, command.trim(), opts.signal)
-        : await backend.execSource(command, {
-            cwd: file.dir,
-            timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
-            signal: opts.signal,
-          });
+      const r =
+        (await ops.runSetupStep(backend, command, file.dir, opts.signal)) ??
+        (await backend.execSource(command, {
+          cwd: file.dir,
+          timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
+          signal: opts.signal,
+        }));
       if (r.exitCode !== 0) {
         const tail = (r.stderr.trim() || r.stdout.trim()).slice(-1500);
         setupFailed.set(
@@ -242,8 +233,7 @@ async function runLoaded(
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
-  if (setups.length > 0 && engine === 'mysql') await recordMysqlSource(ctx, backend);
-  else if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
+  if (setups.length > 0) await ops.recordSource(ctx, backend);
   // Suites without setup start from their named checkpoint if it exists, else from the source as it is now.
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import type { Threshold } from '../analysis/thresholds.js';
 import type { DeployRehearsal } from '../collector/deploy-options.js';
 import type { EngineName } from '../engines/engine.js';
+import { ENGINES } from '../engines/index.js';
 import type { WorkloadInput } from '../workload/index.js';
 import { WorkloadSchema } from '../workload/input.js';
 import { RawDeploySchema } from './deploy.js';
@@ -103,13 +104,16 @@ export const RawSuiteSchema = z.strictObject({
     .optional(),
 });
 
+/** What `engine:` accepts: every engine's name and aliases. */
+const ENGINE_CHOICES = ENGINES.flatMap((e) => [e.name, ...e.aliases]) as [string, ...string[]];
+
 export const RawSuiteFileSchema = z.strictObject({
   /** Optional so the use-case's pattern snippets load as written; defaults to the file's base name. */
   name: z.string().min(1).optional(),
   version: z.union([z.string(), z.number()]).optional(),
   description: z.string().optional(),
   /** The database engine the suite runs on: postgres (default) or mysql (MySQL/MariaDB). */
-  engine: z.enum(['postgres', 'postgresql', 'pg', 'mysql', 'mariadb']).optional(),
+  engine: z.enum(ENGINE_CHOICES).optional(),
   vm: z
     .strictObject({
       memory_mib: z.number().int().positive().optional(),

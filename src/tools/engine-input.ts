@@ -4,12 +4,9 @@
  * scheme, else postgres); the others use the engine recorded with the checkpoint or branch, and a
  * different one given here is an error.
  */
-import * as z from 'zod';
+import { EngineNameSchema } from '../result.js';
 
-export const EngineInput = z
-  .enum(['postgres', 'mysql'])
-  .optional()
-  .describe(
-    'Database engine: "postgres" or "mysql" (MySQL/MariaDB). Optional: checkpoints record their engine, ' +
-      'and tests and comparisons use it; say it to make a MySQL checkpoint or to insist on one.',
-  );
+export const EngineInput = EngineNameSchema.optional().describe(
+  'Database engine: "postgres" or "mysql" (MySQL/MariaDB). Optional: checkpoints record their engine, ' +
+    'and tests and comparisons use it; say it to make a MySQL checkpoint or to insist on one.',
+);

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { quoteIdent } from '../util/pg.js';
+import type { TableRef } from './file.js';
 import { qualifiedRef, resolveTable } from './params.js';
 import type { CommittedWrite } from './runner.js';
 
@@ -75,8 +76,33 @@ async function unmatched(
   return r.rows.map((x) => x.i);
 }
 
-export async function checkCommittedWrites(
-  client: pg.Client,
+/**
+ * What looking committed writes up needs from an engine, for tables `T` and typed columns `C`:
+ * the table a write went to as the application names it now, the columns' current types, which
+ * rows have (or lack) a matching row, and other tables with the same columns.
+ */
+export interface CommittedWriteLookup<T, C> {
+  /** The written table's name for grouping and messages, as the workload named it. */
+  written(target: TableRef): string;
+  resolve(target: TableRef): Promise<T | null>;
+  /** A resolved table's name in messages and in `found_in`. */
+  nameOf(table: T): string;
+  /** Each named column's current type, undefined where the column is gone. */
+  columnTypes(table: T, columns: readonly string[]): Promise<(C | undefined)[]>;
+  /** Indexes of `rows` with no matching row in `table` (wantMissing), or with one. */
+  matching(
+    table: T,
+    columns: readonly C[],
+    rows: readonly (string | null)[][],
+    wantMissing: boolean,
+  ): Promise<number[]>;
+  /** Other tables with every one of the columns (where a swap may have left the rows). */
+  lookalikes(table: T, columns: readonly C[]): Promise<T[]>;
+}
+
+/** Look every committed write up after the migration, through an engine's lookup. */
+export async function checkWritesWith<T, C>(
+  lookup: CommittedWriteLookup<T, C>,
   writes: readonly CommittedWrite[],
   migration: { start: number; end: number },
 ): Promise<CommittedWritesReport> {
@@ -98,79 +124,85 @@ export async function checkCommittedWrites(
       report.unverifiable++;
       continue;
     }
-    const key = JSON.stringify([qualifiedRef(w.target), w.columns]);
+    const key = JSON.stringify([lookup.written(w.target), w.columns]);
     groups.set(key, [...(groups.get(key) ?? []), w]);
   }
   for (const group of groups.values()) {
     const { target, columns } = group[0]!;
-    const written = qualifiedRef(target);
-    const table = await resolveTable(client, target);
     const countMissing = (missing: CommittedWrite[]) => {
       report.checked += group.length;
       report.missing += missing.length;
       report.missing_during_migration += missing.filter(during).length;
     };
+    const table = await lookup.resolve(target);
     if (!table) {
       countMissing(group);
       report.problems.push(
-        `table ${written}, which ${group.length} committed writes went to, no longer exists`,
+        `table ${lookup.written(target)}, which ${group.length} committed writes went to, no longer exists`,
       );
       continue;
     }
-    const types = (
-      await client.query<{ column: string; type: string }>(COLUMN_TYPES_SQL, [table.name, columns])
-    ).rows;
-    const typed = columns.map((c) => types.find((t) => t.column === c));
+    const name = lookup.nameOf(table);
+    const typed = await lookup.columnTypes(table, columns);
     if (typed.some((t) => !t)) {
       report.unverifiable += group.length;
       const gone = columns.filter((_, i) => !typed[i]);
       report.problems.push(
-        `${table.name} has no column ${gone.join(', ')} any more: ${group.length} committed writes cannot be checked`,
+        `${name} has no column ${gone.join(', ')} any more: ${group.length} committed writes cannot be checked`,
       );
       continue;
     }
-    const cols = typed as { column: string; type: string }[];
+    const cols = typed as C[];
+    const values = group.map((w) => w.values);
     let missingIdx: number[];
     try {
-      missingIdx = await unmatched(
-        client,
-        table.name,
-        cols,
-        group.map((w) => w.values),
-        true,
-      );
+      missingIdx = await lookup.matching(table, cols, values, true);
     } catch (err) {
       report.unverifiable += group.length;
-      report.problems.push(
-        `committed writes to ${table.name} could not be checked: ${(err as Error).message}`,
-      );
+      report.problems.push(`committed writes to ${name} could not be checked: ${(err as Error).message}`);
       continue;
     }
     const missing = missingIdx.map((i) => group[i]!);
     countMissing(missing);
-    if (missing.length > 0) await findElsewhere(client, table.name, cols, missing, report);
+    if (missing.length === 0) continue;
+    for (const other of await lookup.lookalikes(table, cols)) {
+      const found = await lookup
+        .matching(
+          other,
+          cols,
+          missing.map((w) => w.values),
+          false,
+        )
+        .catch(() => []);
+      if (found.length > 0) report.found_in[lookup.nameOf(other)] = found.length;
+    }
   }
   return report;
 }
 
-/** Count missing rows found in other tables with the same columns (e.g. the `_old` side of a swap). */
-async function findElsewhere(
+type PgColumn = { column: string; type: string };
+
+/** PostgreSQL: tables by their quoted, qualified names; values cast to the columns' current types. */
+export function checkCommittedWrites(
   client: pg.Client,
-  table: string,
-  columns: { column: string; type: string }[],
-  missing: CommittedWrite[],
-  report: CommittedWritesReport,
-): Promise<void> {
-  const names = columns.map((c) => c.column);
-  const others = (await client.query<{ name: string }>(LOOKALIKE_TABLES_SQL, [table, names])).rows;
-  for (const { name } of others) {
-    const found = await unmatched(
-      client,
-      name,
-      columns,
-      missing.map((w) => w.values),
-      false,
-    ).catch(() => []);
-    if (found.length > 0) report.found_in[name] = found.length;
-  }
+  writes: readonly CommittedWrite[],
+  migration: { start: number; end: number },
+): Promise<CommittedWritesReport> {
+  const lookup: CommittedWriteLookup<string, PgColumn> = {
+    written: qualifiedRef,
+    resolve: async (target) => (await resolveTable(client, target))?.name ?? null,
+    nameOf: (table) => table,
+    async columnTypes(table, columns) {
+      const types = (await client.query<PgColumn>(COLUMN_TYPES_SQL, [table, columns])).rows;
+      return columns.map((c) => types.find((t) => t.column === c));
+    },
+    matching: (table, columns, rows, wantMissing) => unmatched(client, table, columns, rows, wantMissing),
+    async lookalikes(table, columns) {
+      const names = columns.map((c) => c.column);
+      return (await client.query<{ name: string }>(LOOKALIKE_TABLES_SQL, [table, names])).rows.map(
+        (r) => r.name,
+      );
+    },
+  };
+  return checkWritesWith(lookup, writes, migration);
 }

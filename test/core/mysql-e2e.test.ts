@@ -6,8 +6,7 @@
  * two kept branches, the application workload catching a copy-and-swap that drops writes. Options
  * the MySQL collector does not have are refused before any branch.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSource } from '../../src/backends/with-branch.js';
@@ -20,11 +19,10 @@ import { verifyMysqlCheckpoint } from '../../src/core/mysql-checkpoint.js';
 import { testStrategies } from '../../src/core/test.js';
 import { withMysql } from '../../src/engines/mysql/client.js';
 import { serverRoot } from '../../src/engines/mysql/local-layout.js';
-import { stopSource } from '../../src/engines/mysql/local-source.js';
 import { startServer, stopServer } from '../../src/engines/mysql/server.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { StrategyResult } from '../../src/result.js';
-import { mariadbAvailable, noteSkipped } from '../helpers/mariadb.js';
+import { mariadbAvailable, noteSkipped, useMysqlProject } from '../helpers/mariadb.js';
 
 noteSkipped('the core MySQL end-to-end tests');
 
@@ -33,18 +31,14 @@ const INSTANT = 'ALTER TABLE items ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=I
 const COPY = 'ALTER TABLE items MODIFY label VARCHAR(80) NOT NULL, ALGORITHM=COPY';
 
 describe.skipIf(!mariadbAvailable)('core on MySQL', () => {
+  const project = useMysqlProject('core');
   let dir: string;
   let state: string;
   let ctx: Context;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vdb-my-core-'));
-    await chmod(dir, 0o755); // the mysql OS user (tests run as root in CI) must enter it
-    state = join(dir, 'state');
-    const env: NodeJS.ProcessEnv = { ...process.env, VERS_DB_HOME: state };
-    delete env.DATABASE_URL;
-    delete env.VERS_DB_ENGINE;
-    ctx = createContext({ env, cwd: dir, backend: 'local', engine: 'mysql', log: () => {} });
+    ({ dir, state } = project());
+    ctx = createContext({ env: project().env, cwd: dir, backend: 'local', engine: 'mysql', log: () => {} });
     await withSource(await ctx.backend(), (src) =>
       withMysql(mysqlSettingsOf(src), async (c) => {
         await c.query(
@@ -65,8 +59,6 @@ describe.skipIf(!mariadbAvailable)('core on MySQL', () => {
     }
     await backend?.gc().catch(() => undefined);
     await ctx?.close();
-    if (state) await stopSource(state).catch(() => undefined);
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('checkpoints with exact counts and checksums recorded', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mysqlServerAvailable } from '../../src/engines/mysql/binaries.js';
+import { stopSource } from '../../src/engines/mysql/local-source.js';
 import { pidAlive } from '../../src/engines/mysql/process.js';
 import { type MysqlServer, startServer, stopServer } from '../../src/engines/mysql/server.js';
 
@@ -41,5 +42,41 @@ export function useMariadb(prefix: string): () => MysqlServer {
   return () => {
     if (!server) throw new Error('the MariaDB server is not started yet (use it from beforeAll on)');
     return server;
+  };
+}
+
+export interface MysqlProject {
+  /** The project directory (the mysql OS user may enter it). */
+  dir: string;
+  /** Its state directory (VERS_DB_HOME). */
+  state: string;
+  /** process.env with VERS_DB_HOME set, and no DATABASE_URL or VERS_DB_ENGINE of the caller's. */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Call first inside a describe: a temporary project for the local MySQL backend, made in
+ * beforeAll. Its afterAll runs after the file's own (which release contexts and branches): it
+ * stops the project's source server and removes the directory.
+ */
+export function useMysqlProject(prefix: string): () => MysqlProject {
+  let project: MysqlProject | undefined;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), `vdb-my-${prefix}-`));
+    await chmod(dir, 0o755); // the mysql OS user (tests run as root in CI) must enter it
+    const state = join(dir, 'state');
+    const env: NodeJS.ProcessEnv = { ...process.env, VERS_DB_HOME: state };
+    delete env.DATABASE_URL;
+    delete env.VERS_DB_ENGINE;
+    project = { dir, state, env };
+  });
+  afterAll(async () => {
+    if (!project) return;
+    await stopSource(project.state).catch(() => undefined);
+    await rm(project.dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!project) throw new Error('the MySQL project is not made yet (use it from beforeAll on)');
+    return project;
   };
 }

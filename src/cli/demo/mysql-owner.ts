@@ -10,21 +10,8 @@ import { addedObjects } from '../../core/inventory.js';
 import { DEMO_CREATOR } from '../../core/ownership.js';
 import { DATABASE_EXISTS_SQL } from '../../engines/mysql/admin-sql.js';
 import { type MysqlSettings, withMysql } from '../../engines/mysql/client.js';
+import { mysqlInventory } from '../../engines/mysql/inventory.js';
 import { ConflictError } from '../../errors.js';
-
-const INVENTORY_SQL = /* SQL */ `
-  SELECT CONCAT(LOWER(TABLE_TYPE), ' ', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-  UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
-  UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
-  UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
-  ORDER BY 1`;
-
-export async function mysqlInventory(settings: MysqlSettings, database: string): Promise<string[]> {
-  return withMysql(settings, async (c) => {
-    const [rows] = await c.query(INVENTORY_SQL, [database, database, database, database]);
-    return (rows as Array<{ o: string }>).map((r) => r.o);
-  });
-}
 
 async function databaseExists(settings: MysqlSettings, database: string): Promise<boolean> {
   return withMysql(settings, async (c) => {

@@ -12,6 +12,7 @@ import { type MysqlStatement, splitMysql } from './split.js';
 export const mysqlEngine: Engine<MysqlAdminSql, MysqlStatement> = {
   name: 'mysql',
   label: 'MySQL/MariaDB',
+  aliases: ['mariadb'],
   urlSchemes: ['mysql', 'mariadb'],
   defaultPort: 3306,
   split: async (text, file) => splitMysql(text, file),

@@ -12,12 +12,13 @@ import { mysqlEngine } from '../../../src/engines/mysql/engine.js';
 import { InvalidInputError } from '../../../src/errors.js';
 import { mariadbAvailable, noteSkipped, useMariadb } from '../../helpers/mariadb.js';
 
-describe('choosing the MySQL engine', () => {
+describe('choosing an engine', () => {
   it.each([
     ['mysql://u:p@db:3306/app', 'mysql'],
     ['MariaDB://u:p@db/app', 'mysql'],
-    ['postgres://u:p@db/app', null],
-    ['postgresql://db/app', null],
+    ['postgres://u:p@db/app', 'postgres'],
+    ['postgresql://db/app', 'postgres'],
+    ['oracle://db/app', null],
     ['not a url', null],
   ])('%s → %s', (url, name) => {
     expect(engineForUrl(url)?.name ?? null).toBe(name);

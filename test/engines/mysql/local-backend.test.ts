@@ -3,8 +3,7 @@
  * restart), branches with their own mariadbd, connect/exec, rollback, destroy, deleteCheckpoint,
  * gc after a killed process, and the engine-mismatch error against a real PostgreSQL backend.
  */
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BranchConnection } from '../../../src/backends/backend.js';
@@ -17,14 +16,13 @@ import { settingsFromUrl, withMysql } from '../../../src/engines/mysql/client.js
 import { serverLayout } from '../../../src/engines/mysql/layout.js';
 import { settingsOf } from '../../../src/engines/mysql/local-connection.js';
 import { serverRoot, sourceRoot } from '../../../src/engines/mysql/local-layout.js';
-import { stopSource } from '../../../src/engines/mysql/local-source.js';
 import { pidAlive } from '../../../src/engines/mysql/process.js';
 import { startServer, stopServer } from '../../../src/engines/mysql/server.js';
 import { readServerState } from '../../../src/engines/mysql/state.js';
 import { ConflictError, InvalidInputError } from '../../../src/errors.js';
 import { urlOf } from '../../../src/util/pg.js';
 import { createTestDatabase, dropTestDatabase, uniqueName } from '../../helpers/db.js';
-import { mariadbAvailable, noteSkipped } from '../../helpers/mariadb.js';
+import { mariadbAvailable, noteSkipped, useMysqlProject } from '../../helpers/mariadb.js';
 import { deadPid } from '../../vers/fake-env.js';
 
 noteSkipped('the local MySQL backend tests');
@@ -47,19 +45,15 @@ async function serverPid(root: string): Promise<number | null> {
 }
 
 describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
+  const project = useMysqlProject('backend');
   let dir: string;
   let state: string;
   let ctx: Context;
   let b: Backend;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vdb-my-backend-'));
-    await chmod(dir, 0o755); // the mysql OS user (tests run as root in CI) must enter it
-    state = join(dir, 'state');
-    const env: NodeJS.ProcessEnv = { ...process.env, VERS_DB_HOME: state };
-    delete env.DATABASE_URL;
-    delete env.VERS_DB_ENGINE;
-    ctx = createContext({ env, cwd: dir, backend: 'local', engine: 'mysql', log: () => {} });
+    ({ dir, state } = project());
+    ctx = createContext({ env: project().env, cwd: dir, backend: 'local', engine: 'mysql', log: () => {} });
     expect(ctx.engine).toBe('mysql');
     b = await ctx.backend();
     const src = await b.connectSource();
@@ -74,8 +68,6 @@ describe.skipIf(!mariadbAvailable)('local MySQL backend', () => {
   afterAll(async () => {
     await b?.gc().catch(() => undefined);
     await ctx?.close();
-    if (state) await stopSource(state).catch(() => undefined);
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('checkpoint: the source is copied and serves again; the record names the engine', async () => {

@@ -106,6 +106,11 @@ describe.skipIf(!canThin || !mariadbAvailable)('vers-db up --thin --engine mysql
     expect(status.branch_copies.reflinks).toBe(true);
     const doctor = await cli(['doctor'], env, dir);
     expect(doctor.stdout).toMatch(/^ok\s+MySQL copies\s+reflinked: on the thin volume/m);
+    // The server checks are MariaDB's own (a PostgreSQL client against it used to fail doctor).
+    expect(doctor.stdout).toMatch(/^ok\s+MySQL\/MariaDB\s+10\.\d+\.\d+-MariaDB\S* at mysql:\/\//m);
+    expect(doctor.stdout).toMatch(/^ok\s+lock holders\s+performance_schema/m);
+    expect(doctor.stdout).not.toMatch(/^FAIL/m);
+    expect(doctor.exitCode).toBe(0);
 
     // The moved data is served from the volume.
     const movedUrl = /^DATABASE_URL=(\S+)$/m.exec(thinUp.stdout)![1]!;

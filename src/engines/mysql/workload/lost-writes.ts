@@ -8,7 +8,12 @@
  * for in the database's other tables with the same columns (the `_old` side of a swap).
  */
 import type { RowDataPacket } from 'mysql2';
-import type { CommittedWritesReport } from '../../../workload/lost-writes.js';
+import {
+  type CommittedWriteLookup,
+  type CommittedWritesReport,
+  checkWritesWith,
+} from '../../../workload/lost-writes.js';
+import type { ResolvedTable } from '../../../workload/params.js';
 import type { CommittedWrite } from '../../../workload/runner.js';
 import { type MysqlConnection, quoteMysqlIdent } from '../client.js';
 import { relationKey } from '../locks.js';
@@ -61,15 +66,6 @@ export function typedLiteral(col: ColumnType, value: string | null): string {
   return s;
 }
 
-/** Keep the last committed write per row (its first returned value). */
-function latestPerRow(writes: readonly CommittedWrite[]): CommittedWrite[] {
-  const byKey = new Map<string, CommittedWrite>();
-  for (const w of [...writes].sort((a, b) => a.end - b.end)) {
-    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
-  }
-  return [...byKey.values()];
-}
-
 /** Which of `rows` have (wantMissing) or do not have a matching row in `db.table`. */
 async function matching(
   c: MysqlConnection,
@@ -98,100 +94,36 @@ async function matching(
 }
 
 /** Look every committed write up in `database` as it is after the migration (tool user's connection). */
-export async function checkMysqlCommittedWrites(
+export function checkMysqlCommittedWrites(
   c: MysqlConnection,
   database: string,
   writes: readonly CommittedWrite[],
   migration: { start: number; end: number },
 ): Promise<CommittedWritesReport> {
-  const rows = latestPerRow(writes);
-  const during = (w: CommittedWrite) => w.end >= migration.start && w.end <= migration.end;
-  const report: CommittedWritesReport = {
-    committed: rows.length,
-    committed_during_migration: rows.filter(during).length,
-    checked: 0,
-    missing: 0,
-    missing_during_migration: 0,
-    unverifiable: 0,
-    found_in: {},
-    problems: [],
-  };
-  const groups = new Map<string, CommittedWrite[]>();
-  for (const w of rows) {
-    if (w.values[0] === null || w.columns.length === 0) {
-      report.unverifiable++;
-      continue;
-    }
-    const key = JSON.stringify([w.target, w.columns]);
-    groups.set(key, [...(groups.get(key) ?? []), w]);
-  }
-  for (const group of groups.values()) {
-    const { target, columns } = group[0]!;
-    const written = target.schema
-      ? relationKey(target.schema, target.table)
-      : relationKey(database, target.table);
-    const countMissing = (missing: CommittedWrite[]) => {
-      report.checked += group.length;
-      report.missing += missing.length;
-      report.missing_during_migration += missing.filter(during).length;
-    };
-    const table = await resolveMysqlTable(c, database, target);
-    if (!table) {
-      countMissing(group);
-      report.problems.push(
-        `table ${written}, which ${group.length} committed writes went to, no longer exists`,
-      );
-      continue;
-    }
-    const [typeRows] = await c.query<RowDataPacket[]>(COLUMN_TYPES_SQL, [table.schema, table.table]);
-    const types = typeRows as ColumnType[];
-    const typed = columns.map((name) => types.find((t) => t.name.toLowerCase() === name.toLowerCase()));
-    if (typed.some((t) => !t)) {
-      report.unverifiable += group.length;
-      const gone = columns.filter((_, i) => !typed[i]);
-      report.problems.push(
-        `${table.name} has no column ${gone.join(', ')} any more: ${group.length} committed writes cannot be checked`,
-      );
-      continue;
-    }
-    const cols = typed as ColumnType[];
-    let missing: CommittedWrite[];
-    try {
-      const idx = await matching(
-        c,
+  const lookup: CommittedWriteLookup<ResolvedTable, ColumnType> = {
+    written: (target) => relationKey(target.schema ?? database, target.table),
+    resolve: (target) => resolveMysqlTable(c, database, target),
+    nameOf: (table) => table.name,
+    async columnTypes(table, columns) {
+      const [rows] = await c.query<RowDataPacket[]>(COLUMN_TYPES_SQL, [table.schema, table.table]);
+      const types = rows as ColumnType[];
+      return columns.map((name) => types.find((t) => t.name.toLowerCase() === name.toLowerCase()));
+    },
+    matching: (table, columns, rows, wantMissing) =>
+      matching(c, table.schema, table.table, columns, rows, wantMissing),
+    async lookalikes(table, columns) {
+      const [rows] = await c.query<RowDataPacket[]>(LOOKALIKE_TABLES_SQL, [
         table.schema,
         table.table,
-        cols,
-        group.map((w) => w.values),
-        true,
-      );
-      missing = idx.map((i) => group[i]!);
-    } catch (err) {
-      report.unverifiable += group.length;
-      report.problems.push(
-        `committed writes to ${table.name} could not be checked: ${(err as Error).message}`,
-      );
-      continue;
-    }
-    countMissing(missing);
-    if (missing.length === 0) continue;
-    const [others] = await c.query<RowDataPacket[]>(LOOKALIKE_TABLES_SQL, [
-      table.schema,
-      table.table,
-      cols.map((col) => col.name),
-      cols.length,
-    ]);
-    for (const { name } of others as Array<{ name: string }>) {
-      const found = await matching(
-        c,
-        table.schema,
-        name,
-        cols,
-        missing.map((w) => w.values),
-        false,
-      ).catch(() => []);
-      if (found.length > 0) report.found_in[relationKey(table.schema, name)] = found.length;
-    }
-  }
-  return report;
+        columns.map((col) => col.name),
+        columns.length,
+      ]);
+      return (rows as Array<{ name: string }>).map(({ name }) => ({
+        schema: table.schema,
+        table: name,
+        name: relationKey(table.schema, name),
+      }));
+    },
+  };
+  return checkWritesWith(lookup, writes, migration);
 }
