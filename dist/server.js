@@ -49,6 +49,6838 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// node_modules/zod/v4/core/util.js
+var util_exports = {};
+__export(util_exports, {
+  BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
+  CONSTANT_CATCH: () => CONSTANT_CATCH,
+  Class: () => Class,
+  NUMBER_FORMAT_RANGES: () => NUMBER_FORMAT_RANGES,
+  aborted: () => aborted,
+  allowsEval: () => allowsEval,
+  assert: () => assert,
+  assertEqual: () => assertEqual,
+  assertIs: () => assertIs,
+  assertNever: () => assertNever,
+  assertNotEqual: () => assertNotEqual,
+  assignProp: () => assignProp,
+  attachSchema: () => attachSchema,
+  base64ToUint8Array: () => base64ToUint8Array,
+  base64urlToUint8Array: () => base64urlToUint8Array,
+  cached: () => cached,
+  captureStackTrace: () => captureStackTrace,
+  cleanEnum: () => cleanEnum,
+  cleanRegex: () => cleanRegex,
+  clone: () => clone,
+  cloneDef: () => cloneDef,
+  codePointLength: () => codePointLength,
+  constantCatch: () => constantCatch,
+  createTransparentProxy: () => createTransparentProxy,
+  defineLazy: () => defineLazy,
+  defineLazyInternal: () => defineLazyInternal,
+  derived: () => derived,
+  esc: () => esc,
+  escapeRegex: () => escapeRegex,
+  explicitlyAborted: () => explicitlyAborted,
+  extend: () => extend,
+  finalizeIssue: () => finalizeIssue,
+  floatSafeRemainder: () => floatSafeRemainder,
+  getElementAtPath: () => getElementAtPath,
+  getEnumValues: () => getEnumValues,
+  getLengthableOrigin: () => getLengthableOrigin,
+  getParsedType: () => getParsedType,
+  getSizableOrigin: () => getSizableOrigin,
+  hexToUint8Array: () => hexToUint8Array,
+  hide: () => hide,
+  installLazyProp: () => installLazyProp,
+  isObject: () => isObject,
+  isPlainObject: () => isPlainObject,
+  issue: () => issue,
+  joinValues: () => joinValues,
+  jsonStringifyReplacer: () => jsonStringifyReplacer,
+  members: () => members,
+  merge: () => merge,
+  mergeDefs: () => mergeDefs,
+  normalizeParams: () => normalizeParams,
+  nullish: () => nullish,
+  numKeys: () => numKeys,
+  objectClone: () => objectClone,
+  omit: () => omit,
+  optionalKeys: () => optionalKeys,
+  own: () => own,
+  parsedType: () => parsedType,
+  partial: () => partial,
+  pick: () => pick,
+  prefixIssues: () => prefixIssues,
+  primitiveTypes: () => primitiveTypes,
+  promiseAllObject: () => promiseAllObject,
+  propertyKeyTypes: () => propertyKeyTypes,
+  randomString: () => randomString,
+  rawShape: () => rawShape,
+  required: () => required,
+  safeExtend: () => safeExtend,
+  shallowClone: () => shallowClone,
+  sizeCaps: () => sizeCaps,
+  slugify: () => slugify,
+  stringifyPrimitive: () => stringifyPrimitive,
+  toZod: () => toZod,
+  uint8ArrayToBase64: () => uint8ArrayToBase64,
+  uint8ArrayToBase64url: () => uint8ArrayToBase64url,
+  uint8ArrayToHex: () => uint8ArrayToHex,
+  unwrapMessage: () => unwrapMessage
+});
+function assertEqual(val) {
+  return val;
+}
+function assertNotEqual(val) {
+  return val;
+}
+function toZod() {
+  return (schema) => schema;
+}
+function assertIs(_arg) {
+}
+function assertNever(_x) {
+  throw new Error("Unexpected value in exhaustive check");
+}
+function assert(_) {
+}
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  return values;
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input) {
+  return input === null || input === void 0;
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end);
+}
+function floatSafeRemainder(val, step) {
+  const ratio = val / step;
+  const roundedRatio = Math.round(ratio);
+  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
+  if (Math.abs(ratio - roundedRatio) < tolerance)
+    return 0;
+  return ratio - roundedRatio;
+}
+function defineLazy(object3, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object3, key, {
+    get() {
+      if (value === EVALUATING) {
+        return void 0;
+      }
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
+      }
+      return value;
+    },
+    set(v) {
+      Object.defineProperty(object3, key, {
+        value: v
+        // configurable: true,
+      });
+    },
+    configurable: true
+  });
+}
+function objectClone(obj) {
+  return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def) {
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+function sourceShape(schema) {
+  return rawShape(schema._zod.def) ?? schema._zod.def.shape;
+}
+function deferProp(target, key, getter) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
+    },
+    enumerable: true,
+    configurable: true
+  });
+}
+function putProp(target, key, value) {
+  if (key in target)
+    assignProp(target, key, value);
+  else
+    target[key] = value;
+}
+function mirrorShape(target, source, keys, wrap) {
+  const raw = sourceShape(source);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get) {
+      deferProp(target, key, () => {
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
+      });
+    } else
+      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+  }
+}
+function mirrorProps(target, source) {
+  for (const key of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get)
+      deferProp(target, key, () => source[key]);
+    else
+      putProp(target, key, desc.value);
+  }
+}
+function mergeDefs(...defs) {
+  const mergedDescriptors = {};
+  for (const def of defs) {
+    const descriptors2 = Object.getOwnPropertyDescriptors(def);
+    Object.assign(mergedDescriptors, descriptors2);
+  }
+  return Object.defineProperties({}, mergedDescriptors);
+}
+function cloneDef(schema) {
+  return mergeDefs(schema._zod.def);
+}
+function getElementAtPath(obj, path6) {
+  if (!path6)
+    return obj;
+  return path6.reduce((acc, key) => acc?.[key], obj);
+}
+function promiseAllObject(promisesObj) {
+  const keys = Object.keys(promisesObj);
+  const promises = keys.map((key) => promisesObj[key]);
+  return Promise.all(promises).then((results) => {
+    const resolvedObj = {};
+    for (let i2 = 0; i2 < keys.length; i2++) {
+      resolvedObj[keys[i2]] = results[i2];
+    }
+    return resolvedObj;
+  });
+}
+function randomString(length = 10) {
+  const chars = "abcdefghijklmnopqrstuvwxyz";
+  let str = "";
+  for (let i2 = 0; i2 < length; i2++) {
+    str += chars[Math.floor(Math.random() * chars.length)];
+  }
+  return str;
+}
+function esc(str) {
+  return JSON.stringify(str);
+}
+function slugify(input) {
+  return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject(o2) {
+  if (isObject(o2) === false)
+    return false;
+  const ctor = o2.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o2) {
+  if (isPlainObject(o2))
+    return { ...o2 };
+  if (Array.isArray(o2))
+    return [...o2];
+  if (o2 instanceof Map)
+    return new Map(o2);
+  if (o2 instanceof Set)
+    return new Set(o2);
+  return o2;
+}
+function numKeys(data) {
+  let keyCount = 0;
+  for (const key in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key)) {
+      keyCount++;
+    }
+  }
+  return keyCount;
+}
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function createTransparentProxy(getter) {
+  let target;
+  return new Proxy({}, {
+    get(_, prop, receiver) {
+      target ?? (target = getter());
+      return Reflect.get(target, prop, receiver);
+    },
+    set(_, prop, value, receiver) {
+      target ?? (target = getter());
+      return Reflect.set(target, prop, value, receiver);
+    },
+    has(_, prop) {
+      target ?? (target = getter());
+      return Reflect.has(target, prop);
+    },
+    deleteProperty(_, prop) {
+      target ?? (target = getter());
+      return Reflect.deleteProperty(target, prop);
+    },
+    ownKeys(_) {
+      target ?? (target = getter());
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(_, prop) {
+      target ?? (target = getter());
+      return Reflect.getOwnPropertyDescriptor(target, prop);
+    },
+    defineProperty(_, prop, descriptor) {
+      target ?? (target = getter());
+      return Reflect.defineProperty(target, prop, descriptor);
+    }
+  });
+}
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
+  });
+}
+function pick(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".pick() cannot be used on object schemas containing refinements");
+  }
+  const newShape = {};
+  mirrorShape(newShape, schema, maskedKeys(schema, mask));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function maskedKeys(schema, mask) {
+  const raw = sourceShape(schema);
+  const keys = [];
+  for (const key of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key)}"`);
+    }
+    if (mask[key])
+      keys.push(key);
+  }
+  return keys;
+}
+function omit(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".omit() cannot be used on object schemas containing refinements");
+  }
+  const omitted = new Set(maskedKeys(schema, mask));
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function extend(schema, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to extend: expected a plain object");
+  }
+  const checks = schema._zod.def.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    const existingShape = sourceShape(schema);
+    for (const key of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
+      }
+    }
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function extended(schema, shape) {
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
+  mirrorProps(newShape, shape);
+  return newShape;
+}
+function safeExtend(schema, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to safeExtend: expected a plain object");
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function merge(a2, b) {
+  if (!b?._zod?.def) {
+    throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
+  }
+  if (a2._zod.def.checks?.length) {
+    throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
+  }
+  const newShape = {};
+  mirrorShape(newShape, a2, Reflect.ownKeys(sourceShape(a2)));
+  mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
+  const def = mergeDefs(a2._zod.def, {
+    shape: newShape,
+    get catchall() {
+      return b._zod.def.catchall;
+    },
+    checks: b._zod.def.checks ?? []
+  });
+  return clone(a2, def);
+}
+function partial(Class2, schema, mask, name = "partial") {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
+  }
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
+}
+function required(Class2, schema, mask) {
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+    // overwrite with non-optional
+    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+  ));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
+}
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path6, issues) {
+  return issues.map((iss) => {
+    var _a3;
+    (_a3 = iss).path ?? (_a3.path = []);
+    iss.path.unshift(path6);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    const max = d.maximum ?? d.length ?? d.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a3;
+  for (let i2 = start; i2 < issues.length; i2++) {
+    (_a3 = issues[i2]).schema ?? (_a3.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a3;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a3 = iss).schema ?? (_a3.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
+      continue;
+    full[k] = iss[k];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function getSizableOrigin(input) {
+  if (input instanceof Set)
+    return "set";
+  if (input instanceof Map)
+    return "map";
+  if (input instanceof File)
+    return "file";
+  return "unknown";
+}
+function codePointLength(str) {
+  const units = str.length;
+  if (!highSurrogate.test(str))
+    return units;
+  let count2 = units;
+  for (let i2 = 0; i2 < units - 1; i2++) {
+    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
+      count2--;
+      i2++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input) {
+  if (Array.isArray(input))
+    return "array";
+  if (typeof input === "string")
+    return "string";
+  return "unknown";
+}
+function parsedType(data) {
+  const t = typeof data;
+  switch (t) {
+    case "number": {
+      return Number.isNaN(data) ? "nan" : "number";
+    }
+    case "object": {
+      if (data === null) {
+        return "null";
+      }
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      const obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
+        return obj.constructor.name;
+      }
+    }
+  }
+  return t;
+}
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
+function cleanEnum(obj) {
+  return Object.entries(obj).filter(([k, _]) => {
+    return Number.isNaN(Number.parseInt(k, 10));
+  }).map((el) => el[1]);
+}
+function base64ToUint8Array(base642) {
+  const binaryString = atob(base642);
+  const bytes2 = new Uint8Array(binaryString.length);
+  for (let i2 = 0; i2 < binaryString.length; i2++) {
+    bytes2[i2] = binaryString.charCodeAt(i2);
+  }
+  return bytes2;
+}
+function uint8ArrayToBase64(bytes2) {
+  let binaryString = "";
+  for (let i2 = 0; i2 < bytes2.length; i2++) {
+    binaryString += String.fromCharCode(bytes2[i2]);
+  }
+  return btoa(binaryString);
+}
+function base64urlToUint8Array(base64url2) {
+  const base642 = base64url2.replace(/-/g, "+").replace(/_/g, "/");
+  const padding = "=".repeat((4 - base642.length % 4) % 4);
+  return base64ToUint8Array(base642 + padding);
+}
+function uint8ArrayToBase64url(bytes2) {
+  return uint8ArrayToBase64(bytes2).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+}
+function hexToUint8Array(hex) {
+  const cleanHex = hex.replace(/^0x/, "");
+  if (cleanHex.length % 2 !== 0) {
+    throw new Error("Invalid hex string length");
+  }
+  const bytes2 = new Uint8Array(cleanHex.length / 2);
+  for (let i2 = 0; i2 < cleanHex.length; i2 += 2) {
+    bytes2[i2 / 2] = Number.parseInt(cleanHex.slice(i2, i2 + 2), 16);
+  }
+  return bytes2;
+}
+function uint8ArrayToHex(bytes2) {
+  return Array.from(bytes2).map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
+    if (desc.get)
+      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+// @__NO_SIDE_EFFECTS__
+function derived(computes, table) {
+  for (const key in computes) {
+    const compute = computes[key];
+    Object.defineProperty(table, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        return own(this, key, compute(this));
+      },
+      set(value) {
+        own(this, key, value);
+      }
+    });
+  }
+  return table;
+}
+function defineBound(proto, key, fn) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto = Object.getPrototypeOf(inst);
+  return sentinel in proto ? void 0 : proto;
+}
+function defineLazyInternal(inst, key, compute) {
+  const proto = Object.getPrototypeOf(inst._zod);
+  if (key in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto = claim(inst, key);
+  if (!proto)
+    return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+function constantCatch(value) {
+  const fn = () => value;
+  fn[CONSTANT_CATCH] = true;
+  return fn;
+}
+var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
+var init_util = __esm({
+  "node_modules/zod/v4/core/util.js"() {
+    init_core();
+    Cached = class {
+      constructor(getter) {
+        this._getter = getter;
+        this._value = void 0;
+      }
+      get value() {
+        const getter = this._getter;
+        if (getter !== void 0) {
+          this._value = getter();
+          this._getter = void 0;
+        }
+        return this._value;
+      }
+    };
+    EVALUATING = /* @__PURE__ */ Symbol("evaluating");
+    captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+    };
+    allowsEval = /* @__PURE__ */ cached(() => {
+      if (globalConfig.jitless) {
+        return false;
+      }
+      if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
+        return false;
+      }
+      try {
+        const F = Function;
+        new F("");
+        return true;
+      } catch (_) {
+        return false;
+      }
+    });
+    getParsedType = (data) => {
+      const t = typeof data;
+      switch (t) {
+        case "undefined":
+          return "undefined";
+        case "string":
+          return "string";
+        case "number":
+          return Number.isNaN(data) ? "nan" : "number";
+        case "boolean":
+          return "boolean";
+        case "function":
+          return "function";
+        case "bigint":
+          return "bigint";
+        case "symbol":
+          return "symbol";
+        case "object":
+          if (Array.isArray(data)) {
+            return "array";
+          }
+          if (data === null) {
+            return "null";
+          }
+          if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
+            return "promise";
+          }
+          if (typeof Map !== "undefined" && data instanceof Map) {
+            return "map";
+          }
+          if (typeof Set !== "undefined" && data instanceof Set) {
+            return "set";
+          }
+          if (typeof Date !== "undefined" && data instanceof Date) {
+            return "date";
+          }
+          if (typeof File !== "undefined" && data instanceof File) {
+            return "file";
+          }
+          return "object";
+        default:
+          throw new Error(`Unknown data type: ${t}`);
+      }
+    };
+    propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+    primitiveTypes = /* @__PURE__ */ new Set([
+      "string",
+      "number",
+      "bigint",
+      "boolean",
+      "symbol",
+      "undefined"
+    ]);
+    NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+      safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      int32: [-2147483648, 2147483647],
+      uint32: [0, 4294967295],
+      float32: [-34028234663852886e22, 34028234663852886e22],
+      float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+    }))();
+    BIGINT_FORMAT_RANGES = {
+      int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
+      uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
+    };
+    highSurrogate = /[\uD800-\uDBFF]/;
+    Class = class {
+      constructor(..._args) {
+      }
+    };
+    broke = false;
+    breaker = {
+      configurable: true,
+      get() {
+        broke = true;
+        return void 0;
+      }
+    };
+    CONSTANT_CATCH = "~constantCatch";
+  }
+});
+
+// node_modules/zod/v4/core/core.js
+function newError(Definition) {
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer3, proto, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer3(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto2 = _.prototype;
+    for (const k in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k))
+        continue;
+      if (!(k in inst)) {
+        inst[k] = proto2[k].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+var _a, _zodDesc, _E, $ZodAsyncError, $ZodEncodeError, globalConfig;
+var init_core = __esm({
+  "node_modules/zod/v4/core/core.js"() {
+    init_util();
+    _zodDesc = { value: void 0, enumerable: false };
+    _E = "captureStackTrace" in Error ? Error : null;
+    $ZodAsyncError = class extends Error {
+      constructor() {
+        super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+      }
+    };
+    $ZodEncodeError = class extends Error {
+      constructor(name) {
+        super(`Encountered unidirectional transform during encode: ${name}`);
+        this.name = "ZodEncodeError";
+      }
+    };
+    (_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+    globalConfig = globalThis.__zod_globalConfig;
+  }
+});
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+function node(obj, key, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
+    if (key === "__proto__") {
+      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+    } else {
+      obj[key] = make();
+    }
+  }
+  return obj[key];
+}
+function flattenError(error2, mapper = (issue2) => issue2.message) {
+  const fieldErrors = {};
+  const formErrors = [];
+  for (const sub of error2.issues) {
+    if (sub.path.length > 0) {
+      node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
+    } else {
+      formErrors.push(mapper(sub));
+    }
+  }
+  return { formErrors, fieldErrors };
+}
+function formatError(error2, mapper = (issue2) => issue2.message) {
+  const fieldErrors = { _errors: [] };
+  const processError = (error3, path6 = []) => {
+    for (const issue2 of error3.issues) {
+      if (issue2.code === "invalid_union" && issue2.errors.length) {
+        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
+      } else if (issue2.code === "invalid_key") {
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+      } else if (issue2.code === "invalid_element") {
+        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
+      } else {
+        const fullpath = [...path6, ...issue2.path];
+        if (fullpath.length === 0) {
+          fieldErrors._errors.push(mapper(issue2));
+        } else {
+          let curr = fieldErrors;
+          let i2 = 0;
+          while (i2 < fullpath.length) {
+            const el = fullpath[i2];
+            const terminal = i2 === fullpath.length - 1;
+            if (el === "_errors") {
+              if (terminal)
+                curr._errors.push(mapper(issue2));
+              i2++;
+              continue;
+            }
+            if (!Object.prototype.hasOwnProperty.call(curr, el)) {
+              Object.defineProperty(curr, el, {
+                value: { _errors: [] },
+                enumerable: true,
+                writable: true,
+                configurable: true
+              });
+            }
+            const node2 = curr[el];
+            if (terminal) {
+              node2._errors.push(mapper(issue2));
+            }
+            curr = node2;
+            i2++;
+          }
+        }
+      }
+    }
+  };
+  processError(error2);
+  return fieldErrors;
+}
+var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
+var init_errors = __esm({
+  "node_modules/zod/v4/core/errors.js"() {
+    init_core();
+    init_util();
+    _messageDesc = {
+      get: _getMessage,
+      set: _setMessage,
+      enumerable: true,
+      configurable: true
+    };
+    _issuesDesc = { value: void 0, enumerable: false };
+    _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+    initializer = (inst, def) => {
+      inst.name = "$ZodError";
+      _issuesDesc.value = def;
+      Object.defineProperty(inst, "issues", _issuesDesc);
+      _issuesDesc.value = void 0;
+      Object.defineProperty(inst, "message", _messageDesc);
+      const proto = Object.getPrototypeOf(inst);
+      if (!_installedToString.has(proto)) {
+        _installedToString.add(proto);
+        Object.defineProperty(proto, "toString", {
+          configurable: true,
+          enumerable: false,
+          get() {
+            const value = () => this.message;
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+            return value;
+          },
+          set(value) {
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+          }
+        });
+      }
+    };
+    $ZodError = $constructor("$ZodError", initializer);
+    $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+      Parent: Error
+    });
+  }
+});
+
+// node_modules/zod/v4/core/parse.js
+function finalizeParams(callee, params) {
+  return { callee: params?.callee ?? callee, Err: params?.Err };
+}
+function failure(Err, issues, ctx) {
+  let error2;
+  return {
+    success: false,
+    get error() {
+      if (!error2) {
+        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error2;
+    },
+    set error(e) {
+      error2 = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+function validateFallback(schema, value, _ctx) {
+  const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
+  const fallbackRun = schema._zod.bag.fallbackRun;
+  let result;
+  if (fallbackRun) {
+    ctx[COMPILE_FALLBACK] = true;
+    result = fallbackRun({ value, issues: [] }, ctx);
+  } else {
+    result = schema._zod.run({ value, issues: [] }, ctx);
+  }
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length === 0;
+}
+var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, _decode, _encodeAsync, _decodeAsync, _safeEncode, _safeDecode, _safeEncodeAsync, _safeDecodeAsync;
+var init_parse = __esm({
+  "node_modules/zod/v4/core/parse.js"() {
+    init_core();
+    init_errors();
+    init_util();
+    _parse = (_Err) => {
+      const fn = (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+        const result = schema._zod.run({ value, issues: [] }, ctx);
+        if (result instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        if (result.issues.length) {
+          const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, _params?.callee ?? fn);
+          throw e;
+        }
+        return result.value;
+      };
+      return fn;
+    };
+    parse = /* @__PURE__ */ _parse($ZodRealError);
+    _parseAsync = (_Err) => {
+      const fn = async (schema, value, _ctx, params) => {
+        const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+        let result = schema._zod.run({ value, issues: [] }, ctx);
+        if (result instanceof Promise)
+          result = await result;
+        if (result.issues.length) {
+          const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, params?.callee ?? fn);
+          throw e;
+        }
+        return result.value;
+      };
+      return fn;
+    };
+    parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+    _safeParse = (_Err) => (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+      const result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise) {
+        throw new $ZodAsyncError();
+      }
+      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+    };
+    safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+    _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+      let result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        result = await result;
+      return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+    };
+    safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+    COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
+    COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
+    validate = ((schema, value, _ctx) => {
+      const validator = schema._zod.bag.validator;
+      if (validator !== void 0) {
+        if (validator(value) !== COMPILE_INVALID)
+          return true;
+        if (validator.definite === true && _ctx === void 0)
+          return false;
+      }
+      return validateFallback(schema, value, _ctx);
+    });
+    validateAsync = async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
+      let result = schema._zod.run({ value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        result = await result;
+      return result.issues.length === 0;
+    };
+    _encode = (_Err) => {
+      const parse3 = _parse(_Err);
+      const fn = (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+        return parse3(schema, value, ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _decode = (_Err) => {
+      const parse3 = _parse(_Err);
+      const fn = (schema, value, _ctx, _params) => {
+        return parse3(schema, value, _ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _encodeAsync = (_Err) => {
+      const parseAsync3 = _parseAsync(_Err);
+      const fn = async (schema, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+        return await parseAsync3(schema, value, ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _decodeAsync = (_Err) => {
+      const parseAsync3 = _parseAsync(_Err);
+      const fn = async (schema, value, _ctx, _params) => {
+        return await parseAsync3(schema, value, _ctx, finalizeParams(fn, _params));
+      };
+      return fn;
+    };
+    _safeEncode = (_Err) => (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+      return _safeParse(_Err)(schema, value, ctx);
+    };
+    _safeDecode = (_Err) => (schema, value, _ctx) => {
+      return _safeParse(_Err)(schema, value, _ctx);
+    };
+    _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+      return _safeParseAsync(_Err)(schema, value, ctx);
+    };
+    _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
+      return _safeParseAsync(_Err)(schema, value, _ctx);
+    };
+  }
+});
+
+// node_modules/zod/v4/core/regexes.js
+function nanoidOfLength(length) {
+  return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
+}
+function emoji() {
+  return new RegExp(_emoji, "u");
+}
+function anchor(source) {
+  return new RegExp(`^${source}$`);
+}
+function timeSource(args) {
+  const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
+  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex;
+}
+function time(args) {
+  return new RegExp(`^${timeSource(args)}$`);
+}
+function datetime(args) {
+  const opts = ["Z"];
+  if (args.offset)
+    opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
+  const qualified5 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
+  const timeRegex2 = args.local ? `${qualified5}|${timeSource({ precision: args.precision })}` : qualified5;
+  return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
+}
+var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, guid, uuid, email, _emoji, ipv4, ipv6, cidrv4, cidrv6, base64, base64url, httpProtocol, e164, dateSource, date, anyString, integer, number, boolean, _null, lowercase, uppercase;
+var init_regexes = __esm({
+  "node_modules/zod/v4/core/regexes.js"() {
+    cuid = /^[cC][0-9a-z]{6,}$/;
+    cuid2 = /^[0-9a-z]+$/;
+    ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
+    xid = /^[0-9a-vA-V]{20}$/;
+    ksuid = /^[A-Za-z0-9]{27}$/;
+    nanoid = /^[a-zA-Z0-9_-]{21}$/;
+    duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
+    guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+    uuid = (version2) => {
+      if (!version2)
+        return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+      return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
+    };
+    email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+    _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
+    ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+    ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
+    cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
+    cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
+    base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
+    base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+    httpProtocol = /^https?$/;
+    e164 = /^\+[1-9]\d{6,14}$/;
+    dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
+    date = /* @__PURE__ */ anchor(dateSource);
+    anyString = /^[\s\S]{0,}$/;
+    integer = /^-?\d+$/;
+    number = /^-?\d+(?:\.\d+)?$/;
+    boolean = /^(?:true|false)$/i;
+    _null = /^null$/i;
+    lowercase = /^[^A-Z]*$/;
+    uppercase = /^[^a-z]*$/;
+  }
+});
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckOverwrite;
+var init_checks = __esm({
+  "node_modules/zod/v4/core/checks.js"() {
+    init_core();
+    init_regexes();
+    init_util();
+    $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+      var _a3;
+      inst._zod ?? (inst._zod = {});
+      inst._zod.def = def;
+      (_a3 = inst._zod).onattach ?? (_a3.onattach = []);
+    });
+    _whenHasLength = (payload) => {
+      const val = payload.value;
+      return !nullish(val) && val.length !== void 0;
+    };
+    numericOriginMap = {
+      number: "number",
+      bigint: "bigint",
+      object: "date"
+    };
+    $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_big",
+          maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_small",
+          minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckMultipleOf = /* @__PURE__ */ $constructor("$ZodCheckMultipleOf", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (typeof payload.value !== typeof def.value)
+          throw new Error("Cannot mix number and bigint in multiple_of check.");
+        const isMultiple = typeof payload.value === "bigint" ? (
+          // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
+          def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
+        ) : floatSafeRemainder(payload.value, def.value) === 0;
+        if (isMultiple)
+          return;
+        payload.issues.push({
+          origin: typeof payload.value,
+          code: "not_multiple_of",
+          divisor: def.value,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      def.format = def.format || "float64";
+      const isInt = def.format?.includes("int");
+      const origin = isInt ? "int" : "number";
+      const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        if (isInt) {
+          if (!Number.isInteger(input)) {
+            payload.issues.push({
+              expected: origin,
+              format: def.format,
+              code: "invalid_type",
+              continue: false,
+              input,
+              inst
+            });
+            return;
+          }
+          if (!Number.isSafeInteger(input)) {
+            if (input > 0) {
+              payload.issues.push({
+                input,
+                code: "too_big",
+                maximum: Number.MAX_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            } else {
+              payload.issues.push({
+                input,
+                code: "too_small",
+                minimum: Number.MIN_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            }
+            return;
+          }
+        }
+        if (input < minimum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_small",
+            minimum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+        if (input > maximum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_big",
+            maximum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
+        if (length <= def.maximum)
+          return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+          origin,
+          code: "too_big",
+          maximum: def.maximum,
+          inclusive: true,
+          input,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
+        if (length >= def.minimum)
+          return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+          origin,
+          code: "too_small",
+          minimum: def.minimum,
+          inclusive: true,
+          input,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input) : units;
+        if (length === def.length)
+          return;
+        const origin = getLengthableOrigin(input);
+        const tooBig = length > def.length;
+        payload.issues.push({
+          origin,
+          ...tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length },
+          inclusive: true,
+          exact: true,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
+      var _a3, _b;
+      $ZodCheck.init(inst, def);
+      if (def.pattern)
+        (_a3 = inst._zod).check ?? (_a3.check = (payload) => {
+          def.pattern.lastIndex = 0;
+          if (def.pattern.test(payload.value))
+            return;
+          payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: def.format,
+            input: payload.value,
+            ...def.pattern ? { pattern: def.pattern.toString() } : {},
+            inst,
+            continue: !def.abort
+          });
+        });
+      else
+        (_b = inst._zod).check ?? (_b.check = () => {
+        });
+    });
+    $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        def.pattern.lastIndex = 0;
+        if (def.pattern.test(payload.value))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "regex",
+          input: payload.value,
+          pattern: def.pattern.toString(),
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckLowerCase = /* @__PURE__ */ $constructor("$ZodCheckLowerCase", (inst, def) => {
+      def.pattern ?? (def.pattern = lowercase);
+      $ZodCheckStringFormat.init(inst, def);
+    });
+    $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (inst, def) => {
+      def.pattern ?? (def.pattern = uppercase);
+      $ZodCheckStringFormat.init(inst, def);
+    });
+    $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const escapedRegex = escapeRegex(def.includes);
+      const pattern2 = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
+      def.pattern = pattern2;
+      inst._zod.check = (payload) => {
+        if (payload.value.includes(def.includes, def.position))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "includes",
+          includes: def.includes,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const pattern2 = new RegExp(`^${escapeRegex(def.prefix)}.*`);
+      def.pattern ?? (def.pattern = pattern2);
+      inst._zod.check = (payload) => {
+        if (payload.value.startsWith(def.prefix))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "starts_with",
+          prefix: def.prefix,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const pattern2 = new RegExp(`.*${escapeRegex(def.suffix)}$`);
+      def.pattern ?? (def.pattern = pattern2);
+      inst._zod.check = (payload) => {
+        if (payload.value.endsWith(def.suffix))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "ends_with",
+          suffix: def.suffix,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      inst._zod.check = (payload) => {
+        payload.value = def.tx(payload.value);
+      };
+    });
+  }
+});
+
+// node_modules/zod/v4/core/doc.js
+var Doc;
+var init_doc = __esm({
+  "node_modules/zod/v4/core/doc.js"() {
+    Doc = class {
+      constructor(args = [], closed = {}) {
+        this.content = [];
+        this.indent = 0;
+        this.args = args;
+        this.closed = closed;
+      }
+      // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
+      indented(fn) {
+        this.indent += 1;
+        try {
+          fn(this);
+        } finally {
+          this.indent -= 1;
+        }
+      }
+      write(arg) {
+        if (typeof arg === "function") {
+          arg(this, { execution: "sync" });
+          arg(this, { execution: "async" });
+          return;
+        }
+        const content = arg;
+        const lines = content.split("\n").filter((x) => x);
+        const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
+        const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
+        for (const line of dedented) {
+          this.content.push(line);
+        }
+      }
+      compile() {
+        const F = Function;
+        const content = this?.content ?? [``];
+        const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
+${content.join("\n")}
+};`);
+        return factory(...Object.values(this.closed));
+      }
+    };
+  }
+});
+
+// node_modules/zod/v4/core/versions.js
+var version;
+var init_versions = __esm({
+  "node_modules/zod/v4/core/versions.js"() {
+    version = {
+      major: 4,
+      minor: 6,
+      patch: 7
+    };
+  }
+});
+
+// node_modules/zod/v4/core/schemas.js
+async function validateAsync2(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
+      }
+      return validateAsync2(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+function canParseURL(input) {
+  try {
+    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
+      return URL.canParse(input);
+    new URL(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validateURL(trimmed, def) {
+  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
+    return canParseURL(trimmed) || URL_UNPARSEABLE;
+  }
+  return parseURLObject(trimmed, def);
+}
+function parseURLObject(trimmed, def) {
+  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
+    return URL_BAD_FORMAT;
+  }
+  try {
+    if (typeof URL !== "undefined") {
+      const URLStatic = URL;
+      if (typeof URLStatic.parse === "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url, hostname) {
+  hostname.lastIndex = 0;
+  return hostname.test(url.hostname);
+}
+function urlProtocolOk(url, protocol) {
+  protocol.lastIndex = 0;
+  return protocol.test(url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol);
+}
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
+    return false;
+  return canParseURL(`http://[${value}]`);
+}
+function isValidCIDRv6(value) {
+  const parts = value.split("/");
+  if (parts.length !== 2)
+    return false;
+  const [address, prefix] = parts;
+  if (!prefix)
+    return false;
+  const prefixNum = Number(prefix);
+  if (`${prefixNum}` !== prefix)
+    return false;
+  if (prefixNum < 0 || prefixNum > 128)
+    return false;
+  return isValidIPv6(address);
+}
+function isValidBase64(data) {
+  if (data === "")
+    return true;
+  if (/\s/.test(data))
+    return false;
+  if (data.length % 4 !== 0)
+    return false;
+  try {
+    atob(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function isValidBase64URL(data) {
+  if (!base64urlCharset.test(data))
+    return false;
+  const base642 = data.replace(/[-_]/g, (c3) => c3 === "-" ? "+" : "/");
+  const padded = base642.padEnd(Math.ceil(base642.length / 4) * 4, "=");
+  return isValidBase64(padded);
+}
+function isValidJWT(token, algorithm = null) {
+  try {
+    const tokensParts = token.split(".");
+    if (tokensParts.length !== 3)
+      return false;
+    const [header] = tokensParts;
+    if (!header)
+      return false;
+    const parsedHeader = JSON.parse(atob(header));
+    if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
+      return false;
+    if (!parsedHeader.alg)
+      return false;
+    if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
+      return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse3 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n3 = size(payload.value);
+    if (n3 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n3 > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse3(payload, ctx);
+  };
+}
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+function handlePropertyResult(result, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result.value;
+  }
+}
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result of results) {
+    if (result.issues.length === 0) {
+      final.value = result.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r) => !aborted(r));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+function discriminatorMap(def) {
+  const map = /* @__PURE__ */ new Map();
+  for (const option of def.options) {
+    const values = option._zod.propValues?.[def.discriminator];
+    if (!values || values.size === 0)
+      throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
+    for (const value of values) {
+      if (map.has(value)) {
+        if (value !== void 0)
+          throw new Error(`Duplicate discriminator value "${String(value)}"`);
+        map.set(value, null);
+      } else {
+        map.set(value, option);
+      }
+    }
+  }
+  return map;
+}
+function mergeValues(a2, b) {
+  if (a2 === b) {
+    return { valid: true, data: a2 };
+  }
+  if (a2 instanceof Date && b instanceof Date && +a2 === +b) {
+    return { valid: true, data: a2 };
+  }
+  if (isPlainObject(a2) && isPlainObject(b)) {
+    const bKeys = Object.keys(b);
+    const sharedKeys = Object.keys(a2).filter((key) => bKeys.indexOf(key) !== -1);
+    const newObj = { ...a2, ...b };
+    if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
+      delete newObj.__proto__;
+    for (const key of sharedKeys) {
+      if (key === "__proto__")
+        continue;
+      const sharedValue = mergeValues(a2[key], b[key]);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newObj[key] = sharedValue.data;
+    }
+    return { valid: true, data: newObj };
+  }
+  if (Array.isArray(a2) && Array.isArray(b)) {
+    if (a2.length !== b.length) {
+      return { valid: false, mergeErrorPath: [] };
+    }
+    const newArray = [];
+    for (let index = 0; index < a2.length; index++) {
+      const itemA = a2[index];
+      const itemB = b[index];
+      const sharedValue = mergeValues(itemA, itemB);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newArray.push(sharedValue.data);
+    }
+    return { valid: true, data: newArray };
+  }
+  return { valid: false, mergeErrorPath: [] };
+}
+function handleIntersectionResults(result, left, right) {
+  const unrecKeys = /* @__PURE__ */ new Map();
+  let unrecIssue;
+  const keyIssues = /* @__PURE__ */ new Map();
+  const collect2 = (iss, side) => {
+    let keys;
+    if (iss.code === "unrecognized_keys" && !iss.path?.length) {
+      unrecIssue ?? (unrecIssue = iss);
+      keys = iss.keys;
+    } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
+      const k = String(iss.path[0]);
+      if (!keyIssues.has(k))
+        keyIssues.set(k, iss);
+      keys = [k];
+    } else {
+      return false;
+    }
+    for (const k of keys) {
+      if (!unrecKeys.has(k))
+        unrecKeys.set(k, {});
+      unrecKeys.get(k)[side] = true;
+    }
+    return true;
+  };
+  for (const iss of left.issues) {
+    if (!collect2(iss, "l"))
+      result.issues.push(iss);
+  }
+  for (const iss of right.issues) {
+    if (!collect2(iss, "r"))
+      result.issues.push(iss);
+  }
+  const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
+  if (bothKeys.length) {
+    const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
+    if (aggregated.length)
+      result.issues.push({ ...unrecIssue, keys: aggregated });
+    for (const k of bothKeys) {
+      if (!aggregated.includes(k) && keyIssues.has(k))
+        result.issues.push(keyIssues.get(k));
+    }
+  }
+  const merged = mergeValues(left.value, right.value);
+  if (!merged.valid) {
+    if (aborted(result))
+      return result;
+    throw new Error(`Unmergable intersection. Error path: ${JSON.stringify(merged.mergeErrorPath)}`);
+  }
+  result.value = merged.data;
+  return result;
+}
+function handleOptionalResult(payload, result) {
+  payload.value = result.issues.length ? void 0 : result.value;
+  return payload;
+}
+function handleDefaultResult(payload, def) {
+  if (payload.value === void 0) {
+    payload.value = def.defaultValue;
+  }
+  return payload;
+}
+function handleNonOptionalResult(payload, inst) {
+  if (!payload.issues.length && payload.value === void 0) {
+    payload.issues.push({
+      code: "invalid_type",
+      expected: "nonoptional",
+      input: payload.value,
+      inst
+    });
+  }
+  return payload;
+}
+function handleCatchResult(payload, result, def, ctx) {
+  if (!result.issues.length) {
+    payload.value = result.value;
+    if (result.memo)
+      payload.memo = true;
+    return payload;
+  }
+  payload.value = def.catchValue({
+    ...result,
+    value: payload.value,
+    error: {
+      issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config()))
+    },
+    input: payload.value
+  });
+  return payload;
+}
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+function handleReadonlyResult(payload) {
+  if (!payload.memo)
+    payload.value = Object.freeze(payload.value);
+  return payload;
+}
+function handleRefineResult(result, payload, input, inst) {
+  if (!result) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
+var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, $ZodJWT, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodNull, $ZodUnknown, $ZodNever, arraySize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodDiscriminatedUnion, $ZodIntersection, $ZodRecord, $ZodEnum, $ZodLiteral, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodCatch, $ZodPipe, $ZodPreprocess, $ZodReadonly, $ZodCustom;
+var init_schemas = __esm({
+  "node_modules/zod/v4/core/schemas.js"() {
+    init_checks();
+    init_core();
+    init_doc();
+    init_regexes();
+    init_util();
+    init_versions();
+    init_util();
+    $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+      var _a3;
+      inst ?? (inst = {});
+      inst._zod.def = def;
+      inst._zod.bag = inst._zod.bag || {};
+      inst._zod.version = version;
+      const defChecks = inst._zod.def.checks;
+      const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+      for (const ch of checks) {
+        for (const fn of ch._zod.onattach) {
+          fn(inst);
+        }
+      }
+      if (checks.length === 0) {
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred?.push(() => {
+          inst._zod.run = inst._zod.parse;
+        });
+      } else {
+        const runChecks = (payload, checks2, ctx) => {
+          if (payload.memo)
+            return payload;
+          let isAborted2 = aborted(payload);
+          let asyncResult;
+          for (const ch of checks2) {
+            if (ch._zod.def.when) {
+              if (explicitlyAborted(payload))
+                continue;
+              const shouldRun = ch._zod.def.when(payload);
+              if (!shouldRun)
+                continue;
+            } else if (isAborted2) {
+              continue;
+            }
+            const currLen = payload.issues.length;
+            const _ = ch._zod.check(payload);
+            if (_ instanceof Promise && ctx?.async === false) {
+              throw new $ZodAsyncError();
+            }
+            if (asyncResult || _ instanceof Promise) {
+              asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+                await _;
+                const nextLen = payload.issues.length;
+                if (nextLen === currLen)
+                  return;
+                attachSchema(payload.issues, currLen, inst);
+                if (!isAborted2)
+                  isAborted2 = aborted(payload, currLen);
+              });
+            } else {
+              const nextLen = payload.issues.length;
+              if (nextLen === currLen)
+                continue;
+              attachSchema(payload.issues, currLen, inst);
+              if (!isAborted2)
+                isAborted2 = aborted(payload, currLen);
+            }
+          }
+          if (asyncResult) {
+            return asyncResult.then(() => {
+              return payload;
+            });
+          }
+          return payload;
+        };
+        const handleCanaryResult = (canary, payload, ctx) => {
+          if (aborted(canary)) {
+            canary.aborted = true;
+            return canary;
+          }
+          const checkResult = runChecks(payload, checks, ctx);
+          if (checkResult instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+          }
+          return inst._zod.parse(checkResult, ctx);
+        };
+        inst._zod.run = (payload, ctx) => {
+          if (ctx.skipChecks) {
+            return inst._zod.parse(payload, ctx);
+          }
+          if (ctx.direction === "backward") {
+            const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+            if (canary instanceof Promise) {
+              return canary.then((canary2) => {
+                return handleCanaryResult(canary2, payload, ctx);
+              });
+            }
+            return handleCanaryResult(canary, payload, ctx);
+          }
+          const result = inst._zod.parse(payload, ctx);
+          if (result instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return result.then((result2) => runChecks(result2, checks, ctx));
+          }
+          return runChecks(result, checks, ctx);
+        };
+      }
+    }, {
+      // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+      get "~standard"() {
+        return hide(this, "~standard", standardProps(this));
+      },
+      set "~standard"(value) {
+        own(this, "~standard", value);
+      }
+    });
+    toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+    $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = def.pattern ?? anyString;
+      inst._zod.parse = (payload, _) => {
+        if (def.coerce)
+          try {
+            payload.value = String(payload.value);
+          } catch (_2) {
+          }
+        if (typeof payload.value === "string")
+          return payload;
+        payload.issues.push({
+          expected: "string",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      $ZodString.init(inst, def);
+    });
+    $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def) => {
+      def.pattern ?? (def.pattern = guid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
+      if (def.version) {
+        const versionMap = {
+          v1: 1,
+          v2: 2,
+          v3: 3,
+          v4: 4,
+          v5: 5,
+          v6: 6,
+          v7: 7,
+          v8: 8
+        };
+        const v = versionMap[def.version];
+        if (v === void 0)
+          throw new Error(`Invalid UUID version: "${def.version}"`);
+        def.pattern ?? (def.pattern = uuid(v));
+      } else
+        def.pattern ?? (def.pattern = uuid());
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def) => {
+      def.pattern ?? (def.pattern = email);
+      $ZodStringFormat.init(inst, def);
+    });
+    URL_BAD_FORMAT = 1;
+    URL_UNPARSEABLE = 2;
+    asciiTabOrNewline = /[\t\n\r]/g;
+    $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        try {
+          const trimmed = payload.value.trim();
+          const url = validateURL(trimmed, def);
+          if (url === URL_BAD_FORMAT) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid URL format",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url === URL_UNPARSEABLE) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url === true) {
+            payload.value = stripTabAndNewline(trimmed);
+            return;
+          }
+          if (def.hostname && !urlHostnameOk(url, def.hostname)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid hostname",
+              pattern: def.hostname.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          if (def.protocol && !urlProtocolOk(url, def.protocol)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid protocol",
+              pattern: def.protocol.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          payload.value = def.normalize ? url.href : stripTabAndNewline(trimmed);
+          return;
+        } catch (_) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "url",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodEmoji = /* @__PURE__ */ $constructor("$ZodEmoji", (inst, def) => {
+      def.pattern ?? (def.pattern = emoji());
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodNanoID = /* @__PURE__ */ $constructor("$ZodNanoID", (inst, def) => {
+      if (def.length !== void 0 && (!Number.isInteger(def.length) || def.length < 1))
+        throw new Error(`Invalid nanoid length: ${def.length}`);
+      def.pattern ?? (def.pattern = def.length === void 0 ? nanoid : nanoidOfLength(def.length));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCUID = /* @__PURE__ */ $constructor("$ZodCUID", (inst, def) => {
+      def.pattern ?? (def.pattern = cuid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCUID2 = /* @__PURE__ */ $constructor("$ZodCUID2", (inst, def) => {
+      def.pattern ?? (def.pattern = cuid2);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodULID = /* @__PURE__ */ $constructor("$ZodULID", (inst, def) => {
+      def.pattern ?? (def.pattern = ulid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodXID = /* @__PURE__ */ $constructor("$ZodXID", (inst, def) => {
+      def.pattern ?? (def.pattern = xid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodKSUID = /* @__PURE__ */ $constructor("$ZodKSUID", (inst, def) => {
+      def.pattern ?? (def.pattern = ksuid);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
+      def.pattern ?? (def.pattern = datetime(def));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
+      def.pattern ?? (def.pattern = date);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
+      def.pattern ?? (def.pattern = time(def));
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
+      def.pattern ?? (def.pattern = duration);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv4);
+      $ZodStringFormat.init(inst, def);
+    });
+    ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
+    $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv6);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (!isValidIPv6(payload.value)) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "ipv6",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def) => {
+      def.pattern ?? (def.pattern = cidrv4);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodCIDRv6 = /* @__PURE__ */ $constructor("$ZodCIDRv6", (inst, def) => {
+      def.pattern ?? (def.pattern = cidrv6);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (!isValidCIDRv6(payload.value)) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "cidrv6",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
+    $ZodBase64 = /* @__PURE__ */ $constructor("$ZodBase64", (inst, def) => {
+      def.pattern ?? (def.pattern = base64Charset);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidBase64(payload.value))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "base64",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    base64urlCharset = /^[A-Za-z0-9_-]*$/;
+    $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def) => {
+      def.pattern ?? (def.pattern = base64urlCharset);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidBase64URL(payload.value))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "base64url",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def) => {
+      def.pattern ?? (def.pattern = e164);
+      $ZodStringFormat.init(inst, def);
+    });
+    $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (isValidJWT(payload.value, def.alg))
+          return;
+        payload.issues.push({
+          code: "invalid_format",
+          format: "jwt",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = number;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Number(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+          return payload;
+        }
+        const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+        payload.issues.push({
+          expected: "number",
+          code: "invalid_type",
+          input,
+          inst,
+          ...received ? { received } : {}
+        });
+        return payload;
+      };
+    });
+    $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+      $ZodCheckNumberFormat.init(inst, def);
+      $ZodNumber.init(inst, def);
+    });
+    $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = boolean;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Boolean(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "boolean")
+          return payload;
+        payload.issues.push({
+          expected: "boolean",
+          code: "invalid_type",
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodNull = /* @__PURE__ */ $constructor("$ZodNull", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = _null;
+      inst._zod.values = /* @__PURE__ */ new Set([null]);
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (input === null)
+          return payload;
+        payload.issues.push({
+          expected: "null",
+          code: "invalid_type",
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload) => payload;
+    });
+    $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _ctx) => {
+        payload.issues.push({
+          expected: "never",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    arraySize = (input) => Array.isArray(input) ? input.length : -1;
+    $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!Array.isArray(input)) {
+          payload.issues.push({
+            expected: "array",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo2 ? memo2.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
+        const proms = [];
+        const abortEarly = ctx?.abortEarly;
+        for (let i2 = 0; i2 < input.length; i2++) {
+          const item = input[i2];
+          const result = def.element._zod.run({
+            value: item,
+            issues: []
+          }, ctx);
+          if (result instanceof Promise) {
+            proms.push(result.then((result2) => handleArrayResult(result2, payload, i2)));
+          } else {
+            handleArrayResult(result, payload, i2);
+            if (abortEarly && result.issues.length !== 0 && aborted(result))
+              break;
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+      capSize(inst, arraySize);
+    });
+    NO_SYMBOL_KEYS = [];
+    $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+      $ZodType.init(inst, def);
+      const desc = Object.getOwnPropertyDescriptor(def, "shape");
+      const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+      if (sh) {
+        const get = () => {
+          const newSh = { ...sh };
+          Object.defineProperty(def, "shape", { value: newSh });
+          get.raw = newSh;
+          return newSh;
+        };
+        get.raw = sh;
+        Object.defineProperty(def, "shape", { get });
+      }
+      const _normalized = cached(() => normalizeDef(def));
+      defineLazyInternal(inst, "propValues", (zod) => {
+        const shape = zod.def.shape;
+        const propValues = {};
+        for (const key in shape) {
+          const field = shape[key]._zod;
+          if (field.values) {
+            if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+              assignProp(propValues, key, /* @__PURE__ */ new Set());
+            }
+            for (const v of field.values)
+              propValues[key].add(v);
+            if (field.optin !== void 0)
+              propValues[key].add(void 0);
+          }
+        }
+        return propValues;
+      });
+      const isObject3 = isObject;
+      const catchall = def.catchall;
+      let value;
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        value ?? (value = _normalized.value);
+        const input = payload.value;
+        if (!isObject3(input)) {
+          payload.issues.push({
+            expected: "object",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+        const proms = [];
+        const shape = value.shape;
+        const abortEarly = ctx?.abortEarly;
+        let seen = payload.issues.length;
+        for (const key of value.allKeys) {
+          if (abortEarly && payload.issues.length !== seen) {
+            if (aborted(payload, seen))
+              break;
+            seen = payload.issues.length;
+          }
+          if (key === "__proto__")
+            continue;
+          const el = shape[key];
+          const optin = el._zod.optin;
+          const optout = el._zod.optout;
+          const r = el._zod.run({ value: input[key], issues: [] }, ctx);
+          if (r instanceof Promise) {
+            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+          } else {
+            handlePropertyResult(r, payload, key, input, optin, optout);
+          }
+        }
+        if (!catchall) {
+          return proms.length ? Promise.all(proms).then(() => payload) : payload;
+        }
+        return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+      };
+    });
+    $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
+      $ZodObject.init(inst, def);
+      const superParse = inst._zod.parse;
+      const _normalized = cached(() => normalizeDef(def));
+      const memo2 = globalConfig.memoizer;
+      const generateFastpass = (shape) => {
+        const normalized = _normalized.value;
+        const syms = normalized.symbolKeys;
+        const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
+        const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
+        const prefixStr = (id2, k) => `
+          let ${id2}_ab = false;
+          for (let i = 0; i < ${id2}.issues.length; i++) {
+            const iss = ${id2}.issues[i];
+            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
+            payload.issues.push(iss);
+            if (iss.continue !== true) ${id2}_ab = true;
+          }
+          if (${id2}_ab && ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }`;
+        doc.write(`const input = payload.value;`);
+        const ids = /* @__PURE__ */ Object.create(null);
+        let counter = 0;
+        for (const key of normalized.allKeys) {
+          ids[key] = `key_${counter++}`;
+        }
+        doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
+        for (const key of normalized.allKeys) {
+          if (key === "__proto__")
+            continue;
+          const id2 = ids[key];
+          const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+          const isPresent = `${k} in input`;
+          const schema = shape[key];
+          const optin = schema?._zod?.optin;
+          const isOptionalIn = optin !== void 0;
+          const isOptionalOut = schema?._zod?.optout === "optional";
+          doc.write(`const ${id2} = ${parseStr(k)};`);
+          if (isOptionalIn && isOptionalOut) {
+            const assign = optin === "optional" ? `${id2}_present` : `${id2}.value !== undefined || ${id2}_present`;
+            doc.write(`
+        const ${id2}_present = ${isPresent};
+        if (!${id2}.issues.length || ${id2}_present) {
+          if (${id2}.issues.length) {${prefixStr(id2, k)}
+          }
+
+          if (${assign}) {
+            newResult[${k}] = ${id2}.value;
+          }
+        }
+
+      `);
+          } else if (!isOptionalIn) {
+            doc.write(`
+        const ${id2}_present = ${isPresent};
+        if (${id2}.issues.length) {${prefixStr(id2, k)}
+        }
+        if (!${id2}_present && !${id2}.issues.length) {
+          payload.issues.push({
+            code: "invalid_type",
+            expected: "nonoptional",
+            input: undefined,
+            path: [${k}]
+          });
+          if (ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }
+        }
+
+        if (${id2}_present) {
+          newResult[${k}] = ${id2}.value;
+        }
+
+      `);
+          } else {
+            doc.write(`
+        if (${id2}.issues.length) {${prefixStr(id2, k)}
+        }
+      `);
+            if (optin === "defaulted") {
+              doc.write(`newResult[${k}] = ${id2}.value;`);
+            } else {
+              doc.write(`
+        if (${id2}.value !== undefined || ${isPresent}) {
+          newResult[${k}] = ${id2}.value;
+        }
+      `);
+            }
+          }
+        }
+        doc.write(`payload.value = newResult;`);
+        doc.write(`return payload;`);
+        return doc.compile();
+      };
+      let fastpass;
+      const isObject3 = isObject;
+      const jit = !globalConfig.jitless;
+      const allowsEval2 = allowsEval;
+      const fastEnabled = jit && allowsEval2.value;
+      const catchall = def.catchall;
+      let value;
+      inst._zod.parse = (payload, ctx) => {
+        value ?? (value = _normalized.value);
+        const input = payload.value;
+        if (!isObject3(input)) {
+          payload.issues.push({
+            expected: "object",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
+          if (!fastpass)
+            fastpass = generateFastpass(def.shape);
+          payload = fastpass(payload, ctx);
+          if (!catchall)
+            return payload;
+          return handleCatchall([], input, payload, ctx, value, inst, ctx?.abortEarly === true);
+        }
+        return superParse(payload, ctx);
+      };
+    });
+    $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
+      defineLazyInternal(inst, "values", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.values)) {
+          return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+        }
+        return void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.pattern)) {
+          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+        }
+        return void 0;
+      });
+      const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+      inst._zod.parse = (payload, ctx) => {
+        if (first) {
+          return first(payload, ctx);
+        }
+        let async = false;
+        const results = [];
+        for (const option of def.options) {
+          const result = option._zod.run({
+            value: payload.value,
+            issues: []
+          }, ctx);
+          if (result instanceof Promise) {
+            results.push(result);
+            async = true;
+          } else {
+            if (result.issues.length === 0)
+              return result;
+            results.push(result);
+          }
+        }
+        if (!async)
+          return handleUnionResults(results, payload, inst, ctx);
+        return Promise.all(results).then((results2) => {
+          return handleUnionResults(results2, payload, inst, ctx);
+        });
+      };
+    });
+    $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnion", (inst, def) => {
+      def.inclusive = false;
+      $ZodUnion.init(inst, def);
+      const _super = inst._zod.parse;
+      defineLazyInternal(inst, "propValues", (zod) => {
+        const propValues = {};
+        let undefinedCount = 0;
+        for (const option of zod.def.options) {
+          const pv = option._zod.propValues;
+          if (!pv || Object.keys(pv).length === 0)
+            throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
+          if (pv[zod.def.discriminator]?.has(void 0))
+            undefinedCount++;
+          for (const [k, v] of Object.entries(pv)) {
+            if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
+              assignProp(propValues, k, /* @__PURE__ */ new Set());
+            }
+            for (const val of v) {
+              propValues[k].add(val);
+            }
+          }
+        }
+        if (!zod.def.unionFallback && undefinedCount > 1)
+          propValues[zod.def.discriminator]?.delete(void 0);
+        return propValues;
+      });
+      def.options.forEach((option, i2) => {
+        const propShape = rawShape(option._zod.def);
+        if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
+          throw new Error(`Invalid discriminated union option at index "${i2}"`);
+        }
+      });
+      const disc = cached(() => discriminatorMap(def));
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!isObject(input)) {
+          payload.issues.push({
+            code: "invalid_type",
+            expected: "object",
+            input,
+            inst
+          });
+          return payload;
+        }
+        const value = input?.[def.discriminator];
+        const opt = disc.value.get(value);
+        if (opt && (value !== void 0 || ctx.direction !== "backward")) {
+          return opt._zod.run(payload, ctx);
+        }
+        if (def.unionFallback || ctx.direction === "backward") {
+          return _super(payload, ctx);
+        }
+        payload.issues.push({
+          code: "invalid_union",
+          errors: [],
+          note: "No matching discriminator",
+          discriminator: def.discriminator,
+          options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
+          input,
+          path: [def.discriminator],
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        const left = def.left._zod.run({ value: input, issues: [] }, ctx);
+        const right = def.right._zod.run({ value: input, issues: [] }, ctx);
+        const async = left instanceof Promise || right instanceof Promise;
+        if (async) {
+          return Promise.all([left, right]).then(([left2, right2]) => {
+            return handleIntersectionResults(payload, left2, right2);
+          });
+        }
+        return handleIntersectionResults(payload, left, right);
+      };
+    });
+    $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo2 = globalConfig.memoizer;
+      memo2?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!isPlainObject(input)) {
+          payload.issues.push({
+            expected: "record",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        const proms = [];
+        const values = def.keyType._zod.values;
+        if (values && !def.partial) {
+          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          const recordKeys = /* @__PURE__ */ new Set();
+          for (const key of values) {
+            if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+              recordKeys.add(typeof key === "number" ? key.toString() : key);
+              if (key === "__proto__")
+                continue;
+              const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+              if (keyResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (keyResult.issues.length) {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+                continue;
+              }
+              const outKey = keyResult.value;
+              if (outKey === "__proto__")
+                continue;
+              const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+              if (result instanceof Promise) {
+                proms.push(result.then((result2) => {
+                  if (result2.issues.length) {
+                    payload.issues.push(...prefixIssues(key, result2.issues));
+                  }
+                  payload.value[outKey] = result2.value;
+                }));
+              } else {
+                if (result.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result.issues));
+                }
+                payload.value[outKey] = result.value;
+              }
+            }
+          }
+          let unrecognized;
+          for (const key in input) {
+            if (!recordKeys.has(key)) {
+              if (def.mode === "loose") {
+                if (key === "__proto__")
+                  continue;
+                payload.value[key] = input[key];
+              } else {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              }
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        } else {
+          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          let unrecognized;
+          for (const key of Reflect.ownKeys(input)) {
+            if (key === "__proto__")
+              continue;
+            if (!Object.prototype.propertyIsEnumerable.call(input, key))
+              continue;
+            let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+            if (keyResult instanceof Promise) {
+              throw new Error("Async schemas not supported in object keys currently");
+            }
+            const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+            if (checkNumericKey) {
+              const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+              if (retryResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (retryResult.issues.length === 0) {
+                keyResult = retryResult;
+              }
+            }
+            if (keyResult.issues.length) {
+              if (def.mode === "loose") {
+                payload.value[key] = input[key];
+              } else if (values) {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              } else {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+              }
+              continue;
+            }
+            const outKey = keyResult.value;
+            if (outKey === "__proto__")
+              continue;
+            const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+            if (result instanceof Promise) {
+              proms.push(result.then((result2) => {
+                if (result2.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result2.issues));
+                }
+                payload.value[outKey] = result2.value;
+              }));
+            } else {
+              if (result.issues.length) {
+                payload.issues.push(...prefixIssues(key, result.issues));
+              }
+              payload.value[outKey] = result.value;
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+    });
+    $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = getEnumValues(def.entries);
+      const valuesSet = new Set(values);
+      inst._zod.values = valuesSet;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+        return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (valuesSet.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = new Set(def.values);
+      inst._zod.values = values;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const vals = zod.def.values;
+        return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (values.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values: def.values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "optional";
+      globalConfig.memoizer?.guard(inst);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          throw new $ZodEncodeError(inst.constructor.name);
+        }
+        const _out = def.transform(payload.value, payload);
+        if (ctx.async) {
+          const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+          return output.then((output2) => {
+            payload.value = output2;
+            return payload;
+          });
+        }
+        if (_out instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        payload.value = _out;
+        return payload;
+      };
+    });
+    $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+      inst._zod.optout = "optional";
+      defineLazyInternal(inst, "values", (zod) => {
+        const values = zod.def.innerType._zod.values;
+        return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === void 0) {
+          if (def.innerType._zod.optin !== "defaulted")
+            return payload;
+          const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+          if (result instanceof Promise)
+            return result.then((result2) => handleOptionalResult(payload, result2));
+          return handleOptionalResult(payload, result);
+        }
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodExactOptional = /* @__PURE__ */ $constructor("$ZodExactOptional", (inst, def) => {
+      $ZodOptional.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
+      inst._zod.parse = (payload, ctx) => {
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
+      });
+      defineLazyInternal(inst, "values", (zod) => {
+        return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === null)
+          return payload;
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "defaulted";
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        if (payload.value === void 0) {
+          payload.value = def.defaultValue;
+          return payload;
+        }
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleDefaultResult(result2, def));
+        }
+        return handleDefaultResult(result, def);
+      };
+    });
+    $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "defaulted";
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        if (payload.value === void 0) {
+          payload.value = def.defaultValue;
+        }
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => {
+        const v = zod.def.innerType._zod.values;
+        return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleNonOptionalResult(result2, inst));
+        }
+        return handleNonOptionalResult(result, inst);
+      };
+    });
+    $ZodCatch = /* @__PURE__ */ $constructor("$ZodCatch", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+        if (result instanceof Promise) {
+          return result.then((result2) => handleCatchResult(payload, result2, def, ctx));
+        }
+        return handleCatchResult(payload, result, def, ctx);
+      };
+    });
+    $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+      defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          const right = def.out._zod.run(payload, ctx);
+          if (right instanceof Promise) {
+            return right.then((right2) => handlePipeResult(right2, def.in, ctx));
+          }
+          return handlePipeResult(right, def.in, ctx);
+        }
+        const left = def.in._zod.run(payload, ctx);
+        if (left instanceof Promise) {
+          return left.then((left2) => handlePipeResult(left2, def.out, ctx));
+        }
+        return handlePipeResult(left, def.out, ctx);
+      };
+    });
+    $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def) => {
+      $ZodPipe.init(inst, def);
+    });
+    $ZodReadonly = /* @__PURE__ */ $constructor("$ZodReadonly", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        const result = def.innerType._zod.run(payload, ctx);
+        if (result instanceof Promise) {
+          return result.then(handleReadonlyResult);
+        }
+        return handleReadonlyResult(result);
+      };
+    });
+    $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _) => {
+        return payload;
+      };
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const r = def.fn(input);
+        if (r instanceof Promise) {
+          return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+        }
+        handleRefineResult(r, payload, input, inst);
+        return;
+      };
+    });
+  }
+});
+
+// node_modules/zod/v4/core/memoizer.js
+function isRef(value) {
+  return value !== null && typeof value === "object";
+}
+function cloneIssues(issues) {
+  return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
+}
+function isRecursive(inst, stack, resolve9) {
+  const cached2 = recursive.get(inst);
+  if (cached2 !== void 0)
+    return cached2 ? PROVEN : NONE;
+  if (stack.has(inst))
+    return PROVEN;
+  stack.add(inst);
+  let result = NONE;
+  const check2 = (child) => {
+    if (result !== PROVEN && child?._zod) {
+      const answer = isRecursive(child, stack, resolve9);
+      if (answer > result)
+        result = answer;
+    }
+  };
+  const shape = (sh, spread2) => {
+    let answer = NONE;
+    for (const key of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key);
+      if (spread2 && !desc.enumerable)
+        continue;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
+      if (child > answer)
+        answer = child;
+    }
+    return answer;
+  };
+  const merge2 = (answer) => {
+    if (answer > result)
+      result = answer;
+  };
+  const def = inst._zod.def;
+  const kind = def.type;
+  switch (kind) {
+    case "object": {
+      const raw = rawShape(def);
+      merge2(raw ? shape(raw, true) : ASSUMED);
+      check2(def.catchall);
+      break;
+    }
+    case "array":
+      check2(def.element);
+      break;
+    case "tuple":
+      for (const el of def.items)
+        check2(el);
+      check2(def.rest);
+      break;
+    case "record":
+    case "map":
+      check2(def.keyType);
+      check2(def.valueType);
+      break;
+    case "set":
+      check2(def.valueType);
+      break;
+    case "union":
+      for (const el of def.options)
+        check2(el);
+      break;
+    case "intersection":
+      check2(def.left);
+      check2(def.right);
+      break;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+    case "promise":
+    case "success":
+      check2(def.innerType);
+      break;
+    case "pipe":
+      check2(def.in);
+      check2(def.out);
+      break;
+    case "function":
+      check2(def.input);
+      check2(def.output);
+      break;
+    // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
+    case "lazy": {
+      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
+      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      break;
+    }
+    // a leaf by choice: `parts` are regex fragments, not data positions
+    case "template_literal":
+    // leaves
+    case "string":
+    case "number":
+    case "int":
+    case "boolean":
+    case "bigint":
+    case "symbol":
+    case "undefined":
+    case "null":
+    case "void":
+    case "never":
+    case "any":
+    case "unknown":
+    case "date":
+    case "nan":
+    case "enum":
+    case "literal":
+    case "file":
+    case "transform":
+    case "custom":
+      break;
+    default: {
+      kind;
+      for (const key in def) {
+        const desc = Object.getOwnPropertyDescriptor(def, key);
+        if (!desc || desc.get)
+          continue;
+        const value = desc.value;
+        if (!value || typeof value !== "object")
+          continue;
+        if (value._zod)
+          check2(value);
+        else if (Array.isArray(value))
+          for (const el of value)
+            check2(el);
+      }
+    }
+  }
+  stack.delete(inst);
+  return settle(inst, result);
+}
+function settle(inst, answer) {
+  if (answer !== ASSUMED)
+    recursive.set(inst, answer === PROVEN);
+  return answer;
+}
+function bucketFor(state, inst) {
+  let bucket = state.buckets.get(inst);
+  if (!bucket) {
+    bucket = /* @__PURE__ */ new WeakMap();
+    state.buckets.set(inst, bucket);
+  }
+  return bucket;
+}
+function memoizer() {
+  return memo;
+}
+function isBackEdge(ctx, value) {
+  const backEdges = ctx[STATE]?.backEdges;
+  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
+}
+var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
+var init_memoizer = __esm({
+  "node_modules/zod/v4/core/memoizer.js"() {
+    init_util();
+    $ZodCyclicError = class extends Error {
+      constructor() {
+        super(`Cannot parse a reference cycle that closes through a transform`);
+        this.name = "ZodCyclicError";
+      }
+    };
+    STATE = "~memo";
+    NO_ISSUES = [];
+    recursive = /* @__PURE__ */ new WeakMap();
+    NONE = 0;
+    ASSUMED = 1;
+    PROVEN = 2;
+    open = [];
+    memo = {
+      alloc(_inst, payload, empty) {
+        const bucket = handoff;
+        if (!bucket)
+          return empty;
+        handoff = void 0;
+        const entry = { value: empty, issues: null };
+        bucket.set(payload.value, entry);
+        open.push(entry);
+        return empty;
+      },
+      guard(inst) {
+        var _a3;
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred.push(() => {
+          const base = inst._zod.parse;
+          const wrapped = (payload, ctx) => {
+            if (ctx.direction !== "backward" && isBackEdge(ctx, payload.value))
+              throw new $ZodCyclicError();
+            return base(payload, ctx);
+          };
+          inst._zod.parse = wrapped;
+          if (inst._zod.run === base)
+            inst._zod.run = wrapped;
+        });
+      },
+      attach(inst) {
+        var _a3;
+        let isRecursiveInst;
+        let rechecked = false;
+        let lastCtx;
+        let lastBucket;
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred.push(() => {
+          const base = inst._zod.parse;
+          const wrapped = (payload, ctx) => {
+            if (isRecursiveInst === void 0) {
+              const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
+              if (walked === NONE) {
+                inst._zod.parse = base;
+                if (inst._zod.run === wrapped)
+                  inst._zod.run = base;
+                return base(payload, ctx);
+              }
+              if (walked === PROVEN || rechecked)
+                isRecursiveInst = true;
+              else
+                rechecked = true;
+            }
+            const input = payload.value;
+            if (!isRef(input))
+              return base(payload, ctx);
+            let state = ctx[STATE];
+            if (!state) {
+              state = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 };
+              ctx[STATE] = state;
+            }
+            let bucket;
+            if (lastCtx === ctx) {
+              bucket = lastBucket;
+            } else {
+              bucket = bucketFor(state, inst);
+              lastCtx = ctx;
+              lastBucket = bucket;
+            }
+            const hit = bucket.get(input);
+            if (hit) {
+              payload.value = hit.value;
+              if (hit.issues) {
+                if (hit.issues.length)
+                  payload.issues.push(...cloneIssues(hit.issues));
+              } else {
+                payload.memo = true;
+                state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet());
+                state.backEdges.add(hit.value);
+              }
+              return payload;
+            }
+            handoff = bucket;
+            const depth = open.length;
+            const result = base(payload, ctx);
+            handoff = void 0;
+            const entry = open.length > depth ? open.pop() : void 0;
+            if (result instanceof Promise) {
+              return result.then((r) => {
+                if (entry)
+                  entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
+                return r;
+              });
+            }
+            if (entry)
+              entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
+            return result;
+          };
+          inst._zod.parse = wrapped;
+          if (inst._zod.run === base)
+            inst._zod.run = wrapped;
+        });
+      }
+    };
+  }
+});
+
+// node_modules/zod/v4/locales/en.js
+function en_default() {
+  return {
+    localeError: error()
+  };
+}
+var error;
+var init_en = __esm({
+  "node_modules/zod/v4/locales/en.js"() {
+    init_util();
+    error = () => {
+      const Sizable = {
+        string: { unit: "characters", verb: "to have" },
+        file: { unit: "bytes", verb: "to have" },
+        array: { unit: "items", verb: "to have" },
+        set: { unit: "items", verb: "to have" },
+        map: { unit: "entries", verb: "to have" }
+      };
+      function getSizing(origin) {
+        return Sizable[origin] ?? null;
+      }
+      const FormatDictionary = {
+        regex: "input",
+        email: "email address",
+        url: "URL",
+        emoji: "emoji",
+        uuid: "UUID",
+        uuidv4: "UUIDv4",
+        uuidv6: "UUIDv6",
+        nanoid: "nanoid",
+        guid: "GUID",
+        cuid: "cuid",
+        cuid2: "cuid2",
+        ulid: "ULID",
+        xid: "XID",
+        ksuid: "KSUID",
+        datetime: "ISO datetime",
+        date: "ISO date",
+        time: "ISO time",
+        duration: "ISO duration",
+        ipv4: "IPv4 address",
+        ipv6: "IPv6 address",
+        mac: "MAC address",
+        cidrv4: "IPv4 range",
+        cidrv6: "IPv6 range",
+        base64: "base64-encoded string",
+        base64url: "base64url-encoded string",
+        json_string: "JSON string",
+        e164: "E.164 number",
+        currency_code: "currency code",
+        credit_card: "credit card number",
+        iban: "IBAN",
+        jwt: "JWT",
+        template_literal: "input"
+      };
+      const TypeDictionary = {
+        // Compatibility: "nan" -> "NaN" for display
+        nan: "NaN"
+        // All other type names omitted - they fall back to raw values via ?? operator
+      };
+      function getTypeName(type, input) {
+        if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
+          return String(input);
+        }
+        return TypeDictionary[type] ?? type;
+      }
+      return (issue2) => {
+        switch (issue2.code) {
+          case "invalid_type": {
+            const expected = getTypeName(issue2.expected);
+            const receivedType = parsedType(issue2.input);
+            const received = getTypeName(receivedType, issue2.input);
+            return `Invalid input: expected ${expected}, received ${received}`;
+          }
+          case "invalid_value":
+            if (issue2.values.length === 1)
+              return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
+            return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
+          case "too_big": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
+            const sizing = getSizing(issue2.origin);
+            if (sizing)
+              return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
+            return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
+          }
+          case "too_small": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
+            const sizing = getSizing(issue2.origin);
+            if (sizing) {
+              return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
+            }
+            return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
+          }
+          case "invalid_format": {
+            const _issue = issue2;
+            if (_issue.format === "starts_with") {
+              return `Invalid string: must start with "${_issue.prefix}"`;
+            }
+            if (_issue.format === "ends_with")
+              return `Invalid string: must end with "${_issue.suffix}"`;
+            if (_issue.format === "includes")
+              return `Invalid string: must include "${_issue.includes}"`;
+            if (_issue.format === "regex")
+              return `Invalid string: must match pattern ${_issue.pattern}`;
+            return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
+          }
+          case "not_multiple_of":
+            return `Invalid number: must be a multiple of ${issue2.divisor}`;
+          case "unrecognized_keys":
+            return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
+          case "invalid_key":
+            return `Invalid key in ${issue2.origin}`;
+          case "invalid_union":
+            if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
+              const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+              return `Invalid discriminator value. Expected ${opts}`;
+            }
+            if (issue2.inclusive === false) {
+              return "Invalid input: more than one option matched";
+            }
+            return "Invalid input";
+          case "invalid_element":
+            return `Invalid value in ${issue2.origin}`;
+          default:
+            return `Invalid input`;
+        }
+      };
+    };
+  }
+});
+
+// node_modules/zod/v4/locales/index.js
+var init_locales = __esm({
+  "node_modules/zod/v4/locales/index.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/registries.js
+function registry() {
+  return new $ZodRegistry();
+}
+var _a2, $ZodRegistry, globalRegistry;
+var init_registries = __esm({
+  "node_modules/zod/v4/core/registries.js"() {
+    $ZodRegistry = class {
+      constructor() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+      }
+      add(schema, ..._meta) {
+        const meta2 = _meta[0];
+        this._map.set(schema, meta2);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.set(meta2.id, schema);
+        }
+        return this;
+      }
+      clear() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+        return this;
+      }
+      remove(schema) {
+        const meta2 = this._map.get(schema);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.delete(meta2.id);
+        }
+        this._map.delete(schema);
+        return this;
+      }
+      get(schema) {
+        const p = schema._zod.parent;
+        if (p) {
+          const pm = { ...this.get(p) ?? {} };
+          delete pm.id;
+          const f = { ...pm, ...this._map.get(schema) };
+          return Object.keys(f).length ? f : void 0;
+        }
+        return this._map.get(schema);
+      }
+      has(schema) {
+        return this._map.has(schema);
+      }
+    };
+    (_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
+    globalRegistry = globalThis.__zod_globalRegistry;
+  }
+});
+
+// node_modules/zod/v4/core/compile.js
+var init_compile = __esm({
+  "node_modules/zod/v4/core/compile.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class2, params) {
+  return new Class2(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _email(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "email",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _guid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "guid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v4",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v6",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv7(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v7",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _emoji2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "emoji",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _nanoid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "nanoid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid2",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ulid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ulid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _xid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "xid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ksuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ksuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _e164(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "e164",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _jwt(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "jwt",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDateTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "datetime",
+    check: "string_format",
+    offset: false,
+    local: false,
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDate(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "date",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "time",
+    check: "string_format",
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDuration(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "duration",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class2, params) {
+  return new Class2(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class2, params) {
+  return new Class2({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class2, params) {
+  return new Class2({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _null2(Class2, params) {
+  return new Class2({
+    type: "null",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class2) {
+  return new Class2({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class2, params) {
+  return new Class2({
+    type: "never",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lt(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: false
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gt(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: false
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _multipleOf(value, params) {
+  return new $ZodCheckMultipleOf({
+    check: "multiple_of",
+    ...normalizeParams(params),
+    value
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _maxLength(maximum, params) {
+  const ch = new $ZodCheckMaxLength({
+    check: "max_length",
+    ...normalizeParams(params),
+    maximum
+  });
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _length(length, params) {
+  return new $ZodCheckLengthEquals({
+    check: "length_equals",
+    ...normalizeParams(params),
+    length
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern2, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern: pattern2
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lowercase(params) {
+  return new $ZodCheckLowerCase({
+    check: "string_format",
+    format: "lowercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uppercase(params) {
+  return new $ZodCheckUpperCase({
+    check: "string_format",
+    format: "uppercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _includes(includes, params) {
+  return new $ZodCheckIncludes({
+    check: "string_format",
+    format: "includes",
+    ...normalizeParams(params),
+    includes
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _startsWith(prefix, params) {
+  return new $ZodCheckStartsWith({
+    check: "string_format",
+    format: "starts_with",
+    ...normalizeParams(params),
+    prefix
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _endsWith(suffix2, params) {
+  return new $ZodCheckEndsWith({
+    check: "string_format",
+    format: "ends_with",
+    ...normalizeParams(params),
+    suffix: suffix2
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _overwrite(tx) {
+  return new $ZodCheckOverwrite({
+    check: "overwrite",
+    tx
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _normalize(form) {
+  return /* @__PURE__ */ _overwrite((input) => input.normalize(form));
+}
+// @__NO_SIDE_EFFECTS__
+function _trim() {
+  return /* @__PURE__ */ _overwrite((input) => input.trim());
+}
+// @__NO_SIDE_EFFECTS__
+function _toLowerCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toLowerCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _toUpperCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toUpperCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _slugify() {
+  return /* @__PURE__ */ _overwrite((input) => slugify(input));
+}
+// @__NO_SIDE_EFFECTS__
+function _array(Class2, element, params) {
+  return new Class2({
+    type: "array",
+    element,
+    // get element() {
+    //   return element;
+    // },
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _custom(Class2, fn, _params) {
+  const norm = normalizeParams(_params);
+  norm.abort ?? (norm.abort = true);
+  const schema = new Class2({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...norm
+  });
+  return schema;
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class2, fn, _params) {
+  const schema = new Class2({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema;
+}
+// @__NO_SIDE_EFFECTS__
+function _superRefine(fn, params) {
+  const ch = /* @__PURE__ */ _check((payload) => {
+    payload.addIssue = (issue2) => {
+      if (typeof issue2 === "string") {
+        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
+      } else {
+        const _issue = issue2;
+        if (_issue.fatal)
+          _issue.continue = false;
+        _issue.code ?? (_issue.code = "custom");
+        if (!("input" in _issue))
+          _issue.input = payload.value;
+        _issue.inst ?? (_issue.inst = ch);
+        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
+        payload.issues.push(issue(_issue));
+      }
+    };
+    return fn(payload.value, payload);
+  }, params);
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _check(fn, params) {
+  const ch = new $ZodCheck({
+    check: "custom",
+    ...normalizeParams(params)
+  });
+  ch._zod.check = fn;
+  return ch;
+}
+var init_api = __esm({
+  "node_modules/zod/v4/core/api.js"() {
+    init_checks();
+    init_util();
+  }
+});
+
+// node_modules/zod/v4/core/to-json-schema.js
+function assignProps(target, ...sources) {
+  for (const source of sources) {
+    for (const key of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
+        assignProp(target, key, source[key]);
+      }
+    }
+  }
+  return target;
+}
+function initializeContext(params) {
+  let target = params?.target ?? "draft-2020-12";
+  if (target === "draft-4")
+    target = "draft-04";
+  if (target === "draft-7")
+    target = "draft-07";
+  return {
+    processors: params.processors ?? {},
+    metadataRegistry: params?.metadata ?? globalRegistry,
+    target,
+    unrepresentable: params?.unrepresentable ?? "throw",
+    override: params?.override ?? (() => {
+    }),
+    io: params?.io ?? "output",
+    counter: 0,
+    seen: /* @__PURE__ */ new Map(),
+    sharedDefsExtractedFor: void 0,
+    sharedEmitDoneFor: void 0,
+    cycles: params?.cycles ?? "ref",
+    reused: params?.reused ?? "inline",
+    intersections: [],
+    deferred: [],
+    external: params?.external ?? void 0
+  };
+}
+function handleUnrepresentable(schema, ctx, json, params, message) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+  if (result === "any")
+    return false;
+  if (result === void 0 || result === "throw")
+    throw new Error(message);
+  Object.assign(json, result);
+  return true;
+}
+function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
+  var _a3;
+  const def = schema._zod.def;
+  const seen = ctx.seen.get(schema);
+  if (seen) {
+    seen.count++;
+    const isCycle = _params.schemaPath.includes(schema);
+    if (isCycle) {
+      seen.cycle = _params.path;
+    }
+    return seen.schema;
+  }
+  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
+  ctx.seen.set(schema, result);
+  ctx.sharedDefsExtractedFor = void 0;
+  ctx.sharedEmitDoneFor = void 0;
+  const overrideSchema = schema._zod.toJSONSchema?.();
+  if (overrideSchema) {
+    result.schema = overrideSchema;
+  } else {
+    const params = {
+      ..._params,
+      schemaPath: [..._params.schemaPath, schema],
+      path: _params.path
+    };
+    if (schema._zod.processJSONSchema) {
+      schema._zod.processJSONSchema(ctx, result.schema, params);
+    } else {
+      const _json = result.schema;
+      const processor = ctx.processors[def.type];
+      if (!processor) {
+        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
+      }
+      processor(schema, ctx, _json, params);
+    }
+    const parent = schema._zod.parent;
+    if (parent) {
+      if (!result.ref)
+        result.ref = parent;
+      processSchema(parent, ctx, params);
+      ctx.seen.get(parent).isParent = true;
+    }
+  }
+  const meta2 = ctx.metadataRegistry.get(schema);
+  if (meta2)
+    assignProps(result.schema, meta2);
+  if (ctx.io === "input" && isTransforming(schema)) {
+    delete result.schema.examples;
+    delete result.schema.default;
+  }
+  if (ctx.io === "input" && "_prefault" in result.schema)
+    (_a3 = result.schema).default ?? (_a3.default = result.schema._prefault);
+  delete result.schema._prefault;
+  const _result = ctx.seen.get(schema);
+  return _result.schema;
+}
+function encodeJSONPointerSegment(segment) {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+function extractDefs(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
+    return;
+  const idToSchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.entries()) {
+    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id2) {
+      const existing = idToSchema.get(id2);
+      if (existing && existing !== entry[0]) {
+        throw new Error(`Duplicate schema id "${id2}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+      }
+      idToSchema.set(id2, entry[0]);
+    }
+  }
+  const makeURI = (entry) => {
+    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
+    if (ctx.external) {
+      const externalId = ctx.external.registry.get(entry[0])?.id;
+      const uriGenerator = ctx.external.uri ?? ((id3) => id3);
+      if (externalId) {
+        return { ref: uriGenerator(externalId) };
+      }
+      const id2 = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id2;
+      return { defId: id2, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id2)}` };
+    }
+    const uriPrefix = `#`;
+    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
+    if (entry[1] === root && !entry[1].schema.id) {
+      return { ref: uriPrefix };
+    }
+    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
+    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
+  };
+  const extractToDef = (entry) => {
+    if (entry[1].schema.$ref) {
+      return;
+    }
+    const seen = entry[1];
+    const { ref, defId } = makeURI(entry);
+    seen.def = { ...seen.schema };
+    if (defId)
+      seen.defId = defId;
+    const schema2 = seen.schema;
+    for (const key in schema2) {
+      delete schema2[key];
+    }
+    schema2.$ref = ref;
+  };
+  if (ctx.cycles === "throw") {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.cycle) {
+        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
+
+Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
+      }
+    }
+  }
+  for (const entry of ctx.seen.entries()) {
+    const seen = entry[1];
+    if (schema === entry[0]) {
+      extractToDef(entry);
+      continue;
+    }
+    if (ctx.external) {
+      const ext = ctx.external.registry.get(entry[0])?.id;
+      if (schema !== entry[0] && ext) {
+        extractToDef(entry);
+        continue;
+      }
+    }
+    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id2) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.cycle) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.count > 1) {
+      if (ctx.reused === "ref") {
+        extractToDef(entry);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedDefsExtractedFor = ctx.external;
+}
+function compactTypeUnion(schema) {
+  const options = schema.anyOf;
+  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
+    return;
+  const types2 = [];
+  for (const option of options) {
+    if (!option || typeof option !== "object")
+      return;
+    compactTypeUnion(option);
+    const keys = Object.keys(option);
+    if (keys.length !== 1 || keys[0] !== "type")
+      return;
+    const type = option.type;
+    for (const member of Array.isArray(type) ? type : [type]) {
+      if (typeof member !== "string")
+        return;
+      if (!types2.includes(member))
+        types2.push(member);
+    }
+  }
+  delete schema.anyOf;
+  schema.type = types2.length === 1 ? types2[0] : types2;
+}
+function undeclaredConstraint(member) {
+  const extra = member.additionalProperties;
+  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
+    return null;
+  return Object.keys(extra).length ? extra : null;
+}
+function foldObjects(members2) {
+  const objects = [];
+  for (const member of members2) {
+    if (typeof member !== "object" || member.type !== "object")
+      return null;
+    for (const key in member) {
+      if (!FOLDABLE_KEYS.has(key))
+        return null;
+    }
+    objects.push(member);
+  }
+  const properties = {};
+  const required3 = /* @__PURE__ */ new Set();
+  for (const object3 of objects) {
+    for (const key in object3.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key))
+        continue;
+      const parts = [];
+      for (const other of objects) {
+        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        if (part === null || part === void 0)
+          continue;
+        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
+          parts.push(part);
+      }
+      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
+      assignProp(properties, key, merged);
+    }
+    for (const key of object3.required ?? [])
+      required3.add(key);
+  }
+  const folded = { type: "object", properties };
+  if (required3.size)
+    folded.required = [...required3];
+  if (objects.every((object3) => object3.additionalProperties === false)) {
+    folded.additionalProperties = false;
+  } else {
+    const constraints = [];
+    for (const object3 of objects) {
+      const constraint = undeclaredConstraint(object3);
+      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
+        constraints.push(constraint);
+    }
+    if (constraints.length === 1)
+      folded.additionalProperties = constraints[0];
+    else if (constraints.length > 1)
+      folded.additionalProperties = { allOf: constraints };
+  }
+  return folded;
+}
+function foldIntersection(json) {
+  const allOf2 = json.allOf;
+  if (!Array.isArray(allOf2) || allOf2.length < 2)
+    return;
+  for (const key of FOLDABLE_KEYS)
+    if (key in json)
+      return;
+  const unions = allOf2.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
+  let folded = null;
+  if (!unions.length) {
+    folded = foldObjects(allOf2);
+  } else {
+    const union2 = unions[0];
+    const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
+    if (Object.keys(union2).length !== 1)
+      return;
+    const rest = allOf2.filter((m) => m !== union2);
+    const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
+    if (branches.some((b) => !b))
+      return;
+    folded = { [keyword2]: branches };
+  }
+  if (!folded)
+    return;
+  delete json.allOf;
+  assignProps(json, folded);
+}
+function finalize(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  const flattenRef = (zodSchema) => {
+    const seen = ctx.seen.get(zodSchema);
+    if (seen.ref === null)
+      return;
+    const schema2 = seen.def ?? seen.schema;
+    const _cached = { ...schema2 };
+    const ref = seen.ref;
+    seen.ref = null;
+    if (ref) {
+      flattenRef(ref);
+      const refSeen = ctx.seen.get(ref);
+      const refSchema = refSeen.schema;
+      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
+        schema2.allOf = schema2.allOf ?? [];
+        schema2.allOf.push(refSchema);
+      } else {
+        assignProps(schema2, refSchema);
+      }
+      assignProps(schema2, _cached);
+      const isParentRef = zodSchema._zod.parent === ref;
+      if (isParentRef) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (!(key in _cached)) {
+            delete schema2[key];
+          }
+        }
+      }
+      if (refSchema.$ref && refSeen.def) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
+            delete schema2[key];
+          }
+        }
+      }
+    }
+    const parent = zodSchema._zod.parent;
+    if (parent && parent !== ref) {
+      flattenRef(parent);
+      const parentSeen = ctx.seen.get(parent);
+      if (parentSeen?.schema.$ref) {
+        schema2.$ref = parentSeen.schema.$ref;
+        if (parentSeen.def) {
+          for (const key in schema2) {
+            if (key === "$ref" || key === "allOf")
+              continue;
+            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
+              delete schema2[key];
+            }
+          }
+        }
+      }
+    }
+    ctx.override({
+      zodSchema,
+      jsonSchema: schema2,
+      path: seen.path ?? []
+    });
+  };
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of [...ctx.seen.entries()].reverse()) {
+      flattenRef(entry[0]);
+    }
+    if (ctx.target !== "openapi-3.0") {
+      for (const entry of ctx.seen.entries()) {
+        compactTypeUnion(entry[1].def ?? entry[1].schema);
+      }
+    }
+    for (const rewrite of ctx.deferred)
+      rewrite();
+    if (ctx.intersections.length) {
+      const carriers = /* @__PURE__ */ new Map();
+      for (const seen of ctx.seen.values()) {
+        for (const json of [seen.schema, seen.def]) {
+          const allOf2 = json?.allOf;
+          if (!Array.isArray(allOf2))
+            continue;
+          const existing = carriers.get(allOf2);
+          if (existing)
+            existing.push(json);
+          else
+            carriers.set(allOf2, [json]);
+        }
+      }
+      for (const allOf2 of ctx.intersections) {
+        for (const json of carriers.get(allOf2) ?? [])
+          foldIntersection(json);
+      }
+    }
+  }
+  const result = {};
+  if (ctx.target === "draft-2020-12") {
+    result.$schema = "https://json-schema.org/draft/2020-12/schema";
+  } else if (ctx.target === "draft-07") {
+    result.$schema = "http://json-schema.org/draft-07/schema#";
+  } else if (ctx.target === "draft-04") {
+    result.$schema = "http://json-schema.org/draft-04/schema#";
+  } else if (ctx.target === "openapi-3.0") {
+  } else {
+  }
+  if (ctx.external?.uri) {
+    const id2 = ctx.external.registry.get(schema)?.id;
+    if (!id2)
+      throw new Error("Schema is missing an `id` property");
+    result.$id = ctx.external.uri(id2);
+  }
+  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
+  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
+  if (rootMetaId !== void 0 && result.id === rootMetaId)
+    delete result.id;
+  const defs = ctx.external?.defs ?? {};
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.def && seen.defId) {
+        if (seen.def.id === seen.defId)
+          delete seen.def.id;
+        assignProp(defs, seen.defId, seen.def);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedEmitDoneFor = ctx.external;
+  if (ctx.external) {
+  } else {
+    if (Object.keys(defs).length > 0) {
+      if (ctx.target === "draft-2020-12") {
+        result.$defs = defs;
+      } else {
+        result.definitions = defs;
+      }
+    }
+  }
+  try {
+    const finalized = JSON.parse(JSON.stringify(result));
+    Object.defineProperty(finalized, "~standard", {
+      value: {
+        ...schema["~standard"],
+        jsonSchema: {
+          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
+          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
+        }
+      },
+      enumerable: false,
+      writable: false
+    });
+    return finalized;
+  } catch (_err) {
+    throw new Error("Error converting schema to JSON.");
+  }
+}
+function isTransforming(_schema, _ctx) {
+  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
+  if (ctx.seen.has(_schema))
+    return false;
+  ctx.seen.add(_schema);
+  const def = _schema._zod.def;
+  if (def.type === "transform")
+    return true;
+  if (def.type === "array")
+    return isTransforming(def.element, ctx);
+  if (def.type === "set")
+    return isTransforming(def.valueType, ctx);
+  if (def.type === "lazy")
+    return isTransforming(def.getter(), ctx);
+  if (def.type === "promise" || def.type === "optional" || def.type === "nonoptional" || def.type === "nullable" || def.type === "readonly" || def.type === "default" || def.type === "prefault" || def.type === "catch") {
+    return isTransforming(def.innerType, ctx);
+  }
+  if (def.type === "intersection") {
+    return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
+  }
+  if (def.type === "record" || def.type === "map") {
+    return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
+  }
+  if (def.type === "pipe") {
+    if (_schema._zod.traits.has("$ZodCodec"))
+      return true;
+    return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
+  }
+  if (def.type === "object") {
+    for (const key in def.shape) {
+      if (isTransforming(def.shape[key], ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "union") {
+    for (const option of def.options) {
+      if (isTransforming(option, ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "tuple") {
+    for (const item of def.items) {
+      if (isTransforming(item, ctx))
+        return true;
+    }
+    if (def.rest && isTransforming(def.rest, ctx))
+      return true;
+    return false;
+  }
+  return false;
+}
+var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
+var init_to_json_schema = __esm({
+  "node_modules/zod/v4/core/to-json-schema.js"() {
+    init_registries();
+    init_util();
+    FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
+    UNION_KEYS = ["oneOf", "anyOf"];
+    createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
+      const ctx = initializeContext({ ...params, processors });
+      processSchema(schema, ctx);
+      extractDefs(ctx, schema);
+      return finalize(ctx, schema);
+    };
+    createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
+      const { libraryOptions, target } = params ?? {};
+      const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
+      processSchema(schema, ctx);
+      extractDefs(ctx, schema);
+      return finalize(ctx, schema);
+    };
+  }
+});
+
+// node_modules/zod/v4/core/json-schema-processors.js
+function aggregateChecks(schema) {
+  const agg = {};
+  const def = schema._zod.def;
+  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
+  for (const ch of list)
+    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
+  const bag = schema._zod.bag;
+  if (bag.minimum !== void 0)
+    narrowMin(agg, "minimum", bag.minimum);
+  if (bag.exclusiveMinimum !== void 0)
+    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
+  if (bag.maximum !== void 0)
+    narrowMax(agg, "maximum", bag.maximum);
+  if (bag.exclusiveMaximum !== void 0)
+    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
+  if (bag.multipleOf !== void 0)
+    addDivisor(agg, bag.multipleOf);
+  if (bag.format !== void 0) {
+    agg.format ?? (agg.format = bag.format);
+    if (bag.format.includes("int"))
+      agg.isInt = true;
+  }
+  if (bag.mime)
+    intersectMime(agg, bag.mime);
+  for (const pattern2 of bag.patterns ?? [])
+    addPattern(agg, pattern2);
+  return agg;
+}
+function inputOptin(schema) {
+  const def = schema._zod.def;
+  if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
+    return inputOptin(def.out);
+  }
+  if (def.type === "catch") {
+    return inputOptin(def.innerType);
+  }
+  return schema._zod.optin;
+}
+function stringifyKeyNames(bySchema, json, visited) {
+  if (json.$ref) {
+    if (visited.has(json))
+      return json;
+    visited.add(json);
+    const def = bySchema.get(json)?.def;
+    if (!def)
+      return json;
+    const inlined = stringifyKeyNames(bySchema, def, visited);
+    return inlined === def ? json : inlined;
+  }
+  for (const keyword2 of ["anyOf", "oneOf"]) {
+    const branches = json[keyword2];
+    if (!Array.isArray(branches))
+      continue;
+    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
+    if (mapped.some((branch, i2) => branch !== branches[i2]))
+      json = { ...json, [keyword2]: mapped };
+  }
+  const types2 = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
+  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
+  if (!numericType && !values?.some((v) => typeof v === "number"))
+    return json;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id: id2, ...rest } = json;
+  if (rest.enum)
+    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
+  else if (typeof rest.const === "number")
+    rest.const = String(rest.const);
+  if (!numericType)
+    return rest;
+  rest.type = "string";
+  if (!values)
+    rest.pattern = (types2.includes("number") ? number : integer).source;
+  return rest;
+}
+function rewriteKeyNames(ctx) {
+  const bySchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.values()) {
+    if (entry.def && !bySchema.has(entry.schema))
+      bySchema.set(entry.schema, entry);
+  }
+  const rewrites2 = /* @__PURE__ */ new Map();
+  for (const record2 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record2);
+    const names = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names || names === true || rewrites2.has(names))
+      continue;
+    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
+    if (rewritten !== names)
+      rewrites2.set(names, rewritten);
+  }
+  if (!rewrites2.size)
+    return;
+  for (const entry of ctx.seen.values()) {
+    for (const carrier of [entry.schema, entry.def]) {
+      const rewritten = carrier && rewrites2.get(carrier.propertyNames);
+      if (rewritten)
+        carrier.propertyNames = rewritten;
+    }
+  }
+}
+function serializeDefaultValue(value, schema, ctx, json, params) {
+  let unrepresentable = false;
+  const serialized = JSON.stringify(value, (_, val) => {
+    if (typeof val !== "bigint")
+      return val;
+    unrepresentable = true;
+    return null;
+  });
+  if (!unrepresentable)
+    return JSON.parse(serialized);
+  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
+  return UNREPRESENTABLE_DEFAULT;
+}
+function toJSONSchema(input, params) {
+  if ("_idmap" in input) {
+    const registry2 = input;
+    const ctx2 = initializeContext({ ...params, processors: allProcessors });
+    const defs = {};
+    for (const entry of registry2._idmap.entries()) {
+      const [_, schema] = entry;
+      processSchema(schema, ctx2);
+    }
+    const schemas = {};
+    const external = {
+      registry: registry2,
+      uri: params?.uri,
+      defs
+    };
+    ctx2.external = external;
+    for (const entry of registry2._idmap.entries()) {
+      const [key, schema] = entry;
+      extractDefs(ctx2, schema);
+      assignProp(schemas, key, finalize(ctx2, schema));
+    }
+    if (Object.keys(defs).length > 0) {
+      const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
+      schemas.__shared = {
+        [defsSegment]: defs
+      };
+    }
+    return { schemas };
+  }
+  const ctx = initializeContext({ ...params, processors: allProcessors });
+  processSchema(input, ctx);
+  extractDefs(ctx, input);
+  return finalize(ctx, input);
+}
+var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
+var init_json_schema_processors = __esm({
+  "node_modules/zod/v4/core/json-schema-processors.js"() {
+    init_regexes();
+    init_schemas();
+    init_to_json_schema();
+    init_util();
+    narrowMin = (agg, key, value) => {
+      if (agg[key] === void 0 || value > agg[key])
+        agg[key] = value;
+    };
+    narrowMax = (agg, key, value) => {
+      if (agg[key] === void 0 || value < agg[key])
+        agg[key] = value;
+    };
+    narrowBoth = (agg, value) => {
+      narrowMin(agg, "minimum", value);
+      narrowMax(agg, "maximum", value);
+    };
+    addDivisor = (agg, value) => {
+      agg.multipleOf ?? (agg.multipleOf = []);
+      if (!agg.multipleOf.includes(value))
+        agg.multipleOf.push(value);
+    };
+    addPattern = (agg, pattern2) => {
+      agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
+      agg.patterns.add(pattern2);
+    };
+    intersectMime = (agg, mime) => {
+      agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
+    };
+    setFormat = (agg, format2) => {
+      agg.format = format2;
+      if (format2.includes("int"))
+        agg.isInt = true;
+    };
+    minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
+    maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
+    formatContributor = (ranges) => (agg, def) => {
+      setFormat(agg, def.format);
+      const [minimum, maximum] = ranges[def.format];
+      narrowMin(agg, "minimum", minimum);
+      narrowMax(agg, "maximum", maximum);
+    };
+    contributors = {
+      greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
+      less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
+      multiple_of: (agg, def) => addDivisor(agg, def.value),
+      number_format: formatContributor(NUMBER_FORMAT_RANGES),
+      bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
+      min_length: minContributor,
+      max_length: maxContributor,
+      length_equals: (agg, def) => narrowBoth(agg, def.length),
+      min_size: minContributor,
+      max_size: maxContributor,
+      size_equals: (agg, def) => narrowBoth(agg, def.size),
+      string_format: (agg, def) => {
+        setFormat(agg, def.format);
+        if (def.pattern)
+          addPattern(agg, def.pattern);
+        if (def.format === "base64" || def.format === "base64url")
+          agg.contentEncoding = def.format;
+        if (def.local || def.precision === -1)
+          agg.laxFormat = true;
+      },
+      mime_type: (agg, def) => intersectMime(agg, def.mime)
+    };
+    formatMap = {
+      guid: "uuid",
+      url: "uri",
+      datetime: "date-time",
+      json_string: "json-string",
+      regex: ""
+      // do not set
+    };
+    exactPatterns = /* @__PURE__ */ new Map([
+      [base64Charset, base64],
+      [base64urlCharset, base64url]
+    ]);
+    exactPattern = (p) => exactPatterns.get(p) ?? p;
+    stringProcessor = (schema, ctx, _json, _params) => {
+      const json = _json;
+      json.type = "string";
+      const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minLength = minimum;
+      if (typeof maximum === "number")
+        json.maxLength = maximum;
+      if (format2) {
+        json.format = formatMap[format2] ?? format2;
+        if (json.format === "")
+          delete json.format;
+        if (format2 === "time" || laxFormat) {
+          delete json.format;
+        }
+      }
+      if (contentEncoding)
+        json.contentEncoding = contentEncoding;
+      if (patterns && patterns.size > 0) {
+        const patternList = [...patterns].map(exactPattern);
+        if (patternList.length === 1)
+          json.pattern = patternList[0].source;
+        else if (patternList.length > 1) {
+          json.allOf = [
+            ...patternList.map((regex) => ({
+              ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
+              pattern: regex.source
+            }))
+          ];
+        }
+      }
+    };
+    numberProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
+      json.type = isInt ? "integer" : "number";
+      const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
+      const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
+      const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
+      if (exMin) {
+        if (legacy) {
+          json.minimum = exclusiveMinimum;
+          json.exclusiveMinimum = true;
+        } else {
+          json.exclusiveMinimum = exclusiveMinimum;
+        }
+      } else if (typeof minimum === "number") {
+        json.minimum = minimum;
+      }
+      if (exMax) {
+        if (legacy) {
+          json.maximum = exclusiveMaximum;
+          json.exclusiveMaximum = true;
+        } else {
+          json.exclusiveMaximum = exclusiveMaximum;
+        }
+      } else if (typeof maximum === "number") {
+        json.maximum = maximum;
+      }
+      if (multipleOf) {
+        const divisors = /* @__PURE__ */ new Set();
+        for (const divisor of multipleOf) {
+          if (Number.isFinite(divisor) && divisor !== 0)
+            divisors.add(Math.abs(divisor));
+          else
+            handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
+        }
+        const [first, ...rest] = divisors;
+        if (first !== void 0)
+          json.multipleOf = first;
+        if (rest.length)
+          json.allOf = [...json.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
+      }
+    };
+    booleanProcessor = (_schema, _ctx, json, _params) => {
+      json.type = "boolean";
+    };
+    bigintProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
+    };
+    symbolProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
+    };
+    nullProcessor = (_schema, ctx, json, _params) => {
+      if (ctx.target === "openapi-3.0") {
+        json.type = "string";
+        json.nullable = true;
+        json.enum = [null];
+      } else {
+        json.type = "null";
+      }
+    };
+    undefinedProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
+    };
+    voidProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
+    };
+    neverProcessor = (_schema, _ctx, json, _params) => {
+      json.not = {};
+    };
+    anyProcessor = (_schema, _ctx, _json, _params) => {
+    };
+    unknownProcessor = (_schema, _ctx, _json, _params) => {
+    };
+    dateProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
+    };
+    enumProcessor = (schema, _ctx, json, _params) => {
+      const def = schema._zod.def;
+      const values = getEnumValues(def.entries);
+      if (values.length === 0) {
+        json.not = {};
+        return;
+      }
+      if (values.every((v) => typeof v === "number"))
+        json.type = "number";
+      if (values.every((v) => typeof v === "string"))
+        json.type = "string";
+      json.enum = values;
+    };
+    literalProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      if (def.values.length === 0) {
+        json.not = {};
+        return;
+      }
+      const vals = [];
+      for (const val of def.values) {
+        if (val === void 0) {
+          if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
+            return;
+        } else if (typeof val === "bigint") {
+          if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
+            return;
+          vals.push(Number(val));
+        } else {
+          vals.push(val);
+        }
+      }
+      if (vals.length === 0) {
+      } else if (vals.length === 1) {
+        const val = vals[0];
+        json.type = val === null ? "null" : typeof val;
+        if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
+          json.enum = [val];
+        } else {
+          json.const = val;
+        }
+      } else {
+        if (vals.every((v) => typeof v === "number"))
+          json.type = "number";
+        if (vals.every((v) => typeof v === "string"))
+          json.type = "string";
+        if (vals.every((v) => typeof v === "boolean"))
+          json.type = "boolean";
+        if (vals.every((v) => v === null))
+          json.type = "null";
+        json.enum = vals;
+      }
+    };
+    nanProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
+    };
+    templateLiteralProcessor = (schema, _ctx, json, _params) => {
+      const _json = json;
+      const pattern2 = schema._zod.pattern;
+      if (!pattern2)
+        throw new Error("Pattern not found in template literal");
+      _json.type = "string";
+      _json.pattern = pattern2.source;
+    };
+    fileProcessor = (schema, _ctx, json, _params) => {
+      const _json = json;
+      _json.type = "string";
+      _json.format = "binary";
+      _json.contentEncoding = "binary";
+      const { minimum, maximum, mime } = aggregateChecks(schema);
+      if (minimum !== void 0)
+        _json.minLength = minimum;
+      if (maximum !== void 0)
+        _json.maxLength = maximum;
+      if (!mime)
+        return;
+      if (mime.length === 0)
+        _json.not = {};
+      else if (mime.length === 1)
+        _json.contentMediaType = mime[0];
+      else
+        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
+    };
+    successProcessor = (_schema, _ctx, json, _params) => {
+      json.type = "boolean";
+    };
+    customProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
+    };
+    functionProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
+    };
+    transformProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
+    };
+    mapProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
+    };
+    setProcessor = (schema, ctx, json, params) => {
+      handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
+    };
+    arrayProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      const { minimum, maximum } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minItems = minimum;
+      if (typeof maximum === "number")
+        json.maxItems = maximum;
+      json.type = "array";
+      json.items = processSchema(def.element, ctx, {
+        ...params,
+        path: [...params.path, "items"]
+      });
+    };
+    objectProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      const shape = def.shape;
+      const symbolKeys = Object.getOwnPropertySymbols(shape);
+      if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
+        return;
+      }
+      json.type = "object";
+      json.properties = {};
+      for (const key in shape) {
+        assignProp(json.properties, key, processSchema(shape[key], ctx, {
+          ...params,
+          path: [...params.path, "properties", key]
+        }));
+      }
+      const requiredKeys = [];
+      for (const key of Object.keys(shape)) {
+        const field = def.shape[key];
+        if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
+          requiredKeys.push(key);
+        }
+      }
+      if (requiredKeys.length > 0) {
+        json.required = requiredKeys;
+      }
+      if (def.catchall?._zod.def.type === "never") {
+        json.additionalProperties = false;
+      } else if (!def.catchall) {
+        if (ctx.io === "output")
+          json.additionalProperties = false;
+      } else if (def.catchall) {
+        json.additionalProperties = processSchema(def.catchall, ctx, {
+          ...params,
+          path: [...params.path, "additionalProperties"]
+        });
+      }
+    };
+    unionProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const isExclusive = def.inclusive === false;
+      const options = def.options.map((x, i2) => processSchema(x, ctx, {
+        ...params,
+        path: [...params.path, isExclusive ? "oneOf" : "anyOf", i2]
+      }));
+      if (isExclusive) {
+        json.oneOf = options;
+      } else {
+        json.anyOf = options;
+      }
+    };
+    intersectionProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const a2 = processSchema(def.left, ctx, {
+        ...params,
+        path: [...params.path, "allOf", 0]
+      });
+      const b = processSchema(def.right, ctx, {
+        ...params,
+        path: [...params.path, "allOf", 1]
+      });
+      const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
+      const allOf2 = [
+        ...isSimpleIntersection(a2) ? a2.allOf : [a2],
+        ...isSimpleIntersection(b) ? b.allOf : [b]
+      ];
+      json.allOf = allOf2;
+      ctx.intersections.push(allOf2);
+    };
+    tupleProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      json.type = "array";
+      const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
+      const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
+      const prefixItems = def.items.map((x, i2) => processSchema(x, ctx, {
+        ...params,
+        path: [...params.path, prefixPath, i2]
+      }));
+      const rest = def.rest ? processSchema(def.rest, ctx, {
+        ...params,
+        path: [...params.path, restPath, ...ctx.target === "openapi-3.0" ? [def.items.length] : []]
+      }) : null;
+      let minItems = def.items.length;
+      while (minItems > 0) {
+        const item = def.items[minItems - 1];
+        const optional2 = ctx.io === "input" ? inputOptin(item) !== void 0 : item._zod.optout === "optional";
+        if (!optional2)
+          break;
+        minItems--;
+      }
+      const maxItems = def.items.length;
+      const isClosed = !def.rest;
+      if (ctx.target === "draft-2020-12") {
+        json.prefixItems = prefixItems;
+        if (isClosed) {
+          json.items = false;
+        } else if (rest) {
+          json.items = rest;
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      } else if (ctx.target === "openapi-3.0") {
+        json.items = {
+          anyOf: prefixItems
+        };
+        if (rest) {
+          json.items.anyOf.push(rest);
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      } else {
+        json.items = prefixItems;
+        if (isClosed) {
+          json.additionalItems = false;
+        } else if (rest) {
+          json.additionalItems = rest;
+        }
+        if (minItems > 0)
+          json.minItems = minItems;
+        if (isClosed)
+          json.maxItems = maxItems;
+      }
+      const { minimum, maximum } = aggregateChecks(schema);
+      if (typeof minimum === "number")
+        json.minItems = minimum;
+      if (typeof maximum === "number")
+        json.maxItems = maximum;
+    };
+    pendingRecords = /* @__PURE__ */ new WeakMap();
+    recordProcessor = (schema, ctx, _json, params) => {
+      const json = _json;
+      const def = schema._zod.def;
+      json.type = "object";
+      const keyType = def.keyType;
+      const patterns = aggregateChecks(keyType).patterns;
+      if (def.mode === "loose" && patterns && patterns.size > 0) {
+        const valueSchema = processSchema(def.valueType, ctx, {
+          ...params,
+          path: [...params.path, "patternProperties", "*"]
+        });
+        json.patternProperties = {};
+        for (const pattern2 of patterns) {
+          assignProp(json.patternProperties, exactPattern(pattern2).source, valueSchema);
+        }
+      } else {
+        if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
+          json.propertyNames = processSchema(def.keyType, ctx, {
+            ...params,
+            path: [...params.path, "propertyNames"]
+          });
+          let pending2 = pendingRecords.get(ctx);
+          if (!pending2) {
+            pending2 = [];
+            pendingRecords.set(ctx, pending2);
+            ctx.deferred.push(() => rewriteKeyNames(ctx));
+          }
+          pending2.push(schema);
+        }
+        json.additionalProperties = processSchema(def.valueType, ctx, {
+          ...params,
+          path: [...params.path, "additionalProperties"]
+        });
+      }
+      const keyValues = keyType._zod.values;
+      const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
+      if (keyValues && !def.partial && !omittableOnInput) {
+        const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
+        if (validKeyValues.length > 0) {
+          json.required = validKeyValues.map(String);
+        }
+      }
+    };
+    nullableProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      const inner = processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      if (ctx.target === "openapi-3.0") {
+        seen.ref = def.innerType;
+        json.nullable = true;
+      } else {
+        json.anyOf = [inner, { type: "null" }];
+      }
+    };
+    nonoptionalProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
+    defaultProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+      if (value !== UNREPRESENTABLE_DEFAULT)
+        json.default = value;
+    };
+    prefaultProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      if (ctx.io !== "input")
+        return;
+      const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+      if (value !== UNREPRESENTABLE_DEFAULT)
+        json._prefault = value;
+    };
+    catchProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      let catchValue;
+      try {
+        catchValue = def.catchValue(void 0);
+      } catch {
+        handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
+        return;
+      }
+      json.default = catchValue;
+    };
+    pipeProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      const inIsTransform = def.in._zod.traits.has("$ZodTransform");
+      const innerType = ctx.io === "input" ? inIsTransform ? def.out : def.in : def.out;
+      processSchema(innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = innerType;
+    };
+    readonlyProcessor = (schema, ctx, json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+      json.readOnly = true;
+    };
+    promiseProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    optionalProcessor = (schema, ctx, _json, params) => {
+      const def = schema._zod.def;
+      processSchema(def.innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = def.innerType;
+    };
+    lazyProcessor = (schema, ctx, _json, params) => {
+      const innerType = schema._zod.innerType;
+      processSchema(innerType, ctx, params);
+      const seen = ctx.seen.get(schema);
+      seen.ref = innerType;
+    };
+    allProcessors = {
+      string: stringProcessor,
+      number: numberProcessor,
+      boolean: booleanProcessor,
+      bigint: bigintProcessor,
+      symbol: symbolProcessor,
+      null: nullProcessor,
+      undefined: undefinedProcessor,
+      void: voidProcessor,
+      never: neverProcessor,
+      any: anyProcessor,
+      unknown: unknownProcessor,
+      date: dateProcessor,
+      enum: enumProcessor,
+      literal: literalProcessor,
+      nan: nanProcessor,
+      template_literal: templateLiteralProcessor,
+      file: fileProcessor,
+      success: successProcessor,
+      custom: customProcessor,
+      function: functionProcessor,
+      transform: transformProcessor,
+      map: mapProcessor,
+      set: setProcessor,
+      array: arrayProcessor,
+      object: objectProcessor,
+      union: unionProcessor,
+      intersection: intersectionProcessor,
+      tuple: tupleProcessor,
+      record: recordProcessor,
+      nullable: nullableProcessor,
+      nonoptional: nonoptionalProcessor,
+      default: defaultProcessor,
+      prefault: prefaultProcessor,
+      catch: catchProcessor,
+      pipe: pipeProcessor,
+      readonly: readonlyProcessor,
+      promise: promiseProcessor,
+      optional: optionalProcessor,
+      lazy: lazyProcessor
+    };
+  }
+});
+
+// node_modules/zod/v4/core/json-schema.js
+var init_json_schema = __esm({
+  "node_modules/zod/v4/core/json-schema.js"() {
+  }
+});
+
+// node_modules/zod/v4/core/index.js
+var init_core2 = __esm({
+  "node_modules/zod/v4/core/index.js"() {
+    init_core();
+    init_parse();
+    init_errors();
+    init_schemas();
+    init_memoizer();
+    init_checks();
+    init_versions();
+    init_util();
+    init_regexes();
+    init_locales();
+    init_registries();
+    init_doc();
+    init_compile();
+    init_api();
+    init_to_json_schema();
+    init_json_schema();
+  }
+});
+
+// node_modules/zod/v4/classic/checks.js
+var init_checks2 = __esm({
+  "node_modules/zod/v4/classic/checks.js"() {
+    init_core2();
+  }
+});
+
+// node_modules/zod/v4/classic/errors.js
+function _lazyMethod(proto, key, make) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = make(this);
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      return value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+    }
+  });
+}
+var _installedErrorProtos, initializer2, ZodRealError;
+var init_errors2 = __esm({
+  "node_modules/zod/v4/classic/errors.js"() {
+    init_core2();
+    init_core2();
+    init_util();
+    _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+    initializer2 = (inst, issues) => {
+      $ZodError.init(inst, issues);
+      inst.name = "ZodError";
+      const proto = Object.getPrototypeOf(inst);
+      if (_installedErrorProtos.has(proto))
+        return;
+      _installedErrorProtos.add(proto);
+      _lazyMethod(proto, "format", (self2) => (mapper) => formatError(self2, mapper));
+      _lazyMethod(proto, "flatten", (self2) => (mapper) => flattenError(self2, mapper));
+      _lazyMethod(proto, "addIssue", (self2) => (issue2) => {
+        self2.issues.push(issue2);
+        self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
+      });
+      _lazyMethod(proto, "addIssues", (self2) => (issues2) => {
+        self2.issues.push(...issues2);
+        self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
+      });
+      Object.defineProperty(proto, "isEmpty", {
+        configurable: true,
+        enumerable: false,
+        get() {
+          return this.issues.length === 0;
+        }
+      });
+    };
+    ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0, {
+      Parent: Error
+    });
+  }
+});
+
+// node_modules/zod/v4/classic/parse.js
+var parse2, parseAsync2, safeParse2, safeParseAsync2, encode, decode, encodeAsync, decodeAsync, safeEncode, safeDecode, safeEncodeAsync, safeDecodeAsync;
+var init_parse2 = __esm({
+  "node_modules/zod/v4/classic/parse.js"() {
+    init_core2();
+    init_errors2();
+    init_core2();
+    parse2 = /* @__PURE__ */ _parse(ZodRealError);
+    parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
+    safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
+    safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
+    encode = /* @__PURE__ */ _encode(ZodRealError);
+    decode = /* @__PURE__ */ _decode(ZodRealError);
+    encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
+    decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
+    safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
+    safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
+    safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
+    safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
+  }
+});
+
+// node_modules/zod/v4/classic/schemas.js
+function _ensureDefaultLocale() {
+  if (!globalConfig.localeError)
+    config(en_default());
+}
+function _ensureDefaultMemoizer() {
+  if (!globalConfig.memoizer)
+    config({ memoizer: memoizer() });
+}
+function string2(params) {
+  return _string(ZodString, params);
+}
+function number2(params) {
+  return _number(ZodNumber, params);
+}
+function int(params) {
+  return _int(ZodNumberFormat, params);
+}
+function boolean2(params) {
+  return _boolean(ZodBoolean, params);
+}
+function _null3(params) {
+  return _null2(ZodNull, params);
+}
+function unknown() {
+  return _unknown(ZodUnknown);
+}
+function never(params) {
+  return _never(ZodNever, params);
+}
+function array(element, params) {
+  return _array(ZodArray, element, params);
+}
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...util_exports.normalizeParams(params)
+  };
+  return new ZodObject(def);
+}
+function strictObject(shape, params) {
+  return new ZodObject({
+    type: "object",
+    shape,
+    catchall: never(),
+    ...util_exports.normalizeParams(params)
+  });
+}
+function looseObject(shape, params) {
+  return new ZodObject({
+    type: "object",
+    shape,
+    catchall: unknown(),
+    ...util_exports.normalizeParams(params)
+  });
+}
+function union(options, params) {
+  return new ZodUnion({
+    type: "union",
+    options,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function discriminatedUnion(discriminator, options, params) {
+  return new ZodDiscriminatedUnion({
+    type: "union",
+    options,
+    discriminator,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function intersection(left, right) {
+  return new ZodIntersection({
+    type: "intersection",
+    left,
+    right
+  });
+}
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodRecord({
+      type: "record",
+      keyType: string2(),
+      valueType: keyType,
+      ...util_exports.normalizeParams(valueType)
+    });
+  }
+  return new ZodRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodEnum({
+    type: "enum",
+    entries,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function literal(value, params) {
+  return new ZodLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...util_exports.normalizeParams(params)
+  });
+}
+function transform(fn) {
+  return new ZodTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+function optional(innerType) {
+  return new ZodOptional({
+    type: "optional",
+    innerType
+  });
+}
+function exactOptional(innerType) {
+  return new ZodExactOptional({
+    type: "optional",
+    innerType
+  });
+}
+function nullable(innerType) {
+  return new ZodNullable({
+    type: "nullable",
+    innerType
+  });
+}
+function _default(innerType, defaultValue) {
+  return new ZodDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+function prefault(innerType, defaultValue) {
+  return new ZodPrefault({
+    type: "prefault",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+function nonoptional(innerType, params) {
+  return new ZodNonOptional({
+    type: "nonoptional",
+    innerType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+function _catch(innerType, catchValue) {
+  return new ZodCatch({
+    type: "catch",
+    innerType,
+    catchValue: typeof catchValue === "function" ? catchValue : util_exports.constantCatch(catchValue)
+  });
+}
+function pipe(in_, out) {
+  return new ZodPipe({
+    type: "pipe",
+    in: in_,
+    out
+    // ...util.normalizeParams(params),
+  });
+}
+function readonly(innerType) {
+  return new ZodReadonly({
+    type: "readonly",
+    innerType
+  });
+}
+function custom(fn, _params) {
+  return _custom(ZodCustom, fn ?? (() => true), _params);
+}
+function refine(fn, _params = {}) {
+  return _refine(ZodCustom, fn, _params);
+}
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
+}
+function preprocess(fn, schema) {
+  return new ZodPreprocess({
+    type: "pipe",
+    in: transform(fn),
+    out: schema
+  });
+}
+var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodJWT, ZodNumber, ZodNumberFormat, ZodBoolean, ZodNull, ZodUnknown, ZodNever, ZodArray, ZodObject, ZodUnion, ZodDiscriminatedUnion, ZodIntersection, ZodRecord, ZodEnum, ZodLiteral, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodCatch, ZodPipe, ZodPreprocess, ZodReadonly, ZodCustom;
+var init_schemas2 = __esm({
+  "node_modules/zod/v4/classic/schemas.js"() {
+    init_core2();
+    init_core2();
+    init_json_schema_processors();
+    init_to_json_schema();
+    init_en();
+    init_checks2();
+    init_parse2();
+    ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
+      _ensureDefaultLocale();
+      $ZodType.init(inst, def);
+      inst.def = def;
+      inst.type = def.type;
+      return inst;
+    }, {
+      check(...chks) {
+        const def = this.def;
+        return this.clone(util_exports.mergeDefs(def, {
+          checks: [
+            ...def.checks ?? [],
+            ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+          ]
+        }), { parent: true });
+      },
+      with(...chks) {
+        return this.check(...chks);
+      },
+      clone(def, params) {
+        return clone(this, def, params);
+      },
+      brand() {
+        return this;
+      },
+      register(reg, meta2) {
+        reg.add(this, meta2);
+        return this;
+      },
+      refine(check2, params) {
+        return this.check(refine(check2, params));
+      },
+      superRefine(refinement, params) {
+        return this.check(superRefine(refinement, params));
+      },
+      overwrite(fn) {
+        return this.check(_overwrite(fn));
+      },
+      optional() {
+        return optional(this);
+      },
+      exactOptional() {
+        return exactOptional(this);
+      },
+      nullable() {
+        return nullable(this);
+      },
+      nullish() {
+        return optional(nullable(this));
+      },
+      nonoptional(params) {
+        return nonoptional(this, params);
+      },
+      array() {
+        return array(this);
+      },
+      or(arg) {
+        return union([this, arg]);
+      },
+      and(arg) {
+        return intersection(this, arg);
+      },
+      transform(tx) {
+        return pipe(this, transform(tx));
+      },
+      default(d) {
+        return _default(this, d);
+      },
+      prefault(d) {
+        return prefault(this, d);
+      },
+      catch(params) {
+        return _catch(this, params);
+      },
+      pipe(target) {
+        return pipe(this, target);
+      },
+      readonly() {
+        return readonly(this);
+      },
+      describe(description) {
+        const cl = this.clone();
+        globalRegistry.add(cl, { description });
+        return cl;
+      },
+      meta(...args) {
+        if (args.length === 0)
+          return globalRegistry.get(this);
+        const cl = this.clone();
+        globalRegistry.add(cl, args[0]);
+        return cl;
+      },
+      isOptional() {
+        return this.safeParse(void 0).success;
+      },
+      isNullable() {
+        return this.safeParse(null).success;
+      },
+      apply(fn, ...args) {
+        return args.length === 0 ? fn(this) : fn(this, ...args);
+      },
+      // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
+      get "~standard"() {
+        return util_exports.hide(this, "~standard", {
+          ...standardProps(this),
+          jsonSchema: {
+            input: createStandardJSONSchemaMethod(this, "input"),
+            output: createStandardJSONSchemaMethod(this, "output")
+          }
+        });
+      },
+      set "~standard"(value) {
+        util_exports.own(this, "~standard", value);
+      },
+      parse: function _parse2(data, params) {
+        return parse2(this, data, params, { callee: _parse2 });
+      },
+      parseAsync: async function _parseAsync2(data, params) {
+        return await parseAsync2(this, data, params, { callee: _parseAsync2 });
+      },
+      safeParse(data, params) {
+        return safeParse2(this, data, params);
+      },
+      async safeParseAsync(data, params) {
+        return safeParseAsync2(this, data, params);
+      },
+      // `spa` is an alias: same function object as `safeParseAsync`, as before.
+      get spa() {
+        return this?.safeParseAsync;
+      },
+      set spa(value) {
+        util_exports.own(this, "spa", value);
+      },
+      validate(data, params) {
+        return validate(this, data, params);
+      },
+      validateAsync(data, params) {
+        return validateAsync(this, data, params);
+      },
+      encode: function _encode2(data, params) {
+        return encode(this, data, params, { callee: _encode2 });
+      },
+      decode: function _decode2(data, params) {
+        return decode(this, data, params, { callee: _decode2 });
+      },
+      encodeAsync: async function _encodeAsync2(data, params) {
+        return await encodeAsync(this, data, params, { callee: _encodeAsync2 });
+      },
+      decodeAsync: async function _decodeAsync2(data, params) {
+        return await decodeAsync(this, data, params, { callee: _decodeAsync2 });
+      },
+      safeEncode(data, params) {
+        return safeEncode(this, data, params);
+      },
+      safeDecode(data, params) {
+        return safeDecode(this, data, params);
+      },
+      async safeEncodeAsync(data, params) {
+        return safeEncodeAsync(this, data, params);
+      },
+      async safeDecodeAsync(data, params) {
+        return safeDecodeAsync(this, data, params);
+      },
+      toJSONSchema(params) {
+        return createToJSONSchemaMethod(this, {})(params);
+      },
+      // Reads through to the registry on every access, so it must not cache.
+      get description() {
+        return globalRegistry.get(this)?.description;
+      },
+      // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
+      get _def() {
+        return this._zod.def;
+      }
+    });
+    _ZodString = /* @__PURE__ */ $constructor(
+      "_ZodString",
+      (inst, def) => {
+        $ZodString.init(inst, def);
+        ZodType.init(inst, def);
+        inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
+      },
+      /* @__PURE__ */ util_exports.derived({
+        format: (inst) => aggregateChecks(inst).format ?? null,
+        minLength: (inst) => aggregateChecks(inst).minimum ?? null,
+        maxLength: (inst) => aggregateChecks(inst).maximum ?? null
+      }, {
+        regex(...args) {
+          return this.check(_regex(...args));
+        },
+        includes(...args) {
+          return this.check(_includes(...args));
+        },
+        startsWith(...args) {
+          return this.check(_startsWith(...args));
+        },
+        endsWith(...args) {
+          return this.check(_endsWith(...args));
+        },
+        min(...args) {
+          return this.check(_minLength(...args));
+        },
+        max(...args) {
+          return this.check(_maxLength(...args));
+        },
+        length(...args) {
+          return this.check(_length(...args));
+        },
+        nonempty(...args) {
+          return this.check(_minLength(1, ...args));
+        },
+        lowercase(params) {
+          return this.check(_lowercase(params));
+        },
+        uppercase(params) {
+          return this.check(_uppercase(params));
+        },
+        trim() {
+          return this.check(_trim());
+        },
+        normalize(...args) {
+          return this.check(_normalize(...args));
+        },
+        toLowerCase() {
+          return this.check(_toLowerCase());
+        },
+        toUpperCase() {
+          return this.check(_toUpperCase());
+        },
+        slugify() {
+          return this.check(_slugify());
+        }
+      })
+    );
+    ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
+      $ZodString.init(inst, def);
+      _ZodString.init(inst, def);
+    }, {
+      email(params) {
+        return this.check(_email(ZodEmail, params));
+      },
+      url(params) {
+        return this.check(_url(ZodURL, params));
+      },
+      jwt(params) {
+        return this.check(_jwt(ZodJWT, params));
+      },
+      emoji(params) {
+        return this.check(_emoji2(ZodEmoji, params));
+      },
+      guid(params) {
+        return this.check(_guid(ZodGUID, params));
+      },
+      uuid(params) {
+        return this.check(_uuid(ZodUUID, params));
+      },
+      uuidv4(params) {
+        return this.check(_uuidv4(ZodUUID, params));
+      },
+      uuidv6(params) {
+        return this.check(_uuidv6(ZodUUID, params));
+      },
+      uuidv7(params) {
+        return this.check(_uuidv7(ZodUUID, params));
+      },
+      nanoid(params) {
+        return this.check(_nanoid(ZodNanoID, params));
+      },
+      cuid(params) {
+        return this.check(_cuid(ZodCUID, params));
+      },
+      cuid2(params) {
+        return this.check(_cuid2(ZodCUID2, params));
+      },
+      ulid(params) {
+        return this.check(_ulid(ZodULID, params));
+      },
+      base64(params) {
+        return this.check(_base64(ZodBase64, params));
+      },
+      base64url(params) {
+        return this.check(_base64url(ZodBase64URL, params));
+      },
+      xid(params) {
+        return this.check(_xid(ZodXID, params));
+      },
+      ksuid(params) {
+        return this.check(_ksuid(ZodKSUID, params));
+      },
+      ipv4(params) {
+        return this.check(_ipv4(ZodIPv4, params));
+      },
+      ipv6(params) {
+        return this.check(_ipv6(ZodIPv6, params));
+      },
+      cidrv4(params) {
+        return this.check(_cidrv4(ZodCIDRv4, params));
+      },
+      cidrv6(params) {
+        return this.check(_cidrv6(ZodCIDRv6, params));
+      },
+      e164(params) {
+        return this.check(_e164(ZodE164, params));
+      },
+      datetime(params) {
+        return this.check(_isoDateTime(ZodISODateTime, params));
+      },
+      date(params) {
+        return this.check(_isoDate(ZodISODate, params));
+      },
+      time(params) {
+        return this.check(_isoTime(ZodISOTime, params));
+      },
+      duration(params) {
+        return this.check(_isoDuration(ZodISODuration, params));
+      }
+    });
+    ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      _ZodString.init(inst, def);
+    });
+    ZodISODateTime = /* @__PURE__ */ $constructor("ZodISODateTime", (inst, def) => {
+      $ZodISODateTime.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISODate = /* @__PURE__ */ $constructor("ZodISODate", (inst, def) => {
+      $ZodISODate.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISOTime = /* @__PURE__ */ $constructor("ZodISOTime", (inst, def) => {
+      $ZodISOTime.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodISODuration = /* @__PURE__ */ $constructor("ZodISODuration", (inst, def) => {
+      $ZodISODuration.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodEmail = /* @__PURE__ */ $constructor("ZodEmail", (inst, def) => {
+      $ZodEmail.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodGUID = /* @__PURE__ */ $constructor("ZodGUID", (inst, def) => {
+      $ZodGUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodUUID = /* @__PURE__ */ $constructor("ZodUUID", (inst, def) => {
+      $ZodUUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodURL = /* @__PURE__ */ $constructor("ZodURL", (inst, def) => {
+      $ZodURL.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodEmoji = /* @__PURE__ */ $constructor("ZodEmoji", (inst, def) => {
+      $ZodEmoji.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodNanoID = /* @__PURE__ */ $constructor("ZodNanoID", (inst, def) => {
+      $ZodNanoID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCUID = /* @__PURE__ */ $constructor("ZodCUID", (inst, def) => {
+      $ZodCUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCUID2 = /* @__PURE__ */ $constructor("ZodCUID2", (inst, def) => {
+      $ZodCUID2.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodULID = /* @__PURE__ */ $constructor("ZodULID", (inst, def) => {
+      $ZodULID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodXID = /* @__PURE__ */ $constructor("ZodXID", (inst, def) => {
+      $ZodXID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodKSUID = /* @__PURE__ */ $constructor("ZodKSUID", (inst, def) => {
+      $ZodKSUID.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodIPv4 = /* @__PURE__ */ $constructor("ZodIPv4", (inst, def) => {
+      $ZodIPv4.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodIPv6 = /* @__PURE__ */ $constructor("ZodIPv6", (inst, def) => {
+      $ZodIPv6.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCIDRv4 = /* @__PURE__ */ $constructor("ZodCIDRv4", (inst, def) => {
+      $ZodCIDRv4.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodCIDRv6 = /* @__PURE__ */ $constructor("ZodCIDRv6", (inst, def) => {
+      $ZodCIDRv6.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodBase64 = /* @__PURE__ */ $constructor("ZodBase64", (inst, def) => {
+      $ZodBase64.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodBase64URL = /* @__PURE__ */ $constructor("ZodBase64URL", (inst, def) => {
+      $ZodBase64URL.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodE164 = /* @__PURE__ */ $constructor("ZodE164", (inst, def) => {
+      $ZodE164.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def) => {
+      $ZodJWT.init(inst, def);
+      ZodStringFormat.init(inst, def);
+    });
+    ZodNumber = /* @__PURE__ */ $constructor(
+      "ZodNumber",
+      (inst, def) => {
+        $ZodNumber.init(inst, def);
+        ZodType.init(inst, def);
+        inst._zod.processJSONSchema = (ctx, json, params) => numberProcessor(inst, ctx, json, params);
+        inst.isFinite = true;
+      },
+      /* @__PURE__ */ util_exports.derived({
+        minValue: (inst) => {
+          const { minimum, exclusiveMinimum } = aggregateChecks(inst);
+          return Math.max(minimum ?? Number.NEGATIVE_INFINITY, exclusiveMinimum ?? Number.NEGATIVE_INFINITY);
+        },
+        maxValue: (inst) => {
+          const { maximum, exclusiveMaximum } = aggregateChecks(inst);
+          return Math.min(maximum ?? Number.POSITIVE_INFINITY, exclusiveMaximum ?? Number.POSITIVE_INFINITY);
+        },
+        isInt: (inst) => {
+          const { isInt, multipleOf } = aggregateChecks(inst);
+          return !!isInt || !!multipleOf?.some(Number.isSafeInteger);
+        },
+        format: (inst) => aggregateChecks(inst).format ?? null
+      }, {
+        gt(value, params) {
+          return this.check(_gt(value, params));
+        },
+        gte(value, params) {
+          return this.check(_gte(value, params));
+        },
+        min(value, params) {
+          return this.check(_gte(value, params));
+        },
+        lt(value, params) {
+          return this.check(_lt(value, params));
+        },
+        lte(value, params) {
+          return this.check(_lte(value, params));
+        },
+        max(value, params) {
+          return this.check(_lte(value, params));
+        },
+        int(params) {
+          return this.check(int(params));
+        },
+        safe(params) {
+          return this.check(int(params));
+        },
+        positive(params) {
+          return this.check(_gt(0, params));
+        },
+        nonnegative(params) {
+          return this.check(_gte(0, params));
+        },
+        negative(params) {
+          return this.check(_lt(0, params));
+        },
+        nonpositive(params) {
+          return this.check(_lte(0, params));
+        },
+        multipleOf(value, params) {
+          return this.check(_multipleOf(value, params));
+        },
+        step(value, params) {
+          return this.check(_multipleOf(value, params));
+        },
+        finite() {
+          return this;
+        }
+      })
+    );
+    ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
+      $ZodNumberFormat.init(inst, def);
+      ZodNumber.init(inst, def);
+    });
+    ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
+      $ZodBoolean.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+    });
+    ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
+      $ZodNull.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nullProcessor(inst, ctx, json, params);
+    });
+    ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
+      $ZodUnknown.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
+    });
+    ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
+      $ZodNever.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
+    });
+    ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodArray.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
+      inst.element = def.element;
+    }, {
+      min(n3, params) {
+        return this.check(_minLength(n3, params));
+      },
+      nonempty(params) {
+        return this.check(_minLength(1, params));
+      },
+      max(n3, params) {
+        return this.check(_maxLength(n3, params));
+      },
+      length(n3, params) {
+        return this.check(_length(n3, params));
+      },
+      unwrap() {
+        return this.element;
+      }
+    });
+    ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodObjectJIT.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
+      util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
+    }, {
+      keyof() {
+        return _enum(Object.keys(this._zod.def.shape));
+      },
+      catchall(catchall) {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall }));
+      },
+      passthrough() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+      },
+      loose() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+      },
+      strict() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: never() }));
+      },
+      strip() {
+        return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: void 0 }));
+      },
+      extend(incoming) {
+        return util_exports.extend(this, incoming);
+      },
+      safeExtend(incoming) {
+        return util_exports.safeExtend(this, incoming);
+      },
+      merge(other) {
+        return util_exports.merge(this, other);
+      },
+      pick(mask) {
+        return util_exports.pick(this, mask);
+      },
+      omit(mask) {
+        return util_exports.omit(this, mask);
+      },
+      partial(...args) {
+        return util_exports.partial(ZodOptional, this, args[0]);
+      },
+      exactPartial(...args) {
+        return util_exports.partial(ZodExactOptional, this, args[0], "exactPartial");
+      },
+      required(...args) {
+        return util_exports.required(ZodNonOptional, this, args[0]);
+      }
+    });
+    ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
+      $ZodUnion.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
+      inst.options = def.options;
+    });
+    ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
+      ZodUnion.init(inst, def);
+      $ZodDiscriminatedUnion.init(inst, def);
+    });
+    ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
+      $ZodIntersection.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
+    });
+    ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodRecord.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
+      inst.keyType = def.keyType;
+      inst.valueType = def.valueType;
+    });
+    ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
+      $ZodEnum.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
+      inst.enum = def.entries;
+      inst.options = [...inst._zod.values];
+      const keys = new Set(Object.keys(def.entries));
+      inst.extract = (values, params) => {
+        const newEntries = {};
+        for (const value of values) {
+          if (keys.has(value)) {
+            newEntries[value] = def.entries[value];
+          } else
+            throw new Error(`Key ${value} not found in enum`);
+        }
+        return new ZodEnum({
+          ...def,
+          checks: [],
+          ...util_exports.normalizeParams(params),
+          entries: newEntries
+        });
+      };
+      inst.exclude = (values, params) => {
+        const newEntries = { ...def.entries };
+        for (const value of values) {
+          if (keys.has(value)) {
+            delete newEntries[value];
+          } else
+            throw new Error(`Key ${value} not found in enum`);
+        }
+        return new ZodEnum({
+          ...def,
+          checks: [],
+          ...util_exports.normalizeParams(params),
+          entries: newEntries
+        });
+      };
+    });
+    ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
+      $ZodLiteral.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
+      inst.values = new Set(def.values);
+      Object.defineProperty(inst, "value", {
+        get() {
+          if (def.values.length > 1) {
+            throw new Error("This schema contains multiple valid literal values. Use `.values` instead.");
+          }
+          return def.values[0];
+        }
+      });
+    });
+    ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
+      _ensureDefaultMemoizer();
+      $ZodTransform.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
+      inst._zod.parse = (payload, _ctx) => {
+        if (_ctx.direction === "backward") {
+          throw new $ZodEncodeError(inst.constructor.name);
+        }
+        payload.addIssue = (issue2) => {
+          if (typeof issue2 === "string") {
+            payload.issues.push(util_exports.issue(issue2, payload.value, def));
+          } else {
+            const _issue = issue2;
+            if (_issue.fatal)
+              _issue.continue = false;
+            _issue.code ?? (_issue.code = "custom");
+            if (!("input" in _issue))
+              _issue.input = payload.value;
+            _issue.inst ?? (_issue.inst = inst);
+            payload.issues.push(util_exports.issue(_issue));
+          }
+        };
+        const output = def.transform(payload.value, payload);
+        if (output instanceof Promise) {
+          return output.then((output2) => {
+            payload.value = output2;
+            return payload;
+          });
+        }
+        payload.value = output;
+        return payload;
+      };
+    });
+    ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
+      $ZodOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
+      $ZodExactOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
+      $ZodNullable.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
+      $ZodDefault.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+      inst.removeDefault = inst.unwrap;
+    });
+    ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
+      $ZodPrefault.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
+      $ZodNonOptional.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
+      $ZodCatch.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+      inst.removeCatch = inst.unwrap;
+    });
+    ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
+      $ZodPipe.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
+      inst.in = def.in;
+      inst.out = def.out;
+    });
+    ZodPreprocess = /* @__PURE__ */ $constructor("ZodPreprocess", (inst, def) => {
+      ZodPipe.init(inst, def);
+      $ZodPreprocess.init(inst, def);
+    });
+    ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
+      $ZodReadonly.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
+      inst.unwrap = () => inst._zod.def.innerType;
+    });
+    ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
+      $ZodCustom.init(inst, def);
+      ZodType.init(inst, def);
+      inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
+    });
+  }
+});
+
+// node_modules/zod/v4/classic/compat.js
+var ZodFirstPartyTypeKind;
+var init_compat = __esm({
+  "node_modules/zod/v4/classic/compat.js"() {
+    /* @__PURE__ */ (function(ZodFirstPartyTypeKind3) {
+    })(ZodFirstPartyTypeKind || (ZodFirstPartyTypeKind = {}));
+  }
+});
+
+// node_modules/zod/v4/classic/iso.js
+var iso_exports = {};
+__export(iso_exports, {
+  ZodISODate: () => ZodISODate,
+  ZodISODateTime: () => ZodISODateTime,
+  ZodISODuration: () => ZodISODuration,
+  ZodISOTime: () => ZodISOTime,
+  date: () => date2,
+  datetime: () => datetime2,
+  duration: () => duration2,
+  time: () => time2
+});
+function datetime2(params) {
+  return _isoDateTime(ZodISODateTime, params);
+}
+function date2(params) {
+  return _isoDate(ZodISODate, params);
+}
+function time2(params) {
+  return _isoTime(ZodISOTime, params);
+}
+function duration2(params) {
+  return _isoDuration(ZodISODuration, params);
+}
+var init_iso = __esm({
+  "node_modules/zod/v4/classic/iso.js"() {
+    init_core2();
+    init_schemas2();
+    init_schemas2();
+  }
+});
+
+// node_modules/zod/v4/classic/coerce.js
+var init_coerce = __esm({
+  "node_modules/zod/v4/classic/coerce.js"() {
+  }
+});
+
+// node_modules/zod/v4/classic/external.js
+var init_external = __esm({
+  "node_modules/zod/v4/classic/external.js"() {
+    init_core2();
+    init_schemas2();
+    init_checks2();
+    init_errors2();
+    init_parse2();
+    init_compat();
+    init_locales();
+    init_iso();
+    init_coerce();
+  }
+});
+
 // node_modules/is-plain-obj/index.js
 function isPlainObject2(value) {
   if (typeof value !== "object" || value === null) {
@@ -1684,7 +8516,7 @@ var init_realtime = __esm({
 
 // node_modules/human-signals/build/src/core.js
 var SIGNALS;
-var init_core = __esm({
+var init_core3 = __esm({
   "node_modules/human-signals/build/src/core.js"() {
     SIGNALS = [
       {
@@ -1965,7 +8797,7 @@ import { constants } from "node:os";
 var getSignals, normalizeSignal;
 var init_signals = __esm({
   "node_modules/human-signals/build/src/signals.js"() {
-    init_core();
+    init_core3();
     init_realtime();
     getSignals = () => {
       const realtimeSignals = getRealtimeSignals();
@@ -8383,7 +15215,7 @@ function throwIfAborted(signal2) {
   if (signal2?.aborted) throw new CancelledError();
 }
 var VersDbError, InvalidInputError, NotFoundError, ConflictError, SuiteFileError, DatabaseError, BackendError, CancelledError;
-var init_errors = __esm({
+var init_errors3 = __esm({
   "src/errors.ts"() {
     "use strict";
     init_secrets();
@@ -10310,7 +17142,7 @@ var init_thin_volume = __esm({
   "src/backends/thin-volume.ts"() {
     "use strict";
     init_execa();
-    init_errors();
+    init_errors3();
     init_paths();
     THIN_FILE = "thin.json";
     MIN_BYTES = 512 * 1024 * 1024;
@@ -10617,7 +17449,7 @@ var init_embedded = __esm({
   "src/backends/embedded.ts"() {
     "use strict";
     init_execa();
-    init_errors();
+    init_errors3();
     init_paths();
     init_secrets();
     init_embedded_users();
@@ -16171,7 +23003,7 @@ var init_pg = __esm({
   "src/util/pg.ts"() {
     "use strict";
     init_esm();
-    init_errors();
+    init_errors3();
     init_secrets();
     init_sqlstate();
     SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
@@ -16190,6 +23022,459 @@ var init_pg = __esm({
     BEGIN_READ_ONLY_SQL = "BEGIN READ ONLY";
     COMMIT_SQL = "COMMIT";
     ROLLBACK_SQL = "ROLLBACK";
+  }
+});
+
+// node_modules/zod/index.js
+var init_zod = __esm({
+  "node_modules/zod/index.js"() {
+    init_external();
+  }
+});
+
+// src/collector/clock.ts
+import { performance as performance2 } from "node:perf_hooks";
+function createClock() {
+  const clock = {
+    now: () => performance2.now(),
+    origin: performance2.now(),
+    relative: (t) => round1(t - clock.origin)
+  };
+  return clock;
+}
+var round1, sleep;
+var init_clock = __esm({
+  "src/collector/clock.ts"() {
+    "use strict";
+    round1 = (x) => Math.round(x * 10) / 10;
+    sleep = (ms4) => new Promise((resolve9) => setTimeout(resolve9, ms4));
+  }
+});
+
+// src/workload/stats.ts
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const rank2 = Math.ceil(p / 100 * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
+}
+function phaseStats(executions) {
+  const latencies = executions.map((e) => e.end - e.start).sort((a2, b) => a2 - b);
+  const errors = {};
+  let timeouts = 0;
+  for (const e of executions) {
+    if (e.timedOut) timeouts++;
+    else if (e.error) errors[e.error] = (errors[e.error] ?? 0) + 1;
+  }
+  const p = (q2) => {
+    const v = percentile(latencies, q2);
+    return v === null ? null : round1(v);
+  };
+  return {
+    count: executions.length,
+    ok: executions.filter((e) => !e.error && !e.timedOut).length,
+    p50_ms: p(50),
+    p95_ms: p(95),
+    p99_ms: p(99),
+    max_ms: p(100),
+    timeouts,
+    errors
+  };
+}
+function changeAgainst(phase, baseline) {
+  return {
+    p50_ms: delta(phase.p50_ms, baseline.p50_ms),
+    p95_ms: delta(phase.p95_ms, baseline.p95_ms),
+    p99_ms: delta(phase.p99_ms, baseline.p99_ms),
+    max_ms: delta(phase.max_ms, baseline.max_ms),
+    p99_ratio: phase.p99_ms === null || !baseline.p99_ms ? null : Math.round(phase.p99_ms / baseline.p99_ms * 100) / 100
+  };
+}
+function statementStats(executions) {
+  const phases = Object.fromEntries(
+    PHASES.map((ph) => [ph, phaseStats(executions.filter((e) => e.phase === ph))])
+  );
+  return {
+    phases,
+    change: {
+      migration: changeAgainst(phases.migration, phases.baseline),
+      after: changeAgainst(phases.after, phases.baseline)
+    }
+  };
+}
+var PHASES, delta;
+var init_stats = __esm({
+  "src/workload/stats.ts"() {
+    "use strict";
+    init_clock();
+    PHASES = ["baseline", "migration", "after"];
+    delta = (a2, b) => a2 === null || b === null ? null : round1(a2 - b);
+  }
+});
+
+// src/workload/result.ts
+function workloadResult(o2, writes) {
+  const { marks, spec } = o2;
+  return {
+    file: spec.file,
+    rate: spec.rate,
+    concurrency: spec.concurrency,
+    timeout_ms: spec.timeoutMs,
+    windows: {
+      baseline_ms: round1(marks.migration - marks.baseline),
+      migration_ms: round1(marks.after - marks.migration),
+      after_ms: round1(marks.end - marks.after)
+    },
+    statements: spec.statements.map((s) => ({
+      name: s.name,
+      line: s.line,
+      sql: s.sql,
+      kind: s.kind,
+      commit: s.commit,
+      ...statementStats(o2.executions.filter((e) => e.statement === s.index))
+    })),
+    writes,
+    dead_tuples: o2.deadTuples,
+    wal_bytes: o2.walBytes,
+    wal_bytes_baseline: o2.walBytesBaseline,
+    lost_sessions: o2.lostSessions
+  };
+}
+var PhaseStatsSchema, PhaseChangeSchema, WorkloadResultSchema;
+var init_result2 = __esm({
+  "src/workload/result.ts"() {
+    "use strict";
+    init_zod();
+    init_clock();
+    init_stats();
+    PhaseStatsSchema = object({
+      count: number2().int(),
+      ok: number2().int(),
+      p50_ms: number2().nullable(),
+      p95_ms: number2().nullable(),
+      p99_ms: number2().nullable(),
+      max_ms: number2().nullable(),
+      timeouts: number2().int().describe("statements cancelled by the workload statement_timeout"),
+      errors: record(string2(), number2().int()).describe("errors by SQLSTATE")
+    });
+    PhaseChangeSchema = object({
+      p50_ms: number2().nullable(),
+      p95_ms: number2().nullable(),
+      p99_ms: number2().nullable(),
+      max_ms: number2().nullable(),
+      p99_ratio: number2().nullable()
+    });
+    WorkloadResultSchema = object({
+      file: string2(),
+      rate: number2().describe("statements per second asked for (0 = as fast as possible)"),
+      concurrency: number2().int(),
+      timeout_ms: number2().int(),
+      windows: object({ baseline_ms: number2(), migration_ms: number2(), after_ms: number2() }),
+      statements: array(
+        object({
+          name: string2(),
+          line: number2().int(),
+          sql: string2(),
+          kind: _enum(["read", "write"]),
+          commit: boolean2(),
+          phases: object({ baseline: PhaseStatsSchema, migration: PhaseStatsSchema, after: PhaseStatsSchema }),
+          change: object({ migration: PhaseChangeSchema, after: PhaseChangeSchema }).describe("each window against the baseline window: ms added (p99_ratio: times)")
+        })
+      ),
+      writes: object({
+        committed: number2().int(),
+        committed_during_migration: number2().int(),
+        checked: number2().int(),
+        missing: number2().int(),
+        missing_during_migration: number2().int(),
+        unverifiable: number2().int(),
+        found_in: record(string2(), number2().int()).describe("where missing rows were found instead"),
+        problems: array(string2())
+      }).describe("committed workload writes looked up in the final schema"),
+      dead_tuples: record(string2(), number2().int()).describe("row versions the workload's own writes left dead (not counted in bloat)"),
+      wal_bytes: number2().nullable().describe("the workload's own WAL (not counted in wal_bytes), estimated from the baseline window"),
+      wal_bytes_baseline: number2().nullable().describe("WAL written during the baseline window, by the workload alone"),
+      lost_sessions: number2().int()
+    });
+  }
+});
+
+// src/result.ts
+var StatementResultSchema, LockHeldSchema, WaitCauseSchema, ProbeStatusSchema, ProbeStatsSchema, BlockingSchema, BloatEntrySchema, IntegritySchema, ValidationSchema, LockEventSchema, ProbeWaitSchema, AppWaitsSchema, DeployAttemptSchema, DeployRehearsalSchema, EngineNameSchema, engineField, StrategyResultSchema, RecommendationSchema, ComparisonSchema, CheckpointReportSchema, BranchComparisonSchema, BranchListSchema;
+var init_result3 = __esm({
+  "src/result.ts"() {
+    "use strict";
+    init_zod();
+    init_result2();
+    StatementResultSchema = object({
+      index: number2().int().describe("1-based position of the statement in the migration"),
+      sql: string2(),
+      line: number2().int().describe("line in the migration file where the statement starts"),
+      duration_ms: number2(),
+      error: string2().nullable(),
+      sqlstate: string2().nullable().optional(),
+      start_ms: number2().optional().describe("when the statement began, ms from the start of the migration")
+    });
+    LockHeldSchema = object({
+      relation: string2().describe("schema-qualified relation name"),
+      mode: string2().describe("Postgres lock mode, e.g. AccessExclusiveLock"),
+      held_ms: number2().describe("how long the migration held the lock, from 10 ms sampling"),
+      statement: number2().int().nullable().describe("statement index that was running when it was taken"),
+      start_ms: number2().describe("when it was first seen, ms from the start of the migration"),
+      blocked_pids: number2().int().optional().describe("sessions seen waiting on the migration while it held it")
+    });
+    WaitCauseSchema = object({
+      kind: _enum([
+        "row_lock",
+        "index_lock",
+        "view_lock",
+        "table_lock",
+        "lock_queue",
+        "other_session",
+        "slow_execution"
+      ]).describe("what the application statement waited for"),
+      relation: string2().nullable().describe("the relation whose lock it waited for, when it was a relation lock"),
+      statement: number2().int().nullable().describe("the migration statement that held it"),
+      sql: string2().nullable().describe("that statement's text, shortened"),
+      text: string2().describe("the cause in plain words")
+    });
+    ProbeStatusSchema = _enum(["measured", "unmeasured", "not_applicable"]);
+    ProbeStatsSchema = object({
+      max_wait_ms: number2().describe("longest time one application statement (probe) waited"),
+      blocked_ms: number2().describe("total time during which probes were waiting (union of waits)"),
+      probes: number2().int(),
+      timeouts: number2().int(),
+      errors: number2().int(),
+      deadlocks: number2().int().optional().describe("probes that deadlocked with the migration"),
+      waited_share: number2().optional().describe("share (0-1) of probes that waited more than 100 ms"),
+      status: ProbeStatusSchema.optional().describe(
+        "measured; unmeasured (no probe could run: never read as 0 ms); not_applicable (writes to a view)"
+      ),
+      unmeasured_reason: string2().optional(),
+      cause: WaitCauseSchema.nullable().optional().describe("why the longest wait waited")
+    });
+    BlockingSchema = object({
+      reads: ProbeStatsSchema,
+      writes: ProbeStatsSchema,
+      tables: record(string2(), object({ reads: ProbeStatsSchema, writes: ProbeStatsSchema }))
+    });
+    BloatEntrySchema = object({
+      relation: string2(),
+      size_before: number2().describe("bytes, table + indexes + toast"),
+      size_after: number2(),
+      dead_tuples: number2().nullable().describe("dead row versions left; null where the engine has none to count (InnoDB purges them itself)"),
+      dead_pct: number2().nullable()
+    });
+    IntegritySchema = object({
+      ok: boolean2(),
+      row_counts: record(string2(), object({ before: number2(), after: number2().nullable() })),
+      invalid_indexes: array(string2()),
+      not_valid_constraints: array(string2()),
+      problems: array(string2()).optional().describe("why ok is false, in plain words")
+    });
+    ValidationSchema = object({
+      status: _enum(["passed", "failed"]),
+      output: string2()
+    });
+    LockEventSchema = object({
+      relation: string2(),
+      mode: string2(),
+      granted: boolean2(),
+      start_ms: number2(),
+      end_ms: number2(),
+      statement: number2().int().nullable()
+    });
+    ProbeWaitSchema = object({
+      relation: string2(),
+      kind: _enum(["read", "write"]),
+      start_ms: number2(),
+      wait_ms: number2(),
+      timed_out: boolean2(),
+      deadlock: boolean2().optional().describe("the probe deadlocked with the migration"),
+      cause: WaitCauseSchema.optional()
+    });
+    AppWaitsSchema = object({
+      waits: number2().int().describe("application statements (probes) that waited more than 5 ms"),
+      max_wait_ms: number2().describe("the longest of those waits"),
+      blocked_ms: number2().describe("time during which at least one of them was waiting (union)"),
+      timeouts: number2().int().describe("probes that gave up waiting")
+    });
+    DeployAttemptSchema = object({
+      first_statement: number2().int().describe("first statement of the transaction tried (its BEGIN, or the statement alone)"),
+      last_statement: number2().int().describe("last statement of that transaction"),
+      attempt: number2().int().describe("1-based try of this transaction"),
+      statement: number2().int().describe("the statement the try ended on: the one that failed, or the last"),
+      start_ms: number2().describe("ms from the start of the migration"),
+      duration_ms: number2(),
+      outcome: _enum(["ok", "lock_timeout", "error"]),
+      error: string2().nullable(),
+      backoff_ms: number2().describe("wait before the next try (0: none followed)"),
+      cleanup: array(
+        object({
+          index: string2().describe("schema.name of the INVALID index the timed-out statement left"),
+          dropped: boolean2().describe("dropped (DROP INDEX CONCURRENTLY) before the next try"),
+          tries: number2().int(),
+          error: string2().nullable()
+        })
+      ).optional(),
+      app_waits: AppWaitsSchema.nullable().describe(
+        "the application's waits during this try (null: not measured)"
+      )
+    });
+    DeployRehearsalSchema = object({
+      lock_timeout_ms: number2().int().describe("lock_timeout every statement ran under"),
+      retries: number2().int().describe("retries allowed per transaction after a lock timeout"),
+      backoff_ms: number2().int().describe("wait before the first retry; doubled for each further one"),
+      budget_ms: number2().int().describe("no retry starts past this time since the deploy began"),
+      got_through: boolean2().describe("every statement completed within the retries and the budget"),
+      reason: string2().nullable().describe("why it did not get through"),
+      total_ms: number2().describe("the whole deploy: every try and every wait between them"),
+      statements: array(
+        object({
+          index: number2().int(),
+          attempts: number2().int().describe("times the statement was sent"),
+          lock_timeouts: number2().int(),
+          got_through: boolean2().describe("its transaction committed (or, alone, it completed)")
+        })
+      ),
+      attempts: array(DeployAttemptSchema),
+      app_waits: AppWaitsSchema.nullable().describe(
+        "the application's waits across all tries and the waits between them"
+      )
+    });
+    EngineNameSchema = _enum(["postgres", "mysql"]);
+    engineField = EngineNameSchema.optional().describe(
+      "the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes"
+    );
+    StrategyResultSchema = object({
+      name: string2(),
+      engine: engineField,
+      branch: string2(),
+      status: _enum(["passed", "failed"]),
+      error: string2().nullable(),
+      failed_statement: number2().int().nullable().optional(),
+      duration_ms: number2(),
+      branch_ms: number2().optional().describe("time it took to create this strategy's branch from the checkpoint"),
+      statements: array(StatementResultSchema),
+      locks: array(LockHeldSchema),
+      blocking: BlockingSchema,
+      rewrites: array(string2()),
+      bloat: object({ tables: array(BloatEntrySchema) }),
+      integrity: IntegritySchema,
+      validation: ValidationSchema.nullable(),
+      wal_bytes: number2().nullable().optional(),
+      schema_changes: array(string2()).optional().describe("catalog differences against the checkpoint"),
+      timeline: object({ locks: array(LockEventSchema), waits: array(ProbeWaitSchema) }).optional().describe("raw lock intervals and probe waits, for the HTML lock timeline"),
+      metrics: record(string2(), number2().nullable()).optional(),
+      lock_source: string2().optional().describe(
+        "MySQL: where lock holders and waiters were read (performance_schema, the metadata_lock_info plugin, both, or none: then lock holders cannot be named)"
+      ),
+      sandbox: object({
+        role: _enum(["branch-owner", "superuser", "server-user", "vm"]).describe(
+          "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), the server user (no sandbox: it is not a superuser), or a Vers VM"
+        ),
+        warnings: array(string2()).describe("statements that reach outside the branch (from the parse tree; advisory)")
+      }).optional(),
+      workload: WorkloadResultSchema.optional().describe(
+        "the application's own workload (--workload): latency, errors, committed writes"
+      ),
+      deploy: DeployRehearsalSchema.optional().describe(
+        "the deploy rehearsal (--deploy-lock-timeout): tries per statement under lock_timeout, retries, app waits per try"
+      ),
+      equivalence: object({
+        status: _enum(["original", "same", "different", "unchecked"]),
+        original: string2().describe("the strategy whose end state this one is compared with"),
+        differences: array(string2()).describe("schema lines (+/-/~) and tables whose data differ"),
+        reason: string2().optional().describe("why it was not checked")
+      }).optional().describe(
+        "same end-state schema (column order aside) and data (volatile values aside) as the original's"
+      )
+    });
+    RecommendationSchema = object({
+      name: string2(),
+      reasons: array(string2())
+    });
+    ComparisonSchema = object({
+      baseline: string2(),
+      engine: engineField,
+      backend: _enum(["local", "vers"]),
+      mode: _enum(["serial", "parallel"]).optional(),
+      results: array(StrategyResultSchema),
+      recommendation: RecommendationSchema.nullable(),
+      rejected: array(object({ name: string2(), reason: string2() })).optional()
+    });
+    CheckpointReportSchema = object({
+      status: literal("checkpoint_created"),
+      tag: string2(),
+      engine: engineField,
+      backend: _enum(["local", "vers"]),
+      id: string2().describe("template database (local) or commit UUID (vers)"),
+      source: string2().describe("the database or VM that was snapshotted"),
+      database: string2(),
+      strategy: string2().describe("how the copy was made: WAL_LOG, FILE_COPY, FILE_COPY+clone, vers commit"),
+      duration_ms: number2(),
+      created_at: string2(),
+      tables: array(object({ relation: string2(), rows: number2(), total_bytes: number2() })).nullable().describe("row counts (exact) and sizes at checkpoint time, when include_stats"),
+      next: array(string2()).describe("what to run next")
+    });
+    BranchComparisonSchema = object({
+      branches: array(string2()),
+      engine: engineField,
+      reference: string2().describe("the checkpoint the first branch came from; differences are against it"),
+      query: string2().nullable(),
+      query_results: record(
+        string2(),
+        object({
+          columns: array(string2()),
+          rows: array(record(string2(), unknown())),
+          row_count: number2(),
+          truncated: boolean2(),
+          error: string2().nullable()
+        })
+      ).describe("per branch: the comparison_query result (read-only transaction, statement timeout)"),
+      row_counts: record(string2(), record(string2(), number2().nullable())).describe("relation -> {checkpoint, <branch>...}: exact row counts; null where the table does not exist"),
+      schema_differences: record(string2(), array(string2())).describe("per branch: catalog differences against the checkpoint")
+    });
+    BranchListSchema = object({
+      checkpoints: array(
+        object({
+          tag: string2(),
+          backend: _enum(["local", "vers"]),
+          engine: EngineNameSchema,
+          id: string2(),
+          source: string2(),
+          strategy: string2(),
+          created_at: string2(),
+          state: string2()
+        })
+      ),
+      branches: array(
+        object({
+          name: string2(),
+          backend: _enum(["local", "vers"]),
+          engine: EngineNameSchema,
+          checkpoint: string2(),
+          id: string2(),
+          created_at: string2(),
+          created_by: string2(),
+          state: string2()
+        })
+      )
+    });
+  }
+});
+
+// src/engines/engine.ts
+function urlScheme(url) {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
+  return m?.[1] ? m[1].toLowerCase() : null;
+}
+var ENGINE_NAMES, engineOf;
+var init_engine = __esm({
+  "src/engines/engine.ts"() {
+    "use strict";
+    init_result3();
+    ENGINE_NAMES = EngineNameSchema.options;
+    engineOf = (e) => e?.engine ?? "postgres";
   }
 });
 
@@ -16223,7 +23508,7 @@ var NAME_PATTERN, DB_PREFIX, INSTANCE_PATTERN, checkpointDatabaseName, branchDat
 var init_names = __esm({
   "src/state/names.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
     DB_PREFIX = "vdb_";
     INSTANCE_PATTERN = /^[0-9a-f]{6}$/;
@@ -16233,6 +23518,409 @@ var init_names = __esm({
     branchOwnerRole = (instance, branch) => `${instancePrefix(instance)}o_${branch}`;
     branchReaderRole = (instance, branch) => `${instancePrefix(instance)}r_${branch}`;
     checkpointOwnerRole = (instance, tag) => `${instancePrefix(instance)}k_${tag}`;
+  }
+});
+
+// src/collector/lex.ts
+function skipQuoted(bytes2, i2, quote, backslashEscapes) {
+  let j = i2 + 1;
+  while (j < bytes2.length) {
+    const b = bytes2[j];
+    if (backslashEscapes && b === 92) {
+      j += 2;
+      continue;
+    }
+    if (b === quote) {
+      if (bytes2[j + 1] === quote) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return bytes2.length;
+}
+function skipBlockComment(bytes2, i2) {
+  let depth = 0;
+  let j = i2;
+  while (j < bytes2.length) {
+    if (bytes2[j] === 47 && bytes2[j + 1] === 42) {
+      depth++;
+      j += 2;
+    } else if (bytes2[j] === 42 && bytes2[j + 1] === 47) {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return bytes2.length;
+}
+function dollarTagLength(bytes2, i2) {
+  let j = i2 + 1;
+  if (bytes2[j] === 36) return 2;
+  if (j >= bytes2.length || !isIdentStart(bytes2[j])) return 0;
+  while (j < bytes2.length && isIdentChar(bytes2[j]) && bytes2[j] !== 36) j++;
+  return bytes2[j] === 36 ? j - i2 + 1 : 0;
+}
+function skipDollarQuoted(bytes2, i2, tagLength) {
+  const tag = bytes2.subarray(i2, i2 + tagLength);
+  const at = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.length).indexOf(tag, i2 + tagLength);
+  return at < 0 ? bytes2.length : at + tagLength;
+}
+function keyword(bytes2, from, to) {
+  const len = to - from;
+  for (const k of KEYWORDS) {
+    if (k.length !== len) continue;
+    let j = 0;
+    while (j < len && (bytes2[from + j] | 32) === k.charCodeAt(j)) j++;
+    if (j === len) return k;
+  }
+  return "";
+}
+function lexSql(input) {
+  const bytes2 = new Uint8Array(input.buffer, input.byteOffset, input.length);
+  const cuts = [];
+  const runs = new Runs();
+  const lineStarts = [0];
+  let metaCommand = -1;
+  let parens = 0;
+  const atomic = new BeginAtomic();
+  const markLines = (from, to) => {
+    for (let k = from; k < to; k++) if (bytes2[k] === 10) lineStarts.push(k + 1);
+  };
+  const n3 = bytes2.length;
+  let i2 = 0;
+  while (i2 < n3) {
+    const b = bytes2[i2];
+    let next;
+    if (isSpace(b)) {
+      if (b === 10) lineStarts.push(i2 + 1);
+      i2++;
+      continue;
+    }
+    if (b === 45 && bytes2[i2 + 1] === 45) {
+      next = i2 + 2;
+      while (next < n3 && bytes2[next] !== 10) next++;
+      i2 = next;
+      continue;
+    }
+    if (b === 47 && bytes2[i2 + 1] === 42) {
+      next = skipBlockComment(bytes2, i2);
+      markLines(i2, next);
+      i2 = next;
+      continue;
+    }
+    if (b === 59 && parens === 0 && atomic.depth === 0) {
+      cuts.push(i2);
+      parens = 0;
+      atomic.reset();
+      i2++;
+      continue;
+    }
+    if (b === 39 || b === 34) {
+      next = skipQuoted(bytes2, i2, b, false);
+    } else if (b === 36 && dollarTagLength(bytes2, i2) > 0) {
+      next = skipDollarQuoted(bytes2, i2, dollarTagLength(bytes2, i2));
+    } else if (isIdentStart(b)) {
+      next = i2 + 1;
+      while (next < n3 && isIdentChar(bytes2[next])) next++;
+      const escaped = next - i2 === 1 && (b === 69 || b === 101) && bytes2[next] === 39;
+      if (escaped) next = skipQuoted(bytes2, next, 39, true);
+      else if (atomic.wants()) atomic.word(keyword(bytes2, i2, next), parens);
+    } else {
+      if (b === 92 && metaCommand < 0) metaCommand = i2;
+      if (b === 40) parens++;
+      else if (b === 41 && parens > 0) parens--;
+      next = i2 + 1;
+    }
+    markLines(i2, next);
+    runs.add(i2, next);
+    i2 = next;
+  }
+  return { cuts, runs, metaCommand, lineStarts };
+}
+function lineOf(lineStarts, offset) {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid3 = lo + hi + 1 >> 1;
+    if (lineStarts[mid3] <= offset) lo = mid3;
+    else hi = mid3 - 1;
+  }
+  return lo + 1;
+}
+var Runs, isSpace, isIdentStart, isIdentChar, KEYWORDS, BeginAtomic;
+var init_lex = __esm({
+  "src/collector/lex.ts"() {
+    "use strict";
+    Runs = class {
+      starts = new Int32Array(1024);
+      ends = new Int32Array(1024);
+      count = 0;
+      add(from, to) {
+        if (this.count > 0 && this.ends[this.count - 1] === from) {
+          this.ends[this.count - 1] = to;
+          return;
+        }
+        if (this.count === this.starts.length) {
+          const grow = (a2) => {
+            const b = new Int32Array(a2.length * 2);
+            b.set(a2);
+            return b;
+          };
+          this.starts = grow(this.starts);
+          this.ends = grow(this.ends);
+        }
+        this.starts[this.count] = from;
+        this.ends[this.count] = to;
+        this.count++;
+      }
+      /** First and one-past-last code byte inside [from, to), or null when there is no code there. */
+      within(from, to) {
+        let lo = 0;
+        let hi = this.count;
+        while (lo < hi) {
+          const mid3 = lo + hi >> 1;
+          if (this.ends[mid3] <= from) lo = mid3 + 1;
+          else hi = mid3;
+        }
+        const a2 = lo;
+        lo = a2;
+        hi = this.count;
+        while (lo < hi) {
+          const mid3 = lo + hi >> 1;
+          if (this.starts[mid3] < to) lo = mid3 + 1;
+          else hi = mid3;
+        }
+        const b = lo - 1;
+        if (a2 >= this.count || b < a2) return null;
+        return { first: Math.max(from, this.starts[a2]), last: Math.min(to, this.ends[b]) };
+      }
+    };
+    isSpace = (b) => b === 32 || b >= 9 && b <= 13;
+    isIdentStart = (b) => b >= 65 && b <= 90 || b >= 97 && b <= 122 || b === 95 || b >= 128;
+    isIdentChar = (b) => isIdentStart(b) || b >= 48 && b <= 57 || b === 36;
+    KEYWORDS = ["create", "function", "procedure", "or", "replace", "begin", "case", "end"];
+    BeginAtomic = class {
+      words = [];
+      creating = false;
+      depth = 0;
+      reset() {
+        this.words = [];
+        this.creating = false;
+        this.depth = 0;
+      }
+      /** Whether the next word matters (saves decoding every identifier of a long INSERT). */
+      wants() {
+        return this.words.length < 4 || this.creating;
+      }
+      /** `text` is a lower-case keyword, or '' for any other identifier. */
+      word(text, parenDepth) {
+        const w = text;
+        if (this.words.length < 4) {
+          this.words.push(w);
+          const [a2, b, c3, d] = this.words;
+          const routine = (x) => x === "function" || x === "procedure";
+          this.creating = a2 === "create" && (routine(b) || b === "or" && c3 === "replace" && routine(d));
+        }
+        if (!this.creating || parenDepth !== 0) return;
+        if (w === "begin") this.depth++;
+        else if (w === "case" && this.depth >= 1) this.depth++;
+        else if (w === "end" && this.depth > 0) this.depth--;
+      }
+    };
+  }
+});
+
+// src/collector/split.ts
+import { loadModule, parseSync } from "libpg-query";
+function loadParser() {
+  loaded2 ??= loadModule();
+  return loaded2;
+}
+function formatBytes(n3) {
+  return n3 >= 1024 * 1024 ? `${(n3 / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n3 / 1024)} KB`;
+}
+function tooLarge(what, bytes2) {
+  return new InvalidInputError(
+    `${what} is ${formatBytes(bytes2)}; vers-db splits SQL files of at most ${formatBytes(MAX_SQL_BYTES)}`,
+    {
+      hint: "split it into several files run in order, or run it as a command step (e.g. `psql -f file.sql`)"
+    }
+  );
+}
+function where(file, line, column) {
+  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
+  return file ? `${file}: ${pos}` : pos;
+}
+function rejectMetaCommand(source, file) {
+  const at = source.lex.metaCommand;
+  if (at < 0) return;
+  const command = /^\\\S*/.exec(source.slice(at, Math.min(at + 64, source.bytes.length)))?.[0] ?? "\\";
+  throw new InvalidInputError(
+    `${where(file, source.lineAt(at))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
+    {
+      hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
+    }
+  );
+}
+function parseError(err, chunk, chunkStart, source, file) {
+  const e = err;
+  const message = e.sqlDetails?.message ?? e.message ?? String(err);
+  const before = Array.from(chunk).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
+  const at = chunkStart + Buffer.byteLength(before, "utf8");
+  return new InvalidInputError(`${where(file, source.lineAt(at), source.columnAt(at))}: ${message}`, {
+    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
+  });
+}
+function parseChunks(source, file) {
+  const { cuts } = source.lex;
+  const n3 = source.bytes.length;
+  const out = [];
+  let start = 0;
+  let c3 = 0;
+  while (start < n3) {
+    while (c3 < cuts.length && cuts[c3] + 1 - start < CHUNK_BYTES) c3++;
+    let end = c3 < cuts.length ? cuts[c3] + 1 : n3;
+    for (; ; ) {
+      const text = source.slice(start, end);
+      try {
+        const parsed = parseSync(text);
+        for (const s of parsed.stmts ?? []) {
+          const at = start + (s.stmt_location ?? 0);
+          const stop = s.stmt_len === void 0 || s.stmt_len === 0 ? end : at + s.stmt_len;
+          out.push({ start: at, end: stop, stmt: s.stmt ?? {} });
+        }
+        break;
+      } catch (err) {
+        if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
+          throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
+        }
+        const message = err.sqlDetails?.message ?? "";
+        if (end < n3 && ENDS_TOO_EARLY.test(message)) {
+          c3++;
+          while (c3 < cuts.length && cuts[c3] + 1 - end < CHUNK_BYTES) c3++;
+          end = c3 < cuts.length ? cuts[c3] + 1 : n3;
+          continue;
+        }
+        throw parseError(err, text, start, source, file);
+      }
+    }
+    c3++;
+    start = end;
+  }
+  return out;
+}
+function factsOf(node2, out) {
+  if (Array.isArray(node2)) {
+    for (let i2 = 0; i2 < node2.length; i2++) {
+      const item = node2[i2];
+      if (item && typeof item === "object") factsOf(item, out);
+    }
+    return out;
+  }
+  const obj = node2;
+  for (const key in obj) {
+    const value = obj[key];
+    if (key === "RangeVar" || key === "relation" || key === "view" || key === "rel") {
+      const relname = value?.relname;
+      if (typeof relname === "string") out.relations.add(relname);
+    } else if (key === "IndexStmt") {
+      const idxname = value?.idxname;
+      if (typeof idxname === "string") out.relations.add(idxname);
+    } else if (key === "concurrent" && value === true) out.concurrent = true;
+    else if (key === "defname" && value === "concurrently") out.concurrentlyOption = true;
+    if (value && typeof value === "object") factsOf(value, out);
+  }
+  return out;
+}
+function isMultiTransaction(kind, facts) {
+  return MULTI_TRANSACTION_KINDS.has(kind) || facts.concurrent || kind === "ReindexStmt" && facts.concurrentlyOption;
+}
+function splitStatements(sql, file) {
+  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
+    hint: "the file is empty or only comments"
+  });
+  const bytes2 = Buffer.from(sql, "utf8");
+  if (bytes2.length > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes2.length);
+  if (sql.trim() === "") throw noStatements();
+  const source = new Source(bytes2);
+  rejectMetaCommand(source, file);
+  const raw = parseChunks(source, file);
+  if (raw.length === 0) throw noStatements();
+  const statements2 = raw.map((s, i2) => {
+    const code2 = source.lex.runs.within(s.start, s.end);
+    const first = code2?.first ?? s.start;
+    const last = code2?.last ?? s.end;
+    const kind = Object.keys(s.stmt)[0] ?? "Unknown";
+    const body = s.stmt[kind];
+    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
+    const facts = body && typeof body === "object" ? factsOf(body, emptyFacts()) : emptyFacts();
+    return {
+      index: i2 + 1,
+      sql: source.slice(first, last).trim(),
+      line: source.lineAt(first),
+      kind,
+      startsTransaction: STARTS.has(txKind),
+      endsTransaction: ENDS.has(txKind),
+      transactionControl: kind === "TransactionStmt",
+      multiTransaction: isMultiTransaction(kind, facts),
+      inTransactionBlock: false,
+      transactionEnd: i2 + 1,
+      relations: [...facts.relations]
+    };
+  });
+  markTransactionBlocks(statements2);
+  return statements2;
+}
+function markTransactionBlocks(statements2) {
+  let block = null;
+  for (const s of statements2) {
+    if (s.startsTransaction && !block) block = [];
+    if (block) {
+      block.push(s);
+      s.inTransactionBlock = true;
+      if (s.endsTransaction) {
+        for (const member of block) member.transactionEnd = s.index;
+        block = null;
+      }
+    }
+  }
+  for (const member of block ?? []) member.transactionEnd = null;
+}
+var loaded2, MAX_SQL_BYTES, CHUNK_BYTES, MULTI_TRANSACTION_KINDS, STARTS, ENDS, Source, ENDS_TOO_EARLY, emptyFacts;
+var init_split2 = __esm({
+  "src/collector/split.ts"() {
+    "use strict";
+    init_errors3();
+    init_lex();
+    MAX_SQL_BYTES = 64 * 1024 * 1024;
+    CHUNK_BYTES = 64 * 1024;
+    MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
+    STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
+    ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
+    Source = class {
+      constructor(bytes2) {
+        this.bytes = bytes2;
+        this.lex = lexSql(bytes2);
+      }
+      bytes;
+      lex;
+      slice(start, end) {
+        return this.bytes.subarray(start, end).toString("utf8");
+      }
+      lineAt(byteOffset) {
+        return lineOf(this.lex.lineStarts, byteOffset);
+      }
+      /** 1-based column (in characters) of a byte offset. */
+      columnAt(byteOffset) {
+        const lineStart = this.lex.lineStarts[this.lineAt(byteOffset) - 1] ?? 0;
+        return Array.from(this.slice(lineStart, byteOffset)).length + 1;
+      }
+    };
+    ENDS_TOO_EARLY = /at end of input|unterminated/i;
+    emptyFacts = () => ({ relations: /* @__PURE__ */ new Set(), concurrent: false, concurrentlyOption: false });
   }
 });
 
@@ -16603,6 +24291,129 @@ var init_snapshot = __esm({
   FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE NOT con.convalidated AND ${SYSTEM_SCHEMA_FILTER} ORDER BY 1`;
     MATVIEW_POPULATED_SQL = `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1`;
+  }
+});
+
+// src/collector/split-offthread.ts
+import { existsSync } from "node:fs";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { Worker } from "node:worker_threads";
+function spawnWorker() {
+  const js = new URL("./split-worker.js", import.meta.url);
+  const execArgv2 = process.execArgv.filter((a2) => !a2.startsWith("--input-type"));
+  if (existsSync(fileURLToPath3(js))) return new Worker(js, { execArgv: execArgv2 });
+  const ts = new URL("./split-worker.ts", import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(boot, { eval: true });
+}
+function failAll(err) {
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
+}
+function startWorker() {
+  const w = spawnWorker();
+  w.on("message", (reply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) w.unref();
+    if ("statements" in reply) p.resolve(reply.statements);
+    else if (reply.error.invalidInput)
+      p.reject(new InvalidInputError(reply.error.message, { hint: reply.error.hint }));
+    else p.reject(new BackendError(`the SQL splitter failed: ${reply.error.message}`));
+  });
+  const gone = (why) => {
+    if (worker === w) worker = null;
+    failAll(new BackendError(`the SQL splitter stopped: ${why}`));
+  };
+  w.on("error", (err) => gone(err.message));
+  w.on("exit", (code2) => gone(`worker exited with code ${code2}`));
+  return w;
+}
+async function splitStatementsOffThread(sql, file) {
+  const bytes2 = Buffer.byteLength(sql, "utf8");
+  if (bytes2 > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes2);
+  if (bytes2 <= INLINE_SPLIT_BYTES) {
+    await loadParser();
+    return splitStatements(sql, file);
+  }
+  worker ??= startWorker();
+  const w = worker;
+  const id2 = nextId++;
+  const request = file === void 0 ? { id: id2, sql } : { id: id2, sql, file };
+  return new Promise((resolve9, reject) => {
+    pending.set(id2, { resolve: resolve9, reject });
+    w.ref();
+    w.postMessage(request);
+  });
+}
+var INLINE_SPLIT_BYTES, worker, nextId, pending;
+var init_split_offthread = __esm({
+  "src/collector/split-offthread.ts"() {
+    "use strict";
+    init_errors3();
+    init_split2();
+    INLINE_SPLIT_BYTES = 64 * 1024;
+    worker = null;
+    nextId = 1;
+    pending = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/engines/mysql/quote.ts
+function quoteMysqlIdent(name) {
+  if (name.includes("\0")) throw new DatabaseError("an identifier cannot contain a NUL character");
+  return `\`${name.replaceAll("`", "``")}\``;
+}
+var init_quote = __esm({
+  "src/engines/mysql/quote.ts"() {
+    "use strict";
+    init_errors3();
+  }
+});
+
+// src/engines/mysql/admin-sql.ts
+function createDatabaseSql(name) {
+  return `CREATE DATABASE ${quoteMysqlIdent(name)}`;
+}
+function ensureDatabaseSql(name) {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(name)}`;
+}
+function dropDatabaseSql(name) {
+  return `DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`;
+}
+function killConnectionSql(id2) {
+  if (!Number.isSafeInteger(id2) || id2 <= 0) throw new RangeError(`not a connection id: ${id2}`);
+  return `KILL CONNECTION ${id2}`;
+}
+var DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, DATABASE_SESSIONS_SQL, SESSION_TIMEOUTS_SQL, mysqlAdminSql;
+var init_admin_sql = __esm({
+  "src/engines/mysql/admin-sql.ts"() {
+    "use strict";
+    init_quote();
+    DATABASE_EXISTS_SQL = /* SQL */
+    `
+  SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`;
+    DATABASE_SIZE_SQL = /* SQL */
+    `
+  SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes
+  FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`;
+    DATABASE_SESSIONS_SQL = /* SQL */
+    `
+  SELECT ID AS id, USER AS user, COMMAND AS command, STATE AS state
+  FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()`;
+    SESSION_TIMEOUTS_SQL = /* SQL */
+    `
+  SET SESSION lock_wait_timeout = ?, innodb_lock_wait_timeout = ?`;
+    mysqlAdminSql = {
+      databaseExists: DATABASE_EXISTS_SQL,
+      databaseSize: DATABASE_SIZE_SQL,
+      databaseSessions: DATABASE_SESSIONS_SQL,
+      sessionTimeouts: SESSION_TIMEOUTS_SQL,
+      createDatabase: createDatabaseSql,
+      dropDatabase: dropDatabaseSql,
+      killConnection: killConnectionSql
+    };
   }
 });
 
@@ -37564,18 +45375,6 @@ var require_promise = __commonJS({
   }
 });
 
-// src/engines/mysql/quote.ts
-function quoteMysqlIdent(name) {
-  if (name.includes("\0")) throw new DatabaseError("an identifier cannot contain a NUL character");
-  return `\`${name.replaceAll("`", "``")}\``;
-}
-var init_quote = __esm({
-  "src/engines/mysql/quote.ts"() {
-    "use strict";
-    init_errors();
-  }
-});
-
 // src/engines/mysql/client.ts
 function settingsFromUrl(url) {
   addUrlSecret(url);
@@ -37632,287 +45431,9 @@ var init_client = __esm({
   "src/engines/mysql/client.ts"() {
     "use strict";
     import_promise2 = __toESM(require_promise(), 1);
-    init_errors();
+    init_errors3();
     init_secrets();
     init_quote();
-  }
-});
-
-// src/engines/mysql/local-connection.ts
-function mysqlDisplayUrl(s) {
-  return `mysql://${encodeURIComponent(s.user)}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
-}
-function mysqlConnection(s) {
-  addSecret(s.password);
-  return {
-    engine: "mysql",
-    config: { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database },
-    displayUrl: mysqlDisplayUrl(s),
-    close: async () => {
-    }
-  };
-}
-function settingsOf(conn) {
-  const c3 = conn.config;
-  return {
-    host: String(c3.host ?? "127.0.0.1"),
-    port: Number(c3.port ?? 3306),
-    user: String(c3.user ?? ""),
-    password: typeof c3.password === "string" ? c3.password : "",
-    ...c3.database ? { database: c3.database } : {}
-  };
-}
-function mysqlEnv(s) {
-  return {
-    DATABASE_URL: urlFromSettings(s),
-    MYSQL_HOST: s.host,
-    MYSQL_TCP_PORT: String(s.port),
-    MYSQL_PWD: s.password,
-    MYSQL_USER: s.user,
-    MYSQL_DATABASE: s.database ?? ""
-  };
-}
-var init_local_connection = __esm({
-  "src/engines/mysql/local-connection.ts"() {
-    "use strict";
-    init_secrets();
-    init_client();
-  }
-});
-
-// src/state/atomic-write.ts
-import { rename, rm as rm3, writeFile as writeFile6 } from "node:fs/promises";
-async function writeFileAtomic(file, content, mode) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile6(tmp, content, { mode });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm3(tmp, { force: true }).catch(() => void 0);
-    throw stateWriteError(file, err);
-  }
-}
-function stateWriteError(file, err) {
-  const code2 = err.code ?? "";
-  if (FULL.has(code2))
-    return new BackendError(`cannot write ${file}: no space left on the device holding it (${code2})`, {
-      hint: "free some space there, or point VERS_DB_HOME at a disk with room; nothing was changed",
-      cause: err
-    });
-  if (code2 === "EROFS" || code2 === "EACCES" || code2 === "EPERM")
-    return new BackendError(
-      `cannot write ${file}: ${code2 === "EROFS" ? "read-only file system" : "permission denied"}`,
-      {
-        hint: "vers-db keeps its state there (VERS_DB_HOME): make it writable, or point VERS_DB_HOME elsewhere",
-        cause: err
-      }
-    );
-  return err;
-}
-var FULL;
-var init_atomic_write = __esm({
-  "src/state/atomic-write.ts"() {
-    "use strict";
-    init_errors();
-    FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
-  }
-});
-
-// src/state/children.ts
-import { mkdir as mkdir7, readdir as readdir3, readFile as readFile7, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-async function startTimeOf2(pid) {
-  try {
-    const stat10 = await readFile7(`/proc/${pid}/stat`, "utf8");
-    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === "EPERM";
-  }
-}
-async function sameProcess(pid, start) {
-  if (!processAlive(pid)) return false;
-  const now = await startTimeOf2(pid);
-  return now === null || start === "" || now === start;
-}
-async function recordChild(stateDir2, pgid, what) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const file = join8(dir, `${pgid}.json`);
-  const record2 = {
-    pgid,
-    owner: process.pid,
-    ownerStart: await startTimeOf2(process.pid) ?? "",
-    leaderStart: await startTimeOf2(pgid) ?? "",
-    what
-  };
-  await mkdir7(dir, { recursive: true, mode: 448 });
-  await writeFile7(file, JSON.stringify(record2), { mode: 384 }).catch(async (err) => {
-    await rm4(file, { force: true }).catch(() => void 0);
-    throw stateWriteError(file, err);
-  });
-  return () => rm4(file, { force: true });
-}
-async function reapOrphanedChildren(stateDir2) {
-  const dir = join8(stateDir2, CHILDREN_DIR);
-  const names = await readdir3(dir).catch(() => []);
-  const stopped = [];
-  for (const name of names) {
-    const file = join8(dir, name);
-    let r;
-    try {
-      r = JSON.parse(await readFile7(file, "utf8"));
-    } catch {
-      await rm4(file, { force: true });
-      continue;
-    }
-    if (await sameProcess(r.owner, r.ownerStart)) continue;
-    const leaderNow = await startTimeOf2(r.pgid);
-    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
-    if (!reused) {
-      try {
-        process.kill(-r.pgid, "SIGKILL");
-        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
-      } catch {
-      }
-    }
-    await rm4(file, { force: true });
-  }
-  return stopped;
-}
-var CHILDREN_DIR;
-var init_children = __esm({
-  "src/state/children.ts"() {
-    "use strict";
-    init_atomic_write();
-    CHILDREN_DIR = "children";
-  }
-});
-
-// src/backends/local-verify.ts
-import { mkdir as mkdir8, readdir as readdir4, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-import { setTimeout as sleep2 } from "node:timers/promises";
-function verifyTemplate(admin, ckpt, stateDir2) {
-  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
-  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
-  inFlight.set(ckpt.id, mine);
-  void mine.catch(() => void 0).then(() => {
-    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
-  });
-  return mine;
-}
-async function verifyNow(admin, ckpt, stateDir2) {
-  const tag = ckpt.tag;
-  const row = await withClient(
-    admin,
-    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
-  );
-  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
-  const problems = [];
-  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
-  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
-  const openedByUs = openers.live > 0 || openers.dead.length > 0;
-  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
-  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
-  if (ckpt.checksums) {
-    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
-    problems.push(...checksumProblems(tag, ckpt.checksums, now));
-  } else if (closeAfter && row.datallowconn) {
-    await allowConnections(admin, ckpt.id, false);
-  }
-  await Promise.all(openers.dead.map((f) => rm5(f, { force: true })));
-  return problems;
-}
-async function verifiers(stateDir2, id2) {
-  const dir = join9(stateDir2, MARKER_DIR);
-  const names = await readdir4(dir).catch(() => []);
-  const out = { live: 0, dead: [] };
-  for (const name of names) {
-    if (!name.startsWith(`${id2}.`)) continue;
-    const pid = Number(name.slice(id2.length + 1));
-    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
-    else out.dead.push(join9(dir, name));
-  }
-  return out;
-}
-async function markedOpen(stateDir2, id2, fn) {
-  const dir = join9(stateDir2, MARKER_DIR);
-  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
-  const marker = join9(dir, `${id2}.${process.pid}`);
-  await writeFile8(marker, "", { mode: STATE_FILE_MODE });
-  try {
-    return await fn();
-  } finally {
-    await rm5(marker, { force: true });
-  }
-}
-function allowConnections(admin, id2, on6) {
-  return retrying(
-    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id2)} WITH ALLOW_CONNECTIONS ${on6}`))
-  );
-}
-async function templateChecksums(admin, id2, closeAfter, stateDir2) {
-  return markedOpen(stateDir2, id2, () => readOpened(admin, id2, closeAfter));
-}
-async function readOpened(admin, id2, closeAfter) {
-  const allow = (on6) => allowConnections(admin, id2, on6);
-  await allow(true);
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withClient(withDatabase(admin, id2), tableChecksums, "vers-db:verify");
-      } catch (err) {
-        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
-          throw err;
-        await sleep2(RETRY_MS);
-      }
-    }
-  } finally {
-    if (closeAfter) await allow(false);
-  }
-}
-async function retrying(fn) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
-      await sleep2(RETRY_MS);
-    }
-  }
-}
-function checksumProblems(tag, recorded, now) {
-  const problems = [];
-  for (const [table, sum] of Object.entries(recorded)) {
-    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
-    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
-  }
-  for (const table of Object.keys(now)) {
-    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
-  }
-  return problems;
-}
-var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
-var init_local_verify = __esm({
-  "src/backends/local-verify.ts"() {
-    "use strict";
-    init_snapshot();
-    init_children();
-    init_paths();
-    init_pg();
-    init_sqlstate();
-    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
-    READ_ATTEMPTS = 3;
-    RETRY_MS = 300;
-    inFlight = /* @__PURE__ */ new Map();
-    MARKER_DIR = "verifying";
   }
 });
 
@@ -38169,65 +45690,6 @@ var init_snapshot2 = __esm({
   }
 });
 
-// src/engines/engine.ts
-function urlScheme(url) {
-  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
-  return m?.[1] ? m[1].toLowerCase() : null;
-}
-var ENGINE_NAMES, engineOf2;
-var init_engine = __esm({
-  "src/engines/engine.ts"() {
-    "use strict";
-    ENGINE_NAMES = ["postgres", "mysql"];
-    engineOf2 = (e) => e?.engine ?? "postgres";
-  }
-});
-
-// src/engines/mysql/admin-sql.ts
-function createDatabaseSql(name) {
-  return `CREATE DATABASE ${quoteMysqlIdent(name)}`;
-}
-function ensureDatabaseSql(name) {
-  return `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(name)}`;
-}
-function dropDatabaseSql(name) {
-  return `DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`;
-}
-function killConnectionSql(id2) {
-  if (!Number.isSafeInteger(id2) || id2 <= 0) throw new RangeError(`not a connection id: ${id2}`);
-  return `KILL CONNECTION ${id2}`;
-}
-var DATABASE_EXISTS_SQL, DATABASE_SIZE_SQL, DATABASE_SESSIONS_SQL, SESSION_TIMEOUTS_SQL, mysqlAdminSql;
-var init_admin_sql = __esm({
-  "src/engines/mysql/admin-sql.ts"() {
-    "use strict";
-    init_quote();
-    DATABASE_EXISTS_SQL = /* SQL */
-    `
-  SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`;
-    DATABASE_SIZE_SQL = /* SQL */
-    `
-  SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes
-  FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`;
-    DATABASE_SESSIONS_SQL = /* SQL */
-    `
-  SELECT ID AS id, USER AS user, COMMAND AS command, STATE AS state
-  FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()`;
-    SESSION_TIMEOUTS_SQL = /* SQL */
-    `
-  SET SESSION lock_wait_timeout = ?, innodb_lock_wait_timeout = ?`;
-    mysqlAdminSql = {
-      databaseExists: DATABASE_EXISTS_SQL,
-      databaseSize: DATABASE_SIZE_SQL,
-      databaseSessions: DATABASE_SESSIONS_SQL,
-      sessionTimeouts: SESSION_TIMEOUTS_SQL,
-      createDatabase: createDatabaseSql,
-      dropDatabase: dropDatabaseSql,
-      killConnection: killConnectionSql
-    };
-  }
-});
-
 // src/engines/mysql/split.ts
 function dashComment(sql, i2) {
   if (sql[i2] !== "-" || sql[i2 + 1] !== "-") return false;
@@ -38352,10 +45814,10 @@ function parseDelimiter(rest, file, line) {
   return word;
 }
 var DEFAULT_DELIMITER, isSpace2, Lines, DELIMITER_COMMAND;
-var init_split2 = __esm({
+var init_split3 = __esm({
   "src/engines/mysql/split.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     DEFAULT_DELIMITER = ";";
     isSpace2 = (c3) => c3 === " " || c3 === "	" || c3 === "\n" || c3 === "\r" || c3 === "\f" || c3 === "\v";
     Lines = class {
@@ -38387,10 +45849,11 @@ var init_engine2 = __esm({
     init_admin_sql();
     init_locks();
     init_quote();
-    init_split2();
+    init_split3();
     mysqlEngine = {
       name: "mysql",
       label: "MySQL/MariaDB",
+      aliases: ["mariadb"],
       urlSchemes: ["mysql", "mariadb"],
       defaultPort: 3306,
       split: async (text, file) => splitMysql(text, file),
@@ -38401,123 +45864,21 @@ var init_engine2 = __esm({
   }
 });
 
-// src/engines/index.ts
-function engineByName(name) {
-  const engine = ENGINES.find((e) => e.name === name.trim().toLowerCase());
-  if (!engine) {
-    throw new InvalidInputError(`unknown engine ${JSON.stringify(name)}`, {
-      hint: `use one of: postgres, ${ENGINES.map((e) => e.name).join(", ")}`
-    });
-  }
-  return engine;
-}
-function engineForUrl(url) {
-  const scheme = urlScheme(url);
-  return scheme && ENGINES.find((e) => e.urlSchemes.includes(scheme)) || null;
-}
-function engineNameOf(value) {
-  if (POSTGRES_NAMES.includes(value.trim().toLowerCase())) return "postgres";
-  return engineByName(value).name;
-}
-function engineLabel(name) {
-  return name === "postgres" ? "PostgreSQL" : engineByName(name).label;
-}
-function chooseEngine(explicit, env) {
-  const url = env.DATABASE_URL?.trim();
-  const scheme = url ? urlScheme(url) : null;
-  const fromUrl = !url ? null : engineForUrl(url)?.name ?? (scheme && POSTGRES_SCHEMES.includes(scheme) ? "postgres" : null);
-  const chosen = explicit?.trim() || env.VERS_DB_ENGINE?.trim();
-  if (!chosen) return fromUrl ?? "postgres";
-  const name = engineNameOf(chosen);
-  if (fromUrl && fromUrl !== name) {
-    throw new InvalidInputError(
-      `the engine is ${engineLabel(name)} (${explicit?.trim() ? "--engine" : "VERS_DB_ENGINE"}), but DATABASE_URL is a ${engineLabel(fromUrl)} URL (${scheme}://)`,
-      {
-        hint: `drop one of them, or make them agree (--engine ${fromUrl}, or a ${name === "mysql" ? "mysql://" : "postgres://"} DATABASE_URL)`
-      }
-    );
-  }
-  return name;
-}
-var ENGINES, POSTGRES_NAMES, POSTGRES_SCHEMES;
-var init_engines = __esm({
-  "src/engines/index.ts"() {
-    "use strict";
-    init_errors();
-    init_engine();
-    init_engine2();
-    ENGINES = [mysqlEngine];
-    POSTGRES_NAMES = ["postgres", "postgresql", "pg"];
-    POSTGRES_SCHEMES = ["postgres", "postgresql"];
-  }
-});
-
-// src/backends/deps.ts
-var stateDirOf;
-var init_deps = __esm({
-  "src/backends/deps.ts"() {
-    "use strict";
-    stateDirOf = (deps) => deps.registry.dir;
-  }
-});
-
-// src/backends/messages.ts
-async function unknownCheckpoint(registry2, kind, tag) {
-  const known = (await registry2.listCheckpoints(kind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
-  return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
-    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
-  });
-}
-var unknownSourceDatabase, checkpointTaken, branchTaken, unknownBranch, branchNotReady, stillHasBranches, engineMismatch;
-var init_messages = __esm({
-  "src/backends/messages.ts"() {
-    "use strict";
-    init_engines();
-    init_errors();
-    unknownSourceDatabase = (name, where2) => new NotFoundError(`database ${JSON.stringify(name)} does not exist at ${where2}`, {
-      hint: "checkpoint the source database (leave the database out), or create that database first"
-    });
-    checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
-      hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
-    });
-    branchTaken = (name) => new ConflictError(`branch ${JSON.stringify(name)} already exists`, {
-      hint: `pick another name, or remove it first with \`vers-db delete ${name}\` (MCP: db_branches delete)`
-    });
-    unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
-    branchNotReady = (b) => new ConflictError(
-      `branch ${JSON.stringify(b.name)} is ${b.state === "deleting" ? "being removed" : "still being created"}`,
-      {
-        hint: `wait for the process that is making it (pid ${b.pid}) to finish; \`vers-db gc\` removes it if that process is gone`
-      }
-    );
-    stillHasBranches = (tag, children) => new ConflictError(
-      `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
-      { hint: "delete those branches first, or delete the checkpoint with --force" }
-    );
-    engineMismatch = (what, name, has, wants) => new InvalidInputError(
-      `${what} ${JSON.stringify(name)} is a ${engineLabel(has)} ${what}, but this command runs on ${engineLabel(wants)}`,
-      {
-        hint: `run it with --engine ${has} (MCP: engine "${has}"), or use a ${what} made on ${engineLabel(wants)}`
-      }
-    );
-  }
-});
-
-// src/backends/orphans.ts
-function isOrphan(e) {
-  const alive2 = e.pid !== void 0 && e.pid > 0 && processAlive(e.pid);
-  if (e.state !== "ready") return !alive2 || e.pid === process.pid;
-  return !e.keep && !alive2;
-}
-var init_orphans = __esm({
-  "src/backends/orphans.ts"() {
-    "use strict";
-    init_children();
-  }
-});
-
 // src/backends/pg-admin.ts
-import { performance as performance4 } from "node:perf_hooks";
+var pg_admin_exports = {};
+__export(pg_admin_exports, {
+  adminConfigFor: () => adminConfigFor,
+  backendPid: () => backendPid,
+  cloneDatabase: () => cloneDatabase,
+  commentOnDatabase: () => commentOnDatabase,
+  databaseExists: () => databaseExists,
+  databaseSize: () => databaseSize,
+  databasesWithPrefix: () => databasesWithPrefix,
+  dropDatabase: () => dropDatabase,
+  ensureDatabase: () => ensureDatabase,
+  otherSessions: () => otherSessions
+});
+import { performance as performance3 } from "node:perf_hooks";
 import { setTimeout as sleep3 } from "node:timers/promises";
 function adminConfigFor(source) {
   return withDatabase(source, (source.database ?? "postgres") === "postgres" ? "template1" : "postgres");
@@ -38575,10 +45936,10 @@ async function cloneDatabase(admin, target, template, o2) {
       const onAbort = () => void withClient(admin, (k) => k.query(CANCEL_SQL2, [backendPid(c3)])).catch(() => {
       });
       o2.signal?.addEventListener("abort", onAbort, { once: true });
-      const start = performance4.now();
+      const start = performance3.now();
       try {
         await c3.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(template)} ${o2.clause}`);
-        return performance4.now() - start;
+        return performance3.now() - start;
       } catch (err) {
         const e = err;
         if (o2.signal?.aborted) throw new CancelledError();
@@ -38624,7 +45985,7 @@ var DATABASE_EXISTS_SQL2, DATABASE_SIZE_SQL2, OWN_DATABASES_SQL, OTHER_SESSIONS_
 var init_pg_admin = __esm({
   "src/backends/pg-admin.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     init_pg();
     init_sqlstate();
     DATABASE_EXISTS_SQL2 = "SELECT 1 FROM pg_database WHERE datname = $1";
@@ -38646,13 +46007,999 @@ var init_pg_admin = __esm({
   }
 });
 
+// src/engines/postgres/engine.ts
+var postgresEngine;
+var init_engine3 = __esm({
+  "src/engines/postgres/engine.ts"() {
+    "use strict";
+    init_pg_admin();
+    init_split_offthread();
+    init_pg();
+    postgresEngine = {
+      name: "postgres",
+      label: "PostgreSQL",
+      aliases: ["postgresql", "pg"],
+      urlSchemes: ["postgres", "postgresql"],
+      defaultPort: 5432,
+      split: splitStatementsOffThread,
+      quoteIdent,
+      relationKey: (schema, table) => `${schema}.${table}`,
+      admin: pg_admin_exports
+    };
+  }
+});
+
+// src/engines/index.ts
+function engineByName(name) {
+  const wanted = name.trim().toLowerCase();
+  const engine = ENGINES.find((e) => e.name === wanted || e.aliases.includes(wanted));
+  if (!engine) {
+    throw new InvalidInputError(`unknown engine ${JSON.stringify(name)}`, {
+      hint: `use one of: ${ENGINES.map((e) => e.name).join(", ")}`
+    });
+  }
+  return engine;
+}
+function engineForUrl(url) {
+  const scheme = urlScheme(url);
+  return scheme && ENGINES.find((e) => e.urlSchemes.includes(scheme)) || null;
+}
+function engineNameOf(value) {
+  return engineByName(value).name;
+}
+function engineLabel(name) {
+  return engineByName(name).label;
+}
+function chooseEngine(explicit, env) {
+  const url = env.DATABASE_URL?.trim();
+  const fromUrl = url ? engineForUrl(url)?.name ?? null : null;
+  const chosen = explicit?.trim() || env.VERS_DB_ENGINE?.trim();
+  if (!chosen) return fromUrl ?? DEFAULT_ENGINE;
+  const name = engineNameOf(chosen);
+  if (fromUrl && fromUrl !== name) {
+    const engine = engineByName(name);
+    throw new InvalidInputError(
+      `the engine is ${engine.label} (${explicit?.trim() ? "--engine" : "VERS_DB_ENGINE"}), but DATABASE_URL is a ${engineLabel(fromUrl)} URL (${url ? urlScheme(url) : ""}://)`,
+      {
+        hint: `drop one of them, or make them agree (--engine ${fromUrl}, or a ${engine.urlSchemes[0]}:// DATABASE_URL)`
+      }
+    );
+  }
+  return name;
+}
+var ENGINES, DEFAULT_ENGINE;
+var init_engines = __esm({
+  "src/engines/index.ts"() {
+    "use strict";
+    init_errors3();
+    init_engine();
+    init_engine2();
+    init_engine3();
+    ENGINES = [postgresEngine, mysqlEngine];
+    DEFAULT_ENGINE = "postgres";
+  }
+});
+
+// src/engines/mysql/local-connection.ts
+function mysqlDisplayUrl(s) {
+  return `mysql://${encodeURIComponent(s.user)}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
+}
+function mysqlConnection(s) {
+  addSecret(s.password);
+  return {
+    engine: "mysql",
+    config: { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database },
+    displayUrl: mysqlDisplayUrl(s),
+    close: async () => {
+    }
+  };
+}
+function settingsOf(conn) {
+  const c3 = conn.config;
+  return {
+    host: String(c3.host ?? "127.0.0.1"),
+    port: Number(c3.port ?? 3306),
+    user: String(c3.user ?? ""),
+    password: typeof c3.password === "string" ? c3.password : "",
+    ...c3.database ? { database: c3.database } : {}
+  };
+}
+function mysqlEnv(s) {
+  return {
+    DATABASE_URL: urlFromSettings(s),
+    MYSQL_HOST: s.host,
+    MYSQL_TCP_PORT: String(s.port),
+    MYSQL_PWD: s.password,
+    MYSQL_USER: s.user,
+    MYSQL_DATABASE: s.database ?? ""
+  };
+}
+var init_local_connection = __esm({
+  "src/engines/mysql/local-connection.ts"() {
+    "use strict";
+    init_secrets();
+    init_client();
+  }
+});
+
+// src/state/atomic-write.ts
+import { rename, rm as rm3, writeFile as writeFile6 } from "node:fs/promises";
+async function writeFileAtomic(file, content, mode) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile6(tmp, content, { mode });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm3(tmp, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  }
+}
+function stateWriteError(file, err) {
+  const code2 = err.code ?? "";
+  if (FULL.has(code2))
+    return new BackendError(`cannot write ${file}: no space left on the device holding it (${code2})`, {
+      hint: "free some space there, or point VERS_DB_HOME at a disk with room; nothing was changed",
+      cause: err
+    });
+  if (code2 === "EROFS" || code2 === "EACCES" || code2 === "EPERM")
+    return new BackendError(
+      `cannot write ${file}: ${code2 === "EROFS" ? "read-only file system" : "permission denied"}`,
+      {
+        hint: "vers-db keeps its state there (VERS_DB_HOME): make it writable, or point VERS_DB_HOME elsewhere",
+        cause: err
+      }
+    );
+  return err;
+}
+var FULL;
+var init_atomic_write = __esm({
+  "src/state/atomic-write.ts"() {
+    "use strict";
+    init_errors3();
+    FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+  }
+});
+
+// src/state/children.ts
+import { mkdir as mkdir7, readdir as readdir3, readFile as readFile7, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function startTimeOf2(pid) {
+  try {
+    const stat10 = await readFile7(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function sameProcess(pid, start) {
+  if (!processAlive(pid)) return false;
+  const now = await startTimeOf2(pid);
+  return now === null || start === "" || now === start;
+}
+async function recordChild(stateDir2, pgid, what) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const file = join8(dir, `${pgid}.json`);
+  const record2 = {
+    pgid,
+    owner: process.pid,
+    ownerStart: await startTimeOf2(process.pid) ?? "",
+    leaderStart: await startTimeOf2(pgid) ?? "",
+    what
+  };
+  await mkdir7(dir, { recursive: true, mode: 448 });
+  await writeFile7(file, JSON.stringify(record2), { mode: 384 }).catch(async (err) => {
+    await rm4(file, { force: true }).catch(() => void 0);
+    throw stateWriteError(file, err);
+  });
+  return () => rm4(file, { force: true });
+}
+async function reapOrphanedChildren(stateDir2) {
+  const dir = join8(stateDir2, CHILDREN_DIR);
+  const names = await readdir3(dir).catch(() => []);
+  const stopped = [];
+  for (const name of names) {
+    const file = join8(dir, name);
+    let r;
+    try {
+      r = JSON.parse(await readFile7(file, "utf8"));
+    } catch {
+      await rm4(file, { force: true });
+      continue;
+    }
+    if (await sameProcess(r.owner, r.ownerStart)) continue;
+    const leaderNow = await startTimeOf2(r.pgid);
+    const reused = leaderNow !== null && r.leaderStart !== "" && leaderNow !== r.leaderStart;
+    if (!reused) {
+      try {
+        process.kill(-r.pgid, "SIGKILL");
+        stopped.push(`${r.what} (process group ${r.pgid}) of exited process ${r.owner}`);
+      } catch {
+      }
+    }
+    await rm4(file, { force: true });
+  }
+  return stopped;
+}
+var CHILDREN_DIR;
+var init_children = __esm({
+  "src/state/children.ts"() {
+    "use strict";
+    init_atomic_write();
+    CHILDREN_DIR = "children";
+  }
+});
+
+// src/backends/local-verify.ts
+import { mkdir as mkdir8, readdir as readdir4, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+import { setTimeout as sleep4 } from "node:timers/promises";
+function verifyTemplate(admin, ckpt, stateDir2) {
+  const previous = inFlight.get(ckpt.id) ?? Promise.resolve();
+  const mine = previous.catch(() => void 0).then(() => verifyNow(admin, ckpt, stateDir2));
+  inFlight.set(ckpt.id, mine);
+  void mine.catch(() => void 0).then(() => {
+    if (inFlight.get(ckpt.id) === mine) inFlight.delete(ckpt.id);
+  });
+  return mine;
+}
+async function verifyNow(admin, ckpt, stateDir2) {
+  const tag = ckpt.tag;
+  const row = await withClient(
+    admin,
+    async (c3) => (await c3.query(TEMPLATE_STATE_SQL, [ckpt.id])).rows[0]
+  );
+  if (!row) return [`checkpoint ${tag}: its database ${ckpt.id} no longer exists`];
+  const problems = [];
+  if (!row.datistemplate) problems.push(`checkpoint ${tag}: ${ckpt.id} is no longer a template`);
+  const openers = row.datallowconn ? await verifiers(stateDir2, ckpt.id) : { live: 0, dead: [] };
+  const openedByUs = openers.live > 0 || openers.dead.length > 0;
+  if (row.datallowconn && !openedByUs) problems.push(`checkpoint ${tag}: ${ckpt.id} accepts connections`);
+  const closeAfter = !row.datallowconn || openers.live === 0 && openers.dead.length > 0;
+  if (ckpt.checksums) {
+    const now = await templateChecksums(admin, ckpt.id, closeAfter, stateDir2);
+    problems.push(...checksumProblems(tag, ckpt.checksums, now));
+  } else if (closeAfter && row.datallowconn) {
+    await allowConnections(admin, ckpt.id, false);
+  }
+  await Promise.all(openers.dead.map((f) => rm5(f, { force: true })));
+  return problems;
+}
+async function verifiers(stateDir2, id2) {
+  const dir = join9(stateDir2, MARKER_DIR);
+  const names = await readdir4(dir).catch(() => []);
+  const out = { live: 0, dead: [] };
+  for (const name of names) {
+    if (!name.startsWith(`${id2}.`)) continue;
+    const pid = Number(name.slice(id2.length + 1));
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) out.live++;
+    else out.dead.push(join9(dir, name));
+  }
+  return out;
+}
+async function markedOpen(stateDir2, id2, fn) {
+  const dir = join9(stateDir2, MARKER_DIR);
+  await mkdir8(dir, { recursive: true, mode: STATE_DIR_MODE });
+  const marker = join9(dir, `${id2}.${process.pid}`);
+  await writeFile8(marker, "", { mode: STATE_FILE_MODE });
+  try {
+    return await fn();
+  } finally {
+    await rm5(marker, { force: true });
+  }
+}
+function allowConnections(admin, id2, on6) {
+  return retrying(
+    () => withClient(admin, (c3) => c3.query(`ALTER DATABASE ${quoteIdent(id2)} WITH ALLOW_CONNECTIONS ${on6}`))
+  );
+}
+async function templateChecksums(admin, id2, closeAfter, stateDir2) {
+  return markedOpen(stateDir2, id2, () => readOpened(admin, id2, closeAfter));
+}
+async function readOpened(admin, id2, closeAfter) {
+  const allow = (on6) => allowConnections(admin, id2, on6);
+  await allow(true);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withClient(withDatabase(admin, id2), tableChecksums, "vers-db:verify");
+      } catch (err) {
+        if (err.code !== SQLSTATE.ADMIN_SHUTDOWN || attempt >= READ_ATTEMPTS)
+          throw err;
+        await sleep4(RETRY_MS);
+      }
+    }
+  } finally {
+    if (closeAfter) await allow(false);
+  }
+}
+async function retrying(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!/tuple concurrently updated/.test(err.message) || attempt >= READ_ATTEMPTS) throw err;
+      await sleep4(RETRY_MS);
+    }
+  }
+}
+function checksumProblems(tag, recorded, now) {
+  const problems = [];
+  for (const [table, sum] of Object.entries(recorded)) {
+    if (!(table in now)) problems.push(`checkpoint ${tag}: table ${table} is gone`);
+    else if (now[table] !== sum) problems.push(`checkpoint ${tag}: the data of ${table} changed`);
+  }
+  for (const table of Object.keys(now)) {
+    if (!(table in recorded)) problems.push(`checkpoint ${tag}: table ${table} appeared`);
+  }
+  return problems;
+}
+var TEMPLATE_STATE_SQL, READ_ATTEMPTS, RETRY_MS, inFlight, MARKER_DIR;
+var init_local_verify = __esm({
+  "src/backends/local-verify.ts"() {
+    "use strict";
+    init_snapshot();
+    init_children();
+    init_paths();
+    init_pg();
+    init_sqlstate();
+    TEMPLATE_STATE_SQL = "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1";
+    READ_ATTEMPTS = 3;
+    RETRY_MS = 300;
+    inFlight = /* @__PURE__ */ new Map();
+    MARKER_DIR = "verifying";
+  }
+});
+
+// src/vers/errors.ts
+function versFailure(Base) {
+  class VersFailure extends Base {
+    command;
+    versExitCode;
+    stderr;
+    constructor(message, d) {
+      super(message, { hint: d.hint, cause: d.cause });
+      this.command = d.command;
+      this.versExitCode = d.versExitCode;
+      this.stderr = d.stderr ?? "";
+    }
+  }
+  return VersFailure;
+}
+function versErrorLine(stderr) {
+  const lines = stderr.split("\n").map((l) => l.trim());
+  const error2 = lines.find((l) => l.startsWith("Error: "));
+  if (error2) return error2.slice("Error: ".length);
+  return lines.filter(Boolean).at(-1) ?? "";
+}
+function errorForExit(exitCode, d) {
+  const reason = versErrorLine(d.stderr ?? "") || `exit code ${exitCode}`;
+  const what = `\`${d.command}\``;
+  switch (exitCode) {
+    case 2:
+      return new VersAuthError(`vers refused the API key: ${reason}`, { ...d, hint: AUTH_HINT });
+    case 3:
+      return new VersNotFoundError(`vers: not found: ${reason} (${what})`, {
+        ...d,
+        hint: d.hint ?? "the VM, commit or tag no longer exists; `vers status` lists VMs, `vers-db gc` cleans up the registry"
+      });
+    case 4:
+      return new VersConflictError(`vers: conflict: ${reason} (${what})`, d);
+    case 5:
+      return new VersBadRequestError(`vers rejected the request: ${reason} (${what})`, d);
+    case 6:
+      return new VersTimeoutError(`vers timed out: ${reason} (${what})`, d);
+    case 7:
+      return new VersCancelledError(`vers: cancelled: ${reason} (${what})`, d);
+    default:
+      if (/authentication required|no api key/i.test(`${reason}
+${d.stderr ?? ""}`)) {
+        return new VersAuthError("vers has no API key", { ...d, hint: AUTH_HINT });
+      }
+      return new VersCommandError(`vers failed (exit ${exitCode}): ${reason} (${what})`, d);
+  }
+}
+var VersCommandError, VersNotInstalledError, VersTooOldError, VersAuthError, VersNotFoundError, VersConflictError, VersBadRequestError, VersTimeoutError, VersCancelledError, INSTALL_HINT, AUTH_HINT;
+var init_errors4 = __esm({
+  "src/vers/errors.ts"() {
+    "use strict";
+    init_errors3();
+    VersCommandError = class extends versFailure(BackendError) {
+    };
+    VersNotInstalledError = class extends versFailure(InvalidInputError) {
+    };
+    VersTooOldError = class extends versFailure(InvalidInputError) {
+    };
+    VersAuthError = class extends versFailure(InvalidInputError) {
+    };
+    VersNotFoundError = class extends versFailure(NotFoundError) {
+    };
+    VersConflictError = class extends versFailure(ConflictError) {
+    };
+    VersBadRequestError = class extends versFailure(BackendError) {
+    };
+    VersTimeoutError = class extends versFailure(BackendError) {
+    };
+    VersCancelledError = class extends versFailure(CancelledError) {
+    };
+    INSTALL_HINT = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
+    AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
+  }
+});
+
+// src/vers/output.ts
+function parseJsonOutput(stdout, command) {
+  const lines = stdout.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("{") || l.startsWith("["));
+  if (start >= 0) {
+    for (let end = start; end < lines.length; end++) {
+      const last = lines[end].trimEnd();
+      if (!last.endsWith("}") && !last.endsWith("]")) continue;
+      try {
+        return JSON.parse(lines.slice(start, end + 1).join("\n"));
+      } catch {
+      }
+    }
+  }
+  throw new VersCommandError(`\`${command}\` printed no JSON document`, {
+    command,
+    versExitCode: 0,
+    stderr: "",
+    hint: `its output began with: ${JSON.stringify(stdout.slice(0, 200))}`
+  });
+}
+function shQuote(value) {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+function wrapWithSentinel(script, marker) {
+  return [
+    `( eval ${shQuote(script)} )`,
+    "__versdb_rc=$?",
+    `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
+    'exit "$__versdb_rc"'
+  ].join("\n");
+}
+function stdinPayload(wrapped, input) {
+  const head = Buffer.from(`${wrapped}\0`, "utf8");
+  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
+}
+function takeSentinel(stdout, marker) {
+  const at = stdout.lastIndexOf(`${marker}`);
+  if (at < 0) return null;
+  const match = /^(\d+)/.exec(stdout.slice(at + marker.length));
+  if (!match) return null;
+  const own2 = stdout.slice(0, at);
+  return { exitCode: Number(match[1]), stdout: own2.endsWith("\n") ? own2.slice(0, -1) : own2 };
+}
+function redactor(secrets) {
+  const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
+  return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
+}
+var STDIN_BOOTSTRAP;
+var init_output2 = __esm({
+  "src/vers/output.ts"() {
+    "use strict";
+    init_errors4();
+    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
+  }
+});
+
+// src/vers/process.ts
+import { performance as performance5 } from "node:perf_hooks";
+function childEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
+}
+async function runVers(p, args, o2) {
+  const { command } = o2;
+  if (o2.signal?.aborted)
+    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
+  const start = performance5.now();
+  const r = await execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    input: o2.input,
+    stdin: o2.input === void 0 ? "ignore" : "pipe",
+    timeout: o2.timeoutMs,
+    cancelSignal: o2.signal,
+    forceKillAfterDelay: 3e3,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: "utf8"
+  });
+  const durationMs = performance5.now() - start;
+  const stderr = o2.redact(String(r.stderr ?? ""));
+  const stdout = String(r.stdout ?? "");
+  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
+  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
+    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
+      command,
+      versExitCode: null,
+      hint: INSTALL_HINT
+    });
+  }
+  if (r.isCanceled || o2.signal?.aborted) {
+    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
+      command,
+      versExitCode: null,
+      stderr
+    });
+  }
+  if (r.timedOut) {
+    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
+      command,
+      versExitCode: null,
+      stderr,
+      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
+    });
+  }
+  if (r.exitCode === void 0) {
+    throw new VersCommandError(
+      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
+      {
+        command,
+        versExitCode: null,
+        stderr,
+        cause: r.cause
+      }
+    );
+  }
+  return { stdout, stderr, exitCode: r.exitCode, durationMs };
+}
+function startVers(p, args) {
+  return execa(p.bin, args, {
+    cwd: p.cwd,
+    env: p.env,
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    encoding: "utf8",
+    forceKillAfterDelay: 3e3,
+    // Its own process group: the state directory records it, and the next start stops it if we die.
+    detached: true
+  });
+}
+var init_process = __esm({
+  "src/vers/process.ts"() {
+    "use strict";
+    init_execa();
+    init_errors4();
+  }
+});
+
+// src/vers/tunnel.ts
+import { connect as tcpConnect } from "node:net";
+function accepts(port) {
+  return new Promise((resolve9) => {
+    const s = tcpConnect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve9(true);
+    });
+    s.once("error", () => resolve9(false));
+  });
+}
+async function openTunnel(child, port, o2) {
+  let closing = false;
+  let exited = false;
+  const closed = child.then((r) => {
+    exited = true;
+    const stderr = o2.redact(String(r.stderr ?? "")).trim();
+    if (closing && !/^Error: /m.test(stderr)) return null;
+    if (r.exitCode && r.exitCode !== 0)
+      return errorForExit(r.exitCode, { command: o2.command, versExitCode: r.exitCode, stderr });
+    return new VersCommandError(
+      `\`${o2.command}\` stopped: ${stderr || r.shortMessage || "the tunnel process exited"}`,
+      {
+        command: o2.command,
+        versExitCode: r.exitCode ?? null,
+        stderr
+      }
+    );
+  });
+  const close2 = async () => {
+    if (exited) return;
+    closing = true;
+    child.kill("SIGTERM");
+    await closed;
+  };
+  const deadline = Date.now() + o2.timeoutMs;
+  while (!exited) {
+    if (o2.signal?.aborted) {
+      await close2();
+      throw new VersCancelledError(`cancelled while opening \`${o2.command}\``, {
+        command: o2.command,
+        versExitCode: null
+      });
+    }
+    if (await accepts(port)) return { port, pid: child.pid, closed, close: close2 };
+    if (Date.now() > deadline) {
+      await close2();
+      throw new VersTimeoutError(
+        `\`${o2.command}\` did not open 127.0.0.1:${port} within ${Math.round(o2.timeoutMs / 1e3)} s`,
+        {
+          command: o2.command,
+          versExitCode: null
+        }
+      );
+    }
+    await sleep5(100);
+  }
+  throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
+    command: o2.command,
+    versExitCode: null
+  });
+}
+var sleep5;
+var init_tunnel = __esm({
+  "src/vers/tunnel.ts"() {
+    "use strict";
+    init_errors4();
+    sleep5 = (ms4) => new Promise((r) => setTimeout(r, ms4));
+  }
+});
+
+// src/vers/version.ts
+function parseVersion(output) {
+  const raw = output.trim().split("\n").find((l) => /v?\d+\.\d+\.\d+|nightly-|dev-/.test(l))?.trim();
+  if (!raw) return null;
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+  if (m) return { raw, semver: [Number(m[1]), Number(m[2]), Number(m[3])] };
+  return { raw, semver: null };
+}
+function isSupported(v) {
+  if (!v.semver) return true;
+  const [major, minor, patch] = v.semver;
+  const [minMajor, minMinor, minPatch] = MIN_VERSION;
+  if (major !== minMajor) return major > minMajor;
+  if (minor !== minMinor) return minor > minMinor;
+  return patch >= minPatch;
+}
+var MIN_VERSION, TESTED_VERSION;
+var init_version = __esm({
+  "src/vers/version.ts"() {
+    "use strict";
+    MIN_VERSION = [0, 9, 0];
+    TESTED_VERSION = "v0.10.0";
+  }
+});
+
+// src/vers/client.ts
+import { randomBytes as randomBytes5 } from "node:crypto";
+function requireUuid(kind, value) {
+  if (!UUID.test(value)) {
+    throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
+      hint: "vers-db passes explicit VM and commit UUIDs to vers, never HEAD, aliases or tag names"
+    });
+  }
+  return value;
+}
+var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
+var init_client2 = __esm({
+  "src/vers/client.ts"() {
+    "use strict";
+    init_errors3();
+    init_secrets();
+    init_errors4();
+    init_output2();
+    init_process();
+    init_tunnel();
+    init_version();
+    UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    LIFECYCLE_TIMEOUT_MS = 9e4;
+    QUERY_TIMEOUT_MS = 45e3;
+    EXEC_GRACE_MS = 2e4;
+    VersClient = class {
+      constructor(options) {
+        this.options = options;
+        this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
+        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
+        this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
+        for (const s of this.secrets) addSecret(s);
+        this.redact = redactor(this.secrets);
+      }
+      options;
+      bin;
+      redact;
+      secrets;
+      supported;
+      versProcess;
+      /** Keep one more value (a database password) out of every message and result. */
+      addSecret(secret) {
+        addSecret(secret);
+        this.secrets.push(secret);
+        this.redact = redactor(this.secrets);
+      }
+      /** A command line for messages: scripts elided, secrets removed. */
+      describe(args) {
+        const dash = args.indexOf("-c");
+        const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
+        return this.redact(["vers", ...shown].join(" "));
+      }
+      spawn(args, call, timeoutMs) {
+        return runVers(this.versProcess, args, {
+          command: this.describe(args),
+          timeoutMs,
+          signal: call.signal,
+          input: call.input,
+          redact: this.redact,
+          log: this.options.debug ? this.options.log : void 0
+        });
+      }
+      /** Run vers; a non-zero exit is a typed error. */
+      async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
+        await this.ensureSupported(call);
+        const r = await this.spawn(args, call, call.timeoutMs ?? defaultTimeoutMs);
+        if (r.exitCode !== 0)
+          throw errorForExit(r.exitCode, {
+            command: this.describe(args),
+            versExitCode: r.exitCode,
+            stderr: r.stderr.trim()
+          });
+        return r;
+      }
+      async callJson(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
+        const r = await this.call([...args, "--format", "json"], call, defaultTimeoutMs);
+        return parseJsonOutput(r.stdout, this.describe(args));
+      }
+      /** `vers --version` as printed (e.g. "vers version v0.10.0"), parsed. */
+      async version(call = {}) {
+        const r = await this.spawn(["--version"], call, call.timeoutMs ?? 15e3);
+        const v = parseVersion(r.stdout);
+        if (r.exitCode !== 0 || !v) {
+          throw new VersCommandError(`\`${this.bin} --version\` did not print a version (exit ${r.exitCode})`, {
+            command: "vers --version",
+            versExitCode: r.exitCode,
+            stderr: r.stderr,
+            hint: `is ${this.bin} the Vers CLI? ${INSTALL_HINT}`
+          });
+        }
+        return v;
+      }
+      /** Checked once per client: a CLI older than v0.9.0 gets a clear error. */
+      ensureSupported(call = {}) {
+        this.supported ??= this.version({ signal: call.signal }).then((v) => {
+          if (!isSupported(v)) {
+            throw new VersTooOldError(
+              `vers ${v.raw} is too old: vers-db needs v0.9.0 or newer (tested with ${TESTED_VERSION})`,
+              {
+                command: "vers --version",
+                versExitCode: 0,
+                hint: `upgrade with \`vers upgrade\`, or ${INSTALL_HINT}`
+              }
+            );
+          }
+          if (!v.semver)
+            this.options.log?.(`vers ${v.raw}: a development build, assuming it behaves like ${TESTED_VERSION}`);
+          return v;
+        });
+        this.supported.catch(() => {
+          this.supported = void 0;
+        });
+        return this.supported;
+      }
+      /** A root VM from ./vers.toml (flags override it). */
+      async run(options = {}) {
+        const args = ["run", "--wait"];
+        if (options.memSizeMib) args.push("--mem-size", String(options.memSizeMib));
+        if (options.vcpuCount) args.push("--vcpu-count", String(options.vcpuCount));
+        if (options.fsSizeMib) args.push("--fs-size-vm", String(options.fsSizeMib));
+        const r = await this.callJson(args, options, LIFECYCLE_TIMEOUT_MS);
+        return { vmId: requireUuid("new VM id", r.vm_id) };
+      }
+      /** A new VM from a commit (a tag name is not accepted by v0.10.0: resolve it with tagGet). */
+      async runCommit(commitId, call = {}) {
+        const r = await this.callJson(
+          ["run-commit", requireUuid("commit id", commitId), "--wait"],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+        return { vmId: requireUuid("new VM id", r.vm_id) };
+      }
+      async commitCreate(vmId, call = {}) {
+        const r = await this.callJson(
+          ["commit", "create", requireUuid("VM id", vmId)],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+        return { commitId: requireUuid("commit id", r.commit_id) };
+      }
+      async commitDelete(commitId, call = {}) {
+        await this.call(["commit", "delete", requireUuid("commit id", commitId)], call, LIFECYCLE_TIMEOUT_MS);
+      }
+      async tagCreate(name, commitId, call = {}) {
+        const args = ["tag", "create", name, requireUuid("commit id", commitId)];
+        if (call.description) args.push("-d", call.description);
+        await this.call(args, call);
+      }
+      async tagGet(name, call = {}) {
+        return this.callJson(["tag", "get", name], call);
+      }
+      async tagList(call = {}) {
+        return this.callJson(["tag", "list"], call);
+      }
+      async tagDelete(name, call = {}) {
+        await this.call(["tag", "delete", name], call);
+      }
+      /** `count` new VMs from a commit (or a VM) in one call. */
+      async branch(sourceId, count2, call = {}) {
+        if (!Number.isInteger(count2) || count2 < 1)
+          throw new InvalidInputError(`branch count must be a positive integer, not ${count2}`);
+        const args = ["branch", requireUuid("commit or VM id", sourceId), "--count", String(count2), "--wait"];
+        const r = await this.callJson(args, call, LIFECYCLE_TIMEOUT_MS);
+        if (!Array.isArray(r.new_ids) || r.new_ids.length !== count2) {
+          throw new VersCommandError(
+            `\`${this.describe(args)}\` returned ${r.new_ids?.length ?? 0} VMs instead of ${count2}`,
+            {
+              command: this.describe(args),
+              versExitCode: 0
+            }
+          );
+        }
+        return { newIds: r.new_ids.map((id2) => requireUuid("new VM id", id2)) };
+      }
+      /**
+       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
+       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
+       * The remote exit code comes back as the result (0–255); only vers's own failures throw.
+       */
+      async exec(vmId, script, options) {
+        await this.ensureSupported(options);
+        const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
+        const marker = `__VERSDB_EXIT_${randomBytes5(6).toString("hex")}__`;
+        const args = ["exec", "-t", String(seconds2)];
+        if (options.workdir) args.push("-w", options.workdir);
+        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
+        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
+        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
+        const remote = takeSentinel(r.stdout, marker);
+        if (remote) {
+          return {
+            exitCode: remote.exitCode,
+            stdout: this.redact(remote.stdout),
+            stderr: r.stderr,
+            durationMs: r.durationMs
+          };
+        }
+        const command = this.describe(args);
+        if (r.exitCode === 6) {
+          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds2} s`, {
+            command,
+            versExitCode: 6,
+            stderr: r.stderr.trim(),
+            hint: "raise the timeout, or check whether the VM is overloaded (the remote command may still be running)"
+          });
+        }
+        if (r.exitCode !== 0)
+          throw errorForExit(r.exitCode, { command, versExitCode: r.exitCode, stderr: r.stderr.trim() });
+        throw new VersCommandError(`\`${command}\` ended without reporting the remote exit code`, {
+          command,
+          versExitCode: 0,
+          stderr: r.stderr.trim(),
+          hint: `output began with ${JSON.stringify(this.redact(r.stdout.slice(0, 200)))}`
+        });
+      }
+      /** A port forward 127.0.0.1:<localPort> → VM:<remotePort>, ready when the local port accepts. */
+      async tunnel(vmId, localPort, remotePort, call = {}) {
+        await this.ensureSupported(call);
+        const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
+        const child = startVers(this.versProcess, args);
+        return openTunnel(child, localPort, {
+          command: this.describe(args),
+          timeoutMs: call.timeoutMs ?? 3e4,
+          signal: call.signal,
+          redact: this.redact
+        });
+      }
+      /** `vers delete -y <ids…>` (never interactive). */
+      async delete(vmIds, call = {}) {
+        if (vmIds.length === 0) return;
+        await this.call(
+          ["delete", "-y", ...vmIds.map((id2) => requireUuid("VM id", id2))],
+          call,
+          LIFECYCLE_TIMEOUT_MS
+        );
+      }
+      async status(call = {}) {
+        return this.callJson(["status"], call);
+      }
+      async vmStatus(vmId, call = {}) {
+        return this.callJson(["status", requireUuid("VM id", vmId)], call);
+      }
+      async info(vmId, call = {}) {
+        return this.callJson(["info", requireUuid("VM id", vmId)], call);
+      }
+      async resume(vmId, call = {}) {
+        await this.callJson(["resume", requireUuid("VM id", vmId), "--wait"], call, LIFECYCLE_TIMEOUT_MS);
+      }
+      /** Used by callers that show vers's reason for a failure in their own words. */
+      static reason(stderr) {
+        return versErrorLine(stderr);
+      }
+    };
+  }
+});
+
+// src/vers/index.ts
+var init_vers = __esm({
+  "src/vers/index.ts"() {
+    "use strict";
+    init_client2();
+    init_errors4();
+    init_output2();
+    init_version();
+  }
+});
+
+// src/backends/messages.ts
+async function unknownCheckpoint(registry2, kind, tag) {
+  const known = (await registry2.listCheckpoints(kind)).filter((c3) => c3.state === "ready").map((c3) => c3.tag);
+  return new NotFoundError(`no checkpoint named ${JSON.stringify(tag)}`, {
+    hint: known.length ? `known checkpoints: ${known.join(", ")}` : "create one first with `vers-db checkpoint <tag>` (MCP: db_checkpoint)"
+  });
+}
+var unknownSourceDatabase, checkpointTaken, branchTaken, unknownBranch, branchNotReady, stillHasBranches, engineMismatch;
+var init_messages = __esm({
+  "src/backends/messages.ts"() {
+    "use strict";
+    init_engines();
+    init_errors3();
+    unknownSourceDatabase = (name, where2) => new NotFoundError(`database ${JSON.stringify(name)} does not exist at ${where2}`, {
+      hint: "checkpoint the source database (leave the database out), or create that database first"
+    });
+    checkpointTaken = (tag) => new ConflictError(`checkpoint ${JSON.stringify(tag)} already exists`, {
+      hint: "pick another tag, or remove it first with `vers-db delete <tag> --checkpoint` (MCP: db_branches delete)"
+    });
+    branchTaken = (name) => new ConflictError(`branch ${JSON.stringify(name)} already exists`, {
+      hint: `pick another name, or remove it first with \`vers-db delete ${name}\` (MCP: db_branches delete)`
+    });
+    unknownBranch = (name) => new NotFoundError(`no branch named ${JSON.stringify(name)}`, { hint: "list them with `vers-db branches`" });
+    branchNotReady = (b) => new ConflictError(
+      `branch ${JSON.stringify(b.name)} is ${b.state === "deleting" ? "being removed" : "still being created"}`,
+      {
+        hint: `wait for the process that is making it (pid ${b.pid}) to finish; \`vers-db gc\` removes it if that process is gone`
+      }
+    );
+    stillHasBranches = (tag, children) => new ConflictError(
+      `checkpoint ${JSON.stringify(tag)} still has branches: ${children.map((b) => b.name).join(", ")}`,
+      { hint: "delete those branches first, or delete the checkpoint with --force" }
+    );
+    engineMismatch = (what, name, has, wants) => new InvalidInputError(
+      `${what} ${JSON.stringify(name)} is a ${engineLabel(has)} ${what}, but this command runs on ${engineLabel(wants)}`,
+      {
+        hint: `run it with --engine ${has} (MCP: engine "${has}"), or use a ${what} made on ${engineLabel(wants)}`
+      }
+    );
+  }
+});
+
+// src/backends/orphans.ts
+function isOrphan(e) {
+  const alive2 = e.pid !== void 0 && e.pid > 0 && processAlive(e.pid);
+  if (e.state !== "ready") return !alive2 || e.pid === process.pid;
+  return !e.keep && !alive2;
+}
+var init_orphans = __esm({
+  "src/backends/orphans.ts"() {
+    "use strict";
+    init_children();
+  }
+});
+
 // src/backends/managed.ts
 var toInfo, ManagedBackend;
 var init_managed = __esm({
   "src/backends/managed.ts"() {
     "use strict";
     init_engine();
-    init_errors();
+    init_errors3();
     init_names();
     init_messages();
     init_orphans();
@@ -38705,12 +47052,12 @@ var init_managed = __esm({
       }
       /** Records of this backend (and of its engine, when it has one): gc leaves the other engine's alone. */
       mine(e) {
-        return e.backend === this.kind && (this.engine === void 0 || engineOf2(e) === this.engine);
+        return e.backend === this.kind && (this.engine === void 0 || engineOf(e) === this.engine);
       }
       /** A record of this backend made on the other engine is a clear error naming both. */
       assertEngine(what, name, e) {
         const mine = this.engine;
-        if (mine !== void 0 && engineOf2(e) !== mine) throw engineMismatch(what, name, engineOf2(e), mine);
+        if (mine !== void 0 && engineOf(e) !== mine) throw engineMismatch(what, name, engineOf(e), mine);
       }
       get capabilities() {
         return this.driver.capabilities;
@@ -38824,7 +47171,7 @@ var init_managed = __esm({
         const planned = names.map((name, i2) => ({
           name,
           backend: this.kind,
-          engine: engineOf2(ckpt),
+          engine: engineOf(ckpt),
           // a branch is of its checkpoint's engine
           checkpoint,
           ...plans[i2],
@@ -38959,152 +47306,1106 @@ var init_managed = __esm({
   }
 });
 
-// src/engines/mysql/binaries.ts
-import { access as access3, constants as constants5 } from "node:fs/promises";
-import { delimiter, join as join11 } from "node:path";
-async function executable(path6) {
-  try {
-    await access3(path6, constants5.X_OK);
-    return true;
-  } catch {
-    return false;
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esm({
+  "node_modules/yocto-queue/index.js"() {
+    Node = class {
+      value;
+      next;
+      constructor(value) {
+        this.value = value;
+      }
+    };
+    Queue = class {
+      #head;
+      #tail;
+      #size;
+      constructor() {
+        this.clear();
+      }
+      enqueue(value) {
+        const node2 = new Node(value);
+        if (this.#head) {
+          this.#tail.next = node2;
+          this.#tail = node2;
+        } else {
+          this.#head = node2;
+          this.#tail = node2;
+        }
+        this.#size++;
+      }
+      dequeue() {
+        const current = this.#head;
+        if (!current) {
+          return;
+        }
+        this.#head = this.#head.next;
+        this.#size--;
+        if (!this.#head) {
+          this.#tail = void 0;
+        }
+        return current.value;
+      }
+      peek() {
+        if (!this.#head) {
+          return;
+        }
+        return this.#head.value;
+      }
+      clear() {
+        this.#head = void 0;
+        this.#tail = void 0;
+        this.#size = 0;
+      }
+      get size() {
+        return this.#size;
+      }
+      *[Symbol.iterator]() {
+        let current = this.#head;
+        while (current) {
+          yield current.value;
+          current = current.next;
+        }
+      }
+      *drain() {
+        while (this.#head) {
+          yield this.dequeue();
+        }
+      }
+    };
   }
-}
-function searchDirs(env) {
-  const only = env.VERS_DB_MARIADB_BIN?.trim();
-  if (only) return [only];
-  return [...(env.PATH ?? "").split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-}
-async function find(names, env) {
-  const dirs = searchDirs(env);
-  for (const name of names)
-    for (const dir of dirs) {
-      const path6 = join11(dir, name);
-      if (await executable(path6)) return path6;
+});
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  let rejectOnClear = false;
+  if (typeof concurrency === "object") {
+    ({ concurrency, rejectOnClear = false } = concurrency);
+  }
+  validateConcurrency(concurrency);
+  if (typeof rejectOnClear !== "boolean") {
+    throw new TypeError("Expected `rejectOnClear` to be a boolean");
+  }
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      activeCount++;
+      queue.dequeue().run();
     }
-  return null;
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run = async (function_, resolve9, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve9(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve9, reject, arguments_) => {
+    const queueItem = { reject };
+    new Promise((internalResolve) => {
+      queueItem.run = internalResolve;
+      queue.enqueue(queueItem);
+    }).then(run.bind(void 0, function_, resolve9, arguments_));
+    if (activeCount < concurrency) {
+      resumeNext();
+    }
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve9, reject) => {
+    enqueue(function_, resolve9, reject, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        if (!rejectOnClear) {
+          queue.clear();
+          return;
+        }
+        const abortError = AbortSignal.abort().reason;
+        while (queue.size > 0) {
+          queue.dequeue().reject(abortError);
+        }
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    },
+    map: {
+      async value(iterable, function_) {
+        const promises = [];
+        try {
+          Array.from(iterable, (value, index) => {
+            const promise = generator(function_, value, index);
+            promises.push(promise);
+            return promise;
+          });
+        } catch (error2) {
+          for (const promise of promises) {
+            promise.catch(() => {
+            });
+          }
+          throw error2;
+        }
+        return Promise.all(promises);
+      }
+    }
+  });
+  return generator;
 }
-async function findMysqlBinaries(env = process.env) {
-  const server = await find(SERVER_NAMES, env);
-  const installDb = await find(INSTALL_DB_NAMES, env);
-  if (!server || !installDb) {
-    const missing = [!server && "mariadbd", !installDb && "mariadb-install-db"].filter(Boolean).join(" and ");
-    const where2 = env.VERS_DB_MARIADB_BIN?.trim();
-    throw new BackendError(
-      `the MariaDB server programs (${missing}) are not installed${where2 ? ` in ${where2} (VERS_DB_MARIADB_BIN)` : ""}`,
-      { hint: INSTALL_HINT }
-    );
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
   }
-  return { server, installDb };
 }
-var SERVER_NAMES, INSTALL_DB_NAMES, EXTRA_DIRS, INSTALL_HINT;
-var init_binaries = __esm({
-  "src/engines/mysql/binaries.ts"() {
-    "use strict";
-    init_errors();
-    SERVER_NAMES = ["mariadbd", "mysqld"];
-    INSTALL_DB_NAMES = ["mariadb-install-db", "mysql_install_db"];
-    EXTRA_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/local/mysql/bin"];
-    INSTALL_HINT = "install MariaDB: `apt-get install mariadb-server mariadb-client` (Debian/Ubuntu); vers-db starts its own server and never uses the system service";
+var init_p_limit = __esm({
+  "node_modules/p-limit/index.js"() {
+    init_yocto_queue();
   }
 });
 
-// src/engines/mysql/os-user.ts
-import { userInfo as userInfo3 } from "node:os";
-async function serverOsUser() {
-  if (userInfo3().uid !== 0) return null;
-  const uid = await execa("id", ["-u", "--", SERVER_OS_USER], { reject: false });
-  const gid = await execa("id", ["-g", "--", SERVER_OS_USER], { reject: false });
-  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
-    throw new BackendError(
-      `vers-db runs as root, and MariaDB must run as the OS user "${SERVER_OS_USER}", which does not exist`,
-      { hint: INSTALL_HINT }
-    );
-  }
-  return { name: SERVER_OS_USER, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+// src/engines/mysql/source-database.ts
+async function mysqlDatabaseExists(c3, name) {
+  const [rows5] = await c3.query(DATABASE_EXISTS_SQL, [name]);
+  return Number(rows5[0]?.n ?? 0) > 0;
 }
-async function assertEnterable(dir, who) {
-  if (!who) return;
-  const r = await execa("test", ["-x", dir], { uid: who.uid, gid: who.gid, reject: false });
-  if (r.exitCode !== 0) {
-    throw new BackendError(`the MariaDB server runs as the OS user ${who.name}, which cannot enter ${dir}`, {
-      hint: `let other users traverse the directories above it (chmod o+x), or use a state directory elsewhere (VERS_DB_HOME)`
-    });
+async function dropWithSessions(c3, name) {
+  const [rows5] = await c3.query(DATABASE_SESSIONS_SQL, [name]);
+  for (const s of rows5) {
+    await c3.query(killConnectionSql(Number(s.id))).catch(() => void 0);
   }
+  await c3.query(dropDatabaseSql(name));
 }
-var SERVER_OS_USER;
-var init_os_user = __esm({
-  "src/engines/mysql/os-user.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    init_binaries();
-    SERVER_OS_USER = "mysql";
-  }
-});
-
-// src/engines/mysql/layout.ts
-import { createHash as createHash2 } from "node:crypto";
-import { chmod as chmod4, chown as chown3, lstat as lstat2, mkdir as mkdir9 } from "node:fs/promises";
-import { dirname as dirname3, join as join12 } from "node:path";
-function serverLayout(root) {
-  const runDir = join12(root, "run");
-  const inRun = join12(runDir, SOCKET_NAME);
-  const socket = Buffer.byteLength(inRun) <= SOCKET_PATH_MAX2 ? inRun : join12(
-    "/tmp",
-    `vers-db-my-${createHash2("sha256").update(root).digest("hex").slice(0, 16)}`,
-    SOCKET_NAME
-  );
+function mysqlSourceDatabase(admin, name) {
+  const run = async (fn) => withMysql(await admin(), fn);
   return {
-    root,
-    dataDir: join12(root, "data"),
-    runDir,
-    pidFile: join12(runDir, "mariadbd.pid"),
-    errorLog: join12(runDir, "error.log"),
-    socket,
-    stateFile: join12(root, "server.json"),
-    initFile: join12(runDir, "init.sql")
+    name,
+    exists: () => run((c3) => mysqlDatabaseExists(c3, name)),
+    ensure: async () => {
+      await run((c3) => c3.query(ensureDatabaseSql(name)));
+    },
+    reset: async () => {
+      await run(async (c3) => {
+        await dropWithSessions(c3, name);
+        await c3.query(ensureDatabaseSql(name));
+      });
+    },
+    drop: () => run((c3) => dropWithSessions(c3, name))
   };
 }
-async function makeRoot(root) {
-  await mkdir9(dirname3(root), { recursive: true, mode: 457 });
-  await mkdir9(root, { mode: 448 }).catch((err) => {
-    if (err.code !== "EEXIST") throw err;
+var init_source_database = __esm({
+  "src/engines/mysql/source-database.ts"() {
+    "use strict";
+    init_admin_sql();
+    init_client();
+  }
+});
+
+// src/backends/vers-mysql.ts
+function mysqlEnvScript(database, password2, extra = {}, user = VERS_MYSQL_USER) {
+  const lines = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
+    'export MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}" MYSQL_TCP_PORT="${MYSQL_TCP_PORT:-3306}"',
+    `export MYSQL_PWD=${shQuote(password2)} MYSQL_USER=${shQuote(user)} MYSQL_DATABASE=${shQuote(database)}`,
+    `export DATABASE_URL="mysql://"${shQuote(encodeURIComponent(user))}":$MYSQL_PWD@$MYSQL_HOST:$MYSQL_TCP_PORT/"${shQuote(encodeURIComponent(database))}`
+  ];
+  for (const [name, value] of Object.entries(extra)) {
+    if (!ENV_NAME.test(name))
+      throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`);
+    lines.push(`export ${name}=${shQuote(value)}`);
+  }
+  return lines.join("\n");
+}
+function mysqlSettingsOf2(conn) {
+  const c3 = conn.config;
+  return {
+    host: c3.host ?? "127.0.0.1",
+    port: Number(c3.port),
+    user: String(c3.user),
+    password: String(c3.password)
+  };
+}
+function mysqlDisplayUrl2(s) {
+  return `mysql://${encodeURIComponent(s.user)}${s.password ? ":***" : ""}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
+}
+async function mysqlDatabaseExists2(s, database) {
+  return withMysql({ ...s, database: void 0 }, async (c3) => {
+    const [rows5] = await c3.query(DATABASE_EXISTS_SQL3, [database]);
+    return Number(rows5[0]?.n ?? 0) > 0;
   });
 }
-async function ownedDir(dir, owner) {
-  await mkdir9(dir, { recursive: true, mode: 448 });
-  const s = await lstat2(dir);
-  const me = process.getuid?.();
-  if (!s.isDirectory() || s.isSymbolicLink() || s.uid !== me && s.uid !== owner?.uid) {
-    throw new BackendError(`${dir} is not a private directory of vers-db`);
+async function ensureMysqlReader(s, database, password2) {
+  await withMysql({ ...s, database: void 0 }, async (c3) => {
+    await c3.query(READER_CREATE_SQL, [VERS_MYSQL_READER, password2]);
+    await c3.query(READER_PASSWORD_SQL, [VERS_MYSQL_READER, password2]);
+    await c3.query(readerGrantSql(database), [VERS_MYSQL_READER]);
+  });
+}
+async function flushForCommit(s) {
+  await withMysql({ ...s, database: void 0 }, (c3) => c3.query(FLUSH_SQL));
+}
+async function waitForMysqlLogin(s, timeoutMs, signal2) {
+  const deadline = Date.now() + timeoutMs;
+  for (; ; ) {
+    throwIfAborted(signal2);
+    try {
+      const c3 = await connectMysql(s, { connectTimeoutMs: 5e3 });
+      await c3.end().catch(() => c3.destroy());
+      return;
+    } catch (err) {
+      const code2 = err instanceof DatabaseError ? err.code : void 0;
+      if (code2 && REFUSALS.has(code2) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
-  await chmod4(dir, 448);
-  if (owner) await chown3(dir, owner.uid, owner.gid);
 }
-async function prepareLayout(l, owner) {
-  await makeRoot(l.root);
-  await chmod4(l.root, owner ? 457 : 448);
-  await assertEnterable(l.root, owner);
-  await ownedDir(l.runDir, owner);
-  const socketDir = join12(l.socket, "..");
-  if (socketDir !== l.runDir) await ownedDir(socketDir, owner);
-}
-var SOCKET_PATH_MAX2, SOCKET_NAME;
-var init_layout = __esm({
-  "src/engines/mysql/layout.ts"() {
+var VM_MYSQL_PORT, VERS_MYSQL_USER, VERS_MYSQL_READER, ENV_NAME, DATABASE_EXISTS_SQL3, READER_CREATE_SQL, READER_PASSWORD_SQL, readerGrantSql, FLUSH_SQL, REFUSALS;
+var init_vers_mysql = __esm({
+  "src/backends/vers-mysql.ts"() {
     "use strict";
-    init_errors();
-    init_os_user();
-    SOCKET_PATH_MAX2 = 100;
-    SOCKET_NAME = "mysqld.sock";
+    init_client();
+    init_errors3();
+    init_vers();
+    VM_MYSQL_PORT = 3306;
+    VERS_MYSQL_USER = "versdb";
+    VERS_MYSQL_READER = "vers_db_reader";
+    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+    DATABASE_EXISTS_SQL3 = "SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?";
+    READER_CREATE_SQL = `CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`;
+    READER_PASSWORD_SQL = `ALTER USER ?@'%' IDENTIFIED BY ?`;
+    readerGrantSql = (database) => `GRANT SELECT, SHOW VIEW ON ${quoteMysqlIdent(database)}.* TO ?@'%'`;
+    FLUSH_SQL = "FLUSH TABLES";
+    REFUSALS = /* @__PURE__ */ new Set(["ER_ACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "ER_DBACCESS_DENIED_ERROR"]);
+  }
+});
+
+// src/backends/vers-postgres.ts
+function pgEnvScript(database, password2, extra = {}) {
+  const lines = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
+    'export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"',
+    `export PGUSER=postgres PGPASSWORD=${shQuote(password2)} PGDATABASE=${shQuote(database)}`,
+    `export DATABASE_URL="postgres://postgres:$PGPASSWORD@$PGHOST:$PGPORT/"${shQuote(encodeURIComponent(database))}`
+  ];
+  for (const [name, value] of Object.entries(extra)) {
+    if (!ENV_NAME2.test(name))
+      throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`);
+    lines.push(`export ${name}=${shQuote(value)}`);
+  }
+  return lines.join("\n");
+}
+async function waitForPgLogin(config2, timeoutMs, signal2) {
+  const deadline = Date.now() + timeoutMs;
+  for (; ; ) {
+    throwIfAborted(signal2);
+    try {
+      const c3 = await connect({ ...config2, connectionTimeoutMillis: 5e3 }, "vers-db:probe");
+      await c3.end();
+      return;
+    } catch (err) {
+      const code2 = err.code;
+      if (isLoginRefusal(code2) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+var VM_PG_PORT, ENV_NAME2;
+var init_vers_postgres = __esm({
+  "src/backends/vers-postgres.ts"() {
+    "use strict";
+    init_errors3();
+    init_pg();
+    init_sqlstate();
+    init_vers();
+    VM_PG_PORT = 5432;
+    ENV_NAME2 = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  }
+});
+
+// src/backends/vers-reader.ts
+async function ensureReaderRole(source, password2) {
+  await withClient(source, async (c3) => {
+    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0) {
+      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`).catch((err) => {
+        if (err.code !== DUPLICATE_OBJECT) throw err;
+      });
+    }
+    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password2)}`);
+    await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+    const { v } = (await c3.query(SERVER_VERSION_SQL2)).rows[0];
+    if (v >= 14e4) {
+      await c3.query(`GRANT pg_read_all_data TO ${role}`);
+      return;
+    }
+    for (const { nspname } of (await c3.query(USER_SCHEMAS_SQL)).rows) {
+      await c3.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${role}`);
+      await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${role}`);
+    }
+  });
+}
+var VERS_READER_ROLE, SERVER_VERSION_SQL2, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role, DUPLICATE_OBJECT;
+var init_vers_reader = __esm({
+  "src/backends/vers-reader.ts"() {
+    "use strict";
+    init_pg();
+    VERS_READER_ROLE = "vers_db_reader";
+    SERVER_VERSION_SQL2 = `SELECT current_setting('server_version_num')::int AS v`;
+    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    USER_SCHEMAS_SQL = `SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`;
+    role = quoteIdent(VERS_READER_ROLE);
+    DUPLICATE_OBJECT = "42710";
+  }
+});
+
+// src/backends/vers-settings.ts
+function baseVmEngine(settings) {
+  const recorded = settings[VERS_SETTINGS.engine];
+  return ENGINE_NAMES.find((e) => e === recorded) ?? DEFAULT_ENGINE;
+}
+var VERS_SETTINGS;
+var init_vers_settings = __esm({
+  "src/backends/vers-settings.ts"() {
+    "use strict";
+    init_engine();
+    init_engines();
+    init_errors3();
+    VERS_SETTINGS = {
+      baseVm: "vers.baseVm",
+      password: "vers.pgPassword",
+      /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
+      readerPassword: "vers.readerPassword",
+      database: "vers.database",
+      pgVersion: "vers.pgVersion",
+      /** The engine the base VM serves when it is not the default ('mysql': MariaDB). */
+      engine: "vers.engine",
+      /** The password of the base VM's MariaDB user versdb. */
+      mysqlPassword: "vers.mysqlPassword",
+      /** + tag: the working VM the last rollback of that checkpoint made. */
+      workingPrefix: "vers.working."
+    };
+  }
+});
+
+// src/backends/vers-engines.ts
+function withDb(config2) {
+  return { ...mysqlSettingsOf2({ config: config2 }), ...config2.database ? { database: config2.database } : {} };
+}
+var postgresInVm, mariadbInVm, VERS_ENGINES, versEngine;
+var init_vers_engines = __esm({
+  "src/backends/vers-engines.ts"() {
+    "use strict";
+    init_source_database();
+    init_pg();
+    init_messages();
+    init_pg_admin();
+    init_vers_mysql();
+    init_vers_postgres();
+    init_vers_reader();
+    init_vers_settings();
+    postgresInVm = {
+      name: "postgres",
+      server: "PostgreSQL",
+      port: VM_PG_PORT,
+      tunnelPort: 15432,
+      urlScheme: "postgres",
+      user: "postgres",
+      passwordSetting: VERS_SETTINGS.password,
+      readerUser: VERS_READER_ROLE,
+      waitForLogin: waitForPgLogin,
+      displayUrl,
+      envScript: pgEnvScript,
+      async prepareCommit(conn, database, readerPassword, vm) {
+        if (!await databaseExists(conn.config, database)) throw unknownSourceDatabase(database, `VM ${vm}`);
+        await ensureReaderRole(withDatabase(conn.config, database), readerPassword);
+      }
+    };
+    mariadbInVm = {
+      name: "mysql",
+      server: "MariaDB",
+      port: VM_MYSQL_PORT,
+      tunnelPort: 13306,
+      urlScheme: "mysql",
+      user: VERS_MYSQL_USER,
+      passwordSetting: VERS_SETTINGS.mysqlPassword,
+      readerUser: VERS_MYSQL_READER,
+      waitForLogin: (config2, timeoutMs, signal2) => waitForMysqlLogin(withDb(config2), timeoutMs, signal2),
+      displayUrl: (config2) => mysqlDisplayUrl2(withDb(config2)),
+      envScript: mysqlEnvScript,
+      async prepareCommit(conn, database, readerPassword, vm) {
+        const s = mysqlSettingsOf2(conn);
+        if (!await mysqlDatabaseExists2(s, database)) throw unknownSourceDatabase(database, `VM ${vm}`);
+        await ensureMysqlReader(s, database, readerPassword);
+        await flushForCommit(s);
+      },
+      sourceDatabase: (conn, name) => mysqlSourceDatabase(async () => mysqlSettingsOf2(conn), name)
+    };
+    VERS_ENGINES = {
+      postgres: postgresInVm,
+      mysql: mariadbInVm
+    };
+    versEngine = (name) => VERS_ENGINES[name];
+  }
+});
+
+// src/backends/deps.ts
+var stateDirOf;
+var init_deps = __esm({
+  "src/backends/deps.ts"() {
+    "use strict";
+    stateDirOf = (deps) => deps.registry.dir;
+  }
+});
+
+// src/backends/vers-session.ts
+var DEFAULT_EXEC_TIMEOUT_MS, LOGIN_TIMEOUT_MS, VersSession, stripFinalNewline2;
+var init_vers_session = __esm({
+  "src/backends/vers-session.ts"() {
+    "use strict";
+    init_engines();
+    init_errors3();
+    init_children();
+    init_vers();
+    init_deps();
+    init_embedded();
+    init_vers_engines();
+    DEFAULT_EXEC_TIMEOUT_MS = 36e5;
+    LOGIN_TIMEOUT_MS = 3e4;
+    VersSession = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
+        this.client = client;
+        this.v = v;
+      }
+      deps;
+      client;
+      v;
+      tunnels = /* @__PURE__ */ new Set();
+      /**
+       * A tunnel to the VM's database server as `user` (default postgres, or versdb on MySQL),
+       * returned once a login through it works.
+       */
+      async connect(vm, database, password2, options = {}) {
+        const engine = versEngine(options.engine ?? DEFAULT_ENGINE);
+        let tunnel;
+        for (let attempt = 0; !tunnel; attempt++) {
+          const port = await freePort();
+          try {
+            tunnel = await this.client.tunnel(vm, port, engine.port, { signal: options.signal });
+          } catch (err) {
+            if (attempt >= 1 || err instanceof CancelledError || err instanceof VersNotFoundError) throw err;
+          }
+        }
+        const t = tunnel;
+        this.tunnels.add(t);
+        const forget = t.pid === void 0 ? async () => {
+        } : await recordChild(stateDirOf(this.deps), t.pid, "vers tunnel").catch(() => async () => {
+        });
+        void t.closed.then((why) => {
+          void forget();
+          this.tunnels.delete(t);
+          if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
+        });
+        const user = options.user ?? engine.user;
+        const config2 = { host: "127.0.0.1", port: t.port, user, password: password2, database };
+        try {
+          const died = t.closed.then((why) => {
+            throw why ?? new Error(`the tunnel to VM ${vm} closed`);
+          });
+          died.catch(() => void 0);
+          await Promise.race([engine.waitForLogin(config2, LOGIN_TIMEOUT_MS, options.signal), died]);
+        } catch (err) {
+          await t.close();
+          throw err;
+        }
+        const conn = {
+          config: config2,
+          displayUrl: `${engine.displayUrl(config2)} (vers tunnel to VM ${vm})`,
+          close: () => t.close(),
+          engine: engine.name
+        };
+        return conn;
+      }
+      /** `command` runs in bash in the VM with `database` in PG* (MYSQL_* on MySQL) and DATABASE_URL. */
+      async exec(vm, database, password2, command, options = {}) {
+        const env = versEngine(options.engine ?? DEFAULT_ENGINE).envScript(database, password2, options.env);
+        const script = `${env}
+${command}`;
+        const r = await this.v(
+          () => this.client.exec(vm, script, {
+            timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+            signal: options.signal,
+            stdin: options.stdin,
+            workdir: options.cwd
+          })
+        );
+        return { ...r, stdout: stripFinalNewline2(r.stdout), stderr: stripFinalNewline2(r.stderr) };
+      }
+      /** Put a file into a VM (`exec -i … cat > path`); the path is quoted, never interpolated. */
+      async upload(vm, remotePath, content, options = {}) {
+        const dir = remotePath.includes("/") ? remotePath.slice(0, remotePath.lastIndexOf("/")) || "/" : ".";
+        const script = `mkdir -p ${shQuote(dir)} && cat > ${shQuote(remotePath)}`;
+        const r = await this.v(
+          () => this.client.exec(vm, script, { timeoutMs: 3e5, stdin: content, signal: options.signal })
+        );
+        if (r.exitCode !== 0) {
+          throw new InvalidInputError(
+            `could not write ${remotePath} in VM ${vm}: ${r.stderr.trim() || `exit ${r.exitCode}`}`
+          );
+        }
+      }
+      async close() {
+        await Promise.all([...this.tunnels].map((t) => t.close()));
+        this.tunnels.clear();
+      }
+    };
+    stripFinalNewline2 = (s) => s.replace(/\r?\n$/, "");
+  }
+});
+
+// src/backends/vers-vms.ts
+import { randomBytes as randomBytes6 } from "node:crypto";
+var CREATION_WINDOW_MS, newGroup, VersVms;
+var init_vers_vms = __esm({
+  "src/backends/vers-vms.ts"() {
+    "use strict";
+    init_vers();
+    init_orphans();
+    CREATION_WINDOW_MS = 12e4;
+    newGroup = () => randomBytes6(4).toString("hex");
+    VersVms = class {
+      constructor(deps, client, v) {
+        this.deps = deps;
+        this.client = client;
+        this.v = v;
+      }
+      deps;
+      client;
+      v;
+      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
+      async plan(role2, labels, from) {
+        const group = newGroup();
+        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+        const keys = labels.map((_, i2) => `${role2}-${group}-${i2}`);
+        await this.deps.registry.update((d) => {
+          labels.forEach((label, i2) => {
+            d.vms[keys[i2]] = {
+              id: null,
+              role: role2,
+              label,
+              state: "creating",
+              createdAt,
+              from,
+              group,
+              pid: process.pid
+            };
+          });
+        });
+        return keys;
+      }
+      async mark(keys, ids) {
+        await this.deps.registry.update((d) => {
+          keys.forEach((k, i2) => {
+            const e = d.vms[k];
+            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
+          });
+        });
+      }
+      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
+      async creating(keys, create) {
+        try {
+          return await create();
+        } catch (err) {
+          await this.reap(keys).catch(
+            (cleanup) => this.deps.log(
+              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
+            )
+          );
+          throw err;
+        }
+      }
+      /** Plan, create, mark: one recorded VM per id `create` returns. */
+      async record(role2, labels, from, create) {
+        const keys = await this.plan(role2, labels, from);
+        const ids = await this.creating(keys, create);
+        await this.mark(keys, ids);
+        return [...ids];
+      }
+      /** Delete VMs, treating "already gone" as done. */
+      async delete(ids) {
+        await Promise.all(
+          ids.map(
+            (id2) => this.v(() => this.client.delete([id2], { timeoutMs: 9e4 })).catch((err) => {
+              if (!(err instanceof VersNotFoundError)) throw err;
+            })
+          )
+        );
+      }
+      /** Delete VMs and forget their entries. */
+      async remove(ids) {
+        if (ids.length === 0) return;
+        await this.delete(ids);
+        await this.forget(ids);
+      }
+      async forget(ids) {
+        await this.deps.registry.update((d) => {
+          for (const [k, e] of Object.entries(d.vms)) if (e.id && ids.includes(e.id)) delete d.vms[k];
+        });
+      }
+      /**
+       * VMs our failed or interrupted call may have created: not in the registry, made from the same
+       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
+       */
+      async unrecorded(entries, data) {
+        if (entries.length === 0) return { ids: [], ambiguous: false };
+        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
+        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
+        const from = entries[0].from ?? null;
+        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
+        const recent = all.filter(
+          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
+        );
+        const infos = await Promise.all(
+          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
+        );
+        const matching2 = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
+        if (from === null && matching2.length > entries.length) return { ids: [], ambiguous: true };
+        return { ids: matching2.slice(0, entries.length), ambiguous: false };
+      }
+      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
+      async reap(keys) {
+        const data = await this.deps.registry.read();
+        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
+        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
+        const found = await this.unrecorded(
+          entries.filter((e) => !e.id),
+          data
+        );
+        await this.delete([...ids, ...found.ids]);
+        await this.deps.registry.update((d) => {
+          for (const k of keys) delete d.vms[k];
+        });
+        return [...ids, ...found.ids];
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report, needed) {
+        const data = await this.deps.registry.read();
+        const groups = /* @__PURE__ */ new Map();
+        for (const [key, e] of Object.entries(data.vms)) {
+          if (e.id && needed.has(e.id) && e.state === "ready") {
+            report.kept.push(`${e.role} VM ${e.id}`);
+            continue;
+          }
+          if (e.state === "creating" && !isOrphan(e)) {
+            report.kept.push(`${e.role} VM for ${e.label} (being created by pid ${e.pid})`);
+            continue;
+          }
+          const g = e.group ?? key;
+          groups.set(g, [...groups.get(g) ?? [], [key, e]]);
+        }
+        for (const members2 of groups.values()) {
+          const first = members2[0][1];
+          try {
+            const ids = members2.flatMap(([, e]) => e.id ? [e.id] : []);
+            const found = await this.unrecorded(
+              members2.filter(([, e]) => !e.id).map(([, e]) => e),
+              data
+            );
+            if (found.ambiguous) {
+              report.errors.push(
+                `could not tell which new VM belongs to ${first.label}: check \`vers status\` by hand`
+              );
+            }
+            await this.delete([...ids, ...found.ids]);
+            await this.deps.registry.update((d) => {
+              for (const [k] of members2) delete d.vms[k];
+            });
+            for (const id2 of [...ids, ...found.ids])
+              report.removed.push(`VM ${id2} (${first.role} ${first.label})`);
+            if (ids.length + found.ids.length === 0)
+              report.removed.push(`registry entry for ${first.label} (no VM was made)`);
+          } catch (err) {
+            report.errors.push(`VMs for ${first.label}: ${err.message}`);
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/backends/vers-driver.ts
+import { randomBytes as randomBytes7 } from "node:crypto";
+import { performance as performance6 } from "node:perf_hooks";
+var VERS_CAPABILITIES, BRANCH_TIMEOUT_MS, VersDriver, upEngineFlag;
+var init_vers_driver = __esm({
+  "src/backends/vers-driver.ts"() {
+    "use strict";
+    init_p_limit();
+    init_engines();
+    init_errors3();
+    init_vers();
+    init_pg_admin();
+    init_vers_engines();
+    init_vers_session();
+    init_vers_settings();
+    init_vers_vms();
+    init_vers_settings();
+    VERS_CAPABILITIES = {
+      batchBranching: true,
+      defaultParallel: "all",
+      isolation: "vm",
+      appliesServerSettings: true
+    };
+    BRANCH_TIMEOUT_MS = 3e5;
+    VersDriver = class {
+      constructor(deps, client) {
+        this.deps = deps;
+        this.client = client;
+        this.engine = deps.engine ?? DEFAULT_ENGINE;
+        this.server = versEngine(this.engine);
+        if (this.server.sourceDatabase) this.sourceDatabase = (name) => this.engineSourceDatabase(name);
+        const n3 = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
+        this.v = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
+        this.vms = new VersVms(deps, client, this.v);
+        this.session = new VersSession(deps, client, this.v);
+      }
+      deps;
+      client;
+      kind = "vers";
+      capabilities = VERS_CAPABILITIES;
+      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
+      v;
+      vms;
+      session;
+      /** The context's engine; the base VM must serve it (base()). */
+      engine;
+      server;
+      /** Only where the engine makes them itself (MySQL): else the managed layer's (withAdmin). */
+      sourceDatabase;
+      async settings() {
+        return (await this.deps.registry.read()).settings;
+      }
+      /** The base VM, which must serve this driver's engine. */
+      async base() {
+        const s = await this.settings();
+        const vm = s[VERS_SETTINGS.baseVm];
+        const engine = baseVmEngine(s);
+        const password2 = s[versEngine(engine).passwordSetting];
+        const wanted = this.server;
+        if (!vm || !password2) {
+          throw new InvalidInputError("no Vers base VM is set up for this project", {
+            hint: `run \`vers-db up --backend vers${upEngineFlag(wanted.name)}\` to create a VM with ${wanted.server}, load your data into it, then checkpoint`
+          });
+        }
+        if (engine !== this.engine) {
+          throw new InvalidInputError(
+            `this project's Vers base VM ${vm} serves ${versEngine(engine).server}, but this command runs on ${wanted.server}`,
+            {
+              hint: `run it with --engine ${engine} (or VERS_DB_ENGINE=${engine}), or make a ${wanted.server} base VM with \`vers-db up --backend vers --engine ${this.engine} --fresh\``
+            }
+          );
+        }
+        return { vm, password: password2, engine, database: s[VERS_SETTINGS.database] ?? "postgres" };
+      }
+      /**
+       * The password of the engine's own user in VMs made from commits (they have the base VM's),
+       * kept even when the base VM was replaced by one of the other engine.
+       */
+      async passwordFor(engine) {
+        const server = versEngine(engine);
+        const password2 = (await this.settings())[server.passwordSetting];
+        if (!password2) {
+          throw new BackendError(`this project has no ${server.server} password recorded`, {
+            hint: `run \`vers-db up --backend vers${upEngineFlag(engine)}\` again`
+          });
+        }
+        return password2;
+      }
+      /** The database must exist in the base VM; the read-only user is made there before the commit. */
+      async planCheckpoint(_tag, database) {
+        const base = await this.base();
+        const db = database || base.database;
+        const reader = await this.readerPassword();
+        const conn = await this.session.connect(base.vm, base.database, base.password, { engine: base.engine });
+        try {
+          await versEngine(base.engine).prepareCommit(conn, db, reader, base.vm);
+        } finally {
+          await conn.close();
+        }
+        return { id: "", source: base.vm, database: db, strategy: "vers commit", extra: { vm: base.vm } };
+      }
+      async createCheckpoint(tag, plan, o2) {
+        const base = await this.base();
+        const start = performance6.now();
+        const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o2.signal }));
+        await o2.recordId(commitId);
+        await this.v(
+          () => this.client.tagCreate(tag, commitId, { signal: o2.signal, description: "vers-db checkpoint" })
+        ).catch((err) => {
+          if (!(err instanceof VersConflictError)) throw err;
+          throw new ConflictError(
+            `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
+            {
+              hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
+            }
+          );
+        });
+        const status = await this.v(() => this.client.vmStatus(plan.source, { signal: o2.signal }));
+        if (status.state.toLowerCase() === "paused")
+          await this.v(() => this.client.resume(plan.source, { signal: o2.signal }));
+        return { id: commitId, durationMs: performance6.now() - start };
+      }
+      /** The read-only role's password, made once per project (every VM of it has the role). */
+      async readerPassword() {
+        let password2 = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!password2) {
+          const made = randomBytes7(16).toString("hex");
+          password2 = await this.deps.registry.update((d) => {
+            d.settings[VERS_SETTINGS.readerPassword] ??= made;
+            return d.settings[VERS_SETTINGS.readerPassword];
+          });
+        }
+        this.client.addSecret(password2);
+        return password2;
+      }
+      /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
+      async removeCheckpoint(entry) {
+        const setting = VERS_SETTINGS.workingPrefix + entry.tag;
+        const working = (await this.settings())[setting];
+        if (working) await this.vms.remove([working]);
+        const commitId = entry.id;
+        if (commitId) {
+          const t = await this.v(() => this.client.tagGet(entry.tag, { timeoutMs: 3e4 })).catch(() => null);
+          if (t?.commit_id === commitId)
+            await this.v(() => this.client.tagDelete(entry.tag, { timeoutMs: 3e4 }));
+          await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
+            (err) => this.deps.log(`kept vers commit ${commitId}: ${err.message}`)
+          );
+        }
+        await this.deps.registry.update((d) => {
+          delete d.settings[setting];
+        });
+      }
+      async planBranches(ckpt, names) {
+        return names.map(() => ({ id: "", database: ckpt.database, strategy: "vers branch" }));
+      }
+      /** One vers call for all of them: the API boots them side by side. */
+      async createBranches(ckpt, planned, o2) {
+        const names = planned.map((b) => b.name);
+        const start = performance6.now();
+        const ids = await this.vms.record("branch", names, ckpt.id, async () => {
+          const r = await this.v(
+            () => this.client.branch(ckpt.id, names.length, { signal: o2.signal, timeoutMs: BRANCH_TIMEOUT_MS })
+          );
+          return r.newIds;
+        });
+        const durationMs = performance6.now() - start;
+        for (const [i2, name] of names.entries()) await o2.ready(name, ids[i2], durationMs);
+      }
+      async removeBranch(b) {
+        if (b.id) await this.vms.remove([b.id]);
+      }
+      async connect(b, as) {
+        const engine = this.engine;
+        if (as !== "reader")
+          return this.session.connect(b.id, b.database, await this.passwordFor(engine), { engine });
+        const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
+        if (!reader) {
+          throw new BackendError(`branch ${b.name} has no read-only role`, {
+            hint: "its checkpoint was made by an older vers-db: make a new checkpoint and branch it again"
+          });
+        }
+        return this.session.connect(b.id, b.database, reader, { user: this.server.readerUser, engine });
+      }
+      async exec(b, command, options) {
+        const engine = this.engine;
+        const password2 = await this.passwordFor(engine);
+        return this.session.exec(b.id, b.database, password2, command, { ...options, engine });
+      }
+      async connectSource() {
+        const base = await this.base();
+        return this.session.connect(base.vm, base.database, base.password, { engine: base.engine });
+      }
+      async execSource(command, options) {
+        const base = await this.base();
+        return this.session.exec(base.vm, base.database, base.password, command, {
+          ...options,
+          engine: base.engine
+        });
+      }
+      /** Databases beside the source, made by the engine through the base VM's server (a tunnel per call). */
+      engineSourceDatabase(name) {
+        const make = this.server.sourceDatabase;
+        const run = async (fn) => {
+          const conn = await this.connectSource();
+          try {
+            return await fn(make(conn, name));
+          } finally {
+            await conn.close();
+          }
+        };
+        return {
+          name,
+          exists: () => run((db) => db.exists()),
+          ensure: (o2) => run((db) => db.ensure(o2)),
+          reset: (o2) => run((db) => db.reset(o2)),
+          drop: () => run((db) => db.drop())
+        };
+      }
+      async withAdmin(fn) {
+        if (this.sourceDatabase) {
+          throw new BackendError(
+            `this is a bug in vers-db: ${this.server.server} source databases go through sourceDatabase()`
+          );
+        }
+        const conn = await this.connectSource();
+        try {
+          return await fn(adminConfigFor(conn.config));
+        } finally {
+          await conn.close();
+        }
+      }
+      /** A new VM from the commit; the one the previous rollback made is deleted. */
+      async rollback(ckpt, o2) {
+        const [vmId] = await this.vms.record("working", [ckpt.tag], ckpt.id, async () => [
+          (await this.v(() => this.client.runCommit(ckpt.id, { signal: o2.signal }))).vmId
+        ]);
+        const setting = VERS_SETTINGS.workingPrefix + ckpt.tag;
+        const previous = (await this.settings())[setting] ?? null;
+        await this.deps.registry.update((d) => {
+          d.settings[setting] = vmId;
+        });
+        if (previous) await this.vms.remove([previous]);
+        return { tag: ckpt.tag, target: vmId, removed: previous };
+      }
+      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
+      async sweep(report) {
+        const data = await this.deps.registry.read();
+        const needed = new Set(
+          [
+            data.settings[VERS_SETTINGS.baseVm],
+            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
+            ...Object.values(data.branches).map((b) => b.id)
+          ].filter((x) => Boolean(x))
+        );
+        await this.vms.sweep(report, needed);
+      }
+      async close() {
+        await this.session.close();
+      }
+    };
+    upEngineFlag = (engine) => engine === DEFAULT_ENGINE ? "" : ` --engine ${engine}`;
+  }
+});
+
+// src/backends/vers.ts
+var vers_exports = {};
+__export(vers_exports, {
+  VERS_CAPABILITIES: () => VERS_CAPABILITIES,
+  VERS_SETTINGS: () => VERS_SETTINGS,
+  VM_PG_PORT: () => VM_PG_PORT,
+  VersBackend: () => VersBackend,
+  createVersBackend: () => createVersBackend,
+  createVersClient: () => createVersClient,
+  openVersClient: () => openVersClient,
+  openVersProvisioner: () => openVersProvisioner,
+  pgEnvScript: () => pgEnvScript
+});
+function createVersClient(deps, secrets = []) {
+  return new VersClient({
+    env: deps.env,
+    cwd: deps.cwd,
+    log: (m) => deps.log(m),
+    debug: Boolean(deps.env.VERS_DB_DEBUG),
+    secrets
+  });
+}
+async function openVersClient(deps) {
+  const settings = (await deps.registry.read()).settings;
+  const secrets = [
+    settings[VERS_SETTINGS.password],
+    settings[VERS_SETTINGS.readerPassword],
+    settings[VERS_SETTINGS.mysqlPassword]
+  ];
+  const client = createVersClient(
+    deps,
+    secrets.filter((s) => Boolean(s))
+  );
+  await client.ensureSupported();
+  return client;
+}
+async function createVersBackend(deps) {
+  return new VersBackend(deps, new VersDriver(deps, await openVersClient(deps)));
+}
+async function openVersProvisioner(deps) {
+  const driver = new VersDriver(deps, await openVersClient(deps));
+  return {
+    client: driver.client,
+    runRootVm: async (run) => (await driver.vms.record("base", ["base"], null, async () => [(await run()).vmId]))[0],
+    forgetVm: (id2) => driver.vms.forget([id2]),
+    connect: (vm, database, password2, signal2, engine) => driver.session.connect(vm, database, password2, { signal: signal2, engine }),
+    close: () => driver.close()
+  };
+}
+var VersBackend;
+var init_vers2 = __esm({
+  "src/backends/vers.ts"() {
+    "use strict";
+    init_errors3();
+    init_vers();
+    init_managed();
+    init_vers_driver();
+    init_vers_engines();
+    init_vers_driver();
+    init_vers_postgres();
+    VersBackend = class extends ManagedBackend {
+      get client() {
+        return this.driver.client;
+      }
+      /**
+       * A tunnel to a VM's database server as its own user (postgres, or versdb on MariaDB) with the
+       * project's password unless given; the engine is the base VM's unless given.
+       */
+      async connectVm(vm, database, options = {}) {
+        const base = await this.driver.base();
+        const engine = options.engine ?? base.engine;
+        const password2 = options.password ?? (engine === base.engine ? base.password : (await this.deps.registry.read()).settings[versEngine(engine).passwordSetting]);
+        if (!password2) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
+        return this.driver.session.connect(vm, database, password2, { signal: options.signal, engine });
+      }
+      /** Put a file into a VM (`exec -i … cat > path`). */
+      upload(vm, remotePath, content, options = {}) {
+        return this.driver.session.upload(vm, remotePath, content, options);
+      }
+    };
   }
 });
 
 // src/backends/local-clone.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
-import { constants as constants6, copyFile, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { randomBytes as randomBytes8 } from "node:crypto";
+import { constants as constants5, copyFile, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 function parseCloneStrategy(value) {
   if (!value) return null;
   const v = value.trim().toUpperCase();
@@ -39140,11 +48441,11 @@ function strategyClause(strategy, serverVersionNum) {
   }
 }
 async function supportsReflinks(dir) {
-  const a2 = join13(dir, `.reflink-probe-${randomBytes5(4).toString("hex")}`);
+  const a2 = join11(dir, `.reflink-probe-${randomBytes8(4).toString("hex")}`);
   const b = `${a2}.copy`;
   try {
     await writeFile9(a2, "probe");
-    await copyFile(a2, b, constants6.COPYFILE_FICLONE_FORCE);
+    await copyFile(a2, b, constants5.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
     return false;
@@ -39157,15 +48458,262 @@ var FILE_COPY_MIN_BYTES;
 var init_local_clone = __esm({
   "src/backends/local-clone.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     FILE_COPY_MIN_BYTES = 32 * 1024 * 1024;
   }
 });
 
+// src/backends/local-sandbox.ts
+import { randomBytes as randomBytes9 } from "node:crypto";
+async function isSuperuser(config2) {
+  return withClient(
+    config2,
+    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
+  );
+}
+async function createRole(admin, role2, password2) {
+  await dropRoles(admin, [role2]);
+  const options = password2 === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
+  const pw = password2 === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password2)}`;
+  await withClient(admin, async (c3) => {
+    await c3.query(`CREATE ROLE ${quoteIdent(role2)} ${options}${pw}`);
+    if (password2 !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
+  });
+}
+async function reownObjects(c3, role2) {
+  const report = { fromSuperuser: [], count: 0, failed: [] };
+  const { rows: rows5 } = await c3.query(
+    FOREIGN_OWNED_SQL,
+    [role2]
+  );
+  for (const o2 of rows5) {
+    const keyword2 = ALTER_KEYWORD[o2.type];
+    if (!keyword2) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
+      continue;
+    }
+    try {
+      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role2)}`);
+      report.count++;
+      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
+    } catch (err) {
+      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
+    }
+  }
+  return report;
+}
+async function sealBranch(admin, database, roles) {
+  const db = quoteIdent(database);
+  await withClient(admin, async (c3) => {
+    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
+    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
+  });
+  return withClient(withDatabase(admin, database), async (c3) => {
+    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL2, [roles.checkpointOwner])).rowCount === 1) {
+      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
+    }
+    return reownObjects(c3, roles.owner);
+  });
+}
+async function grantReader(admin, database, reader) {
+  await withClient(withDatabase(admin, database), async (c3) => {
+    const schemas = (await c3.query(USER_SCHEMAS_SQL2)).rows.map(
+      (r) => quoteIdent(r.nspname)
+    );
+    if (schemas.length === 0) return;
+    const list = schemas.join(", ");
+    const who = quoteIdent(reader);
+    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
+    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
+  });
+}
+async function dropRoles(admin, roles) {
+  for (const role2 of roles) {
+    await withClient(admin, async (c3) => {
+      if ((await c3.query(ROLE_EXISTS_SQL2, [role2])).rowCount === 0) return;
+      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role2])).rows.map((r) => r.datname);
+      for (const db of dbs) {
+        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role2)}`));
+      }
+      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role2)}`);
+    });
+  }
+}
+async function rolesWithPrefix(admin, prefix) {
+  return withClient(
+    admin,
+    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
+  );
+}
+async function sealCheckpoint(admin, database, owner, log2) {
+  if (owner) await createRole(admin, owner, null);
+  await withClient(admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
+  return withClient(
+    withDatabase(admin, database),
+    async (c3) => {
+      let reowned;
+      if (owner) {
+        const r = await reownObjects(c3, owner);
+        reowned = r.fromSuperuser;
+        for (const f of r.failed) log2(`could not re-own ${f}`);
+      }
+      return { owner, reowned, ...await tableChecksumsAndCounts(c3) };
+    },
+    "vers-db:checkpoint"
+  );
+}
+async function dropUnknownRoles(admin, prefix, known, report) {
+  for (const role2 of await rolesWithPrefix(admin, prefix)) {
+    if (known.has(role2)) continue;
+    try {
+      await dropRoles(admin, [role2]);
+      report.removed.push(`unregistered role ${role2}`);
+    } catch (err) {
+      report.errors.push(`role ${role2}: ${err.message}`);
+    }
+  }
+}
+var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL2, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL2, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
+var init_local_sandbox = __esm({
+  "src/backends/local-sandbox.ts"() {
+    "use strict";
+    init_esm();
+    init_snapshot();
+    init_pg();
+    init_secrets();
+    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
+    ROLE_EXISTS_SQL2 = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
+    ROLE_DATABASES_SQL = `
+  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    AND d.datallowconn`;
+    USER_SCHEMAS_SQL2 = `
+  SELECT nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
+    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
+    FOREIGN_OWNED_SQL = `
+  WITH objs(classid, objid, owner, nsp) AS (
+    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
+    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
+    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
+    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
+      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
+    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
+    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
+    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
+    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
+    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
+    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
+    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
+  )
+  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
+  FROM objs o
+  JOIN pg_namespace ns ON ns.oid = o.nsp
+  JOIN pg_roles r ON r.oid = o.owner
+  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
+  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
+    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
+                    AND d.deptype IN ('e', 'i')
+                    -- a partitioned table depends internally on its own key columns: still re-owned
+                    AND NOT (d.refclassid = o.classid AND d.refobjid = o.objid))
+  ORDER BY o.classid::oid, i.identity`;
+    ALTER_KEYWORD = {
+      schema: "SCHEMA",
+      table: "TABLE",
+      view: "VIEW",
+      "materialized view": "MATERIALIZED VIEW",
+      "foreign table": "FOREIGN TABLE",
+      sequence: "SEQUENCE",
+      "composite type": "TYPE",
+      type: "TYPE",
+      function: "FUNCTION",
+      procedure: "PROCEDURE",
+      aggregate: "AGGREGATE",
+      collation: "COLLATION",
+      conversion: "CONVERSION",
+      "text search configuration": "TEXT SEARCH CONFIGURATION",
+      "text search dictionary": "TEXT SEARCH DICTIONARY",
+      operator: "OPERATOR",
+      "operator class": "OPERATOR CLASS",
+      "operator family": "OPERATOR FAMILY",
+      "statistics object": "STATISTICS"
+    };
+    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
+    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
+    newRolePassword = () => {
+      const password2 = randomBytes9(18).toString("hex");
+      addSecret(password2);
+      return password2;
+    };
+  }
+});
+
+// src/backends/local-own.ts
+async function dropOwnDatabase(admin, instance, name) {
+  const prefix = instancePrefix(instance);
+  if (!name.startsWith(prefix)) {
+    throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
+      hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
+    });
+  }
+  await dropDatabase(admin, name);
+}
+async function dropOwnRoles(admin, instance, roles) {
+  const prefix = instancePrefix(instance);
+  const foreign = roles.find((r) => !r.startsWith(prefix));
+  if (foreign)
+    throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
+  await dropRoles(admin, roles);
+}
+async function sweepUnregistered(admin, registry2, report) {
+  const data = await registry2.read();
+  const prefix = instancePrefix(data.instance);
+  const databases = /* @__PURE__ */ new Set();
+  const roles = /* @__PURE__ */ new Set();
+  for (const b of Object.values(data.branches)) {
+    if (b.backend === "local") databases.add(b.database);
+    if (b.sandbox) roles.add(b.sandbox.owner).add(b.sandbox.reader);
+  }
+  for (const c3 of Object.values(data.checkpoints)) {
+    if (c3.owner) roles.add(c3.owner);
+    if (c3.backend !== "local") continue;
+    databases.add(c3.id).add(workingDatabaseName(data.instance, c3.tag));
+    if (c3.state !== "ready") roles.add(checkpointOwnerRole(data.instance, c3.tag));
+  }
+  for (const name of await databasesWithPrefix(admin, prefix)) {
+    if (databases.has(name)) continue;
+    try {
+      await dropOwnDatabase(admin, data.instance, name);
+      report.removed.push(`unregistered database ${name}`);
+    } catch (err) {
+      report.errors.push(`${name}: ${err.message}`);
+    }
+  }
+  await dropUnknownRoles(admin, prefix, roles, report);
+}
+var init_local_own = __esm({
+  "src/backends/local-own.ts"() {
+    "use strict";
+    init_errors3();
+    init_names();
+    init_local_sandbox();
+    init_pg_admin();
+  }
+});
+
 // src/backends/command-user.ts
-import { tmpdir as tmpdir3, userInfo as userInfo4 } from "node:os";
+import { tmpdir as tmpdir3, userInfo as userInfo3 } from "node:os";
 function commandIdentity(env) {
-  if (userInfo4().uid !== 0) return Promise.resolve(null);
+  if (userInfo3().uid !== 0) return Promise.resolve(null);
   const name = env.VERS_DB_COMMAND_USER?.trim() || DEFAULT_COMMAND_USER;
   if (name === "root") return Promise.resolve(null);
   let found = cache.get(name);
@@ -39216,7 +48764,7 @@ var init_command_user = __esm({
   "src/backends/command-user.ts"() {
     "use strict";
     init_execa();
-    init_errors();
+    init_errors3();
     PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM"];
     DEFAULT_COMMAND_USER = "nobody";
     cache = /* @__PURE__ */ new Map();
@@ -39268,7 +48816,7 @@ var init_process_group = __esm({
 });
 
 // src/backends/shell-step.ts
-import { performance as performance5 } from "node:perf_hooks";
+import { performance as performance7 } from "node:perf_hooks";
 async function runShellStep(ctx, config2, command, options = {}) {
   const pgEnv = {
     PGHOST: String(config2.host ?? "127.0.0.1"),
@@ -39282,7 +48830,7 @@ async function runShellStep(ctx, config2, command, options = {}) {
   return runShellCommand(ctx, pgEnv, command, options);
 }
 async function runShellCommand(ctx, connEnv, command, options = {}) {
-  const start = performance5.now();
+  const start = performance7.now();
   const pgEnv = connEnv;
   const cwd = options.cwd ?? ctx.cwd;
   const who = await commandIdentity(ctx.env);
@@ -39310,24 +48858,445 @@ async function runShellCommand(ctx, connEnv, command, options = {}) {
       stdout: String(r.stdout ?? ""),
       stderr: `${r.stderr ?? ""}
 timed out after ${options.timeoutMs} ms`,
-      durationMs: performance5.now() - start
+      durationMs: performance7.now() - start
     };
   }
   return {
     exitCode: r.exitCode ?? 1,
     stdout: String(r.stdout ?? ""),
     stderr: String(r.stderr ?? ""),
-    durationMs: performance5.now() - start
+    durationMs: performance7.now() - start
   };
 }
 var init_shell_step = __esm({
   "src/backends/shell-step.ts"() {
     "use strict";
     init_execa();
-    init_errors();
+    init_errors3();
     init_pg();
     init_command_user();
     init_process_group();
+  }
+});
+
+// src/backends/local-driver.ts
+var SEAL_TEMPLATE_SQL, REASSIGN_TO_SERVER_USER_SQL, LOCAL_CAPABILITIES, LocalDriver;
+var init_local_driver = __esm({
+  "src/backends/local-driver.ts"() {
+    "use strict";
+    init_errors3();
+    init_names();
+    init_pg();
+    init_secrets();
+    init_deps();
+    init_local_clone();
+    init_local_own();
+    init_local_sandbox();
+    init_local_verify();
+    init_messages();
+    init_pg_admin();
+    init_shell_step();
+    SEAL_TEMPLATE_SQL = (db) => `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
+    REASSIGN_TO_SERVER_USER_SQL = (role2) => `REASSIGN OWNED BY ${quoteIdent(role2)} TO CURRENT_USER`;
+    LOCAL_CAPABILITIES = {
+      batchBranching: false,
+      defaultParallel: 1,
+      isolation: "roles",
+      appliesServerSettings: false
+    };
+    LocalDriver = class {
+      constructor(deps, source, dataDir, serverVersionNum) {
+        this.deps = deps;
+        this.source = source;
+        this.dataDir = dataDir;
+        this.serverVersionNum = serverVersionNum;
+      }
+      deps;
+      source;
+      dataDir;
+      serverVersionNum;
+      kind = "local";
+      engine = "postgres";
+      capabilities = LOCAL_CAPABILITIES;
+      cloneEnv;
+      sandbox;
+      get admin() {
+        return adminConfigFor(this.source);
+      }
+      instance() {
+        return this.deps.registry.instance();
+      }
+      /**
+       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
+       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
+       */
+      sandboxed() {
+        this.sandbox ??= (async () => {
+          if (/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
+          return isSuperuser(this.admin);
+        })();
+        return this.sandbox;
+      }
+      environment() {
+        this.cloneEnv ??= (async () => {
+          const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
+          return { serverVersionNum: this.serverVersionNum, reflinks };
+        })();
+        return this.cloneEnv;
+      }
+      async copy(target, template, strategy, owned, signal2) {
+        const { clause: clause2, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
+        return cloneDatabase(this.admin, target, template, { clause: clause2, setup, owned, signal: signal2 });
+      }
+      async dropOwn(name) {
+        await dropOwnDatabase(this.admin, await this.instance(), name);
+      }
+      async dropOwnRoles(roles) {
+        await dropOwnRoles(this.admin, await this.instance(), roles);
+      }
+      async planCheckpoint(tag, database) {
+        const source = database || (this.source.database ?? "postgres");
+        if (!await databaseExists(this.admin, source))
+          throw unknownSourceDatabase(source, displayUrl(this.admin));
+        const id2 = checkpointDatabaseName(await this.instance(), tag);
+        const strategy = chooseCloneStrategy(
+          await databaseSize(this.admin, source),
+          await this.environment(),
+          parseCloneStrategy(this.deps.env.VERS_DB_CLONE_STRATEGY)
+        );
+        return { id: id2, source, database: id2, strategy };
+      }
+      /**
+       * The copy becomes a template nobody connects to; before that its objects go to a NOLOGIN role
+       * of its own (those a superuser owned are recorded) and its per-table checksums are taken.
+       */
+      async createCheckpoint(tag, plan, o2) {
+        const ms4 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
+        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
+        const sealed = await sealCheckpoint(
+          this.admin,
+          plan.id,
+          owner,
+          (m) => this.deps.log(`checkpoint ${tag}: ${m}`)
+        );
+        await withClient(this.admin, (c3) => c3.query(SEAL_TEMPLATE_SQL(plan.id)));
+        return { id: plan.id, durationMs: ms4, extra: sealed };
+      }
+      async removeCheckpoint(entry) {
+        const instance = await this.instance();
+        await this.dropOwn(entry.id || checkpointDatabaseName(instance, entry.tag));
+        await this.dropOwn(workingDatabaseName(instance, entry.tag));
+        const owner = entry.owner ?? (await this.sandboxed() ? checkpointOwnerRole(instance, entry.tag) : null);
+        if (owner) await this.dropOwnRoles([owner]);
+      }
+      async planBranches(_ckpt, names) {
+        const instance = await this.instance();
+        const sandboxed = await this.sandboxed();
+        return names.map((name) => ({
+          id: branchDatabaseName(instance, name),
+          database: branchDatabaseName(instance, name),
+          strategy: _ckpt.strategy,
+          sandbox: sandboxed ? {
+            owner: branchOwnerRole(instance, name),
+            ownerPassword: newRolePassword(),
+            reader: branchReaderRole(instance, name),
+            readerPassword: newRolePassword()
+          } : void 0
+        }));
+      }
+      async createBranches(ckpt, planned, o2) {
+        for (const b of planned) {
+          if (o2.signal?.aborted) throw new CancelledError();
+          if (b.sandbox) {
+            await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
+            await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
+          }
+          const ms4 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
+          if (b.sandbox) {
+            const { owner, reader } = b.sandbox;
+            const sealed = await sealBranch(this.admin, b.database, {
+              owner,
+              reader,
+              checkpointOwner: ckpt.owner ?? null
+            });
+            for (const f of sealed.failed) this.deps.log(`branch ${b.name}: could not re-own ${f}`);
+          }
+          await o2.ready(b.name, b.id, ms4);
+        }
+      }
+      async removeBranch(b) {
+        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
+          this.deps.log(
+            `branch ${b.name} names database ${b.database}, which vers-db did not create: not dropping it`
+          );
+          return;
+        }
+        await this.dropOwn(b.database);
+        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
+      }
+      async connect(b, as) {
+        let config2 = withDatabase(this.source, b.database);
+        if (b.sandbox) {
+          addSecret(b.sandbox.ownerPassword);
+          addSecret(b.sandbox.readerPassword);
+        }
+        if (b.sandbox && as === "owner") {
+          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
+        } else if (b.sandbox && as === "reader") {
+          await grantReader(this.admin, b.database, b.sandbox.reader);
+          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
+        }
+        return { config: config2, displayUrl: displayUrl(config2), close: async () => {
+        } };
+      }
+      async exec(b, command, options) {
+        const { config: config2 } = await this.connect(b, options.superuser ? "superuser" : "owner");
+        return this.run(config2, command, options);
+      }
+      async connectSource() {
+        return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
+        } };
+      }
+      execSource(command, options) {
+        return this.run(this.source, command, options);
+      }
+      run(config2, command, options) {
+        const { cwd, env } = this.deps;
+        return runShellStep({ cwd, env, stateDir: stateDirOf(this.deps) }, config2, command, options);
+      }
+      withAdmin(fn) {
+        return fn(this.admin);
+      }
+      async rollback(ckpt, o2) {
+        const target = workingDatabaseName(await this.instance(), ckpt.tag);
+        const existed = await databaseExists(this.admin, target);
+        if (existed) await this.dropOwn(target);
+        await this.copy(target, ckpt.id, ckpt.strategy, true, o2.signal);
+        const owner = ckpt.owner;
+        if (owner)
+          await withClient(withDatabase(this.admin, target), (c3) => c3.query(REASSIGN_TO_SERVER_USER_SQL(owner)));
+        return {
+          tag: ckpt.tag,
+          target: urlOf(withDatabase(this.source, target)),
+          removed: existed ? target : null
+        };
+      }
+      /** Databases and roles of crashed processes, which the registry does not hold. */
+      sweep(report) {
+        return sweepUnregistered(this.admin, this.deps.registry, report);
+      }
+      verifyCheckpoint(entry) {
+        return verifyTemplate(this.admin, entry, stateDirOf(this.deps));
+      }
+      async close() {
+      }
+    };
+  }
+});
+
+// src/backends/local.ts
+var local_exports = {};
+__export(local_exports, {
+  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
+  LocalBackend: () => LocalBackend,
+  createLocalBackend: () => createLocalBackend,
+  openEmbeddedBackend: () => openEmbeddedBackend,
+  verifyServer: () => verifyServer
+});
+async function verifyServer(source) {
+  const { v } = await withClient(
+    source,
+    async (c3) => (await c3.query(SERVER_VERSION_SQL3)).rows[0]
+  );
+  if (v < MIN_SERVER_VERSION) {
+    throw new DatabaseError(`PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(source)}`, {
+      hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
+    });
+  }
+  return v;
+}
+async function createLocalBackend(deps) {
+  const url = deps.env.DATABASE_URL?.trim();
+  if (!url) return (await openEmbeddedBackend(deps)).backend;
+  let source;
+  try {
+    source = configFromUrl(url);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
+    throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
+  }
+  const version2 = await verifyServer(source);
+  return new LocalBackend(deps, new LocalDriver(deps, source, null, version2));
+}
+async function openEmbeddedBackend(deps, options = {}) {
+  const server = await ensureEmbedded(stateDirOf(deps), { persistent: options.persistent, log: deps.log });
+  const admin = configFromUrl(server.url, "postgres");
+  await ensureDatabase(admin, EMBEDDED_SOURCE_DATABASE).catch((err) => {
+    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
+  });
+  const source = withDatabase(admin, EMBEDDED_SOURCE_DATABASE);
+  const version2 = await verifyServer(source);
+  const backend = new LocalBackend(deps, new LocalDriver(deps, source, server.state.dataDir, version2));
+  return { backend, url: server.url, source };
+}
+var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL3, LocalBackend;
+var init_local = __esm({
+  "src/backends/local.ts"() {
+    "use strict";
+    init_errors3();
+    init_pg();
+    init_deps();
+    init_embedded();
+    init_local_driver();
+    init_managed();
+    init_pg_admin();
+    EMBEDDED_SOURCE_DATABASE = "app";
+    MIN_SERVER_VERSION = 13e4;
+    SERVER_VERSION_SQL3 = `SELECT current_setting('server_version_num')::int AS v`;
+    LocalBackend = class extends ManagedBackend {
+    };
+  }
+});
+
+// src/engines/mysql/binaries.ts
+import { access as access3, constants as constants6 } from "node:fs/promises";
+import { delimiter, join as join12 } from "node:path";
+async function executable(path6) {
+  try {
+    await access3(path6, constants6.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function searchDirs(env) {
+  const only = env.VERS_DB_MARIADB_BIN?.trim();
+  if (only) return [only];
+  return [...(env.PATH ?? "").split(delimiter).filter(Boolean), ...EXTRA_DIRS];
+}
+async function find(names, env) {
+  const dirs = searchDirs(env);
+  for (const name of names)
+    for (const dir of dirs) {
+      const path6 = join12(dir, name);
+      if (await executable(path6)) return path6;
+    }
+  return null;
+}
+async function findMysqlBinaries(env = process.env) {
+  const server = await find(SERVER_NAMES, env);
+  const installDb = await find(INSTALL_DB_NAMES, env);
+  if (!server || !installDb) {
+    const missing = [!server && "mariadbd", !installDb && "mariadb-install-db"].filter(Boolean).join(" and ");
+    const where2 = env.VERS_DB_MARIADB_BIN?.trim();
+    throw new BackendError(
+      `the MariaDB server programs (${missing}) are not installed${where2 ? ` in ${where2} (VERS_DB_MARIADB_BIN)` : ""}`,
+      { hint: INSTALL_HINT2 }
+    );
+  }
+  return { server, installDb };
+}
+var SERVER_NAMES, INSTALL_DB_NAMES, EXTRA_DIRS, INSTALL_HINT2;
+var init_binaries = __esm({
+  "src/engines/mysql/binaries.ts"() {
+    "use strict";
+    init_errors3();
+    SERVER_NAMES = ["mariadbd", "mysqld"];
+    INSTALL_DB_NAMES = ["mariadb-install-db", "mysql_install_db"];
+    EXTRA_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/local/mysql/bin"];
+    INSTALL_HINT2 = "install MariaDB: `apt-get install mariadb-server mariadb-client` (Debian/Ubuntu); vers-db starts its own server and never uses the system service";
+  }
+});
+
+// src/engines/mysql/os-user.ts
+import { userInfo as userInfo4 } from "node:os";
+async function serverOsUser() {
+  if (userInfo4().uid !== 0) return null;
+  const uid = await execa("id", ["-u", "--", SERVER_OS_USER], { reject: false });
+  const gid = await execa("id", ["-g", "--", SERVER_OS_USER], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new BackendError(
+      `vers-db runs as root, and MariaDB must run as the OS user "${SERVER_OS_USER}", which does not exist`,
+      { hint: INSTALL_HINT2 }
+    );
+  }
+  return { name: SERVER_OS_USER, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+async function assertEnterable(dir, who) {
+  if (!who) return;
+  const r = await execa("test", ["-x", dir], { uid: who.uid, gid: who.gid, reject: false });
+  if (r.exitCode !== 0) {
+    throw new BackendError(`the MariaDB server runs as the OS user ${who.name}, which cannot enter ${dir}`, {
+      hint: `let other users traverse the directories above it (chmod o+x), or use a state directory elsewhere (VERS_DB_HOME)`
+    });
+  }
+}
+var SERVER_OS_USER;
+var init_os_user = __esm({
+  "src/engines/mysql/os-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors3();
+    init_binaries();
+    SERVER_OS_USER = "mysql";
+  }
+});
+
+// src/engines/mysql/layout.ts
+import { createHash as createHash2 } from "node:crypto";
+import { chmod as chmod4, chown as chown3, lstat as lstat2, mkdir as mkdir9 } from "node:fs/promises";
+import { dirname as dirname3, join as join13 } from "node:path";
+function serverLayout(root) {
+  const runDir = join13(root, "run");
+  const inRun = join13(runDir, SOCKET_NAME);
+  const socket = Buffer.byteLength(inRun) <= SOCKET_PATH_MAX2 ? inRun : join13(
+    "/tmp",
+    `vers-db-my-${createHash2("sha256").update(root).digest("hex").slice(0, 16)}`,
+    SOCKET_NAME
+  );
+  return {
+    root,
+    dataDir: join13(root, "data"),
+    runDir,
+    pidFile: join13(runDir, "mariadbd.pid"),
+    errorLog: join13(runDir, "error.log"),
+    socket,
+    stateFile: join13(root, "server.json"),
+    initFile: join13(runDir, "init.sql")
+  };
+}
+async function makeRoot(root) {
+  await mkdir9(dirname3(root), { recursive: true, mode: 457 });
+  await mkdir9(root, { mode: 448 }).catch((err) => {
+    if (err.code !== "EEXIST") throw err;
+  });
+}
+async function ownedDir(dir, owner) {
+  await mkdir9(dir, { recursive: true, mode: 448 });
+  const s = await lstat2(dir);
+  const me = process.getuid?.();
+  if (!s.isDirectory() || s.isSymbolicLink() || s.uid !== me && s.uid !== owner?.uid) {
+    throw new BackendError(`${dir} is not a private directory of vers-db`);
+  }
+  await chmod4(dir, 448);
+  if (owner) await chown3(dir, owner.uid, owner.gid);
+}
+async function prepareLayout(l, owner) {
+  await makeRoot(l.root);
+  await chmod4(l.root, owner ? 457 : 448);
+  await assertEnterable(l.root, owner);
+  await ownedDir(l.runDir, owner);
+  const socketDir = join13(l.socket, "..");
+  if (socketDir !== l.runDir) await ownedDir(socketDir, owner);
+}
+var SOCKET_PATH_MAX2, SOCKET_NAME;
+var init_layout = __esm({
+  "src/engines/mysql/layout.ts"() {
+    "use strict";
+    init_errors3();
+    init_os_user();
+    SOCKET_PATH_MAX2 = 100;
+    SOCKET_NAME = "mysqld.sock";
   }
 });
 
@@ -39460,7 +49429,7 @@ var init_datadir = __esm({
   "src/engines/mysql/datadir.ts"() {
     "use strict";
     init_execa();
-    init_errors();
+    init_errors3();
     init_layout();
     init_options2();
     NO_REFLINK = /* @__PURE__ */ new Set(["ENOTSUP", "EOPNOTSUPP", "EXDEV", "EINVAL", "ENOSYS", "ETXTBSY"]);
@@ -39541,7 +49510,7 @@ function signal(pid, sig) {
   }
 }
 var POLL_MS;
-var init_process = __esm({
+var init_process2 = __esm({
   "src/engines/mysql/process.ts"() {
     "use strict";
     POLL_MS = 25;
@@ -39562,12 +49531,12 @@ var init_server_lock = __esm({
 });
 
 // src/engines/mysql/state.ts
-import { randomBytes as randomBytes6 } from "node:crypto";
+import { randomBytes as randomBytes10 } from "node:crypto";
 import { readFile as readFile10, rename as rename2, writeFile as writeFile10 } from "node:fs/promises";
 function newState(redoLogBytes) {
   return {
     user: TOOL_USER,
-    password: randomBytes6(18).toString("hex"),
+    password: randomBytes10(18).toString("hex"),
     port: null,
     pid: null,
     userCreated: false,
@@ -39785,7 +49754,7 @@ var READY_TIMEOUT_MS, STOP_TIMEOUT_MS, KILL_WAIT_MS, READY_POLL_MS, PORT_ATTEMPT
 var init_server = __esm({
   "src/engines/mysql/server.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     init_binaries();
     init_client();
     init_datadir();
@@ -39793,7 +49762,7 @@ var init_server = __esm({
     init_options2();
     init_os_user();
     init_port();
-    init_process();
+    init_process2();
     init_server_lock();
     init_state();
     READY_TIMEOUT_MS = 6e4;
@@ -39863,7 +49832,7 @@ async function destroyServer(root) {
 var init_branch = __esm({
   "src/engines/mysql/branch.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     init_datadir();
     init_layout();
     init_os_user();
@@ -39888,7 +49857,7 @@ var init_local_layout = __esm({
   "src/engines/mysql/local-layout.ts"() {
     "use strict";
     init_thin_volume();
-    init_errors();
+    init_errors3();
     init_paths();
     MYSQL_SOURCE_DATABASE = "app";
     SERVER_KINDS = ["ckpt", "branch", "work"];
@@ -40082,7 +50051,7 @@ var init_sandbox_sql = __esm({
 });
 
 // src/engines/mysql/sandbox.ts
-import { randomBytes as randomBytes7 } from "node:crypto";
+import { randomBytes as randomBytes11 } from "node:crypto";
 import { mkdir as mkdir11, readFile as readFile12, rename as rename3, writeFile as writeFile13 } from "node:fs/promises";
 import { join as join17 } from "node:path";
 async function readPasswords(file) {
@@ -40161,7 +50130,7 @@ var SANDBOX_DIR, USERS_FILE, USERS_LOCK, newPassword;
 var init_sandbox = __esm({
   "src/engines/mysql/sandbox.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     init_file_lock();
     init_secrets();
     init_client();
@@ -40169,44 +50138,7 @@ var init_sandbox = __esm({
     SANDBOX_DIR = "sandbox";
     USERS_FILE = "users.json";
     USERS_LOCK = "users.lock";
-    newPassword = () => randomBytes7(18).toString("hex");
-  }
-});
-
-// src/engines/mysql/source-database.ts
-async function mysqlDatabaseExists(c3, name) {
-  const [rows5] = await c3.query(DATABASE_EXISTS_SQL, [name]);
-  return Number(rows5[0]?.n ?? 0) > 0;
-}
-async function dropWithSessions(c3, name) {
-  const [rows5] = await c3.query(DATABASE_SESSIONS_SQL, [name]);
-  for (const s of rows5) {
-    await c3.query(killConnectionSql(Number(s.id))).catch(() => void 0);
-  }
-  await c3.query(dropDatabaseSql(name));
-}
-function mysqlSourceDatabase(admin, name) {
-  const run = async (fn) => withMysql(await admin(), fn);
-  return {
-    name,
-    exists: () => run((c3) => mysqlDatabaseExists(c3, name)),
-    ensure: async () => {
-      await run((c3) => c3.query(ensureDatabaseSql(name)));
-    },
-    reset: async () => {
-      await run(async (c3) => {
-        await dropWithSessions(c3, name);
-        await c3.query(ensureDatabaseSql(name));
-      });
-    },
-    drop: () => run((c3) => dropWithSessions(c3, name))
-  };
-}
-var init_source_database = __esm({
-  "src/engines/mysql/source-database.ts"() {
-    "use strict";
-    init_admin_sql();
-    init_client();
+    newPassword = () => randomBytes11(18).toString("hex");
   }
 });
 
@@ -40219,7 +50151,7 @@ function describeCopy(c3) {
   return `${what} copied (${c3.reflinked} of ${c3.files} reflinked)`;
 }
 var MYSQL_LOCAL_CAPABILITIES, STRATEGY_COPY, STRATEGY_CLONE, MysqlLocalDriver;
-var init_local_driver = __esm({
+var init_local_driver2 = __esm({
   "src/engines/mysql/local-driver.ts"() {
     "use strict";
     init_deps();
@@ -40227,7 +50159,7 @@ var init_local_driver = __esm({
     init_messages();
     init_shell_step();
     init_thin_volume();
-    init_errors();
+    init_errors3();
     init_branch();
     init_client();
     init_layout();
@@ -40439,16 +50371,16 @@ var init_local_driver = __esm({
 // src/engines/mysql/logical-copy-sql.ts
 function showCreateRoutineSql(db, name, type) {
   if (type !== "PROCEDURE" && type !== "FUNCTION") throw new Error(`not a routine type: ${type}`);
-  return `SHOW CREATE ${type} ${qualified3(db, name)}`;
+  return `SHOW CREATE ${type} ${qualified4(db, name)}`;
 }
 function insertSelectSql(from, to, table, columns) {
   const list = columns.map(q).join(", ");
-  return `INSERT INTO ${qualified3(to, table)} (${list}) SELECT ${list} FROM ${qualified3(from, table)}`;
+  return `INSERT INTO ${qualified4(to, table)} (${list}) SELECT ${list} FROM ${qualified4(from, table)}`;
 }
 function likePrefix(prefix) {
   return `${prefix.replace(/[\\_%]/g, (c3) => `\\${c3}`)}%`;
 }
-var BASE_TABLES_SQL, VIEWS_SQL2, TRIGGERS_SQL, ROUTINES_SQL, EVENTS_SQL, INSERTABLE_COLUMNS_SQL, DATABASES_LIKE_SQL, COPY_SESSION_SQL, CONSISTENT_SNAPSHOT_SQL, GRANTS_SQL, q, qualified3, useSql, analyzeTableSql, showCreateTableSql, showCreateViewSql, showCreateTriggerSql;
+var BASE_TABLES_SQL, VIEWS_SQL2, TRIGGERS_SQL, ROUTINES_SQL, EVENTS_SQL, INSERTABLE_COLUMNS_SQL, DATABASES_LIKE_SQL, COPY_SESSION_SQL, CONSISTENT_SNAPSHOT_SQL, GRANTS_SQL, q, qualified4, useSql, analyzeTableSql, showCreateTableSql, showCreateViewSql, showCreateTriggerSql;
 var init_logical_copy_sql = __esm({
   "src/engines/mysql/logical-copy-sql.ts"() {
     "use strict";
@@ -40485,17 +50417,17 @@ var init_logical_copy_sql = __esm({
     CONSISTENT_SNAPSHOT_SQL = "START TRANSACTION WITH CONSISTENT SNAPSHOT";
     GRANTS_SQL = "SHOW GRANTS FOR CURRENT_USER()";
     q = quoteMysqlIdent;
-    qualified3 = (db, name) => `${q(db)}.${q(name)}`;
+    qualified4 = (db, name) => `${q(db)}.${q(name)}`;
     useSql = (db) => `USE ${q(db)}`;
-    analyzeTableSql = (db, t) => `ANALYZE TABLE ${qualified3(db, t)}`;
-    showCreateTableSql = (db, t) => `SHOW CREATE TABLE ${qualified3(db, t)}`;
-    showCreateViewSql = (db, v) => `SHOW CREATE VIEW ${qualified3(db, v)}`;
-    showCreateTriggerSql = (db, t) => `SHOW CREATE TRIGGER ${qualified3(db, t)}`;
+    analyzeTableSql = (db, t) => `ANALYZE TABLE ${qualified4(db, t)}`;
+    showCreateTableSql = (db, t) => `SHOW CREATE TABLE ${qualified4(db, t)}`;
+    showCreateViewSql = (db, v) => `SHOW CREATE VIEW ${qualified4(db, v)}`;
+    showCreateTriggerSql = (db, t) => `SHOW CREATE TRIGGER ${qualified4(db, t)}`;
   }
 });
 
 // src/engines/mysql/logical-copy.ts
-async function rows3(c3, sql, values) {
+async function rows4(c3, sql, values) {
   const [result] = await c3.query(sql, values);
   return result;
 }
@@ -40516,21 +50448,21 @@ async function copyDatabase(c3, from, to) {
   try {
     await c3.query(useSql(to));
     await c3.query(COPY_SESSION_SQL);
-    const tables = (await rows3(c3, BASE_TABLES_SQL, [from])).map((r) => r.name);
+    const tables = (await rows4(c3, BASE_TABLES_SQL, [from])).map((r) => r.name);
     for (const t of tables) {
-      const [row] = await rows3(c3, showCreateTableSql(from, t));
+      const [row] = await rows4(c3, showCreateTableSql(from, t));
       await c3.query(createText(row, "Create Table", `table ${t}`));
     }
     let copied = 0;
     await c3.query(CONSISTENT_SNAPSHOT_SQL);
     for (const t of tables) {
-      const columns = (await rows3(c3, INSERTABLE_COLUMNS_SQL, [from, t])).map((r) => r.name);
+      const columns = (await rows4(c3, INSERTABLE_COLUMNS_SQL, [from, t])).map((r) => r.name);
       const [result] = await c3.query(insertSelectSql(from, to, t, columns));
       copied += Number(result.affectedRows ?? 0);
     }
     await c3.query("COMMIT");
     for (const t of tables) await c3.query(analyzeTableSql(to, t));
-    const [size] = await rows3(c3, DATABASE_SIZE_SQL, [to]);
+    const [size] = await rows4(c3, DATABASE_SIZE_SQL, [to]);
     const failed = [];
     const views = await recreate(c3, from, to, VIEWS_SQL2, "view", failed, (v) => [
       showCreateViewSql(from, v.name),
@@ -40549,7 +50481,7 @@ async function copyDatabase(c3, from, to) {
         hint: "the copying user needs to see and create these objects (SHOW VIEW, CREATE ROUTINE, TRIGGER); or use a tool-owned server (`vers-db up --engine mysql`)"
       });
     }
-    const events = (await rows3(c3, EVENTS_SQL, [from])).map((r) => r.name);
+    const events = (await rows4(c3, EVENTS_SQL, [from])).map((r) => r.name);
     return {
       tables: tables.length,
       rows: copied,
@@ -40567,7 +50499,7 @@ async function copyDatabase(c3, from, to) {
   }
 }
 async function recreate(c3, from, to, listSql, kind, failed, show2) {
-  let pending2 = await rows3(c3, listSql, [from]);
+  let pending2 = await rows4(c3, listSql, [from]);
   let made = 0;
   while (pending2.length > 0) {
     const left = [];
@@ -40575,7 +50507,7 @@ async function recreate(c3, from, to, listSql, kind, failed, show2) {
     for (const r of pending2) {
       try {
         const [sql, column] = show2(r);
-        const [row] = await rows3(c3, sql);
+        const [row] = await rows4(c3, sql);
         await c3.query(retarget(createText(row, column), from, to));
         made++;
       } catch (err) {
@@ -40594,7 +50526,7 @@ async function recreate(c3, from, to, listSql, kind, failed, show2) {
 async function copyFacts(c3, database, as) {
   const rowCounts = {};
   const checksums = {};
-  for (const t of (await rows3(c3, BASE_TABLES_SQL, [database])).map((r) => r.name)) {
+  for (const t of (await rows4(c3, BASE_TABLES_SQL, [database])).map((r) => r.name)) {
     const key = relationKey(as, t);
     rowCounts[key] = await exactRowCount(c3, database, t);
     const sum = await tableChecksum(c3, database, t);
@@ -40606,7 +50538,7 @@ var DEFINER;
 var init_logical_copy = __esm({
   "src/engines/mysql/logical-copy.ts"() {
     "use strict";
-    init_errors();
+    init_errors3();
     init_admin_sql();
     init_locks();
     init_logical_copy_sql();
@@ -40616,7 +50548,7 @@ var init_logical_copy = __esm({
 });
 
 // src/engines/mysql/logical-sandbox.ts
-import { createHash as createHash3, randomBytes as randomBytes8 } from "node:crypto";
+import { createHash as createHash3, randomBytes as randomBytes12 } from "node:crypto";
 function account2(user) {
   if (!USER_PATTERN.test(user)) throw new Error(`not a vers-db branch user: ${user}`);
   return `'${user}'@'${HOST}'`;
@@ -40671,7 +50603,7 @@ var init_logical_sandbox = __esm({
     grantSql2 = (user, privileges, database) => `GRANT ${privileges} ON ${grantDatabase(database)}.* TO ${account2(user)}`;
     USERS_LIKE_SQL = `SELECT DISTINCT User AS name FROM mysql.user WHERE User LIKE ? AND Host = '${HOST}'`;
     hash = (branch) => createHash3("sha256").update(branch).digest("hex").slice(0, 12);
-    password = () => randomBytes8(18).toString("hex");
+    password = () => randomBytes12(18).toString("hex");
   }
 });
 
@@ -40684,7 +50616,7 @@ var init_logical_driver = __esm({
     init_local_verify();
     init_messages();
     init_shell_step();
-    init_errors();
+    init_errors3();
     init_names();
     init_client();
     init_local_connection();
@@ -40959,2109 +50891,17 @@ var init_local_backend = __esm({
     "use strict";
     init_deps();
     init_managed();
-    init_errors();
+    init_errors3();
     init_engines();
     init_client();
     init_layout();
     init_local_connection();
-    init_local_driver();
+    init_local_driver2();
     init_local_layout();
     init_logical_driver();
     init_state();
     LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
     MysqlLocalBackend = class extends ManagedBackend {
-    };
-  }
-});
-
-// src/vers/errors.ts
-function versFailure(Base) {
-  class VersFailure extends Base {
-    command;
-    versExitCode;
-    stderr;
-    constructor(message, d) {
-      super(message, { hint: d.hint, cause: d.cause });
-      this.command = d.command;
-      this.versExitCode = d.versExitCode;
-      this.stderr = d.stderr ?? "";
-    }
-  }
-  return VersFailure;
-}
-function versErrorLine(stderr) {
-  const lines = stderr.split("\n").map((l) => l.trim());
-  const error2 = lines.find((l) => l.startsWith("Error: "));
-  if (error2) return error2.slice("Error: ".length);
-  return lines.filter(Boolean).at(-1) ?? "";
-}
-function errorForExit(exitCode, d) {
-  const reason = versErrorLine(d.stderr ?? "") || `exit code ${exitCode}`;
-  const what = `\`${d.command}\``;
-  switch (exitCode) {
-    case 2:
-      return new VersAuthError(`vers refused the API key: ${reason}`, { ...d, hint: AUTH_HINT });
-    case 3:
-      return new VersNotFoundError(`vers: not found: ${reason} (${what})`, {
-        ...d,
-        hint: d.hint ?? "the VM, commit or tag no longer exists; `vers status` lists VMs, `vers-db gc` cleans up the registry"
-      });
-    case 4:
-      return new VersConflictError(`vers: conflict: ${reason} (${what})`, d);
-    case 5:
-      return new VersBadRequestError(`vers rejected the request: ${reason} (${what})`, d);
-    case 6:
-      return new VersTimeoutError(`vers timed out: ${reason} (${what})`, d);
-    case 7:
-      return new VersCancelledError(`vers: cancelled: ${reason} (${what})`, d);
-    default:
-      if (/authentication required|no api key/i.test(`${reason}
-${d.stderr ?? ""}`)) {
-        return new VersAuthError("vers has no API key", { ...d, hint: AUTH_HINT });
-      }
-      return new VersCommandError(`vers failed (exit ${exitCode}): ${reason} (${what})`, d);
-  }
-}
-var VersCommandError, VersNotInstalledError, VersTooOldError, VersAuthError, VersNotFoundError, VersConflictError, VersBadRequestError, VersTimeoutError, VersCancelledError, INSTALL_HINT2, AUTH_HINT;
-var init_errors2 = __esm({
-  "src/vers/errors.ts"() {
-    "use strict";
-    init_errors();
-    VersCommandError = class extends versFailure(BackendError) {
-    };
-    VersNotInstalledError = class extends versFailure(InvalidInputError) {
-    };
-    VersTooOldError = class extends versFailure(InvalidInputError) {
-    };
-    VersAuthError = class extends versFailure(InvalidInputError) {
-    };
-    VersNotFoundError = class extends versFailure(NotFoundError) {
-    };
-    VersConflictError = class extends versFailure(ConflictError) {
-    };
-    VersBadRequestError = class extends versFailure(BackendError) {
-    };
-    VersTimeoutError = class extends versFailure(BackendError) {
-    };
-    VersCancelledError = class extends versFailure(CancelledError) {
-    };
-    INSTALL_HINT2 = "install the vers CLI v0.9.0 or newer (v0.10.0 tested) from https://github.com/hdresearch/vers-cli/releases (its install.sh puts `vers` on PATH), or set VERS_BIN to the binary";
-    AUTH_HINT = "set VERS_API_KEY (or run `vers login`) with a valid Vers API key";
-  }
-});
-
-// src/vers/output.ts
-function parseJsonOutput(stdout, command) {
-  const lines = stdout.split("\n");
-  const start = lines.findIndex((l) => l.startsWith("{") || l.startsWith("["));
-  if (start >= 0) {
-    for (let end = start; end < lines.length; end++) {
-      const last = lines[end].trimEnd();
-      if (!last.endsWith("}") && !last.endsWith("]")) continue;
-      try {
-        return JSON.parse(lines.slice(start, end + 1).join("\n"));
-      } catch {
-      }
-    }
-  }
-  throw new VersCommandError(`\`${command}\` printed no JSON document`, {
-    command,
-    versExitCode: 0,
-    stderr: "",
-    hint: `its output began with: ${JSON.stringify(stdout.slice(0, 200))}`
-  });
-}
-function shQuote(value) {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-function wrapWithSentinel(script, marker) {
-  return [
-    `( eval ${shQuote(script)} )`,
-    "__versdb_rc=$?",
-    `printf '\\n${marker}%s\\n' "$__versdb_rc"`,
-    'exit "$__versdb_rc"'
-  ].join("\n");
-}
-function stdinPayload(wrapped, input) {
-  const head = Buffer.from(`${wrapped}\0`, "utf8");
-  return input === void 0 ? head : Buffer.concat([head, Buffer.isBuffer(input) ? input : Buffer.from(input)]);
-}
-function takeSentinel(stdout, marker) {
-  const at = stdout.lastIndexOf(`${marker}`);
-  if (at < 0) return null;
-  const match = /^(\d+)/.exec(stdout.slice(at + marker.length));
-  if (!match) return null;
-  const own2 = stdout.slice(0, at);
-  return { exitCode: Number(match[1]), stdout: own2.endsWith("\n") ? own2.slice(0, -1) : own2 };
-}
-function redactor(secrets) {
-  const list = [...secrets].filter((s) => typeof s === "string" && s.length >= 4);
-  return (text) => list.reduce((t, s) => t.replaceAll(s, "***"), text);
-}
-var STDIN_BOOTSTRAP;
-var init_output2 = __esm({
-  "src/vers/output.ts"() {
-    "use strict";
-    init_errors2();
-    STDIN_BOOTSTRAP = `IFS= read -r -d '' __versdb_script || exit 97; eval "$__versdb_script"`;
-  }
-});
-
-// src/vers/process.ts
-import { performance as performance6 } from "node:perf_hooks";
-function childEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== void 0 && v !== ""));
-}
-async function runVers(p, args, o2) {
-  const { command } = o2;
-  if (o2.signal?.aborted)
-    throw new VersCancelledError(`cancelled before \`${command}\``, { command, versExitCode: null });
-  const start = performance6.now();
-  const r = await execa(p.bin, args, {
-    cwd: p.cwd,
-    env: p.env,
-    extendEnv: false,
-    input: o2.input,
-    stdin: o2.input === void 0 ? "ignore" : "pipe",
-    timeout: o2.timeoutMs,
-    cancelSignal: o2.signal,
-    forceKillAfterDelay: 3e3,
-    reject: false,
-    stripFinalNewline: false,
-    encoding: "utf8"
-  });
-  const durationMs = performance6.now() - start;
-  const stderr = o2.redact(String(r.stderr ?? ""));
-  const stdout = String(r.stdout ?? "");
-  o2.log?.(`${command} \u2192 exit ${r.exitCode ?? "-"} in ${Math.round(durationMs)} ms`);
-  if (r.cause?.code === "ENOENT" || r.code === "ENOENT") {
-    throw new VersNotInstalledError(`the vers CLI was not found (${JSON.stringify(p.bin)} is not on PATH)`, {
-      command,
-      versExitCode: null,
-      hint: INSTALL_HINT2
-    });
-  }
-  if (r.isCanceled || o2.signal?.aborted) {
-    throw new VersCancelledError(`cancelled: \`${command}\` was stopped`, {
-      command,
-      versExitCode: null,
-      stderr
-    });
-  }
-  if (r.timedOut) {
-    throw new VersTimeoutError(`\`${command}\` did not finish within ${Math.round(o2.timeoutMs / 1e3)} s`, {
-      command,
-      versExitCode: null,
-      stderr,
-      hint: "the Vers API may be slow or unreachable; check `vers status` and retry"
-    });
-  }
-  if (r.exitCode === void 0) {
-    throw new VersCommandError(
-      `\`${command}\` could not run: ${o2.redact(r.shortMessage ?? "unknown failure")}`,
-      {
-        command,
-        versExitCode: null,
-        stderr,
-        cause: r.cause
-      }
-    );
-  }
-  return { stdout, stderr, exitCode: r.exitCode, durationMs };
-}
-function startVers(p, args) {
-  return execa(p.bin, args, {
-    cwd: p.cwd,
-    env: p.env,
-    extendEnv: false,
-    stdin: "ignore",
-    reject: false,
-    encoding: "utf8",
-    forceKillAfterDelay: 3e3,
-    // Its own process group: the state directory records it, and the next start stops it if we die.
-    detached: true
-  });
-}
-var init_process2 = __esm({
-  "src/vers/process.ts"() {
-    "use strict";
-    init_execa();
-    init_errors2();
-  }
-});
-
-// src/vers/tunnel.ts
-import { connect as tcpConnect } from "node:net";
-function accepts(port) {
-  return new Promise((resolve9) => {
-    const s = tcpConnect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve9(true);
-    });
-    s.once("error", () => resolve9(false));
-  });
-}
-async function openTunnel(child, port, o2) {
-  let closing = false;
-  let exited = false;
-  const closed = child.then((r) => {
-    exited = true;
-    const stderr = o2.redact(String(r.stderr ?? "")).trim();
-    if (closing && !/^Error: /m.test(stderr)) return null;
-    if (r.exitCode && r.exitCode !== 0)
-      return errorForExit(r.exitCode, { command: o2.command, versExitCode: r.exitCode, stderr });
-    return new VersCommandError(
-      `\`${o2.command}\` stopped: ${stderr || r.shortMessage || "the tunnel process exited"}`,
-      {
-        command: o2.command,
-        versExitCode: r.exitCode ?? null,
-        stderr
-      }
-    );
-  });
-  const close2 = async () => {
-    if (exited) return;
-    closing = true;
-    child.kill("SIGTERM");
-    await closed;
-  };
-  const deadline = Date.now() + o2.timeoutMs;
-  while (!exited) {
-    if (o2.signal?.aborted) {
-      await close2();
-      throw new VersCancelledError(`cancelled while opening \`${o2.command}\``, {
-        command: o2.command,
-        versExitCode: null
-      });
-    }
-    if (await accepts(port)) return { port, pid: child.pid, closed, close: close2 };
-    if (Date.now() > deadline) {
-      await close2();
-      throw new VersTimeoutError(
-        `\`${o2.command}\` did not open 127.0.0.1:${port} within ${Math.round(o2.timeoutMs / 1e3)} s`,
-        {
-          command: o2.command,
-          versExitCode: null
-        }
-      );
-    }
-    await sleep4(100);
-  }
-  throw await closed ?? new VersCommandError(`\`${o2.command}\` exited before it was ready`, {
-    command: o2.command,
-    versExitCode: null
-  });
-}
-var sleep4;
-var init_tunnel = __esm({
-  "src/vers/tunnel.ts"() {
-    "use strict";
-    init_errors2();
-    sleep4 = (ms4) => new Promise((r) => setTimeout(r, ms4));
-  }
-});
-
-// src/vers/version.ts
-function parseVersion(output) {
-  const raw = output.trim().split("\n").find((l) => /v?\d+\.\d+\.\d+|nightly-|dev-/.test(l))?.trim();
-  if (!raw) return null;
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-  if (m) return { raw, semver: [Number(m[1]), Number(m[2]), Number(m[3])] };
-  return { raw, semver: null };
-}
-function isSupported(v) {
-  if (!v.semver) return true;
-  const [major, minor, patch] = v.semver;
-  const [minMajor, minMinor, minPatch] = MIN_VERSION;
-  if (major !== minMajor) return major > minMajor;
-  if (minor !== minMinor) return minor > minMinor;
-  return patch >= minPatch;
-}
-var MIN_VERSION, TESTED_VERSION;
-var init_version = __esm({
-  "src/vers/version.ts"() {
-    "use strict";
-    MIN_VERSION = [0, 9, 0];
-    TESTED_VERSION = "v0.10.0";
-  }
-});
-
-// src/vers/client.ts
-import { randomBytes as randomBytes9 } from "node:crypto";
-function requireUuid(kind, value) {
-  if (!UUID.test(value)) {
-    throw new InvalidInputError(`${kind} ${JSON.stringify(value)} is not a UUID`, {
-      hint: "vers-db passes explicit VM and commit UUIDs to vers, never HEAD, aliases or tag names"
-    });
-  }
-  return value;
-}
-var UUID, LIFECYCLE_TIMEOUT_MS, QUERY_TIMEOUT_MS, EXEC_GRACE_MS, VersClient;
-var init_client2 = __esm({
-  "src/vers/client.ts"() {
-    "use strict";
-    init_errors();
-    init_secrets();
-    init_errors2();
-    init_output2();
-    init_process2();
-    init_tunnel();
-    init_version();
-    UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    LIFECYCLE_TIMEOUT_MS = 9e4;
-    QUERY_TIMEOUT_MS = 45e3;
-    EXEC_GRACE_MS = 2e4;
-    VersClient = class {
-      constructor(options) {
-        this.options = options;
-        this.bin = options.bin ?? (options.env.VERS_BIN || "vers");
-        this.versProcess = { bin: this.bin, cwd: options.cwd, env: childEnv(options.env) };
-        this.secrets = [options.env.VERS_API_KEY, ...options.secrets ?? []];
-        for (const s of this.secrets) addSecret(s);
-        this.redact = redactor(this.secrets);
-      }
-      options;
-      bin;
-      redact;
-      secrets;
-      supported;
-      versProcess;
-      /** Keep one more value (a database password) out of every message and result. */
-      addSecret(secret) {
-        addSecret(secret);
-        this.secrets.push(secret);
-        this.redact = redactor(this.secrets);
-      }
-      /** A command line for messages: scripts elided, secrets removed. */
-      describe(args) {
-        const dash = args.indexOf("-c");
-        const shown = args[0] === "exec" && dash >= 0 ? [...args.slice(0, dash + 1), "<script>"] : args;
-        return this.redact(["vers", ...shown].join(" "));
-      }
-      spawn(args, call, timeoutMs) {
-        return runVers(this.versProcess, args, {
-          command: this.describe(args),
-          timeoutMs,
-          signal: call.signal,
-          input: call.input,
-          redact: this.redact,
-          log: this.options.debug ? this.options.log : void 0
-        });
-      }
-      /** Run vers; a non-zero exit is a typed error. */
-      async call(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
-        await this.ensureSupported(call);
-        const r = await this.spawn(args, call, call.timeoutMs ?? defaultTimeoutMs);
-        if (r.exitCode !== 0)
-          throw errorForExit(r.exitCode, {
-            command: this.describe(args),
-            versExitCode: r.exitCode,
-            stderr: r.stderr.trim()
-          });
-        return r;
-      }
-      async callJson(args, call = {}, defaultTimeoutMs = QUERY_TIMEOUT_MS) {
-        const r = await this.call([...args, "--format", "json"], call, defaultTimeoutMs);
-        return parseJsonOutput(r.stdout, this.describe(args));
-      }
-      /** `vers --version` as printed (e.g. "vers version v0.10.0"), parsed. */
-      async version(call = {}) {
-        const r = await this.spawn(["--version"], call, call.timeoutMs ?? 15e3);
-        const v = parseVersion(r.stdout);
-        if (r.exitCode !== 0 || !v) {
-          throw new VersCommandError(`\`${this.bin} --version\` did not print a version (exit ${r.exitCode})`, {
-            command: "vers --version",
-            versExitCode: r.exitCode,
-            stderr: r.stderr,
-            hint: `is ${this.bin} the Vers CLI? ${INSTALL_HINT2}`
-          });
-        }
-        return v;
-      }
-      /** Checked once per client: a CLI older than v0.9.0 gets a clear error. */
-      ensureSupported(call = {}) {
-        this.supported ??= this.version({ signal: call.signal }).then((v) => {
-          if (!isSupported(v)) {
-            throw new VersTooOldError(
-              `vers ${v.raw} is too old: vers-db needs v0.9.0 or newer (tested with ${TESTED_VERSION})`,
-              {
-                command: "vers --version",
-                versExitCode: 0,
-                hint: `upgrade with \`vers upgrade\`, or ${INSTALL_HINT2}`
-              }
-            );
-          }
-          if (!v.semver)
-            this.options.log?.(`vers ${v.raw}: a development build, assuming it behaves like ${TESTED_VERSION}`);
-          return v;
-        });
-        this.supported.catch(() => {
-          this.supported = void 0;
-        });
-        return this.supported;
-      }
-      /** A root VM from ./vers.toml (flags override it). */
-      async run(options = {}) {
-        const args = ["run", "--wait"];
-        if (options.memSizeMib) args.push("--mem-size", String(options.memSizeMib));
-        if (options.vcpuCount) args.push("--vcpu-count", String(options.vcpuCount));
-        if (options.fsSizeMib) args.push("--fs-size-vm", String(options.fsSizeMib));
-        const r = await this.callJson(args, options, LIFECYCLE_TIMEOUT_MS);
-        return { vmId: requireUuid("new VM id", r.vm_id) };
-      }
-      /** A new VM from a commit (a tag name is not accepted by v0.10.0: resolve it with tagGet). */
-      async runCommit(commitId, call = {}) {
-        const r = await this.callJson(
-          ["run-commit", requireUuid("commit id", commitId), "--wait"],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-        return { vmId: requireUuid("new VM id", r.vm_id) };
-      }
-      async commitCreate(vmId, call = {}) {
-        const r = await this.callJson(
-          ["commit", "create", requireUuid("VM id", vmId)],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-        return { commitId: requireUuid("commit id", r.commit_id) };
-      }
-      async commitDelete(commitId, call = {}) {
-        await this.call(["commit", "delete", requireUuid("commit id", commitId)], call, LIFECYCLE_TIMEOUT_MS);
-      }
-      async tagCreate(name, commitId, call = {}) {
-        const args = ["tag", "create", name, requireUuid("commit id", commitId)];
-        if (call.description) args.push("-d", call.description);
-        await this.call(args, call);
-      }
-      async tagGet(name, call = {}) {
-        return this.callJson(["tag", "get", name], call);
-      }
-      async tagList(call = {}) {
-        return this.callJson(["tag", "list"], call);
-      }
-      async tagDelete(name, call = {}) {
-        await this.call(["tag", "delete", name], call);
-      }
-      /** `count` new VMs from a commit (or a VM) in one call. */
-      async branch(sourceId, count2, call = {}) {
-        if (!Number.isInteger(count2) || count2 < 1)
-          throw new InvalidInputError(`branch count must be a positive integer, not ${count2}`);
-        const args = ["branch", requireUuid("commit or VM id", sourceId), "--count", String(count2), "--wait"];
-        const r = await this.callJson(args, call, LIFECYCLE_TIMEOUT_MS);
-        if (!Array.isArray(r.new_ids) || r.new_ids.length !== count2) {
-          throw new VersCommandError(
-            `\`${this.describe(args)}\` returned ${r.new_ids?.length ?? 0} VMs instead of ${count2}`,
-            {
-              command: this.describe(args),
-              versExitCode: 0
-            }
-          );
-        }
-        return { newIds: r.new_ids.map((id2) => requireUuid("new VM id", id2)) };
-      }
-      /**
-       * Run a bash script in a VM: `vers exec -t S [-w DIR] -i -- <uuid> bash -c <bootstrap>`, the
-       * script on stdin (never in argv, where `ps` shows it: scripts carry the database password).
-       * The remote exit code comes back as the result (0–255); only vers's own failures throw.
-       */
-      async exec(vmId, script, options) {
-        await this.ensureSupported(options);
-        const seconds2 = Math.max(1, Math.ceil(options.timeoutMs / 1e3));
-        const marker = `__VERSDB_EXIT_${randomBytes9(6).toString("hex")}__`;
-        const args = ["exec", "-t", String(seconds2)];
-        if (options.workdir) args.push("-w", options.workdir);
-        args.push("-i", "--", requireUuid("VM id", vmId), "bash", "-c", STDIN_BOOTSTRAP);
-        const input = stdinPayload(wrapWithSentinel(script, marker), options.stdin);
-        const r = await this.spawn(args, { signal: options.signal, input }, seconds2 * 1e3 + EXEC_GRACE_MS);
-        const remote = takeSentinel(r.stdout, marker);
-        if (remote) {
-          return {
-            exitCode: remote.exitCode,
-            stdout: this.redact(remote.stdout),
-            stderr: r.stderr,
-            durationMs: r.durationMs
-          };
-        }
-        const command = this.describe(args);
-        if (r.exitCode === 6) {
-          throw new VersTimeoutError(`the command on VM ${vmId} did not finish within ${seconds2} s`, {
-            command,
-            versExitCode: 6,
-            stderr: r.stderr.trim(),
-            hint: "raise the timeout, or check whether the VM is overloaded (the remote command may still be running)"
-          });
-        }
-        if (r.exitCode !== 0)
-          throw errorForExit(r.exitCode, { command, versExitCode: r.exitCode, stderr: r.stderr.trim() });
-        throw new VersCommandError(`\`${command}\` ended without reporting the remote exit code`, {
-          command,
-          versExitCode: 0,
-          stderr: r.stderr.trim(),
-          hint: `output began with ${JSON.stringify(this.redact(r.stdout.slice(0, 200)))}`
-        });
-      }
-      /** A port forward 127.0.0.1:<localPort> → VM:<remotePort>, ready when the local port accepts. */
-      async tunnel(vmId, localPort, remotePort, call = {}) {
-        await this.ensureSupported(call);
-        const args = ["tunnel", requireUuid("VM id", vmId), `${localPort}:${remotePort}`];
-        const child = startVers(this.versProcess, args);
-        return openTunnel(child, localPort, {
-          command: this.describe(args),
-          timeoutMs: call.timeoutMs ?? 3e4,
-          signal: call.signal,
-          redact: this.redact
-        });
-      }
-      /** `vers delete -y <ids…>` (never interactive). */
-      async delete(vmIds, call = {}) {
-        if (vmIds.length === 0) return;
-        await this.call(
-          ["delete", "-y", ...vmIds.map((id2) => requireUuid("VM id", id2))],
-          call,
-          LIFECYCLE_TIMEOUT_MS
-        );
-      }
-      async status(call = {}) {
-        return this.callJson(["status"], call);
-      }
-      async vmStatus(vmId, call = {}) {
-        return this.callJson(["status", requireUuid("VM id", vmId)], call);
-      }
-      async info(vmId, call = {}) {
-        return this.callJson(["info", requireUuid("VM id", vmId)], call);
-      }
-      async resume(vmId, call = {}) {
-        await this.callJson(["resume", requireUuid("VM id", vmId), "--wait"], call, LIFECYCLE_TIMEOUT_MS);
-      }
-      /** Used by callers that show vers's reason for a failure in their own words. */
-      static reason(stderr) {
-        return versErrorLine(stderr);
-      }
-    };
-  }
-});
-
-// src/vers/index.ts
-var init_vers = __esm({
-  "src/vers/index.ts"() {
-    "use strict";
-    init_client2();
-    init_errors2();
-    init_output2();
-    init_version();
-  }
-});
-
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esm({
-  "node_modules/yocto-queue/index.js"() {
-    Node = class {
-      value;
-      next;
-      constructor(value) {
-        this.value = value;
-      }
-    };
-    Queue = class {
-      #head;
-      #tail;
-      #size;
-      constructor() {
-        this.clear();
-      }
-      enqueue(value) {
-        const node2 = new Node(value);
-        if (this.#head) {
-          this.#tail.next = node2;
-          this.#tail = node2;
-        } else {
-          this.#head = node2;
-          this.#tail = node2;
-        }
-        this.#size++;
-      }
-      dequeue() {
-        const current = this.#head;
-        if (!current) {
-          return;
-        }
-        this.#head = this.#head.next;
-        this.#size--;
-        if (!this.#head) {
-          this.#tail = void 0;
-        }
-        return current.value;
-      }
-      peek() {
-        if (!this.#head) {
-          return;
-        }
-        return this.#head.value;
-      }
-      clear() {
-        this.#head = void 0;
-        this.#tail = void 0;
-        this.#size = 0;
-      }
-      get size() {
-        return this.#size;
-      }
-      *[Symbol.iterator]() {
-        let current = this.#head;
-        while (current) {
-          yield current.value;
-          current = current.next;
-        }
-      }
-      *drain() {
-        while (this.#head) {
-          yield this.dequeue();
-        }
-      }
-    };
-  }
-});
-
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-  let rejectOnClear = false;
-  if (typeof concurrency === "object") {
-    ({ concurrency, rejectOnClear = false } = concurrency);
-  }
-  validateConcurrency(concurrency);
-  if (typeof rejectOnClear !== "boolean") {
-    throw new TypeError("Expected `rejectOnClear` to be a boolean");
-  }
-  const queue = new Queue();
-  let activeCount = 0;
-  const resumeNext = () => {
-    if (activeCount < concurrency && queue.size > 0) {
-      activeCount++;
-      queue.dequeue().run();
-    }
-  };
-  const next = () => {
-    activeCount--;
-    resumeNext();
-  };
-  const run = async (function_, resolve9, arguments_) => {
-    const result = (async () => function_(...arguments_))();
-    resolve9(result);
-    try {
-      await result;
-    } catch {
-    }
-    next();
-  };
-  const enqueue = (function_, resolve9, reject, arguments_) => {
-    const queueItem = { reject };
-    new Promise((internalResolve) => {
-      queueItem.run = internalResolve;
-      queue.enqueue(queueItem);
-    }).then(run.bind(void 0, function_, resolve9, arguments_));
-    if (activeCount < concurrency) {
-      resumeNext();
-    }
-  };
-  const generator = (function_, ...arguments_) => new Promise((resolve9, reject) => {
-    enqueue(function_, resolve9, reject, arguments_);
-  });
-  Object.defineProperties(generator, {
-    activeCount: {
-      get: () => activeCount
-    },
-    pendingCount: {
-      get: () => queue.size
-    },
-    clearQueue: {
-      value() {
-        if (!rejectOnClear) {
-          queue.clear();
-          return;
-        }
-        const abortError = AbortSignal.abort().reason;
-        while (queue.size > 0) {
-          queue.dequeue().reject(abortError);
-        }
-      }
-    },
-    concurrency: {
-      get: () => concurrency,
-      set(newConcurrency) {
-        validateConcurrency(newConcurrency);
-        concurrency = newConcurrency;
-        queueMicrotask(() => {
-          while (activeCount < concurrency && queue.size > 0) {
-            resumeNext();
-          }
-        });
-      }
-    },
-    map: {
-      async value(iterable, function_) {
-        const promises = [];
-        try {
-          Array.from(iterable, (value, index) => {
-            const promise = generator(function_, value, index);
-            promises.push(promise);
-            return promise;
-          });
-        } catch (error2) {
-          for (const promise of promises) {
-            promise.catch(() => {
-            });
-          }
-          throw error2;
-        }
-        return Promise.all(promises);
-      }
-    }
-  });
-  return generator;
-}
-function validateConcurrency(concurrency) {
-  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-  }
-}
-var init_p_limit = __esm({
-  "node_modules/p-limit/index.js"() {
-    init_yocto_queue();
-  }
-});
-
-// src/backends/vers-mysql.ts
-function mysqlEnvScript(database, password2, extra = {}, user = VERS_MYSQL_USER) {
-  const lines = [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
-    'export MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}" MYSQL_TCP_PORT="${MYSQL_TCP_PORT:-3306}"',
-    `export MYSQL_PWD=${shQuote(password2)} MYSQL_USER=${shQuote(user)} MYSQL_DATABASE=${shQuote(database)}`,
-    `export DATABASE_URL="mysql://"${shQuote(encodeURIComponent(user))}":$MYSQL_PWD@$MYSQL_HOST:$MYSQL_TCP_PORT/"${shQuote(encodeURIComponent(database))}`
-  ];
-  for (const [name, value] of Object.entries(extra)) {
-    if (!ENV_NAME.test(name))
-      throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`);
-    lines.push(`export ${name}=${shQuote(value)}`);
-  }
-  return lines.join("\n");
-}
-function mysqlSettingsOf2(conn) {
-  const c3 = conn.config;
-  return {
-    host: c3.host ?? "127.0.0.1",
-    port: Number(c3.port),
-    user: String(c3.user),
-    password: String(c3.password)
-  };
-}
-function mysqlDisplayUrl2(s) {
-  return `mysql://${encodeURIComponent(s.user)}${s.password ? ":***" : ""}@${s.host}:${s.port}/${encodeURIComponent(s.database ?? "")}`;
-}
-async function mysqlDatabaseExists2(s, database) {
-  return withMysql({ ...s, database: void 0 }, async (c3) => {
-    const [rows5] = await c3.query(DATABASE_EXISTS_SQL3, [database]);
-    return Number(rows5[0]?.n ?? 0) > 0;
-  });
-}
-async function ensureMysqlReader(s, database, password2) {
-  await withMysql({ ...s, database: void 0 }, async (c3) => {
-    await c3.query(READER_CREATE_SQL, [VERS_MYSQL_READER, password2]);
-    await c3.query(READER_PASSWORD_SQL, [VERS_MYSQL_READER, password2]);
-    await c3.query(readerGrantSql(database), [VERS_MYSQL_READER]);
-  });
-}
-async function flushForCommit(s) {
-  await withMysql({ ...s, database: void 0 }, (c3) => c3.query(FLUSH_SQL));
-}
-async function waitForMysqlLogin(s, timeoutMs, signal2) {
-  const deadline = Date.now() + timeoutMs;
-  for (; ; ) {
-    throwIfAborted(signal2);
-    try {
-      const c3 = await connectMysql(s, { connectTimeoutMs: 5e3 });
-      await c3.end().catch(() => c3.destroy());
-      return;
-    } catch (err) {
-      const code2 = err instanceof DatabaseError ? err.code : void 0;
-      if (code2 && REFUSALS.has(code2) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-var VM_MYSQL_PORT, VERS_MYSQL_USER, VERS_MYSQL_READER, ENV_NAME, DATABASE_EXISTS_SQL3, READER_CREATE_SQL, READER_PASSWORD_SQL, readerGrantSql, FLUSH_SQL, REFUSALS;
-var init_vers_mysql = __esm({
-  "src/backends/vers-mysql.ts"() {
-    "use strict";
-    init_client();
-    init_errors();
-    init_vers();
-    VM_MYSQL_PORT = 3306;
-    VERS_MYSQL_USER = "versdb";
-    VERS_MYSQL_READER = "vers_db_reader";
-    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    DATABASE_EXISTS_SQL3 = "SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?";
-    READER_CREATE_SQL = `CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`;
-    READER_PASSWORD_SQL = `ALTER USER ?@'%' IDENTIFIED BY ?`;
-    readerGrantSql = (database) => `GRANT SELECT, SHOW VIEW ON ${quoteMysqlIdent(database)}.* TO ?@'%'`;
-    FLUSH_SQL = "FLUSH TABLES";
-    REFUSALS = /* @__PURE__ */ new Set(["ER_ACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "ER_DBACCESS_DENIED_ERROR"]);
-  }
-});
-
-// src/backends/vers-reader.ts
-async function ensureReaderRole(source, password2) {
-  await withClient(source, async (c3) => {
-    if ((await c3.query(ROLE_EXISTS_SQL, [VERS_READER_ROLE])).rowCount === 0) {
-      await c3.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`).catch((err) => {
-        if (err.code !== DUPLICATE_OBJECT) throw err;
-      });
-    }
-    await c3.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${c3.escapeLiteral(password2)}`);
-    await c3.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
-    const { v } = (await c3.query(SERVER_VERSION_SQL)).rows[0];
-    if (v >= 14e4) {
-      await c3.query(`GRANT pg_read_all_data TO ${role}`);
-      return;
-    }
-    for (const { nspname } of (await c3.query(USER_SCHEMAS_SQL)).rows) {
-      await c3.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${role}`);
-      await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${role}`);
-    }
-  });
-}
-var VERS_READER_ROLE, SERVER_VERSION_SQL, ROLE_EXISTS_SQL, USER_SCHEMAS_SQL, role, DUPLICATE_OBJECT;
-var init_vers_reader = __esm({
-  "src/backends/vers-reader.ts"() {
-    "use strict";
-    init_pg();
-    VERS_READER_ROLE = "vers_db_reader";
-    SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS v`;
-    ROLE_EXISTS_SQL = "SELECT 1 FROM pg_roles WHERE rolname = $1";
-    USER_SCHEMAS_SQL = `SELECT nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`;
-    role = quoteIdent(VERS_READER_ROLE);
-    DUPLICATE_OBJECT = "42710";
-  }
-});
-
-// src/backends/vers-session.ts
-function pgEnvScript(database, password2, extra = {}) {
-  const lines = [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
-    'export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"',
-    `export PGUSER=postgres PGPASSWORD=${shQuote(password2)} PGDATABASE=${shQuote(database)}`,
-    `export DATABASE_URL="postgres://postgres:$PGPASSWORD@$PGHOST:$PGPORT/"${shQuote(encodeURIComponent(database))}`
-  ];
-  for (const [name, value] of Object.entries(extra)) {
-    if (!ENV_NAME2.test(name))
-      throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`);
-    lines.push(`export ${name}=${shQuote(value)}`);
-  }
-  return lines.join("\n");
-}
-async function waitForLogin(config2, timeoutMs, signal2) {
-  const deadline = Date.now() + timeoutMs;
-  for (; ; ) {
-    throwIfAborted(signal2);
-    try {
-      const c3 = await connect({ ...config2, connectionTimeoutMillis: 5e3 }, "vers-db:probe");
-      await c3.end();
-      return;
-    } catch (err) {
-      const code2 = err.code;
-      if (isLoginRefusal(code2) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-var VM_PG_PORT, DEFAULT_EXEC_TIMEOUT_MS, LOGIN_TIMEOUT_MS, ENV_NAME2, VersSession, stripFinalNewline2;
-var init_vers_session = __esm({
-  "src/backends/vers-session.ts"() {
-    "use strict";
-    init_errors();
-    init_children();
-    init_pg();
-    init_sqlstate();
-    init_vers();
-    init_deps();
-    init_embedded();
-    init_vers_mysql();
-    VM_PG_PORT = 5432;
-    DEFAULT_EXEC_TIMEOUT_MS = 36e5;
-    LOGIN_TIMEOUT_MS = 3e4;
-    ENV_NAME2 = /^[A-Za-z_][A-Za-z0-9_]*$/;
-    VersSession = class {
-      constructor(deps, client, v) {
-        this.deps = deps;
-        this.client = client;
-        this.v = v;
-      }
-      deps;
-      client;
-      v;
-      tunnels = /* @__PURE__ */ new Set();
-      /**
-       * A tunnel to the VM's database server as `user` (default postgres, or versdb on MySQL),
-       * returned once a login through it works.
-       */
-      async connect(vm, database, password2, options = {}) {
-        const mysql2 = options.engine === "mysql";
-        const remotePort = mysql2 ? VM_MYSQL_PORT : VM_PG_PORT;
-        let tunnel;
-        for (let attempt = 0; !tunnel; attempt++) {
-          const port = await freePort();
-          try {
-            tunnel = await this.client.tunnel(vm, port, remotePort, { signal: options.signal });
-          } catch (err) {
-            if (attempt >= 1 || err instanceof CancelledError || err instanceof VersNotFoundError) throw err;
-          }
-        }
-        const t = tunnel;
-        this.tunnels.add(t);
-        const forget = t.pid === void 0 ? async () => {
-        } : await recordChild(stateDirOf(this.deps), t.pid, "vers tunnel").catch(() => async () => {
-        });
-        void t.closed.then((why) => {
-          void forget();
-          this.tunnels.delete(t);
-          if (why) this.deps.log(`the tunnel to VM ${vm} dropped: ${why.message}`);
-        });
-        const user = options.user ?? (mysql2 ? VERS_MYSQL_USER : "postgres");
-        const config2 = { host: "127.0.0.1", port: t.port, user, password: password2, database };
-        const settings = { host: "127.0.0.1", port: t.port, user, password: password2, database };
-        try {
-          const died = t.closed.then((why) => {
-            throw why ?? new Error(`the tunnel to VM ${vm} closed`);
-          });
-          died.catch(() => void 0);
-          const login = mysql2 ? waitForMysqlLogin(settings, LOGIN_TIMEOUT_MS, options.signal) : waitForLogin(config2, LOGIN_TIMEOUT_MS, options.signal);
-          await Promise.race([login, died]);
-        } catch (err) {
-          await t.close();
-          throw err;
-        }
-        const conn = {
-          config: config2,
-          displayUrl: `${mysql2 ? mysqlDisplayUrl2(settings) : displayUrl(config2)} (vers tunnel to VM ${vm})`,
-          close: () => t.close(),
-          engine: options.engine ?? "postgres"
-        };
-        return conn;
-      }
-      /** `command` runs in bash in the VM with `database` in PG* (MYSQL_* on MySQL) and DATABASE_URL. */
-      async exec(vm, database, password2, command, options = {}) {
-        const env = options.engine === "mysql" ? mysqlEnvScript(database, password2, options.env) : pgEnvScript(database, password2, options.env);
-        const script = `${env}
-${command}`;
-        const r = await this.v(
-          () => this.client.exec(vm, script, {
-            timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
-            signal: options.signal,
-            stdin: options.stdin,
-            workdir: options.cwd
-          })
-        );
-        return { ...r, stdout: stripFinalNewline2(r.stdout), stderr: stripFinalNewline2(r.stderr) };
-      }
-      /** Put a file into a VM (`exec -i … cat > path`); the path is quoted, never interpolated. */
-      async upload(vm, remotePath, content, options = {}) {
-        const dir = remotePath.includes("/") ? remotePath.slice(0, remotePath.lastIndexOf("/")) || "/" : ".";
-        const script = `mkdir -p ${shQuote(dir)} && cat > ${shQuote(remotePath)}`;
-        const r = await this.v(
-          () => this.client.exec(vm, script, { timeoutMs: 3e5, stdin: content, signal: options.signal })
-        );
-        if (r.exitCode !== 0) {
-          throw new InvalidInputError(
-            `could not write ${remotePath} in VM ${vm}: ${r.stderr.trim() || `exit ${r.exitCode}`}`
-          );
-        }
-      }
-      async close() {
-        await Promise.all([...this.tunnels].map((t) => t.close()));
-        this.tunnels.clear();
-      }
-    };
-    stripFinalNewline2 = (s) => s.replace(/\r?\n$/, "");
-  }
-});
-
-// src/backends/vers-vms.ts
-import { randomBytes as randomBytes10 } from "node:crypto";
-var CREATION_WINDOW_MS, newGroup, VersVms;
-var init_vers_vms = __esm({
-  "src/backends/vers-vms.ts"() {
-    "use strict";
-    init_vers();
-    init_orphans();
-    CREATION_WINDOW_MS = 12e4;
-    newGroup = () => randomBytes10(4).toString("hex");
-    VersVms = class {
-      constructor(deps, client, v) {
-        this.deps = deps;
-        this.client = client;
-        this.v = v;
-      }
-      deps;
-      client;
-      v;
-      /** Write the VMs we are about to ask for (state 'creating', id unknown) before asking. */
-      async plan(role2, labels, from) {
-        const group = newGroup();
-        const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-        const keys = labels.map((_, i2) => `${role2}-${group}-${i2}`);
-        await this.deps.registry.update((d) => {
-          labels.forEach((label, i2) => {
-            d.vms[keys[i2]] = {
-              id: null,
-              role: role2,
-              label,
-              state: "creating",
-              createdAt,
-              from,
-              group,
-              pid: process.pid
-            };
-          });
-        });
-        return keys;
-      }
-      async mark(keys, ids) {
-        await this.deps.registry.update((d) => {
-          keys.forEach((k, i2) => {
-            const e = d.vms[k];
-            if (e) Object.assign(e, { id: ids[i2], state: "ready" });
-          });
-        });
-      }
-      /** Run `create`; on any failure (cancellation included) reap what it planned, then rethrow. */
-      async creating(keys, create) {
-        try {
-          return await create();
-        } catch (err) {
-          await this.reap(keys).catch(
-            (cleanup) => this.deps.log(
-              `could not remove the VMs of a failed vers call (${cleanup.message}); \`vers-db gc\` will retry`
-            )
-          );
-          throw err;
-        }
-      }
-      /** Plan, create, mark: one recorded VM per id `create` returns. */
-      async record(role2, labels, from, create) {
-        const keys = await this.plan(role2, labels, from);
-        const ids = await this.creating(keys, create);
-        await this.mark(keys, ids);
-        return [...ids];
-      }
-      /** Delete VMs, treating "already gone" as done. */
-      async delete(ids) {
-        await Promise.all(
-          ids.map(
-            (id2) => this.v(() => this.client.delete([id2], { timeoutMs: 9e4 })).catch((err) => {
-              if (!(err instanceof VersNotFoundError)) throw err;
-            })
-          )
-        );
-      }
-      /** Delete VMs and forget their entries. */
-      async remove(ids) {
-        if (ids.length === 0) return;
-        await this.delete(ids);
-        await this.forget(ids);
-      }
-      async forget(ids) {
-        await this.deps.registry.update((d) => {
-          for (const [k, e] of Object.entries(d.vms)) if (e.id && ids.includes(e.id)) delete d.vms[k];
-        });
-      }
-      /**
-       * VMs our failed or interrupted call may have created: not in the registry, made from the same
-       * commit (or root VMs), no older than the request. Root VMs are only claimed when unambiguous.
-       */
-      async unrecorded(entries, data) {
-        if (entries.length === 0) return { ids: [], ambiguous: false };
-        const known = new Set(Object.values(data.vms).flatMap((v) => v.id ? [v.id] : []));
-        const since = Math.min(...entries.map((e) => Date.parse(e.createdAt))) - CREATION_WINDOW_MS;
-        const from = entries[0].from ?? null;
-        const all = await this.v(() => this.client.status({ timeoutMs: 3e4 }));
-        const recent = all.filter(
-          (vm) => !known.has(vm.vm_id) && (!vm.created_at || Date.parse(vm.created_at) >= since)
-        );
-        const infos = await Promise.all(
-          recent.map((vm) => this.v(() => this.client.info(vm.vm_id, { timeoutMs: 3e4 })).catch(() => null))
-        );
-        const matching2 = infos.filter((i2) => i2 !== null && (i2.parent_commit_id || null) === from).map((i2) => i2.vm_id);
-        if (from === null && matching2.length > entries.length) return { ids: [], ambiguous: true };
-        return { ids: matching2.slice(0, entries.length), ambiguous: false };
-      }
-      /** Undo a create that failed or was cancelled: delete what it made, forget the entries. */
-      async reap(keys) {
-        const data = await this.deps.registry.read();
-        const entries = keys.map((k) => data.vms[k]).filter((e) => e !== void 0);
-        const ids = entries.flatMap((e) => e.id ? [e.id] : []);
-        const found = await this.unrecorded(
-          entries.filter((e) => !e.id),
-          data
-        );
-        await this.delete([...ids, ...found.ids]);
-        await this.deps.registry.update((d) => {
-          for (const k of keys) delete d.vms[k];
-        });
-        return [...ids, ...found.ids];
-      }
-      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
-      async sweep(report, needed) {
-        const data = await this.deps.registry.read();
-        const groups = /* @__PURE__ */ new Map();
-        for (const [key, e] of Object.entries(data.vms)) {
-          if (e.id && needed.has(e.id) && e.state === "ready") {
-            report.kept.push(`${e.role} VM ${e.id}`);
-            continue;
-          }
-          if (e.state === "creating" && !isOrphan(e)) {
-            report.kept.push(`${e.role} VM for ${e.label} (being created by pid ${e.pid})`);
-            continue;
-          }
-          const g = e.group ?? key;
-          groups.set(g, [...groups.get(g) ?? [], [key, e]]);
-        }
-        for (const members2 of groups.values()) {
-          const first = members2[0][1];
-          try {
-            const ids = members2.flatMap(([, e]) => e.id ? [e.id] : []);
-            const found = await this.unrecorded(
-              members2.filter(([, e]) => !e.id).map(([, e]) => e),
-              data
-            );
-            if (found.ambiguous) {
-              report.errors.push(
-                `could not tell which new VM belongs to ${first.label}: check \`vers status\` by hand`
-              );
-            }
-            await this.delete([...ids, ...found.ids]);
-            await this.deps.registry.update((d) => {
-              for (const [k] of members2) delete d.vms[k];
-            });
-            for (const id2 of [...ids, ...found.ids])
-              report.removed.push(`VM ${id2} (${first.role} ${first.label})`);
-            if (ids.length + found.ids.length === 0)
-              report.removed.push(`registry entry for ${first.label} (no VM was made)`);
-          } catch (err) {
-            report.errors.push(`VMs for ${first.label}: ${err.message}`);
-          }
-        }
-      }
-    };
-  }
-});
-
-// src/backends/vers-driver.ts
-import { randomBytes as randomBytes11 } from "node:crypto";
-import { performance as performance7 } from "node:perf_hooks";
-var VERS_SETTINGS, VERS_CAPABILITIES, BRANCH_TIMEOUT_MS, VersDriver;
-var init_vers_driver = __esm({
-  "src/backends/vers-driver.ts"() {
-    "use strict";
-    init_p_limit();
-    init_source_database();
-    init_errors();
-    init_pg();
-    init_vers();
-    init_messages();
-    init_pg_admin();
-    init_vers_mysql();
-    init_vers_reader();
-    init_vers_session();
-    init_vers_vms();
-    VERS_SETTINGS = {
-      baseVm: "vers.baseVm",
-      password: "vers.pgPassword",
-      /** The password of the read-only role (vers-reader.ts), made with the first checkpoint. */
-      readerPassword: "vers.readerPassword",
-      database: "vers.database",
-      pgVersion: "vers.pgVersion",
-      /** 'mysql' when the base VM runs MariaDB (absent: PostgreSQL). */
-      engine: "vers.engine",
-      /** The password of the base VM's MariaDB user versdb. */
-      mysqlPassword: "vers.mysqlPassword",
-      /** + tag: the working VM the last rollback of that checkpoint made. */
-      workingPrefix: "vers.working."
-    };
-    VERS_CAPABILITIES = {
-      batchBranching: true,
-      defaultParallel: "all",
-      isolation: "vm",
-      appliesServerSettings: true
-    };
-    BRANCH_TIMEOUT_MS = 3e5;
-    VersDriver = class {
-      constructor(deps, client) {
-        this.deps = deps;
-        this.client = client;
-        this.engine = deps.engine ?? "postgres";
-        if (this.engine === "mysql") this.sourceDatabase = (name) => this.mysqlSourceDatabase(name);
-        const n3 = Number(deps.env.VERS_DB_VERS_CONCURRENCY ?? 8);
-        this.v = pLimit(Number.isInteger(n3) && n3 > 0 ? n3 : 8);
-        this.vms = new VersVms(deps, client, this.v);
-        this.session = new VersSession(deps, client, this.v);
-      }
-      deps;
-      client;
-      kind = "vers";
-      capabilities = VERS_CAPABILITIES;
-      /** Fan-out limit for vers processes (tunnels excluded: they live as long as a connection). */
-      v;
-      vms;
-      session;
-      /** The context's engine; the base VM must serve it (base()). */
-      engine;
-      /** Only on MySQL: PostgreSQL's source databases are the managed layer's (withAdmin). */
-      sourceDatabase;
-      async settings() {
-        return (await this.deps.registry.read()).settings;
-      }
-      /** The base VM, which must serve this driver's engine. */
-      async base() {
-        const s = await this.settings();
-        const vm = s[VERS_SETTINGS.baseVm];
-        const engine = s[VERS_SETTINGS.engine] === "mysql" ? "mysql" : "postgres";
-        const password2 = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
-        const mysql2 = this.engine === "mysql";
-        if (!vm || !password2) {
-          throw new InvalidInputError("no Vers base VM is set up for this project", {
-            hint: `run \`vers-db up --backend vers${mysql2 ? " --engine mysql" : ""}\` to create a VM with ${mysql2 ? "MariaDB" : "PostgreSQL"}, load your data into it, then checkpoint`
-          });
-        }
-        if (engine !== this.engine) {
-          const label = (e) => e === "mysql" ? "MariaDB" : "PostgreSQL";
-          throw new InvalidInputError(
-            `this project's Vers base VM ${vm} serves ${label(engine)}, but this command runs on ${label(this.engine)}`,
-            {
-              hint: `run it with --engine ${engine} (or VERS_DB_ENGINE=${engine}), or make a ${label(this.engine)} base VM with \`vers-db up --backend vers --engine ${this.engine} --fresh\``
-            }
-          );
-        }
-        return { vm, password: password2, engine, database: s[VERS_SETTINGS.database] ?? "postgres" };
-      }
-      /**
-       * The password of the engine's own user in VMs made from commits (they have the base VM's),
-       * kept even when the base VM was replaced by one of the other engine.
-       */
-      async passwordFor(engine) {
-        const s = await this.settings();
-        const password2 = s[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password];
-        if (!password2) {
-          throw new BackendError(
-            `this project has no ${engine === "mysql" ? "MariaDB" : "PostgreSQL"} password recorded`,
-            {
-              hint: `run \`vers-db up --backend vers${engine === "mysql" ? " --engine mysql" : ""}\` again`
-            }
-          );
-        }
-        return password2;
-      }
-      /** The database must exist in the base VM; the read-only role is made there before the commit. */
-      async planCheckpoint(_tag, database) {
-        const base = await this.base();
-        const db = database || base.database;
-        const reader = await this.readerPassword();
-        if (base.engine === "mysql") return this.planMysqlCheckpoint(base, db, reader);
-        const conn = await this.session.connect(base.vm, base.database, base.password);
-        try {
-          if (!await databaseExists(conn.config, db)) throw unknownSourceDatabase(db, `VM ${base.vm}`);
-          await ensureReaderRole(withDatabase(conn.config, db), reader);
-        } finally {
-          await conn.close();
-        }
-        return { id: "", source: base.vm, database: db, strategy: "vers commit", extra: { vm: base.vm } };
-      }
-      /**
-       * MySQL: the reader user is made, then every table is flushed (FLUSH TABLES). No read lock is
-       * held across the commit and the server is not stopped: a vers commit pauses the VM and keeps
-       * its memory with its disk, so a lock held then would be held forever in every branch by a
-       * session whose client is gone, and a stopped server would be stopped in every branch. InnoDB's
-       * redo log makes even a disk-only snapshot recoverable; the flush covers the Aria system tables.
-       */
-      async planMysqlCheckpoint(base, db, reader) {
-        const conn = await this.session.connect(base.vm, base.database, base.password, { engine: "mysql" });
-        try {
-          const s = mysqlSettingsOf2(conn);
-          if (!await mysqlDatabaseExists2(s, db)) throw unknownSourceDatabase(db, `VM ${base.vm}`);
-          await ensureMysqlReader(s, db, reader);
-          await flushForCommit(s);
-        } finally {
-          await conn.close();
-        }
-        return { id: "", source: base.vm, database: db, strategy: "vers commit", extra: { vm: base.vm } };
-      }
-      async createCheckpoint(tag, plan, o2) {
-        const base = await this.base();
-        const start = performance7.now();
-        const { commitId } = await this.v(() => this.client.commitCreate(base.vm, { signal: o2.signal }));
-        await o2.recordId(commitId);
-        await this.v(
-          () => this.client.tagCreate(tag, commitId, { signal: o2.signal, description: "vers-db checkpoint" })
-        ).catch((err) => {
-          if (!(err instanceof VersConflictError)) throw err;
-          throw new ConflictError(
-            `a vers tag named ${JSON.stringify(tag)} already exists in your Vers organisation`,
-            {
-              hint: `pick another tag, or remove the old one with \`vers tag delete ${tag}\``
-            }
-          );
-        });
-        const status = await this.v(() => this.client.vmStatus(plan.source, { signal: o2.signal }));
-        if (status.state.toLowerCase() === "paused")
-          await this.v(() => this.client.resume(plan.source, { signal: o2.signal }));
-        return { id: commitId, durationMs: performance7.now() - start };
-      }
-      /** The read-only role's password, made once per project (every VM of it has the role). */
-      async readerPassword() {
-        let password2 = (await this.settings())[VERS_SETTINGS.readerPassword];
-        if (!password2) {
-          const made = randomBytes11(16).toString("hex");
-          password2 = await this.deps.registry.update((d) => {
-            d.settings[VERS_SETTINGS.readerPassword] ??= made;
-            return d.settings[VERS_SETTINGS.readerPassword];
-          });
-        }
-        this.client.addSecret(password2);
-        return password2;
-      }
-      /** The working VM of its last rollback, its tag (only if it still names our commit), and the commit. */
-      async removeCheckpoint(entry) {
-        const setting = VERS_SETTINGS.workingPrefix + entry.tag;
-        const working = (await this.settings())[setting];
-        if (working) await this.vms.remove([working]);
-        const commitId = entry.id;
-        if (commitId) {
-          const t = await this.v(() => this.client.tagGet(entry.tag, { timeoutMs: 3e4 })).catch(() => null);
-          if (t?.commit_id === commitId)
-            await this.v(() => this.client.tagDelete(entry.tag, { timeoutMs: 3e4 }));
-          await this.v(() => this.client.commitDelete(commitId, { timeoutMs: 6e4 })).catch(
-            (err) => this.deps.log(`kept vers commit ${commitId}: ${err.message}`)
-          );
-        }
-        await this.deps.registry.update((d) => {
-          delete d.settings[setting];
-        });
-      }
-      async planBranches(ckpt, names) {
-        return names.map(() => ({ id: "", database: ckpt.database, strategy: "vers branch" }));
-      }
-      /** One vers call for all of them: the API boots them side by side. */
-      async createBranches(ckpt, planned, o2) {
-        const names = planned.map((b) => b.name);
-        const start = performance7.now();
-        const ids = await this.vms.record("branch", names, ckpt.id, async () => {
-          const r = await this.v(
-            () => this.client.branch(ckpt.id, names.length, { signal: o2.signal, timeoutMs: BRANCH_TIMEOUT_MS })
-          );
-          return r.newIds;
-        });
-        const durationMs = performance7.now() - start;
-        for (const [i2, name] of names.entries()) await o2.ready(name, ids[i2], durationMs);
-      }
-      async removeBranch(b) {
-        if (b.id) await this.vms.remove([b.id]);
-      }
-      async connect(b, as) {
-        const engine = this.engine;
-        if (as !== "reader")
-          return this.session.connect(b.id, b.database, await this.passwordFor(engine), { engine });
-        const reader = (await this.settings())[VERS_SETTINGS.readerPassword];
-        if (!reader) {
-          throw new BackendError(`branch ${b.name} has no read-only role`, {
-            hint: "its checkpoint was made by an older vers-db: make a new checkpoint and branch it again"
-          });
-        }
-        const user = engine === "mysql" ? VERS_MYSQL_READER : VERS_READER_ROLE;
-        return this.session.connect(b.id, b.database, reader, { user, engine });
-      }
-      async exec(b, command, options) {
-        const engine = this.engine;
-        const password2 = await this.passwordFor(engine);
-        return this.session.exec(b.id, b.database, password2, command, { ...options, engine });
-      }
-      async connectSource() {
-        const base = await this.base();
-        return this.session.connect(base.vm, base.database, base.password, { engine: base.engine });
-      }
-      async execSource(command, options) {
-        const base = await this.base();
-        return this.session.exec(base.vm, base.database, base.password, command, {
-          ...options,
-          engine: base.engine
-        });
-      }
-      /** MySQL: databases beside the source, in the base VM's MariaDB (a tunnel per call). */
-      mysqlSourceDatabase(name) {
-        const run = async (fn) => {
-          const conn = await this.connectSource();
-          try {
-            return await fn(mysqlSourceDatabase(async () => mysqlSettingsOf2(conn), name));
-          } finally {
-            await conn.close();
-          }
-        };
-        return {
-          name,
-          exists: () => run((db) => db.exists()),
-          ensure: (o2) => run((db) => db.ensure(o2)),
-          reset: (o2) => run((db) => db.reset(o2)),
-          drop: () => run((db) => db.drop())
-        };
-      }
-      async withAdmin(fn) {
-        if (this.engine === "mysql") {
-          throw new BackendError("this is a bug in vers-db: MySQL source databases go through sourceDatabase()");
-        }
-        const conn = await this.connectSource();
-        try {
-          return await fn(adminConfigFor(conn.config));
-        } finally {
-          await conn.close();
-        }
-      }
-      /** A new VM from the commit; the one the previous rollback made is deleted. */
-      async rollback(ckpt, o2) {
-        const [vmId] = await this.vms.record("working", [ckpt.tag], ckpt.id, async () => [
-          (await this.v(() => this.client.runCommit(ckpt.id, { signal: o2.signal }))).vmId
-        ]);
-        const setting = VERS_SETTINGS.workingPrefix + ckpt.tag;
-        const previous = (await this.settings())[setting] ?? null;
-        await this.deps.registry.update((d) => {
-          d.settings[setting] = vmId;
-        });
-        if (previous) await this.vms.remove([previous]);
-        return { tag: ckpt.tag, target: vmId, removed: previous };
-      }
-      /** VMs the registry holds that nothing needs: unfinished creations and branch VMs whose branch is gone. */
-      async sweep(report) {
-        const data = await this.deps.registry.read();
-        const needed = new Set(
-          [
-            data.settings[VERS_SETTINGS.baseVm],
-            ...Object.entries(data.settings).filter(([k]) => k.startsWith(VERS_SETTINGS.workingPrefix)).map(([, v]) => v),
-            ...Object.values(data.branches).map((b) => b.id)
-          ].filter((x) => Boolean(x))
-        );
-        await this.vms.sweep(report, needed);
-      }
-      async close() {
-        await this.session.close();
-      }
-    };
-  }
-});
-
-// src/backends/vers.ts
-var vers_exports = {};
-__export(vers_exports, {
-  VERS_CAPABILITIES: () => VERS_CAPABILITIES,
-  VERS_SETTINGS: () => VERS_SETTINGS,
-  VM_PG_PORT: () => VM_PG_PORT,
-  VersBackend: () => VersBackend,
-  createVersBackend: () => createVersBackend,
-  createVersClient: () => createVersClient,
-  openVersClient: () => openVersClient,
-  openVersProvisioner: () => openVersProvisioner,
-  pgEnvScript: () => pgEnvScript
-});
-function createVersClient(deps, secrets = []) {
-  return new VersClient({
-    env: deps.env,
-    cwd: deps.cwd,
-    log: (m) => deps.log(m),
-    debug: Boolean(deps.env.VERS_DB_DEBUG),
-    secrets
-  });
-}
-async function openVersClient(deps) {
-  const settings = (await deps.registry.read()).settings;
-  const secrets = [
-    settings[VERS_SETTINGS.password],
-    settings[VERS_SETTINGS.readerPassword],
-    settings[VERS_SETTINGS.mysqlPassword]
-  ];
-  const client = createVersClient(
-    deps,
-    secrets.filter((s) => Boolean(s))
-  );
-  await client.ensureSupported();
-  return client;
-}
-async function createVersBackend(deps) {
-  return new VersBackend(deps, new VersDriver(deps, await openVersClient(deps)));
-}
-async function openVersProvisioner(deps) {
-  const driver = new VersDriver(deps, await openVersClient(deps));
-  return {
-    client: driver.client,
-    runRootVm: async (run) => (await driver.vms.record("base", ["base"], null, async () => [(await run()).vmId]))[0],
-    forgetVm: (id2) => driver.vms.forget([id2]),
-    connect: (vm, database, password2, signal2, engine) => driver.session.connect(vm, database, password2, { signal: signal2, engine }),
-    close: () => driver.close()
-  };
-}
-var VersBackend;
-var init_vers2 = __esm({
-  "src/backends/vers.ts"() {
-    "use strict";
-    init_errors();
-    init_vers();
-    init_managed();
-    init_vers_driver();
-    init_vers_driver();
-    init_vers_session();
-    VersBackend = class extends ManagedBackend {
-      get client() {
-        return this.driver.client;
-      }
-      /**
-       * A tunnel to a VM's database server as its own user (postgres, or versdb on MariaDB) with the
-       * project's password unless given; the engine is the base VM's unless given.
-       */
-      async connectVm(vm, database, options = {}) {
-        const base = await this.driver.base();
-        const engine = options.engine ?? base.engine;
-        const password2 = options.password ?? (engine === base.engine ? base.password : (await this.deps.registry.read()).settings[engine === "mysql" ? VERS_SETTINGS.mysqlPassword : VERS_SETTINGS.password]);
-        if (!password2) throw new BackendError(`no ${engine} password is recorded for this project's Vers VMs`);
-        return this.driver.session.connect(vm, database, password2, { signal: options.signal, engine });
-      }
-      /** Put a file into a VM (`exec -i … cat > path`). */
-      upload(vm, remotePath, content, options = {}) {
-        return this.driver.session.upload(vm, remotePath, content, options);
-      }
-    };
-  }
-});
-
-// src/backends/local-sandbox.ts
-import { randomBytes as randomBytes12 } from "node:crypto";
-async function isSuperuser(config2) {
-  return withClient(
-    config2,
-    async (c3) => Boolean((await c3.query(IS_SUPERUSER_SQL)).rows[0]?.su)
-  );
-}
-async function createRole(admin, role2, password2) {
-  await dropRoles(admin, [role2]);
-  const options = password2 === null ? OWNER_ROLE_OPTIONS : LOGIN_ROLE_OPTIONS;
-  const pw = password2 === null ? "" : ` PASSWORD ${esm_default.escapeLiteral(password2)}`;
-  await withClient(admin, async (c3) => {
-    await c3.query(`CREATE ROLE ${quoteIdent(role2)} ${options}${pw}`);
-    if (password2 !== null) await c3.query(`GRANT pg_stat_scan_tables TO ${quoteIdent(role2)}`);
-  });
-}
-async function reownObjects(c3, role2) {
-  const report = { fromSuperuser: [], count: 0, failed: [] };
-  const { rows: rows5 } = await c3.query(
-    FOREIGN_OWNED_SQL,
-    [role2]
-  );
-  for (const o2 of rows5) {
-    const keyword2 = ALTER_KEYWORD[o2.type];
-    if (!keyword2) {
-      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): no ALTER \u2026 OWNER for this kind`);
-      continue;
-    }
-    try {
-      await c3.query(`ALTER ${keyword2} ${o2.identity} OWNER TO ${quoteIdent(role2)}`);
-      report.count++;
-      if (o2.superuser) report.fromSuperuser.push({ type: o2.type, object: o2.identity, from: o2.owner });
-    } catch (err) {
-      report.failed.push(`${o2.type} ${o2.identity} (owned by ${o2.owner}): ${err.message}`);
-    }
-  }
-  return report;
-}
-async function sealBranch(admin, database, roles) {
-  const db = quoteIdent(database);
-  await withClient(admin, async (c3) => {
-    await c3.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(roles.owner)}`);
-    await c3.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
-    await c3.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(roles.reader)}`);
-  });
-  return withClient(withDatabase(admin, database), async (c3) => {
-    if (roles.checkpointOwner && (await c3.query(ROLE_EXISTS_SQL2, [roles.checkpointOwner])).rowCount === 1) {
-      await c3.query(`REASSIGN OWNED BY ${quoteIdent(roles.checkpointOwner)} TO ${quoteIdent(roles.owner)}`);
-    }
-    return reownObjects(c3, roles.owner);
-  });
-}
-async function grantReader(admin, database, reader) {
-  await withClient(withDatabase(admin, database), async (c3) => {
-    const schemas = (await c3.query(USER_SCHEMAS_SQL2)).rows.map(
-      (r) => quoteIdent(r.nspname)
-    );
-    if (schemas.length === 0) return;
-    const list = schemas.join(", ");
-    const who = quoteIdent(reader);
-    await c3.query(`GRANT USAGE ON SCHEMA ${list} TO ${who}`);
-    await c3.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${who}`);
-    await c3.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${list} TO ${who}`);
-  });
-}
-async function dropRoles(admin, roles) {
-  for (const role2 of roles) {
-    await withClient(admin, async (c3) => {
-      if ((await c3.query(ROLE_EXISTS_SQL2, [role2])).rowCount === 0) return;
-      const dbs = (await c3.query(ROLE_DATABASES_SQL, [role2])).rows.map((r) => r.datname);
-      for (const db of dbs) {
-        await withClient(withDatabase(admin, db), (d) => d.query(`DROP OWNED BY ${quoteIdent(role2)}`));
-      }
-      await c3.query(`DROP ROLE IF EXISTS ${quoteIdent(role2)}`);
-    });
-  }
-}
-async function rolesWithPrefix(admin, prefix) {
-  return withClient(
-    admin,
-    async (c3) => (await c3.query(ROLES_WITH_PREFIX_SQL, [prefix])).rows.map((r) => r.rolname)
-  );
-}
-async function sealCheckpoint(admin, database, owner, log2) {
-  if (owner) await createRole(admin, owner, null);
-  await withClient(admin, (c3) => c3.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
-  return withClient(
-    withDatabase(admin, database),
-    async (c3) => {
-      let reowned;
-      if (owner) {
-        const r = await reownObjects(c3, owner);
-        reowned = r.fromSuperuser;
-        for (const f of r.failed) log2(`could not re-own ${f}`);
-      }
-      return { owner, reowned, ...await tableChecksumsAndCounts(c3) };
-    },
-    "vers-db:checkpoint"
-  );
-}
-async function dropUnknownRoles(admin, prefix, known, report) {
-  for (const role2 of await rolesWithPrefix(admin, prefix)) {
-    if (known.has(role2)) continue;
-    try {
-      await dropRoles(admin, [role2]);
-      report.removed.push(`unregistered role ${role2}`);
-    } catch (err) {
-      report.errors.push(`role ${role2}: ${err.message}`);
-    }
-  }
-}
-var IS_SUPERUSER_SQL, ROLE_EXISTS_SQL2, ROLES_WITH_PREFIX_SQL, ROLE_DATABASES_SQL, USER_SCHEMAS_SQL2, FOREIGN_OWNED_SQL, ALTER_KEYWORD, LOGIN_ROLE_OPTIONS, OWNER_ROLE_OPTIONS, newRolePassword;
-var init_local_sandbox = __esm({
-  "src/backends/local-sandbox.ts"() {
-    "use strict";
-    init_esm();
-    init_snapshot();
-    init_pg();
-    init_secrets();
-    IS_SUPERUSER_SQL = "SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user";
-    ROLE_EXISTS_SQL2 = "SELECT 1 FROM pg_roles WHERE rolname = $1";
-    ROLES_WITH_PREFIX_SQL = "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY 1";
-    ROLE_DATABASES_SQL = `
-  SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
-  WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
-    AND d.datallowconn`;
-    USER_SCHEMAS_SQL2 = `
-  SELECT nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'
-    AND nspname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1`;
-    FOREIGN_OWNED_SQL = `
-  WITH objs(classid, objid, owner, nsp) AS (
-    SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.oid FROM pg_namespace n
-    UNION ALL SELECT 'pg_class'::regclass, c.oid, c.relowner, c.relnamespace FROM pg_class c
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
-        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                 AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
-    UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.pronamespace FROM pg_proc p
-    UNION ALL SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typnamespace FROM pg_type t
-      WHERE t.typtype IN ('b', 'd', 'e', 'r') AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-    UNION ALL SELECT 'pg_collation'::regclass, oid, collowner, collnamespace FROM pg_collation
-    UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner, connamespace FROM pg_conversion
-    UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner, cfgnamespace FROM pg_ts_config
-    UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner, dictnamespace FROM pg_ts_dict
-    UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner, oprnamespace FROM pg_operator
-    UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner, opfnamespace FROM pg_opfamily
-    UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner, opcnamespace FROM pg_opclass
-    UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner, stxnamespace FROM pg_statistic_ext
-  )
-  SELECT i.type, i.identity, r.rolname AS owner, r.rolsuper AS superuser
-  FROM objs o
-  JOIN pg_namespace ns ON ns.oid = o.nsp
-  JOIN pg_roles r ON r.oid = o.owner
-  CROSS JOIN LATERAL pg_identify_object(o.classid, o.objid, 0) i
-  WHERE r.rolname <> $1 AND r.rolname <> 'pg_database_owner'
-    AND ns.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND ns.nspname NOT LIKE 'pg\\_toast%' AND ns.nspname NOT LIKE 'pg\\_temp\\_%'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid
-                    AND d.deptype IN ('e', 'i')
-                    -- a partitioned table depends internally on its own key columns: still re-owned
-                    AND NOT (d.refclassid = o.classid AND d.refobjid = o.objid))
-  ORDER BY o.classid::oid, i.identity`;
-    ALTER_KEYWORD = {
-      schema: "SCHEMA",
-      table: "TABLE",
-      view: "VIEW",
-      "materialized view": "MATERIALIZED VIEW",
-      "foreign table": "FOREIGN TABLE",
-      sequence: "SEQUENCE",
-      "composite type": "TYPE",
-      type: "TYPE",
-      function: "FUNCTION",
-      procedure: "PROCEDURE",
-      aggregate: "AGGREGATE",
-      collation: "COLLATION",
-      conversion: "CONVERSION",
-      "text search configuration": "TEXT SEARCH CONFIGURATION",
-      "text search dictionary": "TEXT SEARCH DICTIONARY",
-      operator: "OPERATOR",
-      "operator class": "OPERATOR CLASS",
-      "operator family": "OPERATOR FAMILY",
-      "statistics object": "STATISTICS"
-    };
-    LOGIN_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
-    OWNER_ROLE_OPTIONS = "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT";
-    newRolePassword = () => {
-      const password2 = randomBytes12(18).toString("hex");
-      addSecret(password2);
-      return password2;
-    };
-  }
-});
-
-// src/backends/local-own.ts
-async function dropOwnDatabase(admin, instance, name) {
-  const prefix = instancePrefix(instance);
-  if (!name.startsWith(prefix)) {
-    throw new BackendError(`refusing to drop database ${JSON.stringify(name)}: vers-db did not create it`, {
-      hint: `vers-db only ever drops databases named ${prefix}\u2026; the registry entry naming it was not written by vers-db`
-    });
-  }
-  await dropDatabase(admin, name);
-}
-async function dropOwnRoles(admin, instance, roles) {
-  const prefix = instancePrefix(instance);
-  const foreign = roles.find((r) => !r.startsWith(prefix));
-  if (foreign)
-    throw new BackendError(`refusing to drop role ${JSON.stringify(foreign)}: vers-db did not create it`);
-  await dropRoles(admin, roles);
-}
-async function sweepUnregistered(admin, registry2, report) {
-  const data = await registry2.read();
-  const prefix = instancePrefix(data.instance);
-  const databases = /* @__PURE__ */ new Set();
-  const roles = /* @__PURE__ */ new Set();
-  for (const b of Object.values(data.branches)) {
-    if (b.backend === "local") databases.add(b.database);
-    if (b.sandbox) roles.add(b.sandbox.owner).add(b.sandbox.reader);
-  }
-  for (const c3 of Object.values(data.checkpoints)) {
-    if (c3.owner) roles.add(c3.owner);
-    if (c3.backend !== "local") continue;
-    databases.add(c3.id).add(workingDatabaseName(data.instance, c3.tag));
-    if (c3.state !== "ready") roles.add(checkpointOwnerRole(data.instance, c3.tag));
-  }
-  for (const name of await databasesWithPrefix(admin, prefix)) {
-    if (databases.has(name)) continue;
-    try {
-      await dropOwnDatabase(admin, data.instance, name);
-      report.removed.push(`unregistered database ${name}`);
-    } catch (err) {
-      report.errors.push(`${name}: ${err.message}`);
-    }
-  }
-  await dropUnknownRoles(admin, prefix, roles, report);
-}
-var init_local_own = __esm({
-  "src/backends/local-own.ts"() {
-    "use strict";
-    init_errors();
-    init_names();
-    init_local_sandbox();
-    init_pg_admin();
-  }
-});
-
-// src/backends/local-driver.ts
-var SEAL_TEMPLATE_SQL, REASSIGN_TO_SERVER_USER_SQL, LOCAL_CAPABILITIES, LocalDriver;
-var init_local_driver2 = __esm({
-  "src/backends/local-driver.ts"() {
-    "use strict";
-    init_errors();
-    init_names();
-    init_pg();
-    init_secrets();
-    init_deps();
-    init_local_clone();
-    init_local_own();
-    init_local_sandbox();
-    init_local_verify();
-    init_messages();
-    init_pg_admin();
-    init_shell_step();
-    SEAL_TEMPLATE_SQL = (db) => `ALTER DATABASE ${quoteIdent(db)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`;
-    REASSIGN_TO_SERVER_USER_SQL = (role2) => `REASSIGN OWNED BY ${quoteIdent(role2)} TO CURRENT_USER`;
-    LOCAL_CAPABILITIES = {
-      batchBranching: false,
-      defaultParallel: 1,
-      isolation: "roles",
-      appliesServerSettings: false
-    };
-    LocalDriver = class {
-      constructor(deps, source, dataDir, serverVersionNum) {
-        this.deps = deps;
-        this.source = source;
-        this.dataDir = dataDir;
-        this.serverVersionNum = serverVersionNum;
-      }
-      deps;
-      source;
-      dataDir;
-      serverVersionNum;
-      kind = "local";
-      engine = "postgres";
-      capabilities = LOCAL_CAPABILITIES;
-      cloneEnv;
-      sandbox;
-      get admin() {
-        return adminConfigFor(this.source);
-      }
-      instance() {
-        return this.deps.registry.instance();
-      }
-      /**
-       * Branches are sandboxed (own roles) when the server user can make roles, i.e. is a superuser;
-       * a server user that is no superuser is already the limit. VERS_DB_SANDBOX=off turns it off.
-       */
-      sandboxed() {
-        this.sandbox ??= (async () => {
-          if (/^(off|0|false|no)$/i.test(this.deps.env.VERS_DB_SANDBOX?.trim() ?? "")) return false;
-          return isSuperuser(this.admin);
-        })();
-        return this.sandbox;
-      }
-      environment() {
-        this.cloneEnv ??= (async () => {
-          const reflinks = this.dataDir ? await supportsReflinks(this.dataDir) : null;
-          return { serverVersionNum: this.serverVersionNum, reflinks };
-        })();
-        return this.cloneEnv;
-      }
-      async copy(target, template, strategy, owned, signal2) {
-        const { clause: clause2, setup } = strategyClause(strategy, (await this.environment()).serverVersionNum);
-        return cloneDatabase(this.admin, target, template, { clause: clause2, setup, owned, signal: signal2 });
-      }
-      async dropOwn(name) {
-        await dropOwnDatabase(this.admin, await this.instance(), name);
-      }
-      async dropOwnRoles(roles) {
-        await dropOwnRoles(this.admin, await this.instance(), roles);
-      }
-      async planCheckpoint(tag, database) {
-        const source = database || (this.source.database ?? "postgres");
-        if (!await databaseExists(this.admin, source))
-          throw unknownSourceDatabase(source, displayUrl(this.admin));
-        const id2 = checkpointDatabaseName(await this.instance(), tag);
-        const strategy = chooseCloneStrategy(
-          await databaseSize(this.admin, source),
-          await this.environment(),
-          parseCloneStrategy(this.deps.env.VERS_DB_CLONE_STRATEGY)
-        );
-        return { id: id2, source, database: id2, strategy };
-      }
-      /**
-       * The copy becomes a template nobody connects to; before that its objects go to a NOLOGIN role
-       * of its own (those a superuser owned are recorded) and its per-table checksums are taken.
-       */
-      async createCheckpoint(tag, plan, o2) {
-        const ms4 = await this.copy(plan.id, plan.source, plan.strategy, false, o2.signal);
-        const owner = await this.sandboxed() ? checkpointOwnerRole(await this.instance(), tag) : void 0;
-        const sealed = await sealCheckpoint(
-          this.admin,
-          plan.id,
-          owner,
-          (m) => this.deps.log(`checkpoint ${tag}: ${m}`)
-        );
-        await withClient(this.admin, (c3) => c3.query(SEAL_TEMPLATE_SQL(plan.id)));
-        return { id: plan.id, durationMs: ms4, extra: sealed };
-      }
-      async removeCheckpoint(entry) {
-        const instance = await this.instance();
-        await this.dropOwn(entry.id || checkpointDatabaseName(instance, entry.tag));
-        await this.dropOwn(workingDatabaseName(instance, entry.tag));
-        const owner = entry.owner ?? (await this.sandboxed() ? checkpointOwnerRole(instance, entry.tag) : null);
-        if (owner) await this.dropOwnRoles([owner]);
-      }
-      async planBranches(_ckpt, names) {
-        const instance = await this.instance();
-        const sandboxed = await this.sandboxed();
-        return names.map((name) => ({
-          id: branchDatabaseName(instance, name),
-          database: branchDatabaseName(instance, name),
-          strategy: _ckpt.strategy,
-          sandbox: sandboxed ? {
-            owner: branchOwnerRole(instance, name),
-            ownerPassword: newRolePassword(),
-            reader: branchReaderRole(instance, name),
-            readerPassword: newRolePassword()
-          } : void 0
-        }));
-      }
-      async createBranches(ckpt, planned, o2) {
-        for (const b of planned) {
-          if (o2.signal?.aborted) throw new CancelledError();
-          if (b.sandbox) {
-            await createRole(this.admin, b.sandbox.owner, b.sandbox.ownerPassword);
-            await createRole(this.admin, b.sandbox.reader, b.sandbox.readerPassword);
-          }
-          const ms4 = await this.copy(b.id, ckpt.id, ckpt.strategy, true, o2.signal);
-          if (b.sandbox) {
-            const { owner, reader } = b.sandbox;
-            const sealed = await sealBranch(this.admin, b.database, {
-              owner,
-              reader,
-              checkpointOwner: ckpt.owner ?? null
-            });
-            for (const f of sealed.failed) this.deps.log(`branch ${b.name}: could not re-own ${f}`);
-          }
-          await o2.ready(b.name, b.id, ms4);
-        }
-      }
-      async removeBranch(b) {
-        if (!b.database.startsWith(instancePrefix(await this.instance()))) {
-          this.deps.log(
-            `branch ${b.name} names database ${b.database}, which vers-db did not create: not dropping it`
-          );
-          return;
-        }
-        await this.dropOwn(b.database);
-        if (b.sandbox) await this.dropOwnRoles([b.sandbox.owner, b.sandbox.reader]);
-      }
-      async connect(b, as) {
-        let config2 = withDatabase(this.source, b.database);
-        if (b.sandbox) {
-          addSecret(b.sandbox.ownerPassword);
-          addSecret(b.sandbox.readerPassword);
-        }
-        if (b.sandbox && as === "owner") {
-          config2 = { ...config2, user: b.sandbox.owner, password: b.sandbox.ownerPassword };
-        } else if (b.sandbox && as === "reader") {
-          await grantReader(this.admin, b.database, b.sandbox.reader);
-          config2 = { ...config2, user: b.sandbox.reader, password: b.sandbox.readerPassword };
-        }
-        return { config: config2, displayUrl: displayUrl(config2), close: async () => {
-        } };
-      }
-      async exec(b, command, options) {
-        const { config: config2 } = await this.connect(b, options.superuser ? "superuser" : "owner");
-        return this.run(config2, command, options);
-      }
-      async connectSource() {
-        return { config: this.source, displayUrl: displayUrl(this.source), close: async () => {
-        } };
-      }
-      execSource(command, options) {
-        return this.run(this.source, command, options);
-      }
-      run(config2, command, options) {
-        const { cwd, env } = this.deps;
-        return runShellStep({ cwd, env, stateDir: stateDirOf(this.deps) }, config2, command, options);
-      }
-      withAdmin(fn) {
-        return fn(this.admin);
-      }
-      async rollback(ckpt, o2) {
-        const target = workingDatabaseName(await this.instance(), ckpt.tag);
-        const existed = await databaseExists(this.admin, target);
-        if (existed) await this.dropOwn(target);
-        await this.copy(target, ckpt.id, ckpt.strategy, true, o2.signal);
-        const owner = ckpt.owner;
-        if (owner)
-          await withClient(withDatabase(this.admin, target), (c3) => c3.query(REASSIGN_TO_SERVER_USER_SQL(owner)));
-        return {
-          tag: ckpt.tag,
-          target: urlOf(withDatabase(this.source, target)),
-          removed: existed ? target : null
-        };
-      }
-      /** Databases and roles of crashed processes, which the registry does not hold. */
-      sweep(report) {
-        return sweepUnregistered(this.admin, this.deps.registry, report);
-      }
-      verifyCheckpoint(entry) {
-        return verifyTemplate(this.admin, entry, stateDirOf(this.deps));
-      }
-      async close() {
-      }
-    };
-  }
-});
-
-// src/backends/local.ts
-var local_exports = {};
-__export(local_exports, {
-  EMBEDDED_SOURCE_DATABASE: () => EMBEDDED_SOURCE_DATABASE,
-  LocalBackend: () => LocalBackend,
-  createLocalBackend: () => createLocalBackend,
-  openEmbeddedBackend: () => openEmbeddedBackend,
-  verifyServer: () => verifyServer
-});
-async function verifyServer(source) {
-  const { v } = await withClient(
-    source,
-    async (c3) => (await c3.query(SERVER_VERSION_SQL2)).rows[0]
-  );
-  if (v < MIN_SERVER_VERSION) {
-    throw new DatabaseError(`PostgreSQL ${Math.floor(v / 1e4)} is not supported at ${displayUrl(source)}`, {
-      hint: "vers-db needs PostgreSQL 13 or newer (DROP DATABASE \u2026 WITH (FORCE))"
-    });
-  }
-  return v;
-}
-async function createLocalBackend(deps) {
-  const url = deps.env.DATABASE_URL?.trim();
-  if (!url) return (await openEmbeddedBackend(deps)).backend;
-  let source;
-  try {
-    source = configFromUrl(url);
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw new InvalidInputError(`DATABASE_URL: ${err.message}`, err);
-    throw new InvalidInputError("DATABASE_URL is not a valid postgres:// URL");
-  }
-  const version2 = await verifyServer(source);
-  return new LocalBackend(deps, new LocalDriver(deps, source, null, version2));
-}
-async function openEmbeddedBackend(deps, options = {}) {
-  const server = await ensureEmbedded(stateDirOf(deps), { persistent: options.persistent, log: deps.log });
-  const admin = configFromUrl(server.url, "postgres");
-  await ensureDatabase(admin, EMBEDDED_SOURCE_DATABASE).catch((err) => {
-    throw err instanceof BackendError || err instanceof DatabaseError ? err : new BackendError(String(err));
-  });
-  const source = withDatabase(admin, EMBEDDED_SOURCE_DATABASE);
-  const version2 = await verifyServer(source);
-  const backend = new LocalBackend(deps, new LocalDriver(deps, source, server.state.dataDir, version2));
-  return { backend, url: server.url, source };
-}
-var EMBEDDED_SOURCE_DATABASE, MIN_SERVER_VERSION, SERVER_VERSION_SQL2, LocalBackend;
-var init_local = __esm({
-  "src/backends/local.ts"() {
-    "use strict";
-    init_errors();
-    init_pg();
-    init_deps();
-    init_embedded();
-    init_local_driver2();
-    init_managed();
-    init_pg_admin();
-    EMBEDDED_SOURCE_DATABASE = "app";
-    MIN_SERVER_VERSION = 13e4;
-    SERVER_VERSION_SQL2 = `SELECT current_setting('server_version_num')::int AS v`;
-    LocalBackend = class extends ManagedBackend {
     };
   }
 });
@@ -59498,6629 +67338,6 @@ var require_dist3 = __commonJS({
 // node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.js
 import process2 from "node:process";
 
-// node_modules/zod/v4/core/util.js
-var util_exports = {};
-__export(util_exports, {
-  BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
-  CONSTANT_CATCH: () => CONSTANT_CATCH,
-  Class: () => Class,
-  NUMBER_FORMAT_RANGES: () => NUMBER_FORMAT_RANGES,
-  aborted: () => aborted,
-  allowsEval: () => allowsEval,
-  assert: () => assert,
-  assertEqual: () => assertEqual,
-  assertIs: () => assertIs,
-  assertNever: () => assertNever,
-  assertNotEqual: () => assertNotEqual,
-  assignProp: () => assignProp,
-  attachSchema: () => attachSchema,
-  base64ToUint8Array: () => base64ToUint8Array,
-  base64urlToUint8Array: () => base64urlToUint8Array,
-  cached: () => cached,
-  captureStackTrace: () => captureStackTrace,
-  cleanEnum: () => cleanEnum,
-  cleanRegex: () => cleanRegex,
-  clone: () => clone,
-  cloneDef: () => cloneDef,
-  codePointLength: () => codePointLength,
-  constantCatch: () => constantCatch,
-  createTransparentProxy: () => createTransparentProxy,
-  defineLazy: () => defineLazy,
-  defineLazyInternal: () => defineLazyInternal,
-  derived: () => derived,
-  esc: () => esc,
-  escapeRegex: () => escapeRegex,
-  explicitlyAborted: () => explicitlyAborted,
-  extend: () => extend,
-  finalizeIssue: () => finalizeIssue,
-  floatSafeRemainder: () => floatSafeRemainder,
-  getElementAtPath: () => getElementAtPath,
-  getEnumValues: () => getEnumValues,
-  getLengthableOrigin: () => getLengthableOrigin,
-  getParsedType: () => getParsedType,
-  getSizableOrigin: () => getSizableOrigin,
-  hexToUint8Array: () => hexToUint8Array,
-  hide: () => hide,
-  installLazyProp: () => installLazyProp,
-  isObject: () => isObject,
-  isPlainObject: () => isPlainObject,
-  issue: () => issue,
-  joinValues: () => joinValues,
-  jsonStringifyReplacer: () => jsonStringifyReplacer,
-  members: () => members,
-  merge: () => merge,
-  mergeDefs: () => mergeDefs,
-  normalizeParams: () => normalizeParams,
-  nullish: () => nullish,
-  numKeys: () => numKeys,
-  objectClone: () => objectClone,
-  omit: () => omit,
-  optionalKeys: () => optionalKeys,
-  own: () => own,
-  parsedType: () => parsedType,
-  partial: () => partial,
-  pick: () => pick,
-  prefixIssues: () => prefixIssues,
-  primitiveTypes: () => primitiveTypes,
-  promiseAllObject: () => promiseAllObject,
-  propertyKeyTypes: () => propertyKeyTypes,
-  randomString: () => randomString,
-  rawShape: () => rawShape,
-  required: () => required,
-  safeExtend: () => safeExtend,
-  shallowClone: () => shallowClone,
-  sizeCaps: () => sizeCaps,
-  slugify: () => slugify,
-  stringifyPrimitive: () => stringifyPrimitive,
-  toZod: () => toZod,
-  uint8ArrayToBase64: () => uint8ArrayToBase64,
-  uint8ArrayToBase64url: () => uint8ArrayToBase64url,
-  uint8ArrayToHex: () => uint8ArrayToHex,
-  unwrapMessage: () => unwrapMessage
-});
-function assertEqual(val) {
-  return val;
-}
-function assertNotEqual(val) {
-  return val;
-}
-function toZod() {
-  return (schema) => schema;
-}
-function assertIs(_arg) {
-}
-function assertNever(_x) {
-  throw new Error("Unexpected value in exhaustive check");
-}
-function assert(_) {
-}
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
-  return values;
-}
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-  if (typeof value === "bigint")
-    return value.toString();
-  return value;
-}
-var Cached = class {
-  constructor(getter) {
-    this._getter = getter;
-    this._value = void 0;
-  }
-  get value() {
-    const getter = this._getter;
-    if (getter !== void 0) {
-      this._value = getter();
-      this._getter = void 0;
-    }
-    return this._value;
-  }
-};
-function cached(getter) {
-  return new Cached(getter);
-}
-function nullish(input) {
-  return input === null || input === void 0;
-}
-function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
-  const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
-}
-function floatSafeRemainder(val, step) {
-  const ratio = val / step;
-  const roundedRatio = Math.round(ratio);
-  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-  if (Math.abs(ratio - roundedRatio) < tolerance)
-    return 0;
-  return ratio - roundedRatio;
-}
-var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object3, key, getter) {
-  let value = void 0;
-  Object.defineProperty(object3, key, {
-    get() {
-      if (value === EVALUATING) {
-        return void 0;
-      }
-      if (value === void 0) {
-        value = EVALUATING;
-        value = getter();
-      }
-      return value;
-    },
-    set(v) {
-      Object.defineProperty(object3, key, {
-        value: v
-        // configurable: true,
-      });
-    },
-    configurable: true
-  });
-}
-function objectClone(obj) {
-  return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
-}
-function assignProp(target, prop, value) {
-  Object.defineProperty(target, prop, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true
-  });
-}
-function rawShape(def) {
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  return desc?.get ? desc.get.raw : desc?.value;
-}
-function sourceShape(schema) {
-  return rawShape(schema._zod.def) ?? schema._zod.def.shape;
-}
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
-    get() {
-      const value = getter();
-      assignProp(this, key, value);
-      return value;
-    },
-    enumerable: true,
-    configurable: true
-  });
-}
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
-  else
-    target[key] = value;
-}
-function mirrorShape(target, source, keys, wrap) {
-  const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
-      });
-    } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
-  }
-}
-function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get)
-      deferProp(target, key, () => source[key]);
-    else
-      putProp(target, key, desc.value);
-  }
-}
-function mergeDefs(...defs) {
-  const mergedDescriptors = {};
-  for (const def of defs) {
-    const descriptors2 = Object.getOwnPropertyDescriptors(def);
-    Object.assign(mergedDescriptors, descriptors2);
-  }
-  return Object.defineProperties({}, mergedDescriptors);
-}
-function cloneDef(schema) {
-  return mergeDefs(schema._zod.def);
-}
-function getElementAtPath(obj, path6) {
-  if (!path6)
-    return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
-}
-function promiseAllObject(promisesObj) {
-  const keys = Object.keys(promisesObj);
-  const promises = keys.map((key) => promisesObj[key]);
-  return Promise.all(promises).then((results) => {
-    const resolvedObj = {};
-    for (let i2 = 0; i2 < keys.length; i2++) {
-      resolvedObj[keys[i2]] = results[i2];
-    }
-    return resolvedObj;
-  });
-}
-function randomString(length = 10) {
-  const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str = "";
-  for (let i2 = 0; i2 < length; i2++) {
-    str += chars[Math.floor(Math.random() * chars.length)];
-  }
-  return str;
-}
-function esc(str) {
-  return JSON.stringify(str);
-}
-function slugify(input) {
-  return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
-}
-var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
-};
-function isObject(data) {
-  return typeof data === "object" && data !== null && !Array.isArray(data);
-}
-var allowsEval = /* @__PURE__ */ cached(() => {
-  if (globalConfig.jitless) {
-    return false;
-  }
-  if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
-    return false;
-  }
-  try {
-    const F = Function;
-    new F("");
-    return true;
-  } catch (_) {
-    return false;
-  }
-});
-function isPlainObject(o2) {
-  if (isObject(o2) === false)
-    return false;
-  const ctor = o2.constructor;
-  if (ctor === void 0)
-    return true;
-  if (typeof ctor !== "function")
-    return true;
-  const prot = ctor.prototype;
-  if (isObject(prot) === false)
-    return false;
-  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
-    return false;
-  }
-  return true;
-}
-function shallowClone(o2) {
-  if (isPlainObject(o2))
-    return { ...o2 };
-  if (Array.isArray(o2))
-    return [...o2];
-  if (o2 instanceof Map)
-    return new Map(o2);
-  if (o2 instanceof Set)
-    return new Set(o2);
-  return o2;
-}
-function numKeys(data) {
-  let keyCount = 0;
-  for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
-      keyCount++;
-    }
-  }
-  return keyCount;
-}
-var getParsedType = (data) => {
-  const t = typeof data;
-  switch (t) {
-    case "undefined":
-      return "undefined";
-    case "string":
-      return "string";
-    case "number":
-      return Number.isNaN(data) ? "nan" : "number";
-    case "boolean":
-      return "boolean";
-    case "function":
-      return "function";
-    case "bigint":
-      return "bigint";
-    case "symbol":
-      return "symbol";
-    case "object":
-      if (Array.isArray(data)) {
-        return "array";
-      }
-      if (data === null) {
-        return "null";
-      }
-      if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
-        return "promise";
-      }
-      if (typeof Map !== "undefined" && data instanceof Map) {
-        return "map";
-      }
-      if (typeof Set !== "undefined" && data instanceof Set) {
-        return "set";
-      }
-      if (typeof Date !== "undefined" && data instanceof Date) {
-        return "date";
-      }
-      if (typeof File !== "undefined" && data instanceof File) {
-        return "file";
-      }
-      return "object";
-    default:
-      throw new Error(`Unknown data type: ${t}`);
-  }
-};
-var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
-var primitiveTypes = /* @__PURE__ */ new Set([
-  "string",
-  "number",
-  "bigint",
-  "boolean",
-  "symbol",
-  "undefined"
-]);
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function clone(inst, def, params) {
-  const cl = new inst._zod.constr(def ?? inst._zod.def);
-  if (!def || params?.parent)
-    cl._zod.parent = inst;
-  return cl;
-}
-function normalizeParams(_params) {
-  const params = _params;
-  if (!params)
-    return {};
-  if (typeof params === "string")
-    return { error: () => params };
-  if (params?.message !== void 0) {
-    if (params?.error !== void 0)
-      throw new Error("Cannot specify both `message` and `error` params");
-    params.error = params.message;
-  }
-  delete params.message;
-  if (typeof params.error === "string")
-    return { ...params, error: () => params.error };
-  return params;
-}
-function createTransparentProxy(getter) {
-  let target;
-  return new Proxy({}, {
-    get(_, prop, receiver) {
-      target ?? (target = getter());
-      return Reflect.get(target, prop, receiver);
-    },
-    set(_, prop, value, receiver) {
-      target ?? (target = getter());
-      return Reflect.set(target, prop, value, receiver);
-    },
-    has(_, prop) {
-      target ?? (target = getter());
-      return Reflect.has(target, prop);
-    },
-    deleteProperty(_, prop) {
-      target ?? (target = getter());
-      return Reflect.deleteProperty(target, prop);
-    },
-    ownKeys(_) {
-      target ?? (target = getter());
-      return Reflect.ownKeys(target);
-    },
-    getOwnPropertyDescriptor(_, prop) {
-      target ?? (target = getter());
-      return Reflect.getOwnPropertyDescriptor(target, prop);
-    },
-    defineProperty(_, prop, descriptor) {
-      target ?? (target = getter());
-      return Reflect.defineProperty(target, prop, descriptor);
-    }
-  });
-}
-function stringifyPrimitive(value) {
-  if (typeof value === "bigint")
-    return value.toString() + "n";
-  if (typeof value === "string")
-    return `"${value}"`;
-  return `${value}`;
-}
-function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => {
-    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
-  });
-}
-var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
-  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  int32: [-2147483648, 2147483647],
-  uint32: [0, 4294967295],
-  float32: [-34028234663852886e22, 34028234663852886e22],
-  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
-}))();
-var BIGINT_FORMAT_RANGES = {
-  int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
-  uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
-};
-function pick(schema, mask) {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(".pick() cannot be used on object schemas containing refinements");
-  }
-  const newShape = {};
-  mirrorShape(newShape, schema, maskedKeys(schema, mask));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-function maskedKeys(schema, mask) {
-  const raw = sourceShape(schema);
-  const keys = [];
-  for (const key of Reflect.ownKeys(mask)) {
-    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-      throw new Error(`Unrecognized key: "${String(key)}"`);
-    }
-    if (mask[key])
-      keys.push(key);
-  }
-  return keys;
-}
-function omit(schema, mask) {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(".omit() cannot be used on object schemas containing refinements");
-  }
-  const omitted = new Set(maskedKeys(schema, mask));
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-function extend(schema, shape) {
-  if (!isPlainObject(shape)) {
-    throw new Error("Invalid input to extend: expected a plain object");
-  }
-  const checks = schema._zod.def.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    const existingShape = sourceShape(schema);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
-        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
-      }
-    }
-  }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-function extended(schema, shape) {
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
-  mirrorProps(newShape, shape);
-  return newShape;
-}
-function safeExtend(schema, shape) {
-  if (!isPlainObject(shape)) {
-    throw new Error("Invalid input to safeExtend: expected a plain object");
-  }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-function merge(a2, b) {
-  if (!b?._zod?.def) {
-    throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
-  }
-  if (a2._zod.def.checks?.length) {
-    throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
-  }
-  const newShape = {};
-  mirrorShape(newShape, a2, Reflect.ownKeys(sourceShape(a2)));
-  mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
-  const def = mergeDefs(a2._zod.def, {
-    shape: newShape,
-    get catchall() {
-      return b._zod.def.catchall;
-    },
-    checks: b._zod.def.checks ?? []
-  });
-  return clone(a2, def);
-}
-function partial(Class2, schema, mask, name = "partial") {
-  const currDef = schema._zod.def;
-  const checks = currDef.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
-  }
-  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
-}
-function required(Class2, schema, mask) {
-  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
-  const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
-    // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
-  ));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
-}
-function aborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue !== true) {
-      return true;
-    }
-  }
-  return false;
-}
-function explicitlyAborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue === false) {
-      return true;
-    }
-  }
-  return false;
-}
-function prefixIssues(path6, issues) {
-  return issues.map((iss) => {
-    var _a3;
-    (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path6);
-    return iss;
-  });
-}
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
-}
-function sizeCaps(defChecks) {
-  const caps = [];
-  for (const ch of defChecks ?? []) {
-    const d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
-      break;
-    const max = d.maximum ?? d.length ?? d.size;
-    if (max >= 0)
-      caps.push([max, ch]);
-  }
-  return caps;
-}
-function attachSchema(issues, start, inst) {
-  var _a3;
-  for (let i2 = start; i2 < issues.length; i2++) {
-    (_a3 = issues[i2]).schema ?? (_a3.schema = inst);
-  }
-}
-function finalizeIssue(iss, ctx, config2) {
-  var _a3;
-  const traits = iss.inst?._zod?.traits;
-  if (traits?.has("$ZodType")) {
-    if (traits.has("$ZodCheck"))
-      (_a3 = iss).schema ?? (_a3.schema = iss.inst);
-    else
-      iss.schema = iss.inst;
-  }
-  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
-  const full = {};
-  for (const k of Object.keys(iss)) {
-    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
-      continue;
-    full[k] = iss[k];
-  }
-  full.path ?? (full.path = []);
-  full.message = message;
-  if (ctx?.reportInput) {
-    full.input = iss.input;
-  }
-  return full;
-}
-function getSizableOrigin(input) {
-  if (input instanceof Set)
-    return "set";
-  if (input instanceof Map)
-    return "map";
-  if (input instanceof File)
-    return "file";
-  return "unknown";
-}
-var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count2 = units;
-  for (let i2 = 0; i2 < units - 1; i2++) {
-    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
-      count2--;
-      i2++;
-    }
-  }
-  return count2;
-}
-function getLengthableOrigin(input) {
-  if (Array.isArray(input))
-    return "array";
-  if (typeof input === "string")
-    return "string";
-  return "unknown";
-}
-function parsedType(data) {
-  const t = typeof data;
-  switch (t) {
-    case "number": {
-      return Number.isNaN(data) ? "nan" : "number";
-    }
-    case "object": {
-      if (data === null) {
-        return "null";
-      }
-      if (Array.isArray(data)) {
-        return "array";
-      }
-      const obj = data;
-      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
-        return obj.constructor.name;
-      }
-    }
-  }
-  return t;
-}
-function issue(...args) {
-  const [iss, input, inst] = args;
-  if (typeof iss === "string") {
-    return {
-      message: iss,
-      code: "custom",
-      input,
-      inst
-    };
-  }
-  return { ...iss };
-}
-function cleanEnum(obj) {
-  return Object.entries(obj).filter(([k, _]) => {
-    return Number.isNaN(Number.parseInt(k, 10));
-  }).map((el) => el[1]);
-}
-function base64ToUint8Array(base642) {
-  const binaryString = atob(base642);
-  const bytes2 = new Uint8Array(binaryString.length);
-  for (let i2 = 0; i2 < binaryString.length; i2++) {
-    bytes2[i2] = binaryString.charCodeAt(i2);
-  }
-  return bytes2;
-}
-function uint8ArrayToBase64(bytes2) {
-  let binaryString = "";
-  for (let i2 = 0; i2 < bytes2.length; i2++) {
-    binaryString += String.fromCharCode(bytes2[i2]);
-  }
-  return btoa(binaryString);
-}
-function base64urlToUint8Array(base64url2) {
-  const base642 = base64url2.replace(/-/g, "+").replace(/_/g, "/");
-  const padding = "=".repeat((4 - base642.length % 4) % 4);
-  return base64ToUint8Array(base642 + padding);
-}
-function uint8ArrayToBase64url(bytes2) {
-  return uint8ArrayToBase64(bytes2).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
-}
-function hexToUint8Array(hex) {
-  const cleanHex = hex.replace(/^0x/, "");
-  if (cleanHex.length % 2 !== 0) {
-    throw new Error("Invalid hex string length");
-  }
-  const bytes2 = new Uint8Array(cleanHex.length / 2);
-  for (let i2 = 0; i2 < cleanHex.length; i2 += 2) {
-    bytes2[i2 / 2] = Number.parseInt(cleanHex.slice(i2, i2 + 2), 16);
-  }
-  return bytes2;
-}
-function uint8ArrayToHex(bytes2) {
-  return Array.from(bytes2).map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-var Class = class {
-  constructor(..._args) {
-  }
-};
-function members(proto, table) {
-  for (const key in table) {
-    const desc = Object.getOwnPropertyDescriptor(table, key);
-    if (desc.get)
-      Object.defineProperty(proto, key, { ...desc, enumerable: false });
-    else
-      defineBound(proto, key, desc.value);
-  }
-}
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
-  return value;
-}
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
-}
-// @__NO_SIDE_EFFECTS__
-function derived(computes, table) {
-  for (const key in computes) {
-    const compute = computes[key];
-    Object.defineProperty(table, key, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        return own(this, key, compute(this));
-      },
-      set(value) {
-        own(this, key, value);
-      }
-    });
-  }
-  return table;
-}
-function defineBound(proto, key, fn) {
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
-    },
-    set(value) {
-      own(this, key, value);
-    }
-  });
-}
-function claim(inst, sentinel) {
-  const proto = Object.getPrototypeOf(inst);
-  return sentinel in proto ? void 0 : proto;
-}
-var installing;
-var broke = false;
-var breaker = {
-  configurable: true,
-  get() {
-    broke = true;
-    return void 0;
-  }
-};
-function defineLazyInternal(inst, key, compute) {
-  const proto = Object.getPrototypeOf(inst._zod);
-  if (key in proto && installing !== inst._zod) {
-    installing = void 0;
-    return;
-  }
-  installing = inst._zod;
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      Object.defineProperty(this, key, breaker);
-      const outer = broke;
-      broke = false;
-      try {
-        const value = compute(this);
-        if (broke)
-          delete this[key];
-        else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
-        broke = broke || outer;
-        return value;
-      } catch (err) {
-        delete this[key];
-        broke = broke || outer;
-        throw err;
-      }
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
-    }
-  });
-}
-function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim(inst, key);
-  if (!proto)
-    return;
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    get() {
-      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
-      desc.value = make(this);
-      Object.defineProperty(this, key, desc);
-      return desc.value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
-    }
-  });
-}
-var CONSTANT_CATCH = "~constantCatch";
-function constantCatch(value) {
-  const fn = () => value;
-  fn[CONSTANT_CATCH] = true;
-  return fn;
-}
-
-// node_modules/zod/v4/core/core.js
-var _a;
-var _zodDesc = { value: void 0, enumerable: false };
-var _E = "captureStackTrace" in Error ? Error : null;
-function newError(Definition) {
-  const E = _E;
-  if (E) {
-    const saved = E.stackTraceLimit;
-    if (typeof saved === "number") {
-      try {
-        E.stackTraceLimit = 0;
-      } catch {
-        _E = null;
-        return new Definition();
-      }
-      try {
-        return new Definition();
-      } finally {
-        E.stackTraceLimit = saved;
-      }
-    }
-  }
-  return new Definition();
-}
-// @__NO_SIDE_EFFECTS__
-function $constructor(name, initializer3, proto, params) {
-  const zodProto = {};
-  function Internals(def) {
-    this.def = def;
-    this.constr = _;
-    this.traits = /* @__PURE__ */ new Set();
-  }
-  Internals.prototype = zodProto;
-  const protoMembers = proto;
-  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
-    if (!inst._zod) {
-      _zodDesc.value = new Internals(def);
-      try {
-        Object.defineProperty(inst, "_zod", _zodDesc);
-      } finally {
-        _zodDesc.value = void 0;
-      }
-    } else if (inst._zod.traits.has(name)) {
-      return;
-    }
-    inst._zod.traits.add(name);
-    initializer3(inst, def);
-    if (initialized) {
-      const own2 = Object.getPrototypeOf(inst);
-      const ctorProto = inst._zod.constr.prototype;
-      let up = own2;
-      while (up && up !== ctorProto)
-        up = Object.getPrototypeOf(up);
-      const target = up ?? own2;
-      if (!initialized.has(target)) {
-        initialized.add(target);
-        members(target, protoMembers);
-      }
-    }
-    const proto2 = _.prototype;
-    for (const k in proto2) {
-      if (!Object.prototype.hasOwnProperty.call(proto2, k))
-        continue;
-      if (!(k in inst)) {
-        inst[k] = proto2[k].bind(inst);
-      }
-    }
-  }
-  const Parent = params?.Parent ?? Object;
-  class Definition extends Parent {
-  }
-  Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
-    const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
-        fn();
-      }
-      inst._zod.deferred = void 0;
-    }
-    const pp = globalThis.__zod_globalConfig?.postProcessor;
-    if (pp)
-      pp(inst);
-    return inst;
-  }
-  Object.defineProperty(_, "init", { value: init });
-  Object.defineProperty(_, Symbol.hasInstance, {
-    value: (inst) => {
-      if (params?.Parent && inst instanceof params.Parent)
-        return true;
-      return inst?._zod?.traits?.has(name);
-    }
-  });
-  Object.defineProperty(_, "name", { value: name });
-  return _;
-}
-var $ZodAsyncError = class extends Error {
-  constructor() {
-    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
-  }
-};
-var $ZodEncodeError = class extends Error {
-  constructor(name) {
-    super(`Encountered unidirectional transform during encode: ${name}`);
-    this.name = "ZodEncodeError";
-  }
-};
-(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-var globalConfig = globalThis.__zod_globalConfig;
-function config(newConfig) {
-  if (newConfig)
-    Object.assign(globalConfig, newConfig);
-  return globalConfig;
-}
-
-// node_modules/zod/v4/core/errors.js
-function _getMessage() {
-  const internals = this._zod;
-  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
-  return internals.message;
-}
-function _setMessage(value) {
-  this._zod.message = value;
-}
-var _messageDesc = {
-  get: _getMessage,
-  set: _setMessage,
-  enumerable: true,
-  configurable: true
-};
-var _issuesDesc = { value: void 0, enumerable: false };
-var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-var initializer = (inst, def) => {
-  inst.name = "$ZodError";
-  _issuesDesc.value = def;
-  Object.defineProperty(inst, "issues", _issuesDesc);
-  _issuesDesc.value = void 0;
-  Object.defineProperty(inst, "message", _messageDesc);
-  const proto = Object.getPrototypeOf(inst);
-  if (!_installedToString.has(proto)) {
-    _installedToString.add(proto);
-    Object.defineProperty(proto, "toString", {
-      configurable: true,
-      enumerable: false,
-      get() {
-        const value = () => this.message;
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-        return value;
-      },
-      set(value) {
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-      }
-    });
-  }
-};
-var $ZodError = $constructor("$ZodError", initializer);
-var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
-  Parent: Error
-});
-function node(obj, key, make) {
-  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-    if (key === "__proto__") {
-      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
-    } else {
-      obj[key] = make();
-    }
-  }
-  return obj[key];
-}
-function flattenError(error2, mapper = (issue2) => issue2.message) {
-  const fieldErrors = {};
-  const formErrors = [];
-  for (const sub of error2.issues) {
-    if (sub.path.length > 0) {
-      node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
-    } else {
-      formErrors.push(mapper(sub));
-    }
-  }
-  return { formErrors, fieldErrors };
-}
-function formatError(error2, mapper = (issue2) => issue2.message) {
-  const fieldErrors = { _errors: [] };
-  const processError = (error3, path6 = []) => {
-    for (const issue2 of error3.issues) {
-      if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path6, ...issue2.path]));
-      } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
-      } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path6, ...issue2.path]);
-      } else {
-        const fullpath = [...path6, ...issue2.path];
-        if (fullpath.length === 0) {
-          fieldErrors._errors.push(mapper(issue2));
-        } else {
-          let curr = fieldErrors;
-          let i2 = 0;
-          while (i2 < fullpath.length) {
-            const el = fullpath[i2];
-            const terminal = i2 === fullpath.length - 1;
-            if (el === "_errors") {
-              if (terminal)
-                curr._errors.push(mapper(issue2));
-              i2++;
-              continue;
-            }
-            if (!Object.prototype.hasOwnProperty.call(curr, el)) {
-              Object.defineProperty(curr, el, {
-                value: { _errors: [] },
-                enumerable: true,
-                writable: true,
-                configurable: true
-              });
-            }
-            const node2 = curr[el];
-            if (terminal) {
-              node2._errors.push(mapper(issue2));
-            }
-            curr = node2;
-            i2++;
-          }
-        }
-      }
-    }
-  };
-  processError(error2);
-  return fieldErrors;
-}
-
-// node_modules/zod/v4/core/parse.js
-function finalizeParams(callee, params) {
-  return { callee: params?.callee ?? callee, Err: params?.Err };
-}
-var _parse = (_Err) => {
-  const fn = (schema, value, _ctx, _params) => {
-    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-    const result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    if (result.issues.length) {
-      const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, _params?.callee ?? fn);
-      throw e;
-    }
-    return result.value;
-  };
-  return fn;
-};
-var parse = /* @__PURE__ */ _parse($ZodRealError);
-var _parseAsync = (_Err) => {
-  const fn = async (schema, value, _ctx, params) => {
-    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-    let result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise)
-      result = await result;
-    if (result.issues.length) {
-      const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, params?.callee ?? fn);
-      throw e;
-    }
-    return result.value;
-  };
-  return fn;
-};
-var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
-var _safeParse = (_Err) => (schema, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-  const result = schema._zod.run({ value, issues: [] }, ctx);
-  if (result instanceof Promise) {
-    throw new $ZodAsyncError();
-  }
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-};
-var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
-  let error2;
-  return {
-    success: false,
-    get error() {
-      if (!error2) {
-        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
-        issues = void 0;
-        ctx = void 0;
-      }
-      return error2;
-    },
-    set error(e) {
-      error2 = e;
-      issues = void 0;
-      ctx = void 0;
-    }
-  };
-}
-var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-  let result = schema._zod.run({ value, issues: [] }, ctx);
-  if (result instanceof Promise)
-    result = await result;
-  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-};
-var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
-var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
-var COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
-var validate = ((schema, value, _ctx) => {
-  const validator = schema._zod.bag.validator;
-  if (validator !== void 0) {
-    if (validator(value) !== COMPILE_INVALID)
-      return true;
-    if (validator.definite === true && _ctx === void 0)
-      return false;
-  }
-  return validateFallback(schema, value, _ctx);
-});
-function validateFallback(schema, value, _ctx) {
-  const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
-  const fallbackRun = schema._zod.bag.fallbackRun;
-  let result;
-  if (fallbackRun) {
-    ctx[COMPILE_FALLBACK] = true;
-    result = fallbackRun({ value, issues: [] }, ctx);
-  } else {
-    result = schema._zod.run({ value, issues: [] }, ctx);
-  }
-  if (result instanceof Promise) {
-    throw new $ZodAsyncError();
-  }
-  return result.issues.length === 0;
-}
-var validateAsync = async (schema, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
-  let result = schema._zod.run({ value, issues: [] }, ctx);
-  if (result instanceof Promise)
-    result = await result;
-  return result.issues.length === 0;
-};
-var _encode = (_Err) => {
-  const parse3 = _parse(_Err);
-  const fn = (schema, value, _ctx, _params) => {
-    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse3(schema, value, ctx, finalizeParams(fn, _params));
-  };
-  return fn;
-};
-var _decode = (_Err) => {
-  const parse3 = _parse(_Err);
-  const fn = (schema, value, _ctx, _params) => {
-    return parse3(schema, value, _ctx, finalizeParams(fn, _params));
-  };
-  return fn;
-};
-var _encodeAsync = (_Err) => {
-  const parseAsync3 = _parseAsync(_Err);
-  const fn = async (schema, value, _ctx, _params) => {
-    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return await parseAsync3(schema, value, ctx, finalizeParams(fn, _params));
-  };
-  return fn;
-};
-var _decodeAsync = (_Err) => {
-  const parseAsync3 = _parseAsync(_Err);
-  const fn = async (schema, value, _ctx, _params) => {
-    return await parseAsync3(schema, value, _ctx, finalizeParams(fn, _params));
-  };
-  return fn;
-};
-var _safeEncode = (_Err) => (schema, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-  return _safeParse(_Err)(schema, value, ctx);
-};
-var _safeDecode = (_Err) => (schema, value, _ctx) => {
-  return _safeParse(_Err)(schema, value, _ctx);
-};
-var _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-  return _safeParseAsync(_Err)(schema, value, ctx);
-};
-var _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
-  return _safeParseAsync(_Err)(schema, value, _ctx);
-};
-
-// node_modules/zod/v4/core/regexes.js
-var cuid = /^[cC][0-9a-z]{6,}$/;
-var cuid2 = /^[0-9a-z]+$/;
-var ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
-var xid = /^[0-9a-vA-V]{20}$/;
-var ksuid = /^[A-Za-z0-9]{27}$/;
-var nanoid = /^[a-zA-Z0-9_-]{21}$/;
-function nanoidOfLength(length) {
-  return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
-}
-var duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
-var guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
-var uuid = (version2) => {
-  if (!version2)
-    return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
-  return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
-};
-var email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
-var _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
-function emoji() {
-  return new RegExp(_emoji, "u");
-}
-var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
-var cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
-var base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
-var base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
-var httpProtocol = /^https?$/;
-var e164 = /^\+[1-9]\d{6,14}$/;
-var dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
-function anchor(source) {
-  return new RegExp(`^${source}$`);
-}
-var date = /* @__PURE__ */ anchor(dateSource);
-function timeSource(args) {
-  const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-  return regex;
-}
-function time(args) {
-  return new RegExp(`^${timeSource(args)}$`);
-}
-function datetime(args) {
-  const opts = ["Z"];
-  if (args.offset)
-    opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
-  const qualified5 = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
-  const timeRegex2 = args.local ? `${qualified5}|${timeSource({ precision: args.precision })}` : qualified5;
-  return new RegExp(`^${dateSource}T(?:${timeRegex2})$`);
-}
-var anyString = /^[\s\S]{0,}$/;
-var integer = /^-?\d+$/;
-var number = /^-?\d+(?:\.\d+)?$/;
-var boolean = /^(?:true|false)$/i;
-var _null = /^null$/i;
-var lowercase = /^[^A-Z]*$/;
-var uppercase = /^[^a-z]*$/;
-
-// node_modules/zod/v4/core/checks.js
-var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
-  var _a3;
-  inst._zod ?? (inst._zod = {});
-  inst._zod.def = def;
-  (_a3 = inst._zod).onattach ?? (_a3.onattach = []);
-});
-var _whenHasLength = (payload) => {
-  const val = payload.value;
-  return !nullish(val) && val.length !== void 0;
-};
-var numericOriginMap = {
-  number: "number",
-  bigint: "bigint",
-  object: "date"
-};
-var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_big",
-      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_small",
-      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckMultipleOf = /* @__PURE__ */ $constructor("$ZodCheckMultipleOf", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (typeof payload.value !== typeof def.value)
-      throw new Error("Cannot mix number and bigint in multiple_of check.");
-    const isMultiple = typeof payload.value === "bigint" ? (
-      // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
-      def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
-    ) : floatSafeRemainder(payload.value, def.value) === 0;
-    if (isMultiple)
-      return;
-    payload.issues.push({
-      origin: typeof payload.value,
-      code: "not_multiple_of",
-      divisor: def.value,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  def.format = def.format || "float64";
-  const isInt = def.format?.includes("int");
-  const origin = isInt ? "int" : "number";
-  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    if (isInt) {
-      if (!Number.isInteger(input)) {
-        payload.issues.push({
-          expected: origin,
-          format: def.format,
-          code: "invalid_type",
-          continue: false,
-          input,
-          inst
-        });
-        return;
-      }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
-          payload.issues.push({
-            input,
-            code: "too_big",
-            maximum: Number.MAX_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        } else {
-          payload.issues.push({
-            input,
-            code: "too_small",
-            minimum: Number.MIN_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        }
-        return;
-      }
-    }
-    if (input < minimum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_small",
-        minimum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-    if (input > maximum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_big",
-        maximum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def) => {
-  var _a3;
-  $ZodCheck.init(inst, def);
-  (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
-    if (length <= def.maximum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_big",
-      maximum: def.maximum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-  var _a3;
-  $ZodCheck.init(inst, def);
-  (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
-    if (length >= def.minimum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_small",
-      minimum: def.minimum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def) => {
-  var _a3;
-  $ZodCheck.init(inst, def);
-  (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def.length && units <= def.length * 2 ? codePointLength(input) : units;
-    if (length === def.length)
-      return;
-    const origin = getLengthableOrigin(input);
-    const tooBig = length > def.length;
-    payload.issues.push({
-      origin,
-      ...tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length },
-      inclusive: true,
-      exact: true,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
-  var _a3, _b;
-  $ZodCheck.init(inst, def);
-  if (def.pattern)
-    (_a3 = inst._zod).check ?? (_a3.check = (payload) => {
-      def.pattern.lastIndex = 0;
-      if (def.pattern.test(payload.value))
-        return;
-      payload.issues.push({
-        origin: "string",
-        code: "invalid_format",
-        format: def.format,
-        input: payload.value,
-        ...def.pattern ? { pattern: def.pattern.toString() } : {},
-        inst,
-        continue: !def.abort
-      });
-    });
-  else
-    (_b = inst._zod).check ?? (_b.check = () => {
-    });
-});
-var $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    def.pattern.lastIndex = 0;
-    if (def.pattern.test(payload.value))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "regex",
-      input: payload.value,
-      pattern: def.pattern.toString(),
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckLowerCase = /* @__PURE__ */ $constructor("$ZodCheckLowerCase", (inst, def) => {
-  def.pattern ?? (def.pattern = lowercase);
-  $ZodCheckStringFormat.init(inst, def);
-});
-var $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (inst, def) => {
-  def.pattern ?? (def.pattern = uppercase);
-  $ZodCheckStringFormat.init(inst, def);
-});
-var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const escapedRegex = escapeRegex(def.includes);
-  const pattern2 = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
-  def.pattern = pattern2;
-  inst._zod.check = (payload) => {
-    if (payload.value.includes(def.includes, def.position))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "includes",
-      includes: def.includes,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const pattern2 = new RegExp(`^${escapeRegex(def.prefix)}.*`);
-  def.pattern ?? (def.pattern = pattern2);
-  inst._zod.check = (payload) => {
-    if (payload.value.startsWith(def.prefix))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "starts_with",
-      prefix: def.prefix,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const pattern2 = new RegExp(`.*${escapeRegex(def.suffix)}$`);
-  def.pattern ?? (def.pattern = pattern2);
-  inst._zod.check = (payload) => {
-    if (payload.value.endsWith(def.suffix))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "ends_with",
-      suffix: def.suffix,
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  inst._zod.check = (payload) => {
-    payload.value = def.tx(payload.value);
-  };
-});
-
-// node_modules/zod/v4/core/doc.js
-var Doc = class {
-  constructor(args = [], closed = {}) {
-    this.content = [];
-    this.indent = 0;
-    this.args = args;
-    this.closed = closed;
-  }
-  // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
-  indented(fn) {
-    this.indent += 1;
-    try {
-      fn(this);
-    } finally {
-      this.indent -= 1;
-    }
-  }
-  write(arg) {
-    if (typeof arg === "function") {
-      arg(this, { execution: "sync" });
-      arg(this, { execution: "async" });
-      return;
-    }
-    const content = arg;
-    const lines = content.split("\n").filter((x) => x);
-    const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
-    const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-    for (const line of dedented) {
-      this.content.push(line);
-    }
-  }
-  compile() {
-    const F = Function;
-    const content = this?.content ?? [``];
-    const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
-${content.join("\n")}
-};`);
-    return factory(...Object.values(this.closed));
-  }
-};
-
-// node_modules/zod/v4/core/versions.js
-var version = {
-  major: 4,
-  minor: 6,
-  patch: 7
-};
-
-// node_modules/zod/v4/core/schemas.js
-var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
-  var _a3;
-  inst ?? (inst = {});
-  inst._zod.def = def;
-  inst._zod.bag = inst._zod.bag || {};
-  inst._zod.version = version;
-  const defChecks = inst._zod.def.checks;
-  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
-  for (const ch of checks) {
-    for (const fn of ch._zod.onattach) {
-      fn(inst);
-    }
-  }
-  if (checks.length === 0) {
-    (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-    inst._zod.deferred?.push(() => {
-      inst._zod.run = inst._zod.parse;
-    });
-  } else {
-    const runChecks = (payload, checks2, ctx) => {
-      if (payload.memo)
-        return payload;
-      let isAborted2 = aborted(payload);
-      let asyncResult;
-      for (const ch of checks2) {
-        if (ch._zod.def.when) {
-          if (explicitlyAborted(payload))
-            continue;
-          const shouldRun = ch._zod.def.when(payload);
-          if (!shouldRun)
-            continue;
-        } else if (isAborted2) {
-          continue;
-        }
-        const currLen = payload.issues.length;
-        const _ = ch._zod.check(payload);
-        if (_ instanceof Promise && ctx?.async === false) {
-          throw new $ZodAsyncError();
-        }
-        if (asyncResult || _ instanceof Promise) {
-          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _;
-            const nextLen = payload.issues.length;
-            if (nextLen === currLen)
-              return;
-            attachSchema(payload.issues, currLen, inst);
-            if (!isAborted2)
-              isAborted2 = aborted(payload, currLen);
-          });
-        } else {
-          const nextLen = payload.issues.length;
-          if (nextLen === currLen)
-            continue;
-          attachSchema(payload.issues, currLen, inst);
-          if (!isAborted2)
-            isAborted2 = aborted(payload, currLen);
-        }
-      }
-      if (asyncResult) {
-        return asyncResult.then(() => {
-          return payload;
-        });
-      }
-      return payload;
-    };
-    const handleCanaryResult = (canary, payload, ctx) => {
-      if (aborted(canary)) {
-        canary.aborted = true;
-        return canary;
-      }
-      const checkResult = runChecks(payload, checks, ctx);
-      if (checkResult instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
-      }
-      return inst._zod.parse(checkResult, ctx);
-    };
-    inst._zod.run = (payload, ctx) => {
-      if (ctx.skipChecks) {
-        return inst._zod.parse(payload, ctx);
-      }
-      if (ctx.direction === "backward") {
-        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
-        if (canary instanceof Promise) {
-          return canary.then((canary2) => {
-            return handleCanaryResult(canary2, payload, ctx);
-          });
-        }
-        return handleCanaryResult(canary, payload, ctx);
-      }
-      const result = inst._zod.parse(payload, ctx);
-      if (result instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return result.then((result2) => runChecks(result2, checks, ctx));
-      }
-      return runChecks(result, checks, ctx);
-    };
-  }
-}, {
-  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-  get "~standard"() {
-    return hide(this, "~standard", standardProps(this));
-  },
-  set "~standard"(value) {
-    own(this, "~standard", value);
-  }
-});
-var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync2(inst, value) {
-  const ctx = { async: true };
-  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
-}
-function standardProps(inst) {
-  return {
-    validate: (value) => {
-      const ctx = { async: false };
-      try {
-        const r = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r instanceof Promise))
-          return toStandardResult(r, ctx);
-      } catch (_) {
-      }
-      return validateAsync2(inst, value);
-    },
-    vendor: "zod",
-    version: 1
-  };
-}
-var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = def.pattern ?? anyString;
-  inst._zod.parse = (payload, _) => {
-    if (def.coerce)
-      try {
-        payload.value = String(payload.value);
-      } catch (_2) {
-      }
-    if (typeof payload.value === "string")
-      return payload;
-    payload.issues.push({
-      expected: "string",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  $ZodString.init(inst, def);
-});
-var $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def) => {
-  def.pattern ?? (def.pattern = guid);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
-  if (def.version) {
-    const versionMap = {
-      v1: 1,
-      v2: 2,
-      v3: 3,
-      v4: 4,
-      v5: 5,
-      v6: 6,
-      v7: 7,
-      v8: 8
-    };
-    const v = versionMap[def.version];
-    if (v === void 0)
-      throw new Error(`Invalid UUID version: "${def.version}"`);
-    def.pattern ?? (def.pattern = uuid(v));
-  } else
-    def.pattern ?? (def.pattern = uuid());
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def) => {
-  def.pattern ?? (def.pattern = email);
-  $ZodStringFormat.init(inst, def);
-});
-var URL_BAD_FORMAT = 1;
-var URL_UNPARSEABLE = 2;
-function canParseURL(input) {
-  try {
-    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
-      return URL.canParse(input);
-    new URL(input);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function validateURL(trimmed, def) {
-  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
-    return canParseURL(trimmed) || URL_UNPARSEABLE;
-  }
-  return parseURLObject(trimmed, def);
-}
-function parseURLObject(trimmed, def) {
-  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
-    return URL_BAD_FORMAT;
-  }
-  try {
-    if (typeof URL !== "undefined") {
-      const URLStatic = URL;
-      if (typeof URLStatic.parse === "function")
-        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-    }
-    return new URL(trimmed);
-  } catch {
-    return URL_UNPARSEABLE;
-  }
-}
-var asciiTabOrNewline = /[\t\n\r]/g;
-function stripTabAndNewline(value) {
-  return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url, hostname) {
-  hostname.lastIndex = 0;
-  return hostname.test(url.hostname);
-}
-function urlProtocolOk(url, protocol) {
-  protocol.lastIndex = 0;
-  return protocol.test(url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol);
-}
-var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    try {
-      const trimmed = payload.value.trim();
-      const url = validateURL(trimmed, def);
-      if (url === URL_BAD_FORMAT) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid URL format",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url === URL_UNPARSEABLE) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url === true) {
-        payload.value = stripTabAndNewline(trimmed);
-        return;
-      }
-      if (def.hostname && !urlHostnameOk(url, def.hostname)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid hostname",
-          pattern: def.hostname.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      if (def.protocol && !urlProtocolOk(url, def.protocol)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid protocol",
-          pattern: def.protocol.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      payload.value = def.normalize ? url.href : stripTabAndNewline(trimmed);
-      return;
-    } catch (_) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodEmoji = /* @__PURE__ */ $constructor("$ZodEmoji", (inst, def) => {
-  def.pattern ?? (def.pattern = emoji());
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodNanoID = /* @__PURE__ */ $constructor("$ZodNanoID", (inst, def) => {
-  if (def.length !== void 0 && (!Number.isInteger(def.length) || def.length < 1))
-    throw new Error(`Invalid nanoid length: ${def.length}`);
-  def.pattern ?? (def.pattern = def.length === void 0 ? nanoid : nanoidOfLength(def.length));
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodCUID = /* @__PURE__ */ $constructor("$ZodCUID", (inst, def) => {
-  def.pattern ?? (def.pattern = cuid);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodCUID2 = /* @__PURE__ */ $constructor("$ZodCUID2", (inst, def) => {
-  def.pattern ?? (def.pattern = cuid2);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodULID = /* @__PURE__ */ $constructor("$ZodULID", (inst, def) => {
-  def.pattern ?? (def.pattern = ulid);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodXID = /* @__PURE__ */ $constructor("$ZodXID", (inst, def) => {
-  def.pattern ?? (def.pattern = xid);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodKSUID = /* @__PURE__ */ $constructor("$ZodKSUID", (inst, def) => {
-  def.pattern ?? (def.pattern = ksuid);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def) => {
-  def.pattern ?? (def.pattern = datetime(def));
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
-  def.pattern ?? (def.pattern = date);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
-  def.pattern ?? (def.pattern = time(def));
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def) => {
-  def.pattern ?? (def.pattern = duration);
-  $ZodStringFormat.init(inst, def);
-});
-var $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
-  def.pattern ?? (def.pattern = ipv4);
-  $ZodStringFormat.init(inst, def);
-});
-var ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
-function isValidIPv6(value) {
-  if (!ipv6Alphabet.test(value))
-    return false;
-  return canParseURL(`http://[${value}]`);
-}
-var $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
-  def.pattern ?? (def.pattern = ipv6);
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (!isValidIPv6(payload.value)) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "ipv6",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def) => {
-  def.pattern ?? (def.pattern = cidrv4);
-  $ZodStringFormat.init(inst, def);
-});
-function isValidCIDRv6(value) {
-  const parts = value.split("/");
-  if (parts.length !== 2)
-    return false;
-  const [address, prefix] = parts;
-  if (!prefix)
-    return false;
-  const prefixNum = Number(prefix);
-  if (`${prefixNum}` !== prefix)
-    return false;
-  if (prefixNum < 0 || prefixNum > 128)
-    return false;
-  return isValidIPv6(address);
-}
-var $ZodCIDRv6 = /* @__PURE__ */ $constructor("$ZodCIDRv6", (inst, def) => {
-  def.pattern ?? (def.pattern = cidrv6);
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (!isValidCIDRv6(payload.value)) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "cidrv6",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-function isValidBase64(data) {
-  if (data === "")
-    return true;
-  if (/\s/.test(data))
-    return false;
-  if (data.length % 4 !== 0)
-    return false;
-  try {
-    atob(data);
-    return true;
-  } catch {
-    return false;
-  }
-}
-var base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
-var $ZodBase64 = /* @__PURE__ */ $constructor("$ZodBase64", (inst, def) => {
-  def.pattern ?? (def.pattern = base64Charset);
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (isValidBase64(payload.value))
-      return;
-    payload.issues.push({
-      code: "invalid_format",
-      format: "base64",
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var base64urlCharset = /^[A-Za-z0-9_-]*$/;
-function isValidBase64URL(data) {
-  if (!base64urlCharset.test(data))
-    return false;
-  const base642 = data.replace(/[-_]/g, (c3) => c3 === "-" ? "+" : "/");
-  const padded = base642.padEnd(Math.ceil(base642.length / 4) * 4, "=");
-  return isValidBase64(padded);
-}
-var $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def) => {
-  def.pattern ?? (def.pattern = base64urlCharset);
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (isValidBase64URL(payload.value))
-      return;
-    payload.issues.push({
-      code: "invalid_format",
-      format: "base64url",
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def) => {
-  def.pattern ?? (def.pattern = e164);
-  $ZodStringFormat.init(inst, def);
-});
-function isValidJWT(token, algorithm = null) {
-  try {
-    const tokensParts = token.split(".");
-    if (tokensParts.length !== 3)
-      return false;
-    const [header] = tokensParts;
-    if (!header)
-      return false;
-    const parsedHeader = JSON.parse(atob(header));
-    if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
-      return false;
-    if (!parsedHeader.alg)
-      return false;
-    if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
-      return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
-var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (isValidJWT(payload.value, def.alg))
-      return;
-    payload.issues.push({
-      code: "invalid_format",
-      format: "jwt",
-      input: payload.value,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = number;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Number(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
-      return payload;
-    }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
-    payload.issues.push({
-      expected: "number",
-      code: "invalid_type",
-      input,
-      inst,
-      ...received ? { received } : {}
-    });
-    return payload;
-  };
-});
-var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
-  $ZodCheckNumberFormat.init(inst, def);
-  $ZodNumber.init(inst, def);
-});
-var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = boolean;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Boolean(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "boolean")
-      return payload;
-    payload.issues.push({
-      expected: "boolean",
-      code: "invalid_type",
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodNull = /* @__PURE__ */ $constructor("$ZodNull", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = _null;
-  inst._zod.values = /* @__PURE__ */ new Set([null]);
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (input === null)
-      return payload;
-    payload.issues.push({
-      expected: "null",
-      code: "invalid_type",
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload) => payload;
-});
-var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _ctx) => {
-    payload.issues.push({
-      expected: "never",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-function capSize(inst, size) {
-  const caps = sizeCaps(inst._zod.def.checks);
-  if (!caps.length)
-    return;
-  const cap = Math.min(...caps.map((c3) => c3[0]));
-  const parse3 = inst._zod.parse;
-  inst._zod.parse = (payload, ctx) => {
-    const n3 = size(payload.value);
-    if (n3 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
-        if (n3 > max && ch._zod.def.when(payload)) {
-          const start = payload.issues.length;
-          ch._zod.check(payload);
-          payload.issues[start].continue = false;
-          attachSchema(payload.issues, start, inst);
-          return payload;
-        }
-      }
-    }
-    return parse3(payload, ctx);
-  };
-}
-var arraySize = (input) => Array.isArray(input) ? input.length : -1;
-function handleArrayResult(result, final, index) {
-  if (result.issues.length) {
-    final.issues.push(...prefixIssues(index, result.issues));
-  }
-  final.value[index] = result.value;
-}
-var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!Array.isArray(input)) {
-      payload.issues.push({
-        expected: "array",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo2 ? memo2.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
-    const proms = [];
-    const abortEarly = ctx?.abortEarly;
-    for (let i2 = 0; i2 < input.length; i2++) {
-      const item = input[i2];
-      const result = def.element._zod.run({
-        value: item,
-        issues: []
-      }, ctx);
-      if (result instanceof Promise) {
-        proms.push(result.then((result2) => handleArrayResult(result2, payload, i2)));
-      } else {
-        handleArrayResult(result, payload, i2);
-        if (abortEarly && result.issues.length !== 0 && aborted(result))
-          break;
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-  capSize(inst, arraySize);
-});
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
-  const isOptionalOut = optout === "optional";
-  if (!isPresent && isOptionalOut && optin === "optional") {
-    return;
-  }
-  if (result.issues.length) {
-    if (optin !== void 0 && isOptionalOut && !isPresent) {
-      return;
-    }
-    final.issues.push(...prefixIssues(key, result.issues));
-  }
-  if (!isPresent && optin === void 0) {
-    if (!result.issues.length) {
-      final.issues.push({
-        code: "invalid_type",
-        expected: "nonoptional",
-        input: void 0,
-        path: [key]
-      });
-    }
-    return;
-  }
-  if (result.value === void 0) {
-    if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
-    }
-  } else {
-    final.value[key] = result.value;
-  }
-}
-var NO_SYMBOL_KEYS = [];
-function normalizeDef(def) {
-  const keys = Object.keys(def.shape);
-  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
-  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
-  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (const k of allKeys) {
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-    }
-  }
-  const okeys = optionalKeys(def.shape);
-  return {
-    ...def,
-    allKeys,
-    symbolKeys,
-    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-    keySet: new Set(keys),
-    numKeys: keys.length,
-    optionalKeys: new Set(okeys)
-  };
-}
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
-  const unrecognized = [];
-  const keySet = def.keySet;
-  const _catchall = def.catchall._zod;
-  const t = _catchall.def.type;
-  const optin = _catchall.optin;
-  const optout = _catchall.optout;
-  let seen = 0;
-  for (const key in input) {
-    if (abortEarly && payload.issues.length !== seen) {
-      if (aborted(payload, seen))
-        break;
-      seen = payload.issues.length;
-    }
-    if (keySet.has(key))
-      continue;
-    if (key === "__proto__") {
-      if (t === "never")
-        unrecognized.push(key);
-      continue;
-    }
-    if (t === "never") {
-      unrecognized.push(key);
-      continue;
-    }
-    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
-    if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-    } else {
-      handlePropertyResult(r, payload, key, input, optin, optout);
-    }
-  }
-  if (unrecognized.length) {
-    payload.issues.push({
-      code: "unrecognized_keys",
-      keys: unrecognized,
-      input,
-      inst,
-      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-      continue: true
-    });
-  }
-  if (!proms.length)
-    return payload;
-  return Promise.all(proms).then(() => {
-    return payload;
-  });
-}
-var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
-  $ZodType.init(inst, def);
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
-  if (sh) {
-    const get = () => {
-      const newSh = { ...sh };
-      Object.defineProperty(def, "shape", { value: newSh });
-      get.raw = newSh;
-      return newSh;
-    };
-    get.raw = sh;
-    Object.defineProperty(def, "shape", { get });
-  }
-  const _normalized = cached(() => normalizeDef(def));
-  defineLazyInternal(inst, "propValues", (zod) => {
-    const shape = zod.def.shape;
-    const propValues = {};
-    for (const key in shape) {
-      const field = shape[key]._zod;
-      if (field.values) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-          assignProp(propValues, key, /* @__PURE__ */ new Set());
-        }
-        for (const v of field.values)
-          propValues[key].add(v);
-        if (field.optin !== void 0)
-          propValues[key].add(void 0);
-      }
-    }
-    return propValues;
-  });
-  const isObject3 = isObject;
-  const catchall = def.catchall;
-  let value;
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject3(input)) {
-      payload.issues.push({
-        expected: "object",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-    const proms = [];
-    const shape = value.shape;
-    const abortEarly = ctx?.abortEarly;
-    let seen = payload.issues.length;
-    for (const key of value.allKeys) {
-      if (abortEarly && payload.issues.length !== seen) {
-        if (aborted(payload, seen))
-          break;
-        seen = payload.issues.length;
-      }
-      if (key === "__proto__")
-        continue;
-      const el = shape[key];
-      const optin = el._zod.optin;
-      const optout = el._zod.optout;
-      const r = el._zod.run({ value: input[key], issues: [] }, ctx);
-      if (r instanceof Promise) {
-        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-      } else {
-        handlePropertyResult(r, payload, key, input, optin, optout);
-      }
-    }
-    if (!catchall) {
-      return proms.length ? Promise.all(proms).then(() => payload) : payload;
-    }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
-  };
-});
-var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
-  $ZodObject.init(inst, def);
-  const superParse = inst._zod.parse;
-  const _normalized = cached(() => normalizeDef(def));
-  const memo2 = globalConfig.memoizer;
-  const generateFastpass = (shape) => {
-    const normalized = _normalized.value;
-    const syms = normalized.symbolKeys;
-    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
-    const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
-    const prefixStr = (id2, k) => `
-          let ${id2}_ab = false;
-          for (let i = 0; i < ${id2}.issues.length; i++) {
-            const iss = ${id2}.issues[i];
-            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
-            payload.issues.push(iss);
-            if (iss.continue !== true) ${id2}_ab = true;
-          }
-          if (${id2}_ab && ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }`;
-    doc.write(`const input = payload.value;`);
-    const ids = /* @__PURE__ */ Object.create(null);
-    let counter = 0;
-    for (const key of normalized.allKeys) {
-      ids[key] = `key_${counter++}`;
-    }
-    doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-    for (const key of normalized.allKeys) {
-      if (key === "__proto__")
-        continue;
-      const id2 = ids[key];
-      const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
-      const isPresent = `${k} in input`;
-      const schema = shape[key];
-      const optin = schema?._zod?.optin;
-      const isOptionalIn = optin !== void 0;
-      const isOptionalOut = schema?._zod?.optout === "optional";
-      doc.write(`const ${id2} = ${parseStr(k)};`);
-      if (isOptionalIn && isOptionalOut) {
-        const assign = optin === "optional" ? `${id2}_present` : `${id2}.value !== undefined || ${id2}_present`;
-        doc.write(`
-        const ${id2}_present = ${isPresent};
-        if (!${id2}.issues.length || ${id2}_present) {
-          if (${id2}.issues.length) {${prefixStr(id2, k)}
-          }
-
-          if (${assign}) {
-            newResult[${k}] = ${id2}.value;
-          }
-        }
-
-      `);
-      } else if (!isOptionalIn) {
-        doc.write(`
-        const ${id2}_present = ${isPresent};
-        if (${id2}.issues.length) {${prefixStr(id2, k)}
-        }
-        if (!${id2}_present && !${id2}.issues.length) {
-          payload.issues.push({
-            code: "invalid_type",
-            expected: "nonoptional",
-            input: undefined,
-            path: [${k}]
-          });
-          if (ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }
-        }
-
-        if (${id2}_present) {
-          newResult[${k}] = ${id2}.value;
-        }
-
-      `);
-      } else {
-        doc.write(`
-        if (${id2}.issues.length) {${prefixStr(id2, k)}
-        }
-      `);
-        if (optin === "defaulted") {
-          doc.write(`newResult[${k}] = ${id2}.value;`);
-        } else {
-          doc.write(`
-        if (${id2}.value !== undefined || ${isPresent}) {
-          newResult[${k}] = ${id2}.value;
-        }
-      `);
-        }
-      }
-    }
-    doc.write(`payload.value = newResult;`);
-    doc.write(`return payload;`);
-    return doc.compile();
-  };
-  let fastpass;
-  const isObject3 = isObject;
-  const jit = !globalConfig.jitless;
-  const allowsEval2 = allowsEval;
-  const fastEnabled = jit && allowsEval2.value;
-  const catchall = def.catchall;
-  let value;
-  inst._zod.parse = (payload, ctx) => {
-    value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject3(input)) {
-      payload.issues.push({
-        expected: "object",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
-      if (!fastpass)
-        fastpass = generateFastpass(def.shape);
-      payload = fastpass(payload, ctx);
-      if (!catchall)
-        return payload;
-      return handleCatchall([], input, payload, ctx, value, inst, ctx?.abortEarly === true);
-    }
-    return superParse(payload, ctx);
-  };
-});
-function handleUnionResults(results, final, inst, ctx) {
-  for (const result of results) {
-    if (result.issues.length === 0) {
-      final.value = result.value;
-      return final;
-    }
-  }
-  const nonaborted = results.filter((r) => !aborted(r));
-  if (nonaborted.length === 1) {
-    final.value = nonaborted[0].value;
-    return nonaborted[0];
-  }
-  final.issues.push({
-    code: "invalid_union",
-    input: final.value,
-    inst,
-    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
-  });
-  return final;
-}
-var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
-  defineLazyInternal(inst, "values", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.values)) {
-      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-    }
-    return void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.pattern)) {
-      const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-    }
-    return void 0;
-  });
-  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-  inst._zod.parse = (payload, ctx) => {
-    if (first) {
-      return first(payload, ctx);
-    }
-    let async = false;
-    const results = [];
-    for (const option of def.options) {
-      const result = option._zod.run({
-        value: payload.value,
-        issues: []
-      }, ctx);
-      if (result instanceof Promise) {
-        results.push(result);
-        async = true;
-      } else {
-        if (result.issues.length === 0)
-          return result;
-        results.push(result);
-      }
-    }
-    if (!async)
-      return handleUnionResults(results, payload, inst, ctx);
-    return Promise.all(results).then((results2) => {
-      return handleUnionResults(results2, payload, inst, ctx);
-    });
-  };
-});
-function discriminatorMap(def) {
-  const map = /* @__PURE__ */ new Map();
-  for (const option of def.options) {
-    const values = option._zod.propValues?.[def.discriminator];
-    if (!values || values.size === 0)
-      throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
-    for (const value of values) {
-      if (map.has(value)) {
-        if (value !== void 0)
-          throw new Error(`Duplicate discriminator value "${String(value)}"`);
-        map.set(value, null);
-      } else {
-        map.set(value, option);
-      }
-    }
-  }
-  return map;
-}
-var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnion", (inst, def) => {
-  def.inclusive = false;
-  $ZodUnion.init(inst, def);
-  const _super = inst._zod.parse;
-  defineLazyInternal(inst, "propValues", (zod) => {
-    const propValues = {};
-    let undefinedCount = 0;
-    for (const option of zod.def.options) {
-      const pv = option._zod.propValues;
-      if (!pv || Object.keys(pv).length === 0)
-        throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
-      if (pv[zod.def.discriminator]?.has(void 0))
-        undefinedCount++;
-      for (const [k, v] of Object.entries(pv)) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-          assignProp(propValues, k, /* @__PURE__ */ new Set());
-        }
-        for (const val of v) {
-          propValues[k].add(val);
-        }
-      }
-    }
-    if (!zod.def.unionFallback && undefinedCount > 1)
-      propValues[zod.def.discriminator]?.delete(void 0);
-    return propValues;
-  });
-  def.options.forEach((option, i2) => {
-    const propShape = rawShape(option._zod.def);
-    if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
-      throw new Error(`Invalid discriminated union option at index "${i2}"`);
-    }
-  });
-  const disc = cached(() => discriminatorMap(def));
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!isObject(input)) {
-      payload.issues.push({
-        code: "invalid_type",
-        expected: "object",
-        input,
-        inst
-      });
-      return payload;
-    }
-    const value = input?.[def.discriminator];
-    const opt = disc.value.get(value);
-    if (opt && (value !== void 0 || ctx.direction !== "backward")) {
-      return opt._zod.run(payload, ctx);
-    }
-    if (def.unionFallback || ctx.direction === "backward") {
-      return _super(payload, ctx);
-    }
-    payload.issues.push({
-      code: "invalid_union",
-      errors: [],
-      note: "No matching discriminator",
-      discriminator: def.discriminator,
-      options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
-      input,
-      path: [def.discriminator],
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    const left = def.left._zod.run({ value: input, issues: [] }, ctx);
-    const right = def.right._zod.run({ value: input, issues: [] }, ctx);
-    const async = left instanceof Promise || right instanceof Promise;
-    if (async) {
-      return Promise.all([left, right]).then(([left2, right2]) => {
-        return handleIntersectionResults(payload, left2, right2);
-      });
-    }
-    return handleIntersectionResults(payload, left, right);
-  };
-});
-function mergeValues(a2, b) {
-  if (a2 === b) {
-    return { valid: true, data: a2 };
-  }
-  if (a2 instanceof Date && b instanceof Date && +a2 === +b) {
-    return { valid: true, data: a2 };
-  }
-  if (isPlainObject(a2) && isPlainObject(b)) {
-    const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a2).filter((key) => bKeys.indexOf(key) !== -1);
-    const newObj = { ...a2, ...b };
-    if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
-      delete newObj.__proto__;
-    for (const key of sharedKeys) {
-      if (key === "__proto__")
-        continue;
-      const sharedValue = mergeValues(a2[key], b[key]);
-      if (!sharedValue.valid) {
-        return {
-          valid: false,
-          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
-        };
-      }
-      newObj[key] = sharedValue.data;
-    }
-    return { valid: true, data: newObj };
-  }
-  if (Array.isArray(a2) && Array.isArray(b)) {
-    if (a2.length !== b.length) {
-      return { valid: false, mergeErrorPath: [] };
-    }
-    const newArray = [];
-    for (let index = 0; index < a2.length; index++) {
-      const itemA = a2[index];
-      const itemB = b[index];
-      const sharedValue = mergeValues(itemA, itemB);
-      if (!sharedValue.valid) {
-        return {
-          valid: false,
-          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
-        };
-      }
-      newArray.push(sharedValue.data);
-    }
-    return { valid: true, data: newArray };
-  }
-  return { valid: false, mergeErrorPath: [] };
-}
-function handleIntersectionResults(result, left, right) {
-  const unrecKeys = /* @__PURE__ */ new Map();
-  let unrecIssue;
-  const keyIssues = /* @__PURE__ */ new Map();
-  const collect2 = (iss, side) => {
-    let keys;
-    if (iss.code === "unrecognized_keys" && !iss.path?.length) {
-      unrecIssue ?? (unrecIssue = iss);
-      keys = iss.keys;
-    } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
-      const k = String(iss.path[0]);
-      if (!keyIssues.has(k))
-        keyIssues.set(k, iss);
-      keys = [k];
-    } else {
-      return false;
-    }
-    for (const k of keys) {
-      if (!unrecKeys.has(k))
-        unrecKeys.set(k, {});
-      unrecKeys.get(k)[side] = true;
-    }
-    return true;
-  };
-  for (const iss of left.issues) {
-    if (!collect2(iss, "l"))
-      result.issues.push(iss);
-  }
-  for (const iss of right.issues) {
-    if (!collect2(iss, "r"))
-      result.issues.push(iss);
-  }
-  const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
-  if (bothKeys.length) {
-    const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
-    if (aggregated.length)
-      result.issues.push({ ...unrecIssue, keys: aggregated });
-    for (const k of bothKeys) {
-      if (!aggregated.includes(k) && keyIssues.has(k))
-        result.issues.push(keyIssues.get(k));
-    }
-  }
-  const merged = mergeValues(left.value, right.value);
-  if (!merged.valid) {
-    if (aborted(result))
-      return result;
-    throw new Error(`Unmergable intersection. Error path: ${JSON.stringify(merged.mergeErrorPath)}`);
-  }
-  result.value = merged.data;
-  return result;
-}
-var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!isPlainObject(input)) {
-      payload.issues.push({
-        expected: "record",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    const proms = [];
-    const values = def.keyType._zod.values;
-    if (values && !def.partial) {
-      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-      const recordKeys = /* @__PURE__ */ new Set();
-      for (const key of values) {
-        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-          recordKeys.add(typeof key === "number" ? key.toString() : key);
-          if (key === "__proto__")
-            continue;
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-          if (keyResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (keyResult.issues.length) {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-            continue;
-          }
-          const outKey = keyResult.value;
-          if (outKey === "__proto__")
-            continue;
-          const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-          if (result instanceof Promise) {
-            proms.push(result.then((result2) => {
-              if (result2.issues.length) {
-                payload.issues.push(...prefixIssues(key, result2.issues));
-              }
-              payload.value[outKey] = result2.value;
-            }));
-          } else {
-            if (result.issues.length) {
-              payload.issues.push(...prefixIssues(key, result.issues));
-            }
-            payload.value[outKey] = result.value;
-          }
-        }
-      }
-      let unrecognized;
-      for (const key in input) {
-        if (!recordKeys.has(key)) {
-          if (def.mode === "loose") {
-            if (key === "__proto__")
-              continue;
-            payload.value[key] = input[key];
-          } else {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          }
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    } else {
-      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
-      let unrecognized;
-      for (const key of Reflect.ownKeys(input)) {
-        if (key === "__proto__")
-          continue;
-        if (!Object.prototype.propertyIsEnumerable.call(input, key))
-          continue;
-        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-        if (keyResult instanceof Promise) {
-          throw new Error("Async schemas not supported in object keys currently");
-        }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
-        if (checkNumericKey) {
-          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
-          if (retryResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (retryResult.issues.length === 0) {
-            keyResult = retryResult;
-          }
-        }
-        if (keyResult.issues.length) {
-          if (def.mode === "loose") {
-            payload.value[key] = input[key];
-          } else if (values) {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          } else {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-          }
-          continue;
-        }
-        const outKey = keyResult.value;
-        if (outKey === "__proto__")
-          continue;
-        const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-        if (result instanceof Promise) {
-          proms.push(result.then((result2) => {
-            if (result2.issues.length) {
-              payload.issues.push(...prefixIssues(key, result2.issues));
-            }
-            payload.value[outKey] = result2.value;
-          }));
-        } else {
-          if (result.issues.length) {
-            payload.issues.push(...prefixIssues(key, result.issues));
-          }
-          payload.value[outKey] = result.value;
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-});
-var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = getEnumValues(def.entries);
-  const valuesSet = new Set(values);
-  inst._zod.values = valuesSet;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = new Set(def.values);
-  inst._zod.values = values;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (values.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values: def.values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "optional";
-  globalConfig.memoizer?.guard(inst);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      throw new $ZodEncodeError(inst.constructor.name);
-    }
-    const _out = def.transform(payload.value, payload);
-    if (ctx.async) {
-      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
-      return output.then((output2) => {
-        payload.value = output2;
-        return payload;
-      });
-    }
-    if (_out instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    payload.value = _out;
-    return payload;
-  };
-});
-function handleOptionalResult(payload, result) {
-  payload.value = result.issues.length ? void 0 : result.value;
-  return payload;
-}
-var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-  inst._zod.optout = "optional";
-  defineLazyInternal(inst, "values", (zod) => {
-    const values = zod.def.innerType._zod.values;
-    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern2 = zod.def.innerType._zod.pattern;
-    return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === void 0) {
-      if (def.innerType._zod.optin !== "defaulted")
-        return payload;
-      const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-      if (result instanceof Promise)
-        return result.then((result2) => handleOptionalResult(payload, result2));
-      return handleOptionalResult(payload, result);
-    }
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodExactOptional = /* @__PURE__ */ $constructor("$ZodExactOptional", (inst, def) => {
-  $ZodOptional.init(inst, def);
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
-  inst._zod.parse = (payload, ctx) => {
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern2 = zod.def.innerType._zod.pattern;
-    return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
-  });
-  defineLazyInternal(inst, "values", (zod) => {
-    return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === null)
-      return payload;
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "defaulted";
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    if (payload.value === void 0) {
-      payload.value = def.defaultValue;
-      return payload;
-    }
-    const result = def.innerType._zod.run(payload, ctx);
-    if (result instanceof Promise) {
-      return result.then((result2) => handleDefaultResult(result2, def));
-    }
-    return handleDefaultResult(result, def);
-  };
-});
-function handleDefaultResult(payload, def) {
-  if (payload.value === void 0) {
-    payload.value = def.defaultValue;
-  }
-  return payload;
-}
-var $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "defaulted";
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    if (payload.value === void 0) {
-      payload.value = def.defaultValue;
-    }
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "values", (zod) => {
-    const v = zod.def.innerType._zod.values;
-    return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    const result = def.innerType._zod.run(payload, ctx);
-    if (result instanceof Promise) {
-      return result.then((result2) => handleNonOptionalResult(result2, inst));
-    }
-    return handleNonOptionalResult(result, inst);
-  };
-});
-function handleNonOptionalResult(payload, inst) {
-  if (!payload.issues.length && payload.value === void 0) {
-    payload.issues.push({
-      code: "invalid_type",
-      expected: "nonoptional",
-      input: payload.value,
-      inst
-    });
-  }
-  return payload;
-}
-function handleCatchResult(payload, result, def, ctx) {
-  if (!result.issues.length) {
-    payload.value = result.value;
-    if (result.memo)
-      payload.memo = true;
-    return payload;
-  }
-  payload.value = def.catchValue({
-    ...result,
-    value: payload.value,
-    error: {
-      issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config()))
-    },
-    input: payload.value
-  });
-  return payload;
-}
-var $ZodCatch = /* @__PURE__ */ $constructor("$ZodCatch", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-    if (result instanceof Promise) {
-      return result.then((result2) => handleCatchResult(payload, result2, def, ctx));
-    }
-    return handleCatchResult(payload, result, def, ctx);
-  };
-});
-var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      const right = def.out._zod.run(payload, ctx);
-      if (right instanceof Promise) {
-        return right.then((right2) => handlePipeResult(right2, def.in, ctx));
-      }
-      return handlePipeResult(right, def.in, ctx);
-    }
-    const left = def.in._zod.run(payload, ctx);
-    if (left instanceof Promise) {
-      return left.then((left2) => handlePipeResult(left2, def.out, ctx));
-    }
-    return handlePipeResult(left, def.out, ctx);
-  };
-});
-function handlePipeResult(left, next, ctx) {
-  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
-    left.aborted = true;
-    return left;
-  }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-var $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def) => {
-  $ZodPipe.init(inst, def);
-});
-var $ZodReadonly = /* @__PURE__ */ $constructor("$ZodReadonly", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    const result = def.innerType._zod.run(payload, ctx);
-    if (result instanceof Promise) {
-      return result.then(handleReadonlyResult);
-    }
-    return handleReadonlyResult(result);
-  };
-});
-function handleReadonlyResult(payload) {
-  if (!payload.memo)
-    payload.value = Object.freeze(payload.value);
-  return payload;
-}
-var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _) => {
-    return payload;
-  };
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const r = def.fn(input);
-    if (r instanceof Promise) {
-      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
-    }
-    handleRefineResult(r, payload, input, inst);
-    return;
-  };
-});
-function handleRefineResult(result, payload, input, inst) {
-  if (!result) {
-    const _iss = {
-      code: "custom",
-      input,
-      inst,
-      // incorporates params.error into issue reporting
-      path: [...inst._zod.def.path ?? []],
-      // incorporates params.error into issue reporting
-      continue: !inst._zod.def.abort
-      // params: inst._zod.def.params,
-    };
-    if (inst._zod.def.params)
-      _iss.params = inst._zod.def.params;
-    payload.issues.push(issue(_iss));
-  }
-}
-
-// node_modules/zod/v4/core/memoizer.js
-var $ZodCyclicError = class extends Error {
-  constructor() {
-    super(`Cannot parse a reference cycle that closes through a transform`);
-    this.name = "ZodCyclicError";
-  }
-};
-var STATE = "~memo";
-var NO_ISSUES = [];
-function isRef(value) {
-  return value !== null && typeof value === "object";
-}
-function cloneIssues(issues) {
-  return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
-}
-var recursive = /* @__PURE__ */ new WeakMap();
-var NONE = 0;
-var ASSUMED = 1;
-var PROVEN = 2;
-function isRecursive(inst, stack, resolve9) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
-  if (stack.has(inst))
-    return PROVEN;
-  stack.add(inst);
-  let result = NONE;
-  const check2 = (child) => {
-    if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve9);
-      if (answer > result)
-        result = answer;
-    }
-  };
-  const shape = (sh, spread2) => {
-    let answer = NONE;
-    for (const key of Reflect.ownKeys(sh)) {
-      const desc = Object.getOwnPropertyDescriptor(sh, key);
-      if (spread2 && !desc.enumerable)
-        continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
-      if (child > answer)
-        answer = child;
-    }
-    return answer;
-  };
-  const merge2 = (answer) => {
-    if (answer > result)
-      result = answer;
-  };
-  const def = inst._zod.def;
-  const kind = def.type;
-  switch (kind) {
-    case "object": {
-      const raw = rawShape(def);
-      merge2(raw ? shape(raw, true) : ASSUMED);
-      check2(def.catchall);
-      break;
-    }
-    case "array":
-      check2(def.element);
-      break;
-    case "tuple":
-      for (const el of def.items)
-        check2(el);
-      check2(def.rest);
-      break;
-    case "record":
-    case "map":
-      check2(def.keyType);
-      check2(def.valueType);
-      break;
-    case "set":
-      check2(def.valueType);
-      break;
-    case "union":
-      for (const el of def.options)
-        check2(el);
-      break;
-    case "intersection":
-      check2(def.left);
-      check2(def.right);
-      break;
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "catch":
-    case "readonly":
-    case "nonoptional":
-    case "promise":
-    case "success":
-      check2(def.innerType);
-      break;
-    case "pipe":
-      check2(def.in);
-      check2(def.out);
-      break;
-    case "function":
-      check2(def.input);
-      check2(def.output);
-      break;
-    // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
-    case "lazy": {
-      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
-      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
-      break;
-    }
-    // a leaf by choice: `parts` are regex fragments, not data positions
-    case "template_literal":
-    // leaves
-    case "string":
-    case "number":
-    case "int":
-    case "boolean":
-    case "bigint":
-    case "symbol":
-    case "undefined":
-    case "null":
-    case "void":
-    case "never":
-    case "any":
-    case "unknown":
-    case "date":
-    case "nan":
-    case "enum":
-    case "literal":
-    case "file":
-    case "transform":
-    case "custom":
-      break;
-    default: {
-      kind;
-      for (const key in def) {
-        const desc = Object.getOwnPropertyDescriptor(def, key);
-        if (!desc || desc.get)
-          continue;
-        const value = desc.value;
-        if (!value || typeof value !== "object")
-          continue;
-        if (value._zod)
-          check2(value);
-        else if (Array.isArray(value))
-          for (const el of value)
-            check2(el);
-      }
-    }
-  }
-  stack.delete(inst);
-  return settle(inst, result);
-}
-function settle(inst, answer) {
-  if (answer !== ASSUMED)
-    recursive.set(inst, answer === PROVEN);
-  return answer;
-}
-function bucketFor(state, inst) {
-  let bucket = state.buckets.get(inst);
-  if (!bucket) {
-    bucket = /* @__PURE__ */ new WeakMap();
-    state.buckets.set(inst, bucket);
-  }
-  return bucket;
-}
-var handoff;
-var open = [];
-var memo = {
-  alloc(_inst, payload, empty) {
-    const bucket = handoff;
-    if (!bucket)
-      return empty;
-    handoff = void 0;
-    const entry = { value: empty, issues: null };
-    bucket.set(payload.value, entry);
-    open.push(entry);
-    return empty;
-  },
-  guard(inst) {
-    var _a3;
-    (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-    inst._zod.deferred.push(() => {
-      const base = inst._zod.parse;
-      const wrapped = (payload, ctx) => {
-        if (ctx.direction !== "backward" && isBackEdge(ctx, payload.value))
-          throw new $ZodCyclicError();
-        return base(payload, ctx);
-      };
-      inst._zod.parse = wrapped;
-      if (inst._zod.run === base)
-        inst._zod.run = wrapped;
-    });
-  },
-  attach(inst) {
-    var _a3;
-    let isRecursiveInst;
-    let rechecked = false;
-    let lastCtx;
-    let lastBucket;
-    (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
-    inst._zod.deferred.push(() => {
-      const base = inst._zod.parse;
-      const wrapped = (payload, ctx) => {
-        if (isRecursiveInst === void 0) {
-          const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
-          if (walked === NONE) {
-            inst._zod.parse = base;
-            if (inst._zod.run === wrapped)
-              inst._zod.run = base;
-            return base(payload, ctx);
-          }
-          if (walked === PROVEN || rechecked)
-            isRecursiveInst = true;
-          else
-            rechecked = true;
-        }
-        const input = payload.value;
-        if (!isRef(input))
-          return base(payload, ctx);
-        let state = ctx[STATE];
-        if (!state) {
-          state = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 };
-          ctx[STATE] = state;
-        }
-        let bucket;
-        if (lastCtx === ctx) {
-          bucket = lastBucket;
-        } else {
-          bucket = bucketFor(state, inst);
-          lastCtx = ctx;
-          lastBucket = bucket;
-        }
-        const hit = bucket.get(input);
-        if (hit) {
-          payload.value = hit.value;
-          if (hit.issues) {
-            if (hit.issues.length)
-              payload.issues.push(...cloneIssues(hit.issues));
-          } else {
-            payload.memo = true;
-            state.backEdges ?? (state.backEdges = /* @__PURE__ */ new WeakSet());
-            state.backEdges.add(hit.value);
-          }
-          return payload;
-        }
-        handoff = bucket;
-        const depth = open.length;
-        const result = base(payload, ctx);
-        handoff = void 0;
-        const entry = open.length > depth ? open.pop() : void 0;
-        if (result instanceof Promise) {
-          return result.then((r) => {
-            if (entry)
-              entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
-            return r;
-          });
-        }
-        if (entry)
-          entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
-        return result;
-      };
-      inst._zod.parse = wrapped;
-      if (inst._zod.run === base)
-        inst._zod.run = wrapped;
-    });
-  }
-};
-function memoizer() {
-  return memo;
-}
-function isBackEdge(ctx, value) {
-  const backEdges = ctx[STATE]?.backEdges;
-  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
-}
-
-// node_modules/zod/v4/locales/en.js
-var error = () => {
-  const Sizable = {
-    string: { unit: "characters", verb: "to have" },
-    file: { unit: "bytes", verb: "to have" },
-    array: { unit: "items", verb: "to have" },
-    set: { unit: "items", verb: "to have" },
-    map: { unit: "entries", verb: "to have" }
-  };
-  function getSizing(origin) {
-    return Sizable[origin] ?? null;
-  }
-  const FormatDictionary = {
-    regex: "input",
-    email: "email address",
-    url: "URL",
-    emoji: "emoji",
-    uuid: "UUID",
-    uuidv4: "UUIDv4",
-    uuidv6: "UUIDv6",
-    nanoid: "nanoid",
-    guid: "GUID",
-    cuid: "cuid",
-    cuid2: "cuid2",
-    ulid: "ULID",
-    xid: "XID",
-    ksuid: "KSUID",
-    datetime: "ISO datetime",
-    date: "ISO date",
-    time: "ISO time",
-    duration: "ISO duration",
-    ipv4: "IPv4 address",
-    ipv6: "IPv6 address",
-    mac: "MAC address",
-    cidrv4: "IPv4 range",
-    cidrv6: "IPv6 range",
-    base64: "base64-encoded string",
-    base64url: "base64url-encoded string",
-    json_string: "JSON string",
-    e164: "E.164 number",
-    currency_code: "currency code",
-    credit_card: "credit card number",
-    iban: "IBAN",
-    jwt: "JWT",
-    template_literal: "input"
-  };
-  const TypeDictionary = {
-    // Compatibility: "nan" -> "NaN" for display
-    nan: "NaN"
-    // All other type names omitted - they fall back to raw values via ?? operator
-  };
-  function getTypeName(type, input) {
-    if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
-      return String(input);
-    }
-    return TypeDictionary[type] ?? type;
-  }
-  return (issue2) => {
-    switch (issue2.code) {
-      case "invalid_type": {
-        const expected = getTypeName(issue2.expected);
-        const receivedType = parsedType(issue2.input);
-        const received = getTypeName(receivedType, issue2.input);
-        return `Invalid input: expected ${expected}, received ${received}`;
-      }
-      case "invalid_value":
-        if (issue2.values.length === 1)
-          return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
-        return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
-      case "too_big": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
-        const sizing = getSizing(issue2.origin);
-        if (sizing)
-          return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
-        return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
-      }
-      case "too_small": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
-        const sizing = getSizing(issue2.origin);
-        if (sizing) {
-          return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
-        }
-        return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
-      }
-      case "invalid_format": {
-        const _issue = issue2;
-        if (_issue.format === "starts_with") {
-          return `Invalid string: must start with "${_issue.prefix}"`;
-        }
-        if (_issue.format === "ends_with")
-          return `Invalid string: must end with "${_issue.suffix}"`;
-        if (_issue.format === "includes")
-          return `Invalid string: must include "${_issue.includes}"`;
-        if (_issue.format === "regex")
-          return `Invalid string: must match pattern ${_issue.pattern}`;
-        return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
-      }
-      case "not_multiple_of":
-        return `Invalid number: must be a multiple of ${issue2.divisor}`;
-      case "unrecognized_keys":
-        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
-      case "invalid_key":
-        return `Invalid key in ${issue2.origin}`;
-      case "invalid_union":
-        if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
-          return `Invalid discriminator value. Expected ${opts}`;
-        }
-        if (issue2.inclusive === false) {
-          return "Invalid input: more than one option matched";
-        }
-        return "Invalid input";
-      case "invalid_element":
-        return `Invalid value in ${issue2.origin}`;
-      default:
-        return `Invalid input`;
-    }
-  };
-};
-function en_default() {
-  return {
-    localeError: error()
-  };
-}
-
-// node_modules/zod/v4/core/registries.js
-var _a2;
-var $ZodRegistry = class {
-  constructor() {
-    this._map = /* @__PURE__ */ new WeakMap();
-    this._idmap = /* @__PURE__ */ new Map();
-  }
-  add(schema, ..._meta) {
-    const meta2 = _meta[0];
-    this._map.set(schema, meta2);
-    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
-      this._idmap.set(meta2.id, schema);
-    }
-    return this;
-  }
-  clear() {
-    this._map = /* @__PURE__ */ new WeakMap();
-    this._idmap = /* @__PURE__ */ new Map();
-    return this;
-  }
-  remove(schema) {
-    const meta2 = this._map.get(schema);
-    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
-      this._idmap.delete(meta2.id);
-    }
-    this._map.delete(schema);
-    return this;
-  }
-  get(schema) {
-    const p = schema._zod.parent;
-    if (p) {
-      const pm = { ...this.get(p) ?? {} };
-      delete pm.id;
-      const f = { ...pm, ...this._map.get(schema) };
-      return Object.keys(f).length ? f : void 0;
-    }
-    return this._map.get(schema);
-  }
-  has(schema) {
-    return this._map.has(schema);
-  }
-};
-function registry() {
-  return new $ZodRegistry();
-}
-(_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
-var globalRegistry = globalThis.__zod_globalRegistry;
-
-// node_modules/zod/v4/core/api.js
-function snapshotChecks(def) {
-  if (def.checks)
-    def.checks = [...def.checks];
-  return def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class2, params) {
-  return new Class2(snapshotChecks({ type: "string", ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _email(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "email",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _guid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "guid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v4",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v6",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv7(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "uuid",
-    check: "string_format",
-    abort: false,
-    version: "v7",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _emoji2(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "emoji",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _nanoid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "nanoid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cuid2(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cuid2",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ulid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ulid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _xid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "xid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ksuid(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ksuid",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ipv4",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "ipv6",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv4(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cidrv4",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv6(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "cidrv6",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "base64",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64url(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "base64url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _e164(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "e164",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _jwt(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "jwt",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDateTime(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "datetime",
-    check: "string_format",
-    offset: false,
-    local: false,
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDate(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "date",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoTime(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "time",
-    check: "string_format",
-    precision: null,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDuration(Class2, params) {
-  return new Class2({
-    type: "string",
-    format: "duration",
-    check: "string_format",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class2, params) {
-  return new Class2(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class2, params) {
-  return new Class2({
-    type: "number",
-    check: "number_format",
-    abort: false,
-    format: "safeint",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class2, params) {
-  return new Class2({
-    type: "boolean",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _null2(Class2, params) {
-  return new Class2({
-    type: "null",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class2) {
-  return new Class2({
-    type: "unknown"
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _never(Class2, params) {
-  return new Class2({
-    type: "never",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lt(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: false
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gt(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: false
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _multipleOf(value, params) {
-  return new $ZodCheckMultipleOf({
-    check: "multiple_of",
-    ...normalizeParams(params),
-    value
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _maxLength(maximum, params) {
-  const ch = new $ZodCheckMaxLength({
-    check: "max_length",
-    ...normalizeParams(params),
-    maximum
-  });
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _length(length, params) {
-  return new $ZodCheckLengthEquals({
-    check: "length_equals",
-    ...normalizeParams(params),
-    length
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern2, params) {
-  return new $ZodCheckRegex({
-    check: "string_format",
-    format: "regex",
-    ...normalizeParams(params),
-    pattern: pattern2
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lowercase(params) {
-  return new $ZodCheckLowerCase({
-    check: "string_format",
-    format: "lowercase",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _uppercase(params) {
-  return new $ZodCheckUpperCase({
-    check: "string_format",
-    format: "uppercase",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _includes(includes, params) {
-  return new $ZodCheckIncludes({
-    check: "string_format",
-    format: "includes",
-    ...normalizeParams(params),
-    includes
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
-  return new $ZodCheckStartsWith({
-    check: "string_format",
-    format: "starts_with",
-    ...normalizeParams(params),
-    prefix
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _endsWith(suffix2, params) {
-  return new $ZodCheckEndsWith({
-    check: "string_format",
-    format: "ends_with",
-    ...normalizeParams(params),
-    suffix: suffix2
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _overwrite(tx) {
-  return new $ZodCheckOverwrite({
-    check: "overwrite",
-    tx
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _normalize(form) {
-  return /* @__PURE__ */ _overwrite((input) => input.normalize(form));
-}
-// @__NO_SIDE_EFFECTS__
-function _trim() {
-  return /* @__PURE__ */ _overwrite((input) => input.trim());
-}
-// @__NO_SIDE_EFFECTS__
-function _toLowerCase() {
-  return /* @__PURE__ */ _overwrite((input) => input.toLowerCase());
-}
-// @__NO_SIDE_EFFECTS__
-function _toUpperCase() {
-  return /* @__PURE__ */ _overwrite((input) => input.toUpperCase());
-}
-// @__NO_SIDE_EFFECTS__
-function _slugify() {
-  return /* @__PURE__ */ _overwrite((input) => slugify(input));
-}
-// @__NO_SIDE_EFFECTS__
-function _array(Class2, element, params) {
-  return new Class2({
-    type: "array",
-    element,
-    // get element() {
-    //   return element;
-    // },
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _custom(Class2, fn, _params) {
-  const norm = normalizeParams(_params);
-  norm.abort ?? (norm.abort = true);
-  const schema = new Class2({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...norm
-  });
-  return schema;
-}
-// @__NO_SIDE_EFFECTS__
-function _refine(Class2, fn, _params) {
-  const schema = new Class2({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...normalizeParams(_params)
-  });
-  return schema;
-}
-// @__NO_SIDE_EFFECTS__
-function _superRefine(fn, params) {
-  const ch = /* @__PURE__ */ _check((payload) => {
-    payload.addIssue = (issue2) => {
-      if (typeof issue2 === "string") {
-        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
-      } else {
-        const _issue = issue2;
-        if (_issue.fatal)
-          _issue.continue = false;
-        _issue.code ?? (_issue.code = "custom");
-        if (!("input" in _issue))
-          _issue.input = payload.value;
-        _issue.inst ?? (_issue.inst = ch);
-        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
-        payload.issues.push(issue(_issue));
-      }
-    };
-    return fn(payload.value, payload);
-  }, params);
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _check(fn, params) {
-  const ch = new $ZodCheck({
-    check: "custom",
-    ...normalizeParams(params)
-  });
-  ch._zod.check = fn;
-  return ch;
-}
-
-// node_modules/zod/v4/core/to-json-schema.js
-function assignProps(target, ...sources) {
-  for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
-      }
-    }
-  }
-  return target;
-}
-function initializeContext(params) {
-  let target = params?.target ?? "draft-2020-12";
-  if (target === "draft-4")
-    target = "draft-04";
-  if (target === "draft-7")
-    target = "draft-07";
-  return {
-    processors: params.processors ?? {},
-    metadataRegistry: params?.metadata ?? globalRegistry,
-    target,
-    unrepresentable: params?.unrepresentable ?? "throw",
-    override: params?.override ?? (() => {
-    }),
-    io: params?.io ?? "output",
-    counter: 0,
-    seen: /* @__PURE__ */ new Map(),
-    sharedDefsExtractedFor: void 0,
-    sharedEmitDoneFor: void 0,
-    cycles: params?.cycles ?? "ref",
-    reused: params?.reused ?? "inline",
-    intersections: [],
-    deferred: [],
-    external: params?.external ?? void 0
-  };
-}
-function handleUnrepresentable(schema, ctx, json, params, message) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
-  if (result === "any")
-    return false;
-  if (result === void 0 || result === "throw")
-    throw new Error(message);
-  Object.assign(json, result);
-  return true;
-}
-function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
-  var _a3;
-  const def = schema._zod.def;
-  const seen = ctx.seen.get(schema);
-  if (seen) {
-    seen.count++;
-    const isCycle = _params.schemaPath.includes(schema);
-    if (isCycle) {
-      seen.cycle = _params.path;
-    }
-    return seen.schema;
-  }
-  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
-  ctx.seen.set(schema, result);
-  ctx.sharedDefsExtractedFor = void 0;
-  ctx.sharedEmitDoneFor = void 0;
-  const overrideSchema = schema._zod.toJSONSchema?.();
-  if (overrideSchema) {
-    result.schema = overrideSchema;
-  } else {
-    const params = {
-      ..._params,
-      schemaPath: [..._params.schemaPath, schema],
-      path: _params.path
-    };
-    if (schema._zod.processJSONSchema) {
-      schema._zod.processJSONSchema(ctx, result.schema, params);
-    } else {
-      const _json = result.schema;
-      const processor = ctx.processors[def.type];
-      if (!processor) {
-        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
-      }
-      processor(schema, ctx, _json, params);
-    }
-    const parent = schema._zod.parent;
-    if (parent) {
-      if (!result.ref)
-        result.ref = parent;
-      processSchema(parent, ctx, params);
-      ctx.seen.get(parent).isParent = true;
-    }
-  }
-  const meta2 = ctx.metadataRegistry.get(schema);
-  if (meta2)
-    assignProps(result.schema, meta2);
-  if (ctx.io === "input" && isTransforming(schema)) {
-    delete result.schema.examples;
-    delete result.schema.default;
-  }
-  if (ctx.io === "input" && "_prefault" in result.schema)
-    (_a3 = result.schema).default ?? (_a3.default = result.schema._prefault);
-  delete result.schema._prefault;
-  const _result = ctx.seen.get(schema);
-  return _result.schema;
-}
-function encodeJSONPointerSegment(segment) {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-function extractDefs(ctx, schema) {
-  const root = ctx.seen.get(schema);
-  if (!root)
-    throw new Error("Unprocessed schema. This is a bug in Zod.");
-  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
-    return;
-  const idToSchema = /* @__PURE__ */ new Map();
-  for (const entry of ctx.seen.entries()) {
-    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id2) {
-      const existing = idToSchema.get(id2);
-      if (existing && existing !== entry[0]) {
-        throw new Error(`Duplicate schema id "${id2}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
-      }
-      idToSchema.set(id2, entry[0]);
-    }
-  }
-  const makeURI = (entry) => {
-    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
-    if (ctx.external) {
-      const externalId = ctx.external.registry.get(entry[0])?.id;
-      const uriGenerator = ctx.external.uri ?? ((id3) => id3);
-      if (externalId) {
-        return { ref: uriGenerator(externalId) };
-      }
-      const id2 = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
-      entry[1].defId = id2;
-      return { defId: id2, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id2)}` };
-    }
-    const uriPrefix = `#`;
-    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
-    if (entry[1] === root && !entry[1].schema.id) {
-      return { ref: uriPrefix };
-    }
-    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
-    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
-  };
-  const extractToDef = (entry) => {
-    if (entry[1].schema.$ref) {
-      return;
-    }
-    const seen = entry[1];
-    const { ref, defId } = makeURI(entry);
-    seen.def = { ...seen.schema };
-    if (defId)
-      seen.defId = defId;
-    const schema2 = seen.schema;
-    for (const key in schema2) {
-      delete schema2[key];
-    }
-    schema2.$ref = ref;
-  };
-  if (ctx.cycles === "throw") {
-    for (const entry of ctx.seen.entries()) {
-      const seen = entry[1];
-      if (seen.cycle) {
-        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
-
-Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
-      }
-    }
-  }
-  for (const entry of ctx.seen.entries()) {
-    const seen = entry[1];
-    if (schema === entry[0]) {
-      extractToDef(entry);
-      continue;
-    }
-    if (ctx.external) {
-      const ext = ctx.external.registry.get(entry[0])?.id;
-      if (schema !== entry[0] && ext) {
-        extractToDef(entry);
-        continue;
-      }
-    }
-    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id2) {
-      extractToDef(entry);
-      continue;
-    }
-    if (seen.cycle) {
-      extractToDef(entry);
-      continue;
-    }
-    if (seen.count > 1) {
-      if (ctx.reused === "ref") {
-        extractToDef(entry);
-      }
-    }
-  }
-  if (ctx.external)
-    ctx.sharedDefsExtractedFor = ctx.external;
-}
-function compactTypeUnion(schema) {
-  const options = schema.anyOf;
-  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
-    return;
-  const types2 = [];
-  for (const option of options) {
-    if (!option || typeof option !== "object")
-      return;
-    compactTypeUnion(option);
-    const keys = Object.keys(option);
-    if (keys.length !== 1 || keys[0] !== "type")
-      return;
-    const type = option.type;
-    for (const member of Array.isArray(type) ? type : [type]) {
-      if (typeof member !== "string")
-        return;
-      if (!types2.includes(member))
-        types2.push(member);
-    }
-  }
-  delete schema.anyOf;
-  schema.type = types2.length === 1 ? types2[0] : types2;
-}
-var FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
-var UNION_KEYS = ["oneOf", "anyOf"];
-function undeclaredConstraint(member) {
-  const extra = member.additionalProperties;
-  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
-    return null;
-  return Object.keys(extra).length ? extra : null;
-}
-function foldObjects(members2) {
-  const objects = [];
-  for (const member of members2) {
-    if (typeof member !== "object" || member.type !== "object")
-      return null;
-    for (const key in member) {
-      if (!FOLDABLE_KEYS.has(key))
-        return null;
-    }
-    objects.push(member);
-  }
-  const properties = {};
-  const required3 = /* @__PURE__ */ new Set();
-  for (const object3 of objects) {
-    for (const key in object3.properties) {
-      if (Object.prototype.hasOwnProperty.call(properties, key))
-        continue;
-      const parts = [];
-      for (const other of objects) {
-        const part = other.properties?.[key] ?? undeclaredConstraint(other);
-        if (part === null || part === void 0)
-          continue;
-        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
-          parts.push(part);
-      }
-      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
-      assignProp(properties, key, merged);
-    }
-    for (const key of object3.required ?? [])
-      required3.add(key);
-  }
-  const folded = { type: "object", properties };
-  if (required3.size)
-    folded.required = [...required3];
-  if (objects.every((object3) => object3.additionalProperties === false)) {
-    folded.additionalProperties = false;
-  } else {
-    const constraints = [];
-    for (const object3 of objects) {
-      const constraint = undeclaredConstraint(object3);
-      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
-        constraints.push(constraint);
-    }
-    if (constraints.length === 1)
-      folded.additionalProperties = constraints[0];
-    else if (constraints.length > 1)
-      folded.additionalProperties = { allOf: constraints };
-  }
-  return folded;
-}
-function foldIntersection(json) {
-  const allOf2 = json.allOf;
-  if (!Array.isArray(allOf2) || allOf2.length < 2)
-    return;
-  for (const key of FOLDABLE_KEYS)
-    if (key in json)
-      return;
-  const unions = allOf2.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
-  let folded = null;
-  if (!unions.length) {
-    folded = foldObjects(allOf2);
-  } else {
-    const union2 = unions[0];
-    const keyword2 = UNION_KEYS.find((k) => Array.isArray(union2[k]));
-    if (Object.keys(union2).length !== 1)
-      return;
-    const rest = allOf2.filter((m) => m !== union2);
-    const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
-    if (branches.some((b) => !b))
-      return;
-    folded = { [keyword2]: branches };
-  }
-  if (!folded)
-    return;
-  delete json.allOf;
-  assignProps(json, folded);
-}
-function finalize(ctx, schema) {
-  const root = ctx.seen.get(schema);
-  if (!root)
-    throw new Error("Unprocessed schema. This is a bug in Zod.");
-  const flattenRef = (zodSchema) => {
-    const seen = ctx.seen.get(zodSchema);
-    if (seen.ref === null)
-      return;
-    const schema2 = seen.def ?? seen.schema;
-    const _cached = { ...schema2 };
-    const ref = seen.ref;
-    seen.ref = null;
-    if (ref) {
-      flattenRef(ref);
-      const refSeen = ctx.seen.get(ref);
-      const refSchema = refSeen.schema;
-      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
-        schema2.allOf = schema2.allOf ?? [];
-        schema2.allOf.push(refSchema);
-      } else {
-        assignProps(schema2, refSchema);
-      }
-      assignProps(schema2, _cached);
-      const isParentRef = zodSchema._zod.parent === ref;
-      if (isParentRef) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
-            continue;
-          if (!(key in _cached)) {
-            delete schema2[key];
-          }
-        }
-      }
-      if (refSchema.$ref && refSeen.def) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
-            continue;
-          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
-            delete schema2[key];
-          }
-        }
-      }
-    }
-    const parent = zodSchema._zod.parent;
-    if (parent && parent !== ref) {
-      flattenRef(parent);
-      const parentSeen = ctx.seen.get(parent);
-      if (parentSeen?.schema.$ref) {
-        schema2.$ref = parentSeen.schema.$ref;
-        if (parentSeen.def) {
-          for (const key in schema2) {
-            if (key === "$ref" || key === "allOf")
-              continue;
-            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
-              delete schema2[key];
-            }
-          }
-        }
-      }
-    }
-    ctx.override({
-      zodSchema,
-      jsonSchema: schema2,
-      path: seen.path ?? []
-    });
-  };
-  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-    for (const entry of [...ctx.seen.entries()].reverse()) {
-      flattenRef(entry[0]);
-    }
-    if (ctx.target !== "openapi-3.0") {
-      for (const entry of ctx.seen.entries()) {
-        compactTypeUnion(entry[1].def ?? entry[1].schema);
-      }
-    }
-    for (const rewrite of ctx.deferred)
-      rewrite();
-    if (ctx.intersections.length) {
-      const carriers = /* @__PURE__ */ new Map();
-      for (const seen of ctx.seen.values()) {
-        for (const json of [seen.schema, seen.def]) {
-          const allOf2 = json?.allOf;
-          if (!Array.isArray(allOf2))
-            continue;
-          const existing = carriers.get(allOf2);
-          if (existing)
-            existing.push(json);
-          else
-            carriers.set(allOf2, [json]);
-        }
-      }
-      for (const allOf2 of ctx.intersections) {
-        for (const json of carriers.get(allOf2) ?? [])
-          foldIntersection(json);
-      }
-    }
-  }
-  const result = {};
-  if (ctx.target === "draft-2020-12") {
-    result.$schema = "https://json-schema.org/draft/2020-12/schema";
-  } else if (ctx.target === "draft-07") {
-    result.$schema = "http://json-schema.org/draft-07/schema#";
-  } else if (ctx.target === "draft-04") {
-    result.$schema = "http://json-schema.org/draft-04/schema#";
-  } else if (ctx.target === "openapi-3.0") {
-  } else {
-  }
-  if (ctx.external?.uri) {
-    const id2 = ctx.external.registry.get(schema)?.id;
-    if (!id2)
-      throw new Error("Schema is missing an `id` property");
-    result.$id = ctx.external.uri(id2);
-  }
-  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
-  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
-  if (rootMetaId !== void 0 && result.id === rootMetaId)
-    delete result.id;
-  const defs = ctx.external?.defs ?? {};
-  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-    for (const entry of ctx.seen.entries()) {
-      const seen = entry[1];
-      if (seen.def && seen.defId) {
-        if (seen.def.id === seen.defId)
-          delete seen.def.id;
-        assignProp(defs, seen.defId, seen.def);
-      }
-    }
-  }
-  if (ctx.external)
-    ctx.sharedEmitDoneFor = ctx.external;
-  if (ctx.external) {
-  } else {
-    if (Object.keys(defs).length > 0) {
-      if (ctx.target === "draft-2020-12") {
-        result.$defs = defs;
-      } else {
-        result.definitions = defs;
-      }
-    }
-  }
-  try {
-    const finalized = JSON.parse(JSON.stringify(result));
-    Object.defineProperty(finalized, "~standard", {
-      value: {
-        ...schema["~standard"],
-        jsonSchema: {
-          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
-          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
-        }
-      },
-      enumerable: false,
-      writable: false
-    });
-    return finalized;
-  } catch (_err) {
-    throw new Error("Error converting schema to JSON.");
-  }
-}
-function isTransforming(_schema, _ctx) {
-  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
-  if (ctx.seen.has(_schema))
-    return false;
-  ctx.seen.add(_schema);
-  const def = _schema._zod.def;
-  if (def.type === "transform")
-    return true;
-  if (def.type === "array")
-    return isTransforming(def.element, ctx);
-  if (def.type === "set")
-    return isTransforming(def.valueType, ctx);
-  if (def.type === "lazy")
-    return isTransforming(def.getter(), ctx);
-  if (def.type === "promise" || def.type === "optional" || def.type === "nonoptional" || def.type === "nullable" || def.type === "readonly" || def.type === "default" || def.type === "prefault" || def.type === "catch") {
-    return isTransforming(def.innerType, ctx);
-  }
-  if (def.type === "intersection") {
-    return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
-  }
-  if (def.type === "record" || def.type === "map") {
-    return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
-  }
-  if (def.type === "pipe") {
-    if (_schema._zod.traits.has("$ZodCodec"))
-      return true;
-    return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
-  }
-  if (def.type === "object") {
-    for (const key in def.shape) {
-      if (isTransforming(def.shape[key], ctx))
-        return true;
-    }
-    return false;
-  }
-  if (def.type === "union") {
-    for (const option of def.options) {
-      if (isTransforming(option, ctx))
-        return true;
-    }
-    return false;
-  }
-  if (def.type === "tuple") {
-    for (const item of def.items) {
-      if (isTransforming(item, ctx))
-        return true;
-    }
-    if (def.rest && isTransforming(def.rest, ctx))
-      return true;
-    return false;
-  }
-  return false;
-}
-var createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
-  const ctx = initializeContext({ ...params, processors });
-  processSchema(schema, ctx);
-  extractDefs(ctx, schema);
-  return finalize(ctx, schema);
-};
-var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
-  const { libraryOptions, target } = params ?? {};
-  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
-  processSchema(schema, ctx);
-  extractDefs(ctx, schema);
-  return finalize(ctx, schema);
-};
-
-// node_modules/zod/v4/core/json-schema-processors.js
-var narrowMin = (agg, key, value) => {
-  if (agg[key] === void 0 || value > agg[key])
-    agg[key] = value;
-};
-var narrowMax = (agg, key, value) => {
-  if (agg[key] === void 0 || value < agg[key])
-    agg[key] = value;
-};
-var narrowBoth = (agg, value) => {
-  narrowMin(agg, "minimum", value);
-  narrowMax(agg, "maximum", value);
-};
-var addDivisor = (agg, value) => {
-  agg.multipleOf ?? (agg.multipleOf = []);
-  if (!agg.multipleOf.includes(value))
-    agg.multipleOf.push(value);
-};
-var addPattern = (agg, pattern2) => {
-  agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
-  agg.patterns.add(pattern2);
-};
-var intersectMime = (agg, mime) => {
-  agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
-};
-var setFormat = (agg, format2) => {
-  agg.format = format2;
-  if (format2.includes("int"))
-    agg.isInt = true;
-};
-var minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
-var maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
-var formatContributor = (ranges) => (agg, def) => {
-  setFormat(agg, def.format);
-  const [minimum, maximum] = ranges[def.format];
-  narrowMin(agg, "minimum", minimum);
-  narrowMax(agg, "maximum", maximum);
-};
-var contributors = {
-  greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
-  less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
-  multiple_of: (agg, def) => addDivisor(agg, def.value),
-  number_format: formatContributor(NUMBER_FORMAT_RANGES),
-  bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
-  min_length: minContributor,
-  max_length: maxContributor,
-  length_equals: (agg, def) => narrowBoth(agg, def.length),
-  min_size: minContributor,
-  max_size: maxContributor,
-  size_equals: (agg, def) => narrowBoth(agg, def.size),
-  string_format: (agg, def) => {
-    setFormat(agg, def.format);
-    if (def.pattern)
-      addPattern(agg, def.pattern);
-    if (def.format === "base64" || def.format === "base64url")
-      agg.contentEncoding = def.format;
-    if (def.local || def.precision === -1)
-      agg.laxFormat = true;
-  },
-  mime_type: (agg, def) => intersectMime(agg, def.mime)
-};
-function aggregateChecks(schema) {
-  const agg = {};
-  const def = schema._zod.def;
-  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
-  for (const ch of list)
-    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
-  const bag = schema._zod.bag;
-  if (bag.minimum !== void 0)
-    narrowMin(agg, "minimum", bag.minimum);
-  if (bag.exclusiveMinimum !== void 0)
-    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
-  if (bag.maximum !== void 0)
-    narrowMax(agg, "maximum", bag.maximum);
-  if (bag.exclusiveMaximum !== void 0)
-    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
-  if (bag.multipleOf !== void 0)
-    addDivisor(agg, bag.multipleOf);
-  if (bag.format !== void 0) {
-    agg.format ?? (agg.format = bag.format);
-    if (bag.format.includes("int"))
-      agg.isInt = true;
-  }
-  if (bag.mime)
-    intersectMime(agg, bag.mime);
-  for (const pattern2 of bag.patterns ?? [])
-    addPattern(agg, pattern2);
-  return agg;
-}
-var formatMap = {
-  guid: "uuid",
-  url: "uri",
-  datetime: "date-time",
-  json_string: "json-string",
-  regex: ""
-  // do not set
-};
-var exactPatterns = /* @__PURE__ */ new Map([
-  [base64Charset, base64],
-  [base64urlCharset, base64url]
-]);
-var exactPattern = (p) => exactPatterns.get(p) ?? p;
-var stringProcessor = (schema, ctx, _json, _params) => {
-  const json = _json;
-  json.type = "string";
-  const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
-  if (typeof minimum === "number")
-    json.minLength = minimum;
-  if (typeof maximum === "number")
-    json.maxLength = maximum;
-  if (format2) {
-    json.format = formatMap[format2] ?? format2;
-    if (json.format === "")
-      delete json.format;
-    if (format2 === "time" || laxFormat) {
-      delete json.format;
-    }
-  }
-  if (contentEncoding)
-    json.contentEncoding = contentEncoding;
-  if (patterns && patterns.size > 0) {
-    const patternList = [...patterns].map(exactPattern);
-    if (patternList.length === 1)
-      json.pattern = patternList[0].source;
-    else if (patternList.length > 1) {
-      json.allOf = [
-        ...patternList.map((regex) => ({
-          ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
-          pattern: regex.source
-        }))
-      ];
-    }
-  }
-};
-var numberProcessor = (schema, ctx, _json, params) => {
-  const json = _json;
-  const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
-  json.type = isInt ? "integer" : "number";
-  const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
-  const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
-  const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
-  if (exMin) {
-    if (legacy) {
-      json.minimum = exclusiveMinimum;
-      json.exclusiveMinimum = true;
-    } else {
-      json.exclusiveMinimum = exclusiveMinimum;
-    }
-  } else if (typeof minimum === "number") {
-    json.minimum = minimum;
-  }
-  if (exMax) {
-    if (legacy) {
-      json.maximum = exclusiveMaximum;
-      json.exclusiveMaximum = true;
-    } else {
-      json.exclusiveMaximum = exclusiveMaximum;
-    }
-  } else if (typeof maximum === "number") {
-    json.maximum = maximum;
-  }
-  if (multipleOf) {
-    const divisors = /* @__PURE__ */ new Set();
-    for (const divisor of multipleOf) {
-      if (Number.isFinite(divisor) && divisor !== 0)
-        divisors.add(Math.abs(divisor));
-      else
-        handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
-    }
-    const [first, ...rest] = divisors;
-    if (first !== void 0)
-      json.multipleOf = first;
-    if (rest.length)
-      json.allOf = [...json.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
-  }
-};
-var booleanProcessor = (_schema, _ctx, json, _params) => {
-  json.type = "boolean";
-};
-var bigintProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
-};
-var symbolProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
-};
-var nullProcessor = (_schema, ctx, json, _params) => {
-  if (ctx.target === "openapi-3.0") {
-    json.type = "string";
-    json.nullable = true;
-    json.enum = [null];
-  } else {
-    json.type = "null";
-  }
-};
-var undefinedProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
-};
-var voidProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
-};
-var neverProcessor = (_schema, _ctx, json, _params) => {
-  json.not = {};
-};
-var anyProcessor = (_schema, _ctx, _json, _params) => {
-};
-var unknownProcessor = (_schema, _ctx, _json, _params) => {
-};
-var dateProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
-};
-var enumProcessor = (schema, _ctx, json, _params) => {
-  const def = schema._zod.def;
-  const values = getEnumValues(def.entries);
-  if (values.length === 0) {
-    json.not = {};
-    return;
-  }
-  if (values.every((v) => typeof v === "number"))
-    json.type = "number";
-  if (values.every((v) => typeof v === "string"))
-    json.type = "string";
-  json.enum = values;
-};
-var literalProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  if (def.values.length === 0) {
-    json.not = {};
-    return;
-  }
-  const vals = [];
-  for (const val of def.values) {
-    if (val === void 0) {
-      if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
-        return;
-    } else if (typeof val === "bigint") {
-      if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
-        return;
-      vals.push(Number(val));
-    } else {
-      vals.push(val);
-    }
-  }
-  if (vals.length === 0) {
-  } else if (vals.length === 1) {
-    const val = vals[0];
-    json.type = val === null ? "null" : typeof val;
-    if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
-      json.enum = [val];
-    } else {
-      json.const = val;
-    }
-  } else {
-    if (vals.every((v) => typeof v === "number"))
-      json.type = "number";
-    if (vals.every((v) => typeof v === "string"))
-      json.type = "string";
-    if (vals.every((v) => typeof v === "boolean"))
-      json.type = "boolean";
-    if (vals.every((v) => v === null))
-      json.type = "null";
-    json.enum = vals;
-  }
-};
-var nanProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
-};
-var templateLiteralProcessor = (schema, _ctx, json, _params) => {
-  const _json = json;
-  const pattern2 = schema._zod.pattern;
-  if (!pattern2)
-    throw new Error("Pattern not found in template literal");
-  _json.type = "string";
-  _json.pattern = pattern2.source;
-};
-var fileProcessor = (schema, _ctx, json, _params) => {
-  const _json = json;
-  _json.type = "string";
-  _json.format = "binary";
-  _json.contentEncoding = "binary";
-  const { minimum, maximum, mime } = aggregateChecks(schema);
-  if (minimum !== void 0)
-    _json.minLength = minimum;
-  if (maximum !== void 0)
-    _json.maxLength = maximum;
-  if (!mime)
-    return;
-  if (mime.length === 0)
-    _json.not = {};
-  else if (mime.length === 1)
-    _json.contentMediaType = mime[0];
-  else
-    _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
-};
-var successProcessor = (_schema, _ctx, json, _params) => {
-  json.type = "boolean";
-};
-var customProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
-};
-var functionProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
-};
-var transformProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
-};
-var mapProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
-};
-var setProcessor = (schema, ctx, json, params) => {
-  handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
-};
-var arrayProcessor = (schema, ctx, _json, params) => {
-  const json = _json;
-  const def = schema._zod.def;
-  const { minimum, maximum } = aggregateChecks(schema);
-  if (typeof minimum === "number")
-    json.minItems = minimum;
-  if (typeof maximum === "number")
-    json.maxItems = maximum;
-  json.type = "array";
-  json.items = processSchema(def.element, ctx, {
-    ...params,
-    path: [...params.path, "items"]
-  });
-};
-function inputOptin(schema) {
-  const def = schema._zod.def;
-  if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
-    return inputOptin(def.out);
-  }
-  if (def.type === "catch") {
-    return inputOptin(def.innerType);
-  }
-  return schema._zod.optin;
-}
-var objectProcessor = (schema, ctx, _json, params) => {
-  const json = _json;
-  const def = schema._zod.def;
-  const shape = def.shape;
-  const symbolKeys = Object.getOwnPropertySymbols(shape);
-  if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
-    return;
-  }
-  json.type = "object";
-  json.properties = {};
-  for (const key in shape) {
-    assignProp(json.properties, key, processSchema(shape[key], ctx, {
-      ...params,
-      path: [...params.path, "properties", key]
-    }));
-  }
-  const requiredKeys = [];
-  for (const key of Object.keys(shape)) {
-    const field = def.shape[key];
-    if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
-      requiredKeys.push(key);
-    }
-  }
-  if (requiredKeys.length > 0) {
-    json.required = requiredKeys;
-  }
-  if (def.catchall?._zod.def.type === "never") {
-    json.additionalProperties = false;
-  } else if (!def.catchall) {
-    if (ctx.io === "output")
-      json.additionalProperties = false;
-  } else if (def.catchall) {
-    json.additionalProperties = processSchema(def.catchall, ctx, {
-      ...params,
-      path: [...params.path, "additionalProperties"]
-    });
-  }
-};
-var unionProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  const isExclusive = def.inclusive === false;
-  const options = def.options.map((x, i2) => processSchema(x, ctx, {
-    ...params,
-    path: [...params.path, isExclusive ? "oneOf" : "anyOf", i2]
-  }));
-  if (isExclusive) {
-    json.oneOf = options;
-  } else {
-    json.anyOf = options;
-  }
-};
-var intersectionProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  const a2 = processSchema(def.left, ctx, {
-    ...params,
-    path: [...params.path, "allOf", 0]
-  });
-  const b = processSchema(def.right, ctx, {
-    ...params,
-    path: [...params.path, "allOf", 1]
-  });
-  const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
-  const allOf2 = [
-    ...isSimpleIntersection(a2) ? a2.allOf : [a2],
-    ...isSimpleIntersection(b) ? b.allOf : [b]
-  ];
-  json.allOf = allOf2;
-  ctx.intersections.push(allOf2);
-};
-var tupleProcessor = (schema, ctx, _json, params) => {
-  const json = _json;
-  const def = schema._zod.def;
-  json.type = "array";
-  const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
-  const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
-  const prefixItems = def.items.map((x, i2) => processSchema(x, ctx, {
-    ...params,
-    path: [...params.path, prefixPath, i2]
-  }));
-  const rest = def.rest ? processSchema(def.rest, ctx, {
-    ...params,
-    path: [...params.path, restPath, ...ctx.target === "openapi-3.0" ? [def.items.length] : []]
-  }) : null;
-  let minItems = def.items.length;
-  while (minItems > 0) {
-    const item = def.items[minItems - 1];
-    const optional2 = ctx.io === "input" ? inputOptin(item) !== void 0 : item._zod.optout === "optional";
-    if (!optional2)
-      break;
-    minItems--;
-  }
-  const maxItems = def.items.length;
-  const isClosed = !def.rest;
-  if (ctx.target === "draft-2020-12") {
-    json.prefixItems = prefixItems;
-    if (isClosed) {
-      json.items = false;
-    } else if (rest) {
-      json.items = rest;
-    }
-    if (minItems > 0)
-      json.minItems = minItems;
-    if (isClosed)
-      json.maxItems = maxItems;
-  } else if (ctx.target === "openapi-3.0") {
-    json.items = {
-      anyOf: prefixItems
-    };
-    if (rest) {
-      json.items.anyOf.push(rest);
-    }
-    if (minItems > 0)
-      json.minItems = minItems;
-    if (isClosed)
-      json.maxItems = maxItems;
-  } else {
-    json.items = prefixItems;
-    if (isClosed) {
-      json.additionalItems = false;
-    } else if (rest) {
-      json.additionalItems = rest;
-    }
-    if (minItems > 0)
-      json.minItems = minItems;
-    if (isClosed)
-      json.maxItems = maxItems;
-  }
-  const { minimum, maximum } = aggregateChecks(schema);
-  if (typeof minimum === "number")
-    json.minItems = minimum;
-  if (typeof maximum === "number")
-    json.maxItems = maximum;
-};
-function stringifyKeyNames(bySchema, json, visited) {
-  if (json.$ref) {
-    if (visited.has(json))
-      return json;
-    visited.add(json);
-    const def = bySchema.get(json)?.def;
-    if (!def)
-      return json;
-    const inlined = stringifyKeyNames(bySchema, def, visited);
-    return inlined === def ? json : inlined;
-  }
-  for (const keyword2 of ["anyOf", "oneOf"]) {
-    const branches = json[keyword2];
-    if (!Array.isArray(branches))
-      continue;
-    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
-    if (mapped.some((branch, i2) => branch !== branches[i2]))
-      json = { ...json, [keyword2]: mapped };
-  }
-  const types2 = Array.isArray(json.type) ? json.type : [json.type];
-  const numericType = !types2.includes("string") && types2.some((t) => t === "number" || t === "integer");
-  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
-  if (!numericType && !values?.some((v) => typeof v === "number"))
-    return json;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id: id2, ...rest } = json;
-  if (rest.enum)
-    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
-  else if (typeof rest.const === "number")
-    rest.const = String(rest.const);
-  if (!numericType)
-    return rest;
-  rest.type = "string";
-  if (!values)
-    rest.pattern = (types2.includes("number") ? number : integer).source;
-  return rest;
-}
-var pendingRecords = /* @__PURE__ */ new WeakMap();
-function rewriteKeyNames(ctx) {
-  const bySchema = /* @__PURE__ */ new Map();
-  for (const entry of ctx.seen.values()) {
-    if (entry.def && !bySchema.has(entry.schema))
-      bySchema.set(entry.schema, entry);
-  }
-  const rewrites2 = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
-    const names = (seen?.def ?? seen?.schema)?.propertyNames;
-    if (!names || names === true || rewrites2.has(names))
-      continue;
-    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
-    if (rewritten !== names)
-      rewrites2.set(names, rewritten);
-  }
-  if (!rewrites2.size)
-    return;
-  for (const entry of ctx.seen.values()) {
-    for (const carrier of [entry.schema, entry.def]) {
-      const rewritten = carrier && rewrites2.get(carrier.propertyNames);
-      if (rewritten)
-        carrier.propertyNames = rewritten;
-    }
-  }
-}
-var recordProcessor = (schema, ctx, _json, params) => {
-  const json = _json;
-  const def = schema._zod.def;
-  json.type = "object";
-  const keyType = def.keyType;
-  const patterns = aggregateChecks(keyType).patterns;
-  if (def.mode === "loose" && patterns && patterns.size > 0) {
-    const valueSchema = processSchema(def.valueType, ctx, {
-      ...params,
-      path: [...params.path, "patternProperties", "*"]
-    });
-    json.patternProperties = {};
-    for (const pattern2 of patterns) {
-      assignProp(json.patternProperties, exactPattern(pattern2).source, valueSchema);
-    }
-  } else {
-    if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-      json.propertyNames = processSchema(def.keyType, ctx, {
-        ...params,
-        path: [...params.path, "propertyNames"]
-      });
-      let pending2 = pendingRecords.get(ctx);
-      if (!pending2) {
-        pending2 = [];
-        pendingRecords.set(ctx, pending2);
-        ctx.deferred.push(() => rewriteKeyNames(ctx));
-      }
-      pending2.push(schema);
-    }
-    json.additionalProperties = processSchema(def.valueType, ctx, {
-      ...params,
-      path: [...params.path, "additionalProperties"]
-    });
-  }
-  const keyValues = keyType._zod.values;
-  const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
-  if (keyValues && !def.partial && !omittableOnInput) {
-    const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
-    if (validKeyValues.length > 0) {
-      json.required = validKeyValues.map(String);
-    }
-  }
-};
-var nullableProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  const inner = processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  if (ctx.target === "openapi-3.0") {
-    seen.ref = def.innerType;
-    json.nullable = true;
-  } else {
-    json.anyOf = [inner, { type: "null" }];
-  }
-};
-var nonoptionalProcessor = (schema, ctx, _json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-};
-var UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
-function serializeDefaultValue(value, schema, ctx, json, params) {
-  let unrepresentable = false;
-  const serialized = JSON.stringify(value, (_, val) => {
-    if (typeof val !== "bigint")
-      return val;
-    unrepresentable = true;
-    return null;
-  });
-  if (!unrepresentable)
-    return JSON.parse(serialized);
-  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
-  return UNREPRESENTABLE_DEFAULT;
-}
-var defaultProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-  if (value !== UNREPRESENTABLE_DEFAULT)
-    json.default = value;
-};
-var prefaultProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-  if (ctx.io !== "input")
-    return;
-  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-  if (value !== UNREPRESENTABLE_DEFAULT)
-    json._prefault = value;
-};
-var catchProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-  let catchValue;
-  try {
-    catchValue = def.catchValue(void 0);
-  } catch {
-    handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
-    return;
-  }
-  json.default = catchValue;
-};
-var pipeProcessor = (schema, ctx, _json, params) => {
-  const def = schema._zod.def;
-  const inIsTransform = def.in._zod.traits.has("$ZodTransform");
-  const innerType = ctx.io === "input" ? inIsTransform ? def.out : def.in : def.out;
-  processSchema(innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = innerType;
-};
-var readonlyProcessor = (schema, ctx, json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-  json.readOnly = true;
-};
-var promiseProcessor = (schema, ctx, _json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-};
-var optionalProcessor = (schema, ctx, _json, params) => {
-  const def = schema._zod.def;
-  processSchema(def.innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = def.innerType;
-};
-var lazyProcessor = (schema, ctx, _json, params) => {
-  const innerType = schema._zod.innerType;
-  processSchema(innerType, ctx, params);
-  const seen = ctx.seen.get(schema);
-  seen.ref = innerType;
-};
-var allProcessors = {
-  string: stringProcessor,
-  number: numberProcessor,
-  boolean: booleanProcessor,
-  bigint: bigintProcessor,
-  symbol: symbolProcessor,
-  null: nullProcessor,
-  undefined: undefinedProcessor,
-  void: voidProcessor,
-  never: neverProcessor,
-  any: anyProcessor,
-  unknown: unknownProcessor,
-  date: dateProcessor,
-  enum: enumProcessor,
-  literal: literalProcessor,
-  nan: nanProcessor,
-  template_literal: templateLiteralProcessor,
-  file: fileProcessor,
-  success: successProcessor,
-  custom: customProcessor,
-  function: functionProcessor,
-  transform: transformProcessor,
-  map: mapProcessor,
-  set: setProcessor,
-  array: arrayProcessor,
-  object: objectProcessor,
-  union: unionProcessor,
-  intersection: intersectionProcessor,
-  tuple: tupleProcessor,
-  record: recordProcessor,
-  nullable: nullableProcessor,
-  nonoptional: nonoptionalProcessor,
-  default: defaultProcessor,
-  prefault: prefaultProcessor,
-  catch: catchProcessor,
-  pipe: pipeProcessor,
-  readonly: readonlyProcessor,
-  promise: promiseProcessor,
-  optional: optionalProcessor,
-  lazy: lazyProcessor
-};
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry2 = input;
-    const ctx2 = initializeContext({ ...params, processors: allProcessors });
-    const defs = {};
-    for (const entry of registry2._idmap.entries()) {
-      const [_, schema] = entry;
-      processSchema(schema, ctx2);
-    }
-    const schemas = {};
-    const external = {
-      registry: registry2,
-      uri: params?.uri,
-      defs
-    };
-    ctx2.external = external;
-    for (const entry of registry2._idmap.entries()) {
-      const [key, schema] = entry;
-      extractDefs(ctx2, schema);
-      assignProp(schemas, key, finalize(ctx2, schema));
-    }
-    if (Object.keys(defs).length > 0) {
-      const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
-      schemas.__shared = {
-        [defsSegment]: defs
-      };
-    }
-    return { schemas };
-  }
-  const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
-}
-
-// node_modules/zod/v4/classic/errors.js
-var _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-function _lazyMethod(proto, key, make) {
-  Object.defineProperty(proto, key, {
-    configurable: true,
-    enumerable: false,
-    get() {
-      const value = make(this);
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
-      return value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
-    }
-  });
-}
-var initializer2 = (inst, issues) => {
-  $ZodError.init(inst, issues);
-  inst.name = "ZodError";
-  const proto = Object.getPrototypeOf(inst);
-  if (_installedErrorProtos.has(proto))
-    return;
-  _installedErrorProtos.add(proto);
-  _lazyMethod(proto, "format", (self2) => (mapper) => formatError(self2, mapper));
-  _lazyMethod(proto, "flatten", (self2) => (mapper) => flattenError(self2, mapper));
-  _lazyMethod(proto, "addIssue", (self2) => (issue2) => {
-    self2.issues.push(issue2);
-    self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
-  });
-  _lazyMethod(proto, "addIssues", (self2) => (issues2) => {
-    self2.issues.push(...issues2);
-    self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
-  });
-  Object.defineProperty(proto, "isEmpty", {
-    configurable: true,
-    enumerable: false,
-    get() {
-      return this.issues.length === 0;
-    }
-  });
-};
-var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0, {
-  Parent: Error
-});
-
-// node_modules/zod/v4/classic/parse.js
-var parse2 = /* @__PURE__ */ _parse(ZodRealError);
-var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
-var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
-var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
-var encode = /* @__PURE__ */ _encode(ZodRealError);
-var decode = /* @__PURE__ */ _decode(ZodRealError);
-var encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
-var decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
-var safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
-var safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
-var safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
-var safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
-
-// node_modules/zod/v4/classic/schemas.js
-function _ensureDefaultLocale() {
-  if (!globalConfig.localeError)
-    config(en_default());
-}
-function _ensureDefaultMemoizer() {
-  if (!globalConfig.memoizer)
-    config({ memoizer: memoizer() });
-}
-var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
-  _ensureDefaultLocale();
-  $ZodType.init(inst, def);
-  inst.def = def;
-  inst.type = def.type;
-  return inst;
-}, {
-  check(...chks) {
-    const def = this.def;
-    return this.clone(util_exports.mergeDefs(def, {
-      checks: [
-        ...def.checks ?? [],
-        ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
-      ]
-    }), { parent: true });
-  },
-  with(...chks) {
-    return this.check(...chks);
-  },
-  clone(def, params) {
-    return clone(this, def, params);
-  },
-  brand() {
-    return this;
-  },
-  register(reg, meta2) {
-    reg.add(this, meta2);
-    return this;
-  },
-  refine(check2, params) {
-    return this.check(refine(check2, params));
-  },
-  superRefine(refinement, params) {
-    return this.check(superRefine(refinement, params));
-  },
-  overwrite(fn) {
-    return this.check(_overwrite(fn));
-  },
-  optional() {
-    return optional(this);
-  },
-  exactOptional() {
-    return exactOptional(this);
-  },
-  nullable() {
-    return nullable(this);
-  },
-  nullish() {
-    return optional(nullable(this));
-  },
-  nonoptional(params) {
-    return nonoptional(this, params);
-  },
-  array() {
-    return array(this);
-  },
-  or(arg) {
-    return union([this, arg]);
-  },
-  and(arg) {
-    return intersection(this, arg);
-  },
-  transform(tx) {
-    return pipe(this, transform(tx));
-  },
-  default(d) {
-    return _default(this, d);
-  },
-  prefault(d) {
-    return prefault(this, d);
-  },
-  catch(params) {
-    return _catch(this, params);
-  },
-  pipe(target) {
-    return pipe(this, target);
-  },
-  readonly() {
-    return readonly(this);
-  },
-  describe(description) {
-    const cl = this.clone();
-    globalRegistry.add(cl, { description });
-    return cl;
-  },
-  meta(...args) {
-    if (args.length === 0)
-      return globalRegistry.get(this);
-    const cl = this.clone();
-    globalRegistry.add(cl, args[0]);
-    return cl;
-  },
-  isOptional() {
-    return this.safeParse(void 0).success;
-  },
-  isNullable() {
-    return this.safeParse(null).success;
-  },
-  apply(fn, ...args) {
-    return args.length === 0 ? fn(this) : fn(this, ...args);
-  },
-  // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
-  get "~standard"() {
-    return util_exports.hide(this, "~standard", {
-      ...standardProps(this),
-      jsonSchema: {
-        input: createStandardJSONSchemaMethod(this, "input"),
-        output: createStandardJSONSchemaMethod(this, "output")
-      }
-    });
-  },
-  set "~standard"(value) {
-    util_exports.own(this, "~standard", value);
-  },
-  parse: function _parse2(data, params) {
-    return parse2(this, data, params, { callee: _parse2 });
-  },
-  parseAsync: async function _parseAsync2(data, params) {
-    return await parseAsync2(this, data, params, { callee: _parseAsync2 });
-  },
-  safeParse(data, params) {
-    return safeParse2(this, data, params);
-  },
-  async safeParseAsync(data, params) {
-    return safeParseAsync2(this, data, params);
-  },
-  // `spa` is an alias: same function object as `safeParseAsync`, as before.
-  get spa() {
-    return this?.safeParseAsync;
-  },
-  set spa(value) {
-    util_exports.own(this, "spa", value);
-  },
-  validate(data, params) {
-    return validate(this, data, params);
-  },
-  validateAsync(data, params) {
-    return validateAsync(this, data, params);
-  },
-  encode: function _encode2(data, params) {
-    return encode(this, data, params, { callee: _encode2 });
-  },
-  decode: function _decode2(data, params) {
-    return decode(this, data, params, { callee: _decode2 });
-  },
-  encodeAsync: async function _encodeAsync2(data, params) {
-    return await encodeAsync(this, data, params, { callee: _encodeAsync2 });
-  },
-  decodeAsync: async function _decodeAsync2(data, params) {
-    return await decodeAsync(this, data, params, { callee: _decodeAsync2 });
-  },
-  safeEncode(data, params) {
-    return safeEncode(this, data, params);
-  },
-  safeDecode(data, params) {
-    return safeDecode(this, data, params);
-  },
-  async safeEncodeAsync(data, params) {
-    return safeEncodeAsync(this, data, params);
-  },
-  async safeDecodeAsync(data, params) {
-    return safeDecodeAsync(this, data, params);
-  },
-  toJSONSchema(params) {
-    return createToJSONSchemaMethod(this, {})(params);
-  },
-  // Reads through to the registry on every access, so it must not cache.
-  get description() {
-    return globalRegistry.get(this)?.description;
-  },
-  // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
-  get _def() {
-    return this._zod.def;
-  }
-});
-var _ZodString = /* @__PURE__ */ $constructor(
-  "_ZodString",
-  (inst, def) => {
-    $ZodString.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
-  },
-  /* @__PURE__ */ util_exports.derived({
-    format: (inst) => aggregateChecks(inst).format ?? null,
-    minLength: (inst) => aggregateChecks(inst).minimum ?? null,
-    maxLength: (inst) => aggregateChecks(inst).maximum ?? null
-  }, {
-    regex(...args) {
-      return this.check(_regex(...args));
-    },
-    includes(...args) {
-      return this.check(_includes(...args));
-    },
-    startsWith(...args) {
-      return this.check(_startsWith(...args));
-    },
-    endsWith(...args) {
-      return this.check(_endsWith(...args));
-    },
-    min(...args) {
-      return this.check(_minLength(...args));
-    },
-    max(...args) {
-      return this.check(_maxLength(...args));
-    },
-    length(...args) {
-      return this.check(_length(...args));
-    },
-    nonempty(...args) {
-      return this.check(_minLength(1, ...args));
-    },
-    lowercase(params) {
-      return this.check(_lowercase(params));
-    },
-    uppercase(params) {
-      return this.check(_uppercase(params));
-    },
-    trim() {
-      return this.check(_trim());
-    },
-    normalize(...args) {
-      return this.check(_normalize(...args));
-    },
-    toLowerCase() {
-      return this.check(_toLowerCase());
-    },
-    toUpperCase() {
-      return this.check(_toUpperCase());
-    },
-    slugify() {
-      return this.check(_slugify());
-    }
-  })
-);
-var ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
-  $ZodString.init(inst, def);
-  _ZodString.init(inst, def);
-}, {
-  email(params) {
-    return this.check(_email(ZodEmail, params));
-  },
-  url(params) {
-    return this.check(_url(ZodURL, params));
-  },
-  jwt(params) {
-    return this.check(_jwt(ZodJWT, params));
-  },
-  emoji(params) {
-    return this.check(_emoji2(ZodEmoji, params));
-  },
-  guid(params) {
-    return this.check(_guid(ZodGUID, params));
-  },
-  uuid(params) {
-    return this.check(_uuid(ZodUUID, params));
-  },
-  uuidv4(params) {
-    return this.check(_uuidv4(ZodUUID, params));
-  },
-  uuidv6(params) {
-    return this.check(_uuidv6(ZodUUID, params));
-  },
-  uuidv7(params) {
-    return this.check(_uuidv7(ZodUUID, params));
-  },
-  nanoid(params) {
-    return this.check(_nanoid(ZodNanoID, params));
-  },
-  cuid(params) {
-    return this.check(_cuid(ZodCUID, params));
-  },
-  cuid2(params) {
-    return this.check(_cuid2(ZodCUID2, params));
-  },
-  ulid(params) {
-    return this.check(_ulid(ZodULID, params));
-  },
-  base64(params) {
-    return this.check(_base64(ZodBase64, params));
-  },
-  base64url(params) {
-    return this.check(_base64url(ZodBase64URL, params));
-  },
-  xid(params) {
-    return this.check(_xid(ZodXID, params));
-  },
-  ksuid(params) {
-    return this.check(_ksuid(ZodKSUID, params));
-  },
-  ipv4(params) {
-    return this.check(_ipv4(ZodIPv4, params));
-  },
-  ipv6(params) {
-    return this.check(_ipv6(ZodIPv6, params));
-  },
-  cidrv4(params) {
-    return this.check(_cidrv4(ZodCIDRv4, params));
-  },
-  cidrv6(params) {
-    return this.check(_cidrv6(ZodCIDRv6, params));
-  },
-  e164(params) {
-    return this.check(_e164(ZodE164, params));
-  },
-  datetime(params) {
-    return this.check(_isoDateTime(ZodISODateTime, params));
-  },
-  date(params) {
-    return this.check(_isoDate(ZodISODate, params));
-  },
-  time(params) {
-    return this.check(_isoTime(ZodISOTime, params));
-  },
-  duration(params) {
-    return this.check(_isoDuration(ZodISODuration, params));
-  }
-});
-function string2(params) {
-  return _string(ZodString, params);
-}
-var ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  _ZodString.init(inst, def);
-});
-var ZodISODateTime = /* @__PURE__ */ $constructor("ZodISODateTime", (inst, def) => {
-  $ZodISODateTime.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodISODate = /* @__PURE__ */ $constructor("ZodISODate", (inst, def) => {
-  $ZodISODate.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodISOTime = /* @__PURE__ */ $constructor("ZodISOTime", (inst, def) => {
-  $ZodISOTime.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodISODuration = /* @__PURE__ */ $constructor("ZodISODuration", (inst, def) => {
-  $ZodISODuration.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodEmail = /* @__PURE__ */ $constructor("ZodEmail", (inst, def) => {
-  $ZodEmail.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodGUID = /* @__PURE__ */ $constructor("ZodGUID", (inst, def) => {
-  $ZodGUID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodUUID = /* @__PURE__ */ $constructor("ZodUUID", (inst, def) => {
-  $ZodUUID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodURL = /* @__PURE__ */ $constructor("ZodURL", (inst, def) => {
-  $ZodURL.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodEmoji = /* @__PURE__ */ $constructor("ZodEmoji", (inst, def) => {
-  $ZodEmoji.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodNanoID = /* @__PURE__ */ $constructor("ZodNanoID", (inst, def) => {
-  $ZodNanoID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodCUID = /* @__PURE__ */ $constructor("ZodCUID", (inst, def) => {
-  $ZodCUID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodCUID2 = /* @__PURE__ */ $constructor("ZodCUID2", (inst, def) => {
-  $ZodCUID2.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodULID = /* @__PURE__ */ $constructor("ZodULID", (inst, def) => {
-  $ZodULID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodXID = /* @__PURE__ */ $constructor("ZodXID", (inst, def) => {
-  $ZodXID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodKSUID = /* @__PURE__ */ $constructor("ZodKSUID", (inst, def) => {
-  $ZodKSUID.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodIPv4 = /* @__PURE__ */ $constructor("ZodIPv4", (inst, def) => {
-  $ZodIPv4.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodIPv6 = /* @__PURE__ */ $constructor("ZodIPv6", (inst, def) => {
-  $ZodIPv6.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodCIDRv4 = /* @__PURE__ */ $constructor("ZodCIDRv4", (inst, def) => {
-  $ZodCIDRv4.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodCIDRv6 = /* @__PURE__ */ $constructor("ZodCIDRv6", (inst, def) => {
-  $ZodCIDRv6.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodBase64 = /* @__PURE__ */ $constructor("ZodBase64", (inst, def) => {
-  $ZodBase64.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodBase64URL = /* @__PURE__ */ $constructor("ZodBase64URL", (inst, def) => {
-  $ZodBase64URL.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodE164 = /* @__PURE__ */ $constructor("ZodE164", (inst, def) => {
-  $ZodE164.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def) => {
-  $ZodJWT.init(inst, def);
-  ZodStringFormat.init(inst, def);
-});
-var ZodNumber = /* @__PURE__ */ $constructor(
-  "ZodNumber",
-  (inst, def) => {
-    $ZodNumber.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => numberProcessor(inst, ctx, json, params);
-    inst.isFinite = true;
-  },
-  /* @__PURE__ */ util_exports.derived({
-    minValue: (inst) => {
-      const { minimum, exclusiveMinimum } = aggregateChecks(inst);
-      return Math.max(minimum ?? Number.NEGATIVE_INFINITY, exclusiveMinimum ?? Number.NEGATIVE_INFINITY);
-    },
-    maxValue: (inst) => {
-      const { maximum, exclusiveMaximum } = aggregateChecks(inst);
-      return Math.min(maximum ?? Number.POSITIVE_INFINITY, exclusiveMaximum ?? Number.POSITIVE_INFINITY);
-    },
-    isInt: (inst) => {
-      const { isInt, multipleOf } = aggregateChecks(inst);
-      return !!isInt || !!multipleOf?.some(Number.isSafeInteger);
-    },
-    format: (inst) => aggregateChecks(inst).format ?? null
-  }, {
-    gt(value, params) {
-      return this.check(_gt(value, params));
-    },
-    gte(value, params) {
-      return this.check(_gte(value, params));
-    },
-    min(value, params) {
-      return this.check(_gte(value, params));
-    },
-    lt(value, params) {
-      return this.check(_lt(value, params));
-    },
-    lte(value, params) {
-      return this.check(_lte(value, params));
-    },
-    max(value, params) {
-      return this.check(_lte(value, params));
-    },
-    int(params) {
-      return this.check(int(params));
-    },
-    safe(params) {
-      return this.check(int(params));
-    },
-    positive(params) {
-      return this.check(_gt(0, params));
-    },
-    nonnegative(params) {
-      return this.check(_gte(0, params));
-    },
-    negative(params) {
-      return this.check(_lt(0, params));
-    },
-    nonpositive(params) {
-      return this.check(_lte(0, params));
-    },
-    multipleOf(value, params) {
-      return this.check(_multipleOf(value, params));
-    },
-    step(value, params) {
-      return this.check(_multipleOf(value, params));
-    },
-    finite() {
-      return this;
-    }
-  })
-);
-function number2(params) {
-  return _number(ZodNumber, params);
-}
-var ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
-  $ZodNumberFormat.init(inst, def);
-  ZodNumber.init(inst, def);
-});
-function int(params) {
-  return _int(ZodNumberFormat, params);
-}
-var ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
-  $ZodBoolean.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
-});
-function boolean2(params) {
-  return _boolean(ZodBoolean, params);
-}
-var ZodNull = /* @__PURE__ */ $constructor("ZodNull", (inst, def) => {
-  $ZodNull.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => nullProcessor(inst, ctx, json, params);
-});
-function _null3(params) {
-  return _null2(ZodNull, params);
-}
-var ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
-  $ZodUnknown.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
-});
-function unknown() {
-  return _unknown(ZodUnknown);
-}
-var ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def) => {
-  $ZodNever.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
-});
-function never(params) {
-  return _never(ZodNever, params);
-}
-var ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
-  _ensureDefaultMemoizer();
-  $ZodArray.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
-  inst.element = def.element;
-}, {
-  min(n3, params) {
-    return this.check(_minLength(n3, params));
-  },
-  nonempty(params) {
-    return this.check(_minLength(1, params));
-  },
-  max(n3, params) {
-    return this.check(_maxLength(n3, params));
-  },
-  length(n3, params) {
-    return this.check(_length(n3, params));
-  },
-  unwrap() {
-    return this.element;
-  }
-});
-function array(element, params) {
-  return _array(ZodArray, element, params);
-}
-var ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
-  _ensureDefaultMemoizer();
-  $ZodObjectJIT.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
-  util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
-}, {
-  keyof() {
-    return _enum(Object.keys(this._zod.def.shape));
-  },
-  catchall(catchall) {
-    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall }));
-  },
-  passthrough() {
-    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
-  },
-  loose() {
-    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
-  },
-  strict() {
-    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: never() }));
-  },
-  strip() {
-    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: void 0 }));
-  },
-  extend(incoming) {
-    return util_exports.extend(this, incoming);
-  },
-  safeExtend(incoming) {
-    return util_exports.safeExtend(this, incoming);
-  },
-  merge(other) {
-    return util_exports.merge(this, other);
-  },
-  pick(mask) {
-    return util_exports.pick(this, mask);
-  },
-  omit(mask) {
-    return util_exports.omit(this, mask);
-  },
-  partial(...args) {
-    return util_exports.partial(ZodOptional, this, args[0]);
-  },
-  exactPartial(...args) {
-    return util_exports.partial(ZodExactOptional, this, args[0], "exactPartial");
-  },
-  required(...args) {
-    return util_exports.required(ZodNonOptional, this, args[0]);
-  }
-});
-function object(shape, params) {
-  const def = {
-    type: "object",
-    shape: shape ?? {},
-    ...util_exports.normalizeParams(params)
-  };
-  return new ZodObject(def);
-}
-function strictObject(shape, params) {
-  return new ZodObject({
-    type: "object",
-    shape,
-    catchall: never(),
-    ...util_exports.normalizeParams(params)
-  });
-}
-function looseObject(shape, params) {
-  return new ZodObject({
-    type: "object",
-    shape,
-    catchall: unknown(),
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def) => {
-  $ZodUnion.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
-  inst.options = def.options;
-});
-function union(options, params) {
-  return new ZodUnion({
-    type: "union",
-    options,
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodDiscriminatedUnion", (inst, def) => {
-  ZodUnion.init(inst, def);
-  $ZodDiscriminatedUnion.init(inst, def);
-});
-function discriminatedUnion(discriminator, options, params) {
-  return new ZodDiscriminatedUnion({
-    type: "union",
-    options,
-    discriminator,
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def) => {
-  $ZodIntersection.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
-});
-function intersection(left, right) {
-  return new ZodIntersection({
-    type: "intersection",
-    left,
-    right
-  });
-}
-var ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
-  _ensureDefaultMemoizer();
-  $ZodRecord.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
-  inst.keyType = def.keyType;
-  inst.valueType = def.valueType;
-});
-function record(keyType, valueType, params) {
-  if (!valueType || !valueType._zod) {
-    return new ZodRecord({
-      type: "record",
-      keyType: string2(),
-      valueType: keyType,
-      ...util_exports.normalizeParams(valueType)
-    });
-  }
-  return new ZodRecord({
-    type: "record",
-    keyType,
-    valueType,
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
-  $ZodEnum.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
-  inst.enum = def.entries;
-  inst.options = [...inst._zod.values];
-  const keys = new Set(Object.keys(def.entries));
-  inst.extract = (values, params) => {
-    const newEntries = {};
-    for (const value of values) {
-      if (keys.has(value)) {
-        newEntries[value] = def.entries[value];
-      } else
-        throw new Error(`Key ${value} not found in enum`);
-    }
-    return new ZodEnum({
-      ...def,
-      checks: [],
-      ...util_exports.normalizeParams(params),
-      entries: newEntries
-    });
-  };
-  inst.exclude = (values, params) => {
-    const newEntries = { ...def.entries };
-    for (const value of values) {
-      if (keys.has(value)) {
-        delete newEntries[value];
-      } else
-        throw new Error(`Key ${value} not found in enum`);
-    }
-    return new ZodEnum({
-      ...def,
-      checks: [],
-      ...util_exports.normalizeParams(params),
-      entries: newEntries
-    });
-  };
-});
-function _enum(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-  return new ZodEnum({
-    type: "enum",
-    entries,
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
-  $ZodLiteral.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
-  inst.values = new Set(def.values);
-  Object.defineProperty(inst, "value", {
-    get() {
-      if (def.values.length > 1) {
-        throw new Error("This schema contains multiple valid literal values. Use `.values` instead.");
-      }
-      return def.values[0];
-    }
-  });
-});
-function literal(value, params) {
-  return new ZodLiteral({
-    type: "literal",
-    values: Array.isArray(value) ? value : [value],
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
-  _ensureDefaultMemoizer();
-  $ZodTransform.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
-  inst._zod.parse = (payload, _ctx) => {
-    if (_ctx.direction === "backward") {
-      throw new $ZodEncodeError(inst.constructor.name);
-    }
-    payload.addIssue = (issue2) => {
-      if (typeof issue2 === "string") {
-        payload.issues.push(util_exports.issue(issue2, payload.value, def));
-      } else {
-        const _issue = issue2;
-        if (_issue.fatal)
-          _issue.continue = false;
-        _issue.code ?? (_issue.code = "custom");
-        if (!("input" in _issue))
-          _issue.input = payload.value;
-        _issue.inst ?? (_issue.inst = inst);
-        payload.issues.push(util_exports.issue(_issue));
-      }
-    };
-    const output = def.transform(payload.value, payload);
-    if (output instanceof Promise) {
-      return output.then((output2) => {
-        payload.value = output2;
-        return payload;
-      });
-    }
-    payload.value = output;
-    return payload;
-  };
-});
-function transform(fn) {
-  return new ZodTransform({
-    type: "transform",
-    transform: fn
-  });
-}
-var ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
-  $ZodOptional.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function optional(innerType) {
-  return new ZodOptional({
-    type: "optional",
-    innerType
-  });
-}
-var ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def) => {
-  $ZodExactOptional.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function exactOptional(innerType) {
-  return new ZodExactOptional({
-    type: "optional",
-    innerType
-  });
-}
-var ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def) => {
-  $ZodNullable.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function nullable(innerType) {
-  return new ZodNullable({
-    type: "nullable",
-    innerType
-  });
-}
-var ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def) => {
-  $ZodDefault.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-  inst.removeDefault = inst.unwrap;
-});
-function _default(innerType, defaultValue) {
-  return new ZodDefault({
-    type: "default",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
-    }
-  });
-}
-var ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def) => {
-  $ZodPrefault.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function prefault(innerType, defaultValue) {
-  return new ZodPrefault({
-    type: "prefault",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
-    }
-  });
-}
-var ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def) => {
-  $ZodNonOptional.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function nonoptional(innerType, params) {
-  return new ZodNonOptional({
-    type: "nonoptional",
-    innerType,
-    ...util_exports.normalizeParams(params)
-  });
-}
-var ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def) => {
-  $ZodCatch.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-  inst.removeCatch = inst.unwrap;
-});
-function _catch(innerType, catchValue) {
-  return new ZodCatch({
-    type: "catch",
-    innerType,
-    catchValue: typeof catchValue === "function" ? catchValue : util_exports.constantCatch(catchValue)
-  });
-}
-var ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def) => {
-  $ZodPipe.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
-  inst.in = def.in;
-  inst.out = def.out;
-});
-function pipe(in_, out) {
-  return new ZodPipe({
-    type: "pipe",
-    in: in_,
-    out
-    // ...util.normalizeParams(params),
-  });
-}
-var ZodPreprocess = /* @__PURE__ */ $constructor("ZodPreprocess", (inst, def) => {
-  ZodPipe.init(inst, def);
-  $ZodPreprocess.init(inst, def);
-});
-var ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def) => {
-  $ZodReadonly.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
-  inst.unwrap = () => inst._zod.def.innerType;
-});
-function readonly(innerType) {
-  return new ZodReadonly({
-    type: "readonly",
-    innerType
-  });
-}
-var ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
-  $ZodCustom.init(inst, def);
-  ZodType.init(inst, def);
-  inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
-});
-function custom(fn, _params) {
-  return _custom(ZodCustom, fn ?? (() => true), _params);
-}
-function refine(fn, _params = {}) {
-  return _refine(ZodCustom, fn, _params);
-}
-function superRefine(fn, params) {
-  return _superRefine(fn, params);
-}
-function preprocess(fn, schema) {
-  return new ZodPreprocess({
-    type: "pipe",
-    in: transform(fn),
-    out: schema
-  });
-}
-
-// node_modules/zod/v4/classic/iso.js
-var iso_exports = {};
-__export(iso_exports, {
-  ZodISODate: () => ZodISODate,
-  ZodISODateTime: () => ZodISODateTime,
-  ZodISODuration: () => ZodISODuration,
-  ZodISOTime: () => ZodISOTime,
-  date: () => date2,
-  datetime: () => datetime2,
-  duration: () => duration2,
-  time: () => time2
-});
-function datetime2(params) {
-  return _isoDateTime(ZodISODateTime, params);
-}
-function date2(params) {
-  return _isoDate(ZodISODate, params);
-}
-function time2(params) {
-  return _isoTime(ZodISOTime, params);
-}
-function duration2(params) {
-  return _isoDuration(ZodISODuration, params);
-}
-
 // node_modules/@modelcontextprotocol/sdk/dist/esm/types.js
 var LATEST_PROTOCOL_VERSION = "2025-11-25";
 var SUPPORTED_PROTOCOL_VERSIONS = [LATEST_PROTOCOL_VERSION, "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
@@ -67760,7 +68977,7 @@ var StdioServerTransport = class {
 init_embedded();
 
 // src/core/checkpoint.ts
-import { performance as performance3 } from "node:perf_hooks";
+import { performance as performance4 } from "node:perf_hooks";
 
 // src/backends/with-branch.ts
 init_pg();
@@ -67790,6 +69007,7 @@ async function withSource(backend, fn) {
 }
 
 // src/core/checkpoint.ts
+init_engine();
 init_names();
 
 // src/core/checkpoint-snapshot.ts
@@ -67797,10 +69015,10 @@ import { mkdir as mkdir6, readFile as readFile6, writeFile as writeFile5 } from 
 import { join as join7 } from "node:path";
 
 // src/collector/measure.ts
-init_errors();
+init_errors3();
 
 // src/util/timeouts.ts
-init_errors();
+init_errors3();
 var DEFAULT_TIMEOUTS = {
   statementMs: 30 * 6e4,
   migrationMs: 60 * 6e4,
@@ -67836,11 +69054,11 @@ function timeoutsFromEnv(env) {
 }
 
 // src/workload/index.ts
-init_errors();
+init_errors3();
 import { isAbsolute, resolve as resolve2 } from "node:path";
 
 // src/util/text-file.ts
-init_errors();
+init_errors3();
 import { readFile as readFile5, stat as stat4 } from "node:fs/promises";
 var BOM = "\uFEFF";
 function firstInvalidUtf8(bytes2) {
@@ -67924,403 +69142,9 @@ async function readTextFile(path6, what, maxBytes) {
 }
 
 // src/workload/file.ts
+init_split2();
+init_errors3();
 import { parseSync as parseSync2 } from "libpg-query";
-
-// src/collector/split.ts
-init_errors();
-import { loadModule, parseSync } from "libpg-query";
-
-// src/collector/lex.ts
-var Runs = class {
-  starts = new Int32Array(1024);
-  ends = new Int32Array(1024);
-  count = 0;
-  add(from, to) {
-    if (this.count > 0 && this.ends[this.count - 1] === from) {
-      this.ends[this.count - 1] = to;
-      return;
-    }
-    if (this.count === this.starts.length) {
-      const grow = (a2) => {
-        const b = new Int32Array(a2.length * 2);
-        b.set(a2);
-        return b;
-      };
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-    }
-    this.starts[this.count] = from;
-    this.ends[this.count] = to;
-    this.count++;
-  }
-  /** First and one-past-last code byte inside [from, to), or null when there is no code there. */
-  within(from, to) {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid3 = lo + hi >> 1;
-      if (this.ends[mid3] <= from) lo = mid3 + 1;
-      else hi = mid3;
-    }
-    const a2 = lo;
-    lo = a2;
-    hi = this.count;
-    while (lo < hi) {
-      const mid3 = lo + hi >> 1;
-      if (this.starts[mid3] < to) lo = mid3 + 1;
-      else hi = mid3;
-    }
-    const b = lo - 1;
-    if (a2 >= this.count || b < a2) return null;
-    return { first: Math.max(from, this.starts[a2]), last: Math.min(to, this.ends[b]) };
-  }
-};
-var isSpace = (b) => b === 32 || b >= 9 && b <= 13;
-var isIdentStart = (b) => b >= 65 && b <= 90 || b >= 97 && b <= 122 || b === 95 || b >= 128;
-var isIdentChar = (b) => isIdentStart(b) || b >= 48 && b <= 57 || b === 36;
-function skipQuoted(bytes2, i2, quote, backslashEscapes) {
-  let j = i2 + 1;
-  while (j < bytes2.length) {
-    const b = bytes2[j];
-    if (backslashEscapes && b === 92) {
-      j += 2;
-      continue;
-    }
-    if (b === quote) {
-      if (bytes2[j + 1] === quote) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    j++;
-  }
-  return bytes2.length;
-}
-function skipBlockComment(bytes2, i2) {
-  let depth = 0;
-  let j = i2;
-  while (j < bytes2.length) {
-    if (bytes2[j] === 47 && bytes2[j + 1] === 42) {
-      depth++;
-      j += 2;
-    } else if (bytes2[j] === 42 && bytes2[j + 1] === 47) {
-      depth--;
-      j += 2;
-      if (depth === 0) return j;
-    } else j++;
-  }
-  return bytes2.length;
-}
-function dollarTagLength(bytes2, i2) {
-  let j = i2 + 1;
-  if (bytes2[j] === 36) return 2;
-  if (j >= bytes2.length || !isIdentStart(bytes2[j])) return 0;
-  while (j < bytes2.length && isIdentChar(bytes2[j]) && bytes2[j] !== 36) j++;
-  return bytes2[j] === 36 ? j - i2 + 1 : 0;
-}
-function skipDollarQuoted(bytes2, i2, tagLength) {
-  const tag = bytes2.subarray(i2, i2 + tagLength);
-  const at = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.length).indexOf(tag, i2 + tagLength);
-  return at < 0 ? bytes2.length : at + tagLength;
-}
-var KEYWORDS = ["create", "function", "procedure", "or", "replace", "begin", "case", "end"];
-function keyword(bytes2, from, to) {
-  const len = to - from;
-  for (const k of KEYWORDS) {
-    if (k.length !== len) continue;
-    let j = 0;
-    while (j < len && (bytes2[from + j] | 32) === k.charCodeAt(j)) j++;
-    if (j === len) return k;
-  }
-  return "";
-}
-var BeginAtomic = class {
-  words = [];
-  creating = false;
-  depth = 0;
-  reset() {
-    this.words = [];
-    this.creating = false;
-    this.depth = 0;
-  }
-  /** Whether the next word matters (saves decoding every identifier of a long INSERT). */
-  wants() {
-    return this.words.length < 4 || this.creating;
-  }
-  /** `text` is a lower-case keyword, or '' for any other identifier. */
-  word(text, parenDepth) {
-    const w = text;
-    if (this.words.length < 4) {
-      this.words.push(w);
-      const [a2, b, c3, d] = this.words;
-      const routine = (x) => x === "function" || x === "procedure";
-      this.creating = a2 === "create" && (routine(b) || b === "or" && c3 === "replace" && routine(d));
-    }
-    if (!this.creating || parenDepth !== 0) return;
-    if (w === "begin") this.depth++;
-    else if (w === "case" && this.depth >= 1) this.depth++;
-    else if (w === "end" && this.depth > 0) this.depth--;
-  }
-};
-function lexSql(input) {
-  const bytes2 = new Uint8Array(input.buffer, input.byteOffset, input.length);
-  const cuts = [];
-  const runs = new Runs();
-  const lineStarts = [0];
-  let metaCommand = -1;
-  let parens = 0;
-  const atomic = new BeginAtomic();
-  const markLines = (from, to) => {
-    for (let k = from; k < to; k++) if (bytes2[k] === 10) lineStarts.push(k + 1);
-  };
-  const n3 = bytes2.length;
-  let i2 = 0;
-  while (i2 < n3) {
-    const b = bytes2[i2];
-    let next;
-    if (isSpace(b)) {
-      if (b === 10) lineStarts.push(i2 + 1);
-      i2++;
-      continue;
-    }
-    if (b === 45 && bytes2[i2 + 1] === 45) {
-      next = i2 + 2;
-      while (next < n3 && bytes2[next] !== 10) next++;
-      i2 = next;
-      continue;
-    }
-    if (b === 47 && bytes2[i2 + 1] === 42) {
-      next = skipBlockComment(bytes2, i2);
-      markLines(i2, next);
-      i2 = next;
-      continue;
-    }
-    if (b === 59 && parens === 0 && atomic.depth === 0) {
-      cuts.push(i2);
-      parens = 0;
-      atomic.reset();
-      i2++;
-      continue;
-    }
-    if (b === 39 || b === 34) {
-      next = skipQuoted(bytes2, i2, b, false);
-    } else if (b === 36 && dollarTagLength(bytes2, i2) > 0) {
-      next = skipDollarQuoted(bytes2, i2, dollarTagLength(bytes2, i2));
-    } else if (isIdentStart(b)) {
-      next = i2 + 1;
-      while (next < n3 && isIdentChar(bytes2[next])) next++;
-      const escaped = next - i2 === 1 && (b === 69 || b === 101) && bytes2[next] === 39;
-      if (escaped) next = skipQuoted(bytes2, next, 39, true);
-      else if (atomic.wants()) atomic.word(keyword(bytes2, i2, next), parens);
-    } else {
-      if (b === 92 && metaCommand < 0) metaCommand = i2;
-      if (b === 40) parens++;
-      else if (b === 41 && parens > 0) parens--;
-      next = i2 + 1;
-    }
-    markLines(i2, next);
-    runs.add(i2, next);
-    i2 = next;
-  }
-  return { cuts, runs, metaCommand, lineStarts };
-}
-function lineOf(lineStarts, offset) {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid3 = lo + hi + 1 >> 1;
-    if (lineStarts[mid3] <= offset) lo = mid3;
-    else hi = mid3 - 1;
-  }
-  return lo + 1;
-}
-
-// src/collector/split.ts
-var loaded2;
-function loadParser() {
-  loaded2 ??= loadModule();
-  return loaded2;
-}
-var MAX_SQL_BYTES = 64 * 1024 * 1024;
-var CHUNK_BYTES = 64 * 1024;
-var MULTI_TRANSACTION_KINDS = /* @__PURE__ */ new Set(["DoStmt", "CallStmt", "VacuumStmt"]);
-var STARTS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
-var ENDS = /* @__PURE__ */ new Set(["TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"]);
-function formatBytes(n3) {
-  return n3 >= 1024 * 1024 ? `${(n3 / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n3 / 1024)} KB`;
-}
-function tooLarge(what, bytes2) {
-  return new InvalidInputError(
-    `${what} is ${formatBytes(bytes2)}; vers-db splits SQL files of at most ${formatBytes(MAX_SQL_BYTES)}`,
-    {
-      hint: "split it into several files run in order, or run it as a command step (e.g. `psql -f file.sql`)"
-    }
-  );
-}
-var Source = class {
-  constructor(bytes2) {
-    this.bytes = bytes2;
-    this.lex = lexSql(bytes2);
-  }
-  bytes;
-  lex;
-  slice(start, end) {
-    return this.bytes.subarray(start, end).toString("utf8");
-  }
-  lineAt(byteOffset) {
-    return lineOf(this.lex.lineStarts, byteOffset);
-  }
-  /** 1-based column (in characters) of a byte offset. */
-  columnAt(byteOffset) {
-    const lineStart = this.lex.lineStarts[this.lineAt(byteOffset) - 1] ?? 0;
-    return Array.from(this.slice(lineStart, byteOffset)).length + 1;
-  }
-};
-function where(file, line, column) {
-  const pos = column === void 0 ? `line ${line}` : `line ${line}:${column}`;
-  return file ? `${file}: ${pos}` : pos;
-}
-function rejectMetaCommand(source, file) {
-  const at = source.lex.metaCommand;
-  if (at < 0) return;
-  const command = /^\\\S*/.exec(source.slice(at, Math.min(at + 64, source.bytes.length)))?.[0] ?? "\\";
-  throw new InvalidInputError(
-    `${where(file, source.lineAt(at))}: psql meta-command ${command} is not supported; vers-db runs plain SQL`,
-    {
-      hint: command === "\\." ? "COPY ... FROM STDIN with inline data needs psql; use INSERT statements, or run the file as a command step (psql -f)" : "replace it with SQL, or run the file as a command step (e.g. `psql -v ON_ERROR_STOP=1 -f file.sql`)"
-    }
-  );
-}
-function parseError(err, chunk, chunkStart, source, file) {
-  const e = err;
-  const message = e.sqlDetails?.message ?? e.message ?? String(err);
-  const before = Array.from(chunk).slice(0, Math.max(0, e.sqlDetails?.cursorPosition ?? 0)).join("");
-  const at = chunkStart + Buffer.byteLength(before, "utf8");
-  return new InvalidInputError(`${where(file, source.lineAt(at), source.columnAt(at))}: ${message}`, {
-    hint: "the file must parse as PostgreSQL SQL (the real parser of PostgreSQL 18 checks it)"
-  });
-}
-var ENDS_TOO_EARLY = /at end of input|unterminated/i;
-function parseChunks(source, file) {
-  const { cuts } = source.lex;
-  const n3 = source.bytes.length;
-  const out = [];
-  let start = 0;
-  let c3 = 0;
-  while (start < n3) {
-    while (c3 < cuts.length && cuts[c3] + 1 - start < CHUNK_BYTES) c3++;
-    let end = c3 < cuts.length ? cuts[c3] + 1 : n3;
-    for (; ; ) {
-      const text = source.slice(start, end);
-      try {
-        const parsed = parseSync(text);
-        for (const s of parsed.stmts ?? []) {
-          const at = start + (s.stmt_location ?? 0);
-          const stop = s.stmt_len === void 0 || s.stmt_len === 0 ? end : at + s.stmt_len;
-          out.push({ start: at, end: stop, stmt: s.stmt ?? {} });
-        }
-        break;
-      } catch (err) {
-        if (err instanceof Error && /loadModule|not loaded|initiali[sz]ed/i.test(err.message)) {
-          throw new Error("libpg-query is not loaded: await loadParser() before splitStatements()");
-        }
-        const message = err.sqlDetails?.message ?? "";
-        if (end < n3 && ENDS_TOO_EARLY.test(message)) {
-          c3++;
-          while (c3 < cuts.length && cuts[c3] + 1 - end < CHUNK_BYTES) c3++;
-          end = c3 < cuts.length ? cuts[c3] + 1 : n3;
-          continue;
-        }
-        throw parseError(err, text, start, source, file);
-      }
-    }
-    c3++;
-    start = end;
-  }
-  return out;
-}
-function factsOf(node2, out) {
-  if (Array.isArray(node2)) {
-    for (let i2 = 0; i2 < node2.length; i2++) {
-      const item = node2[i2];
-      if (item && typeof item === "object") factsOf(item, out);
-    }
-    return out;
-  }
-  const obj = node2;
-  for (const key in obj) {
-    const value = obj[key];
-    if (key === "RangeVar" || key === "relation" || key === "view" || key === "rel") {
-      const relname = value?.relname;
-      if (typeof relname === "string") out.relations.add(relname);
-    } else if (key === "IndexStmt") {
-      const idxname = value?.idxname;
-      if (typeof idxname === "string") out.relations.add(idxname);
-    } else if (key === "concurrent" && value === true) out.concurrent = true;
-    else if (key === "defname" && value === "concurrently") out.concurrentlyOption = true;
-    if (value && typeof value === "object") factsOf(value, out);
-  }
-  return out;
-}
-var emptyFacts = () => ({ relations: /* @__PURE__ */ new Set(), concurrent: false, concurrentlyOption: false });
-function isMultiTransaction(kind, facts) {
-  return MULTI_TRANSACTION_KINDS.has(kind) || facts.concurrent || kind === "ReindexStmt" && facts.concurrentlyOption;
-}
-function splitStatements(sql, file) {
-  const noStatements = () => new InvalidInputError(`${file ?? "the migration"} contains no SQL statements`, {
-    hint: "the file is empty or only comments"
-  });
-  const bytes2 = Buffer.from(sql, "utf8");
-  if (bytes2.length > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes2.length);
-  if (sql.trim() === "") throw noStatements();
-  const source = new Source(bytes2);
-  rejectMetaCommand(source, file);
-  const raw = parseChunks(source, file);
-  if (raw.length === 0) throw noStatements();
-  const statements2 = raw.map((s, i2) => {
-    const code2 = source.lex.runs.within(s.start, s.end);
-    const first = code2?.first ?? s.start;
-    const last = code2?.last ?? s.end;
-    const kind = Object.keys(s.stmt)[0] ?? "Unknown";
-    const body = s.stmt[kind];
-    const txKind = kind === "TransactionStmt" ? String(body.kind) : "";
-    const facts = body && typeof body === "object" ? factsOf(body, emptyFacts()) : emptyFacts();
-    return {
-      index: i2 + 1,
-      sql: source.slice(first, last).trim(),
-      line: source.lineAt(first),
-      kind,
-      startsTransaction: STARTS.has(txKind),
-      endsTransaction: ENDS.has(txKind),
-      transactionControl: kind === "TransactionStmt",
-      multiTransaction: isMultiTransaction(kind, facts),
-      inTransactionBlock: false,
-      transactionEnd: i2 + 1,
-      relations: [...facts.relations]
-    };
-  });
-  markTransactionBlocks(statements2);
-  return statements2;
-}
-function markTransactionBlocks(statements2) {
-  let block = null;
-  for (const s of statements2) {
-    if (s.startsTransaction && !block) block = [];
-    if (block) {
-      block.push(s);
-      s.inTransactionBlock = true;
-      if (s.endsTransaction) {
-        for (const member of block) member.transactionEnd = s.index;
-        block = null;
-      }
-    }
-  }
-  for (const member of block ?? []) member.transactionEnd = null;
-}
-
-// src/workload/file.ts
-init_errors();
 var DEFAULT_WORKLOAD = {
   rate: 100,
   concurrency: 2,
@@ -68589,7 +69413,7 @@ function spread(values, limit) {
 }
 
 // src/workload/params.ts
-init_errors();
+init_errors3();
 init_pg();
 var RESOLVE_SQL = `
   SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name
@@ -68692,7 +69516,7 @@ async function unmatched(client, table, columns, rows5, wantMissing) {
   const r = await client.query(sql, [indexes, ...arrays]);
   return r.rows.map((x) => x.i);
 }
-async function checkCommittedWrites(client, writes, migration) {
+async function checkWritesWith(lookup2, writes, migration) {
   const rows5 = latestPerRow(writes);
   const during = (w) => w.end >= migration.start && w.end <= migration.end;
   const report = {
@@ -68711,218 +69535,84 @@ async function checkCommittedWrites(client, writes, migration) {
       report.unverifiable++;
       continue;
     }
-    const key = JSON.stringify([qualifiedRef(w.target), w.columns]);
+    const key = JSON.stringify([lookup2.written(w.target), w.columns]);
     groups.set(key, [...groups.get(key) ?? [], w]);
   }
   for (const group of groups.values()) {
     const { target, columns } = group[0];
-    const written = qualifiedRef(target);
-    const table = await resolveTable(client, target);
     const countMissing = (missing2) => {
       report.checked += group.length;
       report.missing += missing2.length;
       report.missing_during_migration += missing2.filter(during).length;
     };
+    const table = await lookup2.resolve(target);
     if (!table) {
       countMissing(group);
       report.problems.push(
-        `table ${written}, which ${group.length} committed writes went to, no longer exists`
+        `table ${lookup2.written(target)}, which ${group.length} committed writes went to, no longer exists`
       );
       continue;
     }
-    const types2 = (await client.query(COLUMN_TYPES_SQL, [table.name, columns])).rows;
-    const typed = columns.map((c3) => types2.find((t) => t.column === c3));
+    const name = lookup2.nameOf(table);
+    const typed = await lookup2.columnTypes(table, columns);
     if (typed.some((t) => !t)) {
       report.unverifiable += group.length;
       const gone = columns.filter((_, i2) => !typed[i2]);
       report.problems.push(
-        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
+        `${name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
       );
       continue;
     }
     const cols = typed;
+    const values = group.map((w) => w.values);
     let missingIdx;
     try {
-      missingIdx = await unmatched(
-        client,
-        table.name,
-        cols,
-        group.map((w) => w.values),
-        true
-      );
+      missingIdx = await lookup2.matching(table, cols, values, true);
     } catch (err) {
       report.unverifiable += group.length;
-      report.problems.push(
-        `committed writes to ${table.name} could not be checked: ${err.message}`
-      );
+      report.problems.push(`committed writes to ${name} could not be checked: ${err.message}`);
       continue;
     }
     const missing = missingIdx.map((i2) => group[i2]);
     countMissing(missing);
-    if (missing.length > 0) await findElsewhere(client, table.name, cols, missing, report);
+    if (missing.length === 0) continue;
+    for (const other of await lookup2.lookalikes(table, cols)) {
+      const found = await lookup2.matching(
+        other,
+        cols,
+        missing.map((w) => w.values),
+        false
+      ).catch(() => []);
+      if (found.length > 0) report.found_in[lookup2.nameOf(other)] = found.length;
+    }
   }
   return report;
 }
-async function findElsewhere(client, table, columns, missing, report) {
-  const names = columns.map((c3) => c3.column);
-  const others = (await client.query(LOOKALIKE_TABLES_SQL, [table, names])).rows;
-  for (const { name } of others) {
-    const found = await unmatched(
-      client,
-      name,
-      columns,
-      missing.map((w) => w.values),
-      false
-    ).catch(() => []);
-    if (found.length > 0) report.found_in[name] = found.length;
-  }
-}
-
-// src/collector/clock.ts
-import { performance as performance2 } from "node:perf_hooks";
-function createClock() {
-  const clock = {
-    now: () => performance2.now(),
-    origin: performance2.now(),
-    relative: (t) => round1(t - clock.origin)
-  };
-  return clock;
-}
-var round1 = (x) => Math.round(x * 10) / 10;
-var sleep = (ms4) => new Promise((resolve9) => setTimeout(resolve9, ms4));
-
-// src/workload/stats.ts
-var PHASES = ["baseline", "migration", "after"];
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  const rank2 = Math.ceil(p / 100 * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank2)) - 1];
-}
-function phaseStats(executions) {
-  const latencies = executions.map((e) => e.end - e.start).sort((a2, b) => a2 - b);
-  const errors = {};
-  let timeouts = 0;
-  for (const e of executions) {
-    if (e.timedOut) timeouts++;
-    else if (e.error) errors[e.error] = (errors[e.error] ?? 0) + 1;
-  }
-  const p = (q2) => {
-    const v = percentile(latencies, q2);
-    return v === null ? null : round1(v);
-  };
-  return {
-    count: executions.length,
-    ok: executions.filter((e) => !e.error && !e.timedOut).length,
-    p50_ms: p(50),
-    p95_ms: p(95),
-    p99_ms: p(99),
-    max_ms: p(100),
-    timeouts,
-    errors
-  };
-}
-var delta = (a2, b) => a2 === null || b === null ? null : round1(a2 - b);
-function changeAgainst(phase, baseline) {
-  return {
-    p50_ms: delta(phase.p50_ms, baseline.p50_ms),
-    p95_ms: delta(phase.p95_ms, baseline.p95_ms),
-    p99_ms: delta(phase.p99_ms, baseline.p99_ms),
-    max_ms: delta(phase.max_ms, baseline.max_ms),
-    p99_ratio: phase.p99_ms === null || !baseline.p99_ms ? null : Math.round(phase.p99_ms / baseline.p99_ms * 100) / 100
-  };
-}
-function statementStats(executions) {
-  const phases = Object.fromEntries(
-    PHASES.map((ph) => [ph, phaseStats(executions.filter((e) => e.phase === ph))])
-  );
-  return {
-    phases,
-    change: {
-      migration: changeAgainst(phases.migration, phases.baseline),
-      after: changeAgainst(phases.after, phases.baseline)
+function checkCommittedWrites(client, writes, migration) {
+  const lookup2 = {
+    written: qualifiedRef,
+    resolve: async (target) => (await resolveTable(client, target))?.name ?? null,
+    nameOf: (table) => table,
+    async columnTypes(table, columns) {
+      const types2 = (await client.query(COLUMN_TYPES_SQL, [table, columns])).rows;
+      return columns.map((c3) => types2.find((t) => t.column === c3));
+    },
+    matching: (table, columns, rows5, wantMissing) => unmatched(client, table, columns, rows5, wantMissing),
+    async lookalikes(table, columns) {
+      const names = columns.map((c3) => c3.column);
+      return (await client.query(LOOKALIKE_TABLES_SQL, [table, names])).rows.map(
+        (r) => r.name
+      );
     }
   };
+  return checkWritesWith(lookup2, writes, migration);
 }
 
-// src/workload/result.ts
-var PhaseStatsSchema = object({
-  count: number2().int(),
-  ok: number2().int(),
-  p50_ms: number2().nullable(),
-  p95_ms: number2().nullable(),
-  p99_ms: number2().nullable(),
-  max_ms: number2().nullable(),
-  timeouts: number2().int().describe("statements cancelled by the workload statement_timeout"),
-  errors: record(string2(), number2().int()).describe("errors by SQLSTATE")
-});
-var PhaseChangeSchema = object({
-  p50_ms: number2().nullable(),
-  p95_ms: number2().nullable(),
-  p99_ms: number2().nullable(),
-  max_ms: number2().nullable(),
-  p99_ratio: number2().nullable()
-});
-var WorkloadResultSchema = object({
-  file: string2(),
-  rate: number2().describe("statements per second asked for (0 = as fast as possible)"),
-  concurrency: number2().int(),
-  timeout_ms: number2().int(),
-  windows: object({ baseline_ms: number2(), migration_ms: number2(), after_ms: number2() }),
-  statements: array(
-    object({
-      name: string2(),
-      line: number2().int(),
-      sql: string2(),
-      kind: _enum(["read", "write"]),
-      commit: boolean2(),
-      phases: object({ baseline: PhaseStatsSchema, migration: PhaseStatsSchema, after: PhaseStatsSchema }),
-      change: object({ migration: PhaseChangeSchema, after: PhaseChangeSchema }).describe("each window against the baseline window: ms added (p99_ratio: times)")
-    })
-  ),
-  writes: object({
-    committed: number2().int(),
-    committed_during_migration: number2().int(),
-    checked: number2().int(),
-    missing: number2().int(),
-    missing_during_migration: number2().int(),
-    unverifiable: number2().int(),
-    found_in: record(string2(), number2().int()).describe("where missing rows were found instead"),
-    problems: array(string2())
-  }).describe("committed workload writes looked up in the final schema"),
-  dead_tuples: record(string2(), number2().int()).describe("row versions the workload's own writes left dead (not counted in bloat)"),
-  wal_bytes: number2().nullable().describe("the workload's own WAL (not counted in wal_bytes), estimated from the baseline window"),
-  wal_bytes_baseline: number2().nullable().describe("WAL written during the baseline window, by the workload alone"),
-  lost_sessions: number2().int()
-});
-function workloadResult(o2, writes) {
-  const { marks, spec } = o2;
-  return {
-    file: spec.file,
-    rate: spec.rate,
-    concurrency: spec.concurrency,
-    timeout_ms: spec.timeoutMs,
-    windows: {
-      baseline_ms: round1(marks.migration - marks.baseline),
-      migration_ms: round1(marks.after - marks.migration),
-      after_ms: round1(marks.end - marks.after)
-    },
-    statements: spec.statements.map((s) => ({
-      name: s.name,
-      line: s.line,
-      sql: s.sql,
-      kind: s.kind,
-      commit: s.commit,
-      ...statementStats(o2.executions.filter((e) => e.statement === s.index))
-    })),
-    writes,
-    dead_tuples: o2.deadTuples,
-    wal_bytes: o2.walBytes,
-    wal_bytes_baseline: o2.walBytesBaseline,
-    lost_sessions: o2.lostSessions
-  };
-}
+// src/workload/index.ts
+init_result2();
 
 // src/workload/apply.ts
+init_clock();
 var n2 = (x) => x.toLocaleString("en-US");
 function applyWorkload(result, workload) {
   result.workload = workload;
@@ -68946,6 +69636,12 @@ function applyWorkload(result, workload) {
     result.wal_bytes = Math.max(0, result.wal_bytes - workload.wal_bytes);
   }
 }
+
+// src/workload/index.ts
+init_result2();
+
+// src/workload/runner.ts
+init_clock();
 
 // src/workload/pg-driver.ts
 init_pg();
@@ -69259,6 +69955,9 @@ async function finishWorkload(run, control) {
   return workloadResult(outcome, writes);
 }
 
+// src/collector/measure.ts
+init_clock();
+
 // src/collector/connections.ts
 init_esm();
 init_pg();
@@ -69367,7 +70066,7 @@ function formatBytes2(bytes2) {
 }
 
 // src/collector/deploy-options.ts
-init_errors();
+init_errors3();
 function givenDeployInput(values) {
   const input = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== void 0));
   return Object.keys(input).length ? input : void 0;
@@ -69446,6 +70145,7 @@ function mayLeaveInvalidIndex(s) {
 
 // src/collector/runner.ts
 init_sqlstate();
+init_clock();
 var ROLLBACK_SQL2 = "ROLLBACK";
 var MAX_PREVIEW = 80;
 function preview(sql) {
@@ -69721,7 +70421,11 @@ async function dropLeftBehind(client, before, settings, elapsed, signal2) {
   return out;
 }
 
+// src/collector/deploy-report.ts
+init_clock();
+
 // src/collector/probe-stats.ts
+init_clock();
 var newTally = () => ({
   probes: 0,
   measured: 0,
@@ -69884,6 +70588,7 @@ function integrityVerdict({
 }
 
 // src/collector/locks.ts
+init_clock();
 var mid = (a2) => (a2.send + a2.recv) / 2;
 function clampInto(x, lo, hi) {
   return lo <= hi ? Math.min(Math.max(x, lo), hi) : x;
@@ -70057,7 +70762,7 @@ async function probeBudget(control) {
 }
 
 // src/collector/probe-targets.ts
-init_errors();
+init_errors3();
 var RELATIONS_SQL = `
   SELECT n.nspname AS schema, c.relname AS table, format('%I.%I', n.nspname, c.relname) AS name,
          c.relkind::text AS relkind, c.relispartition AS is_partition,
@@ -70143,6 +70848,7 @@ async function resolveNamed(control, name) {
 // src/collector/probes.ts
 init_pg();
 init_sqlstate();
+init_clock();
 
 // src/collector/probe-sql.ts
 init_esm();
@@ -70477,7 +71183,7 @@ var ProbeSet = class _ProbeSet {
 };
 
 // src/collector/sampler.ts
-init_errors();
+init_errors3();
 
 // src/util/lock-modes.ts
 var LOCK_MODES = [
@@ -70751,65 +71457,7 @@ var LockSampler = class {
 // src/collector/measure.ts
 init_schema();
 init_snapshot();
-
-// src/collector/split-offthread.ts
-init_errors();
-import { existsSync } from "node:fs";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-import { Worker } from "node:worker_threads";
-var INLINE_SPLIT_BYTES = 64 * 1024;
-var worker = null;
-var nextId = 1;
-var pending = /* @__PURE__ */ new Map();
-function spawnWorker() {
-  const js = new URL("./split-worker.js", import.meta.url);
-  const execArgv2 = process.execArgv.filter((a2) => !a2.startsWith("--input-type"));
-  if (existsSync(fileURLToPath3(js))) return new Worker(js, { execArgv: execArgv2 });
-  const ts = new URL("./split-worker.ts", import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
-  return new Worker(boot, { eval: true });
-}
-function failAll(err) {
-  for (const p of pending.values()) p.reject(err);
-  pending.clear();
-}
-function startWorker() {
-  const w = spawnWorker();
-  w.on("message", (reply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (pending.size === 0) w.unref();
-    if ("statements" in reply) p.resolve(reply.statements);
-    else if (reply.error.invalidInput)
-      p.reject(new InvalidInputError(reply.error.message, { hint: reply.error.hint }));
-    else p.reject(new BackendError(`the SQL splitter failed: ${reply.error.message}`));
-  });
-  const gone = (why) => {
-    if (worker === w) worker = null;
-    failAll(new BackendError(`the SQL splitter stopped: ${why}`));
-  };
-  w.on("error", (err) => gone(err.message));
-  w.on("exit", (code2) => gone(`worker exited with code ${code2}`));
-  return w;
-}
-async function splitStatementsOffThread(sql, file) {
-  const bytes2 = Buffer.byteLength(sql, "utf8");
-  if (bytes2 > MAX_SQL_BYTES) throw tooLarge(file ?? "the migration", bytes2);
-  if (bytes2 <= INLINE_SPLIT_BYTES) {
-    await loadParser();
-    return splitStatements(sql, file);
-  }
-  worker ??= startWorker();
-  const w = worker;
-  const id2 = nextId++;
-  const request = file === void 0 ? { id: id2, sql } : { id: id2, sql, file };
-  return new Promise((resolve9, reject) => {
-    pending.set(id2, { resolve: resolve9, reject });
-    w.ref();
-    w.postMessage(request);
-  });
-}
+init_split_offthread();
 
 // src/collector/wait-causes.ts
 var SLOW_EXECUTION_FLOOR_MS = 100;
@@ -71197,9 +71845,11 @@ function buildResult(r) {
 // src/collector/index.ts
 init_schema();
 init_snapshot();
+init_split2();
+init_split_offthread();
 
 // src/core/checkpoint-snapshot.ts
-init_errors();
+init_errors3();
 init_pg();
 var TABLE_SIZES_SQL = `
   SELECT format('%I.%I', schemaname, relname) AS relation, pg_total_relation_size(relid)::bigint AS bytes
@@ -71244,1078 +71894,320 @@ async function loadCheckpointSnapshot(stateDir2, tag) {
   }
 }
 
-// src/core/engine-of.ts
-init_local_connection();
-init_errors();
-var engineOf = (x) => x?.engine ?? "postgres";
-var isMysql = (x) => engineOf(x) === "mysql";
-var ENGINE_LABEL = {
-  postgres: "PostgreSQL",
-  mysql: "MySQL/MariaDB"
-};
-function mysqlSettingsOf(conn) {
-  const settings = settingsOf(conn);
-  if (!settings.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
-  return { ...settings, database: settings.database };
-}
-function postgresOnly(what, hint) {
-  return new InvalidInputError(`${what} is PostgreSQL-only for now: this checkpoint is MySQL/MariaDB`, {
-    hint
-  });
-}
-function checkEngine(ckpt, expected) {
-  const actual = engineOf(ckpt);
-  if (actual === expected) return;
-  const what = "tag" in ckpt ? `checkpoint ${JSON.stringify(ckpt.tag)}` : `branch ${JSON.stringify(ckpt.name)}`;
-  throw new InvalidInputError(`${what} is ${ENGINE_LABEL[actual]}, not ${ENGINE_LABEL[expected]}`, {
-    hint: `run it with --engine ${actual} (MCP: engine: "${actual}")`
-  });
-}
-
-// src/core/mysql-checkpoint-create.ts
-init_errors();
-
-// src/core/mysql-checkpoint.ts
-init_local_verify();
-import { randomBytes as randomBytes3 } from "node:crypto";
-init_names();
-
-// src/core/mysql-snapshot.ts
+// src/engines/mysql/collector/measure.ts
+init_clock();
+init_errors3();
+init_admin_sql();
 init_client();
 
-// src/engines/mysql/collector/relation-names.ts
-function renameDatabase(value, from, to) {
-  if (from === to) return value;
-  const plain2 = `${from}.`;
-  const quoted2 = `\`${from}\`.`;
-  const rename4 = (s) => s.includes(from) ? s.split(plain2).join(`${to}.`).split(quoted2).join(`\`${to}\`.`) : s;
-  const walk = (v) => {
-    if (typeof v === "string") return rename4(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [rename4(k), walk(x)]));
-    }
-    return v;
-  };
-  return walk(value);
-}
-
-// src/engines/mysql/collector/schema.ts
-var SCHEMA_TABLES_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_NAME AS t, ENGINE AS engine FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'`
-);
-var SCHEMA_COLUMNS_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS type, IS_NULLABLE AS nullable,
-         COLUMN_DEFAULT AS def
-  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?`
-);
-var SCHEMA_INDEXES_SQL = (
-  /* SQL */
-  `
-  SELECT TABLE_NAME AS t, INDEX_NAME AS i, MIN(NON_UNIQUE) AS non_unique,
-         GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ', ') AS cols
-  FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?
-  GROUP BY TABLE_NAME, INDEX_NAME`
-);
-async function rows(c3, sql, database) {
-  const [r] = await c3.query(sql, [database]);
-  return r;
-}
-async function readSchema(c3, database) {
-  const q2 = (t) => `${database}.${t}`;
-  const tables = new Map(
-    (await rows(c3, SCHEMA_TABLES_SQL, database)).map((r) => [
-      q2(r.t),
-      r.engine ?? ""
-    ])
-  );
-  const columns = new Map(
-    (await rows(c3, SCHEMA_COLUMNS_SQL, database)).map((r) => [`${q2(r.t)}.${r.c}`, r])
-  );
-  const indexes = new Map(
-    (await rows(
-      c3,
-      SCHEMA_INDEXES_SQL,
-      database
-    )).map((r) => [`${q2(r.t)}.${r.i}`, `${Number(r.non_unique) === 0 ? "UNIQUE " : ""}(${r.cols})`])
-  );
-  return { tables, columns, indexes };
-}
-var describeColumn2 = (c3) => `${c3.type} ${c3.nullable === "YES" ? "NULL" : "NOT NULL"}${c3.def === null ? "" : ` DEFAULT ${c3.def}`}`;
-function diffMap(kind, before, after, describe3, changed) {
-  const out = [];
-  for (const name of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort()) {
-    const b = before.get(name);
-    const a2 = after.get(name);
-    if (b === void 0 && a2 !== void 0) out.push(`+ ${kind} ${name} ${describe3(a2)}`.trimEnd());
-    else if (b !== void 0 && a2 === void 0) out.push(`- ${kind} ${name}`);
-    else if (b !== void 0 && a2 !== void 0) out.push(...changed(name, b, a2));
-  }
-  return out;
-}
-function schemaChanges(before, after) {
-  return [
-    ...diffMap(
-      "table",
-      before.tables,
-      after.tables,
-      () => "",
-      (name, b, a2) => b === a2 ? [] : [`~ table ${name}: engine ${b} -> ${a2}`]
-    ),
-    ...diffMap("column", before.columns, after.columns, describeColumn2, (name, b, a2) => {
-      const out = [];
-      if (b.type !== a2.type) out.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
-      if (b.nullable !== a2.nullable) {
-        out.push(
-          `~ column ${name}: ${b.nullable === "YES" ? "NULL" : "NOT NULL"} -> ${a2.nullable === "YES" ? "NULL" : "NOT NULL"}`
-        );
-      }
-      if (b.def !== a2.def) out.push(`~ column ${name}: default ${b.def ?? "none"} -> ${a2.def ?? "none"}`);
-      return out;
-    }),
-    ...diffMap(
-      "index",
-      before.indexes,
-      after.indexes,
-      (d) => d,
-      (name, b, a2) => b === a2 ? [] : [`~ index ${name}: ${b} -> ${a2}`]
-    )
-  ];
-}
-
-// src/core/mysql-snapshot.ts
-init_snapshot2();
-function schemaToJson(s) {
-  return {
-    engine: "mysql",
-    tables: Object.fromEntries(s.tables),
-    columns: Object.fromEntries(s.columns),
-    indexes: Object.fromEntries(s.indexes)
-  };
-}
-function schemaFromJson(j) {
-  return {
-    tables: new Map(Object.entries(j.tables)),
-    columns: new Map(Object.entries(j.columns)),
-    indexes: new Map(Object.entries(j.indexes))
-  };
-}
-function isMysqlSchemaJson(x) {
-  return typeof x === "object" && x !== null && x.engine === "mysql";
-}
-async function mysqlSchemaDiff(c3, database, recorded, recordedDatabase = database) {
-  const now = schemaToJson(await readSchema(c3, database));
-  const named = schemaFromJson(renameDatabase(now, database, recordedDatabase));
-  return schemaChanges(schemaFromJson(recorded), named);
-}
-async function readSealFacts(c3, database) {
-  const rowCounts = {};
-  const checksums = {};
-  for (const t of await tableSnapshots(c3, database)) {
-    const table = t.relation.slice(database.length + 1);
-    rowCounts[t.relation] = await exactRowCount(c3, database, table);
-    const sum = await tableChecksum(c3, database, table);
-    if (sum !== null) checksums[t.relation] = sum;
-  }
-  return { rowCounts, checksums };
-}
-function mysqlSealFacts(settings, database) {
-  return withMysql({ ...settings, database }, (c3) => readSealFacts(c3, database));
-}
-function mysqlCheckpointFacts(settings, database, options = {}) {
-  return withMysql({ ...settings, database }, async (c3) => {
-    const sizes = {};
-    for (const t of await tableSnapshots(c3, database)) sizes[t.relation] = t.dataBytes + t.indexBytes;
-    const sealed = options.rowCounts === false && !options.checksums ? null : await readSealFacts(c3, database);
-    return {
-      rowCounts: options.rowCounts === false ? {} : sealed?.rowCounts ?? {},
-      sizes,
-      checksums: options.checksums ? sealed?.checksums ?? {} : null,
-      schema: schemaToJson(await readSchema(c3, database))
-    };
-  });
-}
-
-// src/core/mysql-checkpoint.ts
-var VERIFY_CREATED_BY = "vers-db verify";
-function coreVerifiesMysql(ckpt, backend) {
-  return isMysql(ckpt) && !backend.verifyCheckpoint && backend.capabilities.isolation !== "vm";
-}
-async function checkpointEngine(ctx, ckpt) {
-  if (ckpt.engine) return ckpt.engine;
-  const snap = await loadCheckpointSnapshot(ctx.stateDir, ckpt.tag).catch(() => null);
-  return snap?.engine ?? "postgres";
-}
-async function readCheckpointOnBranch(backend, tag, signal2) {
-  const name = deriveBranchName(`verify-${tag}`, randomBytes3(3).toString("hex"));
-  const [info] = await backend.branch(tag, [name], { signal: signal2, createdBy: VERIFY_CREATED_BY, keep: false });
-  try {
-    return await withBranch(
-      backend,
-      info.name,
-      (conn) => {
-        const settings = mysqlSettingsOf(conn);
-        return mysqlSealFacts(settings, settings.database);
-      },
-      { as: "superuser" }
-    );
-  } finally {
-    await backend.destroy(info?.name ?? name);
-  }
-}
-async function verifyMysqlCheckpoint(ctx, backend, tag) {
-  const entry = await ctx.registry.checkpoint(tag);
-  if (entry?.state !== "ready") return [`checkpoint ${tag}: it no longer exists`];
-  const recorded = entry.checksums ?? (await loadCheckpointSnapshot(ctx.stateDir, tag)).checksums;
-  if (!recorded) return [`checkpoint ${tag}: no checksums were recorded when it was made`];
-  const now = await readCheckpointOnBranch(backend, tag);
-  const problems = checksumProblems(tag, recorded, now.checksums);
-  if (problems.length > 0) {
-    await ctx.registry.update((d) => {
-      const c3 = d.checkpoints[tag];
-      if (c3) c3.damaged = problems.join("; ");
-    });
-  }
-  return problems;
-}
-
-// src/core/mysql-checkpoint-create.ts
-async function mysqlBefore(tag, source, backend) {
-  const settings = mysqlSettingsOf(source);
-  const onVers = backend.capabilities.isolation === "vm";
-  const facts = await mysqlCheckpointFacts(settings, settings.database, { rowCounts: onVers });
-  const snapshot = {
-    tag,
-    engine: "mysql",
-    takenAt: (/* @__PURE__ */ new Date()).toISOString(),
-    rowCounts: facts.rowCounts,
-    sizes: facts.sizes,
-    checksums: null,
-    schema: facts.schema
-  };
-  return {
-    database: settings.database,
-    snapshot,
-    async afterCopy(ctx, signal2) {
-      const entry = await ctx.registry.checkpoint(tag);
-      if (entry?.checksums) {
-        snapshot.checksums = entry.checksums;
-        snapshot.rowCounts = entry.rowCounts ?? snapshot.rowCounts;
-        return;
-      }
-      if (!coreVerifiesMysql({ engine: "mysql" }, backend)) return;
-      try {
-        const sealed = await readCheckpointOnBranch(backend, tag, signal2);
-        snapshot.rowCounts = sealed.rowCounts;
-        snapshot.checksums = sealed.checksums;
-      } catch (err) {
-        await backend.deleteCheckpoint(tag, { force: true }).catch(() => void 0);
-        throw new BackendError(`checkpoint ${tag}: could not read its checksums: ${describeError(err)}`, {
-          cause: err,
-          hint: "the checkpoint was removed; make it again"
-        });
-      }
-    }
-  };
-}
-
-// src/core/checkpoint.ts
-async function createCheckpoint(ctx, input) {
-  validateName("checkpoint tag", input.tag);
-  const backend = await ctx.backend();
-  input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
-  const before = await withSource(backend, async (source) => {
-    const config2 = input.database ? { ...source.config, database: input.database } : source.config;
-    if (isMysql(source)) return mysqlBefore(input.tag, { ...source, config: config2 }, backend);
-    const sealed = Boolean(backend.verifyCheckpoint);
-    const snapshot2 = await takeCheckpointSnapshot(input.tag, config2, { rowCounts: !sealed });
-    return {
-      database: config2.database,
-      snapshot: snapshot2,
-      afterCopy: async () => {
-        if (sealed) {
-          snapshot2.rowCounts = (await ctx.registry.checkpoint(input.tag))?.rowCounts ?? await sourceRowCounts(config2);
-        }
-      }
-    };
-  });
-  const { snapshot } = before;
-  input.onProgress?.({
-    message: `copying ${before.database} into checkpoint ${input.tag}`,
-    progress: 1,
-    total: 2
-  });
-  const start = performance3.now();
-  const info = await backend.checkpoint(input.tag, {
-    database: input.database,
-    signal: input.signal,
-    createdBy: input.createdBy
-  });
-  await before.afterCopy(ctx, input.signal);
-  await saveCheckpointSnapshot(ctx.stateDir, snapshot);
-  input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
-  const includeStats = input.includeStats ?? true;
-  return {
-    status: "checkpoint_created",
-    tag: info.tag,
-    backend: info.backend,
-    id: info.id,
-    source: info.source,
-    database: info.database,
-    strategy: info.strategy,
-    duration_ms: info.durationMs || Math.round(performance3.now() - start),
-    created_at: info.createdAt,
-    ...snapshot.engine ? { engine: snapshot.engine } : {},
-    tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows5]) => ({ relation, rows: rows5, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
-    next: [
-      `vers-db test ${info.tag} <strategy-a.sql> <strategy-b.sql>   (MCP: db_test_strategies)`,
-      `vers-db rollback ${info.tag}   (a fresh writable copy of this checkpoint)`
-    ]
-  };
-}
-
-// src/core/compare.ts
-init_errors();
-init_pg();
-init_sqlstate();
-
-// src/core/bounded-query.ts
-init_esm();
-async function boundedQuery(client, text, maxRows, maxBytes) {
-  const query = new esm_default.Query({
-    text,
-    values: [],
-    rows: maxRows + 1
-  });
-  let suspended = false;
-  let bytes2 = 0;
-  let overflow = false;
-  const addRow = query.handleDataRow.bind(query);
-  query.handleDataRow = (msg) => {
-    if (overflow) return;
-    for (const f of msg.fields) bytes2 += f === null ? 0 : f.length;
-    if (bytes2 > maxBytes) {
-      overflow = true;
-      return;
-    }
-    addRow(msg);
-  };
-  query.handlePortalSuspended = (connection) => {
-    suspended = true;
-    connection.sync();
-  };
-  const fail = query.handleError.bind(query);
-  query.handleError = (err, connection) => {
-    if (!suspended) {
-      try {
-        connection.sync();
-      } catch {
-      }
-    }
-    fail(err, connection);
-  };
-  const result = await new Promise((resolve9, reject) => {
-    query.on("end", resolve9);
-    query.on("error", reject);
-    client.query(query);
-  });
-  const rows5 = result.rows;
-  return {
-    columns: result.fields.map((f) => f.name),
-    rows: rows5.slice(0, maxRows),
-    truncated: suspended || overflow || rows5.length > maxRows
-  };
-}
-
-// src/core/engine-context.ts
-init_engines();
-
-// src/core/context.ts
-init_engines();
-init_errors();
-init_paths();
-
-// src/state/registry.ts
-init_errors();
-init_secrets();
-init_atomic_write();
-init_file_lock();
-init_paths();
-import { randomBytes as randomBytes4 } from "node:crypto";
-import { readFile as readFile8 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-var EMPTY = {
-  version: 1,
-  checkpoints: {},
-  branches: {},
-  vms: {},
-  settings: {}
-};
-var newInstance = () => randomBytes4(3).toString("hex");
-function registerSecrets(data) {
-  for (const b of Object.values(data.branches ?? {})) {
-    addSecret(b.sandbox?.ownerPassword);
-    addSecret(b.sandbox?.readerPassword);
-  }
-  for (const [key, value] of Object.entries(data.settings ?? {}))
-    if (/password|secret|token|key$/i.test(key)) addSecret(value);
-}
-var Registry = class {
-  constructor(dir) {
-    this.dir = dir;
-    this.file = join10(dir, "registry.json");
-  }
-  dir;
-  file;
-  async read() {
-    try {
-      const parsed = JSON.parse(await readFile8(this.file, "utf8"));
-      await secureExistingStateDir(this.dir);
-      registerSecrets(parsed);
-      return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
-    } catch (err) {
-      if (err.code === "ENOENT")
-        return { ...structuredClone(EMPTY), instance: newInstance() };
-      throw new BackendError(`cannot read the registry ${this.file}: ${err.message}`, {
-        hint: "move the file away and run `vers-db gc` to rebuild what it can",
-        cause: err
-      });
-    }
-  }
-  /** Read-modify-write under the lock. The callback's return value is passed through. */
-  async update(mutate) {
-    await ensureStateDir(this.dir);
-    return withFileLock(this.dir, "registry.lock", SHORT_SECTION, async () => {
-      const data = await this.read();
-      const out = await mutate(data);
-      await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}
-`, STATE_FILE_MODE);
-      return out;
-    });
-  }
-  /** This state directory's instance id, fixed on first use. */
-  async instance() {
-    const current = await this.read();
-    if (await this.exists()) return current.instance;
-    return this.update((d) => d.instance);
-  }
-  async exists() {
-    try {
-      await readFile8(this.file);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  /** Record branches about to be created, all or none: a taken name is a ConflictError. */
-  async reserveBranches(entries) {
-    await this.update((d) => {
-      for (const b of entries) {
-        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
-      }
-      for (const b of entries) d.branches[b.name] = b;
-    });
-  }
-  async checkpoint(tag) {
-    return (await this.read()).checkpoints[tag];
-  }
-  async branch(name) {
-    return (await this.read()).branches[name];
-  }
-  async listCheckpoints(backend) {
-    const all = Object.values((await this.read()).checkpoints);
-    return backend ? all.filter((c3) => c3.backend === backend) : all;
-  }
-  async listBranches(backend) {
-    const all = Object.values((await this.read()).branches);
-    return backend ? all.filter((b) => b.backend === backend) : all;
-  }
-};
-
-// src/core/context.ts
-init_secrets();
-function backendKindOf(value) {
-  const v = (value ?? "local").trim().toLowerCase();
-  if (v === "local" || v === "") return "local";
-  if (v === "vers") return "vers";
-  throw new InvalidInputError(`unknown backend ${JSON.stringify(value)}`, { hint: 'use "local" or "vers"' });
-}
-function createContext(options = {}) {
-  const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  const dir = stateDir(env, cwd);
-  const registry2 = new Registry(dir);
-  const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
-  const engine = chooseEngine(options.engine, env);
-  addSecretsFromEnv(env);
-  const rawLog = options.log ?? ((m) => process.stderr.write(`${m}
-`));
-  const log2 = (m) => rawLog(redact(m));
-  let backend;
-  const ctx = {
-    env,
-    cwd,
-    stateDir: dir,
-    registry: registry2,
-    backendKind: kind,
-    engine,
-    log: log2,
-    backend() {
-      backend ??= createBackend(ctx).catch((err) => {
-        backend = void 0;
-        throw err;
-      });
-      return backend;
-    },
-    async close() {
-      if (backend) await (await backend.catch(() => null))?.close();
-    }
-  };
-  return ctx;
-}
-async function createBackend(ctx) {
-  const deps = {
-    registry: ctx.registry,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    log: ctx.log,
-    engine: ctx.engine
-  };
-  if (ctx.engine === "mysql" && ctx.backendKind === "local") {
-    const { createMysqlLocalBackend: createMysqlLocalBackend2 } = await Promise.resolve().then(() => (init_local_backend(), local_backend_exports));
-    return createMysqlLocalBackend2(deps);
-  }
-  if (ctx.backendKind === "vers") {
-    const { createVersBackend: createVersBackend2 } = await Promise.resolve().then(() => (init_vers2(), vers_exports));
-    return createVersBackend2(deps);
-  }
-  const { createLocalBackend: createLocalBackend2 } = await Promise.resolve().then(() => (init_local(), local_exports));
-  return createLocalBackend2(deps);
-}
-
-// src/core/engine-context.ts
-function envFor(env, engine) {
-  const url = env.DATABASE_URL?.trim();
-  const urlEngine = url ? engineForUrl(url)?.name ?? "postgres" : null;
-  const { VERS_DB_ENGINE: _chosen, ...rest } = env;
-  if (urlEngine === null || urlEngine === engine) return rest;
-  const { DATABASE_URL: _other, ...withoutUrl } = rest;
-  return withoutUrl;
-}
-function contextForEngine(ctx, engine) {
-  if (!engine || engine === (ctx.engine ?? "postgres")) return { ctx, done: async () => void 0 };
-  const other = createContext({
-    env: envFor(ctx.env, engine),
-    cwd: ctx.cwd,
-    backend: ctx.backendKind,
-    engine,
-    log: (m) => ctx.log(m)
-  });
-  return { ctx: other, done: () => other.close() };
-}
-async function withEngine(ctx, engine, fn) {
-  const e = contextForEngine(ctx, engine);
-  try {
-    return await fn(e.ctx);
-  } finally {
-    await e.done();
-  }
-}
-
-// src/core/mysql-compare.ts
-init_client();
-init_snapshot2();
-init_errors();
-
-// src/core/mysql-query.ts
-init_client();
-init_split2();
-init_errors();
-var READ_KEYWORDS = /^\s*(\(\s*)*(select|with|table|values|show|describe|desc|explain)\b/i;
-var NOT_A_READ = /\binto\s+(outfile|dumpfile)\b|\bfor\s+update\b|\block\s+in\s+share\s+mode\b/i;
-var START_READ_ONLY_SQL = "START TRANSACTION READ ONLY";
-var MARIADB_TIMEOUT_SQL = "SET SESSION max_statement_time = ?";
-var MYSQL_TIMEOUT_SQL = "SET SESSION max_execution_time = ?";
-var ROLLBACK_SQL4 = "ROLLBACK";
-function checkMysqlQuery(query) {
-  let statements2;
-  try {
-    statements2 = splitMysql(query, "comparison query");
-  } catch (err) {
-    throw new InvalidInputError(`comparison query is not valid SQL: ${err.message}`);
-  }
-  if (statements2.length !== 1)
-    throw new InvalidInputError(`comparison query must be one statement, got ${statements2.length}`);
-  const sql = statements2[0].sql;
-  if (!READ_KEYWORDS.test(sql) || NOT_A_READ.test(sql)) {
-    throw new InvalidInputError("comparison query must only read", {
-      hint: "it runs in a READ ONLY transaction on every branch; use a SELECT (no INTO OUTFILE, no FOR UPDATE)"
-    });
-  }
-}
-async function readOnlyMysqlQuery(settings, query, timeoutMs, maxRows, maxBytes) {
-  const statement = splitMysql(query, "comparison query")[0].sql;
-  let c3 = null;
-  try {
-    c3 = await connectMysql(settings);
-    await c3.query(MARIADB_TIMEOUT_SQL, [Math.max(1e-3, timeoutMs / 1e3)]).catch(() => c3.query(MYSQL_TIMEOUT_SQL, [Math.max(1, Math.floor(timeoutMs))]));
-    await c3.query(START_READ_ONLY_SQL);
-    const r = await boundedRows(c3, statement, timeoutMs, maxRows, maxBytes);
-    if (!r.truncated) await c3.query(ROLLBACK_SQL4);
-    return { ...r, row_count: r.rows.length, error: null };
-  } catch (err) {
-    const e = err;
-    return {
-      columns: [],
-      rows: [],
-      row_count: 0,
-      truncated: false,
-      error: `${e.code ?? "error"} ${e.message}`
-    };
-  } finally {
-    if (c3) await c3.end().catch(() => c3.destroy());
-  }
-}
-function boundedRows(c3, sql, timeoutMs, maxRows, maxBytes) {
-  return new Promise((resolve9, reject) => {
-    const rows5 = [];
-    let columns = [];
-    let bytes2 = 0;
-    let done = false;
-    const finish = (truncated) => {
-      if (done) return;
-      done = true;
-      if (truncated) c3.destroy();
-      resolve9({ columns, rows: rows5, truncated });
-    };
-    const core = c3.connection;
-    const q2 = core.query({ sql, timeout: timeoutMs + 1e3 });
-    q2.on("fields", (fields) => {
-      columns = fields.map((f) => f.name);
-    });
-    q2.on("result", (row) => {
-      if (done) return;
-      bytes2 += JSON.stringify(row).length;
-      if (rows5.length >= maxRows || bytes2 > maxBytes) return finish(true);
-      rows5.push({ ...row });
-    });
-    q2.on("error", (err) => {
-      if (!done) {
-        done = true;
-        reject(err);
-      }
-    });
-    q2.on("end", () => finish(false));
-  });
-}
-
-// src/core/mysql-compare.ts
-async function compareMysqlBranches(backend, entries, snap, input, limits, sourceDatabase) {
-  const reference = entries[0].checkpoint;
-  const recorded = snap.schema;
-  if (!isMysqlSchemaJson(recorded)) {
-    throw new InvalidInputError(`checkpoint ${reference} is PostgreSQL, its branches MySQL/MariaDB`);
-  }
-  const rowCounts = {};
-  const put = (relation, column, value) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n3] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n3);
-  const queryResults = {};
-  const schemaDifferences = {};
-  for (const b of entries) {
-    throwIfAborted(input.signal);
-    await withBranch(
-      backend,
-      b.name,
-      async (conn) => {
-        const settings = mysqlSettingsOf(conn);
-        const database = settings.database;
-        await withMysql(settings, async (c3) => {
-          const counts = {};
-          const named = (text) => renameDatabase(text, database, sourceDatabase ?? database);
-          for (const t of await tableSnapshots(c3, database)) {
-            const n3 = await exactRowCount(c3, database, t.relation.slice(database.length + 1));
-            counts[named(t.relation)] = n3;
-          }
-          for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = await mysqlSchemaDiff(c3, database, recorded, sourceDatabase ?? database);
-          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-        });
-      },
-      { as: "superuser" }
-    );
-    const query = input.query;
-    if (query !== void 0) {
-      queryResults[b.name] = await withBranch(
-        backend,
-        b.name,
-        (conn) => readOnlyMysqlQuery(mysqlSettingsOf(conn), query, limits.timeoutMs, limits.maxRows, limits.maxBytes),
-        { as: "reader" }
-      );
-    }
-  }
-  return {
-    branches: input.branches,
-    engine: "mysql",
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences
-  };
-}
-
-// src/core/compare.ts
-var DEFAULT_TIMEOUT_MS = 3e4;
-var DEFAULT_MAX_ROWS = 200;
-var MAX_RESULT_BYTES = 4 * 1024 * 1024;
-function checkQuery(query) {
-  let count2;
-  try {
-    count2 = splitStatements(query, "comparison query").length;
-  } catch (err) {
-    throw new InvalidInputError(`comparison query is not valid SQL: ${err.message}`);
-  }
-  if (count2 !== 1) throw new InvalidInputError(`comparison query must be one statement, got ${count2}`);
-}
-async function compareBranches(ctx, input) {
-  if (input.branches.length === 0) throw new InvalidInputError("name at least one branch to compare");
-  const entries = [];
-  for (const name of input.branches) {
-    const b = await ctx.registry.branch(name);
-    if (b?.state !== "ready") {
-      const known = (await ctx.registry.listBranches()).filter((x) => x.state === "ready").map((x) => x.name);
-      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
-        hint: known.length ? `existing branches: ${known.join(", ")}` : "branches exist only while kept: run a test with --keep-branch (keep_branch: true)"
-      });
-    }
-    entries.push(b);
-  }
-  const reference = entries[0].checkpoint;
-  const snap = await loadCheckpointSnapshot(ctx.stateDir, reference);
-  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
-  const engine = entries[0].engine ?? snap.engine ?? "postgres";
-  if (input.engine) checkEngine({ name: entries[0].name, engine }, input.engine);
-  for (const b of entries) {
-    if ((b.engine ?? engine) !== engine)
-      throw new InvalidInputError(`branches ${entries[0].name} and ${b.name} are of different engines`);
-  }
-  if (engine === "mysql") {
-    if (input.query !== void 0) checkMysqlQuery(input.query);
-    const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
-    const source = (await ctx.registry.checkpoint(reference))?.database;
-    return withEngine(
-      ctx,
-      engine,
-      async (c3) => compareMysqlBranches(await c3.backend(), entries, snap, input, limits, source)
-    );
-  }
-  if (input.query !== void 0) {
-    await loadParser();
-    checkQuery(input.query);
-  }
-  if (isMysqlSchemaJson(snap.schema)) throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB`);
-  const pgSchema = snap.schema;
-  return withEngine(
-    ctx,
-    engine,
-    async (c3) => comparePostgres(await c3.backend(), entries, pgSchema, snap.rowCounts, input)
-  );
-}
-async function comparePostgres(backend, entries, pgSchema, checkpointCounts, input) {
-  const reference = entries[0].checkpoint;
-  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
-  const rowCounts = {};
-  const put = (relation, column, value) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n3] of Object.entries(checkpointCounts)) put(rel, `checkpoint:${reference}`, n3);
-  const queryResults = {};
-  const schemaDifferences = {};
-  for (const b of entries) {
-    throwIfAborted(input.signal);
-    await withBranchClient(
-      backend,
-      b.name,
-      async (c3) => {
-        const counts = await exactRowCounts(c3);
-        for (const rel of /* @__PURE__ */ new Set([...Object.keys(checkpointCounts), ...Object.keys(counts)]))
-          put(rel, b.name, counts[rel] ?? null);
-        const diff = diffSchemas(pgSchema, await snapshotSchema(c3));
-        schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-        if (input.query !== void 0)
-          queryResults[b.name] = await readOnlyQuery(c3, input.query, timeoutMs, maxRows);
-      },
-      { as: "reader", applicationName: "vers-db:compare" }
-    );
-  }
-  const violation = Object.values(queryResults).find(
-    (r) => r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION)
-  );
-  if (violation) {
-    throw new InvalidInputError(
-      `comparison query must only read: ${violation.error.slice(SQLSTATE.READ_ONLY_SQL_TRANSACTION.length + 1)}`,
-      {
-        hint: "it runs in a READ ONLY transaction on every branch; use a SELECT"
-      }
-    );
-  }
-  return {
-    branches: input.branches,
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences
-  };
-}
-async function readOnlyQuery(c3, query, timeoutMs, maxRows) {
-  try {
-    return await withTransaction(c3, { readOnly: true }, async () => {
-      await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-      const r = await boundedQuery(c3, query, maxRows, MAX_RESULT_BYTES);
-      return {
-        columns: r.columns,
-        rows: r.rows,
-        row_count: r.rows.length,
-        truncated: r.truncated,
-        error: null
-      };
-    });
-  } catch (err) {
-    const e = err;
-    return {
-      columns: [],
-      rows: [],
-      row_count: 0,
-      truncated: false,
-      error: `${e.code ?? "error"} ${e.message}`
-    };
-  }
-}
-
-// src/core/manage.ts
-init_messages();
-init_engine();
-init_errors();
-async function listState(ctx) {
-  const data = await ctx.registry.read();
-  return {
-    checkpoints: Object.values(data.checkpoints).map((c3) => ({
-      tag: c3.tag,
-      backend: c3.backend,
-      engine: engineOf2(c3),
-      id: c3.id,
-      source: c3.source,
-      strategy: c3.strategy,
-      created_at: c3.createdAt,
-      state: c3.damaged ? "damaged" : c3.state
-    })),
-    branches: Object.values(data.branches).map((b) => ({
-      name: b.name,
-      backend: b.backend,
-      engine: engineOf2(b),
-      checkpoint: b.checkpoint,
-      id: b.id,
-      created_at: b.createdAt,
-      created_by: b.createdBy,
-      state: b.state
-    }))
-  };
-}
-async function deleteBranch(ctx, name) {
-  const b = await ctx.registry.branch(name);
-  if (!b) throw unknownBranch(name);
-  await withEngine(ctx, b.engine ?? "postgres", async (c3) => (await c3.backend()).destroy(name));
-  return { removed: name };
-}
-async function deleteCheckpoint(ctx, tag, force = false) {
-  const entry = await ctx.registry.checkpoint(tag);
-  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
-  await withEngine(ctx, engine, async (c3) => (await c3.backend()).deleteCheckpoint(tag, { force }));
-  return { removed: tag };
-}
-async function gcState(ctx) {
-  const data = await ctx.registry.read();
-  const engines = /* @__PURE__ */ new Set([ctx.engine]);
-  for (const e of [...Object.values(data.checkpoints), ...Object.values(data.branches)])
-    engines.add(e.engine ?? "postgres");
-  const out = { removed: [], kept: [], errors: [] };
-  for (const engine of engines) {
-    const gc = () => withEngine(ctx, engine, async (c3) => (await c3.backend()).gc());
-    const r = engine === ctx.engine ? await gc() : await gc().catch((e) => ({
-      removed: [],
-      kept: [],
-      errors: [`${engine}: ${describeError(e)}`]
-    }));
-    out.removed.push(...r.removed);
-    out.kept.push(...r.kept);
-    out.errors.push(...r.errors);
-  }
-  return out;
-}
-async function rollbackCheckpoint(ctx, tag, signal2) {
-  const entry = await ctx.registry.checkpoint(tag);
-  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
-  return withEngine(ctx, engine, async (c3) => (await c3.backend()).rollback(tag, { signal: signal2 }));
-}
-
-// src/core/test.ts
-init_p_limit();
-import { randomBytes as randomBytes13 } from "node:crypto";
-
-// src/analysis/locks.ts
+// src/engines/mysql/lock-sources.ts
 init_locks();
-var isMdl = (mode) => MDL_TYPES.includes(normaliseMdlType(mode));
-function blocks2(mode, kind) {
-  return isMdl(mode) ? mdlBlocks(mode)[kind] : blocks(mode, kind);
-}
-function modeStrength2(mode) {
-  return isMdl(mode) ? MDL_TYPES.indexOf(normaliseMdlType(mode)) : modeStrength(mode);
-}
-function longestBlockingLock(locks, kind, tables = []) {
-  const relevant = locks.filter((l) => kind === "any" ? blocks2(l.mode, "writes") : blocks2(l.mode, kind));
-  const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
-  const longest = [...pool].sort((a2, b) => b.held_ms - a2.held_ms)[0];
-  if (!longest) return void 0;
-  const sameHold = pool.filter(
-    (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
-  );
-  return sameHold.sort((a2, b) => modeStrength2(b.mode) - modeStrength2(a2.mode))[0];
-}
-var SAME_HOLD = 0.9;
 
-// src/analysis/rank.ts
-var DEFAULT_BLOCKING_TOLERANCE_MS = 100;
-function rejectionReason(r) {
-  if (r.deploy && !r.deploy.got_through && r.deploy.reason) return `deploy rehearsal: ${r.deploy.reason}`;
-  if (r.status === "failed") return r.error ?? "failed";
-  if (r.validation?.status === "failed") return "validation failed";
-  if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ["check failed"]).join("; ")}`;
-  if (r.equivalence?.status === "different")
-    return `does not end like ${r.equivalence.original}: ${r.equivalence.differences.slice(0, 3).join("; ")}`;
-  return null;
+// src/engines/mysql/sampler-sql.ts
+var SYSTEM_SCHEMAS = `('mysql', 'performance_schema', 'information_schema', 'sys')`;
+var SERVER_VERSION_SQL = (
+  /* SQL */
+  `SELECT VERSION() AS version`
+);
+var MDL_INSTRUMENT_SQL = (
+  /* SQL */
+  `
+  SELECT @@performance_schema AS performance_schema,
+         (SELECT ENABLED FROM performance_schema.setup_instruments
+           WHERE NAME = 'wait/lock/metadata/sql/mdl') AS mdl_instrument`
+);
+var LOCK_TABLES_SQL = (
+  /* SQL */
+  `
+  SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS name FROM information_schema.TABLES
+  WHERE (TABLE_SCHEMA = 'information_schema' AND TABLE_NAME IN ('INNODB_LOCK_WAITS', 'METADATA_LOCK_INFO'))
+     OR (TABLE_SCHEMA = 'performance_schema' AND TABLE_NAME IN ('metadata_locks', 'data_lock_waits'))`
+);
+var MDL_LOCKS_SQL = (
+  /* SQL */
+  `
+  SELECT t.PROCESSLIST_ID AS connection_id, m.OBJECT_SCHEMA AS object_schema, m.OBJECT_NAME AS object_name,
+         m.LOCK_TYPE AS lock_type, m.LOCK_DURATION AS lock_duration, m.LOCK_STATUS AS lock_status
+  FROM performance_schema.metadata_locks m
+  JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID
+  WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA NOT IN ${SYSTEM_SCHEMAS}
+    AND t.PROCESSLIST_ID IS NOT NULL AND t.PROCESSLIST_ID <> CONNECTION_ID()
+    AND (t.PROCESSLIST_ID IN (?)
+         OR (m.OBJECT_SCHEMA, m.OBJECT_NAME) IN (
+              SELECT p.OBJECT_SCHEMA, p.OBJECT_NAME FROM performance_schema.metadata_locks p
+              WHERE p.OBJECT_TYPE = 'TABLE' AND p.LOCK_STATUS = 'PENDING'))`
+);
+var METADATA_LOCK_INFO_SQL = (
+  /* SQL */
+  `
+  SELECT THREAD_ID AS connection_id, TABLE_SCHEMA AS object_schema, TABLE_NAME AS object_name,
+         LOCK_MODE AS lock_type, LOCK_DURATION AS lock_duration, 'GRANTED' AS lock_status
+  FROM information_schema.METADATA_LOCK_INFO
+  WHERE LOCK_TYPE = 'Table metadata lock' AND TABLE_SCHEMA NOT IN ${SYSTEM_SCHEMAS}
+    AND THREAD_ID <> CONNECTION_ID()`
+);
+var INNODB_LOCK_WAITS_SQL = (
+  /* SQL */
+  `
+  SELECT r.trx_mysql_thread_id AS waiting_id, b.trx_mysql_thread_id AS blocking_id,
+         rl.lock_table AS lock_table, rl.lock_index AS lock_index, rl.lock_type AS lock_type,
+         rl.lock_mode AS waiting_mode, bl.lock_mode AS blocking_mode, r.trx_query AS waiting_query
+  FROM information_schema.INNODB_LOCK_WAITS w
+  JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id
+  JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
+  JOIN information_schema.INNODB_LOCKS rl ON rl.lock_id = w.requested_lock_id
+  JOIN information_schema.INNODB_LOCKS bl ON bl.lock_id = w.blocking_lock_id`
+);
+var DATA_LOCK_WAITS_SQL = (
+  /* SQL */
+  `
+  SELECT rt.PROCESSLIST_ID AS waiting_id, bt.PROCESSLIST_ID AS blocking_id,
+         CONCAT('\`', REPLACE(rl.OBJECT_SCHEMA, '\`', '\`\`'), '\`.\`', REPLACE(rl.OBJECT_NAME, '\`', '\`\`'), '\`') AS lock_table,
+         rl.INDEX_NAME AS lock_index, rl.LOCK_TYPE AS lock_type,
+         rl.LOCK_MODE AS waiting_mode, bl.LOCK_MODE AS blocking_mode, rs.INFO AS waiting_query
+  FROM performance_schema.data_lock_waits w
+  JOIN performance_schema.data_locks rl ON rl.ENGINE_LOCK_ID = w.REQUESTING_ENGINE_LOCK_ID
+  JOIN performance_schema.data_locks bl ON bl.ENGINE_LOCK_ID = w.BLOCKING_ENGINE_LOCK_ID
+  JOIN performance_schema.threads rt ON rt.THREAD_ID = w.REQUESTING_THREAD_ID
+  JOIN performance_schema.threads bt ON bt.THREAD_ID = w.BLOCKING_THREAD_ID
+  LEFT JOIN information_schema.PROCESSLIST rs ON rs.ID = rt.PROCESSLIST_ID`
+);
+var PROCESSLIST_WAITS_SQL = (
+  /* SQL */
+  `
+  SELECT ID AS connection_id, DB AS db, STATE AS state, INFO AS info, TIME_MS AS time_ms
+  FROM information_schema.PROCESSLIST
+  WHERE STATE LIKE 'Waiting for%lock%' AND ID <> CONNECTION_ID()`
+);
+var PROCESSLIST_WAITS_MYSQL_SQL = (
+  /* SQL */
+  `
+  SELECT ID AS connection_id, DB AS db, STATE AS state, INFO AS info, TIME * 1000 AS time_ms
+  FROM information_schema.PROCESSLIST
+  WHERE STATE LIKE 'Waiting for%lock%' AND ID <> CONNECTION_ID()`
+);
+
+// src/engines/mysql/lock-sources.ts
+async function rows(c3, sql, values) {
+  const [result] = await c3.query(sql, values);
+  return result;
 }
-var deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + (t.dead_tuples ?? 0), 0);
-function excess(stats, tolerance) {
-  if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
-  return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
-}
-function unmeasuredOf(r) {
-  return Object.entries(r.blocking.tables).flatMap(
-    ([relation, t]) => ["reads", "writes"].filter((kind) => t[kind].status === "unmeasured").map((kind) => ({ relation, kind, reason: t[kind].unmeasured_reason ?? "not measured" }))
+async function detectLockSources(c3) {
+  const tables = new Set((await rows(c3, LOCK_TABLES_SQL)).map((r) => r.name.toLowerCase()));
+  const [instrument] = await rows(c3, MDL_INSTRUMENT_SQL).catch(() => []);
+  const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === "YES";
+  const [version2] = await rows(c3, SERVER_VERSION_SQL);
+  const ps = psOn && tables.has("performance_schema.metadata_locks");
+  const readable2 = (sql, values) => rows(c3, sql, values).then(
+    () => true,
+    () => false
   );
+  const plugin = tables.has("information_schema.metadata_lock_info") && await readable2(METADATA_LOCK_INFO_SQL);
+  if (tables.has("information_schema.innodb_lock_waits") && !await readable2(INNODB_LOCK_WAITS_SQL))
+    tables.delete("information_schema.innodb_lock_waits");
+  if (tables.has("performance_schema.data_lock_waits") && !await readable2(DATA_LOCK_WAITS_SQL))
+    tables.delete("performance_schema.data_lock_waits");
+  return {
+    metadataLocks: ps && plugin ? "performance_schema+metadata_lock_info" : ps ? "performance_schema" : plugin ? "metadata_lock_info" : null,
+    rowLocks: tables.has("information_schema.innodb_lock_waits") ? "information_schema.INNODB_LOCK_WAITS" : tables.has("performance_schema.data_lock_waits") ? "performance_schema.data_lock_waits" : null,
+    processlist: /mariadb/i.test(version2?.version ?? "") ? "mariadb" : "mysql"
+  };
 }
-function compare(a2, b, tolerance) {
-  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || // Unknown is not safe: with blocking equal, a strategy measured everywhere goes first.
-  unmeasuredOf(a2).length - unmeasuredOf(b).length || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
+var INNODB_LOCK_WAITS_MIN_GAP_MS = 120;
+function rowWaitGapMs(sources) {
+  return sources.rowLocks === "information_schema.INNODB_LOCK_WAITS" ? INNODB_LOCK_WAITS_MIN_GAP_MS : 0;
 }
-function worstTable(r, kind) {
-  return Object.entries(r.blocking.tables).sort(
-    (x, y) => y[1][kind].max_wait_ms - x[1][kind].max_wait_ms
-  )[0]?.[0];
-}
-function blockingSentence(r, kind) {
-  const stats = r.blocking[kind];
-  const table = worstTable(r, kind) ?? "any table";
-  if (stats.status === "unmeasured")
-    return `${kind} were not measured (${stats.unmeasured_reason ?? "no probe ran"})`;
-  if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
-  if (stats.cause && stats.max_wait_ms > DEFAULT_BLOCKING_TOLERANCE_MS) return stats.cause.text;
-  return `${kind === "reads" ? "reads of" : "writes to"} ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
-}
-function reasonsFor(best, others, tolerance) {
-  const reasons = [];
-  reasons.push(
-    `${blockingSentence(best, "writes")}; ${blockingSentence(best, "reads")} (${best.blocking.writes.probes + best.blocking.reads.probes} probes)`
+async function readLockSample(c3, sources, watched, options = {}) {
+  const mdlRows = await metadataLockRows(c3, sources, watched);
+  const rowSql = sources.rowLocks === "information_schema.INNODB_LOCK_WAITS" ? INNODB_LOCK_WAITS_SQL : sources.rowLocks === "performance_schema.data_lock_waits" ? DATA_LOCK_WAITS_SQL : null;
+  const readRows = rowSql !== null && options.rowWaits !== false;
+  const rowRows = readRows ? await rows(c3, rowSql) : [];
+  const plRows = await rows(
+    c3,
+    sources.processlist === "mariadb" ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL
   );
-  for (const o2 of others) {
-    const w = o2.blocking.writes;
-    const rd = o2.blocking.reads;
-    const deadlocked = (w.deadlocks ?? 0) + (rd.deadlocks ?? 0);
-    if (deadlocked > 0) {
-      const cause = (w.deadlocks ? w : rd).cause;
-      reasons.push(
-        `${o2.name}: ${deadlocked} application statement(s) deadlocked with it` + (cause ? ` (${cause.text})` : "")
+  return {
+    mdl: interpretMdl(mdlRows),
+    rowWaits: readRows || rowSql === null ? interpretRowLockWaits(rowRows) : null,
+    processlistWaits: interpretProcesslistWaits(plRows)
+  };
+}
+async function metadataLockRows(c3, sources, watched) {
+  const ids = watched.length > 0 ? [...watched] : [0];
+  switch (sources.metadataLocks) {
+    case "performance_schema":
+      return rows(c3, MDL_LOCKS_SQL, [ids]);
+    case "metadata_lock_info":
+      return rows(c3, METADATA_LOCK_INFO_SQL);
+    case "performance_schema+metadata_lock_info": {
+      const pending2 = (await rows(c3, MDL_LOCKS_SQL, [ids])).filter(
+        (r) => r.lock_status !== "GRANTED"
       );
-    } else if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
-      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
-      const stats = what === "writes" ? w : rd;
-      const lock = stats.cause ? null : longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
-      reasons.push(
-        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (stats.cause ? `: ${stats.cause.text}` : lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
+      const contended = new Set(pending2.map((r) => `${r.object_schema}.${r.object_name}`));
+      const mine = new Set(ids);
+      const granted = (await rows(c3, METADATA_LOCK_INFO_SQL)).filter(
+        (r) => mine.has(Number(r.connection_id)) || contended.has(`${r.object_schema}.${r.object_name}`)
       );
-    } else if (o2.duration_ms < best.duration_ms) {
-      reasons.push(
-        `${o2.name} was faster (${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}) but blocked more`
-      );
-    } else {
-      reasons.push(`${o2.name} took ${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}`);
+      return [...granted, ...pending2];
+    }
+    default:
+      return [];
+  }
+}
+var NO_LOCK_HOLDERS = "none: lock holders cannot be named (this server has neither performance_schema with the wait/lock/metadata/sql/mdl instrument nor MariaDB's metadata_lock_info plugin; waiters come from the processlist only)";
+function lockSourceNote(sources) {
+  if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
+  return sources.rowLocks ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}` : sources.metadataLocks;
+}
+
+// src/engines/mysql/sampler.ts
+init_errors3();
+function waitsOf(s, sources) {
+  const out = [];
+  for (const w of s.mdl.waits) {
+    out.push({
+      key: `m|${w.waiter}|${w.relation}|${w.mode}`,
+      base: { waiter: w.waiter, kind: "metadata", relation: w.relation, mode: w.mode },
+      holders: w.holders,
+      queuedBehind: w.queuedBehind
+    });
+  }
+  for (const w of s.rowWaits) {
+    out.push({
+      key: `r|${w.waiter}|${w.relation}|${w.waiterMode}`,
+      base: { waiter: w.waiter, kind: "row", relation: w.relation, mode: w.waiterMode },
+      holders: [w.holder],
+      queuedBehind: []
+    });
+  }
+  if (sources.metadataLocks === "metadata_lock_info" || sources.metadataLocks === null) {
+    for (const w of s.processlistWaits) {
+      out.push({
+        key: `p|${w.waiter}|${w.state}`,
+        base: { waiter: w.waiter, kind: "processlist", relation: null, mode: w.state },
+        holders: [],
+        queuedBehind: []
+      });
     }
   }
-  if (best.deploy) {
-    const d = best.deploy;
-    reasons.push(
-      `the deploy got through under lock_timeout ${formatMs(d.lock_timeout_ms)} in ${d.attempts.length} ${d.attempts.length === 1 ? "try" : "tries"} (${formatMs(d.total_ms)})`
+  return out;
+}
+var MysqlLockSampler = class {
+  constructor(connection, sources, watched, clock, intervalMs = 10) {
+    this.connection = connection;
+    this.sources = sources;
+    this.watched = watched;
+    this.clock = clock;
+    this.loop = new PeriodicLoop(
+      () => this.sampleOnce(),
+      intervalMs,
+      () => clock.now()
     );
   }
-  const unknown2 = unmeasuredOf(best);
-  if (unknown2.length > 0) {
-    const listed = unknown2.slice(0, 3).map((u2) => `${u2.kind} of ${u2.relation} (${u2.reason})`);
-    reasons.push(
-      `not measured, so unknown: ${listed.join("; ")}${unknown2.length > 3 ? ` and ${unknown2.length - 3} more` : ""}`
-    );
+  connection;
+  sources;
+  watched;
+  clock;
+  samples = [];
+  openHeld = /* @__PURE__ */ new Map();
+  openWaits = /* @__PURE__ */ new Map();
+  held = [];
+  waits = [];
+  loop;
+  rowWaits = [];
+  rowWaitsReadAt = Number.NEGATIVE_INFINITY;
+  /** Take the first sample, then keep sampling in the background. */
+  async start() {
+    await this.sampleOnce();
+    this.loop.start(this.samples[0]?.send);
   }
-  reasons.push(
-    `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(", ")}` : ", rewrote no table"}`
-  );
-  const dead = deadTuples2(best);
-  reasons.push(
-    dead > 0 ? `left ${dead.toLocaleString("en-US")} dead tuples to vacuum` : "left no dead tuples"
-  );
-  return reasons;
-}
-function rank(results, options = {}) {
-  const tolerance = options.blockingToleranceMs ?? DEFAULT_BLOCKING_TOLERANCE_MS;
-  const rejected = [];
-  const eligible = [];
-  for (const r of results) {
-    const why = rejectionReason(r);
-    if (why) rejected.push({ name: r.name, reason: why });
-    else eligible.push(r);
+  /** Take a final sample, stop, and return every run. */
+  async stop() {
+    const failure2 = await this.loop.stop();
+    if (failure2) {
+      throw new DatabaseError(`the lock sampler lost its connection: ${failure2.message}`, {
+        cause: failure2
+      });
+    }
+    await this.sampleOnce();
+    for (const r of this.openHeld.values()) this.held.push({ ...r, openAtEnd: true });
+    for (const r of this.openWaits.values()) this.waits.push({ ...r, openAtEnd: true });
+    this.openHeld.clear();
+    this.openWaits.clear();
+    return {
+      samples: this.samples,
+      held: this.held.sort((a2, b) => a2.first - b.first),
+      waits: this.waits.sort((a2, b) => a2.first - b.first),
+      sources: this.sources
+    };
   }
-  const ranked = [...eligible].sort((a2, b) => compare(a2, b, tolerance));
-  const best = ranked[0];
-  const recommendation2 = best ? {
-    name: best.name,
-    reasons: reasonsFor(best, ranked.slice(1), tolerance).concat(
-      rejected.map((x) => `${x.name} was rejected: ${x.reason}`)
-    )
-  } : null;
-  return { ranked, rejected, recommendation: recommendation2 };
-}
-function buildComparison(baseline, backend, results, mode, options) {
-  const { recommendation: recommendation2, rejected } = rank(results, options);
-  const engine = results.find((r) => r.engine)?.engine;
-  return { baseline, ...engine ? { engine } : {}, backend, mode, results, recommendation: recommendation2, rejected };
+  async sampleOnce() {
+    const send = this.clock.now();
+    const readRows = send - this.rowWaitsReadAt >= rowWaitGapMs(this.sources);
+    const read = await readLockSample(this.connection, this.sources, this.watched, { rowWaits: readRows });
+    const recv = this.clock.now();
+    if (read.rowWaits !== null) {
+      this.rowWaits = read.rowWaits;
+      this.rowWaitsReadAt = send;
+    }
+    const s = { ...read, rowWaits: this.rowWaits };
+    const index = this.samples.push({ send, recv }) - 1;
+    const watched = new Set(this.watched);
+    const seenHeld = /* @__PURE__ */ new Set();
+    for (const l of s.mdl.locks) {
+      if (!watched.has(l.connection)) continue;
+      const key = `${l.connection}|${l.relation}|${l.mode}|${l.granted}`;
+      seenHeld.add(key);
+      const run = this.openHeld.get(key);
+      if (run) run.last = index;
+      else this.openHeld.set(key, { ...l, first: index, last: index, openAtEnd: false });
+    }
+    for (const [key, run] of this.openHeld) {
+      if (seenHeld.has(key)) continue;
+      this.held.push(run);
+      this.openHeld.delete(key);
+    }
+    const seenWaits = /* @__PURE__ */ new Set();
+    for (const w of waitsOf(s, this.sources)) {
+      seenWaits.add(w.key);
+      const run = this.openWaits.get(w.key);
+      if (run) {
+        run.last = index;
+        for (const h2 of w.holders) run.holders.add(h2);
+        for (const q2 of w.queuedBehind) run.queuedBehind.add(q2);
+      } else {
+        this.openWaits.set(w.key, {
+          ...w.base,
+          holders: new Set(w.holders),
+          queuedBehind: new Set(w.queuedBehind),
+          first: index,
+          last: index,
+          openAtEnd: false
+        });
+      }
+    }
+    for (const [key, run] of this.openWaits) {
+      if (seenWaits.has(key)) continue;
+      this.waits.push(run);
+      this.openWaits.delete(key);
+    }
+  }
+};
+function runSpanMs(run, samples, intervalMs) {
+  const mid3 = (i2) => {
+    const s = samples[i2];
+    return s ? (s.send + s.recv) / 2 : 0;
+  };
+  return mid3(run.last) - mid3(run.first) + intervalMs;
 }
 
-// src/core/test.ts
-init_messages();
+// src/engines/mysql/collector/measure.ts
+init_snapshot2();
+init_split3();
 
 // src/engines/mysql/workload/index.ts
-init_errors();
+init_errors3();
+init_result2();
 
 // src/engines/mysql/workload/driver.ts
 init_admin_sql();
@@ -72333,17 +72225,17 @@ var PRIMARY_KEY_SQL = (
   SELECT COLUMN_NAME AS column_name FROM information_schema.STATISTICS
   WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1`
 );
-var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified4(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
-var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified4(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
+var sampleKeysSql = (database, table, key) => `SELECT ${quoteMysqlIdent(key)} AS k FROM ${qualified3(database, table)} ORDER BY ${quoteMysqlIdent(key)} LIMIT ?`;
+var readProbeSql = (database, table, key) => `SELECT * FROM ${qualified3(database, table)} WHERE ${quoteMysqlIdent(key)} = ? LIMIT 1`;
 var writeProbeSql = (database, table, key) => {
   const k = quoteMysqlIdent(key);
-  return `UPDATE ${qualified4(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
+  return `UPDATE ${qualified3(database, table)} SET ${k} = ${k} WHERE ${k} = ?`;
 };
 var START_TRANSACTION_SQL = "START TRANSACTION";
-var ROLLBACK_SQL5 = "ROLLBACK";
+var ROLLBACK_SQL4 = "ROLLBACK";
 var LOCK_WAIT_TIMEOUT_ERRNO = 1205;
 var STATEMENT_TIMEOUT_ERRNOS = /* @__PURE__ */ new Set([1969, 3024]);
-var qualified4 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
+var qualified3 = (database, table) => `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table)}`;
 
 // src/engines/mysql/probe.ts
 async function probeTarget(c3, database, table) {
@@ -72374,7 +72266,7 @@ async function runProbe(c3, kind, t, key, clock) {
         await c3.query(writeProbeSql(t.database, t.table, t.key), [key]);
         end = clock.now();
       } finally {
-        await c3.query(ROLLBACK_SQL5);
+        await c3.query(ROLLBACK_SQL4);
       }
     }
   } catch (err) {
@@ -72390,8 +72282,8 @@ async function runProbe(c3, kind, t, key, clock) {
 init_snapshot2();
 
 // src/engines/mysql/workload/statement.ts
-init_errors();
-init_split2();
+init_errors3();
+init_split3();
 var WORD_CHAR = /[0-9A-Za-z_$\u0080-\uffff]/;
 var isSpace3 = (c3) => c3 === " " || c3 === "	" || c3 === "\n" || c3 === "\r" || c3 === "\f";
 function skipQuoted2(sql, i2, quote, escapes) {
@@ -72544,7 +72436,7 @@ var RESOLVE_TABLE_SQL = (
 );
 var MARIADB_STATEMENT_TIME_SQL = "SET SESSION max_statement_time = ?";
 var START_TRANSACTION_SQL2 = "START TRANSACTION";
-var ROLLBACK_SQL6 = "ROLLBACK";
+var ROLLBACK_SQL5 = "ROLLBACK";
 var WORKLOAD_KEYS = 1e3;
 var BINARY_STRING_TYPES = /* @__PURE__ */ new Set([15, 249, 250, 251, 252, 253, 254]);
 var BINARY_CHARSET = 63;
@@ -72611,7 +72503,7 @@ var MysqlWorkloadDriver = class {
       timedOut = e.errno === LOCK_WAIT_TIMEOUT_ERRNO || !!e.errno && STATEMENT_TIMEOUT_ERRNOS.has(e.errno);
     }
     const end = this.clock.now();
-    if (rollback && error2 !== "connection") await c3.query(ROLLBACK_SQL6).catch(() => void 0);
+    if (rollback && error2 !== "connection") await c3.query(ROLLBACK_SQL5).catch(() => void 0);
     return {
       start,
       end,
@@ -72700,13 +72592,6 @@ function typedLiteral(col, value) {
   if (col.type === "time") return `CAST(${s} AS TIME(${int2(col.dt_precision)}))`;
   return s;
 }
-function latestPerRow2(writes) {
-  const byKey = /* @__PURE__ */ new Map();
-  for (const w of [...writes].sort((a2, b) => a2.end - b.end)) {
-    byKey.set(JSON.stringify([w.target, w.columns[0], w.values[0]]), w);
-  }
-  return [...byKey.values()];
-}
 async function matching(c3, db, table, cols, rows5, wantMissing) {
   const from = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table)}`;
   const out = [];
@@ -72722,95 +72607,32 @@ async function matching(c3, db, table, cols, rows5, wantMissing) {
   }
   return out;
 }
-async function checkMysqlCommittedWrites(c3, database, writes, migration) {
-  const rows5 = latestPerRow2(writes);
-  const during = (w) => w.end >= migration.start && w.end <= migration.end;
-  const report = {
-    committed: rows5.length,
-    committed_during_migration: rows5.filter(during).length,
-    checked: 0,
-    missing: 0,
-    missing_during_migration: 0,
-    unverifiable: 0,
-    found_in: {},
-    problems: []
-  };
-  const groups = /* @__PURE__ */ new Map();
-  for (const w of rows5) {
-    if (w.values[0] === null || w.columns.length === 0) {
-      report.unverifiable++;
-      continue;
-    }
-    const key = JSON.stringify([w.target, w.columns]);
-    groups.set(key, [...groups.get(key) ?? [], w]);
-  }
-  for (const group of groups.values()) {
-    const { target, columns } = group[0];
-    const written = target.schema ? relationKey(target.schema, target.table) : relationKey(database, target.table);
-    const countMissing = (missing2) => {
-      report.checked += group.length;
-      report.missing += missing2.length;
-      report.missing_during_migration += missing2.filter(during).length;
-    };
-    const table = await resolveMysqlTable(c3, database, target);
-    if (!table) {
-      countMissing(group);
-      report.problems.push(
-        `table ${written}, which ${group.length} committed writes went to, no longer exists`
-      );
-      continue;
-    }
-    const [typeRows] = await c3.query(COLUMN_TYPES_SQL2, [table.schema, table.table]);
-    const types2 = typeRows;
-    const typed = columns.map((name) => types2.find((t) => t.name.toLowerCase() === name.toLowerCase()));
-    if (typed.some((t) => !t)) {
-      report.unverifiable += group.length;
-      const gone = columns.filter((_, i2) => !typed[i2]);
-      report.problems.push(
-        `${table.name} has no column ${gone.join(", ")} any more: ${group.length} committed writes cannot be checked`
-      );
-      continue;
-    }
-    const cols = typed;
-    let missing;
-    try {
-      const idx = await matching(
-        c3,
+function checkMysqlCommittedWrites(c3, database, writes, migration) {
+  const lookup2 = {
+    written: (target) => relationKey(target.schema ?? database, target.table),
+    resolve: (target) => resolveMysqlTable(c3, database, target),
+    nameOf: (table) => table.name,
+    async columnTypes(table, columns) {
+      const [rows5] = await c3.query(COLUMN_TYPES_SQL2, [table.schema, table.table]);
+      const types2 = rows5;
+      return columns.map((name) => types2.find((t) => t.name.toLowerCase() === name.toLowerCase()));
+    },
+    matching: (table, columns, rows5, wantMissing) => matching(c3, table.schema, table.table, columns, rows5, wantMissing),
+    async lookalikes(table, columns) {
+      const [rows5] = await c3.query(LOOKALIKE_TABLES_SQL2, [
         table.schema,
         table.table,
-        cols,
-        group.map((w) => w.values),
-        true
-      );
-      missing = idx.map((i2) => group[i2]);
-    } catch (err) {
-      report.unverifiable += group.length;
-      report.problems.push(
-        `committed writes to ${table.name} could not be checked: ${err.message}`
-      );
-      continue;
+        columns.map((col) => col.name),
+        columns.length
+      ]);
+      return rows5.map(({ name }) => ({
+        schema: table.schema,
+        table: name,
+        name: relationKey(table.schema, name)
+      }));
     }
-    countMissing(missing);
-    if (missing.length === 0) continue;
-    const [others] = await c3.query(LOOKALIKE_TABLES_SQL2, [
-      table.schema,
-      table.table,
-      cols.map((col) => col.name),
-      cols.length
-    ]);
-    for (const { name } of others) {
-      const found = await matching(
-        c3,
-        table.schema,
-        name,
-        cols,
-        missing.map((w) => w.values),
-        false
-      ).catch(() => []);
-      if (found.length > 0) report.found_in[relationKey(table.schema, name)] = found.length;
-    }
-  }
-  return report;
+  };
+  return checkWritesWith(lookup2, writes, migration);
 }
 
 // src/engines/mysql/workload/index.ts
@@ -72867,400 +72689,9 @@ async function committedTargets(control, database, spec) {
   return out;
 }
 
-// src/core/test.ts
-init_errors();
-init_names();
-init_secrets();
-
-// src/core/checkpoint-guard.ts
-init_errors();
-init_sqlstate();
-import { setTimeout as sleep5 } from "node:timers/promises";
-var UNREACHABLE = /cannot (connect to|reach) (PostgreSQL|MySQL)|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
-var UNREACHABLE_CODES = /* @__PURE__ */ new Set([
-  SQLSTATE.ADMIN_SHUTDOWN,
-  SQLSTATE.CRASH_SHUTDOWN,
-  SQLSTATE.CANNOT_CONNECT_NOW,
-  SQLSTATE.CONNECTION_EXCEPTION,
-  SQLSTATE.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-  SQLSTATE.CONNECTION_DOES_NOT_EXIST,
-  SQLSTATE.CONNECTION_FAILURE
-]);
-var WAIT_MS = 15e3;
-var RETRY_MS2 = 500;
-function isUnreachable(err) {
-  const seen = /* @__PURE__ */ new Set();
-  for (let e = err; e && !seen.has(e); e = e.cause) {
-    seen.add(e);
-    if (UNREACHABLE_CODES.has(e.code ?? "")) return true;
-    if (UNREACHABLE.test(e.message ?? "")) return true;
-  }
-  return false;
-}
-async function verifyPatiently(verify, tag, waitMs) {
-  const until = Date.now() + waitMs;
-  for (; ; ) {
-    try {
-      return await verify(tag);
-    } catch (err) {
-      if (!isUnreachable(err) || Date.now() >= until) throw err;
-      await sleep5(RETRY_MS2);
-    }
-  }
-}
-async function verifierOf(ctx, backend, tag) {
-  if (backend.verifyCheckpoint) return (t) => backend.verifyCheckpoint(t);
-  const ckpt = await ctx.registry.checkpoint(tag);
-  if (!ckpt) return null;
-  const engine = await checkpointEngine(ctx, ckpt);
-  return coreVerifiesMysql({ engine }, backend) ? (t) => verifyMysqlCheckpoint(ctx, backend, t) : null;
-}
-async function failIfCheckpointChanged(ctx, backend, tag, results, options = {}) {
-  const verify = await verifierOf(ctx, backend, tag);
-  if (!verify) return;
-  let problems;
-  try {
-    problems = await verifyPatiently(verify, tag, options.waitMs ?? WAIT_MS);
-  } catch (err) {
-    if (!isUnreachable(err)) throw err;
-    const reason2 = `the checkpoint could not be verified after the run: ${describeError(err)}`;
-    for (const r of results) {
-      r.integrity.ok = false;
-      r.integrity.problems = [...r.integrity.problems ?? [], reason2];
-      if (r.status === "passed") {
-        r.status = "failed";
-        r.error = reason2;
-      }
-    }
-    ctx.log(`checkpoint ${tag}: ${reason2}`);
-    return;
-  }
-  if (problems.length === 0) return;
-  const reason = `the checkpoint changed during the run: ${problems.join("; ")}`;
-  for (const r of results) {
-    r.integrity.ok = false;
-    r.integrity.problems = [...r.integrity.problems ?? [], ...problems];
-    if (r.status === "passed") {
-      r.status = "failed";
-      r.error = reason;
-    }
-  }
-  ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
-}
-
-// src/engines/mysql/collector/measure.ts
-init_errors();
-init_admin_sql();
-init_client();
-
-// src/engines/mysql/lock-sources.ts
-init_locks();
-
-// src/engines/mysql/sampler-sql.ts
-var SYSTEM_SCHEMAS = `('mysql', 'performance_schema', 'information_schema', 'sys')`;
-var SERVER_VERSION_SQL3 = (
-  /* SQL */
-  `SELECT VERSION() AS version`
-);
-var MDL_INSTRUMENT_SQL = (
-  /* SQL */
-  `
-  SELECT @@performance_schema AS performance_schema,
-         (SELECT ENABLED FROM performance_schema.setup_instruments
-           WHERE NAME = 'wait/lock/metadata/sql/mdl') AS mdl_instrument`
-);
-var LOCK_TABLES_SQL = (
-  /* SQL */
-  `
-  SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS name FROM information_schema.TABLES
-  WHERE (TABLE_SCHEMA = 'information_schema' AND TABLE_NAME IN ('INNODB_LOCK_WAITS', 'METADATA_LOCK_INFO'))
-     OR (TABLE_SCHEMA = 'performance_schema' AND TABLE_NAME IN ('metadata_locks', 'data_lock_waits'))`
-);
-var MDL_LOCKS_SQL = (
-  /* SQL */
-  `
-  SELECT t.PROCESSLIST_ID AS connection_id, m.OBJECT_SCHEMA AS object_schema, m.OBJECT_NAME AS object_name,
-         m.LOCK_TYPE AS lock_type, m.LOCK_DURATION AS lock_duration, m.LOCK_STATUS AS lock_status
-  FROM performance_schema.metadata_locks m
-  JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID
-  WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA NOT IN ${SYSTEM_SCHEMAS}
-    AND t.PROCESSLIST_ID IS NOT NULL AND t.PROCESSLIST_ID <> CONNECTION_ID()
-    AND (t.PROCESSLIST_ID IN (?)
-         OR (m.OBJECT_SCHEMA, m.OBJECT_NAME) IN (
-              SELECT p.OBJECT_SCHEMA, p.OBJECT_NAME FROM performance_schema.metadata_locks p
-              WHERE p.OBJECT_TYPE = 'TABLE' AND p.LOCK_STATUS = 'PENDING'))`
-);
-var METADATA_LOCK_INFO_SQL = (
-  /* SQL */
-  `
-  SELECT THREAD_ID AS connection_id, TABLE_SCHEMA AS object_schema, TABLE_NAME AS object_name,
-         LOCK_MODE AS lock_type, LOCK_DURATION AS lock_duration, 'GRANTED' AS lock_status
-  FROM information_schema.METADATA_LOCK_INFO
-  WHERE LOCK_TYPE = 'Table metadata lock' AND TABLE_SCHEMA NOT IN ${SYSTEM_SCHEMAS}
-    AND THREAD_ID <> CONNECTION_ID()`
-);
-var INNODB_LOCK_WAITS_SQL = (
-  /* SQL */
-  `
-  SELECT r.trx_mysql_thread_id AS waiting_id, b.trx_mysql_thread_id AS blocking_id,
-         rl.lock_table AS lock_table, rl.lock_index AS lock_index, rl.lock_type AS lock_type,
-         rl.lock_mode AS waiting_mode, bl.lock_mode AS blocking_mode, r.trx_query AS waiting_query
-  FROM information_schema.INNODB_LOCK_WAITS w
-  JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id
-  JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
-  JOIN information_schema.INNODB_LOCKS rl ON rl.lock_id = w.requested_lock_id
-  JOIN information_schema.INNODB_LOCKS bl ON bl.lock_id = w.blocking_lock_id`
-);
-var DATA_LOCK_WAITS_SQL = (
-  /* SQL */
-  `
-  SELECT rt.PROCESSLIST_ID AS waiting_id, bt.PROCESSLIST_ID AS blocking_id,
-         CONCAT('\`', REPLACE(rl.OBJECT_SCHEMA, '\`', '\`\`'), '\`.\`', REPLACE(rl.OBJECT_NAME, '\`', '\`\`'), '\`') AS lock_table,
-         rl.INDEX_NAME AS lock_index, rl.LOCK_TYPE AS lock_type,
-         rl.LOCK_MODE AS waiting_mode, bl.LOCK_MODE AS blocking_mode, rs.INFO AS waiting_query
-  FROM performance_schema.data_lock_waits w
-  JOIN performance_schema.data_locks rl ON rl.ENGINE_LOCK_ID = w.REQUESTING_ENGINE_LOCK_ID
-  JOIN performance_schema.data_locks bl ON bl.ENGINE_LOCK_ID = w.BLOCKING_ENGINE_LOCK_ID
-  JOIN performance_schema.threads rt ON rt.THREAD_ID = w.REQUESTING_THREAD_ID
-  JOIN performance_schema.threads bt ON bt.THREAD_ID = w.BLOCKING_THREAD_ID
-  LEFT JOIN information_schema.PROCESSLIST rs ON rs.ID = rt.PROCESSLIST_ID`
-);
-var PROCESSLIST_WAITS_SQL = (
-  /* SQL */
-  `
-  SELECT ID AS connection_id, DB AS db, STATE AS state, INFO AS info, TIME_MS AS time_ms
-  FROM information_schema.PROCESSLIST
-  WHERE STATE LIKE 'Waiting for%lock%' AND ID <> CONNECTION_ID()`
-);
-var PROCESSLIST_WAITS_MYSQL_SQL = (
-  /* SQL */
-  `
-  SELECT ID AS connection_id, DB AS db, STATE AS state, INFO AS info, TIME * 1000 AS time_ms
-  FROM information_schema.PROCESSLIST
-  WHERE STATE LIKE 'Waiting for%lock%' AND ID <> CONNECTION_ID()`
-);
-
-// src/engines/mysql/lock-sources.ts
-async function rows4(c3, sql, values) {
-  const [result] = await c3.query(sql, values);
-  return result;
-}
-async function detectLockSources(c3) {
-  const tables = new Set((await rows4(c3, LOCK_TABLES_SQL)).map((r) => r.name.toLowerCase()));
-  const [instrument] = await rows4(c3, MDL_INSTRUMENT_SQL).catch(() => []);
-  const psOn = Number(instrument?.performance_schema ?? 0) === 1 && instrument?.mdl_instrument === "YES";
-  const [version2] = await rows4(c3, SERVER_VERSION_SQL3);
-  const ps = psOn && tables.has("performance_schema.metadata_locks");
-  const readable2 = (sql, values) => rows4(c3, sql, values).then(
-    () => true,
-    () => false
-  );
-  const plugin = tables.has("information_schema.metadata_lock_info") && await readable2(METADATA_LOCK_INFO_SQL);
-  if (tables.has("information_schema.innodb_lock_waits") && !await readable2(INNODB_LOCK_WAITS_SQL))
-    tables.delete("information_schema.innodb_lock_waits");
-  if (tables.has("performance_schema.data_lock_waits") && !await readable2(DATA_LOCK_WAITS_SQL))
-    tables.delete("performance_schema.data_lock_waits");
-  return {
-    metadataLocks: ps && plugin ? "performance_schema+metadata_lock_info" : ps ? "performance_schema" : plugin ? "metadata_lock_info" : null,
-    rowLocks: tables.has("information_schema.innodb_lock_waits") ? "information_schema.INNODB_LOCK_WAITS" : tables.has("performance_schema.data_lock_waits") ? "performance_schema.data_lock_waits" : null,
-    processlist: /mariadb/i.test(version2?.version ?? "") ? "mariadb" : "mysql"
-  };
-}
-var INNODB_LOCK_WAITS_MIN_GAP_MS = 120;
-function rowWaitGapMs(sources) {
-  return sources.rowLocks === "information_schema.INNODB_LOCK_WAITS" ? INNODB_LOCK_WAITS_MIN_GAP_MS : 0;
-}
-async function readLockSample(c3, sources, watched, options = {}) {
-  const mdlRows = await metadataLockRows(c3, sources, watched);
-  const rowSql = sources.rowLocks === "information_schema.INNODB_LOCK_WAITS" ? INNODB_LOCK_WAITS_SQL : sources.rowLocks === "performance_schema.data_lock_waits" ? DATA_LOCK_WAITS_SQL : null;
-  const readRows = rowSql !== null && options.rowWaits !== false;
-  const rowRows = readRows ? await rows4(c3, rowSql) : [];
-  const plRows = await rows4(
-    c3,
-    sources.processlist === "mariadb" ? PROCESSLIST_WAITS_SQL : PROCESSLIST_WAITS_MYSQL_SQL
-  );
-  return {
-    mdl: interpretMdl(mdlRows),
-    rowWaits: readRows || rowSql === null ? interpretRowLockWaits(rowRows) : null,
-    processlistWaits: interpretProcesslistWaits(plRows)
-  };
-}
-async function metadataLockRows(c3, sources, watched) {
-  const ids = watched.length > 0 ? [...watched] : [0];
-  switch (sources.metadataLocks) {
-    case "performance_schema":
-      return rows4(c3, MDL_LOCKS_SQL, [ids]);
-    case "metadata_lock_info":
-      return rows4(c3, METADATA_LOCK_INFO_SQL);
-    case "performance_schema+metadata_lock_info": {
-      const pending2 = (await rows4(c3, MDL_LOCKS_SQL, [ids])).filter(
-        (r) => r.lock_status !== "GRANTED"
-      );
-      const contended = new Set(pending2.map((r) => `${r.object_schema}.${r.object_name}`));
-      const mine = new Set(ids);
-      const granted = (await rows4(c3, METADATA_LOCK_INFO_SQL)).filter(
-        (r) => mine.has(Number(r.connection_id)) || contended.has(`${r.object_schema}.${r.object_name}`)
-      );
-      return [...granted, ...pending2];
-    }
-    default:
-      return [];
-  }
-}
-var NO_LOCK_HOLDERS = "none: lock holders cannot be named (this server has neither performance_schema with the wait/lock/metadata/sql/mdl instrument nor MariaDB's metadata_lock_info plugin; waiters come from the processlist only)";
-function lockSourceNote(sources) {
-  if (sources.metadataLocks === null) return NO_LOCK_HOLDERS;
-  return sources.rowLocks ? `${sources.metadataLocks}; row locks: ${sources.rowLocks}` : sources.metadataLocks;
-}
-
-// src/engines/mysql/sampler.ts
-init_errors();
-function waitsOf(s, sources) {
-  const out = [];
-  for (const w of s.mdl.waits) {
-    out.push({
-      key: `m|${w.waiter}|${w.relation}|${w.mode}`,
-      base: { waiter: w.waiter, kind: "metadata", relation: w.relation, mode: w.mode },
-      holders: w.holders,
-      queuedBehind: w.queuedBehind
-    });
-  }
-  for (const w of s.rowWaits) {
-    out.push({
-      key: `r|${w.waiter}|${w.relation}|${w.waiterMode}`,
-      base: { waiter: w.waiter, kind: "row", relation: w.relation, mode: w.waiterMode },
-      holders: [w.holder],
-      queuedBehind: []
-    });
-  }
-  if (sources.metadataLocks === "metadata_lock_info" || sources.metadataLocks === null) {
-    for (const w of s.processlistWaits) {
-      out.push({
-        key: `p|${w.waiter}|${w.state}`,
-        base: { waiter: w.waiter, kind: "processlist", relation: null, mode: w.state },
-        holders: [],
-        queuedBehind: []
-      });
-    }
-  }
-  return out;
-}
-var MysqlLockSampler = class {
-  constructor(connection, sources, watched, clock, intervalMs = 10) {
-    this.connection = connection;
-    this.sources = sources;
-    this.watched = watched;
-    this.clock = clock;
-    this.loop = new PeriodicLoop(
-      () => this.sampleOnce(),
-      intervalMs,
-      () => clock.now()
-    );
-  }
-  connection;
-  sources;
-  watched;
-  clock;
-  samples = [];
-  openHeld = /* @__PURE__ */ new Map();
-  openWaits = /* @__PURE__ */ new Map();
-  held = [];
-  waits = [];
-  loop;
-  rowWaits = [];
-  rowWaitsReadAt = Number.NEGATIVE_INFINITY;
-  /** Take the first sample, then keep sampling in the background. */
-  async start() {
-    await this.sampleOnce();
-    this.loop.start(this.samples[0]?.send);
-  }
-  /** Take a final sample, stop, and return every run. */
-  async stop() {
-    const failure2 = await this.loop.stop();
-    if (failure2) {
-      throw new DatabaseError(`the lock sampler lost its connection: ${failure2.message}`, {
-        cause: failure2
-      });
-    }
-    await this.sampleOnce();
-    for (const r of this.openHeld.values()) this.held.push({ ...r, openAtEnd: true });
-    for (const r of this.openWaits.values()) this.waits.push({ ...r, openAtEnd: true });
-    this.openHeld.clear();
-    this.openWaits.clear();
-    return {
-      samples: this.samples,
-      held: this.held.sort((a2, b) => a2.first - b.first),
-      waits: this.waits.sort((a2, b) => a2.first - b.first),
-      sources: this.sources
-    };
-  }
-  async sampleOnce() {
-    const send = this.clock.now();
-    const readRows = send - this.rowWaitsReadAt >= rowWaitGapMs(this.sources);
-    const read = await readLockSample(this.connection, this.sources, this.watched, { rowWaits: readRows });
-    const recv = this.clock.now();
-    if (read.rowWaits !== null) {
-      this.rowWaits = read.rowWaits;
-      this.rowWaitsReadAt = send;
-    }
-    const s = { ...read, rowWaits: this.rowWaits };
-    const index = this.samples.push({ send, recv }) - 1;
-    const watched = new Set(this.watched);
-    const seenHeld = /* @__PURE__ */ new Set();
-    for (const l of s.mdl.locks) {
-      if (!watched.has(l.connection)) continue;
-      const key = `${l.connection}|${l.relation}|${l.mode}|${l.granted}`;
-      seenHeld.add(key);
-      const run = this.openHeld.get(key);
-      if (run) run.last = index;
-      else this.openHeld.set(key, { ...l, first: index, last: index, openAtEnd: false });
-    }
-    for (const [key, run] of this.openHeld) {
-      if (seenHeld.has(key)) continue;
-      this.held.push(run);
-      this.openHeld.delete(key);
-    }
-    const seenWaits = /* @__PURE__ */ new Set();
-    for (const w of waitsOf(s, this.sources)) {
-      seenWaits.add(w.key);
-      const run = this.openWaits.get(w.key);
-      if (run) {
-        run.last = index;
-        for (const h2 of w.holders) run.holders.add(h2);
-        for (const q2 of w.queuedBehind) run.queuedBehind.add(q2);
-      } else {
-        this.openWaits.set(w.key, {
-          ...w.base,
-          holders: new Set(w.holders),
-          queuedBehind: new Set(w.queuedBehind),
-          first: index,
-          last: index,
-          openAtEnd: false
-        });
-      }
-    }
-    for (const [key, run] of this.openWaits) {
-      if (seenWaits.has(key)) continue;
-      this.waits.push(run);
-      this.openWaits.delete(key);
-    }
-  }
-};
-function runSpanMs(run, samples, intervalMs) {
-  const mid3 = (i2) => {
-    const s = samples[i2];
-    return s ? (s.send + s.recv) / 2 : 0;
-  };
-  return mid3(run.last) - mid3(run.first) + intervalMs;
-}
-
-// src/engines/mysql/collector/measure.ts
-init_snapshot2();
-init_split2();
-
 // src/engines/mysql/collector/runner.ts
 var IN_TRANSACTION_SQL = "SELECT @@in_transaction AS open";
-var ROLLBACK_SQL7 = "ROLLBACK";
+var ROLLBACK_SQL6 = "ROLLBACK";
 async function runStatements2(c3, statements2, clock, hooks) {
   const ran = [];
   let failed = null;
@@ -73290,7 +72721,7 @@ async function runStatements2(c3, statements2, clock, hooks) {
     const [rows5] = await c3.query(IN_TRANSACTION_SQL);
     leftTransactionOpen = Number(rows5[0]?.open ?? 0) === 1;
   } finally {
-    await c3.query(ROLLBACK_SQL7);
+    await c3.query(ROLLBACK_SQL6);
   }
   return { ran, failed, leftTransactionOpen: leftTransactionOpen && failed === null };
 }
@@ -73634,7 +73065,7 @@ var median2 = (xs) => {
   const s = [...xs].sort((a2, b) => a2 - b);
   return s[Math.floor(s.length / 2)] ?? 0;
 };
-var sleep6 = (ms4) => new Promise((r) => setTimeout(r, ms4));
+var sleep2 = (ms4) => new Promise((r) => setTimeout(r, ms4));
 async function boundReads(c3, timeoutMs) {
   try {
     await c3.query(MARIADB_STATEMENT_TIME_SQL2, [timeoutMs / 1e3]);
@@ -73680,7 +73111,7 @@ var Probe2 = class {
       for (let i2 = 0; !this.stopping; i2++) {
         const r = await this.once(i2);
         this.count(r);
-        if (!this.stopping) await sleep6(this.pauseMs);
+        if (!this.stopping) await sleep2(this.pauseMs);
       }
     })();
   }
@@ -73818,6 +73249,94 @@ var MysqlProbeSet = class _MysqlProbeSet {
     });
   }
 };
+
+// src/engines/mysql/collector/schema.ts
+var SCHEMA_TABLES_SQL = (
+  /* SQL */
+  `
+  SELECT TABLE_NAME AS t, ENGINE AS engine FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'`
+);
+var SCHEMA_COLUMNS_SQL = (
+  /* SQL */
+  `
+  SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS type, IS_NULLABLE AS nullable,
+         COLUMN_DEFAULT AS def
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?`
+);
+var SCHEMA_INDEXES_SQL = (
+  /* SQL */
+  `
+  SELECT TABLE_NAME AS t, INDEX_NAME AS i, MIN(NON_UNIQUE) AS non_unique,
+         GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ', ') AS cols
+  FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?
+  GROUP BY TABLE_NAME, INDEX_NAME`
+);
+async function rows3(c3, sql, database) {
+  const [r] = await c3.query(sql, [database]);
+  return r;
+}
+async function readSchema(c3, database) {
+  const q2 = (t) => `${database}.${t}`;
+  const tables = new Map(
+    (await rows3(c3, SCHEMA_TABLES_SQL, database)).map((r) => [
+      q2(r.t),
+      r.engine ?? ""
+    ])
+  );
+  const columns = new Map(
+    (await rows3(c3, SCHEMA_COLUMNS_SQL, database)).map((r) => [`${q2(r.t)}.${r.c}`, r])
+  );
+  const indexes = new Map(
+    (await rows3(
+      c3,
+      SCHEMA_INDEXES_SQL,
+      database
+    )).map((r) => [`${q2(r.t)}.${r.i}`, `${Number(r.non_unique) === 0 ? "UNIQUE " : ""}(${r.cols})`])
+  );
+  return { tables, columns, indexes };
+}
+var describeColumn2 = (c3) => `${c3.type} ${c3.nullable === "YES" ? "NULL" : "NOT NULL"}${c3.def === null ? "" : ` DEFAULT ${c3.def}`}`;
+function diffMap(kind, before, after, describe3, changed) {
+  const out = [];
+  for (const name of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort()) {
+    const b = before.get(name);
+    const a2 = after.get(name);
+    if (b === void 0 && a2 !== void 0) out.push(`+ ${kind} ${name} ${describe3(a2)}`.trimEnd());
+    else if (b !== void 0 && a2 === void 0) out.push(`- ${kind} ${name}`);
+    else if (b !== void 0 && a2 !== void 0) out.push(...changed(name, b, a2));
+  }
+  return out;
+}
+function schemaChanges(before, after) {
+  return [
+    ...diffMap(
+      "table",
+      before.tables,
+      after.tables,
+      () => "",
+      (name, b, a2) => b === a2 ? [] : [`~ table ${name}: engine ${b} -> ${a2}`]
+    ),
+    ...diffMap("column", before.columns, after.columns, describeColumn2, (name, b, a2) => {
+      const out = [];
+      if (b.type !== a2.type) out.push(`~ column ${name}: type ${b.type} -> ${a2.type}`);
+      if (b.nullable !== a2.nullable) {
+        out.push(
+          `~ column ${name}: ${b.nullable === "YES" ? "NULL" : "NOT NULL"} -> ${a2.nullable === "YES" ? "NULL" : "NOT NULL"}`
+        );
+      }
+      if (b.def !== a2.def) out.push(`~ column ${name}: default ${b.def ?? "none"} -> ${a2.def ?? "none"}`);
+      return out;
+    }),
+    ...diffMap(
+      "index",
+      before.indexes,
+      after.indexes,
+      (d) => d,
+      (name, b, a2) => b === a2 ? [] : [`~ index ${name}: ${b} -> ${a2}`]
+    )
+  ];
+}
 
 // src/engines/mysql/collector/targets.ts
 var MAX_PROBED_TABLES = 20;
@@ -73983,11 +73502,494 @@ async function measureMysqlMigration(config2, migrationSql, options = {}) {
   }
 }
 
-// src/core/measure-branch.ts
-init_errors();
+// src/engines/mysql/collector/relation-names.ts
+function renameDatabase(value, from, to) {
+  if (from === to) return value;
+  const plain2 = `${from}.`;
+  const quoted2 = `\`${from}\`.`;
+  const rename4 = (s) => s.includes(from) ? s.split(plain2).join(`${to}.`).split(quoted2).join(`\`${to}\`.`) : s;
+  const walk = (v) => {
+    if (typeof v === "string") return rename4(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [rename4(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
+
+// src/core/engines/mysql.ts
+init_errors3();
+
+// src/core/engine-of.ts
+init_engine();
+init_engines();
+init_local_connection();
+init_errors3();
+var isMysql = (x) => engineOf(x) === "mysql";
+function mysqlSettingsOf(conn) {
+  const settings = settingsOf(conn);
+  if (!settings.database) throw new InvalidInputError(`${conn.displayUrl} names no database`);
+  return { ...settings, database: settings.database };
+}
+function postgresOnly(what, hint) {
+  return new InvalidInputError(`${what} is PostgreSQL-only for now: this checkpoint is MySQL/MariaDB`, {
+    hint
+  });
+}
+function checkEngine(ckpt, expected) {
+  const actual = engineOf(ckpt);
+  if (actual === expected) return;
+  const what = "tag" in ckpt ? `checkpoint ${JSON.stringify(ckpt.tag)}` : `branch ${JSON.stringify(ckpt.name)}`;
+  throw new InvalidInputError(`${what} is ${engineLabel(actual)}, not ${engineLabel(expected)}`, {
+    hint: `run it with --engine ${actual} (MCP: engine: "${actual}")`
+  });
+}
+
+// src/core/mysql-checkpoint-create.ts
+init_errors3();
+
+// src/core/mysql-checkpoint.ts
+init_local_verify();
+import { randomBytes as randomBytes3 } from "node:crypto";
+init_names();
+
+// src/core/mysql-snapshot.ts
+init_client();
+init_snapshot2();
+function schemaToJson(s) {
+  return {
+    engine: "mysql",
+    tables: Object.fromEntries(s.tables),
+    columns: Object.fromEntries(s.columns),
+    indexes: Object.fromEntries(s.indexes)
+  };
+}
+function schemaFromJson(j) {
+  return {
+    tables: new Map(Object.entries(j.tables)),
+    columns: new Map(Object.entries(j.columns)),
+    indexes: new Map(Object.entries(j.indexes))
+  };
+}
+function isMysqlSchemaJson(x) {
+  return typeof x === "object" && x !== null && x.engine === "mysql";
+}
+async function mysqlSchemaDiff(c3, database, recorded, recordedDatabase = database) {
+  const now = schemaToJson(await readSchema(c3, database));
+  const named = schemaFromJson(renameDatabase(now, database, recordedDatabase));
+  return schemaChanges(schemaFromJson(recorded), named);
+}
+async function readSealFacts(c3, database) {
+  const rowCounts = {};
+  const checksums = {};
+  for (const t of await tableSnapshots(c3, database)) {
+    const table = t.relation.slice(database.length + 1);
+    rowCounts[t.relation] = await exactRowCount(c3, database, table);
+    const sum = await tableChecksum(c3, database, table);
+    if (sum !== null) checksums[t.relation] = sum;
+  }
+  return { rowCounts, checksums };
+}
+function mysqlSealFacts(settings, database) {
+  return withMysql({ ...settings, database }, (c3) => readSealFacts(c3, database));
+}
+function mysqlCheckpointFacts(settings, database, options = {}) {
+  return withMysql({ ...settings, database }, async (c3) => {
+    const sizes = {};
+    for (const t of await tableSnapshots(c3, database)) sizes[t.relation] = t.dataBytes + t.indexBytes;
+    const sealed = options.rowCounts === false && !options.checksums ? null : await readSealFacts(c3, database);
+    return {
+      rowCounts: options.rowCounts === false ? {} : sealed?.rowCounts ?? {},
+      sizes,
+      checksums: options.checksums ? sealed?.checksums ?? {} : null,
+      schema: schemaToJson(await readSchema(c3, database))
+    };
+  });
+}
+
+// src/core/mysql-checkpoint.ts
+var VERIFY_CREATED_BY = "vers-db verify";
+function coreVerifiesMysql(ckpt, backend) {
+  return isMysql(ckpt) && !backend.verifyCheckpoint && backend.capabilities.isolation !== "vm";
+}
+async function checkpointEngine(ctx, ckpt) {
+  if (ckpt.engine) return ckpt.engine;
+  const snap = await loadCheckpointSnapshot(ctx.stateDir, ckpt.tag).catch(() => null);
+  return snap?.engine ?? "postgres";
+}
+async function readCheckpointOnBranch(backend, tag, signal2) {
+  const name = deriveBranchName(`verify-${tag}`, randomBytes3(3).toString("hex"));
+  const [info] = await backend.branch(tag, [name], { signal: signal2, createdBy: VERIFY_CREATED_BY, keep: false });
+  try {
+    return await withBranch(
+      backend,
+      info.name,
+      (conn) => {
+        const settings = mysqlSettingsOf(conn);
+        return mysqlSealFacts(settings, settings.database);
+      },
+      { as: "superuser" }
+    );
+  } finally {
+    await backend.destroy(info?.name ?? name);
+  }
+}
+async function verifyMysqlCheckpoint(ctx, backend, tag) {
+  const entry = await ctx.registry.checkpoint(tag);
+  if (entry?.state !== "ready") return [`checkpoint ${tag}: it no longer exists`];
+  const recorded = entry.checksums ?? (await loadCheckpointSnapshot(ctx.stateDir, tag)).checksums;
+  if (!recorded) return [`checkpoint ${tag}: no checksums were recorded when it was made`];
+  const now = await readCheckpointOnBranch(backend, tag);
+  const problems = checksumProblems(tag, recorded, now.checksums);
+  if (problems.length > 0) {
+    await ctx.registry.update((d) => {
+      const c3 = d.checkpoints[tag];
+      if (c3) c3.damaged = problems.join("; ");
+    });
+  }
+  return problems;
+}
+
+// src/core/mysql-checkpoint-create.ts
+async function mysqlBefore(tag, source, backend) {
+  const settings = mysqlSettingsOf(source);
+  const onVers = backend.capabilities.isolation === "vm";
+  const facts = await mysqlCheckpointFacts(settings, settings.database, { rowCounts: onVers });
+  const snapshot = {
+    tag,
+    engine: "mysql",
+    takenAt: (/* @__PURE__ */ new Date()).toISOString(),
+    rowCounts: facts.rowCounts,
+    sizes: facts.sizes,
+    checksums: null,
+    schema: facts.schema
+  };
+  return {
+    database: settings.database,
+    snapshot,
+    async afterCopy(ctx, signal2) {
+      const entry = await ctx.registry.checkpoint(tag);
+      if (entry?.checksums) {
+        snapshot.checksums = entry.checksums;
+        snapshot.rowCounts = entry.rowCounts ?? snapshot.rowCounts;
+        return;
+      }
+      if (!coreVerifiesMysql({ engine: "mysql" }, backend)) return;
+      try {
+        const sealed = await readCheckpointOnBranch(backend, tag, signal2);
+        snapshot.rowCounts = sealed.rowCounts;
+        snapshot.checksums = sealed.checksums;
+      } catch (err) {
+        await backend.deleteCheckpoint(tag, { force: true }).catch(() => void 0);
+        throw new BackendError(`checkpoint ${tag}: could not read its checksums: ${describeError(err)}`, {
+          cause: err,
+          hint: "the checkpoint was removed; make it again"
+        });
+      }
+    }
+  };
+}
+
+// src/core/mysql-compare.ts
+init_client();
+init_snapshot2();
+init_errors3();
+
+// src/core/mysql-query.ts
+init_client();
+init_split3();
+init_errors3();
+
+// src/core/bounded-query.ts
+init_esm();
+async function boundedQuery(client, text, maxRows, maxBytes) {
+  const query = new esm_default.Query({
+    text,
+    values: [],
+    rows: maxRows + 1
+  });
+  let suspended = false;
+  let bytes2 = 0;
+  let overflow = false;
+  const addRow = query.handleDataRow.bind(query);
+  query.handleDataRow = (msg) => {
+    if (overflow) return;
+    for (const f of msg.fields) bytes2 += f === null ? 0 : f.length;
+    if (bytes2 > maxBytes) {
+      overflow = true;
+      return;
+    }
+    addRow(msg);
+  };
+  query.handlePortalSuspended = (connection) => {
+    suspended = true;
+    connection.sync();
+  };
+  const fail = query.handleError.bind(query);
+  query.handleError = (err, connection) => {
+    if (!suspended) {
+      try {
+        connection.sync();
+      } catch {
+      }
+    }
+    fail(err, connection);
+  };
+  const result = await new Promise((resolve9, reject) => {
+    query.on("end", resolve9);
+    query.on("error", reject);
+    client.query(query);
+  });
+  const rows5 = result.rows;
+  return {
+    columns: result.fields.map((f) => f.name),
+    rows: rows5.slice(0, maxRows),
+    truncated: suspended || overflow || rows5.length > maxRows
+  };
+}
+function failedQueryResult(err) {
+  const e = err;
+  return {
+    columns: [],
+    rows: [],
+    row_count: 0,
+    truncated: false,
+    error: `${e.code ?? "error"} ${e.message}`
+  };
+}
+
+// src/core/mysql-query.ts
+var READ_KEYWORDS = /^\s*(\(\s*)*(select|with|table|values|show|describe|desc|explain)\b/i;
+var NOT_A_READ = /\binto\s+(outfile|dumpfile)\b|\bfor\s+update\b|\block\s+in\s+share\s+mode\b/i;
+var START_READ_ONLY_SQL = "START TRANSACTION READ ONLY";
+var MARIADB_TIMEOUT_SQL = "SET SESSION max_statement_time = ?";
+var MYSQL_TIMEOUT_SQL = "SET SESSION max_execution_time = ?";
+var ROLLBACK_SQL7 = "ROLLBACK";
+function checkMysqlQuery(query) {
+  let statements2;
+  try {
+    statements2 = splitMysql(query, "comparison query");
+  } catch (err) {
+    throw new InvalidInputError(`comparison query is not valid SQL: ${err.message}`);
+  }
+  if (statements2.length !== 1)
+    throw new InvalidInputError(`comparison query must be one statement, got ${statements2.length}`);
+  const sql = statements2[0].sql;
+  if (!READ_KEYWORDS.test(sql) || NOT_A_READ.test(sql)) {
+    throw new InvalidInputError("comparison query must only read", {
+      hint: "it runs in a READ ONLY transaction on every branch; use a SELECT (no INTO OUTFILE, no FOR UPDATE)"
+    });
+  }
+}
+async function readOnlyMysqlQuery(settings, query, timeoutMs, maxRows, maxBytes) {
+  const statement = splitMysql(query, "comparison query")[0].sql;
+  let c3 = null;
+  try {
+    c3 = await connectMysql(settings);
+    await c3.query(MARIADB_TIMEOUT_SQL, [Math.max(1e-3, timeoutMs / 1e3)]).catch(() => c3.query(MYSQL_TIMEOUT_SQL, [Math.max(1, Math.floor(timeoutMs))]));
+    await c3.query(START_READ_ONLY_SQL);
+    const r = await boundedRows(c3, statement, timeoutMs, maxRows, maxBytes);
+    if (!r.truncated) await c3.query(ROLLBACK_SQL7);
+    return { ...r, row_count: r.rows.length, error: null };
+  } catch (err) {
+    return failedQueryResult(err);
+  } finally {
+    if (c3) await c3.end().catch(() => c3.destroy());
+  }
+}
+function boundedRows(c3, sql, timeoutMs, maxRows, maxBytes) {
+  return new Promise((resolve9, reject) => {
+    const rows5 = [];
+    let columns = [];
+    let bytes2 = 0;
+    let done = false;
+    const finish = (truncated) => {
+      if (done) return;
+      done = true;
+      if (truncated) c3.destroy();
+      resolve9({ columns, rows: rows5, truncated });
+    };
+    const core = c3.connection;
+    const q2 = core.query({ sql, timeout: timeoutMs + 1e3 });
+    q2.on("fields", (fields) => {
+      columns = fields.map((f) => f.name);
+    });
+    q2.on("result", (row) => {
+      if (done) return;
+      bytes2 += JSON.stringify(row).length;
+      if (rows5.length >= maxRows || bytes2 > maxBytes) return finish(true);
+      rows5.push({ ...row });
+    });
+    q2.on("error", (err) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+    q2.on("end", () => finish(false));
+  });
+}
+
+// src/core/mysql-compare.ts
+async function compareMysqlBranches(request) {
+  const { backend, entries, snapshot: snap, input, limits, sourceDatabase } = request;
+  const reference = entries[0].checkpoint;
+  const recorded = snap.schema;
+  if (!isMysqlSchemaJson(recorded)) {
+    throw new InvalidInputError(`checkpoint ${reference} is PostgreSQL, its branches MySQL/MariaDB`);
+  }
+  const rowCounts = {};
+  const put = (relation, column, value) => {
+    rowCounts[relation] ??= {};
+    rowCounts[relation][column] = value;
+  };
+  for (const [rel, n3] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n3);
+  const queryResults = {};
+  const schemaDifferences = {};
+  for (const b of entries) {
+    throwIfAborted(input.signal);
+    await withBranch(
+      backend,
+      b.name,
+      async (conn) => {
+        const settings = mysqlSettingsOf(conn);
+        const database = settings.database;
+        await withMysql(settings, async (c3) => {
+          const counts = {};
+          const named = (text) => renameDatabase(text, database, sourceDatabase ?? database);
+          for (const t of await tableSnapshots(c3, database)) {
+            const n3 = await exactRowCount(c3, database, t.relation.slice(database.length + 1));
+            counts[named(t.relation)] = n3;
+          }
+          for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
+            put(rel, b.name, counts[rel] ?? null);
+          const diff = await mysqlSchemaDiff(c3, database, recorded, sourceDatabase ?? database);
+          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        });
+      },
+      { as: "superuser" }
+    );
+    const query = input.query;
+    if (query !== void 0) {
+      queryResults[b.name] = await withBranch(
+        backend,
+        b.name,
+        (conn) => readOnlyMysqlQuery(mysqlSettingsOf(conn), query, limits.timeoutMs, limits.maxRows, limits.maxBytes),
+        { as: "reader" }
+      );
+    }
+  }
+  return {
+    branches: input.branches,
+    engine: "mysql",
+    reference,
+    query: input.query ?? null,
+    query_results: queryResults,
+    row_counts: rowCounts,
+    schema_differences: schemaDifferences
+  };
+}
+
+// src/core/mysql-outside-branch.ts
+init_split3();
+var OUTSIDE = [
+  [/^\s*(create|drop|alter|rename)\s+user\b/i, "manages server users"],
+  [/^\s*(grant|revoke)\b/i, "changes privileges"],
+  [/^\s*(create|drop)\s+(role)\b/i, "manages roles (server-wide)"],
+  [/^\s*(create|drop|alter)\s+(database|schema)\b/i, "creates, drops or alters a database"],
+  [/\bset\s+(global|persist|persist_only)\b|@@(global|persist)\./i, "changes a server setting"],
+  [
+    /\binto\s+(outfile|dumpfile)\b|\bload_file\s*\(|\bload\s+data\b[^;]*\binfile\b/i,
+    "reads or writes server files"
+  ],
+  [/^\s*(install|uninstall)\s+(plugin|soname)\b/i, "loads a plugin into the server"],
+  [/^\s*(shutdown|kill)\b/i, "stops the server or another session"],
+  [/^\s*(create|alter|drop)\s+server\b/i, "defines a connection to another server"],
+  [/^\s*(reset|purge|change)\s+(master|binary|replication)\b|^\s*flush\b/i, "acts on the whole server"]
+];
+var QUALIFIED = /\b(?:from|join|into|update|table|references|to|exists)\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*))\s*\.\s*(?:`|[A-Za-z_$])/gi;
+var SYSTEM_SCHEMAS2 = /* @__PURE__ */ new Set(["information_schema", "performance_schema"]);
+function otherDatabases(s, database) {
+  const out = /* @__PURE__ */ new Set();
+  const text = s.sql.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, "''");
+  for (const m of text.matchAll(QUALIFIED)) {
+    const name = m[1]?.replaceAll("``", "`") ?? m[2];
+    if (name.toLowerCase() !== database.toLowerCase() && !SYSTEM_SCHEMAS2.has(name.toLowerCase()))
+      out.add(name);
+  }
+  return [...out];
+}
+function mysqlOutsideBranchWarnings(sql, database) {
+  let statements2;
+  try {
+    statements2 = splitMysql(sql);
+  } catch {
+    return [];
+  }
+  const warnings = [];
+  for (const s of statements2) {
+    const found = OUTSIDE.filter(([re]) => re.test(s.sql)).map(([, what]) => what);
+    const others = otherDatabases(s, database);
+    if (others.length > 0) found.push(`names another database (${others.join(", ")})`);
+    if (found.length > 0) warnings.push(`statement ${s.index} (line ${s.line}) ${found.join("; ")}`);
+  }
+  return warnings;
+}
+
+// src/core/engines/mysql.ts
+async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
+  if (m.source.kind !== "sql") throw new InvalidInputError(`${m.name}: MySQL strategies are SQL`);
+  const sql = m.source.sql;
+  const file = m.source.file;
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ message: "running the migration (MySQL/MariaDB collector)" });
+  const owner = mysqlSettingsOf(conn);
+  const result = await withBranch(
+    backend,
+    branch,
+    async (toolConn) => {
+      const settings = mysqlSettingsOf(toolConn);
+      const runAs = opts.superuser || owner.user === settings.user ? void 0 : { user: owner.user, password: owner.password };
+      const measured = await measureMysqlMigration({ settings, name: m.name, branch }, sql, {
+        probes: opts.collectMetrics ?? true,
+        ...file ? { file } : {},
+        ...runAs ? { runAs } : {},
+        ...opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {},
+        ...opts.workload ? { workload: opts.workload } : {},
+        signal: opts.signal,
+        statementTimeoutMs: opts.timeouts.statementMs,
+        migrationTimeoutMs: opts.timeouts.migrationMs
+      });
+      const named = opts.relationDatabase ?? settings.database;
+      return renameDatabase(measured, settings.database, named);
+    },
+    { as: "superuser" }
+  );
+  throwIfAborted(opts.signal);
+  return result;
+}
+var mysqlCore = {
+  name: "mysql",
+  readSource: (_ctx, tag, source, backend) => mysqlBefore(tag, source, backend),
+  refuseUnsupported(input, resolved) {
+    if (input.deploy) throw postgresOnly("the deploy rehearsal (--deploy-lock-timeout)", "leave it out");
+    if (input.afterRun || input.beforeRank)
+      throw postgresOnly("strategy variants", "test the strategies as written");
+    const command = resolved.find((m) => m.source.kind === "command");
+    if (command)
+      throw postgresOnly(`a shell-command strategy (${command.name})`, "give the migration as SQL");
+  },
+  loadWorkload: loadMysqlWorkload,
+  measure: measureMysqlOnBranch,
+  outsideBranchWarnings: (sql, conn) => mysqlOutsideBranchWarnings(sql, mysqlSettingsOf(conn).database),
+  checkCompareQuery: async (query) => checkMysqlQuery(query),
+  compare: compareMysqlBranches
+};
 
 // src/core/connection-budget.ts
-init_errors();
+init_errors3();
 init_pg();
 var BASE_CONNECTIONS = 6;
 var HEADROOM = 10;
@@ -74073,52 +74075,6 @@ async function reserveConnections(config2, options) {
   const reserved = Math.max(1, Math.min(want, budget.total));
   const release = await budget.acquire(reserved, signal2);
   return { probeConnections: Math.max(0, reserved - BASE_CONNECTIONS), reserved, release };
-}
-
-// src/core/mysql-outside-branch.ts
-init_split2();
-var OUTSIDE = [
-  [/^\s*(create|drop|alter|rename)\s+user\b/i, "manages server users"],
-  [/^\s*(grant|revoke)\b/i, "changes privileges"],
-  [/^\s*(create|drop)\s+(role)\b/i, "manages roles (server-wide)"],
-  [/^\s*(create|drop|alter)\s+(database|schema)\b/i, "creates, drops or alters a database"],
-  [/\bset\s+(global|persist|persist_only)\b|@@(global|persist)\./i, "changes a server setting"],
-  [
-    /\binto\s+(outfile|dumpfile)\b|\bload_file\s*\(|\bload\s+data\b[^;]*\binfile\b/i,
-    "reads or writes server files"
-  ],
-  [/^\s*(install|uninstall)\s+(plugin|soname)\b/i, "loads a plugin into the server"],
-  [/^\s*(shutdown|kill)\b/i, "stops the server or another session"],
-  [/^\s*(create|alter|drop)\s+server\b/i, "defines a connection to another server"],
-  [/^\s*(reset|purge|change)\s+(master|binary|replication)\b|^\s*flush\b/i, "acts on the whole server"]
-];
-var QUALIFIED = /\b(?:from|join|into|update|table|references|to|exists)\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*))\s*\.\s*(?:`|[A-Za-z_$])/gi;
-var SYSTEM_SCHEMAS2 = /* @__PURE__ */ new Set(["information_schema", "performance_schema"]);
-function otherDatabases(s, database) {
-  const out = /* @__PURE__ */ new Set();
-  const text = s.sql.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, "''");
-  for (const m of text.matchAll(QUALIFIED)) {
-    const name = m[1]?.replaceAll("``", "`") ?? m[2];
-    if (name.toLowerCase() !== database.toLowerCase() && !SYSTEM_SCHEMAS2.has(name.toLowerCase()))
-      out.add(name);
-  }
-  return [...out];
-}
-function mysqlOutsideBranchWarnings(sql, database) {
-  let statements2;
-  try {
-    statements2 = splitMysql(sql);
-  } catch {
-    return [];
-  }
-  const warnings = [];
-  for (const s of statements2) {
-    const found = OUTSIDE.filter(([re]) => re.test(s.sql)).map(([, what]) => what);
-    const others = otherDatabases(s, database);
-    if (others.length > 0) found.push(`names another database (${others.join(", ")})`);
-    if (found.length > 0) warnings.push(`statement ${s.index} (line ${s.line}) ${found.join("; ")}`);
-  }
-  return warnings;
 }
 
 // src/core/outside-branch.ts
@@ -74228,7 +74184,716 @@ function outsideBranchWarnings(sql) {
   return warnings;
 }
 
+// src/core/postgres-compare.ts
+init_errors3();
+init_pg();
+init_sqlstate();
+async function checkPostgresQuery(query) {
+  await loadParser();
+  let count2;
+  try {
+    count2 = splitStatements(query, "comparison query").length;
+  } catch (err) {
+    throw new InvalidInputError(`comparison query is not valid SQL: ${err.message}`);
+  }
+  if (count2 !== 1) throw new InvalidInputError(`comparison query must be one statement, got ${count2}`);
+}
+async function comparePostgresBranches(request) {
+  const { backend, entries, snapshot, input, limits } = request;
+  const reference = entries[0].checkpoint;
+  if (isMysqlSchemaJson(snapshot.schema))
+    throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB, its branches PostgreSQL`);
+  const pgSchema = snapshot.schema;
+  const checkpointCounts = snapshot.rowCounts;
+  const rowCounts = {};
+  const put = (relation, column, value) => {
+    rowCounts[relation] ??= {};
+    rowCounts[relation][column] = value;
+  };
+  for (const [rel, n3] of Object.entries(checkpointCounts)) put(rel, `checkpoint:${reference}`, n3);
+  const queryResults = {};
+  const schemaDifferences = {};
+  for (const b of entries) {
+    throwIfAborted(input.signal);
+    await withBranchClient(
+      backend,
+      b.name,
+      async (c3) => {
+        const counts = await exactRowCounts(c3);
+        for (const rel of /* @__PURE__ */ new Set([...Object.keys(checkpointCounts), ...Object.keys(counts)]))
+          put(rel, b.name, counts[rel] ?? null);
+        const diff = diffSchemas(pgSchema, await snapshotSchema(c3));
+        schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+        if (input.query !== void 0) queryResults[b.name] = await readOnlyQuery(c3, input.query, limits);
+      },
+      { as: "reader", applicationName: "vers-db:compare" }
+    );
+  }
+  const violation = Object.values(queryResults).find(
+    (r) => r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION)
+  );
+  if (violation) {
+    throw new InvalidInputError(
+      `comparison query must only read: ${violation.error.slice(SQLSTATE.READ_ONLY_SQL_TRANSACTION.length + 1)}`,
+      {
+        hint: "it runs in a READ ONLY transaction on every branch; use a SELECT"
+      }
+    );
+  }
+  return {
+    branches: input.branches,
+    reference,
+    query: input.query ?? null,
+    query_results: queryResults,
+    row_counts: rowCounts,
+    schema_differences: schemaDifferences
+  };
+}
+async function readOnlyQuery(c3, query, limits) {
+  try {
+    return await withTransaction(c3, { readOnly: true }, async () => {
+      await c3.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
+      const r = await boundedQuery(c3, query, limits.maxRows, limits.maxBytes);
+      return {
+        columns: r.columns,
+        rows: r.rows,
+        row_count: r.rows.length,
+        truncated: r.truncated,
+        error: null
+      };
+    });
+  } catch (err) {
+    return failedQueryResult(err);
+  }
+}
+
+// src/core/engines/postgres.ts
+var postgresCore = {
+  name: "postgres",
+  async readSource(ctx, tag, source, backend) {
+    const sealed = Boolean(backend.verifyCheckpoint);
+    const snapshot = await takeCheckpointSnapshot(tag, source.config, { rowCounts: !sealed });
+    return {
+      database: source.config.database,
+      snapshot,
+      afterCopy: async () => {
+        if (sealed) {
+          snapshot.rowCounts = (await ctx.registry.checkpoint(tag))?.rowCounts ?? await sourceRowCounts(source.config);
+        }
+      }
+    };
+  },
+  refuseUnsupported: () => void 0,
+  loadWorkload: (input, cwd) => loadWorkload(input, cwd),
+  async measure(backend, conn, branch, m, opts) {
+    const collect2 = opts.collectMetrics ?? true;
+    const reservation = await reserveConnections(conn.config, {
+      probes: collect2,
+      signal: opts.signal
+    });
+    try {
+      return await measureMigration({
+        name: m.name,
+        branch,
+        connection: conn.config,
+        migration: m.source,
+        exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: opts.superuser ?? false }),
+        collectMetrics: collect2,
+        maxProbeConnections: reservation.probeConnections,
+        longReaderMs: opts.longReaderMs,
+        deploy: opts.deploy,
+        workload: opts.workload,
+        knownRowCounts: opts.knownRowCounts,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        timeouts: opts.timeouts
+      });
+    } finally {
+      reservation.release();
+    }
+  },
+  outsideBranchWarnings: (sql) => outsideBranchWarnings(sql),
+  checkCompareQuery: checkPostgresQuery,
+  compare: comparePostgresBranches
+};
+
+// src/core/engines/index.ts
+var CORE_ENGINES = {
+  postgres: postgresCore,
+  mysql: mysqlCore
+};
+var coreEngine = (name) => CORE_ENGINES[name];
+
+// src/core/checkpoint.ts
+async function createCheckpoint(ctx, input) {
+  validateName("checkpoint tag", input.tag);
+  const backend = await ctx.backend();
+  input.onProgress?.({ message: `reading ${input.tag}'s source before the copy`, progress: 0, total: 2 });
+  const before = await withSource(backend, async (source) => {
+    const config2 = input.database ? { ...source.config, database: input.database } : source.config;
+    return coreEngine(engineOf(source)).readSource(ctx, input.tag, { ...source, config: config2 }, backend);
+  });
+  const { snapshot } = before;
+  input.onProgress?.({
+    message: `copying ${before.database} into checkpoint ${input.tag}`,
+    progress: 1,
+    total: 2
+  });
+  const start = performance4.now();
+  const info = await backend.checkpoint(input.tag, {
+    database: input.database,
+    signal: input.signal,
+    createdBy: input.createdBy
+  });
+  await before.afterCopy(ctx, input.signal);
+  await saveCheckpointSnapshot(ctx.stateDir, snapshot);
+  input.onProgress?.({ message: `checkpoint ${input.tag} created`, progress: 2, total: 2 });
+  const includeStats = input.includeStats ?? true;
+  return {
+    status: "checkpoint_created",
+    tag: info.tag,
+    backend: info.backend,
+    id: info.id,
+    source: info.source,
+    database: info.database,
+    strategy: info.strategy,
+    duration_ms: info.durationMs || Math.round(performance4.now() - start),
+    created_at: info.createdAt,
+    ...snapshot.engine ? { engine: snapshot.engine } : {},
+    tables: includeStats ? Object.entries(snapshot.rowCounts).map(([relation, rows5]) => ({ relation, rows: rows5, total_bytes: snapshot.sizes[relation] ?? 0 })).sort((a2, b) => b.rows - a2.rows) : null,
+    next: [
+      `vers-db test ${info.tag} <strategy-a.sql> <strategy-b.sql>   (MCP: db_test_strategies)`,
+      `vers-db rollback ${info.tag}   (a fresh writable copy of this checkpoint)`
+    ]
+  };
+}
+
+// src/core/compare.ts
+init_engines();
+init_errors3();
+
+// src/core/engine-context.ts
+init_engines();
+
+// src/core/context.ts
+init_engines();
+init_errors3();
+init_paths();
+
+// src/state/registry.ts
+init_errors3();
+init_secrets();
+init_atomic_write();
+init_file_lock();
+init_paths();
+import { randomBytes as randomBytes4 } from "node:crypto";
+import { readFile as readFile8 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+var EMPTY = {
+  version: 1,
+  checkpoints: {},
+  branches: {},
+  vms: {},
+  settings: {}
+};
+var newInstance = () => randomBytes4(3).toString("hex");
+function registerSecrets(data) {
+  for (const b of Object.values(data.branches ?? {})) {
+    addSecret(b.sandbox?.ownerPassword);
+    addSecret(b.sandbox?.readerPassword);
+  }
+  for (const [key, value] of Object.entries(data.settings ?? {}))
+    if (/password|secret|token|key$/i.test(key)) addSecret(value);
+}
+var Registry = class {
+  constructor(dir) {
+    this.dir = dir;
+    this.file = join10(dir, "registry.json");
+  }
+  dir;
+  file;
+  async read() {
+    try {
+      const parsed = JSON.parse(await readFile8(this.file, "utf8"));
+      await secureExistingStateDir(this.dir);
+      registerSecrets(parsed);
+      return { ...structuredClone(EMPTY), instance: newInstance(), ...parsed };
+    } catch (err) {
+      if (err.code === "ENOENT")
+        return { ...structuredClone(EMPTY), instance: newInstance() };
+      throw new BackendError(`cannot read the registry ${this.file}: ${err.message}`, {
+        hint: "move the file away and run `vers-db gc` to rebuild what it can",
+        cause: err
+      });
+    }
+  }
+  /** Read-modify-write under the lock. The callback's return value is passed through. */
+  async update(mutate) {
+    await ensureStateDir(this.dir);
+    return withFileLock(this.dir, "registry.lock", SHORT_SECTION, async () => {
+      const data = await this.read();
+      const out = await mutate(data);
+      await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}
+`, STATE_FILE_MODE);
+      return out;
+    });
+  }
+  /** This state directory's instance id, fixed on first use. */
+  async instance() {
+    const current = await this.read();
+    if (await this.exists()) return current.instance;
+    return this.update((d) => d.instance);
+  }
+  async exists() {
+    try {
+      await readFile8(this.file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  /** Record branches about to be created, all or none: a taken name is a ConflictError. */
+  async reserveBranches(entries) {
+    await this.update((d) => {
+      for (const b of entries) {
+        if (d.branches[b.name]) throw new ConflictError(`branch ${JSON.stringify(b.name)} already exists`);
+      }
+      for (const b of entries) d.branches[b.name] = b;
+    });
+  }
+  async checkpoint(tag) {
+    return (await this.read()).checkpoints[tag];
+  }
+  async branch(name) {
+    return (await this.read()).branches[name];
+  }
+  async listCheckpoints(backend) {
+    const all = Object.values((await this.read()).checkpoints);
+    return backend ? all.filter((c3) => c3.backend === backend) : all;
+  }
+  async listBranches(backend) {
+    const all = Object.values((await this.read()).branches);
+    return backend ? all.filter((b) => b.backend === backend) : all;
+  }
+};
+
+// src/core/context.ts
+init_secrets();
+function backendKindOf(value) {
+  const v = (value ?? "local").trim().toLowerCase();
+  if (v === "local" || v === "") return "local";
+  if (v === "vers") return "vers";
+  throw new InvalidInputError(`unknown backend ${JSON.stringify(value)}`, { hint: 'use "local" or "vers"' });
+}
+function createContext(options = {}) {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const dir = stateDir(env, cwd);
+  const registry2 = new Registry(dir);
+  const kind = backendKindOf(options.backend ?? env.VERS_DB_BACKEND);
+  const engine = chooseEngine(options.engine, env);
+  addSecretsFromEnv(env);
+  const rawLog = options.log ?? ((m) => process.stderr.write(`${m}
+`));
+  const log2 = (m) => rawLog(redact(m));
+  let backend;
+  const ctx = {
+    env,
+    cwd,
+    stateDir: dir,
+    registry: registry2,
+    backendKind: kind,
+    engine,
+    log: log2,
+    backend() {
+      backend ??= createBackend(ctx).catch((err) => {
+        backend = void 0;
+        throw err;
+      });
+      return backend;
+    },
+    async close() {
+      if (backend) await (await backend.catch(() => null))?.close();
+    }
+  };
+  return ctx;
+}
+async function createBackend(ctx) {
+  const deps = {
+    registry: ctx.registry,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    log: ctx.log,
+    engine: ctx.engine
+  };
+  if (ctx.backendKind === "vers") {
+    const { createVersBackend: createVersBackend2 } = await Promise.resolve().then(() => (init_vers2(), vers_exports));
+    return createVersBackend2(deps);
+  }
+  return LOCAL_BACKENDS[ctx.engine](deps);
+}
+var LOCAL_BACKENDS = {
+  postgres: async (deps) => (await Promise.resolve().then(() => (init_local(), local_exports))).createLocalBackend(deps),
+  mysql: async (deps) => (await Promise.resolve().then(() => (init_local_backend(), local_backend_exports))).createMysqlLocalBackend(deps)
+};
+
+// src/core/engine-context.ts
+function envFor(env, engine) {
+  const url = env.DATABASE_URL?.trim();
+  const urlEngine = url ? engineForUrl(url)?.name ?? DEFAULT_ENGINE : null;
+  const { VERS_DB_ENGINE: _chosen, ...rest } = env;
+  if (urlEngine === null || urlEngine === engine) return rest;
+  const { DATABASE_URL: _other, ...withoutUrl } = rest;
+  return withoutUrl;
+}
+function contextForEngine(ctx, engine) {
+  if (!engine || engine === (ctx.engine ?? DEFAULT_ENGINE)) return { ctx, done: async () => void 0 };
+  const other = createContext({
+    env: envFor(ctx.env, engine),
+    cwd: ctx.cwd,
+    backend: ctx.backendKind,
+    engine,
+    log: (m) => ctx.log(m)
+  });
+  return { ctx: other, done: () => other.close() };
+}
+async function withEngine(ctx, engine, fn) {
+  const e = contextForEngine(ctx, engine);
+  try {
+    return await fn(e.ctx);
+  } finally {
+    await e.done();
+  }
+}
+
+// src/core/compare.ts
+var DEFAULT_TIMEOUT_MS = 3e4;
+var DEFAULT_MAX_ROWS = 200;
+var MAX_RESULT_BYTES = 4 * 1024 * 1024;
+async function compareBranches(ctx, input) {
+  if (input.branches.length === 0) throw new InvalidInputError("name at least one branch to compare");
+  const entries = [];
+  for (const name of input.branches) {
+    const b = await ctx.registry.branch(name);
+    if (b?.state !== "ready") {
+      const known = (await ctx.registry.listBranches()).filter((x) => x.state === "ready").map((x) => x.name);
+      throw new NotFoundError(`no branch named ${JSON.stringify(name)}`, {
+        hint: known.length ? `existing branches: ${known.join(", ")}` : "branches exist only while kept: run a test with --keep-branch (keep_branch: true)"
+      });
+    }
+    entries.push(b);
+  }
+  const reference = entries[0].checkpoint;
+  const snap = await loadCheckpointSnapshot(ctx.stateDir, reference);
+  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
+  const engine = entries[0].engine ?? snap.engine ?? DEFAULT_ENGINE;
+  if (input.engine) checkEngine({ name: entries[0].name, engine }, input.engine);
+  for (const b of entries) {
+    if ((b.engine ?? engine) !== engine)
+      throw new InvalidInputError(`branches ${entries[0].name} and ${b.name} are of different engines`);
+  }
+  const core = coreEngine(engine);
+  if (input.query !== void 0) await core.checkCompareQuery(input.query);
+  const limits = { timeoutMs, maxRows, maxBytes: MAX_RESULT_BYTES };
+  const sourceDatabase = (await ctx.registry.checkpoint(reference))?.database;
+  return withEngine(
+    ctx,
+    engine,
+    async (c3) => core.compare({ backend: await c3.backend(), entries, snapshot: snap, input, limits, sourceDatabase })
+  );
+}
+
+// src/core/manage.ts
+init_messages();
+init_engine();
+init_errors3();
+async function listState(ctx) {
+  const data = await ctx.registry.read();
+  return {
+    checkpoints: Object.values(data.checkpoints).map((c3) => ({
+      tag: c3.tag,
+      backend: c3.backend,
+      engine: engineOf(c3),
+      id: c3.id,
+      source: c3.source,
+      strategy: c3.strategy,
+      created_at: c3.createdAt,
+      state: c3.damaged ? "damaged" : c3.state
+    })),
+    branches: Object.values(data.branches).map((b) => ({
+      name: b.name,
+      backend: b.backend,
+      engine: engineOf(b),
+      checkpoint: b.checkpoint,
+      id: b.id,
+      created_at: b.createdAt,
+      created_by: b.createdBy,
+      state: b.state
+    }))
+  };
+}
+async function deleteBranch(ctx, name) {
+  const b = await ctx.registry.branch(name);
+  if (!b) throw unknownBranch(name);
+  await withEngine(ctx, engineOf(b), async (c3) => (await c3.backend()).destroy(name));
+  return { removed: name };
+}
+async function deleteCheckpoint(ctx, tag, force = false) {
+  const entry = await ctx.registry.checkpoint(tag);
+  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
+  await withEngine(ctx, engine, async (c3) => (await c3.backend()).deleteCheckpoint(tag, { force }));
+  return { removed: tag };
+}
+async function gcState(ctx) {
+  const data = await ctx.registry.read();
+  const engines = /* @__PURE__ */ new Set([ctx.engine]);
+  for (const e of [...Object.values(data.checkpoints), ...Object.values(data.branches)])
+    engines.add(engineOf(e));
+  const out = { removed: [], kept: [], errors: [] };
+  for (const engine of engines) {
+    const gc = () => withEngine(ctx, engine, async (c3) => (await c3.backend()).gc());
+    const r = engine === ctx.engine ? await gc() : await gc().catch((e) => ({
+      removed: [],
+      kept: [],
+      errors: [`${engine}: ${describeError(e)}`]
+    }));
+    out.removed.push(...r.removed);
+    out.kept.push(...r.kept);
+    out.errors.push(...r.errors);
+  }
+  return out;
+}
+async function rollbackCheckpoint(ctx, tag, signal2) {
+  const entry = await ctx.registry.checkpoint(tag);
+  const engine = entry ? await checkpointEngine(ctx, entry) : ctx.engine;
+  return withEngine(ctx, engine, async (c3) => (await c3.backend()).rollback(tag, { signal: signal2 }));
+}
+
+// src/core/test.ts
+init_p_limit();
+import { randomBytes as randomBytes13 } from "node:crypto";
+
+// src/analysis/locks.ts
+init_locks();
+var isMdl = (mode) => MDL_TYPES.includes(normaliseMdlType(mode));
+function blocks2(mode, kind) {
+  return isMdl(mode) ? mdlBlocks(mode)[kind] : blocks(mode, kind);
+}
+function modeStrength2(mode) {
+  return isMdl(mode) ? MDL_TYPES.indexOf(normaliseMdlType(mode)) : modeStrength(mode);
+}
+function longestBlockingLock(locks, kind, tables = []) {
+  const relevant = locks.filter((l) => kind === "any" ? blocks2(l.mode, "writes") : blocks2(l.mode, kind));
+  const pool = tables.length > 0 ? relevant.filter((l) => tables.includes(l.relation)) : relevant;
+  const longest = [...pool].sort((a2, b) => b.held_ms - a2.held_ms)[0];
+  if (!longest) return void 0;
+  const sameHold = pool.filter(
+    (l) => l.relation === longest.relation && l.held_ms >= SAME_HOLD * longest.held_ms
+  );
+  return sameHold.sort((a2, b) => modeStrength2(b.mode) - modeStrength2(a2.mode))[0];
+}
+var SAME_HOLD = 0.9;
+
+// src/analysis/rank.ts
+var DEFAULT_BLOCKING_TOLERANCE_MS = 100;
+function rejectionReason(r) {
+  if (r.deploy && !r.deploy.got_through && r.deploy.reason) return `deploy rehearsal: ${r.deploy.reason}`;
+  if (r.status === "failed") return r.error ?? "failed";
+  if (r.validation?.status === "failed") return "validation failed";
+  if (!r.integrity.ok) return `integrity: ${(r.integrity.problems ?? ["check failed"]).join("; ")}`;
+  if (r.equivalence?.status === "different")
+    return `does not end like ${r.equivalence.original}: ${r.equivalence.differences.slice(0, 3).join("; ")}`;
+  return null;
+}
+var deadTuples2 = (r) => r.bloat.tables.reduce((sum, t) => sum + (t.dead_tuples ?? 0), 0);
+function excess(stats, tolerance) {
+  if ((stats.deadlocks ?? 0) > 0) return Number.MAX_SAFE_INTEGER;
+  return stats.max_wait_ms > tolerance ? stats.max_wait_ms : 0;
+}
+function unmeasuredOf(r) {
+  return Object.entries(r.blocking.tables).flatMap(
+    ([relation, t]) => ["reads", "writes"].filter((kind) => t[kind].status === "unmeasured").map((kind) => ({ relation, kind, reason: t[kind].unmeasured_reason ?? "not measured" }))
+  );
+}
+function compare(a2, b, tolerance) {
+  return excess(a2.blocking.writes, tolerance) - excess(b.blocking.writes, tolerance) || excess(a2.blocking.reads, tolerance) - excess(b.blocking.reads, tolerance) || // Unknown is not safe: with blocking equal, a strategy measured everywhere goes first.
+  unmeasuredOf(a2).length - unmeasuredOf(b).length || a2.duration_ms - b.duration_ms || deadTuples2(a2) - deadTuples2(b);
+}
+function worstTable(r, kind) {
+  return Object.entries(r.blocking.tables).sort(
+    (x, y) => y[1][kind].max_wait_ms - x[1][kind].max_wait_ms
+  )[0]?.[0];
+}
+function blockingSentence(r, kind) {
+  const stats = r.blocking[kind];
+  const table = worstTable(r, kind) ?? "any table";
+  if (stats.status === "unmeasured")
+    return `${kind} were not measured (${stats.unmeasured_reason ?? "no probe ran"})`;
+  if (stats.max_wait_ms <= 0 && stats.timeouts === 0) return `${kind} were never blocked`;
+  if (stats.cause && stats.max_wait_ms > DEFAULT_BLOCKING_TOLERANCE_MS) return stats.cause.text;
+  return `${kind === "reads" ? "reads of" : "writes to"} ${table} never waited more than ${formatMs(stats.max_wait_ms)}`;
+}
+function reasonsFor(best, others, tolerance) {
+  const reasons = [];
+  reasons.push(
+    `${blockingSentence(best, "writes")}; ${blockingSentence(best, "reads")} (${best.blocking.writes.probes + best.blocking.reads.probes} probes)`
+  );
+  for (const o2 of others) {
+    const w = o2.blocking.writes;
+    const rd = o2.blocking.reads;
+    const deadlocked = (w.deadlocks ?? 0) + (rd.deadlocks ?? 0);
+    if (deadlocked > 0) {
+      const cause = (w.deadlocks ? w : rd).cause;
+      reasons.push(
+        `${o2.name}: ${deadlocked} application statement(s) deadlocked with it` + (cause ? ` (${cause.text})` : "")
+      );
+    } else if (w.max_wait_ms > tolerance || rd.max_wait_ms > tolerance) {
+      const what = w.max_wait_ms >= rd.max_wait_ms ? "writes" : "reads";
+      const stats = what === "writes" ? w : rd;
+      const lock = stats.cause ? null : longestBlockingLock(o2.locks, what, Object.keys(o2.blocking.tables));
+      reasons.push(
+        `${o2.name} blocked ${what} for ${formatMs(stats.max_wait_ms)} (${formatMs(stats.blocked_ms)} in total)` + (stats.cause ? `: ${stats.cause.text}` : lock ? `: ${lock.mode} on ${lock.relation} during statement ${lock.statement ?? "?"}` : "")
+      );
+    } else if (o2.duration_ms < best.duration_ms) {
+      reasons.push(
+        `${o2.name} was faster (${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}) but blocked more`
+      );
+    } else {
+      reasons.push(`${o2.name} took ${formatMs(o2.duration_ms)} vs ${formatMs(best.duration_ms)}`);
+    }
+  }
+  if (best.deploy) {
+    const d = best.deploy;
+    reasons.push(
+      `the deploy got through under lock_timeout ${formatMs(d.lock_timeout_ms)} in ${d.attempts.length} ${d.attempts.length === 1 ? "try" : "tries"} (${formatMs(d.total_ms)})`
+    );
+  }
+  const unknown2 = unmeasuredOf(best);
+  if (unknown2.length > 0) {
+    const listed = unknown2.slice(0, 3).map((u2) => `${u2.kind} of ${u2.relation} (${u2.reason})`);
+    reasons.push(
+      `not measured, so unknown: ${listed.join("; ")}${unknown2.length > 3 ? ` and ${unknown2.length - 3} more` : ""}`
+    );
+  }
+  reasons.push(
+    `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(", ")}` : ", rewrote no table"}`
+  );
+  const dead = deadTuples2(best);
+  reasons.push(
+    dead > 0 ? `left ${dead.toLocaleString("en-US")} dead tuples to vacuum` : "left no dead tuples"
+  );
+  return reasons;
+}
+function rank(results, options = {}) {
+  const tolerance = options.blockingToleranceMs ?? DEFAULT_BLOCKING_TOLERANCE_MS;
+  const rejected = [];
+  const eligible = [];
+  for (const r of results) {
+    const why = rejectionReason(r);
+    if (why) rejected.push({ name: r.name, reason: why });
+    else eligible.push(r);
+  }
+  const ranked = [...eligible].sort((a2, b) => compare(a2, b, tolerance));
+  const best = ranked[0];
+  const recommendation2 = best ? {
+    name: best.name,
+    reasons: reasonsFor(best, ranked.slice(1), tolerance).concat(
+      rejected.map((x) => `${x.name} was rejected: ${x.reason}`)
+    )
+  } : null;
+  return { ranked, rejected, recommendation: recommendation2 };
+}
+function buildComparison(baseline, backend, results, mode, options) {
+  const { recommendation: recommendation2, rejected } = rank(results, options);
+  const engine = results.find((r) => r.engine)?.engine;
+  return { baseline, ...engine ? { engine } : {}, backend, mode, results, recommendation: recommendation2, rejected };
+}
+
+// src/core/test.ts
+init_messages();
+init_errors3();
+init_names();
+init_secrets();
+
+// src/core/checkpoint-guard.ts
+init_errors3();
+init_sqlstate();
+import { setTimeout as sleep6 } from "node:timers/promises";
+var UNREACHABLE = /cannot (connect to|reach) (PostgreSQL|MySQL)|Connection terminated|ECONNRESET|ECONNREFUSED|shutting down|starting up|not yet accepting|in recovery|terminating connection/i;
+var UNREACHABLE_CODES = /* @__PURE__ */ new Set([
+  SQLSTATE.ADMIN_SHUTDOWN,
+  SQLSTATE.CRASH_SHUTDOWN,
+  SQLSTATE.CANNOT_CONNECT_NOW,
+  SQLSTATE.CONNECTION_EXCEPTION,
+  SQLSTATE.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+  SQLSTATE.CONNECTION_DOES_NOT_EXIST,
+  SQLSTATE.CONNECTION_FAILURE
+]);
+var WAIT_MS = 15e3;
+var RETRY_MS2 = 500;
+function isUnreachable(err) {
+  const seen = /* @__PURE__ */ new Set();
+  for (let e = err; e && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (UNREACHABLE_CODES.has(e.code ?? "")) return true;
+    if (UNREACHABLE.test(e.message ?? "")) return true;
+  }
+  return false;
+}
+async function verifyPatiently(verify, tag, waitMs) {
+  const until = Date.now() + waitMs;
+  for (; ; ) {
+    try {
+      return await verify(tag);
+    } catch (err) {
+      if (!isUnreachable(err) || Date.now() >= until) throw err;
+      await sleep6(RETRY_MS2);
+    }
+  }
+}
+async function verifierOf(ctx, backend, tag) {
+  if (backend.verifyCheckpoint) return (t) => backend.verifyCheckpoint(t);
+  const ckpt = await ctx.registry.checkpoint(tag);
+  if (!ckpt) return null;
+  const engine = await checkpointEngine(ctx, ckpt);
+  return coreVerifiesMysql({ engine }, backend) ? (t) => verifyMysqlCheckpoint(ctx, backend, t) : null;
+}
+async function failIfCheckpointChanged(ctx, backend, tag, results, options = {}) {
+  const verify = await verifierOf(ctx, backend, tag);
+  if (!verify) return;
+  let problems;
+  try {
+    problems = await verifyPatiently(verify, tag, options.waitMs ?? WAIT_MS);
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    const reason2 = `the checkpoint could not be verified after the run: ${describeError(err)}`;
+    for (const r of results) {
+      r.integrity.ok = false;
+      r.integrity.problems = [...r.integrity.problems ?? [], reason2];
+      if (r.status === "passed") {
+        r.status = "failed";
+        r.error = reason2;
+      }
+    }
+    ctx.log(`checkpoint ${tag}: ${reason2}`);
+    return;
+  }
+  if (problems.length === 0) return;
+  const reason = `the checkpoint changed during the run: ${problems.join("; ")}`;
+  for (const r of results) {
+    r.integrity.ok = false;
+    r.integrity.problems = [...r.integrity.problems ?? [], ...problems];
+    if (r.status === "passed") {
+      r.status = "failed";
+      r.error = reason;
+    }
+  }
+  ctx.log(`checkpoint ${tag} is damaged: ${problems.join("; ")}`);
+}
+
 // src/core/measure-branch.ts
+init_engine();
 var VALIDATION_OUTPUT_CHARS = 4e3;
 async function runValidation(backend, branch, command, signal2, timeoutMs, superuser) {
   const r = await backend.exec(branch, command, { timeoutMs, signal: signal2, superuser });
@@ -74246,8 +74911,8 @@ async function measureOnBranch(backend, branch, m, opts) {
     backend,
     branch,
     async (conn) => {
-      const mysqlDatabase = isMysql(conn) ? mysqlSettingsOf(conn).database : null;
-      const result = mysqlDatabase !== null ? await measureMysqlOnBranch(backend, conn, branch, m, opts) : await measurePostgresOnBranch(backend, conn, branch, m, opts);
+      const core = coreEngine(engineOf(conn));
+      const result = await core.measure(backend, conn, branch, m, opts);
       if (opts.validation && result.status === "passed") {
         opts.onProgress?.({ message: `${m.name}: validating` });
         result.validation = await runValidation(
@@ -74263,73 +74928,15 @@ async function measureOnBranch(backend, branch, m, opts) {
           result.error = "validation failed";
         }
       }
-      result.sandbox = await sandboxOf(backend, branch, m, su, mysqlDatabase);
+      const sql = m.source.kind === "sql" ? m.source.sql : null;
+      const warnings = sql === null ? [] : core.outsideBranchWarnings(sql, conn);
+      result.sandbox = await sandboxOf(backend, branch, su, warnings);
       return result;
     },
     { as: su ? "superuser" : "owner" }
   );
 }
-async function measurePostgresOnBranch(backend, conn, branch, m, opts) {
-  const collect2 = opts.collectMetrics ?? true;
-  const reservation = await reserveConnections(conn.config, {
-    probes: collect2,
-    signal: opts.signal
-  });
-  try {
-    return await measureMigration({
-      name: m.name,
-      branch,
-      connection: conn.config,
-      migration: m.source,
-      exec: (command, o2) => backend.exec(branch, command, { ...o2, superuser: opts.superuser ?? false }),
-      collectMetrics: collect2,
-      maxProbeConnections: reservation.probeConnections,
-      longReaderMs: opts.longReaderMs,
-      deploy: opts.deploy,
-      workload: opts.workload,
-      knownRowCounts: opts.knownRowCounts,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      timeouts: opts.timeouts
-    });
-  } finally {
-    reservation.release();
-  }
-}
-async function measureMysqlOnBranch(backend, conn, branch, m, opts) {
-  if (m.source.kind !== "sql") throw new InvalidInputError(`${m.name}: MySQL strategies are SQL`);
-  const sql = m.source.sql;
-  const file = m.source.file;
-  throwIfAborted(opts.signal);
-  opts.onProgress?.({ message: "running the migration (MySQL/MariaDB collector)" });
-  const owner = mysqlSettingsOf(conn);
-  const result = await withBranch(
-    backend,
-    branch,
-    async (toolConn) => {
-      const settings = mysqlSettingsOf(toolConn);
-      const runAs = opts.superuser || owner.user === settings.user ? void 0 : { user: owner.user, password: owner.password };
-      const measured = await measureMysqlMigration({ settings, name: m.name, branch }, sql, {
-        probes: opts.collectMetrics ?? true,
-        ...file ? { file } : {},
-        ...runAs ? { runAs } : {},
-        ...opts.longReaderMs ? { longReaderMs: opts.longReaderMs } : {},
-        ...opts.workload ? { workload: opts.workload } : {},
-        signal: opts.signal,
-        statementTimeoutMs: opts.timeouts.statementMs,
-        migrationTimeoutMs: opts.timeouts.migrationMs
-      });
-      const named = opts.relationDatabase ?? settings.database;
-      return renameDatabase(measured, settings.database, named);
-    },
-    { as: "superuser" }
-  );
-  throwIfAborted(opts.signal);
-  return result;
-}
-async function sandboxOf(backend, branch, m, superuser, mysqlDatabase) {
-  const sql = m.source.kind === "sql" ? m.source.sql : null;
-  const warnings = sql === null ? [] : mysqlDatabase !== null ? mysqlOutsideBranchWarnings(sql, mysqlDatabase) : outsideBranchWarnings(sql);
+async function sandboxOf(backend, branch, superuser, warnings) {
   if (backend.capabilities.isolation === "vm") return { role: "vm", warnings };
   if (superuser) return { role: "superuser", warnings };
   return { role: await branchIsSandboxed(backend, branch) ? "branch-owner" : "server-user", warnings };
@@ -74342,8 +74949,8 @@ async function branchIsSandboxed(backend, branch) {
 // src/core/migration-input.ts
 import { stat as stat9 } from "node:fs/promises";
 import { basename, resolve as resolve3 } from "node:path";
-init_split2();
-init_errors();
+init_engines();
+init_errors3();
 var MIGRATION_KINDS = ["auto", "file", "sql", "command"];
 var COMMAND_HINT = 'to run a shell command instead (an ETL job, `npm run migrate`), say so: --kind command (MCP: kind: "command"; suite: command:)';
 async function isFile(path6) {
@@ -74358,11 +74965,8 @@ function looksLikePath(text) {
 }
 async function checkSql(sql, label, mentionCommand, engine) {
   try {
-    if (engine === "mysql") {
-      if (splitMysql(sql, label).length === 0) throw new InvalidInputError(`${label} holds no SQL statement`);
-    } else {
-      await splitStatementsOffThread(sql, label);
-    }
+    const statements2 = await engineByName(engine).split(sql, label);
+    if (statements2.length === 0) throw new InvalidInputError(`${label} holds no SQL statement`);
   } catch (err) {
     if (mentionCommand && err instanceof InvalidInputError) {
       throw new InvalidInputError(err.message, { hint: `${err.hint ? `${err.hint}; ` : ""}${COMMAND_HINT}` });
@@ -74370,7 +74974,7 @@ async function checkSql(sql, label, mentionCommand, engine) {
     throw err;
   }
 }
-async function resolveMigration(input, cwd, index, engine = "postgres") {
+async function resolveMigration(input, cwd, index, engine = DEFAULT_ENGINE) {
   await loadParser();
   const text = input.migration;
   if (!text?.trim()) throw new InvalidInputError(`migration ${index + 1} is empty`);
@@ -74937,7 +75541,7 @@ async function recordTestedSuiteBranches(ctx, dir, branches, comparison) {
 }
 
 // src/core/settle.ts
-init_errors();
+init_errors3();
 var IDLE = { max_wait_ms: 0, blocked_ms: 0, probes: 0, timeouts: 0, errors: 0 };
 function blankResult(name, branch) {
   return {
@@ -75015,30 +75619,23 @@ async function testMigration(ctx, input) {
   });
   return comparison.results[0];
 }
-function refuseForMysql(input, resolved) {
-  if (input.deploy) throw postgresOnly("the deploy rehearsal (--deploy-lock-timeout)", "leave it out");
-  if (input.afterRun || input.beforeRank)
-    throw postgresOnly("strategy variants", "test the strategies as written");
-  const command = resolved.find((m) => m.source.kind === "command");
-  if (command) throw postgresOnly(`a shell-command strategy (${command.name})`, "give the migration as SQL");
-}
 async function testStrategies(ctx, input) {
   if (input.migrations.length === 0) throw new InvalidInputError("give at least one migration to test");
-  deployRehearsalFrom(input.deploy);
+  const deploy = deployRehearsalFrom(input.deploy);
   const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const engine = await checkpointEngine(ctx, checkpoint);
   if (input.engine) checkEngine({ tag: checkpoint.tag, engine }, input.engine);
-  return withEngine(ctx, engine, (c3) => runStrategies(c3, input, engine));
+  return withEngine(ctx, engine, (c3) => runStrategies(c3, input, { engine, checkpoint, deploy }));
 }
-async function runStrategies(ctx, input, engine) {
+async function runStrategies(ctx, input, checked3) {
+  const { engine, checkpoint, deploy } = checked3;
   const asked = input.parallel;
   if (asked !== void 0 && (!Number.isInteger(asked) || asked < 1))
     throw new InvalidInputError("parallel must be a whole number \u2265 1");
   const timeouts = timeoutsFromEnv(ctx.env);
-  const deploy = deployRehearsalFrom(input.deploy);
-  const checkpoint = await requireCheckpoint(ctx, input.baseline);
   const resolved = await Promise.all(input.migrations.map((m, i2) => resolveMigration(m, ctx.cwd, i2, engine)));
-  if (engine === "mysql") refuseForMysql(input, resolved);
+  const core = coreEngine(engine);
+  core.refuseUnsupported(input, resolved);
   const command = deploy ? resolved.find((m) => m.source.kind === "command") : void 0;
   if (command) {
     throw new InvalidInputError(
@@ -75057,8 +75654,7 @@ async function runStrategies(ctx, input, engine) {
     }
     names.add(m.name);
   }
-  const readWorkload = engine === "mysql" ? loadMysqlWorkload : loadWorkload;
-  const workload = input.workload ? await readWorkload(input.workload, ctx.cwd) : void 0;
+  const workload = input.workload ? await core.loadWorkload(input.workload, ctx.cwd) : void 0;
   throwIfAborted(input.signal);
   const backend = await ctx.backend();
   const knownRowCounts = rowCountsOfFreshBranches(checkpoint, backend);
@@ -75169,10 +75765,11 @@ async function runStrategies(ctx, input, engine) {
 // src/core/recover.ts
 init_embedded();
 init_engine();
+init_engines();
 init_children();
-function leftoversOf(data, backend, engine = "postgres") {
+function leftoversOf(data, backend, engine = DEFAULT_ENGINE) {
   const out = [];
-  const other = (e) => e.backend !== backend || (e.engine ?? "postgres") !== engine;
+  const other = (e) => e.backend !== backend || engineOf(e) !== engine;
   for (const b of Object.values(data.branches)) {
     if (other(b)) continue;
     const dead = !processAlive(b.pid);
@@ -75182,7 +75779,7 @@ function leftoversOf(data, backend, engine = "postgres") {
     if (other(c3) || c3.state === "ready") continue;
     if (c3.pid === void 0 || !processAlive(c3.pid)) out.push(`unfinished checkpoint ${c3.tag}`);
   }
-  if (backend === "vers" && engine === "postgres") {
+  if (backend === "vers" && engine === DEFAULT_ENGINE) {
     for (const v of Object.values(data.vms ?? {})) {
       if (v.state === "creating" && (v.pid === void 0 || !processAlive(v.pid))) out.push(`VM ${v.label}`);
     }
@@ -75224,7 +75821,7 @@ async function recoverAfterCrashes(ctx) {
 }
 
 // src/mcp/stdio.ts
-init_errors();
+init_errors3();
 
 // node_modules/zod/v3/helpers/util.js
 var util;
@@ -75945,7 +76542,7 @@ var ZodType2 = class {
   _refinement(refinement) {
     return new ZodEffects({
       schema: this,
-      typeName: ZodFirstPartyTypeKind.ZodEffects,
+      typeName: ZodFirstPartyTypeKind2.ZodEffects,
       effect: { type: "refinement", refinement }
     });
   }
@@ -76010,7 +76607,7 @@ var ZodType2 = class {
     return new ZodEffects({
       ...processCreateParams(this._def),
       schema: this,
-      typeName: ZodFirstPartyTypeKind.ZodEffects,
+      typeName: ZodFirstPartyTypeKind2.ZodEffects,
       effect: { type: "transform", transform: transform2 }
     });
   }
@@ -76020,12 +76617,12 @@ var ZodType2 = class {
       ...processCreateParams(this._def),
       innerType: this,
       defaultValue: defaultValueFunc,
-      typeName: ZodFirstPartyTypeKind.ZodDefault
+      typeName: ZodFirstPartyTypeKind2.ZodDefault
     });
   }
   brand() {
     return new ZodBranded({
-      typeName: ZodFirstPartyTypeKind.ZodBranded,
+      typeName: ZodFirstPartyTypeKind2.ZodBranded,
       type: this,
       ...processCreateParams(this._def)
     });
@@ -76036,7 +76633,7 @@ var ZodType2 = class {
       ...processCreateParams(this._def),
       innerType: this,
       catchValue: catchValueFunc,
-      typeName: ZodFirstPartyTypeKind.ZodCatch
+      typeName: ZodFirstPartyTypeKind2.ZodCatch
     });
   }
   describe(description) {
@@ -76680,7 +77277,7 @@ var ZodString2 = class _ZodString2 extends ZodType2 {
 ZodString2.create = (params) => {
   return new ZodString2({
     checks: [],
-    typeName: ZodFirstPartyTypeKind.ZodString,
+    typeName: ZodFirstPartyTypeKind2.ZodString,
     coerce: params?.coerce ?? false,
     ...processCreateParams(params)
   });
@@ -76920,7 +77517,7 @@ var ZodNumber2 = class _ZodNumber extends ZodType2 {
 ZodNumber2.create = (params) => {
   return new ZodNumber2({
     checks: [],
-    typeName: ZodFirstPartyTypeKind.ZodNumber,
+    typeName: ZodFirstPartyTypeKind2.ZodNumber,
     coerce: params?.coerce || false,
     ...processCreateParams(params)
   });
@@ -77092,7 +77689,7 @@ var ZodBigInt = class _ZodBigInt extends ZodType2 {
 ZodBigInt.create = (params) => {
   return new ZodBigInt({
     checks: [],
-    typeName: ZodFirstPartyTypeKind.ZodBigInt,
+    typeName: ZodFirstPartyTypeKind2.ZodBigInt,
     coerce: params?.coerce ?? false,
     ...processCreateParams(params)
   });
@@ -77117,7 +77714,7 @@ var ZodBoolean2 = class extends ZodType2 {
 };
 ZodBoolean2.create = (params) => {
   return new ZodBoolean2({
-    typeName: ZodFirstPartyTypeKind.ZodBoolean,
+    typeName: ZodFirstPartyTypeKind2.ZodBoolean,
     coerce: params?.coerce || false,
     ...processCreateParams(params)
   });
@@ -77227,7 +77824,7 @@ ZodDate.create = (params) => {
   return new ZodDate({
     checks: [],
     coerce: params?.coerce || false,
-    typeName: ZodFirstPartyTypeKind.ZodDate,
+    typeName: ZodFirstPartyTypeKind2.ZodDate,
     ...processCreateParams(params)
   });
 };
@@ -77248,7 +77845,7 @@ var ZodSymbol = class extends ZodType2 {
 };
 ZodSymbol.create = (params) => {
   return new ZodSymbol({
-    typeName: ZodFirstPartyTypeKind.ZodSymbol,
+    typeName: ZodFirstPartyTypeKind2.ZodSymbol,
     ...processCreateParams(params)
   });
 };
@@ -77269,7 +77866,7 @@ var ZodUndefined = class extends ZodType2 {
 };
 ZodUndefined.create = (params) => {
   return new ZodUndefined({
-    typeName: ZodFirstPartyTypeKind.ZodUndefined,
+    typeName: ZodFirstPartyTypeKind2.ZodUndefined,
     ...processCreateParams(params)
   });
 };
@@ -77290,7 +77887,7 @@ var ZodNull2 = class extends ZodType2 {
 };
 ZodNull2.create = (params) => {
   return new ZodNull2({
-    typeName: ZodFirstPartyTypeKind.ZodNull,
+    typeName: ZodFirstPartyTypeKind2.ZodNull,
     ...processCreateParams(params)
   });
 };
@@ -77305,7 +77902,7 @@ var ZodAny = class extends ZodType2 {
 };
 ZodAny.create = (params) => {
   return new ZodAny({
-    typeName: ZodFirstPartyTypeKind.ZodAny,
+    typeName: ZodFirstPartyTypeKind2.ZodAny,
     ...processCreateParams(params)
   });
 };
@@ -77320,7 +77917,7 @@ var ZodUnknown2 = class extends ZodType2 {
 };
 ZodUnknown2.create = (params) => {
   return new ZodUnknown2({
-    typeName: ZodFirstPartyTypeKind.ZodUnknown,
+    typeName: ZodFirstPartyTypeKind2.ZodUnknown,
     ...processCreateParams(params)
   });
 };
@@ -77337,7 +77934,7 @@ var ZodNever2 = class extends ZodType2 {
 };
 ZodNever2.create = (params) => {
   return new ZodNever2({
-    typeName: ZodFirstPartyTypeKind.ZodNever,
+    typeName: ZodFirstPartyTypeKind2.ZodNever,
     ...processCreateParams(params)
   });
 };
@@ -77358,7 +77955,7 @@ var ZodVoid = class extends ZodType2 {
 };
 ZodVoid.create = (params) => {
   return new ZodVoid({
-    typeName: ZodFirstPartyTypeKind.ZodVoid,
+    typeName: ZodFirstPartyTypeKind2.ZodVoid,
     ...processCreateParams(params)
   });
 };
@@ -77459,7 +78056,7 @@ ZodArray2.create = (schema, params) => {
     minLength: null,
     maxLength: null,
     exactLength: null,
-    typeName: ZodFirstPartyTypeKind.ZodArray,
+    typeName: ZodFirstPartyTypeKind2.ZodArray,
     ...processCreateParams(params)
   });
 };
@@ -77663,7 +78260,7 @@ var ZodObject2 = class _ZodObject extends ZodType2 {
         ...this._def.shape(),
         ...merging._def.shape()
       }),
-      typeName: ZodFirstPartyTypeKind.ZodObject
+      typeName: ZodFirstPartyTypeKind2.ZodObject
     });
     return merged;
   }
@@ -77805,7 +78402,7 @@ ZodObject2.create = (shape, params) => {
     shape: () => shape,
     unknownKeys: "strip",
     catchall: ZodNever2.create(),
-    typeName: ZodFirstPartyTypeKind.ZodObject,
+    typeName: ZodFirstPartyTypeKind2.ZodObject,
     ...processCreateParams(params)
   });
 };
@@ -77814,7 +78411,7 @@ ZodObject2.strictCreate = (shape, params) => {
     shape: () => shape,
     unknownKeys: "strict",
     catchall: ZodNever2.create(),
-    typeName: ZodFirstPartyTypeKind.ZodObject,
+    typeName: ZodFirstPartyTypeKind2.ZodObject,
     ...processCreateParams(params)
   });
 };
@@ -77823,7 +78420,7 @@ ZodObject2.lazycreate = (shape, params) => {
     shape,
     unknownKeys: "strip",
     catchall: ZodNever2.create(),
-    typeName: ZodFirstPartyTypeKind.ZodObject,
+    typeName: ZodFirstPartyTypeKind2.ZodObject,
     ...processCreateParams(params)
   });
 };
@@ -77914,7 +78511,7 @@ var ZodUnion2 = class extends ZodType2 {
 ZodUnion2.create = (types2, params) => {
   return new ZodUnion2({
     options: types2,
-    typeName: ZodFirstPartyTypeKind.ZodUnion,
+    typeName: ZodFirstPartyTypeKind2.ZodUnion,
     ...processCreateParams(params)
   });
 };
@@ -78017,7 +78614,7 @@ var ZodDiscriminatedUnion2 = class _ZodDiscriminatedUnion extends ZodType2 {
       }
     }
     return new _ZodDiscriminatedUnion({
-      typeName: ZodFirstPartyTypeKind.ZodDiscriminatedUnion,
+      typeName: ZodFirstPartyTypeKind2.ZodDiscriminatedUnion,
       discriminator,
       options,
       optionsMap,
@@ -78116,7 +78713,7 @@ ZodIntersection2.create = (left, right, params) => {
   return new ZodIntersection2({
     left,
     right,
-    typeName: ZodFirstPartyTypeKind.ZodIntersection,
+    typeName: ZodFirstPartyTypeKind2.ZodIntersection,
     ...processCreateParams(params)
   });
 };
@@ -78182,7 +78779,7 @@ ZodTuple.create = (schemas, params) => {
   }
   return new ZodTuple({
     items: schemas,
-    typeName: ZodFirstPartyTypeKind.ZodTuple,
+    typeName: ZodFirstPartyTypeKind2.ZodTuple,
     rest: null,
     ...processCreateParams(params)
   });
@@ -78228,14 +78825,14 @@ var ZodRecord2 = class _ZodRecord extends ZodType2 {
       return new _ZodRecord({
         keyType: first,
         valueType: second,
-        typeName: ZodFirstPartyTypeKind.ZodRecord,
+        typeName: ZodFirstPartyTypeKind2.ZodRecord,
         ...processCreateParams(third)
       });
     }
     return new _ZodRecord({
       keyType: ZodString2.create(),
       valueType: first,
-      typeName: ZodFirstPartyTypeKind.ZodRecord,
+      typeName: ZodFirstPartyTypeKind2.ZodRecord,
       ...processCreateParams(second)
     });
   }
@@ -78302,7 +78899,7 @@ ZodMap.create = (keyType, valueType, params) => {
   return new ZodMap({
     valueType,
     keyType,
-    typeName: ZodFirstPartyTypeKind.ZodMap,
+    typeName: ZodFirstPartyTypeKind2.ZodMap,
     ...processCreateParams(params)
   });
 };
@@ -78387,7 +78984,7 @@ ZodSet.create = (valueType, params) => {
     valueType,
     minSize: null,
     maxSize: null,
-    typeName: ZodFirstPartyTypeKind.ZodSet,
+    typeName: ZodFirstPartyTypeKind2.ZodSet,
     ...processCreateParams(params)
   });
 };
@@ -78491,7 +79088,7 @@ var ZodFunction = class _ZodFunction extends ZodType2 {
     return new _ZodFunction({
       args: args ? args : ZodTuple.create([]).rest(ZodUnknown2.create()),
       returns: returns || ZodUnknown2.create(),
-      typeName: ZodFirstPartyTypeKind.ZodFunction,
+      typeName: ZodFirstPartyTypeKind2.ZodFunction,
       ...processCreateParams(params)
     });
   }
@@ -78509,7 +79106,7 @@ var ZodLazy = class extends ZodType2 {
 ZodLazy.create = (getter, params) => {
   return new ZodLazy({
     getter,
-    typeName: ZodFirstPartyTypeKind.ZodLazy,
+    typeName: ZodFirstPartyTypeKind2.ZodLazy,
     ...processCreateParams(params)
   });
 };
@@ -78533,14 +79130,14 @@ var ZodLiteral2 = class extends ZodType2 {
 ZodLiteral2.create = (value, params) => {
   return new ZodLiteral2({
     value,
-    typeName: ZodFirstPartyTypeKind.ZodLiteral,
+    typeName: ZodFirstPartyTypeKind2.ZodLiteral,
     ...processCreateParams(params)
   });
 };
 function createZodEnum(values, params) {
   return new ZodEnum2({
     values,
-    typeName: ZodFirstPartyTypeKind.ZodEnum,
+    typeName: ZodFirstPartyTypeKind2.ZodEnum,
     ...processCreateParams(params)
   });
 }
@@ -78643,7 +79240,7 @@ var ZodNativeEnum = class extends ZodType2 {
 ZodNativeEnum.create = (values, params) => {
   return new ZodNativeEnum({
     values,
-    typeName: ZodFirstPartyTypeKind.ZodNativeEnum,
+    typeName: ZodFirstPartyTypeKind2.ZodNativeEnum,
     ...processCreateParams(params)
   });
 };
@@ -78673,7 +79270,7 @@ var ZodPromise = class extends ZodType2 {
 ZodPromise.create = (schema, params) => {
   return new ZodPromise({
     type: schema,
-    typeName: ZodFirstPartyTypeKind.ZodPromise,
+    typeName: ZodFirstPartyTypeKind2.ZodPromise,
     ...processCreateParams(params)
   });
 };
@@ -78682,7 +79279,7 @@ var ZodEffects = class extends ZodType2 {
     return this._def.schema;
   }
   sourceType() {
-    return this._def.schema._def.typeName === ZodFirstPartyTypeKind.ZodEffects ? this._def.schema.sourceType() : this._def.schema;
+    return this._def.schema._def.typeName === ZodFirstPartyTypeKind2.ZodEffects ? this._def.schema.sourceType() : this._def.schema;
   }
   _parse(input) {
     const { status, ctx } = this._processInputParams(input);
@@ -78803,7 +79400,7 @@ var ZodEffects = class extends ZodType2 {
 ZodEffects.create = (schema, effect, params) => {
   return new ZodEffects({
     schema,
-    typeName: ZodFirstPartyTypeKind.ZodEffects,
+    typeName: ZodFirstPartyTypeKind2.ZodEffects,
     effect,
     ...processCreateParams(params)
   });
@@ -78812,7 +79409,7 @@ ZodEffects.createWithPreprocess = (preprocess2, schema, params) => {
   return new ZodEffects({
     schema,
     effect: { type: "preprocess", transform: preprocess2 },
-    typeName: ZodFirstPartyTypeKind.ZodEffects,
+    typeName: ZodFirstPartyTypeKind2.ZodEffects,
     ...processCreateParams(params)
   });
 };
@@ -78831,7 +79428,7 @@ var ZodOptional2 = class extends ZodType2 {
 ZodOptional2.create = (type, params) => {
   return new ZodOptional2({
     innerType: type,
-    typeName: ZodFirstPartyTypeKind.ZodOptional,
+    typeName: ZodFirstPartyTypeKind2.ZodOptional,
     ...processCreateParams(params)
   });
 };
@@ -78850,7 +79447,7 @@ var ZodNullable2 = class extends ZodType2 {
 ZodNullable2.create = (type, params) => {
   return new ZodNullable2({
     innerType: type,
-    typeName: ZodFirstPartyTypeKind.ZodNullable,
+    typeName: ZodFirstPartyTypeKind2.ZodNullable,
     ...processCreateParams(params)
   });
 };
@@ -78874,7 +79471,7 @@ var ZodDefault2 = class extends ZodType2 {
 ZodDefault2.create = (type, params) => {
   return new ZodDefault2({
     innerType: type,
-    typeName: ZodFirstPartyTypeKind.ZodDefault,
+    typeName: ZodFirstPartyTypeKind2.ZodDefault,
     defaultValue: typeof params.default === "function" ? params.default : () => params.default,
     ...processCreateParams(params)
   });
@@ -78927,7 +79524,7 @@ var ZodCatch2 = class extends ZodType2 {
 ZodCatch2.create = (type, params) => {
   return new ZodCatch2({
     innerType: type,
-    typeName: ZodFirstPartyTypeKind.ZodCatch,
+    typeName: ZodFirstPartyTypeKind2.ZodCatch,
     catchValue: typeof params.catch === "function" ? params.catch : () => params.catch,
     ...processCreateParams(params)
   });
@@ -78949,7 +79546,7 @@ var ZodNaN = class extends ZodType2 {
 };
 ZodNaN.create = (params) => {
   return new ZodNaN({
-    typeName: ZodFirstPartyTypeKind.ZodNaN,
+    typeName: ZodFirstPartyTypeKind2.ZodNaN,
     ...processCreateParams(params)
   });
 };
@@ -79018,7 +79615,7 @@ var ZodPipeline = class _ZodPipeline extends ZodType2 {
     return new _ZodPipeline({
       in: a2,
       out: b,
-      typeName: ZodFirstPartyTypeKind.ZodPipeline
+      typeName: ZodFirstPartyTypeKind2.ZodPipeline
     });
   }
 };
@@ -79040,52 +79637,52 @@ var ZodReadonly2 = class extends ZodType2 {
 ZodReadonly2.create = (type, params) => {
   return new ZodReadonly2({
     innerType: type,
-    typeName: ZodFirstPartyTypeKind.ZodReadonly,
+    typeName: ZodFirstPartyTypeKind2.ZodReadonly,
     ...processCreateParams(params)
   });
 };
 var late = {
   object: ZodObject2.lazycreate
 };
-var ZodFirstPartyTypeKind;
-(function(ZodFirstPartyTypeKind2) {
-  ZodFirstPartyTypeKind2["ZodString"] = "ZodString";
-  ZodFirstPartyTypeKind2["ZodNumber"] = "ZodNumber";
-  ZodFirstPartyTypeKind2["ZodNaN"] = "ZodNaN";
-  ZodFirstPartyTypeKind2["ZodBigInt"] = "ZodBigInt";
-  ZodFirstPartyTypeKind2["ZodBoolean"] = "ZodBoolean";
-  ZodFirstPartyTypeKind2["ZodDate"] = "ZodDate";
-  ZodFirstPartyTypeKind2["ZodSymbol"] = "ZodSymbol";
-  ZodFirstPartyTypeKind2["ZodUndefined"] = "ZodUndefined";
-  ZodFirstPartyTypeKind2["ZodNull"] = "ZodNull";
-  ZodFirstPartyTypeKind2["ZodAny"] = "ZodAny";
-  ZodFirstPartyTypeKind2["ZodUnknown"] = "ZodUnknown";
-  ZodFirstPartyTypeKind2["ZodNever"] = "ZodNever";
-  ZodFirstPartyTypeKind2["ZodVoid"] = "ZodVoid";
-  ZodFirstPartyTypeKind2["ZodArray"] = "ZodArray";
-  ZodFirstPartyTypeKind2["ZodObject"] = "ZodObject";
-  ZodFirstPartyTypeKind2["ZodUnion"] = "ZodUnion";
-  ZodFirstPartyTypeKind2["ZodDiscriminatedUnion"] = "ZodDiscriminatedUnion";
-  ZodFirstPartyTypeKind2["ZodIntersection"] = "ZodIntersection";
-  ZodFirstPartyTypeKind2["ZodTuple"] = "ZodTuple";
-  ZodFirstPartyTypeKind2["ZodRecord"] = "ZodRecord";
-  ZodFirstPartyTypeKind2["ZodMap"] = "ZodMap";
-  ZodFirstPartyTypeKind2["ZodSet"] = "ZodSet";
-  ZodFirstPartyTypeKind2["ZodFunction"] = "ZodFunction";
-  ZodFirstPartyTypeKind2["ZodLazy"] = "ZodLazy";
-  ZodFirstPartyTypeKind2["ZodLiteral"] = "ZodLiteral";
-  ZodFirstPartyTypeKind2["ZodEnum"] = "ZodEnum";
-  ZodFirstPartyTypeKind2["ZodEffects"] = "ZodEffects";
-  ZodFirstPartyTypeKind2["ZodNativeEnum"] = "ZodNativeEnum";
-  ZodFirstPartyTypeKind2["ZodOptional"] = "ZodOptional";
-  ZodFirstPartyTypeKind2["ZodNullable"] = "ZodNullable";
-  ZodFirstPartyTypeKind2["ZodDefault"] = "ZodDefault";
-  ZodFirstPartyTypeKind2["ZodCatch"] = "ZodCatch";
-  ZodFirstPartyTypeKind2["ZodPromise"] = "ZodPromise";
-  ZodFirstPartyTypeKind2["ZodBranded"] = "ZodBranded";
-  ZodFirstPartyTypeKind2["ZodPipeline"] = "ZodPipeline";
-  ZodFirstPartyTypeKind2["ZodReadonly"] = "ZodReadonly";
-})(ZodFirstPartyTypeKind || (ZodFirstPartyTypeKind = {}));
+var ZodFirstPartyTypeKind2;
+(function(ZodFirstPartyTypeKind3) {
+  ZodFirstPartyTypeKind3["ZodString"] = "ZodString";
+  ZodFirstPartyTypeKind3["ZodNumber"] = "ZodNumber";
+  ZodFirstPartyTypeKind3["ZodNaN"] = "ZodNaN";
+  ZodFirstPartyTypeKind3["ZodBigInt"] = "ZodBigInt";
+  ZodFirstPartyTypeKind3["ZodBoolean"] = "ZodBoolean";
+  ZodFirstPartyTypeKind3["ZodDate"] = "ZodDate";
+  ZodFirstPartyTypeKind3["ZodSymbol"] = "ZodSymbol";
+  ZodFirstPartyTypeKind3["ZodUndefined"] = "ZodUndefined";
+  ZodFirstPartyTypeKind3["ZodNull"] = "ZodNull";
+  ZodFirstPartyTypeKind3["ZodAny"] = "ZodAny";
+  ZodFirstPartyTypeKind3["ZodUnknown"] = "ZodUnknown";
+  ZodFirstPartyTypeKind3["ZodNever"] = "ZodNever";
+  ZodFirstPartyTypeKind3["ZodVoid"] = "ZodVoid";
+  ZodFirstPartyTypeKind3["ZodArray"] = "ZodArray";
+  ZodFirstPartyTypeKind3["ZodObject"] = "ZodObject";
+  ZodFirstPartyTypeKind3["ZodUnion"] = "ZodUnion";
+  ZodFirstPartyTypeKind3["ZodDiscriminatedUnion"] = "ZodDiscriminatedUnion";
+  ZodFirstPartyTypeKind3["ZodIntersection"] = "ZodIntersection";
+  ZodFirstPartyTypeKind3["ZodTuple"] = "ZodTuple";
+  ZodFirstPartyTypeKind3["ZodRecord"] = "ZodRecord";
+  ZodFirstPartyTypeKind3["ZodMap"] = "ZodMap";
+  ZodFirstPartyTypeKind3["ZodSet"] = "ZodSet";
+  ZodFirstPartyTypeKind3["ZodFunction"] = "ZodFunction";
+  ZodFirstPartyTypeKind3["ZodLazy"] = "ZodLazy";
+  ZodFirstPartyTypeKind3["ZodLiteral"] = "ZodLiteral";
+  ZodFirstPartyTypeKind3["ZodEnum"] = "ZodEnum";
+  ZodFirstPartyTypeKind3["ZodEffects"] = "ZodEffects";
+  ZodFirstPartyTypeKind3["ZodNativeEnum"] = "ZodNativeEnum";
+  ZodFirstPartyTypeKind3["ZodOptional"] = "ZodOptional";
+  ZodFirstPartyTypeKind3["ZodNullable"] = "ZodNullable";
+  ZodFirstPartyTypeKind3["ZodDefault"] = "ZodDefault";
+  ZodFirstPartyTypeKind3["ZodCatch"] = "ZodCatch";
+  ZodFirstPartyTypeKind3["ZodPromise"] = "ZodPromise";
+  ZodFirstPartyTypeKind3["ZodBranded"] = "ZodBranded";
+  ZodFirstPartyTypeKind3["ZodPipeline"] = "ZodPipeline";
+  ZodFirstPartyTypeKind3["ZodReadonly"] = "ZodReadonly";
+})(ZodFirstPartyTypeKind2 || (ZodFirstPartyTypeKind2 = {}));
 var stringType = ZodString2.create;
 var numberType = ZodNumber2.create;
 var nanType = ZodNaN.create;
@@ -79121,7 +79718,15 @@ var nullableType = ZodNullable2.create;
 var preprocessType = ZodEffects.createWithPreprocess;
 var pipelineType = ZodPipeline.create;
 
+// node_modules/zod/v4/mini/external.js
+init_core2();
+
+// node_modules/zod/v4/mini/parse.js
+init_core2();
+
 // node_modules/zod/v4/mini/schemas.js
+init_core2();
+init_util();
 var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
   if (!inst._zod)
     throw new Error("Uninitialized schema in ZodMiniType.");
@@ -79186,6 +79791,10 @@ function object2(shape, params) {
   };
   return new ZodMiniObject(def);
 }
+
+// node_modules/zod/v4/mini/external.js
+init_json_schema_processors();
+init_locales();
 
 // node_modules/@modelcontextprotocol/sdk/dist/esm/server/zod-compat.js
 function isZ4Schema(s) {
@@ -79454,7 +80063,7 @@ function parseArrayDef(def, refs) {
   const res = {
     type: "array"
   };
-  if (def.type?._def && def.type?._def?.typeName !== ZodFirstPartyTypeKind.ZodAny) {
+  if (def.type?._def && def.type?._def?.typeName !== ZodFirstPartyTypeKind2.ZodAny) {
     res.items = parseDef(def.type._def, {
       ...refs,
       currentPath: [...refs.currentPath, "items"]
@@ -80008,7 +80617,7 @@ function parseRecordDef(def, refs) {
   if (refs.target === "openAi") {
     console.warn("Warning: OpenAI may not support records in schemas! Try an array of key-value pairs instead.");
   }
-  if (refs.target === "openApi3" && def.keyType?._def.typeName === ZodFirstPartyTypeKind.ZodEnum) {
+  if (refs.target === "openApi3" && def.keyType?._def.typeName === ZodFirstPartyTypeKind2.ZodEnum) {
     return {
       type: "object",
       required: def.keyType._def.values,
@@ -80032,20 +80641,20 @@ function parseRecordDef(def, refs) {
   if (refs.target === "openApi3") {
     return schema;
   }
-  if (def.keyType?._def.typeName === ZodFirstPartyTypeKind.ZodString && def.keyType._def.checks?.length) {
+  if (def.keyType?._def.typeName === ZodFirstPartyTypeKind2.ZodString && def.keyType._def.checks?.length) {
     const { type, ...keyType } = parseStringDef(def.keyType._def, refs);
     return {
       ...schema,
       propertyNames: keyType
     };
-  } else if (def.keyType?._def.typeName === ZodFirstPartyTypeKind.ZodEnum) {
+  } else if (def.keyType?._def.typeName === ZodFirstPartyTypeKind2.ZodEnum) {
     return {
       ...schema,
       propertyNames: {
         enum: def.keyType._def.values
       }
     };
-  } else if (def.keyType?._def.typeName === ZodFirstPartyTypeKind.ZodBranded && def.keyType._def.type._def.typeName === ZodFirstPartyTypeKind.ZodString && def.keyType._def.type._def.checks?.length) {
+  } else if (def.keyType?._def.typeName === ZodFirstPartyTypeKind2.ZodBranded && def.keyType._def.type._def.typeName === ZodFirstPartyTypeKind2.ZodString && def.keyType._def.type._def.checks?.length) {
     const { type, ...keyType } = parseBrandedDef(def.keyType._def, refs);
     return {
       ...schema,
@@ -80445,73 +81054,73 @@ var parseReadonlyDef = (def, refs) => {
 // node_modules/zod-to-json-schema/dist/esm/selectParser.js
 var selectParser = (def, typeName, refs) => {
   switch (typeName) {
-    case ZodFirstPartyTypeKind.ZodString:
+    case ZodFirstPartyTypeKind2.ZodString:
       return parseStringDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodNumber:
+    case ZodFirstPartyTypeKind2.ZodNumber:
       return parseNumberDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodObject:
+    case ZodFirstPartyTypeKind2.ZodObject:
       return parseObjectDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodBigInt:
+    case ZodFirstPartyTypeKind2.ZodBigInt:
       return parseBigintDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodBoolean:
+    case ZodFirstPartyTypeKind2.ZodBoolean:
       return parseBooleanDef();
-    case ZodFirstPartyTypeKind.ZodDate:
+    case ZodFirstPartyTypeKind2.ZodDate:
       return parseDateDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodUndefined:
+    case ZodFirstPartyTypeKind2.ZodUndefined:
       return parseUndefinedDef(refs);
-    case ZodFirstPartyTypeKind.ZodNull:
+    case ZodFirstPartyTypeKind2.ZodNull:
       return parseNullDef(refs);
-    case ZodFirstPartyTypeKind.ZodArray:
+    case ZodFirstPartyTypeKind2.ZodArray:
       return parseArrayDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodUnion:
-    case ZodFirstPartyTypeKind.ZodDiscriminatedUnion:
+    case ZodFirstPartyTypeKind2.ZodUnion:
+    case ZodFirstPartyTypeKind2.ZodDiscriminatedUnion:
       return parseUnionDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodIntersection:
+    case ZodFirstPartyTypeKind2.ZodIntersection:
       return parseIntersectionDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodTuple:
+    case ZodFirstPartyTypeKind2.ZodTuple:
       return parseTupleDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodRecord:
+    case ZodFirstPartyTypeKind2.ZodRecord:
       return parseRecordDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodLiteral:
+    case ZodFirstPartyTypeKind2.ZodLiteral:
       return parseLiteralDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodEnum:
+    case ZodFirstPartyTypeKind2.ZodEnum:
       return parseEnumDef(def);
-    case ZodFirstPartyTypeKind.ZodNativeEnum:
+    case ZodFirstPartyTypeKind2.ZodNativeEnum:
       return parseNativeEnumDef(def);
-    case ZodFirstPartyTypeKind.ZodNullable:
+    case ZodFirstPartyTypeKind2.ZodNullable:
       return parseNullableDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodOptional:
+    case ZodFirstPartyTypeKind2.ZodOptional:
       return parseOptionalDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodMap:
+    case ZodFirstPartyTypeKind2.ZodMap:
       return parseMapDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodSet:
+    case ZodFirstPartyTypeKind2.ZodSet:
       return parseSetDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodLazy:
+    case ZodFirstPartyTypeKind2.ZodLazy:
       return () => def.getter()._def;
-    case ZodFirstPartyTypeKind.ZodPromise:
+    case ZodFirstPartyTypeKind2.ZodPromise:
       return parsePromiseDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodNaN:
-    case ZodFirstPartyTypeKind.ZodNever:
+    case ZodFirstPartyTypeKind2.ZodNaN:
+    case ZodFirstPartyTypeKind2.ZodNever:
       return parseNeverDef(refs);
-    case ZodFirstPartyTypeKind.ZodEffects:
+    case ZodFirstPartyTypeKind2.ZodEffects:
       return parseEffectsDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodAny:
+    case ZodFirstPartyTypeKind2.ZodAny:
       return parseAnyDef(refs);
-    case ZodFirstPartyTypeKind.ZodUnknown:
+    case ZodFirstPartyTypeKind2.ZodUnknown:
       return parseUnknownDef(refs);
-    case ZodFirstPartyTypeKind.ZodDefault:
+    case ZodFirstPartyTypeKind2.ZodDefault:
       return parseDefaultDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodBranded:
+    case ZodFirstPartyTypeKind2.ZodBranded:
       return parseBrandedDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodReadonly:
+    case ZodFirstPartyTypeKind2.ZodReadonly:
       return parseReadonlyDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodCatch:
+    case ZodFirstPartyTypeKind2.ZodCatch:
       return parseCatchDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodPipeline:
+    case ZodFirstPartyTypeKind2.ZodPipeline:
       return parsePipelineDef(def, refs);
-    case ZodFirstPartyTypeKind.ZodFunction:
-    case ZodFirstPartyTypeKind.ZodVoid:
-    case ZodFirstPartyTypeKind.ZodSymbol:
+    case ZodFirstPartyTypeKind2.ZodFunction:
+    case ZodFirstPartyTypeKind2.ZodVoid:
+    case ZodFirstPartyTypeKind2.ZodSymbol:
       return void 0;
     default:
       return /* @__PURE__ */ ((_) => void 0)(typeName);
@@ -82430,6 +83039,7 @@ var ExperimentalMcpServerTasks = class {
 };
 
 // node_modules/@modelcontextprotocol/sdk/dist/esm/server/mcp.js
+init_zod();
 function toolInputElementCount(value, max) {
   let count2 = 0;
   const stack = [value];
@@ -83299,7 +83909,8 @@ the branch. Test results link HTML/markdown/JUnit reports (lock timelines). The 
 state with this server.`;
 
 // src/tools/db-branches.ts
-init_errors();
+init_zod();
+init_errors3();
 
 // src/report/tables.ts
 var import_cli_table3 = __toESM(require_cli_table3(), 1);
@@ -83323,262 +83934,8 @@ function renderBranchListText({ checkpoints, branches }) {
   ].join("\n\n");
 }
 
-// src/result.ts
-var StatementResultSchema = object({
-  index: number2().int().describe("1-based position of the statement in the migration"),
-  sql: string2(),
-  line: number2().int().describe("line in the migration file where the statement starts"),
-  duration_ms: number2(),
-  error: string2().nullable(),
-  sqlstate: string2().nullable().optional(),
-  start_ms: number2().optional().describe("when the statement began, ms from the start of the migration")
-});
-var LockHeldSchema = object({
-  relation: string2().describe("schema-qualified relation name"),
-  mode: string2().describe("Postgres lock mode, e.g. AccessExclusiveLock"),
-  held_ms: number2().describe("how long the migration held the lock, from 10 ms sampling"),
-  statement: number2().int().nullable().describe("statement index that was running when it was taken"),
-  start_ms: number2().describe("when it was first seen, ms from the start of the migration"),
-  blocked_pids: number2().int().optional().describe("sessions seen waiting on the migration while it held it")
-});
-var WaitCauseSchema = object({
-  kind: _enum([
-    "row_lock",
-    "index_lock",
-    "view_lock",
-    "table_lock",
-    "lock_queue",
-    "other_session",
-    "slow_execution"
-  ]).describe("what the application statement waited for"),
-  relation: string2().nullable().describe("the relation whose lock it waited for, when it was a relation lock"),
-  statement: number2().int().nullable().describe("the migration statement that held it"),
-  sql: string2().nullable().describe("that statement's text, shortened"),
-  text: string2().describe("the cause in plain words")
-});
-var ProbeStatusSchema = _enum(["measured", "unmeasured", "not_applicable"]);
-var ProbeStatsSchema = object({
-  max_wait_ms: number2().describe("longest time one application statement (probe) waited"),
-  blocked_ms: number2().describe("total time during which probes were waiting (union of waits)"),
-  probes: number2().int(),
-  timeouts: number2().int(),
-  errors: number2().int(),
-  deadlocks: number2().int().optional().describe("probes that deadlocked with the migration"),
-  waited_share: number2().optional().describe("share (0-1) of probes that waited more than 100 ms"),
-  status: ProbeStatusSchema.optional().describe(
-    "measured; unmeasured (no probe could run: never read as 0 ms); not_applicable (writes to a view)"
-  ),
-  unmeasured_reason: string2().optional(),
-  cause: WaitCauseSchema.nullable().optional().describe("why the longest wait waited")
-});
-var BlockingSchema = object({
-  reads: ProbeStatsSchema,
-  writes: ProbeStatsSchema,
-  tables: record(string2(), object({ reads: ProbeStatsSchema, writes: ProbeStatsSchema }))
-});
-var BloatEntrySchema = object({
-  relation: string2(),
-  size_before: number2().describe("bytes, table + indexes + toast"),
-  size_after: number2(),
-  dead_tuples: number2().nullable().describe("dead row versions left; null where the engine has none to count (InnoDB purges them itself)"),
-  dead_pct: number2().nullable()
-});
-var IntegritySchema = object({
-  ok: boolean2(),
-  row_counts: record(string2(), object({ before: number2(), after: number2().nullable() })),
-  invalid_indexes: array(string2()),
-  not_valid_constraints: array(string2()),
-  problems: array(string2()).optional().describe("why ok is false, in plain words")
-});
-var ValidationSchema = object({
-  status: _enum(["passed", "failed"]),
-  output: string2()
-});
-var LockEventSchema = object({
-  relation: string2(),
-  mode: string2(),
-  granted: boolean2(),
-  start_ms: number2(),
-  end_ms: number2(),
-  statement: number2().int().nullable()
-});
-var ProbeWaitSchema = object({
-  relation: string2(),
-  kind: _enum(["read", "write"]),
-  start_ms: number2(),
-  wait_ms: number2(),
-  timed_out: boolean2(),
-  deadlock: boolean2().optional().describe("the probe deadlocked with the migration"),
-  cause: WaitCauseSchema.optional()
-});
-var AppWaitsSchema = object({
-  waits: number2().int().describe("application statements (probes) that waited more than 5 ms"),
-  max_wait_ms: number2().describe("the longest of those waits"),
-  blocked_ms: number2().describe("time during which at least one of them was waiting (union)"),
-  timeouts: number2().int().describe("probes that gave up waiting")
-});
-var DeployAttemptSchema = object({
-  first_statement: number2().int().describe("first statement of the transaction tried (its BEGIN, or the statement alone)"),
-  last_statement: number2().int().describe("last statement of that transaction"),
-  attempt: number2().int().describe("1-based try of this transaction"),
-  statement: number2().int().describe("the statement the try ended on: the one that failed, or the last"),
-  start_ms: number2().describe("ms from the start of the migration"),
-  duration_ms: number2(),
-  outcome: _enum(["ok", "lock_timeout", "error"]),
-  error: string2().nullable(),
-  backoff_ms: number2().describe("wait before the next try (0: none followed)"),
-  cleanup: array(
-    object({
-      index: string2().describe("schema.name of the INVALID index the timed-out statement left"),
-      dropped: boolean2().describe("dropped (DROP INDEX CONCURRENTLY) before the next try"),
-      tries: number2().int(),
-      error: string2().nullable()
-    })
-  ).optional(),
-  app_waits: AppWaitsSchema.nullable().describe(
-    "the application's waits during this try (null: not measured)"
-  )
-});
-var DeployRehearsalSchema = object({
-  lock_timeout_ms: number2().int().describe("lock_timeout every statement ran under"),
-  retries: number2().int().describe("retries allowed per transaction after a lock timeout"),
-  backoff_ms: number2().int().describe("wait before the first retry; doubled for each further one"),
-  budget_ms: number2().int().describe("no retry starts past this time since the deploy began"),
-  got_through: boolean2().describe("every statement completed within the retries and the budget"),
-  reason: string2().nullable().describe("why it did not get through"),
-  total_ms: number2().describe("the whole deploy: every try and every wait between them"),
-  statements: array(
-    object({
-      index: number2().int(),
-      attempts: number2().int().describe("times the statement was sent"),
-      lock_timeouts: number2().int(),
-      got_through: boolean2().describe("its transaction committed (or, alone, it completed)")
-    })
-  ),
-  attempts: array(DeployAttemptSchema),
-  app_waits: AppWaitsSchema.nullable().describe(
-    "the application's waits across all tries and the waits between them"
-  )
-});
-var EngineNameSchema = _enum(["postgres", "mysql"]);
-var engineField = EngineNameSchema.optional().describe(
-  "the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes"
-);
-var StrategyResultSchema = object({
-  name: string2(),
-  engine: engineField,
-  branch: string2(),
-  status: _enum(["passed", "failed"]),
-  error: string2().nullable(),
-  failed_statement: number2().int().nullable().optional(),
-  duration_ms: number2(),
-  branch_ms: number2().optional().describe("time it took to create this strategy's branch from the checkpoint"),
-  statements: array(StatementResultSchema),
-  locks: array(LockHeldSchema),
-  blocking: BlockingSchema,
-  rewrites: array(string2()),
-  bloat: object({ tables: array(BloatEntrySchema) }),
-  integrity: IntegritySchema,
-  validation: ValidationSchema.nullable(),
-  wal_bytes: number2().nullable().optional(),
-  schema_changes: array(string2()).optional().describe("catalog differences against the checkpoint"),
-  timeline: object({ locks: array(LockEventSchema), waits: array(ProbeWaitSchema) }).optional().describe("raw lock intervals and probe waits, for the HTML lock timeline"),
-  metrics: record(string2(), number2().nullable()).optional(),
-  lock_source: string2().optional().describe(
-    "MySQL: where lock holders and waiters were read (performance_schema, the metadata_lock_info plugin, both, or none: then lock holders cannot be named)"
-  ),
-  sandbox: object({
-    role: _enum(["branch-owner", "superuser", "server-user", "vm"]).describe(
-      "who the migration ran as: the branch's own role, the server's superuser (asked for with --superuser), the server user (no sandbox: it is not a superuser), or a Vers VM"
-    ),
-    warnings: array(string2()).describe("statements that reach outside the branch (from the parse tree; advisory)")
-  }).optional(),
-  workload: WorkloadResultSchema.optional().describe(
-    "the application's own workload (--workload): latency, errors, committed writes"
-  ),
-  deploy: DeployRehearsalSchema.optional().describe(
-    "the deploy rehearsal (--deploy-lock-timeout): tries per statement under lock_timeout, retries, app waits per try"
-  ),
-  equivalence: object({
-    status: _enum(["original", "same", "different", "unchecked"]),
-    original: string2().describe("the strategy whose end state this one is compared with"),
-    differences: array(string2()).describe("schema lines (+/-/~) and tables whose data differ"),
-    reason: string2().optional().describe("why it was not checked")
-  }).optional().describe(
-    "same end-state schema (column order aside) and data (volatile values aside) as the original's"
-  )
-});
-var RecommendationSchema = object({
-  name: string2(),
-  reasons: array(string2())
-});
-var ComparisonSchema = object({
-  baseline: string2(),
-  engine: engineField,
-  backend: _enum(["local", "vers"]),
-  mode: _enum(["serial", "parallel"]).optional(),
-  results: array(StrategyResultSchema),
-  recommendation: RecommendationSchema.nullable(),
-  rejected: array(object({ name: string2(), reason: string2() })).optional()
-});
-var CheckpointReportSchema = object({
-  status: literal("checkpoint_created"),
-  tag: string2(),
-  engine: engineField,
-  backend: _enum(["local", "vers"]),
-  id: string2().describe("template database (local) or commit UUID (vers)"),
-  source: string2().describe("the database or VM that was snapshotted"),
-  database: string2(),
-  strategy: string2().describe("how the copy was made: WAL_LOG, FILE_COPY, FILE_COPY+clone, vers commit"),
-  duration_ms: number2(),
-  created_at: string2(),
-  tables: array(object({ relation: string2(), rows: number2(), total_bytes: number2() })).nullable().describe("row counts (exact) and sizes at checkpoint time, when include_stats"),
-  next: array(string2()).describe("what to run next")
-});
-var BranchComparisonSchema = object({
-  branches: array(string2()),
-  engine: engineField,
-  reference: string2().describe("the checkpoint the first branch came from; differences are against it"),
-  query: string2().nullable(),
-  query_results: record(
-    string2(),
-    object({
-      columns: array(string2()),
-      rows: array(record(string2(), unknown())),
-      row_count: number2(),
-      truncated: boolean2(),
-      error: string2().nullable()
-    })
-  ).describe("per branch: the comparison_query result (read-only transaction, statement timeout)"),
-  row_counts: record(string2(), record(string2(), number2().nullable())).describe("relation -> {checkpoint, <branch>...}: exact row counts; null where the table does not exist"),
-  schema_differences: record(string2(), array(string2())).describe("per branch: catalog differences against the checkpoint")
-});
-var BranchListSchema = object({
-  checkpoints: array(
-    object({
-      tag: string2(),
-      backend: _enum(["local", "vers"]),
-      engine: _enum(["postgres", "mysql"]),
-      id: string2(),
-      source: string2(),
-      strategy: string2(),
-      created_at: string2(),
-      state: string2()
-    })
-  ),
-  branches: array(
-    object({
-      name: string2(),
-      backend: _enum(["local", "vers"]),
-      engine: _enum(["postgres", "mysql"]),
-      checkpoint: string2(),
-      id: string2(),
-      created_at: string2(),
-      created_by: string2(),
-      state: string2()
-    })
-  )
-});
+// src/tools/db-branches.ts
+init_result3();
 
 // src/tools/define.ts
 function defineTool(def) {
@@ -83586,11 +83943,13 @@ function defineTool(def) {
 }
 
 // src/tools/engine-input.ts
-var EngineInput = _enum(["postgres", "mysql"]).optional().describe(
+init_result3();
+var EngineInput = EngineNameSchema.optional().describe(
   'Database engine: "postgres" or "mysql" (MySQL/MariaDB). Optional: checkpoints record their engine, and tests and comparisons use it; say it to make a MySQL checkpoint or to insist on one.'
 );
 
 // src/tools/limits.ts
+init_zod();
 var INPUT_LIMITS = {
   /** Checkpoint tags, branch names, labels, suite keys, database names. */
   nameChars: 128,
@@ -83694,7 +84053,11 @@ var dbBranches = defineTool({
   render
 });
 
+// src/tools/db-checkpoint.ts
+init_zod();
+
 // src/report/format.ts
+init_engines();
 function formatBlocked(ms4) {
   return ms4 === 0 ? "none" : formatMs(ms4);
 }
@@ -83737,7 +84100,7 @@ function describeLock(lock) {
   return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
 }
 function describeBloat(r) {
-  if (r.engine === "mysql") {
+  if (r.bloat.tables.length > 0 && r.bloat.tables.every((t) => t.dead_tuples === null)) {
     const grown = [...r.bloat.tables].sort(
       (a2, b) => b.size_after - b.size_before - (a2.size_after - a2.size_before)
     )[0];
@@ -83779,7 +84142,7 @@ function rejectionReason2(c3, r) {
   return null;
 }
 function engineNote(x) {
-  return x.engine === "mysql" ? "MySQL/MariaDB" : null;
+  return x.engine && x.engine !== DEFAULT_ENGINE ? engineLabel(x.engine) : null;
 }
 var engineMeta = (x) => {
   const e = engineNote(x);
@@ -83812,6 +84175,7 @@ function renderCheckpointText(r) {
 }
 
 // src/tools/db-checkpoint.ts
+init_result3();
 var InputSchema2 = object({
   tag: nameInput().describe(
     'Name of the checkpoint, e.g. "before-v2" (letters, digits, ".", "_", "-"; at most 48 characters)'
@@ -83844,6 +84208,9 @@ var dbCheckpoint = defineTool({
   ),
   render: renderCheckpointText
 });
+
+// src/tools/db-compare-branches.ts
+init_zod();
 
 // src/report/branch-comparison.ts
 function countColumns(r) {
@@ -83883,6 +84250,7 @@ function renderBranchComparisonText(c3) {
 }
 
 // src/tools/db-compare-branches.ts
+init_result3();
 var InputSchema3 = object({
   branches: array(nameInput()).min(1).max(INPUT_LIMITS.branches).describe('Branches to compare (kept with keep_branch / keep_branches; see db_branches action "list")'),
   engine: EngineInput,
@@ -83910,6 +84278,9 @@ var dbCompareBranches = defineTool({
   render: renderBranchComparisonText,
   longResults: true
 });
+
+// src/tools/db-migration-test.ts
+init_zod();
 
 // src/report/escape.ts
 function escapeHtml(text) {
@@ -84104,7 +84475,11 @@ function renderComparisonText(c3) {
   return out.join("\n");
 }
 
+// src/tools/db-migration-test.ts
+init_result3();
+
 // src/workload/input.ts
+init_zod();
 var WorkloadSchema = union([
   string2().min(1).max(4096),
   strictObject({
@@ -84132,6 +84507,7 @@ function toWorkloadInput(w) {
 }
 
 // src/tools/deploy-input.ts
+init_zod();
 var ms2 = (key) => number2().int().min(DEPLOY_LIMITS[key].min).max(DEPLOY_LIMITS[key].max).optional();
 var DeployFields = {
   deploy_lock_timeout_ms: ms2("lockTimeoutMs").describe(
@@ -84978,6 +85354,9 @@ var dbMigrationTest = defineTool({
   failure: (r) => r.deploy && !r.deploy.got_through ? `the deploy rehearsal did not get through on branch ${r.branch}: ${r.deploy.reason} (the baseline is unchanged)` : r.status === "failed" ? `the migration test failed on branch ${r.branch} (the baseline is unchanged)` : null
 });
 
+// src/tools/db-run-suite.ts
+init_zod();
+
 // src/report/suite.ts
 var import_cli_table34 = __toESM(require_cli_table3(), 1);
 var import_picocolors2 = __toESM(require_picocolors(), 1);
@@ -85125,6 +85504,8 @@ function renderSuiteRun(run, opts = {}) {
 }
 
 // src/suite/result.ts
+init_zod();
+init_result3();
 var SUITE_PATTERNS = ["migrations", "rollback", "etl", "performance"];
 var SuiteCheckSchema = object({
   branch: string2().nullable().describe("the branch the check is about; null for suite-wide checks"),
@@ -85222,7 +85603,7 @@ function evaluateThreshold(metric, t, value, baseline, unit = "") {
 }
 
 // src/core/ownership.ts
-init_errors();
+init_errors3();
 
 // src/core/inventory.ts
 init_pg();
@@ -85325,24 +85706,254 @@ async function assertMayReplace(ctx, tag, creator, branchCreator, rename4) {
 
 // src/suite/runner.ts
 init_engines();
-init_errors();
+init_errors3();
 init_secrets();
+
+// src/suite/engines.ts
+init_errors3();
+
+// src/suite/mysql.ts
+import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
+import { resolve as resolve6 } from "node:path";
+init_client();
+
+// src/engines/mysql/inventory.ts
+init_client();
+var INVENTORY_SQL2 = (
+  /* SQL */
+  `
+  SELECT CONCAT(LOWER(TABLE_TYPE), ' ', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+  UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+  UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+  UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
+  ORDER BY 1`
+);
+async function mysqlInventory(settings, database) {
+  return withMysql(settings, async (c3) => {
+    const [rows5] = await c3.query(INVENTORY_SQL2, [database, database, database, database]);
+    return rows5.map((r) => r.o);
+  });
+}
+
+// src/suite/mysql.ts
+init_split3();
+init_errors3();
+var MAX_SETUP_SQL_BYTES = 512 * 1024 * 1024;
+var sourceKey = (database) => `mysql:${database}`;
+function setupSqlFile(command, dir) {
+  const t = command.trim();
+  if (!/\.sql$/i.test(t) || /\s/.test(t)) return null;
+  const abs = resolve6(dir, t);
+  return existsSync2(abs) && statSync2(abs).isFile() ? abs : null;
+}
+async function refusePostgresOnly(file, suites) {
+  const problems = [];
+  const s = file.services;
+  if (s.template || s.databases.length > 0 || s.extensions.length > 0 || Object.keys(s.settings).length > 0)
+    problems.push("services.postgres (template, databases, extensions, settings) configures PostgreSQL");
+  for (const suite of suites) {
+    const at = `tests.${suite.name}`;
+    if (suite.pattern !== "migrations") {
+      problems.push(`${at}: the ${suite.pattern} pattern is PostgreSQL-only (MySQL suites run migrations)`);
+      continue;
+    }
+    if (suite.deploy) problems.push(`${at}.deploy: the deploy rehearsal is PostgreSQL-only`);
+    for (const b of suite.branches) {
+      if (b.pattern !== "migrations") continue;
+      if (b.metrics.includes("index_bloat"))
+        problems.push(`${b.path}.metrics: index_bloat (pgstattuple) is PostgreSQL-only`);
+      const m = await resolveMigration({ migration: b.migration, name: b.name }, file.dir, 0, "mysql").catch(
+        (e) => {
+          problems.push(`${b.path}.migration: ${e.message}`);
+          return null;
+        }
+      );
+      if (m?.source.kind === "command")
+        problems.push(`${b.path}.migration: shell-command strategies are PostgreSQL-only; give SQL`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new InvalidInputError(
+    `${file.file} runs on MySQL/MariaDB, and uses what only PostgreSQL suites have:
+  ${problems.join("\n  ")}`,
+    { hint: "remove those options, or run the suite on PostgreSQL (engine: postgres)" }
+  );
+}
+async function prepareMysqlSource(ctx, backend, setupRuns, forceRebuild) {
+  if (!setupRuns) return;
+  await withSource(backend, async (source) => {
+    const settings = mysqlSettingsOf(source);
+    const db = settings.database;
+    const database = backend.sourceDatabase(db);
+    if (!await database.exists()) return database.ensure();
+    const objects = await mysqlInventory(settings, db);
+    const record2 = (await ctx.registry.read()).sources?.[sourceKey(db)];
+    if (!forceRebuild) refuseForeignObjects(db, record2?.createdBy === SUITE_CREATOR, objects, record2);
+    if (objects.length > 0) {
+      ctx.log(
+        `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
+      );
+      await database.reset();
+    }
+  });
+}
+async function runMysqlSetupFile(backend, path6, label, signal2) {
+  const text = await readTextFile(path6, label, MAX_SETUP_SQL_BYTES);
+  const statements2 = splitMysql(text, label);
+  return withSource(backend, async (source) => {
+    const c3 = await connectMysql(mysqlSettingsOf(source));
+    try {
+      for (const st of statements2) {
+        throwIfAborted(signal2);
+        try {
+          await c3.query(st.sql);
+        } catch (err) {
+          return {
+            exitCode: 1,
+            stdout: "",
+            stderr: `${label}:${st.line}: statement ${st.index}: ${err.message}`
+          };
+        }
+      }
+      return { exitCode: 0, stdout: "", stderr: "" };
+    } finally {
+      await c3.end().catch(() => c3.destroy());
+    }
+  });
+}
+async function recordMysqlSource(ctx, backend) {
+  await withSource(backend, async (source) => {
+    const settings = mysqlSettingsOf(source);
+    const objects = await mysqlInventory(settings, settings.database).catch((e) => {
+      throw new BackendError(`cannot list the objects of ${settings.database}: ${e.message}`);
+    });
+    await ctx.registry.update((d) => {
+      d.sources ??= {};
+      d.sources[sourceKey(settings.database)] = {
+        createdBy: SUITE_CREATOR,
+        createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+        objects
+      };
+    });
+  });
+}
+
+// src/suite/pg-source.ts
+init_errors3();
+init_pg();
+var SOURCE_MARKER = "vers-db suite source: rebuilt by the setup of every `vers-db run`";
+var SOURCE_STATE_SQL = `
+  SELECT shobj_description(d.oid, 'pg_database') AS comment,
+         (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
+  FROM pg_database d WHERE d.datname = current_database()`;
+async function preparePgSource(ctx, backend, file, setupRuns, forceRebuild) {
+  await withSource(backend, async (source) => {
+    const db = String(source.config.database ?? "postgres");
+    const wanted = file.services.databases[0];
+    if (wanted && wanted !== db) {
+      throw new InvalidInputError(
+        `${file.file}: services.postgres.config.databases[0] is "${wanted}", but the source database is "${db}"`,
+        {
+          hint: `point DATABASE_URL at the "${wanted}" database (setup commands and checkpoints use the source database)`
+        }
+      );
+    }
+    if (file.services.databases.length > 1) {
+      ctx.log(
+        `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`
+      );
+    }
+    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
+      ctx.log(
+        `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
+      );
+    }
+    if (!setupRuns) return;
+    const database = backend.sourceDatabase(db);
+    let rebuilt2 = false;
+    if (await database.exists()) {
+      const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
+      const objects = await databaseInventory(source.config);
+      if (!forceRebuild)
+        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
+      if (objects.length > 0) {
+        ctx.log(
+          `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
+        );
+        await database.reset({ comment: SOURCE_MARKER });
+        rebuilt2 = true;
+      }
+    }
+    if (!rebuilt2) await database.ensure({ comment: SOURCE_MARKER });
+    if (file.services.extensions.length > 0) {
+      await withClient(source.config, async (c3) => {
+        for (const ext of file.services.extensions) {
+          await c3.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)}`).catch((err) => {
+            throw new BackendError(
+              `services.postgres.config.extensions: cannot create extension "${ext}": ${err.message}`
+            );
+          });
+        }
+      });
+    }
+  });
+}
+
+// src/suite/engines.ts
+var postgresSuites = {
+  refuseUnsupported: async () => void 0,
+  prepareSource: preparePgSource,
+  runSetupStep: () => null,
+  recordSource: (ctx, backend) => recordSource(ctx, backend, SUITE_CREATOR)
+};
+var mysqlSuites = {
+  refuseUnsupported: refusePostgresOnly,
+  prepareSource: (ctx, backend, _file2, setupRuns, rebuild2) => prepareMysqlSource(ctx, backend, setupRuns, rebuild2),
+  runSetupStep(backend, command, dir, signal2) {
+    const sqlFile = setupSqlFile(command, dir);
+    return sqlFile ? runMysqlSetupFile(backend, sqlFile, command.trim(), signal2) : null;
+  },
+  recordSource: recordMysqlSource
+};
+var SUITE_ENGINES = {
+  postgres: postgresSuites,
+  mysql: mysqlSuites
+};
+var suiteEngineOps = (name) => SUITE_ENGINES[name];
+function suiteEngine(file, runEngine, explicit) {
+  if (file.engine && explicit && explicit !== file.engine) {
+    throw new InvalidInputError(
+      `${file.file} says engine: ${file.engine}, but the run asked for ${explicit}`,
+      {
+        hint: `drop one of them, or make them agree`
+      }
+    );
+  }
+  return file.engine ?? explicit ?? runEngine;
+}
 
 // src/suite/loader.ts
 var import_yaml2 = __toESM(require_dist3(), 1);
-import { basename as basename2, dirname as dirname5, resolve as resolve7 } from "node:path";
+import { basename as basename2, dirname as dirname5, resolve as resolve8 } from "node:path";
 init_engines();
-init_errors();
+init_errors3();
 
 // src/suite/branches.ts
-import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
-import { resolve as resolve6 } from "node:path";
+import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
+import { resolve as resolve7 } from "node:path";
 
 // src/suite/problems.ts
 var import_yaml = __toESM(require_dist3(), 1);
-init_errors();
+init_errors3();
+
+// src/suite/schema.ts
+init_zod();
+init_engines();
 
 // src/suite/deploy.ts
+init_zod();
 var ms3 = (key) => number2().int().min(DEPLOY_LIMITS[key].min, `must be at least ${DEPLOY_LIMITS[key].min}`).max(DEPLOY_LIMITS[key].max, `must be at most ${DEPLOY_LIMITS[key].max}`);
 var RawDeploySchema = strictObject({
   lock_timeout_ms: ms3("lockTimeoutMs"),
@@ -85432,13 +86043,14 @@ var RawSuiteSchema = strictObject({
     threshold: record(string2(), union([string2(), number2()])).optional()
   }).optional()
 });
+var ENGINE_CHOICES = ENGINES.flatMap((e) => [e.name, ...e.aliases]);
 var RawSuiteFileSchema = strictObject({
   /** Optional so the use-case's pattern snippets load as written; defaults to the file's base name. */
   name: string2().min(1).optional(),
   version: union([string2(), number2()]).optional(),
   description: string2().optional(),
   /** The database engine the suite runs on: postgres (default) or mysql (MySQL/MariaDB). */
-  engine: _enum(["postgres", "postgresql", "pg", "mysql", "mariadb"]).optional(),
+  engine: _enum(ENGINE_CHOICES).optional(),
   vm: strictObject({
     memory_mib: number2().int().positive().optional(),
     vcpu: number2().int().positive().optional(),
@@ -85594,12 +86206,12 @@ function looksLikeFile(text) {
 }
 function resolveMigrationRef(text, dir, path6, problems) {
   const t = text.trim();
-  const abs = resolve6(dir, t);
+  const abs = resolve7(dir, t);
   if (looksLikeFile(t)) {
-    if (!existsSync2(abs) || !statSync2(abs).isFile()) problems.add(path6, `file not found (${t})`);
+    if (!existsSync3(abs) || !statSync3(abs).isFile()) problems.add(path6, `file not found (${t})`);
     return { migration: abs, file: abs };
   }
-  if (!t.includes("\n") && existsSync2(abs) && statSync2(abs).isFile()) return { migration: abs, file: abs };
+  if (!t.includes("\n") && existsSync3(abs) && statSync3(abs).isFile()) return { migration: abs, file: abs };
   return { migration: text, file: null };
 }
 function numberSource(src) {
@@ -85669,8 +86281,8 @@ function buildBranch(pattern2, raw, b, path6, dir, problems) {
       };
     }
     case "performance": {
-      const queries = resolve6(dir, b.queries.trim());
-      if (!existsSync2(queries) || !statSync2(queries).isFile()) {
+      const queries = resolve7(dir, b.queries.trim());
+      if (!existsSync3(queries) || !statSync3(queries).isFile()) {
         problems.add([...path6, "queries"], `file not found (${b.queries.trim()})`);
       }
       const setup = b.setup === void 0 ? [] : Array.isArray(b.setup) ? b.setup : [b.setup];
@@ -85801,7 +86413,7 @@ function suiteWorkload(rs, pattern2, dir, path6, problems) {
     problems.add([...path6, "workload"], `a workload runs with migrations suites, not ${pattern2}`);
     return null;
   }
-  return { ...input, file: resolve7(dir, input.file) };
+  return { ...input, file: resolve8(dir, input.file) };
 }
 function buildCheckpoints(raw, problems) {
   const out = [];
@@ -85857,7 +86469,7 @@ function checkSuiteCheckpoints(suites, checkpoints, problems) {
   }
 }
 async function loadSuiteFile(file, cwd = process.cwd()) {
-  const abs = resolve7(cwd, file);
+  const abs = resolve8(cwd, file);
   let text;
   try {
     text = await readTextFile(abs, file, MAX_SUITE_FILE_BYTES);
@@ -85897,7 +86509,7 @@ function parseSuiteText(text, file) {
     dir,
     name: raw.name ?? basename2(file).replace(/\.ya?ml$/i, ""),
     version: raw.version === void 0 ? null : String(raw.version),
-    engine: raw.engine === void 0 ? null : raw.engine === "mariadb" ? "mysql" : engineNameOf(raw.engine),
+    engine: raw.engine === void 0 ? null : engineNameOf(raw.engine),
     services: {
       template,
       majorVersion: major,
@@ -85915,145 +86527,6 @@ function parseSuiteText(text, file) {
     suites,
     checkpoints
   };
-}
-
-// src/suite/mysql.ts
-import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
-import { resolve as resolve8 } from "node:path";
-
-// src/cli/demo/mysql-owner.ts
-init_admin_sql();
-init_client();
-init_errors();
-var INVENTORY_SQL2 = (
-  /* SQL */
-  `
-  SELECT CONCAT(LOWER(TABLE_TYPE), ' ', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-  UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
-  UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
-  UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?
-  ORDER BY 1`
-);
-async function mysqlInventory(settings, database) {
-  return withMysql(settings, async (c3) => {
-    const [rows5] = await c3.query(INVENTORY_SQL2, [database, database, database, database]);
-    return rows5.map((r) => r.o);
-  });
-}
-
-// src/suite/mysql.ts
-init_client();
-init_split2();
-init_errors();
-var MAX_SETUP_SQL_BYTES = 512 * 1024 * 1024;
-var sourceKey = (database) => `mysql:${database}`;
-function suiteEngine(file, runEngine, explicit) {
-  if (file.engine && explicit && explicit !== file.engine) {
-    throw new InvalidInputError(
-      `${file.file} says engine: ${file.engine}, but the run asked for ${explicit}`,
-      {
-        hint: `drop one of them, or make them agree`
-      }
-    );
-  }
-  return file.engine ?? explicit ?? runEngine;
-}
-function setupSqlFile(command, dir) {
-  const t = command.trim();
-  if (!/\.sql$/i.test(t) || /\s/.test(t)) return null;
-  const abs = resolve8(dir, t);
-  return existsSync3(abs) && statSync3(abs).isFile() ? abs : null;
-}
-async function refusePostgresOnly(file, suites) {
-  const problems = [];
-  const s = file.services;
-  if (s.template || s.databases.length > 0 || s.extensions.length > 0 || Object.keys(s.settings).length > 0)
-    problems.push("services.postgres (template, databases, extensions, settings) configures PostgreSQL");
-  for (const suite of suites) {
-    const at = `tests.${suite.name}`;
-    if (suite.pattern !== "migrations") {
-      problems.push(`${at}: the ${suite.pattern} pattern is PostgreSQL-only (MySQL suites run migrations)`);
-      continue;
-    }
-    if (suite.deploy) problems.push(`${at}.deploy: the deploy rehearsal is PostgreSQL-only`);
-    for (const b of suite.branches) {
-      if (b.pattern !== "migrations") continue;
-      if (b.metrics.includes("index_bloat"))
-        problems.push(`${b.path}.metrics: index_bloat (pgstattuple) is PostgreSQL-only`);
-      const m = await resolveMigration({ migration: b.migration, name: b.name }, file.dir, 0, "mysql").catch(
-        (e) => {
-          problems.push(`${b.path}.migration: ${e.message}`);
-          return null;
-        }
-      );
-      if (m?.source.kind === "command")
-        problems.push(`${b.path}.migration: shell-command strategies are PostgreSQL-only; give SQL`);
-    }
-  }
-  if (problems.length === 0) return;
-  throw new InvalidInputError(
-    `${file.file} runs on MySQL/MariaDB, and uses what only PostgreSQL suites have:
-  ${problems.join("\n  ")}`,
-    { hint: "remove those options, or run the suite on PostgreSQL (engine: postgres)" }
-  );
-}
-async function prepareMysqlSource(ctx, backend, setupRuns, forceRebuild) {
-  if (!setupRuns) return;
-  await withSource(backend, async (source) => {
-    const settings = mysqlSettingsOf(source);
-    const db = settings.database;
-    const database = backend.sourceDatabase(db);
-    if (!await database.exists()) return database.ensure();
-    const objects = await mysqlInventory(settings, db);
-    const record2 = (await ctx.registry.read()).sources?.[sourceKey(db)];
-    if (!forceRebuild) refuseForeignObjects(db, record2?.createdBy === SUITE_CREATOR, objects, record2);
-    if (objects.length > 0) {
-      ctx.log(
-        `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
-      );
-      await database.reset();
-    }
-  });
-}
-async function runMysqlSetupFile(backend, path6, label, signal2) {
-  const text = await readTextFile(path6, label, MAX_SETUP_SQL_BYTES);
-  const statements2 = splitMysql(text, label);
-  return withSource(backend, async (source) => {
-    const c3 = await connectMysql(mysqlSettingsOf(source));
-    try {
-      for (const st of statements2) {
-        throwIfAborted(signal2);
-        try {
-          await c3.query(st.sql);
-        } catch (err) {
-          return {
-            exitCode: 1,
-            stdout: "",
-            stderr: `${label}:${st.line}: statement ${st.index}: ${err.message}`
-          };
-        }
-      }
-      return { exitCode: 0, stdout: "", stderr: "" };
-    } finally {
-      await c3.end().catch(() => c3.destroy());
-    }
-  });
-}
-async function recordMysqlSource(ctx, backend) {
-  await withSource(backend, async (source) => {
-    const settings = mysqlSettingsOf(source);
-    const objects = await mysqlInventory(settings, settings.database).catch((e) => {
-      throw new BackendError(`cannot list the objects of ${settings.database}: ${e.message}`);
-    });
-    await ctx.registry.update((d) => {
-      d.sources ??= {};
-      d.sources[sourceKey(settings.database)] = {
-        createdBy: SUITE_CREATOR,
-        createdAt: (/* @__PURE__ */ new Date()).toISOString(),
-        objects
-      };
-    });
-  });
 }
 
 // src/suite/measure.ts
@@ -86314,7 +86787,9 @@ async function runMigrationBranch(p, b) {
 
 // src/suite/patterns/performance.ts
 import { performance as performance8 } from "node:perf_hooks";
-init_errors();
+init_split2();
+init_split_offthread();
+init_errors3();
 async function runPerformanceBranch(p, b) {
   await loadParser();
   const queries = await splitStatementsOffThread(
@@ -86371,7 +86846,8 @@ async function runPerformanceBranch(p, b) {
 }
 
 // src/suite/patterns/rollback.ts
-init_errors();
+init_split2();
+init_errors3();
 async function stepSource(p, step, i2) {
   return (await resolveMigration({ migration: step.migration, kind: step.file ? "file" : "auto" }, p.dir, i2)).source;
 }
@@ -86486,69 +86962,6 @@ async function diffAgainstCheckpoint(p, checkpoint, schema) {
   );
 }
 
-// src/suite/pg-source.ts
-init_errors();
-init_pg();
-var SOURCE_MARKER = "vers-db suite source: rebuilt by the setup of every `vers-db run`";
-var SOURCE_STATE_SQL = `
-  SELECT shobj_description(d.oid, 'pg_database') AS comment,
-         (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND n.nspname NOT LIKE 'pg\\_toast%') AS relations
-  FROM pg_database d WHERE d.datname = current_database()`;
-async function preparePgSource(ctx, backend, file, setupRuns, forceRebuild) {
-  await withSource(backend, async (source) => {
-    const db = String(source.config.database ?? "postgres");
-    const wanted = file.services.databases[0];
-    if (wanted && wanted !== db) {
-      throw new InvalidInputError(
-        `${file.file}: services.postgres.config.databases[0] is "${wanted}", but the source database is "${db}"`,
-        {
-          hint: `point DATABASE_URL at the "${wanted}" database (setup commands and checkpoints use the source database)`
-        }
-      );
-    }
-    if (file.services.databases.length > 1) {
-      ctx.log(
-        `note: only the first of services.postgres.config.databases (${wanted}) is checkpointed and branched`
-      );
-    }
-    if (Object.keys(file.services.settings).length > 0 && !backend.capabilities.appliesServerSettings) {
-      ctx.log(
-        `note: services.postgres.config.settings (${Object.keys(file.services.settings).join(", ")}) are server settings; the local backend does not change the server, so they are not applied`
-      );
-    }
-    if (!setupRuns) return;
-    const database = backend.sourceDatabase(db);
-    let rebuilt2 = false;
-    if (await database.exists()) {
-      const state = await withClient(source.config, async (c3) => (await c3.query(SOURCE_STATE_SQL)).rows[0]);
-      const objects = await databaseInventory(source.config);
-      if (!forceRebuild)
-        refuseForeignObjects(db, state?.comment === SOURCE_MARKER, objects, await sourceRecord(ctx, db));
-      if (objects.length > 0) {
-        ctx.log(
-          `rebuilding the suite's source database ${db}${forceRebuild ? " (--rebuild)" : " (made by an earlier run)"}`
-        );
-        await database.reset({ comment: SOURCE_MARKER });
-        rebuilt2 = true;
-      }
-    }
-    if (!rebuilt2) await database.ensure({ comment: SOURCE_MARKER });
-    if (file.services.extensions.length > 0) {
-      await withClient(source.config, async (c3) => {
-        for (const ext of file.services.extensions) {
-          await c3.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)}`).catch((err) => {
-            throw new BackendError(
-              `services.postgres.config.extensions: cannot create extension "${ext}": ${err.message}`
-            );
-          });
-        }
-      });
-    }
-  });
-}
-
 // src/suite/runner.ts
 var MAX_DEFAULT_PARALLEL = 4;
 function concurrencyOf(suite, opts) {
@@ -86642,7 +87055,7 @@ async function runSuite(ctx, opts = {}) {
     });
   }
   const engine = suiteEngine(file, ctx.engine, opts.engine ? engineNameOf(opts.engine) : void 0);
-  if (engine === "mysql") await refusePostgresOnly(file, file.suites);
+  await suiteEngineOps(engine).refuseUnsupported(file, file.suites);
   return withEngine(ctx, engine, (c3) => runLoaded(c3, file, selected, engine, opts, started));
 }
 async function runLoaded(ctx, file, selected, engine, opts, started) {
@@ -86651,8 +87064,8 @@ async function runLoaded(ctx, file, selected, engine, opts, started) {
   const setups = setupOrder(file, selected);
   const mayReplace = (name) => assertMayReplace(ctx, name, SUITE_CREATOR, SUITE_CREATOR, "name another checkpoint in the suite file");
   for (const name of checkpointsTaken(file, setups)) await mayReplace(name);
-  if (engine === "mysql") await prepareMysqlSource(ctx, backend, setups.length > 0, opts.rebuild ?? false);
-  else await preparePgSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
+  const ops = suiteEngineOps(engine);
+  await ops.prepareSource(ctx, backend, file, setups.length > 0, opts.rebuild ?? false);
   const checkpoints = [];
   const taken = /* @__PURE__ */ new Set();
   const setupFailed = /* @__PURE__ */ new Map();
@@ -86677,8 +87090,7 @@ async function runLoaded(ctx, file, selected, engine, opts, started) {
     for (const [i2, command] of s.setup.entries()) {
       throwIfAborted(opts.signal);
       progress(`${s.name}: setup[${i2}] ${command}`);
-      const sqlFile = engine === "mysql" ? setupSqlFile(command, file.dir) : null;
-      const r = sqlFile ? await runMysqlSetupFile(backend, sqlFile, command.trim(), opts.signal) : await backend.execSource(command, {
+      const r = await ops.runSetupStep(backend, command, file.dir, opts.signal) ?? await backend.execSource(command, {
         cwd: file.dir,
         timeoutMs: timeoutsFromEnv(ctx.env).setupMs,
         signal: opts.signal
@@ -86697,8 +87109,7 @@ async function runLoaded(ctx, file, selected, engine, opts, started) {
     if (!setupFailed.has(s.name) && !taken.has(s.checkpoint))
       await take(s.checkpoint, `tests.${s.name}.setup`);
   }
-  if (setups.length > 0 && engine === "mysql") await recordMysqlSource(ctx, backend);
-  else if (setups.length > 0) await recordSource(ctx, backend, SUITE_CREATOR);
+  if (setups.length > 0) await ops.recordSource(ctx, backend);
   for (const s of selected) {
     if (setupFailed.has(s.name) || taken.has(s.checkpoint)) continue;
     if (await ctx.registry.checkpoint(s.checkpoint)) continue;
@@ -86827,6 +87238,9 @@ var dbRunSuite = defineTool({
   longResults: true,
   failure: (r) => r.passed ? null : `suite run failed: ${r.suites.flatMap((s) => s.failures.map((f) => `${s.name}: ${f}`)).slice(0, 5).join("; ")}`
 });
+
+// src/tools/db-suggest-variants.ts
+init_zod();
 
 // src/variants/run.ts
 import { randomBytes as randomBytes15 } from "node:crypto";
@@ -87980,6 +88394,7 @@ function judge(results, states) {
 }
 
 // src/variants/schema.ts
+init_zod();
 var VariantsReportSchema = object({
   migration: string2(),
   catalog: boolean2().describe("whether the checkpoint's catalog was read (partitions, keys, volatility, types)"),
@@ -88045,6 +88460,8 @@ var dbSuggestVariants = defineTool({
 });
 
 // src/tools/db-test-strategies.ts
+init_zod();
+init_result3();
 var StrategySchema = union([
   migrationInput().describe("A .sql file path or inline SQL text"),
   object({
@@ -88114,7 +88531,7 @@ var TOOLS = [
 init_secrets();
 
 // src/mcp/errors.ts
-init_errors();
+init_errors3();
 function errorResult(tool, err, log2) {
   let text;
   if (err instanceof CancelledError) {
