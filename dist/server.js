@@ -74674,6 +74674,20 @@ async function rollbackCheckpoint(ctx, tag, signal2) {
 init_p_limit();
 import { randomBytes as randomBytes13 } from "node:crypto";
 
+// src/analysis/growth.ts
+function countsDeadTuples(r) {
+  const tables = r.bloat.tables;
+  return tables.length === 0 || tables.some((t) => t.dead_tuples !== null);
+}
+function largestGrowth(r) {
+  let best = null;
+  for (const t of r.bloat.tables) {
+    const bytes2 = t.size_after - t.size_before;
+    if (bytes2 > 0 && (!best || bytes2 > best.bytes)) best = { relation: t.relation, bytes: bytes2 };
+  }
+  return best;
+}
+
 // src/analysis/locks.ts
 init_locks();
 var isMdl = (mode) => MDL_TYPES.includes(normaliseMdlType(mode));
@@ -74779,11 +74793,16 @@ function reasonsFor(best, others, tolerance) {
   reasons.push(
     `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(", ")}` : ", rewrote no table"}`
   );
-  const dead = deadTuples2(best);
-  reasons.push(
-    dead > 0 ? `left ${dead.toLocaleString("en-US")} dead tuples to vacuum` : "left no dead tuples"
-  );
+  reasons.push(leftBehind2(best));
   return reasons;
+}
+function leftBehind2(r) {
+  if (!countsDeadTuples(r)) {
+    const grown = largestGrowth(r);
+    return grown ? `grew ${grown.relation} by ${formatBytes2(grown.bytes)}` : "grew no table";
+  }
+  const dead = deadTuples2(r);
+  return dead > 0 ? `left ${dead.toLocaleString("en-US")} dead tuples to vacuum` : "left no dead tuples";
 }
 function rank(results, options = {}) {
   const tolerance = options.blockingToleranceMs ?? DEFAULT_BLOCKING_TOLERANCE_MS;
@@ -84100,12 +84119,9 @@ function describeLock(lock) {
   return `${lock.mode} ${lock.relation} ${formatMs(lock.held_ms)}${stmt}`;
 }
 function describeBloat(r) {
-  if (r.bloat.tables.length > 0 && r.bloat.tables.every((t) => t.dead_tuples === null)) {
-    const grown = [...r.bloat.tables].sort(
-      (a2, b) => b.size_after - b.size_before - (a2.size_after - a2.size_before)
-    )[0];
-    if (!grown || grown.size_after <= grown.size_before) return "none";
-    return `+${formatBytes2(grown.size_after - grown.size_before)} ${grown.relation}`;
+  if (!countsDeadTuples(r)) {
+    const grown = largestGrowth(r);
+    return grown ? `+${formatBytes2(grown.bytes)} ${grown.relation}` : "none";
   }
   const worst = worstBloat(r);
   if (!worst?.dead_tuples) return "none";

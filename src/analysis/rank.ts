@@ -6,7 +6,8 @@
  */
 
 import type { Comparison, ProbeStats, Recommendation, StrategyResult } from '../result.js';
-import { formatMs } from '../util/units.js';
+import { formatBytes, formatMs } from '../util/units.js';
+import { countsDeadTuples, largestGrowth } from './growth.js';
 import { longestBlockingLock } from './locks.js';
 
 export interface RankOptions {
@@ -131,11 +132,21 @@ function reasonsFor(best: StrategyResult, others: StrategyResult[], tolerance: n
   reasons.push(
     `took ${formatMs(best.duration_ms)}${best.rewrites.length ? `, rewrote ${best.rewrites.join(', ')}` : ', rewrote no table'}`,
   );
-  const dead = deadTuples(best);
-  reasons.push(
-    dead > 0 ? `left ${dead.toLocaleString('en-US')} dead tuples to vacuum` : 'left no dead tuples',
-  );
+  reasons.push(leftBehind(best));
   return reasons;
+}
+
+/**
+ * What the strategy left for later: dead tuples to vacuum (PostgreSQL), or, where the engine
+ * counts none (InnoDB purges its own; dead_tuples is null), the largest growth of a table.
+ */
+function leftBehind(r: StrategyResult): string {
+  if (!countsDeadTuples(r)) {
+    const grown = largestGrowth(r);
+    return grown ? `grew ${grown.relation} by ${formatBytes(grown.bytes)}` : 'grew no table';
+  }
+  const dead = deadTuples(r);
+  return dead > 0 ? `left ${dead.toLocaleString('en-US')} dead tuples to vacuum` : 'left no dead tuples';
 }
 
 export function rank(results: StrategyResult[], options: RankOptions = {}): Ranking {

@@ -2,6 +2,7 @@
  * Human units and the few summaries every report shares. Each summary reads a field of the
  * result object; nothing here estimates or assumes a number.
  */
+import { countsDeadTuples, largestGrowth } from '../analysis/growth.js';
 import { longestBlockingLock } from '../analysis/locks.js';
 import { DEFAULT_ENGINE, engineLabel } from '../engines/index.js';
 import type { BloatEntry, Comparison, EngineName, LockHeld, ProbeStats, StrategyResult } from '../result.js';
@@ -78,13 +79,9 @@ export function describeLock(lock: LockHeld | null): string {
 }
 
 export function describeBloat(r: StrategyResult): string {
-  // An engine without dead-row counts (InnoDB purges its own) reports null: the largest growth says more.
-  if (r.bloat.tables.length > 0 && r.bloat.tables.every((t) => t.dead_tuples === null)) {
-    const grown = [...r.bloat.tables].sort(
-      (a, b) => b.size_after - b.size_before - (a.size_after - a.size_before),
-    )[0];
-    if (!grown || grown.size_after <= grown.size_before) return 'none';
-    return `+${formatBytes(grown.size_after - grown.size_before)} ${grown.relation}`;
+  if (!countsDeadTuples(r)) {
+    const grown = largestGrowth(r);
+    return grown ? `+${formatBytes(grown.bytes)} ${grown.relation}` : 'none';
   }
   const worst = worstBloat(r);
   if (!worst?.dead_tuples) return 'none';
