@@ -3,6 +3,7 @@
  * structuredContent and the input of every report, so fields may be added but never renamed.
  */
 import * as z from 'zod';
+import { ENGINE_NAMES, type EngineName } from './engines/engine.js';
 import { WorkloadResultSchema } from './workload/result.js';
 
 export const StatementResultSchema = z.object({
@@ -181,8 +182,9 @@ export type DeployRehearsalResult = z.infer<typeof DeployRehearsalSchema>;
 // ---- end of the deploy rehearsal block
 
 // ---- Engines (issue 12): which database engine a result was measured on; postgres where omitted.
-export const EngineNameSchema = z.enum(['postgres', 'mysql']);
-export type EngineName = z.infer<typeof EngineNameSchema>;
+export const EngineNameSchema = z.enum(ENGINE_NAMES);
+export type { EngineName };
+
 const engineField = EngineNameSchema.optional().describe(
   'the database engine measured (postgres where omitted); on mysql relations are <database>.<table>, ' +
     'locks[].mode are metadata-lock types, wal_bytes are InnoDB redo bytes',

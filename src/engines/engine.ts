@@ -5,11 +5,13 @@
  * outside an engine's folder sees only this interface, so adding an engine touches no other.
  */
 
-import { type EngineName, EngineNameSchema } from '../result.js';
-
-/** The engines vers-db runs on: recorded with checkpoints and branches (absent in a record = 'postgres'). */
-export type { EngineName };
-export const ENGINE_NAMES: readonly EngineName[] = EngineNameSchema.options;
+/**
+ * The engines vers-db runs on, recorded with checkpoints and branches (absent in a record =
+ * 'postgres'); the Result JSON's EngineNameSchema is made from this list. A plain list, not zod:
+ * this module is loaded on lazy paths of the bundle, which must not pull zod's init into them.
+ */
+export const ENGINE_NAMES = ['postgres', 'mysql'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The engine a registry record or connection belongs to (records made before engines were recorded are PostgreSQL's). */
 export const engineOf = (e: { engine?: EngineName } | null | undefined): EngineName =>
