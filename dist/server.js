@@ -40251,6 +40251,29 @@ var init_source_database = __esm({
   }
 });
 
+// src/backends/login-wait.ts
+async function waitForLogin(attempt, refused, timeoutMs, signal2) {
+  const deadline = Date.now() + timeoutMs;
+  for (; ; ) {
+    throwIfAborted(signal2);
+    try {
+      await attempt();
+      return;
+    } catch (err) {
+      if (refused(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_MS2));
+    }
+  }
+}
+var RETRY_MS2;
+var init_login_wait = __esm({
+  "src/backends/login-wait.ts"() {
+    "use strict";
+    init_errors();
+    RETRY_MS2 = 250;
+  }
+});
+
 // src/backends/vers-mysql.ts
 function mysqlEnvScript(database, password2, extra = {}, user = VERS_MYSQL_USER) {
   const lines = [
@@ -40294,20 +40317,16 @@ async function ensureMysqlReader(s, database, password2) {
 async function flushForCommit(s) {
   await withMysql({ ...s, database: void 0 }, (c3) => c3.query(FLUSH_SQL));
 }
-async function waitForMysqlLogin(s, timeoutMs, signal2) {
-  const deadline = Date.now() + timeoutMs;
-  for (; ; ) {
-    throwIfAborted(signal2);
-    try {
+function waitForMysqlLogin(s, timeoutMs, signal2) {
+  return waitForLogin(
+    async () => {
       const c3 = await connectMysql(s, { connectTimeoutMs: 5e3 });
       await c3.end().catch(() => c3.destroy());
-      return;
-    } catch (err) {
-      const code2 = err instanceof DatabaseError ? err.code : void 0;
-      if (code2 && REFUSALS.has(code2) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+    },
+    (err) => err instanceof DatabaseError && err.code !== void 0 && REFUSALS.has(err.code),
+    timeoutMs,
+    signal2
+  );
 }
 var VM_MYSQL_PORT, VERS_MYSQL_USER, VERS_MYSQL_READER, ENV_NAME, DATABASE_EXISTS_SQL3, READER_CREATE_SQL, READER_PASSWORD_SQL, readerGrantSql, FLUSH_SQL, REFUSALS;
 var init_vers_mysql = __esm({
@@ -40316,6 +40335,7 @@ var init_vers_mysql = __esm({
     init_client();
     init_errors();
     init_vers();
+    init_login_wait();
     VM_MYSQL_PORT = 3306;
     VERS_MYSQL_USER = "versdb";
     VERS_MYSQL_READER = "vers_db_reader";
@@ -40344,20 +40364,17 @@ function pgEnvScript(database, password2, extra = {}) {
   }
   return lines.join("\n");
 }
-async function waitForPgLogin(config2, timeoutMs, signal2) {
-  const deadline = Date.now() + timeoutMs;
-  for (; ; ) {
-    throwIfAborted(signal2);
-    try {
+function waitForPgLogin(config2, timeoutMs, signal2) {
+  return waitForLogin(
+    async () => {
       const c3 = await connect({ ...config2, connectionTimeoutMillis: 5e3 }, "vers-db:probe");
       await c3.end();
-      return;
-    } catch (err) {
-      const code2 = err.code;
-      if (isLoginRefusal(code2) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+    },
+    // Wrong password or database: waiting for the server will not help.
+    (err) => isLoginRefusal(err.code),
+    timeoutMs,
+    signal2
+  );
 }
 var VM_PG_PORT, ENV_NAME2;
 var init_vers_postgres = __esm({
@@ -40367,6 +40384,7 @@ var init_vers_postgres = __esm({
     init_pg();
     init_sqlstate();
     init_vers();
+    init_login_wait();
     VM_PG_PORT = 5432;
     ENV_NAME2 = /^[A-Za-z_][A-Za-z0-9_]*$/;
   }
@@ -73171,58 +73189,7 @@ init_client();
 init_snapshot2();
 init_errors();
 
-// src/core/mysql-query.ts
-init_client();
-init_split3();
-init_errors();
-
-// src/core/bounded-query.ts
-init_esm();
-async function boundedQuery(client, text, maxRows, maxBytes) {
-  const query = new esm_default.Query({
-    text,
-    values: [],
-    rows: maxRows + 1
-  });
-  let suspended = false;
-  let bytes2 = 0;
-  let overflow = false;
-  const addRow = query.handleDataRow.bind(query);
-  query.handleDataRow = (msg) => {
-    if (overflow) return;
-    for (const f of msg.fields) bytes2 += f === null ? 0 : f.length;
-    if (bytes2 > maxBytes) {
-      overflow = true;
-      return;
-    }
-    addRow(msg);
-  };
-  query.handlePortalSuspended = (connection) => {
-    suspended = true;
-    connection.sync();
-  };
-  const fail = query.handleError.bind(query);
-  query.handleError = (err, connection) => {
-    if (!suspended) {
-      try {
-        connection.sync();
-      } catch {
-      }
-    }
-    fail(err, connection);
-  };
-  const result = await new Promise((resolve9, reject) => {
-    query.on("end", resolve9);
-    query.on("error", reject);
-    client.query(query);
-  });
-  const rows5 = result.rows;
-  return {
-    columns: result.fields.map((f) => f.name),
-    rows: rows5.slice(0, maxRows),
-    truncated: suspended || overflow || rows5.length > maxRows
-  };
-}
+// src/core/comparison-builder.ts
 function failedQueryResult(err) {
   const e = err;
   return {
@@ -73233,8 +73200,43 @@ function failedQueryResult(err) {
     error: `${e.code ?? "error"} ${e.message}`
   };
 }
+var ComparisonBuilder = class {
+  constructor(reference, checkpointCounts) {
+    this.reference = reference;
+    this.checkpointCounts = checkpointCounts;
+    for (const [rel, n3] of Object.entries(checkpointCounts)) this.put(rel, `checkpoint:${reference}`, n3);
+  }
+  reference;
+  checkpointCounts;
+  rowCounts = {};
+  schemaDifferences = {};
+  queryResults = {};
+  put(relation, column, value) {
+    this.rowCounts[relation] ??= {};
+    this.rowCounts[relation][column] = value;
+  }
+  /** One branch's exact row counts and schema differences against the checkpoint. */
+  addBranch(b, counts, diff) {
+    for (const rel of /* @__PURE__ */ new Set([...Object.keys(this.checkpointCounts), ...Object.keys(counts)]))
+      this.put(rel, b.name, counts[rel] ?? null);
+    this.schemaDifferences[b.name] = b.checkpoint === this.reference ? diff : [`(branch of ${b.checkpoint}, not ${this.reference})`, ...diff];
+  }
+  build(input) {
+    return {
+      branches: input.branches,
+      reference: this.reference,
+      query: input.query ?? null,
+      query_results: this.queryResults,
+      row_counts: this.rowCounts,
+      schema_differences: this.schemaDifferences
+    };
+  }
+};
 
 // src/core/mysql-query.ts
+init_client();
+init_split3();
+init_errors();
 var READ_KEYWORDS = /^\s*(\(\s*)*(select|with|table|values|show|describe|desc|explain)\b/i;
 var NOT_A_READ = /\binto\s+(outfile|dumpfile)\b|\bfor\s+update\b|\block\s+in\s+share\s+mode\b/i;
 var START_READ_ONLY_SQL = "START TRANSACTION READ ONLY";
@@ -73314,14 +73316,7 @@ async function compareMysqlBranches(request) {
   if (!isMysqlSchemaJson(recorded)) {
     throw new InvalidInputError(`checkpoint ${reference} is PostgreSQL, its branches MySQL/MariaDB`);
   }
-  const rowCounts = {};
-  const put = (relation, column, value) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n3] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n3);
-  const queryResults = {};
-  const schemaDifferences = {};
+  const out = new ComparisonBuilder(reference, snap.rowCounts);
   for (const b of entries) {
     throwIfAborted(input.signal);
     await withBranch(
@@ -73337,17 +73332,14 @@ async function compareMysqlBranches(request) {
             const n3 = await exactRowCount(c3, database, t.relation.slice(database.length + 1));
             counts[named(t.relation)] = n3;
           }
-          for (const rel of /* @__PURE__ */ new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = await mysqlSchemaDiff(c3, database, recorded, sourceDatabase ?? database);
-          schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+          out.addBranch(b, counts, await mysqlSchemaDiff(c3, database, recorded, sourceDatabase ?? database));
         });
       },
       { as: "superuser" }
     );
     const query = input.query;
     if (query !== void 0) {
-      queryResults[b.name] = await withBranch(
+      out.queryResults[b.name] = await withBranch(
         backend,
         b.name,
         (conn) => readOnlyMysqlQuery(mysqlSettingsOf(conn), query, limits.timeoutMs, limits.maxRows, limits.maxBytes),
@@ -73355,15 +73347,7 @@ async function compareMysqlBranches(request) {
       );
     }
   }
-  return {
-    branches: input.branches,
-    engine: "mysql",
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences
-  };
+  return { ...out.build(input), engine: "mysql" };
 }
 
 // src/core/mysql-outside-branch.ts
@@ -73662,6 +73646,56 @@ function outsideBranchWarnings(sql) {
 init_errors();
 init_pg();
 init_sqlstate();
+
+// src/core/bounded-query.ts
+init_esm();
+async function boundedQuery(client, text, maxRows, maxBytes) {
+  const query = new esm_default.Query({
+    text,
+    values: [],
+    rows: maxRows + 1
+  });
+  let suspended = false;
+  let bytes2 = 0;
+  let overflow = false;
+  const addRow = query.handleDataRow.bind(query);
+  query.handleDataRow = (msg) => {
+    if (overflow) return;
+    for (const f of msg.fields) bytes2 += f === null ? 0 : f.length;
+    if (bytes2 > maxBytes) {
+      overflow = true;
+      return;
+    }
+    addRow(msg);
+  };
+  query.handlePortalSuspended = (connection) => {
+    suspended = true;
+    connection.sync();
+  };
+  const fail = query.handleError.bind(query);
+  query.handleError = (err, connection) => {
+    if (!suspended) {
+      try {
+        connection.sync();
+      } catch {
+      }
+    }
+    fail(err, connection);
+  };
+  const result = await new Promise((resolve9, reject) => {
+    query.on("end", resolve9);
+    query.on("error", reject);
+    client.query(query);
+  });
+  const rows5 = result.rows;
+  return {
+    columns: result.fields.map((f) => f.name),
+    rows: rows5.slice(0, maxRows),
+    truncated: suspended || overflow || rows5.length > maxRows
+  };
+}
+
+// src/core/postgres-compare.ts
 async function checkPostgresQuery(query) {
   await loadParser();
   let count2;
@@ -73678,32 +73712,20 @@ async function comparePostgresBranches(request) {
   if (isMysqlSchemaJson(snapshot.schema))
     throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB, its branches PostgreSQL`);
   const pgSchema = snapshot.schema;
-  const checkpointCounts = snapshot.rowCounts;
-  const rowCounts = {};
-  const put = (relation, column, value) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n3] of Object.entries(checkpointCounts)) put(rel, `checkpoint:${reference}`, n3);
-  const queryResults = {};
-  const schemaDifferences = {};
+  const out = new ComparisonBuilder(reference, snapshot.rowCounts);
   for (const b of entries) {
     throwIfAborted(input.signal);
     await withBranchClient(
       backend,
       b.name,
       async (c3) => {
-        const counts = await exactRowCounts(c3);
-        for (const rel of /* @__PURE__ */ new Set([...Object.keys(checkpointCounts), ...Object.keys(counts)]))
-          put(rel, b.name, counts[rel] ?? null);
-        const diff = diffSchemas(pgSchema, await snapshotSchema(c3));
-        schemaDifferences[b.name] = b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-        if (input.query !== void 0) queryResults[b.name] = await readOnlyQuery(c3, input.query, limits);
+        out.addBranch(b, await exactRowCounts(c3), diffSchemas(pgSchema, await snapshotSchema(c3)));
+        if (input.query !== void 0) out.queryResults[b.name] = await readOnlyQuery(c3, input.query, limits);
       },
       { as: "reader", applicationName: "vers-db:compare" }
     );
   }
-  const violation = Object.values(queryResults).find(
+  const violation = Object.values(out.queryResults).find(
     (r) => r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION)
   );
   if (violation) {
@@ -73714,14 +73736,7 @@ async function comparePostgresBranches(request) {
       }
     );
   }
-  return {
-    branches: input.branches,
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences
-  };
+  return out.build(input);
 }
 async function readOnlyQuery(c3, query, limits) {
   try {
@@ -74324,7 +74339,7 @@ var UNREACHABLE_CODES = /* @__PURE__ */ new Set([
   SQLSTATE.CONNECTION_FAILURE
 ]);
 var WAIT_MS = 15e3;
-var RETRY_MS2 = 500;
+var RETRY_MS3 = 500;
 function isUnreachable(err) {
   const seen = /* @__PURE__ */ new Set();
   for (let e = err; e && !seen.has(e); e = e.cause) {
@@ -74341,7 +74356,7 @@ async function verifyPatiently(verify, tag, waitMs) {
       return await verify(tag);
     } catch (err) {
       if (!isUnreachable(err) || Date.now() >= until) throw err;
-      await sleep6(RETRY_MS2);
+      await sleep6(RETRY_MS3);
     }
   }
 }

@@ -6,9 +6,10 @@
  */
 
 import { connectMysql, type MysqlSettings, quoteMysqlIdent, withMysql } from '../engines/mysql/client.js';
-import { DatabaseError, InvalidInputError, throwIfAborted } from '../errors.js';
+import { DatabaseError, InvalidInputError } from '../errors.js';
 import type { ClientConfig } from '../util/pg.js';
 import { shQuote } from '../vers/index.js';
+import { waitForLogin } from './login-wait.js';
 
 /** MariaDB listens here inside a VM; tunnels forward to it. */
 export const VM_MYSQL_PORT = 3306;
@@ -97,23 +98,15 @@ export async function flushForCommit(s: MysqlSettings): Promise<void> {
 /** Login refusals that waiting will not cure: wrong password, unknown database. */
 const REFUSALS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
 
-/** MariaDB behind a fresh tunnel (or in a just-booted VM) may need a moment. */
-export async function waitForMysqlLogin(
-  s: MysqlSettings,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfAborted(signal);
-    try {
+/** Log in to MariaDB behind a fresh tunnel, waiting while it is not up yet. */
+export function waitForMysqlLogin(s: MysqlSettings, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  return waitForLogin(
+    async () => {
       const c = await connectMysql(s, { connectTimeoutMs: 5000 });
       await c.end().catch(() => c.destroy());
-      return;
-    } catch (err) {
-      const code = err instanceof DatabaseError ? err.code : undefined;
-      if ((code && REFUSALS.has(code)) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+    },
+    (err) => err instanceof DatabaseError && err.code !== undefined && REFUSALS.has(err.code),
+    timeoutMs,
+    signal,
+  );
 }

@@ -2,10 +2,11 @@
  * PostgreSQL inside a vers VM: its port, the environment `exec` gives commands (DATABASE_URL,
  * PG*), and the wait for a login through a fresh tunnel. The read-only role is vers-reader.ts.
  */
-import { InvalidInputError, throwIfAborted } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { type ClientConfig, connect } from '../util/pg.js';
 import { isLoginRefusal } from '../util/sqlstate.js';
 import { shQuote } from '../vers/index.js';
+import { waitForLogin } from './login-wait.js';
 
 /** PostgreSQL listens here inside a VM; tunnels forward to it. */
 export const VM_PG_PORT = 5432;
@@ -27,24 +28,16 @@ export function pgEnvScript(database: string, password: string, extra: Record<st
   return lines.join('\n');
 }
 
-/** PostgreSQL behind a fresh tunnel (or in a just-booted VM) may need a moment. */
-export async function waitForPgLogin(
-  config: ClientConfig,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfAborted(signal);
-    try {
+/** Log in to PostgreSQL behind a fresh tunnel, waiting while it is not up yet. */
+export function waitForPgLogin(config: ClientConfig, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  return waitForLogin(
+    async () => {
       const c = await connect({ ...config, connectionTimeoutMillis: 5000 }, 'vers-db:probe');
       await c.end();
-      return;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      // Wrong password or database: waiting for the server will not help.
-      if (isLoginRefusal(code) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+    },
+    // Wrong password or database: waiting for the server will not help.
+    (err) => isLoginRefusal((err as { code?: string }).code),
+    timeoutMs,
+    signal,
+  );
 }

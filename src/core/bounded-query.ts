@@ -4,7 +4,6 @@
  * there, so `SELECT * FROM big_table` costs `maxRows + 1` rows, not the table (it once cost 2 GB).
  */
 import pg from 'pg';
-import type { BranchComparison } from '../result.js';
 
 export interface BoundedRows {
   columns: string[];
@@ -73,17 +72,5 @@ export async function boundedQuery(
     columns: result.fields.map((f) => f.name),
     rows: rows.slice(0, maxRows),
     truncated: suspended || overflow || rows.length > maxRows,
-  };
-}
-
-/** A comparison query's result on a branch where it failed: no rows, and the server's code and message. */
-export function failedQueryResult(err: unknown): BranchComparison['query_results'][string] {
-  const e = err as { code?: string; message: string };
-  return {
-    columns: [],
-    rows: [],
-    row_count: 0,
-    truncated: false,
-    error: `${e.code ?? 'error'} ${e.message}`,
   };
 }

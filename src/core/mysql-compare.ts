@@ -10,6 +10,7 @@ import { renameDatabase } from '../engines/mysql/collector/relation-names.js';
 import { exactRowCount, tableSnapshots } from '../engines/mysql/snapshot.js';
 import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
+import { ComparisonBuilder } from './comparison-builder.js';
 import { mysqlSettingsOf } from './engine-of.js';
 import type { CompareRequest } from './engines/types.js';
 import { readOnlyMysqlQuery } from './mysql-query.js';
@@ -23,14 +24,7 @@ export async function compareMysqlBranches(request: CompareRequest): Promise<Bra
   if (!isMysqlSchemaJson(recorded)) {
     throw new InvalidInputError(`checkpoint ${reference} is PostgreSQL, its branches MySQL/MariaDB`);
   }
-  const rowCounts: BranchComparison['row_counts'] = {};
-  const put = (relation: string, column: string, value: number | null) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n] of Object.entries(snap.rowCounts)) put(rel, `checkpoint:${reference}`, n);
-  const queryResults: BranchComparison['query_results'] = {};
-  const schemaDifferences: BranchComparison['schema_differences'] = {};
+  const out = new ComparisonBuilder(reference, snap.rowCounts);
   for (const b of entries) {
     throwIfAborted(input.signal);
     // vers-db's own fixed reads (counts, schema) as the tool user: listing InnoDB tables needs
@@ -48,18 +42,14 @@ export async function compareMysqlBranches(request: CompareRequest): Promise<Bra
             const n = await exactRowCount(c, database, t.relation.slice(database.length + 1));
             counts[named(t.relation)] = n;
           }
-          for (const rel of new Set([...Object.keys(snap.rowCounts), ...Object.keys(counts)]))
-            put(rel, b.name, counts[rel] ?? null);
-          const diff = await mysqlSchemaDiff(c, database, recorded, sourceDatabase ?? database);
-          schemaDifferences[b.name] =
-            b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
+          out.addBranch(b, counts, await mysqlSchemaDiff(c, database, recorded, sourceDatabase ?? database));
         });
       },
       { as: 'superuser' },
     );
     const query = input.query;
     if (query !== undefined) {
-      queryResults[b.name] = await withBranch(
+      out.queryResults[b.name] = await withBranch(
         backend,
         b.name,
         (conn) =>
@@ -68,13 +58,5 @@ export async function compareMysqlBranches(request: CompareRequest): Promise<Bra
       );
     }
   }
-  return {
-    branches: input.branches,
-    engine: 'mysql',
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences,
-  };
+  return { ...out.build(input), engine: 'mysql' };
 }

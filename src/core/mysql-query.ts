@@ -9,10 +9,7 @@ import type { Connection as CoreConnection, FieldPacket, RowDataPacket } from 'm
 import { connectMysql, type MysqlConnection, type MysqlSettings } from '../engines/mysql/client.js';
 import { splitMysql } from '../engines/mysql/split.js';
 import { InvalidInputError } from '../errors.js';
-import type { BranchComparison } from '../result.js';
-import { failedQueryResult } from './bounded-query.js';
-
-type QueryResult = BranchComparison['query_results'][string];
+import { failedQueryResult, type QueryResult } from './comparison-builder.js';
 
 /** First words of statements that only read (SELECT … INTO OUTFILE and locking reads refused below). */
 const READ_KEYWORDS = /^\s*(\(\s*)*(select|with|table|values|show|describe|desc|explain)\b/i;

@@ -17,11 +17,10 @@ import { InvalidInputError, throwIfAborted } from '../errors.js';
 import type { BranchComparison } from '../result.js';
 import { type PgClient, withTransaction } from '../util/pg.js';
 import { SQLSTATE } from '../util/sqlstate.js';
-import { boundedQuery, failedQueryResult } from './bounded-query.js';
+import { boundedQuery } from './bounded-query.js';
+import { ComparisonBuilder, failedQueryResult, type QueryResult } from './comparison-builder.js';
 import type { CompareRequest, QueryLimits } from './engines/types.js';
 import { isMysqlSchemaJson } from './mysql-snapshot.js';
-
-type QueryResult = BranchComparison['query_results'][string];
 
 /** The comparison query must be exactly one statement the PostgreSQL parser accepts. */
 export async function checkPostgresQuery(query: string): Promise<void> {
@@ -42,17 +41,7 @@ export async function comparePostgresBranches(request: CompareRequest): Promise<
   if (isMysqlSchemaJson(snapshot.schema))
     throw new InvalidInputError(`checkpoint ${reference} is MySQL/MariaDB, its branches PostgreSQL`);
   const pgSchema: SchemaSnapshot = snapshot.schema;
-  const checkpointCounts = snapshot.rowCounts;
-
-  const rowCounts: BranchComparison['row_counts'] = {};
-  const put = (relation: string, column: string, value: number | null) => {
-    rowCounts[relation] ??= {};
-    rowCounts[relation][column] = value;
-  };
-  for (const [rel, n] of Object.entries(checkpointCounts)) put(rel, `checkpoint:${reference}`, n);
-
-  const queryResults: BranchComparison['query_results'] = {};
-  const schemaDifferences: BranchComparison['schema_differences'] = {};
+  const out = new ComparisonBuilder(reference, snapshot.rowCounts);
   for (const b of entries) {
     throwIfAborted(input.signal);
     // As the branch's reader role: it can read the branch and nothing else, whatever the query calls.
@@ -60,19 +49,14 @@ export async function comparePostgresBranches(request: CompareRequest): Promise<
       backend,
       b.name,
       async (c) => {
-        const counts = await exactRowCounts(c);
-        for (const rel of new Set([...Object.keys(checkpointCounts), ...Object.keys(counts)]))
-          put(rel, b.name, counts[rel] ?? null);
-        const diff = diffSchemas(pgSchema, await snapshotSchema(c));
-        schemaDifferences[b.name] =
-          b.checkpoint === reference ? diff : [`(branch of ${b.checkpoint}, not ${reference})`, ...diff];
-        if (input.query !== undefined) queryResults[b.name] = await readOnlyQuery(c, input.query, limits);
+        out.addBranch(b, await exactRowCounts(c), diffSchemas(pgSchema, await snapshotSchema(c)));
+        if (input.query !== undefined) out.queryResults[b.name] = await readOnlyQuery(c, input.query, limits);
       },
       { as: 'reader', applicationName: 'vers-db:compare' },
     );
   }
   // A query that tries to write fails the same way on every branch: say so once, clearly.
-  const violation = Object.values(queryResults).find((r) =>
+  const violation = Object.values(out.queryResults).find((r) =>
     r.error?.startsWith(SQLSTATE.READ_ONLY_SQL_TRANSACTION),
   );
   if (violation) {
@@ -83,14 +67,7 @@ export async function comparePostgresBranches(request: CompareRequest): Promise<
       },
     );
   }
-  return {
-    branches: input.branches,
-    reference,
-    query: input.query ?? null,
-    query_results: queryResults,
-    row_counts: rowCounts,
-    schema_differences: schemaDifferences,
-  };
+  return out.build(input);
 }
 
 async function readOnlyQuery(c: PgClient, query: string, limits: QueryLimits): Promise<QueryResult> {
